@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Measure the audit against hand labels.
+// Usage: npm run eval:corpus -- [LABELS_DIR] [REPOS_DIR] [--check PREFIX] [--repo SUBSTRING] [--verbose] [--json]
+//   LABELS_DIR  folder of <owner>__<name>.json label files (default ../shared/corpus)
+//   REPOS_DIR   folder holding each repo unpacked at its labelled commit, as <owner>+<name>,
+//               <owner>__<name> or <name> (default ../corpus-repos)
+// Prints per repo and overall exact agreement, the confusion matrix (label → audit), grave
+// errors (present ↔ absent) and the weakest checks. --verbose lists every disagreement with
+// the label's note and the audit's reason.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runAudit } from '../dist/modes/evaluate/index.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+};
+const bool = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0) return false;
+  args.splice(i, 1);
+  return true;
+};
+const checkFilter = flag('--check');
+const repoFilter = flag('--repo');
+const verbose = bool('--verbose');
+const asJson = bool('--json');
+const labelsDir = path.resolve(args[0] ?? '../shared/corpus');
+const reposDir = path.resolve(args[1] ?? '../corpus-repos');
+if (!fs.existsSync(labelsDir)) {
+  console.error(`eval:corpus: labels folder not found: ${labelsDir}`);
+  process.exit(2);
+}
+
+const LEVELS = ['present', 'partial', 'absent'];
+const labelFiles = fs.readdirSync(labelsDir).filter((f) => f.endsWith('.json')).sort();
+const perRepo = [];
+const perCheck = new Map();
+const confusion = Object.fromEntries(LEVELS.map((l) => [l, Object.fromEntries(LEVELS.map((m) => [m, 0]))]));
+const disagreements = [];
+let total = 0;
+let agree = 0;
+let grave = 0;
+
+for (const lf of labelFiles) {
+  const labels = JSON.parse(fs.readFileSync(path.join(labelsDir, lf), 'utf8'));
+  if (!labels.repo || !labels.checks) continue;
+  if (repoFilter && !labels.repo.includes(repoFilter)) continue;
+  const [owner, name] = labels.repo.split('/');
+  const dir = [`${owner}+${name}`, `${owner}__${name}`, name].map((d) => path.join(reposDir, d)).find((d) => fs.existsSync(d));
+  if (!dir) {
+    perRepo.push({ repo: labels.repo, note: `not unpacked in ${reposDir}` });
+    continue;
+  }
+  if (labels.language && !['typescript', 'javascript'].includes(labels.language)) {
+    perRepo.push({ repo: labels.repo, note: `${labels.language}: no analyzer for this language yet, not scored` });
+    continue;
+  }
+  const t0 = performance.now();
+  const result = await runAudit(dir);
+  const ms = Math.round(performance.now() - t0);
+  const got = new Map(result.checks.map((c) => [c.id, c]));
+  let n = 0;
+  let ok = 0;
+  let g = 0;
+  for (const [id, label] of Object.entries(labels.checks)) {
+    if (checkFilter && !id.startsWith(checkFilter)) continue;
+    const c = got.get(id);
+    if (!c || c.level === 'off') continue;
+    n++;
+    const hit = c.level === label.level;
+    const isGrave = (c.level === 'present' && label.level === 'absent') || (c.level === 'absent' && label.level === 'present');
+    if (hit) ok++;
+    if (isGrave) g++;
+    confusion[label.level][c.level]++;
+    const pc = perCheck.get(id) ?? { n: 0, ok: 0 };
+    pc.n++;
+    if (hit) pc.ok++;
+    perCheck.set(id, pc);
+    if (!hit) disagreements.push({ repo: labels.repo, id, label: label.level, audit: c.level, grave: isGrave, labelNote: label.note, labelEvidence: label.evidence, auditReason: c.reason, auditEvidence: c.evidence });
+  }
+  const flagLabel = labels.checks['complexity.premature-multi-agent'] ?? labels['complexity.premature-multi-agent'];
+  const flagGot = result.flags.some((f) => f.id === 'complexity.premature-multi-agent');
+  perRepo.push({ repo: labels.repo, checks: n, agree: ok, grave: g, ms, flag: flagLabel === undefined ? undefined : `${flagLabel ? 'raised' : 'not raised'} → ${flagGot ? 'raised' : 'not raised'}` });
+  total += n;
+  agree += ok;
+  grave += g;
+}
+
+const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
+if (asJson) {
+  console.log(JSON.stringify({ total, agree, grave, perRepo, confusion, perCheck: Object.fromEntries(perCheck), disagreements }, null, 2));
+  process.exit(0);
+}
+console.log('repo                                   checks  exact    grave  time    flag (label → audit)');
+for (const r of perRepo) {
+  if (r.note) console.log(`${r.repo.padEnd(38)} ${r.note}`);
+  else console.log(`${r.repo.padEnd(38)} ${String(r.checks).padStart(6)}  ${pct(r.agree, r.checks).padStart(6)}  ${String(r.grave).padStart(5)}  ${String(r.ms).padStart(5)}ms  ${r.flag ?? ''}`);
+}
+console.log(`${'overall'.padEnd(38)} ${String(total).padStart(6)}  ${pct(agree, total).padStart(6)}  ${String(grave).padStart(5)} (${pct(grave, total)} grave)`);
+console.log('\nconfusion (rows: label, columns: audit)');
+console.log(`${''.padEnd(10)}${LEVELS.map((l) => l.padStart(9)).join('')}`);
+for (const l of LEVELS) console.log(`${l.padEnd(10)}${LEVELS.map((m) => String(confusion[l][m]).padStart(9)).join('')}`);
+console.log('\nper check (weakest first)');
+for (const [id, pc] of [...perCheck].sort((a, b) => a[1].ok / a[1].n - b[1].ok / b[1].n || (a[0] < b[0] ? -1 : 1))) {
+  console.log(`${id.padEnd(32)} ${`${pc.ok}/${pc.n}`.padStart(5)}  ${pct(pc.ok, pc.n).padStart(6)}`);
+}
+if (verbose) {
+  console.log('\ndisagreements');
+  for (const d of disagreements) {
+    console.log(`\n${d.grave ? 'GRAVE ' : ''}${d.repo} ${d.id}: label ${d.label}, audit ${d.audit}`);
+    console.log(`  label: ${d.labelNote} [${(d.labelEvidence ?? []).join(' ')}]`);
+    console.log(`  audit: ${d.auditReason}`);
+    for (const e of d.auditEvidence) console.log(`    ${e.file}:${e.line} ${e.reason}`);
+  }
+}

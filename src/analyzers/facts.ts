@@ -1,0 +1,170 @@
+/**
+ * The facts an analyzer extracts from a repository: plain, serialisable data with `file:line`.
+ * Rules read these and never see an AST node, so a second language analyzer serves every rule.
+ * Lines are 1-based. `fn` names the enclosing function as `Class.method`, `name`, or `<top>`.
+ */
+
+export type FileRole = 'source' | 'test';
+
+export interface ImportFact {
+  /** Module specifier as written. */
+  from: string;
+  /** Imported binding names (default import as `default`, namespace as `*`). */
+  names: string[];
+  line: number;
+}
+
+export interface FunctionFact {
+  /** `Class.method`, a function's name, the variable or property an arrow is bound to, or `<anon>`. */
+  name: string;
+  line: number;
+  end: number;
+  params: string[];
+  exported: boolean;
+  /** `async`, `generator` (function*), or both. */
+  async: boolean;
+  generator: boolean;
+}
+
+export interface CallFact {
+  /** Callee as written, whitespace collapsed, e.g. `this.policy.check`; `new X` for constructions. */
+  callee: string;
+  /** The last identifier of the callee: `check`. */
+  name: string;
+  line: number;
+  fn: string;
+  /** Argument texts, whitespace collapsed, each cut to 100 characters. */
+  args: string[];
+  /** The call sits in a condition (if, while, ternary, switch, `&&`/`||` guard) or a return/throw. */
+  cond: boolean;
+  /** Optional call (`a?.b()`), i.e. it may not run. */
+  optional: boolean;
+  /** The call's own statement is inside a `catch` block. */
+  inCatch: boolean;
+}
+
+export interface ObjectFact {
+  /** Property names of an object literal or class body. */
+  keys: string[];
+  /** Literal-ish value texts for keys whose value is short (≤ 100 chars): `'bash'`, `true`, `z.object(...)`. */
+  values: Record<string, string>;
+  line: number;
+  end: number;
+  fn: string;
+  /**
+   * Where the object goes: `array:<var>`, `arg:<callee>`, `var:<name>`, `prop:<key>`, `return`,
+   * `new:<Class>`, `class:<Name>` (for class bodies), `type:<Name>` (interfaces / type literals), `other`.
+   */
+  ctx: string;
+}
+
+export interface ClassFact {
+  name: string;
+  line: number;
+  end: number;
+  extends?: string;
+  implements: string[];
+  members: string[];
+  exported: boolean;
+}
+
+export interface ExitFact {
+  kind: 'break' | 'return' | 'throw' | 'yield-return';
+  line: number;
+  /** Text of the nearest enclosing `if` condition inside the loop, if any. */
+  cond?: string;
+}
+
+export interface LoopFact {
+  kind: 'while' | 'do' | 'for' | 'for-of' | 'for-in';
+  line: number;
+  end: number;
+  fn: string;
+  /** Condition text (`true`, `turn < maxTurns`, empty for `for(;;)`). */
+  cond: string;
+  /** No condition can end it by itself: `while (true)`, `for (;;)`. */
+  infinite: boolean;
+  exits: ExitFact[];
+}
+
+export interface TypeFact {
+  name: string;
+  kind: 'union' | 'interface' | 'enum' | 'alias';
+  line: number;
+  /** Property names (interfaces, type literals), member names (enums), or member type texts (unions). */
+  members: string[];
+  /** Literal discriminant values found on union members (`type: 'turn_start'`) or string-literal unions. */
+  tags: string[];
+  /** The discriminant property name when union members carry one (`type`, `kind`, …). */
+  discriminant?: string;
+  exported: boolean;
+}
+
+export interface ConstFact {
+  /** Variable, property, parameter or field name. */
+  name: string;
+  /** Literal value text: `20`, `-1`, `'plan'`, `true`, `undefined`, `Infinity`. */
+  value: string;
+  line: number;
+  fn: string;
+  kind: 'var' | 'prop' | 'param' | 'field' | 'assign';
+}
+
+export interface StringFact {
+  value: string;
+  line: number;
+}
+
+export interface TestCaseFact {
+  name: string;
+  line: number;
+}
+
+export interface AssertFact {
+  text: string;
+  line: number;
+}
+
+export interface FileFacts {
+  /** POSIX path relative to the audited root. */
+  path: string;
+  role: FileRole;
+  lang: 'ts' | 'js' | 'py';
+  lines: number;
+  /** Syntax errors the parser recovered from (the file is still analysed). */
+  parseErrors: number;
+  imports: ImportFact[];
+  functions: FunctionFact[];
+  calls: CallFact[];
+  objects: ObjectFact[];
+  classes: ClassFact[];
+  loops: LoopFact[];
+  types: TypeFact[];
+  consts: ConstFact[];
+  strings: StringFact[];
+  /** Property names read (not called), with up to 20 lines each: `tool.readOnly` → `readOnly`. */
+  reads: Record<string, number[]>;
+  /** Test files only: test case names and assertion lines. */
+  tests: TestCaseFact[];
+  asserts: AssertFact[];
+}
+
+export interface ManifestFact {
+  path: string;
+  name?: string;
+  dependencies: string[];
+  scripts: Record<string, string>;
+  bin: string[];
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+export interface RepoFacts {
+  root: string;
+  files: FileFacts[];
+  manifests: ManifestFact[];
+  skipped: SkippedFile[];
+}

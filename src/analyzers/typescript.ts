@@ -1,0 +1,786 @@
+/**
+ * TypeScript / JavaScript analyzer: source text in, FileFacts out.
+ * Hot path: one raw `createSourceFile` and one `forEachChild` walk per file; no ts-morph
+ * wrapper nodes and no type checker. The walk is depth-limited so pathological nesting cannot
+ * overflow the stack.
+ */
+import { ts } from 'ts-morph';
+import type {
+  CallFact,
+  ClassFact,
+  ConstFact,
+  FileFacts,
+  FunctionFact,
+  LoopFact,
+  ObjectFact,
+  TypeFact,
+} from './facts.js';
+
+/** Plain bindings: the namespace `ts` exposes getters, too slow to call for every node. */
+const {
+  ScriptKind,
+  ScriptTarget,
+  canHaveModifiers,
+  createSourceFile,
+  forEachChild,
+  getModifiers,
+  isArrayLiteralExpression,
+  isArrowFunction,
+  isAsExpression,
+  isAwaitExpression,
+  isBinaryExpression,
+  isCallExpression,
+  isClassLike,
+  isComputedPropertyName,
+  isConstructorDeclaration,
+  isDoStatement,
+  isElementAccessExpression,
+  isEnumDeclaration,
+  isExportAssignment,
+  isForInStatement,
+  isForOfStatement,
+  isForStatement,
+  isFunctionDeclaration,
+  isFunctionExpression,
+  isGetAccessor,
+  isIdentifier,
+  isInterfaceDeclaration,
+  isIntersectionTypeNode,
+  isLiteralTypeNode,
+  isMethodDeclaration,
+  isNamedExports,
+  isNamedImports,
+  isNamespaceImport,
+  isNewExpression,
+  isNoSubstitutionTemplateLiteral,
+  isNonNullExpression,
+  isNumericLiteral,
+  isObjectBindingPattern,
+  isParenthesizedExpression,
+  isParenthesizedTypeNode,
+  isPrefixUnaryExpression,
+  isPrivateIdentifier,
+  isPropertyAccessExpression,
+  isPropertyAssignment,
+  isPropertyDeclaration,
+  isPropertySignature,
+  isQualifiedName,
+  isReturnStatement,
+  isSatisfiesExpression,
+  isSetAccessor,
+  isShorthandPropertyAssignment,
+  isSpreadAssignment,
+  isStringLiteral,
+  isTypeAssertionExpression,
+  isTypeLiteralNode,
+  isTypeReferenceNode,
+  isUnionTypeNode,
+  isVariableDeclaration,
+  isWhileStatement,
+} = ts;
+
+/** Syntax kinds as plain constants: the enum object is a dictionary, slow to read per node. */
+const SK_ArrowFunction = ts.SyntaxKind.ArrowFunction;
+const SK_AsyncKeyword = ts.SyntaxKind.AsyncKeyword;
+const SK_BarBarToken = ts.SyntaxKind.BarBarToken;
+const SK_BinaryExpression = ts.SyntaxKind.BinaryExpression;
+const SK_BreakStatement = ts.SyntaxKind.BreakStatement;
+const SK_CallExpression = ts.SyntaxKind.CallExpression;
+const SK_CatchClause = ts.SyntaxKind.CatchClause;
+const SK_ClassDeclaration = ts.SyntaxKind.ClassDeclaration;
+const SK_ClassExpression = ts.SyntaxKind.ClassExpression;
+const SK_ConditionalExpression = ts.SyntaxKind.ConditionalExpression;
+const SK_Constructor = ts.SyntaxKind.Constructor;
+const SK_DoStatement = ts.SyntaxKind.DoStatement;
+const SK_ElementAccessExpression = ts.SyntaxKind.ElementAccessExpression;
+const SK_EnumDeclaration = ts.SyntaxKind.EnumDeclaration;
+const SK_EqualsToken = ts.SyntaxKind.EqualsToken;
+const SK_ExportDeclaration = ts.SyntaxKind.ExportDeclaration;
+const SK_ExportKeyword = ts.SyntaxKind.ExportKeyword;
+const SK_ExtendsKeyword = ts.SyntaxKind.ExtendsKeyword;
+const SK_FalseKeyword = ts.SyntaxKind.FalseKeyword;
+const SK_ForInStatement = ts.SyntaxKind.ForInStatement;
+const SK_ForOfStatement = ts.SyntaxKind.ForOfStatement;
+const SK_ForStatement = ts.SyntaxKind.ForStatement;
+const SK_FunctionDeclaration = ts.SyntaxKind.FunctionDeclaration;
+const SK_FunctionExpression = ts.SyntaxKind.FunctionExpression;
+const SK_GetAccessor = ts.SyntaxKind.GetAccessor;
+const SK_IfStatement = ts.SyntaxKind.IfStatement;
+const SK_ImportDeclaration = ts.SyntaxKind.ImportDeclaration;
+const SK_ImportKeyword = ts.SyntaxKind.ImportKeyword;
+const SK_InterfaceDeclaration = ts.SyntaxKind.InterfaceDeclaration;
+const SK_MethodDeclaration = ts.SyntaxKind.MethodDeclaration;
+const SK_NewExpression = ts.SyntaxKind.NewExpression;
+const SK_NoSubstitutionTemplateLiteral = ts.SyntaxKind.NoSubstitutionTemplateLiteral;
+const SK_NullKeyword = ts.SyntaxKind.NullKeyword;
+const SK_NumericLiteral = ts.SyntaxKind.NumericLiteral;
+const SK_ObjectLiteralExpression = ts.SyntaxKind.ObjectLiteralExpression;
+const SK_Parameter = ts.SyntaxKind.Parameter;
+const SK_PropertyAccessExpression = ts.SyntaxKind.PropertyAccessExpression;
+const SK_PropertyDeclaration = ts.SyntaxKind.PropertyDeclaration;
+const SK_QuestionQuestionEqualsToken = ts.SyntaxKind.QuestionQuestionEqualsToken;
+const SK_QuestionQuestionToken = ts.SyntaxKind.QuestionQuestionToken;
+const SK_ReturnStatement = ts.SyntaxKind.ReturnStatement;
+const SK_SetAccessor = ts.SyntaxKind.SetAccessor;
+const SK_StringLiteral = ts.SyntaxKind.StringLiteral;
+const SK_SuperKeyword = ts.SyntaxKind.SuperKeyword;
+const SK_SwitchStatement = ts.SyntaxKind.SwitchStatement;
+const SK_TemplateExpression = ts.SyntaxKind.TemplateExpression;
+const SK_ThrowStatement = ts.SyntaxKind.ThrowStatement;
+const SK_TrueKeyword = ts.SyntaxKind.TrueKeyword;
+const SK_TypeAliasDeclaration = ts.SyntaxKind.TypeAliasDeclaration;
+const SK_VariableDeclaration = ts.SyntaxKind.VariableDeclaration;
+const SK_WhileStatement = ts.SyntaxKind.WhileStatement;
+
+const MAX_DEPTH = 1200;
+const MAX_STRING = 80;
+const MAX_READ_LINES = 20;
+const DISCRIMINANTS = new Set(['type', 'kind', 'event', 'eventType', 'tag', '_tag', 'status', 'reason', 'stopReason', 'name']);
+
+export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFacts['lang'], lines: number): FileFacts {
+  return {
+    path,
+    role,
+    lang,
+    lines,
+    parseErrors: 0,
+    imports: [],
+    functions: [],
+    calls: [],
+    objects: [],
+    classes: [],
+    loops: [],
+    types: [],
+    consts: [],
+    strings: [],
+    reads: Object.create(null) as Record<string, number[]>,
+    tests: [],
+    asserts: [],
+  };
+}
+
+function scriptKind(path: string): ts.ScriptKind {
+  if (path.endsWith('.tsx')) return ScriptKind.TSX;
+  if (path.endsWith('.jsx')) return ScriptKind.JSX;
+  if (/\.[cm]?js$/.test(path)) return ScriptKind.JS;
+  return ScriptKind.TS;
+}
+
+/** Collapse whitespace and cut to `max` characters without copying huge substrings. */
+function clip(text: string, start: number, end: number, max: number): string {
+  const raw = text.slice(start, Math.min(end, start + max * 3));
+  const flat = raw.replace(/\s+/g, ' ').trim();
+  return flat.length > max || end - start > max * 3 ? flat.slice(0, max) + '…' : flat;
+}
+
+function propName(name: ts.PropertyName | ts.BindingName | undefined): string | undefined {
+  if (!name) return undefined;
+  if (isIdentifier(name) || isPrivateIdentifier(name)) return name.text;
+  if (isStringLiteral(name) || isNumericLiteral(name) || isNoSubstitutionTemplateLiteral(name)) return name.text;
+  if (isComputedPropertyName(name)) {
+    const e = name.expression;
+    if (isStringLiteral(e) || isNoSubstitutionTemplateLiteral(e)) return e.text;
+    if (isPropertyAccessExpression(e)) return e.name.text;
+    if (isIdentifier(e)) return e.text;
+  }
+  return undefined;
+}
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  const mods = canHaveModifiers(node) ? getModifiers(node) : undefined;
+  return !!mods?.some((m) => m.kind === kind);
+}
+
+/** The text of a literal-ish expression, or undefined when the expression is not a literal. */
+function literalText(e: ts.Expression, sf: ts.SourceFile): string | undefined {
+  while (isParenthesizedExpression(e) || isAsExpression(e) || isSatisfiesExpression(e)) e = e.expression;
+  switch (e.kind) {
+    case SK_NumericLiteral:
+    case SK_TrueKeyword:
+    case SK_FalseKeyword:
+    case SK_NullKeyword:
+      return e.getText(sf);
+    case SK_StringLiteral:
+    case SK_NoSubstitutionTemplateLiteral:
+      return `'${(e as ts.StringLiteral).text.slice(0, MAX_STRING)}'`;
+  }
+  if (isPrefixUnaryExpression(e) && isNumericLiteral(e.operand)) return e.getText(sf);
+  if (isIdentifier(e) && (e.text === 'undefined' || e.text === 'Infinity')) return e.text;
+  if (isPropertyAccessExpression(e) && isIdentifier(e.expression) && e.expression.text === 'Number') {
+    return e.getText(sf);
+  }
+  if (isBinaryExpression(e) && isNumericLiteral(e.left) && isNumericLiteral(e.right)) return e.getText(sf);
+  return undefined;
+}
+
+/** Strip wrappers that do not change where a value goes. */
+function outer(node: ts.Node): ts.Node {
+  let p = node.parent;
+  while (
+    p &&
+    (isParenthesizedExpression(p) ||
+      isAsExpression(p) ||
+      isSatisfiesExpression(p) ||
+      isNonNullExpression(p) ||
+      isTypeAssertionExpression(p) ||
+      isAwaitExpression(p))
+  ) {
+    node = p;
+    p = p.parent;
+  }
+  return node;
+}
+
+function bindingNameOf(node: ts.Node): string | undefined {
+  const o = outer(node);
+  const p = o.parent;
+  if (!p) return undefined;
+  if (isVariableDeclaration(p)) return propName(p.name);
+  if (isPropertyAssignment(p)) return propName(p.name);
+  if (isPropertyDeclaration(p)) return propName(p.name);
+  if (isBinaryExpression(p) && p.operatorToken.kind === SK_EqualsToken) {
+    const l = p.left;
+    if (isIdentifier(l)) return l.text;
+    if (isPropertyAccessExpression(l)) return l.name.text;
+  }
+  if (isExportAssignment(p)) return 'default';
+  return undefined;
+}
+
+export function analyzeTypeScript(path: string, text: string, role: FileFacts['role']): FileFacts {
+  const lang = /\.[cm]?jsx?$/.test(path) ? 'js' : 'ts';
+  const sf = createSourceFile(path, text, ScriptTarget.Latest, false, scriptKind(path));
+  const lineStarts = sf.getLineStarts();
+  const facts = emptyFacts(path, role, lang, lineStarts.length);
+  facts.parseErrors = (sf as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics?.length ?? 0;
+
+  const lineOf = (pos: number): number => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const startLine = (n: ts.Node) => lineOf(n.getStart(sf));
+  const endLine = (n: ts.Node) => lineOf(n.end);
+  const textOf = (n: ts.Node, max = 100) => clip(text, n.getStart(sf), n.end, max);
+
+  const fnStack: string[] = ['<top>'];
+  const classStack: string[] = [];
+  let loopStack: LoopFact[] = [];
+  let ifStack: string[] = [];
+  let condDepth = 0;
+  let catchDepth = 0;
+
+  const addConst = (name: string | undefined, value: string | undefined, line: number, kind: ConstFact['kind']) => {
+    if (name && value !== undefined) facts.consts.push({ name, value, line, fn: fnStack[fnStack.length - 1], kind });
+  };
+
+  const functionName = (node: ts.Node): string | undefined => {
+    const cls = classStack[classStack.length - 1];
+    if (isFunctionDeclaration(node)) return node.name?.text ?? 'default';
+    if (isConstructorDeclaration(node)) return `${cls ?? '<class>'}.constructor`;
+    if (isMethodDeclaration(node) || isGetAccessor(node) || isSetAccessor(node)) {
+      const n = propName(node.name) ?? '<computed>';
+      return isClassLike(node.parent) ? `${cls ?? '<class>'}.${n}` : n;
+    }
+    if (isArrowFunction(node) || isFunctionExpression(node)) {
+      const bound = bindingNameOf(node);
+      if (bound) {
+        const p = outer(node).parent;
+        return p && isPropertyDeclaration(p) && cls ? `${cls}.${bound}` : bound;
+      }
+      if (isFunctionExpression(node) && node.name) return node.name.text;
+      return undefined; // a callback: it belongs to the enclosing function
+    }
+    return undefined;
+  };
+
+  const objectContext = (node: ts.Node): string => {
+    const o = outer(node);
+    const p = o.parent;
+    if (!p) return 'other';
+    if (isArrayLiteralExpression(p)) return `array:${bindingNameOf(p) ?? ''}`;
+    if (isCallExpression(p) && p.arguments.includes(o as ts.Expression)) return `arg:${textOf(p.expression, 60)}`;
+    if (isNewExpression(p)) return `arg:new ${textOf(p.expression, 60)}`;
+    if (isVariableDeclaration(p)) return `var:${propName(p.name) ?? ''}`;
+    if (isPropertyAssignment(p)) return `prop:${propName(p.name) ?? ''}`;
+    if (isPropertyDeclaration(p)) return `prop:${propName(p.name) ?? ''}`;
+    if (isReturnStatement(p) || isArrowFunction(p)) return 'return';
+    if (isExportAssignment(p)) return 'export';
+    if (isBinaryExpression(p)) return `var:${bindingNameOf(o) ?? ''}`;
+    return 'other';
+  };
+
+  const visitFunction = (node: ts.SignatureDeclaration & { body?: ts.Node }) => {
+    const name = functionName(node);
+    if (name) {
+      const f: FunctionFact = {
+        name,
+        line: startLine(node),
+        end: endLine(node),
+        params: node.parameters.map((p) => propName(p.name) ?? '…'),
+        exported:
+          hasModifier(node, SK_ExportKeyword) ||
+          (!!node.parent && isVariableDeclaration(outer(node).parent!) && hasModifier(outer(node).parent!.parent?.parent ?? node, SK_ExportKeyword)),
+        async: hasModifier(node, SK_AsyncKeyword),
+        generator: !!(node as ts.FunctionLikeDeclarationBase).asteriskToken,
+      };
+      facts.functions.push(f);
+      fnStack.push(name);
+    }
+    const savedLoops = loopStack;
+    const savedIfs = ifStack;
+    const savedCond = condDepth;
+    const savedCatch = catchDepth;
+    loopStack = [];
+    ifStack = [];
+    condDepth = 0;
+    catchDepth = 0;
+    forEachChild(node, visit);
+    loopStack = savedLoops;
+    ifStack = savedIfs;
+    condDepth = savedCond;
+    catchDepth = savedCatch;
+    if (name) fnStack.pop();
+  };
+
+  const visitLoop = (node: ts.IterationStatement) => {
+    let kind: LoopFact['kind'] = 'for';
+    let cond = '';
+    let infinite = false;
+    if (isWhileStatement(node)) {
+      kind = 'while';
+      cond = textOf(node.expression, 120);
+      infinite = node.expression.kind === SK_TrueKeyword;
+    } else if (isDoStatement(node)) {
+      kind = 'do';
+      cond = textOf(node.expression, 120);
+      infinite = node.expression.kind === SK_TrueKeyword;
+    } else if (isForStatement(node)) {
+      cond = node.condition ? textOf(node.condition, 120) : '';
+      infinite = !node.condition;
+    } else if (isForOfStatement(node)) {
+      kind = 'for-of';
+      cond = textOf(node.expression, 120);
+    } else if (isForInStatement(node)) {
+      kind = 'for-in';
+      cond = textOf(node.expression, 120);
+    }
+    const loop: LoopFact = { kind, line: startLine(node), end: endLine(node), fn: fnStack[fnStack.length - 1], cond, infinite, exits: [] };
+    facts.loops.push(loop);
+    loopStack.push(loop);
+    const savedIfs = ifStack;
+    ifStack = [];
+    forEachChild(node, (c) => {
+      const isCond =
+        (isWhileStatement(node) || isDoStatement(node)) ? c === node.expression : isForStatement(node) && c === node.condition;
+      if (isCond) condDepth++;
+      visit(c);
+      if (isCond) condDepth--;
+    });
+    ifStack = savedIfs;
+    loopStack.pop();
+  };
+
+  const recordExit = (kind: 'break' | 'return' | 'throw', node: ts.Node) => {
+    const loop = loopStack[loopStack.length - 1];
+    if (!loop) return;
+    const exit = { kind, line: startLine(node), cond: ifStack[ifStack.length - 1] };
+    if (kind === 'break') loop.exits.push(exit);
+    else for (const l of loopStack) l.exits.push(exit);
+  };
+
+  const visitType = (node: ts.TypeAliasDeclaration | ts.InterfaceDeclaration | ts.EnumDeclaration) => {
+    const exported = hasModifier(node, SK_ExportKeyword);
+    const line = startLine(node);
+    const memberTags = (members: ts.NodeArray<ts.TypeElement>, out: TypeFact) => {
+      for (const m of members) {
+        const key = propName(m.name as ts.PropertyName);
+        if (!key) continue;
+        out.members.push(key);
+        if (isPropertySignature(m) && m.type && DISCRIMINANTS.has(key)) {
+          const lits = literalTypes(m.type);
+          if (lits.length) {
+            out.discriminant ??= key;
+            out.tags.push(...lits);
+          }
+        }
+      }
+    };
+    if (isEnumDeclaration(node)) {
+      const t: TypeFact = { name: node.name.text, kind: 'enum', line, members: [], tags: [], exported };
+      for (const m of node.members) {
+        const n = propName(m.name);
+        if (n) t.members.push(n);
+        if (m.initializer && isStringLiteral(m.initializer)) t.tags.push(m.initializer.text);
+      }
+      facts.types.push(t);
+      return;
+    }
+    if (isInterfaceDeclaration(node)) {
+      const t: TypeFact = { name: node.name.text, kind: 'interface', line, members: [], tags: [], exported };
+      memberTags(node.members, t);
+      facts.types.push(t);
+      return;
+    }
+    let type = node.type;
+    while (isParenthesizedTypeNode(type)) type = type.type;
+    if (isUnionTypeNode(type)) {
+      const t: TypeFact = { name: node.name.text, kind: 'union', line, members: [], tags: [], exported };
+      for (const m of type.types) {
+        if (isLiteralTypeNode(m) && isStringLiteral(m.literal)) {
+          t.tags.push(m.literal.text);
+          t.members.push(`'${m.literal.text}'`);
+        } else if (isTypeLiteralNode(m)) {
+          const inner: TypeFact = { name: '', kind: 'alias', line, members: [], tags: [], exported };
+          memberTags(m.members, inner);
+          t.members.push(`{${inner.members.slice(0, 6).join(',')}}`);
+          if (inner.discriminant) t.discriminant ??= inner.discriminant;
+          t.tags.push(...inner.tags);
+        } else if (isIntersectionTypeNode(m)) {
+          // `{ type: 'x' } & Base`
+          for (const part of m.types) {
+            if (isTypeLiteralNode(part)) {
+              const inner: TypeFact = { name: '', kind: 'alias', line, members: [], tags: [], exported };
+              memberTags(part.members, inner);
+              if (inner.discriminant) t.discriminant ??= inner.discriminant;
+              t.tags.push(...inner.tags);
+            }
+          }
+          t.members.push(textOf(m, 60));
+        } else {
+          t.members.push(textOf(m, 60));
+        }
+      }
+      facts.types.push(t);
+      return;
+    }
+    const t: TypeFact = { name: node.name.text, kind: 'alias', line, members: [], tags: [], exported };
+    if (isTypeLiteralNode(type)) memberTags(type.members, t);
+    else t.members.push(textOf(type, 60));
+    facts.types.push(t);
+  };
+
+  const visitClass = (node: ts.ClassLikeDeclaration) => {
+    const name = node.name?.text ?? bindingNameOf(node) ?? '<class>';
+    const c: ClassFact = { name, line: startLine(node), end: endLine(node), implements: [], members: [], exported: hasModifier(node, SK_ExportKeyword) };
+    for (const h of node.heritageClauses ?? []) {
+      for (const t of h.types) {
+        const txt = textOf(t.expression, 60);
+        if (h.token === SK_ExtendsKeyword) c.extends = txt;
+        else c.implements.push(txt);
+      }
+    }
+    const values: Record<string, string> = Object.create(null);
+    for (const m of node.members) {
+      if (isConstructorDeclaration(m)) {
+        c.members.push('constructor');
+        for (const p of m.parameters) {
+          if (canHaveModifiers(p) && getModifiers(p)?.length) {
+            const n = propName(p.name);
+            if (n) c.members.push(n);
+          }
+        }
+        continue;
+      }
+      const n = propName(m.name as ts.PropertyName);
+      if (!n) continue;
+      c.members.push(n);
+      if (isPropertyDeclaration(m) && m.initializer) values[n] = textOf(m.initializer);
+      else if (isMethodDeclaration(m) || isGetAccessor(m)) values[n] = '<fn>';
+    }
+    facts.classes.push(c);
+    if (c.members.length) {
+      facts.objects.push({ keys: c.members, values, line: c.line, end: c.end, fn: fnStack[fnStack.length - 1], ctx: `class:${name}` });
+    }
+    classStack.push(name);
+    forEachChild(node, visit);
+    classStack.pop();
+  };
+
+  // Parent pointers are set here, on the way down, instead of by an extra pass of the parser.
+  let depth = 0;
+  let parent: ts.Node = sf;
+  const visit = (node: ts.Node): void => {
+    if (depth >= MAX_DEPTH) return;
+    depth++;
+    (node as { parent: ts.Node }).parent = parent;
+    const saved = parent;
+    parent = node;
+    visitNode(node);
+    parent = saved;
+    depth--;
+  };
+
+  const visitNode = (node: ts.Node): void => {
+    switch (node.kind) {
+      case SK_ImportDeclaration: {
+        const n = node as ts.ImportDeclaration;
+        if (!isStringLiteral(n.moduleSpecifier)) return;
+        const names: string[] = [];
+        const clause = n.importClause;
+        if (clause?.name) names.push('default');
+        const nb = clause?.namedBindings;
+        if (nb && isNamespaceImport(nb)) names.push('*');
+        if (nb && isNamedImports(nb)) for (const e of nb.elements) names.push((e.propertyName ?? e.name).text);
+        facts.imports.push({ from: n.moduleSpecifier.text, names, line: startLine(n) });
+        return;
+      }
+      case SK_ExportDeclaration: {
+        const n = node as ts.ExportDeclaration;
+        if (n.moduleSpecifier && isStringLiteral(n.moduleSpecifier)) {
+          const names: string[] = [];
+          if (n.exportClause && isNamedExports(n.exportClause)) for (const e of n.exportClause.elements) names.push((e.propertyName ?? e.name).text);
+          facts.imports.push({ from: n.moduleSpecifier.text, names: names.length ? names : ['*'], line: startLine(n) });
+        }
+        return;
+      }
+      case SK_FunctionDeclaration:
+      case SK_MethodDeclaration:
+      case SK_Constructor:
+      case SK_GetAccessor:
+      case SK_SetAccessor:
+      case SK_ArrowFunction:
+      case SK_FunctionExpression:
+        visitFunction(node as ts.FunctionLikeDeclaration);
+        return;
+      case SK_ClassDeclaration:
+      case SK_ClassExpression:
+        visitClass(node as ts.ClassLikeDeclaration);
+        return;
+      case SK_InterfaceDeclaration:
+      case SK_TypeAliasDeclaration:
+      case SK_EnumDeclaration:
+        visitType(node as ts.InterfaceDeclaration);
+        if (!isEnumDeclaration(node)) return;
+        break;
+      case SK_WhileStatement:
+      case SK_DoStatement:
+      case SK_ForStatement:
+      case SK_ForOfStatement:
+      case SK_ForInStatement:
+        visitLoop(node as ts.IterationStatement);
+        return;
+      case SK_BreakStatement:
+        if (!(node as ts.BreakStatement).label) recordExit('break', node);
+        break;
+      case SK_ReturnStatement:
+        recordExit('return', node);
+        break;
+      case SK_ThrowStatement:
+        recordExit('throw', node);
+        break;
+      case SK_IfStatement: {
+        const n = node as ts.IfStatement;
+        condDepth++;
+        visit(n.expression);
+        condDepth--;
+        ifStack.push(textOf(n.expression, 120));
+        visit(n.thenStatement);
+        ifStack.pop();
+        if (n.elseStatement) {
+          ifStack.push(`!(${textOf(n.expression, 116)})`);
+          visit(n.elseStatement);
+          ifStack.pop();
+        }
+        return;
+      }
+      case SK_ConditionalExpression: {
+        const n = node as ts.ConditionalExpression;
+        condDepth++;
+        visit(n.condition);
+        condDepth--;
+        visit(n.whenTrue);
+        visit(n.whenFalse);
+        return;
+      }
+      case SK_SwitchStatement: {
+        const n = node as ts.SwitchStatement;
+        condDepth++;
+        visit(n.expression);
+        condDepth--;
+        visit(n.caseBlock);
+        return;
+      }
+      case SK_CatchClause: {
+        catchDepth++;
+        forEachChild(node, visit);
+        catchDepth--;
+        return;
+      }
+      case SK_CallExpression:
+      case SK_NewExpression: {
+        const n = node as ts.CallExpression | ts.NewExpression;
+        const isNew = isNewExpression(n);
+        let e: ts.Expression = n.expression;
+        while (isParenthesizedExpression(e) || isNonNullExpression(e)) e = e.expression;
+        const callee = (isNew ? 'new ' : '') + textOf(e, 80);
+        let name = '';
+        if (isIdentifier(e)) name = e.text;
+        else if (isPropertyAccessExpression(e)) name = e.name.text;
+        else if (isElementAccessExpression(e) && isStringLiteral(e.argumentExpression)) name = e.argumentExpression.text;
+        else if (e.kind === SK_ImportKeyword) name = 'import';
+        else if (e.kind === SK_SuperKeyword) name = 'super';
+        const args = (n.arguments ?? []).map((a) => textOf(a));
+        const call: CallFact = {
+          callee,
+          name,
+          line: startLine(n),
+          fn: fnStack[fnStack.length - 1],
+          args,
+          cond: condDepth > 0,
+          optional: !isNew && !!(n as ts.CallExpression).questionDotToken,
+          inCatch: catchDepth > 0,
+        };
+        facts.calls.push(call);
+        if (!isNew && (name === 'require' || name === 'import') && n.arguments?.[0] && isStringLiteral(n.arguments[0])) {
+          facts.imports.push({ from: n.arguments[0].text, names: ['*'], line: call.line });
+        }
+        break;
+      }
+      case SK_ObjectLiteralExpression: {
+        const n = node as ts.ObjectLiteralExpression;
+        const keys: string[] = [];
+        const values: Record<string, string> = Object.create(null);
+        for (const p of n.properties) {
+          if (isSpreadAssignment(p)) {
+            keys.push(`...${textOf(p.expression, 40)}`);
+            continue;
+          }
+          const k = propName(p.name);
+          if (!k) continue;
+          keys.push(k);
+          if (isPropertyAssignment(p)) {
+            values[k] = textOf(p.initializer);
+            addConst(k, literalText(p.initializer, sf), startLine(p), 'prop');
+          } else if (isShorthandPropertyAssignment(p)) values[k] = k;
+          else values[k] = '<fn>';
+        }
+        if (keys.length) {
+          facts.objects.push({ keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) });
+        }
+        break;
+      }
+      case SK_VariableDeclaration: {
+        const n = node as ts.VariableDeclaration;
+        if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'var');
+        if (isObjectBindingPattern(n.name)) {
+          for (const el of n.name.elements) {
+            const k = propName(el.propertyName ?? el.name);
+            if (k) addRead(k, startLine(el));
+            if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
+          }
+        }
+        break;
+      }
+      case SK_Parameter: {
+        const n = node as ts.ParameterDeclaration;
+        if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'param');
+        if (isObjectBindingPattern(n.name)) {
+          for (const el of n.name.elements) {
+            if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
+          }
+        }
+        break;
+      }
+      case SK_PropertyDeclaration: {
+        const n = node as ts.PropertyDeclaration;
+        if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'field');
+        break;
+      }
+      case SK_BinaryExpression: {
+        const n = node as ts.BinaryExpression;
+        const op = n.operatorToken.kind;
+        if (op === SK_EqualsToken || op === SK_QuestionQuestionToken || op === SK_BarBarToken || op === SK_QuestionQuestionEqualsToken) {
+          let l = n.left;
+          while (isParenthesizedExpression(l) || isNonNullExpression(l)) l = l.expression;
+          const name = isIdentifier(l) ? l.text : isPropertyAccessExpression(l) ? l.name.text : undefined;
+          const kind = op === SK_EqualsToken ? 'assign' : 'param';
+          addConst(name, literalText(n.right, sf), startLine(n), kind);
+        }
+        break;
+      }
+      case SK_PropertyAccessExpression: {
+        const n = node as ts.PropertyAccessExpression;
+        const p = n.parent;
+        const called = p && (isCallExpression(p) || isNewExpression(p)) && p.expression === n;
+        if (!called) addRead(n.name.text, startLine(n));
+        break;
+      }
+      case SK_ElementAccessExpression: {
+        const n = node as ts.ElementAccessExpression;
+        if (isStringLiteral(n.argumentExpression)) addRead(n.argumentExpression.text, startLine(n));
+        break;
+      }
+      case SK_StringLiteral:
+      case SK_NoSubstitutionTemplateLiteral: {
+        const v = (node as ts.StringLiteral).text;
+        if (v.length > 0 && v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+        break;
+      }
+      case SK_TemplateExpression: {
+        const n = node as ts.TemplateExpression;
+        const v = n.head.text + n.templateSpans.map((s) => '${}' + s.literal.text).join('');
+        if (v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+        break;
+      }
+    }
+    forEachChild(node, visit);
+  };
+
+  function addRead(name: string, line: number) {
+    const lines = (facts.reads[name] ??= []);
+    if (lines.length < MAX_READ_LINES) lines.push(line);
+  }
+
+  function literalTypes(t: ts.TypeNode): string[] {
+    if (isLiteralTypeNode(t) && isStringLiteral(t.literal)) return [t.literal.text];
+    if (isUnionTypeNode(t)) return t.types.flatMap(literalTypes);
+    if (isTypeReferenceNode(t) && isQualifiedName(t.typeName)) return [t.typeName.right.text];
+    return [];
+  }
+
+  forEachChild(sf, visit);
+  return facts;
+}
+
+const TEST_CASE = /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|only|skip|concurrent|todo))?\(\s*(['"`])((?:\\.|(?!\1).){1,200})\1/g;
+const IMPORT_FROM = /^\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const ASSERT_LINE = /\b(?:expect|assert|should)\b/;
+
+/**
+ * Test files feed only the verification checks, so they are read by text, not parsed: imports,
+ * test names and assertion lines are enough, and skipping the parse keeps the audit fast.
+ */
+export function analyzeTestText(path: string, text: string): FileFacts {
+  const lang = /\.[cm]?jsx?$/.test(path) ? 'js' : 'ts';
+  const lines = text.split('\n');
+  const facts = emptyFacts(path, 'test', lang, lines.length);
+  const lineAt = (() => {
+    const starts: number[] = [0];
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+    return (pos: number) => {
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= pos) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo + 1;
+    };
+  })();
+  for (const m of text.matchAll(IMPORT_FROM)) {
+    const from = m[1] ?? m[2] ?? m[3] ?? m[4];
+    if (from) facts.imports.push({ from, names: [], line: lineAt(m.index ?? 0) });
+  }
+  for (const m of text.matchAll(TEST_CASE)) facts.tests.push({ name: m[2], line: lineAt(m.index ?? 0) });
+  lines.forEach((l, i) => {
+    if (ASSERT_LINE.test(l)) facts.asserts.push({ text: l.trim().slice(0, 200), line: i + 1 });
+  });
+  return facts;
+}

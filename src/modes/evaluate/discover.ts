@@ -1,0 +1,124 @@
+/**
+ * Stage 1, discover: which files under the root are audited, and in which role.
+ * Never follows symlinks (so nothing outside the root is read and loops cannot happen), respects
+ * every .gitignore on the way down, and leaves out dependencies, build output, vendored,
+ * generated and example code.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import type { FileRole, SkippedFile } from '../../analyzers/facts.js';
+import type { ResolvedConfig } from './config.js';
+
+export interface DiscoveredFile {
+  /** POSIX path relative to the root. */
+  path: string;
+  abs: string;
+  role: FileRole;
+  lang: 'ts' | 'js';
+  size: number;
+}
+
+export interface Discovery {
+  root: string;
+  files: DiscoveredFile[];
+  manifests: string[];
+  skipped: SkippedFile[];
+  /** Files left out as examples, docs or fixtures (counted, never read). */
+  examples: number;
+}
+
+const SOURCE_EXT = /\.(?:[cm]?tsx?|[cm]?jsx?)$/;
+const DECLARATION = /\.d\.[cm]?ts$/;
+const GENERATED_NAME = /(?:\.min\.[cm]?js|[.-]generated\.[cm]?[jt]sx?|\.gen\.[cm]?[jt]sx?|\.bundle\.[cm]?js)$/;
+/** Folders never audited: dependencies, build output, caches, vendored code. */
+const SKIP_DIRS = new Set([
+  'node_modules', 'bower_components', 'jspm_packages', 'dist', 'build', 'out', 'lib-cov', 'coverage', 'bundle',
+  'vendor', 'vendored', 'third_party', 'third-party', 'external', 'generated', '__generated__',
+  'tmp', 'temp', 'storybook-static', 'public', 'static',
+]);
+/** Folders whose code is illustration, not the harness. */
+const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'playground', 'scripts']);
+const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
+const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench)\.[cm]?[jt]sx?$|(?:^|\/)(?:test|spec)[^/]*\.[cm]?[jt]sx?$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
+
+function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
+  const parts = rel.split('/');
+  const dirs = parts.slice(0, -1);
+  if (TEST_FILE.test(rel) || dirs.some((d) => TEST_DIRS.has(d.toLowerCase())) || extraTests?.(rel)) return 'test';
+  if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
+  return 'source';
+}
+
+export function discover(root: string, config: ResolvedConfig): Discovery {
+  const out: Discovery = { root, files: [], manifests: [], skipped: [], examples: 0 };
+  const include = config.include.length ? picomatch(config.include, { dot: true }) : undefined;
+  const exclude = config.exclude.length ? picomatch(config.exclude, { dot: true }) : undefined;
+  const extraTests = config.tests.length ? picomatch(config.tests, { dot: true }) : undefined;
+  const harness = config.harness.map((h) => h.replace(/^\.\//, '').replace(/\/+$/, ''));
+  const inHarness = (rel: string) => !harness.length || harness.some((h) => rel === h || rel.startsWith(h + '/'));
+
+  // Every .gitignore on the way down applies to the paths below its folder.
+  const walk = (dir: string, rel: string, ignores: Array<{ base: string; ig: Ignore }>) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      out.skipped.push({ path: rel || '.', reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+      return;
+    }
+    const gi = entries.find((e) => e.name === '.gitignore' && e.isFile());
+    if (gi) {
+      try {
+        ignores = [...ignores, { base: rel, ig: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
+      } catch {
+        // an unreadable .gitignore ignores nothing
+      }
+    }
+    const ignored = (p: string, isDir: boolean) =>
+      ignores.some(({ base, ig }) => {
+        const sub = base ? p.slice(base.length + 1) : p;
+        return sub !== '' && ig.ignores(isDir ? sub + '/' : sub);
+      });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      const abs = path.join(dir, e.name);
+      if (e.isSymbolicLink()) continue;
+      if (e.isDirectory()) {
+        if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
+        if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
+        walk(abs, childRel, ignores);
+        continue;
+      }
+      if (!e.isFile()) continue;
+      if (e.name === 'package.json') {
+        if (!ignored(childRel, false)) out.manifests.push(childRel);
+        continue;
+      }
+      if (!SOURCE_EXT.test(e.name) || DECLARATION.test(e.name) || GENERATED_NAME.test(e.name)) continue;
+      if (ignored(childRel, false) || exclude?.(childRel) || (include && !include(childRel))) continue;
+      const role = roleOf(childRel, extraTests);
+      if (role === 'example') {
+        out.examples++;
+        continue;
+      }
+      if (role === 'source' && !inHarness(childRel)) continue;
+      let size = 0;
+      try {
+        size = fs.statSync(abs).size;
+      } catch (err) {
+        out.skipped.push({ path: childRel, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        continue;
+      }
+      if (size > config.maxFileSize) {
+        out.skipped.push({ path: childRel, reason: `larger than ${config.maxFileSize} bytes` });
+        continue;
+      }
+      out.files.push({ path: childRel, abs, role, lang: /\.[cm]?jsx?$/.test(e.name) ? 'js' : 'ts', size });
+    }
+  };
+  walk(root, '', []);
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * Stage 3, evaluate: run each enabled rule over the facts and score the result.
+ * A principle's score is the mean of its checks (present 1, partial 0.5, absent 0); the overall
+ * score is the mean of the principles, 0–100. Checks turned off in the config are not run.
+ */
+import type { RepoFacts } from '../../analyzers/facts.js';
+import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
+import { RuleContext } from '../../rules/context.js';
+import type { Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
+import type { ResolvedConfig } from './config.js';
+
+export interface CheckResult {
+  id: CheckId;
+  principle: PrincipleId;
+  title: string;
+  level: Level | 'off';
+  /** Set when the config marks the check required. */
+  required: boolean;
+  reason: string;
+  evidence: Evidence[];
+  remediation: string;
+  exemplar: string;
+}
+
+export interface FlagResult {
+  id: FlagId;
+  title: string;
+  reason: string;
+  evidence: Evidence[];
+}
+
+export interface Evaluation {
+  score: number;
+  principles: Array<{ id: PrincipleId; title: string; score: number | null }>;
+  checks: CheckResult[];
+  flags: FlagResult[];
+  /** Catalog checks with no rule yet: never reported as absent, only named. */
+  notImplemented: CheckId[];
+  /** Where results without a location are anchored (SARIF): the harness entry file. */
+  entry: string;
+}
+
+const POINTS: Record<Level, number> = { present: 1, partial: 0.5, absent: 0 };
+const MAX_EVIDENCE = 6;
+
+function entryFile(ctx: RuleContext, checks: CheckResult[]): string {
+  const counts = new Map<string, number>();
+  for (const c of checks) for (const e of c.evidence) counts.set(e.file, (counts.get(e.file) ?? 0) + 1);
+  const best = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  if (best) return best[0];
+  return ctx.facts.manifests.find((m) => !m.path.includes('/'))?.path ?? ctx.source[0]?.path ?? 'package.json';
+}
+
+export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: readonly FlagRule[], config: ResolvedConfig): Evaluation {
+  const ctx = new RuleContext(facts);
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const findings = new Map<CheckId, Finding>();
+  const checks: CheckResult[] = [];
+  for (const id of CHECK_IDS) {
+    const rule = byId.get(id);
+    if (!rule) continue;
+    const setting = config.checks[id];
+    const base = { id, principle: rule.principle, title: rule.title, required: setting?.level === 'required', remediation: rule.remediation, exemplar: rule.exemplar };
+    if (setting?.level === 'off') {
+      checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, evidence: [] });
+      continue;
+    }
+    const finding = rule.detect(ctx);
+    findings.set(id, finding);
+    const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
+    checks.push({ ...base, level: finding.level, reason: finding.reason, evidence });
+  }
+  const principles = PRINCIPLES.map((p) => {
+    const scored = checks.filter((c) => c.principle === p.id && c.level !== 'off');
+    const score = scored.length ? scored.reduce((s, c) => s + POINTS[c.level as Level], 0) / scored.length : null;
+    return { id: p.id, title: p.title, score: score === null ? null : Math.round(score * 1000) / 10 };
+  });
+  const scoredPrinciples = principles.filter((p) => p.score !== null);
+  const score = scoredPrinciples.length ? Math.round((scoredPrinciples.reduce((s, p) => s + (p.score ?? 0), 0) / scoredPrinciples.length) * 10) / 10 : 0;
+  const flags: FlagResult[] = [];
+  for (const f of flagRules) {
+    const raised = f.detect(ctx, findings);
+    if (raised) flags.push({ id: f.id, title: f.title, reason: raised.reason, evidence: dedupe(raised.evidence).slice(0, MAX_EVIDENCE) });
+  }
+  return {
+    score,
+    principles,
+    checks,
+    flags,
+    notImplemented: CHECK_IDS.filter((id) => !byId.has(id)),
+    entry: entryFile(ctx, checks),
+  };
+}
+
+function dedupe(evidence: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => {
+    const k = `${e.file}:${e.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * What a rule sees: the repo's facts plus lazily built indices over them. Rules never see an AST.
+ * `memo` lets several rules share one derived computation (the tool dispatch, the agent loop …).
+ */
+import type { CallFact, FileFacts, FunctionFact, RepoFacts } from '../analyzers/facts.js';
+
+export type Located<T> = T & { file: string };
+
+export class RuleContext {
+  readonly source: FileFacts[];
+  readonly tests: FileFacts[];
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(readonly facts: RepoFacts) {
+    this.source = facts.files.filter((f) => f.role === 'source');
+    this.tests = facts.files.filter((f) => f.role === 'test');
+  }
+
+  memo<T>(key: string, compute: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, compute());
+    return this.cache.get(key) as T;
+  }
+
+  file(path: string): FileFacts | undefined {
+    return this.memo('files-by-path', () => new Map(this.facts.files.map((f) => [f.path, f]))).get(path);
+  }
+
+  /** Every call in source files, with its file. */
+  get calls(): Located<CallFact>[] {
+    return this.memo('calls', () => this.source.flatMap((f) => f.calls.map((c) => ({ ...c, file: f.path }))));
+  }
+
+  /** Source calls indexed by the callee's last identifier. */
+  callsNamed(name: string): Located<CallFact>[] {
+    const idx = this.memo('calls-by-name', () => {
+      const m = new Map<string, Located<CallFact>[]>();
+      for (const c of this.calls) {
+        const list = m.get(c.name);
+        if (list) list.push(c);
+        else m.set(c.name, [c]);
+      }
+      return m;
+    });
+    return idx.get(name) ?? [];
+  }
+
+  /** Source functions indexed by their short name (`method` for `Class.method`) and full name. */
+  functionsNamed(name: string): Located<FunctionFact>[] {
+    const idx = this.memo('fns-by-name', () => {
+      const m = new Map<string, Located<FunctionFact>[]>();
+      const add = (k: string, v: Located<FunctionFact>) => {
+        const list = m.get(k);
+        if (list) list.push(v);
+        else m.set(k, [v]);
+      };
+      for (const f of this.source) {
+        for (const fn of f.functions) {
+          const v = { ...fn, file: f.path };
+          add(fn.name, v);
+          const dot = fn.name.lastIndexOf('.');
+          if (dot > 0) add(fn.name.slice(dot + 1), v);
+        }
+      }
+      return m;
+    });
+    return idx.get(name) ?? [];
+  }
+
+  /** Calls made inside the function `fn` of `file` (by enclosing-function name). */
+  callsIn(file: string, fn: string): CallFact[] {
+    return this.file(file)?.calls.filter((c) => c.fn === fn) ?? [];
+  }
+
+  /**
+   * Whether a call matching `target` is reachable from function `fn` in `file` within `hops`
+   * calls, resolving callees by name across the repo. Returns the path of calls when it is.
+   */
+  reaches(file: string, fn: string, target: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
+    const seen = new Set<string>();
+    const search = (f: string, name: string, depth: number): Located<CallFact>[] | undefined => {
+      const key = `${f}#${name}`;
+      if (seen.has(key)) return undefined;
+      seen.add(key);
+      const calls = this.callsIn(f, name).map((c) => ({ ...c, file: f }));
+      for (const c of calls) if (target(c)) return [c];
+      if (depth === 0) return undefined;
+      for (const c of calls) {
+        if (!c.name) continue;
+        for (const def of this.functionsNamed(c.name)) {
+          const sub = search(def.file, def.name, depth - 1);
+          if (sub) return [c, ...sub];
+        }
+      }
+      return undefined;
+    };
+    return search(file, fn, hops);
+  }
+}

@@ -1,0 +1,3 @@
+import type { FlagRule } from '../types.js';
+
+export const FLAGS: readonly FlagRule[] = [];

@@ -1,0 +1,4 @@
+import type { Rule } from '../types.js';
+
+/** The permissions checks, in catalog order. */
+export const PERMISSIONS_RULES: readonly Rule[] = [];

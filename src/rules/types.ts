@@ -1,0 +1,49 @@
+import type { CheckId, FlagId, PrincipleId } from './catalog.js';
+import type { RuleContext } from './context.js';
+
+export type Level = 'present' | 'partial' | 'absent';
+
+export interface Evidence {
+  /** POSIX path relative to the audited root. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** One line a reviewer can check against the code: what is there and why it counts. */
+  reason: string;
+}
+
+export interface Finding {
+  level: Level;
+  /** One-line verdict: what was found, and for partial/absent what is missing. */
+  reason: string;
+  evidence: Evidence[];
+}
+
+export interface RuleMeta {
+  id: CheckId;
+  principle: PrincipleId;
+  title: string;
+  /** Why the check matters, one or two sentences. */
+  rationale: string;
+  /** What to do when the check is not present. */
+  remediation: string;
+  /** The reference-harness file that shows the mechanism, relative to this repo's root. */
+  exemplar: string;
+}
+
+export interface Rule extends RuleMeta {
+  /** Reads facts only; never throws for odd input (no facts → absent with a reason). */
+  detect(ctx: RuleContext): Finding;
+}
+
+export interface FlagRule {
+  id: FlagId;
+  title: string;
+  description: string;
+  /** Returns a reason and evidence when the flag is raised, undefined otherwise. */
+  detect(ctx: RuleContext, results: ReadonlyMap<CheckId, Finding>): { reason: string; evidence: Evidence[] } | undefined;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
