@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, UsageError } from './errors.js';
+import { readBaseline, regressions } from './modes/evaluate/baseline.js';
 import { runAudit, type AuditResult } from './modes/evaluate/index.js';
 import { FORMATS, REPORTERS, type Format } from './modes/evaluate/reporters/index.js';
 import { RULES } from './rules/index.js';
@@ -36,6 +37,7 @@ interface EvaluateOptions {
   output?: string;
   config?: string;
   failUnder?: number;
+  baseline?: string;
   quiet?: boolean;
   debug?: boolean;
   progress: boolean;
@@ -55,10 +57,13 @@ Examples:
   $ audit evaluate . --format sarif --output audit.sarif   upload to GitHub code scanning
   $ audit evaluate . --format markdown >> "$GITHUB_STEP_SUMMARY"
   $ audit evaluate . --fail-under 70        exit 1 when the score is below 70
+  $ audit evaluate . --format json --output .audit-baseline.json
+  $ audit evaluate . --baseline .audit-baseline.json   exit 1 if a check regressed
   $ audit evaluate src/reference-harness    see what 100/100 looks like
 
-Exit codes: 0 ok, 1 a threshold failed (--fail-under, failUnder, or a required check
-not present), 2 usage, configuration or internal error.
+Exit codes: 0 ok, 1 a threshold failed (--fail-under, failUnder, a required check
+not present, or a check that regressed since --baseline), 2 usage, configuration or
+internal error.
 
 Configuration: audit.config.yaml (or .yml/.json) at the audited root, or --config FILE:
   exclude: ["legacy/**"]          # on top of .gitignore and built-in excludes
@@ -90,6 +95,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'configuration file (default: audit.config.{yaml,yml,json} at the root)')
     .option('--fail-under <score>', 'exit 1 when the overall score (0-100) is below this', parseScore)
+    .option('-b, --baseline <file>', 'a JSON report from an earlier run: exit 1 if any check dropped a level since')
     .option('-q, --quiet', 'text report: show only checks that are not present; no progress')
     .option('--no-progress', 'no progress on stderr')
     .option('--no-color', 'no colours in the text report (also off under NO_COLOR or when not a terminal)')
@@ -131,6 +137,7 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
         io.stderr(`\rfiles analysed ${done}/${total}`);
       }
     : undefined;
+  const baseline = opts.baseline ? readBaseline(path.resolve(io.cwd, opts.baseline)) : undefined;
   const result: AuditResult = await runAudit(path.resolve(io.cwd, target), { configPath: opts.config && path.resolve(io.cwd, opts.config), onProgress });
   if (shown) io.stderr('\r\x1b[K');
 
@@ -154,6 +161,8 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
   if (failUnder !== undefined && result.score < failUnder) failures.push(`score ${result.score} is below ${failUnder}`);
   const missing = result.checks.filter((c) => c.required && c.level !== 'present');
   if (missing.length) failures.push(`required check${missing.length > 1 ? 's' : ''} not present: ${missing.map((c) => `${c.id} (${c.level})`).join(', ')}`);
+  const dropped = baseline ? regressions(baseline, result.checks) : [];
+  if (dropped.length) failures.push(`regressed since the baseline: ${dropped.map((r) => `${r.id} ${r.from} → ${r.to}`).join(', ')}`);
   if (failures.length) {
     io.stderr(`audit: failed: ${failures.join('; ')}\n`);
     return 1;

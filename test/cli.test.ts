@@ -180,3 +180,29 @@ describe('audit evaluate: configuration', () => {
     expect(shipped).toEqual(configJsonSchema());
   });
 });
+
+describe('audit evaluate: baselines', () => {
+  it('exits 1 when a check dropped a level since the baseline, 0 when none did', async () => {
+    const dir = tmp();
+    const base = path.join(dir, 'baseline.json');
+    await cli(['evaluate', SAMPLE, '--format', 'json', '--output', base]);
+    expect((await cli(['evaluate', SAMPLE, '--baseline', base])).code).toBe(0);
+    const j = JSON.parse(fs.readFileSync(base, 'utf8'));
+    const lower = j.checks.find((c: { level: string }) => c.level !== 'present');
+    if (!lower) return;
+    lower.level = 'present';
+    fs.writeFileSync(base, JSON.stringify(j));
+    const r = await cli(['evaluate', SAMPLE, '--baseline', base]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`regressed since the baseline: ${lower.id} present →`);
+  });
+
+  it('exits 2 for a baseline that is missing or not a report', async () => {
+    expect((await cli(['evaluate', SAMPLE, '--baseline', '/no/such.json'])).code).toBe(2);
+    const bad = path.join(tmp(), 'bad.json');
+    fs.writeFileSync(bad, '{"hello": 1}');
+    const r = await cli(['evaluate', SAMPLE, '--baseline', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not an agent-audit JSON report');
+  });
+});
