@@ -56,7 +56,7 @@ for (const lf of labelFiles) {
     perRepo.push({ repo: labels.repo, note: `not unpacked in ${reposDir}` });
     continue;
   }
-  if (labels.language && !['typescript', 'javascript'].includes(labels.language)) {
+  if (labels.language && !['typescript', 'javascript', 'python'].includes(labels.language)) {
     perRepo.push({ repo: labels.repo, note: `${labels.language}: no analyzer for this language yet, not scored` });
     continue;
   }

@@ -15,6 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
+import { lineLocator } from './lines.js';
 
 /** Plain bindings: the namespace `ts` exposes getters, too slow to call for every node. */
 const {
@@ -749,7 +750,7 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
 }
 
 const TEST_CASE = /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|only|skip|concurrent|todo))?\(\s*(['"`])((?:\\.|(?!\1).){1,200})\1/g;
-const IMPORT_FROM = /^\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT_FROM = /^[ \t]*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^[ \t]*import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 const ASSERT_LINE = /\b(?:expect|assert|should)\b/;
 
 /**
@@ -760,20 +761,7 @@ export function analyzeTestText(path: string, text: string): FileFacts {
   const lang = /\.[cm]?jsx?$/.test(path) ? 'js' : 'ts';
   const lines = text.split('\n');
   const facts = emptyFacts(path, 'test', lang, lines.length);
-  const lineAt = (() => {
-    const starts: number[] = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-    return (pos: number) => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= pos) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo + 1;
-    };
-  })();
+  const lineAt = lineLocator(text);
   for (const m of text.matchAll(IMPORT_FROM)) {
     const from = m[1] ?? m[2] ?? m[3] ?? m[4];
     if (from) facts.imports.push({ from, names: [], line: lineAt(m.index ?? 0) });

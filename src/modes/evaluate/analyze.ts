@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
+import { analyzePython, analyzePythonTestText, initPython } from '../../analyzers/python.js';
 import { analyzeTestText, analyzeTypeScript } from '../../analyzers/typescript.js';
 import type { DiscoveredFile, Discovery } from './discover.js';
 
@@ -46,7 +47,7 @@ export interface AnalyzedFiles {
   skipped: SkippedFile[];
 }
 
-/** Analyse files in this thread. `onFile` is called after each file. */
+/** Analyse files in this thread (Python needs `initPython()` first). `onFile` is called after each file. */
 export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void): AnalyzedFiles {
   const out: AnalyzedFiles = { files: [], skipped: [] };
   for (const f of files) {
@@ -64,7 +65,8 @@ export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => vo
       continue;
     }
     try {
-      out.files.push(f.role === 'test' ? analyzeTestText(f.path, text) : analyzeTypeScript(f.path, text, f.role));
+      if (f.lang === 'py') out.files.push(f.role === 'test' ? analyzePythonTestText(f.path, text) : analyzePython(f.path, text, f.role));
+      else out.files.push(f.role === 'test' ? analyzeTestText(f.path, text) : analyzeTypeScript(f.path, text, f.role));
     } catch (err) {
       // The parser itself recurses; pathological nesting can exhaust the stack.
       const why = err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}`;
@@ -81,6 +83,7 @@ export async function analyze(discovery: Discovery, onProgress?: Progress): Prom
     done++;
     if (onProgress && (done % 50 === 0 || done === total)) onProgress(done, total);
   };
+  if (discovery.files.some((f) => f.lang === 'py' && f.role === 'source')) await initPython();
   // One thread on purpose: measured on 2 cores, a worker's compiler warm-up and V8's own
   // background GC and compilation threads ate the gain of splitting the files.
   const { files, skipped } = analyzeFiles(discovery.files, tick);

@@ -16,7 +16,7 @@ export interface DiscoveredFile {
   path: string;
   abs: string;
   role: FileRole;
-  lang: 'ts' | 'js';
+  lang: 'ts' | 'js' | 'py';
   size: number;
 }
 
@@ -29,19 +29,19 @@ export interface Discovery {
   examples: number;
 }
 
-const SOURCE_EXT = /\.(?:[cm]?tsx?|[cm]?jsx?)$/;
+const SOURCE_EXT = /\.(?:[cm]?tsx?|[cm]?jsx?|py)$/;
 const DECLARATION = /\.d\.[cm]?ts$/;
 const GENERATED_NAME = /(?:\.min\.[cm]?js|[.-]generated\.[cm]?[jt]sx?|\.gen\.[cm]?[jt]sx?|\.bundle\.[cm]?js)$/;
 /** Folders never audited: dependencies, build output, caches, vendored code. */
 const SKIP_DIRS = new Set([
   'node_modules', 'bower_components', 'jspm_packages', 'dist', 'build', 'out', 'lib-cov', 'coverage', 'bundle',
   'vendor', 'vendored', 'third_party', 'third-party', 'external', 'generated', '__generated__',
-  'tmp', 'temp', 'storybook-static', 'public', 'static',
+  'tmp', 'temp', 'storybook-static', 'public', 'static', '__pycache__', 'site-packages', 'venv', 'htmlcov',
 ]);
 /** Folders whose code is illustration, not the harness. */
 const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'playground', 'scripts']);
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
-const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench)\.[cm]?[jt]sx?$|(?:^|\/)(?:test|spec)[^/]*\.[cm]?[jt]sx?$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
+const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
 function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
   const parts = rel.split('/');
@@ -87,7 +87,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       const abs = path.join(dir, e.name);
       if (e.isSymbolicLink()) continue;
       if (e.isDirectory()) {
-        if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue;
+        if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
         walk(abs, childRel, ignores);
         continue;
@@ -116,7 +116,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         out.skipped.push({ path: childRel, reason: `larger than ${config.maxFileSize} bytes` });
         continue;
       }
-      out.files.push({ path: childRel, abs, role, lang: /\.[cm]?jsx?$/.test(e.name) ? 'js' : 'ts', size });
+      out.files.push({ path: childRel, abs, role, lang: e.name.endsWith('.py') ? 'py' : /\.[cm]?jsx?$/.test(e.name) ? 'js' : 'ts', size });
     }
   };
   walk(root, '', []);

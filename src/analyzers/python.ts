@@ -1,0 +1,484 @@
+/**
+ * Python analyzer: source text in, the same FileFacts the TypeScript analyzer produces, so every
+ * rule serves both languages. Parsed with web-tree-sitter and the `.wasm` grammar that the
+ * tree-sitter-python package ships; `initPython()` must have resolved before `analyzePython`.
+ * Python idioms map onto the shared facts: keyword arguments of a call (`Tool(name=…, …)`) and
+ * dict literals are objects, class bodies are objects, `Enum` classes and `Literal[…]` aliases
+ * are types with tags, `while True` is an infinite loop.
+ */
+import { createRequire } from 'node:module';
+import { Language, Parser, type Node } from 'web-tree-sitter';
+import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
+import { lineLocator } from './lines.js';
+import { emptyFacts } from './typescript.js';
+
+const MAX_DEPTH = 1200;
+const MAX_STRING = 80;
+const MAX_READ_LINES = 20;
+const DISCRIMINANTS = new Set(['type', 'kind', 'event', 'event_type', 'tag', 'status', 'reason', 'stop_reason', 'name']);
+const ENUM_BASES = /^(?:enum\.)?(?:Enum|IntEnum|StrEnum|Flag|IntFlag)$/;
+
+let parser: Parser | undefined;
+
+/** Loads the grammar once per process. */
+export async function initPython(): Promise<void> {
+  if (parser) return;
+  await Parser.init();
+  const wasm = createRequire(import.meta.url).resolve('tree-sitter-python/tree-sitter-python.wasm');
+  const language = await Language.load(wasm);
+  const p = new Parser();
+  p.setLanguage(language);
+  parser = p;
+}
+
+function literal(n: Node | null): string | undefined {
+  if (!n) return undefined;
+  switch (n.type) {
+    case 'integer':
+    case 'float':
+      return n.text;
+    case 'true':
+      return 'true';
+    case 'false':
+      return 'false';
+    case 'none':
+      return 'null';
+    case 'string': {
+      if (n.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+      return `'${stringContent(n).slice(0, MAX_STRING)}'`;
+    }
+    case 'unary_operator':
+      return /^-\s*[\d.]+$/.test(n.text) ? n.text.replace(/\s+/g, '') : undefined;
+    case 'attribute':
+      return /^(?:math\.inf|float\("inf"\)|sys\.maxsize)$/.test(n.text) ? n.text : undefined;
+    case 'call':
+      return /^float\(\s*['"]inf['"]\s*\)$/.test(n.text) ? 'Infinity' : undefined;
+  }
+  return undefined;
+}
+
+function stringContent(n: Node): string {
+  let s = '';
+  for (const c of n.namedChildren) if (c?.type === 'string_content') s += c.text;
+  return s;
+}
+
+function lastName(n: Node): string {
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') return n.childForFieldName('attribute')?.text ?? '';
+  if (n.type === 'call') return lastName(n.childForFieldName('function')!);
+  return '';
+}
+
+export function analyzePython(path: string, text: string, role: FileFacts['role']): FileFacts {
+  if (!parser) throw new Error('initPython() must complete before analyzePython()');
+  const tree = parser.parse(text);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  try {
+    return extract(path, text, role, tree.rootNode);
+  } finally {
+    tree.delete();
+  }
+}
+
+function extract(path: string, text: string, role: FileFacts['role'], root: Node): FileFacts {
+  const facts = emptyFacts(path, role, 'py', text.split('\n').length);
+  const clip = (n: Node, max = 100) => {
+    const raw = text.slice(n.startIndex, Math.min(n.endIndex, n.startIndex + max * 3));
+    const flat = raw.replace(/\s+/g, ' ').trim();
+    return flat.length > max || n.endIndex - n.startIndex > max * 3 ? flat.slice(0, max) + '…' : flat;
+  };
+  const line = (n: Node) => n.startPosition.row + 1;
+  const endLine = (n: Node) => n.endPosition.row + 1;
+
+  const fnStack: string[] = ['<top>'];
+  const classStack: string[] = [];
+  let loopStack: LoopFact[] = [];
+  let ifStack: string[] = [];
+  let condDepth = 0;
+  let catchDepth = 0;
+  let depth = 0;
+
+  const fn = () => fnStack[fnStack.length - 1];
+  const addConst = (name: string | undefined, value: string | undefined, at: number, kind: ConstFact['kind']) => {
+    if (name && value !== undefined) facts.consts.push({ name, value, line: at, fn: fn(), kind });
+  };
+  const addRead = (name: string, at: number) => {
+    const lines = (facts.reads[name] ??= []);
+    if (lines.length < MAX_READ_LINES) lines.push(at);
+  };
+  /** Where a value goes, like the TypeScript analyzer's object context. */
+  const contextOf = (n: Node): string => {
+    let o = n;
+    let p = o.parent;
+    while (p && (p.type === 'parenthesized_expression' || p.type === 'await')) {
+      o = p;
+      p = p.parent;
+    }
+    if (!p) return 'other';
+    if (p.type === 'list' || p.type === 'tuple' || p.type === 'set') return `array:${bindingName(p) ?? ''}`;
+    if (p.type === 'argument_list') return `arg:${clip(p.parent!.childForFieldName('function')!, 60)}`;
+    if (p.type === 'keyword_argument') return `prop:${p.childForFieldName('name')?.text ?? ''}`;
+    if (p.type === 'pair') return `prop:${keyText(p.childForFieldName('key'))}`;
+    if (p.type === 'assignment') return `var:${assignedName(p) ?? ''}`;
+    if (p.type === 'return_statement' || p.type === 'lambda') return 'return';
+    return 'other';
+  };
+  const bindingName = (n: Node): string | undefined => {
+    const p = n.parent;
+    if (p?.type === 'assignment') return assignedName(p);
+    if (p?.type === 'keyword_argument') return p.childForFieldName('name')?.text;
+    if (p?.type === 'pair') return keyText(p.childForFieldName('key'));
+    return undefined;
+  };
+  const assignedName = (a: Node): string | undefined => {
+    const left = a.childForFieldName('left');
+    if (!left) return undefined;
+    if (left.type === 'identifier') return left.text;
+    if (left.type === 'attribute') return left.childForFieldName('attribute')?.text;
+    return undefined;
+  };
+  const keyText = (k: Node | null) => (k?.type === 'string' ? stringContent(k) : (k?.text ?? ''));
+
+  const recordExit = (kind: 'break' | 'return' | 'throw', n: Node) => {
+    const loop = loopStack[loopStack.length - 1];
+    if (!loop) return;
+    const exit = { kind, line: line(n), cond: ifStack[ifStack.length - 1] };
+    if (kind === 'break') loop.exits.push(exit);
+    else for (const l of loopStack) l.exits.push(exit);
+  };
+
+  const visitChildren = (n: Node) => {
+    for (let i = 0; i < n.namedChildCount; i++) visit(n.namedChild(i)!);
+  };
+
+  const visitFunction = (n: Node, name: string | undefined) => {
+    const params = n.childForFieldName('parameters');
+    if (name) {
+      const decorated = n.parent?.type === 'decorated_definition';
+      facts.functions.push({
+        name,
+        line: line(decorated ? n.parent! : n),
+        end: endLine(n),
+        params: params ? params.namedChildren.map((p) => (p?.type === 'identifier' ? p.text : (p?.childForFieldName('name')?.text ?? p?.text ?? '…'))) : [],
+        exported: !name.split('.').pop()!.startsWith('_'),
+        async: n.children.some((c) => c?.type === 'async'),
+        generator: false,
+      });
+      fnStack.push(name);
+    }
+    const saved = { loopStack, ifStack, condDepth, catchDepth };
+    loopStack = [];
+    ifStack = [];
+    condDepth = 0;
+    catchDepth = 0;
+    if (params) visitChildren(params);
+    const body = n.childForFieldName('body');
+    if (body) visit(body);
+    ({ loopStack, ifStack, condDepth, catchDepth } = saved);
+    if (name) fnStack.pop();
+  };
+
+  const visitClass = (n: Node) => {
+    const name = n.childForFieldName('name')?.text ?? '<class>';
+    const bases = (n.childForFieldName('superclasses')?.namedChildren ?? []).filter((b): b is Node => !!b && b.type !== 'keyword_argument').map((b) => clip(b, 60));
+    const c: ClassFact = { name, line: line(n), end: endLine(n), extends: bases[0], implements: bases.slice(1), members: [], exported: !name.startsWith('_') };
+    const values: Record<string, string> = Object.create(null);
+    const annotated: Array<{ key: string; type?: Node }> = [];
+    const body = n.childForFieldName('body');
+    for (const stmt of body?.namedChildren ?? []) {
+      if (!stmt) continue;
+      const inner = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+      if (inner?.type === 'function_definition') {
+        const m = inner.childForFieldName('name')?.text;
+        if (m) {
+          c.members.push(m);
+          values[m] = '<fn>';
+        }
+      } else if (stmt.type === 'expression_statement' && stmt.namedChild(0)?.type === 'assignment') {
+        const a = stmt.namedChild(0)!;
+        const key = assignedName(a);
+        if (!key) continue;
+        c.members.push(key);
+        const right = a.childForFieldName('right');
+        if (right) values[key] = clip(right);
+        annotated.push({ key, type: a.childForFieldName('type') ?? undefined });
+      }
+    }
+    facts.classes.push(c);
+    if (c.members.length) facts.objects.push({ keys: c.members, values, line: c.line, end: c.end, fn: fn(), ctx: `class:${name}` });
+    if (bases.some((b) => ENUM_BASES.test(b))) {
+      const t: TypeFact = { name, kind: 'enum', line: c.line, members: [], tags: [], exported: c.exported };
+      for (const a of annotated) {
+        t.members.push(a.key);
+        const v = values[a.key];
+        if (v && /^['"]/.test(v)) t.tags.push(v.slice(1, -1));
+      }
+      facts.types.push(t);
+    } else if (annotated.some((a) => a.type)) {
+      // TypedDict, dataclass, pydantic model: an interface-like shape.
+      const t: TypeFact = { name, kind: 'interface', line: c.line, members: annotated.map((a) => a.key), tags: [], exported: c.exported };
+      for (const a of annotated) {
+        if (!a.type || !DISCRIMINANTS.has(a.key)) continue;
+        const lits = literalTags(a.type);
+        if (lits.length) {
+          t.discriminant ??= a.key;
+          t.tags.push(...lits);
+        }
+      }
+      facts.types.push(t);
+    }
+    classStack.push(name);
+    if (body) visit(body);
+    classStack.pop();
+  };
+
+  const literalTags = (t: Node): string[] => {
+    const m = /^(?:typing\.)?Literal\[(.*)\]$/s.exec(t.text.trim());
+    if (!m) return [];
+    return [...m[1].matchAll(/['"]([^'"]*)['"]/g)].map((x) => x[1]);
+  };
+
+  const visitLoop = (n: Node) => {
+    const isWhile = n.type === 'while_statement';
+    const condNode = isWhile ? n.childForFieldName('condition') : n.childForFieldName('right');
+    const cond = condNode ? clip(condNode, 120) : '';
+    const loop: LoopFact = {
+      kind: isWhile ? 'while' : 'for-of',
+      line: line(n),
+      end: endLine(n),
+      fn: fn(),
+      cond,
+      infinite: isWhile && /^(?:True|1)$/.test(cond),
+      exits: [],
+    };
+    facts.loops.push(loop);
+    if (condNode) {
+      if (isWhile) condDepth++;
+      visit(condNode);
+      if (isWhile) condDepth--;
+    }
+    loopStack.push(loop);
+    const savedIfs = ifStack;
+    ifStack = [];
+    const body = n.childForFieldName('body');
+    if (body) visit(body);
+    const alt = n.childForFieldName('alternative');
+    if (alt) visit(alt);
+    ifStack = savedIfs;
+    loopStack.pop();
+  };
+
+  const visit = (n: Node): void => {
+    if (depth >= MAX_DEPTH) return;
+    depth++;
+    visitNode(n);
+    depth--;
+  };
+
+  const visitNode = (n: Node): void => {
+    switch (n.type) {
+      case 'import_statement': {
+        for (const c of n.namedChildren) {
+          if (!c) continue;
+          const mod = c.type === 'aliased_import' ? c.childForFieldName('name')?.text : c.text;
+          if (mod) facts.imports.push({ from: mod, names: ['*'], line: line(n) });
+        }
+        return;
+      }
+      case 'import_from_statement': {
+        const mod = n.childForFieldName('module_name')?.text ?? '';
+        const names = n.childrenForFieldName('name').filter((c): c is Node => !!c).map((c) => (c.type === 'aliased_import' ? (c.childForFieldName('name')?.text ?? '') : c.text));
+        facts.imports.push({ from: mod, names: names.length ? names : ['*'], line: line(n) });
+        return;
+      }
+      case 'function_definition': {
+        const own = n.childForFieldName('name')?.text ?? '<anon>';
+        const cls = classStack[classStack.length - 1];
+        const inClass = n.parent?.parent?.type === 'class_definition' || n.parent?.parent?.parent?.type === 'class_definition';
+        visitFunction(n, cls && inClass ? `${cls}.${own}` : own);
+        return;
+      }
+      case 'lambda': {
+        const bound = bindingName(n);
+        visitFunction(n, bound);
+        return;
+      }
+      case 'class_definition':
+        visitClass(n);
+        return;
+      case 'while_statement':
+      case 'for_statement':
+        visitLoop(n);
+        return;
+      case 'break_statement':
+        recordExit('break', n);
+        return;
+      case 'return_statement':
+        recordExit('return', n);
+        break;
+      case 'raise_statement':
+        recordExit('throw', n);
+        break;
+      case 'if_statement':
+      case 'elif_clause': {
+        const cond = n.childForFieldName('condition');
+        if (cond) {
+          condDepth++;
+          visit(cond);
+          condDepth--;
+        }
+        const text = cond ? clip(cond, 120) : '';
+        ifStack.push(text);
+        const body = n.childForFieldName('consequence');
+        if (body) visit(body);
+        ifStack.pop();
+        for (const alt of n.childrenForFieldName('alternative')) {
+          if (!alt) continue;
+          ifStack.push(`not (${text.slice(0, 114)})`);
+          visit(alt);
+          ifStack.pop();
+        }
+        return;
+      }
+      case 'conditional_expression': {
+        // a if cond else b: the condition is the middle named child.
+        const [a, cond, b] = n.namedChildren;
+        if (a) visit(a);
+        if (cond) {
+          condDepth++;
+          visit(cond);
+          condDepth--;
+        }
+        if (b) visit(b);
+        return;
+      }
+      case 'assert_statement':
+        condDepth++;
+        visitChildren(n);
+        condDepth--;
+        return;
+      case 'except_clause':
+        catchDepth++;
+        visitChildren(n);
+        catchDepth--;
+        return;
+      case 'call': {
+        const f = n.childForFieldName('function')!;
+        const args = n.childForFieldName('arguments');
+        const argNodes = args?.type === 'argument_list' ? args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') : args ? [args] : [];
+        facts.calls.push({
+          callee: clip(f, 80),
+          name: lastName(f),
+          line: line(n),
+          fn: fn(),
+          args: argNodes.map((a) => clip(a)),
+          cond: condDepth > 0,
+          optional: false,
+          inCatch: catchDepth > 0,
+        });
+        const kw = argNodes.filter((a) => a.type === 'keyword_argument');
+        if (kw.length) {
+          const values: Record<string, string> = Object.create(null);
+          const keys: string[] = [];
+          for (const k of kw) {
+            const key = k.childForFieldName('name')?.text;
+            const v = k.childForFieldName('value');
+            if (!key) continue;
+            keys.push(key);
+            if (v) {
+              values[key] = clip(v);
+              addConst(key, literal(v), line(k), 'prop');
+            }
+          }
+          facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: `arg:${clip(f, 60)}` });
+        }
+        break;
+      }
+      case 'dictionary': {
+        const keys: string[] = [];
+        const values: Record<string, string> = Object.create(null);
+        for (const p of n.namedChildren) {
+          if (p?.type !== 'pair') continue;
+          const k = p.childForFieldName('key');
+          if (k?.type !== 'string') continue;
+          const key = stringContent(k);
+          keys.push(key);
+          const v = p.childForFieldName('value');
+          if (v) {
+            values[key] = clip(v);
+            addConst(key, literal(v), line(p), 'prop');
+          }
+        }
+        if (keys.length) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: contextOf(n) });
+        break;
+      }
+      case 'assignment': {
+        const name = assignedName(n);
+        const right = n.childForFieldName('right');
+        const left = n.childForFieldName('left');
+        const kind = classStack.length && fn() === '<top>' ? 'field' : left?.type === 'attribute' ? 'assign' : 'var';
+        addConst(name, literal(right), line(n), kind);
+        const type = n.childForFieldName('type');
+        if (name && right && /^(?:typing\.)?(?:Literal|Union)\[/.test(right.text.trim()) && fn() === '<top>') {
+          const tags = literalTags(right);
+          facts.types.push({ name, kind: tags.length ? 'union' : 'alias', line: line(n), members: [clip(right, 60)], tags, exported: !name.startsWith('_') });
+        } else if (type && /TypeAlias/.test(type.text) && name && right) {
+          facts.types.push({ name, kind: 'union', line: line(n), members: right.text.split('|').map((s) => s.trim()).slice(0, 20), tags: literalTags(right), exported: !name.startsWith('_') });
+        }
+        break;
+      }
+      case 'default_parameter':
+      case 'typed_default_parameter':
+        addConst(n.childForFieldName('name')?.text, literal(n.childForFieldName('value')), line(n), 'param');
+        break;
+      case 'boolean_operator': {
+        // `max_steps or 20`: a fallback default.
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        if (l && r && n.children.some((c) => c?.type === 'or')) addConst(l.type === 'attribute' ? lastName(l) : l.type === 'identifier' ? l.text : undefined, literal(r), line(n), 'param');
+        break;
+      }
+      case 'attribute': {
+        const p = n.parent;
+        if (!(p?.type === 'call' && p.childForFieldName('function')?.id === n.id)) {
+          const a = n.childForFieldName('attribute');
+          if (a) addRead(a.text, line(n));
+        }
+        break;
+      }
+      case 'subscript': {
+        const s = n.childForFieldName('subscript');
+        if (s?.type === 'string') addRead(stringContent(s), line(n));
+        break;
+      }
+      case 'string': {
+        const v = stringContent(n);
+        if (v.length > 0 && v.length <= MAX_STRING && n.parent?.type !== 'expression_statement') facts.strings.push({ value: v, line: line(n) });
+        return;
+      }
+    }
+    visitChildren(n);
+  };
+
+  visitChildren(root);
+  facts.parseErrors = root.hasError ? 1 : 0;
+  return facts;
+}
+
+const PY_TEST = /^[ \t]*(?:async\s+)?def\s+(test_\w+)|^[ \t]*class\s+(Test\w*)/gm;
+const PY_IMPORT = /^[ \t]*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/gm;
+const PY_ASSERT = /\bassert\b|pytest\.raises|assertRaises|self\.assert\w+/;
+
+/** Python test files, read by text like TypeScript ones: imports, test names, assertion lines. */
+export function analyzePythonTestText(path: string, text: string): FileFacts {
+  const lines = text.split('\n');
+  const facts = emptyFacts(path, 'test', 'py', lines.length);
+  const lineAt = lineLocator(text);
+  for (const m of text.matchAll(PY_IMPORT)) facts.imports.push({ from: m[1] ?? m[2], names: [], line: lineAt(m.index ?? 0) });
+  for (const m of text.matchAll(PY_TEST)) facts.tests.push({ name: m[1] ?? m[2], line: lineAt(m.index ?? 0) });
+  lines.forEach((l, i) => {
+    if (PY_ASSERT.test(l)) facts.asserts.push({ text: l.trim().slice(0, 200), line: i + 1 });
+  });
+  return facts;
+}

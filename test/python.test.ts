@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzePython, analyzePythonTestText, initPython } from '../src/analyzers/python.js';
+
+beforeAll(async () => {
+  await initPython();
+});
+
+const AGENT = `
+import json
+from typing import Literal
+from .tools import Tool, registry
+
+StepKind = Literal["action", "planning", "final"]
+
+class Decision(str, Enum):
+    ALLOW = "allow"
+    DENY = "deny"
+
+class ShellTool(Tool):
+    name = "shell"
+    description = "Run a shell command"
+    inputs = {"command": {"type": "string", "description": "the command"}}
+    read_only = False
+
+    def forward(self, command: str):
+        # check_permission(command) is not called here: comments are not facts
+        return subprocess.run(command, shell=True)
+
+class Agent:
+    def __init__(self, tools, max_steps: int = 20):
+        self.max_steps = max_steps or 20
+        self.tools = {t.name: t for t in tools}
+
+    def run(self, task):
+        step = 0
+        while True:
+            if step >= self.max_steps:
+                raise AgentMaxStepsError("Reached max steps.")
+            reply = self.model.generate(messages, tools=list(self.tools.values()))
+            try:
+                tool = self.tools[reply.tool_name]
+                if self.policy.check(tool, reply.arguments):
+                    out = tool(**reply.arguments)
+            except KeyError:
+                log.error("unknown tool", extra={"tool": reply.tool_name})
+            step += 1
+`;
+
+describe('python analyzer', () => {
+  it('maps Python onto the shared facts', () => {
+    const f = analyzePython('agent.py', AGENT, 'source');
+    expect(f.lang).toBe('py');
+    expect(f.imports).toEqual([
+      { from: 'json', names: ['*'], line: 2 },
+      { from: 'typing', names: ['Literal'], line: 3 },
+      { from: '.tools', names: ['Tool', 'registry'], line: 4 },
+    ]);
+    expect(f.functions.map((x) => x.name)).toEqual(['ShellTool.forward', 'Agent.__init__', 'Agent.run']);
+    expect(f.classes.find((c) => c.name === 'ShellTool')).toMatchObject({ extends: 'Tool', members: ['name', 'description', 'inputs', 'read_only', 'forward'] });
+    expect(f.objects.find((o) => o.ctx === 'class:ShellTool')?.values).toMatchObject({ name: '"shell"', read_only: 'False' });
+    expect(f.types).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'StepKind', kind: 'union', tags: ['action', 'planning', 'final'] }),
+        expect.objectContaining({ name: 'Decision', kind: 'enum', tags: ['allow', 'deny'] }),
+      ]),
+    );
+  });
+
+  it('records calls with their function, conditions and catch blocks, and no comment text', () => {
+    const f = analyzePython('agent.py', AGENT, 'source');
+    expect(f.calls.find((c) => c.name === 'check')).toMatchObject({ callee: 'self.policy.check', fn: 'Agent.run', cond: true });
+    expect(f.calls.find((c) => c.name === 'error')).toMatchObject({ inCatch: true, args: ['"unknown tool"', 'extra={"tool": reply.tool_name}'] });
+    expect(f.calls.some((c) => c.name === 'check_permission')).toBe(false);
+    expect(f.objects.find((o) => o.ctx === 'arg:self.model.generate')?.keys).toEqual(['tools']);
+  });
+
+  it('records loops, their exits and literal defaults', () => {
+    const f = analyzePython('agent.py', AGENT, 'source');
+    expect(f.loops[0]).toMatchObject({ kind: 'while', infinite: true, fn: 'Agent.run', exits: [{ kind: 'throw', cond: 'step >= self.max_steps' }] });
+    expect(f.consts.filter((c) => c.name === 'max_steps').map((c) => [c.value, c.kind])).toEqual([
+      ['20', 'param'],
+      ['20', 'param'],
+    ]);
+  });
+
+  it('reads test files by text', () => {
+    const f = analyzePythonTestText('tests/test_agent.py', 'import pytest\nfrom agent import Agent\n\ndef test_max_steps_halts():\n    with pytest.raises(AgentMaxStepsError):\n        Agent([]).run("x")\n    assert True\n');
+    expect(f.tests).toEqual([{ name: 'test_max_steps_halts', line: 4 }]);
+    expect(f.asserts.map((a) => a.line)).toEqual([5, 7]);
+    expect(f.imports.map((i) => i.from)).toEqual(['pytest', 'agent']);
+  });
+});
