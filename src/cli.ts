@@ -10,7 +10,7 @@ import { readBaseline, regressions } from './modes/evaluate/baseline.js';
 import { runAudit, type AuditResult } from './modes/evaluate/index.js';
 import { FORMATS, REPORTERS, type Format } from './modes/evaluate/reporters/index.js';
 import { RULES } from './rules/index.js';
-// HARNESS-IMPORT
+import { registerHarnessCommands } from './reference-harness/cli.js';
 import { TOOL } from './version.js';
 
 export interface Io {
@@ -106,7 +106,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       exitCode = await evaluateCommand(target, opts, io);
     });
 
-  // HARNESS-REGISTER
+  registerHarnessCommands(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

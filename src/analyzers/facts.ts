@@ -120,6 +120,25 @@ export interface TestCaseFact {
   line: number;
 }
 
+/** `target[key]` with a computed (non-literal) key: a lookup by a runtime value, e.g. `tools[toolName]`. */
+export interface LookupFact {
+  /** The indexed expression, whitespace collapsed, cut to 60 characters: `this.tools`. */
+  target: string;
+  /** The key expression, cut to 60 characters: `call.name`. */
+  key: string;
+  line: number;
+  fn: string;
+}
+
+/** An `if` whose then-branch exits directly (its own statement list holds a return/throw/raise/continue). */
+export interface GuardFact {
+  /** Condition text, cut to 120 characters. */
+  cond: string;
+  exit: 'return' | 'throw' | 'continue' | 'break';
+  line: number;
+  fn: string;
+}
+
 export interface AssertFact {
   text: string;
   line: number;
@@ -147,6 +166,10 @@ export interface FileFacts {
   /** Test files only: test case names and assertion lines. */
   tests: TestCaseFact[];
   asserts: AssertFact[];
+  /** Computed-key lookups (`tools[name]`), at most 400 per file. */
+  lookups?: LookupFact[];
+  /** `if` statements whose then-branch returns or throws directly, at most 800 per file. */
+  guards?: GuardFact[];
 }
 
 export interface ManifestFact {

@@ -331,6 +331,16 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const text = cond ? clip(cond, 120) : '';
         ifStack.push(text);
         const body = n.childForFieldName('consequence');
+        if (body && facts.guards && facts.guards.length < 800) {
+          for (const st of body.namedChildren) {
+            const t = st?.type;
+            const exit = t === 'return_statement' ? 'return' : t === 'raise_statement' ? 'throw' : t === 'continue_statement' ? 'continue' : t === 'break_statement' ? 'break' : undefined;
+            if (exit) {
+              facts.guards.push({ cond: text, exit, line: line(n), fn: fn() });
+              break;
+            }
+          }
+        }
         if (body) visit(body);
         ifStack.pop();
         for (const alt of n.childrenForFieldName('alternative')) {
@@ -450,6 +460,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'subscript': {
         const s = n.childForFieldName('subscript');
         if (s?.type === 'string') addRead(stringContent(s), line(n));
+        else if (s && (s.type === 'identifier' || s.type === 'attribute') && facts.lookups && facts.lookups.length < 400) {
+          const v = n.childForFieldName('value');
+          if (v) facts.lookups.push({ target: clip(v, 60), key: clip(s, 60), line: line(n), fn: fn() });
+        }
         break;
       }
       case 'string': {

@@ -91,6 +91,11 @@ const SK_CatchClause = ts.SyntaxKind.CatchClause;
 const SK_ClassDeclaration = ts.SyntaxKind.ClassDeclaration;
 const SK_ClassExpression = ts.SyntaxKind.ClassExpression;
 const SK_ConditionalExpression = ts.SyntaxKind.ConditionalExpression;
+const SK_Block = ts.SyntaxKind.Block;
+const SK_ContinueStatement = ts.SyntaxKind.ContinueStatement;
+const SK_Identifier = ts.SyntaxKind.Identifier;
+const MAX_LOOKUPS = 400;
+const MAX_GUARDS = 800;
 const SK_Constructor = ts.SyntaxKind.Constructor;
 const SK_DoStatement = ts.SyntaxKind.DoStatement;
 const SK_ElementAccessExpression = ts.SyntaxKind.ElementAccessExpression;
@@ -157,6 +162,8 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
     reads: Object.create(null) as Record<string, number[]>,
     tests: [],
     asserts: [],
+    lookups: [],
+    guards: [],
   };
 }
 
@@ -580,6 +587,18 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         condDepth++;
         visit(n.expression);
         condDepth--;
+        if (facts.guards!.length < MAX_GUARDS) {
+          const t = n.thenStatement;
+          const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
+          for (const st of stmts) {
+            const k = st.kind;
+            const exit = k === SK_ReturnStatement ? 'return' : k === SK_ThrowStatement ? 'throw' : k === SK_ContinueStatement ? 'continue' : k === SK_BreakStatement ? 'break' : undefined;
+            if (exit) {
+              facts.guards!.push({ cond: textOf(n.expression, 120), exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
+              break;
+            }
+          }
+        }
         ifStack.push(textOf(n.expression, 120));
         visit(n.thenStatement);
         ifStack.pop();
@@ -714,7 +733,11 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       }
       case SK_ElementAccessExpression: {
         const n = node as ts.ElementAccessExpression;
-        if (isStringLiteral(n.argumentExpression)) addRead(n.argumentExpression.text, startLine(n));
+        const arg = n.argumentExpression;
+        if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
+        else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups!.length < MAX_LOOKUPS) {
+          facts.lookups!.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+        }
         break;
       }
       case SK_StringLiteral:

@@ -1,0 +1,32 @@
+import { agentDefinitions } from '../shared/agents.js';
+import { allTypes, at, ev, finding } from '../shared/scan.js';
+import { defineRule } from '../types.js';
+
+const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
+
+export default defineRule({
+  id: 'agents.typed',
+  principle: 'agents',
+  title: 'Agent types are declared as data',
+  rationale:
+    'Roles such as explore, plan or verify need different prompts and different tools; declaring them as data keeps each role reviewable and lets the harness pick one without forking the loop.',
+  remediation:
+    'Declare agent types as data (name, description, system prompt, tool allow-list, limits) in one registry and have the harness start agents from those definitions; see the exemplar agents.ts.',
+  exemplar: 'src/reference-harness/agents/agents.ts',
+  detect(ctx) {
+    const defs = agentDefinitions(ctx);
+    const names = new Set(defs.map((d) => d.name));
+    if (names.size >= 2) {
+      return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})`, defs.slice(0, 4));
+    }
+    const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+    if (defs.length) {
+      return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
+    }
+    if (roles.length) {
+      const t = roles[0];
+      return finding('partial', `agent roles are named (${t.name}: ${t.tags.join(' | ')} at ${at(t.file, t.line)}) but not declared as data with their own prompt and tool set`, roles.slice(0, 2).map((r) => ev(r.file, r.line, `${r.name}: ${r.tags.join(' | ')}`)));
+    }
+    return finding('absent', 'no agent types or roles were found: no definitions with name, prompt and tools, no agent classes, no role enum');
+  },
+});

@@ -1,0 +1,169 @@
+/**
+ * Loop caps shared by the budget checks: limits compared in the agent loop's condition or exits
+ * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
+ */
+import type { RuleContext } from '../context.js';
+import { agentLoops, callsByFn } from '../shared/loop.js';
+import { words } from '../shared/persist.js';
+
+export type CapKind = 'token' | 'turn' | 'time';
+export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
+
+export interface Cap {
+  kind: CapKind;
+  /** The limit's name (`maxTurns`, `max_steps`) or the literal compared against. */
+  limit: string;
+  file: string;
+  line: number;
+  /** Where it stops the loop: `loop condition`, `exit`, `guard in <fn>`, `framework option`. */
+  where: string;
+  fn: string;
+  def: CapDefault;
+  /** Where the default was found. */
+  defAt?: { file: string; line: number; value: string };
+}
+
+const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
+const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
+const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
+const TURN = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests']);
+const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history']);
+const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAFE_INTEGER|Number\.MAX_VALUE|undefined|null|None|0|float\(['"]inf['"]\)|math\.inf)$/;
+const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
+const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
+const COMPARE = /[<>]=?/;
+const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost|maxTokensBudget|token_budget|tokenBudget)$/;
+
+function kindOf(ws: string[]): CapKind | undefined {
+  if (ws.some((w) => NOT_CAP.has(w))) return undefined;
+  if (ws.some((w) => TOKEN.has(w))) return 'token';
+  if (ws.some((w) => TIME.has(w))) return 'time';
+  if (ws.some((w) => TURN.has(w))) return 'turn';
+  return undefined;
+}
+
+/** Limit names compared in a condition text, with what they bound. */
+export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
+  if (!COMPARE.test(cond)) return [];
+  const out: Array<{ name: string; kind: CapKind }> = [];
+  const ids = cond.match(IDENT) ?? [];
+  for (const id of ids) {
+    const last = id.replace(/\(\)/g, '').split(/\??\./).pop() ?? id;
+    const name = last.replace(/^get(?=[A-Z])/, '').replace(/^get_/, '');
+    const ws = words(name);
+    if (!ws.some((w) => LIMIT.has(w))) continue;
+    const kind = kindOf(ws);
+    if (kind) out.push({ name: name.charAt(0).toLowerCase() + name.slice(1), kind });
+  }
+  // `turn >= 50`: a counter compared with a literal.
+  const lit = /\b([A-Za-z_$][\w$.]*)\s*(>=|>|<=|<)\s*(\d+)\b/.exec(cond);
+  if (out.length === 0 && lit) {
+    const kind = kindOf(words(lit[1].split('.').pop() ?? ''));
+    if (kind && Number(lit[3]) > 0) out.push({ name: lit[3], kind });
+  }
+  return out;
+}
+
+/** Default values of a limit, found among const facts by normalised name. */
+function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def' | 'defAt'> {
+  if (/^\d+$/.test(name)) return { def: 'bounded' };
+  const key = words(name).join('_');
+  const idx = ctx.memo('caps:consts', () => {
+    const m = new Map<string, Array<{ file: string; line: number; value: string }>>();
+    for (const f of ctx.source) {
+      for (const c of f.consts) {
+        const k = words(c.name).join('_');
+        const list = m.get(k);
+        const v = { file: f.path, line: c.line, value: c.value };
+        if (list) list.push(v);
+        else m.set(k, [v]);
+      }
+    }
+    return m;
+  });
+  const vals = idx.get(key) ?? [];
+  const unl = vals.find((v) => UNLIMITED.test(v.value.trim()));
+  const pos = vals.find((v) => /^\d[\d_]*(\.\d+)?$/.test(v.value.trim()) && Number(v.value.replace(/_/g, '')) > 0);
+  if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
+  if (pos) return { def: 'bounded', defAt: pos };
+  if (GUARDED.test(cond)) return { def: 'unlimited' };
+  return { def: 'unknown' };
+}
+
+/** Every cap that can stop an agent loop. */
+export function loopCaps(ctx: RuleContext): Cap[] {
+  return ctx.memo('caps:loop', () => {
+    const out: Cap[] = [];
+    const seen = new Set<string>();
+    const add = (cond: string, file: string, line: number, where: string, fn: string) => {
+      for (const l of limitsIn(cond)) {
+        const k = `${file}:${line}:${l.name}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push({ kind: l.kind, limit: l.name, file, line, where, fn, ...defaultOf(ctx, l.name, cond) });
+      }
+    };
+    const byFn = callsByFn(ctx);
+    for (const loop of agentLoops(ctx)) {
+      if (loop.loop) {
+        add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
+        for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
+      }
+      // Guards in the loop's function and one call away: `if (turns > this.getMaxTurns()) return …`.
+      const fns = new Set<string>([`${loop.file}#${loop.fn}`]);
+      for (const c of loop.body) {
+        if (!c.name) continue;
+        for (const def of ctx.functionsNamed(c.name).slice(0, 3)) fns.add(`${def.file}#${def.name}`);
+      }
+      for (const k of fns) {
+        for (const c of byFn.get(k) ?? []) {
+          if (!c.cond) continue;
+          const ws = words(c.name.replace(/^get(?=[A-Z])/, ''));
+          if (!ws.some((w) => LIMIT.has(w))) continue;
+          const kind = kindOf(ws);
+          if (!kind) continue;
+          const name = c.name.replace(/^get(?=[A-Z])/, '');
+          const lname = name.charAt(0).toLowerCase() + name.slice(1);
+          const key = `${c.file}:${c.line}:${lname}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, ...defaultOf(ctx, lname, c.args.join(' ')) });
+        }
+        // A loop-level budget check: `budget.check()`, `this.enforceBudget()`.
+        for (const c of byFn.get(k) ?? []) {
+          const ws = words(c.name);
+          if (ws.includes('budget') && ws.some((w) => ['check', 'enforce', 'assert', 'ensure', 'exceeded', 'exceeds', 'over'].includes(w))) {
+            const key = `${c.file}:${c.line}:${c.name}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            out.push({ kind: 'token', limit: c.name, file: c.file, line: c.line, where: `budget check in ${c.fn}`, fn: c.fn, def: 'unknown' });
+          }
+        }
+      }
+    }
+    // Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`.
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:')) continue;
+        for (const key of o.keys) {
+          if (!FRAMEWORK_KEYS.test(key)) continue;
+          const v = (o.values[key] ?? '').trim();
+          const kind = kindOf(words(key)) ?? (key === 'stopWhen' || key.startsWith('recursion') ? 'turn' : undefined);
+          if (!kind) continue;
+          const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
+          out.push({ kind, limit: key, file: f.path, line: o.line, where: `framework option of ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
+        }
+      }
+      for (const c of f.calls) {
+        for (const a of c.args) {
+          const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
+          if (!m) continue;
+          const kind = kindOf(words(m[1])) ?? 'turn';
+          const v = m[2].trim();
+          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument of ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
+        }
+      }
+    }
+    return out;
+  });
+}

@@ -1,0 +1,51 @@
+import { defineRule } from '../types.js';
+import { agentLoops } from '../shared/loop.js';
+import { loopCaps, type Cap } from './caps.js';
+
+const describe = (c: Cap) =>
+  `${c.limit} (${c.kind} cap, ${c.where} at line ${c.line}${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})`;
+
+export default defineRule({
+  id: 'budget.hard-limits',
+  principle: 'budget',
+  title: 'Hard caps stop the loop',
+  rationale:
+    'An agent loop that only ends when the model stops calling tools can run forever or burn an unbounded budget; a turn cap plus a token or cost cap, on by default, bounds every run.',
+  remediation:
+    'Build a budget with a max-turns cap and a token/cost cap that are on by default and checked in the loop, ending the run with a typed stop reason, as in the exemplar budget module.',
+  exemplar: 'src/reference-harness/budget/budget.ts',
+  detect(ctx) {
+    const caps = loopCaps(ctx);
+    const ev = (c: Cap) => ({ file: c.file, line: c.line, reason: `${c.where} compares against ${describe(c)}` });
+    const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
+    if (tokenOn.length > 0) {
+      const others = caps.filter((c) => c.kind !== 'token').slice(0, 1);
+      return {
+        level: 'present',
+        reason: `a token/cost cap on by default stops the loop: ${describe(tokenOn[0])}${others.length ? `; also ${describe(others[0])}` : ''}`,
+        evidence: [...tokenOn.slice(0, 2), ...others].map(ev),
+      };
+    }
+    if (caps.length > 0) {
+      const bounded = caps.filter((c) => c.def === 'bounded');
+      const best = bounded[0] ?? caps[0];
+      const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
+      const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
+      return {
+        level: 'partial',
+        reason: `the loop is bounded only by ${describe(best)}; ${missing}${unl}`,
+        evidence: [best, ...caps.filter((c) => c !== best)].slice(0, 3).map(ev),
+      };
+    }
+    const loops = agentLoops(ctx);
+    if (loops.length > 0) {
+      const l = loops.find((x) => x.loop?.infinite) ?? loops[0];
+      return {
+        level: 'absent',
+        reason: `the agent loop in ${l.fn} (${l.file}:${l.line}) has no turn, token or cost cap; it runs until the model stops calling tools`,
+        evidence: [{ file: l.file, line: l.line, reason: `agent loop ${l.loop ? `while (${l.loop.cond || ';;'})` : 'by recursion'} with no cap in its exits` }],
+      };
+    }
+    return { level: 'absent', reason: 'no agent loop with a turn, token or cost cap was found', evidence: [] };
+  },
+});

@@ -1,0 +1,64 @@
+import type { Evidence } from '../types.js';
+import { defineRule } from '../types.js';
+import { words } from '../shared/persist.js';
+
+/** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
+const USAGE_FIELDS = new Set([
+  'usage', 'usageMetadata', 'usage_metadata', 'token_usage', 'tokenUsage', 'input_tokens', 'inputTokens', 'output_tokens',
+  'outputTokens', 'prompt_tokens', 'promptTokens', 'completion_tokens', 'completionTokens', 'promptTokenCount',
+  'candidatesTokenCount', 'totalTokenCount', 'total_tokens', 'totalTokens', 'cache_read_input_tokens', 'cachedContentTokenCount',
+]);
+const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|num_tokens_from_\w+|get_?num_?tokens|getTokenCount|tokenCount|calculateTokens|encoding_for_model|get_encoding)$/i;
+const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
+const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min']);
+
+export default defineRule({
+  id: 'budget.usage-tracking',
+  principle: 'budget',
+  title: 'Token usage is accumulated per session',
+  rationale:
+    'Without a running total of tokens (or cost) there is nothing to enforce a budget against, and no way to tell a user what a run cost.',
+  remediation:
+    'Build a usage accumulator that adds each response\'s usage fields (input, output, cache tokens, cost) to a per-session total the loop can read, as in the exemplar budget module.',
+  exemplar: 'src/reference-harness/budget/budget.ts',
+  detect(ctx) {
+    const reads: Evidence[] = [];
+    const readFiles = new Set<string>();
+    const accs: Evidence[] = [];
+    const estimators: Evidence[] = [];
+    for (const f of ctx.source) {
+      for (const [k, lines] of Object.entries(f.reads)) {
+        if (!USAGE_FIELDS.has(k)) continue;
+        readFiles.add(f.path);
+        if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });
+      }
+      for (const c of f.consts) {
+        if (c.kind === 'param' || (c.value !== '0' && c.value !== '0.0')) continue;
+        const ws = words(c.name);
+        if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
+          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage` });
+        }
+      }
+      for (const c of f.calls) {
+        if (TOKENIZER.test(c.name) && estimators.length < 3) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
+      }
+    }
+    if (readFiles.size > 0 && accs.length > 0) {
+      return {
+        level: 'present',
+        reason: `provider usage is read in ${readFiles.size} file(s) and summed into running totals (${accs.length} token/cost accumulators, e.g. ${accs[0].reason.split(' ')[0]})`,
+        evidence: [...accs.slice(0, 2), ...reads.slice(0, 2)],
+      };
+    }
+    if (readFiles.size > 0 || estimators.length > 0) {
+      return {
+        level: 'partial',
+        reason: readFiles.size > 0
+          ? 'usage fields of model responses are read, but no running token or cost total is kept for the session'
+          : 'tokens are estimated with a tokenizer, but provider usage is never read or accumulated per session',
+        evidence: [...reads, ...estimators].slice(0, 3),
+      };
+    }
+    return { level: 'absent', reason: 'no usage field of a model response is read and no tokenizer is used; token consumption is not tracked', evidence: [] };
+  },
+});

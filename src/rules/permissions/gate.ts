@@ -1,0 +1,76 @@
+import type { Evidence } from '../types.js';
+import { defineRule } from '../types.js';
+import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
+
+/** Classes that look like a permission component, and their decision methods. */
+const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
+const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
+
+export default defineRule({
+  id: 'permissions.gate',
+  principle: 'permissions',
+  title: 'One permission decision before every tool call',
+  rationale:
+    'A tool call the model asks for is an action on the user\'s machine; one allow / deny / ask decision on the single dispatch path is the only place a policy can be enforced for every tool.',
+  remediation:
+    'Route every tool execution through one gate (a PermissionGate.decide(call) returning allow / deny / ask) called by the dispatcher after the registry lookup and before execute(), with a default decision rather than an optional hook; see the exemplar.',
+  exemplar: 'src/reference-harness/permissions/gate.ts',
+  detect(ctx) {
+    const calls = permissionCalls(ctx);
+    const dispatch = toolDispatch(ctx);
+    const onPath = calls.filter((c) => c.onPath);
+    const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional);
+    const ev = (c: (typeof calls)[number], what: string): Evidence => ({ file: c.file, line: c.line, reason: `${what}: ${c.callee}() in ${c.fn}()` });
+    const d0 = dispatch[0];
+    const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];
+    if (decisions.length) {
+      const c = decisions[0];
+      return {
+        level: 'present',
+        reason: `tool dispatch passes through a permission decision: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`,
+        evidence: [ev(c, 'permission decision on the dispatch path'), ...dispatchEv, ...decisions.slice(1, 3).map((x) => ev(x, 'further decision on the path'))],
+      };
+    }
+    const hooks = onPath.filter((c) => c.kind === 'hook' || c.kind === 'decision');
+    if (hooks.length) {
+      const c = hooks[0];
+      return {
+        level: 'partial',
+        reason: `the dispatch path only consults a pluggable hook or handler (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}); the harness makes no allow / deny / ask decision of its own by default`,
+        evidence: [ev(c, 'hook that may block, with no default decision'), ...dispatchEv],
+      };
+    }
+    // Decisions made inside individual tools: each tool must remember to ask.
+    const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const inTools = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
+    if (inTools.length) {
+      const files = new Set(inTools.map((c) => c.file));
+      return {
+        level: 'partial',
+        reason: `permission is asked inside individual tools (${files.size} of ${declFiles.size} tool files, e.g. ${inTools[0].callee}() at ${inTools[0].file}:${inTools[0].line}) rather than by one gate on the dispatch path`,
+        evidence: inTools.slice(0, 3).map((c) => ev(c, 'a tool asks for permission itself')),
+      };
+    }
+    // A permission component that exists but is never called on the tool path.
+    for (const f of ctx.source) {
+      for (const cls of f.classes) {
+        if (!GATE_CLASS.test(cls.name)) continue;
+        const m = cls.members.find((x) => GATE_METHOD.test(x));
+        if (!m) continue;
+        const used = ctx.callsNamed(m).some((c) => c.file !== f.path);
+        return {
+          level: 'partial',
+          reason: `${cls.name}.${m}() exists but ${used ? 'is not called from the tool dispatch path' : 'is never called'}; tools run without a permission decision`,
+          evidence: [{ file: f.path, line: cls.line, reason: `permission component ${cls.name} with ${m}(), not wired before tool execution` }],
+        };
+      }
+    }
+    return {
+      level: 'absent',
+      reason: dispatch.length
+        ? `tools are run straight after lookup (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) with no allow / deny / ask decision`
+        : 'no permission decision (allow / deny / ask) before tool execution was found',
+      evidence: [],
+    };
+  },
+});

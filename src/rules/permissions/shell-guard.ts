@@ -1,0 +1,182 @@
+import type { CallFact } from '../../analyzers/facts.js';
+import type { Located } from '../context.js';
+import type { Evidence, Level } from '../types.js';
+import { defineRule } from '../types.js';
+import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
+
+/** Tools that run shell commands or code, by their declared name. */
+const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
+const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
+/** Parsing or splitting a command (or code) before running it. */
+const PARSE_CALL =
+  /^(?:parse|split|tokeni[sz]e)_?(?:Shell|shell|Bash|bash|Command|command|Commands|commands|CommandDetails|command_details)\w*$|^(?:shellQuote|shlex_split|splitCommands?|split_commands?|getCommandRoots?|get_command_roots?|stripShellWrapper|normali[sz]eCommand|parseArgsStringToArgv|parse_code_blobs)$/;
+const PARSE_RECEIVER = /^(?:shlex|bashlex|shellQuote|shell_quote|quote|ast|parser|treeSitter|tree_sitter)\.(?:split|parse|parseCommand|walk)$/;
+const PARSE_MODULE = /^(?:shell-quote|tree-sitter-bash|web-tree-sitter|bash-parser|bashlex|shlex|mvdan-sh|sh-syntax|@?[\w/-]*shell-parse\w*)$/;
+/** Refusing dangerous commands or checking them against lists. */
+const CHECK_CALL =
+  /^(?:is|check|validate|assert|ensure|detect|contains|has|find|scan|verify|classify|evaluate)_?[A-Za-z_]*?(?:Dangerous|dangerous|Destructive|destructive|Safe|safe|Allowed|allowed|Blocked|blocked|Forbidden|forbidden|Banned|banned|Unsafe|unsafe|Command|command|Injection|injection|Metachar\w*|metachar\w*|Redirection|redirection|Substitution|substitution|Risk|risk)\w*$/;
+/** Confining paths to the workspace. */
+const CONFINE_CALL =
+  /^(?:isWithin\w*|isPathWithin\w*|isInside\w*|isSub_?[Pp]ath|isPathInside|ensureWithin\w*|resolveWithin\w*|assertInside\w*|assertWithin\w*|confine\w*|validatePath\w*|assertPathAllowed|checkPath\w*|isPathAllowed|is_within|is_relative_to|safe_?[jJ]oin|resolveSafe\w*|within_?workspace)$/;
+/** Running inside a sandbox. */
+const SANDBOX_CALL = /sandbox/i;
+const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
+/** Allow-lists and block-lists the interpreter consults. */
+const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
+
+interface Guard {
+  kind: 'parse' | 'check' | 'confine' | 'sandbox' | 'list';
+  file: string;
+  line: number;
+  what: string;
+  /** The check's result ends the call (a guard that returns or throws). */
+  blocking: boolean;
+  /** The check only classifies (it feeds a hint such as `dangerous`). */
+  classifies: boolean;
+}
+
+const short = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
+
+export default defineRule({
+  id: 'permissions.shell-guard',
+  principle: 'permissions',
+  title: 'The shell tool analyses each command before running it',
+  rationale:
+    'A shell or code tool runs whatever the model writes; parsing compound commands, refusing dangerous patterns, confining paths or sandboxing is what stands between a bad completion and the user\'s machine.',
+  remediation:
+    'Before spawning, split the command into its parts (a shell parser, not a regex on the whole string), check each against allow / deny patterns and the workspace root, and refuse or ask on a match; or run every command in a mandatory sandbox; see the exemplar.',
+  exemplar: 'src/reference-harness/permissions/shell-guard.ts',
+  detect(ctx) {
+    const decls = toolDeclarations(ctx);
+    const sinks = shellSinks(ctx).filter((s) => s.fromInput);
+    const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name));
+
+    const guardsIn = (file: string, fns: Set<string>): Guard[] => {
+      const f = ctx.file(file);
+      if (!f) return [];
+      const out: Guard[] = [];
+      const guardConds = (f.guards ?? []).filter((g) => g.exit === 'return' || g.exit === 'throw');
+      const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
+      for (const c of f.calls) {
+        if (!fns.has(c.fn) && !fns.has('*')) continue;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        let kind: Guard['kind'] | undefined;
+        if (PARSE_CALL.test(c.name) || PARSE_RECEIVER.test(c.callee)) kind = 'parse';
+        else if (CONFINE_CALL.test(c.name)) kind = 'confine';
+        else if (CHECK_CALL.test(c.name) && !/^(?:has|find)(?:Command)?$/.test(c.name)) kind = 'check';
+        else if (SANDBOX_CALL.test(c.name) || (SANDBOX_CALL.test(recv) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name))) kind = 'sandbox';
+        if (!kind) continue;
+        if (kind === 'parse' && c.name === 'parse' && c.callee === 'ast.parse' && !/code|source|cmd|command|script/i.test(c.args[0] ?? '')) continue;
+        out.push({ kind, file, line: c.line, what: `${c.callee}()`, blocking: blocks(c), classifies: HINT_KEY.test(short(c.fn)) });
+      }
+      for (const i of f.imports) if (PARSE_MODULE.test(i.from)) out.push({ kind: 'parse', file, line: i.line, what: `shell parser '${i.from}'`, blocking: true, classifies: false });
+      for (const k of f.consts) if (LIST_NAME.test(k.name) && (fns.has(k.fn) || fns.has('*') || k.fn === '<top>')) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
+      for (const fn of f.functions) {
+        const p = fn.params.find((x) => LIST_NAME.test(x));
+        if (p && (fns.has(fn.name) || fns.has('*'))) out.push({ kind: 'list', file, line: fn.line, what: `allow-list parameter ${p} of ${fn.name}()`, blocking: false, classifies: false });
+      }
+      return out;
+    };
+
+    // The functions on the way from a tool to its sinks: the tool file, and the functions each
+    // reached call passes through.
+    const judge = (tool: ToolDecl | undefined, toolSinks: ShellSink[], paths: Located<CallFact>[][]): { level: Level; guards: Guard[]; sink?: ShellSink } => {
+      const guards: Guard[] = [];
+      const seen = new Set<string>();
+      const scan = (file: string, fn: string) => {
+        const key = `${file}#${fn}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        guards.push(...guardsIn(file, new Set([fn])));
+      };
+      if (tool) guards.push(...guardsIn(tool.file, new Set(['*'])));
+      for (const s of toolSinks) {
+        scan(s.file, s.fn);
+        if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}()`, blocking: true, classifies: false });
+        const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
+        if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
+      }
+      for (const p of paths) for (const c of p) scan(c.file, c.fn);
+      const sandboxed = toolSinks.length > 0 && toolSinks.every((s) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line));
+      const parse = guards.find((g) => g.kind === 'parse');
+      const hard = guards.find((g) => (g.kind === 'check' || g.kind === 'confine') && g.blocking && !g.classifies);
+      const soft = guards.find((g) => g.kind !== 'list') ?? guards[0];
+      let level: Level = 'absent';
+      if (sandboxed || parse || hard) level = 'present';
+      else if (soft) {
+        const classifiesOnly = guards.every((g) => g.classifies || !g.blocking);
+        const gateDecides = permissionCalls(ctx).some((c) => c.onPath && c.kind === 'decision' && c.defined);
+        level = classifiesOnly && !gateDecides ? 'partial' : soft.kind === 'list' ? 'partial' : 'present';
+      }
+      return { level, guards: sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards, sink: toolSinks[0] };
+    };
+
+    const sinkKey = new Set(sinks.map((s) => `${s.file}:${s.line}`));
+    const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink }[] = [];
+    for (const tool of shellTools.slice(0, 12)) {
+      const f = ctx.file(tool.file);
+      if (!f) continue;
+      const toolSinks = sinks.filter((s) => s.file === tool.file);
+      const paths: Located<CallFact>[][] = [];
+      if (!toolSinks.length) {
+        const isSink = (c: Located<CallFact>) => sinkKey.has(`${c.file}:${c.line}`);
+        for (const fn of f.functions.slice(0, 40)) {
+          const p = ctx.reaches(tool.file, fn.name, isSink, 3);
+          if (p) {
+            paths.push(p);
+            const last = p[p.length - 1];
+            const s = sinks.find((x) => x.file === last.file && x.line === last.line);
+            if (s && !toolSinks.includes(s)) toolSinks.push(s);
+            if (toolSinks.length >= 3) break;
+          }
+        }
+      }
+      if (!toolSinks.length) continue;
+      results.push({ tool, ...judge(tool, toolSinks, paths) });
+    }
+    if (!results.length) {
+      // No shell tool: a harness that runs model-driven commands only inside a sandbox.
+      const boxed = sinks.filter((s) => s.kind === 'sandbox');
+      const loose = sinks.filter((s) => s.kind !== 'sandbox' && s.toolFed && SHELL_TOOL.test(s.fn));
+      if (boxed.length >= 2 && !loose.length && !decls.length) {
+        return {
+          level: 'present',
+          reason: `commands run only inside a sandbox (${boxed[0].callee}() at ${boxed[0].file}:${boxed[0].line} and ${boxed.length - 1} more)`,
+          evidence: boxed.slice(0, 3).map((s) => ({ file: s.file, line: s.line, reason: `command run inside the sandbox: ${s.callee}()` })),
+        };
+      }
+      return {
+        level: 'absent',
+        reason: shellTools.length ? `shell tool ${shellTools[0].name} declared but no command sink was found` : 'there is no shell or code-execution tool, so nothing guards one',
+        evidence: [],
+      };
+    }
+    const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };
+    const primary = results.filter((r) => r.tool && PRIMARY_SHELL.test(r.tool.name));
+    const decisive = (primary.length ? primary : results).slice().sort((a, b) => order[a.level] - order[b.level])[0];
+    const t = decisive.tool!;
+    const s = decisive.sink!;
+    const sinkEv: Evidence = { file: s.file, line: s.line, reason: `tool ${t.name} runs the command with ${s.callee}()` };
+    if (decisive.level === 'absent') {
+      return {
+        level: 'absent',
+        reason: `tool ${t.name} runs the model's command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`,
+        evidence: [sinkEv],
+      };
+    }
+    const g = decisive.guards.find((x) => x.kind === 'sandbox' || x.kind === 'parse') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
+    const gEv = decisive.guards.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
+    if (decisive.level === 'present') {
+      return {
+        level: 'present',
+        reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line}) before ${s.callee}()`,
+        evidence: [...gEv, sinkEv],
+      };
+    }
+    return {
+      level: 'partial',
+      reason: `tool ${t.name} inspects the command (${g.what} at ${g.file}:${g.line}) but only to flag or warn, or under an opt-in; nothing parses, refuses, confines or sandboxes it by default before ${s.callee}()`,
+      evidence: [...gEv, sinkEv],
+    };
+  },
+});

@@ -1,0 +1,61 @@
+import type { Evidence } from '../types.js';
+import { defineRule } from '../types.js';
+import { atomicWriters, persistOps, type PersistOp } from '../shared/persist.js';
+
+const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
+/** Recognising tool calls left without a result when a session is reloaded. */
+const RECOVERY_STRING = /no result provided|interrupted|was not completed|tool call (was )?(cancel|abort)|orphan/i;
+
+export default defineRule({
+  id: 'persistence.crash-safe',
+  principle: 'persistence',
+  title: 'Session writes are atomic or append-only',
+  rationale:
+    'A crash in the middle of rewriting a session file corrupts it; append-only journals, temp-file-and-rename or transactions keep the last good state, and recognising completed tool calls on resume avoids running side effects twice.',
+  remediation:
+    'Build the session store as an append-only JSONL journal (or write a temp file and rename it), and on resume mark tool calls without results as interrupted instead of re-running them, as in the exemplar journal.',
+  exemplar: 'src/reference-harness/persistence/journal.ts',
+  detect(ctx) {
+    const ops = persistOps(ctx);
+    const journal = ops.filter((o) => o.kind === 'append' && o.subject === 'session');
+    const atomic = atomicWriters(ctx);
+    const atomicSession = atomic.filter((o) => o.subject === 'session');
+    const recovery: Evidence[] = [];
+    for (const f of ctx.source) {
+      for (const s of f.strings) if (RECOVERY_STRING.test(s.value) && s.value.length < 120) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' marks an unfinished tool call on reload` });
+      if (recovery.length > 2) break;
+    }
+    if (journal.length > 0 || atomicSession.length > 0) {
+      const first = journal[0] ?? atomicSession[0];
+      const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.call.fn})`;
+      return {
+        level: 'present',
+        reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,
+        evidence: [
+          ...journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
+          ...atomicSession.slice(0, 1).map((o) => at(o, o.kind === 'transaction' ? `${o.call.fn} writes the session inside a transaction` : `${o.call.callee}(${o.call.args.slice(0, 2).join(', ')}) renames a temp file over the session file`)),
+          ...recovery.slice(0, 1),
+        ],
+      };
+    }
+    const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
+    if (atomic.length > 0) {
+      const a = atomic[0];
+      return {
+        level: 'partial',
+        reason: `${a.call.fn} writes ${a.subject === 'other' ? 'some files' : a.subject} atomically (${a.kind === 'transaction' ? 'transaction' : 'temp file + rename'}), but the session itself ${sessionWrites.length ? `is rewritten in place by ${sessionWrites[0].call.fn}` : 'is not journaled'}`,
+        evidence: [
+          at(a, a.kind === 'transaction' ? `${a.call.fn} wraps writes in a transaction` : `${a.call.callee}(${a.call.args.slice(0, 2).join(', ')}) renames a temp file into place`),
+          ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`)),
+        ],
+      };
+    }
+    return {
+      level: 'absent',
+      reason: sessionWrites.length
+        ? `the session is overwritten in place by ${sessionWrites[0].call.fn} with no journal, temp-file rename or transaction, and nothing recognises completed tool calls on reload`
+        : 'no append-only journal, temp-file rename or transaction protects any session write',
+      evidence: [],
+    };
+  },
+});

@@ -1,0 +1,55 @@
+import type { Evidence } from '../types.js';
+import { defineRule } from '../types.js';
+import { callersOf, persistOps, shortName, words, type PersistOp } from '../shared/persist.js';
+
+const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
+const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
+const TRANSCRIPT_MEMBER = new Set(['messages', 'history', 'memory', 'transcript', 'conversation']);
+
+export default defineRule({
+  id: 'persistence.state-separate',
+  principle: 'persistence',
+  title: 'Workflow state is stored apart from the transcript',
+  rationale:
+    'Plans, todos, checkpoints and tool-call records that are only recoverable by re-reading the conversation are fragile; a separate state store can be inspected, migrated and resumed on its own.',
+  remediation:
+    'Build a workflow-state store (plan, todos, executed tool calls, metrics) written to its own file or table, separate from the session transcript, as in the exemplar state module.',
+  exemplar: 'src/reference-harness/persistence/state.ts',
+  detect(ctx) {
+    const ops = persistOps(ctx).filter((o) => o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename');
+    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0;
+    const state = ops.filter((o) => o.subject === 'state' && wired(o));
+    if (state.length > 0) {
+      const targets = [...new Set(state.map((o) => o.call.fn))];
+      return {
+        level: 'present',
+        reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript`,
+        evidence: state.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes workflow state`)),
+      };
+    }
+    const settings = ops.filter((o) => o.subject === 'settings' && wired(o));
+    if (settings.length > 0) {
+      return {
+        level: 'partial',
+        reason: `only settings/configuration are stored apart (${settings[0].call.fn}); no plan, todo, checkpoint or tool-call record is persisted outside the transcript`,
+        evidence: settings.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes settings/config, not workflow state`)),
+      };
+    }
+    // In-memory only: a run object keeping state/metrics beside (not inside) its message memory.
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        const ms = c.members.map((m) => words(m).join('_'));
+        const st = ms.find((m) => STATE_MEMBER.has(m));
+        const tr = ms.find((m) => TRANSCRIPT_MEMBER.has(m));
+        if (st && tr) {
+          return {
+            level: 'partial',
+            reason: `${c.name} keeps ${st} apart from ${tr}, but only in memory; nothing is persisted`,
+            evidence: [{ file: f.path, line: c.line, reason: `class ${c.name} holds ${st} beside ${tr} in memory` }],
+          };
+        }
+      }
+    }
+    return { level: 'absent', reason: 'no workflow state (plan, todos, checkpoints, tool-call records, metrics) is stored apart from the conversation', evidence: [] };
+  },
+});

@@ -1,0 +1,69 @@
+import type { Evidence } from '../types.js';
+import { defineRule } from '../types.js';
+import { SCHEMA_KEY } from '../shared/tools.js';
+
+const COMMANDISH = /command|cmd|slash|verb/i;
+const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subCommands|subcommands|takesArgs|args|usage|aliases|completion)$/;
+/** Builder calls that register a CLI verb: commander / yargs `.command('x')`, argparse `add_parser('x')`, click `@group.command()`. */
+const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
+
+export default defineRule({
+  id: 'registry.user-commands',
+  principle: 'registry',
+  title: 'User commands have their own registry declared as data',
+  rationale:
+    'Slash commands and CLI verbs declared as data (name, description, handler) can be listed in help, completed, tested and extended the same way as model-facing tools, instead of growing an if-chain in the input handler.',
+  remediation:
+    'Declare user-facing commands as a data list or Map of { name, description, run } parallel to the tool registry, and dispatch input by looking the command up in it; see the exemplar.',
+  exemplar: 'src/reference-harness/commands.ts',
+  detect(ctx) {
+    const decls: Evidence[] = [];
+    const collections = new Map<string, number>();
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:')) continue;
+        const k = o.keys;
+        const named = k.includes('name') || k.includes('command') || k.includes('cmd');
+        const described = k.includes('description') || k.includes('desc') || k.includes('describe') || k.includes('help') || k.includes('summary');
+        if (!named || !described || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
+        const where = o.ctx.replace(/^\w+:/, '');
+        if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
+        if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
+        decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
+        const key = `${f.path}#${o.ctx}`;
+        collections.set(key, (collections.get(key) ?? 0) + 1);
+      }
+    }
+    if (decls.length >= 2) {
+      return {
+        level: 'present',
+        reason: `${decls.length} user commands are declared as data with a name and a description (e.g. ${decls[0].file}:${decls[0].line})`,
+        evidence: decls.slice(0, 3),
+      };
+    }
+    const verbs: Evidence[] = [];
+    for (const f of ctx.source) {
+      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && /^['"]/.test(c.args[0] ?? '') && c.name !== c.fn);
+      if (here.length >= 2 || (here.length === 1 && f.calls.some((c) => c.name === 'action'))) {
+        for (const c of here) verbs.push({ file: f.path, line: c.line, reason: `CLI verb ${c.args[0]} registered with ${c.callee}()` });
+      }
+    }
+    if (verbs.length >= 2) {
+      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3) };
+    }
+    if (decls.length + verbs.length === 1) {
+      const e = [...decls, ...verbs];
+      return { level: 'partial', reason: 'a single user command is declared as data; there is no command registry', evidence: e };
+    }
+    // Slash commands handled by an if-chain on the input text.
+    const chain: Evidence[] = [];
+    for (const f of ctx.source) {
+      for (const g of f.guards ?? []) if (/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) && /===?|startsWith|==/.test(g.cond)) chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
+      for (const c of f.calls) if (c.name === 'startsWith' && /^['"`]\/[a-z][\w-]*['"`]$/.test(c.args[0] ?? '')) chain.push({ file: f.path, line: c.line, reason: `slash command matched by ${c.callee}(${c.args[0]})` });
+    }
+    if (chain.length >= 2) {
+      return { level: 'partial', reason: `slash commands are handled by an if-chain on the input (${chain.length} branches) rather than a registry declared as data`, evidence: chain.slice(0, 3) };
+    }
+    return { level: 'absent', reason: 'no user-facing command registry (slash commands or CLI verbs declared as data) was found', evidence: [] };
+  },
+});

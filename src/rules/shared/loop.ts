@@ -1,0 +1,180 @@
+/**
+ * The agent loop, derived from facts: which calls reach a model, which loops (or self-recursive
+ * functions) run a model call per iteration, and what each loop body reaches per turn.
+ * Every function here is memoised on the RuleContext and near-linear over the facts.
+ */
+import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+
+/** Direct SDK / provider calls that send a request to a model. */
+const MODEL_CALLEE = [
+  /(^|\.)messages\.(create|stream|parse)$/,
+  /(^|\.)completions\.(create|parse|stream)$/,
+  /(^|\.)responses\.(create|stream|parse)$/,
+  /(^|\.)models\.(generateContent|generateContentStream|generate_content|generate_content_stream)$/,
+  /(^|\.)(chat|client)\.(complete|stream|completions?)$/,
+  /(^|\.)litellm\.a?completion$/,
+  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__)$/,
+];
+const MODEL_NAMES = new Set([
+  'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',
+  'sendMessageStream', 'acompletion', 'chat_completion', 'text_generation', 'streamSimple', 'completeSimple',
+]);
+
+/** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
+const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
+const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter)([A-Z_]|$)/;
+
+export function isDirectModelCall(c: CallFact): boolean {
+  if (MODEL_NAMES.has(c.name)) return true;
+  for (const re of MODEL_CALLEE) if (re.test(c.callee)) return true;
+  return false;
+}
+
+/** Calls indexed by `file#fn`. */
+export function callsByFn(ctx: RuleContext): Map<string, Located<CallFact>[]> {
+  return ctx.memo('loop:calls-by-fn', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const c of ctx.calls) {
+      const k = `${c.file}#${c.fn}`;
+      const list = m.get(k);
+      if (list) list.push(c);
+      else m.set(k, [c]);
+    }
+    return m;
+  });
+}
+
+/** Every direct model call in source files. */
+export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('loop:model-calls', () => ctx.calls.filter(isDirectModelCall));
+}
+
+const GENERIC = new Set(['constructor', '<top>', '<anon>', 'run', 'call', 'get', 'set', 'create', 'then', 'map', 'forEach', 'push', 'emit', 'next', 'handle', 'execute', 'main', 'default', 'init', 'start']);
+
+/**
+ * Short names of functions that reach a direct model call within two hops (provider wrappers,
+ * `streamAssistantResponse` → `stream` → `messages.stream`). Generic names are not propagated.
+ */
+export function modelFunctionNames(ctx: RuleContext): Set<string> {
+  return ctx.memo('loop:model-fn-names', () => {
+    const names = new Set<string>();
+    const short = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
+    for (const c of modelCalls(ctx)) {
+      const s = short(c.fn);
+      if (!GENERIC.has(s)) names.add(s);
+    }
+    const defs = new Map<string, number>();
+    for (const f of ctx.source) for (const fn of f.functions) {
+      const s = short(fn.name);
+      defs.set(s, (defs.get(s) ?? 0) + 1);
+    }
+    // A name defined in many places (`check`, `process`) says nothing about which one is called.
+    const specific = (n: string) => (defs.get(n) ?? 0) <= 3 || MODEL_WORD.test(n);
+    for (const n of [...names]) if (!specific(n)) names.delete(n);
+    for (let hop = 0; hop < 2; hop++) {
+      const add: string[] = [];
+      for (const c of ctx.calls) {
+        if (names.has(c.name)) {
+          const s = short(c.fn);
+          if (!GENERIC.has(s) && !names.has(s) && specific(s)) add.push(s);
+        }
+      }
+      for (const a of add) names.add(a);
+    }
+    return names;
+  });
+}
+
+/** Whether a call sends (or wraps a call that sends) a request to a model. */
+export function isModelTurnCall(ctx: RuleContext, c: CallFact): boolean {
+  if (isDirectModelCall(c)) return true;
+  if (modelFunctionNames(ctx).has(c.name)) return true;
+  return false;
+}
+
+export interface AgentLoop {
+  file: string;
+  /** Enclosing function, `Class.method` or name. */
+  fn: string;
+  line: number;
+  end: number;
+  /** The loop statement, or undefined when the loop is a self-recursive function. */
+  loop?: LoopFact;
+  /** The call in the body that runs the model turn. */
+  modelCall: Located<CallFact>;
+  /** Calls in the loop body (same function, within the loop's lines). */
+  body: Located<CallFact>[];
+}
+
+/**
+ * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
+ * through a wrapper), or a function that calls itself and a model (recursive turn).
+ */
+export function agentLoops(ctx: RuleContext): AgentLoop[] {
+  return ctx.memo('loop:agent-loops', () => {
+    const out: AgentLoop[] = [];
+    const byFn = callsByFn(ctx);
+    const modelNames = modelFunctionNames(ctx);
+    for (const f of ctx.source) {
+      for (const loop of f.loops) {
+        if (loop.kind === 'for-in') continue;
+        const calls = byFn.get(`${f.path}#${loop.fn}`) ?? [];
+        const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
+        let model = body.find((c) => isDirectModelCall(c) || modelNames.has(c.name));
+        if (!model && (loop.kind === 'while' || loop.kind === 'do' || loop.infinite)) {
+          model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name) && !c.callee.startsWith('new '));
+        }
+        if (!model) continue;
+        out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body });
+      }
+      for (const fn of f.functions) {
+        const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+        if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
+        const calls = byFn.get(`${f.path}#${fn.name}`) ?? [];
+        if (!calls.some((c) => c.name === short && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
+        const model = calls.find((c) => isDirectModelCall(c) || (c.name !== short && modelNames.has(c.name)));
+        if (!model) continue;
+        out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls });
+      }
+    }
+    return out;
+  });
+}
+
+/** Functions (`file#fn`) that contain an agent loop. */
+export function loopFunctionKeys(ctx: RuleContext): Set<string> {
+  return ctx.memo('loop:loop-fns', () => new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
+}
+
+/** The function fact declaring `fn` in `file`. */
+export function functionAt(ctx: RuleContext, file: string, fn: string): FunctionFact | undefined {
+  return ctx.file(file)?.functions.find((f) => f.name === fn);
+}
+
+/**
+ * Whether a call matching `pred` is reached from the body of an agent loop within `hops` calls.
+ * Returns the loop and the call path (first element is the call in the loop body).
+ */
+export function reachedFromLoop(
+  ctx: RuleContext,
+  pred: (c: Located<CallFact>) => boolean,
+  hops = 2,
+): { loop: AgentLoop; path: Located<CallFact>[] } | undefined {
+  for (const loop of agentLoops(ctx)) {
+    for (const c of loop.body) if (pred(c)) return { loop, path: [c] };
+  }
+  if (hops === 0) return undefined;
+  for (const loop of agentLoops(ctx)) {
+    const seen = new Set<string>();
+    for (const c of loop.body) {
+      if (!c.name || seen.has(c.name) || GENERIC.has(c.name)) continue;
+      seen.add(c.name);
+      for (const def of ctx.functionsNamed(c.name)) {
+        const sub = ctx.reaches(def.file, def.name, pred, hops - 1);
+        if (sub) return { loop, path: [c, ...sub] };
+      }
+    }
+  }
+  return undefined;
+}

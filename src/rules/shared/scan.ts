@@ -1,0 +1,93 @@
+/**
+ * Small shared helpers over facts for the logging, verification and agents checks: evidence
+ * building, per-repo indices (objects by key, types by name) built once with ctx.memo.
+ */
+import type { ClassFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+import type { Evidence, Finding, Level } from '../types.js';
+
+export function ev(file: string, line: number, reason: string): Evidence {
+  return { file, line: Math.max(1, line || 1), reason };
+}
+
+export function finding(level: Level, reason: string, evidence: Evidence[] = []): Finding {
+  return { level, reason, evidence: dedupe(evidence).slice(0, 6) };
+}
+
+function dedupe(list: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const k = `${e.file}:${e.line}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** `file:line` for reasons. */
+export function at(file: string, line: number): string {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  return `${base}:${line}`;
+}
+
+/** Every source object literal / class body, indexed by each key it has. */
+export function objectsByKey(ctx: RuleContext): Map<string, Located<ObjectFact>[]> {
+  return ctx.memo('r3:objects-by-key', () => {
+    const m = new Map<string, Located<ObjectFact>[]>();
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        const v = { ...o, file: f.path };
+        for (const k of o.keys) {
+          const list = m.get(k);
+          if (list) list.push(v);
+          else m.set(k, [v]);
+        }
+      }
+    }
+    return m;
+  });
+}
+
+export function allTypes(ctx: RuleContext): Located<TypeFact>[] {
+  return ctx.memo('r3:types', () => ctx.source.flatMap((f) => f.types.map((t) => ({ ...t, file: f.path }))));
+}
+
+export function allClasses(ctx: RuleContext): Located<ClassFact>[] {
+  return ctx.memo('r3:classes', () => ctx.source.flatMap((f) => f.classes.map((c) => ({ ...c, file: f.path }))));
+}
+
+/** Classes indexed by the (last segment of the) class they extend. */
+export function subclassesOf(ctx: RuleContext): Map<string, Located<ClassFact>[]> {
+  return ctx.memo('r3:subclasses', () => {
+    const m = new Map<string, Located<ClassFact>[]>();
+    for (const c of allClasses(ctx)) {
+      if (!c.extends) continue;
+      const base = c.extends.replace(/<.*$/s, '').split('.').pop()!;
+      const list = m.get(base);
+      if (list) list.push(c);
+      else m.set(base, [c]);
+    }
+    return m;
+  });
+}
+
+/** Calls to a property/function name across the source, as a count per name (quick existence). */
+export function hasCall(ctx: RuleContext, names: readonly string[]): boolean {
+  return names.some((n) => ctx.callsNamed(n).length > 0);
+}
+
+export function isPy(f: FileFacts): boolean {
+  return f.lang === 'py';
+}
+
+/** Function fact containing a line in a file (innermost). */
+export function fnAt(f: FileFacts, line: number): string {
+  let best: { name: string; span: number } | undefined;
+  for (const fn of f.functions) {
+    if (fn.line <= line && line <= fn.end) {
+      const span = fn.end - fn.line;
+      if (!best || span < best.span) best = { name: fn.name, span };
+    }
+  }
+  return best?.name ?? '<top>';
+}

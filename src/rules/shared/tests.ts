@@ -1,0 +1,60 @@
+/**
+ * Test files that exercise the harness: test cases in files that import harness code (relative
+ * imports outside examples, the repo's own packages or Python top-level packages).
+ */
+import type { FileFacts } from '../../analyzers/facts.js';
+import type { RuleContext } from '../context.js';
+
+const ILLUSTRATION = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|__fixtures__|scripts|playground|benchmarks?)(?:\/|$)/;
+
+export interface HarnessTests {
+  /** Test files with at least one test case that import harness code. */
+  files: FileFacts[];
+  /** Test files with cases that import nothing of the harness (or only examples). */
+  other: FileFacts[];
+  cases: number;
+}
+
+function ownModules(ctx: RuleContext): { packages: Set<string>; pyRoots: Set<string> } {
+  const packages = new Set<string>();
+  for (const m of ctx.facts.manifests) if (m.name) packages.add(m.name);
+  const pyRoots = new Set<string>();
+  for (const f of ctx.source) {
+    if (f.lang !== 'py') continue;
+    const parts = f.path.split('/');
+    const i = parts[0] === 'src' || parts[0] === 'lib' ? 1 : 0;
+    if (parts.length > i + 1) pyRoots.add(parts[i]);
+    else pyRoots.add(parts[i].replace(/\.py$/, ''));
+  }
+  return { packages, pyRoots };
+}
+
+export function importsHarness(f: FileFacts, own: { packages: Set<string>; pyRoots: Set<string> }): boolean {
+  return f.imports.some((i) => {
+    if (i.from.startsWith('.')) return !ILLUSTRATION.test(i.from);
+    if (i.from.startsWith('@/') || i.from.startsWith('~/') || i.from.startsWith('src/')) return true;
+    for (const p of own.packages) if (i.from === p || i.from.startsWith(p + '/')) return true;
+    const root = i.from.split('.')[0];
+    return f.lang === 'py' && own.pyRoots.has(root);
+  });
+}
+
+export function harnessTests(ctx: RuleContext): HarnessTests {
+  return ctx.memo('r3:harness-tests', () => {
+    const own = ownModules(ctx);
+    const out: HarnessTests = { files: [], other: [], cases: 0 };
+    for (const f of ctx.tests) {
+      if (ILLUSTRATION.test(f.path) || !f.tests.length) continue;
+      if (importsHarness(f, own)) {
+        out.files.push(f);
+        out.cases += f.tests.length;
+      } else out.other.push(f);
+    }
+    return out;
+  });
+}
+
+/** Test names and assertion lines as searchable text (underscores and camelCase split). */
+export function words(s: string): string {
+  return s.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
+}

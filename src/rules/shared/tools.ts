@@ -1,0 +1,514 @@
+/**
+ * Derived facts about a harness's tools, shared by the registry and permissions checks and
+ * readable by any other rule (audit trail, output checks, tool pools):
+ *
+ * - `toolDeclarations(ctx)`: tools declared as data (object, class, builder) with name,
+ *   description and an input schema;
+ * - `toolLookups(ctx)`: places where a tool is looked up by a runtime name in a collection;
+ * - `toolDispatch(ctx)`: the dispatch sites: a lookup by name followed (in the same function, its
+ *   callees or its caller) by the call that executes the tool;
+ * - `toolListSites(ctx)`: where the tool list sent to the model is generated from tool data;
+ * - `shellSinks(ctx)`: process spawns and code execution fed by a runtime value (tool input).
+ *
+ * Every result is computed once per audit through `ctx.memo` and is linear in the facts.
+ */
+import type { CallFact, FileFacts } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+
+/** Keys that carry a tool's input schema. */
+export const SCHEMA_KEY =
+  /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model)$/;
+const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
+const DESC_KEY = /^(?:description|desc|summary)$/;
+/** Keys or members that hold the code a tool runs. */
+export const EXEC_KEY = /^(?:execute|handler|handle|run|call|invoke|fn|func|function|forward|action|callback|impl|_run|_arun|arun|_call|__call__|executor|perform|createInvocation|build|cb)$/;
+/** Builders whose object argument is a tool declaration even without a `name` key. */
+const TOOL_BUILDER = /(?:^|[.\s])(?:tool|createTool|defineTool|makeTool|buildTool|registerTool|addTool|dynamicTool|betaTool|betaZodTool|zodTool|StructuredTool|DynamicStructuredTool|FunctionTool|Tool)$/;
+/** Collections that hold tools, judged by the expression text. */
+const TOOLISH = /tool|function_?map|handlers|capabilit|registry|actions/i;
+const NAMEISH = /(?:^|[._\s(])(?:name|tool_?name|toolName|fn_?name|function_?name|call\.name|name\.id)\b|Name\b|name\s*[=!]==?/;
+/** Names of calls that execute a tool once it is looked up. */
+export const EXEC_CALL =
+  /^(?:execute|executeTool|execute_tool|runTool|run_tool|callTool|call_tool|invoke|invokeTool|ainvoke|run|arun|call|__call__|forward|handler|handle|fn|func|impl|perform|buildAndExecute|validateBuildAndExecute|executeToolCall|execute_tool_call|tool|apply)$/;
+
+export interface ToolDecl {
+  file: string;
+  line: number;
+  /** The tool's name when it is a literal, else the declaring class or variable. */
+  name: string;
+  kind: 'object' | 'class' | 'subclass' | 'builder';
+  /** Keys or members found on the declaration. */
+  keys: string[];
+  /** The declaration carries the code it runs (execute/handler/forward …). */
+  hasExec: boolean;
+  /** Where the object goes (ObjectFact.ctx), for objects. */
+  ctx?: string;
+}
+
+export interface ToolLookup {
+  file: string;
+  line: number;
+  fn: string;
+  /** `tools.get(name)`, `tools[name]`, `tools.find(t => t.name === x)`. */
+  text: string;
+  /** The collection expression: `this._tools`, `available_tools`. */
+  target: string;
+}
+
+export interface ToolDispatch {
+  /** The lookup by name. */
+  lookup: ToolLookup;
+  /** The call that runs the tool, with its file and function. */
+  exec: Located<CallFact>;
+  /** The function that holds the lookup (`file#fn`), and the one holding the exec call. */
+  lookupFn: string;
+  execFn: string;
+}
+
+export interface ToolListSite {
+  file: string;
+  line: number;
+  fn: string;
+  reason: string;
+}
+
+export interface ShellSink {
+  file: string;
+  line: number;
+  fn: string;
+  callee: string;
+  kind: 'spawn' | 'code' | 'sandbox';
+  /** The command or code comes from a runtime value, not a literal. */
+  fromInput: boolean;
+  /** The file declares a tool, or a tool file reaches this function within two calls. */
+  toolFed: boolean;
+}
+
+const WEAK_SCHEMA_KEY = /^(?:inputs|schema|args)$/;
+const SCHEMA_VALUE = /\bz\.|\bType\.|\bt\.|schema|Schema|^\{|^\[|object\(|BaseModel|Joi\.|yup\.|v\.object|s\.object|jsonSchema|\bdict\b/;
+const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+\[['"]name['"]\]$/;
+
+function schemaValue(key: string, value: string | undefined, isClass: boolean): boolean {
+  if (value === undefined || value === '<fn>') return isClass || !WEAK_SCHEMA_KEY.test(key);
+  if (WEAK_SCHEMA_KEY.test(key)) return SCHEMA_VALUE.test(value);
+  return true;
+}
+
+const firstLiteral = (v: string | undefined): string | undefined => {
+  if (!v) return undefined;
+  const m = /^['"`]([^'"`]{1,60})['"`]$/.exec(v.trim());
+  return m?.[1];
+};
+
+const shortName = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
+
+/** Constructors whose parameters take a name, a description and a schema: tool base classes. */
+function toolBaseClasses(ctx: RuleContext): Set<string> {
+  return ctx.memo('tools:base-classes', () => {
+    const bases = new Set<string>();
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        if (!fn.name.endsWith('.constructor')) continue;
+        const ps = fn.params;
+        if (ps.some((p) => /^(?:name|toolName)$/.test(p)) && ps.some((p) => DESC_KEY.test(p)) && ps.some((p) => SCHEMA_KEY.test(p) || /schema/i.test(p))) {
+          bases.add(fn.name.slice(0, -'.constructor'.length));
+        }
+      }
+      for (const c of f.classes) {
+        const m = c.members;
+        if (m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k)) && /tool/i.test(c.name)) bases.add(c.name);
+      }
+    }
+    return bases;
+  });
+}
+
+const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
+
+/**
+ * Tools declared as data: objects or classes with a name, a description and an input schema,
+ * builder calls (`tool({ description, parameters })`), and subclasses of a tool base class whose
+ * constructor takes (name, description, schema).
+ */
+export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
+  return ctx.memo('tools:declarations', () => {
+    const out: ToolDecl[] = [];
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:')) continue;
+        const keys = o.keys;
+        const isClass = o.ctx.startsWith('class:');
+        let hasName = false;
+        let hasDesc = false;
+        let hasSchema = false;
+        let hasExec = false;
+        for (const k of keys) {
+          if (NAME_KEY.test(k)) hasName = true;
+          else if (DESC_KEY.test(k)) hasDesc = true;
+          else if (SCHEMA_KEY.test(k) && schemaValue(k, o.values[k], isClass)) hasSchema = true;
+          if (EXEC_KEY.test(k) || (isClass && /^(?:execute|forward|run|call|invoke|_run|__call__|handler)$/.test(k))) hasExec = true;
+        }
+        if (!hasDesc || !hasSchema) continue;
+        // `{ name: tool.name, description: tool.description, parameters: … }` converts a tool for
+        // the model (see toolListSites); it is not a declaration.
+        if (READ_OF_NAME.test(o.values.name ?? '')) continue;
+        const builder = o.ctx.startsWith('arg:') && TOOL_BUILDER.test(o.ctx.slice(4).replace(/^new /, ''));
+        if (!hasName && !builder && !(o.ctx.startsWith('prop:') && hasExec)) continue;
+        // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
+        if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
+        const name = firstLiteral(o.values.name) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
+        out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx });
+      }
+    }
+    const bases = toolBaseClasses(ctx);
+    if (bases.size) {
+      // Subclasses, transitively (a base's subclass is itself a base for the next level).
+      const all = new Map<string, { file: string; line: number; ext: string; members: string[] }>();
+      for (const f of ctx.source) for (const c of f.classes) if (c.extends) all.set(c.name, { file: f.path, line: c.line, ext: baseName(c.extends), members: c.members });
+      const isTool = (name: string, depth: number): boolean => {
+        if (bases.has(name)) return true;
+        const c = all.get(name);
+        return !!c && depth < 4 && isTool(c.ext, depth + 1);
+      };
+      const seen = new Set(out.filter((d) => d.kind === 'class').map((d) => `${d.file}:${d.line}`));
+      for (const [name, c] of all) {
+        if (seen.has(`${c.file}:${c.line}`) || !isTool(c.ext, 0)) continue;
+        out.push({ file: c.file, line: c.line, name, kind: 'subclass', keys: c.members, hasExec: true });
+      }
+    }
+    return out;
+  });
+}
+
+/** Lookups of a tool by a runtime name: `tools.get(name)`, `tools[name]`, `tools.find(t => t.name === n)`. */
+export function toolLookups(ctx: RuleContext): ToolLookup[] {
+  return ctx.memo('tools:lookups', () => {
+    const out: ToolLookup[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (!/^(?:get|find|getTool|get_tool|lookup|resolve|getToolByName|findTool|getByName|getHandler|getToolInstance)$/.test(c.name)) continue;
+        const target = c.callee.slice(0, c.callee.length - c.name.length - 1);
+        const arg = c.args[0] ?? '';
+        if (!arg || /^['"`\d]/.test(arg)) continue;
+        const toolish = TOOLISH.test(target) || /tool/i.test(c.name);
+        if (!toolish || !NAMEISH.test(arg)) continue;
+        out.push({ file: f.path, line: c.line, fn: c.fn, text: `${c.callee}(${arg.slice(0, 50)})`, target: target || c.callee });
+      }
+      for (const l of f.lookups ?? []) {
+        if (!TOOLISH.test(l.target) || !NAMEISH.test(l.key)) continue;
+        out.push({ file: f.path, line: l.line, fn: l.fn, text: `${l.target}[${l.key}]`, target: l.target });
+      }
+    }
+    return out;
+  });
+}
+
+function execCallsIn(ctx: RuleContext, file: string, fn: string, after = 0): Located<CallFact>[] {
+  const out: Located<CallFact>[] = [];
+  for (const c of ctx.callsIn(file, fn)) {
+    if (c.line < after) continue;
+    if (EXEC_CALL.test(c.name) && !/^(?:this|self|super)\.(?:run|call|handle)$/.test(c.callee) && !/^(?:Promise|process|Reflect|Function|Object|console|app|router|server)\./.test(c.callee)) {
+      out.push({ ...c, file });
+    }
+  }
+  // Prefer the call on the tool itself (`tool.execute`, `invocation.execute`) over other callbacks.
+  out.sort((a, b) => rank(a) - rank(b));
+  return out;
+}
+
+const rank = (c: CallFact) => (/tool|invocation|executor|registry/i.test(c.callee) ? 0 : /^(?:execute|invoke|forward|__call__|tool)$/.test(c.name) ? 1 : 2);
+/** Method names too common to follow from a lookup up to its callers. */
+const GENERIC_FN = /^(?:get|find|has|set|run|call|execute|handle|handler|lookup|resolve|<top>|<anon>|default|constructor|__init__|main|init)$/;
+
+/**
+ * Where a tool is executed after being looked up by name: the lookup's function when it also runs
+ * the tool, else a function it calls, else its caller (which runs what the lookup returned).
+ */
+export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
+  return ctx.memo('tools:dispatch', () => {
+    const out: ToolDispatch[] = [];
+    const seen = new Set<string>();
+    for (const l of toolLookups(ctx)) {
+      const key = `${l.file}#${l.fn}`;
+      if (seen.has(key)) continue;
+      let exec = execCallsIn(ctx, l.file, l.fn, l.line)[0];
+      let execFn = key;
+      if (!exec) {
+        for (const c of ctx.callsIn(l.file, l.fn)) {
+          if (c.line < l.line || !c.name || GENERIC_FN.test(c.name)) continue;
+          const defs = ctx.functionsNamed(c.name);
+          for (const def of defs.length > 3 ? defs.filter((d) => d.file === l.file) : defs) {
+            const e = execCallsIn(ctx, def.file, def.name)[0];
+            if (e) {
+              exec = e;
+              execFn = `${def.file}#${def.name}`;
+              break;
+            }
+          }
+          if (exec) break;
+        }
+      }
+      if (!exec && !GENERIC_FN.test(shortName(l.fn))) {
+        for (const caller of ctx.callsNamed(shortName(l.fn)).slice(0, 20)) {
+          const e = execCallsIn(ctx, caller.file, caller.fn, caller.line)[0];
+          if (e) {
+            exec = e;
+            execFn = `${caller.file}#${caller.fn}`;
+            break;
+          }
+          for (const c of ctx.callsIn(caller.file, caller.fn)) {
+            if (c.line < caller.line || !c.name || c.name === shortName(l.fn)) continue;
+            if (GENERIC_FN.test(c.name)) continue;
+            const defs = ctx.functionsNamed(c.name);
+            const def = defs.find((d) => d.file === caller.file) ?? (defs.length === 1 ? defs[0] : undefined);
+            const e2 = def && execCallsIn(ctx, def.file, def.name)[0];
+            if (e2) {
+              exec = e2;
+              execFn = `${def.file}#${def.name}`;
+              break;
+            }
+          }
+          if (exec) break;
+        }
+      }
+      if (!exec || (rank(exec) > 1 && execFn !== key)) continue;
+      seen.add(key);
+      out.push({ lookup: l, exec, lookupFn: key, execFn });
+    }
+    return out;
+  });
+}
+
+const CONVERTER =
+  /^(?:get)?(?:Function|Tool)(?:Declarations?|Definitions?|Schemas?|Specs?|Defs?|Params)$|^(?:toJSONSchema|zodToJsonSchema|toJsonSchema|get_tool_json_schema|get_json_schema|to_tool_schema|convert_to_openai_tool|convertTools?|formatTools?|toolsToSchema|toolToSchema|toolToFunction|toOpenAITool|toAnthropicTool|toolDefinitions|tool_to_dict|to_openai_function)$/i;
+/** UI helpers that format tools for display, not for the model. */
+const NOT_CONVERTER = /^format|^render|^display|^print/i;
+
+/**
+ * Where the tool list sent to the model is generated from tool data: an object with name,
+ * description and schema whose name is read from a tool (`tool.name`), or a converter call
+ * (`getFunctionDeclarations()`, `zodToJsonSchema(tool.schema)`).
+ */
+export function toolListSites(ctx: RuleContext): ToolListSite[] {
+  return ctx.memo('tools:list-sites', () => {
+    const out: ToolListSite[] = [];
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+        const name = o.values.name;
+        if (!name || firstLiteral(name) || !/(?:^|\.)name$|^name$/.test(name.trim())) continue;
+        let desc = false;
+        let schema = false;
+        for (const k of o.keys) {
+          if (DESC_KEY.test(k)) desc = true;
+          else if (SCHEMA_KEY.test(k)) schema = true;
+        }
+        if (desc && schema) out.push({ file: f.path, line: o.line, fn: o.fn, reason: `tool schema built from tool data (name: ${name.slice(0, 30)}) in ${o.fn}()` });
+      }
+      for (const c of f.calls) {
+        if (!CONVERTER.test(c.name) || NOT_CONVERTER.test(c.name)) continue;
+        if (c.fn === c.name || c.fn.endsWith(`.${c.name}`)) continue;
+        out.push({ file: f.path, line: c.line, fn: c.fn, reason: `tool list generated by ${c.callee}() in ${c.fn}()` });
+      }
+    }
+    // Schema objects built from tool data first: they show what is generated, a converter call only where.
+    out.sort((a, b) => Number(a.reason.startsWith('tool list')) - Number(b.reason.startsWith('tool list')));
+    return out;
+  });
+}
+
+const SPAWN_MODULE = /^(?:node:)?child_process$|^execa$|^node-pty$|^@homebridge\/node-pty|^cross-spawn$|^shelljs$|^zx$|^bun$|^subprocess$|^os$|^asyncio$|^pexpect$|^sh$|^plumbum$|^tinyexec$|^nano-spawn$/;
+const SPAWN_CALL = /^(?:exec|execSync|execAsync|execPromise|execFile|execFileSync|execFileAsync|spawn|spawnSync|spawnAsync|fork|execa|execaSync|execaCommand|execaCommandSync|system|popen|Popen|run|call|check_output|check_call|getoutput|getstatusoutput|create_subprocess_shell|create_subprocess_exec|spawnPty)$/;
+const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runInContext|runInNewContext|runInThisContext|evaluate_python_code|evaluate_code)$/;
+const SANDBOX = /sandbox|container|docker|e2b|modal|daytona|firecracker|microvm|vm2|isolate/i;
+
+/**
+ * Process spawns and code execution: child_process / execa / node-pty / subprocess / os.system
+ * sinks, `exec`/`eval` of runtime code, and commands run through a sandbox object
+ * (`sandbox.runCommand(cmd)`). `toolFed` marks sinks in a tool's file or reached from one.
+ */
+export function shellSinks(ctx: RuleContext): ShellSink[] {
+  return ctx.memo('tools:shell-sinks', () => {
+    const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const out: ShellSink[] = [];
+    for (const f of ctx.source) {
+      const spawnNames = new Set<string>();
+      let spawnModule = false;
+      for (const i of f.imports) {
+        if (SPAWN_MODULE.test(i.from)) {
+          spawnModule = true;
+          for (const n of i.names) spawnNames.add(n);
+        }
+      }
+      for (const c of f.calls) {
+        const arg = c.args[0] ?? '';
+        const literal = /^['"][^'"]*['"]$/.test(arg.trim()) || arg === '';
+        let kind: ShellSink['kind'] | undefined;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (SANDBOX.test(recv) && /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/.test(c.name)) kind = 'sandbox';
+        else if (spawnModule && SPAWN_CALL.test(c.name)) {
+          // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
+          // function or the module's namespace.
+          const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
+          if (bare && !(f.lang === 'py' && /^(?:run|call)$/.test(c.name) && !c.callee.startsWith('subprocess.'))) kind = 'spawn';
+        } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command)$/.test(c.callee)) kind = 'spawn';
+        else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\./.test(c.callee)) && !literal) kind = 'code';
+        if (!kind) continue;
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path) });
+      }
+    }
+    // Mark sinks whose function is reached (up to two calls) from a tool declaration's file.
+    if (out.some((s) => !s.toolFed)) {
+      for (const s of out) {
+        if (s.toolFed || s.fn === '<top>') continue;
+        let frontier = [shortName(s.fn)];
+        for (let hop = 0; hop < 2 && !s.toolFed && frontier.length; hop++) {
+          const next: string[] = [];
+          for (const n of frontier) {
+            for (const c of ctx.callsNamed(n).slice(0, 40)) {
+              if (declFiles.has(c.file)) s.toolFed = true;
+              else if (c.fn !== '<top>') next.push(shortName(c.fn));
+            }
+          }
+          frontier = [...new Set(next)].slice(0, 40);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Files with the given facts, for rules that scan a subset. */
+export function filesWith(ctx: RuleContext, pred: (f: FileFacts) => boolean): FileFacts[] {
+  return ctx.source.filter(pred);
+}
+
+export interface PermissionCall {
+  file: string;
+  line: number;
+  fn: string;
+  callee: string;
+  /** `decision`: a call that decides (checkPolicy, canUseTool); `hook`: a pluggable callback that may decide (beforeToolCall, a confirmation handler). */
+  kind: 'decision' | 'hook';
+  /** A function of that name is defined in the harness source. */
+  defined: boolean;
+  /** The call sits in a dispatch function, its caller or callee, or the dispatch's file. */
+  onPath: boolean;
+  optional: boolean;
+}
+
+const DECISION_CALL =
+  /^(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
+const NOT_DECISION = /Dialog|String|Dir$|Dirs$|Path$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
+const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
+const DECISION_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse|authorize|allows|permits|shouldAsk|needsApproval)$/;
+const DECISION_RECEIVER = /polic|permission|gate|guard|approv|authori[sz]/i;
+
+/** Function keys (`file#fn`) and files on the path from a tool lookup to its execution. */
+export function dispatchPath(ctx: RuleContext): { fns: Set<string>; files: Set<string>; names: Set<string> } {
+  return ctx.memo('tools:dispatch-path', () => {
+    const fns = new Set<string>();
+    const files = new Set<string>();
+    const names = new Set<string>();
+    const add = (file: string, fn: string) => {
+      fns.add(`${file}#${fn}`);
+      names.add(shortName(fn));
+    };
+    for (const d of toolDispatch(ctx)) {
+      if (rank(d.exec) > 1) continue;
+      for (const k of [d.lookupFn, d.execFn]) {
+        const i = k.indexOf('#');
+        const file = k.slice(0, i);
+        const fn = k.slice(i + 1);
+        files.add(file);
+        add(file, fn);
+        if (!GENERIC_FN.test(shortName(fn))) for (const c of ctx.callsNamed(shortName(fn)).slice(0, 20)) add(c.file, c.fn);
+      }
+    }
+    return { fns, files, names };
+  });
+}
+
+/**
+ * Permission decisions and hooks in the harness: calls that decide allow / deny / ask
+ * (`checkPolicy(…)`, `policy.check(…)`, `canUseTool(…)`) and pluggable hooks that may
+ * (`config.beforeToolCall(…)`, a confirmation handler), marked when they sit on the dispatch path.
+ */
+export function permissionCalls(ctx: RuleContext): PermissionCall[] {
+  return ctx.memo('tools:permission-calls', () => {
+    const path = dispatchPath(ctx);
+    const out: PermissionCall[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        let kind: PermissionCall['kind'] | undefined;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (HOOK_CALL.test(c.name)) kind = 'hook';
+        else if (DECISION_CALL.test(c.name) && !NOT_DECISION.test(c.name)) kind = 'decision';
+        else if (DECISION_METHOD.test(c.name) && DECISION_RECEIVER.test(recv)) kind = 'decision';
+        if (!kind) continue;
+        const defined = ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
+        // A decision reached through an options/config property or a getter for a handler is a hook.
+        if (kind === 'decision' && !defined && /^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee)) kind = 'hook';
+        if (kind === 'decision' && /^get\w*(?:Handler|Hook|Callback)$/.test(c.name)) kind = 'hook';
+        const onPath = path.files.has(f.path) || path.fns.has(`${f.path}#${c.fn}`);
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, defined, onPath, optional: c.optional });
+      }
+    }
+    return out;
+  });
+}
+
+/** Behavioural hints a tool can carry: read-only, destructive, concurrency-safe, needs approval … */
+export const HINT_KEY =
+  /^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|needsApproval|needs_approval|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind|approval|autoApprove)$/;
+/** `kind` is only a hint when its value names a risk class (`Kind.Read`, `'execute'`). */
+const KIND_VALUE = /\b(?:read|edit|write|delete|execute|exec|fetch|search|think|move|other|mutat|readonly|destructive)\b/i;
+
+export interface HintSite {
+  file: string;
+  line: number;
+  key: string;
+  /** Where it is declared: on a tool object/class, a tool base class, or a tool interface. */
+  on: 'tool' | 'base' | 'interface';
+  owner: string;
+}
+
+/** Hint keys declared on tools, on tool base classes, or on the tool interface. */
+export function toolHints(ctx: RuleContext): HintSite[] {
+  return ctx.memo('tools:hints', () => {
+    const out: HintSite[] = [];
+    for (const d of toolDeclarations(ctx)) {
+      for (const k of d.keys) {
+        if (!HINT_KEY.test(k)) continue;
+        if (k === 'kind' && d.kind !== 'subclass') {
+          const o = ctx.file(d.file)?.objects.find((x) => x.line === d.line);
+          if (!KIND_VALUE.test(o?.values.kind ?? '')) continue;
+        }
+        out.push({ file: d.file, line: d.line, key: k, on: 'tool', owner: d.name });
+      }
+    }
+    const bases = toolBaseClasses(ctx);
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!bases.has(c.name)) continue;
+        for (const k of c.members) if (HINT_KEY.test(k) && k !== 'kind') out.push({ file: f.path, line: c.line, key: k, on: 'base', owner: c.name });
+      }
+      for (const t of f.types) {
+        if (t.kind !== 'interface' && t.kind !== 'alias') continue;
+        if (!/tool/i.test(t.name) || !t.members.includes('name') || !t.members.some((m) => DESC_KEY.test(m) || SCHEMA_KEY.test(m))) continue;
+        for (const k of t.members) if (HINT_KEY.test(k) && k !== 'kind') out.push({ file: f.path, line: t.line, key: k, on: 'interface', owner: t.name });
+      }
+    }
+    return out;
+  });
+}
+
+/** Where a hint key is read (property read or method call), outside the lines that declare it. */
+export function hintReads(ctx: RuleContext, key: string, exclude: Set<string>): { file: string; line: number }[] {
+  const out: { file: string; line: number }[] = [];
+  for (const f of ctx.source) {
+    for (const line of f.reads[key] ?? []) if (!exclude.has(`${f.path}:${line}`)) out.push({ file: f.path, line });
+  }
+  for (const c of ctx.callsNamed(key)) if (!exclude.has(`${c.file}:${c.line}`)) out.push({ file: c.file, line: c.line });
+  return out;
+}

@@ -1,0 +1,39 @@
+import { at, ev, finding } from '../shared/scan.js';
+import { harnessTests, words } from '../shared/tests.js';
+import { defineRule } from '../types.js';
+
+/** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
+const CORE = /agent|loop|tool|session|turn|executor|scheduler|runner|client|chat|conversation|step|dispatch|registry|permission|policy|bash|shell|edit|prompt|model|provider|memory/i;
+
+const LOOPISH = /agent|loop|tool|turn|session|scheduler|executor/i;
+
+export default defineRule({
+  id: 'verification.tests',
+  principle: 'verification',
+  title: 'An automated test suite exercises the loop and tools',
+  rationale:
+    'Agent harnesses fail in the seams (tool dispatch, stop conditions, streaming); only tests that drive the loop with a scripted model catch regressions before users do.',
+  remediation:
+    'Add a test suite that drives the agent loop with a scripted (fake) model and asserts on tool calls, results and stop reasons, plus unit tests for each tool; see the exemplar loop.test.ts.',
+  exemplar: 'src/reference-harness/loop.test.ts',
+  detect(ctx) {
+    const t = harnessTests(ctx);
+    if (!t.files.length) {
+      if (t.other.length) {
+        const f = t.other[0];
+        return finding('partial', `${t.other.length} test file(s) exist but none imports harness code (${f.path})`, [ev(f.path, f.tests[0].line, `test "${f.tests[0].name.slice(0, 60)}" imports no harness module`)]);
+      }
+      return finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)');
+    }
+    const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((c) => CORE.test(words(c.name))));
+    const evid = (core.length ? core : t.files)
+      .slice()
+      .sort((a, b) => Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
+      .slice(0, 3)
+      .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
+    if (core.length && t.cases >= 3) {
+      return finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid);
+    }
+    return finding('partial', `only ${t.cases} test case(s) in ${t.files.length} file(s), none clearly exercising the loop or tools`, evid);
+  },
+});
