@@ -13,10 +13,9 @@ import { CommandError, userCommands } from './commands.js';
 import { formatEvent } from './events.js';
 import { runAgent, type Approver } from './loop.js';
 import type { Model } from './model.js';
-import { SettingsError } from './permissions/rules.js';
+import { ModeSchema, SettingsError, type Mode } from './permissions/rules.js';
 import { prepareRun } from './harness.js';
 import { listSessions, loadSession, SessionNotFoundError, type Session } from './persistence/session.js';
-import { ModeSchema, type Mode } from './persistence/state.js';
 import { DEMO_SCRIPT } from './scripted-demo.js';
 import { parseScript, ScriptedModel, ScriptError } from './scripted-model.js';
 

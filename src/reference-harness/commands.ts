@@ -7,7 +7,7 @@
 import { AGENTS } from './agents/agents.js';
 import { compact } from './budget/compaction.js';
 import { listSessions, type Session } from './persistence/session.js';
-import { ModeSchema } from './persistence/state.js';
+import { ModeSchema } from './permissions/rules.js';
 
 export interface CommandContext {
   workspace: string;

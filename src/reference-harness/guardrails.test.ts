@@ -136,6 +136,26 @@ describe('input validation', () => {
   });
 });
 
+describe('tool failures', () => {
+  it('a crashing tool ends the run with an error event and a typed stop', async () => {
+    const ws = tempWorkspace();
+    const boom = defineTool({
+      name: 'boom',
+      description: 'throws',
+      inputSchema: z.object({}),
+      hints: { readOnly: true, destructive: false, concurrencySafe: false },
+      tier: 'builtin',
+      execute: async () => {
+        throw new Error('kaput');
+      },
+    });
+    const { events, result } = await runScripted({ workspace: ws, task: 't', extraTools: [boom], turns: [{ toolCalls: [{ name: 'boom', input: {} }] }, { text: 'never' }] });
+    expect(result.reason).toBe('error');
+    expect(events.slice(-3).map((e) => e.type)).toEqual(['tool_result', 'error', 'stop']);
+    expect(events.at(-2)).toMatchObject({ message: 'boom crashed: kaput' });
+  });
+});
+
 describe('budget caps halt the loop with a typed reason', () => {
   const forever = (n: number) => Array.from({ length: n }, () => ({ toolCalls: [{ name: 'list_dir', input: {} }] }));
 

@@ -9,9 +9,8 @@ import { Budget, type BudgetLimits } from './budget/budget.js';
 import type { Approver, RunOptions } from './loop.js';
 import type { Model } from './model.js';
 import { PermissionGate } from './permissions/gate.js';
-import { loadSettings, Rules } from './permissions/rules.js';
+import { loadSettings, Rules, type Mode } from './permissions/rules.js';
 import { createSession, loadSession, type Session } from './persistence/session.js';
-import type { Mode } from './persistence/state.js';
 import { createToolRegistry } from './tools/index.js';
 import type { Tool } from './tools/registry.js';
 
@@ -44,7 +43,7 @@ export function prepareRun(opts: HarnessOptions): RunOptions {
     tools: toolsFor(agent, allTools),
     allTools,
     gate: new PermissionGate(new Rules(settings.permissions), mode, opts.workspace),
-    budget: new Budget({ maxTurns: agent.maxTurns, ...settings.limits, ...opts.limits }, model.contextWindow, 0.8, session.state.spent),
+    budget: new Budget({ maxTurns: agent.maxTurns, ...settings.limits, ...opts.limits }, session.state.spent),
     session,
     task: newUserMessage(session, opts.task),
     approve: opts.approve,

@@ -14,7 +14,7 @@ import type { Logger } from './logging/logger.js';
 import { estimateRequestTokens, type Message, type Model, type ModelRequest, type ModelResponse, type ToolCall, type ToolResultBlock } from './model.js';
 import type { PermissionGate, Verdict } from './permissions/gate.js';
 import type { Session } from './persistence/session.js';
-import { resolveInWorkspace } from './tools/context.js';
+import { resolveWithinWorkspace } from './tools/context.js';
 import { fail, ok, type ToolRegistry, type ToolResult } from './tools/registry.js';
 import { validateInput, verifyAfterEdit } from './verify.js';
 
@@ -77,7 +77,7 @@ export async function* runAgent(opts: RunOptions): AsyncGenerator<HarnessEvent, 
     if (capped) return yield* stop(capped, `spent ${JSON.stringify(budget.spent)} of ${JSON.stringify(budget.limits)}`);
 
     let request: ModelRequest = { system: agent.prompt, messages, tools: opts.tools.toModelTools(), maxOutputTokens };
-    const projection = budget.project(estimateRequestTokens(request), maxOutputTokens);
+    const projection = budget.project(estimateRequestTokens(request), maxOutputTokens, model.contextWindow);
     if (projection.action === 'stop') return yield* stop(projection.stop, projection.reason);
     if (projection.action === 'compact') {
       const before = messages.length;
@@ -89,7 +89,7 @@ export async function* runAgent(opts: RunOptions): AsyncGenerator<HarnessEvent, 
         log.info('compacted', { reason: projection.reason, before, after: messages.length });
         yield { type: 'compaction', agent: agent.name, reason: projection.reason, before, after: messages.length };
       }
-      if (!budget.fits(estimateRequestTokens(request), maxOutputTokens)) return yield* stop('context_overflow', projection.reason);
+      if (estimateRequestTokens(request) + maxOutputTokens > model.contextWindow) return yield* stop('context_overflow', projection.reason);
     }
 
     yield { type: 'turn_start', agent: agent.name, turn: budget.spent.turns + 1, depth };
@@ -117,7 +117,13 @@ export async function* runAgent(opts: RunOptions): AsyncGenerator<HarnessEvent, 
       yield { type: 'assistant_text', agent: agent.name, text: response.text };
     }
     if (!response.toolCalls.length) return yield* stop('end_turn');
-    record({ role: 'tool', results: yield* runTools(response.toolCalls, opts, log) });
+    const results = yield* runTools(response.toolCalls, opts, log);
+    record({ role: 'tool', results });
+    const fatal = results.find((r) => r.fatal);
+    if (fatal) {
+      yield { type: 'error', agent: agent.name, message: fatal.content };
+      return yield* stop('error', fatal.content);
+    }
   }
 }
 
@@ -169,7 +175,7 @@ async function* dispatch(call: ToolCall, opts: RunOptions, log: Logger): AsyncGe
       decision: verdict?.decision ?? 'none', reason: verdict?.reason ?? outcome, outcome, result: result.content.slice(0, 2000), ms: Date.now() - started,
     });
     log.info('tool call', { callId: call.id, tool: call.name, outcome, ms: Date.now() - started });
-    return { callId: call.id, name: call.name, content: result.content, isError: !result.ok };
+    return { callId: call.id, name: call.name, content: result.content, isError: !result.ok, ...(!result.ok && result.kind === 'fatal' && { fatal: true as const }) };
   };
   const resultEvent = (block: ToolResultBlock, replayed?: boolean): HarnessEvent => ({ type: 'tool_result', agent, callId: call.id, name: call.name, ok: !block.isError, content: block.content, replayed });
 
@@ -225,10 +231,10 @@ async function* dispatch(call: ToolCall, opts: RunOptions, log: Logger): AsyncGe
   try {
     result = await tool.execute(valid.data, { workspace: session.workspace, callId: call.id, state: session.state, run: opts, emit: (e) => childEvents.push(e) });
   } catch (err) {
-    result = fail(`${tool.name} failed: ${(err as Error).message}`);
+    result = fail(`${tool.name} crashed: ${(err as Error).message}`, 'fatal');
   }
   if (result.ok && tool.name === 'edit_file') {
-    const file = resolveInWorkspace(session.workspace, tool.subject!(valid.data));
+    const file = resolveWithinWorkspace(session.workspace, tool.subject!(valid.data));
     const check = file ? await verifyAfterEdit(file, { workspace: session.workspace, command: opts.verifyCommand }) : { ok: false, message: 'file vanished' };
     result = check.ok ? ok(`${result.content}; verify: ${check.message}`) : fail(`${result.content}, but verification failed: ${check.message}`);
   }

@@ -16,6 +16,8 @@ export interface ToolResultBlock {
   name: string;
   content: string;
   isError: boolean;
+  /** The failure ends the run (the tool crashed); set only when true. */
+  fatal?: true;
 }
 
 export type Message =

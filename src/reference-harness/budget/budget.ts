@@ -45,10 +45,9 @@ export class Budget {
 
   constructor(
     limits: Partial<BudgetLimits> = {},
-    readonly contextWindow = 200_000,
+    spent: Partial<Spent> = {},
     /** Fraction of the context window at which the conversation is compacted. */
     readonly compactAt = 0.8,
-    spent: Partial<Spent> = {},
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.spent = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...spent };
@@ -81,23 +80,15 @@ export class Budget {
     return undefined;
   }
 
-  /** Before a model call: will `requestTokens` (+ the reply) fit the window and the budget? */
-  project(requestTokens: number, maxOutputTokens: number): Projection {
+  /** Before a model call: will the request (+ the reply) fit the model's context window and the budget? */
+  project(requestTokens: number, maxOutputTokens: number, contextWindow: number): Projection {
     const needed = requestTokens + maxOutputTokens;
     if (this.totalTokens + requestTokens > this.limits.maxTokens) {
       return { action: 'stop', stop: 'max_tokens', reason: `request of ~${requestTokens} tokens would pass the budget of ${this.limits.maxTokens} (spent ${this.totalTokens})` };
     }
-    if (needed > this.contextWindow) {
-      return { action: 'compact', reason: `~${needed} tokens exceed the context window of ${this.contextWindow}` };
-    }
-    if (needed > this.contextWindow * this.compactAt) {
-      return { action: 'compact', reason: `~${needed} tokens pass ${Math.round(this.compactAt * 100)}% of the context window (${this.contextWindow})` };
+    if (needed > contextWindow * this.compactAt) {
+      return { action: 'compact', reason: `~${needed} tokens pass ${Math.round(this.compactAt * 100)}% of the context window (${contextWindow})` };
     }
     return { action: 'proceed' };
-  }
-
-  /** Fits in the window at all (after compaction)? */
-  fits(requestTokens: number, maxOutputTokens: number): boolean {
-    return requestTokens + maxOutputTokens <= this.contextWindow;
   }
 }

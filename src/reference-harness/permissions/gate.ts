@@ -8,9 +8,8 @@
  * the shell guard or asks).
  */
 import type { Tool, Tier } from '../tools/registry.js';
-import type { Rules } from './rules.js';
+import type { Mode, Rules } from './rules.js';
 import { classifyCommand, type Decision } from './shell-guard.js';
-import type { Mode } from '../persistence/state.js';
 
 export type RiskClass = 'read' | 'write' | 'execute';
 

@@ -97,7 +97,7 @@ const DECODERS: Record<string, RegExp | true> = {
 /** Paths whose contents are secrets (keys, tokens, credentials, password hashes). */
 const SECRET_PATHS: RegExp[] = [
   /\/\.ssh(?:\/|$)/, /\/id_(?:rsa|dsa|ecdsa|ed25519)(?:\.|$)/, /\.(?:pem|key|p12|pfx|keystore|jks)$/,
-  /\/\.env(?!\.(?:example|sample|template|dist)$)(?:\.[^/]*)?$/, /\/\.aws\/(?:credentials|config)$/, /\/\.netrc$/,
+  /\/\.env(?!\.(?:example|sample|template|dist)$)(?:\.[^/]*)?$/, /\/\.aws(?:\/|$)/, /\/\.netrc$/,
   /\/\.npmrc$/, /\/\.pypirc$/, /\/\.git-credentials$/, /\/\.docker\/config\.json$/, /\/\.kube\/config$/,
   /\/\.gnupg(?:\/|$)/, /\/\.config\/gcloud(?:\/|$)/, /\/\.azure(?:\/|$)/, /\/credentials\.json$/, /\/secrets?\.(?:json|ya?ml|toml)$/,
   /^\/etc\/(?:g?shadow|sudoers|master\.passwd)/, /^\/proc\/[^/]+\/environ$/, /\/\.(?:bash|zsh)_history$/,
@@ -196,7 +196,7 @@ const WRAPPERS: Record<string, { valueOptions: string[]; positionals?: number; r
   nice: { valueOptions: ['-n', '--adjustment'] }, ionice: { valueOptions: ['-c', '-n', '-t'] }, stdbuf: { valueOptions: ['-i', '-o', '-e'] },
   timeout: { valueOptions: ['-s', '--signal', '-k', '--kill-after'], positionals: 1 }, gtimeout: { valueOptions: ['-s', '-k'], positionals: 1 },
   nohup: { valueOptions: [], reason: 'keeps running after the session (process control)' }, setsid: { valueOptions: [], reason: 'detaches a process (process control)' },
-  chronic: { valueOptions: [] }, unbuffer: { valueOptions: [] }, caffeinate: { valueOptions: ['-t', '-w'] }, busybox: { valueOptions: [] },
+  chronic: { valueOptions: [] }, coproc: { valueOptions: [] }, unbuffer: { valueOptions: [] }, caffeinate: { valueOptions: ['-t', '-w'] }, busybox: { valueOptions: [] },
 };
 
 /** Devices that are safe to read and write; `/dev/tcp|udp/…` is the network; any other device is a raw device. */
@@ -204,6 +204,8 @@ const SAFE_DEVICES = /^\/dev\/(?:null|zero|stdin|stdout|stderr|tty|random|urando
 const NETWORK_DEVICES = /^\/dev\/(?:tcp|udp)\//;
 const STANDARD_ENV: Record<string, () => string> = { HOME: () => os.homedir(), IFS: () => ' \t\n', SHELL: () => '/bin/bash', BASH: () => '/bin/bash', TMPDIR: () => os.tmpdir() };
 const MAX_NESTING = 8;
+/** Statements walked per command at most (loops are unrolled over their known values). */
+const MAX_STEPS = 5_000;
 const MAX_COMMAND_LENGTH = 100_000;
 const SEVERITY: Record<Decision, number> = { allow: 0, ask: 1, deny: 2 };
 
@@ -286,6 +288,7 @@ class Guard {
   private readonly network: string[] = [];
   /** Files that this command downloads (`curl -o f`, `wget URL`, `curl … > f`): running one later denies. */
   private readonly downloaded = new Set<string>();
+  private steps = 0;
 
   constructor(
     private readonly parser: Parser,
@@ -324,7 +327,7 @@ class Guard {
       this.add('ask', part, 'code nested too deeply to analyse');
       return {};
     }
-    const tree = this.parser.parse(text);
+    const tree = this.parser.parse(text.replace(/\\\r?\n/g, ''));
     if (!tree) {
       this.add('ask', part, 'could not be parsed');
       return {};
@@ -338,6 +341,10 @@ class Guard {
   }
 
   private statement(n: Node, st: State, stdin?: Flow): Flow {
+    if (++this.steps > MAX_STEPS) {
+      if (this.steps === MAX_STEPS + 1) this.add('ask', this.partOf(n, st), 'too complex to analyse (not understood)');
+      return {};
+    }
     switch (n.type) {
       case 'program':
       case 'list':
@@ -586,6 +593,7 @@ class Guard {
           break;
         case 'simple_expansion':
         case 'expansion': {
+          if (m.type === 'expansion') this.generic(m, st);
           const v = this.variable(m, st, part);
           if (v === undefined) dynamic = true;
           else pieces.push({ text: v, split: !quoted && split });
@@ -649,7 +657,7 @@ class Guard {
     if (!nameNode || nameNode.type !== 'variable_name') return undefined;
     const name = nameNode.text;
     if (SECRET_VARIABLE.test(name)) this.secret(part, `the secret variable $${name}`);
-    const known = st.vars.has(name) ? st.vars.get(name) : name === 'PWD' ? st.cwd : STANDARD_ENV[name]?.();
+    const known = st.vars.has(name) ? st.vars.get(name) : name === 'PWD' ? st.cwd : own(STANDARD_ENV, name)?.();
     if (m.type === 'simple_expansion' || named.length === 1) return known;
     const op = m.childForFieldName('operator')?.text;
     if ((op === ':-' || op === '-' || op === ':=' || op === '=') && known !== undefined && (known !== '' || !op.startsWith(':'))) return known;
@@ -714,12 +722,12 @@ class Guard {
       deny(`${name} escalates privileges`);
       return {};
     }
-    if (CATASTROPHIC_COMMANDS[name] || name.startsWith('mkfs.')) {
+    if (own(CATASTROPHIC_COMMANDS, name) || name.startsWith('mkfs.')) {
       if (name === 'init' && !values.some((v) => v === '0' || v === '6')) ask('init controls the system');
-      else deny(`${name} ${CATASTROPHIC_COMMANDS[name] ?? 'formats a disk'}`);
+      else deny(`${name} ${own(CATASTROPHIC_COMMANDS, name) ?? 'formats a disk'}`);
       return {};
     }
-    const wrapper = WRAPPERS[name];
+    const wrapper = own(WRAPPERS, name);
     if (wrapper) {
       if (name === 'command' && values.some((v) => v === '-v' || v === '-V')) {
         allow('looks a command up');
@@ -773,19 +781,19 @@ class Guard {
         return {};
     }
     if (SHELLS.has(name)) return this.shell(name, args, cx);
-    if (name in INTERPRETERS) return this.interpreter(name, args, cx);
-    if (name in PACKAGE_MANAGERS) return this.packageManager(name, args, cx);
-    if (PATH_COMMANDS[name]) return this.pathCommand(name, args, cx);
+    if (own(INTERPRETERS, name)) return this.interpreter(name, args, cx);
+    if (own(PACKAGE_MANAGERS, name)) return this.packageManager(name, args, cx);
+    if (own(PATH_COMMANDS, name)) return this.pathCommand(name, args, cx);
     if (NETWORK.has(name)) return this.networkCommand(name, args, cx);
     if (PROCESS_CONTROL.has(name)) {
       ask(`${name} controls processes or services (process control)`);
       return {};
     }
-    if (READ_ONLY[name]) return this.readOnly(name, args, cx);
+    if (own(READ_ONLY, name)) return this.readOnly(name, args, cx);
     this.secretOperands(args, cx);
-    if (SIDE_EFFECTS[name]) {
-      ask(`${name} ${SIDE_EFFECTS[name]}`);
-      return inherit(cx.stdin);
+    if (own(SIDE_EFFECTS, name)) {
+      ask(`${name} ${own(SIDE_EFFECTS, name)}`);
+      return { ...inherit(cx.stdin), decoded: cx.stdin?.decoded || decodes(name, values) };
     }
     ask(`unknown command ${name} (not understood)`);
     return inherit(cx.stdin);
@@ -794,11 +802,10 @@ class Guard {
   // ── Reads ──
 
   private readOnly(name: string, args: Arg[], cx: Cx): Flow {
-    const spec = READ_ONLY[name];
+    const spec = own(READ_ONLY, name)!;
     const values = args.map((a) => a.value);
     let out: Flow = inherit(cx.stdin);
-    const decoder = DECODERS[name];
-    const decoding = decoder === true || (decoder instanceof RegExp && values.some((v) => v !== undefined && decoder.test(v)));
+    const decoding = decodes(name, values);
     if (decoding) out = { ...out, decoded: true, text: decode(name, values, cx.stdin?.text) };
     if (name === 'echo' || name === 'printf') out = this.echo(name, args);
     if (name === 'pwd') out = { text: cx.st.cwd === undefined ? undefined : cx.st.cwd + '\n' };
@@ -864,7 +871,7 @@ class Guard {
 
   private readPath(a: Arg, cx: Cx): void {
     if (a.value === undefined) {
-      if (!a.source) this.add('ask', cx.part, `reads a path only known at run time (${a.text})`);
+      this.add('ask', cx.part, `reads a path only known at run time (${a.text})`);
       return;
     }
     const p = this.place(a.value, cx.st);
@@ -899,7 +906,7 @@ class Guard {
   // ── Writes and deletes ──
 
   private pathCommand(name: string, args: Arg[], cx: Cx): Flow {
-    const { effect, valueOptions = [] } = PATH_COMMANDS[name];
+    const { effect, valueOptions = [] } = own(PATH_COMMANDS, name)!;
     const values = args.map((a) => a.value ?? '');
     const recursive = values.some((v) => /^-[a-zA-Z]*[rR]/.test(v) || v === '--recursive');
     let operands = operandsOf(args, valueOptions);
@@ -936,6 +943,9 @@ class Guard {
   private changePath(a: Arg, effect: 'delete' | 'write' | 'modify' | 'move', recursive: boolean, cx: Cx, what?: string): void {
     const verb = what ?? { delete: 'deletes', write: 'writes', modify: 'changes permissions or owner of', move: 'moves' }[effect];
     if (a.value === undefined) {
+      if (effect === 'delete' && recursive && /^"?\$\{?\w+\}?"?\/\*?"?$/.test(a.text)) {
+        return this.add('deny', cx.part, `deletes ${a.text}: the filesystem root if the variable is empty or unset`);
+      }
       this.add('ask', cx.part, `${verb} a path only known at run time (${a.text})`);
       return;
     }
@@ -959,7 +969,7 @@ class Guard {
     }
     if (this.holdsWorkspace(p.abs)) return this.add('deny', cx.part, `${verb} ${this.describe(p.abs)}, which holds the workspace`);
     if (p.inside) return this.add('ask', cx.part, `${verb} ${a.value.endsWith('/{}') ? this.describe(a.value) : a.value}`);
-    if (effect !== 'delete' && !recursive && this.temps.some((t) => p.abs.startsWith(t + '/'))) {
+    if (effect !== 'delete' && this.temps.some((t) => p.abs.startsWith(t + '/'))) {
       return this.add('ask', cx.part, `${verb} ${p.abs} (outside the workspace, in the temp folder)`);
     }
     this.add('deny', cx.part, `${verb} ${this.describe(p.abs)}, outside the workspace`);
@@ -1072,7 +1082,7 @@ class Guard {
         for (const r of roots) {
           const placeholder = under(r);
           const argv = cmd.map((a) => (a.value?.includes('{}') ? (placeholder.value === undefined ? placeholder : { ...a, value: a.value.replaceAll('{}', placeholder.value) }) : a));
-          this.run(argv, { ...cx, part: cx.part, st: { ...cx.st, via: cx.st.via }, stdin: undefined });
+          this.run(argv, { ...cx, stdin: undefined });
         }
       }
     }
@@ -1155,7 +1165,7 @@ class Guard {
       this.add('allow', cx.part, `${name} only prints its version or help`);
       return {};
     }
-    const inlineFlags = INTERPRETERS[name];
+    const inlineFlags = own(INTERPRETERS, name)!;
     for (let i = 0; i < args.length; i++) {
       const v = values[i];
       if (v === undefined) break;
@@ -1216,23 +1226,25 @@ class Guard {
       this.add('ask', cx.part, force ? 'git push --force rewrites or deletes remote history' : 'git push publishes commits to a remote');
       return {};
     }
-    const readForm = GIT_READ_FORMS[sub];
-    const readOnly = GIT_READ_ONLY.has(sub) || (readForm && restValues.every((v) => readForm.test(v) || (sub === 'config' && !v.startsWith('-') && restValues.some((r) => /^--get|^-l$|^--list$/.test(r)))));
+    const readForm = own(GIT_READ_FORMS, sub);
+    const readOnly = GIT_READ_ONLY.has(sub) || (readForm && (rest.length > 0 || sub !== 'stash') && restValues.every((v) => readForm.test(v) || (sub === 'config' && !v.startsWith('-') && restValues.some((r) => /^--get|^-l$|^--list$/.test(r)))));
     if (!readOnly || restValues.some((v) => /^--output|^-O$|^--open-files-in-pager|^--ext-diff$/.test(v))) {
       const discards = (sub === 'reset' && restValues.includes('--hard')) || sub === 'clean' || (sub === 'checkout' && restValues.includes('--')) || sub === 'restore';
       this.add('ask', cx.part, discards ? `git ${sub} discards uncommitted work` : `git ${sub} changes the repository or talks to a remote`);
       return {};
     }
-    for (const a of operandsOf(rest, ['-n', '--max-count', '--format', '--pretty', '-U', '--author', '--since', '--until', '-S', '-G', '--grep', '-L'])) {
-      if (a.value !== undefined && (a.value.startsWith('/') || a.value.startsWith('..')) && !a.value.includes('..' + '.')) this.readPath(a, { ...cx, st });
-    }
+    // Paths: everything after `--`, and operands that are visibly paths (revisions are not confined).
+    const dashes = restValues.indexOf('--');
+    rest.forEach((a, k) => {
+      if ((dashes >= 0 && k > dashes) || /^(?:\/|\.\.\/|\.\.$|~)/.test(a.value ?? '')) this.readPath(a, { ...cx, st });
+    });
     this.add('allow', cx.part, `git ${sub} only reads`);
     return {};
   }
 
   private packageManager(name: string, args: Arg[], cx: Cx): Flow {
     const sub = args.find((a) => !isOption(a.value) || /^(?:--version|-v|-V)$/.test(a.value ?? ''))?.value;
-    if (sub !== undefined && PACKAGE_MANAGERS[name].includes(sub)) {
+    if (sub !== undefined && own(PACKAGE_MANAGERS, name)!.includes(sub)) {
       this.add('allow', cx.part, `${name} ${sub} only reads`);
       return {};
     }
@@ -1304,14 +1316,24 @@ class Guard {
 
 // ───────────────────────────── Helpers ─────────────────────────────
 
+/** Commands with their own grammar, handled one by one in `run`. */
+const OWN_GRAMMAR = new Set(['env', 'xargs', 'find', 'watch', 'eval', 'trap', 'dd', 'kill', 'git', 'cd', 'pushd', 'popd', 'alias', 'source', '.']);
 const WORD_TYPES = new Set(['word', 'string', 'raw_string', 'ansi_c_string', 'translated_string', 'concatenation', 'simple_expansion', 'expansion', 'command_substitution', 'process_substitution', 'arithmetic_expansion', 'number', 'brace_expression']);
 
+function decodes(name: string, values: Array<string | undefined>): boolean {
+  const decoder = own(DECODERS, name);
+  return decoder === true || (decoder instanceof RegExp && values.some((v) => v !== undefined && decoder.test(v)));
+}
+
 function isKnown(name: string): boolean {
-  return (
-    name in READ_ONLY || name in PACKAGE_MANAGERS || name in PATH_COMMANDS || name in WRAPPERS || name in INTERPRETERS || name in SIDE_EFFECTS ||
-    name in CATASTROPHIC_COMMANDS || name.startsWith('mkfs.') || SHELLS.has(name) || NETWORK.has(name) || PRIVILEGE.has(name) ||
-    PROCESS_CONTROL.has(name) || ['env', 'xargs', 'find', 'watch', 'eval', 'trap', 'dd', 'kill'].includes(name)
-  );
+  const tables: Array<Record<string, unknown>> = [READ_ONLY, PACKAGE_MANAGERS, PATH_COMMANDS, WRAPPERS, INTERPRETERS, SIDE_EFFECTS, CATASTROPHIC_COMMANDS];
+  const sets = [SHELLS, NETWORK, PRIVILEGE, PROCESS_CONTROL, OWN_GRAMMAR];
+  return tables.some((t) => Object.hasOwn(t, name)) || sets.some((set) => set.has(name)) || name.startsWith('mkfs.');
+}
+
+/** A table entry, never an inherited property (`constructor`, `toString` are command names too). */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** Arguments after the wrapper's own options (and `positionals` operands such as timeout's duration). */

@@ -4,9 +4,10 @@
  * loop returns it instead of running the tool again) and `interrupted` for an intent without an
  * outcome (the loop reports it to the model instead of blindly running it again).
  */
+import fs from 'node:fs';
 import type { ToolCall } from '../model.js';
 import type { ToolResult } from '../tools/registry.js';
-import { appendJsonl, readJsonl } from './jsonl.js';
+import { appendJsonl, parseJsonl } from './jsonl.js';
 
 type JournalLine =
   | { type: 'intent'; callId: string; name: string; input: unknown; at: string }
@@ -17,11 +18,17 @@ export type JournalRecord = { status: 'completed'; result: ToolResult } | { stat
 export class Journal {
   private readonly calls = new Map<string, JournalRecord>();
 
-  constructor(readonly file: string) {
-    for (const line of readJsonl(file) as JournalLine[]) {
-      if (line.type === 'intent') this.calls.set(line.callId, { status: 'interrupted' });
-      else if (line.type === 'outcome') this.calls.set(line.callId, { status: 'completed', result: line.result });
+  private constructor(readonly file: string) {}
+
+  /** Reads the journal back: what each earlier call reached (intent only, or an outcome). */
+  static load(file: string): Journal {
+    const journal = new Journal(file);
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    for (const line of parseJsonl(text) as JournalLine[]) {
+      if (line.type === 'intent') journal.calls.set(line.callId, { status: 'interrupted' });
+      else if (line.type === 'outcome') journal.calls.set(line.callId, { status: 'completed', result: line.result });
     }
+    return journal;
   }
 
   /** What an earlier run recorded for this call, if anything. */

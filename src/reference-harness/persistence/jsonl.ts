@@ -1,6 +1,6 @@
 /**
  * Append-only JSON lines. Contract: `appendJsonl` writes one whole line and fsyncs before it
- * returns, so a crash loses at most the line being written; `readJsonl` skips a torn last line.
+ * returns, so a crash loses at most the line being written; `parseJsonl` skips a torn last line.
  */
 import fs from 'node:fs';
 
@@ -14,10 +14,9 @@ export function appendJsonl(file: string, value: unknown): void {
   }
 }
 
-export function readJsonl(file: string): unknown[] {
-  if (!fs.existsSync(file)) return [];
+export function parseJsonl(text: string): unknown[] {
   const out: unknown[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       out.push(JSON.parse(line));

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { AuditLog } from '../logging/audit-log.js';
 import { fileLogger, type Logger } from '../logging/logger.js';
 import { Journal } from './journal.js';
-import { loadState, newState, saveState, type Mode, type WorkflowState } from './state.js';
+import type { Mode } from '../permissions/rules.js';
+import { loadState, newState, saveState, type WorkflowState } from './state.js';
 import { Transcript } from './transcript.js';
 
 export interface Session {
@@ -41,8 +42,8 @@ function open(workspace: string, id: string, state: WorkflowState): Session {
     id,
     dir,
     workspace,
-    transcript: new Transcript(path.join(dir, 'transcript.jsonl')),
-    journal: new Journal(path.join(dir, 'journal.jsonl')),
+    transcript: Transcript.load(path.join(dir, 'transcript.jsonl')),
+    journal: Journal.load(path.join(dir, 'journal.jsonl')),
     audit: new AuditLog(path.join(dir, 'audit.jsonl')),
     log: fileLogger(path.join(dir, 'log.jsonl')).child({ session: id }),
     state,

@@ -5,9 +5,8 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import { ModeSchema, type Mode } from '../permissions/rules.js';
 
-export const ModeSchema = z.enum(['default', 'accept-edits', 'plan']);
-export type Mode = z.infer<typeof ModeSchema>;
 
 export const TodoSchema = z.object({
   text: z.string().min(1),

@@ -4,8 +4,9 @@
  * conversation before it on load. Entries carry the agent and depth (sub-agents write here too)
  * and, for assistant turns, the session-wide model-call index a scripted model resumes from.
  */
+import fs from 'node:fs';
 import type { Message } from '../model.js';
-import { appendJsonl, readJsonl } from './jsonl.js';
+import { appendJsonl, parseJsonl } from './jsonl.js';
 
 export const TRANSCRIPT_VERSION = 1;
 
@@ -19,14 +20,21 @@ function migrate(entry: { v?: number }): TranscriptEntry | undefined {
 }
 
 export class Transcript {
-  private readonly entries: TranscriptEntry[];
   /** Session-wide index of the next model call (main agent and sub-agents alike). */
   nextModelCall: number;
 
-  constructor(readonly file: string) {
-    this.entries = readJsonl(file).flatMap((e) => migrate(e as { v?: number }) ?? []);
+  private constructor(
+    readonly file: string,
+    private readonly entries: TranscriptEntry[],
+  ) {
     const calls = this.entries.flatMap((e) => (e.kind === 'message' && e.modelCall !== undefined ? [e.modelCall] : []));
     this.nextModelCall = calls.length ? Math.max(...calls) + 1 : 0;
+  }
+
+  /** Reads a saved transcript back (an empty one if the file does not exist yet). */
+  static load(file: string): Transcript {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    return new Transcript(file, parseJsonl(text).flatMap((e) => migrate(e as { v?: number }) ?? []));
   }
 
   append(message: Message, who: { agent: string; depth: number }, modelCall?: number): void {

@@ -1,6 +1,6 @@
 /**
  * What a tool receives besides its input. Contract: tools touch files only through
- * `resolveInWorkspace` (paths outside the workspace, also through symlinks, are refused); they
+ * `resolveWithinWorkspace` (paths outside the workspace, also through symlinks, are refused); they
  * change workflow state through `ctx.state` (the loop saves it after the call).
  */
 import fs from 'node:fs';
@@ -20,7 +20,7 @@ export interface ToolContext {
 }
 
 /** The absolute path of `p` if it stays inside `workspace`, else undefined. */
-export function resolveInWorkspace(workspace: string, p: string): string | undefined {
+export function resolveWithinWorkspace(workspace: string, p: string): string | undefined {
   const root = fs.realpathSync(workspace);
   const abs = path.resolve(root, p);
   // Resolve symlinks on the longest part of the path that exists.

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { outside, resolveInWorkspace } from './context.js';
+import { outside, resolveWithinWorkspace } from './context.js';
 import { defineTool, fail, ok } from './registry.js';
 
 export const editFile = defineTool({
@@ -21,7 +21,7 @@ export const editFile = defineTool({
   tier: 'builtin',
   subject: (input) => input.path,
   async execute({ path: p, old_string, new_string }, ctx) {
-    const abs = resolveInWorkspace(ctx.workspace, p);
+    const abs = resolveWithinWorkspace(ctx.workspace, p);
     if (!abs) return fail(outside(p));
     const exists = fs.existsSync(abs);
     if (old_string === '') {

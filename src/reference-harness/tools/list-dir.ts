@@ -1,7 +1,7 @@
 /** list_dir: the entries of a folder in the workspace, folders marked with `/`. Read-only. */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { IGNORED_DIRS, outside, resolveInWorkspace } from './context.js';
+import { IGNORED_DIRS, outside, resolveWithinWorkspace } from './context.js';
 import { defineTool, fail, ok } from './registry.js';
 
 export const listDir = defineTool({
@@ -12,7 +12,7 @@ export const listDir = defineTool({
   tier: 'builtin',
   subject: (input) => input.path,
   async execute({ path: p }, ctx) {
-    const abs = resolveInWorkspace(ctx.workspace, p);
+    const abs = resolveWithinWorkspace(ctx.workspace, p);
     if (!abs) return fail(outside(p));
     if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) return fail(`${p} is not a folder`);
     const entries = fs

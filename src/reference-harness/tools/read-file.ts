@@ -1,7 +1,7 @@
 /** read_file: a numbered window of a text file in the workspace. Read-only. */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { outside, resolveInWorkspace } from './context.js';
+import { outside, resolveWithinWorkspace } from './context.js';
 import { defineTool, fail, ok } from './registry.js';
 
 const MAX_LINES = 2000;
@@ -18,7 +18,7 @@ export const readFile = defineTool({
   tier: 'builtin',
   subject: (input) => input.path,
   async execute({ path: p, offset = 1, limit = MAX_LINES }, ctx) {
-    const abs = resolveInWorkspace(ctx.workspace, p);
+    const abs = resolveWithinWorkspace(ctx.workspace, p);
     if (!abs) return fail(outside(p));
     if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) return fail(`${p} is not a file`);
     const lines = fs.readFileSync(abs, 'utf8').split('\n');

@@ -3,7 +3,8 @@
  * description, zod input schema, behaviour hints and trust tier; the registry generates the
  * model's tool list from those declarations and is the only way the loop finds a tool to run
  * (dispatch by name). `execute` receives input already validated against `inputSchema` and
- * already allowed by the permission gate; it reports failure as a result, it does not throw.
+ * already allowed by the permission gate; it reports failure as a result (`recoverable`: the
+ * model can retry), and a throw counts as a crash that ends the run.
  */
 import { z } from 'zod';
 import type { ModelTool } from '../model.js';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
-import { outside, resolveInWorkspace } from './context.js';
+import { outside, resolveWithinWorkspace } from './context.js';
 import { defineTool, fail, ok } from './registry.js';
 
 const MAX_OUTPUT = 30_000;
@@ -22,10 +22,10 @@ export const runShell = defineTool({
   tier: 'builtin',
   subject: (input) => input.command,
   async execute({ command, cwd, timeoutMs }, ctx) {
-    const dir = resolveInWorkspace(ctx.workspace, cwd);
+    const dir = resolveWithinWorkspace(ctx.workspace, cwd);
     if (!dir) return fail(outside(cwd));
     return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', command], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+      const child = spawn(command, { shell: '/bin/sh', cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
       let out = '';
       const take = (chunk: Buffer) => {
         if (out.length < MAX_OUTPUT) out += chunk.toString('utf8');

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { IGNORED_DIRS, outside, resolveInWorkspace } from './context.js';
+import { IGNORED_DIRS, outside, resolveWithinWorkspace } from './context.js';
 import { defineTool, fail, ok } from './registry.js';
 
 const MAX_MATCHES = 100;
@@ -25,7 +25,7 @@ export const search = defineTool({
     } catch (err) {
       return fail(`invalid pattern: ${(err as Error).message}`);
     }
-    const root = resolveInWorkspace(ctx.workspace, p);
+    const root = resolveWithinWorkspace(ctx.workspace, p);
     if (!root) return fail(outside(p));
     if (!fs.existsSync(root)) return fail(`${p} does not exist`);
     const matches: string[] = [];

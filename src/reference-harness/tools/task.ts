@@ -37,7 +37,6 @@ export const task = defineTool({
         maxTokens: Math.min(SUBAGENT_LIMITS.maxTokens, left.maxTokens - parent.budget.totalTokens),
         maxCostUsd: Math.min(SUBAGENT_LIMITS.maxCostUsd, left.maxCostUsd - parent.budget.spent.costUsd),
       },
-      parent.model.contextWindow,
     );
     parent.session.audit.record({ event: 'agent', agent: type.name, depth, parent: parent.agent.name, callId: ctx.callId, task: prompt, tools: pool.list().map((t) => t.name) });
 

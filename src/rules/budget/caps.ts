@@ -32,6 +32,32 @@ const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAF
 const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
 const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
 const COMPARE = /[<>]=?/;
+const BUDGET_RECV = new Set(['budget', 'budgets', 'limits', 'limiter', 'quota', 'caps', 'meter', 'governor', 'guard', 'guardrails']);
+const CHECK_VERB = new Set(['check', 'enforce', 'assert', 'ensure', 'exceeded', 'exceeds', 'over', 'exhausted', 'should', 'stop', 'verify', 'allow', 'allows', 'can', 'remaining']);
+
+/**
+ * Limits declared beside the class behind a budget receiver (`budget.check()` → class Budget):
+ * its token/cost/turn limit constants and their defaults.
+ */
+function budgetDefaults(ctx: RuleContext, recvWord: string, method: string): Array<{ name: string; kind: CapKind; def: CapDefault; at: { file: string; line: number; value: string } }> {
+  const out: Array<{ name: string; kind: CapKind; def: CapDefault; at: { file: string; line: number; value: string } }> = [];
+  for (const f of ctx.source) {
+    const cls = f.classes.find((c) => words(c.name).includes(recvWord.replace(/s$/, '')) && c.members.includes(method));
+    if (!cls) continue;
+    for (const c of f.consts) {
+      const ws = words(c.name);
+      if (!ws.some((w) => LIMIT.has(w))) continue;
+      const kind = kindOf(ws);
+      if (!kind) continue;
+      const v = c.value.trim();
+      const def: CapDefault = UNLIMITED.test(v) ? 'unlimited' : /^\d[\d_]*(\.\d+)?$/.test(v) ? 'bounded' : 'unknown';
+      out.push({ name: c.name, kind, def, at: { file: f.path, line: c.line, value: v } });
+    }
+    if (out.length) break;
+  }
+  return out;
+}
+
 const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost|maxTokensBudget|token_budget|tokenBudget)$/;
 
 function kindOf(ws: string[]): CapKind | undefined {
@@ -129,14 +155,21 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           seen.add(key);
           out.push({ kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, ...defaultOf(ctx, lname, c.args.join(' ')) });
         }
-        // A loop-level budget check: `budget.check()`, `this.enforceBudget()`.
+        // A loop-level budget check: `budget.check()`, `this.enforceBudget()`, `limits.exceeded()`.
         for (const c of byFn.get(k) ?? []) {
           const ws = words(c.name);
-          if (ws.includes('budget') && ws.some((w) => ['check', 'enforce', 'assert', 'ensure', 'exceeded', 'exceeds', 'over'].includes(w))) {
-            const key = `${c.file}:${c.line}:${c.name}`;
-            if (seen.has(key)) continue;
-            seen.add(key);
-            out.push({ kind: 'token', limit: c.name, file: c.file, line: c.line, where: `budget check in ${c.fn}`, fn: c.fn, def: 'unknown' });
+          const recv = words(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length)));
+          const onBudget = ws.includes('budget') || recv.some((w) => BUDGET_RECV.has(w));
+          if (!onBudget || !ws.some((w) => CHECK_VERB.has(w))) continue;
+          const key = `${c.file}:${c.line}:${c.name}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const found = budgetDefaults(ctx, recv.find((w) => BUDGET_RECV.has(w)) ?? 'budget', c.name);
+          if (found.length === 0) {
+            out.push({ kind: 'token', limit: c.callee, file: c.file, line: c.line, where: `budget check in ${c.fn}`, fn: c.fn, def: 'unknown' });
+          }
+          for (const d of found) {
+            out.push({ kind: d.kind, limit: d.name, file: c.file, line: c.line, where: `${c.callee}() in ${c.fn}`, fn: c.fn, def: d.def, defAt: d.at });
           }
         }
       }
@@ -145,13 +178,15 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     for (const f of ctx.source) {
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:')) continue;
+        // A schema declaring the option (`z.object({ maxTurns: z.number() })`) is not a cap.
+        if (/(^|[.\s])(z|t|v|Type|yup|Joi)\s*\.\s*\w+$|schema|\bobject$/i.test(o.ctx.slice(o.ctx.indexOf(':') + 1))) continue;
         for (const key of o.keys) {
           if (!FRAMEWORK_KEYS.test(key)) continue;
           const v = (o.values[key] ?? '').trim();
           const kind = kindOf(words(key)) ?? (key === 'stopWhen' || key.startsWith('recursion') ? 'turn' : undefined);
           if (!kind) continue;
           const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
-          out.push({ kind, limit: key, file: f.path, line: o.line, where: `framework option of ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
+          out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
         }
       }
       for (const c of f.calls) {
@@ -160,7 +195,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           if (!m) continue;
           const kind = kindOf(words(m[1])) ?? 'turn';
           const v = m[2].trim();
-          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument of ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
+          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument to ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
         }
       }
     }

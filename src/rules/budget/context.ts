@@ -4,12 +4,15 @@
  */
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
-import { agentLoops, isModelTurnCall } from '../shared/loop.js';
+import { isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
 const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
 const USAGE_READ = new Set(['usage', 'usageMetadata', 'usage_metadata', 'input_tokens', 'inputTokens', 'prompt_tokens', 'promptTokenCount', 'totalTokens', 'total_tokens', 'totalTokenCount', 'lastPromptTokenCount']);
+
+/** Cheap pre-filter before splitting names into words. */
+const QUICK = /token|context|window|usage|tiktoken|encode|n_ctx|model_len/i;
 
 const phrase = (name: string) => words(name.replace(/^get(?=[A-Z])/, '')).join(' ');
 
@@ -51,17 +54,19 @@ export function projections(ctx: RuleContext): Projection[] {
     };
     for (const f of ctx.source) {
       for (const c of f.calls) {
+        if (!QUICK.test(c.name) && !QUICK.test(c.callee)) continue;
         const p = phrase(c.name);
         if (WINDOW.test(p) || /\btoken limit\b/.test(phrase(c.callee))) put(win, f.path, c.line, `${c.callee}()`);
         else if (ESTIMATE.test(p) && !/^(format|display|render|print|log|show)\b/.test(p)) put(est, f.path, c.line, `${c.callee}()`);
       }
       for (const [k, lines] of Object.entries(f.reads)) {
+        if (!QUICK.test(k)) continue;
         const p = phrase(k);
         if (WINDOW.test(p)) for (const l of lines) put(win, f.path, l, k);
         else if (USAGE_READ.has(k) || ESTIMATE.test(p)) for (const l of lines) put(est, f.path, l, k);
       }
       for (const c of f.consts) {
-        if (c.kind === 'param') continue;
+        if (c.kind === 'param' || !QUICK.test(c.name)) continue;
         if (WINDOW.test(phrase(c.name))) put(win, f.path, c.line, c.name);
       }
     }
@@ -73,33 +78,19 @@ export function projections(ctx: RuleContext): Projection[] {
       const fn = ctx.file(file)?.functions.find((x) => x.name === name && x.line === Number(line));
       if (!fn) continue;
       // It must act on the projection: compact, truncate or refuse (directly or one call away).
-      const act = ctx.reaches(file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
+      const act = reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
       if (act) out.push({ fn: { ...fn, file }, window: w, estimate: e, act: act[act.length - 1] });
     }
     return out;
   });
 }
 
-/** Whether `fn` (short name) is called from an agent loop body, directly or within `hops` calls. */
+/** Whether `fn` runs in (or within `hops` calls of) an agent loop body. */
 export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop: string; file: string; line: number; path: string[] } | undefined {
   const short = fnName.slice(fnName.lastIndexOf('.') + 1);
-  for (const loop of agentLoops(ctx)) {
-    if (loop.fn === fnName) return { loop: loop.fn, file: loop.file, line: loop.line, path: [short] };
-    for (const c of loop.body) if (c.name === short) return { loop: loop.fn, file: c.file, line: c.line, path: [short] };
-  }
-  if (hops <= 0) return undefined;
-  for (const loop of agentLoops(ctx)) {
-    const seen = new Set<string>();
-    for (const c of loop.body) {
-      if (!c.name || seen.has(c.name)) continue;
-      seen.add(c.name);
-      for (const def of ctx.functionsNamed(c.name).slice(0, 4)) {
-        const sub = ctx.reaches(def.file, def.name, (x) => x.name === short, hops - 1);
-        if (sub) return { loop: loop.fn, file: c.file, line: c.line, path: [c.name, ...sub.map((s) => s.name)] };
-      }
-    }
-  }
-  return undefined;
+  const r = loopReachable(ctx, hops + 1).get(short);
+  if (!r) return undefined;
+  return { loop: r.loop.fn, file: r.first.file, line: r.first.line, path: r.path };
 }
 
 const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summarize', 'summarise', 'summarization', 'condense', 'prune', 'truncate', 'trim', 'shrink', 'evict']);
@@ -126,7 +117,7 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
-        const path = ctx.reaches(f.path, fn.name, (c) => isModelTurnCall(ctx, c) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
+        const path = reachesFast(ctx, f.path, fn.name, (c) => isModelTurnCall(ctx, c) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
         out.push({ fn: { ...fn, file: f.path }, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }

@@ -23,7 +23,10 @@ export default defineRule({
       return {
         level: 'present',
         reason: `a token/cost cap on by default stops the loop: ${describe(tokenOn[0])}${others.length ? `; also ${describe(others[0])}` : ''}`,
-        evidence: [...tokenOn.slice(0, 2), ...others].map(ev),
+        evidence: [
+          ...[...tokenOn.slice(0, 2), ...others].map(ev),
+          ...(tokenOn[0].defAt ? [{ file: tokenOn[0].defAt.file, line: tokenOn[0].defAt.line, reason: `${tokenOn[0].limit} defaults to ${tokenOn[0].defAt.value}` }] : []),
+        ],
       };
     }
     if (caps.length > 0) {
@@ -34,7 +37,10 @@ export default defineRule({
       return {
         level: 'partial',
         reason: `the loop is bounded only by ${describe(best)}; ${missing}${unl}`,
-        evidence: [best, ...caps.filter((c) => c !== best)].slice(0, 3).map(ev),
+        evidence: [
+          ...[best, ...caps.filter((c) => c !== best)].slice(0, 3).map(ev),
+          ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
+        ],
       };
     }
     const loops = agentLoops(ctx);

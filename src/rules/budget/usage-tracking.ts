@@ -10,6 +10,7 @@ const USAGE_FIELDS = new Set([
 ]);
 const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|num_tokens_from_\w+|get_?num_?tokens|getTokenCount|tokenCount|calculateTokens|encoding_for_model|get_encoding)$/i;
 const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
+const RUNNING = new Set(['total', 'accumulated', 'cumulative', 'session', 'sum', 'spent', 'used', 'running']);
 const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min']);
 
 export default defineRule({
@@ -36,13 +37,16 @@ export default defineRule({
         if (c.kind === 'param' || (c.value !== '0' && c.value !== '0.0')) continue;
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
-          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage` });
+          const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
+          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score } as Evidence & { score: number });
         }
       }
       for (const c of f.calls) {
         if (TOKENIZER.test(c.name) && estimators.length < 3) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
       }
     }
+    accs.sort((a, b) => (b as Evidence & { score: number }).score - (a as Evidence & { score: number }).score);
+    for (const a of accs) delete (a as Partial<Evidence & { score: number }>).score;
     if (readFiles.size > 0 && accs.length > 0) {
       return {
         level: 'present',

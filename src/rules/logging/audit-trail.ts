@@ -24,7 +24,9 @@ function records(ctx: RuleContext): Rec[] {
   const out: Rec[] = [];
   for (const f of ctx.source) {
     for (const o of f.objects) {
-      if (!o.keys.some((k) => TOOL_KEY.test(k))) continue;
+      // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
+      const callRecord = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i.test(o.ctx);
+      if (!o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
       const hasOut = o.keys.some((k) => OUTCOME_KEY.test(k));
       const decision = o.keys.some((k) => DECISION_KEY.test(k));
       if (!hasOut && !decision) continue;

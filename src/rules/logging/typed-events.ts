@@ -87,7 +87,8 @@ function classCandidates(ctx: RuleContext): Candidate[] {
   }
   for (const [base, list] of subs) {
     if (list.length < 3 || !EVENT_CLASS.test(base) || NOT_EVENT.test(base)) continue;
-    const named = list.filter((c) => EVENT_CLASS.test(c.name));
+    // Subclasses of an event base are events whatever their own names (Action, Observation …).
+    const named = list.filter((c) => !/error|exception/i.test(c.name));
     if (named.length < 3) continue;
     const emitted: Evidence[] = [];
     for (const c of named) {

@@ -19,7 +19,9 @@ export default defineRule({
     const calls = permissionCalls(ctx);
     const dispatch = toolDispatch(ctx);
     const onPath = calls.filter((c) => c.onPath);
-    const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional);
+    // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
+    const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);
+    const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional).sort((a, b) => bare(a) - bare(b));
     const ev = (c: (typeof calls)[number], what: string): Evidence => ({ file: c.file, line: c.line, reason: `${what}: ${c.callee}() in ${c.fn}()` });
     const d0 = dispatch[0];
     const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];

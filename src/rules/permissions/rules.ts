@@ -53,7 +53,7 @@ export default defineRule({
           const hit = probes.find((p) => g.reads[p]?.length) ?? (g.imports.some((i) => i.names.includes(t.name)) ? t.name : undefined);
           if (hit) {
             const use: Evidence = { file: g.path, line: g.reads[hit]?.[0] ?? g.imports.find((i) => i.names.includes(t.name))!.line, reason: `${t.name} used here (${hit})` };
-            used.push({ decl, use, score: (/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1) });
+            used.push({ decl, use, score: ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length });
             break;
           }
         }

@@ -29,6 +29,8 @@ interface Guard {
   file: string;
   line: number;
   what: string;
+  /** The called function's name, for following it one hop. */
+  name?: string;
   /** The check's result ends the call (a guard that returns or throws). */
   blocking: boolean;
   /** The check only classifies (it feeds a hint such as `dangerous`). */
@@ -67,7 +69,7 @@ export default defineRule({
         else if (SANDBOX_CALL.test(c.name) || (SANDBOX_CALL.test(recv) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name))) kind = 'sandbox';
         if (!kind) continue;
         if (kind === 'parse' && c.name === 'parse' && c.callee === 'ast.parse' && !/code|source|cmd|command|script/i.test(c.args[0] ?? '')) continue;
-        out.push({ kind, file, line: c.line, what: `${c.callee}()`, blocking: blocks(c), classifies: HINT_KEY.test(short(c.fn)) });
+        out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(short(c.fn)) });
       }
       for (const i of f.imports) if (PARSE_MODULE.test(i.from)) out.push({ kind: 'parse', file, line: i.line, what: `shell parser '${i.from}'`, blocking: true, classifies: false });
       for (const k of f.consts) if (LIST_NAME.test(k.name) && (fns.has(k.fn) || fns.has('*') || k.fn === '<top>')) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
@@ -76,6 +78,26 @@ export default defineRule({
         if (p && (fns.has(fn.name) || fns.has('*'))) out.push({ kind: 'list', file, line: fn.line, what: `allow-list parameter ${p} of ${fn.name}()`, blocking: false, classifies: false });
       }
       return out;
+    };
+
+    // Guards the permission gate applies to commands: checks in the files that define the on-path
+    // decision, and the parsing done by the functions those checks call (one hop).
+    let gateCache: Guard[] | undefined;
+    const gateGuards = (): Guard[] => {
+      if (gateCache) return gateCache;
+      const files = new Set<string>();
+      for (const c of permissionCalls(ctx)) {
+        if (!c.onPath || c.kind !== 'decision' || !c.defined) continue;
+        for (const d of ctx.functionsNamed(short(c.callee))) files.add(d.file);
+      }
+      const found: Guard[] = [];
+      for (const file of [...files].slice(0, 8)) found.push(...guardsIn(file, new Set(['*'])).filter((g) => g.kind === 'check' || g.kind === 'parse'));
+      const next = new Set<string>();
+      for (const g of found) if (g.kind === 'check' && g.name) for (const d of ctx.functionsNamed(g.name)) if (!files.has(d.file)) next.add(d.file);
+      for (const file of [...next].slice(0, 8)) found.push(...guardsIn(file, new Set(['*'])).filter((g) => g.kind === 'parse'));
+      // The gate's checks decide (allow / deny / ask), so they count as blocking.
+      gateCache = found.map((g) => ({ ...g, blocking: true, classifies: false }));
+      return gateCache;
     };
 
     // The functions on the way from a tool to its sinks: the tool file, and the functions each
@@ -97,6 +119,7 @@ export default defineRule({
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
       }
       for (const p of paths) for (const c of p) scan(c.file, c.fn);
+      if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
       const sandboxed = toolSinks.length > 0 && toolSinks.every((s) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line));
       const parse = guards.find((g) => g.kind === 'parse');
       const hard = guards.find((g) => (g.kind === 'check' || g.kind === 'confine') && g.blocking && !g.classifies);
@@ -131,6 +154,8 @@ export default defineRule({
           }
         }
       }
+      // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
+      if (!toolSinks.length && !tool.hasExec) toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code').slice(0, 3));
       if (!toolSinks.length) continue;
       results.push({ tool, ...judge(tool, toolSinks, paths) });
     }
@@ -165,7 +190,8 @@ export default defineRule({
       };
     }
     const g = decisive.guards.find((x) => x.kind === 'sandbox' || x.kind === 'parse') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
-    const gEv = decisive.guards.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
+    const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 1 : 2);
+    const gEv = decisive.guards.slice().sort((a, b) => prio(a) - prio(b)).slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
     if (decisive.level === 'present') {
       return {
         level: 'present',

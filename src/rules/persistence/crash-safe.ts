@@ -53,7 +53,7 @@ export default defineRule({
     return {
       level: 'absent',
       reason: sessionWrites.length
-        ? `the session is overwritten in place by ${sessionWrites[0].call.fn} with no journal, temp-file rename or transaction, and nothing recognises completed tool calls on reload`
+        ? `the session is written by ${sessionWrites[0].call.fn} (${sessionWrites[0].call.callee}) with no journal, temp-file rename or transaction, and nothing recognises completed tool calls on reload`
         : 'no append-only journal, temp-file rename or transaction protects any session write',
       evidence: [],
     };

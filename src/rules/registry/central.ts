@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { toolDeclarations, toolDispatch, toolListSites } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites } from '../shared/tools.js';
 
 export default defineRule({
   id: 'registry.central',
@@ -24,6 +24,19 @@ export default defineRule({
           { file: d.lookup.file, line: d.lookup.line, reason: `tool looked up by name: ${d.lookup.text}` },
           { file: d.exec.file, line: d.exec.line, reason: `looked-up tool executed: ${d.exec.callee}()` },
           { file: l.file, line: l.line, reason: l.reason },
+        ],
+      };
+    }
+    // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
+    const fw = frameworkToolUse(ctx);
+    if (!d && fw.length && decls.some((x) => x.hasExec)) {
+      const u = fw[0];
+      return {
+        level: 'present',
+        reason: `the declared tools are handed as one collection to ${u.runner}() (${u.file}:${u.line}), which lists them for the model and dispatches calls by name`,
+        evidence: [
+          { file: u.file, line: u.line, reason: `tool collection passed to ${u.runner}()` },
+          ...decls.filter((x) => x.hasExec).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} declared with its execute function` })),
         ],
       };
     }

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { toolDeclarations } from '../shared/tools.js';
+import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 
 export default defineRule({
   id: 'registry.tool-metadata',
@@ -24,6 +24,15 @@ export default defineRule({
       line: d.line,
       reason: `tool ${d.name ? `'${d.name}' ` : ''}declared as ${d.kind === 'subclass' ? 'a subclass of a tool base class' : d.kind === 'builder' ? 'a builder call' : d.kind === 'class' ? 'a class' : 'an object'} with ${d.keys.filter((k) => !k.startsWith('...')).slice(0, 6).join(', ')}`,
     }));
+    // Schemas as data with the handlers in a map looked up by name is still metadata-first.
+    const byLookup = toolDispatch(ctx)[0];
+    if (!withExec.length && byLookup) {
+      return {
+        level: 'present',
+        reason: `${decls.length} tool schemas are declared as data and calls are dispatched through a lookup by name (${byLookup.lookup.text} at ${byLookup.lookup.file}:${byLookup.lookup.line})`,
+        evidence: [...sample.slice(0, 2), { file: byLookup.lookup.file, line: byLookup.lookup.line, reason: `handler looked up by tool name: ${byLookup.lookup.text}` }],
+      };
+    }
     if (withExec.length) {
       return {
         level: 'present',

@@ -28,6 +28,8 @@ export interface AgentDef extends Evidence {
 export function agentDefinitions(ctx: RuleContext): AgentDef[] {
   return ctx.memo('agents:definitions', () => {
     const out: AgentDef[] = [];
+    const membersOf = new Map<string, string[]>();
+    for (const f of ctx.source) for (const c of f.classes) membersOf.set(c.name, c.members);
     for (const f of ctx.source) {
       for (const o of f.objects) {
         if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
@@ -47,8 +49,10 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
       }
       // Agent classes with their own prompt and tools (members, or passed up to the base class).
       for (const c of f.classes) {
-        if (!/agent/i.test(c.name) || /error|exception|type$/i.test(c.name)) continue;
-        const members = c.members;
+        if (!/(?:^|[a-z_])Agent(?:Definition|Config|Spec|Profile)?$/.test(c.name) || /error|exception/i.test(c.name)) continue;
+        // Fields inherited from a base class declared in the repo count too (Agent(AgentBase)).
+        const base = c.extends?.replace(/[<[(].*$/s, '').split('.').pop();
+        const members = base && membersOf.has(base) ? [...c.members, ...membersOf.get(base)!] : c.members;
         const hasPrompt = members.some((m) => PROMPT_KEY.test(m) || /system_?prompt/i.test(m));
         const superArgs = f.objects.find((o) => o.line > c.line && o.line <= c.end && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k)) && o.keys.some((k) => TOOLS_KEY.test(k)));
         const hasTools = members.some((m) => TOOLS_KEY.test(m));
@@ -63,7 +67,7 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
 
 /** Names for things that start an agent from inside an agent. */
 const SUB_NAME =
-  /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)(?:Tool|Executor|Invocation|Runner|Spawner)$|^(?:Task|Delegate|Delegation|Handoff)Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
+  /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
 const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*)['"`]$/i;
 
 export interface SubagentSite extends Evidence {
@@ -110,7 +114,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
 const FILTER_ARG = /\.has\(|\.includes\(|[Aa]llow|[Ee]nabled|[Aa]ctive|[Ee]xclude|[Pp]ermit|[Cc]ategor|\bin\b|indexOf|[Dd]isabled|\.kind\b|readOnly|ReadOnly/;
 const NOT_TOOLSET = /toolCalls|tool_calls|toolResults|toolMsg|toolExecution|toolUse|toolArgs|toolOutputs/i;
 export const POOL_NAME =
-  /^_?(?:(?:allowed|excluded?|disabled|enabled|active|included?|selected|permitted|core|main_?agent|initial_?active)_?tools?(?:_?names?|_?by_?name|_?list|_?set|_?ids)?|set_?active_?tools\w*|filter_?tools|get_?tools_?for_?\w+|tools_?for_?(?:agent|session|mode|role)|tool_?allow_?list|tool_?deny_?list|tool_?filter|allowed-tools|disallowed_?tools|disallowedTools)$/i;
+  /^_?(?:(?:allowed|excluded?|disabled|enabled|active|included?|selected|permitted|core|main_?agent|initial_?active)_?tools?(?:_?names?|_?by_?name|_?list|_?set|_?ids)?|set_?active_?tools\w*|filter_?tools|get_?tools_?for_?\w+|tools_?for(?:_?(?:agent|session|mode|role|type))?|tool_?pool\w*|pool_?for\w*|tool_?allow_?list|tool_?deny_?list|tool_?filter|allowed-tools|disallowed_?tools|disallowedTools)$/i;
 
 export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
@@ -121,7 +125,7 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
         if (c.name !== 'filter' && c.name !== 'select') continue;
         const recv = c.callee.slice(0, -c.name.length - 1);
         const arg = c.args.join(' ');
-        if (!/tool/i.test(recv) || NOT_TOOLSET.test(recv) || /\)\s*:\s*\w+ is /.test(arg) || !FILTER_ARG.test(arg)) continue;
+        if (!(/tool|registry|catalog/i.test(recv) || /\btools\b/.test(arg)) || NOT_TOOLSET.test(recv) || /\)\s*:\s*\w+ is /.test(arg) || !FILTER_ARG.test(arg)) continue;
         const strong = /[Aa]llow|[Aa]ctive|[Ee]nabled|[Ee]xclude|[Pp]ermit|\bin\b|[Cc]ategor|[Ss]kill|[Aa]gent|[Mm]ode|readOnly|ReadOnly|\.kind\b/.test(arg);
         out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong });
       }

@@ -171,10 +171,85 @@ export function reachedFromLoop(
       if (!c.name || seen.has(c.name) || GENERIC.has(c.name)) continue;
       seen.add(c.name);
       for (const def of ctx.functionsNamed(c.name)) {
-        const sub = ctx.reaches(def.file, def.name, pred, hops - 1);
+        const sub = reachesFast(ctx, def.file, def.name, pred, hops - 1);
         if (sub) return { loop, path: [c, ...sub] };
       }
     }
   }
   return undefined;
+}
+
+export interface LoopReach {
+  loop: AgentLoop;
+  /** Call names from the loop body to the function (first is the call in the body). */
+  path: string[];
+  /** The call in the loop body that starts the path. */
+  first: Located<CallFact>;
+}
+
+/**
+ * Short names of every function reachable from an agent loop body within `hops` calls (breadth
+ * first, by name), each with the first path found. Built once; lookups are O(1).
+ */
+export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach> {
+  return ctx.memo(`loop:reachable:${hops}`, () => {
+    const out = new Map<string, LoopReach>();
+    const byFn = callsByFn(ctx);
+    let frontier: Array<{ name: string; reach: LoopReach }> = [];
+    for (const loop of agentLoops(ctx)) {
+      const self = loop.fn.slice(loop.fn.lastIndexOf('.') + 1);
+      if (!out.has(self)) out.set(self, { loop, path: [self], first: loop.modelCall });
+      for (const c of loop.body) {
+        if (!c.name || out.has(c.name)) continue;
+        const r = { loop, path: [c.name], first: c };
+        out.set(c.name, r);
+        frontier.push({ name: c.name, reach: r });
+      }
+    }
+    for (let h = 1; h < hops && frontier.length > 0; h++) {
+      const next: typeof frontier = [];
+      for (const { name, reach } of frontier) {
+        if (GENERIC.has(name)) continue;
+        const defs = ctx.functionsNamed(name);
+        if (defs.length > 4) continue;
+        for (const def of defs) {
+          for (const c of byFn.get(`${def.file}#${def.name}`) ?? []) {
+            if (!c.name || out.has(c.name)) continue;
+            const r = { loop: reach.loop, path: [...reach.path, c.name], first: reach.first };
+            out.set(c.name, r);
+            next.push({ name: c.name, reach: r });
+          }
+        }
+      }
+      frontier = next;
+    }
+    return out;
+  });
+}
+
+/**
+ * Like ctx.reaches, on the indexed calls: whether a call matching `pred` is reachable from
+ * function `fn` of `file` within `hops` calls. Returns the call path.
+ */
+export function reachesFast(ctx: RuleContext, file: string, fn: string, pred: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
+  const byFn = callsByFn(ctx);
+  const seen = new Set<string>();
+  const search = (key: string, depth: number): Located<CallFact>[] | undefined => {
+    if (seen.has(key)) return undefined;
+    seen.add(key);
+    const calls = byFn.get(key) ?? [];
+    for (const c of calls) if (pred(c)) return [c];
+    if (depth === 0) return undefined;
+    for (const c of calls) {
+      if (!c.name || GENERIC.has(c.name)) continue;
+      const defs = ctx.functionsNamed(c.name);
+      if (defs.length > 4) continue;
+      for (const def of defs) {
+        const sub = search(`${def.file}#${def.name}`, depth - 1);
+        if (sub) return [c, ...sub];
+      }
+    }
+    return undefined;
+  };
+  return search(`${file}#${fn}`, hops);
 }

@@ -43,6 +43,8 @@ export interface ToolDecl {
   hasExec: boolean;
   /** Where the object goes (ObjectFact.ctx), for objects. */
   ctx?: string;
+  /** Last line of the declaration, for objects. */
+  end?: number;
 }
 
 export interface ToolLookup {
@@ -157,7 +159,7 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
         const name = firstLiteral(o.values.name) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
-        out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx });
+        out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
     const bases = toolBaseClasses(ctx);
@@ -342,7 +344,11 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
       }
       for (const c of f.calls) {
         const arg = c.args[0] ?? '';
-        const literal = /^['"][^'"]*['"]$/.test(arg.trim()) || arg === '';
+        // `spawn('bash', ['-c', command])` runs a runtime string through a shell like `exec(command)`.
+        const viaShell = /^['"`](?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
+        // `spawn('docker', ['run', …, command])`: the command runs inside a container or jail.
+        const boxed = /^['"`](?:docker|podman|bwrap|bubblewrap|firejail|nsjail|sandbox-exec|runsc|gvisor)['"`]$/.test(arg.trim()) && !!c.args[1] && !/^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/.test(c.args[1]);
+        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/.test(c.name)) kind = 'sandbox';
@@ -354,6 +360,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command)$/.test(c.callee)) kind = 'spawn';
         else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\./.test(c.callee)) && !literal) kind = 'code';
         if (!kind) continue;
+        if (boxed) kind = 'sandbox';
         out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path) });
       }
     }
@@ -401,6 +408,8 @@ const DECISION_CALL =
   /^(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
 const NOT_DECISION = /Dialog|String|Dir$|Dirs$|Path$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
+const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
+const PROMPT_TEXT = /\b(?:allow|approve|confirm|proceed|permit|execute|run|continue)\b|y\/n|\[y\/N\]|\(y\/n\)|yes\/no/i;
 const DECISION_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse|authorize|allows|permits|shouldAsk|needsApproval)$/;
 const DECISION_RECEIVER = /polic|permission|gate|guard|approv|authori[sz]/i;
 
@@ -445,11 +454,18 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (HOOK_CALL.test(c.name)) kind = 'hook';
         else if (DECISION_CALL.test(c.name) && !NOT_DECISION.test(c.name)) kind = 'decision';
         else if (DECISION_METHOD.test(c.name) && DECISION_RECEIVER.test(recv)) kind = 'decision';
+        // A yes/no question to the user: `input('Run this? [y/n]')`, `rl.question('Allow …?')`.
+        const asksUser = PROMPT_CALL.test(c.name) && PROMPT_TEXT.test(c.args[0] ?? '');
+        if (asksUser) kind = 'decision';
         if (!kind) continue;
-        const defined = ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
+        // Defined in the harness, or a prompt imported from a library (inquirer, @clack/prompts …).
+        const imported = !c.callee.includes('.') && f.imports.some((i) => i.names.includes(c.name) && !i.from.startsWith('.'));
+        const defined = asksUser || imported || ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
         // A decision reached through an options/config property or a getter for a handler is a hook.
         if (kind === 'decision' && !defined && /^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee)) kind = 'hook';
         if (kind === 'decision' && /^get\w*(?:Handler|Hook|Callback)$/.test(c.name)) kind = 'hook';
+        // A hook-named function the harness defines itself (`canUseTool(tool, input)`) decides.
+        if (kind === 'hook' && defined && !/^get/.test(c.name) && !/^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee) && !c.optional) kind = 'decision';
         const onPath = path.files.has(f.path) || path.fns.has(`${f.path}#${c.fn}`);
         out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, defined, onPath, optional: c.optional });
       }
@@ -461,6 +477,8 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
 /** Behavioural hints a tool can carry: read-only, destructive, concurrency-safe, needs approval … */
 export const HINT_KEY =
   /^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|needsApproval|needs_approval|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind|approval|autoApprove)$/;
+/** Keys of a tool that group its hints in a nested object. */
+const HINT_CONTAINER = /^(?:hints|annotations|toolAnnotations|behavior|behaviour|traits|flags|safety|capabilities)$/;
 /** `kind` is only a hint when its value names a risk class (`Kind.Read`, `'execute'`). */
 const KIND_VALUE = /\b(?:read|edit|write|delete|execute|exec|fetch|search|think|move|other|mutat|readonly|destructive)\b/i;
 
@@ -478,6 +496,13 @@ export function toolHints(ctx: RuleContext): HintSite[] {
   return ctx.memo('tools:hints', () => {
     const out: HintSite[] = [];
     for (const d of toolDeclarations(ctx)) {
+      // Hints grouped in a nested object: `hints: { readOnly: true }`, MCP `annotations: { readOnlyHint }`.
+      if (d.end && d.keys.some((k) => HINT_CONTAINER.test(k))) {
+        for (const o of ctx.file(d.file)?.objects ?? []) {
+          if (o.line < d.line || o.line > d.end || !o.ctx.startsWith('prop:') || !HINT_CONTAINER.test(o.ctx.slice(5))) continue;
+          for (const k of o.keys) if (HINT_KEY.test(k) || /Hint$/.test(k)) out.push({ file: d.file, line: o.line, key: k, on: 'tool', owner: d.name });
+        }
+      }
       for (const k of d.keys) {
         if (!HINT_KEY.test(k)) continue;
         if (k === 'kind' && d.kind !== 'subclass') {
@@ -511,4 +536,38 @@ export function hintReads(ctx: RuleContext, key: string, exclude: Set<string>): 
   }
   for (const c of ctx.callsNamed(key)) if (!exclude.has(`${c.file}:${c.line}`)) out.push({ file: c.file, line: c.line });
   return out;
+}
+
+const FRAMEWORK_RUNNER =
+  /^(?:generateText|streamText|generateObject|streamObject|ToolLoopAgent|Experimental_Agent|Agent|createAgent|createReactAgent|create_react_agent|create_tool_calling_agent|initialize_agent|AgentExecutor|ToolNode|Runner\.run|run|query|ChatAgent|Assistant|bind_tools|bindTools|chat|create|responses\.create|completions\.create)$/;
+
+export interface FrameworkToolUse {
+  file: string;
+  line: number;
+  runner: string;
+}
+
+/**
+ * Tools handed to a framework that lists them for the model and dispatches calls itself:
+ * `generateText({ tools })`, `new Agent({ tools })`, `createReactAgent({ tools })`, `bind_tools(tools)`.
+ */
+export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
+  return ctx.memo('tools:framework-use', () => {
+    const out: FrameworkToolUse[] = [];
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:') || !o.keys.includes('tools')) continue;
+        const runner = o.ctx.slice(4).replace(/^new /, '');
+        const last = runner.slice(runner.lastIndexOf('.') + 1);
+        const v = (o.values.tools ?? '').trim();
+        if (!FRAMEWORK_RUNNER.test(last) && !FRAMEWORK_RUNNER.test(runner)) continue;
+        if (v === '[]' || v === '{}' || v === 'undefined' || v === 'None') continue;
+        out.push({ file: f.path, line: o.line, runner });
+      }
+      for (const c of f.calls) {
+        if (/^(?:bind_tools|bindTools|create_react_agent|createReactAgent|ToolNode)$/.test(c.name) && c.args.length) out.push({ file: f.path, line: c.line, runner: c.callee });
+      }
+    }
+    return out;
+  });
 }

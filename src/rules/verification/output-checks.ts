@@ -28,7 +28,8 @@ function validations(ctx: RuleContext): Hit[] {
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         let how: string | undefined;
         let rank = 0;
-        if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (TOOL_CONTEXT.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv))) {
+        const toolish = /tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv);
+        if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && /args|arguments|input|params|parameters/i.test(recv)))) {
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) ? 2 : 1;
         } else if (VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) ) {
@@ -60,7 +61,7 @@ export default defineRule({
     const wired = hits.filter((h) => {
       if (h.c.fn === '<top>') return true;
       const short = h.c.fn.slice(h.c.fn.lastIndexOf('.') + 1);
-      if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$/.test(short)) return true;
+      if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
     });
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
