@@ -24,6 +24,8 @@ export interface FunctionFact {
   /** `async`, `generator` (function*), or both. */
   async: boolean;
   generator: boolean;
+  /** Decorator texts without the `@`, cut to 60 characters: `tool`, `mcp.tool()`, `app.command("x")`. */
+  decorators?: string[];
 }
 
 export interface CallFact {

@@ -164,6 +164,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         exported: !name.split('.').pop()!.startsWith('_'),
         async: n.children.some((c) => c?.type === 'async'),
         generator: false,
+        ...(decorated ? { decorators: n.parent!.namedChildren.filter((c): c is Node => c?.type === 'decorator').map((c) => clip(c, 61).replace(/^@\s*/, '')) } : {}),
       });
       fnStack.push(name);
     }

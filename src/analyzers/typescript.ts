@@ -21,8 +21,10 @@ import { lineLocator } from './lines.js';
 const {
   ScriptKind,
   ScriptTarget,
+  canHaveDecorators,
   canHaveModifiers,
   createSourceFile,
+  getDecorators,
   forEachChild,
   getModifiers,
   isArrayLiteralExpression,
@@ -337,6 +339,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         async: hasModifier(node, SK_AsyncKeyword),
         generator: !!(node as ts.FunctionLikeDeclarationBase).asteriskToken,
       };
+      const decos = canHaveDecorators(node) ? getDecorators(node) : undefined;
+      if (decos?.length) f.decorators = decos.map((d) => textOf(d.expression, 60));
       facts.functions.push(f);
       fnStack.push(name);
     }

@@ -3,7 +3,7 @@ import { subagentSites, TOOLS_KEY } from '../shared/agents.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
-const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_\w+|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TOKENS)\w*|timeout_?minutes|max_?agent_?depth|max_?nesting)$/i;
+const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting)$/i;
 const RECURSION = /recurs|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
 const TOOL_RESTRICT = /\.filter\(|excludeTools|allowedTools|allowed_tools|toolConfig|tool_config|new ToolRegistry|\btools\b/;
 
@@ -52,7 +52,9 @@ export default defineRule({
   detect(ctx) {
     const sites = subagentSites(ctx);
     if (!sites.length) return finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain');
-    const files = [...new Set(sites.map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
+    // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
+    const best = sites[0].rank;
+    const files = [...new Set(sites.filter((s) => s.rank <= best + 1).slice(0, 6).map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
     const found: Array<[string, Evidence]> = [];
     for (const [kind, probe] of [['own cap', capIn], ['restricted tools', toolsIn], ['recursion guard', recursionIn]] as const) {
       for (const f of files) {

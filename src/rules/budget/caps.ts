@@ -32,6 +32,8 @@ const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAF
 const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
 const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
 const COMPARE = /[<>]=?/;
+const AGENTISH = new Set(['agent', 'run', 'loop', 'step', 'turn', 'execute', 'chat', 'conversation', 'query', 'solve', 'task', 'runner', 'executor']);
+const STEP_WORDS = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds']);
 const BUDGET_RECV = new Set(['budget', 'budgets', 'limits', 'limiter', 'quota', 'caps', 'meter', 'governor', 'guard', 'guardrails']);
 const CHECK_VERB = new Set(['check', 'enforce', 'assert', 'ensure', 'exceeded', 'exceeds', 'over', 'exhausted', 'should', 'stop', 'verify', 'allow', 'allows', 'can', 'remaining']);
 
@@ -60,6 +62,9 @@ function budgetDefaults(ctx: RuleContext, recvWord: string, method: string): Arr
 
 const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost|maxTokensBudget|token_budget|tokenBudget)$/;
 
+/** `MaxTurns` (from `getMaxTurns`) → `maxTurns`; `MAX_TURNS` stays as written. */
+const uncap = (n: string) => (/^[A-Z][a-z]/.test(n) ? n.charAt(0).toLowerCase() + n.slice(1) : n);
+
 function kindOf(ws: string[]): CapKind | undefined {
   if (ws.some((w) => NOT_CAP.has(w))) return undefined;
   if (ws.some((w) => TOKEN.has(w))) return 'token';
@@ -79,7 +84,7 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
     const ws = words(name);
     if (!ws.some((w) => LIMIT.has(w))) continue;
     const kind = kindOf(ws);
-    if (kind) out.push({ name: name.charAt(0).toLowerCase() + name.slice(1), kind });
+    if (kind) out.push({ name: uncap(name), kind });
   }
   // `turn >= 50`: a counter compared with a literal.
   const lit = /\b([A-Za-z_$][\w$.]*)\s*(>=|>|<=|<)\s*(\d+)\b/.exec(cond);
@@ -133,6 +138,17 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     for (const loop of agentLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
+        // Python `for turn in range(max_turns)` / `range(30)`: a bounded turn loop.
+        const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(loop.loop.cond.trim());
+        if (r && loop.loop.kind === 'for-of') {
+          const name = r[1].split('.').pop() ?? r[1];
+          const lit = /^\d+$/.test(name);
+          const ws = words(name);
+          if (lit || ws.some((w) => LIMIT.has(w))) {
+            const kind = lit ? 'turn' : (kindOf(ws) ?? 'turn');
+            out.push({ kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, ...defaultOf(ctx, name, '') });
+          }
+        }
         for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
       }
       // Guards in the loop's function and one call away: `if (turns > this.getMaxTurns()) return …`.
@@ -149,7 +165,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           const kind = kindOf(ws);
           if (!kind) continue;
           const name = c.name.replace(/^get(?=[A-Z])/, '');
-          const lname = name.charAt(0).toLowerCase() + name.slice(1);
+          const lname = uncap(name);
           const key = `${c.file}:${c.line}:${lname}`;
           if (seen.has(key)) continue;
           seen.add(key);
@@ -174,10 +190,26 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         }
       }
     }
+    // The model call may hide behind an unresolved wrapper: any loop in an agent-ish function that
+    // compares a turn/step/iteration counter with a limit still bounds the run.
+    if (out.length === 0) {
+      for (const f of ctx.source) {
+        for (const loop of f.loops) {
+          const fw = words(loop.fn);
+          if (!fw.some((w) => AGENTISH.has(w))) continue;
+          for (const text of [loop.cond, ...loop.exits.map((e) => e.cond ?? '')]) {
+            for (const l of limitsIn(text)) {
+              if (l.kind !== 'turn' || !words(l.name).some((w) => STEP_WORDS.has(w))) continue;
+              out.push({ kind: 'turn', limit: l.name, file: f.path, line: loop.line, where: `loop in ${loop.fn}`, fn: loop.fn, ...defaultOf(ctx, l.name, text) });
+            }
+          }
+        }
+      }
+    }
     // Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`.
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:')) continue;
+        if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config') continue;
         // A schema declaring the option (`z.object({ maxTurns: z.number() })`) is not a cap.
         if (/(^|[.\s])(z|t|v|Type|yup|Joi)\s*\.\s*\w+$|schema|\bobject$/i.test(o.ctx.slice(o.ctx.indexOf(':') + 1))) continue;
         for (const key of o.keys) {

@@ -11,7 +11,8 @@ const USAGE_FIELDS = new Set([
 const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|num_tokens_from_\w+|get_?num_?tokens|getTokenCount|tokenCount|calculateTokens|encoding_for_model|get_encoding)$/i;
 const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
 const RUNNING = new Set(['total', 'accumulated', 'cumulative', 'session', 'sum', 'spent', 'used', 'running']);
-const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min']);
+const ACC_VERB = new Set(['merge', 'add', 'accumulate', 'sum', 'record', 'track', 'aggregate', 'tally']);
+const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min', 'per', 'price', 'pricing', 'rate']);
 
 export default defineRule({
   id: 'budget.usage-tracking',
@@ -41,7 +42,18 @@ export default defineRule({
           accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score } as Evidence & { score: number });
         }
       }
+      // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
+      for (const o of f.objects) {
+        const zeroed = o.keys.filter((k) => USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0'));
+        if (zeroed.length >= 2 && !o.ctx.startsWith('type:')) {
+          accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1 } as Evidence & { score: number });
+        }
+      }
       for (const c of f.calls) {
+        const cw = words(c.name);
+        if (ACC_VERB.has(cw[0]) && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost')) {
+          accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
+        }
         if (TOKENIZER.test(c.name) && estimators.length < 3) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
       }
     }
@@ -50,7 +62,7 @@ export default defineRule({
     if (readFiles.size > 0 && accs.length > 0) {
       return {
         level: 'present',
-        reason: `provider usage is read in ${readFiles.size} file(s) and summed into running totals (${accs.length} token/cost accumulators, e.g. ${accs[0].reason.split(' ')[0]})`,
+        reason: `provider usage is read in ${readFiles.size} file(s) and summed into running totals (${accs.length} token/cost accumulators, e.g. ${accs[0].file}:${accs[0].line})`,
         evidence: [...accs.slice(0, 2), ...reads.slice(0, 2)],
       };
     }

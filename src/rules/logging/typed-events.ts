@@ -17,6 +17,11 @@ interface Candidate {
   stops: string[];
 }
 
+/** Source calls whose first argument is a string literal (built once). */
+function literalFirstArgCalls(ctx: RuleContext) {
+  return ctx.memo('r3:literal-first-arg-calls', () => ctx.calls.filter((c) => c.args.length > 0 && /^['"`][\w.:-]+['"`]$/.test(c.args[0])));
+}
+
 function unionCandidates(ctx: RuleContext): Candidate[] {
   const byKey = objectsByKey(ctx);
   const out: Candidate[] = [];
@@ -42,6 +47,31 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       }
       const stops = t.members.filter((m) => STOP_TAG.test(m));
       out.push({ type: t, tags: t.members, emitted: seen.size >= 2 ? emitted : [], stops });
+      continue;
+    }
+    if (!t.discriminant && t.kind === 'union' && tags.length >= 3 && /(?:event|chunk|update)_?(?:type|kind|name)s?$/i.test(t.name)) {
+      // A string-literal union of event kinds, carried by objects as `type: 'kind'`.
+      const tagSet = new Set(tags);
+      const emitted: Evidence[] = [];
+      const seen = new Set<string>();
+      for (const k of ['type', 'kind', 'event', 'eventType']) {
+        for (const o of byKey.get(k) ?? []) {
+          const v = (o.values[k] ?? '').replace(/^['"`]|['"`]$/g, '');
+          if (!tagSet.has(v) || o.ctx.startsWith('type:')) continue;
+          if (!seen.has(v)) emitted.push(ev(o.file, o.line, `emits { ${k}: '${v}' }`));
+          seen.add(v);
+        }
+      }
+      // Event classes constructed with the kind as first argument: `new RunItemEvent('tool_called', …)`.
+      if (seen.size < 2) {
+        for (const c of literalFirstArgCalls(ctx)) {
+          const v = c.args[0].slice(1, -1);
+          if (!tagSet.has(v)) continue;
+          if (!seen.has(v)) emitted.push(ev(c.file, c.line, `${c.callee}('${v}') emits an event`));
+          seen.add(v);
+        }
+      }
+      out.push({ type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
       continue;
     }
     if (!t.discriminant || tags.length < 3) continue;

@@ -22,6 +22,26 @@ export default defineRule({
     // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
     const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);
     const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional).sort((a, b) => bare(a) - bare(b));
+    /**
+     * Where the harness's own source installs the hook `callee` (a `setX(…)` call or an `x: …`
+     * property), with a permission decision made in the installing function.
+     */
+    const installedDecision = (callee: string): Evidence | undefined => {
+      const name = callee.slice(callee.lastIndexOf('.') + 1);
+      const core = name.replace(/^get/, '');
+      if (core.length < 6) return undefined;
+      const setter = new RegExp(`^(?:set|register|install|use|on)_?${core.replace(/[^\w]/g, '')}$`, 'i');
+      const sites: { file: string; fn: string; line: number }[] = [];
+      for (const f of ctx.source) {
+        for (const c of f.calls) if (setter.test(c.name)) sites.push({ file: f.path, fn: c.fn, line: c.line });
+        for (const o of f.objects) if (!o.ctx.startsWith('type:') && !o.ctx.startsWith('class:') && o.keys.includes(core)) sites.push({ file: f.path, fn: o.fn, line: o.line });
+      }
+      for (const s of sites.slice(0, 20)) {
+        const d = calls.find((c) => c.file === s.file && c.fn === s.fn && c.kind === 'decision' && c.defined);
+        if (d) return { file: s.file, line: s.line, reason: `${core} installed in ${s.fn}() with the decision ${d.callee}() at ${d.file}:${d.line}` };
+      }
+      return undefined;
+    };
     const ev = (c: (typeof calls)[number], what: string): Evidence => ({ file: c.file, line: c.line, reason: `${what}: ${c.callee}() in ${c.fn}()` });
     const d0 = dispatch[0];
     const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];
@@ -34,6 +54,18 @@ export default defineRule({
       };
     }
     const hooks = onPath.filter((c) => c.kind === 'hook' || c.kind === 'decision');
+    // A hook the shipped code installs with a real decision (the CLI sets a handler that asks the
+    // user) is a gate on by default.
+    for (const h of hooks) {
+      const installed = installedDecision(h.callee);
+      if (installed) {
+        return {
+          level: 'present',
+          reason: `tool dispatch consults ${h.callee}() (${h.file}:${h.line}), and the harness installs it with a decision: ${installed.reason}`,
+          evidence: [ev(h, 'hook consulted before every tool call'), installed, ...dispatchEv],
+        };
+      }
+    }
     if (hooks.length) {
       const c = hooks[0];
       return {

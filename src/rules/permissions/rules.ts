@@ -79,6 +79,19 @@ export default defineRule({
       const opt = f.consts.find((c) => PERM_OPTION.test(c.name) && c.kind !== 'param');
       if (opt) {
         const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
+        // Read where the gate decides: the option is a working approval mode.
+        const gateFiles = new Set(gate.map((c) => c.file));
+        const atGate = readers.find((g) => gateFiles.has(g.path));
+        if (atGate && gate.some((c) => c.kind === 'decision')) {
+          return {
+            level: 'present',
+            reason: `the user's '${opt.name}' setting (${f.path}:${opt.line}) is read where tool calls are permitted (${atGate.path}:${atGate.reads[opt.name][0]})`,
+            evidence: [
+              { file: f.path, line: opt.line, reason: `approval option '${opt.name}' set from user input` },
+              { file: atGate.path, line: atGate.reads[opt.name][0], reason: `'${opt.name}' read on the permission path` },
+            ],
+          };
+        }
         return {
           level: 'partial',
           reason: `the user can set '${opt.name}' (${f.path}:${opt.line}) ${readers.length ? `read at ${readers[0].path}` : 'but nothing reads it'}; there are no allow / deny / ask rules or approval modes`,

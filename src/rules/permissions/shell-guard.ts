@@ -160,6 +160,20 @@ export default defineRule({
       results.push({ tool, ...judge(tool, toolSinks, paths) });
     }
     if (!results.length) {
+      // Code actions: the model's code is executed directly (`exec(code)`), not through a tool.
+      const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn));
+      if (code.length) {
+        const r = judge(undefined, code.slice(0, 3), []);
+        const s = code[0];
+        const sinkEv: Evidence = { file: s.file, line: s.line, reason: `model-written code executed with ${s.callee}() in ${s.fn}()` };
+        if (r.level === 'absent') return { level: 'absent', reason: `model-written code runs with ${s.callee}() at ${s.file}:${s.line} with no parsing, allow-list or sandbox`, evidence: [sinkEv] };
+        const g = r.guards[0];
+        return {
+          level: r.level,
+          reason: `model-written code run by ${s.callee}() is ${r.level === 'present' ? 'guarded' : 'only partly guarded'} (${g.what} at ${g.file}:${g.line})`,
+          evidence: [{ file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
+        };
+      }
       // No shell tool: a harness that runs model-driven commands only inside a sandbox.
       const boxed = sinks.filter((s) => s.kind === 'sandbox');
       const loose = sinks.filter((s) => s.kind !== 'sandbox' && s.toolFed && SHELL_TOOL.test(s.fn));

@@ -4,6 +4,8 @@ import { reachedFromLoop } from '../shared/loop.js';
 import { callersOf, persistOps, shortName, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
+/** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
+const PERSISTENT_SAVER = /^(SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession)$/;
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
 
 /** Whether the function holding a write is called from somewhere else in the harness. */
@@ -23,6 +25,17 @@ export default defineRule({
     'Build a session writer that appends each message and tool result to a per-session JSONL file as the loop produces it (not only on a clean exit), as in the exemplar transcript writer.',
   exemplar: 'src/reference-harness/persistence/transcript.ts',
   detect(ctx) {
+    // A framework's persistent session store or graph checkpointer that this repo turns on.
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (!PERSISTENT_SAVER.test(c.name) && !PERSISTENT_SAVER.test(c.callee.replace(/^new\s+/, '').split('.')[0])) continue;
+        return {
+          level: 'present',
+          reason: `the repo configures a persistent session store/checkpointer (${c.callee}) that saves each step as the run goes`,
+          evidence: [{ file: f.path, line: c.line, reason: `${c.callee}() persists the session/graph state per step` }],
+        };
+      }
+    }
     const writes = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
     if (writes.length === 0) {
       return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [] };

@@ -48,6 +48,13 @@ export default defineRule({
         for (const c of here) verbs.push({ file: f.path, line: c.line, reason: `CLI verb ${c.args[0]} registered with ${c.callee}()` });
       }
     }
+    // Verbs declared by decorators: click / typer `@app.command()`, `@cli.command("x")`.
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const d = fn.decorators?.find((x) => /^(?:[\w.]+\.)?(?:command|subcommand)\(|^Command\(/.test(x));
+        if (d) verbs.push({ file: f.path, line: fn.line, reason: `CLI verb ${fn.name}() registered with @${d}` });
+      }
+    }
     if (verbs.length >= 2) {
       return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3) };
     }

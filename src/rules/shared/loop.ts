@@ -14,7 +14,8 @@ const MODEL_CALLEE = [
   /(^|\.)models\.(generateContent|generateContentStream|generate_content|generate_content_stream)$/,
   /(^|\.)(chat|client)\.(complete|stream|completions?)$/,
   /(^|\.)litellm\.a?completion$/,
-  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__)$/,
+  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__|generate_content|generate_content_async|send_message)$/,
+  /(^|\.)(ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime)\.(chat|generate|complete|converse|converse_stream|invoke_model|chat_stream)$/,
 ];
 const MODEL_NAMES = new Set([
   'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',

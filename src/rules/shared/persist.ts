@@ -62,6 +62,12 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
   if (n === 'transaction' || n === '$transaction' || /\bBEGIN\b/.test(c.args[0] ?? '')) return 'transaction';
+  if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
+    const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
+    if (sql.startsWith('SELECT')) return 'db-read';
+    if (sql.startsWith('BEGIN')) return 'transaction';
+    return 'db-write';
+  }
   const m = DB_CALLEE.exec(c.callee);
   if (m) {
     if (DB_WRITE.has(n)) return 'db-write';

@@ -125,6 +125,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
   });
 }
 
+const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|registerTool|Tool|ai_function|kernel_function|llm_tool|agent_tool)(?:\(.*)?$/;
+
 const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
 
 /**
@@ -160,6 +162,15 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
         const name = firstLiteral(o.values.name) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
+      }
+    }
+    // Functions turned into tools by a decorator (`@tool`, `@mcp.tool()`, `@function_tool`): the
+    // docstring or decorator carries the description and the signature the schema.
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const deco = fn.decorators?.find((d) => TOOL_DECORATOR.test(d));
+        if (!deco) continue;
+        out.push({ file: f.path, line: fn.line, name: shortName(fn.name), kind: 'builder', keys: ['name', 'description', 'parameters', `@${deco}`], hasExec: true, ctx: `decorator:${deco}` });
       }
     }
     const bases = toolBaseClasses(ctx);
@@ -406,7 +417,7 @@ export interface PermissionCall {
 
 const DECISION_CALL =
   /^(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
-const NOT_DECISION = /Dialog|String|Dir$|Dirs$|Path$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
+const NOT_DECISION = /[Ii]mport|[Mm]odule|[Uu]rl|[Dd]omain|[Oo]rigin|Cors|cors|Dialog|String|Dir$|Dirs$|Path$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
 const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
 const PROMPT_TEXT = /\b(?:allow|approve|confirm|proceed|permit|execute|run|continue)\b|y\/n|\[y\/N\]|\(y\/n\)|yes\/no/i;
@@ -424,12 +435,13 @@ export function dispatchPath(ctx: RuleContext): { fns: Set<string>; files: Set<s
       names.add(shortName(fn));
     };
     for (const d of toolDispatch(ctx)) {
-      if (rank(d.exec) > 1) continue;
+      if (rank(d.exec) > 1 && d.execFn !== d.lookupFn) continue;
       for (const k of [d.lookupFn, d.execFn]) {
         const i = k.indexOf('#');
         const file = k.slice(0, i);
         const fn = k.slice(i + 1);
-        files.add(file);
+        // A lookup that runs a generic callee (`handler(...)`) marks its functions, not its whole file.
+        if (rank(d.exec) <= 1) files.add(file);
         add(file, fn);
         if (!GENERIC_FN.test(shortName(fn))) for (const c of ctx.callsNamed(shortName(fn)).slice(0, 20)) add(c.file, c.fn);
       }

@@ -12,6 +12,9 @@ const SCHEMA_LIB = /^(?:ajv|validator|schemaValidator|SchemaValidator|this\.vali
 /** Where tool calls run. */
 const TOOL_CONTEXT = /tool|execute|invoke|dispatch|call|run|handle|build|action|step/i;
 /** A verify step after edits: tests, lint, typecheck, hooks that run after a tool. */
+/** A verify step the harness runs itself after the agent edits: lint, tests, typecheck. */
+const VERIFY_STEP =
+  /^(?:run_?lint(?:er|s)?|lint(?:_|[A-Z])\w*|auto_?(?:lint|test|verify)|run_?tests?_?after\w*|verify_?(?:edit|edits|changes|output|patch)|run_?verification|run_?verifier|post_?edit_?\w*|check_?(?:edit|edits|patch)|run_?checks?_?after\w*)$/i;
 const VERIFY_HOOK = /^(?:runPostToolHooks|afterToolCall|postToolUse|runVerification|verifyEdit|runAfterToolHook|fireAfterToolEvent)$/;
 
 interface Hit {
@@ -68,6 +71,18 @@ export default defineRule({
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
       return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid);
+    }
+    // A verify step after edits, called from somewhere other than its own definition.
+    for (const fn of ctx.source.flatMap((f) => f.functions.map((x) => ({ ...x, file: f.path })))) {
+      const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+      if (!VERIFY_STEP.test(short)) continue;
+      const caller = ctx.callsNamed(short).find((c) => c.fn !== fn.name);
+      if (caller) {
+        return finding('present', `edits are verified after they are made: ${fn.name}() runs a check and is called from ${caller.fn}() (${at(caller.file, caller.line)})`, [
+          ev(fn.file, fn.line, `${fn.name}() verifies the agent's edits`),
+          ev(caller.file, caller.line, `${caller.fn}() runs it after edits`),
+        ]);
+      }
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
