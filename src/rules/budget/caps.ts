@@ -157,7 +157,27 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         if (!c.name) continue;
         for (const def of ctx.functionsNamed(c.name).slice(0, 3)) fns.add(`${def.file}#${def.name}`);
       }
+      // Own methods two calls deep (`self.step()` → `self.query()`), resolved through the receiver.
+      const cls = loop.fn.includes('.') ? loop.fn.slice(0, loop.fn.lastIndexOf('.') + 1) : '';
+      if (cls) {
+        let level = [...fns].filter((k) => k.startsWith(`${loop.file}#${cls}`));
+        for (let d = 0; d < 2; d++) {
+          const next: string[] = [];
+          for (const k of level) for (const c of byFn.get(k) ?? []) {
+            const own = `${loop.file}#${cls}${c.name}`;
+            if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.add(own); next.push(own); }
+          }
+          level = next;
+        }
+      }
       for (const k of fns) {
+        // `if (0 < limits.cost_limit <= self.cost) raise LimitsExceeded(...)` in a step function.
+        const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
+        if (k !== `${loop.file}#${loop.fn}`) {
+          for (const g of ctx.file(gf)?.guards ?? []) {
+            if (g.fn === gfn && (g.exit === 'throw' || g.exit === 'return')) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
+          }
+        }
         for (const c of byFn.get(k) ?? []) {
           if (!c.cond) continue;
           const ws = words(c.name.replace(/^get(?=[A-Z])/, ''));

@@ -94,9 +94,10 @@ export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop:
 }
 
 const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summarize', 'summarise', 'summarization', 'condense', 'prune', 'truncate', 'trim', 'shrink', 'evict']);
-const CONTEXT_VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'condense', 'summarize', 'summarise', 'summarization']);
+/** Verbs that are about the context by themselves; `summarize` and `compress` also need a history word (`summarizeSchema` is not compaction). */
+const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
-const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label']);
+const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types']);
 
 export interface Compactor {
   fn: Located<FunctionFact>;

@@ -114,6 +114,8 @@ export default defineRule({
       if (tool) guards.push(...guardsIn(tool.file, new Set(['*'])));
       for (const s of toolSinks) {
         scan(s.file, s.fn);
+        // Code handed to the harness's own interpreter (`evaluate_python_code(code)`): its checks count.
+        if (s.kind === 'code') for (const d of ctx.functionsNamed(short(s.callee)).slice(0, 3)) scan(d.file, d.name);
         if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}()`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
@@ -160,6 +162,21 @@ export default defineRule({
       results.push({ tool, ...judge(tool, toolSinks, paths) });
     }
     if (!results.length) {
+      // A shell tool not declared as data (a provider-defined `bash` tool, a session class): its
+      // spawns sit in functions named for the shell.
+      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell/i.test(s.fn));
+      if (shellFns.length) {
+        const r = judge(undefined, shellFns.slice(0, 3), []);
+        const s = shellFns[0];
+        const sinkEv: Evidence = { file: s.file, line: s.line, reason: `shell command run with ${s.callee}() in ${s.fn}()` };
+        if (r.level === 'absent') return { level: 'absent', reason: `${s.fn}() runs the command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`, evidence: [sinkEv] };
+        const g = r.guards[0];
+        return {
+          level: r.level,
+          reason: `${s.fn}() ${r.level === 'present' ? 'guards' : 'only partly guards'} the command before ${s.callee}() (${g.what} at ${g.file}:${g.line})`,
+          evidence: [{ file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
+        };
+      }
       // Code actions: the model's code is executed directly (`exec(code)`), not through a tool.
       const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn));
       if (code.length) {
@@ -203,7 +220,7 @@ export default defineRule({
         evidence: [sinkEv],
       };
     }
-    const g = decisive.guards.find((x) => x.kind === 'sandbox' || x.kind === 'parse') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
+    const g = decisive.guards.find((x) => x.kind === 'parse') ?? decisive.guards.find((x) => x.kind === 'sandbox') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
     const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 1 : 2);
     const gEv = decisive.guards.slice().sort((a, b) => prio(a) - prio(b)).slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
     if (decisive.level === 'present') {

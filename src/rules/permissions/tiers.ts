@@ -18,8 +18,10 @@ export default defineRule({
   detect(ctx) {
     const calls = permissionCalls(ctx);
     const path = dispatchPath(ctx);
-    const decisive = calls.filter((c) => c.onPath && c.kind === 'decision' && c.defined && !c.optional);
-    const hooked = calls.filter((c) => c.onPath);
+    // The harness's own decision (a bare function such as checkPolicy) before SDK or UI callbacks.
+    const bare = (c: (typeof calls)[number]) => (c.kind !== 'decision' ? 3 : !c.callee.includes('.') ? 0 : /^this\.\w+(?:\.\w+)?$/.test(c.callee) ? 1 : 2);
+    const decisive = calls.filter((c) => c.onPath && c.kind === 'decision' && c.defined && !c.optional).sort((a, b) => bare(a) - bare(b));
+    const hooked = calls.filter((c) => c.onPath).sort((a, b) => bare(a) - bare(b));
     // Files where the decision is made: the on-path call's file and the decision function's file.
     const gateFiles = new Set<string>();
     for (const c of hooked) {

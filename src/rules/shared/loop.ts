@@ -14,7 +14,7 @@ const MODEL_CALLEE = [
   /(^|\.)models\.(generateContent|generateContentStream|generate_content|generate_content_stream)$/,
   /(^|\.)(chat|client)\.(complete|stream|completions?)$/,
   /(^|\.)litellm\.a?completion$/,
-  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__|generate_content|generate_content_async|send_message)$/,
+  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__|generate_content|generate_content_async|send_message|query|aquery)$/,
   /(^|\.)(ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime)\.(chat|generate|complete|converse|converse_stream|invoke_model|chat_stream)$/,
 ];
 const MODEL_NAMES = new Set([
@@ -125,6 +125,8 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         let model = body.find((c) => isDirectModelCall(c) || modelNames.has(c.name));
         if (!model && (loop.kind === 'while' || loop.kind === 'do' || loop.infinite)) {
           model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name) && !c.callee.startsWith('new '));
+          // `while True: self.step()` → step → query → self.model.query(): follow own methods.
+          model ??= body.find((c) => ownMethodReachesModel(ctx, f.path, loop.fn, c, 3));
         }
         if (!model) continue;
         out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body });
@@ -141,6 +143,28 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
     }
     return out;
   });
+}
+
+/**
+ * Whether `call` (made in method `fn` of `file`) is a `this.x()` / `self.x()` call to a method of
+ * the same class that runs a model call within `depth` further own-method calls. Resolving through
+ * the receiver is exact, unlike resolving by name, so it may go deeper.
+ */
+function ownMethodReachesModel(ctx: RuleContext, file: string, fn: string, call: CallFact, depth: number): boolean {
+  const dot = fn.lastIndexOf('.');
+  if (dot < 0 || !/^(this|self)\.\w+$/.test(call.callee)) return false;
+  const byFn = callsByFn(ctx);
+  const cls = fn.slice(0, dot + 1);
+  const seen = new Set<string>();
+  const search = (name: string, d: number): boolean => {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const calls = byFn.get(`${file}#${cls}${name}`) ?? [];
+    if (calls.some((c) => isDirectModelCall(c))) return true;
+    if (d === 0) return false;
+    return calls.some((c) => /^(this|self)\.\w+$/.test(c.callee) && search(c.name, d - 1));
+  };
+  return search(call.name, depth);
 }
 
 /** Functions (`file#fn`) that contain an agent loop. */
