@@ -175,7 +175,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
         if (k !== `${loop.file}#${loop.fn}`) {
           for (const g of ctx.file(gf)?.guards ?? []) {
-            if (g.fn === gfn && (g.exit === 'throw' || g.exit === 'return')) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
+            // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
+            if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return')) continue;
+            if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
           }
         }
         for (const c of byFn.get(k) ?? []) {

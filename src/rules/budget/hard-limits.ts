@@ -30,8 +30,10 @@ export default defineRule({
       };
     }
     if (caps.length > 0) {
+      // Prefer a named limit (`maxTurns`) over a counter compared with a literal (`turn > 1`).
+      const named = (c: Cap) => !/^\d+$/.test(c.limit);
       const bounded = caps.filter((c) => c.def === 'bounded');
-      const best = bounded[0] ?? caps[0];
+      const best = bounded.find(named) ?? caps.find(named) ?? bounded[0] ?? caps[0];
       const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
       const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
       return {
