@@ -14,6 +14,12 @@ export class RuleContext {
   constructor(readonly facts: RepoFacts) {
     this.source = facts.files.filter((f) => f.role === 'source');
     this.tests = facts.files.filter((f) => f.role === 'test');
+    // Stamp each call and function with its file once, so indices share the fact objects instead
+    // of copying hundreds of thousands of them (measured: a third of the rules' time on gemini-cli).
+    for (const f of facts.files) {
+      for (const c of f.calls) (c as Located<CallFact>).file = f.path;
+      for (const fn of f.functions) (fn as Located<FunctionFact>).file = f.path;
+    }
   }
 
   memo<T>(key: string, compute: () => T): T {
@@ -27,7 +33,7 @@ export class RuleContext {
 
   /** Every call in source files, with its file. */
   get calls(): Located<CallFact>[] {
-    return this.memo('calls', () => this.source.flatMap((f) => f.calls.map((c) => ({ ...c, file: f.path }))));
+    return this.memo('calls', () => this.source.flatMap((f) => f.calls as Located<CallFact>[]));
   }
 
   /** Source calls indexed by the callee's last identifier. */
@@ -55,7 +61,7 @@ export class RuleContext {
       };
       for (const f of this.source) {
         for (const fn of f.functions) {
-          const v = { ...fn, file: f.path };
+          const v = fn as Located<FunctionFact>;
           add(fn.name, v);
           const dot = fn.name.lastIndexOf('.');
           if (dot > 0) add(fn.name.slice(dot + 1), v);
@@ -67,8 +73,8 @@ export class RuleContext {
   }
 
   /** Calls made inside the function `fn` of `file` (by enclosing-function name). */
-  callsIn(file: string, fn: string): CallFact[] {
-    return this.file(file)?.calls.filter((c) => c.fn === fn) ?? [];
+  callsIn(file: string, fn: string): Located<CallFact>[] {
+    return (this.file(file)?.calls.filter((c) => c.fn === fn) ?? []) as Located<CallFact>[];
   }
 
   /**
@@ -81,7 +87,7 @@ export class RuleContext {
       const key = `${f}#${name}`;
       if (seen.has(key)) return undefined;
       seen.add(key);
-      const calls = this.callsIn(f, name).map((c) => ({ ...c, file: f }));
+      const calls = this.callsIn(f, name);
       for (const c of calls) if (target(c)) return [c];
       if (depth === 0) return undefined;
       for (const c of calls) {
