@@ -10,18 +10,9 @@ export function ev(file: string, line: number, reason: string): Evidence {
   return { file, line: Math.max(1, line || 1), reason };
 }
 
+/** Evidence is deduplicated and capped by the evaluator (evaluate.ts), so rules just list it. */
 export function finding(level: Level, reason: string, evidence: Evidence[] = []): Finding {
-  return { level, reason, evidence: dedupe(evidence).slice(0, 6) };
-}
-
-function dedupe(list: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  return list.filter((e) => {
-    const k = `${e.file}:${e.line}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return { level, reason, evidence };
 }
 
 /** `file:line` for reasons. */

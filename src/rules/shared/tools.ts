@@ -288,7 +288,8 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
       seen.add(key);
       out.push({ lookup: l, exec, lookupFn: key, execFn });
     }
-    return out;
+    // The clearest evidence first: a function that both looks the tool up and runs it.
+    return out.sort((a, b) => Number(a.execFn !== a.lookupFn) - Number(b.execFn !== b.lookupFn));
   });
 }
 
