@@ -6,6 +6,10 @@ import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
+/** Prompts that ask the user a yes/no question, and question texts about running a command or code. */
+const CONFIRM_CALL = /^(?:input|confirm|confirm_ask|confirmAsk|ask_yes_no|askYesNo|yes_no|prompt_yes_no|question|ask|askUser|ask_user|prompt|Confirm|confirmAction)$/;
+const CONFIRM_TEXT = /^(?:[rfbu]|f)?['"`].*\b(?:run|execute|allow|approve|proceed)\b.*\b(?:code|command|commands|shell|script|tool|this)\b/i;
+
 export default defineRule({
   id: 'permissions.gate',
   principle: 'permissions',
@@ -83,6 +87,25 @@ export default defineRule({
         level: 'partial',
         reason: `permission is asked inside individual tools (${files.size} of ${declFiles.size} tool files, e.g. ${inTools[0].callee}() at ${inTools[0].file}:${inTools[0].line}) rather than by one gate on the dispatch path`,
         evidence: inTools.slice(0, 3).map((c) => ev(c, 'a tool asks for permission itself')),
+      };
+    }
+    // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a
+    // real stop, but made where that one kind of action is consumed, not by a gate on every call.
+    // The question is the literal argument, or a string set just before (`prompt = "Run shell command?"`).
+    const question = (c: (typeof ctx.calls)[number]): string | undefined => {
+      const a = c.args[0] ?? '';
+      if (CONFIRM_TEXT.test(a)) return a;
+      if (!/^[A-Za-z_]\w*$/.test(a)) return undefined;
+      const near = ctx.file(c.file)?.strings.find((x) => x.line <= c.line && x.line >= c.line - 8 && CONFIRM_TEXT.test(`'${x.value}`));
+      return near && `'${near.value}'`;
+    };
+    for (const c of ctx.calls) {
+      const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
+      if (!q) continue;
+      return {
+        level: 'partial',
+        reason: `the user is asked before model-written commands or code run (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}), but no single allow / deny / ask gate runs before every tool call`,
+        evidence: [{ file: c.file, line: c.line, reason: `confirmation prompt ${q.slice(0, 60)}` }],
       };
     }
     // A permission component that exists but is never called on the tool path.
