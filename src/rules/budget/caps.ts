@@ -26,7 +26,7 @@ export interface Cap {
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
 const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
 const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
-const TURN = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests']);
+const TURN = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes']);
 const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history']);
 const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAFE_INTEGER|Number\.MAX_VALUE|undefined|null|None|0|float\(['"]inf['"]\)|math\.inf)$/;
 const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
