@@ -244,6 +244,17 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         }
       }
       for (const c of f.calls) {
+        // `config.setdefault("recursion_limit", 50)`, `ModelCallLimitMiddleware(run_limit=40)`.
+        const keyed = /^['"](recursion_limit|max_steps|max_turns|max_iterations|maxSteps|maxTurns|maxIterations)['"]$/.exec(c.args[0] ?? '');
+        if (keyed && /^(?:setdefault|set|setdefault_|update|assign|put)$/.test(c.name) && c.args[1]) {
+          const v = c.args[1].trim();
+          out.push({ kind: 'turn', limit: keyed[1], file: f.path, line: c.line, where: `setting ${keyed[1]} via ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: v } });
+        }
+        if (/(?:Model|Tool|Step|Turn|Token|Cost)(?:Call)?Limit\w*$/.test(c.name)) {
+          const kind: CapKind = /Token|Cost/.test(c.name) ? 'token' : 'turn';
+          const lim = c.args.map((a) => /^(\w*limit\w*)\s*=\s*(.+)$/.exec(a)).find((m) => m);
+          if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
+        }
         for (const a of c.args) {
           const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
           if (!m) continue;

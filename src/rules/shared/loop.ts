@@ -26,7 +26,11 @@ const MODEL_NAMES = new Set([
 const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
 const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter)([A-Z_]|$)/;
 
+/** `client.stream("GET", url)` (httpx, undici) is an HTTP request, not a model call. */
+const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
+
 export function isDirectModelCall(c: CallFact): boolean {
+  if (c.args.length && HTTP_ARG.test(c.args[0])) return false;
   if (MODEL_NAMES.has(c.name)) return true;
   for (const re of MODEL_CALLEE) if (re.test(c.callee)) return true;
   return false;
