@@ -264,6 +264,18 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         }
       }
     }
+    // A harness that runs agents inside sandboxes instead of a loop of its own: a lifetime set on
+    // the sandbox (`Sandbox.create({ timeout })`) is a wall-clock cap on the whole run.
+    if (out.length === 0 && agentLoops(ctx).length === 0) {
+      for (const f of ctx.source) {
+        for (const o of f.objects) {
+          if (!/^(?:var|arg|new):.*(?:sandbox|container|microvm|vm)/i.test(o.ctx)) continue;
+          const key = o.keys.find((k) => /^(?:timeout|timeoutMs|timeout_ms|maxDuration|max_duration|lifetime|ttl)$/.test(k));
+          if (!key) continue;
+          out.push({ kind: 'time', limit: key, file: f.path, line: o.line, where: `lifetime of the sandbox (${o.ctx.slice(o.ctx.indexOf(':') + 1)})`, fn: o.fn, def: o.values[key] && !UNLIMITED.test(o.values[key].trim()) ? 'bounded' : 'unknown', defAt: o.values[key] ? { file: f.path, line: o.line, value: o.values[key] } : undefined });
+        }
+      }
+    }
     return out;
   });
 }
