@@ -97,7 +97,10 @@ const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summa
 /** Verbs that are about the context by themselves; `summarize` and `compress` also need a history word (`summarizeSchema` is not compaction). */
 const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
-const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types']);
+const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item']);
+
+/** Helper prefixes before the verb of a compactor's name. */
+const ACTION_PREFIX = new Set(['auto', 'try', 'maybe', 'run', 'do', 'perform', 'apply', 'handle', 'trigger', 'force', 'async', 'should']);
 
 export interface Compactor {
   fn: Located<FunctionFact>;
@@ -114,11 +117,13 @@ export function compactors(ctx: RuleContext): Compactor[] {
       for (const fn of f.functions) {
         const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
         const ws = words(short);
+        // The verb names the action (`compactMessages`, `tryCompressChat`), not a lookup about it (`findLatestCompactionSource`).
+        if (!(VERB.has(ws[0]) || (ACTION_PREFIX.has(ws[0]) && VERB.has(ws[1] ?? '')))) continue;
         if (!ws.some((w) => VERB.has(w)) || NOT_COMPACT.has(ws[0]) || ws.some((w) => NOT_COMPACT.has(w) && !HISTORY.has(w) && w !== 'get')) continue;
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
-        const path = reachesFast(ctx, f.path, fn.name, (c) => isModelTurnCall(ctx, c) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
+        const path = reachesFast(ctx, f.path, fn.name, (c) => isModelTurnCall(ctx, c) || /(^|\.)responses\.compact$/.test(c.callee) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
         out.push({ fn: { ...fn, file: f.path }, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }
