@@ -53,7 +53,11 @@ export default defineRule({
   exemplar: 'src/reference-harness/persistence/session.ts',
   detect(ctx) {
     const loads = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
-    const wiredLoads = loads.filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0);
+    // The clearest evidence first: a loader named for what it loads (`loadSession`, `Transcript.load`).
+    const named = (o: PersistOp) => (/(load|restore|resume|read|open|hydrate)/i.test(o.call.fn) ? 0 : 1) + (/(session|transcript|history|conversation|chat|thread|messages)/i.test(o.call.fn) ? 0 : 2);
+    const wiredLoads = loads
+      .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
+      .sort((a, b) => named(a) - named(b));
     const entry = entries(ctx);
     if (wiredLoads.length > 0 && entry.length > 0) {
       return {
