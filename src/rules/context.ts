@@ -72,9 +72,19 @@ export class RuleContext {
     return idx.get(name) ?? [];
   }
 
-  /** Calls made inside the function `fn` of `file` (by enclosing-function name). */
+  /** Calls made inside the function `fn` of source file `file` (by enclosing-function name), indexed once. */
   callsIn(file: string, fn: string): Located<CallFact>[] {
-    return (this.file(file)?.calls.filter((c) => c.fn === fn) ?? []) as Located<CallFact>[];
+    const idx = this.memo('calls-by-fn', () => {
+      const m = new Map<string, Located<CallFact>[]>();
+      for (const c of this.calls) {
+        const k = `${c.file}#${c.fn}`;
+        const list = m.get(k);
+        if (list) list.push(c);
+        else m.set(k, [c]);
+      }
+      return m;
+    });
+    return idx.get(`${file}#${fn}`) ?? [];
   }
 
   /**
