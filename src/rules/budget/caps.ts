@@ -27,7 +27,7 @@ const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 're
 const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
 const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
 const TURN = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes']);
-const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history']);
+const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'reasoning', 'thinking', 'rate', 'throttle', 'debounce', 'interval', 'poll', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history']);
 const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAFE_INTEGER|Number\.MAX_VALUE|undefined|null|None|0|float\(['"]inf['"]\)|math\.inf)$/;
 const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
 const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
@@ -181,7 +181,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           }
         }
         for (const c of byFn.get(k) ?? []) {
-          if (!c.cond) continue;
+          // A predicate about a limit (`shouldUseReasoningBudget()`) is not the limit itself.
+          if (!c.cond || /^(?:should|is|has|can|use|supports?)(?:[A-Z_]|$)/.test(c.name)) continue;
           const ws = words(c.name.replace(/^get(?=[A-Z])/, ''));
           if (!ws.some((w) => LIMIT.has(w))) continue;
           const kind = kindOf(ws);
@@ -197,7 +198,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         for (const c of byFn.get(k) ?? []) {
           const ws = words(c.name);
           const recv = words(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length)));
-          const onBudget = ws.includes('budget') || recv.some((w) => BUDGET_RECV.has(w));
+          // A thinking/reasoning budget sizes one model response; it does not stop the run.
+          const onBudget = (ws.includes('budget') || recv.some((w) => BUDGET_RECV.has(w))) && !ws.some((w) => NOT_CAP.has(w));
           if (!onBudget || !ws.some((w) => CHECK_VERB.has(w))) continue;
           const key = `${c.file}:${c.line}:${c.name}`;
           if (seen.has(key)) continue;

@@ -12,7 +12,7 @@ import type { RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { toolDeclarations } from './tools.js';
 
-export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
+export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
 export const TOOLS_KEY = /^(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools|disallowedTools|excludeTools|tool_ids|toolIds)$/;
 const NAME_KEY = /^(?:name|agentType|agent_type|type|id|role|kind|displayName|slug)$/;
 /** Keys of a model request or runtime state, not of a definition. */
@@ -32,7 +32,8 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
     for (const f of ctx.source) for (const c of f.classes) membersOf.set(c.name, c.members);
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+        // A schema describing agent configs (`z.object({ slug: z.string(), roleDefinition: … })`) is not an agent.
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:') || /^arg:(?:z|t|v|Type|yup|Joi|pydantic)\.|schema/i.test(o.ctx)) continue;
         let prompt = '';
         let tools = '';
         let name = '';
@@ -43,6 +44,8 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
           else if (NAME_KEY.test(k)) name ||= k;
           else if (REQUEST_KEY.test(k)) request = true;
         }
+        // Modes as agent types (`{ slug, roleDefinition, groups: ['read', 'edit'] }`): the tool groups are its pool.
+        if (!tools && /^role_?[dD]efinition$/.test(prompt) && o.keys.includes('groups')) tools = 'groups';
         if (!prompt || !tools || !name || request) continue;
         const label = (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
         out.push({ file: f.path, line: o.line, name: label, reason: `agent definition ${label.slice(0, 40)} as data (${name}, ${prompt}, ${tools})` });
@@ -68,7 +71,7 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
 /** Names for things that start an agent from inside an agent. */
 const SUB_NAME =
   /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
-const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*)['"`]$/i;
+const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*|new_?task|sub_?task)['"`]$/i;
 
 export interface SubagentSite extends Evidence {
   name: string;

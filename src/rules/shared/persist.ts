@@ -46,7 +46,8 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
-  if (APPEND.has(n)) return 'append';
+  // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
+  if (APPEND.has(n)) return /channel|console|terminal|output\b|panel|buffer/i.test(c.callee) ? undefined : 'append';
   if (n === 'createWriteStream') return /['"]a\+?['"]/.test(c.args.join(' ')) ? 'append' : 'write';
   if (n === 'open' && c.args.length >= 2) {
     const mode = c.args[1] ?? '';
