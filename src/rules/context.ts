@@ -6,6 +6,9 @@ import type { CallFact, FileFacts, FunctionFact, RepoFacts } from '../analyzers/
 
 export type Located<T> = T & { file: string };
 
+/** The last segment of a function or callee name: `Class.method` → `method`, `this.gate.decide` → `decide`. */
+export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
+
 export class RuleContext {
   readonly source: FileFacts[];
   readonly tests: FileFacts[];
@@ -63,8 +66,7 @@ export class RuleContext {
         for (const fn of f.functions) {
           const v = fn as Located<FunctionFact>;
           add(fn.name, v);
-          const dot = fn.name.lastIndexOf('.');
-          if (dot > 0) add(fn.name.slice(dot + 1), v);
+          if (fn.name.lastIndexOf('.') > 0) add(shortName(fn.name), v);
         }
       }
       return m;
@@ -74,7 +76,12 @@ export class RuleContext {
 
   /** Calls made inside the function `fn` of source file `file` (by enclosing-function name), indexed once. */
   callsIn(file: string, fn: string): Located<CallFact>[] {
-    const idx = this.memo('calls-by-fn', () => {
+    return this.callsByFn.get(`${file}#${fn}`) ?? [];
+  }
+
+  /** Source calls indexed by `file#fn` (enclosing function). */
+  get callsByFn(): ReadonlyMap<string, Located<CallFact>[]> {
+    return this.memo('calls-by-fn', () => {
       const m = new Map<string, Located<CallFact>[]>();
       for (const c of this.calls) {
         const k = `${c.file}#${c.fn}`;
@@ -84,7 +91,6 @@ export class RuleContext {
       }
       return m;
     });
-    return idx.get(`${file}#${fn}`) ?? [];
   }
 
   /**

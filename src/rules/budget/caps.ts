@@ -3,7 +3,7 @@
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
 import type { RuleContext } from '../context.js';
-import { agentLoops, callsByFn } from '../shared/loop.js';
+import { agentLoops } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
@@ -134,7 +134,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         out.push({ kind: l.kind, limit: l.name, file, line, where, fn, ...defaultOf(ctx, l.name, cond) });
       }
     };
-    const byFn = callsByFn(ctx);
+    const byFn = ctx.callsByFn;
     for (const loop of agentLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);

@@ -1,4 +1,4 @@
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { words } from '../shared/persist.js';
 import { compactors, loopReaches, type Compactor } from './context.js';
@@ -9,12 +9,12 @@ const AUTO = new Set(['auto', 'check', 'maybe', 'ensure', 'try', 'should', 'prep
 
 /** An automatic trigger of the compactor: a call site under a condition, in a threshold/auto function, or from the loop. */
 function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; why: string } | undefined {
-  const short = c.fn.name.slice(c.fn.name.lastIndexOf('.') + 1);
+  const short = shortName(c.fn.name);
   const hit = loopReaches(ctx, c.fn.name, 2);
   if (hit) return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() (${hit.path.join(' → ')})` };
-  const callers = ctx.callsNamed(short).filter((x) => x.fn !== c.fn.name && !MANUAL.test(x.fn.slice(x.fn.lastIndexOf('.') + 1)));
+  const callers = ctx.callsNamed(short).filter((x) => x.fn !== c.fn.name && !MANUAL.test(shortName(x.fn)));
   for (const call of callers) {
-    const ws = words(call.fn.slice(call.fn.lastIndexOf('.') + 1));
+    const ws = words(shortName(call.fn));
     if (call.cond || ws.some((w) => AUTO.has(w))) return { file: call.file, line: call.line, why: `${call.fn}() calls ${short}() ${call.cond ? 'under a condition' : 'as part of the turn'}` };
   }
   if (words(short).some((w) => w === 'auto' || w === 'try' || w === 'maybe') && callers.length > 0) {

@@ -3,7 +3,7 @@
  * token estimate with the model's window, and functions that compact or summarise the history.
  */
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import { isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
@@ -87,7 +87,7 @@ export function projections(ctx: RuleContext): Projection[] {
 
 /** Whether `fn` runs in (or within `hops` calls of) an agent loop body. */
 export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop: string; file: string; line: number; path: string[] } | undefined {
-  const short = fnName.slice(fnName.lastIndexOf('.') + 1);
+  const short = shortName(fnName);
   const r = loopReachable(ctx, hops + 1).get(short);
   if (!r) return undefined;
   return { loop: r.loop.fn, file: r.first.file, line: r.first.line, path: r.path };
@@ -115,7 +115,7 @@ export function compactors(ctx: RuleContext): Compactor[] {
     const out: Compactor[] = [];
     for (const f of ctx.source) {
       for (const fn of f.functions) {
-        const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+        const short = shortName(fn.name);
         const ws = words(short);
         // The verb names the action (`compactMessages`, `tryCompressChat`), not a lookup about it (`findLatestCompactionSource`).
         if (!(VERB.has(ws[0]) || (ACTION_PREFIX.has(ws[0]) && VERB.has(ws[1] ?? '')))) continue;

@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { shortName } from '../context.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
@@ -31,7 +32,7 @@ export default defineRule({
      * property), with a permission decision made in the installing function.
      */
     const installedDecision = (callee: string): Evidence | undefined => {
-      const name = callee.slice(callee.lastIndexOf('.') + 1);
+      const name = shortName(callee);
       const core = name.replace(/^get/, '');
       if (core.length < 6) return undefined;
       const setter = new RegExp(`^(?:set|register|install|use|on)_?${core.replace(/[^\w]/g, '')}$`, 'i');

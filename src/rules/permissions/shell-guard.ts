@@ -1,5 +1,5 @@
 import type { CallFact } from '../../analyzers/facts.js';
-import type { Located } from '../context.js';
+import { shortName, type Located } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
@@ -37,7 +37,6 @@ interface Guard {
   classifies: boolean;
 }
 
-const short = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
 
 export default defineRule({
   id: 'permissions.shell-guard',
@@ -69,7 +68,7 @@ export default defineRule({
         else if (SANDBOX_CALL.test(c.name) || (SANDBOX_CALL.test(recv) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name))) kind = 'sandbox';
         if (!kind) continue;
         if (kind === 'parse' && c.name === 'parse' && c.callee === 'ast.parse' && !/code|source|cmd|command|script/i.test(c.args[0] ?? '')) continue;
-        out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(short(c.fn)) });
+        out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(shortName(c.fn)) });
       }
       for (const i of f.imports) if (PARSE_MODULE.test(i.from)) out.push({ kind: 'parse', file, line: i.line, what: `shell parser '${i.from}'`, blocking: true, classifies: false });
       for (const k of f.consts) if (LIST_NAME.test(k.name) && (fns.has(k.fn) || fns.has('*') || k.fn === '<top>')) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
@@ -88,7 +87,7 @@ export default defineRule({
       const files = new Set<string>();
       for (const c of permissionCalls(ctx)) {
         if (!c.onPath || c.kind !== 'decision' || !c.defined) continue;
-        for (const d of ctx.functionsNamed(short(c.callee))) files.add(d.file);
+        for (const d of ctx.functionsNamed(shortName(c.callee))) files.add(d.file);
       }
       const found: Guard[] = [];
       for (const file of [...files].slice(0, 8)) found.push(...guardsIn(file, new Set(['*'])).filter((g) => g.kind === 'check' || g.kind === 'parse'));
@@ -115,7 +114,7 @@ export default defineRule({
       for (const s of toolSinks) {
         scan(s.file, s.fn);
         // Code handed to the harness's own interpreter (`evaluate_python_code(code)`): its checks count.
-        if (s.kind === 'code') for (const d of ctx.functionsNamed(short(s.callee)).slice(0, 3)) scan(d.file, d.name);
+        if (s.kind === 'code') for (const d of ctx.functionsNamed(shortName(s.callee)).slice(0, 3)) scan(d.file, d.name);
         if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}()`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });

@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { HINT_KEY, dispatchPath, permissionCalls, toolHints } from '../shared/tools.js';
+import { shortName } from '../context.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
@@ -26,7 +27,7 @@ export default defineRule({
     const gateFiles = new Set<string>();
     for (const c of hooked) {
       gateFiles.add(c.file);
-      const name = c.callee.slice(c.callee.lastIndexOf('.') + 1);
+      const name = shortName(c.callee);
       for (const d of ctx.functionsNamed(name)) gateFiles.add(d.file);
     }
     const readsIn = (files: Iterable<string>): Evidence[] => {

@@ -1,7 +1,7 @@
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, persistOps, shortName, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, type PersistOp } from '../shared/persist.js';
 
 /** A CLI flag or slash command that selects a saved session. */
 const ENTRY_STRING = /^(--?(resume|continue|session|load-session|restore)|\/(resume|continue|restore|load|sessions?))$/i;

@@ -1,7 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { reachedFromLoop } from '../shared/loop.js';
-import { callersOf, persistOps, shortName, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, type PersistOp } from '../shared/persist.js';
+import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */

@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, persistOps, shortName, words, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, words, type PersistOp } from '../shared/persist.js';
+import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);

@@ -8,7 +8,7 @@
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
 import type { FileFacts } from '../../analyzers/facts.js';
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { toolDeclarations } from './tools.js';
 
@@ -95,7 +95,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         if (SUB_NAME.test(c.name) && !DISPLAY.test(c.name)) add(f, c.line, c.name, `class ${c.name} runs another agent`, /sub_?agent|tool$/i.test(c.name) ? 2 : 4);
       }
       for (const fn of f.functions) {
-        const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+        const short = shortName(fn.name);
         if (SUB_NAME.test(short) && !DISPLAY.test(short) && /spawn|run|create|launch|start|invoke|delegate|execute|setup|call/i.test(short)) {
           add(f, fn.line, fn.name, `${fn.name}() starts sub-agents`, 1);
         }
@@ -134,7 +134,7 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
       }
       // Python: [t for t in tools if t.name in allowed] is not a call; accept pool-named functions.
       for (const fn of f.functions) {
-        const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+        const short = shortName(fn.name);
         if (POOL_NAME.test(short) && ctx.callsNamed(short).length) out.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true });
       }
     }

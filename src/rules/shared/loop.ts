@@ -3,8 +3,8 @@
  * functions) run a model call per iteration, and what each loop body reaches per turn.
  * Every function here is memoised on the RuleContext and near-linear over the facts.
  */
-import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import type { CallFact, LoopFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 
 /** Direct SDK / provider calls that send a request to a model. */
 const MODEL_CALLEE = [
@@ -36,20 +36,6 @@ export function isDirectModelCall(c: CallFact): boolean {
   return false;
 }
 
-/** Calls indexed by `file#fn`. */
-export function callsByFn(ctx: RuleContext): Map<string, Located<CallFact>[]> {
-  return ctx.memo('loop:calls-by-fn', () => {
-    const m = new Map<string, Located<CallFact>[]>();
-    for (const c of ctx.calls) {
-      const k = `${c.file}#${c.fn}`;
-      const list = m.get(k);
-      if (list) list.push(c);
-      else m.set(k, [c]);
-    }
-    return m;
-  });
-}
-
 /** Every direct model call in source files. */
 export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
   return ctx.memo('loop:model-calls', () => ctx.calls.filter(isDirectModelCall));
@@ -64,14 +50,13 @@ const GENERIC = new Set(['constructor', '<top>', '<anon>', 'run', 'call', 'get',
 export function modelFunctionNames(ctx: RuleContext): Set<string> {
   return ctx.memo('loop:model-fn-names', () => {
     const names = new Set<string>();
-    const short = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
     for (const c of modelCalls(ctx)) {
-      const s = short(c.fn);
+      const s = shortName(c.fn);
       if (!GENERIC.has(s)) names.add(s);
     }
     const defs = new Map<string, number>();
     for (const f of ctx.source) for (const fn of f.functions) {
-      const s = short(fn.name);
+      const s = shortName(fn.name);
       defs.set(s, (defs.get(s) ?? 0) + 1);
     }
     // A name defined in many places (`check`, `process`) says nothing about which one is called.
@@ -81,7 +66,7 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
       const add: string[] = [];
       for (const c of ctx.calls) {
         if (names.has(c.name)) {
-          const s = short(c.fn);
+          const s = shortName(c.fn);
           if (!GENERIC.has(s) && !names.has(s) && specific(s)) add.push(s);
         }
       }
@@ -119,7 +104,7 @@ export interface AgentLoop {
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
-    const byFn = callsByFn(ctx);
+    const byFn = ctx.callsByFn;
     const modelNames = modelFunctionNames(ctx);
     for (const f of ctx.source) {
       for (const loop of f.loops) {
@@ -136,7 +121,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body });
       }
       for (const fn of f.functions) {
-        const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+        const short = shortName(fn.name);
         if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
         const calls = byFn.get(`${f.path}#${fn.name}`) ?? [];
         if (!calls.some((c) => c.name === short && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
@@ -157,7 +142,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
 function ownMethodReachesModel(ctx: RuleContext, file: string, fn: string, call: CallFact, depth: number): boolean {
   const dot = fn.lastIndexOf('.');
   if (dot < 0 || !/^(this|self)\.\w+$/.test(call.callee)) return false;
-  const byFn = callsByFn(ctx);
+  const byFn = ctx.callsByFn;
   const cls = fn.slice(0, dot + 1);
   const seen = new Set<string>();
   const search = (name: string, d: number): boolean => {
@@ -169,16 +154,6 @@ function ownMethodReachesModel(ctx: RuleContext, file: string, fn: string, call:
     return calls.some((c) => /^(this|self)\.\w+$/.test(c.callee) && search(c.name, d - 1));
   };
   return search(call.name, depth);
-}
-
-/** Functions (`file#fn`) that contain an agent loop. */
-export function loopFunctionKeys(ctx: RuleContext): Set<string> {
-  return ctx.memo('loop:loop-fns', () => new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
-}
-
-/** The function fact declaring `fn` in `file`. */
-export function functionAt(ctx: RuleContext, file: string, fn: string): FunctionFact | undefined {
-  return ctx.file(file)?.functions.find((f) => f.name === fn);
 }
 
 /**
@@ -223,10 +198,10 @@ export interface LoopReach {
 export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach> {
   return ctx.memo(`loop:reachable:${hops}`, () => {
     const out = new Map<string, LoopReach>();
-    const byFn = callsByFn(ctx);
+    const byFn = ctx.callsByFn;
     let frontier: Array<{ name: string; reach: LoopReach }> = [];
     for (const loop of agentLoops(ctx)) {
-      const self = loop.fn.slice(loop.fn.lastIndexOf('.') + 1);
+      const self = shortName(loop.fn);
       if (!out.has(self)) out.set(self, { loop, path: [self], first: loop.modelCall });
       for (const c of loop.body) {
         if (!c.name || out.has(c.name)) continue;
@@ -261,7 +236,7 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
  * function `fn` of `file` within `hops` calls. Returns the call path.
  */
 export function reachesFast(ctx: RuleContext, file: string, fn: string, pred: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
-  const byFn = callsByFn(ctx);
+  const byFn = ctx.callsByFn;
   const seen = new Set<string>();
   const search = (key: string, depth: number): Located<CallFact>[] | undefined => {
     if (seen.has(key)) return undefined;

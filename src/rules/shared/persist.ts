@@ -4,7 +4,7 @@
  * or other) judged from the path argument, the enclosing function and its class.
  */
 import type { CallFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
 export type Subject = 'session' | 'state' | 'settings' | 'other';
@@ -98,7 +98,7 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
         if (NOT_HARNESS.test(text)) continue;
         let subject = subjectOf(text);
         const argText = db ? (c.args[0] ?? '') : c.args.slice(0, 2).join(' ');
-        let strength = subject === 'other' ? 0 : subjectOf(argText) === subject ? 3 : subjectOf(c.fn.slice(c.fn.lastIndexOf('.') + 1)) === subject ? 2 : 1;
+        let strength = subject === 'other' ? 0 : subjectOf(argText) === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
         // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
         if (subject === 'other') {
           subject = subjectOf(f.path.slice(f.path.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
@@ -112,8 +112,6 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
   });
 }
 
-export const isWrite = (k: PersistKind) => k === 'append' || k === 'write' || k === 'db-write';
-export const isRead = (k: PersistKind) => k === 'read' || k === 'db-read';
 
 /** Functions (`file#fn`) that write to a temp path and rename it into place. */
 export function atomicWriters(ctx: RuleContext): PersistOp[] {
@@ -135,10 +133,6 @@ export function atomicWriters(ctx: RuleContext): PersistOp[] {
     return out;
   });
 }
-
-/** Short name of a `Class.method` or function name. */
-export const shortName = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
-export const className = (fn: string) => (fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '');
 
 /** Source call sites of the function `fn` (by short name), excluding calls from inside itself. */
 export function callersOf(ctx: RuleContext, fn: string): Located<CallFact>[] {

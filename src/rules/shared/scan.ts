@@ -2,7 +2,7 @@
  * Small shared helpers over facts for the logging, verification and agents checks: evidence
  * building, per-repo indices (objects by key, types by name) built once with ctx.memo.
  */
-import type { ClassFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
+import type { ClassFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 import type { Evidence, Finding, Level } from '../types.js';
 
@@ -62,23 +62,3 @@ export function subclassesOf(ctx: RuleContext): Map<string, Located<ClassFact>[]
   });
 }
 
-/** Calls to a property/function name across the source, as a count per name (quick existence). */
-export function hasCall(ctx: RuleContext, names: readonly string[]): boolean {
-  return names.some((n) => ctx.callsNamed(n).length > 0);
-}
-
-export function isPy(f: FileFacts): boolean {
-  return f.lang === 'py';
-}
-
-/** Function fact containing a line in a file (innermost). */
-export function fnAt(f: FileFacts, line: number): string {
-  let best: { name: string; span: number } | undefined;
-  for (const fn of f.functions) {
-    if (fn.line <= line && line <= fn.end) {
-      const span = fn.end - fn.line;
-      if (!best || span < best.span) best = { name: fn.name, span };
-    }
-  }
-  return best?.name ?? '<top>';
-}

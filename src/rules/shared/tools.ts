@@ -12,8 +12,8 @@
  *
  * Every result is computed once per audit through `ctx.memo` and is linear in the facts.
  */
-import type { CallFact, FileFacts } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import type { CallFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 
 /** Keys that carry a tool's input schema. */
 export const SCHEMA_KEY =
@@ -102,7 +102,6 @@ const firstLiteral = (v: string | undefined): string | undefined => {
   return m?.[1];
 };
 
-const shortName = (fn: string) => fn.slice(fn.lastIndexOf('.') + 1);
 
 /** Constructors whose parameters take a name, a description and a schema: tool base classes. */
 function toolBaseClasses(ctx: RuleContext): Set<string> {
@@ -398,11 +397,6 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
   });
 }
 
-/** Files with the given facts, for rules that scan a subset. */
-export function filesWith(ctx: RuleContext, pred: (f: FileFacts) => boolean): FileFacts[] {
-  return ctx.source.filter(pred);
-}
-
 export interface PermissionCall {
   file: string;
   line: number;
@@ -572,7 +566,7 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:') || !o.keys.includes('tools')) continue;
         const runner = o.ctx.slice(4).replace(/^new /, '');
-        const last = runner.slice(runner.lastIndexOf('.') + 1);
+        const last = shortName(runner);
         const v = (o.values.tools ?? '').trim();
         if (!FRAMEWORK_RUNNER.test(last) && !FRAMEWORK_RUNNER.test(runner)) continue;
         if (v === '[]' || v === '{}' || v === 'undefined' || v === 'None') continue;

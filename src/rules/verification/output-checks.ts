@@ -1,5 +1,5 @@
 import type { CallFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -63,7 +63,7 @@ export default defineRule({
     // A validator that is itself only a definition, with no call site in the harness, is not wired.
     const wired = hits.filter((h) => {
       if (h.c.fn === '<top>') return true;
-      const short = h.c.fn.slice(h.c.fn.lastIndexOf('.') + 1);
+      const short = shortName(h.c.fn);
       if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
     });
@@ -74,7 +74,7 @@ export default defineRule({
     }
     // A verify step after edits, called from somewhere other than its own definition.
     for (const fn of ctx.source.flatMap((f) => f.functions.map((x) => ({ ...x, file: f.path })))) {
-      const short = fn.name.slice(fn.name.lastIndexOf('.') + 1);
+      const short = shortName(fn.name);
       if (!VERIFY_STEP.test(short)) continue;
       const caller = ctx.callsNamed(short).find((c) => c.fn !== fn.name);
       if (caller) {
