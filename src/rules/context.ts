@@ -96,8 +96,15 @@ export class RuleContext {
   /**
    * Whether a call matching `target` is reachable from function `fn` in `file` within `hops`
    * calls, resolving callees by name across the repo. Returns the path of calls when it is.
+   * `follow` may refuse to expand a callee (a generic name, too many definitions to choose from).
    */
-  reaches(file: string, fn: string, target: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
+  reaches(
+    file: string,
+    fn: string,
+    target: (c: Located<CallFact>) => boolean,
+    hops = 2,
+    follow: (name: string, defs: Located<FunctionFact>[]) => boolean = () => true,
+  ): Located<CallFact>[] | undefined {
     const seen = new Set<string>();
     const search = (f: string, name: string, depth: number): Located<CallFact>[] | undefined => {
       const key = `${f}#${name}`;
@@ -108,7 +115,9 @@ export class RuleContext {
       if (depth === 0) return undefined;
       for (const c of calls) {
         if (!c.name) continue;
-        for (const def of this.functionsNamed(c.name)) {
+        const defs = this.functionsNamed(c.name);
+        if (!follow(c.name, defs)) continue;
+        for (const def of defs) {
           const sub = search(def.file, def.name, depth - 1);
           if (sub) return [c, ...sub];
         }

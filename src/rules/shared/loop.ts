@@ -232,28 +232,9 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
 }
 
 /**
- * Like ctx.reaches, on the indexed calls: whether a call matching `pred` is reachable from
- * function `fn` of `file` within `hops` calls. Returns the call path.
+ * ctx.reaches that does not expand generic names (`run`, `get`) or names defined in more than
+ * four places: whether a call matching `pred` is reachable from `fn` of `file` within `hops` calls.
  */
 export function reachesFast(ctx: RuleContext, file: string, fn: string, pred: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
-  const byFn = ctx.callsByFn;
-  const seen = new Set<string>();
-  const search = (key: string, depth: number): Located<CallFact>[] | undefined => {
-    if (seen.has(key)) return undefined;
-    seen.add(key);
-    const calls = byFn.get(key) ?? [];
-    for (const c of calls) if (pred(c)) return [c];
-    if (depth === 0) return undefined;
-    for (const c of calls) {
-      if (!c.name || GENERIC.has(c.name)) continue;
-      const defs = ctx.functionsNamed(c.name);
-      if (defs.length > 4) continue;
-      for (const def of defs) {
-        const sub = search(`${def.file}#${def.name}`, depth - 1);
-        if (sub) return [c, ...sub];
-      }
-    }
-    return undefined;
-  };
-  return search(`${file}#${fn}`, hops);
+  return ctx.reaches(file, fn, pred, hops, (name, defs) => !GENERIC.has(name) && defs.length <= 4);
 }
