@@ -8,7 +8,7 @@ import { isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
-const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
+const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(used|spent|total|current|consumed|accumulated|running) tokens?\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
 const USAGE_READ = new Set(['usage', 'usageMetadata', 'usage_metadata', 'input_tokens', 'inputTokens', 'prompt_tokens', 'promptTokenCount', 'totalTokens', 'total_tokens', 'totalTokenCount', 'lastPromptTokenCount']);
 
 /** Cheap pre-filter before splitting names into words. */
@@ -35,8 +35,6 @@ export interface Projection {
   fn: Located<FunctionFact>;
   window: { line: number; text: string };
   estimate: { line: number; text: string };
-  /** The call that acts on it (compaction, truncation, refusal). */
-  act: Located<CallFact>;
 }
 
 const ACT = /\b(compact|compaction|compress|compression|summarize|summarise|truncate|prune|trim|drop|evict|shrink|refuse|overflow|condense)\b/;
@@ -76,10 +74,12 @@ export function projections(ctx: RuleContext): Projection[] {
       if (!e) continue;
       const [file, name, line] = k.split('#');
       const fn = ctx.file(file)?.functions.find((x) => x.name === name && x.line === Number(line));
-      if (!fn) continue;
-      // It must act on the projection: compact, truncate or refuse (directly or one call away).
-      const act = reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
-      if (act) out.push({ fn: { ...fn, file }, window: w, estimate: e, act: act[act.length - 1] });
+      // A UI component showing a context meter (`ChatComposer()` in a .tsx file) is not the harness projecting.
+      if (!fn || (/\.[jt]sx$/.test(file) && /^[A-Z]/.test(shortName(fn.name)))) continue;
+      // It must act on the projection: compact, truncate or refuse, being that action itself
+      // (`history.truncate()` that checks the window first) or calling it within one hop.
+      const acts = ACT.test(phrase(shortName(fn.name))) || !!reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
+      if (acts) out.push({ fn: { ...fn, file }, window: w, estimate: e });
     }
     return out;
   });
