@@ -141,6 +141,10 @@ export interface GuardFact {
   fn: string;
 }
 
+/** Per-file caps on lookups and guards, so one generated-looking file cannot flood the facts. */
+export const MAX_LOOKUPS = 400;
+export const MAX_GUARDS = 800;
+
 export interface AssertFact {
   text: string;
   line: number;
@@ -168,10 +172,10 @@ export interface FileFacts {
   /** Test files only: test case names and assertion lines. */
   tests: TestCaseFact[];
   asserts: AssertFact[];
-  /** Computed-key lookups (`tools[name]`), at most 400 per file. */
-  lookups?: LookupFact[];
-  /** `if` statements whose then-branch returns or throws directly, at most 800 per file. */
-  guards?: GuardFact[];
+  /** Computed-key lookups (`tools[name]`), at most MAX_LOOKUPS per file. */
+  lookups: LookupFact[];
+  /** `if` statements whose then-branch returns or throws directly, at most MAX_GUARDS per file. */
+  guards: GuardFact[];
 }
 
 export interface ManifestFact {

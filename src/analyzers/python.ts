@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
+import { MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { emptyFacts } from './typescript.js';
 
@@ -332,7 +333,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const text = cond ? clip(cond, 120) : '';
         ifStack.push(text);
         const body = n.childForFieldName('consequence');
-        if (body && facts.guards && facts.guards.length < 800) {
+        if (body && facts.guards.length < MAX_GUARDS) {
           for (const st of body.namedChildren) {
             const t = st?.type;
             const exit = t === 'return_statement' ? 'return' : t === 'raise_statement' ? 'throw' : t === 'continue_statement' ? 'continue' : t === 'break_statement' ? 'break' : undefined;
@@ -461,7 +462,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'subscript': {
         const s = n.childForFieldName('subscript');
         if (s?.type === 'string') addRead(stringContent(s), line(n));
-        else if (s && (s.type === 'identifier' || s.type === 'attribute') && facts.lookups && facts.lookups.length < 400) {
+        else if (s && (s.type === 'identifier' || s.type === 'attribute') && facts.lookups.length < MAX_LOOKUPS) {
           const v = n.childForFieldName('value');
           if (v) facts.lookups.push({ target: clip(v, 60), key: clip(s, 60), line: line(n), fn: fn() });
         }

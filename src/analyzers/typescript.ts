@@ -15,6 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
+import { MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 
 /** Plain bindings: the namespace `ts` exposes getters, too slow to call for every node. */
@@ -96,8 +97,6 @@ const SK_ConditionalExpression = ts.SyntaxKind.ConditionalExpression;
 const SK_Block = ts.SyntaxKind.Block;
 const SK_ContinueStatement = ts.SyntaxKind.ContinueStatement;
 const SK_Identifier = ts.SyntaxKind.Identifier;
-const MAX_LOOKUPS = 400;
-const MAX_GUARDS = 800;
 const SK_Constructor = ts.SyntaxKind.Constructor;
 const SK_DoStatement = ts.SyntaxKind.DoStatement;
 const SK_ElementAccessExpression = ts.SyntaxKind.ElementAccessExpression;
@@ -591,19 +590,20 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         condDepth++;
         visit(n.expression);
         condDepth--;
-        if (facts.guards!.length < MAX_GUARDS) {
+        const condText = textOf(n.expression, 120);
+        if (facts.guards.length < MAX_GUARDS) {
           const t = n.thenStatement;
           const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
           for (const st of stmts) {
             const k = st.kind;
             const exit = k === SK_ReturnStatement ? 'return' : k === SK_ThrowStatement ? 'throw' : k === SK_ContinueStatement ? 'continue' : k === SK_BreakStatement ? 'break' : undefined;
             if (exit) {
-              facts.guards!.push({ cond: textOf(n.expression, 120), exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
+              facts.guards.push({ cond: condText, exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
               break;
             }
           }
         }
-        ifStack.push(textOf(n.expression, 120));
+        ifStack.push(condText);
         visit(n.thenStatement);
         ifStack.pop();
         if (n.elseStatement) {
@@ -739,8 +739,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         const n = node as ts.ElementAccessExpression;
         const arg = n.argumentExpression;
         if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
-        else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups!.length < MAX_LOOKUPS) {
-          facts.lookups!.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+        else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS) {
+          facts.lookups.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
         }
         break;
       }

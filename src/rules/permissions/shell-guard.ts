@@ -56,7 +56,7 @@ export default defineRule({
       const f = ctx.file(file);
       if (!f) return [];
       const out: Guard[] = [];
-      const guardConds = (f.guards ?? []).filter((g) => g.exit === 'return' || g.exit === 'throw');
+      const guardConds = f.guards.filter((g) => g.exit === 'return' || g.exit === 'throw');
       const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
       for (const c of f.calls) {
         if (!fns.has(c.fn) && !fns.has('*')) continue;

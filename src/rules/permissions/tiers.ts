@@ -65,7 +65,7 @@ export default defineRule({
     }
     // A trust check when tools are loaded (remote code, MCP servers) that refuses untrusted sources.
     for (const f of ctx.source) {
-      for (const g of f.guards ?? []) {
+      for (const g of f.guards) {
         if (g.exit === 'throw' && /trust/i.test(g.cond)) {
           return {
             level: 'partial',

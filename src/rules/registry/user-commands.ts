@@ -65,7 +65,7 @@ export default defineRule({
     // Slash commands handled by an if-chain on the input text.
     const chain: Evidence[] = [];
     for (const f of ctx.source) {
-      for (const g of f.guards ?? []) if (/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) && /===?|startsWith|==/.test(g.cond)) chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
+      for (const g of f.guards) if (/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) && /===?|startsWith|==/.test(g.cond)) chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
       for (const c of f.calls) if (c.name === 'startsWith' && /^['"`]\/[a-z][\w-]*['"`]$/.test(c.args[0] ?? '')) chain.push({ file: f.path, line: c.line, reason: `slash command matched by ${c.callee}(${c.args[0]})` });
     }
     if (chain.length >= 2) {

@@ -206,7 +206,7 @@ export function toolLookups(ctx: RuleContext): ToolLookup[] {
         if (!toolish || !NAMEISH.test(arg)) continue;
         out.push({ file: f.path, line: c.line, fn: c.fn, text: `${c.callee}(${arg.slice(0, 50)})`, target: target || c.callee });
       }
-      for (const l of f.lookups ?? []) {
+      for (const l of f.lookups) {
         if (!TOOLISH.test(l.target) || !NAMEISH.test(l.key)) continue;
         out.push({ file: f.path, line: l.line, fn: l.fn, text: `${l.target}[${l.key}]`, target: l.target });
       }
