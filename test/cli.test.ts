@@ -175,7 +175,7 @@ describe('audit evaluate: configuration', () => {
   });
 
   it('ships a JSON Schema that matches the config schema', async () => {
-    const { configJsonSchema } = await import('../src/modes/evaluate/config.js');
+    const { configJsonSchema } = await import('../src/modes/evaluate/config-schema.js');
     const shipped = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../schema/audit.config.schema.json'), 'utf8'));
     expect(shipped).toEqual(configJsonSchema());
   });

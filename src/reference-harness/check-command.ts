@@ -9,7 +9,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { classifyCommand, type CommandVerdict, type Decision } from './permissions/shell-guard.js';
+import type { CommandVerdict, Decision } from './permissions/shell-guard.js';
 
 /** Where commands come from when none are given as arguments (replaceable in tests). */
 export interface CheckCommandInput {
@@ -39,6 +39,8 @@ export function registerCheckCommand(harness: Command, input: CheckCommandInput 
       const commands = args.length ? args : await stdinCommands(input);
       const chalk = new Chalk({ level: output.getOutHasColors?.() ? 1 : 0 });
       const workspace = process.cwd();
+      // The guard (tree-sitter and its grammar) loads only when this command runs.
+      const { classifyCommand } = await import('./permissions/shell-guard.js');
       for (const command of commands) {
         const verdict = await classifyCommand(command, { workspace });
         write(opts.json ? JSON.stringify({ command, decision: verdict.decision, reasons: verdict.reasons }) + '\n' : formatVerdict(command, verdict, chalk));

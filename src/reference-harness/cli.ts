@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { registerCheckCommand } from './check-command.js';
-import { ModeSchema } from './permissions/rules.js';
+import { MODES } from './permissions/modes.js';
 import type { RunFlags } from './run.js';
 
 export function registerHarnessCommands(program: Command): void {
@@ -14,7 +14,7 @@ export function registerHarnessCommands(program: Command): void {
     .command('run')
     .description('run the agent loop in the current folder: Claude when ANTHROPIC_API_KEY is set, else a scripted model (the bundled demo by default)')
     .argument('[task]', 'what to do, or a user command such as /status, /help')
-    .addOption(new Option('--mode <mode>', 'approval mode').choices(ModeSchema.options))
+    .addOption(new Option('--mode <mode>', 'approval mode').choices(MODES))
     .option('--script <file>', 'replay this turn file (JSONL) instead of calling a model')
     .option('--resume <id>', 'continue a saved session (list them with /resume)')
     .action(async (task: string | undefined, flags: RunFlags) => {

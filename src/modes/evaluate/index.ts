@@ -57,7 +57,7 @@ export function resolveRoot(target: string): string {
 export async function runAudit(target: string, options: AuditOptions = {}): Promise<AuditResult> {
   const t0 = performance.now();
   const root = resolveRoot(target);
-  const config = options.config ?? loadConfig(root, options.configPath && path.resolve(options.configPath));
+  const config = options.config ?? (await loadConfig(root, options.configPath && path.resolve(options.configPath)));
   const discovery = discover(root, config);
   const facts = await analyze(discovery, options.onProgress);
   const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config);

@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { MODES, type Mode } from './modes.js';
 
-/** Approval modes: ask before edits (default), accept edits in the workspace, or read-only planning. */
-export type Mode = 'default' | 'accept-edits' | 'plan';
-export const ModeSchema = z.enum(['default', 'accept-edits', 'plan']) satisfies z.ZodType<Mode>;
+export type { Mode };
+export const ModeSchema = z.enum(MODES);
 
 const RuleList = z.array(z.string().regex(/^[\w-]+(\(.*\))?$/, 'a rule is `tool` or `tool(pattern)`')).default([]);
 
