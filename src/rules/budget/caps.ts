@@ -65,7 +65,7 @@ const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|ma
 /** `MaxTurns` (from `getMaxTurns`) → `maxTurns`; `MAX_TURNS` stays as written. */
 const uncap = (n: string) => (/^[A-Z][a-z]/.test(n) ? n.charAt(0).toLowerCase() + n.slice(1) : n);
 
-function kindOf(ws: string[]): CapKind | undefined {
+function kindOf(ws: readonly string[]): CapKind | undefined {
   if (ws.some((w) => NOT_CAP.has(w))) return undefined;
   if (ws.some((w) => TOKEN.has(w))) return 'token';
   if (ws.some((w) => TIME.has(w))) return 'time';
@@ -134,7 +134,6 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         out.push({ kind: l.kind, limit: l.name, file, line, where, fn, ...defaultOf(ctx, l.name, cond) });
       }
     };
-    const byFn = ctx.callsByFn;
     for (const loop of agentLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
@@ -163,7 +162,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         let level = [...fns].filter((k) => k.startsWith(`${loop.file}#${cls}`));
         for (let d = 0; d < 2; d++) {
           const next: string[] = [];
-          for (const k of level) for (const c of byFn.get(k) ?? []) {
+          for (const k of level) for (const c of ctx.callsAt(k)) {
             const own = `${loop.file}#${cls}${c.name}`;
             if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.add(own); next.push(own); }
           }
@@ -180,7 +179,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
           }
         }
-        for (const c of byFn.get(k) ?? []) {
+        for (const c of ctx.callsAt(k)) {
           // A predicate about a limit (`shouldUseReasoningBudget()`) is not the limit itself.
           if (!c.cond || /^(?:should|is|has|can|use|supports?)(?:[A-Z_]|$)/.test(c.name)) continue;
           const ws = words(c.name.replace(/^get(?=[A-Z])/, ''));
@@ -195,7 +194,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           out.push({ kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, ...defaultOf(ctx, lname, c.args.join(' ')) });
         }
         // A loop-level budget check: `budget.check()`, `this.enforceBudget()`, `limits.exceeded()`.
-        for (const c of byFn.get(k) ?? []) {
+        for (const c of ctx.callsAt(k)) {
           const ws = words(c.name);
           const recv = words(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length)));
           // A thinking/reasoning budget sizes one model response; it does not stop the run.

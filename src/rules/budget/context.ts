@@ -124,7 +124,7 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
         const path = reachesFast(ctx, f.path, fn.name, (c) => isModelTurnCall(ctx, c) || /(^|\.)responses\.compact$/.test(c.callee) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
-        out.push({ fn: { ...fn, file: f.path }, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
+        out.push({ fn: fn as Located<FunctionFact>, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }
     return out;

@@ -38,7 +38,7 @@ function records(ctx: RuleContext): Rec[] {
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
       const inputs = o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
-      out.push({ o: { ...o, file: f.path }, inputs, decision, where });
+      out.push({ o: o as Located<ObjectFact>, inputs, decision, where });
     }
   }
   return out;

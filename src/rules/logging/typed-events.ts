@@ -1,4 +1,4 @@
-import type { TypeFact } from '../../analyzers/facts.js';
+import type { ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 import { allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -20,6 +20,21 @@ interface Candidate {
 /** Source calls whose first argument is a string literal (built once). */
 function literalFirstArgCalls(ctx: RuleContext) {
   return ctx.memo('r3:literal-first-arg-calls', () => ctx.calls.filter((c) => c.args.length > 0 && /^['"`][\w.:-]+['"`]$/.test(c.args[0])));
+}
+
+/**
+ * Objects (not type literals) that carry `key`, with the key's value unquoted, in source order:
+ * built once per key, since every union with that discriminant is matched against them.
+ */
+function taggedObjects(ctx: RuleContext, key: string): Array<{ o: Located<ObjectFact>; raw?: string; v: string }> {
+  return ctx.memo(`typed-events:tagged:${key}`, () => {
+    const out: Array<{ o: Located<ObjectFact>; raw?: string; v: string }> = [];
+    for (const o of objectsByKey(ctx).get(key) ?? []) {
+      const raw = o.values[key];
+      if (!o.ctx.startsWith('type:')) out.push({ o, raw, v: (raw ?? '').replace(/^['"`]|['"`]$/g, '') });
+    }
+    return out;
+  });
 }
 
 function unionCandidates(ctx: RuleContext): Candidate[] {
@@ -55,9 +70,8 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       const emitted: Evidence[] = [];
       const seen = new Set<string>();
       for (const k of ['type', 'kind', 'event', 'eventType']) {
-        for (const o of byKey.get(k) ?? []) {
-          const v = (o.values[k] ?? '').replace(/^['"`]|['"`]$/g, '');
-          if (!tagSet.has(v) || o.ctx.startsWith('type:')) continue;
+        for (const { o, v } of taggedObjects(ctx, k)) {
+          if (!tagSet.has(v)) continue;
           if (!seen.has(v)) emitted.push(ev(o.file, o.line, `emits { ${k}: '${v}' }`));
           seen.add(v);
         }
@@ -80,12 +94,9 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
     const tagSet = new Set(tags);
     const emitted: Evidence[] = [];
     const seen = new Set<string>();
-    for (const o of byKey.get(t.discriminant) ?? []) {
-      if (o.ctx.startsWith('type:')) continue;
-      const raw = o.values[t.discriminant];
+    for (const { o, raw, v } of taggedObjects(ctx, t.discriminant)) {
       if (!raw) continue;
-      const v = raw.replace(/^['"`]|['"`]$/g, '');
-      const tag = tagSet.has(v) ? v : tagSet.has(v.split('.').pop()!) ? v.split('.').pop()! : undefined;
+      const tag = tagSet.has(v) ? v : tagSet.has(v.slice(v.lastIndexOf('.') + 1)) ? v.slice(v.lastIndexOf('.') + 1) : undefined;
       if (!tag) continue;
       if (!seen.has(tag)) emitted.push(ev(o.file, o.line, `emits { ${t.discriminant}: '${tag}' }`));
       seen.add(tag);

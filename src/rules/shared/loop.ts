@@ -6,17 +6,30 @@
 import type { CallFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 
-/** Direct SDK / provider calls that send a request to a model. */
-const MODEL_CALLEE = [
-  /(^|\.)messages\.(create|stream|parse)$/,
-  /(^|\.)completions\.(create|parse|stream)$/,
-  /(^|\.)responses\.(create|stream|parse)$/,
-  /(^|\.)models\.(generateContent|generateContentStream|generate_content|generate_content_stream)$/,
-  /(^|\.)(chat|client)\.(complete|stream|completions?)$/,
-  /(^|\.)litellm\.a?completion$/,
-  /(^|\.)(model|llm|_model|_llm|chat_model|chatModel|lm)\.(generate|generate_stream|agenerate|invoke|ainvoke|stream|astream|complete|chat|predict|call|__call__|generate_content|generate_content_async|send_message|query|aquery)$/,
-  /(^|\.)(ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime)\.(chat|generate|complete|converse|converse_stream|invoke_model|chat_stream)$/,
+/** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
+const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
+  ['messages', ['create', 'stream', 'parse']],
+  ['completions', ['create', 'parse', 'stream']],
+  ['responses', ['create', 'stream', 'parse']],
+  ['models', ['generateContent', 'generateContentStream', 'generate_content', 'generate_content_stream']],
+  ['chat|client', ['complete', 'stream', 'completion', 'completions']],
+  ['litellm', ['completion', 'acompletion']],
+  [
+    'model|llm|_model|_llm|chat_model|chatModel|lm',
+    ['generate', 'generate_stream', 'agenerate', 'invoke', 'ainvoke', 'stream', 'astream', 'complete', 'chat', 'predict', 'call', '__call__', 'generate_content', 'generate_content_async', 'send_message', 'query', 'aquery'],
+  ],
+  ['ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime', ['chat', 'generate', 'complete', 'converse', 'converse_stream', 'invoke_model', 'chat_stream']],
 ];
+/**
+ * The callee patterns by method name: a call's name is the last segment of its callee, so only the
+ * receivers that have that method are tried (one regex, not eight, and none for most calls).
+ */
+const MODEL_RECEIVERS = new Map<string, RegExp>(
+  [...new Set(MODEL_CALLEE.flatMap(([, methods]) => methods))].map((m) => {
+    const receivers = MODEL_CALLEE.filter(([, methods]) => methods.includes(m)).map(([r]) => r);
+    return [m, new RegExp(`(?:^|\\.)(?:${receivers.join('|')})\\.${m}$`)];
+  }),
+);
 const MODEL_NAMES = new Set([
   'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',
   'sendMessageStream', 'acompletion', 'chat_completion', 'text_generation', 'streamSimple', 'completeSimple',
@@ -30,10 +43,10 @@ const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|pars
 const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
 
 export function isDirectModelCall(c: CallFact): boolean {
+  const receivers = MODEL_RECEIVERS.get(c.name);
+  if (!receivers && !MODEL_NAMES.has(c.name)) return false;
   if (c.args.length && HTTP_ARG.test(c.args[0])) return false;
-  if (MODEL_NAMES.has(c.name)) return true;
-  for (const re of MODEL_CALLEE) if (re.test(c.callee)) return true;
-  return false;
+  return MODEL_NAMES.has(c.name) || !!receivers?.test(c.callee);
 }
 
 /** Every direct model call in source files. */
@@ -104,12 +117,11 @@ export interface AgentLoop {
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
-    const byFn = ctx.callsByFn;
     const modelNames = modelFunctionNames(ctx);
     for (const f of ctx.source) {
       for (const loop of f.loops) {
         if (loop.kind === 'for-in') continue;
-        const calls = byFn.get(`${f.path}#${loop.fn}`) ?? [];
+        const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
         let model = body.find((c) => isDirectModelCall(c) || modelNames.has(c.name));
         if (!model && (loop.kind === 'while' || loop.kind === 'do' || loop.infinite)) {
@@ -123,7 +135,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
       for (const fn of f.functions) {
         const short = shortName(fn.name);
         if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
-        const calls = byFn.get(`${f.path}#${fn.name}`) ?? [];
+        const calls = ctx.callsIn(f.path, fn.name);
         if (!calls.some((c) => c.name === short && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
         const model = calls.find((c) => isDirectModelCall(c) || (c.name !== short && modelNames.has(c.name)));
         if (!model) continue;
@@ -142,13 +154,12 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
 function ownMethodReachesModel(ctx: RuleContext, file: string, fn: string, call: CallFact, depth: number): boolean {
   const dot = fn.lastIndexOf('.');
   if (dot < 0 || !/^(this|self)\.\w+$/.test(call.callee)) return false;
-  const byFn = ctx.callsByFn;
   const cls = fn.slice(0, dot + 1);
   const seen = new Set<string>();
   const search = (name: string, d: number): boolean => {
     if (seen.has(name)) return false;
     seen.add(name);
-    const calls = byFn.get(`${file}#${cls}${name}`) ?? [];
+    const calls = ctx.callsIn(file, cls + name);
     if (calls.some((c) => isDirectModelCall(c))) return true;
     if (d === 0) return false;
     return calls.some((c) => /^(this|self)\.\w+$/.test(c.callee) && search(c.name, d - 1));
@@ -198,7 +209,6 @@ export interface LoopReach {
 export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach> {
   return ctx.memo(`loop:reachable:${hops}`, () => {
     const out = new Map<string, LoopReach>();
-    const byFn = ctx.callsByFn;
     let frontier: Array<{ name: string; reach: LoopReach }> = [];
     for (const loop of agentLoops(ctx)) {
       const self = shortName(loop.fn);
@@ -217,7 +227,7 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
         const defs = ctx.functionsNamed(name);
         if (defs.length > 4) continue;
         for (const def of defs) {
-          for (const c of byFn.get(`${def.file}#${def.name}`) ?? []) {
+          for (const c of ctx.callsIn(def.file, def.name)) {
             if (!c.name || out.has(c.name)) continue;
             const r = { loop: reach.loop, path: [...reach.path, c.name], first: reach.first };
             out.set(c.name, r);

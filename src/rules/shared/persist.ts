@@ -33,13 +33,23 @@ const SESSION = new Set(['session', 'sessions', 'conversation', 'conversations',
 const STATE = new Set(['state', 'states', 'plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow', 'memory', 'memories', 'metric', 'metrics', 'ledger', 'usage', 'cost', 'costs', 'stats']);
 const SETTINGS = new Set(['setting', 'settings', 'config', 'configs', 'preference', 'preferences', 'prefs', 'auth', 'credential', 'credentials', 'oauth', 'keybinding', 'keybindings', 'trusted', 'policy', 'policies', 'registry', 'cache', 'key', 'keys', 'token', 'tokens']);
 
-/** Lower-case words of identifiers and paths: `this.sessionFile` → this, session, file. */
-export function words(text: string): string[] {
-  return text
+const wordCache = new Map<string, readonly string[]>();
+
+/**
+ * Lower-case words of identifiers and paths: `this.sessionFile` → this, session, file. The rules
+ * split the same few thousand names over and over, so results are cached (and shared: read-only).
+ */
+export function words(text: string): readonly string[] {
+  let ws = wordCache.get(text);
+  if (ws) return ws;
+  ws = text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
+  if (wordCache.size >= 100_000) wordCache.clear();
+  wordCache.set(text, ws);
+  return ws;
 }
 /** Writes that serve a tool or an export, not the harness's own persistence. */
 const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b/i;
@@ -104,7 +114,7 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
           subject = subjectOf(f.path.slice(f.path.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
           strength = 0;
         }
-        out.push({ call: { ...c, file: f.path }, kind, subject, strength, text });
+        out.push({ call: c as Located<CallFact>, kind, subject, strength, text });
       }
     }
     // Strongest evidence first: the path names the session/state, then the function, then the class.

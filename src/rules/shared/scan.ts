@@ -27,7 +27,7 @@ export function objectsByKey(ctx: RuleContext): Map<string, Located<ObjectFact>[
     const m = new Map<string, Located<ObjectFact>[]>();
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        const v = { ...o, file: f.path };
+        const v = o as Located<ObjectFact>;
         for (const k of o.keys) {
           const list = m.get(k);
           if (list) list.push(v);
@@ -40,11 +40,11 @@ export function objectsByKey(ctx: RuleContext): Map<string, Located<ObjectFact>[
 }
 
 export function allTypes(ctx: RuleContext): Located<TypeFact>[] {
-  return ctx.memo('r3:types', () => ctx.source.flatMap((f) => f.types.map((t) => ({ ...t, file: f.path }))));
+  return ctx.memo('r3:types', () => ctx.source.flatMap((f) => f.types as Located<TypeFact>[]));
 }
 
 export function allClasses(ctx: RuleContext): Located<ClassFact>[] {
-  return ctx.memo('r3:classes', () => ctx.source.flatMap((f) => f.classes.map((c) => ({ ...c, file: f.path }))));
+  return ctx.memo('r3:classes', () => ctx.source.flatMap((f) => f.classes as Located<ClassFact>[]));
 }
 
 /** Classes indexed by the (last segment of the) class they extend. */

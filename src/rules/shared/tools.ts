@@ -215,17 +215,23 @@ export function toolLookups(ctx: RuleContext): ToolLookup[] {
   });
 }
 
+/**
+ * The calls in `file#fn` that may execute a tool, from line `after` on, best first. The ranked
+ * list of a function is built once: dispatch asks about the same callers for many lookups.
+ */
 function execCallsIn(ctx: RuleContext, file: string, fn: string, after = 0): Located<CallFact>[] {
-  const out: Located<CallFact>[] = [];
-  for (const c of ctx.callsIn(file, fn)) {
-    if (c.line < after) continue;
-    if (EXEC_CALL.test(c.name) && !/^(?:this|self|super)\.(?:run|call|handle)$/.test(c.callee) && !/^(?:Promise|process|Reflect|Function|Object|console|app|router|server)\./.test(c.callee)) {
-      out.push({ ...c, file });
-    }
+  const cache = ctx.memo('tools:exec-calls', () => new Map<string, Located<CallFact>[]>());
+  const key = `${file}#${fn}`;
+  let ranked = cache.get(key);
+  if (!ranked) {
+    ranked = ctx
+      .callsIn(file, fn)
+      .filter((c) => EXEC_CALL.test(c.name) && !/^(?:this|self|super)\.(?:run|call|handle)$/.test(c.callee) && !/^(?:Promise|process|Reflect|Function|Object|console|app|router|server)\./.test(c.callee));
+    // Prefer the call on the tool itself (`tool.execute`, `invocation.execute`) over other callbacks.
+    ranked.sort((a, b) => rank(a) - rank(b));
+    cache.set(key, ranked);
   }
-  // Prefer the call on the tool itself (`tool.execute`, `invocation.execute`) over other callbacks.
-  out.sort((a, b) => rank(a) - rank(b));
-  return out;
+  return after > 0 ? ranked.filter((c) => c.line >= after) : ranked;
 }
 
 const rank = (c: CallFact) => (/tool|invocation|executor|registry/i.test(c.callee) ? 0 : /^(?:execute|invoke|forward|__call__|tool)$/.test(c.name) ? 1 : 2);

@@ -1,4 +1,4 @@
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -42,7 +42,7 @@ function validations(ctx: RuleContext): Hit[] {
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
-        if (how) hits.push({ c: { ...c, file: f.path }, how, rank });
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank });
       }
     }
     return hits.sort((a, b) => b.rank - a.rank);
@@ -73,7 +73,7 @@ export default defineRule({
       return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid);
     }
     // A verify step after edits, called from somewhere other than its own definition.
-    for (const fn of ctx.source.flatMap((f) => f.functions.map((x) => ({ ...x, file: f.path })))) {
+    for (const fn of ctx.source.flatMap((f) => f.functions as Located<FunctionFact>[])) {
       const short = shortName(fn.name);
       if (!VERIFY_STEP.test(short)) continue;
       const caller = ctx.callsNamed(short).find((c) => c.fn !== fn.name);
