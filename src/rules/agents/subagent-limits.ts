@@ -10,7 +10,7 @@ const TOOL_RESTRICT = /\.filter\(|excludeTools|allowedTools|allowed_tools|toolCo
 function capIn(f: FileFacts): Evidence | undefined {
   const c = f.consts.find((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
   if (c) return ev(f.path, c.line, `sub-agent cap ${c.name} = ${c.value}`);
-  for (const [k, lines] of Object.entries(f.reads)) if (CAP.test(k)) return ev(f.path, lines[0], `sub-agent run reads its own cap ${k}`);
+  for (const k in f.reads) if (CAP.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
   for (const o of f.objects) for (const k of o.keys) if (CAP.test(k)) return ev(f.path, o.line, `sub-agent config sets ${k}`);
   return undefined;
 }

@@ -57,7 +57,8 @@ export function projections(ctx: RuleContext): Projection[] {
         if (WINDOW.test(p) || /\btoken limit\b/.test(phrase(c.callee))) put(win, f.path, c.line, `${c.callee}()`);
         else if (ESTIMATE.test(p) && !/^(format|display|render|print|log|show)\b/.test(p)) put(est, f.path, c.line, `${c.callee}()`);
       }
-      for (const [k, lines] of Object.entries(f.reads)) {
+      for (const k in f.reads) {
+        const lines = f.reads[k];
         if (!QUICK.test(k)) continue;
         const p = phrase(k);
         if (WINDOW.test(p)) for (const l of lines) put(win, f.path, l, k);

@@ -29,7 +29,8 @@ export default defineRule({
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
     for (const f of ctx.source) {
-      for (const [k, lines] of Object.entries(f.reads)) {
+      for (const k in f.reads) {
+        const lines = f.reads[k];
         if (!USAGE_FIELDS.has(k)) continue;
         readFiles.add(f.path);
         if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });

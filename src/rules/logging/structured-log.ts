@@ -20,8 +20,13 @@ interface LoggerDef {
 function loggerDefs(ctx: RuleContext): LoggerDef[] {
   const defs: LoggerDef[] = [];
   for (const f of ctx.source) {
-    const jsonLine = f.calls.find((c) => JSON_CALL.test(c.callee))?.line;
-    const otelEmit = f.calls.find((c) => c.name === 'emit' && /attributes|severity/i.test(c.args.join(' ')))?.line;
+    // Whether the file writes records with fields: looked up only for a file with a logger object.
+    let records: { jsonLine?: number; otelEmit?: number } | undefined;
+    const recordLines = () =>
+      (records ??= {
+        jsonLine: f.calls.find((c) => JSON_CALL.test(c.callee))?.line,
+        otelEmit: f.calls.find((c) => c.name === 'emit' && /attributes|severity/i.test(c.args.join(' ')))?.line,
+      });
     for (const i of f.imports) {
       if (STRUCTURED_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: true, how: `imports ${i.from}` });
       else if (TEXT_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from} (levelled text)` });
@@ -31,6 +36,7 @@ function loggerDefs(ctx: RuleContext): LoggerDef[] {
       if (levels.length < 2) continue;
       const named = o.ctx.startsWith('class:') ? o.ctx.slice(6) : o.ctx.startsWith('var:') ? o.ctx.slice(4) : '';
       if (!/log/i.test(named) || (levels.length < 3 && !/logger/i.test(named))) continue;
+      const { jsonLine, otelEmit } = recordLines();
       const structured = jsonLine !== undefined || otelEmit !== undefined;
       defs.push({
         file: f.path,

@@ -35,7 +35,8 @@ export default defineRule({
       for (const p of files) {
         const f = ctx.file(p);
         if (!f) continue;
-        for (const [k, lines] of Object.entries(f.reads)) {
+        for (const k in f.reads) {
+          const lines = f.reads[k];
           // Scheduling hints (concurrency-safe, idempotent) say nothing about risk.
           if (k === 'kind' || /concurren|parallel|idempotent/i.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });

@@ -6,7 +6,10 @@ import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
-const PERSISTENT_SAVER = /^(SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession)$/;
+const SAVERS = 'SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession';
+const PERSISTENT_SAVER = new RegExp(`^(?:${SAVERS})$`);
+/** A callee whose first segment is a saver: `SqliteSaver.from_conn_string`, `new RedisSession`. */
+const SAVER_CALLEE = new RegExp(`^(?:new\\s+)?(?:${SAVERS})(?:\\.|$)`);
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
 
 /** Whether the function holding a write is called from somewhere else in the harness. */
@@ -29,7 +32,7 @@ export default defineRule({
     // A framework's persistent session store or graph checkpointer that this repo turns on.
     for (const f of ctx.source) {
       for (const c of f.calls) {
-        if (!PERSISTENT_SAVER.test(c.name) && !PERSISTENT_SAVER.test(c.callee.replace(/^new\s+/, '').split('.')[0])) continue;
+        if (!PERSISTENT_SAVER.test(c.name) && !SAVER_CALLEE.test(c.callee)) continue;
         return {
           level: 'present',
           reason: `the repo configures a persistent session store/checkpointer (${c.callee}) that saves each step as the run goes`,

@@ -149,7 +149,7 @@ export function poolVocabulary(ctx: RuleContext): Evidence[] {
     for (const f of ctx.source) {
       for (const c of f.consts) if (POOL_NAME.test(c.name)) out.push({ file: f.path, line: c.line, reason: `${c.name} = ${c.value}` });
       for (const o of f.objects) for (const k of o.keys) if (POOL_NAME.test(k)) out.push({ file: f.path, line: o.line, reason: `${k} declared` });
-      for (const [k, lines] of Object.entries(f.reads)) if (POOL_NAME.test(k)) out.push({ file: f.path, line: lines[0], reason: `${k} read` });
+      for (const k in f.reads) if (POOL_NAME.test(k)) out.push({ file: f.path, line: f.reads[k][0], reason: `${k} read` });
       if (out.length > 20) break;
     }
     return out;
