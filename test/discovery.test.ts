@@ -69,10 +69,11 @@ describe('discovery', () => {
       'src/loop.test.ts': `import { run } from './loop';\nit('denies rm -rf', () => { expect(run('rm -rf /')).toBe('deny'); });\n`,
       'test/e2e.ts': TOOL,
       '__tests__/x.spec.js': TOOL,
+      'src/overrides.vitest.ts': TOOL,
     });
     const { cited, result } = await audit(root);
     expect(cited).toEqual(['src/loop.ts']);
-    expect(result.stats).toMatchObject({ sourceFiles: 1, testFiles: 3 });
+    expect(result.stats).toMatchObject({ sourceFiles: 1, testFiles: 4 });
   });
 
   it('does not follow symlinks (no loops, nothing outside the root)', async () => {

@@ -27,7 +27,8 @@ function entries(ctx: RuleContext): Entry[] {
     for (const c of f.calls) {
       if (!/^(option|addOption|command|flag|argument|add_argument|addCommand|registerCommand)$/.test(c.name)) continue;
       const a = c.args[0] ?? '';
-      if (/^['"`](--?)?(resume|continue|restore|session)\b/.test(a)) out.unshift({ file: f.path, line: c.line, what: `${c.callee}(${a})` });
+      // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`).
+      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a)) out.unshift({ file: f.path, line: c.line, what: `${c.callee}(${a})` });
     }
   }
   for (const f of ctx.source) {

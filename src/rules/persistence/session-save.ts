@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { reachedFromLoop } from '../shared/loop.js';
+import { GENERIC, reachedFromLoop } from '../shared/loop.js';
 import { callersOf, persistOps, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
@@ -54,7 +54,8 @@ export default defineRule({
       };
     }
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.
-    const writers = new Set(writes.map((o) => shortName(o.call.fn)));
+    // Writers matched by name, except names too common to resolve that way (see GENERIC).
+    const writers = new Set(writes.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)));
     const hit = reachedFromLoop(ctx, (c) => writers.has(c.name) || writes.some((w) => w.call.file === c.file && w.call.line === c.line), 2);
     if (hit) {
       const last = hit.path[hit.path.length - 1];

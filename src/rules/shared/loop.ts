@@ -54,7 +54,14 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
   return ctx.memo('loop:model-calls', () => ctx.calls.filter(isDirectModelCall));
 }
 
-const GENERIC = new Set(['constructor', '<top>', '<anon>', 'run', 'call', 'get', 'set', 'create', 'then', 'map', 'forEach', 'push', 'emit', 'next', 'handle', 'execute', 'main', 'default', 'init', 'start']);
+/**
+ * Names too common to resolve by name: entry points, and the methods every Map, Set and array has
+ * (`toolsByName.delete()` does not call `HistoryManager.delete`).
+ */
+export const GENERIC = new Set([
+  'constructor', '<top>', '<anon>', 'run', 'call', 'get', 'set', 'create', 'then', 'map', 'forEach', 'push', 'emit', 'next', 'handle', 'execute', 'main', 'default', 'init', 'start',
+  'delete', 'has', 'add', 'clear', 'pop', 'shift', 'unshift', 'splice', 'filter', 'find', 'reduce', 'keys', 'values', 'entries',
+]);
 
 /**
  * Short names of functions that reach a direct model call within two hops (provider wrappers,

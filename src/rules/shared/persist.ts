@@ -87,6 +87,9 @@ function kindOf(c: CallFact): PersistKind | undefined {
   return undefined;
 }
 
+/** A path that names a log file: `logFilePath`, `this.logPath`, `'debug.log'`, `LOG_DIR`. */
+const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg).some((w) => w === 'log' || w === 'logs');
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   if (ws.some((w) => SESSION.has(w))) return 'session';
@@ -104,10 +107,13 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
         const kind = kindOf(c);
         if (!kind) continue;
         const db = kind === 'db-write' || kind === 'db-read';
-        const text = `${db ? (c.args[0] ?? '') : c.args.slice(0, 2).join(' ')} ${c.fn}`;
+        const pathArg = c.args[0] ?? '';
+        // The subject comes from the path and what is written, except for a log file, whose
+        // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
+        const argText = db || isLogFile(pathArg) ? pathArg : c.args.slice(0, 2).join(' ');
+        const text = `${argText} ${c.fn}`;
         if (NOT_HARNESS.test(text)) continue;
         let subject = subjectOf(text);
-        const argText = db ? (c.args[0] ?? '') : c.args.slice(0, 2).join(' ');
         let strength = subject === 'other' ? 0 : subjectOf(argText) === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
         // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
         if (subject === 'other') {
