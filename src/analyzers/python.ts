@@ -150,7 +150,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
   };
 
   const visitChildren = (n: Node) => {
-    for (let i = 0; i < n.namedChildCount; i++) visit(n.namedChild(i)!);
+    // One call for all children: namedChild(i) walks from the first child each time.
+    for (const c of n.namedChildren) if (c) visit(c);
   };
 
   const visitFunction = (n: Node, name: string | undefined) => {
