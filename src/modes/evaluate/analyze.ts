@@ -19,8 +19,10 @@ export function contentSkipReason(text: string): string | undefined {
   if (text.includes('\u0000')) return 'binary (NUL bytes)';
   if (GENERATED_HEADER.test(text.slice(0, 600))) return 'generated';
   if (text.length > 20_000) {
-    const lines = text.length / (text.split('\n', 2000).length || 1);
-    if (lines > 400) return 'minified';
+    // Mean line length over the whole text, counting at most 2,000 lines (without splitting it).
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && lines < 2000; i = text.indexOf('\n', i + 1)) lines++;
+    if (text.length / lines > 400) return 'minified';
   }
   return undefined;
 }
