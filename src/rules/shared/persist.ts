@@ -52,7 +52,7 @@ export function words(text: string): readonly string[] {
   return ws;
 }
 /** Writes that serve a tool or an export, not the harness's own persistence. */
-const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b/i;
+const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b|\.(?:jinja2?|j2|tmpl|mustache|hbs)\b/i;
 
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
@@ -90,9 +90,13 @@ function kindOf(c: CallFact): PersistKind | undefined {
 /** A path that names a log file: `logFilePath`, `this.logPath`, `'debug.log'`, `LOG_DIR`. */
 const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg).some((w) => w === 'log' || w === 'logs');
 
+/** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
+const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh', 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
-  if (ws.some((w) => SESSION.has(w))) return 'session';
+  // `BashSession`, `ClientSession`, `db_session` name another kind of session.
+  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])))) return 'session';
   if (ws.some((w) => STATE.has(w))) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
   return 'other';
