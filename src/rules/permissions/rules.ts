@@ -13,7 +13,7 @@ const MATCH_MEMBER = /^(?:toolName|tool|tools|pattern|commandPrefix|argsPattern|
 const LIST_MEMBER = /^(?:allow|deny|ask|allowed|denied|allowedTools|deniedTools|disallowedTools|alwaysAllow|alwaysDeny|alwaysAsk|autoApprove|trustedTools|blockedCommands|allowedCommands|allowList|denyList|allowlist|denylist)$/;
 /** Options a user sets to choose how much is approved. */
 const PERM_OPTION =
-  /^(?:allowAll|allow_all|yolo|yoloMode|yolo_mode|autoApprove|auto_approve|autoAccept|auto_accept|skipPermissions|skip_permissions|dangerouslySkipPermissions|approvalMode|approval_mode|permissionMode|permission_mode|trustAll|trust_all|noConfirm|no_confirm|autoConfirm|auto_confirm|alwaysAllow|always_allow)$/;
+  /^(?:allowAll|allow_all|yolo|yoloMode|yolo_mode|autoApprove|auto_approve|autoAccept|auto_accept|skipPermissions|skip_permissions|dangerouslySkipPermissions|approvalMode|approval_mode|permissionMode|permission_mode|trustAll|trust_all|noConfirm|no_confirm|autoConfirm|auto_confirm|alwaysAllow|always_allow|confirmationMode|confirmation_mode|requireConfirmation|require_confirmation)$/;
 /** Parameters through which a user configures allow / deny lists. */
 const LIST_PARAM =
   /^(?:additional_)?(?:authori[sz]ed|allowed|blocked|denied|disallowed|excluded?|included?|trusted)_?(?:imports|tools|commands|modules|functions|paths|domains)$|^(?:allowedTools|disallowedTools|excludeTools|includeTools|allowedCommands|blockedCommands|allowList|denyList|allowlist|denylist|allow_list|deny_list)$/;
@@ -74,30 +74,35 @@ export default defineRule({
     if (declared.length) {
       return { level: 'partial', reason: `${declared[0].reason} are declared but never read outside their declaration`, evidence: declared.slice(0, 2) };
     }
-    // A permission option (flag or setting) the user can set.
-    for (const f of ctx.source) {
-      const opt = f.consts.find((c) => PERM_OPTION.test(c.name) && c.kind !== 'param');
-      if (opt) {
-        const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
-        // Read where the gate decides: the option is a working approval mode.
-        const gateFiles = new Set(gate.map((c) => c.file));
-        const atGate = readers.find((g) => gateFiles.has(g.path));
-        if (atGate && gate.some((c) => c.kind === 'decision')) {
-          return {
-            level: 'present',
-            reason: `the user's '${opt.name}' setting (${f.path}:${opt.line}) is read where tool calls are permitted (${atGate.path}:${atGate.reads[opt.name][0]})`,
-            evidence: [
-              { file: f.path, line: opt.line, reason: `approval option '${opt.name}' set from user input` },
-              { file: atGate.path, line: atGate.reads[opt.name][0], reason: `'${opt.name}' read on the permission path` },
-            ],
-          };
-        }
+    // A permission option (flag or setting) the user can set: one that something reads first, then
+    // its declaration (a field or variable) over a place that assigns it (`settings.confirmation_mode = False`).
+    const options = ctx.source.flatMap((f) =>
+      f.consts
+        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param')
+        .map((opt) => ({ f, opt, readers: ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line))) })),
+    );
+    const rank = (o: (typeof options)[number]) => (o.readers.length ? 0 : 2) + (o.opt.kind === 'assign' ? 1 : 0);
+    const option = options.reduce<(typeof options)[number] | undefined>((best, o) => (!best || rank(o) < rank(best) ? o : best), undefined);
+    if (option) {
+      const { f, opt, readers } = option;
+      // Read where the gate decides: the option is a working approval mode.
+      const gateFiles = new Set(gate.map((c) => c.file));
+      const atGate = readers.find((g) => gateFiles.has(g.path));
+      if (atGate && gate.some((c) => c.kind === 'decision')) {
         return {
-          level: 'partial',
-          reason: `the user can set '${opt.name}' (${f.path}:${opt.line}) ${readers.length ? `read at ${readers[0].path}` : 'but nothing reads it'}; there are no allow / deny / ask rules or approval modes`,
-          evidence: [{ file: f.path, line: opt.line, reason: `permission option '${opt.name}' set from user input` }],
+          level: 'present',
+          reason: `the user's '${opt.name}' setting (${f.path}:${opt.line}) is read where tool calls are permitted (${atGate.path}:${atGate.reads[opt.name][0]})`,
+          evidence: [
+            { file: f.path, line: opt.line, reason: `approval option '${opt.name}' set from user input` },
+            { file: atGate.path, line: atGate.reads[opt.name][0], reason: `'${opt.name}' read on the permission path` },
+          ],
         };
       }
+      return {
+        level: 'partial',
+        reason: `the user can set '${opt.name}' (${f.path}:${opt.line}) ${readers.length ? `read at ${readers[0].path}` : 'but nothing reads it'}; there are no allow / deny / ask rules or approval modes`,
+        evidence: [{ file: f.path, line: opt.line, reason: `permission option '${opt.name}' set from user input` }],
+      };
     }
     for (const f of ctx.source) {
       for (const fn of f.functions) {
