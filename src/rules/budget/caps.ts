@@ -172,6 +172,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
       for (const k of fns) {
         // `if (0 < limits.cost_limit <= self.cost) raise LimitsExceeded(...)` in a step function.
         const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
+        const calls = ctx.callsIn(gf, gfn);
         if (k !== `${loop.file}#${loop.fn}`) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
@@ -179,7 +180,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
           }
         }
-        for (const c of ctx.callsAt(k)) {
+        for (const c of calls) {
           // A predicate about a limit (`shouldUseReasoningBudget()`) is not the limit itself.
           if (!c.cond || /^(?:should|is|has|can|use|supports?)(?:[A-Z_]|$)/.test(c.name)) continue;
           const ws = words(c.name.replace(/^get(?=[A-Z])/, ''));
@@ -194,7 +195,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           out.push({ kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, ...defaultOf(ctx, lname, c.args.join(' ')) });
         }
         // A loop-level budget check: `budget.check()`, `this.enforceBudget()`, `limits.exceeded()`.
-        for (const c of ctx.callsAt(k)) {
+        for (const c of calls) {
           const ws = words(c.name);
           const recv = words(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length)));
           // A thinking/reasoning budget sizes one model response; it does not stop the run.
