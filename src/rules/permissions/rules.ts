@@ -74,20 +74,22 @@ export default defineRule({
     if (declared.length) {
       return { level: 'partial', reason: `${declared[0].reason} are declared but never read outside their declaration`, evidence: declared.slice(0, 2) };
     }
-    // A permission option (flag or setting) the user can set: one that something reads first, then
-    // its declaration (a field or variable) over a place that assigns it (`settings.confirmation_mode = False`).
+    // A permission option (flag or setting) the user can set: one read where the gate decides first
+    // (a working approval mode), then one read anywhere, then its declaration (a field or variable)
+    // over a place that assigns it (`settings.confirmation_mode = False`).
+    const gateFiles = new Set(gate.map((c) => c.file));
     const options = ctx.source.flatMap((f) =>
       f.consts
         .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param')
-        .map((opt) => ({ f, opt, readers: ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line))) })),
+        .map((opt) => {
+          const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
+          return { f, opt, readers, atGate: readers.find((g) => gateFiles.has(g.path)) };
+        }),
     );
-    const rank = (o: (typeof options)[number]) => (o.readers.length ? 0 : 2) + (o.opt.kind === 'assign' ? 1 : 0);
+    const rank = (o: (typeof options)[number]) => (o.atGate ? 0 : o.readers.length ? 2 : 4) + (o.opt.kind === 'assign' ? 1 : 0);
     const option = options.reduce<(typeof options)[number] | undefined>((best, o) => (!best || rank(o) < rank(best) ? o : best), undefined);
     if (option) {
-      const { f, opt, readers } = option;
-      // Read where the gate decides: the option is a working approval mode.
-      const gateFiles = new Set(gate.map((c) => c.file));
-      const atGate = readers.find((g) => gateFiles.has(g.path));
+      const { f, opt, readers, atGate } = option;
       if (atGate && gate.some((c) => c.kind === 'decision')) {
         return {
           level: 'present',
