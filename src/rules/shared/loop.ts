@@ -43,10 +43,11 @@ const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|pars
 const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
 
 export function isDirectModelCall(c: CallFact): boolean {
+  const named = MODEL_NAMES.has(c.name);
   const receivers = MODEL_RECEIVERS.get(c.name);
-  if (!receivers && !MODEL_NAMES.has(c.name)) return false;
+  if (!named && !receivers) return false;
   if (c.args.length && HTTP_ARG.test(c.args[0])) return false;
-  return MODEL_NAMES.has(c.name) || !!receivers?.test(c.callee);
+  return named || !!receivers?.test(c.callee);
 }
 
 /** Every direct model call in source files. */
