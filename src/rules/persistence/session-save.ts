@@ -1,15 +1,10 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, persistOps, type PersistOp } from '../shared/persist.js';
+import { callersOf, frameworkSaver, persistOps, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
-/** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
-const SAVERS = 'SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession';
-const PERSISTENT_SAVER = new RegExp(`^(?:${SAVERS})$`);
-/** A callee whose first segment is a saver: `SqliteSaver.from_conn_string`, `new RedisSession`. */
-const SAVER_CALLEE = new RegExp(`^(?:new\\s+)?(?:${SAVERS})(?:\\.|$)`);
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
 
 /** Whether the function holding a write is called from somewhere else in the harness. */
@@ -30,15 +25,13 @@ export default defineRule({
   exemplar: 'src/reference-harness/persistence/transcript.ts',
   detect(ctx) {
     // A framework's persistent session store or graph checkpointer that this repo turns on.
-    for (const f of ctx.source) {
-      for (const c of f.calls) {
-        if (!PERSISTENT_SAVER.test(c.name) && !SAVER_CALLEE.test(c.callee)) continue;
-        return {
-          level: 'present',
-          reason: `the repo configures a persistent session store/checkpointer (${c.callee}) that saves each step as the run goes`,
-          evidence: [{ file: f.path, line: c.line, reason: `${c.callee}() persists the session/graph state per step` }],
-        };
-      }
+    const saver = frameworkSaver(ctx);
+    if (saver) {
+      return {
+        level: 'present',
+        reason: `the repo configures a persistent session store/checkpointer (${saver.callee}) that saves each step as the run goes`,
+        evidence: [{ file: saver.file, line: saver.line, reason: `${saver.callee}() persists the session/graph state per step` }],
+      };
     }
     const writes = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
     if (writes.length === 0) {

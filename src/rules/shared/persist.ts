@@ -160,3 +160,14 @@ export function callersOf(ctx: RuleContext, fn: string): Located<CallFact>[] {
   if (!s || s === '<top>' || s === '<anon>') return [];
   return ctx.callsNamed(s).filter((c) => c.fn !== fn);
 }
+
+/** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
+const SAVERS = 'SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession';
+const PERSISTENT_SAVER = new RegExp(`^(?:${SAVERS})$`);
+/** A callee whose first segment is a saver: `SqliteSaver.from_conn_string`, `new RedisSession`. */
+const SAVER_CALLEE = new RegExp(`^(?:new\\s+)?(?:${SAVERS})(?:\\.|$)`);
+
+/** The first place the repo turns on a framework's persistent session store or checkpointer. */
+export function frameworkSaver(ctx: RuleContext): Located<CallFact> | undefined {
+  return ctx.memo('persist:framework-saver', () => ctx.calls.find((c) => PERSISTENT_SAVER.test(c.name) || SAVER_CALLEE.test(c.callee)));
+}
