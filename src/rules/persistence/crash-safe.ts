@@ -1,10 +1,12 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { atomicWriters, persistOps, type PersistOp } from '../shared/persist.js';
+import { atomicWriters, frameworkSaver, persistOps, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Recognising tool calls left without a result when a session is reloaded. */
 const RECOVERY_STRING = /no result provided|interrupted|was not completed|tool call (was )?(cancel|abort)|orphan/i;
+/** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
+const DATABASE_SAVER = /Sqlite|SQLite|Postgres|Redis|MongoDB|SqlAlchemy/;
 
 export default defineRule({
   id: 'persistence.crash-safe',
@@ -24,6 +26,14 @@ export default defineRule({
     for (const f of ctx.source) {
       for (const s of f.strings) if (RECOVERY_STRING.test(s.value) && s.value.length < 120) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' marks an unfinished tool call on reload` });
       if (recovery.length > 2) break;
+    }
+    const saver = frameworkSaver(ctx);
+    if (saver && DATABASE_SAVER.test(saver.callee)) {
+      return {
+        level: 'present',
+        reason: `the session is checkpointed by ${saver.callee}, which commits each step in a database transaction and resumes after the last committed step instead of re-running it`,
+        evidence: [{ file: saver.file, line: saver.line, reason: `${saver.callee}() commits the run's state per step` }],
+      };
     }
     if (journal.length > 0 || atomicSession.length > 0) {
       const first = journal[0] ?? atomicSession[0];

@@ -26,6 +26,13 @@ function ownModules(ctx: RuleContext): { packages: Set<string>; pyRoots: Set<str
     if (parts.length > i + 1) pyRoots.add(parts[i]);
     else pyRoots.add(parts[i].replace(/\.py$/, ''));
   }
+  // Packages wherever they sit (`libs/code/deepagents_code/__init__.py` in a monorepo): the
+  // topmost folder of a chain of folders that each hold an `__init__.py`.
+  const packageDirs = new Set(ctx.source.filter((f) => f.path.endsWith('/__init__.py')).map((f) => f.path.slice(0, -'/__init__.py'.length)));
+  for (const dir of packageDirs) {
+    const parent = dir.slice(0, Math.max(0, dir.lastIndexOf('/')));
+    if (!packageDirs.has(parent)) pyRoots.add(dir.slice(dir.lastIndexOf('/') + 1));
+  }
   return { packages, pyRoots };
 }
 
