@@ -17,7 +17,15 @@ export interface Finding {
   /** One-line verdict: what was found, and for partial/absent what is missing. */
   reason: string;
   evidence: Evidence[];
+  /**
+   * How sure the verdict is. `high`: it rests on a resolved call path, a configuration fact or a
+   * framework option this repo turns on. `low`: it rests on names, a link guessed by name, or a
+   * mechanism the rule only half recognises. Rules that do not say are `low`.
+   */
+  confidence?: Confidence;
 }
+
+export type Confidence = 'high' | 'low';
 
 export interface RuleMeta {
   id: CheckId;

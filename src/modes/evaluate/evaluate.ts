@@ -6,7 +6,7 @@
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext } from '../../rules/context.js';
-import type { Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
+import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
 
 export interface CheckResult {
@@ -17,6 +17,8 @@ export interface CheckResult {
   /** Set when the config marks the check required. */
   required: boolean;
   reason: string;
+  /** `high` when the verdict rests on a resolved path or a configuration fact; `low` otherwise. */
+  confidence: Confidence;
   evidence: Evidence[];
   remediation: string;
   exemplar: string;
@@ -62,13 +64,13 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const setting = config.checks[id];
     const base = { id, principle: rule.principle, title: rule.title, required: setting?.level === 'required', remediation: rule.remediation, exemplar: rule.exemplar };
     if (setting?.level === 'off') {
-      checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, evidence: [] });
+      checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, confidence: 'high', evidence: [] });
       continue;
     }
     const finding = rule.detect(ctx);
     findings.set(id, finding);
     const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
-    checks.push({ ...base, level: finding.level, reason: finding.reason, evidence });
+    checks.push({ ...base, level: finding.level, reason: finding.reason, confidence: finding.confidence ?? 'low', evidence });
   }
   const principles = PRINCIPLES.map((p) => {
     const scored = checks.filter((c) => c.principle === p.id && c.level !== 'off');
