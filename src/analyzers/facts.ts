@@ -186,6 +186,28 @@ export interface ManifestFact {
   bin: string[];
 }
 
+/**
+ * One entry of a configuration file inside the harness (YAML, JSON or TOML): tool definitions,
+ * limits, permission settings, agent definitions. Every scalar and every key that opens a map or
+ * list is one entry, so rules can ask "is there a `step_limit` under `agent`" with `file:line`.
+ */
+export interface ConfigEntryFact {
+  /** Dotted key path from the document root; list items as `[i]`: `agent.model.per_instance_cost_limit`, `tools[0].name`. */
+  path: string;
+  /** The last key of the path (`per_instance_cost_limit`); for a list item, the list's key. */
+  key: string;
+  /** Scalar value as text (`3.0`, `true`, `bash`), cut to 200 characters; '' for a map or list. */
+  value: string;
+  line: number;
+}
+
+export interface ConfigFileFacts {
+  /** POSIX path relative to the audited root. */
+  path: string;
+  format: 'yaml' | 'json' | 'toml';
+  entries: ConfigEntryFact[];
+}
+
 export interface SkippedFile {
   path: string;
   reason: string;
@@ -195,5 +217,7 @@ export interface RepoFacts {
   root: string;
   files: FileFacts[];
   manifests: ManifestFact[];
+  /** Configuration files inside the harness (not manifests, lock files or CI files). */
+  configs: ConfigFileFacts[];
   skipped: SkippedFile[];
 }

@@ -92,5 +92,5 @@ export async function analyze(discovery: Discovery, onProgress?: Progress): Prom
   // second core busy with V8's concurrent compiler and marker).
   const { files, skipped } = analyzeFiles(discovery.files, tick);
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
-  return { root: discovery.root, files, manifests, skipped: [...discovery.skipped, ...skipped] };
+  return { root: discovery.root, files, manifests, configs: [], skipped: [...discovery.skipped, ...skipped] };
 }
