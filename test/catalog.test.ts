@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../src/modes/evaluate/index.js';
-import { CHECK_IDS, principleOf } from '../src/rules/catalog.js';
+import { CHECK_IDS, JUDGING_RULES, PRESENT_WHEN, principleOf } from '../src/rules/catalog.js';
 import { RULES } from '../src/rules/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -27,6 +27,20 @@ describe('the catalog', () => {
     for (const level of ['present', 'partial', 'absent']) {
       expect(cases.some((c) => c === level || c.startsWith(`${level}-`)), `fixtures/${id}/${level}*`).toBe(true);
     }
+  });
+});
+
+// The catalog text the product carries must say what ../shared/principles.md says (CI has shared/
+// beside the clone; a packaged copy does not, and needs only the data).
+const PRINCIPLES_MD = path.resolve(ROOT, '../shared/principles.md');
+const flat = (s: string) => s.replace(/\s+/g, ' ');
+describe.runIf(fs.existsSync(PRINCIPLES_MD))('the catalog text', () => {
+  const md = fs.existsSync(PRINCIPLES_MD) ? flat(fs.readFileSync(PRINCIPLES_MD, 'utf8')) : '';
+  it.each(CHECK_IDS.map((id) => [id]))('%s says what principles.md says', (id) => {
+    expect(md).toContain(`| \`${id}\` | ${PRESENT_WHEN[id]} |`);
+  });
+  it('carries every judging rule', () => {
+    for (const r of JUDGING_RULES) expect(md).toContain(`**${r.title}.** ${r.text}`);
   });
 });
 
