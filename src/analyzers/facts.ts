@@ -122,6 +122,11 @@ export interface TestCaseFact {
   line: number;
 }
 
+/** A test case that does not run: skipped (`it.skip`, `xit`, `@pytest.mark.skip`, …) or a todo (`it.todo`). */
+export interface SkippedTestFact extends TestCaseFact {
+  how: 'skip' | 'todo';
+}
+
 /** `target[key]` with a computed (non-literal) key: a lookup by a runtime value, e.g. `tools[toolName]`. */
 export interface LookupFact {
   /** The indexed expression, whitespace collapsed, cut to 60 characters: `this.tools`. */
@@ -140,6 +145,30 @@ export interface GuardFact {
   line: number;
   fn: string;
 }
+
+/** A size comparison (`<`, `<=`, `>`, `>=`, chained in Python): the whole text, so rules can ask what is compared with what. */
+export interface CompareFact {
+  /** Comparison text, whitespace collapsed, cut to 160 characters: `input_tokens > self.max_input_tokens > 0`. */
+  text: string;
+  line: number;
+  fn: string;
+}
+
+/**
+ * A binding of a name to a computed (non-literal) value: `const threshold = maxInputTokens * 0.95`,
+ * `self.limit = cfg.max_tokens - reserve`. Lets a rule trace a compared name one step back.
+ */
+export interface BindFact {
+  /** The bound identifier, or the property for `this.x =` / `self.x =`. */
+  name: string;
+  /** Value text, whitespace collapsed, cut to 120 characters. */
+  value: string;
+  line: number;
+  fn: string;
+}
+
+export const MAX_COMPARES = 800;
+export const MAX_BINDS = 1500;
 
 /** Per-file caps on lookups and guards, so one generated-looking file cannot flood the facts. */
 export const MAX_LOOKUPS = 400;
@@ -172,10 +201,16 @@ export interface FileFacts {
   /** Test files only: test case names and assertion lines. */
   tests: TestCaseFact[];
   asserts: AssertFact[];
+  /** Test files only: cases that are skipped or todo (not in `tests`; their assertions not in `asserts`). */
+  skippedTests?: SkippedTestFact[];
   /** Computed-key lookups (`tools[name]`), at most MAX_LOOKUPS per file. */
   lookups: LookupFact[];
   /** `if` statements whose then-branch returns or throws directly, at most MAX_GUARDS per file. */
   guards: GuardFact[];
+  /** Size comparisons (`a > b`), at most MAX_COMPARES per file. */
+  compares?: CompareFact[];
+  /** Names bound to computed values, at most MAX_BINDS per file. */
+  binds?: BindFact[];
 }
 
 export interface ManifestFact {

@@ -9,8 +9,9 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
+import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './typescript.js';
 
 const MAX_DEPTH = 1200;
@@ -93,6 +94,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
   const endLine = (n: Node) => n.endPosition.row + 1;
 
   const fnStack: string[] = ['<top>'];
+  /** Indices in facts.functions of the enclosing named functions (for marking generators). */
+  const fnFacts: number[] = [];
   const classStack: string[] = [];
   let loopStack: LoopFact[] = [];
   let ifStack: string[] = [];
@@ -158,6 +161,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     const params = n.childForFieldName('parameters');
     if (name) {
       const decorated = n.parent?.type === 'decorated_definition';
+      fnFacts.push(facts.functions.length);
       facts.functions.push({
         name,
         line: line(decorated ? n.parent! : n),
@@ -179,7 +183,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     const body = n.childForFieldName('body');
     if (body) visit(body);
     ({ loopStack, ifStack, condDepth, catchDepth } = saved);
-    if (name) fnStack.pop();
+    if (name) {
+      fnStack.pop();
+      fnFacts.pop();
+    }
   };
 
   const visitClass = (n: Node) => {
@@ -280,6 +287,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
   };
 
   const visitNode = (n: Node): void => {
+    // A `yield` makes the enclosing named function a generator (lambdas cannot yield).
+    if (n.type === 'yield' && fnFacts.length) facts.functions[fnFacts[fnFacts.length - 1]].generator = true;
     switch (n.type) {
       case 'import_statement': {
         for (const c of n.namedChildren) {
@@ -431,7 +440,13 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const right = n.childForFieldName('right');
         const left = n.childForFieldName('left');
         const kind = classStack.length && fn() === '<top>' ? 'field' : left?.type === 'attribute' ? 'assign' : 'var';
-        addConst(name, literal(right), line(n), kind);
+        const lit = literal(right);
+        addConst(name, lit, line(n), kind);
+        // `limit = window - reserve`, `self.usable = cfg.max - out`: a computed value a comparison may use.
+        const plain = left?.type === 'identifier' || (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self');
+        if (lit === undefined && name && right && plain && facts.binds!.length < MAX_BINDS) {
+          facts.binds!.push({ name, value: clip(right, 120), line: line(n), fn: fn() });
+        }
         const type = n.childForFieldName('type');
         if (name && right && /^(?:typing\.)?(?:Literal|Union)\[/.test(right.text.trim()) && fn() === '<top>') {
           const tags = literalTags(right);
@@ -445,6 +460,13 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'typed_default_parameter':
         addConst(n.childForFieldName('name')?.text, literal(n.childForFieldName('value')), line(n), 'param');
         break;
+      case 'comparison_operator': {
+        // Size comparisons only: `a > b`, `0 < limit <= cost` (not `==`, `in`, `is`).
+        if (facts.compares!.length < MAX_COMPARES && n.children.some((c) => c && /^[<>]=?$/.test(c.type))) {
+          facts.compares!.push({ text: clip(n, 160), line: line(n), fn: fn() });
+        }
+        break;
+      }
       case 'boolean_operator': {
         // `max_steps or 20`: a fallback default.
         const l = n.childForFieldName('left');
@@ -497,5 +519,6 @@ export function analyzePythonTestText(path: string, text: string): FileFacts {
   lines.forEach((l, i) => {
     if (PY_ASSERT.test(l)) facts.asserts.push({ text: l.trim().slice(0, 200), line: i + 1 });
   });
+  markSkippedTests(facts, text, lineAt);
   return facts;
 }

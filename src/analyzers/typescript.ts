@@ -16,8 +16,9 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
+import { markSkippedTests } from './skipped-tests.js';
 
 /**
  * The compiler ts-morph bundles (its `ts` export), loaded with require: an ESM import of the
@@ -107,6 +108,11 @@ const SK_ArrowFunction = compiler.SyntaxKind.ArrowFunction;
 const SK_AsyncKeyword = compiler.SyntaxKind.AsyncKeyword;
 const SK_BarBarToken = compiler.SyntaxKind.BarBarToken;
 const SK_BinaryExpression = compiler.SyntaxKind.BinaryExpression;
+const SK_LessThanToken = compiler.SyntaxKind.LessThanToken;
+const SK_GreaterThanToken = compiler.SyntaxKind.GreaterThanToken;
+const SK_LessThanEqualsToken = compiler.SyntaxKind.LessThanEqualsToken;
+const SK_GreaterThanEqualsToken = compiler.SyntaxKind.GreaterThanEqualsToken;
+const SK_ThisKeyword = compiler.SyntaxKind.ThisKeyword;
 const SK_BreakStatement = compiler.SyntaxKind.BreakStatement;
 const SK_CallExpression = compiler.SyntaxKind.CallExpression;
 const SK_CatchClause = compiler.SyntaxKind.CatchClause;
@@ -184,6 +190,8 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
     asserts: [],
     lookups: [],
     guards: [],
+    compares: [],
+    binds: [],
   };
 }
 
@@ -718,7 +726,13 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       }
       case SK_VariableDeclaration: {
         const n = node as ts.VariableDeclaration;
-        if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'var');
+        if (n.initializer) {
+          const lit = literalText(n.initializer, sf);
+          addConst(propName(n.name), lit, startLine(n), 'var');
+          if (lit === undefined && isIdentifier(n.name) && facts.binds!.length < MAX_BINDS) {
+            facts.binds!.push({ name: n.name.text, value: textOf(n.initializer, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+          }
+        }
         if (isObjectBindingPattern(n.name)) {
           for (const el of n.name.elements) {
             const k = propName(el.propertyName ?? el.name);
@@ -751,7 +765,15 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
           while (isParenthesizedExpression(l) || isNonNullExpression(l)) l = l.expression;
           const name = isIdentifier(l) ? l.text : isPropertyAccessExpression(l) ? l.name.text : undefined;
           const kind = op === SK_EqualsToken ? 'assign' : 'param';
-          addConst(name, literalText(n.right, sf), startLine(n), kind);
+          const lit = literalText(n.right, sf);
+          addConst(name, lit, startLine(n), kind);
+          // `limit = window - reserve`, `this.usable = cfg.max - out`: a computed value a comparison may use.
+          const plain = isIdentifier(l) || (isPropertyAccessExpression(l) && l.expression.kind === SK_ThisKeyword);
+          if (op === SK_EqualsToken && lit === undefined && name && plain && facts.binds!.length < MAX_BINDS) {
+            facts.binds!.push({ name, value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+          }
+        } else if ((op === SK_LessThanToken || op === SK_GreaterThanToken || op === SK_LessThanEqualsToken || op === SK_GreaterThanEqualsToken) && facts.compares!.length < MAX_COMPARES) {
+          facts.compares!.push({ text: textOf(n, 160), line: startLine(n), fn: fnStack[fnStack.length - 1] });
         }
         break;
       }
@@ -829,5 +851,6 @@ export function analyzeTestText(path: string, text: string): FileFacts {
     facts.asserts.push({ text: text.slice(start, end).trim().slice(0, 200), line: lineAt(start) });
     ASSERT_WORD.lastIndex = end;
   }
+  markSkippedTests(facts, text, lineAt);
   return facts;
 }

@@ -109,13 +109,6 @@ export const PRESENT_WHEN: Record<CheckId, string> = {
     'Sub-agents are constrained: restricted tools, no unbounded recursion, their own turn or token limits.',
 };
 
-/** What each level means. */
-export const LEVEL_MEANING = {
-  present: 'the behaviour is there and sits on the main code path.',
-  partial: 'some of it is there (e.g. a max-turn cap but no token cap), or it exists but is optional/off the main path.',
-  absent: 'nothing found.',
-} as const;
-
 /** How the labels judge the hard cases (the audit and its reviewers judge the same way). */
 export const JUDGING_RULES: ReadonlyArray<{ title: string; text: string }> = [
   { title: 'Default matters', text: 'On by default in the shipped entry point (CLI, extension, app) is `present`, even if the library default is off. Opt-in only (a flag, a setting defaulting to off or unlimited) is `partial`.' },

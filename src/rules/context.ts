@@ -2,7 +2,7 @@
  * What a rule sees: the repo's facts plus lazily built indices over them. Rules never see an AST.
  * `memo` lets several rules share one derived computation (the tool dispatch, the agent loop …).
  */
-import type { CallFact, ClassFact, FileFacts, FunctionFact, ObjectFact, RepoFacts, TypeFact } from '../analyzers/facts.js';
+import type { CallFact, ClassFact, ConfigEntryFact, FileFacts, FunctionFact, ObjectFact, RepoFacts, TypeFact } from '../analyzers/facts.js';
 
 export type Located<T> = T & { file: string };
 
@@ -29,13 +29,35 @@ export class RuleContext {
     }
   }
 
-  memo<T>(key: string, compute: () => T): T {
-    if (!this.cache.has(key)) this.cache.set(key, compute());
-    return this.cache.get(key) as T;
+  /**
+   * Every entry of every configuration file of the harness (YAML / JSON / TOML), with its file, in
+   * file order. Queries over them (maps with given keys, entries by key) are in rules/shared/config.ts.
+   */
+  get configEntries(): Located<ConfigEntryFact>[] {
+    return this.memo('config-entries', () =>
+      (this.facts.configs ?? []).flatMap((c) => c.entries.map((e) => ({ ...e, file: c.path }))),
+    );
   }
 
+  /** Config entries whose key (last path segment) matches `re`, memoised per pattern. */
+  configEntriesKeyed(re: RegExp): Located<ConfigEntryFact>[] {
+    return this.memo(`config-keyed:${re.source}/${re.flags}`, () => this.configEntries.filter((e) => re.test(e.key)));
+  }
+
+  memo<T>(key: string, compute: () => T): T {
+    // One lookup on the hot path (rules call this millions of times on a large repo).
+    const hit = this.cache.get(key);
+    if (hit !== undefined || this.cache.has(key)) return hit as T;
+    const value = compute();
+    this.cache.set(key, value);
+    return value;
+  }
+
+  private filesByPath?: Map<string, FileFacts>;
+
   file(path: string): FileFacts | undefined {
-    return this.memo('files-by-path', () => new Map(this.facts.files.map((f) => [f.path, f]))).get(path);
+    this.filesByPath ??= new Map(this.facts.files.map((f) => [f.path, f]));
+    return this.filesByPath.get(path);
   }
 
   /** Every call in source files, with its file. */

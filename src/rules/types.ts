@@ -23,6 +23,11 @@ export interface Finding {
    * mechanism the rule only half recognises. Rules that do not say are `low`.
    */
   confidence?: Confidence;
+  /**
+   * `false` when the harness has nothing the check could apply to (no sub-agents, no shell or
+   * code-execution tool): the level is kept but the check is left out of the score.
+   */
+  applies?: boolean;
 }
 
 export type Confidence = 'high' | 'low';

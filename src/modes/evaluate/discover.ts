@@ -9,6 +9,8 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { FileRole, SkippedFile } from '../../analyzers/facts.js';
+import { isHarnessConfig, MAX_CONFIG_BYTES } from '../../analyzers/config.js';
+import { ConfigError } from '../../errors.js';
 import type { ResolvedConfig } from './config.js';
 
 export interface DiscoveredFile {
@@ -20,10 +22,19 @@ export interface DiscoveredFile {
   size: number;
 }
 
+export interface DiscoveredConfig {
+  /** POSIX path relative to the root. */
+  path: string;
+  abs: string;
+  size: number;
+}
+
 export interface Discovery {
   root: string;
   files: DiscoveredFile[];
   manifests: string[];
+  /** Configuration files of the harness (YAML / JSON / TOML; see `isHarnessConfig`), read as config facts. */
+  configs: DiscoveredConfig[];
   skipped: SkippedFile[];
   /** Files left out as examples, docs or fixtures (counted, never read). */
   examples: number;
@@ -51,13 +62,40 @@ function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRol
   return 'source';
 }
 
+/** A folder or file prefix (`packages/core/src`), or a picomatch glob. */
+function orGlob(entry: string): (rel: string) => boolean {
+  const glob = picomatch(entry, { dot: true });
+  return (rel) => rel === entry || rel.startsWith(entry + '/') || glob(rel);
+}
+
+/** Why a symlink that could hold harness code is not read, or undefined for one that could not. */
+function symlinkSkip(abs: string, name: string): string | undefined {
+  let target: fs.Stats;
+  try {
+    target = fs.statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return 'symlink loop (not followed)';
+    return SOURCE_EXT.test(name) ? `broken symlink (${code ?? 'error'})` : undefined;
+  }
+  if (target.isDirectory()) return 'symlink to a folder (not followed)';
+  return SOURCE_EXT.test(name) && !DECLARATION.test(name) ? 'symlink (not followed)' : undefined;
+}
+
 export function discover(root: string, config: ResolvedConfig): Discovery {
-  const out: Discovery = { root, files: [], manifests: [], skipped: [], examples: 0 };
+  const out: Discovery = { root, files: [], manifests: [], configs: [], skipped: [], examples: 0 };
   const include = config.include.length ? picomatch(config.include, { dot: true }) : undefined;
   const exclude = config.exclude.length ? picomatch(config.exclude, { dot: true }) : undefined;
   const extraTests = config.tests.length ? picomatch(config.tests, { dot: true }) : undefined;
   const harness = config.harness.map((h) => h.replace(/^\.\//, '').replace(/\/+$/, ''));
-  const inHarness = (rel: string) => !harness.length || harness.some((h) => rel === h || rel.startsWith(h + '/'));
+  // A harness entry is a folder, a file or a glob; every configured glob must match some file.
+  const globs = [
+    ...harness.map((h, i) => ({ field: 'harness', glob: config.harness[i], test: orGlob(h) })),
+    ...config.include.map((g) => ({ field: 'include', glob: g, test: picomatch(g, { dot: true }) })),
+    ...config.tests.map((g) => ({ field: 'tests', glob: g, test: picomatch(g, { dot: true }) })),
+  ];
+  const unmatched = new Set(globs);
+  const inHarness = (rel: string) => !harness.length || globs.some((g) => g.field === 'harness' && g.test(rel));
 
   // Every .gitignore on the way down applies to the paths below its folder.
   const walk = (dir: string, rel: string, ignores: Array<{ base: string; ig: Ignore }>) => {
@@ -85,7 +123,11 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       const abs = path.join(dir, e.name);
-      if (e.isSymbolicLink()) continue;
+      if (e.isSymbolicLink()) {
+        const why = symlinkSkip(abs, e.name);
+        if (why && !e.name.startsWith('.') && !ignored(childRel, false) && !exclude?.(childRel)) out.skipped.push({ path: childRel, reason: why });
+        continue;
+      }
       if (e.isDirectory()) {
         if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
@@ -97,8 +139,26 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         if (!ignored(childRel, false)) out.manifests.push(childRel);
         continue;
       }
-      if (!SOURCE_EXT.test(e.name) || DECLARATION.test(e.name) || GENERATED_NAME.test(e.name)) continue;
+      if (!SOURCE_EXT.test(e.name) && isHarnessConfig(childRel)) {
+        // Configuration of the harness itself: same ignore, include/exclude, role and harness rules
+        // as source; tests and examples are left out; big files are data, not configuration.
+        if (ignored(childRel, false) || exclude?.(childRel) || (include && !include(childRel))) continue;
+        if (roleOf(childRel, extraTests) !== 'source' || !inHarness(childRel)) continue;
+        try {
+          const size = fs.statSync(abs).size;
+          if (size <= MAX_CONFIG_BYTES) out.configs.push({ path: childRel, abs, size });
+        } catch {
+          // an unreadable configuration file is simply not read
+        }
+        continue;
+      }
+      if (!SOURCE_EXT.test(e.name) || DECLARATION.test(e.name)) continue;
+      for (const g of unmatched) if (g.test(childRel)) unmatched.delete(g);
       if (ignored(childRel, false) || exclude?.(childRel) || (include && !include(childRel))) continue;
+      if (GENERATED_NAME.test(e.name)) {
+        out.skipped.push({ path: childRel, reason: /\.min\./.test(e.name) ? 'minified (by its name)' : 'generated or bundled (by its name)' });
+        continue;
+      }
       const role = roleOf(childRel, extraTests);
       if (role === 'example') {
         out.examples++;
@@ -120,5 +180,9 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
     }
   };
   walk(root, '', []);
+  if (unmatched.size) {
+    const list = [...unmatched].map((g) => `${g.field}: "${g.glob}"`).join(', ');
+    throw new ConfigError(`${list} match${unmatched.size > 1 ? '' : 'es'} no source file under ${root}${config.file ? ` (in ${config.file})` : ''}; fix or remove ${unmatched.size > 1 ? 'them' : 'it'}`, config.file);
+  }
   return out;
 }

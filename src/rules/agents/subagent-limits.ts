@@ -1,13 +1,20 @@
 import type { FileFacts } from '../../analyzers/facts.js';
-import { subagentSites, TOOLS_KEY } from '../shared/agents.js';
+import type { RuleContext } from '../context.js';
+import { agentDefinitions, agentSpawns, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
-const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting)$/i;
-const RECURSION = /recurs|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
+const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
+const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
 const TOOL_RESTRICT = /\.filter\(|excludeTools|allowedTools|allowed_tools|toolConfig|tool_config|new ToolRegistry|\btools\b/;
 
-function capIn(f: FileFacts): Evidence | undefined {
+function capIn(f: FileFacts, near: Array<{ line: number; end: number }> = []): Evidence | undefined {
+  // A cap set or read where the sub-agent is built comes first (`config.cost_limit = remaining`).
+  for (const k in f.reads) {
+    if (!CAP.test(k)) continue;
+    const l = f.reads[k].find((x) => near.some((r) => x >= r.line && x <= r.end));
+    if (l) return ev(f.path, l, `the sub-agent's own cap ${k} is set where it is built`);
+  }
   const c = f.consts.find((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
   if (c) return ev(f.path, c.line, `sub-agent cap ${c.name} = ${c.value}`);
   for (const k in f.reads) if (CAP.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
@@ -23,8 +30,56 @@ function toolsIn(f: FileFacts): Evidence | undefined {
   for (const o of f.objects) {
     const k = o.keys.find((x) => TOOLS_KEY.test(x) && x !== 'tools');
     if (k) return ev(f.path, o.line, `sub-agent definition restricts tools via ${k}`);
+    // `"tools": [t for t in tools if not excluded(t)]`, `tools: tools.filter(...)`.
+    const v = o.values.tools ?? '';
+    if (/\bfor\b.+\bin\b.+\bif\b|\.filter\(/.test(v)) return ev(f.path, o.line, `sub-agent tools are a filtered subset: ${v.slice(0, 60)}`);
   }
   return undefined;
+}
+
+/**
+ * Structural recursion stops. The sub-agent cannot start another one when: the agent class it
+ * builds starts no agents itself; or every agent type's explicit tool list leaves out the
+ * sub-agent tool; or the framework builds sub-agents without its delegation tool (deepagents).
+ */
+function structuralRecursionStop(ctx: RuleContext, sites: SubagentSite[]): Evidence | undefined {
+  const spawns = agentSpawns(ctx);
+  const spawners = new Set(spawns.map((s) => s.fn.slice(0, s.fn.lastIndexOf('.')).split('.').pop()));
+  for (const s of spawns) {
+    if (!sites.some((x) => x.file === s.file && x.line === s.line)) continue;
+    if (!spawners.has(s.child) && !/\.(?:create|build)$/.test(s.reason.replace(/\(\.\.\.\)$/, ''))) {
+      const def = ctx.source.flatMap((f) => f.classes.filter((c) => c.name === s.child).map((c) => ev(f.path, c.line, '')))[0] ?? ev(s.file, s.line, '');
+      return { ...def, reason: `the agent ${s.fn}() builds (${s.child}) starts no agents itself, so nesting stops at one level` };
+    }
+  }
+  const tool = sites.find((s) => s.rank <= 1);
+  if (tool) {
+    const names = new Set([tool.name, ...(ctx.file(tool.file)?.classes.filter((c) => c.line <= tool.line && c.end >= tool.line).map((c) => c.name) ?? [])]);
+    const lists = explicitLists(ctx);
+    const mentions = (v: string) => [...names].some((n) => new RegExp(`(?:^|[^\\w-])${n.replace(/[^\w-]/g, '')}(?:$|[^\\w-])`).test(v));
+    if (lists.length && !lists.some((d) => mentions(d.tools!))) {
+      return ev(lists[0].file, lists[0].line, `no agent type's tool list (${lists.length} explicit lists, e.g. ${lists[0].name}: ${lists[0].tools!.slice(0, 40)}) includes the sub-agent tool ${tool.name}, so sub-agents cannot nest`);
+    }
+  }
+  for (const s of sites) {
+    const f = ctx.file(s.file);
+    if (s.rank === 3 && f?.imports.some((i) => /^deepagents(?:\.|$)/.test(i.from))) {
+      return ev(s.file, s.line, 'deepagents builds these sub-agents without its task tool, so they cannot start further sub-agents');
+    }
+  }
+  return undefined;
+}
+
+/** Definitions whose tool list is a literal list of tools (no spread of other lists, no permission groups). */
+function explicitLists(ctx: RuleContext) {
+  return agentDefinitions(ctx).filter((d) => d.tools && d.toolsKey !== 'groups' && /^\[/.test(d.tools.trim()) && !d.tools.includes('...') && !/^\[\s*\[/.test(d.tools.trim()));
+}
+
+/** Sub-agent types that each carry their own tool list. */
+function typedPools(ctx: RuleContext): Evidence | undefined {
+  const lists = agentDefinitions(ctx).filter((d) => d.tools && /^\[/.test(d.tools.trim()));
+  if (!lists.length) return undefined;
+  return ev(lists[0].file, lists[0].line, `agent types carry their own tool lists (${lists[0].name}: ${lists[0].tools!.slice(0, 50)})`);
 }
 
 function recursionIn(f: FileFacts): Evidence | undefined {
@@ -51,19 +106,25 @@ export default defineRule({
   exemplar: 'src/reference-harness/tools/task.ts',
   detect(ctx) {
     const sites = subagentSites(ctx);
-    if (!sites.length) return finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain');
+    if (!sites.length) return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain'), applies: false };
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
     const files = [...new Set(sites.filter((s) => s.rank <= best + 1).slice(0, 6).map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
     const found: Array<[string, Evidence]> = [];
+    const structural: Record<string, () => Evidence | undefined> = {
+      'restricted tools': () => typedPools(ctx),
+      'recursion guard': () => structuralRecursionStop(ctx, sites),
+    };
     for (const [kind, probe] of [['own cap', capIn], ['restricted tools', toolsIn], ['recursion guard', recursionIn]] as const) {
+      let e: Evidence | undefined;
+      if (kind === 'recursion guard') e = structural[kind]();
       for (const f of files) {
-        const e = probe(f);
-        if (e) {
-          found.push([kind, e]);
-          break;
-        }
+        if (e) break;
+        const near = f.functions.filter((fn) => sites.some((x) => x.file === f.path && x.line >= fn.line && x.line <= fn.end));
+        e = kind === 'own cap' ? capIn(f, near) : probe(f);
       }
+      if (!e && kind === 'restricted tools') e = structural[kind]();
+      if (e) found.push([kind, e]);
     }
     const kinds = found.map(([k]) => k);
     const missing = ['own cap', 'restricted tools', 'recursion guard'].filter((k) => !kinds.includes(k));

@@ -1,6 +1,33 @@
-import { agentDefinitions, poolVocabulary, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles, configToolPools, perInstanceToolOption, poolVocabulary, toolFilters } from '../shared/agents.js';
+import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
-import { defineRule } from '../types.js';
+import { defineRule, type Evidence } from '../types.js';
+
+const AI_SDK_RUNNER = /^(?:streamText|generateText|streamObject|generateObject|ToolLoopAgent|Experimental_Agent|Agent)$/;
+
+/**
+ * The AI SDK's `activeTools` / `experimental_activeTools` option on a model call: the tools the
+ * model may use on this call. `narrows` unless it only switches between every tool and none
+ * (`cond ? [] : [all]`).
+ */
+function activeToolsOption(ctx: RuleContext): (Evidence & { key: string; narrows: boolean }) | undefined {
+  return ctx.memo('agents:active-tools', () => {
+    for (const f of ctx.source) {
+      const fromAi = new Set(f.imports.filter((i) => i.from === 'ai').flatMap((i) => i.names));
+      if (!fromAi.size) continue;
+      for (const o of f.objects) {
+        const callee = o.ctx.replace(/^arg:(?:new )?/, '');
+        if (!o.ctx.startsWith('arg:') || !AI_SDK_RUNNER.test(callee) || !fromAi.has(callee)) continue;
+        const key = o.keys.find((k) => /^(?:experimental_)?activeTools$/.test(k));
+        if (!key) continue;
+        const v = (o.values[key] ?? '').trim();
+        const allOrNothing = /\?\s*\[\s*\]\s*:|:\s*\[\s*\]\s*$/.test(v);
+        return { file: f.path, line: o.line, key, narrows: !allOrNothing && v !== '', reason: `${callee}({ ${key}: ${v.slice(0, 50)} }) sets the tools the model may use on this call` };
+      }
+    }
+    return undefined;
+  });
+}
 
 export default defineRule({
   id: 'agents.tool-pools',
@@ -12,6 +39,10 @@ export default defineRule({
     "Assemble each agent's tools from the registry through an allow-list (per agent type, mode or session flag) and pass only that pool to the model and to dispatch; see the exemplar agents.ts.",
   exemplar: 'src/reference-harness/agents/agents.ts',
   detect(ctx) {
+    const active = activeToolsOption(ctx);
+    if (active && active.narrows) {
+      return { ...finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active]), confidence: 'high' };
+    }
     const filters = toolFilters(ctx).map(({ strong: _s, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
     if (filters.length) {
@@ -20,9 +51,25 @@ export default defineRule({
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));
     }
+    const configured = configToolPools(ctx);
+    if (configured.length) {
+      return { ...finding('present', `agent configurations list different tool sets (${configured.length} distinct sets, e.g. ${at(configured[0].file, configured[0].line)})`, configured.slice(0, 3)), confidence: 'high' };
+    }
+    if (active) {
+      return { ...finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active]), confidence: 'high' };
+    }
+    // Roles as agent subclasses change what the agent may do (their own edit/apply methods) without a tool list per role.
+    const roles = agentSubclassRoles(ctx);
+    if (new Set(roles.map((r) => r.name)).size >= 2) {
+      return finding('partial', `agent roles are subclasses of ${roles[0].base} (${roles.slice(0, 3).map((r) => r.name).join(', ')}) whose capabilities differ by class, but no tool list is assembled per role`, roles.slice(0, 2));
+    }
     const vocab = poolVocabulary(ctx);
     if (vocab.length) {
       return finding('partial', `tool allow/exclude settings are declared (${vocab[0].reason} at ${at(vocab[0].file, vocab[0].line)}) but no code narrows the tool set with them`, vocab.slice(0, 3));
+    }
+    const option = perInstanceToolOption(ctx);
+    if (option) {
+      return finding('partial', `a tool set can be passed per agent (${option.reason} at ${at(option.file, option.line)}) but no code narrows or chooses it per agent or session`, [option]);
     }
     return finding('absent', 'every agent gets every tool: no allow-list, exclude list or per-agent tool filtering was found');
   },

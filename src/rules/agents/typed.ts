@@ -1,4 +1,4 @@
-import { agentDefinitions } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
 import { defineRule } from '../types.js';
 
@@ -18,6 +18,11 @@ export default defineRule({
     const names = new Set(defs.map((d) => d.name));
     if (names.size >= 2) {
       return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})`, defs.slice(0, 4));
+    }
+    // Roles as subclasses of the agent class, each with its own prompt (`class AskCoder(Coder): gpt_prompts = AskPrompts()`).
+    const sub = agentSubclassRoles(ctx);
+    if (new Set(sub.map((d) => d.name)).size >= 2) {
+      return finding('present', `${sub.length} agent classes derive from ${sub[0].base}, each with its own prompt (${sub.slice(0, 3).map((d) => `${d.name} at ${at(d.file, d.line)}`).join(', ')})`, sub.slice(0, 4));
     }
     const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
     if (defs.length) {

@@ -3,7 +3,7 @@
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
 import type { RuleContext } from '../context.js';
-import { agentLoops } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
@@ -26,8 +26,12 @@ export interface Cap {
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
 const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
 const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
-const TURN = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes']);
-const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'reasoning', 'thinking', 'rate', 'throttle', 'debounce', 'interval', 'poll', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history']);
+const TURN = new Set(['call', 'request', 'turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes']);
+const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'reasoning', 'thinking', 'rate', 'throttle', 'debounce', 'interval', 'poll', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history',
+  // A context window (`maxInputTokens`, `contextLimit`) sizes one request; it does not stop the run.
+  'input', 'context', 'window', 'prompt', 'ctx',
+  // `maxTokensExceededCount` counts events; it is not a limit.
+  'exceeded']);
 const UNLIMITED = /^(-1|-1\.0|Infinity|Number\.POSITIVE_INFINITY|Number\.MAX_SAFE_INTEGER|Number\.MAX_VALUE|undefined|null|None|0|float\(['"]inf['"]\)|math\.inf)$/;
 const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(undefined|null|Infinity))/;
 const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
@@ -60,7 +64,7 @@ function budgetDefaults(ctx: RuleContext, recvWord: string, method: string): Arr
   return out;
 }
 
-const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost|maxTokensBudget|token_budget|tokenBudget)$/;
+const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost)$/;
 
 /** `MaxTurns` (from `getMaxTurns`) → `maxTurns`; `MAX_TURNS` stays as written. */
 const uncap = (n: string) => (/^[A-Z][a-z]/.test(n) ? n.charAt(0).toLowerCase() + n.slice(1) : n);
@@ -112,7 +116,24 @@ function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def
     }
     return m;
   });
-  const vals = idx.get(key) ?? [];
+  const vals = [...(idx.get(key) ?? [])];
+  // pydantic / dataclass fields: `per_instance_cost_limit: float = Field(default=3.0, …)`.
+  const fields = ctx.memo('caps:field-defaults', () => {
+    const m = new Map<string, Array<{ file: string; line: number; value: string }>>();
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) {
+        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim());
+        if (!d) continue;
+        const k = words(b.name).join('_');
+        const v = { file: f.path, line: b.line, value: d[1] === 'None' ? 'null' : d[1] };
+        const list = m.get(k);
+        if (list) list.push(v);
+        else m.set(k, [v]);
+      }
+    }
+    return m;
+  });
+  vals.push(...(fields.get(key) ?? []));
   const unl = vals.find((v) => UNLIMITED.test(v.value.trim()));
   const pos = vals.find((v) => /^\d[\d_]*(\.\d+)?$/.test(v.value.trim()) && Number(v.value.replace(/_/g, '')) > 0);
   if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
@@ -143,7 +164,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           const name = r[1].split('.').pop() ?? r[1];
           const lit = /^\d+$/.test(name);
           const ws = words(name);
-          if (lit || ws.some((w) => LIMIT.has(w))) {
+          // `range(self.max_retries)` bounds retries of one call, not the run's turns.
+          if (lit || (ws.some((w) => LIMIT.has(w)) && !ws.some((w) => NOT_CAP.has(w)))) {
             const kind = lit ? 'turn' : (kindOf(ws) ?? 'turn');
             out.push({ kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, ...defaultOf(ctx, name, '') });
           }
@@ -199,20 +221,70 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           const ws = words(c.name);
           const recv = words(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length)));
           // A thinking/reasoning budget sizes one model response; it does not stop the run.
-          const onBudget = (ws.includes('budget') || recv.some((w) => BUDGET_RECV.has(w))) && !ws.some((w) => NOT_CAP.has(w));
+          // `checkAutoApprovalLimits()`, `enforceBudget()`: a check verb on limits or a budget.
+          const onBudget = (ws.includes('budget') || ws.includes('limits') || ws.includes('quota') || recv.some((w) => BUDGET_RECV.has(w))) && !ws.some((w) => NOT_CAP.has(w));
           if (!onBudget || !ws.some((w) => CHECK_VERB.has(w))) continue;
           const key = `${c.file}:${c.line}:${c.name}`;
           if (seen.has(key)) continue;
           seen.add(key);
           const found = budgetDefaults(ctx, recv.find((w) => BUDGET_RECV.has(w)) ?? 'budget', c.name);
           if (found.length === 0) {
-            out.push({ kind: 'token', limit: c.callee, file: c.file, line: c.line, where: `budget check in ${c.fn}`, fn: c.fn, def: 'unknown' });
+            const kind: CapKind = ws.some((w) => TOKEN.has(w)) || recv.some((w) => TOKEN.has(w)) ? 'token' : 'turn';
+            out.push({ kind, limit: c.callee, file: c.file, line: c.line, where: `limit check in ${c.fn}`, fn: c.fn, def: 'unknown' });
           }
           for (const d of found) {
             out.push({ kind: d.kind, limit: d.name, file: c.file, line: c.line, where: `${c.callee}() in ${c.fn}`, fn: c.fn, def: d.def, defAt: d.at });
           }
         }
       }
+    }
+    // A loop exit on a predicate that compares a counter with a limit one call away:
+    // `if (!this.state.canContinue()) throw new LoopExceededError()` → `return this.loopCount < this.config.maxLoops`.
+    for (const loop of agentLoops(ctx)) {
+      if (!loop.loop) continue;
+      for (const [cond, line, where] of [[loop.loop.cond, loop.loop.line, 'loop condition'] as const, ...loop.loop.exits.filter((e) => e.cond).map((e) => [e.cond!, e.line, `${e.kind} exit`] as const)]) {
+        for (const m of cond.matchAll(/([A-Za-z_$][\w$]*)\(\s*\)/g)) {
+          const name = m[1];
+          if (GENERIC.has(name)) continue;
+          const defs = ctx.functionsNamed(name);
+          if (defs.length === 0 || defs.length > 3) continue;
+          for (const def of defs) {
+            for (const cmp of ctx.file(def.file)?.compares ?? []) {
+              if (cmp.fn !== def.name) continue;
+              for (const l of limitsIn(cmp.text)) {
+                if (/^\d+$/.test(l.name)) continue;
+                const k = `${loop.file}:${line}:${l.name}`;
+                if (seen.has(k)) continue;
+                seen.add(k);
+                out.push({ kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, ...defaultOf(ctx, l.name, cmp.text) });
+              }
+            }
+          }
+        }
+      }
+    }
+    // A cap on the model-call path: a guard that raises on a cost/token/call limit in the function
+    // that calls the model, or in a method of its class it calls (`_single_query()` → `_update_stats()`).
+    for (const mc of modelCalls(ctx)) {
+      const cls = mc.fn.includes('.') ? mc.fn.slice(0, mc.fn.lastIndexOf('.') + 1) : '';
+      const fns = new Set<string>([mc.fn]);
+      if (cls) for (const c of ctx.callsIn(mc.file, mc.fn)) if (/^(this|self)\.\w+$/.test(c.callee)) fns.add(cls + c.name);
+      for (const g of ctx.file(mc.file)?.guards ?? []) {
+        if (!fns.has(g.fn) || g.exit !== 'throw') continue;
+        for (const l of limitsIn(g.cond)) {
+          if (/^\d+$/.test(l.name) || l.kind === 'time') continue;
+          const k = `${mc.file}:${g.line}:${l.name}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          out.push({ kind: l.kind, limit: l.name, file: mc.file, line: g.line, where: `raise guard in ${g.fn} on the model-call path`, fn: g.fn, ...defaultOf(ctx, l.name, g.cond) });
+        }
+      }
+    }
+    // LiteLLM's budget manager: `litellm.max_budget = …` makes every completion raise BudgetExceededError past it.
+    for (const f of ctx.source) {
+      if (!f.reads.max_budget || !f.imports.some((im) => /^litellm\b/.test(im.from))) continue;
+      if (!ctx.source.some((x) => x.reads.BudgetExceededError)) continue;
+      out.push({ kind: 'token', limit: 'litellm.max_budget', file: f.path, line: f.reads.max_budget[f.reads.max_budget.length - 1], where: 'LiteLLM budget manager (raises BudgetExceededError)', fn: '', ...defaultOf(ctx, 'max_budget', '') });
     }
     // The model call may hide behind an unresolved wrapper: any loop in an agent-ish function that
     // compares a turn/step/iteration counter with a limit still bounds the run.
@@ -241,6 +313,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           const v = (o.values[key] ?? '').trim();
           const kind = kindOf(words(key)) ?? (key === 'stopWhen' || key.startsWith('recursion') ? 'turn' : undefined);
           if (!kind) continue;
+          // `tokenBudget: 1` is a placeholder (a renderer's minimum), not a cap on the run.
+          if (kind === 'token' && /^\d+(\.\d+)?$/.test(v) && Number(v) < 100 && !/cost|usd|dollars|price|spend/i.test(key)) continue;
           const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
           out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
         }

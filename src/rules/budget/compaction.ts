@@ -1,7 +1,12 @@
 import { shortName, type RuleContext } from '../context.js';
+import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
+import { isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
-import { compactors, loopReaches, type Compactor } from './context.js';
+import { compactors, frameworkContext, historyPipelines, loopReaches, projectionSites, type Compactor } from './context.js';
+
+/** Objects a summary or trim may be about that are not the conversation. */
+const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);
 
 /** Call sites in user-command handlers are manual, not automatic. */
 const MANUAL = /^(action|execute|run|handle\w*Command|\w*Command|on\w*)$/;
@@ -23,6 +28,17 @@ function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; 
   return undefined;
 }
 
+/** Whether a function named `name` summarises with a model (directly or within two calls). */
+function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): string | undefined {
+  const c = cs.find((x) => shortName(x.fn.name) === name && x.summarises);
+  if (c) return c.via;
+  for (const def of ctx.functionsNamed(name).slice(0, 3)) {
+    const path = reachesFast(ctx, def.file, def.name, (x) => isModelTurnCall(ctx, x), 2);
+    if (path) return path.map((x) => x.name).join(' → ');
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'budget.compaction',
   principle: 'budget',
@@ -32,11 +48,8 @@ export default defineRule({
   remediation:
     'Build a compactor that, when the projected context passes a threshold, summarises older turns with the model (keeping recent ones verbatim) and is triggered from the loop, as in the exemplar compaction module.',
   exemplar: 'src/reference-harness/budget/compaction.ts',
-  detect(ctx) {
+  detect(ctx): Finding {
     const cs = compactors(ctx);
-    if (cs.length === 0) {
-      return { level: 'absent', reason: 'no function compacts, summarises or truncates the conversation history; it only grows', evidence: [] };
-    }
     const triggered = cs.map((c) => ({ c, t: trigger(ctx, c) }));
     const best = triggered.find((x) => x.c.summarises && x.t);
     if (best && best.t) {
@@ -47,6 +60,40 @@ export default defineRule({
           { file: best.c.fn.file, line: best.c.fn.line, reason: `${best.c.fn.name}() summarises older turns via ${best.c.via}` },
           { file: best.t.file, line: best.t.line, reason: best.t.why },
         ],
+        confidence: 'low',
+      };
+    }
+    // A framework's context management this repo turns on.
+    const fw = frameworkContext(ctx);
+    const fsum = fw.find((x) => x.does === 'summarise');
+    if (fsum) {
+      return {
+        level: 'present',
+        reason: `the repo turns on framework compaction: ${fsum.why}`,
+        evidence: fw.filter((x) => x.does === 'summarise').slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
+        confidence: 'high',
+      };
+    }
+    // A projection that compacts when the request nears the window, every turn.
+    // A threshold on the estimate triggers it, so it runs without being asked (best when the loop reaches it).
+    // The action must be on the conversation, not on a document, a file or a tool result (`summarizeDocument()`).
+    const all = projectionSites(ctx).filter((p) => p.act.callee && !MANUAL.test(shortName(p.cmp.fn)) && !words(p.act.callee).some((w) => NOT_HISTORY.has(w)));
+    const sites = all.filter((p) => p.turn);
+    for (const p of [...sites, ...all.filter((x) => !x.turn)]) {
+      // The summary's model call may sit deeper than two calls (a renderer, a background worker):
+      // a summarising name on the action the threshold triggers is then taken at its word.
+      const via = summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
+      if (!via) continue;
+      const what = p.cmp.ratio ? `${p.cmp.estimate} (${p.cmp.ratio}) reaches ${p.cmp.window}` : `${p.cmp.estimate} passes ${p.cmp.window}`;
+      return {
+        level: 'present',
+        reason: `when ${what} in ${p.cmp.fn}(), ${p.act.callee}() summarises the history (${via})${p.turn ? `; ${p.turn.why}` : ''}`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() triggers compaction when ${p.cmp.text}` },
+          { file: p.act.file, line: p.act.line, reason: p.act.why },
+          ...(p.turn ? [{ file: p.turn.file, line: p.turn.line, reason: p.turn.why }] : []),
+        ],
+        confidence: 'low',
       };
     }
     const trunc = triggered.find((x) => x.t);
@@ -58,13 +105,48 @@ export default defineRule({
           { file: trunc.c.fn.file, line: trunc.c.fn.line, reason: `${trunc.c.fn.name}() truncates the history without a summary` },
           { file: trunc.t.file, line: trunc.t.line, reason: trunc.t.why },
         ],
+        confidence: 'low',
       };
     }
-    const c = cs.find((x) => x.summarises) ?? cs[0];
-    return {
-      level: 'partial',
-      reason: `${c.fn.name}() ${c.summarises ? 'summarises' : 'truncates'} the history, but only when invoked by hand (no threshold or loop triggers it)`,
-      evidence: [{ file: c.fn.file, line: c.fn.line, reason: `${c.fn.name}() compacts the history on demand only` }],
-    };
+    const cut = sites.find((p) => p.act.callee) ?? all.find((p) => p.act.callee);
+    if (cut) {
+      return {
+        level: 'partial',
+        reason: `when ${cut.cmp.text}, ${cut.act.why}${cut.turn ? ` (${cut.turn.why})` : ''}, but nothing summarises the dropped messages`,
+        evidence: [
+          { file: cut.cmp.file, line: cut.cmp.line, reason: `${cut.cmp.fn}() compares ${cut.cmp.estimate} with ${cut.cmp.window}` },
+          { file: cut.act.file, line: cut.act.line, reason: cut.act.why },
+        ],
+        confidence: 'low',
+      };
+    }
+    const ftrunc = fw.find((x) => x.does === 'truncate') ?? fw.find((x) => x.does === 'server');
+    if (ftrunc) {
+      return {
+        level: 'partial',
+        reason: `${ftrunc.does === 'server' ? 'the provider trims the context' : 'a library truncates the request'} automatically, but nothing summarises the history: ${ftrunc.why}`,
+        evidence: fw.filter((x) => x.does === ftrunc.does).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
+        confidence: ftrunc.does === 'server' ? 'low' : 'high',
+      };
+    }
+    if (cs.length > 0) {
+      const c = cs.find((x) => x.summarises) ?? cs[0];
+      return {
+        level: 'partial',
+        reason: `${c.fn.name}() ${c.summarises ? 'summarises' : 'truncates'} the history, but only when invoked by hand (no threshold or loop triggers it)`,
+        evidence: [{ file: c.fn.file, line: c.fn.line, reason: `${c.fn.name}() compacts the history on demand only` }],
+        confidence: 'low',
+      };
+    }
+    const pipe = historyPipelines(ctx)[0];
+    if (pipe) {
+      return {
+        level: 'partial',
+        reason: `${pipe.fn}() passes the history through the configurable ${pipe.via} each time it is built, but no compaction is triggered by nearing the limit`,
+        evidence: [{ file: pipe.file, line: pipe.line, reason: `${pipe.fn}() applies each of ${pipe.via} to the history` }],
+        confidence: 'low',
+      };
+    }
+    return { level: 'absent', reason: 'no function compacts, summarises or truncates the conversation history; it only grows', evidence: [], confidence: 'low' };
   },
 });

@@ -4,7 +4,7 @@
  */
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
+import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
@@ -37,7 +37,7 @@ export interface Projection {
   estimate: { line: number; text: string };
 }
 
-const ACT = /\b(compact|compaction|compress|compression|summarize|summarise|truncate|prune|trim|drop|evict|shrink|refuse|overflow|condense)\b/;
+const ACT = /\b(compact|compaction|compacting|compress|compression|summarize|summarise|summarization|summarisation|truncate|truncation|prune|trim|drop|evict|shrink|refuse|overflow|condense)\b/;
 
 /** Functions that hold both a context-window limit and a token estimate / usage figure. */
 export function projections(ctx: RuleContext): Projection[] {
@@ -81,6 +81,345 @@ export function projections(ctx: RuleContext): Projection[] {
       // (`history.truncate()` that checks the window first) or calling it within one hop.
       const acts = ACT.test(phrase(shortName(fn.name))) || !!reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
       if (acts) out.push({ fn: { ...fn, file }, window: w, estimate: e });
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projection by mechanism: a comparison between a token estimate and a context-window limit.
+
+/** Calls and names that count or estimate tokens: tiktoken, litellm `token_counter`, `countTokens`, `estimateTokens` … */
+const COUNT_CALL = /(?:count_?tokens|countTokens|token_?counter|tokenCounter|token_?count|tokenCount|estimate\w*?_?tokens?|estimate\w*Tokens?|calculate\w*Tokens?|calculate_\w*tokens|num_tokens\w*|get_?num_?tokens|tiktoken|\bencode\s*\(|\.encode\(|tokeni[sz]e)/i;
+/** A chars/4 heuristic: `text.length / 4`, `len(s) // 4`. */
+const CHARS_HEURISTIC = /(?:\.length|len\([^)]*\))\s*\/\/?\s*[34](?:\.\d+)?\b/;
+const EST_WORD = new Set(['count', 'counter', 'estimate', 'estimated', 'used', 'total', 'current', 'input', 'request', 'prompt', 'sum', 'usage', 'consumed', 'context', 'message', 'messages', 'conversation', 'history', 'size', 'projected', 'pending', 'accumulated']);
+const LIMIT_WORD = new Set(['max', 'maximum', 'limit', 'limits', 'threshold', 'window', 'budget', 'capacity', 'usable', 'available', 'ceiling', 'allowed', 'trigger', 'reserve', 'n_ctx']);
+const WINDOW_WORD = new Set(['token', 'tokens', 'context', 'window', 'ctx', 'input', 'prompt']);
+/** Operands about one response, a tool result or a file, not the request sent to the model. */
+const NOT_REQUEST = new Set(['byte', 'bytes', 'item', 'items', 'batch', 'pricing', 'price', 'tier', 'cache', 'output', 'completion', 'response', 'reasoning', 'thinking', 'tool', 'result', 'results', 'file', 'files', 'line', 'lines', 'chunk', 'chunks', 'page', 'image', 'images', 'embedding', 'embeddings', 'description', 'title', 'summary', 'retry', 'retries', 'attempt', 'attempts', 'step', 'steps', 'turn', 'turns', 'iteration', 'iterations', 'cost']);
+const IDENTS = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g;
+
+export interface Comparison {
+  file: string;
+  fn: string;
+  line: number;
+  text: string;
+  estimate: string;
+  window: string;
+  /** For a ratio compared with a fraction: `used / limit`. */
+  ratio?: string;
+}
+
+/** Whether the comparison is true when the estimate is over the limit (`est > win`, `win < est`); undefined if unclear. */
+function overWhenTrue(c: Comparison): boolean | undefined {
+  const m = /\s(<=|>=|<|>)\s/.exec(c.text);
+  if (!m) return undefined;
+  const estFirst = c.text.indexOf(c.estimate) < c.text.indexOf(c.window);
+  const greater = m[1].startsWith('>');
+  return estFirst === greater;
+}
+
+/** Binds of a file by function and name (memoised per file). */
+function bindsOf(ctx: RuleContext, file: string): Map<string, string> {
+  const all = ctx.memo('budget:binds', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) {
+      const local = `${b.fn}#${b.name}`;
+      m.set(local, m.has(local) ? `${m.get(local)} ${b.value}` : b.value);
+      // `this.x = …` / `self.x = …` set in any method reads the same field.
+      const field = `*#${b.name}`;
+      m.set(field, m.has(field) ? `${m.get(field)} ${b.value}` : b.value);
+    }
+    all.set(file, m);
+  }
+  return m;
+}
+
+/** An operand's text with the values its names are bound to, followed two steps back. */
+function resolveOperand(ctx: RuleContext, file: string, fn: string, text: string): string {
+  const binds = bindsOf(ctx, file);
+  let out = text;
+  let frontier = text;
+  for (let step = 0; step < 2; step++) {
+    let next = '';
+    for (const id of frontier.match(IDENTS) ?? []) {
+      const last = id.split(/\??\./).pop() ?? id;
+      const field = /^(?:this|self)\./.test(id);
+      const v = (!field && binds.get(`${fn}#${last}`)) || binds.get(`*#${last}`);
+      if (v && !out.includes(v)) next += ` ${v}`;
+    }
+    // A call to a helper (`self.model.count_request(messages)`): what that helper calls
+    // (`litellm.token_counter`), when the name picks out at most two definitions.
+    for (const m of frontier.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)) {
+      const name = m[1];
+      if (GENERIC.has(name) || /^(Math|len|int|float|max|min|sum|round|floor|ceil|abs)$/.test(name)) continue;
+      const defs = ctx.functionsNamed(name);
+      if (defs.length === 0 || defs.length > 2) continue;
+      const inner = defs.flatMap((d) => ctx.callsIn(d.file, d.name).slice(0, 8).map((c) => `${c.callee}()`)).join(' ');
+      if (inner && !out.includes(inner)) next += ` ${inner}`;
+    }
+    if (!next) break;
+    out += next;
+    frontier = next;
+  }
+  return out.length > 600 ? out.slice(0, 600) : out;
+}
+
+function isEstimate(own: string, resolved: string): boolean {
+  // `result.tokenCount`: the field names the figure, its owner does not.
+  const ws = words(/^[\w$]+(?:\??\.[\w$]+)+$/.test(own.trim()) ? own.trim().split(/\??\./).pop()! : own);
+  if (ws.some((w) => LIMIT_WORD.has(w) || NOT_REQUEST.has(w))) return false;
+  if (COUNT_CALL.test(resolved) || CHARS_HEURISTIC.test(resolved)) return true;
+  const all = words(resolved);
+  return all.some((w) => w === 'token' || w === 'tokens') && all.some((w) => EST_WORD.has(w)) && !all.some((w) => LIMIT_WORD.has(w));
+}
+
+function isWindow(own: string, resolved: string): boolean {
+  const ws = words(own);
+  if (ws.some((w) => NOT_REQUEST.has(w)) || /^\s*-?\d[\d_.]*\s*$/.test(own)) return false;
+  const all = words(resolved);
+  if (WINDOW.test(words(resolved).join(' '))) return true;
+  return all.some((w) => LIMIT_WORD.has(w)) && all.some((w) => WINDOW_WORD.has(w));
+}
+
+/** Size comparisons in source whose one side estimates the request's tokens and the other is a context-window limit. */
+export function tokenComparisons(ctx: RuleContext): Comparison[] {
+  return ctx.memo('budget:token-comparisons', () => {
+    const out: Comparison[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.compares ?? []) {
+        if (!/token|context|window|ctx|limit|threshold|budget|max|length|len\(|count|ratio|usage|used|size|total|fraction|percent/i.test(c.text)) continue;
+        const ops = c.text.split(/\s(?:<=|>=|<|>)\s/).map((o) => o.trim()).filter(Boolean);
+        if (ops.length < 2) continue;
+        const res = ops.map((o) => resolveOperand(ctx, f.path, c.fn, o));
+        const e = ops.findIndex((o, i) => isEstimate(o, res[i]));
+        const w = e < 0 ? -1 : ops.findIndex((o, i) => i !== e && isWindow(o, res[i]));
+        if (e < 0 || w < 0) {
+          // `contextRatio >= 0.95` with `contextRatio = tokenCount / budget`: a used/limit ratio against a fraction.
+          const lit = ops.findIndex((o) => /^0?\.\d+$|^1(\.0+)?$/.test(o));
+          if (lit < 0 || ops.length !== 2) continue;
+          const r = 1 - lit;
+          const div = /([A-Za-z_$][\w$.]*)\s*\/\s*([A-Za-z_$][\w$.]*)/.exec(res[r]);
+          if (!div) continue;
+          const [x, y] = [div[1], div[2]];
+          if (!isEstimate(x, resolveOperand(ctx, f.path, c.fn, x)) || !isWindow(y, resolveOperand(ctx, f.path, c.fn, y))) continue;
+          out.push({ file: f.path, fn: c.fn, line: c.line, text: c.text, estimate: ops[r], window: ops[lit], ratio: `${x} / ${y}` });
+          continue;
+        }
+        out.push({ file: f.path, fn: c.fn, line: c.line, text: c.text, estimate: ops[e], window: ops[w] });
+      }
+    }
+    return out;
+  });
+}
+
+export interface ProjectionSite {
+  cmp: Comparison;
+  /** How the harness acts on it: refuses, compacts, or fits the request to the limit. */
+  act: { file: string; line: number; why: string; tied?: boolean; /** The call that compacts or trims, when that is the act. */ callee?: string };
+  /** How it runs before each model call, if it does. */
+  turn?: { file: string; line: number; why: string; resolved: boolean };
+}
+
+/** Calls that tell the user, not act: `tool_error()`, `showWarning()`, `notify()`. */
+const REPORT = /(error|warn|warning|output|message|notify|notification|toast|alert|show|display|print|log|telemetry|track|event|metric|debug|info)$/i;
+const LOG_CALL = /^(log|debug|info|warn|warning|error|trace|print|format|emit|notify|toFixed|toString|toLocaleString|min|max|floor|ceil|round|abs|int|float|str|len|String|Number)$/;
+const PREDICATE = /^(should|needs?|will|is|exceeds?|check|fits?|over|can|has|would|must)(?:[A-Z_]|$)/;
+
+/** Agent loops of `file` whose statement is in function `fn`. */
+function loopsIn(ctx: RuleContext, file: string, fn: string) {
+  return agentLoops(ctx).filter((l) => l.file === file && l.fn === fn && l.loop);
+}
+
+/** When a function runs before each model call: inside the agent loop, in the model wrapper, or reached from the loop body. */
+function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 1): ProjectionSite['turn'] {
+  const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end);
+  if (inLoop) return { file, line: inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true };
+  const recursive = agentLoops(ctx).find((l) => l.file === file && l.fn === fn && !l.loop);
+  if (recursive) return { file, line: recursive.line, why: `${shortName(fn)}() is itself the agent turn (it calls the model and recurses)`, resolved: true };
+  // The model call that follows in the same function: one request, not a whole run (a wrapper
+  // that itself loops over model turns is the run, checked once before it).
+  const runs = ctx.memo('budget:loop-fn-names', () => new Set(agentLoops(ctx).map((l) => shortName(l.fn))));
+  // A summariser's own model call is not the agent's turn.
+  const summariser = words(shortName(fn)).some((w) => VERB.has(w) || w === 'summary' || w === 'title');
+  const candidates = summariser ? [] : ctx.callsIn(file, fn).filter((c) => c.line > line && !words(c.name).some((w) => VERB.has(w) || w === 'summary' || w === 'title'));
+  // The model call must follow the check on the same path: a call inside a loop the check is outside of
+  // (`fitContext(); while (true) { create() }`) runs many turns after one check.
+  const loops = ctx.file(file)?.loops.filter((l) => l.fn === fn) ?? [];
+  const sameTurn = (c: Located<CallFact>) => !loops.some((l) => c.line >= l.line && c.line <= l.end && !(line >= l.line && line <= l.end));
+  // `this.sendMessageStream()` is the harness's own method that shares an SDK method's name.
+  const direct = candidates.find((c) => isDirectModelCall(c) && !/^(this|self)\./.test(c.callee) && sameTurn(c));
+  if (direct) return { file, line: direct.line, why: `${shortName(fn)}() checks before its model call ${direct.callee}()`, resolved: true };
+  const hit = loopReaches(ctx, fn, 2);
+  if (hit && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
+    const unique = hit.path.every((n) => ctx.functionsNamed(n).length <= 1);
+    return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${shortName(fn)}() (${hit.path.join(' → ')})`, resolved: unique };
+  }
+  const own = candidates.find((c) => sameTurn(c) && isModelTurnCall(ctx, c) && !runs.has(c.name) && !/^(prompt|run|start|execute|invoke|chat|send|query|ask)$/i.test(c.name));
+  if (own) return { file, line: own.line, why: `${shortName(fn)}() checks before its model call ${own.callee}()`, resolved: false };
+  if (depth > 0) {
+    // The caller that runs it just before its own model call (`prepareTurnForModelRequest()` in `generateAssistantMessage()`).
+    const short = shortName(fn);
+    if (!GENERIC.has(short)) {
+      for (const c of ctx.callsNamed(short).slice(0, 6)) {
+        if (c.fn === fn) continue;
+        const t = perTurn(ctx, c.file, c.fn, c.line, depth - 1);
+        if (t) return { ...t, why: `${c.fn}() calls ${short}() and ${t.why}`, resolved: t.resolved && ctx.functionsNamed(short).length === 1 };
+      }
+    }
+    // A factory of a hook (`createContextCompactionPrepareTurn()`) whose product is called by the
+    // hook's name (`this.config.prepareTurn(...)`) before a model call: linked by name only.
+    const ws = words(short);
+    if (/^(create|make|build|new)$/.test(ws[0] ?? '')) {
+      for (let i = 1; i < ws.length - 1; i++) {
+        const name = ws.slice(i).map((w, j) => (j === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
+        for (const c of ctx.callsNamed(name).slice(0, 6)) {
+          if (/^(create|make|build|new)(?:[A-Z_]|$)/.test(shortName(c.fn))) continue;
+          const t = perTurn(ctx, c.file, c.fn, c.line, depth);
+          if (t) return { file: c.file, line: c.line, why: `${short}() builds the ${name} hook, and ${c.fn}() calls ${name}() where ${t.why} (linked by name)`, resolved: false };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Projections found by mechanism: a token estimate compared with a window limit, acted on, and (ideally) run every turn. */
+export function projectionSites(ctx: RuleContext): ProjectionSite[] {
+  return ctx.memo('budget:projection-sites', () => {
+    const out: ProjectionSite[] = [];
+    for (const cmp of tokenComparisons(ctx)) {
+      const { file, fn } = cmp;
+      // A UI component showing a context meter is not the harness projecting.
+      if ((/\.[jt]sx$/.test(file) && /^[A-Z]/.test(shortName(fn))) || /^use[A-Z]/.test(shortName(fn))) continue;
+      const short = shortName(fn);
+      let act: ProjectionSite['act'] | undefined;
+      // A predicate's `return True` is an answer, not a refusal: its caller decides.
+      // `if (tokens <= limit) return history` is the path where it fits: the act is what follows.
+      const fitsPath = overWhenTrue(cmp) === false;
+      const guard = fitsPath ? undefined : ctx.file(file)?.guards.find((g) => g.fn === fn && g.line === cmp.line && (g.exit === 'throw' || (g.exit === 'return' && !PREDICATE.test(short))));
+      if (guard) act = { file, line: cmp.line, why: `${short}() ${guard.exit === 'throw' ? 'raises' : 'returns'} instead of sending when over`, tied: true };
+      const calls = ctx.callsIn(file, fn);
+      if (!act) {
+        const winIds = new Set((cmp.window.match(IDENTS) ?? []).map((id) => id.split(/\??\./).pop() ?? id).filter((id) => !/^(this|self|Math)$/.test(id)));
+        const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => new RegExp(`\\b${id}\\b`).test(a)))));
+        if (fit) act = { file, line: fit.line, why: `${short}() then calls ${fit.callee}() to ${ACT.test(phrase(fit.name)) ? phrase(fit.name) : 'fit the request to the limit'}`, tied: true, callee: fit.name };
+      }
+      if (!act && ACT.test(phrase(short)) && !PREDICATE.test(short)) act = { file, line: cmp.line, why: `${short}() acts on the comparison itself`, callee: short };
+      if (!act) {
+        const r = reachesFast(ctx, file, fn, (c) => ACT.test(phrase(c.name)) && !PREDICATE.test(c.name) && !REPORT.test(c.name), 1);
+        if (r) act = { file: r[r.length - 1].file, line: r[r.length - 1].line, why: `${short}() calls ${r.map((c) => c.name).join(' → ')}()`, callee: r[r.length - 1].name };
+      }
+      let turnFrom = fn;
+      let turnFile = file;
+      let turnLine = cmp.line;
+      if (PREDICATE.test(short) || !act) {
+        // A predicate (`check_tokens()`, `shouldCompact()`) whose caller branches on it and acts.
+        // Or a compactor that asks it first (`compact()` → `getTokenInfo()` → `if (!info.shouldCompact) return`).
+        const callers = ctx.callsNamed(short).filter((c) => c.fn !== fn && !(/\.[jt]sx$/.test(c.file) && /^(?:use[A-Z]|[A-Z])/.test(shortName(c.fn))));
+        const caller = callers.find((c) => c.cond) ?? callers.find((c) => ACT.test(phrase(shortName(c.fn))) && !PREDICATE.test(shortName(c.fn)));
+        if (caller) {
+          act ??= caller.cond
+            ? { file: caller.file, line: caller.line, why: `${caller.fn}() branches on ${short}() and stops or compacts when over`, tied: true }
+            : { file: caller.file, line: caller.line, why: `${caller.fn}() asks ${short}() before it compacts`, tied: true, callee: shortName(caller.fn) };
+          if (!perTurn(ctx, file, fn, cmp.line)) {
+            turnFrom = caller.fn;
+            turnFile = caller.file;
+            turnLine = caller.line;
+          }
+        }
+      }
+      if (!act) continue;
+      out.push({ cmp, act, turn: perTurn(ctx, turnFile, turnFrom, turnLine) });
+    }
+    // The request's window first (`max_input_tokens`, `contextWindow`), then a history acted on.
+    const score = (p: ProjectionSite) => {
+      const w = words(resolveOperand(ctx, p.cmp.file, p.cmp.fn, p.cmp.window));
+      const about = words(`${p.cmp.fn} ${p.act.why}`);
+      return (p.act.tied ? 4 : 0) + (w.some((x) => x === 'context' || x === 'window' || x === 'input' || x === 'prompt' || x === 'ctx') ? 2 : 0) + (about.some((x) => HISTORY.has(x) || VERB.has(x)) ? 1 : 0) - (w.includes('memory') ? 1 : 0);
+    };
+    return out.map((p) => ({ p, s: score(p) })).sort((a, b) => b.s - a.s).map((x) => x.p);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context management a framework provides and this repo turns on.
+
+export interface FrameworkContext {
+  file: string;
+  line: number;
+  /** What it does: `summarise` (model summary replaces history), `truncate` (drops or trims), `server` (the provider trims). */
+  does: 'summarise' | 'truncate' | 'server';
+  /** Whether the framework projects the request against the window before each call. */
+  projects: boolean;
+  why: string;
+}
+
+/** Calls that switch on a framework's context management, with the package they must come from. */
+const FRAMEWORK_CALLS: Array<{ name: RegExp; from: RegExp; does: FrameworkContext['does']; why: string }> = [
+  // deepagents adds SummarizationMiddleware to every agent it builds (tokens counted before each model call).
+  { name: /^(create_deep_agent|createDeepAgent|async_create_deep_agent)$/, from: /^deepagents\b/, does: 'summarise', why: 'deepagents builds the agent with its SummarizationMiddleware, which counts tokens before each model call and summarises the history near the window' },
+  { name: /^(SummarizationMiddleware|summarizationMiddleware)$/, from: /^(langchain|deepagents|@langchain)/, does: 'summarise', why: 'LangChain SummarizationMiddleware counts tokens before each model call and summarises older messages past its trigger' },
+  { name: /^(trim_messages|trimMessages)$/, from: /^(langchain|@langchain)/, does: 'truncate', why: 'LangChain trim_messages counts tokens and drops old messages to fit max_tokens' },
+  { name: /^TokenLimiter(Processor)?$/, from: /^@mastra\//, does: 'truncate', why: 'Mastra TokenLimiter counts tokens and drops old messages to fit its limit' },
+  { name: /^(trim|trim_messages)$/, from: /^tokentrim$/, does: 'truncate', why: 'tokentrim counts tokens and trims the oldest messages to fit the window' },
+];
+
+export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
+  return ctx.memo('budget:framework-context', () => {
+    const out: FrameworkContext[] = [];
+    for (const f of ctx.source) {
+      // Local names bound to each package: `from deepagents import create_deep_agent`, `import tokentrim as tt`.
+      const bound = new Map<string, string>();
+      for (const im of f.imports) for (const n of im.names) bound.set(n === '*' || n === 'default' ? im.from.split(/[./]/).pop() ?? im.from : n, im.from);
+      const aliases = new Map<string, string>();
+      for (const im of f.imports) if (im.names.includes('*') || im.names.includes('default')) aliases.set(im.from, im.from);
+      for (const c of f.calls) {
+        const name = c.name.replace(/^new /, '');
+        for (const fw of FRAMEWORK_CALLS) {
+          if (!fw.name.test(name)) continue;
+          const recv = c.callee.replace(/^new /, '').split('.');
+          const from = bound.get(name) ?? (recv.length > 1 ? [...f.imports].find((im) => fw.from.test(im.from) && (im.names.includes(recv[0]) || im.from.split(/[./]/).pop() === recv[0] || im.names.includes('*')))?.from : undefined);
+          if (!from || !fw.from.test(from)) continue;
+          out.push({ file: f.path, line: c.line, does: fw.does, projects: true, why: fw.why });
+        }
+      }
+      for (const o of f.objects) {
+        // Mastra observational memory: an observer model condenses messages past a token threshold.
+        if (o.keys.includes('observationalMemory') && f.imports.some((im) => /^@mastra\//.test(im.from))) {
+          const v = (o.values.observationalMemory ?? '').trim();
+          const nested = f.objects.find((x) => x.ctx === 'prop:observationalMemory' && x.line >= o.line && x.line <= o.end);
+          const on = v === 'true' || (!!nested && nested.values.enabled !== 'false');
+          if (on) out.push({ file: f.path, line: nested?.line ?? o.line, does: 'summarise', projects: true, why: 'Mastra observational memory counts message tokens before each step and has an observer model condense them past its threshold' });
+        }
+        // OpenAI Responses server-side context management: `context_management: [{ type: 'compaction', compact_threshold }]`, `truncation: 'auto'`.
+        if (o.keys.includes('compact_threshold')) out.push({ file: f.path, line: o.line, does: 'server', projects: false, why: 'the request asks the provider to compact the context past compact_threshold (server-side)' });
+        if (o.keys.includes('truncation') && /^['"]auto['"]$/.test((o.values.truncation ?? '').trim())) out.push({ file: f.path, line: o.line, does: 'server', projects: false, why: "truncation: 'auto' lets the provider drop input that overflows the window (server-side)" });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * A history pipeline: `for processor in self.history_processors: messages = processor(messages)`,
+ * the history passed through a configurable list of transforms each time it is built.
+ */
+export function historyPipelines(ctx: RuleContext): Array<{ file: string; line: number; fn: string; via: string }> {
+  return ctx.memo('budget:history-pipelines', () => {
+    const PIPE = new Set(['processor', 'processors', 'transform', 'transforms', 'transformer', 'transformers', 'filters', 'middleware', 'middlewares', 'reducer', 'reducers', 'compressor', 'compressors', 'condenser', 'condensers', 'trimmer', 'trimmers']);
+    const out: Array<{ file: string; line: number; fn: string; via: string }> = [];
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) {
+        if (!words(b.name).some((w) => HISTORY.has(w))) continue;
+        const m = /^(?:await\s+)?([\w.]+)\(\s*([\w.]+)\s*\)$/.exec(b.value.trim());
+        if (!m || m[2].split('.').pop() !== b.name) continue;
+        const loop = f.loops.find((l) => l.fn === b.fn && l.kind === 'for-of' && b.line >= l.line && b.line <= l.end && words(l.cond).some((w) => PIPE.has(w)));
+        if (loop) out.push({ file: f.path, line: b.line, fn: b.fn, via: loop.cond });
+      }
     }
     return out;
   });

@@ -2,6 +2,12 @@ import { defineRule } from '../types.js';
 import { agentLoops } from '../shared/loop.js';
 import { loopCaps, type Cap } from './caps.js';
 
+/**
+ * A cap read from the loop's own condition or exits, a raise on the model-call path, or an option
+ * handed to a framework, whose default was found: resolved, not guessed from a name one call away.
+ */
+const certain = (c: Cap) => c.def !== 'unknown' && !!c.defAt && /^(loop condition|loop range|return exit|break exit|throw exit|yield-return exit|raise guard|option passed|keyword argument|setting |LiteLLM)/.test(c.where);
+
 const describe = (c: Cap) =>
   `${c.limit} (${c.kind} cap, ${c.where} at line ${c.line}${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})`;
 
@@ -27,6 +33,7 @@ export default defineRule({
           ...[...tokenOn.slice(0, 2), ...others].map(ev),
           ...(tokenOn[0].defAt ? [{ file: tokenOn[0].defAt.file, line: tokenOn[0].defAt.line, reason: `${tokenOn[0].limit} defaults to ${tokenOn[0].defAt.value}` }] : []),
         ],
+        confidence: certain(tokenOn[0]) ? 'high' : 'low',
       };
     }
     if (caps.length > 0) {
@@ -43,6 +50,8 @@ export default defineRule({
           ...[best, ...caps.filter((c) => c !== best)].slice(0, 3).map(ev),
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
+        // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
+        confidence: certain(best) && !caps.some((c) => c.kind === 'token') ? 'high' : 'low',
       };
     }
     const loops = agentLoops(ctx);

@@ -1,5 +1,8 @@
+import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { loopReaches, projections } from './context.js';
+import { frameworkContext, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+
+const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
 export default defineRule({
   id: 'budget.projection',
@@ -10,30 +13,81 @@ export default defineRule({
   remediation:
     'Build a pre-call projection that estimates the request tokens, compares them with the model\'s context window minus a reserve before every model call in the loop, and compacts or refuses, as in the exemplar budget module.',
   exemplar: 'src/reference-harness/budget/budget.ts',
-  detect(ctx) {
-    const ps = projections(ctx);
-    if (ps.length === 0) {
-      return { level: 'absent', reason: 'no token estimate is compared with a context-window limit before a model call', evidence: [] };
+  detect(ctx): Finding {
+    // 1. By mechanism: an estimate compared with the window, acted on, before each model call.
+    const sites = projectionSites(ctx);
+    const perTurn = sites.filter((p) => p.turn);
+    if (perTurn.length > 0) {
+      const p = perTurn[0];
+      return {
+        level: 'present',
+        reason: `${site(p)}; ${p.act.why}; it runs before each model call: ${p.turn!.why}`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} with the limit ${p.cmp.window}` },
+          ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
+          { file: p.turn!.file, line: p.turn!.line, reason: p.turn!.why },
+        ],
+        confidence: p.turn!.resolved ? 'high' : 'low',
+      };
     }
+    // 2. A framework's context management this repo turns on.
+    const fw = frameworkContext(ctx);
+    const proj = fw.find((x) => x.projects);
+    if (proj) {
+      return {
+        level: 'present',
+        reason: `the repo turns on framework context management: ${proj.why}`,
+        evidence: fw.filter((x) => x.projects).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
+        confidence: 'high',
+      };
+    }
+    // 3. By co-occurrence of a window figure and an estimate in one function (names only).
+    const ps = projections(ctx);
     for (const p of ps) {
       const hit = loopReaches(ctx, p.fn.name, 2);
       if (hit) {
         return {
           level: 'present',
-          reason: `${p.fn.name}() compares ${p.estimate.text} with ${p.window.text} and runs each turn of the agent loop in ${hit.loop} (${hit.path.join(' → ')})`,
+          reason: `${p.fn.name}() reads ${p.estimate.text} and ${p.window.text} and runs each turn of the agent loop in ${hit.loop} (${hit.path.join(' → ')})`,
           evidence: [
             { file: p.fn.file, line: p.window.line, reason: `${p.fn.name}() checks the request against ${p.window.text}` },
             { file: p.fn.file, line: p.estimate.line, reason: `${p.estimate.text} estimates the request size` },
             { file: hit.file, line: hit.line, reason: `the agent loop in ${hit.loop} reaches ${p.fn.name}() every turn` },
           ],
+          confidence: 'low',
         };
       }
     }
-    const p = ps[0];
-    return {
-      level: 'partial',
-      reason: `${p.fn.name}() compares ${p.estimate.text} with ${p.window.text}, but the agent loop does not run it before each model call (only before a run or on demand)`,
-      evidence: ps.slice(0, 2).map((x) => ({ file: x.fn.file, line: x.window.line, reason: `${x.fn.name}() compares ${x.estimate.text} with ${x.window.text}` })),
-    };
+    if (sites.length > 0) {
+      const p = sites[0];
+      return {
+        level: 'partial',
+        reason: `${site(p)} and ${p.act.why}, but the agent loop does not run it before each model call (only before a run or on demand)`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} with the limit ${p.cmp.window}` },
+          ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
+        ],
+        confidence: 'low',
+      };
+    }
+    const server = fw.find((x) => x.does === 'server');
+    if (server) {
+      return {
+        level: 'partial',
+        reason: `the harness never estimates the request itself; it hands overflow to the provider: ${server.why}`,
+        evidence: fw.filter((x) => x.does === 'server').slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
+        confidence: 'low',
+      };
+    }
+    if (ps.length > 0) {
+      const p = ps[0];
+      return {
+        level: 'partial',
+        reason: `${p.fn.name}() reads ${p.estimate.text} and ${p.window.text}, but the agent loop does not run it before each model call (only before a run or on demand)`,
+        evidence: ps.slice(0, 2).map((x) => ({ file: x.fn.file, line: x.window.line, reason: `${x.fn.name}() reads ${x.estimate.text} and ${x.window.text}` })),
+        confidence: 'low',
+      };
+    }
+    return { level: 'absent', reason: 'no token estimate is compared with a context-window limit before a model call', evidence: [], confidence: 'low' };
   },
 });

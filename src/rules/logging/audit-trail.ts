@@ -1,5 +1,8 @@
-import type { ObjectFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
+import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
+import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
+import { frameworkToolUse } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -23,6 +26,7 @@ interface Rec {
 function records(ctx: RuleContext): Rec[] {
   const out: Rec[] = [];
   for (const f of ctx.source) {
+    if (UI_FILE.test(f.path)) continue;
     for (const o of f.objects) {
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
       const callRecord = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i.test(o.ctx);
@@ -61,6 +65,104 @@ function commandLogs(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
+const TRANSCRIPT = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
+/** Front-end code and browser storage: a UI's own state, not the harness's record. */
+const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:components|renderer|webview-ui|frontend|pages)\//;
+
+interface TranscriptSave {
+  call: Located<CallFact>;
+  how: string;
+  /** The write is skipped unless its target is configured (`if (!this.file) return`): opt-in. */
+  optIn?: GuardFact;
+  rank: number;
+}
+const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread']);
+
+/**
+ * The agent's history written somewhere that outlives the process, from the loop's path: since every
+ * tool call and its result go back into the history for the model, the saved history records them.
+ * A write counts when what it writes (or the function writing it) names the history, and it sits in
+ * a function reached from an agent loop or a method of the loop's own class; a harness whose loop is
+ * a framework's (tools handed to `streamText`, an agent SDK) counts its message writes directly.
+ */
+function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
+  return ctx.memo('audit-trail:transcript-saves', () => {
+    const loops = agentLoops(ctx);
+    const reach = loopReachable(ctx, 4);
+    const loopFiles = new Set(loops.map((l) => l.file));
+    const loopClasses = new Set(loops.filter((l) => l.fn.includes('.')).map((l) => l.fn.slice(0, l.fn.lastIndexOf('.') + 1)));
+    const framework = loops.length === 0 && frameworkToolUse(ctx).length > 0;
+    const onPath = (c: Located<CallFact>): string | undefined => {
+      const short = shortName(c.fn);
+      if (loopFiles.has(c.file)) return 'in the agent loop\'s file';
+      if ([...loopClasses].some((k) => c.fn.startsWith(k))) return `a method of the loop's class (${c.fn})`;
+      if (reach.has(short) && !GENERIC.has(short)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
+      if (framework) return 'the framework runs the tool loop';
+      return undefined;
+    };
+    const candidates: Array<{ call: Located<CallFact>; text: string; what: string }> = [];
+    for (const op of persistOps(ctx)) {
+      if (op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') continue;
+      candidates.push({ call: op.call, text: op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
+    }
+    for (const f of ctx.source) {
+      for (const c of f.calls as Located<CallFact>[]) {
+        // JSON writers the shared list does not know (`safeWriteJson(path, messages)`), and pathlib appends (`self.history_file.open("a")`).
+        if (/^(?:safe|atomic)\w*Json$|^\w*[wW]riteJson\w*$/.test(c.name) && !/^(?:writeJson|writeJSON|writeJsonSync)$/.test(c.name)) candidates.push({ call: c, text: c.args.join(' '), what: 'writes' });
+        else if (c.name === 'open' && c.callee !== 'open' && /^['"]a\+?['"]$/.test(c.args[0] ?? '')) candidates.push({ call: c, text: c.callee, what: 'appends to' });
+      }
+    }
+    const out: TranscriptSave[] = [];
+    for (const { call, text, what } of candidates) {
+      if (UI_FILE.test(call.file) || /localStorage|sessionStorage/.test(call.callee)) continue;
+      const ws = [...words(text), ...words(shortName(call.fn))];
+      const named = ws.find((w) => TRANSCRIPT.has(w));
+      const own = [...loopClasses].some((k) => call.fn.startsWith(k)) && /json|JSON/.test(text);
+      if (!named && !own) continue;
+      const where = onPath(call);
+      if (!where) continue;
+      const file = ctx.file(call.file);
+      // Opt-in: the writing function returns early unless its target is set.
+      const target = (call.args[0] ?? '').replace(/^(?:this|self)\./, '');
+      let optIn: GuardFact | undefined = file?.guards.find((g) => g.fn === call.fn && g.line < call.line && g.exit === 'return' && target.length > 2 && /^(?:!|not\s+)/.test(g.cond) && g.cond.includes(target));
+      // Opt-in too: the target is a parameter that a caller leaves out or passes as undefined/None (`runAgent(task, flag ? file : undefined)`).
+      if (!optIn && /^\w+$/.test(target)) {
+        const def = ctx.functionsNamed(shortName(call.fn)).find((d) => d.file === call.file && d.name === call.fn);
+        const i = def ? def.params.indexOf(target) : -1;
+        if (def && i >= 0) {
+          const caller = callersOf(ctx, call.fn).find((c) => c.args.length <= i || /\bundefined\b|\bNone\b|\bnull\b/.test(c.args[i] ?? ''));
+          if (caller) optIn = { cond: `${target} is not passed (${caller.callee} at ${at(caller.file, caller.line)})`, exit: 'return', line: def.line, fn: call.fn };
+        }
+      }
+      // What the write is about, strongest first: tool calls themselves, then the message history, then a session or chat.
+      const aboutTools = /tool_?use|tool_?result|tool_?call/i.test(`${text} ${call.fn}`);
+      const strength = aboutTools ? 0 : named && STRONG.has(named) ? 1 : 2;
+      out.push({ call, how: `${call.callee}(${call.args.join(', ').slice(0, 50)}) ${what} the agent's ${aboutTools ? 'tool calls/results' : (named ?? 'serialised state')}, ${where}`, optIn, rank: strength * 3 + (/loop's file|loop's class/.test(where) ? 0 : /reached/.test(where) ? 1 : 2) + (optIn ? 100 : 0) });
+    }
+    return out.sort((a, b) => a.rank - b.rank);
+  });
+}
+
+/** Tool calls or results handed to a save function: `saveToolUseMessage(id, toolUseMessage)`. */
+function toolSaves(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  const ops = new Map<string, Located<CallFact>>();
+  for (const op of persistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') ops.set(`${op.call.file}#${op.call.fn}`, op.call);
+  for (const c of ctx.calls) {
+    if (!/^(?:save|store|persist|insert|put)\w*$/i.test(c.name)) continue;
+    if (!/tool_?use|tool_?result|tool_?call/i.test(c.name + ' ' + c.args.join(' '))) continue;
+    if (UI_FILE.test(c.file)) continue;
+    // The save function must write somewhere: a file, a database, a table (not an in-memory map).
+    const defs = ctx.functionsNamed(c.name);
+    const store = defs.length <= 3 && defs.map((d) => ops.get(`${d.file}#${d.name}`)).find(Boolean);
+    if (!store) continue;
+    out.push(ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 50)}) saves a tool call or result (${store.callee} at ${at(store.file, store.line)})`));
+    if (out.length >= 3) break;
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'logging.audit-trail',
   principle: 'logging',
@@ -83,6 +185,35 @@ export default defineRule({
         [...full.slice(0, 3).map(evid), ...decisions.slice(0, 1).map(evid)],
       );
     }
+    const saved = toolSaves(ctx);
+    if (saved.length) {
+      return finding('present', `tool calls and their results are stored as they happen (${saved[0].reason}, ${at(saved[0].file, saved[0].line)})`, saved);
+    }
+    const saves = transcriptSaves(ctx);
+    const always = saves.filter((t) => !t.optIn);
+    if (always.length) {
+      const t = always[0];
+      const callers = callersOf(ctx, t.call.fn).filter((c) => !UI_FILE.test(c.file)).slice(0, 1);
+      return finding('present', `the agent's history, which carries every tool call with its arguments and every tool result, is persisted: ${t.how} (${at(t.call.file, t.call.line)})`, [
+        ev(t.call.file, t.call.line, t.how),
+        ...callers.map((c) => ev(c.file, c.line, `${c.callee}() saves the history`)),
+        ...always.slice(1, 2).map((x) => ev(x.call.file, x.call.line, x.how)),
+      ]);
+    }
+    const saver = frameworkSaver(ctx);
+    if (saver && frameworkToolUse(ctx).length) {
+      return finding('present', `a persistent framework checkpointer (${saver.callee}) stores each step of the thread, tool calls and results included (${at(saver.file, saver.line)})`, [
+        ev(saver.file, saver.line, `${saver.callee}(...) persists the thread's messages`),
+      ]);
+    }
+    if (saves.length) {
+      const t = saves[0];
+      return finding('partial', `the agent's history (tool calls and results) is saved only when a target is configured: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.call.file, t.optIn!.line)})`, [
+        ev(t.call.file, t.call.line, t.how),
+        ev(t.call.file, t.optIn!.line, `skipped when ${t.optIn!.cond}: opt-in`),
+        ...recs.slice(0, 1).map(evid),
+      ]);
+    }
     if (recs.length) {
       return finding('partial', `tool executions are recorded (${recs[0].where} at ${at(recs[0].o.file, recs[0].o.line)}) but without their inputs`, recs.slice(0, 3).map(evid));
     }
@@ -90,6 +221,11 @@ export default defineRule({
     if (logs.length) {
       return finding('partial', `some actions are logged as messages (${logs[0].reason}), but tool calls are not recorded with their inputs and outcomes`, logs);
     }
-    return finding('absent', 'no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed');
+    // Nothing in the harness writes to a file or database at all: no trail can exist.
+    const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write');
+    return {
+      ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : ' (the harness writes no file or database)'}`),
+      confidence: writes ? 'low' : 'high',
+    };
   },
 });

@@ -1,13 +1,23 @@
-import type { RuleContext } from '../context.js';
-import { at, ev, finding } from '../shared/scan.js';
-import { defineRule, type Evidence } from '../types.js';
+import type { CallFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
+import { agentLoops, loopReachable } from '../shared/loop.js';
+import { allClasses, at, ev, finding } from '../shared/scan.js';
+import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
+/** Methods a logger is called with: the levels, `exception` (Python) and `log`. */
+const LOG_METHODS = new Set([...LEVELS, 'exception', 'log']);
 /** Logging libraries that emit records with fields (JSON or attributes). */
 const STRUCTURED_LIBS = /^(?:pino|pino-\w+|winston|bunyan|tslog|roarr|log4js|@opentelemetry\/api-logs|@opentelemetry\/sdk-logs|structlog|loguru|pythonjsonlogger|python_json_logger|json_log_formatter|@google-cloud\/logging|@aws-lambda-powertools\/logger)$/;
 /** Levelled but plain-text loggers. */
 const TEXT_LIBS = /^(?:loglevel|consola|signale|debug|npmlog|logging|logging\.handlers|absl\.logging)$/;
-const JSON_CALL = /^(?:JSON\.stringify|json\.dumps|orjson\.dumps|\w+\.model_dump_json|\w+\.to_json)$/;
+/** Tracing set up by the harness: spans with attributes, not a logger. */
+const TRACING_LIBS = /^(?:@vercel\/otel|@opentelemetry\/sdk-node|@opentelemetry\/sdk-trace-\w+|opentelemetry\.sdk\.trace|@langfuse\/\w+|langfuse|langsmith|@arizeai\/\w+|openinference\.\w+)$/;
+const JSON_CALL = /^(?:JSON\.stringify|json\.dumps?|orjson\.dumps|\w+\.model_dump_json|\w+\.to_json|safeJsonStringify)$/;
+/** Stdlib logging set-up: handlers, formatters, a config. */
+const HANDLER_CALL = /^(?:logging\.)?(?:basicConfig|dictConfig|fileConfig)$|(?:^|\.)(?:addHandler|setFormatter)$|(?:^|\.)(?:FileHandler|RotatingFileHandler|TimedRotatingFileHandler|StreamHandler|RichHandler)$/;
+/** Receivers that end in `log` but are not loggers. */
+const NOT_LOGGER = /dialog|catalog|changelog|backlog|blog|login|logic|logo|console|^math$/i;
 
 interface LoggerDef {
   file: string;
@@ -17,8 +27,120 @@ interface LoggerDef {
   how: string;
 }
 
-function loggerDefs(ctx: RuleContext): LoggerDef[] {
+const isPrint = (c: CallFact, py: boolean): boolean =>
+  py ? c.callee === 'print' || c.callee === 'sys.stdout.write' || c.callee === 'sys.stderr.write' : /^console\.(?:log|error|warn|info|debug)$/.test(c.callee);
+
+/** The receiver of a logger call, `this.`/`self.`/`?` stripped: `this.logService.info` → `logService`. */
+function loggerReceiver(c: CallFact): string | undefined {
+  if (!LOG_METHODS.has(c.name)) return undefined;
+  const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)).replace(/\?$/, '');
+  const last = (recv.split('.').pop() ?? '').replace(/\(.*$/s, '').replace(/^#/, '');
+  if (!last || !/log/i.test(last) || NOT_LOGGER.test(last)) return undefined;
+  return recv;
+}
+
+/**
+ * Logger classes of the repo that only print (to the console or a rich console) and write nowhere
+ * else: calls through them are levelled text on a terminal, not records.
+ */
+function printingLoggerClasses(ctx: RuleContext): Set<string> {
+  return ctx.memo('structured-log:printing-classes', () => {
+    const out = new Set<string>();
+    for (const cls of allClasses(ctx)) {
+      if (!/log/i.test(cls.name) || NOT_LOGGER.test(cls.name)) continue;
+      if (!cls.members.some((m) => LOG_METHODS.has(m))) continue;
+      const f = ctx.file(cls.file);
+      if (!f) continue;
+      const py = f.lang === 'py';
+      let prints = 0;
+      let writes = 0;
+      for (const c of f.calls) {
+        if (c.line < cls.line || c.line > cls.end) continue;
+        if (isPrint(c, py) || (c.name === 'print' && /console/i.test(c.callee))) prints++;
+        // Calls between the class's own methods (`self.log(...)` from `log_error`) are neither.
+        else if (/^(?:this|self)\.\w+$/.test(c.callee) && cls.members.includes(c.name)) continue;
+        else if (/^(?:write|writeSync|appendFile|appendFileSync|appendLine|emit|send|handle|post|export|info|debug|warn|warning|error|log)$/.test(c.name) && !/^console\./.test(c.callee)) writes++;
+      }
+      if (prints > 0 && writes === 0) out.add(cls.name);
+    }
+    return out;
+  });
+}
+
+/** `log` when every logger class that has a `log` method is a printing one (the method name then names the class). */
+function printingMethodNames(ctx: RuleContext): Set<string> {
+  return ctx.memo('structured-log:printing-methods', () => {
+    const printing = printingLoggerClasses(ctx);
+    const out = new Set<string>();
+    if (!printing.size) return out;
+    const loggers = allClasses(ctx).filter((c) => /log/i.test(c.name) && !NOT_LOGGER.test(c.name) && c.members.includes('log'));
+    if (loggers.length && loggers.every((c) => printing.has(c.name))) out.add('log');
+    return out;
+  });
+}
+
+interface LogUse {
+  /** Logger calls (not through a printing logger class). */
+  calls: Located<CallFact>[];
+  /** Those passing fields: an object literal (`logger.info('x', { tool })`) or `extra=`. */
+  fielded: Located<CallFact>[];
+  /** Calls through a logger class that only prints. */
+  printing: Located<CallFact>[];
+  prints: Located<CallFact>[];
+  handlers: Located<CallFact>[];
+  files: Map<string, number>;
+}
+
+function logUse(ctx: RuleContext): LogUse {
+  return ctx.memo('structured-log:use', () => {
+    const printing = printingLoggerClasses(ctx);
+    const use: LogUse = { calls: [], fielded: [], printing: [], prints: [], handlers: [], files: new Map() };
+    for (const f of ctx.source) {
+      const py = f.lang === 'py';
+      const calls = f.calls as Located<CallFact>[];
+      // A file that builds a printing logger routes its member loggers (`self.logger`) through it,
+      // and every logger call when it sets up no library logger of its own.
+      const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.replace(/^new\s+/, '')));
+      const printingMethods = printingMethodNames(ctx);
+      const libraryLogger = buildsPrinting && calls.some((c) => /^(?:logging\.)?getLogger$|^get_logger$|^structlog\.get_logger$/.test(c.callee));
+      for (const c of calls) {
+        if (isPrint(c, py)) {
+          use.prints.push(c);
+          continue;
+        }
+        if (HANDLER_CALL.test(c.callee)) use.handlers.push(c);
+        const recv = loggerReceiver(c);
+        if (recv === undefined) continue;
+        // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
+        // is that class, wherever it was handed in.
+        if ((buildsPrinting && (!libraryLogger || /^(?:this|self)\./.test(recv))) || (/^(?:this|self)\./.test(recv) && printingMethods.has(c.name))) {
+          use.printing.push(c);
+          continue;
+        }
+        use.calls.push(c);
+        use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
+        if (c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra=')))) use.fielded.push(c);
+      }
+    }
+    return use;
+  });
+}
+
+/** Whether a call sits on the agent's main path: in a loop's file or a function reached from a loop. */
+function onMainPath(ctx: RuleContext): (c: Located<CallFact>) => boolean {
+  const loops = agentLoops(ctx);
+  if (!loops.length) return () => true;
+  const reach = loopReachable(ctx, 3);
+  const loopFiles = new Set(loops.map((l) => l.file));
+  return (c) => loopFiles.has(c.file) || reach.has(shortName(c.fn));
+}
+
+function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   const defs: LoggerDef[] = [];
+  const printing = printingLoggerClasses(ctx);
+  for (const c of allClasses(ctx)) {
+    if (printing.has(c.name)) defs.push({ file: c.file, line: c.line, name: c.name, structured: false, how: `${c.name} is a levelled logger that only prints to the console` });
+  }
   for (const f of ctx.source) {
     // Whether the file writes records with fields: looked up only for a file with a logger object.
     let records: { jsonLine?: number; otelEmit?: number } | undefined;
@@ -29,21 +151,26 @@ function loggerDefs(ctx: RuleContext): LoggerDef[] {
       });
     for (const i of f.imports) {
       if (STRUCTURED_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: true, how: `imports ${i.from}` });
-      else if (TEXT_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from} (levelled text)` });
+      // A logging import counts when the repo logs through it or configures it (not when it only silences a dependency's logger).
+      else if (TEXT_LIBS.test(i.from) && (use.calls.length || use.handlers.length))
+        defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from} (levelled text)` });
+      else if (TRACING_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from}: tracing spans with attributes, no logger` });
     }
     for (const o of f.objects) {
       const levels = o.keys.filter((k) => LEVELS.includes(k));
       if (levels.length < 2) continue;
       const named = o.ctx.startsWith('class:') ? o.ctx.slice(6) : o.ctx.startsWith('var:') ? o.ctx.slice(4) : '';
       if (!/log/i.test(named) || (levels.length < 3 && !/logger/i.test(named))) continue;
+      // A no-op logger (`debug: () => {}`) logs nothing.
+      if (levels.every((k) => /^\(\)\s*=>\s*\{\s*\}$|^\(\)\s*=>\s*undefined$/.test(o.values[k] ?? ''))) continue;
       const { jsonLine, otelEmit } = recordLines();
-      const structured = jsonLine !== undefined || otelEmit !== undefined;
+      const structured = !printing.has(named) && (jsonLine !== undefined || otelEmit !== undefined);
       defs.push({
         file: f.path,
         line: o.line,
         name: named,
         structured,
-        how: `${named} has level methods ${levels.join('/')}${structured ? ` and writes records with fields (${at(f.path, (jsonLine ?? otelEmit)!)})` : ', text output'}`,
+        how: `${named} has level methods ${levels.join('/')}${structured ? ` and writes records with fields (${at(f.path, (jsonLine ?? otelEmit)!)})` : printing.has(named) ? ' and only prints' : ', text output'}`,
       });
     }
     for (const t of f.types) {
@@ -51,40 +178,84 @@ function loggerDefs(ctx: RuleContext): LoggerDef[] {
         defs.push({ file: f.path, line: t.line, name: t.name, structured: false, how: `${t.name} enum of log levels` });
       }
     }
+    // Console methods redirected to a file as levelled lines: `console.error = (...a) => stream.write(`[ERROR] ${ts} …`)`.
+    for (const fn of f.functions) {
+      if (!LEVELS.includes(fn.name)) continue;
+      const w = f.calls.find(
+        (c) => c.line >= fn.line && c.line <= fn.end && /^(?:write|appendFile|appendFileSync)$/.test(c.name) && /\[(?:ERROR|WARN|INFO|DEBUG)\]|toISOString|timestamp/i.test(c.args.join(' ')),
+      );
+      if (w) defs.push({ file: f.path, line: fn.line, name: fn.name, structured: false, how: `${fn.name}() writes levelled, timestamped text lines to a file (${at(f.path, w.line)})` });
+    }
   }
   return defs;
 }
 
-/** Call sites that log through something named like a logger, by file. */
-function loggerCallFiles(ctx: RuleContext): Map<string, number> {
-  return ctx.memo('r3:logger-calls', () => {
-    const m = new Map<string, number>();
-    for (const name of [...LEVELS, 'log', 'emit']) {
-      for (const c of ctx.callsNamed(name)) {
-        const recv = c.callee.slice(0, Math.max(0, c.callee.length - name.length - 1));
-        if (!/log(?:ger)?\b|logger|LOG|_log\b/i.test(recv.split('.').pop() ?? '') || /^console$/.test(recv)) continue;
-        m.set(c.file, (m.get(c.file) ?? 0) + 1);
+/** Files (other than the logger's own) importing the logger's module, from an index of import specifiers built once. */
+function importers(ctx: RuleContext, file: string): string[] {
+  const index = ctx.memo('structured-log:import-index', () => {
+    // `../utils/logger.js` → keys `logger|utils` and `logger|*`; a bare `logger` → `logger|`.
+    const m = new Map<string, Set<string>>();
+    const add = (k: string, f: string) => {
+      const set = m.get(k);
+      if (set) set.add(f);
+      else m.set(k, new Set([f]));
+    };
+    for (const f of ctx.source) {
+      for (const i of f.imports) {
+        const parts = i.from.replace(/\.[cm]?[jt]sx?$/, '').split(/[/.]/);
+        const last = parts[parts.length - 1];
+        if (parts.length < 2) add(`${last}|*`, f.path);
+        else add(`${last}|${parts[parts.length - 2]}`, f.path);
       }
     }
     return m;
   });
-}
-
-/** Files (other than the logger's own) importing the logger's module. */
-function importers(ctx: RuleContext, file: string): string[] {
   const base = file.replace(/\.[^./]+$/, '').split('/');
   const stem = base.pop()!;
   const dir = base.pop() ?? '';
-  const out: string[] = [];
+  const out = new Set<string>([...(index.get(`${stem}|${dir}`) ?? []), ...(index.get(`${stem}|*`) ?? []), ...(index.get(`${stem}|`) ?? [])]);
+  out.delete(file);
+  return [...out];
+}
+
+/** JSON records appended to a log file: `open(logfile, "a")` … `json.dump(entry, f)` in one function. */
+function jsonLogFile(ctx: RuleContext): Evidence | undefined {
   for (const f of ctx.source) {
-    if (f.path === file) continue;
-    const hit = f.imports.some((i) => {
-      const parts = i.from.replace(/\.[cm]?[jt]sx?$/, '').split(/[/.]/);
-      return parts[parts.length - 1] === stem && (parts.length < 2 || parts[parts.length - 2] === dir || parts[parts.length - 2] === '');
-    });
-    if (hit) out.push(f.path);
+    for (const c of f.calls) {
+      const append =
+        (c.callee === 'open' && /log/i.test(c.args[0] ?? '') && /^["']a\+?["']$/.test(c.args[1] ?? '')) ||
+        (/^(?:appendFile|appendFileSync)$/.test(c.name) && /log/i.test(c.args[0] ?? '') && /JSON\.stringify/.test(c.args[1] ?? ''));
+      if (!append) continue;
+      const json = c.callee === 'open' ? f.calls.find((d) => d.fn === c.fn && d !== c && Math.abs(d.line - c.line) <= 5 && /^(?:json\.dump|JSON\.stringify)$/.test(d.callee)) : c;
+      if (json) return ev(f.path, json.line, `${json.callee}(...) appends JSON records to a log file (${c.args[0]})`);
+    }
   }
-  return out;
+  return undefined;
+}
+
+/** JSON lines of the loop's events written from a subscription (a `--json` output mode). */
+function jsonEventStream(ctx: RuleContext): Finding | undefined {
+  for (const f of ctx.source) {
+    for (const c of f.calls) {
+      if (!JSON_CALL.test(c.callee)) continue;
+      if (!/^(?:event|evt|chunk|update|record|entry|e)$/i.test(c.args[0] ?? '')) continue;
+      const outer = f.calls.find((d) => d.line === c.line && d !== c && /^(?:console\.log|process\.stdout\.write|print|sys\.stdout\.write)$/.test(d.callee));
+      if (!outer) continue;
+      // Printing an incoming request (`console.log(JSON.stringify(event))` in a webhook handler) is a print;
+      // the loop's own events are subscribed to.
+      const sub = f.calls.find((d) => d.fn === c.fn && d.line <= c.line && d.line >= c.line - 15 && /^(?:subscribe|on|addListener|onEvent|addEventListener)$/.test(d.name));
+      const loop = f.loops.find((l) => l.fn === c.fn && l.kind === 'for-of' && l.line <= c.line && l.end >= c.line && /event|stream|chunk|update|run\(/i.test(l.cond));
+      if (!sub && !loop) continue;
+      return finding('partial', `no logger: diagnostics are prints, and only the event stream is written as JSON lines (${at(f.path, c.line)})`, [
+        ev(f.path, c.line, `${outer.callee}(JSON.stringify(...)) writes each event ${sub ? `from ${sub.callee}()` : `of ${loop!.cond}`} as a JSON line`),
+      ]);
+    }
+  }
+  return undefined;
+}
+
+function withConfidence(high: boolean, level: Finding['level'], reason: string, evidence: Evidence[] = []): Finding {
+  return { ...finding(level, reason, evidence), confidence: high ? 'high' : 'low' };
 }
 
 export default defineRule({
@@ -97,49 +268,83 @@ export default defineRule({
     'Route diagnostics through one levelled logger that writes JSON lines with fields (event, tool, turn, error) and use it from the loop and tools instead of console prints; see the exemplar logger.ts.',
   exemplar: 'src/reference-harness/logging/logger.ts',
   detect(ctx) {
-    const defs = loggerDefs(ctx);
-    const callFiles = loggerCallFiles(ctx);
+    const use = logUse(ctx);
+    const defs = loggerDefs(ctx, use);
+    const main = onMainPath(ctx);
+    const mainCalls = use.calls.filter(main);
+    const mainPrints = use.prints.filter(main).length;
+    const mainFielded = use.fielded.filter(main);
     const structured = defs.filter((d) => d.structured);
-    const used = new Set(callFiles.keys());
+    const used = new Set(use.files.keys());
     for (const d of structured) if (!STRUCTURED_LIBS.test(d.name)) for (const f of importers(ctx, d.file)) used.add(f);
     const usedFiles = [...used];
     const evid = (d: LoggerDef): Evidence => ev(d.file, d.line, d.how);
-    const useEvidence = usedFiles
-      .sort((a, b) => callFiles.get(b)! - callFiles.get(a)!)
-      .slice(0, 2)
-      .map((file) => {
-        const f = ctx.file(file)!;
-        const c = f.calls.find((x) => /log/i.test(x.callee) && [...LEVELS, 'log', 'emit'].includes(x.name)) ?? f.calls.find((x) => /log/i.test(x.callee));
-        return ev(file, c?.line ?? f.imports[0]?.line ?? 1, `${callFiles.get(file) ?? 'imports the'} logger call(s) here`);
-      });
-    if (structured.length && usedFiles.length >= 2) {
-      return finding('present', `${structured[0].how} (${at(structured[0].file, structured[0].line)}); logger calls in ${usedFiles.length} files`, [
-        ...structured.slice(0, 2).map(evid),
-        ...useEvidence,
+    const callEv = (c: Located<CallFact>, why: string): Evidence => ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 50)}) ${why}`);
+    // The logger is the main diagnostic channel when, on the loop's path, it is called at least as often as print.
+    const dominant = mainCalls.length > 0 && mainCalls.length >= mainPrints;
+    // The loop's own file printing more than it logs is decisive: the loop talks through prints.
+    const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
+    const loopPrints = use.prints.filter((c) => loopFiles.has(c.file)).length;
+    const loopLogs = use.calls.filter((c) => loopFiles.has(c.file)).length;
+    const loopPrinted = loopPrints > loopLogs;
+    const counts = `${use.calls.length} logger calls in ${use.files.size} files, ${use.prints.length} prints`;
+    const path = loopFiles.size ? "on the loop's path" : 'in the harness';
+
+    if ((structured.length || use.fielded.length >= 3) && usedFiles.length >= 2 && !loopPrinted && (mainFielded.length || dominant)) {
+      const first = mainFielded[0] ?? use.fielded[0];
+      const how = structured[0]?.how ?? `logger calls pass fields (${first.callee} with an object)`;
+      // A logging library that writes fields, called more than print on the loop's path: a configuration fact, not a name.
+      const sure = dominant && structured.some((d) => STRUCTURED_LIBS.test(d.name));
+      // Without a structured definition, the logger class itself (levels, transports) leads the evidence.
+      const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
+      return withConfidence(sure, 'present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
+        ...(lead ? [evid(lead)] : []),
+        ...(first ? [callEv(first, 'logs with fields')] : []),
+        ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),
       ]);
     }
-    if (structured.length) {
-      return finding('partial', `${structured[0].how}, but it is used in only ${usedFiles.length} file(s): most diagnostics bypass it`, [evid(structured[0]), ...useEvidence]);
+    if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
+      const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
+      return withConfidence(use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4, 'present', `diagnostics go through levelled loggers (${counts}; ${path} ${mainCalls.length} logger calls vs ${mainPrints} prints)${setup ? `, configured with handlers (${at(setup.file, setup.line)})` : ''}; records are text with level and logger name`, [
+        ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
+        ...mainCalls.slice(0, 2).map((c) => callEv(c, 'levelled logger call on the main path')),
+      ]);
+    }
+    const useEvidence = [...use.files.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([file, n]) => {
+        const c = use.calls.find((x) => x.file === file)!;
+        return callEv(c, `(${n} logger call(s) in this file)`);
+      });
+    if (structured.length || use.fielded.length) {
+      const d = structured[0];
+      return finding(
+        'partial',
+        `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints: most diagnostics bypass it`,
+        [...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
+      );
+    }
+    if (use.calls.length) {
+      const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name)) : undefined;
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${dominant ? 'they are few and no logging is configured' : `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})`}; records are text without fields`, [
+        ...defs.slice(0, 1).map(evid),
+        ...useEvidence,
+      ]);
     }
     if (defs.length) {
-      return finding('partial', `${defs[0].how} (${at(defs[0].file, defs[0].line)}), but its records are text without fields, not structured (JSON/attributes)`, [
+      const d = defs[0];
+      const tracing = TRACING_LIBS.test(d.name);
+      return finding('partial', tracing ? `${d.how} (${at(d.file, d.line)}); diagnostics themselves are bare prints (${use.prints.length})` : `${d.how} (${at(d.file, d.line)}), but its records are text without fields, not structured (JSON/attributes)`, [
         ...defs.slice(0, 2).map(evid),
-        ...useEvidence,
+        ...use.printing.slice(0, 1).map((c) => callEv(c, 'logs through a logger that only prints')),
       ]);
     }
-    // JSON-lines output of events (a --json mode) is structured, but it is output, not a diagnostic log.
-    for (const f of ctx.source) {
-      for (const c of f.calls) {
-        if (!JSON_CALL.test(c.callee)) continue;
-        if (!/^(?:event|evt|chunk|update|record|entry|e)$/i.test(c.args[0] ?? '')) continue;
-        const outer = f.calls.find((d) => d.line === c.line && d !== c && /^(?:console\.log|process\.stdout\.write|print|sys\.stdout\.write)$/.test(d.callee));
-        if (outer) {
-          return finding('partial', `no logger: diagnostics are prints, and only an event stream is written as JSON lines (${at(f.path, c.line)})`, [
-            ev(f.path, c.line, `${outer.callee}(JSON.stringify(...)) writes JSON lines`),
-          ]);
-        }
-      }
-    }
-    return finding('absent', 'no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints');
+    const stream = jsonEventStream(ctx);
+    if (stream) return stream;
+    const jsonLog = jsonLogFile(ctx);
+    if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog]);
+    // Nothing named like a logger is called and no logging library is imported: sure.
+    return withConfidence(use.printing.length === 0, 'absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`);
   },
 });

@@ -1,17 +1,22 @@
-import type { ObjectFact, TypeFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
-import { allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
-import { defineRule, type Evidence } from '../types.js';
+import type { CallFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
+import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
+import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
+import { defineRule, type Evidence, type Finding } from '../types.js';
 
 /** Names of types that describe what a loop streams to its consumers. */
 const EVENT_NAME = /event|chunk|update|notification|signal|streampart|emission/i;
 /** Event classes (Python dataclasses, TS classes) may also be steps of the run. */
 const EVENT_CLASS = /event|chunk|update|notification|signal|emission|step(?!s?Config)/i;
 const NOT_EVENT = /props|config|options|command|request|response|params|args|input|schema|state$|status$/i;
+/** Calls that hand an event to consumers. */
+const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMessage|notify|broadcast|trigger|next|enqueue|write|yield)$/;
 const STOP_TAG = /error|fail|abort|stop|cancel|end|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied/i;
 
 interface Candidate {
   type: Located<TypeFact>;
+  /** A union or enum type the code declares (not a schema value, a hook class or a class family). */
+  declared?: boolean;
   tags: string[];
   emitted: Evidence[];
   stops: string[];
@@ -19,7 +24,26 @@ interface Candidate {
 
 /** Source calls whose first argument is a string literal (built once). */
 function literalFirstArgCalls(ctx: RuleContext) {
-  return ctx.memo('r3:literal-first-arg-calls', () => ctx.calls.filter((c) => c.args.length > 0 && /^['"`][\w.:-]+['"`]$/.test(c.args[0])));
+  // Constructions and emits only: `server.once('error', …)` listens, it does not emit.
+  return ctx.memo('typed-events:literal-first-arg-emits', () =>
+    ctx.calls.filter((c) => c.args.length > 0 && /^['"`][\w.:-]+['"`]$/.test(c.args[0]) && (c.callee.startsWith('new ') || EMIT_CALL.test(c.name))),
+  );
+}
+
+/** Emit-like calls whose first argument is `Enum.Member`, by enum name (built once). */
+function enumFirstArgCalls(ctx: RuleContext): Map<string, Located<CallFact>[]> {
+  return ctx.memo('typed-events:enum-first-arg', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const c of ctx.calls) {
+      if (!EMIT_CALL.test(c.name)) continue;
+      const hit = /^([A-Z]\w*)\.[A-Za-z_]\w*$/.exec(c.args[0] ?? '');
+      if (!hit) continue;
+      const list = m.get(hit[1]);
+      if (list) list.push(c);
+      else m.set(hit[1], [c]);
+    }
+    return m;
+  });
 }
 
 /**
@@ -36,6 +60,13 @@ function taggedObjects(ctx: RuleContext, key: string): Array<{ o: Located<Object
     return out;
   });
 }
+
+/** A type declared in TypeScript is emitted by TypeScript code, not matched against Python dicts with the same tags. */
+const sameLang = (a: string, b: string): boolean => a.endsWith('.py') === b.endsWith('.py');
+/** Front-end code (components, a `ui/` package): objects there are render state, not what the loop emits. */
+const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:ui|components|frontend|webview-ui|pages)\//;
+/** An emission site for a type declared in `typeFile`: same language, and not front-end code. */
+const emitSite = (typeFile: string, file: string): boolean => sameLang(typeFile, file) && !UI_FILE.test(file);
 
 function unionCandidates(ctx: RuleContext): Candidate[] {
   const byKey = objectsByKey(ctx);
@@ -60,8 +91,17 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
           seen.add(m);
         }
       }
+      // Or passed as the event name: `this.emit(TaskEventName.Aborted, …)`.
+      if (seen.size < 2) {
+        for (const c of enumFirstArgCalls(ctx).get(t.name) ?? []) {
+          const m = c.args[0].slice(prefix.length);
+          if (!members.has(m)) continue;
+          if (!seen.has(m)) emitted.push(ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits an event`));
+          seen.add(m);
+        }
+      }
       const stops = t.members.filter((m) => STOP_TAG.test(m));
-      out.push({ type: t, tags: t.members, emitted: seen.size >= 2 ? emitted : [], stops });
+      out.push({ declared: true, type: t, tags: t.members, emitted: seen.size >= 2 ? emitted : [], stops });
       continue;
     }
     if (!t.discriminant && t.kind === 'union' && tags.length >= 3 && /(?:event|chunk|update)_?(?:type|kind|name)s?$/i.test(t.name)) {
@@ -71,7 +111,7 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       const seen = new Set<string>();
       for (const k of ['type', 'kind', 'event', 'eventType']) {
         for (const { o, v } of taggedObjects(ctx, k)) {
-          if (!tagSet.has(v)) continue;
+          if (!tagSet.has(v) || !emitSite(t.file, o.file)) continue;
           if (!seen.has(v)) emitted.push(ev(o.file, o.line, `emits { ${k}: '${v}' }`));
           seen.add(v);
         }
@@ -80,12 +120,12 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       if (seen.size < 2) {
         for (const c of literalFirstArgCalls(ctx)) {
           const v = c.args[0].slice(1, -1);
-          if (!tagSet.has(v)) continue;
+          if (!tagSet.has(v) || !emitSite(t.file, c.file)) continue;
           if (!seen.has(v)) emitted.push(ev(c.file, c.line, `${c.callee}('${v}') emits an event`));
           seen.add(v);
         }
       }
-      out.push({ type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
+      out.push({ declared: true, type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
       continue;
     }
     if (!t.discriminant || tags.length < 3) continue;
@@ -95,13 +135,13 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
     const emitted: Evidence[] = [];
     const seen = new Set<string>();
     for (const { o, raw, v } of taggedObjects(ctx, t.discriminant)) {
-      if (!raw) continue;
+      if (!raw || !emitSite(t.file, o.file)) continue;
       const tag = tagSet.has(v) ? v : tagSet.has(v.slice(v.lastIndexOf('.') + 1)) ? v.slice(v.lastIndexOf('.') + 1) : undefined;
       if (!tag) continue;
       if (!seen.has(tag)) emitted.push(ev(o.file, o.line, `emits { ${t.discriminant}: '${tag}' }`));
       seen.add(tag);
     }
-    out.push({ type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
+    out.push({ declared: true, type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
   }
   return out;
 }
@@ -127,7 +167,8 @@ function classCandidates(ctx: RuleContext): Candidate[] {
     out.push({ type: t, tags: names, emitted: emitted.length >= 2 ? emitted : [], stops });
   }
   for (const [base, list] of subs) {
-    if (list.length < 3 || !EVENT_CLASS.test(base) || NOT_EVENT.test(base)) continue;
+    // Subclasses of an emitter (EventEmitter, EventTarget) send events; they are not events.
+    if (list.length < 3 || !EVENT_CLASS.test(base) || NOT_EVENT.test(base) || /emitter|target|bus|dispatcher|listener|handler|service/i.test(base)) continue;
     // Subclasses of an event base are events whatever their own names (Action, Observation …).
     const named = list.filter((c) => !/error|exception/i.test(c.name));
     if (named.length < 3) continue;
@@ -144,6 +185,131 @@ function classCandidates(ctx: RuleContext): Candidate[] {
   return out;
 }
 
+const unquote = (v: string): string => v.replace(/^['"`]|['"`]$/g, '');
+
+/**
+ * Event unions declared as schemas: `z.discriminatedUnion('type', [z.object({ type: z.literal('toolUse'), … }), …])`.
+ * The tags are the literals of the discriminant in the member objects that follow the call.
+ */
+function schemaUnions(ctx: RuleContext): Candidate[] {
+  const out: Candidate[] = [];
+  const byFile = new Map<string, Located<CallFact>[]>();
+  for (const c of ctx.callsNamed('discriminatedUnion')) {
+    if (!/^['"`]\w+['"`]$/.test(c.args[0] ?? '')) continue;
+    const list = byFile.get(c.file);
+    if (list) list.push(c);
+    else byFile.set(c.file, [c]);
+  }
+  for (const [path, unions] of byFile) {
+    const f = ctx.file(path)!;
+    for (const [i, c] of unions.entries()) {
+      const key = unquote(c.args[0]);
+      const next = unions[i + 1]?.line ?? Infinity;
+      const tags: string[] = [];
+      for (const o of f.objects) {
+        if (o.line <= c.line || o.line >= next) continue;
+        const m = /literal\(\s*['"`]([\w:.-]+)['"`]\s*\)/.exec(o.values[key] ?? '');
+        if (m && !tags.includes(m[1])) tags.push(m[1]);
+      }
+      if (tags.length < 3) continue;
+      // An event union: named for events, or with lifecycle kinds (a tool's input variants have none).
+      if (!EVENT_NAME.test(f.path) && !tags.some((t) => /start|end|delta|done|finish|error|status|progress|update|result/i.test(t))) continue;
+      const tagSet = new Set(tags);
+      const emitted: Evidence[] = [];
+      const seen = new Set<string>();
+      for (const { o, v } of taggedObjects(ctx, key)) {
+        if (!tagSet.has(v) || !emitSite(f.path, o.file) || (o.file === f.path && o.line > c.line && o.line < next)) continue;
+        if (!seen.has(v)) emitted.push(ev(o.file, o.line, `emits { ${key}: '${v}' }`));
+        seen.add(v);
+      }
+      const type: Located<TypeFact> = { name: `${key}-discriminated schema union`, kind: 'union', line: c.line, members: tags, tags, discriminant: key, exported: true, file: f.path };
+      out.push({ type, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
+    }
+  }
+  return out;
+}
+
+/**
+ * A typed hook interface the loop calls: a class or interface with several `on_*` / `onX` methods
+ * (on_step_start, on_action_executed, on_run_done) called through a receiver from other code.
+ */
+function hookInterfaces(ctx: RuleContext): Candidate[] {
+  const out: Candidate[] = [];
+  const decls: Array<{ name: string; file: string; line: number; members: string[] }> = [];
+  for (const c of allClasses(ctx)) decls.push({ name: c.name, file: c.file, line: c.line, members: c.members });
+  for (const t of allTypes(ctx)) if (t.kind === 'interface') decls.push({ name: t.name, file: t.file, line: t.line, members: t.members });
+  const seenNames = new Set<string>();
+  for (const d of decls) {
+    if (!/hook|callback|listener|observer|handlers$|events$|subscriber/i.test(d.name) || seenNames.has(d.name)) continue;
+    const hooks = d.members.filter((m) => /^on_?[A-Za-z]/.test(m) && m !== 'on' && m !== 'once');
+    if (hooks.length < 4) continue;
+    const emitted: Evidence[] = [];
+    const called = new Set<string>();
+    for (const m of hooks) {
+      const call = ctx.callsNamed(m).find((c) => c.callee !== m && c.callee.endsWith(`.${m}`) && c.file !== d.file && !/^(?:self|this)\.\w+$/.test(c.callee));
+      if (!call) continue;
+      called.add(m);
+      if (emitted.length < 4) emitted.push(ev(call.file, call.line, `${call.callee}() notifies the hooks`));
+    }
+    if (called.size < 3) continue;
+    seenNames.add(d.name);
+    const type: Located<TypeFact> = { name: d.name, kind: 'interface', line: d.line, members: hooks, tags: hooks, exported: true, file: d.file };
+    out.push({ type, tags: hooks, emitted, stops: hooks.filter((h) => called.has(h) && /done|end|finish|complete|error|fail|stop|abort|exit|cancel/i.test(h)) });
+  }
+  return out;
+}
+
+/**
+ * AI SDK typed UI message stream: `UIMessage<Metadata, DataTypes, Tools>` with the repo's own data
+ * part types, written as `{ type: 'data-<name>' }` parts; the SDK adds its own error and finish parts.
+ */
+function uiMessageStreams(ctx: RuleContext): Candidate[] {
+  const out: Candidate[] = [];
+  const byName = ctx.memo('typed-events:types-by-name', () => new Map(allTypes(ctx).map((t) => [t.name, t])));
+  for (const t of allTypes(ctx)) {
+    const m = /^UIMessage<\s*[\w.]+\s*,\s*([\w.]+)/.exec(t.members[0] ?? '');
+    const data = m && byName.get(m[1]);
+    if (!data || data.members.length < 2) continue;
+    const keys = new Set(data.members.map((k) => `data-${unquote(k)}`));
+    const emitted: Evidence[] = [];
+    const seen = new Set<string>();
+    for (const { o, v } of taggedObjects(ctx, 'type')) {
+      if (!keys.has(v) || !emitSite(data.file, o.file)) continue;
+      if (!seen.has(v)) emitted.push(ev(o.file, o.line, `writes a typed { type: '${v}' } stream part`));
+      seen.add(v);
+    }
+    const streamed = ['toUIMessageStream', 'createUIMessageStream', 'toUIMessageStreamResponse', 'createUIMessageStreamResponse'].some((n) => ctx.callsNamed(n).length > 0);
+    const stops = [...data.members.filter((k) => STOP_TAG.test(k)), ...(streamed ? ['error (SDK part)', 'finish (SDK part)'] : [])];
+    out.push({ type: { ...data, name: data.name, kind: 'alias' }, tags: data.members, emitted: seen.size >= 2 ? emitted : [], stops });
+  }
+  return out;
+}
+
+/**
+ * Stop reasons as a family of exception classes the loop raises (Submitted, LimitsExceeded,
+ * MaxTurnsExceededError, GuardrailTripwireTriggered …): typed, but thrown rather than emitted.
+ */
+function typedStopClasses(ctx: RuleContext): { names: string[]; ev: Evidence } | undefined {
+  return ctx.memo('typed-events:stop-classes', () => {
+    const STOP_CLASS = /exceed|limit|max|tripwire|interrupt|submit|timeout|abort|cancel|stop|exit|refus|denied|blocked|halt/i;
+    let best: { names: string[]; ev: Evidence } | undefined;
+    const classes = new Map(allClasses(ctx).map((c) => [c.name, c]));
+    for (const [base, list] of subclassesOf(ctx)) {
+      const baseClass = classes.get(base);
+      const errorish = /error|exception/i.test(base) || /error|exception/i.test(baseClass?.extends ?? '');
+      if (!errorish || list.length < 3) continue;
+      const names = list.filter((c) => STOP_CLASS.test(c.name) || STOP_CLASS.test(base)).map((c) => c.name);
+      const raised = names.filter((n) => ctx.callsNamed(n).some((c) => c.file !== classes.get(n)?.file || true));
+      if (names.length < 2 || raised.length < 2) continue;
+      if (!best || names.length > best.names.length) {
+        const at0 = baseClass ?? list[0];
+        best = { names, ev: ev(at0.file, at0.line, `${base} subclasses ${names.slice(0, 4).join(', ')} carry typed stop reasons (raised, not emitted)`) };
+      }
+    }
+    return best;
+  });
+}
+
 /** Weaker shapes: a streaming generator of chunk objects, string-named emitter events, a kind enum on log entries. */
 function weakSignals(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
@@ -158,12 +324,44 @@ function weakSignals(ctx: RuleContext): Evidence[] {
       }
     }
   }
-  const emitNames = new Map<string, Evidence>();
-  for (const c of ctx.callsNamed('emit')) {
-    const a = c.args[0];
-    if (a && /^['"`][\w:.-]+['"`]$/.test(a)) emitNames.set(a, ev(c.file, c.line, `emit(${a}) string-named event`));
+  // Objects tagged with a literal kind, yielded by a generator: an event stream without a declared type.
+  // Generators in an agent loop's file come first.
+  const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
+  const reach = loopReachable(ctx, 3);
+  const gens = ctx.source
+    .flatMap((f) => f.functions.filter((fn) => fn.generator).map((gen) => ({ f, gen, near: loopFiles.has(f.path) || (reach.has(shortName(gen.name)) && !GENERIC.has(shortName(gen.name))) })))
+    .sort((a, b) => Number(b.near) - Number(a.near));
+  let bestGen: { score: number; e: Evidence } | undefined;
+  for (const { f, gen, near } of gens) {
+    const kinds = new Map<string, number>();
+    for (const o of f.objects) {
+      if (o.line < gen.line || o.line > gen.end || o.ctx.startsWith('type:') || o.ctx.startsWith('arg:')) continue;
+      for (const k of ['type', 'kind']) {
+        const v = o.values[k];
+        if (v && /^['"`][\w:.-]+['"`]$/.test(v) && !kinds.has(v)) kinds.set(v, o.line);
+      }
+    }
+    if (kinds.size < 3) continue;
+    // Cite a yielded object (not a message built into a variable) when there is one.
+    const yielded = f.objects.find((o) => o.line >= gen.line && o.line <= gen.end && o.ctx === 'other' && kinds.has(o.values.type ?? o.values.kind ?? ''));
+    // Near the loop first, then the generator with the most kinds.
+    const score = (near ? 1000 : 0) + kinds.size;
+    if (!bestGen || score > bestGen.score) {
+      bestGen = { score, e: ev(f.path, yielded?.line ?? [...kinds.values()][0], `${gen.name}() yields dicts tagged ${[...kinds.keys()].slice(0, 4).join(', ')} with no declared event type`) };
+    }
   }
-  if (emitNames.size >= 3) out.push(...[...emitNames.values()].slice(0, 2));
+  if (bestGen) out.unshift(bestGen.e);
+  // String-named events: `emit('turn_start')`, `self.event('message_send', …)`, `track('exit')`.
+  const emitNames = new Map<string, Evidence>();
+  for (const name of ['emit', 'event', 'track', 'trackEvent', 'capture', 'logEvent', 'log_event', 'send_event', 'sendEvent']) {
+    for (const c of ctx.callsNamed(name)) {
+      const a = c.args[0];
+      if (a && /^f?['"`][\w:.-]+['"`]$/.test(a) && !emitNames.has(a)) emitNames.set(a, ev(c.file, c.line, `${c.callee}(${a}) string-named event`));
+    }
+  }
+  if (emitNames.size >= 3) out.unshift(...[...emitNames.values()].slice(0, 2));
+  const stops = typedStopClasses(ctx);
+  if (stops) out.push(stops.ev);
   for (const k of ['type', 'kind', 'level']) {
     for (const o of objectsByKey(ctx).get(k) ?? []) {
       const v = o.values[k] ?? '';
@@ -172,6 +370,10 @@ function weakSignals(ctx: RuleContext): Evidence[] {
     }
   }
   return out;
+}
+
+function withConfidence(high: boolean, ...args: Parameters<typeof finding>): Finding {
+  return { ...finding(...args), confidence: high ? 'high' : 'low' };
 }
 
 export default defineRule({
@@ -184,17 +386,39 @@ export default defineRule({
     'Declare one discriminated union of loop events (turn start/end, tool start/end, error, stop with a reason) and emit or yield it from the loop; see the exemplar events.ts.',
   exemplar: 'src/reference-harness/events.ts',
   detect(ctx) {
-    const cands = [...unionCandidates(ctx), ...classCandidates(ctx)];
+    const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)];
+    // The loop's own events first: a kind emitted from an agent loop's file outranks names.
+    const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
     const score = (c: Candidate) =>
-      (c.emitted.length ? 1000 : 0) + (c.stops.length ? 500 : 0) + (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 200 : 0) + c.emitted.length * 10 + c.tags.length;
-    cands.sort((a, b) => score(b) - score(a));
+      (c.emitted.length ? 1000 : 0) +
+      (c.stops.length ? 500 : 0) +
+      (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
+      (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 200 : 0) +
+      c.emitted.length * 10 +
+      c.tags.length;
+    // Stop reasons may travel as typed exception classes rather than as an event kind; a union's own
+    // error/stop kinds still rank above them.
+    const stopClasses = typedStopClasses(ctx);
+    const stopEvidence = new Map<Candidate, Evidence>();
+    if (stopClasses) {
+      for (const c of cands) {
+        if (c.emitted.length && !c.stops.length) {
+          c.stops = stopClasses.names;
+          stopEvidence.set(c, stopClasses.ev);
+        }
+      }
+    }
+    cands.sort((a, b) => score(b) - score(a) + (stopEvidence.has(b) ? -250 : 0) - (stopEvidence.has(a) ? -250 : 0));
     const best = cands[0];
     const declared = (c: Candidate) => ev(c.type.file, c.type.line, `${c.type.name}: ${c.type.kind} of ${c.tags.length} event kinds (${c.tags.slice(0, 5).join(', ')}…)`);
     if (best?.emitted.length && best.stops.length) {
-      return finding(
+      // Sure when the type's own kinds (an error/stop kind among them) are matched by literal tags in
+      // at least three emitting objects, one of them in an agent loop's file.
+      const sure = !!best.declared && !stopEvidence.has(best) && best.type.kind !== 'interface' && best.emitted.length >= 3 && best.emitted.some((e) => loopFiles.has(e.file));
+      return withConfidence(sure, 
         'present',
-        `${best.type.name} (${at(best.type.file, best.type.line)}) is a typed event ${best.type.kind} emitted by the code, with error/stop kinds (${best.stops.slice(0, 3).join(', ')})`,
-        [declared(best), ...best.emitted.slice(0, 3)],
+        `${best.type.name} (${at(best.type.file, best.type.line)}) is a typed event ${best.type.kind} emitted by the code, with ${stopEvidence.has(best) ? 'stop reasons as typed exception classes' : 'error/stop kinds'} (${best.stops.slice(0, 3).join(', ')})`,
+        [declared(best), ...best.emitted.slice(0, 3), ...(stopEvidence.has(best) ? [stopEvidence.get(best)!] : [])],
       );
     }
     if (best?.emitted.length) {
@@ -204,6 +428,9 @@ export default defineRule({
       return finding('partial', `${best.type.name} declares typed event kinds but nothing in the harness emits them`, [declared(best)]);
     }
     const weak = weakSignals(ctx);
+    if (weak.length === 1 && stopClasses && weak[0] === stopClasses.ev) {
+      return finding('partial', `stop reasons are typed exception classes (${stopClasses.names.slice(0, 4).join(', ')}), but the loop emits no event stream to consumers`, weak);
+    }
     if (weak.length) {
       return finding('partial', `the harness streams or records untyped updates (${weak[0].reason}) but declares no discriminated event union with error and stop kinds`, weak);
     }

@@ -2,14 +2,16 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { shortName } from '../context.js';
+import { actionGates, confirmPrompts } from './action-gate.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
-/** Prompts that ask the user a yes/no question, and question texts about running a command or code. */
-const CONFIRM_CALL = /^(?:input|confirm|confirm_ask|confirmAsk|ask_yes_no|askYesNo|yes_no|prompt_yes_no|question|ask|askUser|ask_user|prompt|Confirm|confirmAction)$/;
-const CONFIRM_TEXT = /^(?:[rfbu]|f)?['"`].*\b(?:run|execute|allow|approve|proceed)\b.*\b(?:code|command|commands|shell|script|tool|this)\b/i;
+
+const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
+/** Tool options that make the framework ask before running the tool. */
+const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
 
 export default defineRule({
   id: 'permissions.gate',
@@ -71,6 +73,28 @@ export default defineRule({
         };
       }
     }
+    // A harness that runs the model's actions in an environment (`self.env.execute(action)`)
+    // decides just before that single call: it asks the user, or a deny-only filter ends the call.
+    const actionGate = actionGates(ctx)[0];
+    if (actionGate) {
+      const { decision: d, action: a, prompt: p } = actionGate;
+      const dEv: Evidence = { file: d.file, line: d.line, reason: actionGate.kind === 'ask' ? `${d.callee}() asks the user before the action runs` : `${d.callee}() refuses matching actions before they run` };
+      const aEv: Evidence = { file: a.file, line: a.line, reason: `the model's action runs here: ${a.callee}()` };
+      if (actionGate.kind === 'ask') {
+        return {
+          level: 'present',
+          reason: `every action passes ${d.callee}() in ${d.fn}() (${d.file}:${d.line}), which asks the user (${p!.callee}() at ${p!.file}:${p!.line}), before ${a.callee}() runs it`,
+          evidence: [dEv, aEv, { file: p!.file, line: p!.line, reason: `the user is asked: ${p!.callee}()` }],
+          confidence: 'low',
+        };
+      }
+      return {
+        level: 'partial',
+        reason: `actions pass a deny-only filter ${d.callee}() (${d.file}:${d.line}) before ${a.callee}() runs them; there is no allow / ask decision`,
+        evidence: [dEv, aEv],
+        confidence: 'low',
+      };
+    }
     if (hooks.length) {
       const c = hooks[0];
       return {
@@ -78,6 +102,28 @@ export default defineRule({
         reason: `the dispatch path only consults a pluggable hook or handler (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}); the harness makes no allow / deny / ask decision of its own by default`,
         evidence: [ev(c, 'hook that may block, with no default decision'), ...dispatchEv],
       };
+    }
+    // A framework middleware that wraps every tool call (LangChain `AgentMiddleware.wrap_tool_call`,
+    // `wrapToolCall`) and is installed: a decision on the single path, unless it only looks at a
+    // few tools by name (`if tool_name not in {"execute"}: return handler(request)`).
+    for (const f of ctx.source) {
+      for (const cls of f.classes) {
+        if (!cls.members.some((m) => WRAP_TOOL_CALL.test(m))) continue;
+        if (!ctx.callsNamed(cls.name).some((c) => c.callee === cls.name || c.callee === `new ${cls.name}`)) continue;
+        const own = f.guards.filter((g) => g.fn.startsWith(`${cls.name}.`));
+        // It decides: it blocks, refuses, asks for approval or interrupts (rather than only rewriting inputs).
+        const decides = f.calls.some((c) => c.fn.startsWith(`${cls.name}.`) && /block|den(?:y|ied)|reject|refus|approv|interrupt|permi|forbid/i.test(c.name));
+        if (!decides) continue;
+        const filter = own.find((g) => g.exit === 'return' && /name/i.test(g.cond) && /\bnot in\b|!==?|\bnot\b.*==/.test(g.cond));
+        const ev: Evidence = { file: f.path, line: cls.line, reason: `${cls.name} wraps each tool call (${cls.members.find((m) => WRAP_TOOL_CALL.test(m))})` };
+        if (filter) {
+          return {
+            level: 'partial',
+            reason: `${cls.name} (${f.path}:${cls.line}) wraps tool calls but decides only for some tools (${filter.cond.slice(0, 60)} at line ${filter.line}); other calls run with no decision`,
+            evidence: [ev, { file: f.path, line: filter.line, reason: `only named tools are judged: ${filter.cond.slice(0, 60)}` }],
+          };
+        }
+      }
     }
     // Decisions made inside individual tools: each tool must remember to ask.
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
@@ -93,20 +139,30 @@ export default defineRule({
     // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a
     // real stop, but made where that one kind of action is consumed, not by a gate on every call.
     // The question is the literal argument, or a string set just before (`prompt = "Run shell command?"`).
-    const question = (c: (typeof ctx.calls)[number]): string | undefined => {
-      const a = c.args[0] ?? '';
-      if (CONFIRM_TEXT.test(a)) return a;
-      if (!/^[A-Za-z_]\w*$/.test(a)) return undefined;
-      const near = ctx.file(c.file)?.strings.find((x) => x.line <= c.line && x.line >= c.line - 8 && CONFIRM_TEXT.test(`'${x.value}`));
-      return near && `'${near.value}'`;
-    };
-    for (const c of ctx.calls) {
-      const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
-      if (!q) continue;
+    for (const { call: c, question: q } of confirmPrompts(ctx).slice(0, 1)) {
       return {
         level: 'partial',
         reason: `the user is asked before model-written commands or code run (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}), but no single allow / deny / ask gate runs before every tool call`,
         evidence: [{ file: c.file, line: c.line, reason: `confirmation prompt ${q.slice(0, 60)}` }],
+      };
+    }
+    // A framework's approval option on the tool declarations (AI SDK / OpenAI Agents SDK
+    // `needsApproval`): the framework pauses those calls for approval before `execute`.
+    const decls = toolDeclarations(ctx);
+    const approving = decls.filter((d) => d.keys.some((k) => APPROVAL_OPTION.test(k)) && !/^false$/.test(ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values[d.keys.find((k) => APPROVAL_OPTION.test(k))!] ?? ''));
+    if (approving.length) {
+      const peers = decls.filter((d) => d.kind === approving[0].kind && d.hasExec);
+      const all = peers.every((d) => approving.includes(d));
+      const a = approving[0];
+      const nameOf = (d: (typeof decls)[number]) => (d.kind === 'builder' && d.ctx === `arg:${d.name}` ? `the tool in ${d.file.replace(/^.*\//, '')}` : d.name);
+      return {
+        level: all ? 'present' : 'partial',
+        reason: all
+          ? `every tool sets the framework's approval option (e.g. ${nameOf(a)} at ${a.file}:${a.line}), so each call pauses for a decision before it runs`
+          : `only ${approving.length} of ${peers.length} tools set the framework's approval option (${nameOf(a)} at ${a.file}:${a.line}); the others run with no decision`,
+        evidence: approving.slice(0, 2).map((d) => ({ file: d.file, line: d.line, reason: `${nameOf(d)} declared with an approval option (${d.keys.find((k) => APPROVAL_OPTION.test(k))})` })),
+        // A framework option this repo turns on, counted over its tool declarations.
+        confidence: 'high',
       };
     }
     // A permission component that exists but is never called on the tool path.

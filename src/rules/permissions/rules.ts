@@ -1,6 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { permissionCalls } from '../shared/tools.js';
+import { actionGates, confirmPrompts } from './action-gate.js';
+import { configEntries } from '../shared/config.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -17,6 +19,26 @@ const PERM_OPTION =
 /** Parameters through which a user configures allow / deny lists. */
 const LIST_PARAM =
   /^(?:additional_)?(?:authori[sz]ed|allowed|blocked|denied|disallowed|excluded?|included?|trusted)_?(?:imports|tools|commands|modules|functions|paths|domains)$|^(?:allowedTools|disallowedTools|excludeTools|includeTools|allowedCommands|blockedCommands|allowList|denyList|allowlist|denylist|allow_list|deny_list)$/;
+
+/** Fields that hold an approval mode. */
+const MODE_FIELD = /^(?:mode|approval|approval_?[Mm]ode|approvalMode|permission_?[Mm]ode|permissionMode|confirm(?:ation)?_?[Mm]ode|confirmationMode|autonomy(?:_?[Ll]evel)?|safe_?[Mm]ode|safeMode|exec(?:ution)?_?[Mm]ode|executionMode|run_?[Mm]ode|tool_?[Mm]ode|interaction_?[Mm]ode)$/;
+const SETTINGS_CLASS = /(?:Config|Settings|Options|Policy|Filter|Rules|Preferences)$/;
+const LIST_FIELD = /^(?:blocklist|allowlist|whitelist|blacklist|denylist|block_list|allow_list|deny_list)(?:_(?:standalone|commands|tools|actions|patterns|regex|prefixes|paths))?$|^(?:blocked|allowed|denied|whitelisted|blacklisted)_(?:commands|tools|actions|patterns)$/;
+const DECIDING_FN = /confirm|approv|ask|permi|allow|should|authori[sz]/i;
+const DECISION_TYPE = /polic|permission|decision|effect|verdict/i;
+const RULE_SETTER = /^(?:set|update|add|save|grant|put)\w*(?:Permission|Policy|Policies|Rule|Rules)(?:For\w*)?$/;
+const CONFIG_KEY = /approv|permission|yolo|auto_?run|autoRun|confirm|^mode$|^allow$|^deny$|^ask$|trust|yes_always|skip/i;
+const ALLOW_KEY = /^(?:allowed(?:_?[A-Z]\w*|_\w+)|allow_?[Ll]ist|whitelist(?:ed)?(?:_\w+)?)$/;
+const DENY_KEY = /^(?:(?:denied|blocked|disallowed)(?:_?[A-Z]\w*|_\w+)|deny_?[Ll]ist|block_?[Ll]ist|blacklist(?:ed)?(?:_\w+)?)$/;
+/** Calls that read a setting by its key. */
+const SETTING_GET = /^(?:get|getValue|getConfig|getConfiguration|getConfigValue|getSetting|getSettings|getNonExtensionConfig|getExperimentBasedConfig|inspect|get_setting|get_config)$/;
+/** Calls that declare a command-line flag. */
+const FLAG_CALL = /^(?:add_argument|add_option|option|Option|addOption|Argument|flag|boolean_flag)$/;
+/** Approval options, in snake case. */
+const PERM_FLAG =
+  /^(?:allow_all|yolo|yolo_mode|auto_approve\w*|auto_accept\w*|skip_permissions|dangerously_\w+|approval_mode|permission_mode|trust_all|no_confirm\w*|auto_confirm|always_allow|confirmation_mode|require_confirmation|auto_run|yes_always|always_yes|yes_to_all|auto_execute|full_auto|ask_for_approval|no_ask|never_ask)$/;
+const snake = (x: string) => x.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
+const camel = (x: string) => x.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 export default defineRule({
   id: 'permissions.rules',
@@ -36,7 +58,7 @@ export default defineRule({
         let mode = false;
         if ((t.kind === 'enum' || t.kind === 'union') && MODE_TYPE_NAME.test(t.name)) {
           const words = [...values, ...t.members].filter((v) => MODE_WORD.test(v));
-          mode = words.length >= 2 && words.some((v) => DISTINCTIVE_MODE.test(v) || /approval|permission/i.test(t.name));
+          mode = words.length >= 2 && words.some((v) => DISTINCTIVE_MODE.test(v));
         }
         const ruleShape =
           (t.kind === 'interface' || t.kind === 'alias') &&
@@ -73,6 +95,170 @@ export default defineRule({
     }
     if (declared.length) {
       return { level: 'partial', reason: `${declared[0].reason} are declared but never read outside their declaration`, evidence: declared.slice(0, 2) };
+    }
+    // A decision type (`'allow' | 'ask' | 'deny'`) that a handler sets per tool or category from
+    // user input (`setPermissionForCategory({ category, policy })`): user-set rules.
+    for (const f of ctx.source) {
+      for (const t of f.types) {
+        if ((t.kind !== 'union' && t.kind !== 'enum') || !DECISION_TYPE.test(t.name)) continue;
+        const vals = new Set((t.tags.length ? t.tags : t.members.map((m) => m.replace(/^['"]|['"]$/g, ''))).map((v) => v.toLowerCase()));
+        if (!vals.has('allow') || !(vals.has('deny') || vals.has('ask'))) continue;
+        for (const g of ctx.source) {
+          if (!g.imports.some((i) => i.names.includes(t.name)) && g.path !== f.path) continue;
+          const set = g.calls.find((c) => RULE_SETTER.test(c.name) && c.args.length > 0);
+          if (!set) continue;
+          return {
+            level: 'present',
+            reason: `users set allow / ask / deny rules: ${set.callee}() at ${g.path}:${set.line} stores a ${t.name} (${[...vals].join(' / ')}) decision`,
+            evidence: [
+              { file: g.path, line: set.line, reason: `a rule set from user input: ${set.callee}()` },
+              { file: f.path, line: t.line, reason: `decision type ${t.name} (${[...vals].join(', ')})` },
+            ],
+          };
+        }
+      }
+    }
+    // Whether the harness asks the user or decides before actions: an approval setting then
+    // chooses between modes of a working gate.
+    const askFiles = new Set([
+      ...confirmPrompts(ctx).map((p) => p.call.file),
+      ...actionGates(ctx).flatMap((g) => (g.kind === 'ask' ? [g.decision.file, g.prompt!.file] : [])),
+      ...gate.filter((c) => c.kind === 'decision' && c.defined).map((c) => c.file),
+    ]);
+    const asks = askFiles.size > 0;
+    /** The first read of one of `names` outside the declaration at `file:line`, in a file that asks first. */
+    const readOf = (names: string[], file: string, line: number): { file: string; line: number; name: string; atAsk: boolean } | undefined => {
+      let best: { file: string; line: number; name: string; atAsk: boolean } | undefined;
+      for (const g of ctx.source) {
+        for (const n of names) {
+          const l = g.reads[n]?.find((x) => !(g.path === file && Math.abs(x - line) < 3));
+          if (l === undefined) continue;
+          const atAsk = askFiles.has(g.path);
+          // Within the asking file, a read inside a deciding function (`_should_ask_confirmation`).
+          const lines = g.reads[n].filter((x) => !(g.path === file && Math.abs(x - line) < 3));
+          const deciding = lines.find((x) => g.functions.some((fn) => x >= fn.line && x <= fn.end && DECIDING_FN.test(fn.name.replace(/^.*\./, ''))));
+          if (!best || (atAsk && !best.atAsk)) best = { file: g.path, line: atAsk ? (deciding ?? l) : l, name: n, atAsk };
+        }
+        if (best?.atAsk) break;
+      }
+      return best;
+    };
+    // Settings with an allow list and a deny list (`{ allowedCommands: [...], deniedCommands: [...] }`),
+    // read where the decision is made.
+    const decisionFiles = new Set(askFiles);
+    for (const c of gate) if (c.kind === 'decision' && c.defined) for (const d of ctx.functionsNamed(c.callee.replace(/^.*\./, '')).slice(0, 4)) decisionFiles.add(d.file);
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:')) continue;
+        const allow = o.keys.find((k) => ALLOW_KEY.test(k));
+        const deny = allow && o.keys.find((k) => DENY_KEY.test(k));
+        if (!allow || !deny) continue;
+        const at = ctx.source.find((g) => decisionFiles.has(g.path) && (g.reads[allow]?.length || g.reads[deny]?.length));
+        if (!at) continue;
+        const key = at.reads[allow]?.length ? allow : deny;
+        return {
+          level: 'present',
+          reason: `users configure allow / deny lists ('${allow}', '${deny}' at ${f.path}:${o.line}) that the permission decision reads (${at.path}:${at.reads[key][0]})`,
+          evidence: [
+            { file: at.path, line: at.reads[key][0], reason: `'${key}' read where the permission is decided` },
+            { file: f.path, line: o.line, reason: `settings with '${allow}' and '${deny}'` },
+          ],
+        };
+      }
+    }
+    // An approval-mode field typed with its modes (`mode: Literal["human", "confirm", "yolo"] = "confirm"`).
+    for (const f of ctx.source) {
+      for (const k of f.consts) {
+        if (k.kind === 'param' || k.kind === 'assign' || !MODE_FIELD.test(k.name)) continue;
+        const words = f.strings.filter((x) => x.line === k.line && MODE_WORD.test(x.value)).map((x) => x.value);
+        const distinct = [...new Set(words)];
+        if (distinct.length < 2 || !distinct.some((w) => DISTINCTIVE_MODE.test(w))) continue;
+        const r = readOf([k.name], f.path, k.line);
+        const decl: Evidence = { file: f.path, line: k.line, reason: `approval mode setting '${k.name}' (${distinct.join(', ')}), default ${k.value}` };
+        if (!r) continue;
+        // A shipped configuration file that sets the mode (`agent.mode: confirm`) confirms it is a setting.
+        const shipped = configEntries(ctx, new RegExp(`^${k.name}$`)).find((e) => distinct.includes(e.value.replace(/^['"]|['"]$/g, '')));
+        return {
+          level: asks ? 'present' : 'partial',
+          ...(shipped && asks ? { confidence: 'high' as const } : {}),
+          reason: asks
+            ? `the user chooses an approval mode '${k.name}' (${distinct.join(' / ')}) at ${f.path}:${k.line}, read at ${r.file}:${r.line}${r.atAsk ? ' where actions are confirmed' : ''}`
+            : `an approval mode '${k.name}' (${distinct.join(' / ')}) is declared at ${f.path}:${k.line}, but the harness never asks before an action`,
+          evidence: [decl, { file: r.file, line: r.line, reason: `'${k.name}' read here` }, ...(shipped ? [{ file: shipped.file, line: shipped.line, reason: `configuration sets ${shipped.path}: ${shipped.value}` }] : [])],
+        };
+      }
+    }
+    // A command-line flag or an option-table entry the user sets to skip or require approval
+    // (`--yes-always`, `{ name: 'auto_run', help_text: … }`, `typer.Option(False, '--yolo')`).
+    const flags: { file: string; line: number; flag: string; snake: string }[] = [];
+    const settingReads: { file: string; line: number; key: string }[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (!FLAG_CALL.test(c.name)) continue;
+        for (const a of c.args) {
+          const m = /^['"]--?([A-Za-z][\w-]*)['"]$/.exec(a.trim());
+          if (m && PERM_FLAG.test(snake(m[1]))) flags.push({ file: f.path, line: c.line, flag: `--${m[1]}`, snake: snake(m[1]) });
+        }
+      }
+      // A setting read by its key: `config.get('chat.tools.autoApprove')`, `settings.get('approval_mode')`.
+      for (const c of f.calls) {
+        if (!SETTING_GET.test(c.name)) continue;
+        const m = /^['"`]([\w.-]+)['"`]$/.exec((c.args[0] ?? '').trim());
+        const last = m?.[1].split('.').pop() ?? '';
+        if (last && PERM_FLAG.test(snake(last))) settingReads.push({ file: f.path, line: c.line, key: m![1] });
+      }
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:') || !o.values.name || !o.keys.some((k) => /^(?:help|help_text|helpText|description)$/.test(k)) || !o.keys.some((k) => /^(?:type|nickname|alias|short|default|choices|flag)$/.test(k))) continue;
+        const m = /^['"]([A-Za-z][\w-]*)['"]$/.exec(o.values.name.trim());
+        if (m && PERM_FLAG.test(snake(m[1]))) flags.push({ file: f.path, line: o.line, flag: m[1], snake: snake(m[1]) });
+      }
+    }
+    if (settingReads.length) {
+      const r = settingReads.find((x) => askFiles.has(x.file)) ?? settingReads[0];
+      return {
+        level: asks ? 'present' : 'partial',
+        reason: asks
+          ? `the user's setting '${r.key}' is read at ${r.file}:${r.line} to choose what is approved without asking`
+          : `the harness reads the setting '${r.key}' (${r.file}:${r.line}), but never asks before an action, so it selects no approval mode`,
+        evidence: settingReads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `approval setting '${x.key}' read by key` })),
+      };
+    }
+    // A configuration file of the harness that sets an approval option or mode
+    // (`approval_mode: auto-edit`, `yolo: false`, `permissions.allow: [...]`).
+    const cfg = configEntries(ctx, CONFIG_KEY).find((e) => {
+      const k = snake(e.key);
+      if (PERM_FLAG.test(k)) return true;
+      if (MODE_FIELD.test(e.key)) return DISTINCTIVE_MODE.test(e.value.replace(/^['"]|['"]$/g, '')) || MODE_WORD.test(e.value.replace(/^['"]|['"]$/g, '')) && /approv|permission|confirm/i.test(e.path);
+      return /^(?:allow|deny|ask)$/.test(e.key) && /permission|approv/i.test(e.path);
+    });
+    if (cfg) {
+      return {
+        level: asks ? 'present' : 'partial',
+        reason: asks
+          ? `a configuration file sets the approval behaviour (${cfg.path}${cfg.value ? `: ${cfg.value}` : ''} at ${cfg.file}:${cfg.line}), and the harness asks before actions`
+          : `a configuration file sets ${cfg.path} (${cfg.file}:${cfg.line}), but the harness never asks before an action`,
+        evidence: [{ file: cfg.file, line: cfg.line, reason: `configuration ${cfg.path}${cfg.value ? ` = ${cfg.value}` : ''}` }],
+      };
+    }
+    const flagRank = (fl: (typeof flags)[number]) => (readOf([fl.snake, camel(fl.snake)], fl.file, fl.line)?.atAsk ? 0 : 1);
+    flags.sort((a, b) => flagRank(a) - flagRank(b));
+    for (const fl of flags) {
+      // Read outside the flag's declaration: the parsed value, or the setting it feeds.
+      const r = readOf([...new Set([fl.snake, camel(fl.snake)])], fl.file, fl.line);
+      if (!r) continue;
+      const reader = { path: r.file };
+      const readLine = r.line;
+      const n = r.name;
+      return {
+        level: asks ? 'present' : 'partial',
+        reason: asks
+          ? `the user chooses the approval mode with '${fl.flag}' (${fl.file}:${fl.line}), read at ${reader.path}:${readLine}, against the default of asking before actions run`
+          : `the user can set '${fl.flag}' (${fl.file}:${fl.line}), but the harness never asks before an action, so it selects no approval mode`,
+        evidence: [
+          { file: fl.file, line: fl.line, reason: `approval option '${fl.flag}' the user sets` },
+          { file: reader.path, line: readLine, reason: `'${n}' read here` },
+        ],
+      };
     }
     // A permission option (flag or setting) the user can set: one read where the gate decides first
     // (a working approval mode), then one read anywhere, then its declaration (a field or variable)
@@ -116,6 +302,27 @@ export default defineRule({
             evidence: [{ file: f.path, line: fn.line, reason: `user-configured list '${p}'` }],
           };
         }
+      }
+    }
+    // A settings class with an allow or deny list of commands or tools (`blocklist: list[str] = […]`),
+    // read by the harness: rules of one kind only, without ask or approval modes.
+    for (const f of ctx.source) {
+      for (const cls of f.classes) {
+        if (!SETTINGS_CLASS.test(cls.name)) continue;
+        const m = cls.members.find((x) => LIST_FIELD.test(x) || LIST_PARAM.test(x));
+        if (!m) continue;
+        const reader = ctx.source.find((g) => g.reads[m]?.some((l) => !(g.path === f.path && l >= cls.line && l <= cls.end)));
+        if (!reader) continue;
+        const line = reader.reads[m].find((l) => !(reader.path === f.path && l >= cls.line && l <= cls.end))!;
+        const declLine = f.consts.find((k) => k.name === m && k.line >= cls.line && k.line <= cls.end)?.line ?? cls.line;
+        return {
+          level: 'partial',
+          reason: `users configure the list '${m}' in ${cls.name} (${f.path}:${declLine}), read at ${reader.path}:${line}; there are no allow / deny / ask rules beyond it and no approval modes`,
+          evidence: [
+            { file: f.path, line: declLine, reason: `configurable list '${m}' in settings class ${cls.name}` },
+            { file: reader.path, line, reason: `'${m}' read here` },
+          ],
+        };
       }
     }
     return { level: 'absent', reason: 'no user-configurable allow / deny / ask rules or approval modes were found', evidence: [] };

@@ -2,6 +2,8 @@ import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
+import { resolveBareCall } from '../shared/imports.js';
+import { containerByDefault } from './action-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
 /** Tools that run shell commands or code, by their declared name. */
@@ -23,6 +25,11 @@ const SANDBOX_CALL = /sandbox/i;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
 /** Allow-lists and block-lists the interpreter consults. */
 const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
+
+/** A membership test against a named collection: `!ALLOWED.has(cmd)`, `cmd not in BLOCKED`, `DENY.includes(x)`. */
+const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
+/** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
+const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
 
 interface Guard {
   kind: 'parse' | 'check' | 'confine' | 'sandbox' | 'list';
@@ -68,9 +75,32 @@ export default defineRule({
         else if (SANDBOX_CALL.test(c.name) || (SANDBOX_CALL.test(recv) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name))) kind = 'sandbox';
         if (!kind) continue;
         if (kind === 'parse' && c.name === 'parse' && c.callee === 'ast.parse' && !/code|source|cmd|command|script/i.test(c.args[0] ?? '')) continue;
+        // Confining only the working directory the command starts in leaves the command's own paths
+        // (and `cd ..`) unchecked: a partial guard.
+        if (kind === 'confine' && /cwd|work_?dir|working_?dir|workingDirectory/i.test(c.args[0] ?? '')) {
+          out.push({ kind, file, line: c.line, what: `${c.callee}() on the working directory only`, name: c.name, blocking: false, classifies: false });
+          continue;
+        }
         out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(shortName(c.fn)) });
       }
-      for (const i of f.imports) if (PARSE_MODULE.test(i.from)) out.push({ kind: 'parse', file, line: i.line, what: `shell parser '${i.from}'`, blocking: true, classifies: false });
+      // `if (!ALLOWED.has(cmd)) throw …`: the command checked against a constant collection, refused
+      // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
+      for (const g of guardConds) {
+        if (!fns.has(g.fn) && !fns.has('*')) continue;
+        const member = MEMBER_GUARD.exec(g.cond);
+        const coll = member ? (member[1] ?? member[2]).replace(/^(?:this|self)\./, '') : '';
+        if (coll && (LIST_NAME.test(coll) || /^[A-Z][A-Z0-9_]{2,}$/.test(coll))) {
+          out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
+        } else if (CONFINE_GUARD.test(g.cond)) {
+          out.push({ kind: 'confine', file, line: g.line, what: `${g.cond.slice(0, 60)} keeps paths inside the workspace`, blocking: true, classifies: false });
+        }
+      }
+      for (const i of f.imports) {
+        if (!PARSE_MODULE.test(i.from)) continue;
+        // Cite where the scanned functions call the parser, else the import.
+        const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
+        out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
+      }
       for (const k of f.consts) if (LIST_NAME.test(k.name) && (fns.has(k.fn) || fns.has('*') || k.fn === '<top>')) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
       for (const fn of f.functions) {
         const p = fn.params.find((x) => LIST_NAME.test(x));
@@ -94,9 +124,36 @@ export default defineRule({
       const next = new Set<string>();
       for (const g of found) if (g.kind === 'check' && g.name) for (const d of ctx.functionsNamed(g.name)) if (!files.has(d.file)) next.add(d.file);
       for (const file of [...next].slice(0, 8)) found.push(...guardsIn(file, new Set(['*'])).filter((g) => g.kind === 'parse'));
+      // The command policy the gate imports (`getCommandDecision(command, allowed, denied)`).
+      for (const file of [...files].slice(0, 8)) found.push(...importedGuards(file).filter((g) => g.kind === 'parse').map((g) => ({ ...g, what: `${g.what} by the permission gate` })));
       // The gate's checks decide (allow / deny / ask), so they count as blocking.
       gateCache = found.map((g) => ({ ...g, blocking: true, classifies: false }));
       return gateCache;
+    };
+
+    // Guards in the harness functions a file imports and calls by bare name, followed one further
+    // same-file hop (a policy entry point that calls its tokeniser).
+    const importedCache = new Map<string, Guard[]>();
+    const importedGuards = (file: string): Guard[] => {
+      const hit = importedCache.get(file);
+      if (hit) return hit;
+      const out: Guard[] = [];
+      const f = ctx.file(file);
+      const seenDefs = new Set<string>();
+      for (const c of f?.calls ?? []) {
+        if (c.callee !== c.name || !f!.imports.some((i) => i.names.includes(c.name))) continue;
+        for (const d of resolveBareCall(ctx, file, c.name)) {
+          if (d.file === file || seenDefs.has(`${d.file}#${d.name}`) || seenDefs.size > 12) continue;
+          seenDefs.add(`${d.file}#${d.name}`);
+          const fns = new Set([d.name]);
+          for (const cc of ctx.callsIn(d.file, d.name)) if (cc.callee === cc.name && ctx.functionsNamed(cc.name).some((x) => x.file === d.file)) fns.add(cc.name);
+          const found = guardsIn(d.file, fns).filter((g) => g.kind !== 'list');
+          // The guard is the imported call itself when the tool acts on its result.
+          out.push(...found.map((g) => ({ ...g, what: `${g.what} in ${d.name}() (${d.file}), called from ${file}:${c.line}` })));
+        }
+      }
+      importedCache.set(file, out);
+      return out;
     };
 
     // The functions on the way from a tool to its sinks: the tool file, and the functions each
@@ -120,6 +177,12 @@ export default defineRule({
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
       }
       for (const p of paths) for (const c of p) scan(c.file, c.fn);
+      // A policy module the tool calls (`evaluateBashPolicy(command)` imported from
+      // `../security/bash-policy`): the imported function and the same-file functions it calls.
+      if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox' || (g.blocking && !g.classifies && g.kind !== 'list'))) {
+        const origins = new Set<string>([...(tool ? [tool.file] : []), ...toolSinks.map((s) => s.file)]);
+        for (const file of origins) for (const g of importedGuards(file)) guards.push(g);
+      }
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
       const sandboxed = toolSinks.length > 0 && toolSinks.every((s) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line));
       const parse = guards.find((g) => g.kind === 'parse');
@@ -190,6 +253,19 @@ export default defineRule({
           evidence: [{ file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
         };
       }
+      // The model's actions run through an environment whose default deployment is a container.
+      const boxedEnv = containerByDefault(ctx);
+      if (boxedEnv) {
+        const { site, box } = boxedEnv;
+        return {
+          level: 'present',
+          reason: `the model's commands run through ${site.callee}() (${site.file}:${site.line}) in an environment that is a container by default (${box.callee}() at ${box.file}:${box.line})`,
+          evidence: [
+            { file: box.file, line: box.line, reason: `default deployment is a container: ${box.callee}()` },
+            { file: site.file, line: site.line, reason: `the model's action runs here: ${site.callee}()` },
+          ],
+        };
+      }
       // No shell tool: a harness that runs model-driven commands only inside a sandbox.
       const boxed = sinks.filter((s) => s.kind === 'sandbox');
       const loose = sinks.filter((s) => s.kind !== 'sandbox' && s.toolFed && SHELL_TOOL.test(s.fn));
@@ -204,6 +280,7 @@ export default defineRule({
         level: 'absent',
         reason: shellTools.length ? `shell tool ${shellTools[0].name} declared but no command sink was found` : 'there is no shell or code-execution tool, so nothing guards one',
         evidence: [],
+        ...(shellTools.length ? {} : { applies: false }),
       };
     }
     const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };
@@ -227,11 +304,14 @@ export default defineRule({
         level: 'present',
         reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line}) before ${s.callee}()`,
         evidence: [...gEv, sinkEv],
+        // Resolved: a shell parser called in the policy module the tool imports, or a refusal
+        // guard in the very function that spawns the command.
+        confidence: (g.kind === 'parse' && / called from \S+:\d+$/.test(g.what) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
       };
     }
     return {
       level: 'partial',
-      reason: `tool ${t.name} inspects the command (${g.what} at ${g.file}:${g.line}) but only to flag or warn, or under an opt-in; nothing parses, refuses, confines or sandboxes it by default before ${s.callee}()`,
+      reason: `tool ${t.name} only partly guards the command (${g.what} at ${g.file}:${g.line}): it flags, warns or checks under an opt-in, and nothing parses the command, refuses a pattern, confines its paths or sandboxes it by default before ${s.callee}()`,
       evidence: [...gEv, sinkEv],
     };
   },

@@ -2,10 +2,19 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { HINT_KEY, dispatchPath, permissionCalls, toolHints } from '../shared/tools.js';
 import { shortName } from '../context.js';
+import { confirmPrompts } from './action-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
-  /^(?:trust|trusted|isTrusted|is_trusted|trustLevel|trust_level|trust_remote_code|serverName|server_name|isMcp|is_mcp|isMcpTool|mcpServer|source|origin|toolSource|builtin|isBuiltin|isBuiltIn|builtIn|is_builtin|plugin|isPlugin|extension|extensionName|provenance|tier|toolAnnotations|annotations|readOnlyHint|destructiveHint|riskClass|category)$/;
+  /^(?:trust|trusted|isTrusted|is_trusted|trustLevel|trust_level|trust_remote_code|serverName|server_name|isMcp|is_mcp|isMcpTool|mcpServer|toolSource|builtin|isBuiltin|isBuiltIn|builtIn|is_builtin|plugin|isPlugin|extension|extensionName|provenance|tier|toolAnnotations|annotations|readOnlyHint|destructiveHint|riskClass|category)$/;
+
+/** Per-tool approval flags: not a risk class by themselves. */
+const APPROVAL_FLAG = /^(?:needsApproval|needs_approval|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|approval|autoApprove)$/;
+/** Keys naming a risk class of tools, and decision words as their values. */
+const RISK_CLASS = /^(?:read|readonly|read_only|readOnly|write|edit|edits|execute|exec|shell|command|commands|network|mcp|delete|destructive)$/;
+const DECISION_WORD = /^(?:allow|ask|deny|prompt|confirm|block|auto|always|never|reject)$/;
+/** A collection of tool names named for a risk class. */
+const RISK_SET = /^(?:[A-Z_]*(?:READ_?ONLY|MUTATING|DESTRUCTIVE|DANGEROUS|WRITE|UNSAFE|SAFE|RISKY)[A-Z_]*TOOLS?[A-Z_]*|(?:readOnly|mutating|destructive|dangerous|write|unsafe|safe|risky)Tools?(?:Set|List|Names)?)$/;
 
 export default defineRule({
   id: 'permissions.tiers',
@@ -38,11 +47,11 @@ export default defineRule({
         for (const k in f.reads) {
           const lines = f.reads[k];
           // Scheduling hints (concurrency-safe, idempotent) say nothing about risk.
-          if (k === 'kind' || /concurren|parallel|idempotent/i.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
+          if (k === 'kind' || /concurren|parallel|idempotent/i.test(k) || APPROVAL_FLAG.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });
         }
         for (const c of f.calls) {
-          if (/^(?:isReadOnly|is_read_only|isDestructive|isDangerous|is_dangerous|isMcp|isTrusted|is_trusted|getDangerLevel|riskOf|classify\w*)$/.test(c.name)) out.push({ file: p, line: c.line, reason: `the permission path classifies the tool with ${c.callee}()` });
+          if (/^(?:isReadOnly|is_read_only|isDestructive|isDangerous|is_dangerous|isMcp|isTrusted|is_trusted|getDangerLevel|riskOf|classify(?:Tool|Risk|Command|Danger|Permission|Action)\w*)$/.test(c.name)) out.push({ file: p, line: c.line, reason: `the permission path classifies the tool with ${c.callee}()` });
         }
       }
       return out;
@@ -56,7 +65,8 @@ export default defineRule({
       };
     }
     const onDispatch = onGate.length ? onGate : readsIn(path.files);
-    const hints = toolHints(ctx);
+    // A per-tool "needs approval" flag says that this tool asks, not what class of tool it is.
+    const hints = toolHints(ctx).filter((h) => !APPROVAL_FLAG.test(h.key));
     if (onDispatch.length && (hooked.length || hints.length)) {
       return {
         level: 'partial',
@@ -76,6 +86,35 @@ export default defineRule({
         }
       }
     }
+    // A policy per risk class: `{ read: 'allow', edit: 'ask', execute: 'ask' }`.
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:')) continue;
+        const classes = o.keys.filter((k) => RISK_CLASS.test(k));
+        if (classes.length < 2) continue;
+        const decisions = new Set(classes.map((k) => (o.values[k] ?? '').replace(/^['"`]|['"`]$/g, '').toLowerCase()).filter((v) => DECISION_WORD.test(v)));
+        if (decisions.size < 2) continue;
+        const ev: Evidence = { file: f.path, line: o.line, reason: `a permission policy per risk class (${classes.slice(0, 4).map((k) => `${k}: ${o.values[k]}`).join(', ')})` };
+        return {
+          level: decisive.length ? 'present' : 'partial',
+          reason: decisive.length
+            ? `tools get a policy by risk class (${f.path}:${o.line}), and the decision ${decisive[0].callee}() runs on the dispatch path`
+            : `tools get a policy by risk class (${f.path}:${o.line}), but no default decision on the dispatch path applies it`,
+          evidence: [ev],
+        };
+      }
+    }
+    // A set of tools named for their risk class (`READ_ONLY_TOOLS.has(name)`) that a mode consults.
+    for (const c of ctx.calls) {
+      if (!/^(?:has|includes|contains)$/.test(c.name)) continue;
+      const coll = c.callee.slice(0, -c.name.length - 1).replace(/^.*\./, '');
+      if (!RISK_SET.test(coll)) continue;
+      return {
+        level: 'partial',
+        reason: `tools are split by risk class (${coll} checked at ${c.file}:${c.line}), but only where that set is consulted, not by a default permission decision`,
+        evidence: [{ file: c.file, line: c.line, reason: `tool checked against the risk-class set ${coll}` }],
+      };
+    }
     if (hints.length) {
       const h = hints.find((x) => /dangerous|destructive|readOnly|read_only|approval/i.test(x.key)) ?? hints[0];
       return {
@@ -83,6 +122,28 @@ export default defineRule({
         reason: `tools carry a risk hint ('${h.key}' on ${h.owner}) but no permission decision treats them differently`,
         evidence: [{ file: h.file, line: h.line, reason: `risk hint '${h.key}' declared` }],
       };
+    }
+    // Running a command is confirmed more strictly than other actions: the confirmation for
+    // commands passes a flag (`explicit_yes_required=True`) that the prompt reads to refuse the
+    // auto-approve setting for it.
+    for (const { call } of confirmPrompts(ctx)) {
+      if (!/\b(?:command|commands|shell|code|script)\b/i.test(call.args[0] ?? '') && !/command|shell|code/i.test(call.fn)) continue;
+      for (const a of call.args) {
+        const m = /^(\w+)\s*=\s*True$|^(\w+)\s*:\s*true$/.exec(a.trim());
+        const flag = m?.[1] ?? m?.[2];
+        if (!flag || !/explicit|require|strict|always|force|must/i.test(flag)) continue;
+        // The prompt function declares the flag: it answers that call differently.
+        const def = ctx.functionsNamed(call.name).find((d) => d.params.includes(flag));
+        if (!def) continue;
+        return {
+          level: 'present',
+          reason: `running commands is confirmed more strictly than other actions: ${call.callee}() at ${call.file}:${call.line} passes ${flag}=true, a parameter of ${def.name}() (${def.file}:${def.line}) that other confirmations leave off`,
+          evidence: [
+            { file: call.file, line: call.line, reason: `command confirmation with ${flag}` },
+            { file: def.file, line: def.line, reason: `${def.name}() takes ${flag}` },
+          ],
+        };
+      }
     }
     return { level: 'absent', reason: 'no trust tiers (built-in / MCP / plugin) or risk classes (read-only / write / execute) change how a tool call is permitted', evidence: [] };
   },

@@ -1,10 +1,12 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { atomicWriters, frameworkSaver, persistOps, type PersistOp } from '../shared/persist.js';
+import { atomicWriters, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Recognising tool calls left without a result when a session is reloaded. */
 const RECOVERY_STRING = /no result provided|interrupted|was not completed|tool call (was )?(cancel|abort)|orphan/i;
+/** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
+const TOOL_RESULT_KEY = /^(?:tool_?(?:call|use)_?id|call_?id|tool_?result|function_?response)$/i;
 /** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
 const DATABASE_SAVER = /Sqlite|SQLite|Postgres|Redis|MongoDB|SqlAlchemy/;
 
@@ -21,10 +23,16 @@ export default defineRule({
     const ops = persistOps(ctx);
     const journal = ops.filter((o) => o.kind === 'append' && o.subject === 'session');
     const atomic = atomicWriters(ctx);
-    const atomicSession = atomic.filter((o) => o.subject === 'session');
+    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session'));
+    // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
+    // result (an object keyed by the tool call's id) near it, not any message that mentions an interruption.
     const recovery: Evidence[] = [];
     for (const f of ctx.source) {
-      for (const s of f.strings) if (RECOVERY_STRING.test(s.value) && s.value.length < 120) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' marks an unfinished tool call on reload` });
+      for (const s of f.strings) {
+        if (!RECOVERY_STRING.test(s.value) || s.value.length >= 120) continue;
+        const result = f.objects.find((o) => Math.abs(o.line - s.line) <= 8 && o.keys.some((k) => TOOL_RESULT_KEY.test(k)));
+        if (result) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' is given as the result of a tool call left unfinished, so it is not run again` });
+      }
       if (recovery.length > 2) break;
     }
     const saver = frameworkSaver(ctx);
@@ -33,19 +41,55 @@ export default defineRule({
         level: 'present',
         reason: `the session is checkpointed by ${saver.callee}, which commits each step in a database transaction and resumes after the last committed step instead of re-running it`,
         evidence: [{ file: saver.file, line: saver.line, reason: `${saver.callee}() commits the run's state per step` }],
+        confidence: 'high',
+      };
+    }
+    const platform = platformCheckpointer(ctx);
+    if (platform) {
+      return {
+        level: 'present',
+        reason: 'the agent runs as a LangGraph server deployment: its database checkpointer commits each step, and a resumed run continues after the last committed step instead of re-running it',
+        evidence: [{ file: platform.file, line: platform.line, reason: platform.what }, ...recovery.slice(0, 1)],
+        confidence: 'high',
+      };
+    }
+    // One database row per message (`db.insert(message)`, `new PutCommand({ Item: messageItem })`): append-style,
+    // but crash-safe only with the other half, recognising unfinished tool calls on reload.
+    const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o)));
+    if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {
+      return {
+        level: 'present',
+        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), and a tool call left without a result is given a synthetic result on reload instead of being run again`,
+        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`), ...recovery.slice(0, 1)],
       };
     }
     if (journal.length > 0 || atomicSession.length > 0) {
       const first = journal[0] ?? atomicSession[0];
-      const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.call.fn})`;
+      const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
       return {
         level: 'present',
         reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,
         evidence: [
           ...journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
-          ...atomicSession.slice(0, 1).map((o) => at(o, o.kind === 'transaction' ? `${o.call.fn} writes the session inside a transaction` : `${o.call.callee}(${o.call.args.slice(0, 2).join(', ')}) renames a temp file over the session file`)),
+          ...atomicSession.slice(0, 1).map((o) =>
+            at(
+              o,
+              o.kind === 'transaction'
+                ? `${o.call.fn} writes the session inside a transaction`
+                : o.via
+                  ? `${o.call.callee}() writes the session through ${o.via.fn}, which writes a temp file and renames it into place`
+                  : `${o.call.callee}(${o.call.args.slice(0, 2).join(', ')}) renames a temp file over the session file`,
+            ),
+          ),
           ...recovery.slice(0, 1),
         ],
+      };
+    }
+    if (rows.length > 0) {
+      return {
+        level: 'partial',
+        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), so writes are append-style, but nothing recognises tool calls left unfinished when a session is reloaded`,
+        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)],
       };
     }
     const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
@@ -66,6 +110,7 @@ export default defineRule({
         ? `the session is written by ${sessionWrites[0].call.fn} (${sessionWrites[0].call.callee}) with no journal, temp-file rename or transaction, and nothing recognises completed tool calls on reload`
         : 'no append-only journal, temp-file rename or transaction protects any session write',
       evidence: [],
+      confidence: writesNothing(ctx) ? 'high' : 'low',
     };
   },
 });

@@ -1,7 +1,7 @@
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, persistOps, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 /** A CLI flag or slash command that selects a saved session. */
 const ENTRY_STRING = /^(--?(resume|continue|session|load-session|restore)|\/(resume|continue|restore|load|sessions?))$/i;
@@ -11,6 +11,8 @@ interface Entry {
   file: string;
   line: number;
   what: string;
+  /** The load this entry was found from, when it was found by following the loader's callers. */
+  load?: PersistOp;
 }
 
 function entries(ctx: RuleContext): Entry[] {
@@ -43,6 +45,47 @@ function entries(ctx: RuleContext): Entry[] {
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 
+/** A condition on a parsed command-line option: `args.conversations`, `options.resume`, `argv.session`. */
+const CLI_OPTION = /\b(?:args|argv|options|opts|flags|cli_args|parsed_args)\.(\w+)/;
+
+/**
+ * A command-line option that opens the loader: the call of the function that reads the saved
+ * session sits right under `if args.<option>:` (whatever the option is called).
+ */
+function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
+  const out: Entry[] = [];
+  for (const o of loads.slice(0, 10)) {
+    const fn = shortName(o.call.fn);
+    if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
+    for (const c of callersOf(ctx, o.call.fn)) {
+      const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line < c.line && x.line >= c.line - 3 && CLI_OPTION.test(x.cond));
+      if (g) {
+        out.push({ file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** A web route with a dynamic segment (`app/chat/[id]/page.tsx`, `pages/c/[threadId].tsx`): the URL names the saved item. */
+const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages)\/(?:.*\/)?\[[^\]/]+\]/;
+
+/**
+ * Web apps resume by URL: a page or handler under a dynamic route segment calls the function that
+ * loads the saved conversation, so opening `/chat/<id>` continues that chat.
+ */
+function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
+  const out: Entry[] = [];
+  for (const o of loads.slice(0, 10)) {
+    const fn = shortName(o.call.fn);
+    if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
+    const c = callersOf(ctx, o.call.fn).find((k) => DYNAMIC_ROUTE.test(k.file));
+    if (c) out.push({ file: c.file, line: c.line, what: `the route ${c.file.replace(/\/[^/]+$/, '')} (${c.callee} loads the saved conversation by the id in the URL)`, load: o });
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'persistence.resume',
   principle: 'persistence',
@@ -53,14 +96,56 @@ export default defineRule({
     'Build a session loader that reads the saved transcript back into the agent state and wire it to a --resume/--continue flag or a /resume command, as in the exemplar session module.',
   exemplar: 'src/reference-harness/persistence/session.ts',
   detect(ctx) {
+    const platform = platformCheckpointer(ctx);
+    const runs = platform ? threadRuns(ctx) : [];
+    if (platform && runs.length > 0) {
+      return {
+        level: 'present',
+        reason: `runs are started on existing LangGraph threads (${runs[0].callee} in ${runs[0].fn}), which continue from the thread's checkpointed state`,
+        evidence: [
+          { file: runs[0].file, line: runs[0].line, reason: `${runs[0].callee}(${runs[0].args[0]}) continues a saved thread` },
+          { file: platform.file, line: platform.line, reason: platform.what },
+        ],
+        confidence: 'high',
+      };
+    }
+    const store = mastraThreadStore(ctx);
+    const opens = store ? mastraThreadOpens(ctx) : [];
+    if (store && opens.length > 0) {
+      return {
+        level: 'present',
+        reason: `threads are stored by Mastra Memory in ${store.callee.replace(/^new /, '')}, and ${opens[0].callee} in ${opens[0].fn} reopens a stored thread by id so the conversation continues`,
+        evidence: [
+          { file: opens[0].file, line: opens[0].line, reason: `${opens[0].callee}(${opens[0].args[0] ?? ''}) opens a saved thread` },
+          { file: store.file, line: store.line, reason: `${store.callee}() is the Memory storage that keeps the threads` },
+        ],
+        confidence: 'high',
+      };
+    }
+    const restores = runStateRestores(ctx);
+    if (restores.length > 0) {
+      const r = restores[0];
+      return {
+        level: 'present',
+        reason: `${r.callee} in ${r.fn} rebuilds a serialised Agents SDK run (its items, approvals and completed tool calls) so the run continues from it`,
+        evidence: [{ file: r.file, line: r.line, reason: `${r.callee}(${r.args.slice(0, 2).join(', ')}) restores a saved run` }],
+        confidence: 'high',
+      };
+    }
     const loads = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
     // The clearest evidence first: a loader named for what it loads (`loadSession`, `Transcript.load`).
-    const named = (o: PersistOp) => (/(load|restore|resume|read|open|hydrate)/i.test(o.call.fn) ? 0 : 1) + (/(session|transcript|history|conversation|chat|thread|messages)/i.test(o.call.fn) ? 0 : 2);
+    const named = (o: PersistOp) =>
+      (/(load|restore|resume|read|open|hydrate|get)/i.test(o.call.fn) ? 0 : 1) +
+      (/(transcript|history|conversation|messages)/i.test(o.call.fn) ? 0 : /(session|chat|thread)/i.test(o.call.fn) ? 1 : 2);
     const wiredLoads = loads
+      // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
+      .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))
       .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
       .sort((a, b) => named(a) - named(b));
-    const entry = entries(ctx);
+    const entry = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
     if (wiredLoads.length > 0 && entry.length > 0) {
+      const first = entry[0].load;
+      if (first) wiredLoads.splice(wiredLoads.indexOf(first), 1), wiredLoads.unshift(first);
       return {
         level: 'present',
         reason: `a saved session is read back by ${wiredLoads[0].call.fn} and selected through ${entry[0].what}`,
@@ -86,6 +171,6 @@ export default defineRule({
         evidence: entry.slice(0, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} mentions resuming a session` })),
       };
     }
-    return { level: 'absent', reason: 'no saved session is ever read back, and no resume/continue entry point exists; each run starts empty', evidence: [] };
+    return { level: 'absent', reason: 'no saved session is ever read back, and no resume/continue entry point exists; each run starts empty', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
   },
 });

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, frameworkSaver, persistOps, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, composedRecord, frameworkSaver, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -31,19 +31,41 @@ export default defineRule({
         level: 'present',
         reason: `the repo configures a persistent session store/checkpointer (${saver.callee}) that saves each step as the run goes`,
         evidence: [{ file: saver.file, line: saver.line, reason: `${saver.callee}() persists the session/graph state per step` }],
+        confidence: 'high',
+      };
+    }
+    const platform = platformCheckpointer(ctx);
+    if (platform) {
+      return {
+        level: 'present',
+        reason: `the agent runs as a LangGraph server deployment, whose checkpointer saves each thread's state after every step`,
+        evidence: [{ file: platform.file, line: platform.line, reason: platform.what }],
+        confidence: 'high',
+      };
+    }
+    const mastra = mastraThreadStore(ctx);
+    if (mastra) {
+      return {
+        level: 'present',
+        reason: `the agent's Memory is backed by ${mastra.callee.replace(/^new /, '')}, so Mastra stores each thread's messages in that database as the agent runs`,
+        evidence: [{ file: mastra.file, line: mastra.line, reason: `${mastra.callee}() is the storage of the agent's Memory` }],
+        confidence: 'low',
       };
     }
     const writes = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
     if (writes.length === 0) {
-      return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [] };
+      return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
     }
-    const appends = writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o));
+    // The model's own messages first: composed notes (a literal role) and in-place updates after.
+    const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
+      (a, b) => Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) || Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)),
+    );
     if (appends.length > 0) {
       const files = new Set(appends.map((o) => o.call.file));
       return {
         level: 'present',
         reason: `session records are appended as the run goes: ${appends[0].call.callee}() in ${appends[0].call.fn} (${files.size} file(s) with incremental session writes)`,
-        evidence: appends.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} appends a session record`)),
+        evidence: (appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends).slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
       };
     }
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.
@@ -57,8 +79,28 @@ export default defineRule({
         reason: `the agent loop in ${hit.loop.fn} saves the session each turn through ${hit.path.map((c) => c.name).join(' → ')}`,
         evidence: [
           { file: hit.loop.file, line: hit.path[0].line, reason: `loop body in ${hit.loop.fn} calls ${hit.path[0].name}()` },
-          { file: last.file, line: last.line, reason: `${last.callee}() writes the session` },
+          ...(hit.path.length > 1 ? [{ file: last.file, line: last.line, reason: `${last.callee}() in ${last.fn} writes the session` }] : []),
+          ...(() => {
+            // The write itself: the matched call, or the write inside the function it names.
+            const direct = writes.filter((o) => !o.via);
+            const w = direct.find((o) => o.call.file === last.file && o.call.line === last.line) ?? transcriptFirst(direct).find((o) => shortName(o.call.fn) === last.name);
+            return w ? [at(w, `${w.call.callee}() in ${w.call.fn} writes the session${w.payload ? ` (what it writes holds the messages, built at line ${w.payload.line})` : ''}`)] : [];
+          })(),
         ],
+      };
+    }
+    // The save behind a store interface: each message added to the in-memory transcript reaches the write.
+    const per = savedPerMessage(ctx, transcriptFirst(writes));
+    if (per) {
+      const last = per.path[per.path.length - 1];
+      return {
+        level: 'present',
+        reason: `each message added to the transcript in ${per.adder.fn} is saved: ${[per.adder.fn, ...per.path.map((c) => c.name)].join(' → ')} (callers linked by name)`,
+        evidence: [
+          { file: per.adder.file, line: per.adder.line, reason: `${per.adder.callee}() adds a message, and ${per.adder.fn} goes on to save it` },
+          { file: last.file, line: last.line, reason: `${last.callee}() in ${last.fn} writes the session` },
+        ],
+        confidence: 'low',
       };
     }
     const w = writes.find((o) => wired(ctx, o)) ?? writes[0];

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, persistOps, words, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -17,7 +17,9 @@ export default defineRule({
     'Build a workflow-state store (plan, todos, executed tool calls, metrics) written to its own file or table, separate from the session transcript, as in the exemplar state module.',
   exemplar: 'src/reference-harness/persistence/state.ts',
   detect(ctx) {
-    const ops = persistOps(ctx).filter((o) => o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename');
+    // A file written once with fixed contents (`writeFileSync(envPath, 'API_KEY=\\n')`) is a scaffold, not stored state.
+    const scaffold = (o: PersistOp) => o.kind === 'write' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
+    const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
     const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0;
     const state = ops.filter((o) => o.subject === 'state' && wired(o));
     if (state.length > 0) {
@@ -36,6 +38,21 @@ export default defineRule({
         evidence: settings.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes settings/config, not workflow state`)),
       };
     }
+    // A database holding the transcript in its own table, with other records (artifacts, votes,
+    // stream ids) in tables of their own: kept apart, though none of it is workflow state.
+    const transcriptTable = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session'))[0];
+    if (transcriptTable) {
+      const table = (o: PersistOp) => (/^[A-Za-z_$][\w$]*$/.test(o.call.args[0] ?? '') ? o.call.args[0] : '');
+      const others = ops.filter((o) => o.kind === 'db-write' && o.subject === 'other' && table(o) && !/^(users?|accounts?|profiles?)$/i.test(table(o)) && wired(o));
+      const names = [...new Set(others.map(table))];
+      if (names.length >= 2) {
+        return {
+          level: 'partial',
+          reason: `besides the transcript table (${table(transcriptTable) || transcriptTable.call.fn}), records are kept in tables of their own (${names.slice(0, 4).join(', ')}), but no plan, todo, checkpoint or tool-call record is stored apart`,
+          evidence: [at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${transcriptTable.call.fn} writes the transcript table`), ...others.filter((o, i) => others.findIndex((x) => table(x) === table(o)) === i).slice(0, 2).map((o) => at(o, `${o.call.callee}(${table(o)}) in ${o.call.fn} writes its own table`))],
+        };
+      }
+    }
     // In-memory only: a run object keeping state/metrics beside (not inside) its message memory.
     for (const f of ctx.source) {
       for (const c of f.classes) {
@@ -51,6 +68,6 @@ export default defineRule({
         }
       }
     }
-    return { level: 'absent', reason: 'no workflow state (plan, todos, checkpoints, tool-call records, metrics) is stored apart from the conversation', evidence: [] };
+    return { level: 'absent', reason: 'no workflow state (plan, todos, checkpoints, tool-call records, metrics) is stored apart from the conversation', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
   },
 });

@@ -1,5 +1,6 @@
 import { defineRule } from '../types.js';
 import { hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
+import { frameworkHintActors, hintSideTables } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -13,6 +14,27 @@ export default defineRule({
   detect(ctx) {
     const decls = toolDeclarations(ctx);
     const hints = toolHints(ctx);
+    // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.
+    const actors = frameworkHintActors(ctx);
+    if (actors.length) {
+      const a = actors[0];
+      return {
+        level: 'present',
+        reason: `tools carry the hint '${a.key}' on a framework builder that acts on it (${a.file}:${a.line}): ${a.reason.replace(/^.*; /, '')}`,
+        evidence: actors.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: x.reason })),
+        // A framework option this repo turns on, on a builder imported from that framework.
+        confidence: 'high',
+      };
+    }
+    const side = hintSideTables(ctx);
+    if (!hints.length && side.length) {
+      return {
+        level: 'partial',
+        reason: `risk classes are kept in side tables keyed by tool name (${side[0].file}:${side[0].line}), not as hints on the tool declarations`,
+        evidence: side.slice(0, 3),
+        confidence: 'low',
+      };
+    }
     if (!hints.length) {
       return {
         level: 'absent',
@@ -25,8 +47,23 @@ export default defineRule({
     const byKey = new Map<string, typeof hints>();
     for (const h of hints) byKey.set(h.key, [...(byKey.get(h.key) ?? []), h]);
     const declared = new Set(hints.map((h) => `${h.file}:${h.line}`));
+    // A hint declared on an interface is read where that interface is known: the declaring file or a
+    // file importing it (not `opts.autoApprove` of an unrelated CLI option). A copy into another
+    // object (`autoApprove: tool.autoApprove`) passes the hint on; it does not act on it.
+    const knows = (file: string, owner: string, declFile: string) =>
+      file === declFile || !!ctx.file(file)?.imports.some((i) => i.names.includes(owner));
+    const copies = (file: string, line: number, key: string) =>
+      !!ctx.file(file)?.objects.some((o) => o.line <= line && o.end >= line && (o.values[key] ?? '').endsWith(`.${key}`));
     for (const [key, sites] of byKey) {
-      const reads = hintReads(ctx, key, declared).filter((r) => !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2));
+      // Only a field of the tool interface, set by no tool declaration: the tools do not carry it
+      // (the harness fills it from elsewhere, e.g. user settings), so it is not tool metadata.
+      if (sites.every((s) => s.on === 'interface')) continue;
+      const reads = hintReads(ctx, key, declared).filter(
+        (r) =>
+          !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
+          !copies(r.file, r.line, key) &&
+          (sites.some((s) => s.on !== 'interface') || sites.some((s) => knows(r.file, s.owner, s.file))),
+      );
       if (reads.length) {
         const h = sites[0];
         const r = reads[0];
@@ -41,6 +78,14 @@ export default defineRule({
       }
     }
     const h = hints[0];
+    if (hints.every((x) => x.on === 'interface')) {
+      return {
+        level: 'partial',
+        reason: `the tool interface ${h.owner} has hint fields (${[...byKey.keys()].join(', ')}) but no tool declaration sets them`,
+        evidence: hints.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `hint field '${x.key}' on tool interface ${x.owner}, set by no tool declaration` })),
+        confidence: 'low',
+      };
+    }
     return {
       level: 'partial',
       reason: `tools declare hints (${[...byKey.keys()].join(', ')}) but nothing in the harness reads them`,

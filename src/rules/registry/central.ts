@@ -1,5 +1,6 @@
 import { defineRule } from '../types.js';
 import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites } from '../shared/tools.js';
+import { branchDispatch, configTools, elementListSites, nameIndexedLookups } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.central',
@@ -12,10 +13,52 @@ export default defineRule({
   exemplar: 'src/reference-harness/tools/registry.ts',
   detect(ctx) {
     const decls = toolDeclarations(ctx);
-    const dispatch = toolDispatch(ctx);
+    // The dispatch of the model's calls first: a lookup keyed by the runtime call's name
+    // (`toolCall.name`, `block.name`) in a tools collection, before lookups of one known tool
+    // (`refs.find((r) => r.name === CodebaseTool.toolName)`) or of something else by id.
+    const score = (d: ReturnType<typeof toolDispatch>[number]) => {
+      const t = d.lookup.text;
+      const rhs = /===?\s*([\w.]+)/.exec(t)?.[1] ?? '';
+      let v = d.execFn === d.lookupFn ? 2 : 0;
+      if (/call|\bfc\b|block|invocation|tool_?use|\bpart\b|request\.name|req\.name/i.test(t)) v += 2;
+      if (/^[A-Z][A-Z0-9_]+$|^[A-Z]\w*\.\w+$/.test(rhs)) v -= 3;
+      if (/tools\b|registry/i.test(d.lookup.target)) v += 1;
+      return v;
+    };
+    // Ties: the lookup in the module most imported by the harness (its core, not a side entry point).
+    const fanIn = ctx.memo('registry:import-fan-in', () => {
+      const m = new Map<string, number>();
+      for (const f of ctx.source) {
+        for (const i of f.imports) {
+          if (!i.from.startsWith('.')) continue;
+          const base = i.from.replace(/\.[cm]?[jt]sx?$/, '').replace(/^.*\//, '');
+          m.set(base, (m.get(base) ?? 0) + 1);
+        }
+      }
+      return m;
+    });
+    const fileFanIn = (file: string) => fanIn.get(file.replace(/^.*\//, '').replace(/\.\w+$/, '')) ?? 0;
+    const dispatch = toolDispatch(ctx)
+      .map((d, i) => ({ d, i, s: score(d), f: fileFanIn(d.lookup.file) }))
+      .sort((a, b) => b.s - a.s || b.f - a.f || a.i - b.i)
+      .map((x) => x.d);
     const lists = toolListSites(ctx);
     const d = dispatch[0];
-    const l = lists[0];
+    const l = lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
+    // Built-in tools run by one branch each (a switch on the name) beside a registry: partial.
+    const branch = d && (branchDispatch(ctx, d.lookupFn) ?? branchDispatch(ctx, d.execFn));
+    if (d && l && branch) {
+      return {
+        level: 'partial',
+        reason: `the model's tool list is generated from tool data, but tool calls run through one branch per tool (${branch.receivers.length} tools called by .${branch.method}() in ${branch.fn}()); only ${d.lookup.text} is looked up by name`,
+        evidence: [
+          { file: branch.file, line: branch.lines[0], reason: `tool run by its own branch: ${branch.receivers[0]}.${branch.method}()` },
+          { file: branch.file, line: branch.lines[1], reason: `tool run by its own branch: ${branch.receivers[1]}.${branch.method}()` },
+          { file: l.file, line: l.line, reason: l.reason },
+        ],
+        confidence: 'low',
+      };
+    }
     if (d && l) {
       return {
         level: 'present',
@@ -25,6 +68,8 @@ export default defineRule({
           { file: d.exec.file, line: d.exec.line, reason: `looked-up tool executed: ${d.exec.callee}()` },
           { file: l.file, line: l.line, reason: l.reason },
         ],
+        // The lookup and the call on what it returned sit in one function: the dispatch is resolved.
+        confidence: d.execFn === d.lookupFn && lists.length ? 'high' : 'low',
       };
     }
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
@@ -39,6 +84,25 @@ export default defineRule({
           ...decls.filter((x) => x.hasExec).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} declared with its execute function` })),
         ],
       };
+    }
+    // Tools declared in configuration, loaded into a model; the list is generated from the models
+    // and calls are looked up in a collection indexed by name.
+    const cfg = configTools(ctx).filter((t) => t.model);
+    if (!d && cfg.length) {
+      const el = elementListSites(ctx)[0];
+      const lk = nameIndexedLookups(ctx)[0];
+      if (el && lk) {
+        return {
+          level: 'present',
+          reason: `${cfg.length} tools declared in configuration are loaded into ${cfg[0].model!.name}; the model's tool list is generated from them (${el.file}:${el.line}) and calls are looked up by name (${lk.file}:${lk.line})`,
+          evidence: [
+            { file: lk.file, line: lk.line, reason: lk.reason },
+            { file: el.file, line: el.line, reason: el.reason },
+            { file: cfg[0].file, line: cfg[0].line, reason: `tool '${cfg[0].name}' declared in configuration` },
+          ],
+          confidence: 'low',
+        };
+      }
     }
     if (d) {
       return {

@@ -1,5 +1,51 @@
 import { defineRule } from '../types.js';
-import { toolDeclarations, toolDispatch } from '../shared/tools.js';
+import type { RuleContext } from '../context.js';
+import { SCHEMA_KEY, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { configTools, frameworkFunctionTools } from './mechanisms.js';
+
+const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
+
+/**
+ * The type or base class that gives every tool its shape (name, description, input schema):
+ * `interface Tool { name; description; input_schema }`, `abstract class BaseTool`. The clearest
+ * evidence that tools are declared as data; the shortest name in a tools file wins.
+ */
+function toolShape(ctx: RuleContext): { file: string; line: number; name: string; members: string[] } | undefined {
+  return ctx.memo('registry:tool-shape', () => {
+    // How many tool-declaring files use each name: imported, extended or implemented.
+    const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const uses = new Map<string, number>();
+    const bump = (n: string) => uses.set(n, (uses.get(n) ?? 0) + 1);
+    for (const file of declFiles) {
+      const f = ctx.file(file);
+      if (!f) continue;
+      const names = new Set<string>();
+      for (const i of f.imports) for (const n of i.names) names.add(n);
+      for (const c of f.classes) {
+        if (c.extends) names.add(c.extends.replace(/<.*$/s, '').replace(/^.*\./, ''));
+        for (const i of c.implements) names.add(i.replace(/<.*$/s, ''));
+      }
+      for (const n of names) bump(n);
+    }
+    let best: { file: string; line: number; name: string; members: string[]; score: number } | undefined;
+    for (const f of ctx.source) {
+      const cands = [
+        ...f.types.filter((t) => t.kind === 'interface' || t.kind === 'alias').map((t) => ({ name: t.name, line: t.line, members: t.members })),
+        ...f.classes.map((c) => ({ name: c.name, line: c.line, members: c.members })),
+      ];
+      for (const c of cands) {
+        if (!/tool/i.test(c.name) || NOT_TOOL_SHAPE.test(c.name.replace(/tool/i, ''))) continue;
+        if (!c.members.includes('name') || !c.members.some((m) => /^(?:description|desc)$/.test(m)) || !c.members.some((m) => SCHEMA_KEY.test(m))) continue;
+        // Used by the tool declarations (or declared beside them) before a short name.
+        const used = (uses.get(c.name) ?? 0) + (declFiles.has(f.path) ? 1 : 0);
+        if (!used) continue;
+        const score = used * 100 - c.name.length;
+        if (!best || score > best.score) best = { file: f.path, line: c.line, name: c.name, members: c.members, score };
+      }
+    }
+    return best;
+  });
+}
 
 export default defineRule({
   id: 'registry.tool-metadata',
@@ -13,10 +59,40 @@ export default defineRule({
   detect(ctx) {
     const decls = toolDeclarations(ctx);
     if (!decls.length) {
-      return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [] };
+      // Tools declared in configuration (tool bundles: name, docstring, arguments) and loaded into a model class.
+      const cfg = configTools(ctx);
+      const loaded = cfg.filter((t) => t.model);
+      if (loaded.length || cfg.length >= 2) {
+        const t = (loaded.length ? loaded : cfg)[0];
+        const files = new Set(cfg.map((x) => x.file));
+        return {
+          level: 'present',
+          reason: `${cfg.length} tools are declared as data in configuration (${files.size} file${files.size > 1 ? 's' : ''}) with a name, a ${t.descKey} and ${t.argsKey}${t.model ? `, loaded into ${t.model.name} (${t.model.file}:${t.model.line})` : ''}`,
+          evidence: [
+            ...(t.model ? [{ file: t.model.file, line: t.model.line, reason: `tool model ${t.model.name} with name, ${t.descKey} and ${t.argsKey}` }] : []),
+            ...cfg.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool '${x.name}' declared in configuration with ${x.descKey} and ${x.argsKey}` })),
+          ],
+          confidence: t.model ? 'high' : 'low',
+        };
+      }
+      // Typed functions handed to an agent framework, which derives the schema from signature and docstring.
+      const fns = frameworkFunctionTools(ctx);
+      if (fns.length >= 2) {
+        const v = fns[0].via;
+        return {
+          level: 'present',
+          reason: `${fns.length} typed functions are handed as tools to ${v.callee}() from ${v.module} (${v.file}:${v.line}), which builds each tool's name, description and input schema from its signature and docstring`,
+          evidence: [
+            ...fns.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `typed function ${x.name}() used as a tool` })),
+            { file: v.file, line: v.line, reason: `functions passed as tools to ${v.callee}() (${v.module})` },
+          ],
+          confidence: 'low',
+        };
+      }
+      return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [], confidence: 'low' };
     }
     const withExec = decls.filter((d) => d.hasExec);
-    const files = new Set(decls.map((d) => d.file));
+    const files = new Set((withExec.length ? withExec : decls).map((d) => d.file));
     // Named objects and tool classes make the clearest evidence; builder calls and base classes after.
     const score = (d: (typeof decls)[number]) => (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
@@ -26,6 +102,16 @@ export default defineRule({
     }));
     // Schemas as data with the handlers in a map looked up by name is still metadata-first.
     const byLookup = toolDispatch(ctx)[0];
+    // One hard-wired tool schema (the same name declared once or twice) is not a registry of tools.
+    const names = new Set(decls.map((d) => d.name));
+    if (!withExec.length && names.size === 1) {
+      return {
+        level: 'partial',
+        reason: `a single tool schema ('${decls[0].name}') is declared as data; the other behaviour is not declared as tools with their own metadata`,
+        evidence: sample,
+        confidence: 'low',
+      };
+    }
     if (!withExec.length && byLookup) {
       return {
         level: 'present',
@@ -34,10 +120,14 @@ export default defineRule({
       };
     }
     if (withExec.length) {
+      const shape = toolShape(ctx);
+      const shapeEv = shape ? [{ file: shape.file, line: shape.line, reason: `tool shape ${shape.name} declares ${shape.members.filter((m) => m === 'name' || /^(?:description|desc)$/.test(m) || SCHEMA_KEY.test(m)).slice(0, 3).join(', ')}` }] : [];
       return {
         level: 'present',
-        reason: `${withExec.length} tool declarations carry name, description, input schema and the code they run (in ${files.size} file${files.size > 1 ? 's' : ''})`,
-        evidence: sample,
+        reason: `${withExec.length} tool declarations carry name, description, input schema and the code they run (in ${files.size} file${files.size > 1 ? 's' : ''})${shape ? `, shaped by ${shape.name}` : ''}`,
+        evidence: [...shapeEv, ...sample].slice(0, 3),
+        // Several declarations each carrying all four parts is a structural fact, not a name match.
+        confidence: withExec.filter((d) => d.kind !== 'builder' || !d.ctx?.startsWith('decorator:')).length >= 3 ? 'high' : 'low',
       };
     }
     return {

@@ -1,6 +1,11 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
+import { commandDispatchMaps, reflectiveCommands } from './mechanisms.js';
+
+/** The side of a comparison holding what the user typed (not a path, a route or a file). */
+const INPUTISH = /input|text|line|command|cmd|message|msg|query|prompt|content|trimmed|value|raw|\bstr\b|args?\b|word|first|token|slash/i;
+const PATHISH = /path|root|dir\b|url|route|href|location|file|cwd|workspace|mount|base|prefix|endpoint|manifest/i;
 
 const COMMANDISH = /command|cmd|slash|verb/i;
 const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subCommands|subcommands|takesArgs|args|usage|aliases|completion)$/;
@@ -41,6 +46,11 @@ export default defineRule({
         evidence: decls.slice(0, 3),
       };
     }
+    // Commands found by reflection (`cmd_*` methods) or in a name → handler map looked up by the input.
+    const reflective = [...reflectiveCommands(ctx), ...commandDispatchMaps(ctx)];
+    if (reflective.length) {
+      return { level: 'present', reason: reflective[0].reason, evidence: reflective.slice(0, 3), confidence: 'low' };
+    }
     const verbs: Evidence[] = [];
     for (const f of ctx.source) {
       const here = f.calls.filter((c) => VERB_CALL.test(c.name) && /^['"]/.test(c.args[0] ?? '') && c.name !== c.fn);
@@ -62,14 +72,56 @@ export default defineRule({
       const e = [...decls, ...verbs];
       return { level: 'partial', reason: 'a single user command is declared as data; there is no command registry', evidence: e };
     }
+    // UI actions declared as data (icon/label, description, onClick) in per-feature action lists:
+    // user actions as data, but no general command registry.
+    const uiActions: Evidence[] = [];
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        const k = o.keys;
+        if (!/^(?:array|prop):(?:actions|toolbar|commands|menu|menuItems|buttons)$/.test(o.ctx) || !k.includes('description')) continue;
+        if (!k.some((x) => /^(?:onClick|onSelect|onAction|action|handler|run|execute)$/.test(x)) || !k.some((x) => /^(?:icon|label|title)$/.test(x))) continue;
+        uiActions.push({ file: f.path, line: o.line, reason: `user action declared as data (${k.slice(0, 4).join(', ')}) in a ${o.ctx.slice(o.ctx.indexOf(':') + 1)} list` });
+      }
+    }
+    if (uiActions.length >= 3) {
+      return {
+        level: 'partial',
+        reason: `${uiActions.length} user actions are declared as data (description and handler) in per-feature action lists, but there is no command registry (slash commands or CLI verbs)`,
+        evidence: uiActions.slice(0, 3),
+        confidence: 'low',
+      };
+    }
     // Slash commands handled by an if-chain on the input text.
     const chain: Evidence[] = [];
     for (const f of ctx.source) {
-      for (const g of f.guards) if (/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) && /===?|startsWith|==/.test(g.cond)) chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
-      for (const c of f.calls) if (c.name === 'startsWith' && /^['"`]\/[a-z][\w-]*['"`]$/.test(c.args[0] ?? '')) chain.push({ file: f.path, line: c.line, reason: `slash command matched by ${c.callee}(${c.args[0]})` });
+      for (const g of f.guards) {
+        if (!/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) || !/===?|startsWith|==/.test(g.cond)) continue;
+        // The other side must be what the user typed, not a path or a route (`manifest.root === '/workspace'`).
+        const other = g.cond.replace(/['"`]\/[a-z][\w-]*['"`]/g, '');
+        if (!INPUTISH.test(other) || PATHISH.test(other)) continue;
+        chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
+      }
+      for (const c of f.calls) {
+        if (c.name !== 'startsWith' || !/^['"`]\/[a-z][\w-]*['"`]$/.test(c.args[0] ?? '')) continue;
+        const recv = c.callee.slice(0, -'.startsWith'.length);
+        if (!INPUTISH.test(recv) || PATHISH.test(recv)) continue;
+        chain.push({ file: f.path, line: c.line, reason: `slash command matched by ${c.callee}(${c.args[0]})` });
+      }
+      // CLI verbs listed as argparse choices and dispatched by an if-chain: `add_argument("command", choices=[…])`.
+      for (const c of f.calls) {
+        if (c.name !== 'add_argument' || !/^['"](?:command|cmd|subcommand|action|verb)['"]$/.test(c.args[0] ?? '')) continue;
+        const choices = c.args.find((a) => a.startsWith('choices=['));
+        if (choices && (choices.match(/['"],/g) ?? []).length >= 2) chain.push({ file: f.path, line: c.line, reason: `CLI verbs listed as argparse choices of ${c.args[0]}, with no name/description/handler registry` });
+      }
     }
-    if (chain.length >= 2) {
-      return { level: 'partial', reason: `slash commands are handled by an if-chain on the input (${chain.length} branches) rather than a registry declared as data`, evidence: chain.slice(0, 3) };
+    if (chain.length >= 2 || chain.some((c) => c.reason.startsWith('CLI verbs'))) {
+      const cli = chain.find((c) => c.reason.startsWith('CLI verbs'));
+      return {
+        level: 'partial',
+        reason: cli ? `${cli.reason.replace(/, with no.*$/, '')}, dispatched by branches rather than a registry declared as data` : `slash commands are handled by an if-chain on the input (${chain.length} branches) rather than a registry declared as data`,
+        evidence: chain.slice(0, 3),
+        confidence: 'low',
+      };
     }
     return { level: 'absent', reason: 'no user-facing command registry (slash commands or CLI verbs declared as data) was found', evidence: [] };
   },

@@ -7,10 +7,11 @@
  * - `toolFilters(ctx)`: where a tool set is narrowed (allow-list, exclude list, per-agent pool).
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
-import type { FileFacts } from '../../analyzers/facts.js';
+import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { toolDeclarations } from './tools.js';
+import { agentLoops } from './loop.js';
+import { EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
 export const TOOLS_KEY = /^(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools|disallowedTools|excludeTools|tool_ids|toolIds)$/;
@@ -23,6 +24,18 @@ const UI_PATH = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)|\
 
 export interface AgentDef extends Evidence {
   name: string;
+  /** The definition's tool list as written (`['read', 'grep']`, `[BashTool, GrepTool]`, `tools`), when it has one. */
+  tools?: string;
+  /** The key the tool list sits under (`tools`, `allowedTools`, `groups`). */
+  toolsKey?: string;
+}
+
+/** `o` is one of two or more sibling objects (same parent span, same prompt and tools keys): a record of definitions. */
+function recordOfDefs(objects: readonly ObjectFact[], o: ObjectFact): boolean {
+  const parent = objects.find((p) => p !== o && p.line <= o.line && p.end >= o.end && p.keys.includes(o.ctx.slice(5)) && p.keys.length >= 2);
+  if (!parent) return false;
+  const siblings = objects.filter((x) => x !== o && x.line > parent.line && x.end <= parent.end && x.ctx.startsWith('prop:') && parent.keys.includes(x.ctx.slice(5)) && x.keys.some((k) => PROMPT_KEY.test(k)) && x.keys.some((k) => TOOLS_KEY.test(k)));
+  return siblings.length >= 1;
 }
 
 export function agentDefinitions(ctx: RuleContext): AgentDef[] {
@@ -46,9 +59,11 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         }
         // Modes as agent types (`{ slug, roleDefinition, groups: ['read', 'edit'] }`): the tool groups are its pool.
         if (!tools && /^role_?[dD]efinition$/.test(prompt) && o.keys.includes('groups')) tools = 'groups';
+        // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
+        if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
         if (!prompt || !tools || !name || request) continue;
-        const label = (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
-        out.push({ file: f.path, line: o.line, name: label, reason: `agent definition ${label.slice(0, 40)} as data (${name}, ${prompt}, ${tools})` });
+        const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
+        out.push({ file: f.path, line: o.line, name: label, tools: o.values[tools], toolsKey: tools, reason: `agent definition ${label.slice(0, 40)} as data (${name === '<key>' ? 'keyed by type' : name}, ${prompt}, ${tools})` });
       }
       // Agent classes with their own prompt and tools (members, or passed up to the base class).
       for (const c of f.classes) {
@@ -73,6 +88,88 @@ const SUB_NAME =
   /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
 const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*|new_?task|sub_?task)['"`]$/i;
 
+/** Keys linking a child run to its parent. */
+const PARENT_KEY = /^(?:parent_?(?:session|task|agent|thread|run)?_?(?:id|Id|ID)|parent(?:Session|Task|Agent|Thread|Run)(?:Id|ID)?)$/;
+/** Framework options that take sub-agents. */
+const FRAMEWORK_SUB_KEY = /^(?:subagents|subAgents|sub_agents|managed_agents|managedAgents|handoffs)$/;
+/** Loops of model clients, summarisers and UIs, not of an agent. */
+const NOT_AGENT_LOOP_FN = /query|send|complet|request|retr(?:y|ies)|summar|stream|commit_?message|chat_message|fetch|get_?action|review/i;
+const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
+const FACTORY_FN = /^(?:create|from_\w+|fromConfig|build|make|new|clone|copy|__new__)$/;
+
+export interface AgentSpawn extends Evidence {
+  fn: string;
+  /** The agent class that is built. */
+  child: string;
+}
+
+/**
+ * Agent classes (a class whose method runs the model loop, and the classes deriving from it) and
+ * the places where one of their methods builds another agent: `new Agent(...)`, `Agent.create(...)`,
+ * `DefaultAgent.from_config(...)`. Factories (`Agent.create` itself) are not spawns.
+ */
+/**
+ * Agent classes: classes with a method that runs the model loop (not a model client's retry loop),
+ * and `family(name)`: whether a class is one of them or derives from one (through classes in the repo).
+ */
+export function agentClasses(ctx: RuleContext): { loopClasses: Set<string>; parent: Map<string, string>; family: (name: string) => string | undefined } {
+  return ctx.memo('agents:classes', () => {
+    const loopClasses = new Set<string>();
+    for (const l of agentLoops(ctx)) {
+      const dot = l.fn.lastIndexOf('.');
+      if (dot <= 0 || NOT_AGENT_LOOP_FN.test(l.fn.slice(dot + 1))) continue;
+      const cls = l.fn.slice(0, dot).split('.').pop()!;
+      if (!NOT_AGENT_CLASS.test(cls)) loopClasses.add(cls);
+    }
+    const parent = new Map<string, string>();
+    for (const f of ctx.source) for (const c of f.classes) if (c.extends) parent.set(c.name, c.extends.replace(/[<[(].*$/s, '').split('.').pop()!.trim());
+    const family = (name: string): string | undefined => {
+      for (let n: string | undefined = name, i = 0; n && i < 8; n = parent.get(n), i++) if (loopClasses.has(n)) return n;
+      return undefined;
+    };
+    return { loopClasses, parent, family };
+  });
+}
+
+/** Classes derived from an agent class that set their own prompt: roles as agent subclasses. */
+export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: string }> {
+  return ctx.memo('agents:subclass-roles', () => {
+    const { loopClasses, family } = agentClasses(ctx);
+    if (!loopClasses.size) return [];
+    const out: Array<AgentDef & { base: string }> = [];
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (loopClasses.has(c.name) || !c.extends) continue;
+        const base = family(c.name);
+        const prompt = c.members.find((m) => PROMPT_KEY.test(m) || /prompts?$/i.test(m));
+        if (!base || !prompt) continue;
+        out.push({ file: f.path, line: c.line, name: c.name, base, reason: `agent class ${c.name} (derives from ${base}) sets its own ${prompt}` });
+      }
+    }
+    return out;
+  });
+}
+
+export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
+  return ctx.memo('agents:spawns', () => {
+    const { loopClasses, family } = agentClasses(ctx);
+    if (!loopClasses.size) return [];
+    const out: AgentSpawn[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        const dot = c.fn.lastIndexOf('.');
+        if (dot <= 0 || FACTORY_FN.test(c.fn.slice(dot + 1))) continue;
+        const owner = c.fn.slice(0, dot).split('.').pop()!;
+        if (!family(owner)) continue;
+        const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
+        if (!m || !family(m[1])) continue;
+        out.push({ file: f.path, line: c.line, fn: c.fn, child: m[1], reason: `${c.fn}() builds another agent: ${c.callee}(...)` });
+      }
+    }
+    return out;
+  });
+}
+
 export interface SubagentSite extends Evidence {
   name: string;
   /** Lower is stronger evidence: a sub-agent tool, a spawn function, a managed-agents parameter, a class. */
@@ -96,7 +193,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       }
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (SUB_NAME.test(short) && !DISPLAY.test(short) && /spawn|run|create|launch|start|invoke|delegate|execute|setup|call/i.test(short)) {
+        if (SUB_NAME.test(short) && !DISPLAY.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
           add(f, fn.line, fn.name, `${fn.name}() starts sub-agents`, 1);
         }
         for (const p of fn.params) if (/^(?:managed_?agents|managedAgents|sub_?agents|subAgents|subagents|handoffs)$/.test(p)) add(f, fn.line, p, `${fn.name}() takes ${p}`, 3);
@@ -107,7 +204,39 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       if (!f) continue;
       const o = f.objects.find((x) => x.line === d.line);
       const nameVal = o?.values.name ?? `'${d.name}'`;
-      if (SUB_TOOL_NAME.test(nameVal)) add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, 0);
+      if (SUB_TOOL_NAME.test(nameVal)) {
+        add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, 0);
+        continue;
+      }
+      // A tool that creates a child run linked to the current one (`createSession({ parentSessionId })`).
+      const end = d.end ?? d.line;
+      const child = f.objects.find((x) => x.line >= d.line && x.line <= end && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
+      if (child) add(f, child.line, d.name, `tool ${d.name} starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))`, 1);
+    }
+    // The same for tool objects the declaration finder does not take (`{ name, handler, schema, toolSpec }`).
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const t of f.objects) {
+        if (t.end - t.line < 3 || !t.keys.includes('name') || !t.keys.some((k) => EXEC_KEY.test(k)) || !t.keys.some((k) => SCHEMA_KEY.test(k))) continue;
+        const child = f.objects.find((x) => x.line > t.line && x.line <= t.end && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
+        const label = /^['"`]/.test(t.values.name ?? '') ? t.values.name.replace(/^['"`]|['"`]$/g, '') : t.ctx.replace(/^\w+:/, '');
+        if (child) add(f, child.line, label, `tool ${label} starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))`, 1);
+      }
+    }
+    // Agent configuration handed to a framework: `create_deep_agent(subagents=[…])`, `new Agent({ handoffs: […] })`.
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const k = o.keys.find((x) => FRAMEWORK_SUB_KEY.test(x));
+        if (!k || /^(?:\[\s*\]|None|undefined|null|\{\s*\})$/.test((o.values[k] ?? '').trim())) continue;
+        add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
+      }
+    }
+    // An agent class whose method builds and runs another agent (`Coder.create(...)`, `DefaultAgent.from_config(...)`).
+    for (const s of agentSpawns(ctx)) {
+      const f = ctx.file(s.file);
+      if (f) add(f, s.line, s.fn, s.reason, 2);
     }
     return out.sort((a, b) => a.rank - b.rank);
   });
@@ -122,6 +251,7 @@ export const POOL_NAME =
 export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
     const out: Array<Evidence & { strong: boolean }> = [];
+    const named: Array<Evidence & { strong: boolean }> = [];
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
@@ -135,10 +265,68 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
       // Python: [t for t in tools if t.name in allowed] is not a call; accept pool-named functions.
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) out.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true });
+        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true });
       }
     }
-    return out.sort((a, b) => Number(b.strong) - Number(a.strong));
+    // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
+    return [...out.filter((x) => x.strong), ...named, ...out.filter((x) => !x.strong)];
+  });
+}
+
+/** An agent's tool section in a configuration file: `agent.tools`, `agents[2].tools`, `agent.allowed_tools`. */
+const CONFIG_AGENT_TOOLS = /^(.*?(?:^|\.)agents?(?:\[\d+\])?\.(?:tools|toolset|tool_?names|allowed_?tools))(?=$|[.[])/;
+
+/**
+ * Tool sets declared per agent in configuration: each agent configuration lists its own tools
+ * (bundles, names), and at least two of them list different tools. Returns one entry per distinct
+ * tool set, at the line where its list starts.
+ */
+export function configToolPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:config-tool-pools', () => {
+    const sets = new Map<string, Evidence>();
+    for (const c of ctx.facts.configs ?? []) {
+      const byAgent = new Map<string, { line: number; items: string[] }>();
+      for (const e of c.entries) {
+        const m = CONFIG_AGENT_TOOLS.exec(e.path);
+        if (!m) continue;
+        const rest = e.path.slice(m[1].length);
+        // Only list items under the section name tools: `bundles[0].path`, `[1]`, `allowed[0]`.
+        if (!rest.includes('[') || e.value === '') {
+          if (!byAgent.has(m[1])) byAgent.set(m[1], { line: e.line, items: [] });
+          continue;
+        }
+        const a = byAgent.get(m[1]) ?? { line: e.line, items: [] };
+        a.items.push(e.value);
+        byAgent.set(m[1], a);
+      }
+      for (const [path, a] of byAgent) {
+        if (!a.items.length) continue;
+        const sig = [...new Set(a.items)].sort().join('|');
+        if (!sets.has(sig)) sets.set(sig, { file: c.path, line: a.line, reason: `${path} lists this agent's tools (${[...new Set(a.items)].slice(0, 3).join(', ').slice(0, 70)})` });
+      }
+    }
+    return sets.size >= 2 ? [...sets.values()] : [];
+  });
+}
+
+/**
+ * An agent class whose tool set is a per-instance option: its constructor takes a tools parameter,
+ * or its file declares the options type with a tools member (`interface AgentOptions { tools?: Tool[] }`).
+ */
+export function perInstanceToolOption(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('agents:per-instance-tools', () => {
+    const { loopClasses } = agentClasses(ctx);
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!loopClasses.has(c.name)) continue;
+        const ctor = f.functions.find((fn) => fn.name === `${c.name}.constructor` || fn.name === `${c.name}.__init__`);
+        const p = ctor?.params.find((x) => TOOLS_KEY.test(x));
+        if (ctor && p) return { file: f.path, line: ctor.line, reason: `${c.name} takes its tool set per instance (${p})` };
+        const t = f.types.find((x) => /Options|Config|Params|Settings|Props|Init/.test(x.name) && x.members.some((m) => TOOLS_KEY.test(m.replace(/\?$/, ''))));
+        if (t && ctor) return { file: f.path, line: t.line, reason: `${c.name} takes its tool set per instance (${t.name}.${t.members.find((m) => TOOLS_KEY.test(m.replace(/\?$/, '')))})` };
+      }
+    }
+    return undefined;
   });
 }
 

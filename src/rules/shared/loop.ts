@@ -33,6 +33,8 @@ const MODEL_RECEIVERS = new Map<string, RegExp>(
 const MODEL_NAMES = new Set([
   'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',
   'sendMessageStream', 'acompletion', 'chat_completion', 'text_generation', 'streamSimple', 'completeSimple',
+  // AWS Bedrock runtime commands (`client.send(new ConverseCommand(input))`).
+  'ConverseCommand', 'ConverseStreamCommand', 'InvokeModelCommand', 'InvokeModelWithResponseStreamCommand',
 ]);
 
 /** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
@@ -122,6 +124,8 @@ export interface AgentLoop {
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
  * through a wrapper), or a function that calls itself and a model (recursive turn).
  */
+const RETRY_BOUND = /retr(?:y|ies)|Retr(?:y|ies)|RETR(?:Y|IES)/;
+
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
@@ -129,6 +133,9 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
     for (const f of ctx.source) {
       for (const loop of f.loops) {
         if (loop.kind === 'for-in') continue;
+        // `while (retryAttempt <= MAX_RETRIES)`, `for attempt in range(self.max_retries)`: a loop
+        // bounded by retries repeats one model request until it succeeds; it is not the agent's turn loop.
+        if (RETRY_BOUND.test(loop.cond)) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
         let model = body.find((c) => isDirectModelCall(c) || modelNames.has(c.name));

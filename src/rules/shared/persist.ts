@@ -3,8 +3,10 @@
  * transactions, and reads, each with the subject it concerns (session transcript, workflow state,
  * or other) judged from the path argument, the enclosing function and its class.
  */
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { objectsIn, resolveLocal } from './resolve.js';
+import { GENERIC } from './loop.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
 export type Subject = 'session' | 'state' | 'settings' | 'other';
@@ -17,6 +19,10 @@ export interface PersistOp {
   strength: number;
   /** The text the subject was judged from (path argument, function and class). */
   text: string;
+  /** The object literal written, when the subject was judged from the data's shape (it holds the messages). */
+  payload?: Located<ObjectFact>;
+  /** Set when the call is a repo wrapper around the write (`io.writeJsonFile(path, history)`): the wrapper, and whether it writes atomically. */
+  via?: { fn: string; file: string; line: number; atomic: boolean };
 }
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
@@ -52,7 +58,8 @@ export function words(text: string): readonly string[] {
   return ws;
 }
 /** Writes that serve a tool or an export, not the harness's own persistence. */
-const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b|\.(?:jinja2?|j2|tmpl|mustache|hbs)\b/i;
+// A path to a template or to a source-code file (`lib/messages.ts`) is code generation, not state.
+const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b|\.(?:jinja2?|j2|tmpl|mustache|hbs)\b|\.(?:[cm]?[jt]sx?|py)['"`]/i;
 
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
@@ -69,7 +76,7 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) ? 'write' : undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
-  if (RENAME.has(n) || c.callee === 'os.replace') return 'rename';
+  if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
   if (n === 'transaction' || n === '$transaction' || /\bBEGIN\b/.test(c.args[0] ?? '')) return 'transaction';
@@ -78,6 +85,18 @@ function kindOf(c: CallFact): PersistKind | undefined {
     if (sql.startsWith('SELECT')) return 'db-read';
     if (sql.startsWith('BEGIN')) return 'transaction';
     return 'db-write';
+  }
+  // AWS SDK DynamoDB commands: `ddb.send(new PutCommand({ TableName, Item }))`. A put adds one item.
+  if (c.callee.startsWith('new ')) {
+    if (/^(?:TransactWrite(?:Items)?Command)$/.test(n)) return 'transaction';
+    if (/^(?:Put(?:Item)?|Update(?:Item)?|BatchWrite(?:Item)?)Command$/.test(n)) return 'db-write';
+    if (/^(?:Get(?:Item)?|Query|Scan|BatchGet(?:Item)?)Command$/.test(n)) return 'db-read';
+  }
+  if (/^paginate(?:Query|Scan)$/.test(n)) return 'db-read';
+  // LangGraph's long-term store (`store.aput(namespace, key, value)`, SDK `client.store.put_item(…)`).
+  if (/(?:^|\.)store$/i.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) {
+    if (/^(?:put_item|aput|put)$/.test(n) && c.args.length >= 2) return 'db-write';
+    if (/^(?:get_item|search_items|aget|asearch)$/.test(n)) return 'db-read';
   }
   const m = DB_CALLEE.exec(c.callee);
   if (m) {
@@ -93,10 +112,89 @@ const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg)
 /** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
 const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh', 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
 
+/**
+ * Words that say nothing about what a path holds (`filePath`, `path.join(dir, name)`), so a write to
+ * such a path in a module about sessions takes the module's subject; a path that names something
+ * (`'meta.json'`, `configPath`) keeps its own.
+ */
+const BARE_PATH = new Set(['this', 'self', 'path', 'paths', 'file', 'files', 'filepath', 'filename', 'full', 'dir', 'dirname', 'target', 'dest', 'out', 'output', 'join', 'resolve', 'os', 'fs', 'promises', 'json', 'stringify', 'dumps', 'dump', 'data', 'content', 'contents', 'utf', 'utf8', 'encoding', 'null', 'none', 'indent', 'await', 'new', 'line', 'lines', 'text', 'str', 'value', 'tmp', 'temp', 'name', 'id', 'uri', 'location', 'f', 'p']);
+const namesNothing = (argText: string) => words(argText).every((w) => BARE_PATH.has(w) || w.length < 3 || /^\d/.test(w));
+
+/** Keys under which a record carries the conversation: the messages array, the history, the trajectory. */
+const TRANSCRIPT_KEY = /^(?:messages|history|chat_?history|trajectory|transcript|conversation|turns)$/i;
+/** A value that is data (`self.messages`, `[...history]`, `messages.map(…)`), not a literal. */
+const isReference = (v: string | undefined) => !!v && !/^(?:['"`\d-]|true\b|false\b|None\b|null\b|undefined\b|\[\]|\{\}|len\()/.test(v) && !/\.(?:length|size|count)$/.test(v);
+
+const isMessage = (o: ObjectFact) => o.keys.includes('role') && (o.keys.includes('content') || o.keys.includes('parts'));
+
+/**
+ * Lists in a file that messages are added to, whatever they are called: the receiver of
+ * `self.log.append({"role": …, "content": …})` or `this.turns.push({ role, content })`.
+ */
+function messageLists(ctx: RuleContext, file: string): Set<string> {
+  const all = ctx.memo('persist:message-lists', () => new Map<string, Set<string>>());
+  let set = all.get(file);
+  if (!set) {
+    set = new Set();
+    for (const o of ctx.file(file)?.objects ?? []) {
+      const m = /^arg:(.+)\.(?:append|push|insert|unshift)$/.exec(o.ctx);
+      if (m && isMessage(o)) set.add(m[1]);
+    }
+    all.set(file, set);
+  }
+  return set;
+}
+
+/**
+ * An object literal shaped like the conversation: a record holding the messages (under `messages`,
+ * `history`, `trajectory` …, or any key whose value is a list the file adds messages to), or one
+ * message (`role` + `content`/`parts`).
+ */
+export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
+  if (o.ctx.startsWith('class:') || o.ctx.startsWith('type:')) return false;
+  if (o.keys.some((k) => TRANSCRIPT_KEY.test(k) && isReference(o.values[k]))) return true;
+  if (lists?.size && o.keys.some((k) => lists.has((o.values[k] ?? '').replace(/^\[?\.\.\.|\]$/g, '')))) return true;
+  return isMessage(o);
+}
+
+/**
+ * What a write puts on disk, judged from the data rather than its name: an object literal built for
+ * the call (inline, or in a variable the call passes), or one built by a method of the same class or
+ * file that the writing function calls just before (`data = self.get_trajectory_data()`), holding
+ * the messages array or being a message. Returns the object, with the function it was built in.
+ */
+export function transcriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<ObjectFact> | undefined {
+  const ids = new Set(c.args.flatMap((a) => a.match(/[A-Za-z_$][\w$]*/g) ?? []));
+  const argText = c.args.join(' ');
+  const lists = messageLists(ctx, c.file);
+  for (const o of objectsIn(ctx, c.file, c.fn)) {
+    // Built inside this call's arguments: its keys appear in the argument text (args are clipped, so the first few).
+    // Or passed to a builder chained on it: `db.insert(rows).values({ … })`.
+    const inline =
+      o.line >= c.line &&
+      o.line <= c.line + 12 &&
+      o.ctx.startsWith('arg:') &&
+      (o.keys.slice(0, 3).every((k) => argText.includes(k.replace(/^\.\.\./, ''))) || o.ctx.replace(/\s+/g, '').startsWith(`arg:${c.callee.replace(/\s+/g, '')}(`));
+    const passed = o.ctx.startsWith('var:') && ids.has(o.ctx.slice(4)) && o.line <= c.line;
+    if ((inline || passed) && isTranscriptShape(o, lists)) return o;
+  }
+  for (const d of ctx.callsIn(c.file, c.fn)) {
+    if (d.line > c.line || d.line < c.line - 10 || d === c) continue;
+    const def = resolveLocal(ctx, c.file, c.fn, d.callee);
+    if (!def || def.name === c.fn) continue;
+    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists));
+    if (o) return o;
+  }
+  return undefined;
+}
+
+const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard']);
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
-  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])))) return 'session';
+  // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
+  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && OTHER_HISTORY.has(ws[i - 1])))) return 'session';
   if (ws.some((w) => STATE.has(w))) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
   return 'other';
@@ -107,31 +205,96 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
   return ctx.memo('persist:ops', () => {
     const out: PersistOp[] = [];
     for (const f of ctx.source) {
+      // python-dotenv's `set_key(env_file, KEY, value)` rewrites a settings file.
+      const dotenv = f.lang === 'py' && f.imports.some((i) => i.from === 'dotenv');
       for (const c of f.calls) {
-        const kind = kindOf(c);
+        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
         if (!kind) continue;
-        const db = kind === 'db-write' || kind === 'db-read';
-        const pathArg = c.args[0] ?? '';
-        // The subject comes from the path and what is written, except for a log file, whose
-        // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
-        const argText = db || isLogFile(pathArg) ? pathArg : c.args.slice(0, 2).join(' ');
-        const text = `${argText} ${c.fn}`;
-        if (NOT_HARNESS.test(text)) continue;
-        let subject = subjectOf(text);
-        let strength = subject === 'other' ? 0 : subjectOf(argText) === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
-        // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
-        if (subject === 'other') {
-          subject = subjectOf(f.path.slice(f.path.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
-          strength = 0;
-        }
-        out.push({ call: c as Located<CallFact>, kind, subject, strength, text });
+        const op = classify(ctx, f.path, c as Located<CallFact>, kind);
+        if (op) out.push(op);
       }
     }
+    out.push(...liftedOps(ctx, out));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return out.sort((a, b) => b.strength - a.strength);
   });
 }
 
+/** The subject of one write or read: from its path and payload, its function, its class, then its module. */
+function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
+  const db = kind === 'db-write' || kind === 'db-read';
+  const pathArg = c.args[0] ?? '';
+  // The subject comes from the path and what is written, except for a log file, whose
+  // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
+  const argText = db || isLogFile(pathArg) ? pathArg : c.args.slice(0, 2).join(' ');
+  const text = `${argText} ${c.fn}`;
+  if (NOT_HARNESS.test(text)) return undefined;
+  // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
+  const byPath = db || !c.args[1] ? 'other' : subjectOf(pathArg);
+  let subject = byPath !== 'other' ? byPath : subjectOf(text);
+  let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
+  // What is written decides over names: a payload holding the messages is the session.
+  let payload: Located<ObjectFact> | undefined;
+  if ((kind === 'write' || kind === 'append' || kind === 'db-write') && byPath === 'other' && (subject !== 'session' || strength < 3)) {
+    payload = transcriptPayload(ctx, c);
+    if (payload) {
+      subject = 'session';
+      strength = 3;
+    }
+  }
+  // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
+  if (subject === 'other' && namesNothing(argText)) {
+    subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
+    strength = 0;
+  }
+  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}) };
+}
+
+const PATH_PARAM = /path|file|dest|target|uri|location/i;
+
+/**
+ * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
+ * file (`AtomicJsonStore.writeJsonFile(filePath, value)`, `appendRecord(path, rec)`). Each call of
+ * the wrapper is a write of its own, judged by what the caller passes (`io.writeJsonFile(
+ * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
+ * the name is defined at most three times, so the link is specific; one level deep.
+ */
+function liftedOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const byFn = new Map<string, PersistOp[]>();
+  for (const o of base) {
+    if (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'rename' && o.kind !== 'fsync') continue;
+    const k = `${o.call.file}#${o.call.fn}`;
+    const l = byFn.get(k);
+    if (l) l.push(o);
+    else byFn.set(k, [o]);
+  }
+  const out: PersistOp[] = [];
+  for (const [key, list] of byFn) {
+    const hash = key.indexOf('#');
+    const file = key.slice(0, hash);
+    const name = key.slice(hash + 1);
+    const short = shortName(name);
+    if (!short || short.startsWith('<') || /^(?:constructor|__init__|main|run|default)$/.test(short)) continue;
+    if (!list.some((o) => o.kind === 'write' || o.kind === 'append')) continue;
+    const def = ctx.functionsNamed(name).find((d) => d.file === file);
+    if (!def || !def.params.some((p) => PATH_PARAM.test(p))) continue;
+    if (ctx.functionsNamed(short).length > 3) continue;
+    const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
+    const atomic = isAtomicGroup(list);
+    for (const c of ctx.callsNamed(short)) {
+      if (c.fn === name || kindOf(c)) continue;
+      const op = classify(ctx, c.file, c, kind, { fn: name, file, line: def.line, atomic });
+      if (op) out.push(op);
+    }
+  }
+  return out;
+}
+
+/** A function's writes go to a temp path that is then renamed into place. */
+function isAtomicGroup(list: PersistOp[]): boolean {
+  const ren = list.find((o) => o.kind === 'rename' && /tmp|temp|staging|partial|\.new/i.test(o.call.args[0] ?? ''));
+  return !!ren && list.some((o) => o.kind === 'write' || o.kind === 'fsync');
+}
 
 /** Functions (`file#fn`) that write to a temp path and rename it into place. */
 export function atomicWriters(ctx: RuleContext): PersistOp[] {
@@ -146,9 +309,10 @@ export function atomicWriters(ctx: RuleContext): PersistOp[] {
     }
     const out: PersistOp[] = [];
     for (const list of byFn.values()) {
-      const ren = list.find((o) => o.kind === 'rename' && /tmp|temp|staging|partial|\.new/i.test(o.call.args[0] ?? ''));
-      if (ren && list.some((o) => o.kind === 'write' || o.kind === 'fsync')) out.push(ren);
+      if (isAtomicGroup(list)) out.push(list.find((o) => o.kind === 'rename')!);
     }
+    // A call of an atomic wrapper writes atomically, with the subject of what the caller passes.
+    for (const o of ops) if (o.via?.atomic) out.push(o);
     for (const o of ops) if (o.kind === 'transaction') out.push(o);
     return out;
   });
@@ -170,4 +334,150 @@ const SAVER_CALLEE = new RegExp(`^(?:new\\s+)?(?:${SAVERS})(?:\\.|$)`);
 /** The first place the repo turns on a framework's persistent session store or checkpointer. */
 export function frameworkSaver(ctx: RuleContext): Located<CallFact> | undefined {
   return ctx.memo('persist:framework-saver', () => ctx.calls.find((c) => PERSISTENT_SAVER.test(c.name) || SAVER_CALLEE.test(c.callee)));
+}
+
+export interface ConfigSaver {
+  file: string;
+  line: number;
+  what: string;
+}
+
+/**
+ * A LangGraph server deployment (`langgraph.json` declaring `graphs`): the server runs each graph
+ * with its own database checkpointer, which saves the thread's state after every step and lets a
+ * later run on the same thread continue from it. A configuration fact, so it is certain.
+ */
+export function platformCheckpointer(ctx: RuleContext): ConfigSaver | undefined {
+  return ctx.memo('persist:platform-checkpointer', () => {
+    const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+    // The deployment's own `langgraph.json` before variants (`langgraph.desktop.json`).
+    const configs = [...(ctx.facts.configs ?? [])].sort((a, b) => Number(base(b.path) === 'langgraph.json') - Number(base(a.path) === 'langgraph.json'));
+    for (const c of configs) {
+      if (c.format !== 'json' || !/^langgraph(?:\.[\w-]+)?\.json$/.test(base(c.path))) continue;
+      const graphs = c.entries.find((e) => e.path === 'graphs');
+      if (!graphs) continue;
+      const cp = c.entries.find((e) => e.path === 'checkpointer');
+      const at = cp ?? graphs;
+      return { file: c.path, line: at.line, what: `${c.path} deploys graphs on the LangGraph server${cp ? ' with a configured checkpointer' : ''}` };
+    }
+    return undefined;
+  });
+}
+
+/** Runs started on an existing thread through the LangGraph SDK client (`client.runs.create(thread_id, …)`), which continue its checkpointed state. */
+export function threadRuns(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('persist:thread-runs', () =>
+    ctx.calls.filter((c) => /(?:^|\.)runs\.(?:create|stream|wait)$/.test(c.callee) && /thread/i.test(c.args[0] ?? '')),
+  );
+}
+
+/** A receiver that is the in-memory transcript: `this.messages`, `self.history`, `session.messages`. */
+const TRANSCRIPT_RECEIVER = /(?:^|\.)_?(?:messages|history|chat_?history|transcript|conversation|trajectory)$/i;
+
+/** The call in `file#fn` that adds a message to the in-memory transcript (`this.messages.push(m)`, `self.history.append(m)`). */
+export function addsMessage(ctx: RuleContext, file: string, fn: string): Located<CallFact> | undefined {
+  return ctx.callsIn(file, fn).find((c) => /^(?:push|append|unshift|extend|insert)$/.test(c.name) && TRANSCRIPT_RECEIVER.test(c.callee.slice(0, c.callee.lastIndexOf('.'))));
+}
+
+/**
+ * Whether a session write runs for every message: walking up from the writing function through
+ * its callers (linked by name, at most `hops` levels, a bounded number of functions), a function
+ * that adds a message to the in-memory transcript is reached. This finds the save behind a store
+ * interface (`Session.addMessage` → `schedulePersist` → `memoryManager.addMessageToContext` →
+ * `stores.histories.save` → `io.writeJsonFile`). Returns the adding call and the calls down to the write.
+ */
+export function savedPerMessage(ctx: RuleContext, writes: PersistOp[], hops = 5): { adder: Located<CallFact>; path: Located<CallFact>[] } | undefined {
+  const seen = new Set<string>();
+  let frontier = writes.map((o) => ({ file: o.call.file, fn: o.call.fn, path: [o.call] as Located<CallFact>[] }));
+  for (let depth = 0; depth <= hops && frontier.length > 0; depth++) {
+    const next: typeof frontier = [];
+    for (const node of frontier) {
+      const key = `${node.file}#${node.fn}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size > 600) return undefined;
+      const adder = addsMessage(ctx, node.file, node.fn);
+      // A per-message method (`addMessage`), not a loop that adds many and may save once at the end
+      // (a loop that saves each turn is found from the loop itself, see reachedFromLoop).
+      // The save follows the add in that method.
+      if (adder && adder.line <= node.path[0].line && !ctx.file(node.file)?.loops.some((l) => l.fn === node.fn && adder.line >= l.line && adder.line <= l.end)) return { adder, path: node.path };
+      // Names too common to link by (`add`, `run`, `handle`) are not walked through.
+      if (depth === hops || GENERIC.has(shortName(node.fn))) continue;
+      for (const c of callersOf(ctx, node.fn)) {
+        // `this.save()` / `self.save()` reaches only its own class's method: resolved, not guessed.
+        if (/^(?:this|self)\.\w+$/.test(c.callee)) {
+          const own = resolveLocal(ctx, c.file, c.fn, c.callee);
+          if (!own || own.file !== node.file || own.name !== node.fn) continue;
+        }
+        next.push({ file: c.file, fn: c.fn, path: [c, ...node.path] });
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+/** What a write passes carries the conversation: its payload's shape, or the data it names (`history`, `messages`). */
+export function carriesTranscript(o: PersistOp): boolean {
+  if (o.payload) return true;
+  const data = o.kind === 'db-write' ? o.call.args.join(' ') : o.call.args.slice(1).join(' ');
+  return words(data).some((w) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w));
+}
+
+/** Session writes with those that carry the conversation first (stable otherwise). */
+export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o))];
+
+/**
+ * The repo writes nothing at all that outlives the process: no file write, append, rename or
+ * database write anywhere in harness source (nor a framework store). A fact over every call, so an
+ * `absent` resting on it is certain.
+ */
+export function writesNothing(ctx: RuleContext): boolean {
+  return ctx.memo('persist:writes-nothing', () => !frameworkSaver(ctx) && !platformCheckpointer(ctx) && !persistOps(ctx).some((o) => o.kind !== 'read' && o.kind !== 'db-read'));
+}
+
+/** Mastra storage adapters: a `Memory` given one of these keeps every thread's messages in that database. */
+const MASTRA_STORE = /^new (?:LibSQLStore|PostgresStore|UpstashStore|MongoDBStore|D1Store|CloudflareStore|DynamoDBStore)$/;
+
+/**
+ * A Mastra `Memory` backed by a database store (`new Memory({ storage: new LibSQLStore(…) })`): the
+ * framework saves each thread's messages as the agent runs and reads them back for a thread id.
+ * Returns the store's construction.
+ */
+export function mastraThreadStore(ctx: RuleContext): Located<CallFact> | undefined {
+  return ctx.memo('persist:mastra-store', () => {
+    const mem = ctx.calls.find((c) => c.callee === 'new Memory' && ctx.file(c.file)?.imports.some((i) => i.from === '@mastra/memory'));
+    if (!mem) return undefined;
+    return ctx.calls.find((c) => MASTRA_STORE.test(c.callee) && ctx.file(c.file)?.imports.some((i) => i.from.startsWith('@mastra/')));
+  });
+}
+
+/** Calls that open a stored Mastra thread by id: `harness.switchThread({ threadId })`, `memory.recall({ threadId })`. */
+export function mastraThreadOpens(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('persist:mastra-opens', () =>
+    ctx.calls.filter((c) => /^(?:switchThread|recall|getThreadById|rememberMessages)$/.test(c.name) && /threadId/.test(c.args.join(' '))),
+  );
+}
+
+/**
+ * A record built with a literal role (`{ role: 'agent', content: text }`): a note the harness
+ * composes, not the model's messages stored as they come (`values(messages)`, `{ role: m.role, … }`).
+ */
+export function composedRecord(ctx: RuleContext, o: PersistOp): boolean {
+  const row = o.payload ?? transcriptPayload(ctx, o.call);
+  return !!row && /^['"`]\w+['"`]$/.test(row.values.role ?? '');
+}
+
+/** Database writes that add a row rather than change one. */
+const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
+export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (INSERT_NAME.test(o.call.name) || /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? ''));
+
+/**
+ * OpenAI Agents SDK run resumption: `RunState.fromString(agent, saved)` rebuilds a serialised run
+ * (pending approvals, completed tool calls, current turn) so `run(agent, state)` continues it.
+ */
+export function runStateRestores(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('persist:runstate-restores', () =>
+    ctx.calls.filter((c) => /^(?:fromString|fromJSON|fromStringWithContext)$/.test(c.name) && /(?:^|\.)RunState\.\w+$/.test(c.callee) && ctx.file(c.file)?.imports.some((i) => /^@openai\/agents/.test(i.from))),
+  );
 }

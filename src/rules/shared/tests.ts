@@ -46,13 +46,24 @@ export function importsHarness(f: FileFacts, own: { packages: Set<string>; pyRoo
   });
 }
 
+/** Route files of a web app that serves the harness (Next.js app route.ts files, pages/api files). */
+const HTTP_ROUTE = /(?:^|\/)app\/(?:.*\/)?route\.[jt]sx?$|(?:^|\/)pages\/api\/[^/]+\.[jt]sx?$/;
+/** End-to-end drivers that run the served app: browser and HTTP test clients. */
+const E2E_DRIVER = /^(?:@playwright\/test|playwright|cypress|puppeteer|supertest)$/;
+
+/** An end-to-end test that drives the served app (and through it the harness) instead of importing it. */
+function drivesServedApp(f: FileFacts): boolean {
+  return f.imports.some((i) => E2E_DRIVER.test(i.from));
+}
+
 export function harnessTests(ctx: RuleContext): HarnessTests {
   return ctx.memo('r3:harness-tests', () => {
     const own = ownModules(ctx);
+    const servesHarness = ctx.source.some((f) => HTTP_ROUTE.test(f.path));
     const out: HarnessTests = { files: [], other: [], cases: 0 };
     for (const f of ctx.tests) {
       if (ILLUSTRATION.test(f.path) || !f.tests.length) continue;
-      if (importsHarness(f, own)) {
+      if (importsHarness(f, own) || (servesHarness && drivesServedApp(f))) {
         out.files.push(f);
         out.cases += f.tests.length;
       } else out.other.push(f);
@@ -64,4 +75,50 @@ export function harnessTests(ctx: RuleContext): HarnessTests {
 /** Test names and assertion lines as searchable text (underscores and camelCase split). */
 export function words(s: string): string {
   return s.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
+}
+
+const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '/index.ts', '/index.tsx', '/index.js'];
+
+function normalise(parts: string[]): string {
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out.join('/');
+}
+
+/**
+ * Source files a file imports, resolved by path: relative and `@/` / `src/` imports in TypeScript
+ * (a `.js` suffix may name a `.ts` file), dotted and relative modules in Python (`a.b` →
+ * `a/b.py` or `a/b/__init__.py`, also under `src/`). Package imports are not resolved.
+ */
+export function importedSources(ctx: RuleContext, f: FileFacts): string[] {
+  const out = new Set<string>();
+  const dir = f.path.split('/').slice(0, -1);
+  const isSource = (p: string) => ctx.file(p)?.role === 'source';
+  for (const i of f.imports) {
+    const from = i.from;
+    if (f.lang === 'py') {
+      const dots = /^\.+/.exec(from)?.[0].length ?? 0;
+      const mod = from.slice(dots).split('.').filter(Boolean);
+      const bases = dots ? [normalise([...dir, ...Array(dots - 1).fill('..')])] : ['', 'src'];
+      for (const b of bases) {
+        const stem = normalise([...b.split('/'), ...mod]);
+        for (const c of [`${stem}.py`, `${stem}/__init__.py`]) if (isSource(c)) out.add(c);
+      }
+      continue;
+    }
+    let base: string | undefined;
+    if (from.startsWith('.')) base = normalise([...dir, ...from.split('/')]);
+    else if (from.startsWith('@/') || from.startsWith('~/')) base = from.slice(2);
+    else if (from.startsWith('src/')) base = from;
+    if (base === undefined) continue;
+    const stem = base.replace(/\.(?:js|jsx|mjs|cjs|ts|tsx)$/, '');
+    const cands = [...TS_EXT.map((e) => stem + e), base];
+    if (from.startsWith('@/') || from.startsWith('~/')) cands.push(...TS_EXT.map((e) => `src/${stem}${e}`));
+    for (const c of cands) if (isSource(c)) { out.add(c); break; }
+  }
+  return [...out];
 }

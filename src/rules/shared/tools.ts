@@ -159,7 +159,7 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
         if (!hasName && !builder && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
-        const name = firstLiteral(o.values.name) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
+        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
@@ -234,6 +234,18 @@ function execCallsIn(ctx: RuleContext, file: string, fn: string, after = 0): Loc
   return after > 0 ? ranked.filter((c) => c.line >= after) : ranked;
 }
 
+/**
+ * The exec call's receiver holds what the lookup returned: it is named for one element of the
+ * looked-up collection (`const actionInstance = registry.getAction(name)` over `this.actions`,
+ * then `actionInstance.call(input)`; `handler` from `handlers`).
+ */
+function holdsLookedUp(exec: CallFact, l: ToolLookup): boolean {
+  const recv = exec.callee.slice(0, Math.max(0, exec.callee.length - exec.name.length - 1));
+  if (!/^[A-Za-z_$][\w$]*$/.test(recv)) return false;
+  const stem = shortName(l.target).replace(/^[_#$]+/, '').toLowerCase().replace(/(?:es|s)$/, '');
+  return stem.length >= 4 && recv.toLowerCase().includes(stem);
+}
+
 const rank = (c: CallFact) => (/tool|invocation|executor|registry/i.test(c.callee) ? 0 : /^(?:execute|invoke|forward|__call__|tool)$/.test(c.name) ? 1 : 2);
 /** Method names too common to follow from a lookup up to its callers. */
 const GENERIC_FN = /^(?:get|find|has|set|run|call|execute|handle|handler|lookup|resolve|<top>|<anon>|default|constructor|__init__|main|init)$/;
@@ -289,7 +301,7 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
           if (exec) break;
         }
       }
-      if (!exec || (rank(exec) > 1 && execFn !== key)) continue;
+      if (!exec || (rank(exec) > 1 && execFn !== key && !holdsLookedUp(exec, l))) continue;
       seen.add(key);
       out.push({ lookup: l, exec, lookupFn: key, execFn });
     }
@@ -365,7 +377,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const viaShell = /^['"`](?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
         // `spawn('docker', ['run', …, command])`: the command runs inside a container or jail.
         const boxed = /^['"`](?:docker|podman|bwrap|bubblewrap|firejail|nsjail|sandbox-exec|runsc|gvisor)['"`]$/.test(arg.trim()) && !!c.args[1] && !/^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/.test(c.args[1]);
-        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
+        // A string literal, or a module constant (`exec(_PRELUDE, ns)`), is the harness's own code, not the model's.
+        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/.test(c.name)) kind = 'sandbox';
@@ -446,6 +459,21 @@ export function dispatchPath(ctx: RuleContext): { fns: Set<string>; files: Set<s
         if (rank(d.exec) <= 1) files.add(file);
         add(file, fn);
         if (!GENERIC_FN.test(shortName(fn))) for (const c of ctx.callsNamed(shortName(fn)).slice(0, 20)) add(c.file, c.fn);
+        else {
+          // A generic method (`ToolRegistry.execute`) is followed up to the callers whose receiver is
+          // named after its class (`this.config.toolRegistry.execute(…)`): the executor that wraps
+          // the registry, where a gate usually sits, is on the path too.
+          const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).replace(/^.*\./, '') : '';
+          if (cls.length >= 6) {
+            const want = cls.toLowerCase();
+            for (const c of ctx.callsNamed(shortName(fn)).slice(0, 200)) {
+              const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)).replace(/^.*\./, '').replace(/^_+/, '').toLowerCase();
+              if (recv !== want || c.file === file) continue;
+              add(c.file, c.fn);
+              files.add(c.file);
+            }
+          }
+        }
       }
     }
     return { fns, files, names };

@@ -1,13 +1,16 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { at, ev, finding } from '../shared/scan.js';
-import { harnessTests, words } from '../shared/tests.js';
+import type { RuleContext } from '../context.js';
+import { agentLoops } from '../shared/loop.js';
+import { harnessTests, importedSources, words } from '../shared/tests.js';
+import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
 /** Safety stops a test can assert, by kind. Matched on test names and assertion lines. */
 const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'permission denial',
-    re: /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|requires? (?:user )?(?:approval|confirmation)|(?:block|reject)(?:s|ed|ing)? (?:the |a )?(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
+    re: /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|requires? (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
   },
   {
     kind: 'dangerous command or code',
@@ -15,14 +18,57 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
   },
   {
     kind: 'turn/step/budget cap',
-    re: /\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
+    re: /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
   },
 ];
-const WEAK = /\btimeout|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
+// Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
+KINDS[1].re = new RegExp(`${KINDS[1].re.source}|\\b(?:block|deny|black)[ -]?list(?:ed)?\\b`, KINDS[1].re.flags);
+
+const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
+
+/**
+ * Source files where the harness's stops live: the agent loop (caps), permission decisions and the
+ * functions they call, tools (input checks) and shell sinks, plus the modules those files import.
+ */
+function stopModules(ctx: RuleContext): { core: Set<string>; all: Set<string> } {
+  return ctx.memo('verification:stop-modules', () => {
+    const core = new Set<string>();
+    for (const l of agentLoops(ctx)) core.add(l.file);
+    for (const p of permissionCalls(ctx)) {
+      core.add(p.file);
+      for (const d of ctx.functionsNamed(p.callee.slice(p.callee.lastIndexOf('.') + 1))) core.add(d.file);
+    }
+    for (const d of toolDeclarations(ctx)) core.add(d.file);
+    for (const s of shellSinks(ctx)) core.add(s.file);
+    const out = new Set(core);
+    for (const path of core) {
+      const f = ctx.file(path);
+      if (f) for (const dep of importedSources(ctx, f)) out.add(dep);
+    }
+    return { core, all: out };
+  });
+}
+
+/**
+ * How directly a test file drives the harness's stops: 0 when it imports a file where a stop lives
+ * (loop, permission decision, tool, shell sink), 1 when it imports a module those files use, 2 when
+ * its imports cannot be resolved (package imports), 3 when it imports only other harness code
+ * (a guard module the finders above do not recognise, or unrelated code).
+ */
+function stopTier(ctx: RuleContext, f: FileFacts): number {
+  const deps = importedSources(ctx, f);
+  if (!deps.length) return 2;
+  const { core, all } = stopModules(ctx);
+  if (deps.some((d) => core.has(d))) return 0;
+  return deps.some((d) => all.has(d)) ? 1 : 3;
+}
+
+const NEGATED = /\.toBe\(\s*false\s*\)|\.toBeFalsy\(\)|\.not\.to|\bis False\b|==\s*False\b|assert not\b|assertFalse\(/;
 
 function scan(f: FileFacts, re: RegExp): Evidence | undefined {
   for (const c of f.tests) if (re.test(words(c.name))) return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
-  for (const a of f.asserts) if (re.test(words(a.text))) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+  // An assertion that the stop did NOT happen (`expect(result.denied).toBe(false)`) is not a test of the stop.
+  for (const a of f.asserts) if (re.test(words(a.text)) && !NEGATED.test(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   return undefined;
 }
 
@@ -39,8 +85,11 @@ export default defineRule({
     const t = harnessTests(ctx);
     if (!t.files.length) return finding('absent', 'no tests of harness code, so no test asserts a safety stop');
     const found = new Map<string, Evidence>();
+    // Tests that drive the files where stops live are read first, so the evidence is the test of a stop.
+    const tiers = new Map(t.files.map((f) => [f, stopTier(ctx, f)]));
+    const driving = [...t.files].sort((a, b) => tiers.get(a)! - tiers.get(b)!);
     for (const { kind, re } of KINDS) {
-      for (const f of t.files) {
+      for (const f of driving) {
         const e = scan(f, re);
         if (e) {
           found.set(kind, { ...e, reason: `${kind}: ${e.reason}` });

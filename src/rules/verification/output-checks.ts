@@ -1,6 +1,7 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { at, ev, finding } from '../shared/scan.js';
+import { EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const PARSE = /^(?:safeParse|safeParseAsync|parse|parseAsync|validateSync|model_validate|parse_obj|Check|Decode)$/;
@@ -16,6 +17,154 @@ const TOOL_CONTEXT = /tool|execute|invoke|dispatch|call|run|handle|build|action|
 const VERIFY_STEP =
   /^(?:run_?lint(?:er|s)?|lint(?:_|[A-Z])\w*|auto_?(?:lint|test|verify)|run_?tests?_?after\w*|verify_?(?:edit|edits|changes|output|patch)|run_?verification|run_?verifier|post_?edit_?\w*|check_?(?:edit|edits|patch)|run_?checks?_?after\w*)$/i;
 const VERIFY_HOOK = /^(?:runPostToolHooks|afterToolCall|postToolUse|runVerification|verifyEdit|runAfterToolHook|fireAfterToolEvent)$/;
+
+/**
+ * Frameworks that validate a tool's input against its declared schema before running it, and how
+ * a repo switches that on: a builder imported from the framework (`tool({ inputSchema })` from
+ * `ai`, `createTool` from Mastra, `@tool` from LangChain) or tools handed to a framework runner
+ * that wraps them as schema-validated tools (LangChain/LangGraph/deepagents agents, `ToolNode`).
+ */
+const VALIDATING_BUILDERS: ReadonlyArray<{ module: RegExp; names: RegExp; sdk: string }> = [
+  { module: /^ai$/, names: /^tool$/, sdk: 'the AI SDK' },
+  { module: /^@mastra\/core(?:\/tools)?$/, names: /^createTool$/, sdk: 'Mastra' },
+  { module: /^@openai\/agents(?:-core)?$/, names: /^tool$/, sdk: 'the OpenAI Agents SDK' },
+  { module: /^@langchain\/core\/tools$|^langchain\/tools$/, names: /^(?:tool|DynamicStructuredTool)$/, sdk: 'LangChain' },
+  { module: /^langchain(?:_core)?\.tools$/, names: /^(?:tool|StructuredTool)$/, sdk: 'LangChain' },
+  { module: /^agents$/, names: /^function_tool$/, sdk: 'the OpenAI Agents SDK' },
+];
+const VALIDATING_RUNNERS: ReadonlyArray<{ module: RegExp; names: RegExp; sdk: string }> = [
+  { module: /^(?:langchain\.agents|langgraph\.prebuilt|deepagents)$/, names: /^(?:create_agent|create_react_agent|create_deep_agent|ToolNode)$/, sdk: 'LangChain' },
+  { module: /^(?:langchain|@langchain\/langgraph\/prebuilt|deepagents)$/, names: /^(?:createAgent|createReactAgent|createDeepAgent|ToolNode)$/, sdk: 'LangChain' },
+];
+const TOOL_SCHEMA_KEY = /^(?:inputSchema|parameters|schema|args_schema)$/;
+const EMPTY = /^(?:\[\]|\{\}|None|undefined|null)$/;
+
+interface FrameworkCheck {
+  file: string;
+  line: number;
+  how: string;
+  /** A code check that skips one action inside a loop. */
+  loop?: boolean;
+}
+
+/** Tools whose input schema a framework validates before execute, as this repo declares them. */
+export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:framework-validated-tools', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      const from = new Map<string, string>();
+      for (const i of f.imports) for (const n of i.names) from.set(n, i.from);
+      const sdkOf = (name: string, table: typeof VALIDATING_BUILDERS) => {
+        const m = from.get(name);
+        return m === undefined ? undefined : table.find((t) => t.names.test(name) && t.module.test(m))?.sdk;
+      };
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const callee = o.ctx.slice(4).replace(/^new /, '');
+        const builderSdk = sdkOf(callee, VALIDATING_BUILDERS);
+        if (builderSdk) {
+          const key = o.keys.find((k) => TOOL_SCHEMA_KEY.test(k) && !EMPTY.test((o.values[k] ?? '').trim()));
+          if (key && o.keys.some((k) => /^(?:execute|func|handler)$/.test(k) || k === 'description')) {
+            out.push({ file: f.path, line: o.line, how: `${callee}({ ${key} }) from ${from.get(callee)}: ${builderSdk} validates the tool input against its schema before execute` });
+          }
+          continue;
+        }
+        const runnerSdk = sdkOf(callee, VALIDATING_RUNNERS);
+        if (runnerSdk && o.keys.includes('tools') && !EMPTY.test((o.values.tools ?? '').trim())) {
+          out.push({ file: f.path, line: o.line, how: `${callee}(tools=${(o.values.tools ?? '').slice(0, 30)}) from ${from.get(callee)}: ${runnerSdk} wraps each tool with a schema from its signature and validates calls before running them` });
+        }
+      }
+      for (const fn of f.functions) {
+        const deco = fn.decorators?.map((d) => d.replace(/\(.*$/s, '')).find((d) => !!sdkOf(d, VALIDATING_BUILDERS));
+        if (deco && fn.params.length) out.push({ file: f.path, line: fn.line, how: `@${deco} from ${from.get(deco)} turns ${shortName(fn.name)}() into a tool whose arguments ${sdkOf(deco, VALIDATING_BUILDERS)} validates against its signature` });
+      }
+    }
+    return out;
+  });
+}
+
+const PARSE_ARGS = /^(?:loads|parse)$/;
+const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
+
+/**
+ * Checks of the model's tool call where it is parsed: a function that decodes a tool call's
+ * arguments (json.loads / JSON.parse of `arguments`) and refuses it by raising in two or more
+ * guards (unknown tool, invalid JSON, missing or unexpected arguments), and that is called.
+ */
+function toolCallParsers(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:tool-call-parsers', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      const parseFns = new Map<string, number>();
+      for (const c of f.calls) if (PARSE_ARGS.test(c.name) && /^(?:json|JSON)\.\w+$/.test(c.callee) && TOOL_ARGS_TEXT.test(c.args.join(' '))) parseFns.set(c.fn, c.line);
+      if (!parseFns.size) continue;
+      for (const [fn, line] of parseFns) {
+        if (fn === '<top>') continue;
+        const throws = f.guards.filter((g) => g.fn === fn && g.exit === 'throw');
+        if (throws.length < 2) continue;
+        const short = shortName(fn);
+        if (!ctx.callsNamed(short).some((c) => c.fn !== fn)) continue;
+        const g = throws.find((x) => x.line > line) ?? throws[0];
+        out.push({ file: f.path, line: g.line, how: `${fn}() decodes the tool call's arguments (line ${line}) and refuses a malformed call (${throws.length} raising guards, e.g. if ${g.cond.slice(0, 50)})` });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Hand-written checks of a tool's own input inside its execute function: a guard that refuses the
+ * call when a field of the input parameter is missing (`if (!input.files) return 'Error…'`,
+ * `if not args.get("path"): raise`). Each tool must remember to do it, so it is partial.
+ */
+function handChecks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:hand-checks', () => {
+    const out: FrameworkCheck[] = [];
+    const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    for (const path of toolFiles) {
+      const f = ctx.file(path);
+      if (!f) continue;
+      const params = new Map(f.functions.map((fn) => [fn.name, fn.params]));
+      for (const g of f.guards) {
+        if (g.exit !== 'return' && g.exit !== 'throw') continue;
+        if (!EXEC_KEY.test(shortName(g.fn)) && !/tool/i.test(g.fn)) continue;
+        const m = /^(?:!\s*|not\s+)(\w+)(?:\.\w+|\.get\(|\[)/.exec(g.cond) ?? /^['"]\w+['"]\s+not\s+in\s+(\w+)$/.exec(g.cond);
+        if (!m || !(params.get(g.fn) ?? []).includes(m[1])) continue;
+        out.push({ file: f.path, line: g.line, how: `${g.fn}() refuses its input by hand when a field is missing (if ${g.cond.slice(0, 50)})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+const CODE_VAR = /^(?:code|command|cmd|script|source|action|snippet)$/;
+/** A condition that holds when the input is missing or empty (the then-branch refuses it). */
+const REFUSAL_COND = /^(?:not\s|!)|\bis None\b|={2,3}\s*(?:""|''|None|null|undefined)\b|={2,3}\s*(?:""|'')|\.length\s*={2,3}\s*0\b|\blen\(.+\)\s*==\s*0\b/;
+const RUN_CODE = /^(?:run|exec|execute|run_code|execute_code|run_command|exec_command|runCommand|execCommand|runCode|executeCode)$/;
+
+/**
+ * Checks of the model's code or command before it runs: in the function that runs it, a guard on
+ * that same variable that skips or refuses it (`if code.strip() == "": continue`, `if (!command) return`).
+ */
+function codeChecks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:code-checks', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (!RUN_CODE.test(c.name)) continue;
+        const v = c.args.find((a) => CODE_VAR.test(a));
+        if (!v) continue;
+        const re = new RegExp(`\\b${v}\\b`);
+        const g = f.guards.find((x) => x.fn === c.fn && x.line < c.line && (x.exit === 'continue' || x.exit === 'return' || x.exit === 'throw') && re.test(x.cond) && REFUSAL_COND.test(x.cond));
+        if (g) out.push({ file: f.path, line: g.line, how: `${c.fn}() refuses the model's ${v} before ${c.callee}() runs it (if ${g.cond.slice(0, 50)})`, loop: g.exit === 'continue' });
+      }
+      if (out.length >= 3) break;
+    }
+    // A check that skips one action inside the loop (`continue`) is the per-action check; others may guard a request handler.
+    return out.sort((a, b) => Number(!!b.loop) - Number(!!a.loop));
+  });
+}
 
 interface Hit {
   c: Located<CallFact>;
@@ -35,7 +184,8 @@ function validations(ctx: RuleContext): Hit[] {
         if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && /args|arguments|input|params|parameters/i.test(recv)))) {
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) ? 2 : 1;
-        } else if (VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) ) {
+        } else if (VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && /tool|arg|param|call|block|use/i.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
+          // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
         } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' ')))) {
@@ -68,6 +218,18 @@ export default defineRule({
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
     });
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
+    const framework = frameworkValidatedTools(ctx);
+    if (!wired.length && framework.length) {
+      const files = new Set(framework.map((h) => h.file));
+      return {
+        ...finding('present', `tool inputs are validated by the framework before execution: ${framework[0].how} (${at(framework[0].file, framework[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, framework.slice(0, 4).map((h) => ev(h.file, h.line, h.how))),
+        confidence: 'high',
+      };
+    }
+    const parsers = toolCallParsers(ctx);
+    if (!wired.length && parsers.length) {
+      return finding('present', `tool calls are checked where they are parsed, before execution: ${parsers[0].how} (${at(parsers[0].file, parsers[0].line)})`, parsers.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
       return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid);
@@ -86,6 +248,10 @@ export default defineRule({
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
+    }
+    const hand = [...handChecks(ctx), ...codeChecks(ctx)];
+    if (hand.length) {
+      return finding('partial', `tool inputs are not validated against their schemas; only hand-written checks refuse some inputs (${at(hand[0].file, hand[0].line)})`, hand.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
     const hooks = ctx.calls.filter((c) => VERIFY_HOOK.test(c.name));
     if (hooks.length) {

@@ -1,5 +1,5 @@
 import { at, ev, finding } from '../shared/scan.js';
-import { harnessTests, words } from '../shared/tests.js';
+import { harnessTests, importedSources, words } from '../shared/tests.js';
 import { defineRule } from '../types.js';
 
 /** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
@@ -23,7 +23,7 @@ export default defineRule({
         const f = t.other[0];
         return finding('partial', `${t.other.length} test file(s) exist but none imports harness code (${f.path})`, [ev(f.path, f.tests[0].line, `test "${f.tests[0].name.slice(0, 60)}" imports no harness module`)]);
       }
-      return finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)');
+      return { ...finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)'), confidence: ctx.tests.length ? 'low' : 'high' };
     }
     const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((c) => CORE.test(words(c.name))));
     const evid = (core.length ? core : t.files)
@@ -32,7 +32,9 @@ export default defineRule({
       .slice(0, 3)
       .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
     if (core.length && t.cases >= 3) {
-      return finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid);
+      // Sure when the loop/tool tests reach harness files by resolved import paths.
+      const resolved = core.filter((f) => importedSources(ctx, f).length).length;
+      return { ...finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid), confidence: resolved >= 2 ? 'high' : 'low' };
     }
     return finding('partial', `only ${t.cases} test case(s) in ${t.files.length} file(s), none clearly exercising the loop or tools`, evid);
   },

@@ -1,0 +1,118 @@
+/**
+ * The gate of a harness that runs the model's actions in an environment rather than dispatching
+ * named tools: `self.env.execute(action)`, `self._env.communicate(input=action)`,
+ * `this.sandbox.run(command)`. The decision sits just before that call, in the same function:
+ * a harness function that asks the user (`self._ask_confirmation_or_interrupt(commands)`, which
+ * prompts and interrupts on a refusal), or a filter whose result ends the call
+ * (`if self.tools.should_block_action(action): raise …`).
+ */
+import type { CallFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
+
+/** The environment an action runs in, by the receiver's last segment. */
+const ACTION_RECV = /^_?(?:env|environment|runtime|sandbox|terminal|shell|computer|deployment|container|executor|interpreter|session)$/i;
+const ACTION_CALL = /^(?:execute|run|communicate|run_action|execute_action|run_command|execute_command|run_code|exec|exec_command)$/;
+/** Names of a decision about an action (leading underscores ignored). */
+const DECIDE_NAME = /confirm|approv|permi|authori[sz]|consent|(?:^|_)ask(?:_|[A-Z]|$)|^ask|block|allow|deny|forbid|reject/i;
+/** Calls that put a question to the user. */
+const PROMPT = /^(?:input|prompt|ask|confirm|question|raw_input|confirm_ask|ask_yes_no|prompt_yes_no|askUser|ask_user)$/;
+
+export interface ActionGate {
+  /** `ask`: the user is asked (allow / deny); `block`: a deny-only filter ends the call. */
+  kind: 'ask' | 'block';
+  /** The decision call before the action. */
+  decision: Located<CallFact>;
+  /** The action's execution. */
+  action: Located<CallFact>;
+  /** Where the user is asked, for `ask`. */
+  prompt?: Located<CallFact>;
+}
+
+/** Where the model's action is run in an environment the harness holds: `self.env.execute(action)`. */
+export function actionSites(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('perm:action-sites', () =>
+    ctx.calls.filter((a) => {
+      if (!ACTION_CALL.test(a.name) || a.fn === '<top>') return false;
+      const recv = a.callee.slice(0, Math.max(0, a.callee.length - a.name.length - 1));
+      return ACTION_RECV.test(shortName(recv)) && /^(?:self|this)\./.test(recv);
+    }),
+  );
+}
+
+const CONTAINER_CLASS = /^(?:new )?\w*(?:Docker|Container|Podman|Sandbox|Modal|E2B|Daytona|Singularity|Apptainer|Firecracker|Kubernetes)\w*$/;
+
+/**
+ * The environment that runs actions is a container by default: a class that defines the action
+ * method (`SWEEnv.communicate`) sits in a file whose default configuration constructs a container
+ * deployment (`default_factory=lambda: DockerDeploymentConfig(image=…)`).
+ */
+export function containerByDefault(ctx: RuleContext): { site: Located<CallFact>; box: Located<CallFact> } | undefined {
+  return ctx.memo('perm:container-default', () => {
+    // The site that runs the model's action first: one a decision guards, then one fed an action.
+    const gated = new Set(actionGates(ctx).map((g) => g.action));
+    const rank = (c: Located<CallFact>) => (gated.has(c) ? 0 : c.args.some((a) => /action|command|cmd|code|input/i.test(a)) && !/submi|setup|install|startup/i.test(c.args.join(' ')) ? 1 : 2);
+    const sites = actionSites(ctx).slice().sort((a, b) => rank(a) - rank(b));
+    for (const site of sites.slice(0, 20)) {
+      const files = new Set(ctx.functionsNamed(site.name).filter((d) => d.name.includes('.')).map((d) => d.file));
+      for (const file of [...files].slice(0, 6)) {
+        const box = (ctx.file(file)?.calls ?? []).find((c) => CONTAINER_CLASS.test(c.callee) && /^(?:<top>|<anon>|default_factory|default|\w+\.(?:__init__|constructor))$/.test(c.fn)) as Located<CallFact> | undefined;
+        if (box) return { site, box };
+      }
+    }
+    return undefined;
+  });
+}
+
+export function actionGates(ctx: RuleContext): ActionGate[] {
+  return ctx.memo('perm:action-gates', () => {
+    const out: ActionGate[] = [];
+    for (const a of actionSites(ctx)) {
+      const f = ctx.file(a.file)!;
+      for (const d of ctx.callsIn(a.file, a.fn)) {
+        if (d.line >= a.line || d.line < a.line - 40 || d === a) continue;
+        const bare = d.name.replace(/^_+/, '');
+        if (!DECIDE_NAME.test(bare)) continue;
+        // The decision is the harness's own function (a method of this object or a helper it owns).
+        const defs = ctx.functionsNamed(d.name).filter((x) => x.file === a.file || /^(?:self|this)\./.test(d.callee) || d.callee.includes('.'));
+        if (!defs.length) continue;
+        const prompt = ctx.reaches(defs[0].file, defs[0].name, (c) => PROMPT.test(c.name) && c.fn !== '<top>', 2, (_n, ds) => ds.length <= 3);
+        if (prompt) {
+          out.push({ kind: 'ask', decision: d, action: a, prompt: prompt[prompt.length - 1] });
+          break;
+        }
+        const ends = f.guards.some((g) => g.fn === d.fn && g.line === d.line && (g.exit === 'throw' || g.exit === 'return') && g.cond.includes(d.name));
+        if (ends) {
+          out.push({ kind: 'block', decision: d, action: a });
+          break;
+        }
+      }
+    }
+    return out.sort((x, y) => Number(x.kind !== 'ask') - Number(y.kind !== 'ask'));
+  });
+}
+
+/** Prompts that ask the user a yes/no question, and question texts about running a command or code. */
+const CONFIRM_CALL = /^(?:input|confirm|confirm_ask|confirmAsk|ask_yes_no|askYesNo|yes_no|prompt_yes_no|question|ask|askUser|ask_user|prompt|Confirm|confirmAction)$/;
+const CONFIRM_TEXT = /^(?:[rfbu]|f)?['"`].*\b(?:run|execute|allow|approve|proceed)\b.*\b(?:code|command|commands|shell|script|tool|this)\b/i;
+
+/**
+ * The user is asked before model-written commands or code run ("Run this code? (y/n)"): the
+ * question is the prompt's literal argument, or a string set just before (`prompt = "Run shell command?"`).
+ */
+export function confirmPrompts(ctx: RuleContext): { call: Located<CallFact>; question: string }[] {
+  return ctx.memo('perm:confirm-prompts', () => {
+    const out: { call: Located<CallFact>; question: string }[] = [];
+    const question = (c: Located<CallFact>): string | undefined => {
+      const a = c.args[0] ?? '';
+      if (CONFIRM_TEXT.test(a)) return a;
+      if (!/^[A-Za-z_]\w*$/.test(a)) return undefined;
+      const near = ctx.file(c.file)?.strings.find((x) => x.line <= c.line && x.line >= c.line - 8 && CONFIRM_TEXT.test(`'${x.value}`));
+      return near && `'${near.value}'`;
+    };
+    for (const c of ctx.calls) {
+      const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
+      if (q) out.push({ call: c, question: q });
+    }
+    return out;
+  });
+}

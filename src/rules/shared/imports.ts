@@ -1,0 +1,61 @@
+/**
+ * Resolving a call in one file to the function it names through the file's imports (relative
+ * TypeScript/JavaScript specifiers, Python relative and package imports). Used by the permission
+ * checks to follow a tool into the policy module it calls (`evaluateBashPolicy(command)` imported
+ * from `../security/bash-policy`), instead of matching the policy by its name.
+ */
+import type { FunctionFact } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+
+const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.tsx', '/index.js'];
+
+function normalise(parts: string[]): string {
+  const out: string[] = [];
+  for (const p of parts) {
+    if (!p || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out.join('/');
+}
+
+/** The source file an import specifier written in `fromFile` points to, when it is in the harness. */
+export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: string): string | undefined {
+  const f = ctx.file(fromFile);
+  if (!f) return undefined;
+  const dir = fromFile.split('/').slice(0, -1);
+  if (f.lang === 'py') {
+    const m = /^(\.*)(.*)$/.exec(spec)!;
+    const dots = m[1].length;
+    const mod = m[2] ? m[2].split('.') : [];
+    if (dots) {
+      const base = dir.slice(0, Math.max(0, dir.length - (dots - 1)));
+      for (const cand of [`${normalise([...base, ...mod])}.py`, `${normalise([...base, ...mod, '__init__'])}.py`]) if (ctx.file(cand)) return cand;
+      return undefined;
+    }
+    // A package import: the harness file whose path ends with the module path.
+    const tails = [`${mod.join('/')}.py`, `${mod.join('/')}/__init__.py`];
+    const idx = ctx.memo('perm:py-paths', () => ctx.source.filter((s) => s.lang === 'py').map((s) => s.path));
+    return idx.find((p) => tails.some((t) => p === t || p.endsWith(`/${t}`)));
+  }
+  if (!spec.startsWith('.')) return undefined;
+  const base = normalise([...dir, ...spec.replace(/\.(?:js|jsx|mjs|cjs)$/, '').split('/')]);
+  for (const ext of TS_EXT) if (ctx.file(base + ext)?.role === 'source') return base + ext;
+  return undefined;
+}
+
+/**
+ * The harness functions a bare call `name(...)` in `file` resolves to: a function of that name in
+ * the same file, else the one defined in the file the name is imported from.
+ */
+export function resolveBareCall(ctx: RuleContext, file: string, name: string): Located<FunctionFact>[] {
+  const defs = ctx.functionsNamed(name);
+  if (!defs.length) return [];
+  const local = defs.filter((d) => d.file === file && d.name === name);
+  if (local.length) return local;
+  const f = ctx.file(file);
+  const imp = f?.imports.find((i) => i.names.includes(name));
+  if (!imp) return [];
+  const target = resolveImportFile(ctx, file, imp.from);
+  return target ? defs.filter((d) => d.file === target) : [];
+}

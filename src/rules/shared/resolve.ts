@@ -1,0 +1,58 @@
+/**
+ * Small, certain call resolution that any rule can use: a call on `this.`/`self.` resolves to a
+ * method of the enclosing class in the same file, and a bare call resolves to a function of the same
+ * file. These links need no type inference, so a rule that follows them can say the link was
+ * resolved rather than guessed by name across the repo.
+ */
+import type { FunctionFact, ObjectFact } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+
+/** The class part of a `Class.method` function name, or '' for a free function. */
+export const classOf = (fn: string): string => {
+  const dot = fn.lastIndexOf('.');
+  return dot > 0 ? fn.slice(0, dot) : '';
+};
+
+/** Functions of one file, by full name (memoised per file). */
+function fileFunctions(ctx: RuleContext, file: string): Map<string, Located<FunctionFact>> {
+  const all = ctx.memo('resolve:fns-by-file', () => new Map<string, Map<string, Located<FunctionFact>>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const fn of ctx.file(file)?.functions ?? []) if (!m.has(fn.name)) m.set(fn.name, fn as Located<FunctionFact>);
+    all.set(file, m);
+  }
+  return m;
+}
+
+/**
+ * The function a call made inside `file#fn` reaches without guessing: `this.m()`/`self.m()` → the
+ * method `m` of the enclosing class, `m()` → the function `m` of the same file. Undefined otherwise.
+ */
+export function resolveLocal(ctx: RuleContext, file: string, fn: string, callee: string): Located<FunctionFact> | undefined {
+  const fns = fileFunctions(ctx, file);
+  const m = /^(?:this|self)\.(\w+)$/.exec(callee);
+  if (m) {
+    const cls = classOf(fn);
+    return cls ? fns.get(`${cls}.${m[1]}`) : undefined;
+  }
+  if (/^\w+$/.test(callee)) return fns.get(callee);
+  return undefined;
+}
+
+/** Object and dict literals built inside `file#fn` (memoised per file). */
+export function objectsIn(ctx: RuleContext, file: string, fn: string): Located<ObjectFact>[] {
+  const all = ctx.memo('resolve:objects-by-fn', () => new Map<string, Map<string, Located<ObjectFact>[]>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const o of (ctx.file(file)?.objects ?? []) as Located<ObjectFact>[]) {
+      const list = m.get(o.fn);
+      if (list) list.push(o);
+      else m.set(o.fn, [o]);
+    }
+    all.set(file, m);
+  }
+  return m.get(fn) ?? [];
+}
+

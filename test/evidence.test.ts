@@ -1,0 +1,36 @@
+/**
+ * Evidence is the product: for mechanisms where an audit once cited the wrong line, the first
+ * evidence line must be the one that shows what its reason claims.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAudit } from '../src/modes/evaluate/index.js';
+import { RULES } from '../src/rules/index.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+
+async function firstEvidence(id: string, caseDir: string) {
+  const rule = RULES.find((r) => r.id === id)!;
+  const result = await runAudit(path.join(FIXTURES, id, caseDir), { rules: [rule], flagRules: [], review: false });
+  const check = result.checks.find((c) => c.id === id)!;
+  return { check, first: check.evidence[0] };
+}
+
+describe('evidence lines', () => {
+  it("cites the exec of the model's code, not the exec of the harness's own constant prelude", async () => {
+    const { check, first } = await firstEvidence('permissions.shell-guard', 'absent-exec-after-constant-prelude');
+    expect(check.level).toBe('absent');
+    expect(first).toMatchObject({ file: 'src/notebook_mcp/server.py', line: 41 });
+  });
+});
+
+describe('the agent loop', () => {
+  it('is the turn loop, not the loop that retries one request', async () => {
+    const { check } = await firstEvidence('budget.hard-limits', 'absent-retry-while-around-request');
+    expect(check.level).toBe('absent');
+    expect(check.reason).toContain('Task.run');
+    const result = await runAudit(path.join(FIXTURES, 'budget.hard-limits', 'absent-retry-while-around-request'), { rules: [], flagRules: [], review: false });
+    const loops = result.landmarks.filter((l) => l.reason.startsWith('agent loop'));
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/task.ts:13']);
+  });
+});
