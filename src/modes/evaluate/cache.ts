@@ -1,0 +1,220 @@
+/**
+ * The fact cache: each file's facts, keyed by its path, role and content hash, in one file per
+ * audited folder under `node_modules/.cache/agent-audit` (or `--cache-dir`). The whole cache is
+ * dropped when the audit's fingerprint changes: its version and the code of its analyzers.
+ *
+ * Facts are plain data, stored as JSON (measured on gemini-cli, parsing it is faster than
+ * v8.deserialize). Contract: a cache never changes a verdict. Anything wrong with it (missing, unreadable,
+ * corrupt, another fingerprint) is a cold run; a failed write is ignored. Writes are atomic
+ * (a temporary file renamed), so concurrent audits at worst redo work.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FileFacts } from '../../analyzers/facts.js';
+import { TOOL } from '../../version.js';
+
+/** Cache files kept per cache folder: the oldest beyond this are removed when one is written. */
+const MAX_CACHE_FILES = 32;
+
+let analyzerFingerprint: string | undefined;
+
+/** The audit's version and a hash of its analyzers' code: what every cached fact depends on. */
+export function auditFingerprint(): string {
+  if (analyzerFingerprint === undefined) {
+    const h = crypto.createHash('sha1').update(TOOL.version);
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../analyzers');
+    try {
+      for (const name of fs.readdirSync(dir).sort()) if (/\.[cm]?[jt]s$/.test(name)) h.update(name).update(fs.readFileSync(path.join(dir, name)));
+    } catch {
+      // no analyzer sources to read: the version alone
+    }
+    analyzerFingerprint = `${TOOL.version}+${h.digest('hex').slice(0, 16)}`;
+  }
+  return analyzerFingerprint;
+}
+
+let codeFingerprint: string | undefined;
+
+/** The fingerprint of everything that makes a verdict: the audit's version and all its code (rules included). */
+export function verdictFingerprint(): string {
+  if (codeFingerprint === undefined) {
+    const h = crypto.createHash('sha1').update(auditFingerprint());
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const walk = (dir: string) => {
+      let entries: fs.Dirent[] = [];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true }).sort((x, y) => (x.name < y.name ? -1 : 1));
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const abs = path.join(dir, e.name);
+        if (e.isDirectory() && e.name !== 'reference-harness' && e.name !== 'node_modules') walk(abs);
+        else if (e.isFile() && /\.[cm]?[jt]s$/.test(e.name) && !/\.d\.ts$|\.test\./.test(e.name)) h.update(e.name).update(fs.readFileSync(abs));
+      }
+    };
+    walk(root);
+    codeFingerprint = h.digest('hex').slice(0, 20);
+  }
+  return codeFingerprint;
+}
+
+/**
+ * `node_modules/.cache/agent-audit` of the nearest folder at or above `cwd` holding a
+ * package.json; outside a Node project (no node_modules to put it in), the user's cache folder
+ * (`$XDG_CACHE_HOME/agent-audit`, else `~/.cache/agent-audit`).
+ */
+export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  for (let d = cwd; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json'))) return path.join(d, 'node_modules', '.cache', 'agent-audit');
+    if (path.dirname(d) === d) return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'agent-audit');
+  }
+}
+
+interface Stored {
+  fingerprint: string;
+  /** Base files: an id the delta names; delta files: the id of their base. */
+  id?: string;
+  base?: string;
+  entries: Array<[string, FileFacts]>;
+}
+
+/** A run that re-analyses at most this share of the files (or 50 files) writes a delta beside the base. */
+const DELTA_SHARE = 0.1;
+
+function readStored(file: string, fingerprint: string): Stored | undefined {
+  try {
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+    return stored?.fingerprint === fingerprint && Array.isArray(stored.entries) ? stored : undefined;
+  } catch {
+    return undefined; // no cache yet, or one that cannot be read: a cold run
+  }
+}
+
+function writeAtomic(file: string, data: Stored): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(data));
+  fs.renameSync(tmp, file);
+}
+
+export class FactCache {
+  private readonly old = new Map<string, FileFacts>();
+  private readonly used = new Map<string, FileFacts>();
+  /** Keys held by the base file (not the delta). */
+  private readonly baseKeys = new Set<string>();
+  private baseId?: string;
+  hits = 0;
+  misses = 0;
+
+  private constructor(
+    /** The base cache file; the delta is beside it (`.delta`). */
+    readonly file: string,
+    readonly fingerprint: string,
+  ) {}
+
+  get deltaFile(): string {
+    return this.file.replace(/\.facts$/, '.delta');
+  }
+
+  /** Opens the cache of the audited folder `key` (its real path) in `dir`. */
+  static open(dir: string, key: string, fingerprint = auditFingerprint()): FactCache {
+    const name = crypto.createHash('sha1').update(key).digest('hex').slice(0, 20);
+    const cache = new FactCache(path.join(dir, `${name}.facts`), fingerprint);
+    const base = readStored(cache.file, fingerprint);
+    if (!base) return cache;
+    cache.baseId = base.id;
+    for (const [k, v] of base.entries) {
+      cache.old.set(k, v);
+      cache.baseKeys.add(k);
+    }
+    const delta = base.id ? readStored(cache.deltaFile, fingerprint) : undefined;
+    if (delta && delta.base === base.id) for (const [k, v] of delta.entries) cache.old.set(k, v);
+    return cache;
+  }
+
+  private static key(file: { path: string; role: string; lang: string }, text: string): string {
+    return `${file.path}\0${file.role}\0${file.lang}\0${crypto.createHash('sha1').update(text).digest('base64')}`;
+  }
+
+  /** The cached facts of this file with this content, or undefined. */
+  get(file: { path: string; role: string; lang: string }, text: string): { facts?: FileFacts; key: string } {
+    const key = FactCache.key(file, text);
+    const facts = this.used.get(key) ?? this.old.get(key);
+    if (facts) {
+      this.hits++;
+      this.used.set(key, facts);
+    } else this.misses++;
+    return { facts, key };
+  }
+
+  set(key: string, facts: FileFacts): void {
+    this.used.set(key, facts);
+  }
+
+  private resultFile(key: string): string {
+    return path.join(path.dirname(this.file), `${crypto.createHash('sha1').update(key).update(verdictFingerprint()).digest('hex').slice(0, 24)}.result`);
+  }
+
+  /** A whole audit's result stored under `key` (e.g. a commit's tree) by this version of the audit, or undefined. */
+  getResult<T>(key: string): T | undefined {
+    try {
+      return JSON.parse(fs.readFileSync(this.resultFile(key), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a whole audit's result under `key`, keeping the newest results only; never throws. */
+  setResult(key: string, result: unknown): void {
+    try {
+      const file = this.resultFile(key);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeAtomic(file, result as Stored);
+      const dir = path.dirname(file);
+      const results = fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.result'))
+        .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
+        .sort((x, y) => y.t - x.t);
+      for (const r of results.slice(MAX_CACHE_FILES)) fs.rmSync(path.join(dir, r.n), { force: true });
+    } catch {
+      // only the next run's speed is lost
+    }
+  }
+
+  /**
+   * Writes what this run analysed (unless nothing was): a few files as a delta beside the base,
+   * else a new base of the entries used (dropping the rest) and no delta. Never throws.
+   */
+  save(): void {
+    if (this.misses === 0) return;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));
+      const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
+      if (this.baseId && small) {
+        writeAtomic(this.deltaFile, { fingerprint: this.fingerprint, base: this.baseId, entries: fresh });
+        const now = new Date();
+        fs.utimesSync(this.file, now, now); // the base is in use: keep it from being pruned first
+      } else {
+        writeAtomic(this.file, { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used] });
+        fs.rmSync(this.deltaFile, { force: true });
+      }
+      const dir = path.dirname(this.file);
+      const bases = fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.facts'))
+        .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
+        .sort((a, b) => b.t - a.t);
+      for (const f of bases.slice(MAX_CACHE_FILES)) {
+        fs.rmSync(path.join(dir, f.n), { force: true });
+        fs.rmSync(path.join(dir, f.n.replace(/\.facts$/, '.delta')), { force: true });
+      }
+    } catch {
+      // a cache that cannot be written only costs the next run its speed
+    }
+  }
+}
