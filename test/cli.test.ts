@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_IDS } from '../src/rules/catalog.js';
-import { RULES } from '../src/rules/index.js';
+import { FLAG_RULES, RULES } from '../src/rules/index.js';
 import { cli } from './helpers.js';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../fixtures/sample-harness');
@@ -53,11 +53,12 @@ describe('audit evaluate: formats', () => {
     const s = JSON.parse(r.stdout);
     expect(s.version).toBe('2.1.0');
     const run = s.runs[0];
-    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(RULES.map((x) => x.id));
+    expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual([...RULES.map((x) => x.id), ...FLAG_RULES.map((x) => x.id)]);
     for (const rule of run.tool.driver.rules) expect(rule.help.text.length).toBeGreaterThan(20);
     expect(Array.isArray(run.results)).toBe(true);
     const json = JSON.parse((await cli(['evaluate', SAMPLE, '--format', 'json'])).stdout);
-    const notPresent = json.checks.filter((c: { level: string }) => c.level !== 'present').map((c: { id: string }) => c.id);
+    // Checks with nothing to apply to (applies: false) are not results.
+    const notPresent = json.checks.filter((c: { level: string; applies: boolean }) => c.level !== 'present' && c.applies).map((c: { id: string }) => c.id);
     expect(run.results.filter((x: { ruleId: string }) => !x.ruleId.startsWith('complexity.')).map((x: { ruleId: string }) => x.ruleId)).toEqual(notPresent);
     for (const res of run.results) {
       const loc = res.locations[0].physicalLocation;

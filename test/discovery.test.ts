@@ -60,7 +60,11 @@ describe('discovery', () => {
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['packages/a/kept.ts', 'src/agent.ts']);
     expect(result.stats.examples).toBe(2);
-    expect(result.skipped).toEqual([{ path: 'src/proto.ts', reason: 'generated' }]);
+    // Generated files are named as skipped, whether known by their name or by their header.
+    expect(result.skipped).toEqual([
+      { path: 'src/api.generated.ts', reason: 'generated or bundled (by its name)' },
+      { path: 'src/proto.ts', reason: 'generated' },
+    ]);
   });
 
   it('separates test files, which are read by text and never cited by source rules', async () => {

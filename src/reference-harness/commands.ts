@@ -86,7 +86,9 @@ export const USER_COMMANDS: readonly UserCommand[] = [
       const todos = state.todos.map((t) => `  [${t.status === 'done' ? 'x' : t.status === 'in_progress' ? '~' : ' '}] ${t.text}`);
       return [
         `session ${state.sessionId}: ${state.task}`,
-        `mode ${state.mode}, step ${state.step}, ${state.spent.inputTokens + state.spent.outputTokens} tokens, $${state.spent.costUsd.toFixed(4)}`,
+        state.model === 'scripted'
+          ? `mode ${state.mode}, step ${state.step}, scripted replay: no model was called and nothing was spent (about ${state.spent.inputTokens + state.spent.outputTokens} tokens by estimate)`
+          : `mode ${state.mode}, step ${state.step}, ${state.spent.inputTokens + state.spent.outputTokens} tokens, $${state.spent.costUsd.toFixed(4)}${state.model ? ` (${state.model})` : ''}`,
         `granted: ${state.granted.join(', ') || 'nothing'}`,
         ...(todos.length ? ['todos:', ...todos] : []),
       ].join('\n');

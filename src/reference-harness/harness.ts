@@ -35,6 +35,7 @@ export function prepareRun(opts: HarnessOptions): RunOptions {
   const mode = opts.mode ?? session.state.mode;
   session.state.mode = mode;
   const model = opts.model(session);
+  session.state.model = model.name;
   const allTools = createToolRegistry(opts.extraTools);
   const agent = AGENTS.general;
   return {

@@ -14,7 +14,7 @@ import type { Model } from './model.js';
 import { SettingsError, type Mode } from './permissions/rules.js';
 import { prepareRun } from './harness.js';
 import { listSessions, loadSession, SessionNotFoundError, type Session } from './persistence/session.js';
-import { DEMO_SCRIPT } from './scripted-demo.js';
+import { DEMO_SCRIPT, prepareDemo } from './scripted-demo.js';
 import { parseScript, ScriptedModel, ScriptError } from './scripted-model.js';
 
 export interface RunFlags {
@@ -42,6 +42,11 @@ export async function harnessRun(task: string | undefined, flags: RunFlags, work
     });
     const { session, model, gate } = run;
     write(`session ${session.id} · model ${model.name} · mode ${gate.mode}\n`);
+    if (model.name === 'scripted') {
+      const what = flags.script ? `replays the turn file ${flags.script}` : 'replays the bundled scripted demo (no ANTHROPIC_API_KEY is set)';
+      write(`offline: this run ${what}; the task is not sent to any model and its turns do not depend on it.\n`);
+      if (!flags.script && !flags.resume) write(`demo: ${prepareDemo(workspace)}\n`);
+    }
     for await (const event of runAgent(run)) write(formatEvent(event));
     write(`session saved in ${session.dir}\ncontinue with: audit harness run --resume ${session.id} "<next task>"\n`);
   } catch (err) {

@@ -1,7 +1,10 @@
 /**
  * A Model that replays a turn file instead of calling an API, so the harness runs offline and
  * tests are deterministic. The turn file is JSON lines, one model turn per line:
- *   {"text"?: string, "toolCalls"?: [{"name": string, "input": object}], "delayMs"?: number}
+ *   {"text"?: string, "toolCalls"?: [{"name": string, "input": object}], "delayMs"?: number,
+ *    "ifFailed"?: {"text"?: string, "toolCalls"?: [...]}}
+ * `ifFailed` replaces the turn when a tool call of the turn before failed or was denied, so that a
+ * script can tell what really happened (a denied edit is reported as denied, not as done).
  * Blank lines and lines starting with `#` are skipped. Contract: call ids are `call_<turn>_<k>`,
  * stable across runs; `startAt` (on resume: the turn after the last one in the transcript) picks
  * the first turn; after the last turn the model ends the conversation. Usage is an estimate.
@@ -9,10 +12,12 @@
 import { z } from 'zod';
 import { estimateRequestTokens, estimateTokens, type Model, type ModelRequest, type ModelResponse } from './model.js';
 
+const ToolCallsSchema = z.array(z.object({ name: z.string().min(1), input: z.record(z.string(), z.unknown()).default({}) })).default([]);
 export const ScriptedTurnSchema = z.object({
   text: z.string().optional(),
-  toolCalls: z.array(z.object({ name: z.string().min(1), input: z.record(z.string(), z.unknown()).default({}) })).default([]),
+  toolCalls: ToolCallsSchema,
   delayMs: z.number().int().nonnegative().optional(),
+  ifFailed: z.object({ text: z.string().optional(), toolCalls: ToolCallsSchema }).optional(),
 });
 export type ScriptedTurn = z.infer<typeof ScriptedTurnSchema>;
 
@@ -56,8 +61,11 @@ export class ScriptedModel implements Model {
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
     const index = this.next++;
-    const turn = this.turns[index] ?? { text: '(end of the script)', toolCalls: [] };
-    if (turn.delayMs) await new Promise((r) => setTimeout(r, turn.delayMs));
+    const scripted = this.turns[index] ?? { text: '(end of the script)', toolCalls: [] };
+    if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+    const last = request.messages[request.messages.length - 1];
+    const failed = last?.role === 'tool' && last.results.some((r) => r.isError);
+    const turn = failed && scripted.ifFailed ? scripted.ifFailed : scripted;
     const toolCalls = turn.toolCalls.map((c, k) => ({ id: `call_${index}_${k}`, name: c.name, input: c.input }));
     return {
       text: turn.text ?? '',

@@ -8,7 +8,10 @@ import path from 'node:path';
 import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
 import { analyzePython, analyzePythonTestText, initPython } from '../../analyzers/python.js';
 import { analyzeTestText, analyzeTypeScript } from '../../analyzers/typescript.js';
-import type { DiscoveredFile, Discovery } from './discover.js';
+import { analyzeConfig, isToolingConfig } from '../../analyzers/config.js';
+import type { ConfigFileFacts } from '../../analyzers/facts.js';
+import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
+import type { FactCache } from './cache.js';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -50,7 +53,7 @@ export interface AnalyzedFiles {
 }
 
 /** Analyse files in this thread (Python needs `initPython()` first). `onFile` is called after each file. */
-export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void): AnalyzedFiles {
+export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void, cache?: FactCache): AnalyzedFiles {
   const out: AnalyzedFiles = { files: [], skipped: [] };
   for (const f of files) {
     onFile?.();
@@ -67,8 +70,14 @@ export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => vo
       continue;
     }
     try {
+      const cached = cache?.get(f, text);
+      if (cached?.facts) {
+        out.files.push(cached.facts);
+        continue;
+      }
       if (f.lang === 'py') out.files.push(f.role === 'test' ? analyzePythonTestText(f.path, text) : analyzePython(f.path, text, f.role));
       else out.files.push(f.role === 'test' ? analyzeTestText(f.path, text) : analyzeTypeScript(f.path, text, f.role));
+      if (cached) cache!.set(cached.key, out.files[out.files.length - 1]);
     } catch (err) {
       // The parser itself recurses; pathological nesting can exhaust the stack.
       const why = err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}`;
@@ -78,7 +87,32 @@ export function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => vo
   return out;
 }
 
-export async function analyze(discovery: Discovery, onProgress?: Progress): Promise<RepoFacts> {
+/** Most configuration bytes read per audit: past it, the remaining files are data, not configuration. */
+const MAX_CONFIG_TOTAL = 2 * 1024 * 1024;
+
+/**
+ * Read the harness's configuration files into entries; unreadable, binary, generated or minified
+ * ones, tsconfig-like files and JSON Schemas are left out.
+ */
+export function analyzeConfigs(configs: readonly DiscoveredConfig[]): ConfigFileFacts[] {
+  const out: ConfigFileFacts[] = [];
+  let budget = MAX_CONFIG_TOTAL;
+  for (const c of configs) {
+    if ((budget -= c.size) < 0) break;
+    let text: string;
+    try {
+      text = fs.readFileSync(c.abs, 'utf8');
+    } catch {
+      continue;
+    }
+    if (contentSkipReason(text)) continue;
+    const facts = analyzeConfig(c.path, text);
+    if (facts.entries.length && !isToolingConfig(facts.entries)) out.push(facts);
+  }
+  return out;
+}
+
+export async function analyze(discovery: Discovery, onProgress?: Progress, cache?: FactCache): Promise<RepoFacts> {
   const total = discovery.files.length;
   let done = 0;
   const tick = () => {
@@ -90,7 +124,7 @@ export async function analyze(discovery: Discovery, onProgress?: Progress): Prom
   // background GC and compilation threads ate the gain of splitting the files (half the files in
   // a worker took the main thread longer than all of them alone; the parse already keeps the
   // second core busy with V8's concurrent compiler and marker).
-  const { files, skipped } = analyzeFiles(discovery.files, tick);
+  const { files, skipped } = analyzeFiles(discovery.files, tick, cache);
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
-  return { root: discovery.root, files, manifests, configs: [], skipped: [...discovery.skipped, ...skipped] };
+  return { root: discovery.root, files, manifests, configs: analyzeConfigs(discovery.configs ?? []), skipped: [...discovery.skipped, ...skipped] };
 }

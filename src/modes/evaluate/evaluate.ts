@@ -1,13 +1,17 @@
 /**
  * Stage 3, evaluate: run each enabled rule over the facts and score the result.
  * A principle's score is the mean of its checks (present 1, partial 0.5, absent 0); the overall
- * score is the mean of the principles, 0–100. Checks turned off in the config are not run.
+ * score is the mean of the principles, 0–100. Checks turned off in the config are not run; checks
+ * with nothing to apply to (`applies: false`) are reported but not scored.
  */
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext } from '../../rules/context.js';
+import { agentLoops } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
+import { toolDispatch } from '../../rules/shared/tools.js';
+import type { ReviewHook, ReviewMark } from '../review/apply.js';
 
 export interface CheckResult {
   id: CheckId;
@@ -19,9 +23,13 @@ export interface CheckResult {
   reason: string;
   /** `high` when the verdict rests on a resolved path or a configuration fact; `low` otherwise. */
   confidence: Confidence;
+  /** `false` when the harness has nothing the check applies to: reported, but not scored. */
+  applies: boolean;
   evidence: Evidence[];
   remediation: string;
   exemplar: string;
+  /** A reviewed judgement of this check (`.audit/review.json`): applied, or stale and shown beside the static verdict. */
+  review?: ReviewMark;
 }
 
 export interface FlagResult {
@@ -38,8 +46,15 @@ export interface Evaluation {
   flags: FlagResult[];
   /** Catalog checks with no rule yet: never reported as absent, only named. */
   notImplemented: CheckId[];
-  /** Where results without a location are anchored (SARIF): the harness entry file. */
+  /**
+   * Where the harness runs, for reviewers: each agent loop (with its model call) and each site that
+   * executes a tool looked up by name. Evidence packs show them beside a check's own evidence.
+   */
+  landmarks: Evidence[];
+  /** Where results without a location are anchored (SARIF): the agent loop, else the harness entry file. */
   entry: string;
+  /** The line of `entry` to anchor at: the agent loop's first line, else 1. */
+  entryLine: number;
 }
 
 const POINTS: Record<Level, number> = { present: 1, partial: 0.5, absent: 0 };
@@ -53,7 +68,7 @@ function entryFile(ctx: RuleContext, checks: CheckResult[]): string {
   return ctx.facts.manifests.find((m) => !m.path.includes('/'))?.path ?? ctx.source[0]?.path ?? 'package.json';
 }
 
-export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: readonly FlagRule[], config: ResolvedConfig): Evaluation {
+export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: readonly FlagRule[], config: ResolvedConfig, review?: ReviewHook): Evaluation {
   const ctx = new RuleContext(facts);
   const byId = new Map(rules.map((r) => [r.id, r]));
   const findings = new Map<CheckId, Finding>();
@@ -64,16 +79,17 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const setting = config.checks[id];
     const base = { id, principle: rule.principle, title: rule.title, required: setting?.level === 'required', remediation: rule.remediation, exemplar: rule.exemplar };
     if (setting?.level === 'off') {
-      checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, confidence: 'high', evidence: [] });
+      checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, confidence: 'high', applies: true, evidence: [] });
       continue;
     }
-    const finding = rule.detect(ctx);
+    const reviewed = review ? review(id, rule.detect(ctx)) : undefined;
+    const finding = reviewed?.finding ?? rule.detect(ctx);
     findings.set(id, finding);
     const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
-    checks.push({ ...base, level: finding.level, reason: finding.reason, confidence: finding.confidence ?? 'low', evidence });
+    checks.push({ ...base, level: finding.level, reason: finding.reason, confidence: finding.confidence ?? 'low', applies: finding.applies !== false, evidence, ...(reviewed?.review && { review: reviewed.review }) });
   }
   const principles = PRINCIPLES.map((p) => {
-    const scored = checks.filter((c) => c.principle === p.id && c.level !== 'off');
+    const scored = checks.filter((c) => c.principle === p.id && c.level !== 'off' && c.applies);
     const score = scored.length ? scored.reduce((s, c) => s + POINTS[c.level as Level], 0) / scored.length : null;
     return { id: p.id, title: p.title, score: score === null ? null : Math.round(score * 1000) / 10 };
   });
@@ -84,14 +100,23 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const raised = f.detect(ctx, findings);
     if (raised) flags.push({ id: f.id, title: f.title, reason: raised.reason, evidence: dedupe(raised.evidence).slice(0, MAX_EVIDENCE) });
   }
+  const loop = agentLoops(ctx)[0];
   return {
     score,
     principles,
     checks,
     flags,
     notImplemented: CHECK_IDS.filter((id) => !byId.has(id)),
-    entry: entryFile(ctx, checks),
+    landmarks: landmarks(ctx),
+    entry: loop?.file ?? entryFile(ctx, checks),
+    entryLine: loop?.line ?? 1,
   };
+}
+
+function landmarks(ctx: RuleContext): Evidence[] {
+  const loops = agentLoops(ctx).map((l) => ({ file: l.file, line: l.line, reason: `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}` }));
+  const execs = toolDispatch(ctx).map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` }));
+  return dedupe([...loops, ...execs]).slice(0, 8);
 }
 
 function dedupe(evidence: Evidence[]): Evidence[] {

@@ -8,15 +8,21 @@ import { UsageError } from '../../errors.js';
 import { FLAG_RULES, RULES } from '../../rules/index.js';
 import type { FlagRule, Rule } from '../../rules/types.js';
 import { TOOL } from '../../version.js';
+import type { RepoFacts } from '../../analyzers/facts.js';
+import type { FactCache } from './cache.js';
 import { analyze, type Progress } from './analyze.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { discover } from './discover.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { reviewHook } from '../review/apply.js';
+import { readReviews } from '../review/store.js';
 
 export interface AuditResult extends Evaluation {
   tool: { name: string; version: string };
   /** The audited folder as given (absolute). */
   root: string;
+  /** The repository the folder is in: the nearest folder above it with `.git`, else `root`. */
+  repoRoot: string;
   config?: string;
   /** From the config: the score below which the run fails. */
   failUnder?: number;
@@ -32,6 +38,16 @@ export interface AuditResult extends Evaluation {
     peakRssMB: number;
   };
   skipped: Array<{ path: string; reason: string }>;
+  /** Files with syntax errors: analysed anyway, so what they hold may be missed. */
+  parseErrorFiles: Array<{ path: string; errors: number }>;
+}
+
+/** The git top level of `dir` (the nearest folder at or above it holding `.git`), else `dir`. */
+export function findRepoRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
 }
 
 export interface AuditOptions {
@@ -40,6 +56,12 @@ export interface AuditOptions {
   rules?: readonly Rule[];
   flagRules?: readonly FlagRule[];
   onProgress?: Progress;
+  /** Called with the facts once they are read (baselines use them to tell a removed mechanism from an uncited one). */
+  onFacts?: (facts: RepoFacts) => void;
+  /** Per-file facts from earlier runs (see ./cache.ts); the caller saves it. */
+  cache?: FactCache;
+  /** Apply the reviewed judgements in `.audit/review.json` at the root (default true). */
+  review?: boolean;
 }
 
 export function resolveRoot(target: string): string {
@@ -59,12 +81,15 @@ export async function runAudit(target: string, options: AuditOptions = {}): Prom
   const root = resolveRoot(target);
   const config = options.config ?? (await loadConfig(root, options.configPath && path.resolve(options.configPath)));
   const discovery = discover(root, config);
-  const facts = await analyze(discovery, options.onProgress);
-  const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config);
+  const facts = await analyze(discovery, options.onProgress, options.cache);
+  options.onFacts?.(facts);
+  const review = options.review === false ? undefined : reviewHook(root, readReviews(root));
+  const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, review);
   const sourceFiles = facts.files.filter((f) => f.role === 'source').length;
   return {
     tool: { ...TOOL },
     root,
+    repoRoot: findRepoRoot(root),
     config: config.file ? path.relative(root, config.file).split(path.sep).join('/') : undefined,
     failUnder: config.failUnder,
     ...evaluation,
@@ -79,5 +104,6 @@ export async function runAudit(target: string, options: AuditOptions = {}): Prom
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
     skipped: facts.skipped,
+    parseErrorFiles: facts.files.filter((f) => f.parseErrors).map((f) => ({ path: f.path, errors: f.parseErrors })),
   };
 }

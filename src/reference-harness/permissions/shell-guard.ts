@@ -5,14 +5,18 @@
  * Contract: `classifyCommand(command, { workspace })` parses `command` as bash with tree-sitter and
  * judges every part it finds: each simple command of a list, pipeline, subshell, `$(…)`, backticks,
  * `<(…)`, each redirection, and the code handed to `eval`, `bash -c`, `sh <<<`, `… | sh`, `find -exec`,
- * `xargs` and wrappers such as `env`, `timeout`, `nohup`. Words are evaluated as bash would (quotes,
+ * `xargs`, options that name a program to run (`rg --pre`, `sort --compress-program`, `man -P`,
+ * `tar --to-command` …) and wrappers such as `env`, `timeout`, `nohup`; options that name a file to
+ * read (`grep -f FILE`, `date -f FILE` …) are reads of that file. Words are evaluated as bash would (quotes,
  * escapes, `$'\x72'`, `${HOME}`, `~`, `$IFS` splitting, variables assigned earlier, `$(echo …)`).
  *   allow  plain reads inside the workspace;
- *   ask    side effects (writes, network, installs, pushes, process control, running scripts) and
+ *   ask    side effects (writes, network, installs, pushes, process control, running scripts or
+ *          programs named in options), reads of secrets (files, `printenv SECRET`, `$SECRET`) and
  *          anything not understood (unknown commands, command names known only at run time, parse errors);
  *   deny   catastrophic or exfiltrating commands: deletes outside the workspace or of all of it, writes
  *          outside it (the temp folder only asks), disk tools, privilege escalation, downloaded or decoded
- *          code run by a shell, a secret read in a command that also uses the network, fork bombs.
+ *          code run by a shell, a secret read in a command that also uses the network or writes a file
+ *          (exfiltration, a copy of the secret), fork bombs.
  * The verdict is the most severe part (deny > ask > allow); `reasons` has one line per part, most severe
  * first, each naming its part: "deny: `rm -rf /` — deletes the filesystem root".
  * Limits: a guard, not a sandbox. Paths are resolved lexically (a `cd` earlier in the command is followed,
@@ -57,7 +61,7 @@ const READ_ONLY: Record<string, ReadSpec> = {
   cmp: PATHS, comm: PATHS, paste: PATHS, join: PATHS, column: PATHS, fmt: PATHS, expand: PATHS, unexpand: PATHS, pr: PATHS,
   fold: { operands: 'paths', valueOptions: ['-w'] },
   cut: { operands: 'paths', valueOptions: ['-d', '-f', '-c', '-b'] },
-  sort: { operands: 'paths', valueOptions: ['-k', '-t', '-S', '-T', '-o', '--output'] },
+  sort: { operands: 'paths', valueOptions: ['-k', '-t', '-S', '-T', '-o', '--output', '--compress-program', '--files0-from'] },
   uniq: { operands: 'paths', valueOptions: ['-f', '-s', '-w'] },
   md5sum: PATHS, sha1sum: PATHS, sha256sum: PATHS, sha512sum: PATHS, b2sum: PATHS, cksum: PATHS, md5: PATHS,
   shasum: { operands: 'paths', valueOptions: ['-a'] },
@@ -68,7 +72,7 @@ const READ_ONLY: Record<string, ReadSpec> = {
   base64: { operands: 'paths', valueOptions: ['-w', '-b'] },
   zcat: PATHS, bzcat: PATHS, xzcat: PATHS, gzcat: PATHS,
   grep: GREP, egrep: GREP, fgrep: GREP,
-  rg: { operands: 'program', valueOptions: ['-e', '-f', '-g', '--glob', '-t', '-T', '--type', '--type-not', '-m', '-A', '-B', '-C', '-j', '-M', '--max-depth', '--regexp', '--file'], programOptions: ['-e', '-f', '--regexp', '--file'] },
+  rg: { operands: 'program', valueOptions: ['--pre', '--ignore-file', '-e', '-f', '-g', '--glob', '-t', '-T', '--type', '--type-not', '-m', '-A', '-B', '-C', '-j', '-M', '--max-depth', '--regexp', '--file'], programOptions: ['-e', '-f', '--regexp', '--file'] },
   ag: { operands: 'program', valueOptions: ['-G', '--ignore', '-m', '-A', '-B', '-C'] },
   ack: { operands: 'program', valueOptions: ['--type', '-m'] },
   sed: { operands: 'program', valueOptions: ['-e', '-f', '-l', '--expression', '--file'], programOptions: ['-e', '-f', '--expression', '--file'] },
@@ -161,6 +165,25 @@ const GIT_READ_FORMS: Record<string, RegExp> = {
   tag: /^(?:-l|--list|-n\d*|--sort=.*|--contains|--merged|--points-at)$/, remote: /^(?:-v|--verbose|show|get-url)$/,
   stash: /^(?:list|show)$/, config: /^(?:--get|--get-all|--get-regexp|--list|-l|--show-origin|--global|--local|--system)$/, worktree: /^list$/,
   reflog: /^(?:show|--date=.*|-n\d*)$/, submodule: /^status$/,
+};
+
+/**
+ * Options whose value is a program the command runs (rg --pre runs it on every file searched, man -P
+ * pipes the page into it, tar --to-command feeds it each member): running one asks, and the program
+ * is classified as a command of its own (so `--to-command='rm -rf /'` denies).
+ */
+const PROGRAM_OPTIONS: Record<string, string[]> = {
+  rg: ['--pre'], sort: ['--compress-program'], man: ['-P', '--pager', '-H', '--html'],
+  tar: ['-I', '--use-compress-program', '--to-command', '-F', '--info-script', '--new-volume-script', '--rsh-command'],
+  zip: ['-TT', '--unzip-command'], rsync: ['-e', '--rsh'], less: ['--lesskey-src'],
+};
+/** Options whose value is a file the command reads (patterns, scripts, dates, lists of names): judged as reads of that file. */
+const FILE_OPTIONS: Record<string, string[]> = {
+  grep: ['-f', '--file'], egrep: ['-f', '--file'], fgrep: ['-f', '--file'], rg: ['-f', '--file', '--ignore-file'],
+  sed: ['-f', '--file'], awk: ['-f'], gawk: ['-f'], mawk: ['-f'], jq: ['-f', '--from-file'], date: ['-f', '--file'],
+  diff: ['--from-file', '--to-file', '-X', '--exclude-from'], du: ['-X', '--exclude-from', '--files0-from'], wc: ['--files0-from'],
+  sort: ['--files0-from'], file: ['-f', '--files-from', '-m', '--magic-file'], hexdump: ['-f'],
+  tar: ['-T', '--files-from', '-X', '--exclude-from'],
 };
 
 /** Commands known to have side effects, with the reason they ask. */
@@ -284,8 +307,10 @@ class Guard {
   private readonly home = path.resolve(os.homedir());
   private readonly temps: string[];
   private readonly findings: Finding[] = [];
-  private readonly secrets: Array<{ part: string; what: string }> = [];
+  private readonly secrets: Array<{ part: string; what: string; alone: Decision }> = [];
   private readonly network: string[] = [];
+  /** Parts that write a file (a copy of whatever they read: a secret read in the same line makes it deny). */
+  private readonly writes: string[] = [];
   /** Files that this command downloads (`curl -o f`, `wget URL`, `curl … > f`): running one later denies. */
   private readonly downloaded = new Set<string>();
   private steps = 0;
@@ -303,6 +328,10 @@ class Guard {
     if (this.secrets.length && this.network.length) {
       const s = this.secrets[0];
       this.add('deny', s.part, `reads ${s.what} while \`${short(this.network[0])}\` uses the network (exfiltration)`);
+    }
+    const secret = this.secrets.find((x) => x.alone !== 'allow');
+    if (secret && this.writes.length) {
+      this.add('deny', secret.part, `reads ${secret.what} while \`${short(this.writes[0])}\` writes a file (a copy of a secret)`);
     }
     if (!this.findings.length) return { decision: 'allow', reasons: ['allow: nothing to run'] };
     const worst = new Map<string, number>();
@@ -780,6 +809,7 @@ class Guard {
         ask('alias changes what later commands mean');
         return {};
     }
+    this.optionFiles(name, args, cx);
     if (SHELLS.has(name)) return this.shell(name, args, cx);
     if (own(INTERPRETERS, name)) return this.interpreter(name, args, cx);
     if (own(PACKAGE_MANAGERS, name)) return this.packageManager(name, args, cx);
@@ -810,6 +840,7 @@ class Guard {
     if (name === 'echo' || name === 'printf') out = this.echo(name, args);
     if (name === 'pwd') out = { text: cx.st.cwd === undefined ? undefined : cx.st.cwd + '\n' };
     if (name === 'printenv' && !args.length) this.secret(cx.part, 'the environment (it may hold secrets)', 'allow');
+    if (name === 'printenv') for (const v of values) if (v !== undefined && SECRET_VARIABLE.test(v)) this.secret(cx.part, `the secret variable $${v}`);
     if (name === 'set' && !args.length) this.secret(cx.part, 'the shell variables (they may hold secrets)', 'allow');
     if (spec.operands === 'none') {
       this.add('allow', cx.part, `${name} only reads`);
@@ -884,6 +915,31 @@ class Guard {
     else if (!p.inside && !SAFE_DEVICES.test(p.abs)) this.add('ask', cx.part, `reads outside the workspace (${p.abs})`);
   }
 
+  /** Option values that are programs the command runs (PROGRAM_OPTIONS) or files it reads (FILE_OPTIONS). */
+  private optionFiles(name: string, args: Arg[], cx: Cx): void {
+    const programs = optionValues(args, own(PROGRAM_OPTIONS, name) ?? []);
+    if (name === 'tar') {
+      // Creating an archive writes it: `tar czf keys.tgz ~/.ssh` copies what it reads.
+      const first = args[0]?.value ?? '';
+      const bundled = /^[a-zA-Z]+$/.test(first) && first.includes('c') ? first : undefined;
+      if (bundled || args.some((a) => a.value === '--create' || /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a.value ?? ''))) {
+        const dashed = args.findIndex((a) => /^-[a-zA-Z]*f$/.test(a.value ?? ''));
+        const archive = bundled?.endsWith('f') ? args[1] : dashed >= 0 ? args[dashed + 1] : optionValues(args, ['--file'])[0];
+        if (archive && archive.value !== '-') this.changePath(archive, 'write', false, cx);
+      }
+      for (const a of optionValues(args, ['--checkpoint-action'])) if (a.value === undefined || a.value.startsWith('exec=')) programs.push(a.value === undefined ? a : { ...a, value: a.value.slice(5) });
+    }
+    for (const a of programs) {
+      if (a.value === undefined) {
+        this.add('ask', cx.part, `${name} runs a program only known at run time (${a.text})`);
+        continue;
+      }
+      this.add('ask', cx.part, `${name} runs the program \`${short(a.value)}\` given in an option (runs programs)`);
+      this.script(a.value, { ...clone(cx.st), depth: cx.st.depth + 1, via: cx.st.via ? `${cx.st.via} › ${name} option` : `${name} option` });
+    }
+    for (const a of optionValues(args, own(FILE_OPTIONS, name) ?? [])) this.readPath(a, cx);
+  }
+
   /** For commands whose operands are not modelled: any argument naming a secret counts as reading it. */
   private secretOperands(args: Arg[], cx: Cx): void {
     for (const a of args) {
@@ -894,7 +950,7 @@ class Guard {
   }
 
   private secret(part: string, what: string, alone: Decision = 'ask'): void {
-    this.secrets.push({ part, what });
+    this.secrets.push({ part, what, alone });
     this.add(alone, part, `reads ${what}`);
   }
 
@@ -956,6 +1012,7 @@ class Guard {
     }
     if (SAFE_DEVICES.test(p.abs)) return;
     if (NETWORK_DEVICES.test(p.abs)) return this.net(cx.part, `sends data to the network device ${p.abs}`);
+    if (effect === 'write') this.writes.push(cx.part);
     if (p.abs.startsWith('/dev/')) return this.add('deny', cx.part, `${verb} the device ${p.abs}`);
     if (p.glob && this.isWorkspace(p.abs)) {
       if (effect === 'delete' && recursive) this.add('deny', cx.part, `deletes everything in the workspace (${a.value})`);

@@ -23,6 +23,8 @@ export const WorkflowStateSchema = z.object({
   step: z.number().int().nonnegative(),
   todos: z.array(TodoSchema),
   spent: z.object({ turns: z.number(), inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }),
+  /** The model that ran the session (`scripted`: a replay, so its usage is an estimate and nothing was spent). */
+  model: z.string().optional(),
   /** Permission grants the user gave for this session, as `tool(subject)` keys. */
   granted: z.array(z.string()),
   updatedAt: z.string(),

@@ -13,7 +13,7 @@ export function markdownReport(result: AuditResult, _options: ReporterOptions): 
   for (const p of result.principles) {
     const cs = result.checks.filter((c) => c.principle === p.id);
     if (!cs.length) continue;
-    const n = (l: string) => cs.filter((c) => c.level === l).length;
+    const n = (l: string) => cs.filter((c) => c.level === l && c.applies).length;
     out.push(`| ${p.title} (\`${p.id}\`) | ${p.score ?? '–'} | ${n('present')} | ${n('partial')} | ${n('absent')} |`);
   }
   for (const p of result.principles) {
@@ -22,8 +22,8 @@ export function markdownReport(result: AuditResult, _options: ReporterOptions): 
     out.push('', `### ${p.title}: ${p.score ?? '–'}`, '', '| | Check | Finding | Evidence |', '|---|---|---|---|');
     for (const c of cs) {
       const ev = c.evidence.slice(0, 3).map((e) => `\`${e.file}:${e.line}\``).join('<br>');
-      const finding = c.level === 'present' || c.level === 'off' ? c.reason : `${c.reason} **Fix:** ${c.remediation} (see \`${c.exemplar}\`)`;
-      out.push(`| ${ICON[c.level]} | \`${c.id}\` | ${cell(finding)} | ${ev} |`);
+      const finding = c.level === 'present' || c.level === 'off' || !c.applies ? c.reason : `${c.reason} **Fix:** ${c.remediation} (example: \`${c.exemplar}\` in the agent-audit package)`;
+      out.push(`| ${c.applies ? ICON[c.level] : '⚪ n/a'} | \`${c.id}\` | ${cell(finding)} | ${ev} |`);
     }
   }
   if (result.flags.length) {
