@@ -6,11 +6,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, UsageError } from './errors.js';
-import { readBaseline, regressions } from './modes/evaluate/baseline.js';
-import { runAudit, type AuditResult } from './modes/evaluate/index.js';
+import { baselineView, prepareBaseline, settleBaseline } from './modes/evaluate/baseline.js';
+import { changeCommand } from './modes/evaluate/staged.js';
+import { defaultCacheDir, FactCache } from './modes/evaluate/cache.js';
+import { registerInitCommand } from './modes/evaluate/init.js';
+import { findRepoRoot, resolveRoot, runAudit, type AuditResult } from './modes/evaluate/index.js';
+import type { RepoFacts } from './analyzers/facts.js';
 import { FORMATS, REPORTERS, type Format } from './modes/evaluate/reporters/index.js';
-import { RULES } from './rules/index.js';
+import { FLAG_RULES, RULES } from './rules/index.js';
 import { registerHarnessCommands } from './reference-harness/cli.js';
+import { DEFAULTS as LLM_DEFAULTS, positive, registerDesignCommand } from './modes/design/command.js';
+import { registerRulesCommand } from './modes/evaluate/rules-command.js';
+import { PACKAGE_ROOT } from './package-root.js';
+import { parseContext, registerReviewCommands } from './modes/review/cli.js';
+import { excerpt } from './modes/review/show.js';
 import { TOOL } from './version.js';
 
 export interface Io {
@@ -19,8 +28,12 @@ export interface Io {
   /** Whether stdout / stderr are terminals (colour, progress). */
   stdoutTTY: boolean;
   stderrTTY: boolean;
+  /** The terminal's width in columns, when stdout is one. */
+  columns?: number;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where `audit design` reads a proposal given as `-` and interactive answers (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export const processIo = (): Io => ({
@@ -28,6 +41,7 @@ export const processIo = (): Io => ({
   stderr: (t) => process.stderr.write(t),
   stdoutTTY: !!process.stdout.isTTY,
   stderrTTY: !!process.stderr.isTTY,
+  columns: process.stdout.columns,
   env: process.env,
   cwd: process.cwd(),
 });
@@ -38,10 +52,24 @@ interface EvaluateOptions {
   config?: string;
   failUnder?: number;
   baseline?: string;
+  updateBaseline?: boolean;
+  staged?: boolean;
+  changed?: boolean;
+  since?: string;
+  cache: boolean;
+  cacheDir?: string;
   quiet?: boolean;
+  verbose?: boolean;
   debug?: boolean;
   progress: boolean;
   color?: boolean;
+  review: boolean;
+  context?: number;
+  llm?: boolean;
+  model: string;
+  maxTokens: number;
+  budget: number;
+  timeout: number;
 }
 
 function parseScore(value: string): number {
@@ -57,9 +85,10 @@ Examples:
   $ audit evaluate . --format sarif --output audit.sarif   upload to GitHub code scanning
   $ audit evaluate . --format markdown >> "$GITHUB_STEP_SUMMARY"
   $ audit evaluate . --fail-under 70        exit 1 when the score is below 70
-  $ audit evaluate . --format json --output .audit-baseline.json
+  $ audit evaluate . --update-baseline      write .audit-baseline.json (accept this run)
   $ audit evaluate . --baseline .audit-baseline.json   exit 1 if a check regressed
   $ audit evaluate src/reference-harness    see what 100/100 looks like
+  $ audit rules permissions.gate            what a check looks for, its levels and the fix
 
 Exit codes: 0 ok, 1 a threshold failed (--fail-under, failUnder, a required check
 not present, or a check that regressed since --baseline), 2 usage, configuration or
@@ -95,10 +124,24 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'configuration file (default: audit.config.{yaml,yml,json} at the root)')
     .option('--fail-under <score>', 'exit 1 when the overall score (0-100) is below this', parseScore)
-    .option('-b, --baseline <file>', 'a JSON report from an earlier run: exit 1 if any check dropped a level since')
+    .option('-b, --baseline <file>', 'a baseline (--update-baseline) or JSON report from an earlier run: exit 1 if a check dropped a level or lost a mechanism since')
+    .option('--update-baseline', 'accept this run: write it as the baseline (--baseline FILE, default .audit-baseline.json at the root)')
+    .option('--staged', 'audit the tree as the index would commit it and report only what the change does to the checks')
+    .option('--changed', 'the same for the working tree: what the uncommitted change does to the checks')
+    .option('--since <ref>', '--staged / --changed: the commit the change starts from (default HEAD)')
+    .option('--cache-dir <dir>', 'where per-file facts are cached (default node_modules/.cache/agent-audit, outside a Node project ~/.cache/agent-audit)')
+    .option('--no-cache', 'neither read nor write the fact cache')
     .option('-q, --quiet', 'text report: show only checks that are not present; no progress')
+    .option('--verbose', 'text report: name every skipped file and show all evidence')
     .option('--no-progress', 'no progress on stderr')
     .option('--no-color', 'no colours in the text report (also off under NO_COLOR or when not a terminal)')
+    .option('--no-review', 'ignore reviewed judgements (.audit/review.json): the static verdicts alone')
+    .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext)
+    .option('--llm', 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json')
+    .option('--model <id>', 'Claude model for --llm', LLM_DEFAULTS.model)
+    .option('--max-tokens <n>', 'max_tokens of each Claude call (--llm)', positive('a token count'), LLM_DEFAULTS.maxTokens)
+    .option('--budget <tokens>', 'token budget for the whole --llm review (input + output)', positive('a token count'), LLM_DEFAULTS.budget)
+    .option('--timeout <seconds>', 'timeout of each Claude call (--llm), in seconds', positive('seconds'), LLM_DEFAULTS.timeout)
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string, opts: EvaluateOptions) => {
@@ -106,7 +149,11 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       exitCode = await evaluateCommand(target, opts, io);
     });
 
+  registerRulesCommand(program, io);
+  registerInitCommand(program, io);
   registerHarnessCommands(program);
+  registerDesignCommand(program, io, (code) => (exitCode = code));
+  registerReviewCommands(program, io);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -127,6 +174,9 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 }
 
 async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): Promise<number> {
+  if (opts.since && !opts.staged && !opts.changed) throw new UsageError('--since goes with --staged or --changed');
+  const cache = opts.cache === false ? undefined : FactCache.open(opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.cwd, io.env), path.resolve(io.cwd, target));
+  if (opts.staged || opts.changed) return changeCommand(target, opts, io, { cache }).finally(() => cache?.save());
   const showProgress = opts.progress && !opts.quiet && io.stderrTTY;
   const started = Date.now();
   let shown = false;
@@ -137,12 +187,43 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
         io.stderr(`\rfiles analysed ${done}/${total}`);
       }
     : undefined;
-  const baseline = opts.baseline ? readBaseline(path.resolve(io.cwd, opts.baseline)) : undefined;
-  const result: AuditResult = await runAudit(path.resolve(io.cwd, target), { configPath: opts.config && path.resolve(io.cwd, opts.config), onProgress });
+  const auditRoot = resolveRoot(path.resolve(io.cwd, target));
+  const baseline = prepareBaseline(opts.baseline, !!opts.updateBaseline, io.cwd, auditRoot, findRepoRoot(auditRoot));
+  let facts: RepoFacts | undefined;
+  let llmFailed = false;
+  const auditOptions = { configPath: opts.config && path.resolve(io.cwd, opts.config), onProgress, review: opts.review, onFacts: (f: RepoFacts) => void (facts = f), cache };
+  let result: AuditResult = await runAudit(path.resolve(io.cwd, target), auditOptions);
   if (shown) io.stderr('\r\x1b[K');
+  cache?.save();
+  if (opts.llm) {
+    if (!opts.review) throw new UsageError('--llm records reviewed judgements, so it cannot run with --no-review');
+    const apiKey = io.env.ANTHROPIC_API_KEY;
+    if (!apiKey) throw new UsageError('--llm needs ANTHROPIC_API_KEY in the environment; the audit itself needs no key: run the same command without --llm');
+    const { llmReview, llmReportText } = await import('./modes/review/llm.js');
+    const report = await llmReview(result, { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000 }, (id, i, n) => {
+      if (io.stderrTTY && opts.progress) io.stderr(`\rreviewing ${i + 1}/${n} with Claude: ${id}\x1b[K`);
+    });
+    if (io.stderrTTY && opts.progress) io.stderr('\r\x1b[K');
+    io.stderr(llmReportText(report));
+    // The recorded judgements apply like any other review: audit again so every format shows them.
+    if (report.outcomes.some((o) => o.status === 'recorded')) result = await runAudit(path.resolve(io.cwd, target), { ...auditOptions, onProgress: undefined });
+    llmFailed = report.outcomes.some((o) => o.status === 'error');
+  }
+  for (const c of result.checks) {
+    if (c.review?.status === 'stale') io.stderr(`audit: warning: the reviewed judgement of ${c.id} (${c.review.level}, by ${c.review.by}) is stale: ${c.review.changed} changed since; using the static verdict (${c.level}). Review it again: audit show ${c.id}\n`);
+  }
+  const context = opts.context ?? (opts.format === 'html' ? 3 : undefined);
+  if (context !== undefined) {
+    for (const c of result.checks) for (const e of c.evidence) Object.assign(e, { code: await excerpt(result.root, e.file, e.line, context) });
+  }
 
   const color = opts.color !== false && !opts.output && opts.format === 'text' && io.stdoutTTY && !('NO_COLOR' in io.env && io.env.NO_COLOR !== '');
-  const report = REPORTERS[opts.format](result, { color, quiet: opts.quiet, rules: RULES });
+  if (result.stats.sourceFiles === 0) {
+    const found = [result.stats.testFiles && `${result.stats.testFiles} test files`, result.stats.examples && `${result.stats.examples} example or script files`, result.skipped.length && `${result.skipped.length} skipped`].filter(Boolean);
+    throw new UsageError(`no harness source under ${target}: no .ts, .js or .py file outside tests, examples and ignored folders${found.length ? ` (found ${found.join(', ')})` : ''}; audit the folder that holds the agent's code, or set harness: in audit.config.yaml`);
+  }
+  const width = !opts.output && io.stdoutTTY && io.columns ? io.columns : 100;
+  const report = REPORTERS[opts.format](result, { color, quiet: opts.quiet, verbose: opts.verbose, rules: RULES, flagRules: FLAG_RULES, cwd: io.cwd, width, exemplarRoot: PACKAGE_ROOT, baseline: baselineView(baseline, result.checks, facts) });
   if (opts.output) {
     const out = path.resolve(io.cwd, opts.output);
     try {
@@ -159,13 +240,14 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
   const failUnder = opts.failUnder ?? result.failUnder;
   const failures: string[] = [];
   if (failUnder !== undefined && result.score < failUnder) failures.push(`score ${result.score} is below ${failUnder}`);
-  const missing = result.checks.filter((c) => c.required && c.level !== 'present');
+  const missing = result.checks.filter((c) => c.required && c.level !== 'present' && c.applies);
   if (missing.length) failures.push(`required check${missing.length > 1 ? 's' : ''} not present: ${missing.map((c) => `${c.id} (${c.level})`).join(', ')}`);
-  const dropped = baseline ? regressions(baseline, result.checks) : [];
-  if (dropped.length) failures.push(`regressed since the baseline: ${dropped.map((r) => `${r.id} ${r.from} → ${r.to}`).join(', ')}`);
+  const regressed = settleBaseline(baseline, result, facts, (line) => io.stderr(`audit: ${line}\n`));
+  if (regressed) failures.push(regressed);
   if (failures.length) {
     io.stderr(`audit: failed: ${failures.join('; ')}\n`);
     return 1;
   }
-  return 0;
+  // The report above is the static one where Claude could not be reached: say so in the exit code.
+  return llmFailed ? 2 : 0;
 }
