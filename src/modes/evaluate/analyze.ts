@@ -125,6 +125,9 @@ export async function analyze(discovery: Discovery, onProgress?: Progress, cache
   // a worker took the main thread longer than all of them alone; the parse already keeps the
   // second core busy with V8's concurrent compiler and marker).
   const { files, skipped } = analyzeFiles(discovery.files, tick, cache);
+  // Saved now, while the facts are as the analyzers made them: the rules' context stamps each call,
+  // function and object with its file, which would make the cache about twice as large to write.
+  cache?.save();
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
   return { root: discovery.root, files, manifests, configs: analyzeConfigs(discovery.configs ?? []), skipped: [...discovery.skipped, ...skipped] };
 }
