@@ -46,6 +46,25 @@ function enumFirstArgCalls(ctx: RuleContext): Map<string, Located<CallFact>[]> {
   });
 }
 
+/** Calls to an emitter (`emit…`, `fire…`, `dispatch…`, `publish…`) passing `Enum.Member` in any argument, by enum name. */
+const EMITTER = /^(?:emit|fire|dispatch|publish|notify|broadcast|trigger)[A-Z_]?\w*$/;
+function enumArgEmits(ctx: RuleContext): Map<string, Array<{ c: Located<CallFact>; member: string }>> {
+  return ctx.memo('typed-events:enum-arg-emits', () => {
+    const m = new Map<string, Array<{ c: Located<CallFact>; member: string }>>();
+    for (const c of ctx.calls) {
+      if (!EMITTER.test(c.name)) continue;
+      for (const a of c.args) {
+        const hit = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/.exec(a);
+        if (!hit) continue;
+        const list = m.get(hit[1]);
+        if (list) list.push({ c, member: hit[2] });
+        else m.set(hit[1], [{ c, member: hit[2] }]);
+      }
+    }
+    return m;
+  });
+}
+
 /**
  * Objects (not type literals) that carry `key`, with the key's value unquoted, in source order:
  * built once per key, since every union with that discriminant is matched against them.
@@ -72,7 +91,21 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
   const byKey = objectsByKey(ctx);
   const out: Candidate[] = [];
   for (const t of allTypes(ctx)) {
-    if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
+    if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
+      // Whatever its name, an enum whose members are handed to an emitter is the event kind:
+      // `context.emitEvent(Actors.SYSTEM, ExecutionState.TASK_START, …)` with three or more members.
+      if (t.kind !== 'enum' || t.members.length < 3) continue;
+      const members = new Set(t.members);
+      const emitted: Evidence[] = [];
+      const seen = new Set<string>();
+      for (const { c, member } of enumArgEmits(ctx).get(t.name) ?? []) {
+        if (!members.has(member) || !emitSite(t.file, c.file)) continue;
+        if (!seen.has(member)) emitted.push(ev(c.file, c.line, `${c.callee}(…${t.name}.${member}…) emits an event of kind ${t.name}`));
+        seen.add(member);
+      }
+      if (seen.size >= 3) out.push({ declared: true, type: t, tags: t.members, emitted, stops: t.members.filter((m) => STOP_TAG.test(m)) });
+      continue;
+    }
     const tags = [...new Set(t.tags)];
     if (t.kind === 'enum') {
       if (t.members.length < 3) continue;
