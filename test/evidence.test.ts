@@ -34,3 +34,11 @@ describe('the agent loop', () => {
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/task.ts:13']);
   });
 });
+
+describe('configured lists', () => {
+  it("cite the parameter's own line, not the decorator above an overloaded def", async () => {
+    const { check, first } = await firstEvidence('permissions.rules', 'partial-py-domain-allowlist-param');
+    expect(check.level).toBe('partial');
+    expect(first.line).toBe(14);
+  });
+});

@@ -299,7 +299,8 @@ export default defineRule({
           return {
             level: 'partial',
             reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()), but there are no tool allow / deny / ask rules or approval modes`,
-            evidence: [{ file: f.path, line: fn.line, reason: `user-configured list '${p}'` }],
+            // The parameter's own line when it has a default (a decorated Python def starts at its decorator).
+            evidence: [{ file: f.path, line: f.consts.find((c) => c.kind === 'param' && c.name === p && c.line >= fn.line && c.line <= fn.end)?.line ?? fn.line, reason: `user-configured list '${p}'` }],
           };
         }
       }
