@@ -33,6 +33,13 @@ describe('the agent loop', () => {
     const loops = result.landmarks.filter((l) => l.reason.startsWith('agent loop'));
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/task.ts:13']);
   });
+
+  it('is not a function that calls itself again from its catch block (a retry)', async () => {
+    const result = await runAudit(path.join(FIXTURES, 'budget.hard-limits', 'absent-recursive-retry-in-catch'), { rules: [], flagRules: [], review: false });
+    const loops = result.landmarks.filter((l) => l.reason.startsWith('agent loop'));
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toContain('src/agent.ts:15');
+    expect(loops.filter((l) => l.file === 'src/summarize.ts')).toEqual([]);
+  });
 });
 
 describe('configured lists', () => {

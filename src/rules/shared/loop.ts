@@ -151,7 +151,8 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         const short = shortName(fn.name);
         if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
-        if (!calls.some((c) => c.name === short && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
+        // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
+        if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
         const model = calls.find((c) => isDirectModelCall(c) || (c.name !== short && modelNames.has(c.name)));
         if (!model) continue;
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls });
