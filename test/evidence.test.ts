@@ -49,3 +49,11 @@ describe('configured lists', () => {
     expect(first.line).toBe(14);
   });
 });
+
+describe('shell sinks', () => {
+  it("cite the editor terminal that runs the model's command", async () => {
+    const { check, first } = await firstEvidence('permissions.shell-guard', 'absent-editor-terminal-send-text');
+    expect(check.level).toBe('absent');
+    expect(first).toMatchObject({ file: 'src/terminal.ts', line: 9 });
+  });
+});

@@ -388,6 +388,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
           const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
           if (bare && !(f.lang === 'py' && /^(?:run|call)$/.test(c.name) && !c.callee.startsWith('subprocess.'))) kind = 'spawn';
         } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command)$/.test(c.callee)) kind = 'spawn';
+        // An editor terminal runs the text in the user's shell: `terminal.sendText(cmd)`, `shellIntegration.executeCommand(cmd)`.
+        else if (/(?:^|\.)(?:terminal|shellIntegration)\.(?:sendText|executeCommand)$/i.test(c.callee) && !literal) kind = 'spawn';
         // `this.db.exec(sql)` and `pattern.exec(text)` are not code execution: only `exec(…)`, `vm.x(…)`, `this.exec(…)`.
         else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\.\w+$/.test(c.callee)) && !literal) kind = 'code';
         if (!kind) continue;
