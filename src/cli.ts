@@ -2,7 +2,6 @@
  * The command line: option declarations and exit codes, nothing else. `run` never calls
  * process.exit; it returns 0 (ok), 1 (a threshold failed) or 2 (usage, config or internal error).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, UsageError } from './errors.js';
@@ -12,7 +11,7 @@ import { defaultCacheDir, FactCache } from './modes/evaluate/cache.js';
 import { registerInitCommand } from './modes/evaluate/init.js';
 import { findRepoRoot, resolveRoot, runAudit, type AuditResult } from './modes/evaluate/index.js';
 import type { RepoFacts } from './analyzers/facts.js';
-import { FORMATS, REPORTERS, type Format } from './modes/evaluate/reporters/index.js';
+import { FORMATS, REPORTERS, writeReportFile, type Format } from './modes/evaluate/reporters/index.js';
 import { FLAG_RULES, RULES } from './rules/index.js';
 import { registerHarnessCommands } from './reference-harness/cli.js';
 import { DEFAULTS as LLM_DEFAULTS, positive, registerDesignCommand } from './modes/design/command.js';
@@ -225,13 +224,7 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
   const width = !opts.output && io.stdoutTTY && io.columns ? io.columns : 100;
   const report = REPORTERS[opts.format](result, { color, quiet: opts.quiet, verbose: opts.verbose, rules: RULES, flagRules: FLAG_RULES, cwd: io.cwd, width, exemplarRoot: PACKAGE_ROOT, baseline: baselineView(baseline, result.checks, facts) });
   if (opts.output) {
-    const out = path.resolve(io.cwd, opts.output);
-    try {
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, report);
-    } catch (err) {
-      throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-    }
+    writeReportFile(io.cwd, opts.output, report);
     if (!opts.quiet) io.stderr(`wrote ${opts.format} report to ${opts.output} (score ${result.score}/100)\n`);
   } else {
     io.stdout(report);

@@ -292,12 +292,13 @@ function commentAt(s: string): number {
   return -1;
 }
 
-/** Split the inside of an array or inline table at top-level commas. */
-function splitTop(s: string): string[] {
-  const out: string[] = [];
+/**
+ * Walks a value text outside strings, tracking bracket depth; calls `atComma` at each top-level
+ * comma. Returns the depth at the end (positive while an array / inline table is open).
+ */
+function scanBrackets(s: string, atComma?: (i: number) => void): number {
   let depth = 0;
   let q = '';
-  let start = 0;
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if (q) {
@@ -306,30 +307,25 @@ function splitTop(s: string): string[] {
     } else if (ch === '"' || ch === "'") q = ch;
     else if (ch === '[' || ch === '{') depth++;
     else if (ch === ']' || ch === '}') depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
+    else if (ch === ',' && depth === 0) atComma?.(i);
   }
+  return depth;
+}
+
+/** Split the inside of an array or inline table at top-level commas. */
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  scanBrackets(s, (i) => {
+    out.push(s.slice(start, i));
+    start = i + 1;
+  });
   out.push(s.slice(start));
   return out.map((x) => x.trim()).filter((x) => x !== '');
 }
 
 /** Bracket balance of a value text outside strings (positive while an array / inline table is open). */
-function openBrackets(s: string): number {
-  let depth = 0;
-  let q = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (q) {
-      if (ch === '\\' && q === '"') i++;
-      else if (ch === q) q = '';
-    } else if (ch === '"' || ch === "'") q = ch;
-    else if (ch === '[' || ch === '{') depth++;
-    else if (ch === ']' || ch === '}') depth--;
-  }
-  return depth;
-}
+const openBrackets = (s: string): number => scanBrackets(s);
 
 /** First `=` outside quotes (keys may be quoted). */
 function equalsAt(s: string): number {

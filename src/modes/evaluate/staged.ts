@@ -15,6 +15,7 @@ import type { RepoFacts } from '../../analyzers/facts.js';
 import { UsageError } from '../../errors.js';
 import { BASELINE_FORMAT, buildBaseline, prepareBaseline, regressions, settleBaseline, type Baseline, type GoneMechanism } from './baseline.js';
 import { findRepoRoot, runAudit, type AuditOptions, type AuditResult } from './index.js';
+import { writeReportFile } from './reporters/index.js';
 
 export type ChangeMode = 'staged' | 'changed';
 
@@ -299,13 +300,7 @@ export async function changeCommand(
   const shown = path.relative(io.cwd, root).split(path.sep).join('/') || '.';
   const report = changeReport(change, opts.format, shown);
   if (opts.output) {
-    const out = path.resolve(io.cwd, opts.output);
-    try {
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, report);
-    } catch (err) {
-      throw new UsageError(`cannot write ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-    }
+    writeReportFile(io.cwd, opts.output, report);
   } else io.stdout(report);
 
   const failures: string[] = [];

@@ -6,7 +6,6 @@ import { defineRule, type Evidence } from '../types.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
-const TOOL_RESTRICT = /\.filter\(|excludeTools|allowedTools|allowed_tools|toolConfig|tool_config|new ToolRegistry|\btools\b/;
 
 function capIn(f: FileFacts, near: Array<{ line: number; end: number }> = []): Evidence | undefined {
   // A cap set or read where the sub-agent is built comes first (`config.cost_limit = remaining`).

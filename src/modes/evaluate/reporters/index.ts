@@ -1,4 +1,6 @@
 import path from 'node:path';
+import fs from 'node:fs';
+import { UsageError } from '../../../errors.js';
 import type { RuleMeta } from '../../../rules/types.js';
 import type { AuditResult } from '../index.js';
 import { htmlReport, type HtmlBaseline } from './html.js';
@@ -53,4 +55,15 @@ export function displayPath(abs: string, cwd: string | undefined): string {
   if (rel === '') return '.';
   if (path.isAbsolute(rel) || rel.startsWith(`..${path.sep}..${path.sep}..`)) return abs;
   return rel.split(path.sep).join('/');
+}
+
+/** Writes a report to `file` (relative to `cwd`), creating its folder; a failure is a usage error naming the file. */
+export function writeReportFile(cwd: string, file: string, report: string): void {
+  const out = path.resolve(cwd, file);
+  try {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, report);
+  } catch (err) {
+    throw new UsageError(`cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
 }
