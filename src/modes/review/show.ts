@@ -4,7 +4,6 @@
  * function when it is short, else ±N lines), so that a person or a coding agent can confirm or
  * correct the verdict by reading a few dozen lines instead of crawling the tree.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { analyzePython, initPython } from '../../analyzers/python.js';
 import { analyzeTypeScript } from '../../analyzers/typescript.js';
@@ -13,6 +12,7 @@ import { LEVELS, type LevelDocs } from '../../rules/levels.js';
 import type { AuditResult } from '../evaluate/index.js';
 import type { CheckResult } from '../evaluate/evaluate.js';
 import type { ReviewMark } from './apply.js';
+import { readLines } from './store.js';
 
 export interface CodeExcerpt {
   /** `function Class.method` when the whole enclosing function is shown, else `lines`. */
@@ -55,13 +55,6 @@ export function judgingRulesFor(id: CheckId): Array<{ title: string; text: strin
   });
 }
 
-function readLines(abs: string): string[] | undefined {
-  try {
-    return fs.readFileSync(abs, 'utf8').split(/\r?\n/);
-  } catch {
-    return undefined;
-  }
-}
 
 async function enclosingFunction(rel: string, text: string, line: number): Promise<{ name: string; line: number; end: number } | undefined> {
   try {

@@ -40,17 +40,23 @@ export interface ReviewFile {
 
 export const hashLine = (text: string): string => createHash('sha256').update(text.trim()).digest('hex').slice(0, 16);
 
-/** The text of line `line` (1-based) of `file` under `root`, or undefined when there is no such line. */
-export function lineAt(root: string, file: string, line: number): string | undefined {
+/** A file's lines (a trailing newline makes no empty last line), or undefined when it cannot be read. */
+export function readLines(abs: string): string[] | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(root, file), 'utf8');
+    text = fs.readFileSync(abs, 'utf8');
   } catch {
     return undefined;
   }
   const lines = text.split(/\r?\n/);
   if (text.endsWith('\n')) lines.pop();
-  return line >= 1 && line <= lines.length ? lines[line - 1] : undefined;
+  return lines;
+}
+
+/** The text of line `line` (1-based) of `file` under `root`, or undefined when there is no such line. */
+export function lineAt(root: string, file: string, line: number): string | undefined {
+  const lines = readLines(path.join(root, file));
+  return lines && line >= 1 && line <= lines.length ? lines[line - 1] : undefined;
 }
 
 export function readReviews(root: string): ReviewFile {
