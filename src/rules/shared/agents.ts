@@ -104,11 +104,6 @@ export interface AgentSpawn extends Evidence {
 }
 
 /**
- * Agent classes (a class whose method runs the model loop, and the classes deriving from it) and
- * the places where one of their methods builds another agent: `new Agent(...)`, `Agent.create(...)`,
- * `DefaultAgent.from_config(...)`. Factories (`Agent.create` itself) are not spawns.
- */
-/**
  * Agent classes: classes with a method that runs the model loop (not a model client's retry loop),
  * and `family(name)`: whether a class is one of them or derives from one (through classes in the repo).
  */
@@ -150,6 +145,16 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
   });
 }
 
+/** An object handed to a create/spawn/start call inside lines `from`..`to` that links a child run to its parent (`createSession({ parentSessionId })`). */
+function childRunIn(f: FileFacts, from: number, to: number): { line: number; how: string } | undefined {
+  const child = f.objects.find((x) => x.line >= from && x.line <= to && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
+  return child && { line: child.line, how: `starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))` };
+}
+
+/**
+ * The places where a method of an agent class (see agentClasses) builds another agent: `new Agent(...)`, `Agent.create(...)`,
+ * `DefaultAgent.from_config(...)`. Factories (`Agent.create` itself) are not spawns.
+ */
 export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
   return ctx.memo('agents:spawns', () => {
     const { loopClasses, family } = agentClasses(ctx);
@@ -210,17 +215,17 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       }
       // A tool that creates a child run linked to the current one (`createSession({ parentSessionId })`).
       const end = d.end ?? d.line;
-      const child = f.objects.find((x) => x.line >= d.line && x.line <= end && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
-      if (child) add(f, child.line, d.name, `tool ${d.name} starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))`, 1);
+      const child = childRunIn(f, d.line, end);
+      if (child) add(f, child.line, d.name, `tool ${d.name} ${child.how}`, 1);
     }
     // The same for tool objects the declaration finder does not take (`{ name, handler, schema, toolSpec }`).
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const t of f.objects) {
         if (t.end - t.line < 3 || !t.keys.includes('name') || !t.keys.some((k) => EXEC_KEY.test(k)) || !t.keys.some((k) => SCHEMA_KEY.test(k))) continue;
-        const child = f.objects.find((x) => x.line > t.line && x.line <= t.end && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
+        const child = childRunIn(f, t.line + 1, t.end);
         const label = /^['"`]/.test(t.values.name ?? '') ? t.values.name.replace(/^['"`]|['"`]$/g, '') : t.ctx.replace(/^\w+:/, '');
-        if (child) add(f, child.line, label, `tool ${label} starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))`, 1);
+        if (child) add(f, child.line, label, `tool ${label} ${child.how}`, 1);
       }
     }
     // Agent configuration handed to a framework: `create_deep_agent(subagents=[…])`, `new Agent({ handoffs: […] })`.

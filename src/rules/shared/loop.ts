@@ -120,12 +120,13 @@ export interface AgentLoop {
   body: Located<CallFact>[];
 }
 
+/** A loop bounded by retries (`retryAttempt <= MAX_RETRIES`, `range(self.max_retries)`). */
+const RETRY_BOUND = /retr(?:y|ies)/i;
+
 /**
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
  * through a wrapper), or a function that calls itself and a model (recursive turn).
  */
-const RETRY_BOUND = /retr(?:y|ies)|Retr(?:y|ies)|RETR(?:Y|IES)/;
-
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
