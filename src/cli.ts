@@ -175,7 +175,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): Promise<number> {
   if (opts.since && !opts.staged && !opts.changed) throw new UsageError('--since goes with --staged or --changed');
   const cache = opts.cache === false ? undefined : FactCache.open(opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.cwd, io.env), path.resolve(io.cwd, target));
-  if (opts.staged || opts.changed) return changeCommand(target, opts, io, { cache }).finally(() => cache?.save());
+  if (opts.staged || opts.changed) return changeCommand(target, opts, io, { cache });
   const showProgress = opts.progress && !opts.quiet && io.stderrTTY;
   const started = Date.now();
   let shown = false;
@@ -193,7 +193,6 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
   const auditOptions = { configPath: opts.config && path.resolve(io.cwd, opts.config), onProgress, review: opts.review, onFacts: (f: RepoFacts) => void (facts = f), cache };
   let result: AuditResult = await runAudit(path.resolve(io.cwd, target), auditOptions);
   if (shown) io.stderr('\r\x1b[K');
-  cache?.save();
   if (opts.llm) {
     if (!opts.review) throw new UsageError('--llm records reviewed judgements, so it cannot run with --no-review');
     const apiKey = io.env.ANTHROPIC_API_KEY;

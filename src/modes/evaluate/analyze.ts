@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
 import { analyzePython, analyzePythonTestText, initPython } from '../../analyzers/python.js';
 import { analyzeTestText, analyzeTypeScript } from '../../analyzers/typescript.js';
-import { analyzeConfig, isToolingConfig } from '../../analyzers/config.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
 import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
 import type { FactCache } from './cache.js';
@@ -94,8 +93,11 @@ const MAX_CONFIG_TOTAL = 2 * 1024 * 1024;
  * Read the harness's configuration files into entries; unreadable, binary, generated or minified
  * ones, tsconfig-like files and JSON Schemas are left out.
  */
-export function analyzeConfigs(configs: readonly DiscoveredConfig[]): ConfigFileFacts[] {
+export async function analyzeConfigs(configs: readonly DiscoveredConfig[]): Promise<ConfigFileFacts[]> {
   const out: ConfigFileFacts[] = [];
+  if (!configs.length) return out;
+  // The parser (and the YAML library) loads only when there is configuration to read.
+  const { analyzeConfig, isToolingConfig } = await import('../../analyzers/config.js');
   let budget = MAX_CONFIG_TOTAL;
   for (const c of configs) {
     if ((budget -= c.size) < 0) break;
@@ -125,9 +127,10 @@ export async function analyze(discovery: Discovery, onProgress?: Progress, cache
   // a worker took the main thread longer than all of them alone; the parse already keeps the
   // second core busy with V8's concurrent compiler and marker).
   const { files, skipped } = analyzeFiles(discovery.files, tick, cache);
-  // Saved now, while the facts are as the analyzers made them: the rules' context stamps each call,
-  // function and object with its file, which would make the cache about twice as large to write.
+  // The cache is saved here, the one place that fills it, while the facts are as the analyzers made
+  // them: the rules' context stamps each call, function and object with its file, which would make
+  // the cache about twice as large to write.
   cache?.save();
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
-  return { root: discovery.root, files, manifests, configs: analyzeConfigs(discovery.configs ?? []), skipped: [...discovery.skipped, ...skipped] };
+  return { root: discovery.root, files, manifests, configs: await analyzeConfigs(discovery.configs ?? []), skipped: [...discovery.skipped, ...skipped] };
 }

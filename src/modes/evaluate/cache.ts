@@ -108,8 +108,6 @@ export class FactCache {
   private baseId?: string;
   hits = 0;
   misses = 0;
-  /** Saved once per run (analysis saves it; the CLI's later call is then a no-op). */
-  private saved = false;
 
   private constructor(
     /** The base cache file; the delta is beside it (`.delta`). */
@@ -192,8 +190,7 @@ export class FactCache {
    * else a new base of the entries used (dropping the rest) and no delta. Never throws.
    */
   save(): void {
-    if (this.misses === 0 || this.saved) return;
-    this.saved = true;
+    if (this.misses === 0) return;
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { FileRole, SkippedFile } from '../../analyzers/facts.js';
-import { isHarnessConfig, MAX_CONFIG_BYTES } from '../../analyzers/config.js';
+import { isHarnessConfig, MAX_CONFIG_BYTES } from '../../analyzers/config-files.js';
 import { ConfigError } from '../../errors.js';
 import type { ResolvedConfig } from './config.js';
 

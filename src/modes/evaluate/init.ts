@@ -11,7 +11,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDocument } from 'yaml';
 import { UsageError } from '../../errors.js';
 import { TOOL } from '../../version.js';
 import { buildBaseline, DEFAULT_BASELINE } from './baseline.js';
@@ -136,15 +135,17 @@ export async function init(target: string, options: InitOptions = {}): Promise<I
   const hook = hookKind(repoRoot);
   if (hook.kind === 'husky') {
     const file = path.join(repoRoot, '.husky', 'pre-commit');
-    if (!fs.existsSync(file)) await write(file, `${command}\n`, 0o755)();
-    else if (fs.readFileSync(file, 'utf8').includes(TOOL.name)) actions.push({ file: relTo(file), status: 'kept', note: `already runs ${TOOL.name}` });
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    if (text === undefined) await write(file, `${command}\n`, 0o755)();
+    else if (text.includes(TOOL.name)) actions.push({ file: relTo(file), status: 'kept', note: `already runs ${TOOL.name}` });
     else {
-      const text = fs.readFileSync(file, 'utf8');
       fs.writeFileSync(file, `${text}${text.endsWith('\n') || !text ? '' : '\n'}${command}\n`);
       actions.push({ file: relTo(file), status: 'updated', note: 'the audit added after the existing commands' });
     }
   } else if (hook.kind === 'lefthook') {
     const file = path.join(repoRoot, hook.file ?? 'lefthook.yml');
+    // The YAML library loads only here, for a lefthook file, not for every command.
+    const { parseDocument } = await import('yaml');
     const doc = parseDocument(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
     if (doc.errors.length) throw new UsageError(`cannot add the hook to ${relTo(file)}: ${doc.errors[0].message}`);
     const existing = doc.getIn(['pre-commit', 'commands', TOOL.name]);

@@ -281,9 +281,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
       }
     }
     // LiteLLM's budget manager: `litellm.max_budget = …` makes every completion raise BudgetExceededError past it.
-    for (const f of ctx.source) {
+    const raisesBudgetExceeded = ctx.source.some((x) => x.reads.BudgetExceededError);
+    for (const f of raisesBudgetExceeded ? ctx.source : []) {
       if (!f.reads.max_budget || !f.imports.some((im) => /^litellm\b/.test(im.from))) continue;
-      if (!ctx.source.some((x) => x.reads.BudgetExceededError)) continue;
       out.push({ kind: 'token', limit: 'litellm.max_budget', file: f.path, line: f.reads.max_budget[f.reads.max_budget.length - 1], where: 'LiteLLM budget manager (raises BudgetExceededError)', fn: '', ...defaultOf(ctx, 'max_budget', '') });
     }
     // The model call may hide behind an unresolved wrapper: any loop in an agent-ish function that

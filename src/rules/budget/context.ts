@@ -181,7 +181,7 @@ function isWindow(own: string, resolved: string): boolean {
   const ws = words(own);
   if (ws.some((w) => NOT_REQUEST.has(w)) || /^\s*-?\d[\d_.]*\s*$/.test(own)) return false;
   const all = words(resolved);
-  if (WINDOW.test(words(resolved).join(' '))) return true;
+  if (WINDOW.test(all.join(' '))) return true;
   return all.some((w) => LIMIT_WORD.has(w)) && all.some((w) => WINDOW_WORD.has(w));
 }
 
@@ -316,6 +316,7 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
       let turnFrom = fn;
       let turnFile = file;
       let turnLine = cmp.line;
+      let own: ReturnType<typeof perTurn> | undefined;
       if (PREDICATE.test(short) || !act) {
         // A predicate (`check_tokens()`, `shouldCompact()`) whose caller branches on it and acts.
         // Or a compactor that asks it first (`compact()` → `getTokenInfo()` → `if (!info.shouldCompact) return`).
@@ -325,7 +326,8 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
           act ??= caller.cond
             ? { file: caller.file, line: caller.line, why: `${caller.fn}() branches on ${short}() and stops or compacts when over`, tied: true }
             : { file: caller.file, line: caller.line, why: `${caller.fn}() asks ${short}() before it compacts`, tied: true, callee: shortName(caller.fn) };
-          if (!perTurn(ctx, file, fn, cmp.line)) {
+          own = perTurn(ctx, file, fn, cmp.line);
+          if (!own) {
             turnFrom = caller.fn;
             turnFile = caller.file;
             turnLine = caller.line;
@@ -333,7 +335,8 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
         }
       }
       if (!act) continue;
-      out.push({ cmp, act, turn: perTurn(ctx, turnFile, turnFrom, turnLine) });
+      // The comparison's own function was already asked when a caller was found; ask only what is new.
+      out.push({ cmp, act, turn: own !== undefined && turnFrom === fn ? own : perTurn(ctx, turnFile, turnFrom, turnLine) });
     }
     // The request's window first (`max_input_tokens`, `contextWindow`), then a history acted on.
     const score = (p: ProjectionSite) => {
@@ -375,8 +378,6 @@ export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
       // Local names bound to each package: `from deepagents import create_deep_agent`, `import tokentrim as tt`.
       const bound = new Map<string, string>();
       for (const im of f.imports) for (const n of im.names) bound.set(n === '*' || n === 'default' ? im.from.split(/[./]/).pop() ?? im.from : n, im.from);
-      const aliases = new Map<string, string>();
-      for (const im of f.imports) if (im.names.includes('*') || im.names.includes('default')) aliases.set(im.from, im.from);
       for (const c of f.calls) {
         const name = c.name.replace(/^new /, '');
         for (const fw of FRAMEWORK_CALLS) {

@@ -95,13 +95,13 @@ function logUse(ctx: RuleContext): LogUse {
   return ctx.memo('structured-log:use', () => {
     const printing = printingLoggerClasses(ctx);
     const use: LogUse = { calls: [], fielded: [], printing: [], prints: [], handlers: [], files: new Map() };
+    const printingMethods = printingMethodNames(ctx);
     for (const f of ctx.source) {
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
       // A file that builds a printing logger routes its member loggers (`self.logger`) through it,
       // and every logger call when it sets up no library logger of its own.
       const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.replace(/^new\s+/, '')));
-      const printingMethods = printingMethodNames(ctx);
       const libraryLogger = buildsPrinting && calls.some((c) => /^(?:logging\.)?getLogger$|^get_logger$|^structlog\.get_logger$/.test(c.callee));
       for (const c of calls) {
         if (isPrint(c, py)) {

@@ -332,7 +332,7 @@ function typedStopClasses(ctx: RuleContext): { names: string[]; ev: Evidence } |
       const errorish = /error|exception/i.test(base) || /error|exception/i.test(baseClass?.extends ?? '');
       if (!errorish || list.length < 3) continue;
       const names = list.filter((c) => STOP_CLASS.test(c.name) || STOP_CLASS.test(base)).map((c) => c.name);
-      const raised = names.filter((n) => ctx.callsNamed(n).some((c) => c.file !== classes.get(n)?.file || true));
+      const raised = names.filter((n) => ctx.callsNamed(n).length > 0);
       if (names.length < 2 || raised.length < 2) continue;
       if (!best || names.length > best.names.length) {
         const at0 = baseClass ?? list[0];

@@ -51,12 +51,6 @@ export interface ConfigTool {
 export function configTools(ctx: RuleContext): ConfigTool[] {
   return ctx.memo('registry:config-tools', () => {
     const out: ConfigTool[] = [];
-    const byFile = new Map<string, Map<string, ConfigMap>>();
-    for (const m of configMaps(ctx)) {
-      let idx = byFile.get(m.file);
-      if (!idx) byFile.set(m.file, (idx = new Map()));
-      idx.set(m.path, m);
-    }
     for (const m of configMaps(ctx)) {
       let descKey = '';
       let argsKey = '';

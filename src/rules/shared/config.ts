@@ -3,18 +3,17 @@
  * analyzers/config.ts). Every result carries `file` and `line`, so it can be cited as evidence.
  *
  * Usage (stable API; add functions rather than change these):
- *   import { configMaps, configMapsWith, configEntries, configFiles } from '../shared/config.js';
+ *   import { configMaps, configMapsWith, configEntries } from '../shared/config.js';
  *   // a tool bundle: a map with a name, a description and arguments
  *   for (const m of configMapsWith(ctx, ['name', 'docstring'])) m.children.get('arguments') …
  *   // a limit anywhere: `step_limit: 50` → { file, line, path: 'agent.step_limit', key, value: '50' }
  *   configEntries(ctx, /^(?:step|turn|cost)_?limit$/i)
- *   // files by name: configFiles(ctx, /(^|\/)policies\/[^/]+\.toml$/)
  *
  * Paths are dotted from the document root, list items as `[i]`: `tools[0].name`. An entry's `key`
  * is its last key (for a list item, the list's key); `value` is the scalar text ('' for a map or a
  * list). Patterns are matched with `.test`, so do not pass a RegExp with the `g` or `y` flag.
  */
-import type { ConfigEntryFact, ConfigFileFacts } from '../../analyzers/facts.js';
+import type { ConfigEntryFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 
 export type ConfigEntry = Located<ConfigEntryFact>;
@@ -41,11 +40,6 @@ export function configValue(map: ConfigMap, key: string): string | undefined {
 /** Config entries whose key (last path segment) matches `keyRe`, memoised per pattern. */
 export function configEntries(ctx: RuleContext, keyRe: RegExp): ConfigEntry[] {
   return ctx.configEntriesKeyed(keyRe);
-}
-
-/** Configuration files whose path (relative to the root) matches `pathRe`. */
-export function configFiles(ctx: RuleContext, pathRe: RegExp): ConfigFileFacts[] {
-  return (ctx.facts.configs ?? []).filter((c) => pathRe.test(c.path));
 }
 
 /** The parent path of an entry: `a.b` → `a`, `a[2]` → `a`, `a[0].b` → `a[0]`, `b` → ''. */

@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { at, ev, finding } from '../shared/scan.js';
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { agentLoops } from '../shared/loop.js';
 import { harnessTests, importedSources, words } from '../shared/tests.js';
 import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
@@ -36,7 +36,7 @@ function stopModules(ctx: RuleContext): { core: Set<string>; all: Set<string> } 
     for (const l of agentLoops(ctx)) core.add(l.file);
     for (const p of permissionCalls(ctx)) {
       core.add(p.file);
-      for (const d of ctx.functionsNamed(p.callee.slice(p.callee.lastIndexOf('.') + 1))) core.add(d.file);
+      for (const d of ctx.functionsNamed(shortName(p.callee))) core.add(d.file);
     }
     for (const d of toolDeclarations(ctx)) core.add(d.file);
     for (const s of shellSinks(ctx)) core.add(s.file);
