@@ -27,6 +27,7 @@ export class RuleContext {
       for (const t of f.types) (t as Located<TypeFact>).file = f.path;
       for (const c of f.classes) (c as Located<ClassFact>).file = f.path;
     }
+    for (const c of facts.configs ?? []) for (const e of c.entries) (e as Located<ConfigEntryFact>).file = c.path;
   }
 
   /**
@@ -34,9 +35,7 @@ export class RuleContext {
    * file order. Queries over them (maps with given keys, entries by key) are in rules/shared/config.ts.
    */
   get configEntries(): Located<ConfigEntryFact>[] {
-    return this.memo('config-entries', () =>
-      (this.facts.configs ?? []).flatMap((c) => c.entries.map((e) => ({ ...e, file: c.path }))),
-    );
+    return this.memo('config-entries', () => (this.facts.configs ?? []).flatMap((c) => c.entries as Located<ConfigEntryFact>[]));
   }
 
   /** Config entries whose key (last path segment) matches `re`, memoised per pattern. */

@@ -240,11 +240,11 @@ export default defineRule({
         evidence: [{ file: cfg.file, line: cfg.line, reason: `configuration ${cfg.path}${cfg.value ? ` = ${cfg.value}` : ''}` }],
       };
     }
-    const flagRank = (fl: (typeof flags)[number]) => (readOf([fl.snake, camel(fl.snake)], fl.file, fl.line)?.atAsk ? 0 : 1);
-    flags.sort((a, b) => flagRank(a) - flagRank(b));
-    for (const fl of flags) {
-      // Read outside the flag's declaration: the parsed value, or the setting it feeds.
-      const r = readOf([...new Set([fl.snake, camel(fl.snake)])], fl.file, fl.line);
+    // Each flag's read outside its declaration (the parsed value, or the setting it feeds), looked up
+    // once; flags read where the harness asks come first.
+    const flagReads = flags.map((fl) => ({ fl, r: readOf([...new Set([fl.snake, camel(fl.snake)])], fl.file, fl.line) }));
+    flagReads.sort((a, b) => (a.r?.atAsk ? 0 : 1) - (b.r?.atAsk ? 0 : 1));
+    for (const { fl, r } of flagReads) {
       if (!r) continue;
       const reader = { path: r.file };
       const readLine = r.line;

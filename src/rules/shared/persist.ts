@@ -164,6 +164,15 @@ export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
  * the messages array or being a message. Returns the object, with the function it was built in.
  */
 export function transcriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<ObjectFact> | undefined {
+  // Asked by classify() and again by composedRecord() inside sorts: computed once per call.
+  const seen = ctx.memo('persist:transcript-payload', () => new Map<CallFact, Located<ObjectFact> | undefined>());
+  if (seen.has(c)) return seen.get(c);
+  const payload = findTranscriptPayload(ctx, c);
+  seen.set(c, payload);
+  return payload;
+}
+
+function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<ObjectFact> | undefined {
   const ids = new Set(c.args.flatMap((a) => a.match(/[A-Za-z_$][\w$]*/g) ?? []));
   const argText = c.args.join(' ');
   const lists = messageLists(ctx, c.file);
