@@ -13,7 +13,6 @@ import type {
   FileFacts,
   FunctionFact,
   LoopFact,
-  ObjectFact,
   TypeFact,
 } from './facts.js';
 import { MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';

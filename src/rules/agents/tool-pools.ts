@@ -41,7 +41,7 @@ export default defineRule({
   detect(ctx) {
     const active = activeToolsOption(ctx);
     if (active && active.narrows) {
-      return { ...finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active]), confidence: 'high' };
+      return finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active], 'high');
     }
     const filters = toolFilters(ctx).map(({ strong: _s, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
@@ -53,10 +53,10 @@ export default defineRule({
     }
     const configured = configToolPools(ctx);
     if (configured.length) {
-      return { ...finding('present', `agent configurations list different tool sets (${configured.length} distinct sets, e.g. ${at(configured[0].file, configured[0].line)})`, configured.slice(0, 3)), confidence: 'high' };
+      return finding('present', `agent configurations list different tool sets (${configured.length} distinct sets, e.g. ${at(configured[0].file, configured[0].line)})`, configured.slice(0, 3), 'high');
     }
     if (active) {
-      return { ...finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active]), confidence: 'high' };
+      return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');
     }
     // Roles as agent subclasses change what the agent may do (their own edit/apply methods) without a tool list per role.
     const roles = agentSubclassRoles(ctx);

@@ -254,9 +254,6 @@ function jsonEventStream(ctx: RuleContext): Finding | undefined {
   return undefined;
 }
 
-function withConfidence(high: boolean, level: Finding['level'], reason: string, evidence: Evidence[] = []): Finding {
-  return { ...finding(level, reason, evidence), confidence: high ? 'high' : 'low' };
-}
 
 export default defineRule({
   id: 'logging.structured-log',
@@ -297,18 +294,19 @@ export default defineRule({
       const sure = dominant && structured.some((d) => STRUCTURED_LIBS.test(d.name));
       // Without a structured definition, the logger class itself (levels, transports) leads the evidence.
       const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
-      return withConfidence(sure, 'present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
+      return finding('present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
         ...(lead ? [evid(lead)] : []),
         ...(first ? [callEv(first, 'logs with fields')] : []),
         ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),
-      ]);
+      ], sure ? 'high' : 'low');
     }
     if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
       const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
-      return withConfidence(use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4, 'present', `diagnostics go through levelled loggers (${counts}; ${path} ${mainCalls.length} logger calls vs ${mainPrints} prints)${setup ? `, configured with handlers (${at(setup.file, setup.line)})` : ''}; records are text with level and logger name`, [
+      const sure = use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4;
+      return finding('present', `diagnostics go through levelled loggers (${counts}; ${path} ${mainCalls.length} logger calls vs ${mainPrints} prints)${setup ? `, configured with handlers (${at(setup.file, setup.line)})` : ''}; records are text with level and logger name`, [
         ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
         ...mainCalls.slice(0, 2).map((c) => callEv(c, 'levelled logger call on the main path')),
-      ]);
+      ], sure ? 'high' : 'low');
     }
     const useEvidence = [...use.files.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -345,6 +343,6 @@ export default defineRule({
     const jsonLog = jsonLogFile(ctx);
     if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog]);
     // Nothing named like a logger is called and no logging library is imported: sure.
-    return withConfidence(use.printing.length === 0, 'absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`);
+    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 ? 'high' : 'low');
   },
 });

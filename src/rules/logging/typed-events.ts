@@ -2,7 +2,7 @@ import type { CallFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
-import { defineRule, type Evidence, type Finding } from '../types.js';
+import { defineRule, type Evidence } from '../types.js';
 
 /** Names of types that describe what a loop streams to its consumers. */
 const EVENT_NAME = /event|chunk|update|notification|signal|streampart|emission/i;
@@ -405,9 +405,6 @@ function weakSignals(ctx: RuleContext): Evidence[] {
   return out;
 }
 
-function withConfidence(high: boolean, ...args: Parameters<typeof finding>): Finding {
-  return { ...finding(...args), confidence: high ? 'high' : 'low' };
-}
 
 export default defineRule({
   id: 'logging.typed-events',
@@ -448,10 +445,11 @@ export default defineRule({
       // Sure when the type's own kinds (an error/stop kind among them) are matched by literal tags in
       // at least three emitting objects, one of them in an agent loop's file.
       const sure = !!best.declared && !stopEvidence.has(best) && best.type.kind !== 'interface' && best.emitted.length >= 3 && best.emitted.some((e) => loopFiles.has(e.file));
-      return withConfidence(sure, 
+      return finding(
         'present',
         `${best.type.name} (${at(best.type.file, best.type.line)}) is a typed event ${best.type.kind} emitted by the code, with ${stopEvidence.has(best) ? 'stop reasons as typed exception classes' : 'error/stop kinds'} (${best.stops.slice(0, 3).join(', ')})`,
         [declared(best), ...best.emitted.slice(0, 3), ...(stopEvidence.has(best) ? [stopEvidence.get(best)!] : [])],
+        sure ? 'high' : 'low',
       );
     }
     if (best?.emitted.length) {

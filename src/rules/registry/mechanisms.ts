@@ -18,7 +18,7 @@
  */
 import type { ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { configMaps, type ConfigMap } from '../shared/config.js';
+import { configMaps } from '../shared/config.js';
 import { toolDeclarations } from '../shared/tools.js';
 
 export interface Site {

@@ -4,15 +4,15 @@
  */
 import type { ClassFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
-import type { Evidence, Finding, Level } from '../types.js';
+import type { Confidence, Evidence, Finding, Level } from '../types.js';
 
 export function ev(file: string, line: number, reason: string): Evidence {
   return { file, line: Math.max(1, line || 1), reason };
 }
 
 /** Evidence is deduplicated and capped by the evaluator (evaluate.ts), so rules just list it. */
-export function finding(level: Level, reason: string, evidence: Evidence[] = []): Finding {
-  return { level, reason, evidence };
+export function finding(level: Level, reason: string, evidence: Evidence[] = [], confidence?: Confidence): Finding {
+  return confidence ? { level, reason, evidence, confidence } : { level, reason, evidence };
 }
 
 /** `file:line` for reasons. */

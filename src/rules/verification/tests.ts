@@ -23,7 +23,7 @@ export default defineRule({
         const f = t.other[0];
         return finding('partial', `${t.other.length} test file(s) exist but none imports harness code (${f.path})`, [ev(f.path, f.tests[0].line, `test "${f.tests[0].name.slice(0, 60)}" imports no harness module`)]);
       }
-      return { ...finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)'), confidence: ctx.tests.length ? 'low' : 'high' };
+      return finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)', [], ctx.tests.length ? 'low' : 'high');
     }
     const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((c) => CORE.test(words(c.name))));
     const evid = (core.length ? core : t.files)
@@ -34,7 +34,7 @@ export default defineRule({
     if (core.length && t.cases >= 3) {
       // Sure when the loop/tool tests reach harness files by resolved import paths.
       const resolved = core.filter((f) => importedSources(ctx, f).length).length;
-      return { ...finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid), confidence: resolved >= 2 ? 'high' : 'low' };
+      return finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid, resolved >= 2 ? 'high' : 'low');
     }
     return finding('partial', `only ${t.cases} test case(s) in ${t.files.length} file(s), none clearly exercising the loop or tools`, evid);
   },
