@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Spent } from '../../reference-harness/budget/budget.js';
-import { appendJsonl, parseJsonl } from '../../reference-harness/persistence/jsonl.js';
+import { appendJsonl, parseJsonl, writeFileAtomic } from '../../reference-harness/persistence/jsonl.js';
 import type { ConcernId, Review } from './review.js';
 
 export const RESOLUTIONS = ['resolved', 'accepted-risk', 'deferred'] as const;
@@ -77,16 +77,7 @@ export class DesignSession {
   /** Writes the state atomically: a crash leaves the old or the new file, never half of one. */
   save(): void {
     this.state.updatedAt = new Date().toISOString();
-    const file = path.join(this.dir, 'state.json');
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(this.state, null, 2) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    writeFileAtomic(path.join(this.dir, 'state.json'), JSON.stringify(this.state, null, 2) + '\n');
   }
 
   /** The first concern without an answer, or undefined when all are answered. */

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileFacts } from '../../analyzers/facts.js';
+import { writeFileAtomic } from '../../reference-harness/persistence/jsonl.js';
 import { TOOL } from '../../version.js';
 
 /** Cache files kept per cache folder: the oldest beyond this are removed when one is written. */
@@ -94,11 +95,8 @@ function readStored(file: string, fingerprint: string): Stored | undefined {
   }
 }
 
-function writeAtomic(file: string, data: Stored): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(data));
-  fs.renameSync(tmp, file);
-}
+/** Atomic, not fsynced: a crash at worst costs the next run its cache. */
+const writeAtomic = (file: string, data: Stored): void => writeFileAtomic(file, JSON.stringify(data), false);
 
 export class FactCache {
   private readonly old = new Map<string, FileFacts>();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
+import { writeFileAtomic } from '../../reference-harness/persistence/jsonl.js';
 import { CHECK_IDS, type CheckId } from '../../rules/catalog.js';
 import type { Level } from '../../rules/types.js';
 
@@ -86,9 +87,7 @@ export function readReviews(root: string): ReviewFile {
 export function writeReviews(root: string, reviews: ReviewFile): void {
   const file = path.join(root, REVIEW_FILE);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(reviews, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(reviews, null, 2) + '\n');
 }
 
 export function parseCheckId(id: string): CheckId {

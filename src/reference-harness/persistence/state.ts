@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { ModeSchema, type Mode } from '../permissions/rules.js';
+import { writeFileAtomic } from './jsonl.js';
 
 
 export const TodoSchema = z.object({
@@ -47,15 +48,7 @@ export function newState(sessionId: string, task: string, mode: Mode): WorkflowS
 
 export function saveState(file: string, state: WorkflowState): void {
   state.updatedAt = new Date().toISOString();
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(state, null, 2) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(state, null, 2) + '\n');
 }
 
 export function loadState(file: string): WorkflowState {
