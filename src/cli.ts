@@ -14,7 +14,7 @@ import type { RepoFacts } from './analyzers/facts.js';
 import { FORMATS, REPORTERS, writeReportFile, type Format } from './modes/evaluate/reporters/index.js';
 import { FLAG_RULES, RULES } from './rules/index.js';
 import { registerHarnessCommands } from './reference-harness/cli.js';
-import { DEFAULTS as LLM_DEFAULTS, positive, registerDesignCommand } from './modes/design/command.js';
+import { addClaudeOptions, registerDesignCommand } from './modes/design/command.js';
 import { registerRulesCommand } from './modes/evaluate/rules-command.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { parseContext, registerReviewCommands } from './modes/review/cli.js';
@@ -114,7 +114,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
-  program
+  const evaluate = program
     .command('evaluate')
     .alias('eval')
     .description('statically analyse a harness against the 25 checks and report each as present, partial or absent')
@@ -135,12 +135,8 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--no-progress', 'no progress on stderr')
     .option('--no-color', 'no colours in the text report (also off under NO_COLOR or when not a terminal)')
     .option('--no-review', 'ignore reviewed judgements (.audit/review.json): the static verdicts alone')
-    .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext)
-    .option('--llm', 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json')
-    .option('--model <id>', 'Claude model for --llm', LLM_DEFAULTS.model)
-    .option('--max-tokens <n>', 'max_tokens of each Claude call (--llm)', positive('a token count'), LLM_DEFAULTS.maxTokens)
-    .option('--budget <tokens>', 'token budget for the whole --llm review (input + output)', positive('a token count'), LLM_DEFAULTS.budget)
-    .option('--timeout <seconds>', 'timeout of each Claude call (--llm), in seconds', positive('seconds'), LLM_DEFAULTS.timeout)
+    .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext);
+  addClaudeOptions(evaluate, { llm: 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)' })
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string, opts: EvaluateOptions) => {

@@ -67,19 +67,29 @@ stays within --budget tokens, reported at the end. ANTHROPIC_BASE_URL is read as
 Exit codes: 0 the review ran, 1 --fail-on found an open concern at that severity or above,
 2 usage error, or the Claude API failed (one line on stderr; the offline review is still printed).`;
 
+/**
+ * The Claude options of a command that can call the model (design, evaluate): --llm, --model,
+ * --max-tokens, --budget, --timeout, with the defaults above. `suffix` marks the options as
+ * belonging to --llm on a command that mostly runs without it.
+ */
+export function addClaudeOptions(cmd: Command, help: { llm: string; budget: string; suffix: string }): Command {
+  return cmd
+    .option('--llm', help.llm)
+    .option('--model <id>', 'Claude model for --llm', DEFAULTS.model)
+    .option('--max-tokens <n>', `max_tokens of each Claude call${help.suffix}`, positive('a token count'), DEFAULTS.maxTokens)
+    .option('--budget <tokens>', `token budget for ${help.budget} (input + output)`, positive('a token count'), DEFAULTS.budget)
+    .option('--timeout <seconds>', `timeout of each Claude call${help.suffix}, in seconds`, positive('seconds'), DEFAULTS.timeout);
+}
+
 export function registerDesignCommand(program: Command, io: DesignIo, setExit: (code: number) => void): void {
-  program
+  const design = program
     .command('design')
     .description('review an agent design proposal before code exists: what it covers, one question per gap, push-back on premature multi-agent plans')
     .argument('[proposal]', 'Markdown or plain-text proposal file, or - for stdin')
     .addOption(new Option('-f, --format <format>', 'report format (and --list format)').choices(DESIGN_FORMATS).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a concern at this severity or above is open').choices(SEVERITIES))
-    .option('--against <path>', 'also audit the existing harness at this path and credit what its code already does')
-    .option('--llm', 'review with Claude (needs ANTHROPIC_API_KEY)')
-    .option('--model <id>', 'Claude model for --llm', DEFAULTS.model)
-    .option('--max-tokens <n>', 'max_tokens of each Claude call', positive('a token count'), DEFAULTS.maxTokens)
-    .option('--budget <tokens>', 'token budget for the whole Claude review (input + output)', positive('a token count'), DEFAULTS.budget)
-    .option('--timeout <seconds>', 'timeout of each Claude call, in seconds', positive('seconds'), DEFAULTS.timeout)
+    .option('--against <path>', 'also audit the existing harness at this path and credit what its code already does');
+  addClaudeOptions(design, { llm: 'review with Claude (needs ANTHROPIC_API_KEY)', budget: 'the whole Claude review', suffix: '' })
     .option('-i, --interactive', 'answer the concerns one at a time; the session is saved under .audit/sessions/<id>/')
     .option('--resume <id>', 'continue a saved interactive session at its first unanswered concern')
     .option('--list', 'list saved sessions')
