@@ -9,7 +9,7 @@ import { baselineView, prepareBaseline, settleBaseline } from './modes/evaluate/
 import { changeCommand } from './modes/evaluate/staged.js';
 import { defaultCacheDir, FactCache } from './modes/evaluate/cache.js';
 import { registerInitCommand } from './modes/evaluate/init.js';
-import { findRepoRoot, resolveRoot, runAudit, type AuditResult } from './modes/evaluate/index.js';
+import { findRepoRoot, reapplyReviews, resolveRoot, runAudit, type AuditResult } from './modes/evaluate/index.js';
 import type { RepoFacts } from './analyzers/facts.js';
 import { FORMATS, REPORTERS, writeReportFile, type Format } from './modes/evaluate/reporters/index.js';
 import { FLAG_RULES, RULES } from './rules/index.js';
@@ -199,8 +199,8 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
     });
     if (io.stderrTTY && opts.progress) io.stderr('\r\x1b[K');
     io.stderr(llmReportText(report));
-    // The recorded judgements apply like any other review: audit again so every format shows them.
-    if (report.outcomes.some((o) => o.status === 'recorded')) result = await runAudit(path.resolve(io.cwd, target), { ...auditOptions, onProgress: undefined });
+    // The recorded judgements apply like any other review: evaluate the same facts again so every format shows them.
+    if (report.outcomes.some((o) => o.status === 'recorded') && facts) result = await reapplyReviews(result, facts, auditOptions);
     llmFailed = report.outcomes.some((o) => o.status === 'error');
   }
   for (const c of result.checks) {

@@ -107,3 +107,14 @@ export async function runAudit(target: string, options: AuditOptions = {}): Prom
     parseErrorFiles: facts.files.filter((f) => f.parseErrors).map((f) => ({ path: f.path, errors: f.parseErrors })),
   };
 }
+
+/**
+ * The same audit with the reviewed judgements read again (after `evaluate --llm` recorded some):
+ * the rules run again over the facts already extracted, so nothing is discovered, read or parsed
+ * twice.
+ */
+export async function reapplyReviews(result: AuditResult, facts: RepoFacts, options: AuditOptions = {}): Promise<AuditResult> {
+  const config = options.config ?? (await loadConfig(result.root, options.configPath && path.resolve(options.configPath)));
+  const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, reviewHook(result.root, readReviews(result.root)));
+  return { ...result, ...evaluation };
+}
