@@ -9,7 +9,7 @@ import { baselineView, prepareBaseline, settleBaseline } from './modes/evaluate/
 import { changeCommand } from './modes/evaluate/staged.js';
 import { defaultCacheDir, FactCache } from './modes/evaluate/cache.js';
 import { registerInitCommand } from './modes/evaluate/init.js';
-import { findRepoRoot, reapplyReviews, resolveRoot, runAudit, type AuditResult } from './modes/evaluate/index.js';
+import { findRepoRoot, reapplyReviews, resolveRoot, runAudit, thresholdFailures, type AuditResult } from './modes/evaluate/index.js';
 import type { RepoFacts } from './analyzers/facts.js';
 import { FORMATS, REPORTERS, writeReportFile, type Format } from './modes/evaluate/reporters/index.js';
 import { FLAG_RULES, RULES } from './rules/index.js';
@@ -225,11 +225,7 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
     io.stdout(report);
   }
 
-  const failUnder = opts.failUnder ?? result.failUnder;
-  const failures: string[] = [];
-  if (failUnder !== undefined && result.score < failUnder) failures.push(`score ${result.score} is below ${failUnder}`);
-  const missing = result.checks.filter((c) => c.required && c.level !== 'present' && c.applies);
-  if (missing.length) failures.push(`required check${missing.length > 1 ? 's' : ''} not present: ${missing.map((c) => `${c.id} (${c.level})`).join(', ')}`);
+  const failures = thresholdFailures(result, opts.failUnder);
   const regressed = settleBaseline(baseline, result, facts, (line) => io.stderr(`audit: ${line}\n`));
   if (regressed) failures.push(regressed);
   if (failures.length) {

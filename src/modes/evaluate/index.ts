@@ -118,3 +118,13 @@ export async function reapplyReviews(result: AuditResult, facts: RepoFacts, opti
   const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, reviewHook(result.root, readReviews(result.root)));
   return { ...result, ...evaluation };
 }
+
+/** The thresholds a result fails: the score under `failUnder` (the option, else the config), and required checks not present. */
+export function thresholdFailures(result: AuditResult, failUnderOption?: number): string[] {
+  const failures: string[] = [];
+  const failUnder = failUnderOption ?? result.failUnder;
+  if (failUnder !== undefined && result.score < failUnder) failures.push(`score ${result.score} is below ${failUnder}`);
+  const missing = result.checks.filter((c) => c.required && c.level !== 'present' && c.applies);
+  if (missing.length) failures.push(`required check${missing.length > 1 ? 's' : ''} not present: ${missing.map((c) => `${c.id} (${c.level})`).join(', ')}`);
+  return failures;
+}

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { UsageError } from '../../errors.js';
 import { BASELINE_FORMAT, buildBaseline, prepareBaseline, regressions, settleBaseline, type Baseline, type GoneMechanism } from './baseline.js';
-import { findRepoRoot, runAudit, type AuditOptions, type AuditResult } from './index.js';
+import { findRepoRoot, runAudit, thresholdFailures, type AuditOptions, type AuditResult } from './index.js';
 import { writeReportFile } from './reporters/index.js';
 
 export type ChangeMode = 'staged' | 'changed';
@@ -303,14 +303,8 @@ export async function changeCommand(
     writeReportFile(io.cwd, opts.output, report);
   } else io.stdout(report);
 
-  const failures: string[] = [];
   const after = change.after;
-  if (after) {
-    const failUnder = opts.failUnder ?? after.failUnder;
-    if (failUnder !== undefined && after.score < failUnder) failures.push(`score ${after.score} is below ${failUnder}`);
-    const missing = after.checks.filter((c) => c.required && c.level !== 'present' && c.applies);
-    if (missing.length) failures.push(`required check${missing.length > 1 ? 's' : ''} not present: ${missing.map((c) => `${c.id} (${c.level})`).join(', ')}`);
-  }
+  const failures = after ? thresholdFailures(after, opts.failUnder) : [];
   const worse = change.changes.filter((c) => c.regression);
   if (worse.length) failures.push(`the ${mode === 'staged' ? 'staged change' : 'change'} regresses ${worse.map((c) => c.id).join(', ')} since ${change.since}`);
   if (after) {
