@@ -7,9 +7,11 @@
 import type { FunctionFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 
-const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.tsx', '/index.js'];
+/** What a TypeScript / JavaScript import specifier may leave off: an extension or `/index`. */
+export const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.tsx', '/index.js'];
 
-function normalise(parts: string[]): string {
+/** Path segments joined with `.` and `..` applied: `['a', '..', 'b']` → `b`. */
+export function normalise(parts: string[]): string {
   const out: string[] = [];
   for (const p of parts) {
     if (!p || p === '.') continue;

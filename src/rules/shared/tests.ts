@@ -4,6 +4,7 @@
  */
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { RuleContext } from '../context.js';
+import { normalise, TS_EXT } from './imports.js';
 
 const ILLUSTRATION = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|__fixtures__|scripts|playground|benchmarks?)(?:\/|$)/;
 
@@ -75,18 +76,6 @@ export function harnessTests(ctx: RuleContext): HarnessTests {
 /** Test names and assertion lines as searchable text (underscores and camelCase split). */
 export function words(s: string): string {
   return s.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
-}
-
-const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '/index.ts', '/index.tsx', '/index.js'];
-
-function normalise(parts: string[]): string {
-  const out: string[] = [];
-  for (const p of parts) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return out.join('/');
 }
 
 /**
