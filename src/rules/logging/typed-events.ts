@@ -30,40 +30,35 @@ function literalFirstArgCalls(ctx: RuleContext) {
   );
 }
 
-/** Emit-like calls whose first argument is `Enum.Member`, by enum name (built once). */
-function enumFirstArgCalls(ctx: RuleContext): Map<string, Located<CallFact>[]> {
-  return ctx.memo('typed-events:enum-first-arg', () => {
-    const m = new Map<string, Located<CallFact>[]>();
+/** Emitters named for what they do (`emitEvent`, `fireChange`, `publishStatus`). */
+const EMITTER = /^(?:emit|fire|dispatch|publish|notify|broadcast|trigger)[A-Z_]?\w*$/;
+
+type EnumArg = { c: Located<CallFact>; member: string; first: boolean };
+
+/** Emit-like calls passing `Enum.Member` as an argument, by enum name, in one pass over the calls. */
+function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
+  return ctx.memo('typed-events:enum-member-args', () => {
+    const m = new Map<string, EnumArg[]>();
     for (const c of ctx.calls) {
-      if (!EMIT_CALL.test(c.name)) continue;
-      const hit = /^([A-Z]\w*)\.[A-Za-z_]\w*$/.exec(c.args[0] ?? '');
-      if (!hit) continue;
-      const list = m.get(hit[1]);
-      if (list) list.push(c);
-      else m.set(hit[1], [c]);
+      if (!EMIT_CALL.test(c.name) && !EMITTER.test(c.name)) continue;
+      c.args.forEach((a, i) => {
+        const hit = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/.exec(a);
+        if (!hit) return;
+        const list = m.get(hit[1]);
+        if (list) list.push({ c, member: hit[2], first: i === 0 });
+        else m.set(hit[1], [{ c, member: hit[2], first: i === 0 }]);
+      });
     }
     return m;
   });
 }
 
-/** Calls to an emitter (`emit…`, `fire…`, `dispatch…`, `publish…`) passing `Enum.Member` in any argument, by enum name. */
-const EMITTER = /^(?:emit|fire|dispatch|publish|notify|broadcast|trigger)[A-Z_]?\w*$/;
-function enumArgEmits(ctx: RuleContext): Map<string, Array<{ c: Located<CallFact>; member: string }>> {
-  return ctx.memo('typed-events:enum-arg-emits', () => {
-    const m = new Map<string, Array<{ c: Located<CallFact>; member: string }>>();
-    for (const c of ctx.calls) {
-      if (!EMITTER.test(c.name)) continue;
-      for (const a of c.args) {
-        const hit = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/.exec(a);
-        if (!hit) continue;
-        const list = m.get(hit[1]);
-        if (list) list.push({ c, member: hit[2] });
-        else m.set(hit[1], [{ c, member: hit[2] }]);
-      }
-    }
-    return m;
-  });
-}
+/** `emit(Enum.Member, …)`: an emit-like call with the member as its first argument. */
+const enumFirstArgCalls = (ctx: RuleContext, name: string): Located<CallFact>[] =>
+  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => x.first && EMIT_CALL.test(x.c.name)).map((x) => x.c);
+
+/** `emitEvent(actor, Enum.Member, …)`: an emitter passing the member in any argument. */
+const enumArgEmits = (ctx: RuleContext, name: string): EnumArg[] => (enumMemberArgs(ctx).get(name) ?? []).filter((x) => EMITTER.test(x.c.name));
 
 /**
  * Objects (not type literals) that carry `key`, with the key's value unquoted, in source order:
@@ -98,7 +93,7 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       const members = new Set(t.members);
       const emitted: Evidence[] = [];
       const seen = new Set<string>();
-      for (const { c, member } of enumArgEmits(ctx).get(t.name) ?? []) {
+      for (const { c, member } of enumArgEmits(ctx, t.name)) {
         if (!members.has(member) || !emitSite(t.file, c.file)) continue;
         if (!seen.has(member)) emitted.push(ev(c.file, c.line, `${c.callee}(…${t.name}.${member}…) emits an event of kind ${t.name}`));
         seen.add(member);
@@ -126,7 +121,7 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       }
       // Or passed as the event name: `this.emit(TaskEventName.Aborted, …)`.
       if (seen.size < 2) {
-        for (const c of enumFirstArgCalls(ctx).get(t.name) ?? []) {
+        for (const c of enumFirstArgCalls(ctx, t.name)) {
           const m = c.args[0].slice(prefix.length);
           if (!members.has(m)) continue;
           if (!seen.has(m)) emitted.push(ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits an event`));
