@@ -217,7 +217,8 @@ async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): P
     throw new UsageError(`no harness source under ${target}: no .ts, .js or .py file outside tests, examples and ignored folders${found.length ? ` (found ${found.join(', ')})` : ''}; audit the folder that holds the agent's code, or set harness: in audit.config.yaml`);
   }
   const width = !opts.output && io.stdoutTTY && io.columns ? io.columns : 100;
-  const report = REPORTERS[opts.format](result, { color, quiet: opts.quiet, verbose: opts.verbose, rules: RULES, flagRules: FLAG_RULES, cwd: io.cwd, width, exemplarRoot: PACKAGE_ROOT, baseline: baselineView(baseline, result.checks, facts) });
+  // Only the HTML report shows the baseline comparison; settleBaseline below decides the exit code.
+  const report = REPORTERS[opts.format](result, { color, quiet: opts.quiet, verbose: opts.verbose, rules: RULES, flagRules: FLAG_RULES, cwd: io.cwd, width, exemplarRoot: PACKAGE_ROOT, baseline: opts.format === 'html' ? baselineView(baseline, result.checks, facts) : undefined });
   if (opts.output) {
     writeReportFile(io.cwd, opts.output, report);
     if (!opts.quiet) io.stderr(`wrote ${opts.format} report to ${opts.output} (score ${result.score}/100)\n`);
