@@ -103,37 +103,26 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
 function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def' | 'defAt'> {
   if (/^\d+$/.test(name)) return { def: 'bounded' };
   const key = words(name).join('_');
+  // Literal values by normalised name: constants first, then pydantic / dataclass field defaults
+  // (`per_instance_cost_limit: float = Field(default=3.0, …)`), in one index.
   const idx = ctx.memo('caps:consts', () => {
     const m = new Map<string, Array<{ file: string; line: number; value: string }>>();
-    for (const f of ctx.source) {
-      for (const c of f.consts) {
-        const k = words(c.name).join('_');
-        const list = m.get(k);
-        const v = { file: f.path, line: c.line, value: c.value };
-        if (list) list.push(v);
-        else m.set(k, [v]);
-      }
-    }
-    return m;
-  });
-  const vals = [...(idx.get(key) ?? [])];
-  // pydantic / dataclass fields: `per_instance_cost_limit: float = Field(default=3.0, …)`.
-  const fields = ctx.memo('caps:field-defaults', () => {
-    const m = new Map<string, Array<{ file: string; line: number; value: string }>>();
+    const add = (name: string, v: { file: string; line: number; value: string }) => {
+      const k = words(name).join('_');
+      const list = m.get(k);
+      if (list) list.push(v);
+      else m.set(k, [v]);
+    };
+    for (const f of ctx.source) for (const c of f.consts) add(c.name, { file: f.path, line: c.line, value: c.value });
     for (const f of ctx.source) {
       for (const b of f.binds ?? []) {
         const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim());
-        if (!d) continue;
-        const k = words(b.name).join('_');
-        const v = { file: f.path, line: b.line, value: d[1] === 'None' ? 'null' : d[1] };
-        const list = m.get(k);
-        if (list) list.push(v);
-        else m.set(k, [v]);
+        if (d) add(b.name, { file: f.path, line: b.line, value: d[1] === 'None' ? 'null' : d[1] });
       }
     }
     return m;
   });
-  vals.push(...(fields.get(key) ?? []));
+  const vals = idx.get(key) ?? [];
   const unl = vals.find((v) => UNLIMITED.test(v.value.trim()));
   const pos = vals.find((v) => /^\d[\d_]*(\.\d+)?$/.test(v.value.trim()) && Number(v.value.replace(/_/g, '')) > 0);
   if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
