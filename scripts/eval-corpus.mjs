@@ -106,9 +106,14 @@ for (const lf of labelFiles) {
       else evidenceAgree.misses.push({ repo: labels.repo, id, audit: `${c.evidence[0].file}:${c.evidence[0].line}`, label: label.evidence });
     }
     confusion[label.level][c.level]++;
-    const pc = perCheck.get(id) ?? { n: 0, ok: 0 };
+    const pc = perCheck.get(id) ?? { n: 0, ok: 0, high: 0, evN: 0, evOk: 0 };
     pc.n++;
     if (hit) pc.ok++;
+    if (c.confidence === 'high') pc.high++;
+    if (hit && label.level !== 'absent' && c.evidence.length) {
+      pc.evN++;
+      if (near(c.evidence[0], label.evidence)) pc.evOk++;
+    }
     perCheck.set(id, pc);
     if (!hit) disagreements.push({ repo: labels.repo, id, label: label.level, audit: c.level, grave: isGrave, labelNote: label.note, labelEvidence: label.evidence, auditReason: c.reason, confidence: c.confidence, auditEvidence: c.evidence });
   }
@@ -137,9 +142,9 @@ console.log(`evidence agreement (levels agree on present/partial, first evidence
 console.log('\nconfusion (rows: label, columns: audit)');
 console.log(`${''.padEnd(10)}${LEVELS.map((l) => l.padStart(9)).join('')}`);
 for (const l of LEVELS) console.log(`${l.padEnd(10)}${LEVELS.map((m) => String(confusion[l][m]).padStart(9)).join('')}`);
-console.log('\nper check (weakest first)');
+console.log('\nper check (weakest first): exact, high-confidence share, evidence agreement');
 for (const [id, pc] of [...perCheck].sort((a, b) => a[1].ok / a[1].n - b[1].ok / b[1].n || (a[0] < b[0] ? -1 : 1))) {
-  console.log(`${id.padEnd(32)} ${`${pc.ok}/${pc.n}`.padStart(5)}  ${pct(pc.ok, pc.n).padStart(6)}`);
+  console.log(`${id.padEnd(32)} ${`${pc.ok}/${pc.n}`.padStart(5)}  ${pct(pc.ok, pc.n).padStart(6)}   high ${String(pc.high).padStart(2)}   evidence ${`${pc.evOk}/${pc.evN}`.padStart(5)}`);
 }
 if (verbose) {
   console.log('\nevidence away from the labelled lines');

@@ -171,7 +171,14 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
 async function evaluateCommand(target: string, opts: EvaluateOptions, io: Io): Promise<number> {
   if (opts.since && !opts.staged && !opts.changed) throw new UsageError('--since goes with --staged or --changed');
   const cache = opts.cache === false ? undefined : FactCache.open(opts.cacheDir ? path.resolve(io.cwd, opts.cacheDir) : defaultCacheDir(io.cwd, io.env), path.resolve(io.cwd, target));
-  if (opts.staged || opts.changed) return changeCommand(target, opts, io, { cache });
+  try {
+    return opts.staged || opts.changed ? await changeCommand(target, opts, io, { cache }) : await evaluateTree(target, opts, io, cache);
+  } finally {
+    await cache?.flush(); // the fact cache is written in the background while the rules run
+  }
+}
+
+async function evaluateTree(target: string, opts: EvaluateOptions, io: Io, cache: FactCache | undefined): Promise<number> {
   const showProgress = opts.progress && !opts.quiet && io.stderrTTY;
   const started = Date.now();
   let shown = false;

@@ -12,7 +12,7 @@ const SAMPLE = path.resolve(import.meta.dirname, '../fixtures/sample-harness');
 const file = { path: 'test/a.test.ts', role: 'test', lang: 'ts' } as const;
 
 describe('the fact cache', () => {
-  it('returns facts for the same content and fingerprint only', () => {
+  it('returns facts for the same content and fingerprint only', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-'));
     const text = "it('denies', () => { expect(1).toBe(1); });\n";
     const facts = analyzeTestText(file.path, text);
@@ -21,6 +21,7 @@ describe('the fact cache', () => {
     expect(miss.facts).toBeUndefined();
     cold.set(miss.key, facts);
     cold.save();
+    await cold.flush();
 
     const warm = FactCache.open(dir, '/repo', 'v1');
     expect(warm.get(file, text).facts).toEqual(facts);
@@ -30,7 +31,7 @@ describe('the fact cache', () => {
     expect(FactCache.open(dir, '/other', 'v1').get(file, text).facts).toBeUndefined(); // another folder
   });
 
-  it('writes a few re-analysed files as a delta beside the base, and a new base when many changed', () => {
+  it('writes a few re-analysed files as a delta beside the base, and a new base when many changed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-'));
     const files = Array.from({ length: 60 }, (_, i) => ({ ...file, path: `test/t${i}.test.ts` }));
     const fill = (c: FactCache, texts: string[]) => files.forEach((f, i) => {
@@ -41,6 +42,7 @@ describe('the fact cache', () => {
     const first = FactCache.open(dir, '/repo', 'v1');
     fill(first, texts);
     first.save();
+    await first.flush();
     const baseTime = fs.statSync(first.file).mtimeMs;
     expect(fs.existsSync(first.deltaFile)).toBe(false);
 
@@ -49,6 +51,7 @@ describe('the fact cache', () => {
     fill(second, texts);
     expect([second.hits, second.misses]).toEqual([59, 1]);
     second.save();
+    await second.flush();
     expect(fs.existsSync(second.deltaFile)).toBe(true);
     expect(JSON.parse(fs.readFileSync(second.file, 'utf8')).entries).toHaveLength(60); // the base untouched
     expect(fs.statSync(second.file).mtimeMs).toBeGreaterThanOrEqual(baseTime);
@@ -61,23 +64,26 @@ describe('the fact cache', () => {
     const fourth = FactCache.open(dir, '/repo', 'v1');
     fill(fourth, many);
     fourth.save();
+    await fourth.flush();
     expect(fs.existsSync(fourth.deltaFile)).toBe(false);
     const fifth = FactCache.open(dir, '/repo', 'v1');
     fill(fifth, many);
     expect([fifth.hits, fifth.misses]).toEqual([60, 0]);
   });
 
-  it('treats a corrupt cache as cold and keeps at most 32 cache files', () => {
+  it('treats a corrupt cache as cold and keeps at most 32 cache files', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-'));
     const c = FactCache.open(dir, '/repo', 'v1');
     c.set(c.get(file, 'x').key, analyzeTestText(file.path, 'x'));
     c.save();
+    await c.flush();
     fs.writeFileSync(c.file, '{ not json');
     expect(FactCache.open(dir, '/repo', 'v1').get(file, 'x').facts).toBeUndefined();
     for (let i = 0; i < 40; i++) {
       const k = FactCache.open(dir, `/r${i}`, 'v1');
       k.set(k.get(file, 'x').key, analyzeTestText(file.path, 'x'));
       k.save();
+      await k.flush();
     }
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.facts')).length).toBe(32);
   });

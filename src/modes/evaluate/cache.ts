@@ -183,36 +183,51 @@ export class FactCache {
     }
   }
 
+  /** The background write started by `save()`; `flush()` waits for it. */
+  private writing?: Promise<void>;
+
   /**
    * Writes what this run analysed (unless nothing was): a few files as a delta beside the base,
-   * else a new base of the entries used (dropping the rest) and no delta. Never throws.
+   * else a new base of the entries used (dropping the rest) and no delta. The facts are serialised
+   * now (the rules stamp them afterwards); the file is written in the background while the rules
+   * run, and `flush()` waits for it. Never throws or rejects.
    */
   save(): void {
     if (this.misses === 0) return;
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));
-      const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
-      if (this.baseId && small) {
-        writeAtomic(this.deltaFile, { fingerprint: this.fingerprint, base: this.baseId, entries: fresh });
+    const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));
+    const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
+    const delta = !!this.baseId && small;
+    const target = delta ? this.deltaFile : this.file;
+    const text = JSON.stringify(
+      delta
+        ? { fingerprint: this.fingerprint, base: this.baseId, entries: fresh }
+        : { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used] },
+    );
+    const dir = path.dirname(this.file);
+    const tmp = `${target}.${process.pid}.tmp`;
+    this.writing = (async () => {
+      await fs.promises.mkdir(dir, { recursive: true });
+      await fs.promises.writeFile(tmp, text); // atomic by the rename, not fsynced: a crash at worst costs the next run its cache
+      await fs.promises.rename(tmp, target);
+      if (delta) {
         const now = new Date();
-        fs.utimesSync(this.file, now, now); // the base is in use: keep it from being pruned first
-      } else {
-        writeAtomic(this.file, { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used] });
-        fs.rmSync(this.deltaFile, { force: true });
+        await fs.promises.utimes(this.file, now, now); // the base is in use: keep it from being pruned first
+      } else await fs.promises.rm(this.deltaFile, { force: true });
+      const bases = await Promise.all(
+        (await fs.promises.readdir(dir)).filter((n) => n.endsWith('.facts')).map(async (n) => ({ n, t: (await fs.promises.stat(path.join(dir, n))).mtimeMs })),
+      );
+      for (const f of bases.sort((a, b) => b.t - a.t).slice(MAX_CACHE_FILES)) {
+        await fs.promises.rm(path.join(dir, f.n), { force: true });
+        await fs.promises.rm(path.join(dir, f.n.replace(/\.facts$/, '.delta')), { force: true });
       }
-      const dir = path.dirname(this.file);
-      const bases = fs
-        .readdirSync(dir)
-        .filter((n) => n.endsWith('.facts'))
-        .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
-        .sort((a, b) => b.t - a.t);
-      for (const f of bases.slice(MAX_CACHE_FILES)) {
-        fs.rmSync(path.join(dir, f.n), { force: true });
-        fs.rmSync(path.join(dir, f.n.replace(/\.facts$/, '.delta')), { force: true });
-      }
-    } catch {
+    })().catch(() => {
       // a cache that cannot be written only costs the next run its speed
-    }
+      fs.rmSync(tmp, { force: true });
+    });
+  }
+
+  /** Waits for the write `save()` started, if any. */
+  async flush(): Promise<void> {
+    await this.writing;
   }
 }
