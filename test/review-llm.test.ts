@@ -112,11 +112,16 @@ describe('audit evaluate --llm', () => {
     expect(seen.length).toBe(1);
   });
 
-  it('stays within the token budget', async () => {
+  it('stays within the token budget: max_tokens shrinks to what is left, and no call when nothing is', async () => {
     const r = await evaluate('--budget', '1200');
     expect(r.code).toBe(0);
     expect(seen.length).toBeLessThanOrEqual(1);
     expect(r.stderr).toMatch(/not sent: token budget/);
+    seen.length = 0;
+    await evaluate('--budget', '3000', '--max-tokens', '4000');
+    expect(seen.length).toBeGreaterThan(0);
+    const request = Math.ceil((seen[0].system.length + seen[0].messages[0].content.length) / 4);
+    expect(seen[0].max_tokens).toBe(3000 - request);
   });
 
   it('asks for a key, and says the audit itself needs none', async () => {

@@ -114,9 +114,17 @@ export function parseJson(text: string): unknown {
 
 export type FollowUp = { text: string; suggestion?: Resolution } | { error: string } | { stopped: string };
 
-export class ClaudeReviewer {
+/** What one call came back with: the answer's text, or one line on why there was none. */
+export type Asked = { text: string; stopReason: string | null } | { error: string } | { stopped: string };
+
+/**
+ * One Claude conversation partner under one token budget, for the design review and for
+ * `evaluate --llm`: every call is projected against the budget first (max_tokens shrinks to what
+ * is left, and no call is made when nothing is), records the API's usage after, and never throws.
+ */
+export class ClaudeClient {
   readonly budget: Budget;
-  private readonly client: Anthropic;
+  protected readonly client: Anthropic;
 
   constructor(
     readonly opts: ClaudeOptions,
@@ -132,7 +140,7 @@ export class ClaudeReviewer {
   }
 
   /** max_tokens for the next call, or why the budget forbids it. */
-  private plan(system: string, user: string): { maxTokens: number } | { stopped: string } {
+  protected plan(system: string, user: string): { maxTokens: number } | { stopped: string } {
     const request = Math.ceil((system.length + user.length) / 4);
     const projection = this.budget.project(request, this.opts.maxTokens, CONTEXT_WINDOW);
     const left = this.budget.limits.maxTokens - this.budget.totalTokens - request;
@@ -142,17 +150,15 @@ export class ClaudeReviewer {
     return { maxTokens: Math.min(this.opts.maxTokens, left) };
   }
 
-  private record(usage: Anthropic.Usage | undefined): void {
+  protected record(usage: Anthropic.Usage | undefined): void {
     const input = (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0);
     this.budget.record({ inputTokens: input, outputTokens: usage?.output_tokens ?? 0 }, NO_PRICING);
   }
 
-  /** The whole-proposal review: Claude's concerns when it answers in the contract, else the offline ones. */
-  async review(proposal: string, offline: Review): Promise<Review> {
-    const system = reviewSystemPrompt(offline);
-    const user = `Review this design proposal (${offline.proposal}):\n\n${proposal}`;
+  /** One call; with `schema`, the answer is asked for as JSON of that schema (structured output). */
+  async ask(system: string, user: string, schema?: Record<string, unknown>): Promise<Asked> {
     const plan = this.plan(system, user);
-    if ('stopped' in plan) return { ...offline, llm: this.report({ stopped: plan.stopped }) };
+    if ('stopped' in plan) return plan;
     let message: Anthropic.Message;
     try {
       message = await this.client.messages.create({
@@ -160,15 +166,23 @@ export class ClaudeReviewer {
         max_tokens: plan.maxTokens,
         system,
         messages: [{ role: 'user', content: user }],
-        output_config: { format: { type: 'json_schema', schema: OUTPUT_SCHEMA } },
+        ...(schema && { output_config: { format: { type: 'json_schema' as const, schema } } }),
       });
     } catch (err) {
-      return { ...offline, llm: this.report({ error: apiErrorLine(err, this.opts) }) };
+      return { error: apiErrorLine(err, this.opts) };
     }
     this.record(message.usage);
-    const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
-    const parsed = LenientReviewSchema.safeParse(parseJson(text));
-    if (!parsed.success) return { ...offline, llm: this.report({ plainText: text || `(no text; stop reason ${message.stop_reason})` }) };
+    return { text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'), stopReason: message.stop_reason };
+  }
+}
+
+export class ClaudeReviewer extends ClaudeClient {
+  /** The whole-proposal review: Claude's concerns when it answers in the contract, else the offline ones. */
+  async review(proposal: string, offline: Review): Promise<Review> {
+    const answer = await this.ask(reviewSystemPrompt(offline), `Review this design proposal (${offline.proposal}):\n\n${proposal}`, OUTPUT_SCHEMA);
+    if (!('text' in answer)) return { ...offline, llm: this.report(answer) };
+    const parsed = LenientReviewSchema.safeParse(parseJson(answer.text));
+    if (!parsed.success) return { ...offline, llm: this.report({ plainText: answer.text || `(no text; stop reason ${answer.stopReason})` }) };
     return merge(offline, parsed.data, proposal, this.report());
   }
 

@@ -3,13 +3,13 @@
  * evidence pack goes to Claude, which answers with a level, a reason and the lines it rests on,
  * each quoted. A judgement is recorded (as `llm:<model>`, in the same review file a person or an
  * agent writes) only when every cited line exists and reads as quoted; otherwise it is rejected
- * and the static verdict stands. Every call carries max_tokens and fits the run's token budget.
+ * and the static verdict stands. Calls go through the design review's client (ClaudeClient):
+ * max_tokens shrinks to what is left of the run's token budget, and no call is made when nothing is.
  */
-import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { CheckId } from '../../rules/catalog.js';
 import type { AuditResult } from '../evaluate/index.js';
-import { apiErrorLine, MAX_RETRIES, parseJson, type ClaudeOptions } from '../design/claude.js';
+import { ClaudeClient, parseJson, type ClaudeOptions } from '../design/claude.js';
 import { evidencePack, packText } from './show.js';
 import { citeLine, readReviews, writeReviews, type CitedLine } from './store.js';
 
@@ -69,42 +69,24 @@ export function uncertainChecks(result: AuditResult): CheckId[] {
 }
 
 export async function llmReview(result: AuditResult, opts: LlmReviewOptions, onCheck?: (id: CheckId, i: number, n: number) => void): Promise<LlmReviewReport> {
-  const client = new Anthropic({ apiKey: opts.apiKey, baseURL: opts.baseURL, maxRetries: MAX_RETRIES, timeout: opts.timeoutMs });
-  const report: LlmReviewReport = { model: opts.model, outcomes: [], calls: 0, inputTokens: 0, outputTokens: 0, budget: opts.budget };
+  const claude = new ClaudeClient(opts);
+  const outcomes: Outcome[] = [];
   const ids = uncertainChecks(result);
   const by = `llm:${opts.model}`;
   for (const [i, id] of ids.entries()) {
     onCheck?.(id, i, ids.length);
-    const user = packText(await evidencePack(result, id, undefined));
-    // Project before sending: the request (about 4 characters a token) plus the answer's cap must fit.
-    const projected = Math.ceil((SYSTEM.length + user.length) / 4) + opts.maxTokens;
-    const spent = report.inputTokens + report.outputTokens;
-    if (spent + projected > opts.budget) {
-      report.outcomes.push({ id, status: 'not-sent', detail: `token budget: ${spent} of ${opts.budget} spent and this pack needs about ${projected}; raise --budget` });
+    const answer = await claude.ask(SYSTEM, packText(await evidencePack(result, id, undefined)), OUTPUT_SCHEMA);
+    if ('stopped' in answer) {
+      outcomes.push({ id, status: 'not-sent', detail: answer.stopped }); // a smaller pack may still fit
       continue;
     }
-    let message: Anthropic.Message;
-    try {
-      message = await client.messages.create({
-        model: opts.model,
-        max_tokens: opts.maxTokens,
-        system: SYSTEM,
-        messages: [{ role: 'user', content: user }],
-        output_config: { format: { type: 'json_schema', schema: OUTPUT_SCHEMA } },
-      });
-    } catch (err) {
-      report.outcomes.push({ id, status: 'error', detail: apiErrorLine(err, opts) });
-      // An auth or connection failure will fail every check alike: stop at the first.
-      break;
+    if ('error' in answer) {
+      outcomes.push({ id, status: 'error', detail: answer.error });
+      break; // an auth or connection failure will fail every check alike: stop at the first
     }
-    report.calls++;
-    const u = message.usage;
-    report.inputTokens += (u?.input_tokens ?? 0) + (u?.cache_creation_input_tokens ?? 0) + (u?.cache_read_input_tokens ?? 0);
-    report.outputTokens += u?.output_tokens ?? 0;
-    const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
-    const parsed = Answer.safeParse(parseJson(text));
+    const parsed = Answer.safeParse(parseJson(answer.text));
     if (!parsed.success) {
-      report.outcomes.push({ id, status: 'plain-text', detail: text.trim() || `(no text; stop reason ${message.stop_reason})` });
+      outcomes.push({ id, status: 'plain-text', detail: answer.text.trim() || `(no text; stop reason ${answer.stopReason})` });
       continue;
     }
     const cited: CitedLine[] = [];
@@ -115,16 +97,17 @@ export async function llmReview(result: AuditResult, opts: LlmReviewOptions, onC
       else cited.push(v);
     }
     if (wrong.length) {
-      report.outcomes.push({ id, status: 'rejected', detail: `cited lines that do not check out: ${wrong.join('; ')}` });
+      outcomes.push({ id, status: 'rejected', detail: `cited lines that do not check out: ${wrong.join('; ')}` });
       continue;
     }
     const reviews = readReviews(result.root);
     reviews.judgements[id] = { level: parsed.data.level, reason: parsed.data.reason.trim(), evidence: cited, by, at: new Date().toISOString() };
     writeReviews(result.root, reviews);
     const staticLevel = result.checks.find((c) => c.id === id)!.level;
-    report.outcomes.push({ id, status: 'recorded', level: parsed.data.level, staticLevel, reason: parsed.data.reason.trim() });
+    outcomes.push({ id, status: 'recorded', level: parsed.data.level, staticLevel, reason: parsed.data.reason.trim() });
   }
-  return report;
+  const { model, calls, inputTokens, outputTokens, budget } = claude.report();
+  return { model, outcomes, calls, inputTokens, outputTokens, budget };
 }
 
 /** The run in a few lines for stderr: what was recorded, rejected or not sent, and the tokens spent. */
