@@ -127,6 +127,14 @@ describe('audit review', () => {
     expect((await cli(['evaluate', work, '-f', 'json', '--baseline', path.join(work, 'baseline.json')])).code).toBe(0);
   });
 
+  it('scores a reviewed judgement of a check the rules found nothing to apply to', async () => {
+    const before = check((await evaluateJson()).report, 'permissions.shell-guard') as { applies?: boolean };
+    expect(before.applies).toBe(false); // no shell tool in this fixture, so the rules leave it unscored
+    await cli(['review', 'set', 'permissions.shell-guard', 'absent', '--reason', 'the agent can run commands through the git helper, unguarded', '--evidence', 'src/agent.ts:9', '--by', 'carol', '-C', work]);
+    const after = (await evaluateJson()).report;
+    expect(check(after, 'permissions.shell-guard')).toMatchObject({ level: 'absent', applies: true, review: { status: 'applied' } });
+  });
+
   it('lists and clears judgements', async () => {
     expect((await cli(['review', 'list', '-C', work])).stdout).toContain('no reviewed judgements');
     await cli(['review', 'set', 'budget.hard-limits', 'partial', '--reason', 'a turn cap only', '--evidence', 'src/agent.ts:8', '--by', 'bob', '-C', work]);

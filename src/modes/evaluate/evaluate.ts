@@ -26,6 +26,8 @@ export interface CheckResult {
   /** `false` when the harness has nothing the check applies to: reported, but not scored. */
   applies: boolean;
   evidence: Evidence[];
+  /** Sites the rule considered and did not count, with why (at most 5; only when there are any). */
+  rejected?: Evidence[];
   remediation: string;
   exemplar: string;
   /** A reviewed judgement of this check (`.audit/review.json`): applied, or stale and shown beside the static verdict. */
@@ -59,6 +61,7 @@ export interface Evaluation {
 
 const POINTS: Record<Level, number> = { present: 1, partial: 0.5, absent: 0 };
 const MAX_EVIDENCE = 6;
+const MAX_REJECTED = 5;
 
 function entryFile(ctx: RuleContext, checks: CheckResult[]): string {
   const counts = new Map<string, number>();
@@ -86,7 +89,18 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const finding = reviewed?.finding ?? rule.detect(ctx);
     findings.set(id, finding);
     const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
-    checks.push({ ...base, level: finding.level, reason: finding.reason, confidence: finding.confidence ?? 'low', applies: finding.applies !== false, evidence, ...(reviewed?.review && { review: reviewed.review }) });
+    const cited = new Set(evidence.map((e) => `${e.file}:${e.line}`));
+    const rejected = dedupe(finding.rejected ?? []).filter((e) => !cited.has(`${e.file}:${e.line}`)).slice(0, MAX_REJECTED);
+    checks.push({
+      ...base,
+      level: finding.level,
+      reason: finding.reason,
+      confidence: finding.confidence ?? 'low',
+      applies: finding.applies !== false,
+      evidence,
+      ...(rejected.length && { rejected }),
+      ...(reviewed?.review && { review: reviewed.review }),
+    });
   }
   const principles = PRINCIPLES.map((p) => {
     const scored = checks.filter((c) => c.principle === p.id && c.level !== 'off' && c.applies);

@@ -36,6 +36,7 @@ export function reviewHook(root: string, reviews: ReviewFile): ReviewHook {
         reason: `reviewed by ${j.by}: ${j.reason}`,
         evidence: j.evidence.map((e) => ({ file: e.file, line: e.line, reason: `cited in review: ${e.text}` })),
         confidence: 'high',
+        applies: true, // a reviewer who judged the level judged that the check applies
       },
       review: { status: 'applied', ...base },
     };

@@ -37,6 +37,8 @@ export interface EvidencePack {
   judgingRules: Array<{ title: string; text: string }>;
   verdict: { level: CheckResult['level']; reason: string; confidence: CheckResult['confidence']; review?: ReviewMark };
   evidence: EvidenceSite[];
+  /** Sites the rule considered and did not count, with why, and a few lines of code each. */
+  rejected: EvidenceSite[];
   /** The agent loops and tool-execution sites, with a few lines each: where to look when the evidence is missing or off. */
   landmarks: EvidenceSite[];
   remediation: string;
@@ -94,6 +96,8 @@ export async function evidencePack(result: AuditResult, id: CheckId, context?: n
   if (!check) throw new Error(`the audit has no result for ${id}`);
   const evidence: EvidenceSite[] = [];
   for (const e of check.evidence) evidence.push({ ...e, code: await excerpt(result.root, e.file, e.line, context) });
+  const rejected: EvidenceSite[] = [];
+  for (const e of check.rejected ?? []) rejected.push({ ...e, code: await excerpt(result.root, e.file, e.line, 2) });
   const landmarks: EvidenceSite[] = [];
   for (const l of result.landmarks) landmarks.push({ ...l, code: await excerpt(result.root, l.file, l.line, 2) });
   const review = check.review;
@@ -104,6 +108,7 @@ export async function evidencePack(result: AuditResult, id: CheckId, context?: n
     judgingRules: judgingRulesFor(id),
     verdict: { level: check.level, reason: check.reason, confidence: check.confidence, review },
     evidence,
+    rejected,
     landmarks,
     remediation: check.remediation,
     exemplar: check.exemplar,
@@ -136,6 +141,10 @@ export function packText(p: EvidencePack): string {
     });
   };
   p.evidence.forEach((e, i) => site(`Evidence ${i + 1}`, e));
+  if (p.rejected.length) {
+    out.push('', 'Considered and not counted (the rule looked at these and decided they are not the mechanism; overrule it if it was wrong):');
+    p.rejected.forEach((e, i) => site(`Rejected ${i + 1}`, e));
+  }
   if (p.landmarks.length) {
     out.push('', 'Where the harness runs (its agent loops and tool-execution sites): start here when the evidence is missing, sits on another loop, or does not show what its reason claims.');
     p.landmarks.forEach((e, i) => site(`Landmark ${i + 1}`, e));
