@@ -58,6 +58,31 @@ describe('audit show', () => {
     }
   });
 
+  it('lists the candidate sites the rule considered and did not count, with why', async () => {
+    fs.mkdirSync(path.join(work, 'test'), { recursive: true });
+    fs.writeFileSync(
+      path.join(work, 'test/registry.test.ts'),
+      [
+        "import { describe, it, expect } from 'vitest';",
+        "import { dispatch } from '../src/registry.js';",
+        '',
+        "describe('dispatch', () => {",
+        "  it.skip('denies a write outside the workspace', async () => {",
+        "    expect(await dispatch('write_file', { path: '/etc/passwd' })).toMatch(/denied/);",
+        '  });',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['show', 'verification.guardrail-tests', work]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Considered and not counted');
+    expect(r.stdout).toMatch(/Rejected 1: test\/registry.test.ts:5\n  "denies a write outside the workspace" would test a permission denial, but it is skipped/);
+    const json = JSON.parse((await cli(['show', 'verification.guardrail-tests', work, '-f', 'json'])).stdout);
+    expect(json.rejected[0]).toMatchObject({ file: 'test/registry.test.ts', line: 5 });
+    expect(json.rejected[0].code.lines.join('\n')).toContain('it.skip(');
+  });
+
   it('refuses an unknown check id and suggests the full one', async () => {
     const r = await cli(['show', 'gate', GATE]);
     expect(r.code).toBe(2);

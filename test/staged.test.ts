@@ -91,7 +91,7 @@ describe('audit evaluate --staged / --changed', () => {
     fs.writeFileSync(gate, skipAll(fs.readFileSync(gate, 'utf8')));
     git(dir, 'add', 'harness/permissions/shell-guard.test.ts');
     const res = await cli(['evaluate', 'harness', '--staged', '--baseline', 'harness/.audit-baseline.json'], { cwd: dir });
-    expect(res.code).toBe(1);
+    expect(res.code, res.stderr + res.stdout.slice(0, 3000)).toBe(1);
     expect(res.stderr).toContain('regressed since the baseline');
   });
 

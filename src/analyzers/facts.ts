@@ -167,6 +167,20 @@ export interface BindFact {
   fn: string;
 }
 
+/**
+ * An accumulation: `total += usage.input_tokens`, `self.cost += cost` (compound `+=`). Lets a rule
+ * see a running total being added to, and what is added.
+ */
+export interface AddFact {
+  /** The target, whitespace collapsed, cut to 80 characters: `this.stats.tokens`, `total_cost`. */
+  target: string;
+  /** The added value, whitespace collapsed, cut to 120 characters. */
+  value: string;
+  line: number;
+  fn: string;
+}
+
+export const MAX_ADDS = 600;
 export const MAX_COMPARES = 800;
 export const MAX_BINDS = 1500;
 
@@ -211,6 +225,8 @@ export interface FileFacts {
   compares?: CompareFact[];
   /** Names bound to computed values, at most MAX_BINDS per file. */
   binds?: BindFact[];
+  /** Compound `+=` accumulations, at most MAX_ADDS per file. */
+  adds?: AddFact[];
 }
 
 export interface ManifestFact {

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './typescript.js';
@@ -460,6 +460,15 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'typed_default_parameter':
         addConst(n.childForFieldName('name')?.text, literal(n.childForFieldName('value')), line(n), 'param');
         break;
+      case 'augmented_assignment': {
+        // `self.total_cost += cost`: a running total being added to.
+        const left = n.childForFieldName('left');
+        const right = n.childForFieldName('right');
+        if (left && right && n.childForFieldName('operator')?.type === '+=' && facts.adds && facts.adds.length < MAX_ADDS) {
+          facts.adds.push({ target: clip(left, 80), value: clip(right, 120), line: line(n), fn: fn() });
+        }
+        break;
+      }
       case 'comparison_operator': {
         // Size comparisons only: `a > b`, `0 < limit <= cost` (not `==`, `in`, `is`).
         if (facts.compares!.length < MAX_COMPARES && n.children.some((c) => c && /^[<>]=?$/.test(c.type))) {

@@ -15,7 +15,7 @@ import type {
   LoopFact,
   TypeFact,
 } from './facts.js';
-import { MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 
@@ -151,6 +151,7 @@ const SK_PropertyAccessExpression = compiler.SyntaxKind.PropertyAccessExpression
 const SK_PropertyDeclaration = compiler.SyntaxKind.PropertyDeclaration;
 const SK_QuestionQuestionEqualsToken = compiler.SyntaxKind.QuestionQuestionEqualsToken;
 const SK_QuestionQuestionToken = compiler.SyntaxKind.QuestionQuestionToken;
+const SK_PlusEqualsToken = compiler.SyntaxKind.PlusEqualsToken;
 const SK_ReturnStatement = compiler.SyntaxKind.ReturnStatement;
 const SK_SetAccessor = compiler.SyntaxKind.SetAccessor;
 const SK_StringLiteral = compiler.SyntaxKind.StringLiteral;
@@ -191,6 +192,7 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
     guards: [],
     compares: [],
     binds: [],
+    adds: [],
   };
 }
 
@@ -771,6 +773,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
           if (op === SK_EqualsToken && lit === undefined && name && plain && facts.binds!.length < MAX_BINDS) {
             facts.binds!.push({ name, value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
           }
+        } else if (op === SK_PlusEqualsToken) {
+          // `total += usage.input_tokens`: a running total being added to.
+          if (facts.adds && facts.adds.length < MAX_ADDS) facts.adds.push({ target: textOf(n.left, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
         } else if ((op === SK_LessThanToken || op === SK_GreaterThanToken || op === SK_LessThanEqualsToken || op === SK_GreaterThanEqualsToken) && facts.compares!.length < MAX_COMPARES) {
           facts.compares!.push({ text: textOf(n, 160), line: startLine(n), fn: fnStack[fnStack.length - 1] });
         }

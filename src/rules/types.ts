@@ -24,12 +24,6 @@ export interface Finding {
    */
   confidence?: Confidence;
   /**
-   * Candidate sites the rule considered and did not count, each with why (a retry counter that is
-   * not a turn cap, an approval prompt off the tool path …): shown in evidence packs so a reviewer
-   * can overrule the rule where it was wrong to reject them.
-   */
-  rejected?: Evidence[];
-  /**
    * `false` when the harness has nothing the check could apply to (no sub-agents, no shell or
    * code-execution tool): the level is kept but the check is left out of the score.
    */
@@ -53,6 +47,12 @@ export interface RuleMeta {
 export interface Rule extends RuleMeta {
   /** Reads facts only; never throws for odd input (no facts → absent with a reason). */
   detect(ctx: RuleContext): Finding;
+  /**
+   * Candidate sites the rule considered and did not count, each with why (a retry counter that is
+   * not a turn cap, a write of settings rather than the conversation …): shown in evidence packs so
+   * a reviewer can overrule the rule where it was wrong to reject them.
+   */
+  rejected?(ctx: RuleContext, finding: Finding): Evidence[];
 }
 
 export interface FlagRule {

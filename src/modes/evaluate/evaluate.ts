@@ -90,7 +90,7 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     findings.set(id, finding);
     const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
     const cited = new Set(evidence.map((e) => `${e.file}:${e.line}`));
-    const rejected = dedupe(finding.rejected ?? []).filter((e) => !cited.has(`${e.file}:${e.line}`)).slice(0, MAX_REJECTED);
+    const rejected = dedupe(rule.rejected?.(ctx, finding) ?? []).filter((e) => !cited.has(`${e.file}:${e.line}`)).slice(0, MAX_REJECTED);
     checks.push({
       ...base,
       level: finding.level,

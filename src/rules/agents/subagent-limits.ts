@@ -23,7 +23,7 @@ function capIn(f: FileFacts, near: Array<{ line: number; end: number }> = []): E
 
 function toolsIn(f: FileFacts): Evidence | undefined {
   for (const c of f.calls) {
-    if ((c.name === 'filter' && /tool/i.test(c.callee)) || /^new \w*ToolRegistry$/.test(c.callee)) return ev(f.path, c.line, `sub-agent tool set built by ${c.callee.slice(0, 50)}`);
+    if ((c.name === 'filter' && /tool/i.test(c.callee) && !/tool_?(?:calls?|results?|uses?|outputs?|messages?)\b/i.test(c.callee)) || /^new \w*ToolRegistry$/.test(c.callee)) return ev(f.path, c.line, `sub-agent tool set built by ${c.callee.slice(0, 50)}`);
   }
   for (const fn of f.functions) if (fn.params.some((p) => TOOLS_KEY.test(p)) && /agent|init|constructor/i.test(fn.name)) return ev(f.path, fn.line, `${fn.name}() gives each agent its own ${fn.params.find((p) => TOOLS_KEY.test(p))} list`);
   for (const o of f.objects) {
@@ -105,7 +105,8 @@ export default defineRule({
   exemplar: 'src/reference-harness/tools/task.ts',
   detect(ctx) {
     const sites = subagentSites(ctx);
-    if (!sites.length) return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain'), applies: false };
+    // Searched structurally (tools that start agents, spawn functions, framework sub-agent options, agent classes building agents).
+    if (!sites.length) return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], 'high'), applies: false };
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
     const files = [...new Set(sites.filter((s) => s.rank <= best + 1).slice(0, 6).map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
@@ -127,10 +128,13 @@ export default defineRule({
     }
     const kinds = found.map(([k]) => k);
     const missing = ['own cap', 'restricted tools', 'recursion guard'].filter((k) => !kinds.includes(k));
-    const evid = [ev(sites[0].file, sites[0].line, sites[0].reason), ...found.map(([, e]) => e)];
+    const site = ev(sites[0].file, sites[0].line, sites[0].reason);
     if (kinds.length >= 2) {
+      // The limits themselves come first (the cap set where the sub-agent is built), then the spawn site.
+      const evid = [...found.map(([, e]) => e), site];
       return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid);
     }
+    const evid = [site, ...found.map(([, e]) => e)];
     return finding('partial', `sub-agents exist (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) but ${kinds.length ? `only ${kinds[0]} was found` : 'no limits were found'}; missing ${missing.join(', ')}`, evid);
   },
 });

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles, configToolPools, perInstanceToolOption, poolVocabulary, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -45,6 +45,12 @@ export default defineRule({
     }
     const filters = toolFilters(ctx).map(({ strong: _s, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
+    // A registry built where a sub-agent is started (the sub-agent tool's own file) first.
+    const siteFiles = new Set(subagentSites(ctx).map((x) => x.file));
+    const registries = perAgentRegistries(ctx).slice().sort((a, b) => Number(siteFiles.has(b.file)) - Number(siteFiles.has(a.file)));
+    if (registries.length) {
+      return finding('present', `each agent gets its own tool registry filled from its own tool list (${at(registries[0].file, registries[0].line)})`, [...registries.slice(0, 2), ...filters.slice(0, 2), ...perAgent.slice(0, 1)], 'high');
+    }
     if (filters.length) {
       return finding('present', `the tool set is narrowed before use: ${filters[0].reason} (${at(filters[0].file, filters[0].line)})`, [...filters.slice(0, 3), ...perAgent.slice(0, 1)]);
     }

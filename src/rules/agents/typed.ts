@@ -17,7 +17,9 @@ export default defineRule({
     const defs = agentDefinitions(ctx);
     const names = new Set(defs.map((d) => d.name));
     if (names.size >= 2) {
-      return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})`, defs.slice(0, 4));
+      // Two or more types written in the code as data (literal names, own prompt and tool list) are a configuration fact.
+      const declared = new Set(defs.filter((d) => d.literal).map((d) => d.name)).size >= 2;
+      return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})`, defs.slice(0, 4), declared ? 'high' : 'low');
     }
     // Roles as subclasses of the agent class, each with its own prompt (`class AskCoder(Coder): gpt_prompts = AskPrompts()`).
     const sub = agentSubclassRoles(ctx);

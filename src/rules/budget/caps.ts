@@ -2,9 +2,11 @@
  * Loop caps shared by the budget checks: limits compared in the agent loop's condition or exits
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
+import { classOf, resolveLocal } from '../shared/resolve.js';
 import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
+import { tokenComparisons } from './context.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -21,12 +23,16 @@ export interface Cap {
   def: CapDefault;
   /** Where the default was found. */
   defAt?: { file: string; line: number; value: string };
+  /** The link from the agent loop to the comparison was resolved (same function, own method, single definition), not guessed by name. */
+  resolved?: boolean;
+  /** How many agent loops run this cap (its function is the loop's or is reached from the loop body). */
+  reach?: number;
 }
 
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
 const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
 const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
-const TURN = new Set(['call', 'request', 'turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes']);
+const TURN = new Set(['call', 'request', 'turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes', 'failures', 'mistakes']);
 const NOT_CAP = new Set(['retry', 'retries', 'backoff', 'reasoning', 'thinking', 'rate', 'throttle', 'debounce', 'interval', 'poll', 'width', 'height', 'length', 'lines', 'chars', 'size', 'depth', 'results', 'items', 'files', 'output', 'buffer', 'len', 'bytes', 'concurrency', 'history',
   // A context window (`maxInputTokens`, `contextLimit`) sizes one request; it does not stop the run.
   'input', 'context', 'window', 'prompt', 'ctx',
@@ -37,7 +43,7 @@ const GUARDED = /(>=?\s*0\s*(&&|and)|!==?\s*-1|!=\s*None|is not None|!==?\s*(und
 const IDENT = /[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\(\))*/g;
 const COMPARE = /[<>]=?/;
 const AGENTISH = new Set(['agent', 'run', 'loop', 'step', 'turn', 'execute', 'chat', 'conversation', 'query', 'solve', 'task', 'runner', 'executor']);
-const STEP_WORDS = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds']);
+const STEP_WORDS = new Set(['turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'call', 'calls', 'failures', 'mistakes']);
 const BUDGET_RECV = new Set(['budget', 'budgets', 'limits', 'limiter', 'quota', 'caps', 'meter', 'governor', 'guard', 'guardrails']);
 const CHECK_VERB = new Set(['check', 'enforce', 'assert', 'ensure', 'exceeded', 'exceeds', 'over', 'exhausted', 'should', 'stop', 'verify', 'allow', 'allows', 'can', 'remaining']);
 
@@ -81,7 +87,13 @@ function kindOf(ws: readonly string[]): CapKind | undefined {
 export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
   if (!COMPARE.test(cond)) return [];
   const out: Array<{ name: string; kind: CapKind }> = [];
-  const ids = cond.match(IDENT) ?? [];
+  // `limit > 0` only asks whether the limit is set: a cap compares the limit with a counter
+  // (`0 < limit < spent`), so clauses comparing it with nothing but 0/-1 are left out.
+  const text = cond
+    .split(/&&|\|\||\band\b|\bor\b/)
+    .filter((cl) => cl.split(/[<>]=?/).map((o) => o.trim().replace(/^[(!\s]+|[)\s]+$/g, '')).filter((o) => o && !/^-?[01](\.0)?$/.test(o)).length >= 2)
+    .join(' ');
+  const ids = text.match(IDENT) ?? [];
   for (const id of ids) {
     const last = id.replace(/\(\)/g, '').split(/\??\./).pop() ?? id;
     const name = last.replace(/^get(?=[A-Z])/, '').replace(/^get_/, '');
@@ -91,7 +103,7 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
     if (kind) out.push({ name: uncap(name), kind });
   }
   // `turn >= 50`: a counter compared with a literal.
-  const lit = /\b([A-Za-z_$][\w$.]*)\s*(>=|>|<=|<)\s*(\d+)\b/.exec(cond);
+  const lit = /\b([A-Za-z_$][\w$.]*)\s*(>=|>|<=|<)\s*(\d+)\b/.exec(text);
   if (out.length === 0 && lit) {
     const kind = kindOf(words(lit[1].split('.').pop() ?? ''));
     if (kind && Number(lit[3]) > 0) out.push({ name: lit[3], kind });
@@ -100,7 +112,7 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
 }
 
 /** Default values of a limit, found among const facts by normalised name. */
-function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def' | 'defAt'> {
+function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string): Pick<Cap, 'def' | 'defAt'> {
   if (/^\d+$/.test(name)) return { def: 'bounded' };
   const key = words(name).join('_');
   // Literal values by normalised name: constants first, then pydantic / dataclass field defaults
@@ -122,7 +134,9 @@ function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def
     }
     return m;
   });
-  const vals = idx.get(key) ?? [];
+  // A default beside the comparison (the same file) before one of the same name elsewhere.
+  const all = idx.get(key) ?? [];
+  const vals = file ? [...all.filter((v) => v.file === file), ...all.filter((v) => v.file !== file)] : all;
   const unl = vals.find((v) => UNLIMITED.test(v.value.trim()));
   const pos = vals.find((v) => /^\d[\d_]*(\.\d+)?$/.test(v.value.trim()) && Number(v.value.replace(/_/g, '')) > 0);
   if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
@@ -131,17 +145,67 @@ function defaultOf(ctx: RuleContext, name: string, cond: string): Pick<Cap, 'def
   return { def: 'unknown' };
 }
 
-/** Every cap that can stop an agent loop. */
+/**
+ * The limit a local name stands for: `const maxTurns = this.config.getMaxSessionTurns()` → `maxSessionTurns`,
+ * so its default is looked up under the configured name, not under an unrelated constant of the same local name.
+ */
+function boundLimit(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  if (/^\d+$/.test(name)) return undefined;
+  const idx = ctx.memo('caps:binds', () => new Map<string, Map<string, string>>());
+  let m = idx.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) if (!m.has(`${b.fn}#${b.name}`)) m.set(`${b.fn}#${b.name}`, b.value);
+    idx.set(file, m);
+  }
+  const v = m.get(`${fn}#${name}`);
+  if (!v) return undefined;
+  const id = /([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?\s*(?:\?\?.*|\bor\b.*)?$/.exec(v.trim());
+  if (!id) return undefined;
+  const bound = uncap(id[1].replace(/^get(?=[A-Z])/, '').replace(/^get_/, ''));
+  const ws = words(bound);
+  return ws.some((w) => LIMIT.has(w)) && kindOf(ws) ? bound : undefined;
+}
+
+/** Short names reached from each agent loop's body within two calls (by name, specific names only). */
+function loopReachSets(ctx: RuleContext): Array<{ fn: string; names: Set<string> }> {
+  return ctx.memo('caps:loop-reach', () =>
+    agentLoops(ctx).map((loop) => {
+      const names = new Set<string>([shortName(loop.fn)]);
+      let frontier: Array<{ file: string; fn: string }> = [];
+      for (const c of loop.body) {
+        if (!c.name || names.has(c.name)) continue;
+        names.add(c.name);
+        if (GENERIC.has(c.name)) continue;
+        const defs = ctx.functionsNamed(c.name);
+        if (defs.length <= 4) for (const d of defs) frontier.push({ file: d.file, fn: d.name });
+      }
+      for (const { file, fn } of frontier) for (const c of ctx.callsIn(file, fn)) if (c.name) names.add(c.name);
+      frontier = [];
+      return { fn: loop.fn, names };
+    }),
+  );
+}
+
+/** Every cap that can stop an agent loop, the best-linked first (resolved from the loop, then run by the most loops). */
 export function loopCaps(ctx: RuleContext): Cap[] {
   return ctx.memo('caps:loop', () => {
     const out: Cap[] = [];
-    const seen = new Set<string>();
-    const add = (cond: string, file: string, line: number, where: string, fn: string) => {
+    const seen = new Map<string, Cap>();
+    const push = (k: string, cap: Cap) => {
+      const had = seen.get(k);
+      if (had) {
+        // Found again through a resolved link: the comparison is certain.
+        if (cap.resolved && !had.resolved) had.resolved = true;
+        return;
+      }
+      seen.set(k, cap);
+      out.push(cap);
+    };
+    const add = (cond: string, file: string, line: number, where: string, fn: string, resolved = true) => {
       for (const l of limitsIn(cond)) {
-        const k = `${file}:${line}:${l.name}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        out.push({ kind: l.kind, limit: l.name, file, line, where, fn, ...defaultOf(ctx, l.name, cond) });
+        const bound = boundLimit(ctx, file, fn, l.name);
+        push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file) });
       }
     };
     for (const loop of agentLoops(ctx)) {
@@ -156,39 +220,52 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           // `range(self.max_retries)` bounds retries of one call, not the run's turns.
           if (lit || (ws.some((w) => LIMIT.has(w)) && !ws.some((w) => NOT_CAP.has(w)))) {
             const kind = lit ? 'turn' : (kindOf(ws) ?? 'turn');
-            out.push({ kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, ...defaultOf(ctx, name, '') });
+            push(`${loop.file}:${loop.loop.line}:${name}`, { kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, resolved: true, ...defaultOf(ctx, name, '') });
           }
         }
         for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
       }
       // Guards in the loop's function and one call away: `if (turns > this.getMaxTurns()) return …`.
-      const fns = new Set<string>([`${loop.file}#${loop.fn}`]);
+      // A callee resolved through `this.`/`self.` or the same file is certain; by name, only when it
+      // names at most three definitions (`render()` defined everywhere picks out none of them).
+      const loopKey = `${loop.file}#${loop.fn}`;
+      const fns = new Map<string, boolean>([[loopKey, true]]);
       for (const c of loop.body) {
         if (!c.name) continue;
-        for (const def of ctx.functionsNamed(c.name).slice(0, 3)) fns.add(`${def.file}#${def.name}`);
+        const local = resolveLocal(ctx, loop.file, loop.fn, c.callee);
+        if (local) {
+          fns.set(`${local.file}#${local.name}`, true);
+          continue;
+        }
+        if (GENERIC.has(c.name)) continue;
+        const defs = ctx.functionsNamed(c.name);
+        if (defs.length > 3) continue;
+        for (const def of defs) if (!fns.has(`${def.file}#${def.name}`)) fns.set(`${def.file}#${def.name}`, defs.length === 1);
       }
       // Own methods two calls deep (`self.step()` → `self.query()`), resolved through the receiver.
       const cls = loop.fn.includes('.') ? loop.fn.slice(0, loop.fn.lastIndexOf('.') + 1) : '';
       if (cls) {
-        let level = [...fns].filter((k) => k.startsWith(`${loop.file}#${cls}`));
+        let level = [...fns.keys()].filter((k) => k.startsWith(`${loop.file}#${cls}`));
         for (let d = 0; d < 2; d++) {
           const next: string[] = [];
           for (const k of level) for (const c of ctx.callsAt(k)) {
             const own = `${loop.file}#${cls}${c.name}`;
-            if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.add(own); next.push(own); }
+            if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.set(own, true); next.push(own); }
           }
           level = next;
         }
       }
-      for (const k of fns) {
+      for (const [k, resolved] of fns) {
         // `if (0 < limits.cost_limit <= self.cost) raise LimitsExceeded(...)` in a step function.
         const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
         const calls = ctx.callsIn(gf, gfn);
-        if (k !== `${loop.file}#${loop.fn}`) {
+        // The loop's own guards are its exits; a recursive turn (no loop statement) has only guards.
+        // (A recursive summariser, `summarize_real()` calling itself on halves, is not the agent's turn.)
+        if (k !== loopKey || (!loop.loop && !words(shortName(loop.fn)).some((w) => /^(summar|compress|compact|condens|trim|truncat)/.test(w)))) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
             if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return')) continue;
-            if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn);
+            if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn, resolved);
           }
         }
         for (const c of calls) {
@@ -200,10 +277,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           if (!kind) continue;
           const name = c.name.replace(/^get(?=[A-Z])/, '');
           const lname = uncap(name);
-          const key = `${c.file}:${c.line}:${lname}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          out.push({ kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, ...defaultOf(ctx, lname, c.args.join(' ')) });
+          push(`${c.file}:${c.line}:${lname}`, { kind, limit: lname, file: c.file, line: c.line, where: `guard in ${c.fn}`, fn: c.fn, resolved, ...defaultOf(ctx, lname, c.args.join(' ')) });
         }
         // A loop-level budget check: `budget.check()`, `this.enforceBudget()`, `limits.exceeded()`.
         for (const c of calls) {
@@ -215,14 +289,32 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           if (!onBudget || !ws.some((w) => CHECK_VERB.has(w))) continue;
           const key = `${c.file}:${c.line}:${c.name}`;
           if (seen.has(key)) continue;
-          seen.add(key);
-          const found = budgetDefaults(ctx, recv.find((w) => BUDGET_RECV.has(w)) ?? 'budget', c.name);
+          const recvWord = recv.find((w) => BUDGET_RECV.has(w)) ?? 'budget';
+          // The check's own comparisons, one cap each (`if (spent.turns >= limits.maxTurns) return 'max_turns'`):
+          // the method of the budget class the receiver names, or the one definition of that name.
+          const method = checkMethod(ctx, c.file, c.fn, c.callee, c.name, recvWord);
+          let compared = 0;
+          if (method) {
+            for (const cmp of ctx.file(method.file)?.compares ?? []) {
+              if (cmp.fn !== method.name) continue;
+              for (const l of limitsIn(cmp.text)) {
+                if (/^\d+$/.test(l.name)) continue;
+                compared++;
+                push(`${method.file}:${cmp.line}:${l.name}`, { kind: l.kind, limit: l.name, file: method.file, line: cmp.line, where: `compared in ${method.name}(), which ${shortName(c.fn)}() calls as ${c.callee}() at ${c.file}:${c.line}`, fn: method.name, resolved: true, ...defaultOf(ctx, l.name, cmp.text, method.file) });
+              }
+            }
+          }
+          if (compared > 0) {
+            seen.set(key, out[out.length - 1]);
+            continue;
+          }
+          const found = budgetDefaults(ctx, recvWord, c.name);
           if (found.length === 0) {
             const kind: CapKind = ws.some((w) => TOKEN.has(w)) || recv.some((w) => TOKEN.has(w)) ? 'token' : 'turn';
-            out.push({ kind, limit: c.callee, file: c.file, line: c.line, where: `limit check in ${c.fn}`, fn: c.fn, def: 'unknown' });
+            push(key, { kind, limit: c.callee, file: c.file, line: c.line, where: `limit check in ${c.fn}`, fn: c.fn, def: 'unknown', resolved });
           }
           for (const d of found) {
-            out.push({ kind: d.kind, limit: d.name, file: c.file, line: c.line, where: `${c.callee}() in ${c.fn}`, fn: c.fn, def: d.def, defAt: d.at });
+            push(`${key}:${d.name}`, { kind: d.kind, limit: d.name, file: c.file, line: c.line, where: `${c.callee}() in ${c.fn}`, fn: c.fn, def: d.def, defAt: d.at, resolved });
           }
         }
       }
@@ -242,10 +334,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
               if (cmp.fn !== def.name) continue;
               for (const l of limitsIn(cmp.text)) {
                 if (/^\d+$/.test(l.name)) continue;
-                const k = `${loop.file}:${line}:${l.name}`;
-                if (seen.has(k)) continue;
-                seen.add(k);
-                out.push({ kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, ...defaultOf(ctx, l.name, cmp.text) });
+                push(`${loop.file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, resolved: defs.length === 1, ...defaultOf(ctx, l.name, cmp.text) });
               }
             }
           }
@@ -262,10 +351,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         if (!fns.has(g.fn) || g.exit !== 'throw') continue;
         for (const l of limitsIn(g.cond)) {
           if (/^\d+$/.test(l.name) || l.kind === 'time') continue;
-          const k = `${mc.file}:${g.line}:${l.name}`;
-          if (seen.has(k)) continue;
-          seen.add(k);
-          out.push({ kind: l.kind, limit: l.name, file: mc.file, line: g.line, where: `raise guard in ${g.fn} on the model-call path`, fn: g.fn, ...defaultOf(ctx, l.name, g.cond) });
+          push(`${mc.file}:${g.line}:${l.name}`, { kind: l.kind, limit: l.name, file: mc.file, line: g.line, where: `raise guard in ${g.fn} on the model-call path`, fn: g.fn, resolved: true, ...defaultOf(ctx, l.name, g.cond) });
         }
       }
     }
@@ -273,7 +359,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     const raisesBudgetExceeded = ctx.source.some((x) => x.reads.BudgetExceededError);
     for (const f of raisesBudgetExceeded ? ctx.source : []) {
       if (!f.reads.max_budget || !f.imports.some((im) => /^litellm\b/.test(im.from))) continue;
-      out.push({ kind: 'token', limit: 'litellm.max_budget', file: f.path, line: f.reads.max_budget[f.reads.max_budget.length - 1], where: 'LiteLLM budget manager (raises BudgetExceededError)', fn: '', ...defaultOf(ctx, 'max_budget', '') });
+      out.push({ kind: 'token', limit: 'litellm.max_budget', file: f.path, line: f.reads.max_budget[f.reads.max_budget.length - 1], where: 'LiteLLM budget manager (raises BudgetExceededError)', fn: '', resolved: true, ...defaultOf(ctx, 'max_budget', '') });
     }
     // The model call may hide behind an unresolved wrapper: any loop in an agent-ish function that
     // compares a turn/step/iteration counter with a limit still bounds the run.
@@ -282,10 +368,17 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         for (const loop of f.loops) {
           const fw = words(loop.fn);
           if (!fw.some((w) => AGENTISH.has(w))) continue;
-          for (const text of [loop.cond, ...loop.exits.map((e) => e.cond ?? '')]) {
+          // `for step in range(max_steps)`: a bounded step loop.
+          const r = loop.kind === 'for-of' ? /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(loop.cond.trim()) : null;
+          const rname = r ? (r[1].split('.').pop() ?? r[1]) : '';
+          if (rname && words(rname).some((w) => LIMIT.has(w)) && words(rname).some((w) => STEP_WORDS.has(w))) {
+            push(`${f.path}:${loop.line}:${rname}`, { kind: 'turn', limit: rname, file: f.path, line: loop.line, where: `range of the loop in ${loop.fn}`, fn: loop.fn, resolved: true, ...defaultOf(ctx, rname, '', f.path) });
+          }
+          for (const [text, line, where] of [[loop.cond, loop.line, 'condition'] as const, ...loop.exits.map((e) => [e.cond ?? '', e.line, `${e.kind} exit`] as const)]) {
             for (const l of limitsIn(text)) {
               if (l.kind !== 'turn' || !words(l.name).some((w) => STEP_WORDS.has(w))) continue;
-              out.push({ kind: 'turn', limit: l.name, file: f.path, line: loop.line, where: `loop in ${loop.fn}`, fn: loop.fn, ...defaultOf(ctx, l.name, text) });
+              // The comparison is read from the loop itself; only its link to the model call is not resolved.
+              push(`${f.path}:${line}:${l.name}`, { kind: 'turn', limit: l.name, file: f.path, line, where: `${where} of the loop in ${loop.fn}`, fn: loop.fn, resolved: true, ...defaultOf(ctx, l.name, text, f.path) });
             }
           }
         }
@@ -305,7 +398,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           // `tokenBudget: 1` is a placeholder (a renderer's minimum), not a cap on the run.
           if (kind === 'token' && /^\d+(\.\d+)?$/.test(v) && Number(v) < 100 && !/cost|usd|dollars|price|spend/i.test(key)) continue;
           const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
-          out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
+          out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, resolved: true, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
         }
       }
       for (const c of f.calls) {
@@ -313,19 +406,19 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         const keyed = /^['"](recursion_limit|max_steps|max_turns|max_iterations|maxSteps|maxTurns|maxIterations)['"]$/.exec(c.args[0] ?? '');
         if (keyed && /^(?:setdefault|set|setdefault_|update|assign|put)$/.test(c.name) && c.args[1]) {
           const v = c.args[1].trim();
-          out.push({ kind: 'turn', limit: keyed[1], file: f.path, line: c.line, where: `setting ${keyed[1]} via ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: v } });
+          out.push({ kind: 'turn', limit: keyed[1], file: f.path, line: c.line, where: `setting ${keyed[1]} via ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: v } });
         }
         if (/(?:Model|Tool|Step|Turn|Token|Cost)(?:Call)?Limit\w*$/.test(c.name)) {
           const kind: CapKind = /Token|Cost/.test(c.name) ? 'token' : 'turn';
           const lim = c.args.map((a) => /^(\w*limit\w*)\s*=\s*(.+)$/.exec(a)).find((m) => m);
-          if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
+          if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, resolved: true, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
         }
         for (const a of c.args) {
           const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
           if (!m) continue;
           const kind = kindOf(words(m[1])) ?? 'turn';
           const v = m[2].trim();
-          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument to ${c.callee}`, fn: c.fn, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
+          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument to ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
         }
       }
     }
@@ -337,10 +430,42 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           if (!/^(?:var|arg|new):.*(?:sandbox|container|microvm|vm)/i.test(o.ctx)) continue;
           const key = o.keys.find((k) => /^(?:timeout|timeoutMs|timeout_ms|maxDuration|max_duration|lifetime|ttl)$/.test(k));
           if (!key) continue;
-          out.push({ kind: 'time', limit: key, file: f.path, line: o.line, where: `lifetime of the sandbox (${o.ctx.slice(o.ctx.indexOf(':') + 1)})`, fn: o.fn, def: o.values[key] && !UNLIMITED.test(o.values[key].trim()) ? 'bounded' : 'unknown', defAt: o.values[key] ? { file: f.path, line: o.line, value: o.values[key] } : undefined });
+          out.push({ kind: 'time', limit: key, file: f.path, line: o.line, where: `lifetime of the sandbox (${o.ctx.slice(o.ctx.indexOf(':') + 1)})`, fn: o.fn, resolved: true, def: o.values[key] && !UNLIMITED.test(o.values[key].trim()) ? 'bounded' : 'unknown', defAt: o.values[key] ? { file: f.path, line: o.line, value: o.values[key] } : undefined });
         }
       }
     }
-    return out;
+    // `estimatedRequestTokens > remainingTokenCount` (the window left) is a projection, not a cap on the run.
+    const projected = new Set(tokenComparisons(ctx).map((c) => `${c.file}:${c.line}`));
+    const caps = out.filter((c) => !(c.kind === 'token' && c.def === 'unknown' && projected.has(`${c.file}:${c.line}`) && !words(c.limit).some((w) => w === 'max' || w === 'budget' || w === 'maximum')));
+    // Rank by mechanism: a comparison resolved from the loop first, then the one on the path most agent loops share.
+    const reach = loopReachSets(ctx);
+    for (const c of caps) {
+      const short = shortName(c.fn);
+      c.reach = short ? reach.filter((r) => r.fn === c.fn || r.names.has(short)).length : 0;
+    }
+    // A comparison that stops a loop before an option merely handed along (`self.follow_up(max_steps=max_steps)`).
+    const compares = (c: Cap) => !/^(option passed|keyword argument|setting |lifetime of)/.test(c.where);
+    const score = (c: Cap) => (c.resolved ? 2 : 0) + ((c.reach ?? 0) > 0 ? 1 : 0) + (compares(c) ? 2 : 0);
+    // Then a cap in a class that itself calls the provider (`LiteLLMModel`) before one in a stand-in (`HumanModel`).
+    const modelClasses = ctx.memo('caps:model-classes', () => new Set(modelCalls(ctx).map((m) => `${m.file}#${classOf(m.fn)}`)));
+    // Outside any loop (a framework option, a sandbox lifetime): the builder more of the harness calls first.
+    const callers = (c: Cap) => ((c.reach ?? 0) > 0 || !c.fn || c.fn === '<top>' ? 0 : Math.min(ctx.callsNamed(shortName(c.fn)).length, 5));
+    const onModel = (c: Cap) => (classOf(c.fn) && modelClasses.has(`${c.file}#${classOf(c.fn)}`) ? 1 : 0);
+    const keyed = caps.map((c, i) => ({ c, i, s: score(c), r: c.reach ?? 0, m: onModel(c), n: callers(c) }));
+    return keyed.sort((a, b) => b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
   });
+}
+
+/**
+ * The method a budget check call runs: `this.budget.check()` → `Budget.check`, picked by the class
+ * the receiver names, or resolved locally, or the one definition of that name.
+ */
+function checkMethod(ctx: RuleContext, file: string, fn: string, callee: string, name: string, recvWord: string): { file: string; name: string } | undefined {
+  const local = resolveLocal(ctx, file, fn, callee);
+  if (local) return { file: local.file, name: local.name };
+  const defs = ctx.functionsNamed(name).filter((d) => classOf(d.name));
+  const stem = recvWord.replace(/s$/, '');
+  const byClass = defs.filter((d) => words(classOf(d.name)).some((w) => w === stem || w === recvWord));
+  const pick = byClass.length === 1 ? byClass[0] : defs.length === 1 ? defs[0] : undefined;
+  return pick ? { file: pick.file, name: pick.name } : undefined;
 }

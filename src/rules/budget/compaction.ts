@@ -3,7 +3,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
-import { compactors, frameworkContext, historyPipelines, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, loopReaches, projectionSites, type Compactor } from './context.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
 const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);
@@ -16,7 +16,8 @@ const AUTO = new Set(['auto', 'check', 'maybe', 'ensure', 'try', 'should', 'prep
 function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; why: string } | undefined {
   const short = shortName(c.fn.name);
   const hit = loopReaches(ctx, c.fn.name, 2);
-  if (hit) return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() (${hit.path.join(' → ')})` };
+  // A summariser that recurses on halves of the history (`summarize_real()` calling itself) is not the agent loop.
+  if (hit && hit.loop !== c.fn.name) return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() (${hit.path.join(' → ')})` };
   const callers = ctx.callsNamed(short).filter((x) => x.fn !== c.fn.name && !MANUAL.test(shortName(x.fn)));
   for (const call of callers) {
     const ws = words(shortName(call.fn));
@@ -53,11 +54,17 @@ export default defineRule({
     const triggered = cs.map((c) => ({ c, t: trigger(ctx, c) }));
     const best = triggered.find((x) => x.c.summarises && x.t);
     if (best && best.t) {
+      // The comparison with the limit that sets it off, when one guards the compactor or its trigger.
+      const short = shortName(best.c.fn.name);
+      const tShort = shortName(fnAt(ctx, best.t.file, best.t.line)?.name ?? '');
+      const gate = projectionSites(ctx).find((p) => p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort)));
       return {
         level: 'present',
-        reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is triggered automatically: ${best.t.why}`,
+        reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is triggered automatically: ${best.t.why}${gate ? `, when ${gate.cmp.text} in ${gate.cmp.fn}()` : ''}`,
         evidence: [
+
           { file: best.c.fn.file, line: best.c.fn.line, reason: `${best.c.fn.name}() summarises older turns via ${best.c.via}` },
+          ...(gate ? [{ file: gate.cmp.file, line: gate.cmp.line, reason: `${gate.cmp.fn}() compares ${gate.cmp.estimate} with ${gate.cmp.window} and compacts when over` }] : []),
           { file: best.t.file, line: best.t.line, reason: best.t.why },
         ],
         confidence: 'low',
@@ -147,6 +154,7 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    return { level: 'absent', reason: 'no function compacts, summarises or truncates the conversation history; it only grows', evidence: [], confidence: 'low' };
+    // Nothing compacts the history and nothing counts tokens that a threshold could compare: provably none.
+    return { level: 'absent', reason: 'no function compacts, summarises or truncates the conversation history; it only grows', evidence: [], confidence: countsTokens(ctx) ? 'low' : 'high' };
   },
 });

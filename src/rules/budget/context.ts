@@ -471,3 +471,18 @@ export function compactors(ctx: RuleContext): Compactor[] {
     return out;
   });
 }
+
+/**
+ * Whether the harness measures tokens at all: a provider usage field read, or a token counter or
+ * tokenizer called. Without one there is nothing a projection or a threshold could compare.
+ */
+export function countsTokens(ctx: RuleContext): boolean {
+  return ctx.memo('budget:counts-tokens', () => {
+    for (const f of ctx.source) {
+      for (const k in f.reads) if (USAGE_READ.has(k) || /token_?count|tokenCount|num_tokens|input_tokens|prompt_tokens/i.test(k)) return true;
+      for (const c of f.calls) if (COUNT_CALL.test(c.name) || COUNT_CALL.test(`${c.callee}(`)) return true;
+      for (const cmp of f.compares ?? []) if (CHARS_HEURISTIC.test(cmp.text)) return true;
+    }
+    return false;
+  });
+}

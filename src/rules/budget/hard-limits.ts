@@ -1,15 +1,31 @@
+import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops } from '../shared/loop.js';
 import { loopCaps, type Cap } from './caps.js';
 
 /**
- * A cap read from the loop's own condition or exits, a raise on the model-call path, or an option
- * handed to a framework, whose default was found: resolved, not guessed from a name one call away.
+ * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
+ * on the model-call path, or an option handed to a framework, whose default was found and whose link
+ * to the loop was resolved, not guessed from a name one call away.
  */
-const certain = (c: Cap) => c.def !== 'unknown' && !!c.defAt && /^(loop condition|loop range|return exit|break exit|throw exit|yield-return exit|raise guard|option passed|keyword argument|setting |LiteLLM)/.test(c.where);
+const certain = (c: Cap) => !!c.resolved && c.def !== 'unknown' && !!c.defAt && /^(loop condition|loop range|return exit|break exit|throw exit|yield-return exit|raise guard|compared in|option passed|keyword argument|setting |LiteLLM)/.test(c.where);
 
 const describe = (c: Cap) =>
   `${c.limit} (${c.kind} cap, ${c.where} at line ${c.line}${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})`;
+
+/** One evidence entry per cap, each on its own comparison line, so a baseline records every cap as a mechanism. */
+function capEvidence(caps: Cap[], max: number): Evidence[] {
+  const out: Evidence[] = [];
+  const lines = new Set<string>();
+  for (const c of caps) {
+    const k = `${c.file}:${c.line}`;
+    if (lines.has(k)) continue;
+    lines.add(k);
+    out.push({ file: c.file, line: c.line, reason: `${c.where} compares against ${c.limit} (${c.kind} cap${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})` });
+    if (out.length >= max) break;
+  }
+  return out;
+}
 
 export default defineRule({
   id: 'budget.hard-limits',
@@ -22,32 +38,32 @@ export default defineRule({
   exemplar: 'src/reference-harness/budget/budget.ts',
   detect(ctx) {
     const caps = loopCaps(ctx);
-    const ev = (c: Cap) => ({ file: c.file, line: c.line, reason: `${c.where} compares against ${describe(c)}` });
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
-      const others = caps.filter((c) => c.kind !== 'token').slice(0, 1);
+      const first = tokenOn[0];
+      const others = caps.filter((c) => c.kind !== 'token');
       return {
         level: 'present',
-        reason: `a token/cost cap on by default stops the loop: ${describe(tokenOn[0])}${others.length ? `; also ${describe(others[0])}` : ''}`,
+        reason: `a token/cost cap on by default stops the loop: ${describe(first)}${others.length ? `; also ${describe(others[0])}` : ''}`,
         evidence: [
-          ...[...tokenOn.slice(0, 2), ...others].map(ev),
-          ...(tokenOn[0].defAt ? [{ file: tokenOn[0].defAt.file, line: tokenOn[0].defAt.line, reason: `${tokenOn[0].limit} defaults to ${tokenOn[0].defAt.value}` }] : []),
+          ...capEvidence([first, ...caps.filter((c) => c !== first)], 5),
+          ...(first.defAt ? [{ file: first.defAt.file, line: first.defAt.line, reason: `${first.limit} defaults to ${first.defAt.value}` }] : []),
         ],
-        confidence: certain(tokenOn[0]) ? 'high' : 'low',
+        confidence: certain(first) ? 'high' : 'low',
       };
     }
     if (caps.length > 0) {
-      // Prefer a named limit (`maxTurns`) over a counter compared with a literal (`turn > 1`).
+      // Caps come ranked by how they reach the loop; prefer a named limit (`maxTurns`) over a counter compared with a literal (`turn > 1`).
       const named = (c: Cap) => !/^\d+$/.test(c.limit);
       const bounded = caps.filter((c) => c.def === 'bounded');
-      const best = bounded.find(named) ?? caps.find(named) ?? bounded[0] ?? caps[0];
+      const best = caps.find(named) ?? caps[0];
       const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
       const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
       return {
         level: 'partial',
         reason: `the loop is bounded only by ${describe(best)}; ${missing}${unl}`,
         evidence: [
-          ...[best, ...caps.filter((c) => c !== best)].slice(0, 3).map(ev),
+          ...capEvidence([best, ...caps.filter((c) => c !== best)], 5),
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
         // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
@@ -61,6 +77,8 @@ export default defineRule({
         level: 'absent',
         reason: `the agent loop in ${l.fn} (${l.file}:${l.line}) has no turn, token or cost cap; it runs until the model stops calling tools`,
         evidence: [{ file: l.file, line: l.line, reason: `agent loop ${l.loop ? `while (${l.loop.cond || ';;'})` : 'by recursion'} with no cap in its exits` }],
+        // The loop statement and its exits were read, and nothing it calls compares a limit; a recursive turn is less certain.
+        confidence: loops.every((x) => x.loop) ? 'high' : 'low',
       };
     }
     return { level: 'absent', reason: 'no agent loop with a turn, token or cost cap was found', evidence: [] };

@@ -1,6 +1,6 @@
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { frameworkContext, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+import { countsTokens, frameworkContext, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
@@ -27,7 +27,9 @@ export default defineRule({
           ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
           { file: p.turn!.file, line: p.turn!.line, reason: p.turn!.why },
         ],
-        confidence: p.turn!.resolved ? 'high' : 'low',
+        // Certain when the path to the model call is resolved and the limit is a window, not a run budget
+        // (`total_tokens_used >= MAX_CONVERSATION_TOKENS` is a cap on spend, which the hard-limits check judges).
+        confidence: p.turn!.resolved && !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) ? 'high' : 'low',
       };
     }
     // 2. A framework's context management this repo turns on.
@@ -88,6 +90,7 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    return { level: 'absent', reason: 'no token estimate is compared with a context-window limit before a model call', evidence: [], confidence: 'low' };
+    // No comparison in any source file sets a token figure against a window, and nothing counts tokens at all: provably none.
+    return { level: 'absent', reason: 'no token estimate is compared with a context-window limit before a model call', evidence: [], confidence: countsTokens(ctx) ? 'low' : 'high' };
   },
 });

@@ -1,5 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
+import { shortName } from '../context.js';
+import { agentLoops, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
@@ -15,6 +17,19 @@ const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
 const RUNNING = new Set(['total', 'accumulated', 'cumulative', 'session', 'sum', 'spent', 'used', 'running']);
 const ACC_VERB = new Set(['merge', 'add', 'accumulate', 'sum', 'record', 'track', 'aggregate', 'tally']);
 const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min', 'per', 'price', 'pricing', 'rate']);
+
+/** Cheap pre-filter: an accumulation about tokens, usage or cost. */
+const QUICK_ACC = /token|usage|cost|spen[dt]|usd|price/i;
+
+/** Presentation layers: what they add up is displayed, not accounted by the harness. */
+const PRESENTATION = /\.[jt]sx$|(^|\/)(components?|ui|web-?ui|renderer|webview|views?|pages|templates?|export-html|frontend)\//;
+const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
+
+/** Whether an expression reads a provider usage field (`response.usage.input_tokens`, `usage.promptTokenCount`). */
+function readsUsage(text: string): boolean {
+  for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (USAGE_FIELDS.has(m[0]) || m[0] === 'usage' || m[0] === 'Usage') return true;
+  return false;
+}
 
 export default defineRule({
   id: 'budget.usage-tracking',
@@ -63,11 +78,60 @@ export default defineRule({
         if (TOKENIZER.test(c.name) && estimators.length < 8) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
       }
     }
+    // The accumulation itself: `self.total_cost += cost`, `totals.input += response.usage.input_tokens`,
+    // `context.usage.add(response.usage)`. What is added reads a provider usage field, or the running
+    // total is named for tokens or cost; a total on an object or field outlives one call.
+    let reachedSet: ReturnType<typeof loopReachable> | undefined;
+    const reached = { has: (n: string) => (reachedSet ??= loopReachable(ctx, 3)).has(n) };
+    let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
+    const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
+      if (!best || score > best.score) best = { e, score, direct, kept };
+    };
+    for (const f of ctx.source) {
+      // A UI component or export template summing what it displays is not the harness accounting for its run.
+      if (PRESENTATION.test(f.path)) continue;
+      for (const a of f.adds ?? []) {
+        if (/^\s*-?\d/.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
+        const tw = words(a.target);
+        if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
+        const usage = readsUsage(a.value);
+        if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
+        // Usage of an embedding request is not the agent's model usage.
+        if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
+        // A field (`this.total…`, `self.stats.cost`) outlives the call; `state.usage.x` likely does; a local
+        // (`acc.input` in a reduce callback, `aggregated.prompt_tokens` over one stream) sums one thing.
+        const field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
+        const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
+        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0);
+      }
+      for (const c of f.calls) {
+        // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
+        if (!c.args.length || !QUICK_ACC.test(c.callee)) continue;
+        const cw = words(c.name);
+        if (!ACC_VERB.has(cw[0]) && c.name !== 'add') continue;
+        const usageArg = c.args.some((x) => readsUsage(x));
+        const onUsage = words(c.callee).some((w) => w === 'usage' || w === 'tokens' || w === 'cost');
+        if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w))) continue;
+        const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
+        offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true);
+      }
+    }
+    const acc = best as { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     accs.sort((a, b) => (b as Evidence & { score: number }).score - (a as Evidence & { score: number }).score);
     const persistent = new Set(accs.filter((a) => (a as Evidence & { persistent?: boolean }).persistent));
     for (const a of accs) {
       delete (a as Partial<Evidence & { score: number }>).score;
       delete (a as Partial<Evidence & { persistent: boolean }>).persistent;
+    }
+    // Without provider usage, a local sum inside a counting function (`tokens_used += count_tokens(m)`) measures one request, not the run.
+    if (acc && (readFiles.size > 0 || (estimators.length > 0 && acc.kept))) {
+      return {
+        level: 'present',
+        reason: `${readFiles.size > 0 ? `provider usage is read in ${readFiles.size} file(s)` : 'tokens or cost are computed per call'} and summed into running totals: ${acc.e.reason} (${acc.e.file}:${acc.e.line})`,
+        evidence: [acc.e, ...accs.filter((a) => a.file !== acc.e.file || a.line !== acc.e.line).slice(0, 1), ...reads.slice(0, 2), ...(readFiles.size ? [] : estimators.slice(0, 1))],
+        // A response's usage field added into a total that outlives the call: the accumulation is in the code.
+        confidence: acc.direct ? 'high' : 'low',
+      };
     }
     if (readFiles.size > 0 && accs.length > 0) {
       return {
@@ -98,6 +162,8 @@ export default defineRule({
         evidence: [...reads, ...estimators].slice(0, 3),
       };
     }
-    return { level: 'absent', reason: 'no usage field of a model response is read and no tokenizer is used; token consumption is not tracked', evidence: [] };
+    // Every source file was searched for provider usage fields and token counters; with a model call
+    // found, the responses are known and none of their usage is read.
+    return { level: 'absent', reason: 'no usage field of a model response is read and no tokenizer is used; token consumption is not tracked', evidence: [], confidence: modelCalls(ctx).length > 0 || agentLoops(ctx).length > 0 ? 'high' : 'low' };
   },
 });

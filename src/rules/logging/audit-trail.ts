@@ -187,7 +187,8 @@ export default defineRule({
     }
     const saved = toolSaves(ctx);
     if (saved.length) {
-      return finding('present', `tool calls and their results are stored as they happen (${saved[0].reason}, ${at(saved[0].file, saved[0].line)})`, saved);
+      // The save function resolves to a file or database write: a resolved path.
+      return finding('present', `tool calls and their results are stored as they happen (${saved[0].reason}, ${at(saved[0].file, saved[0].line)})`, saved, 'high');
     }
     const saves = transcriptSaves(ctx);
     const always = saves.filter((t) => !t.optIn);

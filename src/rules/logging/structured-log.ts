@@ -5,6 +5,7 @@ import { allClasses, at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
+const LEVEL_SET = new Set(LEVELS);
 /** Methods a logger is called with: the levels, `exception` (Python) and `log`. */
 const LOG_METHODS = new Set([...LEVELS, 'exception', 'log']);
 /** Logging libraries that emit records with fields (JSON or attributes). */
@@ -67,6 +68,39 @@ function printingLoggerClasses(ctx: RuleContext): Set<string> {
   });
 }
 
+/**
+ * Logger factories and objects whose level methods are the console itself: an object with two or
+ * more level keys built in a function that binds or calls `console.*` and writes nowhere else
+ * (`return { info: console.info.bind(console, prefix), … }`). A namespace prefix on a console line
+ * is still a print. Keyed by the defining file.
+ */
+function consoleWrapperLoggers(ctx: RuleContext): Map<string, { line: number; name: string }> {
+  return ctx.memo('structured-log:console-wrappers', () => {
+    const out = new Map<string, { line: number; name: string }>();
+    for (const f of ctx.source) {
+      if (f.lang === 'py') continue;
+      for (const o of f.objects) {
+        if (o.keys.length < 2 || o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+        let levels = 0;
+        for (const k of o.keys) if (LEVEL_SET.has(k)) levels++;
+        if (levels < 2) continue;
+        const calls = ctx.callsIn(f.path, o.fn);
+        const console = calls.filter((c) => /^console\.\w+(?:\.bind)?$/.test(c.callee)).length;
+        // Anything but the console called where the logger is built (`debug(namespace)`, a transport, a
+        // JSON serialiser) makes it more than a console wrapper.
+        const sinks = calls.some((c) => !/^console\./.test(c.callee));
+        // The object's own level values may call the console inline (`info: (...a) => console.info(p, ...a)`).
+        const inline = o.keys.filter((k) => LEVELS.includes(k) && /\bconsole\.\w+/.test(o.values[k] ?? '')).length;
+        if ((console >= 2 || inline >= 2) && !sinks) {
+          out.set(f.path, { line: o.line, name: o.fn !== '<top>' ? shortName(o.fn) : o.ctx.replace(/^\w+:/, '') || 'logger' });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** `log` when every logger class that has a `log` method is a printing one (the method name then names the class). */
 function printingMethodNames(ctx: RuleContext): Set<string> {
   return ctx.memo('structured-log:printing-methods', () => {
@@ -96,9 +130,16 @@ function logUse(ctx: RuleContext): LogUse {
     const printing = printingLoggerClasses(ctx);
     const use: LogUse = { calls: [], fielded: [], printing: [], prints: [], handlers: [], files: new Map() };
     const printingMethods = printingMethodNames(ctx);
+    // Files whose logger is a console wrapper: the wrapper's own file and its importers.
+    const wrapped = new Set<string>();
+    for (const file of consoleWrapperLoggers(ctx).keys()) {
+      wrapped.add(file);
+      for (const i of importers(ctx, file)) wrapped.add(i);
+    }
     for (const f of ctx.source) {
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
+      const viaConsole = wrapped.has(f.path) && !f.imports.some((i) => STRUCTURED_LIBS.test(i.from));
       // A file that builds a printing logger routes its member loggers (`self.logger`) through it,
       // and every logger call when it sets up no library logger of its own.
       const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.replace(/^new\s+/, '')));
@@ -113,7 +154,7 @@ function logUse(ctx: RuleContext): LogUse {
         if (recv === undefined) continue;
         // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
         // is that class, wherever it was handed in.
-        if ((buildsPrinting && (!libraryLogger || /^(?:this|self)\./.test(recv))) || (/^(?:this|self)\./.test(recv) && printingMethods.has(c.name))) {
+        if (viaConsole || (buildsPrinting && (!libraryLogger || /^(?:this|self)\./.test(recv))) || (/^(?:this|self)\./.test(recv) && printingMethods.has(c.name))) {
           use.printing.push(c);
           continue;
         }
@@ -140,6 +181,9 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   const printing = printingLoggerClasses(ctx);
   for (const c of allClasses(ctx)) {
     if (printing.has(c.name)) defs.push({ file: c.file, line: c.line, name: c.name, structured: false, how: `${c.name} is a levelled logger that only prints to the console` });
+  }
+  for (const [file, w] of consoleWrapperLoggers(ctx)) {
+    defs.push({ file, line: w.line, name: w.name, structured: false, how: `${w.name} builds a levelled logger whose methods are console calls (a prefix, no fields, no records)` });
   }
   for (const f of ctx.source) {
     // Whether the file writes records with fields: looked up only for a file with a logger object.
@@ -302,7 +346,9 @@ export default defineRule({
     }
     if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
       const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
-      const sure = use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4;
+      // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.
+      const lib = defs.some((d) => TEXT_LIBS.test(d.name) || STRUCTURED_LIBS.test(d.name));
+      const sure = (use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4) || (lib && use.calls.length >= 10 * Math.max(1, use.prints.length));
       return finding('present', `diagnostics go through levelled loggers (${counts}; ${path} ${mainCalls.length} logger calls vs ${mainPrints} prints)${setup ? `, configured with handlers (${at(setup.file, setup.line)})` : ''}; records are text with level and logger name`, [
         ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
         ...mainCalls.slice(0, 2).map((c) => callEv(c, 'levelled logger call on the main path')),
@@ -324,24 +370,29 @@ export default defineRule({
       );
     }
     if (use.calls.length) {
-      const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name)) : undefined;
+      const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name) : undefined;
+      // Most logger calls resolve to a logger class or factory whose methods only print: a resolved fact.
+      const sure = !!printer && use.printing.length > use.calls.length;
       return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${dominant ? 'they are few and no logging is configured' : `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})`}; records are text without fields`, [
-        ...defs.slice(0, 1).map(evid),
+        ...(printer ? [printer] : defs.slice(0, 1)).map(evid),
         ...useEvidence,
-      ]);
+      ], sure ? 'high' : 'low');
     }
     if (defs.length) {
       const d = defs[0];
       const tracing = TRACING_LIBS.test(d.name);
+      const sureDef = tracing || (use.printing.length > 0 && (printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name));
       return finding('partial', tracing ? `${d.how} (${at(d.file, d.line)}); diagnostics themselves are bare prints (${use.prints.length})` : `${d.how} (${at(d.file, d.line)}), but its records are text without fields, not structured (JSON/attributes)`, [
         ...defs.slice(0, 2).map(evid),
         ...use.printing.slice(0, 1).map((c) => callEv(c, 'logs through a logger that only prints')),
-      ]);
+        // No logger call at all (searched by receiver), and the only definition is a tracing import or a printing logger.
+      ], sureDef ? 'high' : 'low');
     }
+    // From here no logger call, definition or library exists (searched): what remains is a JSON writer.
     const stream = jsonEventStream(ctx);
-    if (stream) return stream;
+    if (stream) return { ...stream, confidence: use.printing.length === 0 ? 'high' : 'low' };
     const jsonLog = jsonLogFile(ctx);
-    if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog]);
+    if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog], use.printing.length === 0 ? 'high' : 'low');
     // Nothing named like a logger is called and no logging library is imported: sure.
     return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 ? 'high' : 'low');
   },

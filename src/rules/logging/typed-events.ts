@@ -17,6 +17,8 @@ interface Candidate {
   type: Located<TypeFact>;
   /** A union or enum type the code declares (not a schema value, a hook class or a class family). */
   declared?: boolean;
+  /** A family of three or more subclasses of one event base class, each constructed by the code. */
+  family?: boolean;
   tags: string[];
   emitted: Evidence[];
   stops: string[];
@@ -208,7 +210,7 @@ function classCandidates(ctx: RuleContext): Candidate[] {
     const first = named[0];
     const type: Located<TypeFact> = { name: base, kind: 'alias', line: first.line, members: named.map((c) => c.name), tags: [], exported: true, file: first.file };
     const stops = named.filter((c) => STOP_TAG.test(c.name) || c.members.includes('error')).map((c) => c.name);
-    out.push({ type, tags: type.members, emitted: emitted.length >= 2 ? emitted : [], stops });
+    out.push({ type, tags: type.members, emitted: emitted.length >= 2 ? emitted : [], stops, family: true });
   }
   return out;
 }
@@ -439,7 +441,7 @@ export default defineRule({
     if (best?.emitted.length && best.stops.length) {
       // Sure when the type's own kinds (an error/stop kind among them) are matched by literal tags in
       // at least three emitting objects, one of them in an agent loop's file.
-      const sure = !!best.declared && !stopEvidence.has(best) && best.type.kind !== 'interface' && best.emitted.length >= 3 && best.emitted.some((e) => loopFiles.has(e.file));
+      const sure = !!(best.declared || best.family) && !stopEvidence.has(best) && best.type.kind !== 'interface' && best.emitted.length >= 3 && best.emitted.some((e) => loopFiles.has(e.file));
       return finding(
         'present',
         `${best.type.name} (${at(best.type.file, best.type.line)}) is a typed event ${best.type.kind} emitted by the code, with ${stopEvidence.has(best) ? 'stop reasons as typed exception classes' : 'error/stop kinds'} (${best.stops.slice(0, 3).join(', ')})`,
@@ -460,6 +462,8 @@ export default defineRule({
     if (weak.length) {
       return finding('partial', `the harness streams or records untyped updates (${weak[0].reason}) but declares no discriminated event union with error and stop kinds`, weak);
     }
-    return finding('absent', 'no typed event union, event-kind enum or event classes emitted by the loop were found');
+    // No union, enum, event-class family, hook interface or schema union, and not even an untyped
+    // stream or string-named emit: the structure was searched and is not there.
+    return finding('absent', 'no typed event union, event-kind enum or event classes emitted by the loop were found', [], 'high');
   },
 });

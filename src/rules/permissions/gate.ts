@@ -1,8 +1,9 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { shortName } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
+import { toolAsks } from './verdict.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
@@ -54,10 +55,13 @@ export default defineRule({
     const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];
     if (decisions.length) {
       const c = decisions[0];
+      // Resolved: the decision is made in the very function that looks the tool up or runs it.
+      const inDispatch = dispatch.some((d) => d.lookupFn === `${c.file}#${c.fn}` || d.execFn === `${c.file}#${c.fn}`);
       return {
         level: 'present',
         reason: `tool dispatch passes through a permission decision: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`,
         evidence: [ev(c, 'permission decision on the dispatch path'), ...dispatchEv, ...decisions.slice(1, 3).map((x) => ev(x, 'further decision on the path'))],
+        confidence: inDispatch ? 'high' : 'low',
       };
     }
     const hooks = onPath.filter((c) => c.kind === 'hook' || c.kind === 'decision');
@@ -85,14 +89,15 @@ export default defineRule({
           level: 'present',
           reason: `every action passes ${d.callee}() in ${d.fn}() (${d.file}:${d.line}), which asks the user (${p!.callee}() at ${p!.file}:${p!.line}), before ${a.callee}() runs it`,
           evidence: [dEv, aEv, { file: p!.file, line: p!.line, reason: `the user is asked: ${p!.callee}()` }],
-          confidence: 'low',
+          // Resolved: the decision precedes the action in the same function and reaches the prompt.
+          confidence: 'high',
         };
       }
       return {
         level: 'partial',
         reason: `actions pass a deny-only filter ${d.callee}() (${d.file}:${d.line}) before ${a.callee}() runs them; there is no allow / ask decision`,
         evidence: [dEv, aEv],
-        confidence: 'low',
+        confidence: 'high',
       };
     }
     if (hooks.length) {
@@ -101,6 +106,8 @@ export default defineRule({
         level: 'partial',
         reason: `the dispatch path only consults a pluggable hook or handler (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}); the harness makes no allow / deny / ask decision of its own by default`,
         evidence: [ev(c, 'hook that may block, with no default decision'), ...dispatchEv],
+        // The hook sits on the resolved dispatch path and no installer of it makes a decision.
+        confidence: dispatch.length ? 'high' : 'low',
       };
     }
     // A framework middleware that wraps every tool call (LangChain `AgentMiddleware.wrap_tool_call`,
@@ -134,6 +141,27 @@ export default defineRule({
         level: 'partial',
         reason: `permission is asked inside individual tools (${files.size} of ${declFiles.size} tool files, e.g. ${inTools[0].callee}() at ${inTools[0].file}:${inTools[0].line}) rather than by one gate on the dispatch path`,
         evidence: inTools.slice(0, 3).map((c) => ev(c, 'a tool asks for permission itself')),
+      };
+    }
+    // Each tool awaits an approval request inside its own run and returns on a refusal, before
+    // its side effect (`const { response } = await ask('tool', …); if (response !== 'yes') return`):
+    // a real decision, but one each tool must remember to make.
+    let asks = toolAsks(ctx);
+    if (asks.length) {
+      // Cite first a tool whose run goes on to spawn a command (the side effect the ask guards).
+      const sinkAt = new Set(shellSinks(ctx).filter((s) => s.fromInput).map((s) => `${s.file}:${s.line}`));
+      const spawns = (x: (typeof asks)[number]) => !!ctx.reaches(x.ask.file, x.ask.fn, (c) => sinkAt.has(`${c.file}:${c.line}`), 2, (_n, ds) => ds.length <= 3);
+      const ranked = asks.slice(0, 16).map((x) => ({ x, s: spawns(x) ? 0 : 1 }));
+      asks = [...ranked.sort((a, b) => a.s - b.s).map((r) => r.x), ...asks.slice(16)];
+      const owners = [...new Set(asks.map((a) => a.owner))];
+      const a = asks[0];
+      return {
+        level: 'partial',
+        reason: `each tool asks for approval inside its own run (${owners.length} tool${owners.length > 1 ? 's' : ''}, e.g. ${a.ask.callee}() in ${a.ask.fn}() at ${a.ask.file}:${a.ask.line}, which returns on a refusal at line ${a.refusal.line}) rather than one gate on the dispatch path`,
+        evidence: [
+          ...asks.filter((x, i) => asks.findIndex((y) => y.owner === x.owner) === i).slice(0, 2).map((x) => ({ file: x.ask.file, line: x.ask.line, reason: `${x.owner} awaits ${x.ask.callee}() before it acts` })),
+          { file: a.ask.file, line: a.refusal.line, reason: `a refusal ends the run: if (${a.refusal.cond.slice(0, 50)}) ${a.refusal.exit}` },
+        ],
       };
     }
     // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a
@@ -185,6 +213,8 @@ export default defineRule({
         ? `tools are run straight after lookup (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) with no allow / deny / ask decision`
         : 'no permission decision (allow / deny / ask) before tool execution was found',
       evidence: [],
+      // The dispatch path was found and nothing on it decides; without it, only no keyword was seen.
+      confidence: dispatch.length ? 'high' : 'low',
     };
   },
 });

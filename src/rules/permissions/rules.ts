@@ -1,8 +1,10 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls } from '../shared/tools.js';
+import { permissionCalls, toolDispatch } from '../shared/tools.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
+import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
+import { shortName } from '../context.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -83,6 +85,28 @@ export default defineRule({
     }
     const gate = permissionCalls(ctx).filter((c) => c.onPath);
     used.sort((a, b) => a.score - b.score);
+    // Per-class approval switches the user sets: the function that decides by the tool's class
+    // returns a setting for each class (`if (isReadTool(name)) return settings.actions.readFiles`),
+    // and the harness declares that setting by name (a default, a stored key, a UI toggle). Counted
+    // when a decision runs: a gate on the dispatch path, or the approval each tool requests.
+    const asked = askedVerdict(ctx);
+    const deciding = gate.some((c) => c.kind === 'decision' && c.defined);
+    for (const v of asked ? [asked.verdict] : deciding ? tieredVerdicts(ctx).filter((x) => x.guards.length >= 2).slice(0, 4) : []) {
+      const sets = verdictSettings(ctx, v);
+      if (!sets.length) continue;
+      const names = [...new Set(sets.map((x) => x.name))];
+      return {
+        level: 'present',
+        reason: `users switch auto-approval per class of tool: ${shortName(v.fn)}() (${v.file}:${v.guard.line}) answers each class with a setting (${names.slice(0, 3).join(', ')}) that the harness declares at ${sets[0].declared.file}:${sets[0].declared.line}`,
+        evidence: [
+          { file: v.file, line: sets[0].line, reason: `setting '${sets[0].name}' decides this class of tool` },
+          ...(sets[1] && sets[1].line !== sets[0].line ? [{ file: v.file, line: sets[1].line, reason: `setting '${sets[1].name}' decides another class` }] : []),
+          { file: sets[0].declared.file, line: sets[0].declared.line, reason: `'${sets[0].name}' declared as a setting` },
+        ],
+        // A decision on the path, a class branch that returns the setting, and the setting declared by name.
+        confidence: deciding ? 'high' : 'low',
+      };
+    }
     if (used.length) {
       const { decl, use } = used[0];
       return {
@@ -114,6 +138,7 @@ export default defineRule({
               { file: g.path, line: set.line, reason: `a rule set from user input: ${set.callee}()` },
               { file: f.path, line: t.line, reason: `decision type ${t.name} (${[...vals].join(', ')})` },
             ],
+            confidence: 'high',
           };
         }
       }
@@ -163,6 +188,7 @@ export default defineRule({
             { file: at.path, line: at.reads[key][0], reason: `'${key}' read where the permission is decided` },
             { file: f.path, line: o.line, reason: `settings with '${allow}' and '${deny}'` },
           ],
+          confidence: 'high',
         };
       }
     }
@@ -221,6 +247,7 @@ export default defineRule({
           ? `the user's setting '${r.key}' is read at ${r.file}:${r.line} to choose what is approved without asking`
           : `the harness reads the setting '${r.key}' (${r.file}:${r.line}), but never asks before an action, so it selects no approval mode`,
         evidence: settingReads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `approval setting '${x.key}' read by key` })),
+        confidence: asks && askFiles.has(r.file) ? 'high' : 'low',
       };
     }
     // A configuration file of the harness that sets an approval option or mode
@@ -258,6 +285,8 @@ export default defineRule({
           { file: fl.file, line: fl.line, reason: `approval option '${fl.flag}' the user sets` },
           { file: reader.path, line: readLine, reason: `'${n}' read here` },
         ],
+        // The flag's value is read in the file that asks before actions.
+        confidence: asks && r.atAsk ? 'high' : 'low',
       };
     }
     // A permission option (flag or setting) the user can set: one read where the gate decides first
@@ -326,6 +355,15 @@ export default defineRule({
         };
       }
     }
-    return { level: 'absent', reason: 'no user-configurable allow / deny / ask rules or approval modes were found', evidence: [] };
+    // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.
+    const nothing = toolDispatch(ctx).length > 0 && !permissionCalls(ctx).length && !actionGates(ctx).length && !confirmPrompts(ctx).length;
+    return {
+      level: 'absent',
+      reason: nothing
+        ? 'tools are dispatched with no permission decision anywhere, and no allow / deny / ask rules or approval modes were found'
+        : 'no user-configurable allow / deny / ask rules or approval modes were found',
+      evidence: [],
+      confidence: nothing ? 'high' : 'low',
+    };
   },
 });

@@ -59,14 +59,27 @@ export default defineRule({
     const sinks = shellSinks(ctx).filter((s) => s.fromInput);
     const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name));
 
+    // Whole-file scans repeat (a tool file, the gate's files): one per file.
+    const wholeFile = new Map<string, Guard[]>();
     const guardsIn = (file: string, fns: Set<string>): Guard[] => {
+      const all = fns.has('*');
+      if (all) {
+        const hit = wholeFile.get(file);
+        if (hit) return hit;
+        const found = scanGuards(file, fns, true);
+        wholeFile.set(file, found);
+        return found;
+      }
+      return scanGuards(file, fns, false);
+    };
+    const scanGuards = (file: string, fns: Set<string>, all: boolean): Guard[] => {
       const f = ctx.file(file);
       if (!f) return [];
       const out: Guard[] = [];
       const guardConds = f.guards.filter((g) => g.exit === 'return' || g.exit === 'throw');
       const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
       for (const c of f.calls) {
-        if (!fns.has(c.fn) && !fns.has('*')) continue;
+        if (!all && !fns.has(c.fn)) continue;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         let kind: Guard['kind'] | undefined;
         if (PARSE_CALL.test(c.name) || PARSE_RECEIVER.test(c.callee)) kind = 'parse';
@@ -86,7 +99,7 @@ export default defineRule({
       // `if (!ALLOWED.has(cmd)) throw …`: the command checked against a constant collection, refused
       // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
       for (const g of guardConds) {
-        if (!fns.has(g.fn) && !fns.has('*')) continue;
+        if (!all && !fns.has(g.fn)) continue;
         const member = MEMBER_GUARD.exec(g.cond);
         const coll = member ? (member[1] ?? member[2]).replace(/^(?:this|self)\./, '') : '';
         if (coll && (LIST_NAME.test(coll) || /^[A-Z][A-Z0-9_]{2,}$/.test(coll))) {
@@ -101,10 +114,11 @@ export default defineRule({
         const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
       }
-      for (const k of f.consts) if (LIST_NAME.test(k.name) && (fns.has(k.fn) || fns.has('*') || k.fn === '<top>')) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
+      for (const k of f.consts) if ((all || k.fn === '<top>' || fns.has(k.fn)) && LIST_NAME.test(k.name)) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
       for (const fn of f.functions) {
+        if (!all && !fns.has(fn.name)) continue;
         const p = fn.params.find((x) => LIST_NAME.test(x));
-        if (p && (fns.has(fn.name) || fns.has('*'))) out.push({ kind: 'list', file, line: fn.line, what: `allow-list parameter ${p} of ${fn.name}()`, blocking: false, classifies: false });
+        if (p) out.push({ kind: 'list', file, line: fn.line, what: `allow-list parameter ${p} of ${fn.name}()`, blocking: false, classifies: false });
       }
       return out;
     };
@@ -264,6 +278,8 @@ export default defineRule({
             { file: box.file, line: box.line, reason: `default deployment is a container: ${box.callee}()` },
             { file: site.file, line: site.line, reason: `the model's action runs here: ${site.callee}()` },
           ],
+          // A configuration fact: the default deployment of the environment that runs every action.
+          confidence: 'high',
         };
       }
       // No shell tool: a harness that runs model-driven commands only inside a sandbox.
@@ -274,13 +290,15 @@ export default defineRule({
           level: 'present',
           reason: `commands run only inside a sandbox (${boxed[0].callee}() at ${boxed[0].file}:${boxed[0].line} and ${boxed.length - 1} more)`,
           evidence: boxed.slice(0, 3).map((s) => ({ file: s.file, line: s.line, reason: `command run inside the sandbox: ${s.callee}()` })),
+        confidence: 'high',
         };
       }
       return {
         level: 'absent',
         reason: shellTools.length ? `shell tool ${shellTools[0].name} declared but no command sink was found` : 'there is no shell or code-execution tool, so nothing guards one',
         evidence: [],
-        ...(shellTools.length ? {} : { applies: false }),
+        // No process spawn or code execution fed by a runtime value exists anywhere in the harness.
+        ...(shellTools.length ? {} : { applies: false, confidence: sinks.length ? ('low' as const) : ('high' as const) }),
       };
     }
     const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };
@@ -306,7 +324,7 @@ export default defineRule({
         evidence: [...gEv, sinkEv],
         // Resolved: a shell parser called in the policy module the tool imports, or a refusal
         // guard in the very function that spawns the command.
-        confidence: (g.kind === 'parse' && / called from \S+:\d+$/.test(g.what) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
+        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
       };
     }
     return {

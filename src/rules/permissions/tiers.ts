@@ -1,8 +1,9 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { HINT_KEY, dispatchPath, permissionCalls, toolHints } from '../shared/tools.js';
+import { HINT_KEY, dispatchPath, permissionCalls, toolDispatch, toolHints } from '../shared/tools.js';
 import { shortName } from '../context.js';
-import { confirmPrompts } from './action-gate.js';
+import { actionGates, confirmPrompts } from './action-gate.js';
+import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
@@ -57,11 +58,29 @@ export default defineRule({
       return out;
     };
     const onGate = readsIn(gateFiles);
+    // A function that decides by the tool's class (`if (isReadTool(name)) return …; if (isEditTool(name)) return …`).
+    const verdictEv = (v: TieredVerdict): Evidence => ({ file: v.file, line: v.guard.line, reason: `${shortName(v.fn)}() decides by the tool's class: if (${v.guard.cond.slice(0, 60)}) return …${v.guards.length > 1 ? ` (${v.guards.length} class branches)` : ''}` });
+    const verdict = tieredVerdicts(ctx).find((v) => v.guards.length >= 2);
     if (onGate.length && decisive.length) {
       return {
         level: 'present',
-        reason: `the permission decision (${decisive[0].callee}() at ${decisive[0].file}:${decisive[0].line}) branches on the tool's tier or risk class (${onGate[0].reason.replace(/^.*reads /, '')})`,
-        evidence: [...onGate.slice(0, 2), { file: decisive[0].file, line: decisive[0].line, reason: `permission decision ${decisive[0].callee}()` }],
+        reason: verdict
+          ? `the permission decision (${decisive[0].callee}() at ${decisive[0].file}:${decisive[0].line}) runs on the dispatch path, and ${shortName(verdict.fn)}() (${verdict.file}:${verdict.guard.line}) treats tools by class`
+          : `the permission decision (${decisive[0].callee}() at ${decisive[0].file}:${decisive[0].line}) branches on the tool's tier or risk class (${onGate[0].reason.replace(/^.*reads /, '')})`,
+        evidence: [...(verdict ? [verdictEv(verdict)] : []), ...onGate.slice(0, verdict ? 1 : 2), { file: decisive[0].file, line: decisive[0].line, reason: `permission decision ${decisive[0].callee}()` }],
+        // A decision on the dispatch path and a function whose branches return by the tool's class.
+        confidence: verdict ? 'high' : 'low',
+      };
+    }
+    // The approval request every tool awaits in its own run is answered by a function that decides
+    // by the tool's class (auto-approve read-only tools, ask for the rest).
+    const asked = askedVerdict(ctx);
+    if (asked) {
+      const { ask: a, verdict: v } = asked;
+      return {
+        level: 'present',
+        reason: `the approval that tools request (${a.ask.callee}() at ${a.ask.file}:${a.ask.line}) is decided by ${shortName(v.fn)}() (${v.file}:${v.guard.line}), which treats tools by class`,
+        evidence: [verdictEv(v), ...v.guards.slice(1, 2).map((g) => ({ file: v.file, line: g.line, reason: `class branch: if (${g.cond.slice(0, 60)}) return` })), { file: a.ask.file, line: a.ask.line, reason: `a tool requests approval: ${a.ask.callee}()` }],
       };
     }
     const onDispatch = onGate.length ? onGate : readsIn(path.files);
@@ -109,10 +128,18 @@ export default defineRule({
       if (!/^(?:has|includes|contains)$/.test(c.name)) continue;
       const coll = c.callee.slice(0, -c.name.length - 1).replace(/^.*\./, '');
       if (!RISK_SET.test(coll)) continue;
+      // The set's declaration is the tier table: cite it first (same file, else the file it is imported from).
+      const here = ctx.file(c.file);
+      const from = here?.imports.find((i) => i.names.includes(coll));
+      const declFile = from ? ctx.source.find((g) => (g.binds ?? []).some((b) => b.name === coll && b.fn === '<top>') && from.from.replace(/^\.+\//, '').replace(/\.[jt]sx?$/, '').split('/').every((seg) => g.path.includes(seg))) : here;
+      const decl = (declFile?.binds ?? []).find((b) => b.name === coll && b.fn === '<top>') ?? declFile?.consts.find((k) => k.name === coll && k.fn === '<top>');
       return {
         level: 'partial',
         reason: `tools are split by risk class (${coll} checked at ${c.file}:${c.line}), but only where that set is consulted, not by a default permission decision`,
-        evidence: [{ file: c.file, line: c.line, reason: `tool checked against the risk-class set ${coll}` }],
+        evidence: [
+          ...(decl && declFile ? [{ file: declFile.path, line: decl.line, reason: `risk-class set ${coll} declared` }] : []),
+          { file: c.file, line: c.line, reason: `tool checked against the risk-class set ${coll}` },
+        ],
       };
     }
     if (hints.length) {
@@ -142,9 +169,22 @@ export default defineRule({
             { file: call.file, line: call.line, reason: `command confirmation with ${flag}` },
             { file: def.file, line: def.line, reason: `${def.name}() takes ${flag}` },
           ],
+          // Resolved: the flag is a parameter of the prompt function the command confirmation calls.
+          confidence: 'high',
         };
       }
     }
-    return { level: 'absent', reason: 'no trust tiers (built-in / MCP / plugin) or risk classes (read-only / write / execute) change how a tool call is permitted', evidence: [] };
+    // Where the tool dispatch (or the action site) was found and read, no class is on the way.
+    // A middleware that wraps every tool call may treat tools in ways this search does not read.
+    const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
+    const searched = (toolDispatch(ctx).length > 0 || actionGates(ctx).length > 0) && !wraps;
+    return {
+      level: 'absent',
+      reason: searched
+        ? 'the tool dispatch path was found and no trust tier (built-in / MCP / plugin) or risk class (read-only / write / execute) changes how a call on it is permitted'
+        : 'no trust tiers (built-in / MCP / plugin) or risk classes (read-only / write / execute) change how a tool call is permitted',
+      evidence: [],
+      confidence: searched ? 'high' : 'low',
+    };
   },
 });

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { atomicWriters, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { atomicWriters, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Recognising tool calls left without a result when a session is reloaded. */
@@ -21,7 +21,18 @@ export default defineRule({
   exemplar: 'src/reference-harness/persistence/journal.ts',
   detect(ctx) {
     const ops = persistOps(ctx);
-    const journal = ops.filter((o) => o.kind === 'append' && o.subject === 'session');
+    // The append itself before the calls of a wrapper around it.
+    const journal = ops.filter((o) => o.kind === 'append' && o.subject === 'session').sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
+    /** The temp-file rename inside an atomic wrapper: the line that makes the write atomic. */
+    const renameIn = (o: PersistOp): Evidence[] => {
+      if (!o.via) return [];
+      const own = ops.filter((x) => x.kind === 'rename' && x.call.file === o.via!.file && x.call.fn === o.via!.fn);
+      const r = own.find((x) => /tmp|temp|staging|partial|\.new/i.test(x.call.args[0] ?? '')) ?? own[0];
+      if (r) return [at(r, `${r.call.callee}(${r.call.args.slice(0, 2).join(', ')}) in ${r.call.fn} renames the temp file into place`)];
+      // A queued write flushed by an atomic-write package's writeFile in the same file.
+      const lib = ops.find((x) => x.atomicLib && x.call.file === o.via!.file);
+      return lib ? [at(lib, `${lib.call.callee}() in ${lib.call.fn} is an atomic-write package's write (temp file + rename)`)] : [];
+    };
     const atomic = atomicWriters(ctx);
     const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session'));
     // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
@@ -65,12 +76,15 @@ export default defineRule({
     }
     if (journal.length > 0 || atomicSession.length > 0) {
       const first = journal[0] ?? atomicSession[0];
+      // Resolved: the session write is a call of a wrapper that writes a temp file and renames it (or an atomic-write package).
+      const resolved = journal.length === 0 && (!!first.via?.atomic || !!first.atomicLib) && carriesTranscript(first);
       const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
       return {
         level: 'present',
         reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,
         evidence: [
           ...journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
+          ...(journal.length === 0 ? atomicSession.slice(0, 1).flatMap(renameIn) : []),
           ...atomicSession.slice(0, 1).map((o) =>
             at(
               o,
@@ -78,11 +92,14 @@ export default defineRule({
                 ? `${o.call.fn} writes the session inside a transaction`
                 : o.via
                   ? `${o.call.callee}() writes the session through ${o.via.fn}, which writes a temp file and renames it into place`
-                  : `${o.call.callee}(${o.call.args.slice(0, 2).join(', ')}) renames a temp file over the session file`,
+                  : o.atomicLib
+                    ? `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes the session through an atomic-write package (temp file + rename)`
+                    : `${o.call.callee}(${o.call.args.slice(0, 2).join(', ')}) renames a temp file over the session file`,
             ),
           ),
           ...recovery.slice(0, 1),
         ],
+        confidence: resolved ? 'high' : 'low',
       };
     }
     if (rows.length > 0) {
@@ -99,7 +116,8 @@ export default defineRule({
         level: 'partial',
         reason: `${a.call.fn} writes ${a.subject === 'other' ? 'some files' : a.subject} atomically (${a.kind === 'transaction' ? 'transaction' : 'temp file + rename'}), but the session itself ${sessionWrites.length ? `is rewritten in place by ${sessionWrites[0].call.fn}` : 'is not journaled'}`,
         evidence: [
-          at(a, a.kind === 'transaction' ? `${a.call.fn} wraps writes in a transaction` : `${a.call.callee}(${a.call.args.slice(0, 2).join(', ')}) renames a temp file into place`),
+          ...renameIn(a),
+          at(a, a.kind === 'transaction' ? `${a.call.fn} wraps writes in a transaction` : a.atomicLib ? `${a.call.callee}() in ${a.call.fn} writes through an atomic-write package (temp file + rename)` : `${a.call.callee}(${a.call.args.slice(0, 2).join(', ')}) renames a temp file into place`),
           ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`)),
         ],
       };

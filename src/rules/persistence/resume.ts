@@ -154,6 +154,8 @@ export default defineRule({
           { file: entry[0].file, line: entry[0].line, reason: `${entry[0].what} selects a session to continue` },
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
+        // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
+        confidence: first ? 'high' : 'low',
       };
     }
     if (wiredLoads.length > 0 || loads.length > 0) {

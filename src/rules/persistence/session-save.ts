@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, composedRecord, frameworkSaver, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, wrapperCall, composedRecord, frameworkSaver, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -14,6 +14,11 @@ function wired(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
   return callersOf(ctx, o.call.fn).length > 0;
 }
 
+/** The write sits inside a loop of its own function: it runs once per streamed event or item. */
+function inLoop(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
+  return !!ctx.file(o.call.file)?.loops.some((l) => l.fn === o.call.fn && o.call.line > l.line && o.call.line <= l.end);
+}
+
 export default defineRule({
   id: 'persistence.session-save',
   principle: 'persistence',
@@ -23,6 +28,13 @@ export default defineRule({
   remediation:
     'Build a session writer that appends each message and tool result to a per-session JSONL file as the loop produces it (not only on a clean exit), as in the exemplar transcript writer.',
   exemplar: 'src/reference-harness/persistence/transcript.ts',
+  rejected(ctx) {
+    // Writes whose path, function or data named something else: the rule read them as settings, state, logs … not the conversation.
+    return persistOps(ctx)
+      .filter((o) => o.subject !== 'session' && o.strength >= 2 && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'))
+      .sort((a, b) => b.strength - a.strength)
+      .map((o) => ({ file: o.call.file, line: o.call.line, reason: `${o.call.callee}() in ${o.call.fn} writes ${o.subject === 'other' ? 'something other than the conversation' : o.subject} (judged from "${o.text.slice(0, 80).trim()}"), not the session` }));
+  },
   detect(ctx) {
     // A framework's persistent session store or graph checkpointer that this repo turns on.
     const saver = frameworkSaver(ctx);
@@ -57,8 +69,14 @@ export default defineRule({
       return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
     }
     // The model's own messages first: composed notes (a literal role) and in-place updates after.
+    // The write itself before a call of a wrapper around it (`fs.appendFileSync(this.conversationFile, …)` before
+    // `this.appendRecord(…)`), and a write made once per streamed event (inside a loop) before one made after it.
     const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
-      (a, b) => Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) || Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)),
+      (a, b) =>
+        Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
+        Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||
+        Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)) ||
+        Number(!inLoop(ctx, a)) - Number(!inLoop(ctx, b)),
     );
     if (appends.length > 0) {
       const files = new Set(appends.map((o) => o.call.file));
@@ -77,16 +95,19 @@ export default defineRule({
       return {
         level: 'present',
         reason: `the agent loop in ${hit.loop.fn} saves the session each turn through ${hit.path.map((c) => c.name).join(' → ')}`,
-        evidence: [
-          { file: hit.loop.file, line: hit.path[0].line, reason: `loop body in ${hit.loop.fn} calls ${hit.path[0].name}()` },
-          ...(hit.path.length > 1 ? [{ file: last.file, line: last.line, reason: `${last.callee}() in ${last.fn} writes the session` }] : []),
-          ...(() => {
-            // The write itself: the matched call, or the write inside the function it names.
-            const direct = writes.filter((o) => !o.via);
-            const w = direct.find((o) => o.call.file === last.file && o.call.line === last.line) ?? transcriptFirst(direct).find((o) => shortName(o.call.fn) === last.name);
-            return w ? [at(w, `${w.call.callee}() in ${w.call.fn} writes the session${w.payload ? ` (what it writes holds the messages, built at line ${w.payload.line})` : ''}`)] : [];
-          })(),
-        ],
+        // The write of the session first (the mechanism), then the loop's call that reaches it each turn.
+        evidence: (() => {
+          // The write itself: the matched call, or the write inside the function it names.
+          const direct = writes.filter((o) => !o.via);
+          const w = direct.find((o) => o.call.file === last.file && o.call.line === last.line) ?? transcriptFirst(direct).find((o) => shortName(o.call.fn) === last.name);
+          const loopCall: Evidence = { file: hit.loop.file, line: hit.path[0].line, reason: `loop body in ${hit.loop.fn} calls ${hit.path[0].name}()` };
+          const lastCall: Evidence[] = hit.path.length > 1 ? [{ file: last.file, line: last.line, reason: `${last.callee}() in ${last.fn} writes the session` }] : [];
+          const write: Evidence[] = w ? [at(w, `${w.call.callee}() in ${w.call.fn} writes the session${w.payload ? ` (what it writes holds the messages, built at line ${w.payload.line})` : ''}`)] : [];
+          const out = [...write, ...lastCall, loopCall];
+          return out.filter((e, i) => out.findIndex((x) => x.file === e.file && x.line === e.line) === i);
+        })(),
+        // A call path from the loop body to a write whose data is the conversation (its shape or the messages it names).
+        confidence: writes.some((o) => (o.call.file === last.file && o.call.line === last.line) || shortName(o.call.fn) === last.name ? carriesTranscript(o) : false) ? 'high' : 'low',
       };
     }
     // The save behind a store interface: each message added to the in-memory transcript reaches the write.

@@ -7,6 +7,14 @@ const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, lin
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
 const TRANSCRIPT_MEMBER = new Set(['messages', 'history', 'memory', 'transcript', 'conversation']);
 
+const WORKFLOW = new Set(['plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow']);
+const METRICS = new Set(['metric', 'metrics', 'usage', 'cost', 'costs', 'stats', 'ledger']);
+/** 0: the write names workflow records (plan, todos, tasks, checkpoints); 1: metrics; 2: other state. */
+function stateRank(o: PersistOp): number {
+  const ws = words(o.text);
+  return ws.some((w) => WORKFLOW.has(w)) ? 0 : ws.some((w) => METRICS.has(w)) ? 1 : 2;
+}
+
 export default defineRule({
   id: 'persistence.state-separate',
   principle: 'persistence',
@@ -21,7 +29,10 @@ export default defineRule({
     const scaffold = (o: PersistOp) => o.kind === 'write' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
     const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
     const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0;
-    const state = ops.filter((o) => o.subject === 'state' && wired(o));
+    // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
+    // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
+    const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
+    const state = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength);
     if (state.length > 0) {
       const targets = [...new Set(state.map((o) => o.call.fn))];
       return {

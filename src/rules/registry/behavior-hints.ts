@@ -42,6 +42,9 @@ export default defineRule({
           ? `${decls.length} tool declarations carry no behavioural hint (read-only, destructive, concurrency-safe, needs-approval)`
           : 'no tool declarations, so no behavioural hints',
         evidence: [],
+        // The tool declarations were found and their keys read: none is a hint, and no side table
+        // classifies the tools by name. Without declarations there is nothing to read: not sure.
+        confidence: decls.length >= 2 ? 'high' : 'low',
       };
     }
     const byKey = new Map<string, typeof hints>();
@@ -74,6 +77,8 @@ export default defineRule({
             { file: h.file, line: h.line, reason: `hint '${key}' declared on ${h.on === 'tool' ? 'tool' : h.on === 'base' ? 'tool base class' : 'tool interface'} ${h.owner}` },
             ...reads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `hint '${key}' read by the harness` })),
           ],
+          // Set on three or more tools (not just an interface field) and read outside the declarations.
+          confidence: sites.filter((s) => s.on !== 'interface').length >= 3 ? 'high' : 'low',
         };
       }
     }

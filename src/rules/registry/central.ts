@@ -1,6 +1,7 @@
 import { defineRule } from '../types.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites } from '../shared/tools.js';
-import { branchDispatch, configTools, elementListSites, nameIndexedLookups } from './mechanisms.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
+
+import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.central',
@@ -44,7 +45,9 @@ export default defineRule({
       .map((x) => x.d);
     const lists = toolListSites(ctx);
     const d = dispatch[0];
-    const l = lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
+    // The list built by iterating the very collection the dispatch looks names up in: one registry.
+    const own = d ? registryListSite(ctx, d.lookup.target) : undefined;
+    const l = own ?? lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
     // Built-in tools run by one branch each (a switch on the name) beside a registry: partial.
     const branch = d && (branchDispatch(ctx, d.lookupFn) ?? branchDispatch(ctx, d.execFn));
     if (d && l && branch) {
@@ -69,13 +72,15 @@ export default defineRule({
           { file: l.file, line: l.line, reason: l.reason },
         ],
         // The lookup and the call on what it returned sit in one function: the dispatch is resolved.
-        confidence: d.execFn === d.lookupFn && lists.length ? 'high' : 'low',
+        confidence: d.execFn === d.lookupFn ? 'high' : 'low',
       };
     }
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
     const fw = frameworkToolUse(ctx);
     if (!d && fw.length && decls.some((x) => x.hasExec)) {
-      const u = fw[0];
+      // A runner imported from an agent framework that lists and dispatches the tools itself.
+      const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);
+      const u = fw.find(imported) ?? fw[0];
       return {
         level: 'present',
         reason: `the declared tools are handed as one collection to ${u.runner}() (${u.file}:${u.line}), which lists them for the model and dispatches calls by name`,
@@ -83,6 +88,7 @@ export default defineRule({
           { file: u.file, line: u.line, reason: `tool collection passed to ${u.runner}()` },
           ...decls.filter((x) => x.hasExec).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} declared with its execute function` })),
         ],
+        confidence: imported(u) ? 'high' : 'low',
       };
     }
     // Tools declared in configuration, loaded into a model; the list is generated from the models
@@ -100,7 +106,8 @@ export default defineRule({
             { file: el.file, line: el.line, reason: el.reason },
             { file: cfg[0].file, line: cfg[0].line, reason: `tool '${cfg[0].name}' declared in configuration` },
           ],
-          confidence: 'low',
+          // Configuration facts loaded into a model class, a list built from its entries and a lookup by name.
+          confidence: 'high',
         };
       }
     }
@@ -122,6 +129,8 @@ export default defineRule({
       level: 'absent',
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
+      // Nothing anywhere looks a tool up by a runtime name and no framework is handed the tools.
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length ? 'high' : 'low',
     };
   },
 });

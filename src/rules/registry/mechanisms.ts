@@ -16,10 +16,12 @@
  * - `frameworkHintActors`: hint keys an agent framework acts on itself (AI SDK `needsApproval` …).
  * Each is memoised through `ctx.memo`.
  */
-import type { ObjectFact } from '../../analyzers/facts.js';
+import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
+
+type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { toolDeclarations } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, type FrameworkToolUse } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -404,4 +406,67 @@ export function nameIndexedLookups(ctx: RuleContext): Site[] {
     }
     return out;
   });
+}
+
+/** The collection a lookup reads, without its owner chain: `self.tools.registry.actions` → `registry.actions`. */
+const collectionTail = (target: string): string => target.replace(/^(?:self|this|cls)\./, '').split('.').slice(-2).join('.');
+
+/**
+ * Where the model-facing list is generated from the very collection calls are looked up in: a loop
+ * over that collection (`for name, action in self.registry.actions.items()`, `Object.values(this.actions)`)
+ * in a function that reads each entry's description (`Field(description=action.description)`). One
+ * collection both lists and dispatches: that is the registry.
+ */
+export function registryListSite(ctx: RuleContext, lookupTarget: string): Site | undefined {
+  const cache = ctx.memo('registry:registry-list-sites', () => new Map<string, Site | undefined>());
+  const tail = collectionTail(lookupTarget);
+  if (cache.has(tail)) return cache.get(tail);
+  let found: Site | undefined;
+  if (tail.length >= 4 && /^[\w$.#]+$/.test(tail)) {
+    const last = tail.slice(tail.lastIndexOf('.') + 1);
+    const re = new RegExp(`(?:^|[.(\\s])${tail.replace(/[.$]/g, '\\$&')}(?:\\.(?:items|values|keys|entries)\\(\\)|\\)|\\.(?:map|forEach|filter)\\b|$)`);
+    const iterates = (text: string) => text.includes(last) && re.test(text.replace(/(?:self|this|cls)\./g, ''));
+    const readsDesc = (f: FileFactsLike, fn: string) =>
+      f.objects.some((o) => o.fn === fn && Object.values(o.values).some((v) => /\w\.description\b/.test(v))) ||
+      ctx.callsIn(f.path, fn).some((c) => c.args.some((a) => /\w\.description\b/.test(a)));
+    for (const f of ctx.source) {
+      for (const l of f.loops) {
+        if ((l.kind !== 'for-of' && l.kind !== 'for-in') || !iterates(l.cond) || !readsDesc(f, l.fn)) continue;
+        found = { file: f.path, line: l.line, reason: `model tool list built from the registry itself: ${shortName(l.fn)}() iterates ${l.cond.slice(0, 40)} and reads each entry's description` };
+        break;
+      }
+      if (found) break;
+    }
+    // `Object.values(this.actions).map(…)`, `this.tools.values()` in a function reading descriptions.
+    for (const n of found ? [] : ['values', 'entries', 'map']) {
+      for (const c of ctx.callsNamed(n)) {
+        const coll = c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);
+        if (!iterates(coll)) continue;
+        const f = ctx.file(c.file)!;
+        if (!readsDesc(f, c.fn)) continue;
+        found = { file: c.file, line: c.line, reason: `model tool list built from the registry itself: ${shortName(c.fn)}() maps ${coll.slice(0, 40)} and reads each entry's description` };
+        break;
+      }
+      if (found) break;
+    }
+  }
+  cache.set(tail, found);
+  return found;
+}
+
+/** Agent frameworks whose runner lists the tools for the model and dispatches the calls itself (not a raw model API). */
+const AGENT_FRAMEWORK = /^(?:ai|@ai-sdk\/[\w-]+|@mastra\/core(?:\/[\w-]+)?|@openai\/agents(?:-core)?|@langchain\/[\w-]+|langchain(?:\/.*)?|@anthropic-ai\/claude-agent-sdk|langchain\w*(?:\..*)?|langgraph(?:\..*)?|deepagents(?:\..*)?|agents|pydantic_ai(?:\..*)?|smolagents|crewai(?:\..*)?|llama_index(?:\..*)?|google\.adk(?:\..*)?|autogen\w*(?:\..*)?)$/;
+
+/**
+ * Framework tool use whose runner is imported from an agent framework (AI SDK `streamText`, Mastra
+ * `Agent`, LangGraph `create_react_agent`): the framework lists and dispatches the tools. Excludes raw
+ * model API calls (`client.messages.create({ tools })`), which only list them.
+ */
+export function agentFrameworkUse(ctx: RuleContext): FrameworkToolUse[] {
+  return ctx.memo('registry:agent-framework-use', () =>
+    frameworkToolUse(ctx).filter((x) => {
+      const root = x.runner.replace(/^new /, '').split('.')[0];
+      return !!ctx.file(x.file)?.imports.some((i) => i.names.includes(root) && AGENT_FRAMEWORK.test(i.from));
+    }),
+  );
 }

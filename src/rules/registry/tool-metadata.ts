@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
-import { SCHEMA_KEY, toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { configTools, frameworkFunctionTools } from './mechanisms.js';
+import { SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
+import { agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -86,7 +86,8 @@ export default defineRule({
             ...fns.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `typed function ${x.name}() used as a tool` })),
             { file: v.file, line: v.line, reason: `functions passed as tools to ${v.callee}() (${v.module})` },
           ],
-          confidence: 'low',
+          // A framework option the repo turns on: typed functions handed to the framework's agent.
+          confidence: fns.length >= 3 ? 'high' : 'low',
         };
       }
       return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [], confidence: 'low' };
@@ -104,12 +105,16 @@ export default defineRule({
     const byLookup = toolDispatch(ctx)[0];
     // One hard-wired tool schema (the same name declared once or twice) is not a registry of tools.
     const names = new Set(decls.map((d) => d.name));
+    // Nothing looks a tool up by name and no framework runs the tools: the schemas are all there is.
+    // … and every schema names its tool with a literal (not `{ name: entry.name }` built from other data).
+    const literalNamed = decls.every((d) => /^['"`]/.test(ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values.name ?? ''));
+    const noRegistry = literalNamed && !toolLookups(ctx).length && !agentFrameworkUse(ctx).length;
     if (!withExec.length && names.size === 1) {
       return {
         level: 'partial',
         reason: `a single tool schema ('${decls[0].name}') is declared as data; the other behaviour is not declared as tools with their own metadata`,
         evidence: sample,
-        confidence: 'low',
+        confidence: noRegistry ? 'high' : 'low',
       };
     }
     if (!withExec.length && byLookup) {
@@ -117,6 +122,8 @@ export default defineRule({
         level: 'present',
         reason: `${decls.length} tool schemas are declared as data and calls are dispatched through a lookup by name (${byLookup.lookup.text} at ${byLookup.lookup.file}:${byLookup.lookup.line})`,
         evidence: [...sample.slice(0, 2), { file: byLookup.lookup.file, line: byLookup.lookup.line, reason: `handler looked up by tool name: ${byLookup.lookup.text}` }],
+        // Several distinct schemas plus a resolved lookup-then-execute in one function.
+        confidence: names.size >= 3 && byLookup.execFn === byLookup.lookupFn ? 'high' : 'low',
       };
     }
     if (withExec.length) {
@@ -134,6 +141,7 @@ export default defineRule({
       level: 'partial',
       reason: `${decls.length} tool schemas (name, description, schema) are declared, but none carries its implementation: the behaviour lives elsewhere (e.g. a branch on the tool name)`,
       evidence: sample,
+      confidence: noRegistry ? 'high' : 'low',
     };
   },
 });

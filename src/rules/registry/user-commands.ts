@@ -10,6 +10,9 @@ const PATHISH = /path|root|dir\b|url|route|href|location|file|cwd|workspace|moun
 const COMMANDISH = /command|cmd|slash|verb/i;
 const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subCommands|subcommands|takesArgs|args|usage|aliases|completion)$/;
 /** Builder calls that register a CLI verb: commander / yargs `.command('x')`, argparse `add_parser('x')`, click `@group.command()`. */
+/** Command-line parsers: a harness importing one has CLI verbs or flags somewhere. */
+const CLI_LIB = /^(?:commander|yargs(?:\/.*)?|argparse|click|typer|cac|meow|@oclif\/.*|clipanion|fire|citty|sade|docopt|optparse|@commander-js\/.*)$/;
+const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand', 'register_command', 'add_command', 'subcommand', 'registerTextEditorCommand'];
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
 
 export default defineRule({
@@ -35,8 +38,11 @@ export default defineRule({
         if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
-        const key = `${f.path}#${o.ctx}`;
-        collections.set(key, (collections.get(key) ?? 0) + 1);
+        // Entries of one collection (an array, a map, one registering call): the registry itself.
+        if (!o.ctx.startsWith('var:') && o.ctx !== 'other' && o.ctx !== 'return') {
+          const key = `${f.path}#${o.ctx}`;
+          collections.set(key, (collections.get(key) ?? 0) + 1);
+        }
       }
     }
     if (decls.length >= 2) {
@@ -44,12 +50,15 @@ export default defineRule({
         level: 'present',
         reason: `${decls.length} user commands are declared as data with a name and a description (e.g. ${decls[0].file}:${decls[0].line})`,
         evidence: decls.slice(0, 3),
+        // Three or more entries of one collection, each with a name and a description: a data shape.
+        confidence: Math.max(0, ...collections.values()) >= 3 ? 'high' : 'low',
       };
     }
     // Commands found by reflection (`cmd_*` methods) or in a name → handler map looked up by the input.
     const reflective = [...reflectiveCommands(ctx), ...commandDispatchMaps(ctx)];
     if (reflective.length) {
-      return { level: 'present', reason: reflective[0].reason, evidence: reflective.slice(0, 3), confidence: 'low' };
+      // Three or more `cmd_*` methods found through a prefix lookup, or a name → handler map read by the input: structural.
+      return { level: 'present', reason: reflective[0].reason, evidence: reflective.slice(0, 3), confidence: 'high' };
     }
     const verbs: Evidence[] = [];
     for (const f of ctx.source) {
@@ -66,7 +75,9 @@ export default defineRule({
       }
     }
     if (verbs.length >= 2) {
-      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3) };
+      // Three or more verbs registered with a command-line parser the harness imports: a framework fact.
+      const parser = ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
+      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3), confidence: parser && verbs.length >= 3 ? 'high' : 'low' };
     }
     if (decls.length + verbs.length === 1) {
       const e = [...decls, ...verbs];
@@ -120,9 +131,21 @@ export default defineRule({
         level: 'partial',
         reason: cli ? `${cli.reason.replace(/, with no.*$/, '')}, dispatched by branches rather than a registry declared as data` : `slash commands are handled by an if-chain on the input (${chain.length} branches) rather than a registry declared as data`,
         evidence: chain.slice(0, 3),
-        confidence: 'low',
+        // argparse `choices` dispatched by branches is a parser configuration fact; an if-chain on text is not.
+        confidence: cli ? 'high' : 'low',
       };
     }
-    return { level: 'absent', reason: 'no user-facing command registry (slash commands or CLI verbs declared as data) was found', evidence: [] };
+    // Provably none: no command-line parser is imported and no source string names a slash command
+    // (`/help`) or even a path-like word, so there is no user input dispatched by name anywhere.
+    const cliLib = ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
+    const slashWord = !cliLib && ctx.source.some((f) => f.strings.some((x) => /^\/[a-z][\w-]*$/.test(x.value)));
+    // Editor or app commands registered at run time (`commands.registerCommand(id, fn)`) are user commands too.
+    const registered = VERB_CALL_NAMES.some((n) => ctx.callsNamed(n).length > 0);
+    return {
+      level: 'absent',
+      reason: 'no user-facing command registry (slash commands or CLI verbs declared as data) was found',
+      evidence: [],
+      confidence: !cliLib && !slashWord && !registered && !chain.length ? 'high' : 'low',
+    };
   },
 });

@@ -28,7 +28,12 @@ export interface AgentDef extends Evidence {
   tools?: string;
   /** The key the tool list sits under (`tools`, `allowedTools`, `groups`). */
   toolsKey?: string;
+  /** Named by a literal or a constant in the code (a declared type), not by a value read at run time. */
+  literal?: boolean;
 }
+
+/** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
+const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
 
 /** `o` is one of two or more sibling objects (same parent span, same prompt and tools keys): a record of definitions. */
 function recordOfDefs(objects: readonly ObjectFact[], o: ObjectFact): boolean {
@@ -54,7 +59,7 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         for (const k of o.keys) {
           if (PROMPT_KEY.test(k)) prompt ||= k;
           else if (TOOLS_KEY.test(k)) tools ||= k;
-          else if (NAME_KEY.test(k)) name ||= k;
+          else if (NAME_KEY.test(k)) name = name && (name === 'name' || k !== 'name') ? name : k;
           else if (REQUEST_KEY.test(k)) request = true;
         }
         // Modes as agent types (`{ slug, roleDefinition, groups: ['read', 'edit'] }`): the tool groups are its pool.
@@ -63,7 +68,10 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
         if (!prompt || !tools || !name || request) continue;
         const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
-        out.push({ file: f.path, line: o.line, name: label, tools: o.values[tools], toolsKey: tools, reason: `agent definition ${label.slice(0, 40)} as data (${name === '<key>' ? 'keyed by type' : name}, ${prompt}, ${tools})` });
+        // A type declared in the code names itself with a literal or a constant (`'explore'`,
+        // `EXPLORE_AGENT`, `[Type.Explore]`); a record built at run time (`input.name`, `self.name`) is not a declaration.
+        const literal = name === '<key>' || DECLARED_NAME.test((o.values[name] ?? '').trim());
+        out.push({ file: f.path, line: o.line, name: label, tools: o.values[tools], toolsKey: tools, literal, reason: `agent definition ${label.slice(0, 40)} as data (${name === '<key>' ? 'keyed by type' : name}, ${prompt}, ${tools})` });
       }
       // Agent classes with their own prompt and tools (members, or passed up to the base class).
       for (const c of f.classes) {
@@ -79,7 +87,9 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         }
       }
     }
-    return out;
+    // Declared types first, then agent classes, then records built at run time (a loader's output, a serialiser).
+    const rank = (d: AgentDef) => (d.literal ? 0 : d.toolsKey ? 2 : 1);
+    return out.map((d, i) => [d, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([d]) => d);
   });
 }
 
@@ -129,16 +139,38 @@ export function agentClasses(ctx: RuleContext): { loopClasses: Set<string>; pare
 /** Classes derived from an agent class that set their own prompt: roles as agent subclasses. */
 export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: string }> {
   return ctx.memo('agents:subclass-roles', () => {
-    const { loopClasses, family } = agentClasses(ctx);
-    if (!loopClasses.size) return [];
+    const { loopClasses, family, parent } = agentClasses(ctx);
+    // Agent base classes that hold the prompt as a field (`abstract class BaseAgent { prompt; invoke() }`):
+    // each subclass is built with its own prompt (`new PlannerAgent({ prompt: plannerPrompt })`).
+    const promptBases = new Set<string>();
+    for (const f of ctx.source) for (const c of f.classes) if (/Agent/.test(c.name) && !NOT_AGENT_CLASS.test(c.name) && c.members.some((m) => PROMPT_KEY.test(m))) promptBases.add(c.name);
+    if (!loopClasses.size && !promptBases.size) return [];
+    const builtWith = new Map<string, { file: string; line: number; value: string }>();
+    if (promptBases.size) {
+      for (const f of ctx.source) {
+        for (const o of f.objects) {
+          if (!o.ctx.startsWith('arg:new ')) continue;
+          const k = o.keys.find((x) => PROMPT_KEY.test(x));
+          if (k && o.values[k]) builtWith.set(o.ctx.slice(8), { file: f.path, line: o.line, value: o.values[k] });
+        }
+      }
+    }
     const out: Array<AgentDef & { base: string }> = [];
+    const seenPrompts = new Set<string>();
     for (const f of ctx.source) {
       for (const c of f.classes) {
         if (loopClasses.has(c.name) || !c.extends) continue;
         const base = family(c.name);
         const prompt = c.members.find((m) => PROMPT_KEY.test(m) || /prompts?$/i.test(m));
-        if (!base || !prompt) continue;
-        out.push({ file: f.path, line: c.line, name: c.name, base, reason: `agent class ${c.name} (derives from ${base}) sets its own ${prompt}` });
+        if (base && prompt) {
+          out.push({ file: f.path, line: c.line, name: c.name, base, reason: `agent class ${c.name} (derives from ${base}) sets its own ${prompt}` });
+          continue;
+        }
+        const p = parent.get(c.name);
+        const built = builtWith.get(c.name);
+        if (!p || !promptBases.has(p) || !built || seenPrompts.has(built.value)) continue;
+        seenPrompts.add(built.value);
+        out.push({ file: f.path, line: c.line, name: c.name, base: p, reason: `agent class ${c.name} (derives from ${p}) is built with its own prompt (${built.value.slice(0, 40)} at ${built.file.split('/').pop()}:${built.line})` });
       }
     }
     return out;
@@ -344,6 +376,35 @@ export function poolVocabulary(ctx: RuleContext): Evidence[] {
       for (const o of f.objects) for (const k of o.keys) if (POOL_NAME.test(k)) out.push({ file: f.path, line: o.line, reason: `${k} declared` });
       for (const k in f.reads) if (POOL_NAME.test(k)) out.push({ file: f.path, line: f.reads[k][0], reason: `${k} read` });
       if (out.length > 20) break;
+    }
+    return out;
+  });
+}
+
+/** The tool list of an agent definition or configuration: `definition.toolConfig.tools`, `config.tools`, `agent.allowed_tools`. */
+const DEF_TOOL_LIST = /\b\w+(?:\.\w+)*\.(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools)\b/;
+
+/**
+ * A fresh tool registry built for one agent and filled only from that agent's own tool list: in one
+ * function, `new ToolRegistry(...)` and either a register call taking the definition's tools
+ * (`registry.register(config.tools.map(...))`) or a loop over them (`for (const t of definition.toolConfig.tools)`).
+ */
+export function perAgentRegistries(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:per-agent-registries', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.calls) {
+        if (!/^new \w*Tool\w*Registry$|^new \w*Registry$/.test(c.callee) || c.fn === '<top>') continue;
+        if (!/tool/i.test(c.callee) && !f.calls.some((x) => x.fn === c.fn && /^register\w*Tools?$/i.test(x.name))) continue;
+        const reg = f.calls.find((x) => x.fn === c.fn && x.line > c.line && /^register/i.test(x.name) && DEF_TOOL_LIST.test(x.args.join(' ')));
+        const loop = f.loops.find((l) => l.fn === c.fn && l.line > c.line && DEF_TOOL_LIST.test(l.cond) && !/\bparent|getAll/i.test(l.cond));
+        const src = reg ? reg.args.join(' ') : loop?.cond;
+        if (!src) continue;
+        const list = DEF_TOOL_LIST.exec(src)![0];
+        out.push({ file: f.path, line: c.line, reason: `${c.fn}() builds a fresh ${c.callee.slice(4)} for the agent and fills it only from ${list.slice(0, 50)} (line ${reg?.line ?? loop!.line})` });
+        break;
+      }
     }
     return out;
   });

@@ -3,7 +3,7 @@
  * transactions, and reads, each with the subject it concerns (session transcript, workflow state,
  * or other) judged from the path argument, the enclosing function and its class.
  */
-import type { CallFact, ObjectFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC } from './loop.js';
@@ -21,6 +21,8 @@ export interface PersistOp {
   text: string;
   /** The object literal written, when the subject was judged from the data's shape (it holds the messages). */
   payload?: Located<ObjectFact>;
+  /** The write goes through an atomic-write package (temp file + rename inside it). */
+  atomicLib?: boolean;
   /** Set when the call is a repo wrapper around the write (`io.writeJsonFile(path, history)`): the wrapper, and whether it writes atomically. */
   via?: { fn: string; file: string; line: number; atomic: boolean };
 }
@@ -64,7 +66,8 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
-  if (APPEND.has(n)) return /channel|console|terminal|output\b|panel|buffer/i.test(c.callee) ? undefined : 'append';
+  // `region.appendLine(text)` with no path is a text builder, not a file.
+  if (APPEND.has(n)) return /channel|console|terminal|output\b|panel|buffer/i.test(c.callee) || (n === 'appendLine' && c.args.length < 2) ? undefined : 'append';
   if (n === 'createWriteStream') return /['"]a\+?['"]/.test(c.args.join(' ')) ? 'append' : 'write';
   if (n === 'open' && c.args.length >= 2) {
     const mode = c.args[1] ?? '';
@@ -79,7 +82,7 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
-  if (n === 'transaction' || n === '$transaction' || /\bBEGIN\b/.test(c.args[0] ?? '')) return 'transaction';
+  if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && /\bBEGIN\b/.test(c.args[0]))) return 'transaction';
   if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
     const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
     if (sql.startsWith('SELECT')) return 'db-read';
@@ -98,16 +101,13 @@ function kindOf(c: CallFact): PersistKind | undefined {
     if (/^(?:put_item|aput|put)$/.test(n) && c.args.length >= 2) return 'db-write';
     if (/^(?:get_item|search_items|aget|asearch)$/.test(n)) return 'db-read';
   }
-  const m = DB_CALLEE.exec(c.callee);
-  if (m) {
-    if (DB_WRITE.has(n)) return 'db-write';
-    if (DB_READ.has(n)) return 'db-read';
-  }
+  // The receiver test only for the few names a database call can have (it ran on every call before).
+  if ((DB_WRITE.has(n) || DB_READ.has(n)) && DB_CALLEE.test(c.callee)) return DB_WRITE.has(n) ? 'db-write' : 'db-read';
   return undefined;
 }
 
 /** A path that names a log file: `logFilePath`, `this.logPath`, `'debug.log'`, `LOG_DIR`. */
-const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg).some((w) => w === 'log' || w === 'logs');
+const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg).some((w) => /^logs?$|^log(?:file|path|dir|filename)s?$/.test(w));
 
 /** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
 const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh', 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
@@ -197,6 +197,7 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
   return undefined;
 }
 
+const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 'window', 'ui', 'view', 'webview', 'editor', 'widget', 'component', 'vscode']);
 const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard']);
 
 function subjectOf(text: string): Subject {
@@ -204,7 +205,9 @@ function subjectOf(text: string): Subject {
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
   // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
   if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && OTHER_HISTORY.has(ws[i - 1])))) return 'session';
-  if (ws.some((w) => STATE.has(w))) return 'state';
+  // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
+  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
+  if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
   return 'other';
 }
@@ -223,23 +226,39 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
         if (op) out.push(op);
       }
     }
-    out.push(...liftedOps(ctx, out));
+    const lifted = liftedOps(ctx, out);
+    // Two levels: an atomic writer whose temp-file write is itself behind a helper (`safeWriteJson` →
+    // `_streamDataToFile`, then rename) becomes a writer once the helper's call is lifted.
+    const known = new Set(lifted.map((o) => `${o.call.file}:${o.call.line}:${o.via?.fn}`));
+    // Only a wrapper that also renames (the temp file it had the helper write) is lifted again.
+    const renames = new Set(out.filter((o) => o.kind === 'rename').map((o) => `${o.call.file}#${o.call.fn}`));
+    const wrappers = new Set(lifted.map((o) => `${o.call.file}#${o.call.fn}`).filter((k) => renames.has(k)));
+    const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
+    out.push(...lifted, ...second);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return out.sort((a, b) => b.strength - a.strength);
   });
 }
 
+/** The table a SQL statement writes or reads: `INSERT INTO team_runs`, `UPDATE "sessions" SET`, `SELECT … FROM messages`. */
+const SQL_TABLE = /^['"`]\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|SELECT\b[^'"`]*?\bFROM)\s+["`\[]?(\w+)/i;
+
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
   const db = kind === 'db-write' || kind === 'db-read';
-  const pathArg = c.args[0] ?? '';
+  // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
+  const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
+  const args = onPath ? [c.callee.slice(0, c.callee.lastIndexOf('.')), ...c.args] : c.args;
+  const pathArg = args[0] ?? '';
+  // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
+  const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
   // The subject comes from the path and what is written, except for a log file, whose
   // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
-  const argText = db || isLogFile(pathArg) ? pathArg : c.args.slice(0, 2).join(' ');
+  const argText = table ?? (db || isLogFile(pathArg) ? pathArg : args.slice(0, 2).join(' '));
   const text = `${argText} ${c.fn}`;
   if (NOT_HARNESS.test(text)) return undefined;
   // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
-  const byPath = db || !c.args[1] ? 'other' : subjectOf(pathArg);
+  const byPath = db || !args[1] ? 'other' : subjectOf(pathArg);
   let subject = byPath !== 'other' ? byPath : subjectOf(text);
   let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
   // What is written decides over names: a payload holding the messages is the session.
@@ -256,10 +275,20 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
-  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}) };
+  const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
+  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
 }
 
 const PATH_PARAM = /path|file|dest|target|uri|location/i;
+
+/** Packages whose writeFile writes a temp file and renames it into place. */
+const ATOMIC_LIB = /^(?:atomically|write-file-atomic|steno|fast-write-atomic)$/;
+
+/** The write is the writeFile of an atomic-write package (`import { writeFile } from "atomically"`). */
+function writesAtomically(ctx: RuleContext, file: string, c: CallFact): boolean {
+  const head = c.callee.split('.')[0];
+  return !!ctx.file(file)?.imports.some((i) => ATOMIC_LIB.test(i.from) && (i.names.includes(head) || (!c.callee.includes('.') && i.names.includes('default'))));
+}
 
 /**
  * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
@@ -268,9 +297,10 @@ const PATH_PARAM = /path|file|dest|target|uri|location/i;
  * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
  * the name is defined at most three times, so the link is specific; one level deep.
  */
-function liftedOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): PersistOp[] {
   const byFn = new Map<string, PersistOp[]>();
   for (const o of base) {
+    if (only && !only.has(`${o.call.file}#${o.call.fn}`)) continue;
     if (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'rename' && o.kind !== 'fsync') continue;
     const k = `${o.call.file}#${o.call.fn}`;
     const l = byFn.get(k);
@@ -286,22 +316,51 @@ function liftedOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     if (!short || short.startsWith('<') || /^(?:constructor|__init__|main|run|default)$/.test(short)) continue;
     if (!list.some((o) => o.kind === 'write' || o.kind === 'append')) continue;
     const def = ctx.functionsNamed(name).find((d) => d.file === file);
-    if (!def || !def.params.some((p) => PATH_PARAM.test(p))) continue;
-    if (ctx.functionsNamed(short).length > 3) continue;
+    if (!def) continue;
+    // The wrapper is the function itself when it takes the path, or the methods that queue a path for it.
+    const wrappers = def.params.some((p) => PATH_PARAM.test(p)) ? [def] : queueWriters(ctx, file, name);
     const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
     const atomic = isAtomicGroup(list);
-    for (const c of ctx.callsNamed(short)) {
-      if (c.fn === name || kindOf(c)) continue;
-      const op = classify(ctx, c.file, c, kind, { fn: name, file, line: def.line, atomic });
-      if (op) out.push(op);
+    for (const w of wrappers) {
+      const ws = shortName(w.name);
+      if (ctx.functionsNamed(ws).length > 3) continue;
+      for (const c of ctx.callsNamed(ws)) {
+        if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
+        const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
+        if (op) out.push(op);
+      }
     }
   }
   return out;
 }
 
+/**
+ * A write queue: the writing function takes its path and data from an item it removes from a field
+ * (`const op = this.writeQueue.shift(); await writeFile(op.filePath, …)`), and methods of the same
+ * file with a path parameter put items on that field (`enqueueWrite(type, data, filePath) {
+ * this.writeQueue.push({ type, data, filePath }) }`). Those methods are the write's wrappers.
+ */
+function queueWriters(ctx: RuleContext, file: string, fn: string): Located<FunctionFact>[] {
+  const fields = new Set<string>();
+  for (const c of ctx.callsIn(file, fn)) {
+    const m = /^((?:this|self)\.\w+)\.(?:shift|pop|popleft|splice|get|get_nowait)$/.exec(c.callee);
+    if (m) fields.add(m[1]);
+  }
+  if (fields.size === 0) return [];
+  const out: Located<FunctionFact>[] = [];
+  for (const d of ctx.file(file)?.functions ?? []) {
+    if (d.name === fn || !d.params.some((p) => PATH_PARAM.test(p))) continue;
+    if (ctx.callsIn(file, d.name).some((c) => /^(?:push|append|put|put_nowait|unshift)$/.test(c.name) && fields.has(c.callee.slice(0, c.callee.lastIndexOf('.'))))) out.push(d as Located<FunctionFact>);
+  }
+  return out;
+}
+
+const TEMP_PATH = /tmp|temp|staging|partial|\.new/i;
+
 /** A function's writes go to a temp path that is then renamed into place. */
 function isAtomicGroup(list: PersistOp[]): boolean {
-  const ren = list.find((o) => o.kind === 'rename' && /tmp|temp|staging|partial|\.new/i.test(o.call.args[0] ?? ''));
+  if (list.some((o) => o.atomicLib)) return true;
+  const ren = list.find((o) => o.kind === 'rename' && TEMP_PATH.test(o.call.args[0] ?? ''));
   return !!ren && list.some((o) => o.kind === 'write' || o.kind === 'fsync');
 }
 
@@ -318,7 +377,7 @@ export function atomicWriters(ctx: RuleContext): PersistOp[] {
     }
     const out: PersistOp[] = [];
     for (const list of byFn.values()) {
-      if (isAtomicGroup(list)) out.push(list.find((o) => o.kind === 'rename')!);
+      if (isAtomicGroup(list)) out.push(list.find((o) => o.kind === 'rename' && TEMP_PATH.test(o.call.args[0] ?? '')) ?? list.find((o) => o.kind === 'rename') ?? list.find((o) => o.atomicLib)!);
     }
     // A call of an atomic wrapper writes atomically, with the subject of what the caller passes.
     for (const o of ops) if (o.via?.atomic) out.push(o);
@@ -385,7 +444,15 @@ const TRANSCRIPT_RECEIVER = /(?:^|\.)_?(?:messages|history|chat_?history|transcr
 
 /** The call in `file#fn` that adds a message to the in-memory transcript (`this.messages.push(m)`, `self.history.append(m)`). */
 export function addsMessage(ctx: RuleContext, file: string, fn: string): Located<CallFact> | undefined {
-  return ctx.callsIn(file, fn).find((c) => /^(?:push|append|unshift|extend|insert)$/.test(c.name) && TRANSCRIPT_RECEIVER.test(c.callee.slice(0, c.callee.lastIndexOf('.'))));
+  return ctx.callsIn(file, fn).find((c) => /^(?:push|append|unshift|extend|insert)$/.test(c.name) && transcriptReceiver(c.callee.slice(0, c.callee.lastIndexOf('.'))));
+}
+
+const TRANSCRIPT_WORD = /^(?:messages|history|transcript|conversation|trajectory)$/;
+/** `this.messages`, `self.history`, and compounds ending so (`this.state.apiConversationHistory`, `claudeMessages`), not `shellHistory`. */
+function transcriptReceiver(recv: string): boolean {
+  if (TRANSCRIPT_RECEIVER.test(recv)) return true;
+  const ws = words(recv.slice(recv.lastIndexOf('.') + 1));
+  return ws.length > 1 && TRANSCRIPT_WORD.test(ws[ws.length - 1]) && !OTHER_HISTORY.has(ws[ws.length - 2]);
 }
 
 /**
@@ -431,6 +498,14 @@ export function carriesTranscript(o: PersistOp): boolean {
   if (o.payload) return true;
   const data = o.kind === 'db-write' ? o.call.args.join(' ') : o.call.args.slice(1).join(' ');
   return words(data).some((w) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w));
+}
+
+/**
+ * A call of the repo's own wrapper around a write (`this.appendRecord(msg)`, `store.save(path, data)`),
+ * rather than the file-system or database call that writes: evidence after the write itself.
+ */
+export function wrapperCall(ctx: RuleContext, o: PersistOp): boolean {
+  return !!o.via || ((o.kind === 'append' || o.kind === 'write') && ctx.functionsNamed(o.call.name).length > 0);
 }
 
 /** Session writes with those that carry the conversation first (stable otherwise). */

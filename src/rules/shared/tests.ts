@@ -84,6 +84,11 @@ export function words(s: string): string {
  * `a/b.py` or `a/b/__init__.py`, also under `src/`). Package imports are not resolved.
  */
 export function importedSources(ctx: RuleContext, f: FileFacts): string[] {
+  // Several rules ask for the same files' imports (test tiers, guardrail ranking): resolve each file once.
+  return ctx.memo(`imported-sources:${f.path}`, () => resolveImportedSources(ctx, f));
+}
+
+function resolveImportedSources(ctx: RuleContext, f: FileFacts): string[] {
   const out = new Set<string>();
   const dir = f.path.split('/').slice(0, -1);
   const isSource = (p: string) => ctx.file(p)?.role === 'source';

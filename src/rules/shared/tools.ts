@@ -138,7 +138,8 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
     const out: ToolDecl[] = [];
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        if (o.ctx.startsWith('type:')) continue;
+        // A declaration needs at least a description and a schema.
+        if (o.keys.length < 2 || o.ctx.startsWith('type:')) continue;
         const keys = o.keys;
         const isClass = o.ctx.startsWith('class:');
         let hasName = false;
@@ -196,9 +197,19 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
 export function toolLookups(ctx: RuleContext): ToolLookup[] {
   return ctx.memo('tools:lookups', () => {
     const out: ToolLookup[] = [];
+    // The lookup-named calls from the shared by-name index (not a regex over every call), per file in source order.
+    const named = new Map<string, Located<CallFact>[]>();
+    for (const n of ['get', 'find', 'getTool', 'get_tool', 'lookup', 'resolve', 'getToolByName', 'findTool', 'getByName', 'getHandler', 'getToolInstance']) {
+      for (const c of ctx.callsNamed(n)) {
+        const list = named.get(c.file);
+        if (list) list.push(c);
+        else named.set(c.file, [c]);
+      }
+    }
     for (const f of ctx.source) {
-      for (const c of f.calls) {
-        if (!/^(?:get|find|getTool|get_tool|lookup|resolve|getToolByName|findTool|getByName|getHandler|getToolInstance)$/.test(c.name)) continue;
+      const calls = named.get(f.path) ?? [];
+      if (calls.length > 1) calls.sort((a, b) => a.line - b.line);
+      for (const c of calls) {
         const target = c.callee.slice(0, c.callee.length - c.name.length - 1);
         const arg = c.args[0] ?? '';
         if (!arg || /^['"`\d]/.test(arg)) continue;
@@ -246,6 +257,8 @@ function holdsLookedUp(exec: CallFact, l: ToolLookup): boolean {
   return stem.length >= 4 && recv.toLowerCase().includes(stem);
 }
 
+/** Callable fields of a registry entry (beyond EXEC_CALL), called on the entry looked up by name. */
+const ENTRY_CALLABLE = /^(?:function|callback|fn|func|handler|impl|coroutine|method)$/;
 const rank = (c: CallFact) => (/tool|invocation|executor|registry/i.test(c.callee) ? 0 : /^(?:execute|invoke|forward|__call__|tool)$/.test(c.name) ? 1 : 2);
 /** Method names too common to follow from a lookup up to its callers. */
 const GENERIC_FN = /^(?:get|find|has|set|run|call|execute|handle|handler|lookup|resolve|<top>|<anon>|default|constructor|__init__|main|init)$/;
@@ -261,7 +274,8 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
     for (const l of toolLookups(ctx)) {
       const key = `${l.file}#${l.fn}`;
       if (seen.has(key)) continue;
-      let exec = execCallsIn(ctx, l.file, l.fn, l.line)[0];
+      // The looked-up entry's own callable: `action = registry.actions[name]` then `action.function(**params)`.
+      let exec = execCallsIn(ctx, l.file, l.fn, l.line)[0] ?? ctx.callsIn(l.file, l.fn).find((c) => c.line > l.line && ENTRY_CALLABLE.test(c.name) && holdsLookedUp(c, l));
       let execFn = key;
       if (!exec) {
         for (const c of ctx.callsIn(l.file, l.fn)) {

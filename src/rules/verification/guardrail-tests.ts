@@ -63,10 +63,51 @@ function stopTier(ctx: RuleContext, f: FileFacts): number {
   return deps.some((d) => all.has(d)) ? 1 : 3;
 }
 
+/** Source files of each kind of stop: permission decisions, shell sinks and their checks, the agent loop (caps). */
+function kindModules(ctx: RuleContext): Map<string, Set<string>> {
+  return ctx.memo('verification:kind-modules', () => {
+    const denial = new Set<string>();
+    for (const p of permissionCalls(ctx)) {
+      if (p.kind !== 'decision') continue;
+      // The decision's own module: the definition on the receiver's class (`this.permissionEngine.evaluate` → PermissionEngine.evaluate).
+      const defs = ctx.functionsNamed(shortName(p.callee));
+      const recv = p.callee.split('.').slice(-2, -1)[0]?.toLowerCase();
+      const own = recv ? defs.filter((d) => d.name.split('.').slice(-2, -1)[0]?.toLowerCase() === recv) : [];
+      for (const d of own.length ? own : defs.length <= 3 ? defs : []) denial.add(d.file);
+    }
+    const danger = new Set(shellSinks(ctx).map((x) => x.file));
+    for (const d of denial) danger.add(d);
+    const cap = new Set(agentLoops(ctx).map((l) => l.file));
+    return new Map([
+      ['permission denial', denial],
+      ['dangerous command or code', danger],
+      ['turn/step/budget cap', cap],
+    ]);
+  });
+}
+
 const NEGATED = /\.toBe\(\s*false\s*\)|\.toBeFalsy\(\)|\.not\.to|\bis False\b|==\s*False\b|assert not\b|assertFalse\(/;
 
-function scan(f: FileFacts, re: RegExp): Evidence | undefined {
-  for (const c of f.tests) if (re.test(words(c.name))) return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
+/** An assertion that a value fails a schema (`pytest.raises(ValidationError)`, `toThrow(ZodError)`): a schema test, not a safety stop. */
+const SCHEMA_FAILURE = /\b(?:Validation|Zod|Schema|Pydantic|Type|Value)Error\b|\bschema\b|\bsafeParse\b|\.success\)?\.toBe\(false\)/i;
+
+/** The assertions inside a test case (up to the next case). */
+function assertsOf(f: FileFacts, i: number) {
+  const from = f.tests[i].line;
+  const to = f.tests[i + 1]?.line ?? Infinity;
+  return f.asserts.filter((a) => a.line >= from && a.line < to);
+}
+
+function scan(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both'): Evidence | undefined {
+  for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
+    const c = f.tests[i];
+    if (!re.test(words(c.name))) continue;
+    // "extra fields forbidden" asserting a ValidationError tests a schema, not a denial.
+    const own = assertsOf(f, i);
+    if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(words(a.text)))) continue;
+    return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
+  }
+  if (mode === 'names') return undefined;
   // An assertion that the stop did NOT happen (`expect(result.denied).toBe(false)`) is not a test of the stop.
   for (const a of f.asserts) if (re.test(words(a.text)) && !NEGATED.test(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   return undefined;
@@ -81,27 +122,61 @@ export default defineRule({
   remediation:
     'Add tests that drive the loop into each guardrail: a denied permission yields a denial result, a dangerous shell command is refused, and a turn or token cap stops the loop with its reason; see the exemplar guardrails.test.ts.',
   exemplar: 'src/reference-harness/guardrails.test.ts',
+  rejected(ctx) {
+    // A stop test that is skipped or left as a todo asserts nothing: named so a reviewer sees what was there.
+    return ctx.tests.flatMap((f) =>
+      (f.skippedTests ?? []).flatMap((t) => {
+        const kind = KINDS.find((k) => k.re.test(t.name))?.kind;
+        return kind ? [{ file: f.path, line: t.line, reason: `"${t.name}" would test a ${kind}, but it is ${t.how === 'todo' ? 'a todo' : 'skipped'}, so it runs nothing` }] : [];
+      }),
+    );
+  },
   detect(ctx) {
     const t = harnessTests(ctx);
-    if (!t.files.length) return finding('absent', 'no tests of harness code, so no test asserts a safety stop');
+    if (!t.files.length) return finding('absent', 'no tests of harness code, so no test asserts a safety stop', [], ctx.tests.length ? 'low' : 'high');
     const found = new Map<string, Evidence>();
     // Tests that drive the files where stops live are read first, so the evidence is the test of a stop.
     const tiers = new Map(t.files.map((f) => [f, stopTier(ctx, f)]));
     const driving = [...t.files].sort((a, b) => tiers.get(a)! - tiers.get(b)!);
+    const own = kindModules(ctx);
+    const deps = new Map(t.files.map((f) => [f, importedSources(ctx, f)]));
+    let resolved = 0;
+    // Each stop kind cites its own test (a line that shows two kinds goes to the first), and a second
+    // test file of the kind when there is one: the baseline keeps every cited test as a mechanism, so
+    // skipping a whole file of stop tests is a regression it can name.
+    const used = new Set<string>();
+    const fresh = (e: Evidence | undefined) => (e && !used.has(`${e.file}:${e.line}`) ? e : undefined);
+    const more: Evidence[] = [];
     for (const { kind, re } of KINDS) {
-      for (const f of driving) {
-        const e = scan(f, re);
-        if (e) {
-          found.set(kind, { ...e, reason: `${kind}: ${e.reason}` });
-          break;
-        }
+      // The test that imports the module of this very stop (the permission decision, the shell
+      // policy, the loop's cap) first, then by how directly it drives any stop.
+      const mods = own.get(kind)!;
+      const hits = new Map(mods.size ? driving.map((f) => [f, deps.get(f)!.some((d) => mods.has(d))]) : []);
+      const ranked = mods.size ? [...driving].sort((a, b) => Number(!hits.get(a)) - Number(!hits.get(b)) || tiers.get(a)! - tiers.get(b)!) : driving;
+      // Within the tests of this stop's module, a test named for the stop beats a stray assertion.
+      const group = mods.size ? ranked.filter((f) => hits.get(f)) : [];
+      let e: Evidence | undefined;
+      for (const f of group) if ((e = fresh(scan(f, re, 'names')))) break;
+      if (e) resolved++;
+      if (!e) for (const f of ranked) if ((e = fresh(scan(f, re)))) break;
+      if (!e) continue;
+      used.add(`${e.file}:${e.line}`);
+      found.set(kind, { ...e, reason: `${kind}: ${e.reason}` });
+      for (const f of group.length ? group : ranked) {
+        if (f.path === e.file) continue;
+        const next = fresh(scan(f, re));
+        if (!next) continue;
+        used.add(`${next.file}:${next.line}`);
+        more.push({ ...next, reason: `${kind}: ${next.reason}` });
+        break;
       }
     }
     const kinds = [...found.keys()];
-    const evid = [...found.values()];
+    const evid = [...found.values(), ...more];
     const missing = KINDS.map((k) => k.kind).filter((k) => !found.has(k));
     if (kinds.length >= 2) {
-      return finding('present', `tests assert ${kinds.join(', ')} (e.g. ${at(evid[0].file, evid[0].line)})${missing.length ? `; none for ${missing.join(', ')}` : ''}`, evid);
+      // Sure when a test named for a stop imports that stop's own module (resolved import path).
+      return finding('present', `tests assert ${kinds.join(', ')} (e.g. ${at(evid[0].file, evid[0].line)})${missing.length ? `; none for ${missing.join(', ')}` : ''}`, evid, resolved >= 1 ? 'high' : 'low');
     }
     if (kinds.length === 1) {
       return finding('partial', `tests assert only one kind of safety stop (${kinds[0]}, ${at(evid[0].file, evid[0].line)}); none for ${missing.join(', ')}`, evid);

@@ -1,7 +1,7 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { at, ev, finding } from '../shared/scan.js';
-import { EXEC_KEY, toolDeclarations } from '../shared/tools.js';
+import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const PARSE = /^(?:safeParse|safeParseAsync|parse|parseAsync|validateSync|model_validate|parse_obj|Check|Decode)$/;
@@ -166,6 +166,13 @@ function codeChecks(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** The call's first argument is a parameter of the function it sits in (the input the function was called with). */
+function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
+  const a = (c.args[0] ?? '').trim();
+  if (!/^\w+$/.test(a)) return false;
+  return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
+}
+
 interface Hit {
   c: Located<CallFact>;
   how: string;
@@ -181,9 +188,10 @@ function validations(ctx: RuleContext): Hit[] {
         let how: string | undefined;
         let rank = 0;
         const toolish = /tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv);
-        if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && /args|arguments|input|params|parameters/i.test(recv)))) {
+        if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+          // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
-          rank = /args|arguments|input|params|parameters/i.test(recv) ? 2 : 1;
+          rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
         } else if (VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && /tool|arg|param|call|block|use/i.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
@@ -217,6 +225,12 @@ export default defineRule({
       if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
     });
+    // A check on the dispatch path (the function that looks a tool up and runs it, or its file)
+    // comes before a check inside one tool's own execute.
+    const path = dispatchPath(ctx);
+    // Only checks of the tool's input count here: a schema parse of a permission response or an event (rank 1) does not.
+    const onPath = (h: Hit) => (h.rank < 2 ? 3 : path.fns.has(`${h.c.file}#${h.c.fn}`) ? 0 : path.files.has(h.c.file) ? 1 : 2);
+    wired.sort((a, b) => onPath(a) - onPath(b) || b.rank - a.rank);
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
     const framework = frameworkValidatedTools(ctx);
     if (!wired.length && framework.length) {
@@ -232,7 +246,8 @@ export default defineRule({
     }
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
-      return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid);
+      // Sure when the validation sits in a function on the resolved dispatch path.
+      return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid, onPath(wired[0]) === 0 ? 'high' : 'low');
     }
     // A verify step after edits, called from somewhere other than its own definition.
     for (const fn of ctx.source.flatMap((f) => f.functions as Located<FunctionFact>[])) {

@@ -1,6 +1,24 @@
 import { at, ev, finding } from '../shared/scan.js';
+import { agentLoops } from '../shared/loop.js';
 import { harnessTests, importedSources, words } from '../shared/tests.js';
+import { toolDispatch } from '../shared/tools.js';
+import type { RuleContext } from '../context.js';
+import type { FileFacts } from '../../analyzers/facts.js';
 import { defineRule } from '../types.js';
+
+/**
+ * How close a test file is to the harness's core: 0 when it imports the file that runs the agent
+ * loop, 1 when it imports the file that dispatches tool calls, 2 otherwise (resolved import paths).
+ */
+function coreTier(ctx: RuleContext, f: FileFacts): number {
+  const { loops, dispatch } = ctx.memo('verification:core-files', () => ({
+    loops: new Set(agentLoops(ctx).map((l) => l.file)),
+    dispatch: new Set(toolDispatch(ctx).flatMap((d) => [d.exec.file, d.lookupFn.slice(0, d.lookupFn.indexOf('#'))])),
+  }));
+  const deps = importedSources(ctx, f);
+  if (deps.some((d) => loops.has(d))) return 0;
+  return deps.some((d) => dispatch.has(d)) ? 1 : 2;
+}
 
 /** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
 const CORE = /agent|loop|tool|session|turn|executor|scheduler|runner|client|chat|conversation|step|dispatch|registry|permission|policy|bash|shell|edit|prompt|model|provider|memory/i;
@@ -26,9 +44,11 @@ export default defineRule({
       return finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)', [], ctx.tests.length ? 'low' : 'high');
     }
     const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((c) => CORE.test(words(c.name))));
+    // Tests that import the loop or the tool dispatch come first: they exercise the harness's core.
+    const tier = new Map((core.length ? core : t.files).map((f) => [f, coreTier(ctx, f)]));
     const evid = (core.length ? core : t.files)
       .slice()
-      .sort((a, b) => Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
+      .sort((a, b) => tier.get(a)! - tier.get(b)! || Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
       .slice(0, 3)
       .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
     if (core.length && t.cases >= 3) {
