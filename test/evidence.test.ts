@@ -42,6 +42,25 @@ describe('the agent loop', () => {
   });
 });
 
+describe('the agent loop, found through resolved calls', () => {
+  const loopsOf = async (dir: string) => {
+    const result = await runAudit(path.join(FIXTURES, 'budget.hard-limits', dir), { rules: [], flagRules: [], review: false });
+    return result.landmarks.filter((l) => l.reason.startsWith('agent loop')).map((l) => `${l.file}:${l.line}`);
+  };
+
+  it('follows an import alias to the provider call, and is not a loop over re.search()', async () => {
+    // `from .llm import chat as complete`; a tool named `search` reaches the model, `re.search` does not.
+    expect(await loopsOf('partial-py-loop-through-alias')).toEqual(['agent/loop.py:13']);
+    const { check } = await firstEvidence('budget.hard-limits', 'partial-py-loop-through-alias');
+    expect(check.reason).toContain('max_steps');
+  });
+
+  it('follows a field holding an agent class to its inherited method that invokes the model', async () => {
+    // `this.navigator = new Navigator(llm)`; Navigator.execute → BaseAgent.invoke → structuredLlm.invoke().
+    expect(await loopsOf('partial-field-held-agent')).toEqual(['src/executor.ts:15']);
+  });
+});
+
 describe('configured lists', () => {
   it("cite the parameter's own line, not the decorator above an overloaded def", async () => {
     const { check, first } = await firstEvidence('permissions.rules', 'partial-py-domain-allowlist-param');

@@ -12,6 +12,12 @@ export interface ImportFact {
   /** Imported binding names (default import as `default`, namespace as `*`). */
   names: string[];
   line: number;
+  /**
+   * Local bindings that differ from what they import: local name → imported name (`default` for a
+   * default import, `*` for a namespace or whole module: `import numpy as np` → `{ np: '*' }`,
+   * `import { chat as complete }` → `{ complete: 'chat' }`). Absent when there are none.
+   */
+  as?: Record<string, string>;
 }
 
 export interface FunctionFact {

@@ -294,14 +294,22 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         for (const c of n.namedChildren) {
           if (!c) continue;
           const mod = c.type === 'aliased_import' ? c.childForFieldName('name')?.text : c.text;
-          if (mod) facts.imports.push({ from: mod, names: ['*'], line: line(n) });
+          const alias = c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : undefined;
+          if (mod) facts.imports.push(alias ? { from: mod, names: ['*'], line: line(n), as: { [alias]: '*' } } : { from: mod, names: ['*'], line: line(n) });
         }
         return;
       }
       case 'import_from_statement': {
         const mod = n.childForFieldName('module_name')?.text ?? '';
-        const names = n.childrenForFieldName('name').filter((c): c is Node => !!c).map((c) => (c.type === 'aliased_import' ? (c.childForFieldName('name')?.text ?? '') : c.text));
-        facts.imports.push({ from: mod, names: names.length ? names : ['*'], line: line(n) });
+        const named = n.childrenForFieldName('name').filter((c): c is Node => !!c);
+        const names = named.map((c) => (c.type === 'aliased_import' ? (c.childForFieldName('name')?.text ?? '') : c.text));
+        let as: Record<string, string> | undefined;
+        for (const c of named) {
+          const alias = c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : undefined;
+          if (alias) (as ??= {})[alias] = c.childForFieldName('name')?.text ?? '';
+        }
+        const fact = { from: mod, names: names.length ? names : ['*'], line: line(n) };
+        facts.imports.push(as ? { ...fact, as } : fact);
         return;
       }
       case 'function_definition': {

@@ -569,12 +569,24 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         const n = node as ts.ImportDeclaration;
         if (!isStringLiteral(n.moduleSpecifier)) return;
         const names: string[] = [];
+        let as: Record<string, string> | undefined;
         const clause = n.importClause;
-        if (clause?.name) names.push('default');
+        if (clause?.name) {
+          names.push('default');
+          (as ??= {})[clause.name.text] = 'default';
+        }
         const nb = clause?.namedBindings;
-        if (nb && isNamespaceImport(nb)) names.push('*');
-        if (nb && isNamedImports(nb)) for (const e of nb.elements) names.push((e.propertyName ?? e.name).text);
-        facts.imports.push({ from: n.moduleSpecifier.text, names, line: startLine(n) });
+        if (nb && isNamespaceImport(nb)) {
+          names.push('*');
+          (as ??= {})[nb.name.text] = '*';
+        }
+        if (nb && isNamedImports(nb)) {
+          for (const e of nb.elements) {
+            names.push((e.propertyName ?? e.name).text);
+            if (e.propertyName) (as ??= {})[e.name.text] = e.propertyName.text;
+          }
+        }
+        facts.imports.push(as ? { from: n.moduleSpecifier.text, names, line: startLine(n), as } : { from: n.moduleSpecifier.text, names, line: startLine(n) });
         return;
       }
       case SK_ExportDeclaration: {

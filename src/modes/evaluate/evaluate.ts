@@ -6,8 +6,8 @@
  */
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
-import { RuleContext } from '../../rules/context.js';
-import { agentLoops } from '../../rules/shared/loop.js';
+import { RuleContext, shortName } from '../../rules/context.js';
+import { agentLoops, type AgentLoop } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
 import { toolDispatch } from '../../rules/shared/tools.js';
@@ -127,10 +127,28 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
   };
 }
 
+/** Loops whose model call is surest first: a direct SDK call, then one resolved through the code, linked by name, guessed from a name. */
+const LINK_RANK = { direct: 0, resolved: 1, name: 2, word: 3 } as const;
+const MAX_LANDMARKS = 8;
+
+/** A call in a loop body that runs the model's tool calls (`executeToolCalls()`, `handle_tool_use()`). */
+const RUNS_TOOLS = /(?:exec|run|call|handle|invoke|dispatch|process|use)\w*tool|tool\w*(?:exec|run|call|handle|invoke|dispatch)/i;
+
 function landmarks(ctx: RuleContext): Evidence[] {
-  const loops = agentLoops(ctx).map((l) => ({ file: l.file, line: l.line, reason: `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}` }));
-  const execs = toolDispatch(ctx).map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` }));
-  return dedupe([...loops, ...execs]).slice(0, 8);
+  const dispatch = toolDispatch(ctx);
+  const execFns = new Set(dispatch.flatMap((d) => [shortName(d.exec.fn), shortName(d.lookupFn.slice(d.lookupFn.indexOf('#') + 1))]));
+  // The agent loop both calls the model and runs tools: such loops come first, then by how surely the model call was recognised.
+  const runsTools = (l: AgentLoop) =>
+    l.body.some((c) => execFns.has(c.name) || (RUNS_TOOLS.test(c.name) && c !== l.modelCall)) || dispatch.some((d) => d.exec.file === l.file && d.exec.line >= l.line && d.exec.line <= l.end);
+  const rank = (l: AgentLoop) => (runsTools(l) ? 0 : 4) + LINK_RANK[l.link];
+  const ranked = agentLoops(ctx)
+    .map((l, i) => ({ l, i, r: rank(l) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map(({ l }) => ({ file: l.file, line: l.line, reason: `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}${l.link === 'word' ? ' (recognised by its name only)' : ''}` }));
+  const execs = dedupe(toolDispatch(ctx).map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` })));
+  // Both kinds of place matter to a reviewer: the loops never crowd out every execution site.
+  const loops = dedupe(ranked).slice(0, MAX_LANDMARKS - Math.min(3, execs.length));
+  return dedupe([...loops, ...execs]).slice(0, MAX_LANDMARKS);
 }
 
 function dedupe(evidence: Evidence[]): Evidence[] {

@@ -51,13 +51,26 @@ export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: stri
  * the same file, else the one defined in the file the name is imported from.
  */
 export function resolveBareCall(ctx: RuleContext, file: string, name: string): Located<FunctionFact>[] {
-  const defs = ctx.functionsNamed(name);
-  if (!defs.length) return [];
-  const local = defs.filter((d) => d.file === file && d.name === name);
+  const local = ctx.functionsNamed(name).filter((d) => d.file === file && d.name === name);
   if (local.length) return local;
   const f = ctx.file(file);
-  const imp = f?.imports.find((i) => i.names.includes(name));
+  // `import { chat as complete }` / `from .llm import chat as complete`: `complete()` runs `chat`.
+  const imported = importedName(ctx, file, name);
+  const imp = f?.imports.find((i) => (imported === name ? i.names.includes(name) : i.as?.[name] === imported));
   if (!imp) return [];
-  const target = resolveImportFile(ctx, file, imp.from);
+  const defs = ctx.functionsNamed(imported);
+  const target = defs.length ? resolveImportFile(ctx, file, imp.from) : undefined;
   return target ? defs.filter((d) => d.file === target) : [];
+}
+
+/** The name a local binding of `file` imports (`complete` → `chat` for `import { chat as complete }`), else the name itself. */
+export function importedName(ctx: RuleContext, file: string, local: string): string {
+  const byFile = ctx.memo('imports:aliases', () => new Map<string, Map<string, string>>());
+  let aliases = byFile.get(file);
+  if (!aliases) {
+    aliases = new Map();
+    for (const i of ctx.file(file)?.imports ?? []) for (const [l, n] of Object.entries(i.as ?? {})) if (n !== '*' && n !== 'default') aliases.set(l, n);
+    byFile.set(file, aliases);
+  }
+  return aliases.get(local) ?? local;
 }

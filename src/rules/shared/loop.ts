@@ -3,8 +3,10 @@
  * functions) run a model call per iteration, and what each loop body reaches per turn.
  * Every function here is memoised on the RuleContext and near-linear over the facts.
  */
-import type { CallFact, LoopFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { importedName, resolveBareCall } from './imports.js';
+import { classOf, fieldClass, methodOf } from './resolve.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
 const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
@@ -30,6 +32,12 @@ const MODEL_RECEIVERS = new Map<string, RegExp>(
     return [m, new RegExp(`(?:^|\\.)(?:${receivers.join('|')})\\.${m}$`)];
   }),
 );
+/**
+ * LangChain-style runnables held under any name ending in llm or model (`structuredLlm.invoke`,
+ * `this.chatLLM.ainvoke`, `baseModel.generate`): methods too specific to be anything else on such a receiver.
+ */
+const MODEL_RUNNABLE = /(?:llm|model)\.(?:invoke|ainvoke|agenerate|astream|astream_events|generate_content|generate_content_async)$/i;
+const RUNNABLE_METHODS = new Set(['invoke', 'ainvoke', 'agenerate', 'astream', 'astream_events', 'generate_content', 'generate_content_async']);
 const MODEL_NAMES = new Set([
   'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',
   'sendMessageStream', 'acompletion', 'chat_completion', 'text_generation', 'streamSimple', 'completeSimple',
@@ -39,7 +47,7 @@ const MODEL_NAMES = new Set([
 
 /** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
 const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
-const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter)([A-Z_]|$)/;
+const NOT_MODEL = /^_*(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load)([A-Z_]|$)/;
 
 /** `client.stream("GET", url)` (httpx, undici) is an HTTP request, not a model call. */
 const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
@@ -47,9 +55,9 @@ const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]h
 export function isDirectModelCall(c: CallFact): boolean {
   const named = MODEL_NAMES.has(c.name);
   const receivers = MODEL_RECEIVERS.get(c.name);
-  if (!named && !receivers) return false;
+  if (!named && !receivers && !RUNNABLE_METHODS.has(c.name)) return false;
   if (c.args.length && HTTP_ARG.test(c.args[0])) return false;
-  return named || !!receivers?.test(c.callee);
+  return named || !!receivers?.test(c.callee) || MODEL_RUNNABLE.test(c.callee);
 }
 
 /** Every direct model call in source files. */
@@ -88,7 +96,7 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
     for (let hop = 0; hop < 2; hop++) {
       const add: string[] = [];
       for (const c of ctx.calls) {
-        if (names.has(c.name)) {
+        if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) {
           const s = shortName(c.fn);
           if (!GENERIC.has(s) && !names.has(s) && specific(s)) add.push(s);
         }
@@ -99,11 +107,75 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
   });
 }
 
+/**
+ * Methods of the language's own values (strings, regexes, lists, maps, promises, files): a call
+ * `x.search(…)` on a receiver the audit cannot type is far more likely `re.search` or
+ * `pattern.search` than the harness's own `search` tool, so it is not linked to a function by name.
+ */
+const VALUE_METHODS = new Set([
+  'search', 'match', 'matchAll', 'fullmatch', 'findall', 'finditer', 'sub', 'test', 'exec', 'replace', 'replaceAll', 'split', 'join', 'strip', 'trim', 'format',
+  'find', 'includes', 'indexOf', 'slice', 'substring', 'startswith', 'endswith', 'startsWith', 'endsWith', 'lower', 'upper', 'encode', 'decode',
+  'append', 'extend', 'insert', 'remove', 'sort', 'reverse', 'copy', 'update', 'items', 'get', 'setdefault', 'some', 'every', 'concat', 'flatMap',
+  'read', 'write', 'readline', 'readlines', 'close', 'open', 'send', 'recv', 'load', 'loads', 'dump', 'dumps', 'parse', 'stringify', 'resolve', 'reject',
+  'all', 'any', 'race', 'allSettled', 'wait', 'sleep', 'info', 'debug', 'warn', 'warning', 'error', 'log',
+]);
+
+/**
+ * Whether a call may be linked by its last name to a function of the harness: not when its
+ * receiver is a module imported from outside the repo (`re.search`, `os.path.join`), nor a
+ * value method called on a receiver of unknown type (`pattern.search`, `text.split`).
+ */
+export function linkableByName(ctx: RuleContext, c: Located<CallFact>): boolean {
+  const dot = c.callee.lastIndexOf('.');
+  if (dot < 0) return true;
+  const receiver = c.callee.slice(0, dot);
+  if (receiver === 'this' || receiver === 'self' || receiver === 'cls' || receiver === 'super' || receiver === 'super()') return true;
+  if (VALUE_METHODS.has(c.name)) return false;
+  return !externalModuleBindings(ctx, c.file).has(receiver.split('.')[0]);
+}
+
+/** The names a file binds to whole modules from outside the repo (`import re`, `import os.path` → `os`). */
+function externalModuleBindings(ctx: RuleContext, file: string): Set<string> {
+  const byFile = ctx.memo('loop:external-modules', () => new Map<string, Set<string>>());
+  let names = byFile.get(file);
+  if (!names) {
+    names = new Set();
+    for (const i of ctx.file(file)?.imports ?? []) {
+      if (i.from.startsWith('.') || !(i.names.includes('*') || i.names.includes('default'))) continue;
+      // Python `import a.b` binds `a`; a module the repo itself holds is not external.
+      const head = i.from.replace(/^node:/, '').split(/[./]/)[0];
+      if (!head || ctx.source.some((f) => f.path === `${head}.py` || f.path.startsWith(`${head}/`) || f.path.includes(`/${head}/`))) continue;
+      const bound = Object.entries(i.as ?? {}).filter(([, n]) => n === '*' || n === 'default').map(([l]) => l);
+      for (const b of bound.length ? bound : i.names.includes('*') ? [head] : []) names.add(b);
+    }
+    byFile.set(file, names);
+  }
+  return names;
+}
+
+/** The name a call is linked by: its last name, or for a bare call of an import alias the imported name. */
+export function linkName(ctx: RuleContext, c: Located<CallFact>): string {
+  return c.callee === c.name ? importedName(ctx, c.file, c.name) : c.name;
+}
+
 /** Whether a call sends (or wraps a call that sends) a request to a model. */
 export function isModelTurnCall(ctx: RuleContext, c: CallFact): boolean {
   if (isDirectModelCall(c)) return true;
-  if (modelFunctionNames(ctx).has(c.name)) return true;
-  return false;
+  if (!('file' in c)) return modelFunctionNames(ctx).has(c.name);
+  const located = c as Located<CallFact>;
+  return modelFunctionNames(ctx).has(linkName(ctx, located)) && linkableByName(ctx, located);
+}
+
+/**
+ * The call that runs the model turn in a loop body: a direct model call when there is one (the
+ * loop may also call a summariser that reaches a model), else a call linked to a function that
+ * reaches one, preferring one named like a model turn.
+ */
+function turnCall(ctx: RuleContext, body: Located<CallFact>[], modelNames: Set<string>, except?: string): Located<CallFact> | undefined {
+  const direct = body.find((c) => isDirectModelCall(c));
+  if (direct) return direct;
+  const linked = body.filter((c) => c.name !== except && modelNames.has(linkName(ctx, c)) && linkableByName(ctx, c));
+  return linked.find((c) => MODEL_WORD.test(c.name) && !/compact|summar/i.test(c.name)) ?? linked[0];
 }
 
 export interface AgentLoop {
@@ -118,10 +190,16 @@ export interface AgentLoop {
   modelCall: Located<CallFact>;
   /** Calls in the loop body (same function, within the loop's lines). */
   body: Located<CallFact>[];
+  /**
+   * How the model call was recognised: a direct SDK call, a call linked by name to a function that
+   * reaches one, a call resolved through `this`/`self` or the file's imports, or a guess from the
+   * callee's name alone (a `while` loop calling `generateReply()`).
+   */
+  link: 'direct' | 'name' | 'resolved' | 'word';
 }
 
-/** A loop bounded by retries (`retryAttempt <= MAX_RETRIES`, `range(self.max_retries)`). */
-const RETRY_BOUND = /retr(?:y|ies)/i;
+/** A loop bounded by retries (`retryAttempt <= MAX_RETRIES`, `range(self.max_retries)`, `range(max_attempts)`). */
+const RETRY_BOUND = /retr(?:y|ies)|attempt/i;
 
 /**
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
@@ -139,14 +217,27 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (RETRY_BOUND.test(loop.cond)) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
-        let model = body.find((c) => isDirectModelCall(c) || modelNames.has(c.name));
-        if (!model && (loop.kind === 'while' || loop.kind === 'do' || loop.infinite)) {
-          model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name) && !c.callee.startsWith('new '));
-          // `while True: self.step()` → step → query → self.model.query(): follow own methods.
-          model ??= body.find((c) => ownMethodReachesModel(ctx, f.path, loop.fn, c, 3));
+        let model = turnCall(ctx, body, modelNames);
+        let link: AgentLoop['link'] = model && isDirectModelCall(model) ? 'direct' : 'name';
+        // A loop that repeats until something stops it, or counts turns rather than items
+        // (`for (step = 0; step < maxSteps; step++)`, `for step in range(max_steps)`), may reach its
+        // model call through the harness's own functions.
+        const open = loop.kind === 'while' || loop.kind === 'do' || loop.infinite;
+        const counts = (loop.kind === 'for' || /^range\(/.test(loop.cond)) && !/\.length\b|\.size\b|\blen\(/.test(loop.cond);
+        if (!model && (open || counts)) {
+          // `while True: self.step()` → step → query → self.model.query(): follow calls resolved through
+          // the class, its fields and the file's imports; else (open loops only) guess by name.
+          model = body.find((c) => resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
+          link = 'resolved';
+          if (!model && open) {
+            model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name) && !c.callee.startsWith('new '));
+            link = 'word';
+          }
         }
         if (!model) continue;
-        out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body });
+        // `for chunk in stream(...)`: iterating over one model response is not a turn loop.
+        if (loop.kind === 'for-of' && model.line === loop.line) continue;
+        out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body, link });
       }
       for (const fn of f.functions) {
         const short = shortName(fn.name);
@@ -154,9 +245,9 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         const calls = ctx.callsIn(f.path, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
         if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
-        const model = calls.find((c) => isDirectModelCall(c) || (c.name !== short && modelNames.has(c.name)));
+        const model = turnCall(ctx, calls, modelNames, short);
         if (!model) continue;
-        out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls });
+        out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
     }
     return out;
@@ -164,24 +255,40 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
 }
 
 /**
- * Whether `call` (made in method `fn` of `file`) is a `this.x()` / `self.x()` call to a method of
- * the same class that runs a model call within `depth` further own-method calls. Resolving through
- * the receiver is exact, unlike resolving by name, so it may go deeper.
+ * The harness functions a call resolves to without guessing by name: `this.m()` / `self.m()` → the
+ * class's own or inherited method; `this.f.m()` → method `m` of the class the code assigns to field
+ * `f` (`this.f = new F()`); a bare `m()` → the function of that name in the file or its imports.
  */
-function ownMethodReachesModel(ctx: RuleContext, file: string, fn: string, call: CallFact, depth: number): boolean {
-  const dot = fn.lastIndexOf('.');
-  if (dot < 0 || !/^(this|self)\.\w+$/.test(call.callee)) return false;
-  const cls = fn.slice(0, dot + 1);
-  const seen = new Set<string>();
-  const search = (name: string, d: number): boolean => {
-    if (seen.has(name)) return false;
-    seen.add(name);
-    const calls = ctx.callsIn(file, cls + name);
-    if (calls.some((c) => isDirectModelCall(c))) return true;
-    if (d === 0) return false;
-    return calls.some((c) => /^(this|self)\.\w+$/.test(c.callee) && search(c.name, d - 1));
+function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
+  const cls = classOf(fn);
+  const short = cls.slice(cls.lastIndexOf('.') + 1);
+  const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
+  if (own) return short ? methodOf(ctx, short, own[1]) : [];
+  const field = /^(?:this|self)\.(\w+)\.(\w+)$/.exec(call.callee);
+  if (field) {
+    const held = short ? fieldClass(ctx, file, short, field[1]) : undefined;
+    return held ? methodOf(ctx, held, field[2]) : [];
+  }
+  return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : [];
+}
+
+/** Whether a call runs a model turn within `depth` further resolved calls (see resolvedCallees). */
+function resolvedReachesModel(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>, depth: number): boolean {
+  const memo = ctx.memo('loop:resolved-reach', () => new Map<string, boolean>());
+  const modelNames = modelFunctionNames(ctx);
+  const search = (def: Located<FunctionFact>, d: number): boolean => {
+    const key = `${def.file}\0${def.name}\0${d}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    memo.set(key, false); // cycles end here
+    const calls = ctx.callsIn(def.file, def.name);
+    const hit =
+      calls.some((c) => isDirectModelCall(c) || (modelNames.has(linkName(ctx, c)) && linkableByName(ctx, c))) ||
+      (d > 0 && calls.some((c) => resolvedCallees(ctx, def.file, def.name, c).some((next) => search(next, d - 1))));
+    memo.set(key, hit);
+    return hit;
   };
-  return search(call.name, depth);
+  return resolvedCallees(ctx, file, fn, call).some((def) => search(def, depth));
 }
 
 /**

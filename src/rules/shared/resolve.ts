@@ -56,3 +56,36 @@ export function objectsIn(ctx: RuleContext, file: string, fn: string): Located<O
   return m.get(fn) ?? [];
 }
 
+
+/**
+ * The class a field holds when the class's own code assigns it a new instance
+ * (`this.navigator = new Navigator(…)`, `self.model = Model(…)`): `cls` is the class's name.
+ */
+export function fieldClass(ctx: RuleContext, file: string, cls: string, field: string): string | undefined {
+  const all = ctx.memo('resolve:field-classes', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) {
+      const owner = classOf(b.fn);
+      const made = /^(?:new\s+)?([A-Z]\w*)\s*[(<]/.exec(b.value);
+      if (owner && made) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, made[1]);
+    }
+    all.set(file, m);
+  }
+  return m.get(`${cls}.${field}`);
+}
+
+/** Method `method` of class `cls`, or inherited from the classes it extends (up to three levels up). */
+export function methodOf(ctx: RuleContext, cls: string, method: string): Located<FunctionFact>[] {
+  const bases = ctx.memo('resolve:bases', () => {
+    const b = new Map<string, string>();
+    for (const f of ctx.source) for (const c of f.classes) if (c.extends) b.set(c.name, c.extends.replace(/<.*$/s, '').split('.').pop()!);
+    return b;
+  });
+  for (let c: string | undefined = cls, level = 0; c && level < 4; c = bases.get(c), level++) {
+    const found = ctx.functionsNamed(`${c}.${method}`);
+    if (found.length) return found;
+  }
+  return [];
+}
