@@ -42,9 +42,9 @@ export default defineRule({
           ? `${decls.length} tool declarations carry no behavioural hint (read-only, destructive, concurrency-safe, needs-approval)`
           : 'no tool declarations, so no behavioural hints',
         evidence: [],
-        // The tool declarations were found and their keys read: none is a hint, and no side table
-        // classifies the tools by name. Without declarations there is nothing to read: not sure.
-        confidence: decls.length >= 2 ? 'high' : 'low',
+        // Low: the declarations' keys were read and none is a hint, but hints also come as tag sets
+        // (`hints=frozenset({"destructive"})`) or annotations this reading does not know.
+        confidence: 'low',
       };
     }
     const byKey = new Map<string, typeof hints>();

@@ -47,7 +47,7 @@ const MODEL_NAMES = new Set([
 
 /** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
 const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
-const NOT_MODEL = /^_*(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load)([A-Z_]|$)/;
+const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load)([A-Z_]|$)/;
 
 /** `client.stream("GET", url)` (httpx, undici) is an HTTP request, not a model call. */
 const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
@@ -230,7 +230,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
           model = body.find((c) => resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
           link = 'resolved';
           if (!model && open) {
-            model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name) && !c.callee.startsWith('new '));
+            model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
             link = 'word';
           }
         }
