@@ -2,9 +2,10 @@
  * Loop caps shared by the budget checks: limits compared in the agent loop's condition or exits
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
-import { shortName, type RuleContext } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, resolveLocal } from '../shared/resolve.js';
-import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
+import type { CallFact } from '../../analyzers/facts.js';
+import { agentLoops, callNameIndex, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
 
@@ -30,6 +31,8 @@ export interface Cap {
 }
 
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
+/** A name whose words may hold a LIMIT word (any case, or with the Kelvin sign that lower-cases to `k`; none of these has a `k`). */
+const LIMIT_TEXT = /max|limit|budget|cap|allowed|remaining|ceiling/i;
 const TOKEN = new Set(['token', 'tokens', 'cost', 'usd', 'spend', 'spent', 'price', 'dollars', 'budget', 'credits']);
 const TIME = new Set(['time', 'duration', 'timeout', 'deadline', 'seconds', 'ms', 'minutes', 'elapsed', 'wall']);
 const TURN = new Set(['call', 'request', 'turn', 'turns', 'step', 'steps', 'iteration', 'iterations', 'iter', 'iters', 'round', 'rounds', 'loop', 'loops', 'calls', 'cycles', 'attempts', 'actions', 'requests', 'reflection', 'reflections', 'hops', 'episodes', 'failures', 'mistakes']);
@@ -70,7 +73,10 @@ function budgetDefaults(ctx: RuleContext, recvWord: string, method: string): Arr
   return out;
 }
 
-const FRAMEWORK_KEYS = /^(maxSteps|maxTurns|max_steps|max_turns|maxIterations|max_iterations|stopWhen|recursionLimit|recursion_limit|maxToolRoundtrips|max_tool_calls|maxToolCalls|max_budget_usd|maxBudgetUsd|max_cost|maxCost)$/;
+const FRAMEWORK_KEY_SET = new Set(['maxSteps', 'maxTurns', 'max_steps', 'max_turns', 'maxIterations', 'max_iterations', 'stopWhen', 'recursionLimit', 'recursion_limit', 'maxToolRoundtrips', 'max_tool_calls', 'maxToolCalls', 'max_budget_usd', 'maxBudgetUsd', 'max_cost', 'maxCost']);
+const KEYED = /^['"](recursion_limit|max_steps|max_turns|max_iterations|maxSteps|maxTurns|maxIterations)['"]$/;
+const LIMIT_MIDDLEWARE = /(?:Model|Tool|Step|Turn|Token|Cost)(?:Call)?Limit\w*$/;
+const SETTERS = new Set(['setdefault', 'set', 'setdefault_', 'update', 'assign', 'put']);
 
 /** `MaxTurns` (from `getMaxTurns`) → `maxTurns`; `MAX_TURNS` stays as written. */
 const uncap = (n: string) => (/^[A-Z][a-z]/.test(n) ? n.charAt(0).toLowerCase() + n.slice(1) : n);
@@ -114,22 +120,38 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
 /** Default values of a limit, found among const facts by normalised name. */
 function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string): Pick<Cap, 'def' | 'defAt'> {
   if (/^\d+$/.test(name)) return { def: 'bounded' };
-  const key = words(name).join('_');
+  const ws = words(name);
+  const key = ws.join('_');
   // Literal values by normalised name: constants first, then pydantic / dataclass field defaults
-  // (`per_instance_cost_limit: float = Field(default=3.0, …)`), in one index.
-  const idx = ctx.memo('caps:consts', () => {
+  // (`per_instance_cost_limit: float = Field(default=3.0, …)`), in one index. Every limit looked up
+  // names a limit word (`max`, `limit`, `budget` …), so the index holds only such names (a name
+  // matches the key only when its words are the key's words); any other name gets the full index.
+  const limited = ws.some((w) => LIMIT.has(w));
+  const idx = ctx.memo(limited ? 'caps:consts' : 'caps:consts-all', () => {
     const m = new Map<string, Array<{ file: string; line: number; value: string }>>();
-    const add = (name: string, v: { file: string; line: number; value: string }) => {
-      const k = words(name).join('_');
+    const add = (name: string, file: string, line: number, value: string) => {
+      let k: string;
+      if (limited) {
+        if (!LIMIT_TEXT.test(name)) return;
+        const nws = words(name);
+        if (!nws.some((w) => LIMIT.has(w))) return;
+        k = nws.join('_');
+      } else k = words(name).join('_');
+      const v = { file, line, value };
       const list = m.get(k);
       if (list) list.push(v);
       else m.set(k, [v]);
     };
-    for (const f of ctx.source) for (const c of f.consts) add(c.name, { file: f.path, line: c.line, value: c.value });
+    for (const f of ctx.source) for (const c of f.consts) add(c.name, f.path, c.line, c.value);
     for (const f of ctx.source) {
       for (const b of f.binds ?? []) {
+        // The name first (short; a value is a slice of the file's text, costly to touch), then a value
+        // starting (after any white space) with `pydantic.`, `Field(` or `field(`.
+        if (limited && !LIMIT_TEXT.test(b.name)) continue;
+        const v0 = b.value.charCodeAt(0);
+        if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102) continue;
         const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim());
-        if (d) add(b.name, { file: f.path, line: b.line, value: d[1] === 'None' ? 'null' : d[1] });
+        if (d) add(b.name, f.path, b.line, d[1] === 'None' ? 'null' : d[1]);
       }
     }
     return m;
@@ -384,44 +406,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         }
       }
     }
-    // Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`.
-    for (const f of ctx.source) {
-      for (const o of f.objects) {
-        if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config') continue;
-        // A schema declaring the option (`z.object({ maxTurns: z.number() })`) is not a cap.
-        if (/(^|[.\s])(z|t|v|Type|yup|Joi)\s*\.\s*\w+$|schema|\bobject$/i.test(o.ctx.slice(o.ctx.indexOf(':') + 1))) continue;
-        for (const key of o.keys) {
-          if (!FRAMEWORK_KEYS.test(key)) continue;
-          const v = (o.values[key] ?? '').trim();
-          const kind = kindOf(words(key)) ?? (key === 'stopWhen' || key.startsWith('recursion') ? 'turn' : undefined);
-          if (!kind) continue;
-          // `tokenBudget: 1` is a placeholder (a renderer's minimum), not a cap on the run.
-          if (kind === 'token' && /^\d+(\.\d+)?$/.test(v) && Number(v) < 100 && !/cost|usd|dollars|price|spend/i.test(key)) continue;
-          const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
-          out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, resolved: true, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
-        }
-      }
-      for (const c of f.calls) {
-        // `config.setdefault("recursion_limit", 50)`, `ModelCallLimitMiddleware(run_limit=40)`.
-        const keyed = /^['"](recursion_limit|max_steps|max_turns|max_iterations|maxSteps|maxTurns|maxIterations)['"]$/.exec(c.args[0] ?? '');
-        if (keyed && /^(?:setdefault|set|setdefault_|update|assign|put)$/.test(c.name) && c.args[1]) {
-          const v = c.args[1].trim();
-          out.push({ kind: 'turn', limit: keyed[1], file: f.path, line: c.line, where: `setting ${keyed[1]} via ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: v } });
-        }
-        if (/(?:Model|Tool|Step|Turn|Token|Cost)(?:Call)?Limit\w*$/.test(c.name)) {
-          const kind: CapKind = /Token|Cost/.test(c.name) ? 'token' : 'turn';
-          const lim = c.args.map((a) => /^(\w*limit\w*)\s*=\s*(.+)$/.exec(a)).find((m) => m);
-          if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, resolved: true, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
-        }
-        for (const a of c.args) {
-          const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
-          if (!m) continue;
-          const kind = kindOf(words(m[1])) ?? 'turn';
-          const v = m[2].trim();
-          out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument to ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
-        }
-      }
-    }
+    // Framework options this repo sets (a scan of every object and call, kept in a function of its own).
+    frameworkCaps(ctx, out);
     // A harness that runs agents inside sandboxes instead of a loop of its own: a lifetime set on
     // the sandbox (`Sandbox.create({ timeout })`) is a wall-clock cap on the whole run.
     if (out.length === 0 && agentLoops(ctx).length === 0) {
@@ -454,6 +440,69 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     const keyed = caps.map((c, i) => ({ c, i, s: score(c), r: c.reach ?? 0, m: onModel(c), n: callers(c) }));
     return keyed.sort((a, b) => b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
   });
+}
+
+/** Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`, in file order. */
+function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
+  // Calls named as a setter or a `…Limit` middleware, by file (found through the name index).
+  const namedCalls = new Map<string, Set<Located<CallFact>>>();
+  const nameCall = (c: Located<CallFact>) => {
+    const set = namedCalls.get(c.file);
+    if (set) set.add(c);
+    else namedCalls.set(c.file, new Set([c]));
+  };
+  // A setter matters only when it sets one of the keys; a middleware is looked at whole (no setter name holds `Limit`).
+  for (const name of SETTERS) for (const c of ctx.callsNamed(name)) if (c.args[1] && KEYED.test(c.args[0] ?? '')) nameCall(c);
+  const index = callNameIndex(ctx);
+  for (const name of index.keys()) if (name.includes('Limit') && LIMIT_MIDDLEWARE.test(name)) for (const c of index.get(name)!) nameCall(c);
+  for (const f of ctx.source) {
+    for (const o of f.objects) {
+      if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config') continue;
+      // Most objects hold no framework key: skip them before the schema test.
+      let any = false;
+      for (const key of o.keys) if (FRAMEWORK_KEY_SET.has(key)) { any = true; break; }
+      if (!any) continue;
+      // A schema declaring the option (`z.object({ maxTurns: z.number() })`) is not a cap.
+      if (/(^|[.\s])(z|t|v|Type|yup|Joi)\s*\.\s*\w+$|schema|\bobject$/i.test(o.ctx.slice(o.ctx.indexOf(':') + 1))) continue;
+      for (const key of o.keys) {
+        if (!FRAMEWORK_KEY_SET.has(key)) continue;
+        const v = (o.values[key] ?? '').trim();
+        const kind = kindOf(words(key)) ?? (key === 'stopWhen' || key.startsWith('recursion') ? 'turn' : undefined);
+        if (!kind) continue;
+        // `tokenBudget: 1` is a placeholder (a renderer's minimum), not a cap on the run.
+        if (kind === 'token' && /^\d+(\.\d+)?$/.test(v) && Number(v) < 100 && !/cost|usd|dollars|price|spend/i.test(key)) continue;
+        const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
+        out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, resolved: true, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
+      }
+    }
+    const named = namedCalls.get(f.path);
+    for (const c of f.calls) {
+      // `config.setdefault("recursion_limit", 50)`, `ModelCallLimitMiddleware(run_limit=40)` (calls so named were found by name).
+      if (named?.has(c as Located<CallFact>)) {
+        const keyed = c.args[1] && SETTERS.has(c.name) ? KEYED.exec(c.args[0] ?? '') : null;
+        if (keyed) {
+          const v = c.args[1].trim();
+          out.push({ kind: 'turn', limit: keyed[1], file: f.path, line: c.line, where: `setting ${keyed[1]} via ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: v } });
+        }
+        if (c.name.includes('Limit') && LIMIT_MIDDLEWARE.test(c.name)) {
+          const kind: CapKind = /Token|Cost/.test(c.name) ? 'token' : 'turn';
+          const lim = c.args.map((a) => /^(\w*limit\w*)\s*=\s*(.+)$/.exec(a)).find((m) => m);
+          if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, resolved: true, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
+        }
+      }
+      for (const a of c.args) {
+        // Each keyword starts with `m`, `r` or `t`, and `max_cost=…` is the shortest match (ten characters).
+        if (a.length < 10) continue;
+        const a0 = a.charCodeAt(0);
+        if (a0 !== 109 && a0 !== 114 && a0 !== 116) continue;
+        const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
+        if (!m) continue;
+        const kind = kindOf(words(m[1])) ?? 'turn';
+        const v = m[2].trim();
+        out.push({ kind, limit: m[1], file: f.path, line: c.line, where: `keyword argument to ${c.callee}`, fn: c.fn, resolved: true, def: UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) ? 'bounded' : 'unknown' });
+      }
+    }
+  }
 }
 
 /**

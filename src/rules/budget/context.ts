@@ -4,7 +4,7 @@
  */
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, reachesFast } from '../shared/loop.js';
+import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, modelTurnCalls, reachesFast } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
@@ -18,13 +18,15 @@ const phrase = (name: string) => words(name.replace(/^get(?=[A-Z])/, '')).join('
 
 /** The innermost function of `file` containing `line`. */
 export function fnAt(ctx: RuleContext, file: string, line: number): FunctionFact | undefined {
-  const idx = ctx.memo('budget:fn-spans', () => {
-    const m = new Map<string, FunctionFact[]>();
-    for (const f of ctx.source) m.set(f.path, [...f.functions].sort((a, b) => a.line - b.line));
-    return m;
-  });
+  const idx = ctx.memo('budget:fn-spans', () => new Map<string, FunctionFact[]>());
+  let spans = idx.get(file);
+  if (!spans) {
+    const f = ctx.file(file);
+    spans = f?.role === 'source' ? [...f.functions].sort((a, b) => a.line - b.line) : [];
+    idx.set(file, spans);
+  }
   let best: FunctionFact | undefined;
-  for (const fn of idx.get(file) ?? []) {
+  for (const fn of spans) {
     if (fn.line > line) break;
     if (fn.end >= line && (!best || fn.line >= best.line)) best = fn;
   }
@@ -120,45 +122,100 @@ function overWhenTrue(c: Comparison): boolean | undefined {
   return estFirst === greater;
 }
 
-/** Binds of a file by function and name (memoised per file). */
-function bindsOf(ctx: RuleContext, file: string): Map<string, string> {
-  const all = ctx.memo('budget:binds', () => new Map<string, Map<string, string>>());
+/** Binds of a file by name, in file order (memoised per file). */
+function bindsOf(ctx: RuleContext, file: string): Map<string, Array<{ fn: string; value: string }>> {
+  const all = ctx.memo('budget:binds', () => new Map<string, Map<string, Array<{ fn: string; value: string }>>>());
   let m = all.get(file);
   if (!m) {
     m = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
-      const local = `${b.fn}#${b.name}`;
-      m.set(local, m.has(local) ? `${m.get(local)} ${b.value}` : b.value);
-      // `this.x = …` / `self.x = …` set in any method reads the same field.
-      const field = `*#${b.name}`;
-      m.set(field, m.has(field) ? `${m.get(field)} ${b.value}` : b.value);
+      const list = m.get(b.name);
+      if (list) list.push(b);
+      else m.set(b.name, [b]);
     }
     all.set(file, m);
   }
   return m;
 }
 
-/** An operand's text with the values its names are bound to, followed two steps back. */
+/**
+ * The values bound to `name` in function `fn` (or, for `*`, in any function: `this.x = …` / `self.x = …`
+ * set in any method reads the same field), joined by spaces; undefined when none is.
+ */
+function boundValue(binds: Map<string, Array<{ fn: string; value: string }>>, fn: string, name: string): string | undefined {
+  const list = binds.get(name);
+  if (!list) return undefined;
+  let v: string | undefined;
+  for (const b of list) if (fn === '*' || b.fn === fn) v = v === undefined ? b.value : `${v} ${b.value}`;
+  return v;
+}
+
+/** Word runs (`[\w$]+`) and what may follow one to make it a call (`\s*\(`). */
+const WORD_RUN = /[\w$]+/g;
+const CALL_OPEN = /\s*\(/y;
+const NOT_HELPER = new Set(['Math', 'len', 'int', 'float', 'max', 'min', 'sum', 'round', 'floor', 'ceil', 'abs']);
+
+/**
+ * The names called in a text, as `text.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)` finds them, in linear
+ * time: a match ends at the end of a word run followed by `\s*\(` and starts at the run's first
+ * non-digit (the regex retries every position of a run that is not followed by a paren).
+ */
+function calledNames(text: string): string[] {
+  const out: string[] = [];
+  WORD_RUN.lastIndex = 0;
+  for (let m = WORD_RUN.exec(text); m; m = WORD_RUN.exec(text)) {
+    const run = m[0];
+    CALL_OPEN.lastIndex = m.index + run.length;
+    if (!CALL_OPEN.test(text)) continue;
+    let i = 0;
+    while (i < run.length && run.charCodeAt(i) >= 48 && run.charCodeAt(i) <= 57) i++;
+    if (i < run.length) out.push(i ? run.slice(i) : run);
+  }
+  return out;
+}
+
+/** What a helper called by name calls (its first eight calls per definition), when the name picks out one or two definitions. */
+function helperCalls(ctx: RuleContext, name: string): string {
+  const idx = ctx.memo('budget:helper-calls', () => new Map<string, string>());
+  let inner = idx.get(name);
+  if (inner === undefined) {
+    const defs = ctx.functionsNamed(name);
+    inner = defs.length === 0 || defs.length > 2 ? '' : defs.flatMap((d) => ctx.callsIn(d.file, d.name).slice(0, 8).map((c) => `${c.callee}()`)).join(' ');
+    idx.set(name, inner);
+  }
+  return inner;
+}
+
+/** An operand's text with the values its names are bound to, followed two steps back (memoised per function and text). */
 function resolveOperand(ctx: RuleContext, file: string, fn: string, text: string): string {
+  const memo = ctx.memo('budget:resolved-operands', () => new Map<string, string>());
+  const key = `${file}\0${fn}\0${text}`;
+  let r = memo.get(key);
+  if (r === undefined) {
+    r = resolveOperandUncached(ctx, file, fn, text);
+    memo.set(key, r);
+  }
+  return r;
+}
+
+function resolveOperandUncached(ctx: RuleContext, file: string, fn: string, text: string): string {
   const binds = bindsOf(ctx, file);
   let out = text;
   let frontier = text;
   for (let step = 0; step < 2; step++) {
     let next = '';
     for (const id of frontier.match(IDENTS) ?? []) {
-      const last = id.split(/\??\./).pop() ?? id;
-      const field = /^(?:this|self)\./.test(id);
-      const v = (!field && binds.get(`${fn}#${last}`)) || binds.get(`*#${last}`);
+      // `a?.b.c` → `c`: segments are identifiers joined by `.` or `?.`.
+      const last = id.slice(id.lastIndexOf('.') + 1);
+      const field = id.startsWith('this.') || id.startsWith('self.');
+      const v = (!field && boundValue(binds, fn, last)) || boundValue(binds, '*', last);
       if (v && !out.includes(v)) next += ` ${v}`;
     }
     // A call to a helper (`self.model.count_request(messages)`): what that helper calls
     // (`litellm.token_counter`), when the name picks out at most two definitions.
-    for (const m of frontier.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)) {
-      const name = m[1];
-      if (GENERIC.has(name) || /^(Math|len|int|float|max|min|sum|round|floor|ceil|abs)$/.test(name)) continue;
-      const defs = ctx.functionsNamed(name);
-      if (defs.length === 0 || defs.length > 2) continue;
-      const inner = defs.flatMap((d) => ctx.callsIn(d.file, d.name).slice(0, 8).map((c) => `${c.callee}()`)).join(' ');
+    for (const name of calledNames(frontier)) {
+      if (GENERIC.has(name) || NOT_HELPER.has(name)) continue;
+      const inner = helperCalls(ctx, name);
       if (inner && !out.includes(inner)) next += ` ${inner}`;
     }
     if (!next) break;
@@ -168,19 +225,27 @@ function resolveOperand(ctx: RuleContext, file: string, fn: string, text: string
   return out.length > 600 ? out.slice(0, 600) : out;
 }
 
-function isEstimate(own: string, resolved: string): boolean {
+/** `token` in any case, or with the Kelvin sign that lower-cases to `k`. */
+const TOKEN_TEXT = /to[k\u212A]en/i;
+
+/** Whether an operand estimates the request's tokens; `resolve` gives its resolved text (asked only when its own words allow it). */
+function isEstimate(own: string, resolve: () => string): boolean {
   // `result.tokenCount`: the field names the figure, its owner does not.
   const ws = words(/^[\w$]+(?:\??\.[\w$]+)+$/.test(own.trim()) ? own.trim().split(/\??\./).pop()! : own);
   if (ws.some((w) => LIMIT_WORD.has(w) || NOT_REQUEST.has(w))) return false;
+  const resolved = resolve();
   if (COUNT_CALL.test(resolved) || CHARS_HEURISTIC.test(resolved)) return true;
+  // Without `token` in the text no word of it is `token` or `tokens` (words are lower-cased pieces of it).
+  if (!TOKEN_TEXT.test(resolved)) return false;
   const all = words(resolved);
   return all.some((w) => w === 'token' || w === 'tokens') && all.some((w) => EST_WORD.has(w)) && !all.some((w) => LIMIT_WORD.has(w));
 }
 
-function isWindow(own: string, resolved: string): boolean {
+/** Whether an operand is a context-window limit; `resolve` as for isEstimate. */
+function isWindow(own: string, resolve: () => string): boolean {
   const ws = words(own);
   if (ws.some((w) => NOT_REQUEST.has(w)) || /^\s*-?\d[\d_.]*\s*$/.test(own)) return false;
-  const all = words(resolved);
+  const all = words(resolve());
   if (WINDOW.test(all.join(' '))) return true;
   return all.some((w) => LIMIT_WORD.has(w)) && all.some((w) => WINDOW_WORD.has(w));
 }
@@ -194,18 +259,19 @@ export function tokenComparisons(ctx: RuleContext): Comparison[] {
         if (!/token|context|window|ctx|limit|threshold|budget|max|length|len\(|count|ratio|usage|used|size|total|fraction|percent/i.test(c.text)) continue;
         const ops = c.text.split(/\s(?:<=|>=|<|>)\s/).map((o) => o.trim()).filter(Boolean);
         if (ops.length < 2) continue;
-        const res = ops.map((o) => resolveOperand(ctx, f.path, c.fn, o));
-        const e = ops.findIndex((o, i) => isEstimate(o, res[i]));
-        const w = e < 0 ? -1 : ops.findIndex((o, i) => i !== e && isWindow(o, res[i]));
+        // Operands are resolved when asked (resolveOperand is memoised and pure).
+        const res = (i: number) => resolveOperand(ctx, f.path, c.fn, ops[i]);
+        const e = ops.findIndex((o, i) => isEstimate(o, () => res(i)));
+        const w = e < 0 ? -1 : ops.findIndex((o, i) => i !== e && isWindow(o, () => res(i)));
         if (e < 0 || w < 0) {
           // `contextRatio >= 0.95` with `contextRatio = tokenCount / budget`: a used/limit ratio against a fraction.
           const lit = ops.findIndex((o) => /^0?\.\d+$|^1(\.0+)?$/.test(o));
           if (lit < 0 || ops.length !== 2) continue;
           const r = 1 - lit;
-          const div = /([A-Za-z_$][\w$.]*)\s*\/\s*([A-Za-z_$][\w$.]*)/.exec(res[r]);
+          const div = /([A-Za-z_$][\w$.]*)\s*\/\s*([A-Za-z_$][\w$.]*)/.exec(res(r));
           if (!div) continue;
           const [x, y] = [div[1], div[2]];
-          if (!isEstimate(x, resolveOperand(ctx, f.path, c.fn, x)) || !isWindow(y, resolveOperand(ctx, f.path, c.fn, y))) continue;
+          if (!isEstimate(x, () => resolveOperand(ctx, f.path, c.fn, x)) || !isWindow(y, () => resolveOperand(ctx, f.path, c.fn, y))) continue;
           out.push({ file: f.path, fn: c.fn, line: c.line, text: c.text, estimate: ops[r], window: ops[lit], ratio: `${x} / ${y}` });
           continue;
         }
@@ -287,6 +353,17 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   return undefined;
 }
 
+/** The regex `\b<id>\b`, built once per id (it keeps no state: no `g` or `y` flag). */
+const WORD_REGEX = new Map<string, RegExp>();
+function wordRegex(id: string): RegExp {
+  let re = WORD_REGEX.get(id);
+  if (!re) {
+    re = new RegExp(`\\b${id}\\b`);
+    WORD_REGEX.set(id, re);
+  }
+  return re;
+}
+
 /** Projections found by mechanism: a token estimate compared with a window limit, acted on, and (ideally) run every turn. */
 export function projectionSites(ctx: RuleContext): ProjectionSite[] {
   return ctx.memo('budget:projection-sites', () => {
@@ -305,7 +382,7 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
       const calls = ctx.callsIn(file, fn);
       if (!act) {
         const winIds = new Set((cmp.window.match(IDENTS) ?? []).map((id) => id.split(/\??\./).pop() ?? id).filter((id) => !/^(this|self|Math)$/.test(id)));
-        const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => new RegExp(`\\b${id}\\b`).test(a)))));
+        const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => wordRegex(id).test(a)))));
         if (fit) act = { file, line: fit.line, why: `${short}() then calls ${fit.callee}() to ${ACT.test(phrase(fit.name)) ? phrase(fit.name) : 'fit the request to the limit'}`, tied: true, callee: fit.name };
       }
       if (!act && ACT.test(phrase(short)) && !PREDICATE.test(short)) act = { file, line: cmp.line, why: `${short}() acts on the comparison itself`, callee: short };
@@ -440,6 +517,9 @@ const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
 const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item']);
 
+/** Text holding a VERB. */
+const COMPACT_TEXT = /compact|compress|summari[sz]|condense|prune|truncate|trim|shrin[k\u212A]|evict/i;
+
 /** Helper prefixes before the verb of a compactor's name. */
 const ACTION_PREFIX = new Set(['auto', 'try', 'maybe', 'run', 'do', 'perform', 'apply', 'handle', 'trigger', 'force', 'async', 'should']);
 
@@ -454,8 +534,24 @@ export interface Compactor {
 export function compactors(ctx: RuleContext): Compactor[] {
   return ctx.memo('budget:compactors', () => {
     const out: Compactor[] = [];
+    // The summary's model call: isModelTurnCall (as sets: reaches walks source calls), a Responses compaction, or a summarising name (once per name).
+    const turns = modelTurnCalls(ctx);
+    const summaryNames = new Map<string, boolean>();
+    const summarising = (name: string) => {
+      let v = summaryNames.get(name);
+      if (v === undefined) {
+        const ws = words(name);
+        v = ws.some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && ws[0] !== 'create';
+        summaryNames.set(name, v);
+      }
+      return v;
+    };
+    const summaryCall = (c: Located<CallFact>) =>
+      turns.direct.has(c) || turns.linked.has(c) || (c.callee.endsWith('responses.compact') && /(^|\.)responses\.compact$/.test(c.callee)) || summarising(c.name);
     for (const f of ctx.source) {
       for (const fn of f.functions) {
+        // A compactor's name holds one of the verbs (lower-cased words are pieces of the name; the Kelvin sign lower-cases to `k`).
+        if (!COMPACT_TEXT.test(fn.name)) continue;
         const short = shortName(fn.name);
         const ws = words(short);
         // The verb names the action (`compactMessages`, `tryCompressChat`), not a lookup about it (`findLatestCompactionSource`).
@@ -464,7 +560,7 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
-        const path = reachesFast(ctx, f.path, fn.name, (c) => isModelTurnCall(ctx, c) || /(^|\.)responses\.compact$/.test(c.callee) || (words(c.name).some((w) => w === 'summary' || w === 'summarize' || w === 'summarise') && words(c.name)[0] !== 'create'), 2);
+        const path = reachesFast(ctx, f.path, fn.name, summaryCall, 2);
         out.push({ fn: fn as Located<FunctionFact>, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }

@@ -1,7 +1,9 @@
+import type { CallFact } from '../../analyzers/facts.js';
+import type { Located } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { agentLoops, loopReachable, modelCalls } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, callNameIndex, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
@@ -16,6 +18,8 @@ const ACC_FN = new Set(['total', 'totals', 'accumulate', 'accumulated', 'aggrega
 const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
 const RUNNING = new Set(['total', 'accumulated', 'cumulative', 'session', 'sum', 'spent', 'used', 'running']);
 const ACC_VERB = new Set(['merge', 'add', 'accumulate', 'sum', 'record', 'track', 'aggregate', 'tally']);
+/** A name whose first word may be in ACC_VERB: it starts, after any separators, with one (the Kelvin sign lower-cases to `k`). */
+const ACC_PREFIX = /^[^A-Za-z0-9]*(?:merge|add|accumulate|sum|record|trac[k\u212A]|aggregate|tally)/i;
 const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min', 'per', 'price', 'pricing', 'rate']);
 
 /** Cheap pre-filter: an accumulation about tokens, usage or cost. */
@@ -24,6 +28,22 @@ const QUICK_ACC = /token|usage|cost|spen[dt]|usd|price/i;
 /** Presentation layers: what they add up is displayed, not accounted by the harness. */
 const PRESENTATION = /\.[jt]sx$|(^|\/)(components?|ui|web-?ui|renderer|webview|views?|pages|templates?|export-html|frontend)\//;
 const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
+
+/** Flags of a call name: an accumulator verb on usage, a tokenizer, an accumulator verb (or `add`). */
+const ADDS_USAGE = 1;
+const COUNTS_TOKENS = 2;
+const ACC_OR_ADD = 4;
+
+/** What a call's name says (ADDS_USAGE, COUNTS_TOKENS, ACC_OR_ADD). */
+function callNameFlags(name: string): number {
+  // Split into words only a name whose first word may be an accumulator verb.
+  const cw = ACC_PREFIX.test(name) ? words(name) : undefined;
+  const verb = !!cw && ACC_VERB.has(cw[0]);
+  // Every tokenizer name starts with c, e, n, g, t or r (any case).
+  const first = name.charCodeAt(0) | 32;
+  const tokenizer = (first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
+  return (verb && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
+}
 
 /** Whether an expression reads a provider usage field (`response.usage.input_tokens`, `usage.promptTokenCount`). */
 function readsUsage(text: string): boolean {
@@ -45,6 +65,25 @@ export default defineRule({
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
+    // What a call's name says, worked out once per distinct name (a repo calls a few thousand names
+    // tens of thousands of times); the calls each pass looks at, found by name and put back in file
+    // order: an accumulator verb on usage or a tokenizer (pass one); an accumulator verb or `add`
+    // with arguments on usage or cost (pass two).
+    const flagsByName = new Map<string, number>();
+    const nameFlags = (name: string): number => flagsByName.get(name) ?? 0;
+    const picked1: Located<CallFact>[] = [];
+    const picked2: Located<CallFact>[] = [];
+    const index = callNameIndex(ctx);
+    for (const name of index.keys()) {
+      const flags = callNameFlags(name);
+      if (flags === 0) continue;
+      flagsByName.set(name, flags);
+      const list = index.get(name)!;
+      if (flags & (ADDS_USAGE | COUNTS_TOKENS)) for (const c of list) picked1.push(c);
+      if (flags & ACC_OR_ADD) for (const c of list) if (c.args.length && QUICK_ACC.test(c.callee)) picked2.push(c);
+    }
+    const calls1 = byFileInOrder(ctx, picked1);
+    const calls2 = byFileInOrder(ctx, picked2);
     for (const f of ctx.source) {
       for (const k in f.reads) {
         const lines = f.reads[k];
@@ -63,6 +102,10 @@ export default defineRule({
       }
       // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
       for (const o of f.objects) {
+        // Most objects hold no usage field: count before building the list.
+        let n = 0;
+        for (const k of o.keys) if (USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0')) n++;
+        if (n < 2) continue;
         const zeroed = o.keys.filter((k) => USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0'));
         // A zeroed usage on a synthetic message (`{ role, usage: { input: 0 … }, stopReason: 'error' }`) is a placeholder.
         const placeholder = o.ctx.startsWith('prop:') && !words(o.fn).some((w) => ACC_FN.has(w));
@@ -70,12 +113,12 @@ export default defineRule({
           accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1 } as Evidence & { score: number });
         }
       }
-      for (const c of f.calls) {
-        const cw = words(c.name);
-        if (ACC_VERB.has(cw[0]) && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost')) {
+      for (const c of calls1.get(f.path) ?? []) {
+        const flags = nameFlags(c.name);
+        if (flags & ADDS_USAGE) {
           accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
         }
-        if (TOKENIZER.test(c.name) && estimators.length < 8) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
+        if (flags & COUNTS_TOKENS && estimators.length < 8) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
       }
     }
     // The accumulation itself: `self.total_cost += cost`, `totals.input += response.usage.input_tokens`,
@@ -104,11 +147,8 @@ export default defineRule({
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
         offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0);
       }
-      for (const c of f.calls) {
-        // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
-        if (!c.args.length || !QUICK_ACC.test(c.callee)) continue;
-        const cw = words(c.name);
-        if (!ACC_VERB.has(cw[0]) && c.name !== 'add') continue;
+      // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
+      for (const c of calls2.get(f.path) ?? []) {
         const usageArg = c.args.some((x) => readsUsage(x));
         const onUsage = words(c.callee).some((w) => w === 'usage' || w === 'tokens' || w === 'cost');
         if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w))) continue;

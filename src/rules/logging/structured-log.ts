@@ -28,8 +28,13 @@ interface LoggerDef {
   how: string;
 }
 
+/** `/^console\.(?:log|error|warn|info|debug)$/` as a Set of callees. */
+const CONSOLE_PRINTS = new Set(['console.log', 'console.error', 'console.warn', 'console.info', 'console.debug']);
 const isPrint = (c: CallFact, py: boolean): boolean =>
-  py ? c.callee === 'print' || c.callee === 'sys.stdout.write' || c.callee === 'sys.stderr.write' : /^console\.(?:log|error|warn|info|debug)$/.test(c.callee);
+  py ? c.callee === 'print' || c.callee === 'sys.stdout.write' || c.callee === 'sys.stderr.write' : CONSOLE_PRINTS.has(c.callee);
+/** Every `HANDLER_CALL` match ends in `Config`, `Handler` or `Formatter`: a suffix test before the pattern. */
+const handlerCall = (callee: string): boolean =>
+  (callee.endsWith('Handler') || callee.endsWith('Config') || callee.endsWith('Formatter')) && HANDLER_CALL.test(callee);
 
 /** The receiver of a logger call, `this.`/`self.`/`?` stripped: `this.logService.info` → `logService`. */
 function loggerReceiver(c: CallFact): string | undefined {
@@ -142,14 +147,14 @@ function logUse(ctx: RuleContext): LogUse {
       const viaConsole = wrapped.has(f.path) && !f.imports.some((i) => STRUCTURED_LIBS.test(i.from));
       // A file that builds a printing logger routes its member loggers (`self.logger`) through it,
       // and every logger call when it sets up no library logger of its own.
-      const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.replace(/^new\s+/, '')));
+      const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.startsWith('new') ? c.callee.replace(/^new\s+/, '') : c.callee));
       const libraryLogger = buildsPrinting && calls.some((c) => /^(?:logging\.)?getLogger$|^get_logger$|^structlog\.get_logger$/.test(c.callee));
       for (const c of calls) {
         if (isPrint(c, py)) {
           use.prints.push(c);
           continue;
         }
-        if (HANDLER_CALL.test(c.callee)) use.handlers.push(c);
+        if (handlerCall(c.callee)) use.handlers.push(c);
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
         // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
@@ -194,6 +199,8 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
         otelEmit: f.calls.find((c) => c.name === 'emit' && /attributes|severity/i.test(c.args.join(' ')))?.line,
       });
     for (const i of f.imports) {
+      // A relative import is no library: none of the patterns starts with a dot.
+      if (i.from.startsWith('.')) continue;
       if (STRUCTURED_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: true, how: `imports ${i.from}` });
       // A logging import counts when the repo logs through it or configures it (not when it only silences a dependency's logger).
       else if (TEXT_LIBS.test(i.from) && (use.calls.length || use.handlers.length))
@@ -201,8 +208,10 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
       else if (TRACING_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from}: tracing spans with attributes, no logger` });
     }
     for (const o of f.objects) {
+      let n = 0;
+      for (const k of o.keys) if (LEVEL_SET.has(k)) n++;
+      if (n < 2) continue;
       const levels = o.keys.filter((k) => LEVELS.includes(k));
-      if (levels.length < 2) continue;
       const named = o.ctx.startsWith('class:') ? o.ctx.slice(6) : o.ctx.startsWith('var:') ? o.ctx.slice(4) : '';
       if (!/log/i.test(named) || (levels.length < 3 && !/logger/i.test(named))) continue;
       // A no-op logger (`debug: () => {}`) logs nothing.
@@ -224,7 +233,7 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
     }
     // Console methods redirected to a file as levelled lines: `console.error = (...a) => stream.write(`[ERROR] ${ts} …`)`.
     for (const fn of f.functions) {
-      if (!LEVELS.includes(fn.name)) continue;
+      if (!LEVEL_SET.has(fn.name)) continue;
       const w = f.calls.find(
         (c) => c.line >= fn.line && c.line <= fn.end && /^(?:write|appendFile|appendFileSync)$/.test(c.name) && /\[(?:ERROR|WARN|INFO|DEBUG)\]|toISOString|timestamp/i.test(c.args.join(' ')),
       );
@@ -246,10 +255,16 @@ function importers(ctx: RuleContext, file: string): string[] {
     };
     for (const f of ctx.source) {
       for (const i of f.imports) {
-        const parts = i.from.replace(/\.[cm]?[jt]sx?$/, '').split(/[/.]/);
-        const last = parts[parts.length - 1];
-        if (parts.length < 2) add(`${last}|*`, f.path);
-        else add(`${last}|${parts[parts.length - 2]}`, f.path);
+        // The last two segments split on `/` and `.`, after a script extension: as
+        // `from.replace(/\.[cm]?[jt]sx?$/, '').split(/[/.]/)`, without building the parts.
+        const from = i.from.endsWith('s') || i.from.endsWith('x') ? i.from.replace(/\.[cm]?[jt]sx?$/, '') : i.from;
+        const p = Math.max(from.lastIndexOf('/'), from.lastIndexOf('.'));
+        const last = from.slice(p + 1);
+        if (p < 0) add(`${last}|*`, f.path);
+        else {
+          const q = p === 0 ? -1 : Math.max(from.lastIndexOf('/', p - 1), from.lastIndexOf('.', p - 1));
+          add(`${last}|${from.slice(q + 1, p)}`, f.path);
+        }
       }
     }
     return m;

@@ -11,6 +11,7 @@ const EVENT_CLASS = /event|chunk|update|notification|signal|emission|step(?!s?Co
 const NOT_EVENT = /props|config|options|command|request|response|params|args|input|schema|state$|status$/i;
 /** Calls that hand an event to consumers. */
 const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMessage|notify|broadcast|trigger|next|enqueue|write|yield)$/;
+const EMIT_NAMES = new Set(['emit', 'fire', 'dispatch', 'dispatchEvent', 'publish', 'send', 'post', 'postMessage', 'notify', 'broadcast', 'trigger', 'next', 'enqueue', 'write', 'yield']);
 const STOP_TAG = /error|fail|abort|stop|cancel|end|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied/i;
 
 interface Candidate {
@@ -27,29 +28,47 @@ interface Candidate {
 /** Source calls whose first argument is a string literal (built once). */
 function literalFirstArgCalls(ctx: RuleContext) {
   // Constructions and emits only: `server.once('error', …)` listens, it does not emit.
-  return ctx.memo('typed-events:literal-first-arg-emits', () =>
-    ctx.calls.filter((c) => c.args.length > 0 && /^['"`][\w.:-]+['"`]$/.test(c.args[0]) && (c.callee.startsWith('new ') || EMIT_CALL.test(c.name))),
-  );
+  return ctx.memo('typed-events:literal-first-arg-emits', () => {
+    const out: Located<CallFact>[] = [];
+    for (const c of ctx.calls) {
+      // Name first (a Set lookup), the literal test last: few calls are constructions or emits.
+      if (!EMIT_NAMES.has(c.name) && !c.callee.startsWith('new ')) continue;
+      const a = c.args[0];
+      if (a !== undefined && LITERAL_ARG.test(a)) out.push(c);
+    }
+    return out;
+  });
 }
+const LITERAL_ARG = /^['"`][\w.:-]+['"`]$/;
 
 /** Emitters named for what they do (`emitEvent`, `fireChange`, `publishStatus`). */
 const EMITTER = /^(?:emit|fire|dispatch|publish|notify|broadcast|trigger)[A-Z_]?\w*$/;
 
 type EnumArg = { c: Located<CallFact>; member: string; first: boolean };
+const ENUM_MEMBER = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/;
 
 /** Emit-like calls passing `Enum.Member` as an argument, by enum name, in one pass over the calls. */
 function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
   return ctx.memo('typed-events:enum-member-args', () => {
     const m = new Map<string, EnumArg[]>();
+    // The name test once per distinct callee name (thousands of calls share a few hundred names).
+    const emits = new Map<string, boolean>();
     for (const c of ctx.calls) {
-      if (!EMIT_CALL.test(c.name) && !EMITTER.test(c.name)) continue;
-      c.args.forEach((a, i) => {
-        const hit = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/.exec(a);
-        if (!hit) return;
+      let ok = emits.get(c.name);
+      if (ok === undefined) emits.set(c.name, (ok = EMIT_NAMES.has(c.name) || EMITTER.test(c.name)));
+      if (!ok) continue;
+      const args = c.args;
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        // `Enum.Member` starts with a capital and has a dot: a cheap test before the pattern.
+        const c0 = a.charCodeAt(0);
+        if (c0 < 65 || c0 > 90 || !a.includes('.')) continue;
+        const hit = ENUM_MEMBER.exec(a);
+        if (!hit) continue;
         const list = m.get(hit[1]);
         if (list) list.push({ c, member: hit[2], first: i === 0 });
         else m.set(hit[1], [{ c, member: hit[2], first: i === 0 }]);
-      });
+      }
     }
     return m;
   });
@@ -82,10 +101,44 @@ const sameLang = (a: string, b: string): boolean => a.endsWith('.py') === b.ends
 /** Front-end code (components, a `ui/` package): objects there are render state, not what the loop emits. */
 const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:ui|components|frontend|webview-ui|pages)\//;
 /** An emission site for a type declared in `typeFile`: same language, and not front-end code. */
-const emitSite = (typeFile: string, file: string): boolean => sameLang(typeFile, file) && !UI_FILE.test(file);
+const emitSite = (typeFile: string, file: string): boolean => sameLang(typeFile, file) && !uiFile(file);
+/** `UI_FILE` per path, tested once (every candidate type re-reads the same tagged objects). */
+const UI_FILES = new Map<string, boolean>();
+function uiFile(file: string): boolean {
+  let ui = UI_FILES.get(file);
+  if (ui === undefined) UI_FILES.set(file, (ui = UI_FILE.test(file)));
+  return ui;
+}
+
+const ENUM_KEYS = ['type', 'kind', 'event', 'eventType', 'tag'];
+
+/**
+ * Objects whose `type`/`kind`/`event`/`eventType`/`tag` value is dotted (`Enum.Member`), by key and
+ * by the value's first segment, in source order: each enum then reads only the objects naming it.
+ */
+function enumValued(ctx: RuleContext): Map<string, Map<string, Located<ObjectFact>[]>> {
+  return ctx.memo('typed-events:enum-valued', () => {
+    const byKey = objectsByKey(ctx);
+    const out = new Map<string, Map<string, Located<ObjectFact>[]>>();
+    for (const k of ENUM_KEYS) {
+      const m = new Map<string, Located<ObjectFact>[]>();
+      out.set(k, m);
+      for (const o of byKey.get(k) ?? []) {
+        const v = o.values[k];
+        if (!v) continue;
+        const dot = v.indexOf('.');
+        if (dot < 0) continue;
+        const head = v.slice(0, dot);
+        const list = m.get(head);
+        if (list) list.push(o);
+        else m.set(head, [o]);
+      }
+    }
+    return out;
+  });
+}
 
 function unionCandidates(ctx: RuleContext): Candidate[] {
-  const byKey = objectsByKey(ctx);
   const out: Candidate[] = [];
   for (const t of allTypes(ctx)) {
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
@@ -111,8 +164,11 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       const emitted: Evidence[] = [];
       const seen = new Set<string>();
       const prefix = `${t.name}.`;
-      for (const k of ['type', 'kind', 'event', 'eventType', 'tag']) {
-        for (const o of byKey.get(k) ?? []) {
+      const dot = t.name.indexOf('.');
+      const head = dot < 0 ? t.name : t.name.slice(0, dot);
+      const valued = enumValued(ctx);
+      for (const k of ENUM_KEYS) {
+        for (const o of valued.get(k)?.get(head) ?? []) {
           const v = o.values[k];
           if (!v?.startsWith(prefix)) continue;
           const m = v.slice(prefix.length);
@@ -165,9 +221,9 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
     const emitted: Evidence[] = [];
     const seen = new Set<string>();
     for (const { o, raw, v } of taggedObjects(ctx, t.discriminant)) {
-      if (!raw || !emitSite(t.file, o.file)) continue;
+      if (!raw) continue;
       const tag = tagSet.has(v) ? v : tagSet.has(v.slice(v.lastIndexOf('.') + 1)) ? v.slice(v.lastIndexOf('.') + 1) : undefined;
-      if (!tag) continue;
+      if (!tag || !emitSite(t.file, o.file)) continue;
       if (!seen.has(tag)) emitted.push(ev(o.file, o.line, `emits { ${t.discriminant}: '${tag}' }`));
       seen.add(tag);
     }

@@ -56,9 +56,12 @@ export default defineRule({
     const used: { decl: Evidence; use: Evidence; score: number }[] = [];
     for (const f of ctx.source) {
       for (const t of f.types) {
+        // Only a mode-named enum / union or a rule-named interface / alias can qualify: test that before building its values.
+        const modeType = (t.kind === 'enum' || t.kind === 'union') && MODE_TYPE_NAME.test(t.name);
+        if (!modeType && !((t.kind === 'interface' || t.kind === 'alias') && RULE_TYPE_NAME.test(t.name))) continue;
         const values = t.tags.length ? t.tags : t.members.map((m) => m.replace(/^'|'$/g, ''));
         let mode = false;
-        if ((t.kind === 'enum' || t.kind === 'union') && MODE_TYPE_NAME.test(t.name)) {
+        if (modeType) {
           const words = [...values, ...t.members].filter((v) => MODE_WORD.test(v));
           mode = words.length >= 2 && words.some((v) => DISTINCTIVE_MODE.test(v));
         }

@@ -1,4 +1,4 @@
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, ConstFact } from '../../analyzers/facts.js';
 import { shortName, type Located } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
@@ -72,20 +72,42 @@ export default defineRule({
       }
       return scanGuards(file, fns, false);
     };
+    // What a call's name alone makes it: parse, confine, check or sandbox (in that order of tests).
+    const kindByName = new Map<string, Guard['kind'] | null>();
+    const nameKind = (n: string): Guard['kind'] | null => {
+      let k = kindByName.get(n);
+      if (k === undefined) {
+        k = PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find)(?:Command)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) ? 'sandbox' : null;
+        kindByName.set(n, k);
+      }
+      return k;
+    };
+    // A file's constants named like allow / deny lists, judged once per file.
+    const listConstsByFile = new Map<string, ConstFact[]>();
+    const listConsts = (file: string, consts: ConstFact[]): ConstFact[] => {
+      let hit = listConstsByFile.get(file);
+      if (!hit) {
+        hit = consts.filter((k) => LIST_NAME.test(k.name));
+        listConstsByFile.set(file, hit);
+      }
+      return hit;
+    };
     const scanGuards = (file: string, fns: Set<string>, all: boolean): Guard[] => {
       const f = ctx.file(file);
       if (!f) return [];
       const out: Guard[] = [];
       const guardConds = f.guards.filter((g) => g.exit === 'return' || g.exit === 'throw');
       const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
-      for (const c of f.calls) {
+      // One function's calls come from the by-function index (same order); several, from the file.
+      const calls = !all && fns.size === 1 && f.role === 'source' ? ctx.callsIn(file, fns.values().next().value!) : f.calls;
+      for (const c of calls) {
         if (!all && !fns.has(c.fn)) continue;
-        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        // The name-only tests in their order (cached per name), the receiver tests where they fall.
+        const byName = nameKind(c.name);
         let kind: Guard['kind'] | undefined;
-        if (PARSE_CALL.test(c.name) || PARSE_RECEIVER.test(c.callee)) kind = 'parse';
-        else if (CONFINE_CALL.test(c.name)) kind = 'confine';
-        else if (CHECK_CALL.test(c.name) && !/^(?:has|find)(?:Command)?$/.test(c.name)) kind = 'check';
-        else if (SANDBOX_CALL.test(c.name) || (SANDBOX_CALL.test(recv) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name))) kind = 'sandbox';
+        if (byName === 'parse' || PARSE_RECEIVER.test(c.callee)) kind = 'parse';
+        else if (byName) kind = byName;
+        else if (SANDBOX_CALL.test(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1))) && /^(?:wrap|run|exec|execute|spawn|runCommand|run_code)\w*$/.test(c.name)) kind = 'sandbox';
         if (!kind) continue;
         if (kind === 'parse' && c.name === 'parse' && c.callee === 'ast.parse' && !/code|source|cmd|command|script/i.test(c.args[0] ?? '')) continue;
         // Confining only the working directory the command starts in leaves the command's own paths
@@ -114,7 +136,7 @@ export default defineRule({
         const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
       }
-      for (const k of f.consts) if ((all || k.fn === '<top>' || fns.has(k.fn)) && LIST_NAME.test(k.name)) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
+      for (const k of listConsts(file, f.consts)) if (all || k.fn === '<top>' || fns.has(k.fn)) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
       for (const fn of f.functions) {
         if (!all && !fns.has(fn.name)) continue;
         const p = fn.params.find((x) => LIST_NAME.test(x));
@@ -212,7 +234,13 @@ export default defineRule({
       return { level, guards: sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards, sink: toolSinks[0] };
     };
 
-    const sinkKey = new Set(sinks.map((s) => `${s.file}:${s.line}`));
+    // Sink lines per file: a sink test without building a key per visited call.
+    const sinkLines = new Map<string, Set<number>>();
+    for (const s of sinks) {
+      const lines = sinkLines.get(s.file);
+      if (lines) lines.add(s.line);
+      else sinkLines.set(s.file, new Set([s.line]));
+    }
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink }[] = [];
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
@@ -220,7 +248,7 @@ export default defineRule({
       const toolSinks = sinks.filter((s) => s.file === tool.file);
       const paths: Located<CallFact>[][] = [];
       if (!toolSinks.length) {
-        const isSink = (c: Located<CallFact>) => sinkKey.has(`${c.file}:${c.line}`);
+        const isSink = (c: Located<CallFact>) => sinkLines.get(c.file)?.has(c.line) === true;
         for (const fn of f.functions.slice(0, 40)) {
           const p = ctx.reaches(tool.file, fn.name, isSink, 3);
           if (p) {

@@ -1,10 +1,9 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
+import { stringHits } from '../shared/persist.js';
 import { atomicWriters, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
-/** Recognising tool calls left without a result when a session is reloaded. */
-const RECOVERY_STRING = /no result provided|interrupted|was not completed|tool call (was )?(cancel|abort)|orphan/i;
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
 const TOOL_RESULT_KEY = /^(?:tool_?(?:call|use)_?id|call_?id|tool_?result|function_?response)$/i;
 /** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
@@ -38,9 +37,10 @@ export default defineRule({
     // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
     // result (an object keyed by the tool call's id) near it, not any message that mentions an interruption.
     const recovery: Evidence[] = [];
+    // The strings under 120 characters that RECOVERY_STRING finds, per file, from the shared pass.
+    const hits = stringHits(ctx);
     for (const f of ctx.source) {
-      for (const s of f.strings) {
-        if (!RECOVERY_STRING.test(s.value) || s.value.length >= 120) continue;
+      for (const s of hits.get(f.path)?.recovery ?? []) {
         const result = f.objects.find((o) => Math.abs(o.line - s.line) <= 8 && o.keys.some((k) => TOOL_RESULT_KEY.test(k)));
         if (result) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' is given as the result of a tool call left unfinished, so it is not run again` });
       }

@@ -1,10 +1,10 @@
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
+import { callsNamedAny } from '../shared/tools.js';
+import { ENTRY_STRING, RESUME_WORD, stringHits } from '../shared/persist.js';
 import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
-/** A CLI flag or slash command that selects a saved session. */
-const ENTRY_STRING = /^(--?(resume|continue|session|load-session|restore)|\/(resume|continue|restore|load|sessions?))$/i;
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
 interface Entry {
@@ -15,19 +15,30 @@ interface Entry {
   load?: PersistOp;
 }
 
+const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
+
 function entries(ctx: RuleContext): Entry[] {
   const out: Entry[] = [];
   for (const f of ctx.source) {
-    for (const s of f.strings) if (ENTRY_STRING.test(s.value)) out.push({ file: f.path, line: s.line, what: `'${s.value}'` });
-    for (const s of f.strings) if (/^(resume|continue)$/i.test(s.value) && f.calls.some((c) => c.line === s.line && /^(option|command|flag|argument)$/.test(c.name))) out.push({ file: f.path, line: s.line, what: `option '${s.value}'` });
+    // The file's candidate strings from the shared pass; the option strings go after the file's
+    // entry strings, as two passes over the strings would put them.
+    let options: Entry[] | undefined;
+    for (const s of stringHits(ctx).get(f.path)?.entry ?? []) {
+      const v = s.value;
+      if (ENTRY_STRING.test(v)) out.push({ file: f.path, line: s.line, what: `'${v}'` });
+      else if (RESUME_WORD.test(v) && f.calls.some((c) => c.line === s.line && /^(option|command|flag|argument)$/.test(c.name))) (options ??= []).push({ file: f.path, line: s.line, what: `option '${v}'` });
+    }
+    if (options) out.push(...options);
     for (const o of f.objects) {
       const name = o.values.name ?? o.values.command;
-      if (name && /^['"`](resume|continue|restore|sessions?)['"`]$/.test(name)) out.push({ file: f.path, line: o.line, what: `command ${name}` });
+      if (name && name.length >= 8 && name.length <= 10 && /^['"`](resume|continue|restore|sessions?)['"`]$/.test(name)) out.push({ file: f.path, line: o.line, what: `command ${name}` });
     }
   }
+  const gate = callsNamedAny(ctx, 'persistence:option-calls', OPTION_NAMES);
   for (const f of ctx.source) {
+    if (!gate.files.has(f.path)) continue;
     for (const c of f.calls) {
-      if (!/^(option|addOption|command|flag|argument|add_argument|addCommand|registerCommand)$/.test(c.name)) continue;
+      if (!gate.names.has(c.name)) continue;
       const a = c.args[0] ?? '';
       // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`).
       if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a)) out.unshift({ file: f.path, line: c.line, what: `${c.callee}(${a})` });
@@ -35,7 +46,11 @@ function entries(ctx: RuleContext): Entry[] {
   }
   for (const f of ctx.source) {
     for (const fn of f.functions) {
-      if (!ENTRY_FN.test(shortName(fn.name))) continue;
+      // ENTRY_FN names start with re, co or sw, in any case (resume, restore, reopen, continue, switch).
+      const at = fn.name.lastIndexOf('.') + 1;
+      const c0 = fn.name.charCodeAt(at) | 32;
+      const c1 = fn.name.charCodeAt(at + 1) | 32;
+      if (!((c0 === 114 && c1 === 101) || (c0 === 99 && c1 === 111) || (c0 === 115 && c1 === 119)) || !ENTRY_FN.test(shortName(fn.name))) continue;
       const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name);
       if (callers.length > 0) out.push({ file: f.path, line: fn.line, what: `${fn.name}() (called from ${callers[0].fn})` });
     }
@@ -134,9 +149,18 @@ export default defineRule({
     }
     const loads = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
     // The clearest evidence first: a loader named for what it loads (`loadSession`, `Transcript.load`).
-    const named = (o: PersistOp) =>
-      (/(load|restore|resume|read|open|hydrate|get)/i.test(o.call.fn) ? 0 : 1) +
-      (/(transcript|history|conversation|messages)/i.test(o.call.fn) ? 0 : /(session|chat|thread)/i.test(o.call.fn) ? 1 : 2);
+    // Judged once per load, not in every comparison of the sort.
+    const namedOf = new Map<PersistOp, number>();
+    const named = (o: PersistOp) => {
+      let v = namedOf.get(o);
+      if (v === undefined) {
+        v =
+          (/(load|restore|resume|read|open|hydrate|get)/i.test(o.call.fn) ? 0 : 1) +
+          (/(transcript|history|conversation|messages)/i.test(o.call.fn) ? 0 : /(session|chat|thread)/i.test(o.call.fn) ? 1 : 2);
+        namedOf.set(o, v);
+      }
+      return v;
+    };
     const wiredLoads = loads
       // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
       .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))

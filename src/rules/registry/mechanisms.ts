@@ -307,6 +307,8 @@ export function commandDispatchMaps(ctx: RuleContext): Site[] {
 // ----------------------------------------------------------------------------------- hints
 
 const RISK_WORD = /^['"]?(?:read|readonly|read_only|read-only|edit|write|execute|exec|command|shell|destructive|dangerous|safe|unsafe|mutating|network|mcp|browser|delete)['"]?$/i;
+/** `RISK_WORD`, with a length test first: the longest risk word, quoted, has 13 characters. */
+const riskWord = (v: string): boolean => v.length <= 13 && RISK_WORD.test(v);
 const RISK_SET_NAME = /parallel|concurren|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
 
 /**
@@ -325,24 +327,32 @@ export function hintSideTables(ctx: RuleContext): Site[] {
         if (!o.ctx.startsWith('var:') || o.keys.length < 3) continue;
         const name = o.ctx.slice(4);
         const vals = o.keys.map((k) => (o.values[k] ?? '').trim());
-        const riskVals = vals.filter((v) => RISK_WORD.test(v)).length;
-        const toolKeys = o.keys.filter((k) => toolNames.has(k)).length;
-        if (riskVals >= 3 && riskVals >= vals.length * 0.6 && (toolKeys >= 2 || /tool/i.test(name))) {
-          out.push({ file: f.path, line: o.line, reason: `risk classes kept in a side table keyed by tool name (${name}: ${o.keys[0]} → ${vals[0]}), not on the tools` });
-          continue;
+        let riskVals = 0;
+        for (const v of vals) if (riskWord(v)) riskVals++;
+        if (riskVals >= 3 && riskVals >= vals.length * 0.6) {
+          let toolKeys = 0;
+          for (const k of o.keys) if (toolNames.has(k)) toolKeys++;
+          if (toolKeys >= 2 || /tool/i.test(name)) {
+            out.push({ file: f.path, line: o.line, reason: `risk classes kept in a side table keyed by tool name (${name}: ${o.keys[0]} → ${vals[0]}), not on the tools` });
+            continue;
+          }
         }
-        const riskKeys = o.keys.filter((k) => RISK_WORD.test(k)).length;
+        let riskKeys = 0;
+        for (const k of o.keys) if (riskWord(k)) riskKeys++;
         if (riskKeys >= 2 && /tool/i.test(name) && vals.some((v) => /tools?\s*:/.test(v) || /^\[/.test(v))) {
           out.push({ file: f.path, line: o.line, reason: `tools grouped by risk class in a side table (${name}: ${o.keys.slice(0, 4).join(', ')}), not on the tools` });
         }
       }
       for (const c of f.calls) {
-        if (!/^(?:has|includes|contains)$/.test(c.name) || !/(?:^|\.)(?:name|toolName|tool_name|tool)\b/.test(c.args[0] ?? '')) continue;
+        const n = c.name;
+        if ((n !== 'has' && n !== 'includes' && n !== 'contains') || !/(?:^|\.)(?:name|toolName|tool_name|tool)\b/.test(c.args[0] ?? '')) continue;
         const set = c.callee.slice(0, c.callee.length - c.name.length - 1);
         if (!RISK_SET_NAME.test(set) || !/tool/i.test(set)) continue;
         reads.push({ file: f.path, line: c.line, reason: `tool risk class read from a side set keyed by name: ${c.callee}(${c.args[0]})` });
       }
       for (const g of f.guards) {
+        // Every name the pattern reads (`name`, `tool_name`, `toolName`) contains `ame`.
+        if (!g.cond.includes('ame')) continue;
         const m = /\b(?:\w+\.)?(?:name|tool_name|toolName)\s+(?:not\s+)?in\s+([\w.]+)/.exec(g.cond);
         if (m && RISK_SET_NAME.test(m[1]) && /tool/i.test(m[1])) reads.push({ file: f.path, line: g.line, reason: `tool risk class read from a side list keyed by name: ${g.cond.slice(0, 60)}` });
       }
@@ -360,16 +370,24 @@ const FRAMEWORK_HINTS: Array<{ module: RegExp; builder: RegExp; key: RegExp; doe
   { module: /^@modelcontextprotocol\/sdk/, builder: /^(?:tool|registerTool)$/, key: /^annotations$/, does: 'MCP clients read the tool annotations' },
 ];
 
+/** Every name a `FRAMEWORK_HINTS` builder pattern accepts. */
+const HINT_BUILDERS = new Set(['tool', 'dynamicTool', 'hostedMcpTool', 'createTool', 'registerTool']);
+
 /** Hints declared through a framework builder that acts on them: `tool({ needsApproval: true })` from `ai`. */
 export function frameworkHintActors(ctx: RuleContext): Array<Site & { key: string }> {
   return ctx.memo('registry:framework-hint-actors', () => {
     const out: Array<Site & { key: string }> = [];
     for (const f of ctx.source) {
-      const imported = new Map<string, string>();
-      for (const i of f.imports) for (const n of i.names) imported.set(n, i.from);
+      // Built only for a file with an object handed to a known builder name.
+      let imported: Map<string, string> | undefined;
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:')) continue;
         const builder = o.ctx.slice(4);
+        if (!HINT_BUILDERS.has(builder)) continue;
+        if (!imported) {
+          imported = new Map<string, string>();
+          for (const i of f.imports) for (const n of i.names) imported.set(n, i.from);
+        }
         const from = imported.get(builder);
         if (!from) continue;
         for (const fw of FRAMEWORK_HINTS) {

@@ -22,6 +22,17 @@ const REQUEST_KEY = /^(?:messages|model_id|modelId|max_tokens|stream|isStreaming
 const DISPLAY = /display|progress|history|message|render|view|component|migrate|stop$|color|icon|format|template|prompt|error|exception|config|options|props|result|status/i;
 const UI_PATH = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)|\.tsx$/;
 
+/** The words of an anchored alternation of plain words (`/^(?:a|b)$/`), for a Set lookup instead of the pattern. */
+function wordSet(re: RegExp): Set<string> {
+  const body = re.source.slice(4, -2);
+  if (!re.source.startsWith('^(?:') || !re.source.endsWith(')$') || re.flags || !/^\w+(?:\|\w+)*$/.test(body)) throw new Error(`not a word alternation: ${re.source}`);
+  return new Set(body.split('|'));
+}
+const PROMPT_KEYS = wordSet(PROMPT_KEY);
+const TOOLS_KEYS = wordSet(TOOLS_KEY);
+const NAME_KEYS = wordSet(NAME_KEY);
+const REQUEST_KEYS = wordSet(REQUEST_KEY);
+
 export interface AgentDef extends Evidence {
   name: string;
   /** The definition's tool list as written (`['read', 'grep']`, `[BashTool, GrepTool]`, `tools`), when it has one. */
@@ -50,18 +61,20 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
     for (const f of ctx.source) for (const c of f.classes) membersOf.set(c.name, c.members);
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        // A schema describing agent configs (`z.object({ slug: z.string(), roleDefinition: … })`) is not an agent.
-        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:') || /^arg:(?:z|t|v|Type|yup|Joi|pydantic)\.|schema/i.test(o.ctx)) continue;
         let prompt = '';
         let tools = '';
         let name = '';
         let request = false;
         for (const k of o.keys) {
-          if (PROMPT_KEY.test(k)) prompt ||= k;
-          else if (TOOLS_KEY.test(k)) tools ||= k;
-          else if (NAME_KEY.test(k)) name = name && (name === 'name' || k !== 'name') ? name : k;
-          else if (REQUEST_KEY.test(k)) request = true;
+          if (PROMPT_KEYS.has(k)) prompt ||= k;
+          else if (TOOLS_KEYS.has(k)) tools ||= k;
+          else if (NAME_KEYS.has(k)) name = name && (name === 'name' || k !== 'name') ? name : k;
+          else if (REQUEST_KEYS.has(k)) request = true;
         }
+        // Every definition has a prompt key: the rest is read only for objects with one.
+        if (!prompt) continue;
+        // A schema describing agent configs (`z.object({ slug: z.string(), roleDefinition: … })`) is not an agent.
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:') || /^arg:(?:z|t|v|Type|yup|Joi|pydantic)\.|schema/i.test(o.ctx)) continue;
         // Modes as agent types (`{ slug, roleDefinition, groups: ['read', 'edit'] }`): the tool groups are its pool.
         if (!tools && /^role_?[dD]efinition$/.test(prompt) && o.keys.includes('groups')) tools = 'groups';
         // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
@@ -98,10 +111,13 @@ const SUB_NAME =
   /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
 const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*|new_?task|sub_?task)['"`]$/i;
 
+/** `/^(?:managed_?agents|managedAgents|sub_?agents|subAgents|subagents|handoffs)$/` as a Set. */
+const SUB_PARAMS = new Set(['managed_agents', 'managedagents', 'managedAgents', 'sub_agents', 'subagents', 'subAgents', 'handoffs']);
 /** Keys linking a child run to its parent. */
 const PARENT_KEY = /^(?:parent_?(?:session|task|agent|thread|run)?_?(?:id|Id|ID)|parent(?:Session|Task|Agent|Thread|Run)(?:Id|ID)?)$/;
 /** Framework options that take sub-agents. */
 const FRAMEWORK_SUB_KEY = /^(?:subagents|subAgents|sub_agents|managed_agents|managedAgents|handoffs)$/;
+const FRAMEWORK_SUB_KEYS = wordSet(FRAMEWORK_SUB_KEY);
 /** Loops of model clients, summarisers and UIs, not of an agent. */
 const NOT_AGENT_LOOP_FN = /query|send|complet|request|retr(?:y|ies)|summar|stream|commit_?message|chat_message|fetch|get_?action|review/i;
 const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
@@ -192,12 +208,18 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
     const { loopClasses, family } = agentClasses(ctx);
     if (!loopClasses.size) return [];
     const out: AgentSpawn[] = [];
+    // Whether a function is a (non-factory) method of an agent class, once per function name.
+    const inAgent = new Map<string, boolean>();
+    const agentMethod = (fn: string): boolean => {
+      const dot = fn.lastIndexOf('.');
+      if (dot <= 0 || FACTORY_FN.test(fn.slice(dot + 1))) return false;
+      return !!family(fn.slice(0, dot).split('.').pop()!);
+    };
     for (const f of ctx.source) {
       for (const c of f.calls) {
-        const dot = c.fn.lastIndexOf('.');
-        if (dot <= 0 || FACTORY_FN.test(c.fn.slice(dot + 1))) continue;
-        const owner = c.fn.slice(0, dot).split('.').pop()!;
-        if (!family(owner)) continue;
+        let ok = inAgent.get(c.fn);
+        if (ok === undefined) inAgent.set(c.fn, (ok = agentMethod(c.fn)));
+        if (!ok) continue;
         const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
         if (!m || !family(m[1])) continue;
         out.push({ file: f.path, line: c.line, fn: c.fn, child: m[1], reason: `${c.fn}() builds another agent: ${c.callee}(...)` });
@@ -233,7 +255,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         if (SUB_NAME.test(short) && !DISPLAY.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
           add(f, fn.line, fn.name, `${fn.name}() starts sub-agents`, 1);
         }
-        for (const p of fn.params) if (/^(?:managed_?agents|managedAgents|sub_?agents|subAgents|subagents|handoffs)$/.test(p)) add(f, fn.line, p, `${fn.name}() takes ${p}`, 3);
+        for (const p of fn.params) if (SUB_PARAMS.has(p)) add(f, fn.line, p, `${fn.name}() takes ${p}`, 3);
       }
     }
     for (const d of toolDeclarations(ctx)) {
@@ -265,7 +287,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       if (UI_PATH.test(f.path)) continue;
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:')) continue;
-        const k = o.keys.find((x) => FRAMEWORK_SUB_KEY.test(x));
+        const k = o.keys.find((x) => FRAMEWORK_SUB_KEYS.has(x));
         if (!k || /^(?:\[\s*\]|None|undefined|null|\{\s*\})$/.test((o.values[k] ?? '').trim())) continue;
         add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
       }
@@ -395,7 +417,8 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
-        if (!/^new \w*Tool\w*Registry$|^new \w*Registry$/.test(c.callee) || c.fn === '<top>') continue;
+        // `new …Registry` only: the suffix test before the pattern.
+        if (!c.callee.endsWith('Registry') || !c.callee.startsWith('new ') || !/^new \w*Tool\w*Registry$|^new \w*Registry$/.test(c.callee) || c.fn === '<top>') continue;
         if (!/tool/i.test(c.callee) && !f.calls.some((x) => x.fn === c.fn && /^register\w*Tools?$/i.test(x.name))) continue;
         const reg = f.calls.find((x) => x.fn === c.fn && x.line > c.line && /^register/i.test(x.name) && DEF_TOOL_LIST.test(x.args.join(' ')));
         const loop = f.loops.find((l) => l.fn === c.fn && l.line > c.line && DEF_TOOL_LIST.test(l.cond) && !/\bparent|getAll/i.test(l.cond));

@@ -62,8 +62,56 @@ export function isDirectModelCall(c: CallFact): boolean {
 
 /** Every direct model call in source files. */
 export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
-  return ctx.memo('loop:model-calls', () => ctx.calls.filter(isDirectModelCall));
+  return ctx.memo('loop:model-calls', () => {
+    // Only calls of these names can be direct model calls: look them up by name, then restore file order.
+    const found: Located<CallFact>[] = [];
+    for (const n of MODEL_CALL_NAMES) for (const c of ctx.callsNamed(n)) if (isDirectModelCall(c)) found.push(c);
+    if (found.length < 2) return found;
+    const fileIdx = new Map<string, number>();
+    ctx.source.forEach((f, i) => fileIdx.set(f.path, i));
+    const keyed = found.map((c) => ({ c, f: fileIdx.get(c.file)!, i: ctx.file(c.file)!.calls.indexOf(c) }));
+    keyed.sort((a, b) => a.f - b.f || a.i - b.i);
+    return keyed.map((x) => x.c);
+  });
 }
+/**
+ * The repo's distinct call names with their calls, in file order: the context's by-name index when
+ * it is there (read only), else one built here.
+ */
+export function callNameIndex(ctx: RuleContext): ReadonlyMap<string, Located<CallFact>[]> {
+  ctx.callsNamed('');
+  const shared = (ctx as unknown as { cache?: Map<string, unknown> }).cache?.get('calls-by-name');
+  if (shared instanceof Map) return shared as Map<string, Located<CallFact>[]>;
+  return ctx.memo('loop:calls-by-name', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const c of ctx.calls) {
+      const list = m.get(c.name);
+      if (list) list.push(c);
+      else m.set(c.name, [c]);
+    }
+    return m;
+  });
+}
+
+/** Calls (each once) grouped by file, each group in the file's call order. */
+export function byFileInOrder(ctx: RuleContext, calls: Iterable<Located<CallFact>>): Map<string, Located<CallFact>[]> {
+  const m = new Map<string, Located<CallFact>[]>();
+  for (const c of calls) {
+    const list = m.get(c.file);
+    if (list) list.push(c);
+    else m.set(c.file, [c]);
+  }
+  for (const [file, list] of m) {
+    if (list.length < 2) continue;
+    const all = ctx.file(file)?.calls ?? [];
+    const pos = new Map(list.map((c) => [c, all.indexOf(c)]));
+    list.sort((a, b) => pos.get(a)! - pos.get(b)!);
+  }
+  return m;
+}
+
+/** Every name a direct model call can have. */
+const MODEL_CALL_NAMES = [...new Set([...MODEL_NAMES, ...MODEL_RECEIVERS.keys(), ...RUNNABLE_METHODS])];
 
 /**
  * Names too common to resolve by name: entry points, and the methods every Map, Set and array has
@@ -85,25 +133,67 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
       const s = shortName(c.fn);
       if (!GENERIC.has(s)) names.add(s);
     }
-    const defs = new Map<string, number>();
-    for (const f of ctx.source) for (const fn of f.functions) {
-      const s = shortName(fn.name);
-      defs.set(s, (defs.get(s) ?? 0) + 1);
-    }
+    // Functions by short name: the name index holds each function under its short name, and a
+    // function named `.n` (a dot only in front) under `.n` alone.
+    const defCount = (n: string) => {
+      let k = ctx.functionsNamed(n).length;
+      for (const d of ctx.functionsNamed(`.${n}`)) if (d.name === `.${n}`) k++;
+      return k;
+    };
     // A name defined in many places (`check`, `process`) says nothing about which one is called.
-    const specific = (n: string) => (defs.get(n) ?? 0) <= 3 || MODEL_WORD.test(n);
+    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n);
     for (const n of [...names]) if (!specific(n)) names.delete(n);
-    for (let hop = 0; hop < 2; hop++) {
-      const add: string[] = [];
-      for (const c of ctx.calls) {
-        if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) {
-          const s = shortName(c.fn);
-          if (!GENERIC.has(s) && !names.has(s) && specific(s)) add.push(s);
-        }
+    // A call links to a name by its own name, or (a bare call of an import alias) by the imported
+    // name: so only calls of a name in the set, and bare calls of aliases, can link to one.
+    const aliased = aliasedCalls(ctx);
+    // Each hop adds the callers of the names known before it, so the order calls are visited in does not matter.
+    const linkTo = (c: Located<CallFact>, add: Set<string>) => {
+      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) {
+        const s = shortName(c.fn);
+        if (!GENERIC.has(s) && !names.has(s) && !add.has(s) && specific(s)) add.add(s);
       }
+    };
+    for (let hop = 0; hop < 2; hop++) {
+      const add = new Set<string>();
+      for (const n of names) for (const c of ctx.callsNamed(n)) linkTo(c, add);
+      for (const c of aliased) linkTo(c, add);
       for (const a of add) names.add(a);
     }
     return names;
+  });
+}
+
+/** Bare calls of import aliases (`complete()` for `import { chat as complete }`): the only calls linked by a name other than their own. */
+function aliasedCalls(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('loop:aliased-calls', () => {
+    const aliased: Located<CallFact>[] = [];
+    for (const f of ctx.source) {
+      for (const i of f.imports) {
+        if (!i.as) continue;
+        for (const l in i.as) {
+          for (const c of ctx.callsNamed(l)) if (c.file === f.path && c.callee === l) aliased.push(c);
+        }
+      }
+    }
+    return aliased;
+  });
+}
+
+/**
+ * The source calls isModelTurnCall holds for, as sets: direct model calls, and calls linked by
+ * name to a function that reaches one (found through the name index, then tested one by one).
+ */
+export function modelTurnCalls(ctx: RuleContext): { direct: Set<Located<CallFact>>; linked: Set<Located<CallFact>> } {
+  return ctx.memo('loop:model-turn-calls', () => {
+    const direct = new Set(modelCalls(ctx));
+    const names = modelFunctionNames(ctx);
+    const linked = new Set<Located<CallFact>>();
+    const test = (c: Located<CallFact>) => {
+      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) linked.add(c);
+    };
+    for (const n of names) for (const c of ctx.callsNamed(n)) test(c);
+    for (const c of aliasedCalls(ctx)) test(c);
+    return { direct, linked };
   });
 }
 
@@ -171,10 +261,12 @@ export function isModelTurnCall(ctx: RuleContext, c: CallFact): boolean {
  * loop may also call a summariser that reaches a model), else a call linked to a function that
  * reaches one, preferring one named like a model turn.
  */
-function turnCall(ctx: RuleContext, body: Located<CallFact>[], modelNames: Set<string>, except?: string): Located<CallFact> | undefined {
-  const direct = body.find((c) => isDirectModelCall(c));
+function turnCall(ctx: RuleContext, body: Located<CallFact>[], except?: string): Located<CallFact> | undefined {
+  // Body calls are source calls, so the sets stand for isDirectModelCall and the link by name.
+  const turns = modelTurnCalls(ctx);
+  const direct = body.find((c) => turns.direct.has(c));
   if (direct) return direct;
-  const linked = body.filter((c) => c.name !== except && modelNames.has(linkName(ctx, c)) && linkableByName(ctx, c));
+  const linked = body.filter((c) => c.name !== except && turns.linked.has(c));
   return linked.find((c) => MODEL_WORD.test(c.name) && !/compact|summar/i.test(c.name)) ?? linked[0];
 }
 
@@ -208,7 +300,6 @@ const RETRY_BOUND = /retr(?:y|ies)|attempt/i;
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
-    const modelNames = modelFunctionNames(ctx);
     for (const f of ctx.source) {
       for (const loop of f.loops) {
         if (loop.kind === 'for-in') continue;
@@ -217,7 +308,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (RETRY_BOUND.test(loop.cond)) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
-        let model = turnCall(ctx, body, modelNames);
+        let model = turnCall(ctx, body);
         let link: AgentLoop['link'] = model && isDirectModelCall(model) ? 'direct' : 'name';
         // A loop that repeats until something stops it, or counts turns rather than items
         // (`for (step = 0; step < maxSteps; step++)`, `for step in range(max_steps)`), may reach its
@@ -239,13 +330,24 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (loop.kind === 'for-of' && model.line === loop.line) continue;
         out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body, link });
       }
-      for (const fn of f.functions) {
+      // Functions holding a call of their own short name outside a `catch` (found in one pass over the
+      // file's calls, without building names): only they can be self-recursive turns.
+      let selfCalling: Set<string> | undefined;
+      for (const c of f.calls) {
+        if (c.inCatch) continue;
+        const fname = c.fn;
+        const n = c.name;
+        if (fname.length - fname.lastIndexOf('.') - 1 !== n.length || !fname.endsWith(n)) continue;
+        (selfCalling ??= new Set()).add(fname);
+      }
+      for (const fn of selfCalling ? f.functions : []) {
+        if (!selfCalling!.has(fn.name)) continue;
         const short = shortName(fn.name);
         if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
         if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
-        const model = turnCall(ctx, calls, modelNames, short);
+        const model = turnCall(ctx, calls, short);
         if (!model) continue;
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
@@ -260,6 +362,9 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
  * `f` (`this.f = new F()`); a bare `m()` → the function of that name in the file or its imports.
  */
 function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
+  const callee = call.callee;
+  // Neither through the receiver nor bare (`x.y()`, most calls): nothing resolves.
+  if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return [];
   const cls = classOf(fn);
   const short = cls.slice(cls.lastIndexOf('.') + 1);
   const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
@@ -274,21 +379,40 @@ function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Locat
 
 /** Whether a call runs a model turn within `depth` further resolved calls (see resolvedCallees). */
 function resolvedReachesModel(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>, depth: number): boolean {
-  const memo = ctx.memo('loop:resolved-reach', () => new Map<string, boolean>());
-  const modelNames = modelFunctionNames(ctx);
+  // Per depth, by the function's calls (callsIn hands out one list per function of a file; a function
+  // without calls gets a fresh empty list, and ends the search at once).
+  const memo = ctx.memo('loop:resolved-reach', () => [] as Array<Map<Located<CallFact>[], boolean>>);
+  const { direct, callees } = ctx.memo('loop:resolved-reach-parts', () => ({
+    // Whether a function's own calls include a model turn call (the same at every depth).
+    direct: new Map<Located<CallFact>[], boolean>(),
+    // What each call resolves to (a call's file and function are those it is asked about).
+    callees: new Map<Located<CallFact>, Located<FunctionFact>[]>(),
+  }));
+  const turns = modelTurnCalls(ctx);
+  const calleesOf = (f: string, name: string, c: Located<CallFact>) => {
+    let defs = callees.get(c);
+    if (!defs) {
+      defs = resolvedCallees(ctx, f, name, c);
+      callees.set(c, defs);
+    }
+    return defs;
+  };
   const search = (def: Located<FunctionFact>, d: number): boolean => {
-    const key = `${def.file}\0${def.name}\0${d}`;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    memo.set(key, false); // cycles end here
     const calls = ctx.callsIn(def.file, def.name);
-    const hit =
-      calls.some((c) => isDirectModelCall(c) || (modelNames.has(linkName(ctx, c)) && linkableByName(ctx, c))) ||
-      (d > 0 && calls.some((c) => resolvedCallees(ctx, def.file, def.name, c).some((next) => search(next, d - 1))));
-    memo.set(key, hit);
+    const byCalls = (memo[d] ??= new Map());
+    const known = byCalls.get(calls);
+    if (known !== undefined) return known;
+    byCalls.set(calls, false); // cycles end here
+    let own = direct.get(calls);
+    if (own === undefined) {
+      own = calls.some((c) => turns.direct.has(c) || turns.linked.has(c));
+      direct.set(calls, own);
+    }
+    const hit = own || (d > 0 && calls.some((c) => calleesOf(def.file, def.name, c).some((next) => search(next, d - 1))));
+    byCalls.set(calls, hit);
     return hit;
   };
-  return resolvedCallees(ctx, file, fn, call).some((def) => search(def, depth));
+  return calleesOf(file, fn, call).some((def) => search(def, depth));
 }
 
 /**

@@ -3,10 +3,11 @@
  * transactions, and reads, each with the subject it concerns (session transcript, workflow state,
  * or other) judged from the path argument, the enclosing function and its class.
  */
-import type { CallFact, FunctionFact, ObjectFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC } from './loop.js';
+import { callsPassing } from './tools.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
 export type Subject = 'session' | 'state' | 'settings' | 'other';
@@ -50,14 +51,46 @@ const wordCache = new Map<string, readonly string[]>();
 export function words(text: string): readonly string[] {
   let ws = wordCache.get(text);
   if (ws) return ws;
-  ws = text
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  ws = splitWords(text);
   if (wordCache.size >= 100_000) wordCache.clear();
   wordCache.set(text, ws);
   return ws;
+}
+
+/**
+ * `text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)`
+ * in one pass for ASCII text (a word breaks before a capital that follows a lower-case letter or
+ * digit, and at every other character); other text takes the regex route, since lower-casing
+ * some non-ASCII letters yields ASCII ones.
+ */
+function splitWords(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let prevLowerOrDigit = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch >= 97 && ch <= 122 || ch >= 48 && ch <= 57) {
+      prevLowerOrDigit = true;
+    } else if (ch >= 65 && ch <= 90) {
+      if (prevLowerOrDigit) {
+        out.push(text.slice(start, i).toLowerCase());
+        start = i;
+      }
+      prevLowerOrDigit = false;
+    } else if (ch < 128) {
+      if (i > start) out.push(text.slice(start, i).toLowerCase());
+      start = i + 1;
+      prevLowerOrDigit = false;
+    } else {
+      return text
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter(Boolean);
+    }
+  }
+  if (text.length > start) out.push(text.slice(start).toLowerCase());
+  return out;
 }
 /** Writes that serve a tool or an export, not the harness's own persistence. */
 // A path to a template or to a source-code file (`lib/messages.ts`) is code generation, not state.
@@ -104,6 +137,21 @@ function kindOf(c: CallFact): PersistKind | undefined {
   // The receiver test only for the few names a database call can have (it ran on every call before).
   if ((DB_WRITE.has(n) || DB_READ.has(n)) && DB_CALLEE.test(c.callee)) return DB_WRITE.has(n) ? 'db-write' : 'db-read';
   return undefined;
+}
+
+/**
+ * The call names `kindOf` (or python-dotenv's `set_key`) can classify: every other name yields no
+ * kind unless the first argument holds a `BEGIN` statement. Judged once per distinct name.
+ */
+function mayPersist(n: string): boolean {
+  return (
+    APPEND.has(n) || WRITE.has(n) || RENAME.has(n) || FSYNC.has(n) || READ.has(n) || DB_WRITE.has(n) || DB_READ.has(n) ||
+    n === 'createWriteStream' || n === 'open' || n === 'dump' || n === 'load' || n === 'loads' || n === 'replace' ||
+    n === 'transaction' || n === '$transaction' || n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare' ||
+    n === 'set_key' || n === 'unset_key' ||
+    n.startsWith('rename') || n.startsWith('paginate') || n.endsWith('Command') ||
+    /^(?:put_item|aput|put|get_item|search_items|aget|asearch)$/.test(n)
+  );
 }
 
 /** A path that names a log file: `logFilePath`, `this.logPath`, `'debug.log'`, `LOG_DIR`. */
@@ -214,12 +262,28 @@ function subjectOf(text: string): Subject {
 
 /** Every persistence operation in harness source, classified. */
 export function persistOps(ctx: RuleContext): PersistOp[] {
+  return persistScan(ctx).ops;
+}
+
+/** One pass over every call: the persistence operations, and the first framework saver. */
+function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallFact> | undefined } {
   return ctx.memo('persist:ops', () => {
     const out: PersistOp[] = [];
+    const gate = callsPassing(ctx, 'persist:names', mayPersist);
+    let saver: Located<CallFact> | undefined;
+    // The calls so named (from the by-name index), tested by identity rather than by their names.
+    const named = new Set<CallFact>();
+    for (const n of gate.names) for (const c of ctx.callsNamed(n)) named.add(c);
+    const saverNamed = new Set<CallFact>();
+    for (const n of SAVER_NAMES) for (const c of ctx.callsNamed(n)) saverNamed.add(c);
     for (const f of ctx.source) {
       // python-dotenv's `set_key(env_file, KEY, value)` rewrites a settings file.
       const dotenv = f.lang === 'py' && f.imports.some((i) => i.from === 'dotenv');
       for (const c of f.calls) {
+        // The same pass finds the first framework saver (see frameworkSaver).
+        if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
+        // Only a few names can persist, or a `BEGIN` statement under any name.
+        if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
         const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
         if (!kind) continue;
         const op = classify(ctx, f.path, c as Located<CallFact>, kind);
@@ -236,7 +300,7 @@ export function persistOps(ctx: RuleContext): PersistOp[] {
     const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
     out.push(...lifted, ...second);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
-    return out.sort((a, b) => b.strength - a.strength);
+    return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
 }
 
@@ -395,13 +459,18 @@ export function callersOf(ctx: RuleContext, fn: string): Located<CallFact>[] {
 
 /** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
 const SAVERS = 'SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession';
-const PERSISTENT_SAVER = new RegExp(`^(?:${SAVERS})$`);
 /** A callee whose first segment is a saver: `SqliteSaver.from_conn_string`, `new RedisSession`. */
 const SAVER_CALLEE = new RegExp(`^(?:new\\s+)?(?:${SAVERS})(?:\\.|$)`);
+/** The saver names (a call so named is a saver), and the first characters a callee SAVER_CALLEE matches can start with. */
+const SAVER_NAMES = new Set(SAVERS.split('|'));
+const SAVER_FIRST = new Set([...SAVER_NAMES].map((n) => n.charCodeAt(0)).concat('n'.charCodeAt(0)));
+const saverInitial = (ch: number) => SAVER_FIRST.has(ch);
+
 
 /** The first place the repo turns on a framework's persistent session store or checkpointer. */
 export function frameworkSaver(ctx: RuleContext): Located<CallFact> | undefined {
-  return ctx.memo('persist:framework-saver', () => ctx.calls.find((c) => PERSISTENT_SAVER.test(c.name) || SAVER_CALLEE.test(c.callee)));
+  // Found by the scan of every call in persistScan (the first match in source order).
+  return persistScan(ctx).saver;
 }
 
 export interface ConfigSaver {
@@ -437,6 +506,57 @@ export function threadRuns(ctx: RuleContext): Located<CallFact>[] {
   return ctx.memo('persist:thread-runs', () =>
     ctx.calls.filter((c) => /(?:^|\.)runs\.(?:create|stream|wait)$/.test(c.callee) && /thread/i.test(c.args[0] ?? '')),
   );
+}
+
+/** Every call (in source order) of the source files that call one of `names`. */
+function callsInFilesCalling(ctx: RuleContext, names: string[]): Located<CallFact>[] {
+  const files = new Set<string>();
+  for (const n of names) for (const c of ctx.callsNamed(n)) files.add(c.file);
+  if (files.size === 0) return [];
+  const out: Located<CallFact>[] = [];
+  for (const f of ctx.source) if (files.has(f.path)) for (const c of f.calls) out.push(c as Located<CallFact>);
+  return out;
+}
+
+/** A CLI flag or slash command that selects a saved session (persistence.resume). */
+export const ENTRY_STRING = /^(--?(resume|continue|session|load-session|restore)|\/(resume|continue|restore|load|sessions?))$/i;
+/** An option name that resumes (`option('resume')`), when a flag call sits on its line (persistence.resume). */
+export const RESUME_WORD = /^(resume|continue)$/i;
+/** Recognising tool calls left without a result when a session is reloaded (persistence.crash-safe). */
+export const RECOVERY_STRING = /no result provided|interrupted|was not completed|tool call (was )?(cancel|abort)|orphan/i;
+
+export interface StringHits {
+  /** Strings that are ENTRY_STRING or RESUME_WORD. */
+  entry: StringFact[];
+  /** Strings under 120 characters that RECOVERY_STRING finds. */
+  recovery: StringFact[];
+}
+
+/**
+ * One pass over every source string for the resume and crash-safe checks: per file (in source
+ * order, files without a hit left out), the strings each can use, in order. Lengths are tested
+ * before the patterns: ENTRY_STRING matches 5 to 14 characters, RESUME_WORD 6 or 8,
+ * RECOVERY_STRING needs 6 ('orphan').
+ */
+export function stringHits(ctx: RuleContext): Map<string, StringHits> {
+  return ctx.memo('persist:string-hits', () => {
+    const out = new Map<string, StringHits>();
+    for (const f of ctx.source) {
+      let hits: StringHits | undefined;
+      for (const s of f.strings) {
+        const v = s.value;
+        const n = v.length;
+        if (n < 5 || n >= 120) continue;
+        if (n <= 14) {
+          const c0 = v.charCodeAt(0);
+          if (((c0 === 45 || c0 === 47) && ENTRY_STRING.test(v)) || ((n === 6 || n === 8) && RESUME_WORD.test(v))) (hits ??= { entry: [], recovery: [] }).entry.push(s);
+        }
+        if (n >= 6 && RECOVERY_STRING.test(v)) (hits ??= { entry: [], recovery: [] }).recovery.push(s);
+      }
+      if (hits) out.set(f.path, hits);
+    }
+    return out;
+  });
 }
 
 /** A receiver that is the in-memory transcript: `this.messages`, `self.history`, `session.messages`. */
@@ -530,7 +650,8 @@ const MASTRA_STORE = /^new (?:LibSQLStore|PostgresStore|UpstashStore|MongoDBStor
  */
 export function mastraThreadStore(ctx: RuleContext): Located<CallFact> | undefined {
   return ctx.memo('persist:mastra-store', () => {
-    const mem = ctx.calls.find((c) => c.callee === 'new Memory' && ctx.file(c.file)?.imports.some((i) => i.from === '@mastra/memory'));
+    // `new Memory` is named Memory: the by-name index holds those calls in source order.
+    const mem = ctx.callsNamed('Memory').find((c) => c.callee === 'new Memory' && ctx.file(c.file)?.imports.some((i) => i.from === '@mastra/memory'));
     if (!mem) return undefined;
     return ctx.calls.find((c) => MASTRA_STORE.test(c.callee) && ctx.file(c.file)?.imports.some((i) => i.from.startsWith('@mastra/')));
   });
@@ -562,6 +683,7 @@ export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (I
  */
 export function runStateRestores(ctx: RuleContext): Located<CallFact>[] {
   return ctx.memo('persist:runstate-restores', () =>
-    ctx.calls.filter((c) => /^(?:fromString|fromJSON|fromStringWithContext)$/.test(c.name) && /(?:^|\.)RunState\.\w+$/.test(c.callee) && ctx.file(c.file)?.imports.some((i) => /^@openai\/agents/.test(i.from))),
+    // Only the files calling those names (from the by-name index) are scanned, in source order.
+    callsInFilesCalling(ctx, ['fromString', 'fromJSON', 'fromStringWithContext']).filter((c) => /^(?:fromString|fromJSON|fromStringWithContext)$/.test(c.name) && /(?:^|\.)RunState\.\w+$/.test(c.callee) && ctx.file(c.file)?.imports.some((i) => /^@openai\/agents/.test(i.from))),
   );
 }

@@ -78,6 +78,16 @@ export function words(s: string): string {
   return s.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
 }
 
+/** `words()` of a test file's case names and assertion lines, each split once (several checks read them). */
+const WORDS = new WeakMap<FileFacts, { names: string[]; asserts: string[] }>();
+export function fileWords(f: FileFacts): { names: string[]; asserts: string[] } {
+  let w = WORDS.get(f);
+  if (!w) WORDS.set(f, (w = { names: [], asserts: [] }));
+  return w;
+}
+/** `words(f.tests[i].name)`, computed once per test case. */
+export const nameWords = (f: FileFacts, i: number): string => (fileWords(f).names[i] ??= words(f.tests[i].name));
+
 /**
  * Source files a file imports, resolved by path: relative and `@/` / `src/` imports in TypeScript
  * (a `.js` suffix may name a `.ts` file), dotted and relative modules in Python (`a.b` →

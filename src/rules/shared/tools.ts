@@ -86,6 +86,52 @@ export interface ShellSink {
   toolFed: boolean;
 }
 
+/**
+ * The repo's distinct call names with their calls: the shared by-name index of the context when it
+ * is there (read only), else one built here.
+ */
+function callNameIndex(ctx: RuleContext): ReadonlyMap<string, Located<CallFact>[]> {
+  ctx.callsNamed('');
+  const shared = (ctx as unknown as { cache?: Map<string, unknown> }).cache?.get('calls-by-name');
+  if (shared instanceof Map) return shared as Map<string, Located<CallFact>[]>;
+  return ctx.memo('tools:calls-by-name', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const c of ctx.calls) {
+      const list = m.get(c.name);
+      if (list) list.push(c);
+      else m.set(c.name, [c]);
+    }
+    return m;
+  });
+}
+
+/**
+ * The call names that pass `test`, and the source files holding a call so named (memoised under
+ * `key`): a scan of the calls that can only match such calls skips every other file and call, in
+ * the same order.
+ */
+export function callsPassing(ctx: RuleContext, key: string, test: (name: string) => boolean): { names: Set<string>; files: Set<string> } {
+  return ctx.memo(key, () => {
+    const names = new Set<string>();
+    const files = new Set<string>();
+    for (const [name, calls] of callNameIndex(ctx)) {
+      if (!test(name)) continue;
+      names.add(name);
+      for (const c of calls) files.add(c.file);
+    }
+    return { names, files };
+  });
+}
+
+/** `callsPassing` for a fixed list of names: looked up in the by-name index, no pass over all names. */
+export function callsNamedAny(ctx: RuleContext, key: string, names: readonly string[]): { names: Set<string>; files: Set<string> } {
+  return ctx.memo(key, () => {
+    const files = new Set<string>();
+    for (const n of names) for (const c of ctx.callsNamed(n)) files.add(c.file);
+    return { names: new Set(names), files };
+  });
+}
+
 const WEAK_SCHEMA_KEY = /^(?:inputs|schema|args)$/;
 const SCHEMA_VALUE = /\bz\.|\bType\.|\bt\.|schema|Schema|^\{|^\[|object\(|BaseModel|Joi\.|yup\.|v\.object|s\.object|jsonSchema|\bdict\b/;
 const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+\[['"]name['"]\]$/;
@@ -117,7 +163,7 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
       }
       for (const c of f.classes) {
         const m = c.members;
-        if (m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k)) && /tool/i.test(c.name)) bases.add(c.name);
+        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k))) bases.add(c.name);
       }
     }
     return bases;
@@ -129,18 +175,30 @@ const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|regist
 const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
 
 /**
- * Tools declared as data: objects or classes with a name, a description and an input schema,
- * builder calls (`tool({ description, parameters })`), and subclasses of a tool base class whose
- * constructor takes (name, description, schema).
+ * One pass over every source object for toolDeclarations and toolListSites: both need a
+ * description key (`description`, `desc`, `summary`), so other objects are skipped at once.
  */
-export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
-  return ctx.memo('tools:declarations', () => {
-    const out: ToolDecl[] = [];
+function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[] } {
+  return ctx.memo('tools:object-scan', () => {
+    const decls: ToolDecl[] = [];
+    const sites: ToolListSite[] = [];
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        // A declaration needs at least a description and a schema.
-        if (o.keys.length < 2 || o.ctx.startsWith('type:')) continue;
         const keys = o.keys;
+        if (!keys.includes('description') && !keys.includes('desc') && !keys.includes('summary')) continue;
+        // A tool schema built from tool data (toolListSites): its name read from a tool.
+        const siteName = o.values.name;
+        if (siteName && !o.ctx.startsWith('type:') && !o.ctx.startsWith('class:') && /(?:^|\.)name$|^name$/.test(siteName.trim()) && !firstLiteral(siteName)) {
+          let desc = false;
+          let schema = false;
+          for (const k of keys) {
+            if (DESC_KEY.test(k)) desc = true;
+            else if (SCHEMA_KEY.test(k)) schema = true;
+          }
+          if (desc && schema) sites.push({ file: f.path, line: o.line, fn: o.fn, reason: `tool schema built from tool data (name: ${siteName.slice(0, 30)}) in ${o.fn}()` });
+        }
+        // A declaration (toolDeclarations).
+        if (keys.length < 2 || o.ctx.startsWith('type:')) continue;
         const isClass = o.ctx.startsWith('class:');
         let hasName = false;
         let hasDesc = false;
@@ -161,9 +219,21 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
         const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
-        out.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
+        decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
+    return { decls, sites };
+  });
+}
+
+/**
+ * Tools declared as data: objects or classes with a name, a description and an input schema,
+ * builder calls (`tool({ description, parameters })`), and subclasses of a tool base class whose
+ * constructor takes (name, description, schema).
+ */
+export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
+  return ctx.memo('tools:declarations', () => {
+    const out: ToolDecl[] = objectScan(ctx).decls.slice();
     // Functions turned into tools by a decorator (`@tool`, `@mcp.tool()`, `@function_tool`): the
     // docstring or decorator carries the description and the signature the schema.
     for (const f of ctx.source) {
@@ -337,21 +407,14 @@ const NOT_CONVERTER = /^format|^render|^display|^print/i;
 export function toolListSites(ctx: RuleContext): ToolListSite[] {
   return ctx.memo('tools:list-sites', () => {
     const out: ToolListSite[] = [];
+    const gate = callsPassing(ctx, 'tools:converter-names', (n) => CONVERTER.test(n) && !NOT_CONVERTER.test(n));
+    // The schema objects (all files, in order) from the shared pass; the converter calls after them,
+    // as the sort below orders them anyway.
+    out.push(...objectScan(ctx).sites);
     for (const f of ctx.source) {
-      for (const o of f.objects) {
-        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
-        const name = o.values.name;
-        if (!name || firstLiteral(name) || !/(?:^|\.)name$|^name$/.test(name.trim())) continue;
-        let desc = false;
-        let schema = false;
-        for (const k of o.keys) {
-          if (DESC_KEY.test(k)) desc = true;
-          else if (SCHEMA_KEY.test(k)) schema = true;
-        }
-        if (desc && schema) out.push({ file: f.path, line: o.line, fn: o.fn, reason: `tool schema built from tool data (name: ${name.slice(0, 30)}) in ${o.fn}()` });
-      }
+      if (!gate.files.has(f.path)) continue;
       for (const c of f.calls) {
-        if (!CONVERTER.test(c.name) || NOT_CONVERTER.test(c.name)) continue;
+        if (!gate.names.has(c.name)) continue;
         if (c.fn === c.name || c.fn.endsWith(`.${c.name}`)) continue;
         out.push({ file: f.path, line: c.line, fn: c.fn, reason: `tool list generated by ${c.callee}() in ${c.fn}()` });
       }
@@ -365,6 +428,9 @@ export function toolListSites(ctx: RuleContext): ToolListSite[] {
 const SPAWN_MODULE = /^(?:node:)?child_process$|^execa$|^node-pty$|^@homebridge\/node-pty|^cross-spawn$|^shelljs$|^zx$|^bun$|^subprocess$|^os$|^asyncio$|^pexpect$|^sh$|^plumbum$|^tinyexec$|^nano-spawn$/;
 const SPAWN_CALL = /^(?:exec|execSync|execAsync|execPromise|execFile|execFileSync|execFileAsync|spawn|spawnSync|spawnAsync|fork|execa|execaSync|execaCommand|execaCommandSync|system|popen|Popen|run|call|check_output|check_call|getoutput|getstatusoutput|create_subprocess_shell|create_subprocess_exec|spawnPty)$/;
 const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runInContext|runInNewContext|runInThisContext|evaluate_python_code|evaluate_code)$/;
+/** Names of the calls that run a command in a sandbox object; with `spawn`, `spawnSync` and `Command` (Bun, pty, Deno). */
+const SANDBOX_CALL = /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/;
+const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec|spawnSync|Command)$/;
 const SANDBOX = /sandbox|container|docker|e2b|modal|daytona|firecracker|microvm|vm2|isolate/i;
 
 /**
@@ -376,7 +442,10 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
   return ctx.memo('tools:shell-sinks', () => {
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     const out: ShellSink[] = [];
+    // Only files with a call that can be a sink by its name are scanned.
+    const gate = callsPassing(ctx, 'tools:sink-names', (n) => SINK_NAME.test(n) || SPAWN_CALL.test(n) || CODE_CALL.test(n) || /^(?:sendText|executeCommand)$/i.test(n));
     for (const f of ctx.source) {
+      if (!gate.files.has(f.path)) continue;
       const spawnNames = new Set<string>();
       let spawnModule = false;
       for (const i of f.imports) {
@@ -386,6 +455,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         }
       }
       for (const c of f.calls) {
+        if (!gate.names.has(c.name)) continue;
         const arg = c.args[0] ?? '';
         // `spawn('bash', ['-c', command])` runs a runtime string through a shell like `exec(command)`.
         const viaShell = /^['"`](?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
@@ -395,7 +465,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
-        if (SANDBOX.test(recv) && /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/.test(c.name)) kind = 'sandbox';
+        if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
@@ -505,8 +575,12 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
   return ctx.memo('tools:permission-calls', () => {
     const path = dispatchPath(ctx);
     const out: PermissionCall[] = [];
+    // Only files with a call named like a hook, a decision or a prompt are scanned.
+    const gate = callsPassing(ctx, 'tools:permission-names', (n) => HOOK_CALL.test(n) || DECISION_CALL.test(n) || DECISION_METHOD.test(n) || PROMPT_CALL.test(n));
     for (const f of ctx.source) {
+      if (!gate.files.has(f.path)) continue;
       for (const c of f.calls) {
+        if (!gate.names.has(c.name)) continue;
         let kind: PermissionCall['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (HOOK_CALL.test(c.name)) kind = 'hook';

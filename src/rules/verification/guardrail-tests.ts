@@ -2,7 +2,7 @@ import type { FileFacts } from '../../analyzers/facts.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { shortName, type RuleContext } from '../context.js';
 import { agentLoops } from '../shared/loop.js';
-import { harnessTests, importedSources, words } from '../shared/tests.js';
+import { fileWords, harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
 import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -98,18 +98,29 @@ function assertsOf(f: FileFacts, i: number) {
   return f.asserts.filter((a) => a.line >= from && a.line < to);
 }
 
-function scan(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both'): Evidence | undefined {
+function assertWords(f: FileFacts, a: FileFacts['asserts'][number]): string {
+  const w = fileWords(f);
+  const i = f.asserts.indexOf(a);
+  return (w.asserts[i] ??= words(a.text));
+}
+
+function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both'): Evidence | undefined {
   for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
     const c = f.tests[i];
-    if (!re.test(words(c.name))) continue;
+    if (!re.test(nameWords(f, i))) continue;
     // "extra fields forbidden" asserting a ValidationError tests a schema, not a denial.
     const own = assertsOf(f, i);
-    if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(words(a.text)))) continue;
+    if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(assertWords(f, a)))) continue;
     return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
   }
   if (mode === 'names') return undefined;
   // An assertion that the stop did NOT happen (`expect(result.denied).toBe(false)`) is not a test of the stop.
-  for (const a of f.asserts) if (re.test(words(a.text)) && !NEGATED.test(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+  const asserts = f.asserts;
+  const w = fileWords(f).asserts;
+  for (let i = 0; i < asserts.length; i++) {
+    const a = asserts[i];
+    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+  }
   return undefined;
 }
 
@@ -146,6 +157,16 @@ export default defineRule({
     // skipping a whole file of stop tests is a regression it can name.
     const used = new Set<string>();
     const fresh = (e: Evidence | undefined) => (e && !used.has(`${e.file}:${e.line}`) ? e : undefined);
+    // One scan per file, pattern and mode: the ranked pass and the second-file pass re-read the same files.
+    const scans = { names: new Map<RegExp, Map<FileFacts, Evidence | undefined>>(), both: new Map<RegExp, Map<FileFacts, Evidence | undefined>>() };
+    const scan = (f: FileFacts, re: RegExp, mode: 'names' | 'both' = 'both'): Evidence | undefined => {
+      let m = scans[mode].get(re);
+      if (!m) scans[mode].set(re, (m = new Map()));
+      if (m.has(f)) return m.get(f);
+      const e = scanFile(f, re, mode);
+      m.set(f, e);
+      return e;
+    };
     const more: Evidence[] = [];
     for (const { kind, re } of KINDS) {
       // The test that imports the module of this very stop (the permission decision, the shell
@@ -182,7 +203,7 @@ export default defineRule({
       return finding('partial', `tests assert only one kind of safety stop (${kinds[0]}, ${at(evid[0].file, evid[0].line)}); none for ${missing.join(', ')}`, evid);
     }
     for (const f of t.files) {
-      const e = scan(f, WEAK);
+      const e = scanFile(f, WEAK);
       if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery are tested (${at(e.file, e.line)})`, [e]);
     }
     return finding('absent', `${t.files.length} test file(s) exist but none asserts a denial, a blocked command or a turn/budget cap`);

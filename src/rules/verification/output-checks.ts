@@ -4,12 +4,21 @@ import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
-const PARSE = /^(?:safeParse|safeParseAsync|parse|parseAsync|validateSync|model_validate|parse_obj|Check|Decode)$/;
+const PARSE_NAMES = new Set(['safeParse', 'safeParseAsync', 'parse', 'parseAsync', 'validateSync', 'model_validate', 'parse_obj', 'Check', 'Decode']);
 const NOT_SCHEMA = /\b(?:JSON|json|yaml|YAML|toml|TOML|url|URL|Uri|path|date|Date|dotenv|shell|shellQuote|marked|markdown|html|ast|re|semver|yargs\w*|program|commander|argv|csv|xml|query|qs|cookie|mime)\b|Number|Int|Float/;
 const SCHEMA_RECV = /schema|args|arguments|input|params|parameters|tool/i;
 /** Names of validators of a tool call's input. */
 const VALIDATOR = /^(?:validate|_?validate_?)(?:tool|_tool)?_?(?:call|args|arguments|input|inputs|params|parameters|param)\w*$|^validateToolCall\w*$/i;
 const SCHEMA_LIB = /^(?:ajv|validator|schemaValidator|SchemaValidator|this\.validator|this\.ajv|jsonschema|Value|TypeCompiler)\.(?:validate|compile|Check|Errors|Compile)$/;
+const SCHEMA_LIB_METHODS = ['validate', 'compile', 'Check', 'Errors', 'Compile'];
+/** Whether the callee ends in `.<method>` for a method `SCHEMA_LIB` accepts (a test before the pattern). */
+function schemaLibMethod(callee: string): boolean {
+  const dot = callee.lastIndexOf('.');
+  if (dot < 0) return false;
+  const n = callee.length - dot - 1;
+  for (const m of SCHEMA_LIB_METHODS) if (m.length === n && callee.endsWith(m)) return true;
+  return false;
+}
 /** Where tool calls run. */
 const TOOL_CONTEXT = /tool|execute|invoke|dispatch|call|run|handle|build|action|step/i;
 /** A verify step after edits: tests, lint, typecheck, hooks that run after a tool. */
@@ -36,6 +45,8 @@ const VALIDATING_RUNNERS: ReadonlyArray<{ module: RegExp; names: RegExp; sdk: st
   { module: /^(?:langchain\.agents|langgraph\.prebuilt|deepagents)$/, names: /^(?:create_agent|create_react_agent|create_deep_agent|ToolNode)$/, sdk: 'LangChain' },
   { module: /^(?:langchain|@langchain\/langgraph\/prebuilt|deepagents)$/, names: /^(?:createAgent|createReactAgent|createDeepAgent|ToolNode)$/, sdk: 'LangChain' },
 ];
+/** Every name a builder or runner pattern above accepts: other names need no import lookup. */
+const VALIDATING_NAMES = new Set(['tool', 'createTool', 'DynamicStructuredTool', 'StructuredTool', 'function_tool', 'create_agent', 'create_react_agent', 'create_deep_agent', 'ToolNode', 'createAgent', 'createReactAgent', 'createDeepAgent']);
 const TOOL_SCHEMA_KEY = /^(?:inputSchema|parameters|schema|args_schema)$/;
 const EMPTY = /^(?:\[\]|\{\}|None|undefined|null)$/;
 
@@ -52,38 +63,46 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
   return ctx.memo('verification:framework-validated-tools', () => {
     const out: FrameworkCheck[] = [];
     for (const f of ctx.source) {
-      const from = new Map<string, string>();
-      for (const i of f.imports) for (const n of i.names) from.set(n, i.from);
+      // The file's imported names, built only when a builder or runner name occurs in it.
+      let imported: Map<string, string> | undefined;
+      const from = (): Map<string, string> => {
+        if (!imported) {
+          imported = new Map<string, string>();
+          for (const i of f.imports) for (const n of i.names) imported.set(n, i.from);
+        }
+        return imported;
+      };
       const sdkOf = (name: string, table: typeof VALIDATING_BUILDERS) => {
-        const m = from.get(name);
+        if (!VALIDATING_NAMES.has(name)) return undefined;
+        const m = from().get(name);
         return m === undefined ? undefined : table.find((t) => t.names.test(name) && t.module.test(m))?.sdk;
       };
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:')) continue;
         const callee = o.ctx.slice(4).replace(/^new /, '');
+        if (!VALIDATING_NAMES.has(callee)) continue;
         const builderSdk = sdkOf(callee, VALIDATING_BUILDERS);
         if (builderSdk) {
           const key = o.keys.find((k) => TOOL_SCHEMA_KEY.test(k) && !EMPTY.test((o.values[k] ?? '').trim()));
           if (key && o.keys.some((k) => /^(?:execute|func|handler)$/.test(k) || k === 'description')) {
-            out.push({ file: f.path, line: o.line, how: `${callee}({ ${key} }) from ${from.get(callee)}: ${builderSdk} validates the tool input against its schema before execute` });
+            out.push({ file: f.path, line: o.line, how: `${callee}({ ${key} }) from ${from().get(callee)}: ${builderSdk} validates the tool input against its schema before execute` });
           }
           continue;
         }
         const runnerSdk = sdkOf(callee, VALIDATING_RUNNERS);
         if (runnerSdk && o.keys.includes('tools') && !EMPTY.test((o.values.tools ?? '').trim())) {
-          out.push({ file: f.path, line: o.line, how: `${callee}(tools=${(o.values.tools ?? '').slice(0, 30)}) from ${from.get(callee)}: ${runnerSdk} wraps each tool with a schema from its signature and validates calls before running them` });
+          out.push({ file: f.path, line: o.line, how: `${callee}(tools=${(o.values.tools ?? '').slice(0, 30)}) from ${from().get(callee)}: ${runnerSdk} wraps each tool with a schema from its signature and validates calls before running them` });
         }
       }
       for (const fn of f.functions) {
         const deco = fn.decorators?.map((d) => d.replace(/\(.*$/s, '')).find((d) => !!sdkOf(d, VALIDATING_BUILDERS));
-        if (deco && fn.params.length) out.push({ file: f.path, line: fn.line, how: `@${deco} from ${from.get(deco)} turns ${shortName(fn.name)}() into a tool whose arguments ${sdkOf(deco, VALIDATING_BUILDERS)} validates against its signature` });
+        if (deco && fn.params.length) out.push({ file: f.path, line: fn.line, how: `@${deco} from ${from().get(deco)} turns ${shortName(fn.name)}() into a tool whose arguments ${sdkOf(deco, VALIDATING_BUILDERS)} validates against its signature` });
       }
     }
     return out;
   });
 }
 
-const PARSE_ARGS = /^(?:loads|parse)$/;
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -96,7 +115,7 @@ function toolCallParsers(ctx: RuleContext): FrameworkCheck[] {
     const out: FrameworkCheck[] = [];
     for (const f of ctx.source) {
       const parseFns = new Map<string, number>();
-      for (const c of f.calls) if (PARSE_ARGS.test(c.name) && /^(?:json|JSON)\.\w+$/.test(c.callee) && TOOL_ARGS_TEXT.test(c.args.join(' '))) parseFns.set(c.fn, c.line);
+      for (const c of f.calls) if ((c.name === 'loads' || c.name === 'parse') && /^(?:json|JSON)\.\w+$/.test(c.callee) && TOOL_ARGS_TEXT.test(c.args.join(' '))) parseFns.set(c.fn, c.line);
       if (!parseFns.size) continue;
       for (const [fn, line] of parseFns) {
         if (fn === '<top>') continue;
@@ -184,15 +203,19 @@ function validations(ctx: RuleContext): Hit[] {
     const hits: Hit[] = [];
     for (const f of ctx.source) {
       for (const c of f.calls) {
-        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        // Each branch's name test first (a Set lookup or one character), its patterns after.
+        const parse = PARSE_NAMES.has(c.name);
+        const c0 = c.name.charCodeAt(0);
+        if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee)) continue;
+        const recv = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
         let how: string | undefined;
         let rank = 0;
-        const toolish = /tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv);
-        if (PARSE.test(c.name) && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+        const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
+        if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
-        } else if (VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && /tool|arg|param|call|block|use/i.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
+        } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && /tool|arg|param|call|block|use/i.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;

@@ -1,6 +1,6 @@
 import { at, ev, finding } from '../shared/scan.js';
 import { agentLoops } from '../shared/loop.js';
-import { harnessTests, importedSources, words } from '../shared/tests.js';
+import { harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
 import { toolDispatch } from '../shared/tools.js';
 import type { RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
@@ -43,7 +43,7 @@ export default defineRule({
       }
       return finding('absent', 'no test files with test cases were found (searched *.test.*, *.spec.*, test_*.py and test folders)', [], ctx.tests.length ? 'low' : 'high');
     }
-    const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((c) => CORE.test(words(c.name))));
+    const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((_, i) => CORE.test(nameWords(f, i))));
     // Tests that import the loop or the tool dispatch come first: they exercise the harness's core.
     const tier = new Map((core.length ? core : t.files).map((f) => [f, coreTier(ctx, f)]));
     const evid = (core.length ? core : t.files)
