@@ -50,7 +50,7 @@ const SKIP_DIRS = new Set([
   'tmp', 'temp', 'storybook-static', 'public', 'static', '__pycache__', 'site-packages', 'venv', 'htmlcov',
 ]);
 /** Folders whose code is illustration, not the harness. */
-const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'playground', 'scripts']);
+const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts']);
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
 const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
