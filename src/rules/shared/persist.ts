@@ -246,13 +246,19 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
 }
 
 const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 'window', 'ui', 'view', 'webview', 'editor', 'widget', 'component', 'vscode']);
+/**
+ * Words that, just before `history`, leave it the conversation's history: none (`history`), the
+ * conversation's own nouns (`chatHistory`, `messageHistory`), a verb or receiver (`saveHistory`,
+ * `this.history`). Any other noun names another history (`PaymentHistory`, `shellHistory`).
+ */
+const CONVERSATION_HISTORY = new Set(['chat', 'chats', 'conversation', 'conversations', 'message', 'messages', 'msg', 'msgs', 'agent', 'llm', 'model', 'session', 'api', 'turn', 'turns', 'dialog', 'thread', 'task', 'full', 'raw', 'the', 'this', 'self', 'get', 'save', 'load', 'write', 'append', 'read', 'store', 'add', 'update', 'set', 'clear', 'to', 'from', 'persist', 'restore', 'export', 'import', 'with', 'and', 'new', 'init', 'm', 'my', 'claude', 'assistant', 'prompt']);
 const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard']);
 
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
   // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
-  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && OTHER_HISTORY.has(ws[i - 1])))) return 'session';
+  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && i > 0 && (OTHER_HISTORY.has(ws[i - 1]) || !CONVERSATION_HISTORY.has(ws[i - 1]))))) return 'session';
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
