@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { HINT_KEY, dispatchPath, permissionCalls, toolDispatch, toolHints } from '../shared/tools.js';
+import { HINT_KEY, dispatchPath, permissionCalls, toolDeclarations, toolDispatch, toolHints } from '../shared/tools.js';
 import { shortName } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
@@ -175,6 +175,22 @@ export default defineRule({
       }
     }
     // Where the tool dispatch (or the action site) was found and read, no class is on the way.
+    // Only some tools ask for approval in their own run (those that write or run commands) while the
+    // others run unasked: a split by risk that the code makes tool by tool, with no declared class.
+    const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const asking = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
+    const askFiles = [...new Set(asking.map((c) => c.file))];
+    if (askFiles.length >= 2 && declFiles.size - askFiles.length >= 2) {
+      return {
+        level: 'partial',
+        reason: `${askFiles.length} of ${declFiles.size} tool files ask for approval in their own run and the others run unasked: a split by risk made tool by tool, with no declared risk class or tier the decision reads`,
+        evidence: askFiles.slice(0, 3).map((file) => {
+          const c = asking.find((x) => x.file === file)!;
+          return { file, line: c.line, reason: `${c.callee}() in ${c.fn}: this tool asks before it acts; tools in other files do not` };
+        }),
+        confidence: 'low',
+      };
+    }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
     const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
     const searched = (toolDispatch(ctx).length > 0 || actionGates(ctx).length > 0) && !wraps;
