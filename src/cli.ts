@@ -201,9 +201,20 @@ async function evaluateTree(target: string, opts: EvaluateOptions, io: Io, cache
     const apiKey = io.env.ANTHROPIC_API_KEY;
     if (!apiKey) throw new UsageError('--llm needs ANTHROPIC_API_KEY in the environment; the audit itself needs no key: run the same command without --llm');
     const { llmReview, llmReportText } = await import('./modes/review/llm.js');
-    const report = await llmReview(result, { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000 }, (id, i, n) => {
-      if (io.stderrTTY && opts.progress) io.stderr(`\rreviewing ${i + 1}/${n} with Claude: ${id}\x1b[K`);
-    });
+    // On a terminal the answers stream in, and the line shows how far the current one has come.
+    const live = io.stderrTTY && opts.progress;
+    let current = '';
+    let received = 0;
+    const report = await llmReview(
+      result,
+      { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000 },
+      (id, i, n) => {
+        current = `reviewing ${i + 1}/${n} with Claude: ${id}`;
+        received = 0;
+        if (live) io.stderr(`\r${current}\x1b[K`);
+      },
+      live ? (delta) => io.stderr(`\r${current} (${(received += delta.length)} characters)\x1b[K`) : undefined,
+    );
     if (io.stderrTTY && opts.progress) io.stderr('\r\x1b[K');
     io.stderr(llmReportText(report));
     // The recorded judgements apply like any other review: evaluate the same facts again so every format shows them.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run, type Io } from '../src/cli.js';
+import { sseMessage } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHELL = fs.readFileSync(path.join(ROOT, 'fixtures/design/unguarded-shell.md'), 'utf8');
@@ -41,15 +42,7 @@ function message(body: Seen['body'], text: string) {
 }
 
 function sse(res: http.ServerResponse, body: Seen['body'], chunks: string[]) {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  send('message_start', { type: 'message_start', message: { ...message(body, ''), content: [], stop_reason: null, usage: { input_tokens: 800, output_tokens: 1 } } });
-  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-  for (const text of chunks) send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
-  send('content_block_stop', { type: 'content_block_stop', index: 0 });
-  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 40 } });
-  send('message_stop', { type: 'message_stop' });
-  res.end();
+  sseMessage(res, { ...message(body, ''), usage: { input_tokens: 800, output_tokens: 40 } }, chunks);
 }
 
 beforeAll(async () => {

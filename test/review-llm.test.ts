@@ -9,14 +9,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cli as runCli } from './helpers.js';
+import { cli as runCli, sseMessage } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const GATE_LINE = 'const decision = await gate.decide({ name, input }, tool.readOnly);';
 
 type Mode = 'valid' | 'missing-line' | 'misquoted' | 'plain' | '401';
 let mode: Mode = 'valid';
-const seen: Array<{ model: string; max_tokens: number; system: string; messages: Array<{ role: string; content: string }> }> = [];
+const seen: Array<{ model: string; max_tokens: number; stream?: boolean; system: string; messages: Array<{ role: string; content: string }> }> = [];
 let server: http.Server;
 let baseURL = '';
 let work: string;
@@ -41,8 +41,14 @@ beforeAll(async () => {
         res.end(JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }));
         return;
       }
+      const message = { id: `msg_${seen.length}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'end_turn', stop_sequence: null, content: [{ type: 'text', text: answer() }], usage: { input_tokens: 900, output_tokens: 60 } };
+      if (body.stream) {
+        const text = answer();
+        sseMessage(res, message, [text.slice(0, 20), text.slice(20)]);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `msg_${seen.length}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'end_turn', stop_sequence: null, content: [{ type: 'text', text: answer() }], usage: { input_tokens: 900, output_tokens: 60 } }));
+      res.end(JSON.stringify(message));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -101,6 +107,20 @@ describe('audit evaluate --llm', () => {
     expect(r.stderr).toContain('answered in plain text instead of the requested JSON');
     expect(r.stderr).toContain('I would need to see the dispatcher');
     expect(fs.existsSync(reviewFile())).toBe(false);
+  });
+
+  it('streams the answers on a terminal, showing how far each has come, and records the same judgement', async () => {
+    const r = await runCli(['evaluate', work, '-f', 'json', '--llm', '--model', 'claude-test', '--max-tokens', '500'], { env: env(), stderrTTY: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.stream === true)).toBe(true);
+    expect(r.stderr).toMatch(/reviewing 1\/\d+ with Claude: [\w.-]+ \(\d+ characters\)/);
+    const review = JSON.parse(fs.readFileSync(path.join(work, '.audit/review.json'), 'utf8'));
+    expect(Object.values(review.judgements)).toContainEqual(expect.objectContaining({ level: 'partial', by: 'llm:claude-test' }));
+    // Off a terminal the same review asks for plain JSON answers.
+    seen.length = 0;
+    await evaluate();
+    expect(seen.every((s) => !s.stream)).toBe(true);
   });
 
   it('turns a 401 into one clear line and still prints the static report', async () => {

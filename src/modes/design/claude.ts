@@ -155,19 +155,27 @@ export class ClaudeClient {
     this.budget.record({ inputTokens: input, outputTokens: usage?.output_tokens ?? 0 }, NO_PRICING);
   }
 
-  /** One call; with `schema`, the answer is asked for as JSON of that schema (structured output). */
-  async ask(system: string, user: string, schema?: Record<string, unknown>): Promise<Asked> {
+  /**
+   * One call; with `schema`, the answer is asked for as JSON of that schema (structured output).
+   * With `onText`, the answer is streamed and each piece of text handed to it as it arrives.
+   */
+  async ask(system: string, user: string, schema?: Record<string, unknown>, onText?: (delta: string) => void): Promise<Asked> {
     const plan = this.plan(system, user);
     if ('stopped' in plan) return plan;
+    const request = {
+      model: this.opts.model,
+      max_tokens: plan.maxTokens,
+      system,
+      messages: [{ role: 'user' as const, content: user }],
+      ...(schema && { output_config: { format: { type: 'json_schema' as const, schema } } }),
+    };
     let message: Anthropic.Message;
     try {
-      message = await this.client.messages.create({
-        model: this.opts.model,
-        max_tokens: plan.maxTokens,
-        system,
-        messages: [{ role: 'user', content: user }],
-        ...(schema && { output_config: { format: { type: 'json_schema' as const, schema } } }),
-      });
+      if (onText) {
+        const stream = this.client.messages.stream(request);
+        stream.on('text', (delta) => onText(delta));
+        message = await stream.finalMessage();
+      } else message = await this.client.messages.create(request);
     } catch (err) {
       return { error: apiErrorLine(err, this.opts) };
     }
@@ -196,20 +204,11 @@ export class ClaudeReviewer extends ClaudeClient {
       catalogText(),
     ].join('\n');
     const user = [`Proposal: ${review.proposal}`, `Concern ${concern.id} (${concern.severity}): ${concern.question}`, concern.quote ? `The proposal says: "${concern.quote}"` : '', `Why it matters: ${concern.why}`, '', `The author answers: ${answer}`].filter(Boolean).join('\n');
-    const plan = this.plan(system, user);
-    if ('stopped' in plan) return { stopped: plan.stopped };
-    try {
-      const stream = this.client.messages.stream({ model: this.opts.model, max_tokens: plan.maxTokens, system, messages: [{ role: 'user', content: user }] });
-      stream.on('text', (delta) => onText(delta));
-      const message = await stream.finalMessage();
-      this.record(message.usage);
-      const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
-      const m = /resolution:\s*\**\s*(resolved|accepted-risk|deferred|open)/i.exec(text);
-      const suggestion = m && m[1].toLowerCase() !== 'open' ? (m[1].toLowerCase() as Resolution) : undefined;
-      return { text, ...(suggestion && { suggestion }) };
-    } catch (err) {
-      return { error: apiErrorLine(err, this.opts) };
-    }
+    const reply = await this.ask(system, user, undefined, onText);
+    if (!('text' in reply)) return reply;
+    const m = /resolution:\s*\**\s*(resolved|accepted-risk|deferred|open)/i.exec(reply.text);
+    const suggestion = m && m[1].toLowerCase() !== 'open' ? (m[1].toLowerCase() as Resolution) : undefined;
+    return { text: reply.text, ...(suggestion && { suggestion }) };
   }
 }
 

@@ -68,14 +68,23 @@ export function uncertainChecks(result: AuditResult): CheckId[] {
   return result.checks.filter((c) => c.level !== 'off' && c.applies !== false && c.confidence === 'low' && c.review?.status !== 'applied').map((c) => c.id);
 }
 
-export async function llmReview(result: AuditResult, opts: LlmReviewOptions, onCheck?: (id: CheckId, i: number, n: number) => void): Promise<LlmReviewReport> {
+/**
+ * Reviews each uncertain check with Claude. `onCheck` is told which check is next; with `onText`
+ * the answers are streamed and each piece of text is handed to it as it arrives (for progress).
+ */
+export async function llmReview(
+  result: AuditResult,
+  opts: LlmReviewOptions,
+  onCheck?: (id: CheckId, i: number, n: number) => void,
+  onText?: (delta: string) => void,
+): Promise<LlmReviewReport> {
   const claude = new ClaudeClient(opts);
   const outcomes: Outcome[] = [];
   const ids = uncertainChecks(result);
   const by = `llm:${opts.model}`;
   for (const [i, id] of ids.entries()) {
     onCheck?.(id, i, ids.length);
-    const answer = await claude.ask(SYSTEM, packText(await evidencePack(result, id, undefined)), OUTPUT_SCHEMA);
+    const answer = await claude.ask(SYSTEM, packText(await evidencePack(result, id, undefined)), OUTPUT_SCHEMA, onText);
     if ('stopped' in answer) {
       outcomes.push({ id, status: 'not-sent', detail: answer.stopped }); // a smaller pack may still fit
       continue;
