@@ -11,6 +11,7 @@
  */
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { toolDeclarations } from '../shared/tools.js';
 
 /** A test of the tool's class in a condition: a classifier call, a risk-class set, a tier field. */
 const CLASS_CALL =
@@ -129,6 +130,7 @@ export function toolAsks(ctx: RuleContext): ToolAsk[] {
   return ctx.memo('perm:tool-asks', () => {
     const out: ToolAsk[] = [];
     const asks = ASK_NAMES.flatMap((n) => ctx.callsNamed(n));
+    const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     for (const c of asks) {
       if (c.fn === '<top>' || shortName(c.fn) === c.name) continue;
       // The harness's own approval function (a bound callback passed to tools resolves to it by name).
@@ -143,8 +145,12 @@ export function toolAsks(ctx: RuleContext): ToolAsk[] {
       if (!refusal) continue;
       const cls = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
       const klass = cls ? f.classes.find((k) => k.name === cls) : undefined;
-      const runs = /^(?:execute|run|call|invoke|handle|handler|perform|apply|_run|arun|__call__|forward)/i.test(shortName(c.fn));
-      if (!klass?.extends && !runs) continue;
+      // A tool's run: a method of a tool subclass, a function named just for running, or one named
+      // like it in a file that declares tools (not an installer's `runUninstall()` that confirms).
+      const name = shortName(c.fn);
+      const exact = /^_*(?:execute|run|call|invoke|handle|handler|perform|apply|arun|__call__|forward)$/i.test(name);
+      const runs = /^(?:execute|run|call|invoke|handle|handler|perform|apply|_run|arun|__call__|forward)/i.test(name);
+      if (!klass?.extends && !exact && !(runs && toolFiles.has(c.file))) continue;
       out.push({ ask: c, refusal, owner: klass ? klass.name : c.file });
     }
     return out;

@@ -21,7 +21,11 @@ export default defineRule({
   detect(ctx) {
     const ops = persistOps(ctx);
     // The append itself before the calls of a wrapper around it.
-    const journal = ops.filter((o) => o.kind === 'append' && o.subject === 'session').sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
+    // A journal is named for the session by its path or data, or carries the messages: an append
+    // whose only tie to the session is the enclosing function's name (`appendLog` in `onUserMessage`) is a log.
+    const journal = ops
+      .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o)))
+      .sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
     /** The temp-file rename inside an atomic wrapper: the line that makes the write atomic. */
     const renameIn = (o: PersistOp): Evidence[] => {
       if (!o.via) return [];
