@@ -40,8 +40,10 @@ function entries(ctx: RuleContext): Entry[] {
     for (const c of f.calls) {
       if (!gate.names.has(c.name)) continue;
       const a = c.args[0] ?? '';
-      // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`).
-      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a)) out.unshift({ file: f.path, line: c.line, what: `${c.callee}(${a})` });
+      // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`); or any of
+      // the flags an option declares (`"-s, --session <id>"`, `add_argument("-c", "--continue")`).
+      const flags = c.args.slice(0, 2).flatMap((x) => (/^['"`]-/.test(x) ? x.slice(1, -1).split(/[,\s]+/) : []));
+      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) out.unshift({ file: f.path, line: c.line, what: `${c.callee.length > 40 ? `.${c.name}` : c.callee}(${a})` });
     }
   }
   for (const f of ctx.source) {
