@@ -2,7 +2,7 @@ import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
-import { frameworkToolUse } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -48,21 +48,47 @@ function records(ctx: RuleContext): Rec[] {
   return out;
 }
 
+/** A message saying a tool or command is run ("Executing tool %s", "command %s ran"), not just naming one. */
+const RUNS_TOOL_TEXT = /\b(?:running|executing|calling|invoking)\b.{0,40}\b(?:tool|command|cmd)s?\b|\b(?:tool|command|cmd)s?\b.{0,40}\b(?:running|executing|executed|called|invoked|ran|finished|failed)\b/i;
+
 /** Calls to a logger that mention the commands/tools the agent runs. */
 function commandLogs(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
+  // Where tools run (the dispatch's lookup and exec functions): a log there records the call; elsewhere
+  // the message must say a tool or command is being run, not merely mention one ("tool call with empty content").
+  const running = new Set(toolDispatch(ctx).flatMap((d) => [d.lookupFn, d.execFn]));
   for (const f of ctx.source) {
     for (const c of f.calls) {
       const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
       if (!/log/i.test(recv) || /^console$/.test(recv)) continue;
       const text = c.args.join(' ');
-      if (/\b(?:tool|command|cmd|running|executing)\b/i.test(text) || c.name === 'command') {
+      const onPath = running.has(`${f.path}#${c.fn}`);
+      if ((onPath && /\b(?:tool|command|cmd|running|executing|calling)\b/i.test(text)) || RUNS_TOOL_TEXT.test(text) || c.name === 'command') {
         out.push(ev(f.path, c.line, `${c.callee}(${text.slice(0, 50)}) records an action`));
         if (out.length >= 2) return out;
       }
     }
   }
   return out;
+}
+
+const EMIT = /^(?:emit|emitEvent|dispatchEvent|publish|notify|trigger)$/;
+/** An event kind for a tool or action step: `ExecutionState.ACT_START`, `'tool_call'`, `EventType.ToolResult`. */
+const TOOL_EVENT_KIND = /^(?:[\w$]+\.)?(?:ACT|ACTION|TOOL)_[A-Z_]+$|^['"`]?tool[_:.-]?(?:call|start|use|result|end|error)s?['"`]?$|^[\w$]+\.Tool(?:Call|Start|Use|Result|End|Error)\w*$/i;
+
+/** Events emitted where tools run (in the files that declare tools, or on the dispatch path): the call is announced, not recorded. */
+function toolEvents(ctx: RuleContext): Evidence[] {
+  const files = new Set(toolDeclarations(ctx).map((d) => d.file));
+  const running = new Set(toolDispatch(ctx).flatMap((d) => [d.lookupFn, d.execFn]));
+  const out: Evidence[] = [];
+  for (const name of ['emit', 'emitEvent', 'dispatchEvent', 'publish', 'notify', 'trigger']) {
+    for (const c of ctx.callsNamed(name)) {
+      if (!EMIT.test(c.name) || c.args.length < 2) continue;
+      if (files.has(c.file) || running.has(`${c.file}#${c.fn}`) || c.args.slice(0, 2).some((a) => TOOL_EVENT_KIND.test(a))) out.push(ev(c.file, c.line, `${c.callee}(${c.args.slice(0, 2).join(', ').slice(0, 60)}) in ${c.fn} announces the call`));
+    }
+  }
+  // One event where tools run is a notification; several (start, success, failure) follow each call.
+  return out.length >= 2 ? out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).slice(0, 3) : [];
 }
 
 /** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
@@ -221,6 +247,10 @@ export default defineRule({
     const logs = commandLogs(ctx);
     if (logs.length) {
       return finding('partial', `some actions are logged as messages (${logs[0].reason}), but tool calls are not recorded with their inputs and outcomes`, logs);
+    }
+    const events = toolEvents(ctx);
+    if (events.length) {
+      return finding('partial', `tool calls are announced as events where they run (${events[0].reason}), but nothing records them with their inputs and outcomes`, events);
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
     const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write');
