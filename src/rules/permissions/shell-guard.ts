@@ -7,6 +7,8 @@ import { containerByDefault } from './action-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
 /** Tools that run shell commands or code, by their declared name. */
+/** Names of calls that produce text (a message, a description, a log line), not a decision. */
+const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|explain)[A-Z_]|(?:Error|Message|Text|Hint)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Parsing or splitting a command (or code) before running it. */
@@ -77,7 +79,8 @@ export default defineRule({
     const nameKind = (n: string): Guard['kind'] | null => {
       let k = kindByName.get(n);
       if (k === undefined) {
-        k = PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find)(?:Command)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) ? 'sandbox' : null;
+        // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
+        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find)(?:Command)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
