@@ -64,9 +64,12 @@ export class RuleContext {
     return this.memo('calls', () => this.source.flatMap((f) => f.calls as Located<CallFact>[]));
   }
 
-  /** Source calls indexed by the callee's last identifier. */
-  callsNamed(name: string): Located<CallFact>[] {
-    const idx = this.memo('calls-by-name', () => {
+  /**
+   * Source calls indexed by the callee's last identifier, each list in file order: a rule that
+   * tests names rather than calls walks the few thousand distinct names, not every call.
+   */
+  callNames(): ReadonlyMap<string, Located<CallFact>[]> {
+    return this.memo('calls-by-name', () => {
       const m = new Map<string, Located<CallFact>[]>();
       for (const c of this.calls) {
         const list = m.get(c.name);
@@ -75,7 +78,11 @@ export class RuleContext {
       }
       return m;
     });
-    return idx.get(name) ?? [];
+  }
+
+  /** Source calls whose callee's last identifier is `name`. */
+  callsNamed(name: string): Located<CallFact>[] {
+    return this.callNames().get(name) ?? [];
   }
 
   /** Source functions indexed by their short name (`method` for `Class.method`) and full name. */

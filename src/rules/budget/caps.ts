@@ -5,7 +5,7 @@
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact } from '../../analyzers/facts.js';
-import { agentLoops, callNameIndex, GENERIC, modelCalls } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
 
@@ -453,7 +453,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   };
   // A setter matters only when it sets one of the keys; a middleware is looked at whole (no setter name holds `Limit`).
   for (const name of SETTERS) for (const c of ctx.callsNamed(name)) if (c.args[1] && KEYED.test(c.args[0] ?? '')) nameCall(c);
-  const index = callNameIndex(ctx);
+  const index = ctx.callNames();
   for (const name of index.keys()) if (name.includes('Limit') && LIMIT_MIDDLEWARE.test(name)) for (const c of index.get(name)!) nameCall(c);
   for (const f of ctx.source) {
     for (const o of f.objects) {

@@ -3,7 +3,7 @@ import type { Located } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { agentLoops, byFileInOrder, callNameIndex, loopReachable, modelCalls } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
@@ -73,7 +73,7 @@ export default defineRule({
     const nameFlags = (name: string): number => flagsByName.get(name) ?? 0;
     const picked1: Located<CallFact>[] = [];
     const picked2: Located<CallFact>[] = [];
-    const index = callNameIndex(ctx);
+    const index = ctx.callNames();
     for (const name of index.keys()) {
       const flags = callNameFlags(name);
       if (flags === 0) continue;

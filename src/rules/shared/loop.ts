@@ -74,24 +74,6 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
     return keyed.map((x) => x.c);
   });
 }
-/**
- * The repo's distinct call names with their calls, in file order: the context's by-name index when
- * it is there (read only), else one built here.
- */
-export function callNameIndex(ctx: RuleContext): ReadonlyMap<string, Located<CallFact>[]> {
-  ctx.callsNamed('');
-  const shared = (ctx as unknown as { cache?: Map<string, unknown> }).cache?.get('calls-by-name');
-  if (shared instanceof Map) return shared as Map<string, Located<CallFact>[]>;
-  return ctx.memo('loop:calls-by-name', () => {
-    const m = new Map<string, Located<CallFact>[]>();
-    for (const c of ctx.calls) {
-      const list = m.get(c.name);
-      if (list) list.push(c);
-      else m.set(c.name, [c]);
-    }
-    return m;
-  });
-}
 
 /** Calls (each once) grouped by file, each group in the file's call order. */
 export function byFileInOrder(ctx: RuleContext, calls: Iterable<Located<CallFact>>): Map<string, Located<CallFact>[]> {

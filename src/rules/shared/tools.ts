@@ -86,24 +86,6 @@ export interface ShellSink {
   toolFed: boolean;
 }
 
-/**
- * The repo's distinct call names with their calls: the shared by-name index of the context when it
- * is there (read only), else one built here.
- */
-function callNameIndex(ctx: RuleContext): ReadonlyMap<string, Located<CallFact>[]> {
-  ctx.callsNamed('');
-  const shared = (ctx as unknown as { cache?: Map<string, unknown> }).cache?.get('calls-by-name');
-  if (shared instanceof Map) return shared as Map<string, Located<CallFact>[]>;
-  return ctx.memo('tools:calls-by-name', () => {
-    const m = new Map<string, Located<CallFact>[]>();
-    for (const c of ctx.calls) {
-      const list = m.get(c.name);
-      if (list) list.push(c);
-      else m.set(c.name, [c]);
-    }
-    return m;
-  });
-}
 
 /**
  * The call names that pass `test`, and the source files holding a call so named (memoised under
@@ -114,7 +96,7 @@ export function callsPassing(ctx: RuleContext, key: string, test: (name: string)
   return ctx.memo(key, () => {
     const names = new Set<string>();
     const files = new Set<string>();
-    for (const [name, calls] of callNameIndex(ctx)) {
+    for (const [name, calls] of ctx.callNames()) {
       if (!test(name)) continue;
       names.add(name);
       for (const c of calls) files.add(c.file);
