@@ -3,6 +3,7 @@ import { shortName, type Located } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall } from '../shared/imports.js';
+import { resolveLocal } from '../shared/resolve.js';
 import { containerByDefault } from './action-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
@@ -214,6 +215,24 @@ export default defineRule({
         if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}()`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
+        // The command comes out of the harness's own function (`const prepared = this.prepareCommand(command)`,
+        // then `exec(prepared.command)`): the checks in that function guard it.
+        const root = /^[A-Za-z_$][\w$]*/.exec(call?.args[0] ?? '')?.[0];
+        if (root) {
+          for (const b of ctx.file(s.file)?.binds ?? []) {
+            const made = b.name === root ? /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value) : null;
+            const def = made ? resolveLocal(ctx, s.file, b.fn, made[1]) : undefined;
+            if (!def) continue;
+            const before = guards.length;
+            scan(def.file, def.name);
+            const added = guards.slice(before);
+            // An early return ahead of every check (`if (this.sandboxMode !== 'shuru') return { command }`)
+            // hands the command back unchecked unless a mode is on: the checks are opt-in.
+            const first = Math.min(...added.map((g) => g.line));
+            const optIn = ctx.file(def.file)?.guards.find((g) => g.fn === def.name && g.exit === 'return' && g.line < first && /!==?|===?|^!/.test(g.cond));
+            if (optIn) for (const g of added) Object.assign(g, { blocking: false, what: `${g.what}, skipped when ${optIn.cond.slice(0, 50)}` });
+          }
+        }
       }
       for (const p of paths) for (const c of p) scan(c.file, c.fn);
       // A policy module the tool calls (`evaluateBashPolicy(command)` imported from
