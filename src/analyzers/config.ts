@@ -214,8 +214,11 @@ function tomlKey(raw: string): string[] {
   return parts.filter((p) => p !== '');
 }
 
-/** Index of the first `#` outside a string, or -1. */
-function commentAt(s: string): number {
+/**
+ * Visits each character of `s` outside quoted strings (TOML basic strings may escape a quote);
+ * stops at the first one `visit` returns true for and returns its index, else -1.
+ */
+function outsideStrings(s: string, visit: (ch: string, i: number) => boolean | void): number {
   let q = '';
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
@@ -223,10 +226,13 @@ function commentAt(s: string): number {
       if (ch === '\\' && q === '"') i++;
       else if (ch === q) q = '';
     } else if (ch === '"' || ch === "'") q = ch;
-    else if (ch === '#') return i;
+    else if (visit(ch, i)) return i;
   }
   return -1;
 }
+
+/** Index of the first `#` outside a string, or -1. */
+const commentAt = (s: string): number => outsideStrings(s, (ch) => ch === '#');
 
 /**
  * Walks a value text outside strings, tracking bracket depth; calls `atComma` at each top-level
@@ -234,17 +240,11 @@ function commentAt(s: string): number {
  */
 function scanBrackets(s: string, atComma?: (i: number) => void): number {
   let depth = 0;
-  let q = '';
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (q) {
-      if (ch === '\\' && q === '"') i++;
-      else if (ch === q) q = '';
-    } else if (ch === '"' || ch === "'") q = ch;
-    else if (ch === '[' || ch === '{') depth++;
+  outsideStrings(s, (ch, i) => {
+    if (ch === '[' || ch === '{') depth++;
     else if (ch === ']' || ch === '}') depth--;
     else if (ch === ',' && depth === 0) atComma?.(i);
-  }
+  });
   return depth;
 }
 
