@@ -67,11 +67,8 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
     const found: Located<CallFact>[] = [];
     for (const n of MODEL_CALL_NAMES) for (const c of ctx.callsNamed(n)) if (isDirectModelCall(c)) found.push(c);
     if (found.length < 2) return found;
-    const fileIdx = new Map<string, number>();
-    ctx.source.forEach((f, i) => fileIdx.set(f.path, i));
-    const keyed = found.map((c) => ({ c, f: fileIdx.get(c.file)!, i: ctx.file(c.file)!.calls.indexOf(c) }));
-    keyed.sort((a, b) => a.f - b.f || a.i - b.i);
-    return keyed.map((x) => x.c);
+    const byFile = byFileInOrder(ctx, found);
+    return ctx.source.flatMap((f) => byFile.get(f.path) ?? []);
   });
 }
 
@@ -206,6 +203,19 @@ export function linkableByName(ctx: RuleContext, c: Located<CallFact>): boolean 
   return !externalModuleBindings(ctx, c.file).has(receiver.split('.')[0]);
 }
 
+/** Module names the repo itself holds: every folder on a source path, and each top-level `name.py`. */
+function repoModules(ctx: RuleContext): Set<string> {
+  return ctx.memo('loop:repo-modules', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) {
+      const parts = f.path.split('/');
+      for (let k = 0; k < parts.length - 1; k++) out.add(parts[k]);
+      if (parts.length === 1 && f.path.endsWith('.py')) out.add(f.path.slice(0, -3));
+    }
+    return out;
+  });
+}
+
 /** The names a file binds to whole modules from outside the repo (`import re`, `import os.path` → `os`). */
 function externalModuleBindings(ctx: RuleContext, file: string): Set<string> {
   const byFile = ctx.memo('loop:external-modules', () => new Map<string, Set<string>>());
@@ -216,7 +226,7 @@ function externalModuleBindings(ctx: RuleContext, file: string): Set<string> {
       if (i.from.startsWith('.') || !(i.names.includes('*') || i.names.includes('default'))) continue;
       // Python `import a.b` binds `a`; a module the repo itself holds is not external.
       const head = i.from.replace(/^node:/, '').split(/[./]/)[0];
-      if (!head || ctx.source.some((f) => f.path === `${head}.py` || f.path.startsWith(`${head}/`) || f.path.includes(`/${head}/`))) continue;
+      if (!head || repoModules(ctx).has(head)) continue;
       const bound = Object.entries(i.as ?? {}).filter(([, n]) => n === '*' || n === 'default').map(([l]) => l);
       for (const b of bound.length ? bound : i.names.includes('*') ? [head] : []) names.add(b);
     }

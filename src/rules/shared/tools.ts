@@ -86,7 +86,6 @@ export interface ShellSink {
   toolFed: boolean;
 }
 
-
 /**
  * The call names that pass `test`, and the source files holding a call so named (memoised under
  * `key`): a scan of the calls that can only match such calls skips every other file and call, in
@@ -129,7 +128,6 @@ const firstLiteral = (v: string | undefined): string | undefined => {
   const m = /^['"`]([^'"`]{1,60})['"`]$/.exec(v.trim());
   return m?.[1];
 };
-
 
 /** Constructors whose parameters take a name, a description and a schema: tool base classes. */
 function toolBaseClasses(ctx: RuleContext): Set<string> {
