@@ -1,5 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
+import type { RuleContext } from '../context.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
 import { commandDispatchMaps, reflectiveCommands } from './mechanisms.js';
 
@@ -14,6 +15,9 @@ const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subC
 const CLI_LIB = /^(?:commander|yargs(?:\/.*)?|argparse|click|typer|cac|meow|@oclif\/.*|clipanion|fire|citty|sade|docopt|optparse|@commander-js\/.*)$/;
 const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand', 'register_command', 'add_command', 'subcommand', 'registerTextEditorCommand'];
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
+
+/** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
+const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 
 export default defineRule({
   id: 'registry.user-commands',
@@ -76,7 +80,7 @@ export default defineRule({
     }
     if (verbs.length >= 2) {
       // Three or more verbs registered with a command-line parser the harness imports: a framework fact.
-      const parser = ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
+      const parser = importsCliLib(ctx);
       return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3), confidence: parser && verbs.length >= 3 ? 'high' : 'low' };
     }
     if (decls.length + verbs.length === 1) {
@@ -137,7 +141,7 @@ export default defineRule({
     }
     // Provably none: no command-line parser is imported and no source string names a slash command
     // (`/help`) or even a path-like word, so there is no user input dispatched by name anywhere.
-    const cliLib = ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
+    const cliLib = importsCliLib(ctx);
     const slashWord = !cliLib && ctx.source.some((f) => f.strings.some((x) => /^\/[a-z][\w-]*$/.test(x.value)));
     // Editor or app commands registered at run time (`commands.registerCommand(id, fn)`) are user commands too.
     const registered = VERB_CALL_NAMES.some((n) => ctx.callsNamed(n).length > 0);

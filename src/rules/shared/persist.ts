@@ -258,7 +258,7 @@ function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
   // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
-  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && i > 0 && (OTHER_HISTORY.has(ws[i - 1]) || !CONVERSATION_HISTORY.has(ws[i - 1]))))) return 'session';
+  if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && i > 0 && !CONVERSATION_HISTORY.has(ws[i - 1])))) return 'session';
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
