@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run, type Io } from '../src/cli.js';
-import { sseMessage } from './helpers.js';
+import type { Io } from '../src/cli.js';
+import { cli as runCli, sseMessage } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SHELL = fs.readFileSync(path.join(ROOT, 'fixtures/design/unguarded-shell.md'), 'utf8');
@@ -74,20 +74,8 @@ beforeEach(() => {
   mode = 'json';
 });
 
-async function cli(argv: string[], extra: Partial<Io> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    stdoutTTY: false,
-    stderrTTY: false,
-    env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL },
-    cwd: ROOT,
-    ...extra,
-  });
-  return { code, stdout, stderr };
-}
+/** The CLI with the key and the local server's address in its environment, run from the project root. */
+const cli = (argv: string[], extra: Partial<Io> = {}) => runCli(argv, { env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: baseURL }, cwd: ROOT, ...extra });
 
 const ARGS = ['design', 'fixtures/design/unguarded-shell.md', '--llm', '--model', 'claude-test', '--max-tokens', '1000'];
 
