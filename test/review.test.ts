@@ -87,6 +87,9 @@ describe('audit show', () => {
     const r = await cli(['show', 'gate', GATE]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown check: gate (did you mean permissions.gate?)');
+    // Part of a check's name is enough for a suggestion.
+    expect((await cli(['show', 'guardrail', GATE])).stderr).toContain('unknown check: guardrail (did you mean verification.guardrail-tests?)');
+    expect((await cli(['show', 'xyz', GATE])).stderr).toMatch(/unknown check: xyz; `audit rules` lists the checks/);
   });
 
   it('embeds snippets in the JSON report with evaluate --context', async () => {

@@ -92,7 +92,10 @@ export function writeReviews(root: string, reviews: ReviewFile): void {
 
 export function parseCheckId(id: string): CheckId {
   if ((CHECK_IDS as readonly string[]).includes(id)) return id as CheckId;
-  const near = CHECK_IDS.filter((c) => c.endsWith(`.${id}`) || c.startsWith(`${id}.`));
+  // The check's own name or its principle, else a check whose name contains what was typed (`guardrail`).
+  const word = id.toLowerCase();
+  let near: string[] = CHECK_IDS.filter((c) => c.endsWith(`.${id}`) || c.startsWith(`${id}.`));
+  if (!near.length && word.length >= 3) near = CHECK_IDS.filter((c) => c.slice(c.indexOf('.') + 1).includes(word));
   throw new UsageError(`unknown check: ${id}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; \`audit rules\` lists the checks`);
 }
 
