@@ -70,6 +70,12 @@ describe('configured lists', () => {
 });
 
 describe('shell sinks', () => {
+  it("cite the tool's own handler, not a media player's fixed argv or another spawn in the same file", async () => {
+    const { check, first } = await firstEvidence('permissions.shell-guard', 'absent-tool-handler-among-other-spawns');
+    expect(check.level).toBe('absent');
+    expect(first).toMatchObject({ file: 'engineer.py', line: 25 });
+  });
+
   it("cite the editor terminal that runs the model's command", async () => {
     const { check, first } = await firstEvidence('permissions.shell-guard', 'absent-editor-terminal-send-text');
     expect(check.level).toBe('absent');

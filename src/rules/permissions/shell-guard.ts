@@ -267,7 +267,9 @@ export default defineRule({
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
       if (!f) continue;
-      const toolSinks = sinks.filter((s) => s.file === tool.file);
+      // The sinks in the tool's own file, those in the function named for the tool (its handler) first.
+      const own = (s: ShellSink) => (shortName(s.fn) === tool.name ? 0 : 1);
+      const toolSinks = sinks.filter((s) => s.file === tool.file).sort((a, b) => own(a) - own(b));
       const paths: Located<CallFact>[][] = [];
       if (!toolSinks.length) {
         const isSink = (c: Located<CallFact>) => sinkLines.get(c.file)?.has(c.line) === true;

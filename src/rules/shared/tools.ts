@@ -441,8 +441,9 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const viaShell = /^['"`](?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
         // `spawn('docker', ['run', …, command])`: the command runs inside a container or jail.
         const boxed = /^['"`](?:docker|podman|bwrap|bubblewrap|firejail|nsjail|sandbox-exec|runsc|gvisor)['"`]$/.test(arg.trim()) && !!c.args[1] && !/^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/.test(c.args[1]);
-        // A string literal, or a module constant (`exec(_PRELUDE, ns)`), is the harness's own code, not the model's.
-        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
+        // A string literal, a list of them (`Popen(["mpv", "--no-cache", "-"])`), or a module constant
+        // (`exec(_PRELUDE, ns)`) is the harness's own command, not the model's.
+        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
@@ -658,6 +659,9 @@ export interface FrameworkToolUse {
   line: number;
   runner: string;
 }
+
+/** An array or list written out of string literals only. */
+const LITERAL_LIST = /^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/;
 
 /**
  * Tools handed to a framework that lists them for the model and dispatches calls itself:
