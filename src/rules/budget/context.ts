@@ -263,6 +263,20 @@ export function tokenComparisons(ctx: RuleContext): Comparison[] {
         const res = (i: number) => resolveOperand(ctx, f.path, c.fn, ops[i]);
         const e = ops.findIndex((o, i) => isEstimate(o, () => res(i)));
         const w = e < 0 ? -1 : ops.findIndex((o, i) => i !== e && isWindow(o, () => res(i)));
+        if ((e < 0 || w < 0) && ops.length === 2) {
+          // `max_tokens - tokens < token_buffer`: the room the request leaves in the window compared with a
+          // reserve; the same as `tokens > max_tokens - token_buffer`.
+          const h = ops.findIndex((o) => /^[\w$.()]+\s+-\s+[\w$.()]+$/.test(o));
+          const m = h < 0 ? null : /^([\w$.()]+)\s+-\s+([\w$.()]+)$/.exec(ops[h]);
+          if (m && TOKEN_TEXT.test(m[2]) && !/^\d/.test(ops[1 - h]) && isWindow(m[1], () => resolveOperand(ctx, f.path, c.fn, m[1]))) {
+            const op = /\s(<=|>=|<|>)\s/.exec(c.text)![1];
+            // `room < reserve` is over when true; `room > reserve` is the fit test, over when false.
+            const over = (op.startsWith('<') && h === 0) || (op.startsWith('>') && h === 1);
+            const window = `${m[1]} - ${ops[1 - h]}`;
+            out.push({ file: f.path, fn: c.fn, line: c.line, text: over ? `${m[2]} > ${window}` : `${m[2]} <= ${window}`, estimate: m[2], window });
+            continue;
+          }
+        }
         if (e < 0 || w < 0) {
           // `contextRatio >= 0.95` with `contextRatio = tokenCount / budget`: a used/limit ratio against a fraction.
           const lit = ops.findIndex((o) => /^0?\.\d+$|^1(\.0+)?$/.test(o));

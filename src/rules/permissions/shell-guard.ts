@@ -33,6 +33,8 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
+/** A refusal on a pattern found in the command: `re.test(command)`, `re.search(p, cmd)`, `cmd.match(re)`. */
+const PATTERN_GUARD = /^[\w$.\[\]]+\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script|normalized\w*)\s*\)$|^re\.(?:search|match|fullmatch)\(\s*[\w$.'"\\^]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script|normalized\w*)\b|^(?:command|cmd|script)\.match\(/;
 
 interface Guard {
   kind: 'parse' | 'check' | 'confine' | 'sandbox' | 'list';
@@ -130,6 +132,9 @@ export default defineRule({
         const coll = member ? (member[1] ?? member[2]).replace(/^(?:this|self)\./, '') : '';
         if (coll && (LIST_NAME.test(coll) || /^[A-Z][A-Z0-9_]{2,}$/.test(coll))) {
           out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
+        } else if (PATTERN_GUARD.test(g.cond)) {
+          // `for (const p of dangerousPatterns) if (p.test(command)) return …`: a pattern found in the command refuses it.
+          out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command on a pattern`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
         } else if (CONFINE_GUARD.test(g.cond)) {
           out.push({ kind: 'confine', file, line: g.line, what: `${g.cond.slice(0, 60)} keeps paths inside the workspace`, blocking: true, classifies: false });
         }
@@ -366,7 +371,7 @@ export default defineRule({
         evidence: [sinkEv],
       };
     }
-    const g = decisive.guards.find((x) => x.kind === 'parse') ?? decisive.guards.find((x) => x.kind === 'sandbox') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
+    const g = decisive.guards.find((x) => x.kind === 'parse') ?? decisive.guards.find((x) => x.kind === 'sandbox') ?? decisive.guards.find((x) => x.blocking && !x.classifies) ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
     const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 1 : 2);
     const gEv = decisive.guards.slice().sort((a, b) => prio(a) - prio(b)).slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
     if (decisive.level === 'present') {

@@ -212,7 +212,9 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
     const inAgent = new Map<string, boolean>();
     const agentMethod = (fn: string): boolean => {
       const dot = fn.lastIndexOf('.');
-      if (dot <= 0 || FACTORY_FN.test(fn.slice(dot + 1))) return false;
+      // A constructor that builds an agent holds it (a server or a wrapper around one session): it
+      // starts no sub-agent of a running agent.
+      if (dot <= 0 || FACTORY_FN.test(fn.slice(dot + 1)) || /^(?:__init__|constructor)$/.test(fn.slice(dot + 1))) return false;
       return !!family(fn.slice(0, dot).split('.').pop()!);
     };
     for (const f of ctx.source) {

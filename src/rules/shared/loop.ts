@@ -66,6 +66,7 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
     // Only calls of these names can be direct model calls: look them up by name, then restore file order.
     const found: Located<CallFact>[] = [];
     for (const n of MODEL_CALL_NAMES) for (const c of ctx.callsNamed(n)) if (isDirectModelCall(c)) found.push(c);
+    found.push(...clientModelCalls(ctx));
     if (found.length < 2) return found;
     const byFile = byFileInOrder(ctx, found);
     return ctx.source.flatMap((f) => byFile.get(f.path) ?? []);
@@ -87,6 +88,31 @@ export function byFileInOrder(ctx: RuleContext, calls: Iterable<Located<CallFact
     list.sort((a, b) => pos.get(a)! - pos.get(b)!);
   }
   return m;
+}
+
+/** Keyword arguments of a chat request: a model and the message list (`model=model, messages=messages`). */
+const MODEL_KWARG = /^model\s*=/;
+const MESSAGES_KWARG = /^messages\s*=/;
+
+/**
+ * Calls into a model client the audit does not know by name: a library method (not defined in this
+ * repo) named like a model turn and given both a model and the message list as keyword arguments
+ * (`self.client.stream_response(model=model, messages=messages)`).
+ */
+function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('loop:client-model-calls', () => {
+    const out: Located<CallFact>[] = [];
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (c.args.length < 2 || c.callee === c.name || MODEL_NAMES.has(c.name) || MODEL_RECEIVERS.has(c.name)) continue;
+        if (!c.args.some((a) => MESSAGES_KWARG.test(a)) || !c.args.some((a) => MODEL_KWARG.test(a))) continue;
+        if (!MODEL_WORD.test(c.name) || NOT_MODEL.test(c.name) || ctx.functionsNamed(c.name).length) continue;
+        out.push(c);
+      }
+    }
+    return out;
+  });
 }
 
 /** Every name a direct model call can have. */

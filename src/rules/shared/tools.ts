@@ -12,7 +12,7 @@
  *
  * Every result is computed once per audit through `ctx.memo` and is linear in the facts.
  */
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 
 /** Keys that carry a tool's input schema. */
@@ -125,7 +125,7 @@ function schemaValue(key: string, value: string | undefined, isClass: boolean): 
 
 const firstLiteral = (v: string | undefined): string | undefined => {
   if (!v) return undefined;
-  const m = /^['"`]([^'"`]{1,60})['"`]$/.exec(v.trim());
+  const m = /^['"`]([^'"`]{1,60})['"`](?:\s+as\s+const)?$/.exec(v.trim());
   return m?.[1];
 };
 
@@ -153,6 +153,22 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
 const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|registerTool|Tool|ai_function|kernel_function|llm_tool|agent_tool)(?:\(.*)?$/;
 
 const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
+
+/**
+ * The name of a tool made by a builder call that is bound to a variable
+ * (`const bashTool = tool({ … })`): the literal `name` of the object that exports it under a name
+ * (`{ name: 'execute_bash', tool: bashTool }`), else the variable's own name.
+ */
+function builderName(f: FileFacts, line: number): string | undefined {
+  const bound = f.binds?.find((b) => b.line === line && /^(?:await\s+)?[\w$.]+(?:<[^>]*>)?\(/.test(b.value))?.name;
+  if (!bound) return undefined;
+  for (const o of f.objects) {
+    if (o.line === line || !o.keys.some((k) => o.values[k] === bound)) continue;
+    const named = firstLiteral(o.values.name ?? o.values.id);
+    if (named) return named;
+  }
+  return bound;
+}
 
 /**
  * One pass over every source object for toolDeclarations and toolListSites: both need a
@@ -198,7 +214,7 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         if (!hasName && !builder && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
-        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
+        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o.line) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
@@ -443,7 +459,9 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const boxed = /^['"`](?:docker|podman|bwrap|bubblewrap|firejail|nsjail|sandbox-exec|runsc|gvisor)['"`]$/.test(arg.trim()) && !!c.args[1] && !/^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/.test(c.args[1]);
         // A string literal, a list of them (`Popen(["mpv", "--no-cache", "-"])`), or a module constant
         // (`exec(_PRELUDE, ns)`) is the harness's own command, not the model's.
-        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '') && !viaShell && !boxed;
+        // So is a shell given a literal script (`execFile(shell, ['-lc', 'printf "$PATH"'])`).
+        const literalScript = LITERAL_LIST.test((c.args[1] ?? '').trim()) && /['"`]-\w*c['"`]/.test(c.args[1] ?? '');
+        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '' || literalScript) && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
