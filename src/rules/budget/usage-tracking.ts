@@ -61,6 +61,9 @@ export default defineRule({
     'Build a usage accumulator that adds each response\'s usage fields (input, output, cache tokens, cost) to a per-session total the loop can read, as in the exemplar budget module.',
   exemplar: 'src/reference-harness/budget/budget.ts',
   detect(ctx) {
+    // Functions that hold an agent loop: a local total there spans the run's turns.
+    let loopFnSet: Set<string> | undefined;
+    const loopFns = () => (loopFnSet ??= new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
     const reads: Evidence[] = [];
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
@@ -97,7 +100,7 @@ export default defineRule({
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
-          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign' } as Evidence & { score: number });
+          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign', local: c.kind === 'var' && c.fn !== '<top>' && !loopFns().has(`${f.path}#${c.fn}`) } as Evidence & { score: number });
         }
       }
       // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
@@ -134,7 +137,8 @@ export default defineRule({
       // A UI component or export template summing what it displays is not the harness accounting for its run.
       if (PRESENTATION.test(f.path)) continue;
       for (const a of f.adds ?? []) {
-        if (/^\s*-?\d/.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
+        // A number literal adds nothing measured; a string (`header += f"Tokens: {n}"`) builds text.
+        if (/^\s*-?\d|^\s*[fbru]?['"`]/.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
         const tw = words(a.target);
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value);
@@ -145,7 +149,7 @@ export default defineRule({
         // (`acc.input` in a reduce callback, `aggregated.prompt_tokens` over one stream) sums one thing.
         const field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
-        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0);
+        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0 || loopFns().has(`${f.path}#${a.fn}`) || usage);
       }
       // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
       for (const c of calls2.get(f.path) ?? []) {
@@ -159,25 +163,29 @@ export default defineRule({
     const acc = best as { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     accs.sort((a, b) => (b as Evidence & { score: number }).score - (a as Evidence & { score: number }).score);
     const persistent = new Set(accs.filter((a) => (a as Evidence & { persistent?: boolean }).persistent));
+    // A local total in a function that runs no loop (`tokensKept = 0` while choosing a cut-off) sums one request.
+    const local = new Set(accs.filter((a) => (a as Evidence & { local?: boolean }).local));
     for (const a of accs) {
       delete (a as Partial<Evidence & { score: number }>).score;
       delete (a as Partial<Evidence & { persistent: boolean }>).persistent;
+      delete (a as Partial<Evidence & { local: boolean }>).local;
     }
+    const kept = accs.filter((a) => !local.has(a));
     // Without provider usage, a local sum inside a counting function (`tokens_used += count_tokens(m)`) measures one request, not the run.
-    if (acc && (readFiles.size > 0 || (estimators.length > 0 && acc.kept))) {
+    if (acc && ((readFiles.size > 0 && (acc.kept || kept.length > 0)) || (estimators.length > 0 && acc.kept))) {
       return {
         level: 'present',
         reason: `${readFiles.size > 0 ? `provider usage is read in ${readFiles.size} file(s)` : 'tokens or cost are computed per call'} and summed into running totals: ${acc.e.reason} (${acc.e.file}:${acc.e.line})`,
-        evidence: [acc.e, ...accs.filter((a) => a.file !== acc.e.file || a.line !== acc.e.line).slice(0, 1), ...reads.slice(0, 2), ...(readFiles.size ? [] : estimators.slice(0, 1))],
+        evidence: [acc.e, ...kept.filter((a) => a.file !== acc.e.file || a.line !== acc.e.line).slice(0, 1), ...reads.slice(0, 2), ...(readFiles.size ? [] : estimators.slice(0, 1))],
         // A response's usage field added into a total that outlives the call: the accumulation is in the code.
         confidence: acc.direct ? 'high' : 'low',
       };
     }
-    if (readFiles.size > 0 && accs.length > 0) {
+    if (readFiles.size > 0 && kept.length > 0) {
       return {
         level: 'present',
-        reason: `provider usage is read in ${readFiles.size} file(s) and summed into running totals (${accs.length} token/cost accumulators, e.g. ${accs[0].file}:${accs[0].line})`,
-        evidence: [...accs.slice(0, 2), ...reads.slice(0, 2)],
+        reason: `provider usage is read in ${readFiles.size} file(s) and summed into running totals (${kept.length} token/cost accumulators, e.g. ${kept[0].file}:${kept[0].line})`,
+        evidence: [...kept.slice(0, 2), ...reads.slice(0, 2)],
       };
     }
     // Usage from a tokenizer or cost function (litellm `token_counter`, `completion_cost`) added to
