@@ -40,6 +40,21 @@ function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): stri
   return undefined;
 }
 
+/** `self.messages = self.messages[-self.max_messages:]`, `this.history = this.history.slice(-limit)`: the history cut to its tail. */
+const TAIL = /^([\w$.]+)(?:\[\s*-\s*[\w$.]+\s*:\s*\]|\.slice\(\s*-\s*[\w$.]+\s*\))$/;
+const HISTORY_NAME = /^(?:messages|history|chat_?history|chatHistory|conversation|turns|memory)$/i;
+
+function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: string; name: string; value: string } | undefined {
+  for (const f of ctx.source) {
+    for (const b of f.binds ?? []) {
+      if (!HISTORY_NAME.test(b.name)) continue;
+      const m = TAIL.exec(b.value.replace(/\s+/g, ''));
+      if (m && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'budget.compaction',
   principle: 'budget',
@@ -134,6 +149,15 @@ export default defineRule({
         reason: `${ftrunc.does === 'server' ? 'the provider trims the context' : 'a library truncates the request'} automatically, but nothing summarises the history: ${ftrunc.why}`,
         evidence: fw.filter((x) => x.does === ftrunc.does).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
         confidence: ftrunc.does === 'server' ? 'low' : 'high',
+      };
+    }
+    const window = slidingWindow(ctx);
+    if (window) {
+      return {
+        level: 'partial',
+        reason: `${window.fn}() keeps only the newest messages each time (${window.name} = ${window.value}): a sliding window by count that drops old turns without a summary or a token measure`,
+        evidence: [{ file: window.file, line: window.line, reason: `${window.fn}() cuts the history to its tail: ${window.value}` }],
+        confidence: 'low',
       };
     }
     if (cs.length > 0) {
