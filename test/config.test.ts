@@ -126,6 +126,22 @@ describe('which configuration files are read', () => {
     ]) expect(isHarnessConfig(p), p).toBe(false);
   });
 
+  it('Markdown counts only as an agent definition file in an agents folder, read by its front matter', () => {
+    for (const p of ['src/agents/reviewer.md', 'source/subagents/built-in/explore.md', 'agents/planner.md']) expect(isHarnessConfig(p), p).toBe(true);
+    for (const p of ['README.md', 'docs/agents.md', 'src/agents/README.md', 'src/agents.md', 'notes/plan.md']) expect(isHarnessConfig(p), p).toBe(false);
+    const text = ['---', 'name: reviewer', 'description: Reviews diffs.', 'tools:', '  - read_file', '---', '', 'You review code.', ''].join('\n');
+    const entries = analyzeConfig('src/agents/reviewer.md', text).entries.map((e) => [e.path, e.line, e.value]);
+    expect(entries).toEqual([
+      ['name', 2, 'reviewer'],
+      ['description', 3, 'Reviews diffs.'],
+      ['tools', 4, ''],
+      ['tools[0]', 5, 'read_file'],
+      ['body', 8, 'You review code.'],
+    ]);
+    // No front matter: nothing is read.
+    expect(analyzeConfig('src/agents/notes.md', '# Notes\n\nname: not front matter\n').entries).toEqual([]);
+  });
+
   it('discovery: skips tests, examples, dot folders, big files; facts reach RuleContext', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-config-'));
     const write = (rel: string, text: string) => {

@@ -12,8 +12,12 @@ export function configFormat(name: string): ConfigFormat | undefined {
   if (/\.ya?ml$/i.test(name)) return 'yaml';
   if (/\.jsonc?$/i.test(name)) return 'json';
   if (/\.toml$/i.test(name)) return 'toml';
+  if (/\.md$/i.test(name)) return 'markdown';
   return undefined;
 }
+
+/** Folders whose Markdown files define agents by front matter (`agents/reviewer.md`, `subagents/built-in/explore.md`). */
+const AGENT_DEF_DIR = /^(?:sub-?)?agents?$|^agent-?definitions$/i;
 
 /** Files that are configuration of the tooling around the harness, not of the harness itself. */
 const NOT_HARNESS_FILE = new RegExp(
@@ -65,7 +69,10 @@ export const MAX_CONFIG_BYTES = 256 * 1024;
 export function isHarnessConfig(rel: string): boolean {
   const slash = rel.lastIndexOf('/');
   const name = rel.slice(slash + 1);
-  if (!configFormat(name) || name.startsWith('.') || NOT_HARNESS_FILE.test(name)) return false;
+  const format = configFormat(name);
+  if (!format || name.startsWith('.') || NOT_HARNESS_FILE.test(name)) return false;
+  // Markdown is documentation, except agent definitions kept in an agents folder.
+  if (format === 'markdown' && (slash < 0 || !rel.slice(0, slash).split('/').some((d) => AGENT_DEF_DIR.test(d)) || /^(?:readme|changelog|contributing|license)\.md$/i.test(name))) return false;
   if (slash > 0 && rel.slice(0, slash).split('/').some((d) => NOT_HARNESS_DIR.has(d.toLowerCase()) || /[-_]tests?$/i.test(d))) return false;
   return true;
 }

@@ -380,10 +380,29 @@ export function isToolingConfig(entries: readonly ConfigEntryFact[]): boolean {
 }
 
 /** Turn one configuration file's text into facts. Never throws. */
+/**
+ * The YAML front matter of a Markdown file (between a first line `---` and the next `---`), at its
+ * own lines, and the body after it as one `body` entry (its first line and text). No front matter, no entries.
+ */
+function frontMatterEntries(text: string, sink: Sink): void {
+  const m = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
+  if (!m) return;
+  // Parse the front matter with the lines above it blanked, so its entries keep the file's line numbers.
+  yamlEntries(`\n${m[1]}`, sink);
+  const rest = text.slice(m[0].length);
+  const body = rest.trim();
+  if (!body) return;
+  const start = m[0].length + (rest.length - rest.trimStart().length);
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
+  sink.add('body', 'body', body, line);
+}
+
 export function analyzeConfig(path: string, text: string, format: ConfigFormat = configFormat(path) ?? 'yaml'): ConfigFileFacts {
   const sink = new Sink();
   try {
-    if (format === 'json') jsonEntries(text, sink);
+    if (format === 'markdown') frontMatterEntries(text, sink);
+    else if (format === 'json') jsonEntries(text, sink);
     else if (format === 'toml') tomlEntries(text, sink);
     else yamlEntries(text, sink);
   } catch {

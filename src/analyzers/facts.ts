@@ -261,7 +261,8 @@ export interface ConfigEntryFact {
 export interface ConfigFileFacts {
   /** POSIX path relative to the audited root. */
   path: string;
-  format: 'yaml' | 'json' | 'toml';
+  /** `markdown`: the YAML front matter of an agent definition file (`agents/explore.md`), its body as `body`. */
+  format: 'yaml' | 'json' | 'toml' | 'markdown';
   entries: ConfigEntryFact[];
 }
 

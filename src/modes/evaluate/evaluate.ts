@@ -151,12 +151,15 @@ function landmarks(ctx: RuleContext): Evidence[] {
   return dedupe([...loops, ...execs]).slice(0, MAX_LANDMARKS);
 }
 
+/** Each cited line once, as the report's evidence shape (file, line, reason): a rule's own bookkeeping fields stay in the rule. */
 function dedupe(evidence: Evidence[]): Evidence[] {
   const seen = new Set<string>();
-  return evidence.filter((e) => {
+  const out: Evidence[] = [];
+  for (const e of evidence) {
     const k = `${e.file}:${e.line}`;
-    if (seen.has(k)) return false;
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    out.push({ file: e.file, line: e.line, reason: e.reason });
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
  * - `toolFilters(ctx)`: where a tool set is narrowed (allow-list, exclude list, per-agent pool).
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
-import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
+import type { ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
@@ -100,10 +100,48 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         }
       }
     }
+    out.push(...configAgentDefinitions(ctx));
     // Declared types first, then agent classes, then records built at run time (a loader's output, a serialiser).
     const rank = (d: AgentDef) => (d.literal ? 0 : d.toolsKey ? 2 : 1);
     return out.map((d, i) => [d, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([d]) => d);
   });
+}
+
+/**
+ * Agent definitions written as configuration: an entry with a name, a prompt and a tool list in
+ * YAML / JSON / TOML (`agents: [{ name, instructions, tools }]`), or a Markdown file in an agents
+ * folder whose front matter names the agent and describes it and whose body is its prompt.
+ */
+function configAgentDefinitions(ctx: RuleContext): AgentDef[] {
+  const out: AgentDef[] = [];
+  for (const c of ctx.facts.configs ?? []) {
+    const groups = new Map<string, Map<string, ConfigEntryFact>>();
+    for (const e of c.entries) {
+      if (e.path !== e.key && !e.path.endsWith(`.${e.key}`)) continue;
+      const parent = e.path.slice(0, Math.max(0, e.path.length - e.key.length - 1));
+      let g = groups.get(parent);
+      if (!g) groups.set(parent, (g = new Map()));
+      if (!g.has(e.key)) g.set(e.key, e);
+    }
+    for (const [parent, keys] of groups) {
+      const name = keys.get('name') ?? keys.get('slug');
+      if (!name?.value) continue;
+      const markdown = c.format === 'markdown' && parent === '';
+      const prompt = [...keys.keys()].find((k) => PROMPT_KEYS.has(k)) ?? (markdown && keys.has('body') ? 'body' : undefined);
+      const tools = [...keys.keys()].find((k) => TOOLS_KEYS.has(k));
+      if (!prompt || !(tools || (markdown && keys.has('description')))) continue;
+      out.push({
+        file: c.path,
+        line: name.line,
+        name: name.value,
+        tools: tools ? keys.get(tools)!.value : undefined,
+        toolsKey: tools,
+        literal: true,
+        reason: `agent definition ${name.value.slice(0, 40)} as ${markdown ? 'Markdown front matter (name, description' : `configuration (${name.key}, ${prompt}`}${tools ? `, ${tools}` : ''})${markdown ? ' with its prompt as the body' : ''}`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Names for things that start an agent from inside an agent. */
