@@ -110,6 +110,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
     return undefined;
   }
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) ? 'write' : undefined;
+  // Parsing a tool call's arguments (`json.loads(call["function"]["arguments"])`) reads the model's output, not a file.
+  if (n === 'loads' && /arguments|tool_?calls?|["'.]function\b|\binput\b/.test(c.args[0] ?? '')) return undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
