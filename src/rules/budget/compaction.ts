@@ -2,7 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { isModelTurnCall, reachesFast } from '../shared/loop.js';
-import { words } from '../shared/persist.js';
+import { inputHistory, words } from '../shared/persist.js';
 import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, loopReaches, projectionSites, type Compactor } from './context.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
@@ -47,7 +47,7 @@ const HISTORY_NAME = /^(?:messages|history|chat_?history|chatHistory|conversatio
 function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: string; name: string; value: string } | undefined {
   for (const f of ctx.source) {
     for (const b of f.binds ?? []) {
-      if (!HISTORY_NAME.test(b.name)) continue;
+      if (!HISTORY_NAME.test(b.name) || inputHistory(b.fn, f.path)) continue;
       const m = TAIL.exec(b.value.replace(/\s+/g, ''));
       if (m && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
     }

@@ -3,7 +3,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { callsNamedAny } from '../shared/tools.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits } from '../shared/persist.js';
-import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -197,6 +197,14 @@ export default defineRule({
         level: 'partial',
         reason: `${entry[0].what} refers to resuming, but the harness never reads a saved session back itself`,
         evidence: entry.slice(0, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} mentions resuming a session` })),
+      };
+    }
+    const optIn = optInCheckpointer(ctx);
+    if (optIn) {
+      return {
+        level: 'partial',
+        reason: `a run on the same thread continues from the framework's checkpoint, but only when the caller supplies a durable checkpointer; by default it is in memory or absent (${optIn.file}:${optIn.line})`,
+        evidence: [optIn],
       };
     }
     return { level: 'absent', reason: 'no saved session is ever read back, and no resume/continue entry point exists; each run starts empty', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, wrapperCall, composedRecord, frameworkSaver, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -66,6 +66,14 @@ export default defineRule({
     }
     const writes = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
     if (writes.length === 0) {
+      const optIn = optInCheckpointer(ctx);
+      if (optIn) {
+        return {
+          level: 'partial',
+          reason: `the framework saves each step only to the checkpointer the caller supplies or to memory; no durable store is configured by default (${optIn.file}:${optIn.line})`,
+          evidence: [optIn],
+        };
+      }
       return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
     }
     // The model's own messages first: composed notes (a literal role) and in-place updates after.

@@ -5,6 +5,7 @@
  */
 import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import type { Evidence } from '../types.js';
 import { objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC } from './loop.js';
 import { callsPassing } from './tools.js';
@@ -253,8 +254,15 @@ const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 
  * conversation's own nouns (`chatHistory`, `messageHistory`), a verb or receiver (`saveHistory`,
  * `this.history`). Any other noun names another history (`PaymentHistory`, `shellHistory`).
  */
-const CONVERSATION_HISTORY = new Set(['chat', 'chats', 'conversation', 'conversations', 'message', 'messages', 'msg', 'msgs', 'agent', 'llm', 'model', 'session', 'api', 'turn', 'turns', 'dialog', 'thread', 'task', 'full', 'raw', 'the', 'this', 'self', 'get', 'save', 'load', 'write', 'append', 'read', 'store', 'add', 'update', 'set', 'clear', 'to', 'from', 'persist', 'restore', 'export', 'import', 'with', 'and', 'new', 'init', 'm', 'my', 'claude', 'assistant', 'prompt']);
-const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard']);
+const CONVERSATION_HISTORY = new Set(['chat', 'chats', 'conversation', 'conversations', 'message', 'messages', 'msg', 'msgs', 'agent', 'llm', 'model', 'session', 'api', 'turn', 'turns', 'dialog', 'thread', 'task', 'full', 'raw', 'the', 'this', 'self', 'get', 'save', 'load', 'write', 'append', 'read', 'store', 'add', 'update', 'set', 'clear', 'to', 'from', 'persist', 'restore', 'export', 'import', 'with', 'and', 'new', 'init', 'm', 'my', 'claude', 'assistant']);
+const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard', 'prompt', 'prompts']);
+
+/** A class or module that keeps the user's typed inputs for recall: `PromptHistory`, `HistorySuggester`, `input_history.py`. */
+export function inputHistory(fn: string, file: string): boolean {
+  const owner = `${fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : ''} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
+  const ws = words(owner);
+  return ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')));
+}
 
 function subjectOf(text: string): Subject {
   const ws = words(text);
@@ -332,6 +340,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
   const byPath = db || !args[1] ? 'other' : subjectOf(pathArg);
   let subject = byPath !== 'other' ? byPath : subjectOf(text);
+  // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
+  // user's typed inputs, recalled at the prompt, not the conversation.
+  if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
   let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
   // What is written decides over names: a payload holding the messages is the session.
   let payload: Located<ObjectFact> | undefined;
@@ -479,6 +490,37 @@ const saverInitial = (ch: number) => SAVER_FIRST.has(ch);
 export function frameworkSaver(ctx: RuleContext): Located<CallFact> | undefined {
   // Found by the scan of every call in persistScan (the first match in source order).
   return persistScan(ctx).saver;
+}
+
+/** Framework constructors that take a checkpointer: LangGraph / LangChain agents and compiled graphs. */
+const CHECKPOINTED = /(?:^|\.)(?:createAgent|createReactAgent|create_react_agent|create_agent|createDeepAgent|create_deep_agent|compile)$/;
+const IN_MEMORY_SAVER = /^(?:new\s+)?(?:MemorySaver|InMemorySaver)\b|(?:this|self)\.\w+$/;
+
+/**
+ * A checkpointer the harness hands to the framework without a durable one of its own: the caller's
+ * (`createAgent({ checkpointer })` with `checkpointer` a parameter) or an in-memory saver. The
+ * framework checkpoints every step, but only to what the caller supplies, or to memory: opt-in.
+ */
+export function optInCheckpointer(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('persist:opt-in-checkpointer', () => {
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:') || !o.keys.includes('checkpointer') || !CHECKPOINTED.test(o.ctx.slice(4))) continue;
+        const v = (o.values.checkpointer ?? 'checkpointer').trim();
+        if (SAVER_CALLEE.test(v) || /^(?:false|null|undefined|true)$/.test(v)) continue;
+        return { file: f.path, line: o.line, reason: `${o.ctx.slice(4)}({ checkpointer${v === 'checkpointer' ? '' : `: ${v.slice(0, 40)}`} }) checkpoints each step to ${IN_MEMORY_SAVER.test(v) ? 'an in-memory saver' : "the caller's checkpointer"}` };
+      }
+      if (f.lang !== 'py') continue;
+      for (const c of f.calls) {
+        if (!CHECKPOINTED.test(c.callee)) continue;
+        const a = c.args.find((x) => /^checkpointer\s*=/.test(x));
+        const v = a?.replace(/^checkpointer\s*=\s*/, '').trim();
+        if (!v || SAVER_CALLEE.test(v) || /^(?:None|False|True)$/.test(v)) continue;
+        return { file: f.path, line: c.line, reason: `${c.callee}(checkpointer=${v.slice(0, 40)}) checkpoints each step to ${IN_MEMORY_SAVER.test(v) ? 'an in-memory saver' : "the caller's checkpointer"}` };
+      }
+    }
+    return undefined;
+  });
 }
 
 export interface ConfigSaver {
