@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileFacts } from '../../analyzers/facts.js';
+import { writeCompilerCodeCache } from '../../analyzers/compiler.js';
 import { writeFileAtomic } from '../../reference-harness/persistence/jsonl.js';
 import { TOOL } from '../../version.js';
 
@@ -113,6 +114,11 @@ export class FactCache {
     readonly fingerprint: string,
   ) {}
 
+  /** The cache folder. */
+  get dir(): string {
+    return path.dirname(this.file);
+  }
+
   get deltaFile(): string {
     return this.file.replace(/\.facts$/, '.delta');
   }
@@ -205,7 +211,9 @@ export class FactCache {
     );
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;
+    const compilerCache = writeCompilerCodeCache();
     this.writing = (async () => {
+      await compilerCache;
       await fs.promises.mkdir(dir, { recursive: true });
       await fs.promises.writeFile(tmp, text); // atomic by the rename, not fsynced: a crash at worst costs the next run its cache
       await fs.promises.rename(tmp, target);
