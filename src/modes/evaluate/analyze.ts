@@ -73,24 +73,27 @@ export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: ()
   const out: AnalyzedFiles = { files: [], skipped: [] };
   for (const f of files) {
     onFile?.();
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = fs.readFileSync(f.abs, 'utf8');
+      bytes = fs.readFileSync(f.abs);
     } catch (err) {
       out.skipped.push({ path: f.path, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
       continue;
     }
+    // Facts are cached only for text that was analysed, so a hit needs neither decoding nor the skip test.
+    const cached = cache?.lookup(f, bytes);
+    if (cached?.facts) {
+      out.files.push(cached.facts);
+      continue;
+    }
+    const text = bytes.toString('utf8');
     const reason = contentSkipReason(text);
     if (reason) {
       out.skipped.push({ path: f.path, reason });
       continue;
     }
+    if (cache) cache.misses++;
     try {
-      const cached = cache?.get(f, text);
-      if (cached?.facts) {
-        out.files.push(cached.facts);
-        continue;
-      }
       if (f.lang === 'py') out.files.push(f.role === 'test' ? analyzePythonTestText(f.path, text) : analyzePython(f.path, text, f.role));
       else if (f.role === 'test') out.files.push(analyzeTestText(f.path, text));
       else out.files.push((analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role));
