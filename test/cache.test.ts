@@ -102,8 +102,9 @@ describe('the fact cache', () => {
     const cacheDir = path.join(root, '.cache');
     const json = async (...extra: string[]) => JSON.parse((await cli(['evaluate', root, '-f', 'json', '--cache-dir', cacheDir, ...extra])).stdout);
     const cold = await json();
-    const [cacheFile] = fs.readdirSync(cacheDir);
-    expect(cacheFile).toMatch(/\.facts$/);
+    // The facts file (V8's code cache of the compiler may be beside it).
+    const cacheFile = fs.readdirSync(cacheDir).find((n) => n.endsWith('.facts'))!;
+    expect(cacheFile).toBeDefined();
     const warm = await json();
     expect(warm.checks).toEqual(cold.checks);
     expect(warm.checks).toEqual((await json('--no-cache')).checks);

@@ -12,7 +12,7 @@ import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './fact
 import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
-import { emptyFacts } from './typescript.js';
+import { emptyFacts } from './test-text.js';
 
 const MAX_DEPTH = 1200;
 const MAX_STRING = 80;

@@ -4,7 +4,6 @@
  * wrapper nodes and no type checker. The walk is depth-limited so pathological nesting cannot
  * overflow the stack.
  */
-import { createRequire } from 'node:module';
 import type { ts } from 'ts-morph';
 import type {
   CallFact,
@@ -16,24 +15,12 @@ import type {
   TypeFact,
 } from './facts.js';
 import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
-import { lineLocator } from './lines.js';
-import { markSkippedTests } from './skipped-tests.js';
+import { loadCompiler } from './compiler.js';
+import { emptyFacts } from './test-text.js';
 
-/**
- * The compiler ts-morph bundles (its `ts` export), loaded with require: an ESM import of the
- * CommonJS package makes Node lex its source for named exports first (measured: 60 ms a run).
- * Only the compiler is needed, so it is taken from ts-morph's own copy without loading ts-morph's
- * wrapper layer (another 55 ms); if that copy ever moves, ts-morph's export serves.
- */
-function loadCompiler(): typeof ts {
-  const require = createRequire(import.meta.url);
-  try {
-    const tsMorph = require.resolve('ts-morph');
-    return require(require.resolve('@ts-morph/common/dist/typescript.js', { paths: [tsMorph] })) as typeof ts;
-  } catch {
-    return (require('ts-morph') as typeof import('ts-morph')).ts;
-  }
-}
+// Test files are read by text (./test-text.ts); both are still exported from here.
+export { analyzeTestText, emptyFacts } from './test-text.js';
+
 const compiler = loadCompiler();
 
 /** Plain bindings: the namespace `ts` exposes getters, too slow to call for every node. */
@@ -168,33 +155,6 @@ const MAX_DEPTH = 1200;
 const MAX_STRING = 80;
 const MAX_READ_LINES = 20;
 const DISCRIMINANTS = new Set(['type', 'kind', 'event', 'eventType', 'tag', '_tag', 'status', 'reason', 'stopReason', 'name']);
-
-export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFacts['lang'], lines: number): FileFacts {
-  return {
-    path,
-    role,
-    lang,
-    lines,
-    parseErrors: 0,
-    imports: [],
-    functions: [],
-    calls: [],
-    objects: [],
-    classes: [],
-    loops: [],
-    types: [],
-    consts: [],
-    strings: [],
-    reads: Object.create(null) as Record<string, number[]>,
-    tests: [],
-    asserts: [],
-    lookups: [],
-    guards: [],
-    compares: [],
-    binds: [],
-    adds: [],
-  };
-}
 
 const PARSE_OPTIONS: ts.CreateSourceFileOptions = { languageVersion: ScriptTarget.Latest, jsDocParsingMode: JSDocParsingMode.ParseNone };
 
@@ -838,35 +798,5 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
   }
 
   forEachChild(sf, visit);
-  return facts;
-}
-
-const TEST_CASE = /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|only|skip|concurrent|todo))?\(\s*(['"`])((?:\\.|(?!\1).){1,200})\1/g;
-const IMPORT_FROM = /^[ \t]*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^[ \t]*import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
-const ASSERT_WORD = /\b(?:expect|assert|should)\b/g;
-
-/**
- * Test files feed only the verification checks, so they are read by text, not parsed: imports,
- * test names and assertion lines are enough, and skipping the parse keeps the audit fast.
- */
-export function analyzeTestText(path: string, text: string): FileFacts {
-  const lang = /\.[cm]?jsx?$/.test(path) ? 'js' : 'ts';
-  const lineAt = lineLocator(text);
-  const facts = emptyFacts(path, 'test', lang, lineAt(text.length));
-  for (const m of text.matchAll(IMPORT_FROM)) {
-    const from = m[1] ?? m[2] ?? m[3] ?? m[4];
-    if (from) facts.imports.push({ from, names: [], line: lineAt(m.index ?? 0) });
-  }
-  for (const m of text.matchAll(TEST_CASE)) facts.tests.push({ name: m[2], line: lineAt(m.index ?? 0) });
-  // Each line with an assertion word once, found without splitting the file into lines.
-  ASSERT_WORD.lastIndex = 0;
-  for (let m = ASSERT_WORD.exec(text); m; m = ASSERT_WORD.exec(text)) {
-    const start = text.lastIndexOf('\n', m.index) + 1;
-    const nl = text.indexOf('\n', m.index);
-    const end = nl < 0 ? text.length : nl;
-    facts.asserts.push({ text: text.slice(start, end).trim().slice(0, 200), line: lineAt(start) });
-    ASSERT_WORD.lastIndex = end;
-  }
-  markSkippedTests(facts, text, lineAt);
   return facts;
 }

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileFacts } from '../../analyzers/facts.js';
+import { writeCompilerCodeCache } from '../../analyzers/compiler.js';
 import { writeFileAtomic } from '../../reference-harness/persistence/jsonl.js';
 import { TOOL } from '../../version.js';
 
@@ -113,6 +114,11 @@ export class FactCache {
     readonly fingerprint: string,
   ) {}
 
+  /** The cache folder. */
+  get dir(): string {
+    return path.dirname(this.file);
+  }
+
   get deltaFile(): string {
     return this.file.replace(/\.facts$/, '.delta');
   }
@@ -133,18 +139,29 @@ export class FactCache {
     return cache;
   }
 
-  private static key(file: { path: string; role: string; lang: string }, text: string): string {
-    return `${file.path}\0${file.role}\0${file.lang}\0${crypto.createHash('sha1').update(text).digest('base64')}`;
+  /** The content's hash: of its UTF-8 bytes, so a file's bytes as read and its text as decoded hash alike. */
+  private static key(file: { path: string; role: string; lang: string }, content: string | Buffer): string {
+    return `${file.path}\0${file.role}\0${file.lang}\0${crypto.createHash('sha1').update(content).digest('base64')}`;
   }
 
-  /** The cached facts of this file with this content, or undefined. */
-  get(file: { path: string; role: string; lang: string }, text: string): { facts?: FileFacts; key: string } {
-    const key = FactCache.key(file, text);
+  /** The cached facts of this file with this content (its text, or its bytes as read), or undefined. */
+  get(file: { path: string; role: string; lang: string }, content: string | Buffer): { facts?: FileFacts; key: string } {
+    const found = this.lookup(file, content);
+    if (!found.facts) this.misses++;
+    return found;
+  }
+
+  /**
+   * `get` without counting a miss: the caller counts one (`misses++`) when it analyses the file,
+   * so a file it skips (binary, generated) does not make every run rewrite the cache.
+   */
+  lookup(file: { path: string; role: string; lang: string }, content: string | Buffer): { facts?: FileFacts; key: string } {
+    const key = FactCache.key(file, content);
     const facts = this.used.get(key) ?? this.old.get(key);
     if (facts) {
       this.hits++;
       this.used.set(key, facts);
-    } else this.misses++;
+    }
     return { facts, key };
   }
 
@@ -205,7 +222,9 @@ export class FactCache {
     );
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;
+    const compilerCache = writeCompilerCodeCache();
     this.writing = (async () => {
+      await compilerCache;
       await fs.promises.mkdir(dir, { recursive: true });
       await fs.promises.writeFile(tmp, text); // atomic by the rename, not fsynced: a crash at worst costs the next run its cache
       await fs.promises.rename(tmp, target);

@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import { analyzePython, initPython } from '../../analyzers/python.js';
-import { analyzeTypeScript } from '../../analyzers/typescript.js';
 import { JUDGING_RULES, type CheckId } from '../../rules/catalog.js';
 import { LEVELS, type LevelDocs } from '../../rules/levels.js';
 import type { AuditResult } from '../evaluate/index.js';
@@ -65,7 +64,7 @@ async function enclosingFunction(rel: string, text: string, line: number): Promi
       await initPython();
       facts = analyzePython(rel, text, 'source');
     } else if (/\.[cm]?[jt]sx?$/.test(rel)) {
-      facts = analyzeTypeScript(rel, text, 'source');
+      facts = (await import('../../analyzers/typescript.js')).analyzeTypeScript(rel, text, 'source');
     } else return undefined;
     // The innermost function around the line: the one that starts last.
     return facts.functions.filter((f) => f.line <= line && line <= f.end).sort((a, b) => b.line - a.line)[0];
