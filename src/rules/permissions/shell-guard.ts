@@ -45,7 +45,30 @@ interface Guard {
   blocking: boolean;
   /** The check only classifies (it feeds a hint such as `dangerous`). */
   classifies: boolean;
+  /**
+   * How the check's result ends the call: `refuse` (a throw, or a return of a failure such as
+   * `{ ok: false, error }`), `pass` (a return that hands the command on, `{ ok: true, command }`).
+   */
+  exit?: 'refuse' | 'pass';
+  /** The check is handed the command itself (`getBlockReason(command)`), not only settings. */
+  onCommand?: boolean;
 }
+
+/**
+ * Guards in the order a reader should open them: parsing and sandboxing, then refusals, then the
+ * rest; within a rank, a check handed the command that refuses it before one that passes the command
+ * on or reads only settings. Stable, so the scan order breaks ties.
+ */
+function rankGuards(gs: Guard[]): Guard[] {
+  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
+  return gs.slice().sort((a, b) => prio(a) - prio(b));
+}
+
+/** Keys of a returned object that say the call failed or was refused. */
+const FAIL_KEY = /^(?:error|err|reason|denied|blocked|refused|rejected|message)$/i;
+const OK_KEY = /^(?:ok|allowed|success|safe|approved|valid|permitted)$/i;
+/** An argument that is the command (or code) being run. */
+const COMMAND_ARG = /^(?:[\w$]+\.)?(?:cmd|command|commands|code|script|source|input|line|args|argv)\b/i;
 
 
 export default defineRule({
@@ -102,6 +125,25 @@ export default defineRule({
       const out: Guard[] = [];
       const guardConds = f.guards.filter((g) => g.exit === 'return' || g.exit === 'throw');
       const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
+      // The guard that a call's result decides: the call in the condition, or its result bound to a
+      // name the next lines test (`const reason = getBlockReason(cmd); if (reason) return { ok: false }`).
+      const decidedBy = (c: CallFact) =>
+        guardConds.find((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3 && g.cond.includes(c.name)) ??
+        (f.binds ?? [])
+          .filter((b) => b.fn === c.fn && b.line === c.line && b.value.includes(`${c.name}(`))
+          .map((b) => guardConds.find((g) => g.fn === c.fn && g.line > c.line && g.line <= c.line + 3 && new RegExp(`(?:^|[^\\w$.])${b.name.replace(/\$/g, '\\$')}(?![\\w$])`).test(g.cond)))
+          .find(Boolean);
+      // What the guard's exit does with the call: a throw or a returned failure refuses; a returned success passes the command on.
+      const exitOf = (c: CallFact): Guard['exit'] => {
+        const g = decidedBy(c);
+        if (!g) return undefined;
+        if (g.exit === 'throw') return 'refuse';
+        const ret = f.objects.find((o) => o.fn === g.fn && o.ctx === 'return' && o.line >= g.line && o.line <= g.line + 3);
+        if (!ret) return undefined;
+        if (ret.keys.some((k) => FAIL_KEY.test(k)) || ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'false')) return 'refuse';
+        if (ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'true')) return 'pass';
+        return undefined;
+      };
       // One function's calls come from the by-function index (same order); several, from the file.
       const calls = !all && fns.size === 1 && f.role === 'source' ? ctx.callsIn(file, fns.values().next().value!) : f.calls;
       for (const c of calls) {
@@ -120,7 +162,9 @@ export default defineRule({
           out.push({ kind, file, line: c.line, what: `${c.callee}() on the working directory only`, name: c.name, blocking: false, classifies: false });
           continue;
         }
-        out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(shortName(c.fn)) });
+        const exit = exitOf(c);
+        const onCommand = COMMAND_ARG.test(c.args[0] ?? '');
+        out.push({ kind, file, line: c.line, what: `${c.callee}()${exit === 'refuse' && onCommand && kind !== 'parse' ? ' refuses the command on its result' : ''}`, name: c.name, blocking: blocks(c) || exit === 'refuse', classifies: HINT_KEY.test(shortName(c.fn)), exit, onCommand });
       }
       // `if (!ALLOWED.has(cmd)) throw …`: the command checked against a constant collection, refused
       // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
@@ -253,7 +297,7 @@ export default defineRule({
         const gateDecides = permissionCalls(ctx).some((c) => c.onPath && c.kind === 'decision' && c.defined);
         level = classifiesOnly && !gateDecides ? 'partial' : soft.kind === 'list' ? 'partial' : 'present';
       }
-      return { level, guards: sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards, sink: toolSinks[0] };
+      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards), sink: toolSinks[0] };
     };
 
     // Sink lines per file: a sink test without building a key per visited call.
@@ -366,9 +410,9 @@ export default defineRule({
         evidence: [sinkEv],
       };
     }
-    const g = decisive.guards.find((x) => x.kind === 'parse') ?? decisive.guards.find((x) => x.kind === 'sandbox') ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
-    const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 1 : 2);
-    const gEv = decisive.guards.slice().sort((a, b) => prio(a) - prio(b)).slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
+    const ranked = rankGuards(decisive.guards);
+    const g = ranked.find((x) => x.kind === 'parse') ?? ranked.find((x) => x.kind === 'sandbox') ?? ranked.find((x) => x.blocking) ?? ranked[0];
+    const gEv = ranked.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
     if (decisive.level === 'present') {
       return {
         level: 'present',
