@@ -64,6 +64,9 @@ function rankGuards(gs: Guard[]): Guard[] {
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
+/** An argv that execs inside a container: the runtime (by name, or an `executable` setting) then `exec`. */
+const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]/i;
+
 /** Keys of a returned object that say the call failed or was refused. */
 const FAIL_KEY = /^(?:error|err|reason|denied|blocked|refused|rejected|message)$/i;
 const OK_KEY = /^(?:ok|allowed|success|safe|approved|valid|permitted)$/i;
@@ -180,6 +183,12 @@ export default defineRule({
       }
       for (const i of f.imports) {
         if (!PARSE_MODULE.test(i.from)) continue;
+        // A parser module never called in the file, or used only to quote or join (`shlex.join(argv)`
+        // in a log line), parses nothing.
+        const local = [...i.names.filter((n) => n !== '*' && n !== 'default'), ...Object.keys(i.as ?? {})];
+        if (i.names.includes('*') && !i.as) local.push(i.from.replace(/^.*[./]/, ''));
+        const uses = f.calls.filter((c) => local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`) || c.callee === `new ${n}`));
+        if (uses.every((c) => /^(?:quote|join|escape|quote_plus)$/.test(c.name))) continue;
         // Cite where the scanned functions call the parser, else the import.
         const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
@@ -264,6 +273,12 @@ export default defineRule({
         const root = /^[A-Za-z_$][\w$]*/.exec(call?.args[0] ?? '')?.[0];
         if (root) {
           for (const b of ctx.file(s.file)?.binds ?? []) {
+            // The argv is a container exec (`cmd = [self.config.executable, "exec", container_id, …]`,
+            // `["docker", "exec", …]`): the command runs inside the container.
+            if (b.name === root && b.fn === s.fn && b.line <= s.line && CONTAINER_ARGV.test(b.value)) {
+              guards.push({ kind: 'sandbox', file: s.file, line: b.line, what: `the command runs inside a container: ${b.value.slice(0, 60)}`, blocking: true, classifies: false });
+              guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() of a container exec`, blocking: true, classifies: false });
+            }
             const made = b.name === root ? /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value) : null;
             const def = made ? resolveLocal(ctx, s.file, b.fn, made[1]) : undefined;
             if (!def) continue;
