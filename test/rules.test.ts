@@ -31,6 +31,9 @@ for (const id of checkDirs) {
           expect(e.line).toBeGreaterThan(0);
           expect(fs.existsSync(path.join(FIXTURES, id, caseDir, e.file))).toBe(true);
         }
+        // Optional: the first evidence a user opens must be this `path:line`.
+        const firstFile = path.join(FIXTURES, id, caseDir, 'expect-first-evidence');
+        if (fs.existsSync(firstFile)) expect(`${check.evidence[0]?.file}:${check.evidence[0]?.line}`).toBe(fs.readFileSync(firstFile, 'utf8').trim());
       });
     }
   });

@@ -47,7 +47,33 @@ interface Guard {
   blocking: boolean;
   /** The check only classifies (it feeds a hint such as `dangerous`). */
   classifies: boolean;
+  /**
+   * How the check's result ends the call: `refuse` (a throw, or a return of a failure such as
+   * `{ ok: false, error }`), `pass` (a return that hands the command on, `{ ok: true, command }`).
+   */
+  exit?: 'refuse' | 'pass';
+  /** The check is handed the command itself (`getBlockReason(command)`), not only settings. */
+  onCommand?: boolean;
 }
+
+/**
+ * Guards in the order a reader should open them: parsing and sandboxing, then refusals, then the
+ * rest; within a rank, a check handed the command that refuses it before one that passes the command
+ * on or reads only settings. Stable, so the scan order breaks ties.
+ */
+function rankGuards(gs: Guard[]): Guard[] {
+  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
+  return gs.slice().sort((a, b) => prio(a) - prio(b));
+}
+
+/** An argv that execs inside a container: the runtime (by name, or an `executable` setting) then `exec`. */
+const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]/i;
+
+/** Keys of a returned object that say the call failed or was refused. */
+const FAIL_KEY = /^(?:error|err|reason|denied|blocked|refused|rejected|message)$/i;
+const OK_KEY = /^(?:ok|allowed|success|safe|approved|valid|permitted)$/i;
+/** An argument that is the command (or code) being run. */
+const COMMAND_ARG = /^(?:[\w$]+\.)?(?:cmd|command|commands|code|script|source|input|line|args|argv)\b/i;
 
 
 export default defineRule({
@@ -104,6 +130,25 @@ export default defineRule({
       const out: Guard[] = [];
       const guardConds = f.guards.filter((g) => g.exit === 'return' || g.exit === 'throw');
       const blocks = (c: CallFact) => guardConds.some((g) => g.fn === c.fn && g.cond.includes(c.name)) || (c.cond && c.inCatch === false && guardConds.some((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3));
+      // The guard that a call's result decides: the call in the condition, or its result bound to a
+      // name the next lines test (`const reason = getBlockReason(cmd); if (reason) return { ok: false }`).
+      const decidedBy = (c: CallFact) =>
+        guardConds.find((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3 && g.cond.includes(c.name)) ??
+        (f.binds ?? [])
+          .filter((b) => b.fn === c.fn && b.line === c.line && b.value.includes(`${c.name}(`))
+          .map((b) => guardConds.find((g) => g.fn === c.fn && g.line > c.line && g.line <= c.line + 3 && new RegExp(`(?:^|[^\\w$.])${b.name.replace(/\$/g, '\\$')}(?![\\w$])`).test(g.cond)))
+          .find(Boolean);
+      // What the guard's exit does with the call: a throw or a returned failure refuses; a returned success passes the command on.
+      const exitOf = (c: CallFact): Guard['exit'] => {
+        const g = decidedBy(c);
+        if (!g) return undefined;
+        if (g.exit === 'throw') return 'refuse';
+        const ret = f.objects.find((o) => o.fn === g.fn && o.ctx === 'return' && o.line >= g.line && o.line <= g.line + 3);
+        if (!ret) return undefined;
+        if (ret.keys.some((k) => FAIL_KEY.test(k)) || ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'false')) return 'refuse';
+        if (ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'true')) return 'pass';
+        return undefined;
+      };
       // One function's calls come from the by-function index (same order); several, from the file.
       const calls = !all && fns.size === 1 && f.role === 'source' ? ctx.callsIn(file, fns.values().next().value!) : f.calls;
       for (const c of calls) {
@@ -122,7 +167,9 @@ export default defineRule({
           out.push({ kind, file, line: c.line, what: `${c.callee}() on the working directory only`, name: c.name, blocking: false, classifies: false });
           continue;
         }
-        out.push({ kind, file, line: c.line, what: `${c.callee}()`, name: c.name, blocking: blocks(c), classifies: HINT_KEY.test(shortName(c.fn)) });
+        const exit = exitOf(c);
+        const onCommand = COMMAND_ARG.test(c.args[0] ?? '');
+        out.push({ kind, file, line: c.line, what: `${c.callee}()${exit === 'refuse' && onCommand && kind !== 'parse' ? ' refuses the command on its result' : ''}`, name: c.name, blocking: blocks(c) || exit === 'refuse', classifies: HINT_KEY.test(shortName(c.fn)), exit, onCommand });
       }
       // `if (!ALLOWED.has(cmd)) throw …`: the command checked against a constant collection, refused
       // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
@@ -134,13 +181,19 @@ export default defineRule({
           out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
         } else if (PATTERN_GUARD.test(g.cond)) {
           // `for (const p of dangerousPatterns) if (p.test(command)) return …`: a pattern found in the command refuses it.
-          out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command on a pattern`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
+          out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command on a pattern`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)), exit: 'refuse', onCommand: true });
         } else if (CONFINE_GUARD.test(g.cond)) {
           out.push({ kind: 'confine', file, line: g.line, what: `${g.cond.slice(0, 60)} keeps paths inside the workspace`, blocking: true, classifies: false });
         }
       }
       for (const i of f.imports) {
         if (!PARSE_MODULE.test(i.from)) continue;
+        // A parser module never called in the file, or used only to quote or join (`shlex.join(argv)`
+        // in a log line), parses nothing.
+        const local = [...i.names.filter((n) => n !== '*' && n !== 'default'), ...Object.keys(i.as ?? {})];
+        if (i.names.includes('*') && !i.as) local.push(i.from.replace(/^.*[./]/, ''));
+        const uses = f.calls.filter((c) => local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`) || c.callee === `new ${n}`));
+        if (uses.every((c) => /^(?:quote|join|escape|quote_plus)$/.test(c.name))) continue;
         // Cite where the scanned functions call the parser, else the import.
         const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
@@ -225,6 +278,12 @@ export default defineRule({
         const root = /^[A-Za-z_$][\w$]*/.exec(call?.args[0] ?? '')?.[0];
         if (root) {
           for (const b of ctx.file(s.file)?.binds ?? []) {
+            // The argv is a container exec (`cmd = [self.config.executable, "exec", container_id, …]`,
+            // `["docker", "exec", …]`): the command runs inside the container.
+            if (b.name === root && b.fn === s.fn && b.line <= s.line && CONTAINER_ARGV.test(b.value)) {
+              guards.push({ kind: 'sandbox', file: s.file, line: b.line, what: `the command runs inside a container: ${b.value.slice(0, 60)}`, blocking: true, classifies: false });
+              guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() of a container exec`, blocking: true, classifies: false });
+            }
             const made = b.name === root ? /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value) : null;
             const def = made ? resolveLocal(ctx, s.file, b.fn, made[1]) : undefined;
             if (!def) continue;
@@ -258,7 +317,7 @@ export default defineRule({
         const gateDecides = permissionCalls(ctx).some((c) => c.onPath && c.kind === 'decision' && c.defined);
         level = classifiesOnly && !gateDecides ? 'partial' : soft.kind === 'list' ? 'partial' : 'present';
       }
-      return { level, guards: sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards, sink: toolSinks[0] };
+      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards), sink: toolSinks[0] };
     };
 
     // Sink lines per file: a sink test without building a key per visited call.
@@ -371,9 +430,9 @@ export default defineRule({
         evidence: [sinkEv],
       };
     }
-    const g = decisive.guards.find((x) => x.kind === 'parse') ?? decisive.guards.find((x) => x.kind === 'sandbox') ?? decisive.guards.find((x) => x.blocking && !x.classifies) ?? decisive.guards.find((x) => x.blocking) ?? decisive.guards[0];
-    const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 1 : 2);
-    const gEv = decisive.guards.slice().sort((a, b) => prio(a) - prio(b)).slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
+    const ranked = rankGuards(decisive.guards);
+    const g = ranked.find((x) => x.kind === 'parse') ?? ranked.find((x) => x.kind === 'sandbox') ?? ranked.find((x) => x.blocking && !x.classifies) ?? ranked.find((x) => x.blocking) ?? ranked[0];
+    const gEv = ranked.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.kind === 'parse' ? 'command parsed' : x.kind === 'sandbox' ? 'sandbox' : x.kind === 'confine' ? 'path confined' : x.kind === 'list' ? 'allow/deny list' : 'command checked'}: ${x.what}${x.classifies ? ' (only classifies the call)' : x.blocking && (x.kind === 'check' || x.kind === 'confine') ? ' (refuses on a match)' : ''}` }));
     if (decisive.level === 'present') {
       return {
         level: 'present',

@@ -1,5 +1,5 @@
 import { defineRule } from '../types.js';
-import { hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
+import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { frameworkHintActors, hintSideTables } from './mechanisms.js';
 
 export default defineRule({
@@ -67,6 +67,24 @@ export default defineRule({
           !copies(r.file, r.line, key) &&
           (sites.some((s) => s.on !== 'interface') || sites.some((s) => knows(r.file, s.owner, s.file))),
       );
+      // Tag sets are acted on where a named tag is tested (`"read-only" in tool.hints`); a membership
+      // test of a tag taken from elsewhere (a user's `hint:` pattern) only matches, the harness does not act.
+      if (reads.length && sites.every((s) => s.tags)) {
+        const named = reads.filter((r) => ctx.file(r.file)?.strings.some((x) => x.line === r.line && HINT_TAG.test(`'${x.value}'`)));
+        const h = sites[0];
+        if (!named.length) {
+          return {
+            level: 'partial',
+            reason: `tools carry hint tags in '${key}' (${sites.length} declaration${sites.length > 1 ? 's' : ''}, e.g. ${h.owner} at ${h.file}:${h.line}), but the harness only matches them against tags given from elsewhere (${reads[0].file}:${reads[0].line}); no decision tests a named tag`,
+            evidence: [
+              { file: h.file, line: h.line, reason: `hint tags '${key}' declared on tool ${h.owner}` },
+              ...reads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `hint tags '${key}' matched against a tag given from elsewhere` })),
+            ],
+            confidence: 'low',
+          };
+        }
+        reads.splice(0, reads.length, ...named);
+      }
       if (reads.length) {
         const h = sites[0];
         const r = reads[0];
@@ -78,7 +96,8 @@ export default defineRule({
             ...reads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `hint '${key}' read by the harness` })),
           ],
           // Set on three or more tools (not just an interface field) and read outside the declarations.
-          confidence: sites.filter((s) => s.on !== 'interface').length >= 3 ? 'high' : 'low',
+          // Tag sets (a newer reading, not yet measured on a labelled harness) stay low.
+          confidence: sites.filter((s) => s.on !== 'interface').length >= 3 && !sites.every((s) => s.tags) ? 'high' : 'low',
         };
       }
     }

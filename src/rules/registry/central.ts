@@ -3,6 +3,9 @@ import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites, toolLo
 
 import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite } from './mechanisms.js';
 
+/** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
+const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
+
 export default defineRule({
   id: 'registry.central',
   principle: 'registry',
@@ -76,7 +79,9 @@ export default defineRule({
       };
     }
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
-    const fw = frameworkToolUse(ctx);
+    // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
+    // only sends the list: it returns tool calls and dispatches none.
+    const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner));
     if (!d && fw.length && decls.some((x) => x.hasExec)) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);

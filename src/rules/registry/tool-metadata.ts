@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
-import { SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
 import { agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
@@ -27,6 +27,11 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
       }
       for (const n of names) bump(n);
     }
+    // The schema keys the declarations use (`inputSchema`, `parameters`): a shape that names its schema
+    // differently (a telemetry record's `parameters` beside tools declared with `inputSchema`) shapes other data.
+    const decls = toolDeclarations(ctx);
+    const declExec = decls.some((d) => d.hasExec);
+    const declSchema = new Set(decls.filter((d) => d.hasExec || !declExec).flatMap((d) => d.keys.filter((k) => SCHEMA_KEY.test(k))));
     let best: { file: string; line: number; name: string; members: string[]; score: number } | undefined;
     for (const f of ctx.source) {
       const cands = [
@@ -39,7 +44,9 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
         // Used by the tool declarations (or declared beside them) before a short name.
         const used = (uses.get(c.name) ?? 0) + (declFiles.has(f.path) ? 1 : 0);
         if (!used) continue;
-        const score = used * 100 - c.name.length;
+        if (declSchema.size && !c.members.some((m) => declSchema.has(m))) continue;
+        // A shape that also carries the code the tool runs is the tool's own type, not only its schema.
+        const score = used * 100 - c.name.length + (declExec && c.members.some((m) => EXEC_KEY.test(m)) ? 150 : 0);
         if (!best || score > best.score) best = { file: f.path, line: c.line, name: c.name, members: c.members, score };
       }
     }
@@ -95,7 +102,10 @@ export default defineRule({
     const withExec = decls.filter((d) => d.hasExec);
     const files = new Set((withExec.length ? withExec : decls).map((d) => d.file));
     // Named objects and tool classes make the clearest evidence; builder calls and base classes after.
-    const score = (d: (typeof decls)[number]) => (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    // First the tool whose own file runs a process from its input (the shell tool, the one a reader
+    // checks first and the one permissions.shell-guard cites), then by form.
+    const spawnFiles = new Set(shellSinks(ctx).filter((s) => s.fromInput && s.kind !== 'code').map((s) => s.file));
+    const score = (d: (typeof decls)[number]) => (spawnFiles.has(d.file) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,

@@ -620,7 +620,13 @@ export interface HintSite {
   /** Where it is declared: on a tool object/class, a tool base class, or a tool interface. */
   on: 'tool' | 'base' | 'interface';
   owner: string;
+  /** The hints are a set of tags (`hints=frozenset({"destructive"})`), read by membership tests. */
+  tags?: boolean;
 }
+
+/** A tool key holding hint tags, and a tag literal that names a behaviour. */
+const TAG_CONTAINER = /^(?:hints|tags|traits|flags|capabilities|labels)$/;
+export const HINT_TAG = /['"](?:read[-_ ]?only|readonly|destructive|dangerous|code[-_]exec|idempotent|mutating|mutates|side[-_]effects?|needs[-_]approval|requires[-_]approval|concurrency[-_]safe|parallel[-_]safe|open[-_]world)['"]/i;
 
 /** Hint keys declared on tools, on tool base classes, or on the tool interface. */
 export function toolHints(ctx: RuleContext): HintSite[] {
@@ -635,6 +641,12 @@ export function toolHints(ctx: RuleContext): HintSite[] {
         }
       }
       for (const k of d.keys) {
+        // Hints as tags: `hints=frozenset({"code-exec", "destructive"})`, `tags: ['read-only']`.
+        if (TAG_CONTAINER.test(k) && d.kind !== 'class' && d.kind !== 'subclass') {
+          const v = ctx.file(d.file)?.objects.find((x) => x.line === d.line)?.values[k] ?? '';
+          if (HINT_TAG.test(v)) out.push({ file: d.file, line: d.line, key: k, on: 'tool', owner: d.name, tags: true });
+          continue;
+        }
         if (!HINT_KEY.test(k)) continue;
         if (k === 'kind' && d.kind !== 'subclass') {
           const o = ctx.file(d.file)?.objects.find((x) => x.line === d.line);
