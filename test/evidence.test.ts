@@ -82,3 +82,25 @@ describe('shell sinks', () => {
     expect(first).toMatchObject({ file: 'src/terminal.ts', line: 9 });
   });
 });
+
+describe('persistence.state-separate evidence', () => {
+  it('cites the declaration of the table the state is written to, not a sign-in route that also updates it', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'present-task-table');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'lib/db/schema.ts', line: 8 });
+    expect(check.evidence[1]).toMatchObject({ file: 'lib/runner.ts', line: 8 });
+  });
+
+  it('reads a table of executed tool calls as workflow state, and an uninstall plan object as no plan', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'present-tool-call-table');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/store.ts', line: 15 });
+    expect(check.evidence.some((e) => e.file === 'src/uninstall.ts')).toBe(false);
+  });
+
+  it('cites the config file the settings are written to before a price cache', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'partial-config-over-cache');
+    expect(check.level).toBe('partial');
+    expect(first).toMatchObject({ file: 'shellpilot/config.py', line: 14 });
+  });
+});

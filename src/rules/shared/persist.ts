@@ -109,7 +109,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
     if (/^['"]r/.test(mode)) return 'read';
     return undefined;
   }
-  if (n === 'dump') return /json|yaml|pickle/.test(c.callee) ? 'write' : undefined;
+  // `json.dump(obj, f)` writes; `yaml.dump(data)` with no stream returns a string.
+  if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
@@ -254,6 +255,9 @@ const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 
 const CONVERSATION_HISTORY = new Set(['chat', 'chats', 'conversation', 'conversations', 'message', 'messages', 'msg', 'msgs', 'agent', 'llm', 'model', 'session', 'api', 'turn', 'turns', 'dialog', 'thread', 'task', 'full', 'raw', 'the', 'this', 'self', 'get', 'save', 'load', 'write', 'append', 'read', 'store', 'add', 'update', 'set', 'clear', 'to', 'from', 'persist', 'restore', 'export', 'import', 'with', 'and', 'new', 'init', 'm', 'my', 'claude', 'assistant', 'prompt']);
 const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard']);
 
+/** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
+export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
@@ -262,6 +266,8 @@ function subjectOf(text: string): Subject {
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
+  // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
+  if (isToolRecord(ws)) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
   return 'other';
 }
@@ -328,7 +334,11 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const text = `${argText} ${c.fn}`;
   if (NOT_HARNESS.test(text)) return undefined;
   // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
-  const byPath = db || !args[1] ? 'other' : subjectOf(pathArg);
+  // A table names what its rows hold (`INSERT INTO tool_calls` inside `appendMessages` writes tool-call records).
+  // A path read off an object (`plan.pathCleanup.configFile`) is named by its last member, not by the object it hangs on.
+  const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
+  const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
+  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
   let subject = byPath !== 'other' ? byPath : subjectOf(text);
   let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
   // What is written decides over names: a payload holding the messages is the session.
