@@ -104,3 +104,20 @@ describe('persistence.state-separate evidence', () => {
     expect(first).toMatchObject({ file: 'shellpilot/config.py', line: 14 });
   });
 });
+
+describe('persistence.resume evidence', () => {
+  it('cites the option guard that reaches the loader through two calls, and the option at its own line in a chain', async () => {
+    const { check, first } = await firstEvidence('persistence.resume', 'present-continue-two-hops');
+    expect(check.level).toBe('present');
+    expect(check.confidence).toBe('high');
+    expect(first).toMatchObject({ file: 'src/cli.ts', line: 17 });
+    expect(check.evidence[1]).toMatchObject({ file: 'src/session-store.ts', line: 13 });
+    expect(check.evidence[2]).toMatchObject({ file: 'src/cli.ts', line: 11 });
+  });
+
+  it('does not read a shell-history module as the saved conversation', async () => {
+    const { check, first } = await firstEvidence('persistence.resume', 'partial-shell-history-module');
+    expect(check.level).toBe('partial');
+    expect(first).toMatchObject({ file: 'src/transcript.ts', line: 6 });
+  });
+});

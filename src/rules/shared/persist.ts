@@ -350,6 +350,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = 3;
     }
   }
+  // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
+  // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
+  if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
   if (subject === 'other' && namesNothing(argText)) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
@@ -357,6 +360,12 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
+}
+
+/** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
+function otherHistoryModule(file: string): boolean {
+  const ws = words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
+  return ws.some((w, i) => w === 'history' && i > 0 && OTHER_HISTORY.has(ws[i - 1]));
 }
 
 const PATH_PARAM = /path|file|dest|target|uri|location/i;
