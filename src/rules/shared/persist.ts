@@ -298,6 +298,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
         const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
         if (!kind) continue;
+        // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
+        if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
         const op = classify(ctx, f.path, c as Located<CallFact>, kind);
         if (op) out.push(op);
       }
@@ -314,6 +316,11 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
+function inMemoryDb(ctx: RuleContext, file: string, fn: string): boolean {
+  return ctx.callsIn(file, fn).some((d) => /^['"`]:memory:['"`]$/.test(d.args[0] ?? ''));
 }
 
 /** The table a SQL statement writes or reads: `INSERT INTO team_runs`, `UPDATE "sessions" SET`, `SELECT … FROM messages`. */
@@ -353,6 +360,15 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
   // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
+  // A file opened for writing is judged by what is written into it next: `with open(path, "w") as f:
+  // f.writelines(json.dumps(m.to_dict()) for m in self.messages)` writes the conversation.
+  if (subject === 'other' && c.name === 'open' && (kind === 'write' || kind === 'append')) {
+    const into = ctx.callsIn(file, c.fn).find((d) => d.line >= c.line && d.line <= c.line + 4 && /^(?:write|writelines|dump)$/.test(d.name) && words(d.args.join(' ')).some((w) => /^(?:messages|history|transcript|conversation|trajectory)$/.test(w)));
+    if (into) {
+      subject = 'session';
+      strength = 2;
+    }
+  }
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
   if (subject === 'other' && namesNothing(argText)) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
