@@ -59,6 +59,8 @@ function entries(ctx: RuleContext): Entry[] {
       const c0 = fn.name.charCodeAt(at) | 32;
       const c1 = fn.name.charCodeAt(at + 1) | 32;
       if (!((c0 === 114 && c1 === 101) || (c0 === 99 && c1 === 111) || (c0 === 115 && c1 === 119)) || !ENTRY_FN.test(shortName(fn.name))) continue;
+      // A bare `resume()` with nothing to say what it resumes un-pauses a running task (`executor.resume()`), it loads nothing.
+      if (/^resume$/i.test(shortName(fn.name)) && fn.params.filter((p) => p !== 'self' && p !== 'cls').length === 0) continue;
       const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name);
       if (callers.length > 0) out.push({ file: f.path, line: fn.line, what: `${fn.name}() (called from ${callers[0].fn})` });
     }
