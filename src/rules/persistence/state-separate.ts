@@ -89,6 +89,8 @@ export default defineRule({
           ...(decl ? [{ file: decl.file, line: decl.line, reason: `the ${decl.table} table that ${state[0].call.fn} writes holds the workflow state in rows of its own${transcriptDecl ? `, apart from the ${transcriptDecl.table} transcript table` : ''}` }] : []),
           ...state.slice(0, decl ? 2 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes workflow state`)),
         ],
+        // Both tables resolved from the writes to their declarations: the state's rows and the transcript's rows are different tables.
+        ...(decl && transcriptDecl ? { confidence: 'high' as const } : {}),
       };
     }
     // Settings and preferences themselves before credentials, tokens and caches (also judged settings: kept apart, but not configuration).
