@@ -82,3 +82,42 @@ describe('shell sinks', () => {
     expect(first).toMatchObject({ file: 'src/terminal.ts', line: 9 });
   });
 });
+
+describe('persistence.state-separate evidence', () => {
+  it('cites the declaration of the table the state is written to, not a sign-in route that also updates it', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'present-task-table');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'lib/db/schema.ts', line: 8 });
+    expect(check.evidence[1]).toMatchObject({ file: 'lib/runner.ts', line: 8 });
+  });
+
+  it('reads a table of executed tool calls as workflow state, and an uninstall plan object as no plan', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'present-tool-call-table');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/store.ts', line: 15 });
+    expect(check.evidence.some((e) => e.file === 'src/uninstall.ts')).toBe(false);
+  });
+
+  it('cites the config file the settings are written to before a price cache', async () => {
+    const { check, first } = await firstEvidence('persistence.state-separate', 'partial-config-over-cache');
+    expect(check.level).toBe('partial');
+    expect(first).toMatchObject({ file: 'shellpilot/config.py', line: 14 });
+  });
+});
+
+describe('persistence.resume evidence', () => {
+  it('cites the option guard that reaches the loader through two calls, and the option at its own line in a chain', async () => {
+    const { check, first } = await firstEvidence('persistence.resume', 'present-continue-two-hops');
+    expect(check.level).toBe('present');
+    expect(check.confidence).toBe('high');
+    expect(first).toMatchObject({ file: 'src/cli.ts', line: 17 });
+    expect(check.evidence[1]).toMatchObject({ file: 'src/session-store.ts', line: 13 });
+    expect(check.evidence[2]).toMatchObject({ file: 'src/cli.ts', line: 11 });
+  });
+
+  it('does not read a shell-history module as the saved conversation', async () => {
+    const { check, first } = await firstEvidence('persistence.resume', 'partial-shell-history-module');
+    expect(check.level).toBe('partial');
+    expect(first).toMatchObject({ file: 'src/transcript.ts', line: 6 });
+  });
+});

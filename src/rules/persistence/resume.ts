@@ -2,7 +2,8 @@ import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { callsNamedAny } from '../shared/tools.js';
-import { ENTRY_STRING, RESUME_WORD, stringHits } from '../shared/persist.js';
+import { GENERIC } from '../shared/loop.js';
+import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
@@ -43,7 +44,12 @@ function entries(ctx: RuleContext): Entry[] {
       // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`); or any of
       // the flags an option declares (`"-s, --session <id>"`, `add_argument("-c", "--continue")`).
       const flags = c.args.slice(0, 2).flatMap((x) => (/^['"`]-/.test(x) ? x.slice(1, -1).split(/[,\s]+/) : []));
-      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) out.unshift({ file: f.path, line: c.line, what: `${c.callee.length > 40 ? `.${c.name}` : c.callee}(${a})` });
+      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) {
+        // A chained call (`yargs.positional(…).option('resume', …)`) carries the chain's first line: the option's own string has the line of the option.
+        const v = a.slice(1, -1);
+        const own = f.strings.find((x) => x.line >= c.line && x.value === v);
+        out.unshift({ file: f.path, line: own && own.line - c.line < 400 ? own.line : c.line, what: `${c.callee.length > 40 ? `.${c.name}` : c.callee}(${a})` });
+      }
     }
   }
   for (const f of ctx.source) {
@@ -53,6 +59,8 @@ function entries(ctx: RuleContext): Entry[] {
       const c0 = fn.name.charCodeAt(at) | 32;
       const c1 = fn.name.charCodeAt(at + 1) | 32;
       if (!((c0 === 114 && c1 === 101) || (c0 === 99 && c1 === 111) || (c0 === 115 && c1 === 119)) || !ENTRY_FN.test(shortName(fn.name))) continue;
+      // A bare `resume()` with nothing to say what it resumes un-pauses a running task (`executor.resume()`), it loads nothing.
+      if (/^resume$/i.test(shortName(fn.name)) && fn.params.filter((p) => p !== 'self' && p !== 'cls').length === 0) continue;
       const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name);
       if (callers.length > 0) out.push({ file: f.path, line: fn.line, what: `${fn.name}() (called from ${callers[0].fn})` });
     }
@@ -63,7 +71,17 @@ function entries(ctx: RuleContext): Entry[] {
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 
 /** A condition on a parsed command-line option: `args.conversations`, `options.resume`, `argv.session`. */
-const CLI_OPTION = /\b(?:args|argv|options|opts|flags|cli_args|parsed_args)\.(\w+)/;
+const CLI_OPTION = /\b(?:args|argv|options|opts|flags|cli_args|parsed_args|parsed|cliArgs|parsedArgs)\.(\w+)/;
+
+/** An option that may reopen a session (`args.conversations`, `parsed.continue`, `opts.resume`), not one that starts afresh (`options.forceNewSession`). */
+function resumeOption(cond: string, direct: boolean): boolean {
+  const m = CLI_OPTION.exec(cond);
+  if (!m) return false;
+  const ws = words(m[1]);
+  if (ws.some((w) => /^(?:new|force|clear|reset|delete|fresh|list)$/.test(w))) return false;
+  // Right above the loader's call, any option (`if args.pick:`); further up, one named for what it reopens.
+  return direct || ws.some((w) => /^(?:resume|continue|restore|load|conversations?|chats?|history|threads?|sessions?)$/.test(w));
+}
 
 /**
  * A command-line option that opens the loader: the call of the function that reads the saved
@@ -72,15 +90,30 @@ const CLI_OPTION = /\b(?:args|argv|options|opts|flags|cli_args|parsed_args)\.(\w
 function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
   for (const o of loads.slice(0, 10)) {
-    const fn = shortName(o.call.fn);
-    if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
-    for (const c of callersOf(ctx, o.call.fn)) {
-      const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line < c.line && x.line >= c.line - 3 && CLI_OPTION.test(x.cond));
-      if (g) {
-        out.push({ file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o });
-        break;
+    // Up the loader's callers (linked by name, at most three levels and a bounded number of
+    // functions): `if (parsed.continue) return SessionManager.continueRecent(…)` → `loadEntriesFromFile` → readFile.
+    let frontier = [o.call.fn];
+    const seen = new Set<string>();
+    let found: Entry | undefined;
+    for (let depth = 0; depth < 3 && !found && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const name of frontier) {
+        const fn = shortName(name);
+        if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || (depth > 0 && GENERIC.has(fn))) continue;
+        seen.add(name);
+        for (const c of callersOf(ctx, name)) {
+          const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
+          if (g) {
+            found = { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
+            break;
+          }
+          if (seen.size + next.length < 60) next.push(c.fn);
+        }
+        if (found) break;
       }
+      frontier = next;
     }
+    if (found) out.push(found);
   }
   return out;
 }
@@ -172,12 +205,15 @@ export default defineRule({
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
       if (first) wiredLoads.splice(wiredLoads.indexOf(first), 1), wiredLoads.unshift(first);
+      const load = at(wiredLoads[0], `${wiredLoads[0].call.callee}(${wiredLoads[0].call.args[0] ?? ''}) loads the saved session`);
+      const selects = { file: entry[0].file, line: entry[0].line, reason: `${entry[0].what} selects a session to continue` };
       return {
         level: 'present',
         reason: `a saved session is read back by ${wiredLoads[0].call.fn} and selected through ${entry[0].what}`,
+        // An entry reached from the loader (a dynamic route or an option guard calling it) is where a
+        // saved session is opened and continued: it comes first. An entry found apart from the load comes after it.
         evidence: [
-          at(wiredLoads[0], `${wiredLoads[0].call.callee}(${wiredLoads[0].call.args[0] ?? ''}) loads the saved session`),
-          { file: entry[0].file, line: entry[0].line, reason: `${entry[0].what} selects a session to continue` },
+          ...(first ? [selects, load] : [load, selects]),
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.

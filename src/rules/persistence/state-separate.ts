@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
-import { shortName } from '../context.js';
+import { callersOf, isToolRecord, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { shortName, type RuleContext } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
@@ -9,10 +9,53 @@ const TRANSCRIPT_MEMBER = new Set(['messages', 'history', 'memory', 'transcript'
 
 const WORKFLOW = new Set(['plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow']);
 const METRICS = new Set(['metric', 'metrics', 'usage', 'cost', 'costs', 'stats', 'ledger']);
-/** 0: the write names workflow records (plan, todos, tasks, checkpoints); 1: metrics; 2: other state. */
+/** 0: the write names workflow records (plan, todos, tasks, checkpoints, executed tool calls); 1: metrics; 2: other state. */
 function stateRank(o: PersistOp): number {
   const ws = words(o.text);
-  return ws.some((w) => WORKFLOW.has(w)) ? 0 : ws.some((w) => METRICS.has(w)) ? 1 : 2;
+  return ws.some((w) => WORKFLOW.has(w)) || isToolRecord(ws) ? 0 : ws.some((w) => METRICS.has(w)) ? 1 : 2;
+}
+
+const STATE_FN = new Set([...WORKFLOW, ...METRICS, 'state', 'status', 'metadata', 'meta']);
+/**
+ * 0: the writing function is named for the state it keeps (`saveTask`, `TaskLogger.updateProgress`,
+ * `StateManager.save`); 1: any other named function; 2: a bare route handler or callback (`GET`,
+ * `<anon>`), which writes the state on the side of another job (a sign-in callback, a cleanup route).
+ */
+function writerRank(o: PersistOp): number {
+  const fn = o.call.fn;
+  if (/^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/.test(shortName(fn))) return 2;
+  return words(fn).some((w) => STATE_FN.has(w)) ? 0 : 1;
+}
+
+/** A database table declared with drizzle (`export const tasks = pgTable('tasks', { status, progress, … })`). */
+const TABLE_DECL = /^(?:pg|sqlite|mysql)Table\s*\(/;
+
+/** Drizzle table declarations by the name they are bound to: the store that keeps the rows apart. */
+function tableDecls(ctx: RuleContext): Map<string, { file: string; line: number; table: string }[]> {
+  return ctx.memo('state-separate:tables', () => {
+    const out = new Map<string, { file: string; line: number; table: string }[]>();
+    const files = new Set<string>();
+    for (const n of ['pgTable', 'sqliteTable', 'mysqlTable']) for (const c of ctx.callsNamed(n)) files.add(c.file);
+    for (const p of files) {
+      for (const b of ctx.file(p)?.binds ?? []) {
+        if (!TABLE_DECL.test(b.value)) continue;
+        const table = /^\w+\s*\(\s*(['"`])([^'"`]+)\1/.exec(b.value)?.[2] ?? b.name;
+        const l = out.get(b.name);
+        if (l) l.push({ file: p, line: b.line, table });
+        else out.set(b.name, [{ file: p, line: b.line, table }]);
+      }
+    }
+    return out;
+  });
+}
+
+/** The declaration of the table a database write names (`db.update(tasks)` → `tasks = pgTable('tasks', …)`), when the name is declared once. */
+function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; table: string } | undefined {
+  if (o.kind !== 'db-write') return undefined;
+  const id = o.call.args[0] ?? '';
+  if (!/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
+  const decls = tableDecls(ctx).get(id);
+  return decls?.length === 1 ? decls[0] : undefined;
 }
 
 export default defineRule({
@@ -26,22 +69,35 @@ export default defineRule({
   exemplar: 'src/reference-harness/persistence/state.ts',
   detect(ctx) {
     // A file written once with fixed contents (`writeFileSync(envPath, 'API_KEY=\\n')`) is a scaffold, not stored state.
-    const scaffold = (o: PersistOp) => o.kind === 'write' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
+    // (`open(path, 'w')` passes a mode there, not contents.)
+    const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
     const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
     const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0;
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
-    const state = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength);
+    const state = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     if (state.length > 0) {
       const targets = [...new Set(state.map((o) => o.call.fn))];
+      // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
+      const decl = tableOf(ctx, state[0]);
+      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && d.file === decl.file && d.line !== decl.line);
       return {
         level: 'present',
-        reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript`,
-        evidence: state.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes workflow state`)),
+        reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,
+        evidence: [
+          ...(decl ? [{ file: decl.file, line: decl.line, reason: `the ${decl.table} table that ${state[0].call.fn} writes holds the workflow state in rows of its own${transcriptDecl ? `, apart from the ${transcriptDecl.table} transcript table` : ''}` }] : []),
+          ...state.slice(0, decl ? 2 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes workflow state`)),
+        ],
+        // Both tables resolved from the writes to their declarations: the state's rows and the transcript's rows are different tables.
+        ...(decl && transcriptDecl ? { confidence: 'high' as const } : {}),
       };
     }
-    const settings = ops.filter((o) => o.subject === 'settings' && wired(o));
+    // Settings and preferences themselves before credentials, tokens and caches (also judged settings: kept apart, but not configuration).
+    const PRIMARY = /^(?:settings?|config|configs|configuration|preferences?|prefs|profiles?)$/;
+    // A one-shot migration (`migrateAuthToAuthJson`) moves old files; the store's own writer shows where settings live.
+    const settingsRank = (o: PersistOp) => (words(o.text).some((w) => PRIMARY.test(w)) ? 0 : 1) + (/cache/i.test(o.text) ? 1 : 0) + (/migrat/i.test(o.call.fn) ? 2 : 0) + (o.kind === 'rename' ? 1 : 0);
+    const settings = ops.filter((o) => o.subject === 'settings' && wired(o)).sort((a, b) => settingsRank(a) - settingsRank(b) || b.strength - a.strength);
     if (settings.length > 0) {
       return {
         level: 'partial',
@@ -57,10 +113,16 @@ export default defineRule({
       const others = ops.filter((o) => o.kind === 'db-write' && o.subject === 'other' && table(o) && !/^(users?|accounts?|profiles?)$/i.test(table(o)) && wired(o));
       const names = [...new Set(others.map(table))];
       if (names.length >= 2) {
+        // The other tables' declarations first: they are what is kept apart. Their writes when undeclared here.
+        const firsts = others.filter((o, i) => others.findIndex((x) => table(x) === table(o)) === i);
+        const decls = firsts.map((o) => ({ o, d: tableOf(ctx, o) }));
         return {
           level: 'partial',
           reason: `besides the transcript table (${table(transcriptTable) || transcriptTable.call.fn}), records are kept in tables of their own (${names.slice(0, 4).join(', ')}), but no plan, todo, checkpoint or tool-call record is stored apart`,
-          evidence: [at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${transcriptTable.call.fn} writes the transcript table`), ...others.filter((o, i) => others.findIndex((x) => table(x) === table(o)) === i).slice(0, 2).map((o) => at(o, `${o.call.callee}(${table(o)}) in ${o.call.fn} writes its own table`))],
+          evidence: [
+            ...decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${o.call.fn}, keeps its records apart from the transcript` } : at(o, `${o.call.callee}(${table(o)}) in ${o.call.fn} writes its own table`))),
+            at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${transcriptTable.call.fn} writes the transcript table`),
+          ],
         };
       }
     }

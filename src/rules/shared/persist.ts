@@ -110,7 +110,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
     if (/^['"]r/.test(mode)) return 'read';
     return undefined;
   }
-  if (n === 'dump') return /json|yaml|pickle/.test(c.callee) ? 'write' : undefined;
+  // `json.dump(obj, f)` writes; `yaml.dump(data)` with no stream returns a string.
+  if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
   // Parsing a tool call's arguments (`json.loads(call["function"]["arguments"])`) reads the model's output, not a file.
   if (n === 'loads' && /arguments|tool_?calls?|["'.]function\b|\binput\b/.test(c.args[0] ?? '')) return undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
@@ -264,6 +265,9 @@ export function inputHistory(fn: string, file: string): boolean {
   return ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')));
 }
 
+/** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
+export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
@@ -272,6 +276,8 @@ function subjectOf(text: string): Subject {
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
+  // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
+  if (isToolRecord(ws)) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
   return 'other';
 }
@@ -302,6 +308,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
         const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
         if (!kind) continue;
+        // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
+        if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
         const op = classify(ctx, f.path, c as Located<CallFact>, kind);
         if (op) out.push(op);
       }
@@ -318,6 +326,11 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
+function inMemoryDb(ctx: RuleContext, file: string, fn: string): boolean {
+  return ctx.callsIn(file, fn).some((d) => /^['"`]:memory:['"`]$/.test(d.args[0] ?? ''));
 }
 
 /** The table a SQL statement writes or reads: `INSERT INTO team_runs`, `UPDATE "sessions" SET`, `SELECT … FROM messages`. */
@@ -338,7 +351,11 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const text = `${argText} ${c.fn}`;
   if (NOT_HARNESS.test(text)) return undefined;
   // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
-  const byPath = db || !args[1] ? 'other' : subjectOf(pathArg);
+  // A table names what its rows hold (`INSERT INTO tool_calls` inside `appendMessages` writes tool-call records).
+  // A path read off an object (`plan.pathCleanup.configFile`) is named by its last member, not by the object it hangs on.
+  const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
+  const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
+  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
   let subject = byPath !== 'other' ? byPath : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
@@ -353,6 +370,18 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = 3;
     }
   }
+  // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
+  // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
+  if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
+  // A file opened for writing is judged by what is written into it next: `with open(path, "w") as f:
+  // f.writelines(json.dumps(m.to_dict()) for m in self.messages)` writes the conversation.
+  if (subject === 'other' && c.name === 'open' && (kind === 'write' || kind === 'append')) {
+    const into = ctx.callsIn(file, c.fn).find((d) => d.line >= c.line && d.line <= c.line + 4 && /^(?:write|writelines|dump)$/.test(d.name) && words(d.args.join(' ')).some((w) => /^(?:messages|history|transcript|conversation|trajectory)$/.test(w)));
+    if (into) {
+      subject = 'session';
+      strength = 2;
+    }
+  }
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
   if (subject === 'other' && namesNothing(argText)) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
@@ -360,6 +389,12 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
+}
+
+/** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
+function otherHistoryModule(file: string): boolean {
+  const ws = words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
+  return ws.some((w, i) => w === 'history' && i > 0 && OTHER_HISTORY.has(ws[i - 1]));
 }
 
 const PATH_PARAM = /path|file|dest|target|uri|location/i;
