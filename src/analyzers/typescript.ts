@@ -15,7 +15,7 @@ import type {
   LoopFact,
   TypeFact,
 } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 
@@ -57,6 +57,7 @@ const {
   isComputedPropertyName,
   isConstructorDeclaration,
   isDoStatement,
+  isCaseClause,
   isElementAccessExpression,
   isEnumDeclaration,
   isExportAssignment,
@@ -193,8 +194,12 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
     compares: [],
     binds: [],
     adds: [],
+    branches: [],
   };
 }
+
+/** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */
+export const LITERAL_CASE = /['"`]\s*(?:[!=]==?|\]\s*\.includes\()|(?:[!=]==?|\bin\s*[[({])\s*['"`]/;
 
 const PARSE_OPTIONS: ts.CreateSourceFileOptions = { languageVersion: ScriptTarget.Latest, jsDocParsingMode: JSDocParsingMode.ParseNone };
 
@@ -639,6 +644,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         visit(n.expression);
         condDepth--;
         const condText = textOf(n.expression, 120);
+        if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(condText)) {
+          facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+        }
         if (facts.guards.length < MAX_GUARDS) {
           const t = n.thenStatement;
           const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
@@ -672,6 +680,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       }
       case SK_SwitchStatement: {
         const n = node as ts.SwitchStatement;
+        if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && isStringLiteral(c.expression))) {
+          facts.branches!.push({ cond: `switch (${textOf(n.expression, 100)})`, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+        }
         condDepth++;
         visit(n.expression);
         condDepth--;

@@ -11,6 +11,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
+import { resolveBareCall } from './imports.js';
 import { EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
@@ -427,6 +428,81 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
         const list = DEF_TOOL_LIST.exec(src)![0];
         out.push({ file: f.path, line: c.line, reason: `${c.fn}() builds a fresh ${c.callee.slice(4)} for the agent and fills it only from ${list.slice(0, 50)} (line ${reg?.line ?? loop!.line})` });
         break;
+      }
+    }
+    return out;
+  });
+}
+
+/** Parameters that name a mode or an agent kind: `mode`, `agentMode`, `kind`, `agent_type`, `role`, `profile`. */
+const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|agent_?[rR]ole|profile|persona|preset|agent_?[nN]ame)$/;
+/** Calls that add a tool to a collection being assembled. */
+const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
+
+export interface ToolSetFactory extends Evidence {
+  /** The factory function (`createTools`). */
+  fn: string;
+  /** A call of the factory from another function, with the mode it passes: the tool set chosen per agent or mode. */
+  call?: Evidence;
+  /** The call resolves to the factory through the caller's imports or file (not by name alone). */
+  resolved: boolean;
+}
+
+/**
+ * Conditional tool-set factories: a function taking a mode or agent kind (`createTools(bash, mode)`)
+ * that declares or adds tools inside branches chosen by that parameter (`if (mode === 'agent') { tools.x = tool(…) }`,
+ * `if mode != 'plan': return tools` followed by more tools), called from another function. Each
+ * call then gets the tool set of the mode or agent it passes.
+ */
+export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
+  return ctx.memo('agents:conditional-tool-sets', () => {
+    const declLines = new Map<string, number[]>();
+    for (const d of toolDeclarations(ctx)) {
+      const l = declLines.get(d.file);
+      if (l) l.push(d.line);
+      else declLines.set(d.file, [d.line]);
+    }
+    const out: ToolSetFactory[] = [];
+    for (const f of ctx.source) {
+      if (!f.branches?.length && !f.guards.length) continue;
+      const decls = declLines.get(f.path) ?? [];
+      for (const fn of f.functions) {
+        const params = fn.params.filter((p) => MODE_PARAM.test(p));
+        if (!params.length) continue;
+        const mentions = (cond: string) => params.some((p) => new RegExp(`(?:^|[^\\w.])${p}\\b`).test(cond));
+        const inside = (l: number) => l > fn.line && l <= fn.end;
+        // Tools added in this function: declarations, and add calls on a tool collection.
+        const added = [...decls.filter(inside), ...f.calls.filter((c) => c.fn === fn.name && ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))).map((c) => c.line)];
+        if (added.length < 2) continue;
+        let site: { line: number; cond: string } | undefined;
+        for (const b of f.branches ?? []) {
+          if (b.fn !== fn.name || !mentions(b.cond)) continue;
+          if (added.some((l) => l > b.line && l <= b.end)) {
+            site = { line: b.line, cond: b.cond };
+            break;
+          }
+        }
+        // `if (mode !== 'plan') return tools;` with tools added after it: the later tools are for one mode only.
+        if (!site) {
+          const g = f.guards.find((x) => x.fn === fn.name && x.exit === 'return' && mentions(x.cond) && added.some((l) => l > x.line) && added.some((l) => l < x.line));
+          if (g) site = { line: g.line, cond: g.cond };
+        }
+        if (!site) continue;
+        const short = shortName(fn.name);
+        const calls = ctx.callsNamed(short).filter((c) => c.fn !== fn.name && !(c.file === f.path && c.line >= fn.line && c.line <= fn.end));
+        if (!calls.length) continue;
+        const resolvedCalls = calls.filter((c) => resolveBareCall(ctx, c.file, c.callee).some((d) => d.file === f.path && d.line === fn.line));
+        const pick = resolvedCalls.length ? resolvedCalls : calls;
+        // The mode passed as a value (a child's mode, the session's mode), not a literal, shows a per-agent choice.
+        const call = pick.find((c) => c.args.some((a) => /^[A-Za-z_$][\w.$]*$/.test(a) && MODE_PARAM.test(a.split('.').pop()!))) ?? pick[0];
+        out.push({
+          file: f.path,
+          line: site.line,
+          fn: fn.name,
+          resolved: resolvedCalls.length > 0,
+          call: { file: call.file, line: call.line, reason: `${call.fn}() builds its tool set with ${call.callee}(${call.args.join(', ').slice(0, 60)})` },
+          reason: `${fn.name}() assembles a different tool set per ${params[0]}: tools are added only when ${site.cond.slice(0, 60)}`,
+        });
       }
     }
     return out;
