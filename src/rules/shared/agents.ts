@@ -20,7 +20,9 @@ const NAME_KEY = /^(?:name|agentType|agent_type|type|id|role|kind|displayName|sl
 /** Keys of a model request or runtime state, not of a definition. */
 const REQUEST_KEY = /^(?:messages|model_id|modelId|max_tokens|stream|isStreaming|pendingToolCalls|entries|contents|llmClient|signal)$/;
 /** UI and display code that merely shows sub-agents. */
-const DISPLAY = /display|progress|history|message|render|view|component|migrate|stop$|color|icon|format|template|prompt|error|exception|config|options|props|result|status/i;
+const DISPLAY = /display|progress|history|message|render|view|component|migrate|stop$|color|icon|format|template|prompt|error|exception|config|options|props|result|status|hooks?$|map$|pars(?:e|er|ing)|logging/i;
+/** Code that reads or replays recorded sessions (parsers, serialisers), not code that starts agents. */
+const PARSE_PATH = /(?:^|\/)\w*(?:[pP]arser|[sS]eriali[sz]er)s?(?:\/|\.\w+$)/;
 const UI_PATH = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)|\.tsx$/;
 
 /** The words of an anchored alternation of plain words (`/^(?:a|b)$/`), for a Set lookup instead of the pattern. */
@@ -247,7 +249,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       out.push({ file: f.path, line, name, reason, rank });
     };
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
       for (const c of f.classes) {
         if (SUB_NAME.test(c.name) && !DISPLAY.test(c.name)) add(f, c.line, c.name, `class ${c.name} runs another agent`, /sub_?agent|tool$/i.test(c.name) ? 2 : 4);
       }
@@ -265,7 +267,8 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       const o = f.objects.find((x) => x.line === d.line);
       const nameVal = o?.values.name ?? `'${d.name}'`;
       if (SUB_TOOL_NAME.test(nameVal)) {
-        add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, 0);
+        // A declaration carrying the code it runs before a schema written for the prompt only.
+        add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, d.hasExec ? 0 : 0.5);
         continue;
       }
       // A tool that creates a child run linked to the current one (`createSession({ parentSessionId })`).
@@ -277,6 +280,11 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const t of f.objects) {
+        // A tool class named for starting sub-agents that runs code (`class NewTaskTool { name = 'new_task' as const; execute() }`).
+        if (t.ctx.startsWith('class:') && t.keys.includes('name') && t.keys.some((k) => EXEC_KEY.test(k))) {
+          const nv = (t.values.name ?? '').replace(/\s+as\s+const$/, '');
+          if (SUB_TOOL_NAME.test(nv)) add(f, t.line, t.ctx.slice(6), `tool class ${t.ctx.slice(6)} (${nv}) starts a sub-agent`, 0);
+        }
         if (t.end - t.line < 3 || !t.keys.includes('name') || !t.keys.some((k) => EXEC_KEY.test(k)) || !t.keys.some((k) => SCHEMA_KEY.test(k))) continue;
         const child = childRunIn(f, t.line + 1, t.end);
         const label = /^['"`]/.test(t.values.name ?? '') ? t.values.name.replace(/^['"`]|['"`]$/g, '') : t.ctx.replace(/^\w+:/, '');
