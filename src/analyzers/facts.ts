@@ -186,6 +186,20 @@ export interface AddFact {
   fn: string;
 }
 
+/**
+ * An `if` (or `switch`) that picks a branch by comparing a value with a string literal:
+ * `mode === 'plan'`, `kind in ('a', 'b')`, `switch (agentType)` with string cases. Lets a rule ask
+ * whether a fact sits in code chosen by a mode, kind or name (lines `line`..`end`, else branch included).
+ */
+export interface BranchFact {
+  /** Condition text, cut to 120 characters; `switch (<expr>)` for a switch. */
+  cond: string;
+  line: number;
+  end: number;
+  fn: string;
+}
+
+export const MAX_BRANCHES = 400;
 export const MAX_ADDS = 600;
 export const MAX_COMPARES = 800;
 export const MAX_BINDS = 1500;
@@ -233,6 +247,8 @@ export interface FileFacts {
   binds?: BindFact[];
   /** Compound `+=` accumulations, at most MAX_ADDS per file. */
   adds?: AddFact[];
+  /** Branches chosen by comparing with a string literal, at most MAX_BRANCHES per file. */
+  branches?: BranchFact[];
 }
 
 export interface ManifestFact {
@@ -279,3 +295,6 @@ export interface RepoFacts {
   configs: ConfigFileFacts[];
   skipped: SkippedFile[];
 }
+
+/** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */
+export const LITERAL_CASE = /['"`]\s*(?:[!=]==?|\]\s*\.includes\()|(?:[!=]==?|\bin\s*[[({])\s*['"`]/;

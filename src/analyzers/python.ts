@@ -9,10 +9,11 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
+import { LITERAL_CASE } from './facts.js';
 
 const MAX_DEPTH = 1200;
 const MAX_STRING = 80;
@@ -349,6 +350,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           condDepth--;
         }
         const text = cond ? clip(cond, 120) : '';
+        if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(text)) facts.branches!.push({ cond: text, line: line(n), end: endLine(n), fn: fn() });
         ifStack.push(text);
         const body = n.childForFieldName('consequence');
         if (body && facts.guards.length < MAX_GUARDS) {

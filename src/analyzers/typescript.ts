@@ -14,7 +14,7 @@ import type {
   LoopFact,
   TypeFact,
 } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -44,6 +44,7 @@ const {
   isComputedPropertyName,
   isConstructorDeclaration,
   isDoStatement,
+  isCaseClause,
   isElementAccessExpression,
   isEnumDeclaration,
   isExportAssignment,
@@ -599,6 +600,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         visit(n.expression);
         condDepth--;
         const condText = textOf(n.expression, 120);
+        if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(condText)) {
+          facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+        }
         if (facts.guards.length < MAX_GUARDS) {
           const t = n.thenStatement;
           const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
@@ -632,6 +636,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       }
       case SK_SwitchStatement: {
         const n = node as ts.SwitchStatement;
+        if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && isStringLiteral(c.expression))) {
+          facts.branches!.push({ cond: `switch (${textOf(n.expression, 100)})`, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+        }
         condDepth++;
         visit(n.expression);
         condDepth--;

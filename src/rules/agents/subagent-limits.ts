@@ -1,24 +1,71 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { RuleContext } from '../context.js';
-import { agentDefinitions, agentSpawns, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentSpawns, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
 
-function capIn(f: FileFacts, near: Array<{ line: number; end: number }> = []): Evidence | undefined {
-  // A cap set or read where the sub-agent is built comes first (`config.cost_limit = remaining`).
+/** A cap read where the sub-agent is built (`config.cost_limit = remaining`, `maxTurns: def.maxTurns`). */
+function capNear(f: FileFacts, near: Array<{ line: number; end: number }>): Evidence | undefined {
   for (const k in f.reads) {
     if (!CAP.test(k)) continue;
     const l = f.reads[k].find((x) => near.some((r) => x >= r.line && x <= r.end));
     if (l) return ev(f.path, l, `the sub-agent's own cap ${k} is set where it is built`);
   }
+  return undefined;
+}
+
+/** A cap the sub-agent's runner takes from its definition with a default (`maxTurns = def.runConfig.maxTurns ?? DEFAULT_MAX_TURNS`). */
+function capBound(f: FileFacts): Evidence | undefined {
+  const b = (f.binds ?? []).find((x) => CAP.test(x.name) && /\?\?|\|\||or|min\(|Math\.min/.test(x.value) && /\./.test(x.value));
+  return b && ev(f.path, b.line, `the sub-agent runs under its own ${b.name} = ${b.value.slice(0, 60)}`);
+}
+
+function capIn(f: FileFacts): Evidence | undefined {
   const c = f.consts.find((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
   if (c) return ev(f.path, c.line, `sub-agent cap ${c.name} = ${c.value}`);
-  for (const k in f.reads) if (CAP.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
+  // A read of an enum member or constant (`AgentTerminateMode.MAX_TURNS`) names a cap; it does not set one.
+  for (const k in f.reads) if (CAP.test(k) && !/^[A-Z0-9_]+$/.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
   for (const o of f.objects) for (const k of o.keys) if (CAP.test(k)) return ev(f.path, o.line, `sub-agent config sets ${k}`);
   return undefined;
+}
+
+/** A guard that keeps agent tools out of a sub-agent or stops nesting: `if (tool.kind === Kind.Agent) return`, `if depth >= max_depth: raise`. */
+const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|\b(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b/;
+function recursionGuardIn(f: FileFacts): Evidence | undefined {
+  const g = f.guards.find((x) => RECURSION_GUARD.test(x.cond));
+  return g && ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
+}
+
+/**
+ * The sub-agent's own runner: agent classes (or sub-agent classes) that the site files build
+ * (`LocalAgentExecutor.create(…)`, `new SearchLoop(…)`, `createInstance(SearchLoop, …)`), in other files.
+ */
+function runnerFiles(ctx: RuleContext, siteFiles: FileFacts[], sites: SubagentSite[]): FileFacts[] {
+  const { family } = agentClasses(ctx);
+  const siteClasses = new Set(sites.filter((s) => s.reason.startsWith('class ')).map((s) => s.name));
+  const classFile = ctx.memo('agents:class-files', () => {
+    const m = new Map<string, string>();
+    for (const f of ctx.source) for (const c of f.classes) if (!m.has(c.name)) m.set(c.name, f.path);
+    return m;
+  });
+  const out: FileFacts[] = [];
+  const seen = new Set(siteFiles.map((f) => f.path));
+  for (const f of siteFiles) {
+    for (const c of f.calls) {
+      const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
+      const name = m ? m[1] : /^createInstance$/.test(c.name) && /^[A-Z]\w*$/.test(c.args[0] ?? '') ? c.args[0] : undefined;
+      if (!name || !(family(name) || siteClasses.has(name))) continue;
+      const p = classFile.get(name);
+      const rf = p && !seen.has(p) ? ctx.file(p) : undefined;
+      if (!rf) continue;
+      seen.add(p!);
+      out.push(rf);
+    }
+  }
+  return out;
 }
 
 function toolsIn(f: FileFacts): Evidence | undefined {
@@ -110,28 +157,33 @@ export default defineRule({
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
     const files = [...new Set(sites.filter((s) => s.rank <= best + 1).slice(0, 6).map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
-    const found: Array<[string, Evidence]> = [];
-    const structural: Record<string, () => Evidence | undefined> = {
-      'restricted tools': () => typedPools(ctx),
-      'recursion guard': () => structuralRecursionStop(ctx, sites),
-    };
-    for (const [kind, probe] of [['own cap', capIn], ['restricted tools', toolsIn], ['recursion guard', recursionIn]] as const) {
-      let e: Evidence | undefined;
-      if (kind === 'recursion guard') e = structural[kind]();
-      for (const f of files) {
-        if (e) break;
-        const near = f.functions.filter((fn) => sites.some((x) => x.file === f.path && x.line >= fn.line && x.line <= fn.end));
-        e = kind === 'own cap' ? capIn(f, near) : probe(f);
+    const runners = runnerFiles(ctx, files, sites);
+    const all = [...files, ...runners];
+    const near = (f: FileFacts) => f.functions.filter((fn) => sites.some((x) => x.file === f.path && x.line >= fn.line && x.line <= fn.end));
+    const first = <T,>(probe: (f: FileFacts) => T | undefined, over: FileFacts[] = all): T | undefined => {
+      for (const f of over) {
+        const e = probe(f);
+        if (e) return e;
       }
-      if (!e && kind === 'restricted tools') e = structural[kind]();
-      if (e) found.push([kind, e]);
-    }
+      return undefined;
+    };
+    const found: Array<[string, Evidence]> = [];
+    // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
+    const cap = first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
+    if (cap) found.push(['own cap', cap]);
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? first(toolsIn, runners);
+    if (tools) found.push(['restricted tools', tools]);
+    // A guard in the code that stops nesting comes before structural reasoning and before names.
+    const structural = first(recursionGuardIn) ? undefined : structuralRecursionStop(ctx, sites);
+    const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
+    const recursion = guard ?? structural;
+    if (recursion) found.push(['recursion guard', recursion]);
     const kinds = found.map(([k]) => k);
     const missing = ['own cap', 'restricted tools', 'recursion guard'].filter((k) => !kinds.includes(k));
     const site = ev(sites[0].file, sites[0].line, sites[0].reason);
     if (kinds.length >= 2) {
       // The limits themselves come first (the cap set where the sub-agent is built), then the spawn site.
-      const evid = [...found.map(([, e]) => e), site];
+      const evid = [...(guard ? [guard] : []), ...found.filter(([, e]) => e !== guard).map(([, e]) => e), site];
       return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid);
     }
     const evid = [site, ...found.map(([, e]) => e)];

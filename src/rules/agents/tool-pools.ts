@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles, conditionalToolSets, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -53,6 +53,12 @@ export default defineRule({
     }
     if (filters.length) {
       return finding('present', `the tool set is narrowed before use: ${filters[0].reason} (${at(filters[0].file, filters[0].line)})`, [...filters.slice(0, 3), ...perAgent.slice(0, 1)]);
+    }
+    // A tool-set factory that takes the mode or agent kind and adds tools only in some modes, called with the agent's mode.
+    const factories = conditionalToolSets(ctx);
+    if (factories.length) {
+      const x = factories[0];
+      return finding('present', `${x.reason} (${at(x.file, x.line)}), and ${x.call!.reason.replace(/ builds/, ' builds')} (${at(x.call!.file, x.call!.line)})`, [{ file: x.file, line: x.line, reason: x.reason }, x.call!, ...perAgent.slice(0, 1)], x.resolved ? 'high' : 'low');
     }
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));

@@ -476,7 +476,9 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
       }
     }
     const named = namedCalls.get(f.path);
-    for (const c of f.calls) {
+    // Keyword arguments (`max_steps=…`) are Python: elsewhere only the calls found by name are looked at, in file order.
+    const scan: readonly CallFact[] = f.lang === 'py' ? f.calls : named ? [...named].sort((a, b) => a.line - b.line) : [];
+    for (const c of scan) {
       // `config.setdefault("recursion_limit", 50)`, `ModelCallLimitMiddleware(run_limit=40)` (calls so named were found by name).
       if (named?.has(c as Located<CallFact>)) {
         const keyed = c.args[1] && SETTERS.has(c.name) ? KEYED.exec(c.args[0] ?? '') : null;
@@ -490,6 +492,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
           if (lim) out.push({ kind, limit: `${c.name}(${lim[1]})`, file: f.path, line: c.line, where: `${c.callee} configured`, fn: c.fn, resolved: true, def: UNLIMITED.test(lim[2].trim()) ? 'unlimited' : 'bounded', defAt: { file: f.path, line: c.line, value: lim[2].trim() } });
         }
       }
+      if (f.lang !== 'py') continue;
       for (const a of c.args) {
         // Each keyword starts with `m`, `r` or `t`, and `max_cost=…` is the shortest match (ten characters).
         if (a.length < 10) continue;

@@ -3,7 +3,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
 const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);
@@ -25,6 +25,11 @@ function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; 
   }
   if (words(short).some((w) => w === 'auto' || w === 'try' || w === 'maybe') && callers.length > 0) {
     return { file: callers[0].file, line: callers[0].line, why: `${callers[0].fn}() calls ${short}() automatically` };
+  }
+  // Registered as a hook whose hook point the loop runs (`register_hook(TURN_POST, fn)` + `trigger_hook(TURN_POST)` in the loop).
+  const hook = hookRun(ctx, c.fn);
+  if (hook) {
+    return { file: hook.reg.file, line: hook.reg.line, why: `${short}() is registered for the ${hook.reg.point} hook, which ${hook.run.fn}() runs (${hook.run.file.split('/').pop()}:${hook.run.line}) in the agent loop of ${hook.loop}` };
   }
   return undefined;
 }

@@ -537,6 +537,9 @@ const COMPACT_TEXT = /compact|compress|summari[sz]|condense|prune|truncate|trim|
 /** Helper prefixes before the verb of a compactor's name. */
 const ACTION_PREFIX = new Set(['auto', 'try', 'maybe', 'run', 'do', 'perform', 'apply', 'handle', 'trigger', 'force', 'async', 'should']);
 
+/** A helper prefix glued to a verb in one word: `autocompact`, `autosummarize`, `maybetrim`. */
+const GLUED_ACTION = /^(auto|maybe|try)(compact|compaction|compress|summarize|summarise|condense|prune|truncate|trim)$/;
+
 export interface Compactor {
   fn: Located<FunctionFact>;
   summarises: boolean;
@@ -567,7 +570,10 @@ export function compactors(ctx: RuleContext): Compactor[] {
         // A compactor's name holds one of the verbs (lower-cased words are pieces of the name; the Kelvin sign lower-cases to `k`).
         if (!COMPACT_TEXT.test(fn.name)) continue;
         const short = shortName(fn.name);
-        const ws = words(short);
+        let ws = words(short);
+        // A prefix written together with the verb (`autocompact_hook`, `autosummarize`) is the same as `auto_compact`.
+        const glued = GLUED_ACTION.exec(ws[0] ?? '');
+        if (glued) ws = [glued[1], glued[2], ...ws.slice(1)];
         // The verb names the action (`compactMessages`, `tryCompressChat`), not a lookup about it (`findLatestCompactionSource`).
         if (!(VERB.has(ws[0]) || (ACTION_PREFIX.has(ws[0]) && VERB.has(ws[1] ?? '')))) continue;
         if (!ws.some((w) => VERB.has(w)) || NOT_COMPACT.has(ws[0]) || ws.some((w) => NOT_COMPACT.has(w) && !HISTORY.has(w) && w !== 'get')) continue;
@@ -595,4 +601,69 @@ export function countsTokens(ctx: RuleContext): boolean {
     }
     return false;
   });
+}
+
+/** Hook points written in a registration: an enum member (`HookType.TURN_POST`) or a string literal (`'turn.post'`). */
+const HOOK_POINT = /\b[A-Z]\w*\.[A-Z][A-Z0-9_]+\b|(['"])[\w.:/-]{3,40}\1/g;
+/** Calls that run the hooks registered for a hook point. */
+const RUN_HOOKS = /hook|^(?:emit|fire|trigger|dispatch|notify|publish|broadcast|run_?callbacks)/i;
+
+export interface HookRun {
+  /** Where the function is registered for the hook point. */
+  reg: { file: string; line: number; point: string };
+  /** The call that runs the hook point's hooks, on the agent loop's path. */
+  run: Located<CallFact>;
+  loop: string;
+}
+
+/**
+ * A function registered as a hook (`register_hook(HookType.TURN_POST, fn)`, `hooks = {'x': (HookType.TURN_POST, fn, 100)}`,
+ * `on('turn_end', fn)`) whose hook point is run from the agent loop (`trigger_hook(HookType.TURN_POST, …)` in the loop's
+ * function or a function the loop reaches): the loop runs it though it never calls it by name.
+ */
+export function hookRun(ctx: RuleContext, fn: Located<FunctionFact>): HookRun | undefined {
+  const short = shortName(fn.name);
+  // Registrations sit in the function's own file or in a file importing it.
+  const files = ctx.source.filter((f) => f.path === fn.file || f.imports.some((i) => i.names.includes(short)));
+  const bare = new RegExp(`(?:^|[^\\w.])(?:(?:self|this)\\.)?${short.replace(/\$/g, '\\$')}\\b(?!\\s*\\()`);
+  const regs: HookRun['reg'][] = [];
+  for (const f of files) {
+    for (const c of f.calls) {
+      if (c.fn === fn.name || !c.args.some((a) => bare.test(a))) continue;
+      for (const m of c.args.join(' ').matchAll(HOOK_POINT)) regs.push({ file: f.path, line: c.line, point: m[0] });
+    }
+    for (const o of f.objects) {
+      for (const k of o.keys) {
+        const v = o.values[k];
+        if (!v || !bare.test(v)) continue;
+        for (const m of v.matchAll(HOOK_POINT)) regs.push({ file: f.path, line: o.line, point: m[0] });
+      }
+    }
+  }
+  if (!regs.length) return undefined;
+  // The calls that run hooks, by the first argument's text (once per audit).
+  const runs = ctx.memo('budget:hook-runs', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const [name, calls] of ctx.callNames()) {
+      if (!RUN_HOOKS.test(name)) continue;
+      for (const c of calls) {
+        const a = (c.args[0] ?? '').replace(/\.value$/, '');
+        if (!a) continue;
+        const list = m.get(a);
+        if (list) list.push(c);
+        else m.set(a, [c]);
+      }
+    }
+    return m;
+  });
+  const loopFns = ctx.memo('budget:loop-fns', () => new Set(agentLoops(ctx).map((l) => l.fn)));
+  for (const reg of regs) {
+    for (const run of runs.get(reg.point) ?? []) {
+      if (run.fn === fn.name) continue;
+      if (loopFns.has(run.fn)) return { reg, run, loop: run.fn };
+      const hit = loopReaches(ctx, run.fn, 1);
+      if (hit) return { reg, run, loop: hit.loop };
+    }
+  }
+  return undefined;
 }

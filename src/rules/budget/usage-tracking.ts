@@ -129,6 +129,13 @@ export default defineRule({
     // total is named for tokens or cost; a total on an object or field outlives one call.
     let reachedSet: ReturnType<typeof loopReachable> | undefined;
     const reached = { has: (n: string) => (reachedSet ??= loopReachable(ctx, 3)).has(n) };
+    // `total += turnTokens` where `const turnTokens = response.usage?.prompt_tokens`: the added name traced one step back.
+    const boundUsage = (f: (typeof ctx.source)[number], fn: string, value: string): boolean => {
+      const id = /^[A-Za-z_$][\w$]*$/.exec(value.trim())?.[0];
+      if (!id) return false;
+      const b = (f.binds ?? []).find((x) => x.fn === fn && x.name === id);
+      return !!b && readsUsage(b.value);
+    };
     let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
       if (!best || score > best.score) best = { e, score, direct, kept };
@@ -141,7 +148,7 @@ export default defineRule({
         if (/^\s*-?\d|^\s*[fbru]?['"`]/.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
         const tw = words(a.target);
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
-        const usage = readsUsage(a.value);
+        const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);
         if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
         // Usage of an embedding request is not the agent's model usage.
         if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
@@ -150,6 +157,25 @@ export default defineRule({
         const field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
         offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0 || loopFns().has(`${f.path}#${a.fn}`) || usage);
+      }
+      // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
+      for (const o of f.objects) {
+        let k = '';
+        for (const key of o.keys) {
+          if (!USAGE_FIELDS.has(key)) continue;
+          const v = o.values[key] ?? '';
+          const i = v.indexOf(`.${key}`);
+          const rest = v.slice(i + key.length + 1);
+          if (i > 0 && /^\s*\+/.test(rest) && readsUsage(rest)) {
+            k = key;
+            break;
+          }
+        }
+        if (!k) continue;
+        const v = o.values[k];
+        const field = /^(this|self)\./.test(v) ? 2 : 1;
+        const score = 3 + field + (reached.has(shortName(o.fn)) ? 1 : 0);
+        offer({ file: f.path, line: o.line, reason: `${o.fn}() builds the running total from the previous one plus the response's usage (${k}: ${v.length > 60 ? `${v.slice(0, 60)}…` : v})` }, score, field === 2);
       }
       // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
       for (const c of calls2.get(f.path) ?? []) {

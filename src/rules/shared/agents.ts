@@ -11,6 +11,7 @@ import type { ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/fac
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
+import { resolveBareCall } from './imports.js';
 import { EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
@@ -19,7 +20,9 @@ const NAME_KEY = /^(?:name|agentType|agent_type|type|id|role|kind|displayName|sl
 /** Keys of a model request or runtime state, not of a definition. */
 const REQUEST_KEY = /^(?:messages|model_id|modelId|max_tokens|stream|isStreaming|pendingToolCalls|entries|contents|llmClient|signal)$/;
 /** UI and display code that merely shows sub-agents. */
-const DISPLAY = /display|progress|history|message|render|view|component|migrate|stop$|color|icon|format|template|prompt|error|exception|config|options|props|result|status/i;
+const DISPLAY = /display|progress|history|message|render|view|component|migrate|stop$|color|icon|format|template|prompt|error|exception|config|options|props|result|status|hooks?$|map$|pars(?:e|er|ing)|logging/i;
+/** Code that reads or replays recorded sessions (parsers, serialisers), not code that starts agents. */
+const PARSE_PATH = /(?:^|\/)\w*(?:[pP]arser|[sS]eriali[sz]er)s?(?:\/|\.\w+$)/;
 const UI_PATH = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)|\.tsx$/;
 
 /** The words of an anchored alternation of plain words (`/^(?:a|b)$/`), for a Set lookup instead of the pattern. */
@@ -286,7 +289,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       out.push({ file: f.path, line, name, reason, rank });
     };
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
       for (const c of f.classes) {
         if (SUB_NAME.test(c.name) && !DISPLAY.test(c.name)) add(f, c.line, c.name, `class ${c.name} runs another agent`, /sub_?agent|tool$/i.test(c.name) ? 2 : 4);
       }
@@ -304,7 +307,8 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       const o = f.objects.find((x) => x.line === d.line);
       const nameVal = o?.values.name ?? `'${d.name}'`;
       if (SUB_TOOL_NAME.test(nameVal)) {
-        add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, 0);
+        // A declaration carrying the code it runs before a schema written for the prompt only.
+        add(f, d.line, d.name, `tool ${nameVal} starts a sub-agent`, d.hasExec ? 0 : 0.5);
         continue;
       }
       // A tool that creates a child run linked to the current one (`createSession({ parentSessionId })`).
@@ -316,6 +320,11 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const t of f.objects) {
+        // A tool class named for starting sub-agents that runs code (`class NewTaskTool { name = 'new_task' as const; execute() }`).
+        if (t.ctx.startsWith('class:') && t.keys.includes('name') && t.keys.some((k) => EXEC_KEY.test(k))) {
+          const nv = (t.values.name ?? '').replace(/\s+as\s+const$/, '');
+          if (SUB_TOOL_NAME.test(nv)) add(f, t.line, t.ctx.slice(6), `tool class ${t.ctx.slice(6)} (${nv}) starts a sub-agent`, 0);
+        }
         if (t.end - t.line < 3 || !t.keys.includes('name') || !t.keys.some((k) => EXEC_KEY.test(k)) || !t.keys.some((k) => SCHEMA_KEY.test(k))) continue;
         const child = childRunIn(f, t.line + 1, t.end);
         const label = /^['"`]/.test(t.values.name ?? '') ? t.values.name.replace(/^['"`]|['"`]$/g, '') : t.ctx.replace(/^\w+:/, '');
@@ -467,6 +476,81 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
         const list = DEF_TOOL_LIST.exec(src)![0];
         out.push({ file: f.path, line: c.line, reason: `${c.fn}() builds a fresh ${c.callee.slice(4)} for the agent and fills it only from ${list.slice(0, 50)} (line ${reg?.line ?? loop!.line})` });
         break;
+      }
+    }
+    return out;
+  });
+}
+
+/** Parameters that name a mode or an agent kind: `mode`, `agentMode`, `kind`, `agent_type`, `role`, `profile`. */
+const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|agent_?[rR]ole|profile|persona|preset|agent_?[nN]ame)$/;
+/** Calls that add a tool to a collection being assembled. */
+const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
+
+export interface ToolSetFactory extends Evidence {
+  /** The factory function (`createTools`). */
+  fn: string;
+  /** A call of the factory from another function, with the mode it passes: the tool set chosen per agent or mode. */
+  call?: Evidence;
+  /** The call resolves to the factory through the caller's imports or file (not by name alone). */
+  resolved: boolean;
+}
+
+/**
+ * Conditional tool-set factories: a function taking a mode or agent kind (`createTools(bash, mode)`)
+ * that declares or adds tools inside branches chosen by that parameter (`if (mode === 'agent') { tools.x = tool(…) }`,
+ * `if mode != 'plan': return tools` followed by more tools), called from another function. Each
+ * call then gets the tool set of the mode or agent it passes.
+ */
+export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
+  return ctx.memo('agents:conditional-tool-sets', () => {
+    const declLines = new Map<string, number[]>();
+    for (const d of toolDeclarations(ctx)) {
+      const l = declLines.get(d.file);
+      if (l) l.push(d.line);
+      else declLines.set(d.file, [d.line]);
+    }
+    const out: ToolSetFactory[] = [];
+    for (const f of ctx.source) {
+      if (!f.branches?.length && !f.guards.length) continue;
+      const decls = declLines.get(f.path) ?? [];
+      for (const fn of f.functions) {
+        const params = fn.params.filter((p) => MODE_PARAM.test(p));
+        if (!params.length) continue;
+        const mentions = (cond: string) => params.some((p) => new RegExp(`(?:^|[^\\w.])${p}\\b`).test(cond));
+        const inside = (l: number) => l > fn.line && l <= fn.end;
+        // Tools added in this function: declarations, and add calls on a tool collection.
+        const added = [...decls.filter(inside), ...f.calls.filter((c) => c.fn === fn.name && ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))).map((c) => c.line)];
+        if (added.length < 2) continue;
+        let site: { line: number; cond: string } | undefined;
+        for (const b of f.branches ?? []) {
+          if (b.fn !== fn.name || !mentions(b.cond)) continue;
+          if (added.some((l) => l > b.line && l <= b.end)) {
+            site = { line: b.line, cond: b.cond };
+            break;
+          }
+        }
+        // `if (mode !== 'plan') return tools;` with tools added after it: the later tools are for one mode only.
+        if (!site) {
+          const g = f.guards.find((x) => x.fn === fn.name && x.exit === 'return' && mentions(x.cond) && added.some((l) => l > x.line) && added.some((l) => l < x.line));
+          if (g) site = { line: g.line, cond: g.cond };
+        }
+        if (!site) continue;
+        const short = shortName(fn.name);
+        const calls = ctx.callsNamed(short).filter((c) => c.fn !== fn.name && !(c.file === f.path && c.line >= fn.line && c.line <= fn.end));
+        if (!calls.length) continue;
+        const resolvedCalls = calls.filter((c) => resolveBareCall(ctx, c.file, c.callee).some((d) => d.file === f.path && d.line === fn.line));
+        const pick = resolvedCalls.length ? resolvedCalls : calls;
+        // The mode passed as a value (a child's mode, the session's mode), not a literal, shows a per-agent choice.
+        const call = pick.find((c) => c.args.some((a) => /^[A-Za-z_$][\w.$]*$/.test(a) && MODE_PARAM.test(a.split('.').pop()!))) ?? pick[0];
+        out.push({
+          file: f.path,
+          line: site.line,
+          fn: fn.name,
+          resolved: resolvedCalls.length > 0,
+          call: { file: call.file, line: call.line, reason: `${call.fn}() builds its tool set with ${call.callee}(${call.args.join(', ').slice(0, 60)})` },
+          reason: `${fn.name}() assembles a different tool set per ${params[0]}: tools are added only when ${site.cond.slice(0, 60)}`,
+        });
       }
     }
     return out;
