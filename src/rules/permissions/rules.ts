@@ -328,6 +328,19 @@ export default defineRule({
       for (const fn of f.functions) {
         const p = fn.params.find((x) => LIST_PARAM.test(x));
         if (p && (fn.exported || /constructor|__init__/.test(fn.name))) {
+          // An allow list and a deny list decided together (`isUrlAllowed(url, allowList, denyList)`):
+          // rules of both kinds the user writes, enforced where the function refuses.
+          const both = fn.params.filter((x) => LIST_PARAM.test(x));
+          const allow = both.find((x) => /allow|authori[sz]ed|trusted|include/i.test(x));
+          const deny = both.find((x) => /deny|denied|block|disallow|exclude/i.test(x));
+          const refuses = f.guards.some((g) => g.fn === fn.name && g.exit === 'return');
+          if (allow && deny && refuses) {
+            return {
+              level: 'present',
+              reason: `users configure both an allow list and a deny list ('${allow}', '${deny}'), and ${fn.name}() decides each request against them`,
+              evidence: [{ file: f.path, line: fn.line, reason: `${fn.name}() decides against the user's '${allow}' and '${deny}' lists` }],
+            };
+          }
           return {
             level: 'partial',
             reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()), but there are no tool allow / deny / ask rules or approval modes`,
