@@ -4,6 +4,19 @@ import { countsTokens, frameworkContext, loopReaches, projections, projectionSit
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
+/**
+ * A comparison of what the run has spent with a budget: the estimate is a running total kept on the
+ * object (`self.total_tokens_used`, `this.totalInputTokens + n`) or the limit is a conversation,
+ * session or cost budget, and the limit is not the context window.
+ */
+function spendCap(p: ProjectionSite): boolean {
+  const runningTotal = /(?:^|[(\s+])(?:self|this)\.\w*(?:total|used|spent|consumed|cumulative)\w*/i.test(p.cmp.estimate);
+  // A total held against the context window is the history's size (`self.used_tokens > self.context_limit`).
+  const window = /context|window|ctx/i.test(p.cmp.window);
+  const budget = /conversation|session|cost|spend/i.test(p.cmp.window);
+  return !window && (runningTotal || budget);
+}
+
 export default defineRule({
   id: 'budget.projection',
   principle: 'budget',
@@ -16,7 +29,21 @@ export default defineRule({
   detect(ctx): Finding {
     // 1. By mechanism: an estimate compared with the window, acted on, before each model call.
     const sites = projectionSites(ctx);
-    const perTurn = sites.filter((p) => p.turn);
+    const perTurn = sites.filter((p) => p.turn && !spendCap(p));
+    const spend = sites.find((p) => p.turn && spendCap(p));
+    if (perTurn.length === 0 && spend) {
+      // `self.total_input_tokens + n <= self.max_input_tokens`: what the run has spent, capped; the
+      // request itself is never held against the model's window.
+      return {
+        level: 'partial',
+        reason: `${site(spend)} before each model call, but that is a running total of the run's tokens against a budget (a spend cap); the request is not projected against the context window`,
+        evidence: [
+          { file: spend.cmp.file, line: spend.cmp.line, reason: `${spend.cmp.fn}() compares the running total ${spend.cmp.estimate} with ${spend.cmp.window}` },
+          { file: spend.turn!.file, line: spend.turn!.line, reason: spend.turn!.why },
+        ],
+        confidence: 'low',
+      };
+    }
     if (perTurn.length > 0) {
       const p = perTurn[0];
       return {
