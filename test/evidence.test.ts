@@ -93,3 +93,11 @@ describe('guardrail tests', () => {
     expect(check.evidence.find((e) => e.reason.startsWith('dangerous'))).toMatchObject({ file: 'test/bash.test.ts', line: 8 });
   });
 });
+
+describe('audit trail', () => {
+  it('cites where a tool-call record is made and handed to the logger, not the class that declares it', async () => {
+    const { check, first } = await firstEvidence('logging.audit-trail', 'present-record-made-where-logged');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/scheduler.ts', line: 18 });
+  });
+});
