@@ -121,3 +121,22 @@ describe('persistence.resume evidence', () => {
     expect(first).toMatchObject({ file: 'src/transcript.ts', line: 6 });
   });
 });
+
+describe('guardrail tests', () => {
+  it('cite the test of the module whose permission check sits on the dispatch path, reached through the package entry', async () => {
+    const { check, first } = await firstEvidence('verification.guardrail-tests', 'present-gate-site-through-entry');
+    expect(check.level).toBe('present');
+    // Not the test that reads deny rules from a settings file: the executor's own test of a denied call.
+    expect(first).toMatchObject({ file: 'test/executor.test.ts', line: 9 });
+    // "allows compound commands …" asserts what passes; the stop is the test that rejects.
+    expect(check.evidence.find((e) => e.reason.startsWith('dangerous'))).toMatchObject({ file: 'test/bash.test.ts', line: 8 });
+  });
+});
+
+describe('audit trail', () => {
+  it('cites where a tool-call record is made and handed to the logger, not the class that declares it', async () => {
+    const { check, first } = await firstEvidence('logging.audit-trail', 'present-record-made-where-logged');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/scheduler.ts', line: 18 });
+  });
+});

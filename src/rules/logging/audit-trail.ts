@@ -2,7 +2,7 @@ import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -14,10 +14,16 @@ const OUTCOME_KEY = /^(?:result|results|output|error|isError|is_error|success|ob
 const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$/;
 const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journal/i;
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
+const EMIT_SINK = /emit|publish|notify|dispatch/i;
 const RECORD_VAR = /event|record|entry|fields|log|audit|span|attrs|attributes/i;
 
 interface Rec {
+  /** Where the record is made: the object itself, or the sink call it is nested in. */
   o: Located<ObjectFact>;
+  /** The record's own keys. */
+  keys: string[];
+  /** Handed to an event emitter (`emit`, `publish`): announced to listeners, not written down. */
+  emitted: boolean;
   inputs: boolean;
   decision: boolean;
   where: string;
@@ -35,17 +41,69 @@ function records(ctx: RuleContext): Rec[] {
       const decision = o.keys.some((k) => DECISION_KEY.test(k));
       if (!hasOut && !decision) continue;
       let where: string | undefined;
-      if (o.ctx.startsWith('class:') && RECORD_CLASS.test(o.ctx.slice(6))) where = `record class ${o.ctx.slice(6)}`;
+      // A record nested in the object handed to a sink (`append({ hookName, postToolUse: { toolName, parameters, result } })`)
+      // is written by that call: cite the call.
+      let site = o as Located<ObjectFact>;
+      if (o.ctx.startsWith('prop:')) {
+        const key = o.ctx.slice(5);
+        const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
+        if (parent && RECORD_SINK.test(parent.ctx.slice(4).split('.').pop()!)) {
+          site = parent as Located<ObjectFact>;
+          where = `passed to ${parent.ctx.slice(4)}()`;
+        }
+      } else if (o.ctx.startsWith('class:') && RECORD_CLASS.test(o.ctx.slice(6))) where = `record class ${o.ctx.slice(6)}`;
       else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
       const inputs = o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
-      out.push({ o: o as Located<ObjectFact>, inputs, decision, where });
+      out.push({ o: site, keys: o.keys, inputs, decision, where, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
     }
   }
   return out;
+}
+
+const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
+
+/**
+ * Where a record class is filled in and written: `logToolCall(config, new ToolCallEvent(call))` (made
+ * as the argument of a log/record call), or, when it is made inside the logger's own method
+ * (`RequestLogger.logToolCall` → `new LoggedToolCall(...)`), the calls to that method. Sites on the
+ * tool-dispatch path or the loop's path come first. Empty when instances are never handed to a sink.
+ */
+function recordSites(ctx: RuleContext, r: Rec): Evidence[] {
+  if (!r.where.startsWith('record class ')) return [];
+  const cls = r.o.ctx.slice(6).split('.').pop()!;
+  const running = dispatchPath(ctx);
+  const reach = loopReachable(ctx, 4);
+  const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
+  const rank = (c: Located<CallFact>) =>
+    running.fns.has(`${c.file}#${c.fn}`) || running.files.has(c.file) ? 0 : loopFiles.has(c.file) || reach.has(shortName(c.fn)) ? 1 : 2;
+  const out: Array<{ e: Evidence; rank: number }> = [];
+  for (const c of ctx.callsNamed(cls)) {
+    if (TEST_PATH.test(c.file) || UI_FILE.test(c.file)) continue;
+    const file = ctx.file(c.file);
+    // Made as the argument of a log/record call on the same line.
+    const sink = file?.calls.find((x) => x.line === c.line && x !== c && x.name !== cls && RECORD_SINK.test(x.name) && !EMIT_SINK.test(x.name) && x.args.some((a) => a.includes(cls)));
+    if (sink) {
+      out.push({ e: ev(c.file, c.line, `${sink.callee}(… ${c.callee}(…)) records each tool call as a ${cls}`), rank: rank(c) });
+      continue;
+    }
+    // Made inside the logger's own method: the calls to that method record.
+    const own = shortName(c.fn);
+    if (!RECORD_SINK.test(own) || EMIT_SINK.test(own)) continue;
+    for (const k of callersOf(ctx, c.fn).slice(0, 20)) {
+      if (TEST_PATH.test(k.file) || UI_FILE.test(k.file)) continue;
+      // A method is called on a receiver (`this.requestLogger.logToolCall(…)`), not as a bare function of the same name.
+      if (c.fn.includes('.') && !k.callee.includes('.')) continue;
+      out.push({ e: ev(k.file, k.line, `${k.callee}() records the tool call (${c.fn} makes a ${cls})`), rank: rank(k) });
+    }
+  }
+  // Same rank: the first in the file (the handler registered for every call before the special cases).
+  const sorted = out.sort((a, b) => a.rank - b.rank || (a.e.file === b.e.file ? a.e.line - b.e.line : 0)).map((x) => x.e);
+  // One site per file: the second names another caller.
+  return sorted.filter((e, i) => sorted.findIndex((x) => x.file === e.file) === i).slice(0, 2);
 }
 
 /** A message saying a tool or command is run ("Executing tool %s", "command %s ran"), not just naming one. */
@@ -202,13 +260,20 @@ export default defineRule({
     const recs = records(ctx);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.o.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k)).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k)).slice(0, 6).join(', ')}`);
     if (full.length) {
       const decisions = recs.filter((r) => r.decision);
+      // The record that is written down first: one handed to a log/record/write call or made where it
+      // is logged, then a record type declared but only kept, then a variable, then one only emitted to listeners.
+      const sites = new Map(full.map((r) => [r, recordSites(ctx, r)]));
+      const kind = (r: Rec) => (sites.get(r)!.length || (r.where.startsWith('passed to') && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
+      const ranked = full.map((r, i) => ({ r, i })).sort((a, b) => kind(a.r) - kind(b.r) || a.i - b.i).map((x) => x.r);
+      const best = ranked[0];
+      const lead = sites.get(best)!;
       return finding(
         'present',
-        `tool calls are recorded with inputs and outcomes (${full[0].where} at ${at(full[0].o.file, full[0].o.line)})${decisions.length ? ', permission decisions included' : ''}`,
-        [...full.slice(0, 3).map(evid), ...decisions.slice(0, 1).map(evid)],
+        `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
+        [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],
       );
     }
     const saved = toolSaves(ctx);

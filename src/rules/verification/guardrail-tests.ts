@@ -10,7 +10,7 @@ import { defineRule, type Evidence } from '../types.js';
 const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'permission denial',
-    re: /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|requires? (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
+    re: /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|(?:requires?|requests?) (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
   },
   {
     kind: 'dangerous command or code',
@@ -23,6 +23,9 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
 ];
 // Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
 KINDS[1].re = new RegExp(`${KINDS[1].re.source}|\\b(?:block|deny|black)[ -]?list(?:ed)?\\b`, KINDS[1].re.flags);
+
+/** Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap. */
+const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
 
 const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
 
@@ -63,30 +66,87 @@ function stopTier(ctx: RuleContext, f: FileFacts): number {
   return deps.some((d) => all.has(d)) ? 1 : 3;
 }
 
-/** Source files of each kind of stop: permission decisions, shell sinks and their checks, the agent loop (caps). */
-function kindModules(ctx: RuleContext): Map<string, Set<string>> {
+/**
+ * Source files of each kind of stop. `site`: where the stop is applied on the harness's own path (the
+ * file whose permission decision sits on the tool-dispatch path, the shell sinks, the agent loop's
+ * cap); `mods`: where it is decided too (the decision's own module, the shell checks).
+ */
+function kindModules(ctx: RuleContext): Map<string, { site: Set<string>; mods: Set<string> }> {
   return ctx.memo('verification:kind-modules', () => {
     const denial = new Set<string>();
+    const gateSites = new Set<string>();
     for (const p of permissionCalls(ctx)) {
       if (p.kind !== 'decision') continue;
+      if (p.onPath) gateSites.add(p.file);
       // The decision's own module: the definition on the receiver's class (`this.permissionEngine.evaluate` → PermissionEngine.evaluate).
       const defs = ctx.functionsNamed(shortName(p.callee));
       const recv = p.callee.split('.').slice(-2, -1)[0]?.toLowerCase();
       const own = recv ? defs.filter((d) => d.name.split('.').slice(-2, -1)[0]?.toLowerCase() === recv) : [];
       for (const d of own.length ? own : defs.length <= 3 ? defs : []) denial.add(d.file);
     }
-    const danger = new Set(shellSinks(ctx).map((x) => x.file));
+    for (const g of gateSites) denial.add(g);
+    const all = shellSinks(ctx);
+    const danger = new Set(all.map((x) => x.file));
+    // The sinks a tool reaches (the bash tool's spawn), not the package manager's own installs.
+    const fed = all.filter((x) => x.toolFed);
+    const sinks = new Set((fed.length ? fed : all).map((x) => x.file));
     for (const d of denial) danger.add(d);
     const cap = new Set(agentLoops(ctx).map((l) => l.file));
     return new Map([
-      ['permission denial', denial],
-      ['dangerous command or code', danger],
-      ['turn/step/budget cap', cap],
+      ['permission denial', { site: gateSites, mods: denial }],
+      ['dangerous command or code', { site: sinks, mods: danger }],
+      ['turn/step/budget cap', { site: cap, mods: cap }],
     ]);
   });
 }
 
-const NEGATED = /\.toBe\(\s*false\s*\)|\.toBeFalsy\(\)|\.not\.to|\bis False\b|==\s*False\b|assert not\b|assertFalse\(/;
+/** A file's name without folders, test affixes and extensions, lower-cased without separators (memoised: asked per test, dependency and kind). */
+const STEMS = [new Map<string, string>(), new Map<string, string>()];
+function stemOf(path: string, test: boolean): string {
+  const memo = STEMS[test ? 1 : 0];
+  let out = memo.get(path);
+  if (out !== undefined) return out;
+  let b = path.slice(path.lastIndexOf('/') + 1);
+  const dot = b.lastIndexOf('.');
+  if (dot > 0) b = b.slice(0, dot);
+  if (test) b = b.replace(/^test_|_test$/, '').replace(/\.(?:test|spec)$/, '');
+  const first = b.indexOf('.');
+  out = (first > 0 ? b.slice(0, first) : b).replace(/[-_]/g, '').toLowerCase();
+  if (memo.size > 50000) memo.clear();
+  memo.set(path, out);
+  return out;
+}
+
+/** A package's entry file that re-exports its modules (`index.ts`, `__init__.py`). */
+const BARREL = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py)$/;
+
+/**
+ * Source files a test file imports, through one package entry: `import { AgentRuntime } from './index'`
+ * reaches `agent-runtime.ts` where the entry re-exports that name.
+ */
+function testDeps(ctx: RuleContext, f: FileFacts): string[] {
+  const deps = importedSources(ctx, f);
+  if (!deps.some((d) => BARREL.test(d))) return deps;
+  const out = new Set(deps);
+  const names = new Set(f.imports.flatMap((i) => i.names));
+  const own = stemOf(f.path, true);
+  for (const d of deps) {
+    if (!BARREL.test(d)) continue;
+    const barrel = ctx.file(d);
+    if (!barrel) continue;
+    const targets = importedSources(ctx, barrel);
+    for (const i of barrel.imports) {
+      const spec = i.from.replace(/^\.+/, '');
+      const stem = stemOf((barrel.lang === 'py' ? spec.replace(/\./g, '/') : spec) || 'index', false);
+      // The names the test takes from the entry when they are known; else the module the test is named after.
+      const wanted = names.size ? i.names.includes('*') || i.names.some((n) => names.has(n)) : stem === own;
+      if (wanted) for (const t of targets) if (stemOf(t, false) === stem) out.add(t);
+    }
+  }
+  return [...out];
+}
+
+const NEGATED = /\.toBe\(\s*false\s*\)|\bnot in\b|\.toBeFalsy\(\)|\.not\.to|\bis False\b|==\s*False\b|assert not\b|assertFalse\(/;
 
 /** An assertion that a value fails a schema (`pytest.raises(ValidationError)`, `toThrow(ZodError)`): a schema test, not a safety stop. */
 const SCHEMA_FAILURE = /\b(?:Validation|Zod|Schema|Pydantic|Type|Value)Error\b|\bschema\b|\bsafeParse\b|\.success\)?\.toBe\(false\)/i;
@@ -104,10 +164,15 @@ function assertWords(f: FileFacts, a: FileFacts['asserts'][number]): string {
   return (w.asserts[i] ??= words(a.text));
 }
 
-function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both'): Evidence | undefined {
+/** A test named for what passes (`allows compound commands with only safe prefixes`): the stop's other side, unless it also names a refusal. */
+const ALLOWS = /^(?:it |test )?(?:should |must |can |does )?(?:allows?|permits?|accepts?|passe?s?|auto-?approves?|lets?)\b/i;
+const REFUSES = /\b(?:block|den(?:y|ies|ied)|reject|refuse|forbid|disallow|prevent|stop)/i;
+
+function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp): Evidence | undefined {
   for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
     const c = f.tests[i];
-    if (!re.test(nameWords(f, i))) continue;
+    const name = nameWords(f, i);
+    if (!re.test(name) || skip?.test(name) || (ALLOWS.test(name) && !REFUSES.test(name))) continue;
     // "extra fields forbidden" asserting a ValidationError tests a schema, not a denial.
     const own = assertsOf(f, i);
     if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(assertWords(f, a)))) continue;
@@ -119,7 +184,7 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
   const w = fileWords(f).asserts;
   for (let i = 0; i < asserts.length; i++) {
     const a = asserts[i];
-    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i])) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   }
   return undefined;
 }
@@ -150,50 +215,104 @@ export default defineRule({
     const tiers = new Map(t.files.map((f) => [f, stopTier(ctx, f)]));
     const driving = [...t.files].sort((a, b) => tiers.get(a)! - tiers.get(b)!);
     const own = kindModules(ctx);
-    const deps = new Map(t.files.map((f) => [f, importedSources(ctx, f)]));
+    const deps = new Map(t.files.map((f) => [f, testDeps(ctx, f)]));
+    /**
+     * How directly a test file tests this kind's stop: 0 the unit test of the module that applies it
+     * (named after it and importing it: `scheduler.test.ts` for the scheduler whose policy check sits on
+     * the dispatch path), 1 a test importing that module, 2 and 3 the same for the modules where the
+     * stop is decided, 4 any other test. Among tests of several such modules, the module more test
+     * files import comes first.
+     */
+    // How many test files import each module: among several gate sites, the one the suite drives most.
+    const fan = new Map<string, number>();
+    for (const d of deps.values()) for (const x of d) fan.set(x, (fan.get(x) ?? 0) + 1);
+    const score = (kind: string, f: FileFacts): number => {
+      const { site, mods } = own.get(kind)!;
+      const t0 = stemOf(f.path, true);
+      // One pass over the test's imports: does it reach the site / the deciding modules, is it named
+      // after one of them, and how many harness files import the one it reaches.
+      let inSite = false, namedSite = false, fanSite = 0, inMods = false, namedMods = false, fanMods = 0;
+      for (const x of deps.get(f)!) {
+        const s = site.has(x);
+        if (!s && !mods.has(x)) continue;
+        const m = stemOf(x, false);
+        const named = m.length >= 3 && (t0 === m || (m.length >= 6 && t0.startsWith(m)));
+        const n = fan.get(x) ?? 0;
+        if (s) { inSite = true; namedSite ||= named; fanSite = Math.max(fanSite, n); }
+        if (mods.has(x)) { inMods = true; namedMods ||= named; fanMods = Math.max(fanMods, n); }
+      }
+      if (inSite) return (namedSite ? 0 : 1) + 1 / (2 + fanSite);
+      if (inMods) return (namedMods ? 2 : 3) + 1 / (2 + fanMods);
+      return 4;
+    };
+    const scores = new Map(KINDS.map(({ kind }) => [kind, new Map(t.files.map((f) => [f, score(kind, f)]))]));
     let resolved = 0;
-    // Each stop kind cites its own test (a line that shows two kinds goes to the first), and a second
-    // test file of the kind when there is one: the baseline keeps every cited test as a mechanism, so
-    // skipping a whole file of stop tests is a regression it can name.
+    // Each stop kind cites its own test, and a second test file of the kind when there is one: the
+    // baseline keeps every cited test as a mechanism, so skipping a whole file of stop tests is a
+    // regression it can name.
     const used = new Set<string>();
     const fresh = (e: Evidence | undefined) => (e && !used.has(`${e.file}:${e.line}`) ? e : undefined);
     // One scan per file, pattern and mode: the ranked pass and the second-file pass re-read the same files.
-    const scans = { names: new Map<RegExp, Map<FileFacts, Evidence | undefined>>(), both: new Map<RegExp, Map<FileFacts, Evidence | undefined>>() };
-    const scan = (f: FileFacts, re: RegExp, mode: 'names' | 'both' = 'both'): Evidence | undefined => {
-      let m = scans[mode].get(re);
-      if (!m) scans[mode].set(re, (m = new Map()));
-      if (m.has(f)) return m.get(f);
-      const e = scanFile(f, re, mode);
-      m.set(f, e);
+    const scans = new Map<string, Evidence | undefined>();
+    const skips = new Map<string, RegExp>();
+    const skipRe = (src: string): RegExp => {
+      let re = skips.get(src);
+      if (!re) skips.set(src, (re = new RegExp(src, 'i')));
+      return re;
+    };
+    const scan = (f: FileFacts, kind: string, mode: 'names' | 'both' = 'both'): Evidence | undefined => {
+      const key = `${kind}\0${mode}\0${f.path}`;
+      if (scans.has(key)) return scans.get(key);
+      // A line that reads as two kinds (`test_unauthorized_imports_fail`: a denial or blocked code)
+      // goes to the kind whose module this test file drives more directly.
+      const mine = Math.floor(scores.get(kind)!.get(f)!);
+      const others = KINDS.filter((k) => k.kind !== kind && Math.floor(scores.get(k.kind)!.get(f)!) < mine);
+      // A retry budget (`attempt budget is exhausted`) bounds one request, not the loop.
+      const parts = [...others.map((k) => k.re.source), ...(kind === 'turn/step/budget cap' ? [RETRY.source] : [])];
+      const skip = parts.length ? skipRe(parts.join('|')) : undefined;
+      const e = scanFile(f, KINDS.find((k) => k.kind === kind)!.re, mode, skip);
+      scans.set(key, e);
       return e;
     };
-    const more: Evidence[] = [];
-    for (const { kind, re } of KINDS) {
-      // The test that imports the module of this very stop (the permission decision, the shell
-      // policy, the loop's cap) first, then by how directly it drives any stop.
-      const mods = own.get(kind)!;
-      const hits = new Map(mods.size ? driving.map((f) => [f, deps.get(f)!.some((d) => mods.has(d))]) : []);
-      const ranked = mods.size ? [...driving].sort((a, b) => Number(!hits.get(a)) - Number(!hits.get(b)) || tiers.get(a)! - tiers.get(b)!) : driving;
-      // Within the tests of this stop's module, a test named for the stop beats a stray assertion.
-      const group = mods.size ? ranked.filter((f) => hits.get(f)) : [];
+    const rankOf = new Map<string, number>();
+    const pools = new Map<string, FileFacts[]>();
+    for (const { kind } of KINDS) {
+      // The test of the module that applies this very stop first (the gate call on the dispatch path,
+      // the shell sink, the loop's cap), then of the module that decides it, then by how directly it
+      // drives any stop.
+      const sc = scores.get(kind)!;
+      const ranked = [...driving].sort((a, b) => sc.get(a)! - sc.get(b)! || tiers.get(a)! - tiers.get(b)!);
+      // Within the tests of this stop's modules, a test named for the stop beats a stray assertion.
+      const group = ranked.filter((f) => sc.get(f)! < 4);
       let e: Evidence | undefined;
-      for (const f of group) if ((e = fresh(scan(f, re, 'names')))) break;
+      let from: FileFacts | undefined;
+      for (const f of group) if ((e = fresh(scan(f, kind, 'names')))) { from = f; break; }
       if (e) resolved++;
-      if (!e) for (const f of ranked) if ((e = fresh(scan(f, re)))) break;
-      if (!e) continue;
+      if (!e) for (const f of ranked) if ((e = fresh(scan(f, kind)))) { from = f; break; }
+      if (!e || !from) continue;
       used.add(`${e.file}:${e.line}`);
+      // Kinds are cited most direct first: a named test of the module that applies the stop leads.
+      rankOf.set(kind, Math.floor(sc.get(from)!) * 2 + (e.reason.startsWith('test ') ? 0 : 1));
       found.set(kind, { ...e, reason: `${kind}: ${e.reason}` });
-      for (const f of group.length ? group : ranked) {
-        if (f.path === e.file) continue;
-        const next = fresh(scan(f, re));
+      pools.set(kind, group.length ? group : ranked);
+    }
+    // The second test file of each kind, once every kind has its own first test.
+    const more: Evidence[] = [];
+    for (const [kind, pool] of pools) {
+      const first = found.get(kind)!;
+      for (const f of pool) {
+        if (f.path === first.file) continue;
+        const next = fresh(scan(f, kind));
         if (!next) continue;
         used.add(`${next.file}:${next.line}`);
         more.push({ ...next, reason: `${kind}: ${next.reason}` });
         break;
       }
     }
+    const order = [...found.keys()].sort((a, b) => rankOf.get(a)! - rankOf.get(b)!);
+    const firsts = order.map((k) => found.get(k)!);
     const kinds = [...found.keys()];
-    const evid = [...found.values(), ...more];
+    const evid = [...firsts, ...more];
     const missing = KINDS.map((k) => k.kind).filter((k) => !found.has(k));
     if (kinds.length >= 2) {
       // Sure when a test named for a stop imports that stop's own module (resolved import path).
@@ -202,8 +321,10 @@ export default defineRule({
     if (kinds.length === 1) {
       return finding('partial', `tests assert only one kind of safety stop (${kinds[0]}, ${at(evid[0].file, evid[0].line)}); none for ${missing.join(', ')}`, evid);
     }
-    for (const f of t.files) {
-      const e = scanFile(f, WEAK);
+    // Tests of the modules where the stops live first (the bash tool's timeout, the loop's overflow recovery).
+    const weakOrder = [...driving].sort((a, b) => Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(a)!)) - Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(b)!)));
+    for (const mode of ['names', 'both'] as const) for (const f of weakOrder) {
+      const e = scanFile(f, WEAK, mode);
       if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery are tested (${at(e.file, e.line)})`, [e]);
     }
     return finding('absent', `${t.files.length} test file(s) exist but none asserts a denial, a blocked command or a turn/budget cap`);
