@@ -81,13 +81,14 @@ export class Budget {
   }
 
   /** Before a model call: will the request (+ the reply) fit the model's context window and the budget? */
-  project(requestTokens: number, maxOutputTokens: number, contextWindow: number): Projection {
-    const needed = requestTokens + maxOutputTokens;
+  project(requestTokens: number, replyTokens: number, contextWindow: number): Projection {
+    // The request plus the room kept for the reply, held against the window.
+    const projectedTokens = requestTokens + replyTokens;
     if (this.totalTokens + requestTokens > this.limits.maxTokens) {
       return { action: 'stop', stop: 'max_tokens', reason: `request of ~${requestTokens} tokens would pass the budget of ${this.limits.maxTokens} (spent ${this.totalTokens})` };
     }
-    if (needed > contextWindow * this.compactAt) {
-      return { action: 'compact', reason: `~${needed} tokens pass ${Math.round(this.compactAt * 100)}% of the context window (${contextWindow})` };
+    if (projectedTokens > contextWindow * this.compactAt) {
+      return { action: 'compact', reason: `~${projectedTokens} tokens pass ${Math.round(this.compactAt * 100)}% of the context window (${contextWindow})` };
     }
     return { action: 'proceed' };
   }
