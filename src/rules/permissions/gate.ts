@@ -6,6 +6,8 @@ import { actionGates, confirmPrompts } from './action-gate.js';
 import { toolAsks } from './verdict.js';
 
 /** Classes that look like a permission component, and their decision methods. */
+/** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
+const URL_POLICY = /^(?:!|not\s+)\s*(?:await\s+)?(?:(?:self|this)\.)?_?(?:is_?url_?allowed|isUrlAllowed|is_?domain_?allowed|isDomainAllowed|url_?is_?allowed|is_?allowed_?url|isAllowedUrl)\(/i;
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
@@ -204,6 +206,18 @@ export default defineRule({
           level: 'partial',
           reason: `${cls.name}.${m}() exists but ${used ? 'is not called from the tool dispatch path' : 'is never called'}; tools run without a permission decision`,
           evidence: [{ file: f.path, line: cls.line, reason: `permission component ${cls.name} with ${m}(), not wired before tool execution` }],
+        };
+      }
+    }
+    // A URL or domain policy that refuses navigation (`if not self._is_url_allowed(url): return`):
+    // one kind of action passes an allow / deny decision, the others run unchecked.
+    for (const f of ctx.source) {
+      const g = f.guards.find((x) => (x.exit === 'return' || x.exit === 'throw') && URL_POLICY.test(x.cond));
+      if (g) {
+        return {
+          level: 'partial',
+          reason: `only navigation passes an allow / deny decision (${g.cond.slice(0, 60)} in ${g.fn}() at ${f.path}:${g.line}); other tool calls run without one`,
+          evidence: [{ file: f.path, line: g.line, reason: `${g.fn}() refuses a URL its policy does not allow` }],
         };
       }
     }
