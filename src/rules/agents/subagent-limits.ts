@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentSpawns, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentSpawns, agentSubclassRoles, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -141,6 +141,26 @@ function recursionIn(f: FileFacts): Evidence | undefined {
   return undefined;
 }
 
+/** A function outside the agent classes that constructs two or more distinct agent types. */
+function orchestrator(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
+  const roles = new Set([...agentSubclassRoles(ctx), ...agentDefinitions(ctx)].map((r) => r.name));
+  if (roles.size < 2) return undefined;
+  for (const f of ctx.source) {
+    const byFn = new Map<string, Map<string, number>>();
+    for (const c of f.calls) {
+      const m = /^(?:new\s+)?([A-Z]\w*)$/.exec(c.callee);
+      if (!m || !roles.has(m[1])) continue;
+      const owner = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+      if (roles.has(owner.split('.').pop() ?? '')) continue;
+      let built = byFn.get(c.fn);
+      if (!built) byFn.set(c.fn, (built = new Map()));
+      if (!built.has(m[1])) built.set(m[1], c.line);
+    }
+    for (const [fn, built] of byFn) if (built.size >= 2) return { file: f.path, fn, agents: [...built].map(([name, line]) => ({ name, line })) };
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'agents.subagent-limits',
   principle: 'agents',
@@ -153,7 +173,19 @@ export default defineRule({
   detect(ctx) {
     const sites = subagentSites(ctx);
     // Searched structurally (tools that start agents, spawn functions, framework sub-agent options, agent classes building agents).
-    if (!sites.length) return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], 'high'), applies: false };
+    if (!sites.length) {
+      // An orchestrator that builds two or more agent types and runs them (`this.planner = new PlannerAgent(…)`,
+      // `this.navigator = new NavigatorAgent(…)`): the agents run under its loop and share its caps.
+      const team = orchestrator(ctx);
+      if (team) {
+        return finding(
+          'partial',
+          `${team.fn}() builds ${team.agents.length} agents (${team.agents.map((a) => a.name).join(', ')}) that run under one orchestrator: they share its caps and have no limits or tool pools of their own`,
+          team.agents.slice(0, 3).map((a) => ev(team.file, a.line, `${team.fn}() builds the ${a.name} agent`)),
+        );
+      }
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 ? 'low' : 'high'), applies: false };
+    }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
     const files = [...new Set(sites.filter((s) => s.rank <= best + 1).slice(0, 6).map((s) => s.file))].map((p) => ctx.file(p)).filter((f): f is FileFacts => !!f);
