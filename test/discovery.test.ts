@@ -58,10 +58,17 @@ describe('discovery', () => {
       'packages/a/kept.ts': TOOL,
       'src/types.d.ts': 'export type X = 1;',
       '.cache/x.ts': TOOL,
+      // Generated client code, build tooling, a workspace package named as an example, and an eval
+      // suite's own tests are not the harness either.
+      'src/_generated/client.ts': TOOL,
+      'vite.config.ts': TOOL,
+      'packages/claude-code/package.json': JSON.stringify({ name: '@acme/agent-integrations-example-claude-code', private: true }),
+      'packages/claude-code/src/agent.ts': TOOL,
+      'packages/evals/tests/runner.test.ts': `import { it } from 'vitest';\nit('runs the suite', () => {});\n`,
     });
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['packages/a/kept.ts', 'src/agent.ts']);
-    expect(result.stats.examples).toBe(3);
+    expect(result.stats.examples).toBe(5);
     // Generated files are named as skipped, whether known by their name or by their header.
     expect(result.skipped).toEqual([
       { path: 'src/api.generated.ts', reason: 'generated or bundled (by its name)' },

@@ -46,7 +46,7 @@ const GENERATED_NAME = /(?:\.min\.[cm]?js|[.-]generated\.[cm]?[jt]sx?|\.gen\.[cm
 /** Folders never audited: dependencies, build output, caches, vendored code. */
 const SKIP_DIRS = new Set([
   'node_modules', 'bower_components', 'jspm_packages', 'dist', 'build', 'out', 'lib-cov', 'coverage', 'bundle',
-  'vendor', 'vendored', 'third_party', 'third-party', 'external', 'generated', '__generated__',
+  'vendor', 'vendored', 'third_party', 'third-party', 'external', 'generated', '__generated__', '_generated',
   'tmp', 'temp', 'storybook-static', 'public', 'static', '__pycache__', 'site-packages', 'venv', 'htmlcov',
 ]);
 /** Folders whose code is illustration, not the harness. */
@@ -54,12 +54,36 @@ const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples',
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
 const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
+/** Build and lint tool configuration (`vite.config.ts`, `webpack.config.js`): tooling, not the harness. */
+const TOOLING_FILE = /^(?:vite|webpack|rollup|esbuild|tsup|babel|postcss|tailwind|next|nuxt|astro|svelte|eslint|prettier|commitlint|lint-staged|metro|rspack|rsbuild|unbuild|drizzle|stylelint|electron\.vite|electron-builder|vitest\.workspace|gulpfile|gruntfile)(?:\.config)?\.[cm]?[jt]s$/i;
+/** Benchmark and evaluation suites: their tests exercise the benchmark, not the harness. */
+const BENCH_DIRS = new Set(['eval', 'evals', 'benchmarks', 'benchmark']);
+/** A workspace package named as an example (`…-example-claude-code`, `demo-app`, `…-evals`): illustration, not the harness. */
+const EXAMPLE_PACKAGE = /(?:^|[-_/@.])(?:examples?|demos?|samples?|playground|evals?|benchmarks?)(?:$|[-_.])/i;
+
 function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
+  if (dirs.some((d) => BENCH_DIRS.has(d.toLowerCase()))) return 'example';
   if (TEST_FILE.test(rel) || dirs.some((d) => TEST_DIRS.has(d.toLowerCase())) || extraTests?.(rel)) return 'test';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
   return 'source';
+}
+
+/** Whether a folder is a workspace package whose manifest names it an example, a demo or an eval suite. */
+function isExamplePackage(dir: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const name = (JSON.parse(text) as { name?: unknown }).name;
+    return typeof name === 'string' && EXAMPLE_PACKAGE.test(name);
+  } catch {
+    return false;
+  }
 }
 
 /** A folder or file prefix (`packages/core/src`), or a picomatch glob. */
@@ -98,7 +122,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
   const inHarness = (rel: string) => !harness.length || globs.some((g) => g.field === 'harness' && g.test(rel));
 
   // Every .gitignore on the way down applies to the paths below its folder.
-  const walk = (dir: string, rel: string, ignores: Array<{ base: string; ig: Ignore }>) => {
+  const walk = (dir: string, rel: string, ignores: Array<{ base: string; ig: Ignore }>, examplePackage = false) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -131,7 +155,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       if (e.isDirectory()) {
         if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
-        walk(abs, childRel, ignores);
+        walk(abs, childRel, ignores, examplePackage || isExamplePackage(abs));
         continue;
       }
       if (!e.isFile()) continue;
@@ -152,14 +176,14 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         }
         continue;
       }
-      if (!SOURCE_EXT.test(e.name) || DECLARATION.test(e.name)) continue;
+      if (!SOURCE_EXT.test(e.name) || DECLARATION.test(e.name) || TOOLING_FILE.test(e.name)) continue;
       for (const g of unmatched) if (g.test(childRel)) unmatched.delete(g);
       if (ignored(childRel, false) || exclude?.(childRel) || (include && !include(childRel))) continue;
       if (GENERATED_NAME.test(e.name)) {
         out.skipped.push({ path: childRel, reason: /\.min\./.test(e.name) ? 'minified (by its name)' : 'generated or bundled (by its name)' });
         continue;
       }
-      const role = roleOf(childRel, extraTests);
+      const role = examplePackage ? 'example' : roleOf(childRel, extraTests);
       if (role === 'example') {
         out.examples++;
         continue;
