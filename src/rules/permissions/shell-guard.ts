@@ -33,6 +33,9 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
+/** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
+const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
+
 /** A refusal on a pattern found in the command: `re.test(command)`, `re.search(p, cmd)`, `cmd.match(re)`. */
 const PATTERN_GUARD = /^[\w$.\[\]]+\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script|normalized\w*)\s*\)$|^re\.(?:search|match|fullmatch)\(\s*[\w$.'"\\^]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script|normalized\w*)\b|^(?:command|cmd|script)\.match\(/;
 
@@ -424,6 +427,17 @@ export default defineRule({
     const s = decisive.sink!;
     const sinkEv: Evidence = { file: s.file, line: s.line, reason: `tool ${t.name} runs the command with ${s.callee}()` };
     if (decisive.level === 'absent') {
+      // Another tool or mode runs the model's commands inside a sandbox (`sandbox.run_code(code)`,
+      // `self.sandbox_client.run_command(cmd)`): the guard exists, but not on every path.
+      const pkg = packageOf(s.file);
+      const boxed = sinks.find((x) => x.kind === 'sandbox' && x.toolFed && packageOf(x.file) === pkg);
+      if (boxed) {
+        return {
+          level: 'partial',
+          reason: `commands run in a sandbox on some paths (${boxed.callee}() in ${boxed.fn}() at ${boxed.file}:${boxed.line}), but tool ${t.name} runs the model's command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`,
+          evidence: [sinkEv, { file: boxed.file, line: boxed.line, reason: `${boxed.callee}() runs the command inside a sandbox, on this path only` }],
+        };
+      }
       return {
         level: 'absent',
         reason: `tool ${t.name} runs the model's command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`,
