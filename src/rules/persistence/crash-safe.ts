@@ -80,6 +80,15 @@ export default defineRule({
     }
     if (journal.length > 0 || atomicSession.length > 0) {
       const first = journal[0] ?? atomicSession[0];
+      // Whole-session rewrites made atomic, with nothing that recognises an unfinished tool call on
+      // reload: the file survives a crash, but what ran since the last save is lost or run again.
+      if (journal.length === 0 && recovery.length === 0 && atomicSession.every((o) => o.kind !== 'transaction')) {
+        return {
+          level: 'partial',
+          reason: `the session is ${first.via ? `written by ${first.call.fn} through ${first.via.fn}, which writes a temp file and renames it into place` : first.atomicLib ? `written by ${first.call.fn} through an atomic-write package` : `written to a temp file and renamed into place by ${first.call.fn}`}, but it is rewritten whole and nothing recognises a tool call left unfinished on reload`,
+          evidence: [...atomicSession.slice(0, 1).flatMap(renameIn), at(first, `${first.call.callee}() in ${first.call.fn} rewrites the whole session atomically`)],
+        };
+      }
       // Resolved: the session write is a call of a wrapper that writes a temp file and renames it (or an atomic-write package).
       const resolved = journal.length === 0 && (!!first.via?.atomic || !!first.atomicLib) && carriesTranscript(first);
       const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
