@@ -2,6 +2,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops } from '../shared/loop.js';
 import { loopCaps, type Cap } from './caps.js';
+import type { RuleContext } from '../context.js';
 
 /**
  * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
@@ -25,6 +26,21 @@ function capEvidence(caps: Cap[], max: number): Evidence[] {
     if (out.length >= max) break;
   }
   return out;
+}
+
+/** Constants named for a turn, step or request cap of the agent. */
+const CAP_CONST = /^(?:DEFAULT_)?MAX_(?:\w+_)?(?:REQUESTS|TURNS|STEPS|ITERATIONS|TOOL_CALLS|ROUNDS)(?:_PER_\w+)?$/;
+
+/** A cap constant with a number, declared in source and never read in a comparison anywhere. */
+function unwiredCap(ctx: RuleContext): { name: string; value: string; file: string; line: number } | undefined {
+  for (const f of ctx.source) {
+    for (const k of f.consts) {
+      if (k.kind !== 'var' || k.fn !== '<top>' || !CAP_CONST.test(k.name) || !/^\d+$/.test(k.value)) continue;
+      const compared = ctx.source.some((g) => (g.compares ?? []).some((c) => c.text.includes(k.name)) || g.loops.some((l) => (l.cond ?? '').includes(k.name)));
+      if (!compared) return { name: k.name, value: k.value, file: f.path, line: k.line };
+    }
+  }
+  return undefined;
 }
 
 export default defineRule({
@@ -71,6 +87,15 @@ export default defineRule({
       };
     }
     const loops = agentLoops(ctx);
+    // A cap declared as a constant (`DEFAULT_MAX_REQUESTS_PER_TASK = 20`) that no comparison reads: it exists, unwired.
+    const unwired = unwiredCap(ctx);
+    if (unwired) {
+      return {
+        level: 'partial',
+        reason: `a cap is declared (${unwired.name} = ${unwired.value} at ${unwired.file}:${unwired.line}) but nothing compares against it, so the loop runs uncapped`,
+        evidence: [{ file: unwired.file, line: unwired.line, reason: `${unwired.name} = ${unwired.value} is declared and never enforced` }],
+      };
+    }
     if (loops.length > 0) {
       const l = loops.find((x) => x.loop?.infinite) ?? loops[0];
       return {
