@@ -112,8 +112,6 @@ function kindOf(c: CallFact): PersistKind | undefined {
   }
   // `json.dump(obj, f)` writes; `yaml.dump(data)` with no stream returns a string.
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
-  // Parsing a tool call's arguments (`json.loads(call["function"]["arguments"])`) reads the model's output, not a file.
-  if (n === 'loads' && /arguments|tool_?calls?|["'.]function\b|\binput\b/.test(c.args[0] ?? '')) return undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
@@ -338,6 +336,9 @@ const SQL_TABLE = /^['"`]\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(
 
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
+  // `json.loads(text)` parses a string: a read only when the text comes from a file (`f.read()` in the
+  // argument, or a file opened or read in the same function), not a socket message or a response body.
+  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && (d.name === 'open' || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
