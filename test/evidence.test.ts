@@ -140,3 +140,11 @@ describe('audit trail', () => {
     expect(first).toMatchObject({ file: 'src/scheduler.ts', line: 18 });
   });
 });
+
+describe('structured logging', () => {
+  it('cites the write of the whole record with its fields, not the level shorthands nor a JSON detail inside a message', async () => {
+    const { check, first } = await firstEvidence('logging.structured-log', 'present-record-writer');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/logger.ts', line: 24 });
+  });
+});
