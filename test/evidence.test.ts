@@ -148,3 +148,11 @@ describe('structured logging', () => {
     expect(first).toMatchObject({ file: 'src/logger.ts', line: 24 });
   });
 });
+
+describe('typed events', () => {
+  it("cites the enum of the loop's own events (most kinds emitted), not an output format enum whose name says stream", async () => {
+    const { check, first } = await firstEvidence('logging.typed-events', 'present-core-enum-over-output-enum');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/events.ts', line: 1 });
+  });
+});
