@@ -156,3 +156,11 @@ describe('typed events', () => {
     expect(first).toMatchObject({ file: 'src/events.ts', line: 1 });
   });
 });
+
+describe('agent types', () => {
+  it('cites the registry that holds the declared types together, before any one definition', async () => {
+    const { check, first } = await firstEvidence('agents.typed', 'present-type-registry');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/agents/index.ts', line: 6 });
+  });
+});
