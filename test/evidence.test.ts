@@ -140,3 +140,27 @@ describe('audit trail', () => {
     expect(first).toMatchObject({ file: 'src/scheduler.ts', line: 18 });
   });
 });
+
+describe('structured logging', () => {
+  it('cites the write of the whole record with its fields, not the level shorthands nor a JSON detail inside a message', async () => {
+    const { check, first } = await firstEvidence('logging.structured-log', 'present-record-writer');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/logger.ts', line: 24 });
+  });
+});
+
+describe('typed events', () => {
+  it("cites the enum of the loop's own events (most kinds emitted), not an output format enum whose name says stream", async () => {
+    const { check, first } = await firstEvidence('logging.typed-events', 'present-core-enum-over-output-enum');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/events.ts', line: 1 });
+  });
+});
+
+describe('agent types', () => {
+  it('cites the registry that holds the declared types together, before any one definition', async () => {
+    const { check, first } = await firstEvidence('agents.typed', 'present-type-registry');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/agents/index.ts', line: 6 });
+  });
+});

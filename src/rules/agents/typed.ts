@@ -1,6 +1,29 @@
 import { agentDefinitions, agentSubclassRoles } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
-import { defineRule } from '../types.js';
+import { defineRule, type Evidence } from '../types.js';
+import type { RuleContext } from '../context.js';
+
+/**
+ * The registry that holds the declared types: an object whose values are two or more of the
+ * variables the definitions are bound to (`{ explore: exploreAgent, plan: planAgent }`).
+ */
+function typeRegistry(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions>): Evidence | undefined {
+  const vars = new Set<string>();
+  for (const d of defs) {
+    const f = ctx.source.find((x) => x.path === d.file);
+    const o = f?.objects.find((x) => x.line === d.line && x.ctx.startsWith('var:'));
+    if (o) vars.add(o.ctx.slice(4));
+  }
+  if (vars.size < 2) return undefined;
+  for (const f of ctx.source) {
+    for (const o of f.objects) {
+      if (o.ctx.startsWith('type:')) continue;
+      const held = o.keys.filter((k) => vars.has((o.values[k] ?? '').trim()));
+      if (held.length >= 2) return { file: f.path, line: o.line, reason: `registry of agent types: ${held.slice(0, 4).map((k) => `${k} → ${o.values[k]}`).join(', ')}` };
+    }
+  }
+  return undefined;
+}
 
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
 
@@ -19,7 +42,9 @@ export default defineRule({
     if (names.size >= 2) {
       // Two or more types written in the code as data (literal names, own prompt and tool list) are a configuration fact.
       const declared = new Set(defs.filter((d) => d.literal).map((d) => d.name)).size >= 2;
-      return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})`, defs.slice(0, 4), declared ? 'high' : 'low');
+      // The registry that holds the declared types together leads: it shows every type in one place.
+      const registry = typeRegistry(ctx, defs);
+      return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})${registry ? `, held in one registry (${at(registry.file, registry.line)})` : ''}`, [...(registry ? [registry] : []), ...defs.slice(0, registry ? 3 : 4)], declared ? 'high' : 'low');
     }
     // Roles as subclasses of the agent class, each with its own prompt (`class AskCoder(Coder): gpt_prompts = AskPrompts()`).
     const sub = agentSubclassRoles(ctx);

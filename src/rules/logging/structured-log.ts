@@ -26,6 +26,8 @@ interface LoggerDef {
   name: string;
   structured: boolean;
   how: string;
+  /** The call that writes the logger's records with fields (`JSON.stringify(record)`, an OTel emit). */
+  recordLine?: number;
 }
 
 /** `/^console\.(?:log|error|warn|info|debug)$/` as a Set of callees. */
@@ -192,11 +194,13 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   }
   for (const f of ctx.source) {
     // Whether the file writes records with fields: looked up only for a file with a logger object.
-    let records: { jsonLine?: number; otelEmit?: number } | undefined;
+    let records: { jsonLine?: number; otelEmit?: number; recordJson?: number } | undefined;
     const recordLines = () =>
       (records ??= {
         jsonLine: f.calls.find((c) => JSON_CALL.test(c.callee))?.line,
         otelEmit: f.calls.find((c) => c.name === 'emit' && /attributes|severity/i.test(c.args.join(' ')))?.line,
+        // A record serialised whole (`JSON.stringify(record)`, `JSON.stringify({ ts, level, ...fields })`), not a detail inside a message.
+        recordJson: f.calls.find((c) => JSON_CALL.test(c.callee) && /^(?:[\w$.]+|\{[\s\S]*\})$/.test((c.args[0] ?? '').trim()))?.line,
       });
     for (const i of f.imports) {
       // A relative import is no library: none of the patterns starts with a dot.
@@ -216,13 +220,14 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
       if (!/log/i.test(named) || (levels.length < 3 && !/logger/i.test(named))) continue;
       // A no-op logger (`debug: () => {}`) logs nothing.
       if (levels.every((k) => /^\(\)\s*=>\s*\{\s*\}$|^\(\)\s*=>\s*undefined$/.test(o.values[k] ?? ''))) continue;
-      const { jsonLine, otelEmit } = recordLines();
+      const { jsonLine, otelEmit, recordJson } = recordLines();
       const structured = !printing.has(named) && (jsonLine !== undefined || otelEmit !== undefined);
       defs.push({
         file: f.path,
         line: o.line,
         name: named,
         structured,
+        recordLine: structured ? (recordJson ?? otelEmit) : undefined,
         how: `${named} has level methods ${levels.join('/')}${structured ? ` and writes records with fields (${at(f.path, (jsonLine ?? otelEmit)!)})` : printing.has(named) ? ' and only prints' : ', text output'}`,
       });
     }
@@ -353,7 +358,10 @@ export default defineRule({
       const sure = dominant && structured.some((d) => STRUCTURED_LIBS.test(d.name));
       // Without a structured definition, the logger class itself (levels, transports) leads the evidence.
       const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
+      // A logger that writes its records with fields is shown at that write: it is where the record leaves with its fields.
+      const write = lead?.recordLine !== undefined ? [ev(lead.file, lead.recordLine, `${lead.name} writes each record with its fields here`)] : [];
       return finding('present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
+        ...write,
         ...(lead ? [evid(lead)] : []),
         ...(first ? [callEv(first, 'logs with fields')] : []),
         ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),

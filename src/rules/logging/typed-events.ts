@@ -476,7 +476,8 @@ export default defineRule({
       (c.emitted.length ? 1000 : 0) +
       (c.stops.length ? 500 : 0) +
       (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
-      (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 200 : 0) +
+      // A name is only a tie-break: how many distinct kinds the code emits outweighs it (the loop's own enum over an output format's).
+      (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) +
       c.emitted.length * 10 +
       c.tags.length;
     // Stop reasons may travel as typed exception classes rather than as an event kind; a union's own
