@@ -12,7 +12,7 @@ import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
 import { resolveBareCall } from './imports.js';
-import { EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
+import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
 export const TOOLS_KEY = /^(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools|disallowedTools|excludeTools|tool_ids|toolIds)$/;
@@ -463,8 +463,10 @@ const DEF_TOOL_LIST = /\b\w+(?:\.\w+)*\.(?:tools|toolConfig|tool_config|allowedT
 export function perAgentRegistries(ctx: RuleContext): Evidence[] {
   return ctx.memo('agents:per-agent-registries', () => {
     const out: Evidence[] = [];
+    // Only files with a call named `…Registry` (a `new …Registry` callee is named so) are looked at.
+    const gate = callsPassing(ctx, 'agents:registry-names', (n) => n.endsWith('Registry'));
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (!gate.files.has(f.path) || UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
         // `new …Registry` only: the suffix test before the pattern.
         if (!c.callee.endsWith('Registry') || !c.callee.startsWith('new ') || !/^new \w*Tool\w*Registry$|^new \w*Registry$/.test(c.callee) || c.fn === '<top>') continue;
