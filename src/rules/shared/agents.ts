@@ -258,10 +258,17 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
       if (dot <= 0 || FACTORY_FN.test(fn.slice(dot + 1)) || /^(?:__init__|constructor)$/.test(fn.slice(dot + 1))) return false;
       return !!family(fn.slice(0, dot).split('.').pop()!);
     };
+    // A file's calls come in runs of one function: the look-up once per run.
+    let lastFn: string | undefined;
+    let ok = false;
     for (const f of ctx.source) {
       for (const c of f.calls) {
-        let ok = inAgent.get(c.fn);
-        if (ok === undefined) inAgent.set(c.fn, (ok = agentMethod(c.fn)));
+        if (c.fn !== lastFn) {
+          lastFn = c.fn;
+          const had = inAgent.get(c.fn);
+          if (had === undefined) inAgent.set(c.fn, (ok = agentMethod(c.fn)));
+          else ok = had;
+        }
         if (!ok) continue;
         const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
         if (!m || !family(m[1])) continue;
