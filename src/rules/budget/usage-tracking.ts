@@ -5,6 +5,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
+import { objectsByKey } from '../shared/scan.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
 const USAGE_FIELDS = new Set([
@@ -87,8 +88,21 @@ export default defineRule({
     }
     const calls1 = byFileInOrder(ctx, picked1);
     const calls2 = byFileInOrder(ctx, picked2);
+    // Objects holding a usage field (found through the key index): both object passes look at no other.
+    const usageObjs = new Set<object>();
+    const usageObjFiles = new Set<string>();
+    const byKey = objectsByKey(ctx);
+    for (const k of USAGE_FIELDS) {
+      for (const o of byKey.get(k) ?? []) {
+        usageObjs.add(o);
+        usageObjFiles.add(o.file);
+      }
+    }
     for (const f of ctx.source) {
-      for (const k in f.reads) {
+      // Most files read no usage field: a look-up per field before walking every name the file reads.
+      let readsAny = false;
+      for (const u of USAGE_FIELDS) if (u in f.reads) { readsAny = true; break; }
+      if (readsAny) for (const k in f.reads) {
         const lines = f.reads[k];
         if (!USAGE_FIELDS.has(k)) continue;
         readFiles.add(f.path);
@@ -104,7 +118,8 @@ export default defineRule({
         }
       }
       // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
-      for (const o of f.objects) {
+      for (const o of usageObjFiles.has(f.path) ? f.objects : []) {
+        if (!usageObjs.has(o)) continue;
         // Most objects hold no usage field: count before building the list.
         let n = 0;
         for (const k of o.keys) if (USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0')) n++;
@@ -159,7 +174,8 @@ export default defineRule({
         offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0 || loopFns().has(`${f.path}#${a.fn}`) || usage);
       }
       // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
-      for (const o of f.objects) {
+      for (const o of usageObjFiles.has(f.path) ? f.objects : []) {
+        if (!usageObjs.has(o)) continue;
         let k = '';
         for (const key of o.keys) {
           if (!USAGE_FIELDS.has(key)) continue;

@@ -1,7 +1,7 @@
 import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, loopReachable } from '../shared/loop.js';
-import { allClasses, at, ev, finding } from '../shared/scan.js';
+import { allClasses, at, ev, finding, objectsByKey } from '../shared/scan.js';
 import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
@@ -81,12 +81,30 @@ function printingLoggerClasses(ctx: RuleContext): Set<string> {
  * (`return { info: console.info.bind(console, prefix), … }`). A namespace prefix on a console line
  * is still a print. Keyed by the defining file.
  */
+/** Objects holding a level key (found through the key index), and their files: the only ones a level count can pass. */
+function levelObjects(ctx: RuleContext): { objs: Set<object>; files: Set<string> } {
+  return ctx.memo('structured-log:level-objects', () => {
+    const objs = new Set<object>();
+    const files = new Set<string>();
+    const byKey = objectsByKey(ctx);
+    for (const k of LEVEL_SET) {
+      for (const o of byKey.get(k) ?? []) {
+        objs.add(o);
+        files.add(o.file);
+      }
+    }
+    return { objs, files };
+  });
+}
+
 function consoleWrapperLoggers(ctx: RuleContext): Map<string, { line: number; name: string }> {
   return ctx.memo('structured-log:console-wrappers', () => {
     const out = new Map<string, { line: number; name: string }>();
+    const lv = levelObjects(ctx);
     for (const f of ctx.source) {
       if (f.lang === 'py') continue;
-      for (const o of f.objects) {
+      for (const o of lv.files.has(f.path) ? f.objects : []) {
+        if (!lv.objs.has(o)) continue;
         if (o.keys.length < 2 || o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
         let levels = 0;
         for (const k of o.keys) if (LEVEL_SET.has(k)) levels++;
@@ -192,6 +210,7 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   for (const [file, w] of consoleWrapperLoggers(ctx)) {
     defs.push({ file, line: w.line, name: w.name, structured: false, how: `${w.name} builds a levelled logger whose methods are console calls (a prefix, no fields, no records)` });
   }
+  const lv = levelObjects(ctx);
   for (const f of ctx.source) {
     // Whether the file writes records with fields: looked up only for a file with a logger object.
     let records: { jsonLine?: number; otelEmit?: number; recordJson?: number } | undefined;
@@ -211,7 +230,8 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
         defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from} (levelled text)` });
       else if (TRACING_LIBS.test(i.from)) defs.push({ file: f.path, line: i.line, name: i.from, structured: false, how: `imports ${i.from}: tracing spans with attributes, no logger` });
     }
-    for (const o of f.objects) {
+    for (const o of lv.files.has(f.path) ? f.objects : []) {
+      if (!lv.objs.has(o)) continue;
       let n = 0;
       for (const k of o.keys) if (LEVEL_SET.has(k)) n++;
       if (n < 2) continue;

@@ -1,6 +1,6 @@
 import type { CallFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, GENERIC, loopReachable } from '../shared/loop.js';
 import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -51,12 +51,20 @@ const ENUM_MEMBER = /^([A-Z]\w*)\.([A-Za-z_]\w*)$/;
 function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
   return ctx.memo('typed-events:enum-member-args', () => {
     const m = new Map<string, EnumArg[]>();
-    // The name test once per distinct callee name (thousands of calls share a few hundred names).
-    const emits = new Map<string, boolean>();
-    for (const c of ctx.calls) {
-      let ok = emits.get(c.name);
-      if (ok === undefined) emits.set(c.name, (ok = EMIT_NAMES.has(c.name) || EMITTER.test(c.name)));
-      if (!ok) continue;
+    // The name test once per distinct callee name (thousands of calls share a few hundred names),
+    // found through the by-name index, then walked per file in file order (the calls' order).
+    const picked: Located<CallFact>[] = [];
+    // Only calls with an argument that may be `Enum.Member` (a capital first, a dot): a cheap test before ordering them.
+    const mayPass = (c: CallFact) => {
+      for (const a of c.args) {
+        const c0 = a.charCodeAt(0);
+        if (c0 >= 65 && c0 <= 90 && a.includes('.')) return true;
+      }
+      return false;
+    };
+    for (const [name, list] of ctx.callNames()) if (EMIT_NAMES.has(name) || EMITTER.test(name)) for (const c of list) if (mayPass(c)) picked.push(c);
+    const byFile = byFileInOrder(ctx, picked);
+    for (const f of ctx.source) for (const c of byFile.get(f.path) ?? []) {
       const args = c.args;
       for (let i = 0; i < args.length; i++) {
         const a = args[i];

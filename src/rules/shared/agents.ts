@@ -11,8 +11,9 @@ import type { ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/fac
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
+import { objectsByKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
-import { EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
+import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
 export const TOOLS_KEY = /^(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools|disallowedTools|excludeTools|tool_ids|toolIds)$/;
@@ -62,8 +63,19 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
     const out: AgentDef[] = [];
     const membersOf = new Map<string, string[]>();
     for (const f of ctx.source) for (const c of f.classes) membersOf.set(c.name, c.members);
+    // Every definition has a prompt key: only objects holding one (found through the key index), in their files.
+    const prompted = new Set<object>();
+    const promptedFiles = new Set<string>();
+    const byKey = objectsByKey(ctx);
+    for (const k of PROMPT_KEYS) {
+      for (const o of byKey.get(k) ?? []) {
+        prompted.add(o);
+        promptedFiles.add(o.file);
+      }
+    }
     for (const f of ctx.source) {
-      for (const o of f.objects) {
+      for (const o of promptedFiles.has(f.path) ? f.objects : []) {
+        if (!prompted.has(o)) continue;
         let prompt = '';
         let tools = '';
         let name = '';
@@ -258,10 +270,17 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
       if (dot <= 0 || FACTORY_FN.test(fn.slice(dot + 1)) || /^(?:__init__|constructor)$/.test(fn.slice(dot + 1))) return false;
       return !!family(fn.slice(0, dot).split('.').pop()!);
     };
+    // A file's calls come in runs of one function: the look-up once per run.
+    let lastFn: string | undefined;
+    let ok = false;
     for (const f of ctx.source) {
       for (const c of f.calls) {
-        let ok = inAgent.get(c.fn);
-        if (ok === undefined) inAgent.set(c.fn, (ok = agentMethod(c.fn)));
+        if (c.fn !== lastFn) {
+          lastFn = c.fn;
+          const had = inAgent.get(c.fn);
+          if (had === undefined) inAgent.set(c.fn, (ok = agentMethod(c.fn)));
+          else ok = had;
+        }
         if (!ok) continue;
         const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
         if (!m || !family(m[1])) continue;
@@ -463,8 +482,10 @@ const DEF_TOOL_LIST = /\b\w+(?:\.\w+)*\.(?:tools|toolConfig|tool_config|allowedT
 export function perAgentRegistries(ctx: RuleContext): Evidence[] {
   return ctx.memo('agents:per-agent-registries', () => {
     const out: Evidence[] = [];
+    // Only files with a call named `…Registry` (a `new …Registry` callee is named so) are looked at.
+    const gate = callsPassing(ctx, 'agents:registry-names', (n) => n.endsWith('Registry'));
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (!gate.files.has(f.path) || UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
         // `new …Registry` only: the suffix test before the pattern.
         if (!c.callee.endsWith('Registry') || !c.callee.startsWith('new ') || !/^new \w*Tool\w*Registry$|^new \w*Registry$/.test(c.callee) || c.fn === '<top>') continue;

@@ -1,5 +1,6 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { byFileInOrder } from '../shared/loop.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -201,8 +202,16 @@ interface Hit {
 function validations(ctx: RuleContext): Hit[] {
   return ctx.memo('r3:tool-input-validation', () => {
     const hits: Hit[] = [];
+    // Calls a branch can take, found through the by-name index (a parse name, a name starting `v`, `V`
+    // or `_`, or a schema library's method: the last segment of such a callee is its name), in file order.
+    const picked: Located<CallFact>[] = [];
+    for (const [name, list] of ctx.callNames()) {
+      const n0 = name.charCodeAt(0);
+      if (PARSE_NAMES.has(name) || n0 === 118 || n0 === 86 || n0 === 95 || SCHEMA_LIB_METHODS.includes(name)) for (const c of list) picked.push(c);
+    }
+    const byFile = byFileInOrder(ctx, picked);
     for (const f of ctx.source) {
-      for (const c of f.calls) {
+      for (const c of byFile.get(f.path) ?? []) {
         // Each branch's name test first (a Set lookup or one character), its patterns after.
         const parse = PARSE_NAMES.has(c.name);
         const c0 = c.name.charCodeAt(0);
