@@ -8,7 +8,7 @@ import type { CallFact } from '../../analyzers/facts.js';
 import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
-import { objectsByKey } from '../shared/scan.js';
+import { objectsWithAnyKey } from '../shared/scan.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -457,15 +457,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   const index = ctx.callNames();
   for (const name of index.keys()) if (name.includes('Limit') && LIMIT_MIDDLEWARE.test(name)) for (const c of index.get(name)!) nameCall(c);
   // Objects holding a framework key (found through the key index), and their files.
-  const keyedObjs = new Set<object>();
-  const keyedFiles = new Set<string>();
-  const byKey = objectsByKey(ctx);
-  for (const k of FRAMEWORK_KEY_SET) {
-    for (const o of byKey.get(k) ?? []) {
-      keyedObjs.add(o);
-      keyedFiles.add(o.file);
-    }
-  }
+  const { objs: keyedObjs, files: keyedFiles } = objectsWithAnyKey(ctx, FRAMEWORK_KEY_SET);
   for (const f of ctx.source) {
     for (const o of keyedFiles.has(f.path) ? f.objects : []) {
       if (!keyedObjs.has(o)) continue;

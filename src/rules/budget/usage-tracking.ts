@@ -5,7 +5,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
-import { objectsByKey } from '../shared/scan.js';
+import { objectsWithAnyKey } from '../shared/scan.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
 const USAGE_FIELDS = new Set([
@@ -89,15 +89,7 @@ export default defineRule({
     const calls1 = byFileInOrder(ctx, picked1);
     const calls2 = byFileInOrder(ctx, picked2);
     // Objects holding a usage field (found through the key index): both object passes look at no other.
-    const usageObjs = new Set<object>();
-    const usageObjFiles = new Set<string>();
-    const byKey = objectsByKey(ctx);
-    for (const k of USAGE_FIELDS) {
-      for (const o of byKey.get(k) ?? []) {
-        usageObjs.add(o);
-        usageObjFiles.add(o.file);
-      }
-    }
+    const { objs: usageObjs, files: usageObjFiles } = objectsWithAnyKey(ctx, USAGE_FIELDS);
     for (const f of ctx.source) {
       // Most files read no usage field: a look-up per field before walking every name the file reads.
       let readsAny = false;

@@ -1,7 +1,7 @@
 import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, loopReachable } from '../shared/loop.js';
-import { allClasses, at, ev, finding, objectsByKey } from '../shared/scan.js';
+import { allClasses, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
@@ -83,18 +83,7 @@ function printingLoggerClasses(ctx: RuleContext): Set<string> {
  */
 /** Objects holding a level key (found through the key index), and their files: the only ones a level count can pass. */
 function levelObjects(ctx: RuleContext): { objs: Set<object>; files: Set<string> } {
-  return ctx.memo('structured-log:level-objects', () => {
-    const objs = new Set<object>();
-    const files = new Set<string>();
-    const byKey = objectsByKey(ctx);
-    for (const k of LEVEL_SET) {
-      for (const o of byKey.get(k) ?? []) {
-        objs.add(o);
-        files.add(o.file);
-      }
-    }
-    return { objs, files };
-  });
+  return ctx.memo('structured-log:level-objects', () => objectsWithAnyKey(ctx, LEVEL_SET));
 }
 
 function consoleWrapperLoggers(ctx: RuleContext): Map<string, { line: number; name: string }> {

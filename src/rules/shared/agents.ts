@@ -11,7 +11,7 @@ import type { ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/fac
 import { shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops } from './loop.js';
-import { objectsByKey } from './scan.js';
+import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
@@ -64,15 +64,7 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
     const membersOf = new Map<string, string[]>();
     for (const f of ctx.source) for (const c of f.classes) membersOf.set(c.name, c.members);
     // Every definition has a prompt key: only objects holding one (found through the key index), in their files.
-    const prompted = new Set<object>();
-    const promptedFiles = new Set<string>();
-    const byKey = objectsByKey(ctx);
-    for (const k of PROMPT_KEYS) {
-      for (const o of byKey.get(k) ?? []) {
-        prompted.add(o);
-        promptedFiles.add(o.file);
-      }
-    }
+    const { objs: prompted, files: promptedFiles } = objectsWithAnyKey(ctx, PROMPT_KEYS);
     for (const f of ctx.source) {
       for (const o of promptedFiles.has(f.path) ? f.objects : []) {
         if (!prompted.has(o)) continue;

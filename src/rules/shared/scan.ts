@@ -39,6 +39,20 @@ export function objectsByKey(ctx: RuleContext): Map<string, Located<ObjectFact>[
   });
 }
 
+/** The objects holding at least one of `keys` (through the key index), and the files they are in. */
+export function objectsWithAnyKey(ctx: RuleContext, keys: Iterable<string>): { objs: Set<object>; files: Set<string> } {
+  const objs = new Set<object>();
+  const files = new Set<string>();
+  const byKey = objectsByKey(ctx);
+  for (const k of keys) {
+    for (const o of byKey.get(k) ?? []) {
+      objs.add(o);
+      files.add(o.file);
+    }
+  }
+  return { objs, files };
+}
+
 export function allTypes(ctx: RuleContext): Located<TypeFact>[] {
   return ctx.memo('r3:types', () => ctx.source.flatMap((f) => f.types as Located<TypeFact>[]));
 }
