@@ -531,6 +531,9 @@ const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
 const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item']);
 
+/** Calls that only render a value as text. */
+const FORMAT_CALL = /^(?:stringify|dumps|String|str|repr|toString|format)$/;
+
 /** Text holding a VERB. */
 const COMPACT_TEXT = /compact|compress|summari[sz]|condense|prune|truncate|trim|shrin[k\u212A]|evict/i;
 
@@ -581,6 +584,9 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
         const path = reachesFast(ctx, f.path, fn.name, summaryCall, 2);
+        // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
+        const own = ctx.callsIn(f.path, fn.name);
+        if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
         out.push({ fn: fn as Located<FunctionFact>, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }
