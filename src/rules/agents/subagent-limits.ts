@@ -1,5 +1,6 @@
-import type { FileFacts } from '../../analyzers/facts.js';
-import type { RuleContext } from '../context.js';
+import type { CallFact, FileFacts } from '../../analyzers/facts.js';
+import type { Located, RuleContext } from '../context.js';
+import { byFileInOrder } from '../shared/loop.js';
 import { agentClasses, agentDefinitions, agentSpawns, agentSubclassRoles, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -145,18 +146,23 @@ function recursionIn(f: FileFacts): Evidence | undefined {
 function orchestrator(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
   const roles = new Set([...agentSubclassRoles(ctx), ...agentDefinitions(ctx)].map((r) => r.name));
   if (roles.size < 2) return undefined;
+  // The constructions (`new PlannerAgent(…)`, `PlannerAgent(…)`), through the by-name index, in file order.
+  const built: Located<CallFact>[] = [];
+  for (const r of roles) {
+    if (!/^[A-Z]\w*$/.test(r)) continue;
+    for (const c of ctx.callsNamed(r)) if (c.callee === r || c.callee === `new ${r}`) built.push(c);
+  }
+  const byFile = byFileInOrder(ctx, built);
   for (const f of ctx.source) {
     const byFn = new Map<string, Map<string, number>>();
-    for (const c of f.calls) {
-      const m = /^(?:new\s+)?([A-Z]\w*)$/.exec(c.callee);
-      if (!m || !roles.has(m[1])) continue;
+    for (const c of byFile.get(f.path) ?? []) {
       const owner = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
       if (roles.has(owner.split('.').pop() ?? '')) continue;
-      let built = byFn.get(c.fn);
-      if (!built) byFn.set(c.fn, (built = new Map()));
-      if (!built.has(m[1])) built.set(m[1], c.line);
+      let agents = byFn.get(c.fn);
+      if (!agents) byFn.set(c.fn, (agents = new Map()));
+      if (!agents.has(c.name)) agents.set(c.name, c.line);
     }
-    for (const [fn, built] of byFn) if (built.size >= 2) return { file: f.path, fn, agents: [...built].map(([name, line]) => ({ name, line })) };
+    for (const [fn, agents] of byFn) if (agents.size >= 2) return { file: f.path, fn, agents: [...agents].map(([name, line]) => ({ name, line })) };
   }
   return undefined;
 }
