@@ -8,6 +8,7 @@
  */
 import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { shellSinks } from '../shared/tools.js';
 
 /** The environment an action runs in, by the receiver's last segment. */
 const ACTION_RECV = /^_?(?:env|environment|runtime|sandbox|terminal|shell|computer|deployment|container|executor|interpreter|session)$/i;
@@ -106,12 +107,99 @@ export function confirmPrompts(ctx: RuleContext): { call: Located<CallFact>; que
       const a = c.args[0] ?? '';
       if (CONFIRM_TEXT.test(a)) return a;
       if (!/^[A-Za-z_]\w*$/.test(a)) return undefined;
-      const near = ctx.file(c.file)?.strings.find((x) => x.line <= c.line && x.line >= c.line - 8 && CONFIRM_TEXT.test(`'${x.value}`));
-      return near && `'${near.value}'`;
+      return nearQuestion(ctx, c);
     };
     for (const c of ctx.calls) {
       const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
       if (q) out.push({ call: c, question: q });
+    }
+    for (const a of answeredRuns(ctx)) if (!out.some((o) => o.call === a.call)) out.push({ call: a.call, question: a.question });
+    return out;
+  });
+}
+
+/** A question about running a command or code in the lines just before a prompt (printed, or bound to a name). */
+function nearQuestion(ctx: RuleContext, c: Located<CallFact>): string | undefined {
+  const near = ctx.file(c.file)?.strings.find((x) => x.line <= c.line && x.line >= c.line - 8 && CONFIRM_TEXT.test(`'${x.value}`));
+  return near && `'${near.value}'`;
+}
+
+/** Every name a prompt to the user goes by. */
+const PROMPT_NAMES = ['input', 'prompt', 'ask', 'confirm', 'question', 'raw_input', 'confirm_ask', 'confirmAsk', 'ask_yes_no', 'askYesNo', 'yes_no', 'prompt_yes_no', 'yesno', 'askUser', 'ask_user', 'Confirm', 'confirmAction'];
+
+/** Words of a question about running or allowing an action (`[E]xecute`, `Run this?`, `Apply the change?`). */
+const RUN_WORD = /run|execut|exec|allow|approv|proceed|apply|confirm|continue|perform/i;
+
+/** Prompts whose only answers are yes or no: the bound answer is the decision. */
+const YES_NO_CALL = /^(?:confirm|confirm_ask|confirmAsk|ask_yes_no|askYesNo|yes_no|prompt_yes_no|yesno|Confirm|confirmAction)$/;
+/** A short answer compared with literals: `answer in ('y', 'yes')`, `option == "e"`, `reply not in ["", "y"]`. */
+const ANSWER_LITERAL = /(?:==|!=|\bin\b)\s*[([]?\s*['"][A-Za-z]{0,4}['"]/;
+
+export interface AnsweredRun {
+  /** The prompt put to the user. */
+  call: Located<CallFact>;
+  /** What the answer is tested by (a guard, a branch, a yes/no prompt), worded for a reason. */
+  question: string;
+  /** The call that goes on to run a command or code, and the sink it reaches. */
+  run: Located<CallFact>;
+  sink: Located<CallFact>;
+}
+
+/**
+ * The user is asked, and the answer decides whether a command or code runs: a prompt in a function
+ * whose answer is tested (a guard that exits, a branch on short literal answers, or a yes/no prompt's
+ * bound result), followed in that function by a call that spawns a command or executes code, directly
+ * or within two calls (`if input() not in ["", "y"]: return` then `subprocess.Popen(…)`;
+ * `option = prompt(…)`, `if option in ("e", "y"): run_command(cmd)`).
+ */
+export function answeredRuns(ctx: RuleContext): AnsweredRun[] {
+  return ctx.memo('perm:answered-runs', () => {
+    const out: AnsweredRun[] = [];
+    const sinks = shellSinks(ctx);
+    if (!sinks.length) return out;
+    const sinkAt = new Set(sinks.map((s) => `${s.file}:${s.line}`));
+    const isSink = (c: Located<CallFact>) => sinkAt.has(`${c.file}:${c.line}`);
+    const model = new Set(sinks.filter((s) => s.fromInput).map((s) => `${s.file}:${s.line}`));
+    const prompts = [...PROMPT_NAMES].flatMap((n) => ctx.callsNamed(n));
+    for (const p of prompts) {
+      if (p.fn === '<top>') continue;
+      // A question put in words must be about running or allowing something (not `Uninstall agent 'x'?`, not a `> ` input line).
+      const said = p.args.map((x) => x.replace(/^\w+\s*=\s*/, '')).find((x) => /^(?:[rfbu]|f)?['"`]/.test(x));
+      if (said && !RUN_WORD.test(said.replace(/\[(\w)\]/g, '$1'))) continue;
+      const f = ctx.file(p.file);
+      if (!f) continue;
+      const bound = (f.binds ?? []).find((b) => b.fn === p.fn && b.line === p.line && b.value.includes(`${p.name}(`))?.name;
+      const mentions = (cond: string) => cond.includes(`${p.name}(`) || (!!bound && new RegExp(`(?:^|[^\\w$.])${bound}(?![\\w$])`).test(cond));
+      // Where the run may sit: after an exiting guard on the answer, inside a branch on a literal answer, or after a yes/no prompt.
+      let from = 0;
+      let to = 0;
+      let how = '';
+      const g = f.guards.find((x) => x.fn === p.fn && x.line >= p.line && x.line <= p.line + 4 && (x.exit === 'return' || x.exit === 'throw') && mentions(x.cond) && ((ANSWER_LITERAL.test(x.cond) && /!=|\bnot\b/.test(x.cond)) || YES_NO_CALL.test(p.name)));
+      const b = g ? undefined : (f.branches ?? []).find((x) => x.fn === p.fn && x.line > p.line && x.line <= p.line + 10 && mentions(x.cond) && ANSWER_LITERAL.test(x.cond) && !/!=|\bnot\s+in\b/.test(x.cond));
+      if (g) [from, to, how] = [g.line + 1, g.line + 40, `if (${g.cond.slice(0, 50)}) ${g.exit}`];
+      else if (b) [from, to, how] = [b.line, b.end, `if (${b.cond.slice(0, 50)})`];
+      else if (bound && YES_NO_CALL.test(p.name)) [from, to, how] = [p.line + 1, p.line + 40, `yes/no answer '${bound}'`];
+      else continue;
+      for (const c of ctx.callsIn(p.file, p.fn)) {
+        if (c.line < from || c.line > to || c === p) continue;
+        let sink: Located<CallFact> | undefined = isSink(c) ? c : undefined;
+        if (!sink) {
+          for (const d of ctx.functionsNamed(c.name).slice(0, 3)) {
+            const path = ctx.reaches(d.file, d.name, isSink, 1, (_n, ds) => ds.length <= 3);
+            if (path) {
+              sink = path[path.length - 1];
+              break;
+            }
+          }
+        }
+        if (!sink) continue;
+        // A literal command (`bash run.sh`) counts only when the question is about running a command or code.
+        const lit = p.args.map((x) => x.replace(/^\w+\s*=\s*/, '')).find((x) => CONFIRM_TEXT.test(x));
+        const text = lit ?? (p.args.every((x) => !/^(?:[rfbu]|f)?['"`]/.test(x)) ? nearQuestion(ctx, p) : undefined);
+        if (!model.has(`${sink.file}:${sink.line}`) && !text) continue;
+        out.push({ call: p, question: text ?? `answer tested (${how}) before ${c.callee}()`, run: c, sink });
+        break;
+      }
     }
     return out;
   });
