@@ -425,9 +425,17 @@ const SPAWN_MODULE = /^(?:node:)?child_process$|^execa$|^node-pty$|^@homebridge\
 const SPAWN_CALL = /^(?:exec|execSync|execAsync|execPromise|execFile|execFileSync|execFileAsync|spawn|spawnSync|spawnAsync|fork|execa|execaSync|execaCommand|execaCommandSync|system|popen|Popen|run|call|check_output|check_call|getoutput|getstatusoutput|create_subprocess_shell|create_subprocess_exec|spawnPty)$/;
 const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runInContext|runInNewContext|runInThisContext|evaluate_python_code|evaluate_code)$/;
 /** Names of the calls that run a command in a sandbox object; with `spawn`, `spawnSync` and `Command` (Bun, pty, Deno). */
-const SANDBOX_CALL = /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec)$/;
-const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|execCommand|commands\.run|spawn|process\.exec|spawnSync|Command)$/;
+const SANDBOX_CALL = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|execCommand|commands\.run|spawn|process\.exec)$/;
+const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|execCommand|commands\.run|spawn|process\.exec|spawnSync|Command)$/;
+/** A value that creates or connects a sandbox: `await Sandbox.create(tpl)`, `new Sandbox()`, `CodeInterpreter.connect(id)`. */
+const SANDBOX_MADE = /^(?:await\s+)?(?:new\s+)?[\w.]*?(?:Sandbox|CodeInterpreter|Container|MicroVM|Microvm)\w*(?:\.(?:create|connect|start|new|spawn|resume|get))?\(/;
 const SANDBOX = /sandbox|container|docker|e2b|modal|daytona|firecracker|microvm|vm2|isolate/i;
+
+/** Whether `name` is bound, in function `fn` (or at the top of the file), to a sandbox the harness creates or connects. */
+function sandboxBound(f: FileFacts, fn: string, name: string): boolean {
+  if (!name || name === 'this' || name === 'self') return false;
+  return (f.binds ?? []).some((b) => b.name === name && (b.fn === fn || b.fn === '<top>') && SANDBOX_MADE.test(b.value));
+}
 
 /**
  * Process spawns and code execution: child_process / execa / node-pty / subprocess / os.system
@@ -465,6 +473,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let kind: ShellSink['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
+        // The receiver is a local bound to a sandbox the function creates (`const sbx = await Sandbox.create(…)`, then `sbx.commands.run(cmd)`).
+        else if (recv && SANDBOX_CALL.test(c.name) && sandboxBound(f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? '')) kind = 'sandbox';
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
