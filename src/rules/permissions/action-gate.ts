@@ -64,6 +64,56 @@ export function containerByDefault(ctx: RuleContext): { site: Located<CallFact>;
   });
 }
 
+/** Settings fields that choose where commands run, and the container runtimes a default may name. */
+const RUNTIME_KEY = /^(?:runtime|runtime_?[Tt]ype|sandbox|sandbox_?[Tt]ype|sandbox_?[Bb]ackend|sandbox_?[Pp]rovider|sandboxMode|sandbox_mode|execution_?[Ee]nv(?:ironment)?|execution_?[Bb]ackend|exec_?[Ee]nv|container_?[Rr]untime)$/;
+const CONTAINER_VALUE = /^(?:Field\(\s*)?(?:default\s*=\s*)?['"`](docker|podman|e2b|modal|daytona|firecracker|gvisor|container|kubernetes)['"`]/i;
+
+/**
+ * A settings field whose default puts command execution in a container (`runtime: str =
+ * Field(default='docker')`, `sandbox = 'docker'`), read by name elsewhere in the harness (where
+ * the runtime is chosen). The default deployment of every command.
+ */
+export function containerRuntimeDefault(ctx: RuleContext): { file: string; line: number; key: string; value: string; read: { file: string; line: number } } | undefined {
+  return ctx.memo('perm:container-runtime-default', () => {
+    for (const f of ctx.source) {
+      const cands: { key: string; value: string; line: number }[] = [];
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('class:')) continue;
+        for (const k of o.keys) {
+          if (!RUNTIME_KEY.test(k)) continue;
+          const m = CONTAINER_VALUE.exec(o.values[k] ?? '');
+          if (!m) continue;
+          // The field's own line: the call or constant that carries the default inside the class body.
+          const at = f.calls.find((c) => c.line >= o.line && c.line <= o.end && c.args.some((a) => CONTAINER_VALUE.exec(a)?.[1] === m[1]))?.line ?? f.consts.find((c) => c.name === k && c.line >= o.line && c.line <= o.end)?.line ?? o.line;
+          cands.push({ key: k, value: m[1], line: at });
+        }
+      }
+      for (const c of f.consts) {
+        if ((c.kind === 'field' || c.kind === 'prop') && RUNTIME_KEY.test(c.name)) {
+          const m = CONTAINER_VALUE.exec(c.value);
+          if (m && !cands.some((x) => x.key === c.name)) cands.push({ key: c.name, value: m[1], line: c.line });
+        }
+      }
+      for (const c of cands) {
+        // Cite first the read that picks the runtime (`get_runtime_cls(config.runtime)`), else the first read.
+        const arg = new RegExp(`\\.${c.key}\\b`);
+        let read: { file: string; line: number } | undefined;
+        for (const g of ctx.source) {
+          if (g.path === f.path || !g.reads[c.key]?.length) continue;
+          const pick = g.calls.find((x) => g.reads[c.key].includes(x.line) && x.args.some((a) => arg.test(a)) && /runtime|sandbox|container|deploy|backend|env/i.test(x.name));
+          if (pick) {
+            read = { file: g.path, line: pick.line };
+            break;
+          }
+          read ??= { file: g.path, line: g.reads[c.key][0] };
+        }
+        if (read) return { file: f.path, line: c.line, key: c.key, value: c.value, read };
+      }
+    }
+    return undefined;
+  });
+}
+
 export function actionGates(ctx: RuleContext): ActionGate[] {
   return ctx.memo('perm:action-gates', () => {
     const out: ActionGate[] = [];

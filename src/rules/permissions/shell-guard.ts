@@ -4,7 +4,7 @@ import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall } from '../shared/imports.js';
 import { resolveLocal } from '../shared/resolve.js';
-import { containerByDefault } from './action-gate.js';
+import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
 /** Tools that run shell commands or code, by their declared name. */
@@ -33,6 +33,8 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
+/** The language family of a file, by its extension. */
+const langOf = (file: string): string => (/\.py$/.test(file) ? 'py' : /\.[cm]?[jt]sx?$/.test(file) ? 'js' : file.replace(/^.*\./, ''));
 /** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 
@@ -352,7 +354,8 @@ export default defineRule({
         }
       }
       // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
-      if (!toolSinks.length && !tool.hasExec) toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code').slice(0, 3));
+      // Only sinks in the tool's own language: a Python tool's handler is not in a TypeScript editor extension.
+      if (!toolSinks.length && !tool.hasExec) toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code' && langOf(s.file) === langOf(tool.file)).slice(0, 3));
       if (!toolSinks.length) continue;
       results.push({ tool, ...judge(tool, toolSinks, paths) });
     }
@@ -401,6 +404,18 @@ export default defineRule({
           confidence: 'high',
         };
       }
+      // The settings run commands in a container by default (`runtime: str = Field(default='docker')`).
+      const runtime = containerRuntimeDefault(ctx);
+      if (runtime) {
+        return {
+          level: 'present',
+          reason: `commands run in the runtime the settings choose, and '${runtime.key}' defaults to ${runtime.value} (${runtime.file}:${runtime.line}, read at ${runtime.read.file}:${runtime.read.line})`,
+          evidence: [
+            { file: runtime.file, line: runtime.line, reason: `default runtime is a container: ${runtime.key} = '${runtime.value}'` },
+            { file: runtime.read.file, line: runtime.read.line, reason: `'${runtime.key}' read here` },
+          ],
+        };
+      }
       // No shell tool: a harness that runs model-driven commands only inside a sandbox.
       const boxed = sinks.filter((s) => s.kind === 'sandbox');
       const loose = sinks.filter((s) => s.kind !== 'sandbox' && s.toolFed && SHELL_TOOL.test(s.fn));
@@ -426,6 +441,21 @@ export default defineRule({
     const t = decisive.tool!;
     const s = decisive.sink!;
     const sinkEv: Evidence = { file: s.file, line: s.line, reason: `tool ${t.name} runs the command with ${s.callee}()` };
+    // A schema-only tool whose commands are run by the runtime the settings choose, and that runtime
+    // is a container by default (`runtime: str = Field(default='docker')`): the spawn found by name is
+    // the opt-out (a local runtime), the default runs every command in the container.
+    const runtime = !t.hasExec && decisive.level !== 'present' ? containerRuntimeDefault(ctx) : undefined;
+    if (runtime) {
+      return {
+        level: 'present',
+        reason: `tool ${t.name} runs in the runtime the settings choose, and '${runtime.key}' defaults to ${runtime.value} (${runtime.file}:${runtime.line}, read at ${runtime.read.file}:${runtime.read.line}); ${s.callee}() at ${s.file}:${s.line} runs commands only when another runtime is chosen`,
+        evidence: [
+          { file: runtime.file, line: runtime.line, reason: `default runtime is a container: ${runtime.key} = '${runtime.value}'` },
+          { file: runtime.read.file, line: runtime.read.line, reason: `'${runtime.key}' read here` },
+          { ...sinkEv, reason: `${sinkEv.reason}, under another runtime` },
+        ],
+      };
+    }
     if (decisive.level === 'absent') {
       // Another tool or mode runs the model's commands inside a sandbox (`sandbox.run_code(code)`,
       // `self.sandbox_client.run_command(cmd)`): the guard exists, but not on every path.
