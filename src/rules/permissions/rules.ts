@@ -1,10 +1,10 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls, toolDispatch } from '../shared/tools.js';
+import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
-import { shortName } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -42,6 +42,50 @@ const PERM_FLAG =
 const snake = (x: string) => x.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
 const camel = (x: string) => x.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
+/**
+ * Where declared rules or modes take effect without a gate on the dispatch path: a permission
+ * decision defined in a file that declares or imports the rule type, called inside the tools
+ * (`if (decidePathAccess(rules, op, path) === 'deny') return error`); or a branch on the mode's value
+ * whose code declares tools (`if (mode === 'agent') tools.write = tool(…)`, `if (mode !== 'plan') return tools`).
+ */
+function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mode: boolean; values: string[] }[]): { reason: string; evidence: Evidence[] } | undefined {
+  const decls = toolDeclarations(ctx);
+  for (const t of types) {
+    if (!t.mode) {
+      const ruleFiles = new Set([t.file, ...ctx.source.filter((g) => g.imports.some((i) => i.names.includes(t.name))).map((g) => g.path)]);
+      const declFiles = new Set(decls.map((d) => d.file));
+      const calls = permissionCalls(ctx).filter((c) => c.kind === 'decision' && c.defined && declFiles.has(c.file));
+      for (const c of calls) {
+        const def = ctx.functionsNamed(shortName(c.callee)).find((d) => ruleFiles.has(d.file));
+        if (!def) continue;
+        const n = calls.filter((x) => x.callee === c.callee).length;
+        return {
+          reason: `${def.name}() (${def.file}:${def.line}) decides against them and ${n} tool${n > 1 ? 's call' : ' calls'} it before acting (e.g. ${c.file}:${c.line})`,
+          evidence: [
+            { file: c.file, line: c.line, reason: `a tool calls ${c.callee}() before it acts` },
+            { file: def.file, line: def.line, reason: `${def.name}() decides against the rules` },
+          ],
+        };
+      }
+      continue;
+    }
+    const lit = new RegExp(`(?:===?|!==?)\\s*['"\`](?:${t.values.map((v) => v.replace(/[^\w-]/g, '')).filter(Boolean).join('|')})['"\`]`);
+    for (const f of ctx.source) {
+      const fileDecls = decls.filter((d) => d.file === f.path);
+      if (!fileDecls.length) continue;
+      const b = (f.branches ?? []).find((x) => lit.test(x.cond) && fileDecls.some((d) => d.line > x.line && d.line <= x.end));
+      const g = b ? undefined : f.guards.find((x) => x.exit === 'return' && lit.test(x.cond) && fileDecls.some((d) => d.line > x.line && f.functions.some((fn) => fn.name === x.fn && d.line <= fn.end)));
+      const at = b ?? g;
+      if (!at) continue;
+      return {
+        reason: `the mode decides which tools exist (if (${at.cond.slice(0, 50)}) at ${f.path}:${at.line} around tool declarations)`,
+        evidence: [{ file: f.path, line: at.line, reason: `tools declared only in some modes: if (${at.cond.slice(0, 60)})` }],
+      };
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'permissions.rules',
   principle: 'permissions',
@@ -53,7 +97,7 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/rules.ts',
   detect(ctx) {
     const declared: Evidence[] = [];
-    const used: { decl: Evidence; use: Evidence; score: number }[] = [];
+    const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[] } }[] = [];
     for (const f of ctx.source) {
       for (const t of f.types) {
         // Only a mode-named enum / union or a rule-named interface / alias can qualify: test that before building its values.
@@ -80,7 +124,7 @@ export default defineRule({
           const hit = probes.find((p) => g.reads[p]?.length) ?? (g.imports.some((i) => i.names.includes(t.name)) ? t.name : undefined);
           if (hit) {
             const use: Evidence = { file: g.path, line: g.reads[hit]?.[0] ?? g.imports.find((i) => i.names.includes(t.name))!.line, reason: `${t.name} used here (${hit})` };
-            used.push({ decl, use, score: ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length });
+            used.push({ decl, use, score: ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values } });
             break;
           }
         }
@@ -112,6 +156,16 @@ export default defineRule({
     }
     if (used.length) {
       const { decl, use } = used[0];
+      // With no gate on the dispatch path, the rules still take effect where a decision that reads
+      // them ends a tool's call, or where the mode decides which tools exist.
+      const enforced = gate.length ? undefined : enforcedRules(ctx, used.slice(0, 4).map((u) => u.type));
+      if (enforced) {
+        return {
+          level: 'present',
+          reason: `${decl.reason} are declared and take effect: ${enforced.reason}`,
+          evidence: [...enforced.evidence, decl],
+        };
+      }
       return {
         level: gate.length ? 'present' : 'partial',
         reason: gate.length
