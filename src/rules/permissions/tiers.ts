@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { HINT_KEY, dispatchPath, permissionCalls, toolDeclarations, toolDispatch, toolHints } from '../shared/tools.js';
-import { shortName } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
 
@@ -16,6 +16,43 @@ const RISK_CLASS = /^(?:read|readonly|read_only|readOnly|write|edit|edits|execut
 const DECISION_WORD = /^(?:allow|ask|deny|prompt|confirm|block|auto|always|never|reject)$/;
 /** A collection of tool names named for a risk class. */
 const RISK_SET = /^(?:[A-Z_]*(?:READ_?ONLY|MUTATING|DESTRUCTIVE|DANGEROUS|WRITE|UNSAFE|SAFE|RISKY)[A-Z_]*TOOLS?[A-Z_]*|(?:readOnly|mutating|destructive|dangerous|write|unsafe|safe|risky)Tools?(?:Set|List|Names)?)$/;
+
+/** A literal risk class handed to a decision: `'read'`, `"write"`, `'execute'`. */
+const RISK_ARG = /^['"`](read|write|edit|execute|exec|shell|delete|network)['"`]$/i;
+/** Tool names that write, edit, run or act outside: the ones a safer mode leaves out. */
+const RISKY_TOOL = /write|edit|patch|delete|remove|bash|shell|exec|command|terminal|computer|run_?code|install|deploy|move|rename|create_?file/i;
+
+/** A tool description that starts by saying it changes something: `"Create or overwrite a file…"`, `"Edit a file…"`, `"Run a command…"`. */
+const RISKY_VERB = /^['"`]\s*(create|write|overwrite|edit|modify|replace|delete|remove|run|execute|click|type|press|launch|install|move|rename|apply)\b/i;
+
+/**
+ * A branch on a mode's value (`mode === 'agent'`, `mode !== 'plan'`) whose code declares tools that
+ * write or run, while the same function declares other tools outside it.
+ */
+function modeToolSplit(ctx: RuleContext): { file: string; line: number; cond: string; risky: string[] } | undefined {
+  const decls = toolDeclarations(ctx);
+  const files = new Set(decls.map((d) => d.file));
+  for (const path of files) {
+    const f = ctx.file(path);
+    if (!f?.branches?.length) continue;
+    const here = decls.filter((d) => d.file === path);
+    for (const b of f.branches) {
+      if (!/\bmode\b|Mode\b/.test(b.cond) || !/===?|!==?/.test(b.cond)) continue;
+      const inside = here.filter((d) => d.line > b.line && d.line <= b.end);
+      const outside = here.filter((d) => (d.line < b.line || d.line > b.end) && f.functions.some((fn) => fn.name === b.fn && d.line >= fn.line && d.line <= fn.end));
+      // A tool built with a generic builder (`tools.x = tool({...})`) is known by what its description says it does first.
+      const what = (d: (typeof here)[number]) => {
+        if (d.name !== 'tool' && d.name !== 'createTool' && RISKY_TOOL.test(d.name)) return d.name;
+        const desc = f.objects.find((o) => o.line === d.line)?.values.description ?? '';
+        const verb = RISKY_VERB.exec(desc)?.[1];
+        return verb ? `a '${verb.toLowerCase()}' tool (line ${d.line})` : '';
+      };
+      const risky = [...new Set(inside.map(what).filter(Boolean))];
+      if (risky.length && outside.length) return { file: path, line: b.line, cond: b.cond, risky: risky.slice(0, 4) };
+    }
+  }
+  return undefined;
+}
 
 export default defineRule({
   id: 'permissions.tiers',
@@ -189,6 +226,30 @@ export default defineRule({
           return { file, line: c.line, reason: `${c.callee}() in ${c.fn}: this tool asks before it acts; tools in other files do not` };
         }),
         confidence: 'low',
+      };
+    }
+    // The permission decision is told the call's risk class by each tool (`checkPermission(rules,
+    // 'read', path)` in read tools, `'write'` in write tools): rules can treat the classes apart, but
+    // each tool must make the call.
+    const classArg = (c: (typeof calls)[number]) => ctx.file(c.file)?.calls.find((x) => x.line === c.line && x.callee === c.callee)?.args.map((a) => RISK_ARG.exec(a.trim())?.[1]).find(Boolean);
+    const classed = calls.filter((c) => c.kind === 'decision' && c.defined).slice(0, 40).map((c) => ({ c, cls: classArg(c) })).filter((x) => x.cls);
+    const classes = [...new Set(classed.map((x) => x.cls!.toLowerCase()))];
+    if (classes.length >= 2) {
+      const firsts = classes.map((k) => classed.find((x) => x.cls!.toLowerCase() === k)!);
+      return {
+        level: 'partial',
+        reason: `tools pass their risk class to the permission decision (${classes.join(' / ')}: ${firsts[0].c.callee}() at ${firsts[0].c.file}:${firsts[0].c.line}), so rules can treat the classes apart, but each tool must make the call and no default treats a class differently`,
+        evidence: firsts.slice(0, 3).map((x) => ({ file: x.c.file, line: x.c.line, reason: `${x.c.callee}() asked for a '${x.cls}' operation` })),
+      };
+    }
+    // A mode decides which tools exist, and the tools it drops are the ones that write or run
+    // (`if (mode === 'agent') { tools.write_file = … }`): risk classes only as per-mode tool sets.
+    const split = modeToolSplit(ctx);
+    if (split) {
+      return {
+        level: 'partial',
+        reason: `risk classes appear only as per-mode tool sets: tools that write or act (${split.risky.slice(0, 2).join(', ')}${split.risky.length > 2 ? ' …' : ''}) exist only when ${split.cond.slice(0, 50)} (${split.file}:${split.line}); within a mode every tool is permitted alike`,
+        evidence: [{ file: split.file, line: split.line, reason: `tools that write or run exist only if (${split.cond.slice(0, 60)})` }],
       };
     }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
