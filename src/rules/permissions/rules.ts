@@ -207,6 +207,14 @@ export default defineRule({
       ...actionGates(ctx).flatMap((g) => (g.kind === 'ask' ? [g.decision.file, g.prompt!.file] : [])),
       ...gate.filter((c) => c.kind === 'decision' && c.defined).map((c) => c.file),
     ]);
+    // Tools that ask for themselves (`if not get_confirmation(...): return` inside a tool's run) ask
+    // too; the function they call is where an approval setting would be read.
+    const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+    for (const c of permissionCalls(ctx)) {
+      if (c.kind !== 'decision' || !c.defined || !toolFiles.has(c.file)) continue;
+      askFiles.add(c.file);
+      for (const d of ctx.functionsNamed(shortName(c.callee)).slice(0, 3)) askFiles.add(d.file);
+    }
     const asks = askFiles.size > 0;
     /** The first read of one of `names` outside the declaration at `file:line`, in a file that asks first. */
     const readOf = (names: string[], file: string, line: number): { file: string; line: number; name: string; atAsk: boolean } | undefined => {
