@@ -132,11 +132,13 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const w = writes.find((o) => wired(ctx, o)) ?? writes[0];
+    // The writes that carry the messages first: the save of the conversation, not a file the run produces beside it.
+    const ranked = transcriptFirst(writes);
+    const w = ranked.find((o) => wired(ctx, o)) ?? ranked[0];
     return {
       level: 'partial',
       reason: `the session is written by ${w.call.fn} (${w.call.callee}) as a whole-file rewrite that the agent loop does not call each turn (only on exit, on demand or behind an option); nothing appends turns as they happen`,
-      evidence: writes.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the session file`)),
+      evidence: ranked.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the session file`)),
     };
   },
 });

@@ -321,9 +321,57 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     const wrappers = new Set(lifted.map((o) => `${o.call.file}#${o.call.fn}`).filter((k) => renames.has(k)));
     const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
     out.push(...lifted, ...second);
+    out.push(...itemStoreOps(ctx, out));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/**
+ * Writes through a file-backed key-value store: a class whose `__setitem__` writes a file (`full_path.write_text(val)`)
+ * makes each `store[key] = value` on an instance of it a write, judged by the key and the value (`dbs.logs[step] =
+ * json.dumps(messages)` saves the messages). An instance is known by a name bound to the class's construction
+ * (`logs = DB(path)`, `DBs(logs=DB(path))`), matched with the last member of the indexed object.
+ */
+function itemStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const setters = new Map<string, PersistOp[]>();
+  for (const o of base) {
+    if (o.via || (o.kind !== 'write' && o.kind !== 'append') || shortName(o.call.fn) !== '__setitem__' || !o.call.fn.includes('.')) continue;
+    const cls = o.call.fn.slice(0, o.call.fn.lastIndexOf('.'));
+    const l = setters.get(cls);
+    if (l) l.push(o);
+    else setters.set(cls, [o]);
+  }
+  if (setters.size === 0) return [];
+  const out: PersistOp[] = [];
+  for (const [cls, list] of setters) {
+    const short = cls.slice(cls.lastIndexOf('.') + 1);
+    const made = new RegExp(`^(?:[\\w.]+\\.)?${short}\\s*\\(`);
+    // Names holding an instance: bindings and keyword arguments whose value constructs the class.
+    const holders = new Set<string>();
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const b of f.binds ?? []) if (made.test(b.value)) holders.add(b.name);
+      for (const o of f.objects) if (o.ctx.startsWith('arg:')) for (const k of o.keys) if (made.test(o.values[k] ?? '')) holders.add(k);
+    }
+    if (holders.size === 0) continue;
+    const def = ctx.functionsNamed(`${cls}.__setitem__`).find((d) => d.file === list[0].call.file) ?? ctx.functionsNamed('__setitem__').find((d) => d.file === list[0].call.file && d.name === `${cls}.__setitem__`);
+    const via = { fn: `${cls}.__setitem__`, file: list[0].call.file, line: def?.line ?? list[0].call.line, atomic: isAtomicGroup(base.filter((o) => o.call.file === list[0].call.file && o.call.fn === list[0].call.fn)) };
+    const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
+    for (const f of ctx.source) {
+      for (const s of f.itemSets ?? []) {
+        const last = s.target.slice(s.target.lastIndexOf('.') + 1);
+        if (!holders.has(last) || s.fn === via.fn) continue;
+        // The store's name says what it holds (`progress["done"]`, `dbs.memory["spec"]`): the path is the store and the key.
+        // A store that names nothing of the kind (`dbs.logs[step.__name__]`) leaves it to the key and the value written.
+        const path = subjectOf(`${s.target} ${s.key}`) !== 'other' ? `${s.target}[${s.key}]` : s.key;
+        const call = { callee: `${s.target}.__setitem__`, name: '__setitem__', line: s.line, fn: s.fn, args: [path, s.value], cond: false, optional: false, inCatch: false, file: f.path } as unknown as Located<CallFact>;
+        const op = classify(ctx, f.path, call, kind, via);
+        if (op) out.push(op);
+      }
+    }
+  }
+  return out;
 }
 
 /** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
