@@ -405,7 +405,12 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
   const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
   const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
-  let subject = byPath !== 'other' ? byPath : subjectOf(text);
+  // A path held in a local variable (`path = Path(tmp) / "user_id.txt"` … `path.write_text(uid)`) is judged by
+  // what it was bound to, before the function it is written in: a file named for something else is not the
+  // session because it is written in `get_session`.
+  const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
+  const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
+  let subject = byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
@@ -432,12 +437,51 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     }
   }
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
-  if (subject === 'other' && namesNothing(argText)) {
+  if (subject === 'other' && namesNothing(argText) && !namedElse) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
+}
+
+/**
+ * The value a local name was last bound to before `line` in the same function (`path = os.path.join(d, "x.json")`,
+ * or a literal `path = "x.json"`), from the file's bindings, indexed once per file.
+ */
+function boundValue(ctx: RuleContext, file: string, fn: string, name: string, line: number): string | undefined {
+  const all = ctx.memo('persist:bound-values', () => new Map<string, Map<string, { value: string; line: number }[]>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    const f = ctx.file(file);
+    const add = (fn: string, name: string, value: string, line: number) => {
+      const k = `${fn}#${name}`;
+      const l = m!.get(k);
+      if (l) l.push({ value, line });
+      else m!.set(k, [{ value, line }]);
+    };
+    for (const b of f?.binds ?? []) add(b.fn, b.name, b.value, b.line);
+    for (const k of f?.consts ?? []) if (k.kind === 'var' && /^['"`]/.test(k.value)) add(k.fn, k.name, k.value, k.line);
+    all.set(file, m);
+  }
+  let best: { value: string; line: number } | undefined;
+  for (const b of m.get(`${fn}#${name}`) ?? []) if (b.line <= line && (!best || b.line > best.line)) best = b;
+  return best?.value;
+}
+
+/**
+ * A value whose string literal names a file for something (`"gpt_engineer_user_id.txt"`, `"state/run.json"`), not only
+ * a bare `"{id}.json"`; a literal that is no file name (`id === 'latest' ? …`) says nothing.
+ */
+function literalNamesFile(value: string): boolean {
+  for (const m of value.matchAll(/(['"`])((?:(?!\1).)*)\1/g)) {
+    if (!/\.\w{1,5}$|\//.test(m[2])) continue;
+    const lit = m[2].replace(/\{[^}]*\}|\$\{[^}]*\}/g, ' ').replace(/\.\w{1,5}$/, '');
+    // `"log.jsonl"` says it is a log, not of what: the function's name still tells.
+    if (words(lit).some((w) => !BARE_PATH.has(w) && w.length >= 3 && !/^\d/.test(w) && !/^logs?$/.test(w))) return true;
+  }
+  return false;
 }
 
 /** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
