@@ -207,6 +207,10 @@ export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
   return isMessage(o);
 }
 
+/** A model request's arguments (`client.messages.create({ messages })`) or a message inside a list literal: sent, not stored. */
+const MODEL_REQUEST = /(?:^|\.)(?:create|stream|completion|acompletion|generate\w*|invoke|ainvoke|chat|send_?[mM]essage)$/;
+const sentToModel = (o: ObjectFact) => o.ctx.startsWith('array:') || (o.ctx.startsWith('arg:') && MODEL_REQUEST.test(o.ctx.slice(4).trim()));
+
 /**
  * What a write puts on disk, judged from the data rather than its name: an object literal built for
  * the call (inline, or in a variable the call passes), or one built by a method of the same class or
@@ -241,7 +245,8 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
     if (d.line > c.line || d.line < c.line - 10 || d === c) continue;
     const def = resolveLocal(ctx, c.file, c.fn, d.callee);
     if (!def || def.name === c.fn) continue;
-    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists));
+    // A record it builds, not the request it sends to the model (`client.messages.create(messages=[{"role": …}])`).
+    const o = objectsIn(ctx, def.file, def.name).find((x) => !sentToModel(x) && isTranscriptShape(x, lists));
     if (o) return o;
   }
   return undefined;
