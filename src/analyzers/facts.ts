@@ -174,6 +174,23 @@ export interface BindFact {
 }
 
 /**
+ * An item assignment: `dbs.logs[step.__name__] = json.dumps(messages)`, `self.cache[key] = value`. Lets a rule
+ * follow a write made through a class's `__setitem__` (a file-backed key-value store).
+ */
+export interface ItemSetFact {
+  /** The object indexed, whitespace collapsed, cut to 80 characters: `dbs.logs`. */
+  target: string;
+  /** The key expression, cut to 80 characters: `step.__name__`, `"token_usage"`. */
+  key: string;
+  /** The assigned value, cut to 120 characters. */
+  value: string;
+  line: number;
+  fn: string;
+}
+
+export const MAX_ITEM_SETS = 400;
+
+/**
  * An accumulation: `total += usage.input_tokens`, `self.cost += cost` (compound `+=`). Lets a rule
  * see a running total being added to, and what is added.
  */
@@ -249,6 +266,8 @@ export interface FileFacts {
   adds?: AddFact[];
   /** Branches chosen by comparing with a string literal, at most MAX_BRANCHES per file. */
   branches?: BranchFact[];
+  /** Python item assignments (`x[k] = v`), at most MAX_ITEM_SETS per file. */
+  itemSets?: ItemSetFact[];
 }
 
 export interface ManifestFact {

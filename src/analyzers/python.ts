@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_ITEM_SETS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
@@ -456,6 +456,12 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const plain = left?.type === 'identifier' || (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self');
         if (lit === undefined && name && right && plain && facts.binds!.length < MAX_BINDS) {
           facts.binds!.push({ name, value: clip(right, 120), line: line(n), fn: fn() });
+        }
+        // `store[key] = value`: an item assignment, which a class's `__setitem__` may turn into a write.
+        if (left?.type === 'subscript' && right) {
+          const obj = left.childForFieldName('value');
+          const key = left.childForFieldName('subscript');
+          if (obj && key && (facts.itemSets ??= []).length < MAX_ITEM_SETS) facts.itemSets.push({ target: clip(obj, 80), key: clip(key, 80), value: clip(right, 120), line: line(n), fn: fn() });
         }
         const type = n.childForFieldName('type');
         if (name && right && /^(?:typing\.)?(?:Literal|Union)\[/.test(right.text.trim()) && fn() === '<top>') {

@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
+import { words } from '../shared/persist.js';
 import { callersOf, carriesTranscript, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
@@ -17,6 +18,24 @@ function wired(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
 /** The write sits inside a loop of its own function: it runs once per streamed event or item. */
 function inLoop(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
   return !!ctx.file(o.call.file)?.loops.some((l) => l.fn === o.call.fn && o.call.line > l.line && o.call.line <= l.end);
+}
+
+/**
+ * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
+ * body ends the iteration with `continue` (`if cmd == 'save': save(); continue`), so it runs when that command is typed.
+ */
+function commandBranch(ctx: Parameters<typeof persistOps>[0], c: { file: string; fn: string; line: number; name: string }): boolean {
+  const f = ctx.file(c.file);
+  const own = new Set(words(c.name).filter((w) => w.length >= 3));
+  return !!f?.branches?.some(
+    (b) =>
+      b.fn === c.fn &&
+      b.line <= c.line &&
+      c.line <= b.end &&
+      // A REPL command (the branch ends the iteration), a slash command, or a command named for the call (`action == "save_chat"` → `save_chat()`).
+      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
+        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
+  );
 }
 
 export default defineRule({
@@ -97,7 +116,18 @@ export default defineRule({
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.
     // Writers matched by name, except names too common to resolve that way (see GENERIC).
     const writers = new Set(writes.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)));
-    const hit = reachedFromLoop(ctx, (c) => writers.has(c.name) || writes.some((w) => w.call.file === c.file && w.call.line === c.line), 2);
+    // A save the user asks for (`if user_input == 'save chat': save_chat(); continue`) runs on demand, not each turn.
+    // So is a writer that is only ever called from such commands.
+    const onDemand = new Map<string, boolean>();
+    const demanded = (fn: string) => {
+      let v = onDemand.get(fn);
+      if (v === undefined) {
+        const callers = callersOf(ctx, fn);
+        onDemand.set(fn, (v = callers.length > 0 && callers.every((k) => commandBranch(ctx, k))));
+      }
+      return v;
+    };
+    const hit = reachedFromLoop(ctx, (c) => (writers.has(c.name) || writes.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2);
     if (hit) {
       const last = hit.path[hit.path.length - 1];
       return {
@@ -132,11 +162,13 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const w = writes.find((o) => wired(ctx, o)) ?? writes[0];
+    // The writes that carry the messages first: the save of the conversation, not a file the run produces beside it.
+    const ranked = transcriptFirst(writes);
+    const w = ranked.find((o) => wired(ctx, o)) ?? ranked[0];
     return {
       level: 'partial',
       reason: `the session is written by ${w.call.fn} (${w.call.callee}) as a whole-file rewrite that the agent loop does not call each turn (only on exit, on demand or behind an option); nothing appends turns as they happen`,
-      evidence: writes.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the session file`)),
+      evidence: ranked.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the session file`)),
     };
   },
 });

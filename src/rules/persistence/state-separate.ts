@@ -58,6 +58,11 @@ function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; 
   return decls?.length === 1 ? decls[0] : undefined;
 }
 
+/** The write's function is a command-line entry: registered by its decorator (`@app.command()`, `@cli.command`), so nothing in the repo calls it by name. */
+function cliCommand(ctx: RuleContext, o: PersistOp): boolean {
+  return ctx.functionsNamed(shortName(o.call.fn)).some((d) => d.file === o.call.file && d.name === o.call.fn && !!d.decorators?.some((x) => /(?:^|\.)command\b/.test(x)));
+}
+
 export default defineRule({
   id: 'persistence.state-separate',
   principle: 'persistence',
@@ -72,7 +77,7 @@ export default defineRule({
     // (`open(path, 'w')` passes a mode there, not contents.)
     const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
     const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
-    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0;
+    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o);
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));

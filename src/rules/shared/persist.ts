@@ -207,6 +207,10 @@ export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
   return isMessage(o);
 }
 
+/** A model request's arguments (`client.messages.create({ messages })`) or a message inside a list literal: sent, not stored. */
+const MODEL_REQUEST = /(?:^|\.)(?:create|stream|completion|acompletion|generate\w*|invoke|ainvoke|chat|send_?[mM]essage)$/;
+const sentToModel = (o: ObjectFact) => o.ctx.startsWith('array:') || (o.ctx.startsWith('arg:') && MODEL_REQUEST.test(o.ctx.slice(4).trim()));
+
 /**
  * What a write puts on disk, judged from the data rather than its name: an object literal built for
  * the call (inline, or in a variable the call passes), or one built by a method of the same class or
@@ -241,7 +245,8 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
     if (d.line > c.line || d.line < c.line - 10 || d === c) continue;
     const def = resolveLocal(ctx, c.file, c.fn, d.callee);
     if (!def || def.name === c.fn) continue;
-    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists));
+    // A record it builds, not the request it sends to the model (`client.messages.create(messages=[{"role": …}])`).
+    const o = objectsIn(ctx, def.file, def.name).find((x) => !sentToModel(x) && isTranscriptShape(x, lists));
     if (o) return o;
   }
   return undefined;
@@ -321,9 +326,57 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     const wrappers = new Set(lifted.map((o) => `${o.call.file}#${o.call.fn}`).filter((k) => renames.has(k)));
     const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
     out.push(...lifted, ...second);
+    out.push(...itemStoreOps(ctx, out));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/**
+ * Writes through a file-backed key-value store: a class whose `__setitem__` writes a file (`full_path.write_text(val)`)
+ * makes each `store[key] = value` on an instance of it a write, judged by the key and the value (`dbs.logs[step] =
+ * json.dumps(messages)` saves the messages). An instance is known by a name bound to the class's construction
+ * (`logs = DB(path)`, `DBs(logs=DB(path))`), matched with the last member of the indexed object.
+ */
+function itemStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const setters = new Map<string, PersistOp[]>();
+  for (const o of base) {
+    if (o.via || (o.kind !== 'write' && o.kind !== 'append') || shortName(o.call.fn) !== '__setitem__' || !o.call.fn.includes('.')) continue;
+    const cls = o.call.fn.slice(0, o.call.fn.lastIndexOf('.'));
+    const l = setters.get(cls);
+    if (l) l.push(o);
+    else setters.set(cls, [o]);
+  }
+  if (setters.size === 0) return [];
+  const out: PersistOp[] = [];
+  for (const [cls, list] of setters) {
+    const short = cls.slice(cls.lastIndexOf('.') + 1);
+    const made = new RegExp(`^(?:[\\w.]+\\.)?${short}\\s*\\(`);
+    // Names holding an instance: bindings and keyword arguments whose value constructs the class.
+    const holders = new Set<string>();
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const b of f.binds ?? []) if (made.test(b.value)) holders.add(b.name);
+      for (const o of f.objects) if (o.ctx.startsWith('arg:')) for (const k of o.keys) if (made.test(o.values[k] ?? '')) holders.add(k);
+    }
+    if (holders.size === 0) continue;
+    const def = ctx.functionsNamed(`${cls}.__setitem__`).find((d) => d.file === list[0].call.file) ?? ctx.functionsNamed('__setitem__').find((d) => d.file === list[0].call.file && d.name === `${cls}.__setitem__`);
+    const via = { fn: `${cls}.__setitem__`, file: list[0].call.file, line: def?.line ?? list[0].call.line, atomic: isAtomicGroup(base.filter((o) => o.call.file === list[0].call.file && o.call.fn === list[0].call.fn)) };
+    const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
+    for (const f of ctx.source) {
+      for (const s of f.itemSets ?? []) {
+        const last = s.target.slice(s.target.lastIndexOf('.') + 1);
+        if (!holders.has(last) || s.fn === via.fn) continue;
+        // The store's name says what it holds (`progress["done"]`, `dbs.memory["spec"]`): the path is the store and the key.
+        // A store that names nothing of the kind (`dbs.logs[step.__name__]`) leaves it to the key and the value written.
+        const path = subjectOf(`${s.target} ${s.key}`) !== 'other' ? `${s.target}[${s.key}]` : s.key;
+        const call = { callee: `${s.target}.__setitem__`, name: '__setitem__', line: s.line, fn: s.fn, args: [path, s.value], cond: false, optional: false, inCatch: false, file: f.path } as unknown as Located<CallFact>;
+        const op = classify(ctx, f.path, call, kind, via);
+        if (op) out.push(op);
+      }
+    }
+  }
+  return out;
 }
 
 /** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
@@ -357,7 +410,12 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
   const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
   const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
-  let subject = byPath !== 'other' ? byPath : subjectOf(text);
+  // A path held in a local variable (`path = Path(tmp) / "user_id.txt"` … `path.write_text(uid)`) is judged by
+  // what it was bound to, before the function it is written in: a file named for something else is not the
+  // session because it is written in `get_session`.
+  const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
+  const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
+  let subject = byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
@@ -384,12 +442,51 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     }
   }
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
-  if (subject === 'other' && namesNothing(argText)) {
+  if (subject === 'other' && namesNothing(argText) && !namedElse) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
+}
+
+/**
+ * The value a local name was last bound to before `line` in the same function (`path = os.path.join(d, "x.json")`,
+ * or a literal `path = "x.json"`), from the file's bindings, indexed once per file.
+ */
+function boundValue(ctx: RuleContext, file: string, fn: string, name: string, line: number): string | undefined {
+  const all = ctx.memo('persist:bound-values', () => new Map<string, Map<string, { value: string; line: number }[]>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    const f = ctx.file(file);
+    const add = (fn: string, name: string, value: string, line: number) => {
+      const k = `${fn}#${name}`;
+      const l = m!.get(k);
+      if (l) l.push({ value, line });
+      else m!.set(k, [{ value, line }]);
+    };
+    for (const b of f?.binds ?? []) add(b.fn, b.name, b.value, b.line);
+    for (const k of f?.consts ?? []) if (k.kind === 'var' && /^['"`]/.test(k.value)) add(k.fn, k.name, k.value, k.line);
+    all.set(file, m);
+  }
+  let best: { value: string; line: number } | undefined;
+  for (const b of m.get(`${fn}#${name}`) ?? []) if (b.line <= line && (!best || b.line > best.line)) best = b;
+  return best?.value;
+}
+
+/**
+ * A value whose string literal names a file for something (`"gpt_engineer_user_id.txt"`, `"state/run.json"`), not only
+ * a bare `"{id}.json"`; a literal that is no file name (`id === 'latest' ? …`) says nothing.
+ */
+function literalNamesFile(value: string): boolean {
+  for (const m of value.matchAll(/(['"`])((?:(?!\1).)*)\1/g)) {
+    if (!/\.\w{1,5}$|\//.test(m[2])) continue;
+    const lit = m[2].replace(/\{[^}]*\}|\$\{[^}]*\}/g, ' ').replace(/\.\w{1,5}$/, '');
+    // `"log.jsonl"` says it is a log, not of what: the function's name still tells.
+    if (words(lit).some((w) => !BARE_PATH.has(w) && w.length >= 3 && !/^\d/.test(w) && !/^logs?$/.test(w))) return true;
+  }
+  return false;
 }
 
 /** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
