@@ -158,7 +158,7 @@ interface TranscriptSave {
   call: Located<CallFact>;
   how: string;
   /** The write is skipped unless its target is configured (`if (!this.file) return`): opt-in. */
-  optIn?: GuardFact;
+  optIn?: GuardFact & { file?: string };
   rank: number;
 }
 const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread']);
@@ -177,12 +177,20 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     const loopFiles = new Set(loops.map((l) => l.file));
     const loopClasses = new Set(loops.filter((l) => l.fn.includes('.')).map((l) => l.fn.slice(0, l.fn.lastIndexOf('.') + 1)));
     const framework = loops.length === 0 && frameworkToolUse(ctx).length > 0;
+    // Only a harness that declares tools of its own has tool calls in the history it saves.
+    const noLoop = loops.length === 0 && !framework && toolDeclarations(ctx).length > 0;
     const onPath = (c: Located<CallFact>): string | undefined => {
       const short = shortName(c.fn);
       if (loopFiles.has(c.file)) return 'in the agent loop\'s file';
       if ([...loopClasses].some((k) => c.fn.startsWith(k))) return `a method of the loop's class (${c.fn})`;
       if (reach.has(short) && !GENERIC.has(short)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
       if (framework) return 'the framework runs the tool loop';
+      // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
+      // a save function that names the history and that harness code calls is taken as the loop's.
+      if (noLoop) {
+        const caller = callersOfMethod(ctx, c.fn, c.file).find((k) => !UI_FILE.test(k.file) && !TEST_PATH.test(k.file));
+        if (caller) return `called from ${caller.fn} (${at(caller.file, caller.line)})`;
+      }
       return undefined;
     };
     const candidates: Array<{ call: Located<CallFact>; text: string; what: string }> = [];
@@ -195,6 +203,11 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
         // JSON writers the shared list does not know (`safeWriteJson(path, messages)`), and pathlib appends (`self.history_file.open("a")`).
         if (/^(?:safe|atomic)\w*Json$|^\w*[wW]riteJson\w*$/.test(c.name) && !/^(?:writeJson|writeJSON|writeJsonSync)$/.test(c.name)) candidates.push({ call: c, text: c.args.join(' '), what: 'writes' });
         else if (c.name === 'open' && c.callee !== 'open' && /^['"]a\+?['"]$/.test(c.args[0] ?? '')) candidates.push({ call: c, text: c.callee, what: 'appends to' });
+        // The history serialised into a logger (`transcript_logger.info(json.dumps(message))`) that a file handler writes down.
+        else if (LOG_LEVEL.test(c.name) && /log/i.test(c.callee.slice(0, -c.name.length)) && !/^console\./.test(c.callee) && /^(?:json\.dumps|JSON\.stringify)\(/.test(c.args[0] ?? '')) {
+          const sink = fileLogSink(ctx);
+          if (sink) candidates.push({ call: c, text: `${c.callee.slice(0, -c.name.length - 1)} ${c.args[0]}`, what: `logs to a file (${sink.callee} at ${at(sink.file, sink.line)})` });
+        }
       }
     }
     const out: TranscriptSave[] = [];
@@ -204,12 +217,15 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       const named = ws.find((w) => TRANSCRIPT.has(w));
       const own = [...loopClasses].some((k) => call.fn.startsWith(k)) && /json|JSON/.test(text);
       if (!named && !own) continue;
+      // Without a recognised loop only a strong history word counts (messages, history, transcript), not a
+      // session or snapshot, and not one naming a key or a path (`thread_id`, `history_file`).
+      if (noLoop && !words(text.replace(/\b\w+(?:_id|Id|_path|Path|_file|File|_name|Name|_key|Key)\b/g, ' ')).concat(words(shortName(call.fn))).some((w) => STRONG.has(w))) continue;
       const where = onPath(call);
       if (!where) continue;
       const file = ctx.file(call.file);
       // Opt-in: the writing function returns early unless its target is set.
       const target = (call.args[0] ?? '').replace(/^(?:this|self)\./, '');
-      let optIn: GuardFact | undefined = file?.guards.find((g) => g.fn === call.fn && g.line < call.line && g.exit === 'return' && target.length > 2 && /^(?:!|not\s+)/.test(g.cond) && g.cond.includes(target));
+      let optIn: (GuardFact & { file?: string }) | undefined = file?.guards.find((g) => g.fn === call.fn && g.line < call.line && g.exit === 'return' && target.length > 2 && /^(?:!|not\s+)/.test(g.cond) && g.cond.includes(target));
       // Opt-in too: the target is a parameter that a caller leaves out or passes as undefined/None (`runAgent(task, flag ? file : undefined)`).
       if (!optIn && /^\w+$/.test(target)) {
         const def = ctx.functionsNamed(shortName(call.fn)).find((d) => d.file === call.file && d.name === call.fn);
@@ -219,12 +235,54 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
           if (caller) optIn = { cond: `${target} is not passed (${caller.callee} at ${at(caller.file, caller.line)})`, exit: 'return', line: def.line, fn: call.fn };
         }
       }
+      // Opt-in one level up: the caller returns before the save unless an id or path it passes on is set
+      // (`if not chat_id: return` … `self._write(messages, chat_id)`).
+      if (!optIn) {
+        for (const k of callersOfMethod(ctx, call.fn, call.file).slice(0, 10)) {
+          const kf = ctx.file(k.file);
+          const g = kf?.guards.find((g) => {
+            if (g.fn !== k.fn || g.line >= k.line || g.exit !== 'return') return false;
+            const m = /^(?:!|not\s+)([\w$]+)$/.exec(g.cond.trim());
+            return !!m && m[1].length > 2 && k.args.some((a) => a === m[1] || a.endsWith(`=${m[1]}`) || a.endsWith(`.${m[1]}`));
+          });
+          if (g) {
+            optIn = { ...g, file: k.file, cond: `${g.cond.replace(/^(?:!|not\s+)/, '')} is not set in ${k.fn}` };
+            break;
+          }
+        }
+      }
       // What the write is about, strongest first: tool calls themselves, then the message history, then a session or chat.
       const aboutTools = /tool_?use|tool_?result|tool_?call/i.test(`${text} ${call.fn}`);
       const strength = aboutTools ? 0 : named && STRONG.has(named) ? 1 : 2;
       out.push({ call, how: `${call.callee}(${call.args.join(', ').slice(0, 50)}) ${what} the agent's ${aboutTools ? 'tool calls/results' : (named ?? 'serialised state')}, ${where}`, optIn, rank: strength * 3 + (/loop's file|loop's class/.test(where) ? 0 : /reached/.test(where) ? 1 : 2) + (optIn ? 100 : 0) });
     }
     return out.sort((a, b) => a.rank - b.rank);
+  });
+}
+
+/**
+ * Callers of `fn` that can be calls of it: a method called on `self`/`this` only from its own class
+ * (`Config.__init__` calling `self._write()` does not call `ChatSession._write`).
+ */
+function callersOfMethod(ctx: RuleContext, fn: string, file: string): Located<CallFact>[] {
+  const dot = fn.lastIndexOf('.');
+  const cls = dot > 0 ? fn.slice(0, dot) : '';
+  const cut = cls.lastIndexOf('.');
+  const own = cls.slice(cut + 1);
+  return callersOf(ctx, fn).filter((k) => !cls || !/^(?:self|this)\.[\w$]+$/.test(k.callee) || k.fn.startsWith(`${cls}.`) || k.fn.startsWith(`${own}.`) || (k.file === file && !k.fn.includes('.')));
+}
+
+const LOG_LEVEL = /^(?:info|debug|warn|warning|error|log|trace|notice|critical)$/;
+const FILE_SINK = /^(?:(?:logging\.)?(?:handlers\.)?(?:FileHandler|RotatingFileHandler|TimedRotatingFileHandler|WatchedFileHandler)|(?:winston\.)?transports\.File|new\s+(?:winston\.)?transports\.File|pino\.destination)$/;
+
+/** A logging handler that writes to a file (`logging.FileHandler(path)`, `winston.transports.File`, `pino.destination(path)`). */
+function fileLogSink(ctx: RuleContext): Located<CallFact> | undefined {
+  return ctx.memo('audit-trail:file-log-sink', () => {
+    for (const n of ['FileHandler', 'RotatingFileHandler', 'TimedRotatingFileHandler', 'WatchedFileHandler', 'File', 'destination']) {
+      const c = ctx.callsNamed(n).find((c) => FILE_SINK.test(c.callee) && !TEST_PATH.test(c.file));
+      if (c) return c;
+    }
+    return undefined;
   });
 }
 
@@ -300,9 +358,9 @@ export default defineRule({
     }
     if (saves.length) {
       const t = saves[0];
-      return finding('partial', `the agent's history (tool calls and results) is saved only when a target is configured: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.call.file, t.optIn!.line)})`, [
+      return finding('partial', `the agent's history (tool calls and results) is saved only when a target is configured: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
         ev(t.call.file, t.call.line, t.how),
-        ev(t.call.file, t.optIn!.line, `skipped when ${t.optIn!.cond}: opt-in`),
+        ev(t.optIn!.file ?? t.call.file, t.optIn!.line, `skipped when ${t.optIn!.cond}: opt-in`),
         ...recs.slice(0, 1).map(evid),
       ]);
     }
@@ -318,7 +376,7 @@ export default defineRule({
       return finding('partial', `tool calls are announced as events where they run (${events[0].reason}), but nothing records them with their inputs and outcomes`, events);
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
-    const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write');
+    const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write') || !!fileLogSink(ctx);
     return {
       ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : ' (the harness writes no file or database)'}`),
       confidence: writes ? 'low' : 'high',

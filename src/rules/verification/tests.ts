@@ -1,7 +1,7 @@
 import { at, ev, finding } from '../shared/scan.js';
 import { agentLoops } from '../shared/loop.js';
 import { harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
-import { toolDispatch } from '../shared/tools.js';
+import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import type { RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { defineRule } from '../types.js';
@@ -11,13 +11,16 @@ import { defineRule } from '../types.js';
  * loop, 1 when it imports the file that dispatches tool calls, 2 otherwise (resolved import paths).
  */
 function coreTier(ctx: RuleContext, f: FileFacts): number {
-  const { loops, dispatch } = ctx.memo('verification:core-files', () => ({
+  const { loops, dispatch, decls } = ctx.memo('verification:core-files', () => ({
     loops: new Set(agentLoops(ctx).map((l) => l.file)),
     dispatch: new Set(toolDispatch(ctx).flatMap((d) => [d.exec.file, d.lookupFn.slice(0, d.lookupFn.indexOf('#'))])),
+    decls: new Set(toolDeclarations(ctx).map((d) => d.file)),
   }));
   const deps = importedSources(ctx, f);
   if (deps.some((d) => loops.has(d))) return 0;
-  return deps.some((d) => dispatch.has(d)) ? 1 : 2;
+  if (deps.some((d) => dispatch.has(d))) return 1;
+  // A unit test of a tool: it imports a file that declares one.
+  return deps.some((d) => decls.has(d)) ? 2 : 3;
 }
 
 /** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
@@ -52,9 +55,12 @@ export default defineRule({
       .slice(0, 3)
       .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
     if (core.length && t.cases >= 3) {
-      // Sure when the loop/tool tests reach harness files by resolved import paths.
+      // Sure when the loop/tool tests reach harness files by resolved import paths, one of them the
+      // file that runs the loop, dispatches tools or declares one; tests that only reach other modules
+      // (a sandbox backend, a sanitizer) are named like the core without exercising it.
       const resolved = core.filter((f) => importedSources(ctx, f).length).length;
-      return finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid, resolved >= 2 ? 'high' : 'low');
+      const reachesCore = core.some((f) => tier.get(f)! <= 2);
+      return finding('present', `${t.files.length} test file(s) with ${t.cases} cases import harness code; ${core.length} cover the loop, tools or sessions (e.g. ${at(evid[0].file, evid[0].line)})`, evid, resolved >= 2 && reachesCore ? 'high' : 'low');
     }
     return finding('partial', `only ${t.cases} test case(s) in ${t.files.length} file(s), none clearly exercising the loop or tools`, evid);
   },
