@@ -1,6 +1,6 @@
 import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
 
@@ -98,7 +98,7 @@ export default defineRule({
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
     // only sends the list: it returns tool calls and dispatches none.
-    const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner));
+    const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner) && !schemasOnly(ctx, x));
     if (!d && fw.length && decls.some((x) => x.hasExec)) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);
@@ -110,7 +110,9 @@ export default defineRule({
           { file: u.file, line: u.line, reason: `tool collection passed to ${u.runner}()` },
           ...decls.filter((x) => x.hasExec).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} declared with its execute function` })),
         ],
-        confidence: imported(u) ? 'high' : 'low',
+        // High when the runner is imported from an agent framework and is handed tools declared
+        // beside it (its own package), not tools of another package of a monorepo.
+        confidence: imported(u) && handsOwnTools(ctx, u.file, decls.filter((x) => x.hasExec).map((x) => x.file)) ? 'high' : 'low',
       };
     }
     // Tools declared in configuration, loaded into a model; the list is generated from the models
@@ -180,4 +182,35 @@ function localDispatchTable(ctx: RuleContext, l: { file: string; fn: string; tar
   if (!/^[A-Za-z_$][\w$]*$/.test(l.target)) return undefined;
   const o = ctx.file(l.file)?.objects.find((x) => x.fn === l.fn && x.ctx === `var:${l.target}` && x.line <= l.line && x.keys.length >= 3);
   return o ? { file: l.file, line: o.line, keys: o.keys.length } : undefined;
+}
+
+/**
+ * The tools handed to a framework runner are built in the same function as schemas only
+ * (`{ description, inputSchema: jsonSchema(t.inputSchema) }`, no execute): the framework returns the
+ * model's tool calls to the caller and dispatches none itself.
+ */
+function schemasOnly(ctx: RuleContext, u: { file: string; line: number }): boolean {
+  const objs = ctx.file(u.file)?.objects ?? [];
+  const fn = objs.find((o) => o.line === u.line && o.ctx.startsWith('arg:'))?.fn;
+  if (!fn || fn === '<top>') return false;
+  let schemas = 0;
+  for (const o of objs) {
+    if (o.fn !== fn || o.line > u.line) continue;
+    if (o.keys.some((k) => EXEC_KEY.test(k))) return false;
+    if (o.keys.some((k) => /^(?:description|desc)$/.test(k)) && o.keys.some((k) => SCHEMA_KEY.test(k))) schemas++;
+  }
+  return schemas > 0;
+}
+
+/** The runner's file declares executable tools or imports a module that does (`@/lib/ai/tools/get-weather`, `../tools/index.js`). */
+function handsOwnTools(ctx: RuleContext, file: string, declFiles: string[]): boolean {
+  if (declFiles.includes(file)) return true;
+  const stems = declFiles.map((d) => d.replace(/\.[cm]?[jt]sx?$|\.py$/, ''));
+  for (const i of ctx.file(file)?.imports ?? []) {
+    const tail = i.from.replace(/^(?:@|~)\//, '').replace(/^(?:\.\.?\/)+/, '').replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
+    if (tail.length < 3 || !/[/.]/.test(i.from)) continue;
+    const dotted = tail.replace(/\./g, '/');
+    if (stems.some((s) => s.endsWith(tail) || s.endsWith(`${tail}/index`) || s.endsWith(dotted) || s.startsWith(`${tail}/`) || s.includes(`/${tail}/`))) return true;
+  }
+  return false;
 }
