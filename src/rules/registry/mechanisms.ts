@@ -21,7 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { frameworkToolUse, toolDeclarations, type FrameworkToolUse } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, type FrameworkToolUse } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -558,3 +558,41 @@ export function searchLookups(ctx: RuleContext): SearchLookup[] {
 }
 
 const EXEC_CALL_NAME = /^(?:execute|run|call|invoke|__call__|forward|handle|handler|apply|arun|ainvoke)$/;
+
+// ------------------------------------------------------------------------- command registries
+
+const COMMAND_REGISTRY = /command|cmd|slash/i;
+const COMMAND_KEY = /name|cmd|command|verb|slash|word|first|head/i;
+
+/**
+ * A registry of user commands keyed by name and read by the typed command: the entry is bound
+ * from `registry[name]` and run in the same function (`handler = _commands[name]; handler(ctx)`,
+ * `cls = cls._registered[name]; cls()`), with the registry filled elsewhere by name (a decorator, a
+ * subclass hook, a register function). Registries the tool dispatch reads are excluded.
+ */
+export function commandRegistryLookups(ctx: RuleContext): Site[] {
+  return ctx.memo('registry:command-registry-lookups', () => {
+    const out: Site[] = [];
+    let targets: Set<string> | undefined;
+    const toolTargets = () => (targets ??= new Set(toolDispatch(ctx).map((x) => x.lookup.target)));
+    for (const f of ctx.source) {
+      for (const l of f.lookups) {
+        if (/tool/i.test(l.target) || !COMMAND_KEY.test(l.key) || /^['"]/.test(l.key)) continue;
+        // A command-named registry, or any registry read by a command-named function that the tool dispatch does not read.
+        if (!COMMAND_REGISTRY.test(l.target) && !(COMMAND_REGISTRY.test(shortName(l.fn)) && !toolTargets().has(l.target))) continue;
+        const bound = f.binds?.find((b) => b.line === l.line && b.fn === l.fn && b.value.startsWith(`${l.target}[`))?.name;
+        if (!bound) continue;
+        // The entry itself run: `handler(ctx)`, `cls()`, `new Cmd()`, `entry.run(…)`.
+        const run = ctx.callsIn(f.path, l.fn).find((c) => c.line >= l.line && (c.callee === bound || c.callee === `new ${bound}` || (c.callee === `${bound}.${c.name}` && COMMAND_RUN.test(c.name))));
+        if (!run) continue;
+        const stem = l.target.replace(/^(?:self|cls|this)\./, '').replace(/^\w+\./, '');
+        const fill = f.lookups.find((x) => x.fn !== l.fn && x.target.replace(/^(?:self|cls|this)\./, '').replace(/^\w+\./, '') === stem && x.line !== l.line);
+        out.push({ file: f.path, line: l.line, reason: `user command looked up by name in the registry ${l.target} (${shortName(l.fn)}()) and run: ${run.callee}()` });
+        if (fill) out.push({ file: f.path, line: fill.line, reason: `commands registered into ${fill.target} by name in ${shortName(fill.fn)}()` });
+      }
+    }
+    return out;
+  });
+}
+
+const COMMAND_RUN = /^(?:run|execute|handle|handler|apply|call|invoke|action|callback|exec|perform)$/;
