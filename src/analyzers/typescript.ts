@@ -769,7 +769,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       }
       case SK_ElementAccessExpression: {
         const n = node as ts.ElementAccessExpression;
-        const arg = n.argumentExpression;
+        let arg = n.argumentExpression;
+        // `toolMap[params.name as keyof typeof toolMap]`: the key is the name under the cast.
+        while (isAsExpression(arg) || isParenthesizedExpression(arg) || isNonNullExpression(arg)) arg = arg.expression;
         if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
         else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS) {
           facts.lookups.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });

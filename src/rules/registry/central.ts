@@ -1,7 +1,8 @@
+import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
-import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite } from './mechanisms.js';
+import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -65,6 +66,22 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // The name looked up in a table written inside the dispatch function itself (`const toolMap =
+    // { read_file: ReadFileTool, … }; toolMap[params.name]`) while the model's list comes from
+    // another collection: two lists of the tools kept apart by hand, not one registry.
+    const table = d && !own ? localDispatchTable(ctx, d.lookup) : undefined;
+    if (d && l && table) {
+      return {
+        level: 'partial',
+        reason: `calls are dispatched through a name table written inside ${shortName(d.lookup.fn)}() (${table.keys} entries), apart from the collection the model's tool list is generated from (${l.reason})`,
+        evidence: [
+          { file: d.lookup.file, line: d.lookup.line, reason: `tool looked up by name in a local table: ${d.lookup.text}` },
+          { file: table.file, line: table.line, reason: `dispatch table declared in ${shortName(d.lookup.fn)}(), separate from the tool list` },
+          { file: l.file, line: l.line, reason: l.reason },
+        ],
+        confidence: 'low',
+      };
+    }
     if (d && l) {
       return {
         level: 'present',
@@ -81,7 +98,7 @@ export default defineRule({
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
     // only sends the list: it returns tool calls and dispatches none.
-    const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner));
+    const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner) && !schemasOnly(ctx, x));
     if (!d && fw.length && decls.some((x) => x.hasExec)) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);
@@ -93,7 +110,9 @@ export default defineRule({
           { file: u.file, line: u.line, reason: `tool collection passed to ${u.runner}()` },
           ...decls.filter((x) => x.hasExec).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} declared with its execute function` })),
         ],
-        confidence: imported(u) ? 'high' : 'low',
+        // High when the runner is imported from an agent framework and is handed tools declared
+        // beside it (its own package), not tools of another package of a monorepo.
+        confidence: imported(u) && handsOwnTools(ctx, u.file, decls.filter((x) => x.hasExec).map((x) => x.file)) ? 'high' : 'low',
       };
     }
     // Tools declared in configuration, loaded into a model; the list is generated from the models
@@ -116,6 +135,24 @@ export default defineRule({
         };
       }
     }
+    // A registry searched by a loop (`for f in functions: if f.name == name: return f.execute`) whose
+    // result a caller runs, with the model's list generated in the same module.
+    const search = d ? undefined : searchLookups(ctx)[0];
+    if (search) {
+      const list = search.list ?? l;
+      return {
+        level: list ? 'present' : 'partial',
+        reason: list
+          ? `calls are dispatched by searching ${search.collection} for the called name (${shortName(search.fn)}()) and the model's tool list is generated from it (${list.reason})`
+          : `calls are dispatched by searching ${search.collection} for the called name (${shortName(search.fn)}()) but no tool list generated from the same data was found`,
+        evidence: [
+          { file: search.file, line: search.line, reason: `tool found by name in ${search.collection}` },
+          { file: search.exec.file, line: search.exec.line, reason: `found tool executed: ${search.exec.text}` },
+          ...(list ? [{ file: list.file, line: list.line, reason: list.reason }] : []),
+        ],
+        confidence: 'low',
+      };
+    }
     if (d) {
       return {
         level: 'partial',
@@ -135,7 +172,45 @@ export default defineRule({
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
       // Nothing anywhere looks a tool up by a runtime name and no framework is handed the tools.
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length ? 'high' : 'low',
     };
   },
 });
+
+/** The object literal a lookup reads when it is declared in the lookup's own function: a local dispatch table. */
+function localDispatchTable(ctx: RuleContext, l: { file: string; fn: string; target: string; line: number }): { file: string; line: number; keys: number } | undefined {
+  if (!/^[A-Za-z_$][\w$]*$/.test(l.target)) return undefined;
+  const o = ctx.file(l.file)?.objects.find((x) => x.fn === l.fn && x.ctx === `var:${l.target}` && x.line <= l.line && x.keys.length >= 3);
+  return o ? { file: l.file, line: o.line, keys: o.keys.length } : undefined;
+}
+
+/**
+ * The tools handed to a framework runner are built in the same function as schemas only
+ * (`{ description, inputSchema: jsonSchema(t.inputSchema) }`, no execute): the framework returns the
+ * model's tool calls to the caller and dispatches none itself.
+ */
+function schemasOnly(ctx: RuleContext, u: { file: string; line: number }): boolean {
+  const objs = ctx.file(u.file)?.objects ?? [];
+  const fn = objs.find((o) => o.line === u.line && o.ctx.startsWith('arg:'))?.fn;
+  if (!fn || fn === '<top>') return false;
+  let schemas = 0;
+  for (const o of objs) {
+    if (o.fn !== fn || o.line > u.line) continue;
+    if (o.keys.some((k) => EXEC_KEY.test(k))) return false;
+    if (o.keys.some((k) => /^(?:description|desc)$/.test(k)) && o.keys.some((k) => SCHEMA_KEY.test(k))) schemas++;
+  }
+  return schemas > 0;
+}
+
+/** The runner's file declares executable tools or imports a module that does (`@/lib/ai/tools/get-weather`, `../tools/index.js`). */
+function handsOwnTools(ctx: RuleContext, file: string, declFiles: string[]): boolean {
+  if (declFiles.includes(file)) return true;
+  const stems = declFiles.map((d) => d.replace(/\.[cm]?[jt]sx?$|\.py$/, ''));
+  for (const i of ctx.file(file)?.imports ?? []) {
+    const tail = i.from.replace(/^(?:@|~)\//, '').replace(/^(?:\.\.?\/)+/, '').replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
+    if (tail.length < 3 || !/[/.]/.test(i.from)) continue;
+    const dotted = tail.replace(/\./g, '/');
+    if (stems.some((s) => s.endsWith(tail) || s.endsWith(`${tail}/index`) || s.endsWith(dotted) || s.startsWith(`${tail}/`) || s.includes(`/${tail}/`))) return true;
+  }
+  return false;
+}

@@ -21,7 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { frameworkToolUse, toolDeclarations, type FrameworkToolUse } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, type FrameworkToolUse } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -488,3 +488,111 @@ export function agentFrameworkUse(ctx: RuleContext): FrameworkToolUse[] {
     }),
   );
 }
+
+// --------------------------------------------------------------------------- search lookups
+
+/** `fn.name == name`, `name === t.toolName`: an element's name compared with a runtime name. */
+const NAME_MATCH = /^(\w+)\.(?:name|tool_name|toolName|function_name|functionName)\s*===?\s*(\w+)$|^(\w+)\s*===?\s*(\w+)\.(?:name|tool_name|toolName|function_name|functionName)$/;
+const SEARCHED = /tool|function|action|handler|skill|plugin|capabilit|registry/i;
+/** Functions that turn the registry into the model's list, beside the search: `get_openai_schemas()`. */
+const LIST_FN = /schemas?$|definitions?$|specs?$|declarations?$|(?:^|_|get)tools?$|Tools?$/i;
+
+export interface SearchLookup {
+  /** The search: the loop returning the element whose name equals the asked name. */
+  file: string;
+  line: number;
+  fn: string;
+  collection: string;
+  /** Where the returned tool is executed: a caller invoking the search's result. */
+  exec: { file: string; line: number; text: string };
+  /** The model's tool list generated beside the search, in the same module. */
+  list?: Site;
+}
+
+/**
+ * A registry searched by a loop: `for f in functions: if f.name == name: return f.execute`, with a
+ * caller that runs what the search returns (`get_function(name)(**args)`, `find_tool(n).run(…)`, or
+ * a variable bound to it then called). Tool-ish names only: the collection or the function.
+ */
+export function searchLookups(ctx: RuleContext): SearchLookup[] {
+  return ctx.memo('registry:search-lookups', () => {
+    const out: SearchLookup[] = [];
+    for (const f of ctx.source) {
+      for (const l of f.loops) {
+        if (l.kind !== 'for-of' || l.fn === '<top>') continue;
+        const exit = l.exits.find((e) => e.kind === 'return' && e.cond && NAME_MATCH.test(e.cond.trim()));
+        if (!exit) continue;
+        const name = shortName(l.fn);
+        if (!SEARCHED.test(l.cond) && !SEARCHED.test(name)) continue;
+        // Its result executed by a caller: `search(name)(…)`, `search(name).execute(…)`, `h = search(name)` then `h(…)`.
+        let exec: SearchLookup['exec'] | undefined;
+        for (const c of ctx.callsNamed(name)) {
+          if (c.callee.startsWith(`${name}(`) || c.callee.startsWith(`self.${name}(`) || c.callee.startsWith(`this.${name}(`)) {
+            exec = { file: c.file, line: c.line, text: `${c.callee}(${(c.args[0] ?? '').slice(0, 30)})` };
+            break;
+          }
+          const bound = ctx.file(c.file)?.binds?.find((b) => b.line === c.line && b.fn === c.fn && b.value.includes(`${name}(`))?.name;
+          if (!bound) continue;
+          const run = ctx.callsIn(c.file, c.fn).find((x) => x.line > c.line && (x.callee === bound || (x.callee === `${bound}.${x.name}` && EXEC_CALL_NAME.test(x.name))));
+          if (run) {
+            exec = { file: run.file, line: run.line, text: `${run.callee}()` };
+            break;
+          }
+        }
+        if (!exec) continue;
+        const list = f.functions.find((fn) => fn.name !== l.fn && !fn.name.includes('.') && LIST_FN.test(fn.name) && fn.end - fn.line <= 6 && ctx.callsNamed(fn.name).some((c) => c.file !== f.path));
+        // The `if` that compares the names, when recorded; else the return it guards.
+        const guard = f.guards.find((g) => g.fn === l.fn && g.cond === exit.cond && g.line >= l.line && g.line <= exit.line);
+        out.push({
+          file: f.path,
+          line: guard?.line ?? exit.line,
+          fn: l.fn,
+          collection: l.cond,
+          exec,
+          list: list && { file: f.path, line: list.line, reason: `model tool list generated from the same module's registry by ${list.name}()` },
+        });
+      }
+    }
+    return out;
+  });
+}
+
+const EXEC_CALL_NAME = /^(?:execute|run|call|invoke|__call__|forward|handle|handler|apply|arun|ainvoke)$/;
+
+// ------------------------------------------------------------------------- command registries
+
+const COMMAND_REGISTRY = /command|cmd|slash/i;
+const COMMAND_KEY = /name|cmd|command|verb|slash|word|first|head/i;
+
+/**
+ * A registry of user commands keyed by name and read by the typed command: the entry is bound
+ * from `registry[name]` and run in the same function (`handler = _commands[name]; handler(ctx)`,
+ * `cls = cls._registered[name]; cls()`), with the registry filled elsewhere by name (a decorator, a
+ * subclass hook, a register function). Registries the tool dispatch reads are excluded.
+ */
+export function commandRegistryLookups(ctx: RuleContext): Site[] {
+  return ctx.memo('registry:command-registry-lookups', () => {
+    const out: Site[] = [];
+    let targets: Set<string> | undefined;
+    const toolTargets = () => (targets ??= new Set(toolDispatch(ctx).map((x) => x.lookup.target)));
+    for (const f of ctx.source) {
+      for (const l of f.lookups) {
+        if (/tool/i.test(l.target) || !COMMAND_KEY.test(l.key) || /^['"]/.test(l.key)) continue;
+        // A command-named registry, or any registry read by a command-named function that the tool dispatch does not read.
+        if (!COMMAND_REGISTRY.test(l.target) && !(COMMAND_REGISTRY.test(shortName(l.fn)) && !toolTargets().has(l.target))) continue;
+        const bound = f.binds?.find((b) => b.line === l.line && b.fn === l.fn && b.value.startsWith(`${l.target}[`))?.name;
+        if (!bound) continue;
+        // The entry itself run: `handler(ctx)`, `cls()`, `new Cmd()`, `entry.run(…)`.
+        const run = ctx.callsIn(f.path, l.fn).find((c) => c.line >= l.line && (c.callee === bound || c.callee === `new ${bound}` || (c.callee === `${bound}.${c.name}` && COMMAND_RUN.test(c.name))));
+        if (!run) continue;
+        const stem = l.target.replace(/^(?:self|cls|this)\./, '').replace(/^\w+\./, '');
+        const fill = f.lookups.find((x) => x.fn !== l.fn && x.target.replace(/^(?:self|cls|this)\./, '').replace(/^\w+\./, '') === stem && x.line !== l.line);
+        out.push({ file: f.path, line: l.line, reason: `user command looked up by name in the registry ${l.target} (${shortName(l.fn)}()) and run: ${run.callee}()` });
+        if (fill) out.push({ file: f.path, line: fill.line, reason: `commands registered into ${fill.target} by name in ${shortName(fill.fn)}()` });
+      }
+    }
+    return out;
+  });
+}
+
+const COMMAND_RUN = /^(?:run|execute|handle|handler|apply|call|invoke|action|callback|exec|perform)$/;

@@ -54,6 +54,25 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
   });
 }
 
+/** Methods that run a tool, on the class that also returns its schema. */
+const RUN_MEMBER = /^(?:execute|run|call|invoke|forward|__call__|handle|handler|_run|arun|_arun)$/;
+
+/**
+ * A schema object returned by a method of a class that also has the method running the tool
+ * (`class Function(BaseModel)` with `execute()` and `openai_schema()` returning name, description,
+ * parameters): the declaration and its implementation are one class.
+ */
+function classRuns(ctx: RuleContext, d: { kind: string; file: string; line: number }): boolean {
+  if (d.kind !== 'object') return false;
+  const f = ctx.file(d.file);
+  const o = f?.objects.find((x) => x.line === d.line);
+  const dot = o ? o.fn.lastIndexOf('.') : -1;
+  if (!f || !o || dot <= 0) return false;
+  const cls = o.fn.slice(0, dot);
+  const c = f.classes.find((x) => x.name === cls && x.line <= o.line && x.end >= o.end);
+  return !!c && c.members.some((m) => RUN_MEMBER.test(m) && m !== o.fn.slice(dot + 1));
+}
+
 export default defineRule({
   id: 'registry.tool-metadata',
   principle: 'registry',
@@ -99,7 +118,7 @@ export default defineRule({
       }
       return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [], confidence: 'low' };
     }
-    const withExec = decls.filter((d) => d.hasExec);
+    const withExec = decls.filter((d) => d.hasExec || classRuns(ctx, d));
     const files = new Set((withExec.length ? withExec : decls).map((d) => d.file));
     // Named objects and tool classes make the clearest evidence; builder calls and base classes after.
     // First the tool whose own file runs a process from its input (the shell tool, the one a reader

@@ -2,7 +2,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
-import { commandDispatchMaps, reflectiveCommands } from './mechanisms.js';
+import { commandDispatchMaps, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
 /** The side of a comparison holding what the user typed (not a path, a route or a file). */
 const INPUTISH = /input|text|line|command|cmd|message|msg|query|prompt|content|trimmed|value|raw|\bstr\b|args?\b|word|first|token|slash/i;
@@ -49,7 +49,23 @@ export default defineRule({
         }
       }
     }
+    // A command registry keyed by name, filled by registration and read by the typed command.
+    // One filled by registration (a decorator, a subclass hook) comes first; a literal map after the
+    // commands declared as data.
+    const registry = commandRegistryLookups(ctx);
+    const filled = registry.some((r) => r.reason.startsWith('commands registered'));
+    if (registry.length && (filled || decls.length < 2)) {
+      return {
+        level: 'present',
+        reason: registry[0].reason,
+        evidence: [...registry.slice(0, 2), ...decls.slice(0, 1)],
+        confidence: 'low',
+      };
+    }
     if (decls.length >= 2) {
+      // Entries of the largest collection first: the registry rather than a stray declaration.
+      const size = (e: Evidence) => Math.max(0, ...[...collections].filter(([k]) => k.startsWith(`${e.file}#`)).map(([, n]) => n));
+      decls.sort((a, b) => size(b) - size(a));
       return {
         level: 'present',
         reason: `${decls.length} user commands are declared as data with a name and a description (e.g. ${decls[0].file}:${decls[0].line})`,
@@ -78,10 +94,25 @@ export default defineRule({
         if (d) verbs.push({ file: f.path, line: fn.line, reason: `CLI verb ${fn.name}() registered with @${d}` });
       }
     }
+    // One command builder holding several verbs (a parser's subcommands in one file) is a registry;
+    // two subcommands of a side tool and a stray command elsewhere are not.
+    const perFile = new Map<string, Evidence[]>();
+    for (const v of verbs) perFile.set(v.file, [...(perFile.get(v.file) ?? []), v]);
+    const main = [...perFile.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    if (verbs.length >= 2 && main.length < 3) {
+      return {
+        level: 'partial',
+        reason: `only ${verbs.length} CLI verbs are registered, spread over ${perFile.size} file${perFile.size > 1 ? 's' : ''} (at most ${main.length} in one command builder): no registry of user commands`,
+        evidence: main.concat(verbs.filter((v) => !main.includes(v))).slice(0, 3),
+        confidence: 'low',
+      };
+    }
     if (verbs.length >= 2) {
-      // Three or more verbs registered with a command-line parser the harness imports: a framework fact.
+      // Three or more verbs registered in one file with a command-line parser the harness imports
+      // (not editor commands registered one by one): a framework fact.
       const parser = importsCliLib(ctx);
-      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${verbs[0].file}:${verbs[0].line})`, evidence: verbs.slice(0, 3), confidence: parser && verbs.length >= 3 ? 'high' : 'low' };
+      const cliVerbs = main.filter((v) => !/registerCommand|registerTextEditorCommand/.test(v.reason));
+      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && cliVerbs.length >= 3 ? 'high' : 'low' };
     }
     if (decls.length + verbs.length === 1) {
       const e = [...decls, ...verbs];
