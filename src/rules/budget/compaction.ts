@@ -62,6 +62,9 @@ function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: stri
     for (const b of f.binds ?? []) {
       if (!HOLDS_HISTORY.test(b.name) && !HISTORY_NAME.test(b.name)) continue;
       if (inputHistory(b.fn, f.path)) continue;
+      // A UI component's list of messages to show (`displayMessages = messages.slice(-10)` in `TaskChat()`
+      // of a .tsx file, or a render helper nested in it) is what the screen shows, not what is sent to the model.
+      if (/\.[jt]sx$/.test(f.path) && f.functions.some((fn) => fn.line <= b.line && fn.end >= b.line && /^[A-Z]/.test(shortName(fn.name)))) continue;
       const value = b.value.replace(/\s+/g, '');
       const m = TAIL.exec(value);
       if (m && HISTORY_NAME.test(b.name) && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
