@@ -151,7 +151,9 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const cut = sites.find((p) => p.act.callee) ?? all.find((p) => p.act.callee);
+    // A cut that nothing calls (no caller, not on the loop's path) compacts nothing automatically.
+    const called = (p: (typeof all)[number]) => ctx.callsNamed(shortName(p.cmp.fn)).some((c) => c.fn !== p.cmp.fn) || (!!p.act.callee && p.act.callee !== shortName(p.cmp.fn));
+    const cut = sites.find((p) => p.act.callee) ?? all.find((p) => p.act.callee && called(p));
     if (cut) {
       return {
         level: 'partial',

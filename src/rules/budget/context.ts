@@ -39,7 +39,7 @@ export interface Projection {
   estimate: { line: number; text: string };
 }
 
-const ACT = /\b(compact|compaction|compacting|compress|compression|summarize|summarise|summarization|summarisation|truncate|truncation|prune|trim|drop|evict|shrink|refuse|overflow|condense)\b/;
+const ACT = /\b(compact|compaction|compacting|compress|compression|summarize|summarise|summarization|summarisation|truncate|truncation|prune|trim|cut|drop|evict|shrink|refuse|overflow|condense)\b/;
 
 /** Functions that hold both a context-window limit and a token estimate / usage figure. */
 export function projections(ctx: RuleContext): Projection[] {
@@ -250,12 +250,31 @@ function isWindow(own: string, resolve: () => string): boolean {
   return all.some((w) => LIMIT_WORD.has(w)) && all.some((w) => WINDOW_WORD.has(w));
 }
 
+/** A name compared with zero: `diff <= 0` (groups 1, 2), `0 < excess` (groups 3, 4). */
+const EXCESS_VS_ZERO = /^\s*(?:([A-Za-z_$][\w$]*)\s+(<=|>=|<|>)\s+0|0\s+(<=|>=|<|>)\s+([A-Za-z_$][\w$]*))\s*$/;
+
 /** Size comparisons in source whose one side estimates the request's tokens and the other is a context-window limit. */
 export function tokenComparisons(ctx: RuleContext): Comparison[] {
   return ctx.memo('budget:token-comparisons', () => {
     const out: Comparison[] = [];
     for (const f of ctx.source) {
       for (const c of f.compares ?? []) {
+        // `diff = this.history.totalTokens - this.settings.maxInputTokens; if (diff <= 0) return`: the excess of the
+        // estimate over the window compared with zero; the same as `totalTokens <= maxInputTokens`.
+        const zero = EXCESS_VS_ZERO.exec(c.text);
+        if (zero) {
+          // z: the side zero is on; op: the operator.
+          const z = zero[1] ? 1 : 0;
+          const op = zero[2] ?? zero[3];
+          const d = boundValue(bindsOf(ctx, f.path), c.fn, zero[1] ?? zero[4]);
+          const m = d === undefined || !TOKEN_TEXT.test(d) ? null : /^\(?\s*([\w$.()]+)\s+-\s+([\w$.()]+)\s*\)?$/.exec(d.trim());
+          if (m && isEstimate(m[1], () => resolveOperand(ctx, f.path, c.fn, m[1])) && isWindow(m[2], () => resolveOperand(ctx, f.path, c.fn, m[2]))) {
+            // `excess > 0` is over when true; `excess <= 0` is the fit test, over when false.
+            const over = (op.startsWith('>') && z === 1) || (op.startsWith('<') && z === 0);
+            out.push({ file: f.path, fn: c.fn, line: c.line, text: over ? `${m[1]} > ${m[2]}` : `${m[1]} <= ${m[2]}`, estimate: m[1], window: m[2] });
+          }
+          continue;
+        }
         if (!/token|context|window|ctx|limit|threshold|budget|max|length|len\(|count|ratio|usage|used|size|total|fraction|percent/i.test(c.text)) continue;
         const ops = c.text.split(/\s(?:<=|>=|<|>)\s/).map((o) => o.trim()).filter(Boolean);
         if (ops.length < 2) continue;
