@@ -91,8 +91,8 @@ export function projections(ctx: RuleContext): Projection[] {
 // ---------------------------------------------------------------------------------------------
 // Projection by mechanism: a comparison between a token estimate and a context-window limit.
 
-/** Calls and names that count or estimate tokens: tiktoken, litellm `token_counter`, `countTokens`, `estimateTokens` … */
-const COUNT_CALL = /(?:count_?tokens|countTokens|token_?counter|tokenCounter|token_?count|tokenCount|estimate\w*?_?tokens?|estimate\w*Tokens?|calculate\w*Tokens?|calculate_\w*tokens|num_tokens\w*|get_?num_?tokens|tiktoken|\bencode\s*\(|\.encode\(|tokeni[sz]e)/i;
+/** Calls and names that count or estimate tokens: tiktoken, litellm `token_counter`, `countTokens`, `estimateTokens`, `len_tokens` … */
+const COUNT_CALL = /(?:count_?tokens|countTokens|token_?counter|tokenCounter|token_?count|tokenCount|\blen_?tokens|lenTokens|estimate\w*?_?tokens?|estimate\w*Tokens?|calculate\w*Tokens?|calculate_\w*tokens|num_tokens\w*|get_?num_?tokens|tiktoken|\bencode\s*\(|\.encode\(|tokeni[sz]e)/i;
 /** A chars/4 heuristic: `text.length / 4`, `len(s) // 4`. */
 const CHARS_HEURISTIC = /(?:\.length|len\([^)]*\))\s*\/\/?\s*[34](?:\.\d+)?\b/;
 const EST_WORD = new Set(['count', 'counter', 'estimate', 'estimated', 'used', 'total', 'current', 'input', 'request', 'prompt', 'sum', 'usage', 'consumed', 'context', 'message', 'messages', 'conversation', 'history', 'size', 'projected', 'pending', 'accumulated']);
@@ -334,7 +334,7 @@ function loopsIn(ctx: RuleContext, file: string, fn: string) {
 }
 
 /** When a function runs before each model call: inside the agent loop, in the model wrapper, or reached from the loop body. */
-function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 1): ProjectionSite['turn'] {
+function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 2): ProjectionSite['turn'] {
   const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end);
   if (inLoop) return { file, line: inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true };
   const recursive = agentLoops(ctx).find((l) => l.file === file && l.fn === fn && !l.loop);
