@@ -49,12 +49,28 @@ function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): stri
 const TAIL = /^([\w$.]+)(?:\[\s*-\s*[\w$.]+\s*:\s*\]|\.slice\(\s*-\s*[\w$.]+\s*\))$/;
 const HISTORY_NAME = /^(?:messages|history|chat_?history|chatHistory|conversation|turns|memory)$/i;
 
+/**
+ * A tail slice inside a longer value: `messages[:1] + messages[1 + max(0, len(messages) - n):]`,
+ * `[messages[0], ...messages.slice(-n)]`, `history[len(history) - keep:]` (the sliced name is group 1).
+ */
+const TAIL_IN = /([\w$.]+)(?:\[(?:-[\w$.]+|[^\]:]*len\(\1\)-[^\]:]*):\]|\.slice\((?:-[\w$.]+|\1\.length-[\w$.]+)\))/;
+/** A bound name that holds messages: `messages`, `truncated_messages`, `keptHistory`. */
+const HOLDS_HISTORY = /messages|history|conversation/i;
+
 function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: string; name: string; value: string } | undefined {
   for (const f of ctx.source) {
     for (const b of f.binds ?? []) {
-      if (!HISTORY_NAME.test(b.name) || inputHistory(b.fn, f.path)) continue;
-      const m = TAIL.exec(b.value.replace(/\s+/g, ''));
-      if (m && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
+      if (!HOLDS_HISTORY.test(b.name) && !HISTORY_NAME.test(b.name)) continue;
+      if (inputHistory(b.fn, f.path)) continue;
+      // A UI component's list of messages to show (`displayMessages = messages.slice(-10)` in `TaskChat()`
+      // of a .tsx file, or a render helper nested in it) is what the screen shows, not what is sent to the model.
+      if (/\.[jt]sx$/.test(f.path) && f.functions.some((fn) => fn.line <= b.line && fn.end >= b.line && /^[A-Z]/.test(shortName(fn.name)))) continue;
+      const value = b.value.replace(/\s+/g, '');
+      const m = TAIL.exec(value);
+      if (m && HISTORY_NAME.test(b.name) && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
+      // The history cut to its tail under another name (`truncated_messages = messages[:1] + messages[len(messages) - n:]`).
+      const t = TAIL_IN.exec(value);
+      if (t && HISTORY_NAME.test(t[1].split('.').pop()!)) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
     }
   }
   return undefined;
@@ -135,7 +151,9 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const cut = sites.find((p) => p.act.callee) ?? all.find((p) => p.act.callee);
+    // A cut that nothing calls (no caller, not on the loop's path) compacts nothing automatically.
+    const called = (p: (typeof all)[number]) => ctx.callsNamed(shortName(p.cmp.fn)).some((c) => c.fn !== p.cmp.fn) || (!!p.act.callee && p.act.callee !== shortName(p.cmp.fn));
+    const cut = sites.find((p) => p.act.callee) ?? all.find((p) => p.act.callee && called(p));
     if (cut) {
       return {
         level: 'partial',

@@ -39,7 +39,7 @@ export interface Projection {
   estimate: { line: number; text: string };
 }
 
-const ACT = /\b(compact|compaction|compacting|compress|compression|summarize|summarise|summarization|summarisation|truncate|truncation|prune|trim|drop|evict|shrink|refuse|overflow|condense)\b/;
+const ACT = /\b(compact|compaction|compacting|compress|compression|summarize|summarise|summarization|summarisation|truncate|truncation|prune|trim|cut|drop|evict|shrink|refuse|overflow|condense)\b/;
 
 /** Functions that hold both a context-window limit and a token estimate / usage figure. */
 export function projections(ctx: RuleContext): Projection[] {
@@ -91,8 +91,8 @@ export function projections(ctx: RuleContext): Projection[] {
 // ---------------------------------------------------------------------------------------------
 // Projection by mechanism: a comparison between a token estimate and a context-window limit.
 
-/** Calls and names that count or estimate tokens: tiktoken, litellm `token_counter`, `countTokens`, `estimateTokens` … */
-const COUNT_CALL = /(?:count_?tokens|countTokens|token_?counter|tokenCounter|token_?count|tokenCount|estimate\w*?_?tokens?|estimate\w*Tokens?|calculate\w*Tokens?|calculate_\w*tokens|num_tokens\w*|get_?num_?tokens|tiktoken|\bencode\s*\(|\.encode\(|tokeni[sz]e)/i;
+/** Calls and names that count or estimate tokens: tiktoken, litellm `token_counter`, `countTokens`, `estimateTokens`, `len_tokens` … */
+const COUNT_CALL = /(?:count_?tokens|countTokens|token_?counter|tokenCounter|token_?count|tokenCount|\blen_?tokens|lenTokens|estimate\w*?_?tokens?|estimate\w*Tokens?|calculate\w*Tokens?|calculate_\w*tokens|num_tokens\w*|get_?num_?tokens|tiktoken|\bencode\s*\(|\.encode\(|tokeni[sz]e)/i;
 /** A chars/4 heuristic: `text.length / 4`, `len(s) // 4`. */
 const CHARS_HEURISTIC = /(?:\.length|len\([^)]*\))\s*\/\/?\s*[34](?:\.\d+)?\b/;
 const EST_WORD = new Set(['count', 'counter', 'estimate', 'estimated', 'used', 'total', 'current', 'input', 'request', 'prompt', 'sum', 'usage', 'consumed', 'context', 'message', 'messages', 'conversation', 'history', 'size', 'projected', 'pending', 'accumulated']);
@@ -250,12 +250,31 @@ function isWindow(own: string, resolve: () => string): boolean {
   return all.some((w) => LIMIT_WORD.has(w)) && all.some((w) => WINDOW_WORD.has(w));
 }
 
+/** A name compared with zero: `diff <= 0` (groups 1, 2), `0 < excess` (groups 3, 4). */
+const EXCESS_VS_ZERO = /^\s*(?:([A-Za-z_$][\w$]*)\s+(<=|>=|<|>)\s+0|0\s+(<=|>=|<|>)\s+([A-Za-z_$][\w$]*))\s*$/;
+
 /** Size comparisons in source whose one side estimates the request's tokens and the other is a context-window limit. */
 export function tokenComparisons(ctx: RuleContext): Comparison[] {
   return ctx.memo('budget:token-comparisons', () => {
     const out: Comparison[] = [];
     for (const f of ctx.source) {
       for (const c of f.compares ?? []) {
+        // `diff = this.history.totalTokens - this.settings.maxInputTokens; if (diff <= 0) return`: the excess of the
+        // estimate over the window compared with zero; the same as `totalTokens <= maxInputTokens`.
+        const zero = EXCESS_VS_ZERO.exec(c.text);
+        if (zero) {
+          // z: the side zero is on; op: the operator.
+          const z = zero[1] ? 1 : 0;
+          const op = zero[2] ?? zero[3];
+          const d = boundValue(bindsOf(ctx, f.path), c.fn, zero[1] ?? zero[4]);
+          const m = d === undefined || !TOKEN_TEXT.test(d) ? null : /^\(?\s*([\w$.()]+)\s+-\s+([\w$.()]+)\s*\)?$/.exec(d.trim());
+          if (m && isEstimate(m[1], () => resolveOperand(ctx, f.path, c.fn, m[1])) && isWindow(m[2], () => resolveOperand(ctx, f.path, c.fn, m[2]))) {
+            // `excess > 0` is over when true; `excess <= 0` is the fit test, over when false.
+            const over = (op.startsWith('>') && z === 1) || (op.startsWith('<') && z === 0);
+            out.push({ file: f.path, fn: c.fn, line: c.line, text: over ? `${m[1]} > ${m[2]}` : `${m[1]} <= ${m[2]}`, estimate: m[1], window: m[2] });
+          }
+          continue;
+        }
         if (!/token|context|window|ctx|limit|threshold|budget|max|length|len\(|count|ratio|usage|used|size|total|fraction|percent/i.test(c.text)) continue;
         const ops = c.text.split(/\s(?:<=|>=|<|>)\s/).map((o) => o.trim()).filter(Boolean);
         if (ops.length < 2) continue;
@@ -315,7 +334,7 @@ function loopsIn(ctx: RuleContext, file: string, fn: string) {
 }
 
 /** When a function runs before each model call: inside the agent loop, in the model wrapper, or reached from the loop body. */
-function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 1): ProjectionSite['turn'] {
+function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 2): ProjectionSite['turn'] {
   const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end);
   if (inLoop) return { file, line: inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true };
   const recursive = agentLoops(ctx).find((l) => l.file === file && l.fn === fn && !l.loop);

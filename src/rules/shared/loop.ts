@@ -311,6 +311,14 @@ export interface AgentLoop {
 /** A loop bounded by retries (`retryAttempt <= MAX_RETRIES`, `range(self.max_retries)`, `range(max_attempts)`). */
 const RETRY_BOUND = /retr(?:y|ies)|attempt/i;
 
+/** A loop whose exits are a `break`/`return` under no condition after the model call and a way out counting retries. */
+function isRetryUntilSuccess(loop: LoopFact, modelLine: number): boolean {
+  return (
+    loop.exits.some((e) => (e.kind === 'break' || e.kind === 'return') && !e.cond && e.line >= modelLine) &&
+    loop.exits.some((e) => !!e.cond && RETRY_BOUND.test(e.cond))
+  );
+}
+
 /**
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
  * through a wrapper), or a function that calls itself and a model (recursive turn).
@@ -346,6 +354,10 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (!model) continue;
         // `for chunk in stream(...)`: iterating over one model response is not a turn loop.
         if (loop.kind === 'for-of' && model.line === loop.line) continue;
+        // `while (true) { try { r = await model(); break } catch { if (retriesLeft === 0) throw e; retriesLeft-- } }`:
+        // a loop left unconditionally after the model call, whose only other way out counts retries,
+        // asks again until one request succeeds; it is not a turn loop.
+        if (isRetryUntilSuccess(loop, model.line)) continue;
         out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body, link });
       }
       // Functions holding a call of their own short name outside a `catch` (found in one pass over the
