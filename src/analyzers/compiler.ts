@@ -3,7 +3,8 @@
  * (an ESM import of the CommonJS package makes Node lex its source for named exports first,
  * measured 60 ms a run; taking the compiler from ts-morph's own copy skips ts-morph's wrapper
  * layer, another 55 ms; if that copy ever moves, ts-morph's `ts` export serves), or compiled with
- * V8's code cache when a cache folder was named (`useCompilerCodeCache`).
+ * V8's code cache when a cache folder was named (`useCompilerCodeCache`: the user's cache folder,
+ * shared by every fact cache, since the code cache depends only on the compiler and Node).
  *
  * Loading the compiler costs about 170 ms of CPU a run, most of it V8 compiling its 9 MB of
  * source; with a code cache written by an earlier run it costs about 70 ms (measured on Node 20).
@@ -72,10 +73,13 @@ export function loadCompiler(): typeof ts {
   return require(file) as typeof ts;
 }
 
+/** Code caches of other compiler builds or Node versions kept beside this one (the folder is shared: see `useCompilerCodeCache`). */
+const KEEP_OTHER_BUILDS = 3;
+
 /**
  * Writes the compiler's code cache when this run compiled it without one (after the analysis, so
- * the functions the parse compiled lazily are in it too), removing the caches of other builds.
- * Never throws or rejects.
+ * the functions the parse compiled lazily are in it too), removing all but the newest caches of
+ * other builds. Never throws or rejects.
  */
 export async function writeCompilerCodeCache(): Promise<void> {
   const p = pending;
@@ -88,9 +92,11 @@ export async function writeCompilerCodeCache(): Promise<void> {
     const tmp = `${p.file}.${process.pid}.tmp`;
     await fs.promises.writeFile(tmp, data);
     await fs.promises.rename(tmp, p.file);
+    const others = [];
     for (const n of await fs.promises.readdir(dir)) {
-      if (/^compiler-[0-9a-f]{16}\.v8$/.test(n) && n !== path.basename(p.file)) await fs.promises.rm(path.join(dir, n), { force: true });
+      if (/^compiler-[0-9a-f]{16}\.v8$/.test(n) && n !== path.basename(p.file)) others.push({ n, t: (await fs.promises.stat(path.join(dir, n))).mtimeMs });
     }
+    for (const o of others.sort((a, b) => b.t - a.t).slice(KEEP_OTHER_BUILDS)) await fs.promises.rm(path.join(dir, o.n), { force: true });
   } catch {
     // only the next run's start-up time is lost
   }

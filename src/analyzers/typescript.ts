@@ -152,6 +152,72 @@ const SK_TypeAliasDeclaration = compiler.SyntaxKind.TypeAliasDeclaration;
 const SK_VariableDeclaration = compiler.SyntaxKind.VariableDeclaration;
 const SK_WhileStatement = compiler.SyntaxKind.WhileStatement;
 
+/**
+ * What `visitNode` does with a node of each kind. Its switch names these by value, each with its name in a comment:
+ * a switch over literals is a jump table, over variables a chain of comparisons. Keep the two in step.
+ */
+const enum Visit {
+  Children,
+  Import,
+  Export,
+  Function,
+  Class,
+  Type,
+  Enum,
+  Loop,
+  Break,
+  Return,
+  Throw,
+  If,
+  Conditional,
+  Switch,
+  Catch,
+  Call,
+  Object,
+  Variable,
+  Parameter,
+  Property,
+  Binary,
+  PropertyAccess,
+  ElementAccess,
+  String,
+  Template,
+}
+
+/** `Visit` by syntax kind (a switch over the kinds' values, which are variables, made some fifty comparisons for most nodes). */
+const VISIT = (() => {
+  const kinds = compiler.SyntaxKind as unknown as Record<string, number | string>;
+  const table = new Uint8Array(Math.max(...Object.values(kinds).filter((v): v is number => typeof v === 'number')) + 1);
+  const set = (visit: Visit, ...ks: ts.SyntaxKind[]) => {
+    for (const k of ks) table[k] = visit;
+  };
+  set(Visit.Import, SK_ImportDeclaration);
+  set(Visit.Export, SK_ExportDeclaration);
+  set(Visit.Function, SK_FunctionDeclaration, SK_MethodDeclaration, SK_Constructor, SK_GetAccessor, SK_SetAccessor, SK_ArrowFunction, SK_FunctionExpression);
+  set(Visit.Class, SK_ClassDeclaration, SK_ClassExpression);
+  set(Visit.Type, SK_InterfaceDeclaration, SK_TypeAliasDeclaration);
+  set(Visit.Enum, SK_EnumDeclaration);
+  set(Visit.Loop, SK_WhileStatement, SK_DoStatement, SK_ForStatement, SK_ForOfStatement, SK_ForInStatement);
+  set(Visit.Break, SK_BreakStatement);
+  set(Visit.Return, SK_ReturnStatement);
+  set(Visit.Throw, SK_ThrowStatement);
+  set(Visit.If, SK_IfStatement);
+  set(Visit.Conditional, SK_ConditionalExpression);
+  set(Visit.Switch, SK_SwitchStatement);
+  set(Visit.Catch, SK_CatchClause);
+  set(Visit.Call, SK_CallExpression, SK_NewExpression);
+  set(Visit.Object, SK_ObjectLiteralExpression);
+  set(Visit.Variable, SK_VariableDeclaration);
+  set(Visit.Parameter, SK_Parameter);
+  set(Visit.Property, SK_PropertyDeclaration);
+  set(Visit.Binary, SK_BinaryExpression);
+  set(Visit.PropertyAccess, SK_PropertyAccessExpression);
+  set(Visit.ElementAccess, SK_ElementAccessExpression);
+  set(Visit.String, SK_StringLiteral, SK_NoSubstitutionTemplateLiteral);
+  set(Visit.Template, SK_TemplateExpression);
+  return table;
+})();
+
 const MAX_DEPTH = 1200;
 const MAX_STRING = 80;
 const MAX_READ_LINES = 20;
@@ -524,108 +590,252 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     depth--;
   };
 
+  const visitImport = (node: ts.Node): void => {
+    const n = node as ts.ImportDeclaration;
+    if (!isStringLiteral(n.moduleSpecifier)) return;
+    const names: string[] = [];
+    let as: Record<string, string> | undefined;
+    const clause = n.importClause;
+    if (clause?.name) {
+      names.push('default');
+      (as ??= {})[clause.name.text] = 'default';
+    }
+    const nb = clause?.namedBindings;
+    if (nb && isNamespaceImport(nb)) {
+      names.push('*');
+      (as ??= {})[nb.name.text] = '*';
+    }
+    if (nb && isNamedImports(nb)) {
+      for (const e of nb.elements) {
+        names.push((e.propertyName ?? e.name).text);
+        if (e.propertyName) (as ??= {})[e.name.text] = e.propertyName.text;
+      }
+    }
+    facts.imports.push(as ? { from: n.moduleSpecifier.text, names, line: startLine(n), as } : { from: n.moduleSpecifier.text, names, line: startLine(n) });
+  };
+
+  const visitExport = (node: ts.Node): void => {
+    const n = node as ts.ExportDeclaration;
+    if (n.moduleSpecifier && isStringLiteral(n.moduleSpecifier)) {
+      const names: string[] = [];
+      if (n.exportClause && isNamedExports(n.exportClause)) for (const e of n.exportClause.elements) names.push((e.propertyName ?? e.name).text);
+      facts.imports.push({ from: n.moduleSpecifier.text, names: names.length ? names : ['*'], line: startLine(n) });
+    }
+  };
+
+  const visitIf = (node: ts.Node): void => {
+    const n = node as ts.IfStatement;
+    condDepth++;
+    visit(n.expression);
+    condDepth--;
+    const condText = textOf(n.expression, 120);
+    if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(condText)) {
+      facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+    }
+    if (facts.guards.length < MAX_GUARDS) {
+      const t = n.thenStatement;
+      const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
+      for (const st of stmts) {
+        const k = st.kind;
+        const exit = k === SK_ReturnStatement ? 'return' : k === SK_ThrowStatement ? 'throw' : k === SK_ContinueStatement ? 'continue' : k === SK_BreakStatement ? 'break' : undefined;
+        if (exit) {
+          facts.guards.push({ cond: condText, exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
+          break;
+        }
+      }
+    }
+    ifStack.push(condText);
+    visit(n.thenStatement);
+    ifStack.pop();
+    if (n.elseStatement) {
+      ifStack.push(`!(${textOf(n.expression, 116)})`);
+      visit(n.elseStatement);
+      ifStack.pop();
+    }
+  };
+
+  const visitSwitch = (node: ts.Node): void => {
+    const n = node as ts.SwitchStatement;
+    if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && isStringLiteral(c.expression))) {
+      facts.branches!.push({ cond: `switch (${textOf(n.expression, 100)})`, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+    }
+    condDepth++;
+    visit(n.expression);
+    condDepth--;
+    visit(n.caseBlock);
+  };
+
+  const visitCall = (node: ts.Node): void => {
+    const n = node as ts.CallExpression | ts.NewExpression;
+    const isNew = isNewExpression(n);
+    let e: ts.Expression = n.expression;
+    while (isParenthesizedExpression(e) || isNonNullExpression(e)) e = e.expression;
+    const callee = (isNew ? 'new ' : '') + textOf(e, 80);
+    let name = '';
+    if (isIdentifier(e)) name = e.text;
+    else if (isPropertyAccessExpression(e)) name = e.name.text;
+    else if (isElementAccessExpression(e) && isStringLiteral(e.argumentExpression)) name = e.argumentExpression.text;
+    else if (e.kind === SK_ImportKeyword) name = 'import';
+    else if (e.kind === SK_SuperKeyword) name = 'super';
+    const args = (n.arguments ?? []).map((a) => textOf(a));
+    const call: CallFact = {
+      callee,
+      name,
+      line: startLine(n),
+      fn: fnStack[fnStack.length - 1],
+      args,
+      cond: condDepth > 0,
+      optional: !isNew && !!(n as ts.CallExpression).questionDotToken,
+      inCatch: catchDepth > 0,
+    };
+    facts.calls.push(call);
+    if (!isNew && (name === 'require' || name === 'import') && n.arguments?.[0] && isStringLiteral(n.arguments[0])) {
+      facts.imports.push({ from: n.arguments[0].text, names: ['*'], line: call.line });
+    }
+  };
+
+  const visitObjectLiteral = (node: ts.Node): void => {
+    const n = node as ts.ObjectLiteralExpression;
+    const keys: string[] = [];
+    const values: Record<string, string> = Object.create(null);
+    for (const p of n.properties) {
+      if (isSpreadAssignment(p)) {
+        keys.push(`...${textOf(p.expression, 40)}`);
+        continue;
+      }
+      const k = propName(p.name);
+      if (!k) continue;
+      keys.push(k);
+      if (isPropertyAssignment(p)) {
+        values[k] = textOf(p.initializer);
+        addConst(k, literalText(p.initializer, sf), startLine(p), 'prop');
+      } else if (isShorthandPropertyAssignment(p)) values[k] = k;
+      else values[k] = '<fn>';
+    }
+    if (keys.length) {
+      facts.objects.push({ keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) });
+    }
+  };
+
+  const visitVariable = (node: ts.Node): void => {
+    const n = node as ts.VariableDeclaration;
+    if (n.initializer) {
+      const lit = literalText(n.initializer, sf);
+      addConst(propName(n.name), lit, startLine(n), 'var');
+      if (lit === undefined && isIdentifier(n.name) && facts.binds!.length < MAX_BINDS) {
+        facts.binds!.push({ name: n.name.text, value: textOf(n.initializer, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+      }
+    }
+    if (isObjectBindingPattern(n.name)) {
+      for (const el of n.name.elements) {
+        const k = propName(el.propertyName ?? el.name);
+        if (k) addRead(k, startLine(el));
+        if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
+      }
+    }
+  };
+
+  const visitParameter = (node: ts.Node): void => {
+    const n = node as ts.ParameterDeclaration;
+    if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'param');
+    if (isObjectBindingPattern(n.name)) {
+      for (const el of n.name.elements) {
+        if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
+      }
+    }
+  };
+
+  const visitBinary = (node: ts.Node): void => {
+    const n = node as ts.BinaryExpression;
+    const op = n.operatorToken.kind;
+    if (op === SK_EqualsToken || op === SK_QuestionQuestionToken || op === SK_BarBarToken || op === SK_QuestionQuestionEqualsToken) {
+      let l = n.left;
+      while (isParenthesizedExpression(l) || isNonNullExpression(l)) l = l.expression;
+      const name = isIdentifier(l) ? l.text : isPropertyAccessExpression(l) ? l.name.text : undefined;
+      const kind = op === SK_EqualsToken ? 'assign' : 'param';
+      const lit = literalText(n.right, sf);
+      addConst(name, lit, startLine(n), kind);
+      // `limit = window - reserve`, `this.usable = cfg.max - out`: a computed value a comparison may use.
+      const plain = isIdentifier(l) || (isPropertyAccessExpression(l) && l.expression.kind === SK_ThisKeyword);
+      if (op === SK_EqualsToken && lit === undefined && name && plain && facts.binds!.length < MAX_BINDS) {
+        facts.binds!.push({ name, value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+      }
+    } else if (op === SK_PlusEqualsToken) {
+      // `total += usage.input_tokens`: a running total being added to.
+      if (facts.adds && facts.adds.length < MAX_ADDS) facts.adds.push({ target: textOf(n.left, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+    } else if ((op === SK_LessThanToken || op === SK_GreaterThanToken || op === SK_LessThanEqualsToken || op === SK_GreaterThanEqualsToken) && facts.compares!.length < MAX_COMPARES) {
+      facts.compares!.push({ text: textOf(n, 160), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+    }
+  };
+
+  const visitPropertyAccess = (node: ts.Node): void => {
+    const n = node as ts.PropertyAccessExpression;
+    const p = n.parent;
+    const called = p && (isCallExpression(p) || isNewExpression(p)) && p.expression === n;
+    if (!called) addRead(n.name.text, startLine(n));
+  };
+
+  const visitElementAccess = (node: ts.Node): void => {
+    const n = node as ts.ElementAccessExpression;
+    let arg = n.argumentExpression;
+    // `toolMap[params.name as keyof typeof toolMap]`: the key is the name under the cast.
+    while (isAsExpression(arg) || isParenthesizedExpression(arg) || isNonNullExpression(arg)) arg = arg.expression;
+    if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
+    else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS) {
+      facts.lookups.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+    }
+  };
+
+  const visitString = (node: ts.Node): void => {
+    const v = (node as ts.StringLiteral).text;
+    if (v.length > 0 && v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+  };
+
+  const visitTemplate = (node: ts.Node): void => {
+    const n = node as ts.TemplateExpression;
+    const v = n.head.text + n.templateSpans.map((s) => '${}' + s.literal.text).join('');
+    if (v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+  };
+
+  // The work of each kind is a function of its own: as one large function, V8's optimizing compiler
+  // took about a second to compile it, several times a run (measured on gemini-cli), so most nodes
+  // were visited by unoptimized code.
   const visitNode = (node: ts.Node): void => {
-    switch (node.kind) {
-      case SK_ImportDeclaration: {
-        const n = node as ts.ImportDeclaration;
-        if (!isStringLiteral(n.moduleSpecifier)) return;
-        const names: string[] = [];
-        let as: Record<string, string> | undefined;
-        const clause = n.importClause;
-        if (clause?.name) {
-          names.push('default');
-          (as ??= {})[clause.name.text] = 'default';
-        }
-        const nb = clause?.namedBindings;
-        if (nb && isNamespaceImport(nb)) {
-          names.push('*');
-          (as ??= {})[nb.name.text] = '*';
-        }
-        if (nb && isNamedImports(nb)) {
-          for (const e of nb.elements) {
-            names.push((e.propertyName ?? e.name).text);
-            if (e.propertyName) (as ??= {})[e.name.text] = e.propertyName.text;
-          }
-        }
-        facts.imports.push(as ? { from: n.moduleSpecifier.text, names, line: startLine(n), as } : { from: n.moduleSpecifier.text, names, line: startLine(n) });
+    switch (VISIT[node.kind]) {
+      case 1 /* Visit.Import */:
+        visitImport(node);
         return;
-      }
-      case SK_ExportDeclaration: {
-        const n = node as ts.ExportDeclaration;
-        if (n.moduleSpecifier && isStringLiteral(n.moduleSpecifier)) {
-          const names: string[] = [];
-          if (n.exportClause && isNamedExports(n.exportClause)) for (const e of n.exportClause.elements) names.push((e.propertyName ?? e.name).text);
-          facts.imports.push({ from: n.moduleSpecifier.text, names: names.length ? names : ['*'], line: startLine(n) });
-        }
+      case 2 /* Visit.Export */:
+        visitExport(node);
         return;
-      }
-      case SK_FunctionDeclaration:
-      case SK_MethodDeclaration:
-      case SK_Constructor:
-      case SK_GetAccessor:
-      case SK_SetAccessor:
-      case SK_ArrowFunction:
-      case SK_FunctionExpression:
+      case 3 /* Visit.Function */:
         visitFunction(node as ts.FunctionLikeDeclaration);
         return;
-      case SK_ClassDeclaration:
-      case SK_ClassExpression:
+      case 4 /* Visit.Class */:
         visitClass(node as ts.ClassLikeDeclaration);
         return;
-      case SK_InterfaceDeclaration:
-      case SK_TypeAliasDeclaration:
-      case SK_EnumDeclaration:
+      case 5 /* Visit.Type */:
         visitType(node as ts.InterfaceDeclaration);
-        if (!isEnumDeclaration(node)) return;
+        return;
+      case 6 /* Visit.Enum */:
+        visitType(node as ts.EnumDeclaration);
         break;
-      case SK_WhileStatement:
-      case SK_DoStatement:
-      case SK_ForStatement:
-      case SK_ForOfStatement:
-      case SK_ForInStatement:
+      case 7 /* Visit.Loop */:
         visitLoop(node as ts.IterationStatement);
         return;
-      case SK_BreakStatement:
+      case 8 /* Visit.Break */:
         if (!(node as ts.BreakStatement).label) recordExit('break', node);
         break;
-      case SK_ReturnStatement:
+      case 9 /* Visit.Return */:
         recordExit('return', node);
         break;
-      case SK_ThrowStatement:
+      case 10 /* Visit.Throw */:
         recordExit('throw', node);
         break;
-      case SK_IfStatement: {
-        const n = node as ts.IfStatement;
-        condDepth++;
-        visit(n.expression);
-        condDepth--;
-        const condText = textOf(n.expression, 120);
-        if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(condText)) {
-          facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
-        }
-        if (facts.guards.length < MAX_GUARDS) {
-          const t = n.thenStatement;
-          const stmts = t.kind === SK_Block ? (t as ts.Block).statements : [t];
-          for (const st of stmts) {
-            const k = st.kind;
-            const exit = k === SK_ReturnStatement ? 'return' : k === SK_ThrowStatement ? 'throw' : k === SK_ContinueStatement ? 'continue' : k === SK_BreakStatement ? 'break' : undefined;
-            if (exit) {
-              facts.guards.push({ cond: condText, exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
-              break;
-            }
-          }
-        }
-        ifStack.push(condText);
-        visit(n.thenStatement);
-        ifStack.pop();
-        if (n.elseStatement) {
-          ifStack.push(`!(${textOf(n.expression, 116)})`);
-          visit(n.elseStatement);
-          ifStack.pop();
-        }
+      case 11 /* Visit.If */:
+        visitIf(node);
         return;
-      }
-      case SK_ConditionalExpression: {
+      case 12 /* Visit.Conditional */: {
         const n = node as ts.ConditionalExpression;
         condDepth++;
         visit(n.condition);
@@ -634,162 +844,47 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         visit(n.whenFalse);
         return;
       }
-      case SK_SwitchStatement: {
-        const n = node as ts.SwitchStatement;
-        if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && isStringLiteral(c.expression))) {
-          facts.branches!.push({ cond: `switch (${textOf(n.expression, 100)})`, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
-        }
-        condDepth++;
-        visit(n.expression);
-        condDepth--;
-        visit(n.caseBlock);
+      case 13 /* Visit.Switch */:
+        visitSwitch(node);
         return;
-      }
-      case SK_CatchClause: {
+      case 14 /* Visit.Catch */: {
         catchDepth++;
         forEachChild(node, visit);
         catchDepth--;
         return;
       }
-      case SK_CallExpression:
-      case SK_NewExpression: {
-        const n = node as ts.CallExpression | ts.NewExpression;
-        const isNew = isNewExpression(n);
-        let e: ts.Expression = n.expression;
-        while (isParenthesizedExpression(e) || isNonNullExpression(e)) e = e.expression;
-        const callee = (isNew ? 'new ' : '') + textOf(e, 80);
-        let name = '';
-        if (isIdentifier(e)) name = e.text;
-        else if (isPropertyAccessExpression(e)) name = e.name.text;
-        else if (isElementAccessExpression(e) && isStringLiteral(e.argumentExpression)) name = e.argumentExpression.text;
-        else if (e.kind === SK_ImportKeyword) name = 'import';
-        else if (e.kind === SK_SuperKeyword) name = 'super';
-        const args = (n.arguments ?? []).map((a) => textOf(a));
-        const call: CallFact = {
-          callee,
-          name,
-          line: startLine(n),
-          fn: fnStack[fnStack.length - 1],
-          args,
-          cond: condDepth > 0,
-          optional: !isNew && !!(n as ts.CallExpression).questionDotToken,
-          inCatch: catchDepth > 0,
-        };
-        facts.calls.push(call);
-        if (!isNew && (name === 'require' || name === 'import') && n.arguments?.[0] && isStringLiteral(n.arguments[0])) {
-          facts.imports.push({ from: n.arguments[0].text, names: ['*'], line: call.line });
-        }
+      case 15 /* Visit.Call */:
+        visitCall(node);
         break;
-      }
-      case SK_ObjectLiteralExpression: {
-        const n = node as ts.ObjectLiteralExpression;
-        const keys: string[] = [];
-        const values: Record<string, string> = Object.create(null);
-        for (const p of n.properties) {
-          if (isSpreadAssignment(p)) {
-            keys.push(`...${textOf(p.expression, 40)}`);
-            continue;
-          }
-          const k = propName(p.name);
-          if (!k) continue;
-          keys.push(k);
-          if (isPropertyAssignment(p)) {
-            values[k] = textOf(p.initializer);
-            addConst(k, literalText(p.initializer, sf), startLine(p), 'prop');
-          } else if (isShorthandPropertyAssignment(p)) values[k] = k;
-          else values[k] = '<fn>';
-        }
-        if (keys.length) {
-          facts.objects.push({ keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) });
-        }
+      case 16 /* Visit.Object */:
+        visitObjectLiteral(node);
         break;
-      }
-      case SK_VariableDeclaration: {
-        const n = node as ts.VariableDeclaration;
-        if (n.initializer) {
-          const lit = literalText(n.initializer, sf);
-          addConst(propName(n.name), lit, startLine(n), 'var');
-          if (lit === undefined && isIdentifier(n.name) && facts.binds!.length < MAX_BINDS) {
-            facts.binds!.push({ name: n.name.text, value: textOf(n.initializer, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
-          }
-        }
-        if (isObjectBindingPattern(n.name)) {
-          for (const el of n.name.elements) {
-            const k = propName(el.propertyName ?? el.name);
-            if (k) addRead(k, startLine(el));
-            if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
-          }
-        }
+      case 17 /* Visit.Variable */:
+        visitVariable(node);
         break;
-      }
-      case SK_Parameter: {
-        const n = node as ts.ParameterDeclaration;
-        if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'param');
-        if (isObjectBindingPattern(n.name)) {
-          for (const el of n.name.elements) {
-            if (el.initializer) addConst(propName(el.name), literalText(el.initializer, sf), startLine(el), 'param');
-          }
-        }
+      case 18 /* Visit.Parameter */:
+        visitParameter(node);
         break;
-      }
-      case SK_PropertyDeclaration: {
+      case 19 /* Visit.Property */: {
         const n = node as ts.PropertyDeclaration;
         if (n.initializer) addConst(propName(n.name), literalText(n.initializer, sf), startLine(n), 'field');
         break;
       }
-      case SK_BinaryExpression: {
-        const n = node as ts.BinaryExpression;
-        const op = n.operatorToken.kind;
-        if (op === SK_EqualsToken || op === SK_QuestionQuestionToken || op === SK_BarBarToken || op === SK_QuestionQuestionEqualsToken) {
-          let l = n.left;
-          while (isParenthesizedExpression(l) || isNonNullExpression(l)) l = l.expression;
-          const name = isIdentifier(l) ? l.text : isPropertyAccessExpression(l) ? l.name.text : undefined;
-          const kind = op === SK_EqualsToken ? 'assign' : 'param';
-          const lit = literalText(n.right, sf);
-          addConst(name, lit, startLine(n), kind);
-          // `limit = window - reserve`, `this.usable = cfg.max - out`: a computed value a comparison may use.
-          const plain = isIdentifier(l) || (isPropertyAccessExpression(l) && l.expression.kind === SK_ThisKeyword);
-          if (op === SK_EqualsToken && lit === undefined && name && plain && facts.binds!.length < MAX_BINDS) {
-            facts.binds!.push({ name, value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
-          }
-        } else if (op === SK_PlusEqualsToken) {
-          // `total += usage.input_tokens`: a running total being added to.
-          if (facts.adds && facts.adds.length < MAX_ADDS) facts.adds.push({ target: textOf(n.left, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
-        } else if ((op === SK_LessThanToken || op === SK_GreaterThanToken || op === SK_LessThanEqualsToken || op === SK_GreaterThanEqualsToken) && facts.compares!.length < MAX_COMPARES) {
-          facts.compares!.push({ text: textOf(n, 160), line: startLine(n), fn: fnStack[fnStack.length - 1] });
-        }
+      case 20 /* Visit.Binary */:
+        visitBinary(node);
         break;
-      }
-      case SK_PropertyAccessExpression: {
-        const n = node as ts.PropertyAccessExpression;
-        const p = n.parent;
-        const called = p && (isCallExpression(p) || isNewExpression(p)) && p.expression === n;
-        if (!called) addRead(n.name.text, startLine(n));
+      case 21 /* Visit.PropertyAccess */:
+        visitPropertyAccess(node);
         break;
-      }
-      case SK_ElementAccessExpression: {
-        const n = node as ts.ElementAccessExpression;
-        let arg = n.argumentExpression;
-        // `toolMap[params.name as keyof typeof toolMap]`: the key is the name under the cast.
-        while (isAsExpression(arg) || isParenthesizedExpression(arg) || isNonNullExpression(arg)) arg = arg.expression;
-        if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
-        else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS) {
-          facts.lookups.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
-        }
+      case 22 /* Visit.ElementAccess */:
+        visitElementAccess(node);
         break;
-      }
-      case SK_StringLiteral:
-      case SK_NoSubstitutionTemplateLiteral: {
-        const v = (node as ts.StringLiteral).text;
-        if (v.length > 0 && v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+      case 23 /* Visit.String */:
+        visitString(node);
         break;
-      }
-      case SK_TemplateExpression: {
-        const n = node as ts.TemplateExpression;
-        const v = n.head.text + n.templateSpans.map((s) => '${}' + s.literal.text).join('');
-        if (v.length <= MAX_STRING) facts.strings.push({ value: v, line: startLine(node) });
+      case 24 /* Visit.Template */:
+        visitTemplate(node);
         break;
-      }
     }
     forEachChild(node, visit);
   };

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
-import { analyzePython, analyzePythonTestText, initPython } from '../../analyzers/python.js';
 import { analyzeTestText } from '../../analyzers/test-text.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
@@ -58,21 +57,41 @@ let analyzeTypeScript: TypeScriptAnalyzer | undefined;
 /**
  * The TypeScript analyzer, loaded the first time a source file needs parsing: loading the compiler
  * is a tenth of a warm run, and a run whose TypeScript sources are all cached does without it.
- * With a fact cache, the compiler loads from V8's code cache kept beside it (../../analyzers/compiler.ts).
+ * With a fact cache, the compiler loads from V8's code cache in the user's cache folder (../../analyzers/compiler.ts).
  */
 async function typeScriptAnalyzer(cache: FactCache | undefined): Promise<TypeScriptAnalyzer> {
   if (!analyzeTypeScript) {
-    useCompilerCodeCache(cache?.dir);
+    useCompilerCodeCache(cache?.codeCacheDir);
     analyzeTypeScript = (await import('../../analyzers/typescript.js')).analyzeTypeScript;
   }
   return analyzeTypeScript;
 }
 
-/** Analyse files in this thread (Python needs `initPython()` first). `onFile` is called after each file. */
+type PythonAnalyzer = typeof import('../../analyzers/python.js');
+let pythonModule: PythonAnalyzer | undefined;
+
+/**
+ * The Python analyzer, loaded the first time a Python file needs analysing (and its parser,
+ * tree-sitter's WebAssembly, initialised the first time a source file does): a run whose Python
+ * files are all cached does without both.
+ */
+async function pythonAnalyzer(role: DiscoveredFile['role']): Promise<PythonAnalyzer> {
+  pythonModule ??= await import('../../analyzers/python.js');
+  if (role === 'source') await pythonModule.initPython();
+  return pythonModule;
+}
+
+/** Analyse files in this thread. `onFile` is called after each file. */
 export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void, cache?: FactCache): Promise<AnalyzedFiles> {
   const out: AnalyzedFiles = { files: [], skipped: [] };
   for (const f of files) {
     onFile?.();
+    // A file with the stamp its facts were cached with is not read (nor hashed) again.
+    const stamped = cache?.lookupStamp(f);
+    if (stamped) {
+      out.files.push(stamped);
+      continue;
+    }
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(f.abs);
@@ -83,6 +102,7 @@ export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: ()
     // Facts are cached only for text that was analysed, so a hit needs neither decoding nor the skip test.
     const cached = cache?.lookup(f, bytes);
     if (cached?.facts) {
+      cache!.stamp(f, cached.key);
       out.files.push(cached.facts);
       continue;
     }
@@ -93,11 +113,15 @@ export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: ()
       continue;
     }
     if (cache) cache.misses++;
+    const py = f.lang === 'py' ? await pythonAnalyzer(f.role) : undefined;
     try {
-      if (f.lang === 'py') out.files.push(f.role === 'test' ? analyzePythonTestText(f.path, text) : analyzePython(f.path, text, f.role));
+      if (py) out.files.push(f.role === 'test' ? py.analyzePythonTestText(f.path, text) : py.analyzePython(f.path, text, f.role));
       else if (f.role === 'test') out.files.push(analyzeTestText(f.path, text));
       else out.files.push((analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role));
-      if (cached) cache!.set(cached.key, out.files[out.files.length - 1]);
+      if (cached) {
+        cache!.set(cached.key, out.files[out.files.length - 1]);
+        cache!.stamp(f, cached.key);
+      }
     } catch (err) {
       // The parser itself recurses; pathological nesting can exhaust the stack.
       const why = err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}`;
@@ -142,7 +166,6 @@ export async function analyze(discovery: Discovery, onProgress?: Progress, cache
     done++;
     if (onProgress && (done % 50 === 0 || done === total)) onProgress(done, total);
   };
-  if (discovery.files.some((f) => f.lang === 'py' && f.role === 'source')) await initPython();
   // One thread on purpose: measured on 2 cores, a worker's compiler warm-up and V8's own
   // background GC and compilation threads ate the gain of splitting the files (half the files in
   // a worker took the main thread longer than all of them alone; the parse already keeps the

@@ -3,6 +3,11 @@
  * audited folder under `node_modules/.cache/agent-audit` (or `--cache-dir`). The whole cache is
  * dropped when the audit's fingerprint changes: its version and the code of its analyzers.
  *
+ * A file is read and hashed only when its stamp (size, modification and change times, inode; see
+ * `DiscoveredFile.stamp`) is not the one recorded with its facts, as git's index does; a stamp is
+ * recorded only when the file had not changed for `RACY_MS` before the run began, so a change
+ * within the file system's time granularity is still caught by the content hash.
+ *
  * Facts are plain data, stored as JSON (measured on gemini-cli, parsing it is faster than
  * v8.deserialize). Contract: a cache never changes a verdict. Anything wrong with it (missing, unreadable,
  * corrupt, another fingerprint) is a cold run; a failed write is ignored. Writes are atomic
@@ -64,15 +69,20 @@ export function verdictFingerprint(): string {
   return codeFingerprint;
 }
 
+/** The user's cache folder for the audit: `$XDG_CACHE_HOME/agent-audit`, else `~/.cache/agent-audit`. */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'agent-audit');
+}
+
 /**
  * `node_modules/.cache/agent-audit` of the nearest folder at or above `cwd` holding a
  * package.json; outside a Node project (no node_modules to put it in), the user's cache folder
- * (`$XDG_CACHE_HOME/agent-audit`, else `~/.cache/agent-audit`).
+ * (`userCacheDir`).
  */
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   for (let d = cwd; ; d = path.dirname(d)) {
     if (fs.existsSync(path.join(d, 'package.json'))) return path.join(d, 'node_modules', '.cache', 'agent-audit');
-    if (path.dirname(d) === d) return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'agent-audit');
+    if (path.dirname(d) === d) return userCacheDir(env);
   }
 }
 
@@ -82,7 +92,16 @@ interface Stored {
   id?: string;
   base?: string;
   entries: Array<[string, FileFacts]>;
+  /** Content keys (of `entries`, here or in the base) and the stamp the file had when its content was hashed. */
+  stamps?: Array<[string, string]>;
 }
+
+/** A file changed this recently (ms) before the run began is hashed again next time: a later change might keep its times. */
+const RACY_MS = 2000;
+
+/** The lookup key of a file's stamp: its content key with the stamp in place of the hash. */
+const stampKey = (file: { path: string; role: string; lang: string }, stamp: string): string => `${file.path}\0${file.role}\0${file.lang}\0${stamp}`;
+const stampKeyOf = (contentKey: string, stamp: string): string => contentKey.slice(0, contentKey.lastIndexOf('\0') + 1) + stamp;
 
 /** A run that re-analyses at most this share of the files (or 50 files) writes a delta beside the base. */
 const DELTA_SHARE = 0.1;
@@ -104,6 +123,14 @@ export class FactCache {
   private readonly used = new Map<string, FileFacts>();
   /** Keys held by the base file (not the delta). */
   private readonly baseKeys = new Set<string>();
+  /** Stamp keys (`stampKey`) to content keys: from the cache files, and those this run used or learned, with their stamps. */
+  private readonly oldStamps = new Map<string, string>();
+  private readonly usedStamps = new Map<string, [string, string]>();
+  /** Stamp keys held by the base file, and how many stamps this run learned that the cache files do not hold. */
+  private readonly baseStamps = new Map<string, string>();
+  private stampsLearned = 0;
+  /** When the cache was opened, before the files were listed: a stamp older than this by `RACY_MS` is safe to trust. */
+  private readonly openedAt = Date.now();
   private baseId?: string;
   hits = 0;
   misses = 0;
@@ -118,6 +145,13 @@ export class FactCache {
   get dir(): string {
     return path.dirname(this.file);
   }
+
+  /**
+   * Where V8's code cache of the TypeScript compiler is kept (../../analyzers/compiler.ts): it
+   * belongs to the audit's own build, not to one audited folder, so every fact cache shares the
+   * user's (an audit with a fresh fact cache still loads the compiler from it).
+   */
+  codeCacheDir: string = userCacheDir();
 
   get deltaFile(): string {
     return this.file.replace(/\.facts$/, '.delta');
@@ -134,8 +168,18 @@ export class FactCache {
       cache.old.set(k, v);
       cache.baseKeys.add(k);
     }
+    if (Array.isArray(base.stamps)) {
+      for (const [k, stamp] of base.stamps) {
+        const sk = stampKeyOf(k, stamp);
+        cache.oldStamps.set(sk, k);
+        cache.baseStamps.set(sk, k);
+      }
+    }
     const delta = base.id ? readStored(cache.deltaFile, fingerprint) : undefined;
-    if (delta && delta.base === base.id) for (const [k, v] of delta.entries) cache.old.set(k, v);
+    if (delta && delta.base === base.id) {
+      for (const [k, v] of delta.entries) cache.old.set(k, v);
+      if (Array.isArray(delta.stamps)) for (const [k, stamp] of delta.stamps) cache.oldStamps.set(stampKeyOf(k, stamp), k);
+    }
     return cache;
   }
 
@@ -167,6 +211,34 @@ export class FactCache {
 
   set(key: string, facts: FileFacts): void {
     this.used.set(key, facts);
+  }
+
+  /**
+   * The cached facts of a file whose stamp is the one recorded when content `key` was hashed, or
+   * undefined (then the caller reads and hashes it: `lookup`).
+   */
+  lookupStamp(file: { path: string; role: string; lang: string; stamp?: string }): FileFacts | undefined {
+    if (file.stamp === undefined) return undefined;
+    const sk = stampKey(file, file.stamp);
+    const key = this.oldStamps.get(sk);
+    if (key === undefined) return undefined;
+    const facts = this.used.get(key) ?? this.old.get(key);
+    if (!facts) return undefined;
+    this.hits++;
+    this.used.set(key, facts);
+    this.usedStamps.set(sk, [key, file.stamp]);
+    return facts;
+  }
+
+  /**
+   * Records that the file, with its stamp, has the content of `key` (after `lookup` or `set`), unless
+   * it changed too shortly before the run to be sure a later change would change its stamp.
+   */
+  stamp(file: { path: string; role: string; lang: string; stamp?: string; touchedMs?: number }, key: string): void {
+    if (file.stamp === undefined || file.touchedMs === undefined || !(file.touchedMs < this.openedAt - RACY_MS)) return;
+    const sk = stampKey(file, file.stamp);
+    if (this.oldStamps.get(sk) !== key) this.stampsLearned++;
+    this.usedStamps.set(sk, [key, file.stamp]);
   }
 
   private resultFile(key: string): string {
@@ -204,21 +276,22 @@ export class FactCache {
   private writing?: Promise<void>;
 
   /**
-   * Writes what this run analysed (unless nothing was): a few files as a delta beside the base,
+   * Writes what this run analysed or learned (unless it did neither: no file analysed, no new
+   * stamp): a few files as a delta beside the base,
    * else a new base of the entries used (dropping the rest) and no delta. The facts are serialised
    * now (the rules stamp them afterwards); the file is written in the background while the rules
    * run, and `flush()` waits for it. Never throws or rejects.
    */
   save(): void {
-    if (this.misses === 0) return;
+    if (this.misses === 0 && this.stampsLearned === 0) return;
     const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));
     const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
     const delta = !!this.baseId && small;
     const target = delta ? this.deltaFile : this.file;
     const text = JSON.stringify(
       delta
-        ? { fingerprint: this.fingerprint, base: this.baseId, entries: fresh }
-        : { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used] },
+        ? { fingerprint: this.fingerprint, base: this.baseId, entries: fresh, stamps: [...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v) }
+        : { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used], stamps: [...this.usedStamps.values()] },
     );
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;

@@ -20,6 +20,14 @@ export interface DiscoveredFile {
   role: FileRole;
   lang: 'ts' | 'js' | 'py';
   size: number;
+  /**
+   * The file's size, modification and change times and inode when it was listed, as git's index
+   * keeps them: a file whose stamp is the one its facts were cached with is not read again (see
+   * `FactCache.lookupStamp`).
+   */
+  stamp?: string;
+  /** The later of its modification and change times (ms). */
+  touchedMs?: number;
 }
 
 export interface DiscoveredConfig {
@@ -189,18 +197,20 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         continue;
       }
       if (role === 'source' && !inHarness(childRel)) continue;
-      let size = 0;
+      let st: fs.Stats;
       try {
-        size = fs.statSync(abs).size;
+        st = fs.statSync(abs);
       } catch (err) {
         out.skipped.push({ path: childRel, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
         continue;
       }
+      const size = st.size;
       if (size > config.maxFileSize) {
         out.skipped.push({ path: childRel, reason: `larger than ${config.maxFileSize} bytes` });
         continue;
       }
-      out.files.push({ path: childRel, abs, role, lang: e.name.endsWith('.py') ? 'py' : /\.[cm]?jsx?$/.test(e.name) ? 'js' : 'ts', size });
+      const lang = e.name.endsWith('.py') ? 'py' : /\.[cm]?jsx?$/.test(e.name) ? 'js' : 'ts';
+      out.files.push({ path: childRel, abs, role, lang, size, stamp: `${size}:${st.mtimeMs}:${st.ctimeMs}:${st.ino}`, touchedMs: Math.max(st.mtimeMs, st.ctimeMs) });
     }
   };
   walk(root, '', []);
