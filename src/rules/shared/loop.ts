@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall } from './imports.js';
-import { classOf, fieldClass, methodOf } from './resolve.js';
+import { classOf, fieldClass, methodOf, oneClassFamily } from './resolve.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
 const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
@@ -186,7 +186,8 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
       return k;
     };
     // A name defined in many places (`check`, `process`) says nothing about which one is called.
-    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n);
+    // Overrides of one base method (`BaseAgent.step` and its subclasses' `step`) are one name, however many.
+    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n) || oneClassFamily(ctx, n, ctx.functionsNamed(n));
     for (const n of [...names]) if (!specific(n)) names.delete(n);
     // A call links to a name by its own name, or (a bare call of an import alias) by the imported
     // name: so only calls of a name in the set, and bare calls of aliases, can link to one.
