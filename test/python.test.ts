@@ -83,6 +83,40 @@ describe('python analyzer', () => {
     ]);
   });
 
+  it('reads the code inside f-string fields', () => {
+    const f = analyzePython('log.py', 'def record(call, result):\n    logger.info(f"tool {call.name} args={json.dumps(call.args)} tokens={resp.usage.total_tokens}")\n', 'source');
+    expect(f.calls.find((c) => c.callee === 'json.dumps')).toMatchObject({ line: 2, fn: 'record', args: ['call.args'] });
+    expect(f.reads.total_tokens).toEqual([2]);
+    expect(f.strings.map((s) => s.value)).toEqual(['tool  args= tokens=']);
+  });
+
+  it('records a match on string cases as a branch, its guard as a condition', () => {
+    const src = 'def dispatch(name, args):\n    match name:\n        case "bash" | "sh":\n            return run_shell(args)\n        case "edit" if allowed(args):\n            return edit(args)\n        case _:\n            raise KeyError(name)\n';
+    const f = analyzePython('dispatch.py', src, 'source');
+    expect(f.branches).toEqual([{ cond: 'switch (name)', line: 2, end: 8, fn: 'dispatch' }]);
+    expect(f.calls.find((c) => c.name === 'allowed')).toMatchObject({ cond: true });
+    expect(f.calls.find((c) => c.name === 'run_shell')).toMatchObject({ cond: false, fn: 'dispatch' });
+  });
+
+  it('takes a model field default from its field specifier', () => {
+    const src = 'class AgentConfig(BaseModel):\n    max_steps: int = Field(default=20, description="turn cap")\n    max_cost: float = Field(3.0, description="USD")\n    name: str = Field(..., description="required")\n    tags: list = field(default_factory=list)\n    retries: int = attr.ib(default=2)\n';
+    const f = analyzePython('config.py', src, 'source');
+    const fields = f.consts.filter((c) => c.kind === 'field').map((c) => [c.name, c.value, c.line]);
+    expect(fields).toEqual([
+      ['max_steps', '20', 2],
+      ['max_cost', '3.0', 3],
+      ['retries', '2', 6],
+    ]);
+  });
+
+  it('keeps dict entries keyed by an enum member, a name or a number', () => {
+    const f = analyzePython('modes.py', 'PIPELINES = {Mode.PLAN: [plan, review], Mode.BUILD: [build], "other": []}\nGEARS = {0: False, 1: True}\n', 'source');
+    expect(f.objects.find((o) => o.ctx === 'var:PIPELINES')).toMatchObject({ keys: ['PLAN', 'BUILD', 'other'], values: { PLAN: '[plan, review]' } });
+    expect(f.objects.find((o) => o.ctx === 'var:GEARS')?.keys).toEqual(['0', '1']);
+    // Only string keys are constant names.
+    expect(f.consts.filter((c) => c.kind === 'prop').map((c) => c.name)).toEqual([]);
+  });
+
   it('reads test files by text', () => {
     const f = analyzePythonTestText('tests/test_agent.py', 'import pytest\nfrom agent import Agent\n\ndef test_max_steps_halts():\n    with pytest.raises(AgentMaxStepsError):\n        Agent([]).run("x")\n    assert True\n');
     expect(f.tests).toEqual([{ name: 'test_max_steps_halts', line: 4 }]);

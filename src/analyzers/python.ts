@@ -60,6 +60,30 @@ function literal(n: Node | null): string | undefined {
   return undefined;
 }
 
+/** Field specifiers whose `default=` (or, for pydantic's `Field`, first positional argument) is the field's default. */
+const FIELD_SPECIFIER = /^(?:(?:pydantic|dataclasses|attr|attrs|msgspec)\.)?(?:Field|field|ib|attrib)$/;
+
+/** The literal default of a field specifier call, or undefined. */
+function fieldDefault(call: Node): string | undefined {
+  const f = call.childForFieldName('function');
+  if (!f || !FIELD_SPECIFIER.test(f.text)) return undefined;
+  const args = call.childForFieldName('arguments');
+  if (args?.type !== 'argument_list') return undefined;
+  const list = args.namedChildren;
+  for (const a of list) {
+    if (a?.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'default') return literal(a.childForFieldName('value'));
+  }
+  const first = list[0];
+  return f.text.endsWith('Field') && first && first.type !== 'keyword_argument' ? literal(first) : undefined;
+}
+
+/** A case pattern that is a string literal or an alternative of string literals: `case "a" | "b":`. */
+function literalPattern(p: Node): boolean {
+  const c = p.namedChildren.length === 1 ? p.namedChild(0) : null;
+  if (c?.type === 'string') return true;
+  return c?.type === 'union_pattern' && c.namedChildren.some((x) => x?.type === 'string');
+}
+
 function stringContent(n: Node): string {
   let s = '';
   for (const c of n.namedChildren) if (c?.type === 'string_content') s += c.text;
@@ -373,6 +397,32 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         }
         return;
       }
+      case 'match_statement': {
+        // `match tool_name:` with `case "bash":` clauses: a branch chosen by a string literal, like a
+        // TypeScript `switch` (same `switch (<subject>)` condition text).
+        const subjects = n.childrenForFieldName('subject').filter((c): c is Node => !!c);
+        const body = n.childForFieldName('body');
+        if (facts.branches!.length < MAX_BRANCHES && body?.namedChildren.some((c) => c?.type === 'case_clause' && c.namedChildren.some((p) => p?.type === 'case_pattern' && literalPattern(p)))) {
+          facts.branches!.push({ cond: `switch (${subjects.map((x) => clip(x, 100)).join(', ')})`, line: line(n), end: endLine(n), fn: fn() });
+        }
+        condDepth++;
+        for (const x of subjects) visit(x);
+        condDepth--;
+        if (body) visit(body);
+        return;
+      }
+      case 'case_clause': {
+        // The patterns and the consequence as usual; an `if` guard is a condition.
+        for (const c of n.namedChildren) {
+          if (!c) continue;
+          if (c.type === 'if_clause') {
+            condDepth++;
+            visitChildren(c);
+            condDepth--;
+          } else visit(c);
+        }
+        return;
+      }
       case 'conditional_expression': {
         // a if cond else b: the condition is the middle named child.
         const [a, cond, b] = n.namedChildren;
@@ -433,13 +483,16 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         for (const p of n.namedChildren) {
           if (p?.type !== 'pair') continue;
           const k = p.childForFieldName('key');
-          if (k?.type !== 'string') continue;
-          const key = stringContent(k);
+          // String keys, and, like a TypeScript computed key, an enum member or constant
+          // (`{Mode.PLAN: …}` → `PLAN`), a name or a number.
+          const str = k?.type === 'string';
+          const key = str ? stringContent(k) : k?.type === 'attribute' ? lastName(k) : k?.type === 'identifier' || k?.type === 'integer' ? k.text : undefined;
+          if (key === undefined) continue;
           keys.push(key);
           const v = p.childForFieldName('value');
           if (v) {
             values[key] = clip(v);
-            addConst(key, literal(v), line(p), 'prop');
+            if (str) addConst(key, literal(v), line(p), 'prop');
           }
         }
         if (keys.length) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: contextOf(n) });
@@ -452,6 +505,9 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const kind = classStack.length && fn() === '<top>' ? 'field' : left?.type === 'attribute' ? 'assign' : 'var';
         const lit = literal(right);
         addConst(name, lit, line(n), kind);
+        // A model or dataclass field whose default sits in a field specifier:
+        // `max_steps: int = Field(default=20, …)`, `Field(20, …)`, `field(default=None)`, `attr.ib(default=3)`.
+        if (lit === undefined && kind === 'field' && right?.type === 'call') addConst(name, fieldDefault(right), line(n), 'field');
         // `limit = window - reserve`, `self.usable = cfg.max - out`: a computed value a comparison may use.
         const plain = left?.type === 'identifier' || (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self');
         if (lit === undefined && name && right && plain && facts.binds!.length < MAX_BINDS) {
@@ -517,8 +573,16 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         break;
       }
       case 'string': {
-        const v = stringContent(n);
+        // One pass over the parts: the literal text, and the expressions of an f-string's
+        // `{…}` fields, which are code like any other (calls, reads, lookups: `f"{json.dumps(args)}"`).
+        let v = '';
+        let fields: Node[] | undefined;
+        for (const c of n.namedChildren) {
+          if (c?.type === 'string_content') v += c.text;
+          else if (c?.type === 'interpolation') (fields ??= []).push(c);
+        }
         if (v.length > 0 && v.length <= MAX_STRING && n.parent?.type !== 'expression_statement') facts.strings.push({ value: v, line: line(n) });
+        if (fields) for (const c of fields) visitChildren(c);
         return;
       }
     }

@@ -65,6 +65,9 @@ export default defineRule({
     // Functions that hold an agent loop: a local total there spans the run's turns.
     let loopFnSet: Set<string> | undefined;
     const loopFns = () => (loopFnSet ??= new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
+    // The last segment of every `+=` target (`self.stats.total_tokens += n` → `total_tokens`).
+    let addedSet: Set<string> | undefined;
+    const addedNames = () => (addedSet ??= new Set(ctx.source.flatMap((f) => (f.adds ?? []).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)))));
     const reads: Evidence[] = [];
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
@@ -103,6 +106,9 @@ export default defineRule({
       for (const c of f.consts) {
         // A literal's property (`usage: { totalTokens: 0 }` on one message) is a record, not a running total.
         if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0')) continue;
+        // A class field declared at 0 (`auto_context_tokens: int = attr.field(default=0)`) is a setting
+        // unless something adds to it (`self.total_tokens += …`).
+        if (c.kind === 'field' && !addedNames().has(c.name)) continue;
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);

@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall } from './imports.js';
-import { classOf, fieldClass, methodOf } from './resolve.js';
+import { classOf, fieldClass, methodOf, oneClassFamily } from './resolve.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
 const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
@@ -21,6 +21,8 @@ const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
     ['generate', 'generate_stream', 'agenerate', 'invoke', 'ainvoke', 'stream', 'astream', 'complete', 'chat', 'predict', 'call', '__call__', 'generate_content', 'generate_content_async', 'send_message', 'query', 'aquery'],
   ],
   ['ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime', ['chat', 'generate', 'complete', 'converse', 'converse_stream', 'invoke_model', 'chat_stream']],
+  // The OpenAI Python SDK before 1.0: `openai.ChatCompletion.create(model=…, messages=…)`.
+  ['ChatCompletion|Completion', ['create', 'acreate']],
 ];
 /**
  * The callee patterns by method name: a call's name is the last segment of its callee, so only the
@@ -66,7 +68,7 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
     // Only calls of these names can be direct model calls: look them up by name, then restore file order.
     const found: Located<CallFact>[] = [];
     for (const n of MODEL_CALL_NAMES) for (const c of ctx.callsNamed(n)) if (isDirectModelCall(c)) found.push(c);
-    found.push(...clientModelCalls(ctx));
+    found.push(...clientModelCalls(ctx), ...aliasModelCalls(ctx));
     if (found.length < 2) return found;
     const byFile = byFileInOrder(ctx, found);
     return ctx.source.flatMap((f) => byFile.get(f.path) ?? []);
@@ -115,6 +117,44 @@ function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
   });
 }
 
+/** A dotted reference to a function, not a call: `client.chat.completions.create`, `litellm.completion`. */
+const DOTTED_REF = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+
+/**
+ * Calls of a name bound to a provider method rather than of the method itself: `completion =
+ * client.chat.completions.create` (or `litellm.completion`, chosen by a setting), then
+ * `completion(model=…, messages=…)`; `self._create = client.messages.create`, then `self._create(…)`.
+ * The binding is in the same file, at module level or in the calling function or class.
+ */
+function aliasModelCalls(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('loop:alias-model-calls', () => {
+    const out: Located<CallFact>[] = [];
+    for (const f of ctx.source) {
+      let aliases: Map<string, string[]> | undefined;
+      for (const b of f.binds ?? []) {
+        const v = b.value.replace(/\.bind\([^()]*\)$/, '');
+        if (!v.includes('.') || !DOTTED_REF.test(v)) continue;
+        const name = v.slice(v.lastIndexOf('.') + 1);
+        if (!isDirectModelCall({ callee: v, name, line: b.line, fn: b.fn, args: [], cond: false, optional: false, inCatch: false })) continue;
+        const scopes = (aliases ??= new Map()).get(b.name);
+        if (scopes) scopes.push(b.fn);
+        else aliases.set(b.name, [b.fn]);
+      }
+      if (!aliases) continue;
+      for (const [alias, scopes] of aliases) {
+        for (const c of ctx.callsNamed(alias)) {
+          if (c.file !== f.path) continue;
+          const onSelf = c.callee === `self.${alias}` || c.callee === `this.${alias}`;
+          // A bare name bound at module level or in the same function; a field bound by the same class.
+          const bound = c.callee === alias ? scopes.some((s) => s === '<top>' || s === c.fn) : onSelf && scopes.some((s) => classOf(s) !== '' && classOf(s) === classOf(c.fn));
+          if (bound) out.push(c);
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** Every name a direct model call can have. */
 const MODEL_CALL_NAMES = [...new Set([...MODEL_NAMES, ...MODEL_RECEIVERS.keys(), ...RUNNABLE_METHODS])];
 
@@ -146,7 +186,8 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
       return k;
     };
     // A name defined in many places (`check`, `process`) says nothing about which one is called.
-    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n);
+    // Overrides of one base method (`BaseAgent.step` and its subclasses' `step`) are one name, however many.
+    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n) || oneClassFamily(ctx, n, ctx.functionsNamed(n));
     for (const n of [...names]) if (!specific(n)) names.delete(n);
     // A call links to a name by its own name, or (a bare call of an import alias) by the imported
     // name: so only calls of a name in the set, and bare calls of aliases, can link to one.

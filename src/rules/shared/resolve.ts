@@ -76,13 +76,52 @@ export function fieldClass(ctx: RuleContext, file: string, cls: string, field: s
   return m.get(`${cls}.${field}`);
 }
 
-/** Method `method` of class `cls`, or inherited from the classes it extends (up to three levels up). */
-export function methodOf(ctx: RuleContext, cls: string, method: string): Located<FunctionFact>[] {
-  const bases = ctx.memo('resolve:bases', () => {
+/** Each source class's base class by short name (`class Manus(ToolCallAgent)` → `ToolCallAgent`). */
+export function classBases(ctx: RuleContext): Map<string, string> {
+  return ctx.memo('resolve:bases', () => {
     const b = new Map<string, string>();
     for (const f of ctx.source) for (const c of f.classes) if (c.extends) b.set(c.name, c.extends.replace(/<.*$/s, '').split('.').pop()!);
     return b;
   });
+}
+
+/**
+ * Whether every definition of method `name` is a method of one class family: an abstract or base
+ * method and its overrides (`BaseAgent.step`, `ReActAgent.step`, `ToolCallAgent.step` …), so a call
+ * `self.step()` means that family's method, however many classes override it.
+ */
+export function oneClassFamily(ctx: RuleContext, name: string, defs: readonly FunctionFact[]): boolean {
+  const cache = ctx.memo('resolve:one-family', () => new Map<string, boolean>());
+  let hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  hit = false;
+  const classes = new Set<string>();
+  for (const d of defs) {
+    const cls = classOf(d.name);
+    if (!cls || d.name !== `${cls}.${name}`) {
+      classes.clear();
+      break;
+    }
+    classes.add(cls.slice(cls.lastIndexOf('.') + 1));
+  }
+  if (classes.size > 1) {
+    const bases = classBases(ctx);
+    // A defining class that every other defining class extends (within four levels).
+    const chain = (c: string) => {
+      const out = [c];
+      for (let b = bases.get(c), level = 0; b && level < 4; b = bases.get(b), level++) out.push(b);
+      return out;
+    };
+    const chains = [...classes].map(chain);
+    hit = [...classes].some((root) => chains.every((ch) => ch.includes(root)));
+  }
+  cache.set(name, hit);
+  return hit;
+}
+
+/** Method `method` of class `cls`, or inherited from the classes it extends (up to three levels up). */
+export function methodOf(ctx: RuleContext, cls: string, method: string): Located<FunctionFact>[] {
+  const bases = classBases(ctx);
   for (let c: string | undefined = cls, level = 0; c && level < 4; c = bases.get(c), level++) {
     const found = ctx.functionsNamed(`${c}.${method}`);
     if (found.length) return found;
