@@ -117,6 +117,38 @@ describe('python analyzer', () => {
     expect(f.consts.filter((c) => c.kind === 'prop').map((c) => c.name)).toEqual([]);
   });
 
+  it('records a search of a collection by a runtime key as a lookup', () => {
+    const src = [
+      'def get_function(name):',
+      '    for function in functions:',
+      '        if function.name == name:',
+      '            return function.execute',
+      '    for f in functions:',
+      '        if f.name == "default":',
+      '            return f',
+      'def pick(self, call):',
+      '    tool = next((t for t in self.tools if t["name"] == call.name), None)',
+      '    return get_function(call.name)(**call.args)',
+      '',
+    ].join('\n');
+    const f = analyzePython('registry.py', src, 'source');
+    expect(f.lookups).toEqual([
+      { target: 'functions', key: 'name', line: 3, fn: 'get_function' },
+      { target: 'self.tools', key: 'call.name', line: 9, fn: 'pick' },
+    ]);
+    // Calling what a call returned has no name of its own (as in TypeScript).
+    expect(f.calls.filter((c) => c.line === 10).map((c) => [c.callee, c.name])).toEqual([
+      ['get_function(call.name)', ''],
+      ['get_function', 'get_function'],
+    ]);
+  });
+
+  it('reads names passed to getattr, hasattr and .get as reads', () => {
+    const f = analyzePython('hints.py', 'def gate(tool, usage):\n    if getattr(tool, "read_only", False) or hasattr(tool, "destructive"):\n        return usage.get("total_tokens", 0) + os.environ.get(f"X_{tool}", 0)\n', 'source');
+    expect(f.reads).toMatchObject({ read_only: [2], destructive: [2], total_tokens: [3] });
+    expect(Object.keys(f.reads).some((k) => k.startsWith('X_'))).toBe(false);
+  });
+
   it('reads test files by text', () => {
     const f = analyzePythonTestText('tests/test_agent.py', 'import pytest\nfrom agent import Agent\n\ndef test_max_steps_halts():\n    with pytest.raises(AgentMaxStepsError):\n        Agent([]).run("x")\n    assert True\n');
     expect(f.tests).toEqual([{ name: 'test_max_steps_halts', line: 4 }]);

@@ -93,7 +93,7 @@ function stringContent(n: Node): string {
 function lastName(n: Node): string {
   if (n.type === 'identifier') return n.text;
   if (n.type === 'attribute') return n.childForFieldName('attribute')?.text ?? '';
-  if (n.type === 'call') return lastName(n.childForFieldName('function')!);
+  // `get_handler(name)(**args)` calls what the inner call returned: no name, as in TypeScript.
   return '';
 }
 
@@ -168,6 +168,30 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     return undefined;
   };
   const keyText = (k: Node | null) => (k?.type === 'string' ? stringContent(k) : (k?.text ?? ''));
+
+  /**
+   * A search of a collection by a runtime key, Python's `find`: `for t in tools: if t.name == name:
+   * return t`, `next((t for t in tools if t["name"] == name), None)`. Recorded as the lookup
+   * `tools[name]` it amounts to. `elem` is the loop variable, `cond` the tested condition.
+   */
+  const searchLookup = (collection: Node, elem: string, cond: Node | null | undefined, at: number) => {
+    if (cond?.type !== 'comparison_operator' || facts.lookups.length >= MAX_LOOKUPS) return;
+    const ops = cond.namedChildren;
+    if (ops.length !== 2 || !cond.children.some((c) => c?.type === '==')) return;
+    const field = (x: Node | null) => {
+      if (!x) return false;
+      if (x.type === 'attribute' || x.type === 'subscript') return x.namedChild(0)?.type === 'identifier' && x.namedChild(0)!.text === elem;
+      if (x.type === 'call') {
+        const f = x.childForFieldName('function');
+        return f?.type === 'attribute' && lastName(f) === 'get' && f.childForFieldName('object')?.text === elem;
+      }
+      return false;
+    };
+    const runtime = (x: Node | null) => !!x && (x.type === 'identifier' || x.type === 'attribute') && x.text !== elem && !x.text.startsWith(`${elem}.`);
+    const [a, b] = ops;
+    const key = field(a) && runtime(b) ? b : field(b) && runtime(a) ? a : undefined;
+    if (key) facts.lookups.push({ target: clip(collection, 60), key: clip(key, 60), line: at, fn: fn() });
+  };
 
   const recordExit = (kind: 'break' | 'return' | 'throw', n: Node) => {
     const loop = loopStack[loopStack.length - 1];
@@ -297,6 +321,15 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     const savedIfs = ifStack;
     ifStack = [];
     const body = n.childForFieldName('body');
+    const elem = isWhile ? undefined : n.childForFieldName('left');
+    if (condNode && elem?.type === 'identifier' && body) {
+      for (const st of body.namedChildren) {
+        if (st?.type !== 'if_statement') continue;
+        // The match ends the search: the branch returns or breaks.
+        const then = st.childForFieldName('consequence');
+        if (then?.namedChildren.some((x) => x?.type === 'return_statement' || x?.type === 'break_statement')) searchLookup(condNode, elem.text, st.childForFieldName('condition'), line(st));
+      }
+    }
     if (body) visit(body);
     const alt = n.childForFieldName('alternative');
     if (alt) visit(alt);
@@ -397,6 +430,17 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         }
         return;
       }
+      case 'generator_expression':
+      case 'list_comprehension': {
+        // `next((t for t in tools if t.name == name), None)`: a search by a runtime key.
+        const clause = n.namedChildren.find((c) => c?.type === 'for_in_clause');
+        const elem = clause?.childForFieldName('left');
+        const coll = clause?.childForFieldName('right');
+        if (elem?.type === 'identifier' && coll) {
+          for (const c of n.namedChildren) if (c?.type === 'if_clause') searchLookup(coll, elem.text, c.namedChild(0), line(c));
+        }
+        break;
+      }
       case 'match_statement': {
         // `match tool_name:` with `case "bash":` clauses: a branch chosen by a string literal, like a
         // TypeScript `switch` (same `switch (<subject>)` condition text).
@@ -459,6 +503,14 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           optional: false,
           inCatch: catchDepth > 0,
         });
+        // A read by name written as a call: `getattr(tool, "read_only", False)`, `hasattr(x, "usage")`,
+        // `usage.get("total_tokens", 0)`, like `usage["total_tokens"]`.
+        const nm = lastName(f);
+        const keyArg = nm === 'get' && f.type === 'attribute' ? argNodes[0] : (nm === 'getattr' || nm === 'hasattr') && f.type === 'identifier' ? argNodes[1] : undefined;
+        if (keyArg?.type === 'string') {
+          const key = stringContent(keyArg);
+          if (key && !keyArg.namedChildren.some((c) => c?.type === 'interpolation')) addRead(key, line(n));
+        }
         const kw = argNodes.filter((a) => a.type === 'keyword_argument');
         if (kw.length) {
           const values: Record<string, string> = Object.create(null);

@@ -25,7 +25,7 @@ export const EXEC_KEY = /^(?:execute|handler|handle|run|call|invoke|fn|func|func
 /** Builders whose object argument is a tool declaration even without a `name` key. */
 const TOOL_BUILDER = /(?:^|[.\s])(?:tool|createTool|defineTool|makeTool|buildTool|registerTool|addTool|dynamicTool|betaTool|betaZodTool|zodTool|StructuredTool|DynamicStructuredTool|FunctionTool|Tool)$/;
 /** Collections that hold tools, judged by the expression text. */
-const TOOLISH = /tool|function_?map|handlers|capabilit|registry|actions/i;
+const TOOLISH = /tool|function_?map|(?:^|\.)functions$|handlers|capabilit|registry|actions/i;
 const NAMEISH = /(?:^|[._\s(])(?:name|tool_?name|toolName|fn_?name|function_?name|call\.name|name\.id)\b|Name\b|name\s*[=!]==?/;
 /** Names of calls that execute a tool once it is looked up. */
 export const EXEC_CALL =
