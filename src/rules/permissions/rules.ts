@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { actionGates, confirmPrompts } from './action-gate.js';
+import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
 import { shortName, type RuleContext } from '../context.js';
@@ -432,6 +432,19 @@ export default defineRule({
           ],
         };
       }
+    }
+    // A setting chooses the default answer of the confirmation before a command runs
+    // (`prompt(…, default="e" if cfg.get("DEFAULT_EXECUTE") == "true" else "a")`): the user tunes
+    // how the one confirmation behaves, without rules or modes.
+    for (const a of answeredRuns(ctx)) {
+      const arg = a.call.args.find((x) => /^default\s*=/.test(x) && /\.(?:get|getenv|get_setting|getSetting)\(\s*['"][\w.-]+['"]/.test(x));
+      const key = arg && /\(\s*['"]([\w.-]+)['"]/.exec(arg)?.[1];
+      if (!key) continue;
+      return {
+        level: 'partial',
+        reason: `the setting '${key}' chooses the default answer of the confirmation before a command runs (${a.call.callee}() at ${a.call.file}:${a.call.line}); there are no allow / deny / ask rules or approval modes`,
+        evidence: [{ file: a.call.file, line: a.call.line, reason: `confirmation whose default answer the setting '${key}' chooses` }],
+      };
     }
     // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.
     const nothing = toolDispatch(ctx).length > 0 && !permissionCalls(ctx).length && !actionGates(ctx).length && !confirmPrompts(ctx).length;

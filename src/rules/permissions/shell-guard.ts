@@ -14,7 +14,7 @@ const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Parsing or splitting a command (or code) before running it. */
 const PARSE_CALL =
-  /^(?:parse|split|tokeni[sz]e)_?(?:Shell|shell|Bash|bash|Command|command|Commands|commands|CommandDetails|command_details)\w*$|^(?:shellQuote|shlex_split|splitCommands?|split_commands?|getCommandRoots?|get_command_roots?|stripShellWrapper|normali[sz]eCommand|parseArgsStringToArgv|parse_code_blobs)$/;
+  /^(?:parse|split|tokeni[sz]e)_?(?:Shell|shell|Bash|bash|Command|command|Commands|commands|CommandDetails|command_details)\w*$|^(?:shlex_split|splitCommands?|split_commands?|getCommandRoots?|get_command_roots?|stripShellWrapper|normali[sz]eCommand|parseArgsStringToArgv|parse_code_blobs)$/;
 const PARSE_RECEIVER = /^(?:shlex|bashlex|shellQuote|shell_quote|quote|ast|parser|treeSitter|tree_sitter)\.(?:split|parse|parseCommand|walk)$/;
 const PARSE_MODULE = /^(?:shell-quote|tree-sitter-bash|web-tree-sitter|bash-parser|bashlex|shlex|mvdan-sh|sh-syntax|@?[\w/-]*shell-parse\w*)$/;
 /** Refusing dangerous commands or checking them against lists. */
@@ -25,6 +25,8 @@ const CONFINE_CALL =
   /^(?:isWithin\w*|isPathWithin\w*|isInside\w*|isSub_?[Pp]ath|isPathInside|ensureWithin\w*|resolveWithin\w*|assertInside\w*|assertWithin\w*|confine\w*|validatePath\w*|assertPathAllowed|checkPath\w*|isPathAllowed|is_within|is_relative_to|safe_?[jJ]oin|resolveSafe\w*|within_?workspace)$/;
 /** Running inside a sandbox. */
 const SANDBOX_CALL = /sandbox/i;
+/** A test of what a backend is or can do (`isSandboxBackend(b)`, `supportsSandbox()`), not a run inside one. */
+const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss]andbox\w*$|^_*(?:is|has|supports|can|should|uses?)_sandbox\w*$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
 /** Allow-lists and block-lists the interpreter consults. */
 const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
@@ -114,7 +116,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find)(?:Command)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
@@ -261,7 +263,7 @@ export default defineRule({
 
     // The functions on the way from a tool to its sinks: the tool file, and the functions each
     // reached call passes through.
-    const judge = (tool: ToolDecl | undefined, toolSinks: ShellSink[], paths: Located<CallFact>[][]): { level: Level; guards: Guard[]; sink?: ShellSink } => {
+    const judge = (tool: ToolDecl | undefined, toolSinks: ShellSink[], paths: Located<CallFact>[][]): { level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard } => {
       const guards: Guard[] = [];
       const seen = new Set<string>();
       const scan = (file: string, fn: string) => {
@@ -316,13 +318,27 @@ export default defineRule({
       const hard = guards.find((g) => (g.kind === 'check' || g.kind === 'confine') && g.blocking && !g.classifies);
       const soft = guards.find((g) => g.kind !== 'list') ?? guards[0];
       let level: Level = 'absent';
+      // Some implementations run the command in a sandbox and others on the host: a guard on some paths only.
+      // Only between implementations of one method (`LocalShellBackend.execute`, `ModalSandbox.execute`),
+      // and unless the harness's default deployment is a container (then the host one is the opt-out).
+      const boxedAt = (s: ShellSink) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line);
+      const method = (s: ShellSink) => (s.fn.includes('.') ? shortName(s.fn) : s.fn);
+      const boxedSome =
+        !sandboxed &&
+        toolSinks.some((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && b.fn !== s.fn && method(b) === method(s))) &&
+        !containerByDefault(ctx) &&
+        !containerRuntimeDefault(ctx);
       if (sandboxed || parse || hard) level = 'present';
+      else if (boxedSome) level = 'partial';
       else if (soft) {
         const classifiesOnly = guards.every((g) => g.classifies || !g.blocking);
         const gateDecides = permissionCalls(ctx).some((c) => c.onPath && c.kind === 'decision' && c.defined);
         level = classifiesOnly && !gateDecides ? 'partial' : soft.kind === 'list' ? 'partial' : 'present';
       }
-      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards), sink: toolSinks[0] };
+      const host = boxedSome && !parse && !hard ? toolSinks.find((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && method(b) === method(s))) : undefined;
+      const boxedSink = host && toolSinks.find((b) => boxedAt(b) && method(b) === method(host));
+      const box = boxedSink && guards.find((g) => g.kind === 'sandbox' && g.file === boxedSink.file && g.line === boxedSink.line);
+      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards), sink: toolSinks[0], host, box };
     };
 
     // Sink lines per file: a sink test without building a key per visited call.
@@ -332,7 +348,7 @@ export default defineRule({
       if (lines) lines.add(s.line);
       else sinkLines.set(s.file, new Set([s.line]));
     }
-    const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink }[] = [];
+    const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
       if (!f) continue;
@@ -342,7 +358,13 @@ export default defineRule({
       const paths: Located<CallFact>[][] = [];
       if (!toolSinks.length) {
         const isSink = (c: Located<CallFact>) => sinkLines.get(c.file)?.has(c.line) === true;
-        for (const fn of f.functions.slice(0, 40)) {
+        // The functions of the declaration itself (its handler inside it, or the factory around it)
+        // first; the rest of the file only when they reach no sink (a file of several tools would
+        // otherwise lend the shell tool the paths of its neighbours).
+        const end = tool.end ?? tool.line;
+        const own = f.functions.filter((fn) => (fn.line >= tool.line && fn.line <= end) || (fn.line <= tool.line && fn.end >= end));
+        const reachesSink = own.some((fn) => ctx.reaches(tool.file, fn.name, isSink, 3));
+        for (const fn of reachesSink ? own : f.functions.slice(0, 40)) {
           const p = ctx.reaches(tool.file, fn.name, isSink, 3);
           if (p) {
             paths.push(p);
@@ -351,6 +373,14 @@ export default defineRule({
             if (s && !toolSinks.includes(s)) toolSinks.push(s);
             if (toolSinks.length >= 3) break;
           }
+        }
+        // The path ends in one implementation of a method several backends implement
+        // (`backend.execute(cmd)`: a cloud sandbox, a local shell): every implementation may run
+        // the command, so each one's sink is judged.
+        for (const s of [...toolSinks]) {
+          const m = s.fn.includes('.') ? shortName(s.fn) : '';
+          if (!m) continue;
+          for (const t of sinks) if (t.fn !== s.fn && t.fn.endsWith(`.${m}`) && !toolSinks.includes(t) && toolSinks.length < 6) toolSinks.push(t);
         }
       }
       // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
@@ -485,6 +515,18 @@ export default defineRule({
         // Resolved: a shell parser called in the policy module the tool imports, or a refusal
         // guard in the very function that spawns the command.
         confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
+      };
+    }
+    const host = decisive.host;
+    if (host) {
+      const box = decisive.box ?? ranked.find((x) => x.kind === 'sandbox')!;
+      return {
+        level: 'partial',
+        reason: `tool ${t.name} runs the command through one of several implementations: some sandbox it (${box.what} at ${box.file}:${box.line}), but ${host.fn}() runs it on the host with ${host.callee}() at ${host.file}:${host.line} with no parsing, pattern check or confinement`,
+        evidence: [
+          { file: host.file, line: host.line, reason: `${host.fn}() runs the model's command on the host: ${host.callee}()` },
+          { file: box.file, line: box.line, reason: `another implementation runs it in a sandbox: ${box.what}` },
+        ],
       };
     }
     return {
