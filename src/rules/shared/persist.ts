@@ -97,6 +97,8 @@ function splitWords(text: string): string[] {
 // A path to a template or to a source-code file (`lib/messages.ts`) is code generation, not state.
 const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b|\.(?:jinja2?|j2|tmpl|mustache|hbs)\b|\.(?:[cm]?[jt]sx?|py)['"`]/i;
 
+const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
+
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
@@ -131,6 +133,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
     if (/^(?:Get(?:Item)?|Query|Scan|BatchGet(?:Item)?)Command$/.test(n)) return 'db-read';
   }
   if (/^paginate(?:Query|Scan)$/.test(n)) return 'db-read';
+  // A browser extension's storage area: `chrome.storage.local.set({ [key]: value })`, `chrome?.storage[area].get([key])`.
+  if ((n === 'set' || n === 'get') && EXTENSION_STORAGE.test(c.callee)) return n === 'set' ? 'db-write' : 'db-read';
   // LangGraph's long-term store (`store.aput(namespace, key, value)`, SDK `client.store.put_item(…)`).
   if (/(?:^|\.)store$/i.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) {
     if (/^(?:put_item|aput|put)$/.test(n) && c.args.length >= 2) return 'db-write';
@@ -246,7 +250,7 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
     const def = resolveLocal(ctx, c.file, c.fn, d.callee);
     if (!def || def.name === c.fn) continue;
     // A record it builds, not the request it sends to the model (`client.messages.create(messages=[{"role": …}])`).
-    const o = objectsIn(ctx, def.file, def.name).find((x) => !sentToModel(x) && isTranscriptShape(x, lists));
+    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists) && !sentToModel(x));
     if (o) return o;
   }
   return undefined;
@@ -299,6 +303,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     // The calls so named (from the by-name index), tested by identity rather than by their names.
     const named = new Set<CallFact>();
     for (const n of gate.names) for (const c of ctx.callsNamed(n)) named.add(c);
+    // Extension storage calls are named `set`/`get`: only those on `chrome.storage`/`browser.storage` join.
+    for (const n of ['set', 'get']) for (const c of ctx.callsNamed(n)) if ((c.callee.startsWith('chrome') || c.callee.startsWith('browser')) && EXTENSION_STORAGE.test(c.callee)) named.add(c);
     const saverNamed = new Set<CallFact>();
     for (const n of SAVER_NAMES) for (const c of ctx.callsNamed(n)) saverNamed.add(c);
     for (const f of ctx.source) {
@@ -327,6 +333,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
     out.push(...lifted, ...second);
     out.push(...itemStoreOps(ctx, out));
+    out.push(...keyedStoreOps(ctx, out));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
@@ -377,6 +384,74 @@ function itemStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     }
   }
   return out;
+}
+
+/**
+ * Key-value stores made by a factory: a function taking the key (`createStorage(key, fallback)`) whose own code, or a
+ * closure inside it, writes under that key (`chrome.storage.local.set({ [key]: value })`, `localStorage.setItem(key, …)`).
+ * Each call of the factory is a store of its own, judged by the key it passes (`createStorage(getSessionMessagesKey(id))`
+ * keeps the session's messages). Factories matched by name only when the name is defined at most three times.
+ */
+function keyedStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const out: PersistOp[] = [];
+  const done = new Set<string>();
+  for (const o of base) {
+    if (o.kind !== 'db-write' || o.via || o.strength === 3 && o.subject !== 'settings') continue;
+    const ids = new Set(o.call.args.slice(0, 1).flatMap((a) => a.match(/[A-Za-z_$][\w$]*/g) ?? []));
+    if (ids.size === 0) continue;
+    // The innermost function holding the write that takes one of the key's names as a parameter.
+    const defs = (ctx.file(o.call.file)?.functions ?? []).filter((d) => d.line <= o.call.line && o.call.line <= d.end && d.params.some((p) => ids.has(p.replace(/[?:=\s].*$/s, ''))));
+    const def = defs.sort((a, b) => a.end - a.line - (b.end - b.line))[0];
+    if (!def) continue;
+    const key = `${o.call.file}#${def.name}`;
+    const short = shortName(def.name);
+    if (done.has(key) || !short || short.startsWith('<') || GENERIC.has(short) || ctx.functionsNamed(short).length > 3) continue;
+    // The key the write names is the factory's parameter (`{ [key]: value }` reads as a settings key): what it holds is decided by each caller.
+    const param = def.params.map((p) => p.replace(/[?:=\s].*$/s, '')).find((p) => ids.has(p))!;
+    if (!namesNothing(param) && !/^(?:storage_?)?keys?$|^storageKey$/i.test(param)) continue;
+    done.add(key);
+    for (const x of base) if (x.call.file === o.call.file && x.call.fn === o.call.fn && (x.kind === 'db-write' || x.kind === 'db-read')) Object.assign(x, { subject: 'other', strength: 0 });
+    const via = { fn: def.name, file: o.call.file, line: def.line, atomic: false };
+    for (const c of ctx.callsNamed(short)) {
+      if (c.file === o.call.file && c.fn === def.name) continue;
+      const op = classify(ctx, c.file, c, 'db-write', via);
+      if (!op) continue;
+      // Where the store is written: `.set(…)` on a name bound to this store, or to what the helper making it returns
+      // (`const messagesStorage = getSessionMessagesStorage(id); await messagesStorage.set(prev => [...prev, m])`).
+      const sets = storeSets(ctx, c);
+      if (sets.length === 0) out.push(op);
+      for (const k of sets) out.push({ ...op, call: k });
+    }
+  }
+  return out;
+}
+
+/** `.set(…)` calls on names bound to a store made by `made` (the factory call), directly or through the helper holding it. */
+function storeSets(ctx: RuleContext, made: Located<CallFact>): Located<CallFact>[] {
+  const names = new Map<string, Set<string>>();
+  const bindOf = (file: string, line: number) => ctx.file(file)?.binds?.find((b) => b.line === line);
+  const own = bindOf(made.file, made.line);
+  // `const threadStore = (id) => makeStore(…)` binds a helper that makes the store, not the store.
+  const arrow = !!own && /^(?:async\s*)?(?:\([^)]*\)|[\w$]+)\s*(?::[^=]*)?=>|^(?:async\s+)?function\b|^lambda\b/.test(own.value);
+  const direct = arrow ? undefined : own?.name;
+  const add = (file: string, name: string) => (names.get(file) ?? names.set(file, new Set()).get(file)!).add(name);
+  if (direct) add(made.file, direct);
+  const helper = arrow ? own!.name : shortName(made.fn);
+  if (!direct && helper && !helper.startsWith('<') && !GENERIC.has(helper) && ctx.functionsNamed(helper).length <= 3) {
+    for (const c of ctx.callsNamed(helper)) {
+      const b = bindOf(c.file, c.line)?.name;
+      if (b) add(c.file, b);
+    }
+  }
+  const out: Located<CallFact>[] = [];
+  for (const [file, set] of names) {
+    for (const c of ctx.file(file)?.calls ?? []) {
+      if (c.name !== 'set' || c.args.length === 0) continue;
+      const recv = c.callee.slice(0, c.callee.lastIndexOf('.')).replace(/^this\./, '');
+      if (set.has(recv)) out.push(c as Located<CallFact>);
+    }
+  }
+  return out.slice(0, 6);
 }
 
 /** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
@@ -452,26 +527,14 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
 
 /**
  * The value a local name was last bound to before `line` in the same function (`path = os.path.join(d, "x.json")`,
- * or a literal `path = "x.json"`), from the file's bindings, indexed once per file.
+ * or a literal `path = "x.json"`), from the file's bindings.
  */
 function boundValue(ctx: RuleContext, file: string, fn: string, name: string, line: number): string | undefined {
-  const all = ctx.memo('persist:bound-values', () => new Map<string, Map<string, { value: string; line: number }[]>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
-    const f = ctx.file(file);
-    const add = (fn: string, name: string, value: string, line: number) => {
-      const k = `${fn}#${name}`;
-      const l = m!.get(k);
-      if (l) l.push({ value, line });
-      else m!.set(k, [{ value, line }]);
-    };
-    for (const b of f?.binds ?? []) add(b.fn, b.name, b.value, b.line);
-    for (const k of f?.consts ?? []) if (k.kind === 'var' && /^['"`]/.test(k.value)) add(k.fn, k.name, k.value, k.line);
-    all.set(file, m);
-  }
+  // A scan of the file's bindings without allocation: asked only for writes and reads whose path is a bare name.
+  const f = ctx.file(file);
   let best: { value: string; line: number } | undefined;
-  for (const b of m.get(`${fn}#${name}`) ?? []) if (b.line <= line && (!best || b.line > best.line)) best = b;
+  for (const b of f?.binds ?? []) if (b.name === name && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
+  for (const k of f?.consts ?? []) if (k.name === name && k.fn === fn && k.kind === 'var' && k.line <= line && (!best || k.line > best.line) && /^['"`]/.test(k.value)) best = k;
   return best?.value;
 }
 
