@@ -404,6 +404,90 @@ function typedStopClasses(ctx: RuleContext): { names: string[]; ev: Evidence } |
   });
 }
 
+const TAG_LITERAL = /^['"`]([a-z][\w:.-]*)['"`]$/;
+/** Sinks that are not a consumer channel: logging, storage, maps, assertions. */
+const NOT_SINK = /^(?:log|debug|info|warn|error|trace|set|get|has|push|append|add|write|writeFile|save|assign|equal|toEqual|expect|stringify|parse|includes|find|filter|map|render|useState|setState|fetch|post|put)$/i;
+
+interface SinkStream {
+  sink: string;
+  key: string;
+  tags: Map<string, Evidence>;
+  stops: string[];
+}
+
+/**
+ * Notifications of a typed protocol: objects tagged by one key with literal kinds
+ * (`{ sessionUpdate: "tool_call" }`, `"tool_call_update"`, `"agent_message_chunk"`), handed to the same
+ * consumer method (`conn.sessionUpdate(...)`), directly, nested in its argument, or through a variable.
+ * The kinds' type comes from the protocol's SDK, so the repo declares no union of its own.
+ */
+function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
+  return ctx.memo('typed-events:tagged-sinks', () => {
+    const streams = new Map<string, SinkStream>();
+    for (const f of ctx.source) {
+      // TypeScript only: there the protocol SDK's union types the kinds; a Python dict is not typed by the callee.
+      if (f.path.endsWith('.py') || uiFile(f.path) || /(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$/.test(f.path)) continue;
+      // Sink of each argument object, and variables handed to a sink (`update` in `sessionUpdate({ sessionId, update })`).
+      const argObjs = f.objects.filter((o) => o.ctx.startsWith('arg:'));
+      if (!argObjs.length) continue;
+      const sinkOf = (o: ObjectFact): string | undefined => {
+        let name: string | undefined;
+        if (o.ctx.startsWith('arg:')) name = o.ctx.slice(4);
+        else if (o.ctx.startsWith('prop:') || o.ctx.startsWith('var:')) {
+          const key = o.ctx.slice(o.ctx.indexOf(':') + 1);
+          const near = o.ctx.startsWith('prop:') ? 4 : 40;
+          const parent = argObjs.find((p) => p.line <= o.line + (o.ctx.startsWith('var:') ? near : 0) && p.line >= o.line - near && p.fn === o.fn && p.keys.includes(key) && p !== o);
+          if (parent) name = parent.ctx.slice(4);
+        }
+        if (!name) return undefined;
+        const m = name.replace(/\s+/g, '');
+        const last = m.slice(m.lastIndexOf('.') + 1);
+        // A method of a connection or client object (`conn.sessionUpdate`), not of a builder chain (`z.string().meta`).
+        return last && !NOT_SINK.test(last) && /^[\w$]+(?:\??\.[\w$]+)+$/.test(m) ? last : undefined;
+      };
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:')) continue;
+        // A literal-valued key first (cheap), then the sink it goes to.
+        if (!o.keys.some((k) => TAG_LITERAL.test(o.values[k] ?? ''))) continue;
+        const sink = sinkOf(o);
+        if (!sink) continue;
+        for (const k of o.keys) {
+          // Not a discriminant: a message role, a log level, a name or an identifier.
+          if (/^(?:role|level|method|name|id|title|label|description|example|default|key|path|url)$/i.test(k)) continue;
+          const t = TAG_LITERAL.exec(o.values[k] ?? '');
+          if (!t) continue;
+          const id = `${sink}\u0000${k}`;
+          let st = streams.get(id);
+          if (!st) streams.set(id, (st = { sink, key: k, tags: new Map(), stops: [] }));
+          if (!st.tags.has(t[1])) st.tags.set(t[1], ev(f.path, o.line, `{ ${k}: '${t[1]}' } handed to ${sink}()`));
+        }
+      }
+    }
+    let best: SinkStream | undefined;
+    // Kinds are compound names (`tool_call_update`, `agentMessageChunk`), not plain words (`cyan`), and the
+    // channel is a library's API (the protocol's SDK types it), not a method of the repo's own (a string-channel `send`).
+    const compound = (t: string) => /[_:.-]|[a-z][A-Z]/.test(t);
+    for (const st of streams.values()) {
+      if ([...st.tags.keys()].filter(compound).length < 3 || ctx.functionsNamed(st.sink).length) continue;
+      if (!best || st.tags.size > best.tags.size) best = st;
+    }
+    if (!best) return undefined;
+    const tagStops = [...best.tags.keys()].filter((t) => STOP_TAG.test(t));
+    best.stops = [];
+    // A stop reason returned as a literal (`return { stopReason: "end_turn" }`) in the files that notify.
+    const files = new Set([...best.tags.values()].map((e) => e.file));
+    for (const file of files) {
+      for (const o of ctx.file(file)?.objects ?? []) {
+        const k = o.keys.find((k) => /^stop_?reason$/i.test(k));
+        const t = k && TAG_LITERAL.exec(o.values[k] ?? '');
+        if (t && !best.stops.includes(t[1])) best.stops.push(t[1]);
+      }
+    }
+    best.stops.push(...tagStops);
+    return best;
+  });
+}
+
 /** Weaker shapes: a streaming generator of chunk objects, string-named emitter events, a kind enum on log entries. */
 function weakSignals(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
@@ -519,6 +603,15 @@ export default defineRule({
     }
     if (best) {
       return finding('partial', `${best.type.name} declares typed event kinds but nothing in the harness emits them`, [declared(best)]);
+    }
+    const sinkStream = taggedSinkStreams(ctx);
+    if (sinkStream) {
+      const tags = [...sinkStream.tags.keys()];
+      const evid = [...sinkStream.tags.values()].slice(0, 3);
+      if (sinkStream.stops.length) {
+        return finding('present', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), a protocol's typed channel, with stop/error kinds (${sinkStream.stops.slice(0, 3).join(', ')})`, evid);
+      }
+      return finding('partial', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), but no kind carries errors or stop reasons`, evid);
     }
     const weak = weakSignals(ctx);
     if (weak.length === 1 && stopClasses && weak[0] === stopClasses.ev) {

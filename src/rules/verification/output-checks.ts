@@ -104,6 +104,39 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+const STRUCTURED = new Set(['generateObject', 'streamObject', 'useObject', 'experimental_useObject']);
+const AI_SDK = /^(?:ai|ai\/react|ai\/rsc|@ai-sdk\/[\w-]+)$/;
+
+/**
+ * The model's action as a structured object the AI SDK checks against a schema (`generateObject({ schema })`,
+ * `useObject({ schema, onFinish })`) before the harness acts on it: for a harness with no tools of its own,
+ * the object (generated code, an edit) is the output that takes effect. Sites with a completion handler
+ * (where the checked object is acted on) come first.
+ */
+function structuredOutputs(ctx: RuleContext): FrameworkCheck[] {
+  const out: Array<FrameworkCheck & { rank: number }> = [];
+  for (const f of ctx.source) {
+    let names: Map<string, string> | undefined;
+    for (const o of f.objects) {
+      if (!o.ctx.startsWith('arg:')) continue;
+      const callee = o.ctx.slice(4);
+      if (!STRUCTURED.has(callee) || !o.keys.includes('schema') || EMPTY.test((o.values.schema ?? '').trim())) continue;
+      if (!names) {
+        names = new Map<string, string>();
+        for (const i of f.imports) {
+          for (const n of i.names) names.set(n, i.from);
+          for (const local of Object.keys(i.as ?? {})) names.set(local, i.from);
+        }
+      }
+      const from = names.get(callee);
+      if (!from || !AI_SDK.test(from)) continue;
+      const gate = o.keys.find((k) => /^on(?:Finish|Complete)$/.test(k));
+      out.push({ file: f.path, line: o.line, rank: gate ? 0 : callee === 'generateObject' ? 1 : 2, how: `${callee}({ schema${gate ? `, ${gate}` : ''} }) from ${from}: the SDK checks the model's object against the schema${gate ? `, and ${gate} acts on it only after the check` : ' before it is used'}` });
+    }
+  }
+  return out.sort((a, b) => a.rank - b.rank);
+}
+
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -303,6 +336,10 @@ export default defineRule({
     const hooks = ctx.calls.filter((c) => VERIFY_HOOK.test(c.name));
     if (hooks.length) {
       return finding('partial', `tool calls are not validated against a schema; only a post-tool hook (${at(hooks[0].file, hooks[0].line)}) can check results`, [ev(hooks[0].file, hooks[0].line, `${hooks[0].callee}() runs after tools`)]);
+    }
+    const structured = toolDeclarations(ctx).length ? [] : structuredOutputs(ctx);
+    if (structured.length) {
+      return finding('present', `the harness has no tools; the model's output is a structured object checked against a schema before it takes effect: ${structured[0].how} (${at(structured[0].file, structured[0].line)})`, structured.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
     return finding('absent', 'no schema validation of tool inputs (safeParse, ajv, validate*) and no verify step after edits were found');
   },
