@@ -1,7 +1,8 @@
 import type { CallFact, FileFacts } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 import { byFileInOrder } from '../shared/loop.js';
-import { agentClasses, agentDefinitions, agentSpawns, agentSubclassRoles, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentSpawns, agentSubclassRoles, registeredAgentClasses, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -190,7 +191,10 @@ export default defineRule({
           team.agents.slice(0, 3).map((a) => ev(team.file, a.line, `${team.fn}() builds the ${a.name} agent`)),
         );
       }
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 ? 'low' : 'high'), applies: false };
+      // Several agent types (declared, subclassed or registered by name), or an agent built where a
+      // tool is declared (a tool that runs an agent), may start one another by a path not recognised here.
+      const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2;
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -228,3 +232,12 @@ export default defineRule({
     return finding('partial', `sub-agents exist (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) but ${kinds.length ? `only ${kinds[0]} was found` : 'no limits were found'}; missing ${missing.join(', ')}`, evid);
   },
 });
+
+/** An agent-loop class constructed in a file that declares tools: a tool handler that runs an agent. */
+function agentBuiltBesideTools(ctx: RuleContext): boolean {
+  const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+  for (const cls of agentClasses(ctx).loopClasses) {
+    for (const c of ctx.callsNamed(cls)) if ((c.callee === cls || c.callee === `new ${cls}`) && toolFiles.has(c.file) && c.fn !== '<top>') return true;
+  }
+  return false;
+}

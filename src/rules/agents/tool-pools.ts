@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles, conditionalToolSets, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -62,6 +62,11 @@ export default defineRule({
     }
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));
+    }
+    // Agent classes registered by name, each assembling its own tool list in its own method.
+    const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember);
+    if (registered.length >= 2) {
+      return finding('present', `${registered.length} agent classes registered by name each assemble their own tool set (${registered.slice(0, 3).map((r) => `${r.name}.${r.toolsMember}`).join(', ')})`, registered.slice(0, 3).map((r) => ({ file: r.file, line: r.toolsLine ?? r.line, reason: `${r.name}.${r.toolsMember}() assembles the tool set of agent type ${r.name}` })));
     }
     const configured = configToolPools(ctx);
     if (configured.length) {

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles } from '../shared/agents.js';
+import { agentDefinitions, agentSubclassRoles, registeredAgentClasses } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -45,6 +45,12 @@ export default defineRule({
       // The registry that holds the declared types together leads: it shows every type in one place.
       const registry = typeRegistry(ctx, defs);
       return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})${registry ? `, held in one registry (${at(registry.file, registry.line)})` : ''}`, [...(registry ? [registry] : []), ...defs.slice(0, registry ? 3 : 4)], declared ? 'high' : 'low');
+    }
+    // Agent classes registered by name in a class registry, each building its own prompt or tools.
+    const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember || x.promptMember);
+    if (registered.length >= 2) {
+      const x = registered[0];
+      return finding('present', `${registered.length} agent classes are registered by name and each builds its own prompt or tools (${registered.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')})`, [x.reg, ...registered.slice(0, 3).map((r) => ev(r.file, r.line, r.reason))]);
     }
     // Roles as subclasses of the agent class, each with its own prompt (`class AskCoder(Coder): gpt_prompts = AskPrompts()`).
     const sub = agentSubclassRoles(ctx);

@@ -28,6 +28,8 @@ export default defineRule({
       if (/call|\bfc\b|block|invocation|tool_?use|\bpart\b|request\.name|req\.name/i.test(t)) v += 2;
       if (/^[A-Z][A-Z0-9_]+$|^[A-Z]\w*\.\w+$/.test(rhs)) v -= 3;
       if (/tools\b|registry/i.test(d.lookup.target)) v += 1;
+      // A registry of the user's commands (`_command_registry[name]`) runs slash commands, not the model's tools.
+      if (/command|cmd|slash/i.test(d.lookup.target) && !/tool/i.test(d.lookup.target)) v -= 4;
       return v;
     };
     // Ties: the lookup in the module most imported by the harness (its core, not a side entry point).

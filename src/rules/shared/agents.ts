@@ -569,3 +569,45 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
     return out;
   });
 }
+
+export interface RegisteredAgentClass extends Evidence {
+  name: string;
+  /** The registration call (`Agent.register('ReadOnlyAgent', ReadOnlyAgent)`). */
+  reg: Evidence;
+  /** Members that give the class its own tool set / prompt (`_get_tools`, `prompt_manager`). */
+  toolsMember?: string;
+  promptMember?: string;
+  /** Where the class builds its tools (the method's line), else the class line. */
+  toolsLine?: number;
+}
+
+const REGISTER_CALL = /^(?:register|register_?agent|registerAgent|add_?agent|addAgent)$/;
+
+/**
+ * Agent classes registered under a name in a class registry (`Agent.register('CodeActAgent',
+ * CodeActAgent)`, `registry.register_agent("explore", ExploreAgent)`), with the members through
+ * which each class builds its own tool set and prompt. Agent types declared as classes, chosen by name.
+ */
+export function registeredAgentClasses(ctx: RuleContext): RegisteredAgentClass[] {
+  return ctx.memo('agents:registered-classes', () => {
+    const classes = new Map<string, { file: string; line: number; members: string[]; ext?: string }>();
+    for (const f of ctx.source) for (const c of f.classes) classes.set(c.name, { file: f.path, line: c.line, members: c.members, ext: c.extends?.replace(/[<[(].*$/s, '').split('.').pop()?.trim() });
+    const out: RegisteredAgentClass[] = [];
+    const seen = new Set<string>();
+    for (const n of ['register', 'register_agent', 'registerAgent', 'add_agent', 'addAgent']) {
+      for (const c of ctx.callsNamed(n)) {
+        if (!REGISTER_CALL.test(c.name) || c.args.length < 2 || !/^['"]/.test(c.args[0])) continue;
+        const cls = c.args[1].trim();
+        const def = classes.get(cls);
+        if (!def || seen.has(cls) || !/agent/i.test(`${cls} ${c.callee}`)) continue;
+        // Members of the class, and of its ancestors below the registry's base, make its own tools and prompt.
+        const toolsMember = def.members.find((m) => /tools?$|tool_?set$|toolset$/i.test(m) && !/^(?:set|add|remove)_?/i.test(m));
+        const promptMember = def.members.find((m) => /prompt|instructions|system_?message/i.test(m));
+        seen.add(cls);
+        const toolsLine = toolsMember ? ctx.functionsNamed(toolsMember).find((fn) => fn.file === def.file && fn.name.endsWith(`${cls}.${toolsMember}`))?.line : undefined;
+        out.push({ file: def.file, line: def.line, name: cls, toolsMember, promptMember, toolsLine, reg: { file: c.file, line: c.line, reason: `agent class ${cls} registered by name: ${c.callee}(${c.args[0]}, ${cls})` }, reason: `agent class ${cls} registered as ${c.args[0]}${toolsMember ? `, builds its own tools in ${toolsMember}` : ''}${promptMember ? `, its own prompt in ${promptMember}` : ''}` });
+      }
+    }
+    return out;
+  });
+}
