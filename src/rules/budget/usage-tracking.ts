@@ -43,7 +43,9 @@ function callNameFlags(name: string): number {
   // Every tokenizer name starts with c, e, n, g, t or r (any case).
   const first = name.charCodeAt(0) | 32;
   const tokenizer = (first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
-  return (verb && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
+  // `addMessageWithTokens(msg)` adds a message (that carries its token count) to the history, not usage to a total.
+  const addsOther = !!cw && cw.some((w) => w === 'with' || w === 'message' || w === 'messages');
+  return (verb && !addsOther && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
 }
 
 /** Whether an expression reads a provider usage field (`response.usage.input_tokens`, `usage.promptTokenCount`). */
@@ -88,6 +90,26 @@ export default defineRule({
     }
     const calls1 = byFileInOrder(ctx, picked1);
     const calls2 = byFileInOrder(ctx, picked2);
+    // Totals the harness also takes from (`this.totalTokens -= msg.tokens` when a message leaves the history):
+    // the size of what the context holds now, not usage spent over the session. By last name segment.
+    const shrinks = new Map<string, Evidence[]>();
+    for (const f of ctx.source) {
+      for (const d of f.subs ?? []) {
+        const last = d.target.slice(d.target.lastIndexOf('.') + 1);
+        if (!QUICK_ACC.test(last)) continue;
+        const e = { file: f.path, line: d.line, reason: `${d.target} -= ${d.value.length > 40 ? `${d.value.slice(0, 40)}…` : d.value} in ${d.fn} takes tokens back off the total` };
+        const list = shrinks.get(last);
+        if (!list) shrinks.set(last, [e]);
+        else if (list.length < 4) list.push(e);
+      }
+    }
+    // A field (`this.totalTokens`, `self.history.total_tokens`) named in two words or more: a bare `tokens` may be anything's.
+    const shrinking = (target: string) => {
+      if (shrinks.size === 0) return false;
+      const last = target.slice(target.lastIndexOf('.') + 1);
+      return shrinks.has(last) && words(last).length > 1;
+    };
+    const sizeMeters: Evidence[] = [];
     // Objects holding a usage field (found through the key index): both object passes look at no other.
     const { objs: usageObjs, files: usageObjFiles } = objectsWithAnyKey(ctx, USAGE_FIELDS);
     for (const f of ctx.source) {
@@ -96,13 +118,13 @@ export default defineRule({
       for (const u of USAGE_FIELDS) if (u in f.reads) { readsAny = true; break; }
       if (readsAny) for (const k in f.reads) {
         const lines = f.reads[k];
-        if (!USAGE_FIELDS.has(k)) continue;
+        if (!USAGE_FIELDS.has(k) || shrinking(k)) continue;
         readFiles.add(f.path);
         if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });
       }
       for (const c of f.consts) {
         // A literal's property (`usage: { totalTokens: 0 }` on one message) is a record, not a running total.
-        if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0')) continue;
+        if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0') || shrinking(c.name)) continue;
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
@@ -157,6 +179,11 @@ export default defineRule({
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);
         if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
+        // A total that messages are also taken off measures the context as it stands, not the session's usage.
+        if (shrinking(a.target)) {
+          if (sizeMeters.length < 2) sizeMeters.push({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 40 ? `${a.value.slice(0, 40)}…` : a.value} in ${a.fn} adds to the size of the current context` });
+          continue;
+        }
         // Usage of an embedding request is not the agent's model usage.
         if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
         // A field (`this.total…`, `self.stats.cost`) outlives the call; `state.usage.x` likely does; a local
@@ -233,6 +260,19 @@ export default defineRule({
         level: 'present',
         reason: `tokens or cost are computed per call (${e.reason}) and summed into per-run totals (${near.file}:${near.line})`,
         evidence: [near, e],
+      };
+    }
+    if (sizeMeters.length > 0) {
+      const m = sizeMeters[0];
+      const target = m.reason.split(' += ')[0];
+      // The subtraction from the same total, in the same file when there is one.
+      const downs = shrinks.get(target.slice(target.lastIndexOf('.') + 1)) ?? [];
+      const down = downs.find((d) => d.file === m.file) ?? downs[0];
+      return {
+        level: 'partial',
+        reason: `${target} estimates the tokens the context holds now (added as messages come in, taken off as they leave), but no usage is accumulated over the session${readFiles.size > 0 ? '' : '; provider usage fields are never read'}`,
+        evidence: [m, ...(down ? [down] : [])],
+        confidence: 'low',
       };
     }
     if (readFiles.size > 0 || estimators.length > 0) {
