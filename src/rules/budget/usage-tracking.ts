@@ -1,5 +1,5 @@
 import type { CallFact } from '../../analyzers/facts.js';
-import type { Located } from '../context.js';
+import type { Located, RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
@@ -52,6 +52,29 @@ function callNameFlags(name: string): number {
 function readsUsage(text: string): boolean {
   for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (USAGE_FIELDS.has(m[0]) || m[0] === 'usage' || m[0] === 'Usage') return true;
   return false;
+}
+
+/** A property named for a running total of cost or tokens: `total_cost`, `totalCost`, `session_cost`, `cumulative_tokens`. */
+const CLIENT_TOTAL = /^(?:total_?cost|totalCost|session_?(?:cost|tokens)|sessionCost|sessionTokens|cumulative_?(?:cost|tokens)|cumulativeCost|cumulativeTokens|accumulated_?(?:cost|tokens)|accumulatedCost|accumulatedTokens)$/;
+
+/** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
+function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
+  return ctx.memo('budget:client-total', () => {
+    let found: { name: string; file: string; line: number } | undefined;
+    const written = new Set<string>();
+    for (const f of ctx.source) {
+      if (PRESENTATION.test(f.path)) continue;
+      for (const k in f.reads) if (CLIENT_TOTAL.test(k) && !found) found = { name: k, file: f.path, line: f.reads[k][0] };
+    }
+    if (!found) return undefined;
+    const name = found.name;
+    for (const f of ctx.source) {
+      for (const a of f.adds ?? []) if (a.target.slice(a.target.lastIndexOf('.') + 1) === name) written.add(name);
+      for (const b of f.binds ?? []) if (b.name === name && !b.value.includes(`.${name}`)) written.add(name);
+      for (const c of f.consts) if (c.name === name && c.kind !== 'param' && c.kind !== 'prop') written.add(name);
+    }
+    return written.has(name) ? undefined : found;
+  });
 }
 
 export default defineRule({
@@ -260,6 +283,17 @@ export default defineRule({
         level: 'present',
         reason: `tokens or cost are computed per call (${e.reason}) and summed into per-run totals (${near.file}:${near.line})`,
         evidence: [near, e],
+      };
+    }
+    // A running total the model client keeps (`ctx.llm.client.total_cost`, a LangChain callback's `cb.total_cost`):
+    // read by the harness but never added to, assigned or zeroed by it, so a library accumulates it per session.
+    const libTotal = clientTotal(ctx);
+    if (libTotal) {
+      return {
+        level: 'present',
+        reason: `the model client keeps the session's running total and the harness reads it: ${libTotal.name} (${libTotal.file}:${libTotal.line}) is read but never written by the harness`,
+        evidence: [{ file: libTotal.file, line: libTotal.line, reason: `reads the client's running total ${libTotal.name}` }, ...reads.slice(0, 1)],
+        confidence: 'low',
       };
     }
     if (sizeMeters.length > 0) {
