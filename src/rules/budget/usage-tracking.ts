@@ -54,6 +54,9 @@ function readsUsage(text: string): boolean {
   return false;
 }
 
+/** A call that counts or estimates tokens itself: `countTotalTokens(…)`, `estimate_tokens(…)`, `len(enc.encode(…))`. */
+const OWN_COUNT = /(?:count|estimate|calculate|compute)\w*tokens?\s*\(|tokeni[sz]e\w*\s*\(|\.encode\(/i;
+
 /** A property named for a running total of cost or tokens: `total_cost`, `totalCost`, `session_cost`, `cumulative_tokens`. */
 const CLIENT_TOTAL = /^(?:total_?cost|totalCost|session_?(?:cost|tokens)|sessionCost|sessionTokens|cumulative_?(?:cost|tokens)|cumulativeCost|cumulativeTokens|accumulated_?(?:cost|tokens)|accumulatedCost|accumulatedTokens)$/;
 
@@ -91,6 +94,7 @@ export default defineRule({
     let loopFnSet: Set<string> | undefined;
     const loopFns = () => (loopFnSet ??= new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
     const reads: Evidence[] = [];
+    let ownEstimate: Evidence | undefined;
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
@@ -139,9 +143,16 @@ export default defineRule({
       // Most files read no usage field: a look-up per field before walking every name the file reads.
       let readsAny = false;
       for (const u of USAGE_FIELDS) if (u in f.reads) { readsAny = true; break; }
+      // `const totalTokens = options?.totalTokens ?? countTotalTokens(messages)`: in a file that binds the name to
+      // its own count, reading it is reading the harness's estimate, not a response's usage.
+      const ownCount = (k: string) => (f.binds ?? []).some((b) => b.name === k && OWN_COUNT.test(b.value) && !/\busage/i.test(b.value));
       if (readsAny) for (const k in f.reads) {
         const lines = f.reads[k];
         if (!USAGE_FIELDS.has(k) || shrinking(k)) continue;
+        if (ownCount(k)) {
+          ownEstimate ??= { file: f.path, line: lines[0], reason: `${k} is the harness's own token count, not a response's usage` };
+          continue;
+        }
         readFiles.add(f.path);
         if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });
       }
@@ -320,6 +331,9 @@ export default defineRule({
     }
     // Every source file was searched for provider usage fields and token counters; with a model call
     // found, the responses are known and none of their usage is read.
+    if (ownEstimate) {
+      return { level: 'absent', reason: `no usage field of a model response is read and nothing is accumulated: the only token figure is the harness's own per-request estimate (${ownEstimate.file}:${ownEstimate.line})`, evidence: [], confidence: 'low' };
+    }
     return { level: 'absent', reason: 'no usage field of a model response is read and no tokenizer is used; token consumption is not tracked', evidence: [], confidence: modelCalls(ctx).length > 0 || agentLoops(ctx).length > 0 ? 'high' : 'low' };
   },
 });
