@@ -264,6 +264,8 @@ export interface FileFacts {
   binds?: BindFact[];
   /** Compound `+=` accumulations, at most MAX_ADDS per file. */
   adds?: AddFact[];
+  /** Compound `-=` subtractions (`this.totalTokens -= msg.tokens`), at most MAX_ADDS per file. */
+  subs?: AddFact[];
   /** Branches chosen by comparing with a string literal, at most MAX_BRANCHES per file. */
   branches?: BranchFact[];
   /** Python item assignments (`x[k] = v`), at most MAX_ITEM_SETS per file. */

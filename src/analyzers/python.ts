@@ -590,6 +590,9 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const right = n.childForFieldName('right');
         if (left && right && n.childForFieldName('operator')?.type === '+=' && facts.adds && facts.adds.length < MAX_ADDS) {
           facts.adds.push({ target: clip(left, 80), value: clip(right, 120), line: line(n), fn: fn() });
+        } else if (left && right && n.childForFieldName('operator')?.type === '-=' && facts.subs && facts.subs.length < MAX_ADDS) {
+          // `self.total_tokens -= msg.tokens`: a total that also goes down.
+          facts.subs.push({ target: clip(left, 80), value: clip(right, 120), line: line(n), fn: fn() });
         }
         break;
       }

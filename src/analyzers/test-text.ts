@@ -30,6 +30,7 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
     compares: [],
     binds: [],
     adds: [],
+    subs: [],
     branches: [],
   };
 }

@@ -140,6 +140,7 @@ const SK_PropertyDeclaration = compiler.SyntaxKind.PropertyDeclaration;
 const SK_QuestionQuestionEqualsToken = compiler.SyntaxKind.QuestionQuestionEqualsToken;
 const SK_QuestionQuestionToken = compiler.SyntaxKind.QuestionQuestionToken;
 const SK_PlusEqualsToken = compiler.SyntaxKind.PlusEqualsToken;
+const SK_MinusEqualsToken = compiler.SyntaxKind.MinusEqualsToken;
 const SK_ReturnStatement = compiler.SyntaxKind.ReturnStatement;
 const SK_SetAccessor = compiler.SyntaxKind.SetAccessor;
 const SK_StringLiteral = compiler.SyntaxKind.StringLiteral;
@@ -763,6 +764,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     } else if (op === SK_PlusEqualsToken) {
       // `total += usage.input_tokens`: a running total being added to.
       if (facts.adds && facts.adds.length < MAX_ADDS) facts.adds.push({ target: textOf(n.left, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+    } else if (op === SK_MinusEqualsToken) {
+      // `this.totalTokens -= msg.tokens`: a total that also goes down.
+      if (facts.subs && facts.subs.length < MAX_ADDS) facts.subs.push({ target: textOf(n.left, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
     } else if ((op === SK_LessThanToken || op === SK_GreaterThanToken || op === SK_LessThanEqualsToken || op === SK_GreaterThanEqualsToken) && facts.compares!.length < MAX_COMPARES) {
       facts.compares!.push({ text: textOf(n, 160), line: startLine(n), fn: fnStack[fnStack.length - 1] });
     }

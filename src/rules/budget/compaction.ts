@@ -1,7 +1,7 @@
 import { shortName, type RuleContext } from '../context.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { isModelTurnCall, reachesFast } from '../shared/loop.js';
+import { GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
 import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
 
@@ -10,6 +10,8 @@ const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema
 
 /** Call sites in user-command handlers are manual, not automatic. */
 const MANUAL = /^(action|execute|run|handle\w*Command|\w*Command|on\w*)$/;
+/** Names of the function that runs one turn of the agent. */
+const STEP_WORDS = new Set(['step', 'turn', 'loop']);
 const AUTO = new Set(['auto', 'check', 'maybe', 'ensure', 'try', 'should', 'prepare', 'before', 'overflow', 'threshold', 'manage', 'fit', 'build', 'process', 'turn', 'step', 'run', 'loop']);
 
 /** An automatic trigger of the compactor: a call site under a condition, in a threshold/auto function, or from the loop. */
@@ -22,6 +24,14 @@ function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; 
   for (const call of callers) {
     const ws = words(shortName(call.fn));
     if (call.cond || ws.some((w) => AUTO.has(w))) return { file: call.file, line: call.line, why: `${call.fn}() calls ${short}() ${call.cond ? 'under a condition' : 'as part of the turn'}` };
+  }
+  // Two callers up: the agent's step asks a wrapper for the history it sends (`CodeActAgent.step()` →
+  // `condenser.condensed_history(state)` → `condense(view)`), so the compactor runs every step.
+  for (const call of callers.slice(0, 6)) {
+    const mid = shortName(call.fn);
+    if (GENERIC.has(mid)) continue;
+    const up = ctx.callsNamed(mid).find((u) => u.fn !== call.fn && u.fn !== c.fn.name && !MANUAL.test(shortName(u.fn)) && words(shortName(u.fn)).some((w) => STEP_WORDS.has(w)));
+    if (up) return { file: up.file, line: up.line, why: `${up.fn}() calls ${mid}(), which calls ${short}(), on every step` };
   }
   if (words(short).some((w) => w === 'auto' || w === 'try' || w === 'maybe') && callers.length > 0) {
     return { file: callers[0].file, line: callers[0].line, why: `${callers[0].fn}() calls ${short}() automatically` };

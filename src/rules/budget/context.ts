@@ -569,6 +569,49 @@ export interface Compactor {
   via?: string;
 }
 
+/** Classes by name with the class each extends (source files only, memoised). */
+function classParents(ctx: RuleContext): Map<string, string> {
+  return ctx.memo('budget:class-parents', () => {
+    const m = new Map<string, string>();
+    for (const f of ctx.source) for (const c of f.classes) if (c.extends) m.set(c.name, c.extends.replace(/[<(\[].*$/, '').split('.').pop()!);
+    return m;
+  });
+}
+
+/**
+ * A template method: the base class's compactor (`RollingCondenser.condense()`) calls a hook it leaves to its
+ * subclasses (`self.get_condensation(view)`), and a subclass's override (`LLMSummarizingCondenser.get_condensation()`)
+ * calls the model. The override's name alone picks out too many definitions to follow by name, so follow only
+ * the overrides in classes that extend the compactor's class (up to three levels).
+ */
+function overrideSummarises(ctx: RuleContext, file: string, fnName: string, pred: (c: Located<CallFact>) => boolean, strong: (c: Located<CallFact>) => boolean): Located<CallFact>[] | undefined {
+  const dot = fnName.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const base = fnName.slice(0, dot).split('.').pop()!;
+  const parents = classParents(ctx);
+  const extendsBase = (cls: string) => {
+    let p = parents.get(cls);
+    for (let i = 0; i < 3 && p; i++) {
+      if (p === base) return true;
+      p = parents.get(p);
+    }
+    return false;
+  };
+  let weak: Located<CallFact>[] | undefined;
+  for (const c of ctx.callsIn(file, fnName)) {
+    if (!/^(?:self|this)\.[\w$]+$/.test(c.callee)) continue;
+    for (const def of ctx.functionsNamed(c.name)) {
+      const d = def.name.lastIndexOf('.');
+      if (d <= 0 || !extendsBase(def.name.slice(0, d).split('.').pop()!)) continue;
+      // An override that calls the model itself wins over one that only calls a summarising name.
+      const path = reachesFast(ctx, def.file, def.name, strong, 1);
+      if (path) return [c, ...path];
+      weak ??= ((w) => w && [c, ...w])(reachesFast(ctx, def.file, def.name, pred, 1));
+    }
+  }
+  return weak;
+}
+
 /** Functions that compact, summarise or truncate the conversation history. */
 export function compactors(ctx: RuleContext): Compactor[] {
   return ctx.memo('budget:compactors', () => {
@@ -585,8 +628,11 @@ export function compactors(ctx: RuleContext): Compactor[] {
       }
       return v;
     };
+    // `self.llm.completion(messages=…)`: a model wrapper's completion method (an attribute, not a def, so never linked).
+    const wrapperCompletion = (c: Located<CallFact>) => (c.name === 'completion' || c.name === 'acompletion') && /(?:^|\.)_?(?:llm|model|lm)\.a?completion$/.test(c.callee);
+    const modelCall = (c: Located<CallFact>) => turns.direct.has(c) || turns.linked.has(c) || wrapperCompletion(c);
     const summaryCall = (c: Located<CallFact>) =>
-      turns.direct.has(c) || turns.linked.has(c) || (c.callee.endsWith('responses.compact') && /(^|\.)responses\.compact$/.test(c.callee)) || summarising(c.name);
+      modelCall(c) || (c.callee.endsWith('responses.compact') && /(^|\.)responses\.compact$/.test(c.callee)) || summarising(c.name);
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         // A compactor's name holds one of the verbs (lower-cased words are pieces of the name; the Kelvin sign lower-cases to `k`).
@@ -602,7 +648,7 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
-        const path = reachesFast(ctx, f.path, fn.name, summaryCall, 2);
+        const path = reachesFast(ctx, f.path, fn.name, summaryCall, 2) ?? overrideSummarises(ctx, f.path, fn.name, summaryCall, modelCall);
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;

@@ -1,5 +1,5 @@
 import type { CallFact } from '../../analyzers/facts.js';
-import type { Located } from '../context.js';
+import type { Located, RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
@@ -43,13 +43,41 @@ function callNameFlags(name: string): number {
   // Every tokenizer name starts with c, e, n, g, t or r (any case).
   const first = name.charCodeAt(0) | 32;
   const tokenizer = (first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
-  return (verb && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
+  // `addMessageWithTokens(msg)` adds a message (that carries its token count) to the history, not usage to a total.
+  const addsOther = !!cw && cw.some((w) => w === 'with' || w === 'message' || w === 'messages');
+  return (verb && !addsOther && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
 }
 
 /** Whether an expression reads a provider usage field (`response.usage.input_tokens`, `usage.promptTokenCount`). */
 function readsUsage(text: string): boolean {
   for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (USAGE_FIELDS.has(m[0]) || m[0] === 'usage' || m[0] === 'Usage') return true;
   return false;
+}
+
+/** A call that counts or estimates tokens itself: `countTotalTokens(…)`, `estimate_tokens(…)`, `len(enc.encode(…))`. */
+const OWN_COUNT = /(?:count|estimate|calculate|compute)\w*tokens?\s*\(|tokeni[sz]e\w*\s*\(|\.encode\(/i;
+
+/** A property named for a running total of cost or tokens: `total_cost`, `totalCost`, `session_cost`, `cumulative_tokens`. */
+const CLIENT_TOTAL = /^(?:total_?cost|totalCost|session_?(?:cost|tokens)|sessionCost|sessionTokens|cumulative_?(?:cost|tokens)|cumulativeCost|cumulativeTokens|accumulated_?(?:cost|tokens)|accumulatedCost|accumulatedTokens)$/;
+
+/** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
+function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
+  return ctx.memo('budget:client-total', () => {
+    let found: { name: string; file: string; line: number } | undefined;
+    const written = new Set<string>();
+    for (const f of ctx.source) {
+      if (PRESENTATION.test(f.path)) continue;
+      for (const k in f.reads) if (CLIENT_TOTAL.test(k) && !found) found = { name: k, file: f.path, line: f.reads[k][0] };
+    }
+    if (!found) return undefined;
+    const name = found.name;
+    for (const f of ctx.source) {
+      for (const a of f.adds ?? []) if (a.target.slice(a.target.lastIndexOf('.') + 1) === name) written.add(name);
+      for (const b of f.binds ?? []) if (b.name === name && !b.value.includes(`.${name}`)) written.add(name);
+      for (const c of f.consts) if (c.name === name && c.kind !== 'param' && c.kind !== 'prop') written.add(name);
+    }
+    return written.has(name) ? undefined : found;
+  });
 }
 
 export default defineRule({
@@ -69,6 +97,7 @@ export default defineRule({
     let addedSet: Set<string> | undefined;
     const addedNames = () => (addedSet ??= new Set(ctx.source.flatMap((f) => (f.adds ?? []).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)))));
     const reads: Evidence[] = [];
+    let ownEstimate: Evidence | undefined;
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
@@ -91,21 +120,48 @@ export default defineRule({
     }
     const calls1 = byFileInOrder(ctx, picked1);
     const calls2 = byFileInOrder(ctx, picked2);
+    // Totals the harness also takes from (`this.totalTokens -= msg.tokens` when a message leaves the history):
+    // the size of what the context holds now, not usage spent over the session. By last name segment.
+    const shrinks = new Map<string, Evidence[]>();
+    for (const f of ctx.source) {
+      for (const d of f.subs ?? []) {
+        const last = d.target.slice(d.target.lastIndexOf('.') + 1);
+        if (!QUICK_ACC.test(last)) continue;
+        const e = { file: f.path, line: d.line, reason: `${d.target} -= ${d.value.length > 40 ? `${d.value.slice(0, 40)}…` : d.value} in ${d.fn} takes tokens back off the total` };
+        const list = shrinks.get(last);
+        if (!list) shrinks.set(last, [e]);
+        else if (list.length < 4) list.push(e);
+      }
+    }
+    // A field (`this.totalTokens`, `self.history.total_tokens`) named in two words or more: a bare `tokens` may be anything's.
+    const shrinking = (target: string) => {
+      if (shrinks.size === 0) return false;
+      const last = target.slice(target.lastIndexOf('.') + 1);
+      return shrinks.has(last) && words(last).length > 1;
+    };
+    const sizeMeters: Evidence[] = [];
     // Objects holding a usage field (found through the key index): both object passes look at no other.
     const { objs: usageObjs, files: usageObjFiles } = objectsWithAnyKey(ctx, USAGE_FIELDS);
     for (const f of ctx.source) {
       // Most files read no usage field: a look-up per field before walking every name the file reads.
       let readsAny = false;
       for (const u of USAGE_FIELDS) if (u in f.reads) { readsAny = true; break; }
+      // `const totalTokens = options?.totalTokens ?? countTotalTokens(messages)`: in a file that binds the name to
+      // its own count, reading it is reading the harness's estimate, not a response's usage.
+      const ownCount = (k: string) => (f.binds ?? []).some((b) => b.name === k && OWN_COUNT.test(b.value) && !/\busage/i.test(b.value));
       if (readsAny) for (const k in f.reads) {
         const lines = f.reads[k];
-        if (!USAGE_FIELDS.has(k)) continue;
+        if (!USAGE_FIELDS.has(k) || shrinking(k)) continue;
+        if (ownCount(k)) {
+          ownEstimate ??= { file: f.path, line: lines[0], reason: `${k} is the harness's own token count, not a response's usage` };
+          continue;
+        }
         readFiles.add(f.path);
         if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });
       }
       for (const c of f.consts) {
         // A literal's property (`usage: { totalTokens: 0 }` on one message) is a record, not a running total.
-        if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0')) continue;
+        if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0') || shrinking(c.name)) continue;
         // A class field declared at 0 (`auto_context_tokens: int = attr.field(default=0)`) is a setting
         // unless something adds to it (`self.total_tokens += …`).
         if (c.kind === 'field' && !addedNames().has(c.name)) continue;
@@ -163,6 +219,11 @@ export default defineRule({
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);
         if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
+        // A total that messages are also taken off measures the context as it stands, not the session's usage.
+        if (shrinking(a.target)) {
+          if (sizeMeters.length < 2) sizeMeters.push({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 40 ? `${a.value.slice(0, 40)}…` : a.value} in ${a.fn} adds to the size of the current context` });
+          continue;
+        }
         // Usage of an embedding request is not the agent's model usage.
         if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
         // A field (`this.total…`, `self.stats.cost`) outlives the call; `state.usage.x` likely does; a local
@@ -241,6 +302,30 @@ export default defineRule({
         evidence: [near, e],
       };
     }
+    // A running total the model client keeps (`ctx.llm.client.total_cost`, a LangChain callback's `cb.total_cost`):
+    // read by the harness but never added to, assigned or zeroed by it, so a library accumulates it per session.
+    const libTotal = clientTotal(ctx);
+    if (libTotal) {
+      return {
+        level: 'present',
+        reason: `the model client keeps the session's running total and the harness reads it: ${libTotal.name} (${libTotal.file}:${libTotal.line}) is read but never written by the harness`,
+        evidence: [{ file: libTotal.file, line: libTotal.line, reason: `reads the client's running total ${libTotal.name}` }, ...reads.slice(0, 1)],
+        confidence: 'low',
+      };
+    }
+    if (sizeMeters.length > 0) {
+      const m = sizeMeters[0];
+      const target = m.reason.split(' += ')[0];
+      // The subtraction from the same total, in the same file when there is one.
+      const downs = shrinks.get(target.slice(target.lastIndexOf('.') + 1)) ?? [];
+      const down = downs.find((d) => d.file === m.file) ?? downs[0];
+      return {
+        level: 'partial',
+        reason: `${target} estimates the tokens the context holds now (added as messages come in, taken off as they leave), but no usage is accumulated over the session${readFiles.size > 0 ? '' : '; provider usage fields are never read'}`,
+        evidence: [m, ...(down ? [down] : [])],
+        confidence: 'low',
+      };
+    }
     if (readFiles.size > 0 || estimators.length > 0) {
       return {
         level: 'partial',
@@ -252,6 +337,9 @@ export default defineRule({
     }
     // Every source file was searched for provider usage fields and token counters; with a model call
     // found, the responses are known and none of their usage is read.
+    if (ownEstimate) {
+      return { level: 'absent', reason: `no usage field of a model response is read and nothing is accumulated: the only token figure is the harness's own per-request estimate (${ownEstimate.file}:${ownEstimate.line})`, evidence: [], confidence: 'low' };
+    }
     return { level: 'absent', reason: 'no usage field of a model response is read and no tokenizer is used; token consumption is not tracked', evidence: [], confidence: modelCalls(ctx).length > 0 || agentLoops(ctx).length > 0 ? 'high' : 'low' };
   },
 });
