@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyze } from '../src/modes/evaluate/analyze.js';
+import { analyzeTypeScript } from '../src/analyzers/typescript.js';
 import { FactCache } from '../src/modes/evaluate/cache.js';
 import { loadConfig } from '../src/modes/evaluate/config.js';
 import { discover } from '../src/modes/evaluate/discover.js';
@@ -75,5 +76,22 @@ describe('the fact cache with file stamps', () => {
     const cache = FactCache.open(dir, root, 'v1');
     await run(root, cache);
     expect([cache.hits, cache.misses]).toEqual([1, 0]);
+  });
+
+  it('gives back facts as the analyzers make them: records without a prototype', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stamps-cache-'));
+    const file = { path: 'src/a.ts', role: 'source', lang: 'ts' } as const;
+    const text = 'export class A {\n  constructor() {}\n  run() { return this.x; }\n}\n';
+    const facts = analyzeTypeScript(file.path, text, 'source');
+    const cold = FactCache.open(dir, '/repo', 'v1');
+    cold.set(cold.get(file, text).key, facts);
+    cold.save();
+    await cold.flush();
+    const warm = FactCache.open(dir, '/repo', 'v1').get(file, text).facts!;
+    expect(warm).toEqual(facts);
+    // A class's members list `constructor` with no value: as parsed from JSON, `values.constructor` was Object's constructor.
+    expect(warm.objects[0].keys).toContain('constructor');
+    expect(warm.objects[0].values.constructor).toBeUndefined();
+    expect(Object.getPrototypeOf(warm.reads)).toBeNull();
   });
 });

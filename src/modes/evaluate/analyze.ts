@@ -5,12 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
 import { analyzeTestText } from '../../analyzers/test-text.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
 import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
-import type { FactCache } from './cache.js';
+import { reviveFacts, type FactCache } from './cache.js';
+import type { WorkerFile, WorkerInput, WorkerResult } from './analyze-worker.js';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -81,54 +83,137 @@ async function pythonAnalyzer(role: DiscoveredFile['role']): Promise<PythonAnaly
   return pythonModule;
 }
 
-/** Analyse files in this thread. `onFile` is called after each file. */
-export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void, cache?: FactCache): Promise<AnalyzedFiles> {
-  const out: AnalyzedFiles = { files: [], skipped: [] };
-  for (const f of files) {
-    onFile?.();
-    // A file with the stamp its facts were cached with is not read (nor hashed) again.
-    const stamped = cache?.lookupStamp(f);
-    if (stamped) {
-      out.files.push(stamped);
-      continue;
-    }
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(f.abs);
-    } catch (err) {
-      out.skipped.push({ path: f.path, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-      continue;
-    }
-    // Facts are cached only for text that was analysed, so a hit needs neither decoding nor the skip test.
-    const cached = cache?.lookup(f, bytes);
-    if (cached?.facts) {
-      cache!.stamp(f, cached.key);
-      out.files.push(cached.facts);
-      continue;
-    }
-    const text = bytes.toString('utf8');
-    const reason = contentSkipReason(text);
-    if (reason) {
-      out.skipped.push({ path: f.path, reason });
-      continue;
-    }
-    if (cache) cache.misses++;
-    const py = f.lang === 'py' ? await pythonAnalyzer(f.role) : undefined;
-    try {
-      if (py) out.files.push(f.role === 'test' ? py.analyzePythonTestText(f.path, text) : py.analyzePython(f.path, text, f.role));
-      else if (f.role === 'test') out.files.push(analyzeTestText(f.path, text));
-      else out.files.push((analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role));
-      if (cached) {
-        cache!.set(cached.key, out.files[out.files.length - 1]);
-        cache!.stamp(f, cached.key);
+/** Whether a file can be analysed by the worker (./analyze-worker.ts): test files and Python sources. */
+const workerCanAnalyse = (f: DiscoveredFile): boolean => f.role === 'test' || f.lang === 'py';
+
+/** Fewer bytes than this to analyse in the worker: not worth starting it (a thread and its modules cost some 30 ms). */
+const WORKER_MIN_BYTES = 1_000_000;
+
+/** The worker's results as they arrive; `get` waits for one (undefined when the worker failed before sending it). */
+class Offload {
+  private readonly results = new Map<number, WorkerResult>();
+  private finished = false;
+  private wake?: () => void;
+
+  constructor(input: WorkerInput) {
+    const worker = new Worker(new URL('./analyze-worker.js', import.meta.url), { workerData: input });
+    const done = () => {
+      this.finished = true;
+      this.wake?.();
+    };
+    worker.on('message', (r: WorkerResult) => {
+      if ('done' in r) done();
+      else {
+        this.results.set(r.i, r);
+        this.wake?.();
       }
-    } catch (err) {
-      // The parser itself recurses; pathological nesting can exhaust the stack.
-      const why = err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}`;
-      out.skipped.push({ path: f.path, reason: why });
+    });
+    worker.on('error', done);
+    worker.on('exit', done);
+  }
+
+  async get(i: number): Promise<Extract<WorkerResult, { i: number }> | undefined> {
+    for (;;) {
+      const r = this.results.get(i);
+      if (r || this.finished) return r as Extract<WorkerResult, { i: number }> | undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
+}
+
+/**
+ * Analyse files, in discovery order. TypeScript sources are parsed in this thread; when a megabyte
+ * or more of test files and Python sources needs analysing, they go to a worker thread
+ * (./analyze-worker.ts) running beside it, else they are analysed here too. `onFile` is called
+ * after each file.
+ */
+export async function analyzeFiles(files: readonly DiscoveredFile[], onFile?: () => void, cache?: FactCache): Promise<AnalyzedFiles> {
+  const results: Array<FileFacts | SkippedFile> = new Array(files.length);
+  // A file with the stamp its facts were cached with is not read (nor hashed) again.
+  const stamped = files.map((f) => cache?.lookupStamp(f));
+  const toWorker: WorkerFile[] = [];
+  let workerBytes = 0;
+  files.forEach((f, i) => {
+    if (stamped[i] || !workerCanAnalyse(f)) return;
+    toWorker.push({ i, path: f.path, abs: f.abs, role: f.role, lang: f.lang });
+    workerBytes += f.size;
+  });
+  let offload: Offload | undefined;
+  if (workerBytes >= WORKER_MIN_BYTES) {
+    try {
+      offload = new Offload({ files: toWorker, known: cache?.keys() ?? [] });
+    } catch {
+      // no worker: all in this thread
+    }
+  }
+  const inWorker = new Set(offload ? toWorker.map((w) => w.i) : []);
+  for (let i = 0; i < files.length; i++) {
+    if (inWorker.has(i)) continue;
+    onFile?.();
+    results[i] = stamped[i] ?? (await analyzeFile(files[i], cache));
+  }
+  if (offload) {
+    for (const { i } of toWorker) {
+      onFile?.();
+      const f = files[i];
+      const r = await offload.get(i);
+      const hit = r?.key !== undefined ? cache?.lookupKey(r.key) : undefined;
+      if (hit) {
+        cache!.stamp(f, r!.key!);
+        results[i] = hit;
+      } else if (r?.skip !== undefined) results[i] = { path: f.path, reason: r.skip };
+      else if (r?.key !== undefined && r.json !== undefined) {
+        const facts = reviveFacts(JSON.parse(r.json) as FileFacts);
+        if (cache) {
+          cache.misses++;
+          cache.set(r.key, facts, r.json);
+          cache.stamp(f, r.key);
+        }
+        results[i] = facts;
+      } else results[i] = await analyzeFile(f, cache); // the worker failed: here after all
+    }
+  }
+  const out: AnalyzedFiles = { files: [], skipped: [] };
+  for (const r of results) {
+    if ('reason' in r) out.skipped.push(r);
+    else out.files.push(r);
+  }
   return out;
+}
+
+/** Analyse one file in this thread: its facts, or why it was skipped. */
+async function analyzeFile(f: DiscoveredFile, cache: FactCache | undefined): Promise<FileFacts | SkippedFile> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(f.abs);
+  } catch (err) {
+    return { path: f.path, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  // Facts are cached only for text that was analysed, so a hit needs neither decoding nor the skip test.
+  const cached = cache?.lookup(f, bytes);
+  if (cached?.facts) {
+    cache!.stamp(f, cached.key);
+    return cached.facts;
+  }
+  const text = bytes.toString('utf8');
+  const reason = contentSkipReason(text);
+  if (reason) return { path: f.path, reason };
+  if (cache) cache.misses++;
+  const py = f.lang === 'py' ? await pythonAnalyzer(f.role) : undefined;
+  try {
+    let facts: FileFacts;
+    if (py) facts = f.role === 'test' ? py.analyzePythonTestText(f.path, text) : py.analyzePython(f.path, text, f.role);
+    else if (f.role === 'test') facts = analyzeTestText(f.path, text);
+    else facts = (analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role);
+    if (cached) {
+      cache!.set(cached.key, facts);
+      cache!.stamp(f, cached.key);
+    }
+    return facts;
+  } catch (err) {
+    // The parser itself recurses; pathological nesting can exhaust the stack.
+    return { path: f.path, reason: err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}` };
+  }
 }
 
 /** Most configuration bytes read per audit: past it, the remaining files are data, not configuration. */

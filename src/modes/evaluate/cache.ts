@@ -115,6 +115,21 @@ function readStored(file: string, fingerprint: string): Stored | undefined {
   }
 }
 
+/** The key of a file's facts: its path, role and language, and the hash of its UTF-8 bytes (so a file's bytes as read and its text as decoded hash alike). */
+export function factKey(file: { path: string; role: string; lang: string }, content: string | Buffer): string {
+  return `${file.path}\0${file.role}\0${file.lang}\0${crypto.createHash('sha1').update(content).digest('base64')}`;
+}
+
+/**
+ * Facts parsed from JSON, made as the analyzers make them: `reads` and objects' `values` are
+ * records without a prototype (as parsed, `values.constructor` would be Object's constructor).
+ */
+export function reviveFacts(facts: FileFacts): FileFacts {
+  Object.setPrototypeOf(facts.reads, null);
+  for (const o of facts.objects) Object.setPrototypeOf(o.values, null);
+  return facts;
+}
+
 /** Atomic, not fsynced: a crash at worst costs the next run its cache. */
 const writeAtomic = (file: string, data: Stored): void => writeFileAtomic(file, JSON.stringify(data), false);
 
@@ -129,6 +144,8 @@ export class FactCache {
   /** Stamp keys held by the base file, and how many stamps this run learned that the cache files do not hold. */
   private readonly baseStamps = new Map<string, string>();
   private stampsLearned = 0;
+  /** The JSON text of facts that came as text (from the analysis worker): written without serialising them again. */
+  private readonly json = new Map<string, string>();
   /** When the cache was opened, before the files were listed: a stamp older than this by `RACY_MS` is safe to trust. */
   private readonly openedAt = Date.now();
   private baseId?: string;
@@ -183,11 +200,6 @@ export class FactCache {
     return cache;
   }
 
-  /** The content's hash: of its UTF-8 bytes, so a file's bytes as read and its text as decoded hash alike. */
-  private static key(file: { path: string; role: string; lang: string }, content: string | Buffer): string {
-    return `${file.path}\0${file.role}\0${file.lang}\0${crypto.createHash('sha1').update(content).digest('base64')}`;
-  }
-
   /** The cached facts of this file with this content (its text, or its bytes as read), or undefined. */
   get(file: { path: string; role: string; lang: string }, content: string | Buffer): { facts?: FileFacts; key: string } {
     const found = this.lookup(file, content);
@@ -200,17 +212,33 @@ export class FactCache {
    * so a file it skips (binary, generated) does not make every run rewrite the cache.
    */
   lookup(file: { path: string; role: string; lang: string }, content: string | Buffer): { facts?: FileFacts; key: string } {
-    const key = FactCache.key(file, content);
-    const facts = this.used.get(key) ?? this.old.get(key);
+    const key = factKey(file, content);
+    return { facts: this.lookupKey(key), key };
+  }
+
+  /** The cached facts of content key `key` (`factKey`), or undefined; like `lookup`, counts no miss. */
+  lookupKey(key: string): FileFacts | undefined {
+    let facts = this.used.get(key);
+    if (!facts) {
+      facts = this.old.get(key);
+      if (facts) reviveFacts(facts); // from the cache file: once, when first used
+    }
     if (facts) {
       this.hits++;
       this.used.set(key, facts);
     }
-    return { facts, key };
+    return facts;
   }
 
-  set(key: string, facts: FileFacts): void {
+  /** The content keys of the facts the cache holds. */
+  keys(): string[] {
+    return [...new Set([...this.old.keys(), ...this.used.keys()])];
+  }
+
+  /** Caches `facts` under `key`; `json`, when given, is their JSON text, written as it is. */
+  set(key: string, facts: FileFacts, json?: string): void {
     this.used.set(key, facts);
+    if (json !== undefined) this.json.set(key, json);
   }
 
   /**
@@ -222,11 +250,8 @@ export class FactCache {
     const sk = stampKey(file, file.stamp);
     const key = this.oldStamps.get(sk);
     if (key === undefined) return undefined;
-    const facts = this.used.get(key) ?? this.old.get(key);
-    if (!facts) return undefined;
-    this.hits++;
-    this.used.set(key, facts);
-    this.usedStamps.set(sk, [key, file.stamp]);
+    const facts = this.lookupKey(key);
+    if (facts) this.usedStamps.set(sk, [key, file.stamp]);
     return facts;
   }
 
@@ -288,11 +313,11 @@ export class FactCache {
     const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
     const delta = !!this.baseId && small;
     const target = delta ? this.deltaFile : this.file;
-    const text = JSON.stringify(
-      delta
-        ? { fingerprint: this.fingerprint, base: this.baseId, entries: fresh, stamps: [...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v) }
-        : { fingerprint: this.fingerprint, id: crypto.randomUUID(), entries: [...this.used], stamps: [...this.usedStamps.values()] },
-    );
+    // JSON.stringify of the whole, but with each entry's facts as their JSON text when it is at hand.
+    const entries = (list: Array<[string, FileFacts]>) => list.map(([k, f]) => `[${JSON.stringify(k)},${this.json.get(k) ?? JSON.stringify(f)}]`).join(',');
+    const text = delta
+      ? `{"fingerprint":${JSON.stringify(this.fingerprint)},"base":${JSON.stringify(this.baseId)},"entries":[${entries(fresh)}],"stamps":${JSON.stringify([...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v))}}`
+      : `{"fingerprint":${JSON.stringify(this.fingerprint)},"id":${JSON.stringify(crypto.randomUUID())},"entries":[${entries([...this.used])}],"stamps":${JSON.stringify([...this.usedStamps.values()])}}`;
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;
     const compilerCache = writeCompilerCodeCache();

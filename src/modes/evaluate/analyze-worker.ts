@@ -1,0 +1,76 @@
+/**
+ * The second thread of stage 2 (./analyze.ts): test files, read by text, and Python sources need
+ * neither the TypeScript compiler nor its warm-up, so on a cold run they are read, hashed and
+ * analysed here while the main thread parses the TypeScript sources. Each result goes back as the
+ * content key (./cache.ts) and the facts as JSON text, which the main thread parses and the fact
+ * cache writes as they are; a file whose key is already cached is only hashed.
+ */
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FileFacts } from '../../analyzers/facts.js';
+import { analyzeTestText } from '../../analyzers/test-text.js';
+import { contentSkipReason } from './analyze.js';
+import { factKey } from './cache.js';
+
+export interface WorkerFile {
+  /** The file's index in the discovery. */
+  i: number;
+  path: string;
+  abs: string;
+  role: 'source' | 'test';
+  lang: 'ts' | 'js' | 'py';
+}
+
+export interface WorkerInput {
+  files: WorkerFile[];
+  /** Content keys the fact cache holds: those files are hashed, not analysed. */
+  known: string[];
+}
+
+/**
+ * One file: unreadable or skipped (`skip`, with `key` when it was read), cached (`key` alone),
+ * or analysed (`key` and `json`).
+ */
+export type WorkerResult = { i: number; key?: string; json?: string; skip?: string } | { done: true };
+
+async function main(): Promise<void> {
+  const { files, known } = workerData as WorkerInput;
+  const cached = new Set(known);
+  let python: typeof import('../../analyzers/python.js') | undefined;
+  for (const f of files) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(f.abs);
+    } catch (err) {
+      parentPort!.postMessage({ i: f.i, skip: `unreadable (${(err as NodeJS.ErrnoException).code ?? 'error'})` } satisfies WorkerResult);
+      continue;
+    }
+    const key = factKey(f, bytes);
+    if (cached.has(key)) {
+      parentPort!.postMessage({ i: f.i, key } satisfies WorkerResult);
+      continue;
+    }
+    const text = bytes.toString('utf8');
+    const reason = contentSkipReason(text);
+    if (reason) {
+      parentPort!.postMessage({ i: f.i, key, skip: reason } satisfies WorkerResult);
+      continue;
+    }
+    let result: WorkerResult;
+    try {
+      let facts: FileFacts;
+      if (f.lang === 'py') {
+        python ??= await import('../../analyzers/python.js');
+        if (f.role === 'source') await python.initPython();
+        facts = f.role === 'test' ? python.analyzePythonTestText(f.path, text) : python.analyzePython(f.path, text, f.role);
+      } else facts = analyzeTestText(f.path, text);
+      result = { i: f.i, key, json: JSON.stringify(facts) };
+    } catch (err) {
+      result = { i: f.i, key, skip: err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}` };
+    }
+    parentPort!.postMessage(result);
+  }
+  parentPort!.postMessage({ done: true } satisfies WorkerResult);
+}
+
+if (parentPort && (workerData as WorkerInput | undefined)?.files) void main();
