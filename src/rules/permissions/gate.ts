@@ -139,10 +139,22 @@ export default defineRule({
     const inTools = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
     if (inTools.length) {
       const files = new Set(inTools.map((c) => c.file));
+      // The harness's own ask function that most tool files call is the decision to open first (its
+      // definition), then the tools that call it.
+      // Grouped by the callee as written: a bare call of the harness's function (`get_confirmation(…)`),
+      // not a library's prompt of the same last name (`questionary.confirm`).
+      const spread = (callee: string) => new Set(inTools.filter((c) => c.callee === callee).map((c) => c.file)).size;
+      const callees = [...new Set(inTools.map((c) => c.callee))].filter((x) => !x.includes('.')).sort((a, b) => spread(b) - spread(a));
+      const shared = callees.find((n) => spread(n) >= 2 && /confirm|approv|ask|consent|permission/i.test(n));
+      const def = shared ? ctx.functionsNamed(shared).find((d) => d.name === shared) : undefined;
+      const ranked = shared && def ? [...inTools.filter((c) => c.callee === shared), ...inTools.filter((c) => c.callee !== shared)] : inTools;
       return {
         level: 'partial',
-        reason: `permission is asked inside individual tools (${files.size} of ${declFiles.size} tool files, e.g. ${inTools[0].callee}() at ${inTools[0].file}:${inTools[0].line}) rather than by one gate on the dispatch path`,
-        evidence: inTools.slice(0, 3).map((c) => ev(c, 'a tool asks for permission itself')),
+        reason: `permission is asked inside individual tools (${files.size} of ${declFiles.size} tool files, e.g. ${ranked[0].callee}() at ${ranked[0].file}:${ranked[0].line}) rather than by one gate on the dispatch path`,
+        evidence: [
+          ...(def ? [{ file: def.file, line: def.line, reason: `${def.name}(): the confirmation ${spread(shared!)} tool files call for themselves` }] : []),
+          ...ranked.slice(0, def ? 2 : 3).map((c) => ev(c, 'a tool asks for permission itself')),
+        ],
       };
     }
     // Each tool awaits an approval request inside its own run and returns on a refusal, before
