@@ -863,7 +863,9 @@ export function savedPerMessage(ctx: RuleContext, writes: PersistOp[], hops = 5)
 export function carriesTranscript(o: PersistOp): boolean {
   if (o.payload) return true;
   const data = o.kind === 'db-write' ? o.call.args.join(' ') : o.call.args.slice(1).join(' ');
-  return words(data).some((w) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w));
+  // `lastConversationId`, `messageCount` name the conversation, they do not carry it.
+  const ws = words(data);
+  return ws.some((w, i) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w) && !/^(?:id|ids|count|length|title|name|key)$/.test(ws[i + 1] ?? ''));
 }
 
 /**
