@@ -34,6 +34,9 @@ for (const id of checkDirs) {
         // Optional: the first evidence a user opens must be this `path:line`.
         const firstFile = path.join(FIXTURES, id, caseDir, 'expect-first-evidence');
         if (fs.existsSync(firstFile)) expect(`${check.evidence[0]?.file}:${check.evidence[0]?.line}`).toBe(fs.readFileSync(firstFile, 'utf8').trim());
+        // Optional: the confidence the verdict must carry (`high` or `low`).
+        const confFile = path.join(FIXTURES, id, caseDir, 'expect-confidence');
+        if (fs.existsSync(confFile)) expect(check.confidence).toBe(fs.readFileSync(confFile, 'utf8').trim());
       });
     }
   });

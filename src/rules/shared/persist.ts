@@ -863,7 +863,9 @@ export function savedPerMessage(ctx: RuleContext, writes: PersistOp[], hops = 5)
 export function carriesTranscript(o: PersistOp): boolean {
   if (o.payload) return true;
   const data = o.kind === 'db-write' ? o.call.args.join(' ') : o.call.args.slice(1).join(' ');
-  return words(data).some((w) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w));
+  // `lastConversationId`, `messageCount` name the conversation, they do not carry it.
+  const ws = words(data);
+  return ws.some((w, i) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w) && !/^(?:id|ids|count|length|title|name|key)$/.test(ws[i + 1] ?? ''));
 }
 
 /**
@@ -883,7 +885,17 @@ export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter
  * `absent` resting on it is certain.
  */
 export function writesNothing(ctx: RuleContext): boolean {
-  return ctx.memo('persist:writes-nothing', () => !frameworkSaver(ctx) && !platformCheckpointer(ctx) && !persistOps(ctx).some((o) => o.kind !== 'read' && o.kind !== 'db-read'));
+  return ctx.memo('persist:writes-nothing', () => !frameworkSaver(ctx) && !platformCheckpointer(ctx) && !persistOps(ctx).some((o) => o.kind !== 'read' && o.kind !== 'db-read') && !storageHookUsed(ctx));
+}
+
+/**
+ * The repo keeps values through a persistent-state hook or a hosted key-value store the rules do not judge per
+ * value (`useLocalStorage('model', …)` from usehooks-ts, `kv.set(…)`): something outlives the process, so an
+ * `absent` cannot rest on "nothing is written".
+ */
+function storageHookUsed(ctx: RuleContext): boolean {
+  for (const n of ['useLocalStorage', 'useSessionStorage', 'useLocalStorageState', 'usePersistedState']) if (ctx.callsNamed(n).length > 0) return true;
+  return ctx.callsNamed('set').some((c) => /^(?:kv|redis)\.set$/.test(c.callee));
 }
 
 /** Mastra storage adapters: a `Memory` given one of these keeps every thread's messages in that database. */
