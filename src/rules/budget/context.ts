@@ -366,7 +366,8 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end && !compactionLoop(l));
   if (inLoop) {
     const multi = multiStepRun(ctx, inLoop.modelCall);
-    return { file, line: inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true, ...(multi ? { multi } : {}) };
+    // With a multi-step run, the run's call (`streamText({ stopWhen })`) is the line that shows it.
+    return { file, line: multi ? inLoop.modelCall.line : inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true, ...(multi ? { multi } : {}) };
   }
   const recursive = agentLoops(ctx).find((l) => l.file === file && l.fn === fn && !l.loop);
   if (recursive) return { file, line: recursive.line, why: `${shortName(fn)}() is itself the agent turn (it calls the model and recurses)`, resolved: true };
