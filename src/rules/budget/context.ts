@@ -320,13 +320,41 @@ export interface ProjectionSite {
   /** How the harness acts on it: refuses, compacts, or fits the request to the limit. */
   act: { file: string; line: number; why: string; tied?: boolean; /** The call that compacts or trims, when that is the act. */ callee?: string };
   /** How it runs before each model call, if it does. */
-  turn?: { file: string; line: number; why: string; resolved: boolean };
+  turn?: { file: string; line: number; why: string; resolved: boolean; /** The model call after the check runs many steps inside a framework. */ multi?: string };
 }
 
 /** Calls that tell the user, not act: `tool_error()`, `showWarning()`, `notify()`. */
 const REPORT = /(error|warn|warning|output|message|notify|notification|toast|alert|show|display|print|log|telemetry|track|event|metric|debug|info)$/i;
 const LOG_CALL = /^(log|debug|info|warn|warning|error|trace|print|format|emit|notify|toFixed|toString|toLocaleString|min|max|floor|ceil|round|abs|int|float|str|len|String|Number)$/;
 const PREDICATE = /^(should|needs?|will|is|exceeds?|check|fits?|over|can|has|would|must)(?:[A-Z_]|$)/;
+
+/** Options of a framework call that runs many model steps itself (AI SDK `stopWhen` / `maxSteps`, an agents SDK's `max_turns`). */
+const MULTI_STEP_KEYS = ['stopWhen', 'maxSteps', 'max_steps', 'maxTurns', 'max_turns'];
+
+/**
+ * The option that makes a model call a run of many model steps inside the framework
+ * (`streamText({ …, stopWhen: stepCountIs(400) })`), unless it also gives the harness a hook between
+ * steps (`prepareStep`): a check before it runs once per run, not before each of its requests.
+ */
+function multiStepRun(ctx: RuleContext, call: Located<CallFact>): string | undefined {
+  const f = ctx.file(call.file);
+  if (!f) return undefined;
+  for (const o of f.objects) {
+    if (o.line < call.line || o.line > call.line + 2 || (o.ctx !== `arg:${call.callee}` && o.ctx !== `arg:${call.name}`)) continue;
+    if (o.keys.includes('prepareStep') || o.keys.includes('onStepStart')) return undefined;
+    const k = MULTI_STEP_KEYS.find((x) => o.keys.includes(x) && (o.values[x] ?? '').trim() !== '1');
+    if (k) return `${call.callee}() runs many model steps itself (${k}${o.values[k] ? `: ${o.values[k]}` : ''})`;
+  }
+  return undefined;
+}
+
+/**
+ * A loop whose model call is a compaction (`await this.compactForContext()`, which summarises with the model):
+ * it reaches the model only through the summary, so it is not evidence of the agent's turns.
+ */
+function compactionLoop(l: { modelCall: CallFact }): boolean {
+  return words(l.modelCall.name).some((w) => VERB.has(w));
+}
 
 /** Agent loops of `file` whose statement is in function `fn`. */
 function loopsIn(ctx: RuleContext, file: string, fn: string) {
@@ -335,8 +363,12 @@ function loopsIn(ctx: RuleContext, file: string, fn: string) {
 
 /** When a function runs before each model call: inside the agent loop, in the model wrapper, or reached from the loop body. */
 function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth = 2): ProjectionSite['turn'] {
-  const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end);
-  if (inLoop) return { file, line: inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true };
+  const inLoop = loopsIn(ctx, file, fn).find((l) => line >= l.line && line <= l.end && !compactionLoop(l));
+  if (inLoop) {
+    const multi = multiStepRun(ctx, inLoop.modelCall);
+    // With a multi-step run, the run's call (`streamText({ stopWhen })`) is the line that shows it.
+    return { file, line: multi ? inLoop.modelCall.line : inLoop.line, why: `it sits inside the agent loop of ${fn}`, resolved: true, ...(multi ? { multi } : {}) };
+  }
   const recursive = agentLoops(ctx).find((l) => l.file === file && l.fn === fn && !l.loop);
   if (recursive) return { file, line: recursive.line, why: `${shortName(fn)}() is itself the agent turn (it calls the model and recurses)`, resolved: true };
   // The model call that follows in the same function: one request, not a whole run (a wrapper
@@ -351,9 +383,13 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   const sameTurn = (c: Located<CallFact>) => !loops.some((l) => c.line >= l.line && c.line <= l.end && !(line >= l.line && line <= l.end));
   // `this.sendMessageStream()` is the harness's own method that shares an SDK method's name.
   const direct = candidates.find((c) => isDirectModelCall(c) && !/^(this|self)\./.test(c.callee) && sameTurn(c));
-  if (direct) return { file, line: direct.line, why: `${shortName(fn)}() checks before its model call ${direct.callee}()`, resolved: true };
+  if (direct) {
+    const multi = multiStepRun(ctx, direct);
+    return { file, line: direct.line, why: `${shortName(fn)}() checks before its model call ${direct.callee}()`, resolved: true, ...(multi ? { multi } : {}) };
+  }
   const hit = loopReaches(ctx, fn, 2);
-  if (hit && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
+  const viaCompaction = !!hit && agentLoops(ctx).some((l) => l.fn === hit.loop && l.modelCall.line === hit.line && compactionLoop(l));
+  if (hit && !viaCompaction && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
     const unique = hit.path.every((n) => ctx.functionsNamed(n).length <= 1);
     return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${shortName(fn)}() (${hit.path.join(' → ')})`, resolved: unique };
   }

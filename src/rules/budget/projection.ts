@@ -44,8 +44,24 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (perTurn.length > 0) {
+    // Checked before a framework call that runs many model steps itself (`streamText({ stopWhen: stepCountIs(400) })`):
+    // once per run; the requests between its steps, grown by tool results, are never projected.
+    const everyCall = perTurn.filter((p) => !p.turn!.multi);
+    if (perTurn.length > 0 && everyCall.length === 0) {
       const p = perTurn[0];
+      return {
+        level: 'partial',
+        reason: `${site(p)}; ${p.act.why}; but it runs once per framework run, not before each request: ${p.turn!.multi}, and the requests between its steps are not projected (${p.turn!.why})`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} with the limit ${p.cmp.window}` },
+          ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
+          { file: p.turn!.file, line: p.turn!.line, reason: `${p.turn!.why}; ${p.turn!.multi}` },
+        ],
+        confidence: 'low',
+      };
+    }
+    if (everyCall.length > 0) {
+      const p = everyCall[0];
       return {
         level: 'present',
         reason: `${site(p)}; ${p.act.why}; it runs before each model call: ${p.turn!.why}`,
