@@ -376,6 +376,15 @@ export default defineRule({
         ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),
       ], sure ? 'high' : 'low');
     }
+    // The only configuration sets the root level to ERROR (`basicConfig(level=logging.ERROR)`): info and
+    // debug diagnostics are dropped, only error paths leave a record.
+    const errorOnly = use.handlers.length > 0 && use.handlers.every((c) => /basicConfig$/.test(c.callee)) && use.handlers.find((c) => /\blevel\s*=\s*(?:logging\.)?(?:ERROR|CRITICAL|FATAL)\b/.test(c.args.join(' ')));
+    if (dominant && !loopPrinted && errorOnly) {
+      return finding('partial', `levelled logger calls exist (${counts}), but logging is configured at ERROR level (${at(errorOnly.file, errorOnly.line)}): only error paths are recorded, other diagnostics are dropped`, [
+        callEv(errorOnly, 'sets the root level to ERROR'),
+        ...mainCalls.slice(0, 1).map((c) => callEv(c, 'levelled logger call on the main path')),
+      ]);
+    }
     if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
       const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
       // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.

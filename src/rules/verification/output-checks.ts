@@ -1,6 +1,6 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { byFileInOrder } from '../shared/loop.js';
+import { agentLoops, byFileInOrder } from '../shared/loop.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -135,6 +135,26 @@ function structuredOutputs(ctx: RuleContext): FrameworkCheck[] {
     }
   }
   return out.sort((a, b) => a.rank - b.rank);
+}
+
+const VALIDITY = /^(?:is_?valid|isValid|validate|check_?valid(?:ity)?|checkValid(?:ity)?)$/i;
+const APPLY = /^(?:write|apply|save|commit|execute|run)(?:_|[A-Z]|$)\w*/;
+
+/**
+ * The model's parsed output checked in the agent loop before it is applied: after the model turn,
+ * the loop calls a validity check on what came back (`[e for e in edits if e.is_valid()]`) and
+ * applies it later in the same body (`write_changes_to_files(edits)`).
+ */
+function loopOutputChecks(ctx: RuleContext): FrameworkCheck[] {
+  const out: FrameworkCheck[] = [];
+  for (const l of agentLoops(ctx)) {
+    const check = l.body.find((c) => c.line >= l.modelCall.line && VALIDITY.test(c.name) && c.callee.includes('.'));
+    if (!check) continue;
+    const apply = l.body.find((c) => c.line > check.line && APPLY.test(c.name));
+    if (!apply) continue;
+    out.push({ file: check.file, line: check.line, how: `${check.callee}() checks the model's output in the loop (${l.fn}) before ${apply.callee}() applies it (line ${apply.line})` });
+  }
+  return out;
 }
 
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
@@ -325,6 +345,10 @@ export default defineRule({
           ev(caller.file, caller.line, `${caller.fn}() runs it after edits`),
         ]);
       }
+    }
+    const inLoop = loopOutputChecks(ctx);
+    if (inLoop.length) {
+      return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
