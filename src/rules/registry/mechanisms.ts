@@ -527,8 +527,10 @@ export function searchLookups(ctx: RuleContext): SearchLookup[] {
         // Its result executed by a caller: `search(name)(…)`, `search(name).execute(…)`, `h = search(name)` then `h(…)`.
         let exec: SearchLookup['exec'] | undefined;
         for (const c of ctx.callsNamed(name)) {
-          if (c.callee.startsWith(`${name}(`) || c.callee.startsWith(`self.${name}(`) || c.callee.startsWith(`this.${name}(`)) {
-            exec = { file: c.file, line: c.line, text: `${c.callee}(${(c.args[0] ?? '').slice(0, 30)})` };
+          // The call of the call (`search(name)(…)`) has no name of its own: it is found beside the search call.
+          const outer = ctx.callsIn(c.file, c.fn).find((x) => x.line === c.line && (x.callee.startsWith(`${name}(`) || x.callee.startsWith(`self.${name}(`) || x.callee.startsWith(`this.${name}(`)));
+          if (outer) {
+            exec = { file: outer.file, line: outer.line, text: `${outer.callee}(${(outer.args[0] ?? '').slice(0, 30)})` };
             break;
           }
           const bound = ctx.file(c.file)?.binds?.find((b) => b.line === c.line && b.fn === c.fn && b.value.includes(`${name}(`))?.name;
