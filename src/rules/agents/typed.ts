@@ -25,6 +25,45 @@ function typeRegistry(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions
   return undefined;
 }
 
+/** A value naming which agent runs: `agentName`, `agent_type`, `role`, `subagent_kind`. */
+const AGENT_KIND_VAR = /(?:^|[._])(?:agent|sub_?agent|subAgent|role|persona)(?:_?(?:name|type|kind|role|id))?$|(?:^|[._])(?:agent|role)(?:Name|Type|Kind|Role|Id)$/i;
+/** A call or constant that yields a system prompt: `PLANNER_SYSTEM_PROMPT(...)`, `buildReviewerPrompt()`. */
+const PROMPT_NAME = /prompt|instructions|system_?message/i;
+
+/**
+ * Roles chosen by a switch (or an if-chain of literal comparisons) over the agent's kind, whose
+ * branches build different system prompts: `switch (agentName) { case "planner": systemPrompt =
+ * PLANNER_PROMPT(); … }`, `if agent_type == "reviewer": prompt = REVIEWER_PROMPT`. The roles are
+ * typed by code rather than data, but each gets its own prompt.
+ */
+function promptSwitches(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:prompt-switches', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      const groups = new Map<string, Array<{ line: number; end: number }>>();
+      for (const b of f.branches ?? []) {
+        const m = /^switch \(([\w.]+)\)$/.exec(b.cond) ?? /^([\w.]+)\s*(?:===?|==)\s*['"][\w-]+['"]$/.exec(b.cond);
+        if (!m || !AGENT_KIND_VAR.test(m[1])) continue;
+        const key = `${b.fn}\0${m[1]}`;
+        groups.set(key, [...(groups.get(key) ?? []), { line: b.line, end: b.end }]);
+      }
+      for (const [key, bs] of groups) {
+        bs.sort((a, b) => a.line - b.line);
+        const lo = bs[0].line;
+        const hi = Math.max(...bs.map((b) => b.end));
+        // Prompts built per branch: distinct prompt calls or prompt constants in the switch's lines.
+        const prompts = new Set<string>();
+        for (const c of f.calls) if (c.line > lo && c.line <= hi && PROMPT_NAME.test(c.name)) prompts.add(c.name);
+        for (const k of f.consts) if (k.line > lo && k.line <= hi && /^[A-Za-z_][\w.]*$/.test(k.value) && PROMPT_NAME.test(k.value)) prompts.add(k.value);
+        if (prompts.size < 2) continue;
+        const v = key.split('\0')[1];
+        out.push(ev(f.path, lo, `the agent's kind (${v}) picks its own system prompt per role: ${[...prompts].slice(0, 3).join(', ')}`));
+      }
+    }
+    return out;
+  });
+}
+
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
 
 export default defineRule({
@@ -58,6 +97,12 @@ export default defineRule({
       return finding('present', `${sub.length} agent classes derive from ${sub[0].base}, each with its own prompt (${sub.slice(0, 3).map((d) => `${d.name} at ${at(d.file, d.line)}`).join(', ')})`, sub.slice(0, 4));
     }
     const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+    // Roles picked by a switch on the agent's kind, each branch building its own system prompt.
+    const switches = defs.length ? [] : promptSwitches(ctx);
+    if (switches.length) {
+      const s = switches[0];
+      return finding('present', `agent roles are chosen by a switch on the agent's kind, each with its own system prompt (${at(s.file, s.line)}): ${s.reason.replace(/^.*: /, '')}`, [...switches.slice(0, 2), ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))], 'low');
+    }
     if (defs.length) {
       return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
     }

@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
-import { frameworkHintActors, hintSideTables } from './mechanisms.js';
+import { frameworkHintActors, hintSideTables, toolRecordFlags } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -26,12 +26,40 @@ export default defineRule({
         confidence: 'high',
       };
     }
+    // A flag on the tool record (the class built once per tool) that the harness branches on:
+    // `terminates_sequence: bool = False` set by page-changing actions and read to stop a batch.
+    const flags = hints.length ? [] : toolRecordFlags(ctx);
+    const acted = flags.find((x) => !x.selfOnly);
+    if (acted) {
+      return {
+        level: 'present',
+        reason: `tools carry the flag '${acted.key}' on their record ${acted.owner} (${acted.declared.file}:${acted.declared.line}, set by ${acted.sets} tools) and the harness branches on it at ${acted.file}:${acted.line}`,
+        evidence: [
+          { file: acted.file, line: acted.line, reason: `the harness branches on the tool's flag '${acted.key}'` },
+          { file: acted.declared.file, line: acted.declared.line, reason: `flag '${acted.key}' declared with a default on the tool record ${acted.owner}` },
+        ],
+        // Low: a flag outside the known hint vocabulary; what it changes is read from the condition only.
+        confidence: 'low',
+      };
+    }
     const side = hintSideTables(ctx);
     if (!hints.length && side.length) {
       return {
         level: 'partial',
         reason: `risk classes are kept in side tables keyed by tool name (${side[0].file}:${side[0].line}), not as hints on the tool declarations`,
         evidence: side.slice(0, 3),
+        confidence: 'low',
+      };
+    }
+    if (!hints.length && flags.length) {
+      const x = flags[0];
+      return {
+        level: 'partial',
+        reason: `tools carry the flag '${x.key}' on their record ${x.owner} (set by ${x.sets} tools), but only the record's own method branches on it (${x.file}:${x.line}); no read-only, destructive or approval hint`,
+        evidence: [
+          { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' declared with a default on the tool record ${x.owner}` },
+          { file: x.file, line: x.line, reason: x.reason },
+        ],
         confidence: 'low',
       };
     }

@@ -405,6 +405,93 @@ export function frameworkHintActors(ctx: RuleContext): Array<Site & { key: strin
   });
 }
 
+/** Members of a tool record: the callable it runs and the schema of its input. */
+const RECORD_EXEC = /^(?:handler|function|func|fn|execute|run|call|invoke|callback|_run)$/;
+const RECORD_SCHEMA = /^(?:schema|param_model|params_model|parameters|input_schema|inputSchema|args_schema|argsSchema|param_schema)$/;
+/** Boolean fields of a tool record that shape its wire format or listing, not what the harness does with a call. */
+const RECORD_FORMAT_FLAG = /^(?:strict|deprecated|hidden|visible|enabled|disabled|active|available|is_available|is_async|isAsync|async|stream|streaming|verbose|debug)$/i;
+
+export interface RecordFlag extends Site {
+  key: string;
+  /** The class that declares the flag (the tool record). */
+  owner: string;
+  /** Where the flag is declared with its default. */
+  declared: { file: string; line: number };
+  /** How many tool constructions or registrations set it. */
+  sets: number;
+  /** The only conditions reading it are inside the tool record's own methods. */
+  selfOnly: boolean;
+}
+
+/**
+ * A behaviour flag declared on the tool record and acted on by the harness: a class built once per
+ * tool, holding the callable and its input schema (`function`/`handler` + `param_model`/`schema`),
+ * declares a boolean field with a default (`terminates_sequence: bool = False`, a constructor
+ * parameter `hasIndex: boolean = false`); two or more tool registrations set it (a keyword
+ * `terminates_sequence=True`, an object key, or the constructor's positional argument); and a
+ * condition reads it off a record (`if action.terminates_sequence: break`). Conditions read only
+ * inside the record's own methods are reported apart (`selfOnly`): the record acts on it, not the loop.
+ */
+export function toolRecordFlags(ctx: RuleContext): RecordFlag[] {
+  return ctx.memo('registry:tool-record-flags', () => {
+    const out: RecordFlag[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!c.members.some((m) => RECORD_EXEC.test(m)) || !c.members.some((m) => RECORD_SCHEMA.test(m))) continue;
+        const ctor = f.functions.find((fn) => fn.name === `${c.name}.constructor` || fn.name === `${c.name}.__init__`);
+        for (const k of f.consts) {
+          if (k.line < c.line || k.line > c.end || (k.kind !== 'field' && k.kind !== 'param')) continue;
+          if (k.value !== 'true' && k.value !== 'false') continue;
+          if (!c.members.includes(k.name) || RECORD_FORMAT_FLAG.test(k.name) || RECORD_EXEC.test(k.name)) continue;
+          if (k.kind === 'param' && ctor && k.fn !== ctor.name) continue;
+          const key = k.name;
+          if (out.some((x) => x.owner === c.name && x.key === key)) continue;
+          // Registrations that set it: `key=True` / `key: true` (objects record keyword arguments too),
+          // or the constructor's positional argument at the parameter's index.
+          let sets = 0;
+          for (const g of ctx.source) {
+            for (const o of g.objects) {
+              if (g === f && o.line >= c.line && o.line <= c.end) continue;
+              const v = o.values[key];
+              if (v !== undefined && /^(?:true|false|True|False)$/.test(v.trim())) sets++;
+            }
+          }
+          const at = ctor ? ctor.params.findIndex((p) => p.replace(/^(?:public|private|protected|readonly|\s)+/, '').split(/[:=?\s]/)[0] === key) : -1;
+          if (at >= 0) for (const call of ctx.callsNamed(c.name)) if (/^(?:true|false)$/.test((call.args[at] ?? '').trim())) sets++;
+          if (sets < 2) continue;
+          // Conditions that read it off a record.
+          const re = new RegExp(`\\.${key}\\b(?!\\s*\\()`);
+          const reads: Array<{ file: string; line: number; self: boolean }> = [];
+          for (const g of ctx.source) {
+            const lines = g.reads[key];
+            if (!lines?.length) continue;
+            for (const cond of [...g.guards, ...(g.branches ?? [])]) {
+              if (!lines.includes(cond.line) || !re.test(cond.cond)) continue;
+              reads.push({ file: g.path, line: cond.line, self: g === f && cond.line >= c.line && cond.line <= c.end });
+            }
+          }
+          if (!reads.length) continue;
+          const outside = reads.filter((r) => !r.self);
+          const r = (outside.length ? outside : reads)[0];
+          out.push({
+            file: r.file,
+            line: r.line,
+            key,
+            owner: c.name,
+            declared: { file: f.path, line: k.line },
+            sets,
+            selfOnly: !outside.length,
+            reason: outside.length
+              ? `the harness branches on the tool's flag '${key}' (declared on ${c.name}, set by ${sets} tools)`
+              : `${c.name}'s own method branches on its flag '${key}' (set by ${sets} tools)`,
+          });
+        }
+      }
+    }
+    return out.sort((a, b) => Number(a.selfOnly) - Number(b.selfOnly) || b.sets - a.sets);
+  });
+}
+
 /**
  * Lookups by name in a collection indexed by its elements' names: `{c.name: c for c in commands}.get(name)`,
  * `commands_by_name[name]`, where the key is a runtime name.
