@@ -176,6 +176,8 @@ export default defineRule({
           ...asks.filter((x, i) => asks.findIndex((y) => y.owner === x.owner) === i).slice(0, 2).map((x) => ({ file: x.ask.file, line: x.ask.line, reason: `${x.owner} awaits ${x.ask.callee}() before it acts` })),
           { file: a.ask.file, line: a.refusal.line, reason: `a refusal ends the run: if (${a.refusal.cond.slice(0, 50)}) ${a.refusal.exit}` },
         ],
+        // Resolved: each tool awaits the ask and a refusal ends its run (a guard that exits).
+        confidence: 'high',
       };
     }
     // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a

@@ -512,9 +512,9 @@ export default defineRule({
         level: 'present',
         reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line}) before ${s.callee}()`,
         evidence: [...gEv, sinkEv],
-        // Resolved: a shell parser called in the policy module the tool imports, or a refusal
-        // guard in the very function that spawns the command.
-        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
+        // Resolved: a shell parser called in the policy module the tool imports, a refusal guard in
+        // the very function that spawns the command, or the spawn itself inside a container.
+        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || g.kind === 'sandbox' ? 'high' : 'low',
       };
     }
     const host = decisive.host;
@@ -527,6 +527,8 @@ export default defineRule({
           { file: host.file, line: host.line, reason: `${host.fn}() runs the model's command on the host: ${host.callee}()` },
           { file: box.file, line: box.line, reason: `another implementation runs it in a sandbox: ${box.what}` },
         ],
+        // Resolved: implementations of the one tool's run, one spawning on the host, another boxed.
+        confidence: 'high',
       };
     }
     return {
