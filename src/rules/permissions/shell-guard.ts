@@ -69,7 +69,9 @@ interface Guard {
  * on or reads only settings. Stable, so the scan order breaks ties.
  */
 function rankGuards(gs: Guard[]): Guard[] {
-  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
+  // A check that only classifies (feeds a hint such as `dangerous`) ranks after a check made where
+  // the command is run, even one that only warns or refuses under an opt-in.
+  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : x.classifies ? 7 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
@@ -531,9 +533,12 @@ export default defineRule({
         confidence: 'high',
       };
     }
+    // The partial verdict names the guard it cites first: a check where the command is run comes
+    // before a classifier that only feeds a hint.
+    const pg = ranked[0] ?? g;
     return {
       level: 'partial',
-      reason: `tool ${t.name} only partly guards the command (${g.what} at ${g.file}:${g.line}): it flags, warns or checks under an opt-in, and nothing parses the command, refuses a pattern, confines its paths or sandboxes it by default before ${s.callee}()`,
+      reason: `tool ${t.name} only partly guards the command (${pg.what} at ${pg.file}:${pg.line}): it flags, warns or checks under an opt-in, and nothing parses the command, refuses a pattern, confines its paths or sandboxes it by default before ${s.callee}()`,
       evidence: [...gEv, sinkEv],
     };
   },
