@@ -131,16 +131,22 @@ export default defineRule({
       };
     }
     // A trust check when tools are loaded (remote code, MCP servers) that refuses untrusted sources.
+    // Cited first: a check in a module that declares tools (where tools are loaded), over one that
+    // loads something else (an agent, a config).
+    const trustChecks: { file: string; g: (typeof ctx.source)[number]['guards'][number] }[] = [];
     for (const f of ctx.source) {
-      for (const g of f.guards) {
-        if (g.exit === 'throw' && /trust/i.test(g.cond)) {
-          return {
-            level: 'partial',
-            reason: `untrusted tool sources are refused at load time (${g.cond.slice(0, 50)} at ${f.path}:${g.line}), but once loaded every tool runs the same way`,
-            evidence: [{ file: f.path, line: g.line, reason: `load-time trust check: if (${g.cond.slice(0, 60)}) throw` }],
-          };
-        }
-      }
+      for (const g of f.guards) if (g.exit === 'throw' && /trust/i.test(g.cond)) trustChecks.push({ file: f.path, g });
+      if (trustChecks.length >= 12) break;
+    }
+    if (trustChecks.length) {
+      const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+      trustChecks.sort((a, b) => (toolFiles.has(a.file) ? 0 : 1) - (toolFiles.has(b.file) ? 0 : 1));
+      const { file, g } = trustChecks[0];
+      return {
+        level: 'partial',
+        reason: `untrusted tool sources are refused at load time (${g.cond.slice(0, 50)} at ${file}:${g.line}), but once loaded every tool runs the same way`,
+        evidence: trustChecks.slice(0, 2).map((x) => ({ file: x.file, line: x.g.line, reason: `load-time trust check: if (${x.g.cond.slice(0, 60)}) throw` })),
+      };
     }
     // A policy per risk class: `{ read: 'allow', edit: 'ask', execute: 'ask' }`.
     for (const f of ctx.source) {
