@@ -175,9 +175,8 @@ export default defineRule({
           ? `${decl.reason} are declared and consulted (${use.file}:${use.line}); the gate on the dispatch path is ${gate[0].callee}()`
           : `${decl.reason} are declared and used, but no gate on the tool dispatch path consults them`,
         evidence: [decl, use, ...used.slice(1, 2).map((u) => u.decl)],
-        // The declared modes / rules are read and a gate decides on the resolved dispatch path
-        // (right on 3 of 3 corpus/dev verdicts); without that gate the reading is a guess.
-        confidence: gate.length ? 'high' : 'low',
+        // Low: the type is found by its names and its use may be only an import; that the gate
+        // reads these modes is not resolved (right on 3 of 3 corpus/dev verdicts, but by name).
       };
     }
     if (declared.length) {
