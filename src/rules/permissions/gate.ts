@@ -129,7 +129,13 @@ export default defineRule({
           return {
             level: 'partial',
             reason: `${cls.name} (${f.path}:${cls.line}) wraps tool calls but decides only for some tools (${filter.cond.slice(0, 60)} at line ${filter.line}); other calls run with no decision`,
-            evidence: [ev, { file: f.path, line: filter.line, reason: `only named tools are judged: ${filter.cond.slice(0, 60)}` }],
+            // First the refusal inside the wrap method itself (`if blocked is not None: return blocked`
+            // before `handler(request)`): where the decision stops a call; then the name filter.
+            evidence: [
+              ...own.filter((g) => g !== filter && WRAP_TOOL_CALL.test(g.fn.split('.').pop() ?? '') && (g.exit === 'return' || g.exit === 'throw')).slice(0, 1).map((g) => ({ file: f.path, line: g.line, reason: `${g.fn}() stops the call before its handler: if (${g.cond.slice(0, 50)}) ${g.exit}` })),
+              ev,
+              { file: f.path, line: filter.line, reason: `only named tools are judged: ${filter.cond.slice(0, 60)}` },
+            ],
           };
         }
       }
@@ -176,6 +182,8 @@ export default defineRule({
           ...asks.filter((x, i) => asks.findIndex((y) => y.owner === x.owner) === i).slice(0, 2).map((x) => ({ file: x.ask.file, line: x.ask.line, reason: `${x.owner} awaits ${x.ask.callee}() before it acts` })),
           { file: a.ask.file, line: a.refusal.line, reason: `a refusal ends the run: if (${a.refusal.cond.slice(0, 50)}) ${a.refusal.exit}` },
         ],
+        // Resolved: each tool awaits the ask and a refusal ends its run (a guard that exits).
+        confidence: 'high',
       };
     }
     // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a

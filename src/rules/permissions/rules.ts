@@ -164,6 +164,9 @@ export default defineRule({
           level: 'present',
           reason: `${decl.reason} are declared and take effect: ${enforced.reason}`,
           evidence: [...enforced.evidence, decl],
+          // Resolved: a decision that reads the declared rules ends a tool's call (or the mode
+          // decides which tools exist). Right on 2 of 2 corpus/dev verdicts.
+          confidence: 'high',
         };
       }
       return {
@@ -172,6 +175,8 @@ export default defineRule({
           ? `${decl.reason} are declared and consulted (${use.file}:${use.line}); the gate on the dispatch path is ${gate[0].callee}()`
           : `${decl.reason} are declared and used, but no gate on the tool dispatch path consults them`,
         evidence: [decl, use, ...used.slice(1, 2).map((u) => u.decl)],
+        // Low: the type is found by its names and its use may be only an import; that the gate
+        // reads these modes is not resolved (right on 3 of 3 corpus/dev verdicts, but by name).
       };
     }
     if (declared.length) {

@@ -69,7 +69,9 @@ interface Guard {
  * on or reads only settings. Stable, so the scan order breaks ties.
  */
 function rankGuards(gs: Guard[]): Guard[] {
-  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
+  // A check that only classifies (feeds a hint such as `dangerous`) ranks after a check made where
+  // the command is run, even one that only warns or refuses under an opt-in.
+  const prio = (x: Guard) => (x.kind === 'parse' || x.kind === 'sandbox' ? 0 : x.blocking && !x.classifies ? 3 : x.classifies ? 7 : 6) + (x.exit === 'refuse' && x.onCommand ? 0 : x.exit === 'pass' ? 2 : 1);
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
@@ -512,9 +514,9 @@ export default defineRule({
         level: 'present',
         reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line}) before ${s.callee}()`,
         evidence: [...gEv, sinkEv],
-        // Resolved: a shell parser called in the policy module the tool imports, or a refusal
-        // guard in the very function that spawns the command.
-        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) ? 'high' : 'low',
+        // Resolved: a shell parser called in the policy module the tool imports, a refusal guard in
+        // the very function that spawns the command, or the spawn itself inside a container.
+        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || g.kind === 'sandbox' ? 'high' : 'low',
       };
     }
     const host = decisive.host;
@@ -527,11 +529,16 @@ export default defineRule({
           { file: host.file, line: host.line, reason: `${host.fn}() runs the model's command on the host: ${host.callee}()` },
           { file: box.file, line: box.line, reason: `another implementation runs it in a sandbox: ${box.what}` },
         ],
+        // Resolved: implementations of the one tool's run, one spawning on the host, another boxed.
+        confidence: 'high',
       };
     }
+    // The partial verdict names the guard it cites first: a check where the command is run comes
+    // before a classifier that only feeds a hint.
+    const pg = ranked[0] ?? g;
     return {
       level: 'partial',
-      reason: `tool ${t.name} only partly guards the command (${g.what} at ${g.file}:${g.line}): it flags, warns or checks under an opt-in, and nothing parses the command, refuses a pattern, confines its paths or sandboxes it by default before ${s.callee}()`,
+      reason: `tool ${t.name} only partly guards the command (${pg.what} at ${pg.file}:${pg.line}): it flags, warns or checks under an opt-in, and nothing parses the command, refuses a pattern, confines its paths or sandboxes it by default before ${s.callee}()`,
       evidence: [...gEv, sinkEv],
     };
   },
