@@ -226,7 +226,8 @@ export default defineRule({
     if (kinds.length >= 2) {
       // The limits themselves come first (the cap set where the sub-agent is built), then the spawn site.
       const evid = [...(guard ? [guard] : []), ...found.filter(([, e]) => e !== guard).map(([, e]) => e), site];
-      return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid);
+      // All three limits found where the sub-agent is started: high; two of three leave the verdict open.
+      return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid, missing.length ? 'low' : 'high');
     }
     const evid = [site, ...found.map(([, e]) => e)];
     return finding('partial', `sub-agents exist (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) but ${kinds.length ? `only ${kinds[0]} was found` : 'no limits were found'}; missing ${missing.join(', ')}`, evid);

@@ -43,7 +43,10 @@ export default defineRule({
     if (active && active.narrows) {
       return finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active], 'high');
     }
-    const filters = toolFilters(ctx).map(({ strong: _s, ...e }) => e);
+    // High when the first filter is an allow/exclude/mode test over a collection named as tools.
+    const first = toolFilters(ctx)[0];
+    const strongFirst = !!first?.strong && !!first.onTools;
+    const filters = toolFilters(ctx).map(({ strong: _s, onTools: _t, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
     // A registry built where a sub-agent is started (the sub-agent tool's own file) first.
     const siteFiles = new Set(subagentSites(ctx).map((x) => x.file));
@@ -52,7 +55,7 @@ export default defineRule({
       return finding('present', `each agent gets its own tool registry filled from its own tool list (${at(registries[0].file, registries[0].line)})`, [...registries.slice(0, 2), ...filters.slice(0, 2), ...perAgent.slice(0, 1)], 'high');
     }
     if (filters.length) {
-      return finding('present', `the tool set is narrowed before use: ${filters[0].reason} (${at(filters[0].file, filters[0].line)})`, [...filters.slice(0, 3), ...perAgent.slice(0, 1)]);
+      return finding('present', `the tool set is narrowed before use: ${filters[0].reason} (${at(filters[0].file, filters[0].line)})`, [...filters.slice(0, 3), ...perAgent.slice(0, 1)], strongFirst ? 'high' : 'low');
     }
     // A tool-set factory that takes the mode or agent kind and adds tools only in some modes, called with the agent's mode.
     const factories = conditionalToolSets(ctx);

@@ -14,7 +14,7 @@ function typeRegistry(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions
     const o = f?.objects.find((x) => x.line === d.line && x.ctx.startsWith('var:'));
     if (o) vars.add(o.ctx.slice(4));
   }
-  if (vars.size < 2) return undefined;
+  if (vars.size < 2) return registeredByCalls(ctx, defs);
   for (const f of ctx.source) {
     for (const o of f.objects) {
       if (o.ctx.startsWith('type:')) continue;
@@ -62,6 +62,46 @@ function promptSwitches(ctx: RuleContext): Evidence[] {
     }
     return out;
   });
+}
+
+/**
+ * The registry filled by calls: one function that registers two or more of the factories the
+ * definitions are returned from (`register(explorerAgent(config)); register(plannerAgent(config))`).
+ */
+function registeredByCalls(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions>): Evidence | undefined {
+  const factories = new Set<string>();
+  for (const d of defs) {
+    const f = ctx.file(d.file);
+    const fn = f?.functions.filter((x) => x.line <= d.line && d.line <= x.end).sort((a, b) => b.line - a.line)[0];
+    const short = fn?.name.split('.').pop() ?? '';
+    if (fn && /^[A-Za-z_]\w{2,}$/.test(short) && short !== '<anon>') factories.add(short);
+  }
+  if (factories.size < 2) return undefined;
+  const byFn = new Map<string, { file: string; line: number; names: Set<string> }>();
+  for (const name of factories) {
+    for (const c of ctx.callsNamed(name)) {
+      if (c.callee !== name || c.fn === '<top>') continue;
+      const key = `${c.file}#${c.fn}`;
+      let g = byFn.get(key);
+      if (!g) byFn.set(key, (g = { file: c.file, line: c.line, names: new Set() }));
+      g.names.add(name);
+      if (c.line < g.line) g.line = c.line;
+    }
+  }
+  // The factories' results handed one by one to the same registering call (not listed once as a run's argument).
+  for (const [key, g] of [...byFn.entries()].filter(([, g]) => g.names.size >= 2).sort((a, b) => b[1].names.size - a[1].names.size)) {
+    const fn = key.slice(key.indexOf('#') + 1);
+    const regs = new Map<string, number[]>();
+    for (const c of ctx.callsIn(g.file, fn)) {
+      const a = (c.args[0] ?? '').trim();
+      const m = /^(?:new\s+)?([A-Za-z_]\w*)\s*\(/.exec(a);
+      if (!m || !factories.has(m[1]) || factories.has(c.name)) continue;
+      regs.set(c.callee, [...(regs.get(c.callee) ?? []), c.line]);
+    }
+    const reg = [...regs.entries()].find(([, lines]) => lines.length >= 2);
+    if (reg) return { file: g.file, line: Math.min(...reg[1]), reason: `registry of agent types: ${fn}() registers ${[...g.names].slice(0, 4).join(', ')} through ${reg[0]}()` };
+  }
+  return undefined;
 }
 
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;

@@ -119,10 +119,14 @@ export default defineRule({
         return {
           level: 'present',
           reason: `tools carry the hint '${key}' (${sites.length} declaration${sites.length > 1 ? 's' : ''}, e.g. ${h.owner} at ${h.file}:${h.line}) and the harness reads it at ${r.file}:${r.line}`,
-          evidence: [
-            { file: h.file, line: h.line, reason: `hint '${key}' declared on ${h.on === 'tool' ? 'tool' : h.on === 'base' ? 'tool base class' : 'tool interface'} ${h.owner}` },
-            ...reads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `hint '${key}' read by the harness` })),
-          ],
+          // The field on the tool interface (the hint as part of every tool's metadata) leads when the
+          // tools also set it; then where the harness reads it, then one tool setting it.
+          evidence: (() => {
+            const decl = (x: (typeof sites)[number]) => ({ file: x.file, line: x.line, reason: `hint '${key}' declared on ${x.on === 'tool' ? 'tool' : x.on === 'base' ? 'tool base class' : 'tool interface'} ${x.owner}` });
+            const read = reads.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `hint '${key}' read by the harness` }));
+            const iface = sites.find((x) => x.on === 'interface');
+            return iface && h.on !== 'interface' ? [decl(iface), read[0], decl(h)] : [decl(h), ...read];
+          })(),
           // Set on three or more tools (not just an interface field) and read outside the declarations.
           // Tag sets (a newer reading, not yet measured on a labelled harness) stay low.
           confidence: sites.filter((s) => s.on !== 'interface').length >= 3 && !sites.every((s) => s.tags) ? 'high' : 'low',

@@ -93,8 +93,9 @@ export default defineRule({
           { file: d.exec.file, line: d.exec.line, reason: `looked-up tool executed: ${d.exec.callee}()` },
           { file: l.file, line: l.line, reason: l.reason },
         ],
-        // The lookup and the call on what it returned sit in one function: the dispatch is resolved.
-        confidence: d.execFn === d.lookupFn ? 'high' : 'low',
+        // The lookup and the call on what it returned sit in one function, or the model's list is
+        // generated from the very collection the name is looked up in: the dispatch is resolved.
+        confidence: d.execFn === d.lookupFn || own ? 'high' : 'low',
       };
     }
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.

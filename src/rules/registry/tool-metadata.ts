@@ -151,8 +151,8 @@ export default defineRule({
         level: 'present',
         reason: `${decls.length} tool schemas are declared as data and calls are dispatched through a lookup by name (${byLookup.lookup.text} at ${byLookup.lookup.file}:${byLookup.lookup.line})`,
         evidence: [...sample.slice(0, 2), { file: byLookup.lookup.file, line: byLookup.lookup.line, reason: `handler looked up by tool name: ${byLookup.lookup.text}` }],
-        // Several distinct schemas plus a resolved lookup-then-execute in one function.
-        confidence: names.size >= 3 && byLookup.execFn === byLookup.lookupFn ? 'high' : 'low',
+        // Several distinct schemas plus a resolved lookup whose result is executed.
+        confidence: names.size >= 3 ? 'high' : 'low',
       };
     }
     if (withExec.length) {

@@ -367,10 +367,11 @@ const NOT_TOOLSET = /toolCalls|tool_calls|toolResults|toolMsg|toolExecution|tool
 export const POOL_NAME =
   /^_?(?:(?:allowed|excluded?|disabled|enabled|active|included?|selected|permitted|core|main_?agent|initial_?active)_?tools?(?:_?names?|_?by_?name|_?list|_?set|_?ids)?|set_?active_?tools\w*|filter_?tools|get_?tools_?for_?\w+|tools_?for(?:_?(?:agent|session|mode|role|type))?|tool_?pool\w*|pool_?for\w*|tool_?allow_?list|tool_?deny_?list|tool_?filter|allowed-tools|disallowed_?tools|disallowedTools)$/i;
 
-export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean }> {
+/** `onTools`: the filtered collection is itself named as tools (not servers or messages matched by the predicate). */
+export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean; onTools?: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
-    const out: Array<Evidence & { strong: boolean }> = [];
-    const named: Array<Evidence & { strong: boolean }> = [];
+    const out: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
+    const named: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
@@ -379,12 +380,12 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
         const arg = c.args.join(' ');
         if (!(/tool|registry|catalog/i.test(recv) || /\btools\b/.test(arg)) || NOT_TOOLSET.test(recv) || /\)\s*:\s*\w+ is /.test(arg) || !FILTER_ARG.test(arg)) continue;
         const strong = /[Aa]llow|[Aa]ctive|[Ee]nabled|[Ee]xclude|[Pp]ermit|\bin\b|[Cc]ategor|[Ss]kill|[Aa]gent|[Mm]ode|readOnly|ReadOnly|\.kind\b/.test(arg);
-        out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong });
+        out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong, onTools: /tool/i.test(recv) });
       }
       // Python: [t for t in tools if t.name in allowed] is not a call; accept pool-named functions.
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true });
+        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true, onTools: true });
       }
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
