@@ -615,8 +615,8 @@ function classParents(ctx: RuleContext): Map<string, string> {
 }
 
 /**
- * A template method: the base class's compactor (`RollingCondenser.condense()`) calls a hook it leaves to its
- * subclasses (`self.get_condensation(view)`), and a subclass's override (`LLMSummarizingCondenser.get_condensation()`)
+ * A template method: the base class's compactor (`WindowCondenser.condense()`) calls a hook it leaves to its
+ * subclasses (`self.get_condensation(view)`), and a subclass's override (`SummaryCondenser.get_condensation()`)
  * calls the model. The override's name alone picks out too many definitions to follow by name, so follow only
  * the overrides in classes that extend the compactor's class (up to three levels).
  */

@@ -27,7 +27,7 @@ export default defineRule({
       };
     }
     // A flag on the tool record (the class built once per tool) that the harness branches on:
-    // `terminates_sequence: bool = False` set by page-changing actions and read to stop a batch.
+    // `ends_batch: bool = False` set by page-changing actions and read to stop a batch.
     const flags = hints.length ? [] : toolRecordFlags(ctx);
     const acted = flags.find((x) => !x.selfOnly);
     if (acted) {

@@ -426,10 +426,10 @@ export interface RecordFlag extends Site {
 /**
  * A behaviour flag declared on the tool record and acted on by the harness: a class built once per
  * tool, holding the callable and its input schema (`function`/`handler` + `param_model`/`schema`),
- * declares a boolean field with a default (`terminates_sequence: bool = False`, a constructor
- * parameter `hasIndex: boolean = false`); two or more tool registrations set it (a keyword
- * `terminates_sequence=True`, an object key, or the constructor's positional argument); and a
- * condition reads it off a record (`if action.terminates_sequence: break`). Conditions read only
+ * declares a boolean field with a default (`ends_batch: bool = False`, a constructor
+ * parameter `needsTarget: boolean = false`); two or more tool registrations set it (a keyword
+ * `ends_batch=True`, an object key, or the constructor's positional argument); and a
+ * condition reads it off a record (`if action.ends_batch: break`). Conditions read only
  * inside the record's own methods are reported apart (`selfOnly`): the record acts on it, not the loop.
  */
 export function toolRecordFlags(ctx: RuleContext): RecordFlag[] {

@@ -539,7 +539,7 @@ function boundValue(ctx: RuleContext, file: string, fn: string, name: string, li
 }
 
 /**
- * A value whose string literal names a file for something (`"gpt_engineer_user_id.txt"`, `"state/run.json"`), not only
+ * A value whose string literal names a file for something (`"app_user_id.txt"`, `"state/run.json"`), not only
  * a bare `"{id}.json"`; a literal that is no file name (`id === 'latest' ? …`) says nothing.
  */
 function literalNamesFile(value: string): boolean {

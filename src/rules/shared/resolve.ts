@@ -76,7 +76,7 @@ export function fieldClass(ctx: RuleContext, file: string, cls: string, field: s
   return m.get(`${cls}.${field}`);
 }
 
-/** Each source class's base class by short name (`class Manus(ToolCallAgent)` → `ToolCallAgent`). */
+/** Each source class's base class by short name (`class Coder(ToolCallAgent)` → `ToolCallAgent`). */
 export function classBases(ctx: RuleContext): Map<string, string> {
   return ctx.memo('resolve:bases', () => {
     const b = new Map<string, string>();
