@@ -375,7 +375,10 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (RETRY_BOUND.test(loop.cond)) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
-        let model = turnCall(ctx, body);
+        // A loop whose only turn is a recursive call of its own function (`for chunk in stream: … yield from
+        // self.get_completion(…)`) iterates over one response; the recursive function is the turn loop.
+        const own = shortName(loop.fn);
+        let model = turnCall(ctx, body, own);
         let link: AgentLoop['link'] = model && isDirectModelCall(model) ? 'direct' : 'name';
         // A loop that repeats until something stops it, or counts turns rather than items
         // (`for (step = 0; step < maxSteps; step++)`, `for step in range(max_steps)`), may reach its
@@ -385,10 +388,10 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (!model && (open || counts)) {
           // `while True: self.step()` → step → query → self.model.query(): follow calls resolved through
           // the class, its fields and the file's imports; else (open loops only) guess by name.
-          model = body.find((c) => resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
+          model = body.find((c) => c.name !== own && resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
           link = 'resolved';
           if (!model && open) {
-            model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
+            model = body.find((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
             link = 'word';
           }
         }
@@ -414,12 +417,13 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
       for (const fn of selfCalling ? f.functions : []) {
         if (!selfCalling!.has(fn.name)) continue;
         const short = shortName(fn.name);
-        if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
+        if (GENERIC.has(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
         if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
         const model = turnCall(ctx, calls, short);
-        if (!model) continue;
+        // A name like a helper (`get_completion`, `handleResponse`) is a recursive turn only when it calls the model itself.
+        if (!model || (NOT_MODEL.test(short) && !modelTurnCalls(ctx).direct.has(model))) continue;
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
     }
