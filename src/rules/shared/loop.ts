@@ -438,6 +438,12 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
  */
 function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
   const callee = call.callee;
+  // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
+  const param = /^(\w+)\.(\w+)$/.exec(callee);
+  if (param && param[1] !== 'this' && param[1] !== 'self') {
+    const typed = paramClass(ctx, file, fn, param[1]);
+    return typed ? methodOf(ctx, typed, param[2]) : [];
+  }
   // Neither through the receiver nor bare (`x.y()`, most calls): nothing resolves.
   if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return [];
   const cls = classOf(fn);
@@ -450,6 +456,27 @@ function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Locat
     return held ? methodOf(ctx, held, field[2]) : [];
   }
   return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : [];
+}
+
+/** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
+const PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?([A-Z]\w*)['"]?\]?\s*(?:=.*)?$/s;
+
+/** The class a parameter of `file#fn` is annotated with, if any (the caller checks that the class is the harness's). */
+function paramClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  const all = ctx.memo('loop:param-classes', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const d of ctx.file(file)?.functions ?? []) {
+      for (const p of d.params) {
+        if (!p.includes(':')) continue;
+        const t = PARAM_CLASS.exec(p);
+        if (t) m.set(`${d.name}#${t[1]}`, t[2]);
+      }
+    }
+    all.set(file, m);
+  }
+  return m.get(`${fn}#${name}`);
 }
 
 /** Whether a call runs a model turn within `depth` further resolved calls (see resolvedCallees). */
