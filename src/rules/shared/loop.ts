@@ -414,6 +414,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (fname.length - fname.lastIndexOf('.') - 1 !== n.length || !fname.endsWith(n)) continue;
         (selfCalling ??= new Set()).add(fname);
       }
+      const recursive = new Set<string>();
       for (const fn of selfCalling ? f.functions : []) {
         if (!selfCalling!.has(fn.name)) continue;
         const short = shortName(fn.name);
@@ -424,11 +425,68 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         const model = turnCall(ctx, calls, short);
         // A name like a helper (`get_completion`, `handleResponse`) is a recursive turn only when it calls the model itself.
         if (!model || (NOT_MODEL.test(short) && !modelTurnCalls(ctx).direct.has(model))) continue;
+        recursive.add(fn.name);
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
+      out.push(...mutualTurns(ctx, f.path, f.calls as Located<CallFact>[], f.functions, recursive));
     }
     return out;
   });
+}
+
+/**
+ * Methods of one class that call each other in a cycle through `this`/`self` outside a `catch`
+ * (`this.request()` runs the model and hands the stream to `this.handleResponse()`, whose end-of-stream
+ * callback calls `this.finish()`, which runs the tools and calls `this.request()` again): the method
+ * that runs the model turn is a recursive turn. A callback's own calls count as its enclosing method's
+ * (an arrow function keeps the method's `this`). Cycles of up to three methods.
+ */
+function mutualTurns(ctx: RuleContext, file: string, calls: Located<CallFact>[], functions: FunctionFact[], skip: Set<string>): AgentLoop[] {
+  let own: Map<string, Set<string>> | undefined;
+  let methods: FunctionFact[] | undefined;
+  for (const c of calls) {
+    // `this.name` / `self.name`, tested without building strings (this runs over every call of the repo).
+    if (c.inCatch || c.callee.length !== c.name.length + 5 || !(c.callee.startsWith('this.') || c.callee.startsWith('self.'))) continue;
+    let fn = c.fn;
+    if (!classOf(fn)) {
+      // A callback inside a method: the innermost method whose lines hold the call.
+      methods ??= functions.filter((d) => classOf(d.name) !== '');
+      let best: FunctionFact | undefined;
+      for (const d of methods) if (d.line <= c.line && c.line <= d.end && (!best || d.line >= best.line)) best = d;
+      if (!best) continue;
+      fn = best.name;
+    }
+    const s = (own ??= new Map()).get(fn);
+    if (s) s.add(c.name);
+    else own.set(fn, new Set([c.name]));
+  }
+  if (!own) return [];
+  const out: AgentLoop[] = [];
+  const turns = modelTurnCalls(ctx);
+  for (const [fname, callees] of own) {
+    const short = shortName(fname);
+    if (skip.has(fname) || GENERIC.has(short) || callees.has(short)) continue;
+    const body = ctx.callsIn(file, fname);
+    if (!body.some((c) => turns.direct.has(c) || turns.linked.has(c))) continue;
+    // Methods on a way back to this one within three calls.
+    const cls = classOf(fname);
+    let path: string[] | undefined;
+    for (const g of callees) {
+      const back = own.get(`${cls}.${g}`);
+      // A cycle through a method that already recurses as a turn (`sendMessage` → `processTurn` → `sendMessage`) is that turn's.
+      if (!back || skip.has(`${cls}.${g}`)) continue;
+      if (back.has(short)) path = [g];
+      else for (const h of back) if (h !== g && !skip.has(`${cls}.${h}`) && own.get(`${cls}.${h}`)?.has(short)) path = [g, h];
+      if (path) break;
+    }
+    if (!path) continue;
+    const model = turnCall(ctx, body.filter((c) => !path!.includes(c.name)), short);
+    if (!model || (NOT_MODEL.test(short) && !turns.direct.has(model))) continue;
+    const def = functions.find((d) => d.name === fname);
+    if (!def) continue;
+    out.push({ file, fn: fname, line: def.line, end: def.end, modelCall: model, body, link: isDirectModelCall(model) ? 'direct' : 'name' });
+  }
+  return out;
 }
 
 /**
