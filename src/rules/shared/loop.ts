@@ -428,6 +428,8 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         recursive.add(fn.name);
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
+      // A method that holds a turn loop statement has its turn; a cycle through it is a nested run (an agent as a tool).
+      for (const l of out) if (l.file === f.path && l.loop) recursive.add(l.fn);
       out.push(...mutualTurns(ctx, f.path, f.calls as Located<CallFact>[], f.functions, recursive));
     }
     return out;
@@ -439,7 +441,8 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
  * (`this.request()` runs the model and hands the stream to `this.handleResponse()`, whose end-of-stream
  * callback calls `this.finish()`, which runs the tools and calls `this.request()` again): the method
  * that runs the model turn is a recursive turn. A callback's own calls count as its enclosing method's
- * (an arrow function keeps the method's `this`). Cycles of up to three methods.
+ * (an arrow function keeps the method's `this`). Cycles of up to three methods, none of which already
+ * recurses as a turn or holds a turn loop (`skip`).
  */
 function mutualTurns(ctx: RuleContext, file: string, calls: Located<CallFact>[], functions: FunctionFact[], skip: Set<string>): AgentLoop[] {
   let own: Map<string, Set<string>> | undefined;
