@@ -375,7 +375,10 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (RETRY_BOUND.test(loop.cond)) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
-        let model = turnCall(ctx, body);
+        // A loop whose only turn is a recursive call of its own function (`for chunk in stream: … yield from
+        // self.get_completion(…)`) iterates over one response; the recursive function is the turn loop.
+        const own = shortName(loop.fn);
+        let model = turnCall(ctx, body, own);
         let link: AgentLoop['link'] = model && isDirectModelCall(model) ? 'direct' : 'name';
         // A loop that repeats until something stops it, or counts turns rather than items
         // (`for (step = 0; step < maxSteps; step++)`, `for step in range(max_steps)`), may reach its
@@ -385,10 +388,10 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (!model && (open || counts)) {
           // `while True: self.step()` → step → query → self.model.query(): follow calls resolved through
           // the class, its fields and the file's imports; else (open loops only) guess by name.
-          model = body.find((c) => resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
+          model = body.find((c) => c.name !== own && resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
           link = 'resolved';
           if (!model && open) {
-            model = body.find((c) => MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
+            model = body.find((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
             link = 'word';
           }
         }
@@ -411,20 +414,82 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (fname.length - fname.lastIndexOf('.') - 1 !== n.length || !fname.endsWith(n)) continue;
         (selfCalling ??= new Set()).add(fname);
       }
+      const recursive = new Set<string>();
       for (const fn of selfCalling ? f.functions : []) {
         if (!selfCalling!.has(fn.name)) continue;
         const short = shortName(fn.name);
-        if (GENERIC.has(short) || NOT_MODEL.test(short)) continue;
+        if (GENERIC.has(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
         if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
         const model = turnCall(ctx, calls, short);
-        if (!model) continue;
+        // A name like a helper (`get_completion`, `handleResponse`) is a recursive turn only when it calls the model itself.
+        if (!model || (NOT_MODEL.test(short) && !modelTurnCalls(ctx).direct.has(model))) continue;
+        recursive.add(fn.name);
         out.push({ file: f.path, fn: fn.name, line: fn.line, end: fn.end, modelCall: model, body: calls, link: isDirectModelCall(model) ? 'direct' : 'name' });
       }
+      // A method that holds a turn loop statement has its turn; a cycle through it is a nested run (an agent as a tool).
+      for (const l of out) if (l.file === f.path && l.loop) recursive.add(l.fn);
+      out.push(...mutualTurns(ctx, f.path, f.calls as Located<CallFact>[], f.functions, recursive));
     }
     return out;
   });
+}
+
+/**
+ * Methods of one class that call each other in a cycle through `this`/`self` outside a `catch`
+ * (`this.request()` runs the model and hands the stream to `this.handleResponse()`, whose end-of-stream
+ * callback calls `this.finish()`, which runs the tools and calls `this.request()` again): the method
+ * that runs the model turn is a recursive turn. A callback's own calls count as its enclosing method's
+ * (an arrow function keeps the method's `this`). Cycles of up to three methods, none of which already
+ * recurses as a turn or holds a turn loop (`skip`).
+ */
+function mutualTurns(ctx: RuleContext, file: string, calls: Located<CallFact>[], functions: FunctionFact[], skip: Set<string>): AgentLoop[] {
+  let own: Map<string, Set<string>> | undefined;
+  let methods: FunctionFact[] | undefined;
+  for (const c of calls) {
+    // `this.name` / `self.name`, tested without building strings (this runs over every call of the repo).
+    if (c.inCatch || c.callee.length !== c.name.length + 5 || !(c.callee.startsWith('this.') || c.callee.startsWith('self.'))) continue;
+    let fn = c.fn;
+    if (!classOf(fn)) {
+      // A callback inside a method: the innermost method whose lines hold the call.
+      methods ??= functions.filter((d) => classOf(d.name) !== '');
+      let best: FunctionFact | undefined;
+      for (const d of methods) if (d.line <= c.line && c.line <= d.end && (!best || d.line >= best.line)) best = d;
+      if (!best) continue;
+      fn = best.name;
+    }
+    const s = (own ??= new Map()).get(fn);
+    if (s) s.add(c.name);
+    else own.set(fn, new Set([c.name]));
+  }
+  if (!own) return [];
+  const out: AgentLoop[] = [];
+  const turns = modelTurnCalls(ctx);
+  for (const [fname, callees] of own) {
+    const short = shortName(fname);
+    if (skip.has(fname) || GENERIC.has(short) || callees.has(short)) continue;
+    const body = ctx.callsIn(file, fname);
+    if (!body.some((c) => turns.direct.has(c) || turns.linked.has(c))) continue;
+    // Methods on a way back to this one within three calls.
+    const cls = classOf(fname);
+    let path: string[] | undefined;
+    for (const g of callees) {
+      const back = own.get(`${cls}.${g}`);
+      // A cycle through a method that already recurses as a turn (`sendMessage` → `processTurn` → `sendMessage`) is that turn's.
+      if (!back || skip.has(`${cls}.${g}`)) continue;
+      if (back.has(short)) path = [g];
+      else for (const h of back) if (h !== g && !skip.has(`${cls}.${h}`) && own.get(`${cls}.${h}`)?.has(short)) path = [g, h];
+      if (path) break;
+    }
+    if (!path) continue;
+    const model = turnCall(ctx, body.filter((c) => !path!.includes(c.name)), short);
+    if (!model || (NOT_MODEL.test(short) && !turns.direct.has(model))) continue;
+    const def = functions.find((d) => d.name === fname);
+    if (!def) continue;
+    out.push({ file, fn: fname, line: def.line, end: def.end, modelCall: model, body, link: isDirectModelCall(model) ? 'direct' : 'name' });
+  }
+  return out;
 }
 
 /**
@@ -434,6 +499,12 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
  */
 function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
   const callee = call.callee;
+  // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
+  const param = /^(\w+)\.(\w+)$/.exec(callee);
+  if (param && param[1] !== 'this' && param[1] !== 'self') {
+    const typed = paramClass(ctx, file, fn, param[1]);
+    return typed ? methodOf(ctx, typed, param[2]) : [];
+  }
   // Neither through the receiver nor bare (`x.y()`, most calls): nothing resolves.
   if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return [];
   const cls = classOf(fn);
@@ -446,6 +517,27 @@ function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Locat
     return held ? methodOf(ctx, held, field[2]) : [];
   }
   return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : [];
+}
+
+/** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
+const PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?([A-Z]\w*)['"]?\]?\s*(?:=.*)?$/s;
+
+/** The class a parameter of `file#fn` is annotated with, if any (the caller checks that the class is the harness's). */
+function paramClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  const all = ctx.memo('loop:param-classes', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const d of ctx.file(file)?.functions ?? []) {
+      for (const p of d.params) {
+        if (!p.includes(':')) continue;
+        const t = PARAM_CLASS.exec(p);
+        if (t) m.set(`${d.name}#${t[1]}`, t[2]);
+      }
+    }
+    all.set(file, m);
+  }
+  return m.get(`${fn}#${name}`);
 }
 
 /** Whether a call runs a model turn within `depth` further resolved calls (see resolvedCallees). */
