@@ -7,9 +7,7 @@
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FileFacts } from '../../analyzers/facts.js';
-import { analyzeTestText } from '../../analyzers/test-text.js';
-import { contentSkipReason } from './analyze.js';
+import { analyzerErrorReason, analyzeWithoutCompiler, contentSkipReason } from './analyze.js';
 import { factKey } from './cache.js';
 
 export interface WorkerFile {
@@ -36,7 +34,6 @@ export type WorkerResult = { i: number; key?: string; json?: string; skip?: stri
 async function main(): Promise<void> {
   const { files, known } = workerData as WorkerInput;
   const cached = new Set(known);
-  let python: typeof import('../../analyzers/python.js') | undefined;
   for (const f of files) {
     let bytes: Buffer;
     try {
@@ -58,15 +55,9 @@ async function main(): Promise<void> {
     }
     let result: WorkerResult;
     try {
-      let facts: FileFacts;
-      if (f.lang === 'py') {
-        python ??= await import('../../analyzers/python.js');
-        if (f.role === 'source') await python.initPython();
-        facts = f.role === 'test' ? python.analyzePythonTestText(f.path, text) : python.analyzePython(f.path, text, f.role);
-      } else facts = analyzeTestText(f.path, text);
-      result = { i: f.i, key, json: JSON.stringify(facts) };
+      result = { i: f.i, key, json: JSON.stringify(await analyzeWithoutCompiler(f, text)) };
     } catch (err) {
-      result = { i: f.i, key, skip: err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}` };
+      result = { i: f.i, key, skip: analyzerErrorReason(err) };
     }
     parentPort!.postMessage(result);
   }

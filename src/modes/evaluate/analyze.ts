@@ -83,8 +83,21 @@ async function pythonAnalyzer(role: DiscoveredFile['role']): Promise<PythonAnaly
   return pythonModule;
 }
 
+/** Whether a file's facts need the TypeScript compiler (TypeScript and JavaScript sources; tests are read by text). */
+export const needsCompiler = (f: Pick<DiscoveredFile, 'role' | 'lang'>): boolean => f.role === 'source' && f.lang !== 'py';
+
+/** The facts of a file that needs no compiler (see `needsCompiler`): a Python source, or a test read by text. */
+export async function analyzeWithoutCompiler(f: Pick<DiscoveredFile, 'path' | 'role' | 'lang'>, text: string): Promise<FileFacts> {
+  if (f.lang !== 'py') return analyzeTestText(f.path, text);
+  const py = await pythonAnalyzer(f.role);
+  return f.role === 'test' ? py.analyzePythonTestText(f.path, text) : py.analyzePython(f.path, text, f.role);
+}
+
+/** Why a file the analyzer threw on is skipped: the parser itself recurses, and pathological nesting can exhaust the stack. */
+export const analyzerErrorReason = (err: unknown): string => (err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}`);
+
 /** Whether a file can be analysed by the worker (./analyze-worker.ts): test files and Python sources. */
-const workerCanAnalyse = (f: DiscoveredFile): boolean => f.role === 'test' || f.lang === 'py';
+const workerCanAnalyse = (f: DiscoveredFile): boolean => !needsCompiler(f);
 
 /** Fewer bytes than this to analyse in the worker: not worth starting it (a thread and its modules cost some 30 ms). */
 const WORKER_MIN_BYTES = 1_000_000;
@@ -199,20 +212,16 @@ async function analyzeFile(f: DiscoveredFile, cache: FactCache | undefined): Pro
   const reason = contentSkipReason(text);
   if (reason) return { path: f.path, reason };
   if (cache) cache.misses++;
-  const py = f.lang === 'py' ? await pythonAnalyzer(f.role) : undefined;
+  if (f.lang === 'py') await pythonAnalyzer(f.role); // a parser that cannot load fails the run, not this file
   try {
-    let facts: FileFacts;
-    if (py) facts = f.role === 'test' ? py.analyzePythonTestText(f.path, text) : py.analyzePython(f.path, text, f.role);
-    else if (f.role === 'test') facts = analyzeTestText(f.path, text);
-    else facts = (analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role);
+    const facts = needsCompiler(f) ? (analyzeTypeScript ?? (await typeScriptAnalyzer(cache)))(f.path, text, f.role) : await analyzeWithoutCompiler(f, text);
     if (cached) {
       cache!.set(cached.key, facts);
       cache!.stamp(f, cached.key);
     }
     return facts;
   } catch (err) {
-    // The parser itself recurses; pathological nesting can exhaust the stack.
-    return { path: f.path, reason: err instanceof RangeError ? 'too deeply nested to parse' : `analyzer error: ${(err as Error).message}` };
+    return { path: f.path, reason: analyzerErrorReason(err) };
   }
 }
 
