@@ -55,12 +55,11 @@ function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): stri
   return undefined;
 }
 
-/** `self.messages = self.messages[-self.max_messages:]`, `this.history = this.history.slice(-limit)`: the history cut to its tail. */
-const TAIL = /^([\w$.]+)(?:\[\s*-\s*[\w$.]+\s*:\s*\]|\.slice\(\s*-\s*[\w$.]+\s*\))$/;
 const HISTORY_NAME = /^(?:messages|history|chat_?history|chatHistory|conversation|turns|memory)$/i;
 
 /**
- * A tail slice inside a longer value: `messages[:1] + messages[1 + max(0, len(messages) - n):]`,
+ * The history cut to its tail, alone or inside a longer value: `self.messages[-self.max_messages:]`,
+ * `this.history.slice(-limit)`, `messages[:1] + messages[1 + max(0, len(messages) - n):]`,
  * `[messages[0], ...messages.slice(-n)]`, `history[len(history) - keep:]` (the sliced name is group 1).
  */
 const TAIL_IN = /([\w$.]+)(?:\[(?:-[\w$.]+|[^\]:]*len\(\1\)-[^\]:]*):\]|\.slice\((?:-[\w$.]+|\1\.length-[\w$.]+)\))/;
@@ -75,11 +74,8 @@ function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: stri
       // A UI component's list of messages to show (`displayMessages = messages.slice(-10)` in `TaskChat()`
       // of a .tsx file, or a render helper nested in it) is what the screen shows, not what is sent to the model.
       if (/\.[jt]sx$/.test(f.path) && f.functions.some((fn) => fn.line <= b.line && fn.end >= b.line && /^[A-Z]/.test(shortName(fn.name)))) continue;
-      const value = b.value.replace(/\s+/g, '');
-      const m = TAIL.exec(value);
-      if (m && HISTORY_NAME.test(b.name) && m[1].split('.').pop() === b.name) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
-      // The history cut to its tail under another name (`truncated_messages = messages[:1] + messages[len(messages) - n:]`).
-      const t = TAIL_IN.exec(value);
+      // The same name (`messages = messages[-n:]`) or another (`truncated_messages = messages[:1] + messages[len(messages) - n:]`).
+      const t = TAIL_IN.exec(b.value.replace(/\s+/g, ''));
       if (t && HISTORY_NAME.test(t[1].split('.').pop()!)) return { file: f.path, line: b.line, fn: b.fn, name: b.name, value: b.value };
     }
   }
