@@ -51,6 +51,9 @@ describe('discovery', () => {
       'docs/snippet.ts': TOOL,
       // Eval suites run the agent on tasks: they are benchmarks, not the harness.
       'eval/suites/basic.ts': TOOL,
+      // So are suites named by a compound of those words.
+      'auto_eval/runner.py': `tools = [{"name": "read", "description": "read a file", "parameters": {}}]\n`,
+      'swe_bench/harness.ts': TOOL,
       'secret/keys.ts': TOOL,
       '.gitignore': 'secret/\n',
       'packages/a/.gitignore': 'local.ts\n',
@@ -68,7 +71,7 @@ describe('discovery', () => {
     });
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['packages/a/kept.ts', 'src/agent.ts']);
-    expect(result.stats.examples).toBe(5);
+    expect(result.stats.examples).toBe(7);
     // Generated files are named as skipped, whether known by their name or by their header.
     expect(result.skipped).toEqual([
       { path: 'src/api.generated.ts', reason: 'generated or bundled (by its name)' },

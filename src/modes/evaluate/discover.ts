@@ -64,15 +64,18 @@ const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]
 
 /** Build and lint tool configuration (`vite.config.ts`, `webpack.config.js`): tooling, not the harness. */
 const TOOLING_FILE = /^(?:vite|webpack|rollup|esbuild|tsup|babel|postcss|tailwind|next|nuxt|astro|svelte|eslint|prettier|commitlint|lint-staged|metro|rspack|rsbuild|unbuild|drizzle|stylelint|electron\.vite|electron-builder|vitest\.workspace|gulpfile|gruntfile)(?:\.config)?\.[cm]?[jt]s$/i;
-/** Benchmark and evaluation suites: their tests exercise the benchmark, not the harness. */
-const BENCH_DIRS = new Set(['eval', 'evals', 'benchmarks', 'benchmark']);
+/**
+ * Benchmark and evaluation suites (`evals/`, `evaluation/`, `auto_eval/`, `swe_bench/`, `web-evals/`): their code drives
+ * the harness from outside and their tests exercise the benchmark, not the harness.
+ */
+const BENCH_DIR = /^(?:[a-z0-9]+[-_])?(?:evals?|evaluations?|benchmarks?|bench)(?:[-_][a-z0-9]+)?$/i;
 /** A workspace package named as an example (`…-example-claude-code`, `demo-app`, `…-evals`): illustration, not the harness. */
 const EXAMPLE_PACKAGE = /(?:^|[-_/@.])(?:examples?|demos?|samples?|playground|evals?|benchmarks?)(?:$|[-_.])/i;
 
 function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
-  if (dirs.some((d) => BENCH_DIRS.has(d.toLowerCase()))) return 'example';
+  if (dirs.some((d) => BENCH_DIR.test(d))) return 'example';
   if (TEST_FILE.test(rel) || dirs.some((d) => TEST_DIRS.has(d.toLowerCase())) || extraTests?.(rel)) return 'test';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
   return 'source';
