@@ -86,10 +86,14 @@ describe('discovery', () => {
       'test/e2e.ts': TOOL,
       '__tests__/x.spec.js': TOOL,
       'src/overrides.vitest.ts': TOOL,
+      // Folders named only by test words are test folders; a source folder that merely starts with one is not.
+      'tests_e2e/helpers.py': `def run_agent(prompt):\n    return prompt\n`,
+      'unit_tests/conftest_like.ts': TOOL,
+      'src/test_runner/tool.ts': TOOL,
     });
     const { cited, result } = await audit(root);
-    expect(cited).toEqual(['src/loop.ts']);
-    expect(result.stats).toMatchObject({ sourceFiles: 1, testFiles: 4 });
+    expect(cited.sort()).toEqual(['src/loop.ts', 'src/test_runner/tool.ts']);
+    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 6 });
   });
 
   it('does not follow symlinks (no loops, nothing outside the root)', async () => {

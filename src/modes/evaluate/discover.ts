@@ -60,6 +60,9 @@ const SKIP_DIRS = new Set([
 /** Folders whose code is illustration, not the harness. */
 const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts']);
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
+/** A folder named only by test words (`unit_tests`, `tests_e2e`, `smoke-tests`, `system-tests`). */
+const TEST_WORDS = /^(?:(?:tests?|specs?|e2e|unit|integration|functional|acceptance|smoke|system|regression)[-_])+(?:tests?|specs?|e2e)$|^(?:tests?|specs?)(?:[-_](?:e2e|unit|integration|functional|acceptance|smoke|system|regression))+$/i;
+const isTestDir = (d: string): boolean => TEST_DIRS.has(d.toLowerCase()) || TEST_WORDS.test(d);
 const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
 /** Build and lint tool configuration (`vite.config.ts`, `webpack.config.js`): tooling, not the harness. */
@@ -76,7 +79,7 @@ function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRol
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
   if (dirs.some((d) => BENCH_DIR.test(d))) return 'example';
-  if (TEST_FILE.test(rel) || dirs.some((d) => TEST_DIRS.has(d.toLowerCase())) || extraTests?.(rel)) return 'test';
+  if (TEST_FILE.test(rel) || dirs.some(isTestDir) || extraTests?.(rel)) return 'test';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
   return 'source';
 }
