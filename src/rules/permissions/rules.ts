@@ -435,11 +435,24 @@ export default defineRule({
               evidence: [{ file: f.path, line: fn.line, reason: `${fn.name}() decides against the user's '${allow}' and '${deny}' lists` }],
             };
           }
+          // Where the user sets the list: a settings getter given its key (`self._get_list("allowed_modules", […])`,
+          // `config.get("blocked_commands")`), cited before the parameter that receives it.
+          const key = new RegExp(`^['"\`]${p}['"\`]$`);
+          let setting: { file: string; line: number; callee: string } | undefined;
+          for (const g of ctx.source) {
+            // Not a request's or a tool call's arguments (`arguments.get("allowed_domains")`).
+            const c = g.calls.find((x) => x.args.length > 0 && /get|option|setting|env/i.test(x.name) && key.test(x.args[0]) && !/(?:^|\.)(?:arguments|args|params|kwargs|input|inputs|request|req|body|data|payload|query)\.\w+$/.test(x.callee));
+            if (c) {
+              setting = { file: g.path, line: c.line, callee: c.callee };
+              break;
+            }
+          }
+          const paramEv = { file: f.path, line: f.consts.find((c) => c.kind === 'param' && c.name === p && c.line >= fn.line && c.line <= fn.end)?.line ?? fn.line, reason: `user-configured list '${p}'` };
           return {
             level: 'partial',
-            reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()), but there are no tool allow / deny / ask rules or approval modes`,
+            reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()${setting ? `, a setting read by ${setting.callee}() at ${setting.file}:${setting.line}` : ''}), but there are no tool allow / deny / ask rules or approval modes`,
             // The parameter's own line when it has a default (a decorated Python def starts at its decorator).
-            evidence: [{ file: f.path, line: f.consts.find((c) => c.kind === 'param' && c.name === p && c.line >= fn.line && c.line <= fn.end)?.line ?? fn.line, reason: `user-configured list '${p}'` }],
+            evidence: setting ? [{ file: setting.file, line: setting.line, reason: `setting '${p}' read by key: ${setting.callee}()` }, { ...paramEv, reason: `${fn.name}() receives '${p}'` }] : [paramEv],
           };
         }
       }
