@@ -65,7 +65,7 @@ export function containerByDefault(ctx: RuleContext): { site: Located<CallFact>;
 }
 
 /** Settings fields that choose where commands run, and the container runtimes a default may name. */
-const RUNTIME_KEY = /^(?:runtime|runtime_?[Tt]ype|sandbox|sandbox_?[Tt]ype|sandbox_?[Bb]ackend|sandbox_?[Pp]rovider|sandboxMode|sandbox_mode|execution_?[Ee]nv(?:ironment)?|execution_?[Bb]ackend|exec_?[Ee]nv|container_?[Rr]untime)$/;
+const RUNTIME_KEY = /^(?:runtime|runtime_?[Tt]ype|(?:kernel|exec|execution|env|environment|run|code_?exec\w*)_?[Mm]ode|sandbox|sandbox_?[Tt]ype|sandbox_?[Bb]ackend|sandbox_?[Pp]rovider|sandboxMode|sandbox_mode|execution_?[Ee]nv(?:ironment)?|execution_?[Bb]ackend|exec_?[Ee]nv|container_?[Rr]untime)$/;
 const CONTAINER_VALUE = /^(?:Field\(\s*)?(?:default\s*=\s*)?['"`](docker|podman|e2b|modal|daytona|firecracker|gvisor|container|kubernetes)['"`]/i;
 
 /**
@@ -87,6 +87,15 @@ export function containerRuntimeDefault(ctx: RuleContext): { file: string; line:
           const at = f.calls.find((c) => c.line >= o.line && c.line <= o.end && c.args.some((a) => CONTAINER_VALUE.exec(a)?.[1] === m[1]))?.line ?? f.consts.find((c) => c.name === k && c.line >= o.line && c.line <= o.end)?.line ?? o.line;
           cands.push({ key: k, value: m[1], line: at });
         }
+      }
+      // A settings getter given the key and a container default: `self._get_str("kernel_mode", "container")`,
+      // `os.getenv("SANDBOX", "docker")`, `config.get("runtime", default="docker")`.
+      for (const c of f.calls) {
+        if (c.args.length < 2 || !/get|env|default/i.test(c.name)) continue;
+        const key = /^['"`](\w+)['"`]$/.exec(c.args[0])?.[1];
+        if (!key || !RUNTIME_KEY.test(key) || cands.some((x) => x.key === key)) continue;
+        const m = CONTAINER_VALUE.exec(c.args[1]);
+        if (m) cands.push({ key, value: m[1], line: c.line });
       }
       for (const c of f.consts) {
         if ((c.kind === 'field' || c.kind === 'prop') && RUNTIME_KEY.test(c.name)) {

@@ -86,6 +86,27 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
   return undefined;
 }
 
+/**
+ * The function that builds a rule type's lists from what it loads: it returns an object with two
+ * or more of the type's list members (`{ allow: …, ask: …, deny: … }`) and calls a loader or
+ * parser first (settings read, JSON parsed). In the type's file or a file that imports it.
+ */
+function ruleLoader(ctx: RuleContext, type: string, typeFile: string, lists: string[]): { file: string; line: number; fn: string; keys: string[]; reads?: string } | undefined {
+  for (const f of ctx.source) {
+    if (f.path !== typeFile && !f.imports.some((i) => i.names.includes(type))) continue;
+    for (const o of f.objects) {
+      if (o.ctx !== 'return' || o.fn === '<top>') continue;
+      const keys = o.keys.filter((k) => lists.includes(k));
+      if (keys.length < 2) continue;
+      const reads = ctx.callsIn(f.path, o.fn).find((c) => c.line < o.line && /load|read|parse|get/i.test(c.name) && /config|setting|rule|polic|permission|json|file/i.test(c.name));
+      if (!reads) continue;
+      const fn = f.functions.find((x) => x.name === o.fn && x.line <= o.line && x.end >= o.line);
+      return { file: f.path, line: fn?.line ?? o.line, fn: shortName(o.fn), keys, reads: reads.callee };
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'permissions.rules',
   principle: 'permissions',
@@ -97,7 +118,7 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/rules.ts',
   detect(ctx) {
     const declared: Evidence[] = [];
-    const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[] } }[] = [];
+    const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[]; lists?: string[] } }[] = [];
     for (const f of ctx.source) {
       for (const t of f.types) {
         // Only a mode-named enum / union or a rule-named interface / alias can qualify: test that before building its values.
@@ -124,7 +145,10 @@ export default defineRule({
           const hit = probes.find((p) => g.reads[p]?.length) ?? (g.imports.some((i) => i.names.includes(t.name)) ? t.name : undefined);
           if (hit) {
             const use: Evidence = { file: g.path, line: g.reads[hit]?.[0] ?? g.imports.find((i) => i.names.includes(t.name))!.line, reason: `${t.name} used here (${hit})` };
-            used.push({ decl, use, score: ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values } });
+            // Lists of rules by decision (`allow`, `ask`, `deny`) rank before a decision-shaped type
+            // (`{ mode, reason, command }` is the verdict the rules produce, not the rules).
+            const lists = !mode && t.members.filter((m) => LIST_MEMBER.test(m)).length >= 2;
+            used.push({ decl, use, score: lists ? 5 : ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values, lists: lists ? t.members.filter((m) => LIST_MEMBER.test(m)) : undefined } });
             break;
           }
         }
@@ -169,12 +193,15 @@ export default defineRule({
           confidence: 'high',
         };
       }
+      // Where the rule lists are built (`return { allow: parse(p.allow), ask: …, deny: … }` in a loader
+      // that reads the settings): the place a user opens to see the rules configured.
+      const loader = used[0].type.lists ? ruleLoader(ctx, used[0].type.name, used[0].type.file, used[0].type.lists) : undefined;
       return {
         level: gate.length ? 'present' : 'partial',
         reason: gate.length
-          ? `${decl.reason} are declared and consulted (${use.file}:${use.line}); the gate on the dispatch path is ${gate[0].callee}()`
+          ? `${decl.reason} are ${loader ? `loaded by ${loader.fn}() (${loader.file}:${loader.line}) and ` : ''}declared and consulted (${use.file}:${use.line}); the gate on the dispatch path is ${gate[0].callee}()`
           : `${decl.reason} are declared and used, but no gate on the tool dispatch path consults them`,
-        evidence: [decl, use, ...used.slice(1, 2).map((u) => u.decl)],
+        evidence: [...(loader ? [{ file: loader.file, line: loader.line, reason: `${loader.fn}() builds the ${used[0].type.name} lists (${loader.keys.join(', ')})${loader.reads ? ` from ${loader.reads}()` : ''}` }] : []), decl, use, ...used.slice(1, 2).map((u) => u.decl)].slice(0, 3),
         // Low: the type is found by its names and its use may be only an import; that the gate
         // reads these modes is not resolved (right on 3 of 3 corpus/dev verdicts, but by name).
       };
@@ -408,11 +435,24 @@ export default defineRule({
               evidence: [{ file: f.path, line: fn.line, reason: `${fn.name}() decides against the user's '${allow}' and '${deny}' lists` }],
             };
           }
+          // Where the user sets the list: a settings getter given its key (`self._get_list("allowed_modules", […])`,
+          // `config.get("blocked_commands")`), cited before the parameter that receives it.
+          const key = new RegExp(`^['"\`]${p}['"\`]$`);
+          let setting: { file: string; line: number; callee: string } | undefined;
+          for (const g of ctx.source) {
+            // Not a request's or a tool call's arguments (`arguments.get("allowed_domains")`).
+            const c = g.calls.find((x) => x.args.length > 0 && /get|option|setting|env/i.test(x.name) && key.test(x.args[0]) && !/(?:^|\.)(?:arguments|args|params|kwargs|input|inputs|request|req|body|data|payload|query)\.\w+$/.test(x.callee));
+            if (c) {
+              setting = { file: g.path, line: c.line, callee: c.callee };
+              break;
+            }
+          }
+          const paramEv = { file: f.path, line: f.consts.find((c) => c.kind === 'param' && c.name === p && c.line >= fn.line && c.line <= fn.end)?.line ?? fn.line, reason: `user-configured list '${p}'` };
           return {
             level: 'partial',
-            reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()), but there are no tool allow / deny / ask rules or approval modes`,
+            reason: `the user configures an allow / deny list ('${p}' of ${fn.name}()${setting ? `, a setting read by ${setting.callee}() at ${setting.file}:${setting.line}` : ''}), but there are no tool allow / deny / ask rules or approval modes`,
             // The parameter's own line when it has a default (a decorated Python def starts at its decorator).
-            evidence: [{ file: f.path, line: f.consts.find((c) => c.kind === 'param' && c.name === p && c.line >= fn.line && c.line <= fn.end)?.line ?? fn.line, reason: `user-configured list '${p}'` }],
+            evidence: setting ? [{ file: setting.file, line: setting.line, reason: `setting '${p}' read by key: ${setting.callee}()` }, { ...paramEv, reason: `${fn.name}() receives '${p}'` }] : [paramEv],
           };
         }
       }

@@ -394,7 +394,7 @@ export default defineRule({
     if (!results.length) {
       // A shell tool not declared as data (a provider-defined `bash` tool, a session class): its
       // spawns sit in functions named for the shell.
-      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell/i.test(s.fn));
+      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn));
       if (shellFns.length) {
         const r = judge(undefined, shellFns.slice(0, 3), []);
         const s = shellFns[0];

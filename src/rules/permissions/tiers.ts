@@ -54,6 +54,46 @@ function modeToolSplit(ctx: RuleContext): { file: string; line: number; cond: st
   return undefined;
 }
 
+/** Hints about scheduling (run in parallel, safe to retry), not about risk. */
+const SCHEDULING_HINT = /concurren|parallel|idempotent/i;
+
+/**
+ * Branches of the permission decision on a class of tools the harness names in a constant:
+ * `if (FILE_WRITE_TOOLS.has(req.tool)) return { mode: 'ask' }` ahead of a default `return { mode:
+ * 'allow' }`. The collection is a module constant whose literals include declared tool names (a
+ * built-in class, not a user's list), and the branch returns something other than the default.
+ */
+function classSetBranches(ctx: RuleContext, deciders: string[]): Evidence[] {
+  const toolNames = new Set(toolDeclarations(ctx).map((d) => d.name));
+  const out: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const name of deciders) {
+    for (const def of ctx.functionsNamed(name).slice(0, 4)) {
+      const key = `${def.file}#${def.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const f = ctx.file(def.file);
+      if (!f) continue;
+      const rets = f.objects.filter((o) => o.fn === def.name && o.ctx === 'return');
+      const last = rets[rets.length - 1];
+      for (const g of f.guards) {
+        if (g.fn !== def.name || g.exit !== 'return' || /^\s*(?:!|not\s)/.test(g.cond)) continue;
+        const m = /^\(?\s*(?:this\.|self\.)?([A-Za-z_$][\w$]*)\.(?:has|includes|contains)\([^()]*\)\s*\)?$|^[\w$.\[\]'"]+\s+in\s+(?:self\.)?([A-Za-z_]\w*)$/.exec(g.cond.trim());
+        const coll = m?.[1] ?? m?.[2];
+        if (!coll) continue;
+        const decl = (f.binds ?? []).find((b) => b.name === coll && b.fn === '<top>')?.value ?? f.consts.find((k) => k.name === coll && k.fn === '<top>')?.value ?? '';
+        const literals = [...decl.matchAll(/['"`]([\w.:-]+)['"`]/g)].map((x) => x[1]);
+        if (!literals.some((x) => toolNames.has(x))) continue;
+        // The branch's decision differs from the default one (when both are returned as objects).
+        const here = rets.find((o) => o.line > g.line && o.line <= g.line + 3) ?? rets.find((o) => o.line === g.line);
+        if (here && last && here !== last && here.keys.every((k) => here.values[k] === last.values[k])) continue;
+        out.push({ file: def.file, line: g.line, reason: `${shortName(def.name)}() decides for the tool class ${coll} (${literals.slice(0, 3).join(', ')}) apart from the rest: if (${g.cond.slice(0, 50)}) return` });
+      }
+    }
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'permissions.tiers',
   principle: 'permissions',
@@ -85,7 +125,7 @@ export default defineRule({
         for (const k in f.reads) {
           const lines = f.reads[k];
           // Scheduling hints (concurrency-safe, idempotent) say nothing about risk.
-          if (k === 'kind' || /concurren|parallel|idempotent/i.test(k) || APPROVAL_FLAG.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
+          if (k === 'kind' || SCHEDULING_HINT.test(k) || APPROVAL_FLAG.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });
         }
         for (const c of f.calls) {
@@ -94,7 +134,8 @@ export default defineRule({
       }
       return out;
     };
-    const onGate = readsIn(gateFiles);
+    const classSets = classSetBranches(ctx, [...new Set(decisive.map((c) => shortName(c.callee)))].slice(0, 4));
+    const onGate = [...classSets, ...readsIn(gateFiles)];
     // A function that decides by the tool's class (`if (isReadTool(name)) return …; if (isEditTool(name)) return …`).
     const verdictEv = (v: TieredVerdict): Evidence => ({ file: v.file, line: v.guard.line, reason: `${shortName(v.fn)}() decides by the tool's class: if (${v.guard.cond.slice(0, 60)}) return …${v.guards.length > 1 ? ` (${v.guards.length} class branches)` : ''}` });
     const verdict = tieredVerdicts(ctx).find((v) => v.guards.length >= 2);
@@ -122,7 +163,8 @@ export default defineRule({
     }
     const onDispatch = onGate.length ? onGate : readsIn(path.files);
     // A per-tool "needs approval" flag says that this tool asks, not what class of tool it is.
-    const hints = toolHints(ctx).filter((h) => !APPROVAL_FLAG.test(h.key));
+    // Nor does a scheduling hint (`concurrencySafe`): it batches calls, it does not permit them.
+    const hints = toolHints(ctx).filter((h) => !APPROVAL_FLAG.test(h.key) && !SCHEDULING_HINT.test(h.key));
     if (onDispatch.length && (hooked.length || hints.length)) {
       return {
         level: 'partial',

@@ -462,7 +462,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         if (!gate.names.has(c.name)) continue;
         const arg = c.args[0] ?? '';
         // `spawn('bash', ['-c', command])` runs a runtime string through a shell like `exec(command)`.
-        const viaShell = /^['"`](?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
+        const viaShell = /^['"`](?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:ba|z|da|fi)?sh|^['"`](?:pwsh|powershell|cmd)(?:\.exe)?['"`]/.test(arg) && /['"`](?:-c|-lc|\/c|-Command)['"`]\s*,\s*[^'"`\s\]]/.test(c.args[1] ?? '');
         // `spawn('docker', ['run', …, command])`: the command runs inside a container or jail.
         const boxed = /^['"`](?:docker|podman|bwrap|bubblewrap|firejail|nsjail|sandbox-exec|runsc|gvisor)['"`]$/.test(arg.trim()) && !!c.args[1] && !/^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/.test(c.args[1]);
         // A string literal, a list of them (`Popen(["mpv", "--no-cache", "-"])`), or a module constant
