@@ -267,7 +267,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
     const bases = new Map<string, string[]>();
     const strip = (b: string) => b.replace(/[<[(].*$/s, '').split('.').pop()!.trim();
     for (const f of ctx.source) for (const c of f.classes) if (!bases.has(c.name)) bases.set(c.name, [c.extends, ...(f.lang === 'py' ? c.implements : [])].filter((b): b is string => !!b).map(strip));
-    const isBase = (n: string) => bases.has(n) && ((ROLE_BASE_NAME.test(n) && !NOT_AGENT_CLASS.test(n) && !NOT_ROLE_CLASS.test(n)) || loopClasses.has(n));
+    const isBase = (n: string) => bases.has(n) && !NOT_ROLE_CLASS.test(n) && ((ROLE_BASE_NAME.test(n) && !NOT_AGENT_CLASS.test(n)) || loopClasses.has(n));
     const rootOf = (name: string): string | undefined => {
       const seen = new Set([name]);
       let level = bases.get(name) ?? [];
@@ -278,7 +278,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
       }
       return undefined;
     };
-    const out: RoleClass[] = [];
+    const out: Array<RoleClass & { rank: number }> = [];
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const c of f.classes) {
@@ -289,24 +289,26 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
         const body = f.objects.find((o) => o.ctx === `class:${c.name}` && o.line === c.line);
         const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/.test((body.values[k] ?? '').trim()));
         const identity = idKey ? body!.values[idKey].trim().slice(1, -1) : undefined;
+        // Strongest first: a literal name, a prompt handed to the base, a prompt constant, a prompt-named member.
         let how = identity ? `names itself ${idKey} = ${body!.values[idKey!].trim()}` : '';
-        const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
-        if (!how && member) how = `sets its own ${member}`;
+        let rank = 0;
         if (!how) {
           const sup = f.objects.find((o) => inClass(o.line) && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k) && (o.values[k] ?? k).trim() !== k && !/^[a-z_]\w*$/.test((o.values[k] ?? '').trim())));
           const k = sup?.keys.find((x) => PROMPT_KEY.test(x));
-          if (sup && k) how = `hands its own ${k} to the base class (${(sup.values[k] ?? '').slice(0, 40)})`;
+          if (sup && k) [how, rank] = [`hands its own ${k} to the base class (${(sup.values[k] ?? '').slice(0, 40)})`, 1];
         }
         if (!how) {
           const use = f.calls.find((x) => inClass(x.line) && PROMPT_CONST.test(`${x.callee} ${x.args.join(' ')}`));
           const m = use && PROMPT_CONST.exec(`${use.callee} ${use.args.join(' ')}`);
-          if (m) how = `builds its prompt from ${m[0]}`;
+          if (m) [how, rank] = [`builds its prompt from ${m[0]}`, 2];
         }
+        const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
+        if (!how && member) [how, rank] = [`sets its own ${member}`, 3];
         if (!how) continue;
-        out.push({ file: f.path, line: idKey ? c.line : c.line, name: c.name, base, identity, literal: !!identity, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
+        out.push({ file: f.path, line: c.line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
       }
     }
-    return out;
+    return out.map((r, i) => [r, i] as const).sort((a, b) => a[0].rank - b[0].rank || a[1] - b[1]).map(([{ rank: _r, ...r }]) => r);
   });
 }
 
