@@ -292,20 +292,21 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
         // Strongest first: a literal name, a prompt handed to the base, a prompt constant, a prompt-named member.
         let how = identity ? `names itself ${idKey} = ${body!.values[idKey!].trim()}` : '';
         let rank = 0;
+        let line = c.line;
         if (!how) {
           const sup = f.objects.find((o) => inClass(o.line) && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k) && (o.values[k] ?? k).trim() !== k && !/^[a-z_]\w*$/.test((o.values[k] ?? '').trim())));
           const k = sup?.keys.find((x) => PROMPT_KEY.test(x));
-          if (sup && k) [how, rank] = [`hands its own ${k} to the base class (${(sup.values[k] ?? '').slice(0, 40)})`, 1];
+          if (sup && k) [how, rank, line] = [`hands its own ${k} to the base class (${(sup.values[k] ?? '').slice(0, 40)})`, 1, sup.line];
         }
         if (!how) {
           const use = f.calls.find((x) => inClass(x.line) && PROMPT_CONST.test(`${x.callee} ${x.args.join(' ')}`));
           const m = use && PROMPT_CONST.exec(`${use.callee} ${use.args.join(' ')}`);
-          if (m) [how, rank] = [`builds its prompt from ${m[0]}`, 2];
+          if (m) [how, rank, line] = [`builds its prompt from ${m[0]}`, 2, use!.line];
         }
         const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
         if (!how && member) [how, rank] = [`sets its own ${member}`, 3];
         if (!how) continue;
-        out.push({ file: f.path, line: c.line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
+        out.push({ file: f.path, line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
       }
     }
     return out.map((r, i) => [r, i] as const).sort((a, b) => a[0].rank - b[0].rank || a[1] - b[1]).map(([{ rank: _r, ...r }]) => r);
