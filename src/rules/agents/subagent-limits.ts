@@ -1,7 +1,6 @@
-import type { CallFact, FileFacts } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
-import { byFileInOrder } from '../shared/loop.js';
-import { agentClasses, agentDefinitions, agentSpawns, agentSubclassRoles, registeredAgentClasses, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import type { FileFacts } from '../../analyzers/facts.js';
+import type { RuleContext } from '../context.js';
+import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -91,6 +90,8 @@ function toolsIn(f: FileFacts): Evidence | undefined {
  * sub-agent tool; or the framework builds sub-agents without its delegation tool (deepagents).
  */
 function structuralRecursionStop(ctx: RuleContext, sites: SubagentSite[]): Evidence | undefined {
+  // An agent loop that starts copies of itself with a parameter value that forbids further spawning.
+  for (const s of selfSpawningLoops(ctx)) if (s.stop && sites.some((x) => x.file === s.file && x.line === s.line)) return s.stop;
   const spawns = agentSpawns(ctx);
   const spawners = new Set(spawns.map((s) => s.fn.slice(0, s.fn.lastIndexOf('.')).split('.').pop()));
   for (const s of spawns) {
@@ -143,31 +144,6 @@ function recursionIn(f: FileFacts): Evidence | undefined {
   return undefined;
 }
 
-/** A function outside the agent classes that constructs two or more distinct agent types. */
-function orchestrator(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
-  const roles = new Set([...agentSubclassRoles(ctx), ...agentDefinitions(ctx)].map((r) => r.name));
-  if (roles.size < 2) return undefined;
-  // The constructions (`new PlannerAgent(…)`, `PlannerAgent(…)`), through the by-name index, in file order.
-  const built: Located<CallFact>[] = [];
-  for (const r of roles) {
-    if (!/^[A-Z]\w*$/.test(r)) continue;
-    for (const c of ctx.callsNamed(r)) if (c.callee === r || c.callee === `new ${r}`) built.push(c);
-  }
-  const byFile = byFileInOrder(ctx, built);
-  for (const f of ctx.source) {
-    const byFn = new Map<string, Map<string, number>>();
-    for (const c of byFile.get(f.path) ?? []) {
-      const owner = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
-      if (roles.has(owner.split('.').pop() ?? '')) continue;
-      let agents = byFn.get(c.fn);
-      if (!agents) byFn.set(c.fn, (agents = new Map()));
-      if (!agents.has(c.name)) agents.set(c.name, c.line);
-    }
-    for (const [fn, agents] of byFn) if (agents.size >= 2) return { file: f.path, fn, agents: [...agents].map(([name, line]) => ({ name, line })) };
-  }
-  return undefined;
-}
-
 export default defineRule({
   id: 'agents.subagent-limits',
   principle: 'agents',
@@ -183,7 +159,7 @@ export default defineRule({
     if (!sites.length) {
       // An orchestrator that builds two or more agent types and runs them (`this.planner = new PlannerAgent(…)`,
       // `this.navigator = new NavigatorAgent(…)`): the agents run under its loop and share its caps.
-      const team = orchestrator(ctx);
+      const team = agentTeam(ctx);
       if (team) {
         return finding(
           'partial',
@@ -193,7 +169,7 @@ export default defineRule({
       }
       // Several agent types (declared, subclassed or registered by name), or an agent built where a
       // tool is declared (a tool that runs an agent), may start one another by a path not recognised here.
-      const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2;
+      const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2;
       return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
@@ -226,6 +202,9 @@ export default defineRule({
     if (kinds.length >= 2) {
       // The limits themselves come first (the cap set where the sub-agent is built), then the spawn site.
       const evid = [...(guard ? [guard] : []), ...found.filter(([, e]) => e !== guard).map(([, e]) => e), site];
+      // A limit shown at the spawn call itself (the child started with a value that forbids nesting) leads.
+      const atSite = evid.findIndex((e) => e !== site && e.file === site.file && e.line === site.line);
+      if (atSite > 0) evid.unshift(...evid.splice(atSite, 1));
       // All three limits found where the sub-agent is started: high; two of three leave the verdict open.
       return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid, missing.length ? 'low' : 'high');
     }

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -82,6 +82,11 @@ export default defineRule({
     const roles = agentSubclassRoles(ctx);
     if (new Set(roles.map((r) => r.name)).size >= 2) {
       return finding('partial', `agent roles are subclasses of ${roles[0].base} (${roles.slice(0, 3).map((r) => r.name).join(', ')}) whose capabilities differ by class, but no tool list is assembled per role`, roles.slice(0, 2));
+    }
+    // Role classes (each naming itself or carrying its own prompt) whose abilities are written in each class's code.
+    const roleClasses = agentRoleClasses(ctx);
+    if (new Set(roleClasses.map((r) => r.identity ?? r.name)).size >= 2) {
+      return finding('partial', `agent roles are classes deriving from ${roleClasses[0].base} (${roleClasses.slice(0, 3).map((r) => r.name).join(', ')}) whose capabilities differ by class, but no tool list is assembled per role`, roleClasses.slice(0, 2));
     }
     const vocab = poolVocabulary(ctx);
     if (vocab.length) {

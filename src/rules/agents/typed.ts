@@ -1,4 +1,4 @@
-import { agentDefinitions, agentSubclassRoles, registeredAgentClasses } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, registeredAgentClasses } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -135,6 +135,13 @@ export default defineRule({
     const sub = agentSubclassRoles(ctx);
     if (new Set(sub.map((d) => d.name)).size >= 2) {
       return finding('present', `${sub.length} agent classes derive from ${sub[0].base}, each with its own prompt (${sub.slice(0, 3).map((d) => `${d.name} at ${at(d.file, d.line)}`).join(', ')})`, sub.slice(0, 4));
+    }
+    // Roles as classes deriving from an agent or role base, each naming itself or carrying its own prompt
+    // (`class Architect(BaseAgent): agent_type = "architect"`, `super().__init__(system_message=ROUTER_PROMPT)`).
+    const roleClasses = agentRoleClasses(ctx);
+    if (new Set(roleClasses.map((r) => r.identity ?? r.name)).size >= 2) {
+      const named = roleClasses.filter((r) => r.identity).length >= 2;
+      return finding('present', `${roleClasses.length} agent role classes derive from ${roleClasses[0].base}, each ${named ? 'naming its own type' : 'with its own prompt'} (${roleClasses.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')})`, roleClasses.slice(0, 4), 'low');
     }
     const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
     // Roles picked by a switch on the agent's kind, each branch building its own system prompt.

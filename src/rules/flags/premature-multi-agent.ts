@@ -1,6 +1,6 @@
 import type { CheckId } from '../catalog.js';
 import type { RuleContext } from '../context.js';
-import { agentDefinitions, subagentSites } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentTeam, subagentSites } from '../shared/agents.js';
 import { ev } from '../shared/scan.js';
 import type { Evidence, FlagRule } from '../types.js';
 
@@ -8,10 +8,18 @@ const FUNDAMENTALS: readonly CheckId[] = ['permissions.gate', 'persistence.resum
 const ORCHESTRATION_MODULE = /^(?:@langchain\/langgraph|langgraph(?:\.\w+)*|crewai(?:\.\w+)*|autogen(?:_\w+)?(?:\.\w+)*|swarm|openai_swarm|@openai\/agents|agents|llama_index\.core\.agent\.workflow|camel\.societies)$/;
 const ORCHESTRATION_CALL = /^(?:StateGraph|new StateGraph|Crew|new Crew|Swarm|new Swarm|GroupChat|GroupChatManager|AgentWorkflow|handoff|Handoff|createSupervisor|create_supervisor|create_swarm|createSwarm)$/;
 
+/** An orchestration call's agents argument holding one agent (`Crew(agents=[agent])`): a framework used for a single agent. */
+const ONE_AGENT_ARG = /^(?:agents|participants|members|workers)\s*[=:]\s*\[\s*[\w.]+\s*,?\s*\]$/;
+
 /** Where multi-agent orchestration sits: sub-agents, several agent types, routers, graphs, swarms. */
 export function orchestration(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = subagentSites(ctx).slice(0, 3).map((s) => ev(s.file, s.line, s.reason));
+  // An orchestrator that builds two or more agent types (`this.planner = new PlannerAgent(…); this.navigator = new NavigatorAgent(…)`).
+  const team = agentTeam(ctx);
+  if (team) out.push(ev(team.file, team.agents[0].line, `${team.fn}() builds ${team.agents.length} agent types (${team.agents.slice(0, 4).map((a) => a.name).join(', ')}) and runs them`));
   for (const f of ctx.source) {
+    // A framework driven with one agent (`Crew(agents=[agent])`) in this file orchestrates nothing.
+    if (f.calls.some((c) => ORCHESTRATION_CALL.test(c.callee) && c.args.some((a) => ONE_AGENT_ARG.test(a.trim())))) continue;
     for (const i of f.imports) {
       if (ORCHESTRATION_MODULE.test(i.from) && (i.from !== 'agents' || i.names.some((n) => /handoff|Runner/.test(n)))) out.push(ev(f.path, i.line, `imports ${i.from} (multi-agent framework)`));
     }
@@ -21,6 +29,11 @@ export function orchestration(ctx: RuleContext): Evidence[] {
   if (!out.length) {
     const defs = agentDefinitions(ctx);
     if (new Set(defs.map((d) => d.name)).size >= 3) out.push(...defs.slice(0, 2));
+  }
+  if (!out.length) {
+    // Three or more agent roles written as classes, each naming itself or carrying its own prompt.
+    const roles = agentRoleClasses(ctx);
+    if (new Set(roles.map((r) => r.identity ?? r.name)).size >= 3) out.push(...roles.slice(0, 2).map((r) => ev(r.file, r.line, r.reason)));
   }
   return out;
 }

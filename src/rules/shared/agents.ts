@@ -7,10 +7,10 @@
  * - `toolFilters(ctx)`: where a tool set is narrowed (allow-list, exclude list, per-agent pool).
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
-import type { ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
-import { shortName, type RuleContext } from '../context.js';
+import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops } from './loop.js';
+import { agentLoops, byFileInOrder } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
@@ -238,6 +238,168 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
   });
 }
 
+/** Base classes of agent roles by name (`BaseAgent`, `Agent`, `Role`, `AgentBase`). */
+const ROLE_BASE_NAME = /(?:Agent|Role)(?:Base)?$/;
+/** Classes that hold settings, state or plumbing around agents, not a role. */
+const NOT_ROLE_CLASS = /Config|Settings|Options|Error|Exception|Mixin|Test|Mock|Fake|Stub|Factory|Registry|Manager|State|Message|Event|Response|Result|Entry|Hub$/;
+/** A class attribute naming the role: `agent_type = "architect"`, `name = 'planner'`. */
+const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName)$/;
+/** A module constant holding a prompt: `ROUTER_PROMPT`, `PROMPT_REACT`, `PLANNER_INSTRUCTIONS`. */
+const PROMPT_CONST = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b/;
+
+export interface RoleClass extends AgentDef {
+  /** The agent or role base class it derives from (through classes in the repo). */
+  base: string;
+  /** The literal name the class gives itself, when it sets one. */
+  identity?: string;
+}
+
+/**
+ * Agent roles written as classes: classes deriving (through any of their bases, declared in the repo)
+ * from an agent or role base class (a class named `…Agent` / `…Role`, or an agent-loop class) that
+ * each give themselves their own identity or prompt: a literal type name as a class attribute
+ * (`agent_type = "architect"`), a prompt member, a prompt handed to the base constructor
+ * (`super().__init__(system_message=ROUTER_PROMPT…)`), or a module prompt constant used in the class.
+ */
+export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
+  return ctx.memo('agents:role-classes', () => {
+    const { loopClasses } = agentClasses(ctx);
+    const bases = new Map<string, string[]>();
+    const strip = (b: string) => b.replace(/[<[(].*$/s, '').split('.').pop()!.trim();
+    for (const f of ctx.source) for (const c of f.classes) if (!bases.has(c.name)) bases.set(c.name, [c.extends, ...(f.lang === 'py' ? c.implements : [])].filter((b): b is string => !!b).map(strip));
+    const isBase = (n: string) => bases.has(n) && !NOT_ROLE_CLASS.test(n) && ((ROLE_BASE_NAME.test(n) && !NOT_AGENT_CLASS.test(n)) || loopClasses.has(n));
+    const rootOf = (name: string): string | undefined => {
+      const seen = new Set([name]);
+      let level = bases.get(name) ?? [];
+      for (let depth = 0; depth < 6 && level.length; depth++) {
+        const hit = level.find(isBase);
+        if (hit) return hit;
+        level = level.flatMap((b) => bases.get(b) ?? []).filter((b) => !seen.has(b) && (seen.add(b), true));
+      }
+      return undefined;
+    };
+    const out: Array<RoleClass & { rank: number }> = [];
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.classes) {
+        if (NOT_ROLE_CLASS.test(c.name) || NOT_AGENT_CLASS.test(c.name)) continue;
+        const base = rootOf(c.name);
+        if (!base) continue;
+        const inClass = (l: number) => l > c.line && l <= c.end;
+        const body = f.objects.find((o) => o.ctx === `class:${c.name}` && o.line === c.line);
+        const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/.test((body.values[k] ?? '').trim()));
+        const identity = idKey ? body!.values[idKey].trim().slice(1, -1) : undefined;
+        // Strongest first: a literal name, a prompt handed to the base, a prompt constant, a prompt-named member.
+        let how = identity ? `names itself ${idKey} = ${body!.values[idKey!].trim()}` : '';
+        let rank = 0;
+        let line = c.line;
+        if (!how) {
+          const sup = f.objects.find((o) => inClass(o.line) && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k) && (o.values[k] ?? k).trim() !== k && !/^[a-z_]\w*$/.test((o.values[k] ?? '').trim())));
+          const k = sup?.keys.find((x) => PROMPT_KEY.test(x));
+          if (sup && k) [how, rank, line] = [`hands its own ${k} to the base class (${(sup.values[k] ?? '').slice(0, 40)})`, 1, sup.line];
+        }
+        if (!how) {
+          const use = f.calls.find((x) => inClass(x.line) && PROMPT_CONST.test(`${x.callee} ${x.args.join(' ')}`));
+          const m = use && PROMPT_CONST.exec(`${use.callee} ${use.args.join(' ')}`);
+          if (m) [how, rank, line] = [`builds its prompt from ${m[0]}`, 2, use!.line];
+        }
+        const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
+        if (!how && member) [how, rank] = [`sets its own ${member}`, 3];
+        if (!how) continue;
+        out.push({ file: f.path, line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
+      }
+    }
+    return out.map((r, i) => [r, i] as const).sort((a, b) => a[0].rank - b[0].rank || a[1] - b[1]).map(([{ rank: _r, ...r }]) => r);
+  });
+}
+
+/** The constructions at `lines` exclude one another: each is returned, or each sits in its own literal-comparison branch. */
+function alternatives(f: FileFacts, fn: string, lines: number[]): boolean {
+  const calls = lines.map((l) => f.calls.find((c) => c.line === l && c.fn === fn));
+  if (calls.every((c) => c?.cond)) return true;
+  const branchOf = (l: number) => (f.branches ?? []).filter((b) => b.fn === fn && b.line <= l && l <= b.end).sort((a, b) => b.line - a.line)[0];
+  const bs = lines.map(branchOf);
+  return bs.every((b) => !!b) && new Set(bs).size === bs.length;
+}
+
+/** Some call of `name` sits inside a loop of its caller. */
+function calledFromLoop(ctx: RuleContext, name: string): boolean {
+  return ctx.callsNamed(name).some((c) => ctx.file(c.file)?.loops.some((l) => l.fn === c.fn && l.line <= c.line && c.line <= l.end));
+}
+
+/** A function (not a role building itself) that constructs two or more distinct agent types: an orchestrator. */
+export function agentTeam(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
+  return ctx.memo('agents:team', () => {
+    const roles = new Set([...agentSubclassRoles(ctx), ...agentDefinitions(ctx), ...agentRoleClasses(ctx)].map((r) => r.name));
+    if (roles.size < 2) return undefined;
+    // The constructions (`new PlannerAgent(…)`, `PlannerAgent(…)`), through the by-name index, in file order.
+    const built: Located<CallFact>[] = [];
+    for (const r of roles) {
+      if (!/^[A-Z]\w*$/.test(r)) continue;
+      for (const c of ctx.callsNamed(r)) if (c.callee === r || c.callee === `new ${r}`) built.push(c);
+    }
+    const byFile = byFileInOrder(ctx, built);
+    for (const f of ctx.source) {
+      const byFn = new Map<string, Map<string, number>>();
+      for (const c of byFile.get(f.path) ?? []) {
+        // A role building itself is not an orchestrator; a role class that builds other roles is (an orchestrating agent).
+        const owner = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+        if ((owner.split('.').pop() ?? '') === c.name) continue;
+        let agents = byFn.get(c.fn);
+        if (!agents) byFn.set(c.fn, (agents = new Map()));
+        if (!agents.has(c.name)) agents.set(c.name, c.line);
+      }
+      for (const [fn, agents] of byFn) {
+        if (agents.size < 2) continue;
+        // A selector (`if kind == "code": agent = CodeAgent(…) elif …`, `return Developer(…)` per state) builds one
+        // agent per call: a team only when it is called again and again from a loop (an orchestrator's turn).
+        if (alternatives(f, fn, [...agents.values()]) && !calledFromLoop(ctx, shortName(fn))) continue;
+        return { file: f.path, fn, agents: [...agents].map(([name, line]) => ({ name, line })) };
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * Agent loops that start copies of themselves as child agents: inside its loop statement the function
+ * holding the turn loop calls itself (outside a `catch`) with a different first argument, so each
+ * call is a child run on its own task (`subproblems.map((p) => research(p, …))`). A function that
+ * recurses instead of looping is one agent's turns, and a retry passes the same task again.
+ */
+export function selfSpawningLoops(ctx: RuleContext): Array<Evidence & { fn: string; stop?: Evidence }> {
+  return ctx.memo('agents:self-spawning-loops', () => {
+    const out: Array<Evidence & { fn: string; stop?: Evidence }> = [];
+    const seen = new Set<string>();
+    for (const l of agentLoops(ctx)) {
+      if (!l.loop || seen.has(`${l.file}#${l.fn}`)) continue;
+      const own = shortName(l.fn);
+      const c = l.body.find((x) => x.name === own && !x.inCatch && new RegExp(`^(?:(?:this|self)\\.)?${own}$`).test(x.callee));
+      if (!c) continue;
+      const def = ctx.file(l.file)?.functions.find((fn) => fn.name === l.fn);
+      const first = def?.params.find((p) => p !== 'self' && p !== 'this');
+      const arg = (c.args[0] ?? '').trim();
+      if (!def || !first || !arg || arg === first || arg.startsWith(`${first}.`) || arg.startsWith('{')) continue;
+      seen.add(`${l.file}#${l.fn}`);
+      // The spawning is gated on a parameter (`if (teamSize > 1)`) that the child receives as a literal
+      // failing the gate (`research(sub, …, 1)`): children cannot spawn again.
+      const params = def.params.filter((p) => p !== 'self' && p !== 'this');
+      let stop: Evidence | undefined;
+      for (const cmp of ctx.file(l.file)!.compares ?? []) {
+        if (cmp.fn !== l.fn || cmp.line > c.line || cmp.line < c.line - 12) continue;
+        const m = /^([A-Za-z_]\w*)\s*(>=?)\s*(\d+)$/.exec(cmp.text.trim());
+        const i = m ? params.indexOf(m[1]) : -1;
+        const given = i >= 0 ? Number((c.args[i] ?? '').trim()) : NaN;
+        if (!m || Number.isNaN(given) || (m[2] === '>' ? given > Number(m[3]) : given >= Number(m[3]))) continue;
+        stop = { file: l.file, line: c.line, reason: `children are started with ${m[1]} = ${given}, which fails the gate ${cmp.text.trim()} (line ${cmp.line}) that lets an agent spawn, so nesting stops at one level` };
+        break;
+      }
+      out.push({ file: l.file, line: c.line, fn: l.fn, stop, reason: `${l.fn}() starts copies of its own agent loop as child agents: ${c.callee}(${arg.slice(0, 40)}, …) inside its turn loop (line ${l.line})` });
+    }
+    return out;
+  });
+}
+
 /** An object handed to a create/spawn/start call inside lines `from`..`to` that links a child run to its parent (`createSession({ parentSessionId })`). */
 function childRunIn(f: FileFacts, from: number, to: number): { line: number; how: string } | undefined {
   const child = f.objects.find((x) => x.line >= from && x.line <= to && x.ctx.startsWith('arg:') && /create|spawn|start|launch|run|new /i.test(x.ctx) && x.keys.some((k) => PARENT_KEY.test(k)));
@@ -351,6 +513,11 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         if (!k || /^(?:\[\s*\]|None|undefined|null|\{\s*\})$/.test((o.values[k] ?? '').trim())) continue;
         add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
       }
+    }
+    // An agent loop that runs copies of itself on sub-tasks.
+    for (const s of selfSpawningLoops(ctx)) {
+      const f = ctx.file(s.file);
+      if (f) add(f, s.line, s.fn, s.reason, 2);
     }
     // An agent class whose method builds and runs another agent (`Coder.create(...)`, `DefaultAgent.from_config(...)`).
     for (const s of agentSpawns(ctx)) {
