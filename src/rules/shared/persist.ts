@@ -99,6 +99,9 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
 
+/** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
+const SQL_BEGIN = /^['"`]\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE|TRANSACTION|WORK)\b|\s*;|\s*['"`]$)/i;
+
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
@@ -119,7 +122,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
-  if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && /\bBEGIN\b/.test(c.args[0]))) return 'transaction';
+  // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
+  if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && SQL_BEGIN.test(c.args[0]))) return 'transaction';
   if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
     const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
     if (sql.startsWith('SELECT')) return 'db-read';
