@@ -319,7 +319,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
-        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
+        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
         if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
@@ -456,6 +456,17 @@ function storeSets(ctx: RuleContext, made: Located<CallFact>): Located<CallFact>
     }
   }
   return out.slice(0, 6);
+}
+
+/**
+ * `open(path, mode)` with the mode in a local (`mode = 'w' if isinstance(contents, str) else 'wb'`): the kind of the
+ * literal it was bound to.
+ */
+function openModeBound(ctx: RuleContext, file: string, c: Located<CallFact>): PersistKind | undefined {
+  if (c.name !== 'open' || c.args.length < 2 || !/^[A-Za-z_]\w*$/.test(c.args[1])) return undefined;
+  const v = boundValue(ctx, file, c.fn, c.args[1], c.line);
+  const m = v && /^\s*(['"])([rwax])/.exec(v);
+  return m ? kindOf({ ...c, args: [c.args[0], `'${m[2]}'`] }) : undefined;
 }
 
 /** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
@@ -606,15 +617,38 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     const atomic = isAtomicGroup(list);
     for (const w of wrappers) {
       const ws = shortName(w.name);
-      if (ctx.functionsNamed(ws).length > 3) continue;
+      // A name defined more often (`write` on every store class) links only calls on a receiver named for the
+      // wrapper's class or the interface it implements (`self.file_store.write(…)` → `LocalFileStore(FileStore).write`).
+      const typed = ctx.functionsNamed(ws).length > 3 ? classNames(ctx, file, w.name) : undefined;
+      if (typed && typed.length === 0) continue;
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
+        if (typed && !receiverNamesClass(c.callee.slice(0, c.callee.lastIndexOf('.')), typed)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
     }
   }
   return out;
+}
+
+/** The word lists of a method's class and of the classes it extends or implements (`LocalFileStore`, `FileStore`). */
+function classNames(ctx: RuleContext, file: string, method: string): (readonly string[])[] {
+  if (!method.includes('.')) return [];
+  const cls = method.slice(0, method.lastIndexOf('.'));
+  const c = ctx.file(file)?.classes.find((x) => x.name === cls);
+  if (!c) return [];
+  return [c.name, ...(c.extends ? [c.extends] : []), ...c.implements].map((n) => words(shortName(n)));
+}
+
+/**
+ * A receiver whose last member is named for one of the classes (`self.file_store` for `FileStore` or
+ * `LocalFileStore`): its words are the class's last two or more words.
+ */
+function receiverNamesClass(recv: string, classes: (readonly string[])[]): boolean {
+  const rw = words(recv.slice(recv.lastIndexOf('.') + 1));
+  if (rw.length < 2) return false;
+  return classes.some((cw) => cw.length >= rw.length && rw.every((w, i) => w === cw[cw.length - rw.length + i]));
 }
 
 /**
