@@ -52,6 +52,8 @@ function tableDecls(ctx: RuleContext): Map<string, { file: string; line: number;
 /** The declaration of the table a database write names (`db.update(tasks)` → `tasks = pgTable('tasks', …)`), when the name is declared once. */
 function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; table: string } | undefined {
   if (o.kind !== 'db-write') return undefined;
+  // An ORM write knows its mapped class.
+  if (o.model) return o.model;
   const id = o.call.args[0] ?? '';
   if (!/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
   const decls = tableDecls(ctx).get(id);
@@ -86,7 +88,7 @@ export default defineRule({
       const targets = [...new Set(state.map((o) => o.call.fn))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
-      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && d.file === decl.file && d.line !== decl.line);
+      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
       return {
         level: 'present',
         reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,

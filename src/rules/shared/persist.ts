@@ -27,6 +27,8 @@ export interface PersistOp {
   atomicLib?: boolean;
   /** Set when the call is a repo wrapper around the write (`io.writeJsonFile(path, history)`): the wrapper, and whether it writes atomically. */
   via?: { fn: string; file: string; line: number; atomic: boolean };
+  /** An ORM write or read: the declaration of the mapped class whose rows it writes or reads (its table). */
+  model?: { file: string; line: number; table: string };
 }
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
@@ -338,9 +340,115 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...lifted, ...second);
     out.push(...itemStoreOps(ctx, out));
     out.push(...keyedStoreOps(ctx, out));
+    out.push(...ormOps(ctx));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/** A Python ORM session (SQLAlchemy, SQLModel): `session`, `self.current_session`, `db.session`, `async_session`. */
+const ORM_SESSION = /^(?:(?:self|cls)\.)?(?:\w+\.)*(?:\w*_)?session$/i;
+/** Query builders that name the mapped class read: `select(ProjectState)`, `sa.select(Message)`. */
+const ORM_SELECT = /^(?:\w+\.)?select\s*\(\s*([A-Z]\w*)/;
+
+interface OrmModel {
+  table: string;
+  columns: string[];
+  file: string;
+  line: number;
+}
+
+/**
+ * The mapped classes of a Python ORM (a class body declaring `__tablename__`, or a SQLModel with `table=True`),
+ * by class name: the table each keeps its rows in and its columns. Empty when no source file imports an ORM.
+ */
+function ormModels(ctx: RuleContext): Map<string, OrmModel> {
+  return ctx.memo('persist:orm-models', () => {
+    const out = new Map<string, OrmModel>();
+    if (!ctx.source.some((f) => f.lang === 'py' && f.imports.some((i) => /^(?:sqlalchemy|sqlmodel)(?:\.|$)/.test(i.from)))) return out;
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const c of f.classes) {
+        const body = f.objects.find((o) => o.ctx === `class:${c.name}`);
+        const table = body?.values.__tablename__?.replace(/^['"]|['"]$/g, '');
+        if (table || (c.extends === 'SQLModel' && c.implements.some((x) => /table\s*=\s*True/.test(x)))) out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * What a row of the model holds, for judging its subject: the transcript when a column keeps the messages, else the
+ * table's name without the words that only name the container (`jira_conversations`, `conversation_work` link or
+ * describe a conversation, they do not hold its messages).
+ */
+const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k)) ? `${m.table} messages` : ormName(m.table));
+const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
+const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
+
+/**
+ * Writes and reads through a Python ORM session: `session.add(obj)` stages a row of a mapped class (judged by the
+ * class's table and columns: `obj = LLMRequest(messages=…)` keeps the messages), `session.commit()` /
+ * `session.begin()` is a transaction, and `session.execute(select(Model)…)`, `session.get(Model, id)`,
+ * `session.query(Model)` read rows of that class. Only in repos that import SQLAlchemy or SQLModel.
+ */
+function ormOps(ctx: RuleContext): PersistOp[] {
+  const models = ormModels(ctx);
+  if (models.size === 0) return [];
+  const out: PersistOp[] = [];
+  const receiver = (c: CallFact) => c.callee.slice(0, c.callee.lastIndexOf('.'));
+  // The mapped class an expression names: `Model(…)`, `cls(…)` in a method of a mapped class, or a local bound to either.
+  // With the constructor as written, whose keyword arguments are the row's values.
+  const modelOf = (file: string, c: Located<CallFact>, expr: string): { model: OrmModel; ctor?: string } | undefined => {
+    const own = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+    const ofCall = (e: string) => {
+      const m = /^(\w+)\s*\(/.exec(e.trim());
+      const model = m ? models.get(m[1] === 'cls' ? shortName(own) : m[1]) : undefined;
+      return model && { model, ctor: m![1] };
+    };
+    const bare = models.get(expr.trim());
+    const direct = ofCall(expr) ?? (bare && { model: bare });
+    if (direct || !/^\w+$/.test(expr.trim())) return direct;
+    const v = boundValue(ctx, file, c.fn, expr.trim(), c.line);
+    return v ? ofCall(v) : undefined;
+  };
+  for (const n of ['add', 'add_all', 'merge', 'commit', 'begin', 'execute', 'scalars', 'scalar', 'get', 'query']) {
+    for (const c of ctx.callsNamed(n)) {
+      if (!c.file.endsWith('.py') || !ORM_SESSION.test(receiver(c))) continue;
+      let kind: PersistKind;
+      let subjectText = '';
+      let payload: Located<ObjectFact> | undefined;
+      let model: OrmModel | undefined;
+      if (n === 'commit' || n === 'begin') kind = 'transaction';
+      else if (n === 'add' || n === 'add_all' || n === 'merge') {
+        kind = 'db-write';
+        const m = modelOf(c.file, c, c.args[0] ?? '');
+        model = m?.model;
+        subjectText = m ? modelText(m.model) : ormName(c.args[0] ?? '') || 'row';
+        // The row built with the messages (`cls(messages=request_log.messages, …)`): what is written is the conversation.
+        payload = m?.ctor ? objectsIn(ctx, c.file, c.fn).find((o) => o.ctx === `arg:${m.ctor}` && o.line <= c.line && isTranscriptShape(o)) : undefined;
+      } else {
+        // A read names its mapped class: `execute(select(M)…)`, `get(M, id)`, `query(M)`; other calls on a session are not reads of a row.
+        const a = c.args[0] ?? '';
+        const m = models.get(ORM_SELECT.exec(a)?.[1] ?? (n === 'get' || n === 'query' ? a.trim() : ''));
+        if (!m) continue;
+        model = m;
+        kind = 'db-read';
+        subjectText = modelText(m);
+      }
+      // A row is judged by what it holds (its mapped class, the messages it is built with), not by the function
+      // staging it (`create_conversation` adds a link row, not the conversation's messages).
+      const subject: Subject = payload ? 'session' : subjectText ? subjectOf(subjectText) : 'other';
+      const op = subjectText ? { call: c, kind, subject, strength: subject === 'other' ? 0 : 3, text: subjectText } : classify(ctx, c.file, c, kind);
+      if (op) out.push({ ...op, ...(payload ? { payload } : {}), ...(model ? { model: { file: model.file, line: model.line, table: model.table } } : {}) });
+    }
+  }
+  // A commit writes every row staged in the session (the unit of work): it is the transaction of the conversation's
+  // rows when the repo stages them through the ORM, else of the workflow state's.
+  const staged = (s: Subject) => out.some((o) => o.kind === 'db-write' && o.subject === s);
+  const unit: Subject | undefined = staged('session') ? 'session' : staged('state') ? 'state' : undefined;
+  return unit ? out.map((o) => (o.kind === 'transaction' && o.subject !== unit ? { ...o, subject: unit, strength: Math.max(o.strength, 1) } : o)) : out;
 }
 
 /**
@@ -970,7 +1078,7 @@ export function composedRecord(ctx: RuleContext, o: PersistOp): boolean {
 }
 
 /** Database writes that add a row rather than change one. */
-const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
+const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|add|add_all|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
 export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (INSERT_NAME.test(o.call.name) || /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? ''));
 
 /**
