@@ -133,6 +133,23 @@ export default defineRule({
         };
       }
     }
+    // The function that writes the transcript also writes other records, each to a file of its own
+    // (`messages.json` beside `context.json`, `queries.json`, `knowledge.json`): kept apart, though not named as workflow state.
+    const literalFile = (o: PersistOp) => /^(['"`])[^'"`$]*\.\w{2,5}\1$/.test(o.call.args[0] ?? '') ? o.call.args[0].slice(1, -1) : undefined;
+    for (const t of transcriptFirst(ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'append') && literalFile(o) && wired(o)))) {
+      const siblings = ops.filter((o) => o.call.file === t.call.file && o.call.fn === t.call.fn && o.subject === 'other' && literalFile(o) && literalFile(o) !== literalFile(t) && !/\.(?:txt|md|log)$/.test(literalFile(o)!));
+      const names = [...new Set(siblings.map(literalFile))];
+      if (names.length >= 2) {
+        return {
+          level: 'partial',
+          reason: `${t.call.fn} writes the transcript (${literalFile(t)}) and, beside it, other records to files of their own (${names.slice(0, 4).join(', ')}), but none is named as a plan, todo, checkpoint or tool-call record`,
+          evidence: [
+            ...siblings.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0]}) in ${o.call.fn} writes a record apart from the transcript`)),
+            at(t, `${t.call.callee}(${t.call.args[0]}) in ${t.call.fn} writes the transcript`),
+          ],
+        };
+      }
+    }
     // In-memory only: a run object keeping state/metrics beside (not inside) its message memory.
     for (const f of ctx.source) {
       for (const c of f.classes) {
