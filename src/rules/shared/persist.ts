@@ -607,13 +607,18 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A path read off an object (`plan.pathCleanup.configFile`) is named by its last member, not by the object it hangs on.
   const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
   const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
-  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
+  // A read of a file the path's own literal names for something else (`join(session.session_dir, "ces", "ports.json")`):
+  // the file's name decides over the directory it sits in.
+  // `json.load(f)` reads the file `open(…)` gave it a few lines before: that open's path.
+  const opened = kind === 'read' && c.name === 'load' && /^\w+$/.test(pathArg) ? ctx.callsIn(file, c.fn).find((d) => d.name === 'open' && d.line <= c.line && d.line >= c.line - 5) : undefined;
+  const elseFile = kind === 'read' && !db && otherFileLiteral(opened?.args[0] ?? pathArg);
+  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] || elseFile ? 'other' : subjectOf(pathName);
   // A path held in a local variable (`path = Path(tmp) / "user_id.txt"` … `path.write_text(uid)`) is judged by
   // what it was bound to, before the function it is written in: a file named for something else is not the
   // session because it is written in `get_session`.
   const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
   const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
-  let subject = byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
+  let subject = elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
@@ -673,6 +678,22 @@ function literalNamesFile(value: string): boolean {
     if (words(lit).some((w) => !BARE_PATH.has(w) && w.length >= 3 && !/^\d/.test(w) && !/^logs?$/.test(w))) return true;
   }
   return false;
+}
+
+/** Words of a file name that say it holds records of some kind, without saying of what (`events.jsonl`, `index.json`). */
+const RECORD_WORDS = /^(?:events?|entries|entry|records?|items?|index|data|logs?|main|latest|current|default|all)$/;
+
+/**
+ * The last string literal of a path names a file (`"ports.json"`, `'kernel-info.json'`) for something that is neither
+ * the session, state nor settings, in words that say what (not only `data.json`, `events.jsonl`, `{id}.json`).
+ */
+function otherFileLiteral(pathArg: string): boolean {
+  if (!pathArg.includes('.')) return false;
+  const lits = [...pathArg.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].map((m) => m[2]);
+  const last = lits[lits.length - 1];
+  if (!last || !/^[^/${}]+\.\w{2,5}$/.test(last)) return false;
+  const ws = words(last.replace(/\.\w{2,5}$/, '')).filter((w) => !BARE_PATH.has(w) && w.length >= 3 && !/^\d/.test(w));
+  return ws.length > 0 && !ws.some((w) => RECORD_WORDS.test(w)) && subjectOf(ws.join(' ')) === 'other';
 }
 
 /** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
