@@ -1,7 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
+import { shortName } from '../context.js';
 import { stringHits } from '../shared/persist.js';
-import { atomicWriters, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { atomicWriters, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
@@ -37,7 +38,21 @@ export default defineRule({
       return lib ? [at(lib, `${lib.call.callee}() in ${lib.call.fn} is an atomic-write package's write (temp file + rename)`)] : [];
     };
     const atomic = atomicWriters(ctx);
-    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session'));
+    // Among transactions, the commit the harness goes through most (callers of its function and of their functions,
+    // linked by name) before a one-off (an importer's or a migration's commit).
+    const fanIn = new Map<string, number>();
+    const reach = (o: PersistOp) => {
+      let v = fanIn.get(o.call.fn);
+      if (v === undefined) {
+        const callers = callersOf(ctx, o.call.fn);
+        v = callers.length + callers.slice(0, 20).reduce((n, c) => n + callersOf(ctx, c.fn).length, 0);
+        fanIn.set(o.call.fn, v);
+      }
+      return v;
+    };
+    // A function that exists to commit or save (`commit_with_retry`, `saveState`) first.
+    const committer = (o: PersistOp) => (/(?:^|_|[a-z])(?:commit|save|persist|flush|checkpoint)/i.test(shortName(o.call.fn)) ? 0 : 1);
+    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session')).sort((a, b) => (a.kind === 'transaction' && b.kind === 'transaction' ? committer(a) - committer(b) || reach(b) - reach(a) : 0));
     // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
     // result (an object keyed by the tool call's id) near it, not any message that mentions an interruption.
     const recovery: Evidence[] = [];
@@ -91,7 +106,12 @@ export default defineRule({
       }
       // Resolved: the session write is a call of a wrapper that writes a temp file and renames it (or an atomic-write package).
       const resolved = journal.length === 0 && (!!first.via?.atomic || !!first.atomicLib) && carriesTranscript(first);
-      const how = journal.length > 0 ? `appended to a journal (${first.call.callee} in ${first.call.fn})` : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
+      const how =
+        journal.length > 0
+          ? `appended to a journal (${first.call.callee} in ${first.call.fn})`
+          : first.kind === 'transaction'
+            ? `committed in a database transaction (${first.call.callee} in ${first.call.fn})`
+            : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
       return {
         level: 'present',
         reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,

@@ -14,6 +14,8 @@ interface Entry {
   what: string;
   /** The load this entry was found from, when it was found by following the loader's callers. */
   load?: PersistOp;
+  /** The option whose value is handed to the loader (`resume` for `argv.resume`). */
+  option?: string;
 }
 
 const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
@@ -70,6 +72,12 @@ function entries(ctx: RuleContext): Entry[] {
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 
+/** Options read off the parsed command line itself (`args.project`, `argv.session`), not a function's `options` parameter. */
+const PARSED_ARGS = /^(?:args|argv|cli_args|parsed_args|parsedArgs|cliArgs)\./;
+
+/** A call of a function named for loading or reopening something: `load_project`, `resumeTask`, `restore_run`. */
+const LOADER_CALL = /^_*(?:load|resume|restore|reopen|continue)(?:_|[A-Z]|$)/;
+
 /** A condition on a parsed command-line option: `args.conversations`, `options.resume`, `argv.session`. */
 const CLI_OPTION = /\b(?:args|argv|options|opts|flags|cli_args|parsed_args|parsed|cliArgs|parsedArgs)\.(\w+)/;
 
@@ -105,6 +113,14 @@ function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
           const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
           if (g) {
             found = { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
+            break;
+          }
+          // The option's value handed to the loader: `load_project(sm, args.project, args.branch)`, `resume(opts.session)`.
+          // A value, not a method called on the options (`options.toSessionOptions()`); any option of the parsed
+          // command line when the callee is named for loading, else one named for what it reopens.
+          const passed = c.args.map((a) => CLI_OPTION.exec(a)).find((m) => !!m && m.input[m.index + m[0].length] !== '(');
+          if (passed && resumeOption(passed[0], LOADER_CALL.test(c.name) && PARSED_ARGS.test(passed[0]))) {
+            found = { file: c.file, line: c.line, what: `the option ${passed[0]} (passed to ${c.callee}, which loads the saved ${o.subject === 'state' ? 'state' : 'conversation'})`, load: o, option: passed[1] };
             break;
           }
           if (seen.size + next.length < 60) next.push(c.fn);
@@ -207,6 +223,17 @@ export default defineRule({
       if (first) wiredLoads.splice(wiredLoads.indexOf(first), 1), wiredLoads.unshift(first);
       const load = at(wiredLoads[0], `${wiredLoads[0].call.callee}(${wiredLoads[0].call.args[0] ?? ''}) loads the saved session`);
       const selects = { file: entry[0].file, line: entry[0].line, reason: `${entry[0].what} selects a session to continue` };
+      // An option handed to the loader: its declaration (`.option('resume', …)`) is where the user selects it, before the use.
+      const opt = entry[0].option ? words(entry[0].option).join('-') : '';
+      const decl = opt ? entry.find((e) => !e.load && words(e.what).join('-').includes(opt)) : undefined;
+      if (decl) {
+        return {
+          level: 'present',
+          reason: `a saved session is read back by ${wiredLoads[0].call.fn} and selected through ${decl.what}, whose value ${entry[0].what.replace(/^the option /, '')}`,
+          evidence: [{ file: decl.file, line: decl.line, reason: `${decl.what} declares the option that selects a session to continue` }, selects, load],
+          confidence: 'high',
+        };
+      }
       return {
         level: 'present',
         reason: `a saved session is read back by ${wiredLoads[0].call.fn} and selected through ${entry[0].what}`,
@@ -218,6 +245,21 @@ export default defineRule({
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
         confidence: first ? 'high' : 'low',
+      };
+    }
+    // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is
+    // found by following the state loader's callers, so the run continues from the saved state.
+    const stateLoads = persistOps(ctx).filter((o) => o.subject === 'state' && (o.kind === 'read' || o.kind === 'db-read') && callersOf(ctx, o.call.fn).length > 0);
+    const stateEntry = stateLoads.length > 0 ? cliEntries(ctx, stateLoads)[0] : undefined;
+    if (stateEntry?.load) {
+      const l = stateEntry.load;
+      return {
+        level: 'present',
+        reason: `the saved workflow state is read back by ${l.call.fn} and reopened through ${stateEntry.what}`,
+        evidence: [
+          { file: stateEntry.file, line: stateEntry.line, reason: `${stateEntry.what} selects the saved state to continue` },
+          at(l, `${l.call.callee}() in ${l.call.fn} loads the saved state`),
+        ],
       };
     }
     if (wiredLoads.length > 0 || loads.length > 0) {

@@ -137,7 +137,11 @@ export default defineRule({
         evidence: (() => {
           // The write itself: the matched call, or the write inside the function it names.
           const direct = writes.filter((o) => !o.via);
-          const w = direct.find((o) => o.call.file === last.file && o.call.line === last.line) ?? transcriptFirst(direct).find((o) => shortName(o.call.fn) === last.name);
+          // Else the call of a store's write in that function (`self.file_store.write(path, …)`, through the store's class).
+          const w =
+            direct.find((o) => o.call.file === last.file && o.call.line === last.line) ??
+            transcriptFirst(direct).find((o) => shortName(o.call.fn) === last.name) ??
+            transcriptFirst(writes.filter((o) => o.via)).find((o) => shortName(o.call.fn) === last.name);
           const loopCall: Evidence = { file: hit.loop.file, line: hit.path[0].line, reason: `loop body in ${hit.loop.fn} calls ${hit.path[0].name}()` };
           const lastCall: Evidence[] = hit.path.length > 1 ? [{ file: last.file, line: last.line, reason: `${last.callee}() in ${last.fn} writes the session` }] : [];
           const write: Evidence[] = w ? [at(w, `${w.call.callee}() in ${w.call.fn} writes the session${w.payload ? ` (what it writes holds the messages, built at line ${w.payload.line})` : ''}`)] : [];

@@ -52,6 +52,8 @@ function tableDecls(ctx: RuleContext): Map<string, { file: string; line: number;
 /** The declaration of the table a database write names (`db.update(tasks)` → `tasks = pgTable('tasks', …)`), when the name is declared once. */
 function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; table: string } | undefined {
   if (o.kind !== 'db-write') return undefined;
+  // An ORM write knows its mapped class.
+  if (o.model) return o.model;
   const id = o.call.args[0] ?? '';
   if (!/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
   const decls = tableDecls(ctx).get(id);
@@ -86,7 +88,7 @@ export default defineRule({
       const targets = [...new Set(state.map((o) => o.call.fn))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
-      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && d.file === decl.file && d.line !== decl.line);
+      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
       return {
         level: 'present',
         reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,
@@ -127,6 +129,23 @@ export default defineRule({
           evidence: [
             ...decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${o.call.fn}, keeps its records apart from the transcript` } : at(o, `${o.call.callee}(${table(o)}) in ${o.call.fn} writes its own table`))),
             at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${transcriptTable.call.fn} writes the transcript table`),
+          ],
+        };
+      }
+    }
+    // The function that writes the transcript also writes other records, each to a file of its own
+    // (`messages.json` beside `context.json`, `queries.json`, `knowledge.json`): kept apart, though not named as workflow state.
+    const literalFile = (o: PersistOp) => /^(['"`])[^'"`$]*\.\w{2,5}\1$/.test(o.call.args[0] ?? '') ? o.call.args[0].slice(1, -1) : undefined;
+    for (const t of transcriptFirst(ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'append') && literalFile(o) && wired(o)))) {
+      const siblings = ops.filter((o) => o.call.file === t.call.file && o.call.fn === t.call.fn && o.subject === 'other' && literalFile(o) && literalFile(o) !== literalFile(t) && !/\.(?:txt|md|log)$/.test(literalFile(o)!));
+      const names = [...new Set(siblings.map(literalFile))];
+      if (names.length >= 2) {
+        return {
+          level: 'partial',
+          reason: `${t.call.fn} writes the transcript (${literalFile(t)}) and, beside it, other records to files of their own (${names.slice(0, 4).join(', ')}), but none is named as a plan, todo, checkpoint or tool-call record`,
+          evidence: [
+            ...siblings.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0]}) in ${o.call.fn} writes a record apart from the transcript`)),
+            at(t, `${t.call.callee}(${t.call.args[0]}) in ${t.call.fn} writes the transcript`),
           ],
         };
       }

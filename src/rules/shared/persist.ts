@@ -27,6 +27,8 @@ export interface PersistOp {
   atomicLib?: boolean;
   /** Set when the call is a repo wrapper around the write (`io.writeJsonFile(path, history)`): the wrapper, and whether it writes atomically. */
   via?: { fn: string; file: string; line: number; atomic: boolean };
+  /** An ORM write or read: the declaration of the mapped class whose rows it writes or reads (its table). */
+  model?: { file: string; line: number; table: string };
 }
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
@@ -99,6 +101,9 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
 
+/** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
+const SQL_BEGIN = /^['"`]\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE|TRANSACTION|WORK)\b|\s*;|\s*['"`]$)/i;
+
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
@@ -119,7 +124,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
-  if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && /\bBEGIN\b/.test(c.args[0]))) return 'transaction';
+  // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
+  if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && SQL_BEGIN.test(c.args[0]))) return 'transaction';
   if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
     const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
     if (sql.startsWith('SELECT')) return 'db-read';
@@ -315,7 +321,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
-        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined);
+        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
         if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
@@ -334,9 +340,115 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...lifted, ...second);
     out.push(...itemStoreOps(ctx, out));
     out.push(...keyedStoreOps(ctx, out));
+    out.push(...ormOps(ctx));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/** A Python ORM session (SQLAlchemy, SQLModel): `session`, `self.current_session`, `db.session`, `async_session`. */
+const ORM_SESSION = /^(?:(?:self|cls)\.)?(?:\w+\.)*(?:\w*_)?session$/i;
+/** Query builders that name the mapped class read: `select(ProjectState)`, `sa.select(Message)`. */
+const ORM_SELECT = /^(?:\w+\.)?select\s*\(\s*([A-Z]\w*)/;
+
+interface OrmModel {
+  table: string;
+  columns: string[];
+  file: string;
+  line: number;
+}
+
+/**
+ * The mapped classes of a Python ORM (a class body declaring `__tablename__`, or a SQLModel with `table=True`),
+ * by class name: the table each keeps its rows in and its columns. Empty when no source file imports an ORM.
+ */
+function ormModels(ctx: RuleContext): Map<string, OrmModel> {
+  return ctx.memo('persist:orm-models', () => {
+    const out = new Map<string, OrmModel>();
+    if (!ctx.source.some((f) => f.lang === 'py' && f.imports.some((i) => /^(?:sqlalchemy|sqlmodel)(?:\.|$)/.test(i.from)))) return out;
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const c of f.classes) {
+        const body = f.objects.find((o) => o.ctx === `class:${c.name}`);
+        const table = body?.values.__tablename__?.replace(/^['"]|['"]$/g, '');
+        if (table || (c.extends === 'SQLModel' && c.implements.some((x) => /table\s*=\s*True/.test(x)))) out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * What a row of the model holds, for judging its subject: the transcript when a column keeps the messages, else the
+ * table's name without the words that only name the container (`jira_conversations`, `conversation_work` link or
+ * describe a conversation, they do not hold its messages).
+ */
+const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k)) ? `${m.table} messages` : ormName(m.table));
+const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
+const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
+
+/**
+ * Writes and reads through a Python ORM session: `session.add(obj)` stages a row of a mapped class (judged by the
+ * class's table and columns: `obj = LLMRequest(messages=…)` keeps the messages), `session.commit()` /
+ * `session.begin()` is a transaction, and `session.execute(select(Model)…)`, `session.get(Model, id)`,
+ * `session.query(Model)` read rows of that class. Only in repos that import SQLAlchemy or SQLModel.
+ */
+function ormOps(ctx: RuleContext): PersistOp[] {
+  const models = ormModels(ctx);
+  if (models.size === 0) return [];
+  const out: PersistOp[] = [];
+  const receiver = (c: CallFact) => c.callee.slice(0, c.callee.lastIndexOf('.'));
+  // The mapped class an expression names: `Model(…)`, `cls(…)` in a method of a mapped class, or a local bound to either.
+  // With the constructor as written, whose keyword arguments are the row's values.
+  const modelOf = (file: string, c: Located<CallFact>, expr: string): { model: OrmModel; ctor?: string } | undefined => {
+    const own = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+    const ofCall = (e: string) => {
+      const m = /^(\w+)\s*\(/.exec(e.trim());
+      const model = m ? models.get(m[1] === 'cls' ? shortName(own) : m[1]) : undefined;
+      return model && { model, ctor: m![1] };
+    };
+    const bare = models.get(expr.trim());
+    const direct = ofCall(expr) ?? (bare && { model: bare });
+    if (direct || !/^\w+$/.test(expr.trim())) return direct;
+    const v = boundValue(ctx, file, c.fn, expr.trim(), c.line);
+    return v ? ofCall(v) : undefined;
+  };
+  for (const n of ['add', 'add_all', 'merge', 'commit', 'begin', 'execute', 'scalars', 'scalar', 'get', 'query']) {
+    for (const c of ctx.callsNamed(n)) {
+      if (!c.file.endsWith('.py') || !ORM_SESSION.test(receiver(c))) continue;
+      let kind: PersistKind;
+      let subjectText = '';
+      let payload: Located<ObjectFact> | undefined;
+      let model: OrmModel | undefined;
+      if (n === 'commit' || n === 'begin') kind = 'transaction';
+      else if (n === 'add' || n === 'add_all' || n === 'merge') {
+        kind = 'db-write';
+        const m = modelOf(c.file, c, c.args[0] ?? '');
+        model = m?.model;
+        subjectText = m ? modelText(m.model) : ormName(c.args[0] ?? '') || 'row';
+        // The row built with the messages (`cls(messages=request_log.messages, …)`): what is written is the conversation.
+        payload = m?.ctor ? objectsIn(ctx, c.file, c.fn).find((o) => o.ctx === `arg:${m.ctor}` && o.line <= c.line && isTranscriptShape(o)) : undefined;
+      } else {
+        // A read names its mapped class: `execute(select(M)…)`, `get(M, id)`, `query(M)`; other calls on a session are not reads of a row.
+        const a = c.args[0] ?? '';
+        const m = models.get(ORM_SELECT.exec(a)?.[1] ?? (n === 'get' || n === 'query' ? a.trim() : ''));
+        if (!m) continue;
+        model = m;
+        kind = 'db-read';
+        subjectText = modelText(m);
+      }
+      // A row is judged by what it holds (its mapped class, the messages it is built with), not by the function
+      // staging it (`create_conversation` adds a link row, not the conversation's messages).
+      const subject: Subject = payload ? 'session' : subjectText ? subjectOf(subjectText) : 'other';
+      const op = subjectText ? { call: c, kind, subject, strength: subject === 'other' ? 0 : 3, text: subjectText } : classify(ctx, c.file, c, kind);
+      if (op) out.push({ ...op, ...(payload ? { payload } : {}), ...(model ? { model: { file: model.file, line: model.line, table: model.table } } : {}) });
+    }
+  }
+  // A commit writes every row staged in the session (the unit of work): it is the transaction of the conversation's
+  // rows when the repo stages them through the ORM, else of the workflow state's.
+  const staged = (s: Subject) => out.some((o) => o.kind === 'db-write' && o.subject === s);
+  const unit: Subject | undefined = staged('session') ? 'session' : staged('state') ? 'state' : undefined;
+  return unit ? out.map((o) => (o.kind === 'transaction' && o.subject !== unit ? { ...o, subject: unit, strength: Math.max(o.strength, 1) } : o)) : out;
 }
 
 /**
@@ -454,6 +566,17 @@ function storeSets(ctx: RuleContext, made: Located<CallFact>): Located<CallFact>
   return out.slice(0, 6);
 }
 
+/**
+ * `open(path, mode)` with the mode in a local (`mode = 'w' if isinstance(contents, str) else 'wb'`): the kind of the
+ * literal it was bound to.
+ */
+function openModeBound(ctx: RuleContext, file: string, c: Located<CallFact>): PersistKind | undefined {
+  if (c.name !== 'open' || c.args.length < 2 || !/^[A-Za-z_]\w*$/.test(c.args[1])) return undefined;
+  const v = boundValue(ctx, file, c.fn, c.args[1], c.line);
+  const m = v && /^\s*(['"])([rwax])/.exec(v);
+  return m ? kindOf({ ...c, args: [c.args[0], `'${m[2]}'`] }) : undefined;
+}
+
 /** The function opens an in-memory database: `sqlite3.connect(":memory:")`, `new Database(':memory:')`. */
 function inMemoryDb(ctx: RuleContext, file: string, fn: string): boolean {
   return ctx.callsIn(file, fn).some((d) => /^['"`]:memory:['"`]$/.test(d.args[0] ?? ''));
@@ -484,13 +607,18 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A path read off an object (`plan.pathCleanup.configFile`) is named by its last member, not by the object it hangs on.
   const lastMember = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(pathArg) ? pathArg.slice(pathArg.lastIndexOf('.') + 1) : undefined;
   const pathName = lastMember && !namesNothing(lastMember) ? lastMember : pathArg;
-  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] ? 'other' : subjectOf(pathName);
+  // A read of a file the path's own literal names for something else (`join(session.session_dir, "ces", "ports.json")`):
+  // the file's name decides over the directory it sits in.
+  // `json.load(f)` reads the file `open(…)` gave it a few lines before: that open's path.
+  const opened = kind === 'read' && c.name === 'load' && /^\w+$/.test(pathArg) ? ctx.callsIn(file, c.fn).find((d) => d.name === 'open' && d.line <= c.line && d.line >= c.line - 5) : undefined;
+  const elseFile = kind === 'read' && !db && otherFileLiteral(opened?.args[0] ?? pathArg);
+  const byPath = db ? (table ? subjectOf(table) : 'other') : !args[1] || elseFile ? 'other' : subjectOf(pathName);
   // A path held in a local variable (`path = Path(tmp) / "user_id.txt"` … `path.write_text(uid)`) is judged by
   // what it was bound to, before the function it is written in: a file named for something else is not the
   // session because it is written in `get_session`.
   const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
   const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
-  let subject = byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
+  let subject = elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
@@ -552,6 +680,22 @@ function literalNamesFile(value: string): boolean {
   return false;
 }
 
+/** Words of a file name that say it holds records of some kind, without saying of what (`events.jsonl`, `index.json`). */
+const RECORD_WORDS = /^(?:events?|entries|entry|records?|items?|index|data|logs?|main|latest|current|default|all)$/;
+
+/**
+ * The last string literal of a path names a file (`"ports.json"`, `'kernel-info.json'`) for something that is neither
+ * the session, state nor settings, in words that say what (not only `data.json`, `events.jsonl`, `{id}.json`).
+ */
+function otherFileLiteral(pathArg: string): boolean {
+  if (!pathArg.includes('.')) return false;
+  const lits = [...pathArg.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].map((m) => m[2]);
+  const last = lits[lits.length - 1];
+  if (!last || !/^[^/${}]+\.\w{2,5}$/.test(last)) return false;
+  const ws = words(last.replace(/\.\w{2,5}$/, '')).filter((w) => !BARE_PATH.has(w) && w.length >= 3 && !/^\d/.test(w));
+  return ws.length > 0 && !ws.some((w) => RECORD_WORDS.test(w)) && subjectOf(ws.join(' ')) === 'other';
+}
+
 /** The module's name is another history: `useShellHistory.ts`, `input_history.py`, `command-history.ts`. */
 function otherHistoryModule(file: string): boolean {
   const ws = words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
@@ -602,15 +746,38 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     const atomic = isAtomicGroup(list);
     for (const w of wrappers) {
       const ws = shortName(w.name);
-      if (ctx.functionsNamed(ws).length > 3) continue;
+      // A name defined more often (`write` on every store class) links only calls on a receiver named for the
+      // wrapper's class or the interface it implements (`self.file_store.write(…)` → `LocalFileStore(FileStore).write`).
+      const typed = ctx.functionsNamed(ws).length > 3 ? classNames(ctx, file, w.name) : undefined;
+      if (typed && typed.length === 0) continue;
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
+        if (typed && !receiverNamesClass(c.callee.slice(0, c.callee.lastIndexOf('.')), typed)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
     }
   }
   return out;
+}
+
+/** The word lists of a method's class and of the classes it extends or implements (`LocalFileStore`, `FileStore`). */
+function classNames(ctx: RuleContext, file: string, method: string): (readonly string[])[] {
+  if (!method.includes('.')) return [];
+  const cls = method.slice(0, method.lastIndexOf('.'));
+  const c = ctx.file(file)?.classes.find((x) => x.name === cls);
+  if (!c) return [];
+  return [c.name, ...(c.extends ? [c.extends] : []), ...c.implements].map((n) => words(shortName(n)));
+}
+
+/**
+ * A receiver whose last member is named for one of the classes (`self.file_store` for `FileStore` or
+ * `LocalFileStore`): its words are the class's last two or more words.
+ */
+function receiverNamesClass(recv: string, classes: (readonly string[])[]): boolean {
+  const rw = words(recv.slice(recv.lastIndexOf('.') + 1));
+  if (rw.length < 2) return false;
+  return classes.some((cw) => cw.length >= rw.length && rw.every((w, i) => w === cw[cw.length - rw.length + i]));
 }
 
 /**
@@ -932,7 +1099,7 @@ export function composedRecord(ctx: RuleContext, o: PersistOp): boolean {
 }
 
 /** Database writes that add a row rather than change one. */
-const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
+const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|add|add_all|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
 export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (INSERT_NAME.test(o.call.name) || /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? ''));
 
 /**
