@@ -1,6 +1,6 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, byFileInOrder } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -155,6 +155,87 @@ function loopOutputChecks(ctx: RuleContext): FrameworkCheck[] {
     out.push({ file: check.file, line: check.line, how: `${check.callee}() checks the model's output in the loop (${l.fn}) before ${apply.callee}() applies it (line ${apply.line})` });
   }
   return out;
+}
+
+/** A check's name: verify, validate, lint, review or check (not a checkpoint). */
+const CHECK_NAME = /verif|validat|lint|review|(?:^|_|[a-z])(?:check|Check)(?!point)/;
+/** A call that acts on the checked thing: runs it, applies it, writes it. */
+const ACT_NAME = /^(?:exec|execute|run|apply|write|save|commit)(?:_|[A-Z]|$)\w*/;
+const rootId = (text: string): string | undefined => /^(?:await\s+)?([A-Za-z_$][\w$]*)/.exec(text.trim())?.[1];
+
+/**
+ * Check, refuse, then act: a check of the model's product (`errors = verify_code(code)`), a guard
+ * on the check's result that leaves the function (`if errors: return`), and after it a call that
+ * runs or applies the same thing (`executor.execute(code=…)`, traced one binding back).
+ */
+function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:check-before-act', () => {
+    const out: FrameworkCheck[] = [];
+    const turns = modelTurnCalls(ctx);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    for (const f of ctx.source) {
+      // The checked thing is the model's product: the function asked the model for it first.
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      for (const v of f.calls) {
+        if (v.fn === '<top>' || v.cond || !CHECK_NAME.test(v.name) || !v.args.length) continue;
+        if (!models.some((m) => m.fn === v.fn && m.line < v.line)) continue;
+        const root = rootId(v.args[0]);
+        if (!root || /^(?:self|this|None|null|True|False|true|false)$/.test(root)) continue;
+        const bound = (f.binds ?? []).find((b) => b.line === v.line && b.fn === v.fn)?.name;
+        if (!bound) continue;
+        const named = new RegExp(`(?:^|[^\\w$.])${bound.replace(/\$/g, '\\$')}(?![\\w$])`);
+        const g = f.guards.find((x) => x.fn === v.fn && x.line > v.line && (x.exit === 'return' || x.exit === 'throw' || x.exit === 'continue') && named.test(x.cond));
+        if (!g) continue;
+        const ref = new RegExp(`(?:^|[^\\w$.])${root.replace(/\$/g, '\\$')}(?![\\w$])`);
+        // Names bound from the checked value in the same function (`executable = f"{code.content}"`).
+        const carried = new Set([root, ...(f.binds ?? []).filter((b) => b.fn === v.fn && b.line > v.line && ref.test(b.value)).map((b) => b.name)]);
+        const a = f.calls.find((c) => c.fn === v.fn && c.line > g.line && ACT_NAME.test(c.name) && c.args.some((x) => [...carried].some((n) => new RegExp(`(?:^|[^\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(x))));
+        if (!a) continue;
+        out.push({ file: f.path, line: v.line, how: `${v.fn}() checks ${v.args[0].slice(0, 40)} with ${v.callee}() and refuses it when the check fails (line ${g.line}, if ${g.cond.slice(0, 40)}) before ${a.callee}() acts on it (line ${a.line})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+/** A call that adds a message to a conversation: `convo.user(…)`, `messages.append(…)`, `history.add_message(…)`. */
+const ADD_MESSAGE = /^(?:user|append|push|add_?message|addMessage|add_?user_?message|addUserMessage|add_user|append_?message)$/;
+/** Text built from a value: an f-string or template with a placeholder, or a string concatenated with a name. */
+const INTERPOLATED = /\b[fF]['"][^'"]*\{[^}]*\w|`[^`]*\$\{|['"]\s*\+\s*[A-Za-z_$]|[\w)]\s*\+\s*['"]/;
+/** A parse or validation of the model's reply. */
+const PARSE_REPLY = /pars|valid|verif|decode|deserial/i;
+
+/**
+ * Parse, and on failure ask again: in a loop that runs the model, the reply is parsed or validated
+ * (`parser(response)`, `Model.model_validate_json(text)`), and the `catch` of that step adds the
+ * error to the conversation sent back to the model (`convo.user(f"… {err}")`), so an invalid
+ * output is corrected before anything acts on it.
+ */
+function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:reprompt-on-invalid', () => {
+    const out: FrameworkCheck[] = [];
+    const turns = modelTurnCalls(ctx);
+    const isTurn = (c: Located<CallFact>) => turns.direct.has(c) || turns.linked.has(c);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    for (const f of ctx.source) {
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      for (const l of f.loops) {
+        const m = models.find((c) => c.fn === l.fn && c.line > l.line && c.line <= l.end);
+        if (!m) continue;
+        const body = f.calls.filter((c) => c.fn === l.fn && c.line > m.line && c.line <= l.end);
+        const r = body.find((c) => c.inCatch && ADD_MESSAGE.test(c.name) && c.callee.includes('.') && c.args.some((x) => INTERPOLATED.test(x)));
+        if (!r) continue;
+        const p = body.filter((c) => !c.inCatch && c.line < r.line && !isTurn(c as Located<CallFact>) && PARSE_REPLY.test(c.name) && c.args.length > 0 && /^[A-Za-z_$][\w$.]*$/.test(c.args[0].trim())).pop();
+        if (!p) continue;
+        out.push({ file: f.path, line: p.line, how: `${l.fn}() checks the model's reply with ${p.callee}() and, when it fails, sends the error back to the model (${r.callee}(), line ${r.line}) and asks again` });
+        break;
+      }
+    }
+    return out;
+  });
 }
 
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
@@ -346,7 +427,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = loopOutputChecks(ctx);
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
