@@ -327,10 +327,24 @@ function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
   return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
 }
 
+/** A validated instance written as a literal (`instance={}`, `{}`, `None`): the call checks the schema itself. */
+const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|undefined)\s*$/;
+
 interface Hit {
   c: Located<CallFact>;
   how: string;
   rank: number;
+}
+
+/** Callers of a validator's function that are tools' own execute methods (`WebSearch.call`), in two files or more. */
+function perToolCallers(ctx: RuleContext, h: Hit): Located<CallFact>[] {
+  if (h.c.fn === '<top>' || !h.c.fn.includes('.')) return [];
+  const short = shortName(h.c.fn);
+  const callers = ctx.callsNamed(short).filter((c) => c.fn !== h.c.fn && c.fn.includes('.') && EXEC_KEY.test(shortName(c.fn)));
+  const others = ctx.callsNamed(short).filter((c) => c.fn !== h.c.fn && !callers.includes(c));
+  const files = new Set(callers.map((c) => c.file));
+  // Called from anywhere else too (a dispatcher, a wrapper): not left to each tool.
+  return files.size >= 2 && others.length === 0 ? callers : [];
 }
 
 function validations(ctx: RuleContext): Hit[] {
@@ -362,7 +376,8 @@ function validations(ctx: RuleContext): Hit[] {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
-        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' ')))) {
+        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '')) {
+          // `validate(instance={}, schema=tool.parameters)` checks that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
@@ -397,6 +412,9 @@ export default defineRule({
     // Only checks of the tool's input count here: a schema parse of a permission response or an event (rank 1) does not.
     const onPath = (h: Hit) => (h.rank < 2 ? 3 : path.fns.has(`${h.c.file}#${h.c.fn}`) ? 0 : path.files.has(h.c.file) ? 1 : 2);
     wired.sort((a, b) => onPath(a) - onPath(b) || b.rank - a.rank);
+    // Off the dispatch path, a validator that tools' own execute methods call one by one (a base
+    // class's `verify_args()` each tool's `call()` invokes): each tool must remember to call it.
+    const perTool = wired.length && onPath(wired[0]) >= 2 ? perToolCallers(ctx, wired[0]) : [];
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
     const framework = frameworkValidatedTools(ctx);
     if (!wired.length && framework.length) {
@@ -409,6 +427,10 @@ export default defineRule({
     const parsers = toolCallParsers(ctx);
     if (!wired.length && parsers.length) {
       return finding('present', `tool calls are checked where they are parsed, before execution: ${parsers[0].how} (${at(parsers[0].file, parsers[0].line)})`, parsers.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    if (wired.length && perTool.length >= 2) {
+      const h = wired[0];
+      return finding('partial', `tool inputs are validated only where each tool calls the check itself: ${h.how} (${at(h.c.file, h.c.line)}) is called from ${perTool.length} tools' own ${shortName(perTool[0].fn)}() methods, not on the dispatch path`, [ev(h.c.file, h.c.line, h.how), ...perTool.slice(0, 2).map((c) => ev(c.file, c.line, `${c.fn}() calls ${shortName(h.c.fn)}() itself`))]);
     }
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
