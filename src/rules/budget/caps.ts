@@ -183,7 +183,8 @@ function boundLimit(ctx: RuleContext, file: string, fn: string, name: string): s
   }
   const v = m.get(`${fn}#${name}`);
   if (!v) return undefined;
-  const id = /([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?\s*(?:\?\?.*|\bor\b.*)?$/.exec(v.trim());
+  // `limit = base * 0.85`, `limit = base - reserve`: a share of another limit stands for that limit.
+  const id = /([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?\s*(?:\?\?.*|\bor\b.*)?$/.exec(v.trim()) ?? /^(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)\s*(?:[*/]\s*[\d_.]+|-\s*[\w$.]+)$/.exec(v.trim());
   if (!id) return undefined;
   const bound = uncap(id[1].replace(/^get(?=[A-Z])/, '').replace(/^get_/, ''));
   const ws = words(bound);
@@ -362,6 +363,24 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             }
           }
         }
+      }
+    }
+    // A recursive turn bounded by a counter it passes down: `const next = depth - 1; if (next > 0) return research({ depth: next })`,
+    // `if depth <= 0: return`. Each level lowers the argument and stops at zero; its starting value comes from the caller.
+    for (const loop of agentLoops(ctx)) {
+      if (loop.loop) continue;
+      const f = ctx.file(loop.file);
+      if (!f) continue;
+      for (const b of f.binds ?? []) {
+        if (b.fn !== loop.fn) continue;
+        const dec = /^([A-Za-z_$][\w$]*)\s*-\s*1$/.exec(b.value.trim());
+        if (!dec) continue;
+        const stops = (t: string, n: string) => new RegExp(`(?:^|[^\\w$.])${n}\\s*(?:>=?|<=?|===?|==)\\s*[01]\\b|\\b[01]\\s*(?:>=?|<=?|===?|==)\\s*${n}(?![\\w$])`).test(t);
+        const cmp = (f.compares ?? []).find((c) => c.fn === loop.fn && (stops(c.text, b.name) || stops(c.text, dec[1]))) ?? f.guards.find((g) => g.fn === loop.fn && (stops(g.cond, b.name) || stops(g.cond, dec[1])));
+        if (!cmp) continue;
+        const text = 'text' in cmp ? cmp.text : cmp.cond;
+        push(`${loop.file}:${cmp.line}:${dec[1]}`, { kind: 'turn', limit: dec[1], file: loop.file, line: cmp.line, where: `recursion depth in ${loop.fn} (${b.name} = ${b.value.trim()} at line ${b.line}, stops when ${text})`, fn: loop.fn, resolved: true, def: 'unknown' });
+        break;
       }
     }
     // A cap on the model-call path: a guard that raises on a cost/token/call limit in the function
