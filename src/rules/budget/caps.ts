@@ -118,6 +118,23 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
   return out;
 }
 
+/** A folder of evaluation or benchmark drivers. */
+const EVAL_DIR = /(?:^|\/)(?:\w+_)?(?:evals?|evaluations?|benchmarks?)\//;
+/** A configuration getter with a literal default: `self._get_int("max_rounds", 10)`, `os.getenv("MAX_STEPS", 30)`, `cfg.get('limit', 5)`. */
+const GETTER_DEFAULT = /^(?:[\w.]+\.)?_?get\w*\(\s*['"][\w.-]+['"]\s*,\s*(?:default\s*=\s*)?(-?[\d_.]+|None|null|undefined)\s*\)$/;
+
+/**
+ * The agent loops whose caps bound the harness: not the loop of an evaluation or benchmark driver
+ * (`auto_eval/` running a simulated user against the agent), unless every loop is one.
+ */
+function capLoops(ctx: RuleContext): ReturnType<typeof agentLoops> {
+  return ctx.memo('caps:harness-loops', () => {
+    const all = agentLoops(ctx);
+    const own = all.filter((l) => !EVAL_DIR.test(l.file));
+    return own.length ? own : all;
+  });
+}
+
 /** Default values of a limit, found among const facts by normalised name. */
 function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string): Pick<Cap, 'def' | 'defAt'> {
   if (/^\d+$/.test(name)) return { def: 'bounded' };
@@ -150,8 +167,8 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
         // starting (after any white space) with `pydantic.`, `Field(` or `field(`.
         if (limited && !LIMIT_TEXT.test(b.name)) continue;
         const v0 = b.value.charCodeAt(0);
-        if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102) continue;
-        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim());
+        if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102 && !b.value.includes('get')) continue;
+        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim());
         if (d) add(b.name, f.path, b.line, d[1] === 'None' ? 'null' : d[1]);
       }
     }
@@ -183,7 +200,8 @@ function boundLimit(ctx: RuleContext, file: string, fn: string, name: string): s
   }
   const v = m.get(`${fn}#${name}`);
   if (!v) return undefined;
-  const id = /([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?\s*(?:\?\?.*|\bor\b.*)?$/.exec(v.trim());
+  // `limit = base * 0.85`, `limit = base - reserve`: a share of another limit stands for that limit.
+  const id = /([A-Za-z_$][\w$]*)\s*(?:\(\s*\))?\s*(?:\?\?.*|\bor\b.*)?$/.exec(v.trim()) ?? /^(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)\s*(?:[*/]\s*[\d_.]+|-\s*[\w$.]+)$/.exec(v.trim());
   if (!id) return undefined;
   const bound = uncap(id[1].replace(/^get(?=[A-Z])/, '').replace(/^get_/, ''));
   const ws = words(bound);
@@ -193,7 +211,7 @@ function boundLimit(ctx: RuleContext, file: string, fn: string, name: string): s
 /** Short names reached from each agent loop's body within two calls (by name, specific names only). */
 function loopReachSets(ctx: RuleContext): Array<{ fn: string; names: Set<string> }> {
   return ctx.memo('caps:loop-reach', () =>
-    agentLoops(ctx).map((loop) => {
+    capLoops(ctx).map((loop) => {
       const names = new Set<string>([shortName(loop.fn)]);
       let frontier: Array<{ file: string; fn: string }> = [];
       for (const c of loop.body) {
@@ -231,7 +249,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file) });
       }
     };
-    for (const loop of agentLoops(ctx)) {
+    for (const loop of capLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
         // Python `for turn in range(max_turns)` / `range(30)`: a bounded turn loop.
@@ -344,7 +362,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     }
     // A loop exit on a predicate that compares a counter with a limit one call away:
     // `if (!this.state.canContinue()) throw new LoopExceededError()` → `return this.loopCount < this.config.maxLoops`.
-    for (const loop of agentLoops(ctx)) {
+    for (const loop of capLoops(ctx)) {
       if (!loop.loop) continue;
       for (const [cond, line, where] of [[loop.loop.cond, loop.loop.line, 'loop condition'] as const, ...loop.loop.exits.filter((e) => e.cond).map((e) => [e.cond!, e.line, `${e.kind} exit`] as const)]) {
         for (const m of cond.matchAll(/([A-Za-z_$][\w$]*)\(\s*\)/g)) {
@@ -362,6 +380,24 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             }
           }
         }
+      }
+    }
+    // A recursive turn bounded by a counter it passes down: `const next = depth - 1; if (next > 0) return research({ depth: next })`,
+    // `if depth <= 0: return`. Each level lowers the argument and stops at zero; its starting value comes from the caller.
+    for (const loop of capLoops(ctx)) {
+      if (loop.loop) continue;
+      const f = ctx.file(loop.file);
+      if (!f) continue;
+      for (const b of f.binds ?? []) {
+        if (b.fn !== loop.fn) continue;
+        const dec = /^([A-Za-z_$][\w$]*)\s*-\s*1$/.exec(b.value.trim());
+        if (!dec) continue;
+        const stops = (t: string, n: string) => new RegExp(`(?:^|[^\\w$.])${n}\\s*(?:>=?|<=?|===?|==)\\s*[01]\\b|\\b[01]\\s*(?:>=?|<=?|===?|==)\\s*${n}(?![\\w$])`).test(t);
+        const cmp = (f.compares ?? []).find((c) => c.fn === loop.fn && (stops(c.text, b.name) || stops(c.text, dec[1]))) ?? f.guards.find((g) => g.fn === loop.fn && (stops(g.cond, b.name) || stops(g.cond, dec[1])));
+        if (!cmp) continue;
+        const text = 'text' in cmp ? cmp.text : cmp.cond;
+        push(`${loop.file}:${cmp.line}:${dec[1]}`, { kind: 'turn', limit: dec[1], file: loop.file, line: cmp.line, where: `recursion depth in ${loop.fn} (${b.name} = ${b.value.trim()} at line ${b.line}, stops when ${text})`, fn: loop.fn, resolved: true, def: 'unknown' });
+        break;
       }
     }
     // A cap on the model-call path: a guard that raises on a cost/token/call limit in the function
@@ -438,8 +474,10 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     // Outside any loop (a framework option, a sandbox lifetime): the builder more of the harness calls first.
     const callers = (c: Cap) => ((c.reach ?? 0) > 0 || !c.fn || c.fn === '<top>' ? 0 : Math.min(ctx.callsNamed(shortName(c.fn)).length, 5));
     const onModel = (c: Cap) => (classOf(c.fn) && modelClasses.has(`${c.file}#${classOf(c.fn)}`) ? 1 : 0);
-    const keyed = caps.map((c, i) => ({ c, i, s: score(c), r: c.reach ?? 0, m: onModel(c), n: callers(c) }));
-    return keyed.sort((a, b) => b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
+    // A cap in an evaluation or benchmark driver (`evals/`, `auto_eval/`, `benchmarks/`) bounds the driver, not the harness: last.
+    const driver = (c: Cap) => (EVAL_DIR.test(c.file) ? 1 : 0);
+    const keyed = caps.map((c, i) => ({ c, i, s: score(c), r: c.reach ?? 0, m: onModel(c), n: callers(c), d: driver(c) }));
+    return keyed.sort((a, b) => a.d - b.d || b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
   });
 }
 

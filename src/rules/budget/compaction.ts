@@ -82,6 +82,29 @@ function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: stri
   return undefined;
 }
 
+/** A cut of a list of messages: `trim`, `truncate`, `prune`, `pop(i)` (a bare `pop()` takes the newest), `shift`, `splice`, `remove_first…`, `drop…`. */
+const CUT_CALL = /^(?:trim|truncate|prune|pop|shift|splice|drop\w*|remove_?(?:first|oldest|old)\w*|removeOldest\w*|evict\w*)$/i;
+
+/**
+ * A count-triggered cut: `if len(convo.messages) > 10: convo.trim(1, 2)`, `if (history.length > 40) history.splice(1, 2)`:
+ * a comparison of the number of messages with a number, and within the next lines a cut on the same object.
+ */
+function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; cut: string } | undefined {
+  for (const f of ctx.source) {
+    for (const c of f.compares ?? []) {
+      const m = /^(?:len\(\s*([\w$.]+)\s*\)|([\w$.]+)\.length)\s*(?:>|>=)\s*[\w$.]+$/.exec(c.text.trim());
+      const list = m?.[1] ?? m?.[2];
+      // `messages.length > 0` asks whether there is anything to remove, not whether the history grew too long.
+      if (/(?:>|>=)\s*[01]$/.test(c.text.trim())) continue;
+      if (!list || !HISTORY_NAME.test(list.split('.').pop()!) || inputHistory(c.fn, f.path)) continue;
+      const root = list.split('.')[0];
+      const cut = f.calls.find((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 3 && CUT_CALL.test(x.name) && !(x.name === 'pop' && !x.args.length) && (x.callee === `${list}.${x.name}` || x.callee === `${root}.${x.name}`));
+      if (cut) return { file: f.path, line: c.line, fn: c.fn, cond: c.text, cut: `${cut.callee}(${cut.args.join(', ')})` };
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'budget.compaction',
   principle: 'budget',
@@ -186,6 +209,15 @@ export default defineRule({
         level: 'partial',
         reason: `${window.fn}() keeps only the newest messages each time (${window.name} = ${window.value}): a sliding window by count that drops old turns without a summary or a token measure`,
         evidence: [{ file: window.file, line: window.line, reason: `${window.fn}() cuts the history to its tail: ${window.value}` }],
+        confidence: 'low',
+      };
+    }
+    const counted = countTriggeredCut(ctx);
+    if (counted) {
+      return {
+        level: 'partial',
+        reason: `${counted.fn}() drops old messages when the history grows past a count (if ${counted.cond}: ${counted.cut}): a cut by message count, without a summary or a token measure`,
+        evidence: [{ file: counted.file, line: counted.line, reason: `${counted.fn}() cuts the history when ${counted.cond}: ${counted.cut}` }],
         confidence: 'low',
       };
     }

@@ -68,6 +68,8 @@ export function projections(ctx: RuleContext): Projection[] {
       }
       for (const c of f.consts) {
         if (c.kind === 'param' || !QUICK.test(c.name)) continue;
+        // `contextSize = 50` (characters of text around a match) is no model's window.
+        if (/^\d+$/.test(c.value) && Number(c.value) < 1000) continue;
         if (WINDOW.test(phrase(c.name))) put(win, f.path, c.line, c.name);
       }
     }
@@ -81,7 +83,7 @@ export function projections(ctx: RuleContext): Projection[] {
       if (!fn || (/\.[jt]sx$/.test(file) && /^[A-Z]/.test(shortName(fn.name)))) continue;
       // It must act on the projection: compact, truncate or refuse, being that action itself
       // (`history.truncate()` that checks the window first) or calling it within one hop.
-      const acts = ACT.test(phrase(shortName(fn.name))) || !!reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)), 1);
+      const acts = ACT.test(phrase(shortName(fn.name))) || !!reachesFast(ctx, file, fn.name, (c) => ACT.test(phrase(c.name)) && !stringTrim(c), 1);
       if (acts) out.push({ fn: { ...fn, file }, window: w, estimate: e });
     }
     return out;
@@ -433,6 +435,16 @@ function wordRegex(id: string): RegExp {
   return re;
 }
 
+/**
+ * `question.trim()`: the string method that strips white space (no argument, on a value that is not a
+ * history), not a cut of the conversation.
+ */
+function stringTrim(c: CallFact): boolean {
+  if (c.args.length || !/^trim(?:Start|End|Left|Right)?$/.test(c.name)) return false;
+  const dot = c.callee.lastIndexOf('.');
+  return dot > 0 && !/messages|history|conversation|transcript|context|memory/i.test(c.callee.slice(0, dot));
+}
+
 /** Projections found by mechanism: a token estimate compared with a window limit, acted on, and (ideally) run every turn. */
 export function projectionSites(ctx: RuleContext): ProjectionSite[] {
   return ctx.memo('budget:projection-sites', () => {
@@ -448,15 +460,19 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
       const fitsPath = overWhenTrue(cmp) === false;
       const guard = fitsPath ? undefined : ctx.file(file)?.guards.find((g) => g.fn === fn && g.line === cmp.line && (g.exit === 'throw' || (g.exit === 'return' && !PREDICATE.test(short))));
       if (guard) act = { file, line: cmp.line, why: `${short}() ${guard.exit === 'throw' ? 'raises' : 'returns'} instead of sending when over`, tied: true };
+      // `while (tracker.total < budget) { … }`: the loop runs while the request fits, so it stops when over.
+      if (!act && fitsPath && ctx.file(file)?.loops.some((l) => l.fn === fn && l.line === cmp.line && (l.kind === 'while' || l.kind === 'do') && l.cond.includes(cmp.text.split(/\s(?:<=|>=|<|>)\s/)[0].trim()))) {
+        act = { file, line: cmp.line, why: `${short}() stops its loop when over`, tied: true };
+      }
       const calls = ctx.callsIn(file, fn);
       if (!act) {
         const winIds = new Set((cmp.window.match(IDENTS) ?? []).map((id) => id.split(/\??\./).pop() ?? id).filter((id) => !/^(this|self|Math)$/.test(id)));
-        const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => wordRegex(id).test(a)))));
+        const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && !stringTrim(c) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => wordRegex(id).test(a)))));
         if (fit) act = { file, line: fit.line, why: `${short}() then calls ${fit.callee}() to ${ACT.test(phrase(fit.name)) ? phrase(fit.name) : 'fit the request to the limit'}`, tied: true, callee: fit.name };
       }
       if (!act && ACT.test(phrase(short)) && !PREDICATE.test(short)) act = { file, line: cmp.line, why: `${short}() acts on the comparison itself`, callee: short };
       if (!act) {
-        const r = reachesFast(ctx, file, fn, (c) => ACT.test(phrase(c.name)) && !PREDICATE.test(c.name) && !REPORT.test(c.name), 1);
+        const r = reachesFast(ctx, file, fn, (c) => ACT.test(phrase(c.name)) && !PREDICATE.test(c.name) && !REPORT.test(c.name) && !stringTrim(c), 1);
         if (r) act = { file: r[r.length - 1].file, line: r[r.length - 1].line, why: `${short}() calls ${r.map((c) => c.name).join(' → ')}()`, callee: r[r.length - 1].name };
       }
       let turnFrom = fn;

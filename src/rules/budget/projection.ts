@@ -10,7 +10,8 @@ const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} wi
  * session or cost budget, and the limit is not the context window.
  */
 function spendCap(p: ProjectionSite): boolean {
-  const runningTotal = /(?:^|[(\s+])(?:self|this)\.\w*(?:total|used|spent|consumed|cumulative)\w*/i.test(p.cmp.estimate);
+  // Or the total a usage tracker keeps over the run (`tracker.getTotalUsage().totalTokens`, `usage_tracker.total_tokens`).
+  const runningTotal = /(?:^|[(\s+])(?:self|this)\.\w*(?:total|used|spent|consumed|cumulative)\w*/i.test(p.cmp.estimate) || /tracker\b.*\btotal|total_?usage|totalUsage/i.test(p.cmp.estimate);
   // A total held against the context window is the history's size (`self.used_tokens > self.context_limit`).
   const window = /context|window|ctx/i.test(p.cmp.window);
   const budget = /conversation|session|cost|spend/i.test(p.cmp.window);

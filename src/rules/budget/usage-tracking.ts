@@ -1,4 +1,4 @@
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
@@ -60,6 +60,22 @@ const OWN_COUNT = /(?:count|estimate|calculate|compute)\w*tokens?\s*\(|tokeni[sz
 /** A property named for a running total of cost or tokens: `total_cost`, `totalCost`, `session_cost`, `cumulative_tokens`. */
 const CLIENT_TOTAL = /^(?:total_?cost|totalCost|session_?(?:cost|tokens)|sessionCost|sessionTokens|cumulative_?(?:cost|tokens)|cumulativeCost|cumulativeTokens|accumulated_?(?:cost|tokens)|accumulatedCost|accumulatedTokens)$/;
 
+/** An accumulator or recorder call: `add…`, `record…`, `track…`, `observe`, `inc…` (metric counters). */
+const RECORDS = /^(?:add|record|track|accumulate|sum|tally|observe|inc|increment|update_?usage|log_?usage)/i;
+
+/**
+ * Whether a tokenizer call's result is kept beyond the one decision: added with `+=` (directly or
+ * through the name it is bound to) or passed to an accumulator or metric call in the same function.
+ */
+function countRecorded(f: FileFacts, c: CallFact): boolean {
+  if ((f.adds ?? []).some((a) => a.line === c.line && a.fn === c.fn)) return true;
+  const bound = (f.binds ?? []).find((b) => b.line === c.line && b.fn === c.fn)?.name;
+  if (!bound || !/^[A-Za-z_$][\w$]*$/.test(bound)) return false;
+  const ref = new RegExp(`(?:^|[^\\w$.])${bound.replace(/\$/g, '\\$')}(?![\\w$])`);
+  if ((f.adds ?? []).some((a) => a.fn === c.fn && a.line > c.line && ref.test(a.value))) return true;
+  return f.calls.some((k) => k.fn === c.fn && k.line >= c.line && RECORDS.test(k.name) && k.args.some((x) => ref.test(x)));
+}
+
 /** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
 function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
   return ctx.memo('budget:client-total', () => {
@@ -101,6 +117,9 @@ export default defineRule({
     const readFiles = new Set<string>();
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
+    // A tokenizer count that is added to a sum or handed to a recorder (`total += count_tokens(m)`,
+    // `metrics.add_prompt_size(size=n)`); counts that only size one request against a limit track nothing.
+    let recorded: Evidence | undefined;
     // What a call's name says, worked out once per distinct name (a repo calls a few thousand names
     // tens of thousands of times); the calls each pass looks at, found by name and put back in file
     // order: an accumulator verb on usage or a tokenizer (pass one); an accumulator verb or `add`
@@ -190,7 +209,10 @@ export default defineRule({
         if (flags & ADDS_USAGE) {
           accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
         }
-        if (flags & COUNTS_TOKENS && estimators.length < 8) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
+        if (flags & COUNTS_TOKENS) {
+          if (estimators.length < 8) estimators.push({ file: f.path, line: c.line, reason: `${c.callee}() counts tokens` });
+          if (!recorded && countRecorded(f, c)) recorded = { file: f.path, line: c.line, reason: `${c.callee}() counts tokens and the count is added to a total or recorded` };
+        }
       }
     }
     // The accumulation itself: `self.total_cost += cost`, `totals.input += response.usage.input_tokens`,
@@ -326,13 +348,19 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // Tokenizer counts that only decide whether one request or chunk fits (compared, subtracted from a
+    // limit, stored on a chunk) measure a size, not the session's consumption.
+    if (readFiles.size === 0 && estimators.length > 0 && !recorded) {
+      const e = estimators[0];
+      return { level: 'absent', reason: `tokens are counted with a tokenizer only to size a request or a chunk (e.g. ${e.file}:${e.line}); no count is added to a total or recorded, and provider usage is never read`, evidence: [], confidence: 'low' };
+    }
     if (readFiles.size > 0 || estimators.length > 0) {
       return {
         level: 'partial',
         reason: readFiles.size > 0
           ? 'usage fields of model responses are read, but no running token or cost total is kept for the session'
           : 'tokens are estimated with a tokenizer, but provider usage is never read or accumulated per session',
-        evidence: [...reads, ...estimators].slice(0, 3),
+        evidence: readFiles.size > 0 ? [...reads, ...estimators].slice(0, 3) : [recorded!, ...estimators.filter((e) => e.file !== recorded!.file || e.line !== recorded!.line)].slice(0, 3),
       };
     }
     // Every source file was searched for provider usage fields and token counters; with a model call

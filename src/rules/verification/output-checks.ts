@@ -1,6 +1,6 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, byFileInOrder } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -157,6 +157,87 @@ function loopOutputChecks(ctx: RuleContext): FrameworkCheck[] {
   return out;
 }
 
+/** A check's name: verify, validate, lint, review or check (not a checkpoint). */
+const CHECK_NAME = /verif|validat|lint|review|(?:^|_|[a-z])(?:check|Check)(?!point)/;
+/** A call that acts on the checked thing: runs it, applies it, writes it. */
+const ACT_NAME = /^(?:exec|execute|run|apply|write|save|commit)(?:_|[A-Z]|$)\w*/;
+const rootId = (text: string): string | undefined => /^(?:await\s+)?([A-Za-z_$][\w$]*)/.exec(text.trim())?.[1];
+
+/**
+ * Check, refuse, then act: a check of the model's product (`errors = verify_code(code)`), a guard
+ * on the check's result that leaves the function (`if errors: return`), and after it a call that
+ * runs or applies the same thing (`executor.execute(code=…)`, traced one binding back).
+ */
+function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:check-before-act', () => {
+    const out: FrameworkCheck[] = [];
+    const turns = modelTurnCalls(ctx);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    for (const f of ctx.source) {
+      // The checked thing is the model's product: the function asked the model for it first.
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      for (const v of f.calls) {
+        if (v.fn === '<top>' || v.cond || !CHECK_NAME.test(v.name) || !v.args.length) continue;
+        if (!models.some((m) => m.fn === v.fn && m.line < v.line)) continue;
+        const root = rootId(v.args[0]);
+        if (!root || /^(?:self|this|None|null|True|False|true|false)$/.test(root)) continue;
+        const bound = (f.binds ?? []).find((b) => b.line === v.line && b.fn === v.fn)?.name;
+        if (!bound) continue;
+        const named = new RegExp(`(?:^|[^\\w$.])${bound.replace(/\$/g, '\\$')}(?![\\w$])`);
+        const g = f.guards.find((x) => x.fn === v.fn && x.line > v.line && (x.exit === 'return' || x.exit === 'throw' || x.exit === 'continue') && named.test(x.cond));
+        if (!g) continue;
+        const ref = new RegExp(`(?:^|[^\\w$.])${root.replace(/\$/g, '\\$')}(?![\\w$])`);
+        // Names bound from the checked value in the same function (`executable = f"{code.content}"`).
+        const carried = new Set([root, ...(f.binds ?? []).filter((b) => b.fn === v.fn && b.line > v.line && ref.test(b.value)).map((b) => b.name)]);
+        const a = f.calls.find((c) => c.fn === v.fn && c.line > g.line && ACT_NAME.test(c.name) && c.args.some((x) => [...carried].some((n) => new RegExp(`(?:^|[^\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(x))));
+        if (!a) continue;
+        out.push({ file: f.path, line: v.line, how: `${v.fn}() checks ${v.args[0].slice(0, 40)} with ${v.callee}() and refuses it when the check fails (line ${g.line}, if ${g.cond.slice(0, 40)}) before ${a.callee}() acts on it (line ${a.line})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+/** A call that adds a message to a conversation: `convo.user(…)`, `messages.append(…)`, `history.add_message(…)`. */
+const ADD_MESSAGE = /^(?:user|append|push|add_?message|addMessage|add_?user_?message|addUserMessage|add_user|append_?message)$/;
+/** Text built from a value: an f-string or template with a placeholder, or a string concatenated with a name. */
+const INTERPOLATED = /\b[fF]['"][^'"]*\{[^}]*\w|`[^`]*\$\{|['"]\s*\+\s*[A-Za-z_$]|[\w)]\s*\+\s*['"]/;
+/** A parse or validation of the model's reply. */
+const PARSE_REPLY = /pars|valid|verif|decode|deserial/i;
+
+/**
+ * Parse, and on failure ask again: in a loop that runs the model, the reply is parsed or validated
+ * (`parser(response)`, `Model.model_validate_json(text)`), and the `catch` of that step adds the
+ * error to the conversation sent back to the model (`convo.user(f"… {err}")`), so an invalid
+ * output is corrected before anything acts on it.
+ */
+function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:reprompt-on-invalid', () => {
+    const out: FrameworkCheck[] = [];
+    const turns = modelTurnCalls(ctx);
+    const isTurn = (c: Located<CallFact>) => turns.direct.has(c) || turns.linked.has(c);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    for (const f of ctx.source) {
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      for (const l of f.loops) {
+        const m = models.find((c) => c.fn === l.fn && c.line > l.line && c.line <= l.end);
+        if (!m) continue;
+        const body = f.calls.filter((c) => c.fn === l.fn && c.line > m.line && c.line <= l.end);
+        const r = body.find((c) => c.inCatch && ADD_MESSAGE.test(c.name) && c.callee.includes('.') && c.args.some((x) => INTERPOLATED.test(x)));
+        if (!r) continue;
+        const p = body.filter((c) => !c.inCatch && c.line < r.line && !isTurn(c as Located<CallFact>) && PARSE_REPLY.test(c.name) && c.args.length > 0 && /^[A-Za-z_$][\w$.]*$/.test(c.args[0].trim())).pop();
+        if (!p) continue;
+        out.push({ file: f.path, line: p.line, how: `${l.fn}() checks the model's reply with ${p.callee}() and, when it fails, sends the error back to the model (${r.callee}(), line ${r.line}) and asks again` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -246,10 +327,24 @@ function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
   return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
 }
 
+/** A validated instance written as a literal (`instance={}`, `{}`, `None`): the call checks the schema itself. */
+const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|undefined)\s*$/;
+
 interface Hit {
   c: Located<CallFact>;
   how: string;
   rank: number;
+}
+
+/** Callers of a validator's function that are tools' own execute methods (`WebSearch.call`), in two files or more. */
+function perToolCallers(ctx: RuleContext, h: Hit): Located<CallFact>[] {
+  if (h.c.fn === '<top>' || !h.c.fn.includes('.')) return [];
+  const short = shortName(h.c.fn);
+  const callers = ctx.callsNamed(short).filter((c) => c.fn !== h.c.fn && c.fn.includes('.') && EXEC_KEY.test(shortName(c.fn)));
+  const others = ctx.callsNamed(short).filter((c) => c.fn !== h.c.fn && !callers.includes(c));
+  const files = new Set(callers.map((c) => c.file));
+  // Called from anywhere else too (a dispatcher, a wrapper): not left to each tool.
+  return files.size >= 2 && others.length === 0 ? callers : [];
 }
 
 function validations(ctx: RuleContext): Hit[] {
@@ -281,7 +376,8 @@ function validations(ctx: RuleContext): Hit[] {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
-        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' ')))) {
+        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '')) {
+          // `validate(instance={}, schema=tool.parameters)` checks that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
@@ -316,6 +412,9 @@ export default defineRule({
     // Only checks of the tool's input count here: a schema parse of a permission response or an event (rank 1) does not.
     const onPath = (h: Hit) => (h.rank < 2 ? 3 : path.fns.has(`${h.c.file}#${h.c.fn}`) ? 0 : path.files.has(h.c.file) ? 1 : 2);
     wired.sort((a, b) => onPath(a) - onPath(b) || b.rank - a.rank);
+    // Off the dispatch path, a validator that tools' own execute methods call one by one (a base
+    // class's `verify_args()` each tool's `call()` invokes): each tool must remember to call it.
+    const perTool = wired.length && onPath(wired[0]) >= 2 ? perToolCallers(ctx, wired[0]) : [];
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
     const framework = frameworkValidatedTools(ctx);
     if (!wired.length && framework.length) {
@@ -328,6 +427,10 @@ export default defineRule({
     const parsers = toolCallParsers(ctx);
     if (!wired.length && parsers.length) {
       return finding('present', `tool calls are checked where they are parsed, before execution: ${parsers[0].how} (${at(parsers[0].file, parsers[0].line)})`, parsers.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    if (wired.length && perTool.length >= 2) {
+      const h = wired[0];
+      return finding('partial', `tool inputs are validated only where each tool calls the check itself: ${h.how} (${at(h.c.file, h.c.line)}) is called from ${perTool.length} tools' own ${shortName(perTool[0].fn)}() methods, not on the dispatch path`, [ev(h.c.file, h.c.line, h.how), ...perTool.slice(0, 2).map((c) => ev(c.file, c.line, `${c.fn}() calls ${shortName(h.c.fn)}() itself`))]);
     }
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
@@ -346,7 +449,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = loopOutputChecks(ctx);
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
