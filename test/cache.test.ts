@@ -31,6 +31,25 @@ describe('the fact cache', () => {
     expect(FactCache.open(dir, '/other', 'v1').get(file, text).facts).toBeUndefined(); // another folder
   });
 
+  it('writes its file in ASCII, non-ASCII text escaped, and reads back the same facts (and a UTF-8 file too)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-'));
+    const text = "it('refuses rm -rf / … 日本語 😀', () => { expect(run('é')).toBe('naïve…'); });\n";
+    const facts = analyzeTestText(file.path, text);
+    expect(JSON.stringify(facts)).toMatch(/[^\x00-\x7f]/);
+    const cold = FactCache.open(dir, '/repo', 'v1');
+    const got = cold.get(file, text);
+    cold.set(got.key, facts);
+    cold.save();
+    await cold.flush();
+    const bytes = fs.readFileSync(cold.file);
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    expect(FactCache.open(dir, '/repo', 'v1').get(file, text).facts).toEqual(facts);
+    // A cache file in UTF-8 (as earlier versions wrote it) reads the same.
+    fs.writeFileSync(cold.file, JSON.stringify(JSON.parse(bytes.toString('latin1'))), 'utf8');
+    expect(fs.readFileSync(cold.file).every((b) => b < 0x80)).toBe(false);
+    expect(FactCache.open(dir, '/repo', 'v1').get(file, text).facts).toEqual(facts);
+  });
+
   it('writes a few re-analysed files as a delta beside the base, and a new base when many changed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-'));
     const files = Array.from({ length: 60 }, (_, i) => ({ ...file, path: `test/t${i}.test.ts` }));

@@ -2,13 +2,13 @@
  * The second thread of stage 2 (./analyze.ts): test files, read by text, and Python sources need
  * neither the TypeScript compiler nor its warm-up, so on a cold run they are read, hashed and
  * analysed here while the main thread parses the TypeScript sources. Each result goes back as the
- * content key (./cache.ts) and the facts as JSON text, which the main thread parses and the fact
- * cache writes as they are; a file whose key is already cached is only hashed.
+ * content key (./cache.ts) and the facts as JSON text in ASCII, which the main thread parses and the
+ * fact cache writes as they are; a file whose key is already cached is only hashed.
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzerErrorReason, analyzeWithoutCompiler, contentSkipReason } from './analyze.js';
-import { factKey } from './cache.js';
+import { asciiJson, factKey } from './cache.js';
 
 export interface WorkerFile {
   /** The file's index in the discovery. */
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     }
     let result: WorkerResult;
     try {
-      result = { i: f.i, key, json: JSON.stringify(await analyzeWithoutCompiler(f, text)) };
+      result = { i: f.i, key, json: asciiJson(JSON.stringify(await analyzeWithoutCompiler(f, text))) };
     } catch (err) {
       result = { i: f.i, key, skip: analyzerErrorReason(err) };
     }

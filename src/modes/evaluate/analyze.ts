@@ -102,6 +102,23 @@ const workerCanAnalyse = (f: DiscoveredFile): boolean => !needsCompiler(f);
 /** Fewer bytes than this to analyse in the worker: not worth starting it (a thread and its modules cost some 30 ms). */
 const WORKER_MIN_BYTES = 1_000_000;
 
+/**
+ * The worker's Node options: the process's, less those that only concern the main script. A worker
+ * started with `--input-type` fails to load (ERR_INPUT_TYPE_NOT_ALLOWED), so an audit run from
+ * `node --input-type=module -e …` (as `npm run bench` runs a build named by AUDIT_DIST) would
+ * analyse everything in this thread.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') i++; // and its value
+    else if (!/^--(?:input-type|eval|print)=/.test(a)) out.push(a);
+  }
+  return out;
+}
+
 /** The worker's results as they arrive; `get` waits for one (undefined when the worker failed before sending it). */
 class Offload {
   private readonly results = new Map<number, WorkerResult>();
@@ -109,7 +126,7 @@ class Offload {
   private wake?: () => void;
 
   constructor(input: WorkerInput) {
-    const worker = new Worker(new URL('./analyze-worker.js', import.meta.url), { workerData: input });
+    const worker = new Worker(new URL('./analyze-worker.js', import.meta.url), { workerData: input, execArgv: workerExecArgv() });
     const done = () => {
       this.finished = true;
       this.wake?.();

@@ -9,10 +9,12 @@
  * within the file system's time granularity is still caught by the content hash.
  *
  * Facts are plain data, stored as JSON (measured on gemini-cli, parsing it is faster than
- * v8.deserialize). Contract: a cache never changes a verdict. Anything wrong with it (missing, unreadable,
+ * v8.deserialize), written in ASCII (`asciiJson`) so that it is read as Latin-1: a one-byte string,
+ * decoded and parsed faster than UTF-8 decoded into a two-byte one. Contract: a cache never changes a verdict. Anything wrong with it (missing, unreadable,
  * corrupt, another fingerprint) is a cold run; a failed write is ignored. Writes are atomic
  * (a temporary file renamed), so concurrent audits at worst redo work.
  */
+import { isAscii } from 'node:buffer';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -106,9 +108,30 @@ const stampKeyOf = (contentKey: string, stamp: string): string => contentKey.sli
 /** A run that re-analyses at most this share of the files (or 50 files) writes a delta beside the base. */
 const DELTA_SHARE = 0.1;
 
+const NON_ASCII = /[\u0080-\uffff]/;
+const NON_ASCII_ALL = /[\u0080-\uffff]/g;
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The JSON text `json` with every non-ASCII character escaped (`…` → `\u2026`): the same JSON, one
+ * byte per character. On gemini-cli 44% of the files' facts hold one (mostly the `…` of a cut text),
+ * and one is enough to make the whole cache text two bytes a character.
+ */
+export function asciiJson(json: string): string {
+  if (!NON_ASCII.test(json)) return json;
+  const t = json.replaceAll('…', '\\u2026'); // most of them, without a pattern
+  return NON_ASCII.test(t) ? t.replace(NON_ASCII_ALL, escapeChar) : t;
+}
+
+/** A cache file's text: ASCII as written (`asciiJson`), decoded as Latin-1 (measured 17 ms for 24 MB, UTF-8 70 ms); any other as UTF-8. */
+function readText(file: string): string {
+  const bytes = fs.readFileSync(file);
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 function readStored(file: string, fingerprint: string): Stored | undefined {
   try {
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Stored;
+    const stored = JSON.parse(readText(file)) as Stored;
     return stored?.fingerprint === fingerprint && Array.isArray(stored.entries) ? stored : undefined;
   } catch {
     return undefined; // no cache yet, or one that cannot be read: a cold run
@@ -235,7 +258,7 @@ export class FactCache {
     return [...new Set([...this.old.keys(), ...this.used.keys()])];
   }
 
-  /** Caches `facts` under `key`; `json`, when given, is their JSON text, written as it is. */
+  /** Caches `facts` under `key`; `json`, when given, is their JSON text in ASCII (`asciiJson`), written as it is. */
   set(key: string, facts: FileFacts, json?: string): void {
     this.used.set(key, facts);
     if (json !== undefined) this.json.set(key, json);
@@ -313,18 +336,19 @@ export class FactCache {
     const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
     const delta = !!this.baseId && small;
     const target = delta ? this.deltaFile : this.file;
-    // JSON.stringify of the whole, but with each entry's facts as their JSON text when it is at hand.
-    const entries = (list: Array<[string, FileFacts]>) => list.map(([k, f]) => `[${JSON.stringify(k)},${this.json.get(k) ?? JSON.stringify(f)}]`).join(',');
+    // JSON.stringify of the whole, in ASCII, but with each entry's facts as their JSON text when it is at hand.
+    const json = (v: unknown) => asciiJson(JSON.stringify(v));
+    const entries = (list: Array<[string, FileFacts]>) => list.map(([k, f]) => `[${json(k)},${this.json.get(k) ?? json(f)}]`).join(',');
     const text = delta
-      ? `{"fingerprint":${JSON.stringify(this.fingerprint)},"base":${JSON.stringify(this.baseId)},"entries":[${entries(fresh)}],"stamps":${JSON.stringify([...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v))}}`
-      : `{"fingerprint":${JSON.stringify(this.fingerprint)},"id":${JSON.stringify(crypto.randomUUID())},"entries":[${entries([...this.used])}],"stamps":${JSON.stringify([...this.usedStamps.values()])}}`;
+      ? `{"fingerprint":${json(this.fingerprint)},"base":${json(this.baseId)},"entries":[${entries(fresh)}],"stamps":${json([...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v))}}`
+      : `{"fingerprint":${json(this.fingerprint)},"id":${json(crypto.randomUUID())},"entries":[${entries([...this.used])}],"stamps":${json([...this.usedStamps.values()])}}`;
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;
     const compilerCache = writeCompilerCodeCache();
     this.writing = (async () => {
       await compilerCache;
       await fs.promises.mkdir(dir, { recursive: true });
-      await fs.promises.writeFile(tmp, text); // atomic by the rename, not fsynced: a crash at worst costs the next run its cache
+      await fs.promises.writeFile(tmp, text, 'latin1'); // ASCII, so Latin-1 is UTF-8 too (and encoded faster); atomic by the rename, not fsynced: a crash at worst costs the next run its cache
       await fs.promises.rename(tmp, target);
       if (delta) {
         const now = new Date();
