@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
-import { frameworkHintActors, hintSideTables, toolRecordFlags } from './mechanisms.js';
+import { frameworkHintActors, hintSideTables, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -13,7 +13,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const decls = toolDeclarations(ctx);
-    const hints = toolHints(ctx);
+    const declaredHints = toolHints(ctx);
+    // Registry entries typed by the tool interface that declares a hint set it on each tool.
+    const hints = [...declaredHints, ...typedEntryHints(ctx, declaredHints)];
     // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.
     const actors = frameworkHintActors(ctx);
     if (actors.length) {

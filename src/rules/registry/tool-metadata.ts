@@ -95,7 +95,7 @@ export default defineRule({
           level: 'present',
           reason: `${cfg.length} tools are declared as data in configuration (${files.size} file${files.size > 1 ? 's' : ''}) with a name, a ${t.descKey} and ${t.argsKey}${t.model ? `, loaded into ${t.model.name} (${t.model.file}:${t.model.line})` : ''}`,
           evidence: [
-            ...(t.model ? [{ file: t.model.file, line: t.model.line, reason: `tool model ${t.model.name} with name, ${t.descKey} and ${t.argsKey}` }] : []),
+            ...(t.model ? [{ file: t.model.file, line: t.model.line, reason: `tool model ${t.model.name}, loaded from each configured tool's name, ${t.descKey} and ${t.argsKey}` }] : []),
             ...cfg.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool '${x.name}' declared in configuration with ${x.descKey} and ${x.argsKey}` })),
           ],
           confidence: t.model ? 'high' : 'low',
