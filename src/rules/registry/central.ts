@@ -2,7 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
-import { agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -195,6 +195,17 @@ export default defineRule({
         level: 'partial',
         reason: `the model's tool list is generated from tool data (${l.reason}) but calls are not dispatched by looking the name up in a registry`,
         evidence: [{ file: l.file, line: l.line, reason: l.reason }],
+      };
+    }
+    // No tools, but the actions the model may choose are offered from one collection
+    // (`z.enum(Object.keys(actionSchemas))`) and run by a branch per action.
+    const acts = decls.length ? undefined : actionSchemas(ctx).find((a) => a.generated);
+    if (acts) {
+      return {
+        level: 'partial',
+        reason: `${acts.generated!.reason}, but the chosen action is run by a branch per action (${acts.branches.length} branches on '${acts.disc}'), not looked up in that collection`,
+        evidence: [acts.generated!, ...acts.branches.slice(0, 2)],
+        confidence: 'low',
       };
     }
     return {

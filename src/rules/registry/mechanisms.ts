@@ -792,3 +792,96 @@ export function typedEntryHints(ctx: RuleContext, ifaces: HintSite[]): HintSite[
     return out.filter((h) => (per.get(h.key) ?? 0) >= 2);
   });
 }
+
+// ------------------------------------------------------------------ action schemas (structured output)
+
+/** The field of a structured output that names which action the model chose. */
+const ACTION_DISC = /^(?:action|actionType|action_type|next_action|nextAction|type|kind|tool|toolName|tool_name|step_type|stepType)$/;
+/** Variants that are data the harness passes around, not actions the model picks. */
+const NOT_ACTION_VARIANT = /event|message|chunk|delta|block|content|part|response|result|error|notification|update|log|config|settings|options|provider|credential/i;
+
+export interface ActionSchemas {
+  file: string;
+  line: number;
+  /** The discriminant field and how many variants carry a schema. */
+  disc: string;
+  variants: number;
+  /** Where the variant list offered to the model is generated from a collection (`z.enum(Object.keys(actionSchemas))`). */
+  generated?: Site;
+  /** Branches of the loop on the chosen action (`thisStep.action === 'search'`). */
+  branches: Site[];
+  reason: string;
+}
+
+/**
+ * The model's actions declared as a structured-output schema rather than as tools: one schema with
+ * a discriminant naming the chosen action (`action: z.enum([...])` beside three or more per-action
+ * `z.object(...)` schemas, read back by branches `step.action === 'search'`), or a pydantic
+ * discriminated union of three or more step models each with a literal `type`
+ * (`Annotated[Union[SaveFileStep, CommandStep, …], Field(discriminator="type")]`).
+ */
+export function actionSchemas(ctx: RuleContext): ActionSchemas[] {
+  return ctx.memo('registry:action-schemas', () => {
+    const out: ActionSchemas[] = [];
+    // Branches on a discriminant field compared with a literal, by field.
+    const branchesBy = new Map<string, Site[]>();
+    for (const f of ctx.source) {
+      for (const b of [...(f.branches ?? []), ...f.guards]) {
+        const m = /\.(\w+)\s*===?\s*['"]([\w-]+)['"]/.exec(b.cond);
+        if (!m || !ACTION_DISC.test(m[1])) continue;
+        const list = branchesBy.get(m[1]) ?? [];
+        if (!list.some((x) => x.reason.endsWith(`'${m[2]}'`))) list.push({ file: f.path, line: b.line, reason: `the chosen action handled by a branch: .${m[1]} === '${m[2]}'` });
+        branchesBy.set(m[1], list);
+      }
+    }
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') {
+        for (const o of f.objects) {
+          if (!/^arg:z\.(?:object|strictObject)$/.test(o.ctx)) continue;
+          const disc = o.keys.find((k) => ACTION_DISC.test(k) && /^z\.(?:enum|nativeEnum|union)\(/.test((o.values[k] ?? '').trim()));
+          if (!disc) continue;
+          // The per-action schemas: other z.object schemas built in the same function, or spread into this one.
+          const variants = f.objects.filter((x) => x !== o && x.fn === o.fn && /^arg:z\.object$/.test(x.ctx) && x.fn !== '<top>').length;
+          const branches = branchesBy.get(disc) ?? [];
+          if (variants < 3 || branches.length < 2) continue;
+          const coll = /Object\.keys\(\s*([\w$.]+)\s*\)/.exec(o.values[disc] ?? '')?.[1];
+          out.push({
+            file: f.path,
+            line: o.line,
+            disc,
+            variants,
+            branches,
+            generated: coll ? { file: f.path, line: o.line, reason: `the action list offered to the model is generated from ${coll} (z.enum(Object.keys(${coll})))` } : undefined,
+            reason: `the model's action is chosen by '${disc}' in a structured-output schema beside ${variants} per-action schemas in ${shortName(o.fn)}()`,
+          });
+        }
+        continue;
+      }
+      for (const b of f.binds ?? []) {
+        if (b.fn !== '<top>') continue;
+        const m = /^(?:Annotated\[\s*)?Union\[([\w\s,]+)\]/.exec(b.value);
+        if (!m) continue;
+        const names = m[1].split(',').map((x) => x.trim()).filter(Boolean);
+        if (names.length < 3 || names.some((n) => NOT_ACTION_VARIANT.test(n))) continue;
+        // Each variant a model class of this file with a discriminant field set to a constant.
+        let disc = '';
+        const withDisc = names.filter((n) => {
+          const o = f.objects.find((x) => x.ctx === `class:${n}`);
+          const k = o?.keys.find((x) => ACTION_DISC.test(x) && !!o.values[x]);
+          if (k) disc ||= k;
+          return !!k;
+        });
+        if (withDisc.length < 3 || (!/discriminator\s*=/.test(b.value) && withDisc.length < names.length)) continue;
+        out.push({
+          file: f.path,
+          line: b.line,
+          disc,
+          variants: withDisc.length,
+          branches: branchesBy.get(disc) ?? [],
+          reason: `the model's actions are a discriminated union of ${withDisc.length} step models (${names.slice(0, 3).join(', ')} …) chosen by '${disc}'`,
+        });
+      }
+    }
+    return out;
+  });
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -114,6 +114,18 @@ export default defineRule({
           ],
           // A framework option the repo turns on: typed functions handed to the framework's agent.
           confidence: fns.length >= 3 ? 'high' : 'low',
+        };
+      }
+      // The model's actions as a structured-output schema: each action's input is declared, but no
+      // tool binds a name, a description and its behaviour (that lives in branches on the choice).
+      const acts = actionSchemas(ctx);
+      if (acts.length) {
+        const a = acts[0];
+        return {
+          level: 'partial',
+          reason: `${a.reason}: each action's input has a schema, but no tool declaration binds a name, a description and the code it runs${a.branches.length ? ` (the behaviour is a branch per action, e.g. ${a.branches[0].file}:${a.branches[0].line})` : ''}`,
+          evidence: [{ file: a.file, line: a.line, reason: a.reason }, ...a.branches.slice(0, 2)],
+          confidence: 'low',
         };
       }
       return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [], confidence: 'low' };
