@@ -21,7 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -880,6 +880,53 @@ export function actionSchemas(ctx: RuleContext): ActionSchemas[] {
           branches: branchesBy.get(disc) ?? [],
           reason: `the model's actions are a discriminated union of ${withDisc.length} step models (${names.slice(0, 3).join(', ')} …) chosen by '${disc}'`,
         });
+      }
+    }
+    return out;
+  });
+}
+
+// ------------------------------------------------------------------ flags read at dispatch
+
+export interface DispatchFlag {
+  file: string;
+  line: number;
+  key: string;
+  owner: string;
+  declared: { file: string; line: number };
+}
+
+const SCHEMA_MEMBER = /^(?:name|description|desc|parameters|inputSchema|input_schema|schema|args_schema|args|inputs|__init__|call|run|execute|invoke|forward|function)$/;
+
+/**
+ * A property of the tool base class (`@property def file_access(self) -> bool`, a boolean field)
+ * that the dispatcher reads off the tool it looked up by name (`self.function_map[name].file_access`):
+ * per-tool behaviour the harness acts on, outside the read-only/destructive/approval vocabulary.
+ */
+export function dispatchFlags(ctx: RuleContext): DispatchFlag[] {
+  return ctx.memo('registry:dispatch-flags', () => {
+    const out: DispatchFlag[] = [];
+    // Tool classes: name, a description and a schema among their members.
+    const props = new Map<string, { owner: string; file: string; line: number }>();
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!c.members.includes('name') || !c.members.some((m) => /^(?:description|desc)$/.test(m)) || !c.members.some((m) => /^(?:parameters|inputSchema|input_schema|schema|args_schema)$/.test(m))) continue;
+        for (const m of c.members) {
+          if (SCHEMA_MEMBER.test(m) || m.startsWith('_') || props.has(m)) continue;
+          const fn = f.functions.find((x) => x.name === `${c.name}.${m}`);
+          const field = f.consts.find((k) => k.name === m && k.line >= c.line && k.line <= c.end && /^(?:true|false|True|False)$/.test(k.value));
+          if (!(fn?.decorators?.some((d) => /^(?:property|cached_property)$/.test(d)) || field)) continue;
+          props.set(m, { owner: c.name, file: f.path, line: fn?.line ?? field!.line });
+        }
+      }
+    }
+    if (!props.size) return out;
+    for (const l of toolLookups(ctx)) {
+      const f = ctx.file(l.file);
+      if (!f) continue;
+      for (const [key, p] of props) {
+        if (!f.reads[key]?.includes(l.line)) continue;
+        out.push({ file: l.file, line: l.line, key, owner: p.owner, declared: { file: p.file, line: p.line } });
       }
     }
     return out;
