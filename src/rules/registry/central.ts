@@ -115,10 +115,15 @@ export default defineRule({
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
     // only sends the list: it returns tool calls and dispatches none.
     const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner) && !schemasOnly(ctx, x));
-    if (!d && fw.length && decls.some((x) => x.hasExec)) {
+    // A runner handed tools of its own package (declared beside it or imported from a tools module)
+    // first; a runner anywhere else (an integration example handing its own tools, a model client
+    // forwarding `options.tools`) only when no runner is handed the harness's declared tools.
+    const execFiles = decls.filter((x) => x.hasExec).map((x) => x.file);
+    const handed = fw.filter((x) => handsOwnTools(ctx, x.file, execFiles));
+    if (!d && handed.length) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);
-      const u = fw.find(imported) ?? fw[0];
+      const u = handed.find(imported) ?? handed[0];
       return {
         level: 'present',
         reason: `the declared tools are handed as one collection to ${u.runner}() (${u.file}:${u.line}), which lists them for the model and dispatches calls by name`,
@@ -179,6 +184,21 @@ export default defineRule({
           { file: search.file, line: search.line, reason: `tool found by name in ${search.collection}` },
           { file: search.exec.file, line: search.exec.line, reason: `found tool executed: ${search.exec.text}` },
           ...(list ? [{ file: list.file, line: list.line, reason: list.reason }] : []),
+        ],
+        confidence: 'low',
+      };
+    }
+    // Framework runners exist, but each is handed tools other than the ones the harness declares
+    // (an integration handing its own tools, a model client forwarding `options.tools`).
+    if (!d && fw.length && execFiles.length) {
+      const u = fw[0];
+      const t = decls.find((x) => x.hasExec)!;
+      return {
+        level: 'partial',
+        reason: `${decls.filter((x) => x.hasExec).length} tools are declared with their code (e.g. ${t.file}:${t.line}), but neither a lookup by name nor a framework runner handed them was found; the runner ${u.runner}() at ${u.file}:${u.line} is handed other tools`,
+        evidence: [
+          { file: t.file, line: t.line, reason: `tool ${t.name} declared with its execute function` },
+          { file: u.file, line: u.line, reason: `${u.runner}() is handed tools not declared in its package` },
         ],
         confidence: 'low',
       };
