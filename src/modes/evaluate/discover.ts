@@ -60,7 +60,7 @@ const SKIP_DIRS = new Set([
 /** Folders whose code is illustration, not the harness. */
 const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts']);
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
-const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
+const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest|test-d|spec-d)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
 /** Build and lint tool configuration (`vite.config.ts`, `webpack.config.js`): tooling, not the harness. */
 const TOOLING_FILE = /^(?:vite|webpack|rollup|esbuild|tsup|babel|postcss|tailwind|next|nuxt|astro|svelte|eslint|prettier|commitlint|lint-staged|metro|rspack|rsbuild|unbuild|drizzle|stylelint|electron\.vite|electron-builder|vitest\.workspace|gulpfile|gruntfile)(?:\.config)?\.[cm]?[jt]s$/i;

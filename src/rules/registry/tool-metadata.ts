@@ -54,6 +54,9 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
   });
 }
 
+/** Modules that serve tools over MCP (the harness as a server for other agents). */
+const MCP_SERVER = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+
 /** Methods that run a tool, on the class that also returns its schema. */
 const RUN_MEMBER = /^(?:execute|run|call|invoke|forward|__call__|handle|handler|_run|arun|_arun)$/;
 
@@ -135,8 +138,20 @@ export default defineRule({
     // Named objects and tool classes make the clearest evidence; builder calls and base classes after.
     // First the tool whose own file runs a process from its input (the shell tool, the one a reader
     // checks first and the one permissions.shell-guard cites), then by form.
-    const spawnFiles = new Set(shellSinks(ctx).filter((s) => s.fromInput && s.kind !== 'code').map((s) => s.file));
-    const score = (d: (typeof decls)[number]) => (spawnFiles.has(d.file) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    const sinks = shellSinks(ctx).filter((s) => s.kind !== 'code');
+    const spawnFiles = new Set(sinks.filter((s) => s.fromInput).map((s) => s.file));
+    // …or whose body calls a function defined beside a process spawn (`runShell(input.command)` in a shell runner module).
+    // The called function must be the only one of its name and hold the spawn itself.
+    const spawnFns = new Set(sinks.map((s) => `${s.file}#${s.fn}`));
+    const spawning = (name: string) => {
+      const defs = ctx.functionsNamed(name).filter((f) => f.name === name);
+      return defs.length === 1 && spawnFns.has(`${defs[0].file}#${defs[0].name}`);
+    };
+    const spawns = (d: (typeof decls)[number]) =>
+      spawnFiles.has(d.file) || (!!d.end && (ctx.file(d.file)?.calls ?? []).some((c) => c.line > d.line && c.line <= d.end! && c.callee === c.name && spawning(c.name)));
+    // Tools a harness serves to other agents over MCP (a file importing an MCP server module) are not the ones its own loop offers.
+    const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER.test(i.from));
+    const score = (d: (typeof decls)[number]) => (served(d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,
