@@ -119,7 +119,7 @@ export default defineRule({
     // first; a runner anywhere else (an integration example handing its own tools, a model client
     // forwarding `options.tools`) only when no runner is handed the harness's declared tools.
     const execFiles = decls.filter((x) => x.hasExec).map((x) => x.file);
-    const handed = fw.filter((x) => handsOwnTools(ctx, x.file, execFiles));
+    const handed = d ? [] : fw.filter((x) => handsOwnTools(ctx, x.file, execFiles));
     if (!d && handed.length) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);

@@ -151,7 +151,9 @@ export default defineRule({
       spawnFiles.has(d.file) || (!!d.end && (ctx.file(d.file)?.calls ?? []).some((c) => c.line > d.line && c.line <= d.end! && c.callee === c.name && spawning(c.name)));
     // Tools a harness serves to other agents over MCP (a file importing an MCP server module) are not the ones its own loop offers.
     const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER.test(i.from));
-    const score = (d: (typeof decls)[number]) => (served(d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    const scores = new Map<(typeof decls)[number], number>();
+    const score = (d: (typeof decls)[number]) => scores.get(d) ?? scores.set(d, rawScore(d)).get(d)!;
+    const rawScore = (d: (typeof decls)[number]) => (served(d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,
