@@ -278,6 +278,21 @@ export interface ManifestFact {
   dependencies: string[];
   scripts: Record<string, string>;
   bin: string[];
+  /**
+   * User commands an editor extension declares in its manifest (`contributes`): slash commands of
+   * its chat participants (`chat`, name + description) and palette/button commands (`editor`,
+   * command id + title). Absent when there are none.
+   */
+  commands?: ManifestCommand[];
+}
+
+export interface ManifestCommand {
+  kind: 'chat' | 'editor';
+  name: string;
+  description?: string;
+  line: number;
+  /** Line of the manifest key that lists them (`"chatParticipants"`, `"commands"`). */
+  listLine?: number;
 }
 
 /**

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FileFacts, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
+import type { FileFacts, ManifestCommand, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
 import { analyzeTestText } from '../../analyzers/test-text.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
@@ -31,9 +31,51 @@ export function contentSkipReason(text: string): string | undefined {
   return undefined;
 }
 
+/** Commands an editor extension's manifest contributes (chat participants' slash commands, palette commands), with their lines. */
+function manifestCommands(text: string, j: Record<string, unknown>): ManifestCommand[] | undefined {
+  const c = j.contributes as Record<string, unknown> | undefined;
+  if (!c || typeof c !== 'object') return undefined;
+  const out: ManifestCommand[] = [];
+  let from = Math.max(0, text.indexOf('"contributes"'));
+  const lineOf = (needle: string) => {
+    const i = text.indexOf(needle, from);
+    if (i < 0) return 0;
+    from = i;
+    let n = 1;
+    for (let k = text.indexOf('\n'); k >= 0 && k < i; k = text.indexOf('\n', k + 1)) n++;
+    return n;
+  };
+  const esc = (v: string) => v.replace(/[.*+?^$|()[\]{}\\]/g, '\\$&');
+  const quote = (k: string, v: string) => new RegExp(`"${k}"\\s*:\\s*"${esc(v)}"`);
+  const lineOfKey = (k: string, v: string) => {
+    const m = quote(k, v).exec(text.slice(from));
+    return m ? lineOf(m[0]) : 0;
+  };
+  type Entry = Record<string, unknown> | undefined;
+  const list = (v: unknown): Entry[] => (Array.isArray(v) ? (v as Entry[]) : []);
+  const chatAt = text.includes('"chatParticipants"') ? lineOf('"chatParticipants"') : undefined;
+  for (const p of list(c.chatParticipants)) {
+    for (const cmd of list(p?.commands)) {
+      if (typeof cmd?.name !== 'string') continue;
+      out.push({ kind: 'chat', name: cmd.name, description: typeof cmd.description === 'string' ? cmd.description : undefined, line: lineOfKey('name', cmd.name), listLine: chatAt });
+    }
+  }
+  from = Math.max(0, text.indexOf('"contributes"'));
+  // The palette list, not a chat participant's `commands` (whose entries have a `name`, not a `command`).
+  const cmdList = Array.isArray(c.commands) ? /"commands"\s*:\s*\[\s*\{\s*"command"/.exec(text.slice(from)) : null;
+  const cmdAt = cmdList ? lineOf(cmdList[0]) : undefined;
+  for (const cmd of list(c.commands)) {
+    if (typeof cmd?.command !== 'string') continue;
+    out.push({ kind: 'editor', name: cmd.command, description: typeof cmd.title === 'string' ? cmd.title : undefined, line: lineOfKey('command', cmd.command), listLine: cmdAt });
+  }
+  return out.length ? out : undefined;
+}
+
 function readManifest(root: string, rel: string): ManifestFact | undefined {
   try {
-    const j = JSON.parse(fs.readFileSync(path.join(root, rel), 'utf8')) as Record<string, unknown>;
+    const text = fs.readFileSync(path.join(root, rel), 'utf8');
+    const j = JSON.parse(text) as Record<string, unknown>;
+    const commands = manifestCommands(text, j);
     const deps = { ...(j.dependencies as object), ...(j.devDependencies as object), ...(j.optionalDependencies as object), ...(j.peerDependencies as object) };
     const bin = typeof j.bin === 'string' ? [j.bin] : j.bin && typeof j.bin === 'object' ? Object.values(j.bin as Record<string, string>) : [];
     return {
@@ -42,6 +84,7 @@ function readManifest(root: string, rel: string): ManifestFact | undefined {
       dependencies: Object.keys(deps),
       scripts: (j.scripts && typeof j.scripts === 'object' ? j.scripts : {}) as Record<string, string>,
       bin: bin.filter((b): b is string => typeof b === 'string'),
+      ...(commands ? { commands } : {}),
     };
   } catch {
     return undefined;

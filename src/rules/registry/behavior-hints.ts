@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
-import { frameworkHintActors, hintSideTables, toolRecordFlags } from './mechanisms.js';
+import { dispatchFlags, frameworkHintActors, hintSideTables, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -13,7 +13,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const decls = toolDeclarations(ctx);
-    const hints = toolHints(ctx);
+    const declaredHints = toolHints(ctx);
+    // Registry entries typed by the tool interface that declares a hint set it on each tool.
+    const hints = [...declaredHints, ...typedEntryHints(ctx, declaredHints)];
     // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.
     const actors = frameworkHintActors(ctx);
     if (actors.length) {
@@ -48,6 +50,21 @@ export default defineRule({
         level: 'partial',
         reason: `risk classes are kept in side tables keyed by tool name (${side[0].file}:${side[0].line}), not as hints on the tool declarations`,
         evidence: side.slice(0, 3),
+        confidence: 'low',
+      };
+    }
+    // A property of the tool class the dispatcher reads off the looked-up tool (`registry[name].file_access`):
+    // per-tool behaviour acted on, but not a read-only, destructive, approval or concurrency hint.
+    const atDispatch = hints.length || flags.length ? [] : dispatchFlags(ctx);
+    if (atDispatch.length) {
+      const x = atDispatch[0];
+      return {
+        level: 'partial',
+        reason: `the dispatcher reads the tool's '${x.key}' (declared on ${x.owner}, ${x.declared.file}:${x.declared.line}) off the tool it looked up (${x.file}:${x.line}), but no tool carries a read-only, destructive, approval or concurrency hint`,
+        evidence: [
+          { file: x.declared.file, line: x.declared.line, reason: `per-tool property '${x.key}' declared on the tool class ${x.owner}` },
+          { file: x.file, line: x.line, reason: `the dispatcher reads '${x.key}' off the looked-up tool` },
+        ],
         confidence: 'low',
       };
     }

@@ -2,7 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
-import { agentFrameworkUse, branchDispatch, configTools, elementListSites, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -25,13 +25,24 @@ export default defineRule({
       const t = d.lookup.text;
       const rhs = /===?\s*([\w.]+)/.exec(t)?.[1] ?? '';
       let v = d.execFn === d.lookupFn ? 2 : 0;
-      if (/call|\bfc\b|block|invocation|tool_?use|\bpart\b|request\.name|req\.name/i.test(t)) v += 2;
+      // The key names the model's call (`toolCall.name`, `block.name`); the collection's own name does not count.
+      const key = t.slice(d.lookup.target.length);
+      if (/call|\bfc\b|block|invocation|tool_?use|\bpart\b|request\.name|req\.name/i.test(key)) v += 2;
       if (/^[A-Z][A-Z0-9_]+$|^[A-Z]\w*\.\w+$/.test(rhs)) v -= 3;
       if (/tools\b|registry/i.test(d.lookup.target)) v += 1;
       // A registry of the user's commands (`_command_registry[name]`) runs slash commands, not the model's tools.
       if (/command|cmd|slash/i.test(d.lookup.target) && !/tool/i.test(d.lookup.target)) v -= 4;
+      // A lookup inside one tool's own declaration (a tool that routes to its own sub-tools) is
+      // that tool's implementation, not the harness's dispatch of the model's calls.
+      if (insideTool(d.lookup.file, d.lookup.line)) v -= 3;
       return v;
     };
+    const spans = ctx.memo('registry:tool-decl-spans', () => {
+      const m = new Map<string, Array<[number, number]>>();
+      for (const x of decls) if (x.end && x.end > x.line) m.set(x.file, [...(m.get(x.file) ?? []), [x.line, x.end]]);
+      return m;
+    });
+    const insideTool = (file: string, line: number) => !!spans.get(file)?.some(([a, b]) => line > a && line <= b);
     // Ties: the lookup in the module most imported by the harness (its core, not a side entry point).
     const fanIn = ctx.memo('registry:import-fan-in', () => {
       const m = new Map<string, number>();
@@ -53,7 +64,9 @@ export default defineRule({
     const d = dispatch[0];
     // The list built by iterating the very collection the dispatch looks names up in: one registry.
     const own = d ? registryListSite(ctx, d.lookup.target) : undefined;
-    const l = own ?? lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
+    // Or the dispatch map is the model's tool list indexed by name (`new Map(tools.map((t) => [t.name, t]))`).
+    const indexed = d && !own ? indexedListSite(ctx, d.lookup.target) : undefined;
+    const l = own ?? indexed ?? lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
     // Built-in tools run by one branch each (a switch on the name) beside a registry: partial.
     const branch = d && (branchDispatch(ctx, d.lookupFn) ?? branchDispatch(ctx, d.execFn));
     if (d && l && branch) {
@@ -71,7 +84,7 @@ export default defineRule({
     // The name looked up in a table written inside the dispatch function itself (`const toolMap =
     // { read_file: ReadFileTool, … }; toolMap[params.name]`) while the model's list comes from
     // another collection: two lists of the tools kept apart by hand, not one registry.
-    const table = d && !own ? localDispatchTable(ctx, d.lookup) : undefined;
+    const table = d && !own && !indexed ? localDispatchTable(ctx, d.lookup) : undefined;
     if (d && l && table) {
       return {
         level: 'partial',
@@ -90,7 +103,7 @@ export default defineRule({
         reason: `calls are dispatched by name lookup (${d.lookup.text} in ${d.lookup.fn}()) and the model's tool list is generated from tool data (${l.reason})`,
         evidence: [
           { file: d.lookup.file, line: d.lookup.line, reason: `tool looked up by name: ${d.lookup.text}` },
-          { file: d.exec.file, line: d.exec.line, reason: `looked-up tool executed: ${d.exec.callee}()` },
+          ...(indexed ? [indexed.index] : [{ file: d.exec.file, line: d.exec.line, reason: `looked-up tool executed: ${d.exec.callee}()` }]),
           { file: l.file, line: l.line, reason: l.reason },
         ],
         // The lookup and the call on what it returned sit in one function, or the model's list is
@@ -102,10 +115,15 @@ export default defineRule({
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
     // only sends the list: it returns tool calls and dispatches none.
     const fw = frameworkToolUse(ctx).filter((x) => !RAW_MODEL_CALL.test(x.runner) && !schemasOnly(ctx, x));
-    if (!d && fw.length && decls.some((x) => x.hasExec)) {
+    // A runner handed tools of its own package (declared beside it or imported from a tools module)
+    // first; a runner anywhere else (an integration example handing its own tools, a model client
+    // forwarding `options.tools`) only when no runner is handed the harness's declared tools.
+    const execFiles = decls.filter((x) => x.hasExec).map((x) => x.file);
+    const handed = d ? [] : fw.filter((x) => handsOwnTools(ctx, x.file, execFiles));
+    if (!d && handed.length) {
       // A runner imported from an agent framework that lists and dispatches the tools itself.
       const imported = (x: (typeof fw)[number]) => agentFrameworkUse(ctx).includes(x);
-      const u = fw.find(imported) ?? fw[0];
+      const u = handed.find(imported) ?? handed[0];
       return {
         level: 'present',
         reason: `the declared tools are handed as one collection to ${u.runner}() (${u.file}:${u.line}), which lists them for the model and dispatches calls by name`,
@@ -138,6 +156,20 @@ export default defineRule({
         };
       }
     }
+    // Tools declared in configuration and loaded into a model class, with no lookup by name found:
+    // the configuration is one collection of tools, but no dispatch through it is seen.
+    if (!d && cfg.length) {
+      const t = cfg[0];
+      return {
+        level: 'partial',
+        reason: `${cfg.length} tools declared in configuration are loaded into ${t.model!.name} (${t.model!.file}:${t.model!.line}), one collection of tools, but no dispatch of the model's calls by looking a name up in it was found`,
+        evidence: [
+          { file: t.model!.file, line: t.model!.line, reason: `tool model ${t.model!.name} loaded from each configured tool` },
+          { file: t.file, line: t.line, reason: `tool '${t.name}' declared in configuration` },
+        ],
+        confidence: 'low',
+      };
+    }
     // A registry searched by a loop (`for f in functions: if f.name == name: return f.execute`) whose
     // result a caller runs, with the model's list generated in the same module.
     const search = d ? undefined : searchLookups(ctx)[0];
@@ -156,6 +188,21 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // Framework runners exist, but each is handed tools other than the ones the harness declares
+    // (an integration handing its own tools, a model client forwarding `options.tools`).
+    if (!d && fw.length && execFiles.length) {
+      const u = fw[0];
+      const t = decls.find((x) => x.hasExec)!;
+      return {
+        level: 'partial',
+        reason: `${decls.filter((x) => x.hasExec).length} tools are declared with their code (e.g. ${t.file}:${t.line}), but neither a lookup by name nor a framework runner handed them was found; the runner ${u.runner}() at ${u.file}:${u.line} is handed other tools`,
+        evidence: [
+          { file: t.file, line: t.line, reason: `tool ${t.name} declared with its execute function` },
+          { file: u.file, line: u.line, reason: `${u.runner}() is handed tools not declared in its package` },
+        ],
+        confidence: 'low',
+      };
+    }
     if (d) {
       return {
         level: 'partial',
@@ -168,6 +215,17 @@ export default defineRule({
         level: 'partial',
         reason: `the model's tool list is generated from tool data (${l.reason}) but calls are not dispatched by looking the name up in a registry`,
         evidence: [{ file: l.file, line: l.line, reason: l.reason }],
+      };
+    }
+    // No tools, but the actions the model may choose are offered from one collection
+    // (`z.enum(Object.keys(actionSchemas))`) and run by a branch per action.
+    const acts = decls.length ? undefined : actionSchemas(ctx).find((a) => a.generated);
+    if (acts) {
+      return {
+        level: 'partial',
+        reason: `${acts.generated!.reason}, but the chosen action is run by a branch per action (${acts.branches.length} branches on '${acts.disc}'), not looked up in that collection`,
+        evidence: [acts.generated!, ...acts.branches.slice(0, 2)],
+        confidence: 'low',
       };
     }
     return {

@@ -21,7 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { frameworkToolUse, toolDeclarations, toolDispatch, type FrameworkToolUse } from '../shared/tools.js';
+import { frameworkToolUse, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -78,8 +78,26 @@ export function configTools(ctx: RuleContext): ConfigTool[] {
       for (const c of f.classes) models.push({ file: f.path, line: c.line, name: c.name, members: new Set(c.members) });
       for (const t of f.types) if (t.kind === 'interface' || t.kind === 'alias') models.push({ file: f.path, line: t.line, name: t.name, members: new Set(t.members) });
     }
+    // First the class the harness builds from the configuration's own keys (a loader:
+    // `PluginSpec(name=d["name"], description=d["description"], args=[… for p in d["parameters"]])`),
+    // whatever its fields are called; then a class whose fields carry the keys.
+    const readsKey = (v: string, k: string) => v.includes(`["${k}"]`) || v.includes(`['${k}']`) || v.includes(`get("${k}"`) || v.includes(`get('${k}'`);
+    const loaded = (t: ConfigTool) => {
+      for (const f of ctx.source) {
+        for (const o of f.objects) {
+          if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:')) continue;
+          const vals = Object.values(o.values);
+          if (!vals.some((v) => readsKey(v, t.descKey)) || !vals.some((v) => readsKey(v, t.argsKey))) continue;
+          const cls = o.ctx.slice(o.ctx.indexOf(':') + 1).replace(/^new /, '').split('.').pop() ?? '';
+          const m = models.find((x) => x.name === cls && x.members.has('name'));
+          if (m) return m;
+        }
+      }
+      return undefined;
+    };
+    const typed = (m: (typeof models)[number]) => !ctx.file(m.file)?.classes.some((c) => c.name === m.name && /TypedDict|Protocol/.test([c.extends ?? '', ...c.implements].join(',')));
     for (const t of out) {
-      const m = models.find((x) => x.members.has(t.descKey) && x.members.has(t.argsKey) && x.members.has('name'));
+      const m = loaded(t) ?? models.find((x) => x.members.has(t.descKey) && x.members.has(t.argsKey) && x.members.has('name') && typed(x));
       if (m) t.model = { file: m.file, line: m.line, name: m.name };
     }
     return out;
@@ -685,3 +703,232 @@ export function commandRegistryLookups(ctx: RuleContext): Site[] {
 }
 
 const COMMAND_RUN = /^(?:run|execute|handle|handler|apply|call|invoke|action|callback|exec|perform)$/;
+
+// ------------------------------------------------------------------ name-indexed tool lists
+
+/**
+ * The collection a dispatch looks names up in, built by indexing a tool list by its elements'
+ * names (`this.toolMap = new Map(tools.map((t) => [t.name, t]))`, `Object.fromEntries(…)`,
+ * `{t.name: t for t in tools}`), where that same list is handed to the model in the file that
+ * builds the index (`{ tools: this.tools }`, `bindTools(tools)`, `tools=tools`). The dispatch map
+ * and the model's list are then one collection seen two ways: the registry.
+ */
+export function indexedListSite(ctx: RuleContext, lookupTarget: string): (Site & { index: Site }) | undefined {
+  const cache = ctx.memo('registry:indexed-list-sites', () => new Map<string, (Site & { index: Site }) | undefined>());
+  const last = lookupTarget.replace(/^(?:self|this|cls)\./, '').split('.').pop() ?? '';
+  if (cache.has(last)) return cache.get(last);
+  let found: (Site & { index: Site }) | undefined;
+  const INDEX_TS = /^(?:new Map(?:<[^>]*>)?|Object\.fromEntries)\(\s*(?:this\.|self\.)?([\w$]+)\.map\(\s*\(?\s*(\w+)\s*\)?\s*=>\s*\[\s*\2\.(?:name|toolName|tool_name)\s*,\s*\2\s*\]/;
+  const INDEX_PY = /^\{\s*(\w+)\.(?:name|tool_name)\s*:\s*\1\s+for\s+\1\s+in\s+(?:self\.)?(\w+)\s*\}$/;
+  if (/^[\w$]{3,}$/.test(last)) {
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) {
+        if (b.name !== last) continue;
+        const m = INDEX_TS.exec(b.value);
+        const p = m ? undefined : INDEX_PY.exec(b.value);
+        const list = m?.[1] ?? p?.[2];
+        if (!list) continue;
+        const re = new RegExp(`^(?:this\\.|self\\.)?${list.replace(/\$/g, '\\$')}$`);
+        // The same list handed to the model: a `tools` value of a call's object argument, or a `tools=` / `bindTools(…)` argument.
+        const obj = f.objects.find((o) => o.ctx.startsWith('arg:') && o.values.tools !== undefined && re.test(o.values.tools.trim()));
+        const call = obj ? undefined : f.calls.find((c) => c.args.some((a) => a.startsWith('tools=') && re.test(a.slice(6).trim())) || (/^(?:bind_?tools|bindTools)$/i.test(c.name) && re.test((c.args[0] ?? '').trim())));
+        const at = obj ? { line: obj.line, to: obj.ctx.slice(4) } : call ? { line: call.line, to: call.callee } : undefined;
+        if (!at) continue;
+        found = {
+          file: f.path,
+          line: at.line,
+          reason: `the tool list ${list} handed to the model by ${at.to}() is the one the dispatch map ${last} indexes by name`,
+          index: { file: f.path, line: b.line, reason: `dispatch map ${last} built by indexing the tool list ${list} by name in ${shortName(b.fn)}()` },
+        };
+        break;
+      }
+      if (found) break;
+    }
+  }
+  cache.set(last, found);
+  return found;
+}
+
+// ------------------------------------------------------------------ typed registry entries
+
+/**
+ * Hints set on registry entries typed by the tool interface that declares them: object literals
+ * whose keys are all members of that interface, with its `name` and the hint key
+ * (`{ name: 'read_file', tool: readFileTool, description, concurrencySafe: true }` in an array of
+ * `RegisteredTool`). The entries wrap the tool objects, so the tools carry the hint through them.
+ */
+export function typedEntryHints(ctx: RuleContext, ifaces: HintSite[]): HintSite[] {
+  return ctx.memo('registry:typed-entry-hints', () => {
+    const out: HintSite[] = [];
+    const shapes = new Map<string, { members: Set<string>; keys: Set<string> }>();
+    for (const h of ifaces) {
+      if (h.on !== 'interface') continue;
+      let s = shapes.get(h.owner);
+      if (!s) {
+        const t = ctx.file(h.file)?.types.find((x) => x.name === h.owner && x.line === h.line);
+        if (!t) continue;
+        shapes.set(h.owner, (s = { members: new Set(t.members), keys: new Set() }));
+      }
+      s.keys.add(h.key);
+    }
+    if (!shapes.size) return out;
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:') || !o.keys.includes('name') || o.keys.length < 3) continue;
+        for (const [owner, s] of shapes) {
+          if (!o.keys.every((k) => s.members.has(k))) continue;
+          // A declared entry names its tool with a literal and sets the hint to a literal; an object
+          // copying another's fields (`{ name: t.name, autoApprove: t.autoApprove }`) converts, it does not declare.
+          const named = /^['"`]([^'"`]+)['"`]$/.exec((o.values.name ?? '').trim())?.[1];
+          if (!named) break;
+          for (const k of o.keys) if (s.keys.has(k) && /^(?:true|false|['"`][\w-]*['"`]|\d+)$/.test((o.values[k] ?? '').trim())) out.push({ file: f.path, line: o.line, key: k, on: 'tool', owner: named });
+          break;
+        }
+      }
+    }
+    // Two or more entries: one typed object alone may be a default or a test double.
+    const per = new Map<string, number>();
+    for (const h of out) per.set(h.key, (per.get(h.key) ?? 0) + 1);
+    return out.filter((h) => (per.get(h.key) ?? 0) >= 2);
+  });
+}
+
+// ------------------------------------------------------------------ action schemas (structured output)
+
+/** The field of a structured output that names which action the model chose. */
+const ACTION_DISC = /^(?:action|actionType|action_type|next_action|nextAction|type|kind|tool|toolName|tool_name|step_type|stepType)$/;
+/** Variants that are data the harness passes around, not actions the model picks. */
+const NOT_ACTION_VARIANT = /event|message|chunk|delta|block|content|part|response|result|error|notification|update|log|config|settings|options|provider|credential/i;
+
+export interface ActionSchemas {
+  file: string;
+  line: number;
+  /** The discriminant field and how many variants carry a schema. */
+  disc: string;
+  variants: number;
+  /** Where the variant list offered to the model is generated from a collection (`z.enum(Object.keys(actionSchemas))`). */
+  generated?: Site;
+  /** Branches of the loop on the chosen action (`thisStep.action === 'search'`). */
+  branches: Site[];
+  reason: string;
+}
+
+/**
+ * The model's actions declared as a structured-output schema rather than as tools: one schema with
+ * a discriminant naming the chosen action (`action: z.enum([...])` beside three or more per-action
+ * `z.object(...)` schemas, read back by branches `step.action === 'search'`), or a pydantic
+ * discriminated union of three or more step models each with a literal `type`
+ * (`Annotated[Union[SaveFileStep, CommandStep, …], Field(discriminator="type")]`).
+ */
+export function actionSchemas(ctx: RuleContext): ActionSchemas[] {
+  return ctx.memo('registry:action-schemas', () => {
+    const out: ActionSchemas[] = [];
+    // Branches on a discriminant field compared with a literal, by field.
+    const branchesBy = new Map<string, Site[]>();
+    for (const f of ctx.source) {
+      for (const b of [...(f.branches ?? []), ...f.guards]) {
+        const m = /\.(\w+)\s*===?\s*['"]([\w-]+)['"]/.exec(b.cond);
+        if (!m || !ACTION_DISC.test(m[1])) continue;
+        const list = branchesBy.get(m[1]) ?? [];
+        if (!list.some((x) => x.reason.endsWith(`'${m[2]}'`))) list.push({ file: f.path, line: b.line, reason: `the chosen action handled by a branch: .${m[1]} === '${m[2]}'` });
+        branchesBy.set(m[1], list);
+      }
+    }
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') {
+        for (const o of f.objects) {
+          if (!/^arg:z\.(?:object|strictObject)$/.test(o.ctx)) continue;
+          const disc = o.keys.find((k) => ACTION_DISC.test(k) && /^z\.(?:enum|nativeEnum|union)\(/.test((o.values[k] ?? '').trim()));
+          if (!disc) continue;
+          // The per-action schemas: other z.object schemas built in the same function, or spread into this one.
+          const variants = f.objects.filter((x) => x !== o && x.fn === o.fn && /^arg:z\.object$/.test(x.ctx) && x.fn !== '<top>').length;
+          const branches = branchesBy.get(disc) ?? [];
+          if (variants < 3 || branches.length < 2) continue;
+          const coll = /Object\.keys\(\s*([\w$.]+)\s*\)/.exec(o.values[disc] ?? '')?.[1];
+          out.push({
+            file: f.path,
+            line: o.line,
+            disc,
+            variants,
+            branches,
+            generated: coll ? { file: f.path, line: o.line, reason: `the action list offered to the model is generated from ${coll} (z.enum(Object.keys(${coll})))` } : undefined,
+            reason: `the model's action is chosen by '${disc}' in a structured-output schema beside ${variants} per-action schemas in ${shortName(o.fn)}()`,
+          });
+        }
+        continue;
+      }
+      for (const b of f.binds ?? []) {
+        if (b.fn !== '<top>') continue;
+        const m = /^(?:Annotated\[\s*)?Union\[([\w\s,]+)\]/.exec(b.value);
+        if (!m) continue;
+        const names = m[1].split(',').map((x) => x.trim()).filter(Boolean);
+        if (names.length < 3 || names.some((n) => NOT_ACTION_VARIANT.test(n))) continue;
+        // Each variant a model class of this file with a discriminant field set to a constant.
+        let disc = '';
+        const withDisc = names.filter((n) => {
+          const o = f.objects.find((x) => x.ctx === `class:${n}`);
+          const k = o?.keys.find((x) => ACTION_DISC.test(x) && !!o.values[x]);
+          if (k) disc ||= k;
+          return !!k;
+        });
+        if (withDisc.length < 3 || (!/discriminator\s*=/.test(b.value) && withDisc.length < names.length)) continue;
+        out.push({
+          file: f.path,
+          line: b.line,
+          disc,
+          variants: withDisc.length,
+          branches: branchesBy.get(disc) ?? [],
+          reason: `the model's actions are a discriminated union of ${withDisc.length} step models (${names.slice(0, 3).join(', ')} …) chosen by '${disc}'`,
+        });
+      }
+    }
+    return out;
+  });
+}
+
+// ------------------------------------------------------------------ flags read at dispatch
+
+export interface DispatchFlag {
+  file: string;
+  line: number;
+  key: string;
+  owner: string;
+  declared: { file: string; line: number };
+}
+
+const SCHEMA_MEMBER = /^(?:name|description|desc|parameters|inputSchema|input_schema|schema|args_schema|args|inputs|__init__|call|run|execute|invoke|forward|function)$/;
+
+/**
+ * A property of the tool base class (`@property def file_access(self) -> bool`, a boolean field)
+ * that the dispatcher reads off the tool it looked up by name (`self.function_map[name].file_access`):
+ * per-tool behaviour the harness acts on, outside the read-only/destructive/approval vocabulary.
+ */
+export function dispatchFlags(ctx: RuleContext): DispatchFlag[] {
+  return ctx.memo('registry:dispatch-flags', () => {
+    const out: DispatchFlag[] = [];
+    // Tool classes: name, a description and a schema among their members.
+    const props = new Map<string, { owner: string; file: string; line: number }>();
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!c.members.includes('name') || !c.members.some((m) => /^(?:description|desc)$/.test(m)) || !c.members.some((m) => /^(?:parameters|inputSchema|input_schema|schema|args_schema)$/.test(m))) continue;
+        for (const m of c.members) {
+          if (SCHEMA_MEMBER.test(m) || m.startsWith('_') || props.has(m)) continue;
+          const fn = f.functions.find((x) => x.name === `${c.name}.${m}`);
+          const field = f.consts.find((k) => k.name === m && k.line >= c.line && k.line <= c.end && /^(?:true|false|True|False)$/.test(k.value));
+          if (!(fn?.decorators?.some((d) => /^(?:property|cached_property)$/.test(d)) || field)) continue;
+          props.set(m, { owner: c.name, file: f.path, line: fn?.line ?? field!.line });
+        }
+      }
+    }
+    if (!props.size) return out;
+    for (const l of toolLookups(ctx)) {
+      const f = ctx.file(l.file);
+      if (!f) continue;
+      for (const [key, p] of props) {
+        if (!f.reads[key]?.includes(l.line)) continue;
+        out.push({ file: l.file, line: l.line, key, owner: p.owner, declared: { file: p.file, line: p.line } });
+      }
+    }
+    return out;
+  });
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -54,6 +54,9 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
   });
 }
 
+/** Modules that serve tools over MCP (the harness as a server for other agents). */
+const MCP_SERVER = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+
 /** Methods that run a tool, on the class that also returns its schema. */
 const RUN_MEMBER = /^(?:execute|run|call|invoke|forward|__call__|handle|handler|_run|arun|_arun)$/;
 
@@ -95,7 +98,7 @@ export default defineRule({
           level: 'present',
           reason: `${cfg.length} tools are declared as data in configuration (${files.size} file${files.size > 1 ? 's' : ''}) with a name, a ${t.descKey} and ${t.argsKey}${t.model ? `, loaded into ${t.model.name} (${t.model.file}:${t.model.line})` : ''}`,
           evidence: [
-            ...(t.model ? [{ file: t.model.file, line: t.model.line, reason: `tool model ${t.model.name} with name, ${t.descKey} and ${t.argsKey}` }] : []),
+            ...(t.model ? [{ file: t.model.file, line: t.model.line, reason: `tool model ${t.model.name}, loaded from each configured tool's name, ${t.descKey} and ${t.argsKey}` }] : []),
             ...cfg.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool '${x.name}' declared in configuration with ${x.descKey} and ${x.argsKey}` })),
           ],
           confidence: t.model ? 'high' : 'low',
@@ -116,6 +119,18 @@ export default defineRule({
           confidence: fns.length >= 3 ? 'high' : 'low',
         };
       }
+      // The model's actions as a structured-output schema: each action's input is declared, but no
+      // tool binds a name, a description and its behaviour (that lives in branches on the choice).
+      const acts = actionSchemas(ctx);
+      if (acts.length) {
+        const a = acts[0];
+        return {
+          level: 'partial',
+          reason: `${a.reason}: each action's input has a schema, but no tool declaration binds a name, a description and the code it runs${a.branches.length ? ` (the behaviour is a branch per action, e.g. ${a.branches[0].file}:${a.branches[0].line})` : ''}`,
+          evidence: [{ file: a.file, line: a.line, reason: a.reason }, ...a.branches.slice(0, 2)],
+          confidence: 'low',
+        };
+      }
       return { level: 'absent', reason: 'no tool declared as data with a name, a description and an input schema', evidence: [], confidence: 'low' };
     }
     const withExec = decls.filter((d) => d.hasExec || classRuns(ctx, d));
@@ -123,8 +138,22 @@ export default defineRule({
     // Named objects and tool classes make the clearest evidence; builder calls and base classes after.
     // First the tool whose own file runs a process from its input (the shell tool, the one a reader
     // checks first and the one permissions.shell-guard cites), then by form.
-    const spawnFiles = new Set(shellSinks(ctx).filter((s) => s.fromInput && s.kind !== 'code').map((s) => s.file));
-    const score = (d: (typeof decls)[number]) => (spawnFiles.has(d.file) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    const sinks = shellSinks(ctx).filter((s) => s.kind !== 'code');
+    const spawnFiles = new Set(sinks.filter((s) => s.fromInput).map((s) => s.file));
+    // …or whose body calls a function defined beside a process spawn (`runShell(input.command)` in a shell runner module).
+    // The called function must be the only one of its name and hold the spawn itself.
+    const spawnFns = new Set(sinks.map((s) => `${s.file}#${s.fn}`));
+    const spawning = (name: string) => {
+      const defs = ctx.functionsNamed(name).filter((f) => f.name === name);
+      return defs.length === 1 && spawnFns.has(`${defs[0].file}#${defs[0].name}`);
+    };
+    const spawns = (d: (typeof decls)[number]) =>
+      spawnFiles.has(d.file) || (!!d.end && (ctx.file(d.file)?.calls ?? []).some((c) => c.line > d.line && c.line <= d.end! && c.callee === c.name && spawning(c.name)));
+    // Tools a harness serves to other agents over MCP (a file importing an MCP server module) are not the ones its own loop offers.
+    const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER.test(i.from));
+    const scores = new Map<(typeof decls)[number], number>();
+    const score = (d: (typeof decls)[number]) => scores.get(d) ?? scores.set(d, rawScore(d)).get(d)!;
+    const rawScore = (d: (typeof decls)[number]) => (served(d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,

@@ -15,6 +15,9 @@ const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subC
 const CLI_LIB = /^(?:commander|yargs(?:\/.*)?|argparse|click|typer|cac|meow|@oclif\/.*|clipanion|fire|citty|sade|docopt|optparse|@commander-js\/.*)$/;
 const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand', 'register_command', 'add_command', 'subcommand', 'registerTextEditorCommand'];
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
+/** Editor (VS Code) command registration, and the evidence reason it produces. */
+const EDITOR_VERB = /^(?:registerCommand|registerTextEditorCommand)$/;
+const EDITOR_REASON = /registered with [\w.]*commands\.register(?:TextEditor)?Command\(\)/;
 
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
@@ -80,11 +83,36 @@ export default defineRule({
       // Three or more `cmd_*` methods found through a prefix lookup, or a name → handler map read by the input: structural.
       return { level: 'present', reason: reflective[0].reason, evidence: reflective.slice(0, 3), confidence: 'high' };
     }
+    // An editor extension's manifest: its chat participants' slash commands (name, description) are
+    // user commands declared as data; its palette/button commands (id, title) are user actions.
+    // Only manifests of a package holding harness source (not a test fixture's package.json).
+    const holdsSource = (p: string) => {
+      const dir = p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '';
+      return ctx.source.some((f) => f.path.startsWith(dir));
+    };
+    const manifestCmds = ctx.facts.manifests.filter((m) => m.commands && holdsSource(m.path)).flatMap((m) => m.commands!.map((c) => ({ ...c, file: m.path })));
+    const chatCmds = manifestCmds.filter((c) => c.kind === 'chat' && c.description);
+    if (chatCmds.length >= 2) {
+      return {
+        level: 'present',
+        reason: `${chatCmds.length} slash commands are declared as data (name, description) by the chat participants of the extension manifest ${chatCmds[0].file}`,
+        evidence: [
+          ...(chatCmds[0].listLine ? [{ file: chatCmds[0].file, line: chatCmds[0].listLine, reason: `chat participants declared in the manifest with their slash commands (${chatCmds.length})` }] : []),
+          ...chatCmds.slice(0, 2).map((c) => ({ file: c.file, line: Math.max(1, c.line), reason: `slash command /${c.name} declared in the manifest: ${String(c.description).slice(0, 60)}` })),
+        ],
+        // A manifest (configuration) fact: each entry carries a name and a description.
+        confidence: 'high',
+      };
+    }
+    const editorCmds: Evidence[] = manifestCmds
+      .filter((c) => c.kind === 'editor')
+      .map((c) => ({ file: c.file, line: Math.max(1, c.listLine ?? c.line), reason: `editor commands listed in the manifest, e.g. ${c.name} (${String(c.description ?? '').slice(0, 40)})` }));
     const verbs: Evidence[] = [];
     for (const f of ctx.source) {
-      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && /^['"]/.test(c.args[0] ?? '') && c.name !== c.fn);
+      // Editor command ids are often templates (`${extensionName}.newTask`); CLI verbs are literals.
+      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn);
       if (here.length >= 2 || (here.length === 1 && f.calls.some((c) => c.name === 'action'))) {
-        for (const c of here) verbs.push({ file: f.path, line: c.line, reason: `CLI verb ${c.args[0]} registered with ${c.callee}()` });
+        for (const c of here) verbs.push({ file: f.path, line: c.line, reason: `${EDITOR_VERB.test(c.name) ? 'editor command' : 'CLI verb'} ${c.args[0]} registered with ${c.callee}()` });
       }
     }
     // Verbs declared by decorators: click / typer `@app.command()`, `@cli.command("x")`.
@@ -96,23 +124,34 @@ export default defineRule({
     }
     // One command builder holding several verbs (a parser's subcommands in one file) is a registry;
     // two subcommands of a side tool and a stray command elsewhere are not.
+    // Editor commands registered one call at a time (`vscode.commands.registerCommand(id, handler)`)
+    // are user actions each wired by hand: they never make a registry declared as data on their own.
+    const editor = verbs.filter((v) => EDITOR_REASON.test(v.reason));
+    const cli = verbs.filter((v) => !EDITOR_REASON.test(v.reason));
     const perFile = new Map<string, Evidence[]>();
-    for (const v of verbs) perFile.set(v.file, [...(perFile.get(v.file) ?? []), v]);
+    for (const v of cli) perFile.set(v.file, [...(perFile.get(v.file) ?? []), v]);
     const main = [...perFile.values()].sort((a, b) => b.length - a.length)[0] ?? [];
-    if (verbs.length >= 2 && main.length < 3) {
+    if ((editor.length >= 2 || editorCmds.length >= 2) && main.length < 3) {
+      const listed = editorCmds.length ? `${editorCmds.length} editor commands are listed in the extension manifest (${editorCmds[0].file}:${editorCmds[0].line})${editor.length ? ` and ${editor.length} registered with registerCommand()` : ''}` : `${editor.length} editor commands are registered one by one with registerCommand() (e.g. ${editor[0].file}:${editor[0].line})`;
       return {
         level: 'partial',
-        reason: `only ${verbs.length} CLI verbs are registered, spread over ${perFile.size} file${perFile.size > 1 ? 's' : ''} (at most ${main.length} in one command builder): no registry of user commands`,
-        evidence: main.concat(verbs.filter((v) => !main.includes(v))).slice(0, 3),
+        reason: `${listed}${cli.length ? ` and ${cli.length} CLI verb${cli.length > 1 ? 's' : ''} elsewhere` : ''}: palette and button actions, but no registry of user commands (slash commands or verbs with name, description, handler)`,
+        evidence: [...editorCmds.slice(0, 1), ...editor.slice(0, 2), ...editorCmds.slice(1)].slice(0, 3),
         confidence: 'low',
       };
     }
-    if (verbs.length >= 2) {
-      // Three or more verbs registered in one file with a command-line parser the harness imports
-      // (not editor commands registered one by one): a framework fact.
+    if (cli.length >= 2 && main.length < 3) {
+      return {
+        level: 'partial',
+        reason: `only ${cli.length} CLI verbs are registered, spread over ${perFile.size} file${perFile.size > 1 ? 's' : ''} (at most ${main.length} in one command builder): no registry of user commands`,
+        evidence: main.concat(cli.filter((v) => !main.includes(v))).slice(0, 3),
+        confidence: 'low',
+      };
+    }
+    if (cli.length >= 2) {
+      // Three or more verbs registered in one file with a command-line parser the harness imports: a framework fact.
       const parser = importsCliLib(ctx);
-      const cliVerbs = main.filter((v) => !/registerCommand|registerTextEditorCommand/.test(v.reason));
-      return { level: 'present', reason: `${verbs.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && cliVerbs.length >= 3 ? 'high' : 'low' };
+      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser ? 'high' : 'low' };
     }
     if (decls.length + verbs.length === 1) {
       const e = [...decls, ...verbs];

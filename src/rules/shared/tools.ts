@@ -170,6 +170,14 @@ function builderName(f: FileFacts, line: number): string | undefined {
   return bound;
 }
 
+/** Python classes that declare a type, not a value: `class X(TypedDict)`, `class X(Protocol)`. */
+const TYPE_ONLY_BASE = /^(?:typing\.|typing_extensions\.)?(?:TypedDict|Protocol|NamedTuple)$/;
+function typeOnlyClass(f: FileFacts, name: string, line: number): boolean {
+  if (f.lang !== 'py') return false;
+  const c = f.classes.find((x) => x.name === name && x.line === line);
+  return !!c && [c.extends ?? '', ...c.implements].some((b) => TYPE_ONLY_BASE.test(b.replace(/\[.*$/, '').trim()));
+}
+
 /**
  * One pass over every source object for toolDeclarations and toolListSites: both need a
  * description key (`description`, `desc`, `summary`), so other objects are skipped at once.
@@ -196,6 +204,8 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         // A declaration (toolDeclarations).
         if (keys.length < 2 || o.ctx.startsWith('type:')) continue;
         const isClass = o.ctx.startsWith('class:');
+        // A `TypedDict` / `Protocol` class only types a payload (an API's function-call shape), as an interface does.
+        if (isClass && typeOnlyClass(f, o.ctx.slice(6), o.line)) continue;
         let hasName = false;
         let hasDesc = false;
         let hasSchema = false;
