@@ -12,6 +12,9 @@ const CALLS_KEY = /^(?:tool_calls|toolCalls)$/;
 const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$/;
 const OUTCOME_KEY = /^(?:result|results|output|error|isError|is_error|success|observation|observations|outcome|exitCode|exit_code|response|status)$/;
 const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$/;
+/** A command run by the agent names itself and its input at once (`cmd: "npm test"`), with its exit status and streams. */
+const COMMAND_KEY = /^(?:cmd|command|commandLine|command_line)$/;
+const EXEC_OUTCOME_KEY = /^(?:stdout|stderr|exitCode|exit_code|statusCode|status_code|returncode|returnCode|return_code)$/;
 const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journal/i;
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
 const EMIT_SINK = /emit|publish|notify|dispatch/i;
@@ -29,15 +32,28 @@ interface Rec {
   where: string;
 }
 
+/** ORM table classes (a class body with `__tablename__`): constructing one makes a row to be stored. */
+function tableClasses(ctx: RuleContext): Set<string> {
+  return ctx.memo('audit-trail:table-classes', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) for (const o of f.objects) if (o.ctx.startsWith('class:') && o.keys.includes('__tablename__')) out.add(o.ctx.slice(6).split('.').pop()!);
+    return out;
+  });
+}
+
 function records(ctx: RuleContext): Rec[] {
   const out: Rec[] = [];
+  const tables = tableClasses(ctx);
   for (const f of ctx.source) {
     if (UI_FILE.test(f.path)) continue;
     for (const o of f.objects) {
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
       const callRecord = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i.test(o.ctx);
-      if (!o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
-      const hasOut = o.keys.some((k) => OUTCOME_KEY.test(k));
+      // A record of a command execution (`ExecLog(cmd=…, status_code=…, stdout=…)`): the command is the tool and its input.
+      // Only as a record type or a record being made (`ExecLog(…)`, a table row): a variable with these keys is a process's state.
+      const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEY.test(k)) && o.keys.some((k) => EXEC_OUTCOME_KEY.test(k));
+      if (!commandRecord && !o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
+      const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEY.test(k));
       const decision = o.keys.some((k) => DECISION_KEY.test(k));
       if (!hasOut && !decision) continue;
       let where: string | undefined;
@@ -51,13 +67,14 @@ function records(ctx: RuleContext): Rec[] {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
         }
-      } else if (o.ctx.startsWith('class:') && RECORD_CLASS.test(o.ctx.slice(6))) where = `record class ${o.ctx.slice(6)}`;
+      } else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
+      else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
       else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      const inputs = o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
       out.push({ o: site, keys: o.keys, inputs, decision, where, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
     }
   }
@@ -318,13 +335,13 @@ export default defineRule({
     const recs = records(ctx);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k)).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
     if (full.length) {
       const decisions = recs.filter((r) => r.decision);
       // The record that is written down first: one handed to a log/record/write call or made where it
       // is logged, then a record type declared but only kept, then a variable, then one only emitted to listeners.
       const sites = new Map(full.map((r) => [r, recordSites(ctx, r)]));
-      const kind = (r: Rec) => (sites.get(r)!.length || (r.where.startsWith('passed to') && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
+      const kind = (r: Rec) => (sites.get(r)!.length || ((r.where.startsWith('passed to') || r.where.startsWith('stored as')) && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
       const ranked = full.map((r, i) => ({ r, i })).sort((a, b) => kind(a.r) - kind(b.r) || a.i - b.i).map((x) => x.r);
       const best = ranked[0];
       const lead = sites.get(best)!;
