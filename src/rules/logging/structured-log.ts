@@ -127,6 +127,32 @@ function printingMethodNames(ctx: RuleContext): Set<string> {
   });
 }
 
+/** A function named for one level (`logInfo`, `log_error`, `warnLog`). */
+const LEVEL_FN = /^log_?(?:debug|info|warn|warning|error|trace|fatal|critical)$|^(?:debug|info|warn|warning|error|trace|fatal|critical)_?log$/i;
+
+/**
+ * Level functions that write each record as JSON (`logInfo(msg, ctx)` → `console.log(JSON.stringify({ severity, message, ...ctx }))`):
+ * two or more in one file, each serialising in its body (or through a helper that builds the entry).
+ * A levelled logger with fields, without a library. Keyed by function name.
+ */
+function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line: number; json: number }> {
+  return ctx.memo('structured-log:json-level-fns', () => {
+    const out = new Map<string, { file: string; line: number; json: number }>();
+    for (const f of ctx.source) {
+      const fns = f.functions.filter((fn) => LEVEL_FN.test(fn.name));
+      if (fns.length < 2) continue;
+      const found: Array<[string, { file: string; line: number; json: number }]> = [];
+      for (const fn of fns) {
+        const json = f.calls.find((c) => c.line >= fn.line && c.line <= fn.end && JSON_CALL.test(c.callee));
+        if (json) found.push([fn.name, { file: f.path, line: fn.line, json: json.line }]);
+      }
+      // The name must be this file's alone: a level function defined elsewhere too is not resolved by name.
+      if (found.length >= 2) for (const [n, d] of found) if (ctx.functionsNamed(n).length === 1) out.set(n, d);
+    }
+    return out;
+  });
+}
+
 interface LogUse {
   /** Logger calls (not through a printing logger class). */
   calls: Located<CallFact>[];
@@ -150,6 +176,7 @@ function logUse(ctx: RuleContext): LogUse {
       wrapped.add(file);
       for (const i of importers(ctx, file)) wrapped.add(i);
     }
+    const jsonFns = jsonLevelFunctions(ctx);
     for (const f of ctx.source) {
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
@@ -164,6 +191,13 @@ function logUse(ctx: RuleContext): LogUse {
           continue;
         }
         if (handlerCall(c.callee)) use.handlers.push(c);
+        // A call of a level function that writes JSON records: a logger call, with fields when it passes a context.
+        if (jsonFns.size && jsonFns.has(c.name) && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
+          use.calls.push(c);
+          use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
+          if (c.args.length >= 2) use.fielded.push(c);
+          continue;
+        }
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
         // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
@@ -195,6 +229,12 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   const printing = printingLoggerClasses(ctx);
   for (const c of allClasses(ctx)) {
     if (printing.has(c.name)) defs.push({ file: c.file, line: c.line, name: c.name, structured: false, how: `${c.name} is a levelled logger that only prints to the console` });
+  }
+  const jsonFns = [...jsonLevelFunctions(ctx)];
+  if (jsonFns.length) {
+    const [, d] = jsonFns[0];
+    const names = jsonFns.filter(([, x]) => x.file === d.file).map(([n]) => n);
+    defs.push({ file: d.file, line: d.line, name: names.join('/'), structured: true, recordLine: d.json, how: `level functions ${names.join("/")} write each record as a JSON line` });
   }
   for (const [file, w] of consoleWrapperLoggers(ctx)) {
     defs.push({ file, line: w.line, name: w.name, structured: false, how: `${w.name} builds a levelled logger whose methods are console calls (a prefix, no fields, no records)` });
@@ -356,7 +396,17 @@ export default defineRule({
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
     const loopPrints = use.prints.filter((c) => loopFiles.has(c.file)).length;
     const loopLogs = use.calls.filter((c) => loopFiles.has(c.file)).length;
-    const loopPrinted = loopPrints > loopLogs;
+    // With several loops (a side script's watch loop beside the session loop), the loop files vote: one
+    // file that prints a lot does not outweigh the others that log.
+    let printFiles = 0;
+    let logFiles = 0;
+    for (const file of loopFiles) {
+      const p = use.prints.filter((c) => c.file === file).length;
+      const l = use.calls.filter((c) => c.file === file).length;
+      if (p > l) printFiles++;
+      else if (l > 0) logFiles++;
+    }
+    const loopPrinted = printFiles > logFiles || (printFiles === logFiles && loopPrints > loopLogs);
     const counts = `${use.calls.length} logger calls in ${use.files.size} files, ${use.prints.length} prints`;
     const path = loopFiles.size ? "on the loop's path" : 'in the harness';
 
@@ -414,7 +464,7 @@ export default defineRule({
       const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name) : undefined;
       // Most logger calls resolve to a logger class or factory whose methods only print: a resolved fact.
       const sure = !!printer && use.printing.length > use.calls.length;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${dominant ? 'they are few and no logging is configured' : `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})`}; records are text without fields`, [
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, [
         ...(printer ? [printer] : defs.slice(0, 1)).map(evid),
         ...useEvidence,
       ], sure ? 'high' : 'low');
