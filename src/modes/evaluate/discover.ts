@@ -66,13 +66,15 @@ const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest)\.(?:[cm]
 const TOOLING_FILE = /^(?:vite|webpack|rollup|esbuild|tsup|babel|postcss|tailwind|next|nuxt|astro|svelte|eslint|prettier|commitlint|lint-staged|metro|rspack|rsbuild|unbuild|drizzle|stylelint|electron\.vite|electron-builder|vitest\.workspace|gulpfile|gruntfile)(?:\.config)?\.[cm]?[jt]s$/i;
 /** Benchmark and evaluation suites: their tests exercise the benchmark, not the harness. */
 const BENCH_DIRS = new Set(['eval', 'evals', 'benchmarks', 'benchmark']);
+/** An evaluation suite named by what it evaluates or how (`auto_eval`, `agent-evals`). */
+const BENCH_DIR_SUFFIX = /^[a-z0-9]+[-_]evals?$/i;
 /** A workspace package named as an example (`…-example-claude-code`, `demo-app`, `…-evals`): illustration, not the harness. */
 const EXAMPLE_PACKAGE = /(?:^|[-_/@.])(?:examples?|demos?|samples?|playground|evals?|benchmarks?)(?:$|[-_.])/i;
 
 function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
-  if (dirs.some((d) => BENCH_DIRS.has(d.toLowerCase()))) return 'example';
+  if (dirs.some((d) => BENCH_DIRS.has(d.toLowerCase()) || BENCH_DIR_SUFFIX.test(d))) return 'example';
   if (TEST_FILE.test(rel) || dirs.some((d) => TEST_DIRS.has(d.toLowerCase())) || extraTests?.(rel)) return 'test';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
   return 'source';
