@@ -252,6 +252,14 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
           if (caller) optIn = { cond: `${target} is not passed (${caller.callee} at ${at(caller.file, caller.line)})`, exit: 'return', line: def.line, fn: call.fn };
         }
       }
+      // On demand: every call of the saving function sits in a command branch (`if user_input == 'save chat'`).
+      if (!optIn) {
+        const callers = callersOfMethod(ctx, call.fn, call.file).filter((k) => !UI_FILE.test(k.file) && !TEST_PATH.test(k.file));
+        if (callers.length && callers.length <= 10 && callers.every((k) => commandBranch(ctx, k))) {
+          const k = callers[0];
+          optIn = { cond: `the user does not type the command (${k.callee} in a command branch of ${k.fn})`, exit: 'return', line: k.line, fn: k.fn, file: k.file };
+        }
+      }
       // Opt-in one level up: the caller returns before the save unless an id or path it passes on is set
       // (`if not chat_id: return` … `self._write(messages, chat_id)`).
       if (!optIn) {
@@ -275,6 +283,25 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     }
     return out.sort((a, b) => a.rank - b.rank);
   });
+}
+
+/**
+ * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
+ * body ends the iteration (`if cmd == 'save chat': save_chat(); continue`), or a command named for the call
+ * (`action == "save_chat"` → `save_chat()`), or a slash command: it runs when the user types that command.
+ */
+function commandBranch(ctx: RuleContext, c: Located<CallFact>): boolean {
+  const f = ctx.file(c.file);
+  const own = new Set(words(c.name).filter((w) => w.length >= 3));
+  return !!f?.branches?.some(
+    (b) =>
+      b.fn === c.fn &&
+      b.line <= c.line &&
+      c.line <= b.end &&
+      /(['"`])(?:(?!\1).)+\1/.test(b.cond) &&
+      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
+        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
+  );
 }
 
 /**
@@ -375,7 +402,7 @@ export default defineRule({
     }
     if (saves.length) {
       const t = saves[0];
-      return finding('partial', `the agent's history (tool calls and results) is saved only when a target is configured: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
+      return finding('partial', `the agent's history (tool calls and results) is saved only ${/command branch/.test(t.optIn!.cond) ? 'on demand' : 'when a target is configured'}: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
         ev(t.call.file, t.call.line, t.how),
         ev(t.optIn!.file ?? t.call.file, t.optIn!.line, `skipped when ${t.optIn!.cond}: opt-in`),
         ...recs.slice(0, 1).map(evid),
