@@ -4,6 +4,7 @@ import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
+import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
@@ -200,7 +201,7 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       const short = shortName(c.fn);
       if (loopFiles.has(c.file)) return 'in the agent loop\'s file';
       if ([...loopClasses].some((k) => c.fn.startsWith(k))) return `a method of the loop's class (${c.fn})`;
-      if (reach.has(short) && !GENERIC.has(short)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
+      if (reach.has(short) && !GENERIC.has(short) && lastHopHolds(ctx, reach.get(short)!.path, c)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
       if (framework) return 'the framework runs the tool loop';
       // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
       // a save function that names the history and that harness code calls is taken as the loop's.
@@ -302,6 +303,31 @@ function commandBranch(ctx: RuleContext, c: Located<CallFact>): boolean {
       (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
         [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
   );
+}
+
+/**
+ * The last link of a by-name path from the loop really reaches the write: the caller's calls of that name
+ * are not all made on a field holding another class that has its own method of the name
+ * (`this.history.addMessage()` with `this.history = new MessageHistory()` calls `MessageHistory.addMessage`,
+ * not a storage module's `addMessage`).
+ */
+function lastHopHolds(ctx: RuleContext, path: string[], write: Located<CallFact>): boolean {
+  if (path.length < 2) return true;
+  const name = path[path.length - 1];
+  let resolvedElsewhere = 0;
+  let calls = 0;
+  for (const def of ctx.functionsNamed(path[path.length - 2])) {
+    const cls = classOf(def.name);
+    for (const k of ctx.callsIn(def.file, def.name)) {
+      if (k.name !== name) continue;
+      calls++;
+      const m = /^(?:this|self)\.([\w$]+)\.[\w$]+$/.exec(k.callee);
+      const held = m && cls ? fieldClass(ctx, def.file, cls.slice(cls.lastIndexOf('.') + 1), m[1]) : undefined;
+      const target = held ? methodOf(ctx, held, name) : [];
+      if (target.length && !target.some((t) => t.file === write.file && t.name === write.fn)) resolvedElsewhere++;
+    }
+  }
+  return calls === 0 || resolvedElsewhere < calls;
 }
 
 /**
