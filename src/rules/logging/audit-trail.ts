@@ -37,7 +37,7 @@ interface Rec {
 function tableClasses(ctx: RuleContext): Set<string> {
   return ctx.memo('audit-trail:table-classes', () => {
     const out = new Set<string>();
-    for (const f of ctx.source) for (const o of f.objects) if (o.ctx.startsWith('class:') && o.keys.includes('__tablename__')) out.add(o.ctx.slice(6).split('.').pop()!);
+    for (const f of ctx.source) if (f.lang === 'py') for (const o of f.objects) if (o.ctx.startsWith('class:') && o.keys.includes('__tablename__')) out.add(o.ctx.slice(6).split('.').pop()!);
     return out;
   });
 }

@@ -166,7 +166,8 @@ function enumValued(ctx: RuleContext): Map<string, Map<string, Located<ObjectFac
  * three or more members declared in the same language with the same literal-tagged property.
  */
 function withMemberTags(ctx: RuleContext, t: Located<TypeFact>): Located<TypeFact> {
-  if (t.kind !== 'union' || t.tags.length || t.members.length < 3) return t;
+  // Only an event-named union is read as one (other names go to the enum and literal-union paths).
+  if (t.kind !== 'union' || t.tags.length || t.members.length < 3 || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) return t;
   const byName = ctx.memo('typed-events:types-by-name-all', () => {
     const m = new Map<string, Located<TypeFact>[]>();
     for (const x of allTypes(ctx)) {
@@ -192,11 +193,69 @@ function withMemberTags(ctx: RuleContext, t: Located<TypeFact>): Located<TypeFac
   return { ...t, discriminant: best[0], tags: [...new Set(best[1])] };
 }
 
+/** Methods whose literal first argument is a key or a name, not the kind of a message. */
+const NOT_KIND_METHOD = /^(?:get|set|has|delete|includes|indexOf|startsWith|endsWith|push|log|debug|info|warn|error|t|on|once|off|addEventListener|removeEventListener|getItem|setItem|require|import|describe|it|test|expect|equal|toBe|toEqual|useState|getConfiguration|executeCommand|registerCommand|query|querySelector|fetch|join|split|replace|match|test)$/;
+
+/** Calls in the agent loops' files whose first argument is a string literal, by that literal (unquoted). */
+function literalFirstArgIndex(ctx: RuleContext, loopFiles: Set<string>): Map<string, Located<CallFact>[]> {
+  return ctx.memo('typed-events:literal-first-arg-index', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const path of loopFiles) {
+      const f = ctx.file(path);
+      if (!f || uiFile(f.path)) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        const a = c.args[0];
+        if (!a) continue;
+        const q = a.charCodeAt(0);
+        if ((q !== 34 && q !== 39 && q !== 96) || !LITERAL_ARG.test(a) || NOT_KIND_METHOD.test(c.name) || c.callee.startsWith('new ')) continue;
+        const v = a.slice(1, -1);
+        const list = m.get(v);
+        if (list) list.push(c);
+        else m.set(v, [c]);
+      }
+    }
+    return m;
+  });
+}
+
+/**
+ * A string-literal union of message kinds (`type ClaudeSay = 'task' | 'error' | 'api_req_started' | …`) handed,
+ * kind by kind, as the first argument of one consumer method (`this.say('api_req_started')`) in the loop's
+ * files: the method's parameter is typed by the union, so each call emits a typed message.
+ */
+function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Set<string>): Evidence[] {
+  const index = literalFirstArgIndex(ctx, loopFiles);
+  const byName = new Map<string, Map<string, Located<CallFact>>>();
+  for (const tag of new Set(t.tags)) {
+    for (const c of index.get(tag) ?? []) {
+      if (!sameLang(t.file, c.file)) continue;
+      let m = byName.get(c.name);
+      if (!m) byName.set(c.name, (m = new Map()));
+      if (!m.has(tag)) m.set(tag, c);
+    }
+  }
+  let best: Map<string, Located<CallFact>> | undefined;
+  for (const m of byName.values()) {
+    if (m.size < 4) continue;
+    if (!best || m.size > best.size) best = m;
+  }
+  if (!best) return [];
+  const calls = [...best.values()];
+  return calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits a ${t.name} message`));
+}
+
 function unionCandidates(ctx: RuleContext): Candidate[] {
+  const loopFileSet = new Set(agentLoops(ctx).map((l) => l.file));
   const out: Candidate[] = [];
   for (const t0 of allTypes(ctx)) {
     const t = withMemberTags(ctx, t0);
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
+      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && t.tags.length === t.members.length && loopFileSet.size) {
+        const emitted = literalUnionEmits(ctx, t, loopFileSet);
+        // Linked by the literal values only (the method's parameter type is not read): not sure enough for 'high'.
+        if (emitted.length) out.push({ declared: false, type: t, tags: [...new Set(t.tags)], emitted, stops: [...new Set(t.tags)].filter((x) => STOP_TAG.test(x)) });
+        continue;
+      }
       // Whatever its name, an enum whose members are handed to an emitter is the event kind:
       // `context.emitEvent(Actors.SYSTEM, ExecutionState.TASK_START, …)` with three or more members.
       // A log level (`LogLevel.Debug` handed to a sink) grades a message; it is not the kind of an event.
