@@ -215,6 +215,23 @@ function logUse(ctx: RuleContext): LogUse {
   });
 }
 
+/**
+ * The call that sets the logging pipeline up: a handler or formatter built by the repo (`FileHandler(path)`,
+ * `addHandler`) before a config-file load or `basicConfig`, and in the module the most files import (the app's
+ * logging set-up, not a migration tool's `fileConfig` in a script nothing imports).
+ */
+function loggingSetup(ctx: RuleContext, use: LogUse): Located<CallFact> | undefined {
+  if (!use.handlers.length) return undefined;
+  const built = (c: CallFact) => (/(?:Handler|Formatter)$/.test(c.callee) && !/^(?:logging\.)?(?:basicConfig|dictConfig|fileConfig)$/.test(c.callee) ? 0 : /basicConfig$/.test(c.callee) ? 2 : 1);
+  const imported = new Map<string, number>();
+  const n = (file: string) => {
+    let v = imported.get(file);
+    if (v === undefined) imported.set(file, (v = importers(ctx, file).length));
+    return v;
+  };
+  return [...use.handlers].sort((a, b) => built(a) - built(b) || n(b.file) - n(a.file))[0];
+}
+
 /** Whether a call sits on the agent's main path: in a loop's file or a function reached from a loop. */
 function onMainPath(ctx: RuleContext): (c: Located<CallFact>) => boolean {
   const loops = agentLoops(ctx);
@@ -379,7 +396,10 @@ export default defineRule({
   exemplar: 'src/reference-harness/logging/logger.ts',
   detect(ctx) {
     const use = logUse(ctx);
-    const defs = loggerDefs(ctx, use);
+    // A logger defined in another language than the agent loop's (a JavaScript template or front end in a
+    // Python harness) is not the harness's logger.
+    const loopPy = new Set(agentLoops(ctx).map((l) => l.file.endsWith('.py')));
+    const defs = loggerDefs(ctx, use).filter((d) => loopPy.size !== 1 || loopPy.has(d.file.endsWith('.py')));
     const main = onMainPath(ctx);
     const mainCalls = use.calls.filter(main);
     const mainPrints = use.prints.filter(main).length;
@@ -419,9 +439,12 @@ export default defineRule({
       const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
       // A logger that writes its records with fields is shown at that write: it is where the record leaves with its fields.
       const write = lead?.recordLine !== undefined ? [ev(lead.file, lead.recordLine, `${lead.name} writes each record with its fields here`)] : [];
+      // With no logger definition to show, the logging set-up (handlers, formatters) is where records get their shape.
+      const setup = lead ? undefined : loggingSetup(ctx, use);
       return finding('present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
         ...write,
         ...(lead ? [evid(lead)] : []),
+        ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
         ...(first ? [callEv(first, 'logs with fields')] : []),
         ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),
       ], sure ? 'high' : 'low');
@@ -436,7 +459,7 @@ export default defineRule({
       ]);
     }
     if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
-      const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
+      const setup = loggingSetup(ctx, use);
       // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.
       const lib = defs.some((d) => TEXT_LIBS.test(d.name) || STRUCTURED_LIBS.test(d.name));
       const sure = (use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4) || (lib && use.calls.length >= 10 * Math.max(1, use.prints.length));
@@ -454,10 +477,18 @@ export default defineRule({
       });
     if (structured.length || use.fielded.length) {
       const d = structured[0];
+      // Without a structured definition, the repo's own levelled logger (a class or object with level methods) leads.
+      // The most imported one is the repo's logger (a channel's private logger is imported by its own files only).
+      const own = d
+        ? undefined
+        : defs
+            .filter((x) => !TRACING_LIBS.test(x.name) && !TEXT_LIBS.test(x.name) && !STRUCTURED_LIBS.test(x.name) && !/enum/.test(x.how))
+            .map((x) => ({ x, n: importers(ctx, x.file).length }))
+            .sort((a, b) => b.n - a.n)[0]?.x;
       return finding(
         'partial',
         `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints: most diagnostics bypass it`,
-        [...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
+        [...(own ? [evid(own)] : []), ...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
       );
     }
     if (use.calls.length) {
