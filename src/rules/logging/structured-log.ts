@@ -420,11 +420,21 @@ export default defineRule({
     // file that prints a lot does not outweigh the others that log.
     let printFiles = 0;
     let logFiles = 0;
-    for (const file of loopFiles) {
-      const p = use.prints.filter((c) => c.file === file).length;
-      const l = use.calls.filter((c) => c.file === file).length;
-      if (p > l) printFiles++;
-      else if (l > 0) logFiles++;
+    if (loopFiles.size > 1) {
+      const tally = new Map<string, { p: number; l: number }>();
+      for (const file of loopFiles) tally.set(file, { p: 0, l: 0 });
+      for (const c of use.prints) {
+        const t = tally.get(c.file);
+        if (t) t.p++;
+      }
+      for (const c of use.calls) {
+        const t = tally.get(c.file);
+        if (t) t.l++;
+      }
+      for (const { p, l } of tally.values()) {
+        if (p > l) printFiles++;
+        else if (l > 0) logFiles++;
+      }
     }
     const loopPrinted = printFiles > logFiles || (printFiles === logFiles && loopPrints > loopLogs);
     const counts = `${use.calls.length} logger calls in ${use.files.size} files, ${use.prints.length} prints`;
