@@ -4,6 +4,7 @@ import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
+import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
@@ -12,6 +13,9 @@ const CALLS_KEY = /^(?:tool_calls|toolCalls)$/;
 const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$/;
 const OUTCOME_KEY = /^(?:result|results|output|error|isError|is_error|success|observation|observations|outcome|exitCode|exit_code|response|status)$/;
 const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$/;
+/** A command run by the agent names itself and its input at once (`cmd: "npm test"`), with its exit status and streams. */
+const COMMAND_KEY = /^(?:cmd|command|commandLine|command_line)$/;
+const EXEC_OUTCOME_KEY = /^(?:stdout|stderr|exitCode|exit_code|statusCode|status_code|returncode|returnCode|return_code)$/;
 const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journal/i;
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
 const EMIT_SINK = /emit|publish|notify|dispatch/i;
@@ -29,15 +33,28 @@ interface Rec {
   where: string;
 }
 
+/** ORM table classes (a class body with `__tablename__`): constructing one makes a row to be stored. */
+function tableClasses(ctx: RuleContext): Set<string> {
+  return ctx.memo('audit-trail:table-classes', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) if (f.lang === 'py') for (const o of f.objects) if (o.ctx.startsWith('class:') && o.keys.includes('__tablename__')) out.add(o.ctx.slice(6).split('.').pop()!);
+    return out;
+  });
+}
+
 function records(ctx: RuleContext): Rec[] {
   const out: Rec[] = [];
+  const tables = tableClasses(ctx);
   for (const f of ctx.source) {
     if (UI_FILE.test(f.path)) continue;
     for (const o of f.objects) {
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
       const callRecord = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i.test(o.ctx);
-      if (!o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
-      const hasOut = o.keys.some((k) => OUTCOME_KEY.test(k));
+      // A record of a command execution (`ExecLog(cmd=…, status_code=…, stdout=…)`): the command is the tool and its input.
+      // Only as a record type or a record being made (`ExecLog(…)`, a table row): a variable with these keys is a process's state.
+      const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEY.test(k)) && o.keys.some((k) => EXEC_OUTCOME_KEY.test(k));
+      if (!commandRecord && !o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
+      const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEY.test(k));
       const decision = o.keys.some((k) => DECISION_KEY.test(k));
       if (!hasOut && !decision) continue;
       let where: string | undefined;
@@ -51,13 +68,14 @@ function records(ctx: RuleContext): Rec[] {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
         }
-      } else if (o.ctx.startsWith('class:') && RECORD_CLASS.test(o.ctx.slice(6))) where = `record class ${o.ctx.slice(6)}`;
+      } else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
+      else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
       else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      const inputs = o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
       out.push({ o: site, keys: o.keys, inputs, decision, where, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
     }
   }
@@ -183,7 +201,7 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       const short = shortName(c.fn);
       if (loopFiles.has(c.file)) return 'in the agent loop\'s file';
       if ([...loopClasses].some((k) => c.fn.startsWith(k))) return `a method of the loop's class (${c.fn})`;
-      if (reach.has(short) && !GENERIC.has(short)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
+      if (reach.has(short) && !GENERIC.has(short) && lastHopHolds(ctx, reach.get(short)!.path, c)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
       if (framework) return 'the framework runs the tool loop';
       // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
       // a save function that names the history and that harness code calls is taken as the loop's.
@@ -235,6 +253,14 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
           if (caller) optIn = { cond: `${target} is not passed (${caller.callee} at ${at(caller.file, caller.line)})`, exit: 'return', line: def.line, fn: call.fn };
         }
       }
+      // On demand: every call of the saving function sits in a command branch (`if user_input == 'save chat'`).
+      if (!optIn) {
+        const callers = callersOfMethod(ctx, call.fn, call.file).filter((k) => !UI_FILE.test(k.file) && !TEST_PATH.test(k.file));
+        if (callers.length && callers.length <= 10 && callers.every((k) => commandBranch(ctx, k))) {
+          const k = callers[0];
+          optIn = { cond: `the user does not type the command (${k.callee} in a command branch of ${k.fn})`, exit: 'return', line: k.line, fn: k.fn, file: k.file };
+        }
+      }
       // Opt-in one level up: the caller returns before the save unless an id or path it passes on is set
       // (`if not chat_id: return` … `self._write(messages, chat_id)`).
       if (!optIn) {
@@ -258,6 +284,50 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     }
     return out.sort((a, b) => a.rank - b.rank);
   });
+}
+
+/**
+ * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
+ * body ends the iteration (`if cmd == 'save chat': save_chat(); continue`), or a command named for the call
+ * (`action == "save_chat"` → `save_chat()`), or a slash command: it runs when the user types that command.
+ */
+function commandBranch(ctx: RuleContext, c: Located<CallFact>): boolean {
+  const f = ctx.file(c.file);
+  const own = new Set(words(c.name).filter((w) => w.length >= 3));
+  return !!f?.branches?.some(
+    (b) =>
+      b.fn === c.fn &&
+      b.line <= c.line &&
+      c.line <= b.end &&
+      /(['"`])(?:(?!\1).)+\1/.test(b.cond) &&
+      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
+        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
+  );
+}
+
+/**
+ * The last link of a by-name path from the loop really reaches the write: the caller's calls of that name
+ * are not all made on a field holding another class that has its own method of the name
+ * (`this.history.addMessage()` with `this.history = new MessageHistory()` calls `MessageHistory.addMessage`,
+ * not a storage module's `addMessage`).
+ */
+function lastHopHolds(ctx: RuleContext, path: string[], write: Located<CallFact>): boolean {
+  if (path.length < 2) return true;
+  const name = path[path.length - 1];
+  let resolvedElsewhere = 0;
+  let calls = 0;
+  for (const def of ctx.functionsNamed(path[path.length - 2])) {
+    const cls = classOf(def.name);
+    for (const k of ctx.callsIn(def.file, def.name)) {
+      if (k.name !== name) continue;
+      calls++;
+      const m = /^(?:this|self)\.([\w$]+)\.[\w$]+$/.exec(k.callee);
+      const held = m && cls ? fieldClass(ctx, def.file, cls.slice(cls.lastIndexOf('.') + 1), m[1]) : undefined;
+      const target = held ? methodOf(ctx, held, name) : [];
+      if (target.length && !target.some((t) => t.file === write.file && t.name === write.fn)) resolvedElsewhere++;
+    }
+  }
+  return calls === 0 || resolvedElsewhere < calls;
 }
 
 /**
@@ -318,13 +388,13 @@ export default defineRule({
     const recs = records(ctx);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k)).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
     if (full.length) {
       const decisions = recs.filter((r) => r.decision);
       // The record that is written down first: one handed to a log/record/write call or made where it
       // is logged, then a record type declared but only kept, then a variable, then one only emitted to listeners.
       const sites = new Map(full.map((r) => [r, recordSites(ctx, r)]));
-      const kind = (r: Rec) => (sites.get(r)!.length || (r.where.startsWith('passed to') && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
+      const kind = (r: Rec) => (sites.get(r)!.length || ((r.where.startsWith('passed to') || r.where.startsWith('stored as')) && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
       const ranked = full.map((r, i) => ({ r, i })).sort((a, b) => kind(a.r) - kind(b.r) || a.i - b.i).map((x) => x.r);
       const best = ranked[0];
       const lead = sites.get(best)!;
@@ -358,7 +428,7 @@ export default defineRule({
     }
     if (saves.length) {
       const t = saves[0];
-      return finding('partial', `the agent's history (tool calls and results) is saved only when a target is configured: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
+      return finding('partial', `the agent's history (tool calls and results) is saved only ${/command branch/.test(t.optIn!.cond) ? 'on demand' : 'when a target is configured'}: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
         ev(t.call.file, t.call.line, t.how),
         ev(t.optIn!.file ?? t.call.file, t.optIn!.line, `skipped when ${t.optIn!.cond}: opt-in`),
         ...recs.slice(0, 1).map(evid),
@@ -377,9 +447,12 @@ export default defineRule({
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
     const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write') || !!fileLogSink(ctx);
+    // An analytics client capturing events (`posthog.capture('fragment_generated', …)`) sends records to a
+    // service that keeps them: no file or database of its own, but not sure to be no trail.
+    const analytics = ['capture', 'track', 'trackEvent', 'logEvent'].map((n) => ctx.callsNamed(n).find((c) => c.callee.includes('.') && !TEST_PATH.test(c.file))).find(Boolean);
     return {
-      ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : ' (the harness writes no file or database)'}`),
-      confidence: writes ? 'low' : 'high',
+      ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : analytics ? ` (the harness writes no file or database; it only sends analytics events, ${analytics.callee} at ${at(analytics.file, analytics.line)})` : ' (the harness writes no file or database)'}`),
+      confidence: writes || analytics ? 'low' : 'high',
     };
   },
 });

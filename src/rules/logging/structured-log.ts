@@ -127,6 +127,32 @@ function printingMethodNames(ctx: RuleContext): Set<string> {
   });
 }
 
+/** A function named for one level (`logInfo`, `log_error`, `warnLog`). */
+const LEVEL_FN = /^log_?(?:debug|info|warn|warning|error|trace|fatal|critical)$|^(?:debug|info|warn|warning|error|trace|fatal|critical)_?log$/i;
+
+/**
+ * Level functions that write each record as JSON (`logInfo(msg, ctx)` → `console.log(JSON.stringify({ severity, message, ...ctx }))`):
+ * two or more in one file, each serialising in its body (or through a helper that builds the entry).
+ * A levelled logger with fields, without a library. Keyed by function name.
+ */
+function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line: number; json: number }> {
+  return ctx.memo('structured-log:json-level-fns', () => {
+    const out = new Map<string, { file: string; line: number; json: number }>();
+    for (const f of ctx.source) {
+      const fns = f.functions.filter((fn) => LEVEL_FN.test(fn.name));
+      if (fns.length < 2) continue;
+      const found: Array<[string, { file: string; line: number; json: number }]> = [];
+      for (const fn of fns) {
+        const json = f.calls.find((c) => c.line >= fn.line && c.line <= fn.end && JSON_CALL.test(c.callee));
+        if (json) found.push([fn.name, { file: f.path, line: fn.line, json: json.line }]);
+      }
+      // The name must be this file's alone: a level function defined elsewhere too is not resolved by name.
+      if (found.length >= 2) for (const [n, d] of found) if (ctx.functionsNamed(n).length === 1) out.set(n, d);
+    }
+    return out;
+  });
+}
+
 interface LogUse {
   /** Logger calls (not through a printing logger class). */
   calls: Located<CallFact>[];
@@ -150,6 +176,7 @@ function logUse(ctx: RuleContext): LogUse {
       wrapped.add(file);
       for (const i of importers(ctx, file)) wrapped.add(i);
     }
+    const jsonFns = jsonLevelFunctions(ctx);
     for (const f of ctx.source) {
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
@@ -164,6 +191,13 @@ function logUse(ctx: RuleContext): LogUse {
           continue;
         }
         if (handlerCall(c.callee)) use.handlers.push(c);
+        // A call of a level function that writes JSON records: a logger call, with fields when it passes a context.
+        if (jsonFns.size && jsonFns.has(c.name) && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
+          use.calls.push(c);
+          use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
+          if (c.args.length >= 2) use.fielded.push(c);
+          continue;
+        }
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
         // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
@@ -181,6 +215,23 @@ function logUse(ctx: RuleContext): LogUse {
   });
 }
 
+/**
+ * The call that sets the logging pipeline up: a handler or formatter built by the repo (`FileHandler(path)`,
+ * `addHandler`) before a config-file load or `basicConfig`, and in the module the most files import (the app's
+ * logging set-up, not a migration tool's `fileConfig` in a script nothing imports).
+ */
+function loggingSetup(ctx: RuleContext, use: LogUse): Located<CallFact> | undefined {
+  if (!use.handlers.length) return undefined;
+  const built = (c: CallFact) => (/(?:Handler|Formatter)$/.test(c.callee) && !/^(?:logging\.)?(?:basicConfig|dictConfig|fileConfig)$/.test(c.callee) ? 0 : /basicConfig$/.test(c.callee) ? 2 : 1);
+  const imported = new Map<string, number>();
+  const n = (file: string) => {
+    let v = imported.get(file);
+    if (v === undefined) imported.set(file, (v = importers(ctx, file).length));
+    return v;
+  };
+  return [...use.handlers].sort((a, b) => built(a) - built(b) || n(b.file) - n(a.file))[0];
+}
+
 /** Whether a call sits on the agent's main path: in a loop's file or a function reached from a loop. */
 function onMainPath(ctx: RuleContext): (c: Located<CallFact>) => boolean {
   const loops = agentLoops(ctx);
@@ -195,6 +246,12 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
   const printing = printingLoggerClasses(ctx);
   for (const c of allClasses(ctx)) {
     if (printing.has(c.name)) defs.push({ file: c.file, line: c.line, name: c.name, structured: false, how: `${c.name} is a levelled logger that only prints to the console` });
+  }
+  const jsonFns = [...jsonLevelFunctions(ctx)];
+  if (jsonFns.length) {
+    const [, d] = jsonFns[0];
+    const names = jsonFns.filter(([, x]) => x.file === d.file).map(([n]) => n);
+    defs.push({ file: d.file, line: d.line, name: names.join('/'), structured: true, recordLine: d.json, how: `level functions ${names.join("/")} write each record as a JSON line` });
   }
   for (const [file, w] of consoleWrapperLoggers(ctx)) {
     defs.push({ file, line: w.line, name: w.name, structured: false, how: `${w.name} builds a levelled logger whose methods are console calls (a prefix, no fields, no records)` });
@@ -339,7 +396,10 @@ export default defineRule({
   exemplar: 'src/reference-harness/logging/logger.ts',
   detect(ctx) {
     const use = logUse(ctx);
-    const defs = loggerDefs(ctx, use);
+    // A logger defined in another language than the agent loop's (a JavaScript template or front end in a
+    // Python harness) is not the harness's logger.
+    const loopPy = new Set(agentLoops(ctx).map((l) => l.file.endsWith('.py')));
+    const defs = loggerDefs(ctx, use).filter((d) => loopPy.size !== 1 || loopPy.has(d.file.endsWith('.py')));
     const main = onMainPath(ctx);
     const mainCalls = use.calls.filter(main);
     const mainPrints = use.prints.filter(main).length;
@@ -356,7 +416,27 @@ export default defineRule({
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
     const loopPrints = use.prints.filter((c) => loopFiles.has(c.file)).length;
     const loopLogs = use.calls.filter((c) => loopFiles.has(c.file)).length;
-    const loopPrinted = loopPrints > loopLogs;
+    // With several loops (a side script's watch loop beside the session loop), the loop files vote: one
+    // file that prints a lot does not outweigh the others that log.
+    let printFiles = 0;
+    let logFiles = 0;
+    if (loopFiles.size > 1) {
+      const tally = new Map<string, { p: number; l: number }>();
+      for (const file of loopFiles) tally.set(file, { p: 0, l: 0 });
+      for (const c of use.prints) {
+        const t = tally.get(c.file);
+        if (t) t.p++;
+      }
+      for (const c of use.calls) {
+        const t = tally.get(c.file);
+        if (t) t.l++;
+      }
+      for (const { p, l } of tally.values()) {
+        if (p > l) printFiles++;
+        else if (l > 0) logFiles++;
+      }
+    }
+    const loopPrinted = printFiles > logFiles || (printFiles === logFiles && loopPrints > loopLogs);
     const counts = `${use.calls.length} logger calls in ${use.files.size} files, ${use.prints.length} prints`;
     const path = loopFiles.size ? "on the loop's path" : 'in the harness';
 
@@ -369,9 +449,12 @@ export default defineRule({
       const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
       // A logger that writes its records with fields is shown at that write: it is where the record leaves with its fields.
       const write = lead?.recordLine !== undefined ? [ev(lead.file, lead.recordLine, `${lead.name} writes each record with its fields here`)] : [];
+      // With no logger definition to show, the logging set-up (handlers, formatters) is where records get their shape.
+      const setup = lead ? undefined : loggingSetup(ctx, use);
       return finding('present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
         ...write,
         ...(lead ? [evid(lead)] : []),
+        ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
         ...(first ? [callEv(first, 'logs with fields')] : []),
         ...mainCalls.filter((c) => c !== first).slice(0, 1).map((c) => callEv(c, 'logger call on the main path')),
       ], sure ? 'high' : 'low');
@@ -386,7 +469,7 @@ export default defineRule({
       ]);
     }
     if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
-      const setup = use.handlers.find((c) => !/basicConfig/.test(c.callee)) ?? use.handlers[0];
+      const setup = loggingSetup(ctx, use);
       // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.
       const lib = defs.some((d) => TEXT_LIBS.test(d.name) || STRUCTURED_LIBS.test(d.name));
       const sure = (use.handlers.length > 0 && use.calls.length >= 5 * Math.max(1, use.prints.length) / 4) || (lib && use.calls.length >= 10 * Math.max(1, use.prints.length));
@@ -404,17 +487,25 @@ export default defineRule({
       });
     if (structured.length || use.fielded.length) {
       const d = structured[0];
+      // Without a structured definition, the repo's own levelled logger (a class or object with level methods) leads.
+      // The most imported one is the repo's logger (a channel's private logger is imported by its own files only).
+      const own = d
+        ? undefined
+        : defs
+            .filter((x) => !TRACING_LIBS.test(x.name) && !TEXT_LIBS.test(x.name) && !STRUCTURED_LIBS.test(x.name) && !/enum/.test(x.how))
+            .map((x) => ({ x, n: importers(ctx, x.file).length }))
+            .sort((a, b) => b.n - a.n)[0]?.x;
       return finding(
         'partial',
         `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints: most diagnostics bypass it`,
-        [...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
+        [...(own ? [evid(own)] : []), ...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
       );
     }
     if (use.calls.length) {
       const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name) : undefined;
       // Most logger calls resolve to a logger class or factory whose methods only print: a resolved fact.
       const sure = !!printer && use.printing.length > use.calls.length;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${dominant ? 'they are few and no logging is configured' : `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})`}; records are text without fields`, [
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, [
         ...(printer ? [printer] : defs.slice(0, 1)).map(evid),
         ...useEvidence,
       ], sure ? 'high' : 'low');

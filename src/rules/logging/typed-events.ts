@@ -62,7 +62,10 @@ function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
       }
       return false;
     };
-    for (const [name, list] of ctx.callNames()) if (EMIT_NAMES.has(name) || EMITTER.test(name)) for (const c of list) if (mayPass(c)) picked.push(c);
+    for (const [name, list] of ctx.callNames()) {
+      const bare = unprefixed(name);
+      if (EMIT_NAMES.has(bare) || EMITTER.test(bare)) for (const c of list) if (mayPass(c)) picked.push(c);
+    }
     const byFile = byFileInOrder(ctx, picked);
     for (const f of ctx.source) for (const c of byFile.get(f.path) ?? []) {
       const args = c.args;
@@ -82,12 +85,22 @@ function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
   });
 }
 
+/** A private emitter is still an emitter: `self._emit(…)`, `this._send(…)`. */
+const unprefixed = (name: string): string => (name.charCodeAt(0) === 95 ? name.replace(/^_+/, '') : name);
+
 /** `emit(Enum.Member, …)`: an emit-like call with the member as its first argument. */
 const enumFirstArgCalls = (ctx: RuleContext, name: string): Located<CallFact>[] =>
-  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => x.first && EMIT_CALL.test(x.c.name)).map((x) => x.c);
+  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => x.first && EMIT_CALL.test(unprefixed(x.c.name))).map((x) => x.c);
 
-/** `emitEvent(actor, Enum.Member, …)`: an emitter passing the member in any argument. */
-const enumArgEmits = (ctx: RuleContext, name: string): EnumArg[] => (enumMemberArgs(ctx).get(name) ?? []).filter((x) => EMITTER.test(x.c.name));
+/** Channels a message kind is handed to as the first argument: `self._send(MessageType.STREAM, …)`. */
+const SEND_FIRST = /^(?:send|post|postMessage|emit|publish|notify|broadcast|dispatch|fire|trigger)$/;
+
+/**
+ * `emitEvent(actor, Enum.Member, …)`: an emitter passing the member in any argument; or a message
+ * channel (`send`, `post`) taking the member as its first argument, the kind of what it sends.
+ */
+const enumArgEmits = (ctx: RuleContext, name: string): EnumArg[] =>
+  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => EMITTER.test(x.c.name) || (x.first && SEND_FIRST.test(unprefixed(x.c.name))));
 
 /**
  * Objects (not type literals) that carry `key`, with the key's value unquoted, in source order:
@@ -114,7 +127,8 @@ const emitSite = (typeFile: string, file: string): boolean => sameLang(typeFile,
 const UI_FILES = new Map<string, boolean>();
 function uiFile(file: string): boolean {
   let ui = UI_FILES.get(file);
-  if (ui === undefined) UI_FILES.set(file, (ui = UI_FILE.test(file)));
+  // A Python `ui/` package renders nothing itself: it is the adapter that sends the loop's messages to a front end.
+  if (ui === undefined) UI_FILES.set(file, (ui = UI_FILE.test(file) && !file.endsWith('.py')));
   return ui;
 }
 
@@ -146,13 +160,106 @@ function enumValued(ctx: RuleContext): Map<string, Map<string, Located<ObjectFac
   });
 }
 
+/**
+ * A union of named member types (`type AgentEvent = ThinkingEvent | ToolStartEvent | DoneEvent`) takes
+ * its discriminant and tags from the members' declarations (`interface ToolStartEvent { type: 'tool_start' }`):
+ * three or more members declared in the same language with the same literal-tagged property.
+ */
+function withMemberTags(ctx: RuleContext, t: Located<TypeFact>): Located<TypeFact> {
+  // Only an event-named union is read as one (other names go to the enum and literal-union paths).
+  if (t.kind !== 'union' || t.tags.length || t.members.length < 3 || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) return t;
+  const byName = ctx.memo('typed-events:types-by-name-all', () => {
+    const m = new Map<string, Located<TypeFact>[]>();
+    for (const x of allTypes(ctx)) {
+      const list = m.get(x.name);
+      if (list) list.push(x);
+      else m.set(x.name, [x]);
+    }
+    return m;
+  });
+  const byKey = new Map<string, string[]>();
+  for (const name of t.members) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) continue;
+    const decls = (byName.get(name) ?? []).filter((d) => sameLang(d.file, t.file) && d.discriminant && d.tags.length);
+    const d = decls.find((x) => x.file === t.file) ?? (decls.length === 1 ? decls[0] : undefined);
+    if (!d) continue;
+    const list = byKey.get(d.discriminant!);
+    if (list) list.push(...d.tags);
+    else byKey.set(d.discriminant!, [...d.tags]);
+  }
+  let best: [string, string[]] | undefined;
+  for (const e of byKey) if (!best || e[1].length > best[1].length) best = e;
+  if (!best || new Set(best[1]).size < 3) return t;
+  return { ...t, discriminant: best[0], tags: [...new Set(best[1])] };
+}
+
+/** Methods whose literal first argument is a key or a name, not the kind of a message. */
+const NOT_KIND_METHOD = /^(?:get|set|has|delete|includes|indexOf|startsWith|endsWith|push|log|debug|info|warn|error|t|on|once|off|addEventListener|removeEventListener|getItem|setItem|require|import|describe|it|test|expect|equal|toBe|toEqual|useState|getConfiguration|executeCommand|registerCommand|query|querySelector|fetch|join|split|replace|match|test)$/;
+
+/** Calls in the agent loops' files whose first argument is a string literal, by that literal (unquoted). */
+function literalFirstArgIndex(ctx: RuleContext, loopFiles: Set<string>): Map<string, Located<CallFact>[]> {
+  return ctx.memo('typed-events:literal-first-arg-index', () => {
+    const m = new Map<string, Located<CallFact>[]>();
+    for (const path of loopFiles) {
+      const f = ctx.file(path);
+      if (!f || uiFile(f.path)) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        const a = c.args[0];
+        if (!a) continue;
+        const q = a.charCodeAt(0);
+        if ((q !== 34 && q !== 39 && q !== 96) || !LITERAL_ARG.test(a) || NOT_KIND_METHOD.test(c.name) || c.callee.startsWith('new ')) continue;
+        const v = a.slice(1, -1);
+        const list = m.get(v);
+        if (list) list.push(c);
+        else m.set(v, [c]);
+      }
+    }
+    return m;
+  });
+}
+
+/**
+ * A string-literal union of message kinds (`type ClaudeSay = 'task' | 'error' | 'api_req_started' | …`) handed,
+ * kind by kind, as the first argument of one consumer method (`this.say('api_req_started')`) in the loop's
+ * files: the method's parameter is typed by the union, so each call emits a typed message.
+ */
+function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Set<string>): Evidence[] {
+  const index = literalFirstArgIndex(ctx, loopFiles);
+  const byName = new Map<string, Map<string, Located<CallFact>>>();
+  for (const tag of new Set(t.tags)) {
+    for (const c of index.get(tag) ?? []) {
+      if (!sameLang(t.file, c.file)) continue;
+      let m = byName.get(c.name);
+      if (!m) byName.set(c.name, (m = new Map()));
+      if (!m.has(tag)) m.set(tag, c);
+    }
+  }
+  let best: Map<string, Located<CallFact>> | undefined;
+  for (const m of byName.values()) {
+    if (m.size < 4) continue;
+    if (!best || m.size > best.size) best = m;
+  }
+  if (!best) return [];
+  const calls = [...best.values()];
+  return calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits a ${t.name} message`));
+}
+
 function unionCandidates(ctx: RuleContext): Candidate[] {
+  const loopFileSet = new Set(agentLoops(ctx).map((l) => l.file));
   const out: Candidate[] = [];
-  for (const t of allTypes(ctx)) {
+  for (const t0 of allTypes(ctx)) {
+    const t = withMemberTags(ctx, t0);
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
+      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && t.tags.length === t.members.length && loopFileSet.size) {
+        const emitted = literalUnionEmits(ctx, t, loopFileSet);
+        // Linked by the literal values only (the method's parameter type is not read): not sure enough for 'high'.
+        if (emitted.length) out.push({ declared: false, type: t, tags: [...new Set(t.tags)], emitted, stops: [...new Set(t.tags)].filter((x) => STOP_TAG.test(x)) });
+        continue;
+      }
       // Whatever its name, an enum whose members are handed to an emitter is the event kind:
       // `context.emitEvent(Actors.SYSTEM, ExecutionState.TASK_START, …)` with three or more members.
-      if (t.kind !== 'enum' || t.members.length < 3) continue;
+      // A log level (`LogLevel.Debug` handed to a sink) grades a message; it is not the kind of an event.
+      if (t.kind !== 'enum' || t.members.length < 3 || /level|severity/i.test(t.name)) continue;
       const members = new Set(t.members);
       const emitted: Evidence[] = [];
       const seen = new Set<string>();
@@ -564,10 +671,14 @@ export default defineRule({
     const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)];
     // The loop's own events first: a kind emitted from an agent loop's file outranks names.
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
+    const dirOf = (f: string) => f.slice(0, f.lastIndexOf('/') + 1);
+    const loopDirs = new Set([...loopFiles].map(dirOf));
     const score = (c: Candidate) =>
       (c.emitted.length ? 1000 : 0) +
       (c.stops.length ? 500 : 0) +
       (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
+      // The loop's own event type is declared beside it (`types.ts` next to `agent-loop.ts`), not in a consumer's package.
+      (loopDirs.has(dirOf(c.type.file)) ? 100 : 0) +
       // A name is only a tie-break: how many distinct kinds the code emits outweighs it (the loop's own enum over an output format's).
       (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) +
       c.emitted.length * 10 +
