@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { UsageError } from '../../errors.js';
 import { FLAG_RULES, RULES } from '../../rules/index.js';
 import type { FlagRule, Rule } from '../../rules/types.js';
@@ -77,28 +76,8 @@ export function resolveRoot(target: string): string {
   return root;
 }
 
-/** V8's interrupt budget (bytecode run before a function is considered for optimisation) for an audit: twice V8's default (67,584). */
-const INTERRUPT_BUDGET = 135_168;
-
-/**
- * Lets functions run longer before V8's optimising compiler takes them up: an audit is a short batch
- * job, and on gemini-cli V8's background threads spent ~2 s of CPU, nearly all of it optimising the
- * TypeScript parser, the analyzer and the rules, competing with the main thread and the analysis
- * worker for two cores. Measured (process CPU / main thread, medians of 3, cold run, a busy machine): default
- * 6.69 / 3.37 s; twice the budget 6.04 / 3.39 s; four times 5.76 / 3.52 s (the main thread starts
- * to run slower code). Process-wide and only a speed setting (it changes no result); not when the
- * process was given its own.
- */
-function tuneOptimisation(): void {
-  if (tuneOptimisation.done) return;
-  tuneOptimisation.done = true;
-  if (!process.execArgv.some((a) => /^--interrupt[-_]budget=/.test(a))) v8.setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
-}
-tuneOptimisation.done = false;
-
 export async function runAudit(target: string, options: AuditOptions = {}): Promise<AuditResult> {
   const t0 = performance.now();
-  tuneOptimisation();
   const root = resolveRoot(target);
   const config = options.config ?? (await loadConfig(root, options.configPath && path.resolve(options.configPath)));
   const discovery = discover(root, config);
