@@ -447,7 +447,7 @@ export default defineRule({
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
     const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write') || !!fileLogSink(ctx);
-    // An analytics client capturing events (`posthog.capture('fragment_generated', …)`) sends records to a
+    // An analytics client capturing events (`posthog.capture('item_generated', …)`) sends records to a
     // service that keeps them: no file or database of its own, but not sure to be no trail.
     const analytics = ['capture', 'track', 'trackEvent', 'logEvent'].map((n) => ctx.callsNamed(n).find((c) => c.callee.includes('.') && !TEST_PATH.test(c.file))).find(Boolean);
     return {

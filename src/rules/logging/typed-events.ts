@@ -219,8 +219,8 @@ function literalFirstArgIndex(ctx: RuleContext, loopFiles: Set<string>): Map<str
 }
 
 /**
- * A string-literal union of message kinds (`type ClaudeSay = 'task' | 'error' | 'api_req_started' | …`) handed,
- * kind by kind, as the first argument of one consumer method (`this.say('api_req_started')`) in the loop's
+ * A string-literal union of message kinds (`type UiMessage = 'task' | 'error' | 'request_started' | …`) handed,
+ * kind by kind, as the first argument of one consumer method (`this.say('request_started')`) in the loop's
  * files: the method's parameter is typed by the union, so each call emits a typed message.
  */
 function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Set<string>): Evidence[] {

@@ -435,7 +435,7 @@ export default defineRule({
               evidence: [{ file: f.path, line: fn.line, reason: `${fn.name}() decides against the user's '${allow}' and '${deny}' lists` }],
             };
           }
-          // Where the user sets the list: a settings getter given its key (`self._get_list("allowed_modules", […])`,
+          // Where the user sets the list: a settings getter given its key (`self._get_list("allowed_imports", […])`,
           // `config.get("blocked_commands")`), cited before the parameter that receives it.
           const key = new RegExp(`^['"\`]${p}['"\`]$`);
           let setting: { file: string; line: number; callee: string } | undefined;
