@@ -129,6 +129,71 @@ export class RuleContext {
     return byFn.get(fn) ?? [];
   }
 
+  /**
+   * The calls a decorated function also runs when it is called: those of the wrapper its repo-defined
+   * decorator puts around it. A decorator `@d` (or a factory `@d(...)`) resolves to a function `d` of the
+   * repo, or to an instance of a repo class bound as `d = Cls(...)` (then `Cls.__call__`); its wrapper is
+   * a function nested in that definition that calls the wrapped function (the decorator's parameter), so
+   * what the wrapper does before or after that call (`self._write(messages)`) runs on every call.
+   * Empty for undecorated functions and for decorators that only register the function (`@app.command()`).
+   */
+  wrappedCalls(file: string, fn: string): Located<CallFact>[] {
+    const idx = this.memo('decorator-wrapped-calls', () => {
+      const m = new Map<string, Located<CallFact>[]>();
+      const param = (p: string) => p.replace(/^\*+/, '').split(/[:=]/)[0].trim();
+      const wrapperCalls = (def: Located<FunctionFact>): Located<CallFact>[] => {
+        const f = this.file(def.file);
+        if (!f) return [];
+        const nested = f.functions.filter((n) => n !== def && n.line > def.line && n.end <= def.end);
+        if (nested.length === 0) return [];
+        // The wrapped function: the first parameter (after self/cls) of the decorator or of a nested decorator (factories).
+        const wrapped = new Set<string>();
+        for (const d of [def, ...nested]) {
+          const p = d.params.map(param).find((x) => x !== 'self' && x !== 'cls');
+          if (p) wrapped.add(p);
+        }
+        const out: Located<CallFact>[] = [];
+        for (const w of nested) {
+          const calls = (f.calls as Located<CallFact>[]).filter((c) => c.fn === w.name && c.line >= w.line && c.line <= w.end);
+          if (calls.some((c) => wrapped.has(c.callee))) out.push(...calls);
+        }
+        return out;
+      };
+      const byDecorator = new Map<string, Located<CallFact>[]>();
+      for (const f of this.source) {
+        for (const fn of f.functions) {
+          if (!fn.decorators?.length) continue;
+          const found: Located<CallFact>[] = [];
+          for (const d of fn.decorators) {
+            const name = /^([\w.]+)/.exec(d)?.[1]?.split('.').pop();
+            if (!name) continue;
+            const key = `${f.path}#${name}`;
+            let calls = byDecorator.get(key);
+            if (!calls) {
+              // A function of that name (same file first), else an instance of a repo class bound to the name.
+              const fns = this.functionsNamed(name).filter((x) => !x.name.includes('.') || x.name.endsWith(`.${name}`));
+              let defs = fns.filter((x) => x.file === f.path);
+              if (defs.length === 0 && fns.length <= 2) defs = fns;
+              if (defs.length === 0) {
+                const binds = (f.binds ?? []).filter((b) => b.name === name);
+                for (const b of binds) {
+                  const cls = /^([A-Z]\w*)\(/.exec(b.value)?.[1];
+                  if (cls) defs.push(...this.functionsNamed(`${cls}.__call__`));
+                }
+              }
+              calls = defs.flatMap(wrapperCalls);
+              byDecorator.set(key, calls);
+            }
+            found.push(...calls);
+          }
+          if (found.length) m.set(`${f.path}#${fn.name}`, found);
+        }
+      }
+      return m;
+    });
+    return idx.size ? (idx.get(`${file}#${fn}`) ?? []) : [];
+  }
+
   /** `callsIn` for a `file#fn` key. */
   callsAt(key: string): Located<CallFact>[] {
     const hash = key.indexOf('#');
@@ -152,7 +217,10 @@ export class RuleContext {
       const key = `${f}#${name}`;
       if (seen.has(key)) return undefined;
       seen.add(key);
-      const calls = this.callsIn(f, name);
+      // A decorated function runs its decorator's wrapper too (see wrappedCalls).
+      const own = this.callsIn(f, name);
+      const around = this.wrappedCalls(f, name);
+      const calls = around.length ? [...own, ...around] : own;
       for (const c of calls) if (target(c)) return [c];
       if (depth === 0) return undefined;
       for (const c of calls) {

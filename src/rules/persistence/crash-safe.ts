@@ -25,7 +25,8 @@ export default defineRule({
     // A journal is named for the session by its path or data, or carries the messages: an append
     // whose only tie to the session is the enclosing function's name (`appendLog` in `onUserMessage`) is a log.
     const journal = ops
-      .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o)))
+      // Or each event the run records, serialised to a record of its own (an event store written per event).
+      .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o) || o.record === 'event'))
       .sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
     /** The temp-file rename inside an atomic wrapper: the line that makes the write atomic. */
     const renameIn = (o: PersistOp): Evidence[] => {

@@ -624,6 +624,15 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
     for (const loop of agentLoops(ctx)) {
       const self = shortName(loop.fn);
       if (!out.has(self)) out.set(self, { loop, path: [self], first: loop.modelCall });
+      // The wrapper a decorator puts around the loop's function, or around an override of it that the loop recurses into.
+      for (const def of GENERIC.has(self) ? [] : ctx.functionsNamed(self)) {
+        for (const c of ctx.wrappedCalls(def.file, def.name)) {
+          if (!c.name || out.has(c.name)) continue;
+          const r = { loop, path: [self, c.name], first: loop.modelCall };
+          out.set(c.name, r);
+          frontier.push({ name: c.name, reach: r });
+        }
+      }
       for (const c of loop.body) {
         if (!c.name || out.has(c.name)) continue;
         const r = { loop, path: [c.name], first: c };
@@ -638,7 +647,10 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
         const defs = ctx.functionsNamed(name);
         if (defs.length > 4) continue;
         for (const def of defs) {
-          for (const c of ctx.callsIn(def.file, def.name)) {
+          // A decorated function runs its decorator's wrapper too (see wrappedCalls).
+          const around = ctx.wrappedCalls(def.file, def.name);
+          const own = ctx.callsIn(def.file, def.name);
+          for (const c of around.length ? [...own, ...around] : own) {
             if (!c.name || out.has(c.name)) continue;
             const r = { loop: reach.loop, path: [...reach.path, c.name], first: reach.first };
             out.set(c.name, r);

@@ -29,6 +29,8 @@ export interface PersistOp {
   via?: { fn: string; file: string; line: number; atomic: boolean };
   /** An ORM write or read: the declaration of the mapped class whose rows it writes or reads (its table). */
   model?: { file: string; line: number; table: string };
+  /** The subject was judged from the data: `event` when each call writes the serialised event the function receives. */
+  record?: 'event';
 }
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
@@ -644,13 +646,88 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = 2;
     }
   }
+  // An event store written per event: the function receives an event or message and writes it serialised
+  // (`self.file_store.write(name_for(event.id), json.dumps(event_to_dict(event)))`): the run's record.
+  let record: PersistOp['record'];
+  if (subject === 'other' && (kind === 'write' || kind === 'append')) {
+    const ev = eventWrite(ctx, file, c, onPath);
+    if (ev) {
+      subject = 'session';
+      strength = 2;
+      record = 'event';
+      // Each event to a file named for it (its id): nothing is rewritten, the store grows by one record.
+      if (ev.perEvent) kind = 'append';
+    }
+  }
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
   if (subject === 'other' && namesNothing(argText) && !namedElse) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
-  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}) };
+  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}) };
+}
+
+/** A parameter that receives one event or message: named so (`event`, `new_msg`) or typed so (`item: AgentEvent`). */
+const EVENT_WORD = /^(?:event|evt|message|msg)$/;
+/** A serialisation of a value: `json.dumps(…)`, `JSON.stringify(…)`, `event_to_dict(…)`, `.model_dump_json()`, `serialize(…)`. */
+const SERIALISED = /\b(?:json\.dumps?|JSON\.stringify|pickle\.dumps?|\w*to_dict|\w*to_json|toJSON|model_dump(?:_json)?|asdict|\w*seriali[sz]e\w*)\s*\(/;
+/** Records kept about the process rather than the run: telemetry, analytics, metrics, traces. */
+const NOT_RUN_RECORD = /^(?:telemetry|analytics|metric|metrics|tracking|tracker|trace|traces|span|spans|webhook|webhooks)$/;
+
+/**
+ * A write whose value is the serialised event the function receives: the function has an event or message
+ * parameter, and the written value leads back to it through a serialisation, following the function's own
+ * bindings (`data = event_to_dict(event)` … `event_json = json.dumps(data)` … `store.write(name, event_json)`).
+ * `perEvent` when the path is made from the event too (`name_for(event.id)`): one record per file.
+ */
+function eventWrite(ctx: RuleContext, file: string, c: Located<CallFact>, onPath: boolean): { perEvent: boolean } | undefined {
+  const def = ctx.functionsNamed(c.fn).find((d) => d.file === file && d.name === c.fn);
+  if (!def) return undefined;
+  const param = def.params
+    .map((p) => {
+      const m = /^\*{0,2}(\w+)\s*(?::\s*(?:Optional\[)?['"]?([\w.]+))?/.exec(p);
+      return m ? { name: m[1], type: m[2] ?? '' } : undefined;
+    })
+    // A text (`message: str`) is no event record.
+    .find((p) => !!p && p.name !== 'self' && p.name !== 'cls' && !/^(?:str|string|bytes)$/.test(p.type) && (EVENT_WORD.test(words(p.name).at(-1) ?? '') || EVENT_WORD.test(words(shortName(p.type)).at(-1) ?? '')));
+  if (!param) return undefined;
+  if ([...words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')), ...words(c.fn)].some((w) => NOT_RUN_RECORD.test(w))) return undefined;
+  const binds = ctx.file(file)?.binds ?? [];
+  const mentions = new RegExp(`(?<![\\w.$])${param.name}\\b`);
+  // The value a bare name was last bound to before `line` (`data = clean(data)` looks before its own line).
+  const bound = (id: string, line: number, first: boolean) => {
+    let best: { value: string; line: number } | undefined;
+    for (const b of binds) if (b.name === id && b.fn === c.fn && (b.line < line || (first && b.line === line)) && (!best || b.line > best.line)) best = b;
+    return best;
+  };
+  const names = (text: string) => new Set(text.match(/(?<![\w.$])[A-Za-z_]\w*/g) ?? []);
+  // The text is made from the parameter: it names it, or a name it uses was bound to something made from it.
+  const fromParam = (text: string, line: number, depth: number, first = false): boolean =>
+    mentions.test(text) || (depth > 0 && [...names(text)].some((id) => { const b = bound(id, line, first); return !!b && fromParam(b.value, b.line, depth - 1); }));
+  // The text is a serialisation of the parameter (`json.dumps(event_to_dict(event))`), directly or through a name bound to one.
+  const serialised = (text: string, line: number, depth: number, first = false): boolean => {
+    for (const m of text.matchAll(new RegExp(SERIALISED.source, 'g'))) {
+      const inner = balanced(text, (m.index ?? 0) + m[0].length);
+      if (fromParam(inner, line, depth, first)) return true;
+    }
+    return depth > 0 && [...names(text)].some((id) => { const b = bound(id, line, first); return !!b && serialised(b.value, b.line, depth - 1); });
+  };
+  const pathArg = onPath ? c.callee.slice(0, c.callee.lastIndexOf('.')) : (c.args[0] ?? '');
+  // A log file's lines mention anything (`debug.log` gets `${message}: ${JSON.stringify(data)}`): not the run's record.
+  if (isLogFile(pathArg) || !serialised((onPath ? c.args[0] : c.args[1]) ?? '', c.line, 4, true)) return undefined;
+  return { perEvent: fromParam(pathArg, c.line, 3, true) };
+}
+
+/** The text inside the parentheses opened just before `from` (the arguments of a call), up to the matching `)`. */
+function balanced(text: string, from: number): string {
+  let depth = 1;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return text.slice(from, i);
+  }
+  return text.slice(from);
 }
 
 /**
