@@ -26,6 +26,9 @@ KINDS[1].re = new RegExp(`${KINDS[1].re.source}|\\b(?:block|deny|black)[ -]?list
 // A request refused for missing credentials: the response status asserted as 401/403
 // (`expect(res.status).toBe(401)`, `assert r.status_code == 403`), or a test named for requiring auth.
 KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\bstatus(?: ?code)?\\)?\\s*(?:\\.to ?(?:Be|Equal)\\(\\s*|===?\\s*)40[13]\\b|\\brequires? (?:authentication|auth)\\b`, KINDS[0].re.flags);
+// A command shown for confirmation with a way to refuse it: the test asserts the prompt's choices
+// (`assert "[E]xecute, [A]bort" in result.output`, `expect(out).toContain('[y/N]')`).
+KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\[a\\]bort\\b|\\[y\\/n\\]|\\(y\\/n\\)`, KINDS[0].re.flags);
 
 /** Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap. */
 const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
