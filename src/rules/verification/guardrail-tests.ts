@@ -34,6 +34,9 @@ KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\[a\\]bort\\b|\\[y\\/n\\]|\\(y\
 const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
 
 const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
+// A retry bound asserted to end in an error: the call under `pytest.raises(...)` / `.rejects.toThrow()`
+// is given a retry cap (`with pytest.raises(APIError): await llm(convo, max_retries=1)`).
+const WEAK_RETRY_CAP = new RegExp(`${WEAK.source}|\\b(?:raises|to ?Throw|rejects)\\b.*\\bmax ?(?:retries|attempts)\\b`, 'i');
 
 /**
  * Source files where the harness's stops live: the agent loop (caps), permission decisions and the
@@ -330,8 +333,8 @@ export default defineRule({
     // Tests of the modules where the stops live first (the bash tool's timeout, the loop's overflow recovery).
     const weakOrder = [...driving].sort((a, b) => Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(a)!)) - Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(b)!)));
     for (const mode of ['names', 'both'] as const) for (const f of weakOrder) {
-      const e = scanFile(f, WEAK, mode);
-      if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery are tested (${at(e.file, e.line)})`, [e]);
+      const e = scanFile(f, WEAK_RETRY_CAP, mode);
+      if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery or a retry bound are tested (${at(e.file, e.line)})`, [e]);
     }
     return finding('absent', `${t.files.length} test file(s) exist but none asserts a denial, a blocked command or a turn/budget cap`);
   },
