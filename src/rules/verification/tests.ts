@@ -15,7 +15,8 @@ function coreTier(ctx: RuleContext, f: FileFacts): number {
   const { dispatch, decls, strength } = coreFiles(ctx);
   const deps = importedSources(ctx, f);
   // Among tests of loop files, the file whose loop is most surely the agent's turn loop first.
-  const s = Math.min(...deps.map((d) => strength.get(d) ?? 9));
+  let s = 9;
+  for (const d of deps) s = Math.min(s, strength.get(d) ?? 9);
   if (s < 9) return s / 4;
   if (deps.some((d) => dispatch.has(d))) return 1;
   // A unit test of a tool: it imports a file that declares one.
@@ -58,9 +59,13 @@ function stem(path: string, test: boolean): string {
  */
 function namedAfterCore(ctx: RuleContext, f: FileFacts): number {
   const { loops, dispatch } = coreFiles(ctx);
-  const own = stem(f.path, true);
-  if (own.length < 3) return 1;
-  return importedSources(ctx, f).some((d) => (loops.has(d) || dispatch.has(d)) && stem(d, false) === own) ? 0 : 1;
+  let own: string | undefined;
+  for (const d of importedSources(ctx, f)) {
+    if (!loops.has(d) && !dispatch.has(d)) continue;
+    own ??= stem(f.path, true);
+    if (own.length >= 3 && stem(d, false) === own) return 0;
+  }
+  return 1;
 }
 
 /** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
@@ -90,7 +95,9 @@ export default defineRule({
     // Tests that import the loop or the tool dispatch come first: they exercise the harness's core.
     const tier = new Map((core.length ? core : t.files).map((f) => [f, coreTier(ctx, f)]));
     // Within a tier, the unit test of the loop or dispatch module it imports comes first.
-    const named = new Map((core.length ? core : t.files).map((f) => [f, namedAfterCore(ctx, f)]));
+    // (asked only when two files tie on tier, so computed on demand)
+    const namedMemo = new Map<FileFacts, number>();
+    const named = { get: (f: FileFacts): number => namedMemo.get(f) ?? (namedMemo.set(f, namedAfterCore(ctx, f)), namedMemo.get(f)!) };
     const ranked = (core.length ? core : t.files)
       .slice()
       .sort((a, b) => tier.get(a)! - tier.get(b)! || named.get(a)! - named.get(b)! || Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
