@@ -652,6 +652,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
 const PY_TEST = /^[ \t]*(?:async\s+)?def\s+(test_\w+)|^[ \t]*class\s+(Test\w*)/gm;
 const PY_IMPORT = /^[ \t]*(?:from\s+([\w.]+)\s+import\b|import\s+([\w.]+))/gm;
 const PY_ASSERT = /\bassert\b|pytest\.raises|assertRaises|self\.assert\w+/;
+const RAISES_BLOCK = /^with\s+(?:pytest\.raises|self\.assertRaises\w*)\(.*:$/;
 
 /** Python test files, read by text like TypeScript ones: imports, test names, assertion lines. */
 export function analyzePythonTestText(path: string, text: string): FileFacts {
@@ -661,7 +662,11 @@ export function analyzePythonTestText(path: string, text: string): FileFacts {
   for (const m of text.matchAll(PY_IMPORT)) facts.imports.push({ from: m[1] ?? m[2], names: [], line: lineAt(m.index ?? 0) });
   for (const m of text.matchAll(PY_TEST)) facts.tests.push({ name: m[1] ?? m[2], line: lineAt(m.index ?? 0) });
   lines.forEach((l, i) => {
-    if (PY_ASSERT.test(l)) facts.asserts.push({ text: l.trim().slice(0, 200), line: i + 1 });
+    if (!PY_ASSERT.test(l)) return;
+    let t = l.trim();
+    // `with pytest.raises(E):` asserts that its body raises: the body's first line is part of the assertion.
+    if (RAISES_BLOCK.test(t)) t += ' ' + (lines.slice(i + 1, i + 4).find((x) => x.trim()) ?? '').trim();
+    facts.asserts.push({ text: t.slice(0, 200), line: i + 1 });
   });
   markSkippedTests(facts, text, lineAt);
   return facts;

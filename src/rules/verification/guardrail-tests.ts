@@ -14,7 +14,7 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
   },
   {
     kind: 'dangerous command or code',
-    re: /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin)/i,
+    re: /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
   },
   {
     kind: 'turn/step/budget cap',
@@ -23,11 +23,20 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
 ];
 // Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
 KINDS[1].re = new RegExp(`${KINDS[1].re.source}|\\b(?:block|deny|black)[ -]?list(?:ed)?\\b`, KINDS[1].re.flags);
+// A request refused for missing credentials: the response status asserted as 401/403
+// (`expect(res.status).toBe(401)`, `assert r.status_code == 403`), or a test named for requiring auth.
+KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\bstatus(?: ?code)?\\)?\\s*(?:\\.to ?(?:Be|Equal)\\(\\s*|===?\\s*)40[13]\\b|\\brequires? (?:authentication|auth)\\b`, KINDS[0].re.flags);
+// A command shown for confirmation with a way to refuse it: the test asserts the prompt's choices
+// (`assert "[E]xecute, [A]bort" in result.output`, `expect(out).toContain('[y/N]')`).
+KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\[a\\]bort\\b|\\[y\\/n\\]|\\(y\\/n\\)`, KINDS[0].re.flags);
 
 /** Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap. */
 const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
 
 const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
+// A retry bound asserted to end in an error: the call under `pytest.raises(...)` / `.rejects.toThrow()`
+// is given a retry cap (`with pytest.raises(APIError): await llm(convo, max_retries=1)`).
+const WEAK_RETRY_CAP = new RegExp(`${WEAK.source}|\\b(?:raises|to ?Throw|rejects)\\b.*\\bmax ?(?:retries|attempts)\\b`, 'i');
 
 /**
  * Source files where the harness's stops live: the agent loop (caps), permission decisions and the
@@ -324,8 +333,8 @@ export default defineRule({
     // Tests of the modules where the stops live first (the bash tool's timeout, the loop's overflow recovery).
     const weakOrder = [...driving].sort((a, b) => Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(a)!)) - Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(b)!)));
     for (const mode of ['names', 'both'] as const) for (const f of weakOrder) {
-      const e = scanFile(f, WEAK, mode);
-      if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery are tested (${at(e.file, e.line)})`, [e]);
+      const e = scanFile(f, WEAK_RETRY_CAP, mode);
+      if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery or a retry bound are tested (${at(e.file, e.line)})`, [e]);
     }
     return finding('absent', `${t.files.length} test file(s) exist but none asserts a denial, a blocked command or a turn/budget cap`);
   },

@@ -7,20 +7,65 @@ import type { FileFacts } from '../../analyzers/facts.js';
 import { defineRule } from '../types.js';
 
 /**
- * How close a test file is to the harness's core: 0 when it imports the file that runs the agent
- * loop, 1 when it imports the file that dispatches tool calls, 2 otherwise (resolved import paths).
+ * How close a test file is to the harness's core: 0 to 0.75 when it imports a file that runs an agent
+ * loop (by how surely that loop is the turn loop, see coreFiles), 1 when it imports the file that
+ * dispatches tool calls, 2 a file that declares a tool, 3 otherwise (resolved import paths).
  */
 function coreTier(ctx: RuleContext, f: FileFacts): number {
-  const { loops, dispatch, decls } = ctx.memo('verification:core-files', () => ({
-    loops: new Set(agentLoops(ctx).map((l) => l.file)),
-    dispatch: new Set(toolDispatch(ctx).flatMap((d) => [d.exec.file, d.lookupFn.slice(0, d.lookupFn.indexOf('#'))])),
-    decls: new Set(toolDeclarations(ctx).map((d) => d.file)),
-  }));
+  const { dispatch, decls, strength } = coreFiles(ctx);
   const deps = importedSources(ctx, f);
-  if (deps.some((d) => loops.has(d))) return 0;
+  // Among tests of loop files, the file whose loop is most surely the agent's turn loop first.
+  let s = 9;
+  for (const d of deps) s = Math.min(s, strength.get(d) ?? 9);
+  if (s < 9) return s / 4;
   if (deps.some((d) => dispatch.has(d))) return 1;
   // A unit test of a tool: it imports a file that declares one.
   return deps.some((d) => decls.has(d)) ? 2 : 3;
+}
+
+/**
+ * How surely a loop file runs the agent's turns: 0 it also dispatches tool calls, 1 it repeats until
+ * stopped or counts turns (`while`, `do`, a counting `for`) with a model call linked by call path or
+ * name, 2 the same with the model call guessed from a word, or a self-recursive function (a recursive
+ * summary as often as a recursive turn), 3 it only iterates over items (`for (const x of xs)`: a
+ * summary over messages, a fallback over models).
+ */
+function coreFiles(ctx: RuleContext): { loops: Set<string>; dispatch: Set<string>; decls: Set<string>; strength: Map<string, number> } {
+  return ctx.memo('verification:core-files', () => {
+    const all = agentLoops(ctx);
+    const dispatch = new Set(toolDispatch(ctx).flatMap((d) => [d.exec.file, d.lookupFn.slice(0, d.lookupFn.indexOf('#'))]));
+    const strength = new Map<string, number>();
+    for (const l of all) {
+      const s = dispatch.has(l.file) ? 0 : !l.loop ? 2 : l.loop.kind === 'for-of' ? 3 : l.link === 'word' ? 2 : 1;
+      strength.set(l.file, Math.min(s, strength.get(l.file) ?? 9));
+    }
+    return { loops: new Set(all.map((l) => l.file)), dispatch, decls: new Set(toolDeclarations(ctx).map((d) => d.file)), strength };
+  });
+}
+
+/** A file's name without folders, test affixes (`test_`, `_test`, `.test`, `.spec`), extensions and dotted suffixes, lower-cased without separators. */
+function stem(path: string, test: boolean): string {
+  let b = path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, '');
+  if (test) b = b.replace(/^test_|_test$/, '').replace(/\.(?:test|spec)$/, '');
+  // `agent.core-logic.test.ts` is a test of `agent.ts`.
+  const dot = b.indexOf('.');
+  return (dot > 0 ? b.slice(0, dot) : b).replace(/[-_]/g, '').toLowerCase();
+}
+
+/**
+ * The unit test of a core module: the test file is named after a file it imports that runs the loop
+ * or dispatches tools (`agent-loop.test.ts` importing `agent-loop.ts`, `test_chat.py`
+ * importing `chat.py`). 0 when it is, 1 otherwise.
+ */
+function namedAfterCore(ctx: RuleContext, f: FileFacts): number {
+  const { loops, dispatch } = coreFiles(ctx);
+  let own: string | undefined;
+  for (const d of importedSources(ctx, f)) {
+    if (!loops.has(d) && !dispatch.has(d)) continue;
+    own ??= stem(f.path, true);
+    if (own.length >= 3 && stem(d, false) === own) return 0;
+  }
+  return 1;
 }
 
 /** What a test of the harness itself is about: the loop, tools, sessions, the model client. */
@@ -49,9 +94,14 @@ export default defineRule({
     const core = t.files.filter((f) => CORE.test(words(f.path)) || f.tests.some((_, i) => CORE.test(nameWords(f, i))));
     // Tests that import the loop or the tool dispatch come first: they exercise the harness's core.
     const tier = new Map((core.length ? core : t.files).map((f) => [f, coreTier(ctx, f)]));
-    const evid = (core.length ? core : t.files)
+    // Within a tier, the unit test of the loop or dispatch module it imports comes first.
+    // (asked only when two files tie on tier, so computed on demand)
+    const namedMemo = new Map<FileFacts, number>();
+    const named = { get: (f: FileFacts): number => namedMemo.get(f) ?? (namedMemo.set(f, namedAfterCore(ctx, f)), namedMemo.get(f)!) };
+    const ranked = (core.length ? core : t.files)
       .slice()
-      .sort((a, b) => tier.get(a)! - tier.get(b)! || Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
+      .sort((a, b) => tier.get(a)! - tier.get(b)! || named.get(a)! - named.get(b)! || Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
+    const evid = ranked
       .slice(0, 3)
       .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
     if (core.length && t.cases >= 3) {
