@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, frameworkSaver, persistOps, words } from '../shared/persist.js';
+import { callersOf, commandBranch, frameworkSaver, persistOps, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
@@ -286,24 +286,6 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
   });
 }
 
-/**
- * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
- * body ends the iteration (`if cmd == 'save chat': save_chat(); continue`), or a command named for the call
- * (`action == "save_chat"` → `save_chat()`), or a slash command: it runs when the user types that command.
- */
-function commandBranch(ctx: RuleContext, c: Located<CallFact>): boolean {
-  const f = ctx.file(c.file);
-  const own = new Set(words(c.name).filter((w) => w.length >= 3));
-  return !!f?.branches?.some(
-    (b) =>
-      b.fn === c.fn &&
-      b.line <= c.line &&
-      c.line <= b.end &&
-      /(['"`])(?:(?!\1).)+\1/.test(b.cond) &&
-      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
-        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
-  );
-}
 
 /**
  * The last link of a by-name path from the loop really reaches the write: the caller's calls of that name

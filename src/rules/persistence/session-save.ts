@@ -1,8 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { words } from '../shared/persist.js';
-import { callersOf, carriesTranscript, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, commandBranch, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -20,23 +19,6 @@ function inLoop(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
   return !!ctx.file(o.call.file)?.loops.some((l) => l.fn === o.call.fn && o.call.line > l.line && o.call.line <= l.end);
 }
 
-/**
- * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
- * body ends the iteration with `continue` (`if cmd == 'save': save(); continue`), so it runs when that command is typed.
- */
-function commandBranch(ctx: Parameters<typeof persistOps>[0], c: { file: string; fn: string; line: number; name: string }): boolean {
-  const f = ctx.file(c.file);
-  const own = new Set(words(c.name).filter((w) => w.length >= 3));
-  return !!f?.branches?.some(
-    (b) =>
-      b.fn === c.fn &&
-      b.line <= c.line &&
-      c.line <= b.end &&
-      // A REPL command (the branch ends the iteration), a slash command, or a command named for the call (`action == "save_chat"` → `save_chat()`).
-      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
-        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
-  );
-}
 
 export default defineRule({
   id: 'persistence.session-save',

@@ -909,6 +909,25 @@ export function atomicWriters(ctx: RuleContext): PersistOp[] {
   });
 }
 
+/**
+ * The call sits in a command branch of a read-eval loop: an `if` comparing a value with a string literal whose
+ * body ends the iteration (`if cmd == 'save chat': save_chat(); continue`), or a command named for the call
+ * (`action == "save_chat"` → `save_chat()`), or a slash command: it runs when the user types that command.
+ */
+export function commandBranch(ctx: RuleContext, c: { file: string; fn: string; line: number; name: string }): boolean {
+  const f = ctx.file(c.file);
+  const own = new Set(words(c.name).filter((w) => w.length >= 3));
+  return !!f?.branches?.some(
+    (b) =>
+      b.fn === c.fn &&
+      b.line <= c.line &&
+      c.line <= b.end &&
+      /(['"`])(?:(?!\1).)+\1/.test(b.cond) &&
+      (f.guards.some((g) => g.fn === c.fn && g.line === b.line && g.exit === 'continue') ||
+        [...b.cond.matchAll(/(['"`])((?:(?!\1).)*)\1/g)].some((m) => m[2].startsWith('/') || words(m[2]).some((w) => own.has(w)))),
+  );
+}
+
 /** Source call sites of the function `fn` (by short name), excluding calls from inside itself. */
 export function callersOf(ctx: RuleContext, fn: string): Located<CallFact>[] {
   const s = shortName(fn);
