@@ -154,7 +154,7 @@ export class RuleContext {
         }
         const out: Located<CallFact>[] = [];
         for (const w of nested) {
-          const calls = (f.calls as Located<CallFact>[]).filter((c) => c.fn === w.name && c.line >= w.line && c.line <= w.end);
+          const calls = this.callsIn(def.file, w.name).filter((c) => c.line >= w.line && c.line <= w.end);
           if (calls.some((c) => wrapped.has(c.callee))) out.push(...calls);
         }
         return out;
