@@ -21,6 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
+import { importModules } from '../shared/imports.js';
 import { frameworkToolUse, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
@@ -396,17 +397,12 @@ export function frameworkHintActors(ctx: RuleContext): Array<Site & { key: strin
   return ctx.memo('registry:framework-hint-actors', () => {
     const out: Array<Site & { key: string }> = [];
     for (const f of ctx.source) {
-      // Built only for a file with an object handed to a known builder name.
-      let imported: Map<string, string> | undefined;
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:')) continue;
         const builder = o.ctx.slice(4);
         if (!HINT_BUILDERS.has(builder)) continue;
-        if (!imported) {
-          imported = new Map<string, string>();
-          for (const i of f.imports) for (const n of i.names) imported.set(n, i.from);
-        }
-        const from = imported.get(builder);
+        // Built only for a file with an object handed to a known builder name.
+        const from = importModules(ctx, f.path).get(builder);
         if (!from) continue;
         for (const fw of FRAMEWORK_HINTS) {
           if (!fw.module.test(from) || !fw.builder.test(builder)) continue;

@@ -74,3 +74,21 @@ export function importedName(ctx: RuleContext, file: string, local: string): str
   }
   return aliases.get(local) ?? local;
 }
+
+/**
+ * The module each name `file` imports comes from (`tool` → `ai`), built once per file; with `locals`, each
+ * local alias too (`import { chat as complete } from 'x'` → `complete` → `x`), in import order.
+ */
+export function importModules(ctx: RuleContext, file: string, locals = false): ReadonlyMap<string, string> {
+  const byFile = ctx.memo(locals ? 'imports:modules-and-locals' : 'imports:modules', () => new Map<string, Map<string, string>>());
+  let modules = byFile.get(file);
+  if (!modules) {
+    modules = new Map();
+    for (const i of ctx.file(file)?.imports ?? []) {
+      for (const n of i.names) modules.set(n, i.from);
+      if (locals) for (const l of Object.keys(i.as ?? {})) modules.set(l, i.from);
+    }
+    byFile.set(file, modules);
+  }
+  return modules;
+}

@@ -1,6 +1,7 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
+import { importModules } from '../shared/imports.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -65,14 +66,7 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
     const out: FrameworkCheck[] = [];
     for (const f of ctx.source) {
       // The file's imported names, built only when a builder or runner name occurs in it.
-      let imported: Map<string, string> | undefined;
-      const from = (): Map<string, string> => {
-        if (!imported) {
-          imported = new Map<string, string>();
-          for (const i of f.imports) for (const n of i.names) imported.set(n, i.from);
-        }
-        return imported;
-      };
+      const from = () => importModules(ctx, f.path);
       const sdkOf = (name: string, table: typeof VALIDATING_BUILDERS) => {
         if (!VALIDATING_NAMES.has(name)) return undefined;
         const m = from().get(name);
@@ -116,19 +110,11 @@ const AI_SDK = /^(?:ai|ai\/react|ai\/rsc|@ai-sdk\/[\w-]+)$/;
 function structuredOutputs(ctx: RuleContext): FrameworkCheck[] {
   const out: Array<FrameworkCheck & { rank: number }> = [];
   for (const f of ctx.source) {
-    let names: Map<string, string> | undefined;
     for (const o of f.objects) {
       if (!o.ctx.startsWith('arg:')) continue;
       const callee = o.ctx.slice(4);
       if (!STRUCTURED.has(callee) || !o.keys.includes('schema') || EMPTY.test((o.values.schema ?? '').trim())) continue;
-      if (!names) {
-        names = new Map<string, string>();
-        for (const i of f.imports) {
-          for (const n of i.names) names.set(n, i.from);
-          for (const local of Object.keys(i.as ?? {})) names.set(local, i.from);
-        }
-      }
-      const from = names.get(callee);
+      const from = importModules(ctx, f.path, true).get(callee);
       if (!from || !AI_SDK.test(from)) continue;
       const gate = o.keys.find((k) => /^on(?:Finish|Complete)$/.test(k));
       out.push({ file: f.path, line: o.line, rank: gate ? 0 : callee === 'generateObject' ? 1 : 2, how: `${callee}({ schema${gate ? `, ${gate}` : ''} }) from ${from}: the SDK checks the model's object against the schema${gate ? `, and ${gate} acts on it only after the check` : ' before it is used'}` });
