@@ -5,7 +5,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
-import { objectsWithAnyKey } from '../shared/scan.js';
+import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
 const USAGE_FIELDS = new Set([
@@ -71,7 +71,7 @@ function countRecorded(f: FileFacts, c: CallFact): boolean {
   if ((f.adds ?? []).some((a) => a.line === c.line && a.fn === c.fn)) return true;
   const bound = (f.binds ?? []).find((b) => b.line === c.line && b.fn === c.fn)?.name;
   if (!bound || !/^[A-Za-z_$][\w$]*$/.test(bound)) return false;
-  const ref = new RegExp(`(?:^|[^\\w$.])${bound.replace(/\$/g, '\\$')}(?![\\w$])`);
+  const ref = mentionOf(bound);
   if ((f.adds ?? []).some((a) => a.fn === c.fn && a.line > c.line && ref.test(a.value))) return true;
   return f.calls.some((k) => k.fn === c.fn && k.line >= c.line && RECORDS.test(k.name) && k.args.some((x) => ref.test(x)));
 }

@@ -4,6 +4,7 @@ import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall } from '../shared/imports.js';
 import { resolveLocal } from '../shared/resolve.js';
+import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
@@ -145,7 +146,7 @@ export default defineRule({
         guardConds.find((g) => g.fn === c.fn && g.line >= c.line && g.line <= c.line + 3 && g.cond.includes(c.name)) ??
         (f.binds ?? [])
           .filter((b) => b.fn === c.fn && b.line === c.line && b.value.includes(`${c.name}(`))
-          .map((b) => guardConds.find((g) => g.fn === c.fn && g.line > c.line && g.line <= c.line + 3 && new RegExp(`(?:^|[^\\w$.])${b.name.replace(/\$/g, '\\$')}(?![\\w$])`).test(g.cond)))
+          .map((b) => guardConds.find((g) => g.fn === c.fn && g.line > c.line && g.line <= c.line + 3 && mentionOf(b.name).test(g.cond)))
           .find(Boolean);
       // What the guard's exit does with the call: a throw or a returned failure refuses; a returned success passes the command on.
       const exitOf = (c: CallFact): Guard['exit'] => {

@@ -21,6 +21,11 @@ export function at(file: string, line: number): string {
   return `${base}:${line}`;
 }
 
+/** A standalone mention of the identifier `name` in code text: not part of a longer name, not a member (`.name`). */
+export function mentionOf(name: string): RegExp {
+  return new RegExp(`(?:^|[^\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`);
+}
+
 /** Every source object literal / class body, indexed by each key it has. */
 export function objectsByKey(ctx: RuleContext): Map<string, Located<ObjectFact>[]> {
   return ctx.memo('r3:objects-by-key', () => {

@@ -2,7 +2,7 @@ import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
-import { at, ev, finding } from '../shared/scan.js';
+import { at, ev, finding, mentionOf } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -170,13 +170,14 @@ function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
         if (!root || /^(?:self|this|None|null|True|False|true|false)$/.test(root)) continue;
         const bound = (f.binds ?? []).find((b) => b.line === v.line && b.fn === v.fn)?.name;
         if (!bound) continue;
-        const named = new RegExp(`(?:^|[^\\w$.])${bound.replace(/\$/g, '\\$')}(?![\\w$])`);
+        const named = mentionOf(bound);
         const g = f.guards.find((x) => x.fn === v.fn && x.line > v.line && (x.exit === 'return' || x.exit === 'throw' || x.exit === 'continue') && named.test(x.cond));
         if (!g) continue;
-        const ref = new RegExp(`(?:^|[^\\w$.])${root.replace(/\$/g, '\\$')}(?![\\w$])`);
+        const ref = mentionOf(root);
         // Names bound from the checked value in the same function (`executable = f"{code.content}"`).
         const carried = new Set([root, ...(f.binds ?? []).filter((b) => b.fn === v.fn && b.line > v.line && ref.test(b.value)).map((b) => b.name)]);
-        const a = f.calls.find((c) => c.fn === v.fn && c.line > g.line && ACT_NAME.test(c.name) && c.args.some((x) => [...carried].some((n) => new RegExp(`(?:^|[^\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(x))));
+        const refs = [...carried].map(mentionOf);
+        const a = f.calls.find((c) => c.fn === v.fn && c.line > g.line && ACT_NAME.test(c.name) && c.args.some((x) => refs.some((r) => r.test(x))));
         if (!a) continue;
         out.push({ file: f.path, line: v.line, how: `${v.fn}() checks ${v.args[0].slice(0, 40)} with ${v.callee}() and refuses it when the check fails (line ${g.line}, if ${g.cond.slice(0, 40)}) before ${a.callee}() acts on it (line ${a.line})` });
         break;
