@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, isToolRecord, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, isToolRecord, passedByReference, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -79,7 +79,7 @@ export default defineRule({
     // (`open(path, 'w')` passes a mode there, not contents.)
     const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
     const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
-    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o);
+    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o) || passedByReference(ctx, o.call.fn);
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));

@@ -935,6 +935,31 @@ export function callersOf(ctx: RuleContext, fn: string): Located<CallFact>[] {
   return ctx.callsNamed(s).filter((c) => c.fn !== fn);
 }
 
+/**
+ * A function handed by reference to another call (`builder.addNode("reflect", reflect)`, `add_node("launch", _launch)`,
+ * `emitter.on("save", this.persist)`): the framework or the registering code calls it, so it runs though no call
+ * names it. One pass over the arguments of every source call, memoised.
+ */
+export function passedByReference(ctx: RuleContext, fn: string): boolean {
+  const s = shortName(fn);
+  if (!s || s.length < 4 || s.startsWith('<')) return false;
+  return ctx
+    .memo('persist:callback-refs', () => {
+      const out = new Set<string>();
+      for (const c of ctx.calls) {
+        for (const a of c.args) {
+          const ch = a.charCodeAt(0);
+          // An identifier or `this.x` / `self.x`: starts with a letter, `_` or `$`.
+          if (!((ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 95 || ch === 36)) continue;
+          const m = /^(?:(?:this|self)\.)?([A-Za-z_$][\w$]*)$/.exec(a);
+          if (m) out.add(m[1]);
+        }
+      }
+      return out;
+    })
+    .has(s);
+}
+
 /** Framework stores that persist every step (LangGraph checkpointers, Agents SDK sessions). */
 const SAVERS = 'SqliteSaver|AsyncSqliteSaver|PostgresSaver|AsyncPostgresSaver|RedisSaver|MongoDBSaver|SQLiteSession|RedisSession|SqlAlchemySession|FileSession|PostgresSession';
 /** A callee whose first segment is a saver: `SqliteSaver.from_conn_string`, `new RedisSession`. */
