@@ -89,10 +89,12 @@ export default defineRule({
     );
     if (appends.length > 0) {
       const files = new Set(appends.map((o) => o.call.file));
+      // The reason names the write the evidence opens with: one that carries the messages when there is one.
+      const shown = appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
       return {
         level: 'present',
-        reason: `session records are appended as the run goes: ${appends[0].call.callee}() in ${appends[0].call.fn} (${files.size} file(s) with incremental session writes)`,
-        evidence: (appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends).slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
+        reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn} (${files.size} file(s) with incremental session writes)`,
+        evidence: shown.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
       };
     }
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.

@@ -343,9 +343,49 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...itemStoreOps(ctx, out));
     out.push(...keyedStoreOps(ctx, out));
     out.push(...ormOps(ctx));
+    out.push(...objectStoreOps(ctx, out));
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/**
+ * IndexedDB writes and reads: `const store = tx.objectStore('chats'); store.put({ id, messages })` writes a record of
+ * the named object store, `store.get(id)` / `store.getAll()` (or through `store.index('urlId')`) reads one. Judged
+ * by the object store's name and what is put, as a database table and its row.
+ */
+function objectStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const files = new Set(ctx.callsNamed('objectStore').map((c) => c.file));
+  if (files.size === 0) return [];
+  const known = new Set(base.map((o) => `${o.call.file}:${o.call.line}:${o.call.callee}`));
+  const out: PersistOp[] = [];
+  for (const p of files) {
+    const f = ctx.file(p);
+    if (!f) continue;
+    // Names bound to an object store (or to an index of one), with the store's name, per function.
+    const stores: { name: string; fn: string; line: number; store: string }[] = [];
+    for (const b of f.binds ?? []) {
+      const m = /\.objectStore\(\s*([^)]*?)\s*\)$/.exec(b.value);
+      if (m) stores.push({ name: b.name, fn: b.fn, line: b.line, store: m[1] });
+    }
+    for (const b of f.binds ?? []) {
+      const m = /^([\w$]+)\.index\(/.exec(b.value);
+      const s = m && stores.find((x) => x.name === m[1] && x.fn === b.fn && x.line <= b.line);
+      if (s) stores.push({ name: b.name, fn: b.fn, line: b.line, store: s.store });
+    }
+    if (stores.length === 0) continue;
+    for (const c of f.calls) {
+      const kind: PersistKind | undefined = c.name === 'put' || c.name === 'add' ? 'db-write' : c.name === 'get' || c.name === 'getAll' || c.name === 'openCursor' ? 'db-read' : undefined;
+      if (!kind || known.has(`${p}:${c.line}:${c.callee}`)) continue;
+      const recv = c.callee.slice(0, c.callee.lastIndexOf('.'));
+      let s: (typeof stores)[number] | undefined;
+      for (const x of stores) if (x.name === recv && x.fn === c.fn && x.line <= c.line && (!s || x.line > s.line)) s = x;
+      if (!s) continue;
+      const op = classify(ctx, p, { ...c, args: [s.store, ...c.args], file: p } as Located<CallFact>, kind);
+      if (op) out.push(op);
+    }
+  }
+  return out;
 }
 
 /** A Python ORM session (SQLAlchemy, SQLModel): `session`, `self.current_session`, `db.session`, `async_session`. */
