@@ -134,6 +134,14 @@ function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   return out;
 }
 
+/** Router hooks that read the current URL's parameters: React Router / Remix, Next.js, nuqs. */
+const URL_PARAMS = new Set(['useParams', 'useLoaderData', 'useSearchParams', 'useQueryState']);
+
+/** The function reads the page URL's parameters through a router hook. */
+function urlParamsRead(ctx: RuleContext, file: string, fn: string): boolean {
+  return ctx.callsIn(file, fn).some((c) => URL_PARAMS.has(c.name));
+}
+
 /** A web route with a dynamic segment (`app/chat/[id]/page.tsx`, `pages/c/[threadId].tsx`): the URL names the saved item. */
 const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages)\/(?:.*\/)?\[[^\]/]+\]/;
 
@@ -146,8 +154,17 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   for (const o of loads.slice(0, 10)) {
     const fn = shortName(o.call.fn);
     if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
-    const c = callersOf(ctx, o.call.fn).find((k) => DYNAMIC_ROUTE.test(k.file));
-    if (c) out.push({ file: c.file, line: c.line, what: `the route ${c.file.replace(/\/[^/]+$/, '')} (${c.callee} loads the saved conversation by the id in the URL)`, load: o });
+    const direct = callersOf(ctx, o.call.fn);
+    const c = direct.find((k) => DYNAMIC_ROUTE.test(k.file));
+    if (c) {
+      out.push({ file: c.file, line: c.line, what: `the route ${c.file.replace(/\/[^/]+$/, '')} (${c.callee} loads the saved conversation by the id in the URL)`, load: o });
+      continue;
+    }
+    // Or a component that reads the id from the URL (`useLoaderData()`, `useParams()`) and passes it to the loader,
+    // directly or through one function that wraps it (`getMessages(db, id)` → `getMessagesById`).
+    const up = [...direct, ...direct.filter((k) => !/^(<anon>|<top>)$/.test(shortName(k.fn)) && ctx.functionsNamed(shortName(k.fn)).length <= 3).flatMap((k) => callersOf(ctx, k.fn))];
+    const u = up.find((k) => k.args.some((a) => /^[A-Za-z_$][\w$]*$/.test(a) && !/^(?:db|this|self|ctx|context)$/.test(a)) && urlParamsRead(ctx, k.file, k.fn));
+    if (u) out.push({ file: u.file, line: u.line, what: `${u.fn} (it passes the id read from the page's URL to ${u.callee}, which loads the saved conversation)`, load: o });
   }
   return out;
 }
