@@ -7,7 +7,7 @@ import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analy
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { objectsIn, resolveLocal } from './resolve.js';
-import { GENERIC } from './loop.js';
+import { GENERIC, modelFunctionNames } from './loop.js';
 import { callsPassing } from './tools.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
@@ -258,7 +258,8 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
     const def = resolveLocal(ctx, c.file, c.fn, d.callee);
     if (!def || def.name === c.fn) continue;
     // A record it builds, not the request it sends to the model (`client.messages.create(messages=[{"role": …}])`).
-    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists) && !sentToModel(x));
+    // Nor the request it hands to a function of its own that reaches the model (`getCompletion({ messages: [...] })`).
+    const o = objectsIn(ctx, def.file, def.name).find((x) => isTranscriptShape(x, lists) && !sentToModel(x) && !(x.ctx.startsWith('arg:') && modelFunctionNames(ctx).has(shortName(x.ctx.slice(4).trim()))));
     if (o) return o;
   }
   return undefined;
