@@ -81,7 +81,9 @@ export default defineRule({
         level: 'present',
         reason: 'the agent runs as a LangGraph server deployment: its database checkpointer commits each step, and a resumed run continues after the last committed step instead of re-running it',
         evidence: [{ file: platform.file, line: platform.line, reason: platform.what }, ...recovery.slice(0, 1)],
-        confidence: 'high',
+        // The deployment makes each step durable; that a resumed run recognises completed tool calls is the server's
+        // behaviour, not seen in the repo (a graph with no side-effecting tools has nothing to recognise): not certain.
+        confidence: 'low',
       };
     }
     // One database row per message (`db.insert(message)`, `new PutCommand({ Item: messageItem })`): append-style,
