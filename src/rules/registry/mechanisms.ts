@@ -896,7 +896,8 @@ const SCHEMA_MEMBER = /^(?:name|description|desc|parameters|inputSchema|input_sc
 
 /**
  * A property of the tool base class (`@property def file_access(self) -> bool`, a boolean field)
- * that the dispatcher reads off the tool it looked up by name (`self.function_map[name].file_access`):
+ * that the dispatcher tests, in a condition, on the tool it looked up by name
+ * (`if self.function_map[name].file_access:`):
  * per-tool behaviour the harness acts on, outside the read-only/destructive/approval vocabulary.
  */
 export function dispatchFlags(ctx: RuleContext): DispatchFlag[] {
@@ -920,8 +921,13 @@ export function dispatchFlags(ctx: RuleContext): DispatchFlag[] {
     for (const l of toolLookups(ctx)) {
       const f = ctx.file(l.file);
       if (!f) continue;
+      // The decision on this line: a condition that reads the property off the looked-up tool
+      // (`if registry[name].flag:`), not a constructor argument of the same name (`registry[name](flag=…)`).
+      const conds = [...f.guards, ...(f.branches ?? [])].filter((g) => g.line === l.line).map((g) => g.cond);
+      if (!conds.length) continue;
       for (const [key, p] of props) {
         if (!f.reads[key]?.includes(l.line)) continue;
+        if (!conds.some((c) => c.includes(`${l.text}.${key}`) || c.includes(`${l.text}?.${key}`))) continue;
         out.push({ file: l.file, line: l.line, key, owner: p.owner, declared: { file: p.file, line: p.line } });
       }
     }

@@ -18,7 +18,8 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
     const bump = (n: string) => uses.set(n, (uses.get(n) ?? 0) + 1);
     for (const file of declFiles) {
       const f = ctx.file(file);
-      if (!f) continue;
+      // An MCP client or server file types the tools of another process, not the harness's own.
+      if (!f || bridges(ctx, file)) continue;
       const names = new Set<string>();
       for (const i of f.imports) for (const n of i.names) names.add(n);
       for (const c of f.classes) {
@@ -56,6 +57,13 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
 
 /** Modules that serve tools over MCP (the harness as a server for other agents). */
 const MCP_SERVER = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+/**
+ * Modules of the MCP protocol, client or server side: a file importing one converts tools that come
+ * from (or go to) another process, so its declarations and shapes are not the harness's own tools.
+ */
+const MCP_BRIDGE = /^(?:mcp|fastmcp|langchain_mcp_adapters)(?:\.[\w.]+)?$|^@modelcontextprotocol\/sdk(?:\/[\w./-]+)?$|^@ai-sdk\/mcp$/;
+const bridges = (ctx: RuleContext, file: string): boolean =>
+  ctx.memo('registry:mcp-bridge-files', () => new Set(ctx.source.filter((f) => f.imports.some((i) => MCP_BRIDGE.test(i.from))).map((f) => f.path))).has(file);
 
 /** Methods that run a tool, on the class that also returns its schema. */
 const RUN_MEMBER = /^(?:execute|run|call|invoke|forward|__call__|handle|handler|_run|arun|_arun)$/;
@@ -153,7 +161,7 @@ export default defineRule({
     const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER.test(i.from));
     const scores = new Map<(typeof decls)[number], number>();
     const score = (d: (typeof decls)[number]) => scores.get(d) ?? scores.set(d, rawScore(d)).get(d)!;
-    const rawScore = (d: (typeof decls)[number]) => (served(d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    const rawScore = (d: (typeof decls)[number]) => (served(d.file) || bridges(ctx, d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,

@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
+import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
 import { commandDispatchMaps, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
@@ -18,6 +19,32 @@ const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_co
 /** Editor (VS Code) command registration, and the evidence reason it produces. */
 const EDITOR_VERB = /^(?:registerCommand|registerTextEditorCommand)$/;
 const EDITOR_REASON = /registered with [\w.]*commands\.register(?:TextEditor)?Command\(\)/;
+
+/**
+ * The first branch of a file that compares a value with one of the given verb names
+ * (`args.command == "migrate"`, `command === 'show'`), when two or more of the names are compared
+ * (or the only one): the verbs are dispatched by an if-chain. Undefined otherwise.
+ */
+function verbBranches(f: FileFacts, names: string[]): Evidence | undefined {
+  if (!names.length) return undefined;
+  const want = new Set(names);
+  // Per function: the verb names its branches compare, and its first such branch (the head of the chain).
+  const byFn = new Map<string, { seen: Set<string>; first: { line: number; cond: string } }>();
+  for (const b of [...(f.branches ?? []), ...f.guards]) {
+    const re = /===?\s*['"]([^'"]+)['"]|['"]([^'"]+)['"]\s*===?/g;
+    for (let m = re.exec(b.cond); m; m = re.exec(b.cond)) {
+      const v = m[1] ?? m[2];
+      if (!want.has(v)) continue;
+      const g = byFn.get(b.fn) ?? { seen: new Set<string>(), first: b };
+      g.seen.add(v);
+      if (b.line < g.first.line) g.first = b;
+      byFn.set(b.fn, g);
+    }
+  }
+  const best = [...byFn.values()].sort((a, b) => b.seen.size - a.seen.size)[0];
+  if (!best || best.seen.size < Math.min(2, want.size)) return undefined;
+  return { file: f.path, line: best.first.line, reason: `the chosen CLI verb dispatched by a branch: ${best.first.cond.slice(0, 60)}` };
+}
 
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
@@ -108,11 +135,23 @@ export default defineRule({
       .filter((c) => c.kind === 'editor')
       .map((c) => ({ file: c.file, line: Math.max(1, c.listLine ?? c.line), reason: `editor commands listed in the manifest, e.g. ${c.name} (${String(c.description ?? '').slice(0, 40)})` }));
     const verbs: Evidence[] = [];
+    // Verbs a parser only names (`subparsers.add_parser("migrate", help=…)`) while the code picks the
+    // handler by comparing the chosen verb with each name (`if args.command == "migrate":`): declared,
+    // but dispatched by an if-chain rather than through a registry.
+    const branched: Evidence[] = [];
+    let branchAt: Evidence | undefined;
     for (const f of ctx.source) {
       // Editor command ids are often templates (`${extensionName}.newTask`); CLI verbs are literals.
       const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn);
       if (here.length >= 2 || (here.length === 1 && f.calls.some((c) => c.name === 'action'))) {
-        for (const c of here) verbs.push({ file: f.path, line: c.line, reason: `${EDITOR_VERB.test(c.name) ? 'editor command' : 'CLI verb'} ${c.args[0]} registered with ${c.callee}()` });
+        const compared = verbBranches(f, here.filter((c) => c.name === 'add_parser').map((c) => c.args[0].slice(1, -1)));
+        for (const c of here) {
+          const e = { file: f.path, line: c.line, reason: `${EDITOR_VERB.test(c.name) ? 'editor command' : 'CLI verb'} ${c.args[0]} registered with ${c.callee}()` };
+          if (compared && c.name === 'add_parser') {
+            branched.push({ ...e, reason: `CLI verb ${c.args[0]} declared with ${c.callee}() (name, help only)` });
+            branchAt ??= compared;
+          } else verbs.push(e);
+        }
       }
     }
     // Verbs declared by decorators: click / typer `@app.command()`, `@cli.command("x")`.
@@ -152,6 +191,16 @@ export default defineRule({
       // Three or more verbs registered in one file with a command-line parser the harness imports: a framework fact.
       const parser = importsCliLib(ctx);
       return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser ? 'high' : 'low' };
+    }
+    if (branched.length >= 2) {
+      return {
+        level: 'partial',
+        reason: `${branched.length} CLI verbs are declared with add_parser() (name, help) but dispatched by an if-chain on the chosen verb (${branchAt!.file}:${branchAt!.line}) rather than through a registry`,
+        evidence: [branched[0], branchAt!, ...branched.slice(1, 2)],
+        // Low: the verbs and the branches are read structurally, but whether an if-chain over declared
+        // verbs counts as partial or absent is arguable.
+        confidence: 'low',
+      };
     }
     if (decls.length + verbs.length === 1) {
       const e = [...decls, ...verbs];
