@@ -76,7 +76,7 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
 /** A dispatch whose execution sits inside a branch on an approval, or after a guard that exits unless approved. */
-function approvalOnDispatch(ctx: RuleContext): { d: ReturnType<typeof toolDispatch>[number]; line: number; cond: string } | undefined {
+export function approvalOnDispatch(ctx: RuleContext): { d: ReturnType<typeof toolDispatch>[number]; line: number; cond: string } | undefined {
   for (const d of toolDispatch(ctx).slice(0, 8)) {
     const f = ctx.file(d.exec.file);
     if (!f) continue;
