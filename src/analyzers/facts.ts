@@ -334,3 +334,5 @@ export interface RepoFacts {
 
 /** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */
 export const LITERAL_CASE = /['"`]\s*(?:[!=]==?|\]\s*\.includes\()|(?:[!=]==?|\bin\s*[[({])\s*['"`]/;
+/** A condition that compares a value with a named constant's member (`result === APPROVAL.APPROVE`, `status == Decision.DENIED`). */
+export const CONST_CASE = /(?:[!=]==?|\bis\s)\s*[A-Za-z_$][\w$]*\.[A-Z][A-Z0-9_]+\b(?![\w$.(])/;

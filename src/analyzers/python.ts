@@ -13,7 +13,7 @@ import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_ITEM_S
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
-import { LITERAL_CASE } from './facts.js';
+import { CONST_CASE, LITERAL_CASE } from './facts.js';
 
 const MAX_DEPTH = 1200;
 const MAX_STRING = 80;
@@ -407,7 +407,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           condDepth--;
         }
         const text = cond ? clip(cond, 120) : '';
-        if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(text)) facts.branches!.push({ cond: text, line: line(n), end: endLine(n), fn: fn() });
+        if (facts.branches!.length < MAX_BRANCHES && (LITERAL_CASE.test(text) || CONST_CASE.test(text))) facts.branches!.push({ cond: text, line: line(n), end: endLine(n), fn: fn() });
         ifStack.push(text);
         const body = n.childForFieldName('consequence');
         if (body && facts.guards.length < MAX_GUARDS) {

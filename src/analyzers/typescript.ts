@@ -14,7 +14,7 @@ import type {
   LoopFact,
   TypeFact,
 } from './facts.js';
-import { LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -630,7 +630,7 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     visit(n.expression);
     condDepth--;
     const condText = textOf(n.expression, 120);
-    if (facts.branches!.length < MAX_BRANCHES && LITERAL_CASE.test(condText)) {
+    if (facts.branches!.length < MAX_BRANCHES && (LITERAL_CASE.test(condText) || CONST_CASE.test(condText))) {
       facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
     }
     if (facts.guards.length < MAX_GUARDS) {

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { shortName } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { toolAsks } from './verdict.js';
 
@@ -15,6 +15,79 @@ const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 /** Tool options that make the framework ask before running the tool. */
 const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
+
+/**
+ * Whether function `fn` of `file` runs on the way from a tool: the function itself is in a file that
+ * declares tools or dispatches them, or is called (within three calls, by name) from one. An event
+ * handler `on_NavigateToUrlEvent` / `onNavigateToUrlEvent` is reached through the event it handles:
+ * wherever that event is constructed (`bus.dispatch(NavigateToUrlEvent(url=…))`) calls it.
+ */
+function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
+  if (fn === '<top>') return false;
+  const toolFiles = ctx.memo('perm:tool-files', () => {
+    const s = new Set(toolDeclarations(ctx).map((d) => d.file));
+    // A file that imports a file of tool declarations (the handlers built from the schemas) acts for them.
+    const declStems = new Set([...s].map((x) => x.replace(/\.[cm]?[jt]sx?$|\.py$/, '')));
+    for (const f of ctx.source) {
+      if (s.has(f.path)) continue;
+      const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
+      for (const i of f.imports) {
+        if (!i.from.startsWith('.')) continue;
+        const parts = dir ? dir.split('/') : [];
+        for (const seg of i.from.replace(/\.[cm]?[jt]sx?$/, '').split('/')) {
+          if (seg === '..') parts.pop();
+          else if (seg !== '.') parts.push(seg);
+        }
+        if (declStems.has(parts.join('/'))) {
+          s.add(f.path);
+          break;
+        }
+      }
+    }
+    for (const d of toolDispatch(ctx)) s.add(d.exec.file);
+    return s;
+  });
+  if (toolFiles.has(file)) return true;
+  let frontier = [shortName(fn)];
+  const seen = new Set(frontier);
+  for (let hop = 0; hop < 3 && frontier.length; hop++) {
+    const next: string[] = [];
+    for (const n of frontier) {
+      const event = /^on_?([A-Z]\w*Event)$/.exec(n)?.[1];
+      // A tool file that hands the function over as a handler (`{ navigate: browser.navigate }`) runs it.
+      const ref = new RegExp(`(?:^|[^\\w$'"\`])${n.replace(/\$/g, '\\$')}(?![\\w$('"\`])`);
+      for (const t of toolFiles) if (ctx.file(t)?.objects.some((o) => Object.values(o.values).some((v) => ref.test(v)))) return true;
+      const callers = [...ctx.callsNamed(n), ...(event ? ctx.callsNamed(event) : [])].slice(0, 60);
+      for (const c of callers) {
+        if (toolFiles.has(c.file)) return true;
+        const up = shortName(c.fn);
+        if (c.fn !== '<top>' && !seen.has(up)) {
+          seen.add(up);
+          next.push(up);
+        }
+      }
+    }
+    frontier = next.slice(0, 40);
+  }
+  return false;
+}
+
+/** A condition about the user's approval of a call. */
+const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
+
+/** A dispatch whose execution sits inside a branch on an approval, or after a guard that exits unless approved. */
+export function approvalOnDispatch(ctx: RuleContext): { d: ReturnType<typeof toolDispatch>[number]; line: number; cond: string } | undefined {
+  for (const d of toolDispatch(ctx).slice(0, 8)) {
+    const f = ctx.file(d.exec.file);
+    if (!f) continue;
+    const fn = d.exec.fn;
+    const b = (f.branches ?? []).find((x) => x.fn === fn && x.line < d.exec.line && x.end >= d.exec.line && APPROVAL_COND.test(x.cond) && /===?|\bis\b/.test(x.cond) && !/!==?|\bnot\b|^\s*!/.test(x.cond));
+    if (b) return { d, line: b.line, cond: b.cond };
+    const g = f.guards.find((x) => x.fn === fn && x.line < d.exec.line && x.line >= d.exec.line - 30 && (x.exit === 'return' || x.exit === 'throw') && APPROVAL_COND.test(x.cond) && /!==?|\bnot\b|^\s*!/.test(x.cond));
+    if (g) return { d, line: g.line, cond: g.cond };
+  }
+  return undefined;
+}
 
 export default defineRule({
   id: 'permissions.gate',
@@ -215,6 +288,25 @@ export default defineRule({
         confidence: 'high',
       };
     }
+    // The dispatch runs the looked-up tool only inside a branch on the user's approval of that call
+    // (`if (invocation.result === APPROVAL.APPROVE) { tool.execute(args) } else if (… REJECT)`), or
+    // after a guard that returns unless the outcome is an approval (`if (outcome !== 'approved')
+    // return outcome`). This is the human-in-the-loop shape where only the tools the harness leaves
+    // for approval come back through this path; tools the framework runs itself do not, so it is
+    // one decision on one path rather than a gate before every call.
+    const approved = approvalOnDispatch(ctx);
+    if (approved) {
+      const { d, line, cond } = approved;
+      return {
+        level: 'partial',
+        reason: `the looked-up tool runs only after the user's approval (${cond.slice(0, 70)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), but only calls routed back through this path are decided; no single gate before every tool call was found`,
+        evidence: [
+          { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
+          { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
+        ],
+        confidence: 'low',
+      };
+    }
     // A permission component that exists but is never called on the tool path.
     for (const f of ctx.source) {
       for (const cls of f.classes) {
@@ -230,9 +322,11 @@ export default defineRule({
       }
     }
     // A URL or domain policy that refuses navigation (`if not self._is_url_allowed(url): return`):
-    // one kind of action passes an allow / deny decision, the others run unchecked.
+    // one kind of action passes an allow / deny decision, the others run unchecked. Only a policy
+    // on the way from a tool to its effect counts: a filter on a web route the user's page calls
+    // (an SSRF check in a server endpoint) decides nothing about the model's tool calls.
     for (const f of ctx.source) {
-      const g = f.guards.find((x) => (x.exit === 'return' || x.exit === 'throw') && URL_POLICY.test(x.cond));
+      const g = f.guards.find((x) => (x.exit === 'return' || x.exit === 'throw') && URL_POLICY.test(x.cond) && reachedFromTools(ctx, f.path, x.fn));
       if (g) {
         return {
           level: 'partial',

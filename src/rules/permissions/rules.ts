@@ -107,6 +107,28 @@ function ruleLoader(ctx: RuleContext, type: string, typeFile: string, lists: str
   return undefined;
 }
 
+/** Literal words of a decision a rule carries. */
+const DECISION_VALUE = /^(?:allow|allowed|deny|denied|ask|block|blocked|reject|approve|approved|confirm|prompt|always|never|auto|forbid|permit|skip|accept|refuse)(?:[-_ ]\w+)?$/i;
+
+/**
+ * Whether the places that build `type` give its decision members decision words. True when no
+ * construction with a literal for those members is found (nothing to judge by); false when every
+ * literal given is some other word (`ToolPolicy(mode="inherit")`, `{ mode: 'allowlist' }`).
+ */
+function decidesWhenBuilt(ctx: RuleContext, type: string, members: string[]): boolean {
+  if (!members.length) return true;
+  const values: string[] = [];
+  const arg = new RegExp(`^(?:${members.join('|')})\\s*[=:]\\s*['"\`]([^'"\`]*)['"\`]$`);
+  for (const c of ctx.callsNamed(type).slice(0, 40)) {
+    if (c.callee !== type && c.callee !== `new ${type}`) continue;
+    for (const a of c.args) {
+      const m = arg.exec(a.trim());
+      if (m) values.push(m[1]);
+    }
+  }
+  return !values.length || values.some((v) => DECISION_VALUE.test(v));
+}
+
 export default defineRule({
   id: 'permissions.rules',
   principle: 'permissions',
@@ -135,6 +157,10 @@ export default defineRule({
           RULE_TYPE_NAME.test(t.name) &&
           ((t.members.some((m) => DECISION_MEMBER.test(m)) && t.members.some((m) => MATCH_MEMBER.test(m))) || t.members.filter((m) => LIST_MEMBER.test(m)).length >= 2);
         if (!mode && !ruleShape) continue;
+        // A rule decides (allow / deny / ask): a shape whose decision member is only ever given other
+        // words where the type is built (`ToolPolicy(mode="inherit")`, `mode="allowlist"`) sets which
+        // tools an agent gets, not what is permitted.
+        if (!mode && !t.members.some((m) => LIST_MEMBER.test(m)) && !decidesWhenBuilt(ctx, t.name, t.members.filter((m) => DECISION_MEMBER.test(m)))) continue;
         const what = mode ? `approval modes ${t.name} (${values.slice(0, 4).join(', ')})` : `permission rules ${t.name} (${t.members.slice(0, 5).join(', ')})`;
         const decl: Evidence = { file: f.path, line: t.line, reason: what };
         declared.push(decl);

@@ -79,6 +79,9 @@ function rankGuards(gs: Guard[]): Guard[] {
 /** An argv that execs inside a container: the runtime (by name, or an `executable` setting) then `exec`. */
 const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]/i;
 
+/** Method names so common that a call by name says nothing about which object is called. */
+const GENERIC_METHOD = /^(?:run|call|__call__|main|start|execute|invoke|handle|process|_?run_?async|arun|forward|step|__init__|constructor)$/;
+
 /** Keys of a returned object that say the call failed or was refused. */
 const FAIL_KEY = /^(?:error|err|reason|denied|blocked|refused|rejected|message)$/i;
 const OK_KEY = /^(?:ok|allowed|success|safe|approved|valid|permitted)$/i;
@@ -351,6 +354,41 @@ export default defineRule({
       if (lines) lines.add(s.line);
       else sinkLines.set(s.file, new Set([s.line]));
     }
+    // Whether a sink's function is reached from a tool's file within two calls, each call resolved
+    // by name except that `self.x()` / `this.x()` inside a class that defines `x` itself stays in
+    // that class (a tool's own `_run_shell_command` does not reach another class's method of that name).
+    const declFiles = new Set(decls.map((d) => d.file));
+    const modelFed = (s: ShellSink): boolean => {
+      // With no tool declared, the model's commands reach spawns by other paths (text parsed into commands).
+      if (!declFiles.size || declFiles.has(s.file)) return true;
+      if (s.fn === '<top>') return false;
+      let frontier: { name: string; owner: string }[] = [{ name: shortName(s.fn), owner: s.fn.includes('.') ? `${s.file}#${s.fn.slice(0, s.fn.lastIndexOf('.'))}` : '' }];
+      const seen = new Set<string>();
+      for (let hop = 0; hop < 2 && frontier.length; hop++) {
+        const next: typeof frontier = [];
+        for (const { name, owner } of frontier) {
+          // A generic method name (`run`, `__call__`) links every object that has one: only a call on
+          // the same object (`self.run()` inside the sink's own class) is followed.
+          const generic = hop > 0 && GENERIC_METHOD.test(name);
+          for (const c of ctx.callsNamed(name).slice(0, 40)) {
+            if (generic && !(/^(?:self|this)\.\w+$/.test(c.callee) && c.fn.includes('.') && `${c.file}#${c.fn.slice(0, c.fn.lastIndexOf('.'))}` === owner)) continue;
+            if (/^(?:self|this)\.\w+$/.test(c.callee) && c.fn.includes('.')) {
+              const cls = c.fn.slice(0, c.fn.lastIndexOf('.'));
+              // The caller's class has its own method of that name, and it is not the sink's.
+              if (`${c.file}#${cls}` !== owner && ctx.functionsNamed(name).some((d) => d.file === c.file && d.name === `${cls}.${name}`)) continue;
+            }
+            if (declFiles.has(c.file)) return true;
+            if (c.fn === '<top>') continue;
+            const key = `${c.file}#${c.fn}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            next.push({ name: shortName(c.fn), owner: c.fn.includes('.') ? `${c.file}#${c.fn.slice(0, c.fn.lastIndexOf('.'))}` : '' });
+          }
+        }
+        frontier = next.slice(0, 40);
+      }
+      return false;
+    };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
@@ -395,7 +433,9 @@ export default defineRule({
     if (!results.length) {
       // A shell tool not declared as data (a provider-defined `bash` tool, a session class): its
       // spawns sit in functions named for the shell.
-      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn));
+      // Only spawns the model's tool calls reach: a shell the user drives (an interactive `!cmd`
+      // mode whose runner shares a method name with the tool's) runs the user's command, not the model's.
+      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) && modelFed(s));
       if (shellFns.length) {
         const r = judge(undefined, shellFns.slice(0, 3), []);
         const s = shellFns[0];
@@ -498,7 +538,8 @@ export default defineRule({
         return {
           level: 'partial',
           reason: `commands run in a sandbox on some paths (${boxed.callee}() in ${boxed.fn}() at ${boxed.file}:${boxed.line}), but tool ${t.name} runs the model's command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`,
-          evidence: [sinkEv, { file: boxed.file, line: boxed.line, reason: `${boxed.callee}() runs the command inside a sandbox, on this path only` }],
+          // The sandboxed run is what earns the partial: cite it first, then the unguarded run.
+          evidence: [{ file: boxed.file, line: boxed.line, reason: `${boxed.callee}() runs the command inside a sandbox, on this path only` }, { ...sinkEv, reason: `${sinkEv.reason}, unguarded on the default path` }],
         };
       }
       return {

@@ -1,9 +1,10 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { HINT_KEY, dispatchPath, permissionCalls, toolDeclarations, toolDispatch, toolHints } from '../shared/tools.js';
+import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
+import { approvalOnDispatch } from './gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
@@ -265,7 +266,13 @@ export default defineRule({
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     const asking = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
     const askFiles = [...new Set(asking.map((c) => c.file))];
-    if (askFiles.length >= 2 && declFiles.size - askFiles.length >= 2) {
+    // One asking tool counts when it is the one that runs commands (the ask precedes a spawn of the
+    // model's command in that file): execution is asked about, writes and reads are not.
+    const runsCommands = (file: string) => {
+      const at = new Set(shellSinks(ctx).filter((s) => s.fromInput && s.kind !== 'sandbox').map((s) => `${s.file}:${s.line}`));
+      return asking.some((c) => c.file === file && c.fn !== '<top>' && !!ctx.reaches(c.file, c.fn, (x) => at.has(`${x.file}:${x.line}`), 2, (_n, ds) => ds.length <= 3));
+    };
+    if ((askFiles.length >= 2 || (askFiles.length === 1 && runsCommands(askFiles[0]))) && declFiles.size - askFiles.length >= 2) {
       return {
         level: 'partial',
         reason: `${askFiles.length} of ${declFiles.size} tool files ask for approval in their own run and the others run unasked: a split by risk made tool by tool, with no declared risk class or tier the decision reads`,
@@ -309,10 +316,11 @@ export default defineRule({
         ? 'the tool dispatch path was found and no trust tier (built-in / MCP / plugin) or risk class (read-only / write / execute) changes how a call on it is permitted'
         : 'no trust tiers (built-in / MCP / plugin) or risk classes (read-only / write / execute) change how a tool call is permitted',
       evidence: [],
-      // High only when the dispatch path was found and read: the two places tiers hid from this
-      // search before (each tool asking for itself while read tools never ask, tool sets cut per
-      // mode) are now read above; right on 11 of 11 corpus/dev verdicts of this kind.
-      confidence: searched ? 'high' : 'low',
+      // High only when the dispatch path was found and read and nothing anywhere decides about a
+      // call (no permission decision, no confirmation before a command, no approval branch on the
+      // dispatch): where some action is asked about, which actions are asked is itself a split by
+      // risk this search may not read (wrong on 3 of 16 dev/corpus verdicts before this condition).
+      confidence: searched && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) ? 'high' : 'low',
     };
   },
 });
