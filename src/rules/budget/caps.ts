@@ -8,7 +8,7 @@ import type { CallFact } from '../../analyzers/facts.js';
 import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
-import { objectsWithAnyKey } from '../shared/scan.js';
+import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -481,6 +481,23 @@ export function loopCaps(ctx: RuleContext): Cap[] {
   });
 }
 
+/** Keys that make an options object the settings of a model run: what it runs with (tools, model, messages) or a run config. */
+const RUN_KEYS = new Set(['tools', 'model', 'llm', 'messages', 'prompt', 'system', 'configurable', 'onStepFinish', 'toolChoice', 'tool_choice']);
+
+/**
+ * Run options built in a variable and handed on in the same function: `const options = { tools, maxSteps, onStepFinish }`
+ * then `streamText({ messages, options })`; `run_config = {"configurable": …, "recursion_limit": n}` then
+ * `agent.stream(…, config=run_config)`. The object holds a run key beside the framework key, and a call
+ * in the same function takes the variable as (part of) an argument.
+ */
+function runOptionsVar(f: { calls: readonly CallFact[] }, o: { ctx: string; fn: string; keys: readonly string[] }): boolean {
+  if (!o.ctx.startsWith('var:') || !o.keys.some((k) => RUN_KEYS.has(k))) return false;
+  const name = o.ctx.slice(4);
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const re = mentionOf(name);
+  return f.calls.some((c) => c.fn === o.fn && c.args.some((a) => re.test(a)));
+}
+
 /** Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`, in file order. */
 function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   // Calls named as a setter or a `…Limit` middleware, by file (found through the name index).
@@ -499,7 +516,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   for (const f of ctx.source) {
     for (const o of keyedFiles.has(f.path) ? f.objects : []) {
       if (!keyedObjs.has(o)) continue;
-      if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config') continue;
+      if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config' && !runOptionsVar(f, o)) continue;
       // Most objects hold no framework key: skip them before the schema test.
       let any = false;
       for (const key of o.keys) if (FRAMEWORK_KEY_SET.has(key)) { any = true; break; }
