@@ -118,6 +118,22 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
   return out;
 }
 
+/**
+ * A named maximum in a loop condition that compares it with a plain counter (`i < maxRuns`, `self.n < self.max_passes`),
+ * found only when limitsIn() recognises no cap there: the name holds `max`/`limit` and no word that
+ * makes it a size, a retry bound or a context window (NOT_CAP).
+ */
+function ownConditionCap(cond: string): string | undefined {
+  if (limitsIn(cond).length) return undefined;
+  const m = /^\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\s*(<|<=)\s*((?:this\.|self\.)?[A-Za-z_$][\w$.]*)\s*$/.exec(cond) ?? /^\s*((?:this\.|self\.)?[A-Za-z_$][\w$.]*)\s*(>|>=)\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\s*$/.exec(cond);
+  if (!m) return undefined;
+  const [counter, limit] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
+  const lw = words(limit.split('.').pop() ?? limit);
+  if (!lw.some((w) => w === 'max' || w === 'maximum' || w === 'limit')) return undefined;
+  if (lw.some((w) => NOT_CAP.has(w)) || words(counter.split('.').pop() ?? counter).some((w) => NOT_CAP.has(w))) return undefined;
+  return uncap(limit.split('.').pop() ?? limit);
+}
+
 /** A folder of evaluation or benchmark drivers. */
 const EVAL_DIR = /(?:^|\/)(?:\w+_)?(?:evals?|evaluations?|benchmarks?)\//;
 /** A configuration getter with a literal default: `self._get_int("max_rounds", 10)`, `os.getenv("MAX_STEPS", 30)`, `cfg.get('limit', 5)`. */
@@ -252,6 +268,12 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     for (const loop of capLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
+        // The agent loop's own condition holds a counter under a named maximum (`for (let i = 0; i < maxRuns; i++)`):
+        // each pass is a turn, so the maximum caps turns whatever it counts, unless its name says it sizes something else.
+        const own = ownConditionCap(loop.loop.cond);
+        if (own && !seen.has(`${loop.file}:${loop.loop.line}:${own}`)) {
+          push(`${loop.file}:${loop.loop.line}:${own}`, { kind: 'turn', limit: own, file: loop.file, line: loop.loop.line, where: 'loop condition', fn: loop.fn, resolved: true, ...defaultOf(ctx, boundLimit(ctx, loop.file, loop.fn, own) ?? own, loop.loop.cond, loop.file) });
+        }
         // Python `for turn in range(max_turns)` / `range(30)`: a bounded turn loop.
         const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(loop.loop.cond.trim());
         if (r && loop.loop.kind === 'for-of') {
