@@ -8,7 +8,7 @@ import type { CallFact } from '../../analyzers/facts.js';
 import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
-import { objectsWithAnyKey } from '../shared/scan.js';
+import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -116,6 +116,22 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
     if (kind && Number(lit[3]) > 0) out.push({ name: lit[3], kind });
   }
   return out;
+}
+
+/**
+ * A named maximum in a loop condition that compares it with a plain counter (`i < maxRuns`, `self.n < self.max_passes`),
+ * found only when limitsIn() recognises no cap there: the name holds `max`/`limit` and no word that
+ * makes it a size, a retry bound or a context window (NOT_CAP).
+ */
+function ownConditionCap(cond: string): string | undefined {
+  if (limitsIn(cond).length) return undefined;
+  const m = /^\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\s*(<|<=)\s*((?:this\.|self\.)?[A-Za-z_$][\w$.]*)\s*$/.exec(cond) ?? /^\s*((?:this\.|self\.)?[A-Za-z_$][\w$.]*)\s*(>|>=)\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\s*$/.exec(cond);
+  if (!m) return undefined;
+  const [counter, limit] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
+  const lw = words(limit.split('.').pop() ?? limit);
+  if (!lw.some((w) => w === 'max' || w === 'maximum' || w === 'limit')) return undefined;
+  if (lw.some((w) => NOT_CAP.has(w)) || words(counter.split('.').pop() ?? counter).some((w) => NOT_CAP.has(w))) return undefined;
+  return uncap(limit.split('.').pop() ?? limit);
 }
 
 /** A folder of evaluation or benchmark drivers. */
@@ -252,6 +268,12 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     for (const loop of capLoops(ctx)) {
       if (loop.loop) {
         add(loop.loop.cond, loop.file, loop.loop.line, 'loop condition', loop.fn);
+        // The agent loop's own condition holds a counter under a named maximum (`for (let i = 0; i < maxRuns; i++)`):
+        // each pass is a turn, so the maximum caps turns whatever it counts, unless its name says it sizes something else.
+        const own = ownConditionCap(loop.loop.cond);
+        if (own && !seen.has(`${loop.file}:${loop.loop.line}:${own}`)) {
+          push(`${loop.file}:${loop.loop.line}:${own}`, { kind: 'turn', limit: own, file: loop.file, line: loop.loop.line, where: 'loop condition', fn: loop.fn, resolved: true, ...defaultOf(ctx, boundLimit(ctx, loop.file, loop.fn, own) ?? own, loop.loop.cond, loop.file) });
+        }
         // Python `for turn in range(max_turns)` / `range(30)`: a bounded turn loop.
         const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(loop.loop.cond.trim());
         if (r && loop.loop.kind === 'for-of') {
@@ -481,6 +503,23 @@ export function loopCaps(ctx: RuleContext): Cap[] {
   });
 }
 
+/** Keys that make an options object the settings of a model run: what it runs with (tools, model, messages) or a run config. */
+const RUN_KEYS = new Set(['tools', 'model', 'llm', 'messages', 'prompt', 'system', 'configurable', 'onStepFinish', 'toolChoice', 'tool_choice']);
+
+/**
+ * Run options built in a variable and handed on in the same function: `const options = { tools, maxSteps, onStepFinish }`
+ * then `streamText({ messages, options })`; `run_config = {"configurable": …, "recursion_limit": n}` then
+ * `agent.stream(…, config=run_config)`. The object holds a run key beside the framework key, and a call
+ * in the same function takes the variable as (part of) an argument.
+ */
+function runOptionsVar(f: { calls: readonly CallFact[] }, o: { ctx: string; fn: string; keys: readonly string[] }): boolean {
+  if (!o.ctx.startsWith('var:') || !o.keys.some((k) => RUN_KEYS.has(k))) return false;
+  const name = o.ctx.slice(4);
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const re = mentionOf(name);
+  return f.calls.some((c) => c.fn === o.fn && c.args.some((a) => re.test(a)));
+}
+
 /** Framework options this repo sets: `generateText({ maxSteps: 8 })`, `Agent(max_steps=20)`, in file order. */
 function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   // Calls named as a setter or a `…Limit` middleware, by file (found through the name index).
@@ -499,7 +538,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
   for (const f of ctx.source) {
     for (const o of keyedFiles.has(f.path) ? f.objects : []) {
       if (!keyedObjs.has(o)) continue;
-      if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config') continue;
+      if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('new:') && o.ctx !== 'prop:options' && o.ctx !== 'prop:config' && !runOptionsVar(f, o)) continue;
       // Most objects hold no framework key: skip them before the schema test.
       let any = false;
       for (const key of o.keys) if (FRAMEWORK_KEY_SET.has(key)) { any = true; break; }

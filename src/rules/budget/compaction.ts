@@ -3,7 +3,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, historySizeChecks, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
 const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);
@@ -165,6 +165,17 @@ export default defineRule({
           { file: p.act.file, line: p.act.line, reason: p.act.why },
           ...(p.turn ? [{ file: p.turn.file, line: p.turn.line, reason: p.turn.why }] : []),
         ],
+        confidence: 'low',
+      };
+    }
+    // A size proxy that sets off a summary: the history's characters over a threshold route to or call a
+    // summariser (`if (totalChars > CHARACTER_MAX) return "summarizer"`), taken at its word like the action above.
+    const sized = historySizeChecks(ctx).find((h) => /summar/i.test(h.act) && !MANUAL.test(shortName(h.fn)));
+    if (sized) {
+      return {
+        level: 'present',
+        reason: `when ${sized.text} in ${sized.fn}() (the characters of ${sized.from}), it sets off ${sized.act}, which summarises the history (named so, model call not traced)`,
+        evidence: [{ file: sized.file, line: sized.line, reason: `${sized.fn}() sets off ${sized.act} when ${sized.text}` }],
         confidence: 'low',
       };
     }

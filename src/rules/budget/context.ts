@@ -5,7 +5,7 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, modelTurnCalls, reachesFast } from '../shared/loop.js';
-import { words } from '../shared/persist.js';
+import { inputHistory, words } from '../shared/persist.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
 const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(used|spent|total|current|consumed|accumulated|running) tokens?\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
@@ -582,6 +582,81 @@ export function historyPipelines(ctx: RuleContext): Array<{ file: string; line: 
         if (!m || m[2].split('.').pop() !== b.name) continue;
         const loop = f.loops.find((l) => l.fn === b.fn && l.kind === 'for-of' && b.line >= l.line && b.line <= l.end && words(l.cond).some((w) => PIPE.has(w)));
         if (loop) out.push({ file: f.path, line: b.line, fn: b.fn, via: loop.cond });
+      }
+    }
+    return out;
+  });
+}
+
+/** A list of the conversation sent to the model: `messages`, `_messages`, `history_items`, `chat_history`, `conversation`. */
+const HISTORY_LIST = /(?:^|[^\w$])[\w$.]*?(?:messages|history|conversation|transcript)[\w$]*/i;
+/** A value made from the list's items as text: joined, mapped, reduced, serialised. */
+const AS_TEXT = /\.join\(|\bjoin\(|stringify\(|\bdumps\(|\bstr\(|\.map\(|\.reduce\(|\bsum\(|\.flatMap\(/;
+const SIZE_LIMIT = new Set(['max', 'maximum', 'limit', 'threshold', 'trigger', 'budget', 'ceiling', 'cap']);
+
+export interface HistorySizeCheck {
+  file: string;
+  fn: string;
+  line: number;
+  text: string;
+  /** The measured side (`totalChars`, `len(full_history_text)`) and what it is made from. */
+  size: string;
+  from: string;
+  limit: string;
+  /** What the check sets off: the function's own compaction verb or the compaction named next to it. */
+  act: string;
+}
+
+/**
+ * A size proxy for the request: the characters of the history's text compared with a threshold, and
+ * the branch sets off a compaction (`if (totalChars > CHARACTER_MAX) return "summarizer"` with
+ * `totalChars = state._messages.reduce(… c.length …)`; `if len('\n'.join(… history_items)) < trigger_char_count: return`
+ * in `maybe_compact_messages()`). The history's size is measured, but not as tokens against the model's window.
+ * Not the number of messages (`messages.length > 10`): the measured value is the items made into text.
+ */
+export function historySizeChecks(ctx: RuleContext): HistorySizeCheck[] {
+  return ctx.memo('budget:history-size', () => {
+    const out: HistorySizeCheck[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.compares ?? []) {
+        if (!/len\(|\.length|[A-Za-z]/.test(c.text) || inputHistory(c.fn, f.path)) continue;
+        // A UI component showing how long the chat is.
+        if (/\.[jt]sx$/.test(f.path) && /^[A-Z]/.test(shortName(c.fn))) continue;
+        const ops = c.text.split(/\s(?:<=|>=|<|>)\s/).map((o) => o.trim());
+        if (ops.length !== 2) continue;
+        const binds = bindsOf(ctx, f.path);
+        for (let i = 0; i < 2; i++) {
+          const side = ops[i];
+          const other = ops[1 - i];
+          const m = /^len\(\s*([\w$.]+)\s*\)$/.exec(side) ?? /^([\w$.]+)\.length$/.exec(side) ?? /^([\w$.]+)$/.exec(side);
+          if (!m) continue;
+          const measured = m[0] !== m[1];
+          const name = m[1].replace(/^(?:this|self)\./, '');
+          let v = boundValue(binds, c.fn, name) ?? boundValue(binds, '*', name);
+          if (v === undefined) continue;
+          // The value is the text of the history's items (measured by the comparison) or their summed lengths.
+          if (!AS_TEXT.test(v)) continue;
+          if (!measured && !/\.length\b|\blen\(/.test(v)) continue;
+          let from = HISTORY_LIST.exec(v)?.[0].replace(/^[^\w$]/, '');
+          if (!from) continue;
+          // The list the text is made of may be a local bound to the history one step back (`history_items = self.state.agent_history_items`).
+          const back = boundValue(binds, c.fn, from);
+          if (back && /^[\w$.]+$/.test(back.trim())) from = back.trim();
+          // The other side is a named threshold or a large literal, not a token figure (a token comparison is a projection proper).
+          const lw = words(other.replace(/^(?:this|self)\./, '').split('.').pop() ?? other);
+          const limit = lw.some((w) => SIZE_LIMIT.has(w)) || /^[A-Z][A-Z0-9_]{3,}$/.test(other) || (/^\d[\d_]*$/.test(other) && Number(other.replace(/_/g, '')) >= 1000);
+          if (!limit || TOKEN_TEXT.test(other)) continue;
+          // It sets off a compaction: the function is one (`maybe_compact_messages()`), or a compaction is named where it branches.
+          let act: string | undefined = COMPACT_TEXT.test(shortName(c.fn)) ? `${shortName(c.fn)}()` : undefined;
+          if (!act) {
+            const s = f.strings.find((x) => x.line >= c.line && x.line <= c.line + 2 && COMPACT_TEXT.test(x.value) && x.value.length <= 40);
+            const k = f.calls.find((x) => x.fn === c.fn && x.line >= c.line && x.line <= c.line + 3 && COMPACT_TEXT.test(x.name) && x.name !== 'trim');
+            act = k ? `${k.callee}()` : s ? `"${s.value}"` : undefined;
+          }
+          if (!act) continue;
+          out.push({ file: f.path, fn: c.fn, line: c.line, text: c.text, size: side, from, limit: other, act });
+          break;
+        }
       }
     }
     return out;

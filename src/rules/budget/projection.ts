@@ -1,6 +1,6 @@
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { countsTokens, frameworkContext, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+import { countsTokens, frameworkContext, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
@@ -131,6 +131,16 @@ export default defineRule({
         level: 'partial',
         reason: `${p.fn.name}() reads ${p.estimate.text} and ${p.window.text}, but the agent loop does not run it before each model call (only before a run or on demand)`,
         evidence: ps.slice(0, 2).map((x) => ({ file: x.fn.file, line: x.window.line, reason: `${x.fn.name}() reads ${x.estimate.text} and ${x.window.text}` })),
+        confidence: 'low',
+      };
+    }
+    // A size proxy: the history's text measured in characters against a threshold that sets off compaction.
+    const size = historySizeChecks(ctx)[0];
+    if (size) {
+      return {
+        level: 'partial',
+        reason: `${size.fn}() compares the size of the history's text (${size.size}, from ${size.from}) with ${size.limit} and sets off ${size.act} when over, but that is a character count, not a token estimate held against the model's context window`,
+        evidence: [{ file: size.file, line: size.line, reason: `${size.fn}() compares ${size.text}: the history's characters against a threshold` }],
         confidence: 'low',
       };
     }
