@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, persistOps, words } from '../shared/persist.js';
+import { callersOf, commandBranch, frameworkSaver, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
@@ -406,6 +406,16 @@ export default defineRule({
     if (saver && frameworkToolUse(ctx).length) {
       return finding('present', `a persistent framework checkpointer (${saver.callee}) stores each step of the thread, tool calls and results included (${at(saver.file, saver.line)})`, [
         ev(saver.file, saver.line, `${saver.callee}(...) persists the thread's messages`),
+      ]);
+    }
+    // Graphs deployed on a LangGraph server (`langgraph.json` declaring `graphs`): the server's database
+    // checkpointer saves each thread's state after every step (messages with tool calls and results, the
+    // route each node chose), so what every run did is kept. A configuration fact, but whether a thread's
+    // checkpoints count as a trail is a judgement: not 'high'.
+    const platform = platformCheckpointer(ctx);
+    if (platform) {
+      return finding('present', `the graphs run on a LangGraph server whose checkpointer stores each thread's state after every step, tool calls, results and route choices included (${platform.what}, ${at(platform.file, platform.line)})`, [
+        ev(platform.file, platform.line, `${platform.what}: every step of each thread is checkpointed to the server's database`),
       ]);
     }
     if (saves.length) {
