@@ -10,7 +10,7 @@ import { defineRule, type Evidence } from '../types.js';
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
 /** A list of calls carries their inputs with it. */
 const CALLS_KEY = /^(?:tool_calls|toolCalls)$/;
-const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$/;
+const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$|^(?:tool|function|action)_?(?:input|arg|argument|param|parameter)s?$/i;
 const OUTCOME_KEY = /^(?:result|results|output|error|isError|is_error|success|observation|observations|outcome|exitCode|exit_code|response|status)$/;
 const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$/;
 /** A command run by the agent names itself and its input at once (`cmd: "npm test"`), with its exit status and streams. */
