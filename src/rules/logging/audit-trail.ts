@@ -168,7 +168,7 @@ function toolEvents(ctx: RuleContext): Evidence[] {
 }
 
 /** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
-const TRANSCRIPT = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
+const TRANSCRIPT = new Set(['events', 'event', 'messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
 /** Front-end code and browser storage: a UI's own state, not the harness's record. */
 const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:components|renderer|webview-ui|frontend|pages)\//;
 
