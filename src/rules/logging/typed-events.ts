@@ -353,18 +353,25 @@ function classCandidates(ctx: RuleContext): Candidate[] {
   const subs = subclassesOf(ctx);
   const constructed = (name: string) => ctx.callsNamed(name).filter((c) => !c.callee.startsWith('new ') || true);
   for (const t of allTypes(ctx)) {
-    if (t.kind !== 'alias' || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
-    const text = t.members.join(' ');
-    const m = /^(?:typing\.)?Union\[(.*)/s.exec(text);
-    if (!m) continue;
-    const names = m[1].split(/[,\s\]]+/).map((s) => s.replace(/…$/, '').trim()).filter((s) => /^[A-Z]\w+$/.test(s));
+    if ((t.kind !== 'alias' && t.kind !== 'union') || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
+    let names: string[];
+    if (t.kind === 'union') {
+      // `type Event = TurnBegin | TurnEnd | StepBegin` (PEP 695) or `Event: TypeAlias = A | B`: a union of classes.
+      if (!t.file.endsWith('.py') || t.tags.length) continue;
+      names = t.members.filter((s) => /^[A-Z]\w+$/.test(s));
+    } else {
+      const m = /^(?:typing\.)?Union\[(.*)/s.exec(t.members.join(' '));
+      if (!m) continue;
+      names = m[1].split(/[,\s\]]+/).map((s) => s.replace(/…$/, '').trim()).filter((s) => /^[A-Z]\w+$/.test(s));
+    }
     if (names.length < 2) continue;
     const emitted: Evidence[] = [];
     for (const n of names) {
       const c = constructed(n)[0];
       if (c) emitted.push(ev(c.file, c.line, `emits ${n}`));
     }
-    const stops = names.filter((n) => STOP_TAG.test(n) || /Output|Step/.test(n));
+    // Error/stop kinds by name first; output or step classes (a final-answer step) after them.
+    const stops = [...names.filter((n) => STOP_TAG.test(n)), ...names.filter((n) => !STOP_TAG.test(n) && /Output|Step/.test(n))];
     out.push({ type: t, tags: names, emitted: emitted.length >= 2 ? emitted : [], stops });
   }
   for (const [base, list] of subs) {
