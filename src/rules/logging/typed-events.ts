@@ -12,6 +12,8 @@ const NOT_EVENT = /props|config|options|command|request|response|params|args|inp
 /** Calls that hand an event to consumers. */
 const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMessage|notify|broadcast|trigger|next|enqueue|write|yield)$/;
 const EMIT_NAMES = new Set(['emit', 'fire', 'dispatch', 'dispatchEvent', 'publish', 'send', 'post', 'postMessage', 'notify', 'broadcast', 'trigger', 'next', 'enqueue', 'write', 'yield']);
+/** A message's severity grade, not the kind of an event. */
+const SEVERITY = /^(?:info|information|debug|trace|verbose|notice|warn|warning|error|fatal|critical|success|log)$/i;
 const STOP_TAG = /error|fail|abort|stop|cancel|end|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied/i;
 
 interface Candidate {
@@ -272,6 +274,8 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       continue;
     }
     const tags = [...new Set(t.tags)];
+    // Kinds that are all severity grades (`type: 'info' | 'warning' | 'error' | 'success'`) rate a message; they are not events.
+    if (tags.length && tags.every((x) => SEVERITY.test(x))) continue;
     if (t.kind === 'enum') {
       if (t.members.length < 3) continue;
       // Enum of event kinds: emitted when objects carry `Enum.Member` as a value.
