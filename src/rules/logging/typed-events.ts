@@ -526,6 +526,8 @@ const TAG_LITERAL = /^['"`]([a-z][\w:.-]*)['"`]$/;
 /** Sinks that are not a consumer channel: logging, storage, maps, assertions. */
 const NOT_SINK = /^(?:log|debug|info|warn|error|trace|set|get|has|push|append|add|write|writeFile|save|assign|equal|toEqual|expect|stringify|parse|includes|find|filter|map|render|useState|setState|fetch|post|put)$/i;
 
+const SDK_STREAMS = ['createDataStream', 'createDataStreamResponse', 'createUIMessageStream', 'createUIMessageStreamResponse'];
+
 interface SinkStream {
   sink: string;
   key: string;
@@ -602,6 +604,9 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
       }
     }
     best.stops.push(...tagStops);
+    // Parts written into an AI SDK data stream (`createDataStream`, `createUIMessageStream`): the stream's
+    // protocol carries its own typed error and finish parts beside the repo's annotations.
+    if (!best.stops.length && /^(?:writeData|writeMessageAnnotation|write)$/.test(best.sink) && SDK_STREAMS.some((n) => ctx.callsNamed(n).length > 0)) best.stops.push('error (SDK part)', 'finish (SDK part)');
     return best;
   });
 }
