@@ -653,14 +653,19 @@ function weakSignals(ctx: RuleContext): Evidence[] {
   }
   if (bestGen) out.unshift(bestGen.e);
   // String-named events: `emit('turn_start')`, `self.event('message_send', …)`, `track('exit')`.
-  const emitNames = new Map<string, Evidence>();
+  const emitNames = new Map<string, { e: Evidence; near: boolean }>();
   for (const name of ['emit', 'event', 'track', 'trackEvent', 'capture', 'logEvent', 'log_event', 'send_event', 'sendEvent']) {
     for (const c of ctx.callsNamed(name)) {
       const a = c.args[0];
-      if (a && /^f?['"`][\w:.-]+['"`]$/.test(a) && !emitNames.has(a)) emitNames.set(a, ev(c.file, c.line, `${c.callee}(${a}) string-named event`));
+      if (a && /^f?['"`][\w:.-]+['"`]$/.test(a) && !emitNames.has(a)) {
+        const short = shortName(c.fn);
+        emitNames.set(a, { e: ev(c.file, c.line, `${c.callee}(${a}) string-named event`), near: loopFiles.has(c.file) || (reach.has(short) && !GENERIC.has(short)) });
+      }
     }
   }
-  if (emitNames.size >= 3) out.unshift(...[...emitNames.values()].slice(0, 2));
+  // Events the loop's path emits first (`this.emit('action', step)` in a tracker the loop calls), not a logger's own `emit('ready')`.
+  const named = [...emitNames.values()].sort((x, y) => Number(y.near) - Number(x.near)).map((x) => x.e);
+  if (emitNames.size >= 3) out.unshift(...named.slice(0, 2));
   const stops = typedStopClasses(ctx);
   if (stops) out.push(stops.ev);
   for (const k of ['type', 'kind', 'level']) {
