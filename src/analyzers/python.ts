@@ -580,6 +580,16 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         }
         break;
       }
+      case 'type_alias_statement': {
+        // PEP 695 `type Event = TurnBegin | TurnEnd | StepBegin`: a union type alias, as `X: TypeAlias = A | B`.
+        const name = n.childForFieldName('left')?.text.trim();
+        const right = n.childForFieldName('right');
+        if (name && /^[A-Za-z_]\w*$/.test(name) && right && fn() === '<top>') {
+          const members = right.text.replace(/^\(|\)$/g, '').split('|').map((s) => s.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 40);
+          facts.types.push({ name, kind: members.length > 1 ? 'union' : 'alias', line: line(n), members, tags: literalTags(right), exported: !name.startsWith('_') });
+        }
+        break;
+      }
       case 'default_parameter':
       case 'typed_default_parameter':
         addConst(n.childForFieldName('name')?.text, literal(n.childForFieldName('value')), line(n), 'param');

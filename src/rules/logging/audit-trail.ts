@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, persistOps, words } from '../shared/persist.js';
+import { callersOf, commandBranch, frameworkSaver, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
@@ -10,7 +10,7 @@ import { defineRule, type Evidence } from '../types.js';
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
 /** A list of calls carries their inputs with it. */
 const CALLS_KEY = /^(?:tool_calls|toolCalls)$/;
-const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$/;
+const INPUT_KEY = /^(?:args|arguments|input|inputs|params|parameters|function_args|functionArgs|tool_input|toolInput|toolArgs|tool_args)$|^(?:tool|function|action)_?(?:input|arg|argument|param|parameter)s?$/i;
 const OUTCOME_KEY = /^(?:result|results|output|error|isError|is_error|success|observation|observations|outcome|exitCode|exit_code|response|status)$/;
 const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$/;
 /** A command run by the agent names itself and its input at once (`cmd: "npm test"`), with its exit status and streams. */
@@ -168,7 +168,7 @@ function toolEvents(ctx: RuleContext): Evidence[] {
 }
 
 /** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
-const TRANSCRIPT = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
+const TRANSCRIPT = new Set(['events', 'event', 'messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
 /** Front-end code and browser storage: a UI's own state, not the harness's record. */
 const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:components|renderer|webview-ui|frontend|pages)\//;
 
@@ -406,6 +406,16 @@ export default defineRule({
     if (saver && frameworkToolUse(ctx).length) {
       return finding('present', `a persistent framework checkpointer (${saver.callee}) stores each step of the thread, tool calls and results included (${at(saver.file, saver.line)})`, [
         ev(saver.file, saver.line, `${saver.callee}(...) persists the thread's messages`),
+      ]);
+    }
+    // Graphs deployed on a LangGraph server (`langgraph.json` declaring `graphs`): the server's database
+    // checkpointer saves each thread's state after every step (messages with tool calls and results, the
+    // route each node chose), so what every run did is kept. A configuration fact, but whether a thread's
+    // checkpoints count as a trail is a judgement: not 'high'.
+    const platform = platformCheckpointer(ctx);
+    if (platform) {
+      return finding('present', `the graphs run on a LangGraph server whose checkpointer stores each thread's state after every step, tool calls, results and route choices included (${platform.what}, ${at(platform.file, platform.line)})`, [
+        ev(platform.file, platform.line, `${platform.what}: every step of each thread is checkpointed to the server's database`),
       ]);
     }
     if (saves.length) {

@@ -232,6 +232,41 @@ function loggingSetup(ctx: RuleContext, use: LogUse): Located<CallFact> | undefi
   return [...use.handlers].sort((a, b) => built(a) - built(b) || n(b.file) - n(a.file))[0];
 }
 
+/** Where a logging library is given its sink: loguru's `logger.add(path)`, `pino.destination(…)`, `winston.createLogger({ transports })`. */
+const LIB_SINK = /(?:^|\.)(?:destination|transport|add)$|(?:^|\.)transports\.\w+$/;
+const LIB_SETUP = /^(?:new\s+)?(?:pino|[\w$]+\.createLogger|createLogger|structlog\.configure|[\w$]*logger\.configure)$/i;
+
+/**
+ * The call that configures an imported structured logging library, in a file that imports it: a sink
+ * first (`logger.add(log_file)`, `pino.destination(path)`), then the logger's construction or
+ * configuration (`pino({...})`, `winston.createLogger`, `structlog.configure`). That is where records get their
+ * destination and shape; the import line only names the library.
+ */
+function librarySetup(ctx: RuleContext, lib: string): Located<CallFact> | undefined {
+  return ctx.memo(`structured-log:lib-setup:${lib}`, () => {
+    let best: { c: Located<CallFact>; rank: number } | undefined;
+    for (const f of ctx.source) {
+      const imp = f.imports.find((i) => i.from === lib);
+      if (!imp) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        // A sink handed to the library's own object: `pino.destination`, `winston.transports.File`, loguru's `logger.add`.
+        const sink = LIB_SINK.test(c.callee) && (recv.split('.')[0] === lib || /^_?logger$/i.test(recv) || /^(?:pino|winston)\b/.test(recv)) && (lib !== 'loguru' || c.name === 'add');
+        const rank = sink ? 0 : LIB_SETUP.test(c.callee) && (lib !== 'loguru' || /logger\.configure$/i.test(c.callee)) ? 1 : -1;
+        if (rank < 0 || (best && best.rank <= rank)) continue;
+        best = { c, rank };
+      }
+    }
+    // loguru's one logger is re-exported by the repo's own modules: `logger.add(sink)` anywhere in Python is it
+    // (the stdlib logger has no `add`). A file sink first (a path), then any sink.
+    if (!best && lib === 'loguru') {
+      const adds = ctx.callsNamed('add').filter((c) => c.file.endsWith('.py') && /^_?logger$/.test(c.callee.slice(0, -4)));
+      return adds.find((c) => !/^sys\.std(?:err|out)$/.test(c.args[0] ?? '')) ?? adds[0];
+    }
+    return best?.c;
+  });
+}
+
 /** Whether a call sits on the agent's main path: in a loop's file or a function reached from a loop. */
 function onMainPath(ctx: RuleContext): (c: Located<CallFact>) => boolean {
   const loops = agentLoops(ctx);
@@ -451,8 +486,11 @@ export default defineRule({
       const write = lead?.recordLine !== undefined ? [ev(lead.file, lead.recordLine, `${lead.name} writes each record with its fields here`)] : [];
       // With no logger definition to show, the logging set-up (handlers, formatters) is where records get their shape.
       const setup = lead ? undefined : loggingSetup(ctx, use);
+      // A library import is shown where the library is configured (its sink or construction), when the repo does.
+      const libSetup = lead && !write.length && STRUCTURED_LIBS.test(lead.name) ? librarySetup(ctx, lead.name) : undefined;
       return finding('present', `${how}${structured[0] ? ` (${at(structured[0].file, structured[0].line)})` : ''}; used ${path} (${counts})`, [
         ...write,
+        ...(libSetup ? [callEv(libSetup, `configures ${lead!.name}: where its records go`)] : []),
         ...(lead ? [evid(lead)] : []),
         ...(setup ? [callEv(setup, 'configures the logging pipeline')] : []),
         ...(first ? [callEv(first, 'logs with fields')] : []),

@@ -12,6 +12,8 @@ const NOT_EVENT = /props|config|options|command|request|response|params|args|inp
 /** Calls that hand an event to consumers. */
 const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMessage|notify|broadcast|trigger|next|enqueue|write|yield)$/;
 const EMIT_NAMES = new Set(['emit', 'fire', 'dispatch', 'dispatchEvent', 'publish', 'send', 'post', 'postMessage', 'notify', 'broadcast', 'trigger', 'next', 'enqueue', 'write', 'yield']);
+/** A message's severity grade, not the kind of an event. */
+const SEVERITY = /^(?:info|information|debug|trace|verbose|notice|warn|warning|error|fatal|critical|success|log)$/i;
 const STOP_TAG = /error|fail|abort|stop|cancel|end|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied/i;
 
 interface Candidate {
@@ -272,6 +274,8 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       continue;
     }
     const tags = [...new Set(t.tags)];
+    // Kinds that are all severity grades (`type: 'info' | 'warning' | 'error' | 'success'`) rate a message; they are not events.
+    if (tags.length && tags.every((x) => SEVERITY.test(x))) continue;
     if (t.kind === 'enum') {
       if (t.members.length < 3) continue;
       // Enum of event kinds: emitted when objects carry `Enum.Member` as a value.
@@ -353,18 +357,25 @@ function classCandidates(ctx: RuleContext): Candidate[] {
   const subs = subclassesOf(ctx);
   const constructed = (name: string) => ctx.callsNamed(name).filter((c) => !c.callee.startsWith('new ') || true);
   for (const t of allTypes(ctx)) {
-    if (t.kind !== 'alias' || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
-    const text = t.members.join(' ');
-    const m = /^(?:typing\.)?Union\[(.*)/s.exec(text);
-    if (!m) continue;
-    const names = m[1].split(/[,\s\]]+/).map((s) => s.replace(/…$/, '').trim()).filter((s) => /^[A-Z]\w+$/.test(s));
+    if ((t.kind !== 'alias' && t.kind !== 'union') || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
+    let names: string[];
+    if (t.kind === 'union') {
+      // `type Event = TurnBegin | TurnEnd | StepBegin` (PEP 695) or `Event: TypeAlias = A | B`: a union of classes.
+      if (!t.file.endsWith('.py') || t.tags.length) continue;
+      names = t.members.filter((s) => /^[A-Z]\w+$/.test(s));
+    } else {
+      const m = /^(?:typing\.)?Union\[(.*)/s.exec(t.members.join(' '));
+      if (!m) continue;
+      names = m[1].split(/[,\s\]]+/).map((s) => s.replace(/…$/, '').trim()).filter((s) => /^[A-Z]\w+$/.test(s));
+    }
     if (names.length < 2) continue;
     const emitted: Evidence[] = [];
     for (const n of names) {
       const c = constructed(n)[0];
       if (c) emitted.push(ev(c.file, c.line, `emits ${n}`));
     }
-    const stops = names.filter((n) => STOP_TAG.test(n) || /Output|Step/.test(n));
+    // Error/stop kinds by name first; output or step classes (a final-answer step) after them.
+    const stops = [...names.filter((n) => STOP_TAG.test(n)), ...names.filter((n) => !STOP_TAG.test(n) && /Output|Step/.test(n))];
     out.push({ type: t, tags: names, emitted: emitted.length >= 2 ? emitted : [], stops });
   }
   for (const [base, list] of subs) {
@@ -515,6 +526,8 @@ const TAG_LITERAL = /^['"`]([a-z][\w:.-]*)['"`]$/;
 /** Sinks that are not a consumer channel: logging, storage, maps, assertions. */
 const NOT_SINK = /^(?:log|debug|info|warn|error|trace|set|get|has|push|append|add|write|writeFile|save|assign|equal|toEqual|expect|stringify|parse|includes|find|filter|map|render|useState|setState|fetch|post|put)$/i;
 
+const SDK_STREAMS = ['createDataStream', 'createDataStreamResponse', 'createUIMessageStream', 'createUIMessageStreamResponse'];
+
 interface SinkStream {
   sink: string;
   key: string;
@@ -591,6 +604,9 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
       }
     }
     best.stops.push(...tagStops);
+    // Parts written into an AI SDK data stream (`createDataStream`, `createUIMessageStream`): the stream's
+    // protocol carries its own typed error and finish parts beside the repo's annotations.
+    if (!best.stops.length && /^(?:writeData|writeMessageAnnotation|write)$/.test(best.sink) && SDK_STREAMS.some((n) => ctx.callsNamed(n).length > 0)) best.stops.push('error (SDK part)', 'finish (SDK part)');
     return best;
   });
 }
@@ -637,14 +653,19 @@ function weakSignals(ctx: RuleContext): Evidence[] {
   }
   if (bestGen) out.unshift(bestGen.e);
   // String-named events: `emit('turn_start')`, `self.event('message_send', …)`, `track('exit')`.
-  const emitNames = new Map<string, Evidence>();
+  const emitNames = new Map<string, { e: Evidence; near: boolean }>();
   for (const name of ['emit', 'event', 'track', 'trackEvent', 'capture', 'logEvent', 'log_event', 'send_event', 'sendEvent']) {
     for (const c of ctx.callsNamed(name)) {
       const a = c.args[0];
-      if (a && /^f?['"`][\w:.-]+['"`]$/.test(a) && !emitNames.has(a)) emitNames.set(a, ev(c.file, c.line, `${c.callee}(${a}) string-named event`));
+      if (a && /^f?['"`][\w:.-]+['"`]$/.test(a) && !emitNames.has(a)) {
+        const short = shortName(c.fn);
+        emitNames.set(a, { e: ev(c.file, c.line, `${c.callee}(${a}) string-named event`), near: loopFiles.has(c.file) || (reach.has(short) && !GENERIC.has(short)) });
+      }
     }
   }
-  if (emitNames.size >= 3) out.unshift(...[...emitNames.values()].slice(0, 2));
+  // Events the loop's path emits first (`this.emit('action', step)` in a tracker the loop calls), not a logger's own `emit('ready')`.
+  const named = [...emitNames.values()].sort((x, y) => Number(y.near) - Number(x.near)).map((x) => x.e);
+  if (emitNames.size >= 3) out.unshift(...named.slice(0, 2));
   const stops = typedStopClasses(ctx);
   if (stops) out.push(stops.ev);
   for (const k of ['type', 'kind', 'level']) {
