@@ -10,7 +10,7 @@
 import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
@@ -667,6 +667,7 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
 const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|agent_?[rR]ole|profile|persona|preset|agent_?[nN]ame)$/;
 /** Calls that add a tool to a collection being assembled. */
 const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
+const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
 
 export interface ToolSetFactory extends Evidence {
   /** The factory function (`createTools`). */
@@ -779,3 +780,146 @@ export function registeredAgentClasses(ctx: RuleContext): RegisteredAgentClass[]
     return out;
   });
 }
+
+/** A collection being assembled as a tool set: `tools`, `self.tools`, `allTools`, `tool_list`. */
+const TOOLSET_RECV = /(?:^|\.)_?\w*[tT]ools?(?:_?(?:list|set))?$/;
+
+export interface ToolSetBuilder extends Evidence {
+  /** The builder function (`get_research_tools`). */
+  fn: string;
+  /** Where other functions call it (one per calling function). */
+  calls: Evidence[];
+}
+
+/**
+ * Tool-set builder functions that give different agents different, overlapping tool sets: two or
+ * more functions that each assemble a tool list (add calls on a tool collection, constructions of
+ * declared tool classes), whose lists share some tools and differ in others, and that are called
+ * from different functions (`run_research_agent` uses `get_research_tools()`, `run_planning_agent`
+ * uses `get_planning_tools()`; `createPlanModeToolRegistry` uses `getPlanModeTools()`). Builders
+ * of disjoint categories (file tools, git tools) that one function concatenates are not pools.
+ */
+export function toolSetBuilders(ctx: RuleContext): ToolSetBuilder[] {
+  return ctx.memo('agents:tool-set-builders', () => {
+    const toolClasses = new Set<string>();
+    for (const d of toolDeclarations(ctx)) {
+      if (d.ctx?.startsWith('class:')) toolClasses.add(d.ctx.slice(6));
+      else if (d.kind === 'subclass' || d.kind === 'class') toolClasses.add(d.name);
+    }
+    const items = new Map<string, { file: string; fn: string; line: number; items: Set<string> }>();
+    const note = (c: Located<CallFact>, got: string[]) => {
+      if (!got.length || c.fn === '<top>' || c.fn === '<anon>' || UI_PATH.test(c.file)) return;
+      const key = `${c.file}#${c.fn}`;
+      let b = items.get(key);
+      if (!b) items.set(key, (b = { file: c.file, fn: c.fn, line: c.line, items: new Set() }));
+      for (const g of got) b.items.add(g);
+    };
+    // Through the by-name index: add calls on a tool collection, then constructions of declared tool classes.
+    for (const n of ADD_TOOL_NAMES) {
+      for (const c of ctx.callsNamed(n)) {
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (!recv || !TOOLSET_RECV.test(recv) || NOT_TOOLSET.test(recv)) continue;
+        // `tools.extend([a, b])` adds a and b; `tools.append(x)`, `tools.push(new XTool())` add one.
+        const a = (c.args[0] ?? '').trim();
+        const got = /^\[.*\]$/s.test(a) ? a.slice(1, -1).split(',').map((x) => x.trim()).filter(Boolean) : a ? [a] : [];
+        note(c, got.map((x) => x.replace(/^new\s+/, '').replace(/\(.*$/s, '')));
+      }
+    }
+    for (const cls of toolClasses) for (const c of ctx.callsNamed(cls)) if (c.callee === cls || c.callee === `new ${cls}`) note(c, [cls]);
+    // A set started from another builder's set (`tools = base_tools()`) holds that set's tools too.
+    const builderFiles = new Set([...items.values()].map((b) => b.file));
+    for (const path of builderFiles) {
+      for (const b of ctx.file(path)?.binds ?? []) {
+        const it = TOOLSET_RECV.test(b.name) ? items.get(`${path}#${b.fn}`) : undefined;
+        const m = it && /^(?:await\s+)?([A-Za-z_]\w*)\(/.exec(b.value);
+        if (it && m) it.items.add(m[1]);
+      }
+    }
+    const builders = [...items.values()].filter((b) => b.items.size >= 2);
+    if (builders.length < 2) return [];
+    const keys = new Set(builders.map((b) => `${b.file}#${b.fn}`));
+    const withCalls: Array<{ b: (typeof builders)[number]; def: number; callers: Map<string, Evidence> }> = [];
+    for (const b of builders) {
+      const short = shortName(b.fn);
+      if (ctx.functionsNamed(short).length > 2) continue;
+      const def = ctx.file(b.file)?.functions.find((fn) => fn.name === b.fn);
+      const callers = new Map<string, Evidence>();
+      for (const c of ctx.callsNamed(short)) {
+        const k = `${c.file}#${c.fn}`;
+        // Calls from other builders (a base set extended by each role's set) and from the builder itself do not choose a pool.
+        if (keys.has(k) || c.fn === '<anon>' || callers.has(k)) continue;
+        callers.set(k, { file: c.file, line: c.line, reason: `${c.fn}() takes its tools from ${short}()` });
+      }
+      if (def && callers.size) withCalls.push({ b, def: def.line, callers });
+    }
+    const pools = new Set<(typeof withCalls)[number]>();
+    for (const x of withCalls) {
+      for (const y of withCalls) {
+        if (x === y) continue;
+        const shared = [...x.b.items].some((i) => y.b.items.has(i));
+        const differ = [...x.b.items].some((i) => !y.b.items.has(i)) || [...y.b.items].some((i) => !x.b.items.has(i));
+        const ownCaller = [...x.callers.keys()].some((k) => !y.callers.has(k)) && [...y.callers.keys()].some((k) => !x.callers.has(k));
+        if (shared && differ && ownCaller) pools.add(x).add(y);
+      }
+    }
+    // Sets handed to a function that runs an agent come first; a union of the other sets (no tool of its own) goes last.
+    const runners = agentRunners(ctx);
+    const runs = (x: (typeof withCalls)[number]) => [...x.callers.keys()].some((k) => runners.has(k));
+    const own = (x: (typeof withCalls)[number]) => [...x.b.items].some((i) => ![...pools].some((y) => y !== x && y.b.items.has(i)));
+    return [...pools].sort((x, y) => Number(!runs(x)) - Number(!runs(y)) || Number(!own(x)) - Number(!own(y))).map(({ b, def, callers }) => ({
+      file: b.file,
+      line: def,
+      fn: b.fn,
+      calls: [...callers.values()],
+      reason: `${b.fn}() assembles its own tool set (${[...b.items].slice(0, 4).join(', ').slice(0, 70)}) for ${[...callers.values()].map((c) => c.reason.replace(/\(\).*$/, '()')).slice(0, 2).join(', ')}`,
+    }));
+  });
+}
+
+/**
+ * Functions that run an agent loop: those holding one, and those reaching one through up to three
+ * calls (callers of callers, by name; names defined in more than three places are not followed).
+ * A method with a generic name (`run`) is followed only where it is called on an instance of its
+ * agent class built in the same function (`const sub = Agent.create(…); sub.run(…)`).
+ * Keyed `file#fn`, with the depth and the call that leads one step closer to the loop.
+ */
+export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via?: Located<CallFact> }> {
+  return ctx.memo('agents:runners', () => {
+    const out = new Map<string, { depth: number; via?: Located<CallFact> }>();
+    let frontier: Array<{ file: string; fn: string }> = [];
+    for (const l of agentLoops(ctx)) {
+      const k = `${l.file}#${l.fn}`;
+      if (out.has(k)) continue;
+      out.set(k, { depth: 0 });
+      frontier.push({ file: l.file, fn: l.fn });
+    }
+    for (let depth = 1; depth <= 3 && frontier.length; depth++) {
+      const next: typeof frontier = [];
+      const seenNames = new Set<string>();
+      for (const { fn } of frontier) {
+        const short = shortName(fn);
+        if (seenNames.has(short) || short === '<top>' || short === '<anon>') continue;
+        seenNames.add(short);
+        const generic = GENERIC.has(short);
+        if (!generic && ctx.functionsNamed(short).length > 3) continue;
+        const cls = generic && fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).split('.').pop()! : '';
+        if (generic && !cls) continue;
+        const built = cls ? new RegExp(`^(?:await\\s+)?(?:new\\s+)?${cls}(?:\\.\\w+)?\\(`) : undefined;
+        for (const c of ctx.callsNamed(short)) {
+          if (c.fn === '<top>' || c.fn === '<anon>' || !c.callee.endsWith(short)) continue;
+          if (built) {
+            const recv = c.callee.slice(0, -short.length - 1).split('.').pop() ?? '';
+            if (!recv || !(ctx.file(c.file)?.binds ?? []).some((b) => b.fn === c.fn && b.name === recv && built.test(b.value))) continue;
+          }
+          const k = `${c.file}#${c.fn}`;
+          if (out.has(k)) continue;
+          out.set(k, { depth, via: c });
+          next.push({ file: c.file, fn: c.fn });
+        }
+      }
+      frontier = next.length > 400 ? [] : next;
+    }
+    return out;
+  });
+}
+
