@@ -489,6 +489,11 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       const child = childRunIn(f, d.line, end);
       if (child) add(f, child.line, d.name, `tool ${d.name} ${child.how}`, 1);
     }
+    // A tool whose own code runs the agent loop (through up to three calls): a sub-agent, whatever its name.
+    for (const t of toolsRunningAgents(ctx)) {
+      const f = ctx.file(t.file);
+      if (f) add(f, t.line, t.name, t.reason, 0.5);
+    }
     // The same for tool objects the declaration finder does not take (`{ name, handler, schema, toolSpec }`).
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
@@ -923,3 +928,28 @@ export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via
   });
 }
 
+/**
+ * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts
+ * another agent run (`request_research` → `run_research_agent()` → … → the turn loop).
+ */
+export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> {
+  return ctx.memo('agents:tools-running-agents', () => {
+    const runners = agentRunners(ctx);
+    const out: Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> = [];
+    if (runners.size <= agentLoops(ctx).length) return out;
+    for (const d of toolDeclarations(ctx)) {
+      const f = ctx.file(d.file);
+      if (!f || UI_PATH.test(f.path)) continue;
+      const end = d.end ?? d.line;
+      for (const fn of f.functions) {
+        if (fn.line < d.line || fn.line > end) continue;
+        const r = runners.get(`${d.file}#${fn.name}`);
+        // The tool's function only reaches the loop; one holding the loop itself is the agent, not a tool starting one.
+        if (!r?.via || r.depth === 0) continue;
+        out.push({ file: d.file, line: d.line, name: d.name, fn: fn.name, via: r.via, reason: `tool ${d.name} starts another agent run: ${r.via.callee.slice(0, 50)}() (line ${r.via.line}) reaches the agent loop` });
+        break;
+      }
+    }
+    return out;
+  });
+}
