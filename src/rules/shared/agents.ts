@@ -812,12 +812,14 @@ export function toolSetBuilders(ctx: RuleContext): ToolSetBuilder[] {
       else if (d.kind === 'subclass' || d.kind === 'class') toolClasses.add(d.name);
     }
     const items = new Map<string, { file: string; fn: string; line: number; items: Set<string> }>();
-    const note = (c: Located<CallFact>, got: string[]) => {
+    const collects = new Set<string>();
+    const note = (c: Located<CallFact>, got: string[], adds = false) => {
       if (!got.length || c.fn === '<top>' || c.fn === '<anon>' || UI_PATH.test(c.file)) return;
       const key = `${c.file}#${c.fn}`;
       let b = items.get(key);
       if (!b) items.set(key, (b = { file: c.file, fn: c.fn, line: c.line, items: new Set() }));
       for (const g of got) b.items.add(g);
+      if (adds) collects.add(key);
     };
     // Through the by-name index: add calls on a tool collection, then constructions of declared tool classes.
     for (const n of ADD_TOOL_NAMES) {
@@ -827,20 +829,31 @@ export function toolSetBuilders(ctx: RuleContext): ToolSetBuilder[] {
         // `tools.extend([a, b])` adds a and b; `tools.append(x)`, `tools.push(new XTool())` add one.
         const a = (c.args[0] ?? '').trim();
         const got = /^\[.*\]$/s.test(a) ? a.slice(1, -1).split(',').map((x) => x.trim()).filter(Boolean) : a ? [a] : [];
-        note(c, got.map((x) => x.replace(/^new\s+/, '').replace(/\(.*$/s, '')));
+        note(c, got.map((x) => x.replace(/^new\s+/, '').replace(/\(.*$/s, '')), true);
       }
     }
     for (const cls of toolClasses) for (const c of ctx.callsNamed(cls)) if (c.callee === cls || c.callee === `new ${cls}`) note(c, [cls]);
     // A set started from another builder's set (`tools = base_tools()`) holds that set's tools too.
     const builderFiles = new Set([...items.values()].map((b) => b.file));
+    const candidates = new Set([...items.values()].map((b) => shortName(b.fn)));
     for (const path of builderFiles) {
       for (const b of ctx.file(path)?.binds ?? []) {
         const it = TOOLSET_RECV.test(b.name) ? items.get(`${path}#${b.fn}`) : undefined;
-        const m = it && /^(?:await\s+)?([A-Za-z_]\w*)\(/.exec(b.value);
-        if (it && m) it.items.add(m[1]);
+        if (!it) continue;
+        // A tool list bound as such (`const tools = [new ReadTool(), …]`, `tools = base_tools()`) is being assembled.
+        const m = /^(?:await\s+)?([A-Za-z_]\w*)\(/.exec(b.value);
+        if (b.value.trim().startsWith('[') || (m && candidates.has(m[1]))) collects.add(`${path}#${b.fn}`);
+        if (m) it.items.add(m[1]);
       }
     }
-    const builders = [...items.values()].filter((b) => b.items.size >= 2);
+    // Only what names a tool or a set of tools counts: a declared tool, a tool class, a constant list
+    // (`EXPERT_TOOLS`), or another function assembling tools; a loop variable (`tools.append(tool)`) copies, it does not choose.
+    const toolNames = new Set(toolDeclarations(ctx).map((d) => d.name));
+    const fnNames = new Set([...items.values()].map((b) => shortName(b.fn)));
+    const names = (x: string) => toolNames.has(x) || toolClasses.has(x) || /^[A-Z][A-Z0-9_]{2,}$/.test(x) || fnNames.has(x);
+    for (const b of items.values()) for (const i of [...b.items]) if (!names(i)) b.items.delete(i);
+    // Tool classes only built here (`BrowserTool().name`) are read, not collected.
+    const builders = [...items.values()].filter((b) => b.items.size >= 2 && collects.has(`${b.file}#${b.fn}`));
     if (builders.length < 2) return [];
     const keys = new Set(builders.map((b) => `${b.file}#${b.fn}`));
     const withCalls: Array<{ b: (typeof builders)[number]; def: number; callers: Map<string, Evidence> }> = [];
@@ -947,6 +960,53 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
         // The tool's function only reaches the loop; one holding the loop itself is the agent, not a tool starting one.
         if (!r?.via || r.depth === 0) continue;
         out.push({ file: d.file, line: d.line, name: d.name, fn: fn.name, via: r.via, reason: `tool ${d.name} starts another agent run: ${r.via.callee.slice(0, 50)}() (line ${r.via.line}) reaches the agent loop` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+/** A collection of tools or a registry looked up by name: `tools_registry`, `allTools`, `TOOL_MAP`. */
+const TOOL_REGISTRY_TARGET = /tool|registry/i;
+
+/**
+ * Tools picked by name from a registry, one per name of a configured list: the agent's tool set is
+ * whatever the configuration or the command line names (`[tools_registry[n](…) for n in
+ * agent_config.tools]`, `parsed.tools.map((name) => allTools[name])`). A list iterated out of the
+ * registry itself (every tool) does not choose.
+ */
+export function namedToolSelections(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:named-tool-selections', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (!f.lookups.length || UI_PATH.test(f.path)) continue;
+      for (const l of f.lookups) {
+        if (!TOOL_REGISTRY_TARGET.test(l.target) || NOT_TOOLSET.test(l.target) || !/^[A-Za-z_]\w*$/.test(l.key)) continue;
+        const root = l.target.replace(/^(?:this|self)\./, '');
+        // The list the names come from: a field of another object whose last part names tools (cut values may end in `too…`).
+        const listOk = (list: string) => /\./.test(list) && !list.includes(root) && /(?:^|[._])(?:too|tool)\w*…?$|[a-z]Tools?$/i.test(list.replace(/…$/, ''));
+        let list: string | undefined;
+        for (const c of f.calls) {
+          if (c.line !== l.line || c.fn !== l.fn || (c.name !== 'map' && c.name !== 'flatMap')) continue;
+          const recv = c.callee.slice(0, -c.name.length - 1).replace(/\?$/, '');
+          if (listOk(recv) && new RegExp(`^(?:async\\s+)?\\(?\\s*${l.key}\\b`).test((c.args[0] ?? '').trim())) list = recv;
+        }
+        if (!list) {
+          for (const b of f.binds ?? []) {
+            if (b.fn !== l.fn || b.line > l.line || b.line < l.line - 2) continue;
+            const m = new RegExp(`\\bfor\\s+${l.key}\\s+in\\s+([\\w.]+…?)`).exec(b.value);
+            if (m && listOk(m[1])) list = m[1];
+          }
+        }
+        if (!list) continue;
+        // A value cut short (`agent_config.too…`): the field read there completes it.
+        if (list.endsWith('…')) {
+          const seg = list.slice(list.lastIndexOf('.') + 1, -1);
+          const full = Object.keys(f.reads).find((k) => k.startsWith(seg) && f.reads[k].some((x) => x >= l.line - 2 && x <= l.line + 2));
+          list = full ? `${list.slice(0, list.lastIndexOf('.') + 1)}${full}` : list;
+        }
+        out.push({ file: f.path, line: l.line, reason: `${l.fn}() builds the tool set from the tools named in ${list}: ${l.target}[${l.key}] for each name` });
         break;
       }
     }
