@@ -4,6 +4,7 @@ import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTea
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
+import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -189,7 +190,7 @@ export default defineRule({
       // Several agent types (declared, subclassed or registered by name), or an agent built where a
       // tool is declared (a tool that runs an agent), may start one another by a path not recognised here.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -233,6 +234,11 @@ export default defineRule({
 });
 
 /** An agent-loop class constructed in a file that declares tools: a tool handler that runs an agent. */
+/** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
+function orchestrationFramework(ctx: RuleContext): boolean {
+  return ctx.source.some((f) => f.imports.some((i) => ORCHESTRATION_MODULE.test(i.from) && i.from !== 'agents'));
+}
+
 function agentBuiltBesideTools(ctx: RuleContext): boolean {
   const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
   for (const cls of agentClasses(ctx).loopClasses) {

@@ -47,6 +47,9 @@ export interface AgentDef extends Evidence {
   literal?: boolean;
 }
 
+/** A value that sets nothing: `undefined`, `null`, `None`, an empty string. */
+const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
+
 /** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
 const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
 
@@ -87,6 +90,8 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
         if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
         if (!prompt || !tools || !name || request) continue;
+        // A record that leaves both empty (`systemPrompt: undefined, tools: undefined`, `system_prompt="", tools=None`) gives the agent nothing of its own.
+        if (EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[tools] ?? 'x').trim())) continue;
         const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
         // A type declared in the code names itself with a literal or a constant (`'explore'`,
         // `EXPLORE_AGENT`, `[Type.Explore]`); a record built at run time (`input.name`, `self.name`) is not a declaration.
