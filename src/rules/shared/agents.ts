@@ -466,8 +466,9 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       seen.add(k);
       out.push({ file: f.path, line, name, reason, rank });
     };
+    const front = webFrontends(ctx);
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path) || inDirs(f.path, front)) continue;
       for (const c of f.classes) {
         if (SUB_NAME.test(c.name) && !DISPLAY.test(c.name)) add(f, c.line, c.name, `class ${c.name} runs another agent`, /sub_?agent|tool$/i.test(c.name) ? 2 : 4);
       }
@@ -549,8 +550,9 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
   return ctx.memo('agents:tool-filters', () => {
     const out: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
     const named: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
+    const front = webFrontends(ctx);
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
       for (const c of f.calls) {
         if (c.name !== 'filter' && c.name !== 'select') continue;
         const recv = c.callee.slice(0, -c.name.length - 1);
@@ -1017,4 +1019,31 @@ export function namedToolSelections(ctx: RuleContext): Evidence[] {
     }
     return out;
   });
+}
+
+/** Front-end frameworks of a web page (not `react` alone: terminal UIs render with it too). */
+const WEB_UI_DEP = /^(?:react-dom|next|vue|nuxt|svelte|@sveltejs\/kit|solid-js|@angular\/core|preact)$/;
+
+/**
+ * Folders of web front ends inside the harness: a package (not the root) whose manifest depends on a
+ * web UI framework and whose files hold no agent loop. Its code shows, calls or edits the agent
+ * over HTTP (`spawnAgent()` posting to the server, a conversation list filter); it does not run it.
+ */
+export function webFrontends(ctx: RuleContext): string[] {
+  return ctx.memo('agents:web-frontends', () => {
+    const loopFiles = agentLoops(ctx).map((l) => l.file);
+    const out: string[] = [];
+    for (const m of ctx.facts.manifests ?? []) {
+      const dir = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      if (!dir || !m.dependencies.some((d) => WEB_UI_DEP.test(d))) continue;
+      if (loopFiles.some((f) => f.startsWith(dir))) continue;
+      out.push(dir);
+    }
+    return out;
+  });
+}
+
+function inDirs(path: string, dirs: string[]): boolean {
+  for (const d of dirs) if (path.startsWith(d)) return true;
+  return false;
 }
