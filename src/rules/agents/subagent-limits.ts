@@ -1,9 +1,10 @@
 import type { FileFacts } from '../../analyzers/facts.js';
-import type { RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { shortName, type RuleContext } from '../context.js';
+import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
+import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -34,7 +35,7 @@ function capIn(f: FileFacts): Evidence | undefined {
 }
 
 /** A guard that keeps agent tools out of a sub-agent or stops nesting: `if (tool.kind === Kind.Agent) return`, `if depth >= max_depth: raise`. */
-const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|\b(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b/;
+const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|(?:\b|_)(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|[a-z](?:Depth|Nesting)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b/;
 function recursionGuardIn(f: FileFacts): Evidence | undefined {
   const g = f.guards.find((x) => RECURSION_GUARD.test(x.cond));
   return g && ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
@@ -124,6 +125,25 @@ function explicitLists(ctx: RuleContext) {
   return agentDefinitions(ctx).filter((d) => d.tools && d.toolsKey !== 'groups' && /^\[/.test(d.tools.trim()) && !d.tools.includes('...') && !/^\[\s*\[/.test(d.tools.trim()));
 }
 
+/**
+ * A sub-agent tool whose runner takes its tools from a tool-set builder of its own (see
+ * toolSetBuilders): `request_research` runs `run_research_agent()`, which builds its tools with
+ * `get_research_tools()` while another role's runner uses another builder.
+ */
+function runnerPool(ctx: RuleContext, sites: SubagentSite[]): Evidence | undefined {
+  const builders = toolSetBuilders(ctx);
+  if (!builders.length) return undefined;
+  const names = new Set(builders.map((b) => shortName(b.fn)));
+  for (const t of toolsRunningAgents(ctx)) {
+    if (!sites.some((s) => s.file === t.file && s.line === t.line)) continue;
+    for (const def of ctx.functionsNamed(t.via.name).slice(0, 3)) {
+      const c = ctx.callsIn(def.file, def.name).find((x) => names.has(x.name));
+      if (c) return ev(def.file, c.line, `the agent that tool ${t.name} starts runs in ${def.name}(), which takes its own tool set from ${c.name}()`);
+    }
+  }
+  return undefined;
+}
+
 /** Sub-agent types that each carry their own tool list. */
 function typedPools(ctx: RuleContext): Evidence | undefined {
   const lists = agentDefinitions(ctx).filter((d) => d.tools && /^\[/.test(d.tools.trim()));
@@ -170,7 +190,7 @@ export default defineRule({
       // Several agent types (declared, subclassed or registered by name), or an agent built where a
       // tool is declared (a tool that runs an agent), may start one another by a path not recognised here.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -189,7 +209,7 @@ export default defineRule({
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const cap = first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
     if (cap) found.push(['own cap', cap]);
-    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? first(toolsIn, runners);
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
     const structural = first(recursionGuardIn) ? undefined : structuralRecursionStop(ctx, sites);
@@ -214,6 +234,11 @@ export default defineRule({
 });
 
 /** An agent-loop class constructed in a file that declares tools: a tool handler that runs an agent. */
+/** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
+function orchestrationFramework(ctx: RuleContext): boolean {
+  return ctx.source.some((f) => f.imports.some((i) => ORCHESTRATION_MODULE.test(i.from) && i.from !== 'agents'));
+}
+
 function agentBuiltBesideTools(ctx: RuleContext): boolean {
   const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
   for (const cls of agentClasses(ctx).loopClasses) {

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, toolFilters } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -62,6 +62,17 @@ export default defineRule({
     if (factories.length) {
       const x = factories[0];
       return finding('present', `${x.reason} (${at(x.file, x.line)}), and ${x.call!.reason.replace(/ builds/, ' builds')} (${at(x.call!.file, x.call!.line)})`, [{ file: x.file, line: x.line, reason: x.reason }, x.call!, ...perAgent.slice(0, 1)], x.resolved ? 'high' : 'low');
+    }
+    // Tools instantiated one by one from the names a configuration or the command line lists.
+    const named = namedToolSelections(ctx);
+    if (named.length) {
+      return finding('present', `the tool set is chosen by name: ${named[0].reason} (${at(named[0].file, named[0].line)})`, [...named.slice(0, 2), ...perAgent.slice(0, 1)]);
+    }
+    // Tool-set builder functions, one per agent role, that assemble overlapping but different tool lists.
+    const builders = toolSetBuilders(ctx);
+    if (builders.length) {
+      const b = builders[0];
+      return finding('present', `${builders.length} functions each assemble a different tool set for the agent that calls them (${builders.slice(0, 3).map((x) => `${x.fn}() at ${at(x.file, x.line)}`).join(', ')})`, [...builders.slice(0, 3).map(({ fn: _f, calls: _c, ...e }) => e), ...b.calls.slice(0, 1)]);
     }
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));

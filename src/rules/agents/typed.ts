@@ -1,4 +1,4 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, registeredAgentClasses } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, registeredAgentClasses, toolSetBuilders } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -156,6 +156,12 @@ export default defineRule({
     if (roles.length) {
       const t = roles[0];
       return finding('partial', `agent roles are named (${t.name}: ${t.tags.join(' | ')} at ${at(t.file, t.line)}) but not declared as data with their own prompt and tool set`, roles.slice(0, 2).map((r) => ev(r.file, r.line, `${r.name}: ${r.tags.join(' | ')}`)));
+    }
+    // Roles written as code: each agent-running function takes a tool set of its own from its own builder.
+    const builders = toolSetBuilders(ctx);
+    if (builders.length >= 2) {
+      const calls = builders.slice(0, 3).map((b) => b.calls[0]);
+      return finding('partial', `agent roles are hand-written functions, each taking its own tool set (${calls.map((c) => c.reason.replace(/ takes its tools from /, ' ← ')).join(', ')}), not types declared as data`, calls);
     }
     return finding('absent', 'no agent types or roles were found: no definitions with name, prompt and tools, no agent classes, no role enum');
   },

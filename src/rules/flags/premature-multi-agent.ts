@@ -5,7 +5,7 @@ import { ev } from '../shared/scan.js';
 import type { Evidence, FlagRule } from '../types.js';
 
 const FUNDAMENTALS: readonly CheckId[] = ['permissions.gate', 'persistence.resume', 'budget.hard-limits'];
-const ORCHESTRATION_MODULE = /^(?:@langchain\/langgraph|langgraph(?:\.\w+)*|crewai(?:\.\w+)*|autogen(?:_\w+)?(?:\.\w+)*|swarm|openai_swarm|@openai\/agents|agents|llama_index\.core\.agent\.workflow|camel\.societies)$/;
+export const ORCHESTRATION_MODULE = /^(?:@langchain\/langgraph|langgraph(?:\.\w+)*|crewai(?:\.\w+)*|autogen(?:_\w+)?(?:\.\w+)*|swarm|openai_swarm|@openai\/agents|agents|llama_index\.core\.agent\.workflow|camel\.societies)$/;
 const ORCHESTRATION_CALL = /^(?:StateGraph|new StateGraph|Crew|new Crew|Swarm|new Swarm|GroupChat|GroupChatManager|AgentWorkflow|handoff|Handoff|createSupervisor|create_supervisor|create_swarm|createSwarm)$/;
 
 /** An orchestration call's agents argument holding one agent (`Crew(agents=[agent])`): a framework used for a single agent. */

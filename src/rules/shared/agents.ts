@@ -10,7 +10,7 @@
 import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
@@ -46,6 +46,9 @@ export interface AgentDef extends Evidence {
   /** Named by a literal or a constant in the code (a declared type), not by a value read at run time. */
   literal?: boolean;
 }
+
+/** A value that sets nothing: `undefined`, `null`, `None`, an empty string. */
+const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
 
 /** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
 const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
@@ -87,6 +90,8 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
         if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
         if (!prompt || !tools || !name || request) continue;
+        // A record that leaves both empty (`systemPrompt: undefined, tools: undefined`, `system_prompt="", tools=None`) gives the agent nothing of its own.
+        if (EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[tools] ?? 'x').trim())) continue;
         const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
         // A type declared in the code names itself with a literal or a constant (`'explore'`,
         // `EXPLORE_AGENT`, `[Type.Explore]`); a record built at run time (`input.name`, `self.name`) is not a declaration.
@@ -461,8 +466,9 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       seen.add(k);
       out.push({ file: f.path, line, name, reason, rank });
     };
+    const front = webFrontends(ctx);
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path) || inDirs(f.path, front)) continue;
       for (const c of f.classes) {
         if (SUB_NAME.test(c.name) && !DISPLAY.test(c.name)) add(f, c.line, c.name, `class ${c.name} runs another agent`, /sub_?agent|tool$/i.test(c.name) ? 2 : 4);
       }
@@ -488,6 +494,11 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       const end = d.end ?? d.line;
       const child = childRunIn(f, d.line, end);
       if (child) add(f, child.line, d.name, `tool ${d.name} ${child.how}`, 1);
+    }
+    // A tool whose own code runs the agent loop (through up to three calls): a sub-agent, whatever its name.
+    for (const t of toolsRunningAgents(ctx)) {
+      const f = ctx.file(t.file);
+      if (f) add(f, t.line, t.name, t.reason, 0.5);
     }
     // The same for tool objects the declaration finder does not take (`{ name, handler, schema, toolSpec }`).
     for (const f of ctx.source) {
@@ -539,8 +550,9 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
   return ctx.memo('agents:tool-filters', () => {
     const out: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
     const named: Array<Evidence & { strong: boolean; onTools?: boolean }> = [];
+    const front = webFrontends(ctx);
     for (const f of ctx.source) {
-      if (UI_PATH.test(f.path)) continue;
+      if (UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
       for (const c of f.calls) {
         if (c.name !== 'filter' && c.name !== 'select') continue;
         const recv = c.callee.slice(0, -c.name.length - 1);
@@ -667,6 +679,7 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
 const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|agent_?[rR]ole|profile|persona|preset|agent_?[nN]ame)$/;
 /** Calls that add a tool to a collection being assembled. */
 const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
+const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
 
 export interface ToolSetFactory extends Evidence {
   /** The factory function (`createTools`). */
@@ -778,4 +791,259 @@ export function registeredAgentClasses(ctx: RuleContext): RegisteredAgentClass[]
     }
     return out;
   });
+}
+
+/** A collection being assembled as a tool set: `tools`, `self.tools`, `allTools`, `tool_list`. */
+const TOOLSET_RECV = /(?:^|\.)_?\w*[tT]ools?(?:_?(?:list|set))?$/;
+
+export interface ToolSetBuilder extends Evidence {
+  /** The builder function (`get_research_tools`). */
+  fn: string;
+  /** Where other functions call it (one per calling function). */
+  calls: Evidence[];
+}
+
+/**
+ * Tool-set builder functions that give different agents different, overlapping tool sets: two or
+ * more functions that each assemble a tool list (add calls on a tool collection, constructions of
+ * declared tool classes), whose lists share some tools and differ in others, and that are called
+ * from different functions (`run_research_agent` uses `get_research_tools()`, `run_planning_agent`
+ * uses `get_planning_tools()`; `createPlanModeToolRegistry` uses `getPlanModeTools()`). Builders
+ * of disjoint categories (file tools, git tools) that one function concatenates are not pools.
+ */
+export function toolSetBuilders(ctx: RuleContext): ToolSetBuilder[] {
+  return ctx.memo('agents:tool-set-builders', () => {
+    const toolClasses = new Set<string>();
+    for (const d of toolDeclarations(ctx)) {
+      if (d.ctx?.startsWith('class:')) toolClasses.add(d.ctx.slice(6));
+      else if (d.kind === 'subclass' || d.kind === 'class') toolClasses.add(d.name);
+    }
+    const items = new Map<string, { file: string; fn: string; line: number; items: Set<string> }>();
+    const collects = new Set<string>();
+    const note = (c: Located<CallFact>, got: string[], adds = false) => {
+      if (!got.length || c.fn === '<top>' || c.fn === '<anon>' || UI_PATH.test(c.file)) return;
+      const key = `${c.file}#${c.fn}`;
+      let b = items.get(key);
+      if (!b) items.set(key, (b = { file: c.file, fn: c.fn, line: c.line, items: new Set() }));
+      for (const g of got) b.items.add(g);
+      if (adds) collects.add(key);
+    };
+    // Through the by-name index: add calls on a tool collection, then constructions of declared tool classes.
+    for (const n of ADD_TOOL_NAMES) {
+      for (const c of ctx.callsNamed(n)) {
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (!recv || !TOOLSET_RECV.test(recv) || NOT_TOOLSET.test(recv)) continue;
+        // `tools.extend([a, b])` adds a and b; `tools.append(x)`, `tools.push(new XTool())` add one.
+        const a = (c.args[0] ?? '').trim();
+        const got = /^\[.*\]$/s.test(a) ? a.slice(1, -1).split(',').map((x) => x.trim()).filter(Boolean) : a ? [a] : [];
+        note(c, got.map((x) => x.replace(/^new\s+/, '').replace(/\(.*$/s, '')), true);
+      }
+    }
+    for (const cls of toolClasses) for (const c of ctx.callsNamed(cls)) if (c.callee === cls || c.callee === `new ${cls}`) note(c, [cls]);
+    // A set started from another builder's set (`tools = base_tools()`) holds that set's tools too.
+    const builderFiles = new Set([...items.values()].map((b) => b.file));
+    const candidates = new Set([...items.values()].map((b) => shortName(b.fn)));
+    for (const path of builderFiles) {
+      for (const b of ctx.file(path)?.binds ?? []) {
+        const it = TOOLSET_RECV.test(b.name) ? items.get(`${path}#${b.fn}`) : undefined;
+        if (!it) continue;
+        // A tool list bound as such (`const tools = [new ReadTool(), …]`, `tools = base_tools()`) is being assembled.
+        const m = /^(?:await\s+)?([A-Za-z_]\w*)\(/.exec(b.value);
+        if (b.value.trim().startsWith('[') || (m && candidates.has(m[1]))) collects.add(`${path}#${b.fn}`);
+        if (m) it.items.add(m[1]);
+      }
+    }
+    // Only what names a tool or a set of tools counts: a declared tool, a tool class, a constant list
+    // (`EXPERT_TOOLS`), or another function assembling tools; a loop variable (`tools.append(tool)`) copies, it does not choose.
+    const toolNames = new Set(toolDeclarations(ctx).map((d) => d.name));
+    const fnNames = new Set([...items.values()].map((b) => shortName(b.fn)));
+    const names = (x: string) => toolNames.has(x) || toolClasses.has(x) || /^[A-Z][A-Z0-9_]{2,}$/.test(x) || fnNames.has(x);
+    for (const b of items.values()) for (const i of [...b.items]) if (!names(i)) b.items.delete(i);
+    // Tool classes only built here (`BrowserTool().name`) are read, not collected.
+    const builders = [...items.values()].filter((b) => b.items.size >= 2 && collects.has(`${b.file}#${b.fn}`));
+    if (builders.length < 2) return [];
+    const keys = new Set(builders.map((b) => `${b.file}#${b.fn}`));
+    const withCalls: Array<{ b: (typeof builders)[number]; def: number; callers: Map<string, Evidence> }> = [];
+    for (const b of builders) {
+      const short = shortName(b.fn);
+      if (ctx.functionsNamed(short).length > 2) continue;
+      const def = ctx.file(b.file)?.functions.find((fn) => fn.name === b.fn);
+      const callers = new Map<string, Evidence>();
+      for (const c of ctx.callsNamed(short)) {
+        const k = `${c.file}#${c.fn}`;
+        // Calls from other builders (a base set extended by each role's set) and from the builder itself do not choose a pool.
+        if (keys.has(k) || c.fn === '<anon>' || callers.has(k)) continue;
+        callers.set(k, { file: c.file, line: c.line, reason: `${c.fn}() takes its tools from ${short}()` });
+      }
+      if (def && callers.size) withCalls.push({ b, def: def.line, callers });
+    }
+    const pools = new Set<(typeof withCalls)[number]>();
+    for (const x of withCalls) {
+      for (const y of withCalls) {
+        if (x === y) continue;
+        const shared = [...x.b.items].some((i) => y.b.items.has(i));
+        const differ = [...x.b.items].some((i) => !y.b.items.has(i)) || [...y.b.items].some((i) => !x.b.items.has(i));
+        const ownCaller = [...x.callers.keys()].some((k) => !y.callers.has(k)) && [...y.callers.keys()].some((k) => !x.callers.has(k));
+        if (shared && differ && ownCaller) pools.add(x).add(y);
+      }
+    }
+    // Sets handed to a function that runs an agent come first; a union of the other sets (no tool of its own) goes last.
+    const runners = agentRunners(ctx);
+    const runs = (x: (typeof withCalls)[number]) => [...x.callers.keys()].some((k) => runners.has(k));
+    const own = (x: (typeof withCalls)[number]) => [...x.b.items].some((i) => ![...pools].some((y) => y !== x && y.b.items.has(i)));
+    return [...pools].sort((x, y) => Number(!runs(x)) - Number(!runs(y)) || Number(!own(x)) - Number(!own(y))).map(({ b, def, callers }) => ({
+      file: b.file,
+      line: def,
+      fn: b.fn,
+      calls: [...callers.values()],
+      reason: `${b.fn}() assembles its own tool set (${[...b.items].slice(0, 4).join(', ').slice(0, 70)}) for ${[...callers.values()].map((c) => c.reason.replace(/\(\).*$/, '()')).slice(0, 2).join(', ')}`,
+    }));
+  });
+}
+
+/**
+ * Functions that run an agent loop: those holding one, and those reaching one through up to three
+ * calls (callers of callers, by name; names defined in more than three places are not followed).
+ * A method with a generic name (`run`) is followed only where it is called on an instance of its
+ * agent class built in the same function (`const sub = Agent.create(…); sub.run(…)`).
+ * Keyed `file#fn`, with the depth and the call that leads one step closer to the loop.
+ */
+export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via?: Located<CallFact> }> {
+  return ctx.memo('agents:runners', () => {
+    const out = new Map<string, { depth: number; via?: Located<CallFact> }>();
+    let frontier: Array<{ file: string; fn: string }> = [];
+    for (const l of agentLoops(ctx)) {
+      const k = `${l.file}#${l.fn}`;
+      if (out.has(k)) continue;
+      out.set(k, { depth: 0 });
+      frontier.push({ file: l.file, fn: l.fn });
+    }
+    for (let depth = 1; depth <= 3 && frontier.length; depth++) {
+      const next: typeof frontier = [];
+      const seenNames = new Set<string>();
+      for (const { fn } of frontier) {
+        const short = shortName(fn);
+        if (seenNames.has(short) || short === '<top>' || short === '<anon>') continue;
+        seenNames.add(short);
+        const generic = GENERIC.has(short);
+        if (!generic && ctx.functionsNamed(short).length > 3) continue;
+        const cls = generic && fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).split('.').pop()! : '';
+        if (generic && !cls) continue;
+        const built = cls ? new RegExp(`^(?:await\\s+)?(?:new\\s+)?${cls}(?:\\.\\w+)?\\(`) : undefined;
+        for (const c of ctx.callsNamed(short)) {
+          if (c.fn === '<top>' || c.fn === '<anon>' || !c.callee.endsWith(short)) continue;
+          if (built) {
+            const recv = c.callee.slice(0, -short.length - 1).split('.').pop() ?? '';
+            if (!recv || !(ctx.file(c.file)?.binds ?? []).some((b) => b.fn === c.fn && b.name === recv && built.test(b.value))) continue;
+          }
+          const k = `${c.file}#${c.fn}`;
+          if (out.has(k)) continue;
+          out.set(k, { depth, via: c });
+          next.push({ file: c.file, fn: c.fn });
+        }
+      }
+      frontier = next.length > 400 ? [] : next;
+    }
+    return out;
+  });
+}
+
+/**
+ * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts
+ * another agent run (`request_research` → `run_research_agent()` → … → the turn loop).
+ */
+export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> {
+  return ctx.memo('agents:tools-running-agents', () => {
+    const runners = agentRunners(ctx);
+    const out: Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> = [];
+    if (runners.size <= agentLoops(ctx).length) return out;
+    for (const d of toolDeclarations(ctx)) {
+      const f = ctx.file(d.file);
+      if (!f || UI_PATH.test(f.path)) continue;
+      const end = d.end ?? d.line;
+      for (const fn of f.functions) {
+        if (fn.line < d.line || fn.line > end) continue;
+        const r = runners.get(`${d.file}#${fn.name}`);
+        // The tool's function only reaches the loop; one holding the loop itself is the agent, not a tool starting one.
+        if (!r?.via || r.depth === 0) continue;
+        out.push({ file: d.file, line: d.line, name: d.name, fn: fn.name, via: r.via, reason: `tool ${d.name} starts another agent run: ${r.via.callee.slice(0, 50)}() (line ${r.via.line}) reaches the agent loop` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+/** A collection of tools or a registry looked up by name: `tools_registry`, `allTools`, `TOOL_MAP`. */
+const TOOL_REGISTRY_TARGET = /tool|registry/i;
+
+/**
+ * Tools picked by name from a registry, one per name of a configured list: the agent's tool set is
+ * whatever the configuration or the command line names (`[tools_registry[n](…) for n in
+ * agent_config.tools]`, `parsed.tools.map((name) => allTools[name])`). A list iterated out of the
+ * registry itself (every tool) does not choose.
+ */
+export function namedToolSelections(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:named-tool-selections', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (!f.lookups.length || UI_PATH.test(f.path)) continue;
+      for (const l of f.lookups) {
+        if (!TOOL_REGISTRY_TARGET.test(l.target) || NOT_TOOLSET.test(l.target) || !/^[A-Za-z_]\w*$/.test(l.key)) continue;
+        const root = l.target.replace(/^(?:this|self)\./, '');
+        // The list the names come from: a field of another object whose last part names tools (cut values may end in `too…`).
+        const listOk = (list: string) => /\./.test(list) && !list.includes(root) && /(?:^|[._])(?:too|tool)\w*…?$|[a-z]Tools?$/i.test(list.replace(/…$/, ''));
+        let list: string | undefined;
+        for (const c of f.calls) {
+          if (c.line !== l.line || c.fn !== l.fn || (c.name !== 'map' && c.name !== 'flatMap')) continue;
+          const recv = c.callee.slice(0, -c.name.length - 1).replace(/\?$/, '');
+          if (listOk(recv) && new RegExp(`^(?:async\\s+)?\\(?\\s*${l.key}\\b`).test((c.args[0] ?? '').trim())) list = recv;
+        }
+        if (!list) {
+          for (const b of f.binds ?? []) {
+            if (b.fn !== l.fn || b.line > l.line || b.line < l.line - 2) continue;
+            const m = new RegExp(`\\bfor\\s+${l.key}\\s+in\\s+([\\w.]+…?)`).exec(b.value);
+            if (m && listOk(m[1])) list = m[1];
+          }
+        }
+        if (!list) continue;
+        // A value cut short (`agent_config.too…`): the field read there completes it.
+        if (list.endsWith('…')) {
+          const seg = list.slice(list.lastIndexOf('.') + 1, -1);
+          const full = Object.keys(f.reads).find((k) => k.startsWith(seg) && f.reads[k].some((x) => x >= l.line - 2 && x <= l.line + 2));
+          list = full ? `${list.slice(0, list.lastIndexOf('.') + 1)}${full}` : list;
+        }
+        out.push({ file: f.path, line: l.line, reason: `${l.fn}() builds the tool set from the tools named in ${list}: ${l.target}[${l.key}] for each name` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
+/** Front-end frameworks of a web page (not `react` alone: terminal UIs render with it too). */
+const WEB_UI_DEP = /^(?:react-dom|next|vue|nuxt|svelte|@sveltejs\/kit|solid-js|@angular\/core|preact)$/;
+
+/**
+ * Folders of web front ends inside the harness: a package (not the root) whose manifest depends on a
+ * web UI framework and whose files hold no agent loop. Its code shows, calls or edits the agent
+ * over HTTP (`spawnAgent()` posting to the server, a conversation list filter); it does not run it.
+ */
+export function webFrontends(ctx: RuleContext): string[] {
+  return ctx.memo('agents:web-frontends', () => {
+    const loopFiles = agentLoops(ctx).map((l) => l.file);
+    const out: string[] = [];
+    for (const m of ctx.facts.manifests ?? []) {
+      const dir = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      if (!dir || !m.dependencies.some((d) => WEB_UI_DEP.test(d))) continue;
+      if (loopFiles.some((f) => f.startsWith(dir))) continue;
+      out.push(dir);
+    }
+    return out;
+  });
+}
+
+function inDirs(path: string, dirs: string[]): boolean {
+  for (const d of dirs) if (path.startsWith(d)) return true;
+  return false;
 }
