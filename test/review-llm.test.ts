@@ -64,6 +64,27 @@ function toolTurn(body: Sent): { blocks: Array<ReturnType<typeof use>>; inputTok
   return undefined;
 }
 
+/** A streamed tool_use turn: the text block, then each tool_use with its input as input_json deltas. */
+function sseToolUse(res: http.ServerResponse, message: { content: Array<Record<string, unknown>>; usage: { input_tokens: number; output_tokens: number } } & Record<string, unknown>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: message.usage.input_tokens, output_tokens: 1 } } });
+  message.content.forEach((b, index) => {
+    if (b.type === 'text') {
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: b.text } });
+    } else {
+      send('content_block_start', { type: 'content_block_start', index, content_block: { ...b, input: {} } });
+      const json = JSON.stringify(b.input);
+      for (const partial_json of [json.slice(0, 10), json.slice(10)]) send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
+    }
+    send('content_block_stop', { type: 'content_block_stop', index });
+  });
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: message.usage.output_tokens } });
+  send('message_stop', { type: 'message_stop' });
+  res.end();
+}
+
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     let raw = '';
@@ -80,6 +101,10 @@ beforeAll(async () => {
       const message = toolUse
         ? { id: `msg_${seen.length}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'tool_use', stop_sequence: null, content: [{ type: 'text', text: 'Let me open the dispatcher.' }, ...toolUse.blocks], usage: { input_tokens: toolUse.inputTokens ?? 900, output_tokens: 40 } }
         : { id: `msg_${seen.length}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'end_turn', stop_sequence: null, content: [{ type: 'text', text: answer() }], usage: { input_tokens: 900, output_tokens: 60 } };
+      if (body.stream && toolUse) {
+        sseToolUse(res, message);
+        return;
+      }
       if (body.stream) {
         const text = answer();
         sseMessage(res, message, [text.slice(0, 20), text.slice(20)]);
@@ -213,6 +238,17 @@ describe('audit evaluate --llm', () => {
     expect(Object.keys(saved.judgements).length).toBe(checks);
     expect(r.stderr).toMatch(/\(after 1 tool call\): the gate asks/);
     expect(r.stderr).toMatch(new RegExp(`${2 * checks} calls with ${checks} tool calls? \\(read_file ${checks}\\)`));
+  });
+
+  it('runs the same tool loop when streaming on a terminal, and shows which file is being read', async () => {
+    mode = 'read';
+    const r = await runCli(['evaluate', work, '-f', 'json', '--llm', '--model', 'claude-test', '--max-tokens', '500'], { env: env(), stderrTTY: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.every((s) => s.stream === true)).toBe(true);
+    expect(r.stderr).toMatch(/reviewing 1\/\d+ with Claude: [\w.-]+: read_file src\/registry.ts/);
+    const result = (seen[1].messages[2].content as Block[]).find((b) => b.type === 'tool_result')!;
+    expect(result.content).toMatch(/^15 \| +const decision = await gate\.decide/m);
+    expect(JSON.parse(fs.readFileSync(reviewFile(), 'utf8')).judgements).not.toEqual({});
   });
 
   it('rejects paths that leave the audited root as tool errors Claude sees, and reads nothing outside it', async () => {
