@@ -14,7 +14,7 @@ import type { RepoFacts } from './analyzers/facts.js';
 import { FORMATS, REPORTERS, writeReportFile, type Format } from './modes/evaluate/reporters/index.js';
 import { FLAG_RULES, RULES } from './rules/index.js';
 import { registerHarnessCommands } from './reference-harness/cli.js';
-import { addClaudeOptions, registerDesignCommand } from './modes/design/command.js';
+import { addClaudeOptions, positive, registerDesignCommand } from './modes/design/command.js';
 import { registerRulesCommand } from './modes/evaluate/rules-command.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { parseContext, registerReviewCommands } from './modes/review/cli.js';
@@ -69,6 +69,7 @@ interface EvaluateOptions {
   maxTokens: number;
   budget: number;
   timeout: number;
+  maxTurns: number;
 }
 
 function parseScore(value: string): number {
@@ -137,6 +138,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--no-review', 'ignore reviewed judgements (.audit/review.json): the static verdicts alone')
     .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext);
   addClaudeOptions(evaluate, { llm: 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)' })
+    .option('--max-turns <n>', 'most Claude calls per reviewed check, its read_file / search tool turns included; 1 sends the evidence pack alone, without tools (--llm)', positive('a number of turns'), 8)
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string, opts: EvaluateOptions) => {
@@ -207,13 +209,20 @@ async function evaluateTree(target: string, opts: EvaluateOptions, io: Io, cache
     let received = 0;
     const report = await llmReview(
       result,
-      { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000 },
+      { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000, maxTurns: opts.maxTurns },
       (id, i, n) => {
         current = `reviewing ${i + 1}/${n} with Claude: ${id}`;
         received = 0;
         if (live) io.stderr(`\r${current}\x1b[K`);
       },
       live ? (delta) => io.stderr(`\r${current} (${(received += delta.length)} characters)\x1b[K`) : undefined,
+      live
+        ? (name, input) => {
+            const what = (input as { path?: unknown; pattern?: unknown } | null) ?? {};
+            const arg = String(what.path ?? what.pattern ?? '').slice(0, 60);
+            io.stderr(`\r${current}: ${name} ${arg}\x1b[K`);
+          }
+        : undefined,
     );
     if (io.stderrTTY && opts.progress) io.stderr('\r\x1b[K');
     io.stderr(llmReportText(report));

@@ -139,9 +139,19 @@ export class ClaudeClient {
     return { model: this.opts.model, calls: s.turns, inputTokens: s.inputTokens, outputTokens: s.outputTokens, budget: this.opts.budget, ...extra };
   }
 
-  /** max_tokens for the next call, or why the budget forbids it. */
-  protected plan(system: string, user: string): { maxTokens: number } | { stopped: string } {
-    const request = Math.ceil((system.length + user.length) / 4);
+  /** Tokens of the run's budget not yet spent. */
+  get tokensLeft(): number {
+    return this.budget.limits.maxTokens - this.budget.totalTokens;
+  }
+
+  /** The request's size in tokens as the budget counts it: its characters / 4. */
+  static estimate(...parts: string[]): number {
+    return Math.ceil(parts.reduce((n, p) => n + p.length, 0) / 4);
+  }
+
+  /** max_tokens for the next call, or why the budget forbids it; `parts` are the request's texts. */
+  protected plan(...parts: string[]): { maxTokens: number } | { stopped: string } {
+    const request = ClaudeClient.estimate(...parts);
     const projection = this.budget.project(request, this.opts.maxTokens, CONTEXT_WINDOW);
     const left = this.budget.limits.maxTokens - this.budget.totalTokens - request;
     if (projection.action === 'stop' || left < 256) {
@@ -181,6 +191,53 @@ export class ClaudeClient {
     }
     this.record(message.usage);
     return { text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'), stopReason: message.stop_reason };
+  }
+}
+
+/** What one turn of a conversation came back with: the whole message, or one line on why there was none. */
+export type Turned = { message: Anthropic.Message } | { error: string } | { stopped: string };
+
+/** The characters of a conversation as the budget counts them: text as is, blocks as their JSON. */
+export const messagesText = (messages: Anthropic.MessageParam[]): string =>
+  messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
+
+export interface TurnOptions {
+  schema?: Record<string, unknown>;
+  tools?: Anthropic.Tool[];
+  toolChoice?: Anthropic.ToolChoice;
+  onText?: (delta: string) => void;
+}
+
+export class ClaudeConversation extends ClaudeClient {
+  /**
+   * One turn of a conversation with tools: the whole history is sent (and counted against the
+   * budget, tool declarations included), and the message comes back as is, tool_use blocks and all.
+   */
+  async turn(system: string, messages: Anthropic.MessageParam[], o: TurnOptions = {}): Promise<Turned> {
+    const plan = this.plan(system, messagesText(messages), o.tools ? JSON.stringify(o.tools) : '');
+    if ('stopped' in plan) return plan;
+    const request = {
+      model: this.opts.model,
+      max_tokens: plan.maxTokens,
+      system,
+      messages,
+      ...(o.tools && { tools: o.tools }),
+      ...(o.toolChoice && { tool_choice: o.toolChoice }),
+      ...(o.schema && { output_config: { format: { type: 'json_schema' as const, schema: o.schema } } }),
+    };
+    let message: Anthropic.Message;
+    try {
+      if (o.onText) {
+        const stream = this.client.messages.stream(request);
+        const onText = o.onText;
+        stream.on('text', (delta) => onText(delta));
+        message = await stream.finalMessage();
+      } else message = await this.client.messages.create(request);
+    } catch (err) {
+      return { error: apiErrorLine(err, this.opts) };
+    }
+    this.record(message.usage);
+    return { message };
   }
 }
 

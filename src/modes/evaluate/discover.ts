@@ -52,7 +52,7 @@ const SOURCE_EXT = /\.(?:[cm]?tsx?|[cm]?jsx?|py)$/;
 const DECLARATION = /\.d\.[cm]?ts$/;
 const GENERATED_NAME = /(?:\.min\.[cm]?js|[.-]generated\.[cm]?[jt]sx?|\.gen\.[cm]?[jt]sx?|\.bundle\.[cm]?js)$/;
 /** Folders never audited: dependencies, build output, caches, vendored code. */
-const SKIP_DIRS = new Set([
+export const SKIP_DIRS = new Set([
   'node_modules', 'bower_components', 'jspm_packages', 'dist', 'build', 'out', 'lib-cov', 'coverage', 'bundle',
   'vendor', 'vendored', 'third_party', 'third-party', 'external', 'generated', '__generated__', '_generated',
   'tmp', 'temp', 'storybook-static', 'public', 'static', '__pycache__', 'site-packages', 'venv', 'htmlcov',
