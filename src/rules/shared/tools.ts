@@ -143,7 +143,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
       }
       for (const c of f.classes) {
         const m = c.members;
-        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k))) bases.add(c.name);
+        // `params` counts here only as a member of a tool class (the model its subclasses fill in), not as an object key.
+        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k) || k === 'params')) bases.add(c.name);
       }
     }
     return bases;
@@ -152,7 +153,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
 
 const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|registerTool|Tool|ai_function|kernel_function|llm_tool|agent_tool)(?:\(.*)?$/;
 
-const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
+// Type arguments are dropped first: `BaseTool<Input>` (TS) and `CallableTool[Params]` (Python) name the base `BaseTool` / `CallableTool`.
+const baseName = (ext: string | undefined) => (ext ? ext.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim() : '');
 
 /**
  * The name of a tool made by a builder call that is bound to a variable
