@@ -551,9 +551,9 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
-          const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
+          const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx|pexpect)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
           if (bare && !(f.lang === 'py' && /^(?:run|call)$/.test(c.name) && !c.callee.startsWith('subprocess.'))) kind = 'spawn';
-        } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command|pexpect\.spawn)$/.test(c.callee)) kind = 'spawn';
+        } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command)$/.test(c.callee)) kind = 'spawn';
         // An editor terminal runs the text in the user's shell: `terminal.sendText(cmd)`, `shellIntegration.executeCommand(cmd)`.
         else if (/(?:^|\.)(?:terminal|shellIntegration)\.(?:sendText|executeCommand)$/i.test(c.callee) && !literal) kind = 'spawn';
         // `this.db.exec(sql)` and `pattern.exec(text)` are not code execution: only `exec(…)`, `vm.x(…)`, `this.exec(…)`.
