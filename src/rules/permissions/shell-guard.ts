@@ -283,7 +283,9 @@ export default defineRule({
         scan(s.file, s.fn);
         // Code handed to the harness's own interpreter (`evaluate_python_code(code)`): its checks count.
         if (s.kind === 'code') for (const d of ctx.functionsNamed(shortName(s.callee)).slice(0, 3)) scan(d.file, d.name);
-        if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}()`, blocking: true, classifies: false });
+        // A command written into a shell started inside a sandbox: the start shows the sandbox, so it is cited first.
+        if (s.kind === 'sandbox' && s.shellStart) guards.push({ kind: 'sandbox', file: s.file, line: s.shellStart.line, what: `${s.shellStart.callee}() starts the shell the commands are written to inside a sandbox`, blocking: true, classifies: false });
+        if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: s.shellStart ? `${s.callee}() into the sandboxed shell` : `${s.callee}()`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
         // The command comes out of the harness's own function (`const prepared = this.prepareCommand(command)`,

@@ -84,6 +84,8 @@ export interface ShellSink {
   fromInput: boolean;
   /** The file declares a tool, or a tool file reaches this function within two calls. */
   toolFed: boolean;
+  /** A write into a persistent shell: where that shell was started (`spawn('/bin/bash')`). */
+  shellStart?: { line: number; callee: string };
 }
 
 /**
@@ -143,7 +145,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
       }
       for (const c of f.classes) {
         const m = c.members;
-        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k))) bases.add(c.name);
+        // `params` counts here only as a member of a tool class (the model its subclasses fill in), not as an object key.
+        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k) || k === 'params')) bases.add(c.name);
       }
     }
     return bases;
@@ -152,7 +155,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
 
 const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|registerTool|Tool|ai_function|kernel_function|llm_tool|agent_tool)(?:\(.*)?$/;
 
-const baseName = (ext: string | undefined) => (ext ? ext.replace(/<.*$/s, '').replace(/^.*\./, '').trim() : '');
+// Type arguments are dropped first: `BaseTool<Input>` (TS) and `CallableTool[Params]` (Python) name the base `BaseTool` / `CallableTool`.
+const baseName = (ext: string | undefined) => (ext ? ext.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim() : '');
 
 /**
  * The name of a tool made by a builder call that is bound to a variable
@@ -447,6 +451,63 @@ function sandboxBound(f: FileFacts, fn: string, name: string): boolean {
   return (f.binds ?? []).some((b) => b.name === name && (b.fn === fn || b.fn === '<top>') && SANDBOX_MADE.test(b.value));
 }
 
+/** A shell program named by a literal: `'/bin/bash'`, `["bash"]`, `"cmd.exe /v:on"`, `os.environ.get("SHELL", "bash")`. */
+const SHELL_PROGRAM =
+  /^\[?\s*(?:f?['"`](?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:ba|z|da|fi|j|k|tc|c)?sh(?:\s[^'"`]*)?['"`]|f?['"`](?:pwsh|powershell|cmd)(?:\.exe)?(?:\s[^'"`]*)?['"`]|(?:os\.environ\.get|os\.getenv|process\.env)\W+['"]?SHELL\b)/;
+/** An interactive shell inside a container: `f"docker exec -it {id} /bin/bash"`. */
+const CONTAINER_SHELL = /^f?['"`](?:docker|podman)\s+exec\b/;
+/** A write into a running process's input: `proc.stdin.write(x)`, `proc.input.write(x)`, pexpect `child.sendline(x)`. */
+const INPUT_WRITE = /(?:^|\.)(?:stdin|input)\.write$|(?:^|\.)sendline$/;
+
+/**
+ * A shell started once and fed commands afterwards: the file spawns a shell by its literal name or
+ * path (directly, or through a class attribute or local bound to it) with no command of its own
+ * (`-c`), and writes a runtime value into a process's input (`proc.stdin.write(cmd)`, a writer got
+ * from `proc.input.getWriter()`, `child.sendline(cmd)`). Each such write is a sink; the start of a
+ * shell is then the harness's own program, not the model's command, and stops counting as one.
+ */
+function persistentShellWrites(
+  f: FileFacts,
+  started: { line: number; callee: string; kind: ShellSink['kind']; fn: string; arg: string; args: string[] }[],
+  out: ShellSink[],
+  fileStart: number,
+  toolFed: boolean,
+): void {
+  const program = (st: (typeof started)[number]): 'shell' | 'container' | undefined => {
+    if (st.args.some((a) => /['"`](?:-\w*c|\/c|-Command)['"`]/.test(a))) return undefined;
+    let v = st.arg.trim();
+    if (!SHELL_PROGRAM.test(v) && !CONTAINER_SHELL.test(v)) {
+      const name = /^(?:self\.|this\.)?([A-Za-z_$][\w$]*)$/.exec(v)?.[1];
+      if (!name) return undefined;
+      const bound = (f.binds ?? []).find((b) => b.name === name && (b.fn === st.fn || b.fn === '<top>') && b.line <= st.line)?.value
+        ?? f.objects.find((o) => o.ctx.startsWith('class:') && o.values[name] !== undefined && o.values[name] !== '<fn>')?.values[name];
+      if (!bound) return undefined;
+      v = bound.trim();
+    }
+    return CONTAINER_SHELL.test(v) ? 'container' : SHELL_PROGRAM.test(v) ? 'shell' : undefined;
+  };
+  const shells = started.map((st) => ({ st, p: program(st) })).filter((x) => x.p);
+  if (!shells.length) return;
+  // Writers taken from a process's input stream: `const input = proc.input.getWriter()`.
+  const writers = new Set((f.binds ?? []).filter((b) => /\.(?:stdin|input)\.getWriter\(\)$/.test(b.value)).map((b) => b.name));
+  const writes: ShellSink[] = [];
+  for (const c of f.calls) {
+    if (c.name !== 'write' && c.name !== 'sendline') continue;
+    const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)).replace(/^(?:this|self)\./, '');
+    if (!INPUT_WRITE.test(c.callee) && !(c.name === 'write' && writers.has(recv))) continue;
+    const arg = (c.args[0] ?? '').trim();
+    if (!arg || /^b?['"`][^'"`$]*['"`]$/.test(arg)) continue;
+    const start = shells.find((x) => x.st.fn === c.fn) ?? shells[0];
+    const kind: ShellSink['kind'] = start.p === 'container' || start.st.kind === 'sandbox' ? 'sandbox' : 'spawn';
+    writes.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: true, toolFed, shellStart: { line: start.st.line, callee: start.st.callee } });
+  }
+  if (!writes.length) return;
+  const starts = new Set(shells.map((x) => x.st.line));
+  for (let i = fileStart; i < out.length; i++) if (starts.has(out[i].line)) out[i].fromInput = false;
+  // The writes first: they are where the model's command enters the shell.
+  out.splice(fileStart, 0, ...writes);
+}
+
 /**
  * Process spawns and code execution: child_process / execa / node-pty / subprocess / os.system
  * sinks, `exec`/`eval` of runtime code, and commands run through a sandbox object
@@ -468,6 +529,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
           for (const n of i.names) spawnNames.add(n);
         }
       }
+      const started: { line: number; callee: string; kind: ShellSink['kind']; fn: string; arg: string; args: string[] }[] = [];
+      const fileStart = out.length;
       for (const c of f.calls) {
         if (!gate.names.has(c.name)) continue;
         const arg = c.args[0] ?? '';
@@ -488,7 +551,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
-          const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
+          const bare = c.callee === c.name || spawnNames.has(c.name) || /^(?:child_process|cp|childProcess|subprocess|os|asyncio|execa|pty|shell|Bun|sh|zx|pexpect)\./.test(c.callee) || /^(?:promisify|util\.promisify)/.test(c.callee);
           if (bare && !(f.lang === 'py' && /^(?:run|call)$/.test(c.name) && !c.callee.startsWith('subprocess.'))) kind = 'spawn';
         } else if (/^(?:Bun\.spawn|Bun\.spawnSync|pty\.spawn|Deno\.Command|new Deno\.Command)$/.test(c.callee)) kind = 'spawn';
         // An editor terminal runs the text in the user's shell: `terminal.sendText(cmd)`, `shellIntegration.executeCommand(cmd)`.
@@ -497,8 +560,10 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\.\w+$/.test(c.callee)) && !literal) kind = 'code';
         if (!kind) continue;
         if (boxed) kind = 'sandbox';
+        if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
         out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path) });
       }
+      if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
     }
     // Mark sinks whose function is reached (up to two calls) from a tool declaration's file.
     if (out.some((s) => !s.toolFed)) {
