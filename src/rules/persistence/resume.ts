@@ -4,7 +4,7 @@ import { defineRule } from '../types.js';
 import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
-import { callersOf, persistOps, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, conversationLink, persistOps, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -215,7 +215,12 @@ export default defineRule({
         confidence: 'high',
       };
     }
-    const loads = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
+    const read = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
+    // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
+    // judged the session by their names alone (a prompt's input history, a draft).
+    const fed = read.filter((o) => conversationLink(ctx, o));
+    const loads = [...fed, ...read.filter((o) => !fed.includes(o))];
+    const isFed = (o: PersistOp) => !!conversationLink(ctx, o);
     // The clearest evidence first: a loader named for what it loads (`loadSession`, `Transcript.load`).
     // Judged once per load, not in every comparison of the sort.
     const namedOf = new Map<PersistOp, number>();
@@ -233,7 +238,7 @@ export default defineRule({
       // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
       .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))
       .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
-      .sort((a, b) => named(a) - named(b));
+      .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b));
     const entry = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, commandBranch, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -65,7 +65,12 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const writes = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    const written = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    // The conversation's own writes first: those whose data is (or whose function works on) the message list the
+    // agent loop sends to the model, before writes judged the session by their names or shape alone.
+    const linked = written.filter((o) => conversationLink(ctx, o));
+    const writes = [...linked, ...written.filter((o) => !linked.includes(o))];
+    const isLinked = (o: PersistOp) => !!conversationLink(ctx, o);
     if (writes.length === 0) {
       const optIn = optInCheckpointer(ctx);
       if (optIn) {
@@ -82,6 +87,7 @@ export default defineRule({
     // `this.appendRecord(…)`), and a write made once per streamed event (inside a loop) before one made after it.
     const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
       (a, b) =>
+        Number(!isLinked(a)) - Number(!isLinked(b)) ||
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
         Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||
         Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)) ||
@@ -90,7 +96,7 @@ export default defineRule({
     if (appends.length > 0) {
       const files = new Set(appends.map((o) => o.call.file));
       // The reason names the write the evidence opens with: one that carries the messages when there is one.
-      const shown = appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
+      const shown = appends.some(isLinked) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
       return {
         level: 'present',
         reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn} (${files.size} file(s) with incremental session writes)`,
@@ -111,7 +117,10 @@ export default defineRule({
       }
       return v;
     };
-    const hit = reachedFromLoop(ctx, (c) => (writers.has(c.name) || writes.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2);
+    const reach = (ws: PersistOp[], names: Set<string>) => reachedFromLoop(ctx, (c) => (names.has(c.name) || ws.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2);
+    // A path to a write of the conversation itself first, then to any session write.
+    const own = writes.filter(isLinked);
+    const hit = (own.length > 0 ? reach(own, new Set(own.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)))) : undefined) ?? reach(writes, writers);
     if (hit) {
       const last = hit.path[hit.path.length - 1];
       return {
@@ -151,7 +160,7 @@ export default defineRule({
       };
     }
     // The writes that carry the messages first: the save of the conversation, not a file the run produces beside it.
-    const ranked = transcriptFirst(writes);
+    const ranked = [...writes.filter(isLinked), ...transcriptFirst(writes.filter((o) => !isLinked(o)))];
     const w = ranked.find((o) => wired(ctx, o)) ?? ranked[0];
     return {
       level: 'partial',

@@ -6,8 +6,8 @@
 import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { objectsIn, resolveLocal } from './resolve.js';
-import { GENERIC, modelFunctionNames } from './loop.js';
+import { classBases, fieldClass, objectsIn, resolveLocal } from './resolve.js';
+import { GENERIC, agentLoops, modelCalls, modelFunctionNames } from './loop.js';
 import { callsPassing } from './tools.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
@@ -1273,4 +1273,293 @@ export function runStateRestores(ctx: RuleContext): Located<CallFact>[] {
     // Only the files calling those names (from the by-name index) are scanned, in source order.
     callsInFilesCalling(ctx, ['fromString', 'fromJSON', 'fromStringWithContext']).filter((c) => /^(?:fromString|fromJSON|fromStringWithContext)$/.test(c.name) && /(?:^|\.)RunState\.\w+$/.test(c.callee) && ctx.file(c.file)?.imports.some((i) => /^@openai\/agents/.test(i.from))),
   );
+}
+
+/**
+ * The conversation itself: the object the agent loop hands to the model as its message list. Its fields
+ * (`self.messages` → `messages` of the loop's class, `self._context.history` → `history` of the class assigned to
+ * `_context`, leading underscores dropped), and the locals holding it (`file#fn#messages`), traced back from the
+ * model call's message argument through the function's bindings and, for a parameter, through the callers' arguments.
+ */
+export interface ConversationIdentity {
+  /** Field → its holders: `C:<Class>` (a field of that class), or `R:<receiver>` (a field of a value so named: `session.messages`). */
+  fields: Map<string, Set<string>>;
+  locals: Set<string>;
+}
+
+/** A model call's argument that carries the messages: by keyword or object key, else a positional value named for them. */
+const MSG_KEY = /^(?:messages|history|chat_history|contents|input|conversation|msgs|input_messages)$/;
+const MSG_POSITIONAL = /^(?:messages|history|histories|conversation|transcript|msgs|contents|chat)$/;
+/** Members of a value that are no part of it: a count, a copy, a slice. */
+const NOT_FIELD = /^(?:length|size|count|value|current|data|content|text|role|id|state|props|slice|copy|default|type|name|model|config|options|params|args|kwargs)$/;
+const NOT_LOCAL = /^(?:self|this|cls|None|null|undefined|true|false|True|False|await|async|new|not|and|or|in|is|if|else|for|lambda|return|typeof|void|list|dict|str|len|Array|Object|JSON|json)$/;
+const normField = (m: string) => m.replace(/^_+|_+$/g, '').toLowerCase();
+
+/** Member chains (each as its segments; a call's receiver chain for a call) and bare identifiers of an expression, with literals left out. */
+function exprRefs(expr: string, literals = false): { chains: string[][]; ids: string[] } {
+  // `[{"role": "user", "content": self.prompt}, *self.messages]`: the literals inside are one message, not the conversation
+  // (but a record written may wrap it: `json.dump({"messages": self.messages}, f)`).
+  let e = expr;
+  for (let i = 0; !literals && i < 3 && /\{[^{}]*\}/.test(e); i++) e = e.replace(/\{[^{}]*\}/g, ' ');
+  e = e.replace(/(['"`])(?:(?!\1)[^\\]|\\.)*\1/g, ' ');
+  const chains: string[][] = [];
+  const ids: string[] = [];
+  for (const m of e.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)((?:\??\.[A-Za-z_$][\w$]*)*)(\s*\()?/g)) {
+    const segs = [m[1], ...m[2].split(/\??\./).filter(Boolean)];
+    // A call: its receiver chain (`self.messages.copy()` → `self.messages`) still names the object.
+    if (m[3]) segs.pop();
+    if (segs.length >= 2) {
+      if (!NOT_FIELD.test(normField(segs[segs.length - 1]))) chains.push(segs);
+    } else if (segs.length === 1 && !m[3] && !NOT_LOCAL.test(segs[0])) ids.push(segs[0]);
+  }
+  return { chains, ids };
+}
+
+/** The innermost function of `file` other than `fn` whose lines hold `line` (the function a nested one is defined in). */
+function enclosingFn(ctx: RuleContext, file: string, fn: string, line: number): string | undefined {
+  let best: FunctionFact | undefined;
+  for (const d of ctx.file(file)?.functions ?? []) if (d.name !== fn && d.line < line && line <= d.end && (!best || d.line > best.line)) best = d;
+  return best?.name;
+}
+
+/** The message argument texts of a model call. */
+function messageArgs(ctx: RuleContext, c: Located<CallFact>): string[] {
+  const out: string[] = [];
+  for (const a of c.args) {
+    const kw = /^(\w+)\s*=\s*([\s\S]+)$/.exec(a);
+    if (kw) {
+      if (MSG_KEY.test(kw[1])) out.push(kw[2]);
+      continue;
+    }
+    const ws = words(a);
+    if (/^[\w$.?\s[\]*]+$/.test(a.replace(/^(?:\*|\.\.\.)/, '')) && MSG_POSITIONAL.test(ws[ws.length - 1] ?? '')) out.push(a);
+  }
+  const f = ctx.file(c.file);
+  const callee = c.callee.replace(/\s+/g, '');
+  for (const o of f?.objects ?? []) {
+    if (o.line < c.line || o.line > c.line + 3 || o.fn !== c.fn || !o.ctx.startsWith('arg:') || o.ctx.slice(4).replace(/\s+/g, '') !== callee) continue;
+    for (const k of o.keys) if (MSG_KEY.test(k.replace(/^\.\.\./, ''))) out.push(o.values[k] ?? k);
+  }
+  // A request built in a local first: `params = { model, messages: this.history }` … `create(params)`.
+  for (const a of c.args) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(a)) continue;
+    for (const o of f?.objects ?? []) if (o.fn === c.fn && o.ctx === `var:${a}` && o.line <= c.line) for (const k of o.keys) if (MSG_KEY.test(k)) out.push(o.values[k] ?? k);
+  }
+  return out;
+}
+
+const SELF = /^(?:self|this)$/;
+const shortClass = (fn: string) => {
+  const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '';
+  return cls.slice(cls.lastIndexOf('.') + 1);
+};
+
+/** Who holds the field a chain ends in: the function's class (`self.f`), the class assigned to `self.a` (`self.a.f`), else the receiver's name. */
+function holderOf(ctx: RuleContext, file: string, fn: string, segs: string[]): string {
+  const cls = shortClass(fn);
+  if (SELF.test(segs[0]) && cls) {
+    if (segs.length === 2) return `C:${cls}`;
+    if (segs.length === 3) {
+      const d = fieldClass(ctx, file, cls, segs[1]);
+      if (d) return `C:${d}`;
+    }
+  }
+  return `R:${normField(segs[segs.length - 2])}`;
+}
+
+function traceConversation(ctx: RuleContext, file: string, fn: string, line: number, expr: string, depth: number, out: ConversationIdentity): void {
+  const { chains, ids } = exprRefs(expr);
+  for (const segs of chains) {
+    // A member of a value the function got back from a call (`mcResult.messages`) is that result's, not a holder's.
+    if (!SELF.test(segs[0]) && depth < 2) continue;
+    if (SELF.test(segs[0]) && depth === 0 && segs.length > 2) continue;
+    const f = normField(segs[segs.length - 1]);
+    let h = out.fields.get(f);
+    if (!h) out.fields.set(f, (h = new Set()));
+    const holder = holderOf(ctx, file, fn, segs);
+    if (h.has(holder)) continue;
+    h.add(holder);
+    // A getter of the class (`@property def messages(self)`, `get history()`): the fields it reads are the conversation too.
+    if (holder.startsWith('C:') && depth > 0) {
+      for (const g of ctx.functionsNamed(`${holder.slice(2)}.${segs[segs.length - 1]}`)) {
+        if (g.params.some((p) => !/^(?:self|cls)$/.test(p)) || g.end - g.line > 20) continue;
+        const gfile = ctx.file(g.file);
+        for (const b of gfile?.binds ?? []) if (b.fn === g.name) traceConversation(ctx, g.file, g.name, b.line, b.value.replace(/^\[.*\bin\s+/, ''), 0, out);
+        for (const c of ctx.callsIn(g.file, g.name)) if (c.cond) for (const a of c.args) traceConversation(ctx, g.file, g.name, c.line, a, 0, out);
+      }
+    }
+  }
+  // In a value traced back (`messages = build(question, history)`), only the value itself or a part named for the
+  // messages is the conversation, not every name the expression uses.
+  const whole = /^\s*(?:\*|\.\.\.)?\s*[A-Za-z_$][\w$]*\s*$/.test(expr);
+  for (const id of ids) {
+    if (!whole && depth < 2 && !MSG_POSITIONAL.test(words(id).at(-1) ?? '')) continue;
+    const key = `${file}#${fn}#${id}`;
+    if (out.locals.has(key)) continue;
+    out.locals.add(key);
+    if (depth <= 0) continue;
+    // The value the local was last bound to before the call, in its function or the one it is nested in.
+    let bound: { value: string; line: number; fn: string } | undefined;
+    for (const scope of [fn, enclosingFn(ctx, file, fn, line)]) {
+      if (!scope) continue;
+      // Before the call's line: `messages = self.step(messages)` passes the value bound earlier.
+      for (const b of ctx.file(file)?.binds ?? []) if (b.name === id && b.fn === scope && b.line < line && (!bound || b.line > bound.line)) bound = b;
+      if (bound) break;
+    }
+    if (bound) {
+      traceConversation(ctx, file, bound.fn, bound.line, bound.value, depth - 1, out);
+      continue;
+    }
+    // A parameter: what the callers pass in its place.
+    const def = ctx.functionsNamed(fn).find((d) => d.file === file && d.name === fn);
+    const params = (def?.params ?? []).map((p) => p.replace(/^[*.]+/, '').replace(/[?:=\s].*$/s, '')).filter((p) => p !== 'self' && p !== 'cls');
+    const at = params.indexOf(id);
+    const short = shortName(fn);
+    if (at < 0 || GENERIC.has(short) || short.startsWith('<') || ctx.functionsNamed(short).length > 3) continue;
+    for (const c of callersOf(ctx, fn).slice(0, 8)) {
+      const kw = c.args.find((a) => new RegExp(`^${id}\\s*=`).test(a));
+      const arg = kw ? kw.replace(/^\w+\s*=\s*/, '') : c.args.filter((a) => !/^\w+\s*=/.test(a))[at];
+      if (arg) traceConversation(ctx, c.file, c.fn, c.line, arg, depth - 1, out);
+    }
+  }
+}
+
+/** The conversation's identity, from the message argument of each agent loop's model call (empty when none is found). */
+export function conversationIdentity(ctx: RuleContext): ConversationIdentity {
+  return ctx.memo('persist:conversation', () => {
+    const out: ConversationIdentity = { fields: new Map(), locals: new Set() };
+    const seen = new Set<CallFact>();
+    const loops = agentLoops(ctx);
+    const loopFiles = new Set(loops.map((l) => l.file));
+    // The loop's own call of the model (or of its wrapper), then the direct model calls in the files holding a loop.
+    const calls = [...loops.map((l) => l.modelCall), ...modelCalls(ctx).filter((c) => loopFiles.has(c.file))];
+    for (const c of calls.slice(0, 60)) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      for (const a of messageArgs(ctx, c)) traceConversation(ctx, c.file, c.fn, c.line, a, 2, out);
+    }
+    return out;
+  });
+}
+
+/** Class `a` is `b`, or one extends the other (within four levels). */
+function sameFamily(ctx: RuleContext, a: string, b: string): boolean {
+  if (a === b) return true;
+  const bases = classBases(ctx);
+  const up = (x: string, y: string) => {
+    for (let c = bases.get(x), i = 0; c && i < 4; c = bases.get(c), i++) if (c === y) return true;
+    return false;
+  };
+  return up(a, b) || up(b, a);
+}
+
+/** A member chain read in `file#fn` is the conversation: its field is one of the conversation's, held by the same class or a value so named. */
+function chainIsConversation(ctx: RuleContext, id: ConversationIdentity, file: string, fn: string, segs: string[]): boolean {
+  const holders = id.fields.get(normField(segs[segs.length - 1]));
+  if (!holders) return false;
+  const h = holderOf(ctx, file, fn, segs);
+  if (holders.has(h)) return true;
+  const recv = words(segs[segs.length - 2]);
+  for (const x of holders) {
+    if (h.startsWith('C:') && x.startsWith('C:') && sameFamily(ctx, h.slice(2), x.slice(2))) return true;
+    // `self.agent.messages` for a field of `Agent`; `self.messages` in `ChatSession` for `session.messages`.
+    const cw = words(x.slice(2));
+    const other = h.startsWith('C:') ? words(h.slice(2)) : recv;
+    const mine = x.startsWith('R:') ? cw : recv;
+    const theirs = x.startsWith('R:') ? other : cw;
+    if (mine.length > 0 && theirs.length >= mine.length && mine.every((w, i) => w === theirs[theirs.length - mine.length + i])) return true;
+  }
+  return false;
+}
+
+/** The text names the conversation: a member chain ending in one of its fields, or a local holding it in that function. */
+function namesConversation(ctx: RuleContext, id: ConversationIdentity, file: string, fn: string, text: string): boolean {
+  const { chains, ids } = exprRefs(text, true);
+  return chains.some((s) => chainIsConversation(ctx, id, file, fn, s)) || ids.some((x) => id.locals.has(`${file}#${fn}#${x}`));
+}
+
+/** The function `fn` of `file` works on the conversation between lines `from` and `to`: binds it, calls a method on it, or passes it. */
+function fnTouchesConversation(ctx: RuleContext, id: ConversationIdentity, file: string, fn: string, from: number, to = Infinity): boolean {
+  const cls = shortClass(fn);
+  for (const b of ctx.file(file)?.binds ?? []) {
+    if (b.fn !== fn || b.line < from || b.line > to) continue;
+    // `self.messages = …` (a bind names only the field) in the conversation's class, or a local holding it.
+    if (id.locals.has(`${file}#${fn}#${b.name}`) || (cls && chainIsConversation(ctx, id, file, fn, ['self', b.name]))) return true;
+  }
+  for (const c of ctx.callsIn(file, fn)) {
+    if (c.line < from || c.line > to) continue;
+    if ((c.callee.includes('.') && namesConversation(ctx, id, file, fn, `${c.callee.slice(0, c.callee.lastIndexOf('.'))}.x()`)) || c.args.some((a) => namesConversation(ctx, id, file, fn, a))) return true;
+  }
+  return false;
+}
+
+/** A call that changes the value it is made on (`self.messages.extend(x)`, `history.push(m)`, `this.messages = …`'s kin). */
+const FILLS = /^(?:append|extend|push|unshift|insert|concat|splice|update|set|replace|load|restore|add_messages?|addMessages?|set_messages|setMessages)$/;
+
+/**
+ * The function `fn` of `file` puts something into the conversation from line `from` on (up to `to`): binds it
+ * (`self.messages = data["messages"]`), fills it (`self._history.extend(records)`), or hands it to a helper by its
+ * keyword (`apply(record, history=self._history)`). With `value`, only with that name in the value put in.
+ */
+function fnFillsConversation(ctx: RuleContext, id: ConversationIdentity, file: string, fn: string, from: number, to = Infinity, value?: string): boolean {
+  const cls = shortClass(fn);
+  const holds = (text: string) => !value || exprRefs(text).ids.includes(value);
+  for (const b of ctx.file(file)?.binds ?? []) {
+    if (b.fn !== fn || b.line < from || b.line > to || !holds(b.value)) continue;
+    // `self.messages = …` (a bind names only the field) in the conversation's class, or a local holding it.
+    if (id.locals.has(`${file}#${fn}#${b.name}`) || (cls && chainIsConversation(ctx, id, file, fn, ['self', b.name]))) return true;
+  }
+  for (const c of ctx.callsIn(file, fn)) {
+    if (c.line < from || c.line > to || !c.callee.includes('.')) continue;
+    const recv = c.callee.slice(0, c.callee.lastIndexOf('.'));
+    if (FILLS.test(c.name) && namesConversation(ctx, id, file, fn, `${recv}.x`) && c.args.some(holds)) return true;
+    if (!value && c.args.some((a) => /^\w+\s*=/.test(a) && MSG_KEY.test(a.replace(/\s*=[\s\S]*$/, '')) && namesConversation(ctx, id, file, fn, a.replace(/^\w+\s*=\s*/, '')))) return true;
+  }
+  return false;
+}
+
+/** The caller puts what the called loader returns into the conversation: at once (`self.messages = load()`), or through the local it binds. */
+function callerFillsConversation(ctx: RuleContext, id: ConversationIdentity, c: Located<CallFact>): boolean {
+  const bound = (ctx.file(c.file)?.binds ?? []).find((b) => b.fn === c.fn && b.line === c.line);
+  if (!bound) return fnFillsConversation(ctx, id, c.file, c.fn, c.line, c.line);
+  if (fnFillsConversation(ctx, id, c.file, c.fn, c.line, c.line)) return true;
+  return fnFillsConversation(ctx, id, c.file, c.fn, c.line + 1, c.line + 15, bound.name);
+}
+
+export type ConversationLink = 'data' | 'fn' | 'caller';
+
+/** The conversation's identity is known: a message list traced from a model call of an agent loop. */
+export function conversationKnown(ctx: RuleContext): boolean {
+  const id = conversationIdentity(ctx);
+  return id.fields.size > 0 || id.locals.size > 0;
+}
+
+/**
+ * How a session write or read is tied to the conversation the loop sends to the model: what it writes names it
+ * (`json.dump(self.messages, f)`), the writing function works on it (`self._history.extend(m)` before the append),
+ * a caller hands it over (`save_session(messages)`), or what it reads is put back into it (`self.messages =
+ * json.load(f)`, `this.history = await loadHistory(id)`). Undefined when no tie is seen.
+ */
+export function conversationLink(ctx: RuleContext, o: PersistOp): ConversationLink | undefined {
+  if (!conversationKnown(ctx)) return undefined;
+  const id = conversationIdentity(ctx);
+  const memo = ctx.memo('persist:conversation-links', () => new Map<PersistOp, ConversationLink | undefined>());
+  if (memo.has(o)) return memo.get(o);
+  let link: ConversationLink | undefined;
+  const { file, fn, line } = o.call;
+  const short = shortName(fn);
+  const linkable = !short.startsWith('<') && !GENERIC.has(short) && ctx.functionsNamed(short).length <= 3;
+  if (o.kind === 'read' || o.kind === 'db-read') {
+    if (fnFillsConversation(ctx, id, file, fn, line)) link = 'fn';
+    // The caller puts what the loader returns into the conversation: `self.messages = load(…)`, or soon after in that function.
+    else if (linkable && callersOf(ctx, fn).slice(0, 10).some((c) => callerFillsConversation(ctx, id, c))) link = 'caller';
+  } else {
+    const data = [...o.call.args, ...(o.payload ? Object.values(o.payload.values) : [])];
+    if (o.call.name === 'open') for (const d of ctx.callsIn(file, fn)) if (d.line > line && d.line <= line + 6) data.push(...d.args);
+    if (data.some((a) => namesConversation(ctx, id, file, fn, a))) link = 'data';
+    else if (fnTouchesConversation(ctx, id, file, fn, 0)) link = 'fn';
+    else if (linkable && callersOf(ctx, fn).slice(0, 10).some((c) => c.args.some((a) => namesConversation(ctx, id, c.file, c.fn, a)))) link = 'caller';
+  }
+  memo.set(o, link);
+  return link;
 }
