@@ -179,6 +179,14 @@ export class ClaudeClient {
       messages: [{ role: 'user' as const, content: user }],
       ...(schema && { output_config: { format: { type: 'json_schema' as const, schema } } }),
     };
+    const sent = await this.send(request, onText);
+    if ('error' in sent) return sent;
+    const { message } = sent;
+    return { text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'), stopReason: message.stop_reason };
+  }
+
+  /** One request, streamed through `onText` when given; its usage is counted against the budget. */
+  protected async send(request: Anthropic.MessageCreateParamsNonStreaming, onText?: (delta: string) => void): Promise<{ message: Anthropic.Message } | { error: string }> {
     let message: Anthropic.Message;
     try {
       if (onText) {
@@ -190,7 +198,7 @@ export class ClaudeClient {
       return { error: apiErrorLine(err, this.opts) };
     }
     this.record(message.usage);
-    return { text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'), stopReason: message.stop_reason };
+    return { message };
   }
 }
 
@@ -225,19 +233,7 @@ export class ClaudeConversation extends ClaudeClient {
       ...(o.toolChoice && { tool_choice: o.toolChoice }),
       ...(o.schema && { output_config: { format: { type: 'json_schema' as const, schema: o.schema } } }),
     };
-    let message: Anthropic.Message;
-    try {
-      if (o.onText) {
-        const stream = this.client.messages.stream(request);
-        const onText = o.onText;
-        stream.on('text', (delta) => onText(delta));
-        message = await stream.finalMessage();
-      } else message = await this.client.messages.create(request);
-    } catch (err) {
-      return { error: apiErrorLine(err, this.opts) };
-    }
-    this.record(message.usage);
-    return { message };
+    return this.send(request, o.onText);
   }
 }
 
