@@ -78,6 +78,13 @@ function parseScore(value: string): number {
   return n;
 }
 
+/**
+ * The default token budget of `evaluate --llm`: each uncertain check is a short conversation that
+ * resends the pack and what Claude read (about 15k tokens for a check with three turns), and a
+ * harness has some 15-20 uncertain checks.
+ */
+const LLM_REVIEW_BUDGET = 300_000;
+
 const EXAMPLES = `
 Examples:
   $ audit evaluate                          audit the current folder, text report
@@ -137,7 +144,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--no-color', 'no colours in the text report (also off under NO_COLOR or when not a terminal)')
     .option('--no-review', 'ignore reviewed judgements (.audit/review.json): the static verdicts alone')
     .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext);
-  addClaudeOptions(evaluate, { llm: 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)' })
+  addClaudeOptions(evaluate, { llm: 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)', budgetDefault: LLM_REVIEW_BUDGET })
     .option('--max-turns <n>', 'most Claude calls per reviewed check, its read_file / search tool turns included; 1 sends the evidence pack alone, without tools (--llm)', positive('a number of turns'), 8)
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText('after', EXAMPLES)

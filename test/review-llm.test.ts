@@ -270,6 +270,15 @@ describe('audit evaluate --llm', () => {
     expect(fs.existsSync(reviewFile())).toBe(true);
   });
 
+  it('budgets the whole review at 300,000 tokens by default (a few tool turns per check), the design review at 60,000', async () => {
+    mode = 'search';
+    const r = await evaluate();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/ of 300000 budgeted tokens/);
+    const design = await runCli(['design', '--help'], { env: env() });
+    expect(design.stdout).toMatch(/--budget <tokens>[\s\S]*?\(default: 60000\)/);
+  });
+
   it('answers a search with file:line: text matches', async () => {
     mode = 'search';
     const r = await evaluate();

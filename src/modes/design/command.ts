@@ -69,15 +69,15 @@ Exit codes: 0 the review ran, 1 --fail-on found an open concern at that severity
 
 /**
  * The Claude options of a command that can call the model (design, evaluate): --llm, --model,
- * --max-tokens, --budget, --timeout, with the defaults above. `suffix` marks the options as
- * belonging to --llm on a command that mostly runs without it.
+ * --max-tokens, --budget, --timeout, with the defaults above (`budgetDefault` overrides the budget's).
+ * `suffix` marks the options as belonging to --llm on a command that mostly runs without it.
  */
-export function addClaudeOptions(cmd: Command, help: { llm: string; budget: string; suffix: string }): Command {
+export function addClaudeOptions(cmd: Command, help: { llm: string; budget: string; suffix: string; budgetDefault?: number }): Command {
   return cmd
     .option('--llm', help.llm)
     .option('--model <id>', 'Claude model for --llm', DEFAULTS.model)
     .option('--max-tokens <n>', `max_tokens of each Claude call${help.suffix}`, positive('a token count'), DEFAULTS.maxTokens)
-    .option('--budget <tokens>', `token budget for ${help.budget} (input + output)`, positive('a token count'), DEFAULTS.budget)
+    .option('--budget <tokens>', `token budget for ${help.budget} (input + output)`, positive('a token count'), help.budgetDefault ?? DEFAULTS.budget)
     .option('--timeout <seconds>', `timeout of each Claude call${help.suffix}, in seconds`, positive('seconds'), DEFAULTS.timeout);
 }
 
