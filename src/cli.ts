@@ -19,6 +19,7 @@ import { registerRulesCommand } from './modes/evaluate/rules-command.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { parseContext, registerReviewCommands } from './modes/review/cli.js';
 import { excerpt } from './modes/review/show.js';
+import type { LlmScope } from './modes/review/llm.js';
 import { TOOL } from './version.js';
 
 export interface Io {
@@ -70,6 +71,7 @@ interface EvaluateOptions {
   budget: number;
   timeout: number;
   maxTurns: number;
+  llmScope: LlmScope;
 }
 
 function parseScore(value: string): number {
@@ -146,6 +148,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext);
   addClaudeOptions(evaluate, { llm: 'review each low-confidence verdict with Claude (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)', budgetDefault: LLM_REVIEW_BUDGET })
     .option('--max-turns <n>', 'most Claude calls per reviewed check, its read_file / search tool turns included; 1 sends the evidence pack alone, without tools (--llm)', positive('a number of turns'), 8)
+    .addOption(new Option('--llm-scope <which>', 'which verdicts --llm reviews: the low-confidence ones, or all (the high ones too: on six harnesses it was not tuned on, 9 of 40 high verdicts were wrong)').choices(['low', 'all'] satisfies LlmScope[]).default('low'))
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText('after', EXAMPLES)
     .action(async (target: string, opts: EvaluateOptions) => {
@@ -216,7 +219,7 @@ async function evaluateTree(target: string, opts: EvaluateOptions, io: Io, cache
     let received = 0;
     const report = await llmReview(
       result,
-      { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000, maxTurns: opts.maxTurns },
+      { apiKey, baseURL: io.env.ANTHROPIC_BASE_URL || undefined, model: opts.model, maxTokens: opts.maxTokens, budget: opts.budget, timeoutMs: opts.timeout * 1000, maxTurns: opts.maxTurns, scope: opts.llmScope },
       (id, i, n) => {
         current = `reviewing ${i + 1}/${n} with Claude: ${id}`;
         received = 0;

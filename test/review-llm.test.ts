@@ -157,6 +157,20 @@ describe('audit evaluate --llm', () => {
     expect(seen.length).toBe(0);
   });
 
+  it('--llm-scope all reviews the high-confidence verdicts too; the default only the low ones', async () => {
+    const plain = await runCli(['evaluate', work, '-f', 'json'], { env: env() });
+    const checks = (JSON.parse(plain.stdout).checks as Array<{ id: string; level: string; confidence: string; applies: boolean }>).filter((c) => c.level !== 'off' && c.applies !== false);
+    expect(checks.some((c) => c.confidence === 'high')).toBe(true);
+    const sent = () => seen.map((q) => /^([a-z]+\.[a-z-]+):/.exec(q.messages[0].content as string)![1]).sort();
+    expect((await evaluate()).code).toBe(0);
+    expect(sent()).toEqual(checks.filter((c) => c.confidence === 'low').map((c) => c.id).sort());
+    fs.rmSync(path.join(work, '.audit'), { recursive: true, force: true });
+    seen.length = 0;
+    expect((await evaluate('--llm-scope', 'all')).code).toBe(0);
+    expect(sent()).toEqual(checks.map((c) => c.id).sort());
+    expect((await evaluate('--llm-scope', 'some')).code).toBe(2);
+  });
+
   it('rejects an answer that cites a line that does not exist, or misquotes one', async () => {
     for (const m of ['missing-line', 'misquoted'] as const) {
       mode = m;

@@ -22,6 +22,8 @@ import { confine, READ_TOOLS, runTool } from './tools.js';
 export interface LlmReviewOptions extends ClaudeOptions {
   /** Most calls per check, tool turns included (default 8); 1 sends the evidence pack alone, without tools. */
   maxTurns?: number;
+  /** `low` (default): the low-confidence verdicts; `all`: the high ones too. */
+  scope?: LlmScope;
 }
 
 export const DEFAULT_MAX_TURNS = 8;
@@ -81,9 +83,12 @@ export function verifyCitation(root: string, e: { file: string; line: number; co
   return cited;
 }
 
-/** The checks worth a second look: low confidence, applicable, not already reviewed. */
-export function uncertainChecks(result: AuditResult): CheckId[] {
-  return result.checks.filter((c) => c.level !== 'off' && c.applies !== false && c.confidence === 'low' && c.review?.status !== 'applied').map((c) => c.id);
+/** Which verdicts --llm reviews: the low-confidence ones (default), or every one. */
+export type LlmScope = 'low' | 'all';
+
+/** The checks worth a second look: applicable, not already reviewed, and low confidence unless `scope` is `all`. */
+export function uncertainChecks(result: AuditResult, scope: LlmScope = 'low'): CheckId[] {
+  return result.checks.filter((c) => c.level !== 'off' && c.applies !== false && (scope === 'all' || c.confidence === 'low') && c.review?.status !== 'applied').map((c) => c.id);
 }
 
 /** What the tool loop for one check came back with: the final answer's text, or one line on why there is none. */
@@ -153,7 +158,7 @@ export async function llmReview(
   const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
   const outcomes: Outcome[] = [];
   const tally: Record<string, number> = {};
-  const ids = uncertainChecks(result);
+  const ids = uncertainChecks(result, opts.scope);
   const by = `llm:${opts.model}`;
   for (const [i, id] of ids.entries()) {
     onCheck?.(id, i, ids.length);
