@@ -120,6 +120,27 @@ function symlinkSkip(abs: string, name: string): string | undefined {
   return SOURCE_EXT.test(name) && !DECLARATION.test(name) ? 'symlink (not followed)' : undefined;
 }
 
+/** The .gitignore files in force in a folder, each with the folder (relative to the root) it sits in. */
+export type Gitignores = ReadonlyArray<{ base: string; ig: Ignore }>;
+
+/** The rules in force in `dir` (at `rel` below the root): its parents', plus its own .gitignore if it has one. */
+export function gitignoresIn(parent: Gitignores, dir: string, rel: string, entries: readonly fs.Dirent[]): Gitignores {
+  if (!entries.some((e) => e.name === '.gitignore' && e.isFile())) return parent;
+  try {
+    return [...parent, { base: rel, ig: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
+  } catch {
+    return parent; // an unreadable .gitignore ignores nothing
+  }
+}
+
+/** Whether a path relative to the root (a folder when `isDir`) is ignored by the rules in force. */
+export function isGitignored(ignores: Gitignores, p: string, isDir: boolean): boolean {
+  return ignores.some(({ base, ig }) => {
+    const sub = base ? p.slice(base.length + 1) : p;
+    return sub !== '' && ig.ignores(isDir ? `${sub}/` : sub);
+  });
+}
+
 export function discover(root: string, config: ResolvedConfig): Discovery {
   const out: Discovery = { root, files: [], manifests: [], configs: [], skipped: [], examples: 0 };
   const include = config.include.length ? picomatch(config.include, { dot: true }) : undefined;
@@ -136,7 +157,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
   const inHarness = (rel: string) => !harness.length || globs.some((g) => g.field === 'harness' && g.test(rel));
 
   // Every .gitignore on the way down applies to the paths below its folder.
-  const walk = (dir: string, rel: string, ignores: Array<{ base: string; ig: Ignore }>, examplePackage = false) => {
+  const walk = (dir: string, rel: string, ignores: Gitignores, examplePackage = false) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -144,19 +165,8 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       out.skipped.push({ path: rel || '.', reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
       return;
     }
-    const gi = entries.find((e) => e.name === '.gitignore' && e.isFile());
-    if (gi) {
-      try {
-        ignores = [...ignores, { base: rel, ig: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
-      } catch {
-        // an unreadable .gitignore ignores nothing
-      }
-    }
-    const ignored = (p: string, isDir: boolean) =>
-      ignores.some(({ base, ig }) => {
-        const sub = base ? p.slice(base.length + 1) : p;
-        return sub !== '' && ig.ignores(isDir ? sub + '/' : sub);
-      });
+    ignores = gitignoresIn(ignores, dir, rel, entries);
+    const ignored = (p: string, isDir: boolean) => isGitignored(ignores, p, isDir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;

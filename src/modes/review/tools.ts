@@ -8,10 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
-import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { z } from 'zod';
-import { SKIP_DIRS } from '../evaluate/discover.js';
+import { gitignoresIn, isGitignored, SKIP_DIRS, type Gitignores } from '../evaluate/discover.js';
 
 /** Most lines one read_file call returns. */
 export const MAX_READ_LINES = 200;
@@ -191,7 +190,7 @@ function searchTool(root: string, input: z.infer<typeof SearchInput>): ToolOutpu
  * folder, and files over 1 MB are skipped.
  */
 function* walk(root: string): Generator<{ rel: string; abs: string }> {
-  const stack: Array<{ dir: string; rel: string; ignores: Array<{ base: string; ig: Ignore }> }> = [{ dir: root, rel: '', ignores: [] }];
+  const stack: Array<{ dir: string; rel: string; ignores: Gitignores }> = [{ dir: root, rel: '', ignores: [] }];
   while (stack.length) {
     const { dir, rel, ignores: parent } = stack.pop()!;
     let entries: fs.Dirent[];
@@ -200,19 +199,8 @@ function* walk(root: string): Generator<{ rel: string; abs: string }> {
     } catch {
       continue;
     }
-    let ignores = parent;
-    if (entries.some((e) => e.name === '.gitignore' && e.isFile())) {
-      try {
-        ignores = [...parent, { base: rel, ig: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) }];
-      } catch {
-        // an unreadable .gitignore ignores nothing
-      }
-    }
-    const ignored = (p: string, isDir: boolean) =>
-      ignores.some(({ base, ig }) => {
-        const sub = base ? p.slice(base.length + 1) : p;
-        return sub !== '' && ig.ignores(isDir ? `${sub}/` : sub);
-      });
+    const ignores = gitignoresIn(parent, dir, rel, entries);
+    const ignored = (p: string, isDir: boolean) => isGitignored(ignores, p, isDir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const dirs: typeof stack = [];
     for (const e of entries) {
