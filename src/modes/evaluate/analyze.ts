@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FileFacts, ManifestCommand, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
 import { analyzeTestText } from '../../analyzers/test-text.js';
+import { lineLocator } from '../../analyzers/lines.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
 import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
@@ -37,13 +38,12 @@ function manifestCommands(text: string, j: Record<string, unknown>): ManifestCom
   if (!c || typeof c !== 'object') return undefined;
   const out: ManifestCommand[] = [];
   let from = Math.max(0, text.indexOf('"contributes"'));
+  const lineAt = lineLocator(text);
   const lineOf = (needle: string) => {
     const i = text.indexOf(needle, from);
     if (i < 0) return 0;
     from = i;
-    let n = 1;
-    for (let k = text.indexOf('\n'); k >= 0 && k < i; k = text.indexOf('\n', k + 1)) n++;
-    return n;
+    return lineAt(i);
   };
   const esc = (v: string) => v.replace(/[.*+?^$|()[\]{}\\]/g, '\\$&');
   const quote = (k: string, v: string) => new RegExp(`"${k}"\\s*:\\s*"${esc(v)}"`);
