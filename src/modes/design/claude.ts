@@ -153,7 +153,7 @@ export class ClaudeClient {
   protected plan(...parts: string[]): { maxTokens: number } | { stopped: string } {
     const request = ClaudeClient.estimate(...parts);
     const projection = this.budget.project(request, this.opts.maxTokens, CONTEXT_WINDOW);
-    const left = this.budget.limits.maxTokens - this.budget.totalTokens - request;
+    const left = this.tokensLeft - request;
     if (projection.action === 'stop' || left < 256) {
       return { stopped: `token budget reached (${this.budget.totalTokens} of ${this.opts.budget} spent, next request ~${request} tokens); raise it with --budget` };
     }
@@ -170,26 +170,31 @@ export class ClaudeClient {
    * With `onText`, the answer is streamed and each piece of text handed to it as it arrives.
    */
   async ask(system: string, user: string, schema?: Record<string, unknown>, onText?: (delta: string) => void): Promise<Asked> {
-    const plan = this.plan(system, user);
+    const r = await this.turn(system, [{ role: 'user', content: user }], { schema, onText });
+    return 'message' in r ? { text: messageText(r.message), stopReason: r.message.stop_reason } : r;
+  }
+
+  /**
+   * One turn of a conversation, tools optional: the whole history is sent (and counted against the
+   * budget, tool declarations included), and the message comes back as is, tool_use blocks and all.
+   * With `onText`, it is streamed and each piece of text handed to it as it arrives.
+   */
+  async turn(system: string, messages: Anthropic.MessageParam[], o: TurnOptions = {}): Promise<Turned> {
+    const plan = this.plan(system, messagesText(messages), o.tools ? JSON.stringify(o.tools) : '');
     if ('stopped' in plan) return plan;
-    const request = {
+    const request: Anthropic.MessageCreateParamsNonStreaming = {
       model: this.opts.model,
       max_tokens: plan.maxTokens,
       system,
-      messages: [{ role: 'user' as const, content: user }],
-      ...(schema && { output_config: { format: { type: 'json_schema' as const, schema } } }),
+      messages,
+      ...(o.tools && { tools: o.tools }),
+      ...(o.toolChoice && { tool_choice: o.toolChoice }),
+      ...(o.schema && { output_config: { format: { type: 'json_schema' as const, schema: o.schema } } }),
     };
-    const sent = await this.send(request, onText);
-    if ('error' in sent) return sent;
-    const { message } = sent;
-    return { text: message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n'), stopReason: message.stop_reason };
-  }
-
-  /** One request, streamed through `onText` when given; its usage is counted against the budget. */
-  protected async send(request: Anthropic.MessageCreateParamsNonStreaming, onText?: (delta: string) => void): Promise<{ message: Anthropic.Message } | { error: string }> {
     let message: Anthropic.Message;
     try {
-      if (onText) {
+      if (o.onText) {
+        const onText = o.onText;
         const stream = this.client.messages.stream(request);
         stream.on('text', (delta) => onText(delta));
         message = await stream.finalMessage();
@@ -209,32 +214,14 @@ export type Turned = { message: Anthropic.Message } | { error: string } | { stop
 export const messagesText = (messages: Anthropic.MessageParam[]): string =>
   messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
 
+/** A message's text blocks, joined. */
+export const messageText = (message: Anthropic.Message): string => message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
+
 export interface TurnOptions {
   schema?: Record<string, unknown>;
   tools?: Anthropic.Tool[];
   toolChoice?: Anthropic.ToolChoice;
   onText?: (delta: string) => void;
-}
-
-export class ClaudeConversation extends ClaudeClient {
-  /**
-   * One turn of a conversation with tools: the whole history is sent (and counted against the
-   * budget, tool declarations included), and the message comes back as is, tool_use blocks and all.
-   */
-  async turn(system: string, messages: Anthropic.MessageParam[], o: TurnOptions = {}): Promise<Turned> {
-    const plan = this.plan(system, messagesText(messages), o.tools ? JSON.stringify(o.tools) : '');
-    if ('stopped' in plan) return plan;
-    const request = {
-      model: this.opts.model,
-      max_tokens: plan.maxTokens,
-      system,
-      messages,
-      ...(o.tools && { tools: o.tools }),
-      ...(o.toolChoice && { tool_choice: o.toolChoice }),
-      ...(o.schema && { output_config: { format: { type: 'json_schema' as const, schema: o.schema } } }),
-    };
-    return this.send(request, o.onText);
-  }
 }
 
 export class ClaudeReviewer extends ClaudeClient {

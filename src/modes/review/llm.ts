@@ -13,7 +13,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { CheckId } from '../../rules/catalog.js';
 import type { AuditResult } from '../evaluate/index.js';
-import { ClaudeClient, ClaudeConversation, messagesText, parseJson, type ClaudeOptions } from '../design/claude.js';
+import { ClaudeClient, messagesText, messageText, parseJson, type ClaudeOptions } from '../design/claude.js';
 import { evidencePack, packText } from './show.js';
 import { citeLine, readReviews, writeReviews, type CitedLine } from './store.js';
 import { confine, READ_TOOLS, runTool } from './tools.js';
@@ -102,7 +102,7 @@ type Looped = ({ text: string; stopReason: string | null } | { error: string } |
  * another call after it.
  */
 async function converse(
-  claude: ClaudeConversation,
+  claude: ClaudeClient,
   root: string,
   pack: string,
   maxTurns: number,
@@ -127,7 +127,7 @@ async function converse(
     if ('stopped' in r) return { stopped: toolCalls ? `${r.stopped} (after ${toolCalls} tool call${toolCalls === 1 ? '' : 's'})` : r.stopped, toolCalls };
     if ('error' in r) return { ...r, toolCalls };
     const uses = r.message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
-    const text = r.message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
+    const text = messageText(r.message);
     if (r.message.stop_reason !== 'tool_use' || !uses.length) return { text, stopReason: r.message.stop_reason, toolCalls };
     if (last) return { noAnswer: `asked for more tools after its last turn (${turn} of --max-turns ${maxTurns}${byBudget && !byCap ? ', the budget allowing no more' : ''})`, toolCalls };
     const results: Anthropic.ToolResultBlockParam[] = uses.map((u) => {
@@ -154,7 +154,7 @@ export async function llmReview(
   onText?: (delta: string) => void,
   onTool?: (name: string, input: unknown) => void,
 ): Promise<LlmReviewReport> {
-  const claude = new ClaudeConversation(opts);
+  const claude = new ClaudeClient(opts);
   const maxTurns = opts.maxTurns ?? DEFAULT_MAX_TURNS;
   const outcomes: Outcome[] = [];
   const tally: Record<string, number> = {};
