@@ -101,6 +101,9 @@ function splitWords(text: string): string[] {
 // A path to a template or to a source-code file (`lib/messages.ts`) is code generation, not state.
 const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\bparams\.|tool_?input|image|clipboard|\.gitignore|package\.?json|\bpid\b|\.(?:jinja2?|j2|tmpl|mustache|hbs)\b|\.(?:[cm]?[jt]sx?|py)['"`]/i;
 
+/** What a method call is called on: `this.store` of `this.store.put(…)` ('' for a bare call). */
+const receiverOf = (c: Pick<CallFact, 'callee'>): string => c.callee.slice(0, c.callee.lastIndexOf('.'));
+
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
 
 /** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
@@ -144,7 +147,7 @@ function kindOf(c: CallFact): PersistKind | undefined {
   // A browser extension's storage area: `chrome.storage.local.set({ [key]: value })`, `chrome?.storage[area].get([key])`.
   if ((n === 'set' || n === 'get') && EXTENSION_STORAGE.test(c.callee)) return n === 'set' ? 'db-write' : 'db-read';
   // LangGraph's long-term store (`store.aput(namespace, key, value)`, SDK `client.store.put_item(…)`).
-  if (/(?:^|\.)store$/i.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) {
+  if (/(?:^|\.)store$/i.test(receiverOf(c))) {
     if (/^(?:put_item|aput|put)$/.test(n) && c.args.length >= 2) return 'db-write';
     if (/^(?:get_item|search_items|aget|asearch)$/.test(n)) return 'db-read';
   }
@@ -378,7 +381,7 @@ function objectStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     for (const c of f.calls) {
       const kind: PersistKind | undefined = c.name === 'put' || c.name === 'add' ? 'db-write' : c.name === 'get' || c.name === 'getAll' || c.name === 'openCursor' ? 'db-read' : undefined;
       if (!kind || known.has(`${p}:${c.line}:${c.callee}`)) continue;
-      const recv = c.callee.slice(0, c.callee.lastIndexOf('.'));
+      const recv = receiverOf(c);
       let s: (typeof stores)[number] | undefined;
       for (const x of stores) if (x.name === recv && x.fn === c.fn && x.line <= c.line && (!s || x.line > s.line)) s = x;
       if (!s) continue;
@@ -440,7 +443,6 @@ function ormOps(ctx: RuleContext): PersistOp[] {
   const models = ormModels(ctx);
   if (models.size === 0) return [];
   const out: PersistOp[] = [];
-  const receiver = (c: CallFact) => c.callee.slice(0, c.callee.lastIndexOf('.'));
   // The mapped class an expression names: `Model(…)`, `cls(…)` in a method of a mapped class, or a local bound to either.
   // With the constructor as written, whose keyword arguments are the row's values.
   const modelOf = (file: string, c: Located<CallFact>, expr: string): { model: OrmModel; ctor?: string } | undefined => {
@@ -458,7 +460,7 @@ function ormOps(ctx: RuleContext): PersistOp[] {
   };
   for (const n of ['add', 'add_all', 'merge', 'commit', 'begin', 'execute', 'scalars', 'scalar', 'get', 'query']) {
     for (const c of ctx.callsNamed(n)) {
-      if (!c.file.endsWith('.py') || !ORM_SESSION.test(receiver(c))) continue;
+      if (!c.file.endsWith('.py') || !ORM_SESSION.test(receiverOf(c))) continue;
       let kind: PersistKind;
       let subjectText = '';
       let payload: Located<ObjectFact> | undefined;
@@ -602,7 +604,7 @@ function storeSets(ctx: RuleContext, made: Located<CallFact>): Located<CallFact>
   for (const [file, set] of names) {
     for (const c of ctx.file(file)?.calls ?? []) {
       if (c.name !== 'set' || c.args.length === 0) continue;
-      const recv = c.callee.slice(0, c.callee.lastIndexOf('.')).replace(/^this\./, '');
+      const recv = receiverOf(c).replace(/^this\./, '');
       if (set.has(recv)) out.push(c as Located<CallFact>);
     }
   }
@@ -636,7 +638,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
-  const args = onPath ? [c.callee.slice(0, c.callee.lastIndexOf('.')), ...c.args] : c.args;
+  const args = onPath ? [receiverOf(c), ...c.args] : c.args;
   const pathArg = args[0] ?? '';
   // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
   const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
@@ -754,7 +756,7 @@ function eventWrite(ctx: RuleContext, file: string, c: Located<CallFact>, onPath
     }
     return depth > 0 && [...names(text)].some((id) => { const b = bound(id, line, first); return !!b && serialised(b.value, b.line, depth - 1); });
   };
-  const pathArg = onPath ? c.callee.slice(0, c.callee.lastIndexOf('.')) : (c.args[0] ?? '');
+  const pathArg = onPath ? receiverOf(c) : (c.args[0] ?? '');
   // A log file's lines mention anything (`debug.log` gets `${message}: ${JSON.stringify(data)}`): not the run's record.
   if (isLogFile(pathArg) || !serialised((onPath ? c.args[0] : c.args[1]) ?? '', c.line, 4, true)) return undefined;
   return { perEvent: fromParam(pathArg, c.line, 3, true) };
@@ -870,7 +872,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
       if (typed && typed.length === 0) continue;
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
-        if (typed && !receiverNamesClass(c.callee.slice(0, c.callee.lastIndexOf('.')), typed)) continue;
+        if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
@@ -914,7 +916,7 @@ function queueWriters(ctx: RuleContext, file: string, fn: string): Located<Funct
   const out: Located<FunctionFact>[] = [];
   for (const d of ctx.file(file)?.functions ?? []) {
     if (d.name === fn || !d.params.some((p) => PATH_PARAM.test(p))) continue;
-    if (ctx.callsIn(file, d.name).some((c) => /^(?:push|append|put|put_nowait|unshift)$/.test(c.name) && fields.has(c.callee.slice(0, c.callee.lastIndexOf('.'))))) out.push(d as Located<FunctionFact>);
+    if (ctx.callsIn(file, d.name).some((c) => /^(?:push|append|put|put_nowait|unshift)$/.test(c.name) && fields.has(receiverOf(c)))) out.push(d as Located<FunctionFact>);
   }
   return out;
 }
@@ -1139,7 +1141,7 @@ const TRANSCRIPT_RECEIVER = /(?:^|\.)_?(?:messages|history|chat_?history|transcr
 
 /** The call in `file#fn` that adds a message to the in-memory transcript (`this.messages.push(m)`, `self.history.append(m)`). */
 export function addsMessage(ctx: RuleContext, file: string, fn: string): Located<CallFact> | undefined {
-  return ctx.callsIn(file, fn).find((c) => /^(?:push|append|unshift|extend|insert)$/.test(c.name) && transcriptReceiver(c.callee.slice(0, c.callee.lastIndexOf('.'))));
+  return ctx.callsIn(file, fn).find((c) => /^(?:push|append|unshift|extend|insert)$/.test(c.name) && transcriptReceiver(receiverOf(c)));
 }
 
 const TRANSCRIPT_WORD = /^(?:messages|history|transcript|conversation|trajectory)$/;
@@ -1488,7 +1490,7 @@ function fnTouchesConversation(ctx: RuleContext, id: ConversationIdentity, file:
   }
   for (const c of ctx.callsIn(file, fn)) {
     if (c.line < from || c.line > to) continue;
-    if ((c.callee.includes('.') && namesConversation(ctx, id, file, fn, `${c.callee.slice(0, c.callee.lastIndexOf('.'))}.x()`)) || c.args.some((a) => namesConversation(ctx, id, file, fn, a))) return true;
+    if ((c.callee.includes('.') && namesConversation(ctx, id, file, fn, `${receiverOf(c)}.x()`)) || c.args.some((a) => namesConversation(ctx, id, file, fn, a))) return true;
   }
   return false;
 }
@@ -1511,7 +1513,7 @@ function fnFillsConversation(ctx: RuleContext, id: ConversationIdentity, file: s
   }
   for (const c of ctx.callsIn(file, fn)) {
     if (c.line < from || c.line > to || !c.callee.includes('.')) continue;
-    const recv = c.callee.slice(0, c.callee.lastIndexOf('.'));
+    const recv = receiverOf(c);
     if (FILLS.test(c.name) && namesConversation(ctx, id, file, fn, `${recv}.x`) && c.args.some(holds)) return true;
     if (!value && c.args.some((a) => /^\w+\s*=/.test(a) && MSG_KEY.test(a.replace(/\s*=[\s\S]*$/, '')) && namesConversation(ctx, id, file, fn, a.replace(/^\w+\s*=\s*/, '')))) return true;
   }
