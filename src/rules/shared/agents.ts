@@ -47,6 +47,9 @@ export interface AgentDef extends Evidence {
   literal?: boolean;
 }
 
+/** A base class's own name, as written after `extends` / in a class's bases: `Base` of `pkg.Base<T>`, `Base[Params]`, `Base(…)`. */
+const baseClassName = (ext: string): string => ext.replace(/[<[(].*$/s, '').split('.').pop()!.trim();
+
 /** A value that sets nothing: `undefined`, `null`, `None`, an empty string. */
 const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
 
@@ -193,7 +196,7 @@ export function agentClasses(ctx: RuleContext): { loopClasses: Set<string>; pare
       if (!NOT_AGENT_CLASS.test(cls)) loopClasses.add(cls);
     }
     const parent = new Map<string, string>();
-    for (const f of ctx.source) for (const c of f.classes) if (c.extends) parent.set(c.name, c.extends.replace(/[<[(].*$/s, '').split('.').pop()!.trim());
+    for (const f of ctx.source) for (const c of f.classes) if (c.extends) parent.set(c.name, baseClassName(c.extends));
     const family = (name: string): string | undefined => {
       for (let n: string | undefined = name, i = 0; n && i < 8; n = parent.get(n), i++) if (loopClasses.has(n)) return n;
       return undefined;
@@ -270,8 +273,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
   return ctx.memo('agents:role-classes', () => {
     const { loopClasses } = agentClasses(ctx);
     const bases = new Map<string, string[]>();
-    const strip = (b: string) => b.replace(/[<[(].*$/s, '').split('.').pop()!.trim();
-    for (const f of ctx.source) for (const c of f.classes) if (!bases.has(c.name)) bases.set(c.name, [c.extends, ...(f.lang === 'py' ? c.implements : [])].filter((b): b is string => !!b).map(strip));
+    for (const f of ctx.source) for (const c of f.classes) if (!bases.has(c.name)) bases.set(c.name, [c.extends, ...(f.lang === 'py' ? c.implements : [])].filter((b): b is string => !!b).map(baseClassName));
     const isBase = (n: string) => bases.has(n) && !NOT_ROLE_CLASS.test(n) && ((ROLE_BASE_NAME.test(n) && !NOT_AGENT_CLASS.test(n)) || loopClasses.has(n));
     const rootOf = (name: string): string | undefined => {
       const seen = new Set([name]);
@@ -772,7 +774,7 @@ const REGISTER_CALL = /^(?:register|register_?agent|registerAgent|add_?agent|add
 export function registeredAgentClasses(ctx: RuleContext): RegisteredAgentClass[] {
   return ctx.memo('agents:registered-classes', () => {
     const classes = new Map<string, { file: string; line: number; members: string[]; ext?: string }>();
-    for (const f of ctx.source) for (const c of f.classes) classes.set(c.name, { file: f.path, line: c.line, members: c.members, ext: c.extends?.replace(/[<[(].*$/s, '').split('.').pop()?.trim() });
+    for (const f of ctx.source) for (const c of f.classes) classes.set(c.name, { file: f.path, line: c.line, members: c.members, ext: c.extends === undefined ? undefined : baseClassName(c.extends) });
     const out: RegisteredAgentClass[] = [];
     const seen = new Set<string>();
     for (const n of ['register', 'register_agent', 'registerAgent', 'add_agent', 'addAgent']) {
