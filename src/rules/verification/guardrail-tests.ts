@@ -6,29 +6,36 @@ import { fileWords, harnessTests, importedSources, nameWords, words } from '../s
 import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
+/** One pattern matching any of the given ones, tried in order, with the first one's flags. */
+const anyOf = (...res: RegExp[]): RegExp => new RegExp(res.map((r) => r.source).join('|'), res[0].flags);
+
 /** Safety stops a test can assert, by kind. Matched on test names and assertion lines. */
 const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'permission denial',
-    re: /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|(?:requires?|requests?) (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
+    re: anyOf(
+      /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|(?:requires?|requests?) (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
+      // A request refused for missing credentials: the response status asserted as 401/403
+      // (`expect(res.status).toBe(401)`, `assert r.status_code == 403`), or a test named for requiring auth.
+      /\bstatus(?: ?code)?\)?\s*(?:\.to ?(?:Be|Equal)\(\s*|===?\s*)40[13]\b|\brequires? (?:authentication|auth)\b/,
+      // A command shown for confirmation with a way to refuse it: the test asserts the prompt's choices
+      // (`assert "[E]xecute, [A]bort" in result.output`, `expect(out).toContain('[y/N]')`).
+      /\[a\]bort\b|\[y\/n\]|\(y\/n\)/,
+    ),
   },
   {
     kind: 'dangerous command or code',
-    re: /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
+    re: anyOf(
+      /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
+      // Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
+      /\b(?:block|deny|black)[ -]?list(?:ed)?\b/,
+    ),
   },
   {
     kind: 'turn/step/budget cap',
     re: /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
   },
 ];
-// Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
-KINDS[1].re = new RegExp(`${KINDS[1].re.source}|\\b(?:block|deny|black)[ -]?list(?:ed)?\\b`, KINDS[1].re.flags);
-// A request refused for missing credentials: the response status asserted as 401/403
-// (`expect(res.status).toBe(401)`, `assert r.status_code == 403`), or a test named for requiring auth.
-KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\bstatus(?: ?code)?\\)?\\s*(?:\\.to ?(?:Be|Equal)\\(\\s*|===?\\s*)40[13]\\b|\\brequires? (?:authentication|auth)\\b`, KINDS[0].re.flags);
-// A command shown for confirmation with a way to refuse it: the test asserts the prompt's choices
-// (`assert "[E]xecute, [A]bort" in result.output`, `expect(out).toContain('[y/N]')`).
-KINDS[0].re = new RegExp(`${KINDS[0].re.source}|\\[a\\]bort\\b|\\[y\\/n\\]|\\(y\\/n\\)`, KINDS[0].re.flags);
 
 /** Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap. */
 const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
@@ -36,7 +43,7 @@ const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno 
 const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
 // A retry bound asserted to end in an error: the call under `pytest.raises(...)` / `.rejects.toThrow()`
 // is given a retry cap (`with pytest.raises(APIError): await llm(convo, max_retries=1)`).
-const WEAK_RETRY_CAP = new RegExp(`${WEAK.source}|\\b(?:raises|to ?Throw|rejects)\\b.*\\bmax ?(?:retries|attempts)\\b`, 'i');
+const WEAK_RETRY_CAP = anyOf(WEAK, /\b(?:raises|to ?Throw|rejects)\b.*\bmax ?(?:retries|attempts)\b/);
 
 /**
  * Source files where the harness's stops live: the agent loop (caps), permission decisions and the
