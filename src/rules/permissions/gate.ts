@@ -3,6 +3,7 @@ import { defineRule } from '../types.js';
 import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
+import { resolveImportFile } from '../shared/imports.js';
 import { toolAsks } from './verdict.js';
 
 /** Classes that look like a permission component, and their decision methods. */
@@ -25,20 +26,14 @@ const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requir
 function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
   if (fn === '<top>') return false;
   const toolFiles = ctx.memo('perm:tool-files', () => {
-    const s = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const decl = new Set(toolDeclarations(ctx).map((d) => d.file));
+    const s = new Set(decl);
     // A file that imports a file of tool declarations (the handlers built from the schemas) acts for them.
-    const declStems = new Set([...s].map((x) => x.replace(/\.[cm]?[jt]sx?$|\.py$/, '')));
     for (const f of ctx.source) {
       if (s.has(f.path)) continue;
-      const dir = f.path.includes('/') ? f.path.slice(0, f.path.lastIndexOf('/')) : '';
       for (const i of f.imports) {
-        if (!i.from.startsWith('.')) continue;
-        const parts = dir ? dir.split('/') : [];
-        for (const seg of i.from.replace(/\.[cm]?[jt]sx?$/, '').split('/')) {
-          if (seg === '..') parts.pop();
-          else if (seg !== '.') parts.push(seg);
-        }
-        if (declStems.has(parts.join('/'))) {
+        const target = resolveImportFile(ctx, f.path, i.from);
+        if (target && decl.has(target)) {
           s.add(f.path);
           break;
         }
