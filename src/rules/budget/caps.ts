@@ -9,6 +9,7 @@ import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
 import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
+import { resolveImportFile } from '../shared/imports.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -184,7 +185,7 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
         if (limited && !LIMIT_TEXT.test(b.name)) continue;
         const v0 = b.value.charCodeAt(0);
         if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102 && !b.value.includes('get')) continue;
-        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim());
+        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim().replace(/^(?:int|float)\((.*)\)$/, '$1'));
         if (d) add(b.name, f.path, b.line, d[1] === 'None' ? 'null' : d[1]);
       }
     }
@@ -244,6 +245,72 @@ function loopReachSets(ctx: RuleContext): Array<{ fn: string; names: Set<string>
   );
 }
 
+/** Words of a counter of events of one kind (errors, empty replies, retries), not of the loop's passes. */
+const EVENT = new Set(['error', 'errors', 'fail', 'fails', 'failed', 'failure', 'failures', 'empty', 'invalid', 'consecutive', 'retry', 'retries', 'exception', 'exceptions', 'mistake', 'mistakes', 'warning', 'warnings']);
+
+/** Names moved by one: counted up (`count += 1`, `n = n + 1`) or down (`left -= 1`, `{ stepsRemaining: s.stepsRemaining - 1 }`). */
+interface Stepped {
+  up: Set<string>;
+  down: Set<string>;
+}
+
+const STEP_BY_ONE = /^(?:[A-Za-z_$][\w$]*\??\.)*([A-Za-z_$][\w$]*)\s*([+-])\s*1$/;
+const lastName = (t: string) => t.replace(/\s+/g, '').split(/\??\./).pop() ?? t;
+
+/** The names a function moves by one (last name segments), within lines `from`..`to` when given. */
+function steppedIn(ctx: RuleContext, file: string, fn: string, out: Stepped, from = 0, to = Number.MAX_SAFE_INTEGER): void {
+  const f = ctx.file(file);
+  if (!f) return;
+  const inside = (x: { fn: string; line: number }) => x.fn === fn && x.line >= from && x.line <= to;
+  for (const a of f.adds ?? []) if (inside(a) && a.value.trim() === '1') out.up.add(lastName(a.target));
+  for (const a of f.subs ?? []) if (inside(a) && a.value.trim() === '1') out.down.add(lastName(a.target));
+  for (const b of f.binds ?? []) {
+    if (!inside(b)) continue;
+    const m = STEP_BY_ONE.exec(b.value.trim());
+    if (m && m[1] === b.name) (m[2] === '+' ? out.up : out.down).add(b.name);
+  }
+  for (const o of f.objects) {
+    if (!inside(o)) continue;
+    for (const k of o.keys) {
+      const m = STEP_BY_ONE.exec((o.values[k] ?? '').trim());
+      if (m && m[1] === k) (m[2] === '+' ? out.up : out.down).add(k);
+    }
+  }
+}
+
+interface PassCounter {
+  counter: string;
+  limit: string;
+  down: boolean;
+}
+
+/**
+ * A clause comparing a counter moved by one each pass with its limit: counted up to a named limit or a
+ * literal (`count >= self.chain_limit`, `visits < 5`), or counted down to zero (`calls_left > 0`,
+ * `stepsRemaining <= 0`). Counters of errors, empty replies or retries, and sizes, are left out.
+ */
+function passCounter(cond: string, st: Stepped): PassCounter | undefined {
+  const clean = (t: string) => !words(lastName(t)).some((w) => EVENT.has(w) || NOT_CAP.has(w));
+  for (const cl of cond.split(/&&|\|\||\band\b|\bor\b/)) {
+    const m = /^[\s(]*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)\s*(<=?|>=?)\s*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)[\s)]*$/.exec(cl);
+    if (!m) continue;
+    const [lo, hi] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
+    const lit = (t: string) => /^\d+$/.test(t);
+    // Counted up: `count < limit` keeps the loop on, `count >= limit` stops it; the counter is either side.
+    for (const [c, l] of [[lo, hi], [hi, lo]]) {
+      if (!lit(c) && st.up.has(lastName(c)) && clean(c) && clean(l) && (lit(l) ? Number(l) > 1 : words(lastName(l)).some((w) => LIMIT.has(w)))) {
+        return { counter: lastName(c), limit: lit(l) ? l : uncap(lastName(l)), down: false };
+      }
+    }
+    // `left > 0` / `0 < left` (on while positive), `left <= 0` / `left < 1` (stop at zero).
+    const zeroSide = lit(lo) && (lo === '0' || (lo === '1' && m[2] === '>=')) ? hi : lit(hi) && (hi === '0' || (hi === '1' && m[2] === '<')) ? lo : undefined;
+    if (zeroSide && !lit(zeroSide) && st.down.has(lastName(zeroSide)) && clean(zeroSide)) {
+      return { counter: lastName(zeroSide), limit: uncap(lastName(zeroSide)), down: true };
+    }
+  }
+  return undefined;
+}
+
 /** Every cap that can stop an agent loop, the best-linked first (resolved from the loop, then run by the most loops). */
 export function loopCaps(ctx: RuleContext): Cap[] {
   return ctx.memo('caps:loop', () => {
@@ -264,6 +331,17 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         const bound = boundLimit(ctx, file, fn, l.name);
         push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file) });
       }
+    };
+    const pushPassCap = (pc: PassCounter, cond: string, file: string, line: number, where: string, fn: string, resolved: boolean) => {
+      const how = pc.down ? `${pc.counter} falls by one each pass` : `${pc.counter} rises by one each pass`;
+      // A countdown starts from a limit: `calls_left = copy.deepcopy(MAX_LLM_CALLS)` → the default of MAX_LLM_CALLS.
+      const init = pc.down ? (ctx.file(file)?.binds ?? []).find((b) => b.fn === fn && b.name === pc.counter && b.line <= line) : undefined;
+      const from = init ? (init.value.match(IDENT) ?? []).map((n) => lastName(n.replace(/\(\)/g, ''))).find((n) => words(n).some((w) => LIMIT.has(w)) && kindOf(words(n))) : undefined;
+      // The limit's default where it is imported from (`from pkg.settings import MAX_LLM_CALLS`), else beside the loop.
+      const imp = from ? ctx.file(file)?.imports.find((i) => i.names.includes(from)) : undefined;
+      const home = (imp && resolveImportFile(ctx, file, imp.from)) ?? file;
+      const def = pc.down ? (from ? defaultOf(ctx, from, '', home) : { def: 'unknown' as const }) : defaultOf(ctx, boundLimit(ctx, file, fn, pc.limit) ?? pc.limit, cond, file);
+      push(`${file}:${line}:${pc.limit}`, { kind: 'turn', limit: pc.limit, file, line, where: `${where} (${how}${from ? ` from ${from}` : ''})`, fn, resolved, ...def });
     };
     for (const loop of capLoops(ctx)) {
       if (loop.loop) {
@@ -316,6 +394,35 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.set(own, true); next.push(own); }
           }
           level = next;
+        }
+      }
+      // A counter moved by one on each pass, compared with a limit in the loop's own condition or exits
+      // (`count += 1` … `if count >= self.chain_limit: raise`, `visits < 5`, `calls_left -= 1` … `while calls_left > 0`),
+      // or in a guard of a step function the loop calls (`{ stepsRemaining: s.stepsRemaining - 1 }`, then
+      // `const over = s.stepsRemaining <= 0; … if (over) return`): whatever its name, it counts turns.
+      const stepped: Stepped = { up: new Set(), down: new Set() };
+      if (loop.loop) steppedIn(ctx, loop.file, loop.fn, stepped, loop.loop.line, loop.loop.end);
+      for (const k of fns.keys()) if (k !== loopKey) steppedIn(ctx, k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1), stepped);
+      if (stepped.up.size || stepped.down.size) {
+        if (loop.loop) {
+          for (const [cond, line, where] of [[loop.loop.cond, loop.loop.line, 'loop condition'] as const, ...loop.loop.exits.filter((e) => e.cond).map((e) => [e.cond!, e.line, `${e.kind} exit`] as const)]) {
+            if (limitsIn(cond).length) continue;
+            const pc = passCounter(cond, stepped);
+            if (pc) pushPassCap(pc, cond, loop.file, line, where, loop.fn, true);
+          }
+        }
+        for (const [k, resolved] of fns) {
+          if (k === loopKey) continue;
+          const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
+          for (const g of ctx.file(gf)?.guards ?? []) {
+            if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return')) continue;
+            // `if (needsStop) return`: the condition is a name bound to the comparison in the same function.
+            const bound = /^[A-Za-z_$][\w$]*$/.test(g.cond.trim()) ? (ctx.file(gf)?.binds ?? []).find((b) => b.fn === gfn && b.name === g.cond.trim() && b.line < g.line) : undefined;
+            const cond = bound ? bound.value : g.cond;
+            if (limitsIn(cond).length) continue;
+            const pc = passCounter(cond, stepped);
+            if (pc) pushPassCap(pc, cond, gf, bound ? bound.line : g.line, `${g.exit} guard in ${gfn}${bound ? ` (${bound.name} = ${cond}, line ${g.line})` : ''}`, gfn, resolved);
+          }
         }
       }
       for (const [k, resolved] of fns) {
