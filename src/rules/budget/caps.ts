@@ -3,9 +3,10 @@
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { classOf, resolveLocal } from '../shared/resolve.js';
+import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact } from '../../analyzers/facts.js';
-import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls, reachesModelResolved } from '../shared/loop.js';
+import { EXEC_CALL, shellSinks } from '../shared/tools.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
 import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
@@ -311,6 +312,126 @@ function passCounter(cond: string, st: Stepped): PassCounter | undefined {
   return undefined;
 }
 
+/** A loop condition counting attempts or retries (`attempt < max_attempts`, `retries < 2`, `range(self.max_tries)`). */
+const ATTEMPTS = /retr(?:y|ies)|attempt|tries/i;
+
+interface CorrectionLoop {
+  file: string;
+  fn: string;
+  line: number;
+  cond: string;
+  limit: string;
+  action: Located<CallFact>;
+}
+
+/**
+ * Loops bounded by attempts whose body asks the model and then runs its answer (code, a command, a
+ * tool) before asking again: `while attempt < max_attempts: answer = self.llm_request();
+ * ok, feedback = self.execute_modules(answer)`. The agent loops leave out loops counting retries,
+ * since most ask one request again until it succeeds; one that runs the answer is a turn loop, and
+ * its attempts cap its turns. The answer is run where, after the model call, the body holds a process
+ * or code-execution sink, or a call resolved to a function holding one or calling a tool's `execute`.
+ */
+function correctionLoops(ctx: RuleContext): CorrectionLoop[] {
+  return ctx.memo('caps:correction-loops', () => {
+    const out: CorrectionLoop[] = [];
+    const sinks = ctx.memo('caps:sink-lines', () => {
+      const at = new Set<string>();
+      const fns = new Set<string>();
+      for (const s of shellSinks(ctx)) {
+        if (!s.fromInput) continue;
+        at.add(`${s.file}:${s.line}`);
+        fns.add(`${s.file}#${s.fn}`);
+      }
+      return { at, fns };
+    });
+    const runsTools = (file: string, fn: string) =>
+      sinks.fns.has(`${file}#${fn}`) || ctx.callsIn(file, fn).some((c) => EXEC_CALL.test(c.name) && /tool/i.test(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length))));
+    for (const f of ctx.source) {
+      for (const loop of f.loops) {
+        if (loop.kind === 'for-in' || !ATTEMPTS.test(loop.cond)) continue;
+        const body = ctx.callsIn(f.path, loop.fn).filter((c) => c.line >= loop.line && c.line <= loop.end);
+        const model = body.find((c) => !c.inCatch && reachesModelVia(ctx, f.path, loop.fn, c, 2));
+        if (!model) continue;
+        const action = body.find((c) => {
+          if (c.line <= model.line || c.inCatch) return false;
+          if (sinks.at.has(`${f.path}:${c.line}`)) return true;
+          const defs = calledFunctions(ctx, f.path, loop.fn, c);
+          return defs.length === 1 && runsTools(defs[0].file, defs[0].name);
+        });
+        if (!action) continue;
+        const limit = attemptLimit(loop.cond);
+        if (limit) out.push({ file: f.path, fn: loop.fn, line: loop.line, cond: loop.cond, limit, action });
+      }
+    }
+    return out;
+  });
+}
+
+/** What a call runs: the same file's function or the class's own method (inherited ones included), else the one definition of its name. */
+function calledFunctions(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>): Array<{ file: string; name: string }> {
+  const local = resolveLocal(ctx, file, fn, c.callee);
+  if (local) return [local];
+  const own = /^(?:this|self)\.(\w+)$/.exec(c.callee);
+  const cls = classOf(fn);
+  if (own && cls) return methodOf(ctx, cls.slice(cls.lastIndexOf('.') + 1), own[1]);
+  return c.name && !GENERIC.has(c.name) ? ctx.functionsNamed(c.name).slice(0, 2) : [];
+}
+
+/** Methods of the classes that call a model themselves (`Provider.respond` beside `Provider.openai_fn`), by short name. */
+function modelClassMethods(ctx: RuleContext): Set<string> {
+  return ctx.memo('caps:model-class-methods', () => {
+    const classes = new Set(modelCalls(ctx).map((m) => `${m.file}#${classOf(m.fn)}`).filter((k) => !k.endsWith('#')));
+    const names = new Set<string>();
+    for (const f of ctx.source) for (const d of f.functions) if (classes.has(`${f.path}#${classOf(d.name)}`)) names.add(shortName(d.name));
+    // Only names no other class or function defines.
+    for (const n of [...names]) if (ctx.functionsNamed(n).some((d) => !classes.has(`${d.file}#${classOf(d.name)}`))) names.delete(n);
+    return names;
+  });
+}
+
+/**
+ * Whether a call reaches the model, beyond the shared resolution: through a method of the class's own
+ * that hands another of its methods on as a callback (`self.llm_request()` → `loop.run_in_executor(None,
+ * self.sync_llm_request)`), or a call of a method only a model-calling class defines (`self.llm.respond()`
+ * where `Provider.respond` sits beside `Provider.openai_fn`), within `depth` calls.
+ */
+function reachesModelVia(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>, depth: number): boolean {
+  if (reachesModelResolved(ctx, file, fn, c, 2) || (c.name && modelClassMethods(ctx).has(c.name) && c.callee !== c.name)) return true;
+  if (depth === 0) return false;
+  const defs = calledFunctions(ctx, file, fn, c);
+  if (defs.length !== 1) return false;
+  const d = defs[0];
+  const cls = classOf(d.name);
+  for (const inner of ctx.callsIn(d.file, d.name)) {
+    if (inner.name !== c.name && reachesModelVia(ctx, d.file, d.name, inner, depth - 1)) return true;
+    if (!cls) continue;
+    for (const a of inner.args) {
+      const ref = /^(?:this|self)\.(\w+)$/.exec(a.trim());
+      if (!ref) continue;
+      for (const m of methodOf(ctx, cls.slice(cls.lastIndexOf('.') + 1), ref[1])) {
+        if (ctx.callsIn(m.file, m.name).some((x) => reachesModelVia(ctx, m.file, m.name, x, 0))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The limit an attempts condition compares with: `attempt < max_attempts` → `max_attempts`, `retries < 2` → `2`, `range(n)` → `n`. */
+function attemptLimit(cond: string): string | undefined {
+  const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(cond.trim());
+  if (r) return lastName(r[1]);
+  for (const cl of cond.split(/&&|\|\||\band\b|\bor\b/)) {
+    const m = /^[\s(]*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)\s*(<=?|>=?)\s*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)[\s)]*$/.exec(cl);
+    if (!m) continue;
+    for (const [c, l] of [[m[1], m[3]], [m[3], m[1]]]) {
+      if (!ATTEMPTS.test(lastName(c)) || /^\d+$/.test(c)) continue;
+      if (/^\d+$/.test(l) ? Number(l) > 0 : words(lastName(l)).some((w) => LIMIT.has(w))) return /^\d+$/.test(l) ? l : uncap(lastName(l));
+    }
+  }
+  return undefined;
+}
+
 /** Every cap that can stop an agent loop, the best-linked first (resolved from the loop, then run by the most loops). */
 export function loopCaps(ctx: RuleContext): Cap[] {
   return ctx.memo('caps:loop', () => {
@@ -571,6 +692,10 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           }
         }
       }
+    }
+    // A correction loop bounded by its attempts: `while attempt < max_attempts: answer = llm(); ok = run(answer)`.
+    for (const cl of correctionLoops(ctx)) {
+      push(`${cl.file}:${cl.line}:${cl.limit}`, { kind: 'turn', limit: cl.limit, file: cl.file, line: cl.line, where: `attempts of the loop in ${cl.fn}, which runs the model's answer (${cl.action.callee}() at line ${cl.action.line}) and asks again`, fn: cl.fn, resolved: true, ...(/^\d+$/.test(cl.limit) ? { def: 'bounded' as const, defAt: { file: cl.file, line: cl.line, value: cl.limit } } : defaultOf(ctx, cl.limit, cl.cond, cl.file)) });
     }
     // Framework options this repo sets (a scan of every object and call, kept in a function of its own).
     frameworkCaps(ctx, out);
