@@ -258,25 +258,42 @@ interface Stepped {
 const STEP_BY_ONE = /^(?:[A-Za-z_$][\w$]*\??\.)*([A-Za-z_$][\w$]*)\s*([+-])\s*1$/;
 const lastName = (t: string) => t.replace(/\s+/g, '').split(/\??\./).pop() ?? t;
 
-/** The names a function moves by one (last name segments), within lines `from`..`to` when given. */
-function steppedIn(ctx: RuleContext, file: string, fn: string, out: Stepped, from = 0, to = Number.MAX_SAFE_INTEGER): void {
+/** Per file, by function: the names moved by one (`name`, `+`/`-`, line), indexed once. */
+function stepIndex(ctx: RuleContext, file: string): Map<string, Array<{ name: string; up: boolean; line: number }>> {
+  const all = ctx.memo('caps:step-index', () => new Map<string, Map<string, Array<{ name: string; up: boolean; line: number }>>>());
+  let m = all.get(file);
+  if (m) return m;
+  m = new Map();
+  all.set(file, m);
   const f = ctx.file(file);
-  if (!f) return;
-  const inside = (x: { fn: string; line: number }) => x.fn === fn && x.line >= from && x.line <= to;
-  for (const a of f.adds ?? []) if (inside(a) && a.value.trim() === '1') out.up.add(lastName(a.target));
-  for (const a of f.subs ?? []) if (inside(a) && a.value.trim() === '1') out.down.add(lastName(a.target));
+  if (!f) return m;
+  const put = (fn: string, name: string, up: boolean, line: number) => {
+    const list = m!.get(fn);
+    if (list) list.push({ name, up, line });
+    else m!.set(fn, [{ name, up, line }]);
+  };
+  for (const a of f.adds ?? []) if (a.value.trim() === '1') put(a.fn, lastName(a.target), true, a.line);
+  for (const a of f.subs ?? []) if (a.value.trim() === '1') put(a.fn, lastName(a.target), false, a.line);
   for (const b of f.binds ?? []) {
-    if (!inside(b)) continue;
-    const m = STEP_BY_ONE.exec(b.value.trim());
-    if (m && m[1] === b.name) (m[2] === '+' ? out.up : out.down).add(b.name);
+    // Only values ending in `± 1` (cheap test first).
+    if (!b.value.endsWith('1')) continue;
+    const x = STEP_BY_ONE.exec(b.value.trim());
+    if (x && x[1] === b.name) put(b.fn, b.name, x[2] === '+', b.line);
   }
   for (const o of f.objects) {
-    if (!inside(o)) continue;
     for (const k of o.keys) {
-      const m = STEP_BY_ONE.exec((o.values[k] ?? '').trim());
-      if (m && m[1] === k) (m[2] === '+' ? out.up : out.down).add(k);
+      const v = o.values[k];
+      if (!v || !v.endsWith('1')) continue;
+      const x = STEP_BY_ONE.exec(v.trim());
+      if (x && x[1] === k) put(o.fn, k, x[2] === '+', o.line);
     }
   }
+  return m;
+}
+
+/** The names a function moves by one (last name segments), within lines `from`..`to` when given. */
+function steppedIn(ctx: RuleContext, file: string, fn: string, out: Stepped, from = 0, to = Number.MAX_SAFE_INTEGER): void {
+  for (const s of stepIndex(ctx, file).get(fn) ?? []) if (s.line >= from && s.line <= to) (s.up ? out.up : out.down).add(s.name);
 }
 
 interface PassCounter {
@@ -351,14 +368,17 @@ function correctionLoops(ctx: RuleContext): CorrectionLoop[] {
       for (const loop of f.loops) {
         if (loop.kind === 'for-in' || !ATTEMPTS.test(loop.cond)) continue;
         const body = ctx.callsIn(f.path, loop.fn).filter((c) => c.line >= loop.line && c.line <= loop.end);
-        const model = body.find((c) => !c.inCatch && reachesModelVia(ctx, f.path, loop.fn, c, 2));
-        if (!model) continue;
-        const action = body.find((c) => {
-          if (c.line <= model.line || c.inCatch) return false;
+        // The answer run first (rare in a loop that retries one request, so most loops stop here), then a model call before it.
+        const actions = body.filter((c) => {
+          if (c.inCatch) return false;
           if (sinks.at.has(`${f.path}:${c.line}`)) return true;
           const defs = calledFunctions(ctx, f.path, loop.fn, c);
           return defs.length === 1 && runsTools(defs[0].file, defs[0].name);
         });
+        if (!actions.length) continue;
+        const model = body.find((c) => !c.inCatch && c.line < actions[actions.length - 1].line && reachesModelVia(ctx, f.path, loop.fn, c, 2));
+        if (!model) continue;
+        const action = actions.find((c) => c.line > model.line);
         if (!action) continue;
         const limit = attemptLimit(loop.cond);
         if (limit) out.push({ file: f.path, fn: loop.fn, line: loop.line, cond: loop.cond, limit, action });
