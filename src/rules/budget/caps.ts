@@ -3,12 +3,14 @@
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { classOf, resolveLocal } from '../shared/resolve.js';
+import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact } from '../../analyzers/facts.js';
-import { agentLoops, GENERIC, modelCalls } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls, reachesModelResolved } from '../shared/loop.js';
+import { EXEC_CALL, shellSinks } from '../shared/tools.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
 import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
+import { resolveImportFile } from '../shared/imports.js';
 
 export type CapKind = 'token' | 'turn' | 'time';
 export type CapDefault = 'bounded' | 'unlimited' | 'unknown';
@@ -184,7 +186,7 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
         if (limited && !LIMIT_TEXT.test(b.name)) continue;
         const v0 = b.value.charCodeAt(0);
         if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102 && !b.value.includes('get')) continue;
-        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim());
+        const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim().replace(/^(?:int|float)\((.*)\)$/, '$1'));
         if (d) add(b.name, f.path, b.line, d[1] === 'None' ? 'null' : d[1]);
       }
     }
@@ -244,6 +246,212 @@ function loopReachSets(ctx: RuleContext): Array<{ fn: string; names: Set<string>
   );
 }
 
+/** Words of a counter of events of one kind (errors, empty replies, retries), not of the loop's passes. */
+const EVENT = new Set(['error', 'errors', 'fail', 'fails', 'failed', 'failure', 'failures', 'empty', 'invalid', 'consecutive', 'retry', 'retries', 'exception', 'exceptions', 'mistake', 'mistakes', 'warning', 'warnings']);
+
+/** Names moved by one: counted up (`count += 1`, `n = n + 1`) or down (`left -= 1`, `{ stepsRemaining: s.stepsRemaining - 1 }`). */
+interface Stepped {
+  up: Set<string>;
+  down: Set<string>;
+}
+
+const STEP_BY_ONE = /^(?:[A-Za-z_$][\w$]*\??\.)*([A-Za-z_$][\w$]*)\s*([+-])\s*1$/;
+const lastName = (t: string) => t.replace(/\s+/g, '').split(/\??\./).pop() ?? t;
+
+/** Per file, by function: the names moved by one (`name`, `+`/`-`, line), indexed once. */
+function stepIndex(ctx: RuleContext, file: string): Map<string, Array<{ name: string; up: boolean; line: number }>> {
+  const all = ctx.memo('caps:step-index', () => new Map<string, Map<string, Array<{ name: string; up: boolean; line: number }>>>());
+  let m = all.get(file);
+  if (m) return m;
+  m = new Map();
+  all.set(file, m);
+  const f = ctx.file(file);
+  if (!f) return m;
+  const put = (fn: string, name: string, up: boolean, line: number) => {
+    const list = m!.get(fn);
+    if (list) list.push({ name, up, line });
+    else m!.set(fn, [{ name, up, line }]);
+  };
+  for (const a of f.adds ?? []) if (a.value.trim() === '1') put(a.fn, lastName(a.target), true, a.line);
+  for (const a of f.subs ?? []) if (a.value.trim() === '1') put(a.fn, lastName(a.target), false, a.line);
+  for (const b of f.binds ?? []) {
+    // Only values ending in `± 1` (cheap test first).
+    if (!b.value.endsWith('1')) continue;
+    const x = STEP_BY_ONE.exec(b.value.trim());
+    if (x && x[1] === b.name) put(b.fn, b.name, x[2] === '+', b.line);
+  }
+  for (const o of f.objects) {
+    for (const k of o.keys) {
+      const v = o.values[k];
+      if (!v || !v.endsWith('1')) continue;
+      const x = STEP_BY_ONE.exec(v.trim());
+      if (x && x[1] === k) put(o.fn, k, x[2] === '+', o.line);
+    }
+  }
+  return m;
+}
+
+/** The names a function moves by one (last name segments), within lines `from`..`to` when given. */
+function steppedIn(ctx: RuleContext, file: string, fn: string, out: Stepped, from = 0, to = Number.MAX_SAFE_INTEGER): void {
+  for (const s of stepIndex(ctx, file).get(fn) ?? []) if (s.line >= from && s.line <= to) (s.up ? out.up : out.down).add(s.name);
+}
+
+interface PassCounter {
+  counter: string;
+  limit: string;
+  down: boolean;
+}
+
+/**
+ * A clause comparing a counter moved by one each pass with its limit: counted up to a named limit or a
+ * literal (`count >= self.chain_limit`, `visits < 5`), or counted down to zero (`calls_left > 0`,
+ * `stepsRemaining <= 0`). Counters of errors, empty replies or retries, and sizes, are left out.
+ */
+function passCounter(cond: string, st: Stepped): PassCounter | undefined {
+  const clean = (t: string) => !words(lastName(t)).some((w) => EVENT.has(w) || NOT_CAP.has(w));
+  for (const cl of cond.split(/&&|\|\||\band\b|\bor\b/)) {
+    const m = /^[\s(]*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)\s*(<=?|>=?)\s*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)[\s)]*$/.exec(cl);
+    if (!m) continue;
+    const [lo, hi] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
+    const lit = (t: string) => /^\d+$/.test(t);
+    // Counted up: `count < limit` keeps the loop on, `count >= limit` stops it; the counter is either side.
+    for (const [c, l] of [[lo, hi], [hi, lo]]) {
+      if (!lit(c) && st.up.has(lastName(c)) && clean(c) && clean(l) && (lit(l) ? Number(l) > 1 : words(lastName(l)).some((w) => LIMIT.has(w)))) {
+        return { counter: lastName(c), limit: lit(l) ? l : uncap(lastName(l)), down: false };
+      }
+    }
+    // `left > 0` / `0 < left` (on while positive), `left <= 0` / `left < 1` (stop at zero).
+    const zeroSide = lit(lo) && (lo === '0' || (lo === '1' && m[2] === '>=')) ? hi : lit(hi) && (hi === '0' || (hi === '1' && m[2] === '<')) ? lo : undefined;
+    if (zeroSide && !lit(zeroSide) && st.down.has(lastName(zeroSide)) && clean(zeroSide)) {
+      return { counter: lastName(zeroSide), limit: uncap(lastName(zeroSide)), down: true };
+    }
+  }
+  return undefined;
+}
+
+/** A loop condition counting attempts or retries (`attempt < max_attempts`, `retries < 2`, `range(self.max_tries)`). */
+const ATTEMPTS = /retr(?:y|ies)|attempt|tries/i;
+
+interface CorrectionLoop {
+  file: string;
+  fn: string;
+  line: number;
+  cond: string;
+  limit: string;
+  action: Located<CallFact>;
+}
+
+/**
+ * Loops bounded by attempts whose body asks the model and then runs its answer (code, a command, a
+ * tool) before asking again: `while attempt < max_attempts: answer = self.llm_request();
+ * ok, feedback = self.execute_modules(answer)`. The agent loops leave out loops counting retries,
+ * since most ask one request again until it succeeds; one that runs the answer is a turn loop, and
+ * its attempts cap its turns. The answer is run where, after the model call, the body holds a process
+ * or code-execution sink, or a call resolved to a function holding one or calling a tool's `execute`.
+ */
+function correctionLoops(ctx: RuleContext): CorrectionLoop[] {
+  return ctx.memo('caps:correction-loops', () => {
+    const out: CorrectionLoop[] = [];
+    const sinks = ctx.memo('caps:sink-lines', () => {
+      const at = new Set<string>();
+      const fns = new Set<string>();
+      for (const s of shellSinks(ctx)) {
+        if (!s.fromInput) continue;
+        at.add(`${s.file}:${s.line}`);
+        fns.add(`${s.file}#${s.fn}`);
+      }
+      return { at, fns };
+    });
+    const runsTools = (file: string, fn: string) =>
+      sinks.fns.has(`${file}#${fn}`) || ctx.callsIn(file, fn).some((c) => EXEC_CALL.test(c.name) && /tool/i.test(c.callee.slice(0, Math.max(0, c.callee.length - c.name.length))));
+    for (const f of ctx.source) {
+      for (const loop of f.loops) {
+        if (loop.kind === 'for-in' || !ATTEMPTS.test(loop.cond)) continue;
+        const body = ctx.callsIn(f.path, loop.fn).filter((c) => c.line >= loop.line && c.line <= loop.end);
+        // The answer run first (rare in a loop that retries one request, so most loops stop here), then a model call before it.
+        const actions = body.filter((c) => {
+          if (c.inCatch) return false;
+          if (sinks.at.has(`${f.path}:${c.line}`)) return true;
+          const defs = calledFunctions(ctx, f.path, loop.fn, c);
+          return defs.length === 1 && runsTools(defs[0].file, defs[0].name);
+        });
+        if (!actions.length) continue;
+        const model = body.find((c) => !c.inCatch && c.line < actions[actions.length - 1].line && reachesModelVia(ctx, f.path, loop.fn, c, 2));
+        if (!model) continue;
+        const action = actions.find((c) => c.line > model.line);
+        if (!action) continue;
+        const limit = attemptLimit(loop.cond);
+        if (limit) out.push({ file: f.path, fn: loop.fn, line: loop.line, cond: loop.cond, limit, action });
+      }
+    }
+    return out;
+  });
+}
+
+/** What a call runs: the same file's function or the class's own method (inherited ones included), else the one definition of its name. */
+function calledFunctions(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>): Array<{ file: string; name: string }> {
+  const local = resolveLocal(ctx, file, fn, c.callee);
+  if (local) return [local];
+  const own = /^(?:this|self)\.(\w+)$/.exec(c.callee);
+  const cls = classOf(fn);
+  if (own && cls) return methodOf(ctx, cls.slice(cls.lastIndexOf('.') + 1), own[1]);
+  return c.name && !GENERIC.has(c.name) ? ctx.functionsNamed(c.name).slice(0, 2) : [];
+}
+
+/** Methods of the classes that call a model themselves (`Provider.respond` beside `Provider.openai_fn`), by short name. */
+function modelClassMethods(ctx: RuleContext): Set<string> {
+  return ctx.memo('caps:model-class-methods', () => {
+    const classes = new Set(modelCalls(ctx).map((m) => `${m.file}#${classOf(m.fn)}`).filter((k) => !k.endsWith('#')));
+    const names = new Set<string>();
+    for (const f of ctx.source) for (const d of f.functions) if (classes.has(`${f.path}#${classOf(d.name)}`)) names.add(shortName(d.name));
+    // Only names no other class or function defines.
+    for (const n of [...names]) if (ctx.functionsNamed(n).some((d) => !classes.has(`${d.file}#${classOf(d.name)}`))) names.delete(n);
+    return names;
+  });
+}
+
+/**
+ * Whether a call reaches the model, beyond the shared resolution: through a method of the class's own
+ * that hands another of its methods on as a callback (`self.llm_request()` → `loop.run_in_executor(None,
+ * self.sync_llm_request)`), or a call of a method only a model-calling class defines (`self.llm.respond()`
+ * where `Provider.respond` sits beside `Provider.openai_fn`), within `depth` calls.
+ */
+function reachesModelVia(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>, depth: number): boolean {
+  if (reachesModelResolved(ctx, file, fn, c, 2) || (c.name && modelClassMethods(ctx).has(c.name) && c.callee !== c.name)) return true;
+  if (depth === 0) return false;
+  const defs = calledFunctions(ctx, file, fn, c);
+  if (defs.length !== 1) return false;
+  const d = defs[0];
+  const cls = classOf(d.name);
+  for (const inner of ctx.callsIn(d.file, d.name)) {
+    if (inner.name !== c.name && reachesModelVia(ctx, d.file, d.name, inner, depth - 1)) return true;
+    if (!cls) continue;
+    for (const a of inner.args) {
+      const ref = /^(?:this|self)\.(\w+)$/.exec(a.trim());
+      if (!ref) continue;
+      for (const m of methodOf(ctx, cls.slice(cls.lastIndexOf('.') + 1), ref[1])) {
+        if (ctx.callsIn(m.file, m.name).some((x) => reachesModelVia(ctx, m.file, m.name, x, 0))) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** The limit an attempts condition compares with: `attempt < max_attempts` → `max_attempts`, `retries < 2` → `2`, `range(n)` → `n`. */
+function attemptLimit(cond: string): string | undefined {
+  const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(cond.trim());
+  if (r) return lastName(r[1]);
+  for (const cl of cond.split(/&&|\|\||\band\b|\bor\b/)) {
+    const m = /^[\s(]*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)\s*(<=?|>=?)\s*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)[\s)]*$/.exec(cl);
+    if (!m) continue;
+    for (const [c, l] of [[m[1], m[3]], [m[3], m[1]]]) {
+      if (!ATTEMPTS.test(lastName(c)) || /^\d+$/.test(c)) continue;
+      if (/^\d+$/.test(l) ? Number(l) > 0 : words(lastName(l)).some((w) => LIMIT.has(w))) return /^\d+$/.test(l) ? l : uncap(lastName(l));
+    }
+  }
+  return undefined;
+}
+
 /** Every cap that can stop an agent loop, the best-linked first (resolved from the loop, then run by the most loops). */
 export function loopCaps(ctx: RuleContext): Cap[] {
   return ctx.memo('caps:loop', () => {
@@ -264,6 +472,17 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         const bound = boundLimit(ctx, file, fn, l.name);
         push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file) });
       }
+    };
+    const pushPassCap = (pc: PassCounter, cond: string, file: string, line: number, where: string, fn: string, resolved: boolean) => {
+      const how = pc.down ? `${pc.counter} falls by one each pass` : `${pc.counter} rises by one each pass`;
+      // A countdown starts from a limit: `calls_left = copy.deepcopy(MAX_LLM_CALLS)` → the default of MAX_LLM_CALLS.
+      const init = pc.down ? (ctx.file(file)?.binds ?? []).find((b) => b.fn === fn && b.name === pc.counter && b.line <= line) : undefined;
+      const from = init ? (init.value.match(IDENT) ?? []).map((n) => lastName(n.replace(/\(\)/g, ''))).find((n) => words(n).some((w) => LIMIT.has(w)) && kindOf(words(n))) : undefined;
+      // The limit's default where it is imported from (`from pkg.settings import MAX_LLM_CALLS`), else beside the loop.
+      const imp = from ? ctx.file(file)?.imports.find((i) => i.names.includes(from)) : undefined;
+      const home = (imp && resolveImportFile(ctx, file, imp.from)) ?? file;
+      const def = pc.down ? (from ? defaultOf(ctx, from, '', home) : { def: 'unknown' as const }) : defaultOf(ctx, boundLimit(ctx, file, fn, pc.limit) ?? pc.limit, cond, file);
+      push(`${file}:${line}:${pc.limit}`, { kind: 'turn', limit: pc.limit, file, line, where: `${where} (${how}${from ? ` from ${from}` : ''})`, fn, resolved, ...def });
     };
     for (const loop of capLoops(ctx)) {
       if (loop.loop) {
@@ -316,6 +535,35 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             if (/^(this|self)\.\w+$/.test(c.callee) && !fns.has(own)) { fns.set(own, true); next.push(own); }
           }
           level = next;
+        }
+      }
+      // A counter moved by one on each pass, compared with a limit in the loop's own condition or exits
+      // (`count += 1` … `if count >= self.chain_limit: raise`, `visits < 5`, `calls_left -= 1` … `while calls_left > 0`),
+      // or in a guard of a step function the loop calls (`{ stepsRemaining: s.stepsRemaining - 1 }`, then
+      // `const over = s.stepsRemaining <= 0; … if (over) return`): whatever its name, it counts turns.
+      const stepped: Stepped = { up: new Set(), down: new Set() };
+      if (loop.loop) steppedIn(ctx, loop.file, loop.fn, stepped, loop.loop.line, loop.loop.end);
+      for (const k of fns.keys()) if (k !== loopKey) steppedIn(ctx, k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1), stepped);
+      if (stepped.up.size || stepped.down.size) {
+        if (loop.loop) {
+          for (const [cond, line, where] of [[loop.loop.cond, loop.loop.line, 'loop condition'] as const, ...loop.loop.exits.filter((e) => e.cond).map((e) => [e.cond!, e.line, `${e.kind} exit`] as const)]) {
+            if (limitsIn(cond).length) continue;
+            const pc = passCounter(cond, stepped);
+            if (pc) pushPassCap(pc, cond, loop.file, line, where, loop.fn, true);
+          }
+        }
+        for (const [k, resolved] of fns) {
+          if (k === loopKey) continue;
+          const [gf, gfn] = [k.slice(0, k.indexOf('#')), k.slice(k.indexOf('#') + 1)];
+          for (const g of ctx.file(gf)?.guards ?? []) {
+            if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return')) continue;
+            // `if (needsStop) return`: the condition is a name bound to the comparison in the same function.
+            const bound = /^[A-Za-z_$][\w$]*$/.test(g.cond.trim()) ? (ctx.file(gf)?.binds ?? []).find((b) => b.fn === gfn && b.name === g.cond.trim() && b.line < g.line) : undefined;
+            const cond = bound ? bound.value : g.cond;
+            if (limitsIn(cond).length) continue;
+            const pc = passCounter(cond, stepped);
+            if (pc) pushPassCap(pc, cond, gf, bound ? bound.line : g.line, `${g.exit} guard in ${gfn}${bound ? ` (${bound.name} = ${cond}, line ${g.line})` : ''}`, gfn, resolved);
+          }
         }
       }
       for (const [k, resolved] of fns) {
@@ -464,6 +712,10 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           }
         }
       }
+    }
+    // A correction loop bounded by its attempts: `while attempt < max_attempts: answer = llm(); ok = run(answer)`.
+    for (const cl of correctionLoops(ctx)) {
+      push(`${cl.file}:${cl.line}:${cl.limit}`, { kind: 'turn', limit: cl.limit, file: cl.file, line: cl.line, where: `attempts of the loop in ${cl.fn}, which runs the model's answer (${cl.action.callee}() at line ${cl.action.line}) and asks again`, fn: cl.fn, resolved: true, ...(/^\d+$/.test(cl.limit) ? { def: 'bounded' as const, defAt: { file: cl.file, line: cl.line, value: cl.limit } } : defaultOf(ctx, cl.limit, cl.cond, cl.file)) });
     }
     // Framework options this repo sets (a scan of every object and call, kept in a function of its own).
     frameworkCaps(ctx, out);

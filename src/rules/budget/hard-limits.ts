@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { agentLoops } from '../shared/loop.js';
+import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
 import { loopCaps, type Cap } from './caps.js';
 import type { RuleContext } from '../context.js';
 
@@ -41,6 +41,38 @@ function unwiredCap(ctx: RuleContext): { name: string; value: string; file: stri
     }
   }
   return undefined;
+}
+
+/** Calls that wait for the user's next line: `input()`, `click.prompt()`, `rl.question()`, `session.prompt_async()`. */
+const READS_USER = /^(?:input|raw_input|prompt|prompt_async|question|readline|getpass|ask)$/;
+
+/** A message carrying a tool's result back to the model: `{ type: 'tool_result' }`, `{ role: 'tool' }`. */
+const TOOL_RESULT = /^['"`](?:tool_result|tool-result|tool|function|function_call_output|tool_response)['"`]$/;
+
+/**
+ * Whether a loop's own body runs tools and hands their results back (it builds a tool-result message, or
+ * calls a tool executor): a loop that also reads the user's next line when the model stops calling tools
+ * (`if (readUserInput) ask(); infer(); run tools`) is still the turn loop.
+ */
+function feedsToolResults(ctx: RuleContext, l: AgentLoop): boolean {
+  const inLoop = (x: { fn: string; line: number }) => x.fn === l.fn && x.line >= l.line && x.line <= l.end;
+  if ((ctx.file(l.file)?.objects ?? []).some((o) => inLoop(o) && ['type', 'role'].some((k) => TOOL_RESULT.test((o.values[k] ?? '').trim())))) return true;
+  return l.body.some((c) => inLoop(c) && /tool/i.test(c.callee) && /^(?:_?(?:run|execute|exec|call|handle|invoke|dispatch|process)\w*|__call__)$/i.test(c.name));
+}
+
+/**
+ * Whether an agent loop reads the user's input in its own body or one call away (`interaction.get_user()`
+ * → `input(PROMPT)`): a chat REPL, whose every pass is driven by the user.
+ */
+function readsUser(ctx: RuleContext, l: AgentLoop): boolean {
+  if (!l.loop || feedsToolResults(ctx, l)) return false;
+  for (const c of l.body) {
+    if (c.line < l.line || c.line > l.end) continue;
+    if (READS_USER.test(c.name)) return true;
+    const defs = c.name && !GENERIC.has(c.name) ? ctx.functionsNamed(c.name) : [];
+    if (defs.length === 1 && ctx.callsIn(defs[0].file, defs[0].name).some((x) => READS_USER.test(x.name) && (x.callee === x.name || /^(?:click|rl|readline|Prompt|console|session|self\.session|inquirer|questionary|typer)\./.test(x.callee)))) return true;
+  }
+  return false;
 }
 
 export default defineRule({
@@ -97,13 +129,21 @@ export default defineRule({
       };
     }
     if (loops.length > 0) {
-      const l = loops.find((x) => x.loop?.infinite) ?? loops[0];
+      // The run's turn loop is an open loop (`while`, `for (;;)`, a counted `for`) that is not a REPL
+      // waiting on the user each pass; a loop over a collection (`for model of models`) handles items.
+      const kind = (x: (typeof loops)[number]) => (!x.loop ? 2 : x.loop.kind === 'for-of' && !/^range\(/.test(x.loop.cond) ? 3 : readsUser(ctx, x) ? 1 : 0);
+      const ranked = loops.map((x, i) => ({ x, i, k: kind(x), inf: x.loop?.infinite ? 0 : 1 })).sort((a, b) => a.k - b.k || a.inf - b.inf || a.i - b.i);
+      const l = ranked[0].x;
+      const k = ranked[0].k;
+      const what = k === 1 ? ' (a loop that waits on the user each pass)' : k === 3 ? ' (a loop over a collection)' : '';
       return {
         level: 'absent',
-        reason: `the agent loop in ${l.fn} (${l.file}:${l.line}) has no turn, token or cost cap; it runs until the model stops calling tools`,
+        reason: `the agent loop in ${l.fn} (${l.file}:${l.line})${what} has no turn, token or cost cap; it runs until the model stops calling tools`,
         evidence: [{ file: l.file, line: l.line, reason: `agent loop ${l.loop ? `while (${l.loop.cond || ';;'})` : 'by recursion'} with no cap in its exits` }],
-        // The loop statement and its exits were read, and nothing it calls compares a limit; a recursive turn is less certain.
-        confidence: loops.every((x) => x.loop) ? 'high' : 'low',
+        // The loop statement and its exits were read, and nothing it calls compares a limit. The verdict is
+        // certain only when that loop is plainly the turn loop: an open loop that does not read the user's
+        // input; a REPL, a loop over items, or a recursive turn leaves the real turn loop a guess.
+        confidence: loops.every((x) => x.loop) && k === 0 ? 'high' : 'low',
       };
     }
     return { level: 'absent', reason: 'no agent loop with a turn, token or cost cap was found', evidence: [] };

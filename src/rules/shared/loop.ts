@@ -540,6 +540,11 @@ function paramClass(ctx: RuleContext, file: string, fn: string, name: string): s
   return m.get(`${fn}#${name}`);
 }
 
+/** Whether a call reaches a model turn through calls resolved by receiver, field, parameter type or import (up to `depth` further calls). */
+export function reachesModelResolved(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>, depth = 3): boolean {
+  return isModelTurnCall(ctx, call) || resolvedReachesModel(ctx, file, fn, call, depth);
+}
+
 /** Whether a call runs a model turn within `depth` further resolved calls (see resolvedCallees). */
 function resolvedReachesModel(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>, depth: number): boolean {
   // Per depth, by the function's calls (callsIn hands out one list per function of a file; a function
