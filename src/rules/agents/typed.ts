@@ -1,4 +1,4 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, registeredAgentClasses, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, promptFileRoles, registeredAgentClasses, toolSetBuilders } from '../shared/agents.js';
 import { allTypes, at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -152,6 +152,11 @@ export default defineRule({
     }
     if (defs.length) {
       return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
+    }
+    // Roles written as code, each module reading its own prompt template file.
+    const fileRoles = promptFileRoles(ctx);
+    if (fileRoles.length) {
+      return finding('partial', `${new Set(fileRoles.map((r) => `${r.file}#${r.name}`)).size} roles are written as code, each reading its own prompt file (${fileRoles.slice(0, 3).map((r) => `${r.name} ← ${r.path.split('/').pop()}`).join(', ')}), but they are not declared as data with their own tool set`, fileRoles.slice(0, 3));
     }
     if (roles.length) {
       const t = roles[0];
