@@ -106,6 +106,11 @@ function registeredByCalls(ctx: RuleContext, defs: ReturnType<typeof agentDefini
 
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
 
+/** Agent roles named in a type or enum (`type RoleId = 'planner' | 'coder' | 'reviewer'`): two or more role words. */
+export function namedRoles(ctx: RuleContext) {
+  return allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+}
+
 export default defineRule({
   id: 'agents.typed',
   principle: 'agents',
@@ -143,7 +148,7 @@ export default defineRule({
       const named = roleClasses.filter((r) => r.identity).length >= 2;
       return finding('present', `${roleClasses.length} agent role classes derive from ${roleClasses[0].base}, each ${named ? 'naming its own type' : 'with its own prompt'} (${roleClasses.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')})`, roleClasses.slice(0, 4), 'low');
     }
-    const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+    const roles = namedRoles(ctx);
     // Roles picked by a switch on the agent's kind, each branch building its own system prompt.
     const switches = defs.length ? [] : promptSwitches(ctx);
     if (switches.length) {
