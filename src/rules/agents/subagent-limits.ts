@@ -1,10 +1,11 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
+import { namedRoles } from './typed.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -187,9 +188,11 @@ export default defineRule({
           team.agents.slice(0, 3).map((a) => ev(team.file, a.line, `${team.fn}() builds the ${a.name} agent`)),
         );
       }
-      // Several agent types (declared, subclassed or registered by name), or an agent built where a
-      // tool is declared (a tool that runs an agent), may start one another by a path not recognised here.
-      const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2;
+      // Several agent types or roles (declared, subclassed, registered by name, named in a role enum,
+      // each reading its own prompt file), an agent built where a tool is declared, or a multi-agent
+      // framework: sub-agents may be started by a path not recognised here (roles run by a worker
+      // pool, a spawn tool found only through a by-name table), so finding no site is not high.
+      const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
       return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
@@ -233,12 +236,12 @@ export default defineRule({
   },
 });
 
-/** An agent-loop class constructed in a file that declares tools: a tool handler that runs an agent. */
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
 function orchestrationFramework(ctx: RuleContext): boolean {
   return ctx.source.some((f) => f.imports.some((i) => ORCHESTRATION_MODULE.test(i.from) && i.from !== 'agents'));
 }
 
+/** An agent-loop class constructed in a file that declares tools: a tool handler that runs an agent. */
 function agentBuiltBesideTools(ctx: RuleContext): boolean {
   const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
   for (const cls of agentClasses(ctx).loopClasses) {

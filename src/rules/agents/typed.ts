@@ -1,5 +1,5 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, registeredAgentClasses, toolSetBuilders } from '../shared/agents.js';
-import { allTypes, at, ev, finding } from '../shared/scan.js';
+import { agentDefinitions, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
 
@@ -104,7 +104,47 @@ function registeredByCalls(ctx: RuleContext, defs: ReturnType<typeof agentDefini
   return undefined;
 }
 
+/** Keys naming what a definition is. */
+const DEF_NAME_KEY = /^(?:name|id|slug|agentType|agent_type|displayName|display_name)$/;
+/** Keys of a model request or a run record, not of a definition. */
+const RUN_KEY = /^(?:messages|userId|user_id|sessionId|session_id|stream|max_tokens|usage|response|chunk|fingerprintId|authToken|conversation|datetime_utc)$/;
+
+/**
+ * The shape agent definitions are validated against when they are loaded as data (from files, a
+ * database or a user's folder) rather than written in the code: a schema (`z.object({ id,
+ * systemPrompt, toolNames })`, a pydantic or dataclass model) with a name, a prompt and a tool list.
+ * `agent` when the schema or class is named for agents or roles.
+ */
+function definitionSchemas(ctx: RuleContext): Array<Evidence & { agent: boolean }> {
+  return ctx.memo('agents:definition-schemas', () => {
+    const out: Array<Evidence & { agent: boolean }> = [];
+    const words = PROMPT_KEY.source.slice(4, -2).split('|');
+    const { objs, files } = objectsWithAnyKey(ctx, words);
+    for (const f of ctx.source) {
+      if (!files.has(f.path)) continue;
+      for (const o of f.objects) {
+        if (!objs.has(o)) continue;
+        const zod = /^arg:(?:z|t|v|yup|Joi)\.(?:object|strictObject|interface)$/.test(o.ctx);
+        if (!zod && !o.ctx.startsWith('class:')) continue;
+        const name = o.keys.find((k) => DEF_NAME_KEY.test(k));
+        const prompt = o.keys.find((k) => PROMPT_KEY.test(k));
+        const tools = o.keys.find((k) => TOOLS_KEY.test(k));
+        if (!name || !prompt || !tools || o.keys.some((k) => RUN_KEY.test(k))) continue;
+        // The schema's own name: the class, or the constant it is bound to.
+        const own = zod ? ((f.binds ?? []).find((b) => b.line === o.line)?.name ?? '') : o.ctx.slice(6);
+        out.push({ file: f.path, line: o.line, agent: /agent|role/i.test(own), reason: `${own || 'a schema'} validates definitions with ${name}, ${prompt} and ${tools} (${o.keys.slice(0, 6).join(', ')}${o.keys.length > 6 ? ', …' : ''})` });
+      }
+    }
+    return out.sort((a, b) => Number(b.agent) - Number(a.agent));
+  });
+}
+
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
+
+/** Agent roles named in a type or enum (`type RoleId = 'planner' | 'coder' | 'reviewer'`): two or more role words. */
+export function namedRoles(ctx: RuleContext) {
+  return allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+}
 
 export default defineRule({
   id: 'agents.typed',
@@ -143,15 +183,28 @@ export default defineRule({
       const named = roleClasses.filter((r) => r.identity).length >= 2;
       return finding('present', `${roleClasses.length} agent role classes derive from ${roleClasses[0].base}, each ${named ? 'naming its own type' : 'with its own prompt'} (${roleClasses.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')})`, roleClasses.slice(0, 4), 'low');
     }
-    const roles = allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
+    const roles = namedRoles(ctx);
     // Roles picked by a switch on the agent's kind, each branch building its own system prompt.
     const switches = defs.length ? [] : promptSwitches(ctx);
     if (switches.length) {
       const s = switches[0];
       return finding('present', `agent roles are chosen by a switch on the agent's kind, each with its own system prompt (${at(s.file, s.line)}): ${s.reason.replace(/^.*: /, '')}`, [...switches.slice(0, 2), ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))], 'low');
     }
+    // Definitions loaded as data and validated against a schema with a name, a prompt and a tool list.
+    const schema = defs.length ? undefined : definitionSchemas(ctx)[0];
+    if (schema?.agent) {
+      return finding('present', `agent types are data loaded and validated against a definition schema: ${schema.reason} (${at(schema.file, schema.line)})`, [schema], 'low');
+    }
+    if (schema) {
+      return finding('partial', `presets bundling a prompt and a tool list are data validated against a schema (${schema.reason} at ${at(schema.file, schema.line)}), but they are not declared as agent types or roles`, [schema]);
+    }
     if (defs.length) {
       return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
+    }
+    // Roles written as code, each module reading its own prompt template file.
+    const fileRoles = promptFileRoles(ctx);
+    if (fileRoles.length) {
+      return finding('partial', `${new Set(fileRoles.map((r) => `${r.file}#${r.name}`)).size} roles are written as code, each reading its own prompt file (${fileRoles.slice(0, 3).map((r) => `${r.name} ← ${r.path.split('/').pop()}`).join(', ')}), but they are not declared as data with their own tool set`, fileRoles.slice(0, 3));
     }
     if (roles.length) {
       const t = roles[0];

@@ -334,10 +334,57 @@ function calledFromLoop(ctx: RuleContext, name: string): boolean {
   return ctx.callsNamed(name).some((c) => ctx.file(c.file)?.loops.some((l) => l.fn === c.fn && l.line <= c.line && c.line <= l.end));
 }
 
+/** A prompt template file named in the code: `"src/agents/coder/prompt.jinja2"`, `Path("revisor_prompt.txt")`. */
+const PROMPT_FILE = /['"]([\w./-]+\.(?:txt|jinja2?|j2|md|prompt|tmpl|mustache|hbs))['"]/;
+
+export interface PromptFileRole extends Evidence {
+  /** The class (or else the function) that holds the prompt it reads from its file. */
+  name: string;
+  /** Whether `name` is a class. */
+  isClass: boolean;
+  /** The prompt file as written. */
+  path: string;
+}
+
+/**
+ * Roles written as code, each reading its own prompt template file: a binding whose name or file
+ * says prompt and whose value names a template file (`PROMPT = open("src/agents/coder/prompt.jinja2")`,
+ * `revisor_prompt_filename = Path("revisor_prompt.txt")`). The role is the class holding the
+ * binding, or the one class of the module binding it at top level, or else the function.
+ * One entry per distinct file; parsers and UI code are left out. Empty unless three or more
+ * prompt files are bound in two or more modules.
+ */
+export function promptFileRoles(ctx: RuleContext): PromptFileRole[] {
+  return ctx.memo('agents:prompt-file-roles', () => {
+    const out: PromptFileRole[] = [];
+    const seen = new Set<string>();
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
+      for (const b of f.binds ?? []) {
+        const m = PROMPT_FILE.exec(b.value);
+        if (!m || seen.has(m[1]) || !(/prompt/i.test(b.name) || /prompt/i.test(m[1]))) continue;
+        // Bound once for the module or the class (a role's fixed prompt), not rendered inside a method.
+        const cls = f.classes.find((c) => c.line <= b.line && b.line <= c.end);
+        if (b.fn !== '<top>' && b.fn !== cls?.name) continue;
+        const own = f.classes.filter((c) => !NOT_ROLE_CLASS.test(c.name) && !NOT_AGENT_CLASS.test(c.name));
+        const role = cls ?? (own.length === 1 ? own[0] : undefined);
+        if (role && (NOT_ROLE_CLASS.test(role.name) || NOT_AGENT_CLASS.test(role.name))) continue;
+        const name = role?.name ?? f.path.split('/').pop()!.replace(/\.\w+$/, '');
+        seen.add(m[1]);
+        out.push({ file: f.path, line: b.line, name, isClass: !!role, path: m[1], reason: `${role ? `role class ${role.name}` : `module ${name}`} reads its own prompt from ${m[1]} (${b.name} = ${b.value.slice(0, 50)})` });
+      }
+    }
+    // Several roles: three or more prompt files, bound in two or more modules.
+    return out.length >= 3 && new Set(out.map((r) => r.file)).size >= 2 ? out : [];
+  });
+}
+
 /** A function (not a role building itself) that constructs two or more distinct agent types: an orchestrator. */
 export function agentTeam(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
   return ctx.memo('agents:team', () => {
     const roles = new Set([...agentSubclassRoles(ctx), ...agentDefinitions(ctx), ...agentRoleClasses(ctx)].map((r) => r.name));
+    // Role classes each reading their own prompt file (see promptFileRoles).
+    for (const r of promptFileRoles(ctx)) if (r.isClass) roles.add(r.name);
     if (roles.size < 2) return undefined;
     // The constructions (`new PlannerAgent(…)`, `PlannerAgent(…)`), through the by-name index, in file order.
     const built: Located<CallFact>[] = [];
