@@ -10,6 +10,22 @@ const TOOL_RESULT_KEY = /^(?:tool_?(?:call|use)_?id|call_?id|tool_?result|functi
 /** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
 const DATABASE_SAVER = /Sqlite|SQLite|Postgres|Redis|MongoDB|SqlAlchemy/;
 
+/** A completion flag or list: `step["completed"] = True`, `state.finished_steps = […]`, `this.completedSteps = …`. */
+const DONE_KEY = /^['"](?:completed|done|finished)['"]$/;
+const DONE_FIELD = /^(?:completed|finished|done)_?(?:steps|tasks|actions|calls)$/i;
+
+/**
+ * The run marks each step done in the state it commits (`step["completed"] = True` before the commit, a
+ * `finished_steps` list grown per step): a resumed run can skip what finished. Judged over item sets and bindings.
+ */
+function stepsMarkedDone(ctx: Parameters<typeof persistOps>[0]): boolean {
+  for (const f of ctx.source) {
+    if ((f.itemSets ?? []).some((s) => DONE_KEY.test(s.key) && /^(?:True|true)$/.test(s.value))) return true;
+    if ((f.binds ?? []).some((b) => DONE_FIELD.test(b.name))) return true;
+  }
+  return false;
+}
+
 export default defineRule({
   id: 'persistence.crash-safe',
   principle: 'persistence',
@@ -100,6 +116,14 @@ export default defineRule({
       const first = journal[0] ?? atomicSession[0];
       // Whole-session rewrites made atomic, with nothing that recognises an unfinished tool call on
       // reload: the file survives a crash, but what ran since the last save is lost or run again.
+      // Likewise a session rewritten inside a database transaction: the row survives, the step in flight is run again.
+      if (journal.length === 0 && recovery.length === 0 && first.kind === 'transaction' && !stepsMarkedDone(ctx)) {
+        return {
+          level: 'partial',
+          reason: `the session is committed in a database transaction (${first.call.callee} in ${first.call.fn}), so a write is all or nothing, but nothing recognises a tool call left unfinished on reload`,
+          evidence: [at(first, `${first.call.fn} writes the session inside a transaction`)],
+        };
+      }
       if (journal.length === 0 && recovery.length === 0 && atomicSession.every((o) => o.kind !== 'transaction')) {
         return {
           level: 'partial',
@@ -146,8 +170,11 @@ export default defineRule({
       };
     }
     const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
-    if (atomic.length > 0) {
-      const a = atomic[0];
+    // Atomic writes of the run's own records (the session's files, its workflow state), not a transaction about
+    // something else the repo stores (a login session's tokens, a billing ledger judged by its fields).
+    const own = atomic.filter((o) => !(o.kind === 'transaction' && o.subject === 'other'));
+    if (own.length > 0) {
+      const a = own[0];
       return {
         level: 'partial',
         reason: `${a.call.fn} writes ${a.subject === 'other' ? 'some files' : a.subject} atomically (${a.kind === 'transaction' ? 'transaction' : 'temp file + rename'}), but the session itself ${sessionWrites.length ? `is rewritten in place by ${sessionWrites[0].call.fn}` : 'is not journaled'}`,

@@ -281,8 +281,17 @@ const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command'
 export function inputHistory(fn: string, file: string): boolean {
   const owner = `${fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : ''} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
   const ws = words(owner);
-  return ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')));
+  if (ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')))) return true;
+  // A history function in a module about the input prompt (`prompt.py`'s `_load_history_entries`): the typed inputs.
+  const mod = words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
+  return mod.length === 1 && /^(?:prompt|input|readline)$/.test(mod[0]) && !fn.includes('.') && words(fn).includes('history');
 }
+
+/** A path named for another history (`PROMPT_HISTORY_PATH`, `shell_history_file`): the typed inputs, not the conversation. */
+const namesOtherHistory = (pathArg: string): boolean => {
+  const ws = words(pathArg);
+  return ws.some((w, i) => w === 'history' && OTHER_HISTORY.has(ws[i - 1]));
+};
 
 /** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
 export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
@@ -348,9 +357,83 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...keyedStoreOps(ctx, out));
     out.push(...ormOps(ctx));
     out.push(...objectStoreOps(ctx, out));
+    judgeRows(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
+}
+
+/**
+ * A field of a record that carries the conversation: the messages (`messages`, `message_stack_json`, `history`,
+ * `transcript`, `trajectory`, `turns`), one message's parts (`role`, `content`, `parts`), or a `message` itself;
+ * not one that only names it (`conversation_id`, `message_count`, `history_title`).
+ */
+const ROW_MESSAGE_WORD = /^(?:messages?|history|histories|transcript|conversation|trajectory|turns|role|content|parts|chat)$/;
+const ROW_NAMES_ONLY = /^(?:id|ids|count|length|title|name|key|token|tokens|type|index|at|time|ts)$/;
+export function rowFieldCarries(field: string): boolean {
+  const ws = words(field);
+  return ws.some((w, i) => ROW_MESSAGE_WORD.test(w) && !ROW_NAMES_ONLY.test(ws[i + 1] ?? ''));
+}
+
+/**
+ * The fields of the record a write stores or a read selects, when the code shows them: the object literal built in
+ * the call (`db.insert(t).values({ … })`, `db.select({ credits: t.credits })`, a spread of a helper's literal
+ * included) or bound to the name it passes. For a read, a field is also named by the column it reads
+ * (`schema.message.credits` → credits). Undefined when no record is seen, or when part of it is opaque (`...value`).
+ */
+export function rowFields(ctx: RuleContext, c: Located<CallFact>, kind: PersistKind): string[] | undefined {
+  const callee = c.callee.replace(/\s+/g, '');
+  const ids = new Set(c.args.flatMap((a) => a.match(/[A-Za-z_$][\w$]*/g) ?? []));
+  const objs = objectsIn(ctx, c.file, c.fn);
+  const rec = objs.find(
+    (o) =>
+      (o.line >= c.line && o.line <= c.line + 6 && o.ctx.startsWith('arg:') && o.ctx.slice(4).replace(/\s+/g, '').startsWith(callee)) ||
+      (o.ctx.startsWith('var:') && ids.has(o.ctx.slice(4)) && o.line <= c.line && o.line >= c.line - 30),
+  );
+  if (!rec || rec.keys.length === 0) return undefined;
+  const out: string[] = [];
+  for (const k of rec.keys) {
+    if (!k.startsWith('...')) {
+      out.push(k);
+      // A selected column: `credits: schema.message.credits` reads `credits`.
+      const v = rec.values[k] ?? '';
+      if (kind === 'db-read' && /^[\w$.]+$/.test(v)) out.push(v.slice(v.lastIndexOf('.') + 1));
+      continue;
+    }
+    // `...clean({ id, request })`: the literal handed to the helper is part of the record; any other spread hides fields.
+    const m = /^\.\.\.\s*([\w$.]+)\s*\(\s*\{/.exec(k);
+    const inner = m && objs.find((o) => o.ctx === `arg:${m[1]}` && o.line >= rec.line && o.line <= rec.end);
+    if (!inner) return undefined;
+    out.push(...inner.keys.filter((x) => !x.startsWith('...')));
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * A database write or read named the session by its table, path or function (`insert(schema.message)`,
+ * `revokeStandardSessions`) whose record's fields are in view and none carries the conversation (a per-call
+ * cost row, an auth session's token and expiry) is not the conversation: it is workflow state when its fields
+ * say so (cost, usage, metrics), else something else. A transaction whose callback's writes (`tx.update(…)`)
+ * are none of them the conversation's takes their subject.
+ */
+function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
+  for (const o of ops) {
+    if (o.subject !== 'session' || o.payload || o.via || o.record || (o.kind !== 'db-write' && o.kind !== 'db-read')) continue;
+    const fields = rowFields(ctx, o.call, o.kind);
+    if (!fields || fields.some(rowFieldCarries)) continue;
+    const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
+    const subject: Subject = subjectOf(text) === 'state' ? 'state' : 'other';
+    Object.assign(o, { subject, strength: subject === 'other' ? 0 : 2, text: `${text} ${o.call.fn}` });
+  }
+  for (const t of ops) {
+    if (t.kind !== 'transaction' || t.subject !== 'session') continue;
+    const param = /^(?:async\s*)?\(?\s*([A-Za-z_$][\w$]*)\s*(?:[:,)]|=>)/.exec(t.call.args[0] ?? '')?.[1];
+    if (!param) continue;
+    const inner = ops.filter((o) => o.kind === 'db-write' && o.call.file === t.call.file && o.call.fn === t.call.fn && o.call.line > t.call.line && receiverOf(o.call).replace(/\s+/g, '') === param);
+    if (inner.length === 0 || inner.some((o) => o.subject === 'session')) continue;
+    const subject = inner.some((o) => o.subject === 'state') ? 'state' : 'other';
+    Object.assign(t, { subject, strength: subject === 'other' ? 0 : 1 });
+  }
 }
 
 /**
@@ -417,7 +500,9 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
       for (const c of f.classes) {
         const body = f.objects.find((o) => o.ctx === `class:${c.name}`);
         const table = body?.values.__tablename__?.replace(/^['"]|['"]$/g, '');
-        if (table || (c.extends === 'SQLModel' && c.implements.some((x) => /table\s*=\s*True/.test(x)))) out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
+        // A SQLModel subclass: only table models can be staged or selected through a session, which is all this map is asked about
+        // (the class's `table=True` keyword is not among the bases the analyzer keeps).
+        if (table || c.extends === 'SQLModel' || c.extends === 'sqlmodel.SQLModel') out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
       }
     }
     return out;
@@ -429,7 +514,9 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
  * table's name without the words that only name the container (`jira_conversations`, `conversation_work` link or
  * describe a conversation, they do not hold its messages).
  */
-const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k)) ? `${m.table} messages` : ormName(m.table));
+/** A column that keeps the message list under a compound name: `message_stack_json`, `chat_history`, `llm_messages`. */
+const MESSAGES_COLUMN = /(?:^|_)(?:messages|history|transcript|trajectory|message_(?:stack|list|log|history))(?:_(?:json|data|list))?$/;
+const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
@@ -666,7 +753,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   let subject = elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
-  if (subject === 'session' && inputHistory(c.fn, file)) subject = 'other';
+  if (subject === 'session' && (inputHistory(c.fn, file) || namesOtherHistory(pathName))) subject = 'other';
   let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
   // What is written decides over names: a payload holding the messages is the session.
   let payload: Located<ObjectFact> | undefined;
