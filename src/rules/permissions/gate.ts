@@ -4,6 +4,7 @@ import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { toolAsks } from './verdict.js';
+import { hookGates } from './hook-gate.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -183,6 +184,32 @@ export default defineRule({
         evidence: [ev(c, 'hook that may block, with no default decision'), ...dispatchEv],
         // The hook sits on the resolved dispatch path and no installer of it makes a decision.
         confidence: dispatch.length ? 'high' : 'low',
+      };
+    }
+    // A hook on the executor whose result can refuse the call (`const decision = hooks.beforeExecute(ctx);
+    // if (decision._tag === 'Deny') return …` before `tool.execute(…)`): a gate by default when the
+    // shipped code installs an implementation and its own code builds the refusal.
+    const hg = hookGates(ctx)[0];
+    if (hg) {
+      const { call: h, guard: g, run, installed, refusals } = hg;
+      const hookEv: Evidence = { file: h.file, line: h.line, reason: `${h.callee}() is consulted before the tool runs (${run.callee}() at line ${run.line})` };
+      const guardEv: Evidence = { file: g.file, line: g.line, reason: `its refusal ends the call: if (${g.cond.slice(0, 60)}) ${g.exit}` };
+      const decides = (installed && refusals.length) || (hg.own && refusals.length);
+      if (decides) {
+        const r = refusals[0];
+        return {
+          level: 'present',
+          reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}()${installed ? `; the harness installs it (${installed.file}:${installed.line})` : ''} and builds the refusal itself (${r.file}:${r.line})`,
+          evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}()` }] : []), { file: r.file, line: r.line, reason: `the harness builds the refusal in ${r.fn}()` }],
+          // The installed implementation is linked to the hook by name, and to the refusal by its value.
+          confidence: 'low',
+        };
+      }
+      return {
+        level: 'partial',
+        reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call, but ${installed ? `the implementation installed at ${installed.file}:${installed.line} builds no refusal of the harness's own` : 'the harness installs no implementation of it'}: nothing decides by default`,
+        evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}(), with no refusal of its own` }] : [])],
+        confidence: 'low',
       };
     }
     // A framework middleware that wraps every tool call (LangChain `AgentMiddleware.wrap_tool_call`,

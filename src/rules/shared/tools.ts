@@ -361,7 +361,9 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
         for (const c of ctx.callsIn(l.file, l.fn)) {
           if (c.line < l.line || !c.name || GENERIC_FN.test(c.name)) continue;
           const defs = ctx.functionsNamed(c.name);
-          for (const def of defs.length > 3 ? defs.filter((d) => d.file === l.file) : defs) {
+          // A function of that name in the lookup's own file first (a nested `_call()` defined there).
+          const near = defs.filter((d) => d.file === l.file);
+          for (const def of defs.length > 3 ? near : [...near, ...defs.filter((d) => d.file !== l.file)]) {
             const e = execCallsIn(ctx, def.file, def.name)[0];
             if (e) {
               exec = e;
