@@ -73,6 +73,11 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
   return false;
 }
 
+/** A dispatch whose lookup or run names a tool (or a function / action / command the model calls). */
+export function namesTool(d: ReturnType<typeof toolDispatch>[number]): boolean {
+  return /tool|function|action|command|skill|capabilit/i.test(`${d.lookup.text} ${d.exec.callee}`);
+}
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -101,7 +106,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const calls = permissionCalls(ctx);
-    const dispatch = toolDispatch(ctx);
+    // The dispatch that names a tool first: a lookup by a signal or event name in a generic handler
+    // map (`signalHandlers.get(signalName)`) may be an event bus, not the agent's tool path.
+    const dispatch = toolDispatch(ctx).slice().sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
     const onPath = calls.filter((c) => c.onPath);
     // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
     const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);
@@ -364,12 +371,15 @@ export default defineRule({
     }
     return {
       level: 'absent',
-      reason: dispatch.length
+      reason: dispatch.length && !namesTool(d0)
+        ? `no permission decision (allow / deny / ask) before tool execution was found; the only dispatch by name found (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) names no tool and may not be the tool path`
+        : dispatch.length
         ? `tools are run straight after lookup (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) with no allow / deny / ask decision`
         : 'no permission decision (allow / deny / ask) before tool execution was found',
       evidence: [],
-      // The dispatch path was found and nothing on it decides; without it, only no keyword was seen.
-      confidence: dispatch.length ? 'high' : 'low',
+      // The dispatch path was found and nothing on it decides; without it, or when the dispatch
+      // found names no tool (a guess that may be an event bus), only no keyword was seen.
+      confidence: dispatch.some(namesTool) ? 'high' : 'low',
     };
   },
 });

@@ -4,7 +4,7 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch } from './gate.js';
+import { approvalOnDispatch, namesTool } from './gate.js';
 import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
@@ -318,7 +318,8 @@ export default defineRule({
     }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
     const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
-    const searched = (toolDispatch(ctx).length > 0 || actionGates(ctx).length > 0) && !wraps;
+    // A dispatch that names no tool may be an event bus picked by mistake: nothing was searched for sure.
+    const searched = (toolDispatch(ctx).some(namesTool) || actionGates(ctx).length > 0) && !wraps;
     return {
       level: 'absent',
       reason: searched
