@@ -5,6 +5,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { resolveImportFile } from '../shared/imports.js';
 import { toolAsks } from './verdict.js';
+import { hookGates } from './hook-gate.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -67,6 +68,11 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
   return false;
 }
 
+/** A dispatch whose lookup or run names a tool (or a function / action / command the model calls). */
+export function namesTool(d: ReturnType<typeof toolDispatch>[number]): boolean {
+  return /tool|function|action|command|skill|capabilit/i.test(`${d.lookup.text} ${d.exec.callee}`);
+}
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -95,7 +101,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const calls = permissionCalls(ctx);
-    const dispatch = toolDispatch(ctx);
+    // The dispatch that names a tool first: a lookup by a signal or event name in a generic handler
+    // map (`signalHandlers.get(signalName)`) may be an event bus, not the agent's tool path.
+    const dispatch = toolDispatch(ctx).slice().sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
     const onPath = calls.filter((c) => c.onPath);
     // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
     const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);
@@ -178,6 +186,32 @@ export default defineRule({
         evidence: [ev(c, 'hook that may block, with no default decision'), ...dispatchEv],
         // The hook sits on the resolved dispatch path and no installer of it makes a decision.
         confidence: dispatch.length ? 'high' : 'low',
+      };
+    }
+    // A hook on the executor whose result can refuse the call (`const decision = hooks.beforeExecute(ctx);
+    // if (decision._tag === 'Deny') return …` before `tool.execute(…)`): a gate by default when the
+    // shipped code installs an implementation and its own code builds the refusal.
+    const hg = hookGates(ctx)[0];
+    if (hg) {
+      const { call: h, guard: g, run, installed, refusals } = hg;
+      const hookEv: Evidence = { file: h.file, line: h.line, reason: `${h.callee}() is consulted before the tool runs (${run.callee}() at line ${run.line})` };
+      const guardEv: Evidence = { file: g.file, line: g.line, reason: `its refusal ends the call: if (${g.cond.slice(0, 60)}) ${g.exit}` };
+      const decides = (installed && refusals.length) || (hg.own && refusals.length);
+      if (decides) {
+        const r = refusals[0];
+        return {
+          level: 'present',
+          reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}()${installed ? `; the harness installs it (${installed.file}:${installed.line})` : ''} and builds the refusal itself (${r.file}:${r.line})`,
+          evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}()` }] : []), { file: r.file, line: r.line, reason: `the harness builds the refusal in ${r.fn}()` }],
+          // The installed implementation is linked to the hook by name, and to the refusal by its value.
+          confidence: 'low',
+        };
+      }
+      return {
+        level: 'partial',
+        reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call, but ${installed ? `the implementation installed at ${installed.file}:${installed.line} builds no refusal of the harness's own` : 'the harness installs no implementation of it'}: nothing decides by default`,
+        evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}(), with no refusal of its own` }] : [])],
+        confidence: 'low',
       };
     }
     // A framework middleware that wraps every tool call (LangChain `AgentMiddleware.wrap_tool_call`,
@@ -332,12 +366,15 @@ export default defineRule({
     }
     return {
       level: 'absent',
-      reason: dispatch.length
+      reason: dispatch.length && !namesTool(d0)
+        ? `no permission decision (allow / deny / ask) before tool execution was found; the only dispatch by name found (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) names no tool and may not be the tool path`
+        : dispatch.length
         ? `tools are run straight after lookup (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) with no allow / deny / ask decision`
         : 'no permission decision (allow / deny / ask) before tool execution was found',
       evidence: [],
-      // The dispatch path was found and nothing on it decides; without it, only no keyword was seen.
-      confidence: dispatch.length ? 'high' : 'low',
+      // The dispatch path was found and nothing on it decides; without it, or when the dispatch
+      // found names no tool (a guess that may be an event bus), only no keyword was seen.
+      confidence: dispatch.some(namesTool) ? 'high' : 'low',
     };
   },
 });

@@ -6,6 +6,7 @@ import { resolveBareCall } from '../shared/imports.js';
 import { resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
+import { hookGates } from './hook-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 
 /** Tools that run shell commands or code, by their declared name. */
@@ -230,6 +231,9 @@ export default defineRule({
         if (!c.onPath || c.kind !== 'decision' || !c.defined) continue;
         for (const d of ctx.functionsNamed(shortName(c.callee))) files.add(d.file);
       }
+      // A hook on the executor that the harness installs decides where its own code builds the refusals.
+      const viaHook = files.size === 0;
+      for (const h of hookGates(ctx)) if ((h.installed || h.own) && h.refusals.length) for (const r of h.refusals) files.add(r.file);
       const found: Guard[] = [];
       for (const file of [...files].slice(0, 8)) found.push(...guardsIn(file, new Set(['*'])).filter((g) => g.kind === 'check' || g.kind === 'parse'));
       const next = new Set<string>();
@@ -238,7 +242,7 @@ export default defineRule({
       // The command policy the gate imports (`getCommandDecision(command, allowed, denied)`).
       for (const file of [...files].slice(0, 8)) found.push(...importedGuards(file).filter((g) => g.kind === 'parse').map((g) => ({ ...g, what: `${g.what} by the permission gate` })));
       // The gate's checks decide (allow / deny / ask), so they count as blocking.
-      gateCache = found.map((g) => ({ ...g, blocking: true, classifies: false }));
+      gateCache = found.map((g) => ({ ...g, blocking: true, classifies: false, ...(viaHook ? { what: `${g.what} in the policy the tool executor's hook applies` } : {}) }));
       return gateCache;
     };
 

@@ -4,7 +4,8 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch } from './gate.js';
+import { approvalOnDispatch, namesTool } from './gate.js';
+import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
@@ -113,6 +114,14 @@ export default defineRule({
     const hooked = calls.filter((c) => c.onPath).sort((a, b) => bare(a) - bare(b));
     // Files where the decision is made: the on-path call's file and the decision function's file.
     const gateFiles = new Set<string>();
+    // A hook on the executor that the harness installs and whose refusals its own code builds
+    // decides there: the files that build the refusals are where tools are told apart.
+    const hg = hookGates(ctx).find((h) => (h.installed || h.own) && h.refusals.length);
+    if (hg && !decisive.length) {
+      for (const r of hg.refusals) gateFiles.add(r.file);
+      const h = hg.call;
+      decisive.push({ file: h.file, line: h.line, fn: h.fn, callee: h.callee, kind: 'decision', defined: true, onPath: true, optional: false });
+    }
     for (const c of hooked) {
       gateFiles.add(c.file);
       const name = shortName(c.callee);
@@ -309,7 +318,8 @@ export default defineRule({
     }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
     const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
-    const searched = (toolDispatch(ctx).length > 0 || actionGates(ctx).length > 0) && !wraps;
+    // A dispatch that names no tool may be an event bus picked by mistake: nothing was searched for sure.
+    const searched = (toolDispatch(ctx).some(namesTool) || actionGates(ctx).length > 0) && !wraps;
     return {
       level: 'absent',
       reason: searched
@@ -319,8 +329,9 @@ export default defineRule({
       // High only when the dispatch path was found and read and nothing anywhere decides about a
       // call (no permission decision, no confirmation before a command, no approval branch on the
       // dispatch): where some action is asked about, which actions are asked is itself a split by
-      // risk this search may not read (wrong on 3 of 16 dev/corpus verdicts before this condition).
-      confidence: searched && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) ? 'high' : 'low',
+      // risk this search may not read (wrong on 3 of 16 dev/corpus verdicts before this condition);
+      // likewise a hook on the executor that can refuse calls (what it refuses is not read here).
+      confidence: searched && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
     };
   },
 });

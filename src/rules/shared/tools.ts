@@ -361,7 +361,9 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
         for (const c of ctx.callsIn(l.file, l.fn)) {
           if (c.line < l.line || !c.name || GENERIC_FN.test(c.name)) continue;
           const defs = ctx.functionsNamed(c.name);
-          for (const def of defs.length > 3 ? defs.filter((d) => d.file === l.file) : defs) {
+          // A function of that name in the lookup's own file first (a nested `_call()` defined there).
+          const near = defs.filter((d) => d.file === l.file);
+          for (const def of defs.length > 3 ? near : [...near, ...defs.filter((d) => d.file !== l.file)]) {
             const e = execCallsIn(ctx, def.file, def.name)[0];
             if (e) {
               exec = e;
@@ -651,6 +653,20 @@ export function dispatchPath(ctx: RuleContext): { fns: Set<string>; files: Set<s
 }
 
 /**
+ * Whether a harness function named like a hook (`handleToolCall`, `pre_tool_use`) decides: some
+ * definition of it (other than the caller) branches or exits early, and is not a function that looks
+ * a tool up by name (the dispatch itself).
+ */
+function hookBodyDecides(ctx: RuleContext, name: string, file: string, fn: string): boolean {
+  const lookupFns = ctx.memo('tools:lookup-fns', () => new Set(toolLookups(ctx).map((l) => `${l.file}#${l.fn}`)));
+  return ctx.functionsNamed(name).some((d) => {
+    if ((d.file === file && d.name === fn) || lookupFns.has(`${d.file}#${d.name}`)) return false;
+    const g = ctx.file(d.file);
+    return !!g && (g.guards.some((x) => x.fn === d.name) || (g.branches ?? []).some((x) => x.fn === d.name));
+  });
+}
+
+/**
  * Permission decisions and hooks in the harness: calls that decide allow / deny / ask
  * (`checkPolicy(…)`, `policy.check(…)`, `canUseTool(…)`) and pluggable hooks that may
  * (`config.beforeToolCall(…)`, a confirmation handler), marked when they sit on the dispatch path.
@@ -681,7 +697,13 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (kind === 'decision' && !defined && /^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee)) kind = 'hook';
         if (kind === 'decision' && /^get\w*(?:Handler|Hook|Callback)$/.test(c.name)) kind = 'hook';
         // A hook-named function the harness defines itself (`canUseTool(tool, input)`) decides.
-        if (kind === 'hook' && defined && !/^get/.test(c.name) && !/^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee) && !c.optional) kind = 'decision';
+        if (kind === 'hook' && defined && !/^get/.test(c.name) && !/^(?:config|options|opts|this\.config|this\.options|this\.opts|hooks|this\.hooks|params|props|callbacks)\./.test(c.callee) && !c.optional) {
+          // Only when its body decides: a function named like a hook that builds an event payload
+          // (no branch at all) or is itself the tool dispatch (looks the tool up and runs it) is
+          // neither a decision nor a hook.
+          if (!hookBodyDecides(ctx, c.name, f.path, c.fn)) continue;
+          kind = 'decision';
+        }
         const onPath = path.files.has(f.path) || path.fns.has(`${f.path}#${c.fn}`);
         out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, defined, onPath, optional: c.optional });
       }
