@@ -25,6 +25,8 @@ interface Candidate {
   tags: string[];
   emitted: Evidence[];
   stops: string[];
+  /** For a hook interface: the stop hooks that end or fail the run itself (not one content stream or tool). */
+  runStops?: string[];
 }
 
 /** Source calls whose first argument is a string literal (built once). */
@@ -441,6 +443,10 @@ function schemaUnions(ctx: RuleContext): Candidate[] {
   return out;
 }
 
+const HOOK_STOP = /done|end|finish|complete|error|fail|stop|abort|exit|cancel/i;
+/** The units of a run whose end or failure a hook can report: the run, a step or turn, the task, the session. */
+const RUN_UNIT = /run|step|turn|task|agent|session|loop|episode|iteration/i;
+
 /**
  * A typed hook interface the loop calls: a class or interface with several `on_*` / `onX` methods
  * (on_step_start, on_action_executed, on_run_done) called through a receiver from other code.
@@ -466,7 +472,10 @@ function hookInterfaces(ctx: RuleContext): Candidate[] {
     if (called.size < 3) continue;
     seenNames.add(d.name);
     const type: Located<TypeFact> = { name: d.name, kind: 'interface', line: d.line, members: hooks, tags: hooks, exported: true, file: d.file };
-    out.push({ type, tags: hooks, emitted, stops: hooks.filter((h) => called.has(h) && /done|end|finish|complete|error|fail|stop|abort|exit|cancel/i.test(h)) });
+    const stops = hooks.filter((h) => called.has(h) && HOOK_STOP.test(h));
+    // A stop of the run itself (`on_run_done`, `onTurnError`), not of one piece of streamed content or
+    // one tool (`onContentComplete`, `onToolError`, a bare `onFinish` of a stream).
+    out.push({ type, tags: hooks, emitted, stops, runStops: stops.filter((h) => RUN_UNIT.test(h)) });
   }
   return out;
 }
@@ -719,6 +728,16 @@ export default defineRule({
     cands.sort((a, b) => score(b) - score(a) + (stopEvidence.has(b) ? -250 : 0) - (stopEvidence.has(a) ? -250 : 0));
     const best = cands[0];
     const declared = (c: Candidate) => ev(c.type.file, c.type.line, `${c.type.name}: ${c.type.kind} of ${c.tags.length} event kinds (${c.tags.slice(0, 5).join(', ')}…)`);
+    // A callbacks interface whose only end/error hooks are per content stream or per tool (`onContentComplete`,
+    // `onToolError`): typed notifications, but the run's own end and its stop reason are not reported.
+    if (best?.emitted.length && best.stops.length && best.runStops && !best.runStops.length && !stopEvidence.has(best)) {
+      return finding(
+        'partial',
+        `${best.type.name} (${at(best.type.file, best.type.line)}) is a typed callbacks interface the code calls (${best.tags.slice(0, 4).join(', ')}…), not an event union: its end/error hooks (${best.stops.slice(0, 3).join(', ')}) close one stream or tool, and the run's end and stop reason are not reported`,
+        [declared(best), ...best.emitted.slice(0, 2)],
+        'low',
+      );
+    }
     if (best?.emitted.length && best.stops.length) {
       // Sure when the type's own kinds (an error/stop kind among them) are matched by literal tags in
       // at least three emitting objects, one of them in an agent loop's file.

@@ -10,6 +10,8 @@ const INPUTISH = /input|text|line|command|cmd|message|msg|query|prompt|content|t
 const PATHISH = /path|root|dir\b|url|route|href|location|file|cwd|workspace|mount|base|prefix|endpoint|manifest/i;
 
 const COMMANDISH = /command|cmd|slash|verb/i;
+/** Keys that name an entry of a command collection besides `name`: `id`, `label`, `baseCommand`, `commandName`. */
+const ENTRY_ID_KEY = /^(?:id|label)$|^[a-z]+(?:Command|Name)$/;
 const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subCommands|subcommands|takesArgs|args|usage|aliases|completion)$/;
 /** Builder calls that register a CLI verb: commander / yargs `.command('x')`, argparse `add_parser('x')`, click `@group.command()`. */
 /** Command-line parsers: a harness importing one has CLI verbs or flags somewhere. */
@@ -65,10 +67,12 @@ export default defineRule({
       for (const o of f.objects) {
         if (o.ctx.startsWith('type:')) continue;
         const k = o.keys;
-        const named = k.includes('name') || k.includes('command') || k.includes('cmd');
+        const where = o.ctx.replace(/^\w+:/, '');
+        // The entry's own name: `name` / `command`, or, for an element of an array named for commands
+        // (`SLASH_COMMANDS`, `commandDetails`), an id, a label or a `baseCommand`-style key.
+        const named = k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
         const described = k.includes('description') || k.includes('desc') || k.includes('describe') || k.includes('help') || k.includes('summary');
         if (!named || !described || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
-        const where = o.ctx.replace(/^\w+:/, '');
         if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
