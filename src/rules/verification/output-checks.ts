@@ -225,6 +225,115 @@ function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A decorator's wrapped function as written in its parameter list (`func`, `fn: Callable`). */
+const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/[:=].*$/s, '').trim();
+
+/**
+ * Retry wrappers: a decorator whose nested loop calls the function it wraps, binds the result and
+ * returns only when that result holds (`while tries < n: result = func(*a); if result: return result`),
+ * so a wrapped function that returns a falsy value is called again. Keyed by the decorator's name.
+ */
+function retryDecorators(ctx: RuleContext): Map<string, { file: string; line: number }> {
+  return ctx.memo('verification:retry-decorators', () => {
+    const out = new Map<string, { file: string; line: number }>();
+    for (const f of ctx.source) {
+      if (!f.loops.length) continue;
+      for (const d of f.functions) {
+        if (d.params.length !== 1 || d.name.includes('.')) continue;
+        const wrapped = paramName(d.params[0]);
+        if (!/^\w+$/.test(wrapped)) continue;
+        for (const l of f.loops) {
+          if (l.line <= d.line || l.end > d.end) continue;
+          const call = f.calls.find((c) => c.line > l.line && c.line <= l.end && c.callee === wrapped && c.fn !== d.name);
+          if (!call) continue;
+          const bound = (f.binds ?? []).find((b) => b.line === call.line && b.fn === call.fn)?.name;
+          if (!bound) continue;
+          const named = mentionOf(bound);
+          // The loop is left with the result only when it holds: an exit or guard on the result itself.
+          if (!l.exits.some((x) => x.kind === 'return' && x.cond !== undefined && named.test(x.cond) && !/^(?:not\s|!)|is None|== ?None/.test(x.cond.trim()))) continue;
+          out.set(d.name, { file: f.path, line: call.line });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Check the reply, and when it fails ask the model again: after a model turn, the reply is checked or
+ * parsed (`valid = self.validate_response(response)`, `tasks = self.parse_tasks(answer)`) and a failed
+ * check makes the model be asked once more, either by a guard on the result that continues the loop
+ * around the model call (`if tasks == []: continue`), or by a retry wrapper decorating the function
+ * (`@retry_wrapper`) that calls it again when it returns a falsy result. Returns each checked site
+ * and how many functions ask the model, so the caller can tell a check on every reply from one on a few.
+ */
+export function retriedChecks(ctx: RuleContext): { sites: FrameworkCheck[]; fns: Set<string>; turnFns: Set<string> } {
+  return ctx.memo('verification:retried-checks', () => {
+    const sites: FrameworkCheck[] = [];
+    const fns = new Set<string>();
+    const turns = modelTurnCalls(ctx);
+    const isTurn = (c: CallFact) => turns.direct.has(c as Located<CallFact>) || turns.linked.has(c as Located<CallFact>);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    // Functions that ask the model and use its reply: those that call the model's API where nothing
+    // else calls them, and those that call a wrapper of the API (a provider client's `inference()`),
+    // not the wrappers themselves nor functions that only call other agents.
+    const direct = new Set<string>();
+    for (const c of turns.direct) direct.add(shortName(c.fn));
+    const all = new Set<string>();
+    const users = new Set<string>();
+    for (const [file, list] of byFile) {
+      for (const m of list) {
+        if (m.fn === '<top>') continue;
+        all.add(`${file}#${m.fn}`);
+        const user = turns.direct.has(m) ? !ctx.callsNamed(shortName(m.fn)).some((c) => c.fn !== m.fn) : direct.has(m.name);
+        if (user) users.add(`${file}#${m.fn}`);
+      }
+    }
+    const turnFns = users.size ? users : all;
+    const wrappers = retryDecorators(ctx);
+    for (const f of ctx.source) {
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      const done = new Set<string>();
+      for (const m of models) {
+        if (m.fn === '<top>' || done.has(m.fn)) continue;
+        const fn = f.functions.find((x) => x.name === m.fn && x.line <= m.line && x.end >= m.line);
+        const deco = wrappers.size ? fn?.decorators?.map((d) => d.replace(/\(.*$/s, '').split('.').pop()!).find((d) => wrappers.has(d)) : undefined;
+        const loop = f.loops.find((l) => l.fn === m.fn && l.line < m.line && l.end >= m.line);
+        if (!deco && !loop) continue;
+        // The reply as bound from the model call (`answer = chat(history)`).
+        const reply = (f.binds ?? []).find((b) => b.line === m.line && b.fn === m.fn)?.name;
+        // The check of the reply: a call after the model turn on a plain name, bound, that is named
+        // a parse or a check, or is given the reply itself.
+        for (const p of f.calls) {
+          if (p.fn !== m.fn || p.line <= m.line || (loop && !deco && p.line > loop.end)) continue;
+          if (isTurn(p) || !p.args.length || !/^[A-Za-z_$][\w$.]*$/.test(p.args[0].trim())) continue;
+          if (!(PARSE_REPLY.test(p.name) || CHECK_NAME.test(p.name) || (reply !== undefined && p.args[0].trim() === reply))) continue;
+          const bound = (f.binds ?? []).find((b) => b.line === p.line && b.fn === p.fn)?.name;
+          if (!bound) continue;
+          const named = mentionOf(bound);
+          let how: string | undefined;
+          if (deco) {
+            const w = wrappers.get(deco)!;
+            how = `${shortName(m.fn)}() checks the model's reply with ${p.callee}() and, when the check fails, the @${deco} wrapper (${at(w.file, w.line)}) calls it again to ask the model once more`;
+          } else {
+            const g = f.guards.find((x) => x.fn === m.fn && x.exit === 'continue' && x.line > p.line && x.line <= loop!.end && named.test(x.cond));
+            if (g) how = `${shortName(m.fn)}() checks the model's reply with ${p.callee}() and, when it fails (if ${g.cond.slice(0, 40)}, line ${g.line}), asks the model again in the loop`;
+          }
+          if (!how) continue;
+          sites.push({ file: f.path, line: p.line, how });
+          fns.add(`${f.path}#${m.fn}`);
+          done.add(m.fn);
+          break;
+        }
+        done.add(m.fn);
+      }
+    }
+    return { sites, fns, turnFns };
+  });
+}
+
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -439,6 +548,21 @@ export default defineRule({
     const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    // Replies checked and re-asked when invalid: on most of the functions that ask the model, every
+    // agent's output is checked; on a few, only those replies are.
+    const retried = retriedChecks(ctx);
+    if (retried.sites.length) {
+      const n = [...retried.fns].filter((x) => retried.turnFns.has(x)).length || retried.fns.size;
+      const total = Math.max(n, retried.turnFns.size);
+      const most = n * 2 >= total;
+      return finding(
+        most ? 'present' : 'partial',
+        most
+          ? `the model's replies are checked before they are used and re-asked when the check fails, in ${n} of the ${total} functions that call the model: ${retried.sites[0].how} (${at(retried.sites[0].file, retried.sites[0].line)})`
+          : `only ${n} of the ${total} functions that call the model check its reply and ask again when the check fails (${retried.sites[0].how}, ${at(retried.sites[0].file, retried.sites[0].line)}); other replies and tool inputs are not validated`,
+        retried.sites.slice(0, 3).map((h) => ev(h.file, h.line, h.how)),
+      );
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
