@@ -423,6 +423,31 @@ function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
   return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
 }
 
+/** A check or decode of a value (`decodeUnknown`, `validate`, `check_args`, `assertType`, `parse`), in any schema library. */
+const DECODE_NAME = /^(?:[sS]afe_?)?(?:[dD]ecode|[vV]alidate|[cC]heck|[aA]ssert|[pP]arse|[vV]erify|[cC]onform)(?![a-z])/;
+/** A tool's declared input schema as written where it is used (`tool.definition.inputSchema`, `schema=self.parameters`). */
+const TOOL_SCHEMA_EXPR = /^(?:\w+\s*=\s*)?[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\[['"]\w+['"]\])*(?:\.|\[['"])(?:inputSchema|input_schema|argsSchema|args_schema|paramsSchema|params_schema|parameters|parametersSchema|schema)(?:['"]\])?$/;
+
+/**
+ * A tool's own schema given to a check together with the input, in any schema library: the schema
+ * as an argument and the input as another (`jsonschema.validate(arguments, self.parameters)`,
+ * `v.parse(tool.inputSchema, args)`), or a check built from the schema and applied to the input
+ * (`Schema.decodeUnknown(tool.definition.inputSchema)(value)`). Not a check of the schema itself
+ * (the schema as the instance, a meta-schema as the other argument).
+ */
+function toolSchemaCheck(f: { path: string; calls: CallFact[] }, c: CallFact): string | undefined {
+  const i = c.args.findIndex((a) => TOOL_SCHEMA_EXPR.test(a.trim()));
+  if (i < 0) return undefined;
+  const schema = c.args[i].trim().replace(/^\w+\s*=\s*/, '');
+  if (!/tool/i.test(`${schema} ${c.fn} ${f.path}`) || /schema/i.test(c.name)) return undefined;
+  const others = c.args.filter((_a, j) => j !== i).map((a) => a.trim());
+  if (others.some((a) => /schema/i.test(a))) return undefined;
+  const input = others.find((a) => !LITERAL_INSTANCE.test(a) && !/^\w+\s*=\s*(?:True|False|true|false|None|null|\d+)$/.test(a));
+  const curried = !input && f.calls.some((x) => x.line === c.line && x.fn === c.fn && x.callee === `${c.callee}(${c.args.join(', ')})` && x.args.length > 0);
+  if (!input && !curried) return undefined;
+  return `${c.callee}() checks the tool input against the tool's own schema (${schema}) in ${c.fn}()`;
+}
+
 /** A validated instance written as a literal (`instance={}`, `{}`, `None`): the call checks the schema itself. */
 const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|undefined)\s*$/;
 
@@ -451,7 +476,7 @@ function validations(ctx: RuleContext): Hit[] {
     const picked: Located<CallFact>[] = [];
     for (const [name, list] of ctx.callNames()) {
       const n0 = name.charCodeAt(0);
-      if (PARSE_NAMES.has(name) || n0 === 118 || n0 === 86 || n0 === 95 || SCHEMA_LIB_METHODS.includes(name)) for (const c of list) picked.push(c);
+      if (PARSE_NAMES.has(name) || n0 === 118 || n0 === 86 || n0 === 95 || SCHEMA_LIB_METHODS.includes(name) || DECODE_NAME.test(name)) for (const c of list) picked.push(c);
     }
     const byFile = byFileInOrder(ctx, picked);
     for (const f of ctx.source) {
@@ -459,12 +484,17 @@ function validations(ctx: RuleContext): Hit[] {
         // Each branch's name test first (a Set lookup or one character), its patterns after.
         const parse = PARSE_NAMES.has(c.name);
         const c0 = c.name.charCodeAt(0);
-        if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee)) continue;
+        const decode = DECODE_NAME.test(c.name);
+        if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee) && !decode) continue;
         const recv = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
         let how: string | undefined;
         let rank = 0;
+        const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
-        if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+        if (own) {
+          how = own;
+          rank = 3;
+        } else if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
@@ -472,8 +502,8 @@ function validations(ctx: RuleContext): Hit[] {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
-        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '')) {
-          // `validate(instance={}, schema=tool.parameters)` checks that the schema is well formed, not an input.
+        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '') && !(TOOL_SCHEMA_EXPR.test((c.args[0] ?? '').trim()) && c.args.slice(1).some((a) => /schema/i.test(a)))) {
+          // `validate(instance={}, schema=tool.parameters)` and `validate(tool.parameters, META_SCHEMA)` check that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
