@@ -378,8 +378,14 @@ function handChecks(ctx: RuleContext): FrameworkCheck[] {
       for (const g of f.guards) {
         if (g.exit !== 'return' && g.exit !== 'throw') continue;
         if (!EXEC_KEY.test(shortName(g.fn)) && !/tool/i.test(g.fn)) continue;
-        const m = /^(?:!\s*|not\s+)(\w+)(?:\.\w+|\.get\(|\[)/.exec(g.cond) ?? /^['"]\w+['"]\s+not\s+in\s+(\w+)$/.exec(g.cond);
-        if (!m || !(params.get(g.fn) ?? []).includes(m[1])) continue;
+        // A field of the input missing (`not args.get("path")`, `'path' not in args`), or an input given as
+        // its own parameter missing (`if file_text is None: raise`, `if (!command) return`).
+        const field = /^(?:!\s*|not\s+)(\w+)(?:\.\w+|\.get\(|\[)/.exec(g.cond) ?? /^['"]\w+['"]\s+not\s+in\s+(\w+)$/.exec(g.cond);
+        const own = field ? undefined : EXEC_KEY.test(shortName(g.fn)) ? /^(?:!\s*|not\s+)(\w+)$|^(\w+)\s+is\s+None$|^(\w+)\s*={2,3}\s*(?:undefined|null)$/.exec(g.cond) : undefined;
+        const name = field?.[1] ?? own?.slice(1).find(Boolean);
+        // The object's own state (`if not self._done`) is not the input the tool was called with.
+        if (!name || /^(?:self|this|cls)$/.test(name)) continue;
+        if (field ? !(params.get(g.fn) ?? []).includes(name) : !(params.get(g.fn) ?? []).some((p) => paramName(p) === name)) continue;
         out.push({ file: f.path, line: g.line, how: `${g.fn}() refuses its input by hand when a field is missing (if ${g.cond.slice(0, 50)})` });
         break;
       }
