@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
@@ -81,6 +81,131 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
         reason: `the mode decides which tools exist (if (${at.cond.slice(0, 50)}) at ${f.path}:${at.line} around tool declarations)`,
         evidence: [{ file: f.path, line: at.line, reason: `tools declared only in some modes: if (${at.cond.slice(0, 60)})` }],
       };
+    }
+  }
+  return undefined;
+}
+
+/** A parameter's name as written in a signature (`tools_approve`, `opts: Options` → `opts`). */
+const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/[:=?].*$/s, '').trim();
+/** A receiver that holds settings (`self.config`, `cfg`, `settings`, `os.environ`). */
+const SETTINGS_RECV = /config|setting|cfg|conf\b|env|option|pref/i;
+/** Files and functions that decide what a tool may do, by their own names. */
+const SAFEGUARD_NAME = /polic|permission|guard|safe|approv|sandbox/i;
+
+interface OptionGate {
+  level: 'present' | 'partial';
+  reason: string;
+  evidence: Evidence[];
+}
+
+/**
+ * A user option read where tools run that changes what needs approval or what is refused: a
+ * command-line flag (`--tools-approve`, `--disable-shell-safeguards`) or a setting read by its key
+ * (`config.getboolean('MAIN', 'safe_mode')`), then either (a) a function given the option that
+ * installs or calls the function asking the user (`if tools_approve: kwargs["before_call"] = approve`):
+ * the user picks an approval mode; or (b) a refusal the option switches on or off: the option read
+ * just before a refusing guard (`if self.safe_mode: ... if is_unsafe(cmd): return`), or a guard on
+ * the option that skips the refusal after it (`if (ctx.disableShellSafeguards) return null`), where
+ * tools run or permissions are decided. (b) is a switch over fixed safeguards: partial.
+ */
+function optionGates(ctx: RuleContext): OptionGate | undefined {
+  const options = new Map<string, { file: string; line: number; how: string }>();
+  for (const f of ctx.source) {
+    for (const c of f.calls) {
+      if (FLAG_CALL.test(c.name)) {
+        // A switch, not a value: a bare TS flag (`.option('--yolo', 'help')`), or a Python flag declared
+        // boolean (`is_flag=True`, `action='store_true'`, `typer.Option(False, '--yolo')`, `type=bool`).
+        const py = f.path.endsWith('.py');
+        const isSwitch = py
+          ? c.args.some((a) => /^(?:is_flag\s*=\s*True|action\s*=\s*['"]store_(?:true|false)['"]|action\s*=\s*\w*\.?BooleanOptionalAction|type\s*=\s*bool|True|False)$/.test(a.trim()))
+          : !c.args.some((a) => /^['"`]-[^'"`]*[<[]/.test(a.trim()));
+        if (!isSwitch) continue;
+        for (const a of c.args) {
+          const m = /^['"](--?)?([A-Za-z][\w-]*)['"]$/.exec(a.trim());
+          if (!m || (!m[1] && !m[2].includes('_'))) continue;
+          const sn = snake(m[2]);
+          if (sn.length < 4) continue;
+          for (const n of [sn, camel(sn)]) if (!options.has(n)) options.set(n, { file: f.path, line: c.line, how: m[1] ? `the flag '--${m[2]}'` : `the option '${m[2]}'` });
+        }
+        continue;
+      }
+      if (!c.callee.includes('.') || !SETTINGS_RECV.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) continue;
+      const b = (f.binds ?? []).find((x) => x.line === c.line && x.fn === c.fn);
+      if (!b || !c.args.some((a) => a.trim() === `'${b.name}'` || a.trim() === `"${b.name}"`)) continue;
+      // A switch read as a boolean (`getboolean(…)`, a True / False default).
+      if (!/bool/i.test(c.name) && !c.args.some((a) => /^(?:\w+\s*=\s*)?(?:True|False|true|false)$/.test(a.trim()))) continue;
+      if (!options.has(b.name)) options.set(b.name, { file: f.path, line: c.line, how: `the setting '${b.name}' (${c.callee}())` });
+    }
+  }
+  if (!options.size) return undefined;
+  const askFns = new Set(confirmPrompts(ctx).map((p) => shortName(p.call.fn)).filter((n) => n !== '<top>' && n !== '<anon>'));
+  // (a) The option given to a function that installs or calls the function asking the user.
+  if (askFns.size) {
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const given = fn.params.map(paramName).filter((p) => options.has(p));
+        if (!given.length || askFns.has(shortName(fn.name))) continue;
+        const inFn = (l: number) => l > fn.line && l <= fn.end;
+        let site: { ask: string; line: number } | undefined;
+        for (const a of askFns) {
+          const line =
+            (f.itemSets ?? []).find((x) => inFn(x.line) && x.value.trim() === a)?.line ??
+            (f.binds ?? []).find((x) => inFn(x.line) && x.value.trim() === a)?.line ??
+            f.calls.find((x) => inFn(x.line) && (x.name === a || x.args.some((y) => y.trim() === a || y.trim().endsWith(`=${a}`))))?.line;
+          if (line !== undefined) {
+            site = { ask: a, line };
+            break;
+          }
+        }
+        if (!site) continue;
+        // Of the options the function is given, the one named like the asking function (`tools_approve`
+        // for `_approve_tool_call`), else the only one.
+        const words = new Set(snake(site.ask).split('_').filter((w) => w.length >= 4));
+        const opt = given.find((p) => snake(p).split('_').some((w) => words.has(w))) ?? (given.length === 1 ? given[0] : undefined);
+        if (!opt) continue;
+        const o = options.get(opt)!;
+        return {
+          level: 'present',
+          reason: `the user chooses the approval mode with ${o.how} (${o.file}:${o.line}): ${shortName(fn.name)}() is given it and installs ${site.ask}() (${f.path}:${site.line}), which asks before each tool call`,
+          evidence: [
+            { file: o.file, line: o.line, reason: `${o.how}, which the user sets, chooses whether each tool call is approved` },
+            { file: f.path, line: site.line, reason: `${shortName(fn.name)}() installs ${site.ask}() according to '${opt}'` },
+          ],
+        };
+      }
+    }
+  }
+  // (b) A refusal the option switches on or off, where tools run or permissions are decided.
+  const mentionOf = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
+  const sinks = shellSinks(ctx);
+  const toolPath = new Set([...toolDeclarations(ctx).map((d) => d.file), ...sinks.map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]);
+  for (const f of ctx.source) {
+    const named = [...options.keys()].filter((n) => f.reads[n]?.length);
+    if (!named.length) continue;
+    for (const n of named) {
+      for (const l of f.reads[n]) {
+        if (f.path === options.get(n)!.file && Math.abs(l - options.get(n)!.line) < 3) continue;
+        const skip = f.guards.find((g) => g.line === l && (g.exit === 'return' || g.exit === 'continue') && mentionOf(n).test(g.cond));
+        const fnName = skip?.fn ?? f.functions.find((x) => l >= x.line && l <= x.end && !f.functions.some((y) => y !== x && y.line > x.line && y.end <= x.end && l >= y.line && l <= y.end))?.name;
+        if (!fnName) continue;
+        if (!toolPath.has(f.path) && !SAFEGUARD_NAME.test(f.path) && !SAFEGUARD_NAME.test(fnName)) continue;
+        const refusal = skip
+          ? f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 12 && g.exit === 'return' && !mentionOf(n).test(g.cond))
+          : f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 4 && (g.exit === 'return' || g.exit === 'throw') && !mentionOf(n).test(g.cond));
+        if (!refusal) continue;
+        // Switched on: the refusal stands before a command or code run in the same function.
+        if (!skip && !sinks.some((k) => k.file === f.path && k.fn === fnName && k.line > refusal.line)) continue;
+        const o = options.get(n)!;
+        return {
+          level: 'partial',
+          reason: `the user can only switch a built-in safeguard ${skip ? 'off' : 'on'} with ${o.how} (${o.file}:${o.line}), read at ${f.path}:${l} ${skip ? 'to skip' : 'around'} the refusal in ${shortName(fnName)}() (if ${refusal.cond.slice(0, 50)}); there are no allow / deny / ask rules or approval modes`,
+          evidence: [
+            { file: o.file, line: o.line, reason: `${o.how}, which the user sets, switches a built-in refusal ${skip ? 'off' : 'on'}` },
+            { file: f.path, line: l, reason: `'${n}' switches the refusal at line ${refusal.line} ${skip ? 'off' : 'on'}` },
+          ],
+        };
+      }
     }
   }
   return undefined;
@@ -444,6 +569,8 @@ export default defineRule({
         evidence: [{ file: f.path, line: opt.line, reason: `permission option '${opt.name}' set from user input` }],
       };
     }
+    const switched = optionGates(ctx);
+    if (switched) return switched;
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         const p = fn.params.find((x) => LIST_PARAM.test(x));

@@ -225,6 +225,115 @@ function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A decorator's wrapped function as written in its parameter list (`func`, `fn: Callable`). */
+const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/[:=].*$/s, '').trim();
+
+/**
+ * Retry wrappers: a decorator whose nested loop calls the function it wraps, binds the result and
+ * returns only when that result holds (`while tries < n: result = func(*a); if result: return result`),
+ * so a wrapped function that returns a falsy value is called again. Keyed by the decorator's name.
+ */
+function retryDecorators(ctx: RuleContext): Map<string, { file: string; line: number }> {
+  return ctx.memo('verification:retry-decorators', () => {
+    const out = new Map<string, { file: string; line: number }>();
+    for (const f of ctx.source) {
+      if (!f.loops.length) continue;
+      for (const d of f.functions) {
+        if (d.params.length !== 1 || d.name.includes('.')) continue;
+        const wrapped = paramName(d.params[0]);
+        if (!/^\w+$/.test(wrapped)) continue;
+        for (const l of f.loops) {
+          if (l.line <= d.line || l.end > d.end) continue;
+          const call = f.calls.find((c) => c.line > l.line && c.line <= l.end && c.callee === wrapped && c.fn !== d.name);
+          if (!call) continue;
+          const bound = (f.binds ?? []).find((b) => b.line === call.line && b.fn === call.fn)?.name;
+          if (!bound) continue;
+          const named = mentionOf(bound);
+          // The loop is left with the result only when it holds: an exit or guard on the result itself.
+          if (!l.exits.some((x) => x.kind === 'return' && x.cond !== undefined && named.test(x.cond) && !/^(?:not\s|!)|is None|== ?None/.test(x.cond.trim()))) continue;
+          out.set(d.name, { file: f.path, line: call.line });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Check the reply, and when it fails ask the model again: after a model turn, the reply is checked or
+ * parsed (`valid = self.validate_response(response)`, `tasks = self.parse_tasks(answer)`) and a failed
+ * check makes the model be asked once more, either by a guard on the result that continues the loop
+ * around the model call (`if tasks == []: continue`), or by a retry wrapper decorating the function
+ * (`@retry_wrapper`) that calls it again when it returns a falsy result. Returns each checked site
+ * and how many functions ask the model, so the caller can tell a check on every reply from one on a few.
+ */
+export function retriedChecks(ctx: RuleContext): { sites: FrameworkCheck[]; fns: Set<string>; turnFns: Set<string> } {
+  return ctx.memo('verification:retried-checks', () => {
+    const sites: FrameworkCheck[] = [];
+    const fns = new Set<string>();
+    const turns = modelTurnCalls(ctx);
+    const isTurn = (c: CallFact) => turns.direct.has(c as Located<CallFact>) || turns.linked.has(c as Located<CallFact>);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    // Functions that ask the model and use its reply: those that call the model's API where nothing
+    // else calls them, and those that call a wrapper of the API (a provider client's `inference()`),
+    // not the wrappers themselves nor functions that only call other agents.
+    const direct = new Set<string>();
+    for (const c of turns.direct) direct.add(shortName(c.fn));
+    const all = new Set<string>();
+    const users = new Set<string>();
+    for (const [file, list] of byFile) {
+      for (const m of list) {
+        if (m.fn === '<top>') continue;
+        all.add(`${file}#${m.fn}`);
+        const user = turns.direct.has(m) ? !ctx.callsNamed(shortName(m.fn)).some((c) => c.fn !== m.fn) : direct.has(m.name);
+        if (user) users.add(`${file}#${m.fn}`);
+      }
+    }
+    const turnFns = users.size ? users : all;
+    const wrappers = retryDecorators(ctx);
+    for (const f of ctx.source) {
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      const done = new Set<string>();
+      for (const m of models) {
+        if (m.fn === '<top>' || done.has(m.fn)) continue;
+        const fn = f.functions.find((x) => x.name === m.fn && x.line <= m.line && x.end >= m.line);
+        const deco = wrappers.size ? fn?.decorators?.map((d) => d.replace(/\(.*$/s, '').split('.').pop()!).find((d) => wrappers.has(d)) : undefined;
+        const loop = f.loops.find((l) => l.fn === m.fn && l.line < m.line && l.end >= m.line);
+        if (!deco && !loop) continue;
+        // The reply as bound from the model call (`answer = chat(history)`).
+        const reply = (f.binds ?? []).find((b) => b.line === m.line && b.fn === m.fn)?.name;
+        // The check of the reply: a call after the model turn on a plain name, bound, that is named
+        // a parse or a check, or is given the reply itself.
+        for (const p of f.calls) {
+          if (p.fn !== m.fn || p.line <= m.line || (loop && !deco && p.line > loop.end)) continue;
+          if (isTurn(p) || !p.args.length || !/^[A-Za-z_$][\w$.]*$/.test(p.args[0].trim())) continue;
+          if (!(PARSE_REPLY.test(p.name) || CHECK_NAME.test(p.name) || (reply !== undefined && p.args[0].trim() === reply))) continue;
+          const bound = (f.binds ?? []).find((b) => b.line === p.line && b.fn === p.fn)?.name;
+          if (!bound) continue;
+          const named = mentionOf(bound);
+          let how: string | undefined;
+          if (deco) {
+            const w = wrappers.get(deco)!;
+            how = `${shortName(m.fn)}() checks the model's reply with ${p.callee}() and, when the check fails, the @${deco} wrapper (${at(w.file, w.line)}) calls it again to ask the model once more`;
+          } else {
+            const g = f.guards.find((x) => x.fn === m.fn && x.exit === 'continue' && x.line > p.line && x.line <= loop!.end && named.test(x.cond));
+            if (g) how = `${shortName(m.fn)}() checks the model's reply with ${p.callee}() and, when it fails (if ${g.cond.slice(0, 40)}, line ${g.line}), asks the model again in the loop`;
+          }
+          if (!how) continue;
+          sites.push({ file: f.path, line: p.line, how });
+          fns.add(`${f.path}#${m.fn}`);
+          done.add(m.fn);
+          break;
+        }
+        done.add(m.fn);
+      }
+    }
+    return { sites, fns, turnFns };
+  });
+}
+
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -269,8 +378,14 @@ function handChecks(ctx: RuleContext): FrameworkCheck[] {
       for (const g of f.guards) {
         if (g.exit !== 'return' && g.exit !== 'throw') continue;
         if (!EXEC_KEY.test(shortName(g.fn)) && !/tool/i.test(g.fn)) continue;
-        const m = /^(?:!\s*|not\s+)(\w+)(?:\.\w+|\.get\(|\[)/.exec(g.cond) ?? /^['"]\w+['"]\s+not\s+in\s+(\w+)$/.exec(g.cond);
-        if (!m || !(params.get(g.fn) ?? []).includes(m[1])) continue;
+        // A field of the input missing (`not args.get("path")`, `'path' not in args`), or an input given as
+        // its own parameter missing (`if file_text is None: raise`, `if (!command) return`).
+        const field = /^(?:!\s*|not\s+)(\w+)(?:\.\w+|\.get\(|\[)/.exec(g.cond) ?? /^['"]\w+['"]\s+not\s+in\s+(\w+)$/.exec(g.cond);
+        const own = field ? undefined : EXEC_KEY.test(shortName(g.fn)) ? /^(?:!\s*|not\s+)(\w+)$|^(\w+)\s+is\s+None$|^(\w+)\s*={2,3}\s*(?:undefined|null)$/.exec(g.cond) : undefined;
+        const name = field?.[1] ?? own?.slice(1).find(Boolean);
+        // The object's own state (`if not self._done`) is not the input the tool was called with.
+        if (!name || /^(?:self|this|cls)$/.test(name)) continue;
+        if (field ? !(params.get(g.fn) ?? []).includes(name) : !(params.get(g.fn) ?? []).some((p) => paramName(p) === name)) continue;
         out.push({ file: f.path, line: g.line, how: `${g.fn}() refuses its input by hand when a field is missing (if ${g.cond.slice(0, 50)})` });
         break;
       }
@@ -314,6 +429,31 @@ function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
   return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
 }
 
+/** A check or decode of a value (`decodeUnknown`, `validate`, `check_args`, `assertType`, `parse`), in any schema library. */
+const DECODE_NAME = /^(?:[sS]afe_?)?(?:[dD]ecode|[vV]alidate|[cC]heck|[aA]ssert|[pP]arse|[vV]erify|[cC]onform)(?![a-z])/;
+/** A tool's declared input schema as written where it is used (`tool.definition.inputSchema`, `schema=self.parameters`). */
+const TOOL_SCHEMA_EXPR = /^(?:\w+\s*=\s*)?[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*|\[['"]\w+['"]\])*(?:\.|\[['"])(?:inputSchema|input_schema|argsSchema|args_schema|paramsSchema|params_schema|parameters|parametersSchema|schema)(?:['"]\])?$/;
+
+/**
+ * A tool's own schema given to a check together with the input, in any schema library: the schema
+ * as an argument and the input as another (`jsonschema.validate(arguments, self.parameters)`,
+ * `v.parse(tool.inputSchema, args)`), or a check built from the schema and applied to the input
+ * (`Schema.decodeUnknown(tool.definition.inputSchema)(value)`). Not a check of the schema itself
+ * (the schema as the instance, a meta-schema as the other argument).
+ */
+function toolSchemaCheck(f: { path: string; calls: CallFact[] }, c: CallFact): string | undefined {
+  const i = c.args.findIndex((a) => TOOL_SCHEMA_EXPR.test(a.trim()));
+  if (i < 0) return undefined;
+  const schema = c.args[i].trim().replace(/^\w+\s*=\s*/, '');
+  if (!/tool/i.test(`${schema} ${c.fn} ${f.path}`) || /schema/i.test(c.name)) return undefined;
+  const others = c.args.filter((_a, j) => j !== i).map((a) => a.trim());
+  if (others.some((a) => /schema/i.test(a))) return undefined;
+  const input = others.find((a) => !LITERAL_INSTANCE.test(a) && !/^\w+\s*=\s*(?:True|False|true|false|None|null|\d+)$/.test(a));
+  const curried = !input && f.calls.some((x) => x.line === c.line && x.fn === c.fn && x.callee === `${c.callee}(${c.args.join(', ')})` && x.args.length > 0);
+  if (!input && !curried) return undefined;
+  return `${c.callee}() checks the tool input against the tool's own schema (${schema}) in ${c.fn}()`;
+}
+
 /** A validated instance written as a literal (`instance={}`, `{}`, `None`): the call checks the schema itself. */
 const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|undefined)\s*$/;
 
@@ -342,7 +482,7 @@ function validations(ctx: RuleContext): Hit[] {
     const picked: Located<CallFact>[] = [];
     for (const [name, list] of ctx.callNames()) {
       const n0 = name.charCodeAt(0);
-      if (PARSE_NAMES.has(name) || n0 === 118 || n0 === 86 || n0 === 95 || SCHEMA_LIB_METHODS.includes(name)) for (const c of list) picked.push(c);
+      if (PARSE_NAMES.has(name) || n0 === 118 || n0 === 86 || n0 === 95 || SCHEMA_LIB_METHODS.includes(name) || DECODE_NAME.test(name)) for (const c of list) picked.push(c);
     }
     const byFile = byFileInOrder(ctx, picked);
     for (const f of ctx.source) {
@@ -350,12 +490,17 @@ function validations(ctx: RuleContext): Hit[] {
         // Each branch's name test first (a Set lookup or one character), its patterns after.
         const parse = PARSE_NAMES.has(c.name);
         const c0 = c.name.charCodeAt(0);
-        if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee)) continue;
+        const decode = DECODE_NAME.test(c.name);
+        if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee) && !decode) continue;
         const recv = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
         let how: string | undefined;
         let rank = 0;
+        const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
-        if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+        if (own) {
+          how = own;
+          rank = 3;
+        } else if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
@@ -363,8 +508,8 @@ function validations(ctx: RuleContext): Hit[] {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
-        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '')) {
-          // `validate(instance={}, schema=tool.parameters)` checks that the schema is well formed, not an input.
+        } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '') && !(TOOL_SCHEMA_EXPR.test((c.args[0] ?? '').trim()) && c.args.slice(1).some((a) => /schema/i.test(a)))) {
+          // `validate(instance={}, schema=tool.parameters)` and `validate(tool.parameters, META_SCHEMA)` check that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
@@ -439,6 +584,21 @@ export default defineRule({
     const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    // Replies checked and re-asked when invalid: on most of the functions that ask the model, every
+    // agent's output is checked; on a few, only those replies are.
+    const retried = retriedChecks(ctx);
+    if (retried.sites.length) {
+      const n = [...retried.fns].filter((x) => retried.turnFns.has(x)).length || retried.fns.size;
+      const total = Math.max(n, retried.turnFns.size);
+      const most = n * 2 >= total;
+      return finding(
+        most ? 'present' : 'partial',
+        most
+          ? `the model's replies are checked before they are used and re-asked when the check fails, in ${n} of the ${total} functions that call the model: ${retried.sites[0].how} (${at(retried.sites[0].file, retried.sites[0].line)})`
+          : `only ${n} of the ${total} functions that call the model check its reply and ask again when the check fails (${retried.sites[0].how}, ${at(retried.sites[0].file, retried.sites[0].line)}); other replies and tool inputs are not validated`,
+        retried.sites.slice(0, 3).map((h) => ev(h.file, h.line, h.how)),
+      );
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
