@@ -86,9 +86,13 @@ export function verifyCitation(root: string, e: { file: string; line: number; co
 /** Which verdicts --llm reviews: the low-confidence ones (default), or every one. */
 export type LlmScope = 'low' | 'all';
 
-/** The checks worth a second look: applicable, not already reviewed, and low confidence unless `scope` is `all`. */
+/**
+ * The checks worth a second look: applicable, not already reviewed, and low confidence unless `scope`
+ * is `all`; the low-confidence ones first, so a budget that runs out leaves the surer verdicts unsent.
+ */
 export function uncertainChecks(result: AuditResult, scope: LlmScope = 'low'): CheckId[] {
-  return result.checks.filter((c) => c.level !== 'off' && c.applies !== false && (scope === 'all' || c.confidence === 'low') && c.review?.status !== 'applied').map((c) => c.id);
+  const open = result.checks.filter((c) => c.level !== 'off' && c.applies !== false && (scope === 'all' || c.confidence === 'low') && c.review?.status !== 'applied');
+  return [...open.filter((c) => c.confidence === 'low'), ...open.filter((c) => c.confidence !== 'low')].map((c) => c.id);
 }
 
 /** What the tool loop for one check came back with: the final answer's text, or one line on why there is none. */
