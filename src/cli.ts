@@ -146,7 +146,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     .option('--no-color', 'no colours in the text report (also off under NO_COLOR or when not a terminal)')
     .option('--no-review', 'ignore reviewed judgements (.audit/review.json): the static verdicts alone')
     .option('--context <n>', 'JSON report: embed N lines of code either side of each evidence line', parseContext);
-  addClaudeOptions(evaluate, { llm: 'review the verdicts with Claude, the low-confidence ones first, (needs ANTHROPIC_API_KEY) and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)', budgetDefault: LLM_REVIEW_BUDGET })
+  addClaudeOptions(evaluate, { llm: 'review the verdicts with Claude, the low-confidence ones first (needs ANTHROPIC_API_KEY), and record the judgements whose cited lines check out in .audit/review.json', budget: 'the whole --llm review', suffix: ' (--llm)', budgetDefault: LLM_REVIEW_BUDGET })
     .option('--max-turns <n>', 'most Claude calls per reviewed check, its read_file / search tool turns included; 1 sends the evidence pack alone, without tools (--llm)', positive('a number of turns'), 8)
     .addOption(new Option('--llm-scope <which>', 'which verdicts --llm reviews: all (the low-confidence ones first, then the high ones: on harnesses it was not tuned on, 10 of 69 high verdicts were wrong), or only the low ones (cheaper)').choices(['all', 'low'] satisfies LlmScope[]).default('all'))
     .option('--debug', 'print stack traces for internal errors')
