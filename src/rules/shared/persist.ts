@@ -794,8 +794,70 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
+  // Web Storage keeps one string per key: a value stored as is, or read back unparsed, is a scalar (an id, a flag, a draft).
+  if ((subject === 'session' || subject === 'state') && WEB_STORAGE.test(c.callee)) {
+    const s = webStorageSubject(ctx, file, c, kind);
+    if (s && s !== subject) {
+      subject = s;
+      strength = s === 'other' ? 0 : Math.min(strength, 2);
+    }
+  }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}) };
+}
+
+/** A Web Storage call: `localStorage.setItem(key, value)`, `window.sessionStorage.getItem(key)`. */
+const WEB_STORAGE = /(?:^|\.)(?:localStorage|sessionStorage)\s*\.\s*(?:setItem|getItem)$/;
+
+/**
+ * What a Web Storage call keeps under its key, judged from the value rather than the key or the function: Web
+ * Storage holds one string per key, so a message list or a workflow record has to be serialised into it. A value
+ * stored as is (`setItem('lastSelectedChat', id)`, `String(next)`, a typed draft) or read back without being parsed
+ * (`getItem('speech') == 'true'`) is a scalar: 'other'. A serialised value is judged by what it serialises
+ * (`JSON.stringify(this.settings)` keeps settings; an object literal that is no message or message list, something
+ * else). Undefined when the value cannot be seen (a parameter of the writing function, a name that says nothing).
+ */
+function webStorageSubject(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind): Subject | undefined {
+  const def = ctx.functionsNamed(shortName(c.fn)).find((d) => d.file === file && d.name === c.fn);
+  const params = new Set((def?.params ?? []).map((p) => p.replace(/^[*.]+/, '').replace(/[?:=\s].*$/s, '')));
+  if (kind === 'db-read') {
+    // Parsed where it is read (`JSON.parse(localStorage.getItem(k))`), or through the name it is bound to.
+    const parses = (d: CallFact) => /parse|deseriali[sz]e|^loads?$|^fromJSON$|^from_json$/i.test(d.name);
+    const calls = ctx.callsIn(file, c.fn);
+    const bound = (ctx.file(file)?.binds ?? []).find((b) => b.fn === c.fn && b.line <= c.line && b.line >= c.line - 2 && b.value.includes('getItem'));
+    // What the parsed value is put into says what it is (`this.settings = JSON.parse(localStorage.getItem(…))`).
+    const into = () => {
+      const s = bound && !namesNothing(bound.name) ? subjectOf(bound.name) : 'other';
+      return s === 'other' ? undefined : s;
+    };
+    if (calls.some((d) => d !== c && d.line === c.line && parses(d))) return into();
+    if (bound) {
+      const used = new RegExp(`(?<![\\w$.])${bound.name.replace(/\$/g, '\\$')}\\b`);
+      if (calls.some((d) => d.line > c.line && parses(d) && d.args.some((a) => used.test(a)))) return undefined;
+    } else if (callersOf(ctx, c.fn).slice(0, 8).some((k) => ctx.callsIn(k.file, k.fn).some((d) => d.line === k.line && parses(d)))) {
+      // Returned to a caller that parses it (`JSON.parse(loadSaved())`).
+      return undefined;
+    }
+    return 'other';
+  }
+  let v = (c.args[1] ?? '').trim();
+  if (!v) return undefined;
+  // A name: the value it was bound to in the function. A parameter's value is the caller's: serialised there, it
+  // is judged by the key as before (`persist(JSON.stringify(messages))` → `setItem('chat', json)`).
+  if (/^[A-Za-z_$][\w$]*$/.test(v)) {
+    const at = [...params].indexOf(v);
+    if (at >= 0) return callersOf(ctx, c.fn).slice(0, 8).some((k) => SERIALISED.test(k.args.filter((a) => !/^\w+\s*=/.test(a))[at - (params.has('self') ? 1 : 0)] ?? k.args.join(' '))) ? undefined : 'other';
+    const b = boundValue(ctx, file, c.fn, v, c.line);
+    if (b && SERIALISED.test(b)) v = b;
+  }
+  const m = SERIALISED.exec(v);
+  if (!m || m.index !== 0) return 'other';
+  const inner = balanced(v, m[0].length).trim();
+  if (inner.startsWith('{')) return transcriptPayload(ctx, c) ? undefined : 'other';
+  const what = inner.replace(/,[\s\S]*$/, '');
+  if (namesNothing(what)) return undefined;
+  const s = subjectOf(what);
+  return s === 'other' ? undefined : s;
 }
 
 /** A parameter that receives one event or message: named so (`event`, `new_msg`) or typed so (`item: AgentEvent`). */
