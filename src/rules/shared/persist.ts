@@ -717,6 +717,9 @@ function inMemoryDb(ctx: RuleContext, file: string, fn: string): boolean {
 /** The table a SQL statement writes or reads: `INSERT INTO team_runs`, `UPDATE "sessions" SET`, `SELECT … FROM messages`. */
 const SQL_TABLE = /^['"`]\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|SELECT\b[^'"`]*?\bFROM)\s+["`\[]?(\w+)/i;
 
+/** A SELECT whose first selected value is an aggregate, or a scalar subquery of one: `SELECT (SELECT COUNT(*) FROM …) + …`. */
+const SQL_AGGREGATE = /^['"`]\s*SELECT\s+(?:\(\s*SELECT\s+)?(?:COUNT|MAX|MIN|SUM|AVG|TOTAL|EXISTS|COALESCE\s*\(\s*(?:COUNT|MAX|MIN|SUM|AVG|TOTAL))\s*\(/i;
+
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
   // `json.loads(text)` parses a string: a read only when the text comes from a file (`f.read()` in the
@@ -729,6 +732,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const pathArg = args[0] ?? '';
   // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
   const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
+  // A query that selects only an aggregate (`SELECT COUNT(*) …`, `SELECT COALESCE(MAX(seq), 0) …`) reads a number
+  // about the rows (how many are pending, the next sequence), not the rows: no saved conversation is loaded.
+  if (kind === 'db-read' && table && SQL_AGGREGATE.test(pathArg)) return { call: c, kind, subject: 'other', strength: 0, text: `${pathArg} ${c.fn}` };
   // The subject comes from the path and what is written, except for a log file, whose
   // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
   const argText = table ?? (db || isLogFile(pathArg) ? pathArg : args.slice(0, 2).join(' '));
