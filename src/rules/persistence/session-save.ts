@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -88,21 +88,12 @@ export default defineRule({
     const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
       (a, b) =>
         Number(!isLinked(a)) - Number(!isLinked(b)) ||
+        Number(foreignRecord(ctx, a)) - Number(foreignRecord(ctx, b)) ||
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
         Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||
         Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)) ||
         Number(!inLoop(ctx, a)) - Number(!inLoop(ctx, b)),
     );
-    if (appends.length > 0) {
-      const files = new Set(appends.map((o) => o.call.file));
-      // The reason names the write the evidence opens with: one that carries the messages when there is one.
-      const shown = appends.some(isLinked) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
-      return {
-        level: 'present',
-        reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn} (${files.size} file(s) with incremental session writes)`,
-        evidence: shown.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
-      };
-    }
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.
     // Writers matched by name, except names too common to resolve that way (see GENERIC).
     const writers = new Set(writes.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)));
@@ -118,9 +109,24 @@ export default defineRule({
       return v;
     };
     const reach = (ws: PersistOp[], names: Set<string>) => reachedFromLoop(ctx, (c) => (names.has(c.name) || ws.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2);
+    // An append that neither carries the messages nor is tied to the loop's conversation (a memory note, a log of
+    // what a step did) gives way to a write whose data is the message list (a record holding them, or the list
+    // written into the file it opens) when the agent loop reaches that write.
+    const loopSave = appends.length > 0 && !appends.some((o) => isLinked(o) || carriesTranscript(o)) ? writes.filter((o) => !!o.payload || o.writesInto !== undefined) : [];
+    const loopHit = loopSave.length > 0 ? reach(loopSave, new Set(loopSave.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)))) : undefined;
+    if (appends.length > 0 && !loopHit) {
+      const files = new Set(appends.map((o) => o.call.file));
+      // The reason names the write the evidence opens with: one that carries the messages when there is one.
+      const shown = appends.some(isLinked) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
+      return {
+        level: 'present',
+        reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn} (${files.size} file(s) with incremental session writes)`,
+        evidence: shown.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
+      };
+    }
     // A path to a write of the conversation itself first, then to any session write.
     const own = writes.filter(isLinked);
-    const hit = (own.length > 0 ? reach(own, new Set(own.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)))) : undefined) ?? reach(writes, writers);
+    const hit = loopHit ?? (own.length > 0 ? reach(own, new Set(own.map((o) => shortName(o.call.fn)).filter((n) => !GENERIC.has(n)))) : undefined) ?? reach(writes, writers);
     if (hit) {
       const last = hit.path[hit.path.length - 1];
       return {
@@ -142,7 +148,7 @@ export default defineRule({
           return out.filter((e, i) => out.findIndex((x) => x.file === e.file && x.line === e.line) === i);
         })(),
         // A call path from the loop body to a write whose data is the conversation (its shape or the messages it names).
-        confidence: writes.some((o) => (o.call.file === last.file && o.call.line === last.line) || shortName(o.call.fn) === last.name ? carriesTranscript(o) : false) ? 'high' : 'low',
+        confidence: writes.some((o) => (o.call.file === last.file && o.call.line === last.line) || shortName(o.call.fn) === last.name ? carriesTranscript(o) || o.writesInto !== undefined : false) ? 'high' : 'low',
       };
     }
     // The save behind a store interface: each message added to the in-memory transcript reaches the write.

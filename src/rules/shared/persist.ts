@@ -31,6 +31,8 @@ export interface PersistOp {
   model?: { file: string; line: number; table: string };
   /** The subject was judged from the data: `event` when each call writes the serialised event the function receives. */
   record?: 'event';
+  /** A file opened for writing: the line where the message list is written into it. */
+  writesInto?: number;
 }
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
@@ -775,9 +777,11 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
   // A file opened for writing is judged by what is written into it next: `with open(path, "w") as f:
   // f.writelines(json.dumps(m.to_dict()) for m in self.messages)` writes the conversation.
-  if (subject === 'other' && c.name === 'open' && (kind === 'write' || kind === 'append')) {
-    const into = ctx.callsIn(file, c.fn).find((d) => d.line >= c.line && d.line <= c.line + 4 && /^(?:write|writelines|dump)$/.test(d.name) && words(d.args.join(' ')).some((w) => /^(?:messages|history|transcript|conversation|trajectory)$/.test(w)));
-    if (into) {
+  // The messages may also be written one by one in a loop over them (`for msg in session.messages: f.write(json.dumps(msg))`).
+  let writesInto: number | undefined;
+  if (c.name === 'open' && (kind === 'write' || kind === 'append') && subject !== 'settings') {
+    writesInto = messagesWrittenInto(ctx, file, c);
+    if (writesInto !== undefined && subject === 'other' && writesInto <= c.line + 4) {
       subject = 'session';
       strength = 2;
     }
@@ -809,7 +813,26 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     }
   }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
-  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}) };
+  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}), ...(writesInto !== undefined && subject === 'session' ? { writesInto } : {}) };
+}
+
+const MESSAGES_WORD = /^(?:messages|history|transcript|conversation|trajectory)$/;
+
+/**
+ * The line where a file opened for writing receives the message list: a `write`/`writelines`/`dump` after the open
+ * (before the function opens another file, within 25 lines) whose data names the messages, or that sits in a loop
+ * over them (`for msg in session.messages: f.write(json.dumps(msg) + "\n")`).
+ */
+function messagesWrittenInto(ctx: RuleContext, file: string, c: Located<CallFact>): number | undefined {
+  const calls = ctx.callsIn(file, c.fn);
+  const next = calls.find((d) => d.name === 'open' && d.line > c.line);
+  const end = Math.min(c.line + 25, next ? next.line - 1 : Infinity);
+  const loops = (ctx.file(file)?.loops ?? []).filter((l) => l.fn === c.fn && l.line > c.line && l.line <= end && words(l.cond).some((w) => MESSAGES_WORD.test(w)));
+  for (const d of calls) {
+    if (d.line < c.line || d.line > end || !/^(?:write|writelines|dump)$/.test(d.name)) continue;
+    if (words(d.args.join(' ')).some((w) => MESSAGES_WORD.test(w)) || loops.some((l) => d.line > l.line && d.line <= l.end)) return d.line;
+  }
+  return undefined;
 }
 
 /** A Web Storage call: `localStorage.setItem(key, value)`, `window.sessionStorage.getItem(key)`. */
@@ -1352,6 +1375,32 @@ export function carriesTranscript(o: PersistOp): boolean {
   // `lastConversationId`, `messageCount` name the conversation, they do not carry it.
   const ws = words(data);
   return ws.some((w, i) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w) && !/^(?:id|ids|count|length|title|name|key)$/.test(ws[i + 1] ?? ''));
+}
+
+/**
+ * The record a write stores is in view and is neither a message nor a message list: `record = {"cursor": …,
+ * "timestamp": …, "content": summary}` … `f.write(json.dumps(record))`, `{ ts, session_id, withheld }`. A note the
+ * harness keeps beside the conversation (a memory entry, a log of what a step did), not the conversation itself.
+ */
+export function foreignRecord(ctx: RuleContext, o: PersistOp): boolean {
+  if (o.payload || o.writesInto !== undefined || o.record || o.via) return false;
+  const { file, fn, line } = o.call;
+  const data =
+    o.call.name === 'open'
+      ? ctx.callsIn(file, fn).filter((d) => d.line >= line && d.line <= line + 4 && /^(?:write|writelines|dump)$/.test(d.name)).flatMap((d) => d.args)
+      : o.kind === 'db-write'
+        ? o.call.args
+        : o.call.args.slice(1);
+  const ids = new Set(data.flatMap((a) => a.match(/[A-Za-z_$][\w$]*/g) ?? []));
+  if (ids.size === 0) return false;
+  let rec: ObjectFact | undefined;
+  for (const x of objectsIn(ctx, file, fn)) {
+    const named = x.ctx.startsWith('var:') && ids.has(x.ctx.slice(4)) && x.line <= line;
+    const inline = x.ctx.startsWith('arg:') && x.line >= line && x.line <= line + 4 && x.keys.length > 0 && x.keys.slice(0, 3).every((k) => data.join(' ').includes(k));
+    if ((named || inline) && (!rec || x.line > rec.line)) rec = x;
+  }
+  if (!rec || rec.keys.length === 0 || rec.keys.some((k) => k.startsWith('...'))) return false;
+  return !isTranscriptShape(rec, messageLists(ctx, file)) && !rec.keys.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_')));
 }
 
 /**
