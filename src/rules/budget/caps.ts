@@ -5,7 +5,7 @@
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact } from '../../analyzers/facts.js';
-import { agentLoops, GENERIC, modelCalls, reachesModelResolved } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls, reachesModelResolved, type AgentLoop } from '../shared/loop.js';
 import { EXEC_CALL, shellSinks } from '../shared/tools.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
@@ -147,10 +147,24 @@ const GETTER_DEFAULT = /^(?:[\w.]+\.)?_?get\w*\(\s*['"][\w.-]+['"]\s*,\s*(?:defa
  */
 function capLoops(ctx: RuleContext): ReturnType<typeof agentLoops> {
   return ctx.memo('caps:harness-loops', () => {
-    const all = agentLoops(ctx);
+    const all = agentLoops(ctx).filter((l) => !isWaitLoop(l));
     const own = all.filter((l) => !EVAL_DIR.test(l.file));
     return own.length ? own : all;
   });
+}
+
+/** A call that pauses each pass: `asyncio.sleep(0.1)`, `time.sleep(1)`, `await delay(ms)`, `select.select(fds, [], [], 0.1)`. */
+const PAUSE = /^(?:(?:\w+\.)?(?:sleep|delay)|select\.select)$/;
+
+/**
+ * A loop that waits for something outside the model (a command's output, a scheduled task, a device
+ * login) and was taken for an agent loop only because a call in it has a model-like name
+ * (`PrintStyle().stream(partial_output)`, `self._shell_stream_callback(line)`): it pauses on every pass.
+ * Its timeout bounds one wait (one tool call), not the run's turns.
+ */
+export function isWaitLoop(l: AgentLoop): boolean {
+  if (l.link !== 'word' || !l.loop) return false;
+  return l.body.some((c) => c.line >= l.line && c.line <= l.end && !c.cond && !c.inCatch && PAUSE.test(c.callee.replace(/^await\s+/, '')));
 }
 
 /** Default values of a limit, found among const facts by normalised name. */

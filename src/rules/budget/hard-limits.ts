@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
-import { loopCaps, type Cap } from './caps.js';
+import { isWaitLoop, loopCaps, type Cap } from './caps.js';
 import type { RuleContext } from '../context.js';
 
 /**
@@ -118,7 +118,10 @@ export default defineRule({
         confidence: certain(best) && !caps.some((c) => c.kind === 'token') ? 'high' : 'low',
       };
     }
-    const loops = agentLoops(ctx);
+    // A loop that waits on a command or task each pass is not the turn loop to report as uncapped.
+    const found = agentLoops(ctx);
+    const turnLoops = found.filter((l) => !isWaitLoop(l));
+    const loops = turnLoops.length ? turnLoops : found;
     // A cap declared as a constant (`DEFAULT_MAX_REQUESTS_PER_TASK = 20`) that no comparison reads: it exists, unwired.
     const unwired = unwiredCap(ctx);
     if (unwired) {

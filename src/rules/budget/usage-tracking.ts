@@ -48,9 +48,17 @@ function callNameFlags(name: string): number {
   return (verb && !addsOther && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
 }
 
+/**
+ * A string literal that is text, not a key: `"#### Usage:"` in a prompt is a word, while
+ * `resp["usage"]` and `mu.get("input_tokens", 0)` read a field by name and are kept.
+ */
+const TEXT_LITERAL = /(\[\s*|\bget\(\s*)?[fbrFBR]{0,2}(["'`])(?:\\.|(?!\2)[^\\])*\2/g;
+
 /** Whether an expression reads a provider usage field (`response.usage.input_tokens`, `usage.promptTokenCount`). */
 function readsUsage(text: string): boolean {
-  for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (USAGE_FIELDS.has(m[0]) || m[0] === 'usage' || m[0] === 'Usage') return true;
+  // Words inside text literals are what the text says, not a read of a response.
+  const code = /["'`]/.test(text) ? text.replace(TEXT_LITERAL, (m, key: string | undefined) => (key ? m : '""')) : text;
+  for (const m of code.matchAll(/[A-Za-z_$][\w$]*/g)) if (USAGE_FIELDS.has(m[0]) || m[0] === 'usage' || m[0] === 'Usage') return true;
   return false;
 }
 
@@ -236,7 +244,8 @@ export default defineRule({
       if (PRESENTATION.test(f.path)) continue;
       for (const a of f.adds ?? []) {
         // A number literal adds nothing measured; a string (`header += f"Tokens: {n}"`) builds text.
-        if (/^\s*-?\d|^\s*[fbru]?['"`]/.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
+        // `prompt += ("#### Usage:\n" …)`: text in parentheses is still text.
+        if (/^[\s(]*-?\d|^[\s(]*[fbru]?['"`]/i.test(a.value) || !QUICK_ACC.test(a.target + a.value)) continue;
         const tw = words(a.target);
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);

@@ -1,6 +1,6 @@
-import type { CallFact, ObjectFact, TypeFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, byFileInOrder, GENERIC, loopReachable } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable } from '../shared/loop.js';
 import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -620,13 +620,46 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
   });
 }
 
+/**
+ * A generator that relays one model response: it loops over a model call (`for chunk in
+ * completion(…)`) or over a name bound to one (`response = await acompletion(…)`, then `async for
+ * chunk in response`). What it yields is the provider's text chunks handed to a model adapter
+ * (a LangChain `_stream`, a plugin's `execute`), not the harness's events.
+ */
+function relaysModelStream(ctx: RuleContext, f: FileFacts, gen: { name: string; line: number; end: number }, depth = 1): boolean {
+  const loops = f.loops.filter((l) => l.fn === gen.name && l.kind === 'for-of');
+  if (!loops.length) return false;
+  const calls = ctx.callsIn(f.path, gen.name);
+  // A bare call of a name imported from a model SDK (`from litellm import completion`) is that SDK's call.
+  const sdk = (c: CallFact) => {
+    if (c.callee !== c.name) return false;
+    const im = f.imports.find((i) => i.names.includes(c.name));
+    return !!im && isDirectModelCall({ ...c, callee: `${im.from}.${c.name}` });
+  };
+  // `async for chunk in super()._astream(…)`: a generator that relays another relay (an override of the adapter).
+  const relay = (c: CallFact) =>
+    depth > 0 && !GENERIC.has(c.name) && ctx.functionsNamed(c.name).some((d) => {
+      const df = ctx.file(d.file);
+      const fn = df?.functions.find((x) => x.name === d.name && x.generator);
+      return !!df && !!fn && fn !== gen && relaysModelStream(ctx, df, fn, depth - 1);
+    });
+  const modelAt = (line: number) => calls.some((c) => c.line === line && (isDirectModelCall(c) || sdk(c) || relay(c)));
+  for (const l of loops) {
+    if (modelAt(l.line)) return true;
+    const id = /^(?:await\s+)?([A-Za-z_$][\w$]*)$/.exec(l.cond.trim())?.[1];
+    const b = id ? (f.binds ?? []).filter((x) => x.fn === gen.name && x.name === id && x.line < l.line).pop() : undefined;
+    if (b && modelAt(b.line)) return true;
+  }
+  return false;
+}
+
 /** Weaker shapes: a streaming generator of chunk objects, string-named emitter events, a kind enum on log entries. */
 function weakSignals(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
   const chunkTypes = allTypes(ctx).filter((t) => (t.kind === 'interface' || t.kind === 'alias') && /(?:Chunk|Event|Update)$/.test(t.name) && t.members.length >= 2);
   if (chunkTypes.length) {
     for (const f of ctx.source) {
-      const gen = f.functions.find((fn) => fn.generator && /run|stream|loop|agent|turn|chat|process|execute/i.test(fn.name) && !/provider|client|parse|sse/i.test(f.path + fn.name));
+      const gen = f.functions.find((fn) => fn.generator && /run|stream|loop|agent|turn|chat|process|execute/i.test(fn.name) && !/provider|client|parse|sse/i.test(f.path + fn.name) && !relaysModelStream(ctx, f, fn));
       if (gen) {
         const t = chunkTypes[0];
         out.push(ev(f.path, gen.line, `${gen.name}() streams objects`), ev(t.file, t.line, `${t.name} has no event-kind discriminant`));
