@@ -221,7 +221,19 @@ export default defineRule({
       // The comparison with the limit that sets it off, when one guards the compactor or its trigger.
       const short = shortName(best.c.fn.name);
       const tShort = shortName(fnAt(ctx, best.t.file, best.t.line)?.name ?? '');
-      const gate = projectionSites(ctx).find((p) => p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort)));
+      // A comparison that bounds a loop inside the compactor (`while (tokens(history) > available) prune…`) fits its
+      // own request to the window; it does not decide when to compact.
+      const loopBound = (p: { cmp: { file: string; line: number; text: string } }) => {
+        const t = p.cmp.text.replace(/\s+/g, '').slice(0, 40);
+        return (ctx.file(p.cmp.file)?.loops ?? []).some((l) => l.fn === best.c.fn.name && p.cmp.line >= l.line && p.cmp.line <= l.line + 2 && l.cond.replace(/\s+/g, '').includes(t));
+      };
+      // Or the check the trigger's function branches on (`if (!shouldAutoCompact(…)) return` in handleAutoCompaction()).
+      const actIn = (p: { act: { file: string; line: number } }) => shortName(fnAt(ctx, p.act.file, p.act.line)?.name ?? '');
+      const gate = projectionSites(ctx).find(
+        (p) =>
+          !loopBound(p) &&
+          (p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort || actIn(p) === tShort))),
+      );
       return {
         level: 'present',
         reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is triggered automatically: ${best.t.why}${gate ? `, when ${gate.cmp.text} in ${gate.cmp.fn}()` : ''}`,
