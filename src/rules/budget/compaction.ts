@@ -1,4 +1,5 @@
-import { shortName, type RuleContext } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
+import type { CallFact } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
@@ -15,15 +16,21 @@ const STEP_WORDS = new Set(['step', 'turn', 'loop']);
 const AUTO = new Set(['auto', 'check', 'maybe', 'ensure', 'try', 'should', 'prepare', 'before', 'overflow', 'threshold', 'manage', 'fit', 'build', 'process', 'turn', 'step', 'run', 'loop']);
 
 /** An automatic trigger of the compactor: a call site under a condition, in a threshold/auto function, or from the loop. */
-function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; why: string } | undefined {
+function trigger(ctx: RuleContext, c: Compactor, compacting: Set<string>): { file: string; line: number; why: string; path?: string[] } | undefined {
   const short = shortName(c.fn.name);
   const hit = loopReaches(ctx, c.fn.name, 2);
-  // A summariser that recurses on halves of the history (`summarize_real()` calling itself) is not the agent loop.
-  if (hit && hit.loop !== c.fn.name) return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() (${hit.path.join(' → ')})` };
+  // A summariser that recurses on halves of the history (`summarize_real()` calling itself) is not the agent loop,
+  // nor is another compactor's pass over the messages (`for m in self.memory: m['content'] = self.summarize(…)`).
+  if (hit && hit.loop !== c.fn.name && !compacting.has(hit.loop)) return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() (${hit.path.join(' → ')})`, path: [shortName(hit.loop), ...hit.path] };
   const callers = ctx.callsNamed(short).filter((x) => x.fn !== c.fn.name && !MANUAL.test(shortName(x.fn)));
   for (const call of callers) {
     const ws = words(shortName(call.fn));
     if (call.cond || ws.some((w) => AUTO.has(w))) return { file: call.file, line: call.line, why: `${call.fn}() calls ${short}() ${call.cond ? 'under a condition' : 'as part of the turn'}` };
+    // In the body of an `if` that compares a size with a limit (`if len(content) > ctx * 1.5:` then `self.compress()`),
+    // outside another compactor (`compress()` summarising each long message is that compactor's own work).
+    // The function holding it must itself run (something calls it): an unused helper sets nothing off.
+    const cmp = !compacting.has(call.fn) && ctx.callsNamed(shortName(call.fn)).some((u) => u.fn !== call.fn) && sizeCheckBefore(ctx, call);
+    if (cmp) return { file: call.file, line: call.line, why: `${call.fn}() calls ${short}() when ${cmp}` };
   }
   // Two callers up: the agent's step asks a wrapper for the history it sends (`CodeActAgent.step()` →
   // `condenser.condensed_history(state)` → `condense(view)`), so the compactor runs every step.
@@ -44,6 +51,12 @@ function trigger(ctx: RuleContext, c: Compactor): { file: string; line: number; 
   return undefined;
 }
 
+/** A size comparison on the line of a call or just above it, in the same function: the `if` the call sits under. */
+function sizeCheckBefore(ctx: RuleContext, call: Located<CallFact>): string | undefined {
+  const cmp = (ctx.file(call.file)?.compares ?? []).find((c) => c.fn === call.fn && c.line <= call.line && c.line >= call.line - 2 && /[<>]/.test(c.text) && !/(?:>|>=)\s*[01]$|<\s*[01]$/.test(c.text.trim()));
+  return cmp?.text;
+}
+
 /** Whether a function named `name` summarises with a model (directly or within two calls). */
 function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): string | undefined {
   const c = cs.find((x) => shortName(x.fn.name) === name && x.summarises);
@@ -51,6 +64,89 @@ function summarisesByName(ctx: RuleContext, name: string, cs: Compactor[]): stri
   for (const def of ctx.functionsNamed(name).slice(0, 3)) {
     const path = reachesFast(ctx, def.file, def.name, (x) => isModelTurnCall(ctx, x), 2);
     if (path) return path.map((x) => x.name).join(' → ');
+  }
+  return undefined;
+}
+
+/** Paths of configuration that does not ship with the harness: evaluation cases, tests, examples. */
+const NOT_SHIPPED = /(?:^|\/)(?:tests?|evals?|auto_eval|benchmarks?|examples?|fixtures?|docs?)(?:\/|$)/i;
+
+interface OffFlag {
+  /** Where the flag is read before the call. */
+  file: string;
+  line: number;
+  flag: string;
+  /** Why it is off, and where that is set. */
+  why: string;
+  at: { file: string; line: number };
+}
+
+/**
+ * A flag read on the call's line or just above it (`if self.memory_compression and …:` then `self.compress()`)
+ * that is off wherever its value comes from: a setting read with a default of false (`self._get_bool("x", False)`)
+ * that no shipped configuration turns on, or a constructor parameter stored on the object (`self.x = x` in
+ * `__init__`) that every construction of the class passes as false.
+ */
+function offFlag(ctx: RuleContext, site: { file: string; line: number; fn: string }): OffFlag | undefined {
+  const f = ctx.file(site.file);
+  const def = fnAt(ctx, site.file, site.line);
+  if (!f || !def) return undefined;
+  for (const flag in f.reads) {
+    const read = f.reads[flag].find((l) => l <= site.line && l >= Math.max(def.line, site.line - 3));
+    if (read === undefined || !/^[a-z_$][\w$]*$/i.test(flag)) continue;
+    const binds = ctx.source.flatMap((s) => (s.binds ?? []).filter((b) => b.name === flag).map((b) => ({ ...b, file: s.path })));
+    if (!binds.length) continue;
+    // A setting with a default of false, read under its own name.
+    const getter = new RegExp(`^[\\w$.]+\\(\\s*(['"])${flag}\\1\\s*,\\s*(?:False|false)\\s*\\)$`);
+    if (binds.every((b) => getter.test(b.value))) {
+      const on = ctx.configEntries.find((e) => e.key.split('.').pop() === flag && /^true$/i.test(e.value) && !NOT_SHIPPED.test(e.file));
+      if (!on) return { file: site.file, line: read, flag, why: `${flag} is a setting that defaults to false (${binds[0].value}) and no shipped configuration turns it on`, at: { file: binds[0].file, line: binds[0].line } };
+      continue;
+    }
+    // A constructor parameter kept on the object, passed as false by every construction.
+    if (binds.length !== 1) continue;
+    const b = binds[0];
+    const init = /^(.+)\.(?:__init__|constructor)$/.exec(b.fn);
+    if (!init || b.value !== flag) continue;
+    const cls = init[1].split('.').pop()!;
+    // A module's own demo (`if __name__ == "__main__": Memory(…)` beside the class) is not a construction the app makes.
+    const made = ctx.callsNamed(cls).filter((c) => (c.callee === cls || c.callee === `new ${cls}` || c.callee.endsWith(`.${cls}`)) && !(c.file === b.file && c.fn === '<top>'));
+    const kw = new RegExp(`^${flag}\\s*=\\s*False$`);
+    if (made.length && made.every((c) => c.args.some((a) => kw.test(a)))) {
+      return { file: site.file, line: read, flag, why: `${flag} is a constructor parameter of ${cls} that every construction passes as False (${made.length}×, e.g. ${made[0].file.split('/').pop()}:${made[0].line})`, at: { file: made[0].file, line: made[0].line } };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A summarising compactor whose automatic call sits behind an off flag: its own callers, or (for a helper of
+ * another compactor, `compress()` → `summarize()`) that compactor's callers.
+ */
+function summaryOff(ctx: RuleContext, cs: Compactor[]): { c: Compactor; call: Located<CallFact>; off: OffFlag; through?: string } | undefined {
+  const names = new Set(cs.map((c) => c.fn.name));
+  for (const c of cs) {
+    if (!c.summarises) continue;
+    const callers = ctx.callsNamed(shortName(c.fn.name)).filter((x) => x.fn !== c.fn.name && !MANUAL.test(shortName(x.fn)));
+    const sites = callers.flatMap((x): Array<{ call: Located<CallFact>; through?: string }> =>
+      names.has(x.fn) ? ctx.callsNamed(shortName(x.fn)).filter((y) => y.fn !== x.fn && !MANUAL.test(shortName(y.fn))).map((call) => ({ call, through: x.fn })) : [{ call: x }],
+    );
+    for (const { call, through } of sites.slice(0, 8)) {
+      const off = offFlag(ctx, call);
+      if (off) return { c, call, off, through };
+    }
+  }
+  return undefined;
+}
+
+/** The call of the compactor that its trigger relies on (the caller at the trigger, or the loop path's last hop), when behind an off flag. */
+function triggerOff(ctx: RuleContext, c: Compactor, t: { file: string; line: number; path?: string[] }): { c: Compactor; call: Located<CallFact>; off: OffFlag; through?: string } | undefined {
+  const short = shortName(c.fn.name);
+  const at = t.path ? t.path[t.path.length - 2] : shortName(fnAt(ctx, t.file, t.line)?.name ?? '');
+  if (!at) return undefined;
+  for (const call of ctx.callsNamed(short).filter((x) => x.fn !== c.fn.name && shortName(x.fn) === at).slice(0, 4)) {
+    const off = offFlag(ctx, call);
+    if (off) return { c, call, off };
   }
   return undefined;
 }
@@ -116,13 +212,28 @@ export default defineRule({
   exemplar: 'src/reference-harness/budget/compaction.ts',
   detect(ctx): Finding {
     const cs = compactors(ctx);
-    const triggered = cs.map((c) => ({ c, t: trigger(ctx, c) }));
+    const compacting = new Set(cs.map((c) => c.fn.name));
+    const triggered = cs.map((c) => ({ c, t: trigger(ctx, c, compacting) }));
     const best = triggered.find((x) => x.c.summarises && x.t);
-    if (best && best.t) {
+    // The call that sets it off sits behind a flag that is off wherever it is set: the summary never runs as shipped.
+    const bestOff = best?.t && triggerOff(ctx, best.c, best.t);
+    if (best && best.t && !bestOff) {
       // The comparison with the limit that sets it off, when one guards the compactor or its trigger.
       const short = shortName(best.c.fn.name);
       const tShort = shortName(fnAt(ctx, best.t.file, best.t.line)?.name ?? '');
-      const gate = projectionSites(ctx).find((p) => p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort)));
+      // A comparison that bounds a loop inside the compactor (`while (tokens(history) > available) prune…`) fits its
+      // own request to the window; it does not decide when to compact.
+      const loopBound = (p: { cmp: { file: string; line: number; text: string } }) => {
+        const t = p.cmp.text.replace(/\s+/g, '').slice(0, 40);
+        return (ctx.file(p.cmp.file)?.loops ?? []).some((l) => l.fn === best.c.fn.name && p.cmp.line >= l.line && p.cmp.line <= l.line + 2 && l.cond.replace(/\s+/g, '').includes(t));
+      };
+      // Or the check the trigger's function branches on (`if (!shouldAutoCompact(…)) return` in handleAutoCompaction()).
+      const actIn = (p: { act: { file: string; line: number } }) => shortName(fnAt(ctx, p.act.file, p.act.line)?.name ?? '');
+      const gate = projectionSites(ctx).find(
+        (p) =>
+          !loopBound(p) &&
+          (p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort || actIn(p) === tShort))),
+      );
       return {
         level: 'present',
         reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is triggered automatically: ${best.t.why}${gate ? `, when ${gate.cmp.text} in ${gate.cmp.fn}()` : ''}`,
@@ -176,6 +287,20 @@ export default defineRule({
         level: 'present',
         reason: `when ${sized.text} in ${sized.fn}() (the characters of ${sized.from}), it sets off ${sized.act}, which summarises the history (named so, model call not traced)`,
         evidence: [{ file: sized.file, line: sized.line, reason: `${sized.fn}() sets off ${sized.act} when ${sized.text}` }],
+        confidence: 'low',
+      };
+    }
+    // A summary the app would run automatically, were its flag not off wherever it is set.
+    const off = bestOff || summaryOff(ctx, cs);
+    if (off) {
+      return {
+        level: 'partial',
+        reason: `${off.c.fn.name}() summarises the history (${off.c.via}), but ${off.call.fn}() calls ${off.through ? `${shortName(off.through)}(), which calls it,` : 'it'} only when ${off.off.flag} is on, and ${off.off.why}`,
+        evidence: [
+          { file: off.off.file, line: off.off.line, reason: `${off.call.fn}() compacts only when ${off.off.flag} is on` },
+          { file: off.off.at.file, line: off.off.at.line, reason: off.off.why },
+          { file: off.c.fn.file, line: off.c.fn.line, reason: `${off.c.fn.name}() summarises via ${off.c.via}` },
+        ],
         confidence: 'low',
       };
     }

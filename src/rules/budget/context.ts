@@ -677,6 +677,9 @@ const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
 const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item']);
 
+/** An argument that carries the conversation: `historyForCompaction`, `[...messages, prompt]`, `this.chatHistory`. */
+const HISTORY_ARG = /history|messages|conversation|transcript/i;
+
 /** Calls that only render a value as text. */
 const FORMAT_CALL = /^(?:stringify|dumps|String|str|repr|toString|format)$/;
 
@@ -760,6 +763,13 @@ export function compactors(ctx: RuleContext): Compactor[] {
     const modelCall = (c: Located<CallFact>) => turns.direct.has(c) || turns.linked.has(c) || wrapperCompletion(c);
     const summaryCall = (c: Located<CallFact>) =>
       modelCall(c) || (c.callee.endsWith('responses.compact') && /(^|\.)responses\.compact$/.test(c.callee)) || summarising(c.name);
+    // The agent's own turn: the function an agent loop runs in (or calls for its model turn, when resolved).
+    const loopTurns = new Set<string>();
+    for (const l of agentLoops(ctx)) {
+      loopTurns.add(shortName(l.fn));
+      if (l.link !== 'word') loopTurns.add(l.modelCall.name);
+    }
+    for (const n of GENERIC) loopTurns.delete(n);
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         // A compactor's name holds one of the verbs (lower-cased words are pieces of the name; the Kelvin sign lower-cases to `k`).
@@ -775,7 +785,12 @@ export function compactors(ctx: RuleContext): Compactor[] {
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
         const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
         if (!about) continue;
-        const path = reachesFast(ctx, f.path, fn.name, summaryCall, 2) ?? overrideSummarises(ctx, f.path, fn.name, summaryCall, modelCall);
+        const path =
+          reachesFast(ctx, f.path, fn.name, summaryCall, 2) ??
+          overrideSummarises(ctx, f.path, fn.name, summaryCall, modelCall) ??
+          // The compactor hands the history to the agent's own turn (`streamChatResponse([...history, summaryPrompt], …)`):
+          // the agent answers a summary request, however deep that turn's model call sits.
+          reachesFast(ctx, f.path, fn.name, (c) => c.name !== short && loopTurns.has(c.name) && c.args.some((a) => HISTORY_ARG.test(a)), 1);
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
