@@ -345,26 +345,34 @@ const ITERATE = ['values', 'items', 'entries', 'map', 'forEach', 'filter'];
 function schemaListSite(ctx: RuleContext, target: string): Site | undefined {
   const tail = collTail(target);
   if (tail.length < 4 || !/^[\w$.#]+$/.test(tail)) return undefined;
-  const builders = ctx.memo('registry:schema-builder-names', () => {
-    const m = new Set<string>();
+  // Built once: per collection tail, the first iteration of it in a function that calls a
+  // schema builder on an entry.
+  const index = ctx.memo('registry:schema-list-index', () => {
+    const m = new Map<string, Site>();
+    const builders = new Set<string>();
     for (const s of toolListSites(ctx)) {
       const n = shortName(s.fn);
-      if (s.fn !== '<top>' && !GENERIC_BUILDER.test(n)) m.add(n);
+      if (s.fn !== '<top>' && !GENERIC_BUILDER.test(n)) builders.add(n);
+    }
+    const withBuilder = new Map<string, string>();
+    for (const n of builders) {
+      for (const c of ctx.callsNamed(n)) {
+        if (/^[A-Za-z_$][\w$]*\.[\w$]+$/.test(c.callee) && !/^(?:self|this|cls)\./.test(c.callee)) withBuilder.set(`${c.file}#${c.fn}`, c.callee);
+      }
+    }
+    if (!withBuilder.size) return m;
+    for (const n of ITERATE) {
+      for (const c of ctx.callsNamed(n)) {
+        const b = withBuilder.get(`${c.file}#${c.fn}`);
+        if (!b) continue;
+        const coll = c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);
+        const t = collTail(coll.replace(/(?:self|this|cls)\./g, ''));
+        if (t && !m.has(t)) m.set(t, { file: c.file, line: c.line, reason: `model tool list built from the registry itself: ${shortName(c.fn)}() calls ${b}() on each entry of ${coll.slice(0, 40)}` });
+      }
     }
     return m;
   });
-  if (!builders.size) return undefined;
-  const strip = (x: string) => x.replace(/(?:self|this|cls)\./g, '');
-  for (const n of ITERATE) {
-    for (const c of ctx.callsNamed(n)) {
-      const coll = c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);
-      const t = strip(coll);
-      if (t !== tail && !t.endsWith(`.${tail}`)) continue;
-      const b = ctx.callsIn(c.file, c.fn).find((x) => builders.has(x.name) && /^[A-Za-z_$][\w$]*\.[\w$]+$/.test(x.callee) && !/^(?:self|this|cls)\./.test(x.callee));
-      if (b) return { file: c.file, line: c.line, reason: `model tool list built from the registry itself: ${shortName(c.fn)}() calls ${b.callee}() on each entry of ${coll.slice(0, 40)}` };
-    }
-  }
-  return undefined;
+  return index.get(tail);
 }
 
 /** Functions too common to identify a tool's schema builder by name. */
