@@ -543,7 +543,7 @@ export default defineRule({
     const gateFiles = new Set(gate.map((c) => c.file));
     const options = ctx.source.flatMap((f) =>
       f.consts
-        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param')
+        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param' && !literalKeywordArg(f, c))
         .map((opt) => {
           const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
           return { f, opt, readers, atGate: readers.find((g) => gateFiles.has(g.path)) };
@@ -656,3 +656,13 @@ export default defineRule({
     };
   },
 });
+
+/**
+ * A keyword argument written as a literal in a call (`_valid_provider(provider, allow_all=False)`):
+ * the code fixes it at that call site; it is no option the user sets.
+ */
+function literalKeywordArg(f: { calls: Array<{ line: number; args: string[] }> }, c: { name: string; line: number; kind: string }): boolean {
+  if (c.kind !== 'prop') return false;
+  const kw = new RegExp(`^${c.name}\\s*=\\s*(?:True|False|None|true|false|null|-?\\d+(?:\\.\\d+)?|(['"])[^'"]*\\1)$`);
+  return f.calls.some((x) => x.line === c.line && x.args.some((a) => kw.test(a.trim())));
+}

@@ -182,17 +182,18 @@ export default defineRule({
         evidence: onDispatch.slice(0, 3),
       };
     }
-    // A trust check when tools are loaded (remote code, MCP servers) that refuses untrusted sources.
-    // Cited first: a check in a module that declares tools (where tools are loaded), over one that
-    // loads something else (an agent, a config).
+    // A trust check when tools are loaded (remote code, MCP servers) that refuses untrusted sources:
+    // only in a module that declares tools (where tools are loaded). A trust check elsewhere guards
+    // something else (a channel's reply URL before a token is sent, a sandbox mount manifest, a
+    // web client), not which tools may run.
+    const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     const trustChecks: { file: string; g: (typeof ctx.source)[number]['guards'][number] }[] = [];
     for (const f of ctx.source) {
+      if (!toolFiles.has(f.path)) continue;
       for (const g of f.guards) if (g.exit === 'throw' && /trust/i.test(g.cond)) trustChecks.push({ file: f.path, g });
       if (trustChecks.length >= 12) break;
     }
     if (trustChecks.length) {
-      const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
-      trustChecks.sort((a, b) => (toolFiles.has(a.file) ? 0 : 1) - (toolFiles.has(b.file) ? 0 : 1));
       const { file, g } = trustChecks[0];
       return {
         level: 'partial',
