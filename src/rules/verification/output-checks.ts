@@ -268,7 +268,7 @@ function retryDecorators(ctx: RuleContext): Map<string, { file: string; line: nu
  * (`@retry_wrapper`) that calls it again when it returns a falsy result. Returns each checked site
  * and how many functions ask the model, so the caller can tell a check on every reply from one on a few.
  */
-export function retriedChecks(ctx: RuleContext): { sites: FrameworkCheck[]; fns: Set<string>; turnFns: Set<string> } {
+function retriedChecks(ctx: RuleContext): { sites: FrameworkCheck[]; fns: Set<string>; turnFns: Set<string> } {
   return ctx.memo('verification:retried-checks', () => {
     const sites: FrameworkCheck[] = [];
     const fns = new Set<string>();
