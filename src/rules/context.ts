@@ -9,6 +9,9 @@ export type Located<T> = T & { file: string };
 /** The last segment of a function or callee name: `Class.method` → `method`, `this.gate.decide` → `decide`. */
 export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
 
+/** A parameter's name as written in a signature: `*args` → `args`, `path: str = "."` → `path`, `opts: Options` → `opts`. */
+export const paramName = (p: string): string => p.replace(/^\*+/, '').split(/[:=]/)[0].trim();
+
 export class RuleContext {
   readonly source: FileFacts[];
   readonly tests: FileFacts[];
@@ -145,7 +148,6 @@ export class RuleContext {
   wrappedCalls(file: string, fn: string): Located<CallFact>[] {
     const idx = this.memo('decorator-wrapped-calls', () => {
       const m = new Map<string, Located<CallFact>[]>();
-      const param = (p: string) => p.replace(/^\*+/, '').split(/[:=]/)[0].trim();
       const wrapperCalls = (def: Located<FunctionFact>): Located<CallFact>[] => {
         const f = this.file(def.file);
         if (!f) return [];
@@ -154,7 +156,7 @@ export class RuleContext {
         // The wrapped function: the first parameter (after self/cls) of the decorator or of a nested decorator (factories).
         const wrapped = new Set<string>();
         for (const d of [def, ...nested]) {
-          const p = d.params.map(param).find((x) => x !== 'self' && x !== 'cls');
+          const p = d.params.map(paramName).find((x) => x !== 'self' && x !== 'cls');
           if (p) wrapped.add(p);
         }
         const out: Located<CallFact>[] = [];

@@ -4,7 +4,7 @@ import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
-import { shortName, type RuleContext } from '../context.js';
+import { paramName, shortName, type RuleContext } from '../context.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -86,8 +86,8 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
   return undefined;
 }
 
-/** A parameter's name as written in a signature (`tools_approve`, `opts: Options` → `opts`). */
-const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/[:=?].*$/s, '').trim();
+/** A parameter's name as written in a signature, a TypeScript optional one too (`opts?: Options` → `opts`). */
+const optionalParamName = (p: string): string => paramName(p).replace(/\s*\?$/, '');
 /** A receiver that holds settings (`self.config`, `cfg`, `settings`, `os.environ`). */
 const SETTINGS_RECV = /config|setting|cfg|conf\b|env|option|pref/i;
 /** Files and functions that decide what a tool may do, by their own names. */
@@ -144,7 +144,7 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
   if (askFns.size) {
     for (const f of ctx.source) {
       for (const fn of f.functions) {
-        const given = fn.params.map(paramName).filter((p) => options.has(p));
+        const given = fn.params.map(optionalParamName).filter((p) => options.has(p));
         if (!given.length || askFns.has(shortName(fn.name))) continue;
         const inFn = (l: number) => l > fn.line && l <= fn.end;
         let site: { ask: string; line: number } | undefined;
@@ -177,7 +177,8 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
     }
   }
   // (b) A refusal the option switches on or off, where tools run or permissions are decided.
-  const mentionOf = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
+  // A read of the option itself, `self.safe_mode` included (unlike scan.ts mentionOf, which skips member reads).
+  const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
   const sinks = shellSinks(ctx);
   const toolPath = new Set([...toolDeclarations(ctx).map((d) => d.file), ...sinks.map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]);
   for (const f of ctx.source) {
@@ -186,13 +187,13 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
     for (const n of named) {
       for (const l of f.reads[n]) {
         if (f.path === options.get(n)!.file && Math.abs(l - options.get(n)!.line) < 3) continue;
-        const skip = f.guards.find((g) => g.line === l && (g.exit === 'return' || g.exit === 'continue') && mentionOf(n).test(g.cond));
+        const skip = f.guards.find((g) => g.line === l && (g.exit === 'return' || g.exit === 'continue') && optionRef(n).test(g.cond));
         const fnName = skip?.fn ?? f.functions.find((x) => l >= x.line && l <= x.end && !f.functions.some((y) => y !== x && y.line > x.line && y.end <= x.end && l >= y.line && l <= y.end))?.name;
         if (!fnName) continue;
         if (!toolPath.has(f.path) && !SAFEGUARD_NAME.test(f.path) && !SAFEGUARD_NAME.test(fnName)) continue;
         const refusal = skip
-          ? f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 12 && g.exit === 'return' && !mentionOf(n).test(g.cond))
-          : f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 4 && (g.exit === 'return' || g.exit === 'throw') && !mentionOf(n).test(g.cond));
+          ? f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 12 && g.exit === 'return' && !optionRef(n).test(g.cond))
+          : f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 4 && (g.exit === 'return' || g.exit === 'throw') && !optionRef(n).test(g.cond));
         if (!refusal) continue;
         // Switched on: the refusal stands before a command or code run in the same function.
         if (!skip && !sinks.some((k) => k.file === f.path && k.fn === fnName && k.line > refusal.line)) continue;

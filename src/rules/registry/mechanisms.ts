@@ -527,8 +527,12 @@ export function nameIndexedLookups(ctx: RuleContext): Site[] {
   });
 }
 
+/** The collection an iteration call walks: `Object.values(tools)` → `tools`, `this.tools.map(…)` → `this.tools`. */
+export const iteratedCollection = (c: { callee: string; name: string; args: string[] }): string =>
+  c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);
+
 /** The collection a lookup reads, without its owner chain: `self.tools.registry.actions` → `registry.actions`. */
-const collectionTail = (target: string): string => target.replace(/^(?:self|this|cls)\./, '').split('.').slice(-2).join('.');
+export const collectionTail = (target: string): string => target.replace(/^(?:self|this|cls)\./, '').split('.').slice(-2).join('.');
 
 /**
  * Where the model-facing list is generated from the very collection calls are looked up in: a loop
@@ -559,7 +563,7 @@ export function registryListSite(ctx: RuleContext, lookupTarget: string): Site |
     // `Object.values(this.actions).map(…)`, `this.tools.values()` in a function reading descriptions.
     for (const n of found ? [] : ['values', 'entries', 'map']) {
       for (const c of ctx.callsNamed(n)) {
-        const coll = c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);
+        const coll = iteratedCollection(c);
         if (!iterates(coll)) continue;
         const f = ctx.file(c.file)!;
         if (!readsDesc(f, c.fn)) continue;

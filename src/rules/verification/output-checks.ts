@@ -1,5 +1,5 @@
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
 import { at, ev, finding, mentionOf } from '../shared/scan.js';
@@ -224,9 +224,6 @@ function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
     return out;
   });
 }
-
-/** A decorator's wrapped function as written in its parameter list (`func`, `fn: Callable`). */
-const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/[:=].*$/s, '').trim();
 
 /**
  * Retry wrappers: a decorator whose nested loop calls the function it wraps, binds the result and
