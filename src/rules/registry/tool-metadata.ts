@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -94,7 +94,25 @@ export default defineRule({
     'Declare each tool as one object or class with name, description, an input schema (zod / JSON Schema / pydantic) and its execute function, and keep behaviour out of the loop; see the exemplar.',
   exemplar: 'src/reference-harness/tools/registry.ts',
   detect(ctx) {
-    const decls = toolDeclarations(ctx);
+    // A declaration built from a function parameter by a generator applied to every tool is the
+    // generator, not one tool's schema.
+    const gens = toolGenerators(ctx);
+    const genAt = new Set(gens.map((g) => `${g.file}:${g.line}`));
+    const decls = toolDeclarations(ctx).filter((d) => !genAt.has(`${d.file}:${d.line}`));
+    // The harness's own tools are the generated ones when every other declaration with its code is
+    // one it serves to, or takes from, another process over MCP.
+    const g = gens[0];
+    if (g && !decls.some((d) => d.hasExec && !bridges(ctx, d.file) && !ctx.file(d.file)?.imports.some((i) => MCP_SERVER.test(i.from)))) {
+      return {
+        level: 'present',
+        reason: `each tool is a function turned into a declaration with name, description and input schema by one generator, ${shortName(g.fn)}() (${g.file}:${g.line}); ${g.use.reason}`,
+        evidence: [
+          { file: g.file, line: g.line, reason: g.reason },
+          { file: g.use.file, line: g.use.line, reason: g.use.reason },
+        ],
+        confidence: 'low',
+      };
+    }
     if (!decls.length) {
       // Tools declared in configuration (tool bundles: name, docstring, arguments) and loaded into a model class.
       const cfg = configTools(ctx);
