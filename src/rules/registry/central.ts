@@ -2,7 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -75,7 +75,7 @@ export default defineRule({
     // The list built by iterating the very collection the dispatch looks names up in: one registry.
     const own = d ? ownListSite(ctx, d.lookup) : undefined;
     // Or the dispatch map is the model's tool list indexed by name (`new Map(tools.map((t) => [t.name, t]))`).
-    const indexed = d && !own ? indexedListSite(ctx, d.lookup.target) : undefined;
+    const indexed = d && !own ? indexedListSite(ctx, d.lookup.target) ?? generatedIndexSite(ctx, d.lookup) : undefined;
     const l = own ?? indexed ?? lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
@@ -267,7 +267,7 @@ export default defineRule({
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
       // Nothing anywhere looks a tool up by a runtime name and no framework is handed the tools.
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !toolGenerators(ctx).length ? 'high' : 'low',
     };
   },
 });
@@ -485,4 +485,26 @@ function importsHandOwnTools(ctx: RuleContext, file: string, declFiles: string[]
     if (f && f.path !== file && handsOwnTools(ctx, f.path, declFiles)) return true;
   }
   return false;
+}
+
+/**
+ * The dispatch map indexes a collection of functions by their names (`function_map = {f.__name__: f
+ * for f in functions}`) and the model's tool list is generated from a collection of the same name by
+ * one function → tool generator (`[function_to_json(f) for f in agent.functions]`): one collection
+ * seen two ways.
+ */
+function generatedIndexSite(ctx: RuleContext, l: { file: string; fn: string; target: string }): (Site & { index: Site }) | undefined {
+  if (!/^[A-Za-z_]\w*$/.test(l.target)) return undefined;
+  const b = (ctx.file(l.file)?.binds ?? []).find((x) => x.fn === l.fn && x.name === l.target && /^\{\s*(\w+)\.(?:__name__|name)\s*:\s*\1\s+for\s+\1\s+in\s+[\w.]+\s*\}$/.test(x.value));
+  if (!b) return undefined;
+  const last = (s: string) => s.slice(s.lastIndexOf('.') + 1);
+  const coll = /in\s+([\w.]+)\s*\}$/.exec(b.value)![1];
+  const g = toolGenerators(ctx).find((x) => x.over && last(x.over) === last(coll));
+  if (!g) return undefined;
+  return {
+    file: g.use.file,
+    line: g.use.line,
+    reason: g.use.reason,
+    index: { file: l.file, line: b.line, reason: `dispatch map ${l.target} built by indexing ${coll} by function name in ${shortName(l.fn)}()` },
+  };
 }

@@ -298,13 +298,18 @@ export function toolLookups(ctx: RuleContext): ToolLookup[] {
         out.push({ file: f.path, line: c.line, fn: c.fn, text: `${c.callee}(${arg.slice(0, 50)})`, target: target || c.callee });
       }
       for (const l of f.lookups) {
-        if (!TOOLISH.test(l.target) || !NAMEISH.test(l.key)) continue;
+        if (!NAMEISH.test(l.key) || !(TOOLISH.test(l.target) || indexedByName(f, l))) continue;
         out.push({ file: f.path, line: l.line, fn: l.fn, text: `${l.target}[${l.key}]`, target: l.target });
       }
     }
     return out;
   });
 }
+
+/** A map built in the lookup's function by indexing functions by their names: `{f.__name__: f for f in skills}`. */
+const FN_INDEX = /^\{\s*(\w+)\.__name__\s*:\s*\1\s+for\s+\1\s+in\s+[\w.]+\s*\}$/;
+const indexedByName = (f: FileFacts, l: { target: string; fn: string }): boolean =>
+  /^\w+$/.test(l.target) && (f.binds ?? []).some((b) => b.fn === l.fn && b.name === l.target && FN_INDEX.test(b.value));
 
 /**
  * The calls in `file#fn` that may execute a tool, from line `after` on, best first. The ranked
@@ -337,6 +342,17 @@ function holdsLookedUp(exec: CallFact, l: ToolLookup): boolean {
   return stem.length >= 4 && recv.toLowerCase().includes(stem);
 }
 
+/**
+ * The looked-up entry is itself called: `function_map[name](**args)`, `handlers[name as ToolName](args)`
+ * (a name → function map whose values are the tools).
+ */
+const calledEntry = (c: CallFact, l: ToolLookup): boolean =>
+  !c.name && c.callee.startsWith(`${l.target}[`) && c.callee.endsWith(']') && CALL_ARGS.test(c.args[0] ?? '');
+/**
+ * The entry is handed the call's arguments (`**args`, `...input`, `toolArgs`): a tool run, not a
+ * class in a registry instantiated from configuration (`TOOL_REGISTRY[name](cfg)`, `registry[name]()`).
+ */
+const CALL_ARGS = /^(?:\*\*|\.\.\.)|^\w*(?:args|Args|arguments|Arguments|params|Params|input|Input)\b/;
 /** Callable fields of a registry entry (beyond EXEC_CALL), called on the entry looked up by name. */
 const ENTRY_CALLABLE = /^(?:function|callback|fn|func|handler|impl|coroutine|method)$/;
 const rank = (c: CallFact) => (/tool|invocation|executor|registry/i.test(c.callee) ? 0 : /^(?:execute|invoke|forward|__call__|tool)$/.test(c.name) ? 1 : 2);
@@ -355,7 +371,7 @@ export function toolDispatch(ctx: RuleContext): ToolDispatch[] {
       const key = `${l.file}#${l.fn}`;
       if (seen.has(key)) continue;
       // The looked-up entry's own callable: `action = registry.actions[name]` then `action.function(**params)`.
-      let exec = execCallsIn(ctx, l.file, l.fn, l.line)[0] ?? ctx.callsIn(l.file, l.fn).find((c) => c.line > l.line && ENTRY_CALLABLE.test(c.name) && holdsLookedUp(c, l));
+      let exec = execCallsIn(ctx, l.file, l.fn, l.line)[0] ?? ctx.callsIn(l.file, l.fn).find((c) => c.line > l.line && ENTRY_CALLABLE.test(c.name) && holdsLookedUp(c, l)) ?? ctx.callsIn(l.file, l.fn).find((c) => c.line >= l.line && calledEntry(c, l));
       let execFn = key;
       if (!exec) {
         for (const c of ctx.callsIn(l.file, l.fn)) {
