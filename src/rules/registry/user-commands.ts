@@ -17,6 +17,8 @@ const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subC
 /** Command-line parsers: a harness importing one has CLI verbs or flags somewhere. */
 const CLI_LIB = /^(?:commander|yargs(?:\/.*)?|argparse|click|typer|cac|meow|@oclif\/.*|clipanion|fire|citty|sade|docopt|optparse|@commander-js\/.*)$/;
 const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand', 'register_command', 'add_command', 'subcommand', 'registerTextEditorCommand'];
+/** A verb's registration option that leaves it out of help: `hidden=True`, `{ hidden: true }`. */
+const HIDDEN = /\bhidden\s*[=:]\s*(?:True|true)\b/;
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
 /** Editor (VS Code) command registration, and the evidence reason it produces. */
 const EDITOR_VERB = /^(?:registerCommand|registerTextEditorCommand)$/;
@@ -146,7 +148,7 @@ export default defineRule({
     let branchAt: Evidence | undefined;
     for (const f of ctx.source) {
       // Editor command ids are often templates (`${extensionName}.newTask`); CLI verbs are literals.
-      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn);
+      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn && !c.args.some((a) => HIDDEN.test(a)));
       if (here.length >= 2 || (here.length === 1 && f.calls.some((c) => c.name === 'action'))) {
         const compared = verbBranches(f, here.filter((c) => c.name === 'add_parser').map((c) => c.args[0].slice(1, -1)));
         for (const c of here) {
@@ -162,6 +164,9 @@ export default defineRule({
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         const d = fn.decorators?.find((x) => /^(?:[\w.]+\.)?(?:command|subcommand)\(|^Command\(/.test(x));
+        // A verb registered hidden (`@app.command(hidden=True)`: an alias kept for old scripts, an
+        // internal worker entry point) is left out of help: not a user-facing command.
+        if (d && HIDDEN.test(d)) continue;
         if (d) verbs.push({ file: f.path, line: fn.line, reason: `CLI verb ${fn.name}() registered with @${d}` });
       }
     }
