@@ -2,7 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -237,6 +237,17 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // Calls dispatched to the methods of one object by name (`getattr(self.backend, func_name)(**kwargs)`),
+    // the list shown to the model written apart: a dispatch by name, no registry declared as data.
+    const refl = d || l ? undefined : reflectiveDispatch(ctx)[0];
+    if (refl) {
+      return {
+        level: 'partial',
+        reason: `calls are dispatched by looking the called name up as a method (${refl.reason.replace(/^.*: /, '')}, ${refl.file}:${refl.line}), but no tool list is generated from the same data`,
+        evidence: [{ file: refl.file, line: refl.line, reason: refl.reason }, refl.call],
+        confidence: 'low',
+      };
+    }
     if (d) {
       return {
         level: 'partial',
@@ -267,7 +278,7 @@ export default defineRule({
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
       // Nothing anywhere looks a tool up by a runtime name and no framework is handed the tools.
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !toolGenerators(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !toolGenerators(ctx).length && !reflectiveDispatch(ctx).length ? 'high' : 'low',
     };
   },
 });

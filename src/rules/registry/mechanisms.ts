@@ -1008,3 +1008,32 @@ export function toolGenerators(ctx: RuleContext): ToolGenerator[] {
     return out;
   });
 }
+
+// ------------------------------------------------------------------------ reflective dispatch
+
+/**
+ * A call dispatched by looking a runtime name up as an attribute of an object and calling what it
+ * returns with arguments: `getattr(self, action_type)(action)`, `fn = getattr(self.backend,
+ * func_name)` then `fn(**kwargs)`. The object's methods are the tools; nothing lists them as data.
+ * A module's attribute (`getattr(openai, cls_name)(**kw)`, a class chosen by name) is not a dispatch.
+ */
+export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site }> {
+  return ctx.memo('registry:reflective-dispatch', () => {
+    const out: Array<Site & { call: Site }> = [];
+    for (const c of ctx.callsNamed('getattr')) {
+      if (c.args.length !== 2 || !/^[a-z_]\w*$/.test(c.args[1]) || !/^(?:self|cls)(?:\.\w+)?$|^[a-z_]\w*$/.test(c.args[0])) continue;
+      const f = ctx.file(c.file);
+      if (!f || f.imports.some((i) => i.names.includes(c.args[0]) || Object.keys(i.as ?? {}).includes(c.args[0]) || i.from === c.args[0])) continue;
+      const text = `getattr(${c.args[0]}, ${c.args[1]})`;
+      const calls = ctx.callsIn(c.file, c.fn);
+      let run = calls.find((x) => x.line === c.line && !x.name && x.callee.replace(/\s+/g, ' ') === text && x.args.length > 0);
+      if (!run) {
+        const b = (f.binds ?? []).find((x) => x.fn === c.fn && x.line === c.line && x.value.replace(/\s+/g, ' ') === text);
+        run = b ? calls.find((x) => x.line > c.line && x.callee === b.name && x.args.length > 0) : undefined;
+      }
+      if (!run) continue;
+      out.push({ file: c.file, line: c.line, reason: `called name looked up as an attribute of ${c.args[0]}: ${text}`, call: { file: c.file, line: run.line, reason: `the looked-up method is called: ${run.callee}(${run.args.join(', ').slice(0, 40)})` } });
+    }
+    return out;
+  });
+}
