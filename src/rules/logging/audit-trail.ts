@@ -442,9 +442,10 @@ export default defineRule({
     // An analytics client capturing events (`posthog.capture('item_generated', …)`) sends records to a
     // service that keeps them: no file or database of its own, but not sure to be no trail.
     const analytics = ['capture', 'track', 'trackEvent', 'logEvent'].map((n) => ctx.callsNamed(n).find((c) => c.callee.includes('.') && !TEST_PATH.test(c.file))).find(Boolean);
-    return {
-      ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : analytics ? ` (the harness writes no file or database; it only sends analytics events, ${analytics.callee} at ${at(analytics.file, analytics.line)})` : ' (the harness writes no file or database)'}`),
-      confidence: writes || analytics ? 'low' : 'high',
-    };
+    // Never 'high': a harness that writes nothing can still keep a trail that outlives no process but is
+    // one all the same (the transcript with each tool call and result handed back to the caller, action
+    // records sent to a structured logger's stdout), and on harnesses outside the corpus such verdicts
+    // were labelled partial as often as absent.
+    return finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : analytics ? ` (the harness writes no file or database; it only sends analytics events, ${analytics.callee} at ${at(analytics.file, analytics.line)})` : ' (the harness writes no file or database)'}`, [], 'low');
   },
 });

@@ -533,9 +533,18 @@ export default defineRule({
             .filter((x) => !TRACING_LIBS.test(x.name) && !TEXT_LIBS.test(x.name) && !STRUCTURED_LIBS.test(x.name) && !/enum/.test(x.how))
             .map((x) => ({ x, n: importers(ctx, x.file).length }))
             .sort((a, b) => b.n - a.n)[0]?.x;
+      // Say which test failed: prints outnumber it, the loop's own files print more than they log, or only
+      // one file logs through it (not "bypassed" when the counts show the logger ahead).
+      const why = !dominant
+        ? `${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints: most diagnostics bypass it`
+        : loopPrinted
+          ? `the agent loop's own files print more than they log (${loopPrints} prints vs ${loopLogs} logger calls${loopFiles.size > 1 ? `; ${printFiles} loop file(s) mostly print, ${logFiles} mostly log` : ''}), though ${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints`
+          : usedFiles.length < 2
+            ? `logger calls were found in only ${usedFiles.length} file (${mainCalls.length} ${path}, against ${mainPrints} prints): it is not shown to be the harness's common channel`
+            : `only ${use.fielded.length} logger call(s) pass fields (${mainCalls.length} logger calls ${path}, against ${mainPrints} prints)`;
       return finding(
         'partial',
-        `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${path} it is called ${mainCalls.length} time(s) against ${mainPrints} prints: most diagnostics bypass it`,
+        `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${why}`,
         [...(own ? [evid(own)] : []), ...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
       );
     }
