@@ -16,6 +16,29 @@ interface Entry {
   load?: PersistOp;
   /** The option whose value is handed to the loader (`resume` for `argv.resume`). */
   option?: string;
+  /** The entry is the load itself (a dynamic route's handler reading the saved conversation): no caller was followed. */
+  own?: boolean;
+}
+
+/** Calls that navigate to or request a URL path, and object keys that hold one. */
+const URL_CALL = /^(?:navigate|fetch|push|replace|redirect|href|open|request|get|post|put|patch|delete|goto|navigateTo|Link)$/;
+const URL_KEY = /^(?:url|path|href|to|endpoint|route|pathname|redirect|redirectTo)$/;
+
+/** The literal paths a file navigates to or requests: `navigate('/sessions')`, `fetch("/api/x")`, `{ url: "/session" }`. */
+function urlPaths(f: { calls: readonly { name: string; args: string[] }[]; objects: readonly { keys: string[]; values: Record<string, string> }[] }): Set<string> {
+  const out = new Set<string>();
+  const lit = (a: string | undefined) => (a && /^(['"`])\/[^'"`]*\1$/.test(a) ? a.slice(1, -1) : undefined);
+  for (const c of f.calls) {
+    const v = URL_CALL.test(c.name) ? lit(c.args[0]) : undefined;
+    if (v) out.add(v);
+  }
+  for (const o of f.objects) {
+    for (const k of o.keys) {
+      const v = URL_KEY.test(k) ? lit(o.values[k]) : undefined;
+      if (v) out.add(v);
+    }
+  }
+  return out;
 }
 
 const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
@@ -26,8 +49,11 @@ function entries(ctx: RuleContext): Entry[] {
     // The file's candidate strings from the shared pass; the option strings go after the file's
     // entry strings, as two passes over the strings would put them.
     let options: Entry[] | undefined;
+    let urls: Set<string> | undefined;
     for (const s of stringHits(ctx).get(f.path)?.entry ?? []) {
       const v = s.value;
+      // A path the file navigates to or requests (`navigate('/sessions')`, `{ url: "/session" }`) is a URL, not a command.
+      if (v.startsWith('/') && (urls ??= urlPaths(f)).has(v)) continue;
       if (ENTRY_STRING.test(v)) out.push({ file: f.path, line: s.line, what: `'${v}'` });
       else if (RESUME_WORD.test(v) && f.calls.some((c) => c.line === s.line && /^(option|command|flag|argument)$/.test(c.name))) (options ??= []).push({ file: f.path, line: s.line, what: `option '${v}'` });
     }
@@ -72,6 +98,12 @@ function entries(ctx: RuleContext): Entry[] {
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 
+/** Calls named for ending or removing something: their argument is not a session to continue. */
+const ENDS_CALL = /^_*(?:cancel|delete|remove|clear|purge|drop|stop|abort|kill|archive)(?:_|[A-Z]|$)/;
+
+/** What a read names when it reads the messages themselves. */
+const MESSAGES_READ = /messages|history|transcript|conversation/i;
+
 /** Options read off the parsed command line itself (`args.project`, `argv.session`), not a function's `options` parameter. */
 const PARSED_ARGS = /^(?:args|argv|cli_args|parsed_args|parsedArgs|cliArgs)\./;
 
@@ -110,6 +142,8 @@ function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
         if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || (depth > 0 && GENERIC.has(fn))) continue;
         seen.add(name);
         for (const c of callersOf(ctx, name)) {
+          // A call that ends or removes what it is given (`cancelSubagent(args.thread_id)`) reopens nothing.
+          if (ENDS_CALL.test(c.name)) continue;
           const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
           if (g) {
             found = { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
@@ -119,6 +153,8 @@ function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
           // A value, not a method called on the options (`options.toSessionOptions()`); any option of the parsed
           // command line when the callee is named for loading, else one named for what it reopens.
           const passed = c.args.map((a) => CLI_OPTION.exec(a)).find((m) => !!m && m.input[m.index + m[0].length] !== '(');
+          // A tool's `execute(args, ctx)` receives the model's arguments, not the command line.
+          if (passed && shortName(c.fn) === 'execute' && /^args\./.test(passed[0])) continue;
           if (passed && resumeOption(passed[0], LOADER_CALL.test(c.name) && PARSED_ARGS.test(passed[0]))) {
             found = { file: c.file, line: c.line, what: `the option ${passed[0]} (passed to ${c.callee}, which loads the saved ${o.subject === 'state' ? 'state' : 'conversation'})`, load: o, option: passed[1] };
             break;
@@ -145,6 +181,9 @@ function urlParamsRead(ctx: RuleContext, file: string, fn: string): boolean {
 /** A web route with a dynamic segment (`app/chat/[id]/page.tsx`, `pages/c/[threadId].tsx`): the URL names the saved item. */
 const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages)\/(?:.*\/)?\[[^\]/]+\]/;
 
+/** A route module of a file-system router: `route.ts`, `page.tsx`, `+page.server.ts`, or any file under `pages/`. */
+const ROUTE_FILE = /(?:^|\/)(?:\+?page(?:\.server)?|route|\+server)\.[cm]?[jt]sx?$|(?:^|\/)pages\/.*\.[cm]?[jt]sx?$/;
+
 /**
  * Web apps resume by URL: a page or handler under a dynamic route segment calls the function that
  * loads the saved conversation, so opening `/chat/<id>` continues that chat.
@@ -153,6 +192,12 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
   for (const o of loads.slice(0, 10)) {
     const fn = shortName(o.call.fn);
+    // The load is the dynamic route's own handler (`app/api/chats/[id]/route.ts` GET, a `[chatId]/page.tsx`): it reads
+    // the saved conversation named by the URL's id.
+    if (DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:GET|POST|default|loader|load|<top>)$|Page$/.test(fn)) {
+      out.push({ file: o.call.file, line: o.call.line, what: `the route ${o.call.file.replace(/\/[^/]+$/, '')} (its ${fn} handler loads the saved conversation by the id in the URL)`, load: o, own: true });
+      continue;
+    }
     if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
     const direct = callersOf(ctx, o.call.fn);
     const c = direct.find((k) => DYNAMIC_ROUTE.test(k.file));
@@ -238,7 +283,8 @@ export default defineRule({
       // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
       .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))
       .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
-      .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b));
+      // Then a read of the messages before one of the session's record (`messages` before `chats`).
+      .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
     const entry = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
@@ -266,7 +312,7 @@ export default defineRule({
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
-        confidence: first ? 'high' : 'low',
+        confidence: first && !entry[0].own ? 'high' : 'low',
       };
     }
     // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is

@@ -42,6 +42,8 @@ const FSYNC = new Set(['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync']);
 const READ = new Set(['readFile', 'readFileSync', 'createReadStream', 'read_text', 'readJson', 'readJSON', 'readJsonSync', 'load', 'loads', 'readlines']);
 const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany']);
 const DB_READ = new Set(['select', 'findFirst', 'findMany', 'findUnique', 'findOne', 'find', 'getItem', 'fetchone', 'fetchall']);
+/** A relational query through the database's query namespace, the table named in the callee: `db.query.messages.findMany`. */
+const QUERY_TABLE = /^(?:this\.|self\.)?(?:db|database|tx|trx|_db)\s*\.\s*query\s*\.\s*(\w+)\s*\.\s*\w+$/;
 /** A database-ish receiver, the call directly on it (`db.insert`, `db .update`, `prisma.task.create`). */
 const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|conn|connection|cursor|collection|localStorage|sessionStorage|redis|kv|_db|_conn)(\.\w+)?\s*\.\s*\$?\w+$/i;
 
@@ -155,6 +157,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   }
   // The receiver test only for the few names a database call can have (it ran on every call before).
   if ((DB_WRITE.has(n) || DB_READ.has(n)) && DB_CALLEE.test(c.callee)) return DB_WRITE.has(n) ? 'db-write' : 'db-read';
+  // An ORM's relational query on a named table: `db.query.messages.findMany({ where })`.
+  if (DB_READ.has(n) && QUERY_TABLE.test(c.callee)) return 'db-read';
   return undefined;
 }
 
@@ -355,11 +359,13 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     const wrappers = new Set(lifted.map((o) => `${o.call.file}#${o.call.fn}`).filter((k) => renames.has(k)));
     const second = wrappers.size ? liftedOps(ctx, [...out, ...lifted], wrappers).filter((o) => !known.has(`${o.call.file}:${o.call.line}:${o.via?.fn}`)) : [];
     out.push(...lifted, ...second);
+    out.push(...liftedReads(ctx, out));
     out.push(...itemStoreOps(ctx, out));
     out.push(...keyedStoreOps(ctx, out));
     out.push(...ormOps(ctx));
     out.push(...objectStoreOps(ctx, out));
     judgeRows(ctx, out);
+    judgeMigrations(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
     return { ops: out.sort((a, b) => b.strength - a.strength), saver };
   });
@@ -421,9 +427,14 @@ export function rowFields(ctx: RuleContext, c: Located<CallFact>, kind: PersistK
 function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
   for (const o of ops) {
     if (o.subject !== 'session' || o.payload || o.via || o.record || (o.kind !== 'db-write' && o.kind !== 'db-read')) continue;
+    // A relational query's argument is its options (`{ where, orderBy }`), not the row's fields.
+    if (QUERY_TABLE.test(o.call.callee)) continue;
     const fields = rowFields(ctx, o.call, o.kind);
     if (!fields || fields.some(rowFieldCarries)) continue;
     const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
+    // A row of the messages table (`insert(messages).values({ chatId, query, responseBlocks })`) is a message, whatever its
+    // columns are called, unless they say it is a cost or usage record.
+    if (o.kind === 'db-write' && /^[\w$.]+$/.test(o.call.args[0] ?? '') && subjectOf(text) === 'other' && words(o.call.args[0]).some((w) => w === 'message' || w === 'messages')) continue;
     const subject: Subject = subjectOf(text) === 'state' ? 'state' : 'other';
     Object.assign(o, { subject, strength: subject === 'other' ? 0 : 2, text: `${text} ${o.call.fn}` });
   }
@@ -435,6 +446,37 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
     if (inner.length === 0 || inner.some((o) => o.subject === 'session')) continue;
     const subject = inner.some((o) => o.subject === 'state') ? 'state' : 'other';
     Object.assign(t, { subject, strength: subject === 'other' ? 0 : 1 });
+  }
+}
+
+/** A statement that creates a table: `CREATE TABLE IF NOT EXISTS messages_new (…)`. */
+const SQL_CREATE = /^['"`]\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?["`\[]?(\w+)/i;
+
+/**
+ * A schema migration copies rows from one table into another: the function creates a table, inserts into that table,
+ * and selects from a different one (`SELECT … FROM messages` → `CREATE TABLE messages_new` → `INSERT INTO
+ * messages_new`). Its reads and writes run once, when the schema changes: they neither save nor load the session.
+ */
+function judgeMigrations(ctx: RuleContext, ops: PersistOp[]): void {
+  const fns = new Set<string>();
+  for (const o of ops) if (o.kind === 'db-write' && /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? '')) fns.add(`${o.call.file}#${o.call.fn}`);
+  for (const key of fns) {
+    const hash = key.indexOf('#');
+    const calls = ctx.callsIn(key.slice(0, hash), key.slice(hash + 1));
+    const created = new Set<string>();
+    for (const c of calls) {
+      const m = SQL_CREATE.exec(c.args[0] ?? '');
+      if (m) created.add(m[1].toLowerCase());
+    }
+    if (created.size === 0) continue;
+    const tables = (re: RegExp) => calls.filter((c) => re.test(c.args[0] ?? '')).map((c) => SQL_TABLE.exec(c.args[0])?.[1]?.toLowerCase()).filter((t): t is string => !!t);
+    const into = tables(/^['"`]\s*INSERT\b/i);
+    const from = tables(/^['"`]\s*SELECT\b/i);
+    if (!into.some((t) => created.has(t)) || !from.some((t) => !created.has(t))) continue;
+    for (const o of ops) {
+      if (`${o.call.file}#${o.call.fn}` !== key || (o.kind !== 'db-write' && o.kind !== 'db-read' && o.kind !== 'transaction')) continue;
+      Object.assign(o, { subject: 'other', strength: 0, text: `schema migration in ${o.call.fn}` });
+    }
   }
 }
 
@@ -730,7 +772,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
-  const args = onPath ? [receiverOf(c), ...c.args] : c.args;
+  // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
+  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] : undefined;
+  const args = onPath ? [receiverOf(c), ...c.args] : queried ? [queried, ...c.args] : c.args;
   const pathArg = args[0] ?? '';
   // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
   const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
@@ -758,7 +802,8 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // session because it is written in `get_session`.
   const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
   const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
-  let subject = elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
+  // A relational query's table decides what it reads (`db.query.user.findFirst` in `syncMessage` reads users).
+  let subject = queried ? subjectOf(queried) : elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && (inputHistory(c.fn, file) || namesOtherHistory(pathName))) subject = 'other';
@@ -1054,6 +1099,51 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads behind a wrapper, as writes are (see liftedOps): a repo function that takes a path parameter and reads a file
+ * (`files.read_file(relative_path)`, `LocalFileStore.read(path)`). Each call of it is a read of its own, judged by
+ * what the caller passes and the function it sits in (`js = files.read_file(path)` in `load_chats` reads the saved
+ * chats). Same name limits as for writes; one level deep.
+ */
+/** A quoted file name: `'package.json'`, `"chat.json"`. */
+const FILE_LITERAL = /['"`][^'"`]*\.\w{2,5}['"`]/;
+
+function liftedReads(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
+  const readers = new Map<string, Located<FunctionFact>>();
+  for (const o of base) {
+    if (o.kind !== 'read' || o.via) continue;
+    const key = `${o.call.file}#${o.call.fn}`;
+    if (readers.has(key)) continue;
+    const short = shortName(o.call.fn);
+    if (!short || short.startsWith('<') || /^(?:constructor|__init__|main|run|default)$/.test(short)) continue;
+    const def = ctx.functionsNamed(o.call.fn).find((d) => d.file === o.call.file);
+    // The function takes the path it reads: its first parameter (after self) is named for a path.
+    const first = def?.params.find((p) => p !== 'self' && p !== 'cls');
+    if (!def || !first || !PATH_PARAM.test(first)) continue;
+    // Not a function reading a file it names itself in the folder it is given (`join(dirPath, 'package.json')`).
+    const arg = o.call.args[0] ?? '';
+    const bound = /^[A-Za-z_$][\w$]*$/.test(arg) ? boundValue(ctx, o.call.file, o.call.fn, arg, o.call.line) : undefined;
+    if (FILE_LITERAL.test(arg) || (bound && FILE_LITERAL.test(bound))) continue;
+    readers.set(key, def);
+  }
+  const known = new Set(base.map((o) => `${o.call.file}:${o.call.line}:${o.call.callee}`));
+  const out: PersistOp[] = [];
+  for (const [key, def] of readers) {
+    const file = key.slice(0, key.indexOf('#'));
+    const ws = shortName(def.name);
+    const typed = ctx.functionsNamed(ws).length > 3 ? classNames(ctx, file, def.name) : undefined;
+    if (typed && typed.length === 0) continue;
+    for (const c of ctx.callsNamed(ws)) {
+      if (c.fn === def.name || kindOf(c) || known.has(`${c.file}:${c.line}:${c.callee}`)) continue;
+      if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
+      const op = classify(ctx, c.file, c, 'read', { fn: def.name, file, line: def.line, atomic: false });
+      // Judged from what the caller passes or the caller's own name, not only from its class or module.
+      if (op && (op.subject === 'other' || op.strength >= 2)) out.push(op);
     }
   }
   return out;
