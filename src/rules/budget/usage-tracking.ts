@@ -26,6 +26,9 @@ const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min'
 /** Cheap pre-filter: an accumulation about tokens, usage or cost. */
 const QUICK_ACC = /token|usage|cost|spen[dt]|usd|price/i;
 
+/** The iterable of a loop over the conversation: `self.messages`, `this.history.messages`, `reversed(chat_history)`. */
+const HISTORY_ITER = /(?:^|[.(\s])(?:\w*_)?(?:messages|history|conversation|transcript)\)?$|[a-z](?:Messages|History)\)?$/i;
+
 /** Presentation layers: what they add up is displayed, not accounted by the harness. */
 const PRESENTATION = /\.[jt]sx$|(^|\/)(components?|ui|web-?ui|renderer|webview|views?|pages|templates?|export-html|frontend)\//;
 const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
@@ -248,6 +251,12 @@ export default defineRule({
       const b = (f.binds ?? []).find((x) => x.fn === fn && x.name === id);
       return !!b && readsUsage(b.value);
     };
+    // A bare local added to inside a loop over a list of messages (`for (const m of this.history.messages)`),
+    // in a function that does not run the agent loop.
+    const overHistory = (f: (typeof ctx.source)[number], a: { target: string; line: number; fn: string }): boolean =>
+      /^[A-Za-z_$][\w$]*$/.test(a.target) &&
+      f.loops.some((l) => l.kind === 'for-of' && l.fn === a.fn && l.line <= a.line && a.line <= l.end && HISTORY_ITER.test(l.cond.trim())) &&
+      !loopFns().has(`${f.path}#${a.fn}`);
     let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
       if (!best || score > best.score) best = { e, score, direct, kept };
@@ -263,6 +272,10 @@ export default defineRule({
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);
         if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
+        // `for m in self.messages: total += len(enc.encode(m.content))`: a local summed over the messages the
+        // history holds now is the size of the context, not usage spent over the session (unless what it adds
+        // is each response's own usage record, `m.usage.input`, which rebuilds the session's total).
+        if (overHistory(f, a) && !/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value)) continue;
         // A total that messages are also taken off measures the context as it stands, not the session's usage.
         if (shrinking(a.target)) {
           if (sizeMeters.length < 2) sizeMeters.push({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 40 ? `${a.value.slice(0, 40)}…` : a.value} in ${a.fn} adds to the size of the current context` });
