@@ -9,6 +9,12 @@ import type { RuleContext } from '../context.js';
  * on the model-call path, or an option handed to a framework, whose default was found and whose link
  * to the loop was resolved, not guessed from a name one call away.
  */
+/**
+ * An option handed to a framework run (`sub_agent.run(max_steps=50)`) in a repo whose own agent loop runs
+ * elsewhere: it bounds that run, which may be a sub-agent inside a tool, not surely the harness's own loop.
+ */
+const handedOn = (ctx: RuleContext, c: Cap) =>
+  /^(option passed|keyword argument)/.test(c.where) && agentLoops(ctx).some((l) => l.file !== c.file || l.fn !== c.fn) && !agentLoops(ctx).some((l) => l.file === c.file && l.fn === c.fn);
 const certain = (c: Cap) => !!c.resolved && c.def !== 'unknown' && !!c.defAt && /^(loop condition|loop range|return exit|break exit|throw exit|yield-return exit|raise guard|compared in|option passed|keyword argument|setting |LiteLLM)/.test(c.where);
 
 const describe = (c: Cap) =>
@@ -115,7 +121,7 @@ export default defineRule({
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
         // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
-        confidence: certain(best) && !caps.some((c) => c.kind === 'token') ? 'high' : 'low',
+        confidence: certain(best) && !caps.some((c) => c.kind === 'token') && !handedOn(ctx, best) ? 'high' : 'low',
       };
     }
     // A loop that waits on a command or task each pass is not the turn loop to report as uncapped.
