@@ -3,12 +3,38 @@ import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
 import { isWaitLoop, loopCaps, type Cap } from './caps.js';
 import type { RuleContext } from '../context.js';
+import { resolveImportFile, TS_EXT } from '../shared/imports.js';
 
 /**
  * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
  * on the model-call path, or an option handed to a framework, whose default was found and whose link
  * to the loop was resolved, not guessed from a name one call away.
  */
+/**
+ * An option handed to a framework run (`sub_agent.run(max_steps=50)`) in a repo whose own agent loop runs
+ * elsewhere: it bounds that run, which may be a sub-agent inside a tool, not surely the harness's own loop.
+ */
+const handedOn = (ctx: RuleContext, c: Cap) =>
+  /^(option passed|keyword argument)/.test(c.where) && agentLoops(ctx).some((l) => l.file !== c.file || l.fn !== c.fn) && !agentLoops(ctx).some((l) => l.file === c.file && l.fn === c.fn);
+/** A web route handler file: `app/api/chat/route.ts`, `pages/api/agent.ts`. */
+const ROUTE_FILE = /(?:^|\/)(?:app\/(?:.*\/)?route|pages\/api\/.*)\.[cm]?[jt]sx?$/;
+
+/** A route's wall-clock limit (`export const maxDuration = 800`) in the loop's own file or in a route importing it. */
+function routeDuration(ctx: RuleContext, loopFile: string): { file: string; line: number; value: string } | undefined {
+  for (const f of ctx.source) {
+    if (!ROUTE_FILE.test(f.path)) continue;
+    const c = f.consts.find((x) => x.name === 'maxDuration' && x.fn === '<top>' && /^\d+$/.test(x.value));
+    if (!c) continue;
+    // `@/lib/agent` and `~/lib/agent`: the common root alias of a web app (the repo root or `src/`).
+    const aliased = (spec: string) => {
+      const m = /^[@~]\/(.+)$/.exec(spec);
+      return !!m && ['', 'src/'].some((root) => TS_EXT.some((ext) => `${root}${m[1]}${ext}` === loopFile));
+    };
+    if (f.path === loopFile || f.imports.some((i) => aliased(i.from) || resolveImportFile(ctx, f.path, i.from) === loopFile)) return { file: f.path, line: c.line, value: c.value };
+  }
+  return undefined;
+}
+
 const certain = (c: Cap) => !!c.resolved && c.def !== 'unknown' && !!c.defAt && /^(loop condition|loop range|return exit|break exit|throw exit|yield-return exit|raise guard|compared in|option passed|keyword argument|setting |LiteLLM)/.test(c.where);
 
 const describe = (c: Cap) =>
@@ -115,7 +141,7 @@ export default defineRule({
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
         // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
-        confidence: certain(best) && !caps.some((c) => c.kind === 'token') ? 'high' : 'low',
+        confidence: certain(best) && !caps.some((c) => c.kind === 'token') && !handedOn(ctx, best) ? 'high' : 'low',
       };
     }
     // A loop that waits on a command or task each pass is not the turn loop to report as uncapped.
@@ -139,6 +165,20 @@ export default defineRule({
       const l = ranked[0].x;
       const k = ranked[0].k;
       const what = k === 1 ? ' (a loop that waits on the user each pass)' : k === 3 ? ' (a loop over a collection)' : '';
+      // The loop runs inside a web request whose route sets a wall-clock limit (`export const maxDuration = 800`):
+      // the platform ends the run after that time. A time cap only, without a reason the loop can give.
+      const route = routeDuration(ctx, l.file);
+      if (route) {
+        return {
+          level: 'partial',
+          reason: `the agent loop in ${l.fn} (${l.file}:${l.line}) has no turn, token or cost cap; the only bound is the wall-clock limit of the route that runs it (maxDuration = ${route.value} s at ${route.file}:${route.line}), which ends the request without a reason`,
+          evidence: [
+            { file: route.file, line: route.line, reason: `the route running the agent loop sets maxDuration = ${route.value} (a wall-clock cap)` },
+            { file: l.file, line: l.line, reason: `agent loop ${l.loop ? `while (${l.loop.cond || ';;'})` : 'by recursion'} with no cap in its exits` },
+          ],
+          confidence: 'low',
+        };
+      }
       return {
         level: 'absent',
         reason: `the agent loop in ${l.fn} (${l.file}:${l.line})${what} has no turn, token or cost cap; it runs until the model stops calling tools`,

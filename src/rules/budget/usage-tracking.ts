@@ -26,6 +26,9 @@ const NOT_ACC = new Set(['max', 'limit', 'budget', 'reserve', 'threshold', 'min'
 /** Cheap pre-filter: an accumulation about tokens, usage or cost. */
 const QUICK_ACC = /token|usage|cost|spen[dt]|usd|price/i;
 
+/** The iterable of a loop over the conversation: `self.messages`, `this.history.messages`, `reversed(chat_history)`. */
+const HISTORY_ITER = /(?:^|[.(\s])(?:\w*_)?(?:messages|history|conversation|transcript)\)?$|[a-z](?:Messages|History)\)?$/i;
+
 /** Presentation layers: what they add up is displayed, not accounted by the harness. */
 const PRESENTATION = /\.[jt]sx$|(^|\/)(components?|ui|web-?ui|renderer|webview|views?|pages|templates?|export-html|frontend)\//;
 const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
@@ -117,9 +120,16 @@ export default defineRule({
     // Functions that hold an agent loop: a local total there spans the run's turns.
     let loopFnSet: Set<string> | undefined;
     const loopFns = () => (loopFnSet ??= new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`)));
-    // The last segment of every `+=` target (`self.stats.total_tokens += n` → `total_tokens`).
-    let addedSet: Set<string> | undefined;
-    const addedNames = () => (addedSet ??= new Set(ctx.source.flatMap((f) => (f.adds ?? []).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)))));
+    // Members something adds to: `self.stats.total_tokens += n`, `usage.prompt_tokens += …`, or rebuilt from
+    // themselves (`self.total = self.total + n`). A bare local `total_tokens += …` adds to no object's member.
+    let memberSet: Set<string> | undefined;
+    const addedMembers = () =>
+      (memberSet ??= new Set(
+        ctx.source.flatMap((f) => [
+          ...(f.adds ?? []).filter((a) => a.target.includes('.')).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)),
+          ...(f.binds ?? []).filter((b) => b.value.includes(`.${b.name}`) && /[+]/.test(b.value)).map((b) => b.name),
+        ]),
+      ));
     const reads: Evidence[] = [];
     let ownEstimate: Evidence | undefined;
     const readFiles = new Set<string>();
@@ -191,7 +201,10 @@ export default defineRule({
         if (c.kind === 'param' || c.kind === 'prop' || (c.value !== '0' && c.value !== '0.0') || shrinking(c.name)) continue;
         // A class field declared at 0 (`auto_context_tokens: int = attr.field(default=0)`) is a setting
         // unless something adds to it (`self.total_tokens += …`).
-        if (c.kind === 'field' && !addedNames().has(c.name)) continue;
+        // Likewise a member zeroed in a constructor or reset (`self._total_tokens = 0`) that is only ever
+        // overwritten (`self._total_tokens = usage.total_tokens`): it holds the latest response's figure.
+        // A bare local of the same name (`total_tokens += n` in an estimate) adds to no member.
+        if ((c.kind === 'field' || c.kind === 'assign') && !addedMembers().has(c.name)) continue;
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
@@ -208,6 +221,9 @@ export default defineRule({
         const zeroed = o.keys.filter((k) => USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0'));
         // A zeroed usage on a synthetic message (`{ role, usage: { input: 0 … }, stopReason: 'error' }`) is a placeholder.
         const placeholder = o.ctx.startsWith('prop:') && !words(o.fn).some((w) => ACC_FN.has(w));
+        // A record class's defaults (`class TokenUsage(BaseModel): prompt_tokens: int = 0`) are what each
+        // instance starts with: a total only when something adds to one of those members.
+        if (o.ctx.startsWith('class:') && !zeroed.some((k) => addedMembers().has(k))) continue;
         if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder) {
           accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1 } as Evidence & { score: number });
         }
@@ -235,6 +251,12 @@ export default defineRule({
       const b = (f.binds ?? []).find((x) => x.fn === fn && x.name === id);
       return !!b && readsUsage(b.value);
     };
+    // A bare local added to inside a loop over a list of messages (`for (const m of this.history.messages)`),
+    // in a function that does not run the agent loop.
+    const overHistory = (f: (typeof ctx.source)[number], a: { target: string; line: number; fn: string }): boolean =>
+      /^[A-Za-z_$][\w$]*$/.test(a.target) &&
+      f.loops.some((l) => l.kind === 'for-of' && l.fn === a.fn && l.line <= a.line && a.line <= l.end && HISTORY_ITER.test(l.cond.trim())) &&
+      !loopFns().has(`${f.path}#${a.fn}`);
     let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
       if (!best || score > best.score) best = { e, score, direct, kept };
@@ -250,6 +272,10 @@ export default defineRule({
         if (tw.some((w) => NOT_ACC.has(w) || w === 'chars' || w === 'length' || w === 'bytes')) continue;
         const usage = readsUsage(a.value) || boundUsage(f, a.fn, a.value);
         if (!usage && !tw.some((w) => ACC_WORDS.has(w))) continue;
+        // `for m in self.messages: total += len(enc.encode(m.content))`: a local summed over the messages the
+        // history holds now is the size of the context, not usage spent over the session (unless what it adds
+        // is each response's own usage record, `m.usage.input`, which rebuilds the session's total).
+        if (overHistory(f, a) && !/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value)) continue;
         // A total that messages are also taken off measures the context as it stands, not the session's usage.
         if (shrinking(a.target)) {
           if (sizeMeters.length < 2) sizeMeters.push({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 40 ? `${a.value.slice(0, 40)}…` : a.value} in ${a.fn} adds to the size of the current context` });
@@ -304,7 +330,8 @@ export default defineRule({
     }
     const kept = accs.filter((a) => !local.has(a));
     // Without provider usage, a local sum inside a counting function (`tokens_used += count_tokens(m)`) measures one request, not the run.
-    if (acc && ((readFiles.size > 0 && (acc.kept || kept.length > 0)) || (estimators.length > 0 && acc.kept))) {
+    // The sum named first must itself outlive the call; otherwise the kept accumulators below carry the verdict.
+    if (acc && acc.kept && (readFiles.size > 0 || estimators.length > 0)) {
       return {
         level: 'present',
         reason: `${readFiles.size > 0 ? `provider usage is read in ${readFiles.size} file(s)` : 'tokens or cost are computed per call'} and summed into running totals: ${acc.e.reason} (${acc.e.file}:${acc.e.line})`,
