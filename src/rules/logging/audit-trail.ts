@@ -442,9 +442,10 @@ export default defineRule({
     // An analytics client capturing events (`posthog.capture('item_generated', …)`) sends records to a
     // service that keeps them: no file or database of its own, but not sure to be no trail.
     const analytics = ['capture', 'track', 'trackEvent', 'logEvent'].map((n) => ctx.callsNamed(n).find((c) => c.callee.includes('.') && !TEST_PATH.test(c.file))).find(Boolean);
-    return {
-      ...finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : analytics ? ` (the harness writes no file or database; it only sends analytics events, ${analytics.callee} at ${at(analytics.file, analytics.line)})` : ' (the harness writes no file or database)'}`),
-      confidence: writes || analytics ? 'low' : 'high',
-    };
+    // Never 'high': writing no file or database proves no stored trail, but a record that is only
+    // printed (a levelled logger line per action with its inputs) or handed back to the caller (the
+    // returned transcript holding each call and result) is a trail in part, and neither is a fact
+    // this rule resolves.
+    return finding('absent', `no record of tool calls (name, inputs, outcome) or permission decisions was found; at most they are printed${writes ? '' : analytics ? ` (the harness writes no file or database; it only sends analytics events, ${analytics.callee} at ${at(analytics.file, analytics.line)})` : ' (the harness writes no file or database)'}`, [], 'low');
   },
 });
