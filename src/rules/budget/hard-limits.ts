@@ -115,7 +115,9 @@ export default defineRule({
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
         // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
-        confidence: certain(best) && !caps.some((c) => c.kind === 'token') ? 'high' : 'low',
+        // A cap handed as an option to a framework run (`agent.run(max_steps=50)`) bounds that run; when
+        // the harness also has an open loop of its own in another file, which loop is the agent's is a guess.
+        confidence: certain(best) && !caps.some((c) => c.kind === 'token') && !(/^(?:option passed|keyword argument)/.test(best.where) && agentLoops(ctx).some((l) => l.loop && l.loop.infinite && l.file !== best.file)) ? 'high' : 'low',
       };
     }
     // A loop that waits on a command or task each pass is not the turn loop to report as uncapped.
