@@ -41,11 +41,15 @@ export default defineRule({
   detect(ctx) {
     const active = activeToolsOption(ctx);
     if (active && active.narrows) {
-      return finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active], 'high');
+      // A framework option resolved, but whether its value makes a pool per agent or session (rather
+      // than one agent's per-request switch) is read from the value's text: not 'high'.
+      return finding('present', `the tool set is narrowed per call through the AI SDK's ${active.key} option (${at(active.file, active.line)})`, [active], 'low');
     }
     // High when the first filter is an allow/exclude/mode test over a collection named as tools.
     const first = toolFilters(ctx)[0];
-    const strongFirst = !!first?.strong && !!first.onTools;
+    // A filter call over the tools shows the narrowing; a pool-named function (`filterTools()`) only
+    // names it, and its selector may be an option left empty by default: not 'high'.
+    const strongFirst = !!first?.strong && !!first.onTools && !first.reason.endsWith(' selects the tool set and is called');
     const filters = toolFilters(ctx).map(({ strong: _s, onTools: _t, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
     // A registry built where a sub-agent is started (the sub-agent tool's own file) first.

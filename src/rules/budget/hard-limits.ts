@@ -101,6 +101,20 @@ function readsUser(ctx: RuleContext, l: AgentLoop): boolean {
   return false;
 }
 
+/**
+ * A wall-clock bound set outside the loop: a lifetime on a sandbox or container the harness starts
+ * (`Sandbox.create({ timeoutMs })`), or a top-level `maxDuration` (a serverless route's time limit).
+ */
+function wallClockBound(ctx: RuleContext): boolean {
+  return ctx.memo('hard-limits:wall-clock', () =>
+    ctx.source.some(
+      (f) =>
+        f.consts.some((k) => k.fn === '<top>' && /^(?:maxDuration|max_duration|MAX_DURATION)$/.test(k.name) && /^\d[\d_]*$/.test(k.value.trim())) ||
+        f.objects.some((o) => /^(?:var|arg|new):.*(?:sandbox|container|microvm|vm)/i.test(o.ctx) && o.keys.some((k) => /^(?:timeout|timeoutMs|timeout_ms|maxDuration|max_duration|lifetime|ttl)$/.test(k))),
+    ),
+  );
+}
+
 export default defineRule({
   id: 'budget.hard-limits',
   principle: 'budget',
@@ -186,7 +200,9 @@ export default defineRule({
         // The loop statement and its exits were read, and nothing it calls compares a limit. The verdict is
         // certain only when that loop is plainly the turn loop: an open loop that does not read the user's
         // input; a REPL, a loop over items, or a recursive turn leaves the real turn loop a guess.
-        confidence: loops.every((x) => x.loop) && k === 0 ? 'high' : 'low',
+        // And nothing bounds the run's wall-clock from outside the loop: a lifetime set on a sandbox the
+        // run lives in, or a route's maximum duration (`export const maxDuration = 800`).
+        confidence: loops.every((x) => x.loop) && k === 0 && !wallClockBound(ctx) ? 'high' : 'low',
       };
     }
     return { level: 'absent', reason: 'no agent loop with a turn, token or cost cap was found', evidence: [] };

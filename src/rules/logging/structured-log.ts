@@ -350,6 +350,21 @@ function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
 }
 
 /** Files (other than the logger's own) importing the logger's module, from an index of import specifiers built once. */
+/** An object literal that records an event with its time: a timestamp key beside an event name or type key. */
+function timestampedRecord(ctx: RuleContext): boolean {
+  return ctx.memo('structured-log:timestamped-record', () =>
+    ctx.source.some((f) =>
+      f.objects.some(
+        (o) =>
+          !o.ctx.startsWith('type:') &&
+          o.keys.some((k) => /^(?:timestamp|ts|time|created_?[Aa]t|loggedAt|logged_at)$/.test(k)) &&
+          o.keys.some((k) => /^(?:event|eventName|event_name|eventType|event_type|type|name|direction|level)$/.test(k)) &&
+          o.keys.some((k) => /^(?:data|eventData|event_data|payload|details|attributes|attrs|fields|message|msg)$/.test(k)),
+      ),
+    ),
+  );
+}
+
 function importers(ctx: RuleContext, file: string): string[] {
   const index = ctx.memo('structured-log:import-index', () => {
     // `../utils/logger.js` → keys `logger|utils` and `logger|*`; a bare `logger` → `logger|`.
@@ -573,6 +588,8 @@ export default defineRule({
     const jsonLog = jsonLogFile(ctx);
     if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog], use.printing.length === 0 ? 'high' : 'low');
     // Nothing named like a logger is called and no logging library is imported: sure.
-    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 ? 'high' : 'low');
+    // Sure only when nothing builds a timestamped event record either (`{ eventName, eventData,
+    // timestamp }` appended to a list): an event log kept as data is a structured log in part.
+    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 && !timestampedRecord(ctx) ? 'high' : 'low');
   },
 });

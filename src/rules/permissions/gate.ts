@@ -133,8 +133,9 @@ export default defineRule({
     const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];
     if (decisions.length) {
       const c = decisions[0];
-      // Resolved: the decision is made in the very function that looks the tool up or runs it.
-      const inDispatch = dispatch.some((d) => d.lookupFn === `${c.file}#${c.fn}` || d.execFn === `${c.file}#${c.fn}`);
+      // Resolved: the decision is made in the very function that looks the tool up or runs it, and
+      // not in a catch block (there it runs after the tool failed: an error handler, not a gate).
+      const inDispatch = !c.inCatch && dispatch.some((d) => d.lookupFn === `${c.file}#${c.fn}` || d.execFn === `${c.file}#${c.fn}`);
       return {
         level: 'present',
         reason: `tool dispatch passes through a permission decision: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`,

@@ -1,5 +1,5 @@
 import type { CallFact, ConstFact } from '../../analyzers/facts.js';
-import { shortName, type Located } from '../context.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall } from '../shared/imports.js';
@@ -38,6 +38,13 @@ const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|i
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
 /** The language family of a file, by its extension. */
+/** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
+function sandboxStart(ctx: RuleContext): Located<CallFact> | undefined {
+  return ctx.memo('shell-guard:sandbox-start', () =>
+    ctx.calls.find((c) => (/^new /.test(c.callee) ? SANDBOX_CALL.test(c.name) : /^(?:create|connect|start|spawn|launch|open)\w*$/i.test(c.name) && SANDBOX_CALL.test(c.callee.slice(0, -c.name.length))) && !/(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/.test(c.file)),
+  );
+}
+
 const langOf = (file: string): string => (/\.py$/.test(file) ? 'py' : /\.[cm]?[jt]sx?$/.test(file) ? 'js' : file.replace(/^.*\./, ''));
 /** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
@@ -510,8 +517,10 @@ export default defineRule({
         level: 'absent',
         reason: shellTools.length ? `shell tool ${shellTools[0].name} declared but no command sink was found` : 'there is no shell or code-execution tool, so nothing guards one',
         evidence: [],
-        // No process spawn or code execution fed by a runtime value exists anywhere in the harness.
-        ...(shellTools.length ? {} : { applies: false, confidence: sinks.length ? ('low' as const) : ('high' as const) }),
+        // No process spawn or code execution fed by a runtime value exists anywhere in the harness, and
+        // the harness starts no sandbox or remote machine of its own (`Sandbox.create()`): a harness that
+        // drives a machine it started (a desktop the model types into) may run commands there unseen.
+        ...(shellTools.length ? {} : { applies: false, confidence: sinks.length || sandboxStart(ctx) ? ('low' as const) : ('high' as const) }),
       };
     }
     const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };

@@ -277,11 +277,26 @@ export default defineRule({
       level: 'absent',
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
-      // Nothing anywhere looks a tool up by a runtime name and no framework is handed the tools.
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !toolGenerators(ctx).length && !reflectiveDispatch(ctx).length ? 'high' : 'low',
+      // Nothing anywhere looks a tool up by a runtime name (by key or by reflection) and no framework
+      // (recognised or not) is handed a tool collection.
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) ? 'high' : 'low',
     };
   },
 });
+
+/**
+ * A `tools` collection handed to a call or constructor imported from another package
+ * (`new RealtimeAgent({ tools: [...] })`, `Agent(tools=[...])`): a runner, recognised or not, may
+ * list those tools for the model and dispatch by name.
+ */
+function toolsHandedToImport(ctx: RuleContext): boolean {
+  return ctx.memo('central:tools-handed-to-import', () =>
+    ctx.source.some((f) => {
+      const external = new Set(f.imports.filter((i) => !i.from.startsWith('.')).flatMap((i) => [...i.names, ...Object.keys(i.as ?? {})]));
+      return f.objects.some((o) => o.ctx.startsWith('arg:') && o.keys.includes('tools') && external.has(o.ctx.replace(/^arg:(?:new )?/, '').split('.')[0]));
+    }),
+  );
+}
 
 /** The object literal a lookup reads when it is declared in the lookup's own function: a local dispatch table. */
 function localDispatchTable(ctx: RuleContext, l: { file: string; fn: string; target: string; line: number }): { file: string; line: number; keys: number } | undefined {

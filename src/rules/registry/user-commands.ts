@@ -3,6 +3,7 @@ import { defineRule } from '../types.js';
 import type { RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
+import { agentLoops } from '../shared/loop.js';
 import { commandDispatchMaps, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
 /** The side of a comparison holding what the user typed (not a path, a route or a file). */
@@ -51,6 +52,8 @@ function verbBranches(f: FileFacts, names: string[]): Evidence | undefined {
 }
 
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
+/** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
+const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 
 export default defineRule({
@@ -198,8 +201,14 @@ export default defineRule({
     }
     if (cli.length >= 2) {
       // Three or more verbs registered in one file with a command-line parser the harness imports: a framework fact.
+      // And the builder is the harness's own: its package holds the agent loop (not a release or build
+      // tool beside the harness in the same repository), and its verbs are offered to the user (not
+      // hidden from help, kept only for backward compatibility).
       const parser = importsCliLib(ctx);
-      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser ? 'high' : 'low' };
+      const pkg = packageOf(main[0].file);
+      const own = agentLoops(ctx).some((l) => packageOf(l.file) === pkg);
+      const shown = main.filter((v) => !/\bhidden\s*=\s*(?:True|true)\b/.test(v.reason)).length >= 3;
+      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && own && shown ? 'high' : 'low' };
     }
     if (branched.length >= 2) {
       return {

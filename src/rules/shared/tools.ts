@@ -616,6 +616,8 @@ export interface PermissionCall {
   /** The call sits in a dispatch function, its caller or callee, or the dispatch's file. */
   onPath: boolean;
   optional: boolean;
+  /** The call's statement is inside a `catch` / `except` block: it runs after the tool failed, not before it runs. */
+  inCatch?: boolean;
 }
 
 const DECISION_CALL =
@@ -721,7 +723,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
           kind = 'decision';
         }
         const onPath = path.files.has(f.path) || path.fns.has(`${f.path}#${c.fn}`);
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, defined, onPath, optional: c.optional });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, defined, onPath, optional: c.optional, ...(c.inCatch ? { inCatch: true } : {}) });
       }
     }
     return out;
