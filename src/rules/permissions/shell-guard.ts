@@ -29,6 +29,12 @@ const CONFINE_CALL =
 const SANDBOX_CALL = /sandbox/i;
 /** A test of what a backend is or can do (`isSandboxBackend(b)`, `supportsSandbox()`), not a run inside one. */
 const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss]andbox\w*$|^_*(?:is|has|supports|can|should|uses?)_sandbox\w*$/;
+/**
+ * An accessor that hands back a sandbox object, its state or a setting about it
+ * (`unwrap_sandbox(state)`, `get_sandbox_provider()`, `getSandboxEnabled()`): it runs nothing inside one.
+ * At most one word after the sandbox: `getSandboxMutationBlockReason()` computes a refusal, it is no accessor.
+ */
+const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
 /** Allow-lists and block-lists the interpreter consults. */
 const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
@@ -123,7 +129,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
