@@ -195,6 +195,9 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
           ? f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 12 && g.exit === 'return' && !optionRef(n).test(g.cond))
           : f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 4 && (g.exit === 'return' || g.exit === 'throw') && !optionRef(n).test(g.cond));
         if (!refusal) continue;
+        // A refusal checks something (`if is_unsafe(cmd)`, `if (!isPathWithin(p, root))`) or throws: an
+        // early return on a plain value (`if not body.messages`, `if args.server`) ends a feature, not an action.
+        if (refusal.exit !== 'throw' && ![...refusal.cond.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)].some((m) => !/^(?:not|and|or|in|is|if|await|typeof|void|new|return)$/.test(m[1]))) continue;
         // Switched on: the refusal stands before a command or code run in the same function.
         if (!skip && !sinks.some((k) => k.file === f.path && k.fn === fnName && k.line > refusal.line)) continue;
         const o = options.get(n)!;
