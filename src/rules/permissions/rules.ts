@@ -195,6 +195,9 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
           ? f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 12 && g.exit === 'return' && !optionRef(n).test(g.cond))
           : f.guards.find((g) => g.fn === fnName && g.line > l && g.line <= l + 4 && (g.exit === 'return' || g.exit === 'throw') && !optionRef(n).test(g.cond));
         if (!refusal) continue;
+        // A refusal checks something (`if is_unsafe(cmd)`, `if (!isPathWithin(p, root))`) or throws: an
+        // early return on a plain value (`if not body.messages`, `if args.server`) ends a feature, not an action.
+        if (refusal.exit !== 'throw' && ![...refusal.cond.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)].some((m) => !/^(?:not|and|or|in|is|if|await|typeof|void|new|return)$/.test(m[1]))) continue;
         // Switched on: the refusal stands before a command or code run in the same function.
         if (!skip && !sinks.some((k) => k.file === f.path && k.fn === fnName && k.line > refusal.line)) continue;
         const o = options.get(n)!;
@@ -210,6 +213,93 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
     }
   }
   return undefined;
+}
+
+/** The two sides of a paired list, by the word that opens its name; the rest of the name is what is listed. */
+const ALLOW_SIDE = /^_*(?:allow(?:ed)?|whitelist(?:ed)?|permit(?:ted)?|trusted)_?([A-Za-z]\w*)$/;
+const DENY_SIDE = /^_*(?:deny|denied|block(?:ed)?|disallow(?:ed)?|blacklist(?:ed)?|forbid(?:den)?)_?([A-Za-z]\w*)$/;
+const listedNoun = (re: RegExp, k: string): string | undefined => {
+  const n = re.exec(k)?.[1]?.replace(/_/g, '').toLowerCase();
+  return n && n.length >= 3 ? n : undefined;
+};
+
+export interface PairedLists {
+  allow: string;
+  deny: string;
+  /** Where the pair is declared: a settings class, an object or type, a constructor's parameters. */
+  file: string;
+  line: number;
+  where: string;
+  /** A refusal that reads one of the lists (or the field it is stored in). */
+  refusal: { file: string; line: number; fn: string; cond: string; name: string };
+}
+
+/**
+ * An allow list and a deny list of the same things declared side by side (`allow_patterns` /
+ * `deny_patterns` fields of a settings class, `allowed_tools` / `denied_tools` parameters of a
+ * constructor, `allowedDomains` / `blockedDomains` keys), and a refusal that reads one of them: a
+ * guard that returns or throws whose condition tests the list, or the field a constructor stores it
+ * in (`self._allowed = set(allowed_tools)`, `if name not in self._allowed: return deny`). Only where
+ * tools run, or in a file or function named for a safeguard.
+ */
+export function pairedLists(ctx: RuleContext): PairedLists | undefined {
+  return ctx.memo('perm:paired-lists', () => {
+    const pairs: { allow: string; deny: string; file: string; line: number; where: string }[] = [];
+    const pairIn = (names: string[]): [string, string] | undefined => {
+      for (const a of names) {
+        const n = listedNoun(ALLOW_SIDE, a);
+        if (!n) continue;
+        const d = names.find((x) => listedNoun(DENY_SIDE, x) === n);
+        if (d) return [a, d];
+      }
+      return undefined;
+    };
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        const p = pairIn(c.members);
+        if (p) pairs.push({ allow: p[0], deny: p[1], file: f.path, line: [...f.consts, ...(f.binds ?? [])].find((k) => k.name === p[0] && k.line >= c.line && k.line <= c.end)?.line ?? c.line, where: `class ${c.name}` });
+      }
+      for (const fn of f.functions) {
+        const p = pairIn(fn.params.map(optionalParamName));
+        if (p) pairs.push({ allow: p[0], deny: p[1], file: f.path, line: fn.line, where: `the parameters of ${fn.name}()` });
+      }
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('class:')) continue;
+        const p = pairIn(o.keys);
+        if (p) pairs.push({ allow: p[0], deny: p[1], file: f.path, line: o.line, where: o.ctx.startsWith('type:') ? `type ${o.ctx.slice(5)}` : 'an options object' });
+      }
+      for (const t of f.types) {
+        if (t.kind !== 'interface' && t.kind !== 'alias') continue;
+        const p = pairIn(t.members);
+        if (p) pairs.push({ allow: p[0], deny: p[1], file: f.path, line: t.line, where: `type ${t.name}` });
+      }
+      if (pairs.length > 40) break;
+    }
+    if (!pairs.length) return undefined;
+    // Where a user sets the lists first: a settings class or a constructor's parameters, then a
+    // declared type, then an object literal (which may only report or copy the settings).
+    const rank = (w: string) => (w.startsWith('class ') || w.startsWith('the parameters') ? 0 : w.startsWith('type ') ? 1 : 2);
+    pairs.sort((a, b) => rank(a.where) - rank(b.where));
+    const toolPath = new Set([...toolDeclarations(ctx).map((d) => d.file), ...shellSinks(ctx).map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]);
+    const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
+    for (const p of pairs.slice(0, 40)) {
+      // The lists, and the fields a function given them stores them in (`self._denied = set(denied_tools)`).
+      const names = new Set([p.allow, p.deny]);
+      for (const b of ctx.file(p.file)?.binds ?? []) if (b.name.length >= 4 && (optionRef(p.allow).test(b.value) || optionRef(p.deny).test(b.value))) names.add(b.name);
+      for (const g of ctx.source) {
+        const read = [...names].filter((n) => g.reads[n]?.length);
+        if (!read.length) continue;
+        for (const n of read) {
+          const ref = optionRef(n);
+          const guard = g.guards.find((x) => (x.exit === 'return' || x.exit === 'throw') && ref.test(x.cond) && !(g.path === p.file && x.line === p.line));
+          if (!guard) continue;
+          if (!toolPath.has(g.path) && !SAFEGUARD_NAME.test(g.path) && !SAFEGUARD_NAME.test(guard.fn)) continue;
+          return { ...p, refusal: { file: g.path, line: guard.line, fn: guard.fn, cond: guard.cond, name: n } };
+        }
+      }
+    }
+    return undefined;
+  });
 }
 
 /**
@@ -514,6 +604,21 @@ export default defineRule({
           ? `a configuration file sets the approval behaviour (${cfg.path}${cfg.value ? `: ${cfg.value}` : ''} at ${cfg.file}:${cfg.line}), and the harness asks before actions`
           : `a configuration file sets ${cfg.path} (${cfg.file}:${cfg.line}), but the harness never asks before an action`,
         evidence: [{ file: cfg.file, line: cfg.line, reason: `configuration ${cfg.path}${cfg.value ? ` = ${cfg.value}` : ''}` }],
+      };
+    }
+    // An allow list and a deny list the user sets together, and a refusal that reads them.
+    const paired = pairedLists(ctx);
+    if (paired) {
+      const { allow, deny, refusal: r } = paired;
+      return {
+        level: 'present',
+        reason: `users configure an allow list and a deny list ('${allow}', '${deny}' in ${paired.where} at ${paired.file}:${paired.line}), and ${shortName(r.fn)}() refuses on them (if ${r.cond.slice(0, 80)} at ${r.file}:${r.line})`,
+        evidence: [
+          { file: paired.file, line: paired.line, reason: `allow / deny lists '${allow}' and '${deny}' in ${paired.where}` },
+          { file: r.file, line: r.line, reason: `${shortName(r.fn)}() refuses on '${r.name}': if (${r.cond.slice(0, 60)})` },
+        ],
+        // The pair is found by its names; the refusal that reads it is resolved by name too.
+        confidence: 'low',
       };
     }
     // Each flag's read outside its declaration (the parsed value, or the setting it feeds), looked up

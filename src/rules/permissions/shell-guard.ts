@@ -29,6 +29,12 @@ const CONFINE_CALL =
 const SANDBOX_CALL = /sandbox/i;
 /** A test of what a backend is or can do (`isSandboxBackend(b)`, `supportsSandbox()`), not a run inside one. */
 const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss]andbox\w*$|^_*(?:is|has|supports|can|should|uses?)_sandbox\w*$/;
+/**
+ * An accessor that hands back a sandbox object, its state or a setting about it
+ * (`unwrap_sandbox(state)`, `get_sandbox_provider()`, `getSandboxEnabled()`): it runs nothing inside one.
+ * At most one word after the sandbox: `getSandboxMutationBlockReason()` computes a refusal, it is no accessor.
+ */
+const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
 /** Allow-lists and block-lists the interpreter consults. */
 const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
@@ -84,6 +90,8 @@ function rankGuards(gs: Guard[]): Guard[] {
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
+const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
+
 /** An argv that execs inside a container: the runtime (by name, or an `executable` setting) then `exec`. */
 const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]/i;
 
@@ -130,7 +138,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
@@ -253,6 +261,30 @@ export default defineRule({
       return gateCache;
     };
 
+    // Installed tool-call middlewares (`wrap_tool_call`, `wrapToolCall`) that pass every other tool
+    // straight on (`if name != "bash": return handler(request)`) and parse or refuse the shell
+    // tool's command in their own module.
+    let middlewareCache: Guard[] | undefined;
+    const shellMiddlewareGuards = (): Guard[] => {
+      if (middlewareCache) return middlewareCache;
+      const out: Guard[] = [];
+      for (const f of ctx.source) {
+        for (const cls of f.classes) {
+          const wrap = cls.members.find((m) => WRAP_TOOL_CALL.test(m));
+          if (!wrap) continue;
+          const only = f.guards.find((g) => g.fn.startsWith(`${cls.name}.`) && g.exit === 'return' && /name/i.test(g.cond) && [...g.cond.matchAll(/['"]([\w-]+)['"]/g)].some((m) => SHELL_TOOL.test(m[1])));
+          if (!only) continue;
+          if (!ctx.callsNamed(cls.name).some((c) => c.callee === cls.name || c.callee === `new ${cls.name}`)) continue;
+          const found = guardsIn(f.path, new Set(['*'])).filter((g) => g.kind === 'parse' || (g.kind === 'check' && g.blocking));
+          out.push(...found.map((g) => ({ ...g, blocking: true, classifies: false, what: `${g.what} in ${cls.name}, which wraps the shell tool's calls (${only.cond.slice(0, 50)} at line ${only.line})` })));
+          if (out.length >= 6) break;
+        }
+        if (out.length >= 6) break;
+      }
+      middlewareCache = out;
+      return out;
+    };
+
     // Guards in the harness functions a file imports and calls by bare name, followed one further
     // same-file hop (a policy entry point that calls its tokeniser).
     const importedCache = new Map<string, Guard[]>();
@@ -289,6 +321,10 @@ export default defineRule({
         seen.add(key);
         guards.push(...guardsIn(file, new Set([fn])));
       };
+      // A tool-call middleware the harness installs that singles out the shell tool by name and
+      // parses or checks its command before handing the call on: its checks come first.
+      const wrapped = tool ? shellMiddlewareGuards() : [];
+      guards.push(...wrapped);
       if (tool) guards.push(...guardsIn(tool.file, new Set(['*'])));
       for (const s of toolSinks) {
         scan(s.file, s.fn);
@@ -357,7 +393,7 @@ export default defineRule({
       const host = boxedSome && !parse && !hard ? toolSinks.find((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && method(b) === method(s))) : undefined;
       const boxedSink = host && toolSinks.find((b) => boxedAt(b) && method(b) === method(host));
       const box = boxedSink && guards.find((g) => g.kind === 'sandbox' && g.file === boxedSink.file && g.line === boxedSink.line);
-      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox') : guards), sink: toolSinks[0], host, box };
+      return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox' || wrapped.includes(g)) : guards), sink: toolSinks[0], host, box };
     };
 
     // Sink lines per file: a sink test without building a key per visited call.

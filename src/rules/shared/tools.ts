@@ -695,10 +695,20 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
     const out: PermissionCall[] = [];
     // Only files with a call named like a hook, a decision or a prompt are scanned.
     const gate = callsPassing(ctx, 'tools:permission-names', (n) => HOOK_CALL.test(n) || DECISION_CALL.test(n) || DECISION_METHOD.test(n) || PROMPT_CALL.test(n));
+    // The last line where each dispatching function runs the looked-up tool: a call in that function
+    // once the tool has run (after that line, or in a `catch` around the run) reports on the call
+    // (`onToolCallError(…)`, `onToolSuccess?.(…)`) and decides nothing before it.
+    const lastRun = new Map<string, number>();
+    for (const d of toolDispatch(ctx)) {
+      const k = `${d.exec.file}#${d.exec.fn}`;
+      lastRun.set(k, Math.max(lastRun.get(k) ?? 0, d.exec.line));
+    }
     for (const f of ctx.source) {
       if (!gate.files.has(f.path)) continue;
       for (const c of f.calls) {
         if (!gate.names.has(c.name)) continue;
+        const ran = lastRun.get(`${f.path}#${c.fn}`);
+        if (ran !== undefined && (c.inCatch || c.line > ran)) continue;
         let kind: PermissionCall['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (HOOK_CALL.test(c.name)) kind = 'hook';
