@@ -26,7 +26,7 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'dangerous command or code',
     re: anyOf(
-      /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
+      /dangerous|destructive|\b(?:command|shell|sql|code|prompt) injections?\b|\binjections? (?:attack|attempt|payload)s?\b|\b(?:block|prevent|reject|detect|sanitiz|escap)\w* (?:\w+ )?injections?\b|\binjections? (?:is |are |was )?(?:blocked|prevented|rejected|detected)\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
       // Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
       /\b(?:block|deny|black)[ -]?list(?:ed)?\b/,
     ),
