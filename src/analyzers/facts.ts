@@ -216,6 +216,21 @@ export interface BranchFact {
   fn: string;
 }
 
+/**
+ * An `if` with an `else` (or `elif`): both sides of a test, so a rule can tell which side runs a
+ * call (`if name not in tools: error… else: tools[name](…)`, `if tool: tool.run() else: warn(…)`).
+ */
+export interface ForkFact {
+  /** Condition text, cut to 120 characters. */
+  cond: string;
+  line: number;
+  /** First line of the else (or elif) side. */
+  elseLine: number;
+  end: number;
+  fn: string;
+}
+
+export const MAX_FORKS = 400;
 export const MAX_BRANCHES = 400;
 export const MAX_ADDS = 600;
 export const MAX_COMPARES = 800;
@@ -270,6 +285,8 @@ export interface FileFacts {
   branches?: BranchFact[];
   /** Python item assignments (`x[k] = v`), at most MAX_ITEM_SETS per file. */
   itemSets?: ItemSetFact[];
+  /** `if` statements with an else side, at most MAX_FORKS per file. */
+  forks?: ForkFact[];
 }
 
 export interface ManifestFact {

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_ITEM_SETS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
@@ -419,6 +419,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
               break;
             }
           }
+        }
+        if (n.type === 'if_statement') {
+          const other = n.childrenForFieldName('alternative')[0];
+          if (other && (facts.forks ??= []).length < MAX_FORKS) facts.forks.push({ cond: text, line: line(n), elseLine: line(other), end: endLine(n), fn: fn() });
         }
         if (body) visit(body);
         ifStack.pop();

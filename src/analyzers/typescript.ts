@@ -14,7 +14,7 @@ import type {
   LoopFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -649,6 +649,7 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     visit(n.thenStatement);
     ifStack.pop();
     if (n.elseStatement) {
+      if ((facts.forks ??= []).length < MAX_FORKS) facts.forks.push({ cond: condText, line: startLine(n), elseLine: startLine(n.elseStatement), end: endLine(n), fn: fnStack[fnStack.length - 1] });
       ifStack.push(`!(${textOf(n.expression, 116)})`);
       visit(n.elseStatement);
       ifStack.pop();

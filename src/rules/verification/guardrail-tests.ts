@@ -26,7 +26,7 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'dangerous command or code',
     re: anyOf(
-      /dangerous|destructive|\binjection\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
+      /dangerous|destructive|\b(?:command|shell|sql|code|prompt) injections?\b|\binjections? (?:attack|attempt|payload)s?\b|\b(?:block|prevent|reject|detect|sanitiz|escap)\w* (?:\w+ )?injections?\b|\binjections? (?:is |are |was )?(?:blocked|prevented|rejected|detected)\b|\bunsafe (?:command|code|path|import|builtin|call|operation)s?\b|rm -rf|path traversal|outside (?:the )?(?:workspace|root|project|cwd|sandbox)|escape(?:s|d)? (?:the )?(?:workspace|sandbox|root)|unauthori[sz]ed imports?|compound command|(?:is|are) blocked|blocks? (?:the )?(?:command|import|call|builtin|function|module)|\b(?:import|command|function|module|builtin)s? (?:is |are )?blocked\b/i,
       // Blocklists of commands: `test_exit_blocklist`, "rejects a denylisted command".
       /\b(?:block|deny|black)[ -]?list(?:ed)?\b/,
     ),
@@ -184,6 +184,28 @@ function assertWords(f: FileFacts, a: FileFacts['asserts'][number]): string {
 const ALLOWS = /^(?:it |test )?(?:should |must |can |does )?(?:allows?|permits?|accepts?|passe?s?|auto-?approves?|lets?)\b/i;
 const REFUSES = /\b(?:block|den(?:y|ies|ied)|reject|refuse|forbid|disallow|prevent|stop)/i;
 
+/** A limit's setting (`maxIterations`, `max_steps`, `token_budget`), not its outcome (`maxIterationsReached`). */
+const SETTING = /^(?:max|min)(?:[A-Z_]|imum)[\w$]*$|^[\w$]*(?:[Ll]imit|[Bb]udget)s?$/;
+const OUTCOME = /reached|exceeded|exhausted|hit$|stopped|capped|count$/i;
+const setting = (subject: string | undefined): boolean => {
+  const last = subject ? /([A-Za-z_$][\w$]*)['"]?\]?\s*$/.exec(subject.trim())?.[1] : undefined;
+  return !!last && SETTING.test(last) && !OUTCOME.test(last);
+};
+/**
+ * An assertion about a limit's setting rather than the stop it makes: the configured value read back
+ * (`expect(agent.getOptions().maxIterations).toBe(5)`, `assert cfg.max_steps == 10`) or assigned
+ * (`with self.assertRaises(AttributeError): self.agent.max_steps = None`). A test of the stop asserts
+ * what the loop did when the limit was reached.
+ */
+function settingAssert(text: string): boolean {
+  const ts = /\bexpect\(\s*([^()]*(?:\([^()]*\))?[^()]*)\)\s*\.(?:not\.)?to(?:Be|Equal|StrictEqual)\(/.exec(text);
+  if (ts) return setting(ts[1]);
+  const py = /^\s*assert\s+([\w$.()[\]'"]+?)\s*(?:==|\bis\b)/.exec(text) ?? /\bassert(?:Equal|Equals|Is)\(\s*([^,]+),/.exec(text);
+  if (py) return setting(py[1]);
+  const set = /^\s*([\w$.]+)\s*=(?!=)/.exec(text.replace(/^\s*with\b[^:]*:\s*/, ''));
+  return !!set && /\bassertRaises\b|\braises\(/.test(text) && setting(set[1]);
+}
+
 function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp): Evidence | undefined {
   for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
     const c = f.tests[i];
@@ -200,7 +222,7 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
   const w = fileWords(f).asserts;
   for (let i = 0; i < asserts.length; i++) {
     const a = asserts[i];
-    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i])) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   }
   return undefined;
 }

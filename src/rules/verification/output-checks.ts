@@ -3,7 +3,7 @@ import { paramName, shortName, type Located, type RuleContext } from '../context
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
 import { at, ev, finding, mentionOf } from '../shared/scan.js';
-import { dispatchPath, EXEC_KEY, toolDeclarations } from '../shared/tools.js';
+import { dispatchPath, EXEC_KEY, toolDeclarations, toolLookups } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const PARSE_NAMES = new Set(['safeParse', 'safeParseAsync', 'parse', 'parseAsync', 'validateSync', 'model_validate', 'parse_obj', 'Check', 'Decode']);
@@ -391,6 +391,67 @@ function handChecks(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The tool's name checked against the registry before the looked-up tool runs: where the harness
+ * looks a tool up by the model's name (`tools[name]`, `registry.get(name)`) and then runs the entry,
+ * a test that the name is registered (`name not in tools`, `!tools.has(name)`) or that the entry
+ * was found (`if not tool`, `if (!action) throw`) exits, or sends the run to the other side of an
+ * if/else, so an unknown name is refused instead of run. The arguments themselves are not checked.
+ */
+function unknownNameRefusals(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:unknown-name-refusals', () => {
+    const out: Array<FrameworkCheck & { rank: number }> = [];
+    const path = dispatchPath(ctx);
+    const seen = new Set<string>();
+    for (const l of toolLookups(ctx)) {
+      const f = ctx.file(l.file);
+      if (!f || seen.has(`${l.file}#${l.fn}`) || l.fn === '<top>') continue;
+      // The name looked up: `tools[name]` or `tools.get(name)` (a keyword argument's value).
+      const key = (/\[(.+)\]$/.exec(l.text) ?? /\((.+)\)$/.exec(l.text))?.[1]?.trim().replace(/^\w+\s*=\s*/, '');
+      if (!key || !/^[\w$.]+$/.test(key)) continue;
+      const entry = (f.binds ?? []).find((b) => b.fn === l.fn && b.line === l.line && b.value.includes(l.target))?.name;
+      const calls = ctx.callsIn(l.file, l.fn);
+      // The looked-up entry is run: `tool.execute(…)`, `handler(…)`, `tools[name](…)`.
+      const runs = calls.filter((c) => c.line >= l.line && ((entry !== undefined && (c.callee === entry || c.callee.startsWith(`${entry}.`))) || c.callee.startsWith(`${l.target}[`)));
+      if (!runs.length) continue;
+      const keyRe = new RegExp(`(?:^|[^\\w$.])${esc(key)}(?![\\w$])`);
+      const both = (cond: string) => cond.includes(l.target) && keyRe.test(cond);
+      const memberMissing = (cond: string) => both(cond) && /\bnot\s+in\b|^!\s*[\w$.]+\.has\(|^!\s*\(/.test(cond.trim());
+      const memberPresent = (cond: string) => both(cond) && !/\bnot\b|^!/.test(cond.trim()) && /\bin\b|\.has\(/.test(cond);
+      const e = entry ? esc(entry) : undefined;
+      const entryMissing = (cond: string) => !!e && new RegExp(`^(?:not\\s+${e}|!\\s*${e}|${e}\\s+is\\s+None|${e}\\s*={2,3}\\s*(?:undefined|null|None))$`).test(cond.trim());
+      const entryPresent = (cond: string) => !!e && new RegExp(`^(?:${e}|${e}\\s+is\\s+not\\s+None|${e}\\s*!={1,2}\\s*(?:undefined|null|None))$`).test(cond.trim());
+      const missing = (cond: string) => memberMissing(cond) || entryMissing(cond);
+      let site: { line: number; cond: string; positive?: boolean } | undefined;
+      const g = f.guards.find((x) => x.fn === l.fn && (x.exit === 'return' || x.exit === 'throw' || x.exit === 'continue') && x.line < runs[runs.length - 1].line && missing(x.cond));
+      if (g) site = g;
+      else {
+        for (const x of f.forks ?? []) {
+          if (x.fn !== l.fn) continue;
+          if (missing(x.cond) && runs.some((c) => c.line >= x.elseLine && c.line <= x.end)) site = x;
+          else if ((memberPresent(x.cond) || entryPresent(x.cond)) && runs.some((c) => c.line > x.line && c.line < x.elseLine)) site = { ...x, positive: true };
+          if (site) break;
+        }
+      }
+      if (!site) continue;
+      seen.add(`${l.file}#${l.fn}`);
+      const onPath = path.fns.has(`${l.file}#${l.fn}`) ? 0 : path.files.has(l.file) ? 1 : 2;
+      const cond = site.cond.slice(0, 50);
+      out.push({
+        file: l.file,
+        line: site.line,
+        rank: onPath,
+        how: site.positive
+          ? `${shortName(l.fn)}() runs the tool it looked up by the model's name (${l.text.slice(0, 40)}, line ${l.line}) only when it was found (if ${cond}) and refuses an unknown name otherwise`
+          : `${shortName(l.fn)}() refuses a tool name that is not registered (if ${cond}) before it runs the tool it looked up (${l.text.slice(0, 40)}, line ${l.line})`,
+      });
+    }
+    return out.sort((a, b) => a.rank - b.rank);
+  });
+}
+
 const CODE_VAR = /^(?:code|command|cmd|script|source|action|snippet)$/;
 /** A condition that holds when the input is missing or empty (the then-branch refuses it). */
 const REFUSAL_COND = /^(?:not\s|!)|\bis None\b|={2,3}\s*(?:""|''|None|null|undefined)\b|={2,3}\s*(?:""|'')|\.length\s*={2,3}\s*0\b|\blen\(.+\)\s*==\s*0\b/;
@@ -611,6 +672,10 @@ export default defineRule({
     const structured = toolDeclarations(ctx).length ? [] : structuredOutputs(ctx);
     if (structured.length) {
       return finding('present', `the harness has no tools; the model's output is a structured object checked against a schema before it takes effect: ${structured[0].how} (${at(structured[0].file, structured[0].line)})`, structured.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    const names = unknownNameRefusals(ctx);
+    if (names.length) {
+      return finding('partial', `only the tool's name is checked before it runs: ${names[0].how} (${at(names[0].file, names[0].line)}); the arguments are not validated against a schema and no verify step follows edits`, names.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
     return finding('absent', 'no schema validation of tool inputs (safeParse, ajv, validate*) and no verify step after edits were found');
   },
