@@ -638,9 +638,11 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
         out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong, onTools: /tool/i.test(recv) });
       }
       // Python: [t for t in tools if t.name in allowed] is not a call; accept pool-named functions.
+      // Only the name says what such a function does (an opt-in include/exclude helper, a settings
+      // serialiser are named so too): it leads over weak filter calls but is not a strong finding.
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true, onTools: true });
+        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: false, onTools: true });
       }
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
