@@ -460,13 +460,39 @@ function childRunIn(f: FileFacts, from: number, to: number): { line: number; how
   return child && { line: child.line, how: `starts a child agent run linked to its parent (${child.ctx.slice(4, 44)}({ ${child.keys.find((k) => PARENT_KEY.test(k))} }))` };
 }
 
+/** A class and the classes it derives from (through classes in the repo). */
+function lineage(name: string, parent: Map<string, string>): Set<string> {
+  const out = new Set<string>();
+  for (let n: string | undefined = name, i = 0; n && i < 8 && !out.has(n); n = parent.get(n), i++) out.add(n);
+  return out;
+}
+
+/**
+ * A holder, not a spawn: a method of a class outside the built agent's lineage (a protocol adapter,
+ * a chat context, a session server) binds the agent it builds (`agent = Agent(...)` kept in a
+ * session map, `self.agent0 = Agent(...)`) and calls nothing on it there. The holder drives that
+ * agent as the top-level one; it does not start a sub-agent of a running agent.
+ */
+function heldNotRun(f: FileFacts, c: CallFact, child: string, parent: Map<string, string>): boolean {
+  const dot = c.fn.lastIndexOf('.');
+  const owner = dot > 0 ? c.fn.slice(0, dot).split('.').pop()! : '';
+  if (!owner) return false;
+  const own = lineage(owner, parent);
+  for (const n of lineage(child, parent)) if (own.has(n)) return false;
+  const bind = (f.binds ?? []).find((b) => b.line === c.line && b.fn === c.fn);
+  if (!bind) return false;
+  const v = bind.name.replace(/^(?:self|this)\./, '');
+  const used = new RegExp(`^(?:(?:self|this)\\.)?${v.replace(/[^\w]/g, '')}\\.`);
+  return !f.calls.some((x) => x.fn === c.fn && x.line > c.line && used.test(x.callee));
+}
+
 /**
  * The places where a method of an agent class (see agentClasses) builds another agent: `new Agent(...)`, `Agent.create(...)`,
  * `DefaultAgent.from_config(...)`. Factories (`Agent.create` itself) are not spawns.
  */
 export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
   return ctx.memo('agents:spawns', () => {
-    const { loopClasses, family } = agentClasses(ctx);
+    const { loopClasses, family, parent } = agentClasses(ctx);
     if (!loopClasses.size) return [];
     const out: AgentSpawn[] = [];
     // Whether a function is a (non-factory) method of an agent class, once per function name.
@@ -492,6 +518,7 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
         if (!ok) continue;
         const m = /^(?:new\s+)?([A-Z]\w*)(?:\.(?:create|from_\w+|fromConfig|build|spawn))?$/.exec(c.callee);
         if (!m || !family(m[1])) continue;
+        if (heldNotRun(f, c, m[1], parent)) continue;
         out.push({ file: f.path, line: c.line, fn: c.fn, child: m[1], reason: `${c.fn}() builds another agent: ${c.callee}(...)` });
       }
     }
@@ -611,9 +638,11 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
         out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong, onTools: /tool/i.test(recv) });
       }
       // Python: [t for t in tools if t.name in allowed] is not a call; accept pool-named functions.
+      // Only the name says what such a function does (an opt-in include/exclude helper, a settings
+      // serialiser are named so too): it leads over weak filter calls but is not a strong finding.
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: true, onTools: true });
+        if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: false, onTools: true });
       }
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
