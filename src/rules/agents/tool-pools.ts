@@ -47,9 +47,8 @@ export default defineRule({
     }
     // High when the first filter is an allow/exclude/mode test over a collection named as tools.
     const first = toolFilters(ctx)[0];
-    // A filter call over the tools shows the narrowing; a pool-named function (`filterTools()`) only
-    // names it, and its selector may be an option left empty by default: not 'high'.
-    const strongFirst = !!first?.strong && !!first.onTools && !first.reason.endsWith(' selects the tool set and is called');
+    // A pool-named function (`filterTools()`) is never strong (see toolFilters): only its name says it narrows.
+    const strongFirst = !!first?.strong && !!first.onTools;
     const filters = toolFilters(ctx).map(({ strong: _s, onTools: _t, ...e }) => e);
     const perAgent = agentDefinitions(ctx);
     // A registry built where a sub-agent is started (the sub-agent tool's own file) first.
