@@ -43,7 +43,6 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
-/** The language family of a file, by its extension. */
 /** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
 function sandboxStart(ctx: RuleContext): Located<CallFact> | undefined {
   return ctx.memo('shell-guard:sandbox-start', () =>
@@ -51,6 +50,7 @@ function sandboxStart(ctx: RuleContext): Located<CallFact> | undefined {
   );
 }
 
+/** The language family of a file, by its extension. */
 const langOf = (file: string): string => (/\.py$/.test(file) ? 'py' : /\.[cm]?[jt]sx?$/.test(file) ? 'js' : file.replace(/^.*\./, ''));
 /** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
