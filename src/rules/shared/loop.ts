@@ -388,7 +388,19 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (!model && (open || counts)) {
           // `while True: self.step()` → step → query → self.model.query(): follow calls resolved through
           // the class, its fields and the file's imports; else (open loops only) guess by name.
-          model = body.find((c) => c.name !== own && resolvedReachesModel(ctx, f.path, loop.fn, c, 3));
+          // The turn's result feeds the loop (`outcome = await self._step()`): a call whose result is
+          // kept is preferred to one whose result is dropped (a compaction when the context is full).
+          const kept = (c: Located<CallFact>) => (f.binds ?? []).some((b) => b.line === c.line && b.fn === loop.fn && b.value.includes(`${c.callee}(`));
+          let dropped: Located<CallFact> | undefined;
+          for (const c of body) {
+            if (c.name === own || !resolvedReachesModel(ctx, f.path, loop.fn, c, 3)) continue;
+            if (kept(c)) {
+              model = c;
+              break;
+            }
+            dropped ??= c;
+          }
+          model ??= dropped;
           link = 'resolved';
           if (!model && open) {
             model = body.find((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
@@ -498,15 +510,81 @@ function mutualTurns(ctx: RuleContext, file: string, calls: Located<CallFact>[],
  * `f` (`this.f = new F()`); a bare `m()` → the function of that name in the file or its imports.
  */
 function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
+  const own = ownCallees(ctx, file, fn, call);
+  const passed = passedFunctions(ctx, file, fn, call);
+  return passed.length ? [...own, ...passed] : own;
+}
+
+/** An argument that names a function rather than calling it: `_run_once`, `self._safe_chat`, `this.request`. */
+const FN_REF = /^(?:(?:self|this)\.)?[A-Za-z_$][\w$]*$/;
+/** A local bound to one of two function references: `call = self._stream if stream else self._once`, `const f = s ? this.a : this.b`. */
+const REF_CHOICE = /^((?:(?:self|this)\.)?[A-Za-z_$][\w$]*)(?:\s+if\s+.+\s+else\s+|\s*\?\s*[\w$.]+\s*:\s*)((?:(?:self|this)\.)?[A-Za-z_$][\w$]*)$/;
+
+/**
+ * The harness functions a call is handed by reference (a retry or recovery wrapper, a task runner:
+ * `self._run_with_retry(self._safe_chat, …)`, `await recover("step", _run_once)`): the callee runs
+ * them, so they run on the caller's path. A reference is a nested or module function of the file (or
+ * one it imports) or a method of the caller's class, named directly or through a local bound to it.
+ */
+function passedFunctions(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
+  let out: Located<FunctionFact>[] | undefined;
+  for (const a of call.args) {
+    if (!FN_REF.test(a)) continue;
+    let refs = [a];
+    if (!a.includes('.')) {
+      // A local bound to a choice of references (`call = self._a if s else self._b`).
+      const v = refBinds(ctx, file).get(`${fn}#${a}`);
+      const m = v ? REF_CHOICE.exec(v) : null;
+      if (m) refs = [m[1], m[2]];
+      else if (v) refs = [v];
+    }
+    for (const r of refs) {
+      const dot = r.indexOf('.');
+      const name = dot < 0 ? r : r.slice(dot + 1);
+      if (GENERIC.has(name)) continue;
+      const cls = classOf(fn);
+      const defs = dot < 0 ? resolveBareCall(ctx, file, name) : cls ? methodOf(ctx, cls.slice(cls.lastIndexOf('.') + 1), name) : [];
+      if (defs.length) (out ??= []).push(...defs);
+    }
+  }
+  return out ?? [];
+}
+
+/**
+ * The harness function a method call on a receiver the audit cannot type runs, when the harness
+ * defines exactly one function of that name (and the name is neither generic nor a method of the
+ * language's own values, and the receiver is no external module).
+ */
+function onlyDefinition(ctx: RuleContext, call: Located<CallFact>): Located<FunctionFact>[] {
+  const n = call.name;
+  if (!n || GENERIC.has(n) || VALUE_METHODS.has(n) || call.callee.startsWith('new ')) return [];
+  const defs = ctx.functionsNamed(n);
+  if (defs.length !== 1 || !linkableByName(ctx, call)) return [];
+  return defs;
+}
+
+/** A file's locals bound to a bare reference or a choice of two (`fn#name` → value), built once per file. */
+function refBinds(ctx: RuleContext, file: string): Map<string, string> {
+  const all = ctx.memo('loop:ref-binds', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) if (FN_REF.test(b.value) || REF_CHOICE.test(b.value)) m.set(`${b.fn}#${b.name}`, b.value);
+    all.set(file, m);
+  }
+  return m;
+}
+
+function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
   const callee = call.callee;
   // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
   const param = /^(\w+)\.(\w+)$/.exec(callee);
   if (param && param[1] !== 'this' && param[1] !== 'self') {
     const typed = paramClass(ctx, file, fn, param[1]);
-    return typed ? methodOf(ctx, typed, param[2]) : [];
+    return typed ? methodOf(ctx, typed, param[2]) : onlyDefinition(ctx, call);
   }
-  // Neither through the receiver nor bare (`x.y()`, most calls): nothing resolves.
-  if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return [];
+  // Neither through the receiver nor bare (`spec.runtime.provider.chat_with_retry()`): the one function of that name, if only one.
+  if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return onlyDefinition(ctx, call);
   const cls = classOf(fn);
   const short = cls.slice(cls.lastIndexOf('.') + 1);
   const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
@@ -514,9 +592,9 @@ function resolvedCallees(ctx: RuleContext, file: string, fn: string, call: Locat
   const field = /^(?:this|self)\.(\w+)\.(\w+)$/.exec(call.callee);
   if (field) {
     const held = short ? fieldClass(ctx, file, short, field[1]) : undefined;
-    return held ? methodOf(ctx, held, field[2]) : [];
+    return held ? methodOf(ctx, held, field[2]) : onlyDefinition(ctx, call);
   }
-  return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : [];
+  return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : onlyDefinition(ctx, call);
 }
 
 /** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
