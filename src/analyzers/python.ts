@@ -97,6 +97,35 @@ function lastName(n: Node): string {
   return '';
 }
 
+/**
+ * Runners that call a function handed to them, by name, and return (or are awaited for) its result:
+ * the position of that function among the positional arguments; the arguments after it are the ones
+ * it is called with. Fire-and-forget runners (`executor.submit`, `Thread(target=…)`, `start_soon`) are
+ * not here: their function runs beside the caller, so a loop that spawns them is not running them in
+ * turn; and `functools.partial(fn, …)` only binds a function for a later call (recorded as a bind).
+ */
+const RUNNERS: Record<string, number> = Object.assign(Object.create(null), {
+  to_thread: 0, // await asyncio.to_thread(fn, *args)
+  run_sync: 0, // await anyio.to_thread.run_sync(fn, *args)
+  run_in_threadpool: 0, // await starlette.concurrency.run_in_threadpool(fn, *args)
+  sync_to_async: 0,
+  run_in_executor: 1, // await loop.run_in_executor(executor, fn, *args)
+});
+
+/** A function given by name: `save`, `self._write`, `store.append`. */
+const namedFn = (n: Node | undefined): n is Node => !!n && (n.type === 'identifier' || (n.type === 'attribute' && /^[\w.]+$/.test(n.text)));
+
+/** The function a runner call runs and the arguments it runs it with, or undefined. */
+function handedOff(f: Node, argNodes: Node[]): { fn: Node; args: Node[] } | undefined {
+  const at = RUNNERS[lastName(f)];
+  if (at === undefined) return undefined;
+  const positional = argNodes.filter((a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+  const target = positional[at];
+  // Only plain positional arguments before it (no `*args` that could shift it).
+  if (!namedFn(target) || argNodes.indexOf(target) !== at) return undefined;
+  return { fn: target, args: argNodes.slice(at + 1) };
+}
+
 export function analyzePython(path: string, text: string, role: FileFacts['role']): FileFacts {
   if (!parser) throw new Error('initPython() must complete before analyzePython()');
   const tree = parser.parse(text);
@@ -507,6 +536,21 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           optional: false,
           inCatch: catchDepth > 0,
         });
+        // A function handed to a runner runs as if called here: `to_thread(save, path, state)` → `save(path, state)`.
+        const ran = handedOff(f, argNodes);
+        if (ran) {
+          facts.calls.push({
+            callee: clip(ran.fn, 80),
+            name: lastName(ran.fn),
+            line: line(n),
+            fn: fn(),
+            args: ran.args.map((a) => clip(a)),
+            cond: condDepth > 0,
+            optional: false,
+            inCatch: catchDepth > 0,
+            via: lastName(f),
+          });
+        }
         // A read by name written as a call: `getattr(tool, "read_only", False)`, `hasattr(x, "usage")`,
         // `usage.get("total_tokens", 0)`, like `usage["total_tokens"]`.
         const nm = lastName(f);
