@@ -613,6 +613,22 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         if (lit === undefined && name && right && plain && facts.binds!.length < MAX_BINDS) {
           facts.binds!.push({ name, value: clip(right, 120), line: line(n), fn: fn() });
         }
+        // `estimate, _ = count_tokens(messages)`, `self.a, b = x, y`: each name of a tuple target is bound too,
+        // to its own value when the right side is a tuple of the same length, else to the whole value.
+        if (right && (left?.type === 'pattern_list' || left?.type === 'tuple_pattern' || left?.type === 'list_pattern')) {
+          const targets = left.namedChildren;
+          const values = right.type === 'expression_list' || right.type === 'tuple' ? right.namedChildren : undefined;
+          const paired = values?.length === targets.length;
+          targets.forEach((t, i) => {
+            const own = t?.type === 'identifier' ? t.text : t?.type === 'attribute' && t.childForFieldName('object')?.text === 'self' ? lastName(t) : undefined;
+            if (!own || own === '_' || facts.binds!.length >= MAX_BINDS) return;
+            const v = paired ? values[i] : values ? undefined : right;
+            if (!v) return;
+            const vlit = literal(v);
+            if (vlit !== undefined) addConst(own, vlit, line(n), kind === 'field' ? 'field' : t!.type === 'attribute' ? 'assign' : 'var');
+            else facts.binds!.push({ name: own, value: clip(v, 120), line: line(n), fn: fn() });
+          });
+        }
         // `store[key] = value`: an item assignment, which a class's `__setitem__` may turn into a write.
         if (left?.type === 'subscript' && right) {
           const obj = left.childForFieldName('value');
