@@ -49,6 +49,13 @@ export interface CallFact {
   optional: boolean;
   /** The call's own statement is inside a `catch` block. */
   inCatch: boolean;
+  /**
+   * Set on a call the analyzer adds for a function handed to a runner that runs it for the caller
+   * (`await asyncio.to_thread(save, path, state)` → `save(path, state)`,
+   * `await loop.run_in_executor(None, fn, x)` → `fn(x)`): the runner's name (`to_thread`). The
+   * runner's own call is recorded as well, first, on the same line.
+   */
+  via?: string;
 }
 
 export interface ObjectFact {

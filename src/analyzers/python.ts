@@ -97,6 +97,35 @@ function lastName(n: Node): string {
   return '';
 }
 
+/**
+ * Runners that call a function handed to them, by name, and return (or are awaited for) its result:
+ * the position of that function among the positional arguments; the arguments after it are the ones
+ * it is called with. Fire-and-forget runners (`executor.submit`, `Thread(target=…)`, `start_soon`) are
+ * not here: their function runs beside the caller, so a loop that spawns them is not running them in
+ * turn; and `functools.partial(fn, …)` only binds a function for a later call (recorded as a bind).
+ */
+const RUNNERS: Record<string, number> = Object.assign(Object.create(null), {
+  to_thread: 0, // await asyncio.to_thread(fn, *args)
+  run_sync: 0, // await anyio.to_thread.run_sync(fn, *args)
+  run_in_threadpool: 0, // await starlette.concurrency.run_in_threadpool(fn, *args)
+  sync_to_async: 0,
+  run_in_executor: 1, // await loop.run_in_executor(executor, fn, *args)
+});
+
+/** A function given by name: `save`, `self._write`, `store.append`. */
+const namedFn = (n: Node | undefined): n is Node => !!n && (n.type === 'identifier' || (n.type === 'attribute' && /^[\w.]+$/.test(n.text)));
+
+/** The function a runner call runs and the arguments it runs it with, or undefined. */
+function handedOff(f: Node, argNodes: Node[]): { fn: Node; args: Node[] } | undefined {
+  const at = RUNNERS[lastName(f)];
+  if (at === undefined) return undefined;
+  const positional = argNodes.filter((a) => a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat');
+  const target = positional[at];
+  // Only plain positional arguments before it (no `*args` that could shift it).
+  if (!namedFn(target) || argNodes.indexOf(target) !== at) return undefined;
+  return { fn: target, args: argNodes.slice(at + 1) };
+}
+
 export function analyzePython(path: string, text: string, role: FileFacts['role']): FileFacts {
   if (!parser) throw new Error('initPython() must complete before analyzePython()');
   const tree = parser.parse(text);
@@ -507,6 +536,21 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           optional: false,
           inCatch: catchDepth > 0,
         });
+        // A function handed to a runner runs as if called here: `to_thread(save, path, state)` → `save(path, state)`.
+        const ran = handedOff(f, argNodes);
+        if (ran) {
+          facts.calls.push({
+            callee: clip(ran.fn, 80),
+            name: lastName(ran.fn),
+            line: line(n),
+            fn: fn(),
+            args: ran.args.map((a) => clip(a)),
+            cond: condDepth > 0,
+            optional: false,
+            inCatch: catchDepth > 0,
+            via: lastName(f),
+          });
+        }
         // A read by name written as a call: `getattr(tool, "read_only", False)`, `hasattr(x, "usage")`,
         // `usage.get("total_tokens", 0)`, like `usage["total_tokens"]`.
         const nm = lastName(f);
@@ -568,6 +612,22 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const plain = left?.type === 'identifier' || (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self');
         if (lit === undefined && name && right && plain && facts.binds!.length < MAX_BINDS) {
           facts.binds!.push({ name, value: clip(right, 120), line: line(n), fn: fn() });
+        }
+        // `estimate, _ = count_tokens(messages)`, `self.a, b = x, y`: each name of a tuple target is bound too,
+        // to its own value when the right side is a tuple of the same length, else to the whole value.
+        if (right && (left?.type === 'pattern_list' || left?.type === 'tuple_pattern' || left?.type === 'list_pattern')) {
+          const targets = left.namedChildren;
+          const values = right.type === 'expression_list' || right.type === 'tuple' ? right.namedChildren : undefined;
+          const paired = values?.length === targets.length;
+          targets.forEach((t, i) => {
+            const own = t?.type === 'identifier' ? t.text : t?.type === 'attribute' && t.childForFieldName('object')?.text === 'self' ? lastName(t) : undefined;
+            if (!own || own === '_' || facts.binds!.length >= MAX_BINDS) return;
+            const v = paired ? values[i] : values ? undefined : right;
+            if (!v) return;
+            const vlit = literal(v);
+            if (vlit !== undefined) addConst(own, vlit, line(n), kind === 'field' ? 'field' : t!.type === 'attribute' ? 'assign' : 'var');
+            else facts.binds!.push({ name: own, value: clip(v, 120), line: line(n), fn: fn() });
+          });
         }
         // `store[key] = value`: an item assignment, which a class's `__setitem__` may turn into a write.
         if (left?.type === 'subscript' && right) {

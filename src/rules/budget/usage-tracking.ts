@@ -100,7 +100,8 @@ function clientTotal(ctx: RuleContext): { name: string; file: string; line: numb
     const name = found.name;
     for (const f of ctx.source) {
       for (const a of f.adds ?? []) if (a.target.slice(a.target.lastIndexOf('.') + 1) === name) written.add(name);
-      for (const b of f.binds ?? []) if (b.name === name && !b.value.includes(`.${name}`)) written.add(name);
+      // A copy read from a record under the same name (`total_cost = data["total_cost"]`) is a read, not a write.
+      for (const b of f.binds ?? []) if (b.name === name && !b.value.includes(`.${name}`) && !b.value.includes(`"${name}"`) && !b.value.includes(`'${name}'`)) written.add(name);
       for (const c of f.consts) if (c.name === name && c.kind !== 'param' && c.kind !== 'prop') written.add(name);
     }
     return written.has(name) ? undefined : found;
