@@ -6,6 +6,7 @@ import { actionGates, confirmPrompts } from './action-gate.js';
 import { resolveImportFile } from '../shared/imports.js';
 import { toolAsks } from './verdict.js';
 import { hookGates } from './hook-gate.js';
+import { offPathUi } from '../shared/ui.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -100,10 +101,12 @@ export default defineRule({
     'Route every tool execution through one gate (a PermissionGate.decide(call) returning allow / deny / ask) called by the dispatcher after the registry lookup and before execute(), with a default decision rather than an optional hook; see the exemplar.',
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
-    const calls = permissionCalls(ctx);
+    // Not in a web front end that does not run the agent: its tool lookup picks a tool to show, and its
+    // callbacks (`handleToolSelect(tool)`) select, they do not decide on a call.
+    const calls = permissionCalls(ctx).filter((c) => !offPathUi(ctx, c.file));
     // The dispatch that names a tool first: a lookup by a signal or event name in a generic handler
     // map (`signalHandlers.get(signalName)`) may be an event bus, not the agent's tool path.
-    const dispatch = toolDispatch(ctx).slice().sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
+    const dispatch = toolDispatch(ctx).filter((d) => !offPathUi(ctx, d.lookup.file)).sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
     const onPath = calls.filter((c) => c.onPath);
     // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
     const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);

@@ -4,7 +4,8 @@ import { defineRule } from '../types.js';
 import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
-import { callersOf, conversationLink, persistOps, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { harnessPersistOps, offPathUi } from '../shared/ui.js';
+import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -225,7 +226,8 @@ export default defineRule({
   exemplar: 'src/reference-harness/persistence/session.ts',
   detect(ctx) {
     const platform = platformCheckpointer(ctx);
-    const runs = platform ? threadRuns(ctx) : [];
+    // A run started by a web front end that does not run the agent starts a thread it made itself: not a resume.
+    const runs = platform ? threadRuns(ctx).filter((c) => !offPathUi(ctx, c.file)) : [];
     if (platform && runs.length > 0) {
       return {
         level: 'present',
@@ -260,7 +262,8 @@ export default defineRule({
         confidence: 'high',
       };
     }
-    const read = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
+    // A read in a web front end that does not run the agent (its saved settings or prompt history) loads no session.
+    const read = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));
@@ -285,7 +288,10 @@ export default defineRule({
       .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
       // Then a read of the messages before one of the session's record (`messages` before `chats`).
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
-    const entry = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
+    // Entries of the harness before those of a web front end that does not run the agent; the front end's alone
+    // (a page's '/sessions' route string, its navigation) reopen nothing in the harness.
+    const allEntries = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
+    const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
       if (first) wiredLoads.splice(wiredLoads.indexOf(first), 1), wiredLoads.unshift(first);
@@ -317,7 +323,7 @@ export default defineRule({
     }
     // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is
     // found by following the state loader's callers, so the run continues from the saved state.
-    const stateLoads = persistOps(ctx).filter((o) => o.subject === 'state' && (o.kind === 'read' || o.kind === 'db-read') && callersOf(ctx, o.call.fn).length > 0);
+    const stateLoads = harnessPersistOps(ctx).filter((o) => o.subject === 'state' && (o.kind === 'read' || o.kind === 'db-read') && callersOf(ctx, o.call.fn).length > 0);
     const stateEntry = stateLoads.length > 0 ? cliEntries(ctx, stateLoads)[0] : undefined;
     if (stateEntry?.load) {
       const l = stateEntry.load;

@@ -3,6 +3,7 @@ import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
 import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
+import { harnessPersistOps } from '../shared/ui.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
@@ -65,7 +66,8 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const written = persistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    // A web front end that does not run the agent saves its own things (settings, drafts), not the session.
+    const written = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
     // The conversation's own writes first: those whose data is (or whose function works on) the message list the
     // agent loop sends to the model, before writes judged the session by their names or shape alone.
     const linked = written.filter((o) => conversationLink(ctx, o));

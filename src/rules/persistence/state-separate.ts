@@ -1,7 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, isToolRecord, passedByReference, persistOps, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, isToolRecord, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
+import { harnessPersistOps } from '../shared/ui.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
@@ -78,7 +79,8 @@ export default defineRule({
     // A file written once with fixed contents (`writeFileSync(envPath, 'API_KEY=\\n')`) is a scaffold, not stored state.
     // (`open(path, 'w')` passes a mode there, not contents.)
     const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
-    const ops = persistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
+    // Not the writes of a web front end that does not run the agent (its preferences, an OAuth nonce).
+    const ops = harnessPersistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
     const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o) || passedByReference(ctx, o.call.fn);
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.

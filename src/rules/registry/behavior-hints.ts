@@ -1,5 +1,6 @@
 import { defineRule } from '../types.js';
 import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
+import { offPathUi } from '../shared/ui.js';
 import { dispatchFlags, frameworkHintActors, hintSideTables, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
@@ -44,7 +45,9 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const side = hintSideTables(ctx);
+    // A web front end that does not run the agent keeps its own lists (a session's auto-approved tools it answers
+    // for the user): the page acts on them, the harness does not.
+    const side = hintSideTables(ctx).filter((s) => !offPathUi(ctx, s.file));
     if (!hints.length && side.length) {
       return {
         level: 'partial',
@@ -108,6 +111,7 @@ export default defineRule({
       if (sites.every((s) => s.on === 'interface')) continue;
       const reads = hintReads(ctx, key, declared).filter(
         (r) =>
+          !offPathUi(ctx, r.file) &&
           !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
           !copies(r.file, r.line, key) &&
           (sites.some((s) => s.on !== 'interface') || sites.some((s) => knows(r.file, s.owner, s.file))),

@@ -2,6 +2,7 @@ import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
+import { offPathUi } from '../shared/ui.js';
 import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
@@ -66,17 +67,21 @@ export default defineRule({
       return m;
     });
     const fileFanIn = (file: string) => fanIn.get(file.replace(/^.*\//, '').replace(/\.\w+$/, '')) ?? 0;
+    // A lookup in a web front end that does not run the agent picks a tool to show (`tools.find((t) => t.name ===
+    // selectedToolName)`); it dispatches none of the model's calls.
     const dispatch = toolDispatch(ctx)
+      .filter((x) => !offPathUi(ctx, x.lookup.file))
       .map((d, i) => ({ d, i, s: score(d), f: fileFanIn(d.lookup.file) }))
       .sort((a, b) => b.s - a.s || b.f - a.f || a.i - b.i)
       .map((x) => x.d);
-    const lists = toolListSites(ctx);
+    // Nor is a list a front end renders (`tools.map((t) => ({ name: t.name, description: … }))` for display) the model's list.
+    const lists = toolListSites(ctx).filter((x) => !offPathUi(ctx, x.file));
     const d = dispatch[0];
     // The list built by iterating the very collection the dispatch looks names up in: one registry.
     const own = d ? ownListSite(ctx, d.lookup) : undefined;
     // Or the dispatch map is the model's tool list indexed by name (`new Map(tools.map((t) => [t.name, t]))`).
     const indexed = d && !own ? indexedListSite(ctx, d.lookup.target) ?? generatedIndexSite(ctx, d.lookup) : undefined;
-    const l = own ?? indexed ?? lists[0] ?? (d ? elementListSites(ctx)[0] : undefined);
+    const l = own ?? indexed ?? lists[0] ?? (d ? elementListSites(ctx).find((x) => !offPathUi(ctx, x.file)) : undefined);
     // Tools handed to a framework (AI SDK, Agents SDK, LangGraph) that lists and dispatches them.
     // A raw model API call (`client.messages.create(tools=…)`, `chat.completions.create`, `chat(…)`)
     // only sends the list: it returns tool calls and dispatches none.
@@ -206,7 +211,7 @@ export default defineRule({
     }
     // A registry searched by a loop (`for f in functions: if f.name == name: return f.execute`) whose
     // result a caller runs, with the model's list generated in the same module.
-    const search = d ? undefined : searchLookups(ctx)[0];
+    const search = d ? undefined : searchLookups(ctx).find((x) => !offPathUi(ctx, x.file));
     if (search) {
       const list = search.list ?? l;
       return {
