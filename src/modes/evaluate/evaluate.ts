@@ -4,6 +4,7 @@
  * score is the mean of the principles, 0–100. Checks turned off in the config are not run; checks
  * with nothing to apply to (`applies: false`) are reported but not scored.
  */
+import { rankLive } from '../../rules/shared/stale.js';
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext, shortName } from '../../rules/context.js';
@@ -88,14 +89,16 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const reviewed = review ? review(id, rule.detect(ctx)) : undefined;
     const finding = reviewed?.finding ?? rule.detect(ctx);
     findings.set(id, finding);
-    const evidence = dedupe(finding.evidence).slice(0, MAX_EVIDENCE);
+    // Evidence in retired code nothing live imports ranks after live evidence; resting only on it, the verdict is not sure.
+    const ranked = rankLive(ctx, dedupe(finding.evidence));
+    const evidence = ranked.evidence.slice(0, MAX_EVIDENCE);
     const cited = new Set(evidence.map((e) => `${e.file}:${e.line}`));
     const rejected = dedupe(rule.rejected?.(ctx, finding) ?? []).filter((e) => !cited.has(`${e.file}:${e.line}`)).slice(0, MAX_REJECTED);
     checks.push({
       ...base,
       level: finding.level,
       reason: finding.reason,
-      confidence: finding.confidence ?? 'low',
+      confidence: ranked.allStale ? 'low' : finding.confidence ?? 'low',
       applies: finding.applies !== false,
       evidence,
       ...(rejected.length && { rejected }),

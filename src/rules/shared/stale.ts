@@ -1,0 +1,87 @@
+/**
+ * Code the shipped harness no longer runs: a folder named legacy / deprecated / old / archive, or an
+ * older version's folder beside a newer sibling (`s1/`, `s2/` beside `s3/`; `v1/` beside `v2/`), that
+ * no source file outside it imports. Evidence there ranks after live evidence, and a verdict resting
+ * only on it is not sure.
+ */
+import type { Evidence } from '../types.js';
+import type { RuleContext } from '../context.js';
+import { resolveImportFile } from './imports.js';
+
+const RETIRED = /^(?:legacy|deprecated|old|archive|archived|_old|_legacy|_deprecated|_archive)$/i;
+const VERSION = /^([a-z]{0,3}?)[-_]?(\d+)$/i;
+
+/** Candidate folders (path prefixes without a trailing slash) for the retired/older-version shapes. */
+function candidates(paths: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    const segs = p.split('/');
+    for (let i = 0; i < segs.length - 1; i++) dirs.add(segs.slice(0, i + 1).join('/'));
+  }
+  const out: string[] = [];
+  for (const d of dirs) {
+    const cut = d.lastIndexOf('/');
+    const parent = cut < 0 ? '' : d.slice(0, cut);
+    const name = d.slice(cut + 1);
+    if (RETIRED.test(name)) {
+      out.push(d);
+      continue;
+    }
+    const m = VERSION.exec(name);
+    if (!m) continue;
+    const newer = [...dirs].some((s) => {
+      const c = s.lastIndexOf('/');
+      if ((c < 0 ? '' : s.slice(0, c)) !== parent) return false;
+      const n = VERSION.exec(s.slice(c + 1));
+      return !!n && n[1].toLowerCase() === m[1].toLowerCase() && Number(n[2]) > Number(m[2]);
+    });
+    if (newer) out.push(d);
+  }
+  return out;
+}
+
+/** The folders of the harness that hold retired code no live source file imports. */
+export function staleDirs(ctx: RuleContext): string[] {
+  return ctx.memo('stale:dirs', () => {
+    const cands = candidates(ctx.source.map((f) => f.path));
+    if (!cands.length) return [];
+    const under = (p: string, d: string) => p.startsWith(`${d}/`);
+    return cands.filter((d) => {
+      const inside = ctx.source.filter((f) => under(f.path, d));
+      if (!inside.length) return false;
+      for (const f of ctx.source) {
+        // An importer that is itself retired code does not make the folder live.
+        if (cands.some((c) => under(f.path, c))) continue;
+        for (const imp of f.imports) {
+          // A Python package import resolves by path tail, which may pick a same-named module of any
+          // version folder: it counts only when it names the folder (below).
+          const target = f.lang === 'py' && !imp.from.startsWith('.') ? undefined : resolveImportFile(ctx, f.path, imp.from);
+          if (target && under(target, d)) return false;
+          if (f.lang !== 'py' || imp.from.startsWith('.')) continue;
+          // A package import of the folder itself or of a module inside it (`from pkg.s1.core import x`, `from pkg import s1`).
+          const mod = imp.from.replace(/\./g, '/');
+          const specs = [mod, ...imp.names.map((n) => `${mod}/${n}`)];
+          const name = d.slice(d.lastIndexOf('/') + 1);
+          const hits = (sp: string) =>
+            `/${d}`.endsWith(`/${sp}`) || (sp.split('/').includes(name) && inside.some((g) => `/${g.path}`.includes(`/${sp}/`) || `/${g.path}`.endsWith(`/${sp}.py`)));
+          if (specs.some(hits)) return false;
+        }
+      }
+      return true;
+    });
+  });
+}
+
+/** Whether `file` lies in a folder of retired code nothing live imports. */
+export function isStale(ctx: RuleContext, file: string): boolean {
+  const dirs = staleDirs(ctx);
+  return dirs.length > 0 && dirs.some((d) => file.startsWith(`${d}/`));
+}
+
+/** The evidence with live lines first (stable), and whether every line is in retired code. */
+export function rankLive(ctx: RuleContext, evidence: readonly Evidence[]): { evidence: Evidence[]; allStale: boolean } {
+  if (!staleDirs(ctx).length || !evidence.length) return { evidence: [...evidence], allStale: false };
+  const live = evidence.filter((e) => !isStale(ctx, e.file));
+  const stale = evidence.filter((e) => isStale(ctx, e.file));
+  return { evidence: [...live, ...stale], allStale: live.length === 0 };
+}
