@@ -4,10 +4,10 @@
  * score is the mean of the principles, 0–100. Checks turned off in the config are not run; checks
  * with nothing to apply to (`applies: false`) are reported but not scored.
  */
-import { rankLive } from '../../rules/shared/stale.js';
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext, shortName } from '../../rules/context.js';
+import { rankLive } from '../../rules/shared/stale.js';
 import { agentLoops, type AgentLoop } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
