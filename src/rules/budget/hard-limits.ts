@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
 import { isWaitLoop, loopCaps, type Cap } from './caps.js';
 import type { RuleContext } from '../context.js';
-import { resolveImportFile, TS_EXT } from '../shared/imports.js';
+import { importedSources } from '../shared/tests.js';
 
 /**
  * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
@@ -25,12 +25,8 @@ function routeDuration(ctx: RuleContext, loopFile: string): { file: string; line
     if (!ROUTE_FILE.test(f.path)) continue;
     const c = f.consts.find((x) => x.name === 'maxDuration' && x.fn === '<top>' && /^\d+$/.test(x.value));
     if (!c) continue;
-    // `@/lib/agent` and `~/lib/agent`: the common root alias of a web app (the repo root or `src/`).
-    const aliased = (spec: string) => {
-      const m = /^[@~]\/(.+)$/.exec(spec);
-      return !!m && ['', 'src/'].some((root) => TS_EXT.some((ext) => `${root}${m[1]}${ext}` === loopFile));
-    };
-    if (f.path === loopFile || f.imports.some((i) => aliased(i.from) || resolveImportFile(ctx, f.path, i.from) === loopFile)) return { file: f.path, line: c.line, value: c.value };
+    // The route's imports resolved by path (relative, and the `@/` / `~/` root alias of a web app).
+    if (f.path === loopFile || importedSources(ctx, f).includes(loopFile)) return { file: f.path, line: c.line, value: c.value };
   }
   return undefined;
 }
