@@ -99,6 +99,14 @@ interface OptionGate {
   evidence: Evidence[];
 }
 
+/** A read of the option itself, `self.safe_mode` included (unlike scan.ts mentionOf, which skips member reads). */
+const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
+
+/** Files where tools run or permissions are decided: tool declarations, shell sinks, permission calls. */
+function toolPathFiles(ctx: RuleContext): Set<string> {
+  return ctx.memo('perm:tool-path-files', () => new Set([...toolDeclarations(ctx).map((d) => d.file), ...shellSinks(ctx).map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]));
+}
+
 /**
  * A user option read where tools run that changes what needs approval or what is refused: a
  * command-line flag (`--tools-approve`, `--disable-shell-safeguards`) or a setting read by its key
@@ -177,10 +185,8 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
     }
   }
   // (b) A refusal the option switches on or off, where tools run or permissions are decided.
-  // A read of the option itself, `self.safe_mode` included (unlike scan.ts mentionOf, which skips member reads).
-  const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
   const sinks = shellSinks(ctx);
-  const toolPath = new Set([...toolDeclarations(ctx).map((d) => d.file), ...sinks.map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]);
+  const toolPath = toolPathFiles(ctx);
   for (const f of ctx.source) {
     const named = [...options.keys()].filter((n) => f.reads[n]?.length);
     if (!named.length) continue;
@@ -280,8 +286,7 @@ export function pairedLists(ctx: RuleContext): PairedLists | undefined {
     // declared type, then an object literal (which may only report or copy the settings).
     const rank = (w: string) => (w.startsWith('class ') || w.startsWith('the parameters') ? 0 : w.startsWith('type ') ? 1 : 2);
     pairs.sort((a, b) => rank(a.where) - rank(b.where));
-    const toolPath = new Set([...toolDeclarations(ctx).map((d) => d.file), ...shellSinks(ctx).map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]);
-    const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
+    const toolPath = toolPathFiles(ctx);
     for (const p of pairs.slice(0, 40)) {
       // The lists, and the fields a function given them stores them in (`self._denied = set(denied_tools)`).
       const names = new Set([p.allow, p.deny]);
