@@ -331,6 +331,61 @@ function retriedChecks(ctx: RuleContext): { sites: FrameworkCheck[]; fns: Set<st
   });
 }
 
+/**
+ * The model's reply parsed and refused when it does not parse: in the function that asks the model,
+ * its reply (the bound result of the model call, or a name bound from it: `content = response.text`)
+ * is given to a parse, decode or check (`decodeCells(result.text)`, `json.loads(content)`), and a
+ * failure leaves the step, either by a guard on the parse's result that returns or raises
+ * (`if (decoded.error) return { error }`) or by the `catch` just after the parse returning an error
+ * or asking the model again. The reply's shape is checked; its fields are not validated.
+ */
+function parsedReplyRefusals(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:parsed-reply-refusals', () => {
+    const out: FrameworkCheck[] = [];
+    const turns = modelTurnCalls(ctx);
+    const isTurn = (c: CallFact) => turns.direct.has(c as Located<CallFact>) || turns.linked.has(c as Located<CallFact>);
+    const byFile = byFileInOrder(ctx, [...turns.direct, ...turns.linked]);
+    for (const f of ctx.source) {
+      const models = byFile.get(f.path);
+      if (!models?.length) continue;
+      const done = new Set<string>();
+      for (const m of models) {
+        if (m.fn === '<top>' || done.has(m.fn)) continue;
+        const binds = (f.binds ?? []).filter((b) => b.fn === m.fn);
+        const reply = binds.find((b) => b.line === m.line)?.name;
+        if (!reply) continue;
+        // The reply and names bound from it after the call (two steps: `content = response.choices[0]…`, `text = clean(content)`).
+        const names = new Set([reply]);
+        for (let step = 0; step < 2; step++) {
+          const refs = [...names].map(mentionOf);
+          for (const b of binds) if (b.line > m.line && refs.some((r) => r.test(b.value))) names.add(b.name);
+        }
+        for (const p of f.calls) {
+          if (p.fn !== m.fn || p.line <= m.line || p.inCatch || !p.args.length || isTurn(p)) continue;
+          const jsonParse = (p.name === 'loads' || p.name === 'parse') && /^(?:json|JSON)\.\w+$/.test(p.callee);
+          if (!jsonParse && (!PARSE_REPLY.test(p.name) || /Int|Float|Number|Date|Url|URL|Path/.test(p.name))) continue;
+          const root = rootId(p.args[0]);
+          if (!root || !names.has(root)) continue;
+          const bound = binds.find((b) => b.line === p.line)?.name;
+          const named = bound ? mentionOf(bound) : undefined;
+          const g = named && f.guards.find((x) => x.fn === m.fn && x.line > p.line && (x.exit === 'return' || x.exit === 'throw') && named.test(x.cond));
+          // The catch of the parse's own try: a call in a catch a few lines after the parse that returns an error or asks the model again.
+          const c = g ? undefined : f.calls.find((x) => x.fn === m.fn && x.inCatch && x.line > p.line && x.line <= p.line + 15 && (x.cond || isTurn(x)));
+          if (!g && !c) continue;
+          const how = g
+            ? `${shortName(m.fn)}() parses the model's reply with ${p.callee}() and refuses it when the parse fails (if ${g.cond.slice(0, 40)}, line ${g.line})`
+            : `${shortName(m.fn)}() parses the model's reply with ${p.callee}() and, when it does not parse, ${isTurn(c!) ? `asks the model again (${c!.callee}(), line ${c!.line})` : `returns an error instead (line ${c!.line})`}`;
+          out.push({ file: f.path, line: p.line, how });
+          done.add(m.fn);
+          break;
+        }
+        done.add(m.fn);
+      }
+    }
+    return out;
+  });
+}
+
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
 /**
@@ -676,6 +731,10 @@ export default defineRule({
     const names = unknownNameRefusals(ctx);
     if (names.length) {
       return finding('partial', `only the tool's name is checked before it runs: ${names[0].how} (${at(names[0].file, names[0].line)}); the arguments are not validated against a schema and no verify step follows edits`, names.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    const parsed = parsedReplyRefusals(ctx);
+    if (parsed.length) {
+      return finding('partial', `the model's reply is parsed before it is used and refused when it does not parse: ${parsed[0].how} (${at(parsed[0].file, parsed[0].line)}); tool inputs are not validated against a schema and no verify step follows edits`, parsed.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
     return finding('absent', 'no schema validation of tool inputs (safeParse, ajv, validate*) and no verify step after edits were found');
   },
