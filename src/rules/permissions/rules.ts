@@ -118,35 +118,51 @@ function toolPathFiles(ctx: RuleContext): Set<string> {
  * tools run or permissions are decided. (b) is a switch over fixed safeguards: partial.
  */
 function optionGates(ctx: RuleContext): OptionGate | undefined {
-  const options = new Map<string, { file: string; line: number; how: string }>();
-  for (const f of ctx.source) {
-    for (const c of f.calls) {
-      if (FLAG_CALL.test(c.name)) {
-        // A switch, not a value: a bare TS flag (`.option('--yolo', 'help')`), or a Python flag declared
-        // boolean (`is_flag=True`, `action='store_true'`, `typer.Option(False, '--yolo')`, `type=bool`).
-        const py = f.path.endsWith('.py');
-        const isSwitch = py
-          ? c.args.some((a) => /^(?:is_flag\s*=\s*True|action\s*=\s*['"]store_(?:true|false)['"]|action\s*=\s*\w*\.?BooleanOptionalAction|type\s*=\s*bool|True|False)$/.test(a.trim()))
-          : !c.args.some((a) => /^['"`]-[^'"`]*[<[]/.test(a.trim()));
-        if (!isSwitch) continue;
-        for (const a of c.args) {
-          const m = /^['"](--?)?([A-Za-z][\w-]*)['"]$/.exec(a.trim());
-          if (!m || (!m[1] && !m[2].includes('_'))) continue;
-          const sn = snake(m[2]);
-          if (sn.length < 4) continue;
-          for (const n of [sn, camel(sn)]) if (!options.has(n)) options.set(n, { file: f.path, line: c.line, how: m[1] ? `the flag '--${m[2]}'` : `the option '${m[2]}'` });
-        }
-        continue;
-      }
-      if (!c.callee.includes('.') || !SETTINGS_RECV.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) continue;
-      const b = (f.binds ?? []).find((x) => x.line === c.line && x.fn === c.fn);
-      if (!b || !c.args.some((a) => a.trim() === `'${b.name}'` || a.trim() === `"${b.name}"`)) continue;
-      // A switch read as a boolean (`getboolean(…)`, a True / False default).
-      if (!/bool/i.test(c.name) && !c.args.some((a) => /^(?:\w+\s*=\s*)?(?:True|False|true|false)$/.test(a.trim()))) continue;
-      if (!options.has(b.name)) options.set(b.name, { file: f.path, line: c.line, how: `the setting '${b.name}' (${c.callee}())` });
-    }
-  }
+  const options = userSwitches(ctx);
   if (!options.size) return undefined;
+  return switchedSafeguards(ctx, options);
+}
+
+/**
+ * Boolean options the user sets: command-line switches (`--yolo`, `action='store_true'`) and
+ * settings read as booleans by their key (`config.getboolean('MAIN', 'safe_mode')`), by the name
+ * the code reads them under (snake and camel case).
+ */
+function userSwitches(ctx: RuleContext): Map<string, { file: string; line: number; how: string }> {
+  return ctx.memo('perm:user-switches', () => {
+    const options = new Map<string, { file: string; line: number; how: string }>();
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (FLAG_CALL.test(c.name)) {
+          // A switch, not a value: a bare TS flag (`.option('--yolo', 'help')`), or a Python flag declared
+          // boolean (`is_flag=True`, `action='store_true'`, `typer.Option(False, '--yolo')`, `type=bool`).
+          const py = f.path.endsWith('.py');
+          const isSwitch = py
+            ? c.args.some((a) => /^(?:is_flag\s*=\s*True|action\s*=\s*['"]store_(?:true|false)['"]|action\s*=\s*\w*\.?BooleanOptionalAction|type\s*=\s*bool|True|False)$/.test(a.trim()))
+            : !c.args.some((a) => /^['"`]-[^'"`]*[<[]/.test(a.trim()));
+          if (!isSwitch) continue;
+          for (const a of c.args) {
+            const m = /^['"](--?)?([A-Za-z][\w-]*)['"]$/.exec(a.trim());
+            if (!m || (!m[1] && !m[2].includes('_'))) continue;
+            const sn = snake(m[2]);
+            if (sn.length < 4) continue;
+            for (const n of [sn, camel(sn)]) if (!options.has(n)) options.set(n, { file: f.path, line: c.line, how: m[1] ? `the flag '--${m[2]}'` : `the option '${m[2]}'` });
+          }
+          continue;
+        }
+        if (!c.callee.includes('.') || !SETTINGS_RECV.test(c.callee.slice(0, c.callee.lastIndexOf('.')))) continue;
+        const b = (f.binds ?? []).find((x) => x.line === c.line && x.fn === c.fn);
+        if (!b || !c.args.some((a) => a.trim() === `'${b.name}'` || a.trim() === `"${b.name}"`)) continue;
+        // A switch read as a boolean (`getboolean(…)`, a True / False default).
+        if (!/bool/i.test(c.name) && !c.args.some((a) => /^(?:\w+\s*=\s*)?(?:True|False|true|false)$/.test(a.trim()))) continue;
+        if (!options.has(b.name)) options.set(b.name, { file: f.path, line: c.line, how: `the setting '${b.name}' (${c.callee}())` });
+      }
+    }
+    return options;
+  });
+}
+
+function switchedSafeguards(ctx: RuleContext, options: Map<string, { file: string; line: number; how: string }>): OptionGate | undefined {
   const askFns = new Set(confirmPrompts(ctx).map((p) => shortName(p.call.fn)).filter((n) => n !== '<top>' && n !== '<anon>'));
   // (a) The option given to a function that installs or calls the function asking the user.
   if (askFns.size) {
@@ -216,6 +232,85 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
           ],
         };
       }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A mode the user picks that decides whether the harness asks before an action:
+ * (a) an approval-named enum that a settings field defaults to (`approval_policy: ApprovalPolicy =
+ * ApprovalPolicy.ASK_UNTRUSTED`), compared in an early return of the permission decision or of the
+ * function that asks (`if policy == ApprovalPolicy.AUTO_APPROVE: return allow`);
+ * (b) a boolean switch the user sets (a command-line flag, a setting read as a boolean) read in the
+ * function that asks, in the lines just before its prompt (`if not skip_approval: Prompt.ask(…)`).
+ */
+function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[] } | undefined {
+  const prompts = confirmPrompts(ctx);
+  // The functions that ask or decide: the permission decisions the harness defines, and the functions holding a prompt.
+  const deciders: { file: string; fn: string; via: string }[] = [];
+  for (const c of permissionCalls(ctx)) {
+    if (c.kind !== 'decision' || !c.defined) continue;
+    for (const d of ctx.functionsNamed(shortName(c.callee)).slice(0, 3)) if (!deciders.some((x) => x.file === d.file && x.fn === d.name)) deciders.push({ file: d.file, fn: d.name, via: `${shortName(c.callee)}()` });
+    if (deciders.length >= 12) break;
+  }
+  for (const p of prompts) if (p.call.fn !== '<top>' && !deciders.some((x) => x.file === p.call.file && x.fn === p.call.fn)) deciders.push({ file: p.call.file, fn: p.call.fn, via: `${shortName(p.call.fn)}()` });
+  if (!deciders.length) return undefined;
+  // (a) An approval-named enum a settings field defaults to, compared where the harness decides.
+  for (const f of ctx.source) {
+    for (const t of f.types) {
+      if (t.kind !== 'enum' || t.members.length < 2 || !MODE_TYPE_NAME.test(t.name)) continue;
+      const ref = new RegExp(`(?<![\\w$])${t.name}\\.(?:${t.members.map((m) => m.replace(/[^\w$]/g, '')).filter(Boolean).join('|')})(?![\\w$])`);
+      let field: { file: string; line: number; key: string } | undefined;
+      for (const g of ctx.source) {
+        const o = g.objects.find((x) => !x.ctx.startsWith('type:') && x.keys.some((k) => ref.test(x.values[k] ?? '') && (x.values[k] ?? '').trim().startsWith(`${t.name}.`)));
+        if (!o) continue;
+        const key = o.keys.find((k) => (o.values[k] ?? '').trim().startsWith(`${t.name}.`))!;
+        field = { file: g.path, line: (g.binds ?? []).find((b) => b.name === key && b.line >= o.line && b.line <= o.end)?.line ?? o.line, key };
+        break;
+      }
+      if (!field) continue;
+      for (const d of deciders) {
+        const g = ctx.file(d.file)?.guards.find((x) => x.fn === d.fn && x.exit === 'return' && ref.test(x.cond));
+        if (!g) continue;
+        return {
+          reason: `the user picks the approval mode: '${field.key}' defaults to one of the ${t.name} modes (${(t.tags.length ? t.tags : t.members).slice(0, 4).join(', ')}; ${field.file}:${field.line}), and ${shortName(d.fn)}() answers by it before asking (if ${g.cond.slice(0, 60)} at ${d.file}:${g.line})`,
+          evidence: [
+            { file: d.file, line: g.line, reason: `the approval mode decides: if (${g.cond.slice(0, 60)}) return` },
+            { file: f.path, line: t.line, reason: `approval modes ${t.name} (${(t.tags.length ? t.tags : t.members).slice(0, 4).join(', ')})` },
+            { file: field.file, line: field.line, reason: `setting '${field.key}' defaults to a ${t.name} mode` },
+          ],
+        };
+      }
+    }
+  }
+  // (b) A switch the user sets, read in the asking function just before its prompt.
+  const switches = userSwitches(ctx);
+  if (!switches.size) return undefined;
+  // Prompts in a tool's own file first, then where tools run or permissions are decided: a prompt
+  // in the entry point may confirm the mode itself (`if args.auto: confirm('Run unattended?')`).
+  const toolPath = toolPathFiles(ctx);
+  const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
+  const rank = (file: string) => (declFiles.has(file) ? 0 : toolPath.has(file) ? 1 : 2);
+  for (const p of prompts.slice().sort((a, b) => rank(a.call.file) - rank(b.call.file))) {
+    const f = ctx.file(p.call.file);
+    if (!f || p.call.fn === '<top>') continue;
+    const fn = f.functions.find((x) => x.name === p.call.fn && x.line <= p.call.line && x.end >= p.call.line);
+    if (!fn) continue;
+    for (const [n, o] of switches) {
+      // Read in the lines just before the prompt, or bound to a local of that name in the asking
+      // function (`cowboy = config.get('cowboy', False)` … `if not cowboy: ask(…)`).
+      const l =
+        f.reads[n]?.find((x) => x < p.call.line && x >= p.call.line - 3 && x > fn.line && !(f.path === o.file && x === o.line)) ??
+        (f.binds ?? []).find((b) => b.name === n && b.fn === p.call.fn && b.line > fn.line && b.line < p.call.line)?.line;
+      if (l === undefined) continue;
+      return {
+        reason: `the user picks whether actions are asked about with ${o.how} (${o.file}:${o.line}): ${shortName(fn.name)}() reads it at ${f.path}:${l}, before its prompt ${p.call.callee}() (line ${p.call.line})`,
+        evidence: [
+          { file: o.file, line: o.line, reason: `${o.how}, which the user sets, switches the approval prompt` },
+          { file: f.path, line: l, reason: `'${n}' read in the asking function before the prompt ${p.call.callee}() at line ${p.call.line}` },
+        ],
+      };
     }
   }
   return undefined;
@@ -680,6 +775,9 @@ export default defineRule({
         evidence: [{ file: f.path, line: opt.line, reason: `permission option '${opt.name}' set from user input` }],
       };
     }
+    // A mode or switch the user sets that decides whether the harness asks.
+    const picked = switchedAsk(ctx);
+    if (picked) return { level: 'present', ...picked };
     const switched = optionGates(ctx);
     if (switched) return switched;
     for (const f of ctx.source) {
