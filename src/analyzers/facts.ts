@@ -71,6 +71,11 @@ export interface ObjectFact {
    * `new:<Class>`, `class:<Name>` (for class bodies), `type:<Name>` (interfaces / type literals), `other`.
    */
   ctx: string;
+  /**
+   * For an object handed to a call that is itself a property's value, the property's name:
+   * `{ run_shell: tool({ … }) }` → `run_shell` (ctx `arg:tool`). The builder call has no name of its own.
+   */
+  key?: string;
 }
 
 export interface ClassFact {

@@ -12,6 +12,7 @@ import type {
   FileFacts,
   FunctionFact,
   LoopFact,
+  ObjectFact,
   TypeFact,
 } from './facts.js';
 import { CONST_CASE, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
@@ -386,6 +387,14 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     return 'other';
   };
 
+  /** `{ run_shell: tool({ … }) }`: the property whose value is the call this object is an argument of. */
+  const callPropertyKey = (node: ts.Node): string | undefined => {
+    const call = outer(node).parent;
+    if (!call || !isCallExpression(call)) return undefined;
+    const p = outer(call).parent;
+    return p && isPropertyAssignment(p) ? propName(p.name) : undefined;
+  };
+
   const visitFunction = (node: ts.SignatureDeclaration & { body?: ts.Node }) => {
     const name = functionName(node);
     if (name) {
@@ -715,7 +724,10 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       else values[k] = '<fn>';
     }
     if (keys.length) {
-      facts.objects.push({ keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) });
+      const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) };
+      const key = callPropertyKey(n);
+      if (key) fact.key = key;
+      facts.objects.push(fact);
     }
   };
 

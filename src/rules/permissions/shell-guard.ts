@@ -36,6 +36,9 @@ const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss
  */
 const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
+/** String literals inside an argument's text, and the names an argument's expressions start from (`prepared` in `['-c', prepared.command]`). */
+const QUOTED = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g;
+const ARG_ROOT = /(?:^|[[(,\s])([A-Za-z_$][\w$]*)(?=\.|\s*[\],)]|$)/g;
 /** Allow-lists and block-lists the interpreter consults. */
 const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|DENIED|ALLOWED|SAFE|AUTHORI[SZ]ED)[A-Z_]*|(?:additional_)?authori[sz]ed_imports|authori[sz]ed_\w+|dangerous_\w+|allowed_\w+|blocked_\w+|\w*[Aa]llow[Ll]ist|\w*[Bb]lock[Ll]ist|\w*[Dd]eny[Ll]ist)$/;
 
@@ -337,9 +340,12 @@ export default defineRule({
         if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
         // The command comes out of the harness's own function (`const prepared = this.prepareCommand(command)`,
         // then `exec(prepared.command)`): the checks in that function guard it.
-        const root = /^[A-Za-z_$][\w$]*/.exec(call?.args[0] ?? '')?.[0];
-        if (root) {
+        // The command may sit in any argument (`spawn('sh', ['-c', prepared.command])`): every name an argument starts from.
+        const roots = new Set((call?.args ?? []).flatMap((a) => [...a.replace(QUOTED, "''").matchAll(ARG_ROOT)].map((m) => m[1])));
+        if (roots.size) {
           for (const b of ctx.file(s.file)?.binds ?? []) {
+            if (!roots.has(b.name)) continue;
+            const root = b.name;
             // The argv is a container exec (`cmd = [self.config.executable, "exec", container_id, …]`,
             // `["docker", "exec", …]`): the command runs inside the container.
             if (b.name === root && b.fn === s.fn && b.line <= s.line && CONTAINER_ARGV.test(b.value)) {

@@ -12,7 +12,7 @@
  *
  * Every result is computed once per audit through `ctx.memo` and is linear in the facts.
  */
-import type { CallFact, FileFacts } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 
 /** Keys that carry a tool's input schema. */
@@ -163,9 +163,12 @@ const baseName = (ext: string | undefined) => (ext ? ext.replace(/[<[].*$/s, '')
  * (`const bashTool = tool({ … })`): the literal `name` of the object that exports it under a name
  * (`{ name: 'execute_bash', tool: bashTool }`), else the variable's own name.
  */
-function builderName(f: FileFacts, line: number): string | undefined {
+function builderName(f: FileFacts, o: ObjectFact): string | undefined {
+  const line = o.line;
   const bound = f.binds?.find((b) => b.line === line && /^(?:await\s+)?[\w$.]+(?:<[^>]*>)?\(/.test(b.value))?.name;
-  if (!bound) return undefined;
+  // `{ run_shell: tool({ … }) }`: the tools map's key names the tool; `const makeSearch = (deps) =>
+  // tool({ … })`: the factory whose body is the builder call does.
+  if (!bound) return o.key ?? f.functions.find((fn) => fn.line === line && fn.name === o.fn)?.name;
   for (const o of f.objects) {
     if (o.line === line || !o.keys.some((k) => o.values[k] === bound)) continue;
     const named = firstLiteral(o.values.name ?? o.values.id);
@@ -228,7 +231,7 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         if (!hasName && !builder && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
-        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o.line) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
+        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
