@@ -275,6 +275,8 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
 }
 
 const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 'window', 'ui', 'view', 'webview', 'editor', 'widget', 'component', 'vscode']);
+/** Words naming an authorization flow: whatever it calls state is a credential (see subjectOf). */
+const AUTH_FLOW = new Set(['oauth', 'auth', 'authorization', 'authorize', 'pkce']);
 /**
  * Words that, just before `history`, leave it the conversation's history: none (`history`), the
  * conversation's own nouns (`chatHistory`, `messageHistory`), a verb or receiver (`saveHistory`,
@@ -308,7 +310,9 @@ function subjectOf(text: string): Subject {
   // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
   if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && i > 0 && !CONVERSATION_HISTORY.has(ws[i - 1])))) return 'session';
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
-  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
+  // `channel_oauth_states`, `stateKey` in `BrowserOAuthClientProvider`, `_save_auth_state`: an authorization flow's
+  // state (the OAuth `state` nonce, the tokens it yields) is a credential, not the agent's workflow.
+  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1])) || ws.some((w) => AUTH_FLOW.has(w));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
   if (isToolRecord(ws)) return 'state';
@@ -848,6 +852,11 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   if (subject === 'other' && namesNothing(argText) && !namedElse) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
+  }
+  // A write named only `state` in a module about an authorization flow (`writeState` in `mcp_oauth_provider.ts`)
+  // keeps that flow's state: a credential.
+  if (subject === 'state' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => AUTH_FLOW.has(w)) && words(text).every((w) => !STATE.has(w) || w === 'state' || w === 'states')) {
+    subject = 'settings';
   }
   // Web Storage keeps one string per key: a value stored as is, or read back unparsed, is a scalar (an id, a flag, a draft).
   if ((subject === 'session' || subject === 'state') && WEB_STORAGE.test(c.callee)) {
