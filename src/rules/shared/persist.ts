@@ -778,7 +778,10 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
   const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] : undefined;
-  const args = onPath ? [receiverOf(c), ...c.args] : queried ? [queried, ...c.args] : c.args;
+  // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
+  // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
+  const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
+  const args = onPath ? [receiverOf(c), ...c.args] : queried ? [queried, ...c.args] : storageKey !== undefined ? [`'${storageKey}'`, ...c.args.slice(1)] : c.args;
   const pathArg = args[0] ?? '';
   // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
   const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
@@ -858,6 +861,16 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   if (subject === 'state' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => AUTH_FLOW.has(w)) && words(text).every((w) => !STATE.has(w) || w === 'state' || w === 'states')) {
     subject = 'settings';
   }
+  // A Web Storage key is the store's path: a key that names something else (`'github_connection'`, a
+  // `LOCAL_STORAGE_KEY = 'app-flow-projects'`) holds that, whatever the writing function is called (`useGitHubStats`,
+  // `saveCurrentState`).
+  if (subject === 'state' && strength <= 2 && byPath === 'other' && WEB_STORAGE.test(c.callee)) {
+    const key = webStorageKey(ctx, file, c);
+    if (key && !namesNothing(key) && subjectOf(key) === 'other') {
+      subject = 'other';
+      strength = 0;
+    }
+  }
   // Web Storage keeps one string per key: a value stored as is, or read back unparsed, is a scalar (an id, a flag, a draft).
   if ((subject === 'session' || subject === 'state') && WEB_STORAGE.test(c.callee)) {
     const s = webStorageSubject(ctx, file, c, kind);
@@ -887,6 +900,15 @@ function messagesWrittenInto(ctx: RuleContext, file: string, c: Located<CallFact
     if (words(d.args.join(' ')).some((w) => MESSAGES_WORD.test(w)) || loops.some((l) => d.line > l.line && d.line <= l.end)) return d.line;
   }
   return undefined;
+}
+
+/** The literal key of a Web Storage call: written in place, or a string constant of the function or the module. */
+function webStorageKey(ctx: RuleContext, file: string, c: Located<CallFact>): string | undefined {
+  const a = (c.args[0] ?? '').trim();
+  if (/^(['"`])[^'"`$]*\1$/.test(a)) return a.slice(1, -1);
+  if (!/^[A-Za-z_$][\w$]*$/.test(a)) return undefined;
+  const k = (ctx.file(file)?.consts ?? []).find((x) => x.name === a && x.kind === 'var' && (x.fn === c.fn || x.fn === '<top>') && /^(['"`])[^'"`$]*\1$/.test(x.value));
+  return k?.value.slice(1, -1);
 }
 
 /** A Web Storage call: `localStorage.setItem(key, value)`, `window.sessionStorage.getItem(key)`. */
