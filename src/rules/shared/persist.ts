@@ -275,6 +275,8 @@ function findTranscriptPayload(ctx: RuleContext, c: Located<CallFact>): Located<
 }
 
 const OTHER_STATE = new Set(['storage', 'browser', 'cookie', 'cookies', 'page', 'window', 'ui', 'view', 'webview', 'editor', 'widget', 'component', 'vscode']);
+/** Words naming an authorization flow: whatever it calls state is a credential (see subjectOf). */
+const AUTH_FLOW = new Set(['oauth', 'auth', 'authorization', 'authorize', 'pkce']);
 /**
  * Words that, just before `history`, leave it the conversation's history: none (`history`), the
  * conversation's own nouns (`chatHistory`, `messageHistory`), a verb or receiver (`saveHistory`,
@@ -308,7 +310,9 @@ function subjectOf(text: string): Subject {
   // `browser-history`, `shellHistory`, `input_history` are histories of something other than the conversation.
   if (ws.some((w, i) => SESSION.has(w) && !((w === 'session' || w === 'sessions') && OTHER_SESSION.has(ws[i - 1])) && !(w === 'history' && i > 0 && !CONVERSATION_HISTORY.has(ws[i - 1])))) return 'session';
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
-  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
+  // `channel_oauth_states`, `stateKey` in `BrowserOAuthClientProvider`, `_save_auth_state`: an authorization flow's
+  // state (the OAuth `state` nonce, the tokens it yields) is a credential, not the agent's workflow.
+  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1])) || ws.some((w) => AUTH_FLOW.has(w));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
   if (isToolRecord(ws)) return 'state';
@@ -774,7 +778,10 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
   const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] : undefined;
-  const args = onPath ? [receiverOf(c), ...c.args] : queried ? [queried, ...c.args] : c.args;
+  // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
+  // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
+  const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
+  const args = onPath ? [receiverOf(c), ...c.args] : queried ? [queried, ...c.args] : storageKey !== undefined ? [`'${storageKey}'`, ...c.args.slice(1)] : c.args;
   const pathArg = args[0] ?? '';
   // A SQL statement concerns its table (`INSERT INTO team_runs (…, message, …)` writes runs, not messages).
   const table = db ? SQL_TABLE.exec(pathArg)?.[1] : undefined;
@@ -849,6 +856,21 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
     strength = 0;
   }
+  // A write named only `state` in a module about an authorization flow (`writeState` in `mcp_oauth_provider.ts`)
+  // keeps that flow's state: a credential.
+  if (subject === 'state' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => AUTH_FLOW.has(w)) && words(text).every((w) => !STATE.has(w) || w === 'state' || w === 'states')) {
+    subject = 'settings';
+  }
+  // A Web Storage key is the store's path: a key that names something else (`'github_connection'`, a
+  // `LOCAL_STORAGE_KEY = 'app-flow-projects'`) holds that, whatever the writing function is called (`useGitHubStats`,
+  // `saveCurrentState`).
+  if (subject === 'state' && strength <= 2 && byPath === 'other' && WEB_STORAGE.test(c.callee)) {
+    const key = webStorageKey(ctx, file, c);
+    if (key && !namesNothing(key) && subjectOf(key) === 'other') {
+      subject = 'other';
+      strength = 0;
+    }
+  }
   // Web Storage keeps one string per key: a value stored as is, or read back unparsed, is a scalar (an id, a flag, a draft).
   if ((subject === 'session' || subject === 'state') && WEB_STORAGE.test(c.callee)) {
     const s = webStorageSubject(ctx, file, c, kind);
@@ -878,6 +900,15 @@ function messagesWrittenInto(ctx: RuleContext, file: string, c: Located<CallFact
     if (words(d.args.join(' ')).some((w) => MESSAGES_WORD.test(w)) || loops.some((l) => d.line > l.line && d.line <= l.end)) return d.line;
   }
   return undefined;
+}
+
+/** The literal key of a Web Storage call: written in place, or a string constant of the function or the module. */
+function webStorageKey(ctx: RuleContext, file: string, c: Located<CallFact>): string | undefined {
+  const a = (c.args[0] ?? '').trim();
+  if (/^(['"`])[^'"`$]*\1$/.test(a)) return a.slice(1, -1);
+  if (!/^[A-Za-z_$][\w$]*$/.test(a)) return undefined;
+  const k = (ctx.file(file)?.consts ?? []).find((x) => x.name === a && x.kind === 'var' && (x.fn === c.fn || x.fn === '<top>') && /^(['"`])[^'"`$]*\1$/.test(x.value));
+  return k?.value.slice(1, -1);
 }
 
 /** A Web Storage call: `localStorage.setItem(key, value)`, `window.sessionStorage.getItem(key)`. */
