@@ -7,6 +7,7 @@ import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
 import { loopCaps } from '../budget/caps.js';
+import { agentLoops } from '../shared/loop.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -195,7 +196,7 @@ export default defineRule({
       // framework: sub-agents may be started by a path not recognised here (roles run by a worker
       // pool, a spawn tool found only through a by-name table), so finding no site is not high.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -264,6 +265,19 @@ function heldLeaf(ctx: RuleContext, h: HeldAgentRun, sites: SubagentSite[]): Evi
   const siteFns = sites.map((s) => ctx.file(s.file)?.functions.filter((d) => d.line <= s.line && s.line <= d.end).map((d) => d.name) ?? []).flat();
   if (siteFns.some(inChild) || agentSpawns(ctx).some((s) => inChild(s.fn))) return undefined;
   return ev(h.loop.file, h.loop.line, `the ${h.child} sub-agent's turn loop starts no agent itself (no sub-agent action or spawn in ${h.child}), so nesting stops at one level`);
+}
+
+/**
+ * Exactly one agent turn loop (a loop that only wraps another loop's function, a REPL around the
+ * agent, counts as that loop): with two or more, one may run as a child of another by a path not
+ * recognised here; with none, the harness's loop itself was not found.
+ */
+function singleAgentLoop(ctx: RuleContext): boolean {
+  const loops = agentLoops(ctx);
+  const fns = new Set(loops.map((l) => l.fn));
+  const shorts = new Set([...fns].map((f) => shortName(f)));
+  const own = new Set(loops.filter((l) => !(shorts.has(l.modelCall.name) && l.modelCall.name !== shortName(l.fn))).map((l) => `${l.file}#${l.fn}`));
+  return own.size === 1;
 }
 
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
