@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -240,11 +240,12 @@ export default defineRule({
   },
 });
 
-/** Sub-agent sites, with agents held in a field and run from an action or a role's turn method (see heldAgentRuns). */
+/** Sub-agent sites, with agents held in a field and run from an action or a role's turn method (see heldAgentRuns) and graphs run from another graph's node (see graphRunsInNodes). */
 function heldSites(ctx: RuleContext, held: HeldAgentRun[]): SubagentSite[] {
   const sites = subagentSites(ctx);
-  if (!held.length) return sites;
-  const extra = held.filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 1 }));
+  const runs = [...held, ...graphRunsInNodes(ctx)];
+  if (!runs.length) return sites;
+  const extra = runs.filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 1 }));
   return [...sites, ...extra].sort((a, b) => a.rank - b.rank);
 }
 

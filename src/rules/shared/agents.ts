@@ -1185,3 +1185,28 @@ export function heldAgentRuns(ctx: RuleContext): HeldAgentRun[] {
     return out;
   });
 }
+
+/**
+ * A compiled graph run from inside a node of another graph: `researcher_subgraph = builder.compile()`
+ * and `await researcher_subgraph.ainvoke(…)` in a function registered with `add_node`/`addNode`.
+ * Each such run is a child run of the graph whose node started it (a sub-agent in graph terms).
+ */
+export function graphRunsInNodes(ctx: RuleContext): Array<Evidence & { fn: string; graph: string }> {
+  return ctx.memo('agents:graph-runs-in-nodes', () => {
+    const out: Array<Evidence & { fn: string; graph: string }> = [];
+    const graphs = new Map<string, string>();
+    for (const f of ctx.source) for (const b of f.binds ?? []) if (/^[A-Za-z_$][\w$]*$/.test(b.name) && /^(?!re\.|regex\.)[\w$.]+\.compile\(/.test(b.value.trim())) graphs.set(b.name, b.value.trim().slice(0, 40));
+    if (!graphs.size) return out;
+    const nodes = new Set<string>();
+    for (const f of ctx.source) for (const c of f.calls) if (c.name === 'add_node' || c.name === 'addNode') for (const a of c.args.slice(0, 2)) if (/^[A-Za-z_$][\w$]*$/.test(a)) nodes.add(a);
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.calls) {
+        const m = /^([A-Za-z_$][\w$]*)\.(?:a?invoke|a?stream|astream_events|streamEvents)$/.exec(c.callee);
+        if (!m || !graphs.has(m[1]) || !nodes.has(c.fn)) continue;
+        out.push({ file: f.path, line: c.line, fn: c.fn, graph: m[1], reason: `graph node ${c.fn}() runs the compiled graph ${m[1]} (${graphs.get(m[1])}) as a child run: ${c.callee}()` });
+      }
+    }
+    return out;
+  });
+}
