@@ -6,7 +6,7 @@ import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
-import { loopCaps } from '../budget/caps.js';
+import { limitsIn, loopCaps } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
@@ -214,12 +214,13 @@ export default defineRule({
     const found: Array<[string, Evidence]> = [];
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
+    const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
-    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? structuralRecursionStop(ctx, sites);
+    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites);
     const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
@@ -255,6 +256,31 @@ function heldLoopCap(ctx: RuleContext, h: HeldAgentRun): Evidence | undefined {
   if (!cap) return undefined;
   const cond = cap.line === h.loop.line && h.loop.loop?.cond ? `: ${h.loop.loop.cond.slice(0, 50)}` : '';
   return ev(cap.file, cap.line, `the ${h.child} sub-agent's turn loop has its own cap ${cap.limit} (${cap.where}${cond})`);
+}
+
+type GraphRun = ReturnType<typeof graphRunsInNodes>[number];
+
+/** A turn cap compared in a node of the child graph (`tool_call_iterations >= max_react_tool_calls` routes it to its end). */
+function childGraphCap(ctx: RuleContext, g: GraphRun): Evidence | undefined {
+  if (!g.nodes.length) return undefined;
+  const nodes = new Set(g.nodes);
+  for (const f of ctx.source) {
+    for (const c of f.compares ?? []) {
+      if (!nodes.has(c.fn)) continue;
+      const lim = limitsIn(c.text).find((x) => x.kind === 'turn' || x.kind === 'token');
+      if (lim) return ev(f.path, c.line, `the ${g.graph} sub-agent's node ${c.fn}() stops it at its own cap ${lim.name}: ${c.text.slice(0, 60)}`);
+    }
+  }
+  return undefined;
+}
+
+/** No node of the child graph runs a graph itself, so nesting stops at one level. */
+function childGraphLeaf(ctx: RuleContext, g: GraphRun): Evidence | undefined {
+  if (!g.nodes.length) return undefined;
+  const nodes = new Set(g.nodes);
+  if (graphRunsInNodes(ctx).some((x) => nodes.has(x.fn))) return undefined;
+  const def = ctx.functionsNamed(g.nodes[0])[0];
+  return def && ev(def.file, def.line, `no node of the ${g.graph} sub-agent (${g.nodes.slice(0, 3).join(', ')}) runs a graph itself, so nesting stops at one level`);
 }
 
 /** The held agent starts no agent itself (no sub-agent site in its class), so nesting stops at one level. */
