@@ -1,11 +1,13 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type SubagentSite } from '../shared/agents.js';
+import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
+import { limitsIn, loopCaps } from '../budget/caps.js';
+import { agentLoops } from '../shared/loop.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -175,7 +177,8 @@ export default defineRule({
     'Start sub-agents through one tool that gives them a restricted tool pool (excluding the sub-agent tool itself), a nesting limit and their own max turns and tokens; see the exemplar task.ts.',
   exemplar: 'src/reference-harness/tools/task.ts',
   detect(ctx) {
-    const sites = subagentSites(ctx);
+    const held = heldAgentRuns(ctx);
+    const sites = heldSites(ctx, held);
     // Searched structurally (tools that start agents, spawn functions, framework sub-agent options, agent classes building agents).
     if (!sites.length) {
       // An orchestrator that builds two or more agent types and runs them (`this.planner = new PlannerAgent(…)`,
@@ -193,7 +196,7 @@ export default defineRule({
       // framework: sub-agents may be started by a path not recognised here (roles run by a worker
       // pool, a spawn tool found only through a by-name table), so finding no site is not high.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -210,12 +213,14 @@ export default defineRule({
     };
     const found: Array<[string, Evidence]> = [];
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
-    const cap = first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
+    const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
+    const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
-    const structural = first(recursionGuardIn) ? undefined : structuralRecursionStop(ctx, sites);
+    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites);
     const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
@@ -235,6 +240,72 @@ export default defineRule({
     return finding('partial', `sub-agents exist (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) but ${kinds.length ? `only ${kinds[0]} was found` : 'no limits were found'}; missing ${missing.join(', ')}`, evid);
   },
 });
+
+/** Sub-agent sites, with agents held in a field and run from an action or a role's turn method (see heldAgentRuns) and graphs run from another graph's node (see graphRunsInNodes). */
+function heldSites(ctx: RuleContext, held: HeldAgentRun[]): SubagentSite[] {
+  const sites = subagentSites(ctx);
+  const runs = [...held, ...graphRunsInNodes(ctx)];
+  if (!runs.length) return sites;
+  const extra = runs.filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 1 }));
+  return [...sites, ...extra].sort((a, b) => a.rank - b.rank);
+}
+
+/** The held agent's own turn cap: a comparison that stops its loop (`while step_count < self.budget`). */
+function heldLoopCap(ctx: RuleContext, h: HeldAgentRun): Evidence | undefined {
+  const cap = loopCaps(ctx).find((c) => c.file === h.loop.file && c.fn === h.loop.fn);
+  if (!cap) return undefined;
+  const cond = cap.line === h.loop.line && h.loop.loop?.cond ? `: ${h.loop.loop.cond.slice(0, 50)}` : '';
+  return ev(cap.file, cap.line, `the ${h.child} sub-agent's turn loop has its own cap ${cap.limit} (${cap.where}${cond})`);
+}
+
+type GraphRun = ReturnType<typeof graphRunsInNodes>[number];
+
+/** A turn cap compared in a node of the child graph (`tool_call_iterations >= max_react_tool_calls` routes it to its end). */
+function childGraphCap(ctx: RuleContext, g: GraphRun): Evidence | undefined {
+  if (!g.nodes.length) return undefined;
+  const nodes = new Set(g.nodes);
+  for (const f of ctx.source) {
+    for (const c of f.compares ?? []) {
+      if (!nodes.has(c.fn)) continue;
+      const lim = limitsIn(c.text).find((x) => x.kind === 'turn' || x.kind === 'token');
+      if (lim) return ev(f.path, c.line, `the ${g.graph} sub-agent's node ${c.fn}() stops it at its own cap ${lim.name}: ${c.text.slice(0, 60)}`);
+    }
+  }
+  return undefined;
+}
+
+/** No node of the child graph runs a graph itself, so nesting stops at one level. */
+function childGraphLeaf(ctx: RuleContext, g: GraphRun): Evidence | undefined {
+  if (!g.nodes.length) return undefined;
+  const nodes = new Set(g.nodes);
+  if (graphRunsInNodes(ctx).some((x) => nodes.has(x.fn))) return undefined;
+  const def = ctx.functionsNamed(g.nodes[0])[0];
+  return def && ev(def.file, def.line, `no node of the ${g.graph} sub-agent (${g.nodes.slice(0, 3).join(', ')}) runs a graph itself, so nesting stops at one level`);
+}
+
+/** The held agent starts no agent itself (no sub-agent site in its class), so nesting stops at one level. */
+function heldLeaf(ctx: RuleContext, h: HeldAgentRun, sites: SubagentSite[]): Evidence | undefined {
+  const { parent } = agentClasses(ctx);
+  const line = new Set<string>();
+  for (let n: string | undefined = h.child, i = 0; n && i < 8 && !line.has(n); n = parent.get(n), i++) line.add(n);
+  const inChild = (fn: string) => { const d = fn.lastIndexOf('.'); return d > 0 && line.has(fn.slice(0, d).split('.').pop()!); };
+  const siteFns = sites.map((s) => ctx.file(s.file)?.functions.filter((d) => d.line <= s.line && s.line <= d.end).map((d) => d.name) ?? []).flat();
+  if (siteFns.some(inChild) || agentSpawns(ctx).some((s) => inChild(s.fn))) return undefined;
+  return ev(h.loop.file, h.loop.line, `the ${h.child} sub-agent's turn loop starts no agent itself (no sub-agent action or spawn in ${h.child}), so nesting stops at one level`);
+}
+
+/**
+ * Exactly one agent turn loop (a loop that only wraps another loop's function, a REPL around the
+ * agent, counts as that loop): with two or more, one may run as a child of another by a path not
+ * recognised here; with none, the harness's loop itself was not found.
+ */
+function singleAgentLoop(ctx: RuleContext): boolean {
+  const loops = agentLoops(ctx);
+  const fns = new Set(loops.map((l) => l.fn));
+  const shorts = new Set([...fns].map((f) => shortName(f)));
+  const own = new Set(loops.filter((l) => !(shorts.has(l.modelCall.name) && l.modelCall.name !== shortName(l.fn))).map((l) => `${l.file}#${l.fn}`));
+  return own.size === 1;
+}
 
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
 function orchestrationFramework(ctx: RuleContext): boolean {

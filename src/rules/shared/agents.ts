@@ -10,9 +10,10 @@
 import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder, GENERIC } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC, type AgentLoop } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
+import { fieldClass } from './resolve.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
@@ -1124,4 +1125,101 @@ export function webFrontends(ctx: RuleContext): string[] {
 function inDirs(path: string, dirs: string[]): boolean {
   for (const d of dirs) if (path.startsWith(d)) return true;
   return false;
+}
+
+/** Decorators that change how a method is bound or typed; they do not register it as an action. */
+const PLAIN_DECORATOR = /^(?:property|staticmethod|classmethod|abstractmethod|abc\.abstractmethod|override|typing\.override|cached_property|functools\.\w+|\w+\.setter|\w+\.getter)$/;
+
+export interface HeldAgentRun extends Evidence {
+  /** `Class.method` that runs the held agent. */
+  fn: string;
+  /** The held agent's class. */
+  child: string;
+  /** The held agent's turn loop. */
+  loop: AgentLoop;
+}
+
+/**
+ * A part of an agent that runs another agent's turn loop through a field holding it:
+ * `self.code_agent = CodeAgent(…)` in the constructor, then `self.code_agent.execute(task)` in a
+ * method that is one of the actions the model picks (it carries the same registering decorator as
+ * at least two sibling methods), or in a role's override of its base class's turn method when
+ * other roles derive from that base (`class Explorer(Role): def reply(…)`). The held agent's loop
+ * runs as a child of the agent that picked the action or sent to the role.
+ */
+export function heldAgentRuns(ctx: RuleContext): HeldAgentRun[] {
+  return ctx.memo('agents:held-agent-runs', () => {
+    const loops = new Map<string, AgentLoop>();
+    for (const l of agentLoops(ctx)) if (l.loop && !loops.has(l.fn)) loops.set(l.fn, l);
+    const out: HeldAgentRun[] = [];
+    if (!loops.size) return out;
+    const { parent } = agentClasses(ctx);
+    const subclasses = new Map<string, number>();
+    for (const b of parent.values()) subclasses.set(b, (subclasses.get(b) ?? 0) + 1);
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.calls) {
+        const m = /^(?:self|this)\.(\w+)\.(\w+)$/.exec(c.callee);
+        if (!m) continue;
+        const dot = c.fn.lastIndexOf('.');
+        if (dot <= 0 || FACTORY_FN.test(c.fn.slice(dot + 1)) || /^(?:__init__|constructor)$/.test(c.fn.slice(dot + 1))) continue;
+        const cls = c.fn.slice(0, dot).split('.').pop()!;
+        const child = fieldClass(ctx, f.path, cls, m[1]);
+        const loop = child && loops.get(`${child}.${m[2]}`);
+        if (!child || !loop) continue;
+        // The caller is no part of the held agent's own class line.
+        const own = lineage(cls, parent);
+        if ([...lineage(child, parent)].some((n) => own.has(n))) continue;
+        const def = f.functions.find((d) => d.name === c.fn);
+        if (!def) continue;
+        const method = c.fn.slice(dot + 1);
+        const siblings = f.functions.filter((d) => d !== def && d.name.startsWith(`${c.fn.slice(0, dot)}.`) && !d.name.slice(dot + 1).includes('.'));
+        const decorator = (def.decorators ?? []).find((d) => !PLAIN_DECORATOR.test(d) && siblings.filter((s) => s.decorators?.includes(d)).length >= 2);
+        const base = parent.get(cls);
+        const role = !!base && (subclasses.get(base) ?? 0) >= 3 && ctx.functionsNamed(`${base}.${method}`).length > 0;
+        if (!decorator && !role) continue;
+        const how = decorator ? `action ${method}() (@${decorator}, like ${siblings.filter((s) => s.decorators?.includes(decorator)).length} other methods of ${cls})` : `role ${cls}'s ${method}() (overriding ${base}.${method})`;
+        out.push({ file: f.path, line: c.line, fn: c.fn, child, loop, reason: `${how} runs the ${child} agent held in self.${m[1]}: ${c.callee}() holds its own turn loop (${loop.file}:${loop.line})` });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * A compiled graph run from inside a node of another graph: `researcher_subgraph = builder.compile()`
+ * and `await researcher_subgraph.ainvoke(…)` in a function registered with `add_node`/`addNode`.
+ * Each such run is a child run of the graph whose node started it (a sub-agent in graph terms).
+ */
+export function graphRunsInNodes(ctx: RuleContext): Array<Evidence & { fn: string; graph: string; nodes: string[] }> {
+  return ctx.memo('agents:graph-runs-in-nodes', () => {
+    const out: Array<Evidence & { fn: string; graph: string; nodes: string[] }> = [];
+    const graphs = new Map<string, string>();
+    for (const f of ctx.source) for (const b of f.binds ?? []) if (/^[A-Za-z_$][\w$]*$/.test(b.name) && /^(?!re\.|regex\.)[\w$.]+\.compile\(/.test(b.value.trim())) graphs.set(b.name, b.value.trim().slice(0, 40));
+    if (!graphs.size) return out;
+    const nodes = new Set<string>();
+    // Node functions per builder (`researcher_builder.add_node("researcher", researcher)`).
+    const byBuilder = new Map<string, string[]>();
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (c.name !== 'add_node' && c.name !== 'addNode') continue;
+        const recv = c.callee.slice(0, -c.name.length - 1);
+        for (const a of c.args.slice(0, 2)) {
+          if (!/^[A-Za-z_$][\w$]*$/.test(a)) continue;
+          nodes.add(a);
+          if (/^[A-Za-z_$][\w$]*$/.test(recv)) byBuilder.set(recv, [...(byBuilder.get(recv) ?? []), a]);
+        }
+      }
+    }
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.calls) {
+        const m = /^([A-Za-z_$][\w$]*)\.(?:a?invoke|a?stream|astream_events|streamEvents)$/.exec(c.callee);
+        if (!m || !graphs.has(m[1]) || !nodes.has(c.fn)) continue;
+        const builder = /^([A-Za-z_$][\w$]*)\.compile\(/.exec(graphs.get(m[1]) ?? '')?.[1];
+        out.push({ file: f.path, line: c.line, fn: c.fn, graph: m[1], nodes: (builder && byBuilder.get(builder)) || [], reason: `graph node ${c.fn}() runs the compiled graph ${m[1]} (${graphs.get(m[1])}) as a child run: ${c.callee}()` });
+      }
+    }
+    return out;
+  });
 }
