@@ -694,6 +694,21 @@ function weakSignals(ctx: RuleContext): Evidence[] {
     }
   }
   if (bestGen) out.unshift(bestGen.e);
+  // The agent loop itself runs inside a generator: each turn's result is yielded to the consumer as
+  // it happens (a stream of step records), but with no declared event type. Not a generator that
+  // relays one model response's chunks.
+  if (!out.length) {
+    for (const l of agentLoops(ctx)) {
+      const f = ctx.file(l.file);
+      const gen = f?.functions.find((fn) => fn.name === l.fn && fn.generator);
+      // A loop statement (not a function calling itself around a model stream), and not a coroutine that
+      // takes its next input from the caller (`reply = yield request`): that is a dialogue, not a report.
+      if (!f || !gen || !l.loop || uiFile(f.path) || relaysModelStream(ctx, f, gen)) continue;
+      if ((f.binds ?? []).some((b) => b.fn === gen.name && /^(?:await\s+)?\(?yield\b/.test(b.value))) continue;
+      out.push(ev(l.file, l.line, `${gen.name}() runs the agent loop as a generator, yielding each step to its consumer`));
+      break;
+    }
+  }
   // String-named events: `emit('turn_start')`, `self.event('message_send', …)`, `track('exit')`.
   const emitNames = new Map<string, { e: Evidence; near: boolean }>();
   for (const name of ['emit', 'event', 'track', 'trackEvent', 'capture', 'logEvent', 'log_event', 'send_event', 'sendEvent']) {
