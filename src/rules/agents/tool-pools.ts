@@ -1,4 +1,4 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -79,6 +79,12 @@ export default defineRule({
     }
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));
+    }
+    // Agents as data: each instance carries its own name, prompt and tools, and the model call is handed that instance's list.
+    const own = agentOwnToolPools(ctx);
+    if (own.length) {
+      const x = own[0];
+      return finding('present', `each agent sends the model only its own tool list: ${x.reason.replace(/^.*?: /, '')} (${at(x.file, x.line)}), and ${x.cls} instances each carry their own ${x.field}`, [x, x.decl, ...perAgent.slice(0, 1)].map(({ file, line, reason }) => ({ file, line, reason })));
     }
     // Agent classes registered by name, each assembling its own tool list in its own method.
     const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember);
