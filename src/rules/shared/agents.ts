@@ -1251,3 +1251,67 @@ export function agentOwnToolPools(ctx: RuleContext): AgentOwnToolPool[] {
     });
   });
 }
+
+/** A membership test that skips an item: `name not in allowed`, `x.name in self.exclude`, `!allowed.includes(t.name)`, `skip.has(t.name)`. */
+const SKIP_TEST_PY = /^(?:[\w.]+\s+is\s+not\s+None\s+and\s+|[\w.]+\s+and\s+)?(?:not\s+)?([\w.]+)\s+(?:not\s+)?in\s+(?:set\()?((?:self\.|this\.)?[\w.]+)\)?$/;
+const SKIP_TEST_TS = /^(?:[\w.]+\s*&&\s*)?!?((?:this\.)?[\w.]+)\.(?:includes|has)\(([\w.]+)\)$/;
+/** The item tested is named by its name: `name`, `tool.name`, `func.__name__`, `attr_name`, `toolName`. */
+const ITEM_NAME = /(?:^|\.)(?:name|__name__)$|^\w*_name$|^\w*Name$/;
+/** A list that says which to keep or leave out. */
+const CHOICE_LIST = /skip|exclu|inclu|allow|disabl|enabl|select|filter|block|deny|permit|only|white_?list|black_?list/i;
+
+/**
+ * Where a tool (or action) set is assembled while leaving out the names a caller hands in: a skip
+ * guard (`continue` / early `return`) in the building function whose test is the item's name
+ * against a list that is the function's parameter, a name bound from one, the instance's field
+ * filled from a constructor parameter, or a configuration read (`if attr_name in
+ * skipped_actions: continue`, `if name not in include_actions: continue`, `if mcp_tool.name not
+ * in set(configurable.mcp_config.tools): continue`, `if (disallowedSet.has(tool.name)) continue`).
+ * The list or the item must be named for tools, actions or functions.
+ */
+export function skipListPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:skip-list-pools', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const f of ctx.source) {
+      if (!f.guards.length || UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
+      for (const g of f.guards) {
+        if (g.exit !== 'continue' && g.exit !== 'return') continue;
+        const cond = g.cond.trim();
+        let item: string | undefined;
+        let list: string | undefined;
+        const py = SKIP_TEST_PY.exec(cond);
+        if (py) [, item, list] = py;
+        else {
+          const ts = SKIP_TEST_TS.exec(cond);
+          if (ts) [, list, item] = ts;
+        }
+        if (!item || !list || !ITEM_NAME.test(item)) continue;
+        if (!/tool|action|function/i.test(`${list} ${item}`)) continue;
+        // A list that chooses (skip, exclude, include, allow, disable, select …), or a configured tool list;
+        // not the tools already held (`existing_names`, `function_map`: a duplicate or unknown-name check).
+        if (!CHOICE_LIST.test(list.split('.').pop()!) && !/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\.(?:\w+\.)*tools$/i.test(list)) continue;
+        const fn = f.functions.find((x) => x.name === g.fn && x.line <= g.line && g.line <= x.end);
+        if (!fn) continue;
+        const params = new Set(fn.params.map((p) => p.replace(/^\*+|^\.\.\./, '').replace(/\s*[:=?].*$/s, '')));
+        const own = list.replace(/^(?:self|this)\./, '');
+        let supplied = '';
+        if (!list.includes('.') && params.has(list)) supplied = `the parameter ${list}`;
+        else if (!list.includes('.')) {
+          const b = (f.binds ?? []).find((x) => x.fn === g.fn && x.name === list && x.line < g.line && [...params].some((p) => p && new RegExp(`\\b${p}\\b`).test(x.value)));
+          if (b) supplied = `${list}, bound from a parameter (${b.value.slice(0, 40)})`;
+        } else if (/^(?:self|this)\.\w+$/.test(list)) {
+          // The instance's field, filled from a constructor parameter.
+          const cls = g.fn.includes('.') ? g.fn.slice(0, g.fn.lastIndexOf('.')) : f.classes.find((c) => c.line <= g.line && g.line <= c.end)?.name;
+          const ctor = cls && f.functions.find((x) => x.name === `${cls}.__init__` || x.name === `${cls}.constructor`);
+          const ctorParams = ctor ? ctor.params.map((p) => p.replace(/^\*+/, '').replace(/\s*[:=?].*$/s, '')).filter(Boolean) : [];
+          const b = ctor && (f.binds ?? []).find((x) => x.fn === ctor.name && x.name === own && ctorParams.some((p) => new RegExp(`\\b${p}\\b`).test(x.value)));
+          if (b || ctorParams.includes(own)) supplied = `${list}, set from the constructor's ${own}`;
+        } else if (/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\./i.test(list)) supplied = `the configured ${list}`;
+        if (!supplied) continue;
+        out.push({ file: f.path, line: g.line, reason: `${g.fn}() leaves out of the tool set the names not chosen by its caller: \`${cond.slice(0, 70)}\` → ${g.exit} (${supplied})` });
+      }
+    }
+    return out;
+  });
+}
