@@ -1,6 +1,7 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
+import { rankLive } from '../shared/stale.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const AI_SDK_RUNNER = /^(?:streamText|generateText|streamObject|generateObject|ToolLoopAgent|Experimental_Agent|Agent)$/;
@@ -80,6 +81,12 @@ export default defineRule({
     if (new Set(perAgent.map((d) => d.name)).size >= 2) {
       return finding('present', `each agent type carries its own tool list (${perAgent[0].name.slice(0, 30)} at ${at(perAgent[0].file, perAgent[0].line)})`, perAgent.slice(0, 3));
     }
+    // Agents as data: each instance carries its own name, prompt and tools, and the model call is handed that instance's list.
+    const own = agentOwnToolPools(ctx);
+    if (own.length) {
+      const x = own[0];
+      return finding('present', `each agent sends the model only its own tool list: ${x.reason.replace(/^.*?: /, '')} (${at(x.file, x.line)}), and ${x.cls} instances each carry their own ${x.field}`, [x, x.decl, ...perAgent.slice(0, 1)].map(({ file, line, reason }) => ({ file, line, reason })));
+    }
     // Agent classes registered by name, each assembling its own tool list in its own method.
     const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember);
     if (registered.length >= 2) {
@@ -88,6 +95,11 @@ export default defineRule({
     const configured = configToolPools(ctx);
     if (configured.length) {
       return finding('present', `agent configurations list different tool sets (${configured.length} distinct sets, e.g. ${at(configured[0].file, configured[0].line)})`, configured.slice(0, 3), 'high');
+    }
+    // A tool or action set assembled while leaving out the names its caller (or the configuration) chooses.
+    const skips = rankLive(ctx, skipListPools(ctx)).evidence;
+    if (skips.length) {
+      return finding('present', `the tool set is assembled without the names its caller chooses: ${skips[0].reason} (${at(skips[0].file, skips[0].line)})`, skips.slice(0, 3));
     }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -182,6 +182,11 @@ export default defineRule({
     if (new Set(roleClasses.map((r) => r.identity ?? r.name)).size >= 2) {
       const named = roleClasses.filter((r) => r.identity).length >= 2;
       return finding('present', `${roleClasses.length} agent role classes derive from ${roleClasses[0].base}, each ${named ? 'naming its own type' : 'with its own prompt'} (${roleClasses.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')})`, roleClasses.slice(0, 4), 'low');
+    }
+    // An agent class as the definition: each instance carries its own name, prompt and tool list, and the model gets that list.
+    const own = agentOwnToolPools(ctx)[0];
+    if (own) {
+      return finding('present', `agents are declared as data: ${own.cls} instances each carry their own name, prompt and ${own.field} (${at(own.decl.file, own.decl.line)}), and the model is sent that agent's own tools (${at(own.file, own.line)})`, [own.decl, { file: own.file, line: own.line, reason: own.reason }], 'low');
     }
     const roles = namedRoles(ctx);
     // Roles picked by a switch on the agent's kind, each branch building its own system prompt.

@@ -10,7 +10,7 @@
 import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder, GENERIC, type AgentLoop } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { fieldClass } from './resolve.js';
@@ -1218,6 +1218,196 @@ export function graphRunsInNodes(ctx: RuleContext): Array<Evidence & { fn: strin
         if (!m || !graphs.has(m[1]) || !nodes.has(c.fn)) continue;
         const builder = /^([A-Za-z_$][\w$]*)\.compile\(/.exec(graphs.get(m[1]) ?? '')?.[1];
         out.push({ file: f.path, line: c.line, fn: c.fn, graph: m[1], nodes: (builder && byBuilder.get(builder)) || [], reason: `graph node ${c.fn}() runs the compiled graph ${m[1]} (${graphs.get(m[1])}) as a child run: ${c.callee}()` });
+      }
+    }
+    return out;
+  });
+}
+
+/** A field naming which agent an instance is. */
+const IDENTITY_FIELD = /^(?:name|agent_?name|agentName)$/;
+/** A field holding an instance's prompt (besides PROMPT_KEY): `system`, `instruction`. */
+const PROMPT_FIELD = /^(?:system|instruction)$/;
+/** A field holding an instance's own tools (besides TOOLS_KEY): `functions`, `function_list`, `function_map`, `tool_map`. */
+const OWN_TOOLS_FIELD = /^(?:functions|function_list|function_map|functionMap|tool_map|toolMap|tools_map|toolsMap)$/;
+/** The name of a call that hands a tool list to a model: `infer`, `_call_llm`, `chat`, `generate`, `bind_tools`. */
+const MODEL_HANDOFF = /infer|chat|generat|complet|llm|model|invoke|predict|stream|respon|bind_?tools/i;
+/** A tool list under its key in a request: `tools`, `functions`. */
+const REQUEST_TOOLS_KEY = /^(?:tools|functions)$/;
+
+export interface AgentOwnToolPool extends Evidence {
+  /** The agent class whose instances carry their own name, prompt and tools. */
+  cls: string;
+  /** The tools field handed to the model. */
+  field: string;
+  /** Where the class declares its fields. */
+  decl: Evidence;
+}
+
+/**
+ * Agents as data whose own tool list is what the model gets: a class whose instances each carry a
+ * name, a prompt and a tool list (fields, or constructor parameters kept on the instance), and a
+ * function that hands that instance's list to the model call (`tools = [schema(f) for f in
+ * agent.functions]` then `create(**{…, "tools": tools})`, `p.infer(…, this.tools.values())`,
+ * `self._call_llm(functions=[… self.function_map.values()])`). Every agent built from the class
+ * gets its own set, and switching the agent switches the set. The receiver is the instance itself
+ * (`self`/`this` in the class or a subclass) or a parameter typed with the class or named for it.
+ */
+export function agentOwnToolPools(ctx: RuleContext): AgentOwnToolPool[] {
+  return ctx.memo('agents:own-tool-pools', () => {
+    const classes: Array<{ name: string; file: string; line: number; fields: string[] }> = [];
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path)) continue;
+      for (const c of f.classes) {
+        const fields = new Set(c.members);
+        if (f.lang === 'py') {
+          const ctor = f.functions.find((fn) => fn.name === `${c.name}.__init__`);
+          if (ctor) {
+            for (const p of ctor.params) fields.add(p.replace(/^\*+/, '').replace(/\s*[:=].*$/s, ''));
+            for (const b of f.binds ?? []) if (b.fn === ctor.name) fields.add(b.name);
+          }
+        }
+        let id = false;
+        let prompt = false;
+        const tools: string[] = [];
+        for (const m of fields) {
+          if (IDENTITY_FIELD.test(m)) id = true;
+          else if (PROMPT_KEYS.has(m) || PROMPT_FIELD.test(m)) prompt = true;
+          else if ((TOOLS_KEYS.has(m) || OWN_TOOLS_FIELD.test(m)) && !/^(?:disallowed|exclude)/i.test(m)) tools.push(m);
+        }
+        if (id && prompt && tools.length) classes.push({ name: c.name, file: f.path, line: c.line, fields: tools });
+      }
+    }
+    if (!classes.length) return [];
+    const { parent } = agentClasses(ctx);
+    const derives = (cls: string, base: string): boolean => {
+      for (let n: string | undefined = cls, i = 0; n && i < 8; n = parent.get(n), i++) if (n === base) return true;
+      return false;
+    };
+    const out: AgentOwnToolPool[] = [];
+    for (const k of classes) {
+      const fieldAlt = k.fields.join('|');
+      const lower = k.name.toLowerCase();
+      for (const f of ctx.source) {
+        if (UI_PATH.test(f.path) || !k.fields.some((x) => f.reads[x])) continue;
+        for (const g of f.functions) {
+          const dot = g.name.lastIndexOf('.');
+          const own = dot > 0 && derives(g.name.slice(0, dot).split('.').pop()!, k.name);
+          // Receivers standing for an instance: itself in the class's methods, a parameter typed with the class or named for it.
+          const recv: string[] = own ? ['self', 'this'] : [];
+          for (const p of g.params) {
+            const m = /^\*{0,2}(\w+)\s*(?::\s*(.*))?$/s.exec(p.replace(/\s*=.*$/s, ''));
+            if (!m || m[1] === 'self') continue;
+            if ((m[2] && new RegExp(`\\b${k.name}\\b`).test(m[2])) || m[1].toLowerCase().replace(/_/g, '').endsWith(lower)) recv.push(m[1]);
+          }
+          for (const b of f.binds ?? []) if (b.fn === g.name && new RegExp(`^(?:${recv.join('|') || '\\0'})$`).test(b.value.trim())) recv.push(b.name);
+          if (!recv.length) continue;
+          const read = new RegExp(`\\b(?:${[...new Set(recv)].join('|')})\\.(?:${fieldAlt})\\b`);
+          const calls = f.calls.filter((c) => c.fn === g.name && c.line >= g.line && c.line <= g.end);
+          const handed = (text: string): boolean => read.test(text);
+          let hit: { line: number; how: string } | undefined;
+          // The read inside a model call's arguments, or bound to a name those arguments (or a request's tools key) use.
+          for (const c of calls) {
+            if (!(isDirectModelCall(c) || MODEL_HANDOFF.test(c.name))) continue;
+            if (handed(c.args.join(' '))) { hit = { line: c.line, how: `${c.callee}() is handed ${read.exec(c.args.join(' '))![0]}` }; break; }
+          }
+          if (!hit) {
+            const direct = calls.some((c) => isDirectModelCall(c) || MODEL_HANDOFF.test(c.name));
+            for (const b of f.binds ?? []) {
+              if (b.fn !== g.name || !handed(b.value)) continue;
+              const word = new RegExp(`(?:^|[^\\w.])${b.name}\\b`);
+              const viaCall = calls.find((c) => (isDirectModelCall(c) || MODEL_HANDOFF.test(c.name)) && word.test(c.args.join(' ')));
+              const viaObj = direct && f.objects.some((o) => o.fn === g.name && o.keys.some((x) => REQUEST_TOOLS_KEY.test(x) && word.test(o.values[x] ?? '')));
+              if (viaCall || viaObj) { hit = { line: b.line, how: `${b.name} = ${read.exec(b.value)![0]}… is the tool list sent to the model${viaCall ? ` by ${viaCall.callee}()` : ''}` }; break; }
+            }
+          }
+          if (!hit) {
+            const o = f.objects.find((x) => x.fn === g.name && /^arg:/.test(x.ctx) && MODEL_HANDOFF.test(x.ctx) && x.keys.some((y) => REQUEST_TOOLS_KEY.test(y) && handed(x.values[y] ?? '')));
+            const key = o?.keys.find((y) => REQUEST_TOOLS_KEY.test(y) && handed(o.values[y] ?? ''));
+            if (o && key) hit = { line: o.line, how: `${o.ctx.slice(4)}({ ${key}: ${read.exec(o.values[key])![0]} })` };
+          }
+          if (hit) {
+            out.push({ file: f.path, line: hit.line, cls: k.name, field: /\.(\w+)/.exec(read.exec(hit.how)?.[0] ?? '')?.[1] ?? k.fields[0], decl: { file: k.file, line: k.line, reason: `class ${k.name}: each instance carries its own name, prompt and ${k.fields.join('/')}` }, reason: `${g.name}() sends the model only the agent's own tools: ${hit.how}` });
+            break;
+          }
+        }
+        if (out.some((x) => x.cls === k.name)) break;
+      }
+    }
+    // One agent built once from the class is one fixed list: the class must be a kind of agent the
+    // code builds several of (subclasses, two or more constructions) or that it never builds itself
+    // (a library's agent type, built by its users).
+    return out.filter((x) => {
+      if ([...parent.keys()].some((n) => n !== x.cls && derives(n, x.cls))) return true;
+      // A factory that only forwards its own parameters (`createAgent = (opts) => new Agent(opts)`) builds no agent of its own.
+      const built = ctx.callsNamed(x.cls).filter((c) => {
+        if (c.callee !== x.cls && c.callee !== `new ${x.cls}`) return false;
+        const params = new Set(ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn)?.params.map((p) => p.replace(/^\*+/, '').replace(/\s*[:=?].*$/s, '')) ?? []);
+        return !c.args.length || !c.args.every((a) => params.has(a.replace(/^\*+|^\.\.\./g, '').replace(/^\w+=/, '').trim()));
+      }).length;
+      return built !== 1;
+    });
+  });
+}
+
+/** A membership test that skips an item: `name not in allowed`, `x.name in self.exclude`, `!allowed.includes(t.name)`, `skip.has(t.name)`. */
+const SKIP_TEST_PY = /^(?:[\w.]+\s+is\s+not\s+None\s+and\s+|[\w.]+\s+and\s+)?(?:not\s+)?([\w.]+)\s+(?:not\s+)?in\s+(?:set\()?((?:self\.|this\.)?[\w.]+)\)?$/;
+const SKIP_TEST_TS = /^(?:[\w.]+\s*&&\s*)?!?((?:this\.)?[\w.]+)\.(?:includes|has)\(([\w.]+)\)$/;
+/** The item tested is named by its name: `name`, `tool.name`, `func.__name__`, `attr_name`, `toolName`. */
+const ITEM_NAME = /(?:^|\.)(?:name|__name__)$|^\w*_name$|^\w*Name$/;
+/** A list that says which to keep or leave out. */
+const CHOICE_LIST = /skip|exclu|inclu|allow|disabl|enabl|select|filter|block|deny|permit|only|white_?list|black_?list/i;
+
+/**
+ * Where a tool (or action) set is assembled while leaving out the names a caller hands in: a skip
+ * guard (`continue` / early `return`) in the building function whose test is the item's name
+ * against a list that is the function's parameter, a name bound from one, the instance's field
+ * filled from a constructor parameter, or a configuration read (`if attr_name in
+ * skipped_actions: continue`, `if name not in include_actions: continue`, `if mcp_tool.name not
+ * in set(configurable.mcp_config.tools): continue`, `if (disallowedSet.has(tool.name)) continue`).
+ * The list or the item must be named for tools, actions or functions.
+ */
+export function skipListPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:skip-list-pools', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const f of ctx.source) {
+      if (!f.guards.length || UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
+      for (const g of f.guards) {
+        if (g.exit !== 'continue' && g.exit !== 'return') continue;
+        const cond = g.cond.trim();
+        let item: string | undefined;
+        let list: string | undefined;
+        const py = SKIP_TEST_PY.exec(cond);
+        if (py) [, item, list] = py;
+        else {
+          const ts = SKIP_TEST_TS.exec(cond);
+          if (ts) [, list, item] = ts;
+        }
+        if (!item || !list || !ITEM_NAME.test(item)) continue;
+        if (!/tool|action|function/i.test(`${list} ${item}`)) continue;
+        // A list that chooses (skip, exclude, include, allow, disable, select …), or a configured tool list;
+        // not the tools already held (`existing_names`, `function_map`: a duplicate or unknown-name check).
+        if (!CHOICE_LIST.test(list.split('.').pop()!) && !/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\.(?:\w+\.)*tools$/i.test(list)) continue;
+        const fn = f.functions.find((x) => x.name === g.fn && x.line <= g.line && g.line <= x.end);
+        if (!fn) continue;
+        const params = new Set(fn.params.map((p) => p.replace(/^\*+|^\.\.\./, '').replace(/\s*[:=?].*$/s, '')));
+        const own = list.replace(/^(?:self|this)\./, '');
+        let supplied = '';
+        if (!list.includes('.') && params.has(list)) supplied = `the parameter ${list}`;
+        else if (!list.includes('.')) {
+          const b = (f.binds ?? []).find((x) => x.fn === g.fn && x.name === list && x.line < g.line && [...params].some((p) => p && new RegExp(`\\b${p}\\b`).test(x.value)));
+          if (b) supplied = `${list}, bound from a parameter (${b.value.slice(0, 40)})`;
+        } else if (/^(?:self|this)\.\w+$/.test(list)) {
+          // The instance's field, filled from a constructor parameter.
+          const cls = g.fn.includes('.') ? g.fn.slice(0, g.fn.lastIndexOf('.')) : f.classes.find((c) => c.line <= g.line && g.line <= c.end)?.name;
+          const ctor = cls && f.functions.find((x) => x.name === `${cls}.__init__` || x.name === `${cls}.constructor`);
+          const ctorParams = ctor ? ctor.params.map((p) => p.replace(/^\*+/, '').replace(/\s*[:=?].*$/s, '')).filter(Boolean) : [];
+          const b = ctor && (f.binds ?? []).find((x) => x.fn === ctor.name && x.name === own && ctorParams.some((p) => new RegExp(`\\b${p}\\b`).test(x.value)));
+          if (b || ctorParams.includes(own)) supplied = `${list}, set from the constructor's ${own}`;
+        } else if (/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\./i.test(list)) supplied = `the configured ${list}`;
+        if (!supplied) continue;
+        out.push({ file: f.path, line: g.line, reason: `${g.fn}() leaves out of the tool set the names not chosen by its caller: \`${cond.slice(0, 70)}\` → ${g.exit} (${supplied})` });
       }
     }
     return out;
