@@ -1037,3 +1037,80 @@ export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site 
     return out;
   });
 }
+
+// ------------------------------------------------------------------------ typed action shapes
+
+/** A member of a tool shape that names the tool: `name`, or the literal `type` a discriminated action carries. */
+const SHAPE_NAME = /^(?:name|toolName|tool_name|type|id)$/;
+/** A member that holds the input schema, under the usual keys or a `…Params` / `…Schema` field (`actionParams`, `args_schema`). */
+const SHAPE_SCHEMA = (m: string): boolean => (SCHEMA_KEY.test(m) && m !== 'args') || /^[a-z]\w*(?:Params|Schema)$|^\w+_(?:params|schema)$/.test(m);
+/** A member that holds the code the tool runs. */
+const SHAPE_EXEC = /^(?:execute|handler|handle|run|call|invoke|forward|perform|_run|arun|__call__|callback|fn|func|impl)$/;
+/** A member carrying the description, as a field or a method that builds it (`getToolDescription(config)`, `get_description()`). */
+const SHAPE_DESC = /desc/i;
+/** Shapes of other data: user commands, events, messages, results. */
+const NOT_ACTION_SHAPE = /command|cmd|event|message|result|response|request|call|config|option|props|state|error/i;
+
+export interface ShapedTools {
+  /** The declared shape (interface, type alias or base class). */
+  shape: { file: string; line: number; name: string; nameKey: string; schema: string; exec: string; desc: string };
+  /** The declarations that take it: object literals with its members, subclasses or implementing classes. */
+  tools: Array<Site & { name: string }>;
+}
+
+/**
+ * Tools declared as data against a shape the repo types itself, under member names of its own: an
+ * interface, type alias or base class with a name (`name` or a literal `type`), a description
+ * member (a field or a method building it, `getToolDescription()`), an input schema (`schema`,
+ * `actionParams`, `args_schema`) and the code it runs (`execute`, `run`), and two or more
+ * declarations that take that shape: object literals with its name, schema and code members and
+ * no key the shape lacks (`const webSearch: ResearchAction = { name: 'web_search', schema, execute }`),
+ * constructor calls with those keywords, or subclasses / implementing classes.
+ */
+export function shapedTools(ctx: RuleContext): ShapedTools[] {
+  return ctx.memo('registry:shaped-tools', () => {
+    const out: ShapedTools[] = [];
+    const shapes: ShapedTools['shape'][] = [];
+    const members = new Map<string, Set<string>>();
+    for (const f of ctx.source) {
+      const cands = [
+        ...f.types.filter((t) => t.kind === 'interface' || t.kind === 'alias').map((t) => ({ name: t.name, line: t.line, members: t.members })),
+        ...f.classes.map((c) => ({ name: c.name, line: c.line, members: c.members })),
+      ];
+      for (const c of cands) {
+        if (NOT_ACTION_SHAPE.test(c.name) || members.has(c.name)) continue;
+        const nameKey = c.members.find((m) => SHAPE_NAME.test(m));
+        const schema = c.members.find(SHAPE_SCHEMA);
+        const exec = c.members.find((m) => SHAPE_EXEC.test(m));
+        const desc = c.members.find((m) => SHAPE_DESC.test(m));
+        if (!nameKey || !schema || !exec || !desc) continue;
+        members.set(c.name, new Set(c.members));
+        shapes.push({ file: f.path, line: c.line, name: c.name, nameKey, schema, exec, desc });
+      }
+    }
+    if (!shapes.length) return out;
+    for (const s of shapes) {
+      const own = members.get(s.name)!;
+      const tools: ShapedTools['tools'] = [];
+      for (const f of ctx.source) {
+        for (const o of f.objects) {
+          if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+          if (!o.keys.includes(s.nameKey) || !o.keys.includes(s.schema) || !o.keys.includes(s.exec)) continue;
+          if (o.keys.some((k) => !k.startsWith('...') && !own.has(k))) continue;
+          // Named by a literal, or made by the shape's own constructor.
+          const lit = /^['"`]([\w.:-]{1,60})['"`](?:\s+as\s+const)?$/.exec((o.values[s.nameKey] ?? '').trim())?.[1];
+          const made = o.ctx === `arg:${s.name}` || o.ctx === `new:${s.name}`;
+          if (!lit && !made) continue;
+          tools.push({ file: f.path, line: o.line, name: lit ?? o.ctx.replace(/^\w+:/, ''), reason: `tool '${lit ?? '?'}' declared as ${s.name} with ${s.nameKey}, ${s.schema}, ${s.exec}` });
+        }
+        for (const c of f.classes) {
+          const bases = [c.extends ?? '', ...c.implements].map((b) => b.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim());
+          if (!bases.includes(s.name) || !c.members.includes(s.exec)) continue;
+          tools.push({ file: f.path, line: c.line, name: c.name, reason: `tool class ${c.name} takes the shape ${s.name} (${s.nameKey}, ${s.schema}, ${s.exec})` });
+        }
+      }
+      if (tools.length >= 2) out.push({ shape: s, tools });
+    }
+    return out.sort((a, b) => b.tools.length - a.tools.length);
+  });
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, toolGenerators } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, shapedTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -109,6 +109,22 @@ export default defineRule({
         evidence: [
           { file: g.file, line: g.line, reason: g.reason },
           { file: g.use.file, line: g.use.line, reason: g.use.reason },
+        ],
+        confidence: 'low',
+      };
+    }
+    // Tools declared against a shape the repo types itself, under member names of its own (a description
+    // built by a method, a `…Params` schema): the declarations the key-based scan misses carry the code they run.
+    const shaped = shapedTools(ctx)[0];
+    if (shaped && !decls.some((d) => d.hasExec || classRuns(ctx, d))) {
+      const s = shaped.shape;
+      const files = new Set(shaped.tools.map((t) => t.file));
+      return {
+        level: 'present',
+        reason: `${shaped.tools.length} tools are declared as ${s.name} (${s.file}:${s.line}), each with its ${s.nameKey}, ${s.desc}, input schema (${s.schema}) and the code it runs (${s.exec}), in ${files.size} file${files.size > 1 ? 's' : ''}`,
+        evidence: [
+          { file: s.file, line: s.line, reason: `tool shape ${s.name} declares ${s.nameKey}, ${s.desc}, ${s.schema} and ${s.exec}` },
+          ...shaped.tools.slice(0, 2).map((t) => ({ file: t.file, line: t.line, reason: t.reason })),
         ],
         confidence: 'low',
       };
