@@ -115,8 +115,8 @@ export default defineRule({
     }
     // Tools declared against a shape the repo types itself, under member names of its own (a description
     // built by a method, a `…Params` schema): the declarations the key-based scan misses carry the code they run.
-    const shaped = shapedTools(ctx)[0];
-    if (shaped && !decls.some((d) => d.hasExec || classRuns(ctx, d))) {
+    const shaped = decls.some((d) => d.hasExec || classRuns(ctx, d)) ? undefined : shapedTools(ctx)[0];
+    if (shaped) {
       const s = shaped.shape;
       const files = new Set(shaped.tools.map((t) => t.file));
       return {
