@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { offPathUi } from '../shared/ui.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -283,8 +283,9 @@ export default defineRule({
       reason: decls.length ? 'tools are declared but no registry both builds the model\'s tool list and dispatches calls by name' : 'no tool registry: no tools declared as data, no dispatch by name lookup',
       evidence: [],
       // Nothing anywhere looks a tool up by a runtime name (by key or by reflection) and no framework
-      // (recognised or not) is handed a tool collection.
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) ? 'high' : 'low',
+      // (recognised or not) is handed a tool collection, and no tools are declared against a shape of the
+      // repo's own or as introspected methods (whose dispatch may take a form not recognised here).
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length ? 'high' : 'low',
     };
   },
 });

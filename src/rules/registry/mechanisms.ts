@@ -21,6 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
+import { isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
 import { frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
@@ -1036,4 +1037,200 @@ export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site 
     }
     return out;
   });
+}
+
+// ------------------------------------------------------------------------ typed action shapes
+
+/** A member of a tool shape that names the tool: `name`, or the literal `type` a discriminated action carries. */
+const SHAPE_NAME = /^(?:name|toolName|tool_name|type|id)$/;
+/** A member that holds the input schema, under the usual keys or a `…Params` / `…Schema` field (`actionParams`, `args_schema`). */
+const SHAPE_SCHEMA = (m: string): boolean => (SCHEMA_KEY.test(m) && m !== 'args') || /^[a-z]\w*(?:Params|Schema)$|^\w+_(?:params|schema)$/.test(m);
+/** A member that holds the code the tool runs. */
+const SHAPE_EXEC = /^(?:execute|handler|handle|run|call|invoke|forward|perform|_run|arun|__call__|callback|fn|func|impl)$/;
+/** A member carrying the description, as a field or a method that builds it (`getToolDescription(config)`, `get_description()`). */
+const SHAPE_DESC = /desc/i;
+/** Shapes of other data: user commands, events, messages, results. */
+const NOT_ACTION_SHAPE = /command|cmd|event|message|result|response|request|call|config|option|props|state|error/i;
+
+export interface ShapedTools {
+  /** The declared shape (interface, type alias or base class). */
+  shape: { file: string; line: number; name: string; nameKey: string; schema: string; exec: string; desc: string };
+  /** The declarations that take it: object literals with its members, subclasses or implementing classes. */
+  tools: Array<Site & { name: string }>;
+}
+
+/**
+ * Tools declared as data against a shape the repo types itself, under member names of its own: an
+ * interface, type alias or base class with a name (`name` or a literal `type`), a description
+ * member (a field or a method building it, `getToolDescription()`), an input schema (`schema`,
+ * `actionParams`, `args_schema`) and the code it runs (`execute`, `run`), and two or more
+ * declarations that take that shape: object literals with its name, schema and code members and
+ * no key the shape lacks (`const webSearch: ResearchAction = { name: 'web_search', schema, execute }`),
+ * constructor calls with those keywords, or subclasses / implementing classes.
+ */
+export function shapedTools(ctx: RuleContext): ShapedTools[] {
+  return ctx.memo('registry:shaped-tools', () => {
+    const out: ShapedTools[] = [];
+    const shapes: ShapedTools['shape'][] = [];
+    const members = new Map<string, Set<string>>();
+    for (const f of ctx.source) {
+      const cands = [
+        ...f.types.filter((t) => t.kind === 'interface' || t.kind === 'alias').map((t) => ({ name: t.name, line: t.line, members: t.members })),
+        ...f.classes.map((c) => ({ name: c.name, line: c.line, members: c.members })),
+      ];
+      for (const c of cands) {
+        if (NOT_ACTION_SHAPE.test(c.name) || members.has(c.name)) continue;
+        const nameKey = c.members.find((m) => SHAPE_NAME.test(m));
+        const schema = c.members.find(SHAPE_SCHEMA);
+        const exec = c.members.find((m) => SHAPE_EXEC.test(m));
+        const desc = c.members.find((m) => SHAPE_DESC.test(m));
+        if (!nameKey || !schema || !exec || !desc) continue;
+        members.set(c.name, new Set(c.members));
+        shapes.push({ file: f.path, line: c.line, name: c.name, nameKey, schema, exec, desc });
+      }
+    }
+    if (!shapes.length) return out;
+    for (const s of shapes) {
+      const own = members.get(s.name)!;
+      const tools: ShapedTools['tools'] = [];
+      for (const f of ctx.source) {
+        for (const o of f.objects) {
+          if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+          if (!o.keys.includes(s.nameKey) || !o.keys.includes(s.schema) || !o.keys.includes(s.exec)) continue;
+          if (o.keys.some((k) => !k.startsWith('...') && !own.has(k))) continue;
+          // Named by a literal, or made by the shape's own constructor.
+          const lit = /^['"`]([\w.:-]{1,60})['"`](?:\s+as\s+const)?$/.exec((o.values[s.nameKey] ?? '').trim())?.[1];
+          const made = o.ctx === `arg:${s.name}` || o.ctx === `new:${s.name}`;
+          if (!lit && !made) continue;
+          tools.push({ file: f.path, line: o.line, name: lit ?? o.ctx.replace(/^\w+:/, ''), reason: `tool '${lit ?? '?'}' declared as ${s.name} with ${s.nameKey}, ${s.schema}, ${s.exec}` });
+        }
+        for (const c of f.classes) {
+          const bases = [c.extends ?? '', ...c.implements].map((b) => b.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim());
+          if (!bases.includes(s.name) || !c.members.includes(s.exec)) continue;
+          tools.push({ file: f.path, line: c.line, name: c.name, reason: `tool class ${c.name} takes the shape ${s.name} (${s.nameKey}, ${s.schema}, ${s.exec})` });
+        }
+      }
+      if (tools.length >= 2) out.push({ shape: s, tools });
+    }
+    return out.sort((a, b) => b.tools.length - a.tools.length);
+  });
+}
+
+// ------------------------------------------------------------------- introspected method tools
+
+export interface IntrospectedMethods {
+  /** Where a method found by name is introspected: `inspect.signature(getattr(cls, name))`. */
+  site: Site;
+  /** The owner the methods are read from, as written (`agent_class`, `SearchBackend`). */
+  owner: string;
+  /** Each method's docstring is read there too (`attr.__doc__`): signature and doc become the model's action list. */
+  documented: boolean;
+  /** The methods that are the actions: the ones a marker decorator tags, else the public methods of the owner class. */
+  methods: Site[];
+}
+
+const INTROSPECT = /^(?:signature|getfullargspec|getargspec)$/;
+
+/**
+ * Methods of one class used as the model's actions through introspection (Python): a method found by
+ * name with `getattr(owner, name)` whose parameters are read with `inspect.signature` /
+ * `getfullargspec`, either to write each method's signature and docstring into the prompt
+ * (`f"def {name}{signature}: '''{attr.__doc__}'''"` over the methods a marker decorator tags,
+ * `hasattr(attr, "is_action")`), or to check the model's call against the method's parameters. The
+ * methods are the tools; their typed signature and docstring are the metadata.
+ */
+export function introspectedMethods(ctx: RuleContext): IntrospectedMethods[] {
+  return ctx.memo('registry:introspected-methods', () => {
+    const out: IntrospectedMethods[] = [];
+    const sites = [...ctx.callsNamed('signature'), ...ctx.callsNamed('getfullargspec'), ...ctx.callsNamed('getargspec')];
+    for (const c of sites) {
+      const f = ctx.file(c.file);
+      if (!f || f.lang !== 'py' || !INTROSPECT.test(c.name)) continue;
+      if (c.callee !== `inspect.${c.name}` && !f.imports.some((i) => i.from === 'inspect' && i.names.includes(c.name))) continue;
+      const a = c.args[0] ?? '';
+      const bind = (f.binds ?? []).find((b) => b.fn === c.fn && b.name === a && b.line <= c.line && /^getattr\(/.test(b.value));
+      // The name is a runtime value (a variable, `call["name"]`), not a literal attribute.
+      const m = bind && /^getattr\(\s*([\w.]+)\s*,\s*([\w.]+(?:\[[^\]]+\])?)\s*(?:,|\))/.exec(bind.value);
+      if (!bind || !m) continue;
+      let owner = m[1];
+      const def = f.functions.find((x) => x.name === c.fn && x.line <= c.line && x.end >= c.line);
+      const inFn = (l: number) => !!def && l >= def.line && l <= def.end;
+      const documented = (f.reads.__doc__ ?? []).some(inFn);
+      // The methods: tagged by the marker the site tests (`hasattr(attr, "is_action")`, set by a decorator) …
+      let methods: Site[] = [];
+      const marker = /^['"](\w+)['"]$/.exec(ctx.callsIn(c.file, c.fn).find((x) => x.name === 'hasattr' && x.args[0] === a)?.args[1] ?? '')?.[1];
+      if (marker) {
+        const decos = new Set<string>();
+        for (const g of ctx.source) for (const k of g.consts) if (k.kind === 'assign' && k.name === marker && k.fn !== '<top>') decos.add(shortName(k.fn));
+        for (const g of ctx.source) {
+          for (const fn of g.functions) {
+            const d = fn.decorators?.find((x) => decos.has(x.replace(/^.*\./, '')));
+            if (d) methods.push({ file: g.path, line: fn.line, reason: `${shortName(fn.name)}() tagged as an action by @${d}` });
+          }
+        }
+      } else {
+        // … else the public methods of the owner class, named directly or held in an attribute (`self.backend = SearchBackend(…)`).
+        const attr = /^(?:self|cls)\.(\w+)$/.exec(owner)?.[1];
+        const held = attr ? (f.binds ?? []).find((b) => b.name === attr && /^[A-Z]\w*\(/.test(b.value))?.value.replace(/\(.*$/s, '') : undefined;
+        const cls = held ?? (/^[A-Z]\w*$/.test(owner) ? owner : undefined);
+        if (cls) {
+          owner = cls;
+          for (const g of ctx.source) {
+            if (g.lang !== 'py' || !g.classes.some((k) => k.name === cls)) continue;
+            for (const fn of g.functions) {
+              const [k, meth] = fn.name.split('.');
+              if (k === cls && meth && !meth.startsWith('_')) methods.push({ file: g.path, line: fn.line, reason: `${meth}() of ${cls}, called by the name the model gives` });
+            }
+          }
+        }
+      }
+      if (methods.length < 2) continue;
+      out.push({
+        site: {
+          file: c.file,
+          line: c.line,
+          reason: documented
+            ? `each action's signature (${c.callee}) and docstring (__doc__) written into the model's instructions in ${shortName(c.fn)}()`
+            : `the model's call checked against the method's parameters (${c.callee}) in ${shortName(c.fn)}()`,
+        },
+        owner,
+        documented,
+        methods,
+      });
+    }
+    // Live code first (and the newest version folder), documented sites before checks; the methods likewise.
+    const live = (s: Site) => Number(isStale(ctx, s.file));
+    for (const x of out) {
+      x.methods.sort((p, q) => live(p) - live(q) || versionRank(q.file) - versionRank(p.file) || named(ctx, p) - named(ctx, q));
+      // One version's actions: those of the first method's version folder.
+      const [l, v] = [live(x.methods[0]), versionRank(x.methods[0].file)];
+      x.methods = x.methods.filter((m) => live(m) === l && versionRank(m.file) === v);
+    }
+    return out.sort((x, y) => live(x.site) - live(y.site) || Number(y.documented) - Number(x.documented) || versionRank(y.site.file) - versionRank(x.site.file));
+  });
+}
+
+/** The version a path's version-named folders carry (`s3/` → 3, `s2_5/` → 2.5, `v2/` → 2), for newest-first ordering. */
+function versionRank(path: string): number {
+  let v = 0;
+  for (const seg of path.split('/').slice(0, -1)) {
+    const m = /^[a-z]{0,3}[-_]?(\d+)(?:[._](\d+))?$/i.exec(seg);
+    if (m) v = Math.max(v, Number(`${m[1]}.${m[2] ?? 0}`));
+  }
+  return v;
+}
+
+/** 0 when the method's name appears in a string literal of another file (the model's instructions name it), else 1. */
+function named(ctx: RuleContext, s: Site): number {
+  const name = /^(\w+)\(\)/.exec(s.reason)?.[1];
+  if (!name) return 1;
+  const words = ctx.memo('registry:string-words', () => {
+    const w = new Map<string, Set<string>>();
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const str of f.strings) for (const t of str.value.match(/[a-z_][a-z0-9_]{3,}/g) ?? []) (w.get(t) ?? w.set(t, new Set()).get(t)!).add(f.path);
+    }
+    return w;
+  });
+  return [...(words.get(name) ?? [])].some((p) => p !== s.file) ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, toolGenerators } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, shapedTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -113,6 +113,22 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // Tools declared against a shape the repo types itself, under member names of its own (a description
+    // built by a method, a `…Params` schema): the declarations the key-based scan misses carry the code they run.
+    const shaped = decls.some((d) => d.hasExec || classRuns(ctx, d)) ? undefined : shapedTools(ctx)[0];
+    if (shaped) {
+      const s = shaped.shape;
+      const files = new Set(shaped.tools.map((t) => t.file));
+      return {
+        level: 'present',
+        reason: `${shaped.tools.length} tools are declared as ${s.name} (${s.file}:${s.line}), each with its ${s.nameKey}, ${s.desc}, input schema (${s.schema}) and the code it runs (${s.exec}), in ${files.size} file${files.size > 1 ? 's' : ''}`,
+        evidence: [
+          { file: s.file, line: s.line, reason: `tool shape ${s.name} declares ${s.nameKey}, ${s.desc}, ${s.schema} and ${s.exec}` },
+          ...shaped.tools.slice(0, 2).map((t) => ({ file: t.file, line: t.line, reason: t.reason })),
+        ],
+        confidence: 'low',
+      };
+    }
     if (!decls.length) {
       // Tools declared in configuration (tool bundles: name, docstring, arguments) and loaded into a model class.
       const cfg = configTools(ctx);
@@ -144,6 +160,26 @@ export default defineRule({
           // A framework option the repo turns on: typed functions handed to the framework's agent.
           confidence: fns.length >= 3 ? 'high' : 'low',
         };
+      }
+      // Methods of one class are the model's actions, read by introspection: their signature and
+      // docstring written into the instructions (declared as data in the code itself), or only their
+      // parameters checked against the model's call (no description or schema is declared).
+      const intro = introspectedMethods(ctx)[0];
+      if (intro) {
+        const m = intro.methods[0];
+        return intro.documented
+          ? {
+              level: 'present',
+              reason: `${intro.methods.length} methods are the model's actions, each with its name, typed signature and docstring; the action list in the instructions is generated from them (${intro.site.file}:${intro.site.line})`,
+              evidence: [m, intro.site, ...intro.methods.slice(1, 2)],
+              confidence: 'low',
+            }
+          : {
+              level: 'partial',
+              reason: `${intro.methods.length} public methods of ${intro.owner} are the model's actions and its calls are checked against their parameters (${intro.site.file}:${intro.site.line}), but no description or input schema is declared as data`,
+              evidence: [m, intro.site, ...intro.methods.slice(1, 2)],
+              confidence: 'low',
+            };
       }
       // The model's actions as a structured-output schema: each action's input is declared, but no
       // tool binds a name, a description and its behaviour (that lives in branches on the choice).
