@@ -1,6 +1,6 @@
 /**
  * Code the shipped harness no longer runs: a folder named legacy / deprecated / old / archive, or an
- * older version's folder beside a newer sibling (`s1/`, `s2/` beside `s3/`; `v1/` beside `v2/`), that
+ * older version's folder beside a newer sibling (`s1/`, `s2_5/` beside `s3/`; `v1/` beside `v2/`), that
  * no source file outside it imports. Evidence there ranks after live evidence, and a verdict resting
  * only on it is not sure.
  */
@@ -9,7 +9,9 @@ import type { RuleContext } from '../context.js';
 import { resolveImportFile } from './imports.js';
 
 const RETIRED = /^(?:legacy|deprecated|old|archive|archived|_old|_legacy|_deprecated|_archive)$/i;
-const VERSION = /^([a-z]{0,3}?)[-_]?(\d+)$/i;
+/** A version folder: `v2`, `s1`, `2`, and with a minor number `s2_5`, `v1.5`. */
+const VERSION = /^([a-z]{0,3}?)[-_]?(\d+)(?:[._](\d+))?$/i;
+const versionOf = (m: RegExpExecArray): number => Number(m[2]) + Number(m[3] ?? 0) / 1000;
 
 /** Candidate folders (path prefixes without a trailing slash) for the retired/older-version shapes. */
 function candidates(paths: readonly string[]): string[] {
@@ -33,7 +35,7 @@ function candidates(paths: readonly string[]): string[] {
       const c = s.lastIndexOf('/');
       if ((c < 0 ? '' : s.slice(0, c)) !== parent) return false;
       const n = VERSION.exec(s.slice(c + 1));
-      return !!n && n[1].toLowerCase() === m[1].toLowerCase() && Number(n[2]) > Number(m[2]);
+      return !!n && n[1].toLowerCase() === m[1].toLowerCase() && versionOf(n) > versionOf(m);
     });
     if (newer) out.push(d);
   }
