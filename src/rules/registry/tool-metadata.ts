@@ -219,7 +219,7 @@ export default defineRule({
     const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
       file: d.file,
       line: d.line,
-      reason: `tool ${d.name ? `'${d.name}' ` : ''}declared as ${d.kind === 'subclass' ? 'a subclass of a tool base class' : d.ctx?.startsWith('decorator:') ? `a function decorated with @${d.ctx.slice(10)}` : d.kind === 'builder' ? 'a builder call' : d.kind === 'class' ? 'a class' : 'an object'} with ${d.keys.filter((k) => !k.startsWith('...')).slice(0, 6).join(', ')}`,
+      reason: `tool ${d.name ? `'${d.name}' ` : ''}declared as ${d.kind === 'subclass' ? 'a subclass of a tool base class' : d.ctx?.startsWith('decorator:') ? `a function decorated with @${d.ctx.slice(10)}` : d.ctx?.startsWith('provider:') ? `a provider-defined tool (${d.ctx.slice(9)}: the provider declares its description and input schema)` : d.kind === 'builder' ? 'a builder call' : d.kind === 'class' ? 'a class' : 'an object'} with ${d.keys.filter((k) => !k.startsWith('...')).slice(0, 6).join(', ')}`,
     }));
     // Schemas as data with the handlers in a map looked up by name is still metadata-first.
     const byLookup = toolDispatch(ctx)[0];

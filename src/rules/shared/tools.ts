@@ -23,6 +23,8 @@ const DESC_KEY = /^(?:description|desc|summary)$/;
 /** Keys or members that hold the code a tool runs. */
 export const EXEC_KEY = /^(?:execute|handler|handle|run|call|invoke|fn|func|function|forward|action|callback|impl|_run|_arun|arun|_call|__call__|executor|perform|createInvocation|build|cb)$/;
 /** Builders whose object argument is a tool declaration even without a `name` key. */
+/** An AI SDK provider's tool builder: `anthropic.tools.bash_20250124` (the tool is `bash`), `openai.tools.webSearchPreview`. */
+const PROVIDER_TOOL = /^([A-Za-z_$][\w$]*)\.tools\.([A-Za-z][A-Za-z]*?)(?:_\d{8})?$/;
 const TOOL_BUILDER = /(?:^|[.\s])(?:tool|createTool|defineTool|makeTool|buildTool|registerTool|addTool|dynamicTool|betaTool|betaZodTool|zodTool|StructuredTool|DynamicStructuredTool|FunctionTool|Tool)$/;
 /** Collections that hold tools, judged by the expression text. */
 const TOOLISH = /tool|function_?map|(?:^|\.)functions$|handlers|capabilit|registry|actions/i;
@@ -196,6 +198,14 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
     for (const f of ctx.source) {
       for (const o of f.objects) {
         const keys = o.keys;
+        // A provider-defined tool of the AI SDK (`anthropic.tools.bash_20250124({ execute })` with
+        // `anthropic` from '@ai-sdk/anthropic'): the provider declares its name, description and input
+        // schema, the repo supplies the code it runs.
+        const provider = o.ctx.startsWith('arg:') && keys.includes('execute') ? PROVIDER_TOOL.exec(o.ctx.slice(4)) : null;
+        if (provider && f.imports.some((i) => i.from.startsWith('@ai-sdk/') && (i.names.includes(provider[1]) || Object.keys(i.as ?? {}).includes(provider[1])))) {
+          decls.push({ file: f.path, line: o.line, name: o.key ?? provider[2], kind: 'builder', keys, hasExec: true, ctx: `provider:${o.ctx.slice(4)}`, end: o.end });
+          continue;
+        }
         if (!keys.includes('description') && !keys.includes('desc') && !keys.includes('summary')) continue;
         // A tool schema built from tool data (toolListSites): its name read from a tool.
         const siteName = o.values.name;
