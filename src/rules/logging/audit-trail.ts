@@ -42,20 +42,29 @@ function tableClasses(ctx: RuleContext): Set<string> {
   });
 }
 
+/** The words of a `^(?:a|b|c)$` pattern, for set lookups that match exactly what the pattern matches. */
+const keyWords = (re: RegExp): Set<string> => new Set(re.source.slice(4, -2).split('|'));
+const TOOL_KEYS = keyWords(TOOL_KEY);
+const OUTCOME_KEYS = keyWords(OUTCOME_KEY);
+const DECISION_KEYS = keyWords(DECISION_KEY);
+const COMMAND_KEYS = keyWords(COMMAND_KEY);
+const EXEC_OUTCOME_KEYS = keyWords(EXEC_OUTCOME_KEY);
+const CALL_RECORD = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i;
+
 function records(ctx: RuleContext): Rec[] {
   const out: Rec[] = [];
   const tables = tableClasses(ctx);
   for (const f of ctx.source) {
     if (UI_FILE.test(f.path)) continue;
     for (const o of f.objects) {
-      // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
-      const callRecord = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i.test(o.ctx);
       // A record of a command execution (`ExecLog(cmd=…, status_code=…, stdout=…)`): the command is the tool and its input.
       // Only as a record type or a record being made (`ExecLog(…)`, a table row): a variable with these keys is a process's state.
-      const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEY.test(k)) && o.keys.some((k) => EXEC_OUTCOME_KEY.test(k));
-      if (!commandRecord && !o.keys.some((k) => TOOL_KEY.test(k) || (callRecord && k === 'name'))) continue;
-      const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEY.test(k));
-      const decision = o.keys.some((k) => DECISION_KEY.test(k));
+      // (Key words by set lookups: this runs over every object of the repo.)
+      const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEYS.has(k)) && o.keys.some((k) => EXEC_OUTCOME_KEYS.has(k));
+      // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
+      if (!commandRecord && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
+      const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
+      const decision = o.keys.some((k) => DECISION_KEYS.has(k));
       if (!hasOut && !decision) continue;
       let where: string | undefined;
       // A record nested in the object handed to a sink (`append({ hookName, postToolUse: { toolName, parameters, result } })`)

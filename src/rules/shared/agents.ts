@@ -1195,27 +1195,32 @@ export function graphRunsInNodes(ctx: RuleContext): Array<Evidence & { fn: strin
   return ctx.memo('agents:graph-runs-in-nodes', () => {
     const out: Array<Evidence & { fn: string; graph: string; nodes: string[] }> = [];
     const graphs = new Map<string, string>();
-    for (const f of ctx.source) for (const b of f.binds ?? []) if (/^[A-Za-z_$][\w$]*$/.test(b.name) && /^(?!re\.|regex\.)[\w$.]+\.compile\(/.test(b.value.trim())) graphs.set(b.name, b.value.trim().slice(0, 40));
+    for (const f of ctx.source) for (const b of f.binds ?? []) if (b.value.includes('.compile(') && /^[A-Za-z_$][\w$]*$/.test(b.name) && /^(?!re\.|regex\.)[\w$.]+\.compile\(/.test(b.value.trim())) graphs.set(b.name, b.value.trim().slice(0, 40));
     if (!graphs.size) return out;
     const nodes = new Set<string>();
     // Node functions per builder (`researcher_builder.add_node("researcher", researcher)`).
     const byBuilder = new Map<string, string[]>();
-    for (const f of ctx.source) {
-      for (const c of f.calls) {
-        if (c.name !== 'add_node' && c.name !== 'addNode') continue;
-        const recv = c.callee.slice(0, -c.name.length - 1);
-        for (const a of c.args.slice(0, 2)) {
-          if (!/^[A-Za-z_$][\w$]*$/.test(a)) continue;
-          nodes.add(a);
-          if (/^[A-Za-z_$][\w$]*$/.test(recv)) byBuilder.set(recv, [...(byBuilder.get(recv) ?? []), a]);
-        }
+    // From the by-name index (each list in file order); both names in one repo: every call, in file order.
+    const addNode = ctx.callsNamed('add_node');
+    const addNodeTs = ctx.callsNamed('addNode');
+    const nodeCalls: Iterable<CallFact> = !addNode.length ? addNodeTs : !addNodeTs.length ? addNode : ctx.calls;
+    for (const c of nodeCalls) {
+      if (c.name !== 'add_node' && c.name !== 'addNode') continue;
+      const recv = c.callee.slice(0, -c.name.length - 1);
+      for (const a of c.args.slice(0, 2)) {
+        if (!/^[A-Za-z_$][\w$]*$/.test(a)) continue;
+        nodes.add(a);
+        if (/^[A-Za-z_$][\w$]*$/.test(recv)) byBuilder.set(recv, [...(byBuilder.get(recv) ?? []), a]);
       }
     }
+    if (!nodes.size) return out;
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path)) continue;
       for (const c of f.calls) {
+        // Only calls made in a node function count (a set lookup before the regex).
+        if (!nodes.has(c.fn)) continue;
         const m = /^([A-Za-z_$][\w$]*)\.(?:a?invoke|a?stream|astream_events|streamEvents)$/.exec(c.callee);
-        if (!m || !graphs.has(m[1]) || !nodes.has(c.fn)) continue;
+        if (!m || !graphs.has(m[1])) continue;
         const builder = /^([A-Za-z_$][\w$]*)\.compile\(/.exec(graphs.get(m[1]) ?? '')?.[1];
         out.push({ file: f.path, line: c.line, fn: c.fn, graph: m[1], nodes: (builder && byBuilder.get(builder)) || [], reason: `graph node ${c.fn}() runs the compiled graph ${m[1]} (${graphs.get(m[1])}) as a child run: ${c.callee}()` });
       }

@@ -132,9 +132,12 @@ function aliasModelCalls(ctx: RuleContext): Located<CallFact>[] {
     for (const f of ctx.source) {
       let aliases: Map<string, string[]> | undefined;
       for (const b of f.binds ?? []) {
-        const v = b.value.replace(/\.bind\([^()]*\)$/, '');
-        if (!v.includes('.') || !DOTTED_REF.test(v)) continue;
-        const name = v.slice(v.lastIndexOf('.') + 1);
+        // Only a value ending in `)` can end in `.bind(…)`; only a name a direct model call can have can pass isDirectModelCall.
+        const v = b.value.endsWith(')') ? b.value.replace(/\.bind\([^()]*\)$/, '') : b.value;
+        const dot = v.lastIndexOf('.');
+        if (dot < 0) continue;
+        const name = v.slice(dot + 1);
+        if (!MODEL_CALL_NAME_SET.has(name) || !DOTTED_REF.test(v)) continue;
         if (!isDirectModelCall({ callee: v, name, line: b.line, fn: b.fn, args: [], cond: false, optional: false, inCatch: false })) continue;
         const scopes = (aliases ??= new Map()).get(b.name);
         if (scopes) scopes.push(b.fn);
@@ -157,6 +160,7 @@ function aliasModelCalls(ctx: RuleContext): Located<CallFact>[] {
 
 /** Every name a direct model call can have. */
 const MODEL_CALL_NAMES = [...new Set([...MODEL_NAMES, ...MODEL_RECEIVERS.keys(), ...RUNNABLE_METHODS])];
+const MODEL_CALL_NAME_SET = new Set(MODEL_CALL_NAMES);
 
 /**
  * Names too common to resolve by name: entry points, and the methods every Map, Set and array has
@@ -569,7 +573,11 @@ function refBinds(ctx: RuleContext, file: string): Map<string, string> {
   let m = all.get(file);
   if (!m) {
     m = new Map();
-    for (const b of ctx.file(file)?.binds ?? []) if (FN_REF.test(b.value) || REF_CHOICE.test(b.value)) m.set(`${b.fn}#${b.name}`, b.value);
+    for (const b of ctx.file(file)?.binds ?? []) {
+      const v = b.value;
+      // A choice holds `?` or `if` (cheap tests before the regex).
+      if (FN_REF.test(v) || ((v.includes('?') || v.includes('if')) && REF_CHOICE.test(v))) m.set(`${b.fn}#${b.name}`, v);
+    }
     all.set(file, m);
   }
   return m;

@@ -842,6 +842,9 @@ export interface FrameworkToolUse {
 /** An array or list written out of string literals only. */
 const LITERAL_LIST = /^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/;
 
+/** Calls that hand a framework its tools (a set lookup: this runs over every call of the repo). */
+const FRAMEWORK_TOOL_CALLS = new Set(['bind_tools', 'bindTools', 'create_react_agent', 'createReactAgent', 'ToolNode']);
+
 /**
  * Tools handed to a framework that lists them for the model and dispatches calls itself:
  * `generateText({ tools })`, `new Agent({ tools })`, `createReactAgent({ tools })`, `bind_tools(tools)`.
@@ -860,7 +863,7 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
         out.push({ file: f.path, line: o.line, runner });
       }
       for (const c of f.calls) {
-        if (/^(?:bind_tools|bindTools|create_react_agent|createReactAgent|ToolNode)$/.test(c.name) && c.args.length) out.push({ file: f.path, line: c.line, runner: c.callee });
+        if (FRAMEWORK_TOOL_CALLS.has(c.name) && c.args.length) out.push({ file: f.path, line: c.line, runner: c.callee });
       }
     }
     return out;
