@@ -14,6 +14,8 @@
  */
 import type { CallFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { importModules, resolveBareCall } from './imports.js';
+import { resolveLocal } from './resolve.js';
 
 /** Keys that carry a tool's input schema. */
 export const SCHEMA_KEY =
@@ -88,6 +90,8 @@ export interface ShellSink {
   toolFed: boolean;
   /** A write into a persistent shell: where that shell was started (`spawn('/bin/bash')`). */
   shellStart?: { line: number; callee: string };
+  /** A run on a sandbox a harness helper returns: where that helper creates or connects it. */
+  sandboxMade?: { file: string; line: number; callee: string; fn: string };
 }
 
 /**
@@ -482,6 +486,50 @@ function sandboxBound(f: FileFacts, fn: string, name: string): boolean {
   return (f.binds ?? []).some((b) => b.name === name && (b.fn === fn || b.fn === '<top>') && SANDBOX_MADE.test(b.value));
 }
 
+/** A call that creates or connects a sandbox: `Sandbox.create(…)`, `new Sandbox(…)`, `Sandbox(…)`, `CodeInterpreter.connect(id)`. */
+const SANDBOX_MAKE_CALLEE = /^(?:new\s+)?(?:([A-Za-z_$][\w$]*)\.)?([A-Z][\w$]*)(?:\.(?:create|connect|start|new|spawn|resume|get))?$/;
+const SANDBOX_CLASS = /(?:Sandbox|CodeInterpreter|Container|MicroVM|Microvm)\w*$/;
+
+/**
+ * Whether `name` is bound, in function `fn` (or at the top of the file), to the result of a harness
+ * function that creates or connects a sandbox from a package it imports
+ * (`const desktop = await getDesktop(id)`, where `getDesktop` returns `await Sandbox.create(…)` and
+ * `Sandbox` comes from a sandbox SDK): the receiver is that sandbox though its name does not say so.
+ */
+function sandboxFromHelper(ctx: RuleContext, f: FileFacts, fn: string, name: string): ShellSink['sandboxMade'] {
+  if (!name || name === 'this' || name === 'self') return undefined;
+  const cache = ctx.memo('tools:sandbox-from-helper', () => new Map<string, ShellSink['sandboxMade'] | null>());
+  const key = `${f.path}#${fn}#${name}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = helperMakesSandbox(ctx, f, fn, name) ?? null;
+    cache.set(key, hit);
+  }
+  return hit ?? undefined;
+}
+
+function helperMakesSandbox(ctx: RuleContext, f: FileFacts, fn: string, name: string): ShellSink['sandboxMade'] {
+  for (const b of f.binds ?? []) {
+    if (b.name !== name || (b.fn !== fn && b.fn !== '<top>')) continue;
+    const made = /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value)?.[1];
+    if (!made) continue;
+    const defs = made.includes('.') ? [resolveLocal(ctx, f.path, b.fn, made)].filter((d): d is NonNullable<typeof d> => !!d) : resolveBareCall(ctx, f.path, made);
+    for (const d of defs.slice(0, 3)) {
+      const mods = importModules(ctx, d.file, true);
+      // The helper calls a sandbox class's factory, and that class comes from a package, not the harness.
+      const makes = ctx.callsIn(d.file, d.name).find((c) => {
+        const m = SANDBOX_MAKE_CALLEE.exec(c.callee);
+        if (!m || !SANDBOX_CLASS.test(m[2])) return false;
+        // `e2b.Sandbox.create()`: the namespace is what was imported.
+        const from = mods.get(m[1] ?? m[2]);
+        return !!from && !/^[.@~]\/|^\./.test(from);
+      });
+      if (makes) return { file: d.file, line: makes.line, callee: makes.callee, fn: d.name };
+    }
+  }
+  return undefined;
+}
+
 /** A shell program named by a literal: `'/bin/bash'`, `["bash"]`, `"cmd.exe /v:on"`, `os.environ.get("SHELL", "bash")`. */
 const SHELL_PROGRAM =
   /^\[?\s*(?:f?['"`](?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:ba|z|da|fi|j|k|tc|c)?sh(?:\s[^'"`]*)?['"`]|f?['"`](?:pwsh|powershell|cmd)(?:\.exe)?(?:\s[^'"`]*)?['"`]|(?:os\.environ\.get|os\.getenv|process\.env)\W+['"]?SHELL\b)/;
@@ -575,10 +623,14 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const literalScript = LITERAL_LIST.test((c.args[1] ?? '').trim()) && /['"`]-\w*c['"`]/.test(c.args[1] ?? '');
         const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '' || literalScript) && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
+        let made: ShellSink['sandboxMade'];
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // The receiver is a local bound to a sandbox the function creates (`const sbx = await Sandbox.create(…)`, then `sbx.commands.run(cmd)`).
         else if (recv && SANDBOX_CALL.test(c.name) && sandboxBound(f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? '')) kind = 'sandbox';
+        // The receiver is a local bound to what a harness helper returns, and that helper creates or
+        // connects a sandbox from an SDK (`const desktop = await getDesktop(id)`, then `desktop.commands.run(cmd)`).
+        else if (recv && SANDBOX_CALL.test(c.name) && (made = sandboxFromHelper(ctx, f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? ''))) kind = 'sandbox';
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
@@ -592,7 +644,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         if (!kind) continue;
         if (boxed) kind = 'sandbox';
         if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path) });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}) });
       }
       if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
     }
