@@ -653,6 +653,36 @@ function relaysModelStream(ctx: RuleContext, f: FileFacts, gen: { name: string; 
   return false;
 }
 
+/** Methods that turn an AI SDK run's result into the SDK's typed stream (text, tool-call, tool-result, error and finish parts). */
+const SDK_RESULT_STREAMS = ['toDataStreamResponse', 'toUIMessageStreamResponse', 'toUIMessageStream', 'toDataStream', 'pipeDataStreamToResponse', 'pipeUIMessageStreamToResponse', 'mergeIntoDataStream'];
+/** The AI SDK's runs whose result streams typed parts. */
+const SDK_STREAM_RUNS = new Set(['streamText', 'streamUI']);
+
+/**
+ * The run's result handed on as the AI SDK's typed stream (`const result = streamText({ … });
+ * return result.toDataStreamResponse()`, `result.toUIMessageStream()`): the consumer receives typed
+ * tool-call, tool-result, error and finish parts, though the kinds are the SDK's, not the repo's.
+ */
+function sdkResultStreams(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const name of SDK_RESULT_STREAMS) {
+    for (const c of ctx.callsNamed(name)) {
+      const f = ctx.file(c.file);
+      if (!f || uiFile(f.path)) continue;
+      const recv = /^([A-Za-z_$][\w$]*)\./.exec(c.callee)?.[1];
+      if (!recv) continue;
+      const b = (f.binds ?? []).filter((x) => x.fn === c.fn && x.name === recv && x.line <= c.line).pop();
+      const run = b && /^(?:await\s+)?([A-Za-z_$][\w$]*)\s*[<(]/.exec(b.value.trim())?.[1];
+      if (!run) continue;
+      const imported = f.imports.find((i) => i.from === 'ai' && (i.names.includes(run) || (i.as ?? {})[run] !== undefined));
+      const original = imported ? ((imported.as ?? {})[run] ?? run) : undefined;
+      if (!original || !SDK_STREAM_RUNS.has(original)) continue;
+      out.push(ev(c.file, c.line, `${c.callee}() hands on the ${original}() run (line ${b!.line}) as the AI SDK's typed stream of text, tool-call, tool-result, error and finish parts`));
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+}
+
 /** Weaker shapes: a streaming generator of chunk objects, string-named emitter events, a kind enum on log entries. */
 function weakSignals(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
@@ -811,6 +841,11 @@ export default defineRule({
         return finding('present', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), a protocol's typed channel, with stop/error kinds (${sinkStream.stops.slice(0, 3).join(', ')})`, evid);
       }
       return finding('partial', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), but no kind carries errors or stop reasons`, evid);
+    }
+    const sdkStream = sdkResultStreams(ctx);
+    if (sdkStream.length) {
+      const call = sdkStream[0].reason.replace(/ hands on .*$/, '');
+      return finding('partial', `the model run is handed on as the AI SDK's typed stream (${call} at ${at(sdkStream[0].file, sdkStream[0].line)}): its tool-call, tool-result, error and finish parts are the SDK's, and the harness declares no event kinds of its own`, sdkStream.slice(0, 3), 'low');
     }
     const weak = weakSignals(ctx);
     if (weak.length === 1 && stopClasses && weak[0] === stopClasses.ev) {

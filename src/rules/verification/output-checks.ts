@@ -93,9 +93,46 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
         const deco = fn.decorators?.map((d) => d.replace(/\(.*$/s, '')).find((d) => !!sdkOf(d, VALIDATING_BUILDERS));
         if (deco && fn.params.length) out.push({ file: f.path, line: fn.line, how: `@${deco} from ${from().get(deco)} turns ${shortName(fn.name)}() into a tool whose arguments ${sdkOf(deco, VALIDATING_BUILDERS)} validates against its signature` });
       }
+      out.push(...inlineAiSdkTools(ctx, f.path));
+    }
+    // A provider-defined tool of the AI SDK (`anthropic.tools.computer_20250124({ execute })`): the
+    // provider declares its input schema and the SDK parses the call's arguments against it before execute.
+    for (const d of toolDeclarations(ctx)) {
+      if (d.ctx?.startsWith('provider:')) out.push({ file: d.file, line: d.line, how: `${d.ctx.slice(9)}({ execute }) is a provider-defined tool '${d.name}': the AI SDK parses its input against the provider's schema before execute` });
     }
     return out;
   });
+}
+
+/** The AI SDK's calls that run the model with a tools record and dispatch the calls themselves. */
+const AI_SDK_RUNNERS = new Set(['streamText', 'generateText', 'ToolLoopAgent', 'Experimental_Agent', 'Agent']);
+
+/**
+ * Tools written inline in the tools record of an AI SDK run (`streamText({ tools: { search: {
+ * description, parameters: z.object(…), execute } } })`): `tool()` only types such an object, so the
+ * SDK validates these inputs against their schema before execute just as it does for `tool({ … })`.
+ */
+function inlineAiSdkTools(ctx: RuleContext, file: string): FrameworkCheck[] {
+  const f = ctx.file(file);
+  if (!f || !f.imports.some((i) => i.from === 'ai')) return [];
+  const from = importModules(ctx, file);
+  const out: FrameworkCheck[] = [];
+  for (const run of f.objects) {
+    if (!run.ctx.startsWith('arg:') || !run.keys.includes('tools')) continue;
+    const callee = run.ctx.slice(4).replace(/^new /, '');
+    if (!AI_SDK_RUNNERS.has(callee) || from.get(callee) !== 'ai') continue;
+    for (const map of f.objects) {
+      if (map.ctx !== 'prop:tools' || map.line < run.line || map.end > run.end) continue;
+      for (const t of f.objects) {
+        if (!t.ctx.startsWith('prop:') || t === map || t.line < map.line || t.end > map.end || !t.keys.includes('execute')) continue;
+        // Directly in the record: no other object between it and the record.
+        if (f.objects.some((x) => x !== t && x !== map && x.line >= map.line && x.end <= map.end && x.line <= t.line && x.end >= t.end && (x.line < t.line || x.end > t.end))) continue;
+        const key = t.keys.find((k) => TOOL_SCHEMA_KEY.test(k) && !EMPTY.test((t.values[k] ?? '').trim()));
+        if (key) out.push({ file, line: t.line, how: `${t.ctx.slice(5)}: { ${key}, execute } in ${callee}({ tools }) from ai: the AI SDK validates the tool input against its schema before execute` });
+      }
+    }
+  }
+  return out;
 }
 
 const STRUCTURED = new Set(['generateObject', 'streamObject', 'useObject', 'experimental_useObject']);
