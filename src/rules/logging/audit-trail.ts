@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, persistOps, platformCheckpointer, words } from '../shared/persist.js';
+import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
@@ -370,8 +370,6 @@ function toolSaves(ctx: RuleContext): Evidence[] {
 const ARGS_NAME = /^(?:args|arguments|input|inputs|params|parameters|kwargs|function_args|functionArgs|tool_input|toolInput|tool_args|toolArgs|tool_params|toolParams)$/;
 /** A tool's name as a variable: `name`, `tool_name`, `call.name`, `functionName`. */
 const TOOL_NAME = /(?:^|_)name$|Name$/;
-/** A call that writes down what it is handed: a logger's or recorder's method, or one on a logger. */
-const LOGGERISH = /log|record|audit|journal|trace|track/i;
 /** A bare variable or attribute path: `arguments`, `call.args`, `self.tool_input`. */
 const PATH_EXPR = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
 
@@ -401,32 +399,6 @@ interface DispatchLog {
 }
 
 /**
- * Functions that write to a file or database (`file#fn`), and those one or two calls of their own
- * (`self._write_log(…)`, `this.flush()`) away from such a write: where a logger's method ends.
- */
-function fileWriterOf(ctx: RuleContext): (file: string, fn: string) => Located<CallFact> | undefined {
-  const direct = ctx.memo('audit-trail:writers', () => {
-    const m = new Map<string, Located<CallFact>>();
-    for (const op of persistOps(ctx)) if ((op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') && !m.has(`${op.call.file}#${op.call.fn}`)) m.set(`${op.call.file}#${op.call.fn}`, op.call);
-    return m;
-  });
-  const reach = (file: string, fn: string, hops: number): Located<CallFact> | undefined => {
-    const hit = direct.get(`${file}#${fn}`);
-    if (hit || hops === 0) return hit;
-    const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.') + 1) : '';
-    for (const c of ctx.callsIn(file, fn)) {
-      // Own calls only: a method of the same class on self/this, or a function of the same file.
-      if (!/^(?:(?:self|this)\.)?[\w$]+$/.test(c.callee)) continue;
-      const def = ctx.functionsNamed(c.name).find((d) => d.file === file && d.name !== fn && (c.callee.includes('.') ? cls && d.name === `${cls}${c.name}` : !d.name.includes('.')));
-      const w = def && reach(file, def.name, hops - 1);
-      if (w) return w;
-    }
-    return undefined;
-  };
-  return (file, fn) => reach(file, fn, 2);
-}
-
-/**
  * A logger of the harness's own called where a tool runs, with the tool's name and arguments and
  * what the tool returned: `self.logger.log_tool_result(tool_name=name, arguments=args, result=…)`,
  * or `logger.log(f"ACTION: {name} {params}")` … `logger.log(f"RESULT: {result}")`, whose method
@@ -436,7 +408,6 @@ function fileWriterOf(ctx: RuleContext): (file: string, fn: string) => Located<C
  */
 function dispatchLogs(ctx: RuleContext): DispatchLog[] {
   return ctx.memo('audit-trail:dispatch-logs', () => {
-    const writer = fileWriterOf(ctx);
     const runs: Array<{ run: Located<CallFact>; name: string; args: string }> = [];
     for (const d of toolDispatch(ctx)) {
       if (d.execFn !== `${d.exec.file}#${d.exec.fn}`) continue;
@@ -477,14 +448,11 @@ function dispatchLogs(ctx: RuleContext): DispatchLog[] {
       for (const calls of byCallee.values()) {
         const code = calls.map((c) => c.args.map(codeOf).join(' ')).join(' ');
         if (!mentions(code, name) || !mentions(code, args) || !mentions(code, result)) continue;
-        const method = calls[0].name;
-        const defs = ctx.functionsNamed(method).filter((d) => !TEST_PATH.test(d.file) && d.name.includes('.'));
-        if (!defs.length || defs.length > 3) continue;
-        const hit = defs.map((d) => ({ d, w: writer(d.file, d.name) })).find((x) => x.w);
+        const hit = ownLoggerWrite(ctx, calls[0]);
         if (!hit) continue;
         seen.add(key);
         const first = calls.find((c) => mentions(c.args.map(codeOf).join(' '), name)) ?? calls[0];
-        out.push({ calls: [first, ...calls.filter((c) => c !== first)], write: hit.w!, method: hit.d.name, run });
+        out.push({ calls: [first, ...calls.filter((c) => c !== first)], write: hit.write, method: hit.method, run });
         break;
       }
     }
