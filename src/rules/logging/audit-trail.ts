@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, persistOps, platformCheckpointer, words } from '../shared/persist.js';
+import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
@@ -366,6 +366,100 @@ function toolSaves(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/** A tool's arguments as a variable: `arguments`, `tool_input`, `call.args`. */
+const ARGS_NAME = /^(?:args|arguments|input|inputs|params|parameters|kwargs|function_args|functionArgs|tool_input|toolInput|tool_args|toolArgs|tool_params|toolParams)$/;
+/** A tool's name as a variable: `name`, `tool_name`, `call.name`, `functionName`. */
+const TOOL_NAME = /(?:^|_)name$|Name$/;
+/** A bare variable or attribute path: `arguments`, `call.args`, `self.tool_input`. */
+const PATH_EXPR = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
+
+/** The code parts of an argument: the value of `key=value`, the `{…}` holes of an f-string or `${…}` of a template; nothing of a plain string. */
+function codeOf(arg: string): string {
+  const kw = /^[A-Za-z_]\w*=(?!=)([\s\S]*)$/.exec(arg);
+  if (kw) return codeOf(kw[1]);
+  if (/^[rRbB]?[fF][rRbB]?(?:"|')/.test(arg)) return [...arg.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]).join(' ');
+  if (arg.startsWith('`')) return [...arg.matchAll(/\$\{([^{}]+)\}/g)].map((m) => m[1]).join(' ');
+  if (/^[rRbBuU]?(?:"|')/.test(arg)) return '';
+  return arg;
+}
+const mentions = (code: string, expr: string): boolean => new RegExp(`(?<![\\w$.])${expr.replace(/[.$]/g, '\\$&')}(?![\\w$])`).test(code);
+/** The variable an argument text stands for: `**arguments` → arguments, `...input` → input; undefined for an expression. */
+const varOf = (arg: string): string | undefined => {
+  const v = arg.replace(/^(?:\*\*|\*|\.\.\.)/, '').replace(/^await\s+/, '').trim();
+  return PATH_EXPR.test(v) && !/^(?:self|this|None|null|undefined|true|false|True|False)$/.test(v) ? v : undefined;
+};
+
+interface DispatchLog {
+  /** The logger calls at the dispatch site: the first carries the name and arguments. */
+  calls: Located<CallFact>[];
+  /** The file write the logger method reaches. */
+  write: Located<CallFact>;
+  method: string;
+  run: Located<CallFact>;
+}
+
+/**
+ * A logger of the harness's own called where a tool runs, with the tool's name and arguments and
+ * what the tool returned: `self.logger.log_tool_result(tool_name=name, arguments=args, result=…)`,
+ * or `logger.log(f"ACTION: {name} {params}")` … `logger.log(f"RESULT: {result}")`, whose method
+ * (the logger's own code) writes to a file. The run is the dispatch's exec call
+ * (`tools[name]` … `tool.execute(**args)`) or a call handed the name and the arguments
+ * (`self.call_function(name, parameters)`); its result is the variable bound to that call.
+ */
+function dispatchLogs(ctx: RuleContext): DispatchLog[] {
+  return ctx.memo('audit-trail:dispatch-logs', () => {
+    const runs: Array<{ run: Located<CallFact>; name: string; args: string }> = [];
+    for (const d of toolDispatch(ctx)) {
+      if (d.execFn !== `${d.exec.file}#${d.exec.fn}`) continue;
+      const args = d.exec.args.map(varOf).find((v) => v && ARGS_NAME.test(v.split('.').pop()!)) ?? d.exec.args.map(varOf).find(Boolean);
+      const key = /[[(]([^[\]()]+)[\])]\s*$/.exec(d.lookup.text)?.[1];
+      const name = key && varOf(key);
+      if (args && name && d.exec.fn === d.lookup.fn && d.exec.file === d.lookup.file) runs.push({ run: d.exec, name, args });
+    }
+    // A call handed a tool's name and its arguments, to a function of the harness.
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (c.args.length < 2 || c.args.length > 4 || LOGGERISH.test(c.callee)) continue;
+        const vars = c.args.map(varOf);
+        const name = vars.find((v) => v && TOOL_NAME.test(v.split('.').pop()!));
+        const args = vars.find((v) => v && ARGS_NAME.test(v.split('.').pop()!));
+        if (!name || !args || !ctx.functionsNamed(c.name).some((d) => !TEST_PATH.test(d.file))) continue;
+        runs.push({ run: c, name, args });
+      }
+    }
+    const out: DispatchLog[] = [];
+    const seen = new Set<string>();
+    for (const { run, name, args } of runs) {
+      const key = `${run.file}#${run.fn}`;
+      if (seen.has(key)) continue;
+      const file = ctx.file(run.file);
+      // What the tool returned: the variable the run call is bound to.
+      const result = (file?.binds ?? []).find((b) => b.fn === run.fn && b.line === run.line && b.value.includes(`${run.callee}(`))?.name;
+      if (!result) continue;
+      const here = ctx.callsIn(run.file, run.fn).filter((c) => c !== run && c.name && (LOGGERISH.test(c.name) || LOGGERISH.test(c.callee.slice(0, -c.name.length))));
+      // Per logger method: which of name, arguments and result its calls here carry.
+      const byCallee = new Map<string, Located<CallFact>[]>();
+      for (const c of here) {
+        const code = c.args.map(codeOf).join(' ');
+        if (![name, args, result].some((x) => mentions(code, x))) continue;
+        byCallee.set(c.callee, [...(byCallee.get(c.callee) ?? []), c]);
+      }
+      for (const calls of byCallee.values()) {
+        const code = calls.map((c) => c.args.map(codeOf).join(' ')).join(' ');
+        if (!mentions(code, name) || !mentions(code, args) || !mentions(code, result)) continue;
+        const hit = ownLoggerWrite(ctx, calls[0]);
+        if (!hit) continue;
+        seen.add(key);
+        const first = calls.find((c) => mentions(c.args.map(codeOf).join(' '), name)) ?? calls[0];
+        out.push({ calls: [first, ...calls.filter((c) => c !== first)], write: hit.write, method: hit.method, run });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 export default defineRule({
   id: 'logging.audit-trail',
   principle: 'logging',
@@ -394,6 +488,16 @@ export default defineRule({
         `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
         [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],
       );
+    }
+    const logged = dispatchLogs(ctx);
+    if (logged.length) {
+      const l = logged[0];
+      const c = l.calls[0];
+      return finding('present', `each tool call is logged where it runs, with its name, arguments and result, by the harness's own logger, which writes to a file (${c.callee} at ${at(c.file, c.line)}; ${l.method} writes at ${at(l.write.file, l.write.line)})`, [
+        ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) logs the tool call run by ${l.run.callee} (line ${l.run.line})`),
+        ...l.calls.slice(1, 2).map((x) => ev(x.file, x.line, `${x.callee}(${x.args.join(', ').slice(0, 60)}) logs the tool's result`)),
+        ev(l.write.file, l.write.line, `${l.write.callee}(…) in ${l.write.fn}: ${l.method} writes the log to a file`),
+      ]);
     }
     const saved = toolSaves(ctx);
     if (saved.length) {

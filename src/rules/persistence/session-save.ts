@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 
@@ -80,6 +80,20 @@ export default defineRule({
           level: 'partial',
           reason: `the framework saves each step only to the checkpointer the caller supplies or to memory; no durable store is configured by default (${optIn.file}:${optIn.line})`,
           evidence: [optIn],
+        };
+      }
+      // The conversation reaches disk only through the harness's own run log: written as it goes, but for people to read.
+      const logged = transcriptLogged(ctx);
+      if (logged) {
+        const c = logged.call;
+        return {
+          level: 'partial',
+          reason: `the conversation is written only into a run log as it goes (${c.callee} at ${c.file}:${c.line}, which ${logged.how === 'passed' ? 'is handed the message list' : 'returns the message added to the history'}; ${logged.method} writes at ${logged.write.file}:${logged.write.line}): a log to read, not a session saved to be loaded`,
+          evidence: [
+            { file: c.file, line: c.line, reason: `${c.callee}(${c.args.join(', ').slice(0, 50)}) ${logged.how === 'passed' ? 'hands the message list to the run log' : 'logs the message added to the history'}` },
+            { file: logged.write.file, line: logged.write.line, reason: `${logged.write.callee}() in ${logged.write.fn} writes the run log` },
+          ],
+          confidence: 'low',
         };
       }
       return { level: 'absent', reason: 'no write of the session, conversation or transcript to a file or database was found; the history lives only in memory', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };

@@ -1890,3 +1890,78 @@ export function conversationLink(ctx: RuleContext, o: PersistOp): ConversationLi
   memo.set(o, link);
   return link;
 }
+
+
+/** A call that writes down what it is handed: a logger's or recorder's method, or one on a logger. */
+export const LOGGERISH = /log|record|audit|journal|trace|track/i;
+const OWN_TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
+
+/**
+ * The file or database write a function of the harness makes, itself or one or two of its own calls
+ * away (`self._write_log(…)`, `this.flush()`: a method of the same class on self/this, or a function of
+ * the same file): where a logger's method ends.
+ */
+export function writeReachedFrom(ctx: RuleContext, file: string, fn: string, hops = 2): Located<CallFact> | undefined {
+  const direct = ctx.memo('persist:writes-by-fn', () => {
+    const m = new Map<string, Located<CallFact>>();
+    for (const op of persistOps(ctx)) if ((op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') && !m.has(`${op.call.file}#${op.call.fn}`)) m.set(`${op.call.file}#${op.call.fn}`, op.call);
+    return m;
+  });
+  const hit = direct.get(`${file}#${fn}`);
+  if (hit || hops === 0) return hit;
+  const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.') + 1) : '';
+  for (const c of ctx.callsIn(file, fn)) {
+    if (!/^(?:(?:self|this)\.)?[\w$]+$/.test(c.callee)) continue;
+    const def = ctx.functionsNamed(c.name).find((d) => d.file === file && d.name !== fn && (c.callee.includes('.') ? !!cls && d.name === `${cls}${c.name}` : !d.name.includes('.')));
+    const w = def && writeReachedFrom(ctx, file, def.name, hops - 1);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/**
+ * A call of the harness's own logger that writes to a file: the call is a logger's (log/record/audit/trace
+ * in its method or receiver), its method is defined in the repo (at most three definitions of the name,
+ * methods of classes) and one of them reaches a file or database write. A print-only logger does not.
+ */
+export function ownLoggerWrite(ctx: RuleContext, c: CallFact): { method: string; write: Located<CallFact> } | undefined {
+  if (!c.name || !(LOGGERISH.test(c.name) || LOGGERISH.test(c.callee.slice(0, -c.name.length)))) return undefined;
+  const defs = ctx.functionsNamed(c.name).filter((d) => !OWN_TEST_PATH.test(d.file) && d.name.includes('.'));
+  if (!defs.length || defs.length > 3) return undefined;
+  for (const d of defs) {
+    const write = writeReachedFrom(ctx, d.file, d.name);
+    if (write) return { method: d.name, write };
+  }
+  return undefined;
+}
+
+/**
+ * The conversation written into a run log by the harness's own logger, in a function that adds messages to the
+ * in-memory transcript: the transcript handed to the logger (`self.logger.log_request(messages=self.messages)`), or
+ * the message added being what the logger returns (`self.messages.append(Message(logger.log(f"THOUGHT: {t}")))`).
+ * A log for people to read, written as the run goes, not a session a program loads back.
+ */
+export function transcriptLogged(ctx: RuleContext): { call: Located<CallFact>; method: string; write: Located<CallFact>; how: 'passed' | 'added' } | undefined {
+  return ctx.memo('persist:transcript-logged', () => {
+    for (const f of ctx.source) {
+      if (OWN_TEST_PATH.test(f.path)) continue;
+      const adders = new Set<string>();
+      for (const c of f.calls) if (/^(?:push|append|unshift|extend|insert)$/.test(c.name) && transcriptReceiver(receiverOf(c))) adders.add(c.fn);
+      if (!adders.size) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (!adders.has(c.fn) || !c.name || !LOGGERISH.test(c.callee)) continue;
+        // The transcript itself as an argument (`messages=self.messages`, `this.history`).
+        const passed = c.args.some((a) => {
+          const v = a.replace(/^[A-Za-z_]\w*=(?!=)/, '').trim();
+          return /^[\w$.]+$/.test(v) && transcriptReceiver(v);
+        });
+        // The logger's return is the message added (`history.append(Message(logger.log(…)))`).
+        const added = !passed && f.calls.some((a) => a.fn === c.fn && a.line === c.line && a !== c && /^(?:push|append|unshift|extend|insert)$/.test(a.name) && transcriptReceiver(receiverOf(a)) && a.args.some((x) => x.includes(`${c.callee}(`)));
+        if (!passed && !added) continue;
+        const own = ownLoggerWrite(ctx, c);
+        if (own) return { call: c, ...own, how: passed ? 'passed' : 'added' };
+      }
+    }
+    return undefined;
+  });
+}
