@@ -299,7 +299,7 @@ function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[] }
     if (!fn) continue;
     for (const [n, o] of switches) {
       // Read in the lines just before the prompt, or bound to a local of that name in the asking
-      // function (`cowboy = config.get('cowboy', False)` … `if not cowboy: ask(…)`).
+      // function (`auto_run = config.get('auto_run', False)` … `if not auto_run: ask(…)`).
       const l =
         f.reads[n]?.find((x) => x < p.call.line && x >= p.call.line - 3 && x > fn.line && !(f.path === o.file && x === o.line)) ??
         (f.binds ?? []).find((b) => b.name === n && b.fn === p.call.fn && b.line > fn.line && b.line < p.call.line)?.line;
