@@ -3,6 +3,7 @@ import { at, ev, finding } from '../shared/scan.js';
 import { shortName, type RuleContext } from '../context.js';
 import { agentLoops } from '../shared/loop.js';
 import { fileWords, harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
+import { offPathUi } from '../shared/ui.js';
 import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -360,7 +361,11 @@ export default defineRule({
       return finding('partial', `tests assert only one kind of safety stop (${kinds[0]}, ${at(evid[0].file, evid[0].line)}); none for ${missing.join(', ')}`, evid);
     }
     // Tests of the modules where the stops live first (the bash tool's timeout, the loop's overflow recovery).
-    const weakOrder = [...driving].sort((a, b) => Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(a)!)) - Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(b)!)));
+    // Not a test of page code: a timeout in a UI component's test (a `.tsx` test, Testing Library, a
+    // front-end package that does not run the agent) is the page's, not the harness stopping itself.
+    const best = (f: FileFacts) => Math.min(...KINDS.map((k) => scores.get(k.kind)!.get(f)!));
+    const uiTest = (f: FileFacts) => /\.[jt]sx$/.test(f.path) || f.imports.some((i) => i.from.startsWith('@testing-library/')) || offPathUi(ctx, f.path);
+    const weakOrder = driving.filter((f) => !uiTest(f)).sort((a, b) => best(a) - best(b));
     for (const mode of ['names', 'both'] as const) for (const f of weakOrder) {
       const e = scanFile(f, WEAK_RETRY_CAP, mode);
       if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery or a retry bound are tested (${at(e.file, e.line)})`, [e]);
