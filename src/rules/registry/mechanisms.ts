@@ -244,24 +244,29 @@ export function branchDispatch(ctx: RuleContext, fileFn: string): BranchDispatch
 
 /**
  * Commands registered by method-name prefix and found by reflection: a class with three or more
- * `cmd_*` (or `do_*` …) methods and a lookup that builds the method name from the prefix
- * (`getattr(self, f"cmd_{name}")`, or `dir(self)` filtered by `startswith("cmd_")`).
+ * `cmd_*` (or `do_*` …) methods and a lookup that builds the method name from the prefix and a
+ * runtime name (`getattr(self, f"cmd_{name}")`).
  */
 export function reflectiveCommands(ctx: RuleContext): Site[] {
   return ctx.memo('registry:reflective-commands', () => {
     const groups: Array<{ count: number; sites: Site[] }> = [];
     for (const f of ctx.source) {
+      // Only a lookup that BUILDS the method name from a runtime value (`getattr(self, f"cmd_{name}")`)
+      // dispatches a typed name to a handler. Listing the object's own methods by prefix
+      // (`dir(self)` + `startswith("run_")`) alone is no command registry: it is as often a loop that
+      // wraps pipeline stages with a decorator. The listing counts only beside such a lookup.
       const prefixes = new Map<string, number>();
       for (const c of f.calls) {
-        let p: string | undefined;
-        if (c.name === 'startswith' || c.name === 'startsWith') p = /^['"]([A-Za-z]+_)['"]$/.exec(c.args[0] ?? '')?.[1];
-        else if (c.name === 'getattr' || c.name === 'hasattr') p = /^f?['"]([A-Za-z]+_)(?:\{|['"]\s*\+)/.exec(c.args[1] ?? '')?.[1];
+        if (c.name !== 'getattr' && c.name !== 'hasattr') continue;
+        const p = /^f?['"]([A-Za-z]+_)(?:\{|['"]\s*\+)/.exec(c.args[1] ?? '')?.[1];
         if (p && !prefixes.has(p)) prefixes.set(p, c.line);
       }
-      // f-strings assigned to a variable first: `name = f"cmd_{x}"` then `getattr(self, name)`.
-      for (const s of f.strings) {
-        const p = /^([A-Za-z]+_)\{/.exec(s.value)?.[1];
-        if (p && !prefixes.has(p) && f.calls.some((c) => c.name === 'getattr' && Math.abs(c.line - s.line) <= 3)) prefixes.set(p, s.line);
+      // The name bound to a variable first: `name = f"cmd_{x}"` then `getattr(self, name)` in the same function.
+      for (const b of f.binds ?? []) {
+        const p = /^f?['"`]([A-Za-z]+_)(?:\{|\$\{|['"`]\s*\+)/.exec(b.value)?.[1];
+        if (!p || prefixes.has(p)) continue;
+        const at = f.calls.find((c) => (c.name === 'getattr' || c.name === 'hasattr') && c.fn === b.fn && c.args[1] === b.name && c.line >= b.line);
+        if (at) prefixes.set(p, at.line);
       }
       for (const [p, line] of prefixes) {
         if (/^(?:test|visit|_)/.test(p)) continue;
