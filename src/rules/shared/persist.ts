@@ -190,6 +190,12 @@ const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh'
  */
 const BARE_PATH = new Set(['this', 'self', 'path', 'paths', 'file', 'files', 'filepath', 'filename', 'full', 'dir', 'dirname', 'target', 'dest', 'out', 'output', 'join', 'resolve', 'os', 'fs', 'promises', 'json', 'stringify', 'dumps', 'dump', 'data', 'content', 'contents', 'utf', 'utf8', 'encoding', 'null', 'none', 'indent', 'await', 'new', 'line', 'lines', 'text', 'str', 'value', 'tmp', 'temp', 'name', 'id', 'uri', 'location', 'f', 'p']);
 const namesNothing = (argText: string) => words(argText).every((w) => BARE_PATH.has(w) || w.length < 3 || /^\d/.test(w));
+/** An argument read off an object (`a.b.c`) is named by its last member when that names something; else as written. */
+const memberNamed = (arg: string | undefined): string | undefined => {
+  if (arg === undefined || !/^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+$/.test(arg)) return arg;
+  const last = arg.slice(arg.lastIndexOf('.') + 1);
+  return namesNothing(last) ? arg : last;
+};
 
 /** Keys under which a record carries the conversation: the messages array, the history, the trajectory. */
 const TRANSCRIPT_KEY = /^(?:messages|history|chat_?history|trajectory|transcript|conversation|turns)$/i;
@@ -790,7 +796,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   if (kind === 'db-read' && table && SQL_AGGREGATE.test(pathArg)) return { call: c, kind, subject: 'other', strength: 0, text: `${pathArg} ${c.fn}` };
   // The subject comes from the path and what is written, except for a log file, whose
   // lines mention anything (`appendFileSync(logFilePath, `${time} ${message}`)`).
-  const argText = table ?? (db || isLogFile(pathArg) ? pathArg : args.slice(0, 2).join(' '));
+  // The data written, when read off an object (`st.session_state.custom_system_prompt`, `cfg.session.api_key`), is named
+  // by its last member, as a path is: the object it hangs on (a UI's session store, a settings holder) is not what is written.
+  const argText = table ?? (db || isLogFile(pathArg) ? pathArg : [pathArg, memberNamed(args[1])].filter((a) => a !== undefined).join(' '));
   const text = `${argText} ${c.fn}`;
   if (NOT_HARNESS.test(text)) return undefined;
   // The path names what the file holds (`'.agent/state.json'`), before the data passed beside it (`{ turns: messages.length }`).
