@@ -36,7 +36,8 @@ function literalFirstArgCalls(ctx: RuleContext) {
     const out: Located<CallFact>[] = [];
     for (const c of ctx.calls) {
       // Name first (a Set lookup), the literal test last: few calls are constructions or emits.
-      if (!EMIT_NAMES.has(c.name) && !c.callee.startsWith('new ')) continue;
+      // An emitter method named for what it emits (`this.emitTaskEvent('start', task)`) takes the kind first too.
+      if (!EMIT_NAMES.has(c.name) && !c.callee.startsWith('new ') && !EMITTER.test(unprefixed(c.name))) continue;
       const a = c.args[0];
       if (a !== undefined && LITERAL_ARG.test(a)) out.push(c);
     }
@@ -316,7 +317,23 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
       const tagSet = new Set(tags);
       const emitted: Evidence[] = [];
       const seen = new Set<string>();
-      for (const k of ['type', 'kind', 'event', 'eventType']) {
+      // One emitter method handed two or more of the kinds as its first argument (`this.emitTaskEvent('start', task)`):
+      // its parameter is the union, so its calls are the emission sites, before objects that only share a tag.
+      const byEmitter = new Map<string, Map<string, Located<CallFact>>>();
+      for (const c of literalFirstArgCalls(ctx)) {
+        const v = c.args[0].slice(1, -1);
+        if (!tagSet.has(v) || !EMITTER.test(unprefixed(c.name)) || !emitSite(t.file, c.file)) continue;
+        let m = byEmitter.get(c.name);
+        if (!m) byEmitter.set(c.name, (m = new Map()));
+        if (!m.has(v)) m.set(v, c);
+      }
+      let own: Map<string, Located<CallFact>> | undefined;
+      for (const m of byEmitter.values()) if (m.size >= 2 && (!own || m.size > own.size)) own = m;
+      for (const [v, c] of own ?? []) {
+        emitted.push(ev(c.file, c.line, `${c.callee}('${v}') emits an event`));
+        seen.add(v);
+      }
+      if (!own) for (const k of ['type', 'kind', 'event', 'eventType']) {
         for (const { o, v } of taggedObjects(ctx, k)) {
           if (!tagSet.has(v) || !emitSite(t.file, o.file)) continue;
           if (!seen.has(v)) emitted.push(ev(o.file, o.line, `emits { ${k}: '${v}' }`));
