@@ -14,7 +14,12 @@ const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMe
 const EMIT_NAMES = new Set(['emit', 'fire', 'dispatch', 'dispatchEvent', 'publish', 'send', 'post', 'postMessage', 'notify', 'broadcast', 'trigger', 'next', 'enqueue', 'write', 'yield']);
 /** A message's severity grade, not the kind of an event. */
 const SEVERITY = /^(?:info|information|debug|trace|verbose|notice|warn|warning|error|fatal|critical|success|log)$/i;
-const STOP_TAG = /error|fail|abort|stop|cancel|end|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied/i;
+/**
+ * An error or stop kind, by a word of its name (`run.failed`, `message_end`, `AgentEnd`,
+ * `MaxTurnsExceeded`), not by letters inside another word (`append`, `pending`, `sender`).
+ */
+const STOP_WORD = /^(?:error|fail|abort|stop|cancel|end(?:ed|s)?$|finish|done|complete|max|limit|overflow|interrupt|final|blocked|denied)/;
+const STOP_TAG = { test: (tag: string): boolean => tag.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).some((w) => STOP_WORD.test(w)) };
 
 interface Candidate {
   type: Located<TypeFact>;
