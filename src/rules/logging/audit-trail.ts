@@ -4,6 +4,7 @@ import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
+import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -91,7 +92,6 @@ function records(ctx: RuleContext): Rec[] {
   return out;
 }
 
-const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
 
 /**
  * Where a record class is filled in and written: `logToolCall(config, new ToolCallEvent(call))` (made

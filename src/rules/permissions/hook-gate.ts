@@ -11,7 +11,7 @@
  */
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import type { Located, RuleContext } from '../context.js';
-import { mentionOf } from '../shared/scan.js';
+import { escapeRegExp as esc, mentionOf } from '../shared/scan.js';
 import { toolDispatch } from '../shared/tools.js';
 
 export interface HookGate {
@@ -99,7 +99,6 @@ function hookIn(ctx: RuleContext, file: string, fn: string, runLimit: number, lo
     // The hook: the innermost call the bound value is made of.
     const made = calls.filter((c) => c.line >= b.line && c.line <= b.line + 3 && c.line !== lookupLine && b.value.includes(`${c.callee}(`) && !NOT_HOOK.test(c.name));
     // A call handed over as a named argument (`input_data=events.pre_tool_use(…)`) is the payload, not the hook.
-    const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const hooks = made.filter((c) => !made.some((o) => o !== c && o.args.some((a) => new RegExp(`^\\w+\\s*[=:]\\s*(?:await\\s+)?${esc(c.callee)}\\(`).test(a.trim()))));
     const call = hooks.find((c) => !hooks.some((o) => o !== c && c.args.some((a) => a.includes(`${o.callee}(`))));
     if (!call) continue;

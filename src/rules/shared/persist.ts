@@ -9,6 +9,7 @@ import type { Evidence } from '../types.js';
 import { classBases, fieldClass, objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC, agentLoops, modelCalls, modelFunctionNames } from './loop.js';
 import { callsPassing } from './tools.js';
+import { TEST_PATH } from './tests.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
 export type Subject = 'session' | 'state' | 'settings' | 'other';
@@ -1902,7 +1903,6 @@ export function conversationLink(ctx: RuleContext, o: PersistOp): ConversationLi
 
 /** A call that writes down what it is handed: a logger's or recorder's method, or one on a logger. */
 export const LOGGERISH = /log|record|audit|journal|trace|track/i;
-const OWN_TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
 
 /**
  * The file or database write a function of the harness makes, itself or one or two of its own calls
@@ -1934,7 +1934,7 @@ export function writeReachedFrom(ctx: RuleContext, file: string, fn: string, hop
  */
 export function ownLoggerWrite(ctx: RuleContext, c: CallFact): { method: string; write: Located<CallFact> } | undefined {
   if (!c.name || !(LOGGERISH.test(c.name) || LOGGERISH.test(c.callee.slice(0, -c.name.length)))) return undefined;
-  const defs = ctx.functionsNamed(c.name).filter((d) => !OWN_TEST_PATH.test(d.file) && d.name.includes('.'));
+  const defs = ctx.functionsNamed(c.name).filter((d) => !TEST_PATH.test(d.file) && d.name.includes('.'));
   if (!defs.length || defs.length > 3) return undefined;
   for (const d of defs) {
     const write = writeReachedFrom(ctx, d.file, d.name);
@@ -1952,7 +1952,7 @@ export function ownLoggerWrite(ctx: RuleContext, c: CallFact): { method: string;
 export function transcriptLogged(ctx: RuleContext): { call: Located<CallFact>; method: string; write: Located<CallFact>; how: 'passed' | 'added' } | undefined {
   return ctx.memo('persist:transcript-logged', () => {
     for (const f of ctx.source) {
-      if (OWN_TEST_PATH.test(f.path)) continue;
+      if (TEST_PATH.test(f.path)) continue;
       const adders = new Set<string>();
       for (const c of f.calls) if (/^(?:push|append|unshift|extend|insert)$/.test(c.name) && transcriptReceiver(receiverOf(c))) adders.add(c.fn);
       if (!adders.size) continue;

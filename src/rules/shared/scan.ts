@@ -22,6 +22,9 @@ export function at(file: string, line: number): string {
 }
 
 /** A standalone mention of the identifier `name` in code text: not part of a longer name, not a member (`.name`). */
+/** `text` as a literal inside a regular expression. */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export function mentionOf(name: string): RegExp {
   return new RegExp(`(?:^|[^\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`);
 }

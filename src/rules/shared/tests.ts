@@ -6,6 +6,8 @@ import type { FileFacts } from '../../analyzers/facts.js';
 import type { RuleContext } from '../context.js';
 import { normalise, TS_EXT } from './imports.js';
 
+/** A test file by its path: a tests/ or __tests__/ folder, `*.test.ts` / `*.spec.tsx`, `test_*.py`. */
+export const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
 const ILLUSTRATION = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|__fixtures__|scripts|playground|benchmarks?)(?:\/|$)/;
 
 export interface HarnessTests {

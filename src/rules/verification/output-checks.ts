@@ -2,7 +2,7 @@ import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
-import { at, ev, finding, mentionOf } from '../shared/scan.js';
+import { at, escapeRegExp as esc, ev, finding, mentionOf } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations, toolLookups } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -482,8 +482,6 @@ function handChecks(ctx: RuleContext): FrameworkCheck[] {
     return out;
   });
 }
-
-const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The tool's name checked against the registry before the looked-up tool runs: where the harness
