@@ -61,6 +61,25 @@ describe('the agent loop, found through resolved calls', () => {
   });
 });
 
+describe('a loop the framework runs', () => {
+  const landmarksOf = async (fixture: string) =>
+    (await runAudit(path.join(FIXTURES, fixture), { rules: [], flagRules: [], review: false })).landmarks.map((l) => `${l.file}:${l.line} ${l.reason}`);
+
+  it('is a landmark at the call that hands the framework its tools (AI SDK streamText)', async () => {
+    expect(await landmarksOf('registry.central/present-framework-beside-mcp-lookup')).toContain('src/agent.ts:20 framework agent loop: streamText() is handed the tools and runs them');
+  });
+
+  it('is a landmark for a LangGraph prebuilt agent (create_react_agent)', async () => {
+    expect(await landmarksOf('verification.output-checks/present-framework-runner-py')).toEqual(['notes_agent/agent.py:15 framework agent loop: create_react_agent() is handed the tools and runs them']);
+  });
+
+  it('is not invented where no framework runs the tools', async () => {
+    const marks = await landmarksOf('budget.hard-limits/absent-retry-while-around-request');
+    expect(marks[0]).toMatch(/^src\/task\.ts:13 agent loop in Task\.run/);
+    expect(marks.some((m) => m.includes('framework agent loop'))).toBe(false);
+  });
+});
+
 describe('configured lists', () => {
   it("cite the parameter's own line, not the decorator above an overloaded def", async () => {
     const { check, first } = await firstEvidence('permissions.rules', 'partial-py-domain-allowlist-param');

@@ -12,6 +12,7 @@ import { agentLoops, type AgentLoop } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
 import { toolDispatch } from '../../rules/shared/tools.js';
+import { agentFrameworkUse } from '../../rules/registry/mechanisms.js';
 import type { ReviewHook, ReviewMark } from '../review/apply.js';
 
 export interface CheckResult {
@@ -148,9 +149,13 @@ function landmarks(ctx: RuleContext): Evidence[] {
     .map((l, i) => ({ l, i, r: rank(l) }))
     .sort((a, b) => a.r - b.r || a.i - b.i)
     .map(({ l }) => ({ file: l.file, line: l.line, reason: `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}${l.link === 'word' ? ' (recognised by its name only)' : ''}` }));
+  // A loop the framework runs (`streamText({ tools })`, `createReactAgent(model, tools)`) has no loop of its own in the
+  // repo: the call that hands the framework its tools is where a reviewer starts. After the loops that run tools, before the rest.
+  const toolLoops = agentLoops(ctx).filter(runsTools).length;
+  const frameworkRuns = agentFrameworkUse(ctx).map((x) => ({ file: x.file, line: x.line, reason: `framework agent loop: ${x.runner}() is handed the tools and runs them` }));
   const execs = dedupe(toolDispatch(ctx).map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` })));
   // Both kinds of place matter to a reviewer: the loops never crowd out every execution site.
-  const loops = dedupe(ranked).slice(0, MAX_LANDMARKS - Math.min(3, execs.length));
+  const loops = dedupe([...ranked.slice(0, toolLoops), ...frameworkRuns, ...ranked.slice(toolLoops)]).slice(0, MAX_LANDMARKS - Math.min(3, execs.length));
   return dedupe([...loops, ...execs]).slice(0, MAX_LANDMARKS);
 }
 
