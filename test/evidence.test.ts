@@ -55,6 +55,11 @@ describe('the agent loop, found through resolved calls', () => {
     expect(check.reason).toContain('max_steps');
   });
 
+  it('follows a call through an interface every provider client implements to their model calls', async () => {
+    // `ctx.llm.invokeStructured()` where `llm: AgentModel` and four classes `implements AgentModel`, each calling its SDK.
+    expect(await loopsOf('partial-loop-through-provider-interface')).toEqual(['src/agent.ts:23']);
+  });
+
   it('follows a field holding an agent class to its inherited method that invokes the model', async () => {
     // `this.navigator = new Navigator(llm)`; Navigator.execute → BaseAgent.invoke → structuredLlm.invoke().
     expect(await loopsOf('partial-field-held-agent')).toEqual(['src/executor.ts:15']);

@@ -85,10 +85,20 @@ export function classBases(ctx: RuleContext): Map<string, string> {
   });
 }
 
+/** Class name → the interfaces it implements (`implements A, B<T>`; a Python class's bases after the first). */
+function classInterfaces(ctx: RuleContext): Map<string, string[]> {
+  return ctx.memo('resolve:interfaces', () => {
+    const m = new Map<string, string[]>();
+    for (const f of ctx.source) for (const c of f.classes) if (c.implements.length) m.set(c.name, c.implements.map((i) => i.replace(/<.*$/s, '').split('.').pop()!));
+    return m;
+  });
+}
+
 /**
  * Whether every definition of method `name` is a method of one class family: an abstract or base
- * method and its overrides (`BaseAgent.step`, `ReActAgent.step`, `ToolCallAgent.step` …), so a call
- * `self.step()` means that family's method, however many classes override it.
+ * method and its overrides (`BaseAgent.step`, `ReActAgent.step`, `ToolCallAgent.step` …), or the
+ * implementations of one interface, so a call `self.step()` means that family's method, however many
+ * classes override it.
  */
 export function oneClassFamily(ctx: RuleContext, name: string, defs: readonly FunctionFact[]): boolean {
   const cache = ctx.memo('resolve:one-family', () => new Map<string, boolean>());
@@ -114,6 +124,13 @@ export function oneClassFamily(ctx: RuleContext, name: string, defs: readonly Fu
     };
     const chains = [...classes].map(chain);
     hit = [...classes].some((root) => chains.every((ch) => ch.includes(root)));
+    // Or classes that implement one interface (`class OpenAIClient implements ChatClient`, one per provider):
+    // a call through the interface means one of them, whichever the harness was configured with.
+    if (!hit) {
+      const impl = classInterfaces(ctx);
+      const [first, ...rest] = chains.map((ch) => new Set(ch.flatMap((c) => impl.get(c) ?? [])));
+      hit = [...first].some((i) => rest.every((r) => r.has(i)));
+    }
   }
   cache.set(name, hit);
   return hit;
