@@ -1,4 +1,5 @@
-import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import type { RuleContext } from '../context.js';
@@ -220,6 +221,12 @@ export default defineRule({
     if (builders.length >= 2) {
       const calls = builders.slice(0, 3).map((b) => b.calls[0]);
       return finding('partial', `agent roles are hand-written functions, each taking its own tool set (${calls.map((c) => c.reason.replace(/ takes its tools from /, ' ← ')).join(', ')}), not types declared as data`, calls);
+    }
+    // Roles written as code: agents or role objects built one by one, each with its own system prompt.
+    const built = rankLive(ctx, promptedRoleBuilds(ctx)).evidence as ReturnType<typeof promptedRoleBuilds>;
+    if (built.length) {
+      const prompts = [...new Set(built.map((b) => b.prompt))];
+      return finding('partial', `${prompts.length} roles are built in code, each with its own system prompt (${built.slice(0, 3).map((b) => `${b.builder}(${b.prompt.slice(0, 30)}) at ${at(b.file, b.line)}`).join(', ')}), but they are not declared as data with their own tool set`, built.slice(0, 3), 'low');
     }
     return finding('absent', 'no agent types or roles were found: no definitions with name, prompt and tools, no agent classes, no role enum');
   },

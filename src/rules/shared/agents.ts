@@ -380,6 +380,77 @@ export function promptFileRoles(ctx: RuleContext): PromptFileRole[] {
   });
 }
 
+/** A class or factory that builds an agent or a role: `LMMAgent(…)`, `SystemRole(…)`, `self._create_agent(…)`, `create_react_agent(…)`. */
+const ROLE_BUILDER = /^(?:[A-Z]\w*(?:Agent|Role|Assistant|Persona)|_?(?:create|make|build|new)_?\w*(?:[Aa]gent|[Rr]ole))$/;
+/** The parameter or keyword a builder takes its system prompt by. */
+const PROMPT_PARAM = /^(?:system_?prompt|systemPrompt|system_?message|systemMessage|instructions|role_?prompt|rolePrompt|prompt|role|persona)$/;
+/** A prompt constant, bare or read from a prompt module: `SHELL_ROLE`, `PROCEDURAL_MEMORY.CODE_AGENT_PROMPT`. */
+const PROMPT_CONST_ARG = /^(?:[A-Za-z_]\w*\.)*[A-Z][A-Z0-9_]*(?:PROMPT|ROLE|INSTRUCTIONS?|SYSTEM_MESSAGE|PERSONA)[A-Z0-9_]*$/;
+/** Prompts that serve one step of the work rather than a role: a summary, a title, a compaction, a classification. */
+const NOT_ROLE_PROMPT = /summar|title|compact|compress|classif/i;
+
+/**
+ * Roles written as code by building agents (or role objects), each with its own system prompt:
+ * an agent or role class, or a factory named for one, called two or more times with different
+ * prompts (`SystemRole("Shell Command Generator", SHELL_ROLE)`, `self._create_agent(REFLECTION_PROMPT)`,
+ * `LMMAgent(params, system_prompt=CODE_AGENT_PROMPT)`). The prompt is the argument given by a
+ * prompt keyword, at the position of the builder's prompt parameter (resolved in the repo), or a
+ * prompt constant; a parameter passed through is not a prompt of its own. Prompts for a summary, a
+ * title or a classification are steps, not roles. Empty unless two distinct role prompts are written out
+ * (prompt constants or literals).
+ */
+export function promptedRoleBuilds(ctx: RuleContext): Array<Evidence & { builder: string; prompt: string }> {
+  return ctx.memo('agents:prompted-role-builds', () => {
+    const out: Array<Evidence & { builder: string; prompt: string }> = [];
+    const promptIndex = (name: string): number => {
+      const defs = [...ctx.functionsNamed(`${name}.__init__`), ...ctx.functionsNamed(`${name}.constructor`), ...ctx.functionsNamed(name)];
+      for (const d of defs) {
+        const ps = d.params.map((p) => p.replace(/^\*+/, '').split(/[:=?]/)[0].trim()).filter((p) => p !== 'self' && p !== 'cls');
+        const i = ps.findIndex((p) => PROMPT_PARAM.test(p));
+        if (i >= 0) return i;
+      }
+      return -1;
+    };
+    for (const [name, calls] of ctx.callNames()) {
+      if (!ROLE_BUILDER.test(name)) continue;
+      let index: number | undefined;
+      for (const c of calls) {
+        const f = ctx.file(c.file);
+        if (!f || UI_PATH.test(f.path)) continue;
+        let value: string | undefined;
+        for (const a of c.args) {
+          const m = /^(\w+)\s*=\s*(.+)$/s.exec(a);
+          if (m && PROMPT_PARAM.test(m[1])) value = m[2].trim();
+        }
+        if (value === undefined) {
+          const o = f.objects.find((x) => x.line === c.line && x.ctx === `arg:${c.callee}`);
+          const k = o?.keys.find((x) => PROMPT_PARAM.test(x));
+          if (k) value = (o!.values[k] ?? '').trim();
+        }
+        if (value === undefined) {
+          index ??= promptIndex(name);
+          const positional = c.args.filter((a) => !/^\w+\s*=/.test(a) && !a.startsWith('*'));
+          value = index >= 0 ? positional[index]?.trim() : positional.find((a) => PROMPT_CONST_ARG.test(a.trim()))?.trim();
+        }
+        if (!value || EMPTY_VALUE.test(value) || NOT_ROLE_PROMPT.test(value)) continue;
+        // A parameter handed through is the caller's prompt, not one of its own.
+        const caller = f.functions.find((x) => x.name === c.fn);
+        const bare = /^(?:self\.|this\.)?(\w+)$/.exec(value)?.[1];
+        if (bare && /^[a-z_]/.test(bare) && caller?.params.some((p) => p.replace(/^\*+/, '').split(/[:=?]/)[0].trim() === bare)) continue;
+        out.push({ file: c.file, line: c.line, builder: c.callee, prompt: value, reason: `${c.callee}(…) builds a role with its own prompt ${value.slice(0, 50)}` });
+      }
+    }
+    // Two distinct prompts written out (constants or literals): a local variable alone may hold the same prompt.
+    if (new Set(out.map((x) => x.prompt).filter((p) => PROMPT_CONST_ARG.test(p) || /^[rfbu]?['"`]/i.test(p))).size < 2) return [];
+    // One site per distinct prompt first, prompt constants before fields and expressions, in file order.
+    const seen = new Set<string>();
+    const rank = (x: { prompt: string }) => (seen.has(x.prompt) ? 2 : (seen.add(x.prompt), PROMPT_CONST_ARG.test(x.prompt) ? 0 : 1));
+    const sorted = out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    const ranks = new Map(sorted.map((x) => [x, rank(x)]));
+    return sorted.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
+  });
+}
+
 /** A function (not a role building itself) that constructs two or more distinct agent types: an orchestrator. */
 export function agentTeam(ctx: RuleContext): { file: string; fn: string; agents: { name: string; line: number }[] } | undefined {
   return ctx.memo('agents:team', () => {
