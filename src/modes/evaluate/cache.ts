@@ -337,18 +337,35 @@ export class FactCache {
     const delta = !!this.baseId && small;
     const target = delta ? this.deltaFile : this.file;
     // JSON.stringify of the whole, in ASCII, but with each entry's facts as their JSON text when it is at hand.
+    // Written as one Latin-1 buffer per piece, not one string: an escaped entry (`asciiJson`) is ASCII
+    // held two bytes a character, which made the joined text two-byte (48 MB for gemini-cli's 24)
+    // and its encoding slow (measured 250 -> 190 ms of CPU for gemini-cli's facts; the bytes are the same).
     const json = (v: unknown) => asciiJson(JSON.stringify(v));
-    const entries = (list: Array<[string, FileFacts]>) => list.map(([k, f]) => `[${json(k)},${this.json.get(k) ?? json(f)}]`).join(',');
-    const text = delta
-      ? `{"fingerprint":${json(this.fingerprint)},"base":${json(this.baseId)},"entries":[${entries(fresh)}],"stamps":${json([...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v))}}`
-      : `{"fingerprint":${json(this.fingerprint)},"id":${json(crypto.randomUUID())},"entries":[${entries([...this.used])}],"stamps":${json([...this.usedStamps.values()])}}`;
+    const chunks: Buffer[] = [];
+    const put = (text: string) => void chunks.push(Buffer.from(text, 'latin1'));
+    const entries = (list: Array<[string, FileFacts]>) =>
+      list.forEach(([k, f], i) => {
+        put(`${i ? ',' : ''}[${json(k)},`);
+        put(this.json.get(k) ?? json(f));
+        put(']');
+      });
+    if (delta) {
+      put(`{"fingerprint":${json(this.fingerprint)},"base":${json(this.baseId)},"entries":[`);
+      entries(fresh);
+      put(`],"stamps":${json([...this.usedStamps].filter(([sk, [k]]) => this.baseStamps.get(sk) !== k).map(([, v]) => v))}}`);
+    } else {
+      put(`{"fingerprint":${json(this.fingerprint)},"id":${json(crypto.randomUUID())},"entries":[`);
+      entries([...this.used]);
+      put(`],"stamps":${json([...this.usedStamps.values()])}}`);
+    }
+    const bytes = Buffer.concat(chunks);
     const dir = path.dirname(this.file);
     const tmp = `${target}.${process.pid}.tmp`;
     const compilerCache = writeCompilerCodeCache();
     this.writing = (async () => {
       await compilerCache;
       await fs.promises.mkdir(dir, { recursive: true });
-      await fs.promises.writeFile(tmp, text, 'latin1'); // ASCII, so Latin-1 is UTF-8 too (and encoded faster); atomic by the rename, not fsynced: a crash at worst costs the next run its cache
+      await fs.promises.writeFile(tmp, bytes); // ASCII (Latin-1 encoded, so UTF-8 too); atomic by the rename, not fsynced: a crash at worst costs the next run its cache
       await fs.promises.rename(tmp, target);
       if (delta) {
         const now = new Date();

@@ -72,12 +72,14 @@ export default defineRule({
       for (const o of f.objects) {
         if (o.ctx.startsWith('type:')) continue;
         const k = o.keys;
+        // A description first: most objects have none, and then neither the name nor the place is looked at.
+        const described = k.includes('description') || k.includes('desc') || k.includes('describe') || k.includes('help') || k.includes('summary');
+        if (!described) continue;
         const where = o.ctx.replace(/^\w+:/, '');
         // The entry's own name: `name` / `command`, or, for an element of an array named for commands
         // (`SLASH_COMMANDS`, `commandDetails`), an id, a label or a `baseCommand`-style key.
         const named = k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
-        const described = k.includes('description') || k.includes('desc') || k.includes('describe') || k.includes('help') || k.includes('summary');
-        if (!named || !described || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
+        if (!named || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
         if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
@@ -103,7 +105,13 @@ export default defineRule({
     }
     if (decls.length >= 2) {
       // Entries of the largest collection first: the registry rather than a stray declaration.
-      const size = (e: Evidence) => Math.max(0, ...[...collections].filter(([k]) => k.startsWith(`${e.file}#`)).map(([, n]) => n));
+      // (per file once, not in every comparison)
+      const sizes = new Map<string, number>();
+      const size = (e: Evidence) => {
+        let n = sizes.get(e.file);
+        if (n === undefined) sizes.set(e.file, (n = Math.max(0, ...[...collections].filter(([k]) => k.startsWith(`${e.file}#`)).map(([, c]) => c))));
+        return n;
+      };
       decls.sort((a, b) => size(b) - size(a));
       return {
         level: 'present',
