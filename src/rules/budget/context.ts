@@ -692,6 +692,39 @@ const ACTION_PREFIX = new Set(['auto', 'try', 'maybe', 'run', 'do', 'perform', '
 /** A helper prefix glued to a verb in one word: `autocompact`, `autosummarize`, `maybetrim`. */
 const GLUED_ACTION = /^(auto|maybe|try)(compact|compaction|compress|summarize|summarise|condense|prune|truncate|trim)$/;
 
+/** A parameter's name without its annotation, default or spread (`messages: list[Message] = None` → `messages`). */
+const paramName = (p: string): string => p.replace(/^[*.\s]+/, '').replace(/[?]?\s*[:=][\s\S]*$/, '').trim();
+
+/**
+ * The words a parameter says about what it holds: its name's words, and of each type it is annotated with
+ * only the head noun (the last word: `BaseChatModel` is a model, `list[Message]` holds messages), so a chat
+ * model handed to a page summariser does not make it about the chat.
+ */
+function paramWords(p: string): readonly string[] {
+  const name = paramName(p);
+  const type = p.slice(p.indexOf(name) + name.length).replace(/=[\s\S]*$/, '');
+  const heads = [...type.matchAll(/[A-Za-z_$][\w$]*/g)].map((m) => words(m[0]).at(-1) ?? '').filter(Boolean);
+  return [...words(name), ...heads];
+}
+
+/**
+ * A history held elsewhere: `researcher_messages`, `chatHistory`, `self.messages`, `state["messages"]` (not a call
+ * such as `HumanMessage(…)`, nor a bare local such as `conversation = read_yaml(path)` that a summariser of a record loads).
+ */
+const HELD_HISTORY = /(?:[\w$](?:_messages|_history|_conversation|_transcript|Messages|History|Conversation|Transcript)|(?:self|this|state)\.(?:messages|history|conversation|transcript)|\[\s*['"](?:messages|history)['"]\s*\])\b(?!\s*\()/;
+
+/**
+ * Whether an argument of a call in `fn` carries a conversation kept elsewhere, itself or through the local it
+ * names (`messages=messages` where `messages = [system] + researcher_messages`).
+ */
+function carriesHistory(ctx: RuleContext, file: string, fn: string, arg: string): boolean {
+  const v = arg.replace(/^[\w$]+\s*=(?!=)\s*/, '').trim();
+  if (HELD_HISTORY.test(v)) return true;
+  if (!/^[\w$]+$/.test(v)) return false;
+  const bound = boundValue(bindsOf(ctx, file), fn, v);
+  return !!bound && HELD_HISTORY.test(bound);
+}
+
 export interface Compactor {
   fn: Located<FunctionFact>;
   summarises: boolean;
@@ -746,6 +779,7 @@ function overrideSummarises(ctx: RuleContext, file: string, fnName: string, pred
 export function compactors(ctx: RuleContext): Compactor[] {
   return ctx.memo('budget:compactors', () => {
     const out: Compactor[] = [];
+    const late: Compactor[] = [];
     // The summary's model call: isModelTurnCall (as sets: reaches walks source calls), a Responses compaction, or a summarising name (once per name).
     const turns = modelTurnCalls(ctx);
     const summaryNames = new Map<string, boolean>();
@@ -783,7 +817,13 @@ export function compactors(ctx: RuleContext): Compactor[] {
         if (!(VERB.has(ws[0]) || (ACTION_PREFIX.has(ws[0]) && VERB.has(ws[1] ?? '')))) continue;
         if (!ws.some((w) => VERB.has(w)) || NOT_COMPACT.has(ws[0]) || ws.some((w) => NOT_COMPACT.has(w) && !HISTORY.has(w) && w !== 'get')) continue;
         const cls = fn.name.includes('.') ? words(fn.name.slice(0, fn.name.lastIndexOf('.'))) : [];
-        const about = ws.some((w) => CONTEXT_VERB.has(w)) || [...ws, ...cls, ...fn.params.flatMap((p) => words(p))].some((w) => HISTORY.has(w));
+        const named = [...ws, ...cls, ...fn.params.flatMap(paramWords)].some((w) => HISTORY.has(w));
+        // `compress_research(state)`: its own model call is handed a history the function took from elsewhere
+        // (`messages = [SystemMessage(…)] + researcher_messages`), not a prompt it built from a text.
+        const verbAbout = ws.some((w) => CONTEXT_VERB.has(w));
+        const handed = !named && !verbAbout && ctx.callsIn(f.path, fn.name).some((c) => modelCall(c) && c.args.some((a) => carriesHistory(ctx, f.path, fn.name, a)));
+        const aboutHistory = named || handed;
+        const about = aboutHistory || verbAbout;
         if (!about) continue;
         const path =
           reachesFast(ctx, f.path, fn.name, summaryCall, 2) ??
@@ -794,10 +834,14 @@ export function compactors(ctx: RuleContext): Compactor[] {
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
-        out.push({ fn: fn as Located<FunctionFact>, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
+        // `compactRecorderSemantic(semantic)`, `compactValues(values)`: the context verb names its own object, which
+        // the function takes as an argument, and no history word is in sight nor a model call: it shortens a value.
+        if (!path && !aboutHistory && fn.params.some((p) => !/^(?:self|cls|this)$/.test(paramName(p))) && ws.some((w) => !VERB.has(w) && !ACTION_PREFIX.has(w) && !CONTEXT_VERB.has(w))) continue;
+        // One recognised only by what its model call is handed ranks after those named for the history.
+        (handed ? late : out).push({ fn: fn as Located<FunctionFact>, summarises: !!path, via: path ? path.map((c) => c.name).join(' → ') : undefined });
       }
     }
-    return out;
+    return [...out, ...late];
   });
 }
 

@@ -560,14 +560,27 @@ export default defineRule({
       return finding(
         'partial',
         `${d ? `${d.how} (${at(d.file, d.line)})` : `some logger calls pass fields (${at(use.fielded[0].file, use.fielded[0].line)})`}, but ${why}`,
-        [...(own ? [evid(own)] : []), ...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]), ...useEvidence],
+        [
+          ...(own ? [evid(own)] : []),
+          // A library import is shown where the library is configured (its sink or construction), when the repo does.
+          ...((lib) => (lib ? [callEv(lib, `configures ${d!.name}: where its records go`)] : []))(!own && d && STRUCTURED_LIBS.test(d.name) ? librarySetup(ctx, d.name) : undefined),
+          ...(d ? [evid(d)] : [callEv(use.fielded[0], 'logs with fields')]),
+          ...useEvidence,
+        ],
       );
     }
     if (use.calls.length) {
       const printer = use.printing.length ? defs.find((d) => printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name) : undefined;
       // Most logger calls resolve to a logger class or factory whose methods only print: a resolved fact.
       const sure = !!printer && use.printing.length > use.calls.length;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, [
+      // A library import names the library only: the logging set-up, else the logger calls themselves, show the levelled text.
+      const imported = !printer && defs[0] && /^imports /.test(defs[0].how);
+      const setup = imported ? loggingSetup(ctx, use) : undefined;
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
+        ...(setup ? [callEv(setup, 'configures the logging pipeline (levelled text)')] : []),
+        ...useEvidence,
+        evid(defs[0]),
+      ] : [
         ...(printer ? [printer] : defs.slice(0, 1)).map(evid),
         ...useEvidence,
       ], sure ? 'high' : 'low');
