@@ -780,6 +780,16 @@ export default defineRule({
     if (picked) return { level: 'present', ...picked };
     const switched = optionGates(ctx);
     if (switched) return switched;
+    const pred = approvalPredicates(ctx)[0];
+    if (pred) {
+      return {
+        level: 'partial',
+        reason: `whoever defines a tool writes its approval rule: the harness calls the tool's approval option ${pred.callee}() on each call's input (${pred.file}:${pred.line}) to decide whether to ask; there are no allow / deny / ask rule sets or approval modes the user picks`,
+        evidence: [{ file: pred.file, line: pred.line, reason: `the tool's own approval predicate ${pred.callee}() is evaluated on the call's input` }],
+        // The option is found by its name and its call on the input; not linked to a dispatch path.
+        confidence: 'low',
+      };
+    }
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         const p = fn.params.find((x) => LIST_PARAM.test(x));
@@ -874,4 +884,28 @@ function literalKeywordArg(f: { calls: Array<{ line: number; args: string[] }> }
   if (c.kind !== 'prop') return false;
   const kw = new RegExp(`^${c.name}\\s*=\\s*(?:True|False|None|true|false|null|-?\\d+(?:\\.\\d+)?|(['"])[^'"]*\\1)$`);
   return f.calls.some((x) => x.line === c.line && x.args.some((a) => kw.test(a.trim())));
+}
+
+/** The name of a tool's approval option (`needsApproval: boolean | (ctx, input) => boolean`). */
+const APPROVAL_PREDICATE = /^(?:needs_?[Aa]pproval|requires?_?[Aa]pproval|approval)$/;
+/** An argument that is the tool call's input (`input`, `toolCall.arguments`, `parsedArgs`, `{ input, ctx }`). */
+const CALL_INPUT = /(?:^|[\s.{,(])(?:input|inputs|args|arguments|parsedArgs|parsed_args|params|action|tool_input|toolInput)\b/;
+
+/**
+ * Where the harness evaluates a tool's approval option as a predicate over the call's input
+ * (`await tool.needsApproval(runContext, input)`, `typeof approval === 'function' ? approval({ input })`):
+ * whoever defines the tool writes the rule that decides whether a call is asked about.
+ */
+export function approvalPredicates(ctx: RuleContext): { file: string; line: number; fn: string; callee: string }[] {
+  return ctx.memo('perm:approval-predicates', () => {
+    const out: { file: string; line: number; fn: string; callee: string }[] = [];
+    for (const name of ['needsApproval', 'needs_approval', 'requireApproval', 'requiresApproval', 'require_approval', 'requires_approval', 'approval']) {
+      for (const c of ctx.callsNamed(name)) {
+        if (!APPROVAL_PREDICATE.test(c.name) || c.fn === '<top>') continue;
+        if (!c.args.slice(0, 3).some((a) => CALL_INPUT.test(a))) continue;
+        out.push({ file: c.file, line: c.line, fn: c.fn, callee: c.callee });
+      }
+    }
+    return out;
+  });
 }
