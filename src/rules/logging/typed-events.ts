@@ -1,6 +1,6 @@
 import type { CallFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable } from '../shared/loop.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
 import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -705,6 +705,104 @@ function sdkResultStreams(ctx: RuleContext): Evidence[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
+/** Test files: what they emit is a fixture, not the harness's stream. */
+const TEST_FILE = /(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_\w+\.py$/;
+/** An event name or kind written as a literal (`'cell:updated'`, `"agent-state"`, `'researchComplete'`). */
+const EVENT_LITERAL = /^['"`]([A-Za-z][\w.:-]*)['"`]$/;
+
+/**
+ * Events handed to consumers through the repo's own emitter, named by strings rather than a declared
+ * type: one emitter method given three or more distinct literal names as its first or second argument
+ * (`emit_agent("code", …)`, `wss.broadcast(topic, 'cell:updated', …)`), or given objects tagged with
+ * three or more literal kinds (`session.emit('data', { type: 'researchComplete', … })`). A reducer's
+ * `dispatch({ type })` is a state action, not an event to consumers; front-end and test files are skipped.
+ */
+function namedEmitStreams(ctx: RuleContext): Evidence[] {
+  return ctx.memo('typed-events:named-emit-streams', () => {
+    type Group = { names: Map<string, { e: Evidence; near: number }> };
+    const groups = new Map<string, Group>();
+    // Near the run first: an emit in a function that asks the model or that the loop reaches, then one in
+    // a file of the loop or the model call, not a connect handler's greeting.
+    const turns = modelTurnCalls(ctx);
+    const modelFns = new Set<string>();
+    const modelFiles = new Set<string>(agentLoops(ctx).map((l) => l.file));
+    for (const c of [...turns.direct, ...turns.linked]) {
+      modelFns.add(`${c.file}#${c.fn}`);
+      modelFiles.add(c.file);
+    }
+    const reach = loopReachable(ctx, 3);
+    const nearness = (file: string, fn: string) => {
+      const short = shortName(fn);
+      return modelFns.has(`${file}#${fn}`) || (reach.has(short) && !GENERIC.has(short)) ? 2 : modelFiles.has(file) ? 1 : 0;
+    };
+    const add = (key: string, name: string, file: string, fn: string, e: () => Evidence) => {
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { names: new Map() }));
+      const near = nearness(file, fn);
+      const had = g.names.get(name);
+      if (!had || near > had.near) g.names.set(name, { e: e(), near });
+    };
+    // The repo's own emitter under any name: a function that hands one of its parameters on as the event
+    // name of an emitter's call (`def push(room, channel, content): socketio.emit(channel, content)`), by
+    // its name and the position of that parameter among the ones callers pass.
+    const wrappers = new Map<string, number>();
+    for (const f of ctx.source) {
+      if (uiFile(f.path) || TEST_FILE.test(f.path)) continue;
+      for (const fn of f.functions) {
+        const params = fn.params.map(paramName).filter((x) => x !== 'self' && x !== 'cls');
+        if (!params.length || params.length > 4) continue;
+        const short = shortName(fn.name);
+        if (EMITTER.test(unprefixed(short)) || GENERIC.has(short)) continue;
+        for (const c of ctx.callsIn(f.path, fn.name)) {
+          // An event emitter's call (`emit`, `publish`, `broadcast`), not a transport's `send`/`write` of a request.
+          if (!EMITTER.test(unprefixed(c.name))) continue;
+          const i = params.indexOf((c.args[0] ?? '').trim());
+          if (i >= 0 && i < 2) {
+            wrappers.set(short, i);
+            break;
+          }
+        }
+      }
+    }
+    for (const f of ctx.source) {
+      if (uiFile(f.path) || TEST_FILE.test(f.path)) continue;
+      for (const c of f.calls) {
+        const bare = unprefixed(c.name);
+        const wrapped = wrappers.get(c.name);
+        if (wrapped !== undefined) {
+          const m = EVENT_LITERAL.exec(c.args[wrapped] ?? '');
+          if (m) add(`${c.name}#w`, m[1], f.path, c.fn, () => ev(f.path, c.line, `${c.callee}(${wrapped ? '…, ' : ''}${c.args[wrapped]}, …) hands consumers an event named by a string`));
+          continue;
+        }
+        if (!EMITTER.test(bare)) continue;
+        for (let i = 0; i < 2 && i < c.args.length; i++) {
+          const m = EVENT_LITERAL.exec(c.args[i]);
+          if (m) add(`${c.name}#${i}`, m[1], f.path, c.fn, () => ev(f.path, c.line, `${c.callee}(${i ? '…, ' : ''}${c.args[i]}, …) hands consumers an event named by a string`));
+        }
+      }
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const callee = o.ctx.slice(4);
+        const bare = unprefixed(callee.slice(callee.lastIndexOf('.') + 1));
+        if (!EMITTER.test(bare) || bare.startsWith('dispatch')) continue;
+        for (const key of ['type', 'kind', 'event']) {
+          const m = EVENT_LITERAL.exec(o.values[key] ?? '');
+          if (m) add(`${bare}{${key}`, m[1], f.path, o.fn, () => ev(f.path, o.line, `${callee}({ ${key}: '${m[1]}', … }) hands consumers an event tagged by a string`));
+        }
+      }
+    }
+    const nearOf = (g: Group) => Math.max(...[...g.names.values()].map((x) => x.near));
+    let best: Group | undefined;
+    for (const g of groups.values()) {
+      if (g.names.size < 3) continue;
+      if (!best || nearOf(g) > nearOf(best) || (nearOf(g) === nearOf(best) && g.names.size > best.names.size)) best = g;
+    }
+    if (!best) return [];
+    const ranked = [...best.names.values()].map((x, i) => ({ ...x, i })).sort((a, b) => b.near - a.near || a.i - b.i);
+    return ranked.slice(0, 3).map((x) => x.e);
+  });
+}
+
 /** Weaker shapes: a streaming generator of chunk objects, string-named emitter events, a kind enum on log entries. */
 function weakSignals(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
@@ -784,6 +882,8 @@ function weakSignals(ctx: RuleContext): Evidence[] {
       if (m && m[1].split(',').length >= 3 && /error/.test(m[1])) out.push(ev(o.file, o.line, `entries typed by ${k}: ${v.slice(0, 60)}`));
     }
   }
+  // Last: events the repo's own emitter hands on, named or tagged by strings.
+  if (!out.length) out.push(...namedEmitStreams(ctx));
   return out;
 }
 
