@@ -46,6 +46,18 @@ export class RuleContext {
     return this.memo(`config-keyed:${re.source}/${re.flags}`, () => this.configEntries.filter((e) => re.test(e.key)));
   }
 
+  /**
+   * Put the source files under `dirs` (retired code nothing live imports) after every other, keeping each
+   * group's order, so every rule meets live code first; derived computations made in the old order are dropped.
+   */
+  liveFirst(dirs: readonly string[]): void {
+    if (!dirs.length) return;
+    const retired = (f: FileFacts) => dirs.some((d) => f.path.startsWith(`${d}/`));
+    const ordered = [...this.source.filter((f) => !retired(f)), ...this.source.filter(retired)];
+    this.source.splice(0, this.source.length, ...ordered);
+    this.cache.clear();
+  }
+
   memo<T>(key: string, compute: () => T): T {
     // One lookup on the hot path (rules call this millions of times on a large repo).
     const hit = this.cache.get(key);

@@ -7,7 +7,7 @@
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext, shortName } from '../../rules/context.js';
-import { rankLive } from '../../rules/shared/stale.js';
+import { rankLive, staleDirs } from '../../rules/shared/stale.js';
 import { agentLoops, type AgentLoop } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
@@ -75,6 +75,7 @@ function entryFile(ctx: RuleContext, checks: CheckResult[]): string {
 
 export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: readonly FlagRule[], config: ResolvedConfig, review?: ReviewHook): Evaluation {
   const ctx = new RuleContext(facts);
+  ctx.liveFirst(staleDirs(ctx));
   const byId = new Map(rules.map((r) => [r.id, r]));
   const findings = new Map<CheckId, Finding>();
   const checks: CheckResult[] = [];
