@@ -55,6 +55,12 @@ describe('the agent loop, found through resolved calls', () => {
     expect(check.reason).toContain('max_steps');
   });
 
+  it('follows a module-level instance imported from a config module to the SDK resource it calls create() on', async () => {
+    // `from .config import action_model` where config.py binds `providers.GroqProvider(…)`; its inherited call() reaches
+    // `self.client.create(messages=…, model=…)` on `OpenAI().chat.completions` held as `self.client`.
+    expect(await loopsOf('partial-py-loop-through-module-instance')).toEqual(['desk_agent/agent.py:23']);
+  });
+
   it('follows a call through an interface every provider client implements to their model calls', async () => {
     // `ctx.llm.invokeStructured()` where `llm: AgentModel` and four classes `implements AgentModel`, each calling its SDK.
     expect(await loopsOf('partial-loop-through-provider-interface')).toEqual(['src/agent.ts:23']);

@@ -5,7 +5,7 @@
  */
 import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { importedName, resolveBareCall } from './imports.js';
+import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
 import { classOf, fieldClass, methodOf, oneClassFamily } from './resolve.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -94,12 +94,14 @@ export function byFileInOrder(ctx: RuleContext, calls: Iterable<Located<CallFact
 
 /** Keyword arguments of a chat request: a model and the message list (`model=model, messages=messages`). */
 const MODEL_KWARG = /^model\s*=/;
+/** An SDK resource's request method, held under any name (`self.client = OpenAI().chat.completions` … `self.client.create(model=…, messages=…)`). */
+const CLIENT_CREATE = new Set(['create', 'acreate']);
 const MESSAGES_KWARG = /^messages\s*=/;
 
 /**
  * Calls into a model client the audit does not know by name: a library method (not defined in this
- * repo) named like a model turn and given both a model and the message list as keyword arguments
- * (`self.client.stream_response(model=model, messages=messages)`).
+ * repo) named like a model turn, or an SDK resource's `create`, given both a model and the message list
+ * as keyword arguments (`self.client.stream_response(model=model, messages=messages)`).
  */
 function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
   return ctx.memo('loop:client-model-calls', () => {
@@ -107,9 +109,9 @@ function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
     for (const f of ctx.source) {
       if (f.lang !== 'py') continue;
       for (const c of f.calls as Located<CallFact>[]) {
-        if (c.args.length < 2 || c.callee === c.name || MODEL_NAMES.has(c.name) || MODEL_RECEIVERS.has(c.name)) continue;
+        if (c.args.length < 2 || c.callee === c.name || MODEL_NAMES.has(c.name) || (MODEL_RECEIVERS.has(c.name) && (!CLIENT_CREATE.has(c.name) || isDirectModelCall(c)))) continue;
         if (!c.args.some((a) => MESSAGES_KWARG.test(a)) || !c.args.some((a) => MODEL_KWARG.test(a))) continue;
-        if (!MODEL_WORD.test(c.name) || NOT_MODEL.test(c.name) || ctx.functionsNamed(c.name).length) continue;
+        if (!(MODEL_WORD.test(c.name) || CLIENT_CREATE.has(c.name)) || NOT_MODEL.test(c.name) || ctx.functionsNamed(c.name).length) continue;
         out.push(c);
       }
     }
@@ -588,7 +590,7 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
   const param = /^(\w+)\.(\w+)$/.exec(callee);
   if (param && param[1] !== 'this' && param[1] !== 'self') {
-    const typed = paramClass(ctx, file, fn, param[1]);
+    const typed = paramClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
     return typed ? methodOf(ctx, typed, param[2]) : onlyDefinition(ctx, call);
   }
   // Neither through the receiver nor bare (`spec.runtime.provider.chat_with_retry()`): the one function of that name, if only one.
@@ -603,6 +605,37 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
     return held ? methodOf(ctx, held, field[2]) : onlyDefinition(ctx, call);
   }
   return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : onlyDefinition(ctx, call);
+}
+
+/** `name = GroqProvider("llama")`, `export const client = new Client()`: a module-level instance of a class, `…(` as written. */
+const INSTANCE_OF = /^(?:new\s+)?(?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*)\(/;
+
+/**
+ * The class of a module-level instance a file uses by name: bound at the top of this file, or imported
+ * from a module of the repo that binds it there (`from .config import action_model`, where config.py
+ * holds `action_model = providers.GroqProvider("llama-3.3")`). The last top-level binding wins.
+ */
+function moduleInstanceClass(ctx: RuleContext, file: string, name: string): string | undefined {
+  const all = ctx.memo('loop:module-instances', () => new Map<string, string | undefined>());
+  const key = `${file}#${name}`;
+  if (all.has(key)) return all.get(key);
+  const topClass = (f: string, n: string) => {
+    let cls: string | undefined;
+    for (const b of ctx.file(f)?.binds ?? []) if (b.fn === '<top>' && b.name === n) cls = INSTANCE_OF.exec(b.value)?.[1];
+    return cls;
+  };
+  let cls = topClass(file, name);
+  if (!cls) {
+    for (const i of ctx.file(file)?.imports ?? []) {
+      const imported = i.as?.[name] ?? (i.names.includes(name) ? name : undefined);
+      if (!imported || imported === '*' || imported === 'default') continue;
+      const target = resolveImportFile(ctx, file, i.from);
+      if (target) cls = topClass(target, imported);
+      break;
+    }
+  }
+  all.set(key, cls);
+  return cls;
 }
 
 /** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
