@@ -134,6 +134,8 @@ export default defineRule({
     const reads: Evidence[] = [];
     let ownEstimate: Evidence | undefined;
     const readFiles = new Set<string>();
+    // Files that read a count (`input_tokens`, `totalTokens`), not only a bare `usage` property.
+    const countReadFiles = new Set<string>();
     const accs: Evidence[] = [];
     const estimators: Evidence[] = [];
     // A tokenizer count that is added to a sum or handed to a recorder (`total += count_tokens(m)`,
@@ -195,6 +197,7 @@ export default defineRule({
           continue;
         }
         readFiles.add(f.path);
+        if (k !== 'usage' && k !== 'Usage') countReadFiles.add(f.path);
         if (reads.length < 3) reads.push({ file: f.path, line: lines[0], reason: `reads the response's ${k}` });
       }
       for (const c of f.consts) {
@@ -390,6 +393,12 @@ export default defineRule({
     if (readFiles.size === 0 && estimators.length > 0 && !recorded) {
       const e = estimators[0];
       return { level: 'absent', reason: `tokens are counted with a tokenizer only to size a request or a chunk (e.g. ${e.file}:${e.line}); no count is added to a total or recorded, and provider usage is never read`, evidence: [], confidence: 'low' };
+    }
+    // A bare `usage` property with no count read anywhere (a storage quota's `info.usage`, a response's
+    // `usage.server_tool_use` read to see which server tool ran) is not token consumption.
+    if (readFiles.size > 0 && countReadFiles.size === 0 && estimators.length === 0) {
+      const e = reads[0];
+      return { level: 'absent', reason: `only a bare usage property is read (${e.file}:${e.line}); no token or cost count of a model response is read or accumulated`, evidence: [], confidence: 'low' };
     }
     if (readFiles.size > 0 || estimators.length > 0) {
       return {
