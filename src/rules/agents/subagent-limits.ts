@@ -215,7 +215,7 @@ export default defineRule({
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files);
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites);
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
     if (tools) found.push(['restricted tools', tools]);
@@ -240,6 +240,25 @@ export default defineRule({
     return finding('partial', `sub-agents exist (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) but ${kinds.length ? `only ${kinds[0]} was found` : 'no limits were found'}; missing ${missing.join(', ')}`, evid);
   },
 });
+
+/**
+ * The agent class a spawn site builds (or a class it inherits from) runs its own turn loop with a
+ * cap (`while num_llm_calls_available > 0` in the base agent's run method, `for i in range(max_reflections)`):
+ * each built sub-agent is a fresh instance whose loop counts its own turns.
+ */
+function childClassCap(ctx: RuleContext, sites: SubagentSite[]): Evidence | undefined {
+  const { parent } = agentClasses(ctx);
+  const caps = loopCaps(ctx);
+  if (!caps.length) return undefined;
+  for (const s of agentSpawns(ctx)) {
+    if (!sites.some((x) => x.file === s.file && x.line === s.line)) continue;
+    const line: string[] = [];
+    for (let n: string | undefined = s.child, i = 0; n && i < 8 && !line.includes(n); n = parent.get(n), i++) line.push(n);
+    const cap = caps.find((c) => line.some((n) => c.fn.startsWith(`${n}.`)));
+    if (cap) return ev(cap.file, cap.line, `the ${s.child} agent that ${s.fn}() builds runs its own turn loop with its own cap ${cap.limit} (${cap.where})`);
+  }
+  return undefined;
+}
 
 /** Sub-agent sites, with agents held in a field and run from an action or a role's turn method (see heldAgentRuns) and graphs run from another graph's node (see graphRunsInNodes). */
 function heldSites(ctx: RuleContext, held: HeldAgentRun[]): SubagentSite[] {
