@@ -153,6 +153,27 @@ function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line:
   });
 }
 
+/**
+ * Receivers whose `.log(...)` is no levelled logger: a repo class with a `log` method and no level method
+ * (a store's `log(response)`, a display's `log(text, colour)`), named as the class (`Store(db).log(x)`) or
+ * as a variable bound to one of its instances (`logger = Display()`).
+ */
+function unlevelledLogReceivers(ctx: RuleContext): Set<string> {
+  return ctx.memo('structured-log:unlevelled', () => {
+    const out = new Set<string>();
+    const classes = new Set(allClasses(ctx).filter((c) => c.members.includes('log') && !c.members.some((m) => LEVEL_SET.has(m) || m === 'exception')).map((c) => c.name.split('.').pop()!));
+    if (!classes.size) return out;
+    for (const c of classes) out.add(c);
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) {
+        const m = /^(?:new\s+)?([\w$]+)\(/.exec(b.value);
+        if (m && classes.has(m[1])) out.add(b.name);
+      }
+    }
+    return out;
+  });
+}
+
 interface LogUse {
   /** Logger calls (not through a printing logger class). */
   calls: Located<CallFact>[];
@@ -163,6 +184,8 @@ interface LogUse {
   prints: Located<CallFact>[];
   handlers: Located<CallFact>[];
   files: Map<string, number>;
+  /** `.log()` calls left out because their receiver has no level methods. */
+  unlevelled?: number;
 }
 
 function logUse(ctx: RuleContext): LogUse {
@@ -177,6 +200,7 @@ function logUse(ctx: RuleContext): LogUse {
       for (const i of importers(ctx, file)) wrapped.add(i);
     }
     const jsonFns = jsonLevelFunctions(ctx);
+    const unlevelled = unlevelledLogReceivers(ctx);
     for (const f of ctx.source) {
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
@@ -200,6 +224,10 @@ function logUse(ctx: RuleContext): LogUse {
         }
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
+        if (c.name === 'log' && unlevelled.has(recv.split('.').pop()!.replace(/^new\s+/, '').replace(/\(.*$/s, ''))) {
+          use.unlevelled = (use.unlevelled ?? 0) + 1;
+          continue;
+        }
         // A member logger called with a method only the printing class has beyond the levels (`self.logger.log(...)`)
         // is that class, wherever it was handed in.
         if (viaConsole || (buildsPrinting && (!libraryLogger || /^(?:this|self)\./.test(recv))) || (/^(?:this|self)\./.test(recv) && printingMethods.has(c.name))) {
@@ -603,6 +631,6 @@ export default defineRule({
     // Nothing named like a logger is called and no logging library is imported: sure.
     // Sure only when nothing builds a timestamped event record either (`{ eventName, eventData,
     // timestamp }` appended to a list): an event log kept as data is a structured log in part.
-    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 && !timestampedRecord(ctx) ? 'high' : 'low');
+    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 && !use.unlevelled && !timestampedRecord(ctx) ? 'high' : 'low');
   },
 });
