@@ -2,6 +2,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
 import { isWaitLoop, loopCaps, type Cap } from './caps.js';
+import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
 import { importedSources } from '../shared/tests.js';
 
@@ -121,7 +122,8 @@ export default defineRule({
     'Build a budget with a max-turns cap and a token/cost cap that are on by default and checked in the loop, ending the run with a typed stop reason, as in the exemplar budget module.',
   exemplar: 'src/reference-harness/budget/budget.ts',
   detect(ctx) {
-    const caps = loopCaps(ctx);
+    // A cap set in a web page that runs no agent (a chat hook's step option) bounds the page, not the harness.
+    const caps = loopCaps(ctx).filter((c) => !displayFile(ctx, c.file));
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
       const first = tokenOn[0];

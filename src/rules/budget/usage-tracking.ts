@@ -5,6 +5,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
+import { displayFile } from '../shared/ui.js';
 import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
 
 /** Usage fields of provider responses (Anthropic, OpenAI, Gemini, Bedrock, LiteLLM …). */
@@ -93,7 +94,7 @@ function clientTotal(ctx: RuleContext): { name: string; file: string; line: numb
     let found: { name: string; file: string; line: number } | undefined;
     const written = new Set<string>();
     for (const f of ctx.source) {
-      if (PRESENTATION.test(f.path)) continue;
+      if (PRESENTATION.test(f.path) || displayFile(ctx, f.path)) continue;
       for (const k in f.reads) if (CLIENT_TOTAL.test(k) && !found) found = { name: k, file: f.path, line: f.reads[k][0] };
     }
     if (!found) return undefined;
@@ -183,6 +184,8 @@ export default defineRule({
     // Objects holding a usage field (found through the key index): both object passes look at no other.
     const { objs: usageObjs, files: usageObjFiles } = objectsWithAnyKey(ctx, USAGE_FIELDS);
     for (const f of ctx.source) {
+      // A web page that runs no agent shows usage the harness reported; it does not track it.
+      if (displayFile(ctx, f.path)) continue;
       // Most files read no usage field: a look-up per field before walking every name the file reads.
       let readsAny = false;
       for (const u of USAGE_FIELDS) if (u in f.reads) { readsAny = true; break; }

@@ -6,6 +6,7 @@ import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '
 import { at, ev, finding } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
+import { harnessPersistOps } from '../shared/ui.js';
 import { defineRule, type Evidence } from '../types.js';
 
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
@@ -221,7 +222,7 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       return undefined;
     };
     const candidates: Array<{ call: Located<CallFact>; text: string; what: string }> = [];
-    for (const op of persistOps(ctx)) {
+    for (const op of harnessPersistOps(ctx)) {
       if (op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') continue;
       candidates.push({ call: op.call, text: op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
     }
@@ -351,7 +352,7 @@ function fileLogSink(ctx: RuleContext): Located<CallFact> | undefined {
 function toolSaves(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
   const ops = new Map<string, Located<CallFact>>();
-  for (const op of persistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') ops.set(`${op.call.file}#${op.call.fn}`, op.call);
+  for (const op of harnessPersistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') ops.set(`${op.call.file}#${op.call.fn}`, op.call);
   for (const c of ctx.calls) {
     if (!/^(?:save|store|persist|insert|put)\w*$/i.test(c.name)) continue;
     if (!/tool_?use|tool_?result|tool_?call/i.test(c.name + ' ' + c.args.join(' '))) continue;

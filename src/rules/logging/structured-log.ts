@@ -2,6 +2,7 @@ import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, loopReachable } from '../shared/loop.js';
 import { allClasses, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
+import { displayFile } from '../shared/ui.js';
 import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
@@ -202,6 +203,8 @@ function logUse(ctx: RuleContext): LogUse {
     const jsonFns = jsonLevelFunctions(ctx);
     const unlevelled = unlevelledLogReceivers(ctx);
     for (const f of ctx.source) {
+      // A web page that runs no agent logs for the page, not for the harness.
+      if (displayFile(ctx, f.path)) continue;
       const py = f.lang === 'py';
       const calls = f.calls as Located<CallFact>[];
       const viaConsole = wrapped.has(f.path) && !f.imports.some((i) => STRUCTURED_LIBS.test(i.from));
@@ -477,7 +480,7 @@ export default defineRule({
     // A logger defined in another language than the agent loop's (a JavaScript template or front end in a
     // Python harness) is not the harness's logger.
     const loopPy = new Set(agentLoops(ctx).map((l) => l.file.endsWith('.py')));
-    const defs = loggerDefs(ctx, use).filter((d) => loopPy.size !== 1 || loopPy.has(d.file.endsWith('.py')));
+    const defs = loggerDefs(ctx, use).filter((d) => (loopPy.size !== 1 || loopPy.has(d.file.endsWith('.py'))) && !displayFile(ctx, d.file));
     const main = onMainPath(ctx);
     const mainCalls = use.calls.filter(main);
     const mainPrints = use.prints.filter(main).length;

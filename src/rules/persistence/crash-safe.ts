@@ -2,6 +2,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { stringHits } from '../shared/persist.js';
+import { harnessPersistOps } from '../shared/ui.js';
 import { atomicWriters, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -36,7 +37,7 @@ export default defineRule({
     'Build the session store as an append-only JSONL journal (or write a temp file and rename it), and on resume mark tool calls without results as interrupted instead of re-running them, as in the exemplar journal.',
   exemplar: 'src/reference-harness/persistence/journal.ts',
   detect(ctx) {
-    const ops = persistOps(ctx);
+    const ops = harnessPersistOps(ctx);
     // The append itself before the calls of a wrapper around it.
     // A journal is named for the session by its path or data, or carries the messages: an append
     // whose only tie to the session is the enclosing function's name (`appendLog` in `onUserMessage`) is a log.

@@ -9,7 +9,8 @@
  */
 import type { RuleContext } from '../context.js';
 import { webFrontends } from './agents.js';
-import { agentLoops } from './loop.js';
+import { agentLoops, modelCalls } from './loop.js';
+import { agentFrameworkUse } from '../registry/mechanisms.js';
 import { resolveImportFile } from './imports.js';
 import { persistOps, type PersistOp } from './persist.js';
 
@@ -78,8 +79,111 @@ const CLIENT_CALL = /^use[A-Z]\w*$|^(?:window\.)?(?:localStorage|sessionStorage|
  */
 export function offPathUi(ctx: RuleContext, file: string): boolean {
   const dirs = offPathFrontends(ctx);
-  if (!dirs.length || !dirs.some((d) => file.startsWith(d))) return false;
-  return ctx.memo('ui:page-files', () => new Map<string, boolean>()).get(file) ?? pageFile(ctx, file);
+  if (dirs.length && dirs.some((d) => file.startsWith(d)) && (ctx.memo('ui:page-files', () => new Map<string, boolean>()).get(file) ?? pageFile(ctx, file))) return true;
+  return displayFile(ctx, file);
+}
+
+/** The pseudo-package of script files under no package.json. */
+const NO_PACKAGE = '#none';
+
+/** A script file of a JavaScript package (package.json describes these, not the Python beside them). */
+const JS_FILE = /\.(?:[cm]?[jt]sx?)$/;
+
+/**
+ * Folders of JavaScript packages (the root included) that run no agent: the package's own script
+ * files (those whose nearest package.json is its own) hold no agent loop, hand no agent framework its
+ * tools and call no model. A web page in such a package shows the agent, it does not run it.
+ */
+function clientPackages(ctx: RuleContext): { dirs: string[]; web: Set<string> } {
+  return ctx.memo('ui:client-packages', () => {
+    const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '');
+    const dirs = (ctx.facts.manifests ?? []).map((m) => dirOf(m.path)).sort((a, b) => b.length - a.length);
+    // A command-line program (`bin`) that depends on a web framework is a page only when its own source mounts
+    // into a browser page (imports react-dom); otherwise it renders in the terminal and runs its agent.
+    const mounts = new Set<string>();
+    for (const f of ctx.source) if (f.imports.some((i) => DOM_MOUNT.test(i.from))) mounts.add(f.path);
+    const web = new Set(
+      (ctx.facts.manifests ?? [])
+        .filter((m) => m.dependencies.some((d) => WEB_PAGE_DEP.test(d)))
+        .map((m) => ({ m, d: dirOf(m.path) }))
+        .filter(({ m, d }) => !m.bin.length || [...mounts].some((f) => f.startsWith(d) && dirs.find((x) => f.startsWith(x)) === d))
+        .map(({ d }) => d),
+    );
+    const running = new Set<string>();
+    const mark = (file: string) => {
+      if (!JS_FILE.test(file)) return;
+      running.add(dirs.find((x) => file.startsWith(x)) ?? NO_PACKAGE);
+    };
+    for (const l of agentLoops(ctx)) mark(l.file);
+    for (const x of agentFrameworkUse(ctx)) mark(x.file);
+    for (const c of modelCalls(ctx)) mark(c.file);
+    // Script files outside every package (a static page's scripts beside a server in another language).
+    web.add(NO_PACKAGE);
+    return { dirs, web: new Set([...web].filter((d) => !running.has(d))) };
+  });
+}
+
+/** Modules that mount components into a browser page. */
+const DOM_MOUNT = /^(?:react-dom(?:\/client)?|vue|svelte|preact|solid-js\/web)$/;
+
+/** Web UI frameworks a page depends on (a terminal UI rendered with React depends on none of these). */
+const WEB_PAGE_DEP = /^(?:react-dom|next|vue|nuxt|svelte|@sveltejs\/kit|solid-js|@angular\/core|preact)$/;
+
+/**
+ * The file is display code: a page file (component, hook, client store) of a web package that runs no
+ * agent (see clientPackages), and the file itself imports no module holding an agent loop. A page that
+ * runs the loop (the loop in the page or in a module it imports, a package that calls the model)
+ * stays harness code.
+ */
+export function displayFile(ctx: RuleContext, file: string): boolean {
+  if (!JS_FILE.test(file)) return false;
+  const memo = ctx.memo('ui:display-files', () => new Map<string, boolean>());
+  const known = memo.get(file);
+  if (known !== undefined) return known;
+  const { dirs, web } = clientPackages(ctx);
+  let v = false;
+  const d = dirs.find((x) => file.startsWith(x)) ?? NO_PACKAGE;
+  if (web.has(d)) {
+    const loopFiles = ctx.memo('ui:loop-files', () => new Set(agentLoops(ctx).map((l) => l.file)));
+    const runsNoLoop = (p: string) =>
+      !ctx.file(p)?.imports.some((i) => {
+        if (!i.from.startsWith('.')) return false;
+        const t = resolveImportFile(ctx, p, i.from);
+        return !!t && loopFiles.has(t);
+      });
+    if (pageFile(ctx, file)) v = runsNoLoop(file);
+    else {
+      // A plain module of the page bundle: only page files of its package import it.
+      const by = clientImporters(ctx).get(file);
+      v = !!by?.length && runsNoLoop(file) && by.every((p) => pageFile(ctx, p) && runsNoLoop(p));
+    }
+  }
+  memo.set(file, v);
+  return v;
+}
+
+/** For each file of a package that runs no agent, the files of that package importing it by a relative path. */
+function clientImporters(ctx: RuleContext): Map<string, string[]> {
+  return ctx.memo('ui:client-importers', () => {
+    const { dirs, web } = clientPackages(ctx);
+    const out = new Map<string, string[]>();
+    if (!web.size) return out;
+    for (const f of ctx.source) {
+      if (!JS_FILE.test(f.path)) continue;
+      const d = dirs.find((x) => f.path.startsWith(x)) ?? NO_PACKAGE;
+      if (!web.has(d)) continue;
+      for (const i of f.imports) {
+        if (!i.from.startsWith('.')) continue;
+        const t = resolveImportFile(ctx, f.path, i.from);
+        if (!t || t === f.path || (dirs.find((x) => t.startsWith(x)) ?? NO_PACKAGE) !== d) continue;
+        const l = out.get(t);
+        if (l) {
+          if (!l.includes(f.path)) l.push(f.path);
+        } else out.set(t, [f.path]);
+      }
+    }
+    return out;
+  });
 }
 
 function pageFile(ctx: RuleContext, file: string): boolean {
@@ -99,6 +203,6 @@ function pageFile(ctx: RuleContext, file: string): boolean {
 export function harnessPersistOps(ctx: RuleContext): PersistOp[] {
   return ctx.memo('ui:harness-persist-ops', () => {
     const ops = persistOps(ctx);
-    return offPathFrontends(ctx).length ? ops.filter((o) => !offPathUi(ctx, o.call.file)) : ops;
+    return ops.filter((o) => !offPathUi(ctx, o.call.file));
   });
 }
