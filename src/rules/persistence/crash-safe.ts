@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { stringHits } from '../shared/persist.js';
 import { harnessPersistOps } from '../shared/ui.js';
-import { atomicWriters, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { atomicWriters, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
@@ -43,7 +43,10 @@ export default defineRule({
     // whose only tie to the session is the enclosing function's name (`appendLog` in `onUserMessage`) is a log.
     const journal = ops
       // Or each event the run records, serialised to a record of its own (an event store written per event).
-      .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o) || o.record === 'event'))
+      // A record whose fields are in view and are neither a message nor a message list (`{ ts, eventType, payload }`,
+      // `{ cursor, timestamp, content }`) is a note kept beside the conversation (a team's event history, a memory
+      // entry, a log of what a step did): appending it journals that note, not the session.
+      .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o) || o.record === 'event') && !foreignRecord(ctx, o))
       .sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
     /** The temp-file rename inside an atomic wrapper: the line that makes the write atomic. */
     const renameIn = (o: PersistOp): Evidence[] => {
