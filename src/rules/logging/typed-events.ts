@@ -2,6 +2,7 @@ import type { CallFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
 import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
+import { TEST_PATH } from '../shared/tests.js';
 import { defineRule, type Evidence } from '../types.js';
 
 /** Names of types that describe what a loop streams to its consumers. */
@@ -705,8 +706,6 @@ function sdkResultStreams(ctx: RuleContext): Evidence[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
-/** Test files: what they emit is a fixture, not the harness's stream. */
-const TEST_FILE = /(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_\w+\.py$/;
 /** An event name or kind written as a literal (`'cell:updated'`, `"agent-state"`, `'researchComplete'`). */
 const EVENT_LITERAL = /^['"`]([A-Za-z][\w.:-]*)['"`]$/;
 
@@ -747,7 +746,7 @@ function namedEmitStreams(ctx: RuleContext): Evidence[] {
     // its name and the position of that parameter among the ones callers pass.
     const wrappers = new Map<string, number>();
     for (const f of ctx.source) {
-      if (uiFile(f.path) || TEST_FILE.test(f.path)) continue;
+      if (uiFile(f.path) || TEST_PATH.test(f.path)) continue;
       for (const fn of f.functions) {
         const params = fn.params.map(paramName).filter((x) => x !== 'self' && x !== 'cls');
         if (!params.length || params.length > 4) continue;
@@ -765,7 +764,7 @@ function namedEmitStreams(ctx: RuleContext): Evidence[] {
       }
     }
     for (const f of ctx.source) {
-      if (uiFile(f.path) || TEST_FILE.test(f.path)) continue;
+      if (uiFile(f.path) || TEST_PATH.test(f.path)) continue;
       for (const c of f.calls) {
         const bare = unprefixed(c.name);
         const wrapped = wrappers.get(c.name);
