@@ -163,6 +163,18 @@ describe('typescript analyzer', () => {
     expect(f.calls.find((c) => c.name === 'execute')).toMatchObject({ line: 4, cond: false });
   });
 
+  it('records a read by a runtime key as a lookup, not the key an entry is stored under', () => {
+    const f = analyzeTypeScript(
+      'registry.ts',
+      `export function build(descriptors) {\n  const tools = {};\n  for (const d of descriptors) tools[d.name] = d;\n  return tools;\n}\nexport function dispatch(tools, call) {\n  if (tools[call.name] == null) return 'unknown';\n  return tools[call.name].run(call.args);\n}\n`,
+      'source',
+    );
+    expect(f.lookups.map((x) => [x.target, x.key, x.line])).toEqual([
+      ['tools', 'call.name', 7],
+      ['tools', 'call.name', 8],
+    ]);
+  });
+
   it('records loops with their exits and the conditions that guard them', () => {
     const f = analyzeTypeScript(
       'loop.ts',

@@ -117,6 +117,13 @@ describe('python analyzer', () => {
     expect(f.consts.filter((c) => c.kind === 'prop').map((c) => c.name)).toEqual([]);
   });
 
+  it('records a read by a runtime key as a lookup, not an item assignment', () => {
+    const src = ['def build(descriptors):', '    tools = {}', '    for d in descriptors:', '        tools[d.name] = d', '    return tools', 'def dispatch(tools, call):', '    return tools[call.name](**call.args)', ''].join('\n');
+    const f = analyzePython('registry.py', src, 'source');
+    expect(f.lookups).toEqual([{ target: 'tools', key: 'call.name', line: 7, fn: 'dispatch' }]);
+    expect(f.itemSets?.map((x) => [x.target, x.key, x.line])).toEqual([['tools', 'd.name', 4]]);
+  });
+
   it('records a search of a collection by a runtime key as a lookup', () => {
     const src = [
       'def get_function(name):',

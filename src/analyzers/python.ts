@@ -695,7 +695,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'subscript': {
         const s = n.childForFieldName('subscript');
         if (s?.type === 'string') addRead(stringContent(s), line(n));
-        else if (s && (s.type === 'identifier' || s.type === 'attribute') && facts.lookups.length < MAX_LOOKUPS) {
+        // `tools[name] = tool` stores an entry (an item set, recorded above); only a read looks one up.
+        else if (s && (s.type === 'identifier' || s.type === 'attribute') && facts.lookups.length < MAX_LOOKUPS && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id)) {
           const v = n.childForFieldName('value');
           if (v) facts.lookups.push({ target: clip(v, 60), key: clip(s, 60), line: line(n), fn: fn() });
         }

@@ -792,13 +792,20 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     if (!called) addRead(n.name.text, startLine(n));
   };
 
+  /** The left operand of a plain assignment (`map[key] = value`), not of `==` or `+=`. */
+  const assignedTo = (n: ts.Node): boolean => {
+    const p = n.parent;
+    return !!p && isBinaryExpression(p) && p.left === n && p.operatorToken.kind === SK_EqualsToken;
+  };
+
   const visitElementAccess = (node: ts.Node): void => {
     const n = node as ts.ElementAccessExpression;
     let arg = n.argumentExpression;
     // `toolMap[params.name as keyof typeof toolMap]`: the key is the name under the cast.
     while (isAsExpression(arg) || isParenthesizedExpression(arg) || isNonNullExpression(arg)) arg = arg.expression;
     if (isStringLiteral(arg)) addRead(arg.text, startLine(n));
-    else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS) {
+    // `tools[descriptor.name] = tool(...)` stores an entry; only a read looks one up.
+    else if ((arg.kind === SK_Identifier || arg.kind === SK_PropertyAccessExpression) && facts.lookups.length < MAX_LOOKUPS && !assignedTo(n)) {
       facts.lookups.push({ target: textOf(n.expression, 60), key: textOf(arg, 60), line: startLine(n), fn: fnStack[fnStack.length - 1] });
     }
   };
