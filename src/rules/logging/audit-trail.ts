@@ -3,7 +3,7 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
 import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { at, ev, finding } from '../shared/scan.js';
+import { at, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
@@ -383,7 +383,7 @@ function codeOf(arg: string): string {
   if (/^[rRbBuU]?(?:"|')/.test(arg)) return '';
   return arg;
 }
-const mentions = (code: string, expr: string): boolean => new RegExp(`(?<![\\w$.])${expr.replace(/[.$]/g, '\\$&')}(?![\\w$])`).test(code);
+const mentions = (code: string, expr: string): boolean => mentionOf(expr).test(code);
 /** The variable an argument text stands for: `**arguments` → arguments, `...input` → input; undefined for an expression. */
 const varOf = (arg: string): string | undefined => {
   const v = arg.replace(/^(?:\*\*|\*|\.\.\.)/, '').replace(/^await\s+/, '').trim();

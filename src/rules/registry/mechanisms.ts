@@ -21,7 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
-import { isStale } from '../shared/stale.js';
+import { folderVersion, isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
 import { frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
@@ -1206,23 +1206,13 @@ export function introspectedMethods(ctx: RuleContext): IntrospectedMethods[] {
     // Live code first (and the newest version folder), documented sites before checks; the methods likewise.
     const live = (s: Site) => Number(isStale(ctx, s.file));
     for (const x of out) {
-      x.methods.sort((p, q) => live(p) - live(q) || versionRank(q.file) - versionRank(p.file) || named(ctx, p) - named(ctx, q));
+      x.methods.sort((p, q) => live(p) - live(q) || folderVersion(q.file) - folderVersion(p.file) || named(ctx, p) - named(ctx, q));
       // One version's actions: those of the first method's version folder.
-      const [l, v] = [live(x.methods[0]), versionRank(x.methods[0].file)];
-      x.methods = x.methods.filter((m) => live(m) === l && versionRank(m.file) === v);
+      const [l, v] = [live(x.methods[0]), folderVersion(x.methods[0].file)];
+      x.methods = x.methods.filter((m) => live(m) === l && folderVersion(m.file) === v);
     }
-    return out.sort((x, y) => live(x.site) - live(y.site) || Number(y.documented) - Number(x.documented) || versionRank(y.site.file) - versionRank(x.site.file));
+    return out.sort((x, y) => live(x.site) - live(y.site) || Number(y.documented) - Number(x.documented) || folderVersion(y.site.file) - folderVersion(x.site.file));
   });
-}
-
-/** The version a path's version-named folders carry (`s3/` → 3, `s2_5/` → 2.5, `v2/` → 2), for newest-first ordering. */
-function versionRank(path: string): number {
-  let v = 0;
-  for (const seg of path.split('/').slice(0, -1)) {
-    const m = /^[a-z]{0,3}[-_]?(\d+)(?:[._](\d+))?$/i.exec(seg);
-    if (m) v = Math.max(v, Number(`${m[1]}.${m[2] ?? 0}`));
-  }
-  return v;
 }
 
 /** 0 when the method's name appears in a string literal of another file (the model's instructions name it), else 1. */

@@ -8,7 +8,7 @@
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
 import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
 import { objectsWithAnyKey } from './scan.js';
@@ -405,7 +405,7 @@ export function promptedRoleBuilds(ctx: RuleContext): Array<Evidence & { builder
     const promptIndex = (name: string): number => {
       const defs = [...ctx.functionsNamed(`${name}.__init__`), ...ctx.functionsNamed(`${name}.constructor`), ...ctx.functionsNamed(name)];
       for (const d of defs) {
-        const ps = d.params.map((p) => p.replace(/^\*+/, '').split(/[:=?]/)[0].trim()).filter((p) => p !== 'self' && p !== 'cls');
+        const ps = d.params.map(paramName).filter((p) => p !== 'self' && p !== 'cls');
         const i = ps.findIndex((p) => PROMPT_PARAM.test(p));
         if (i >= 0) return i;
       }
@@ -436,7 +436,7 @@ export function promptedRoleBuilds(ctx: RuleContext): Array<Evidence & { builder
         // A parameter handed through is the caller's prompt, not one of its own.
         const caller = f.functions.find((x) => x.name === c.fn);
         const bare = /^(?:self\.|this\.)?(\w+)$/.exec(value)?.[1];
-        if (bare && /^[a-z_]/.test(bare) && caller?.params.some((p) => p.replace(/^\*+/, '').split(/[:=?]/)[0].trim() === bare)) continue;
+        if (bare && /^[a-z_]/.test(bare) && caller?.params.some((p) => paramName(p) === bare)) continue;
         out.push({ file: c.file, line: c.line, builder: c.callee, prompt: value, reason: `${c.callee}(…) builds a role with its own prompt ${value.slice(0, 50)}` });
       }
     }
@@ -1339,7 +1339,7 @@ export function agentOwnToolPools(ctx: RuleContext): AgentOwnToolPool[] {
         if (f.lang === 'py') {
           const ctor = f.functions.find((fn) => fn.name === `${c.name}.__init__`);
           if (ctor) {
-            for (const p of ctor.params) fields.add(p.replace(/^\*+/, '').replace(/\s*[:=].*$/s, ''));
+            for (const p of ctor.params) fields.add(paramName(p));
             for (const b of f.binds ?? []) if (b.fn === ctor.name) fields.add(b.name);
           }
         }
@@ -1418,7 +1418,7 @@ export function agentOwnToolPools(ctx: RuleContext): AgentOwnToolPool[] {
       // A factory that only forwards its own parameters (`createAgent = (opts) => new Agent(opts)`) builds no agent of its own.
       const built = ctx.callsNamed(x.cls).filter((c) => {
         if (c.callee !== x.cls && c.callee !== `new ${x.cls}`) return false;
-        const params = new Set(ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn)?.params.map((p) => p.replace(/^\*+/, '').replace(/\s*[:=?].*$/s, '')) ?? []);
+        const params = new Set(ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn)?.params.map(paramName) ?? []);
         return !c.args.length || !c.args.every((a) => params.has(a.replace(/^\*+|^\.\.\./g, '').replace(/^\w+=/, '').trim()));
       }).length;
       return built !== 1;
@@ -1467,7 +1467,7 @@ export function skipListPools(ctx: RuleContext): Evidence[] {
         if (!CHOICE_LIST.test(list.split('.').pop()!) && !/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\.(?:\w+\.)*tools$/i.test(list)) continue;
         const fn = f.functions.find((x) => x.name === g.fn && x.line <= g.line && g.line <= x.end);
         if (!fn) continue;
-        const params = new Set(fn.params.map((p) => p.replace(/^\*+|^\.\.\./, '').replace(/\s*[:=?].*$/s, '')));
+        const params = new Set(fn.params.map(paramName));
         const own = list.replace(/^(?:self|this)\./, '');
         let supplied = '';
         if (!list.includes('.') && params.has(list)) supplied = `the parameter ${list}`;
@@ -1478,7 +1478,7 @@ export function skipListPools(ctx: RuleContext): Evidence[] {
           // The instance's field, filled from a constructor parameter.
           const cls = g.fn.includes('.') ? g.fn.slice(0, g.fn.lastIndexOf('.')) : f.classes.find((c) => c.line <= g.line && g.line <= c.end)?.name;
           const ctor = cls && f.functions.find((x) => x.name === `${cls}.__init__` || x.name === `${cls}.constructor`);
-          const ctorParams = ctor ? ctor.params.map((p) => p.replace(/^\*+/, '').replace(/\s*[:=?].*$/s, '')).filter(Boolean) : [];
+          const ctorParams = ctor ? ctor.params.map(paramName).filter(Boolean) : [];
           const b = ctor && (f.binds ?? []).find((x) => x.fn === ctor.name && x.name === own && ctorParams.some((p) => new RegExp(`\\b${p}\\b`).test(x.value)));
           if (b || ctorParams.includes(own)) supplied = `${list}, set from the constructor's ${own}`;
         } else if (/(?:^|\.)(?:config\w*|configurable|settings|options|opts)\./i.test(list)) supplied = `the configured ${list}`;

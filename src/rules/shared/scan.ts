@@ -21,12 +21,15 @@ export function at(file: string, line: number): string {
   return `${base}:${line}`;
 }
 
-/** A standalone mention of the identifier `name` in code text: not part of a longer name, not a member (`.name`). */
 /** `text` as a literal inside a regular expression. */
 export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * A standalone mention of `name` in code text: not part of a longer name, not a member (`.name`).
+ * `name` may be a dotted expression (`self.args`), matched as written.
+ */
 export function mentionOf(name: string): RegExp {
-  return new RegExp(`(?:^|[^\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`);
+  return new RegExp(`(?:^|[^\\w$.])${escapeRegExp(name)}(?![\\w$])`);
 }
 
 /** Every source object literal / class body, indexed by each key it has. */

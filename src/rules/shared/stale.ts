@@ -13,6 +13,16 @@ const RETIRED = /^(?:legacy|deprecated|old|archive|archived|_old|_legacy|_deprec
 const VERSION = /^([a-z]{0,3}?)[-_]?(\d+)(?:[._](\d+))?$/i;
 const versionOf = (m: RegExpExecArray): number => Number(m[2]) + Number(m[3] ?? 0) / 1000;
 
+/** The highest version a path's folders are named for (`s3/` → 3, `s2_5/` → 2.005, `v2/` → 2; 0 when none), for newest-first ordering. */
+export function folderVersion(path: string): number {
+  let v = 0;
+  for (const seg of path.split('/').slice(0, -1)) {
+    const m = VERSION.exec(seg);
+    if (m) v = Math.max(v, versionOf(m));
+  }
+  return v;
+}
+
 /** Candidate folders (path prefixes without a trailing slash) for the retired/older-version shapes. */
 function candidates(paths: readonly string[]): string[] {
   const dirs = new Set<string>();
