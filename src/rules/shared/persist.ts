@@ -1900,7 +1900,6 @@ export function conversationLink(ctx: RuleContext, o: PersistOp): ConversationLi
   return link;
 }
 
-
 /** A call that writes down what it is handed: a logger's or recorder's method, or one on a logger. */
 export const LOGGERISH = /log|record|audit|journal|trace|track/i;
 
