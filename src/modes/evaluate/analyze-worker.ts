@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzerErrorReason, analyzeWithoutCompiler, contentSkipReason } from './analyze.js';
-import { asciiJson, factKey } from './cache.js';
+import { asciiJson, factKey, utf8Text } from './cache.js';
 
 export interface WorkerFile {
   /** The file's index in the discovery. */
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       parentPort!.postMessage({ i: f.i, key } satisfies WorkerResult);
       continue;
     }
-    const text = bytes.toString('utf8');
+    const text = utf8Text(bytes);
     const reason = contentSkipReason(text);
     if (reason) {
       parentPort!.postMessage({ i: f.i, key, skip: reason } satisfies WorkerResult);

@@ -12,7 +12,7 @@ import { lineLocator } from '../../analyzers/lines.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
 import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
-import { reviveFacts, type FactCache } from './cache.js';
+import { reviveFacts, utf8Text, type FactCache } from './cache.js';
 import type { WorkerFile, WorkerInput, WorkerResult } from './analyze-worker.js';
 
 export type Progress = (done: number, total: number) => void;
@@ -268,7 +268,7 @@ async function analyzeFile(f: DiscoveredFile, cache: FactCache | undefined): Pro
     cache!.stamp(f, cached.key);
     return cached.facts;
   }
-  const text = bytes.toString('utf8');
+  const text = utf8Text(bytes);
   const reason = contentSkipReason(text);
   if (reason) return { path: f.path, reason };
   if (cache) cache.misses++;

@@ -123,11 +123,14 @@ export function asciiJson(json: string): string {
   return NON_ASCII.test(t) ? t.replace(NON_ASCII_ALL, escapeChar) : t;
 }
 
-/** A cache file's text: ASCII as written (`asciiJson`), decoded as Latin-1 (measured 17 ms for 24 MB, UTF-8 70 ms); any other as UTF-8. */
-function readText(file: string): string {
-  const bytes = fs.readFileSync(file);
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-}
+/**
+ * UTF-8 bytes as text: ASCII ones decoded as Latin-1, the same text (measured 17 ms for 24 MB,
+ * UTF-8 70 ms; for the compiler's 9 MB, 11 ms against 190 ms); any other as UTF-8.
+ */
+export const utf8Text = (bytes: Buffer): string => (isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8'));
+
+/** A cache file's text: ASCII as written (`asciiJson`), so decoded as Latin-1 (`utf8Text`). */
+const readText = (file: string): string => utf8Text(fs.readFileSync(file));
 
 function readStored(file: string, fingerprint: string): Stored | undefined {
   try {
