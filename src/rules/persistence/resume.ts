@@ -90,11 +90,29 @@ function entries(ctx: RuleContext): Entry[] {
       if (!((c0 === 114 && c1 === 101) || (c0 === 99 && c1 === 111) || (c0 === 115 && c1 === 119)) || !ENTRY_FN.test(shortName(fn.name))) continue;
       // A bare `resume()` with nothing to say what it resumes un-pauses a running task (`executor.resume()`), it loads nothing.
       if (/^resume$/i.test(shortName(fn.name)) && fn.params.filter((p) => p !== 'self' && p !== 'cls').length === 0) continue;
+      // A `resume` of a class that runs a machine (a VM, container or sandbox runtime: `DockerRuntime.resume(image, name)`),
+      // or of one that also suspends or pauses, wakes that machine or task up: it reopens no saved conversation.
+      if (/^resume$/i.test(shortName(fn.name)) && machineLifecycle(f, fn.name)) continue;
       const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name);
       if (callers.length > 0) out.push({ file: f.path, line: fn.line, what: `${fn.name}() (called from ${callers[0].fn})` });
     }
   }
   return out;
+}
+
+/** Words naming something that runs rather than a conversation: a VM, a container, a sandbox, its runtime. */
+const MACHINE_WORD = /^(?:runtime|runtimes|sandbox|sandboxes|vm|vms|container|containers|docker|machine|emulator|pod|instance|hypervisor|qemu|lume|computer)$/;
+
+/**
+ * The method's class runs a machine (its name or its base's names one: `DockerRuntime`, `BaseSandbox`) or pairs the
+ * method with `suspend`/`pause`: its `resume` wakes the machine, not a saved session.
+ */
+function machineLifecycle(f: { classes: readonly { name: string; extends?: string; members: string[] }[] }, method: string): boolean {
+  const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
+  if (!owner) return false;
+  const cls = f.classes.find((c) => c.name === shortName(owner));
+  const names = [owner, cls?.extends ?? ''].flatMap((n) => words(n));
+  return names.some((w) => MACHINE_WORD.test(w)) || !!cls?.members.some((m) => /^(?:suspend|pause)$/i.test(m));
 }
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });

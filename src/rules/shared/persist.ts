@@ -775,11 +775,15 @@ const SQL_TABLE = /^['"`]\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(
 /** A SELECT whose first selected value is an aggregate, or a scalar subquery of one: `SELECT (SELECT COUNT(*) FROM …) + …`. */
 const SQL_AGGREGATE = /^['"`]\s*SELECT\s+(?:\(\s*SELECT\s+)?(?:COUNT|MAX|MIN|SUM|AVG|TOTAL|EXISTS|COALESCE\s*\(\s*(?:COUNT|MAX|MIN|SUM|AVG|TOTAL))\s*\(/i;
 
+/** `open` of something other than a file of the run: an image decoder, a browser, an archive reader. */
+const NOT_FILE_OPEN = /(?:^|\.)(?:Image|webbrowser|wave|tarfile|zipfile|shelve)\.open$/;
+
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
   // `json.loads(text)` parses a string: a read only when the text comes from a file (`f.read()` in the
   // argument, or a file opened or read in the same function), not a socket message or a response body.
-  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && (d.name === 'open' || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
+  // An image or archive decoded in memory (`Image.open(io.BytesIO(data))`) opens no file of the run.
+  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && ((d.name === 'open' && !NOT_FILE_OPEN.test(d.callee)) || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
@@ -833,6 +837,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = 3;
     }
   }
+  // A read in a telemetry or analytics module (`scrapeHistory` in `telemetry.ts` tailing another tool's history file to
+  // report its prompts) feeds a report, not the agent: no saved conversation is loaded.
+  if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w))) subject = 'other';
   // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
   // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
