@@ -5,7 +5,7 @@ import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
-import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -278,6 +278,22 @@ export default defineRule({
         reason: `${r.callee} in ${r.fn} rebuilds a serialised Agents SDK run (its items, approvals and completed tool calls) so the run continues from it`,
         evidence: [{ file: r.file, line: r.line, reason: `${r.callee}(${r.args.slice(0, 2).join(', ')}) restores a saved run` }],
         confidence: 'high',
+      };
+    }
+    // Sessions kept in a client store that its library persists (jotai atomWithStorage, zustand persist, redux-persist)
+    // are read back from storage when the app starts; the stored sessions are reopened and the next message continues one.
+    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
+    if (client?.read) {
+      const { store, read } = client;
+      const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
+      return {
+        level: 'present',
+        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${read.args[0]}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
+        evidence: [
+          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) restores the saved sessions from storage at start` },
+          { file: read.file, line: read.line, reason: `${read.callee}(${read.args[0]}) reads the restored sessions` },
+        ],
+        confidence: 'low',
       };
     }
     // A read in a web front end that does not run the agent (its saved settings or prompt history) loads no session.

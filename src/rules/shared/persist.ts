@@ -375,6 +375,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...keyedStoreOps(ctx, out));
     out.push(...ormOps(ctx));
     out.push(...objectStoreOps(ctx, out));
+    out.push(...clientStoreOps(ctx));
     judgeRows(ctx, out);
     judgeMigrations(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
@@ -1978,4 +1979,88 @@ export function transcriptLogged(ctx: RuleContext): { call: Located<CallFact>; m
     }
     return undefined;
   });
+}
+
+/**
+ * A client-side state store that its library keeps in storage: jotai's `atomWithStorage(key, initial, storage?)`,
+ * zustand's `persist(creator, { name })` middleware, redux-persist's `persistReducer({ key, storage }, reducer)`.
+ * Every update of the store writes its whole value under the key (localStorage by default, or the storage the
+ * repo hands it: an Electron store, IndexedDB), and the store is read back from there when the app starts.
+ */
+export interface ClientStore {
+  call: Located<CallFact>;
+  /** The library's API: `atomWithStorage`, `persist`, `persistReducer`. */
+  api: string;
+  /** The storage key as written, and its literal value when a constant resolves it. */
+  key: string;
+  keyValue?: string;
+  /** The name the store is bound to (`_sessionsAtom`), when it is bound. */
+  name?: string;
+  subject: Subject;
+}
+
+/** A scalar literal: a store kept with one (`atomWithStorage('task-prompt', '')`) holds a draft, a flag or an id. */
+const SCALAR_LITERAL = /^(?:(['"`])(?:(?!\1).)*\1|-?\d[\d_.]*|true|false)$/;
+
+/** The string a key expression names: a literal, or a constant (`StorageKey.ChatSessions = 'chat-sessions'`, `const KEY = '…'`). */
+function keyLiteral(ctx: RuleContext, file: string, expr: string): string | undefined {
+  const lit = /^(['"`])([^'"`$]*)\1$/.exec(expr);
+  if (lit) return lit[2];
+  const m = /^(?:[A-Za-z_$][\w$]*\.)?([A-Za-z_$][\w$]*)$/.exec(expr);
+  if (!m) return undefined;
+  const own = ctx.file(file)?.consts.find((k) => k.name === m[1] && /^['"`]/.test(k.value));
+  const found = own ?? ctx.source.flatMap((f) => (f.imports.length && f.path !== file ? f.consts.filter((k) => k.name === m[1] && /^['"`]/.test(k.value) && (k.kind === 'var' || k.kind === 'prop')) : [])).slice(0, 2);
+  const k = Array.isArray(found) ? (found.length === 1 ? found[0] : undefined) : found;
+  return k ? k.value.replace(/^['"`]|['"`]$/g, '') : undefined;
+}
+
+export function clientStores(ctx: RuleContext): ClientStore[] {
+  return ctx.memo('persist:client-stores', () => {
+    const out: ClientStore[] = [];
+    const imports = (file: string, re: RegExp) => !!ctx.file(file)?.imports.some((i) => re.test(i.from));
+    const bound = (c: Located<CallFact>) => ctx.file(c.file)?.binds?.find((b) => b.line === c.line)?.name ?? ctx.file(c.file)?.binds?.find((b) => b.line < c.line && b.line >= c.line - 2 && b.value.includes(c.name))?.name;
+    const push = (c: Located<CallFact>, api: string, key: string, scalar: boolean, extra = '') => {
+      const keyValue = keyLiteral(ctx, c.file, key);
+      // A key read off an object (`StorageKey.ChatSessions`) is named by its member, not by the object holding the keys.
+      const judged = subjectOf(`${memberNamed(key) ?? key} ${keyValue ?? ''} ${extra}`);
+      // A key named for nothing (`'root'`, `'app'`): the store is judged by what is persisted (a reducer named `chatReducer`).
+      out.push({ call: c, api, key, ...(keyValue !== undefined ? { keyValue } : {}), ...(bound(c) ? { name: bound(c) } : {}), subject: scalar ? 'other' : judged });
+    };
+    for (const c of ctx.callsNamed('atomWithStorage')) {
+      if (!imports(c.file, /^jotai(?:\/|$)/) || !c.args[0]) continue;
+      push(c, 'atomWithStorage', c.args[0], SCALAR_LITERAL.test(c.args[1] ?? ''));
+    }
+    for (const c of ctx.callsNamed('persist')) {
+      if (c.callee !== 'persist' || !imports(c.file, /^zustand\/middleware$/)) continue;
+      const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persist' && o.line >= c.line && o.keys.includes('name'));
+      if (opts?.values.name) push(c, 'persist', opts.values.name, false);
+    }
+    for (const c of ctx.callsNamed('persistReducer')) {
+      if (!imports(c.file, /^redux-persist(?:\/|$)/)) continue;
+      const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persistReducer' && o.line >= c.line - 30 && o.line <= c.line && o.keys.includes('key'));
+      const key = opts?.values.key ?? c.args[0] ?? '';
+      if (key) push(c, 'persistReducer', key, false, c.args[1] ?? '');
+    }
+    return out;
+  });
+}
+
+/** The persisted client stores as writes of their storage: each update writes the store's value under its key. */
+/**
+ * The session held in a persisted client store of the harness, with where the store is updated (`set(_sessionsAtom, …)`):
+ * jotai atoms must be written somewhere; zustand and redux stores are written by their own actions.
+ */
+export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => boolean): { store: ClientStore; update?: Located<CallFact>; read?: Located<CallFact> } | undefined {
+  for (const store of clientStores(ctx)) {
+    if (store.subject !== 'session' || offPath(store.call.file)) continue;
+    const update = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:set|useSetAtom|useAtom)$/.test(c.name)) : undefined;
+    if (store.api === 'atomWithStorage' && !update) continue;
+    const read = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:get|useAtomValue|useAtom)$/.test(c.name)) : undefined;
+    return { store, ...(update ? { update } : {}), ...(read ? { read } : {}) };
+  }
+  return undefined;
+}
+
+function clientStoreOps(ctx: RuleContext): PersistOp[] {
+  return clientStores(ctx).map((s) => ({ call: s.call, kind: 'db-write' as const, subject: s.subject, strength: s.subject === 'other' ? 0 : 2, text: `${s.key} ${s.keyValue ?? ''} ${s.call.fn}` }));
 }
