@@ -539,6 +539,8 @@ const ORM_SELECT = /^(?:\w+\.)?select\s*\(\s*([A-Z]\w*)/;
 interface OrmModel {
   table: string;
   columns: string[];
+  /** Each row is one message: a `role` column and a text column. */
+  message?: boolean;
   file: string;
   line: number;
 }
@@ -558,7 +560,13 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
         const table = body?.values.__tablename__?.replace(/^['"]|['"]$/g, '');
         // A SQLModel subclass: only table models can be staged or selected through a session, which is all this map is asked about
         // (the class's `table=True` keyword is not among the bases the analyzer keeps).
-        if (table || c.extends === 'SQLModel' || c.extends === 'sqlmodel.SQLModel') out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
+        if (table || c.extends === 'SQLModel' || c.extends === 'sqlmodel.SQLModel') {
+          const columns = c.members.filter((m) => !m.startsWith('_'));
+          // One message per row: a `role` column beside the text it says who wrote (`content`, or any column of SQL
+          // type Text: `feed = Column(Text)`), whatever the table is called.
+          const message = columns.includes('role') && columns.some((k) => k !== 'role' && (MESSAGE_TEXT_COLUMN.test(k) || /\bText\b/.test(body?.values[k] ?? '')));
+          out.set(c.name, { table: table ?? c.name, columns, file: f.path, line: c.line, ...(message ? { message } : {}) });
+        }
       }
     }
     return out;
@@ -572,7 +580,8 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
  */
 /** A column that keeps the message list under a compound name: `message_stack_json`, `chat_history`, `llm_messages`. */
 const MESSAGES_COLUMN = /(?:^|_)(?:messages|history|transcript|trajectory|message_(?:stack|list|log|history))(?:_(?:json|data|list))?$/;
-const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
+const MESSAGE_TEXT_COLUMN = /^(?:content|text|body|message|parts)$/;
+const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
