@@ -5,7 +5,7 @@ import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
-import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -90,11 +90,29 @@ function entries(ctx: RuleContext): Entry[] {
       if (!((c0 === 114 && c1 === 101) || (c0 === 99 && c1 === 111) || (c0 === 115 && c1 === 119)) || !ENTRY_FN.test(shortName(fn.name))) continue;
       // A bare `resume()` with nothing to say what it resumes un-pauses a running task (`executor.resume()`), it loads nothing.
       if (/^resume$/i.test(shortName(fn.name)) && fn.params.filter((p) => p !== 'self' && p !== 'cls').length === 0) continue;
+      // A `resume` of a class that runs a machine (a VM, container or sandbox runtime: `DockerRuntime.resume(image, name)`),
+      // or of one that also suspends or pauses, wakes that machine or task up: it reopens no saved conversation.
+      if (/^resume$/i.test(shortName(fn.name)) && machineLifecycle(f, fn.name)) continue;
       const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name);
       if (callers.length > 0) out.push({ file: f.path, line: fn.line, what: `${fn.name}() (called from ${callers[0].fn})` });
     }
   }
   return out;
+}
+
+/** Words naming something that runs rather than a conversation: a VM, a container, a sandbox, its runtime. */
+const MACHINE_WORD = /^(?:runtime|runtimes|sandbox|sandboxes|vm|vms|container|containers|docker|machine|emulator|pod|instance|hypervisor|qemu|lume|computer)$/;
+
+/**
+ * The method's class runs a machine (its name or its base's names one: `DockerRuntime`, `BaseSandbox`) or pairs the
+ * method with `suspend`/`pause`: its `resume` wakes the machine, not a saved session.
+ */
+function machineLifecycle(f: { classes: readonly { name: string; extends?: string; members: string[] }[] }, method: string): boolean {
+  const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
+  if (!owner) return false;
+  const cls = f.classes.find((c) => c.name === shortName(owner));
+  const names = [owner, cls?.extends ?? ''].flatMap((n) => words(n));
+  return names.some((w) => MACHINE_WORD.test(w)) || !!cls?.members.some((m) => /^(?:suspend|pause)$/i.test(m));
 }
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -260,6 +278,22 @@ export default defineRule({
         reason: `${r.callee} in ${r.fn} rebuilds a serialised Agents SDK run (its items, approvals and completed tool calls) so the run continues from it`,
         evidence: [{ file: r.file, line: r.line, reason: `${r.callee}(${r.args.slice(0, 2).join(', ')}) restores a saved run` }],
         confidence: 'high',
+      };
+    }
+    // Sessions kept in a client store that its library persists (jotai atomWithStorage, zustand persist, redux-persist)
+    // are read back from storage when the app starts; the stored sessions are reopened and the next message continues one.
+    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
+    if (client?.read) {
+      const { store, read } = client;
+      const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
+      return {
+        level: 'present',
+        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${read.args[0]}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
+        evidence: [
+          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) restores the saved sessions from storage at start` },
+          { file: read.file, line: read.line, reason: `${read.callee}(${read.args[0]}) reads the restored sessions` },
+        ],
+        confidence: 'low',
       };
     }
     // A read in a web front end that does not run the agent (its saved settings or prompt history) loads no session.

@@ -1,9 +1,9 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
-import { harnessPersistOps } from '../shared/ui.js';
+import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
@@ -63,6 +63,22 @@ export default defineRule({
         level: 'present',
         reason: `the agent's Memory is backed by ${mastra.callee.replace(/^new /, '')}, so Mastra stores each thread's messages in that database as the agent runs`,
         evidence: [{ file: mastra.file, line: mastra.line, reason: `${mastra.callee}() is the storage of the agent's Memory` }],
+        confidence: 'low',
+      };
+    }
+    // The sessions kept in a client store that its library persists (jotai atomWithStorage, zustand persist, redux-persist):
+    // every update of the store, each message added or streamed into it, writes the store's value to its storage.
+    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
+    if (client) {
+      const { store, update } = client;
+      const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
+      return {
+        level: 'present',
+        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}: each update of the store${update ? ` (${update.callee}(${update.args[0]}, …) in ${update.fn})` : ''} writes its whole value to storage as the conversation goes`,
+        evidence: [
+          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) persists the sessions under ${key}` },
+          ...(update ? [{ file: update.file, line: update.line, reason: `${update.callee}(${update.args[0]}, …) updates the persisted sessions` }] : []),
+        ],
         confidence: 'low',
       };
     }

@@ -375,6 +375,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...keyedStoreOps(ctx, out));
     out.push(...ormOps(ctx));
     out.push(...objectStoreOps(ctx, out));
+    out.push(...clientStoreOps(ctx));
     judgeRows(ctx, out);
     judgeMigrations(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
@@ -538,6 +539,8 @@ const ORM_SELECT = /^(?:\w+\.)?select\s*\(\s*([A-Z]\w*)/;
 interface OrmModel {
   table: string;
   columns: string[];
+  /** Each row is one message: a `role` column and a text column. */
+  message?: boolean;
   file: string;
   line: number;
 }
@@ -557,7 +560,13 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
         const table = body?.values.__tablename__?.replace(/^['"]|['"]$/g, '');
         // A SQLModel subclass: only table models can be staged or selected through a session, which is all this map is asked about
         // (the class's `table=True` keyword is not among the bases the analyzer keeps).
-        if (table || c.extends === 'SQLModel' || c.extends === 'sqlmodel.SQLModel') out.set(c.name, { table: table ?? c.name, columns: c.members.filter((m) => !m.startsWith('_')), file: f.path, line: c.line });
+        if (table || c.extends === 'SQLModel' || c.extends === 'sqlmodel.SQLModel') {
+          const columns = c.members.filter((m) => !m.startsWith('_'));
+          // One message per row: a `role` column beside the text it says who wrote (`content`, or any column of SQL
+          // type Text: `feed = Column(Text)`), whatever the table is called.
+          const message = columns.includes('role') && columns.some((k) => k !== 'role' && (MESSAGE_TEXT_COLUMN.test(k) || /\bText\b/.test(body?.values[k] ?? '')));
+          out.set(c.name, { table: table ?? c.name, columns, file: f.path, line: c.line, ...(message ? { message } : {}) });
+        }
       }
     }
     return out;
@@ -571,7 +580,8 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
  */
 /** A column that keeps the message list under a compound name: `message_stack_json`, `chat_history`, `llm_messages`. */
 const MESSAGES_COLUMN = /(?:^|_)(?:messages|history|transcript|trajectory|message_(?:stack|list|log|history))(?:_(?:json|data|list))?$/;
-const modelText = (m: OrmModel) => (m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
+const MESSAGE_TEXT_COLUMN = /^(?:content|text|body|message|parts)$/;
+const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
@@ -775,11 +785,15 @@ const SQL_TABLE = /^['"`]\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(
 /** A SELECT whose first selected value is an aggregate, or a scalar subquery of one: `SELECT (SELECT COUNT(*) FROM …) + …`. */
 const SQL_AGGREGATE = /^['"`]\s*SELECT\s+(?:\(\s*SELECT\s+)?(?:COUNT|MAX|MIN|SUM|AVG|TOTAL|EXISTS|COALESCE\s*\(\s*(?:COUNT|MAX|MIN|SUM|AVG|TOTAL))\s*\(/i;
 
+/** `open` of something other than a file of the run: an image decoder, a browser, an archive reader. */
+const NOT_FILE_OPEN = /(?:^|\.)(?:Image|webbrowser|wave|tarfile|zipfile|shelve)\.open$/;
+
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
   // `json.loads(text)` parses a string: a read only when the text comes from a file (`f.read()` in the
   // argument, or a file opened or read in the same function), not a socket message or a response body.
-  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && (d.name === 'open' || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
+  // An image or archive decoded in memory (`Image.open(io.BytesIO(data))`) opens no file of the run.
+  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && ((d.name === 'open' && !NOT_FILE_OPEN.test(d.callee)) || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
@@ -833,6 +847,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = 3;
     }
   }
+  // A read in a telemetry or analytics module (`scrapeHistory` in `telemetry.ts` tailing another tool's history file to
+  // report its prompts) feeds a report, not the agent: no saved conversation is loaded.
+  if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w))) subject = 'other';
   // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
   // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
@@ -1971,4 +1988,88 @@ export function transcriptLogged(ctx: RuleContext): { call: Located<CallFact>; m
     }
     return undefined;
   });
+}
+
+/**
+ * A client-side state store that its library keeps in storage: jotai's `atomWithStorage(key, initial, storage?)`,
+ * zustand's `persist(creator, { name })` middleware, redux-persist's `persistReducer({ key, storage }, reducer)`.
+ * Every update of the store writes its whole value under the key (localStorage by default, or the storage the
+ * repo hands it: an Electron store, IndexedDB), and the store is read back from there when the app starts.
+ */
+export interface ClientStore {
+  call: Located<CallFact>;
+  /** The library's API: `atomWithStorage`, `persist`, `persistReducer`. */
+  api: string;
+  /** The storage key as written, and its literal value when a constant resolves it. */
+  key: string;
+  keyValue?: string;
+  /** The name the store is bound to (`_sessionsAtom`), when it is bound. */
+  name?: string;
+  subject: Subject;
+}
+
+/** A scalar literal: a store kept with one (`atomWithStorage('task-prompt', '')`) holds a draft, a flag or an id. */
+const SCALAR_LITERAL = /^(?:(['"`])(?:(?!\1).)*\1|-?\d[\d_.]*|true|false)$/;
+
+/** The string a key expression names: a literal, or a constant (`StorageKey.ChatSessions = 'chat-sessions'`, `const KEY = '…'`). */
+function keyLiteral(ctx: RuleContext, file: string, expr: string): string | undefined {
+  const lit = /^(['"`])([^'"`$]*)\1$/.exec(expr);
+  if (lit) return lit[2];
+  const m = /^(?:[A-Za-z_$][\w$]*\.)?([A-Za-z_$][\w$]*)$/.exec(expr);
+  if (!m) return undefined;
+  const own = ctx.file(file)?.consts.find((k) => k.name === m[1] && /^['"`]/.test(k.value));
+  const found = own ?? ctx.source.flatMap((f) => (f.imports.length && f.path !== file ? f.consts.filter((k) => k.name === m[1] && /^['"`]/.test(k.value) && (k.kind === 'var' || k.kind === 'prop')) : [])).slice(0, 2);
+  const k = Array.isArray(found) ? (found.length === 1 ? found[0] : undefined) : found;
+  return k ? k.value.replace(/^['"`]|['"`]$/g, '') : undefined;
+}
+
+export function clientStores(ctx: RuleContext): ClientStore[] {
+  return ctx.memo('persist:client-stores', () => {
+    const out: ClientStore[] = [];
+    const imports = (file: string, re: RegExp) => !!ctx.file(file)?.imports.some((i) => re.test(i.from));
+    const bound = (c: Located<CallFact>) => ctx.file(c.file)?.binds?.find((b) => b.line === c.line)?.name ?? ctx.file(c.file)?.binds?.find((b) => b.line < c.line && b.line >= c.line - 2 && b.value.includes(c.name))?.name;
+    const push = (c: Located<CallFact>, api: string, key: string, scalar: boolean, extra = '') => {
+      const keyValue = keyLiteral(ctx, c.file, key);
+      // A key read off an object (`StorageKey.ChatSessions`) is named by its member, not by the object holding the keys.
+      const judged = subjectOf(`${memberNamed(key) ?? key} ${keyValue ?? ''} ${extra}`);
+      // A key named for nothing (`'root'`, `'app'`): the store is judged by what is persisted (a reducer named `chatReducer`).
+      out.push({ call: c, api, key, ...(keyValue !== undefined ? { keyValue } : {}), ...(bound(c) ? { name: bound(c) } : {}), subject: scalar ? 'other' : judged });
+    };
+    for (const c of ctx.callsNamed('atomWithStorage')) {
+      if (!imports(c.file, /^jotai(?:\/|$)/) || !c.args[0]) continue;
+      push(c, 'atomWithStorage', c.args[0], SCALAR_LITERAL.test(c.args[1] ?? ''));
+    }
+    for (const c of ctx.callsNamed('persist')) {
+      if (c.callee !== 'persist' || !imports(c.file, /^zustand\/middleware$/)) continue;
+      const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persist' && o.line >= c.line && o.keys.includes('name'));
+      if (opts?.values.name) push(c, 'persist', opts.values.name, false);
+    }
+    for (const c of ctx.callsNamed('persistReducer')) {
+      if (!imports(c.file, /^redux-persist(?:\/|$)/)) continue;
+      const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persistReducer' && o.line >= c.line - 30 && o.line <= c.line && o.keys.includes('key'));
+      const key = opts?.values.key ?? c.args[0] ?? '';
+      if (key) push(c, 'persistReducer', key, false, c.args[1] ?? '');
+    }
+    return out;
+  });
+}
+
+/** The persisted client stores as writes of their storage: each update writes the store's value under its key. */
+/**
+ * The session held in a persisted client store of the harness, with where the store is updated (`set(_sessionsAtom, …)`):
+ * jotai atoms must be written somewhere; zustand and redux stores are written by their own actions.
+ */
+export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => boolean): { store: ClientStore; update?: Located<CallFact>; read?: Located<CallFact> } | undefined {
+  for (const store of clientStores(ctx)) {
+    if (store.subject !== 'session' || offPath(store.call.file)) continue;
+    const update = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:set|useSetAtom|useAtom)$/.test(c.name)) : undefined;
+    if (store.api === 'atomWithStorage' && !update) continue;
+    const read = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:get|useAtomValue|useAtom)$/.test(c.name)) : undefined;
+    return { store, ...(update ? { update } : {}), ...(read ? { read } : {}) };
+  }
+  return undefined;
+}
+
+function clientStoreOps(ctx: RuleContext): PersistOp[] {
+  return clientStores(ctx).map((s) => ({ call: s.call, kind: 'db-write' as const, subject: s.subject, strength: s.subject === 'other' ? 0 : 2, text: `${s.key} ${s.keyValue ?? ''} ${s.call.fn}` }));
 }
