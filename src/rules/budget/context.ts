@@ -775,6 +775,30 @@ function overrideSummarises(ctx: RuleContext, file: string, fnName: string, pred
   return weak;
 }
 
+/** A name that ends in the noun `summary` (`_build_ltm_summary`, `generateHistorySummary`). */
+const SUMMARY_NOUN = /summary$/i;
+/** Verbs that make a summary named by its noun. */
+const SUMMARY_MAKER = new Set(['build', 'generate', 'make', 'update', 'compute', 'produce']);
+
+/**
+ * A summary of the older messages named by its noun (`_build_ltm_summary(past_messages)`,
+ * `generateHistorySummary(olderMessages)`): a maker verb, a history word in its name or parameters, its own
+ * model call (within two calls; a summarising name alone is not enough), and a token count in it or in a
+ * caller (`TokenCounter.count_message_tokens(...)` while splitting the history at a budget): the summary is
+ * made where the history is measured against the window, which a title or a report summary is not.
+ */
+function summaryBuilder(ctx: RuleContext, file: string, fn: Located<FunctionFact>, ws: readonly string[], modelCall: (c: Located<CallFact>) => boolean): Compactor | undefined {
+  const w0 = ACTION_PREFIX.has(ws[0]) ? ws[1] : ws[0];
+  if (!SUMMARY_MAKER.has(w0 ?? '') || ws.at(-1) !== 'summary' || ws.some((w) => NOT_COMPACT.has(w) && !HISTORY.has(w))) return undefined;
+  if (![...ws, ...fn.params.flatMap(paramWords)].some((w) => HISTORY.has(w))) return undefined;
+  const path = reachesFast(ctx, file, fn.name, modelCall, 2);
+  if (!path) return undefined;
+  const counts = (f: string, name: string) => ctx.callsIn(f, name).some((c) => COUNT_CALL.test(c.name) || COUNT_CALL.test(`${c.callee}(`));
+  const short = shortName(fn.name);
+  if (!counts(file, fn.name) && !ctx.callsNamed(short).some((c) => c.fn !== fn.name && counts(c.file, c.fn))) return undefined;
+  return { fn, summarises: true, via: path.map((c) => c.name).join(' → ') };
+}
+
 /** Functions that compact, summarise or truncate the conversation history. */
 export function compactors(ctx: RuleContext): Compactor[] {
   return ctx.memo('budget:compactors', () => {
@@ -807,9 +831,14 @@ export function compactors(ctx: RuleContext): Compactor[] {
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         // A compactor's name holds one of the verbs (lower-cased words are pieces of the name; the Kelvin sign lower-cases to `k`).
-        if (!COMPACT_TEXT.test(fn.name)) continue;
+        if (!COMPACT_TEXT.test(fn.name) && !SUMMARY_NOUN.test(fn.name)) continue;
         const short = shortName(fn.name);
         let ws = words(short);
+        if (!COMPACT_TEXT.test(fn.name)) {
+          const b = summaryBuilder(ctx, f.path, fn as Located<FunctionFact>, ws, modelCall);
+          if (b) late.push(b);
+          continue;
+        }
         // A prefix written together with the verb (`autocompact_hook`, `autosummarize`) is the same as `auto_compact`.
         const glued = GLUED_ACTION.exec(ws[0] ?? '');
         if (glued) ws = [glued[1], glued[2], ...ws.slice(1)];

@@ -49,7 +49,10 @@ function callNameFlags(name: string): number {
   const tokenizer = (first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
   // `addMessageWithTokens(msg)` adds a message (that carries its token count) to the history, not usage to a total.
   const addsOther = !!cw && cw.some((w) => w === 'with' || w === 'message' || w === 'messages');
-  return (verb && !addsOther && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
+  // `recordToolUsage(toolName)`, `_trackToolUsage(name, ms, ok)`, `record_tool_usage(…)`: the usage of a tool is
+  // how often (and how long) it was called, statistics about tools, not the model's token usage.
+  const toolUsage = !!cw && cw.some((w, i) => w === 'usage' && cw[i - 1] === 'tool');
+  return (verb && !addsOther && !toolUsage && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
 }
 
 /**
