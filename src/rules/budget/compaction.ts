@@ -201,6 +201,45 @@ function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: 
   return undefined;
 }
 
+/** A walk back from the newest message: `for (let i = msgs.length - 1; i >= 0; i--)`, `for m in reversed(history)`. */
+const BACKWARD = /(?:^|&&\s*)[\w$]+\s*>=\s*0\b|^reversed\(/;
+/**
+ * The number of kept messages reaching a limit named for messages or the context: `prompts.length >= maxContextMessageCount + 1`,
+ * `len(kept) >= self.max_history_messages`, or `kept.length < historyMessageCount` in the walk's own condition (group 1: the limit).
+ */
+const KEPT_AT_LIMIT = /(?:\.length|len\([\w$.]+\))\s*(?:>=|>)\s*([\w$.]+)/;
+const KEPT_UNDER_LIMIT = /(?:\.length|len\([\w$.]+\))\s*(?:<=|<)\s*([\w$.]+)/;
+const WINDOW_LIMIT_WORD = new Set(['max', 'maximum', 'limit', 'count', 'keep', 'window']);
+const WINDOW_ABOUT_WORD = new Set(['message', 'messages', 'context', 'history', 'turns', 'turn', 'msg', 'msgs']);
+
+/**
+ * A count window built by walking the history back from the newest message and stopping when the kept
+ * messages reach a maximum (`for (i = msgs.length - 1; i >= 0; i--) { if (prompts.length >= maxContextMessageCount) break; prompts = [msg, ...prompts] }`):
+ * the request holds only the newest N messages. The function must be called (an unused helper cuts nothing),
+ * and a UI component's list of messages to show is not the request.
+ */
+function backwardWindow(ctx: RuleContext): { file: string; line: number; fn: string; cond: string } | undefined {
+  for (const f of ctx.source) {
+    for (const l of f.loops) {
+      if (!BACKWARD.test(l.cond.trim())) continue;
+      if (/\.[jt]sx$/.test(f.path) && /^[A-Z]/.test(shortName(l.fn))) continue;
+      if (inputHistory(l.fn, f.path)) continue;
+      // The walk's own condition holds while under the limit; an exit is taken once at it.
+      const conds = [{ c: l.cond, re: KEPT_UNDER_LIMIT }, ...l.exits.filter((e) => e.kind === 'break' || e.kind === 'return').map((e) => ({ c: e.cond ?? '', re: KEPT_AT_LIMIT }))];
+      const hit = conds.find(({ c, re }) => {
+        const m = re.exec(c);
+        if (!m) return false;
+        const ws = words(m[1].split('.').pop()!);
+        return ws.some((w) => WINDOW_LIMIT_WORD.has(w)) && ws.some((w) => WINDOW_ABOUT_WORD.has(w));
+      });
+      if (!hit) continue;
+      if (!ctx.callsNamed(shortName(l.fn)).some((c) => c.fn !== l.fn)) continue;
+      return { file: f.path, line: l.line, fn: l.fn, cond: hit.c };
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'budget.compaction',
   principle: 'budget',
@@ -354,6 +393,15 @@ export default defineRule({
         level: 'partial',
         reason: `${counted.fn}() drops old messages when the history grows past a count (if ${counted.cond}: ${counted.cut}): a cut by message count, without a summary or a token measure`,
         evidence: [{ file: counted.file, line: counted.line, reason: `${counted.fn}() cuts the history when ${counted.cond}: ${counted.cut}` }],
+        confidence: 'low',
+      };
+    }
+    const back = backwardWindow(ctx);
+    if (back) {
+      return {
+        level: 'partial',
+        reason: `${back.fn}() builds the request from the newest message back and stops when ${back.cond}: a sliding window by count that drops old turns without a summary`,
+        evidence: [{ file: back.file, line: back.line, reason: `${back.fn}() keeps only the newest messages (stops when ${back.cond})` }],
         confidence: 'low',
       };
     }

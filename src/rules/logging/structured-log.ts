@@ -466,6 +466,30 @@ function jsonEventStream(ctx: RuleContext): Finding | undefined {
 }
 
 
+/** The OpenTelemetry API (not an SDK): a tracer that is a no-op until the application configures one. */
+const OTEL_API = /^(?:opentelemetry|opentelemetry\.trace|@opentelemetry\/api)$/;
+/** Starting a span: `tracer.start_as_current_span(…)`, `tracer.start_span(…)`, `tracer.startActiveSpan(…)`, `tracer.startSpan(…)`. */
+const SPAN_START = /^(?:start_as_current_span|start_span|startActiveSpan|startSpan)$/;
+
+/** An import of the OpenTelemetry API in a source file, and a span started in one (first of each). */
+function otelApiSpans(ctx: RuleContext): { from: string; imp: { file: string; line: number }; span: Located<CallFact> } | undefined {
+  let imp: { file: string; line: number; from: string } | undefined;
+  for (const f of ctx.source) {
+    const i = f.imports.find((x) => OTEL_API.test(x.from));
+    if (i) {
+      imp = { file: f.path, line: i.line, from: i.from };
+      break;
+    }
+  }
+  if (!imp) return undefined;
+  for (const [name, list] of ctx.callNames()) {
+    if (!SPAN_START.test(name)) continue;
+    const span = list.find((c) => /tracer|trace/i.test(c.callee));
+    if (span) return { from: imp.from, imp, span };
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'logging.structured-log',
   principle: 'logging',
@@ -625,6 +649,16 @@ export default defineRule({
         ...use.printing.slice(0, 1).map((c) => callEv(c, 'logs through a logger that only prints')),
         // No logger call at all (searched by receiver), and the only definition is a tracing import or a printing logger.
       ], sureDef ? 'high' : 'low');
+    }
+    // No logger, but spans through the OpenTelemetry API (`from opentelemetry.trace import Tracer` and
+    // `tracer.start_as_current_span(…)`, `@opentelemetry/api` and `tracer.startActiveSpan(…)`): records with
+    // attributes that stay a no-op until the application installs an SDK. Tracing, not a logger: in part.
+    const api = otelApiSpans(ctx);
+    if (api) {
+      return finding('partial', `no logger, but spans with attributes are started through the OpenTelemetry API (imports ${api.from} at ${at(api.imp.file, api.imp.line)}; ${api.span.callee}() at ${at(api.span.file, api.span.line)}), which record nothing until the application configures an SDK; diagnostics themselves are bare prints (${use.prints.length})`, [
+        callEv(api.span, 'starts a tracing span'),
+        ev(api.imp.file, api.imp.line, `imports ${api.from}: tracing spans with attributes, no logger`),
+      ], 'low');
     }
     // From here no logger call, definition or library exists (searched): what remains is a JSON writer.
     const stream = jsonEventStream(ctx);
