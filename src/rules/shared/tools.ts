@@ -19,7 +19,7 @@ import { resolveLocal } from './resolve.js';
 
 /** Keys that carry a tool's input schema. */
 export const SCHEMA_KEY =
-  /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model)$/;
+  /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model|function_schema|params_json_schema)$/;
 const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
 const DESC_KEY = /^(?:description|desc|summary)$/;
 /** Keys or members that hold the code a tool runs. */
