@@ -105,6 +105,10 @@ export default defineRule({
       file === declFile || !!ctx.file(file)?.imports.some((i) => i.names.includes(owner));
     const copies = (file: string, line: number, key: string) =>
       !!ctx.file(file)?.objects.some((o) => o.line <= line && o.end >= line && (o.values[key] ?? '').endsWith(`.${key}`));
+    // The owner's constructor storing the hint it was handed (`self.requires_approval = requires_approval`)
+    // keeps it on the tool; it does not act on it.
+    const stores = (file: string, line: number, owners: Set<string>) =>
+      !!ctx.file(file)?.functions.some((fn) => fn.line <= line && fn.end >= line && /\.(?:__init__|constructor)$/.test(fn.name) && owners.has(fn.name.slice(0, fn.name.lastIndexOf('.'))));
     for (const [key, sites] of byKey) {
       // Only a field of the tool interface, set by no tool declaration: the tools do not carry it
       // (the harness fills it from elsewhere, e.g. user settings), so it is not tool metadata.
@@ -114,6 +118,7 @@ export default defineRule({
           !offPathUi(ctx, r.file) &&
           !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
           !copies(r.file, r.line, key) &&
+          !stores(r.file, r.line, new Set(sites.map((s) => s.owner))) &&
           (sites.some((s) => s.on !== 'interface') || sites.some((s) => knows(r.file, s.owner, s.file))),
       );
       // Tag sets are acted on where a named tag is tested (`"read-only" in tool.hints`); a membership
