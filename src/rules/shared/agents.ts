@@ -1489,3 +1489,35 @@ export function skipListPools(ctx: RuleContext): Evidence[] {
     return out;
   });
 }
+
+/** A list of names to leave out: `excluded_tools`, `disabledTools`, `definition.excluded_tools`, `settings.disabledTools`. */
+const EXCLUDE_LIST = /exclu|disabl|deny|denied|block|skip|remov|omit|disallow/i;
+/** Taking one item out of a collection. */
+const REMOVE_CALL = new Set(['remove', 'discard', 'delete', 'pop']);
+
+/**
+ * A tool set narrowed by walking a list of names to leave out and taking each out of the set:
+ * `for name in definition.excluded_tools: tool_names.remove(name)`, `for (const n of
+ * settings.disabledTools) allowedToolNames.delete(resolve(n))`. The removal sits inside the loop
+ * over the exclude list, on a collection named for tools, in a function something calls.
+ */
+export function exclusionLoops(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:exclusion-loops', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const n of REMOVE_CALL) {
+      for (const c of ctx.callsNamed(n)) {
+        const recv = c.callee.slice(0, -c.name.length - 1);
+        if (!recv || !/tool/i.test(recv.split('.').pop()!) || NOT_TOOLSET.test(recv) || c.args.length !== 1 && !(n === 'pop' && c.args.length === 2)) continue;
+        if (UI_PATH.test(c.file) || inDirs(c.file, front)) continue;
+        const f = ctx.file(c.file);
+        const loop = f?.loops.find((l) => (l.kind === 'for-of' || l.kind === 'for-in') && l.fn === c.fn && l.line <= c.line && c.line <= l.end && EXCLUDE_LIST.test(l.cond.split('.').pop() ?? ''));
+        if (!f || !loop) continue;
+        const short = shortName(c.fn);
+        if (!ctx.callsNamed(short).length) continue;
+        out.push({ file: c.file, line: c.line, reason: `${c.fn}() takes each name of ${loop.cond.slice(0, 50)} out of the tool set (${c.callee}(${(c.args[0] ?? '').slice(0, 40)}))` });
+      }
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  });
+}
