@@ -1102,6 +1102,9 @@ export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via
  * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts
  * another agent run (`request_research` → `run_research_agent()` → … → the turn loop).
  */
+/** Modules that serve tools over MCP (the harness as a server for other agents). */
+const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+
 export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> {
   return ctx.memo('agents:tools-running-agents', () => {
     const runners = agentRunners(ctx);
@@ -1110,6 +1113,9 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
     for (const d of toolDeclarations(ctx)) {
       const f = ctx.file(d.file);
       if (!f || UI_PATH.test(f.path)) continue;
+      // A tool registered on an MCP server the file builds (`@server.tool` beside `from mcp.server.fastmcp
+      // import FastMCP`) serves the agent to an outside client; it is not a parent agent starting a child.
+      if (d.ctx?.startsWith('decorator:') && f.imports.some((i) => MCP_SERVER_MODULE.test(i.from))) continue;
       const end = d.end ?? d.line;
       for (const fn of f.functions) {
         if (fn.line < d.line || fn.line > end) continue;
