@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import type { RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -100,6 +100,11 @@ export default defineRule({
     const skips = rankLive(ctx, skipListPools(ctx)).evidence;
     if (skips.length) {
       return finding('present', `the tool set is assembled without the names its caller chooses: ${skips[0].reason} (${at(skips[0].file, skips[0].line)})`, skips.slice(0, 3));
+    }
+    // Names the configuration (or the caller) leaves out, taken out of the tool set one by one.
+    const removed = exclusionLoops(ctx);
+    if (removed.length) {
+      return finding('present', `the tool set is narrowed by an exclude list: ${removed[0].reason} (${at(removed[0].file, removed[0].line)})`, removed.slice(0, 3));
     }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');

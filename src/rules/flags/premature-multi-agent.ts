@@ -17,13 +17,21 @@ export function orchestration(ctx: RuleContext): Evidence[] {
   // An orchestrator that builds two or more agent types (`this.planner = new PlannerAgent(…); this.navigator = new NavigatorAgent(…)`).
   const team = agentTeam(ctx);
   if (team) out.push(ev(team.file, team.agents[0].line, `${team.fn}() builds ${team.agents.length} agent types (${team.agents.slice(0, 4).map((a) => a.name).join(', ')}) and runs them`));
+  // A class or function of the repo's own that shares a framework's name (an ORM model `AgentWorkflow`,
+  // a local `handoff()` helper) is not that framework: it counts when the file does not define it itself
+  // and the repo declares nothing of that name.
+  const own = ctx.memo('flags:own-class-names', () => new Set(ctx.source.flatMap((f) => f.classes.map((c) => c.name))));
+  const framework = (callee: string) => {
+    const name = callee.replace(/^new /, '');
+    return !own.has(name) && !ctx.functionsNamed(name).some((fn) => fn.name === name);
+  };
   for (const f of ctx.source) {
     // A framework driven with one agent (`Crew(agents=[agent])`) in this file orchestrates nothing.
     if (f.calls.some((c) => ORCHESTRATION_CALL.test(c.callee) && c.args.some((a) => ONE_AGENT_ARG.test(a.trim())))) continue;
     for (const i of f.imports) {
       if (ORCHESTRATION_MODULE.test(i.from) && (i.from !== 'agents' || i.names.some((n) => /handoff|Runner/.test(n)))) out.push(ev(f.path, i.line, `imports ${i.from} (multi-agent framework)`));
     }
-    for (const c of f.calls) if (ORCHESTRATION_CALL.test(c.callee)) out.push(ev(f.path, c.line, `${c.callee}() builds a multi-agent graph`));
+    for (const c of f.calls) if (ORCHESTRATION_CALL.test(c.callee) && framework(c.callee)) out.push(ev(f.path, c.line, `${c.callee}() builds a multi-agent graph`));
     if (out.length >= 6) break;
   }
   if (!out.length) {

@@ -305,7 +305,13 @@ export default defineRule({
     // A framework's approval option on the tool declarations (AI SDK / OpenAI Agents SDK
     // `needsApproval`): the framework pauses those calls for approval before `execute`.
     const decls = toolDeclarations(ctx);
-    const approving = decls.filter((d) => d.keys.some((k) => APPROVAL_OPTION.test(k)) && !/^false$/.test(ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values[d.keys.find((k) => APPROVAL_OPTION.test(k))!] ?? ''));
+    // A class whose approval member is only typed (`requires_approval: bool`, no value) is the tool type
+    // declaring the option, not a tool setting it.
+    const approving = decls.filter((d) => {
+      const k = d.keys.find((x) => APPROVAL_OPTION.test(x));
+      const v = k ? ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values[k] : undefined;
+      return !!k && !/^(?:false|False)$/.test(v ?? '') && !(d.kind === 'class' && v === undefined);
+    });
     if (approving.length) {
       const peers = decls.filter((d) => d.kind === approving[0].kind && d.hasExec);
       const all = peers.every((d) => approving.includes(d));

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
-import { dispatchFlags, frameworkHintActors, hintSideTables, toolRecordFlags, typedEntryHints } from './mechanisms.js';
+import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -27,6 +27,22 @@ export default defineRule({
         evidence: actors.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: x.reason })),
         // A framework option this repo turns on, on a builder imported from that framework.
         confidence: 'high',
+      };
+    }
+    // Marker base classes a tool inherits beside its tool base, tested with issubclass / isinstance.
+    const markers = hints.length ? [] : markerHints(ctx);
+    if (markers.length) {
+      const m = markers[0];
+      return {
+        level: 'present',
+        reason: `tools carry the marker class ${m.marker} (${m.file}:${m.line}, inherited by ${m.tools.length} tool class${m.tools.length > 1 ? 'es' : ''}, e.g. ${m.tools[0].name}) and the harness tests it: ${m.test.text} (${m.test.file}:${m.test.line})`,
+        evidence: [
+          { file: m.file, line: m.line, reason: `marker class ${m.marker} declares a tool's behaviour by inheritance` },
+          { file: m.test.file, line: m.test.line, reason: `the harness tests the marker: ${m.test.text}` },
+          { file: m.tools[0].file, line: m.tools[0].line, reason: `tool class ${m.tools[0].name} inherits ${m.marker}` },
+        ],
+        // Low: the behaviour is read from the marker's name; what the test decides is not followed.
+        confidence: 'low',
       };
     }
     // A flag on the tool record (the class built once per tool) that the harness branches on:
@@ -105,6 +121,10 @@ export default defineRule({
       file === declFile || !!ctx.file(file)?.imports.some((i) => i.names.includes(owner));
     const copies = (file: string, line: number, key: string) =>
       !!ctx.file(file)?.objects.some((o) => o.line <= line && o.end >= line && (o.values[key] ?? '').endsWith(`.${key}`));
+    // The owner's constructor storing the hint it was handed (`self.requires_approval = requires_approval`)
+    // keeps it on the tool; it does not act on it.
+    const stores = (file: string, line: number, owners: Set<string>) =>
+      !!ctx.file(file)?.functions.some((fn) => fn.line <= line && fn.end >= line && /\.(?:__init__|constructor)$/.test(fn.name) && owners.has(fn.name.slice(0, fn.name.lastIndexOf('.'))));
     for (const [key, sites] of byKey) {
       // Only a field of the tool interface, set by no tool declaration: the tools do not carry it
       // (the harness fills it from elsewhere, e.g. user settings), so it is not tool metadata.
@@ -114,6 +134,7 @@ export default defineRule({
           !offPathUi(ctx, r.file) &&
           !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
           !copies(r.file, r.line, key) &&
+          !stores(r.file, r.line, new Set(sites.map((s) => s.owner))) &&
           (sites.some((s) => s.on !== 'interface') || sites.some((s) => knows(r.file, s.owner, s.file))),
       );
       // Tag sets are acted on where a named tag is tested (`"read-only" in tool.hints`); a membership

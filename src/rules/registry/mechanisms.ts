@@ -1229,3 +1229,63 @@ function named(ctx: RuleContext, s: Site): number {
   });
   return [...(words.get(name) ?? [])].some((p) => p !== s.file) ? 0 : 1;
 }
+
+/** A marker class whose name says what a tool does: `ToolMarkerCanEdit`, `ReadOnlyToolMixin`, `DestructiveTool`. */
+const HINT_MARKER = /(?:ReadOnly|CanEdit|Edit|Editing|Writes?|Destructive|Dangerous|Mutat(?:es|ing|ion)?|Approval|Confirm(?:ation)?|SideEffects?|Idempotent|Unsafe)(?:Mixin|Marker)?$/;
+/** A base class that makes a tool. */
+const TOOL_BASE = /Tool(?:Base)?$|^BaseTool/;
+
+export interface MarkerHint {
+  /** The marker class and where it is declared. */
+  marker: string;
+  file: string;
+  line: number;
+  /** Tool classes that inherit it beside their tool base (directly or through a narrower marker). */
+  tools: Array<{ name: string; file: string; line: number }>;
+  /** Where the harness tests it: `issubclass(cls, Marker)`, `isinstance(tool, Marker)`. */
+  test: { file: string; line: number; text: string };
+}
+
+/**
+ * Hints carried as marker base classes: a tool class inherits a marker beside its tool base
+ * (`class ReplaceTool(Tool, ToolMarkerCanEdit)`), and the harness tests the marker with
+ * `issubclass` / `isinstance` to decide (drop editing tools in a read-only project, ask first).
+ * The Python mixin idiom for a per-tool flag, the class itself being the flag.
+ */
+export function markerHints(ctx: RuleContext): MarkerHint[] {
+  return ctx.memo('registry:marker-hints', () => {
+    const classes = new Map<string, { file: string; line: number; bases: string[] }>();
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const c of f.classes) classes.set(c.name, { file: f.path, line: c.line, bases: [c.extends ?? '', ...c.implements].filter(Boolean).map((b) => b.replace(/\[.*$/s, '').split('.').pop()!.trim()) });
+    }
+    if (!classes.size) return [];
+    // Every marker a class inherits, through the markers' own bases (`SymbolicEdit(CanEdit)`).
+    const ancestors = (name: string, depth = 0): string[] => {
+      const c = classes.get(name);
+      if (!c || depth > 3) return [];
+      return c.bases.flatMap((b) => [b, ...ancestors(b, depth + 1)]);
+    };
+    const byMarker = new Map<string, Array<{ name: string; file: string; line: number }>>();
+    for (const [name, c] of classes) {
+      if (c.bases.length < 2 || !c.bases.some((b) => TOOL_BASE.test(b))) continue;
+      for (const b of c.bases) {
+        if (TOOL_BASE.test(b)) continue;
+        for (const m of new Set([b, ...ancestors(b)])) {
+          if (!HINT_MARKER.test(m) || !classes.has(m)) continue;
+          const list = byMarker.get(m) ?? [];
+          list.push({ name, file: c.file, line: c.line });
+          byMarker.set(m, list);
+        }
+      }
+    }
+    const out: MarkerHint[] = [];
+    for (const [marker, tools] of byMarker) {
+      const test = [...ctx.callsNamed('issubclass'), ...ctx.callsNamed('isinstance')].find((c) => c.args.length === 2 && c.args[1].trim() === marker);
+      if (!test) continue;
+      const m = classes.get(marker)!;
+      out.push({ marker, file: m.file, line: m.line, tools, test: { file: test.file, line: test.line, text: `${test.callee}(${test.args.join(', ').slice(0, 60)})` } });
+    }
+    return out.sort((a, b) => b.tools.length - a.tools.length);
+  });
+}

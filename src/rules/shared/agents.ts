@@ -1102,6 +1102,9 @@ export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via
  * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts
  * another agent run (`request_research` → `run_research_agent()` → … → the turn loop).
  */
+/** Modules that serve tools over MCP (the harness as a server for other agents). */
+const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+
 export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> {
   return ctx.memo('agents:tools-running-agents', () => {
     const runners = agentRunners(ctx);
@@ -1110,6 +1113,9 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
     for (const d of toolDeclarations(ctx)) {
       const f = ctx.file(d.file);
       if (!f || UI_PATH.test(f.path)) continue;
+      // A tool registered on an MCP server the file builds (`@server.tool` beside `from mcp.server.fastmcp
+      // import FastMCP`) serves the agent to an outside client; it is not a parent agent starting a child.
+      if (d.ctx?.startsWith('decorator:') && f.imports.some((i) => MCP_SERVER_MODULE.test(i.from))) continue;
       const end = d.end ?? d.line;
       for (const fn of f.functions) {
         if (fn.line < d.line || fn.line > end) continue;
@@ -1487,5 +1493,37 @@ export function skipListPools(ctx: RuleContext): Evidence[] {
       }
     }
     return out;
+  });
+}
+
+/** A list of names to leave out: `excluded_tools`, `disabledTools`, `definition.excluded_tools`, `settings.disabledTools`. */
+const EXCLUDE_LIST = /exclu|disabl|deny|denied|block|skip|remov|omit|disallow/i;
+/** Taking one item out of a collection. */
+const REMOVE_CALL = new Set(['remove', 'discard', 'delete', 'pop']);
+
+/**
+ * A tool set narrowed by walking a list of names to leave out and taking each out of the set:
+ * `for name in definition.excluded_tools: tool_names.remove(name)`, `for (const n of
+ * settings.disabledTools) allowedToolNames.delete(resolve(n))`. The removal sits inside the loop
+ * over the exclude list, on a collection named for tools, in a function something calls.
+ */
+export function exclusionLoops(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:exclusion-loops', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const n of REMOVE_CALL) {
+      for (const c of ctx.callsNamed(n)) {
+        const recv = c.callee.slice(0, -c.name.length - 1);
+        if (!recv || !/tool/i.test(recv.split('.').pop()!) || NOT_TOOLSET.test(recv) || c.args.length !== 1 && !(n === 'pop' && c.args.length === 2)) continue;
+        if (UI_PATH.test(c.file) || inDirs(c.file, front)) continue;
+        const f = ctx.file(c.file);
+        const loop = f?.loops.find((l) => (l.kind === 'for-of' || l.kind === 'for-in') && l.fn === c.fn && l.line <= c.line && c.line <= l.end && EXCLUDE_LIST.test(l.cond.split('.').pop() ?? ''));
+        if (!f || !loop) continue;
+        const short = shortName(c.fn);
+        if (!ctx.callsNamed(short).length) continue;
+        out.push({ file: c.file, line: c.line, reason: `${c.fn}() takes each name of ${loop.cond.slice(0, 50)} out of the tool set (${c.callee}(${(c.args[0] ?? '').slice(0, 40)}))` });
+      }
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   });
 }

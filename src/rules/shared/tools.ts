@@ -19,7 +19,7 @@ import { resolveLocal } from './resolve.js';
 
 /** Keys that carry a tool's input schema. */
 export const SCHEMA_KEY =
-  /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model)$/;
+  /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model|function_schema|params_json_schema)$/;
 const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
 const DESC_KEY = /^(?:description|desc|summary)$/;
 /** Keys or members that hold the code a tool runs. */
@@ -808,7 +808,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
 
 /** Behavioural hints a tool can carry: read-only, destructive, concurrency-safe, needs approval … */
 export const HINT_KEY =
-  /^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|needsApproval|needs_approval|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind|approval|autoApprove)$/;
+  /^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|needsApproval|needs_approval|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|permission_required|permissionRequired|confirmation_required|confirmationRequired|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind|approval|autoApprove)$/;
 /** Keys of a tool that group its hints in a nested object. */
 const HINT_CONTAINER = /^(?:hints|annotations|toolAnnotations|behavior|behaviour|traits|flags|safety|capabilities)$/;
 /** `kind` is only a hint when its value names a risk class (`Kind.Read`, `'execute'`). */
