@@ -72,6 +72,36 @@ describe('the agent loop, found through resolved calls', () => {
   });
 });
 
+describe('the agent loop, told from loops that only look like it', () => {
+  const agentLandmarks = async (dir: string) =>
+    (await runAudit(path.join(FIXTURES, 'budget.hard-limits', dir), { rules: [], flagRules: [], review: false })).landmarks.filter((l) => l.reason.startsWith('agent loop'));
+
+  it('is the turn loop calling a per-provider step, not a provider adapter, a detector, a tool or a loop raising an exception', async () => {
+    const loops = await agentLandmarks('absent-py-turn-loop-through-provider-step');
+    // `GatewayRelay.acompletion` calls the imported litellm `acompletion()`, not itself; `raise errors.UnexpectedModelBehavior()`
+    // and `ResponseDone()` construct objects; `self.model.predict()` on a YOLO detector is no language model.
+    expect(loops.map((l) => l.file)).not.toContain('desk/providers/relay.py');
+    expect(loops.map((l) => l.file)).not.toContain('desk/realtime.py');
+    expect(loops.map((l) => l.file)).not.toContain('desk/detect.py');
+    // The loop in a tool's own implementation (PolishNotesTool._execute) comes after the loop that runs the tools.
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['desk/agent.py:38', 'desk/tools/polish.py:12']);
+  });
+
+  it('is a step run as a queued job that queues the next step itself', async () => {
+    const loops = await agentLandmarks('partial-py-requeued-step-job');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['runner/executor.py:22']);
+    expect(loops[0].reason).toContain('run_step.apply_async()');
+    const { check } = await firstEvidence('budget.hard-limits', 'partial-py-requeued-step-job');
+    expect(check.reason).toContain('max_steps');
+  });
+
+  it('needs more than a name: not a balancer calling its own predictor, nor a socket flushing its queue', async () => {
+    // `this.predictLoad()` → `forecast.predict()` → `this.model.predict()` on the harness's LinearModel; `this.sendMessage()` in a send queue.
+    const loops = await agentLandmarks('absent-ts-name-only-loops-are-not-turns');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:8']);
+  });
+});
+
 describe('a loop the framework runs', () => {
   const landmarksOf = async (fixture: string) =>
     (await runAudit(path.join(FIXTURES, fixture), { rules: [], flagRules: [], review: false })).landmarks.map((l) => `${l.file}:${l.line} ${l.reason}`);

@@ -8,7 +8,7 @@ import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { RuleContext, shortName } from '../../rules/context.js';
 import { rankLive, staleDirs } from '../../rules/shared/stale.js';
-import { agentLoops, type AgentLoop } from '../../rules/shared/loop.js';
+import { agentLoops, loopRunsTools, rankedLoops, toolImplementation } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
 import { toolDispatch } from '../../rules/shared/tools.js';
@@ -119,7 +119,7 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const raised = f.detect(ctx, findings);
     if (raised) flags.push({ id: f.id, title: f.title, reason: raised.reason, evidence: dedupe(raised.evidence).slice(0, MAX_EVIDENCE) });
   }
-  const loop = agentLoops(ctx)[0];
+  const loop = rankedLoops(ctx)[0];
   return {
     score,
     principles,
@@ -132,29 +132,22 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
   };
 }
 
-/** Loops whose model call is surest first: a direct SDK call, then one resolved through the code, linked by name, guessed from a name. */
-const LINK_RANK = { direct: 0, resolved: 1, name: 2, word: 3 } as const;
 const MAX_LANDMARKS = 8;
-
-/** A call in a loop body that runs the model's tool calls (`executeToolCalls()`, `handle_tool_use()`). */
-const RUNS_TOOLS = /(?:exec|run|call|handle|invoke|dispatch|process|use)\w*tool|tool\w*(?:exec|run|call|handle|invoke|dispatch)/i;
 
 function landmarks(ctx: RuleContext): Evidence[] {
   const dispatch = toolDispatch(ctx);
-  const execFns = new Set(dispatch.flatMap((d) => [shortName(d.exec.fn), shortName(d.lookupFn.slice(d.lookupFn.indexOf('#') + 1))]));
-  // The agent loop both calls the model and runs tools: such loops come first, then by how surely the model call was recognised.
-  const runsTools = (l: AgentLoop) =>
-    l.body.some((c) => execFns.has(c.name) || (RUNS_TOOLS.test(c.name) && c !== l.modelCall)) || dispatch.some((d) => d.exec.file === l.file && d.exec.line >= l.line && d.exec.line <= l.end);
-  const rank = (l: AgentLoop) => (runsTools(l) ? 0 : 4) + LINK_RANK[l.link];
-  const ranked = agentLoops(ctx)
-    .map((l, i) => ({ l, i, r: rank(l) }))
-    .sort((a, b) => a.r - b.r || a.i - b.i)
-    .map(({ l }) => ({ file: l.file, line: l.line, reason: `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}${l.link === 'word' ? ' (recognised by its name only)' : ''}` }));
-  // A loop the framework runs (`streamText({ tools })`, `createReactAgent(model, tools)`) has no loop of its own in the
+  const ranked = rankedLoops(ctx).map((l) => ({
+    file: l.file,
+    line: l.line,
+    reason: l.requeue
+      ? `agent loop in ${l.fn}: one step per queued job, which calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line} and queues the next step with ${l.requeue.callee}() at line ${l.requeue.line}`
+      : `agent loop in ${l.fn}: calls the model with ${l.modelCall.callee}() at line ${l.modelCall.line}${l.link === 'word' ? ' (recognised by its name only)' : ''}`,
+  }));
+  // A loop the framework runs  // A loop the framework runs (`streamText({ tools })`, `createReactAgent(model, tools)`) has no loop of its own in the
   // repo: the call that hands the framework its tools is where a reviewer starts. After the loops that run tools, before the rest.
-  const toolLoops = agentLoops(ctx).filter(runsTools).length;
+  const toolLoops = agentLoops(ctx).filter((l) => loopRunsTools(ctx, l) && !toolImplementation(ctx, l)).length;
   const frameworkRuns = agentFrameworkUse(ctx).map((x) => ({ file: x.file, line: x.line, reason: `framework agent loop: ${x.runner}() is handed the tools and runs them` }));
-  const execs = dedupe(toolDispatch(ctx).map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` })));
+  const execs = dedupe(dispatch.map((d) => ({ file: d.exec.file, line: d.exec.line, reason: `tool executed in ${d.exec.fn} after the lookup ${d.lookup.text} at ${d.lookup.file}:${d.lookup.line}` })));
   // Both kinds of place matter to a reviewer: the loops never crowd out every execution site.
   const loops = dedupe([...ranked.slice(0, toolLoops), ...frameworkRuns, ...ranked.slice(toolLoops)]).slice(0, MAX_LANDMARKS - Math.min(3, execs.length));
   return dedupe([...loops, ...execs]).slice(0, MAX_LANDMARKS);

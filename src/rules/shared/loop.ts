@@ -3,10 +3,11 @@
  * functions) run a model call per iteration, and what each loop body reaches per turn.
  * Every function here is memoised on the RuleContext and near-linear over the facts.
  */
-import type { CallFact, FunctionFact, LoopFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classOf, fieldClass, methodOf, oneClassFamily } from './resolve.js';
+import { classBases, classOf, fieldClass, methodOf, oneClassFamily, resolveLocal } from './resolve.js';
+import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
 const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
@@ -18,8 +19,11 @@ const MODEL_CALLEE: Array<[receiver: string, methods: string[]]> = [
   ['litellm', ['completion', 'acompletion']],
   [
     'model|llm|_model|_llm|chat_model|chatModel|lm',
-    ['generate', 'generate_stream', 'agenerate', 'invoke', 'ainvoke', 'stream', 'astream', 'complete', 'chat', 'predict', 'call', '__call__', 'generate_content', 'generate_content_async', 'send_message', 'query', 'aquery'],
+    ['generate', 'generate_stream', 'agenerate', 'invoke', 'ainvoke', 'stream', 'astream', 'complete', 'chat', 'call', '__call__', 'generate_content', 'generate_content_async', 'send_message', 'query', 'aquery'],
   ],
+  // `predict` on a receiver named `model` is a trained model's inference (an icon detector's YOLO, a load predictor's
+  // regression); on a language-model receiver it is LangChain's old text call (`llm.predict(text)`).
+  ['llm|_llm|chat_model|chatModel|lm', ['predict']],
   ['ollama|genai|cohere|mistral|groq|bedrock|bedrock_runtime|bedrockRuntime', ['chat', 'generate', 'complete', 'converse', 'converse_stream', 'invoke_model', 'chat_stream']],
   // The OpenAI Python SDK before 1.0: `openai.ChatCompletion.create(model=…, messages=…)`.
   ['ChatCompletion|Completion', ['create', 'acreate']],
@@ -50,6 +54,21 @@ const MODEL_NAMES = new Set([
 /** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
 const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
 const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load)([A-Z_]|$)/;
+
+/** A class name: `UnexpectedModelBehavior`, `ResponseDone`, `ChatMessage` (not `MAX_TURNS`, not `run`). */
+const PASCAL = /^_?[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*$/;
+
+/**
+ * A call that constructs a value of a class (`new StreamError()`, `raise exceptions.UnexpectedModelBehavior()`,
+ * `ResponseDone()`): it builds an object, it never sends a request, so it is not a model turn however it is
+ * named. The provider commands a client is then sent (`new ConverseCommand(input)`) are named in MODEL_NAMES.
+ */
+export function isConstruction(c: CallFact): boolean {
+  return (c.callee.startsWith('new ') || PASCAL.test(c.name)) && !MODEL_NAMES.has(c.name);
+}
+
+/** A hook the caller was handed (`on_done_callback`, `completionHandler`, `responseListener`): called back, not a model request. */
+const CALLBACK = /(?:callback|handler|listener|hook)$/i;
 
 /** `client.stream("GET", url)` (httpx, undici) is an HTTP request, not a model call. */
 const HTTP_ARG = /^['"`](?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)['"`]$|^['"`]https?:/;
@@ -200,7 +219,7 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
     const aliased = aliasedCalls(ctx);
     // Each hop adds the callers of the names known before it, so the order calls are visited in does not matter.
     const linkTo = (c: Located<CallFact>, add: Set<string>) => {
-      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) {
+      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c) && !isConstruction(c)) {
         const s = shortName(c.fn);
         if (!GENERIC.has(s) && !names.has(s) && !add.has(s) && specific(s)) add.add(s);
       }
@@ -241,7 +260,7 @@ export function modelTurnCalls(ctx: RuleContext): { direct: Set<Located<CallFact
     const names = modelFunctionNames(ctx);
     const linked = new Set<Located<CallFact>>();
     const test = (c: Located<CallFact>) => {
-      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c)) linked.add(c);
+      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c) && !isConstruction(c)) linked.add(c);
     };
     for (const n of names) for (const c of ctx.callsNamed(n)) test(c);
     for (const c of aliasedCalls(ctx)) test(c);
@@ -353,6 +372,8 @@ export interface AgentLoop {
    * callee's name alone (a `while` loop calling `generateReply()`).
    */
   link: 'direct' | 'name' | 'resolved' | 'word';
+  /** For a step run as a queued job: the call that enqueues the job running the next step. */
+  requeue?: Located<CallFact>;
 }
 
 /** A loop bounded by retries (`retryAttempt <= MAX_RETRIES`, `range(self.max_retries)`, `range(max_attempts)`). */
@@ -409,8 +430,17 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
           model ??= dropped;
           link = 'resolved';
           if (!model && open) {
-            model = body.find((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !c.callee.startsWith('new '));
+            const named = body.filter((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !isConstruction(c));
             link = 'word';
+            // A name alone needs more. A call that runs the model's tools too (`this.executeLLMCall()` → `handleResponse()`
+            // → `executeToolCalls()`) is the turn, as is a named call beside a tool runner in the same body. Else the name
+            // stands only where nothing contradicts it: not a call that resolves to the harness's own function (which was
+            // followed above and reaches no model: a socket's `this.sendMessage()` flushing its queue), nor a callback
+            // (`self._task_completion_callback()` in a task queue).
+            model = named.find((c) => callRunsTools(ctx, f.path, loop.fn, c, 2));
+            if (!model && named.length && !body.some((c) => c !== named[0] && RUNS_TOOLS.test(c.name))) {
+              model = named.find((c) => !CALLBACK.test(c.name) && resolvedCallees(ctx, f.path, loop.fn, c).length === 0);
+            } else model ??= named[0];
           }
         }
         if (!model) continue;
@@ -438,8 +468,11 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         const short = shortName(fn.name);
         if (GENERIC.has(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
+        // A method reaches itself only through its object: a bare `acompletion()` in `Adapter.acompletion` calls the
+        // imported provider function of that name (an adapter wrapping it), not the method.
+        const bare = !isMethod(f, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
-        if (!calls.some((c) => c.name === short && !c.inCatch && (c.callee === short || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
+        if (!calls.some((c) => c.name === short && !c.inCatch && ((bare && c.callee === short) || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
         const model = turnCall(ctx, calls, short);
         // A name like a helper (`get_completion`, `handleResponse`) is a recursive turn only when it calls the model itself.
         if (!model || (NOT_MODEL.test(short) && !modelTurnCalls(ctx).direct.has(model))) continue;
@@ -450,8 +483,58 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
       for (const l of out) if (l.file === f.path && l.loop) recursive.add(l.fn);
       out.push(...mutualTurns(ctx, f.path, f.calls as Located<CallFact>[], f.functions, recursive));
     }
+    out.push(...requeuedSteps(ctx, out));
     return out;
   });
+}
+
+/** A call in a loop body that runs the model's tool calls (`executeToolCalls()`, `handle_tool_use()`). */
+export const RUNS_TOOLS = /(?:exec|run|call|handle|invoke|dispatch|process|use)\w*tool|tool\w*(?:exec|run|call|handle|invoke|dispatch)/i;
+
+/** Handing a background job to its queue: Celery `task.apply_async(…)` / `task.delay(…)`, RQ `queue.enqueue(fn, …)`, Dramatiq `actor.send(…)`. */
+const ENQUEUE = new Set(['apply_async', 'delay', 'send', 'enqueue', 'enqueue_call', 'kiq']);
+/** A decorator that makes a function a queued job: `@app.task(…)`, `@shared_task`, `@celery.task`, `@dramatiq.actor`, `@job(…)`. */
+const JOB_DECORATOR = /^(?:[\w.]+\.)?(?:task|shared_task|actor|job)\b/;
+
+/**
+ * Steps run as queued jobs that queue the next step themselves: a function (`AgentExecutor.execute_next_step`)
+ * that runs one model turn and ends by enqueueing a job (`execute_agent.apply_async((id, now))`) whose function
+ * calls it again. No loop statement repeats the turn; the queue does, so the step is the agent loop.
+ */
+function requeuedSteps(ctx: RuleContext, found: AgentLoop[]): AgentLoop[] {
+  const out: AgentLoop[] = [];
+  const seen = new Set(found.map((l) => `${l.file}#${l.fn}`));
+  for (const n of ENQUEUE) {
+    for (const c of ctx.callsNamed(n)) {
+      const dot = c.callee.lastIndexOf('.');
+      if (dot < 0 || seen.has(`${c.file}#${c.fn}`)) continue;
+      // The job: the receiver of `.apply_async` / `.delay` / `.send`, or the function handed to `enqueue`.
+      const job = n === 'enqueue' || n === 'enqueue_call' ? c.args[0] : c.callee.slice(0, dot);
+      if (!job || !/^[\w.]+$/.test(job)) continue;
+      const jobName = shortName(job);
+      const short = shortName(c.fn);
+      if (GENERIC.has(short) || GENERIC.has(jobName)) continue;
+      const defs = ctx.functionsNamed(jobName).filter((d) => n.startsWith('enqueue') || d.decorators?.some((x) => JOB_DECORATOR.test(x)));
+      // The job calls this step again (`AgentExecutor().execute_next_step(agent_execution_id=…)`).
+      if (!defs.some((d) => ctx.callsIn(d.file, d.name).some((j) => j.name === short))) continue;
+      const def = ctx.file(c.file)?.functions.find((d) => d.name === c.fn);
+      if (!def) continue;
+      const body = ctx.callsIn(c.file, c.fn);
+      const model = turnCall(ctx, body, short) ?? body.find((b) => b !== c && resolvedReachesModel(ctx, c.file, c.fn, b, 3));
+      if (!model) continue;
+      seen.add(`${c.file}#${c.fn}`);
+      out.push({ file: c.file, fn: c.fn, line: def.line, end: def.end, modelCall: model, body, link: isDirectModelCall(model) ? 'direct' : 'resolved', requeue: c });
+    }
+  }
+  return out;
+}
+
+/** Whether `fn` is a method of a class the file defines (`Adapter.acompletion`), not a free or nested function. */
+function isMethod(f: FileFacts, fn: string): boolean {
+  const cls = classOf(fn);
+  if (!cls) return false;
+  const short = cls.slice(cls.lastIndexOf('.') + 1);
+  return f.classes.some((c) => c.name === short || c.name === cls);
 }
 
 /**
@@ -590,7 +673,7 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
   const param = /^(\w+)\.(\w+)$/.exec(callee);
   if (param && param[1] !== 'this' && param[1] !== 'self') {
-    const typed = paramClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
+    const typed = paramClass(ctx, file, fn, param[1]) ?? localInstanceClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
     return typed ? methodOf(ctx, typed, param[2]) : onlyDefinition(ctx, call);
   }
   // Neither through the receiver nor bare (`spec.runtime.provider.chat_with_retry()`): the one function of that name, if only one.
@@ -636,6 +719,25 @@ function moduleInstanceClass(ctx: RuleContext, file: string, name: string): stri
   }
   all.set(key, cls);
   return cls;
+}
+
+/**
+ * The class of an instance the function itself builds and keeps in a local (`handler = AgentToolStepHandler(session, llm=…)`,
+ * `const runner = new StepRunner(cfg)`): the last such binding in the function. The caller checks the class is the harness's.
+ */
+function localInstanceClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  const all = ctx.memo('loop:local-instances', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) {
+      if (b.fn === '<top>') continue;
+      const cls = INSTANCE_OF.exec(b.value)?.[1];
+      if (cls) m.set(`${b.fn}#${b.name}`, cls);
+    }
+    all.set(file, m);
+  }
+  return m.get(`${fn}#${name}`);
 }
 
 /** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
@@ -795,3 +897,115 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
 export function reachesFast(ctx: RuleContext, file: string, fn: string, pred: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
   return ctx.reaches(file, fn, pred, hops, (name, defs) => !GENERIC.has(name) && defs.length <= 4);
 }
+
+/** A call that looks one tool up by name for running it (`self._get_tool(item["name"])`, `findTool(name)`): not the plural listing sent to the model. */
+const TOOL_LOOKUP = /^_*(?:get|find|lookup|resolve)_?tool(?:_?by_?name)?$/i;
+
+/**
+ * Whether an agent loop also runs the model's tools: its body calls a tool runner (`executeToolCalls()`) or a
+ * tool execution site of the dispatch lies in the loop, or a function its body calls on its own object or in its
+ * file (`self._handle_item(item)`) looks a tool up by name, runs tools or holds such a site.
+ */
+export function loopRunsTools(ctx: RuleContext, l: AgentLoop): boolean {
+  const cache = ctx.memo('loop:runs-tools', () => new Map<AgentLoop, boolean>());
+  let hit = cache.get(l);
+  if (hit !== undefined) return hit;
+  const dispatch = toolDispatch(ctx);
+  const { execFns, execAt } = ctx.memo('loop:exec-fns', () => ({
+    execFns: new Set(dispatch.flatMap((d) => [shortName(d.exec.fn), shortName(d.lookupFn.slice(d.lookupFn.indexOf('#') + 1))])),
+    execAt: new Set(dispatch.map((d) => `${d.exec.file}#${d.exec.fn}`)),
+  }));
+  const runs = (c: Located<CallFact>) => c !== l.modelCall && (execFns.has(c.name) || RUNS_TOOLS.test(c.name) || TOOL_LOOKUP.test(c.name));
+  hit = l.body.some(runs) || dispatch.some((d) => d.exec.file === l.file && d.exec.line >= l.line && d.exec.line <= l.end);
+  if (!hit) {
+    for (const c of l.body) {
+      if (c === l.modelCall || c.name === shortName(l.fn)) continue;
+      const def = resolveLocal(ctx, l.file, l.fn, c.callee);
+      // A getter or formatter (`getFullState` naming each tool) reads tools; it does not run them.
+      if (def && !READS_ONLY.test(shortName(def.name)) && (execAt.has(`${def.file}#${def.name}`) || ctx.callsIn(def.file, def.name).some(runs))) {
+        hit = true;
+        break;
+      }
+    }
+  }
+  cache.set(l, hit);
+  return hit;
+}
+
+/** Whether a call on the function's own object or in its file (`this.executeLLMCall()`) runs tools within `depth` such calls. */
+function callRunsTools(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>, depth: number): boolean {
+  const def = resolveLocal(ctx, file, fn, c.callee);
+  if (!def || def.name === fn) return false;
+  const memo = ctx.memo('loop:call-runs-tools', () => new Map<string, boolean>());
+  const key = `${def.file}#${def.name}#${depth}`;
+  let hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  memo.set(key, false); // cycles end here
+  const calls = ctx.callsIn(def.file, def.name);
+  hit = calls.some((x) => RUNS_TOOLS.test(x.name)) || (depth > 1 && calls.some((x) => callRunsTools(ctx, def.file, def.name, x, depth - 1)));
+  memo.set(key, hit);
+  return hit;
+}
+
+/** Names of functions that read or describe state: `getFullState`, `to_dict`, `format_tools`, `build_schema`. */
+const READS_ONLY = /^_*(?:get|is|has|to|build|create|format|render|serialize|describe|list|show|print|log)(?:[A-Z_]|$)/;
+
+/** A tool's class: `ImproveCodeTool(BaseTool)`, `class SearchTool extends StructuredTool`. */
+const TOOL_CLASS = /(?:^|[a-z_])Tool$/;
+
+/**
+ * Whether a loop lies in a tool's own implementation (a method of a class that is a tool, or extends one): the
+ * tool calls a model for its own work (improving a file, reviewing a diff), once per model tool call; it is not
+ * the agent's turn loop, which is the one running the tool.
+ */
+export function toolImplementation(ctx: RuleContext, l: AgentLoop): boolean {
+  const cls = classOf(l.fn);
+  if (!cls) return false;
+  const bases = classBases(ctx);
+  for (let c: string | undefined = cls.slice(cls.lastIndexOf('.') + 1), level = 0; c && level < 4; c = bases.get(c), level++) if (TOOL_CLASS.test(c)) return true;
+  return false;
+}
+
+/**
+ * The agent loops, the likeliest turn loop first: loops outside a tool's implementation, then those that also run
+ * the model's tools, then loops no other loop's model call leads into (one provider's step or completion method of
+ * several, run by the turn loop: `agent_loop.predict_step()`), then loops that repeat until stopped or count turns rather than
+ * iterate over items (`for scale in scales: model.predict(…)`), then by how surely the model call was recognised.
+ */
+export function rankedLoops(ctx: RuleContext): AgentLoop[] {
+  return ctx.memo('loop:ranked', () => {
+    const loops = agentLoops(ctx);
+    // Names each loop's model call leads to (its own name and the calls of the functions of that name): per loop, so a loop is not inner to itself.
+    const leadsTo = new Map<string, Set<string>>();
+    for (const l of loops) {
+      const n = l.modelCall.name;
+      if (!n || GENERIC.has(n)) continue;
+      const add = (name: string) => {
+        const s = leadsTo.get(name);
+        if (s) s.add(l.fn);
+        else leadsTo.set(name, new Set([l.fn]));
+      };
+      add(n);
+      const defs = ctx.functionsNamed(n);
+      if (defs.length <= 4) for (const d of defs) for (const c of ctx.callsIn(d.file, d.name)) if (c.name) add(c.name);
+    }
+    // Inner: a method one of several classes define (one per provider) that another loop's model call leads to. A
+    // function of its own (`callClaude`, recursing once per tool call, called by a REPL) stays the turn loop.
+    const inner = (l: AgentLoop) =>
+      [...(leadsTo.get(shortName(l.fn)) ?? [])].some((fn) => fn !== l.fn) && new Set(ctx.functionsNamed(shortName(l.fn)).map((d) => classOf(d.name)).filter(Boolean)).size >= 2;
+    const items = (l: AgentLoop) => !!l.loop && (l.loop.kind === 'for-of' || l.loop.kind === 'for-in') && !/^range\(/.test(l.loop.cond);
+    const key = (l: AgentLoop) => {
+      const tools = loopRunsTools(ctx, l);
+      return [toolImplementation(ctx, l) ? 1 : 0, tools ? 0 : 1, !tools && inner(l) ? 1 : 0, items(l) ? 1 : 0, LINK_RANK[l.link]];
+    };
+    const keyed = loops.map((l, i) => ({ l, i, k: key(l) }));
+    keyed.sort((a, b) => {
+      for (let j = 0; j < a.k.length; j++) if (a.k[j] !== b.k[j]) return a.k[j] - b.k[j];
+      return a.i - b.i;
+    });
+    return keyed.map((x) => x.l);
+  });
+}
+
+/** Loops whose model call is surest first: a direct SDK call, then one resolved through the code, linked by name, guessed from a name. */
+const LINK_RANK = { direct: 0, resolved: 1, name: 2, word: 3 } as const;
