@@ -194,6 +194,9 @@ const YES_NO_CALL = /^(?:confirm|confirm_ask|confirmAsk|ask_yes_no|askYesNo|yes_
 /** A short answer compared with literals: `answer in ('y', 'yes')`, `option == "e"`, `reply not in ["", "y"]`. */
 const ANSWER_LITERAL = /(?:==|!=|\bin\b)\s*[([]?\s*['"][A-Za-z]{0,4}['"]/;
 
+/** Programs that run the text they are given: a list starting with one may still carry the model's command. */
+const OWN_ARGV_SHELL = /^(?:(?:ba|z|da|fi|k|c|tc)?sh|pwsh|powershell(?:\.exe)?|cmd(?:\.exe)?|python\d*(?:\.\d+)?|node|deno|bun|ruby|perl|php|osascript|env|sudo|xargs|eval)$/;
+
 export interface AnsweredRun {
   /** The prompt put to the user. */
   call: Located<CallFact>;
@@ -218,7 +221,18 @@ export function answeredRuns(ctx: RuleContext): AnsweredRun[] {
     if (!sinks.length) return out;
     const sinkAt = new Set(sinks.map((s) => `${s.file}:${s.line}`));
     const isSink = (c: Located<CallFact>) => sinkAt.has(`${c.file}:${c.line}`);
-    const model = new Set(sinks.filter((s) => s.fromInput).map((s) => `${s.file}:${s.line}`));
+    // A command the harness assembles itself is not the model's: an argument list bound in the same
+    // function, or written in the call, that starts with a literal program other than a shell or
+    // interpreter (`docker_cmd = ["docker", "run", "--rm", …]` then `subprocess.run(docker_cmd)`;
+    // `subprocess.run(["cp", "-a", src, dst])`), as a CLI subcommand builds to start a container or
+    // VM or copy an image for the person at the terminal.
+    const ownArgv = (s: (typeof sinks)[number]): boolean => {
+      const arg = (ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.fn === s.fn)?.args[0] ?? '').trim();
+      const b = /^[A-Za-z_]\w*$/.test(arg) ? (ctx.file(s.file)?.binds ?? []).find((x) => x.fn === s.fn && x.name === arg && x.line < s.line)?.value : arg;
+      const prog = b && /^\[\s*['"]([\w./-]+)['"]\s*,/.exec(b)?.[1];
+      return !!prog && !OWN_ARGV_SHELL.test(prog.replace(/^.*\//, ''));
+    };
+    const model = new Set(sinks.filter((s) => s.fromInput && !ownArgv(s)).map((s) => `${s.file}:${s.line}`));
     const prompts = [...PROMPT_NAMES].flatMap((n) => ctx.callsNamed(n));
     for (const p of prompts) {
       if (p.fn === '<top>') continue;

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
@@ -102,9 +102,18 @@ interface OptionGate {
 /** A read of the option itself, `self.safe_mode` included (unlike scan.ts mentionOf, which skips member reads). */
 const optionRef = (n: string) => new RegExp(`(?<![\\w$])${n}(?![\\w$])`);
 
-/** Files where tools run or permissions are decided: tool declarations, shell sinks, permission calls. */
+/**
+ * Files where tools run or permissions are decided: tool declarations, shell sinks a tool reaches,
+ * permission calls. A spawn no tool reaches (a CLI subcommand that starts docker or qemu for the
+ * person at the terminal) runs the harness's own command, not the model's.
+ */
 function toolPathFiles(ctx: RuleContext): Set<string> {
-  return ctx.memo('perm:tool-path-files', () => new Set([...toolDeclarations(ctx).map((d) => d.file), ...shellSinks(ctx).map((k) => k.file), ...permissionCalls(ctx).map((c) => c.file)]));
+  // Likewise a terminal prompt off the dispatch path (`input("Are you sure? Type 'yes'")` before a CLI
+  // subcommand overwrites an image) is a question to the person at the terminal about their own command.
+  const terminalPrompt = (c: { callee: string; onPath: boolean }) => !c.onPath && PROMPT_CALL.test(c.callee.replace(/^(?:rl|readline|Prompt|Confirm|click|typer|questionary|inquirer|rich\.prompt\.\w+)\./, ''));
+  return ctx.memo('perm:tool-path-files', () =>
+    new Set([...toolDeclarations(ctx).map((d) => d.file), ...shellSinks(ctx).filter((k) => k.toolFed).map((k) => k.file), ...permissionCalls(ctx).filter((c) => !terminalPrompt(c)).map((c) => c.file)]),
+  );
 }
 
 /**
@@ -880,10 +889,19 @@ export default defineRule({
  * A keyword argument written as a literal in a call (`_valid_provider(provider, allow_all=False)`):
  * the code fixes it at that call site; it is no option the user sets.
  */
-function literalKeywordArg(f: { calls: Array<{ line: number; args: string[] }> }, c: { name: string; line: number; kind: string }): boolean {
+function literalKeywordArg(
+  f: { calls: Array<{ line: number; args: string[] }>; objects: Array<{ keys: string[]; values: Record<string, string>; line: number; end: number; ctx: string }> },
+  c: { name: string; line: number; kind: string },
+): boolean {
   if (c.kind !== 'prop') return false;
-  const kw = new RegExp(`^${c.name}\\s*=\\s*(?:True|False|None|true|false|null|-?\\d+(?:\\.\\d+)?|(['"])[^'"]*\\1)$`);
-  return f.calls.some((x) => x.line === c.line && x.args.some((a) => kw.test(a.trim())));
+  const lit = `(?:True|False|None|true|false|null|-?\\d+(?:\\.\\d+)?|(['"\`])[^'"\`]*\\1)`;
+  const kw = new RegExp(`^${c.name}\\s*=\\s*${lit}$`);
+  if (f.calls.some((x) => x.line === c.line && x.args.some((a) => kw.test(a.trim())))) return true;
+  // The same option written as a literal in the arguments of a call that spans several lines: an SDK's
+  // options built in place (`ClaudeAgentOptions(…, permission_mode="dontAsk")`, `new Agent({ …,
+  // approvalMode: 'never' })`). The code fixes the mode where it starts that agent; no user sets it.
+  const value = new RegExp(`^${lit}$`);
+  return f.objects.some((o) => o.ctx.startsWith('arg:') && o.line <= c.line && o.end >= c.line && o.keys.includes(c.name) && value.test((o.values[c.name] ?? '').trim()));
 }
 
 /** The name of a tool's approval option (`needsApproval: boolean | (ctx, input) => boolean`). */
