@@ -6,8 +6,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAudit } from '../src/modes/evaluate/index.js';
 import { RULES } from '../src/rules/index.js';
+import { RuleContext } from '../src/rules/context.js';
+import { agentSlice } from '../src/rules/shared/slice.js';
+import type { RepoFacts } from '../src/analyzers/facts.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures');
+
+async function analyzeOnly(dir: string): Promise<RepoFacts> {
+  let facts: RepoFacts | undefined;
+  await runAudit(dir, { rules: [], flagRules: [], review: false, onFacts: (f) => (facts = f) });
+  return facts!;
+}
 
 async function firstEvidence(id: string, caseDir: string) {
   const rule = RULES.find((r) => r.id === id)!;
@@ -126,6 +135,24 @@ describe('configured lists', () => {
     const { check, first } = await firstEvidence('permissions.rules', 'partial-py-domain-allowlist-param');
     expect(check.level).toBe('partial');
     expect(first.line).toBe(14);
+  });
+});
+
+describe('the agent slice', () => {
+  it("cites the agent's own command blocklist, not a chat upload's MIME allow-list elsewhere in the repo", async () => {
+    // src/chat/ (a team chat room with attachments) comes first in path order; nothing of the agent imports it or is imported by it.
+    const { check, first } = await firstEvidence('permissions.rules', 'partial-agent-blocklist-beside-upload-allowlist');
+    expect(check.level).toBe('partial');
+    expect(first).toMatchObject({ file: 'src/runner/tools.ts', line: 4 });
+    expect(check.evidence.filter((e) => e.file.startsWith('src/chat/'))).toEqual([]);
+  });
+
+  it('holds the landmarks, what they import and what drives them, not a sibling feature', async () => {
+    const facts = await analyzeOnly(path.join(FIXTURES, 'permissions.rules', 'partial-agent-blocklist-beside-upload-allowlist'));
+    const ctx = new RuleContext(facts);
+    const slice = agentSlice(ctx, ['src/runner/loop.ts']);
+    expect([...slice].sort()).toEqual(['src/cli.ts', 'src/runner/loop.ts', 'src/runner/tools.ts', 'src/runner/transcript.ts']);
+    expect(agentSlice(ctx, [])).toEqual(new Set());
   });
 });
 

@@ -58,6 +58,33 @@ export class RuleContext {
     this.cache.clear();
   }
 
+  /** The agent slice (shared/slice.ts): the files of the agent's own code; undefined when the harness has no landmark. */
+  agentFiles?: ReadonlySet<string>;
+
+  /**
+   * Put the files of the agent slice before every other source file, keeping each group's order, so rules
+   * that stop at their first candidates meet the agent's code first. Derived computations made in the old
+   * order are dropped, but for those named in `carry`: kept as they are (`true`: they do not depend on the
+   * order of files) or re-sorted by the function given each file's new position.
+   */
+  agentFirst(files: ReadonlySet<string>, carry: Readonly<Record<string, true | ((value: never, position: (file: string) => number) => unknown)>> = {}): void {
+    if (!files.size) return;
+    this.agentFiles = files;
+    const ordered = [...this.source.filter((f) => files.has(f.path)), ...this.source.filter((f) => !files.has(f.path))];
+    if (ordered.every((f, i) => f === this.source[i])) return;
+    this.source.splice(0, this.source.length, ...ordered);
+    const index = new Map(ordered.map((f, i) => [f.path, i]));
+    const position = (file: string) => index.get(file) ?? ordered.length;
+    const kept: Array<[string, unknown]> = [];
+    for (const [key, how] of Object.entries(carry)) {
+      if (!this.cache.has(key)) continue;
+      const value = this.cache.get(key);
+      kept.push([key, how === true ? value : how(value as never, position)]);
+    }
+    this.cache.clear();
+    for (const [key, value] of kept) this.cache.set(key, value);
+  }
+
   memo<T>(key: string, compute: () => T): T {
     // One lookup on the hot path (rules call this millions of times on a large repo).
     const hit = this.cache.get(key);

@@ -36,9 +36,25 @@ export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: stri
       return undefined;
     }
     // A package import: the harness file whose path ends with the module path.
-    const tails = [`${mod.join('/')}.py`, `${mod.join('/')}/__init__.py`];
-    const idx = ctx.memo('perm:py-paths', () => ctx.source.filter((s) => s.lang === 'py').map((s) => s.path));
-    return idx.find((p) => tails.some((t) => p === t || p.endsWith(`/${t}`)));
+    // Indexed by every path tail (`a/b/c.py` under `c.py`, `b/c.py`, `a/b/c.py`), the first file in source order
+    // holding each; a module path and its package's `__init__.py` may both match, and the earlier file wins.
+    const idx = ctx.memo('perm:py-tails', () => {
+      const m = new Map<string, { path: string; i: number }>();
+      let i = 0;
+      for (const s of ctx.source) {
+        if (s.lang !== 'py') continue;
+        const segs = s.path.split('/');
+        for (let k = segs.length - 1; k >= 0; k--) {
+          const t = segs.slice(k).join('/');
+          if (!m.has(t)) m.set(t, { path: s.path, i });
+        }
+        i++;
+      }
+      return m;
+    });
+    const a = idx.get(`${mod.join('/')}.py`);
+    const b = idx.get(`${mod.join('/')}/__init__.py`);
+    return a && b ? (a.i <= b.i ? a.path : b.path) : (a ?? b)?.path;
   }
   if (!spec.startsWith('.')) return undefined;
   const base = normalise([...dir, ...spec.replace(/\.(?:js|jsx|mjs|cjs)$/, '').split('/')]);

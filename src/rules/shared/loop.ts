@@ -538,6 +538,32 @@ function isMethod(f: FileFacts, fn: string): boolean {
 }
 
 /**
+ * The memo entries behind agentLoops that survive a new order of the source files (RuleContext.agentFirst):
+ * sets of names and calls, and per-file or per-call maps, do not depend on the order; the loops themselves
+ * are found file by file, so the new order re-sorts them by file (keeping each file's order). So the loops
+ * found for the landmarks are not searched for again.
+ */
+export const LOOP_MEMOS = {
+  'loop:model-fn-names': true,
+  'loop:model-turn-calls': true,
+  'loop:resolved-reach': true,
+  'loop:resolved-reach-parts': true,
+  'loop:ref-binds': true,
+  'loop:param-classes': true,
+  'loop:module-instances': true,
+  'loop:external-modules': true,
+  'loop:repo-modules': true,
+  'imports:aliases': true,
+  'resolve:fns-by-file': true,
+  'resolve:field-classes': true,
+  'resolve:bases': true,
+  'resolve:interfaces': true,
+  'resolve:one-family': true,
+  'loop:agent-loops': (loops: AgentLoop[], position: (file: string) => number): AgentLoop[] =>
+    loops.map((l, i) => ({ l, i, p: position(l.file) })).sort((a, b) => a.p - b.p || a.i - b.i).map(({ l }) => l),
+} as const;
+
+/**
  * Methods of one class that call each other in a cycle through `this`/`self` outside a `catch`
  * (`this.request()` runs the model and hands the stream to `this.handleResponse()`, whose end-of-stream
  * callback calls `this.finish()`, which runs the tools and calls `this.request()` again): the method

@@ -1,0 +1,146 @@
+/**
+ * The agent slice: the files of the agent's own code. A repo often holds other features beside its agent
+ * (an upload route with a MIME allow-list, a mail module with labels and thread ids, a team chat server
+ * saving its messages) whose words look like a permission rule, a risk tier, a resume or a session save.
+ * The slice is the files of the landmarks (agent loops that call a model and run tools, framework runs
+ * handed tools, tool execution sites), every harness file they import (transitively) and every harness
+ * file that imports them (transitively: the CLI or route that constructs and drives the agent). Files
+ * that neither reach nor are reached from the agent's files are another feature's.
+ */
+import type { FileFacts } from '../../analyzers/facts.js';
+import type { RuleContext } from '../context.js';
+import { resolveImportFile, TS_EXT } from './imports.js';
+
+/** Where a workspace package's bare import (`@scope/core`) lands: its entry module. */
+const ENTRY = ['src/index', 'index', 'lib/index', 'src/main', 'main'];
+
+function packageDirs(ctx: RuleContext): { byName: Map<string, string>; dirs: string[] } {
+  return ctx.memo('slice:package-dirs', () => {
+    const byName = new Map<string, string>();
+    const dirs: string[] = [];
+    for (const m of ctx.facts.manifests ?? []) {
+      if (!m.path.endsWith('package.json')) continue;
+      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      dirs.push(d);
+      if (m.name && !byName.has(m.name)) byName.set(m.name, d);
+    }
+    dirs.sort((a, b) => b.length - a.length);
+    return { byName, dirs };
+  });
+}
+
+/** The first of `bases` (each tried with the extensions an import may leave off) that is a source file. */
+function firstSource(ctx: RuleContext, bases: string[]): string | undefined {
+  for (const b of bases) {
+    const base = b.replace(/\.(?:js|jsx|mjs|cjs)$/, '').replace(/\/$/, '');
+    for (const ext of TS_EXT) if (ctx.file(base + ext)?.role === 'source') return base + ext;
+  }
+  return undefined;
+}
+
+/**
+ * The harness files one TypeScript / JavaScript or Python import of `f` points to: relative specifiers
+ * and Python package imports (a module named in `from pkg import mod` too), a workspace package by its
+ * name (`@scope/core`, `@scope/core/sub`), and the `@/` / `~/` alias of the file's package.
+ */
+function importTargets(ctx: RuleContext, f: FileFacts, from: string, names: string[]): string[] {
+  const out: string[] = [];
+  const t = resolveImportFile(ctx, f.path, from);
+  if (t) out.push(t);
+  if (f.lang === 'py') {
+    // `from pkg import mod`, `from . import mod`: a module of the package.
+    for (const n of names) {
+      if (n === '*' || n === 'default') continue;
+      const sub = resolveImportFile(ctx, f.path, from.endsWith('.') ? `${from}${n}` : `${from}.${n}`);
+      if (sub) out.push(sub);
+    }
+    return out;
+  }
+  if (t || from.startsWith('.')) return out;
+  const { byName, dirs } = packageDirs(ctx);
+  const own = dirs.find((d) => f.path.startsWith(d)) ?? '';
+  const alias = /^[@~]\/(.*)$/.exec(from);
+  if (alias) {
+    const hit = firstSource(ctx, [`${own}${alias[1]}`, `${own}src/${alias[1]}`]);
+    if (hit) out.push(hit);
+    return out;
+  }
+  const segs = from.split('/');
+  const n = from.startsWith('@') ? 2 : 1;
+  const dir = byName.get(segs.slice(0, n).join('/'));
+  if (dir === undefined) return out;
+  const sub = segs.slice(n).join('/');
+  const hit = sub ? firstSource(ctx, [`${dir}${sub}`, `${dir}src/${sub}`]) : firstSource(ctx, ENTRY.map((e) => `${dir}${e}`));
+  if (hit) out.push(hit);
+  return out;
+}
+
+/** Each source file's imports resolved to harness source files (`imports`) and, reversed, who imports each (`importers`). Built once per audit. */
+export function importGraph(ctx: RuleContext): { imports: Map<string, string[]>; importers: Map<string, string[]> } {
+  return ctx.memo('slice:import-graph', () => {
+    const imports = new Map<string, string[]>();
+    const importers = new Map<string, string[]>();
+    for (const f of ctx.source) {
+      const targets = new Set<string>();
+      for (const i of f.imports) for (const t of importTargets(ctx, f, i.from, i.names)) if (t !== f.path) targets.add(t);
+      if (!targets.size) continue;
+      imports.set(f.path, [...targets]);
+      for (const t of targets) {
+        const l = importers.get(t);
+        if (l) l.push(f.path);
+        else importers.set(t, [f.path]);
+      }
+    }
+    return { imports, importers };
+  });
+}
+
+/**
+ * How many import levels above a seed a driver may be and still have what it imports counted: the file that
+ * constructs and runs the agent, not the app's root that imports every feature. Measured on the labelled
+ * repos: with 0 (the seeds' own imports only) the loop module a driver imports is left out when the landmarks
+ * missed it (open-interpreter's core/respond.py) and four first evidence lines moved off the labelled ones.
+ */
+const UP = 1;
+
+/** A package's barrel (`index.ts`, `__init__.py`): it re-exports its package, so what it imports is not what its importers run. */
+const BARREL = /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py)$/;
+
+/**
+ * The agent slice grown from `seeds` (the landmark files), among the source files for which `keep` holds:
+ * the seeds and what imports them (transitively: the route or CLI that drives the agent); the drivers
+ * within `UP` import levels of a seed (a barrel counts no level); and everything the seeds and those drivers
+ * import (transitively: the session store or approval prompt the driver wires in).
+ * Empty without seeds.
+ */
+export function agentSlice(ctx: RuleContext, seeds: readonly string[], keep: (file: string) => boolean = () => true): Set<string> {
+  const slice = new Set<string>();
+  const start = [...new Set(seeds)].filter((s) => ctx.file(s)?.role === 'source' && keep(s));
+  if (!start.length) return slice;
+  const { imports, importers } = importGraph(ctx);
+  // Upward, breadth first: each file with the non-barrel hops on the way the walk first meets it.
+  const level = new Map<string, number>(start.map((s) => [s, 0]));
+  const queue = [...start];
+  for (let i = 0; i < queue.length; i++) {
+    const p = queue[i];
+    for (const q of importers.get(p) ?? []) {
+      if (level.has(q) || !keep(q)) continue;
+      level.set(q, level.get(p)! + (BARREL.test(q) ? 0 : 1));
+      queue.push(q);
+    }
+  }
+  for (const p of level.keys()) slice.add(p);
+  // Downward from the seeds and the near drivers.
+  const down = [...level].filter(([p, l]) => l <= UP && (start.includes(p) || !BARREL.test(p))).map(([p]) => p);
+  const seen = new Set<string>(down);
+  while (down.length) {
+    const p = down.pop()!;
+    slice.add(p);
+    for (const q of imports.get(p) ?? []) {
+      if (seen.has(q) || !keep(q)) continue;
+      seen.add(q);
+      down.push(q);
+    }
+  }
+  return slice;
+}
