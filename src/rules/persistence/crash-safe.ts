@@ -11,9 +11,26 @@ const TOOL_RESULT_KEY = /^(?:tool_?(?:call|use)_?id|call_?id|tool_?result|functi
 /** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
 const DATABASE_SAVER = /Sqlite|SQLite|Postgres|Redis|MongoDB|SqlAlchemy/;
 
-/** A completion flag or list: `step["completed"] = True`, `state.finished_steps = […]`, `this.completedSteps = …`. */
+/**
+ * A completion flag or list: `step["completed"] = True`, `state.finished_steps = […]`, `this.completedSteps = …`.
+ * The list holds records (a column, a list grown per step); a name bound to a string (`self.completed_tasks =
+ * queue_name + "_q_completed"`, the key of a Redis list) only names where a queue keeps them.
+ */
 const DONE_KEY = /^['"](?:completed|done|finished)['"]$/;
 const DONE_FIELD = /^(?:completed|finished|done)_?(?:steps|tasks|actions|calls)$/i;
+
+const QUOTED = String.raw`[rbfuRBFU]*(?:'[^']*'|"[^"]*"|\`[^\`]*\`)`;
+/** Text built from names and string literals only: `queue_name + "_q_completed"`, `f"{name}_done"`, `"%s_done" % name`. */
+const STRING_EXPR = new RegExp(String.raw`^(?:[\w.]+|${QUOTED})(?:\s*[+%]\s*(?:[\w.]+|${QUOTED}))*$`);
+/** A binding whose value is a string (a key or queue name spelled for the done list, not the list of records). */
+const stringValue = (v: string) => /^(?:str|String)\(/.test(v) || /['"\`]\s*\.(?:format|join)\(/.test(v) || (/['"\`]/.test(v) && STRING_EXPR.test(v.trim()));
+
+/**
+ * Where a binding can be a member of the run's state: at module or class level (a column, a field) or in a method
+ * (`self.finished_steps = …`). In a plain function it is a local: `completed_tasks = []` in a request handler is the
+ * list it builds for its response, not a record the run commits.
+ */
+const member = (fn: string) => fn === '<top>' || fn.includes('.');
 
 /**
  * The run marks each step done in the state it commits (`step["completed"] = True` before the commit, a
@@ -22,7 +39,7 @@ const DONE_FIELD = /^(?:completed|finished|done)_?(?:steps|tasks|actions|calls)$
 function stepsMarkedDone(ctx: Parameters<typeof persistOps>[0]): boolean {
   for (const f of ctx.source) {
     if ((f.itemSets ?? []).some((s) => DONE_KEY.test(s.key) && /^(?:True|true)$/.test(s.value))) return true;
-    if ((f.binds ?? []).some((b) => DONE_FIELD.test(b.name))) return true;
+    if ((f.binds ?? []).some((b) => DONE_FIELD.test(b.name) && member(b.fn) && !stringValue(b.value))) return true;
   }
   return false;
 }

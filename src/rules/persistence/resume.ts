@@ -233,6 +233,49 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   return out;
 }
 
+/** The run entry points of an agent library's agent class: `Agent.run(…)`, `run_sync`, `run_stream`, `iter`, `invoke`. */
+const RUN_METHOD = /^(?:run|run_sync|run_stream|arun|iter|invoke|ainvoke|stream|astream|chat|achat)$/;
+/** A parameter that takes the messages of an earlier run. */
+const HISTORY_PARAM = /^(?:message_history|messages|history|chat_history)$/;
+/** A pydantic TypeAdapter over a list of messages: `TypeAdapter(list[ModelMessage], …)`. */
+const MESSAGES_ADAPTER = /^(?:list|List|Sequence|tuple)\[\s*(?:[\w.]+\.)?(\w*Message)\s*\]/;
+
+/**
+ * An agent library that resumes a conversation through its API: it ships a serialiser for its message-list type (a
+ * module-level pydantic `TypeAdapter(list[Message])`, whose `dump_json`/`validate_json` save and reload a history),
+ * and its agent class's run entry point takes the earlier messages (`run(prompt, message_history=…)`) and hands them on
+ * to the loop, so a reloaded history continues the conversation. The library form of the Agents SDK's
+ * `RunState.fromString` + `Runner.run(state)`: the caller stores the history, the library reloads and continues it.
+ * The entry point's module imports the serialiser's module (or is it), so they concern the same message type.
+ */
+function historyResumes(ctx: RuleContext): { adapter: { file: string; line: number; what: string }; entry: { file: string; line: number; what: string } } | undefined {
+  return ctx.memo('persistence:history-resumes', () => {
+    const adapters = ctx.callsNamed('TypeAdapter').filter((c) => c.file.endsWith('.py') && c.fn === '<top>' && MESSAGES_ADAPTER.test(c.args[0] ?? ''));
+    if (adapters.length === 0) return undefined;
+    const modules = new Map(adapters.map((a) => [a.file.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/').pop()!, a]));
+    for (const f of ctx.source) {
+      if (!f.path.endsWith('.py')) continue;
+      const own = adapters.find((a) => a.file === f.path);
+      const imported = own ?? [...modules].find(([m]) => f.imports.some((i) => i.from.split('.').pop() === m || i.names.includes(m)))?.[1];
+      if (!imported) continue;
+      for (const fn of f.functions) {
+        if (!fn.name.includes('.') || !RUN_METHOD.test(shortName(fn.name))) continue;
+        const param = fn.params.find((p) => HISTORY_PARAM.test(p));
+        if (!param) continue;
+        // The history is handed on (`message_history=message_history`, `self._run(prompt, messages)`), not just accepted.
+        const word = new RegExp(`(?:^|[^\\w.])${param}(?:$|[^\\w])`);
+        if (!ctx.callsIn(f.path, fn.name).some((c) => c.args.some((a) => word.test(a)))) continue;
+        const bound = (ctx.file(imported.file)?.binds ?? []).find((b) => b.fn === '<top>' && b.line <= imported.line && imported.line - b.line <= 2 && /TypeAdapter\(/.test(b.value));
+        return {
+          adapter: { file: imported.file, line: imported.line, what: `${bound ? `${bound.name} = ` : ''}${imported.callee}(${(imported.args[0] ?? '').slice(0, 40)})` },
+          entry: { file: f.path, line: fn.line, what: `${fn.name}(${param}=…)` },
+        };
+      }
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'persistence.resume',
   principle: 'persistence',
@@ -368,6 +411,18 @@ export default defineRule({
           { file: stateEntry.file, line: stateEntry.line, reason: `${stateEntry.what} selects the saved state to continue` },
           at(l, `${l.call.callee}() in ${l.call.fn} loads the saved state`),
         ],
+      };
+    }
+    const lib = historyResumes(ctx);
+    if (lib) {
+      return {
+        level: 'present',
+        reason: `the library's run entry point ${lib.entry.what} continues from an earlier run's messages, and it ships ${lib.adapter.what} to serialise that history and load it back, so a saved conversation is resumed by passing it to the next run`,
+        evidence: [
+          { file: lib.entry.file, line: lib.entry.line, reason: `${lib.entry.what} seeds the run with the earlier messages` },
+          { file: lib.adapter.file, line: lib.adapter.line, reason: `${lib.adapter.what} serialises the message history and validates it back` },
+        ],
+        confidence: 'low',
       };
     }
     if (wiredLoads.length > 0 || loads.length > 0) {

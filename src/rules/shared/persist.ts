@@ -641,11 +641,37 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       if (op) out.push({ ...op, ...(payload ? { payload } : {}), ...(model ? { model: { file: model.file, line: model.line, table: model.table } } : {}) });
     }
   }
-  // A commit writes every row staged in the session (the unit of work): it is the transaction of the conversation's
-  // rows when the repo stages them through the ORM, else of the workflow state's.
+  // A commit writes the rows staged in the session (the unit of work). Where the committing function stages rows
+  // itself (`session.add(feed); session.commit()`), it commits those: the conversation's where it stages message rows,
+  // the workflow state's where it stages state rows, something else where it stages only other rows (a schedule, a
+  // user), so a repo's message rows do not make every commit in it the session's. A commit in a function that stages
+  // nothing but loads rows (`step = session.query(Step)…; step.next_steps = …; session.commit()`) commits its changes
+  // to those rows. One that neither stages nor loads (`save_step()` after rows were added by other methods on the same
+  // session) commits what the repo stages: the conversation's rows when it stages them through the ORM, else the
+  // workflow state's.
   const staged = (s: Subject) => out.some((o) => o.kind === 'db-write' && o.subject === s);
-  const unit: Subject | undefined = staged('session') ? 'session' : staged('state') ? 'state' : undefined;
-  return unit ? out.map((o) => (o.kind === 'transaction' && o.subject !== unit ? { ...o, subject: unit, strength: Math.max(o.strength, 1) } : o)) : out;
+  const repoUnit: Subject | undefined = staged('session') ? 'session' : staged('state') ? 'state' : undefined;
+  const rowsIn = (kind: PersistKind) => {
+    const m = new Map<string, Set<Subject>>();
+    for (const o of out) {
+      if (o.kind !== kind) continue;
+      const key = `${o.call.file}#${o.call.fn}`;
+      let s = m.get(key);
+      if (!s) m.set(key, (s = new Set()));
+      s.add(o.subject);
+    }
+    return m;
+  };
+  const stagedIn = rowsIn('db-write');
+  const loadedIn = rowsIn('db-read');
+  return out.map((o) => {
+    if (o.kind !== 'transaction') return o;
+    const key = `${o.call.file}#${o.call.fn}`;
+    const s = stagedIn.get(key) ?? loadedIn.get(key);
+    if (!s) return repoUnit && o.subject !== repoUnit ? { ...o, subject: repoUnit, strength: Math.max(o.strength, 1) } : o;
+    const unit: Subject = s.has('session') ? 'session' : s.has('state') ? 'state' : s.has('settings') ? 'settings' : 'other';
+    return o.subject === unit ? o : { ...o, subject: unit, strength: unit === 'other' ? 0 : Math.max(o.strength, 1) };
+  });
 }
 
 /**
