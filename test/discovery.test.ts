@@ -106,11 +106,12 @@ describe('discovery', () => {
       // Folders named only by test words are test folders; a source folder that merely starts with one is not.
       'tests_e2e/helpers.py': `def run_agent(prompt):\n    return prompt\n`,
       'unit_tests/conftest_like.ts': TOOL,
+      'tests_integ/mcp/echo_server.py': `def run_agent(prompt):\n    return prompt\n`,
       'src/test_runner/tool.ts': TOOL,
     });
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['src/loop.ts', 'src/test_runner/tool.ts']);
-    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 6 });
+    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 7 });
   });
 
   it('does not follow symlinks (no loops, nothing outside the root)', async () => {
