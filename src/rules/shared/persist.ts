@@ -439,6 +439,14 @@ export function rowFields(ctx: RuleContext, c: Located<CallFact>, kind: PersistK
 function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
   for (const o of ops) {
     if (o.subject !== 'session' || o.payload || o.via || o.record || (o.kind !== 'db-write' && o.kind !== 'db-read')) continue;
+    // A row of a table whose declared columns are a login's (token, expiry, IP address, user agent) and none the
+    // conversation's is an authentication session, whatever the table and its functions are called.
+    const table = tableOf(ctx, o.call);
+    const columns = table !== undefined ? tableColumns(ctx).get(table) : undefined;
+    if (columns && authRecord(columns)) {
+      Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${columns.join(' ')} ${o.call.fn}` });
+      continue;
+    }
     // A relational query's argument is its options (`{ where, orderBy }`), not the row's fields.
     if (QUERY_TABLE.test(o.call.callee)) continue;
     const fields = rowFields(ctx, o.call, o.kind);
@@ -459,6 +467,77 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
     const subject = inner.some((o) => o.subject === 'state') ? 'state' : 'other';
     Object.assign(t, { subject, strength: subject === 'other' ? 0 : 1 });
   }
+}
+
+/** Builders that declare a table and its columns: Drizzle's `sqliteTable('sessions', { id: text('id'), … })`, `pgTable`, `mysqlTable`. */
+const TABLE_BUILDERS = ['sqliteTable', 'pgTable', 'mysqlTable'];
+
+/** A table's name as a lookup key: `user_sessions`, `userSessions` and `'user_sessions'` are the same table. */
+function tableKey(name: string): string {
+  return words(name.replace(/['"`]/g, '')).join('_');
+}
+
+/**
+ * The columns of each table the repo declares through a table builder, by the table's name and by the name it is
+ * bound to (`export const sessions = sqliteTable('sessions', { … })`).
+ */
+function tableColumns(ctx: RuleContext): Map<string, string[]> {
+  return ctx.memo('persist:table-columns', () => {
+    const out = new Map<string, string[]>();
+    for (const n of TABLE_BUILDERS) {
+      for (const c of ctx.callsNamed(n)) {
+        if (c.callee !== n || !/^['"`]\w+['"`]$/.test(c.args[0] ?? '')) continue;
+        const f = ctx.file(c.file);
+        const cols = objectsIn(ctx, c.file, c.fn).filter((o) => o.ctx === `arg:${n}` && o.line >= c.line && o.line <= c.line + 2).sort((a, b) => a.line - b.line)[0];
+        if (!f || !cols || cols.keys.length === 0 || cols.keys.some((k) => k.startsWith('...'))) continue;
+        const names = [c.args[0], ...(f.binds ?? []).filter((b) => b.line === c.line && b.fn === c.fn && b.value.startsWith(n)).map((b) => b.name)];
+        for (const name of names) {
+          const k = tableKey(name);
+          // Two declarations under one name (two databases) are told apart by nothing here: neither is used.
+          if (out.has(k) && out.get(k) !== cols.keys) out.set(k, []);
+          else out.set(k, cols.keys);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The table a database call writes or reads, as a lookup key: the table handed to it (`db.insert(schema.sessions)`),
+ * the one its chain selects from (`db.select().from(schema.sessions)`), or the one its callee names
+ * (`db.query.sessions.findFirst`).
+ */
+function tableOf(ctx: RuleContext, c: Located<CallFact>): string | undefined {
+  const q = QUERY_TABLE.exec(c.callee);
+  if (q) return tableKey(q[1]);
+  const callee = c.callee.replace(/\s+/g, '');
+  const tableArg = (x: CallFact) => (/^[\w$.]+$/.test(x.args[0] ?? '') ? tableKey(x.args[0].slice(x.args[0].lastIndexOf('.') + 1)) : undefined);
+  if (/\.(?:insert|update|delete)$/.test(callee)) return tableArg(c);
+  for (const x of ctx.file(c.file)?.calls ?? []) {
+    if (x.fn !== c.fn || x.line < c.line || x.line > c.line + 3) continue;
+    const xc = x.callee.replace(/\s+/g, '');
+    if (xc.startsWith(callee) && /\.(?:from|into)$/.test(xc)) return tableArg(x);
+  }
+  return undefined;
+}
+
+/**
+ * A record of a login rather than of a conversation: among its fields at least two of a token (`accessTokenHash`,
+ * `refresh_token`), an expiry (`expiresAt`), the client (`ipAddress`, `userAgent`) and a revocation (`isRevoked`),
+ * and none that carries the messages. Token counts (`total_tokens`, `token_count`) are usage, not a credential.
+ */
+export function authRecord(fields: readonly string[]): boolean {
+  if (fields.some(rowFieldCarries)) return false;
+  const kinds = new Set<string>();
+  for (const f of fields) {
+    const ws = words(f);
+    if (ws.some((w, i) => (w === 'token' && !/^(?:count|counts|usage|used|limit|limits|total)$/.test(ws[i + 1] ?? '') && !/^(?:input|output|prompt|completion|total|max)$/.test(ws[i - 1] ?? '')) || w === 'jwt' || w === 'csrf')) kinds.add('token');
+    if (ws.some((w) => /^(?:expires?|expiry|expiration)$/.test(w))) kinds.add('expiry');
+    if (ws.some((w, i) => w === 'ip' || (w === 'user' && ws[i + 1] === 'agent'))) kinds.add('client');
+    if (ws.some((w) => /^(?:revoked?|revocation)$/.test(w))) kinds.add('revoked');
+  }
+  return kinds.size >= 2;
 }
 
 /** A statement that creates a table: `CREATE TABLE IF NOT EXISTS messages_new (…)`. */
