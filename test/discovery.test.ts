@@ -79,6 +79,22 @@ describe('discovery', () => {
     ]);
   });
 
+  it('leaves out a top-level folder of developer tooling, not a harness package or the agent\'s tools folder', async () => {
+    const root = tree({
+      'src/agent.ts': TOOL,
+      // Standalone scripts a developer runs by hand against a dumped conversation.
+      'debug-tools/conversation_analyzer.py': `import json\nwith open("conversation.json") as f:\n    msgs = json.load(f)\n`,
+      'dev_scripts/check.ts': TOOL,
+      'tools/debug/dump.ts': TOOL,
+      // The agent's own tools, and a package of the harness named devtools, are its code.
+      'tools/read.ts': TOOL,
+      'packages/devtools/inspect.ts': TOOL,
+    });
+    const { cited, result } = await audit(root);
+    expect(cited.sort()).toEqual(['packages/devtools/inspect.ts', 'src/agent.ts', 'tools/read.ts']);
+    expect(result.stats.examples).toBe(3);
+  });
+
   it('skips a file whose opening comment says it was generated, not one with such a remark further down', async () => {
     const root = tree({
       'src/agent.ts': TOOL,

@@ -75,9 +75,19 @@ const BENCH_DIR = /^(?:[a-z0-9]+[-_])?(?:evals?|evaluations?|benchmarks?|bench)(
 /** A workspace package named as an example (`…-example-claude-code`, `demo-app`, `…-evals`): illustration, not the harness. */
 const EXAMPLE_PACKAGE = /(?:^|[-_/@.])(?:examples?|demos?|samples?|playground|evals?|benchmarks?)(?:$|[-_.])/i;
 
+/**
+ * A top-level folder of developer tooling (`debug-tools/`, `dev_scripts/`, `devtools/`, `tools/debug/`): standalone
+ * scripts a developer runs by hand (a dumped-conversation analyser, a migration check), like `scripts/`, not the
+ * harness. Only at the top: a package inside the harness named `devtools` (a browser inspector it ships) is its code,
+ * and a bare `tools/` folder holds the agent's tools.
+ */
+const DEV_TOOL_DIR = /^(?:debug|dev)[-_]?(?:tools?|scripts|utils)$/i;
+const devTooling = (dirs: string[]) => (dirs.length > 0 && DEV_TOOL_DIR.test(dirs[0])) || (dirs.length > 1 && /^tools$/i.test(dirs[0]) && /^debug$/i.test(dirs[1]));
+
 function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
   const parts = rel.split('/');
   const dirs = parts.slice(0, -1);
+  if (devTooling(dirs)) return 'example';
   if (dirs.some((d) => BENCH_DIR.test(d))) return 'example';
   if (TEST_FILE.test(rel) || dirs.some(isTestDir) || extraTests?.(rel)) return 'test';
   if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
