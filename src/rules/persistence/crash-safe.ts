@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { stringHits } from '../shared/persist.js';
 import { harnessPersistOps } from '../shared/ui.js';
-import { atomicWriters, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, atomicWriters, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
@@ -30,6 +30,18 @@ const stringValue = (v: string) => /^(?:str|String)\(/.test(v) || /['"\`]\s*\.(?
  * (`self.finished_steps = …`). In a plain function it is a local: `completed_tasks = []` in a request handler is the
  * list it builds for its response, not a record the run commits.
  */
+/**
+ * An atomic rewrite of a log file: the file renamed into place, or the function doing it, is named for logs
+ * (`fs.rename(tempPath, this.logFilePath)` in `trimLogFile`, `os.replace(tmp, log_path)` in `rotate_logs`). Trimming
+ * or rotating a log with temp file + rename keeps the log whole; it says nothing of the session surviving a crash.
+ */
+const LOG_WORD = new Set(['log', 'logs', 'logfile', 'logger']);
+function logRewrite(o: PersistOp): boolean {
+  if (o.kind === 'transaction') return false;
+  const target = o.kind === 'rename' ? o.call.args[1] ?? o.call.args[0] ?? '' : o.call.args[0] ?? '';
+  return words(target).some((w) => LOG_WORD.has(w)) || /\.log\b/.test(target) || words(shortName(o.call.fn)).some((w) => LOG_WORD.has(w));
+}
+
 const member = (fn: string) => fn === '<top>' || fn.includes('.');
 
 /**
@@ -193,7 +205,8 @@ export default defineRule({
     const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
     // Atomic writes of the run's own records (the session's files, its workflow state), not a transaction about
     // something else the repo stores (a login session's tokens, a billing ledger judged by its fields).
-    const own = atomic.filter((o) => !(o.kind === 'transaction' && o.subject === 'other'));
+    // Nor the trimming or rotation of a log file with temp file + rename.
+    const own = atomic.filter((o) => !(o.kind === 'transaction' && o.subject === 'other') && !(o.subject === 'other' && logRewrite(o)));
     if (own.length > 0) {
       const a = own[0];
       return {
