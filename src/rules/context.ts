@@ -12,6 +12,9 @@ export const shortName = (name: string): string => name.slice(name.lastIndexOf('
 /** A parameter's name as written in a signature: `*args` → `args`, `path: str = "."` → `path`, `opts: Options` → `opts`. */
 export const paramName = (p: string): string => p.replace(/^\*+/, '').split(/[:=]/)[0].trim();
 
+/** Memo entries kept over a reorder of the source files: as they are (`true`), or re-sorted by each file's new position. */
+type Carry = Readonly<Record<string, true | ((value: never, position: (file: string) => number) => unknown)>>;
+
 export class RuleContext {
   readonly source: FileFacts[];
   readonly tests: FileFacts[];
@@ -52,10 +55,7 @@ export class RuleContext {
    */
   liveFirst(dirs: readonly string[]): void {
     if (!dirs.length) return;
-    const retired = (f: FileFacts) => dirs.some((d) => f.path.startsWith(`${d}/`));
-    const ordered = [...this.source.filter((f) => !retired(f)), ...this.source.filter(retired)];
-    this.source.splice(0, this.source.length, ...ordered);
-    this.cache.clear();
+    this.putFirst((f) => !dirs.some((d) => f.path.startsWith(`${d}/`)));
   }
 
   /** The agent slice (shared/slice.ts): the files of the agent's own code; undefined when the harness has no landmark. */
@@ -67,10 +67,18 @@ export class RuleContext {
    * order are dropped, but for those named in `carry`: kept as they are (`true`: they do not depend on the
    * order of files) or re-sorted by the function given each file's new position.
    */
-  agentFirst(files: ReadonlySet<string>, carry: Readonly<Record<string, true | ((value: never, position: (file: string) => number) => unknown)>> = {}): void {
+  agentFirst(files: ReadonlySet<string>, carry: Carry = {}): void {
     if (!files.size) return;
     this.agentFiles = files;
-    const ordered = [...this.source.filter((f) => files.has(f.path)), ...this.source.filter((f) => !files.has(f.path))];
+    this.putFirst((f) => files.has(f.path), carry);
+  }
+
+  /**
+   * Reorders the source files: those `first` holds for before the rest, each group in its order. Memoised
+   * computations are dropped, but for those named in `carry` (see `agentFirst`); nothing changes when the order does not.
+   */
+  private putFirst(first: (f: FileFacts) => boolean, carry: Carry = {}): void {
+    const ordered = [...this.source.filter(first), ...this.source.filter((f) => !first(f))];
     if (ordered.every((f, i) => f === this.source[i])) return;
     this.source.splice(0, this.source.length, ...ordered);
     const index = new Map(ordered.map((f, i) => [f.path, i]));

@@ -472,7 +472,7 @@ const OTEL_API = /^(?:opentelemetry|opentelemetry\.trace|@opentelemetry\/api)$/;
 const SPAN_START = /^(?:start_as_current_span|start_span|startActiveSpan|startSpan)$/;
 
 /** An import of the OpenTelemetry API in a source file, and a span started in one (first of each). */
-function otelApiSpans(ctx: RuleContext): { from: string; imp: { file: string; line: number }; span: Located<CallFact> } | undefined {
+function otelApiSpans(ctx: RuleContext): { imp: { file: string; line: number; from: string }; span: Located<CallFact> } | undefined {
   let imp: { file: string; line: number; from: string } | undefined;
   for (const f of ctx.source) {
     const i = f.imports.find((x) => OTEL_API.test(x.from));
@@ -485,7 +485,7 @@ function otelApiSpans(ctx: RuleContext): { from: string; imp: { file: string; li
   for (const [name, list] of ctx.callNames()) {
     if (!SPAN_START.test(name)) continue;
     const span = list.find((c) => /tracer|trace/i.test(c.callee));
-    if (span) return { from: imp.from, imp, span };
+    if (span) return { imp, span };
   }
   return undefined;
 }
@@ -655,9 +655,9 @@ export default defineRule({
     // attributes that stay a no-op until the application installs an SDK. Tracing, not a logger: in part.
     const api = otelApiSpans(ctx);
     if (api) {
-      return finding('partial', `no logger, but spans with attributes are started through the OpenTelemetry API (imports ${api.from} at ${at(api.imp.file, api.imp.line)}; ${api.span.callee}() at ${at(api.span.file, api.span.line)}), which record nothing until the application configures an SDK; diagnostics themselves are bare prints (${use.prints.length})`, [
+      return finding('partial', `no logger, but spans with attributes are started through the OpenTelemetry API (imports ${api.imp.from} at ${at(api.imp.file, api.imp.line)}; ${api.span.callee}() at ${at(api.span.file, api.span.line)}), which record nothing until the application configures an SDK; diagnostics themselves are bare prints (${use.prints.length})`, [
         callEv(api.span, 'starts a tracing span'),
-        ev(api.imp.file, api.imp.line, `imports ${api.from}: tracing spans with attributes, no logger`),
+        ev(api.imp.file, api.imp.line, `imports ${api.imp.from}: tracing spans with attributes, no logger`),
       ], 'low');
     }
     // From here no logger call, definition or library exists (searched): what remains is a JSON writer.

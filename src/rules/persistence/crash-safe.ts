@@ -26,11 +26,6 @@ const STRING_EXPR = new RegExp(String.raw`^(?:[\w.]+|${QUOTED})(?:\s*[+%]\s*(?:[
 const stringValue = (v: string) => /^(?:str|String)\(/.test(v) || /['"\`]\s*\.(?:format|join)\(/.test(v) || (/['"\`]/.test(v) && STRING_EXPR.test(v.trim()));
 
 /**
- * Where a binding can be a member of the run's state: at module or class level (a column, a field) or in a method
- * (`self.finished_steps = …`). In a plain function it is a local: `completed_tasks = []` in a request handler is the
- * list it builds for its response, not a record the run commits.
- */
-/**
  * An atomic rewrite of a log file: the file renamed into place, or the function doing it, is named for logs
  * (`fs.rename(tempPath, this.logFilePath)` in `trimLogFile`, `os.replace(tmp, log_path)` in `rotate_logs`). Trimming
  * or rotating a log with temp file + rename keeps the log whole; it says nothing of the session surviving a crash.
@@ -42,6 +37,11 @@ function logRewrite(o: PersistOp): boolean {
   return words(target).some((w) => LOG_WORD.has(w)) || /\.log\b/.test(target) || words(shortName(o.call.fn)).some((w) => LOG_WORD.has(w));
 }
 
+/**
+ * Where a binding can be a member of the run's state: at module or class level (a column, a field) or in a method
+ * (`self.finished_steps = …`). In a plain function it is a local: `completed_tasks = []` in a request handler is the
+ * list it builds for its response, not a record the run commits.
+ */
 const member = (fn: string) => fn === '<top>' || fn.includes('.');
 
 /**

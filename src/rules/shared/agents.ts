@@ -1098,13 +1098,13 @@ export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via
   });
 }
 
+/** Modules that serve tools over MCP (the harness as a server for other agents). */
+const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
+
 /**
  * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts
  * another agent run (`request_research` → `run_research_agent()` → … → the turn loop).
  */
-/** Modules that serve tools over MCP (the harness as a server for other agents). */
-const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
-
 export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: string; fn: string; via: Located<CallFact> }> {
   return ctx.memo('agents:tools-running-agents', () => {
     const runners = agentRunners(ctx);

@@ -63,7 +63,7 @@ const PASCAL = /^_?[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*$/;
  * `ResponseDone()`): it builds an object, it never sends a request, so it is not a model turn however it is
  * named. The provider commands a client is then sent (`new ConverseCommand(input)`) are named in MODEL_NAMES.
  */
-export function isConstruction(c: CallFact): boolean {
+function isConstruction(c: CallFact): boolean {
   return (c.callee.startsWith('new ') || PASCAL.test(c.name)) && !MODEL_NAMES.has(c.name);
 }
 
@@ -489,7 +489,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
 }
 
 /** A call in a loop body that runs the model's tool calls (`executeToolCalls()`, `handle_tool_use()`). */
-export const RUNS_TOOLS = /(?:exec|run|call|handle|invoke|dispatch|process|use)\w*tool|tool\w*(?:exec|run|call|handle|invoke|dispatch)/i;
+const RUNS_TOOLS = /(?:exec|run|call|handle|invoke|dispatch|process|use)\w*tool|tool\w*(?:exec|run|call|handle|invoke|dispatch)/i;
 
 /** Handing a background job to its queue: Celery `task.apply_async(…)` / `task.delay(…)`, RQ `queue.enqueue(fn, …)`, Dramatiq `actor.send(…)`. */
 const ENQUEUE = new Set(['apply_async', 'delay', 'send', 'enqueue', 'enqueue_call', 'kiq']);

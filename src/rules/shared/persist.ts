@@ -527,7 +527,7 @@ function tableOf(ctx: RuleContext, c: Located<CallFact>): string | undefined {
  * `refresh_token`), an expiry (`expiresAt`), the client (`ipAddress`, `userAgent`) and a revocation (`isRevoked`),
  * and none that carries the messages. Token counts (`total_tokens`, `token_count`) are usage, not a credential.
  */
-export function authRecord(fields: readonly string[]): boolean {
+function authRecord(fields: readonly string[]): boolean {
   if (fields.some(rowFieldCarries)) return false;
   const kinds = new Set<string>();
   for (const f of fields) {
@@ -2128,7 +2128,7 @@ function keyLiteral(ctx: RuleContext, file: string, expr: string): string | unde
   return k ? k.value.replace(/^['"`]|['"`]$/g, '') : undefined;
 }
 
-export function clientStores(ctx: RuleContext): ClientStore[] {
+function clientStores(ctx: RuleContext): ClientStore[] {
   return ctx.memo('persist:client-stores', () => {
     const out: ClientStore[] = [];
     const imports = (file: string, re: RegExp) => !!ctx.file(file)?.imports.some((i) => re.test(i.from));
