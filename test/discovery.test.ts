@@ -123,11 +123,13 @@ describe('discovery', () => {
       'tests_e2e/helpers.py': `def run_agent(prompt):\n    return prompt\n`,
       'unit_tests/conftest_like.ts': TOOL,
       'tests_integ/mcp/echo_server.py': `def run_agent(prompt):\n    return prompt\n`,
+      // A smoke-test page of a web app (`internal/smoketest/`) exercises features by hand: test code.
+      'app/internal/smoketest/tools/story.tsx': TOOL,
       'src/test_runner/tool.ts': TOOL,
     });
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['src/loop.ts', 'src/test_runner/tool.ts']);
-    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 7 });
+    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 8 });
   });
 
   it('does not follow symlinks (no loops, nothing outside the root)', async () => {

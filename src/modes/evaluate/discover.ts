@@ -59,7 +59,7 @@ export const SKIP_DIRS = new Set([
 ]);
 /** Folders whose code is illustration, not the harness. */
 const EXAMPLE_DIRS = new Set(['examples', 'example', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts']);
-const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks']);
+const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks', 'smoketest', 'smoketests']);
 /** A folder named only by test words (`unit_tests`, `tests_e2e`, `smoke-tests`, `system-tests`, `tests_integ`, `integ-tests`). */
 const TEST_WORDS = /^(?:(?:tests?|specs?|e2e|unit|integ|integration|functional|acceptance|smoke|system|regression)[-_])+(?:tests?|specs?|e2e)$|^(?:tests?|specs?)(?:[-_](?:e2e|unit|integ|integration|functional|acceptance|smoke|system|regression))+$/i;
 const isTestDir = (d: string): boolean => TEST_DIRS.has(d.toLowerCase()) || TEST_WORDS.test(d);
