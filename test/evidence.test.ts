@@ -109,6 +109,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     const loops = await agentLandmarks('absent-ts-name-only-loops-are-not-turns');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:8']);
   });
+
+  it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
+    const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);
+  });
 });
 
 describe('a loop the framework runs', () => {
