@@ -110,6 +110,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:8']);
   });
 
+  it('is a turn that recurses after running the tools, with its model call in a closure handed to a retry wrapper', async () => {
+    const loops = await agentLandmarks('absent-ts-recursive-turn-with-closure-model-call');
+    expect(loops.map((l) => `${l.file}:${l.line} ${l.reason}`)).toEqual(['src/query.ts:7 agent loop in query: calls the model with askModel() at line 9']);
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);
