@@ -115,6 +115,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops.map((l) => `${l.file}:${l.line} ${l.reason}`)).toEqual(['src/query.ts:7 agent loop in query: calls the model with askModel() at line 9']);
   });
 
+  it("is not a tool executor's loop over selected_tool.stream(), though the model class also has a stream()", async () => {
+    const loops = await agentLandmarks('partial-py-tool-stream-is-not-a-turn');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['helper/agent.py:14']);
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);

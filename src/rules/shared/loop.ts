@@ -223,7 +223,7 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
     const aliased = aliasedCalls(ctx);
     // Each hop adds the callers of the names known before it, so the order calls are visited in does not matter.
     const linkTo = (c: Located<CallFact>, add: Set<string>) => {
-      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c) && !isConstruction(c)) {
+      if (names.has(linkName(ctx, c)) && modelLinkable(ctx, c) && !isConstruction(c)) {
         const s = shortName(c.fn);
         if (!GENERIC.has(s) && !names.has(s) && !add.has(s) && specific(s)) add.add(s);
       }
@@ -264,7 +264,7 @@ export function modelTurnCalls(ctx: RuleContext): { direct: Set<Located<CallFact
     const names = modelFunctionNames(ctx);
     const linked = new Set<Located<CallFact>>();
     const test = (c: Located<CallFact>) => {
-      if (names.has(linkName(ctx, c)) && linkableByName(ctx, c) && !isConstruction(c)) linked.add(c);
+      if (names.has(linkName(ctx, c)) && modelLinkable(ctx, c) && !isConstruction(c)) linked.add(c);
     };
     for (const n of names) for (const c of ctx.callsNamed(n)) test(c);
     for (const c of aliasedCalls(ctx)) test(c);
@@ -341,7 +341,24 @@ export function isModelTurnCall(ctx: RuleContext, c: CallFact): boolean {
   if (isDirectModelCall(c)) return true;
   if (!('file' in c)) return modelFunctionNames(ctx).has(c.name);
   const located = c as Located<CallFact>;
-  return modelFunctionNames(ctx).has(linkName(ctx, located)) && linkableByName(ctx, located);
+  return modelFunctionNames(ctx).has(linkName(ctx, located)) && modelLinkable(ctx, located);
+}
+
+/** A receiver named for a tool (`selected_tool`, `this.tool`, `mcpTool`): its `stream()` or `invoke()` runs the tool. */
+const TOOL_RECEIVER = /(?:^|[._])tool$|[a-z]Tool$/;
+
+/**
+ * Whether a call may be linked by its name to a function that reaches the model: as linkableByName, and not a method
+ * of a tool (`selected_tool.stream()` is the tool's own stream, however many model classes also define `stream`).
+ */
+function modelLinkable(ctx: RuleContext, c: Located<CallFact>): boolean {
+  return linkableByName(ctx, c) && !onTool(c);
+}
+
+/** Whether a call is a method of a receiver named for a tool. */
+function onTool(c: CallFact): boolean {
+  const dot = c.callee.lastIndexOf('.');
+  return dot > 0 && TOOL_RECEIVER.test(c.callee.slice(0, dot));
 }
 
 /**
@@ -434,7 +451,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
           model ??= dropped;
           link = 'resolved';
           if (!model && open) {
-            const named = body.filter((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !isConstruction(c));
+            const named = body.filter((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !isConstruction(c) && !onTool(c));
             link = 'word';
             // A name alone needs more. A call that runs the model's tools too (`this.executeLLMCall()` → `handleResponse()`
             // → `executeToolCalls()`) is the turn, as is a named call beside a tool runner in the same body. Else the name
