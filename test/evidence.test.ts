@@ -120,6 +120,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['helper/agent.py:14']);
   });
 
+  it('is the chat loop, not a thread that sleeps and pings the model to keep its prompt cache warm', async () => {
+    const loops = await agentLandmarks('absent-py-cache-warming-ping-is-not-the-turn');
+    expect(loops[0] && `${loops[0].file}:${loops[0].line}`).toBe('pair/coder.py:15');
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);

@@ -1044,9 +1044,12 @@ export function rankedLoops(ctx: RuleContext): AgentLoop[] {
     const inner = (l: AgentLoop) =>
       [...(leadsTo.get(shortName(l.fn)) ?? [])].some((fn) => fn !== l.fn) && new Set(ctx.functionsNamed(shortName(l.fn)).map((d) => classOf(d.name)).filter(Boolean)).size >= 2;
     const items = (l: AgentLoop) => !!l.loop && (l.loop.kind === 'for-of' || l.loop.kind === 'for-in') && !/^range\(/.test(l.loop.cond);
+    // A loop that sleeps each pass (`while ok: time.sleep(1); … completion(…)`) is a periodic job, a cache-warming ping
+    // or a poller, not the turn: a turn loop waits on the model, and sleeps, if at all, in a retry's `except`.
+    const sleeps = (l: AgentLoop) => !!l.loop && l.body.some((c) => !c.inCatch && SLEEP.test(c.callee));
     const key = (l: AgentLoop) => {
       const tools = loopRunsTools(ctx, l);
-      return [toolImplementation(ctx, l) ? 1 : 0, tools ? 0 : 1, !tools && inner(l) ? 1 : 0, items(l) ? 1 : 0, LINK_RANK[l.link]];
+      return [toolImplementation(ctx, l) ? 1 : 0, tools ? 0 : 1, !tools && inner(l) ? 1 : 0, sleeps(l) ? 1 : 0, items(l) ? 1 : 0, LINK_RANK[l.link]];
     };
     const keyed = loops.map((l, i) => ({ l, i, k: key(l) }));
     keyed.sort((a, b) => {
@@ -1056,6 +1059,9 @@ export function rankedLoops(ctx: RuleContext): AgentLoop[] {
     return keyed.map((x) => x.l);
   });
 }
+
+/** A pause: `time.sleep(1)`, `await asyncio.sleep(5)`, `await sleep(1000)`, `setTimeout(…)`. */
+const SLEEP = /(?:^|\.)(?:sleep|setTimeout|delay)$/;
 
 /** Loops whose model call is surest first: a direct SDK call, then one resolved through the code, linked by name, guessed from a name. */
 const LINK_RANK = { direct: 0, resolved: 1, name: 2, word: 3 } as const;
