@@ -125,6 +125,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops[0] && `${loops[0].file}:${loops[0].line}`).toBe('pair/coder.py:15');
   });
 
+  it("is not a history repair loop calling this.collectToolResponses() (a collector, whatever its name holds)", async () => {
+    const loops = await agentLandmarks('absent-ts-history-repair-loop-is-not-a-turn');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:9']);
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);

@@ -54,10 +54,11 @@ const MODEL_NAMES = new Set([
 /** Names that, on a call inside a loop body, mark the call as a model turn even if unresolved. */
 const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inference|sendMessage|callModel|call_model|createMessage|response|predict)/i;
 /**
- * Names that are no model turn however they read: getters, setters, renderers and the like, and pydantic's `BaseModel`
+ * Names that are no model turn however they read: getters, setters, renderers, finders and collectors
+ * (`findModelIdForRequest`, `collectToolResponses`) and the like, and pydantic's `BaseModel`
  * API (`Msg.model_validate_json(raw)`, `reply.model_dump()`), which parses or dumps a data model.
  */
-const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load)([A-Z_]|$)|^model_(?:validate|dump|copy|construct|json_schema|rebuild|post_init|fields|computed_fields)/;
+const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load|find|collect|build|compute|resolve|select|pick|lookup|count|estimate|validate|check|normalize|convert|merge|sort|extract|serialize|deserialize|sanitize|track|record)([A-Z_]|$)|^model_(?:validate|dump|copy|construct|json_schema|rebuild|post_init|fields|computed_fields)/;
 
 /** A class name: `UnexpectedModelBehavior`, `ResponseDone`, `ChatMessage` (not `MAX_TURNS`, not `run`). */
 const PASCAL = /^_?[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*$/;
