@@ -123,6 +123,37 @@ function structuralRecursionStop(ctx: RuleContext, sites: SubagentSite[]): Evide
   return undefined;
 }
 
+/**
+ * The sub-agent tool's pool leaves the tool itself out: a filter on the tool's own name in its file or in
+ * a function the file calls (`getAgentTools()` → `tools.filter(t => t.name !== AgentTool.name)`), so a
+ * sub-agent cannot start another one.
+ */
+function selfExcluded(ctx: RuleContext, sites: SubagentSite[]): (Evidence & { pool?: Evidence }) | undefined {
+  for (const s of sites.filter((x) => x.rank <= 1).slice(0, 3)) {
+    const f = ctx.file(s.file);
+    if (!f) continue;
+    const o = f.objects.find((x) => x.line === s.line);
+    const own = [s.name, ...(o?.ctx.startsWith('var:') ? [o.ctx.slice(4)] : []), ...(o?.values.name && /^[A-Za-z_][\w.]*$/.test(o.values.name.trim()) ? [o.values.name.trim()] : [])].filter((n) => /^[A-Za-z_][\w.]*$/.test(n));
+    if (!own.length) continue;
+    const mentionsOwn = (a: string) => /!==?|\bnot in\b|!\s*\w+\.(?:has|includes)\(/.test(a) && own.some((n) => new RegExp(`(?:^|[^\\w.])${n.replace(/\./g, '\\.')}(?:\\.name)?(?:$|[^\\w])`).test(a));
+    const fns: Array<{ file: string; name: string }> = f.functions.map((x) => ({ file: f.path, name: x.name }));
+    for (const c of f.calls) for (const d of ctx.functionsNamed(c.name).slice(0, 2)) if (d.file !== f.path) fns.push({ file: d.file, name: d.name });
+    for (const fn of fns) {
+      const c = ctx.callsIn(fn.file, fn.name).find((x) => x.name === 'filter' && x.args.some(mentionsOwn));
+      if (!c) continue;
+      // The same pool narrowed further (`getReadOnlyTools()`, `.filter(t => t.readOnly)`): the sub-agent's tools are restricted too.
+      const narrow = ctx.callsIn(fn.file, fn.name).find((x) => x !== c && (/read_?only|allowed|permitted/i.test(x.name) || (x.name === 'filter' && x.args.some((a) => /read_?only|allow|permit|\.has\(|\.includes\(/i.test(a)))));
+      return {
+        ...ev(fn.file, c.line, `the sub-agent's tool set leaves out the sub-agent tool ${s.name} itself (.filter(${c.args.find(mentionsOwn)!.slice(0, 50)})), so sub-agents cannot nest`),
+        pool: narrow && ev(fn.file, narrow.line, `the sub-agent's tool set is narrowed in ${shortName(fn.name)}(): ${narrow.callee.slice(0, 50)}`),
+      };
+    }
+  }
+  return undefined;
+}
+
+const strip = (e: (Evidence & { pool?: Evidence }) | undefined): Evidence | undefined => e && { file: e.file, line: e.line, reason: e.reason };
+
 /** Definitions whose tool list is a literal list of tools (no spread of other lists, no permission groups). */
 function explicitLists(ctx: RuleContext) {
   return agentDefinitions(ctx).filter((d) => d.tools && d.toolsKey !== 'groups' && /^\[/.test(d.tools.trim()) && !d.tools.includes('...') && !/^\[\s*\[/.test(d.tools.trim()));
@@ -217,10 +248,11 @@ export default defineRule({
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
     const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites);
     if (cap) found.push(['own cap', cap]);
-    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
-    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites);
+    let self: (Evidence & { pool?: Evidence }) | undefined;
+    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites) ?? (self = strip(selfExcluded(ctx, sites)));
     const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
@@ -233,6 +265,8 @@ export default defineRule({
       // A limit shown at the spawn call itself (the child started with a value that forbids nesting) leads.
       const atSite = evid.findIndex((e) => e !== site && e.file === site.file && e.line === site.line);
       if (atSite > 0) evid.unshift(...evid.splice(atSite, 1));
+      // The first site's own pool leaving the sub-agent tool out shows that site's limit, where another site's filter does not.
+      else if (self && recursion === self) evid.unshift(...evid.splice(evid.indexOf(self), 1));
       // All three limits found where the sub-agent is started: high; two of three leave the verdict open.
       return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid, missing.length ? 'low' : 'high');
     }
