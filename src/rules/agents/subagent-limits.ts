@@ -1,7 +1,7 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
-import { toolDeclarations } from '../shared/tools.js';
+import { agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
@@ -227,7 +227,7 @@ export default defineRule({
       // framework: sub-agents may be started by a path not recognised here (roles run by a worker
       // pool, a spawn tool found only through a by-name table), so finding no site is not high.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) || dispatchReachesLoop(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -359,6 +359,15 @@ function singleAgentLoop(ctx: RuleContext): boolean {
   const shorts = new Set([...fns].map((f) => shortName(f)));
   const own = new Set(loops.filter((l) => !(shorts.has(l.modelCall.name) && l.modelCall.name !== shortName(l.fn))).map((l) => `${l.file}#${l.fn}`));
   return own.size <= 1;
+}
+
+/**
+ * The function that runs a looked-up tool itself reaches the agent loop (through the calls agentRunners
+ * follows): running a tool can start another agent run by a path the sub-agent sites do not show.
+ */
+function dispatchReachesLoop(ctx: RuleContext): boolean {
+  const runners = agentRunners(ctx);
+  return toolDispatch(ctx).some((d) => (runners.get(d.execFn)?.depth ?? 0) >= 1);
 }
 
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */
