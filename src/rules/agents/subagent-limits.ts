@@ -1,7 +1,7 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
-import { toolDeclarations } from '../shared/tools.js';
+import { agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
@@ -123,6 +123,37 @@ function structuralRecursionStop(ctx: RuleContext, sites: SubagentSite[]): Evide
   return undefined;
 }
 
+/**
+ * The sub-agent tool's pool leaves the tool itself out: a filter on the tool's own name in its file or in
+ * a function the file calls (`getAgentTools()` → `tools.filter(t => t.name !== AgentTool.name)`), so a
+ * sub-agent cannot start another one.
+ */
+function selfExcluded(ctx: RuleContext, sites: SubagentSite[]): (Evidence & { pool?: Evidence }) | undefined {
+  for (const s of sites.filter((x) => x.rank <= 1).slice(0, 3)) {
+    const f = ctx.file(s.file);
+    if (!f) continue;
+    const o = f.objects.find((x) => x.line === s.line);
+    const own = [s.name, ...(o?.ctx.startsWith('var:') ? [o.ctx.slice(4)] : []), ...(o?.values.name && /^[A-Za-z_][\w.]*$/.test(o.values.name.trim()) ? [o.values.name.trim()] : [])].filter((n) => /^[A-Za-z_][\w.]*$/.test(n));
+    if (!own.length) continue;
+    const mentionsOwn = (a: string) => /!==?|\bnot in\b|!\s*\w+\.(?:has|includes)\(/.test(a) && own.some((n) => new RegExp(`(?:^|[^\\w.])${n.replace(/\./g, '\\.')}(?:\\.name)?(?:$|[^\\w])`).test(a));
+    const fns: Array<{ file: string; name: string }> = f.functions.map((x) => ({ file: f.path, name: x.name }));
+    for (const c of f.calls) for (const d of ctx.functionsNamed(c.name).slice(0, 2)) if (d.file !== f.path) fns.push({ file: d.file, name: d.name });
+    for (const fn of fns) {
+      const c = ctx.callsIn(fn.file, fn.name).find((x) => x.name === 'filter' && x.args.some(mentionsOwn));
+      if (!c) continue;
+      // The same pool narrowed further (`getReadOnlyTools()`, `.filter(t => t.readOnly)`): the sub-agent's tools are restricted too.
+      const narrow = ctx.callsIn(fn.file, fn.name).find((x) => x !== c && (/read_?only|allowed|permitted/i.test(x.name) || (x.name === 'filter' && x.args.some((a) => /read_?only|allow|permit|\.has\(|\.includes\(/i.test(a)))));
+      return {
+        ...ev(fn.file, c.line, `the sub-agent's tool set leaves out the sub-agent tool ${s.name} itself (.filter(${c.args.find(mentionsOwn)!.slice(0, 50)})), so sub-agents cannot nest`),
+        pool: narrow && ev(fn.file, narrow.line, `the sub-agent's tool set is narrowed in ${shortName(fn.name)}(): ${narrow.callee.slice(0, 50)}`),
+      };
+    }
+  }
+  return undefined;
+}
+
+const strip = (e: (Evidence & { pool?: Evidence }) | undefined): Evidence | undefined => e && { file: e.file, line: e.line, reason: e.reason };
+
 /** Definitions whose tool list is a literal list of tools (no spread of other lists, no permission groups). */
 function explicitLists(ctx: RuleContext) {
   return agentDefinitions(ctx).filter((d) => d.tools && d.toolsKey !== 'groups' && /^\[/.test(d.tools.trim()) && !d.tools.includes('...') && !/^\[\s*\[/.test(d.tools.trim()));
@@ -196,7 +227,7 @@ export default defineRule({
       // framework: sub-agents may be started by a path not recognised here (roles run by a worker
       // pool, a spawn tool found only through a by-name table), so finding no site is not high.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) || dispatchReachesLoop(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -217,10 +248,11 @@ export default defineRule({
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
     const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites);
     if (cap) found.push(['own cap', cap]);
-    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners);
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
-    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites);
+    let self: (Evidence & { pool?: Evidence }) | undefined;
+    const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites) ?? (self = strip(selfExcluded(ctx, sites)));
     const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
@@ -233,6 +265,8 @@ export default defineRule({
       // A limit shown at the spawn call itself (the child started with a value that forbids nesting) leads.
       const atSite = evid.findIndex((e) => e !== site && e.file === site.file && e.line === site.line);
       if (atSite > 0) evid.unshift(...evid.splice(atSite, 1));
+      // The first site's own pool leaving the sub-agent tool out shows that site's limit, where another site's filter does not.
+      else if (self && recursion === self) evid.unshift(...evid.splice(evid.indexOf(self), 1));
       // All three limits found where the sub-agent is started: high; two of three leave the verdict open.
       return finding('present', `sub-agents (${sites[0].name} at ${at(sites[0].file, sites[0].line)}) have ${kinds.join(', ')}${missing.length ? `; no ${missing.join(', ')}` : ''}`, evid, missing.length ? 'low' : 'high');
     }
@@ -325,6 +359,15 @@ function singleAgentLoop(ctx: RuleContext): boolean {
   const shorts = new Set([...fns].map((f) => shortName(f)));
   const own = new Set(loops.filter((l) => !(shorts.has(l.modelCall.name) && l.modelCall.name !== shortName(l.fn))).map((l) => `${l.file}#${l.fn}`));
   return own.size <= 1;
+}
+
+/**
+ * The function that runs a looked-up tool itself reaches the agent loop (through the calls agentRunners
+ * follows): running a tool can start another agent run by a path the sub-agent sites do not show.
+ */
+function dispatchReachesLoop(ctx: RuleContext): boolean {
+  const runners = agentRunners(ctx);
+  return toolDispatch(ctx).some((d) => (runners.get(d.execFn)?.depth ?? 0) >= 1);
 }
 
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */

@@ -26,6 +26,8 @@ const DISPLAY = /display|progress|history|message|render|view|component|migrate|
 /** Code that reads or replays recorded sessions (parsers, serialisers), not code that starts agents. */
 const PARSE_PATH = /(?:^|\/)\w*(?:[pP]arser|[sS]eriali[sz]er)s?(?:\/|\.\w+$)/;
 const UI_PATH = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)|\.tsx$/;
+/** UI folders alone: a tool declared in a `.tsx` file (an Ink terminal harness renders each tool's messages with React) is still a tool. */
+const UI_DIR = /(?:^|\/)(?:ui|components|views|pages|app\/\(|webview)(?:\/|$)/;
 
 /** The words of an anchored alternation of plain words (`/^(?:a|b)$/`), for a Set lookup instead of the pattern. */
 function wordSet(re: RegExp): Set<string> {
@@ -1112,7 +1114,7 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
     if (runners.size <= agentLoops(ctx).length) return out;
     for (const d of toolDeclarations(ctx)) {
       const f = ctx.file(d.file);
-      if (!f || UI_PATH.test(f.path)) continue;
+      if (!f || UI_DIR.test(f.path)) continue;
       // A tool registered on an MCP server the file builds (`@server.tool` beside `from mcp.server.fastmcp
       // import FastMCP`) serves the agent to an outside client; it is not a parent agent starting a child.
       if (d.ctx?.startsWith('decorator:') && f.imports.some((i) => MCP_SERVER_MODULE.test(i.from))) continue;

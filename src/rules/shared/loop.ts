@@ -489,16 +489,13 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         if (!selfCalling!.has(fn.name)) continue;
         const short = shortName(fn.name);
         if (GENERIC.has(short)) continue;
-        const calls = [...ctx.callsIn(f.path, fn.name)];
+        const calls = ctx.callsIn(f.path, fn.name);
         // A method reaches itself only through its object: a bare `acompletion()` in `Adapter.acompletion` calls the
         // imported provider function of that name (an adapter wrapping it), not the method.
         const bare = !isMethod(f, fn.name);
         // A function that calls itself again only from a `catch` retries one request; it is not a turn loop.
         if (!calls.some((c) => c.name === short && !c.inCatch && ((bare && c.callee === short) || c.callee === `this.${short}` || c.callee === `self.${short}`))) continue;
-        // A closure declared inside the turn is part of it: `function getAssistantResponse() { return querySonnet(…) }`
-        // handed to a retry or feedback wrapper holds the turn's model call.
-        for (const g of f.functions) if (g !== fn && g.line > fn.line && g.end <= fn.end) calls.push(...ctx.callsIn(f.path, g.name));
-        const model = turnCall(ctx, calls, short);
+        const model = turnCall(ctx, calls, short) ?? turnCall(ctx, closureCalls(ctx, f, fn, calls), short);
         // A name like a helper (`get_completion`, `handleResponse`) is a recursive turn only when it calls the model itself.
         if (!model || (NOT_MODEL.test(short) && !modelTurnCalls(ctx).direct.has(model))) continue;
         recursive.add(fn.name);
@@ -511,6 +508,22 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
     out.push(...requeuedSteps(ctx, out));
     return out;
   });
+}
+
+/**
+ * The calls of named functions a function defines inside itself and uses (calls, or hands on as a
+ * callback: `function getResponse() { return callModel(…) }` … `withFeedback(ctx, getResponse)`):
+ * the closure's code is the enclosing turn's, run through a wrapper.
+ */
+function closureCalls(ctx: RuleContext, f: FileFacts, fn: FunctionFact, calls: Located<CallFact>[]): Located<CallFact>[] {
+  const out: Located<CallFact>[] = [];
+  for (const inner of f.functions) {
+    if (inner === fn || inner.line <= fn.line || inner.end > fn.end) continue;
+    const short = shortName(inner.name);
+    if (short === '<anon>' || !calls.some((c) => c.name === short || c.args.some((a) => a.trim() === short))) continue;
+    out.push(...ctx.callsIn(f.path, inner.name));
+  }
+  return out;
 }
 
 /** A call in a loop body that runs the model's tool calls (`executeToolCalls()`, `handle_tool_use()`). */
