@@ -952,7 +952,14 @@ export function toolSourceFilters(ctx: RuleContext): ToolSourceFilter[] {
         if (p) takes.push({ f, fn, param: p });
       }
     }
-    if (!takes.length) return out;
+    // A field of a server's configuration class (`tool_filter: ToolFilter | None = Field(…)` on an MCP
+    // server config), applied where the configuration is used (`if mcp_config.tool_filter:`).
+    const fields: { f: FileFacts; cls: FileFacts['classes'][number]; param: string }[] = [];
+    for (const f of ctx.source) for (const cls of f.classes) {
+      const m = cls.members.find((x) => TOOL_FILTER.test(x));
+      if (m) fields.push({ f, cls, param: m });
+    }
+    if (!takes.length && !fields.length) return out;
     // Reads of a stored filter, by key (`tool_filter`, `_tool_filters`, `toolFilter`).
     const reads: { file: string; line: number }[] = [];
     for (const f of ctx.source) for (const k in f.reads) if (TOOL_FILTER.test(k)) for (const l of f.reads[k]) reads.push({ file: f.path, line: l });
@@ -982,6 +989,13 @@ export function toolSourceFilters(ctx: RuleContext): ToolSourceFilter[] {
       }
       const applied = guard ? { file: t.f.path, line: guard.line, fn: t.fn.name } : read ? { ...read, fn: fnAt(read.file, read.line)!.name } : undefined;
       if (applied) out.push({ file: t.f.path, line: t.fn.line, fn: t.fn.name, param: t.param, applied });
+    }
+    for (const t of fields.slice(0, 20)) {
+      const use = reads.filter((r) => !(r.file === t.f.path && r.line >= t.cls.line && r.line <= t.cls.end) && fnAt(r.file, r.line) && !isCtor(fnAt(r.file, r.line)!.name));
+      const r = use.find((x) => ctx.file(x.file)?.guards.some((g) => g.line === x.line)) ?? use[0];
+      if (!r) continue;
+      const line = t.f.consts.find((k) => k.name === t.param && k.line >= t.cls.line && k.line <= t.cls.end)?.line ?? t.cls.line;
+      out.push({ file: t.f.path, line, fn: t.cls.name, param: t.param, applied: { ...r, fn: fnAt(r.file, r.line)!.name } });
     }
     // A filter taken by an MCP client or toolset first.
     return out.sort((a, b) => Number(!mcpSource(a)) - Number(!mcpSource(b)));
