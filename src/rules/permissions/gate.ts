@@ -7,6 +7,7 @@ import { resolveImportFile } from '../shared/imports.js';
 import { toolAsks } from './verdict.js';
 import { hookGates } from './hook-gate.js';
 import { offPathUi } from '../shared/ui.js';
+import { GENERIC, agentLoops, loopReachable } from '../shared/loop.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -374,17 +375,33 @@ export default defineRule({
         };
       }
     }
+    // The dispatch found is the agent's own tool path when it runs inside an agent loop or is reached
+    // from one by a distinctive name within three calls. Elsewhere (an MCP client's direct call, a
+    // durable-execution replay of a tool, a live-streaming path) it may be a side path, with the
+    // agent's own tool path, and whatever decides on it, not found.
+    const reach = loopReachable(ctx, 3);
+    const loops = agentLoops(ctx);
+    const agents = (d: (typeof dispatch)[number]) =>
+      loops.some((l) => l.file === d.exec.file && d.exec.line >= l.line && d.exec.line <= l.end) ||
+      [d.execFn, d.lookupFn].some((k) => {
+        const n = shortName(k.slice(k.indexOf('#') + 1));
+        return !GENERIC.has(n) && reach.has(n);
+      });
+    const agentsDispatch = dispatch.find((d) => namesTool(d) && agents(d));
+    const dz = agentsDispatch ?? d0;
     return {
       level: 'absent',
-      reason: dispatch.length && !namesTool(d0)
-        ? `no permission decision (allow / deny / ask) before tool execution was found; the only dispatch by name found (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) names no tool and may not be the tool path`
+      reason: dispatch.length && !namesTool(dz)
+        ? `no permission decision (allow / deny / ask) before tool execution was found; the only dispatch by name found (${dz.lookup.text} then ${dz.exec.callee}() at ${dz.exec.file}:${dz.exec.line}) names no tool and may not be the tool path`
         : dispatch.length
-        ? `tools are run straight after lookup (${d0.lookup.text} then ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}) with no allow / deny / ask decision`
+        ? `tools are run straight after lookup (${dz.lookup.text} then ${dz.exec.callee}() at ${dz.exec.file}:${dz.exec.line}) with no allow / deny / ask decision${agentsDispatch ? '' : '; this dispatch was not reached from an agent loop, so the agent\'s own tool path may not have been found'}`
         : 'no permission decision (allow / deny / ask) before tool execution was found',
       evidence: [],
-      // The dispatch path was found and nothing on it decides; without it, or when the dispatch
-      // found names no tool (a guess that may be an event bus), only no keyword was seen.
-      confidence: dispatch.some(namesTool) ? 'high' : 'low',
+      // The agent's dispatch path was found and nothing on it decides; without it, or when the
+      // dispatch found names no tool (a guess that may be an event bus) or is not reached from an
+      // agent loop (a side path: wrong on 4 of 19 development repos before this condition), only no
+      // keyword was seen.
+      confidence: agentsDispatch ? 'high' : 'low',
     };
   },
 });

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolSourceFilters } from '../shared/tools.js';
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
@@ -870,6 +870,22 @@ export default defineRule({
         level: 'partial',
         reason: `the setting '${key}' chooses the default answer of the confirmation before a command runs (${a.call.callee}() at ${a.call.file}:${a.call.line}); there are no allow / deny / ask rules or approval modes`,
         evidence: [{ file: a.call.file, line: a.call.line, reason: `confirmation whose default answer the setting '${key}' chooses` }],
+      };
+    }
+    // Whoever configures a tool source (an MCP server, a toolset) chooses which of its tools may be
+    // used (`tool_filter=["read_file"]`, `toolFilter: { allowedToolNames, blockedToolNames }`): an
+    // allow / deny list of tools, applied when the source lists them, with no ask and no modes.
+    const filter = toolSourceFilters(ctx)[0];
+    if (filter) {
+      const a = filter.applied;
+      return {
+        level: 'partial',
+        reason: `users choose which tools of a tool source may be used ('${filter.param}' of ${filter.fn}() at ${filter.file}:${filter.line}, applied in ${shortName(a.fn)}() at ${a.file}:${a.line}), but there are no allow / deny / ask rules for calls and no approval modes`,
+        evidence: [
+          { file: a.file, line: a.line, reason: `the user's '${filter.param}' decides which of the source's tools are offered` },
+          { file: filter.file, line: filter.line, reason: `${filter.fn}() takes the tool filter '${filter.param}'` },
+        ],
+        confidence: 'low',
       };
     }
     // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.

@@ -27,6 +27,8 @@ const CONFINE_CALL =
   /^(?:isWithin\w*|isPathWithin\w*|isInside\w*|isSub_?[Pp]ath|isPathInside|ensureWithin\w*|resolveWithin\w*|assertInside\w*|assertWithin\w*|confine\w*|validatePath\w*|assertPathAllowed|checkPath\w*|isPathAllowed|is_within|is_relative_to|safe_?[jJ]oin|resolveSafe\w*|within_?workspace)$/;
 /** Running inside a sandbox. */
 const SANDBOX_CALL = /sandbox/i;
+/** A guard that is only a call on a receiver named for a sandbox (`context.sandbox.execute()`), with nothing showing which sandbox. */
+const SANDBOX_BY_NAME = /^[\w$.]*sandbox[\w$]*\.[\w$]+\(\)$/i;
 /** A test of what a backend is or can do (`isSandboxBackend(b)`, `supportsSandbox()`), not a run inside one. */
 const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss]andbox\w*$|^_*(?:is|has|supports|can|should|uses?)_sandbox\w*$/;
 /**
@@ -617,7 +619,9 @@ export default defineRule({
         evidence: [...gEv, sinkEv],
         // Resolved: a shell parser called in the policy module the tool imports, a refusal guard in
         // the very function that spawns the command, or the spawn itself inside a container.
-        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || g.kind === 'sandbox' ? 'high' : 'low',
+        // Not a sandbox known only by its receiver's name (`context.sandbox.execute()`): what runs the
+        // command is whichever implementation is passed in, which may spawn on the host.
+        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || (g.kind === 'sandbox' && !SANDBOX_BY_NAME.test(g.what)) ? 'high' : 'low',
       };
     }
     const host = decisive.host;

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints } from '../shared/tools.js';
+import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
@@ -315,6 +315,21 @@ export default defineRule({
         level: 'partial',
         reason: `risk classes appear only as per-mode tool sets: tools that write or act (${split.risky.slice(0, 2).join(', ')}${split.risky.length > 2 ? ' …' : ''}) exist only when ${split.cond.slice(0, 50)} (${split.file}:${split.line}); within a mode every tool is permitted alike`,
         evidence: [{ file: split.file, line: split.line, reason: `tools that write or run exist only if (${split.cond.slice(0, 60)})` }],
+      };
+    }
+    // Tools from an MCP server pass a filter its configuration sets (allowed / blocked tool names)
+    // when they are listed, which built-in tools do not: a control for one source of tools only.
+    const mcpFilter = toolSourceFilters(ctx).find(mcpSource);
+    if (mcpFilter) {
+      const a = mcpFilter.applied;
+      return {
+        level: 'partial',
+        reason: `tools from an MCP server pass a per-server filter ('${mcpFilter.param}' of ${mcpFilter.fn}() at ${mcpFilter.file}:${mcpFilter.line}, applied in ${shortName(a.fn)}() at ${a.file}:${a.line}) that other tools do not; once listed, every tool is permitted alike and there are no risk classes`,
+        evidence: [
+          { file: a.file, line: a.line, reason: `the MCP server's tool filter '${mcpFilter.param}' is applied to its tools` },
+          { file: mcpFilter.file, line: mcpFilter.line, reason: `${mcpFilter.fn}() takes the per-server filter '${mcpFilter.param}'` },
+        ],
+        confidence: 'low',
       };
     }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.

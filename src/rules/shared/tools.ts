@@ -921,3 +921,88 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
     return out;
   });
 }
+
+/** A filter over the tools one source offers: `tool_filter` / `toolFilter` / `tool_filters` of an MCP server or toolset. */
+const TOOL_FILTER = /^_*(?:tool_?filters?|toolFilters?)$/;
+
+export interface ToolSourceFilter {
+  /** Where the source takes the filter (a constructor or list function parameter). */
+  file: string;
+  line: number;
+  fn: string;
+  param: string;
+  /** Where the filter is applied to the listed tools: a read of the stored filter, or a guard on it. */
+  applied: { file: string; line: number; fn: string };
+}
+
+/**
+ * Tool filters a tool source takes from whoever configures it (OpenAI Agents SDK `toolFilter` with
+ * allowed / blocked tool names, Google ADK `BaseToolset(tool_filter=…)`, Strands
+ * `MCPClient(tool_filters={"allowed": …, "rejected": …})`) and applies when it lists its tools: a
+ * parameter named for the filter, and a read of the stored filter (`self.tool_filter`,
+ * `server.toolFilter`) in another function, or a guard on the parameter in its own function.
+ */
+export function toolSourceFilters(ctx: RuleContext): ToolSourceFilter[] {
+  return ctx.memo('tools:source-filters', () => {
+    const out: ToolSourceFilter[] = [];
+    const takes: { f: FileFacts; fn: FileFacts['functions'][number]; param: string }[] = [];
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const p = fn.params.map((x) => x.replace(/^\*+/, '').split(/[:=?]/)[0].trim()).find((x) => TOOL_FILTER.test(x));
+        if (p) takes.push({ f, fn, param: p });
+      }
+    }
+    // A field of a server's configuration class (`tool_filter: ToolFilter | None = Field(…)` on an MCP
+    // server config), applied where the configuration is used (`if mcp_config.tool_filter:`).
+    const fields: { f: FileFacts; cls: FileFacts['classes'][number]; param: string }[] = [];
+    for (const f of ctx.source) for (const cls of f.classes) {
+      const m = cls.members.find((x) => TOOL_FILTER.test(x));
+      if (m) fields.push({ f, cls, param: m });
+    }
+    if (!takes.length && !fields.length) return out;
+    // Reads of a stored filter, by key (`tool_filter`, `_tool_filters`, `toolFilter`).
+    const reads: { file: string; line: number }[] = [];
+    for (const f of ctx.source) for (const k in f.reads) if (TOOL_FILTER.test(k)) for (const l of f.reads[k]) reads.push({ file: f.path, line: l });
+    const fnAt = (file: string, line: number) => {
+      const fns = ctx.file(file)?.functions.filter((x) => x.line <= line && x.end >= line) ?? [];
+      return fns.sort((a, b) => a.end - a.line - (b.end - b.line))[0];
+    };
+    const isCtor = (name: string) => /(?:^|\.)(?:__init__|constructor)$/.test(name);
+    const classOf = (fn: string) => (fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).replace(/^.*\./, '') : '');
+    for (const t of takes.slice(0, 20)) {
+      const within = (x: { file: string; line: number }) => x.file === t.f.path && x.line >= t.fn.line && x.line <= t.fn.end;
+      const word = new RegExp(`\\b${t.param}\\b`);
+      // A function given the filter with each call applies it itself (`if tool_name in tool_filter[…]: return True`).
+      const guard = isCtor(t.fn.name) ? undefined : t.f.guards.find((g) => g.fn === t.fn.name && word.test(g.cond));
+      // A constructor stores it: read in the source's own file, or in the file of the class it extends
+      // (`super().__init__(tool_filter=tool_filter)` in an MCP toolset, read by the base toolset).
+      // Not where a constructor stores it; first where a function that selects tools reads it.
+      const using = (file: string) => {
+        const here = reads.filter((r) => r.file === file && !within(r) && fnAt(r.file, r.line) && !isCtor(fnAt(r.file, r.line)!.name));
+        return here.find((r) => /filter|select|include|keep|allow|match/i.test(shortName(fnAt(r.file, r.line)!.name))) ?? here[0];
+      };
+      let read = using(t.f.path);
+      if (!read && isCtor(t.fn.name)) {
+        const base = t.f.classes.find((c) => c.name === classOf(t.fn.name))?.extends?.replace(/^.*\./, '');
+        const baseFile = base ? ctx.source.find((g) => g.classes.some((c) => c.name === base))?.path : undefined;
+        if (baseFile) read = using(baseFile);
+      }
+      const applied = guard ? { file: t.f.path, line: guard.line, fn: t.fn.name } : read ? { ...read, fn: fnAt(read.file, read.line)!.name } : undefined;
+      if (applied) out.push({ file: t.f.path, line: t.fn.line, fn: t.fn.name, param: t.param, applied });
+    }
+    for (const t of fields.slice(0, 20)) {
+      const use = reads.filter((r) => !(r.file === t.f.path && r.line >= t.cls.line && r.line <= t.cls.end) && fnAt(r.file, r.line) && !isCtor(fnAt(r.file, r.line)!.name));
+      const r = use.find((x) => ctx.file(x.file)?.guards.some((g) => g.line === x.line)) ?? use[0];
+      if (!r) continue;
+      const line = t.f.consts.find((k) => k.name === t.param && k.line >= t.cls.line && k.line <= t.cls.end)?.line ?? t.cls.line;
+      out.push({ file: t.f.path, line, fn: t.cls.name, param: t.param, applied: { ...r, fn: fnAt(r.file, r.line)!.name } });
+    }
+    // A filter taken by an MCP client or toolset first.
+    return out.sort((a, b) => Number(!mcpSource(a)) - Number(!mcpSource(b)));
+  });
+}
+
+/** A tool filter taken by an MCP client or toolset: named so in its class or function, or its file's own name. */
+export function mcpSource(x: ToolSourceFilter): boolean {
+  return /mcp/i.test(`${x.file.replace(/^.*\//, '')} ${x.fn}`);
+}
