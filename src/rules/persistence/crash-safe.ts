@@ -38,6 +38,15 @@ function logRewrite(o: PersistOp): boolean {
 }
 
 /**
+ * Words of a function (class and method) whose commit is not the run saving its session: erasing or cancelling
+ * (`deleteThread`, `_pop_item`, `cancelRun`), seeding or setting up the schema (`_init_db_for_connection`,
+ * `WorkflowSeed.build_…`, `migrate`), handling an error (`ErrorHandler.handle_openai_errors`).
+ */
+/** A function named for what the run writes each turn (`appendNewMessageToThread`, `execute_step`): its commit is the save. */
+const TURN_WORD = new Set(['message', 'messages', 'turn', 'turns', 'step', 'steps']);
+const SIDE_COMMIT = new Set(['delete', 'remove', 'clear', 'purge', 'drop', 'destroy', 'pop', 'cancel', 'reset', 'init', 'initialize', 'setup', 'seed', 'migrate', 'migration', 'migrations', 'schema', 'error', 'errors', 'exception', 'exceptions']);
+
+/**
  * Where a binding can be a member of the run's state: at module or class level (a column, a field) or in a method
  * (`self.finished_steps = …`). In a plain function it is a local: `completed_tasks = []` in a request handler is the
  * list it builds for its response, not a record the run commits.
@@ -102,7 +111,10 @@ export default defineRule({
     };
     // A function that exists to commit or save (`commit_with_retry`, `saveState`) first.
     const committer = (o: PersistOp) => (/(?:^|_|[a-z])(?:commit|save|persist|flush|checkpoint)/i.test(shortName(o.call.fn)) ? 0 : 1);
-    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session')).sort((a, b) => (a.kind === 'transaction' && b.kind === 'transaction' ? committer(a) - committer(b) || reach(b) - reach(a) : 0));
+    // A commit in a function that deletes, cancels, seeds, sets up the schema or handles an error keeps its rows
+    // whole, but it is not how the run saves the session: the commits of the run's own writes come first.
+    const aside = (o: PersistOp) => (words(o.call.fn).some((w) => SIDE_COMMIT.has(w)) ? 2 : words(shortName(o.call.fn)).some((w) => TURN_WORD.has(w)) ? 0 : 1);
+    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session')).sort((a, b) => (a.kind === 'transaction' && b.kind === 'transaction' ? aside(a) - aside(b) || committer(a) - committer(b) || reach(b) - reach(a) : 0));
     // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
     // result (an object keyed by the tool call's id) near it, not any message that mentions an interruption.
     const recovery: Evidence[] = [];

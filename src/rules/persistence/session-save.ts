@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, reachedFromLoop } from '../shared/loop.js';
-import { callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
@@ -20,6 +20,105 @@ function inLoop(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
   return !!ctx.file(o.call.file)?.loops.some((l) => l.fn === o.call.fn && o.call.line > l.line && o.call.line <= l.end);
 }
 
+
+/** Bases that say nothing of a storage interface: every class has them. */
+const TRIVIAL_BASE = /^(?:object|ABC|Protocol|Generic(?:\[.*\])?|BaseModel|Exception|Error|EventEmitter|Base|Object)$/;
+
+type Ctx = Parameters<typeof persistOps>[0];
+interface ClassInfo { name: string; file: string; line: number; end: number; bases: string[] }
+
+/** Source classes by name, with the names they extend or implement (generic arguments dropped). */
+function classIndex(ctx: Ctx): Map<string, ClassInfo[]> {
+  return ctx.memo('session-save:classes', () => {
+    const m = new Map<string, ClassInfo[]>();
+    for (const f of ctx.source) {
+      for (const c of f.classes ?? []) {
+        const bases = [c.extends, ...(c.implements ?? [])].filter((b): b is string => !!b).map((b) => shortName(b.replace(/[<[].*$/, '').trim())).filter((b) => b && !TRIVIAL_BASE.test(b));
+        const list = m.get(c.name) ?? [];
+        list.push({ name: c.name, file: f.path, line: c.line, end: c.end, bases });
+        m.set(c.name, list);
+      }
+    }
+    return m;
+  });
+}
+
+/**
+ * Names used as a bare value (`storage: PostgresAdapter`, `session_cls = FileSession`, a call's argument, a list of
+ * providers): a class handed on to be constructed elsewhere (a factory, a dependency-injection container).
+ */
+function bareValues(ctx: Ctx): Set<string> {
+  return ctx.memo('session-save:bare-values', () => {
+    const out = new Set<string>();
+    const add = (v: string | undefined) => {
+      const t = (v ?? '').trim();
+      if (/^[A-Z]\w*$/.test(t)) out.add(t);
+      // A list of classes (`providers: [ThreadsService, MessageStore]`) registered with a container.
+      else if (/^\[\s*[A-Z]\w*(?:\s*,\s*[A-Z]\w*)*\s*,?\s*\]$/.test(t)) for (const n of t.slice(1, -1).split(',')) add(n);
+    };
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) add(b.value);
+      for (const o of f.objects) for (const v of Object.values(o.values)) add(v);
+    }
+    // A class handed to a call (`new SyncDescriptor(ChatStore)`, `container.register(Store)`): constructed by its receiver.
+    for (const c of ctx.calls) for (const a of c.args) add(a);
+    return out;
+  });
+}
+
+/** Class names used as the receiver of a call (`DefaultAgent.from_config(…)`, `Store.create(…)`): a factory that constructs it. */
+function classReceivers(ctx: Ctx): Set<string> {
+  return ctx.memo('session-save:class-receivers', () => {
+    const out = new Set<string>();
+    for (const c of ctx.calls) {
+      const dot = c.callee.lastIndexOf('.');
+      if (dot <= 0) continue;
+      const recv = shortName(c.callee.slice(0, dot).trim());
+      if (/^[A-Z]\w*$/.test(recv)) out.add(recv);
+    }
+    return out;
+  });
+}
+
+/** Words of a storage backend's class or base: what it is, a store of the sessions, not an agent or a tool. */
+const STORE_WORD = new Set(['store', 'storage', 'adapter', 'session', 'memory', 'repository', 'history', 'saver', 'checkpointer', 'persistence', 'backend', 'db', 'database', 'dao']);
+
+/**
+ * The write sits in one of several interchangeable store backends that the harness never constructs: a class that
+ * extends or implements a storage base shared with a sibling class (`PostgresMemoryAdapter implements StorageAdapter`
+ * beside `D1MemoryAdapter`; `FileSessionManager(RepositorySessionManager)` beside `S3SessionManager`; `SQLiteSession(SessionABC)`
+ * beside `RedisSession`), where neither it nor a subclass is constructed (`new X(…)`, `X(…)`) or handed on as a value in
+ * the harness's own code. A library offers such backends for its caller to pick and pass in: the session reaches disk
+ * only when the caller does, so by default the run saves nothing.
+ */
+function callerBackend(ctx: Ctx, o: PersistOp): string | undefined {
+  const f = ctx.file(o.call.file);
+  const own = (f?.classes ?? []).filter((c) => c.line <= o.call.line && o.call.line <= c.end).sort((a, b) => b.line - a.line)[0];
+  if (!own) return undefined;
+  const idx = classIndex(ctx);
+  const ancestors = (name: string, depth = 0, seen = new Set<string>()): Set<string> => {
+    for (const info of idx.get(name) ?? []) {
+      for (const b of info.bases) {
+        if (seen.has(b)) continue;
+        seen.add(b);
+        if (depth < 3) ancestors(b, depth + 1, seen);
+      }
+    }
+    return seen;
+  };
+  const mine = ancestors(own.name);
+  if (mine.size === 0) return undefined;
+  if (![own.name, ...mine].some((n) => words(n).some((w) => STORE_WORD.has(w)))) return undefined;
+  // Its family: itself, its siblings under a shared base, and the subclasses of either.
+  const family = [...idx.keys()].filter((n) => n === own.name || [...ancestors(n)].some((b) => mine.has(b) || b === own.name));
+  const siblings = family.filter((n) => n !== own.name && ![...ancestors(own.name)].includes(n));
+  if (siblings.length === 0) return undefined;
+  const values = bareValues(ctx);
+  const descendants = family.filter((n) => n === own.name || ancestors(n).has(own.name));
+  const receivers = classReceivers(ctx);
+  if (descendants.some((n) => ctx.callsNamed(n).length > 0 || values.has(n) || receivers.has(n))) return undefined;
+  return own.name;
+}
 
 export default defineRule({
   id: 'persistence.session-save',
@@ -83,12 +182,33 @@ export default defineRule({
       };
     }
     // A web front end that does not run the agent saves its own things (settings, drafts), not the session.
-    const written = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    const allWritten = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    // Writes in store backends the caller picks and passes in are not the run's own saving (see callerBackend).
+    const backends = new Map<PersistOp, string>();
+    for (const o of allWritten) {
+      const b = callerBackend(ctx, o);
+      if (b) backends.set(o, b);
+    }
+    const written = allWritten.filter((o) => !backends.has(o));
     // The conversation's own writes first: those whose data is (or whose function works on) the message list the
     // agent loop sends to the model, before writes judged the session by their names or shape alone.
     const linked = written.filter((o) => conversationLink(ctx, o));
     const writes = [...linked, ...written.filter((o) => !linked.includes(o))];
     const isLinked = (o: PersistOp) => !!conversationLink(ctx, o);
+    const byBackends = () => {
+      const shown = transcriptFirst([...backends.keys()].filter((o) => o.kind === 'append' || insertsRow(o))).concat(transcriptFirst([...backends.keys()]));
+      const names = [...new Set(backends.values())];
+      return {
+        level: 'partial' as const,
+        reason: `the session is written as it runs only by store backends the caller constructs and passes in (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); the harness itself constructs none of them, so by default nothing is saved`,
+        evidence: shown
+          .filter((o, i) => shown.indexOf(o) === i)
+          .slice(0, 3)
+          .map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes the session, in the backend ${backends.get(o)} that only a caller constructs`)),
+        confidence: 'low' as const,
+      };
+    };
+    if (writes.length === 0 && backends.size > 0) return byBackends();
     if (writes.length === 0) {
       const optIn = optInCheckpointer(ctx);
       if (optIn) {
@@ -197,6 +317,8 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // The library's own session stores, left for the caller to construct, before a rewrite the loop does not reach.
+    if (backends.size > 0) return byBackends();
     // The writes that carry the messages first: the save of the conversation, not a file the run produces beside it.
     const ranked = [...writes.filter(isLinked), ...transcriptFirst(writes.filter((o) => !isLinked(o)))];
     const w = ranked.find((o) => wired(ctx, o)) ?? ranked[0];
