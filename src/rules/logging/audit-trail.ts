@@ -22,6 +22,8 @@ const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journ
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
 const EMIT_SINK = /emit|publish|notify|dispatch/i;
 const RECORD_VAR = /event|record|entry|fields|log|audit|span|attrs|attributes/i;
+/** An exception's constructor (`WorkspaceArchiveWriteError(command=…, exit_code=…)`): the failure is raised to the caller, not written down. */
+const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
 
 interface Rec {
   /** Where the record is made: the object itself, or the sink call it is nested in. */
@@ -63,8 +65,12 @@ function records(ctx: RuleContext): Rec[] {
       // Only as a record type or a record being made (`ExecLog(…)`, a table row): a variable with these keys is a process's state.
       // (Key words by set lookups: this runs over every object of the repo.)
       const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEYS.has(k)) && o.keys.some((k) => EXEC_OUTCOME_KEYS.has(k));
+      // A record class whose fields are set in its constructor shows them where it serialises itself:
+      // `FunctionSpanData.export()` returns `{ type, name, input, output }` (a tracing span of a function call).
+      const owner = o.ctx === 'return' && o.fn.includes('.') ? o.fn.slice(0, o.fn.lastIndexOf('.')).split('.').pop()! : '';
+      const exported = !!owner && o.keys.includes('name') && CALL_RECORD.test(`class:${owner}`);
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
-      if (!commandRecord && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
+      if (!commandRecord && !exported && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
       const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
       const decision = o.keys.some((k) => DECISION_KEYS.has(k));
       if (!hasOut && !decision) continue;
@@ -75,13 +81,14 @@ function records(ctx: RuleContext): Rec[] {
       if (o.ctx.startsWith('prop:')) {
         const key = o.ctx.slice(5);
         const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
-        if (parent && RECORD_SINK.test(parent.ctx.slice(4).split('.').pop()!)) {
+        if (parent && RECORD_SINK.test(parent.ctx.slice(4).split(".").pop()!) && !EXCEPTION_CLASS.test(parent.ctx.slice(4).split(".").pop()!)) {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
         }
-      } else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
+      } else if (exported) where = `record ${owner}, serialised by ${o.fn}()`;
+      else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
       else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
-      else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
+      else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!) && !EXCEPTION_CLASS.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
