@@ -55,13 +55,15 @@ export function projections(ctx: RuleContext): Projection[] {
     for (const f of ctx.source) {
       for (const c of f.calls) {
         if (!QUICK.test(c.name) && !QUICK.test(c.callee)) continue;
+        // `raise ContextWindowOverflowException(…)`: the provider's overflow error, raised after it rejected the request, is no limit held before it.
+        if (/(?:Error|Exception|Exceeded)$/.test(c.name)) continue;
         const p = phrase(c.name);
         if (WINDOW.test(p) || /\btoken limit\b/.test(phrase(c.callee))) put(win, f.path, c.line, `${c.callee}()`);
         else if (ESTIMATE.test(p) && !/^(format|display|render|print|log|show)\b/.test(p)) put(est, f.path, c.line, `${c.callee}()`);
       }
       for (const k in f.reads) {
         const lines = f.reads[k];
-        if (!QUICK.test(k)) continue;
+        if (!QUICK.test(k) || /(?:Error|Exception|Exceeded)$/.test(k)) continue;
         const p = phrase(k);
         if (WINDOW.test(p)) for (const l of lines) put(win, f.path, l, k);
         else if (USAGE_READ.has(k) || ESTIMATE.test(p)) for (const l of lines) put(est, f.path, l, k);
@@ -323,6 +325,17 @@ export interface ProjectionSite {
   act: { file: string; line: number; why: string; tied?: boolean; /** The call that compacts or trims, when that is the act. */ callee?: string };
   /** How it runs before each model call, if it does. */
   turn?: { file: string; line: number; why: string; resolved: boolean; /** The model call after the check runs many steps inside a framework. */ multi?: string };
+  /**
+   * Why it is not a projection of the request though the loop reaches it: it runs only from a catch block
+   * (after the provider rejected the request), or it sizes a tool's output on the way through a tool runner.
+   */
+  notRequest?: { file: string; line: number; why: string };
+}
+
+/** A function that runs the model's tools: `runToolCalls`, `execute_tool`, `_handle_tool_call`, `invokeTools`. */
+function toolRunner(name: string): boolean {
+  const ws = words(name);
+  return ws.some((w) => w === 'tool' || w === 'tools') && ws.some((w) => /^(run|runs|call|calls|execute|exec|invoke|process|handle|dispatch)$/.test(w));
 }
 
 /** Calls that tell the user, not act: `tool_error()`, `showWarning()`, `notify()`. */
@@ -391,7 +404,10 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   }
   const hit = loopReaches(ctx, fn, 2);
   const viaCompaction = !!hit && agentLoops(ctx).some((l) => l.fn === hit.loop && l.modelCall.line === hit.line && compactionLoop(l));
-  if (hit && !viaCompaction && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
+  // Reached only from a catch block of the loop: a recovery after the provider's error, not a check before the call.
+  if (hit && !viaCompaction && !hit.inCatch && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
+    // Through the tool runner, a text-sizing helper (`truncateTextToTokens()` under `runToolCall()`) cuts a tool's output.
+    if (hit.path.slice(0, -1).some(toolRunner) && !words(shortName(fn)).some((w) => HISTORY.has(w))) return undefined;
     const unique = hit.path.every((n) => ctx.functionsNamed(n).length <= 1);
     return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${shortName(fn)}() (${hit.path.join(' → ')})`, resolved: unique };
   }
@@ -402,7 +418,9 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
     const short = shortName(fn);
     if (!GENERIC.has(short)) {
       for (const c of ctx.callsNamed(short).slice(0, 6)) {
-        if (c.fn === fn) continue;
+        // A call in a catch block runs after a failure (the provider's overflow error), not before the next call;
+        // a text-sizing helper called by the tool runner cuts a tool's output, not the request.
+        if (c.fn === fn || c.inCatch || (toolRunner(shortName(c.fn)) && !words(short).some((w) => HISTORY.has(w)))) continue;
         const t = perTurn(ctx, c.file, c.fn, c.line, depth - 1);
         if (t) return { ...t, why: `${c.fn}() calls ${short}() and ${t.why}`, resolved: t.resolved && ctx.functionsNamed(short).length === 1 };
       }
@@ -498,7 +516,39 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
       }
       if (!act) continue;
       // The comparison's own function was already asked when a caller was found; ask only what is new.
-      out.push({ cmp, act, turn: own !== undefined && turnFrom === fn ? own : perTurn(ctx, turnFile, turnFrom, turnLine) });
+      const turn = own !== undefined && turnFrom === fn ? own : perTurn(ctx, turnFile, turnFrom, turnLine);
+      let notRequest: ProjectionSite['notRequest'];
+      if (!turn) {
+        // A function that is its own loop (a summariser calling the model per chunk) is asked through its callers.
+        const own = (h: ReturnType<typeof loopReaches>, name: string) => !!h && h.path.length === 1 && shortName(h.loop) === shortName(name);
+        let hit = loopReaches(ctx, turnFrom, 2) ?? (turnFrom !== fn ? loopReaches(ctx, fn, 2) : undefined);
+        let caught: string | undefined;
+        if (!hit || own(hit, turnFrom)) {
+          for (const c of GENERIC.has(shortName(turnFrom)) ? [] : ctx.callsNamed(shortName(turnFrom)).slice(0, 6)) {
+            if (c.fn === turnFrom) continue;
+            const h = loopReaches(ctx, c.fn, 2);
+            if (c.inCatch && h) {
+              caught = `${shortName(c.fn)}() calls ${shortName(turnFrom)}() in a catch block and the agent loop in ${h.loop} reaches ${shortName(c.fn)}() (${h.path.join(' → ')})`;
+              hit = { ...h, file: c.file, line: c.line, inCatch: true };
+              break;
+            }
+            if (h?.inCatch) {
+              hit = { ...h, path: [...h.path, shortName(turnFrom)] };
+              break;
+            }
+            if (h && toolRunner(shortName(c.fn))) {
+              hit = { ...h, path: [...h.path, shortName(turnFrom)] };
+              break;
+            }
+          }
+        }
+        if (hit?.inCatch) notRequest = { file: hit.file, line: hit.line, why: `${caught ?? `the agent loop in ${hit.loop} reaches ${shortName(turnFrom)}() only from a catch block (${hit.path.join(' → ')})`}: it runs after the provider rejected a request, not before each call` };
+        else if (hit && hit.path.slice(0, -1).some(toolRunner) && !words(shortName(turnFrom)).some((w) => HISTORY.has(w))) {
+          const runner = hit.path.slice(0, -1).find(toolRunner)!;
+          notRequest = { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() through the tool runner ${runner}() (${hit.path.join(' → ')}): it sizes a tool's output, not the request` };
+        }
+      }
+      out.push({ cmp, act, turn, ...(notRequest ? { notRequest } : {}) });
     }
     // The request's window first (`max_input_tokens`, `contextWindow`), then a history acted on.
     const score = (p: ProjectionSite) => {
@@ -664,11 +714,13 @@ export function historySizeChecks(ctx: RuleContext): HistorySizeCheck[] {
 }
 
 /** Whether `fn` runs in (or within `hops` calls of) an agent loop body. */
-export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop: string; file: string; line: number; path: string[] } | undefined {
+export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop: string; file: string; line: number; path: string[]; inCatch: boolean } | undefined {
   const short = shortName(fnName);
   const r = loopReachable(ctx, hops + 1).get(short);
   if (!r) return undefined;
-  return { loop: r.loop.fn, file: r.first.file, line: r.first.line, path: r.path };
+  // `except Exception as e: if is_context_length_exceeded(e): handle_context_length(…)`: the loop body's call that
+  // starts the path sits in a catch block, so what it reaches runs after a model call failed, not before each one.
+  return { loop: r.loop.fn, file: r.first.file, line: r.first.line, path: r.path, inCatch: r.first.inCatch && r.first !== r.loop.modelCall };
 }
 
 const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summarize', 'summarise', 'summarization', 'condense', 'prune', 'truncate', 'trim', 'shrink', 'evict']);

@@ -1,6 +1,10 @@
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
+import { shortName } from '../context.js';
+import { words } from '../shared/persist.js';
 import { countsTokens, frameworkContext, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+
+const REQUEST_WORDS = new Set(['context', 'window', 'ctx', 'input', 'prompt', 'request', 'message', 'messages', 'history', 'conversation', 'transcript']);
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
@@ -29,7 +33,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/budget/budget.ts',
   detect(ctx): Finding {
     // 1. By mechanism: an estimate compared with the window, acted on, before each model call.
-    const sites = projectionSites(ctx);
+    // Comparisons the loop reaches only after the provider's error, or on a tool's output, do not project the request.
+    const all = projectionSites(ctx);
+    const sites = all.filter((p) => !p.notRequest);
     const perTurn = sites.filter((p) => p.turn && !spendCap(p));
     const spend = sites.find((p) => p.turn && spendCap(p));
     if (perTurn.length === 0 && spend) {
@@ -91,7 +97,7 @@ export default defineRule({
     const ps = projections(ctx);
     for (const p of ps) {
       const hit = loopReaches(ctx, p.fn.name, 2);
-      if (hit) {
+      if (hit && !hit.inCatch) {
         return {
           level: 'present',
           reason: `${p.fn.name}() reads ${p.estimate.text} and ${p.window.text} and runs each turn of the agent loop in ${hit.loop} (${hit.path.join(' → ')})`,
@@ -104,8 +110,12 @@ export default defineRule({
         };
       }
     }
-    if (sites.length > 0) {
-      const p = sites[0];
+    // Off the loop, a comparison counts only when it is about the request: a context window or input limit, or the
+    // messages sent (`renderSections()` fitting a retrieved document's chunks to a generic `maxTokens` is not).
+    const aboutRequest = (p: ProjectionSite) => words(`${p.cmp.window} ${p.cmp.estimate} ${shortName(p.cmp.fn)}`).some((w) => REQUEST_WORDS.has(w));
+    const offLoop = sites.find(aboutRequest);
+    if (offLoop) {
+      const p = offLoop;
       return {
         level: 'partial',
         reason: `${site(p)} and ${p.act.why}, but the agent loop does not run it before each model call (only before a run or on demand)`,
@@ -141,6 +151,15 @@ export default defineRule({
         level: 'partial',
         reason: `${size.fn}() compares the size of the history's text (${size.size}, from ${size.from}) with ${size.limit} and sets off ${size.act} when over, but that is a character count, not a token estimate held against the model's context window`,
         evidence: [{ file: size.file, line: size.line, reason: `${size.fn}() compares ${size.text}: the history's characters against a threshold` }],
+        confidence: 'low',
+      };
+    }
+    const after = all.find((p) => p.notRequest);
+    if (after) {
+      return {
+        level: 'absent',
+        reason: `${site(after)}, but ${after.notRequest!.why}; no token estimate of the request is compared with the context window before a model call`,
+        evidence: [],
         confidence: 'low',
       };
     }

@@ -30,6 +30,16 @@ const QUICK_ACC = /token|usage|cost|spen[dt]|usd|price/i;
 /** The iterable of a loop over the conversation: `self.messages`, `this.history.messages`, `reversed(chat_history)`. */
 const HISTORY_ITER = /(?:^|[.(\s])(?:\w*_)?(?:messages|history|conversation|transcript)\)?$|[a-z](?:Messages|History)\)?$/i;
 
+/** Classes that are one reply of the model: a message, a response, a stream of one response, its events. */
+const REPLY = new Set(['msg', 'message', 'response', 'streamed', 'stream', 'chunk', 'delta', 'completion', 'reply']);
+/** Whether method `fn` (`Msg.append_event`, `BedrockStreamedResponse._get_event_iterator`) belongs to a class of one reply. */
+function replyOwner(fn: string): boolean {
+  const dot = fn.lastIndexOf('.');
+  if (dot <= 0) return false;
+  const ws = words(fn.slice(0, dot).split('.').pop()!);
+  return ws.length > 0 && REPLY.has(ws[ws.length - 1]);
+}
+
 /** Presentation layers: what they add up is displayed, not accounted by the harness. */
 const PRESENTATION = /\.[jt]sx$|(^|\/)(components?|ui|web-?ui|renderer|webview|views?|pages|templates?|export-html|frontend)\//;
 const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
@@ -38,6 +48,9 @@ const SHOWS = new Set(['render', 'display', 'format', 'show', 'print', 'view']);
 const ADDS_USAGE = 1;
 const COUNTS_TOKENS = 2;
 const ACC_OR_ADD = 4;
+
+/** Words of a name that copies onto a tracing span's attributes. */
+const spanCopy = (ws: readonly string[]) => ws.some((w) => w === 'span' || w === 'spans' || w === 'attribute' || w === 'attributes' || w === 'attrs');
 
 /** What a call's name says (ADDS_USAGE, COUNTS_TOKENS, ACC_OR_ADD). */
 function callNameFlags(name: string): number {
@@ -52,7 +65,10 @@ function callNameFlags(name: string): number {
   // `recordToolUsage(toolName)`, `_trackToolUsage(name, ms, ok)`, `record_tool_usage(…)`: the usage of a tool is
   // how often (and how long) it was called, statistics about tools, not the model's token usage.
   const toolUsage = !!cw && cw.some((w, i) => w === 'usage' && cw[i - 1] === 'tool');
-  return (verb && !addsOther && !toolUsage && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
+  // `_add_optional_usage_and_metrics_attributes(attributes, usage)`, `recordRootSpanUsageAndProviderCost(span, usage)`:
+  // the usage is copied onto a tracing span's attributes, which export it; the harness keeps no total.
+  const toSpan = !!cw && spanCopy(cw);
+  return (verb && !addsOther && !toolUsage && !toSpan && cw.some((w) => w === 'usage' || w === 'tokens' || w === 'cost') ? ADDS_USAGE : 0) | (tokenizer ? COUNTS_TOKENS : 0) | (verb || name === 'add' ? ACC_OR_ADD : 0);
 }
 
 /**
@@ -295,9 +311,17 @@ export default defineRule({
         if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
         // A field (`this.total…`, `self.stats.cost`) outlives the call; `state.usage.x` likely does; a local
         // (`acc.input` in a reduce callback, `aggregated.prompt_tokens` over one stream) sums one thing.
-        const field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
+        let field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
+        // `self.usage.input_tokens += event.input_tokens` in `Msg.append_event()`, `self._usage += …` in a
+        // `…StreamedResponse` event iterator: a member of one reply (message, response, stream) summed over its
+        // chunks; the reply outlives the call, but its total is one response's usage, not the session's.
+        const oneReply = field > 0 && /^(this|self)\./.test(a.target) && replyOwner(a.fn);
+        if (oneReply) field = 0;
+        // `self.input_tokens += input_tokens` where input_tokens is the function's parameter: the figure arrives from
+        // a caller (perhaps an estimate), not read here from a response's usage.
+        const param = /^[A-Za-z_$][\w$]*$/.test(a.value.trim()) && (ctx.file(f.path)?.functions.find((x) => x.name === a.fn)?.params ?? []).some((p) => p.replace(/^[*.\s]+/, '').replace(/[?]?\s*[:=][\s\S]*$/, '').trim() === a.value.trim());
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
-        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total` }, score, usage && field > 0, field > 0 || loopFns().has(`${f.path}#${a.fn}`) || usage);
+        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` }, score, usage && field > 0 && !param, field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage);
       }
       // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
       for (const o of usageObjFiles.has(f.path) ? f.objects : []) {
@@ -323,7 +347,7 @@ export default defineRule({
       for (const c of calls2.get(f.path) ?? []) {
         const usageArg = c.args.some((x) => readsUsage(x));
         const onUsage = words(c.callee).some((w) => w === 'usage' || w === 'tokens' || w === 'cost');
-        if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w))) continue;
+        if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w)) || spanCopy(words(c.name))) continue;
         const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
         offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true);
       }
