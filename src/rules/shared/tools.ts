@@ -695,6 +695,8 @@ const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCa
  * though its body branches (on a verbose flag, on its listeners).
  */
 const OUTCOME_HOOK = /(?:Error|Errors|Exception|Failure|Failed|Fail|Success|Succeeded|Result|Results|Complete|Completed|Completion|End|Ended|Finish|Finished|Done|Output|Outputs)$/;
+/** A yes/no question about setting the harness up (`Package missing. Install it?`): the CLI asks about its own install, not about a tool call. */
+const INSTALL_PROMPT = /\b(?:install|reinstall|upgrade)\b/i;
 export const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
 const PROMPT_TEXT = /\b(?:allow|approve|confirm|proceed|permit|execute|run|continue)\b|y\/n|\[y\/N\]|\(y\/n\)|yes\/no/i;
 const DECISION_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse|authorize|allows|permits|shouldAsk|needsApproval)$/;
@@ -791,6 +793,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         const asksUser = PROMPT_CALL.test(c.name) && PROMPT_TEXT.test(c.args[0] ?? '');
         if (asksUser) kind = 'decision';
         if (!kind) continue;
+        if (PROMPT_CALL.test(c.name) && INSTALL_PROMPT.test(c.args[0] ?? '')) continue;
         // Defined in the harness, or a prompt imported from a library (inquirer, @clack/prompts …).
         const imported = !c.callee.includes('.') && f.imports.some((i) => i.names.includes(c.name) && !i.from.startsWith('.'));
         const defined = asksUser || imported || ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
