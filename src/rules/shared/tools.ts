@@ -689,6 +689,14 @@ const DECISION_CALL =
   /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
 const NOT_DECISION = /[Ii]mport|[Mm]odule|[Uu]rl|[Dd]omain|[Oo]rigin|Cors|cors|Dialog|String|Dir$|Dirs$|Path$|Paths$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
+/**
+ * A hook named for a tool call's outcome (`handle_tool_failure`, `handleToolError`, `onToolResult`, `on_tool_end`):
+ * it reports what happened to a call (a failure to parse its arguments, an exception, a result) and decides nothing,
+ * though its body branches (on a verbose flag, on its listeners).
+ */
+const OUTCOME_HOOK = /(?:Error|Errors|Exception|Failure|Failed|Fail|Success|Succeeded|Result|Results|Complete|Completed|Completion|End|Ended|Finish|Finished|Done|Output|Outputs)$/;
+/** A yes/no question about setting the harness up (`Package missing. Install it?`): the CLI asks about its own install, not about a tool call. */
+const INSTALL_PROMPT = /\b(?:install|reinstall|upgrade)\b/i;
 export const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
 const PROMPT_TEXT = /\b(?:allow|approve|confirm|proceed|permit|execute|run|continue)\b|y\/n|\[y\/N\]|\(y\/n\)|yes\/no/i;
 const DECISION_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse|authorize|allows|permits|shouldAsk|needsApproval)$/;
@@ -776,6 +784,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (ran !== undefined && (c.inCatch || c.line > ran)) continue;
         let kind: PermissionCall['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (HOOK_CALL.test(c.name) && OUTCOME_HOOK.test(c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()))) continue;
         if (HOOK_CALL.test(c.name)) kind = 'hook';
         // The object words are tested on the name's camel form, so `_is_allowed_image_path` reads as `isAllowedImagePath`.
         else if (DECISION_CALL.test(c.name) && !NOT_DECISION.test(c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()))) kind = 'decision';
@@ -784,6 +793,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         const asksUser = PROMPT_CALL.test(c.name) && PROMPT_TEXT.test(c.args[0] ?? '');
         if (asksUser) kind = 'decision';
         if (!kind) continue;
+        if (PROMPT_CALL.test(c.name) && INSTALL_PROMPT.test(c.args[0] ?? '')) continue;
         // Defined in the harness, or a prompt imported from a library (inquirer, @clack/prompts …).
         const imported = !c.callee.includes('.') && f.imports.some((i) => i.names.includes(c.name) && !i.from.startsWith('.'));
         const defined = asksUser || imported || ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
