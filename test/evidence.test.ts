@@ -130,6 +130,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:9']);
   });
 
+  it('is the step loop, not a critic asking the model the same messages n times', async () => {
+    const loops = await agentLandmarks('partial-py-resampling-loop-is-not-the-turn');
+    expect(loops[0] && `${loops[0].file}:${loops[0].line}`).toBe('solver/runner.py:26');
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);

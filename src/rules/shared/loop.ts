@@ -1061,9 +1061,22 @@ export function rankedLoops(ctx: RuleContext): AgentLoop[] {
     // A loop that sleeps each pass (`while ok: time.sleep(1); … completion(…)`) is a periodic job, a cache-warming ping
     // or a poller, not the turn: a turn loop waits on the model, and sleeps, if at all, in a retry's `except`.
     const sleeps = (l: AgentLoop) => !!l.loop && l.body.some((c) => !c.inCatch && SLEEP.test(c.callee));
+    // A loop that asks the model the same messages each pass (`for _ in range(n): answer = model.query(messages)`,
+    // nothing in the body adds to `messages` or hands it on) samples or retries one question; a turn grows its history.
+    const resamples = (l: AgentLoop): boolean => {
+      if (!l.loop) return false;
+      const held = l.modelCall.args.map((a) => /^(?:messages\s*=\s*)?([A-Za-z_]\w*)$/.exec(a.trim())?.[1]).filter((x): x is string => !!x && x !== 'self' && x !== 'this');
+      if (!held.length) return false;
+      const f = ctx.file(l.file);
+      return held.every((x) => {
+        const word = new RegExp(`(?:^|[^\\w.])${x}\\b`);
+        if (f?.binds?.some((b) => b.name === x && b.fn === l.fn && b.line >= l.line && b.line <= l.end)) return false;
+        return !l.body.some((c) => c !== l.modelCall && (c.callee.startsWith(`${x}.`) || c.args.some((a) => word.test(a))));
+      });
+    };
     const key = (l: AgentLoop) => {
       const tools = loopRunsTools(ctx, l);
-      return [toolImplementation(ctx, l) ? 1 : 0, tools ? 0 : 1, !tools && inner(l) ? 1 : 0, sleeps(l) ? 1 : 0, items(l) ? 1 : 0, LINK_RANK[l.link]];
+      return [toolImplementation(ctx, l) ? 1 : 0, tools ? 0 : 1, !tools && inner(l) ? 1 : 0, sleeps(l) || resamples(l) ? 1 : 0, items(l) ? 1 : 0, LINK_RANK[l.link]];
     };
     const keyed = loops.map((l, i) => ({ l, i, k: key(l) }));
     keyed.sort((a, b) => {
