@@ -25,6 +25,24 @@ const RECORD_VAR = /event|record|entry|fields|log|audit|span|attrs|attributes/i;
 /** An exception's constructor (`WorkspaceArchiveWriteError(command=…, exit_code=…)`): the failure is raised to the caller, not written down. */
 const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
 
+/**
+ * Product telemetry (statsig, posthog, segment, amplitude, mixpanel, an analytics/telemetry/APM module):
+ * usage events sent to the vendor's dashboard, not the record of what the agent did.
+ */
+const ANALYTICS_MODULE = /statsig|posthog|segment(?:\b|io)|amplitude|mixpanel|analytics|telemetry|(?:^|[/._])apm(?:$|[/._])|rudderstack|heap\b/i;
+/**
+ * The call goes to product telemetry: made in an analytics module's own code (`apm/event_handler.py`),
+ * a function imported from one (`from core.telemetry import record_event`, `import { logEvent } from
+ * './services/statsig'`), or a method of an analytics client (`posthog.capture`, `analytics.track`).
+ */
+function analyticsCall(ctx: RuleContext, file: string, callee: string): boolean {
+  if (ANALYTICS_MODULE.test(file) && !/tracing|tracer|otel|opentelemetry/i.test(file)) return true;
+  const head = callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
+  if (callee.includes('.') && ANALYTICS_MODULE.test(head)) return true;
+  const f = ctx.file(file);
+  return !!f?.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !/tracing|tracer|otel|opentelemetry/i.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
+}
+
 interface Rec {
   /** Where the record is made: the object itself, or the sink call it is nested in. */
   o: Located<ObjectFact>;
@@ -91,6 +109,8 @@ function records(ctx: RuleContext): Rec[] {
       else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!) && !EXCEPTION_CLASS.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
+      // A usage event handed to product telemetry (`logEvent('tool_use_error', { toolName, toolInput })`) is not the trail.
+      if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
       const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
@@ -139,6 +159,85 @@ function recordSites(ctx: RuleContext, r: Rec): Evidence[] {
   const sorted = out.sort((a, b) => a.rank - b.rank || (a.e.file === b.e.file ? a.e.line - b.e.line : 0)).map((x) => x.e);
   // One site per file: the second names another caller.
   return sorted.filter((e, i) => sorted.findIndex((x) => x.file === e.file) === i).slice(0, 2);
+}
+
+/** The OpenTelemetry GenAI attribute naming a tool call's tool: `'gen_ai.tool.name'`, `SpanAttributes.GEN_AI_TOOL_NAME`. */
+const GENAI_TOOL_NAME = /^['"`]?gen_ai\.tool\.name['"`]?$|(?:^|\.)GEN_AI_TOOL_NAME$/;
+/** Where a span attribute or span event is set: `span.set_attribute(k, v)`, `setAttributes({…})`, `add_event(name, {…})`, `attributes.update({…})`. */
+const SPAN_SET = /^(?:set_?[aA]ttributes?|add_?[eE]vent|_add_event|update|start_?[sS]pan|_start_span|start_as_current_span|startActiveSpan|_end_span)$/;
+/** An attribute (or a GenAI message part's key) carrying the call's arguments: `gen_ai.tool.call.arguments`, `tool_call_args`, `names.tool_arguments_attr`, `arguments`. */
+const SPAN_INPUT = /(?:^|[._])(?:arguments|args|input|parameters)(?:_attr)?$/i;
+/** An attribute carrying the call's outcome: `gen_ai.tool.call.result`, `tool_response`, `names.tool_result_attr`, `gen_ai.tool.status`. */
+const SPAN_OUTCOME = /(?:^|[._])(?:result|response|output|status)(?:_attr)?$/i;
+
+/** A tracing settings type: `OpenTelemetrySettings`, `TracingConfig`, `ObservabilityOptions`. */
+const TRACING_SETTINGS = /^(?:Open)?(?:Telemetry|Otel|OTel|OTEL|Tracing|Tracer|Observability)\w*(?:Settings|Config|Configuration|Options)$/;
+
+/** Tracing is off unless configured: the tracing settings class declares `enabled: bool = False`. */
+function tracingOffByDefault(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('audit-trail:tracing-off', () => {
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path)) continue;
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('class:') || !TRACING_SETTINGS.test(o.ctx.slice(6).split('.').pop()!)) continue;
+        const v = o.values.enabled;
+        if (v !== undefined && /^(?:False|false)$/.test(v.trim())) return ev(f.path, o.line, `${o.ctx.slice(6)}.enabled defaults to ${v}: tracing is opt-in`);
+      }
+    }
+    return undefined;
+  });
+}
+
+interface ToolSpan {
+  site: Evidence;
+  input: string;
+  outcome: string;
+}
+
+/**
+ * Tool-call spans in the OpenTelemetry GenAI conventions: a span whose attributes name the tool
+ * (`gen_ai.tool.name`) and, in the same tracing module, carry the call's arguments and its result
+ * (`gen_ai.tool.call.arguments`/`gen_ai.tool.call.result`, or the framework's own keys such as
+ * `tool_call_args`/`tool_response`, or GenAI message parts `{ type: 'tool_call', arguments }`).
+ * One span per call with name, input and outcome, exported to a tracing backend, is a record of what
+ * the agent did (Google ADK `trace_tool_call`, Strands `start_tool_call_span`, Pydantic AI tool spans,
+ * OpenLLMetry/OpenInference instrumentations).
+ */
+function genAiToolSpans(ctx: RuleContext): ToolSpan[] {
+  return ctx.memo('audit-trail:genai-tool-spans', () => {
+    const out: ToolSpan[] = [];
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      let site: Evidence | undefined;
+      for (const c of f.calls) {
+        if (SPAN_SET.test(c.name) && c.args.length && GENAI_TOOL_NAME.test(c.args[0])) {
+          site = ev(f.path, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) names the tool on its call's span`);
+          break;
+        }
+      }
+      let siteFn = '';
+      if (site) siteFn = f.calls.find((c) => c.line === site!.line)?.fn ?? '';
+      else {
+        // A literal attribute key (`{ "gen_ai.tool.name": tool["name"] }`); a class of constant names is no span.
+        const o = f.objects.find((o) => o.keys.some((k) => /^gen_ai\.tool\.name$/.test(k)) && !o.ctx.startsWith('prop:properties') && !o.ctx.startsWith('type:') && !o.ctx.startsWith('class:'));
+        if (o) {
+          site = ev(f.path, o.line, `span attributes { ${o.keys.slice(0, 4).join(', ')} } name the tool of each call`);
+          siteFn = o.fn;
+        }
+      }
+      if (!site) continue;
+      // Keys set on spans or span events in this module (`set_attribute(k, …)`), and the keys of objects
+      // built where the tool's span is made or in the module's other tool-span functions (GenAI message parts
+      // `{ type: 'tool_call', arguments }`, `{ type: 'tool_call_response', response }`).
+      const keys: string[] = [];
+      for (const c of f.calls) if (SPAN_SET.test(c.name) && c.args.length) keys.push(c.args[0].replace(/^['"`]|['"`]$/g, ''));
+      for (const o of f.objects) if (o.fn === siteFn || /tool/i.test(shortName(o.fn))) keys.push(...o.keys);
+      const input = keys.find((k) => SPAN_INPUT.test(k)) ?? f.calls.filter((c) => c.fn === siteFn || /tool/i.test(shortName(c.fn))).flatMap((c) => c.args).find((a) => /\btool\w*\[["'](?:input|args|arguments)["']\]/.test(a));
+      const outcome = keys.find((k) => SPAN_OUTCOME.test(k));
+      if (input && outcome) out.push({ site, input: input.slice(0, 60), outcome: outcome.slice(0, 60) });
+    }
+    return out;
+  });
 }
 
 /** A message saying a tool or command is run ("Executing tool %s", "command %s ran"), not just naming one. */
@@ -248,6 +347,8 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     const out: TranscriptSave[] = [];
     for (const { call, text, what } of candidates) {
       if (UI_FILE.test(call.file) || /localStorage|sessionStorage/.test(call.callee)) continue;
+      // A row written by an analytics/APM module (`apm/event_handler.py` storing usage events) is telemetry, not the history.
+      if (analyticsCall(ctx, call.file, call.callee)) continue;
       const ws = [...words(text), ...words(shortName(call.fn))];
       const named = ws.find((w) => TRANSCRIPT.has(w));
       const own = [...loopClasses].some((k) => call.fn.startsWith(k)) && /json|JSON/.test(text);
@@ -482,6 +583,20 @@ export default defineRule({
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
       ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
+    const spans = genAiToolSpans(ctx);
+    const spanFinding = () => {
+      const sp = spans[0];
+      // Spans are made only when tracing is enabled, and its settings say it is off by default (the mcp-agent label).
+      const off = tracingOffByDefault(ctx);
+      if (off) return finding('partial', `each tool call gets an OpenTelemetry GenAI span naming the tool, with its arguments (${sp.input}) and its result (${sp.outcome}), but tracing is off unless configured (${at(off.file, off.line)})`, [sp.site, off], 'low');
+      // The labels' convention (adk, strands, pydantic-ai, openai-agents): a span per tool call with name,
+      // arguments and result is the trail, even where export needs a configured exporter. Whether the
+      // spans leave the process is configuration the code does not show: not 'high'.
+      return finding('present', `each tool call gets an OpenTelemetry GenAI span naming the tool, with its arguments (${sp.input}) and its result (${sp.outcome}) as attributes, exported to the configured tracing backend (${at(sp.site.file, sp.site.line)})`, [
+        sp.site,
+        ...spans.slice(1, 2).map((x) => x.site),
+      ], 'low');
+    };
     if (full.length) {
       const decisions = recs.filter((r) => r.decision);
       // The record that is written down first: one handed to a log/record/write call or made where it
@@ -491,6 +606,8 @@ export default defineRule({
       const ranked = full.map((r, i) => ({ r, i })).sort((a, b) => kind(a.r) - kind(b.r) || a.i - b.i).map((x) => x.r);
       const best = ranked[0];
       const lead = sites.get(best)!;
+      // A record only declared, kept in a variable or emitted to listeners ranks below tool spans that are exported.
+      if (spans.length && kind(best) > 0) return spanFinding();
       return finding(
         'present',
         `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
@@ -498,6 +615,7 @@ export default defineRule({
       );
     }
     const logged = dispatchLogs(ctx);
+    if (spans.length && !logged.length) return spanFinding();
     if (logged.length) {
       const l = logged[0];
       const c = l.calls[0];

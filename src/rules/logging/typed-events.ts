@@ -9,7 +9,7 @@ import { defineRule, type Evidence } from '../types.js';
 const EVENT_NAME = /event|chunk|update|notification|signal|streampart|emission/i;
 /** Event classes (Python dataclasses, TS classes) may also be steps of the run. */
 const EVENT_CLASS = /event|chunk|update|notification|signal|emission|step(?!s?Config)/i;
-const NOT_EVENT = /props|config|options|command|request|response|params|args|input|schema|state$|status$/i;
+const NOT_EVENT = /props|config|options|command|request|response|params|args|input|schema|state$|status$|(?:transport|emitter|listener|handler|sink|exporter|subscriber|dispatcher)s?$/i;
 /** Calls that hand an event to consumers. */
 const EMIT_CALL = /^(?:emit|fire|dispatch|dispatchEvent|publish|send|post|postMessage|notify|broadcast|trigger|next|enqueue|write|yield)$/;
 const EMIT_NAMES = new Set(['emit', 'fire', 'dispatch', 'dispatchEvent', 'publish', 'send', 'post', 'postMessage', 'notify', 'broadcast', 'trigger', 'next', 'enqueue', 'write', 'yield']);
@@ -897,7 +897,12 @@ export default defineRule({
     'Declare one discriminated union of loop events (turn start/end, tool start/end, error, stop with a reason) and emit or yield it from the loop; see the exemplar events.ts.',
   exemplar: 'src/reference-harness/events.ts',
   detect(ctx) {
-    const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)];
+    // A type declared in a configuration module (`checkpoint_config.py`: `CheckpointEventType = Literal[…]`
+    // naming the events a setting listens for) selects events; it is not the events the loop emits.
+    const CONFIG_FILE = /(?:^|[/_.-])(?:config|configs|settings|options)(?:\.[a-z]+)$/i;
+    const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)].filter((c) => !CONFIG_FILE.test(c.type.file));
+    // An experimental sub-package (`experimental/bidi/…`) is an opt-in API beside the default one: its events rank below the stable ones.
+    const EXPERIMENTAL = /(?:^|\/)(?:experimental|_experimental|labs|preview)\//;
     // The loop's own events first: a kind emitted from an agent loop's file outranks names.
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
     const dirOf = (f: string) => f.slice(0, f.lastIndexOf('/') + 1);
@@ -909,7 +914,8 @@ export default defineRule({
       // The loop's own event type is declared beside it (`types.ts` next to `agent-loop.ts`), not in a consumer's package.
       (loopDirs.has(dirOf(c.type.file)) ? 100 : 0) +
       // A name is only a tie-break: how many distinct kinds the code emits outweighs it (the loop's own enum over an output format's).
-      (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) +
+      (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) -
+      (EXPERIMENTAL.test(c.type.file) ? 800 : 0) +
       c.emitted.length * 10 +
       c.tags.length;
     // Stop reasons may travel as typed exception classes rather than as an event kind; a union's own
