@@ -4,7 +4,7 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch, namesTool } from './gate.js';
+import { approvalOnDispatch, loopDispatch, namesTool } from './gate.js';
 import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
@@ -347,7 +347,11 @@ export default defineRule({
       // dispatch): where some action is asked about, which actions are asked is itself a split by
       // risk this search may not read (wrong on 3 of 16 dev/corpus verdicts before this condition);
       // likewise a hook on the executor that can refuse calls (what it refuses is not read here).
-      confidence: searched && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
+      // And only when the dispatch read is the agent's own tool path (it runs in an agent loop or is
+      // reached from one, as permissions.gate requires): a side path (an MCP client's direct call, a
+      // replay of a tool) leaves the agent's own path, and any tier on it, unread (wrong on 2 of 19
+      // development repos before this condition).
+      confidence: searched && !!loopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
     };
   },
 });
