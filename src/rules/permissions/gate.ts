@@ -75,6 +75,28 @@ export function namesTool(d: ReturnType<typeof toolDispatch>[number]): boolean {
   return /tool|function|action|command|skill|capabilit/i.test(`${d.lookup.text} ${d.exec.callee}`);
 }
 
+/**
+ * The dispatch (lookup then run, naming a tool) that is the agent's own tool path: it runs inside an
+ * agent loop or is reached from one by a distinctive name within three calls. Elsewhere (an MCP
+ * client's direct call, a durable-execution replay of a tool, a live-streaming path) a dispatch may
+ * be a side path, with the agent's own tool path, and whatever decides on it, not found.
+ */
+export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[number] | undefined {
+  return ctx.memo('permissions:loop-dispatch', () => {
+    const dispatch = toolDispatch(ctx).filter((d) => !offPathUi(ctx, d.lookup.file)).filter(namesTool);
+    if (!dispatch.length) return undefined;
+    const reach = loopReachable(ctx, 3);
+    const loops = agentLoops(ctx);
+    const agents = (d: (typeof dispatch)[number]) =>
+      loops.some((l) => l.file === d.exec.file && d.exec.line >= l.line && d.exec.line <= l.end) ||
+      [d.execFn, d.lookupFn].some((k) => {
+        const n = shortName(k.slice(k.indexOf('#') + 1));
+        return !GENERIC.has(n) && reach.has(n);
+      });
+    return dispatch.find(agents);
+  });
+}
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -375,19 +397,7 @@ export default defineRule({
         };
       }
     }
-    // The dispatch found is the agent's own tool path when it runs inside an agent loop or is reached
-    // from one by a distinctive name within three calls. Elsewhere (an MCP client's direct call, a
-    // durable-execution replay of a tool, a live-streaming path) it may be a side path, with the
-    // agent's own tool path, and whatever decides on it, not found.
-    const reach = loopReachable(ctx, 3);
-    const loops = agentLoops(ctx);
-    const agents = (d: (typeof dispatch)[number]) =>
-      loops.some((l) => l.file === d.exec.file && d.exec.line >= l.line && d.exec.line <= l.end) ||
-      [d.execFn, d.lookupFn].some((k) => {
-        const n = shortName(k.slice(k.indexOf('#') + 1));
-        return !GENERIC.has(n) && reach.has(n);
-      });
-    const agentsDispatch = dispatch.find((d) => namesTool(d) && agents(d));
+    const agentsDispatch = loopDispatch(ctx);
     const dz = agentsDispatch ?? d0;
     return {
       level: 'absent',

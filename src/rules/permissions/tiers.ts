@@ -4,7 +4,7 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch, namesTool } from './gate.js';
+import { approvalOnDispatch, loopDispatch, namesTool } from './gate.js';
 import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
@@ -58,6 +58,22 @@ function modeToolSplit(ctx: RuleContext): { file: string; line: number; cond: st
 
 /** Hints about scheduling (run in parallel, safe to retry), not about risk. */
 const SCHEDULING_HINT = /concurren|parallel|idempotent/i;
+
+/** A call that runs a batch of calls at once or one after another. */
+const SCHEDULER_CALL = /concurren|parallel|serial|sequential/i;
+
+/**
+ * A classifier call in a condition whose branch picks how calls are scheduled: a call named for
+ * concurrent or serial running follows within a few lines in the same function, and no permission
+ * word is between them.
+ */
+function schedules(f: NonNullable<ReturnType<RuleContext['file']>>, c: (typeof f.calls)[number]): boolean {
+  // The classifier may sit in a callback of the condition (`calls.every((x) => x.isReadOnly())`).
+  if (!c.cond && !f.calls.some((x) => x.fn === c.fn && x.cond && x.line >= c.line - 2 && x.line <= c.line)) return false;
+  const next = f.calls.filter((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 6);
+  const first = next.find((x) => SCHEDULER_CALL.test(x.name) || /permi|approv|allow|deny|confirm/i.test(x.name));
+  return !!first && SCHEDULER_CALL.test(first.name);
+}
 
 /**
  * Branches of the permission decision on a class of tools the harness names in a constant:
@@ -139,6 +155,10 @@ export default defineRule({
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });
         }
         for (const c of f.calls) {
+          // A read-only flag read only to choose between running calls concurrently or one by one
+          // (`if (calls.every((c) => find(c).isReadOnly())) runConcurrently(…) else runSerially(…)`)
+          // schedules the calls; it permits nothing.
+          if (schedules(f, c)) continue;
           if (/^(?:isReadOnly|is_read_only|isDestructive|isDangerous|is_dangerous|isMcp|isTrusted|is_trusted|getDangerLevel|riskOf|classify(?:Tool|Risk|Command|Danger|Permission|Action)\w*)$/.test(c.name)) out.push({ file: p, line: c.line, reason: `the permission path classifies the tool with ${c.callee}()` });
         }
       }
@@ -347,7 +367,11 @@ export default defineRule({
       // dispatch): where some action is asked about, which actions are asked is itself a split by
       // risk this search may not read (wrong on 3 of 16 dev/corpus verdicts before this condition);
       // likewise a hook on the executor that can refuse calls (what it refuses is not read here).
-      confidence: searched && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
+      // And only when the dispatch read is the agent's own tool path (it runs in an agent loop or is
+      // reached from one, as permissions.gate requires): a side path (an MCP client's direct call, a
+      // replay of a tool) leaves the agent's own path, and any tier on it, unread (wrong on 2 of 19
+      // development repos before this condition).
+      confidence: searched && !!loopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
     };
   },
 });
