@@ -34,7 +34,11 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
   },
   {
     kind: 'turn/step/budget cap',
-    re: /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
+    re: anyOf(
+      // A cap on the model's tool calls: "total tool calls exceed limit", "maximum number of tool calls".
+      /\btool calls? (?:count )?(?:exceed(?:s|ed)?|reach(?:es|ed)?|hits?) (?:the |its |a )?(?:limit|cap|max(?:imum)?)\b|\bmax(?:imum)? (?:number of )?tool calls\b|\btool calls? (?:limit|cap) (?:is |was )?(?:exceeded|reached|hit)\b/i,
+      /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
+    ),
   },
 ];
 
@@ -46,6 +50,41 @@ const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries e
 // is given a retry cap (`with pytest.raises(APIError): await llm(convo, max_retries=1)`).
 const WEAK_RETRY_CAP = anyOf(WEAK, /\b(?:raises|to ?Throw|rejects)\b.*\bmax ?(?:retries|attempts)\b/);
 
+/** The shell sinks a tool reaches (the bash tool's spawn) when any is known, else all: not a CLI's own `subprocess.run` of a package manager. */
+function agentShellSinks(ctx: RuleContext) {
+  return ctx.memo('verification:agent-shell-sinks', () => {
+    const all = shellSinks(ctx);
+    const fed = all.filter((x) => x.toolFed);
+    return fed.length ? fed : all;
+  });
+}
+
+/**
+ * Permission calls of the agent: on the tool-dispatch path, or in a file of the agent's loop, tools or
+ * shell sinks, a file they import or one that imports them. A decision elsewhere guards another feature: a
+ * sign-in service's email allow-list (`enforceAllowedEmail(email)` in an auth service), an org-admin
+ * API's 401, a CLI command's own `confirm()`; its tests are that feature's refusals, not the agent's.
+ */
+function agentPermissionCalls(ctx: RuleContext) {
+  return ctx.memo('verification:agent-permission-calls', () => {
+    const side = new Set<string>();
+    for (const l of agentLoops(ctx)) side.add(l.file);
+    for (const d of toolDeclarations(ctx)) side.add(d.file);
+    for (const s of agentShellSinks(ctx)) side.add(s.file);
+    const used = new Set<string>();
+    for (const path of side) {
+      const f = ctx.file(path);
+      if (f) for (const dep of importedSources(ctx, f)) used.add(dep);
+    }
+    const near = (file: string): boolean => {
+      if (side.has(file) || used.has(file)) return true;
+      const f = ctx.file(file);
+      return !!f && importedSources(ctx, f).some((d) => side.has(d));
+    };
+    return permissionCalls(ctx).filter((p) => p.onPath || near(p.file));
+  });
+}
+
 /**
  * Source files where the harness's stops live: the agent loop (caps), permission decisions and the
  * functions they call, tools (input checks) and shell sinks, plus the modules those files import.
@@ -54,19 +93,51 @@ function stopModules(ctx: RuleContext): { core: Set<string>; all: Set<string> } 
   return ctx.memo('verification:stop-modules', () => {
     const core = new Set<string>();
     for (const l of agentLoops(ctx)) core.add(l.file);
-    for (const p of permissionCalls(ctx)) {
+    for (const p of agentPermissionCalls(ctx)) {
       core.add(p.file);
       for (const d of ctx.functionsNamed(shortName(p.callee))) core.add(d.file);
     }
     for (const d of toolDeclarations(ctx)) core.add(d.file);
-    for (const s of shellSinks(ctx)) core.add(s.file);
+    for (const s of agentShellSinks(ctx)) core.add(s.file);
     const out = new Set(core);
     for (const path of core) {
       const f = ctx.file(path);
       if (f) for (const dep of importedSources(ctx, f)) out.add(dep);
     }
+    // And the files that run the agent loop itself: the server route that answers with the loop's reply.
+    const loops = new Set(agentLoops(ctx).map((l) => l.file));
+    for (const f of ctx.source) if (!out.has(f.path) && importedSources(ctx, f).some((d) => loops.has(d))) out.add(f.path);
     return { core, all: out };
   });
+}
+
+/**
+ * A Python test's absolute imports resolved inside a monorepo's packages: `from pkg_cli.org.main import x`
+ * reaches `libs/cli/src/pkg_cli/org/main.py` when `pkg_cli` is a package folder (it holds `__init__.py`)
+ * somewhere below the root, where importedSources only tries the root and `src/`.
+ */
+function packageImports(ctx: RuleContext, f: FileFacts): string[] {
+  const roots = ctx.memo('verification:py-package-roots', () => {
+    const dirs = new Set(ctx.source.filter((g) => g.path.endsWith('/__init__.py')).map((g) => g.path.slice(0, -'/__init__.py'.length)));
+    const out = new Map<string, string[]>();
+    for (const d of dirs) {
+      const parent = d.slice(0, Math.max(0, d.lastIndexOf('/')));
+      if (dirs.has(parent)) continue;
+      const name = d.slice(d.lastIndexOf('/') + 1);
+      out.set(name, [...(out.get(name) ?? []), d]);
+    }
+    return out;
+  });
+  const out = new Set<string>();
+  for (const i of f.imports) {
+    if (i.from.startsWith('.')) continue;
+    const [top, ...rest] = i.from.split('.');
+    for (const d of roots.get(top) ?? []) {
+      const stem = [d, ...rest].join('/');
+      for (const c of [`${stem}.py`, `${stem}/__init__.py`]) if (ctx.file(c)?.role === 'source') out.add(c);
+    }
+  }
+  return [...out];
 }
 
 /**
@@ -76,7 +147,8 @@ function stopModules(ctx: RuleContext): { core: Set<string>; all: Set<string> } 
  * (a guard module the finders above do not recognise, or unrelated code).
  */
 function stopTier(ctx: RuleContext, f: FileFacts): number {
-  const deps = importedSources(ctx, f);
+  let deps = importedSources(ctx, f);
+  if (!deps.length && f.lang === 'py') deps = packageImports(ctx, f);
   if (!deps.length) return 2;
   const { core, all } = stopModules(ctx);
   if (deps.some((d) => core.has(d))) return 0;
@@ -92,7 +164,7 @@ function kindModules(ctx: RuleContext): Map<string, { site: Set<string>; mods: S
   return ctx.memo('verification:kind-modules', () => {
     const denial = new Set<string>();
     const gateSites = new Set<string>();
-    for (const p of permissionCalls(ctx)) {
+    for (const p of agentPermissionCalls(ctx)) {
       if (p.kind !== 'decision') continue;
       if (p.onPath) gateSites.add(p.file);
       // The decision's own module: the definition on the receiver's class (`this.permissionEngine.evaluate` → PermissionEngine.evaluate).
@@ -184,6 +256,9 @@ function assertWords(f: FileFacts, a: FileFacts['asserts'][number]): string {
 /** A test named for what passes (`allows compound commands with only safe prefixes`): the stop's other side, unless it also names a refusal. */
 const ALLOWS = /^(?:it |test )?(?:should |must |can |does )?(?:allows?|permits?|accepts?|passe?s?|auto-?approves?|lets?)\b/i;
 const REFUSES = /\b(?:block|den(?:y|ies|ied)|reject|refuse|forbid|disallow|prevent|stop)/i;
+
+/** A test name about what an agent does: a tool, a command, a call or an action. */
+const AGENT_ACT = /\b(?:tools?|commands?|calls?|actions?|execution|exec)\b/i;
 
 /** A limit's setting (`maxIterations`, `max_steps`, `token_budget`), not its outcome (`maxIterationsReached`). */
 const SETTING = /^(?:max|min)(?:[A-Z_]|imum)[\w$]*$|^[\w$]*(?:[Ll]imit|[Bb]udget)s?$/;
@@ -327,7 +402,20 @@ export default defineRule({
       let from: FileFacts | undefined;
       for (const f of group) if ((e = fresh(scan(f, kind, 'names')))) { from = f; break; }
       if (e) resolved++;
-      if (!e) for (const f of ranked) if ((e = fresh(scan(f, kind)))) { from = f; break; }
+      // Past the tests of this stop's modules, a test that reaches some stop module (a gate, tool, loop
+      // or shell file, or one they use): a refusal asserted in a test of other code (a sign-in route's
+      // 401, an email allow-list) is another feature's, not the harness stopping itself.
+      // A test of code the finders do not place (a tool-call cap kept in its own module) still counts
+      // when its test is named for a cap or a blocked command, or for a refusal of a tool call or command
+      // ("denies a tool on the denied list"), never for a bare refusal ("rejects a request without auth").
+      if (!e) for (const f of ranked) {
+        const far = tiers.get(f)! >= 3;
+        const got = fresh(scan(f, kind, far ? 'names' : 'both'));
+        if (!got || (far && kind === 'permission denial' && !AGENT_ACT.test(got.reason))) continue;
+        e = got;
+        from = f;
+        break;
+      }
       if (!e || !from) continue;
       used.add(`${e.file}:${e.line}`);
       // Kinds are cited most direct first: a named test of the module that applies the stop leads.
