@@ -916,8 +916,11 @@ function literalKeywordArg(
   // The same option written as a literal in the arguments of a call that spans several lines: an SDK's
   // options built in place (`ClaudeAgentOptions(…, permission_mode="dontAsk")`, `new Agent({ …,
   // approvalMode: 'never' })`). The code fixes the mode where it starts that agent; no user sets it.
+  // The options may sit one level down in the argument (`query({ prompt, options: { permissionMode: 'bypassPermissions' } })`).
   const value = new RegExp(`^${lit}$`);
-  return f.objects.some((o) => o.ctx.startsWith('arg:') && o.line <= c.line && o.end >= c.line && o.keys.includes(c.name) && value.test((o.values[c.name] ?? '').trim()));
+  const inArg = (o: { ctx: string; line: number; end: number }) =>
+    o.ctx.startsWith('arg:') || (o.ctx.startsWith('prop:') && f.objects.some((p) => p.ctx.startsWith('arg:') && p.line <= o.line && p.end >= o.end && p.keys.includes(o.ctx.slice(5))));
+  return f.objects.some((o) => o.line <= c.line && o.end >= c.line && o.keys.includes(c.name) && value.test((o.values[c.name] ?? '').trim()) && inArg(o));
 }
 
 /** The name of a tool's approval option (`needsApproval: boolean | (ctx, input) => boolean`). */
