@@ -4,7 +4,8 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, fnAt, frameworkContext, historyPipelines, historySizeChecks, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
+import { fnAt } from '../shared/resolve.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
 const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);

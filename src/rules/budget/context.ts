@@ -6,6 +6,7 @@ import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, modelTurnCalls, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
+import { fnAt } from '../shared/resolve.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
 const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(used|spent|total|current|consumed|accumulated|running) tokens?\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
@@ -15,23 +16,6 @@ const USAGE_READ = new Set(['usage', 'usageMetadata', 'usage_metadata', 'input_t
 const QUICK = /token|context|window|usage|tiktoken|encode|n_ctx|model_len/i;
 
 const phrase = (name: string) => words(name.replace(/^get(?=[A-Z])/, '')).join(' ');
-
-/** The innermost function of `file` containing `line`. */
-export function fnAt(ctx: RuleContext, file: string, line: number): FunctionFact | undefined {
-  const idx = ctx.memo('budget:fn-spans', () => new Map<string, FunctionFact[]>());
-  let spans = idx.get(file);
-  if (!spans) {
-    const f = ctx.file(file);
-    spans = f?.role === 'source' ? [...f.functions].sort((a, b) => a.line - b.line) : [];
-    idx.set(file, spans);
-  }
-  let best: FunctionFact | undefined;
-  for (const fn of spans) {
-    if (fn.line > line) break;
-    if (fn.end >= line && (!best || fn.line >= best.line)) best = fn;
-  }
-  return best;
-}
 
 export interface Projection {
   fn: Located<FunctionFact>;

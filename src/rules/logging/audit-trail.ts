@@ -25,22 +25,30 @@ const RECORD_VAR = /event|record|entry|fields|log|audit|span|attrs|attributes/i;
 /** An exception's constructor (`WorkspaceArchiveWriteError(command=…, exit_code=…)`): the failure is raised to the caller, not written down. */
 const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
 
+/** An object handed to a record sink (`arg:logger.write`), not to an exception's constructor. */
+function sinkArg(argCtx: string): boolean {
+  const callee = argCtx.slice(4).split('.').pop()!;
+  return RECORD_SINK.test(callee) && !EXCEPTION_CLASS.test(callee);
+}
+
 /**
  * Product telemetry (statsig, posthog, segment, amplitude, mixpanel, an analytics/telemetry/APM module):
  * usage events sent to the vendor's dashboard, not the record of what the agent did.
  */
 const ANALYTICS_MODULE = /statsig|posthog|segment(?:\b|io)|amplitude|mixpanel|analytics|telemetry|(?:^|[/._])apm(?:$|[/._])|rudderstack|heap\b/i;
+/** A tracing module (spans of what the agent did), which the telemetry words above do not make analytics. */
+const TRACING_MODULE = /tracing|tracer|otel|opentelemetry/i;
 /**
  * The call goes to product telemetry: made in an analytics module's own code (`apm/event_handler.py`),
  * a function imported from one (`from core.telemetry import record_event`, `import { logEvent } from
  * './services/statsig'`), or a method of an analytics client (`posthog.capture`, `analytics.track`).
  */
 function analyticsCall(ctx: RuleContext, file: string, callee: string): boolean {
-  if (ANALYTICS_MODULE.test(file) && !/tracing|tracer|otel|opentelemetry/i.test(file)) return true;
+  if (ANALYTICS_MODULE.test(file) && !TRACING_MODULE.test(file)) return true;
   const head = callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
   if (callee.includes('.') && ANALYTICS_MODULE.test(head)) return true;
   const f = ctx.file(file);
-  return !!f?.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !/tracing|tracer|otel|opentelemetry/i.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
+  return !!f?.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !TRACING_MODULE.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
 }
 
 interface Rec {
@@ -99,14 +107,14 @@ function records(ctx: RuleContext): Rec[] {
       if (o.ctx.startsWith('prop:')) {
         const key = o.ctx.slice(5);
         const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
-        if (parent && RECORD_SINK.test(parent.ctx.slice(4).split(".").pop()!) && !EXCEPTION_CLASS.test(parent.ctx.slice(4).split(".").pop()!)) {
+        if (parent && sinkArg(parent.ctx)) {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
         }
       } else if (exported) where = `record ${owner}, serialised by ${o.fn}()`;
       else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
       else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
-      else if (o.ctx.startsWith('arg:') && RECORD_SINK.test(o.ctx.slice(4).split('.').pop()!) && !EXCEPTION_CLASS.test(o.ctx.slice(4).split('.').pop()!)) where = `passed to ${o.ctx.slice(4)}()`;
+      else if (o.ctx.startsWith('arg:') && sinkArg(o.ctx)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) continue;
       // A usage event handed to product telemetry (`logEvent('tool_use_error', { toolName, toolInput })`) is not the trail.
@@ -209,15 +217,12 @@ function genAiToolSpans(ctx: RuleContext): ToolSpan[] {
     for (const f of ctx.source) {
       if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
       let site: Evidence | undefined;
-      for (const c of f.calls) {
-        if (SPAN_SET.test(c.name) && c.args.length && GENAI_TOOL_NAME.test(c.args[0])) {
-          site = ev(f.path, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) names the tool on its call's span`);
-          break;
-        }
-      }
       let siteFn = '';
-      if (site) siteFn = f.calls.find((c) => c.line === site!.line)?.fn ?? '';
-      else {
+      const named = f.calls.find((c) => SPAN_SET.test(c.name) && c.args.length && GENAI_TOOL_NAME.test(c.args[0]));
+      if (named) {
+        site = ev(f.path, named.line, `${named.callee}(${named.args.join(', ').slice(0, 60)}) names the tool on its call's span`);
+        siteFn = named.fn;
+      } else {
         // A literal attribute key (`{ "gen_ai.tool.name": tool["name"] }`); a class of constant names is no span.
         const o = f.objects.find((o) => o.keys.some((k) => /^gen_ai\.tool\.name$/.test(k)) && !o.ctx.startsWith('prop:properties') && !o.ctx.startsWith('type:') && !o.ctx.startsWith('class:'));
         if (o) {

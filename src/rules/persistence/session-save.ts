@@ -111,7 +111,7 @@ function callerBackend(ctx: Ctx, o: PersistOp): string | undefined {
   if (![own.name, ...mine].some((n) => words(n).some((w) => STORE_WORD.has(w)))) return undefined;
   // Its family: itself, its siblings under a shared base, and the subclasses of either.
   const family = [...idx.keys()].filter((n) => n === own.name || [...ancestors(n)].some((b) => mine.has(b) || b === own.name));
-  const siblings = family.filter((n) => n !== own.name && ![...ancestors(own.name)].includes(n));
+  const siblings = family.filter((n) => n !== own.name && !mine.has(n));
   if (siblings.length === 0) return undefined;
   const values = bareValues(ctx);
   const descendants = family.filter((n) => n === own.name || ancestors(n).has(own.name));

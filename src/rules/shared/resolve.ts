@@ -13,6 +13,23 @@ export const classOf = (fn: string): string => {
   return dot > 0 ? fn.slice(0, dot) : '';
 };
 
+/** The innermost function of `file` containing `line`. */
+export function fnAt(ctx: RuleContext, file: string, line: number): FunctionFact | undefined {
+  const idx = ctx.memo('resolve:fn-spans', () => new Map<string, FunctionFact[]>());
+  let spans = idx.get(file);
+  if (!spans) {
+    const f = ctx.file(file);
+    spans = f?.role === 'source' ? [...f.functions].sort((a, b) => a.line - b.line) : [];
+    idx.set(file, spans);
+  }
+  let best: FunctionFact | undefined;
+  for (const fn of spans) {
+    if (fn.line > line) break;
+    if (fn.end >= line && (!best || fn.line >= best.line)) best = fn;
+  }
+  return best;
+}
+
 /** Functions of one file, by full name (memoised per file). */
 function fileFunctions(ctx: RuleContext, file: string): Map<string, Located<FunctionFact>> {
   const all = ctx.memo('resolve:fns-by-file', () => new Map<string, Map<string, Located<FunctionFact>>>());

@@ -15,7 +15,7 @@
 import type { CallFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importModules, resolveBareCall } from './imports.js';
-import { resolveLocal } from './resolve.js';
+import { classOf, fnAt, resolveLocal } from './resolve.js';
 
 /** Keys that carry a tool's input schema. */
 export const SCHEMA_KEY =
@@ -973,12 +973,7 @@ export function toolSourceFilters(ctx: RuleContext): ToolSourceFilter[] {
     // Reads of a stored filter, by key (`tool_filter`, `_tool_filters`, `toolFilter`).
     const reads: { file: string; line: number }[] = [];
     for (const f of ctx.source) for (const k in f.reads) if (TOOL_FILTER.test(k)) for (const l of f.reads[k]) reads.push({ file: f.path, line: l });
-    const fnAt = (file: string, line: number) => {
-      const fns = ctx.file(file)?.functions.filter((x) => x.line <= line && x.end >= line) ?? [];
-      return fns.sort((a, b) => a.end - a.line - (b.end - b.line))[0];
-    };
     const isCtor = (name: string) => /(?:^|\.)(?:__init__|constructor)$/.test(name);
-    const classOf = (fn: string) => (fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).replace(/^.*\./, '') : '');
     for (const t of takes.slice(0, 20)) {
       const within = (x: { file: string; line: number }) => x.file === t.f.path && x.line >= t.fn.line && x.line <= t.fn.end;
       const word = new RegExp(`\\b${t.param}\\b`);
@@ -988,24 +983,24 @@ export function toolSourceFilters(ctx: RuleContext): ToolSourceFilter[] {
       // (`super().__init__(tool_filter=tool_filter)` in an MCP toolset, read by the base toolset).
       // Not where a constructor stores it; first where a function that selects tools reads it.
       const using = (file: string) => {
-        const here = reads.filter((r) => r.file === file && !within(r) && fnAt(r.file, r.line) && !isCtor(fnAt(r.file, r.line)!.name));
-        return here.find((r) => /filter|select|include|keep|allow|match/i.test(shortName(fnAt(r.file, r.line)!.name))) ?? here[0];
+        const here = reads.filter((r) => r.file === file && !within(r) && fnAt(ctx, r.file, r.line) && !isCtor(fnAt(ctx, r.file, r.line)!.name));
+        return here.find((r) => /filter|select|include|keep|allow|match/i.test(shortName(fnAt(ctx, r.file, r.line)!.name))) ?? here[0];
       };
       let read = using(t.f.path);
       if (!read && isCtor(t.fn.name)) {
-        const base = t.f.classes.find((c) => c.name === classOf(t.fn.name))?.extends?.replace(/^.*\./, '');
+        const base = t.f.classes.find((c) => c.name === shortName(classOf(t.fn.name)))?.extends?.replace(/^.*\./, '');
         const baseFile = base ? ctx.source.find((g) => g.classes.some((c) => c.name === base))?.path : undefined;
         if (baseFile) read = using(baseFile);
       }
-      const applied = guard ? { file: t.f.path, line: guard.line, fn: t.fn.name } : read ? { ...read, fn: fnAt(read.file, read.line)!.name } : undefined;
+      const applied = guard ? { file: t.f.path, line: guard.line, fn: t.fn.name } : read ? { ...read, fn: fnAt(ctx, read.file, read.line)!.name } : undefined;
       if (applied) out.push({ file: t.f.path, line: t.fn.line, fn: t.fn.name, param: t.param, applied });
     }
     for (const t of fields.slice(0, 20)) {
-      const use = reads.filter((r) => !(r.file === t.f.path && r.line >= t.cls.line && r.line <= t.cls.end) && fnAt(r.file, r.line) && !isCtor(fnAt(r.file, r.line)!.name));
+      const use = reads.filter((r) => !(r.file === t.f.path && r.line >= t.cls.line && r.line <= t.cls.end) && fnAt(ctx, r.file, r.line) && !isCtor(fnAt(ctx, r.file, r.line)!.name));
       const r = use.find((x) => ctx.file(x.file)?.guards.some((g) => g.line === x.line)) ?? use[0];
       if (!r) continue;
       const line = t.f.consts.find((k) => k.name === t.param && k.line >= t.cls.line && k.line <= t.cls.end)?.line ?? t.cls.line;
-      out.push({ file: t.f.path, line, fn: t.cls.name, param: t.param, applied: { ...r, fn: fnAt(r.file, r.line)!.name } });
+      out.push({ file: t.f.path, line, fn: t.cls.name, param: t.param, applied: { ...r, fn: fnAt(ctx, r.file, r.line)!.name } });
     }
     // A filter taken by an MCP client or toolset first.
     return out.sort((a, b) => Number(!mcpSource(a)) - Number(!mcpSource(b)));
