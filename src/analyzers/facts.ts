@@ -32,6 +32,12 @@ export interface FunctionFact {
   generator: boolean;
   /** Decorator texts without the `@`, cut to 60 characters: `tool`, `mcp.tool()`, `app.command("x")`. */
   decorators?: string[];
+  /**
+   * TypeScript: the class each parameter is declared with (`service: MessagesService` → `MessagesService`,
+   * `Repo<Message> | undefined` → `Repo`), '' where it has none; absent when no parameter has one. Python keeps
+   * the annotation in the parameter's own text (`llm: LLM`).
+   */
+  paramTypes?: string[];
 }
 
 export interface CallFact {
@@ -86,6 +92,11 @@ export interface ClassFact {
   implements: string[];
   members: string[];
   exported: boolean;
+  /**
+   * TypeScript: the class each typed field holds, from its declaration (`private store: SessionStore`) or a
+   * constructor parameter property (`constructor(private readonly store: SessionStore)`). Absent when none.
+   */
+  fieldTypes?: Record<string, string>;
 }
 
 export interface ExitFact {

@@ -257,6 +257,23 @@ function propName(name: ts.PropertyName | ts.BindingName | undefined): string | 
   return undefined;
 }
 
+/**
+ * The class a declared type names: `MessagesService`, `Repository<Message>` → `Repository`, `ns.Store` → `Store`,
+ * `Store | undefined` → `Store`. Undefined for a primitive, a literal, a function or object type, or a union of classes.
+ */
+function classNameOf(t: ts.TypeNode | undefined): string | undefined {
+  if (!t) return undefined;
+  if (isUnionTypeNode(t)) {
+    const named = t.types.map(classNameOf).filter((n): n is string => !!n);
+    return named.length === 1 ? named[0] : undefined;
+  }
+  if (!isTypeReferenceNode(t)) return undefined;
+  const n = isQualifiedName(t.typeName) ? t.typeName.right.text : t.typeName.text;
+  return /^[A-Z]/.test(n) && !BUILTIN_TYPES.has(n) ? n : undefined;
+}
+/** Types of the language and its runtime, which no harness class defines. */
+const BUILTIN_TYPES = new Set(['Promise', 'Array', 'Map', 'Set', 'Record', 'Partial', 'Readonly', 'Required', 'Pick', 'Omit', 'Date', 'Error', 'Function', 'Object', 'String', 'Number', 'Boolean', 'RegExp', 'AbortSignal', 'AbortController', 'ReadonlyArray', 'WeakMap', 'Buffer']);
+
 function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   const mods = canHaveModifiers(node) ? getModifiers(node) : undefined;
   return !!mods?.some((m) => m.kind === kind);
@@ -411,6 +428,12 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       };
       const decos = canHaveDecorators(node) ? getDecorators(node) : undefined;
       if (decos?.length) f.decorators = decos.map((d) => textOf(d.expression, 60));
+      let types: string[] | undefined;
+      node.parameters.forEach((p, i) => {
+        const t = classNameOf(p.type);
+        if (t) (types ??= node.parameters.map(() => ''))[i] = t;
+      });
+      if (types) f.paramTypes = types;
       facts.functions.push(f);
       fnStack.push(name);
     }
@@ -565,6 +588,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
           if (canHaveModifiers(p) && getModifiers(p)?.length) {
             const n = propName(p.name);
             if (n) c.members.push(n);
+            const t = n && classNameOf(p.type);
+            if (t) (c.fieldTypes ??= Object.create(null) as Record<string, string>)[n] = t;
           }
         }
         continue;
@@ -572,6 +597,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       const n = propName(m.name as ts.PropertyName);
       if (!n) continue;
       c.members.push(n);
+      const t = isPropertyDeclaration(m) ? classNameOf(m.type) : undefined;
+      if (t) (c.fieldTypes ??= Object.create(null) as Record<string, string>)[n] = t;
       if (isPropertyDeclaration(m) && m.initializer) values[n] = textOf(m.initializer);
       else if (isMethodDeclaration(m) || isGetAccessor(m)) values[n] = '<fn>';
     }

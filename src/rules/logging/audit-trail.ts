@@ -1,7 +1,7 @@
 import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, GENERIC, loopReachable } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, words } from '../shared/persist.js';
+import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
+import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
@@ -299,6 +299,8 @@ interface TranscriptSave {
   /** The write is skipped unless its target is configured (`if (!this.file) return`): opt-in. */
   optIn?: GuardFact & { file?: string };
   rank: number;
+  /** The call on the loop's path that runs the writing function, when that path was resolved. */
+  caller?: Located<CallFact>;
 }
 const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread']);
 
@@ -318,11 +320,20 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     const framework = loops.length === 0 && frameworkToolUse(ctx).length > 0;
     // Only a harness that declares tools of its own has tool calls in the history it saves.
     const noLoop = loops.length === 0 && !framework && toolDeclarations(ctx).length > 0;
+    const resolved = loopReachResolved(ctx);
+    /** The call that runs a write's function, where the path to it was resolved. */
+    const callerOf = new Map<Located<CallFact>, Located<CallFact>>();
     const onPath = (c: Located<CallFact>): string | undefined => {
       const short = shortName(c.fn);
       if (loopFiles.has(c.file)) return 'in the agent loop\'s file';
       if ([...loopClasses].some((k) => c.fn.startsWith(k))) return `a method of the loop's class (${c.fn})`;
       if (reach.has(short) && !GENERIC.has(short) && lastHopHolds(ctx, reach.get(short)!.path, c)) return `reached from the loop (${reach.get(short)!.path.join(' → ')})`;
+      // Through calls resolved by the receiver's class (`this.messagesService.create(…)`, the service injected into the loop's class).
+      const r = resolved.get(`${c.file}#${c.fn}`);
+      if (r) {
+        callerOf.set(c, r.path[r.path.length - 1]);
+        return `reached from the loop (${r.path.map((k) => k.callee).join(' → ')} at ${at(r.path[r.path.length - 1].file, r.path[r.path.length - 1].line)})`;
+      }
       if (framework) return 'the framework runs the tool loop';
       // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
       // a save function that names the history and that harness code calls is taken as the loop's.
@@ -335,7 +346,8 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     const candidates: Array<{ call: Located<CallFact>; text: string; what: string }> = [];
     for (const op of harnessPersistOps(ctx)) {
       if (op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') continue;
-      candidates.push({ call: op.call, text: op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
+      // A database write is about its table too (`this.prisma.message.create(…)`, `db.messages.insert_one(…)`).
+      candidates.push({ call: op.call, text: op.kind === 'db-write' ? `${tableOf(ctx, op.call) ?? ''} ${op.call.args.join(' ')}` : op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
     }
     for (const f of ctx.source) {
       for (const c of f.calls as Located<CallFact>[]) {
@@ -403,7 +415,7 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       // What the write is about, strongest first: tool calls themselves, then the message history, then a session or chat.
       const aboutTools = /tool_?use|tool_?result|tool_?call/i.test(`${text} ${call.fn}`);
       const strength = aboutTools ? 0 : named && STRONG.has(named) ? 1 : 2;
-      out.push({ call, how: `${call.callee}(${call.args.join(', ').slice(0, 50)}) ${what} the agent's ${aboutTools ? 'tool calls/results' : (named ?? 'serialised state')}, ${where}`, optIn, rank: strength * 3 + (/loop's file|loop's class/.test(where) ? 0 : /reached/.test(where) ? 1 : 2) + (optIn ? 100 : 0) });
+      out.push({ call, caller: callerOf.get(call), how: `${call.callee}(${call.args.join(', ').slice(0, 50)}) ${what} the agent's ${aboutTools ? 'tool calls/results' : (named ?? 'serialised state')}, ${where}`, optIn, rank: strength * 3 + (/loop's file|loop's class/.test(where) ? 0 : /reached/.test(where) ? 1 : 2) + (optIn ? 100 : 0) });
     }
     return out.sort((a, b) => a.rank - b.rank);
   });
@@ -639,7 +651,8 @@ export default defineRule({
     const always = saves.filter((t) => !t.optIn);
     if (always.length) {
       const t = always[0];
-      const callers = callersOf(ctx, t.call.fn).filter((c) => !UI_FILE.test(c.file)).slice(0, 1);
+      // The call that runs the write: the one on the resolved path, else a caller by name (not for a name as common as `create`).
+      const callers = t.caller ? [t.caller] : GENERIC.has(shortName(t.call.fn)) ? [] : callersOf(ctx, t.call.fn).filter((c) => !UI_FILE.test(c.file)).slice(0, 1);
       return finding('present', `the agent's history, which carries every tool call with its arguments and every tool result, is persisted: ${t.how} (${at(t.call.file, t.call.line)})`, [
         ev(t.call.file, t.call.line, t.how),
         ...callers.map((c) => ev(c.file, c.line, `${c.callee}() saves the history`)),

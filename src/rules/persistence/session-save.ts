@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { GENERIC, reachedFromLoop } from '../shared/loop.js';
+import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
 import { words, callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
@@ -237,8 +237,12 @@ export default defineRule({
     // The model's own messages first: composed notes (a literal role) and in-place updates after.
     // The write itself before a call of a wrapper around it (`fs.appendFileSync(this.conversationFile, …)` before
     // `this.appendRecord(…)`), and a write made once per streamed event (inside a loop) before one made after it.
+    const resolved = loopReachResolved(ctx);
+    const fromLoop = (o: PersistOp) => resolved.has(`${o.call.file}#${o.call.fn}`);
     const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
       (a, b) =>
+        // A write the agent loop reaches (`this.messagesService.create(…)` each turn) before one an API handler makes.
+        Number(!fromLoop(a)) - Number(!fromLoop(b)) ||
         Number(!isLinked(a)) - Number(!isLinked(b)) ||
         Number(foreignRecord(ctx, a)) - Number(foreignRecord(ctx, b)) ||
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
@@ -260,7 +264,14 @@ export default defineRule({
       }
       return v;
     };
-    const reach = (ws: PersistOp[], names: Set<string>) => reachedFromLoop(ctx, (c) => (names.has(c.name) || ws.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2);
+    const reach = (ws: PersistOp[], names: Set<string>) =>
+      reachedFromLoop(ctx, (c) => (names.has(c.name) || ws.some((w) => w.call.file === c.file && w.call.line === c.line)) && !commandBranch(ctx, c) && !demanded(c.fn), 2) ??
+      // Or through calls resolved by the receiver's class (`this.messagesService.create(…)` with the service injected
+      // into the loop's class), which names too common to follow by name (`create`, `save`) need.
+      ws
+        .map((w) => ({ w, r: resolved.get(`${w.call.file}#${w.call.fn}`) }))
+        .filter(({ r }) => r && !r.path.some((c) => commandBranch(ctx, c)))
+        .map(({ w, r }) => ({ loop: r!.loop, path: [...r!.path, w.call] }))[0];
     // An append that neither carries the messages nor is tied to the loop's conversation (a memory note, a log of
     // what a step did) gives way to a write whose data is the message list (a record holding them, or the list
     // written into the file it opens) when the agent loop reaches that write.
@@ -269,11 +280,16 @@ export default defineRule({
     if (appends.length > 0 && !loopHit) {
       const files = new Set(appends.map((o) => o.call.file));
       // The reason names the write the evidence opens with: one that carries the messages when there is one.
-      const shown = appends.some(isLinked) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
+      const shown = appends.some(isLinked) || appends.some(fromLoop) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
+      const via = fromLoop(shown[0]) ? resolved.get(`${shown[0].call.file}#${shown[0].call.fn}`) : undefined;
       return {
         level: 'present',
-        reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn} (${files.size} file(s) with incremental session writes)`,
-        evidence: shown.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
+        reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn}${via ? `, which the agent loop in ${via.loop.fn} reaches through ${via.path.map((c) => c.callee).join(' → ')}` : ''} (${files.size} file(s) with incremental session writes)`,
+        evidence: [
+          ...shown.slice(0, via ? 1 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
+          ...(via ? [{ file: via.path[via.path.length - 1].file, line: via.path[via.path.length - 1].line, reason: `${via.path[via.path.length - 1].callee}() on the agent loop's path calls ${shown[0].call.fn}` }] : []),
+          ...(via ? shown.slice(1, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)) : []),
+        ],
       };
     }
     // A path to a write of the conversation itself first, then to any session write.

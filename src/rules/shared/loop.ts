@@ -6,7 +6,7 @@
 import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classBases, classOf, fieldClass, methodOf, oneClassFamily, resolveLocal } from './resolve.js';
+import { classBases, classOf, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, resolveLocal } from './resolve.js';
 import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -738,7 +738,12 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const param = /^(\w+)\.(\w+)$/.exec(callee);
   if (param && param[1] !== 'this' && param[1] !== 'self') {
     const typed = paramClass(ctx, file, fn, param[1]) ?? localInstanceClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
-    return typed ? methodOf(ctx, typed, param[2]) : onlyDefinition(ctx, call);
+    if (typed) return methodsOfType(ctx, typed, param[2]);
+    // A TypeScript parameter's declared type (`service: MessagesService`): its class's method, else (an interface the
+    // harness does not implement itself, a library's type) the one function of that name, as for an untyped receiver.
+    const declared = declaredParamType(ctx, file, fn, param[1]);
+    const defs = declared ? methodsOfType(ctx, declared, param[2]) : [];
+    return defs.length ? defs : onlyDefinition(ctx, call);
   }
   // Neither through the receiver nor bare (`spec.runtime.provider.chat_with_retry()`): the one function of that name, if only one.
   if (callee !== call.name && !callee.startsWith('this.') && !callee.startsWith('self.')) return onlyDefinition(ctx, call);
@@ -749,7 +754,11 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const field = /^(?:this|self)\.(\w+)\.(\w+)$/.exec(call.callee);
   if (field) {
     const held = short ? fieldClass(ctx, file, short, field[1]) : undefined;
-    return held ? methodOf(ctx, held, field[2]) : onlyDefinition(ctx, call);
+    if (held) return methodsOfType(ctx, held, field[2]);
+    // A field's declared type, or a typed constructor parameter stored in it (see fieldType); as for parameters above.
+    const declared = short ? fieldType(ctx, file, short, field[1]) : undefined;
+    const defs = declared ? methodsOfType(ctx, declared, field[2]) : [];
+    return defs.length ? defs : onlyDefinition(ctx, call);
   }
   return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : onlyDefinition(ctx, call);
 }
@@ -825,6 +834,18 @@ function paramClass(ctx: RuleContext, file: string, fn: string, name: string): s
   return m.get(`${fn}#${name}`);
 }
 
+/** The class a TypeScript parameter of `file#fn` is declared with (`paramTypes`), if any. */
+function declaredParamType(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  const all = ctx.memo('loop:declared-param-types', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const d of ctx.file(file)?.functions ?? []) d.paramTypes?.forEach((t, i) => t && m!.set(`${d.name}#${d.params[i]}`, t));
+    all.set(file, m);
+  }
+  return m.get(`${fn}#${name}`);
+}
+
 /** Whether a call reaches a model turn through calls resolved by receiver, field, parameter type or import (up to `depth` further calls). */
 export function reachesModelResolved(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>, depth = 3): boolean {
   return isModelTurnCall(ctx, call) || resolvedReachesModel(ctx, file, fn, call, depth);
@@ -893,6 +914,43 @@ export function reachedFromLoop(
     }
   }
   return undefined;
+}
+
+/** A function reached from an agent loop's body through resolved calls, and the calls that reach it. */
+export interface ResolvedReach {
+  loop: AgentLoop;
+  /** The calls from the loop body to the function: the first is in the loop body, the last calls the function. */
+  path: Located<CallFact>[];
+}
+
+/**
+ * Every function an agent loop's body reaches within `hops` calls resolved without guessing by name (see
+ * resolvedCallees: the receiver's class from `this.x = new X()`, a declared field or constructor parameter type, a
+ * typed parameter, an import), keyed `file#function`, each with the first path found. Unlike loopReachable this
+ * follows names too common to follow by name (`this.messages.create()`, `self.store.save()`) when the receiver's
+ * class is known, and links a call to the one function it runs, not to every function of its name.
+ */
+export function loopReachResolved(ctx: RuleContext, hops = 4): Map<string, ResolvedReach> {
+  return ctx.memo(`loop:reach-resolved:${hops}`, () => {
+    const out = new Map<string, ResolvedReach>();
+    let frontier: Array<{ def: Located<FunctionFact>; r: ResolvedReach }> = [];
+    const follow = (file: string, fn: string, c: Located<CallFact>, loop: AgentLoop, base: Located<CallFact>[], next: typeof frontier) => {
+      for (const def of resolvedCallees(ctx, file, fn, c)) {
+        const k = `${def.file}#${def.name}`;
+        if (out.has(k)) continue;
+        const r = { loop, path: [...base, c] };
+        out.set(k, r);
+        next.push({ def, r });
+      }
+    };
+    for (const loop of agentLoops(ctx)) for (const c of loop.body) follow(c.file, c.fn, c, loop, [], frontier);
+    for (let h = 1; h < hops && frontier.length > 0; h++) {
+      const next: typeof frontier = [];
+      for (const { def, r } of frontier) for (const c of ctx.callsIn(def.file, def.name)) follow(def.file, def.name, c, r.loop, r.path, next);
+      frontier = next;
+    }
+    return out;
+  });
 }
 
 export interface LoopReach {

@@ -41,10 +41,19 @@ const WRITE = new Set(['writeFile', 'writeFileSync', 'write_text', 'write_bytes'
 const RENAME = new Set(['rename', 'renameSync']);
 const FSYNC = new Set(['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync']);
 const READ = new Set(['readFile', 'readFileSync', 'createReadStream', 'read_text', 'readJson', 'readJSON', 'readJsonSync', 'load', 'loads', 'readlines']);
-const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany']);
-const DB_READ = new Set(['select', 'findFirst', 'findMany', 'findUnique', 'findOne', 'find', 'getItem', 'fetchone', 'fetchall']);
+const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany', 'insert_one', 'insert_many', 'update_one', 'replace_one', 'replaceOne']);
+const DB_READ = new Set(['select', 'findFirst', 'findMany', 'findUnique', 'findOne', 'find', 'getItem', 'fetchone', 'fetchall', 'find_one']);
 /** A relational query through the database's query namespace, the table named in the callee: `db.query.messages.findMany`. */
 const QUERY_TABLE = /^(?:this\.|self\.)?(?:db|database|tx|trx|_db)\s*\.\s*query\s*\.\s*(\w+)\s*\.\s*\w+$/;
+/**
+ * A model delegate names its table: Prisma's client (`this.prisma.message.create`, `tx.task.update`) and a document
+ * database's collection (`db.messages.insert_one`, `db.events.insertOne`).
+ */
+const DELEGATE_TABLE = /^(?:this\.|self\.)?(?:\w*prisma\w*|tx|trx)\s*\.\s*([a-z]\w*)\s*\.\s*(?:create|createMany|update|updateMany|upsert|delete|deleteMany|findMany|findFirst|findUnique|findFirstOrThrow|findUniqueOrThrow)$|^(?:this\.|self\.)?(?:db|_db|database)\s*\.\s*([a-z]\w*)\s*\.\s*(?:insert_one|insert_many|insertOne|insertMany|update_one|updateOne|replace_one|replaceOne|find|find_one|findOne)$/;
+const delegateTable = (callee: string): string | undefined => {
+  const m = DELEGATE_TABLE.exec(callee);
+  return m ? m[1] ?? m[2] : undefined;
+};
 /** A database-ish receiver, the call directly on it (`db.insert`, `db .update`, `prisma.task.create`). */
 const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|conn|connection|cursor|collection|localStorage|sessionStorage|redis|kv|_db|_conn)(\.\w+)?\s*\.\s*\$?\w+$/i;
 
@@ -447,8 +456,8 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
       Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${columns.join(' ')} ${o.call.fn}` });
       continue;
     }
-    // A relational query's argument is its options (`{ where, orderBy }`), not the row's fields.
-    if (QUERY_TABLE.test(o.call.callee)) continue;
+    // A relational query's argument is its options (`{ where, orderBy }`, Prisma's `{ data: { … } }`), not the row's fields: the table decides.
+    if (QUERY_TABLE.test(o.call.callee) || delegateTable(o.call.callee)) continue;
     const fields = rowFields(ctx, o.call, o.kind);
     if (!fields || fields.some(rowFieldCarries)) continue;
     const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
@@ -508,9 +517,9 @@ function tableColumns(ctx: RuleContext): Map<string, string[]> {
  * the one its chain selects from (`db.select().from(schema.sessions)`), or the one its callee names
  * (`db.query.sessions.findFirst`).
  */
-function tableOf(ctx: RuleContext, c: Located<CallFact>): string | undefined {
-  const q = QUERY_TABLE.exec(c.callee);
-  if (q) return tableKey(q[1]);
+export function tableOf(ctx: RuleContext, c: Located<CallFact>): string | undefined {
+  const q = QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee);
+  if (q) return tableKey(q);
   const callee = c.callee.replace(/\s+/g, '');
   const tableArg = (x: CallFact) => (/^[\w$.]+$/.test(x.args[0] ?? '') ? tableKey(x.args[0].slice(x.args[0].lastIndexOf('.') + 1)) : undefined);
   if (/\.(?:insert|update|delete)$/.test(callee)) return tableArg(c);
@@ -903,7 +912,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
-  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] : undefined;
+  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) : undefined;
   // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
   // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
   const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
@@ -1719,7 +1728,7 @@ export function composedRecord(ctx: RuleContext, o: PersistOp): boolean {
 }
 
 /** Database writes that add a row rather than change one. */
-const INSERT_NAME = /^(?:insert|insertOne|insertMany|create|createMany|add|add_all|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
+const INSERT_NAME = /^(?:insert|insertOne|insertMany|insert_one|insert_many|create|createMany|add|add_all|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
 export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (INSERT_NAME.test(o.call.name) || /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? ''));
 
 /**

@@ -93,6 +93,79 @@ export function fieldClass(ctx: RuleContext, file: string, cls: string, field: s
   return m.get(`${cls}.${field}`);
 }
 
+/** A Python annotation naming a class: `LLM`, `Optional[LLM]`, `"Agent"`, `LLM | None`, `store: SessionStore = None`. */
+const PY_PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?\s*(?:=.*)?$/s;
+
+/**
+ * The class parameter `i` of a function is declared with: TypeScript's `paramTypes`, or a Python annotation kept in
+ * the parameter's text. Undefined without one.
+ */
+export function paramType(fn: FunctionFact, i: number): string | undefined {
+  const t = fn.paramTypes?.[i];
+  if (t) return t;
+  const p = fn.params[i];
+  return p && p.includes(':') ? PY_PARAM_CLASS.exec(p)?.[2] : undefined;
+}
+
+/**
+ * The class a field of class `cls` holds, from what the code declares: a new instance assigned to it (see
+ * fieldClass), the field's declared type or a constructor parameter property (`constructor(private readonly
+ * messages: MessagesService)`), or a typed constructor parameter stored in it (`def __init__(self, store: Store):
+ * self.store = store`, `this.store = store`). Undefined when nothing says.
+ */
+export function fieldType(ctx: RuleContext, file: string, cls: string, field: string): string | undefined {
+  const made = fieldClass(ctx, file, cls, field);
+  if (made) return made;
+  const all = ctx.memo('resolve:field-types', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    const f = ctx.file(file);
+    for (const c of f?.classes ?? []) for (const k in c.fieldTypes ?? {}) m.set(`${c.name}.${k}`, c.fieldTypes![k]);
+    const ctors = new Map<string, FunctionFact>();
+    for (const fn of f?.functions ?? []) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+    for (const b of f?.binds ?? []) {
+      const ctor = ctors.get(b.fn);
+      if (!ctor || !/^[A-Za-z_$][\w$]*$/.test(b.value)) continue;
+      const i = ctor.params.findIndex((p) => p === b.value || p.replace(/^\*+/, '').split(/[:=?]/)[0].trim() === b.value);
+      const t = i >= 0 ? paramType(ctor, i) : undefined;
+      const owner = classOf(b.fn);
+      if (t) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, t);
+    }
+    all.set(file, m);
+  }
+  return m.get(`${cls}.${field}`);
+}
+
+/**
+ * Method `method` as a call on a value declared of type `type` runs it: the class's own or inherited method, else,
+ * for an interface or an abstract base, the method of each class that implements or extends it (at most four).
+ */
+export function methodsOfType(ctx: RuleContext, type: string, method: string): Located<FunctionFact>[] {
+  const own = methodOf(ctx, type, method);
+  if (own.length) return own;
+  const impls = ctx.memo('resolve:implementors', () => {
+    const m = new Map<string, string[]>();
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        for (const b of [c.extends, ...c.implements]) {
+          if (!b) continue;
+          const k = b.replace(/<.*$/s, '').split('.').pop()!;
+          const list = m.get(k);
+          if (list) list.push(c.name);
+          else m.set(k, [c.name]);
+        }
+      }
+    }
+    return m;
+  });
+  const out: Located<FunctionFact>[] = [];
+  const subs = impls.get(type) ?? [];
+  if (subs.length > 4) return out;
+  for (const s of subs) out.push(...ctx.functionsNamed(`${s}.${method}`));
+  return out;
+}
+
 /** Each source class's base class by short name (`class Coder(ToolCallAgent)` → `ToolCallAgent`). */
 export function classBases(ctx: RuleContext): Map<string, string> {
   return ctx.memo('resolve:bases', () => {
