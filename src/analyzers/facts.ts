@@ -93,8 +93,9 @@ export interface ClassFact {
   members: string[];
   exported: boolean;
   /**
-   * TypeScript: the class each typed field holds, from its declaration (`private store: SessionStore`) or a
-   * constructor parameter property (`constructor(private readonly store: SessionStore)`). Absent when none.
+   * The class each typed field holds, from its declaration (`private store: SessionStore`; Python's class-level
+   * `store: SessionStore`) or a constructor parameter property (`constructor(private readonly store: SessionStore)`).
+   * Absent when none.
    */
   fieldTypes?: Record<string, string>;
 }

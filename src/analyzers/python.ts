@@ -15,6 +15,11 @@ import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
 import { CONST_CASE, LITERAL_CASE } from './facts.js';
 
+/** A class annotation: `Store`, `Optional[Store]`, `"Store"`, `Store | None`, `mod.Store`. */
+const PY_FIELD_CLASS = /^(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?$/;
+/** Typing's containers and wrappers, which name no class of the harness. */
+const PY_GENERIC_TYPES = new Set(['List', 'Dict', 'Set', 'Tuple', 'Optional', 'Union', 'Any', 'Callable', 'Type', 'ClassVar', 'Literal', 'Sequence', 'Mapping', 'Iterable', 'Iterator', 'Awaitable', 'Coroutine', 'Annotated', 'Field', 'Path', 'Enum']);
+
 const MAX_DEPTH = 1200;
 const MAX_STRING = 80;
 const MAX_READ_LINES = 20;
@@ -292,6 +297,11 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         if (right) values[key] = clip(right);
         annotated.push({ key, type: a.childForFieldName('type') ?? undefined });
       }
+    }
+    // Fields declared with a class (`store: ConversationStore`, `llm: Optional[LLM] = None`, a dataclass's or a pydantic model's).
+    for (const a of annotated) {
+      const t = a.type && PY_FIELD_CLASS.exec(a.type.text)?.[1];
+      if (t && !PY_GENERIC_TYPES.has(t)) (c.fieldTypes ??= Object.create(null) as Record<string, string>)[a.key] = t;
     }
     facts.classes.push(c);
     if (c.members.length) facts.objects.push({ keys: c.members, values, line: c.line, end: c.end, fn: fn(), ctx: `class:${name}` });

@@ -265,6 +265,8 @@ export class RuleContext {
     target: (c: Located<CallFact>) => boolean,
     hops = 2,
     follow: (name: string, defs: Located<FunctionFact>[]) => boolean = () => true,
+    /** For a call `follow` refuses (a name too common or too often defined): the functions it resolves to, if known. */
+    resolve?: (file: string, fn: string, c: Located<CallFact>) => Located<FunctionFact>[],
   ): Located<CallFact>[] | undefined {
     const seen = new Set<string>();
     const search = (f: string, name: string, depth: number): Located<CallFact>[] | undefined => {
@@ -279,8 +281,11 @@ export class RuleContext {
       if (depth === 0) return undefined;
       for (const c of calls) {
         if (!c.name) continue;
-        const defs = this.functionsNamed(c.name);
-        if (!follow(c.name, defs)) continue;
+        let defs = this.functionsNamed(c.name);
+        if (!follow(c.name, defs)) {
+          defs = resolve?.(f, name, c) ?? [];
+          if (defs.length === 0) continue;
+        }
         for (const def of defs) {
           const sub = search(def.file, def.name, depth - 1);
           if (sub) return [c, ...sub];

@@ -905,9 +905,11 @@ export function reachedFromLoop(
   for (const loop of agentLoops(ctx)) {
     const seen = new Set<string>();
     for (const c of loop.body) {
-      if (!c.name || seen.has(c.name) || GENERIC.has(c.name)) continue;
-      seen.add(c.name);
-      for (const def of ctx.functionsNamed(c.name)) {
+      if (!c.name || seen.has(c.name)) continue;
+      // A generic name (`this.store.add()`) only where the receiver's class resolves it.
+      const defs = GENERIC.has(c.name) ? resolvedCallees(ctx, c.file, c.fn, c) : ctx.functionsNamed(c.name);
+      if (!GENERIC.has(c.name)) seen.add(c.name);
+      for (const def of defs) {
         const sub = reachesFast(ctx, def.file, def.name, pred, hops - 1);
         if (sub) return { loop, path: [c, ...sub] };
       }
@@ -1017,7 +1019,8 @@ export function loopReachable(ctx: RuleContext, hops = 3): Map<string, LoopReach
  * four places: whether a call matching `pred` is reachable from `fn` of `file` within `hops` calls.
  */
 export function reachesFast(ctx: RuleContext, file: string, fn: string, pred: (c: Located<CallFact>) => boolean, hops = 2): Located<CallFact>[] | undefined {
-  return ctx.reaches(file, fn, pred, hops, (name, defs) => !GENERIC.has(name) && defs.length <= 4);
+  // Those names are followed where the receiver's class is known instead (`this.messages.create()`, see resolvedCallees).
+  return ctx.reaches(file, fn, pred, hops, (name, defs) => !GENERIC.has(name) && defs.length <= 4, (f, name, c) => resolvedCallees(ctx, f, name, c));
 }
 
 /** A call that looks one tool up by name for running it (`self._get_tool(item["name"])`, `findTool(name)`): not the plural listing sent to the model. */
