@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -165,6 +165,14 @@ export default defineRule({
       // The registry that holds the declared types together leads: it shows every type in one place.
       const registry = typeRegistry(ctx, defs);
       return finding('present', `${names.size} agent types are declared with their own prompt and tools (${defs.slice(0, 3).map((d) => `${d.name.slice(0, 30)} at ${at(d.file, d.line)}`).join(', ')})${registry ? `, held in one registry (${at(registry.file, registry.line)})` : ''}`, [...(registry ? [registry] : []), ...defs.slice(0, registry ? 3 : 4)], declared ? 'high' : 'low');
+    }
+    // One shape every agent is a value of (`class LlmAgent(BaseAgent): name, instruction, tools`, `type
+    // CreateAgentParams = { name, prompt, tools }`): agents are declared as data, each with its own prompt and
+    // tools, when the code builds several of them or leaves building them to its users (a framework's agent type).
+    // A type taken by the agent factory counts when no agent is declared with a name of its own (one would be one agent).
+    const shape = (names.size === 1 ? defs.find((d) => d.shape && manyAgentsOf(ctx, d.name)) : undefined) ?? (names.size <= 1 && defs.every((d) => !d.literal) ? agentShapeTypes(ctx)[0] : undefined);
+    if (shape) {
+      return finding('present', `agents are declared as data: each agent is ${/^agent shape/.test(shape.reason) ? 'a value of' : 'an instance of'} ${shape.name}, with its own prompt and tools (${at(shape.file, shape.line)}), built several times or by the library's users rather than one fixed agent`, [shape, ...(shape.builder ? [shape.builder] : []), ...defs.filter((d) => d !== shape).slice(0, 2)], 'low');
     }
     // Agent classes registered by name in a class registry, each building its own prompt or tools.
     const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember || x.promptMember);

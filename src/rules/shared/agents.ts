@@ -42,6 +42,12 @@ const REQUEST_KEYS = wordSet(REQUEST_KEY);
 
 export interface AgentDef extends Evidence {
   name: string;
+  /** A class or type that agents are built from (each agent a value of it), not one agent. */
+  shape?: boolean;
+  /** A class with no base of its own, taken as agents' shape by its fields (see `own` in agentDefinitions). */
+  ownBase?: boolean;
+  /** For a shape type: the factory or class that builds an agent from it. */
+  builder?: Evidence;
   /** The definition's tool list as written (`['read', 'grep']`, `[BashTool, GrepTool]`, `tools`), when it has one. */
   tools?: string;
   /** The key the tool list sits under (`tools`, `allowedTools`, `groups`). */
@@ -58,6 +64,18 @@ const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
 
 /** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
 const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
+
+/** A prompt member of an agent's shape besides PROMPT_KEY: `instruction` (Google ADK, mcp-agent), `system`, `system_template`. */
+const SHAPE_PROMPT = /^(?:instruction|system|system_?prompt\w*|system_?template|systemTemplate)$/i;
+/** A tool member of an agent's shape besides TOOLS_KEY: its functions, the MCP servers it may use, its actions. */
+const SHAPE_TOOLS = /^(?:functions|function_list|function_map|server_names|serverNames|mcp_servers|mcpServers|actions|toolkit)$/;
+/** What names an agent in its shape. */
+const SHAPE_ID = /^(?:name|id|agent_?id|agentId|agent_?name|agentName|slug)$/;
+/** A type named as agents' shape: `AgentConfiguration`, `CreateReactAgentParams`, `SubagentDefinition`, `AgentSpec`. */
+const AGENT_SHAPE_TYPE = /(?:^|[a-z_])(?:Agent|Subagent)(?:Config|Configuration|Params|Options|Spec|Definition|Def|Profile)?$/;
+const NOT_SHAPE_TYPE = /State|Message|Event|Response|Result|Output|Status|Error|Props$/;
+/** A call that declares an agent by name: `defAgent`, `defineAgent`, `declareSubagent`, `registerAgent`. */
+const DEFINE_AGENT_CALL = /^(?:def|define|declare|register)_?(?:Sub_?)?[aA]gent$/;
 
 /** `o` is one of two or more sibling objects (same parent span, same prompt and tools keys): a record of definitions. */
 function recordOfDefs(objects: readonly ObjectFact[], o: ObjectFact): boolean {
@@ -109,18 +127,34 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         if (!/(?:^|[a-z_])Agent(?:Definition|Config|Spec|Profile)?$/.test(c.name) || /error|exception/i.test(c.name)) continue;
         // Fields inherited from a base class declared in the repo count too (Agent(AgentBase)).
         const base = c.extends?.replace(/[<[(].*$/s, '').split('.').pop();
-        const members = base && membersOf.has(base) ? [...c.members, ...membersOf.get(base)!] : c.members;
-        const hasPrompt = members.some((m) => PROMPT_KEY.test(m) || /system_?prompt/i.test(m));
+        const members = base && membersOf.has(base) ? [...c.members, ...membersOf.get(base)!] : [...c.members];
+        // A Python base class's constructor parameters are its fields too (`def __init__(self, name, system_prompt, toolkit)`);
+        // a subclass's are mostly forwarded to a base it does not declare (an adapter's options), so only its members count.
+        if (f.lang === 'py' && !c.extends) members.push(...(f.functions.find((fn) => fn.name === `${c.name}.__init__`)?.params.map(paramName) ?? []));
+        const prompt = members.find((m) => PROMPT_KEY.test(m) || SHAPE_PROMPT.test(m)) ?? members.find((m) => /system_?prompt/i.test(m));
         const superArgs = f.objects.find((o) => o.line > c.line && o.line <= c.end && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k)) && o.keys.some((k) => TOOLS_KEY.test(k)));
-        const hasTools = members.some((m) => TOOLS_KEY.test(m));
-        if (superArgs || (hasPrompt && hasTools && c.extends)) {
-          out.push({ file: f.path, line: c.line, name: c.name, reason: `agent class ${c.name}${c.extends ? ` extends ${c.extends}` : ''} with its own prompt and tools` });
+        const tools = members.find((m) => TOOLS_KEY.test(m) || SHAPE_TOOLS.test(m));
+        // A class of its own (no base) is agents' shape only when it names each agent and the code builds
+        // several of them or leaves that to its users; one agent class built once is one agent.
+        const own = !c.extends && members.some((m) => SHAPE_ID.test(m)) && manyAgentsOf(ctx, c.name);
+        if (superArgs || (prompt && tools && (c.extends || own))) {
+          out.push({ file: f.path, line: c.line, name: c.name, shape: true, ...(own && !superArgs && !c.extends ? { ownBase: true } : {}), reason: `agent class ${c.name}${c.extends ? ` extends ${c.extends}` : ''} with its own prompt and tools${superArgs ? '' : ` (${prompt}, ${tools})`}` });
         }
+      }
+      // Agents declared by a definition call with a literal name (`defAgent("fs", "query files", prompt, { tools: [...] })`).
+      for (const c of f.calls) {
+        if (!DEFINE_AGENT_CALL.test(c.name) || c.args.length < 3 || !/^['"`][\w .:/-]+['"`]$/.test(c.args[0]?.trim() ?? '')) continue;
+        const opts = f.objects.find((o) => o.line >= c.line && o.ctx === `arg:${c.callee}` && o.keys.some((k) => TOOLS_KEYS.has(k)));
+        if (!opts || c.args.slice(1).every((a) => EMPTY_VALUE.test(a.trim()))) continue;
+        const tools = opts.keys.find((k) => TOOLS_KEYS.has(k))!;
+        const name = c.args[0].trim().replace(/^['"`]|['"`]$/g, '');
+        out.push({ file: f.path, line: c.line, name, tools: opts.values[tools], toolsKey: tools, literal: true, reason: `agent ${name} declared by ${c.callee}() with its own description, prompt and ${tools}` });
       }
     }
     out.push(...configAgentDefinitions(ctx));
     // Declared types first, then agent classes, then records built at run time (a loader's output, a serialiser).
-    const rank = (d: AgentDef) => (d.literal ? 0 : d.toolsKey ? 2 : 1);
+    // A base class of its own (found by its fields) after the agent classes that derive from one, which show a kind of agent.
+    const rank = (d: AgentDef) => (d.literal ? 0 : d.toolsKey ? 2 : d.ownBase ? 1.5 : 1);
     return out.map((d, i) => [d, i] as const).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([d]) => d);
   });
 }
@@ -142,11 +176,12 @@ function configAgentDefinitions(ctx: RuleContext): AgentDef[] {
       if (!g.has(e.key)) g.set(e.key, e);
     }
     for (const [parent, keys] of groups) {
-      const name = keys.get('name') ?? keys.get('slug');
+      const name = keys.get('name') ?? keys.get('slug') ?? keys.get('agent_id') ?? keys.get('agentId');
       if (!name?.value) continue;
       const markdown = c.format === 'markdown' && parent === '';
       const prompt = [...keys.keys()].find((k) => PROMPT_KEYS.has(k)) ?? (markdown && keys.has('body') ? 'body' : undefined);
-      const tools = [...keys.keys()].find((k) => TOOLS_KEYS.has(k));
+      // The tool list, or what stands for it in an agent's record: its MCP servers, its actions (`agent_id, system_prompt, actions`).
+      const tools = [...keys.keys()].find((k) => TOOLS_KEYS.has(k)) ?? (prompt && /^system/.test(prompt) ? [...keys.keys()].find((k) => SHAPE_TOOLS.test(k)) : undefined);
       if (!prompt || !(tools || (markdown && keys.has('description')))) continue;
       out.push({
         file: c.path,
@@ -160,6 +195,37 @@ function configAgentDefinitions(ctx: RuleContext): AgentDef[] {
     }
   }
   return out;
+}
+
+/**
+ * The shape agents are built from, written as a type (`type CreateAgentParams = { name, prompt, tools,
+ * llm }`, `interface AgentConfiguration { name; instructions; tools }`) and taken by the function or
+ * constructor that builds an agent (`createReactAgent(params: CreateReactAgentParams)`): each agent is
+ * a value of it, with its own prompt and tools. A type only loaded or saved is not how agents are built.
+ */
+export function agentShapeTypes(ctx: RuleContext): AgentDef[] {
+  return ctx.memo('agents:shape-types', () => {
+    const out: AgentDef[] = [];
+    for (const f of ctx.source) {
+      if (f.lang !== 'ts' || UI_PATH.test(f.path)) continue;
+      for (const t of f.types) {
+        if ((t.kind !== 'interface' && t.kind !== 'alias') || !AGENT_SHAPE_TYPE.test(t.name) || NOT_SHAPE_TYPE.test(t.name)) continue;
+        const id = t.members.find((m) => SHAPE_ID.test(m));
+        const prompt = t.members.find((m) => PROMPT_KEY.test(m) || SHAPE_PROMPT.test(m));
+        const tools = t.members.find((m) => TOOLS_KEY.test(m) || SHAPE_TOOLS.test(m));
+        if (!id || !prompt || !tools) continue;
+        // Named for what it configures (`CreateReactAgentParams` of `createReactAgent`, `AgentConfiguration` of `class Agent`).
+        const base = t.name.replace(/(?:Params|Parameters|Options|Opts|Config|Configuration|Args|Input)$/, '');
+        if (base === t.name || !/Agent$/.test(base)) continue;
+        const fn = ctx.functionsNamed(base[0].toLowerCase() + base.slice(1))[0];
+        const cls = fn ? undefined : ctx.source.flatMap((g) => g.classes.filter((c) => c.name === base).map((c) => ({ file: g.path, line: c.line })))[0];
+        const builder = fn ? { file: fn.file, line: fn.line, name: `${fn.name}()` } : cls && { ...cls, name: `new ${base}()` };
+        if (!builder) continue;
+        out.push({ file: f.path, line: t.line, name: t.name, shape: true, builder: { file: builder.file, line: builder.line, reason: `${builder.name} builds an agent from a ${t.name}` }, reason: `agent shape ${t.name}: each agent is a value with its own ${id}, ${prompt} and ${tools}, built by ${builder.name} (${builder.file.split('/').pop()}:${builder.line})` });
+      }
+    }
+    return out;
+  });
 }
 
 /** Names for things that start an agent from inside an agent. */
@@ -1421,17 +1487,26 @@ export function agentOwnToolPools(ctx: RuleContext): AgentOwnToolPool[] {
     // One agent built once from the class is one fixed list: the class must be a kind of agent the
     // code builds several of (subclasses, two or more constructions) or that it never builds itself
     // (a library's agent type, built by its users).
-    return out.filter((x) => {
-      if ([...parent.keys()].some((n) => n !== x.cls && derives(n, x.cls))) return true;
-      // A factory that only forwards its own parameters (`createAgent = (opts) => new Agent(opts)`) builds no agent of its own.
-      const built = ctx.callsNamed(x.cls).filter((c) => {
-        if (c.callee !== x.cls && c.callee !== `new ${x.cls}`) return false;
-        const params = new Set(ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn)?.params.map(paramName) ?? []);
-        return !c.args.length || !c.args.every((a) => params.has(a.replace(/^\*+|^\.\.\./g, '').replace(/^\w+=/, '').trim()));
-      }).length;
-      return built !== 1;
-    });
+    return out.filter((x) => manyAgentsOf(ctx, x.cls));
   });
+}
+
+/**
+ * `cls` is a kind of agent the code builds several of (subclasses, two or more constructions) or
+ * never builds itself (a library's agent type, built by its users), not one agent built once.
+ */
+export function manyAgentsOf(ctx: RuleContext, cls: string): boolean {
+  const { parent } = agentClasses(ctx);
+  for (const n of parent.keys()) {
+    for (let p = parent.get(n), i = 0; p && i < 8; p = parent.get(p), i++) if (p === cls && n !== cls) return true;
+  }
+  // A factory that only forwards its own parameters (`createAgent = (opts) => new Agent(opts)`) builds no agent of its own.
+  const built = ctx.callsNamed(cls).filter((c) => {
+    if (c.callee !== cls && c.callee !== `new ${cls}`) return false;
+    const params = new Set(ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn)?.params.map(paramName) ?? []);
+    return !c.args.length || !c.args.every((a) => params.has(a.replace(/^\*+|^\.\.\./g, '').replace(/^\w+=/, '').trim()));
+  }).length;
+  return built !== 1;
 }
 
 /** A membership test that skips an item: `name not in allowed`, `x.name in self.exclude`, `!allowed.includes(t.name)`, `skip.has(t.name)`. */
