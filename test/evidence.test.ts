@@ -43,6 +43,12 @@ describe('the agent loop', () => {
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/task.ts:13']);
   });
 
+  it('is a loop that runs the tools, though one of its exits asks whether to retry after an API error', async () => {
+    const result = await runAudit(path.join(FIXTURES, 'budget.hard-limits', 'partial-turn-loop-with-retry-exit'), { rules: [], flagRules: [], review: false });
+    const loops = result.landmarks.filter((l) => l.reason.startsWith('agent loop'));
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:14']);
+  });
+
   it('is not a function that calls itself again from its catch block (a retry)', async () => {
     const result = await runAudit(path.join(FIXTURES, 'budget.hard-limits', 'absent-recursive-retry-in-catch'), { rules: [], flagRules: [], review: false });
     const loops = result.landmarks.filter((l) => l.reason.startsWith('agent loop'));

@@ -471,7 +471,9 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         // `while (true) { try { r = await model(); break } catch { if (retriesLeft === 0) throw e; retriesLeft-- } }`:
         // a loop left unconditionally after the model call, whose only other way out counts retries,
         // asks again until one request succeeds; it is not a turn loop.
-        if (isRetryUntilSuccess(loop, model.line)) continue;
+        // A loop that also runs the model's tools (`this.executeToolCall(call)` in its body) is a turn loop, whatever its
+        // exits say (`if (!shouldRetry) return` after an API error sits beside the answer's plain `return`).
+        if (isRetryUntilSuccess(loop, model.line) && !body.some((c) => c !== model && (RUNS_TOOLS.test(c.name) || TOOL_LOOKUP.test(c.name)))) continue;
         out.push({ file: f.path, fn: loop.fn, line: loop.line, end: loop.end, loop, modelCall: model, body, link });
       }
       // Functions holding a call of their own short name outside a `catch` (found in one pass over the
