@@ -126,10 +126,14 @@ describe('discovery', () => {
       // A smoke-test page of a web app (`internal/smoketest/`) exercises features by hand: test code.
       'app/internal/smoketest/tools/story.tsx': TOOL,
       'src/test_runner/tool.ts': TOOL,
+      // pytest's names are tests; a Python module named for a spec (an agent's specification) is code.
+      'pkg/test_agent.py': `def test_run():\n    assert True\n`,
+      'pkg/agent_test.py': `def test_run():\n    assert True\n`,
+      'pkg/agent_spec.py': `class AgentSpec:\n    name: str\n`,
     });
     const { cited, result } = await audit(root);
-    expect(cited.sort()).toEqual(['src/loop.ts', 'src/test_runner/tool.ts']);
-    expect(result.stats).toMatchObject({ sourceFiles: 2, testFiles: 8 });
+    expect(cited.sort()).toEqual(['pkg/agent_spec.py', 'src/loop.ts', 'src/test_runner/tool.ts']);
+    expect(result.stats).toMatchObject({ sourceFiles: 3, testFiles: 10 });
   });
 
   it('does not follow symlinks (no loops, nothing outside the root)', async () => {

@@ -63,7 +63,12 @@ const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 's
 /** A folder named only by test words (`unit_tests`, `tests_e2e`, `smoke-tests`, `system-tests`, `tests_integ`, `integ-tests`). */
 const TEST_WORDS = /^(?:(?:tests?|specs?|e2e|unit|integ|integration|functional|acceptance|smoke|system|regression)[-_])+(?:tests?|specs?|e2e)$|^(?:tests?|specs?)(?:[-_](?:e2e|unit|integ|integration|functional|acceptance|smoke|system|regression))+$/i;
 const isTestDir = (d: string): boolean => TEST_DIRS.has(d.toLowerCase()) || TEST_WORDS.test(d);
-const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest|test-d|spec-d)\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)(?:test|spec)[^/]*\.(?:[cm]?[jt]sx?|py)$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
+/**
+ * A test file by its name: JavaScript's `*.test.ts`, `*.spec.js`, `test-utils.ts`; Python's pytest names (`test_*.py`,
+ * `*_test.py`, `conftest.py`). A Python module named for a spec (`agent_spec.py`, `spec_loader.py`) is code: pytest
+ * collects no such file.
+ */
+const TEST_FILE = /(?:\.|_|-)(?:test|spec|e2e|integration|bench|vitest|test-d|spec-d)\.[cm]?[jt]sx?$|(?:^|\/)(?:test|spec)[^/]*\.[cm]?[jt]sx?$|_(?:tests?|e2e|integration|bench)\.py$|(?:^|\/)tests?(?:_[^/]*)?\.py$|(?:^|\/)conftest\.py$|(?:^|\/)(?:vitest|jest|playwright|karma)\.[^/]*config[^/]*$/i;
 
 /** Build and lint tool configuration (`vite.config.ts`, `webpack.config.js`): tooling, not the harness. */
 const TOOLING_FILE = /^(?:vite|webpack|rollup|esbuild|tsup|babel|postcss|tailwind|next|nuxt|astro|svelte|eslint|prettier|commitlint|lint-staged|metro|rspack|rsbuild|unbuild|drizzle|stylelint|electron\.vite|electron-builder|vitest\.workspace|gulpfile|gruntfile)(?:\.config)?\.[cm]?[jt]s$/i;
