@@ -2,7 +2,7 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import type { CallFact } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
+import { agentLoops, GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
 import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
 import { fnAt } from '../shared/resolve.js';
@@ -300,12 +300,14 @@ export default defineRule({
     // A projection that compacts when the request nears the window, every turn.
     // A threshold on the estimate triggers it, so it runs without being asked (best when the loop reaches it).
     // The action must be on the conversation, not on a document, a file or a tool result (`summarizeDocument()`).
-    const all = projectionSites(ctx).filter((p) => p.act.callee && !MANUAL.test(shortName(p.cmp.fn)) && !words(p.act.callee).some((w) => NOT_HISTORY.has(w)));
+    // A command handler's name (`run`, `execute`) is the agent's own turn when the comparison sits in an agent loop's function.
+    const inLoop = (file: string, fn: string) => agentLoops(ctx).some((l) => l.file === file && l.fn === fn);
+    const all = projectionSites(ctx).filter((p) => p.act.callee && (!MANUAL.test(shortName(p.cmp.fn)) || inLoop(p.cmp.file, p.cmp.fn)) && !words(p.act.callee).some((w) => NOT_HISTORY.has(w)));
     const sites = all.filter((p) => p.turn);
     for (const p of [...sites, ...all.filter((x) => !x.turn)]) {
       // The summary's model call may sit deeper than two calls (a renderer, a background worker):
       // a summarising name on the action the threshold triggers is then taken at its word.
-      const via = summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
+      const via = p.act.summary ? `a model call whose prompt asks for a summary: ${p.act.summary}` : summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
       if (!via) continue;
       const what = p.cmp.ratio ? `${p.cmp.estimate} (${p.cmp.ratio}) reaches ${p.cmp.window}` : `${p.cmp.estimate} passes ${p.cmp.window}`;
       return {

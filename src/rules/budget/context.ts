@@ -306,7 +306,16 @@ export function tokenComparisons(ctx: RuleContext): Comparison[] {
 export interface ProjectionSite {
   cmp: Comparison;
   /** How the harness acts on it: refuses, compacts, or fits the request to the limit. */
-  act: { file: string; line: number; why: string; tied?: boolean; /** The call that compacts or trims, when that is the act. */ callee?: string };
+  act: {
+    file: string;
+    line: number;
+    why: string;
+    tied?: boolean;
+    /** The call that compacts or trims, when that is the act. */
+    callee?: string;
+    /** The act is a model call asked for a summary (its prompt names one): what names it. */
+    summary?: string;
+  };
   /** How it runs before each model call, if it does. */
   turn?: { file: string; line: number; why: string; resolved: boolean; /** The model call after the check runs many steps inside a framework. */ multi?: string };
   /**
@@ -447,6 +456,9 @@ function stringTrim(c: CallFact): boolean {
   return dot > 0 && !/messages|history|conversation|transcript|context|memory/i.test(c.callee.slice(0, dot));
 }
 
+/** A prompt that asks for a summary of the conversation: `SUMMARIZATION_SYSTEM_PROMPT`, `'Summarize the messages above'`. */
+const SUMMARY_PROMPT = /summar|condens/i;
+
 /** Projections found by mechanism: a token estimate compared with a window limit, acted on, and (ideally) run every turn. */
 export function projectionSites(ctx: RuleContext): ProjectionSite[] {
   return ctx.memo('budget:projection-sites', () => {
@@ -471,6 +483,17 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
         const winIds = new Set((cmp.window.match(IDENTS) ?? []).map((id) => id.split(/\??\./).pop() ?? id).filter((id) => !/^(this|self|Math)$/.test(id)));
         const fit = calls.find((c) => c.line >= cmp.line && c.line <= cmp.line + 30 && !LOG_CALL.test(c.name) && !REPORT.test(c.name) && !PREDICATE.test(c.name) && !stringTrim(c) && (ACT.test(phrase(c.name)) || c.args.some((a) => !/^[fbru]*['"`]/i.test(a) && [...winIds].some((id) => wordRegex(id).test(a)))));
         if (fit) act = { file, line: fit.line, why: `${short}() then calls ${fit.callee}() to ${ACT.test(phrase(fit.name)) ? phrase(fit.name) : 'fit the request to the limit'}`, tied: true, callee: fit.name };
+      }
+      // A model call right after the comparison whose prompt asks for a summary (`if (usage >= threshold) { … generate(
+      // SUMMARIZATION_PROMPT, [...messages]) }`): the summary is the act, whatever the call is named.
+      if (!act) {
+        for (const c of calls) {
+          if (c.line <= cmp.line || c.line > cmp.line + 30 || !isModelTurnCall(ctx, c)) continue;
+          const named = c.args.find((a) => SUMMARY_PROMPT.test(a));
+          if (!named) continue;
+          act = { file, line: c.line, why: `${short}() then asks the model for a summary: ${c.callee}(${named.slice(0, 50)}, …)`, tied: true, callee: c.name, summary: named.slice(0, 50) };
+          break;
+        }
       }
       if (!act && ACT.test(phrase(short)) && !PREDICATE.test(short)) act = { file, line: cmp.line, why: `${short}() acts on the comparison itself`, callee: short };
       if (!act) {

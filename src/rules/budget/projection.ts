@@ -6,6 +6,9 @@ import { countsTokens, frameworkContext, historySizeChecks, loopReaches, project
 
 const REQUEST_WORDS = new Set(['context', 'window', 'ctx', 'input', 'prompt', 'request', 'message', 'messages', 'history', 'conversation', 'transcript']);
 
+/** A usage figure read off a model response: `agentResponse.tokenUsage.totalTokens`, `response.usage.prompt_tokens`. */
+const RESPONSE_USAGE = /^[\w$]*(?:response|result|reply|completion|resp|res)\w*\??\.(?:[\w$]+\??\.)*(?:usage|tokenUsage|token_usage|usage_metadata|usageMetadata)\b/i;
+
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
 /**
@@ -63,6 +66,21 @@ export default defineRule({
           { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} with the limit ${p.cmp.window}` },
           ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
           { file: p.turn!.file, line: p.turn!.line, reason: `${p.turn!.why}; ${p.turn!.multi}` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // What the provider reported for the previous response (`agentResponse.tokenUsage.totalTokens >= threshold`): read
+    // after the call came back, so the next request, grown by the tool results, is never estimated before it is sent.
+    const afterwards = everyCall.length > 0 && everyCall.every((p) => RESPONSE_USAGE.test(p.cmp.estimate));
+    if (afterwards) {
+      const p = everyCall[0];
+      return {
+        level: 'partial',
+        reason: `${site(p)}; ${p.act.why}; but ${p.cmp.estimate} is the usage the provider reported for the previous response, read after it came back: the next request, grown by tool results, is not estimated before it is sent`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the previous response's reported usage ${p.cmp.estimate} with ${p.cmp.window}` },
+          ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
         ],
         confidence: 'low',
       };
