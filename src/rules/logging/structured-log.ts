@@ -444,6 +444,42 @@ function jsonLogFile(ctx: RuleContext): Evidence | undefined {
   return undefined;
 }
 
+/** A function named for a log (`debugLog`, `appendToLog`, `write_log`), not for a login, a dialog or a catalog. */
+const LOG_FN = /log(?!in|ic|o|ue|ger)|Log(?!in|ic|o|ue|ger)/;
+const NOT_LOG_FN = /dialog|catalog|blog|backlog|changelog/i;
+/** A file write: appended, rewritten, or opened for appending. */
+const FILE_WRITE = /^(?:appendFile|appendFileSync|writeFile|writeFileSync|write_text)$/;
+/** What dates a record: `new Date().toISOString()`, `Date.now()`, `datetime.now()`, `time.time()`. */
+const STAMP_CALL = /^(?:toISOString|toLocaleString|now|utcnow|isoformat|time|strftime)$/;
+
+/**
+ * A log writer of the harness's own: a function named for a log whose code writes to a file records it dates or
+ * serialises (`debugLog(message, data)` appending `[${timestamp}] ${message} ${JSON.stringify(data)}`, `appendToLog(path,
+ * message)` rewriting a JSON list of `{ ...message, sessionId, timestamp }`). Records kept, but no levelled logger.
+ */
+function ownLogWriter(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('structured-log:own-log-writer', () => {
+    const found: Array<{ e: Evidence; append: boolean }> = [];
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const short = shortName(fn.name);
+        if (!LOG_FN.test(short) || NOT_LOG_FN.test(short)) continue;
+        const calls = ctx.callsIn(f.path, fn.name);
+        const appends = (c: CallFact) => /^append/.test(c.name) || (c.callee === 'open' && /^["']a\+?["']$/.test(c.args[1] ?? ''));
+        // The write of the record: an append first, else the last write (an earlier one may clear the file).
+        const write = calls.find(appends) ?? calls.filter((c) => FILE_WRITE.test(c.name)).pop();
+        if (!write) continue;
+        const dated = calls.some((c) => STAMP_CALL.test(c.name) || JSON_CALL.test(c.callee));
+        if (!dated) continue;
+        // Called from elsewhere in the harness: a writer in use, not a helper left over.
+        if (ctx.callsNamed(short).filter((c) => c.fn !== fn.name).length < 2) continue;
+        found.push({ e: ev(f.path, write.line, `${write.callee}() in ${short}() writes dated or serialised log records to a file`), append: appends(write) || /append/i.test(short) });
+      }
+    }
+    return (found.find((x) => x.append) ?? found[0])?.e;
+  });
+}
+
 /** JSON lines of the loop's events written from a subscription (a `--json` output mode). */
 function jsonEventStream(ctx: RuleContext): Finding | undefined {
   for (const f of ctx.source) {
@@ -665,6 +701,8 @@ export default defineRule({
     if (stream) return { ...stream, confidence: use.printing.length === 0 ? 'high' : 'low' };
     const jsonLog = jsonLogFile(ctx);
     if (jsonLog) return finding('partial', `no logger: diagnostics are prints; only some records are appended as JSON lines to a log file (${at(jsonLog.file, jsonLog.line)})`, [jsonLog], use.printing.length === 0 ? 'high' : 'low');
+    const own = ownLogWriter(ctx);
+    if (own) return finding('partial', `no levelled logger: diagnostics are prints, and a log writer of the harness's own writes dated records to a file (${at(own.file, own.line)}), without levels`, [own], 'low');
     // Nothing named like a logger is called and no logging library is imported: sure.
     // Sure only when nothing builds a timestamped event record either (`{ eventName, eventData,
     // timestamp }` appended to a list): an event log kept as data is a structured log in part.
