@@ -138,23 +138,49 @@ export default defineRule({
       const h = hg.call;
       decisive.push({ file: h.file, line: h.line, fn: h.fn, callee: h.callee, kind: 'decision', defined: true, onPath: true, optional: false });
     }
+    // Within a decision's file, the permission path is the function that makes the decision call, the
+    // decision function itself, and the same-file functions they call: a key of the same name read elsewhere
+    // in a large module (a memory option's `readOnly`) is not read by the decision.
+    const gateSpans = new Map<string, { line: number; end: number }[]>();
+    const onGateFn = (file: string, span: { line: number; end: number } | undefined) => {
+      if (!span) return;
+      const s = gateSpans.get(file) ?? [];
+      s.push(span);
+      gateSpans.set(file, s);
+    };
+    // The innermost function of that name around a line (several arrows may share a name such as `execute`).
+    const around = (file: string, fn: string, line: number) =>
+      ctx.file(file)?.functions.filter((x) => x.name === fn && x.line <= line && x.end >= line).sort((x, y) => x.end - x.line - (y.end - y.line))[0];
     for (const c of hooked) {
       gateFiles.add(c.file);
       const name = shortName(c.callee);
       for (const d of ctx.functionsNamed(name)) gateFiles.add(d.file);
     }
-    const readsIn = (files: Iterable<string>): Evidence[] => {
+    for (const c of decisive) {
+      const at = around(c.file, c.fn, c.line);
+      onGateFn(c.file, at);
+      const defs = ctx.functionsNamed(shortName(c.callee)).slice(0, 4);
+      for (const d of defs) onGateFn(d.file, d);
+      // One hop: the same-file functions the caller and the decision call.
+      for (const [file, fn] of [[c.file, c.fn], ...defs.map((d) => [d.file, d.name])]) for (const x of ctx.callsIn(file, fn).slice(0, 40)) for (const d of ctx.functionsNamed(x.name)) if (d.file === file) onGateFn(file, d);
+    }
+    if (hg && decisive.length === 1 && decisive[0].line === hg.call.line) for (const r of hg.refusals) gateSpans.delete(r.file);
+    const readsIn = (files: Iterable<string>, scoped = false): Evidence[] => {
       const out: Evidence[] = [];
       for (const p of files) {
         const f = ctx.file(p);
         if (!f) continue;
+        const spans = scoped ? gateSpans.get(p) : undefined;
+        const inScope = (line: number) => !spans || spans.some((x) => line >= x.line && line <= x.end);
         for (const k in f.reads) {
-          const lines = f.reads[k];
+          const lines = f.reads[k].filter(inScope);
+          if (!lines.length) continue;
           // Scheduling hints (concurrency-safe, idempotent) say nothing about risk.
           if (k === 'kind' || SCHEDULING_HINT.test(k) || APPROVAL_FLAG.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });
         }
         for (const c of f.calls) {
+          if (!inScope(c.line)) continue;
           // A read-only flag read only to choose between running calls concurrently or one by one
           // (`if (calls.every((c) => find(c).isReadOnly())) runConcurrently(…) else runSerially(…)`)
           // schedules the calls; it permits nothing.
@@ -165,7 +191,7 @@ export default defineRule({
       return out;
     };
     const classSets = classSetBranches(ctx, [...new Set(decisive.map((c) => shortName(c.callee)))].slice(0, 4));
-    const onGate = [...classSets, ...readsIn(gateFiles)];
+    const onGate = [...classSets, ...readsIn(gateFiles, true)];
     // A function that decides by the tool's class (`if (isReadTool(name)) return …; if (isEditTool(name)) return …`).
     const verdictEv = (v: TieredVerdict): Evidence => ({ file: v.file, line: v.guard.line, reason: `${shortName(v.fn)}() decides by the tool's class: if (${v.guard.cond.slice(0, 60)}) return …${v.guards.length > 1 ? ` (${v.guards.length} class branches)` : ''}` });
     const verdict = tieredVerdicts(ctx).find((v) => v.guards.length >= 2);
