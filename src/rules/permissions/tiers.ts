@@ -112,6 +112,29 @@ function classSetBranches(ctx: RuleContext, deciders: string[]): Evidence[] {
   return out;
 }
 
+/**
+ * Where MCP servers' tools are listed (`client.listTools()`, `session.list_tools()`), the listing
+ * function keeps only the configured tools (`tools.filter((t) => allowed.some(…))`) or refuses a
+ * changed tool list (a throw after the listing, such as a pinned signature that no longer matches):
+ * a control on that one source of tools, made where its tools are loaded, as a per-server tool filter is.
+ */
+function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: string; list: number; what: string } | undefined {
+  return ctx.memo('tiers:mcp-load-control', () => {
+    for (const n of ['listTools', 'list_tools']) {
+      for (const c of ctx.callsNamed(n).slice(0, 12)) {
+        if (c.fn === '<top>' || !/mcp|client|session/i.test(`${c.callee} ${c.file} ${c.fn}`)) continue;
+        const f = ctx.file(c.file);
+        if (!f) continue;
+        const fil = ctx.callsIn(c.file, c.fn).find((x) => x.line > c.line && x.name === 'filter' && /tool/i.test(x.callee));
+        if (fil) return { file: c.file, line: fil.line, fn: c.fn, list: c.line, what: `${fil.callee}() keeps only some of the server's tools` };
+        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line);
+        if (g) return { file: c.file, line: g.line, fn: c.fn, list: c.line, what: `the listing is refused: if (${g.cond.slice(0, 50)}) throw` };
+      }
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'permissions.tiers',
   principle: 'permissions',
@@ -374,6 +397,19 @@ export default defineRule({
         evidence: [
           { file: a.file, line: a.line, reason: `the MCP server's tool filter '${mcpFilter.param}' is applied to its tools` },
           { file: mcpFilter.file, line: mcpFilter.line, reason: `${mcpFilter.fn}() takes the per-server filter '${mcpFilter.param}'` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // The same control written where an MCP server's tools are listed: a filter to the configured
+    // tools, or a refusal of a changed list.
+    const load = mcpLoadControl(ctx);
+    if (load) {
+      return {
+        level: 'partial',
+        reason: `tools from an MCP server are controlled where they are listed (${load.what} in ${shortName(load.fn)}() at ${load.file}:${load.line}), which built-in tools are not; once listed, every tool is permitted alike and there are no risk classes`,
+        evidence: [
+          { file: load.file, line: load.line, reason: `MCP tools listed at line ${load.list}: ${load.what}` },
         ],
         confidence: 'low',
       };
