@@ -97,6 +97,14 @@ export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[
   });
 }
 
+/**
+ * In the function that runs a tool, an approval set to a refusal when nobody can be asked
+ * (`approval = { approved: false }` in the branch where no callback is set), before line `before`.
+ */
+export function refusedByDefault(ctx: RuleContext, file: string, fn: string, before: number): { line: number } | undefined {
+  return ctx.file(file)?.objects.find((o) => o.fn === fn && o.line < before && o.keys.some((k) => /^(?:approved|allowed|permitted|granted)$/i.test(k) && /^(?:false|False)$/.test(o.values[k] ?? '')));
+}
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -207,6 +215,19 @@ export default defineRule({
     }
     if (hooks.length) {
       const c = hooks[0];
+      // The hook is the approval callback, and where none is set the dispatch refuses the call
+      // itself (`approval = { approved: false }`): the default decision is a refusal.
+      const run = dispatch.find((d) => d.exec.file === c.file && d.exec.fn === c.fn && d.exec.line > c.line);
+      const fallback = run ? refusedByDefault(ctx, c.file, c.fn, run.exec.line) : undefined;
+      if (run && fallback) {
+        return {
+          level: 'present',
+          reason: `tool dispatch asks ${c.callee}() (${c.file}:${c.line}) before ${run.exec.callee}() and refuses the call by default when no approver is set (${c.file}:${fallback.line})`,
+          evidence: [ev(c, 'approval asked before the tool runs'), { file: c.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, ...dispatchEv],
+          // Which calls are asked about and which are allowed without asking is not read here.
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `the dispatch path only consults a pluggable hook or handler (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}); the harness makes no allow / deny / ask decision of its own by default`,
@@ -231,6 +252,16 @@ export default defineRule({
           reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}()${installed ? `; the harness installs it (${installed.file}:${installed.line})` : ''} and builds the refusal itself (${r.file}:${r.line})`,
           evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}()` }] : []), { file: r.file, line: r.line, reason: `the harness builds the refusal in ${r.fn}()` }],
           // The installed implementation is linked to the hook by name, and to the refusal by its value.
+          confidence: 'low',
+        };
+      }
+      // Where no implementation is set, the executor refuses the call itself (`approval = { approved: false }`).
+      const fallback = refusedByDefault(ctx, h.file, h.fn, run.line);
+      if (fallback) {
+        return {
+          level: 'present',
+          reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}(), and the call is refused by default when no approver is set (${h.file}:${fallback.line})`,
+          evidence: [hookEv, { file: h.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, guardEv],
           confidence: 'low',
         };
       }
@@ -359,6 +390,23 @@ export default defineRule({
     const approved = approvalOnDispatch(ctx);
     if (approved) {
       const { d, line, cond } = approved;
+      // A dispatch whose approval falls back to a refusal when nobody can be asked (`approval =
+      // { approved: false }` when no callback is set): the harness decides itself, refusing by
+      // default, rather than waiting for calls a framework routes back: a gate with a default decision.
+      const fallback = namesTool(d) ? refusedByDefault(ctx, d.exec.file, d.exec.fn, d.exec.line) : undefined;
+      if (fallback) {
+        return {
+          level: 'present',
+          reason: `the looked-up tool runs only after an approval decision (${cond.slice(0, 60)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), which refuses by default when nobody can be asked (${d.exec.file}:${fallback.line})`,
+          evidence: [
+            { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
+            { file: d.exec.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' },
+            { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
+          ],
+          // Which calls are asked about and which are allowed without asking is not read here.
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `the looked-up tool runs only after the user's approval (${cond.slice(0, 70)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), but only calls routed back through this path are decided; no single gate before every tool call was found`,
