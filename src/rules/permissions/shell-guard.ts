@@ -12,6 +12,8 @@ import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink
 /** Tools that run shell commands or code, by their declared name. */
 /** Names of calls that produce text (a message, a description, a log line), not a decision. */
 const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|explain)[A-Z_]|(?:Error|Message|Text|Hint)$/;
+/** A check named for what a command did (`evaluateCommandSuccess(cmd, code)`, `check_command_output`): it judges the outcome once the command ran, not whether it may run. */
+const OUTCOME_CHECK = /(?:Success|Succeeded|Result|Results|Output|Outcome|ExitCode|Exit_?[Cc]ode|Completion|_success|_result|_output|_outcome|_exit_code)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Parsing or splitting a command (or code) before running it. */
@@ -143,7 +145,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
