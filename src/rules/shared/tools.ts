@@ -794,6 +794,9 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (asksUser) kind = 'decision';
         if (!kind) continue;
         if (PROMPT_CALL.test(c.name) && INSTALL_PROMPT.test(c.args[0] ?? '')) continue;
+        // A question asked in a constructor (`click.confirm(…)` in a tool's `__init__`) is asked when the
+        // object is built (to install a missing package), not before a call runs.
+        if (PROMPT_CALL.test(c.name) && /(?:^|\.)(?:__init__|constructor)$/.test(c.fn)) continue;
         // Defined in the harness, or a prompt imported from a library (inquirer, @clack/prompts …).
         const imported = !c.callee.includes('.') && f.imports.some((i) => i.names.includes(c.name) && !i.from.startsWith('.'));
         const defined = asksUser || imported || ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
