@@ -105,6 +105,28 @@ export function refusedByDefault(ctx: RuleContext, file: string, fn: string, bef
   return ctx.file(file)?.objects.find((o) => o.fn === fn && o.line < before && o.keys.some((k) => /^(?:approved|allowed|permitted|granted)$/i.test(k) && /^(?:false|False)$/.test(o.values[k] ?? '')));
 }
 
+/** A call that runs the registered before-tool-call hooks (`run_before_tool_call_hooks`, `_invoke_before_tool_call_hook`). */
+const BEFORE_HOOK_RUNNER = /^_*(?:run|invoke|fire|trigger|call|emit|execute)_?(?:[Bb]efore|[Pp]re)_?(?:Tool|tool)\w*$/;
+/** A hook result that says the call is stopped: `event.cancel_tool`, `result.blocked`, `decision.deny`. */
+const STOPPED = /\.(?:cancel\w*|block\w*|den(?:y|ied)\w*|skip\w*|reject\w*|abort\w*)\b/;
+
+/** The first runner of before-tool-call hooks whose result is tested by a guard that ends the call (within ten lines). */
+export function beforeHookRunner(ctx: RuleContext): { call: ReturnType<RuleContext['callsNamed']>[number]; line: number; cond: string; exit: string } | undefined {
+  return ctx.memo('gate:before-hook-runner', () => {
+    for (const [name, calls] of ctx.callNames()) {
+      if (!BEFORE_HOOK_RUNNER.test(name)) continue;
+      for (const c of calls.slice(0, 8)) {
+        const f = ctx.file(c.file);
+        if (!f || f.role !== 'source' || c.fn === '<top>') continue;
+        const bound = (f.binds ?? []).filter((b) => b.fn === c.fn && b.line === c.line).flatMap((b) => b.name.split(/\s*,\s*/));
+        const g = f.guards.find((x) => x.fn === c.fn && (x.exit === 'return' || x.exit === 'throw') && x.line >= c.line && x.line <= c.line + 10 && (x.cond.includes(`${c.name}(`) || bound.some((n) => new RegExp(`(?:^|[^\\w.])${n}${STOPPED.source}`).test(x.cond))));
+        if (g) return { call: c, line: g.line, cond: g.cond, exit: g.exit };
+      }
+    }
+    return undefined;
+  });
+}
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -413,6 +435,21 @@ export default defineRule({
         evidence: [
           { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
           { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // A runner of before-tool-call hooks whose result ends the call (`if run_before_tool_call_hooks(ctx):
+    // return blocked`, `event = await _invoke_before_tool_call_hook(…); if event.cancel_tool: return`):
+    // a hook point that can block each call, with nothing deciding when no hook is registered.
+    const runner = beforeHookRunner(ctx);
+    if (runner) {
+      return {
+        level: 'partial',
+        reason: `tool calls pass ${runner.call.callee}() in ${runner.call.fn}() (${runner.call.file}:${runner.call.line}), whose result can end the call (if (${runner.cond.slice(0, 50)}) ${runner.exit} at line ${runner.line}), but that only runs the hooks a user registers: the harness makes no allow / deny / ask decision of its own by default`,
+        evidence: [
+          { file: runner.call.file, line: runner.call.line, reason: `before-tool-call hooks run: ${runner.call.callee}()` },
+          { file: runner.call.file, line: runner.line, reason: `a hook's result ends the call: if (${runner.cond.slice(0, 50)}) ${runner.exit}` },
         ],
         confidence: 'low',
       };
