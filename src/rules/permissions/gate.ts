@@ -111,7 +111,7 @@ const BEFORE_HOOK_RUNNER = /^_*(?:run|invoke|fire|trigger|call|emit|execute)_?(?
 const STOPPED = /\.(?:cancel\w*|block\w*|den(?:y|ied)\w*|skip\w*|reject\w*|abort\w*)\b/;
 
 /** The first runner of before-tool-call hooks whose result is tested by a guard that ends the call (within ten lines). */
-export function beforeHookRunner(ctx: RuleContext): { call: ReturnType<RuleContext['callsNamed']>[number]; line: number; cond: string; exit: string } | undefined {
+export function beforeHookRunner(ctx: RuleContext): { call: ReturnType<RuleContext['callsNamed']>[number]; line: number; cond: string; exit: string; what: string } | undefined {
   return ctx.memo('gate:before-hook-runner', () => {
     for (const [name, calls] of ctx.callNames()) {
       if (!BEFORE_HOOK_RUNNER.test(name)) continue;
@@ -120,12 +120,29 @@ export function beforeHookRunner(ctx: RuleContext): { call: ReturnType<RuleConte
         if (!f || f.role !== 'source' || c.fn === '<top>') continue;
         const bound = (f.binds ?? []).filter((b) => b.fn === c.fn && b.line === c.line).flatMap((b) => b.name.split(/\s*,\s*/));
         const g = f.guards.find((x) => x.fn === c.fn && (x.exit === 'return' || x.exit === 'throw') && x.line >= c.line && x.line <= c.line + 10 && (x.cond.includes(`${c.name}(`) || bound.some((n) => new RegExp(`(?:^|[^\\w.])${n}${STOPPED.source}`).test(x.cond))));
-        if (g) return { call: c, line: g.line, cond: g.cond, exit: g.exit };
+        if (g) return { call: c, line: g.line, cond: g.cond, exit: g.exit, what: `${c.callee}()` };
+      }
+    }
+    // The same hook point written as a loop over the registered callbacks (ADK's
+    // `for callback in agent.canonical_before_tool_callbacks: response = callback(tool=…); if response: break`,
+    // then `if not response: response = await call_tool(…)`): a response from any callback replaces the call.
+    for (const f of ctx.source) {
+      for (const l of f.loops) {
+        if (!BEFORE_CALLBACKS.test(l.cond)) continue;
+        // The loop stops on a callback's response (`if response: break`), and the tool is called just after it.
+        const stop = l.exits.find((e) => e.kind === 'break' && !!e.cond);
+        if (!stop) continue;
+        const run = ctx.callsIn(f.path, l.fn).find((c) => c.line > l.end && c.line <= l.end + 6 && /tool/i.test(c.name));
+        if (!run) continue;
+        const hook = ctx.callsIn(f.path, l.fn).find((c) => c.line > l.line && c.line <= l.end);
+        if (hook) return { call: { ...hook, line: l.line }, line: stop.line, cond: stop.cond!, exit: `break, and ${run.callee}() at line ${run.line} runs only without a response`, what: `each callback of ${l.cond.trim().slice(0, 50)}` };
       }
     }
     return undefined;
   });
 }
+/** A collection of registered before-tool callbacks or hooks: `agent.before_tool_callbacks`, `this.beforeToolHooks`. */
+const BEFORE_CALLBACKS = /(?:^|[.\s])\w*(?:before|pre)_?[Tt]ool_?(?:[Cc]all_?)?(?:callbacks|hooks|Callbacks|Hooks)\s*$/;
 
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
@@ -446,9 +463,9 @@ export default defineRule({
     if (runner) {
       return {
         level: 'partial',
-        reason: `tool calls pass ${runner.call.callee}() in ${runner.call.fn}() (${runner.call.file}:${runner.call.line}), whose result can end the call (if (${runner.cond.slice(0, 50)}) ${runner.exit} at line ${runner.line}), but that only runs the hooks a user registers: the harness makes no allow / deny / ask decision of its own by default`,
+        reason: `tool calls pass ${runner.what} in ${runner.call.fn}() (${runner.call.file}:${runner.call.line}), whose result can end the call (if (${runner.cond.slice(0, 50)}) ${runner.exit} at line ${runner.line}), but that only runs the hooks a user registers: the harness makes no allow / deny / ask decision of its own by default`,
         evidence: [
-          { file: runner.call.file, line: runner.call.line, reason: `before-tool-call hooks run: ${runner.call.callee}()` },
+          { file: runner.call.file, line: runner.call.line, reason: `before-tool-call hooks run: ${runner.what}` },
           { file: runner.call.file, line: runner.line, reason: `a hook's result ends the call: if (${runner.cond.slice(0, 50)}) ${runner.exit}` },
         ],
         confidence: 'low',
