@@ -298,6 +298,22 @@ export default defineRule({
       const from = here?.imports.find((i) => i.names.includes(coll));
       const declFile = from ? ctx.source.find((g) => (g.binds ?? []).some((b) => b.name === coll && b.fn === '<top>') && from.from.replace(/^\.+\//, '').replace(/\.[jt]sx?$/, '').split('/').every((seg) => g.path.includes(seg))) : here;
       const decl = (declFile?.binds ?? []).find((b) => b.name === coll && b.fn === '<top>') ?? declFile?.consts.find((k) => k.name === coll && k.fn === '<top>');
+      // The set is checked in the function that runs the looked-up tool only after an approval
+      // (`const needsApproval = DANGEROUS_TOOLS.includes(name); if (needsApproval) { …ask… }; if
+      // (!approval.approved) return`): the class decides which calls are asked about.
+      const approved = approvalOnDispatch(ctx);
+      if (approved && approved.d.exec.file === c.file && approved.d.exec.fn === c.fn && c.line < approved.line) {
+        return {
+          level: 'present',
+          reason: `the dispatch decides by risk class: ${coll} is checked (${c.file}:${c.line}) in the function that runs a tool only once its call is approved (${approved.cond.slice(0, 50)} at line ${approved.line})`,
+          evidence: [
+            { file: c.file, line: c.line, reason: `tool checked against the risk-class set ${coll} before the approval` },
+            ...(decl && declFile ? [{ file: declFile.path, line: decl.line, reason: `risk-class set ${coll} declared` }] : []),
+            { file: c.file, line: approved.line, reason: `the tool runs only if the call was approved: ${approved.cond.slice(0, 50)}` },
+          ],
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `tools are split by risk class (${coll} checked at ${c.file}:${c.line}), but only where that set is consulted, not by a default permission decision`,
