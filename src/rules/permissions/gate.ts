@@ -97,6 +97,53 @@ export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[
   });
 }
 
+/**
+ * In the function that runs a tool, an approval set to a refusal when nobody can be asked
+ * (`approval = { approved: false }` in the branch where no callback is set), before line `before`.
+ */
+export function refusedByDefault(ctx: RuleContext, file: string, fn: string, before: number): { line: number } | undefined {
+  return ctx.file(file)?.objects.find((o) => o.fn === fn && o.line < before && o.keys.some((k) => /^(?:approved|allowed|permitted|granted)$/i.test(k) && /^(?:false|False)$/.test(o.values[k] ?? '')));
+}
+
+/** A call that runs the registered before-tool-call hooks (`run_before_tool_call_hooks`, `_invoke_before_tool_call_hook`). */
+const BEFORE_HOOK_RUNNER = /^_*(?:run|invoke|fire|trigger|call|emit|execute)_?(?:[Bb]efore|[Pp]re)_?(?:Tool|tool)\w*$/;
+/** A hook result that says the call is stopped: `event.cancel_tool`, `result.blocked`, `decision.deny`. */
+const STOPPED = /\.(?:cancel\w*|block\w*|den(?:y|ied)\w*|skip\w*|reject\w*|abort\w*)\b/;
+
+/** The first runner of before-tool-call hooks whose result is tested by a guard that ends the call (within ten lines). */
+export function beforeHookRunner(ctx: RuleContext): { call: ReturnType<RuleContext['callsNamed']>[number]; line: number; cond: string; exit: string; what: string } | undefined {
+  return ctx.memo('gate:before-hook-runner', () => {
+    for (const [name, calls] of ctx.callNames()) {
+      if (!BEFORE_HOOK_RUNNER.test(name)) continue;
+      for (const c of calls.slice(0, 8)) {
+        const f = ctx.file(c.file);
+        if (!f || f.role !== 'source' || c.fn === '<top>') continue;
+        const bound = (f.binds ?? []).filter((b) => b.fn === c.fn && b.line === c.line).flatMap((b) => b.name.split(/\s*,\s*/));
+        const g = f.guards.find((x) => x.fn === c.fn && (x.exit === 'return' || x.exit === 'throw') && x.line >= c.line && x.line <= c.line + 10 && (x.cond.includes(`${c.name}(`) || bound.some((n) => new RegExp(`(?:^|[^\\w.])${n}${STOPPED.source}`).test(x.cond))));
+        if (g) return { call: c, line: g.line, cond: g.cond, exit: g.exit, what: `${c.callee}()` };
+      }
+    }
+    // The same hook point written as a loop over the registered callbacks (ADK's
+    // `for callback in agent.canonical_before_tool_callbacks: response = callback(tool=…); if response: break`,
+    // then `if not response: response = await call_tool(…)`): a response from any callback replaces the call.
+    for (const f of ctx.source) {
+      for (const l of f.loops) {
+        if (!BEFORE_CALLBACKS.test(l.cond)) continue;
+        // The loop stops on a callback's response (`if response: break`), and the tool is called just after it.
+        const stop = l.exits.find((e) => e.kind === 'break' && !!e.cond);
+        if (!stop) continue;
+        const run = ctx.callsIn(f.path, l.fn).find((c) => c.line > l.end && c.line <= l.end + 6 && /tool/i.test(c.name));
+        if (!run) continue;
+        const hook = ctx.callsIn(f.path, l.fn).find((c) => c.line > l.line && c.line <= l.end);
+        if (hook) return { call: { ...hook, line: l.line }, line: stop.line, cond: stop.cond!, exit: `break, and ${run.callee}() at line ${run.line} runs only without a response`, what: `each callback of ${l.cond.trim().slice(0, 50)}` };
+      }
+    }
+    return undefined;
+  });
+}
+/** A collection of registered before-tool callbacks or hooks: `agent.before_tool_callbacks`, `this.beforeToolHooks`. */
+const BEFORE_CALLBACKS = /(?:^|[.\s])\w*(?:before|pre)_?[Tt]ool_?(?:[Cc]all_?)?(?:callbacks|hooks|Callbacks|Hooks)\s*$/;
+
 /** A condition about the user's approval of a call. */
 const APPROVAL_COND = /approv|confirm|consent|permi(?:t|ssion)|authori[sz]/i;
 
@@ -207,6 +254,19 @@ export default defineRule({
     }
     if (hooks.length) {
       const c = hooks[0];
+      // The hook is the approval callback, and where none is set the dispatch refuses the call
+      // itself (`approval = { approved: false }`): the default decision is a refusal.
+      const run = dispatch.find((d) => d.exec.file === c.file && d.exec.fn === c.fn && d.exec.line > c.line);
+      const fallback = run ? refusedByDefault(ctx, c.file, c.fn, run.exec.line) : undefined;
+      if (run && fallback) {
+        return {
+          level: 'present',
+          reason: `tool dispatch asks ${c.callee}() (${c.file}:${c.line}) before ${run.exec.callee}() and refuses the call by default when no approver is set (${c.file}:${fallback.line})`,
+          evidence: [ev(c, 'approval asked before the tool runs'), { file: c.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, ...dispatchEv],
+          // Which calls are asked about and which are allowed without asking is not read here.
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `the dispatch path only consults a pluggable hook or handler (${c.callee}() in ${c.fn}() at ${c.file}:${c.line}); the harness makes no allow / deny / ask decision of its own by default`,
@@ -231,6 +291,16 @@ export default defineRule({
           reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}()${installed ? `; the harness installs it (${installed.file}:${installed.line})` : ''} and builds the refusal itself (${r.file}:${r.line})`,
           evidence: [hookEv, guardEv, ...(installed ? [{ file: installed.file, line: installed.line, reason: `the hook is installed in ${installed.fn}()` }] : []), { file: r.file, line: r.line, reason: `the harness builds the refusal in ${r.fn}()` }],
           // The installed implementation is linked to the hook by name, and to the refusal by its value.
+          confidence: 'low',
+        };
+      }
+      // Where no implementation is set, the executor refuses the call itself (`approval = { approved: false }`).
+      const fallback = refusedByDefault(ctx, h.file, h.fn, run.line);
+      if (fallback) {
+        return {
+          level: 'present',
+          reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}(), and the call is refused by default when no approver is set (${h.file}:${fallback.line})`,
+          evidence: [hookEv, { file: h.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, guardEv],
           confidence: 'low',
         };
       }
@@ -359,12 +429,44 @@ export default defineRule({
     const approved = approvalOnDispatch(ctx);
     if (approved) {
       const { d, line, cond } = approved;
+      // A dispatch whose approval falls back to a refusal when nobody can be asked (`approval =
+      // { approved: false }` when no callback is set): the harness decides itself, refusing by
+      // default, rather than waiting for calls a framework routes back: a gate with a default decision.
+      const fallback = namesTool(d) ? refusedByDefault(ctx, d.exec.file, d.exec.fn, d.exec.line) : undefined;
+      if (fallback) {
+        return {
+          level: 'present',
+          reason: `the looked-up tool runs only after an approval decision (${cond.slice(0, 60)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), which refuses by default when nobody can be asked (${d.exec.file}:${fallback.line})`,
+          evidence: [
+            { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
+            { file: d.exec.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' },
+            { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
+          ],
+          // Which calls are asked about and which are allowed without asking is not read here.
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `the looked-up tool runs only after the user's approval (${cond.slice(0, 70)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), but only calls routed back through this path are decided; no single gate before every tool call was found`,
         evidence: [
           { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
           { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // A runner of before-tool-call hooks whose result ends the call (`if run_before_tool_call_hooks(ctx):
+    // return blocked`, `event = await _invoke_before_tool_call_hook(…); if event.cancel_tool: return`):
+    // a hook point that can block each call, with nothing deciding when no hook is registered.
+    const runner = beforeHookRunner(ctx);
+    if (runner) {
+      return {
+        level: 'partial',
+        reason: `tool calls pass ${runner.what} in ${runner.call.fn}() (${runner.call.file}:${runner.call.line}), whose result can end the call (if (${runner.cond.slice(0, 50)}) ${runner.exit} at line ${runner.line}), but that only runs the hooks a user registers: the harness makes no allow / deny / ask decision of its own by default`,
+        evidence: [
+          { file: runner.call.file, line: runner.call.line, reason: `before-tool-call hooks run: ${runner.what}` },
+          { file: runner.call.file, line: runner.line, reason: `a hook's result ends the call: if (${runner.cond.slice(0, 50)}) ${runner.exit}` },
         ],
         confidence: 'low',
       };

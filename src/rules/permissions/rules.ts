@@ -3,7 +3,8 @@ import { defineRule } from '../types.js';
 import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolSourceFilters } from '../shared/tools.js';
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
-import { askedVerdict, tieredVerdicts, verdictSettings } from './verdict.js';
+import { askedVerdict, tieredVerdicts, toolAsks, verdictSettings } from './verdict.js';
+import { approvalOnDispatch } from './gate.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 
 /** Words that name an approval mode. */
@@ -889,7 +890,10 @@ export default defineRule({
       };
     }
     // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.
-    const nothing = toolDispatch(ctx).length > 0 && !permissionCalls(ctx).length && !actionGates(ctx).length && !confirmPrompts(ctx).length;
+    // A dispatch that runs the tool only once the call is approved (`if (!approval.approved) return`),
+    // or tools that each await an approval, are decisions too: what chooses whether they ask (a
+    // session's auto-approve switch) is a mode this search may not read.
+    const nothing = toolDispatch(ctx).length > 0 && !permissionCalls(ctx).length && !actionGates(ctx).length && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !toolAsks(ctx).length;
     return {
       level: 'absent',
       reason: nothing

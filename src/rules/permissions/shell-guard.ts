@@ -12,6 +12,8 @@ import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink
 /** Tools that run shell commands or code, by their declared name. */
 /** Names of calls that produce text (a message, a description, a log line), not a decision. */
 const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|explain)[A-Z_]|(?:Error|Message|Text|Hint)$/;
+/** A check named for what a command did (`evaluateCommandSuccess(cmd, code)`, `check_command_output`): it judges the outcome once the command ran, not whether it may run. */
+const OUTCOME_CHECK = /(?:Success|Succeeded|Result|Results|Output|Outcome|ExitCode|Exit_?[Cc]ode|Completion|_success|_result|_output|_outcome|_exit_code)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Parsing or splitting a command (or code) before running it. */
@@ -143,7 +145,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
@@ -572,6 +574,9 @@ export default defineRule({
     const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };
     const primary = results.filter((r) => r.tool && PRIMARY_SHELL.test(r.tool.name));
     const decisive = (primary.length ? primary : results).slice().sort((a, b) => order[a.level] - order[b.level])[0];
+    // Two shell tools judged differently (a Bash tool that parses each command beside a PowerShell
+    // tool that only asks): the verdict rests on which one is taken for the shell tool, so it is not sure.
+    const split = new Set((primary.length ? primary : results).map((r) => r.level)).size > 1;
     const t = decisive.tool!;
     const s = decisive.sink!;
     const sinkEv: Evidence = { file: s.file, line: s.line, reason: `tool ${t.name} runs the command with ${s.callee}()` };
@@ -621,7 +626,7 @@ export default defineRule({
         // the very function that spawns the command, or the spawn itself inside a container.
         // Not a sandbox known only by its receiver's name (`context.sandbox.execute()`): what runs the
         // command is whichever implementation is passed in, which may spawn on the host.
-        confidence: (g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || (g.kind === 'sandbox' && !SANDBOX_BY_NAME.test(g.what)) ? 'high' : 'low',
+        confidence: !split && ((g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || (g.kind === 'sandbox' && !SANDBOX_BY_NAME.test(g.what))) ? 'high' : 'low',
       };
     }
     const host = decisive.host;
@@ -634,8 +639,9 @@ export default defineRule({
           { file: host.file, line: host.line, reason: `${host.fn}() runs the model's command on the host: ${host.callee}()` },
           { file: box.file, line: box.line, reason: `another implementation runs it in a sandbox: ${box.what}` },
         ],
-        // Resolved: implementations of the one tool's run, one spawning on the host, another boxed.
-        confidence: 'high',
+        // Resolved: implementations of the one tool's run, one spawning on the host, another boxed;
+        // unless another shell tool is judged otherwise.
+        confidence: split ? 'low' : 'high',
       };
     }
     // The partial verdict names the guard it cites first: a check where the command is run comes

@@ -112,6 +112,29 @@ function classSetBranches(ctx: RuleContext, deciders: string[]): Evidence[] {
   return out;
 }
 
+/**
+ * Where MCP servers' tools are listed (`client.listTools()`, `session.list_tools()`), the listing
+ * function keeps only the configured tools (`tools.filter((t) => allowed.some(…))`) or refuses a
+ * changed tool list (a throw after the listing, such as a pinned signature that no longer matches):
+ * a control on that one source of tools, made where its tools are loaded, as a per-server tool filter is.
+ */
+function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: string; list: number; what: string } | undefined {
+  return ctx.memo('tiers:mcp-load-control', () => {
+    for (const n of ['listTools', 'list_tools']) {
+      for (const c of ctx.callsNamed(n).slice(0, 12)) {
+        if (c.fn === '<top>' || !/mcp|client|session/i.test(`${c.callee} ${c.file} ${c.fn}`)) continue;
+        const f = ctx.file(c.file);
+        if (!f) continue;
+        const fil = ctx.callsIn(c.file, c.fn).find((x) => x.line > c.line && x.name === 'filter' && /tool/i.test(x.callee));
+        if (fil) return { file: c.file, line: fil.line, fn: c.fn, list: c.line, what: `${fil.callee}() keeps only some of the server's tools` };
+        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line);
+        if (g) return { file: c.file, line: g.line, fn: c.fn, list: c.line, what: `the listing is refused: if (${g.cond.slice(0, 50)}) throw` };
+      }
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'permissions.tiers',
   principle: 'permissions',
@@ -138,23 +161,49 @@ export default defineRule({
       const h = hg.call;
       decisive.push({ file: h.file, line: h.line, fn: h.fn, callee: h.callee, kind: 'decision', defined: true, onPath: true, optional: false });
     }
+    // Within a decision's file, the permission path is the function that makes the decision call, the
+    // decision function itself, and the same-file functions they call: a key of the same name read elsewhere
+    // in a large module (a memory option's `readOnly`) is not read by the decision.
+    const gateSpans = new Map<string, { line: number; end: number }[]>();
+    const onGateFn = (file: string, span: { line: number; end: number } | undefined) => {
+      if (!span) return;
+      const s = gateSpans.get(file) ?? [];
+      s.push(span);
+      gateSpans.set(file, s);
+    };
+    // The innermost function of that name around a line (several arrows may share a name such as `execute`).
+    const around = (file: string, fn: string, line: number) =>
+      ctx.file(file)?.functions.filter((x) => x.name === fn && x.line <= line && x.end >= line).sort((x, y) => x.end - x.line - (y.end - y.line))[0];
     for (const c of hooked) {
       gateFiles.add(c.file);
       const name = shortName(c.callee);
       for (const d of ctx.functionsNamed(name)) gateFiles.add(d.file);
     }
-    const readsIn = (files: Iterable<string>): Evidence[] => {
+    for (const c of decisive) {
+      const at = around(c.file, c.fn, c.line);
+      onGateFn(c.file, at);
+      const defs = ctx.functionsNamed(shortName(c.callee)).slice(0, 4);
+      for (const d of defs) onGateFn(d.file, d);
+      // One hop: the same-file functions the caller and the decision call.
+      for (const [file, fn] of [[c.file, c.fn], ...defs.map((d) => [d.file, d.name])]) for (const x of ctx.callsIn(file, fn).slice(0, 40)) for (const d of ctx.functionsNamed(x.name)) if (d.file === file) onGateFn(file, d);
+    }
+    if (hg && decisive.length === 1 && decisive[0].line === hg.call.line) for (const r of hg.refusals) gateSpans.delete(r.file);
+    const readsIn = (files: Iterable<string>, scoped = false): Evidence[] => {
       const out: Evidence[] = [];
       for (const p of files) {
         const f = ctx.file(p);
         if (!f) continue;
+        const spans = scoped ? gateSpans.get(p) : undefined;
+        const inScope = (line: number) => !spans || spans.some((x) => line >= x.line && line <= x.end);
         for (const k in f.reads) {
-          const lines = f.reads[k];
+          const lines = f.reads[k].filter(inScope);
+          if (!lines.length) continue;
           // Scheduling hints (concurrency-safe, idempotent) say nothing about risk.
           if (k === 'kind' || SCHEDULING_HINT.test(k) || APPROVAL_FLAG.test(k) || !(TIER_READ.test(k) || HINT_KEY.test(k))) continue;
           out.push({ file: p, line: lines[0], reason: `the permission path reads '${k}' to treat tools differently` });
         }
         for (const c of f.calls) {
+          if (!inScope(c.line)) continue;
           // A read-only flag read only to choose between running calls concurrently or one by one
           // (`if (calls.every((c) => find(c).isReadOnly())) runConcurrently(…) else runSerially(…)`)
           // schedules the calls; it permits nothing.
@@ -165,7 +214,7 @@ export default defineRule({
       return out;
     };
     const classSets = classSetBranches(ctx, [...new Set(decisive.map((c) => shortName(c.callee)))].slice(0, 4));
-    const onGate = [...classSets, ...readsIn(gateFiles)];
+    const onGate = [...classSets, ...readsIn(gateFiles, true)];
     // A function that decides by the tool's class (`if (isReadTool(name)) return …; if (isEditTool(name)) return …`).
     const verdictEv = (v: TieredVerdict): Evidence => ({ file: v.file, line: v.guard.line, reason: `${shortName(v.fn)}() decides by the tool's class: if (${v.guard.cond.slice(0, 60)}) return …${v.guards.length > 1 ? ` (${v.guards.length} class branches)` : ''}` });
     const verdict = tieredVerdicts(ctx).find((v) => v.guards.length >= 2);
@@ -249,6 +298,22 @@ export default defineRule({
       const from = here?.imports.find((i) => i.names.includes(coll));
       const declFile = from ? ctx.source.find((g) => (g.binds ?? []).some((b) => b.name === coll && b.fn === '<top>') && from.from.replace(/^\.+\//, '').replace(/\.[jt]sx?$/, '').split('/').every((seg) => g.path.includes(seg))) : here;
       const decl = (declFile?.binds ?? []).find((b) => b.name === coll && b.fn === '<top>') ?? declFile?.consts.find((k) => k.name === coll && k.fn === '<top>');
+      // The set is checked in the function that runs the looked-up tool only after an approval
+      // (`const needsApproval = DANGEROUS_TOOLS.includes(name); if (needsApproval) { …ask… }; if
+      // (!approval.approved) return`): the class decides which calls are asked about.
+      const approved = approvalOnDispatch(ctx);
+      if (approved && approved.d.exec.file === c.file && approved.d.exec.fn === c.fn && c.line < approved.line) {
+        return {
+          level: 'present',
+          reason: `the dispatch decides by risk class: ${coll} is checked (${c.file}:${c.line}) in the function that runs a tool only once its call is approved (${approved.cond.slice(0, 50)} at line ${approved.line})`,
+          evidence: [
+            { file: c.file, line: c.line, reason: `tool checked against the risk-class set ${coll} before the approval` },
+            ...(decl && declFile ? [{ file: declFile.path, line: decl.line, reason: `risk-class set ${coll} declared` }] : []),
+            { file: c.file, line: approved.line, reason: `the tool runs only if the call was approved: ${approved.cond.slice(0, 50)}` },
+          ],
+          confidence: 'low',
+        };
+      }
       return {
         level: 'partial',
         reason: `tools are split by risk class (${coll} checked at ${c.file}:${c.line}), but only where that set is consulted, not by a default permission decision`,
@@ -348,6 +413,19 @@ export default defineRule({
         evidence: [
           { file: a.file, line: a.line, reason: `the MCP server's tool filter '${mcpFilter.param}' is applied to its tools` },
           { file: mcpFilter.file, line: mcpFilter.line, reason: `${mcpFilter.fn}() takes the per-server filter '${mcpFilter.param}'` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // The same control written where an MCP server's tools are listed: a filter to the configured
+    // tools, or a refusal of a changed list.
+    const load = mcpLoadControl(ctx);
+    if (load) {
+      return {
+        level: 'partial',
+        reason: `tools from an MCP server are controlled where they are listed (${load.what} in ${shortName(load.fn)}() at ${load.file}:${load.line}), which built-in tools are not; once listed, every tool is permitted alike and there are no risk classes`,
+        evidence: [
+          { file: load.file, line: load.line, reason: `MCP tools listed at line ${load.list}: ${load.what}` },
         ],
         confidence: 'low',
       };

@@ -686,7 +686,7 @@ export interface PermissionCall {
 }
 
 const DECISION_CALL =
-  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
+  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|ensure|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
 const NOT_DECISION = /[Ii]mport|[Mm]odule|[Uu]rl|[Dd]omain|[Oo]rigin|Cors|cors|Dialog|String|Dir$|Dirs$|Path$|Paths$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
 /**
@@ -794,6 +794,9 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (asksUser) kind = 'decision';
         if (!kind) continue;
         if (PROMPT_CALL.test(c.name) && INSTALL_PROMPT.test(c.args[0] ?? '')) continue;
+        // A question asked in a constructor (`click.confirm(…)` in a tool's `__init__`) is asked when the
+        // object is built (to install a missing package), not before a call runs.
+        if (PROMPT_CALL.test(c.name) && /(?:^|\.)(?:__init__|constructor)$/.test(c.fn)) continue;
         // Defined in the harness, or a prompt imported from a library (inquirer, @clack/prompts …).
         const imported = !c.callee.includes('.') && f.imports.some((i) => i.names.includes(c.name) && !i.from.startsWith('.'));
         const defined = asksUser || imported || ctx.functionsNamed(c.name).some((d) => !(d.file === f.path && d.name === c.fn));
