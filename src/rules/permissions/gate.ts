@@ -7,7 +7,7 @@ import { resolveImportFile } from '../shared/imports.js';
 import { toolAsks } from './verdict.js';
 import { hookGates } from './hook-gate.js';
 import { offPathUi } from '../shared/ui.js';
-import { GENERIC, agentLoops, loopReachable } from '../shared/loop.js';
+import { GENERIC, agentLoops, loopReachable, loopReachResolved } from '../shared/loop.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -86,12 +86,14 @@ export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[
     const dispatch = toolDispatch(ctx).filter((d) => !offPathUi(ctx, d.lookup.file)).filter(namesTool);
     if (!dispatch.length) return undefined;
     const reach = loopReachable(ctx, 3);
+    // Or through calls resolved by the receiver's class (`hub.execute(…)` with `hub: ConnectorHub`), which a name as common as `execute` needs.
+    const resolved = loopReachResolved(ctx, 3);
     const loops = agentLoops(ctx);
     const agents = (d: (typeof dispatch)[number]) =>
       loops.some((l) => l.file === d.exec.file && d.exec.line >= l.line && d.exec.line <= l.end) ||
       [d.execFn, d.lookupFn].some((k) => {
         const n = shortName(k.slice(k.indexOf('#') + 1));
-        return !GENERIC.has(n) && reach.has(n);
+        return (!GENERIC.has(n) && reach.has(n)) || resolved.has(k);
       });
     return dispatch.find(agents);
   });

@@ -62,8 +62,8 @@ const langOf = (file: string): string => (/\.py$/.test(file) ? 'py' : /\.[cm]?[j
 /** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 
-/** A refusal on a pattern found in the command: `re.test(command)`, `re.search(p, cmd)`, `cmd.match(re)`. */
-const PATTERN_GUARD = /^[\w$.\[\]]+\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script|normalized\w*)\s*\)$|^re\.(?:search|match|fullmatch)\(\s*[\w$.'"\\^]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script|normalized\w*)\b|^(?:command|cmd|script)\.match\(/;
+/** A refusal on a pattern found in the command: `re.test(command)`, `re.search(p, cmd)`, `cmd.match(re)`, `patterns.some((p) => new RegExp(p).test(command))`, `any(re.search(p, cmd) for p in DENY)`. */
+const PATTERN_GUARD = /^[\w$.\[\]]+\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script|normalized\w*)\s*\)$|^re\.(?:search|match|fullmatch)\(\s*[\w$.'"\\^]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script|normalized\w*)\b|^(?:command|cmd|script)\.match\(|^[\w$.?]+\.some\(\s*\(?\s*[\w$]+\s*\)?\s*=>\s*(?:new RegExp\([\w$.]+\)|[\w$.]+)\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script)\s*\)\s*\)$|^any\(\s*re\.(?:search|match|fullmatch)\(\s*[\w$.]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script)\b/;
 
 interface Guard {
   kind: 'parse' | 'check' | 'confine' | 'sandbox' | 'list';

@@ -301,9 +301,10 @@ const AUTH_FLOW = new Set(['oauth', 'auth', 'authorization', 'authorize', 'pkce'
 const CONVERSATION_HISTORY = new Set(['chat', 'chats', 'conversation', 'conversations', 'message', 'messages', 'msg', 'msgs', 'agent', 'llm', 'model', 'session', 'api', 'turn', 'turns', 'dialog', 'thread', 'task', 'full', 'raw', 'the', 'this', 'self', 'get', 'save', 'load', 'write', 'append', 'read', 'store', 'add', 'update', 'set', 'clear', 'to', 'from', 'persist', 'restore', 'export', 'import', 'with', 'and', 'new', 'init', 'm', 'my', 'claude', 'assistant']);
 const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command', 'commands', 'cmd', 'input', 'search', 'undo', 'redo', 'nav', 'navigation', 'readline', 'url', 'edit', 'edits', 'clipboard', 'prompt', 'prompts']);
 
-/** A class or module that keeps the user's typed inputs for recall: `PromptHistory`, `HistorySuggester`, `input_history.py`. */
+/** A class, function or module that keeps the user's typed inputs for recall: `PromptHistory`, `HistorySuggester`, `addToInputHistory`, `input_history.py`. */
 export function inputHistory(fn: string, file: string): boolean {
-  const owner = `${fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : ''} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
+  // The class, the function itself (`addToInputHistory`, `loadPromptHistory`) and the module.
+  const owner = `${fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : ''} ${fn.slice(fn.lastIndexOf('.') + 1)} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
   const ws = words(owner);
   if (ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')))) return true;
   // A history function in a module about the input prompt (`prompt.py`'s `_load_history_entries`): the typed inputs.
@@ -336,6 +337,9 @@ function subjectOf(text: string): Subject {
   return 'other';
 }
 
+/** A file of schema migrations: Alembic's versions, a `migrations/` folder (Django, Drizzle, Knex, Prisma). */
+const MIGRATION_FILE = /(?:^|\/)(?:alembic\/versions|migrations?)\//;
+
 /** Every persistence operation in harness source, classified. */
 export function persistOps(ctx: RuleContext): PersistOp[] {
   return persistScan(ctx).ops;
@@ -355,6 +359,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     const saverNamed = new Set<CallFact>();
     for (const n of SAVER_NAMES) for (const c of ctx.callsNamed(n)) saverNamed.add(c);
     for (const f of ctx.source) {
+      // A schema migration (`alembic/versions/…`, `migrations/0042_….py`) reshapes the database once; it saves nothing of a run.
+      if (MIGRATION_FILE.test(f.path)) continue;
       // python-dotenv's `set_key(env_file, KEY, value)` rewrites a settings file.
       const dotenv = f.lang === 'py' && f.imports.some((i) => i.from === 'dotenv');
       for (const c of f.calls) {

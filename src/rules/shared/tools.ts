@@ -685,8 +685,9 @@ export interface PermissionCall {
   inCatch?: boolean;
 }
 
+/** A call named for a permission decision: a verb (as a whole word: `cancelAuthorization` is no `can…`) and what is decided. */
 const DECISION_CALL =
-  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|ensure|prompt|verify|get)_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
+  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|ensure|prompt|verify|get)(?=[A-Z_])_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
 const NOT_DECISION = /[Ii]mport|[Mm]odule|[Uu]rl|[Dd]omain|[Oo]rigin|Cors|cors|Dialog|String|Dir$|Dirs$|Path$|Paths$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
 /**
