@@ -51,6 +51,30 @@ function verbBranches(f: FileFacts, names: string[]): Evidence | undefined {
   return { file: f.path, line: best.first.line, reason: `the chosen CLI verb dispatched by a branch: ${best.first.cond.slice(0, 60)}` };
 }
 
+/**
+ * Commander verbs built as objects (`new Command('clear')`) in files that import `Command` from commander, in a package
+ * that attaches commands with `addCommand()`; the largest such package's, when it holds three or more.
+ */
+function commandObjects(ctx: RuleContext): Evidence[] {
+  const byPkg = new Map<string, Evidence[]>();
+  const attaches = new Set(ctx.callsNamed('addCommand').map((c) => packageOf(c.file)));
+  for (const f of ctx.source) {
+    if (!f.imports.some((i) => /^(?:commander|@commander-js\/.*)$/.test(i.from) && i.names.includes('Command'))) continue;
+    if (!attaches.has(packageOf(f.path))) continue;
+    // The program itself (`const program = new Command('app')` … `program.parseAsync()`) is the parser, not a verb.
+    const parsers = new Set(f.calls.filter((c) => /^(?:parse|parseAsync)$/.test(c.name)).map((c) => c.callee.slice(0, -c.name.length - 1)));
+    for (const c of f.calls) {
+      if (c.callee !== 'new Command' || !/^['"][\w:-]+['"]$/.test(c.args[0] ?? '')) continue;
+      const bound = (f.binds ?? []).find((b) => b.line === c.line && b.value.startsWith('new Command'));
+      if (bound && parsers.has(bound.name)) continue;
+      const list = byPkg.get(packageOf(f.path)) ?? [];
+      list.push({ file: f.path, line: c.line, reason: `CLI verb ${c.args[0]} declared as a commander Command object` });
+      byPkg.set(packageOf(f.path), list);
+    }
+  }
+  return [...byPkg.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+}
+
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 /** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
@@ -196,6 +220,18 @@ export default defineRule({
         level: 'partial',
         reason: `${listed}${cli.length ? ` and ${cli.length} CLI verb${cli.length > 1 ? 's' : ''} elsewhere` : ''}: palette and button actions, but no registry of user commands (slash commands or verbs with name, description, handler)`,
         evidence: [...editorCmds.slice(0, 1), ...editor.slice(0, 2), ...editorCmds.slice(1)].slice(0, 3),
+        confidence: 'low',
+      };
+    }
+    // Commander's command objects, one module each (`export const clearCommand = new Command('clear').description(…)
+    // .action(…)`) attached with `addCommand()`: each verb is an object with its name, description, options and handler,
+    // and the parser dispatches by name. Three or more in one package are a registry declared as data, however spread.
+    const objects = commandObjects(ctx);
+    if (objects.length >= 3) {
+      return {
+        level: 'present',
+        reason: `${objects.length} CLI verbs are declared as commander Command objects (name, description, action) and attached with addCommand() (e.g. ${objects[0].file}:${objects[0].line})`,
+        evidence: objects.slice(0, 3),
         confidence: 'low',
       };
     }
