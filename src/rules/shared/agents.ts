@@ -761,6 +761,9 @@ const NOT_TOOLSET = /toolCalls|tool_calls|toolResults|toolMsg|toolExecution|tool
 export const POOL_NAME =
   /^_?(?:(?:allowed|excluded?|disabled|enabled|active|included?|selected|permitted|core|main_?agent|initial_?active)_?tools?(?:_?names?|_?by_?name|_?list|_?set|_?ids)?|set_?active_?tools\w*|filter_?tools|get_?tools_?for_?\w+|tools_?for(?:_?(?:agent|session|mode|role|type))?|tool_?pool\w*|pool_?for\w*|tool_?allow_?list|tool_?deny_?list|tool_?filter|allowed-tools|disallowed_?tools|disallowedTools)$/i;
 
+/** A predicate comparing one field of the element with a literal: `(entry) => entry.category === "custom"`. */
+const FIXED_PART = /^\(?\s*(\w+)\s*\)?\s*=>\s*\1\.\w+\s*[!=]==?\s*(['"])[^'"]*\2$/;
+
 /** `onTools`: the filtered collection is itself named as tools (not servers or messages matched by the predicate). */
 export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean; onTools?: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
@@ -774,6 +777,9 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
         const recv = c.callee.slice(0, -c.name.length - 1);
         const arg = c.args.join(' ');
         if (!(/tool|registry|catalog/i.test(recv) || /\btools\b/.test(arg)) || NOT_TOOLSET.test(recv) || /\)\s*:\s*\w+ is /.test(arg) || !FILTER_ARG.test(arg)) continue;
+        // A fixed part of the registry (`entries.filter((e) => e.category === "custom")`, all of whose tools are then
+        // used): the predicate compares a field with a literal only, so nothing per agent, session or mode narrows it.
+        if (FIXED_PART.test(arg.trim())) continue;
         const strong = /[Aa]llow|[Aa]ctive|[Ee]nabled|[Ee]xclude|[Pp]ermit|\bin\b|[Cc]ategor|[Ss]kill|[Aa]gent|[Mm]ode|readOnly|ReadOnly|\.kind\b/.test(arg);
         out.push({ file: f.path, line: c.line, reason: `${recv.slice(0, 40)}.filter(${(c.args[0] ?? '').slice(0, 50)}) narrows the tool set in ${c.fn}()`, strong, onTools: /tool/i.test(recv) });
       }
