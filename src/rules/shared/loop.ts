@@ -6,7 +6,7 @@
 import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classBases, classOf, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, resolveLocal } from './resolve.js';
+import { classBases, classOf, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal } from './resolve.js';
 import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -815,9 +815,6 @@ function localInstanceClass(ctx: RuleContext, file: string, fn: string, name: st
   return m.get(`${fn}#${name}`);
 }
 
-/** A parameter annotated with a class name (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`): parameter → class. */
-const PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?([A-Z]\w*)['"]?\]?\s*(?:=.*)?$/s;
-
 /** The class a parameter of `file#fn` is annotated with, if any (the caller checks that the class is the harness's). */
 function paramClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
   const all = ctx.memo('loop:param-classes', () => new Map<string, Map<string, string>>());
@@ -827,7 +824,7 @@ function paramClass(ctx: RuleContext, file: string, fn: string, name: string): s
     for (const d of ctx.file(file)?.functions ?? []) {
       for (const p of d.params) {
         if (!p.includes(':')) continue;
-        const t = PARAM_CLASS.exec(p);
+        const t = PY_PARAM_CLASS.exec(p);
         if (t) m.set(`${d.name}#${t[1]}`, t[2]);
       }
     }

@@ -93,8 +93,8 @@ export function fieldClass(ctx: RuleContext, file: string, cls: string, field: s
   return m.get(`${cls}.${field}`);
 }
 
-/** A Python annotation naming a class: `LLM`, `Optional[LLM]`, `"Agent"`, `LLM | None`, `store: SessionStore = None`. */
-const PY_PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?\s*(?:=.*)?$/s;
+/** A parameter annotated with a class (`ai: AI`, `agent: "Agent"`, `llm: Optional[LLM]`, `store: mod.Store | None = None`): name, class. */
+export const PY_PARAM_CLASS = /^\*{0,2}(\w+)\??\s*:\s*(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?\s*(?:=.*)?$/s;
 
 /**
  * The class parameter `i` of a function is declared with: TypeScript's `paramTypes`, or a Python annotation kept in
