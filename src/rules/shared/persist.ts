@@ -685,6 +685,9 @@ const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).j
  * `session.begin()` is a transaction, and `session.execute(select(Model)…)`, `session.get(Model, id)`,
  * `session.query(Model)` read rows of that class. Only in repos that import SQLAlchemy or SQLModel.
  */
+/** Class methods an ORM base gives its mapped classes for inserting rows. */
+const ACTIVE_RECORD_CREATE = ['create', 'create_async', 'batch_create', 'batch_create_async', 'bulk_create', 'acreate', 'abulk_create'];
+
 function ormOps(ctx: RuleContext): PersistOp[] {
   const models = ormModels(ctx);
   if (models.size === 0) return [];
@@ -733,6 +736,22 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       const subject: Subject = payload ? 'session' : subjectText ? subjectOf(subjectText) : 'other';
       const op = subjectText ? { call: c, kind, subject, strength: subject === 'other' ? 0 : 3, text: subjectText } : classify(ctx, c.file, c, kind);
       if (op) out.push({ ...op, ...(payload ? { payload } : {}), ...(model ? { model: { file: model.file, line: model.line, table: model.table } } : {}) });
+    }
+  }
+  // An active-record create on a mapped class (`await MessageModel.batch_create_async(rows, session)`, `Step.create(...)`):
+  // the method the class has from its ORM base stages rows of the class's own table. The class may be imported under
+  // another name (`from app.orm.message import Message as MessageModel`).
+  for (const n of ACTIVE_RECORD_CREATE) {
+    for (const c of ctx.callsNamed(n)) {
+      if (!c.file.endsWith('.py')) continue;
+      const recv = receiverOf(c);
+      if (!/^[A-Z]\w*$/.test(recv)) continue;
+      const original = ctx.file(c.file)?.imports.find((i) => i.as && recv in i.as)?.as?.[recv];
+      const model = models.get(recv) ?? (original ? models.get(original) : undefined);
+      if (!model) continue;
+      const text = modelText(model);
+      const subject = subjectOf(text);
+      out.push({ call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } });
     }
   }
   // A commit writes the rows staged in the session (the unit of work). Where the committing function stages rows
