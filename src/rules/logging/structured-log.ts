@@ -434,7 +434,7 @@ function jsonLogFile(ctx: RuleContext): Evidence | undefined {
   for (const f of ctx.source) {
     for (const c of f.calls) {
       const append =
-        (c.callee === 'open' && /log/i.test(c.args[0] ?? '') && /^["']a\+?["']$/.test(c.args[1] ?? '')) ||
+        (opensToAppend(c) && /log/i.test(c.args[0] ?? '')) ||
         (/^(?:appendFile|appendFileSync)$/.test(c.name) && /log/i.test(c.args[0] ?? '') && /JSON\.stringify/.test(c.args[1] ?? ''));
       if (!append) continue;
       const json = c.callee === 'open' ? f.calls.find((d) => d.fn === c.fn && d !== c && Math.abs(d.line - c.line) <= 5 && /^(?:json\.dump|JSON\.stringify)$/.test(d.callee)) : c;
@@ -443,6 +443,11 @@ function jsonLogFile(ctx: RuleContext): Evidence | undefined {
   }
   return undefined;
 }
+
+/** `open(path, "a")`: a file opened for appending. */
+const opensToAppend = (c: CallFact): boolean => c.callee === 'open' && /^["']a\+?["']$/.test(c.args[1] ?? '');
+/** A call that appends: `appendFileSync(…)`, `appendToLog(…)`, or a file opened for appending. */
+const appends = (c: CallFact): boolean => /^append/.test(c.name) || opensToAppend(c);
 
 /** A function named for a log (`debugLog`, `appendToLog`, `write_log`), not for a login, a dialog or a catalog. */
 const LOG_FN = /log(?!in|ic|o|ue|ger)|Log(?!in|ic|o|ue|ger)/;
@@ -465,7 +470,6 @@ function ownLogWriter(ctx: RuleContext): Evidence | undefined {
         const short = shortName(fn.name);
         if (!LOG_FN.test(short) || NOT_LOG_FN.test(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
-        const appends = (c: CallFact) => /^append/.test(c.name) || (c.callee === 'open' && /^["']a\+?["']$/.test(c.args[1] ?? ''));
         // The write of the record: an append first, else the last write (an earlier one may clear the file).
         const write = calls.find(appends) ?? calls.filter((c) => FILE_WRITE.test(c.name)).pop();
         if (!write) continue;

@@ -99,6 +99,9 @@ export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[
   });
 }
 
+/** The evidence reason for a refusal made when nobody can be asked (see refusedByDefault). */
+const REFUSED_BY_DEFAULT = 'with no one to ask, the call is refused by default';
+
 /**
  * In the function that runs a tool, an approval set to a refusal when nobody can be asked
  * (`approval = { approved: false }` in the branch where no callback is set), before line `before`.
@@ -264,7 +267,7 @@ export default defineRule({
         return {
           level: 'present',
           reason: `tool dispatch asks ${c.callee}() (${c.file}:${c.line}) before ${run.exec.callee}() and refuses the call by default when no approver is set (${c.file}:${fallback.line})`,
-          evidence: [ev(c, 'approval asked before the tool runs'), { file: c.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, ...dispatchEv],
+          evidence: [ev(c, 'approval asked before the tool runs'), { file: c.file, line: fallback.line, reason: REFUSED_BY_DEFAULT }, ...dispatchEv],
           // Which calls are asked about and which are allowed without asking is not read here.
           confidence: 'low',
         };
@@ -302,7 +305,7 @@ export default defineRule({
         return {
           level: 'present',
           reason: `every tool call passes ${h.callee}() in ${h.fn}() (${h.file}:${h.line}), whose refusal ends the call before ${run.callee}(), and the call is refused by default when no approver is set (${h.file}:${fallback.line})`,
-          evidence: [hookEv, { file: h.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' }, guardEv],
+          evidence: [hookEv, { file: h.file, line: fallback.line, reason: REFUSED_BY_DEFAULT }, guardEv],
           confidence: 'low',
         };
       }
@@ -441,7 +444,7 @@ export default defineRule({
           reason: `the looked-up tool runs only after an approval decision (${cond.slice(0, 60)} at ${d.exec.file}:${line}, before ${d.exec.callee}()), which refuses by default when nobody can be asked (${d.exec.file}:${fallback.line})`,
           evidence: [
             { file: d.exec.file, line, reason: `the tool runs only if the call was approved: ${cond.slice(0, 60)}` },
-            { file: d.exec.file, line: fallback.line, reason: 'with no one to ask, the call is refused by default' },
+            { file: d.exec.file, line: fallback.line, reason: REFUSED_BY_DEFAULT },
             { file: d.exec.file, line: d.exec.line, reason: `the approved tool runs: ${d.exec.callee}()` },
           ],
           // Which calls are asked about and which are allowed without asking is not read here.

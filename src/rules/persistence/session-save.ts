@@ -238,7 +238,8 @@ export default defineRule({
     // The write itself before a call of a wrapper around it (`fs.appendFileSync(this.conversationFile, …)` before
     // `this.appendRecord(…)`), and a write made once per streamed event (inside a loop) before one made after it.
     const resolved = loopReachResolved(ctx);
-    const fromLoop = (o: PersistOp) => resolved.has(`${o.call.file}#${o.call.fn}`);
+    const reachOf = (o: PersistOp) => resolved.get(`${o.call.file}#${o.call.fn}`);
+    const fromLoop = (o: PersistOp) => !!reachOf(o);
     const appends = transcriptFirst(writes.filter((o) => (o.kind === 'append' || o.kind === 'db-write') && wired(ctx, o))).sort(
       (a, b) =>
         // A write the agent loop reaches (`this.messagesService.create(…)` each turn) before one an API handler makes.
@@ -269,7 +270,7 @@ export default defineRule({
       // Or through calls resolved by the receiver's class (`this.messagesService.create(…)` with the service injected
       // into the loop's class), which names too common to follow by name (`create`, `save`) need.
       ws
-        .map((w) => ({ w, r: resolved.get(`${w.call.file}#${w.call.fn}`) }))
+        .map((w) => ({ w, r: reachOf(w) }))
         .filter(({ r }) => r && !r.path.some((c) => commandBranch(ctx, c)))
         .map(({ w, r }) => ({ loop: r!.loop, path: [...r!.path, w.call] }))[0];
     // An append that neither carries the messages nor is tied to the loop's conversation (a memory note, a log of
@@ -281,15 +282,16 @@ export default defineRule({
       const files = new Set(appends.map((o) => o.call.file));
       // The reason names the write the evidence opens with: one that carries the messages when there is one.
       const shown = appends.some(isLinked) || appends.some(fromLoop) ? appends : appends.some(carriesTranscript) ? appends.filter(carriesTranscript) : appends;
-      const via = fromLoop(shown[0]) ? resolved.get(`${shown[0].call.file}#${shown[0].call.fn}`) : undefined;
+      const via = reachOf(shown[0]);
+      const record = (o: PersistOp) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`);
+      // Reached through resolved calls: the write, the loop's call that reaches it, then one more write.
+      const caller = via?.path[via.path.length - 1];
       return {
         level: 'present',
         reason: `session records are appended as the run goes: ${shown[0].call.callee}() in ${shown[0].call.fn}${via ? `, which the agent loop in ${via.loop.fn} reaches through ${via.path.map((c) => c.callee).join(' → ')}` : ''} (${files.size} file(s) with incremental session writes)`,
-        evidence: [
-          ...shown.slice(0, via ? 1 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)),
-          ...(via ? [{ file: via.path[via.path.length - 1].file, line: via.path[via.path.length - 1].line, reason: `${via.path[via.path.length - 1].callee}() on the agent loop's path calls ${shown[0].call.fn}` }] : []),
-          ...(via ? shown.slice(1, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} ${o.kind === 'append' || insertsRow(o) ? 'appends' : 'writes'} a session record`)) : []),
-        ],
+        evidence: caller
+          ? [record(shown[0]), { file: caller.file, line: caller.line, reason: `${caller.callee}() on the agent loop's path calls ${shown[0].call.fn}` }, ...shown.slice(1, 2).map(record)]
+          : shown.slice(0, 3).map(record),
       };
     }
     // A path to a write of the conversation itself first, then to any session write.

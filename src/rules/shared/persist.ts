@@ -679,15 +679,15 @@ const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIP
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
+/** Class methods an ORM base gives its mapped classes for inserting rows. */
+const ACTIVE_RECORD_CREATE = ['create', 'create_async', 'batch_create', 'batch_create_async', 'bulk_create', 'acreate', 'abulk_create'];
+
 /**
  * Writes and reads through a Python ORM session: `session.add(obj)` stages a row of a mapped class (judged by the
  * class's table and columns: `obj = LLMRequest(messages=…)` keeps the messages), `session.commit()` /
  * `session.begin()` is a transaction, and `session.execute(select(Model)…)`, `session.get(Model, id)`,
  * `session.query(Model)` read rows of that class. Only in repos that import SQLAlchemy or SQLModel.
  */
-/** Class methods an ORM base gives its mapped classes for inserting rows. */
-const ACTIVE_RECORD_CREATE = ['create', 'create_async', 'batch_create', 'batch_create_async', 'bulk_create', 'acreate', 'abulk_create'];
-
 function ormOps(ctx: RuleContext): PersistOp[] {
   const models = ormModels(ctx);
   if (models.size === 0) return [];

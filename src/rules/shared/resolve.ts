@@ -5,7 +5,7 @@
  * resolved rather than guessed by name across the repo.
  */
 import type { FunctionFact, ObjectFact } from '../../analyzers/facts.js';
-import type { Located, RuleContext } from '../context.js';
+import { paramName, type Located, type RuleContext } from '../context.js';
 
 /** The class part of a `Class.method` function name, or '' for a free function. */
 export const classOf = (fn: string): string => {
@@ -127,7 +127,7 @@ export function fieldType(ctx: RuleContext, file: string, cls: string, field: st
     for (const b of f?.binds ?? []) {
       const ctor = ctors.get(b.fn);
       if (!ctor || !/^[A-Za-z_$][\w$]*$/.test(b.value)) continue;
-      const i = ctor.params.findIndex((p) => p === b.value || p.replace(/^\*+/, '').split(/[:=?]/)[0].trim() === b.value);
+      const i = ctor.params.findIndex((p) => paramName(p) === b.value);
       const t = i >= 0 ? paramType(ctor, i) : undefined;
       const owner = classOf(b.fn);
       if (t) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, t);
