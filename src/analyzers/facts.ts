@@ -174,6 +174,8 @@ export interface GuardFact {
   exit: 'return' | 'throw' | 'continue' | 'break';
   line: number;
   fn: string;
+  /** For a `return` of a bare name (`if (count <= maxTokens) return text`): the name returned. */
+  returns?: string;
 }
 
 /** A size comparison (`<`, `<=`, `>`, `>=`, chained in Python): the whole text, so rules can ask what is compared with what. */

@@ -454,7 +454,9 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
             const t = st?.type;
             const exit = t === 'return_statement' ? 'return' : t === 'raise_statement' ? 'throw' : t === 'continue_statement' ? 'continue' : t === 'break_statement' ? 'break' : undefined;
             if (exit) {
-              facts.guards.push({ cond: text, exit, line: line(n), fn: fn() });
+              const value = exit === 'return' ? st!.namedChildren[0] : undefined;
+              const returns = value?.type === 'identifier' ? value.text : undefined;
+              facts.guards.push({ cond: text, exit, line: line(n), fn: fn(), ...(returns ? { returns } : {}) });
               break;
             }
           }

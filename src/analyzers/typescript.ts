@@ -676,7 +676,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         const k = st.kind;
         const exit = k === SK_ReturnStatement ? 'return' : k === SK_ThrowStatement ? 'throw' : k === SK_ContinueStatement ? 'continue' : k === SK_BreakStatement ? 'break' : undefined;
         if (exit) {
-          facts.guards.push({ cond: condText, exit, line: startLine(n), fn: fnStack[fnStack.length - 1] });
+          const value = exit === 'return' ? (st as ts.ReturnStatement).expression : undefined;
+          const returns = value && isIdentifier(value) ? value.text : undefined;
+          facts.guards.push({ cond: condText, exit, line: startLine(n), fn: fnStack[fnStack.length - 1], ...(returns ? { returns } : {}) });
           break;
         }
       }

@@ -4,7 +4,7 @@
  */
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import { agentLoops, GENERIC, modelCalls, reachesModelResolved, type AgentLoop } from '../shared/loop.js';
 import { EXEC_CALL, shellSinks } from '../shared/tools.js';
 import { words } from '../shared/persist.js';
@@ -145,6 +145,17 @@ const GETTER_DEFAULT = /^(?:[\w.]+\.)?_?get\w*\(\s*['"][\w.-]+['"]\s*,\s*(?:defa
  * The agent loops whose caps bound the harness: not the loop of an evaluation or benchmark driver
  * (`auto_eval/` running a simulated user against the agent), unless every loop is one.
  */
+/**
+ * A guard that hands back its function's own input when it is under the limit (`if (count(text) <=
+ * maxTokens) return text`, `if total <= max_tokens: return items`) fits a text or a list to a size: a
+ * trim or truncation, which lets the loop go on, not a cap that stops it.
+ */
+function returnsInput(ctx: RuleContext, file: string, g: GuardFact): boolean {
+  if (!g.returns) return false;
+  const fn = ctx.file(file)?.functions.find((f) => f.name === g.fn);
+  return !!fn?.params.includes(g.returns);
+}
+
 function capLoops(ctx: RuleContext): ReturnType<typeof agentLoops> {
   return ctx.memo('caps:harness-loops', () => {
     const all = agentLoops(ctx).filter((l) => !isWaitLoop(l));
@@ -206,9 +217,11 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
     }
     return m;
   });
-  // A default beside the comparison (the same file) before one of the same name elsewhere.
+  // A default beside the comparison (the same file) decides; one of the same name elsewhere (another
+  // class's `max_tokens = 1000`) only when the file has none.
   const all = idx.get(key) ?? [];
-  const vals = file ? [...all.filter((v) => v.file === file), ...all.filter((v) => v.file !== file)] : all;
+  const own = file ? all.filter((v) => v.file === file) : [];
+  const vals = own.length ? own : all;
   const unl = vals.find((v) => UNLIMITED.test(v.value.trim()));
   const pos = vals.find((v) => /^\d[\d_]*(\.\d+)?$/.test(v.value.trim()) && Number(v.value.replace(/_/g, '')) > 0);
   if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
@@ -589,7 +602,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         if (k !== loopKey || (!loop.loop && !words(shortName(loop.fn)).some((w) => /^(summar|compress|compact|condens|trim|truncat)/.test(w)))) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
-            if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return')) continue;
+            if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return') || returnsInput(ctx, gf, g)) continue;
             if (limitsIn(g.cond).some((l) => !/^\d+$/.test(l.name))) add(g.cond, gf, g.line, `${g.exit} guard in ${gfn}`, gfn, resolved);
           }
         }
@@ -659,7 +672,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
               if (cmp.fn !== def.name) continue;
               for (const l of limitsIn(cmp.text)) {
                 if (/^\d+$/.test(l.name)) continue;
-                push(`${loop.file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, resolved: defs.length === 1, ...defaultOf(ctx, l.name, cmp.text) });
+                push(`${loop.file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, resolved: defs.length === 1, ...defaultOf(ctx, l.name, `${cond} ${cmp.text}`, def.file) });
               }
             }
           }
