@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
-import { words, callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
@@ -245,6 +245,8 @@ export default defineRule({
         // A write the agent loop reaches (`this.messagesService.create(…)` each turn) before one an API handler makes.
         Number(!fromLoop(a)) - Number(!fromLoop(b)) ||
         Number(!isLinked(a)) - Number(!isLinked(b)) ||
+        // A session's header row (created once) after the rows written per turn.
+        Number(containerRow(a)) - Number(containerRow(b)) ||
         Number(foreignRecord(ctx, a)) - Number(foreignRecord(ctx, b)) ||
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
         Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||
