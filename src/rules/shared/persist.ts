@@ -39,6 +39,8 @@ export interface PersistOp {
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
 const WRITE = new Set(['writeFile', 'writeFileSync', 'write_text', 'write_bytes', 'writeJson', 'writeJSON', 'writeJsonSync', 'outputFile', 'outputJson', 'atomicWrite', 'writeFileAtomic', 'dump']);
 const RENAME = new Set(['rename', 'renameSync']);
+/** Renames of a data structure's parts (columns, keys, fields), not of a file. */
+const DATA_RENAME = /^rename_?(?:columns?|keys?|fields?|axis|index|labels?|attrs?|attributes?|vars?|variables?|dims?|props?|properties)$/i;
 const FSYNC = new Set(['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync']);
 const READ = new Set(['readFile', 'readFileSync', 'createReadStream', 'read_text', 'readJson', 'readJSON', 'readJsonSync', 'load', 'loads', 'readlines']);
 const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany', 'insert_one', 'insert_many', 'update_one', 'replace_one', 'replaceOne']);
@@ -140,7 +142,9 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
-  if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
+  // Not a rename of a table's or a mapping's parts: `ds.rename_columns({...})` (Hugging Face datasets), `df.rename(columns=…)`
+  // (pandas), `rename_keys(d, …)`: a file rename takes paths, never a mapping.
+  if ((RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) && !DATA_RENAME.test(n) && !c.args.some((a) => /^\{|^(?:columns|index|mapper|axis)\s*=/.test(a))) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
   // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
