@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { stringHits } from '../shared/persist.js';
 import { harnessPersistOps } from '../shared/ui.js';
-import { words, atomicWriters, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
@@ -114,7 +114,12 @@ export default defineRule({
     // A commit in a function that deletes, cancels, seeds, sets up the schema or handles an error keeps its rows
     // whole, but it is not how the run saves the session: the commits of the run's own writes come first.
     const aside = (o: PersistOp) => (words(o.call.fn).some((w) => SIDE_COMMIT.has(w)) ? 2 : words(shortName(o.call.fn)).some((w) => TURN_WORD.has(w)) ? 0 : 1);
-    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session')).sort((a, b) => (a.kind === 'transaction' && b.kind === 'transaction' ? aside(a) - aside(b) || committer(a) - committer(b) || reach(b) - reach(a) : 0));
+    // A commit whose function stages only the session's header row (`create_session`) after the commits of the turns' rows.
+    const headerOnly = (o: PersistOp) => {
+      const staged = ops.filter((x) => x.kind === 'db-write' && x.call.file === o.call.file && x.call.fn === o.call.fn);
+      return staged.length > 0 && staged.every(containerRow) ? 1 : 0;
+    };
+    const atomicSession = transcriptFirst(atomic.filter((o) => o.subject === 'session')).sort((a, b) => (a.kind === 'transaction' && b.kind === 'transaction' ? aside(a) - aside(b) || headerOnly(a) - headerOnly(b) || committer(a) - committer(b) || reach(b) - reach(a) : 0));
     // Recognising unfinished tool calls: an 'interrupted'/'no result' text put into a synthetic tool
     // result (an object keyed by the tool call's id) near it, not any message that mentions an interruption.
     const recovery: Evidence[] = [];

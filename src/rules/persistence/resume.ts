@@ -340,7 +340,11 @@ export default defineRule({
       };
     }
     // A read in a web front end that does not run the agent (its saved settings or prompt history) loads no session.
-    const read = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'read' || o.kind === 'db-read'));
+    // A row read inside the function that writes the session (`append_event` getting the session row to check it is not
+    // stale before adding the event) is part of a save, not a load of a saved session.
+    const all = harnessPersistOps(ctx);
+    const saving = new Set(all.filter((o) => o.kind === 'db-write' && o.subject === 'session').map((o) => `${o.call.file}#${o.call.fn}`));
+    const read = all.filter((o) => o.subject === 'session' && (o.kind === 'read' || (o.kind === 'db-read' && !saving.has(`${o.call.file}#${o.call.fn}`))));
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
-import { words, callersOf, carriesTranscript, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
@@ -116,8 +116,31 @@ function callerBackend(ctx: Ctx, o: PersistOp): string | undefined {
   const values = bareValues(ctx);
   const descendants = family.filter((n) => n === own.name || ancestors(n).has(own.name));
   const receivers = classReceivers(ctx);
-  if (descendants.some((n) => ctx.callsNamed(n).length > 0 || values.has(n) || receivers.has(n))) return undefined;
-  return own.name;
+  if (descendants.some((n) => values.has(n) || receivers.has(n))) return undefined;
+  const made = descendants.flatMap((n) => ctx.callsNamed(n));
+  if (made.length === 0) return own.name;
+  // Constructed only as the durable alternative to an in-memory sibling bound to the same name (`session_service =
+  // DatabaseSessionService(db_url=uri)` where the same function otherwise binds `session_service = InMemorySessionService()`):
+  // a configuration option picks it, and by default the sessions stay in memory.
+  const alts = made.map((c) => inMemoryAlternative(ctx, c, family));
+  if (alts.every((a) => a)) return `${own.name}, chosen by an option over ${alts[0]!.alt} at ${alts[0]!.file}:${alts[0]!.line}`;
+  return undefined;
+}
+
+/** A family member named for memory: the default a durable backend is chosen over. */
+const IN_MEMORY = /^(?:InMemory|Memory|Ephemeral|Transient|Volatile)\w*$/;
+
+/** Where construction `c` is bound to a name that the same function also binds to an in-memory member of the family. */
+function inMemoryAlternative(ctx: Ctx, c: { file: string; fn: string; line: number }, family: string[]): { alt: string; file: string; line: number } | undefined {
+  const binds = ctx.file(c.file)?.binds ?? [];
+  const b = binds.find((x) => x.fn === c.fn && x.line === c.line);
+  if (!b) return undefined;
+  for (const x of binds) {
+    if (x.fn !== c.fn || x.name !== b.name || x === b) continue;
+    const cls = /^(?:new\s+)?(\w+)\s*\(/.exec(x.value)?.[1];
+    if (cls && IN_MEMORY.test(cls) && family.includes(cls)) return { alt: cls, file: c.file, line: x.line };
+  }
+  return undefined;
 }
 
 export default defineRule({
@@ -200,11 +223,13 @@ export default defineRule({
       const names = [...new Set(backends.values())];
       return {
         level: 'partial' as const,
-        reason: `the session is written as it runs only by store backends the caller constructs and passes in (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); the harness itself constructs none of them, so by default nothing is saved`,
+        reason: names.every((n) => n.includes(', chosen by an option over '))
+          ? `the session is written as it runs only by a store backend that an option selects (${names[0]}); by default the sessions stay in memory`
+          : `the session is written as it runs only by store backends the caller constructs and passes in (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}); the harness itself constructs none of them, so by default nothing is saved`,
         evidence: shown
           .filter((o, i) => shown.indexOf(o) === i)
           .slice(0, 3)
-          .map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes the session, in the backend ${backends.get(o)} that only a caller constructs`)),
+          .map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes the session, in the backend ${backends.get(o)!.split(',')[0]}${backends.get(o)!.includes(', chosen by') ? ', which an option selects' : ' that only a caller constructs'}`)),
         confidence: 'low' as const,
       };
     };
@@ -245,6 +270,8 @@ export default defineRule({
         // A write the agent loop reaches (`this.messagesService.create(…)` each turn) before one an API handler makes.
         Number(!fromLoop(a)) - Number(!fromLoop(b)) ||
         Number(!isLinked(a)) - Number(!isLinked(b)) ||
+        // A session's header row (created once) after the rows written per turn.
+        Number(containerRow(a)) - Number(containerRow(b)) ||
         Number(foreignRecord(ctx, a)) - Number(foreignRecord(ctx, b)) ||
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
         Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||

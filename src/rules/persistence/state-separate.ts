@@ -90,7 +90,7 @@ export default defineRule({
       const targets = [...new Set(state.map((o) => o.call.fn))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
-      const transcriptDecl = decl && ops.map((o) => (o.subject === 'session' ? tableOf(ctx, o) : undefined)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
+      const transcriptDecl = decl && transcriptFirst(ops.filter((o) => o.subject === 'session')).map((o) => tableOf(ctx, o)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
       return {
         level: 'present',
         reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,

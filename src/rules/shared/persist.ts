@@ -39,6 +39,8 @@ export interface PersistOp {
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
 const WRITE = new Set(['writeFile', 'writeFileSync', 'write_text', 'write_bytes', 'writeJson', 'writeJSON', 'writeJsonSync', 'outputFile', 'outputJson', 'atomicWrite', 'writeFileAtomic', 'dump']);
 const RENAME = new Set(['rename', 'renameSync']);
+/** Renames of a data structure's parts (columns, keys, fields), not of a file. */
+const DATA_RENAME = /^rename_?(?:columns?|keys?|fields?|axis|index|labels?|attrs?|attributes?|vars?|variables?|dims?|props?|properties)$/i;
 const FSYNC = new Set(['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync']);
 const READ = new Set(['readFile', 'readFileSync', 'createReadStream', 'read_text', 'readJson', 'readJSON', 'readJsonSync', 'load', 'loads', 'readlines']);
 const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany', 'insert_one', 'insert_many', 'update_one', 'replace_one', 'replaceOne']);
@@ -140,7 +142,9 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
   if (WRITE.has(n)) return 'write';
-  if (RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) return 'rename';
+  // Not a rename of a table's or a mapping's parts: `ds.rename_columns({...})` (Hugging Face datasets), `df.rename(columns=…)`
+  // (pandas), `rename_keys(d, …)`: a file rename takes paths, never a mapping.
+  if ((RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) && !DATA_RENAME.test(n) && !c.args.some((a) => /^\{|^(?:columns|index|mapper|axis)\s*=/.test(a))) return 'rename';
   if (FSYNC.has(n)) return 'fsync';
   if (READ.has(n)) return 'read';
   // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
@@ -675,7 +679,15 @@ function ormModels(ctx: RuleContext): Map<string, OrmModel> {
 /** A column that keeps the message list under a compound name: `message_stack_json`, `chat_history`, `llm_messages`. */
 const MESSAGES_COLUMN = /(?:^|_)(?:messages|history|transcript|trajectory|message_(?:stack|list|log|history))(?:_(?:json|data|list))?$/;
 const MESSAGE_TEXT_COLUMN = /^(?:content|text|body|message|parts)$/;
-const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : ormName(m.table));
+/**
+ * An event log of the conversation: a table named for events, each row keyed by the session it belongs to
+ * (`session_id`, `conversation_id`, `thread_id`) with the event's payload or content. Event-sourced session stores keep
+ * the transcript this way (ADK's `events` table, OpenHands' event stream): one row per user message, tool call and reply.
+ */
+const SESSION_KEY_COLUMN = /^(?:session|conversation|thread|chat)_?id$/i;
+const EVENT_BODY_COLUMN = /^(?:(?:event_?)?(?:payload|data|content|body)|content|actions)$/i;
+const sessionEvents = (m: OrmModel) => words(m.table).some((w) => w === 'event' || w === 'events') && m.columns.some((k) => SESSION_KEY_COLUMN.test(k)) && m.columns.some((k) => EVENT_BODY_COLUMN.test(k));
+const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIPT_KEY.test(k) || MESSAGES_COLUMN.test(words(k).join('_'))) ? `${m.table} messages` : sessionEvents(m) ? `${m.table} session events` : ormName(m.table));
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
@@ -702,14 +714,39 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       return model && { model, ctor: m![1] };
     };
     const bare = models.get(expr.trim());
-    const direct = ofCall(expr) ?? (bare && { model: bare });
+    // An alternate constructor on the mapped class (`StorageEvent.from_event(session, event)`, `Row.from_dict(d)`) builds a row of it too.
+    const alt = /^([A-Z]\w*)\.from_\w+\s*\(/.exec(expr.trim());
+    const direct = ofCall(expr) ?? (bare && { model: bare }) ?? (alt && models.get(alt[1]) ? { model: models.get(alt[1])! } : undefined);
     if (direct || !/^\w+$/.test(expr.trim())) return direct;
     const v = boundValue(ctx, file, c.fn, expr.trim(), c.line);
     return v ? ofCall(v) : undefined;
   };
+  // A session is known by its name (`session`, `db_session`), or, under any name, by what is done with it: in the same
+  // function it stages a row of a mapped class (`with get_db() as db: db.add(Event(…))`, `with self.factory() as sf:
+  // sf.add(StorageEvent.from_event(…)); sf.commit()`), or it was made by a `sessionmaker` (`db = SessionLocal()` with
+  // `SessionLocal = sessionmaker(bind=engine)`, the FastAPI SQL tutorial's `get_db`).
+  const sessionIn = new Set<string>();
+  for (const n of ['add', 'add_all', 'merge']) {
+    for (const c of ctx.callsNamed(n)) {
+      const recv = receiverOf(c);
+      if (!c.file.endsWith('.py') || ORM_SESSION.test(recv) || !/^\w+$/.test(recv) || !modelOf(c.file, c, c.args[0] ?? '')) continue;
+      sessionIn.add(`${c.file}#${c.fn}#${recv}`);
+    }
+  }
+  const makers = new Set<string>();
+  const isSession = (c: Located<CallFact>) => {
+    const recv = receiverOf(c);
+    if (ORM_SESSION.test(recv) || sessionIn.has(`${c.file}#${c.fn}#${recv}`)) return true;
+    if (!/^\w+$/.test(recv)) return false;
+    const v = /^(\w+)\(\)$/.exec(boundValue(ctx, c.file, c.fn, recv, c.line) ?? '')?.[1];
+    if (!v) return false;
+    const key = `${c.file}#${v}`;
+    if (!makers.has(key) && /^(?:\w+\.)?(?:async_)?sessionmaker\(/.test(boundValue(ctx, c.file, '<top>', v, Infinity) ?? '')) makers.add(key);
+    return makers.has(key);
+  };
   for (const n of ['add', 'add_all', 'merge', 'commit', 'begin', 'execute', 'scalars', 'scalar', 'get', 'query']) {
     for (const c of ctx.callsNamed(n)) {
-      if (!c.file.endsWith('.py') || !ORM_SESSION.test(receiverOf(c))) continue;
+      if (!c.file.endsWith('.py') || !isSession(c)) continue;
       let kind: PersistKind;
       let subjectText = '';
       let payload: Located<ObjectFact> | undefined;
@@ -1698,7 +1735,13 @@ export function wrapperCall(ctx: RuleContext, o: PersistOp): boolean {
 }
 
 /** Session writes with those that carry the conversation first (stable otherwise). */
-export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o))];
+/**
+ * A row of a table named only for the container (`sessions`, `session`, `threads`) with no message column: the
+ * session's header, written once when it is created (`db.add(Session(id=…))` in `create_session`), not a turn.
+ */
+export const containerRow = (o: PersistOp): boolean => !!o.model && !carriesTranscript(o) && words(o.model.table).length > 0 && ormName(o.model.table) === '' && !/messages$/.test(o.text);
+/** The writes that carry the transcript first, a container's header row last. */
+export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o) && !containerRow(o)), ...ops.filter(containerRow)];
 
 /**
  * The repo writes nothing at all that outlives the process: no file write, append, rename or
