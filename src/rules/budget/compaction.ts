@@ -52,6 +52,41 @@ function trigger(ctx: RuleContext, c: Compactor, compacting: Set<string>): { fil
   return undefined;
 }
 
+/**
+ * The class of a method that no shipped code builds: not constructed (`X(…)`, `new X(…)`), nor a subclass
+ * of it, nor named as a value (`providers: [X]`, `default_factory=X`, `{"summarizing": X}`) outside tests,
+ * examples and docs. An SDK's opt-in strategy (a summarising conversation manager beside the default
+ * sliding window, a compaction capability the user adds) is reached through the interface the loop calls,
+ * but runs only when the user builds it. A static or class method needs no instance, and the class
+ * holding the agent loop is the default path however it is built.
+ */
+function unbuiltClass(ctx: RuleContext, file: string, fnName: string): { cls: string; file: string; line: number } | undefined {
+  const dot = fnName.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const cls = fnName.slice(0, dot).split('.').pop()!;
+  const f = ctx.file(file);
+  const c = f?.classes.find((x) => x.name === cls);
+  const m = f?.functions.find((x) => x.name === fnName);
+  if (!f || !c || m?.decorators?.some((d) => /^(?:staticmethod|classmethod)$/.test(d))) return undefined;
+  // The agent's own class: an SDK leaves building it to its user, and it is the default path.
+  if (agentLoops(ctx).some((l) => l.fn.startsWith(`${cls}.`))) return undefined;
+  const family = new Set([cls]);
+  for (let i = 0; i < 3; i++) {
+    for (const g of ctx.source) for (const k of g.classes) if (k.extends && family.has(k.extends.replace(/[<[].*$/s, '').split('.').pop()!.trim())) family.add(k.name);
+  }
+  const shipped = (path: string) => !NOT_SHIPPED.test(path);
+  for (const name of family) {
+    if (ctx.callsNamed(name).some((x) => shipped(x.file) && (x.callee === name || x.callee === `new ${name}` || x.callee.endsWith(`.${name}`)))) return undefined;
+  }
+  const ident = new RegExp(`(?:^|[^\\w$.'"])(?:${[...family].join('|')})(?![\\w$'"])`);
+  for (const g of ctx.source) {
+    if (!shipped(g.path)) continue;
+    if (g.objects.some((o) => Object.values(o.values).some((v) => ident.test(v)))) return undefined;
+    if ((g.binds ?? []).some((b) => ident.test(b.value))) return undefined;
+  }
+  return { cls, file, line: c.line };
+}
+
 /** A size comparison on the line of a call or just above it, in the same function: the `if` the call sits under. */
 function sizeCheckBefore(ctx: RuleContext, call: Located<CallFact>): string | undefined {
   const cmp = (ctx.file(call.file)?.compares ?? []).find((c) => c.fn === call.fn && c.line <= call.line && c.line >= call.line - 2 && /[<>]/.test(c.text) && !/(?:>|>=)\s*[01]$|<\s*[01]$/.test(c.text.trim()));
@@ -257,6 +292,31 @@ export default defineRule({
     const best = triggered.find((x) => x.c.summarises && x.t);
     // The call that sets it off sits behind a flag that is off wherever it is set: the summary never runs as shipped.
     const bestOff = best?.t && triggerOff(ctx, best.c, best.t);
+    // The compactor, or the hook that sets it off, belongs to a class no shipped code builds: opt-in.
+    const unbuilt =
+      best?.t && !bestOff
+        ? unbuiltClass(ctx, best.c.fn.file, best.c.fn.name) ??
+          (() => {
+            // A hook callback (`before_model_request`, `onStepStart`) of a capability class the user adds; not the
+            // agent's own class, which an SDK leaves to its user to build.
+            const at = fnAt(ctx, best.t!.file, best.t!.line);
+            const cls = at?.name.includes('.') ? at.name.slice(0, at.name.lastIndexOf('.')) : '';
+            if (!at || best.t!.path || !/^(?:before|after|on|pre|post)(?:_|[A-Z])/.test(shortName(at.name))) return undefined;
+            return cls ? unbuiltClass(ctx, best.t!.file, at.name) : undefined;
+          })()
+        : undefined;
+    if (best && best.t && unbuilt) {
+      return {
+        level: 'partial',
+        reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and would be set off automatically (${best.t.why}), but no shipped code builds ${unbuilt.cls}: it is an opt-in class the user must construct, and the default does not compact`,
+        evidence: [
+          { file: unbuilt.file, line: unbuilt.line, reason: `${unbuilt.cls} is never constructed by the harness itself (opt-in)` },
+          { file: best.c.fn.file, line: best.c.fn.line, reason: `${best.c.fn.name}() summarises older turns via ${best.c.via}` },
+          { file: best.t.file, line: best.t.line, reason: best.t.why },
+        ],
+        confidence: 'low',
+      };
+    }
     if (best && best.t && !bestOff) {
       // The comparison with the limit that sets it off, when one guards the compactor or its trigger.
       const short = shortName(best.c.fn.name);

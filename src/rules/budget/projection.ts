@@ -4,6 +4,9 @@ import { shortName } from '../context.js';
 import { words } from '../shared/persist.js';
 import { countsTokens, frameworkContext, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
 
+/** Names of a piece of content sized on its own, not the whole request. */
+const PIECE_WORDS = new Set(['content', 'source', 'sources', 'document', 'documents', 'doc', 'docs', 'page', 'pages', 'file', 'files', 'scrape', 'scraping', 'scraped', 'web', 'chunk', 'chunks', 'attachment', 'attachments']);
+
 const REQUEST_WORDS = new Set(['context', 'window', 'ctx', 'input', 'prompt', 'request', 'message', 'messages', 'history', 'conversation', 'transcript']);
 
 /** A usage figure read off a model response: `agentResponse.tokenUsage.totalTokens`, `response.usage.prompt_tokens`. */
@@ -97,7 +100,14 @@ export default defineRule({
         ],
         // Certain when the path to the model call is resolved and the limit is a window, not a run budget
         // (`total_tokens_used >= MAX_CONVERSATION_TOKENS` is a cap on spend, which the hard-limits check judges).
-        confidence: p.turn!.resolved && !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) ? 'high' : 'low',
+        // Not certain when the sizing is named for a piece of content put into the request (`executeWebScraping()`
+        // → `summarizeContent()`, `_compress_context_source()`): that fits one source or page, maybe not the request.
+        confidence:
+          p.turn!.resolved &&
+          !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) &&
+          ![...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w))
+            ? 'high'
+            : 'low',
       };
     }
     // 2. A framework's context management this repo turns on.

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
-import { HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
+import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
-import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, toolRecordFlags, typedEntryHints } from './mechanisms.js';
+import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, subclassFlags, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -49,10 +49,14 @@ export default defineRule({
     // `ends_batch: bool = False` set by page-changing actions and read to stop a batch.
     const flags = hints.length ? [] : toolRecordFlags(ctx);
     const acted = flags.find((x) => !x.selfOnly);
+    // Acted on, but a flag of the harness's own making (ends the batch, ends the run, returns directly):
+    // per-tool behaviour outside the read-only / destructive / approval / concurrency vocabulary is
+    // `partial` (as the corpus labels a run-ending `completesRun` flag); a vocabulary key is a hint.
     if (acted) {
+      const hint = HINT_KEY.test(acted.key);
       return {
-        level: 'present',
-        reason: `tools carry the flag '${acted.key}' on their record ${acted.owner} (${acted.declared.file}:${acted.declared.line}, set by ${acted.sets} tools) and the harness branches on it at ${acted.file}:${acted.line}`,
+        level: hint ? 'present' : 'partial',
+        reason: `tools carry the flag '${acted.key}' on their record ${acted.owner} (${acted.declared.file}:${acted.declared.line}, set by ${acted.sets} tools) and the harness branches on it at ${acted.file}:${acted.line}${hint ? '' : ', but it is not a read-only, destructive, approval or concurrency hint'}`,
         evidence: [
           { file: acted.file, line: acted.line, reason: `the harness branches on the tool's flag '${acted.key}'` },
           { file: acted.declared.file, line: acted.declared.line, reason: `flag '${acted.key}' declared with a default on the tool record ${acted.owner}` },
@@ -95,6 +99,23 @@ export default defineRule({
         evidence: [
           { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' declared with a default on the tool record ${x.owner}` },
           { file: x.file, line: x.line, reason: x.reason },
+        ],
+        confidence: 'low',
+      };
+    }
+    // A flag the tool base class declares with a default and its subclasses turn the other way, read
+    // off a tool outside that class family (`if action.is_terminal:`): acted on, not a risk hint.
+    const sub = hints.length ? [] : subclassFlags(ctx);
+    if (sub.length) {
+      const x = sub[0];
+      const hint = HINT_KEY.test(x.key);
+      return {
+        level: hint ? 'present' : 'partial',
+        reason: `tools carry the flag '${x.key}' (declared on ${x.owner}, ${x.declared.file}:${x.declared.line}, turned the other way by ${x.set.by}) and the harness reads it off a tool at ${x.file}:${x.line}${hint ? '' : ', but it is not a read-only, destructive, approval or concurrency hint'}`,
+        evidence: [
+          { file: x.file, line: x.line, reason: `the harness reads the tool's flag '${x.key}'` },
+          { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' declared with a default on the tool base class ${x.owner}` },
+          { file: x.set.file, line: x.set.line, reason: `tool ${x.set.by} sets '${x.key}' the other way` },
         ],
         confidence: 'low',
       };

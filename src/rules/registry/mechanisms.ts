@@ -441,6 +441,8 @@ export interface RecordFlag extends Site {
   sets: number;
   /** The only conditions reading it are inside the tool record's own methods. */
   selfOnly: boolean;
+  /** The read is in a file that declares or imports the record. */
+  known: boolean;
 }
 
 /**
@@ -492,7 +494,11 @@ export function toolRecordFlags(ctx: RuleContext): RecordFlag[] {
           }
           if (!reads.length) continue;
           const outside = reads.filter((r) => !r.self);
-          const r = (outside.length ? outside : reads)[0];
+          // A read in a file that knows the record (declares or imports it) before a read of the same
+          // name on some other object (`owner_proof.is_terminal` of a session record).
+          const knows = (file: string) => file === f.path || !!ctx.file(file)?.imports.some((i) => i.names.includes(c.name));
+          const pool = outside.length ? outside : reads;
+          const r = pool.find((x) => knows(x.file)) ?? pool[0];
           out.push({
             file: r.file,
             line: r.line,
@@ -501,6 +507,7 @@ export function toolRecordFlags(ctx: RuleContext): RecordFlag[] {
             declared: { file: f.path, line: k.line },
             sets,
             selfOnly: !outside.length,
+            known: knows(r.file),
             reason: outside.length
               ? `the harness branches on the tool's flag '${key}' (declared on ${c.name}, set by ${sets} tools)`
               : `${c.name}'s own method branches on its flag '${key}' (set by ${sets} tools)`,
@@ -508,7 +515,91 @@ export function toolRecordFlags(ctx: RuleContext): RecordFlag[] {
         }
       }
     }
-    return out.sort((a, b) => Number(a.selfOnly) - Number(b.selfOnly) || b.sets - a.sets);
+    return out.sort((a, b) => Number(a.selfOnly) - Number(b.selfOnly) || Number(b.known) - Number(a.known) || b.sets - a.sets);
+  });
+}
+
+export interface SubclassFlag extends Site {
+  key: string;
+  /** The base class that declares the flag with its default. */
+  owner: string;
+  declared: { file: string; line: number };
+  /** A subclass (or a construction) that turns it the other way. */
+  set: { file: string; line: number; by: string };
+}
+
+/** Names of a tool's base class (tools, actions, skills), not of the data a tool exchanges. */
+const FLAG_BASE = /tool|action|skill/i;
+const NOT_FLAG_BASE = /message|event|result|response|request|call|config|param|arg|option|state|input|output|error/i;
+
+/**
+ * A behaviour flag declared with a default on a tool base class and turned the other way by its
+ * subclasses (`is_terminal: bool = False` on the action base, `is_terminal: bool = True` on the
+ * finishing actions; `self.is_long_running = True` in a subclass's constructor), then read off a
+ * tool object outside the class family (`if action.is_terminal:`, `if tool.is_long_running:`).
+ * The harness treats a tool by what it declares, but with a flag of its own making.
+ */
+export function subclassFlags(ctx: RuleContext): SubclassFlag[] {
+  return ctx.memo('registry:subclass-flags', () => {
+    const out: SubclassFlag[] = [];
+    const classes = new Map<string, { f: FileFactsLike; c: FileFactsLike['classes'][number] }>();
+    for (const f of ctx.source) for (const c of f.classes) if (!classes.has(c.name)) classes.set(c.name, { f, c });
+    const baseOf = (ext: string | undefined) => (ext ? ext.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim() : '');
+    const descends = (name: string, base: string): boolean => {
+      let cur = classes.get(name)?.c.extends;
+      for (let d = 0; d < 5 && cur; d++) {
+        const b = baseOf(cur);
+        if (b === base) return true;
+        cur = classes.get(b)?.c.extends;
+      }
+      return false;
+    };
+    const flip = (v: string) => (v === 'true' ? 'false' : 'true');
+    for (const { f, c } of classes.values()) {
+      if (!FLAG_BASE.test(c.name) || NOT_FLAG_BASE.test(c.name)) continue;
+      for (const k of f.consts) {
+        if (k.kind !== 'field' || k.line < c.line || k.line > c.end) continue;
+        if (k.value !== 'true' && k.value !== 'false') continue;
+        const key = k.name;
+        if (!c.members.includes(key) || RECORD_FORMAT_FLAG.test(key) || RECORD_EXEC.test(key)) continue;
+        if (out.some((x) => x.key === key)) continue;
+        // The family: the base and its subclasses, where the flag is set, not acted on.
+        const family = [...classes.values()].filter((x) => x.c === c || descends(x.c.name, c.name));
+        if (family.length < 2) continue;
+        const inFamily = (file: string, line: number) => family.some((x) => x.f.path === file && line >= x.c.line && line <= x.c.end);
+        let set: SubclassFlag['set'] | undefined;
+        for (const x of family) {
+          if (x.c === c) continue;
+          const s = x.f.consts.find((y) => y.name === key && y.value === flip(k.value) && y.line >= x.c.line && y.line <= x.c.end && (y.kind === 'field' || y.kind === 'assign'));
+          if (s) {
+            set = { file: x.f.path, line: s.line, by: x.c.name };
+            break;
+          }
+        }
+        if (!set) continue;
+        // Read off a tool outside the family; a copy into another object (`flag=tool.flag`) passes it on.
+        let read: { file: string; line: number } | undefined;
+        for (const g of ctx.source) {
+          for (const line of g.reads[key] ?? []) {
+            if (inFamily(g.path, line)) continue;
+            if (g.objects.some((o) => o.line <= line && o.end >= line && (o.values[key] ?? '').trim().endsWith(`.${key}`))) continue;
+            read = { file: g.path, line };
+            break;
+          }
+          if (read) break;
+        }
+        if (!read) continue;
+        out.push({
+          ...read,
+          key,
+          owner: c.name,
+          declared: { file: f.path, line: k.line },
+          set,
+          reason: `the harness reads the tool's flag '${key}' (declared on ${c.name}, turned ${flip(k.value)} by ${set.by})`,
+        });
+      }
+    }
+    return out;
   });
 }
 
