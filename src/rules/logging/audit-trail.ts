@@ -58,6 +58,8 @@ interface Rec {
   keys: string[];
   /** Handed to an event emitter (`emit`, `publish`): announced to listeners, not written down. */
   emitted: boolean;
+  /** The call's start only: its tool and inputs, no outcome (`{ tool_name, tool_input }`); paired with a result record made the same way. */
+  callOnly?: boolean;
   inputs: boolean;
   decision: boolean;
   where: string;
@@ -99,17 +101,32 @@ function records(ctx: RuleContext): Rec[] {
       if (!commandRecord && !exported && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
       const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
       const decision = o.keys.some((k) => DECISION_KEYS.has(k));
-      if (!hasOut && !decision) continue;
+      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      // A record of the call's start (tool and inputs, no outcome) is kept aside, to be paired with its result's record.
+      const callOnly = !hasOut && !decision && inputs && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k));
+      if (!hasOut && !decision && !callOnly) continue;
       let where: string | undefined;
       // A record nested in the object handed to a sink (`append({ hookName, postToolUse: { toolName, parameters, result } })`)
       // is written by that call: cite the call.
       let site = o as Located<ObjectFact>;
-      if (o.ctx.startsWith('prop:')) {
-        const key = o.ctx.slice(5);
+      if (o.ctx.startsWith('prop:') || o.ctx.startsWith('array:')) {
+        const key = o.ctx.slice(o.ctx.indexOf(':') + 1);
         const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
         if (parent && sinkArg(parent.ctx)) {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
+        } else {
+          // Nested in a record being made: an event or record class's instance (`RealtimeEvent(type=…, content={ tool_name, tool_input })`)
+          // or a record variable (`event_data = { "tool_calls": [{ tool_id, arguments, result }] }`).
+          const holder = f.objects.filter((p) => p.line <= o.line && p !== o && p.fn === o.fn && p.keys.includes(key)).pop();
+          const cls = holder?.ctx.startsWith('arg:') ? holder.ctx.slice(4).replace(/^(?:new\s+|await\s+)/, '') : '';
+          if (holder && cls && /^[A-Z]\w*$/.test(cls.split('.').pop()!) && RECORD_CLASS.test(cls.split('.').pop()!) && !EXCEPTION_CLASS.test(cls)) {
+            site = holder as Located<ObjectFact>;
+            where = `record made as a ${cls.split('.').pop()}`;
+          } else if (holder?.ctx.startsWith('var:') && RECORD_VAR.test(holder.ctx.slice(4))) {
+            site = holder as Located<ObjectFact>;
+            where = `record ${holder.ctx.slice(4)}`;
+          }
         }
       } else if (exported) where = `record ${owner}, serialised by ${o.fn}()`;
       else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
@@ -121,8 +138,7 @@ function records(ctx: RuleContext): Rec[] {
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
-      out.push({ o: site, keys: o.keys, inputs, decision, where, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
+      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
     }
   }
   return out;
@@ -167,6 +183,25 @@ function recordSites(ctx: RuleContext, r: Rec): Evidence[] {
   const sorted = out.sort((a, b) => a.rank - b.rank || (a.e.file === b.e.file ? a.e.line - b.e.line : 0)).map((x) => x.e);
   // One site per file: the second names another caller.
   return sorted.filter((e, i) => sorted.findIndex((x) => x.file === e.file) === i).slice(0, 2);
+}
+
+/** What a record is made by: the sink or record class it goes to (`prepareAgentStatusUpdateLog`, `RealtimeEvent`), or its variable. */
+const recordMaker = (r: Rec): string => (r.o.ctx.startsWith('arg:') ? r.o.ctx.slice(4).split('.').pop()! : r.where);
+
+/**
+ * A record of a call's start (tool and inputs) and a record of an outcome (tool and result or error) made by
+ * the same sink or record class in the same file: together they record each call with its inputs and outcome.
+ * Kind 0 when the records are handed to a record sink, 1 otherwise (made as an event, kept in a variable).
+ * Records handed to an event emitter are announcements (the corpus convention: tool start/end events on a bus are not the trail).
+ */
+function pairedRecords(all: Rec[]): { recs: [Rec, Rec]; kind: number } | undefined {
+  for (const start of all) {
+    // Announced to listeners (`eventBus.emit('tool:start', { toolName, arguments })`): not written down.
+    if (!start.callOnly || start.emitted) continue;
+    const end = all.find((r) => !r.callOnly && r.keys.some((k) => OUTCOME_KEYS.has(k)) && r.o.file === start.o.file && recordMaker(r) === recordMaker(start));
+    if (end) return { recs: [start, end], kind: start.where.startsWith('passed to') && !start.emitted ? 0 : 1 };
+  }
+  return undefined;
 }
 
 /** The OpenTelemetry GenAI attribute naming a tool call's tool: `'gen_ai.tool.name'`, `SpanAttributes.GEN_AI_TOOL_NAME`. */
@@ -596,7 +631,8 @@ export default defineRule({
     'Record every tool call with its name, inputs, outcome and the permission decision, as an append-only log or typed record that outlives the turn; see the exemplar audit-log.ts.',
   exemplar: 'src/reference-harness/logging/audit-log.ts',
   detect(ctx) {
-    const recs = records(ctx);
+    const all = records(ctx);
+    const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
       ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
@@ -630,6 +666,14 @@ export default defineRule({
         `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
         [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],
       );
+    }
+    // A call's start and its end recorded apart, the same way in the same file: `RealtimeEvent(type=TOOL_CALL,
+    // content={ tool_name, tool_input })` then `RealtimeEvent(type=TOOL_RESULT, content={ tool_name, result })`;
+    // `prepareLog({ metadata: { tool, input } })` then `prepareLog({ metadata: { error, tool } })`.
+    const pair = pairedRecords(all);
+    if (pair && !(spans.length && pair.kind > 0)) {
+      const [start, end] = pair.recs;
+      return finding('present', `each tool call is recorded when it starts, with its tool and inputs (${start.where} at ${at(start.o.file, start.o.line)}), and when it ends, with its outcome (${end.where} at ${at(end.o.file, end.o.line)})`, [evid(start), evid(end)], 'low');
     }
     const logged = dispatchLogs(ctx);
     if (spans.length && !logged.length) return spanFinding();
