@@ -1,5 +1,5 @@
-import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import type { CallFact, FunctionFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
@@ -527,6 +527,56 @@ function toolSaves(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/**
+ * A hook run when a tool call ends (`on_tool_end`, `on_function_call_end(item, result)`, `afterToolCall`,
+ * `onToolResult`): the lifecycle callback a loop invokes on its registered handlers after each call
+ * (LangChain's `BaseCallbackHandler.on_tool_end`, the OpenAI Agents SDK's `RunHooks.on_tool_end`, an agent's own callbacks).
+ */
+const TOOL_END_HOOK = /^(?:on|after|handle)_?(?:tool|tool_?call|function_?call|computer_?call|action)_?(?:end|ended|result|results|complete|completed|finish|finished|done|success)$/i;
+/** A hook parameter carrying the call's outcome. */
+const RESULT_PARAM = /^(?:result|results|output|outputs|response|observation|tool_result|toolResult|tool_output|toolOutput)$/;
+
+interface HookSave {
+  hook: Located<FunctionFact>;
+  /** The call in the hook that writes, or hands the outcome to the class's own method that writes. */
+  call: Located<CallFact>;
+  write: Located<CallFact>;
+}
+
+/**
+ * A tool-end hook that writes the finished call down: its body (or a method of its own class that it hands
+ * the outcome to, `self._save_artifact("call_result", {"item": item, "result": result})`) makes a file or
+ * database write, and the call carries the hook's outcome parameter. The hook is called for every tool call
+ * by the loop that registered it, so each call's item (tool and arguments) and result are kept.
+ */
+function toolEndHookSaves(ctx: RuleContext): HookSave[] {
+  return ctx.memo('audit-trail:tool-end-hook-saves', () => {
+    const writes = new Map<string, Located<CallFact>>();
+    for (const op of harnessPersistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') if (!writes.has(`${op.call.file}#${op.call.fn}`)) writes.set(`${op.call.file}#${op.call.fn}`, op.call);
+    const out: HookSave[] = [];
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      for (const fn of f.functions as Located<FunctionFact>[]) {
+        if (!TOOL_END_HOOK.test(shortName(fn.name))) continue;
+        const result = fn.params.map(paramName).find((p) => RESULT_PARAM.test(p));
+        if (!result) continue;
+        const cls = fn.name.includes('.') ? fn.name.slice(0, fn.name.lastIndexOf('.')) : '';
+        for (const c of ctx.callsIn(f.path, fn.name)) {
+          if (!c.args.some((a) => mentions(a, result))) continue;
+          const own = writes.get(`${f.path}#${fn.name}`);
+          // The write in the hook itself, or in the method of its own class it calls (`self._save(…)`, `this.persist(…)`).
+          const hop = cls && /^(?:self|this)\.[\w$]+$/.test(c.callee) ? writes.get(`${f.path}#${cls}.${c.name}`) : undefined;
+          const write = hop ?? (own && own.line >= c.line ? own : undefined);
+          if (!write) continue;
+          out.push({ hook: fn, call: c, write });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** A tool's arguments as a variable: `arguments`, `tool_input`, `call.args`. */
 const ARGS_NAME = /^(?:args|arguments|input|inputs|params|parameters|kwargs|function_args|functionArgs|tool_input|toolInput|tool_args|toolArgs|tool_params|toolParams)$/;
 /** A tool's name as a variable: `name`, `tool_name`, `call.name`, `functionName`. */
@@ -690,6 +740,15 @@ export default defineRule({
     if (saved.length) {
       // The save function resolves to a file or database write: a resolved path.
       return finding('present', `tool calls and their results are stored as they happen (${saved[0].reason}, ${at(saved[0].file, saved[0].line)})`, saved, 'high');
+    }
+    const hooks = toolEndHookSaves(ctx);
+    if (hooks.length) {
+      const h = hooks[0];
+      return finding('present', `a hook run when each tool call ends writes the call and its result down (${shortName(h.hook.name)} at ${at(h.hook.file, h.hook.line)}: ${h.call.callee}(…) at line ${h.call.line}, written at ${at(h.write.file, h.write.line)})`, [
+        ev(h.call.file, h.call.line, `${h.call.callee}(${h.call.args.join(', ').slice(0, 60)}) in ${h.hook.name} saves the finished call with its result`),
+        ev(h.write.file, h.write.line, `${h.write.callee}(…) in ${h.write.fn} writes it`),
+        ...hooks.slice(1, 2).map((x) => ev(x.call.file, x.call.line, `${x.call.callee}(…) in ${x.hook.name} saves the finished call`)),
+      ], 'low');
     }
     const saves = transcriptSaves(ctx);
     const always = saves.filter((t) => !t.optIn);
