@@ -1,5 +1,5 @@
-import type { CallFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import type { CallFact, FunctionFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
@@ -58,6 +58,8 @@ interface Rec {
   keys: string[];
   /** Handed to an event emitter (`emit`, `publish`): announced to listeners, not written down. */
   emitted: boolean;
+  /** The call's start only: its tool and inputs, no outcome (`{ tool_name, tool_input }`); paired with a result record made the same way. */
+  callOnly?: boolean;
   inputs: boolean;
   decision: boolean;
   where: string;
@@ -99,17 +101,32 @@ function records(ctx: RuleContext): Rec[] {
       if (!commandRecord && !exported && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
       const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
       const decision = o.keys.some((k) => DECISION_KEYS.has(k));
-      if (!hasOut && !decision) continue;
+      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      // A record of the call's start (tool and inputs, no outcome) is kept aside, to be paired with its result's record.
+      const callOnly = !hasOut && !decision && inputs && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k));
+      if (!hasOut && !decision && !callOnly) continue;
       let where: string | undefined;
       // A record nested in the object handed to a sink (`append({ hookName, postToolUse: { toolName, parameters, result } })`)
       // is written by that call: cite the call.
       let site = o as Located<ObjectFact>;
-      if (o.ctx.startsWith('prop:')) {
-        const key = o.ctx.slice(5);
+      if (o.ctx.startsWith('prop:') || o.ctx.startsWith('array:')) {
+        const key = o.ctx.slice(o.ctx.indexOf(':') + 1);
         const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
         if (parent && sinkArg(parent.ctx)) {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
+        } else {
+          // Nested in a record being made: an event or record class's instance (`RealtimeEvent(type=…, content={ tool_name, tool_input })`)
+          // or a record variable (`event_data = { "tool_calls": [{ tool_id, arguments, result }] }`).
+          const holder = f.objects.filter((p) => p.line <= o.line && p !== o && p.fn === o.fn && p.keys.includes(key)).pop();
+          const cls = holder?.ctx.startsWith('arg:') ? holder.ctx.slice(4).replace(/^(?:new\s+|await\s+)/, '') : '';
+          if (holder && cls && /^[A-Z]\w*$/.test(cls.split('.').pop()!) && RECORD_CLASS.test(cls.split('.').pop()!) && !EXCEPTION_CLASS.test(cls)) {
+            site = holder as Located<ObjectFact>;
+            where = `record made as a ${cls.split('.').pop()}`;
+          } else if (holder?.ctx.startsWith('var:') && RECORD_VAR.test(holder.ctx.slice(4))) {
+            site = holder as Located<ObjectFact>;
+            where = `record ${holder.ctx.slice(4)}`;
+          }
         }
       } else if (exported) where = `record ${owner}, serialised by ${o.fn}()`;
       else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
@@ -121,8 +138,7 @@ function records(ctx: RuleContext): Rec[] {
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
-      out.push({ o: site, keys: o.keys, inputs, decision, where, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
+      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
     }
   }
   return out;
@@ -167,6 +183,25 @@ function recordSites(ctx: RuleContext, r: Rec): Evidence[] {
   const sorted = out.sort((a, b) => a.rank - b.rank || (a.e.file === b.e.file ? a.e.line - b.e.line : 0)).map((x) => x.e);
   // One site per file: the second names another caller.
   return sorted.filter((e, i) => sorted.findIndex((x) => x.file === e.file) === i).slice(0, 2);
+}
+
+/** What a record is made by: the sink or record class it goes to (`prepareAgentStatusUpdateLog`, `RealtimeEvent`), or its variable. */
+const recordMaker = (r: Rec): string => (r.o.ctx.startsWith('arg:') ? r.o.ctx.slice(4).split('.').pop()! : r.where);
+
+/**
+ * A record of a call's start (tool and inputs) and a record of an outcome (tool and result or error) made by
+ * the same sink or record class in the same file: together they record each call with its inputs and outcome.
+ * Kind 0 when the records are handed to a record sink, 1 otherwise (made as an event, kept in a variable).
+ * Records handed to an event emitter are announcements (the corpus convention: tool start/end events on a bus are not the trail).
+ */
+function pairedRecords(all: Rec[]): { recs: [Rec, Rec]; kind: number } | undefined {
+  for (const start of all) {
+    // Announced to listeners (`eventBus.emit('tool:start', { toolName, arguments })`): not written down.
+    if (!start.callOnly || start.emitted) continue;
+    const end = all.find((r) => !r.callOnly && r.keys.some((k) => OUTCOME_KEYS.has(k)) && r.o.file === start.o.file && recordMaker(r) === recordMaker(start));
+    if (end) return { recs: [start, end], kind: start.where.startsWith('passed to') && !start.emitted ? 0 : 1 };
+  }
+  return undefined;
 }
 
 /** The OpenTelemetry GenAI attribute naming a tool call's tool: `'gen_ai.tool.name'`, `SpanAttributes.GEN_AI_TOOL_NAME`. */
@@ -492,6 +527,56 @@ function toolSaves(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/**
+ * A hook run when a tool call ends (`on_tool_end`, `on_function_call_end(item, result)`, `afterToolCall`,
+ * `onToolResult`): the lifecycle callback a loop invokes on its registered handlers after each call
+ * (LangChain's `BaseCallbackHandler.on_tool_end`, the OpenAI Agents SDK's `RunHooks.on_tool_end`, an agent's own callbacks).
+ */
+const TOOL_END_HOOK = /^(?:on|after|handle)_?(?:tool|tool_?call|function_?call|computer_?call|action)_?(?:end|ended|result|results|complete|completed|finish|finished|done|success)$/i;
+/** A hook parameter carrying the call's outcome. */
+const RESULT_PARAM = /^(?:result|results|output|outputs|response|observation|tool_result|toolResult|tool_output|toolOutput)$/;
+
+interface HookSave {
+  hook: Located<FunctionFact>;
+  /** The call in the hook that writes, or hands the outcome to the class's own method that writes. */
+  call: Located<CallFact>;
+  write: Located<CallFact>;
+}
+
+/**
+ * A tool-end hook that writes the finished call down: its body (or a method of its own class that it hands
+ * the outcome to, `self._save_artifact("call_result", {"item": item, "result": result})`) makes a file or
+ * database write, and the call carries the hook's outcome parameter. The hook is called for every tool call
+ * by the loop that registered it, so each call's item (tool and arguments) and result are kept.
+ */
+function toolEndHookSaves(ctx: RuleContext): HookSave[] {
+  return ctx.memo('audit-trail:tool-end-hook-saves', () => {
+    const writes = new Map<string, Located<CallFact>>();
+    for (const op of harnessPersistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') if (!writes.has(`${op.call.file}#${op.call.fn}`)) writes.set(`${op.call.file}#${op.call.fn}`, op.call);
+    const out: HookSave[] = [];
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      for (const fn of f.functions as Located<FunctionFact>[]) {
+        if (!TOOL_END_HOOK.test(shortName(fn.name))) continue;
+        const result = fn.params.map(paramName).find((p) => RESULT_PARAM.test(p));
+        if (!result) continue;
+        const cls = fn.name.includes('.') ? fn.name.slice(0, fn.name.lastIndexOf('.')) : '';
+        for (const c of ctx.callsIn(f.path, fn.name)) {
+          if (!c.args.some((a) => mentions(a, result))) continue;
+          const own = writes.get(`${f.path}#${fn.name}`);
+          // The write in the hook itself, or in the method of its own class it calls (`self._save(…)`, `this.persist(…)`).
+          const hop = cls && /^(?:self|this)\.[\w$]+$/.test(c.callee) ? writes.get(`${f.path}#${cls}.${c.name}`) : undefined;
+          const write = hop ?? (own && own.line >= c.line ? own : undefined);
+          if (!write) continue;
+          out.push({ hook: fn, call: c, write });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** A tool's arguments as a variable: `arguments`, `tool_input`, `call.args`. */
 const ARGS_NAME = /^(?:args|arguments|input|inputs|params|parameters|kwargs|function_args|functionArgs|tool_input|toolInput|tool_args|toolArgs|tool_params|toolParams)$/;
 /** A tool's name as a variable: `name`, `tool_name`, `call.name`, `functionName`. */
@@ -596,7 +681,8 @@ export default defineRule({
     'Record every tool call with its name, inputs, outcome and the permission decision, as an append-only log or typed record that outlives the turn; see the exemplar audit-log.ts.',
   exemplar: 'src/reference-harness/logging/audit-log.ts',
   detect(ctx) {
-    const recs = records(ctx);
+    const all = records(ctx);
+    const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
       ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
@@ -631,6 +717,14 @@ export default defineRule({
         [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],
       );
     }
+    // A call's start and its end recorded apart, the same way in the same file: `RealtimeEvent(type=TOOL_CALL,
+    // content={ tool_name, tool_input })` then `RealtimeEvent(type=TOOL_RESULT, content={ tool_name, result })`;
+    // `prepareLog({ metadata: { tool, input } })` then `prepareLog({ metadata: { error, tool } })`.
+    const pair = pairedRecords(all);
+    if (pair && !(spans.length && pair.kind > 0)) {
+      const [start, end] = pair.recs;
+      return finding('present', `each tool call is recorded when it starts, with its tool and inputs (${start.where} at ${at(start.o.file, start.o.line)}), and when it ends, with its outcome (${end.where} at ${at(end.o.file, end.o.line)})`, [evid(start), evid(end)], 'low');
+    }
     const logged = dispatchLogs(ctx);
     if (spans.length && !logged.length) return spanFinding();
     if (logged.length) {
@@ -646,6 +740,15 @@ export default defineRule({
     if (saved.length) {
       // The save function resolves to a file or database write: a resolved path.
       return finding('present', `tool calls and their results are stored as they happen (${saved[0].reason}, ${at(saved[0].file, saved[0].line)})`, saved, 'high');
+    }
+    const hooks = toolEndHookSaves(ctx);
+    if (hooks.length) {
+      const h = hooks[0];
+      return finding('present', `a hook run when each tool call ends writes the call and its result down (${shortName(h.hook.name)} at ${at(h.hook.file, h.hook.line)}: ${h.call.callee}(…) at line ${h.call.line}, written at ${at(h.write.file, h.write.line)})`, [
+        ev(h.call.file, h.call.line, `${h.call.callee}(${h.call.args.join(', ').slice(0, 60)}) in ${h.hook.name} saves the finished call with its result`),
+        ev(h.write.file, h.write.line, `${h.write.callee}(…) in ${h.write.fn} writes it`),
+        ...hooks.slice(1, 2).map((x) => ev(x.call.file, x.call.line, `${x.call.callee}(…) in ${x.hook.name} saves the finished call`)),
+      ], 'low');
     }
     const saves = transcriptSaves(ctx);
     const always = saves.filter((t) => !t.optIn);

@@ -14,8 +14,9 @@ const anyOf = (...res: RegExp[]): RegExp => new RegExp(res.map((r) => r.source).
 const KINDS: Array<{ kind: string; re: RegExp }> = [
   {
     kind: 'permission denial',
+    // Not text sanitising: "strips every disallowed C0 control character" removes characters, it refuses no action.
     re: anyOf(
-      /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|(?:requires?|requests?) (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
+      /\b(?:den(?:y|ied|ies)|disallow(?:ed|s)?(?!(?:\s+[\w-]+){0,2}\s+(?:characters?|chars?|controls?|bytes?|code ?points?|whitespace|symbols?)\b)|not (?:be )?allowed|unauthori[sz]ed|forbidden|policy violation|permission denied|declin(?:e|ed|es|ing)|(?:requires?|requests?) (?:user )?(?:approval|confirmation)|(?:(?:block|reject)(?:s|ed|ing) (?:the |a )?|(?:should|must|to|will|can|does|cannot) (?:block|reject) (?:the |a )?|(?:block|reject) (?:the |a ))(?:tool|call|command|execution|write|edit|access|request))\b|POLICY_VIOLATION|\bDENY\b/i,
       // A request refused for missing credentials: the response status asserted as 401/403
       // (`expect(res.status).toBe(401)`, `assert r.status_code == 403`), or a test named for requiring auth.
       /\bstatus(?: ?code)?\)?\s*(?:\.to ?(?:Be|Equal)\(\s*|===?\s*)40[13]\b|\brequires? (?:authentication|auth)\b/,
