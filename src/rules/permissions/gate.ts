@@ -16,6 +16,15 @@ const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
 
+/** A call's first argument that names a user (`user.uid`, `userId`): an authorisation of that user with an app, not of a tool call. */
+const USER_ARG = /^(?:user|userId|user_id|uid|[\w$.]*\.(?:uid|userId|user_id)|user\.id)$/;
+/** `composio.toolkits.authorize(user.uid, appSlug)`, `oauth.authorize(userId, …)`: the user signs in to an outside app (an OAuth connect); no tool call is decided. */
+function userAuthorisation(ctx: RuleContext, c: { file: string; line: number; callee: string }): boolean {
+  if (!/^authori[sz]e$/.test(shortName(c.callee))) return false;
+  const call = ctx.file(c.file)?.calls.find((x) => x.line === c.line && x.callee === c.callee);
+  return USER_ARG.test(call?.args[0]?.trim() ?? '');
+}
+
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 /** Tool options that make the framework ask before running the tool. */
 const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
@@ -178,7 +187,8 @@ export default defineRule({
   detect(ctx) {
     // Not in a web front end that does not run the agent: its tool lookup picks a tool to show, and its
     // callbacks (`handleToolSelect(tool)`) select, they do not decide on a call.
-    const calls = permissionCalls(ctx).filter((c) => !offPathUi(ctx, c.file));
+    // Nor an authorisation of the user with an outside app (`toolkits.authorize(user.uid, app)`, an OAuth connect).
+    const calls = permissionCalls(ctx).filter((c) => !offPathUi(ctx, c.file) && !userAuthorisation(ctx, c));
     // The dispatch that names a tool first: a lookup by a signal or event name in a generic handler
     // map (`signalHandlers.get(signalName)`) may be an event bus, not the agent's tool path.
     const dispatch = toolDispatch(ctx).filter((d) => !offPathUi(ctx, d.lookup.file)).sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
