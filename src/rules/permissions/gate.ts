@@ -377,6 +377,31 @@ export default defineRule({
         ],
       };
     }
+    // Decisions inside the implementations of the method the dispatch calls on the looked-up tool
+    // (`fn = this.functions.get(name)` … `fn.handler(args)`, and several tools' `handler` awaiting
+    // `this.super.requestToolApproval(…)`): tools declared in a shape the registry scan does not
+    // read, each asking for itself.
+    const viaExec = dispatch.filter(namesTool).map((d) => {
+      // The method itself, not the `Function.prototype` call that runs it (`fn.handler.call(ctx, args)`).
+      const m = shortName(d.exec.callee.replace(/\.(?:call|apply)$/, ''));
+      const asking = m && !/^(?:call|apply|bind|then)$/.test(m) ? calls.filter((c) => c.kind === 'decision' && c.defined && !c.inCatch && c.file !== d.exec.file && shortName(c.fn) === m) : [];
+      return { d, m, asking, files: new Set(asking.map((c) => c.file)) };
+    }).find((x) => x.files.size >= 2);
+    if (viaExec) {
+      const { d, m, asking, files } = viaExec;
+      const a = asking[0];
+      return {
+        level: 'partial',
+        reason: `permission is asked inside individual tools (${files.size} tools' ${m}() call ${a.callee}(), e.g. ${a.file}:${a.line}), the method the dispatch runs after lookup (${d.lookup.text} then ${d.exec.callee}() at ${d.exec.file}:${d.exec.line}), rather than by one gate on the dispatch path`,
+        evidence: [
+          // Only the tools that ask: the dispatch line (named in the reason) sits in the agent's own
+          // files and would be shown first, ahead of what the reason claims.
+          ...asking.filter((x, i) => asking.findIndex((y) => y.file === x.file) === i).slice(0, 3).map((c) => ev(c, `a tool's ${m}() asks for permission itself`)),
+        ],
+        // The tools are linked to the dispatch by the method's name.
+        confidence: 'low',
+      };
+    }
     // Each tool awaits an approval request inside its own run and returns on a refusal, before
     // its side effect (`const { response } = await ask('tool', …); if (response !== 'yes') return`):
     // a real decision, but one each tool must remember to make.
