@@ -759,7 +759,7 @@ export default defineRule({
     const gateFiles = new Set(gate.map((c) => c.file));
     const options = ctx.source.flatMap((f) =>
       f.consts
-        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param' && !literalKeywordArg(f, c))
+        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param' && !literalKeywordArg(f, c) && !labelEntry(c))
         .map((opt) => {
           const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
           return { f, opt, readers, atGate: readers.find((g) => gateFiles.has(g.path)) };
@@ -925,6 +925,19 @@ function literalKeywordArg(
   const inArg = (o: { ctx: string; line: number; end: number }) =>
     o.ctx.startsWith('arg:') || (o.ctx.startsWith('prop:') && f.objects.some((p) => p.ctx.startsWith('arg:') && p.line <= o.line && p.end >= o.end && p.keys.includes(o.ctx.slice(5))));
   return f.objects.some((o) => o.line <= c.line && o.end >= c.line && o.keys.includes(c.name) && value.test((o.values[c.name] ?? '').trim()) && inArg(o));
+}
+
+/**
+ * A key whose value is a text for people or the key's own name: an entry of a translation table
+ * (`always_allow: "Always allow {{skillName}}"`) or of an enum mapping (`"allow_all": "allow_all"`,
+ * an API's accepted values). The name labels a string; no setting holds it.
+ */
+function labelEntry(c: { name: string; value: string; kind: string }): boolean {
+  if (c.kind !== 'prop') return false;
+  const m = /^(['"`])([\s\S]*)\1$/.exec(c.value.trim());
+  if (!m) return false;
+  const text = m[2];
+  return text === c.name || /\s/.test(text) || /[^\x00-\x7f]/.test(text) || /\{\{|\$\{/.test(text);
 }
 
 /** The name of a tool's approval option (`needsApproval: boolean | (ctx, input) => boolean`). */
