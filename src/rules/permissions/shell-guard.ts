@@ -463,6 +463,18 @@ export default defineRule({
       },
     };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
+    /**
+     * A hop of a tool's path that is not a guess: a method of the same class or a function of the same
+     * file, a call whose receiver or name is imported from the file the path goes on in, or a
+     * distinctive name (not a common method name) defined at most twice.
+     */
+    const hopResolved = (c: Located<CallFact>, next: string): boolean => {
+      if (resolveLocal(ctx, c.file, c.fn, c.callee)) return true;
+      const head = /^[A-Za-z_$][\w$]*/.exec(c.callee)?.[0] ?? '';
+      const imp = ctx.file(c.file)?.imports.find((i) => i.names.includes(head) || i.as?.[head] !== undefined);
+      if (imp && resolveImportFile(ctx, c.file, imp.from) === next) return true;
+      return !GENERIC_METHOD.test(c.name) && ctx.functionsNamed(c.name).length <= 2;
+    };
     /** Sinks a tool was linked to through a call resolved only by its name. */
     const guessedSinks = new Set<ShellSink>();
     for (const tool of shellTools.slice(0, 12)) {
@@ -489,7 +501,7 @@ export default defineRule({
             if (s && !toolSinks.includes(s)) toolSinks.push(s);
             // A hop resolved only by the called name (`code_interpreter.invoke()` to any `invoke`):
             // the tool may not run this sink at all.
-            if (s && p.slice(0, -1).some((c) => !resolveLocal(ctx, c.file, c.fn, c.callee))) guessedSinks.add(s);
+            if (s && p.slice(0, -1).some((c, i) => !hopResolved(c, p[i + 1].file))) guessedSinks.add(s);
             if (toolSinks.length >= 3) break;
           }
         }
@@ -663,7 +675,7 @@ export default defineRule({
         ],
         // Resolved: implementations of the one tool's run, one spawning on the host, another boxed;
         // unless another shell tool is judged otherwise.
-        confidence: split || guessedSinks.has(s) ? 'low' : 'high',
+        confidence: split ? 'low' : 'high',
       };
     }
     // The partial verdict names the guard it cites first: a check where the command is run comes
