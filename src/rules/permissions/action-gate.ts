@@ -98,6 +98,9 @@ export function containerRuntimeDefault(ctx: RuleContext): { file: string; line:
         if (m) cands.push({ key, value: m[1], line: c.line });
       }
       for (const c of f.consts) {
+        // Not a property of an object built in place as a call's argument (`register({ name, handler,
+        // runtime: 'docker' })`): that object is handed to one call, it is no setting read elsewhere by name.
+        if (c.kind === 'prop' && f.objects.filter((o) => o.line <= c.line && o.end >= c.line && o.keys.includes(c.name)).sort((a, b) => a.end - a.line - (b.end - b.line))[0]?.ctx.startsWith('arg:')) continue;
         if ((c.kind === 'field' || c.kind === 'prop') && RUNTIME_KEY.test(c.name)) {
           const m = CONTAINER_VALUE.exec(c.value);
           if (m && !cands.some((x) => x.key === c.name)) cands.push({ key: c.name, value: m[1], line: c.line });
@@ -109,6 +112,10 @@ export function containerRuntimeDefault(ctx: RuleContext): { file: string; line:
         let read: { file: string; line: number } | undefined;
         for (const g of ctx.source) {
           if (g.path === f.path || !g.reads[c.key]?.length) continue;
+          // Not a read that goes on into the value's members (`model.runtime?.deviceType`): that
+          // property holds an object of another kind, not a runtime's name.
+          const deref = new RegExp(`\\.${c.key}\\??\\.[A-Za-z_$]`);
+          if (g.reads[c.key].every((l) => g.calls.some((x) => x.line === l && x.args.some((a) => deref.test(a))))) continue;
           const pick = g.calls.find((x) => g.reads[c.key].includes(x.line) && x.args.some((a) => arg.test(a)) && /runtime|sandbox|container|deploy|backend|env/i.test(x.name));
           if (pick) {
             read = { file: g.path, line: pick.line };

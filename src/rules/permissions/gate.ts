@@ -16,6 +16,15 @@ const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
 
+/** A call's first argument that names a user (`user.uid`, `userId`): an authorisation of that user with an app, not of a tool call. */
+const USER_ARG = /^(?:user|userId|user_id|uid|[\w$.]*\.(?:uid|userId|user_id)|user\.id)$/;
+/** `composio.toolkits.authorize(user.uid, appSlug)`, `oauth.authorize(userId, …)`: the user signs in to an outside app (an OAuth connect); no tool call is decided. */
+function userAuthorisation(ctx: RuleContext, c: { file: string; line: number; callee: string }): boolean {
+  if (!/^authori[sz]e$/.test(shortName(c.callee))) return false;
+  const call = ctx.file(c.file)?.calls.find((x) => x.line === c.line && x.callee === c.callee);
+  return USER_ARG.test(call?.args[0]?.trim() ?? '');
+}
+
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 /** Tool options that make the framework ask before running the tool. */
 const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
@@ -178,7 +187,8 @@ export default defineRule({
   detect(ctx) {
     // Not in a web front end that does not run the agent: its tool lookup picks a tool to show, and its
     // callbacks (`handleToolSelect(tool)`) select, they do not decide on a call.
-    const calls = permissionCalls(ctx).filter((c) => !offPathUi(ctx, c.file));
+    // Nor an authorisation of the user with an outside app (`toolkits.authorize(user.uid, app)`, an OAuth connect).
+    const calls = permissionCalls(ctx).filter((c) => !offPathUi(ctx, c.file) && !userAuthorisation(ctx, c));
     // The dispatch that names a tool first: a lookup by a signal or event name in a generic handler
     // map (`signalHandlers.get(signalName)`) may be an event bus, not the agent's tool path.
     const dispatch = toolDispatch(ctx).filter((d) => !offPathUi(ctx, d.lookup.file)).sort((a, b) => Number(!namesTool(a)) - Number(!namesTool(b)));
@@ -365,6 +375,31 @@ export default defineRule({
           ...(def ? [{ file: def.file, line: def.line, reason: `${def.name}(): the confirmation ${spread(shared!)} tool files call for themselves` }] : []),
           ...ranked.slice(0, def ? 2 : 3).map((c) => ev(c, 'a tool asks for permission itself')),
         ],
+      };
+    }
+    // Decisions inside the implementations of the method the dispatch calls on the looked-up tool
+    // (`fn = this.functions.get(name)` … `fn.handler(args)`, and several tools' `handler` awaiting
+    // `this.super.requestToolApproval(…)`): tools declared in a shape the registry scan does not
+    // read, each asking for itself.
+    const viaExec = dispatch.filter(namesTool).map((d) => {
+      // The method itself, not the `Function.prototype` call that runs it (`fn.handler.call(ctx, args)`).
+      const m = shortName(d.exec.callee.replace(/\.(?:call|apply)$/, ''));
+      const asking = m && !/^(?:call|apply|bind|then)$/.test(m) ? calls.filter((c) => c.kind === 'decision' && c.defined && !c.inCatch && c.file !== d.exec.file && shortName(c.fn) === m) : [];
+      return { d, m, asking, files: new Set(asking.map((c) => c.file)) };
+    }).find((x) => x.files.size >= 2);
+    if (viaExec) {
+      const { d, m, asking, files } = viaExec;
+      const a = asking[0];
+      return {
+        level: 'partial',
+        reason: `permission is asked inside individual tools (${files.size} tools' ${m}() call ${a.callee}(), e.g. ${a.file}:${a.line}), the method the dispatch runs after lookup (${d.lookup.text} then ${d.exec.callee}() at ${d.exec.file}:${d.exec.line}), rather than by one gate on the dispatch path`,
+        evidence: [
+          // Only the tools that ask: the dispatch line (named in the reason) sits in the agent's own
+          // files and would be shown first, ahead of what the reason claims.
+          ...asking.filter((x, i) => asking.findIndex((y) => y.file === x.file) === i).slice(0, 3).map((c) => ev(c, `a tool's ${m}() asks for permission itself`)),
+        ],
+        // The tools are linked to the dispatch by the method's name.
+        confidence: 'low',
       };
     }
     // Each tool awaits an approval request inside its own run and returns on a refusal, before

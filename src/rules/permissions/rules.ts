@@ -255,7 +255,7 @@ function switchedSafeguards(ctx: RuleContext, options: Map<string, { file: strin
  * (b) a boolean switch the user sets (a command-line flag, a setting read as a boolean) read in the
  * function that asks, in the lines just before its prompt (`if not skip_approval: Prompt.ask(…)`).
  */
-function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[] } | undefined {
+function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[]; confidence?: 'low' } | undefined {
   const prompts = confirmPrompts(ctx);
   // The functions that ask or decide: the permission decisions the harness defines, and the functions holding a prompt.
   const deciders: { file: string; fn: string; via: string }[] = [];
@@ -294,6 +294,12 @@ function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[] }
       }
     }
   }
+  // (c) A list of actions the user approves in advance, read from the environment: the asking
+  // function returns an approval before it asks when a check named for it passes
+  // (`if (skillIsAutoApproved({ skillName })) return { approved: true }`), and that check reads an
+  // environment variable (`process.env.AUTO_APPROVED_SKILLS`, `os.getenv('AUTO_APPROVE')`).
+  const listed = preApproved(ctx, deciders);
+  if (listed) return listed;
   // (b) A switch the user sets, read in the asking function just before its prompt.
   const switches = userSwitches(ctx);
   if (!switches.size) return undefined;
@@ -321,6 +327,44 @@ function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[] }
           { file: f.path, line: l, reason: `'${n}' read in the asking function before the prompt ${p.call.callee}() at line ${p.call.line}` },
         ],
       };
+    }
+  }
+  return undefined;
+}
+
+/** A check named for actions approved without asking: `skillIsAutoApproved(name)`, `is_auto_approved(tool)`, `isAlwaysAllowed(tool)`, `is_pre_approved`. */
+const PRE_APPROVED_CHECK = /^_*(?:is|check|has)?_?[A-Za-z_]*?(?:[Aa]uto_?[Aa]pprov|[Aa]lways_?[Aa]llow|[Pp]re_?[Aa]pprov)\w*$/;
+/** A read of the environment inside a function: `process.env.X`, `os.environ[…]`, `os.getenv(…)`. */
+const ENV_CALL = /^(?:os\.getenv|getenv|os\.environ\.get|environ\.get)$/;
+
+/** (c) of switchedAsk: an approval returned before the prompt when a check on an environment list passes. */
+function preApproved(ctx: RuleContext, deciders: { file: string; fn: string }[]): { reason: string; evidence: Evidence[]; confidence: 'low' } | undefined {
+  for (const d of deciders) {
+    const f = ctx.file(d.file);
+    if (!f) continue;
+    for (const g of f.guards) {
+      if (g.fn !== d.fn || g.exit !== 'return') continue;
+      for (const m of g.cond.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(/g)) {
+        const n = m[1];
+        if (!PRE_APPROVED_CHECK.test(n)) continue;
+        for (const def of ctx.functionsNamed(n).slice(0, 3)) {
+          const h = ctx.file(def.file);
+          const fn = h?.functions.find((x) => x.name === def.name && x.line === def.line);
+          if (!h || !fn) continue;
+          const inFn = (l: number) => l >= fn.line && l <= fn.end;
+          const envLine = ['env', 'environ'].flatMap((k) => h.reads[k] ?? []).find(inFn) ?? h.calls.find((c) => inFn(c.line) && ENV_CALL.test(c.callee))?.line;
+          if (envLine === undefined) continue;
+          return {
+            reason: `the user lists the actions approved without asking: ${shortName(d.fn)}() returns before its prompt when ${n}() passes (${d.file}:${g.line}), and ${n}() reads that list from the environment (${def.file}:${envLine})`,
+            evidence: [
+              { file: d.file, line: g.line, reason: `the asking function answers without asking when ${n}() passes: if (${g.cond.slice(0, 50)}) return` },
+              { file: def.file, line: envLine, reason: `${n}() reads the pre-approved list from the environment` },
+            ],
+            // The check is linked to the list by its name and an environment read in its body.
+            confidence: 'low',
+          };
+        }
+      }
     }
   }
   return undefined;
@@ -759,7 +803,7 @@ export default defineRule({
     const gateFiles = new Set(gate.map((c) => c.file));
     const options = ctx.source.flatMap((f) =>
       f.consts
-        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param' && !literalKeywordArg(f, c))
+        .filter((c) => PERM_OPTION.test(c.name) && c.kind !== 'param' && !literalKeywordArg(f, c) && !labelEntry(c))
         .map((opt) => {
           const readers = ctx.source.filter((g) => g.reads[opt.name]?.some((l) => !(g.path === f.path && l === opt.line)));
           return { f, opt, readers, atGate: readers.find((g) => gateFiles.has(g.path)) };
@@ -925,6 +969,19 @@ function literalKeywordArg(
   const inArg = (o: { ctx: string; line: number; end: number }) =>
     o.ctx.startsWith('arg:') || (o.ctx.startsWith('prop:') && f.objects.some((p) => p.ctx.startsWith('arg:') && p.line <= o.line && p.end >= o.end && p.keys.includes(o.ctx.slice(5))));
   return f.objects.some((o) => o.line <= c.line && o.end >= c.line && o.keys.includes(c.name) && value.test((o.values[c.name] ?? '').trim()) && inArg(o));
+}
+
+/**
+ * A key whose value is a text for people or the key's own name: an entry of a translation table
+ * (`always_allow: "Always allow {{skillName}}"`) or of an enum mapping (`"allow_all": "allow_all"`,
+ * an API's accepted values). The name labels a string; no setting holds it.
+ */
+function labelEntry(c: { name: string; value: string; kind: string }): boolean {
+  if (c.kind !== 'prop') return false;
+  const m = /^(['"`])([\s\S]*)\1$/.exec(c.value.trim());
+  if (!m) return false;
+  const text = m[2];
+  return text === c.name || /\s/.test(text) || /[^\x00-\x7f]/.test(text) || /\{\{|\$\{/.test(text);
 }
 
 /** The name of a tool's approval option (`needsApproval: boolean | (ctx, input) => boolean`). */

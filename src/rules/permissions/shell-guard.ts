@@ -2,7 +2,7 @@ import type { CallFact, ConstFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
-import { resolveBareCall } from '../shared/imports.js';
+import { resolveBareCall, resolveImportFile } from '../shared/imports.js';
 import { resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
@@ -450,7 +450,33 @@ export default defineRule({
       }
       return false;
     };
+    // A call on an outside module the file imports whole (`asyncio.run(coro)`, `json.loads(s)`) runs
+    // that module's function, not a harness method of the same name (`DeployValidator.run`): a
+    // tool's path to a spawn does not go through it. Other calls are followed by name as before.
+    const notModuleCall = {
+      follow: (n: string) => !GENERIC_METHOD.test(n),
+      resolve: (file: string, _fn: string, c: Located<CallFact>) => {
+        const recv = /^([A-Za-z_$][\w$]*)\.[\w$]+$/.exec(c.callee)?.[1];
+        const imp = recv ? ctx.file(file)?.imports.find((i) => (i.as?.[recv] === '*' || (i.names.includes('*') && !i.as && (i.from === recv || i.from.endsWith(`.${recv}`))))) : undefined;
+        if (imp && !resolveImportFile(ctx, file, imp.from)) return [];
+        return ctx.functionsNamed(c.name);
+      },
+    };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
+    /**
+     * A hop of a tool's path that is not a guess: a method of the same class or a function of the same
+     * file, a call whose receiver or name is imported from the file the path goes on in, or a
+     * distinctive name (not a common method name) defined at most twice.
+     */
+    const hopResolved = (c: Located<CallFact>, next: string): boolean => {
+      if (resolveLocal(ctx, c.file, c.fn, c.callee)) return true;
+      const head = /^[A-Za-z_$][\w$]*/.exec(c.callee)?.[0] ?? '';
+      const imp = ctx.file(c.file)?.imports.find((i) => i.names.includes(head) || i.as?.[head] !== undefined);
+      if (imp && resolveImportFile(ctx, c.file, imp.from) === next) return true;
+      return !GENERIC_METHOD.test(c.name) && ctx.functionsNamed(c.name).length <= 2;
+    };
+    /** Sinks a tool was linked to through a call resolved only by its name. */
+    const guessedSinks = new Set<ShellSink>();
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
       if (!f) continue;
@@ -465,14 +491,17 @@ export default defineRule({
         // otherwise lend the shell tool the paths of its neighbours).
         const end = tool.end ?? tool.line;
         const own = f.functions.filter((fn) => (fn.line >= tool.line && fn.line <= end) || (fn.line <= tool.line && fn.end >= end));
-        const reachesSink = own.some((fn) => ctx.reaches(tool.file, fn.name, isSink, 3));
+        const reachesSink = own.some((fn) => ctx.reaches(tool.file, fn.name, isSink, 3, notModuleCall.follow, notModuleCall.resolve));
         for (const fn of reachesSink ? own : f.functions.slice(0, 40)) {
-          const p = ctx.reaches(tool.file, fn.name, isSink, 3);
+          const p = ctx.reaches(tool.file, fn.name, isSink, 3, notModuleCall.follow, notModuleCall.resolve);
           if (p) {
             paths.push(p);
             const last = p[p.length - 1];
             const s = sinks.find((x) => x.file === last.file && x.line === last.line);
             if (s && !toolSinks.includes(s)) toolSinks.push(s);
+            // A hop resolved only by the called name (`code_interpreter.invoke()` to any `invoke`):
+            // the tool may not run this sink at all.
+            if (s && p.slice(0, -1).some((c, i) => !hopResolved(c, p[i + 1].file))) guessedSinks.add(s);
             if (toolSinks.length >= 3) break;
           }
         }
@@ -487,7 +516,11 @@ export default defineRule({
       }
       // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
       // Only sinks in the tool's own language: a Python tool's handler is not in a TypeScript editor extension.
-      if (!toolSinks.length && !tool.hasExec) toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code' && langOf(s.file) === langOf(tool.file)).slice(0, 3));
+      if (!toolSinks.length && !tool.hasExec) {
+        toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code' && langOf(s.file) === langOf(tool.file)).slice(0, 3));
+        // Found by the names of the functions that hold them, not by a path from the tool.
+        for (const s of toolSinks) guessedSinks.add(s);
+      }
       if (!toolSinks.length) continue;
       results.push({ tool, ...judge(tool, toolSinks, paths) });
     }
@@ -626,7 +659,8 @@ export default defineRule({
         // the very function that spawns the command, or the spawn itself inside a container.
         // Not a sandbox known only by its receiver's name (`context.sandbox.execute()`): what runs the
         // command is whichever implementation is passed in, which may spawn on the host.
-        confidence: !split && ((g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || (g.kind === 'sandbox' && !SANDBOX_BY_NAME.test(g.what))) ? 'high' : 'low',
+        // Not when the tool reaches the spawn only through a call resolved by its name.
+        confidence: !split && !guessedSinks.has(s) && ((g.kind === 'parse' && (/ called from \S+:\d+$/.test(g.what) || g.what.endsWith('()')) && !g.what.startsWith('shell parser')) || (g.kind === 'check' && g.what.endsWith('refuses the command') && g.file === s.file) || (g.kind === 'sandbox' && !SANDBOX_BY_NAME.test(g.what))) ? 'high' : 'low',
       };
     }
     const host = decisive.host;
