@@ -77,6 +77,23 @@ function commandObjects(ctx: RuleContext): Evidence[] {
 
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 /** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
+/**
+ * Command tables: a computed lookup in a collection named for commands, keyed by what the user typed
+ * (`commands[command]`, `handlers[cmd_name]`), whose entry is called in the same function.
+ */
+function commandTables(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const f of ctx.source) {
+    for (const l of f.lookups) {
+      const recv = l.target.slice(l.target.lastIndexOf('.') + 1);
+      if (!COMMANDISH.test(recv) || !/s$|table|map|registry|handlers/i.test(recv) || !COMMANDISH.test(l.key) && !INPUTISH.test(l.key)) continue;
+      const called = f.calls.find((c) => c.fn === l.fn && !c.name && c.callee.startsWith(`${l.target}[`) && c.line >= l.line && c.line <= l.line + 3);
+      if (called) out.push({ file: f.path, line: called.line, reason: `command handler looked up by name and called: ${called.callee}(${(called.args[0] ?? '').slice(0, 30)})` });
+    }
+  }
+  return out;
+}
+
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 
@@ -267,6 +284,19 @@ export default defineRule({
     if (decls.length + verbs.length === 1) {
       const e = [...decls, ...verbs];
       return { level: 'partial', reason: 'a single user command is declared as data; there is no command registry', evidence: e };
+    }
+    // A command table: a map of command names to handlers, whose entry is looked up by the name the
+    // user typed and called (`commands[command](input)`, `self.commands[name](args)`): the commands are
+    // data, one handler per name, dispatched without a branch per command.
+    const tables = commandTables(ctx);
+    if (tables.length) {
+      return {
+        level: 'present',
+        reason: `user commands are a table of handlers looked up by the name the user typed and called (${tables[0].reason}, ${tables[0].file}:${tables[0].line})`,
+        evidence: tables.slice(0, 3),
+        // Low: the table's entries are not read (they may be built elsewhere and handed in).
+        confidence: 'low',
+      };
     }
     // UI actions declared as data (icon/label, description, onClick) in per-feature action lists:
     // user actions as data, but no general command registry.
