@@ -140,6 +140,28 @@ function definitionSchemas(ctx: RuleContext): Array<Evidence & { agent: boolean 
   });
 }
 
+/** A class named for agents (`Agent`, `CustomAssistant`, `Persona`). */
+const AGENT_CLASS = /(?:^|[a-z_])(?:Agent|Assistant|Persona)$/;
+/** A base class of stored records: an ORM model, entity or document. */
+const STORED_BASE = /(?:^|\.)(?:\w*Model|Base|\w*Entity|Document|SQLModel|\w*Table|\w*Record)$/;
+const MODEL_PROMPT = /^(?:prompt|system_?prompt|instructions?|personality|persona|system_?message)$/i;
+const MODEL_TOOLS = /^(?:tools|input_?tools|toolset|toolsets|allowed_?tools|functions|plugins|skills)$/i;
+
+/** Stored-record classes for agents, each with a name, a prompt field and a tools field. */
+function storedAgentModels(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const f of ctx.source) {
+    for (const c of f.classes) {
+      if (!AGENT_CLASS.test(c.name) || !c.extends || !STORED_BASE.test(c.extends) || /Config|Settings|Options|State|Message|Event/.test(c.name)) continue;
+      const prompt = c.members.find((m) => MODEL_PROMPT.test(m));
+      const tools = c.members.find((m) => MODEL_TOOLS.test(m));
+      if (!prompt || !tools || !c.members.some((m) => /^(?:name|title|slug)$/.test(m))) continue;
+      out.push(ev(f.path, c.line, `stored model ${c.name} (${c.extends}) holds each agent's name, ${prompt} and ${tools}`));
+    }
+  }
+  return out;
+}
+
 const ROLE_WORD = /^(?:plan|planner|planning|build|builder|explore|explorer|general|generalist|general-purpose|review|reviewer|research|researcher|code|coder|architect|debug|debugger|verify|verifier|ask|orchestrator|executor|writer|tester|investigator|analyst|critic|summarizer|browser)$/i;
 
 /** Agent roles named in a type or enum (`type RoleId = 'planner' | 'coder' | 'reviewer'`): two or more role words. */
@@ -204,6 +226,10 @@ export default defineRule({
       const s = switches[0];
       return finding('present', `agent roles are chosen by a switch on the agent's kind, each with its own system prompt (${at(s.file, s.line)}): ${s.reason.replace(/^.*: /, '')}`, [...switches.slice(0, 2), ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))], 'low');
     }
+    // Agents kept as rows of a stored model (a Django or SQLAlchemy model, an ORM entity) with a name,
+    // a prompt and a tool list: users or admins create agents as data, each run with its own prompt and tools.
+    const stored = defs.length ? undefined : storedAgentModels(ctx)[0];
+    if (stored) return finding('present', `agents are data: ${stored.reason} (${at(stored.file, stored.line)}), each created as a record rather than written as code`, [stored], 'low');
     // Definitions loaded as data and validated against a schema with a name, a prompt and a tool list.
     const schema = defs.length ? undefined : definitionSchemas(ctx)[0];
     if (schema?.agent) {
