@@ -1380,3 +1380,73 @@ export function markerHints(ctx: RuleContext): MarkerHint[] {
     return out.sort((a, b) => b.tools.length - a.tools.length);
   });
 }
+
+/** Calls that list the tools of another process or of an API description: the MCP client's
+ * `client.listTools()` / `session.list_tools()`, an OpenAPI client's `api.getOperations()`
+ * (openapi-client-axios). */
+const LISTING_CALL_NAMES = ['listTools', 'list_tools', 'getOperations', 'get_operations'];
+/** The MCP client's call of a tool by name: `client.callTool({ name, arguments })`, `session.call_tool(name, args)`. */
+const REMOTE_CALL_NAMES = ['callTool', 'call_tool'];
+/** Property reads of a listed tool's or an OpenAPI operation's own description. */
+const SPEC_READ = /^(?:inputSchema|input_schema|operationId|requestBody)$/;
+const LITERAL = /^(?:['"`]|f['"])/;
+const ROUTE_FN = /^(?:GET|POST|PUT|PATCH|DELETE)$/;
+
+export interface ListedTools extends Site {
+  /** Where the tools are listed (`client.listTools`) or read from the spec. */
+  source: Site;
+  /** Where a tool is run by its name (`client.callTool`), if found. */
+  call?: Site;
+  kind: 'mcp' | 'openapi';
+}
+
+/**
+ * Tools that are data obtained from elsewhere: each tool an MCP server lists (`listTools()`) or each
+ * operation of an OpenAPI plugin spec is normalised into a declaration `{ name, description,
+ * parameters | inputSchema }` whose values are read from the listed item (not literals), and the
+ * tool is run by name through the MCP client (`callTool({ name, arguments })`) or an operation
+ * function keyed by the operation name. The tool's implementation is the server's (or the API's):
+ * name, description and schema as data plus a by-name call. Seen in chat web apps (an MCP client
+ * per selected server), in cline's and gemini-cli's MCP tool wrappers, in khoj-style research
+ * agents wrapping MCP tools as their own definitions, and in plugin stores built on
+ * openapi-client-axios. The first is the declaration in a file that lists the tools itself.
+ */
+export function listedTools(ctx: RuleContext): ListedTools[] {
+  return ctx.memo('registry:listed-tools', () => {
+    const listing = LISTING_CALL_NAMES.flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.') || c.args.length > 0);
+    const listingFiles = new Map<string, Site>();
+    for (const c of listing) if (ctx.file(c.file)?.role === 'source' && !listingFiles.has(c.file)) listingFiles.set(c.file, { file: c.file, line: c.line, reason: `tools listed by ${c.callee}()` });
+    const remote = REMOTE_CALL_NAMES.flatMap((n) => ctx.callsNamed(n)).find((c) => c.callee.includes('.') && ctx.file(c.file)?.role === 'source');
+    const call = remote ? { file: remote.file, line: remote.line, reason: `tool run by name through the MCP client: ${remote.callee}()` } : undefined;
+    const out: Array<ListedTools & { rank: number }> = [];
+    for (const f of ctx.source) {
+      const specReads = Object.keys(f.reads ?? {}).filter((k) => SPEC_READ.test(k));
+      const listed = listingFiles.get(f.path);
+      if (!listed && !specReads.length) continue;
+      for (const o of f.objects) {
+        if (!o.keys.includes('name') || !o.keys.some((k) => /^(?:description|desc)$/.test(k)) || !o.keys.some((k) => SCHEMA_KEY.test(k) && k !== 'args')) continue;
+        const name = o.values.name ?? '';
+        if (!name || LITERAL.test(name)) continue;
+        const vals = Object.values(o.values).join(' ');
+        const mcpVal = /\.(?:inputSchema|input_schema)\b/.test(vals);
+        const opVal = /\b(?:operationId|getOperationId|summary)\b/.test(vals) || (!!listed && /getOperations|get_operations/.test(ctx.file(listed.file)?.calls.find((c) => c.line === listed.line)?.callee ?? ''));
+        // Declared in the file that lists the tools, or read from a listed tool's own schema.
+        if (!listed && !mcpVal && !(opVal && specReads.some((k) => k === 'requestBody' || k === 'operationId'))) continue;
+        const kind: 'mcp' | 'openapi' = opVal && !mcpVal ? 'openapi' : 'mcp';
+        if (kind === 'mcp' && !call) continue;
+        const source = listed ?? listingFiles.values().next().value ?? { file: f.path, line: (f.reads[specReads[0]] ?? [o.line])[0], reason: `listed tool's ${specReads[0]} read` };
+        out.push({
+          file: f.path,
+          line: o.line,
+          reason: `tool declared as data from ${kind === 'mcp' ? "an MCP server's listing" : 'an OpenAPI operation'} (name: ${name}, ${o.keys.filter((k) => /^(?:description|desc)$/.test(k) || SCHEMA_KEY.test(k)).join(', ')})`,
+          source,
+          call: kind === 'mcp' ? call : undefined,
+          kind,
+          // An HTTP route returning the listing (a health or settings page) shows the tools to a user, not the model.
+          rank: (ROUTE_FN.test(o.fn) ? 4 : 0) + (listed ? 0 : 1),
+        });
+      }
+    }
+    return out.sort((a, b) => a.rank - b.rank).map(({ rank: _r, ...x }) => x);
+  });
+}
