@@ -1450,3 +1450,64 @@ export function listedTools(ctx: RuleContext): ListedTools[] {
     return out.sort((a, b) => a.rank - b.rank).map(({ rank: _r, ...x }) => x);
   });
 }
+
+export interface ListedDispatch {
+  /** The model's tool list generated from the listing (the normalising declaration). */
+  list: Site;
+  /** The name-keyed collection filled in the same pass, looked up by the called name. */
+  lookup: Site;
+  /** Where the looked-up tool is run (the MCP client's `callTool`), if resolved. */
+  run?: Site;
+}
+
+/**
+ * One registry over listed tools: the function that normalises the listed tools into the model's
+ * tool list also fills a name-keyed collection (`mapping[name] = { server, tool }`, `funcs:
+ * ops.reduce(…)` keyed by operation id), and the model's calls are dispatched by looking the called
+ * name up in that collection (`mapping[call.name]`), then run through the MCP client's
+ * `callTool` (directly, or one call away) or the operation's function. The list and the dispatch
+ * come from one listing, as with chat web apps' MCP flows, cline's MCP hub tool maps and
+ * openapi-client-axios plugin stores.
+ */
+export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
+  return ctx.memo('registry:listed-dispatch', () => {
+    const remoteFiles = new Set(['callTool', 'call_tool'].flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.')).map((c) => c.file));
+    const remoteFns = new Set<string>();
+    // The functions that call it, and those they are nested in (`const invoke = () => client.callTool(…)` inside `callMcpTool`).
+    for (const file of remoteFiles) {
+      const rf = ctx.file(file);
+      for (const c of rf?.calls ?? []) {
+        if (c.name !== 'callTool' && c.name !== 'call_tool') continue;
+        remoteFns.add(shortName(c.fn));
+        for (const x of rf!.functions) if (x.line <= c.line && x.end >= c.line) remoteFns.add(shortName(x.name));
+      }
+    }
+    for (const t of listedTools(ctx)) {
+      const f = ctx.file(t.file);
+      const o = f?.objects.find((x) => x.line === t.line);
+      if (!f || !o) continue;
+      // Collections the normalising function builds beside the list: its locals and the keys of the object it is part of.
+      const names = new Set<string>();
+      // …and of the functions it is nested in (a local helper pushing each definition).
+      const outer = new Set([o.fn, ...f.functions.filter((x) => x.line <= o.line && x.end >= o.end).map((x) => x.name)]);
+      for (const b of f.binds ?? []) if (outer.has(b.fn)) names.add(b.name);
+      for (const x of f.objects) if (x !== o && x.line <= o.line && x.end >= o.end && x.fn === o.fn) for (const k of x.keys) names.add(k);
+      names.delete('name');
+      for (const g of ctx.source) {
+        for (const l of g.lookups) {
+          const tail = l.target.replace(/^.*\./, '');
+          if (!names.has(tail) || !/name\b/i.test(l.key) || outer.has(l.fn)) continue;
+          const calls = g.calls.filter((c) => c.fn === l.fn);
+          const remote = calls.find((c) => c.name === 'callTool' || c.name === 'call_tool' || remoteFns.has(c.name));
+          if (t.kind === 'mcp' && !remote) continue;
+          return {
+            list: { file: t.file, line: t.line, reason: t.reason },
+            lookup: { file: g.path, line: l.line, reason: `listed tool looked up by the called name: ${l.target}[${l.key}]` },
+            run: remote ? { file: g.path, line: remote.line, reason: `looked-up tool run through the MCP client: ${remote.callee}()` } : undefined,
+          };
+        }
+      }
+    }
+    return undefined;
+  });
+}
