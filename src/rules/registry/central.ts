@@ -154,7 +154,9 @@ export default defineRule({
         ],
         // The lookup and the call on what it returned sit in one function, or the model's list is
         // generated from the very collection the name is looked up in: the dispatch is resolved.
-        confidence: d.execFn === d.lookupFn || own ? 'high' : 'low',
+        // Unless what the lookup runs is an MCP client's callTool: that collection holds the servers' tools,
+        // and whether the harness's own tools are dispatched through it too is not resolved.
+        confidence: (d.execFn === d.lookupFn || own) && !/^(?:callTool|call_tool)$/.test(shortName(d.exec.callee)) ? 'high' : 'low',
       };
     }
     // A runner handed tools of its own package (declared beside it or imported from a tools module)
