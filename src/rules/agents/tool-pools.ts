@@ -30,6 +30,51 @@ function activeToolsOption(ctx: RuleContext): (Evidence & { key: string; narrows
   });
 }
 
+/** Collections of tool sources a chat app offers: MCP servers, plugins, toolsets, connectors. */
+const TOOL_SOURCE = /(?:servers?|plugins?|tools?|toolsets?|mcps?|connectors?|extensions?)$/i;
+/** A selection's text (or what it is bound to) naming what was chosen. */
+const SELECTION = /selected|enabled|allowed|active|chosen|plugin|input_?tools|tool_?ids|server_?names/i;
+/** A selection kept on the session, the conversation, the agent or its mask/profile (not one request's choice). */
+const SESSION_HELD = /session|mask|agent|conversation|thread|profile|persona|assistant/i;
+
+/**
+ * The tool sources offered on a request narrowed to those the user selected: MCP servers or plugins
+ * filtered by membership of their name or id in a selection (`servers.filter((s) => names.includes(s.name))`
+ * with `names = body.selectedServerNames`), or the selected ids mapped to their entries
+ * (`ids.map((id) => plugins[id])` in a function called with `currentSession().mask.plugin`). Chat web
+ * apps with per-conversation plugin or MCP-server pickers do this; LibreChat's agent tools and
+ * Open WebUI's `tool_ids` are the same shape. `session`: the selection is held by the session, the
+ * agent or its mask (a pool per session), not only chosen on one request.
+ */
+function selectedToolSources(ctx: RuleContext): Array<Evidence & { session: boolean }> {
+  return ctx.memo('agents:selected-tool-sources', () => {
+    const out: Array<Evidence & { session: boolean }> = [];
+    for (const c of ctx.callsNamed('filter')) {
+      const recv = c.callee.replace(/\.filter$/, '').replace(/\?$/, '');
+      if (!TOOL_SOURCE.test(recv.replace(/^.*\./, '')) || ctx.file(c.file)?.role !== 'source') continue;
+      const m = /\(?\s*(\w+)\s*(?::[^)]*)?\)?\s*=>\s*([\w.?]+?)\.(?:includes|has)\(\s*\1\.(?:name|id|key|slug)\s*\)/.exec(c.args[0] ?? '');
+      if (!m) continue;
+      const sel = m[2];
+      const bound = (ctx.file(c.file)?.binds ?? []).find((b) => b.name === sel && b.fn === c.fn)?.value ?? '';
+      const text = `${sel} ${bound}`;
+      if (!SELECTION.test(text)) continue;
+      out.push({ file: c.file, line: c.line, session: SESSION_HELD.test(text), reason: `${recv} narrowed to the selected ones: ${recv}.filter(… ${sel}.includes(…)) in ${c.fn}()` });
+    }
+    for (const c of ctx.callsNamed('map')) {
+      const m = /^\(?\s*(\w+)\s*(?::[^)]*)?\)?\s*=>\s*([\w.]+)\[\s*\1\s*\]$/.exec((c.args[0] ?? '').trim());
+      if (!m || !TOOL_SOURCE.test(m[2].replace(/^.*\./, '')) || ctx.file(c.file)?.role !== 'source') continue;
+      const fn = c.fn.replace(/^.*\./, '');
+      if (!fn || fn === '<top>' || fn === '<anon>') continue;
+      // The function is called with the session's (or agent's) selection.
+      const use = ctx.callsNamed(fn).find((u) => u.file !== c.file || u.fn !== c.fn ? u.args.some((a) => SELECTION.test(a) && SESSION_HELD.test(a)) : false);
+      if (!use) continue;
+      out.push({ file: use.file, line: use.line, session: true, reason: `the request's tools are built from the ${m[2]} the session selected: ${fn}(${use.args[0].slice(0, 60)})` });
+      out.push({ file: c.file, line: c.line, session: true, reason: `selected ids mapped to their ${m[2]} entries in ${fn}()` });
+    }
+    return out.sort((a, b) => Number(b.session) - Number(a.session));
+  });
+}
+
 export default defineRule({
   id: 'agents.tool-pools',
   principle: 'agents',
@@ -105,6 +150,15 @@ export default defineRule({
     const removed = exclusionLoops(ctx);
     if (removed.length) {
       return finding('present', `the tool set is narrowed by an exclude list: ${removed[0].reason} (${at(removed[0].file, removed[0].line)})`, removed.slice(0, 3));
+    }
+    // Tool sources (MCP servers, plugins) narrowed to the ones the session, agent or request selected.
+    const selected = selectedToolSources(ctx);
+    if (selected.length) {
+      const x = selected[0];
+      const ev = selected.slice(0, 2).map(({ session: _s, ...e }) => e);
+      return x.session
+        ? finding('present', `the tools offered on each request are only those of the sources the session selected: ${x.reason} (${at(x.file, x.line)})`, ev)
+        : finding('partial', `the tools offered on a request are narrowed to the sources the request selected (${x.reason} at ${at(x.file, x.line)}), but the selection is one request's choice of sources, not a pool held per agent or session`, ev);
     }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');

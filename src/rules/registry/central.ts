@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { offPathUi } from '../shared/ui.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -154,7 +154,9 @@ export default defineRule({
         ],
         // The lookup and the call on what it returned sit in one function, or the model's list is
         // generated from the very collection the name is looked up in: the dispatch is resolved.
-        confidence: d.execFn === d.lookupFn || own ? 'high' : 'low',
+        // Unless what the lookup runs is an MCP client's callTool: that collection holds the servers' tools,
+        // and whether the harness's own tools are dispatched through it too is not resolved.
+        confidence: (d.execFn === d.lookupFn || own) && !/^(?:callTool|call_tool)$/.test(shortName(d.exec.callee)) ? 'high' : 'low',
       };
     }
     // A runner handed tools of its own package (declared beside it or imported from a tools module)
@@ -250,6 +252,17 @@ export default defineRule({
         level: 'partial',
         reason: `calls are dispatched by looking the called name up as a method (${refl.reason.replace(/^.*: /, '')}, ${refl.file}:${refl.line}), but no tool list is generated from the same data`,
         evidence: [{ file: refl.file, line: refl.line, reason: refl.reason }, refl.call],
+        confidence: 'low',
+      };
+    }
+    // The tools MCP servers (or an OpenAPI spec) list: the model's list and a name-keyed collection are
+    // built in one pass, and calls are dispatched by looking the called name up in it.
+    const ld = listedDispatch(ctx);
+    if (ld) {
+      return {
+        level: 'present',
+        reason: `the model's tool list is generated from listed tools (${ld.list.file}:${ld.list.line}) together with a name-keyed collection, and calls are dispatched by looking the called name up in it (${ld.lookup.file}:${ld.lookup.line})${ld.run ? ` and running the tool through the MCP client` : ''}`,
+        evidence: [ld.list, ld.lookup, ...(ld.run ? [ld.run] : [])],
         confidence: 'low',
       };
     }

@@ -1380,3 +1380,134 @@ export function markerHints(ctx: RuleContext): MarkerHint[] {
     return out.sort((a, b) => b.tools.length - a.tools.length);
   });
 }
+
+/** Calls that list the tools of another process or of an API description: the MCP client's
+ * `client.listTools()` / `session.list_tools()`, an OpenAPI client's `api.getOperations()`
+ * (openapi-client-axios). */
+const LISTING_CALL_NAMES = ['listTools', 'list_tools', 'getOperations', 'get_operations'];
+/** The MCP client's call of a tool by name: `client.callTool({ name, arguments })`, `session.call_tool(name, args)`. */
+const REMOTE_CALL_NAMES = ['callTool', 'call_tool'];
+/** Property reads of a listed tool's or an OpenAPI operation's own description. */
+const SPEC_READ = /^(?:inputSchema|input_schema|operationId|requestBody)$/;
+const LITERAL = /^(?:['"`]|f['"])/;
+const ROUTE_FN = /^(?:GET|POST|PUT|PATCH|DELETE)$/;
+
+export interface ListedTools extends Site {
+  /** Where the tools are listed (`client.listTools`) or read from the spec. */
+  source: Site;
+  /** Where a tool is run by its name (`client.callTool`), if found. */
+  call?: Site;
+  kind: 'mcp' | 'openapi';
+}
+
+/**
+ * Tools that are data obtained from elsewhere: each tool an MCP server lists (`listTools()`) or each
+ * operation of an OpenAPI plugin spec is normalised into a declaration `{ name, description,
+ * parameters | inputSchema }` whose values are read from the listed item (not literals), and the
+ * tool is run by name through the MCP client (`callTool({ name, arguments })`) or an operation
+ * function keyed by the operation name. The tool's implementation is the server's (or the API's):
+ * name, description and schema as data plus a by-name call. Seen in chat web apps (an MCP client
+ * per selected server), in cline's and gemini-cli's MCP tool wrappers, in khoj-style research
+ * agents wrapping MCP tools as their own definitions, and in plugin stores built on
+ * openapi-client-axios. The first is the declaration in a file that lists the tools itself.
+ */
+export function listedTools(ctx: RuleContext): ListedTools[] {
+  return ctx.memo('registry:listed-tools', () => {
+    const listing = LISTING_CALL_NAMES.flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.') || c.args.length > 0);
+    const listingFiles = new Map<string, Site>();
+    for (const c of listing) if (ctx.file(c.file)?.role === 'source' && !listingFiles.has(c.file)) listingFiles.set(c.file, { file: c.file, line: c.line, reason: `tools listed by ${c.callee}()` });
+    const remote = REMOTE_CALL_NAMES.flatMap((n) => ctx.callsNamed(n)).find((c) => c.callee.includes('.') && ctx.file(c.file)?.role === 'source');
+    const call = remote ? { file: remote.file, line: remote.line, reason: `tool run by name through the MCP client: ${remote.callee}()` } : undefined;
+    const out: Array<ListedTools & { rank: number }> = [];
+    for (const f of ctx.source) {
+      const specReads = Object.keys(f.reads ?? {}).filter((k) => SPEC_READ.test(k));
+      const listed = listingFiles.get(f.path);
+      if (!listed && !specReads.length) continue;
+      for (const o of f.objects) {
+        if (!o.keys.includes('name') || !o.keys.some((k) => /^(?:description|desc)$/.test(k)) || !o.keys.some((k) => SCHEMA_KEY.test(k) && k !== 'args')) continue;
+        const name = o.values.name ?? '';
+        if (!name || LITERAL.test(name)) continue;
+        const vals = Object.values(o.values).join(' ');
+        const mcpVal = /\.(?:inputSchema|input_schema)\b/.test(vals);
+        const opVal = /\b(?:operationId|getOperationId|summary)\b/.test(vals) || (!!listed && /getOperations|get_operations/.test(ctx.file(listed.file)?.calls.find((c) => c.line === listed.line)?.callee ?? ''));
+        // Declared in the file that lists the tools, or read from a listed tool's own schema.
+        if (!listed && !mcpVal && !(opVal && specReads.some((k) => k === 'requestBody' || k === 'operationId'))) continue;
+        const kind: 'mcp' | 'openapi' = opVal && !mcpVal ? 'openapi' : 'mcp';
+        if (kind === 'mcp' && !call) continue;
+        const source = listed ?? listingFiles.values().next().value ?? { file: f.path, line: (f.reads[specReads[0]] ?? [o.line])[0], reason: `listed tool's ${specReads[0]} read` };
+        out.push({
+          file: f.path,
+          line: o.line,
+          reason: `tool declared as data from ${kind === 'mcp' ? "an MCP server's listing" : 'an OpenAPI operation'} (name: ${name}, ${o.keys.filter((k) => /^(?:description|desc)$/.test(k) || SCHEMA_KEY.test(k)).join(', ')})`,
+          source,
+          call: kind === 'mcp' ? call : undefined,
+          kind,
+          // An HTTP route returning the listing (a health or settings page) shows the tools to a user, not the model.
+          rank: (ROUTE_FN.test(o.fn) ? 4 : 0) + (listed ? 0 : 1),
+        });
+      }
+    }
+    return out.sort((a, b) => a.rank - b.rank).map(({ rank: _r, ...x }) => x);
+  });
+}
+
+export interface ListedDispatch {
+  /** The model's tool list generated from the listing (the normalising declaration). */
+  list: Site;
+  /** The name-keyed collection filled in the same pass, looked up by the called name. */
+  lookup: Site;
+  /** Where the looked-up tool is run (the MCP client's `callTool`), if resolved. */
+  run?: Site;
+}
+
+/**
+ * One registry over listed tools: the function that normalises the listed tools into the model's
+ * tool list also fills a name-keyed collection (`mapping[name] = { server, tool }`, `funcs:
+ * ops.reduce(…)` keyed by operation id), and the model's calls are dispatched by looking the called
+ * name up in that collection (`mapping[call.name]`), then run through the MCP client's
+ * `callTool` (directly, or one call away) or the operation's function. The list and the dispatch
+ * come from one listing, as with chat web apps' MCP flows, cline's MCP hub tool maps and
+ * openapi-client-axios plugin stores.
+ */
+export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
+  return ctx.memo('registry:listed-dispatch', () => {
+    const remoteFiles = new Set(['callTool', 'call_tool'].flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.')).map((c) => c.file));
+    const remoteFns = new Set<string>();
+    // The functions that call it, and those they are nested in (`const invoke = () => client.callTool(…)` inside `callMcpTool`).
+    for (const file of remoteFiles) {
+      const rf = ctx.file(file);
+      for (const c of rf?.calls ?? []) {
+        if (c.name !== 'callTool' && c.name !== 'call_tool') continue;
+        remoteFns.add(shortName(c.fn));
+        for (const x of rf!.functions) if (x.line <= c.line && x.end >= c.line) remoteFns.add(shortName(x.name));
+      }
+    }
+    for (const t of listedTools(ctx)) {
+      const f = ctx.file(t.file);
+      const o = f?.objects.find((x) => x.line === t.line);
+      if (!f || !o) continue;
+      // Collections the normalising function builds beside the list: its locals and the keys of the object it is part of.
+      const names = new Set<string>();
+      // …and of the functions it is nested in (a local helper pushing each definition).
+      const outer = new Set([o.fn, ...f.functions.filter((x) => x.line <= o.line && x.end >= o.end).map((x) => x.name)]);
+      for (const b of f.binds ?? []) if (outer.has(b.fn)) names.add(b.name);
+      for (const x of f.objects) if (x !== o && x.line <= o.line && x.end >= o.end && x.fn === o.fn) for (const k of x.keys) names.add(k);
+      names.delete('name');
+      for (const g of ctx.source) {
+        for (const l of g.lookups) {
+          const tail = l.target.replace(/^.*\./, '');
+          if (!names.has(tail) || !/name\b/i.test(l.key) || outer.has(l.fn)) continue;
+          const calls = g.calls.filter((c) => c.fn === l.fn);
+          const remote = calls.find((c) => c.name === 'callTool' || c.name === 'call_tool' || remoteFns.has(c.name));
+          if (t.kind === 'mcp' && !remote) continue;
+          return {
+            list: { file: t.file, line: t.line, reason: t.reason },
+            lookup: { file: g.path, line: l.line, reason: `listed tool looked up by the called name: ${l.target}[${l.key}]` },
+            run: remote ? { file: g.path, line: remote.line, reason: `looked-up tool run through the MCP client: ${remote.callee}()` } : undefined,
+          };
+        }
+      }
+    }
+    return undefined;
+  });
+}

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, shapedTools, toolGenerators } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -82,6 +82,23 @@ function classRuns(ctx: RuleContext, d: { kind: string; file: string; line: numb
   const cls = o.fn.slice(0, dot);
   const c = f.classes.find((x) => x.name === cls && x.line <= o.line && x.end >= o.end);
   return !!c && c.members.some((m) => RUN_MEMBER.test(m) && m !== o.fn.slice(dot + 1));
+}
+
+
+/** Tools obtained as data from MCP servers' listings or OpenAPI plugin specs (see listedTools). */
+function listedVerdict(ctx: RuleContext) {
+  const all = listedTools(ctx);
+  const listed = all[0];
+  return {
+    level: 'present' as const,
+    reason: `tools are declared as data generated from ${listed.kind === 'mcp' ? "MCP servers' tool listings" : 'OpenAPI plugin operations'} (${listed.source.file}:${listed.source.line}), each normalised into name, description and input schema${listed.call ? ` and run by name through the MCP client (${listed.call.file}:${listed.call.line})` : ''}`,
+    evidence: [
+      { file: listed.file, line: listed.line, reason: listed.reason },
+      ...(listed.call ? [listed.call] : []),
+      ...(all.find((x) => x.kind !== listed.kind) ? [all.find((x) => x.kind !== listed.kind)!] : [listed.source]),
+    ],
+    confidence: 'low' as const,
+  };
 }
 
 export default defineRule({
@@ -181,6 +198,8 @@ export default defineRule({
               confidence: 'low',
             };
       }
+      // Tools listed by MCP servers (or an OpenAPI spec) in files that only bridge to them.
+      if (listedTools(ctx).length) return listedVerdict(ctx);
       // The model's actions as a structured-output schema: each action's input is declared, but no
       // tool binds a name, a description and its behaviour (that lives in branches on the choice).
       const acts = actionSchemas(ctx);
@@ -229,7 +248,7 @@ export default defineRule({
     // … and every schema names its tool with a literal (not `{ name: entry.name }` built from other data).
     const literalNamed = decls.every((d) => /^['"`]/.test(ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values.name ?? ''));
     const noRegistry = literalNamed && !toolLookups(ctx).length && !agentFrameworkUse(ctx).length;
-    if (!withExec.length && names.size === 1) {
+    if (!withExec.length && names.size === 1 && !listedTools(ctx).length) {
       return {
         level: 'partial',
         reason: `a single tool schema ('${decls[0].name}') is declared as data; the other behaviour is not declared as tools with their own metadata`,
@@ -246,6 +265,12 @@ export default defineRule({
         confidence: names.size >= 3 ? 'high' : 'low',
       };
     }
+    // (After a lookup by name over the harness's own schemas, which is the stronger reading.)
+    // Tools obtained as data from MCP servers' listings or OpenAPI plugin specs: each is normalised into
+    // name, description and schema, and runs by name through the MCP client (or the operation's function);
+    // no branch per tool is possible, the implementation is the server's.
+    const listed = withExec.length ? undefined : listedTools(ctx)[0];
+    if (listed) return listedVerdict(ctx);
     if (withExec.length) {
       const shape = toolShape(ctx);
       const shapeEv = shape ? [{ file: shape.file, line: shape.line, reason: `tool shape ${shape.name} declares ${shape.members.filter((m) => m === 'name' || /^(?:description|desc)$/.test(m) || SCHEMA_KEY.test(m)).slice(0, 3).join(', ')}` }] : [];
