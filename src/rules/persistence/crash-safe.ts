@@ -1,8 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { stringHits } from '../shared/persist.js';
-import { harnessPersistOps } from '../shared/ui.js';
+import { indexedDbStorage, sessionClientStore, stringHits } from '../shared/persist.js';
+import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -217,6 +217,23 @@ export default defineRule({
         level: 'partial',
         reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), so writes are append-style, but nothing recognises tool calls left unfinished when a session is reloaded`,
         evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)],
+      };
+    }
+    // The sessions kept in a client store persisted to IndexedDB (zustand persist with an idb-keyval adapter, localforage):
+    // each save replaces the whole serialised store in one put, which IndexedDB runs in its own transaction. The stored
+    // value is never half-written, but it is a snapshot, not a journal, and nothing recognises an unfinished tool call.
+    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
+    const idbPut = client ? indexedDbStorage(ctx, client.store) : undefined;
+    if (client && idbPut) {
+      const { store } = client;
+      return {
+        level: 'partial',
+        reason: `the sessions are kept in a store persisted by ${store.api === 'persist' ? "zustand's persist middleware" : store.api} to IndexedDB (${idbPut.callee} in ${idbPut.fn}): each save replaces the whole serialised store in one put, atomic but not a journal, and nothing recognises a tool call left unfinished on reload`,
+        evidence: [
+          { file: idbPut.file, line: idbPut.line, reason: `${idbPut.callee}(${idbPut.args.slice(0, 2).join(', ')}) in ${idbPut.fn} writes the whole persisted store in one IndexedDB put` },
+          { file: store.call.file, line: store.call.line, reason: `${store.via ?? store.api}(…, { name: ${store.key} }) is the persisted store holding the sessions` },
+        ],
+        confidence: 'low',
       };
     }
     const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));

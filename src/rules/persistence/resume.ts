@@ -276,6 +276,11 @@ function historyResumes(ctx: RuleContext): { adapter: { file: string; line: numb
   });
 }
 
+/** Modules only page code imports (a UI framework, a client-state store): a read there is the page's, not a server's. */
+const PAGE_MODULE = /^(?:react|react-dom|vue|svelte|solid-js|preact|zustand|jotai|pinia|redux|@reduxjs\/toolkit|next\/(?:navigation|router|link))(?:\/|$)/;
+/** The page's own storage (web storage, an IndexedDB store): not a database of the server. */
+const WEB_STORAGE_CALL = /(?:localStorage|sessionStorage|indexedDB|getItem)\b/;
+
 export default defineRule({
   id: 'persistence.resume',
   principle: 'persistence',
@@ -326,15 +331,20 @@ export default defineRule({
     // Sessions kept in a client store that its library persists (jotai atomWithStorage, zustand persist, redux-persist)
     // are read back from storage when the app starts; the stored sessions are reopened and the next message continues one.
     const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
-    if (client?.read) {
+    // A zustand store is read through its hook by any page; where the harness itself loads a stored session back into
+    // the conversation it sends (a server route reading the session's rows), that load is the resume, not the page's store.
+    const pageCode = (file: string) => !!ctx.file(file)?.imports.some((i) => PAGE_MODULE.test(i.from));
+    const serverLoad = () =>
+      harnessPersistOps(ctx).some((o) => o.subject === 'session' && o.kind === 'db-read' && !WEB_STORAGE_CALL.test(o.call.callee) && !pageCode(o.call.file) && (!!conversationLink(ctx, o) || callersOf(ctx, o.call.fn).length > 0));
+    if (client?.read && !(client.store.api === 'persist' && serverLoad())) {
       const { store, read } = client;
       const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
       return {
         level: 'present',
-        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${read.args[0]}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
+        reason: `the sessions are kept in a store persisted by ${store.via ? `zustand's persist middleware (applied by the store factory ${store.via})` : store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${(read.args[0] ?? '').length > 40 ? '…' : read.args[0] ?? ''}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
         evidence: [
-          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) restores the saved sessions from storage at start` },
-          { file: read.file, line: read.line, reason: `${read.callee}(${read.args[0]}) reads the restored sessions` },
+          { file: store.call.file, line: store.call.line, reason: `${store.via ?? store.api}(…, { name: ${store.key} }) restores the saved sessions from storage at start` },
+          { file: read.file, line: read.line, reason: `${read.callee}(${(read.args[0] ?? '').length > 40 ? '…' : read.args[0] ?? ''}) reads the restored sessions` },
         ],
         confidence: 'low',
       };
