@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { indexedDbStorage, sessionClientStore, stringHits } from '../shared/persist.js';
+import { indexedDbStorage, rowFields, sessionClientStore, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
@@ -154,7 +154,15 @@ export default defineRule({
     }
     // One database row per message (`db.insert(message)`, `new PutCommand({ Item: messageItem })`): append-style,
     // but crash-safe only with the other half, recognising unfinished tool calls on reload.
-    const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o)));
+    // A document inserted with the whole message list in it (`conversations.insertOne({ title, messages, … })`, a MongoDB
+    // conversation document) is the conversation created whole, not one row per message.
+    const LIST_KEY = /^(?:messages|history|chat_?history|transcript|turns)$/i;
+    const wholeList = (o: PersistOp) => {
+      const callee = o.call.callee.replace(/\s+/g, '');
+      const doc = ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee);
+      return !!(doc ?? undefined)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
+    };
+    const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o) && !wholeList(o)));
     if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {
       return {
         level: 'present',
@@ -236,7 +244,7 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
+    const sessionWrites = transcriptFirst(ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write')));
     // Atomic writes of the run's own records (the session's files, its workflow state), not a transaction about
     // something else the repo stores (a login session's tokens, a billing ledger judged by its fields).
     // Nor the trimming or rotation of a log file with temp file + rename.

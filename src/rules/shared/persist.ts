@@ -176,6 +176,32 @@ function kindOf(c: CallFact): PersistKind | undefined {
   return undefined;
 }
 
+/** MongoDB drivers and ODMs: a repo that depends on one writes its documents through a collection's methods. */
+const MONGO_DRIVER = /^(?:mongodb|mongoose|pymongo|motor|beanie|mongoengine)$/;
+/** Methods of a MongoDB collection (or a Mongoose model): names no array, map or ORM repository has. */
+const MONGO_METHOD = /^(?:insertOne|insertMany|updateOne|updateMany|replaceOne|findOne|insert_one|insert_many|update_one|update_many|replace_one|find_one)$/;
+const MONGO_RECEIVER = /^(?:this\.|self\.)?(?:[A-Za-z_$][\w$]*\??\.)*([A-Za-z_$][\w$]*)\??\.\w+$/;
+
+function usesMongo(ctx: RuleContext): boolean {
+  return ctx.memo('persist:mongo', () => (ctx.facts.manifests ?? []).some((m) => m.dependencies.some((d) => MONGO_DRIVER.test(d))) || ctx.source.some((f) => f.imports.some((i) => MONGO_DRIVER.test(i.from))));
+}
+
+/**
+ * A MongoDB collection named by the receiver of its method: `collections.conversations.updateOne(…)`,
+ * `db.messages.insertOne(…)`, `this.sessions.findOne(…)`, `Conversation.updateOne(…)` (a Mongoose model), in a repo
+ * that uses a MongoDB driver. The collection is the table the document goes to.
+ */
+function mongoCollection(ctx: RuleContext, c: CallFact): string | undefined {
+  if (!MONGO_METHOD.test(c.name) || !usesMongo(ctx)) return undefined;
+  const m = MONGO_RECEIVER.exec(c.callee);
+  return m && !/^(?:this|self|db|database|client|mongo|collection|model)$/i.test(m[1]) ? m[1] : undefined;
+}
+
+function mongoKind(ctx: RuleContext, c: CallFact): PersistKind | undefined {
+  if (!mongoCollection(ctx, c)) return undefined;
+  return /^find/.test(c.name) ? 'db-read' : 'db-write';
+}
+
 /**
  * The call names `kindOf` (or python-dotenv's `set_key`) can classify: every other name yields no
  * kind unless the first argument holds a `BEGIN` statement. Judged once per distinct name.
@@ -372,7 +398,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
-        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
+        const kind = kindOf(c) ?? mongoKind(ctx, c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
         if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
@@ -466,8 +492,20 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
       Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${columns.join(' ')} ${o.call.fn}` });
       continue;
     }
+    // A document literal handed to the write whose own keys are a login's (`sessions.insertOne({ sessionId, userId, userAgent,
+    // ip, expiresAt, ...rest })`): an authentication session, though spreads hide its other fields.
+    const callee = o.call.callee.replace(/\s+/g, '');
+    const doc = o.kind === 'db-write' ? ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee) : undefined;
+    const own = doc?.keys.filter((k) => !k.startsWith('...')) ?? [];
+    if (own.length && authRecord(own)) {
+      Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${own.join(' ')} ${o.call.fn}` });
+      continue;
+    }
     // A relational query's argument is its options (`{ where, orderBy }`, Prisma's `{ data: { … } }`), not the row's fields: the table decides.
     if (QUERY_TABLE.test(o.call.callee) || delegateTable(o.call.callee)) continue;
+    // A MongoDB collection's update or find takes a filter first (`updateOne({ _id }, { $set: { messages } })`,
+    // `findOne({ _id })`), not the document: the collection decides, as a table does. An insert's argument is the document.
+    if (!/^insert/.test(o.call.name) && mongoCollection(ctx, o.call)) continue;
     const fields = rowFields(ctx, o.call, o.kind);
     if (!fields || fields.some(rowFieldCarries)) continue;
     const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
@@ -974,7 +1012,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
-  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) : undefined;
+  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) ?? mongoCollection(ctx, c) : undefined;
   // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
   // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
   const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
