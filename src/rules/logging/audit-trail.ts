@@ -401,7 +401,9 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       if (UI_FILE.test(call.file) || /localStorage|sessionStorage/.test(call.callee)) continue;
       // A row written by an analytics/APM module (`apm/event_handler.py` storing usage events) is telemetry, not the history.
       if (analyticsCall(ctx, call.file, call.callee)) continue;
-      const ws = [...words(text), ...words(shortName(call.fn))];
+      // A field that holds an id of the conversation (`conversationId: …`, `thread_id`) refers to it, it does not carry it.
+      const whole = text.replace(/\b[A-Za-z_$][\w$]*(?:_ids?|Ids?)\b/g, ' ');
+      const ws = [...words(whole), ...words(shortName(call.fn))];
       const named = ws.find((w) => TRANSCRIPT.has(w));
       const own = [...loopClasses].some((k) => call.fn.startsWith(k)) && /json|JSON/.test(text);
       if (!named && !own) continue;

@@ -1,8 +1,8 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { stringHits } from '../shared/persist.js';
-import { harnessPersistOps } from '../shared/ui.js';
+import { indexedDbStorage, rowFields, sessionClientStore, stringHits } from '../shared/persist.js';
+import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
@@ -154,7 +154,15 @@ export default defineRule({
     }
     // One database row per message (`db.insert(message)`, `new PutCommand({ Item: messageItem })`): append-style,
     // but crash-safe only with the other half, recognising unfinished tool calls on reload.
-    const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o)));
+    // A document inserted with the whole message list in it (`conversations.insertOne({ title, messages, … })`, a MongoDB
+    // conversation document) is the conversation created whole, not one row per message.
+    const LIST_KEY = /^(?:messages|history|chat_?history|transcript|turns)$/i;
+    const wholeList = (o: PersistOp) => {
+      const callee = o.call.callee.replace(/\s+/g, '');
+      const doc = ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee);
+      return !!(doc ?? undefined)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
+    };
+    const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o) && !wholeList(o)));
     if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {
       return {
         level: 'present',
@@ -219,7 +227,24 @@ export default defineRule({
         evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)],
       };
     }
-    const sessionWrites = ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write'));
+    // The sessions kept in a client store persisted to IndexedDB (zustand persist with an idb-keyval adapter, localforage):
+    // each save replaces the whole serialised store in one put, which IndexedDB runs in its own transaction. The stored
+    // value is never half-written, but it is a snapshot, not a journal, and nothing recognises an unfinished tool call.
+    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
+    const idbPut = client ? indexedDbStorage(ctx, client.store) : undefined;
+    if (client && idbPut) {
+      const { store } = client;
+      return {
+        level: 'partial',
+        reason: `the sessions are kept in a store persisted by ${store.api === 'persist' ? "zustand's persist middleware" : store.api} to IndexedDB (${idbPut.callee} in ${idbPut.fn}): each save replaces the whole serialised store in one put, atomic but not a journal, and nothing recognises a tool call left unfinished on reload`,
+        evidence: [
+          { file: idbPut.file, line: idbPut.line, reason: `${idbPut.callee}(${idbPut.args.slice(0, 2).join(', ')}) in ${idbPut.fn} writes the whole persisted store in one IndexedDB put` },
+          { file: store.call.file, line: store.call.line, reason: `${store.via ?? store.api}(…, { name: ${store.key} }) is the persisted store holding the sessions` },
+        ],
+        confidence: 'low',
+      };
+    }
+    const sessionWrites = transcriptFirst(ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write')));
     // Atomic writes of the run's own records (the session's files, its workflow state), not a transaction about
     // something else the repo stores (a login session's tokens, a billing ledger judged by its fields).
     // Nor the trimming or rotation of a log file with temp file + rename.

@@ -19,6 +19,8 @@ interface Entry {
   option?: string;
   /** The entry is the load itself (a dynamic route's handler reading the saved conversation): no caller was followed. */
   own?: boolean;
+  /** A dynamic route's GET handler: it reads the saved conversation to show or export it, not to continue it. */
+  view?: boolean;
 }
 
 /** Calls that navigate to or request a URL path, and object keys that hold one. */
@@ -198,7 +200,7 @@ function urlParamsRead(ctx: RuleContext, file: string, fn: string): boolean {
 }
 
 /** A web route with a dynamic segment (`app/chat/[id]/page.tsx`, `pages/c/[threadId].tsx`): the URL names the saved item. */
-const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages)\/(?:.*\/)?\[[^\]/]+\]/;
+const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages|routes)\/(?:.*\/)?\[[^\]/]+\]/;
 
 /** A route module of a file-system router: `route.ts`, `page.tsx`, `+page.server.ts`, or any file under `pages/`. */
 const ROUTE_FILE = /(?:^|\/)(?:\+?page(?:\.server)?|route|\+server)\.[cm]?[jt]sx?$|(?:^|\/)pages\/.*\.[cm]?[jt]sx?$/;
@@ -209,19 +211,21 @@ const ROUTE_FILE = /(?:^|\/)(?:\+?page(?:\.server)?|route|\+server)\.[cm]?[jt]sx
  */
 function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
-  for (const o of loads.slice(0, 10)) {
+  // The first loads, and any later one that a dynamic route's own handler makes to take a new message (not a GET).
+  const own = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:POST|PUT|PATCH)$/.test(shortName(o.call.fn));
+  for (const o of [...loads.slice(0, 10), ...loads.slice(10).filter(own).slice(0, 2)]) {
     const fn = shortName(o.call.fn);
     // The load is the dynamic route's own handler (`app/api/chats/[id]/route.ts` GET, a `[chatId]/page.tsx`): it reads
     // the saved conversation named by the URL's id.
     if (DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:GET|POST|default|loader|load|<top>)$|Page$/.test(fn)) {
-      out.push({ file: o.call.file, line: o.call.line, what: `the route ${o.call.file.replace(/\/[^/]+$/, '')} (its ${fn} handler loads the saved conversation by the id in the URL)`, load: o, own: true });
+      out.push({ file: o.call.file, line: o.call.line, what: `the route ${o.call.file.replace(/\/[^/]+$/, '')} (its ${fn} handler loads the saved conversation by the id in the URL)`, load: o, own: true, ...(fn === 'GET' ? { view: true } : {}) });
       continue;
     }
     if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
     const direct = callersOf(ctx, o.call.fn);
     const c = direct.find((k) => DYNAMIC_ROUTE.test(k.file));
     if (c) {
-      out.push({ file: c.file, line: c.line, what: `the route ${c.file.replace(/\/[^/]+$/, '')} (${c.callee} loads the saved conversation by the id in the URL)`, load: o });
+      out.push({ file: c.file, line: c.line, what: `the route ${c.file.replace(/\/[^/]+$/, '')} (${c.callee} loads the saved conversation by the id in the URL)`, load: o, ...(ROUTE_FILE.test(c.file) && shortName(c.fn) === 'GET' ? { view: true } : {}) });
       continue;
     }
     // Or a component that reads the id from the URL (`useLoaderData()`, `useParams()`) and passes it to the loader,
@@ -230,7 +234,8 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
     const u = up.find((k) => k.args.some((a) => /^[A-Za-z_$][\w$]*$/.test(a) && !/^(?:db|this|self|ctx|context)$/.test(a)) && urlParamsRead(ctx, k.file, k.fn));
     if (u) out.push({ file: u.file, line: u.line, what: `${u.fn} (it passes the id read from the page's URL to ${u.callee}, which loads the saved conversation)`, load: o });
   }
-  return out;
+  // A handler that takes the next message for the stored conversation (POST) before one that only reads it (GET).
+  return [...out.filter((e) => !e.view), ...out.filter((e) => e.view)];
 }
 
 /** The run entry points of an agent library's agent class: `Agent.run(…)`, `run_sync`, `run_stream`, `iter`, `invoke`. */
@@ -275,6 +280,11 @@ function historyResumes(ctx: RuleContext): { adapter: { file: string; line: numb
     return undefined;
   });
 }
+
+/** Modules only page code imports (a UI framework, a client-state store): a read there is the page's, not a server's. */
+const PAGE_MODULE = /^(?:react|react-dom|vue|svelte|solid-js|preact|zustand|jotai|pinia|redux|@reduxjs\/toolkit|next\/(?:navigation|router|link))(?:\/|$)/;
+/** The page's own storage (web storage, an IndexedDB store): not a database of the server. */
+const WEB_STORAGE_CALL = /(?:localStorage|sessionStorage|indexedDB|getItem)\b/;
 
 export default defineRule({
   id: 'persistence.resume',
@@ -326,15 +336,20 @@ export default defineRule({
     // Sessions kept in a client store that its library persists (jotai atomWithStorage, zustand persist, redux-persist)
     // are read back from storage when the app starts; the stored sessions are reopened and the next message continues one.
     const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
-    if (client?.read) {
+    // A zustand store is read through its hook by any page; where the harness itself loads a stored session back into
+    // the conversation it sends (a server route reading the session's rows), that load is the resume, not the page's store.
+    const pageCode = (file: string) => !!ctx.file(file)?.imports.some((i) => PAGE_MODULE.test(i.from));
+    const serverLoad = () =>
+      harnessPersistOps(ctx).some((o) => o.subject === 'session' && o.kind === 'db-read' && !WEB_STORAGE_CALL.test(o.call.callee) && !pageCode(o.call.file) && (!!conversationLink(ctx, o) || callersOf(ctx, o.call.fn).length > 0));
+    if (client?.read && !(client.store.api === 'persist' && serverLoad())) {
       const { store, read } = client;
       const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
       return {
         level: 'present',
-        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${read.args[0]}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
+        reason: `the sessions are kept in a store persisted by ${store.via ? `zustand's persist middleware (applied by the store factory ${store.via})` : store.api} under the key ${key}, which its library reads back from storage when the app starts; ${read.callee}(${(read.args[0] ?? '').length > 40 ? '…' : read.args[0] ?? ''}) in ${read.fn} reopens the stored sessions, so a saved conversation continues`,
         evidence: [
-          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) restores the saved sessions from storage at start` },
-          { file: read.file, line: read.line, reason: `${read.callee}(${read.args[0]}) reads the restored sessions` },
+          { file: store.call.file, line: store.call.line, reason: `${store.via ?? store.api}(…, { name: ${store.key} }) restores the saved sessions from storage at start` },
+          { file: read.file, line: read.line, reason: `${read.callee}(${(read.args[0] ?? '').length > 40 ? '…' : read.args[0] ?? ''}) reads the restored sessions` },
         ],
         confidence: 'low',
       };
@@ -344,7 +359,10 @@ export default defineRule({
     // stale before adding the event) is part of a save, not a load of a saved session.
     const all = harnessPersistOps(ctx);
     const saving = new Set(all.filter((o) => o.kind === 'db-write' && o.subject === 'session').map((o) => `${o.call.file}#${o.call.fn}`));
-    const read = all.filter((o) => o.subject === 'session' && (o.kind === 'read' || (o.kind === 'db-read' && !saving.has(`${o.call.file}#${o.call.fn}`))));
+    // A dynamic route's handler (`routes/chat/[id]/+server.ts` POST) loads the conversation its URL names and then saves
+    // the turn it adds: its read is the load of the saved conversation, though the same handler writes it.
+    const routeLoad = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file);
+    const read = all.filter((o) => o.subject === 'session' && (o.kind === 'read' || (o.kind === 'db-read' && (!saving.has(`${o.call.file}#${o.call.fn}`) || routeLoad(o)))));
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));
@@ -399,7 +417,7 @@ export default defineRule({
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
-        confidence: first && !entry[0].own ? 'high' : 'low',
+        confidence: first && !entry[0].own && !entry[0].view ? 'high' : 'low',
       };
     }
     // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is

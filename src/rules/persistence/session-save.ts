@@ -196,9 +196,9 @@ export default defineRule({
       const key = store.keyValue !== undefined ? `'${store.keyValue}'` : store.key;
       return {
         level: 'present',
-        reason: `the sessions are kept in a store persisted by ${store.api} under the key ${key}: each update of the store${update ? ` (${update.callee}(${update.args[0]}, …) in ${update.fn})` : ''} writes its whole value to storage as the conversation goes`,
+        reason: `the sessions are kept in a store persisted by ${store.via ? `zustand's persist middleware (applied by the store factory ${store.via})` : store.api} under the key ${key}: each update of the store${update ? ` (${update.callee}(${update.args[0]}, …) in ${update.fn})` : ''} writes its whole value to storage as the conversation goes`,
         evidence: [
-          { file: store.call.file, line: store.call.line, reason: `${store.api}(${store.key}) persists the sessions under ${key}` },
+          { file: store.call.file, line: store.call.line, reason: `${store.via ?? store.api}(…, { name: ${store.key} }) persists the sessions under ${key}` },
           ...(update ? [{ file: update.file, line: update.line, reason: `${update.callee}(${update.args[0]}, …) updates the persisted sessions` }] : []),
         ],
         confidence: 'low',

@@ -176,6 +176,32 @@ function kindOf(c: CallFact): PersistKind | undefined {
   return undefined;
 }
 
+/** MongoDB drivers and ODMs: a repo that depends on one writes its documents through a collection's methods. */
+const MONGO_DRIVER = /^(?:mongodb|mongoose|pymongo|motor|beanie|mongoengine)$/;
+/** Methods of a MongoDB collection (or a Mongoose model): names no array, map or ORM repository has. */
+const MONGO_METHOD = /^(?:insertOne|insertMany|updateOne|updateMany|replaceOne|findOne|insert_one|insert_many|update_one|update_many|replace_one|find_one)$/;
+const MONGO_RECEIVER = /^(?:this\.|self\.)?(?:[A-Za-z_$][\w$]*\??\.)*([A-Za-z_$][\w$]*)\??\.\w+$/;
+
+function usesMongo(ctx: RuleContext): boolean {
+  return ctx.memo('persist:mongo', () => (ctx.facts.manifests ?? []).some((m) => m.dependencies.some((d) => MONGO_DRIVER.test(d))) || ctx.source.some((f) => f.imports.some((i) => MONGO_DRIVER.test(i.from))));
+}
+
+/**
+ * A MongoDB collection named by the receiver of its method: `collections.conversations.updateOne(…)`,
+ * `db.messages.insertOne(…)`, `this.sessions.findOne(…)`, `Conversation.updateOne(…)` (a Mongoose model), in a repo
+ * that uses a MongoDB driver. The collection is the table the document goes to.
+ */
+function mongoCollection(ctx: RuleContext, c: CallFact): string | undefined {
+  if (!MONGO_METHOD.test(c.name) || !usesMongo(ctx)) return undefined;
+  const m = MONGO_RECEIVER.exec(c.callee);
+  return m && !/^(?:this|self|db|database|client|mongo|collection|model)$/i.test(m[1]) ? m[1] : undefined;
+}
+
+function mongoKind(ctx: RuleContext, c: CallFact): PersistKind | undefined {
+  if (!mongoCollection(ctx, c)) return undefined;
+  return /^find/.test(c.name) ? 'db-read' : 'db-write';
+}
+
 /**
  * The call names `kindOf` (or python-dotenv's `set_key`) can classify: every other name yields no
  * kind unless the first argument holds a `BEGIN` statement. Judged once per distinct name.
@@ -372,7 +398,7 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
-        const kind = kindOf(c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
+        const kind = kindOf(c) ?? mongoKind(ctx, c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
         if ((kind === 'db-write' || kind === 'db-read' || kind === 'transaction') && inMemoryDb(ctx, f.path, c.fn)) continue;
@@ -466,8 +492,20 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
       Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${columns.join(' ')} ${o.call.fn}` });
       continue;
     }
+    // A document literal handed to the write whose own keys are a login's (`sessions.insertOne({ sessionId, userId, userAgent,
+    // ip, expiresAt, ...rest })`): an authentication session, though spreads hide its other fields.
+    const callee = o.call.callee.replace(/\s+/g, '');
+    const doc = o.kind === 'db-write' ? ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee) : undefined;
+    const own = doc?.keys.filter((k) => !k.startsWith('...')) ?? [];
+    if (own.length && authRecord(own)) {
+      Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${own.join(' ')} ${o.call.fn}` });
+      continue;
+    }
     // A relational query's argument is its options (`{ where, orderBy }`, Prisma's `{ data: { … } }`), not the row's fields: the table decides.
     if (QUERY_TABLE.test(o.call.callee) || delegateTable(o.call.callee)) continue;
+    // A MongoDB collection's update or find takes a filter first (`updateOne({ _id }, { $set: { messages } })`,
+    // `findOne({ _id })`), not the document: the collection decides, as a table does. An insert's argument is the document.
+    if (!/^insert/.test(o.call.name) && mongoCollection(ctx, o.call)) continue;
     const fields = rowFields(ctx, o.call, o.kind);
     if (!fields || fields.some(rowFieldCarries)) continue;
     const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
@@ -974,7 +1012,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
-  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) : undefined;
+  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) ?? mongoCollection(ctx, c) : undefined;
   // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
   // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
   const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
@@ -2188,6 +2226,10 @@ export interface ClientStore {
   /** The name the store is bound to (`_sessionsAtom`), when it is bound. */
   name?: string;
   subject: Subject;
+  /** The repo's store factory that applies the library's middleware (`createPersistStore`), when the store is made through one. */
+  via?: string;
+  /** The library's own call (`persist(…)` inside the factory), when the store is made through a factory. */
+  origin?: Located<CallFact>;
 }
 
 /** A scalar literal: a store kept with one (`atomWithStorage('task-prompt', '')`) holds a draft, a flag or an id. */
@@ -2210,12 +2252,12 @@ function clientStores(ctx: RuleContext): ClientStore[] {
     const out: ClientStore[] = [];
     const imports = (file: string, re: RegExp) => !!ctx.file(file)?.imports.some((i) => re.test(i.from));
     const bound = (c: Located<CallFact>) => ctx.file(c.file)?.binds?.find((b) => b.line === c.line)?.name ?? ctx.file(c.file)?.binds?.find((b) => b.line < c.line && b.line >= c.line - 2 && b.value.includes(c.name))?.name;
-    const push = (c: Located<CallFact>, api: string, key: string, scalar: boolean, extra = '') => {
+    const push = (c: Located<CallFact>, api: string, key: string, scalar: boolean, extra = '', via?: string, origin?: Located<CallFact>) => {
       const keyValue = keyLiteral(ctx, c.file, key);
       // A key read off an object (`StorageKey.ChatSessions`) is named by its member, not by the object holding the keys.
       const judged = subjectOf(`${memberNamed(key) ?? key} ${keyValue ?? ''} ${extra}`);
       // A key named for nothing (`'root'`, `'app'`): the store is judged by what is persisted (a reducer named `chatReducer`).
-      out.push({ call: c, api, key, ...(keyValue !== undefined ? { keyValue } : {}), ...(bound(c) ? { name: bound(c) } : {}), subject: scalar ? 'other' : judged });
+      out.push({ call: c, api, key, ...(keyValue !== undefined ? { keyValue } : {}), ...(bound(c) ? { name: bound(c) } : {}), subject: scalar ? 'other' : judged, ...(via ? { via } : {}), ...(origin ? { origin } : {}) });
     };
     for (const c of ctx.callsNamed('atomWithStorage')) {
       if (!imports(c.file, /^jotai(?:\/|$)/) || !c.args[0]) continue;
@@ -2225,6 +2267,7 @@ function clientStores(ctx: RuleContext): ClientStore[] {
       if (c.callee !== 'persist' || !imports(c.file, /^zustand\/middleware$/)) continue;
       const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persist' && o.line >= c.line && o.keys.includes('name'));
       if (opts?.values.name) push(c, 'persist', opts.values.name, false);
+      else for (const made of persistFactoryCalls(ctx, c)) push(made.call, 'persist', made.name, false, '', made.call.name, c);
     }
     for (const c of ctx.callsNamed('persistReducer')) {
       if (!imports(c.file, /^redux-persist(?:\/|$)/)) continue;
@@ -2234,6 +2277,66 @@ function clientStores(ctx: RuleContext): ClientStore[] {
     }
     return out;
   });
+}
+
+/**
+ * zustand's `persist(creator, options)` inside a store factory of the repo that takes the options as a parameter
+ * (`function createPersistStore(state, methods, persistOptions) { … create(persist(combine(state, methods), persistOptions)) }`):
+ * each store is made by a call of the factory with its own options object (`createPersistStore(initial, methods,
+ * { name: StoreKey.Chat, version })`), which names the storage key. The calls of the factory are the persisted stores.
+ */
+function persistFactoryCalls(ctx: RuleContext, c: Located<CallFact>): { call: Located<CallFact>; name: string }[] {
+  const arg = (c.args[1] ?? '').replace(/\s+as\s+[\w<>[\]., ]+$/, '').trim();
+  if (!/^[A-Za-z_$][\w$]*$/.test(arg)) return [];
+  const fn = ctx.file(c.file)?.functions.find((f) => f.name === c.fn && f.line <= c.line && c.line <= f.end);
+  const param = (name: string) => (fn ? fn.params.findIndex((p) => p.replace(/[?:=].*$/s, '').trim() === name) : -1);
+  let idx = param(arg);
+  // The options copied into a local first (`const opts = { ...options, storage: createJSONStorage(…) }`).
+  if (fn && idx < 0) {
+    const local = ctx.file(c.file)?.binds?.find((b) => b.name === arg && b.fn === c.fn && b.line < c.line);
+    const spread = local && /^\{\s*\.\.\.([A-Za-z_$][\w$]*)/.exec(local.value);
+    if (spread) idx = param(spread[1]);
+  }
+  if (!fn || idx < 0) return [];
+  const out: { call: Located<CallFact>; name: string }[] = [];
+  for (const made of callersOf(ctx, c.fn)) {
+    if (made.args.length <= idx) continue;
+    const objs = ctx.file(made.file)?.objects ?? [];
+    const next = ctx.file(made.file)?.calls.find((o) => o.name === made.name && o.line > made.line)?.line ?? Infinity;
+    // The options are the last object literal handed to this call (the state and the methods come before them).
+    const opts = objs.filter((o) => o.ctx.replace(/\s+/g, '') === `arg:${made.callee.replace(/\s+/g, '')}` && o.line >= made.line && o.line < next).sort((a, b) => b.line - a.line)[0];
+    if (opts?.values.name) out.push({ call: made, name: opts.values.name });
+  }
+  return out;
+}
+
+/** Browser database libraries: a value stored through one is written by a single IndexedDB put, in its own transaction. */
+const INDEXED_DB_LIB = /^(?:idb-keyval|idb|localforage|dexie)$/;
+
+/**
+ * The IndexedDB write behind a persisted client store: the storage the store is given (zustand's
+ * `storage: createJSONStorage(() => indexedDBStorage)`, also assigned onto the options in a factory; redux-persist's
+ * `storage:`; jotai's third argument) is an adapter defined in a module that imports an IndexedDB library, and its
+ * write there (`set(name, value)`, `store.setItem(…)`). The whole store is replaced in one put: atomic, not a journal.
+ */
+export function indexedDbStorage(ctx: RuleContext, store: ClientStore): Located<CallFact> | undefined {
+  const lib = ctx.memo('persist:idb-files', () => ctx.source.filter((f) => f.imports.some((i) => INDEXED_DB_LIB.test(i.from))));
+  if (lib.length === 0) return undefined;
+  const at = store.origin ?? store.call;
+  const f = ctx.file(at.file);
+  const exprs: string[] = [];
+  if (store.api === 'persist') for (const c of f?.calls ?? []) if (c.name === 'createJSONStorage' && c.args[0]) exprs.push(c.args[0]);
+  if (store.api === 'persistReducer') for (const o of f?.objects ?? []) if (o.values.storage) exprs.push(o.values.storage);
+  if (store.api === 'atomWithStorage' && at.args[2]) exprs.push(at.args[2]);
+  const names = new Set(exprs.flatMap((e) => e.replace(/^\(\s*\)\s*=>\s*/, '').match(/[A-Za-z_$][\w$]*/g) ?? []));
+  if (names.size === 0) return undefined;
+  for (const m of lib) {
+    const defines = (m.binds ?? []).some((b) => names.has(b.name)) || (m.classes ?? []).some((c) => names.has(c.name)) || m.functions.some((fn) => names.has(fn.name));
+    if (!defines && m.path !== at.file) continue;
+    const put = m.calls.find((c) => /^(?:set|put|setItem|setMany)$/.test(c.name) && !/localStorage|sessionStorage/.test(c.callee) && /setItem|set|save|write/i.test(shortName(c.fn)));
+    if (put) return { ...put, file: m.path };
+  }
+  return undefined;
 }
 
 /** The persisted client stores as writes of their storage: each update writes the store's value under its key. */
@@ -2246,7 +2349,9 @@ export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => 
     if (store.subject !== 'session' || offPath(store.call.file)) continue;
     const update = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:set|useSetAtom|useAtom)$/.test(c.name)) : undefined;
     if (store.api === 'atomWithStorage' && !update) continue;
-    const read = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:get|useAtomValue|useAtom)$/.test(c.name)) : undefined;
+    const hook = (name: string) => ctx.callsNamed(name).find((c) => c.callee === name) ?? ctx.callsNamed('getState').find((c) => c.callee === `${name}.getState`);
+    // A zustand store is read through its hook (`useChatStore()`) or `useChatStore.getState()`, after the middleware rehydrates it.
+    const read = !store.name ? undefined : store.api === 'persist' ? hook(store.name) : ctx.calls.find((c) => c.args[0] === store.name && /^(?:get|useAtomValue|useAtom)$/.test(c.name));
     return { store, ...(update ? { update } : {}), ...(read ? { read } : {}) };
   }
   return undefined;
