@@ -1,5 +1,6 @@
 /**
- * Code the shipped harness no longer runs: a folder named legacy / deprecated / old / archive, or an
+ * Code the shipped harness no longer runs: a folder named legacy / deprecated / old / archive (or
+ * experimental: a try-out beside the shipped code), or an
  * older version's folder beside a newer sibling (`s1/`, `s2_5/` beside `s3/`; `v1/` beside `v2/`), that
  * no source file outside it imports. Evidence there ranks after live evidence, and a verdict resting
  * only on it is not sure.
@@ -9,6 +10,8 @@ import type { RuleContext } from '../context.js';
 import { resolveImportFile } from './imports.js';
 
 const RETIRED = /^(?:legacy|deprecated|old|archive|archived|_old|_legacy|_deprecated|_archive)$/i;
+/** A folder named, in one of its words, for experiments (`experimental/`, `swe_bench_experimental/`): retired when nothing live imports it. */
+const EXPERIMENTAL = /(?:^|[-_.])experimental(?:$|[-_.])/i;
 /** A version folder: `v2`, `s1`, `2`, and with a minor number `s2_5`, `v1.5`. */
 const VERSION = /^([a-z]{0,3}?)[-_]?(\d+)(?:[._](\d+))?$/i;
 const versionOf = (m: RegExpExecArray): number => Number(m[2]) + Number(m[3] ?? 0) / 1000;
@@ -35,7 +38,7 @@ function candidates(paths: readonly string[]): string[] {
     const cut = d.lastIndexOf('/');
     const parent = cut < 0 ? '' : d.slice(0, cut);
     const name = d.slice(cut + 1);
-    if (RETIRED.test(name)) {
+    if (RETIRED.test(name) || EXPERIMENTAL.test(name)) {
       out.push(d);
       continue;
     }
