@@ -142,10 +142,6 @@ const EVAL_DIR = /(?:^|\/)(?:\w+_)?(?:evals?|evaluations?|benchmarks?)\//;
 const GETTER_DEFAULT = /^(?:[\w.]+\.)?_?get\w*\(\s*['"][\w.-]+['"]\s*,\s*(?:default\s*=\s*)?(-?[\d_.]+|None|null|undefined)\s*\)$/;
 
 /**
- * The agent loops whose caps bound the harness: not the loop of an evaluation or benchmark driver
- * (`auto_eval/` running a simulated user against the agent), unless every loop is one.
- */
-/**
  * A guard that hands back its function's own input when it is under the limit (`if (count(text) <=
  * maxTokens) return text`, `if total <= max_tokens: return items`) fits a text or a list to a size: a
  * trim or truncation, which lets the loop go on, not a cap that stops it.
@@ -156,6 +152,10 @@ function returnsInput(ctx: RuleContext, file: string, g: GuardFact): boolean {
   return !!fn?.params.includes(g.returns);
 }
 
+/**
+ * The agent loops whose caps bound the harness: not the loop of an evaluation or benchmark driver
+ * (`auto_eval/` running a simulated user against the agent), unless every loop is one.
+ */
 function capLoops(ctx: RuleContext): ReturnType<typeof agentLoops> {
   return ctx.memo('caps:harness-loops', () => {
     const all = agentLoops(ctx).filter((l) => !isWaitLoop(l));

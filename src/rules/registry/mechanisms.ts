@@ -1471,13 +1471,13 @@ export interface ListedDispatch {
  */
 export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
   return ctx.memo('registry:listed-dispatch', () => {
-    const remoteFiles = new Set(['callTool', 'call_tool'].flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.')).map((c) => c.file));
+    const remoteFiles = new Set(REMOTE_CALL_NAMES.flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.')).map((c) => c.file));
     const remoteFns = new Set<string>();
     // The functions that call it, and those they are nested in (`const invoke = () => client.callTool(…)` inside `callMcpTool`).
     for (const file of remoteFiles) {
       const rf = ctx.file(file);
       for (const c of rf?.calls ?? []) {
-        if (c.name !== 'callTool' && c.name !== 'call_tool') continue;
+        if (!REMOTE_CALL_NAMES.includes(c.name)) continue;
         remoteFns.add(shortName(c.fn));
         for (const x of rf!.functions) if (x.line <= c.line && x.end >= c.line) remoteFns.add(shortName(x.name));
       }
@@ -1498,7 +1498,7 @@ export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
           const tail = l.target.replace(/^.*\./, '');
           if (!names.has(tail) || !/name\b/i.test(l.key) || outer.has(l.fn)) continue;
           const calls = g.calls.filter((c) => c.fn === l.fn);
-          const remote = calls.find((c) => c.name === 'callTool' || c.name === 'call_tool' || remoteFns.has(c.name));
+          const remote = calls.find((c) => REMOTE_CALL_NAMES.includes(c.name) || remoteFns.has(c.name));
           if (t.kind === 'mcp' && !remote) continue;
           return {
             list: { file: t.file, line: t.line, reason: t.reason },

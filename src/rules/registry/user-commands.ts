@@ -75,8 +75,6 @@ function commandObjects(ctx: RuleContext): Evidence[] {
   return [...byPkg.values()].sort((a, b) => b.length - a.length)[0] ?? [];
 }
 
-/** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
-/** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
 /**
  * Command tables: a computed lookup in a collection named for commands, keyed by what the user typed
  * (`commands[command]`, `handlers[cmd_name]`), whose entry is called in the same function.
@@ -86,7 +84,7 @@ function commandTables(ctx: RuleContext): Evidence[] {
   for (const f of ctx.source) {
     for (const l of f.lookups) {
       const recv = l.target.slice(l.target.lastIndexOf('.') + 1);
-      if (!COMMANDISH.test(recv) || !/s$|table|map|registry|handlers/i.test(recv) || !COMMANDISH.test(l.key) && !INPUTISH.test(l.key)) continue;
+      if (!COMMANDISH.test(recv) || !/s$|table|map|registry|handlers/i.test(recv) || (!COMMANDISH.test(l.key) && !INPUTISH.test(l.key))) continue;
       const called = f.calls.find((c) => c.fn === l.fn && !c.name && c.callee.startsWith(`${l.target}[`) && c.line >= l.line && c.line <= l.line + 3);
       if (called) out.push({ file: f.path, line: called.line, reason: `command handler looked up by name and called: ${called.callee}(${(called.args[0] ?? '').slice(0, 30)})` });
     }
@@ -94,7 +92,9 @@ function commandTables(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
 const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
+/** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 
 export default defineRule({
