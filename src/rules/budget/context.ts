@@ -459,6 +459,47 @@ function stringTrim(c: CallFact): boolean {
 /** A prompt that asks for a summary of the conversation: `SUMMARIZATION_SYSTEM_PROMPT`, `'Summarize the messages above'`. */
 const SUMMARY_PROMPT = /summar|condens/i;
 
+/** Words naming the conversation a request is built from. */
+const WALKED = new Set(['message', 'messages', 'msg', 'msgs', 'history', 'conversation', 'chat', 'transcript', 'turns']);
+
+/**
+ * A loop in the comparison's function whose break exit is that comparison (or its negation): it adds the history's
+ * messages one by one while the token total fits and stops at the first that would pass the limit. The function or
+ * the estimate must name the conversation (`buildFinalMessages`, `message_tokens`), not a document or a chunk.
+ */
+function fitWalk(ctx: RuleContext, cmp: Comparison): { line: number } | undefined {
+  if (![...words(shortName(cmp.fn)), ...words(cmp.estimate)].some((w) => WALKED.has(w))) return undefined;
+  const t = cmp.text.replace(/\s+/g, '');
+  for (const l of ctx.file(cmp.file)?.loops ?? []) {
+    if (l.fn !== cmp.fn || cmp.line < l.line || cmp.line > l.end) continue;
+    const e = l.exits.find((x) => x.kind === 'break' && x.cond && [t, `!(${t})`, `not(${t})`].includes(x.cond.replace(/\s+/g, '')));
+    if (e) return { line: e.line };
+  }
+  return undefined;
+}
+
+/** Calls that take an element out of a list: `msgs.pop(0)`, `history.shift()`, `messages.splice(1, 1)`, `queue.popleft()`. */
+const REMOVE_CALL = /^(?:pop|popleft|shift|splice|remove)$/;
+
+/**
+ * A `while` loop whose condition holds the comparison (over when true) and whose body takes elements out of the list
+ * the estimate measures, or out of a list named for the conversation: it drops messages until the request fits.
+ */
+function dropWhileOver(ctx: RuleContext, cmp: Comparison): { line: number; callee: string } | undefined {
+  if (overWhenTrue(cmp) !== true) return undefined;
+  for (const l of ctx.file(cmp.file)?.loops ?? []) {
+    if (l.fn !== cmp.fn || l.line !== cmp.line || (l.kind !== 'while' && l.kind !== 'do') || !l.cond.includes(cmp.text)) continue;
+    for (const c of ctx.callsIn(cmp.file, cmp.fn)) {
+      if (c.line < l.line || c.line > l.end || !REMOVE_CALL.test(c.name)) continue;
+      const recv = c.callee.slice(0, c.callee.lastIndexOf('.'));
+      if (!recv) continue;
+      const last = recv.split(/\??\./).pop() ?? recv;
+      if (wordRegex(last).test(cmp.estimate) || words(last).some((w) => WALKED.has(w))) return { line: c.line, callee: c.callee };
+    }
+  }
+  return undefined;
+}
+
 /** Projections found by mechanism: a token estimate compared with a window limit, acted on, and (ideally) run every turn. */
 export function projectionSites(ctx: RuleContext): ProjectionSite[] {
   return ctx.memo('budget:projection-sites', () => {
@@ -477,6 +518,17 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
       // `while (tracker.total < budget) { … }`: the loop runs while the request fits, so it stops when over.
       if (!act && fitsPath && ctx.file(file)?.loops.some((l) => l.fn === fn && l.line === cmp.line && (l.kind === 'while' || l.kind === 'do') && l.cond.includes(cmp.text.split(/\s(?:<=|>=|<|>)\s/)[0].trim()))) {
         act = { file, line: cmp.line, why: `${short}() stops its loop when over`, tied: true };
+      }
+      // A walk over the history that keeps each message while it fits and stops at the first that would not
+      // (`for (i = msgs.length - 1; i >= 0; i--) { if (tokens <= remaining) keep(msg) else break }`): the request is fitted to the limit.
+      if (!act) {
+        const walk = fitWalk(ctx, cmp);
+        if (walk) act = { file, line: walk.line, why: `${short}() adds messages while they fit and stops at the first that would pass the limit (break at line ${walk.line})`, tied: true, callee: short };
+      }
+      // A loop that drops messages while the estimate is over (`while count_tokens(msgs) > limit: msgs.pop(0)`).
+      if (!act) {
+        const drop = dropWhileOver(ctx, cmp);
+        if (drop) act = { file, line: drop.line, why: `${short}() drops messages (${drop.callee}()) while the estimate is over the limit`, tied: true, callee: short };
       }
       const calls = ctx.callsIn(file, fn);
       if (!act) {
