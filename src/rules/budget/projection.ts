@@ -12,6 +12,13 @@ const REQUEST_WORDS = new Set(['context', 'window', 'ctx', 'input', 'prompt', 'r
 /** A usage figure read off a model response: `agentResponse.tokenUsage.totalTokens`, `response.usage.prompt_tokens`. */
 const RESPONSE_USAGE = /^[\w$]*(?:response|result|reply|completion|resp|res)\w*\??\.(?:[\w$]+\??\.)*(?:usage|tokenUsage|token_usage|usage_metadata|usageMetadata)\b/i;
 
+/** Words of the conversation a whole request is built from. */
+const CONVERSATION_WORDS = new Set(['message', 'messages', 'msg', 'msgs', 'history', 'conversation', 'transcript', 'prompt', 'request']);
+
+/** A sizing named for one piece of content (its function or what it sets off) that measures no conversation. */
+const pieceOnly = (p: ProjectionSite) =>
+  [...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w)) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
+
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
 /**
@@ -88,8 +95,25 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (everyCall.length > 0) {
+    // Sized before each call, but named for one piece of content put into the request (`executeWebScraping()` →
+    // `summarizeContent()`, `_compress_context_source()`, a chunker's `flush()` → `chunk()`) and measuring no
+    // conversation: it fits that piece, and the request around it (history, tool results) is never estimated.
+    const whole = everyCall.filter((p) => !pieceOnly(p));
+    if (everyCall.length > 0 && whole.length === 0 && !frameworkContext(ctx).some((x) => x.projects)) {
       const p = everyCall[0];
+      return {
+        level: 'partial',
+        reason: `${site(p)}; ${p.act.why}; it runs before each model call (${p.turn!.why}), but it sizes one piece of content put into the request, not the whole request: the history and tool results around it are not estimated`,
+        evidence: [
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} of one piece of content with ${p.cmp.window}` },
+          ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
+          { file: p.turn!.file, line: p.turn!.line, reason: p.turn!.why },
+        ],
+        confidence: 'low',
+      };
+    }
+    if (whole.length > 0) {
+      const p = whole[0];
       return {
         level: 'present',
         reason: `${site(p)}; ${p.act.why}; it runs before each model call: ${p.turn!.why}`,
