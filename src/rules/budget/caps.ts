@@ -746,6 +746,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     }
     // Framework options this repo sets (a scan of every object and call, kept in a function of its own).
     frameworkCaps(ctx, out);
+    subclassCaps(ctx, out);
     // A harness that runs agents inside sandboxes instead of a loop of its own: a lifetime set on
     // the sandbox (`Sandbox.create({ timeout })`) is a wall-clock cap on the whole run.
     if (out.length === 0 && agentLoops(ctx).length === 0) {
@@ -780,6 +781,30 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     const keyed = caps.map((c, i) => ({ c, i, s: score(c), r: c.reach ?? 0, m: onModel(c), n: callers(c), d: driver(c) }));
     return keyed.sort((a, b) => a.d - b.d || b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
   });
+}
+
+/** Packages whose base classes declare data shapes (a settings model), not a runtime that reads the field. */
+const SCHEMA_BASE_FROM = /^(?:pydantic|pydantic_settings|attrs?|dataclasses|typing|enum|msgspec|marshmallow|zod|typeorm|sqlalchemy)\b/;
+
+/**
+ * A framework cap set as a field on a subclass of a class imported from a package: `class Builder extends AgentBase
+ * { override maxSteps = 25 }`, `class Coder(ToolCallingAgent): max_steps = 20`. The base class's loop reads the field.
+ */
+function subclassCaps(ctx: RuleContext, out: Cap[]): void {
+  for (const f of ctx.source) {
+    if (!f.classes.some((c) => c.extends)) continue;
+    for (const k of f.consts) {
+      if (k.kind !== 'field' || !FRAMEWORK_KEY_SET.has(k.name) || !/^\d[\d_]*$/.test(k.value.trim())) continue;
+      const kind = kindOf(words(k.name)) ?? (k.name.startsWith('recursion') ? 'turn' : undefined);
+      if (!kind) continue;
+      const cls = f.classes.find((c) => c.extends && k.line > c.line && k.line <= c.end);
+      const base = cls?.extends?.replace(/<.*$/s, '').split(/[\s,(]/)[0].split('.')[0];
+      if (!cls || !base) continue;
+      const imp = f.imports.find((i) => i.names.includes(base));
+      if (!imp || imp.from.startsWith('.') || /^[@~]\//.test(imp.from) || SCHEMA_BASE_FROM.test(imp.from) || resolveImportFile(ctx, f.path, imp.from)) continue;
+      out.push({ kind, limit: k.name, file: f.path, line: k.line, where: `field set on ${cls.name}, a subclass of ${base} from ${imp.from}`, fn: cls.name, resolved: true, def: 'bounded', defAt: { file: f.path, line: k.line, value: k.value.trim() } });
+    }
+  }
 }
 
 /** Keys that make an options object the settings of a model run: what it runs with (tools, model, messages) or a run config. */
