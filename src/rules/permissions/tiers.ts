@@ -4,7 +4,7 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch, loopDispatch, namesTool } from './gate.js';
+import { approvalOnDispatch, liveLoopDispatch, namesTool } from './gate.js';
 import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
@@ -501,7 +501,7 @@ export default defineRule({
       // reached from one, as permissions.gate requires): a side path (an MCP client's direct call, a
       // replay of a tool) leaves the agent's own path, and any tier on it, unread (wrong on 2 of 19
       // development repos before this condition).
-      confidence: searched && !!loopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
+      confidence: searched && !!liveLoopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
     };
   },
 });
