@@ -473,11 +473,12 @@ export default defineRule({
     const annotated = annotatedRisk(ctx);
     if (annotated.length) {
       const a = annotated[0];
+      const hintOf = (x: (typeof annotated)[number]) => /destructive/i.test(x.what) ? 'destructive' : 'readOnly';
       return {
         level: 'partial',
         reason: `tools are published with MCP risk annotations (${a.what} at ${a.file}:${a.line}), a read-only / destructive class an MCP client may act on, but no permission decision of the harness treats them differently`,
-        // Then a site on another line with another value (a read-only tool beside a destructive one).
-        evidence: [a, ...annotated.filter((x) => `${x.file}:${x.line}` !== `${a.file}:${a.line}`).sort((x, y) => Number(x.value === a.value) - Number(y.value === a.value)).slice(0, 1)].map((x) => ({ file: x.file, line: x.line, reason: `tool risk annotation set: ${x.what}` })),
+        // Then a site on another line giving the same hint another value (a read-only tool beside a writing one).
+        evidence: [a, ...annotated.filter((x) => `${x.file}:${x.line}` !== `${a.file}:${a.line}`).sort((x, y) => Number(!(hintOf(x) === hintOf(a) && x.value !== a.value)) - Number(!(hintOf(y) === hintOf(a) && y.value !== a.value))).slice(0, 1)].map((x) => ({ file: x.file, line: x.line, reason: `tool risk annotation set: ${x.what}` })),
         // Found by the MCP specification's annotation names given a value; what reads them is not traced.
         confidence: 'low',
       };
