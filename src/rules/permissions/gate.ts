@@ -8,6 +8,7 @@ import { toolAsks } from './verdict.js';
 import { hookGates } from './hook-gate.js';
 import { offPathUi } from '../shared/ui.js';
 import { GENERIC, agentLoops, loopReachable, loopReachResolved } from '../shared/loop.js';
+import { isStale } from '../shared/stale.js';
 
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
@@ -104,8 +105,15 @@ export function loopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[
         const n = shortName(k.slice(k.indexOf('#') + 1));
         return (!GENERIC.has(n) && reach.has(n)) || resolved.has(k);
       });
-    return dispatch.find(agents);
+    // A live dispatch before one in retired or experimental code that nothing live imports.
+    return dispatch.find((d) => !isStale(ctx, d.exec.file) && agents(d)) ?? dispatch.find(agents);
   });
+}
+
+/** The agent's own dispatch (loopDispatch) when it lies in live code: a dispatch only in retired or experimental code leaves the shipped tool path unread. */
+export function liveLoopDispatch(ctx: RuleContext): ReturnType<typeof toolDispatch>[number] | undefined {
+  const d = loopDispatch(ctx);
+  return d && !isStale(ctx, d.exec.file) ? d : undefined;
 }
 
 /** The evidence reason for a refusal made when nobody can be asked (see refusedByDefault). */
@@ -546,14 +554,16 @@ export default defineRule({
       reason: dispatch.length && !namesTool(dz)
         ? `no permission decision (allow / deny / ask) before tool execution was found; the only dispatch by name found (${dz.lookup.text} then ${dz.exec.callee}() at ${dz.exec.file}:${dz.exec.line}) names no tool and may not be the tool path`
         : dispatch.length
-        ? `tools are run straight after lookup (${dz.lookup.text} then ${dz.exec.callee}() at ${dz.exec.file}:${dz.exec.line}) with no allow / deny / ask decision${agentsDispatch ? '' : '; this dispatch was not reached from an agent loop, so the agent\'s own tool path may not have been found'}`
+        ? `tools are run straight after lookup (${dz.lookup.text} then ${dz.exec.callee}() at ${dz.exec.file}:${dz.exec.line}) with no allow / deny / ask decision${!agentsDispatch ? '; this dispatch was not reached from an agent loop, so the agent\'s own tool path may not have been found' : !liveLoopDispatch(ctx) ? '; this dispatch is in retired or experimental code nothing live imports, so the shipped harness\'s own tool path may not have been found' : ''}`
         : 'no permission decision (allow / deny / ask) before tool execution was found',
       evidence: [],
       // The agent's dispatch path was found and nothing on it decides; without it, or when the
       // dispatch found names no tool (a guess that may be an event bus) or is not reached from an
       // agent loop (a side path: wrong on 4 of 19 development repos before this condition), only no
       // keyword was seen.
-      confidence: agentsDispatch ? 'high' : 'low',
+      // Nor when that dispatch lies in retired or experimental code nothing live imports (an
+      // experiment folder's loop beside the shipped one, whose own dispatch went unfound).
+      confidence: liveLoopDispatch(ctx) ? 'high' : 'low',
     };
   },
 });

@@ -4,7 +4,7 @@ import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, 
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
-import { approvalOnDispatch, loopDispatch, namesTool } from './gate.js';
+import { approvalOnDispatch, liveLoopDispatch, namesTool } from './gate.js';
 import { hookGates } from './hook-gate.js';
 
 /** What a decision can branch on: where a tool comes from, or its risk class. */
@@ -132,6 +132,44 @@ function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: str
       }
     }
     return undefined;
+  });
+}
+
+/** An MCP tool-annotation hint given a value: `readOnlyHint=not can_edit`, `destructiveHint: true`. */
+const ANNOTATION_HINT = /^\s*['"]?(readOnlyHint|destructiveHint|read_only_hint|destructive_hint)['"]?\s*[=:]\s*(.+?)\s*$/;
+/** A value that is a type or schema, not a hint set on a tool: `bool`, `z.boolean().optional()`, `Optional[bool]`. */
+const TYPE_VALUE = /^(?:bool|boolean|Optional\[|NotRequired\[|z\.|t\.|Type\.|None$|undefined$)/;
+
+/**
+ * Tools published with the MCP annotations that classify them by risk (the MCP specification's
+ * `ToolAnnotations(readOnlyHint=…, destructiveHint=…)`, or `annotations: { readOnlyHint: true }`),
+ * given values per tool in the harness's own code: a read-only / destructive class that an MCP
+ * client may use to decide what to ask about, while the harness itself runs every call alike.
+ * Typed declarations of the annotation (an interface, a schema, a generated model) set no value.
+ */
+function annotatedRisk(ctx: RuleContext): { file: string; line: number; what: string; value: string }[] {
+  return ctx.memo('tiers:annotated-risk', () => {
+    const out: { file: string; line: number; what: string; value: string }[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        for (const a of c.args) {
+          const m = ANNOTATION_HINT.exec(a);
+          if (m && /=/.test(a.slice(0, a.indexOf(m[2]))) && !TYPE_VALUE.test(m[2])) out.push({ file: f.path, line: c.line, what: `${c.callee}(${m[1]}=${m[2].slice(0, 30)})`, value: m[2] });
+        }
+      }
+      for (const o of f.objects) {
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:')) continue;
+        for (const k of o.keys) {
+          if (!/^(?:readOnlyHint|destructiveHint)$/.test(k)) continue;
+          const v = (o.values[k] ?? '').trim();
+          if (v && !TYPE_VALUE.test(v)) out.push({ file: f.path, line: o.line, what: `${k}: ${v.slice(0, 30)}`, value: v });
+        }
+      }
+      if (out.length >= 24) break;
+    }
+    // Sites that set a hint to different values (or compute it per tool) first: they tell tools apart.
+    const computed = (x: (typeof out)[number]) => !/^(?:true|false)$/i.test(x.value);
+    return out.sort((a, b) => Number(computed(b)) - Number(computed(a)));
   });
 }
 
@@ -430,6 +468,21 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // Tools published with MCP risk annotations (read-only / destructive) whose values the harness
+    // sets per tool: a risk class declared for the client to act on, not a decision of the harness's own.
+    const annotated = annotatedRisk(ctx);
+    if (annotated.length) {
+      const a = annotated[0];
+      const hintOf = (x: (typeof annotated)[number]) => /destructive/i.test(x.what) ? 'destructive' : 'readOnly';
+      return {
+        level: 'partial',
+        reason: `tools are published with MCP risk annotations (${a.what} at ${a.file}:${a.line}), a read-only / destructive class an MCP client may act on, but no permission decision of the harness treats them differently`,
+        // Then a site on another line giving the same hint another value (a read-only tool beside a writing one).
+        evidence: [a, ...annotated.filter((x) => `${x.file}:${x.line}` !== `${a.file}:${a.line}`).sort((x, y) => Number(!(hintOf(x) === hintOf(a) && x.value !== a.value)) - Number(!(hintOf(y) === hintOf(a) && y.value !== a.value))).slice(0, 1)].map((x) => ({ file: x.file, line: x.line, reason: `tool risk annotation set: ${x.what}` })),
+        // Found by the MCP specification's annotation names given a value; what reads them is not traced.
+        confidence: 'low',
+      };
+    }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
     const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
     // A dispatch that names no tool may be an event bus picked by mistake: nothing was searched for sure.
@@ -449,7 +502,7 @@ export default defineRule({
       // reached from one, as permissions.gate requires): a side path (an MCP client's direct call, a
       // replay of a tool) leaves the agent's own path, and any tier on it, unread (wrong on 2 of 19
       // development repos before this condition).
-      confidence: searched && !!loopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
+      confidence: searched && !!liveLoopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
     };
   },
 });
