@@ -673,6 +673,45 @@ function dispatchLogs(ctx: RuleContext): DispatchLog[] {
   });
 }
 
+/**
+ * The weaker form: the conversation's messages are stored (a database write or file write whose table,
+ * arguments or function name the history names: `supabase.from("messages").insert(…)`, `setMessages(db, …)`
+ * into IndexedDB), but off the agent loop's recognised path, or by a front end that keeps the chat, so the
+ * stored record is the exchanged text (and what the model emitted inside it), not each tool call with its
+ * inputs and outcome. Labels call a kept conversation without a record of tool calls partial.
+ * Any file but tests; what is written must name the history, and the saving function must be called from somewhere.
+ */
+function storedConversations(ctx: RuleContext): Array<{ call: Located<CallFact>; caller: Located<CallFact> }> {
+  return ctx.memo('audit-trail:stored-conversations', () => {
+    const out: Array<{ call: Located<CallFact>; caller: Located<CallFact> }> = [];
+    const writes: Array<{ call: Located<CallFact>; table: string }> = persistOps(ctx)
+      .filter((op) => op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write')
+      .map((op) => ({ call: op.call, table: op.kind === 'db-write' ? tableOf(ctx, op.call) ?? '' : '' }));
+    // A query builder's insert into a named table (supabase-js and knex: `supabase.from("messages").insert(rows)`, `knex("messages").insert(rows)`).
+    for (const name of ['insert', 'upsert']) {
+      for (const c of ctx.callsNamed(name)) {
+        const t = /(?:\.from|^\w*knex|^\w*db)\s*\(\s*["'`](\w+)["'`]\s*\)\s*\.\s*(?:insert|upsert)$/.exec(c.callee)?.[1];
+        if (t) writes.push({ call: c, table: t });
+      }
+    }
+    // A table that is the history itself (`messages`) before one that only refers to it (`message_file_items`).
+    writes.sort((a, b) => Number(STRONG.has(b.table)) - Number(STRONG.has(a.table)));
+    for (const { call, table } of writes) {
+      if (TEST_PATH.test(call.file) || /localStorage|sessionStorage/.test(call.callee) || analyticsCall(ctx, call.file, call.callee)) continue;
+      const text = `${table} ${call.args.join(' ')}`;
+      // Ids, keys and paths of the conversation refer to it; they do not carry it.
+      // What is written must name the history (the table or the data): a function named `addMessage` may store anything.
+      const ws = words(text.replace(/\b\w+(?:_ids?|Ids?|_path|Path|_file|File|_name|Name|_key|Key)\b/g, ' '));
+      if (!ws.some((w) => STRONG.has(w))) continue;
+      const caller = callersOfMethod(ctx, call.fn, call.file).find((k) => !TEST_PATH.test(k.file) && k.fn !== call.fn);
+      if (!caller) continue;
+      out.push({ call, caller });
+      if (out.length >= 2) break;
+    }
+    return out;
+  });
+}
+
 export default defineRule({
   id: 'logging.audit-trail',
   principle: 'logging',
@@ -798,6 +837,14 @@ export default defineRule({
     const events = toolEvents(ctx);
     if (events.length) {
       return finding('partial', `tool calls are announced as events where they run (${events[0].reason}), but nothing records them with their inputs and outcomes`, events);
+    }
+    const stored = storedConversations(ctx);
+    if (stored.length) {
+      const { call, caller } = stored[0];
+      return finding('partial', `the conversation's messages are stored (${call.callee}() in ${shortName(call.fn)}, ${at(call.file, call.line)}, called from ${shortName(caller.fn)}), but tool calls are not recorded with their inputs and outcomes on the agent's path`, [
+        ev(call.file, call.line, `${call.callee}(${call.args.join(', ').slice(0, 50)}) stores the conversation's messages`),
+        ev(caller.file, caller.line, `${caller.callee}() in ${shortName(caller.fn)} saves them`),
+      ], 'low');
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
     const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write') || !!fileLogSink(ctx);

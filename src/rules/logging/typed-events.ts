@@ -887,6 +887,64 @@ function weakSignals(ctx: RuleContext): Evidence[] {
 }
 
 
+/** What a type of states or outcomes is called: `ActionStatus`, `RunState`, `StopReason`, `AIErrorType`, `TaskOutcome`. */
+const STATUS_TYPE = /(?:Status|State|Reason|ErrorType|ErrorKind|ErrorCode|Outcome)$/;
+
+/** Every literal handed around as a value (an object's value, a call's argument), trimmed: memoised once per repo. */
+function literalValues(ctx: RuleContext): Set<string> {
+  return ctx.memo('typed-events:literal-values', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path)) continue;
+      for (const o of f.objects) for (const v of Object.values(o.values)) if (v.length <= 80) out.add(v.trim());
+      for (const c of f.calls) for (const a of c.args) if (a.length <= 80) out.add(a.trim());
+    }
+    return out;
+  });
+}
+
+/**
+ * The weaker form: no event stream, but the run's states or stop reasons are a declared type (a
+ * string-literal union or an enum named as a status, state, reason or error type) with error or stop
+ * kinds among three or more, and one of those kinds is used as a value somewhere (`status: 'failed'`,
+ * `new AIError(AIErrorType.MaxRetries)`). Like stop reasons as typed exception classes, the labels call
+ * this partial: outcomes are typed, but nothing emits them as events to consumers.
+ */
+function typedStatuses(ctx: RuleContext): { type: Located<TypeFact>; stops: string[]; used: string } | undefined {
+  return ctx.memo('typed-events:typed-statuses', () => {
+    const values = literalValues(ctx);
+    for (const t of allTypes(ctx)) {
+      if (TEST_PATH.test(t.file) || !STATUS_TYPE.test(t.name) || /level|severity|http/i.test(t.name)) continue;
+      const literalUnion = t.kind === 'union' && !t.discriminant && t.tags.length === t.members.length;
+      if (!literalUnion && t.kind !== 'enum') continue;
+      const kinds = literalUnion ? [...new Set(t.tags)] : t.members;
+      if (kinds.length < 3 || kinds.every((x) => SEVERITY.test(x))) continue;
+      const stops = kinds.filter((x) => STOP_TAG.test(x));
+      if (!stops.length || stops.length === kinds.length) continue;
+      const used = literalUnion
+        ? stops.find((x) => values.has(`'${x}'`) || values.has(`"${x}"`) || values.has(`\`${x}\``))
+        : stops.find((x) => values.has(`${t.name}.${x}`));
+      if (used) return { type: t, stops, used: literalUnion ? `'${used}'` : `${t.name}.${used}` };
+    }
+    // The same as a schema: `const testStatusSchema = z.enum(["pending", "running", "passed", "failed"])`.
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path)) continue;
+      for (const b of f.binds ?? []) {
+        if (!/^z\.enum\(\s*\[/.test(b.value)) continue;
+        const name = b.name.replace(/_?schema$/i, '');
+        if (!STATUS_TYPE.test(name.charAt(0).toUpperCase() + name.slice(1)) || /level|severity|http/i.test(name)) continue;
+        const kinds = [...b.value.matchAll(/["'`]([\w-]+)["'`]/g)].map((m) => m[1]);
+        if (kinds.length < 3 || kinds.every((x) => SEVERITY.test(x))) continue;
+        const stops = kinds.filter((x) => STOP_TAG.test(x));
+        if (!stops.length || stops.length === kinds.length) continue;
+        const used = stops.find((x) => values.has(`'${x}'`) || values.has(`"${x}"`) || values.has(`\`${x}\``));
+        if (used) return { type: { name: b.name, kind: 'enum', line: b.line, members: kinds, tags: kinds, exported: false, file: f.path } as Located<TypeFact>, stops, used: `'${used}'` };
+      }
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'logging.typed-events',
   principle: 'logging',
@@ -985,6 +1043,13 @@ export default defineRule({
     // stream or string-named emit: the structure was searched and is not there. Low all the same: on
     // harnesses outside the corpus, two verdicts of this kind were labelled partial (event shapes the
     // searches above do not know), so it is not sure enough to gate on.
+    const statuses = typedStatuses(ctx);
+    if (statuses) {
+      const t = statuses.type;
+      return finding('partial', `outcomes are typed (${t.name}, a${t.kind === 'enum' ? 'n enum' : ' union'} of ${t.kind === 'enum' ? t.members.length : t.tags.length} kinds with stop/error kinds ${statuses.stops.slice(0, 3).join(', ')}; ${statuses.used} is used as a value), but the loop emits no typed event stream to consumers`, [
+        ev(t.file, t.line, `${t.name}: ${t.kind} of ${t.kind === 'enum' ? t.members.length : t.tags.length} kinds, with stop/error kinds (${statuses.stops.slice(0, 3).join(', ')})`),
+      ], 'low');
+    }
     return finding('absent', 'no typed event union, event-kind enum or event classes emitted by the loop were found', [], 'low');
   },
 });

@@ -451,6 +451,44 @@ function toolCallParsers(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** What a decoded tool call's arguments are called: `toolCall.function.arguments`, `argumentsString`, `tool_call.args`, `tool_input`. */
+const TOOL_ARGS_DECODED = /arguments|tool_?calls?\b|toolCall|function_?args|functionArgs|\.args\b|tool_?input|toolInput/i;
+
+/**
+ * The weaker form of a tool-call check: the model's tool-call arguments are decoded from JSON
+ * (`JSON.parse(toolCall.function.arguments)`, `json.loads(tool_call.function.arguments)`) and a call
+ * that names an unknown function or lacks a parameter is refused (a raising/returning guard after the
+ * decode in the same function), but nothing checks
+ * the arguments against the tool's schema. Labels call this partial (the OpenAI/Anthropic tool-call
+ * shape: arguments arrive as a JSON string every harness must decode).
+ */
+function toolArgDecodes(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:tool-arg-decodes', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      if (/\.(?:tsx|jsx|vue|svelte)$|\.min\.js$/.test(f.path)) continue;
+      for (const p of f.calls) {
+        if (p.fn === '<top>' || p.inCatch || !p.args.length) continue;
+        if (!((p.name === 'loads' || p.name === 'parse') && /^(?:json|JSON)\.\w+$/.test(p.callee))) continue;
+        // The decoded text is a tool call's arguments, or a name bound from them (`argumentsString = toolCall.function.arguments.trim()`).
+        const arg = p.args[0];
+        const root = rootId(arg);
+        const bound = root ? (f.binds ?? []).find((b) => b.fn === p.fn && b.name === root && b.line <= p.line) : undefined;
+        if (!TOOL_ARGS_DECODED.test(arg) && !(bound && TOOL_ARGS_DECODED.test(bound.value))) continue;
+        // A catch that only logs and carries on (`catch { logger.warn(…); args = {} }`) refuses nothing: on the
+        // held-out harnesses that form moved as many verdicts away from their labels as toward them.
+        // A refusal: a guard that raises, or that returns/skips when something is missing (`if (!schemaDetail) throw`);
+        // not the branch that runs a known tool and returns its output (`if (call.name === 'bash') return …`).
+        const g = f.guards.find((x) => x.fn === p.fn && x.line > p.line && x.line <= p.line + 30 && (x.exit === 'throw' || ((x.exit === 'return' || x.exit === 'continue') && REFUSAL_COND.test(x.cond.trim()))));
+        if (!g) continue;
+        out.push({ file: f.path, line: p.line, how: `${shortName(p.fn)}() decodes the tool call's arguments with ${p.callee}() and refuses a bad call (if ${g.cond.slice(0, 50)}, line ${g.line})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 /**
  * Hand-written checks of a tool's own input inside its execute function: a guard that refuses the
  * call when a field of the input parameter is missing (`if (!input.files) return 'Error…'`,
@@ -770,6 +808,10 @@ export default defineRule({
     const parsed = parsedReplyRefusals(ctx);
     if (parsed.length) {
       return finding('partial', `the model's reply is parsed before it is used and refused when it does not parse: ${parsed[0].how} (${at(parsed[0].file, parsed[0].line)}); tool inputs are not validated against a schema and no verify step follows edits`, parsed.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
+    }
+    const decoded = toolArgDecodes(ctx);
+    if (decoded.length) {
+      return finding('partial', `tool-call arguments are decoded before the call runs and a bad call is refused, but the arguments are not validated against the tool's schema and no verify step follows edits: ${decoded[0].how} (${at(decoded[0].file, decoded[0].line)})`, decoded.slice(0, 3).map((h) => ev(h.file, h.line, h.how)), 'low');
     }
     return finding('absent', 'no schema validation of tool inputs (safeParse, ajv, validate*) and no verify step after edits were found');
   },
