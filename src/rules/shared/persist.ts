@@ -1791,6 +1791,10 @@ export function wrapperCall(ctx: RuleContext, o: PersistOp): boolean {
  */
 export const containerRow = (o: PersistOp): boolean => !!o.model && !carriesTranscript(o) && words(o.model.table).length > 0 && ormName(o.model.table) === '' && !/messages$/.test(o.text);
 /** The writes that carry the transcript first, a container's header row last. */
+/** A database write whose table (the first word of what it was judged by) is exactly the conversation's: `messages`, `chat_history`. */
+const SESSION_TABLE = /^['"`]?(?:messages?|conversations?|chat_?messages|chat_?history|turns|transcripts?)['"`]?$/i;
+export const sessionTable = (o: PersistOp): boolean => o.kind === 'db-write' && SESSION_TABLE.test(o.text.split(/\s+/)[0] ?? '');
+
 export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o) && !containerRow(o)), ...ops.filter(containerRow)];
 
 /**
