@@ -199,6 +199,22 @@ function urlParamsRead(ctx: RuleContext, file: string, fn: string): boolean {
   return ctx.callsIn(file, fn).some((c) => URL_PARAMS.has(c.name));
 }
 
+/**
+ * The call's function, or a component it is nested in, reads the page URL's parameters: a React component calls
+ * `useParams()` at its top and loads the saved conversation in a function it defines (`const fetchMessages = async () =>
+ * getMessages(params.chatId)`, run from an effect), since hooks may only be called at a component's top level.
+ */
+function urlParamsReadAround(ctx: RuleContext, call: { file: string; fn: string; line: number }): boolean {
+  if (urlParamsRead(ctx, call.file, call.fn)) return true;
+  const fns = ctx.file(call.file)?.functions ?? [];
+  const own = fns.filter((f) => f.name === call.fn && f.line <= call.line && call.line <= f.end).sort((a, b) => b.line - a.line)[0];
+  if (!own) return false;
+  return fns.some((f) => f !== own && f.line < own.line && f.end >= own.end && f.name !== own.name && urlParamsRead(ctx, call.file, f.name));
+}
+
+/** An id passed on as a name or read off one (`chatId`, `params.chatid as string`, `params?.id`). */
+const ID_ARG = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*(?:\s+as\s+\w+)?$/;
+
 /** A web route with a dynamic segment (`app/chat/[id]/page.tsx`, `pages/c/[threadId].tsx`): the URL names the saved item. */
 const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages|routes)\/(?:.*\/)?\[[^\]/]+\]/;
 
@@ -231,7 +247,7 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
     // Or a component that reads the id from the URL (`useLoaderData()`, `useParams()`) and passes it to the loader,
     // directly or through one function that wraps it (`getMessages(db, id)` → `getMessagesById`).
     const up = [...direct, ...direct.filter((k) => !/^(<anon>|<top>)$/.test(shortName(k.fn)) && ctx.functionsNamed(shortName(k.fn)).length <= 3).flatMap((k) => callersOf(ctx, k.fn))];
-    const u = up.find((k) => k.args.some((a) => /^[A-Za-z_$][\w$]*$/.test(a) && !/^(?:db|this|self|ctx|context)$/.test(a)) && urlParamsRead(ctx, k.file, k.fn));
+    const u = up.find((k) => k.args.some((a) => ID_ARG.test(a) && !/^(?:db|this|self|ctx|context)(?:\.|$)/.test(a)) && urlParamsReadAround(ctx, k));
     if (u) out.push({ file: u.file, line: u.line, what: `${u.fn} (it passes the id read from the page's URL to ${u.callee}, which loads the saved conversation)`, load: o });
   }
   // A handler that takes the next message for the stored conversation (POST) before one that only reads it (GET).

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
-import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
@@ -276,7 +276,9 @@ export default defineRule({
         Number(composedRecord(ctx, a)) - Number(composedRecord(ctx, b)) ||
         Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) ||
         Number(a.kind === 'db-write' && !insertsRow(a)) - Number(b.kind === 'db-write' && !insertsRow(b)) ||
-        Number(!inLoop(ctx, a)) - Number(!inLoop(ctx, b)),
+        Number(!inLoop(ctx, a)) - Number(!inLoop(ctx, b)) ||
+        // A table named for the conversation itself (`messages`) before one only holding the word (`message_file_items`).
+        Number(!sessionTable(a)) - Number(!sessionTable(b)),
     );
     // Only whole-file rewrites: per turn when the loop reaches them, otherwise on exit / on demand.
     // Writers matched by name, except names too common to resolve that way (see GENERIC).

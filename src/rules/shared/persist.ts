@@ -56,6 +56,16 @@ const delegateTable = (callee: string): string | undefined => {
   const m = DELEGATE_TABLE.exec(callee);
   return m ? m[1] ?? m[2] : undefined;
 };
+/**
+ * A query builder's table, named by a string before the write or read: Supabase's client (`supabase.from("messages").insert(rows)`,
+ * supabase-py's `client.table("messages").upsert(row)`) and Knex (`knex("messages").insert(row)`). The method is called on
+ * the table the builder selected, not on the result of another query step (`.insert(rows).select("*")` reads nothing).
+ */
+const BUILDER_TABLE = /\.\s*(?:from|table)\s*\(\s*['"`]([A-Za-z_]\w*)['"`]\s*\)\s*\.\s*\w+$|^(?:this\.)?knex\s*\(\s*['"`]([A-Za-z_]\w*)['"`]\s*\)\s*\.\s*\w+$/;
+const builderTable = (callee: string): string | undefined => {
+  const m = BUILDER_TABLE.exec(callee);
+  return m ? m[1] ?? m[2] : undefined;
+};
 /** A database-ish receiver, the call directly on it (`db.insert`, `db .update`, `prisma.task.create`). */
 const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|conn|connection|cursor|collection|localStorage|sessionStorage|redis|kv|_db|_conn)(\.\w+)?\s*\.\s*\$?\w+$/i;
 
@@ -173,6 +183,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if ((DB_WRITE.has(n) || DB_READ.has(n)) && DB_CALLEE.test(c.callee)) return DB_WRITE.has(n) ? 'db-write' : 'db-read';
   // An ORM's relational query on a named table: `db.query.messages.findMany({ where })`.
   if (DB_READ.has(n) && QUERY_TABLE.test(c.callee)) return 'db-read';
+  // A query builder's table: `supabase.from("messages").insert(rows)`, `knex("messages").select(…)`.
+  if ((DB_WRITE.has(n) || DB_READ.has(n)) && (n !== 'create' && n !== 'save' && n !== 'put' && n !== 'setItem') && builderTable(c.callee)) return DB_WRITE.has(n) ? 'db-write' : 'db-read';
   return undefined;
 }
 
@@ -1012,7 +1024,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
-  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) ?? mongoCollection(ctx, c) : undefined;
+  const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) ?? mongoCollection(ctx, c) ?? builderTable(c.callee) : undefined;
   // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
   // by the constant's name (whose `KEY` says it is a storage key, not what the key holds).
   const storageKey = WEB_STORAGE.test(c.callee) && /^[A-Za-z_$][\w$]*$/.test(c.args[0] ?? '') ? webStorageKey(ctx, file, c) : undefined;
@@ -1779,6 +1791,10 @@ export function wrapperCall(ctx: RuleContext, o: PersistOp): boolean {
  */
 export const containerRow = (o: PersistOp): boolean => !!o.model && !carriesTranscript(o) && words(o.model.table).length > 0 && ormName(o.model.table) === '' && !/messages$/.test(o.text);
 /** The writes that carry the transcript first, a container's header row last. */
+/** A database write whose table (the first word of what it was judged by) is exactly the conversation's: `messages`, `chat_history`. */
+const SESSION_TABLE = /^['"`]?(?:messages?|conversations?|chat_?messages|chat_?history|turns|transcripts?)['"`]?$/i;
+export const sessionTable = (o: PersistOp): boolean => o.kind === 'db-write' && SESSION_TABLE.test(o.text.split(/\s+/)[0] ?? '');
+
 export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o) && !containerRow(o)), ...ops.filter(containerRow)];
 
 /**
