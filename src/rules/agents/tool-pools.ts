@@ -1,5 +1,5 @@
 import { agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
-import type { RuleContext } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -72,6 +72,35 @@ function selectedToolSources(ctx: RuleContext): Array<Evidence & { session: bool
       out.push({ file: c.file, line: c.line, session: true, reason: `selected ids mapped to their ${m[2]} entries in ${fn}()` });
     }
     return out.sort((a, b) => Number(b.session) - Number(a.session));
+  });
+}
+
+/** A test that a feature, entitlement or resource is there: `is_web_search_enabled()`, `!settings.browserAllowed`, `user_has_entries`. */
+const FEATURE_TEST = /[eE]nabled|[aA]llowed|[aA]vailable|[pP]ermitted|[sS]upported|[cC]onfigured|[iI]nstalled|(?:^|[^A-Za-z])has_|_has_|\bhas[A-Z]/;
+/** Adding to a collection. */
+const ADD_CALL = /^(?:push|append|add|extend|register|registerTool|addTool|set|insert)$/;
+
+/**
+ * Tools offered only when a feature, entitlement or resource is there: in the function that builds
+ * the tool list, a skip guard (`continue`) whose test names the tool and a feature check
+ * (`if tool == Tool.Browser and not is_browser_enabled(): continue`, `if (tool.name === 'search' &&
+ * !config.searchEnabled) continue`), followed by an add to a collection, the collection or the function named for tools. The offered set
+ * then differs by deployment, user or session; nothing here says it differs per agent.
+ */
+function featureGatedSkips(ctx: RuleContext): Array<Evidence & { fn: string; cond: string }> {
+  return ctx.memo('agents:feature-gated-skips', () => {
+    const out: Array<Evidence & { fn: string; cond: string }> = [];
+    for (const f of ctx.source) {
+      if (/(?:^|\/)(?:ui|components|views|pages|webview)\/|\.tsx$/.test(f.path)) continue;
+      for (const g of f.guards) {
+        if (g.exit !== 'continue' || !/tool/i.test(g.cond) || !FEATURE_TEST.test(g.cond)) continue;
+        // The list added to, or the function building it, is named for tools (`tools.append(…)`, `offered.push(…)` in `offeredTools()`).
+        const add = f.calls.find((c) => c.fn === g.fn && c.line > g.line && ADD_CALL.test(c.name) && /tool/i.test(`${c.callee.slice(0, -c.name.length)} ${shortName(g.fn)}`));
+        if (!add) continue;
+        out.push({ file: f.path, line: g.line, fn: g.fn, cond: g.cond, reason: `${shortName(g.fn)}() leaves a tool out unless a feature is there: \`${g.cond.slice(0, 70)}\` → continue, before ${add.callee}() (line ${add.line})` });
+      }
+    }
+    return out;
   });
 }
 
@@ -150,6 +179,15 @@ export default defineRule({
     const removed = exclusionLoops(ctx);
     if (removed.length) {
       return finding('present', `the tool set is narrowed by an exclude list: ${removed[0].reason} (${at(removed[0].file, removed[0].line)})`, removed.slice(0, 3));
+    }
+    // Tools left out of the list being built unless a feature, entitlement or resource is there.
+    const gated = featureGatedSkips(ctx);
+    if (gated.length) {
+      const conds = new Set(gated.filter((g) => g.fn === gated[0].fn).map((g) => g.cond));
+      const ev = gated.slice(0, 3).map(({ fn: _f, cond: _c, ...e }) => e);
+      return conds.size >= 2
+        ? finding('present', `the tool set is assembled per deployment and session: ${conds.size} tools are left out unless their feature is there (${gated[0].reason}, ${at(gated[0].file, gated[0].line)})`, ev)
+        : finding('partial', `one tool is left out unless a feature is there (${gated[0].reason}, ${at(gated[0].file, gated[0].line)}); no per-agent or per-session allow-list`, ev);
     }
     // Tool sources (MCP servers, plugins) narrowed to the ones the session, agent or request selected.
     const selected = selectedToolSources(ctx);

@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
-import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, subclassFlags, toolRecordFlags, typedEntryHints } from './mechanisms.js';
+import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolRecordFlags, typedEntryHints } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -117,6 +117,17 @@ export default defineRule({
           { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' declared with a default on the tool base class ${x.owner}` },
           { file: x.set.file, line: x.set.line, reason: `tool ${x.set.by} sets '${x.key}' the other way` },
         ],
+        confidence: 'low',
+      };
+    }
+    // The MCP annotation hints travel with the tools (a schema field, copied onto a span or a message)
+    // but no tool declaration here sets a hint the harness reads: the vocabulary without the decision.
+    const mcp = hints.length ? [] : mcpAnnotationMentions(ctx);
+    if (mcp.length) {
+      return {
+        level: 'partial',
+        reason: `the MCP tool annotation hints are carried with the tools (${mcp[0].reason} at ${mcp[0].file}:${mcp[0].line}), but no tool declaration sets a read-only, destructive, approval or concurrency hint that the harness acts on`,
+        evidence: mcp.slice(0, 3),
         confidence: 'low',
       };
     }

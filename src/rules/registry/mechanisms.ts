@@ -387,6 +387,38 @@ export function hintSideTables(ctx: RuleContext): Site[] {
   });
 }
 
+/** The MCP specification's tool annotation hints (`ToolAnnotations`), in the SDKs' camelCase and a snake_case spelling. */
+const MCP_HINT = /^(?:readOnlyHint|destructiveHint|idempotentHint|openWorldHint|read_only_hint|destructive_hint|idempotent_hint|open_world_hint)$/;
+/** Example, demo, doc and script folders: code shown, not the harness. */
+const ILLUSTRATION_DIR = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|scripts|playground|benchmarks?)(?:\/|$)/;
+
+/**
+ * The MCP tool annotation hints (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`)
+ * named in live source: a schema or object with those keys, a property read of one, or the name as a
+ * string (`getattr(tool.annotations, "readOnlyHint")`). The harness knows the hint vocabulary and
+ * carries it with its tools (MCP servers' tools arrive with it), whether or not a decision reads it.
+ * Any MCP client or server built on the official SDKs (TypeScript, Python) spells them so.
+ */
+export function mcpAnnotationMentions(ctx: RuleContext): Site[] {
+  return ctx.memo('registry:mcp-annotation-mentions', () => {
+    const out: Site[] = [];
+    for (const f of ctx.source) {
+      if (ILLUSTRATION_DIR.test(f.path)) continue;
+      for (const o of f.objects) {
+        const k = o.keys.find((x) => MCP_HINT.test(x));
+        if (k) out.push({ file: f.path, line: o.line, reason: `MCP tool annotation '${k}' carried in ${o.ctx.replace(/^\w+:/, '').replace(/\s+/g, '') || 'an object'}` });
+      }
+      for (const [k, lines] of Object.entries(f.reads)) {
+        if (MCP_HINT.test(k) && lines.length) out.push({ file: f.path, line: lines[0], reason: `MCP tool annotation '${k}' read off a tool` });
+      }
+      for (const s of f.strings) {
+        if (s.value.length <= 16 && MCP_HINT.test(s.value)) out.push({ file: f.path, line: s.line, reason: `MCP tool annotation '${s.value}' named` });
+      }
+    }
+    return out;
+  });
+}
+
 /** Hint keys an agent framework acts on itself when the tool is built with its builder (frameworks as data). */
 const FRAMEWORK_HINTS: Array<{ module: RegExp; builder: RegExp; key: RegExp; does: string }> = [
   { module: /^ai$/, builder: /^(?:tool|dynamicTool)$/, key: /^needsApproval$/, does: 'the AI SDK pauses the call for a user approval' },

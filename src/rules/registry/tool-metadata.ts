@@ -101,6 +101,42 @@ function listedVerdict(ctx: RuleContext) {
   };
 }
 
+/** A member that gives the model a tool's description or usage text. */
+const DOC_MEMBER = /^(?:documentation|get_?documentation|getDocumentation|docs?|docstring|description|get_?description|getDescription|describe|help|usage)$/;
+/** A member that runs the tool. */
+const TOOL_RUN_MEMBER = /^(?:function|run|_run|arun|execute|exec|call|__call__|invoke|ainvoke|handle|handler|apply)$/;
+
+/**
+ * Tools as subclasses of a tool base class that names each tool and documents it in prose (members
+ * `name`, `documentation()` or `description`, and a run method), with three or more subclasses in the
+ * repo: each tool carries its name, its description and its code, but no input schema (arguments are
+ * read from text). LangChain's `BaseTool` subclasses without `args_schema`, Devon- and SWE-style
+ * command classes are this shape.
+ */
+function documentedToolClasses(ctx: RuleContext): { base: { file: string; line: number; name: string }; subs: Array<{ file: string; line: number; name: string }> } | undefined {
+  return ctx.memo('registry:documented-tool-classes', () => {
+    const bases = new Map<string, { file: string; line: number; name: string }>();
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (!/Tool$/.test(c.name) || !c.members.includes('name') || !c.members.some((m) => DOC_MEMBER.test(m)) || !c.members.some((m) => TOOL_RUN_MEMBER.test(m))) continue;
+        if (c.members.some((m) => SCHEMA_KEY.test(m))) continue;
+        bases.set(c.name, { file: f.path, line: c.line, name: c.name });
+      }
+    }
+    if (!bases.size) return undefined;
+    const subs = new Map<string, Array<{ file: string; line: number; name: string }>>();
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        const b = c.extends?.replace(/[<[(].*$/s, '').split('.').pop()?.trim();
+        if (!b || !bases.has(b)) continue;
+        subs.set(b, [...(subs.get(b) ?? []), { file: f.path, line: c.line, name: c.name }]);
+      }
+    }
+    const best = [...subs.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    return best && best[1].length >= 3 ? { base: bases.get(best[0])!, subs: best[1] } : undefined;
+  });
+}
+
 export default defineRule({
   id: 'registry.tool-metadata',
   principle: 'registry',
@@ -209,6 +245,19 @@ export default defineRule({
           level: 'partial',
           reason: `${a.reason}: each action's input has a schema, but no tool declaration binds a name, a description and the code it runs${a.branches.length ? ` (the behaviour is a branch per action, e.g. ${a.branches[0].file}:${a.branches[0].line})` : ''}`,
           evidence: [{ file: a.file, line: a.line, reason: a.reason }, ...a.branches.slice(0, 2)],
+          confidence: 'low',
+        };
+      }
+      const documented = documentedToolClasses(ctx);
+      if (documented) {
+        const { base, subs } = documented;
+        return {
+          level: 'partial',
+          reason: `${subs.length} tools are subclasses of ${base.name} (${base.file}:${base.line}), each with its name, a prose description and the code it runs, but no input schema is declared`,
+          evidence: [
+            { file: base.file, line: base.line, reason: `tool base class ${base.name}: name, description, run method; no input schema` },
+            ...subs.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} extends ${base.name}` })),
+          ],
           confidence: 'low',
         };
       }

@@ -900,7 +900,7 @@ export function perAgentRegistries(ctx: RuleContext): Evidence[] {
 }
 
 /** Parameters that name a mode or an agent kind: `mode`, `agentMode`, `kind`, `agent_type`, `role`, `profile`. */
-const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|agent_?[rR]ole|profile|persona|preset|agent_?[nN]ame)$/;
+const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]ype|\w*AgentType|subagent_?[tT]ype|role|\w+_role|\w*Role|profile|persona|preset|agent_?[nN]ame)$/;
 /** Calls that add a tool to a collection being assembled. */
 const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
 const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
@@ -933,7 +933,8 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
       if (!f.branches?.length && !f.guards.length) continue;
       const decls = declLines.get(f.path) ?? [];
       for (const fn of f.functions) {
-        const params = fn.params.filter((p) => MODE_PARAM.test(p));
+        // Python keeps a parameter's annotation and default in its text (`team_role: str | None = None`): test the name.
+        const params = fn.params.map(paramName).filter((p) => MODE_PARAM.test(p));
         if (!params.length) continue;
         const mentions = (cond: string) => params.some((p) => new RegExp(`(?:^|[^\\w.])${p}\\b`).test(cond));
         const inside = (l: number) => l > fn.line && l <= fn.end;
