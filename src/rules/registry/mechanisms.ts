@@ -243,6 +243,17 @@ export function branchDispatch(ctx: RuleContext, fileFn: string): BranchDispatch
 // ------------------------------------------------------------------------------ user commands
 
 /**
+ * The prefix of a method name built as the prefix followed by a runtime value and nothing after it
+ * (`f"cmd_{name}"`, `'do_' + verb`, `` `cmd_${name}` ``): what the user typed names the method. A name
+ * with more after the value (`f"gen_{style}_style"`) picks one variant of a template, not a command.
+ */
+const COMMAND_NAME = /^(?:f?(['"])(?<a>[A-Za-z]+_)\{[^{}]+\}\1|`(?<b>[A-Za-z]+_)\$\{[^{}]+\}`|(['"])(?<c>[A-Za-z]+_)\4\s*\+\s*[\w.]+(?:\([^()]*\))?)$/;
+const commandPrefix = (text: string): string | undefined => {
+  const g = COMMAND_NAME.exec(text)?.groups;
+  return g?.a ?? g?.b ?? g?.c;
+};
+
+/**
  * Commands registered by method-name prefix and found by reflection: a class with three or more
  * `cmd_*` (or `do_*` …) methods and a lookup that builds the method name from the prefix and a
  * runtime name (`getattr(self, f"cmd_{name}")`).
@@ -258,12 +269,12 @@ export function reflectiveCommands(ctx: RuleContext): Site[] {
       const prefixes = new Map<string, number>();
       for (const c of f.calls) {
         if (c.name !== 'getattr' && c.name !== 'hasattr') continue;
-        const p = /^f?['"]([A-Za-z]+_)(?:\{|['"]\s*\+)/.exec(c.args[1] ?? '')?.[1];
+        const p = commandPrefix(c.args[1] ?? '');
         if (p && !prefixes.has(p)) prefixes.set(p, c.line);
       }
       // The name bound to a variable first: `name = f"cmd_{x}"` then `getattr(self, name)` in the same function.
       for (const b of f.binds ?? []) {
-        const p = /^f?['"`]([A-Za-z]+_)(?:\{|\$\{|['"`]\s*\+)/.exec(b.value)?.[1];
+        const p = commandPrefix(b.value);
         if (!p || prefixes.has(p)) continue;
         const at = f.calls.find((c) => (c.name === 'getattr' || c.name === 'hasattr') && c.fn === b.fn && c.args[1] === b.name && c.line >= b.line);
         if (at) prefixes.set(p, at.line);

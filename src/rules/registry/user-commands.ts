@@ -122,6 +122,9 @@ export default defineRule({
         // (`SLASH_COMMANDS`, `commandDetails`), an id, a label or a `baseCommand`-style key.
         const named = k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
         if (!named || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
+        // An entry with a call `signature` (`append_task(task_id: str)`) is a command the model writes in its
+        // reply, listed in its prompt like a tool: not one a user types.
+        if (k.includes('signature')) continue;
         if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
