@@ -99,7 +99,16 @@ function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRol
   return 'source';
 }
 
-/** Whether a folder is a workspace package whose manifest names it an example, a demo or an eval suite. */
+/** Evaluation frameworks: a package that depends on one and holds eval files is an eval suite. */
+const EVAL_FRAMEWORK = /^(?:braintrust|autoevals|promptfoo|evalite|vitest-evals|@braintrust\/.+)$/;
+/** An eval file (`shopping.eval.ts`), as these frameworks name them. */
+const EVAL_FILE = /\.evals?\.[cm]?[jt]sx?$/;
+
+/**
+ * Whether a folder is a workspace package whose manifest names it an example, a demo or an eval suite, or
+ * an eval suite under another name (`test-kitchen/`): it depends on an evaluation framework and holds eval
+ * files. Its code drives the harness from outside (its own replay loop, step cap and scorer), as `evals/` does.
+ */
 function isExamplePackage(dir: string): boolean {
   let text: string;
   try {
@@ -108,8 +117,10 @@ function isExamplePackage(dir: string): boolean {
     return false;
   }
   try {
-    const name = (JSON.parse(text) as { name?: unknown }).name;
-    return typeof name === 'string' && EXAMPLE_PACKAGE.test(name);
+    const j = JSON.parse(text) as { name?: unknown; dependencies?: object; devDependencies?: object };
+    if (typeof j.name === 'string' && EXAMPLE_PACKAGE.test(j.name)) return true;
+    const deps = Object.keys({ ...j.dependencies, ...j.devDependencies });
+    return deps.some((d) => EVAL_FRAMEWORK.test(d)) && fs.readdirSync(dir).some((n) => EVAL_FILE.test(n));
   } catch {
     return false;
   }
