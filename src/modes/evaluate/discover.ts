@@ -99,6 +99,13 @@ function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRol
   return 'source';
 }
 
+/**
+ * Dot-folders that hold source, not tooling state: Remix / React Router's `.server` and `.client` module folders
+ * (`app/lib/.server/llm.ts`: server-only code, often the route's model call and tools). Every other dot-folder
+ * (`.git`, `.venv`, `.next`, `.cache` …) is skipped.
+ */
+const SOURCE_DOT_DIRS = new Set(['.server', '.client']);
+
 /** Evaluation frameworks: a package that depends on one and holds eval files is an eval suite. */
 const EVAL_FRAMEWORK = /^(?:braintrust|autoevals|promptfoo|evalite|vitest-evals|@braintrust\/.+)$/;
 /** An eval file (`shopping.eval.ts`), as these frameworks name them. */
@@ -203,7 +210,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         continue;
       }
       if (e.isDirectory()) {
-        if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
+        if ((e.name.startsWith('.') && !SOURCE_DOT_DIRS.has(e.name)) || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
         walk(abs, childRel, ignores, examplePackage || isExamplePackage(abs));
         continue;
