@@ -587,7 +587,9 @@ export default defineRule({
       // No shell tool: a harness that runs model-driven commands only inside a sandbox.
       const boxed = sinks.filter((s) => s.kind === 'sandbox');
       const loose = sinks.filter((s) => s.kind !== 'sandbox' && s.toolFed && SHELL_TOOL.test(s.fn));
-      if (boxed.length >= 2 && !loose.length && !decls.length) {
+      // (Tool declarations that carry their code and run none of these say the sandboxed runs are not the model's;
+      // schemas without their code, run elsewhere by a branch on the tool name, say nothing either way.)
+      if (boxed.length >= 2 && !loose.length && !decls.some((d) => d.hasExec)) {
         // Live sinks first; the count is sure only when it holds in live code: sandboxed runs in
         // retired or experimental folders nothing live imports say nothing of how the shipped
         // harness runs commands (its own runner may be a shape this search does not read).

@@ -195,6 +195,9 @@ function typeOnlyClass(f: FileFacts, name: string, line: number): boolean {
  * One pass over every source object for toolDeclarations and toolListSites: both need a
  * description key (`description`, `desc`, `summary`), so other objects are skipped at once.
  */
+/** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
+const typesSdkTool = (f: FileFacts): boolean => f.imports.some((i) => i.from === 'ai' && (i.names.includes('Tool') || i.names.includes('CoreTool')));
+
 function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[] } {
   return ctx.memo('tools:object-scan', () => {
     const decls: ToolDecl[] = [];
@@ -242,7 +245,10 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         // the model (see toolListSites); it is not a declaration.
         if (READ_OF_NAME.test(o.values.name ?? '')) continue;
         const builder = o.ctx.startsWith('arg:') && TOOL_BUILDER.test(o.ctx.slice(4).replace(/^new /, ''));
-        if (!hasName && !builder && !(o.ctx.startsWith('prop:') && hasExec)) continue;
+        // An object typed with the AI SDK's tool type (`export const viewTool: Tool = { description, parameters }`):
+        // a tool as the SDK declares one, its name the key it is given in the tool set.
+        const typed = o.ctx.startsWith('var:') && typesSdkTool(f);
+        if (!hasName && !builder && !typed && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
         const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
