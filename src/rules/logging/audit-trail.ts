@@ -1,7 +1,7 @@
 import type { CallFact, FunctionFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
-import { callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
+import { builderTable, callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
@@ -690,7 +690,7 @@ function storedConversations(ctx: RuleContext): Array<{ call: Located<CallFact>;
     // A query builder's insert into a named table (supabase-js and knex: `supabase.from("messages").insert(rows)`, `knex("messages").insert(rows)`).
     for (const name of ['insert', 'upsert']) {
       for (const c of ctx.callsNamed(name)) {
-        const t = /(?:\.from|^\w*knex|^\w*db)\s*\(\s*["'`](\w+)["'`]\s*\)\s*\.\s*(?:insert|upsert)$/.exec(c.callee)?.[1];
+        const t = builderTable(c.callee);
         if (t) writes.push({ call: c, table: t });
       }
     }

@@ -1039,10 +1039,7 @@ export default defineRule({
     if (weak.length) {
       return finding('partial', `the harness streams or records untyped updates (${weak[0].reason}) but declares no discriminated event union with error and stop kinds`, weak);
     }
-    // No union, enum, event-class family, hook interface or schema union, and not even an untyped
-    // stream or string-named emit: the structure was searched and is not there. Low all the same: on
-    // harnesses outside the corpus, two verdicts of this kind were labelled partial (event shapes the
-    // searches above do not know), so it is not sure enough to gate on.
+    // No event stream: outcomes typed as a status union or enum are the weaker form.
     const statuses = typedStatuses(ctx);
     if (statuses) {
       const t = statuses.type;
@@ -1050,6 +1047,10 @@ export default defineRule({
         ev(t.file, t.line, `${t.name}: ${t.kind} of ${t.kind === 'enum' ? t.members.length : t.tags.length} kinds, with stop/error kinds (${statuses.stops.slice(0, 3).join(', ')})`),
       ], 'low');
     }
+    // No union, enum, event-class family, hook interface or schema union, and not even an untyped
+    // stream or string-named emit: the structure was searched and is not there. Low all the same: on
+    // harnesses outside the corpus, two verdicts of this kind were labelled partial (event shapes the
+    // searches above do not know), so it is not sure enough to gate on.
     return finding('absent', 'no typed event union, event-kind enum or event classes emitted by the loop were found', [], 'low');
   },
 });

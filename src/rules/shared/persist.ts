@@ -62,7 +62,7 @@ const delegateTable = (callee: string): string | undefined => {
  * the table the builder selected, not on the result of another query step (`.insert(rows).select("*")` reads nothing).
  */
 const BUILDER_TABLE = /\.\s*(?:from|table)\s*\(\s*['"`]([A-Za-z_]\w*)['"`]\s*\)\s*\.\s*\w+$|^(?:this\.)?knex\s*\(\s*['"`]([A-Za-z_]\w*)['"`]\s*\)\s*\.\s*\w+$/;
-const builderTable = (callee: string): string | undefined => {
+export const builderTable = (callee: string): string | undefined => {
   const m = BUILDER_TABLE.exec(callee);
   return m ? m[1] ?? m[2] : undefined;
 };
