@@ -782,7 +782,7 @@ export function loopReaches(ctx: RuleContext, fnName: string, hops = 2): { loop:
   return { loop: r.loop.fn, file: r.first.file, line: r.first.line, path: r.path, inCatch: r.first.inCatch && r.first !== r.loop.modelCall };
 }
 
-const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summarize', 'summarise', 'summarization', 'condense', 'prune', 'truncate', 'trim', 'shrink', 'evict']);
+const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summarize', 'summarise', 'summarization', 'condense', 'prune', 'truncate', 'trim', 'shrink', 'evict', 'collapse']);
 /** Verbs that are about the context by themselves; `summarize` and `compress` also need a history word (`summarizeSchema` is not compaction). */
 const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
@@ -795,7 +795,7 @@ const HISTORY_ARG = /history|messages|conversation|transcript/i;
 const FORMAT_CALL = /^(?:stringify|dumps|String|str|repr|toString|format)$/;
 
 /** Text holding a VERB. */
-const COMPACT_TEXT = /compact|compress|summari[sz]|condense|prune|truncate|trim|shrin[k\u212A]|evict/i;
+const COMPACT_TEXT = /compact|compress|summari[sz]|condense|prune|truncate|trim|shrin[k\u212A]|evict|collapse/i;
 
 /** Helper prefixes before the verb of a compactor's name. */
 const ACTION_PREFIX = new Set(['auto', 'try', 'maybe', 'run', 'do', 'perform', 'apply', 'handle', 'trigger', 'force', 'async', 'should']);
@@ -974,6 +974,9 @@ export function compactors(ctx: RuleContext): Compactor[] {
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
+        // `compressMessages(messages)` that hands the serialised history to a codec (`compressWithLz4(bytes)`,
+        // `zlib.gzipSync(buf)`) compresses bytes for storage or upload: the model's history is not shortened.
+        if (!path && own.some((c) => CODEC_CALL.test(c.callee))) continue;
         // `compactRecorderSemantic(semantic)`, `compactValues(values)`: the context verb names its own object, which
         // the function takes as an argument, and no history word is in sight nor a model call: it shortens a value.
         if (!path && !aboutHistory && fn.params.some((p) => !/^(?:self|cls|this)$/.test(paramName(p))) && ws.some((w) => !VERB.has(w) && !ACTION_PREFIX.has(w) && !CONTEXT_VERB.has(w))) continue;
@@ -984,6 +987,9 @@ export function compactors(ctx: RuleContext): Compactor[] {
     return [...out, ...late];
   });
 }
+
+/** A data-compression codec: a call on zlib / pako / fflate / lz4 / brotli / zstd / bz2 / lzma / gzip, or named for one. */
+const CODEC_CALL = /^(?:zlib|pako|fflate|lz4|lz4js|brotli|zstd|bz2|lzma|gzip|snappy)\.|(?:lz4|gzip|deflate|brotli|zstd|snappy)/i;
 
 /**
  * Whether the harness measures tokens at all: a provider usage field read, or a token counter or
