@@ -706,6 +706,29 @@ function sdkResultStreams(ctx: RuleContext): Evidence[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
 }
 
+/** The AG-UI protocol's packages (Python `ag_ui.core`, TypeScript `@ag-ui/core`): a typed event union (`EventType`) agents emit to front ends. */
+const AGUI_MODULE = /^(?:ag_ui(?:\.[\w.]+)?|@ag-ui\/[\w-]+)$/;
+/** Its run-level stop kinds: the run's error and its end. */
+const AGUI_STOPS = ['RunErrorEvent', 'RunFinishedEvent'];
+
+/**
+ * The harness builds the AG-UI protocol's typed events itself (`yield events.RunStartedEvent(…)`, `RunErrorEvent(message=…)`,
+ * `RunFinishedEvent(result=…)`, tool-call and text-message events): a discriminated union with error and stop kinds,
+ * declared by the protocol and emitted by the harness's own code, in a repo that imports the protocol's package.
+ */
+function aguiEvents(ctx: RuleContext): Evidence[] {
+  return ctx.memo('typed-events:agui', () => {
+    if (!ctx.source.some((f) => f.imports.some((i) => AGUI_MODULE.test(i.from)))) return [];
+    const built = new Map<string, Located<CallFact>>();
+    for (const name of [...AGUI_STOPS, 'RunStartedEvent', 'ToolCallStartEvent', 'ToolCallResultEvent', 'TextMessageStartEvent', 'StepStartedEvent']) {
+      const c = ctx.callsNamed(name).find((x) => !TEST_PATH.test(x.file));
+      if (c) built.set(name, c);
+    }
+    if (!AGUI_STOPS.every((n) => built.has(n)) || built.size < 3) return [];
+    return [...built.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).map((c) => ev(c.file, c.line, `${c.callee}() builds the AG-UI protocol's typed ${c.name} in ${shortName(c.fn)}()`));
+  });
+}
+
 /** An event name or kind written as a literal (`'cell:updated'`, `"agent-state"`, `'researchComplete'`). */
 const EVENT_LITERAL = /^['"`]([A-Za-z][\w.:-]*)['"`]$/;
 
@@ -1026,6 +1049,11 @@ export default defineRule({
         return finding('present', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), a protocol's typed channel, with stop/error kinds (${sinkStream.stops.slice(0, 3).join(', ')})`, evid);
       }
       return finding('partial', `the code hands ${tags.length} kinds of notifications tagged by ${sinkStream.key} (${tags.slice(0, 4).join(', ')}…) to ${sinkStream.sink}(), but no kind carries errors or stop reasons`, evid);
+    }
+    const agui = aguiEvents(ctx);
+    if (agui.length) {
+      const stops = agui.filter((e) => AGUI_STOPS.some((n) => e.reason.includes(` ${n} `)));
+      return finding('present', `the harness emits the AG-UI protocol's typed events (${agui.length} kinds built, e.g. ${at(agui[0].file, agui[0].line)}), a discriminated union whose run error and run end carry the stop (${stops.map((e) => at(e.file, e.line)).join(', ')})`, [...stops, ...agui.filter((e) => !stops.includes(e))].slice(0, 3), 'low');
     }
     const sdkStream = sdkResultStreams(ctx);
     if (sdkStream.length) {
