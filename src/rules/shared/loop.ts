@@ -413,6 +413,9 @@ function isRetryUntilSuccess(loop: LoopFact, modelLine: number): boolean {
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
  * through a wrapper), or a function that calls itself and a model (recursive turn).
  */
+/** A function named for shortening a history: `_summarize`, `summarize_history`, `compactMessages`, `condense`. */
+const SHORTENER = /^_*(?:summari[sz]e|compact|condense|compress)(?:$|[A-Z_])/;
+
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];
@@ -422,6 +425,9 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
         // `while (retryAttempt <= MAX_RETRIES)`, `for attempt in range(self.max_retries)`: a loop
         // bounded by retries repeats one model request until it succeeds; it is not the agent's turn loop.
         if (RETRY_BOUND.test(loop.cond)) continue;
+        // A loop inside a function that summarises or compacts (`BrainMemory._summarize`: summarise chunk by chunk until
+        // the text fits) calls the model to shorten a history, not to take the agent's turns.
+        if (SHORTENER.test(shortName(loop.fn))) continue;
         const calls = ctx.callsIn(f.path, loop.fn);
         const body = calls.filter((c) => c.line >= loop.line && c.line <= loop.end);
         // A loop whose only turn is a recursive call of its own function (`for chunk in stream: … yield from
