@@ -1020,6 +1020,8 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // argument, or a file opened or read in the same function), not a socket message or a response body.
   // An image or archive decoded in memory (`Image.open(io.BytesIO(data))`) opens no file of the run.
   if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && ((d.name === 'open' && !NOT_FILE_OPEN.test(d.callee)) || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
+  // `open(path, "w").close()`: a file created empty (a first-run marker, a lock) holds nothing of the run.
+  if (c.name === 'open' && kind === 'write' && ctx.file(file)?.calls.some((d) => d.line === c.line && d.name === 'close' && d.callee.startsWith('open(') && !d.args.length)) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
   const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
