@@ -15,9 +15,10 @@ const RESPONSE_USAGE = /^[\w$]*(?:response|result|reply|completion|resp|res)\w*\
 /** Words of the conversation a whole request is built from. */
 const CONVERSATION_WORDS = new Set(['message', 'messages', 'msg', 'msgs', 'history', 'conversation', 'transcript', 'prompt', 'request']);
 
-/** A sizing named for one piece of content (its function or what it sets off) that measures no conversation. */
-const pieceOnly = (p: ProjectionSite) =>
-  [...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w)) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
+/** A sizing whose function, or what it sets off, is named for one piece of content (`summarizeContent()`, `chunk()`). */
+const namedForPiece = (p: ProjectionSite) => [...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w));
+/** A sizing named for one piece of content that measures no conversation. */
+const pieceOnly = (p: ProjectionSite) => namedForPiece(p) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
@@ -129,7 +130,7 @@ export default defineRule({
         confidence:
           p.turn!.resolved &&
           !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) &&
-          ![...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w))
+          !namedForPiece(p)
             ? 'high'
             : 'low',
       };

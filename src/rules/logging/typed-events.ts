@@ -926,6 +926,13 @@ function literalValues(ctx: RuleContext): Set<string> {
   });
 }
 
+/** The stop/error kinds of three or more states or outcomes, when some kinds are not stops (and not all are log levels). */
+function stopKinds(kinds: string[]): string[] | undefined {
+  if (kinds.length < 3 || kinds.every((x) => SEVERITY.test(x))) return undefined;
+  const stops = kinds.filter((x) => STOP_TAG.test(x));
+  return stops.length && stops.length < kinds.length ? stops : undefined;
+}
+
 /**
  * The weaker form: no event stream, but the run's states or stop reasons are a declared type (a
  * string-literal union or an enum named as a status, state, reason or error type) with error or stop
@@ -936,18 +943,14 @@ function literalValues(ctx: RuleContext): Set<string> {
 function typedStatuses(ctx: RuleContext): { type: Located<TypeFact>; stops: string[]; used: string } | undefined {
   return ctx.memo('typed-events:typed-statuses', () => {
     const values = literalValues(ctx);
+    const quoted = (x: string) => values.has(`'${x}'`) || values.has(`"${x}"`) || values.has(`\`${x}\``);
     for (const t of allTypes(ctx)) {
       if (TEST_PATH.test(t.file) || !STATUS_TYPE.test(t.name) || /level|severity|http/i.test(t.name)) continue;
       const literalUnion = t.kind === 'union' && !t.discriminant && t.tags.length === t.members.length;
       if (!literalUnion && t.kind !== 'enum') continue;
-      const kinds = literalUnion ? [...new Set(t.tags)] : t.members;
-      if (kinds.length < 3 || kinds.every((x) => SEVERITY.test(x))) continue;
-      const stops = kinds.filter((x) => STOP_TAG.test(x));
-      if (!stops.length || stops.length === kinds.length) continue;
-      const used = literalUnion
-        ? stops.find((x) => values.has(`'${x}'`) || values.has(`"${x}"`) || values.has(`\`${x}\``))
-        : stops.find((x) => values.has(`${t.name}.${x}`));
-      if (used) return { type: t, stops, used: literalUnion ? `'${used}'` : `${t.name}.${used}` };
+      const stops = stopKinds(literalUnion ? [...new Set(t.tags)] : t.members);
+      const used = stops?.find(literalUnion ? quoted : (x) => values.has(`${t.name}.${x}`));
+      if (used) return { type: t, stops: stops!, used: literalUnion ? `'${used}'` : `${t.name}.${used}` };
     }
     // The same as a schema: `const testStatusSchema = z.enum(["pending", "running", "passed", "failed"])`.
     for (const f of ctx.source) {
@@ -957,11 +960,9 @@ function typedStatuses(ctx: RuleContext): { type: Located<TypeFact>; stops: stri
         const name = b.name.replace(/_?schema$/i, '');
         if (!STATUS_TYPE.test(name.charAt(0).toUpperCase() + name.slice(1)) || /level|severity|http/i.test(name)) continue;
         const kinds = [...b.value.matchAll(/["'`]([\w-]+)["'`]/g)].map((m) => m[1]);
-        if (kinds.length < 3 || kinds.every((x) => SEVERITY.test(x))) continue;
-        const stops = kinds.filter((x) => STOP_TAG.test(x));
-        if (!stops.length || stops.length === kinds.length) continue;
-        const used = stops.find((x) => values.has(`'${x}'`) || values.has(`"${x}"`) || values.has(`\`${x}\``));
-        if (used) return { type: { name: b.name, kind: 'enum', line: b.line, members: kinds, tags: kinds, exported: false, file: f.path } as Located<TypeFact>, stops, used: `'${used}'` };
+        const stops = stopKinds(kinds);
+        const used = stops?.find(quoted);
+        if (used) return { type: { name: b.name, kind: 'enum', line: b.line, members: kinds, tags: kinds, exported: false, file: f.path } as Located<TypeFact>, stops: stops!, used: `'${used}'` };
       }
     }
     return undefined;

@@ -8,7 +8,7 @@ import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
-import { isStale } from '../shared/stale.js';
+import { isStale, rankLive } from '../shared/stale.js';
 
 /** Tools that run shell commands or code, by their declared name. */
 /** Names of calls that produce text (a message, a description, a log line), not a decision. */
@@ -593,13 +593,13 @@ export default defineRule({
         // Live sinks first; the count is sure only when it holds in live code: sandboxed runs in
         // retired or experimental folders nothing live imports say nothing of how the shipped
         // harness runs commands (its own runner may be a shape this search does not read).
-        const live = boxed.filter((s) => !isStale(ctx, s.file));
-        const ranked = [...live, ...boxed.filter((s) => !live.includes(s))];
+        const { evidence: ranked } = rankLive(ctx, boxed);
+        const live = boxed.filter((s) => !isStale(ctx, s.file)).length;
         return {
           level: 'present',
-          reason: `commands run only inside a sandbox (${ranked[0].callee}() at ${ranked[0].file}:${ranked[0].line} and ${ranked.length - 1} more${live.length < 2 ? `, ${boxed.length - live.length} of them in retired or experimental code` : ''})`,
+          reason: `commands run only inside a sandbox (${ranked[0].callee}() at ${ranked[0].file}:${ranked[0].line} and ${ranked.length - 1} more${live < 2 ? `, ${boxed.length - live} of them in retired or experimental code` : ''})`,
           evidence: ranked.slice(0, 3).map((s) => ({ file: s.file, line: s.line, reason: `command run inside the sandbox: ${s.callee}()` })),
-          confidence: live.length >= 2 ? 'high' : 'low',
+          confidence: live >= 2 ? 'high' : 'low',
         };
       }
       return {

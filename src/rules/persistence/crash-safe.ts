@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { indexedDbStorage, rowFields, sessionClientStore, sessionTable, stringHits } from '../shared/persist.js';
+import { documentArg, indexedDbStorage, rowFields, sessionClientStore, sessionTable, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
@@ -157,11 +157,7 @@ export default defineRule({
     // A document inserted with the whole message list in it (`conversations.insertOne({ title, messages, … })`, a MongoDB
     // conversation document) is the conversation created whole, not one row per message.
     const LIST_KEY = /^(?:messages|history|chat_?history|transcript|turns)$/i;
-    const wholeList = (o: PersistOp) => {
-      const callee = o.call.callee.replace(/\s+/g, '');
-      const doc = ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee);
-      return !!(doc ?? undefined)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
-    };
+    const wholeList = (o: PersistOp) => !!documentArg(ctx, o.call)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
     // A table named for the conversation itself (`messages`) before one only holding the word (`message_file_items`).
     const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o) && !wholeList(o))).sort((a, b) => Number(!sessionTable(a)) - Number(!sessionTable(b)));
     if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {

@@ -21,6 +21,7 @@ import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
 type FileFactsLike = FileFacts;
 import { shortName, type RuleContext } from '../context.js';
 import { configMaps } from '../shared/config.js';
+import { ILLUSTRATION } from '../shared/tests.js';
 import { folderVersion, isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
 import { frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
@@ -400,8 +401,6 @@ export function hintSideTables(ctx: RuleContext): Site[] {
 
 /** The MCP specification's tool annotation hints (`ToolAnnotations`), in the SDKs' camelCase and a snake_case spelling. */
 const MCP_HINT = /^(?:readOnlyHint|destructiveHint|idempotentHint|openWorldHint|read_only_hint|destructive_hint|idempotent_hint|open_world_hint)$/;
-/** Example, demo, doc and script folders: code shown, not the harness. */
-const ILLUSTRATION_DIR = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|scripts|playground|benchmarks?)(?:\/|$)/;
 
 /**
  * The MCP tool annotation hints (`readOnlyHint`, `destructiveHint`, `idempotentHint`, `openWorldHint`)
@@ -414,7 +413,7 @@ export function mcpAnnotationMentions(ctx: RuleContext): Site[] {
   return ctx.memo('registry:mcp-annotation-mentions', () => {
     const out: Site[] = [];
     for (const f of ctx.source) {
-      if (ILLUSTRATION_DIR.test(f.path)) continue;
+      if (ILLUSTRATION.test(f.path)) continue;
       for (const o of f.objects) {
         const k = o.keys.find((x) => MCP_HINT.test(x));
         if (k) out.push({ file: f.path, line: o.line, reason: `MCP tool annotation '${k}' carried in ${o.ctx.replace(/^\w+:/, '').replace(/\s+/g, '') || 'an object'}` });

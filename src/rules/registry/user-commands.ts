@@ -109,7 +109,6 @@ export default defineRule({
   detect(ctx) {
     const decls: Evidence[] = [];
     const collections = new Map<string, number>();
-    const cliModules = new Set<string>();
     for (const f of ctx.source) {
       for (const o of f.objects) {
         if (o.ctx.startsWith('type:')) continue;
@@ -131,10 +130,9 @@ export default defineRule({
         // Entries of one collection (an array, a map, one registering call): the registry itself.
         if (!o.ctx.startsWith('var:') && o.ctx !== 'other' && o.ctx !== 'return') {
           const key = `${f.path}#${o.ctx}`;
-          // yargs command modules (`{ command, describe, builder, handler }` handed to `.command()`): the
+          // Not yargs command modules (`{ command, describe, builder, handler }` handed to `.command()`): the
           // verbs of a CLI parser, which may belong to a tool beside the agent (a sandbox or deploy CLI).
-          if (k.includes('builder') && k.includes('describe')) cliModules.add(key);
-          else collections.set(key, (collections.get(key) ?? 0) + 1);
+          if (!(k.includes('builder') && k.includes('describe'))) collections.set(key, (collections.get(key) ?? 0) + 1);
         }
       }
     }

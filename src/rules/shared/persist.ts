@@ -452,6 +452,12 @@ export function rowFieldCarries(field: string): boolean {
   return ws.some((w, i) => ROW_MESSAGE_WORD.test(w) && !ROW_NAMES_ONLY.test(ws[i + 1] ?? ''));
 }
 
+/** The object literal handed to the call itself (`sessions.insertOne({ … })`, `db.insert({ … })`), written within its next six lines. */
+export function documentArg(ctx: RuleContext, c: Located<CallFact>): Located<ObjectFact> | undefined {
+  const callee = c.callee.replace(/\s+/g, '');
+  return ctx.file(c.file)?.objects.find((x) => x.line >= c.line && x.line <= c.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee) as Located<ObjectFact> | undefined;
+}
+
 /**
  * The fields of the record a write stores or a read selects, when the code shows them: the object literal built in
  * the call (`db.insert(t).values({ … })`, `db.select({ credits: t.credits })`, a spread of a helper's literal
@@ -506,8 +512,7 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
     }
     // A document literal handed to the write whose own keys are a login's (`sessions.insertOne({ sessionId, userId, userAgent,
     // ip, expiresAt, ...rest })`): an authentication session, though spreads hide its other fields.
-    const callee = o.call.callee.replace(/\s+/g, '');
-    const doc = o.kind === 'db-write' ? ctx.file(o.call.file)?.objects.find((x) => x.line >= o.call.line && x.line <= o.call.line + 6 && x.ctx.startsWith('arg:') && x.ctx.slice(4).replace(/\s+/g, '') === callee) : undefined;
+    const doc = o.kind === 'db-write' ? documentArg(ctx, o.call) : undefined;
     const own = doc?.keys.filter((k) => !k.startsWith('...')) ?? [];
     if (own.length && authRecord(own)) {
       Object.assign(o, { subject: 'other' as Subject, strength: 0, text: `${own.join(' ')} ${o.call.fn}` });
@@ -1786,17 +1791,16 @@ export function wrapperCall(ctx: RuleContext, o: PersistOp): boolean {
   return !!o.via || ((o.kind === 'append' || o.kind === 'write') && ctx.functionsNamed(o.call.name).length > 0);
 }
 
-/** Session writes with those that carry the conversation first (stable otherwise). */
 /**
  * A row of a table named only for the container (`sessions`, `session`, `threads`) with no message column: the
  * session's header, written once when it is created (`db.add(Session(id=…))` in `create_session`), not a turn.
  */
 export const containerRow = (o: PersistOp): boolean => !!o.model && !carriesTranscript(o) && words(o.model.table).length > 0 && ormName(o.model.table) === '' && !/messages$/.test(o.text);
-/** The writes that carry the transcript first, a container's header row last. */
 /** A database write whose table (the first word of what it was judged by) is exactly the conversation's: `messages`, `chat_history`. */
 const SESSION_TABLE = /^['"`]?(?:messages?|conversations?|chat_?messages|chat_?history|turns|transcripts?)['"`]?$/i;
 export const sessionTable = (o: PersistOp): boolean => o.kind === 'db-write' && SESSION_TABLE.test(o.text.split(/\s+/)[0] ?? '');
 
+/** Session writes with those that carry the conversation first and a container's header row last (stable otherwise). */
 export const transcriptFirst = (ops: PersistOp[]): PersistOp[] => [...ops.filter(carriesTranscript), ...ops.filter((o) => !carriesTranscript(o) && !containerRow(o)), ...ops.filter(containerRow)];
 
 /**

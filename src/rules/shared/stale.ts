@@ -93,8 +93,8 @@ export function isStale(ctx: RuleContext, file: string): boolean {
   return dirs.length > 0 && dirs.some((d) => file.startsWith(`${d}/`));
 }
 
-/** The evidence with live lines first (stable), and whether every line is in retired code. */
-export function rankLive(ctx: RuleContext, evidence: readonly Evidence[]): { evidence: Evidence[]; allStale: boolean } {
+/** The evidence (or any sites with a file) with live lines first (stable), and whether every line is in retired code. */
+export function rankLive<T extends Pick<Evidence, 'file'>>(ctx: RuleContext, evidence: readonly T[]): { evidence: T[]; allStale: boolean } {
   if (!staleDirs(ctx).length || !evidence.length) return { evidence: [...evidence], allStale: false };
   const live = evidence.filter((e) => !isStale(ctx, e.file));
   const stale = evidence.filter((e) => isStale(ctx, e.file));

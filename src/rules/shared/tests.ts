@@ -8,7 +8,8 @@ import { normalise, TS_EXT } from './imports.js';
 
 /** A test file by its path: a tests/ or __tests__/ folder, `*.test.ts` / `*.spec.tsx`, `test_*.py`. */
 export const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
-const ILLUSTRATION = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|__fixtures__|scripts|playground|benchmarks?)(?:\/|$)/;
+/** Example, demo, doc, fixture, script and benchmark folders: code shown or measured, not the harness. */
+export const ILLUSTRATION = /(?:^|\/)(?:examples?|demos?|samples?|docs?|fixtures|__fixtures__|scripts|playground|benchmarks?)(?:\/|$)/;
 
 export interface HarnessTests {
   /** Test files with at least one test case that import harness code. */
