@@ -7,6 +7,7 @@ import { resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
+import { delegatedSandboxVerdict } from './delegated.js';
 import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 import { isStale, rankLive } from '../shared/stale.js';
 
@@ -602,6 +603,9 @@ export default defineRule({
           confidence: live >= 2 ? 'high' : 'low',
         };
       }
+      // No shell of its own, but coding agents it starts (Codex, Claude Code) with a sandbox option set.
+      const delegated = delegatedSandboxVerdict(ctx);
+      if (delegated) return delegated;
       return {
         level: 'absent',
         reason: shellTools.length ? `shell tool ${shellTools[0].name} declared but no command sink was found` : 'there is no shell or code-execution tool, so nothing guards one',
