@@ -1,3 +1,4 @@
+import { delegatedLaunches } from './delegated.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolSourceFilters } from '../shared/tools.js';
@@ -930,6 +931,19 @@ export default defineRule({
           { file: a.file, line: a.line, reason: `the user's '${filter.param}' decides which of the source's tools are offered` },
           { file: filter.file, line: filter.line, reason: `${filter.fn}() takes the tool filter '${filter.param}'` },
         ],
+        confidence: 'low',
+      };
+    }
+    // The caller chooses the approval mode, tool list or sandbox of a coding agent the harness starts
+    // (`args.push('--permission-mode', input.permissionMode)`, Codex `--sandbox`, Claude Agent SDK
+    // `permissionMode` from options): rules the user sets, applied by that agent, not by the harness.
+    const forwarded = delegatedLaunches(ctx).filter((l) => l.state === 'optional' && l.value !== '' && !/^['"`]/.test(l.value));
+    if (forwarded.length) {
+      const l = forwarded.find((x) => x.kind === 'permission') ?? forwarded[0];
+      return {
+        level: 'partial',
+        reason: `the caller sets the ${l.kind === 'permission' ? 'approval options' : 'sandbox mode'} of a coding agent the harness starts (${l.option} ${l.value.slice(0, 50)} at ${l.file}:${l.line}); the harness's own tool calls have no allow / deny / ask rules or approval modes`,
+        evidence: forwarded.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `${x.option} taken from the caller's options (${x.value.slice(0, 50)}) and passed to the coding agent` })),
         confidence: 'low',
       };
     }
