@@ -13,6 +13,13 @@ import { isStale } from '../shared/stale.js';
 /** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
 const URL_POLICY = /^(?:!|not\s+)\s*(?:await\s+)?(?:(?:self|this)\.)?_?(?:is_?url_?allowed|isUrlAllowed|is_?domain_?allowed|isDomainAllowed|url_?is_?allowed|is_?allowed_?url|isAllowedUrl)\(/i;
+/** The names of the functions and classes around `line` (`Tool.apply_ex task`): what a nested function belongs to. */
+function enclosing(f: { functions: Array<{ name: string; line: number; end: number }>; classes: Array<{ name: string; line: number; end: number }> }, line: number): string {
+  return [...f.functions, ...f.classes].filter((x) => x.line <= line && x.end >= line).map((x) => x.name).join(' ');
+}
+
+/** A negated test that a tool is enabled / active / allowed: `not self.is_active()`, `!enabledTools.includes(name)`, `name not in self.allowed_tools`. */
+const AVAILABILITY = /^(?:!|not\s+)\s*\(?\s*(?:await\s+)?[\w$.]*?\b_?(?:is_?[Aa]ctive|is_?[Ee]nabled|is_?[Aa]llowed|is_?[Tt]ool_?(?:[Aa]ctive|[Ee]nabled|[Aa]llowed|[Pp]ermitted))\(|^!\s*\(?\s*[\w$.]*(?:[Aa]llowed|[Ee]nabled|[Aa]ctive|[Pp]ermitted)_?(?:[Tt]ools?|[Tt]ool_?[Nn]ames)\w*\.(?:includes|has)\(|\bnot\s+in\s+[\w.]*(?:allowed|enabled|active|permitted)_?tools?(?:_?names)?\s*\)?$/;
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 
@@ -544,6 +551,22 @@ export default defineRule({
           level: 'partial',
           reason: `only navigation passes an allow / deny decision (${g.cond.slice(0, 60)} in ${g.fn}() at ${f.path}:${g.line}); other tool calls run without one`,
           evidence: [{ file: f.path, line: g.line, reason: `${g.fn}() refuses a URL its policy does not allow` }],
+        };
+      }
+    }
+    // A refusal of a tool that is not enabled for this agent, session or project, made where tools
+    // run (`if not self.is_active(): raise ToolCallError(…)`, `if (!enabledTools.includes(name)) throw …`,
+    // `if name not in self.allowed_tools: return error`): a deny-only availability check on the path,
+    // with no allow / ask decision about the call itself.
+    for (const f of ctx.source) {
+      if (offPathUi(ctx, f.path)) continue;
+      const g = f.guards.find((x) => (x.exit === 'return' || x.exit === 'throw') && !x.returns && AVAILABILITY.test(x.cond) && /tool/i.test(`${x.cond} ${enclosing(f, x.line)}`) && reachedFromTools(ctx, f.path, x.fn));
+      if (g) {
+        return {
+          level: 'partial',
+          reason: `a tool call is refused when the tool is not enabled (if (${g.cond.slice(0, 60)}) ${g.exit} in ${g.fn}() at ${f.path}:${g.line}), a deny-only availability check; no allow / deny / ask decision is made about the call itself`,
+          evidence: [{ file: f.path, line: g.line, reason: `${g.fn}() refuses a tool that is not enabled: if (${g.cond.slice(0, 60)}) ${g.exit}` }],
+          confidence: 'low',
         };
       }
     }
