@@ -599,7 +599,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         const calls = ctx.callsIn(gf, gfn);
         // The loop's own guards are its exits; a recursive turn (no loop statement) has only guards.
         // (A recursive summariser, `summarize_real()` calling itself on halves, is not the agent's turn.)
-        if (k !== loopKey || (!loop.loop && !words(shortName(loop.fn)).some((w) => /^(summar|compress|compact|condens|trim|truncat)/.test(w)))) {
+        // A step that fits the context (`trim_for_context()`, `_maybe_auto_compact()`) returns early under its threshold:
+        // that bounds the history it keeps, and the loop goes on, so its guards are no caps on the run.
+        if ((k !== loopKey || (!loop.loop && !fitsContext(loop.fn))) && !(k !== loopKey && fitsContext(gfn))) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
             if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return') || returnsInput(ctx, gf, g)) continue;
@@ -782,6 +784,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     return keyed.sort((a, b) => a.d - b.d || b.s - a.s || b.r - a.r || b.m - a.m || b.n - a.n || a.i - b.i).map((x) => x.c);
   });
 }
+
+/** A function named for fitting the context: it summarises, compresses, compacts, condenses, trims, truncates or prunes. */
+const fitsContext = (fn: string) => words(shortName(fn)).some((w) => /^(summar|compress|compact|condens|trim|truncat|prun)/.test(w));
 
 /** Packages whose base classes declare data shapes (a settings model), not a runtime that reads the field. */
 const SCHEMA_BASE_FROM = /^(?:pydantic|pydantic_settings|attrs?|dataclasses|typing|enum|msgspec|marshmallow|zod|typeorm|sqlalchemy)\b/;

@@ -4,7 +4,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
 import { fnAt } from '../shared/resolve.js';
 
 /** Objects a summary or trim may be about that are not the conversation. */
@@ -334,6 +334,21 @@ export default defineRule({
           !loopBound(p) &&
           (p.act.callee === short || (p.cmp.file === best.c.fn.file && p.cmp.fn === best.c.fn.name) || (tShort && (p.act.callee === tShort || shortName(p.cmp.fn) === tShort || actIn(p) === tShort))),
       );
+      // The compactor hands the history back untouched unless its caller passes an option (`if (!config) return messages`): opt-in.
+      const sameFn = gate && gate.cmp.file === best.c.fn.file && gate.cmp.fn === best.c.fn.name;
+      const optIn = optInGate(ctx, best.c.fn.file, best.c.fn.name, sameFn ? gate.cmp.line : best.c.fn.end);
+      if (optIn) {
+        return {
+          level: 'partial',
+          reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is reached automatically (${best.t.why}), but only when the caller passes ${optIn.option}: it returns the history untouched when ${optIn.cond} (line ${optIn.line}), so compaction is opt-in`,
+          evidence: [
+            { file: optIn.file, line: optIn.line, reason: `${best.c.fn.name}() returns the history uncompacted when ${optIn.cond}: off unless ${optIn.option} is passed` },
+            { file: best.c.fn.file, line: best.c.fn.line, reason: `${best.c.fn.name}() summarises older turns via ${best.c.via}` },
+            { file: best.t.file, line: best.t.line, reason: best.t.why },
+          ],
+          confidence: 'low',
+        };
+      }
       return {
         level: 'present',
         reason: `${best.c.fn.name}() summarises the history with the model (${best.c.via}) and is triggered automatically: ${best.t.why}${gate ? `, when ${gate.cmp.text} in ${gate.cmp.fn}()` : ''}`,

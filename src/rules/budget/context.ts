@@ -1070,3 +1070,60 @@ export function hookRun(ctx: RuleContext, fn: Located<FunctionFact>): HookRun | 
   }
   return undefined;
 }
+
+/** A name of the history a step works on: `messages`, `history`, `chat_history`, `sanitizedMessages`. */
+const HISTORY_WORD = /messages|history|conversation|transcript|context/i;
+/** An enum member or literal that means the step is off: `CompressType.NO_COMPRESS`, `'none'`, `Mode.DISABLED`. */
+const OFF_VALUE = /^(?:[\w$.]*\.)?(?:NO_\w+|NONE|DISABLED?|OFF)$|^(['"`])(?:none|off|disabled)\1$/i;
+
+export interface OptInGate {
+  file: string;
+  line: number;
+  /** The option tested: `summarization`, `compress_type`. */
+  option: string;
+  cond: string;
+}
+
+/**
+ * An off switch at the top of a step that sizes or compacts the history: before `beforeLine`, the function returns
+ * the history it was handed untouched when an option it receives is unset or set to its off value
+ * (`if (!config) return messages` with `config = summarization` an argument; `if compress_type ==
+ * CompressType.NO_COMPRESS: return messages`). The step runs only for callers that pass the option: opt-in. A
+ * switch with an on default (`const enabled = config.enabled ?? true; if (!enabled) return messages`) is opt-out,
+ * not counted, and nor is a field of the object (`if (!this.autoCompact) return`), whose default is set elsewhere.
+ */
+export function optInGate(ctx: RuleContext, file: string, fn: string, beforeLine: number): OptInGate | undefined {
+  const f = ctx.file(file);
+  const def = f?.functions.find((x) => x.name === fn && x.line <= beforeLine && x.end >= beforeLine);
+  if (!f || !def) return undefined;
+  const params = new Set(def.params.map((p) => p.replace(/^\*+/, '').split(/[\s:=?]/)[0]).filter(Boolean));
+  // A destructured parameter (`({ messages, summarization }: {…}) =>`): its names, from the bind of the arrow or its first parameter's text.
+  const destructured = (f.binds ?? []).find((b) => b.fn !== fn && b.name === shortName(fn) && b.line === def.line)?.value ?? def.params[0] ?? '';
+  const brace = /^\s*(?:async\s*)?\(?\s*\{([^}]*)\}/.exec(destructured);
+  if (brace) for (const n of brace[1].split(',')) params.add(n.trim().split(/[\s:=]/)[0]);
+  const binds = (f.binds ?? []).filter((b) => b.fn === fn && b.line >= def.line && b.line < beforeLine);
+  // The option a name stands for: a parameter, or a local bound straight to one (`const config = summarization`).
+  const option = (name: string): string | undefined => {
+    if (params.has(name)) return name;
+    const b = binds.find((x) => x.name === name);
+    if (!b) return undefined;
+    // An on default makes it opt-out: `config.enabled ?? true`, `opts.get("x", True)`, `x or True`.
+    if (/(?:\?\?|\|\||\bor)\s*(?:true|True)\s*$|,\s*True\s*\)$/.test(b.value)) return undefined;
+    const v = b.value.trim();
+    return params.has(v) ? v : undefined;
+  };
+  for (const g of f.guards) {
+    if (g.fn !== fn || g.exit !== 'return' || g.line <= def.line || g.line >= beforeLine || !g.returns) continue;
+    // It hands back the history as it came: a parameter named for the history.
+    if (!params.has(g.returns) || !HISTORY_WORD.test(g.returns)) continue;
+    const c = g.cond.trim();
+    let m = /^(?:!|not\s+)([\w$]+)$/.exec(c) ?? /^([\w$]+)\s+is\s+None$/.exec(c) ?? /^([\w$]+)\s*===?\s*(?:undefined|null|false)$/.exec(c);
+    let opt = m && option(m[1]);
+    if (!opt) {
+      m = /^([\w$]+)\s*(?:===?|is)\s*(.+)$/.exec(c);
+      opt = m && OFF_VALUE.test(m[2].trim()) ? option(m[1]) : undefined;
+    }
+    if (opt) return { file, line: g.line, option: opt, cond: c };
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { agentLoops, GENERIC, type AgentLoop } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls, type AgentLoop } from '../shared/loop.js';
 import { isWaitLoop, loopCaps, type Cap } from './caps.js';
 import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
@@ -112,6 +112,40 @@ function wallClockBound(ctx: RuleContext): boolean {
   );
 }
 
+/** Request options that cap one model call's output: `maxTokens`, `max_tokens`, `maxOutputTokens`, `max_completion_tokens`. */
+const OUTPUT_CAP = /^(?:maxTokens|max_tokens|maxOutputTokens|max_output_tokens|maxCompletionTokens|max_completion_tokens|max_new_tokens|maxTokensToSample|max_tokens_to_sample)$/;
+const OUTPUT_CAP_KWARG = /^(max_tokens|max_output_tokens|max_completion_tokens|max_new_tokens|max_tokens_to_sample)\s*=\s*(.+)$/;
+/** A value that sets no bound. */
+const NO_BOUND = /^(?:undefined|null|None|Infinity|-1|0)$/;
+
+/**
+ * Where no agent loop runs tools over several model turns, each request is one model call (or a fixed few), and
+ * what bounds it is that call's own output cap: `streamText({ …, maxTokens: MAX_TOKENS })`,
+ * `client.messages.create(model=…, max_tokens=4096)`. The first such option handed to a call in source, or a
+ * keyword argument of a model call.
+ */
+function perCallOutputCap(ctx: RuleContext): { file: string; line: number; key: string; value: string; callee: string } | undefined {
+  return ctx.memo('hard-limits:per-call-output-cap', () => {
+    for (const c of modelCalls(ctx)) {
+      for (const a of c.args) {
+        const m = OUTPUT_CAP_KWARG.exec(a.trim());
+        if (m && !NO_BOUND.test(m[2].trim())) return { file: c.file, line: c.line, key: m[1], value: m[2].trim(), callee: c.callee };
+      }
+    }
+    for (const f of ctx.source) {
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const key = o.keys.find((k) => OUTPUT_CAP.test(k));
+        if (!key) continue;
+        const v = (o.values[key] ?? '').trim();
+        if (NO_BOUND.test(v)) continue;
+        return { file: f.path, line: o.line, key, value: v || '(computed)', callee: o.ctx.slice(4) };
+      }
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'budget.hard-limits',
   principle: 'budget',
@@ -201,6 +235,17 @@ export default defineRule({
         // And nothing bounds the run's wall-clock from outside the loop: a lifetime set on a sandbox the
         // run lives in, or a route's maximum duration (`export const maxDuration = 800`).
         confidence: loops.every((x) => x.loop) && k === 0 && !wallClockBound(ctx) ? 'high' : 'low',
+      };
+    }
+    // No loop runs the model over several turns: a request is one call, bounded by its own output cap. Some of a
+    // cap (a token bound on each call), none on the session: partial, as a turn cap without a token cap is.
+    const perCall = perCallOutputCap(ctx);
+    if (perCall) {
+      return {
+        level: 'partial',
+        reason: `no agent loop runs the model over several turns, so a request is one model call bounded only by its own output cap (${perCall.key} = ${perCall.value} handed to ${perCall.callee} at ${perCall.file}:${perCall.line}); there is no session token or cost cap`,
+        evidence: [{ file: perCall.file, line: perCall.line, reason: `${perCall.key} = ${perCall.value} caps the output of one model call (${perCall.callee})` }],
+        confidence: 'low',
       };
     }
     return { level: 'absent', reason: 'no agent loop with a turn, token or cost cap was found', evidence: [] };

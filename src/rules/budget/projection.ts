@@ -2,7 +2,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { words } from '../shared/persist.js';
-import { countsTokens, frameworkContext, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+import { countsTokens, frameworkContext, optInGate, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
 
 /** Names of a piece of content sized on its own, not the whole request. */
 const PIECE_WORDS = new Set(['content', 'source', 'sources', 'document', 'documents', 'doc', 'docs', 'page', 'pages', 'file', 'files', 'scrape', 'scraping', 'scraped', 'web', 'chunk', 'chunks', 'attachment', 'attachments']);
@@ -113,8 +113,25 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (whole.length > 0) {
+    // Every such sizing hands the history back untouched unless its caller passes an option (`if (!config) return
+    // messages`, `if compress_type == CompressType.NO_COMPRESS: return messages`): it is there, but opt-in.
+    const gates = whole.map((p) => optInGate(ctx, p.cmp.file, p.cmp.fn, p.cmp.line));
+    if (whole.length > 0 && gates.every(Boolean)) {
       const p = whole[0];
+      const g = gates[0]!;
+      return {
+        level: 'partial',
+        reason: `${site(p)}; ${p.act.why}; it runs before each model call (${p.turn!.why}), but only when the caller passes ${g.option}: ${p.cmp.fn}() returns the history untouched when ${g.cond} (line ${g.line}), so the projection is opt-in`,
+        evidence: [
+          { file: g.file, line: g.line, reason: `${p.cmp.fn}() returns the history unsized when ${g.cond}: the projection is off unless ${g.option} is passed` },
+          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() compares the estimate ${p.cmp.estimate} with the limit ${p.cmp.window}` },
+          { file: p.turn!.file, line: p.turn!.line, reason: p.turn!.why },
+        ],
+        confidence: 'low',
+      };
+    }
+    if (whole.length > 0) {
+      const p = whole.find((_, i) => !gates[i])!;
       return {
         level: 'present',
         reason: `${site(p)}; ${p.act.why}; it runs before each model call: ${p.turn!.why}`,
