@@ -647,6 +647,34 @@ interface Hit {
   c: Located<CallFact>;
   how: string;
   rank: number;
+  /** The check runs only when a validator was set, and none is by default (opt-in). */
+  optIn?: boolean;
+}
+
+/** What a validator known only by its name must be about: a tool call (its name, its caller's, its arguments). */
+const TOOL_SUBJECT = /tool|action|function_?call|functionCall/i;
+
+/**
+ * A validator that runs only when one was set: the call's receiver is read with a default of none
+ * (`v = getattr(self, '_tool_validator', None)`, `self.validator` declared `= None`), and no harness
+ * code ever sets that attribute to anything else, so only the user can wire one in. Opt-in, so the
+ * catalog's "default matters" makes it partial.
+ */
+function optInValidator(ctx: RuleContext, f: { binds?: Array<{ name: string; value: string; fn: string }> }, c: CallFact): boolean {
+  const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)).replace(/\?$/, '');
+  const NONE = /^(?:None|null|undefined)$/;
+  let attr: string | undefined;
+  const member = /^(?:self|this)\.(\w+)$/.exec(recv);
+  if (member) {
+    if (!(f.binds ?? []).some((b) => b.name === member[1] && NONE.test(b.value.trim()))) return false;
+    attr = member[1];
+  } else if (/^\w+$/.test(recv)) {
+    const b = (f.binds ?? []).find((x) => x.name === recv && x.fn === c.fn);
+    attr = b && /^getattr\(\s*(?:self|cls)\s*,\s*['"](\w+)['"]\s*,\s*None\s*\)$/.exec(b.value.trim())?.[1];
+  }
+  if (!attr) return false;
+  // Set to a value anywhere in the harness (a constructor, a setter): wired, not opt-in.
+  return !ctx.source.some((g) => (g.binds ?? []).some((b) => b.name === attr && !NONE.test(b.value.trim())));
 }
 
 /** Callers of a validator's function that are tools' own execute methods (`WebSearch.call`), in two files or more. */
@@ -681,6 +709,7 @@ function validations(ctx: RuleContext): Hit[] {
         const recv = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
         let how: string | undefined;
         let rank = 0;
+        let optIn = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
         if (own) {
@@ -690,16 +719,20 @@ function validations(ctx: RuleContext): Hit[] {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
-        } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && /tool|arg|param|call|block|use/i.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
-          // `validateInput(query)` in the entry point checks the user's message, not a tool call.
+        } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && TOOL_SUBJECT.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
+          // `validateInput(query)` in the entry point checks the user's message, not a tool call; a
+          // validator known only by its name must name the tool call it checks (in its own name, its
+          // caller's or its arguments): `_validate_params()` in a cache handler or `_validate_args(task)`
+          // at an agent's entry check something else.
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
+          optIn = optInValidator(ctx, f, c);
         } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '') && !(TOOL_SCHEMA_EXPR.test((c.args[0] ?? '').trim()) && c.args.slice(1).some((a) => /schema/i.test(a)))) {
           // `validate(instance={}, schema=tool.parameters)` and `validate(tool.parameters, META_SCHEMA)` check that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
-        if (how) hits.push({ c: c as Located<CallFact>, how, rank });
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}) });
       }
     }
     return hits.sort((a, b) => b.rank - a.rank);
@@ -718,12 +751,15 @@ export default defineRule({
   detect(ctx) {
     const hits = validations(ctx);
     // A validator that is itself only a definition, with no call site in the harness, is not wired.
-    const wired = hits.filter((h) => {
+    const wiredAll = hits.filter((h) => {
       if (h.c.fn === '<top>') return true;
       const short = shortName(h.c.fn);
       if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
     });
+    // Validators that all run only when one was set (none by default) are the opt-in form: partial, below.
+    const optional = wiredAll.every((h) => h.optIn) ? wiredAll : [];
+    const wired = optional.length ? [] : wiredAll;
     // A check on the dispatch path (the function that looks a tool up and runs it, or its file)
     // comes before a check inside one tool's own execute.
     const path = dispatchPath(ctx);
@@ -785,6 +821,11 @@ export default defineRule({
           : `only ${n} of the ${total} functions that call the model check its reply and ask again when the check fails (${retried.sites[0].how}, ${at(retried.sites[0].file, retried.sites[0].line)}); other replies and tool inputs are not validated`,
         retried.sites.slice(0, 3).map((h) => ev(h.file, h.line, h.how)),
       );
+    }
+    if (optional.length) {
+      const h = optional[0];
+      const how = (x: Hit) => `${x.how}, only when a validator was set (none is by default)`;
+      return finding('partial', `tool inputs are validated only when a validator is set, and none is by default: ${h.how} (${at(h.c.file, h.c.line)})`, optional.slice(0, 2).map((x) => ev(x.c.file, x.c.line, how(x))));
     }
     if (hits.length) {
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
