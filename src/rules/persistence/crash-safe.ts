@@ -117,13 +117,11 @@ function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | unde
         if (callers.length > 0) return { file: f.path, line: fn.line, reason: `${fn.name} (called from ${callers[0].fn}) closes the tool calls left without a result, so they are not run again` };
       }
     }
-    for (const f of ctx.source) {
-      for (const c of f.calls) {
-        const dot = c.callee.lastIndexOf('.');
-        if (dot <= 0 || !/^(?:has|includes|__contains__)$/.test(c.name)) continue;
-        const set = shortName(c.callee.slice(0, dot));
-        if (DONE_CALLS.test(set)) return { file: f.path, line: c.line, reason: `${c.callee}(${c.args[0] ?? ''}) in ${c.fn} checks the calls already completed, so they are not run again` };
-      }
+    // Membership tests, from the by-name index of calls.
+    for (const c of ['has', 'includes', '__contains__'].flatMap((n) => ctx.callsNamed(n))) {
+      const dot = c.callee.lastIndexOf('.');
+      if (dot <= 0) continue;
+      if (DONE_CALLS.test(shortName(c.callee.slice(0, dot)))) return { file: c.file, line: c.line, reason: `${c.callee}(${c.args[0] ?? ''}) in ${c.fn} checks the calls already completed, so they are not run again` };
     }
     return undefined;
   });
