@@ -31,6 +31,10 @@ const stringValue = (v: string) => /^(?:str|String)\(/.test(v) || /['"\`]\s*\.(?
  * or rotating a log with temp file + rename keeps the log whole; it says nothing of the session surviving a crash.
  */
 const LOG_WORD = new Set(['log', 'logs', 'logfile', 'logger']);
+/** An append whose function or class, or the file it appends to, is named for a log or debugging. */
+function logJournal(o: PersistOp): boolean {
+  return [o.call.fn, o.call.args[0] ?? ''].some((t) => words(t).some((w) => LOG_WORD.has(w) || w === 'debug'));
+}
 function logRewrite(o: PersistOp): boolean {
   if (o.kind === 'transaction') return false;
   const target = o.kind === 'rename' ? o.call.args[1] ?? o.call.args[0] ?? '' : o.call.args[0] ?? '';
@@ -65,6 +69,64 @@ function stepsMarkedDone(ctx: Parameters<typeof persistOps>[0]): boolean {
   return false;
 }
 
+/** Words naming the saved session's records (`convertSessionToClientHistory`, `restore_saved_messages`, `replayTranscript`). */
+const SAVED_WORD = new Set(['session', 'sessions', 'saved', 'stored', 'persisted', 'transcript', 'journal', 'checkpoint', 'checkpoints']);
+/** Words naming a load or conversion back into the model's history. */
+const RELOAD_WORD = new Set(['convert', 'restore', 'load', 'rebuild', 'hydrate', 'rehydrate', 'replay', 'resume', 'reconstruct', 'deserialize']);
+/** What a conversion turns the saved records into (`sessionToHistory`, `session_to_messages`). */
+const HISTORY_WORD = new Set(['history', 'messages', 'client', 'model', 'chat', 'contents', 'conversation']);
+/** A set of the tool calls a run has already completed (`completedCallIds`, `executed_tool_call_ids`), consulted to skip them. */
+/** Tool calls left without a result, and the words of the calls. */
+const UNFINISHED_WORD = new Set(['dangling', 'orphan', 'orphaned', 'orphans', 'unfinished', 'unanswered', 'unresolved']);
+const CALL_WORD = new Set(['tool', 'tools', 'call', 'calls', 'invocation', 'invocations']);
+/** A key or type value spelled as a model API's tool-result part (not a display history's `toolCallId` entry). */
+const API_RESULT_KEY = /^(?:tool_call_id|tool_use_id|call_id|functionResponse|function_response)$/;
+const API_RESULT_TYPE = /^['"`](?:tool_result|tool-result|function_call_output)['"`]$/;
+function toolResultPart(o: { keys: string[]; values: Record<string, string> }): string | undefined {
+  const k = o.keys.find((x) => API_RESULT_KEY.test(x));
+  if (k) return k;
+  return API_RESULT_TYPE.test(o.values.type ?? '') ? `type ${o.values.type}` : undefined;
+}
+const DONE_CALLS = /^_?(?:completed|executed|processed|finished|answered)_?(?:tool_?|function_?)?(?:call|invocation)_?ids$/i;
+
+/**
+ * The other half of crash safety, seen where no 'interrupted' result is written: a reloaded session gives each
+ * recorded tool call its recorded result, so the model sees it done and does not call it again. Either the function
+ * that turns the saved records back into the model's history builds tool-result parts paired to their calls (an object
+ * keyed `functionResponse`, `tool_call_id`, `tool_use_id` inside `convertSessionToClientHistory`), or the run keeps a
+ * set of the call ids already completed and consults it (`completedCallIds.has(call.id)`) before executing a call.
+ */
+function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | undefined {
+  return ctx.memo('crash-safe:results-reloaded', () => {
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const ws = words(shortName(fn.name));
+        if (!ws.some((w) => SAVED_WORD.has(w))) continue;
+        if (!ws.some((w) => RELOAD_WORD.has(w)) && !(ws.includes('to') && ws.some((w) => HISTORY_WORD.has(w)))) continue;
+        const o = f.objects.find((x) => x.fn === fn.name && x.line >= fn.line && x.line <= fn.end && toolResultPart(x));
+        if (o) return { file: f.path, line: o.line, reason: `${fn.name} rebuilds each saved tool call's result (${toolResultPart(o)}) when the session is loaded back, so a completed call is not run again` };
+      }
+    }
+    // A function named for the tool calls left without a result (`closeDanglingToolCalls`, `repair_orphaned_tool_calls`)
+    // that the harness calls: on load it closes them instead of running them again.
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const ws = words(shortName(fn.name));
+        if (!ws.some((w) => UNFINISHED_WORD.has(w)) || !ws.some((w) => CALL_WORD.has(w))) continue;
+        const callers = callersOf(ctx, fn.name).filter((c) => c.fn !== fn.name);
+        if (callers.length > 0) return { file: f.path, line: fn.line, reason: `${fn.name} (called from ${callers[0].fn}) closes the tool calls left without a result, so they are not run again` };
+      }
+    }
+    // Membership tests, from the by-name index of calls.
+    for (const c of ['has', 'includes', '__contains__'].flatMap((n) => ctx.callsNamed(n))) {
+      const dot = c.callee.lastIndexOf('.');
+      if (dot <= 0) continue;
+      if (DONE_CALLS.test(shortName(c.callee.slice(0, dot)))) return { file: c.file, line: c.line, reason: `${c.callee}(${c.args[0] ?? ''}) in ${c.fn} checks the calls already completed, so they are not run again` };
+    }
+    return undefined;
+  });
+}
+
 export default defineRule({
   id: 'persistence.crash-safe',
   principle: 'persistence',
@@ -85,7 +147,9 @@ export default defineRule({
       // `{ cursor, timestamp, content }`) is a note kept beside the conversation (a team's event history, a memory
       // entry, a log of what a step did): appending it journals that note, not the session.
       .filter((o) => o.kind === 'append' && o.subject === 'session' && (o.strength >= 3 || carriesTranscript(o) || o.record === 'event') && !foreignRecord(ctx, o))
-      .sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)));
+      // A transcript's own journal before a debug or run log that also records the exchange (`ChatDebugFileLogger`,
+      // `log_llm_history`): the log keeps a copy to read, the transcript is what the session is.
+      .sort((a, b) => Number(wrapperCall(ctx, a)) - Number(wrapperCall(ctx, b)) || Number(logJournal(a)) - Number(logJournal(b)));
     /** The temp-file rename inside an atomic wrapper: the line that makes the write atomic. */
     const renameIn = (o: PersistOp): Evidence[] => {
       if (!o.via) return [];
@@ -132,6 +196,8 @@ export default defineRule({
       }
       if (recovery.length > 2) break;
     }
+    const reloaded = recovery.length === 0 ? resultsReloaded(ctx) : undefined;
+    if (reloaded) recovery.push(reloaded);
     const saver = frameworkSaver(ctx);
     if (saver && DATABASE_SAVER.test(saver.callee)) {
       return {
@@ -184,6 +250,15 @@ export default defineRule({
           level: 'partial',
           reason: `the session is ${first.via ? `written by ${first.call.fn} through ${first.via.fn}, which writes a temp file and renames it into place` : first.atomicLib ? `written by ${first.call.fn} through an atomic-write package` : `written to a temp file and renamed into place by ${first.call.fn}`}, but it is rewritten whole and nothing recognises a tool call left unfinished on reload`,
           evidence: [...atomicSession.slice(0, 1).flatMap(renameIn), at(first, `${first.call.callee}() in ${first.call.fn} rewrites the whole session atomically`)],
+        };
+      }
+      // Appended to a journal, so no record is half-made, but nothing recognises a tool call already run when the
+      // session is reloaded: half of the catalog's two (as for rows, transactions and atomic rewrites above).
+      if (journal.length > 0 && recovery.length === 0 && !stepsMarkedDone(ctx)) {
+        return {
+          level: 'partial',
+          reason: `session records are appended to a journal (${first.call.callee} in ${first.call.fn}), so no write is left half-made, but nothing recognises a tool call already run when the session is reloaded`,
+          evidence: journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
         };
       }
       // Resolved: the session write is a call of a wrapper that writes a temp file and renames it (or an atomic-write package).
