@@ -7,7 +7,8 @@
 // Prints per repo and overall exact agreement, the confusion matrix (label → audit), grave
 // errors (present ↔ absent), the weakest checks, how exact the high-confidence verdicts are, and
 // evidence agreement: where audit and label agree on present or partial, whether the audit's first
-// evidence is within 15 lines of a location the label cites. --verbose lists every disagreement with
+// evidence is within 15 lines of a location the label cites (and whether any printed evidence line is: the most
+// a better order of the evidence could reach). --verbose lists every disagreement with
 // the label's note and the audit's reason.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,7 +54,7 @@ let agree = 0;
 let grave = 0;
 const byLang = {};
 const conf = { high: { n: 0, ok: 0 }, low: { n: 0, ok: 0 } };
-const evidenceAgree = { n: 0, ok: 0, misses: [] };
+const evidenceAgree = { n: 0, ok: 0, any: 0, misses: [] };
 const NEAR = 15;
 const near = (e, labelled) =>
   (labelled ?? []).some((loc) => {
@@ -102,6 +103,7 @@ for (const lf of labelFiles) {
     if (hit) cf.ok++;
     if (hit && label.level !== 'absent' && c.evidence.length) {
       evidenceAgree.n++;
+      if (c.evidence.some((e) => near(e, label.evidence))) evidenceAgree.any++;
       if (near(c.evidence[0], label.evidence)) evidenceAgree.ok++;
       else evidenceAgree.misses.push({ repo: labels.repo, id, audit: `${c.evidence[0].file}:${c.evidence[0].line}`, label: label.evidence });
     }
@@ -139,6 +141,7 @@ console.log(`${'overall'.padEnd(38)} ${String(total).padStart(6)}  ${pct(agree, 
 for (const [l, v] of Object.entries(byLang)) console.log(`${`  ${l}`.padEnd(38)} ${String(v.n).padStart(6)}  ${pct(v.ok, v.n).padStart(6)}  ${String(v.grave).padStart(5)} (${pct(v.grave, v.n)} grave)`);
 console.log(`\nconfidence: high ${conf.high.ok}/${conf.high.n} exact (${pct(conf.high.ok, conf.high.n)}), covering ${pct(conf.high.n, total)} of checks; low ${conf.low.ok}/${conf.low.n} exact (${pct(conf.low.ok, conf.low.n)})`);
 console.log(`evidence agreement (levels agree on present/partial, first evidence within ${NEAR} lines of a labelled line): ${evidenceAgree.ok}/${evidenceAgree.n} (${pct(evidenceAgree.ok, evidenceAgree.n)})`);
+console.log(`  any printed evidence line within ${NEAR} lines of a labelled line (the most a better order could reach): ${evidenceAgree.any}/${evidenceAgree.n} (${pct(evidenceAgree.any, evidenceAgree.n)})`);
 console.log('\nconfusion (rows: label, columns: audit)');
 console.log(`${''.padEnd(10)}${LEVELS.map((l) => l.padStart(9)).join('')}`);
 for (const l of LEVELS) console.log(`${l.padEnd(10)}${LEVELS.map((m) => String(confusion[l][m]).padStart(9)).join('')}`);
