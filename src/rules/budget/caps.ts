@@ -601,7 +601,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         // (A recursive summariser, `summarize_real()` calling itself on halves, is not the agent's turn.)
         // A step that fits the context (`trim_for_context()`, `_maybe_auto_compact()`) returns early under its threshold:
         // that bounds the history it keeps, and the loop goes on, so its guards are no caps on the run.
-        if ((k !== loopKey || (!loop.loop && !fitsContext(loop.fn))) && !(k !== loopKey && fitsContext(gfn))) {
+        if (k === loopKey ? !loop.loop && !fitsContext(loop.fn) : !fitsContext(gfn)) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
             if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return') || returnsInput(ctx, gf, g)) continue;

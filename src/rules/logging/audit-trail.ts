@@ -1,9 +1,9 @@
 import type { CallFact, FunctionFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
-import { builderTable, callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, tableOf, words } from '../shared/persist.js';
+import { builderTable, callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, storesData, tableOf, words } from '../shared/persist.js';
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { at, ev, finding, mentionOf } from '../shared/scan.js';
+import { at, bySite, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
@@ -320,7 +320,7 @@ function toolEvents(ctx: RuleContext): Evidence[] {
     }
   }
   // One event where tools run is a notification; several (start, success, failure) follow each call.
-  return out.length >= 2 ? out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).slice(0, 3) : [];
+  return out.length >= 2 ? out.sort(bySite).slice(0, 3) : [];
 }
 
 /** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
@@ -514,7 +514,7 @@ function fileLogSink(ctx: RuleContext): Located<CallFact> | undefined {
 function toolSaves(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
   const ops = new Map<string, Located<CallFact>>();
-  for (const op of harnessPersistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') ops.set(`${op.call.file}#${op.call.fn}`, op.call);
+  for (const op of harnessPersistOps(ctx)) if (storesData(op)) ops.set(`${op.call.file}#${op.call.fn}`, op.call);
   for (const c of ctx.calls) {
     if (!/^(?:save|store|persist|insert|put)\w*$/i.test(c.name)) continue;
     if (!/tool_?use|tool_?result|tool_?call/i.test(c.name + ' ' + c.args.join(' '))) continue;
@@ -554,7 +554,7 @@ interface HookSave {
 function toolEndHookSaves(ctx: RuleContext): HookSave[] {
   return ctx.memo('audit-trail:tool-end-hook-saves', () => {
     const writes = new Map<string, Located<CallFact>>();
-    for (const op of harnessPersistOps(ctx)) if (op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') if (!writes.has(`${op.call.file}#${op.call.fn}`)) writes.set(`${op.call.file}#${op.call.fn}`, op.call);
+    for (const op of harnessPersistOps(ctx)) if (storesData(op) && !writes.has(`${op.call.file}#${op.call.fn}`)) writes.set(`${op.call.file}#${op.call.fn}`, op.call);
     const out: HookSave[] = [];
     for (const f of ctx.source) {
       if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
@@ -685,7 +685,7 @@ function storedConversations(ctx: RuleContext): Array<{ call: Located<CallFact>;
   return ctx.memo('audit-trail:stored-conversations', () => {
     const out: Array<{ call: Located<CallFact>; caller: Located<CallFact> }> = [];
     const writes: Array<{ call: Located<CallFact>; table: string }> = persistOps(ctx)
-      .filter((op) => op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write')
+      .filter(storesData)
       .map((op) => ({ call: op.call, table: op.kind === 'db-write' ? tableOf(ctx, op.call) ?? '' : '' }));
     // A query builder's insert into a named table (supabase-js and knex: `supabase.from("messages").insert(rows)`, `knex("messages").insert(rows)`).
     for (const name of ['insert', 'upsert']) {
@@ -847,7 +847,7 @@ export default defineRule({
       ], 'low');
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
-    const writes = persistOps(ctx).some((o) => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write') || !!fileLogSink(ctx);
+    const writes = persistOps(ctx).some(storesData) || !!fileLogSink(ctx);
     // An analytics client capturing events (`posthog.capture('item_generated', …)`) sends records to a
     // service that keeps them: no file or database of its own, but not sure to be no trail.
     const analytics = ['capture', 'track', 'trackEvent', 'logEvent'].map((n) => ctx.callsNamed(n).find((c) => c.callee.includes('.') && !TEST_PATH.test(c.file))).find(Boolean);

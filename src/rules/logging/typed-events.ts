@@ -1,7 +1,7 @@
 import type { CallFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
-import { allClasses, allTypes, at, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
+import { allClasses, allTypes, at, bySite, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -703,7 +703,7 @@ function sdkResultStreams(ctx: RuleContext): Evidence[] {
       out.push(ev(c.file, c.line, `${c.callee}() hands on the ${original}() run (line ${b!.line}) as the AI SDK's typed stream of text, tool-call, tool-result, error and finish parts`));
     }
   }
-  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return out.sort(bySite);
 }
 
 /** The AG-UI protocol's packages (Python `ag_ui.core`, TypeScript `@ag-ui/core`): a typed event union (`EventType`) agents emit to front ends. */
@@ -725,7 +725,7 @@ function aguiEvents(ctx: RuleContext): Evidence[] {
       if (c) built.set(name, c);
     }
     if (!AGUI_STOPS.every((n) => built.has(n)) || built.size < 3) return [];
-    return [...built.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)).map((c) => ev(c.file, c.line, `${c.callee}() builds the AG-UI protocol's typed ${c.name} in ${shortName(c.fn)}()`));
+    return [...built.values()].sort(bySite).map((c) => ev(c.file, c.line, `${c.callee}() builds the AG-UI protocol's typed ${c.name} in ${shortName(c.fn)}()`));
   });
 }
 

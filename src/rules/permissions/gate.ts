@@ -10,9 +10,9 @@ import { offPathUi } from '../shared/ui.js';
 import { GENERIC, agentLoops, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { isStale } from '../shared/stale.js';
 
-/** Classes that look like a permission component, and their decision methods. */
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
 const URL_POLICY = /^(?:!|not\s+)\s*(?:await\s+)?(?:(?:self|this)\.)?_?(?:is_?url_?allowed|isUrlAllowed|is_?domain_?allowed|isDomainAllowed|url_?is_?allowed|is_?allowed_?url|isAllowedUrl)\(/i;
+
 /** The names of the functions and classes around `line` (`Tool.apply_ex task`): what a nested function belongs to. */
 function enclosing(f: { functions: Array<{ name: string; line: number; end: number }>; classes: Array<{ name: string; line: number; end: number }> }, line: number): string {
   return [...f.functions, ...f.classes].filter((x) => x.line <= line && x.end >= line).map((x) => x.name).join(' ');
@@ -20,6 +20,7 @@ function enclosing(f: { functions: Array<{ name: string; line: number; end: numb
 
 /** A negated test that a tool is enabled / active / allowed: `not self.is_active()`, `!enabledTools.includes(name)`, `name not in self.allowed_tools`. */
 const AVAILABILITY = /^(?:!|not\s+)\s*\(?\s*(?:await\s+)?[\w$.]*?\b_?(?:is_?[Aa]ctive|is_?[Ee]nabled|is_?[Aa]llowed|is_?[Tt]ool_?(?:[Aa]ctive|[Ee]nabled|[Aa]llowed|[Pp]ermitted))\(|^!\s*\(?\s*[\w$.]*(?:[Aa]llowed|[Ee]nabled|[Aa]ctive|[Pp]ermitted)_?(?:[Tt]ools?|[Tt]ool_?[Nn]ames)\w*\.(?:includes|has)\(|\bnot\s+in\s+[\w.]*(?:allowed|enabled|active|permitted)_?tools?(?:_?names)?\s*\)?$/;
+/** Classes that look like a permission component, and their decision methods. */
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
 

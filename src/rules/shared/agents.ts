@@ -11,7 +11,7 @@ import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../ana
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
-import { objectsWithAnyKey } from './scan.js';
+import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { fieldClass } from './resolve.js';
 import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
@@ -513,7 +513,7 @@ export function promptedRoleBuilds(ctx: RuleContext): Array<Evidence & { builder
     // One site per distinct prompt first, prompt constants before fields and expressions, in file order.
     const seen = new Set<string>();
     const rank = (x: { prompt: string }) => (seen.has(x.prompt) ? 2 : (seen.add(x.prompt), PROMPT_CONST_ARG.test(x.prompt) ? 0 : 1));
-    const sorted = out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    const sorted = out.sort(bySite);
     const ranks = new Map(sorted.map((x) => [x, rank(x)]));
     return sorted.sort((a, b) => ranks.get(a)! - ranks.get(b)!);
   });
@@ -1608,6 +1608,6 @@ export function exclusionLoops(ctx: RuleContext): Evidence[] {
         out.push({ file: c.file, line: c.line, reason: `${c.fn}() takes each name of ${loop.cond.slice(0, 50)} out of the tool set (${c.callee}(${(c.args[0] ?? '').slice(0, 40)}))` });
       }
     }
-    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+    return out.sort(bySite);
   });
 }

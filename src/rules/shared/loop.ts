@@ -409,13 +409,13 @@ function isRetryUntilSuccess(loop: LoopFact, modelLine: number): boolean {
   );
 }
 
+/** A function named for shortening a history: `_summarize`, `summarize_history`, `compactMessages`, `condense`. */
+const SHORTENER = /^_*(?:summari[sz]e|compact|condense|compress)(?:$|[A-Z_])/;
+
 /**
  * Loops whose body runs a model turn: a `while`/`for`/`do` whose body calls a model (directly or
  * through a wrapper), or a function that calls itself and a model (recursive turn).
  */
-/** A function named for shortening a history: `_summarize`, `summarize_history`, `compactMessages`, `condense`. */
-const SHORTENER = /^_*(?:summari[sz]e|compact|condense|compress)(?:$|[A-Z_])/;
-
 export function agentLoops(ctx: RuleContext): AgentLoop[] {
   return ctx.memo('loop:agent-loops', () => {
     const out: AgentLoop[] = [];

@@ -12,6 +12,9 @@ import { callsPassing } from './tools.js';
 import { TEST_PATH } from './tests.js';
 
 export type PersistKind = 'append' | 'write' | 'rename' | 'fsync' | 'db-write' | 'transaction' | 'read' | 'db-read';
+
+/** An operation that stores data: a file write or append, or a database write. */
+export const storesData = (o: { kind: PersistKind }): boolean => o.kind === 'write' || o.kind === 'append' || o.kind === 'db-write';
 export type Subject = 'session' | 'state' | 'settings' | 'other';
 
 export interface PersistOp {
@@ -2170,7 +2173,7 @@ export const LOGGERISH = /log|record|audit|journal|trace|track/i;
 export function writeReachedFrom(ctx: RuleContext, file: string, fn: string, hops = 2): Located<CallFact> | undefined {
   const direct = ctx.memo('persist:writes-by-fn', () => {
     const m = new Map<string, Located<CallFact>>();
-    for (const op of persistOps(ctx)) if ((op.kind === 'write' || op.kind === 'append' || op.kind === 'db-write') && !m.has(`${op.call.file}#${op.call.fn}`)) m.set(`${op.call.file}#${op.call.fn}`, op.call);
+    for (const op of persistOps(ctx)) if (storesData(op) && !m.has(`${op.call.file}#${op.call.fn}`)) m.set(`${op.call.file}#${op.call.fn}`, op.call);
     return m;
   });
   const hit = direct.get(`${file}#${fn}`);

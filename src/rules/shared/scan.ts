@@ -15,6 +15,9 @@ export function finding(level: Level, reason: string, evidence: Evidence[] = [],
   return confidence ? { level, reason, evidence, confidence } : { level, reason, evidence };
 }
 
+/** Sites in source order: by file, then line (for `Array.prototype.sort`). */
+export const bySite = (a: { file: string; line: number }, b: { file: string; line: number }): number => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
+
 /** `file:line` for reasons. */
 export function at(file: string, line: number): string {
   const base = file.slice(file.lastIndexOf('/') + 1);

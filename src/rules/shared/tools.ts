@@ -191,13 +191,13 @@ function typeOnlyClass(f: FileFacts, name: string, line: number): boolean {
   return !!c && [c.extends ?? '', ...c.implements].some((b) => TYPE_ONLY_BASE.test(b.replace(/\[.*$/, '').trim()));
 }
 
+/** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
+const typesSdkTool = (f: FileFacts): boolean => f.imports.some((i) => i.from === 'ai' && (i.names.includes('Tool') || i.names.includes('CoreTool')));
+
 /**
  * One pass over every source object for toolDeclarations and toolListSites: both need a
  * description key (`description`, `desc`, `summary`), so other objects are skipped at once.
  */
-/** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
-const typesSdkTool = (f: FileFacts): boolean => f.imports.some((i) => i.from === 'ai' && (i.names.includes('Tool') || i.names.includes('CoreTool')));
-
 function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[] } {
   return ctx.memo('tools:object-scan', () => {
     const decls: ToolDecl[] = [];
