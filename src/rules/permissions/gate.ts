@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
+import { decisionNamed, permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { resolveImportFile } from '../shared/imports.js';
@@ -86,6 +86,25 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
     frontier = next.slice(0, 40);
   }
   return false;
+}
+
+/** An optional call of a callback the caller supplied: `this.options.authorize?.(…)`, `config.onApprove?.(…)`. */
+const SUPPLIED_CALLBACK = /^(?:this\.)?_?(?:options|opts|config|settings|hooks|callbacks|params|props|handlers)\??\.[\w$]+$/;
+
+/**
+ * Whether the harness's decision method `c` only forwards to an optional callback its caller supplies
+ * (`private async authorize(…) { const ok = await this.options.authorize?.(…); if (ok === false) throw … }`):
+ * with no callback set nothing is decided, so it is a hook with no default, not a decision. Every
+ * definition of that name in the call's file must do so, and call no decision of its own.
+ */
+function forwardsToOptionalHook(ctx: RuleContext, c: { file: string; callee: string }): boolean {
+  const name = shortName(c.callee);
+  const defs = ctx.functionsNamed(name).filter((d) => d.file === c.file);
+  if (!defs.length) return false;
+  return defs.every((d) => {
+    const own = ctx.callsIn(d.file, d.name);
+    return own.some((x) => x.optional && SUPPLIED_CALLBACK.test(x.callee)) && !own.some((x) => !x.optional && x.name !== name && decisionNamed(x.name));
+  });
 }
 
 /** A dispatch whose lookup or run names a tool (or a function / action / command the model calls). */
@@ -211,7 +230,10 @@ export default defineRule({
     const onPath = calls.filter((c) => c.onPath);
     // A harness-level decision (a bare function or the harness's own gate object) before an SDK callback.
     const bare = (c: (typeof calls)[number]) => (!c.callee.includes('.') ? 0 : /^this\.\w+\.\w+$|^this\.\w+$/.test(c.callee) ? 1 : 2);
-    const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional).sort((a, b) => bare(a) - bare(b));
+    // Of decisions called alike, the one made in the very function that looks the tool up or runs it first: elsewhere
+    // on the path (the same check filtering the tools offered to the model) it is not the one that stops a call.
+    const inDispatch = (c: (typeof calls)[number]) => !c.inCatch && dispatch.some((d) => d.lookupFn === `${c.file}#${c.fn}` || d.execFn === `${c.file}#${c.fn}`);
+    const decisions = onPath.filter((c) => c.kind === 'decision' && c.defined && !c.optional && !forwardsToOptionalHook(ctx, c)).sort((a, b) => bare(a) - bare(b) || Number(!inDispatch(a)) - Number(!inDispatch(b)));
     /**
      * Where the harness's own source installs the hook `callee` (a `setX(…)` call or an `x: …`
      * property), with a permission decision made in the installing function.
@@ -237,17 +259,17 @@ export default defineRule({
     const dispatchEv: Evidence[] = d0 ? [{ file: d0.lookup.file, line: d0.lookup.line, reason: `tool looked up by name (${d0.lookup.text}) and run by ${d0.exec.callee}() at ${d0.exec.file}:${d0.exec.line}` }] : [];
     if (decisions.length) {
       const c = decisions[0];
-      // Resolved: the decision is made in the very function that looks the tool up or runs it, and
-      // not in a catch block (there it runs after the tool failed: an error handler, not a gate).
-      const inDispatch = !c.inCatch && dispatch.some((d) => d.lookupFn === `${c.file}#${c.fn}` || d.execFn === `${c.file}#${c.fn}`);
       return {
         level: 'present',
         reason: `tool dispatch passes through a permission decision: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`,
         evidence: [ev(c, 'permission decision on the dispatch path'), ...dispatchEv, ...decisions.slice(1, 3).map((x) => ev(x, 'further decision on the path'))],
-        confidence: inDispatch ? 'high' : 'low',
+        // Resolved: the decision is made in the very function that looks the tool up or runs it, and
+        // not in a catch block (there it runs after the tool failed: an error handler, not a gate).
+        confidence: inDispatch(c) ? 'high' : 'low',
       };
     }
     const hooks = onPath.filter((c) => c.kind === 'hook' || c.kind === 'decision');
+    // (A decision method that only forwards to an optional callback is among them: `forwardsToOptionalHook`.)
     // A hook the shipped code installs with a real decision (the CLI sets a handler that asks the
     // user) is a gate on by default.
     for (const h of hooks) {

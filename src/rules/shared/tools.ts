@@ -691,10 +691,16 @@ export interface PermissionCall {
   inCatch?: boolean;
 }
 
-/** A call named for a permission decision: a verb (as a whole word: `cancelAuthorization` is no `can…`) and what is decided. */
+/**
+ * A call named for a permission decision: a verb (as a whole word: `cancelAuthorization` is no `can…`) and what is decided;
+ * or `validate` / `verify` with the permission as the last word (`_validate_tool_permissions(tool, user)`), where a
+ * policy or mode that ends the name is configuration being validated (`validatePolicy`, `_validate_permission_mode`).
+ */
 const DECISION_CALL =
-  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|ensure|prompt|verify|get)(?=[A-Z_])_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
+  /^_*(?:check|request|ask|evaluate|decide|is|can|should|needs?|requires?|enforce|ensure|prompt|verify|get)(?=[A-Z_])_?[A-Za-z_]*?(?:Permission|permission|Approv|approv|Polic|polic|Consent|consent|Confirm|confirm|Authori[sz]|authori[sz]|Allowed|allowed|Denied|denied)\w*$|^_*(?:validate|verify)_?[A-Za-z_]*?(?:Permissions?|permissions?|Approval|approval|Consent|consent|Authori[sz]ation|authori[sz]ation)$|^_*(?:checkPolicy|canUseTool|can_use_tool|shouldConfirmExecute|should_confirm|isToolAllowed|confirm|approve|authorize|authorise|decide|askUser|ask_user|requestApproval|hasPermission|permissionCheck)$/;
 const NOT_DECISION = /[Ii]mport|[Mm]odule|[Uu]rl|[Dd]omain|[Oo]rigin|Cors|cors|Dialog|String|Dir$|Dirs$|Path$|Paths$|Stats|Mode$|Modes$|Integrity|Engine$|Request$|Details$|Message$|Url$|Metadata|Flow$|Status$|Count$|State$|Chain$|Error$|Errors$|Config$|Settings$|Files?$/;
+/** Whether a call's name is one of a permission decision (`DECISION_CALL`, not naming configuration: `NOT_DECISION`). */
+export const decisionNamed = (name: string): boolean => DECISION_CALL.test(name) && !NOT_DECISION.test(name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()));
 const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCall|before_tool_call|preToolUse|pre_tool_use|onToolCall|canUseTool|can_use_tool)$|(?:Confirm|confirm|Approv|approv|Permission|permission)\w*(?:Handler|Hook|Callback|Fn|Listener)$/;
 /**
  * A hook named for a tool call's outcome (`handle_tool_failure`, `handleToolError`, `onToolResult`, `on_tool_end`):
@@ -794,7 +800,7 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (HOOK_CALL.test(c.name) && OUTCOME_HOOK.test(c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()))) continue;
         if (HOOK_CALL.test(c.name)) kind = 'hook';
         // The object words are tested on the name's camel form, so `_is_allowed_image_path` reads as `isAllowedImagePath`.
-        else if (DECISION_CALL.test(c.name) && !NOT_DECISION.test(c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()))) kind = 'decision';
+        else if (decisionNamed(c.name)) kind = 'decision';
         else if (DECISION_METHOD.test(c.name) && DECISION_RECEIVER.test(recv)) kind = 'decision';
         // A yes/no question to the user: `input('Run this? [y/n]')`, `rl.question('Allow …?')`.
         const asksUser = PROMPT_CALL.test(c.name) && PROMPT_TEXT.test(c.args[0] ?? '');
