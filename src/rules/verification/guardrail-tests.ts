@@ -38,7 +38,7 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
     re: anyOf(
       // A cap on the model's tool calls: "total tool calls exceed limit", "maximum number of tool calls".
       /\btool calls? (?:count )?(?:exceed(?:s|ed)?|reach(?:es|ed)?|hits?) (?:the |its |a )?(?:limit|cap|max(?:imum)?)\b|\bmax(?:imum)? (?:number of )?tool calls\b|\btool calls? (?:limit|cap) (?:is |was )?(?:exceeded|reached|hit)\b/i,
-      /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
+      /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?|loops)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
     ),
   },
 ];
