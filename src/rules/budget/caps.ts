@@ -601,7 +601,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
         // (A recursive summariser, `summarize_real()` calling itself on halves, is not the agent's turn.)
         // A step that fits the context (`trim_for_context()`, `_maybe_auto_compact()`) returns early under its threshold:
         // that bounds the history it keeps, and the loop goes on, so its guards are no caps on the run.
-        if (k === loopKey ? !loop.loop && !fitsContext(loop.fn) : !fitsContext(gfn)) {
+        // Nor does a step named for retrying (`AixStreamRetry.shallRetry`: `if (this.attempts >= maxAttempts) return false`):
+        // it bounds the retries of one failed request, and the loop it sits in goes on.
+        if (k === loopKey ? !loop.loop && !fitsContext(loop.fn) : !fitsContext(gfn) && !retryStep(gfn)) {
           for (const g of ctx.file(gf)?.guards ?? []) {
             // Only named limits: a guard against a bare literal (`if (n > 1) return`) is not a cap.
             if (g.fn !== gfn || (g.exit !== 'throw' && g.exit !== 'return') || returnsInput(ctx, gf, g)) continue;
@@ -787,6 +789,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
 
 /** A function named for fitting the context: it summarises, compresses, compacts, condenses, trims, truncates or prunes. */
 const fitsContext = (fn: string) => words(shortName(fn)).some((w) => /^(summar|compress|compact|condens|trim|truncat|prun)/.test(w));
+/** A function or method of a class named for retrying a request: `shallRetry`, `AixStreamRetry.next`, `retry_with_backoff`. */
+const retryStep = (fn: string) => words(fn).some((w) => /^(?:retry|retries|retrying|backoff|reconnect)$/.test(w));
 
 /** Packages whose base classes declare data shapes (a settings model), not a runtime that reads the field. */
 const SCHEMA_BASE_FROM = /^(?:pydantic|pydantic_settings|attrs?|dataclasses|typing|enum|msgspec|marshmallow|zod|typeorm|sqlalchemy)\b/;
