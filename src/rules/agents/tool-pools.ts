@@ -1,4 +1,4 @@
-import { agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -104,6 +104,34 @@ function featureGatedSkips(ctx: RuleContext): Array<Evidence & { fn: string; con
   });
 }
 
+/**
+ * Agent role classes (see agentRoleClasses, agentSubclassRoles) that each override a tool-list class
+ * attribute with a literal list of their own (`tools: list[str] = ["Plan", "Editor:read"]`,
+ * `allowed_tools = [...]`): the tool set is declared per role in the class, and two roles list
+ * different tools. The class form of "each agent type carries its own tool list".
+ */
+function roleClassToolLists(ctx: RuleContext): Array<Evidence & { cls: string }> {
+  return ctx.memo('agents:role-class-tool-lists', () => {
+    const classes = new Map<string, string>();
+    for (const r of [...agentRoleClasses(ctx), ...agentSubclassRoles(ctx)]) if (!classes.has(r.name)) classes.set(r.name, r.file);
+    const out: Array<Evidence & { cls: string; list: string }> = [];
+    for (const [name, path] of classes) {
+      const f = ctx.file(path);
+      const c = f?.classes.find((x) => x.name === name);
+      if (!f || !c) continue;
+      const body = f.objects.find((o) => o.ctx === `class:${name}` && o.line === c.line);
+      const key = body?.keys.find((k) => TOOLS_KEY.test(k));
+      const list = key ? (body!.values[key] ?? '').trim() : '';
+      // A literal list naming at least one tool; an empty list (`[]`, "all tools") does not narrow.
+      if (!/^\[/.test(list) || /^\[\s*\]$/.test(list)) continue;
+      const line = (f.binds ?? []).find((b) => b.name === key && b.line > c.line && b.line <= c.end)?.line ?? c.line;
+      out.push({ file: f.path, line, cls: name, list, reason: `agent role class ${name} declares its own ${key} = ${list.slice(0, 60)}` });
+    }
+    if (new Set(out.map((x) => x.list)).size < 2) return [];
+    return out.map(({ list: _l, ...e }) => e);
+  });
+}
+
 export default defineRule({
   id: 'agents.tool-pools',
   principle: 'agents',
@@ -200,6 +228,11 @@ export default defineRule({
     }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');
+    }
+    // Role classes that each declare their own literal tool list as a class attribute.
+    const classLists = rankLive(ctx, roleClassToolLists(ctx)).evidence as ReturnType<typeof roleClassToolLists>;
+    if (classLists.length) {
+      return finding('present', `${classLists.length} agent role classes each declare their own tool list (${classLists.slice(0, 3).map((x) => `${x.cls} at ${at(x.file, x.line)}`).join(', ')})`, classLists.slice(0, 3).map(({ cls: _c, ...e }) => e));
     }
     // Roles as agent subclasses change what the agent may do (their own edit/apply methods) without a tool list per role.
     const roles = agentSubclassRoles(ctx);
