@@ -1,4 +1,4 @@
-import { TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { POOL_NAME, TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -132,6 +132,36 @@ function roleClassToolLists(ctx: RuleContext): Array<Evidence & { cls: string }>
   });
 }
 
+/** A collection named as the chosen tools: `selectedTools`, `enabled_tool_names`, `allowed_functions`. */
+const CHOSEN_POOL = /^_?(?:selected|enabled|allowed|active|chosen|permitted)_?(?:tools?|functions?|plugins?)(?:_?names?|_?ids?)?$/i;
+const ADD_TO = /^(?:push|append|extend|concat|add|register|registerTool|addTool)$/;
+
+/**
+ * A tool set built by walking the chosen tools: a loop over a selection (`for (const t of selectedTools)`,
+ * `for name in enabled_tool_names`) that adds each one's tool definitions to a tool list
+ * (`allTools = allTools.concat(fns)`, `tools.append(schema)`). The set sent is the selection itself,
+ * so it is narrowed per request or session without a filter over a catalogue.
+ */
+function selectionBuiltPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:selection-built-pools', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const l of f.loops) {
+        if (l.kind !== 'for-of') continue;
+        const iter = l.cond.trim().replace(/^await\s+/, '');
+        if (!/^[\w.?]+$/.test(iter)) continue;
+        const last = iter.split(/\??\./).pop()!;
+        if (!CHOSEN_POOL.test(last) && !POOL_NAME.test(last)) continue;
+        const add = f.calls.find((c) => c.fn === l.fn && c.line > l.line && c.line <= l.end && ADD_TO.test(c.name) && /tool|function/i.test(c.callee.slice(0, -c.name.length)));
+        if (!add) continue;
+        out.push({ file: f.path, line: l.line, reason: `the tool list is built from the chosen tools only: a loop over ${iter} adds each to ${add.callee.slice(0, -add.name.length - 1)} (line ${add.line})` });
+      }
+    }
+    return out;
+  });
+}
+
 export default defineRule({
   id: 'agents.tool-pools',
   principle: 'agents',
@@ -225,6 +255,11 @@ export default defineRule({
       return x.session
         ? finding('present', `the tools offered on each request are only those of the sources the session selected: ${x.reason} (${at(x.file, x.line)})`, ev)
         : finding('partial', `the tools offered on a request are narrowed to the sources the request selected (${x.reason} at ${at(x.file, x.line)}), but the selection is one request's choice of sources, not a pool held per agent or session`, ev);
+    }
+    // The tool list built by walking a selection of tools.
+    const chosen = selectionBuiltPools(ctx);
+    if (chosen.length) {
+      return finding('present', `the tool set is assembled from a selection: ${chosen[0].reason} (${at(chosen[0].file, chosen[0].line)})`, chosen.slice(0, 3));
     }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');
