@@ -30,6 +30,27 @@ function activeToolsOption(ctx: RuleContext): (Evidence & { key: string; narrows
   });
 }
 
+/**
+ * A model call whose tool choice switches tools off under a condition (`toolChoice: disabled ? 'none' : 'auto'`
+ * in the AI SDK, `tool_choice="none" if … else "auto"` in the OpenAI and Anthropic-style APIs): the call gets
+ * every tool or none, a per-call switch rather than a pool chosen per agent or session.
+ */
+function toolChoiceSwitch(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('agents:tool-choice-switch', () => {
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const key = o.keys.find((k) => /^(?:toolChoice|tool_choice)$/.test(k));
+        const v = key ? (o.values[key] ?? '').trim() : '';
+        if (!v || !/['"]none['"]/.test(v) || !/\?[^:]*:|\bif\b.+\belse\b/.test(v)) continue;
+        return { file: f.path, line: o.line, reason: `${o.ctx.slice(4, 40)}({ ${key}: ${v.slice(0, 50)} }) turns every tool off under a condition` };
+      }
+    }
+    return undefined;
+  });
+}
+
 /** Collections of tool sources a chat app offers: MCP servers, plugins, toolsets, connectors. */
 const TOOL_SOURCE = /(?:servers?|plugins?|tools?|toolsets?|mcps?|connectors?|extensions?)$/i;
 /** A selection's text (or what it is bound to) naming what was chosen. */
@@ -268,6 +289,11 @@ export default defineRule({
     const classLists = rankLive(ctx, roleClassToolLists(ctx)).evidence as ReturnType<typeof roleClassToolLists>;
     if (classLists.length) {
       return finding('present', `${classLists.length} agent role classes each declare their own tool list (${classLists.slice(0, 3).map((x) => `${x.cls} at ${at(x.file, x.line)}`).join(', ')})`, classLists.slice(0, 3).map(({ cls: _c, ...e }) => e));
+    }
+    // A per-call switch between every tool and none through the tool-choice option.
+    const choice = toolChoiceSwitch(ctx);
+    if (choice) {
+      return finding('partial', `the model call's tool choice only switches between every tool and none (${choice.reason}, ${at(choice.file, choice.line)}); no per-agent or per-session allow-list`, [choice]);
     }
     // Roles as agent subclasses change what the agent may do (their own edit/apply methods) without a tool list per role.
     const roles = agentSubclassRoles(ctx);
