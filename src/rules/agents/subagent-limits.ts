@@ -246,7 +246,7 @@ export default defineRule({
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites);
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites);
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool);
     if (tools) found.push(['restricted tools', tools]);
@@ -290,6 +290,38 @@ function childClassCap(ctx: RuleContext, sites: SubagentSite[]): Evidence | unde
     for (let n: string | undefined = s.child, i = 0; n && i < 8 && !line.includes(n); n = parent.get(n), i++) line.push(n);
     const cap = caps.find((c) => line.some((n) => c.fn.startsWith(`${n}.`)));
     if (cap) return ev(cap.file, cap.line, `the ${s.child} agent that ${s.fn}() builds runs its own turn loop with its own cap ${cap.limit} (${cap.where})`);
+  }
+  return undefined;
+}
+
+/**
+ * The agent turn loop that a sub-agent tool reaches (see toolsRunningAgents) stops at a cap of its own
+ * (`while (turn < maxTurns)` in the run function the tool calls again): each sub-agent run enters the
+ * loop afresh and counts its own turns, so the child has its own turn limit.
+ */
+function reachedLoopCap(ctx: RuleContext, sites: SubagentSite[]): Evidence | undefined {
+  const runners = agentRunners(ctx);
+  const caps = loopCaps(ctx);
+  if (!caps.length) return undefined;
+  for (const t of toolsRunningAgents(ctx)) {
+    if (!sites.some((s) => s.file === t.file && s.line === t.line)) continue;
+    // Follow the calls one step closer to the loop each time, down to the function holding it.
+    let key = `${t.file}#${t.fn}`;
+    let r = runners.get(key);
+    for (let i = 0; r && r.depth > 0 && r.via && i < 4; i++) {
+      const via: string = r.via.name;
+      const d: number = r.depth - 1;
+      const next = [...runners.entries()].find(([k, v]) => v.depth === d && shortName(k.slice(k.indexOf('#') + 1)) === via);
+      if (!next) break;
+      [key, r] = next;
+    }
+    if (!r || r.depth !== 0) continue;
+    const file = key.slice(0, key.indexOf('#'));
+    const fn = key.slice(key.indexOf('#') + 1);
+    // The cap compared in the loop's function, or in a helper the loop body calls each turn (`prepareTurn()` throwing past maxTurns).
+    const body = new Set(agentLoops(ctx).filter((l) => l.file === file && l.fn === fn).flatMap((l) => l.body.map((c) => c.name)));
+    const cap = caps.find((c) => c.kind !== 'time' && ((c.file === file && c.fn === fn) || body.has(shortName(c.fn))));
+    if (cap) return ev(cap.file, cap.line, `the agent run that tool ${t.name} starts goes through ${shortName(fn)}(), whose turn loop stops each run at its own cap ${cap.limit} (${cap.where})`);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { POOL_NAME, TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -24,6 +24,27 @@ function activeToolsOption(ctx: RuleContext): (Evidence & { key: string; narrows
         const v = (o.values[key] ?? '').trim();
         const allOrNothing = /\?\s*\[\s*\]\s*:|:\s*\[\s*\]\s*$/.test(v);
         return { file: f.path, line: o.line, key, narrows: !allOrNothing && v !== '', reason: `${callee}({ ${key}: ${v.slice(0, 50)} }) sets the tools the model may use on this call` };
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * A model call whose tool choice switches tools off under a condition (`toolChoice: disabled ? 'none' : 'auto'`
+ * in the AI SDK, `tool_choice="none" if … else "auto"` in the OpenAI and Anthropic-style APIs): the call gets
+ * every tool or none, a per-call switch rather than a pool chosen per agent or session.
+ */
+function toolChoiceSwitch(ctx: RuleContext): Evidence | undefined {
+  return ctx.memo('agents:tool-choice-switch', () => {
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:')) continue;
+        const key = o.keys.find((k) => /^(?:toolChoice|tool_choice)$/.test(k));
+        const v = key ? (o.values[key] ?? '').trim() : '';
+        if (!v || !/['"]none['"]/.test(v) || !/\?[^:]*:|\bif\b.+\belse\b/.test(v)) continue;
+        return { file: f.path, line: o.line, reason: `${o.ctx.slice(4, 40)}({ ${key}: ${v.slice(0, 50)} }) turns every tool off under a condition` };
       }
     }
     return undefined;
@@ -98,6 +119,64 @@ function featureGatedSkips(ctx: RuleContext): Array<Evidence & { fn: string; con
         const add = f.calls.find((c) => c.fn === g.fn && c.line > g.line && ADD_CALL.test(c.name) && /tool/i.test(`${c.callee.slice(0, -c.name.length)} ${shortName(g.fn)}`));
         if (!add) continue;
         out.push({ file: f.path, line: g.line, fn: g.fn, cond: g.cond, reason: `${shortName(g.fn)}() leaves a tool out unless a feature is there: \`${g.cond.slice(0, 70)}\` → continue, before ${add.callee}() (line ${add.line})` });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Agent role classes (see agentRoleClasses, agentSubclassRoles) that each override a tool-list class
+ * attribute with a literal list of their own (`tools: list[str] = ["Plan", "Editor:read"]`,
+ * `allowed_tools = [...]`): the tool set is declared per role in the class, and two roles list
+ * different tools. The class form of "each agent type carries its own tool list".
+ */
+function roleClassToolLists(ctx: RuleContext): Array<Evidence & { cls: string }> {
+  return ctx.memo('agents:role-class-tool-lists', () => {
+    const classes = new Map<string, string>();
+    for (const r of [...agentRoleClasses(ctx), ...agentSubclassRoles(ctx)]) if (!classes.has(r.name)) classes.set(r.name, r.file);
+    const out: Array<Evidence & { cls: string; list: string }> = [];
+    for (const [name, path] of classes) {
+      const f = ctx.file(path);
+      const c = f?.classes.find((x) => x.name === name);
+      if (!f || !c) continue;
+      const body = f.objects.find((o) => o.ctx === `class:${name}` && o.line === c.line);
+      const key = body?.keys.find((k) => TOOLS_KEY.test(k));
+      const list = key ? (body!.values[key] ?? '').trim() : '';
+      // A literal list naming at least one tool; an empty list (`[]`, "all tools") does not narrow.
+      if (!/^\[/.test(list) || /^\[\s*\]$/.test(list)) continue;
+      const line = (f.binds ?? []).find((b) => b.name === key && b.line > c.line && b.line <= c.end)?.line ?? c.line;
+      out.push({ file: f.path, line, cls: name, list, reason: `agent role class ${name} declares its own ${key} = ${list.slice(0, 60)}` });
+    }
+    if (new Set(out.map((x) => x.list)).size < 2) return [];
+    return out.map(({ list: _l, ...e }) => e);
+  });
+}
+
+/** A collection named as the chosen tools: `selectedTools`, `enabled_tool_names`, `allowed_functions`. */
+const CHOSEN_POOL = /^_?(?:selected|enabled|allowed|active|chosen|permitted)_?(?:tools?|functions?|plugins?)(?:_?names?|_?ids?)?$/i;
+const ADD_TO = /^(?:push|append|extend|concat|add|register|registerTool|addTool)$/;
+
+/**
+ * A tool set built by walking the chosen tools: a loop over a selection (`for (const t of selectedTools)`,
+ * `for name in enabled_tool_names`) that adds each one's tool definitions to a tool list
+ * (`allTools = allTools.concat(fns)`, `tools.append(schema)`). The set sent is the selection itself,
+ * so it is narrowed per request or session without a filter over a catalogue.
+ */
+function selectionBuiltPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:selection-built-pools', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const l of f.loops) {
+        if (l.kind !== 'for-of') continue;
+        const iter = l.cond.trim().replace(/^await\s+/, '');
+        if (!/^[\w.?]+$/.test(iter)) continue;
+        const last = iter.split(/\??\./).pop()!;
+        if (!CHOSEN_POOL.test(last) && !POOL_NAME.test(last)) continue;
+        const add = f.calls.find((c) => c.fn === l.fn && c.line > l.line && c.line <= l.end && ADD_TO.test(c.name) && /tool|function/i.test(c.callee.slice(0, -c.name.length)));
+        if (!add) continue;
+        out.push({ file: f.path, line: l.line, reason: `the tool list is built from the chosen tools only: a loop over ${iter} adds each to ${add.callee.slice(0, -add.name.length - 1)} (line ${add.line})` });
       }
     }
     return out;
@@ -198,8 +277,23 @@ export default defineRule({
         ? finding('present', `the tools offered on each request are only those of the sources the session selected: ${x.reason} (${at(x.file, x.line)})`, ev)
         : finding('partial', `the tools offered on a request are narrowed to the sources the request selected (${x.reason} at ${at(x.file, x.line)}), but the selection is one request's choice of sources, not a pool held per agent or session`, ev);
     }
+    // The tool list built by walking a selection of tools.
+    const chosen = selectionBuiltPools(ctx);
+    if (chosen.length) {
+      return finding('present', `the tool set is assembled from a selection: ${chosen[0].reason} (${at(chosen[0].file, chosen[0].line)})`, chosen.slice(0, 3));
+    }
     if (active) {
       return finding('partial', `the AI SDK's ${active.key} option only switches between all tools and none (${at(active.file, active.line)}); no per-agent or per-session allow-list`, [active], 'high');
+    }
+    // Role classes that each declare their own literal tool list as a class attribute.
+    const classLists = rankLive(ctx, roleClassToolLists(ctx)).evidence as ReturnType<typeof roleClassToolLists>;
+    if (classLists.length) {
+      return finding('present', `${classLists.length} agent role classes each declare their own tool list (${classLists.slice(0, 3).map((x) => `${x.cls} at ${at(x.file, x.line)}`).join(', ')})`, classLists.slice(0, 3).map(({ cls: _c, ...e }) => e));
+    }
+    // A per-call switch between every tool and none through the tool-choice option.
+    const choice = toolChoiceSwitch(ctx);
+    if (choice) {
+      return finding('partial', `the model call's tool choice only switches between every tool and none (${choice.reason}, ${at(choice.file, choice.line)}); no per-agent or per-session allow-list`, [choice]);
     }
     // Roles as agent subclasses change what the agent may do (their own edit/apply methods) without a tool list per role.
     const roles = agentSubclassRoles(ctx);

@@ -169,6 +169,29 @@ export function namedRoles(ctx: RuleContext) {
   return allTypes(ctx).filter((t) => /agent|role|persona|mode|phase/i.test(t.name) && t.tags.filter((x) => ROLE_WORD.test(x)).length >= 2);
 }
 
+/** A value written in the code: a quoted string, a template, a constant, a call building a prompt from constants. */
+const WRITTEN_VALUE = /^(?:['"`]|[A-Z][A-Z0-9_]*\b|f['"]|dedent\(|\(?\s*['"`])/;
+
+/**
+ * The only agent definition is a record whose name and prompt are both values read at run time
+ * (`{ name, prompt: settings.prompt, tools: selected }`, `Agent(name=row.name, instructions=row.prompt, tools=…)`):
+ * the form or loader through which users make their own agents, each with its own prompt and tools.
+ */
+function userDefinedAgent(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions>, distinct: number): (Evidence & { name: string; prompt: string }) | undefined {
+  if (distinct !== 1 || !defs.length || defs.some((d) => d.literal || !d.toolsKey)) return undefined;
+  const d = defs[0];
+  const o = ctx.file(d.file)?.objects.find((x) => x.line === d.line);
+  if (!o) return undefined;
+  const nameKey = o.keys.find((k) => /^(?:name|displayName|display_name)$/.test(k)) ?? o.keys.find((k) => DEF_NAME_KEY.test(k));
+  const promptKey = o.keys.find((k) => PROMPT_KEY.test(k));
+  if (!nameKey || !promptKey) return undefined;
+  const nameVal = (o.values[nameKey] ?? nameKey).trim();
+  const promptVal = (o.values[promptKey] ?? promptKey).trim();
+  const toolsVal = (o.values[d.toolsKey!] ?? d.toolsKey!).trim();
+  if (!nameVal || !promptVal || WRITTEN_VALUE.test(nameVal) || WRITTEN_VALUE.test(promptVal) || /^(?:\[\s*\]|None|null|undefined)$/.test(toolsVal)) return undefined;
+  return { file: d.file, line: d.line, name: d.name.slice(0, 30), prompt: promptKey, reason: `agent record built from input: ${nameKey} = ${nameVal.slice(0, 30)}, ${promptKey} = ${promptVal.slice(0, 40)}, ${d.toolsKey} = ${toolsVal.slice(0, 30)}` };
+}
+
 export default defineRule({
   id: 'agents.typed',
   principle: 'agents',
@@ -237,6 +260,12 @@ export default defineRule({
     }
     if (schema) {
       return finding('partial', `presets bundling a prompt and a tool list are data validated against a schema (${schema.reason} at ${at(schema.file, schema.line)}), but they are not declared as agent types or roles`, [schema]);
+    }
+    // One definition filled entirely from input (its name and its prompt are values read at run time, not
+    // written in the code): the record users create their own agents with, each with its own prompt and tools.
+    const userMade = userDefinedAgent(ctx, defs, names.size);
+    if (userMade) {
+      return finding('present', `agents are user-defined data: the one agent definition (${at(userMade.file, userMade.line)}) is a record built from input, each agent with its own name, ${userMade.prompt} and tools, rather than one fixed agent`, [userMade], 'low');
     }
     if (defs.length) {
       return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
