@@ -10,9 +10,13 @@ import { commandDispatchMaps, commandRegistryLookups, reflectiveCommands } from 
 const INPUTISH = /input|text|line|command|cmd|message|msg|query|prompt|content|trimmed|value|raw|\bstr\b|args?\b|word|first|token|slash/i;
 const PATHISH = /path|root|dir\b|url|route|href|location|file|cwd|workspace|mount|base|prefix|endpoint|manifest/i;
 
-const COMMANDISH = /command|cmd|slash|verb/i;
+const COMMANDISH = /command|cmd|slash|verb(?!os|atim)/i;
 /** Keys that name an entry of a command collection besides `name`: `id`, `label`, `baseCommand`, `commandName`. */
 const ENTRY_ID_KEY = /^(?:id|label)$|^[a-z]+(?:Command|Name)$/;
+/** A slash command as the user types it, one word: `'/clear'`, `"/help"` (not a route: `'/api/chat'`). */
+const SLASH_LITERAL = /^(['"`])\/[a-z][\w-]*\1$/;
+/** Keys that hold an entry's own name (`primary: '/clear'`), not another of its values (`period: '/month'`, `path: '/chat'`). */
+const NAME_KEY = /^(?:name|primary|command|cmd|trigger|keyword|alias|slash\w*)$/i;
 const HANDLER_KEY = /^(?:action|handler|handle|execute|run|callback|fn|exec|subCommands|subcommands|takesArgs|args|usage|aliases|completion)$/;
 /** Builder calls that register a CLI verb: commander / yargs `.command('x')`, argparse `add_parser('x')`, click `@group.command()`. */
 /** Command-line parsers: a harness importing one has CLI verbs or flags somewhere. */
@@ -119,13 +123,15 @@ export default defineRule({
         const where = o.ctx.replace(/^\w+:/, '');
         // The entry's own name: `name` / `command`, or, for an element of an array named for commands
         // (`SLASH_COMMANDS`, `commandDetails`), an id, a label or a `baseCommand`-style key.
-        const named = k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
+        // Or an entry whose own name is a slash command as typed (`{ primary: '/clear', description: … }`).
+        const slash = k.some((x) => NAME_KEY.test(x) && SLASH_LITERAL.test(o.values[x] ?? ''));
+        const named = slash || k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
         if (!named || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
         // An entry with a call `signature` (`append_task(task_id: str)`) is a command the model writes in its
         // reply, listed in its prompt like a tool: not one a user types.
         if (k.includes('signature')) continue;
-        if (!COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
-        if (!COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
+        if (!slash && !COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
+        if (!slash && !COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
         // Entries of one collection (an array, a map, one registering call): the registry itself.
         if (!o.ctx.startsWith('var:') && o.ctx !== 'other' && o.ctx !== 'return') {
