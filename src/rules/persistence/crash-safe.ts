@@ -333,6 +333,20 @@ export default defineRule({
         ],
       };
     }
+    // The other half alone: no write is atomic or append-only, but the harness has a step of its own that recognises the
+    // tool calls left unfinished or already completed (a function that closes them, a rebuild of saved results on load, a
+    // set of completed call ids), so they are not run again. One of the catalog's two, as an atomic write alone is.
+    // Not an 'interrupted' text alone: that is also the result a live run gives a call the user stops, which says
+    // nothing of a reloaded session.
+    const recognised = resultsReloaded(ctx);
+    if (recognised) {
+      return {
+        level: 'partial',
+        reason: `tool calls left unfinished or already completed are recognised (${recognised.file}:${recognised.line}), so they are not run again, but ${sessionWrites.length ? `the session is written by ${sessionWrites[0].call.fn} (${sessionWrites[0].call.callee}) with no journal, temp-file rename or transaction` : 'no session write is journaled, renamed from a temp file or made in a transaction'}`,
+        evidence: [recognised, ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`))],
+        confidence: 'low',
+      };
+    }
     return {
       level: 'absent',
       reason: sessionWrites.length
