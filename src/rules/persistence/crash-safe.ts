@@ -204,7 +204,10 @@ export default defineRule({
         level: 'present',
         reason: `the session is checkpointed by ${saver.callee}, which commits each step in a database transaction and resumes after the last committed step instead of re-running it`,
         evidence: [{ file: saver.file, line: saver.line, reason: `${saver.callee}() commits the run's state per step` }],
-        confidence: 'high',
+        // As for a LangGraph deployment below: that each step is committed and a resumed run skips the finished ones is
+        // the framework's behaviour, not seen in the repo, and the saver may sit in one optional component among others
+        // while the harness's own records are written otherwise: not certain.
+        confidence: 'low',
       };
     }
     const platform = platformCheckpointer(ctx);
@@ -331,6 +334,20 @@ export default defineRule({
           at(a, a.kind === 'transaction' ? `${a.call.fn} wraps writes in a transaction` : a.atomicLib ? `${a.call.callee}() in ${a.call.fn} writes through an atomic-write package (temp file + rename)` : `${a.call.callee}(${a.call.args.slice(0, 2).join(', ')}) renames a temp file into place`),
           ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`)),
         ],
+      };
+    }
+    // The other half alone: no write is atomic or append-only, but the harness has a step of its own that recognises the
+    // tool calls left unfinished or already completed (a function that closes them, a rebuild of saved results on load, a
+    // set of completed call ids), so they are not run again. One of the catalog's two, as an atomic write alone is.
+    // Not an 'interrupted' text alone: that is also the result a live run gives a call the user stops, which says
+    // nothing of a reloaded session.
+    const recognised = resultsReloaded(ctx);
+    if (recognised) {
+      return {
+        level: 'partial',
+        reason: `tool calls left unfinished or already completed are recognised (${recognised.file}:${recognised.line}), so they are not run again, but ${sessionWrites.length ? `the session is written by ${sessionWrites[0].call.fn} (${sessionWrites[0].call.callee}) with no journal, temp-file rename or transaction` : 'no session write is journaled, renamed from a temp file or made in a transaction'}`,
+        evidence: [recognised, ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`))],
+        confidence: 'low',
       };
     }
     return {

@@ -66,6 +66,24 @@ function cliCommand(ctx: RuleContext, o: PersistOp): boolean {
   return ctx.functionsNamed(shortName(o.call.fn)).some((d) => d.file === o.call.file && d.name === o.call.fn && !!d.decorators?.some((x) => /(?:^|\.)command\b/.test(x)));
 }
 
+/** The last word of a member naming the message list: `messages`, `chatHistory`, `transcript`. */
+const LIST_END = new Set(['messages', 'history', 'transcript']);
+
+/** A declared class or interface holds the message list and at least two other members (records kept beside it). */
+function recordsBesideMessages(ctx: RuleContext): boolean {
+  for (const f of ctx.source) {
+    const shapes = [...f.classes.map((c) => c.members), ...(f.types ?? []).filter((t) => t.kind === 'interface').map((t) => t.members)];
+    for (const ms of shapes) {
+      const list = ms.filter((m) => {
+        const ws = words(m);
+        return LIST_END.has(ws[ws.length - 1] ?? '');
+      });
+      if (list.length > 0 && ms.length - list.length >= 2) return true;
+    }
+  }
+  return false;
+}
+
 export default defineRule({
   id: 'persistence.state-separate',
   principle: 'persistence',
@@ -167,6 +185,9 @@ export default defineRule({
         }
       }
     }
-    return { level: 'absent', reason: 'no workflow state (plan, todos, checkpoints, tool-call records, metrics) is stored apart from the conversation', evidence: [], confidence: writesNothing(ctx) ? 'high' : 'low' };
+    // Sure only when nothing is written and no declared shape keeps other records beside the message list: one that does
+    // (`interface ConversationContext { messages; edits; projectEvolution; … }`) may be workflow state kept apart in memory,
+    // which is partial, though its members' names do not say so.
+    return { level: 'absent', reason: 'no workflow state (plan, todos, checkpoints, tool-call records, metrics) is stored apart from the conversation', evidence: [], confidence: writesNothing(ctx) && !recordsBesideMessages(ctx) ? 'high' : 'low' };
   },
 });

@@ -277,6 +277,24 @@ function messageLists(ctx: RuleContext, file: string): Set<string> {
   return set;
 }
 
+/** Words that end the name of a message list: `contextMessages`, `chat_history`, `conversationTranscript`. */
+const LIST_NOUN = new Set(['messages', 'history', 'transcript']);
+const lastWord = (t: string) => {
+  const ws = words(t);
+  return ws[ws.length - 1] ?? '';
+};
+
+/**
+ * A field named for a message list under a compound key, holding a value that is itself named for one:
+ * `contextMessages: this.messages`, `chat_history: self.history`, `conversationHistory: state.messages`. Both names
+ * must end in the list's noun, so `errorMessages: errors` or `historyLimit: history.length` are not the conversation.
+ */
+function namedMessageList(key: string, value: string | undefined): boolean {
+  if (!isReference(value) || !LIST_NOUN.has(lastWord(key))) return false;
+  const v = value!.trim().replace(/^\[?\.\.\./, '').replace(/\]$/, '');
+  return /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*$/.test(v) && LIST_NOUN.has(lastWord(v.slice(v.lastIndexOf('.') + 1)));
+}
+
 /**
  * An object literal shaped like the conversation: a record holding the messages (under `messages`,
  * `history`, `trajectory` …, or any key whose value is a list the file adds messages to), or one
@@ -285,6 +303,7 @@ function messageLists(ctx: RuleContext, file: string): Set<string> {
 export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
   if (o.ctx.startsWith('class:') || o.ctx.startsWith('type:')) return false;
   if (o.keys.some((k) => TRANSCRIPT_KEY.test(k) && isReference(o.values[k]))) return true;
+  if (o.keys.some((k) => namedMessageList(k, o.values[k]))) return true;
   if (lists?.size && o.keys.some((k) => lists.has((o.values[k] ?? '').replace(/^\[?\.\.\.|\]$/g, '')))) return true;
   return isMessage(o);
 }
