@@ -110,7 +110,7 @@ const DELTA_SHARE = 0.1;
 
 const NON_ASCII_ALL = /[\u0080-\uffff]/g;
 const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-/** Whether `text` is ASCII: its UTF-8 length is its length (counted natively, measured a tenth of a pattern test on gemini-cli's facts). */
+/** Whether `text` is ASCII: its UTF-8 length is its length (counted natively, without a pattern scan). */
 const ascii = (text: string): boolean => Buffer.byteLength(text, 'utf8') === text.length;
 
 /**
@@ -341,8 +341,9 @@ export class FactCache {
     const delta = !!this.baseId && small;
     const target = delta ? this.deltaFile : this.file;
     // JSON.stringify of the whole, in ASCII, but with each entry's facts as their JSON text when it is at hand,
-    // copied into one buffer as Latin-1 (ASCII, so the same bytes as UTF-8): measured on gemini-cli, a Buffer per
-    // piece and a concatenation of them took twice as long, and a joined string is two-byte once one piece is.
+    // copied once into one buffer as Latin-1 (ASCII, so the same bytes as UTF-8), not a Buffer per piece and then
+    // their concatenation; not one joined string either, which is two-byte once one piece is. (On gemini-cli the
+    // whole save measured 441 -> 423 ms, a mean of three, against pieces and concatenation.)
     const json = (v: unknown) => asciiJson(JSON.stringify(v));
     const pieces: string[] = [];
     const put = (text: string) => void pieces.push(text);

@@ -268,8 +268,9 @@ export default defineRule({
         confidence: inDispatch(c) ? 'high' : 'low',
       };
     }
+    // Hooks, and the decisions left out above (not defined in the harness, called optionally, or only forwarding
+    // to an optional callback: `forwardsToOptionalHook`).
     const hooks = onPath.filter((c) => c.kind === 'hook' || c.kind === 'decision');
-    // (A decision method that only forwards to an optional callback is among them: `forwardsToOptionalHook`.)
     // A hook the shipped code installs with a real decision (the CLI sets a handler that asks the
     // user) is a gate on by default.
     for (const h of hooks) {

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, isToolRecord, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 
@@ -66,18 +66,12 @@ function cliCommand(ctx: RuleContext, o: PersistOp): boolean {
   return ctx.functionsNamed(shortName(o.call.fn)).some((d) => d.file === o.call.file && d.name === o.call.fn && !!d.decorators?.some((x) => /(?:^|\.)command\b/.test(x)));
 }
 
-/** The last word of a member naming the message list: `messages`, `chatHistory`, `transcript`. */
-const LIST_END = new Set(['messages', 'history', 'transcript']);
-
 /** A declared class or interface holds the message list and at least two other members (records kept beside it). */
 function recordsBesideMessages(ctx: RuleContext): boolean {
   for (const f of ctx.source) {
     const shapes = [...f.classes.map((c) => c.members), ...(f.types ?? []).filter((t) => t.kind === 'interface').map((t) => t.members)];
     for (const ms of shapes) {
-      const list = ms.filter((m) => {
-        const ws = words(m);
-        return LIST_END.has(ws[ws.length - 1] ?? '');
-      });
+      const list = ms.filter(namesMessageList);
       if (list.length > 0 && ms.length - list.length >= 2) return true;
     }
   }

@@ -279,20 +279,18 @@ function messageLists(ctx: RuleContext, file: string): Set<string> {
 
 /** Words that end the name of a message list: `contextMessages`, `chat_history`, `conversationTranscript`. */
 const LIST_NOUN = new Set(['messages', 'history', 'transcript']);
-const lastWord = (t: string) => {
-  const ws = words(t);
-  return ws[ws.length - 1] ?? '';
-};
+/** Whether a name is one of a message list by its last word: `contextMessages`, `chat_history`. */
+export const namesMessageList = (name: string): boolean => LIST_NOUN.has(words(name).at(-1) ?? '');
 
 /**
  * A field named for a message list under a compound key, holding a value that is itself named for one:
  * `contextMessages: this.messages`, `chat_history: self.history`, `conversationHistory: state.messages`. Both names
  * must end in the list's noun, so `errorMessages: errors` or `historyLimit: history.length` are not the conversation.
  */
-function namedMessageList(key: string, value: string | undefined): boolean {
-  if (!isReference(value) || !LIST_NOUN.has(lastWord(key))) return false;
+function messageListField(key: string, value: string | undefined): boolean {
+  if (!isReference(value) || !namesMessageList(key)) return false;
   const v = value!.trim().replace(/^\[?\.\.\./, '').replace(/\]$/, '');
-  return /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*$/.test(v) && LIST_NOUN.has(lastWord(v.slice(v.lastIndexOf('.') + 1)));
+  return /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*$/.test(v) && namesMessageList(v.slice(v.lastIndexOf('.') + 1));
 }
 
 /**
@@ -303,7 +301,7 @@ function namedMessageList(key: string, value: string | undefined): boolean {
 export function isTranscriptShape(o: ObjectFact, lists?: Set<string>): boolean {
   if (o.ctx.startsWith('class:') || o.ctx.startsWith('type:')) return false;
   if (o.keys.some((k) => TRANSCRIPT_KEY.test(k) && isReference(o.values[k]))) return true;
-  if (o.keys.some((k) => namedMessageList(k, o.values[k]))) return true;
+  if (o.keys.some((k) => messageListField(k, o.values[k]))) return true;
   if (lists?.size && o.keys.some((k) => lists.has((o.values[k] ?? '').replace(/^\[?\.\.\.|\]$/g, '')))) return true;
   return isMessage(o);
 }
