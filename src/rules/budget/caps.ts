@@ -5,7 +5,7 @@
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
-import { agentLoops, GENERIC, modelCalls, reachesModelResolved, type AgentLoop } from '../shared/loop.js';
+import { agentLoops, GENERIC, modelCalls, rankedLoops, reachesModelResolved, type AgentLoop } from '../shared/loop.js';
 import { EXEC_CALL, shellSinks } from '../shared/tools.js';
 import { words } from '../shared/persist.js';
 import { tokenComparisons } from './context.js';
@@ -158,7 +158,8 @@ function returnsInput(ctx: RuleContext, file: string, g: GuardFact): boolean {
  */
 function capLoops(ctx: RuleContext): ReturnType<typeof agentLoops> {
   return ctx.memo('caps:harness-loops', () => {
-    const all = agentLoops(ctx).filter((l) => !isWaitLoop(l));
+    // The likeliest turn loop first (rankedLoops), so its caps lead: not a side agent's (a dialogue simulator's rounds).
+    const all = rankedLoops(ctx).filter((l) => !isWaitLoop(l));
     const own = all.filter((l) => !EVAL_DIR.test(l.file));
     return own.length ? own : all;
   });
