@@ -974,6 +974,7 @@ function keyedStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     const via = { fn: def.name, file: o.call.file, line: def.line, atomic: false };
     for (const c of ctx.callsNamed(short)) {
       if (c.file === o.call.file && c.fn === def.name) continue;
+      if (!ownMethodCall(ctx, c, def.name)) continue;
       const op = classify(ctx, c.file, c, 'db-write', via);
       if (!op) continue;
       // Where the store is written: `.set(…)` on a name bound to this store, or to what the helper making it returns
@@ -1373,6 +1374,23 @@ function writesAtomically(ctx: RuleContext, file: string, c: CallFact): boolean 
  * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
  * the name is defined at most three times, so the link is specific; one level deep.
  */
+/**
+ * A call on `this`/`self` (`this.save(messages)` in a method of `Helper`) reaches a method of the caller's own class or
+ * of one of its bases, not a same-named method of another class (`CheckpointStore.save`). Other calls are not judged here.
+ */
+function ownMethodCall(ctx: RuleContext, c: Located<CallFact>, method: string): boolean {
+  if (!/^(?:this|self)\.[\w$]+$/.test(c.callee) || !c.fn.includes('.')) return true;
+  const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
+  if (!owner) return false;
+  const bases = classBases(ctx);
+  let cls: string | undefined = shortName(c.fn.slice(0, c.fn.lastIndexOf('.')));
+  for (let depth = 0; cls && depth < 6; depth++) {
+    if (cls === shortName(owner)) return true;
+    cls = bases.get(cls);
+  }
+  return false;
+}
+
 function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): PersistOp[] {
   const byFn = new Map<string, PersistOp[]>();
   for (const o of base) {
@@ -1406,6 +1424,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
         if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
+        if (!ownMethodCall(ctx, c, w.name)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
