@@ -394,8 +394,9 @@ export default defineRule({
       }
     }
     // Where the tool dispatch (or the action site) was found and read, no class is on the way.
-    // Only some tools ask for approval in their own run (those that write or run commands) while the
-    // others run unasked: a split by risk that the code makes tool by tool, with no declared class.
+    // Only some tools make a permission decision in their own run (those that write or run commands: they ask, or
+    // check a setting and refuse) while the others run with none: a split by risk that the code makes tool by tool,
+    // with no declared class.
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     const asking = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
     const askFiles = [...new Set(asking.map((c) => c.file))];
@@ -408,10 +409,10 @@ export default defineRule({
     if ((askFiles.length >= 2 || (askFiles.length === 1 && runsCommands(askFiles[0]))) && declFiles.size - askFiles.length >= 2) {
       return {
         level: 'partial',
-        reason: `${askFiles.length} of ${declFiles.size} tool files ask for approval in their own run and the others run unasked: a split by risk made tool by tool, with no declared risk class or tier the decision reads`,
+        reason: `${askFiles.length} of ${declFiles.size} tool files make a permission decision in their own run (they ask, or check and refuse) and the others run with none: a split by risk made tool by tool, with no declared risk class or tier the decision reads`,
         evidence: askFiles.slice(0, 3).map((file) => {
           const c = asking.find((x) => x.file === file)!;
-          return { file, line: c.line, reason: `${c.callee}() in ${c.fn}: this tool asks before it acts; tools in other files do not` };
+          return { file, line: c.line, reason: `${c.callee}() in ${c.fn}: this tool decides on its own permission before it acts; tools in other files do not` };
         }),
         confidence: 'low',
       };
