@@ -920,6 +920,12 @@ export interface FrameworkToolUse {
 /** An array or list written out of string literals only. */
 const LITERAL_LIST = /^\[\s*(?:['"][^'"`$]*['"]\s*,?\s*)*\]$/;
 
+/** Framework agent factories that list the tools for the model and dispatch them, with the package each comes from. */
+const IMPORTED_RUNNER: ReadonlyMap<string, RegExp> = new Map([
+  ['create_agent', /^langchain\.agents$/],
+  ['create_deep_agent', /^deepagents(?:\.|$)/],
+]);
+
 /** Calls that hand a framework its tools (a set lookup: this runs over every call of the repo). */
 const FRAMEWORK_TOOL_CALLS = new Set(['bind_tools', 'bindTools', 'create_react_agent', 'createReactAgent', 'ToolNode']);
 
@@ -942,6 +948,9 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
       }
       for (const c of f.calls) {
         if (FRAMEWORK_TOOL_CALLS.has(c.name) && c.args.length) out.push({ file: f.path, line: c.line, runner: c.callee });
+        // LangChain's `create_agent(model, tools=…)` and deepagents' `create_deep_agent(…)`: names common enough
+        // to be the repo's own factory, so only when the file imports them from the framework.
+        else if (c.args.length && IMPORTED_RUNNER.has(c.name) && f.imports.some((i) => IMPORTED_RUNNER.get(c.name)!.test(i.from) && i.names.includes(c.name))) out.push({ file: f.path, line: c.line, runner: c.callee });
       }
     }
     return out;
