@@ -1071,8 +1071,8 @@ export function hookRun(ctx: RuleContext, fn: Located<FunctionFact>): HookRun | 
   return undefined;
 }
 
-/** A name of the history a step works on: `messages`, `history`, `chat_history`, `sanitizedMessages`. */
-const HISTORY_WORD = /messages|history|conversation|transcript|context/i;
+/** A name of the history a step works on: `messages`, `history`, `chat_history`, `sanitizedMessages`, or its `context`. */
+const HISTORY_WORD = new RegExp(`${HISTORY_ARG.source}|context`, 'i');
 /** An enum member or literal that means the step is off: `CompressType.NO_COMPRESS`, `'none'`, `Mode.DISABLED`. */
 const OFF_VALUE = /^(?:[\w$.]*\.)?(?:NO_\w+|NONE|DISABLED?|OFF)$|^(['"`])(?:none|off|disabled)\1$/i;
 

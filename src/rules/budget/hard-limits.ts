@@ -113,8 +113,10 @@ function wallClockBound(ctx: RuleContext): boolean {
 }
 
 /** Request options that cap one model call's output: `maxTokens`, `max_tokens`, `maxOutputTokens`, `max_completion_tokens`. */
-const OUTPUT_CAP = /^(?:maxTokens|max_tokens|maxOutputTokens|max_output_tokens|maxCompletionTokens|max_completion_tokens|max_new_tokens|maxTokensToSample|max_tokens_to_sample)$/;
-const OUTPUT_CAP_KWARG = /^(max_tokens|max_output_tokens|max_completion_tokens|max_new_tokens|max_tokens_to_sample)\s*=\s*(.+)$/;
+const OUTPUT_CAP_KEYS = ['maxTokens', 'max_tokens', 'maxOutputTokens', 'max_output_tokens', 'maxCompletionTokens', 'max_completion_tokens', 'max_new_tokens', 'maxTokensToSample', 'max_tokens_to_sample'];
+const OUTPUT_CAP = new RegExp(`^(?:${OUTPUT_CAP_KEYS.join('|')})$`);
+/** The same options as a Python keyword argument (`max_tokens=4096`): the snake-case names, with the value. */
+const OUTPUT_CAP_KWARG = new RegExp(`^(${OUTPUT_CAP_KEYS.filter((k) => k.includes('_')).join('|')})\\s*=\\s*(.+)$`);
 /** A value that sets no bound. */
 const NO_BOUND = /^(?:undefined|null|None|Infinity|-1|0)$/;
 
