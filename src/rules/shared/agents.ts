@@ -116,6 +116,9 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         if (!prompt || !tools || !name || request) continue;
         // A record that leaves both empty (`systemPrompt: undefined, tools: undefined`, `system_prompt="", tools=None`) gives the agent nothing of its own.
         if (EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[tools] ?? 'x').trim())) continue;
+        // Nor one that leaves its name and its prompt empty (a prompt template's inputs defaulted: `role: undefined,
+        // instructions: undefined, tools: …`): it names and instructs no agent.
+        if (name !== '<key>' && EMPTY_VALUE.test((o.values[name] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim())) continue;
         const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
         // A type declared in the code names itself with a literal or a constant (`'explore'`,
         // `EXPLORE_AGENT`, `[Type.Explore]`); a record built at run time (`input.name`, `self.name`) is not a declaration.
