@@ -375,6 +375,13 @@ export interface RepoFacts {
   skipped: SkippedFile[];
 }
 
+/**
+ * An object placed as a documentation example (`"example": {…}`, `examples=[{…}]`: an OpenAPI response
+ * example, a schema's sample payload, a field's `examples`): it shows what data looks like, it defines
+ * nothing, so the analyzers record no object fact for it (its own nested objects are recorded as usual).
+ */
+export const EXAMPLE_PAYLOAD = /^(?:prop|array):examples?$/i;
+
 /** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */
 export const LITERAL_CASE = /['"`]\s*(?:[!=]==?|\]\s*\.includes\()|(?:[!=]==?|\bin\s*[[({])\s*['"`]/;
 /** A condition that compares a value with a named constant's member (`result === APPROVAL.APPROVE`, `status == Decision.DENIED`). */

@@ -13,7 +13,7 @@ import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS,
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
-import { CONST_CASE, LITERAL_CASE } from './facts.js';
+import { CONST_CASE, EXAMPLE_PAYLOAD, LITERAL_CASE } from './facts.js';
 
 /** A class annotation: `Store`, `Optional[Store]`, `"Store"`, `Store | None`, `mod.Store`. */
 const PY_FIELD_CLASS = /^(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?$/;
@@ -607,7 +607,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
             if (str) addConst(key, literal(v), line(p), 'prop');
           }
         }
-        if (keys.length) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: contextOf(n) });
+        const ctx = keys.length ? contextOf(n) : '';
+        if (keys.length && !EXAMPLE_PAYLOAD.test(ctx)) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx });
         break;
       }
       case 'assignment': {

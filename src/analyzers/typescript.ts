@@ -15,7 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, EXAMPLE_PAYLOAD, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -752,8 +752,9 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       } else if (isShorthandPropertyAssignment(p)) values[k] = k;
       else values[k] = '<fn>';
     }
-    if (keys.length) {
-      const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx: objectContext(n) };
+    const ctx = keys.length ? objectContext(n) : '';
+    if (keys.length && !EXAMPLE_PAYLOAD.test(ctx)) {
+      const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx };
       const key = callPropertyKey(n);
       if (key) fact.key = key;
       facts.objects.push(fact);
