@@ -33,6 +33,19 @@ describe('evidence lines', () => {
   });
 });
 
+describe('a read-or-create helper', () => {
+  it('reads: the save is cited at the write helper, and the load it does counts as reading the session back', async () => {
+    const { check, first } = await firstEvidence('persistence.session-save', 'present-read-or-create-helper-py');
+    expect(check.level).toBe('present');
+    // `_read_table` writes an empty table only in its `except FileNotFoundError:`; `_write_table` saves.
+    expect(first).toMatchObject({ file: 'chatbot/store.py', line: 34 });
+    const resume = await runAudit(path.join(FIXTURES, 'persistence.session-save', 'present-read-or-create-helper-py'), { rules: RULES.filter((r) => r.id === 'persistence.resume'), flagRules: [], review: false });
+    const r = resume.checks.find((c) => c.id === 'persistence.resume')!;
+    expect(r.level).toBe('partial');
+    expect(r.evidence[0]).toMatchObject({ file: 'chatbot/store.py', line: 28 });
+  });
+});
+
 describe('the agent loop', () => {
   it('is the turn loop, not the loop that retries one request', async () => {
     const { check } = await firstEvidence('budget.hard-limits', 'absent-retry-while-around-request');

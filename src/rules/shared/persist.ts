@@ -1408,7 +1408,9 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     const name = key.slice(hash + 1);
     const short = shortName(name);
     if (!short || short.startsWith('<') || /^(?:constructor|__init__|main|run|default)$/.test(short)) continue;
-    if (!list.some((o) => o.kind === 'write' || o.kind === 'append')) continue;
+    // A read-or-create helper (`open(path)` read, and only in its `except FileNotFoundError:` / `catch` an empty file
+    // written) reads: its callers load, they do not save.
+    if (!list.some((o) => (o.kind === 'write' || o.kind === 'append') && !o.call.inCatch)) continue;
     const def = ctx.functionsNamed(name).find((d) => d.file === file);
     if (!def) continue;
     // The wrapper is the function itself when it takes the path, or the methods that queue a path for it.
