@@ -341,7 +341,7 @@ export default defineRule({
         if (s.kind === 'code') for (const d of ctx.functionsNamed(shortName(s.callee)).slice(0, 3)) scan(d.file, d.name);
         // A command written into a shell started inside a sandbox: the start shows the sandbox, so it is cited first.
         if (s.kind === 'sandbox' && s.shellStart) guards.push({ kind: 'sandbox', file: s.file, line: s.shellStart.line, what: `${s.shellStart.callee}() starts the shell the commands are written to inside a sandbox`, blocking: true, classifies: false });
-        if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: s.shellStart ? `${s.callee}() into the sandboxed shell` : s.sandboxMade ? `${s.callee}() on the sandbox ${s.sandboxMade.fn}() returns` : `${s.callee}()`, blocking: true, classifies: false });
+        if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: s.shellStart ? `${s.callee}() into the sandboxed shell` : s.sandboxMade ? `${s.callee}() on the sandbox ${s.sandboxMade.fn}() returns` : s.via ? `${s.callee}() ${s.via}` : `${s.callee}()`, blocking: true, classifies: false });
         // The sandbox comes from a harness helper: where it creates or connects it.
         if (s.kind === 'sandbox' && s.sandboxMade) guards.push({ kind: 'sandbox', file: s.sandboxMade.file, line: s.sandboxMade.line, what: `${s.sandboxMade.callee}() in ${s.sandboxMade.fn}() creates or connects the sandbox`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
@@ -540,7 +540,9 @@ export default defineRule({
         const g = r.guards[0];
         return {
           level: r.level,
-          reason: `${s.fn}() ${r.level === 'present' ? 'guards' : 'only partly guards'} the command before ${s.callee}() (${g.what} at ${g.file}:${g.line})`,
+          reason: r.level === 'present' && g.kind === 'sandbox' && s.kind === 'sandbox'
+            ? `${s.fn}() runs the command inside a sandbox (${g.what} at ${g.file}:${g.line})`
+            : `${s.fn}() ${r.level === 'present' ? 'guards' : 'only partly guards'} the command before ${s.callee}() (${g.what} at ${g.file}:${g.line})`,
           evidence: [{ file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
         };
       }
@@ -665,7 +667,7 @@ export default defineRule({
     if (decisive.level === 'present') {
       return {
         level: 'present',
-        reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line}) before ${s.callee}()`,
+        reason: `tool ${t.name} ${g.kind === 'sandbox' ? 'runs commands in a sandbox' : g.kind === 'parse' ? 'parses the command' : 'checks the command'} (${g.what} at ${g.file}:${g.line})${g.file === s.file && g.line === s.line ? '' : ` before ${s.callee}()`}`,
         evidence: [...gEv, sinkEv],
         // Resolved: a shell parser called in the policy module the tool imports, a refusal guard in
         // the very function that spawns the command, or the spawn itself inside a container.

@@ -14,7 +14,7 @@
  */
 import type { CallFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { importModules, resolveBareCall } from './imports.js';
+import { importModules, resolveBareCall, resolveImportFile } from './imports.js';
 import { classOf, fnAt, resolveLocal } from './resolve.js';
 
 /** Keys that carry a tool's input schema. */
@@ -92,6 +92,8 @@ export interface ShellSink {
   shellStart?: { line: number; callee: string };
   /** A run on a sandbox a harness helper returns: where that helper creates or connects it. */
   sandboxMade?: { file: string; line: number; callee: string; fn: string };
+  /** What makes the run a sandboxed one when its receiver does not say so: the SDK package, or the container API endpoint. */
+  via?: string;
 }
 
 /**
@@ -485,6 +487,12 @@ const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|
 /** A value that creates or connects a sandbox: `await Sandbox.create(tpl)`, `new Sandbox()`, `CodeInterpreter.connect(id)`. */
 const SANDBOX_MADE = /^(?:await\s+)?(?:new\s+)?[\w.]*?(?:Sandbox|CodeInterpreter|Container|MicroVM|Microvm)\w*(?:\.(?:create|connect|start|new|spawn|resume|get))?\(/;
 const SANDBOX = /sandbox|container|docker|e2b|modal|daytona|firecracker|microvm|vm2|isolate/i;
+/** A sandbox SDK package (`@cloudflare/sandbox`, `e2b`, `@e2b/code-interpreter`, `@daytonaio/sdk`, `@vercel/sandbox`, `modal`): its objects run commands in a remote sandbox. */
+const SANDBOX_SDK = /^(?:@[\w-]+\/)?[\w-]*sandbox[\w-]*$|^(?:@e2b\/[\w.-]+|e2b(?:[_-][\w-]+)?|e2b_code_interpreter|@daytonaio\/[\w.-]+|daytona(?:[_-]sdk)?|modal)$/i;
+/** An argument that is the command or code itself (`command`, `cmd`, `opts.command`, `code`). */
+const COMMAND_VALUE = /^(?:[\w$]+\.)?(?:cmd|command|commandLine|code|script|shellCommand|shell_command)$/;
+/** The Docker Engine API's exec endpoint (`POST /containers/{id}/exec`): a command run inside a container over HTTP. */
+const CONTAINER_EXEC_ENDPOINT = /^f?[`'"][^`'"]*\/containers\/[^`'"]*\/exec\b/;
 
 /** Whether `name` is bound, in function `fn` (or at the top of the file), to a sandbox the harness creates or connects. */
 function sandboxBound(f: FileFacts, fn: string, name: string): boolean {
@@ -602,6 +610,12 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
   return ctx.memo('tools:shell-sinks', () => {
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     const out: ShellSink[] = [];
+    // The SDK is a package, not the harness's own module of that name (`agents.sandbox`, `./sandbox`).
+    const sdkFile = (f: FileFacts): string | undefined => {
+      if (f.imports.some((i) => /^(?:node:)?child_process$|^execa$|^subprocess$/.test(i.from))) return undefined;
+      const sdk = f.imports.find((i) => SANDBOX_SDK.test(i.from) && !/^[.~]/.test(i.from) && !resolveImportFile(ctx, f.path, i.from));
+      return sdk ? `on an object of the sandbox SDK '${sdk.from}'` : undefined;
+    };
     // Only files with a call that can be a sink by its name are scanned.
     const gate = callsPassing(ctx, 'tools:sink-names', (n) => SINK_NAME.test(n) || SPAWN_CALL.test(n) || CODE_CALL.test(n) || /^(?:sendText|executeCommand)$/i.test(n));
     for (const f of ctx.source) {
@@ -630,6 +644,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '' || literalScript) && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         let made: ShellSink['sandboxMade'];
+        let via: string | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // The receiver is a local bound to a sandbox the function creates (`const sbx = await Sandbox.create(…)`, then `sbx.commands.run(cmd)`).
@@ -637,6 +652,10 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         // The receiver is a local bound to what a harness helper returns, and that helper creates or
         // connects a sandbox from an SDK (`const desktop = await getDesktop(id)`, then `desktop.commands.run(cmd)`).
         else if (recv && SANDBOX_CALL.test(c.name) && (made = sandboxFromHelper(ctx, f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? ''))) kind = 'sandbox';
+        // A call on an object of an imported sandbox SDK, handed the command (`session.exec(command)`
+        // where the file imports `@cloudflare/sandbox`, `e2b`, `@daytonaio/sdk`): the command runs in that
+        // remote sandbox, whatever the local's name.
+        else if (recv && !/^(?:this|self)$/.test(recv) && !/(?:re|rx|regexp?|pattern|matcher)$/i.test(recv) && SANDBOX_CALL.test(c.name) && COMMAND_VALUE.test(arg.trim()) && (via = sdkFile(f))) kind = 'sandbox';
         else if (spawnModule && SPAWN_CALL.test(c.name)) {
           // `re.exec`, `this.run`, `agent.run` are not spawns: the callee must be the imported
           // function or the module's namespace.
@@ -650,9 +669,20 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         if (!kind) continue;
         if (boxed) kind = 'sandbox';
         if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}) });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}) });
       }
       if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
+    }
+    // A request to the Docker Engine API's exec endpoint (`POST /containers/{id}/exec`, its body the
+    // command): the command runs inside the container. Looked up by the calls whose first argument
+    // is a literal path, once per audit.
+    for (const [, calls] of ctx.callNames()) {
+      for (const c of calls) {
+        const a = c.args[0] ?? '';
+        if (a.length < 16 || !a.includes('/containers/') || !CONTAINER_EXEC_ENDPOINT.test(a.trim())) continue;
+        if (out.some((s) => s.file === c.file && s.line === c.line)) continue;
+        out.push({ file: c.file, line: c.line, fn: c.fn, callee: c.callee, kind: 'sandbox', fromInput: true, toolFed: declFiles.has(c.file), via: "to the Docker Engine API's container exec endpoint" });
+      }
     }
     // Mark sinks whose function is reached (up to two calls) from a tool declaration's file.
     if (out.some((s) => !s.toolFed)) {
