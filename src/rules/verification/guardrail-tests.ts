@@ -261,6 +261,14 @@ const REFUSES = /\b(?:block|den(?:y|ies|ied)|reject|refuse|forbid|disallow|preve
 /** A test name about what an agent does: a tool, a command, a call or an action. */
 const AGENT_ACT = /\b(?:tools?|commands?|calls?|actions?|execution|exec)\b/i;
 
+/**
+ * A refusal the agent's own gate makes: of a tool, a command, a call, an action or its execution, or an
+ * approval the user declines (`returns a denial message when the user denies`); not a request's credentials.
+ */
+const AGENT_STOP = /\b(?:tools?|commands?|calls?|actions?|execution|exec|approvals?)\b|\buser (?:den(?:y|ies|ied)|declin|reject|refus)/i;
+/** The gate's other side: a test that no approval is asked (`does not require approval for a read`). */
+const NOT_ASKED = /\b(?:not|never|no|without) (?:require|need|ask|prompt)\w* (?:for )?(?:an? )?(?:user )?(?:approval|confirmation)/i;
+
 /** A limit's setting (`maxIterations`, `max_steps`, `token_budget`), not its outcome (`maxIterationsReached`). */
 const SETTING = /^(?:max|min)(?:[A-Z_]|imum)[\w$]*$|^[\w$]*(?:[Ll]imit|[Bb]udget)s?$/;
 const OUTCOME = /reached|exceeded|exhausted|hit$|stopped|capped|count$/i;
@@ -447,6 +455,20 @@ export default defineRule({
       return finding('present', `tests assert ${kinds.join(', ')} (e.g. ${at(evid[0].file, evid[0].line)})${missing.length ? `; none for ${missing.join(', ')}` : ''}`, evid, resolved >= 1 ? 'high' : 'low');
     }
     if (kinds.length === 1) {
+      // One kind, but the harness's own stop: a test named for the loop's cap halting it, or for a tool
+      // call, command or approval being refused. The catalog asks that the safety stops are asserted, and the
+      // labels read one such stop, tested, as `present` (a refused edit, a denied tool, max loops reached);
+      // a request refused for credentials (401/403), a path helper or a bare assertion stays `partial`.
+      const agentStop = (e: Evidence) => {
+        // Words of the name: `test_tool_access_denied` and `deniesToolCall` read as `tool access denied`.
+        const name = /^[^:]+: test "(.*)"$/.exec(e.reason)?.[1]?.replace(/_+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2');
+        return !!name && (kinds[0] === 'turn/step/budget cap' || (AGENT_STOP.test(name) && !NOT_ASKED.test(name)));
+      };
+      const own = evid.find(agentStop);
+      if (own) {
+        const rest = evid.filter((e) => e !== own);
+        return finding('present', `tests assert the harness's own ${kinds[0]} (${at(own.file, own.line)}), the one kind of safety stop tested; none for ${missing.join(', ')}`, [own, ...rest]);
+      }
       return finding('partial', `tests assert only one kind of safety stop (${kinds[0]}, ${at(evid[0].file, evid[0].line)}); none for ${missing.join(', ')}`, evid);
     }
     // Tests of the modules where the stops live first (the bash tool's timeout, the loop's overflow recovery).
