@@ -46,6 +46,14 @@ function urlPaths(f: { calls: readonly { name: string; args: string[] }[]; objec
   return out;
 }
 
+/**
+ * The first argument of an option or command that resumes: `--resume`, `"continue"`, `--restore-chat-history`,
+ * `--session <id>`, `--session-id`. Not a dotted command id's namespace (`"continue.rejectJump"`); and `session` only
+ * alone or naming the session (`-id`, `-name`, `-file`, `-path`): `--session-timeout` sets a limit, it selects nothing,
+ * as `--continue-on-error` goes on past a failure.
+ */
+const OPTION_VERB = /^['"`](?:--?)?(?:(?:resume|restore)(?![.\w])|continue(?![.\w]|[-_]on\b)|session(?:(?=[-_](?:id|name|file|path)\b)|(?![.\w-])))/;
+
 const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
 
 function entries(ctx: RuleContext): Entry[] {
@@ -77,7 +85,7 @@ function entries(ctx: RuleContext): Entry[] {
       // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`); or any of
       // the flags an option declares (`"-s, --session <id>"`, `add_argument("-c", "--continue")`).
       const flags = c.args.slice(0, 2).flatMap((x) => (/^['"`]-/.test(x) ? x.slice(1, -1).split(/[,\s]+/) : []));
-      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) {
+      if (OPTION_VERB.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) {
         // A chained call (`yargs.positional(…).option('resume', …)`) carries the chain's first line: the option's own string has the line of the option.
         const v = a.slice(1, -1);
         const own = f.strings.find((x) => x.line >= c.line && x.value === v);
