@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { documentArg, indexedDbStorage, rowFields, sessionClientStore, sessionTable, stringHits } from '../shared/persist.js';
+import { documentArg, indexedDbSessionStore, rowFields, sessionTable, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
@@ -305,8 +305,8 @@ export default defineRule({
     // The sessions kept in a client store persisted to IndexedDB (zustand persist with an idb-keyval adapter, localforage):
     // each save replaces the whole serialised store in one put, which IndexedDB runs in its own transaction. The stored
     // value is never half-written, but it is a snapshot, not a journal, and nothing recognises an unfinished tool call.
-    const client = sessionClientStore(ctx, (f) => offPathUi(ctx, f));
-    const idbPut = client ? indexedDbStorage(ctx, client.store) : undefined;
+    const client = indexedDbSessionStore(ctx, (f) => offPathUi(ctx, f));
+    const idbPut = client?.put;
     if (client && idbPut) {
       const { store } = client;
       return {

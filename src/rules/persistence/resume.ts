@@ -21,6 +21,8 @@ interface Entry {
   own?: boolean;
   /** A dynamic route's GET handler: it reads the saved conversation to show or export it, not to continue it. */
   view?: boolean;
+  /** Found by an id the caller is given and hands to the loader: a request's id, judged by its name. */
+  byId?: boolean;
 }
 
 /** Calls that navigate to or request a URL path, and object keys that hold one. */
@@ -43,6 +45,14 @@ function urlPaths(f: { calls: readonly { name: string; args: string[] }[]; objec
   }
   return out;
 }
+
+/**
+ * The first argument of an option or command that resumes: `--resume`, `"continue"`, `--restore-chat-history`,
+ * `--session <id>`, `--session-id`. Not a dotted command id's namespace (`"continue.rejectJump"`); and `session` only
+ * alone or naming the session (`-id`, `-name`, `-file`, `-path`): `--session-timeout` sets a limit, it selects nothing,
+ * as `--continue-on-error` goes on past a failure.
+ */
+const OPTION_VERB = /^['"`](?:--?)?(?:(?:resume|restore)(?![.\w])|continue(?![.\w]|[-_]on\b)|session(?:(?=[-_](?:id|name|file|path)\b)|(?![.\w-])))/;
 
 const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
 
@@ -75,7 +85,7 @@ function entries(ctx: RuleContext): Entry[] {
       // The verb itself, not a dotted command id's namespace (`"continue.rejectJump"`); or any of
       // the flags an option declares (`"-s, --session <id>"`, `add_argument("-c", "--continue")`).
       const flags = c.args.slice(0, 2).flatMap((x) => (/^['"`]-/.test(x) ? x.slice(1, -1).split(/[,\s]+/) : []));
-      if (/^['"`](--?)?(resume|continue|restore|session)\b(?!\.)/.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) {
+      if (OPTION_VERB.test(a) || flags.some((x) => /^--?(resume|continue|restore|session)$/.test(x))) {
         // A chained call (`yargs.positional(…).option('resume', …)`) carries the chain's first line: the option's own string has the line of the option.
         const v = a.slice(1, -1);
         const own = f.strings.find((x) => x.line >= c.line && x.value === v);
@@ -254,6 +264,63 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   return [...out.filter((e) => !e.view), ...out.filter((e) => e.view)];
 }
 
+/** A parameter or argument naming a saved conversation's id: `conversation_id`, `sessionId`, `request.chat_id`, `thread_id`. */
+const SESSION_ID = /^(?:[\w$]+\.)*(?:conversation|session|chat|thread)_?id$/i;
+/** Callers named for ending, listing or exporting: their id is not a session to continue. */
+const NOT_CONTINUE = /^_*(?:delete|remove|clear|purge|drop|list|export|download|archive|rename|share|cancel|stop|fork|clone|copy|duplicate)(?:_|[A-Z]|$)/i;
+/** A callee named for writing: it reads the stored record only to change it (`updateRequestDetails`), it loads nothing to continue. */
+const WRITE_CALLEE = /^_*(?:update|save|set|write|append|add|record|put|persist|store|upsert|insert|mark|touch|patch)(?:_|[A-Z]|$)/i;
+
+/**
+ * A server harness resumes by id: the request names a saved conversation (`conversation_id`, `sessionId`) and the
+ * handler hands it to the store's loader before running the turn, so the next message continues that conversation.
+ * Found by following the loader's callers (at most two levels) out of the store's own file, to a function that takes
+ * the id as a parameter and passes it on: the id comes from outside (a request, a caller), not from the store.
+ */
+function idEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
+  const out: Entry[] = [];
+  if (loads.length === 0) return out;
+  // The turn goes on and is saved: the function handing on the id also calls the session's writer (or a function that
+  // calls it). A view that only prints or exports the stored messages continues nothing.
+  const writers = new Set<string>();
+  for (const o of harnessPersistOps(ctx)) {
+    if (o.subject !== 'session' || (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'db-write')) continue;
+    const fn = shortName(o.call.fn);
+    if (/^(<anon>|<top>)$/.test(fn)) continue;
+    writers.add(fn);
+    for (const c of callersOf(ctx, o.call.fn).slice(0, 10)) if (!/^(<anon>|<top>)$/.test(shortName(c.fn))) writers.add(shortName(c.fn));
+  }
+  const continues = (c: { file: string; fn: string }) => ctx.callsIn(c.file, c.fn).some((k) => writers.has(k.name));
+  for (const o of loads.slice(0, 6)) {
+    let frontier = [o.call.fn];
+    const seen = new Set<string>();
+    let found: Entry | undefined;
+    for (let depth = 0; depth < 2 && !found && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const name of frontier) {
+        const fn = shortName(name);
+        if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || GENERIC.has(fn)) continue;
+        seen.add(name);
+        for (const c of callersOf(ctx, name)) {
+          if (c.fn === name || NOT_CONTINUE.test(shortName(c.fn)) || NOT_CONTINUE.test(c.name) || WRITE_CALLEE.test(c.name)) continue;
+          const id = c.args.map((a) => a.replace(/^\w+\s*=\s*/, '').trim()).find((a) => SESSION_ID.test(a));
+          const param = id?.split('.')[0];
+          const own = param ? ctx.functionsNamed(shortName(c.fn)).find((d) => d.file === c.file && d.name === c.fn && d.line <= c.line && c.line <= d.end) : undefined;
+          if (id && c.file !== o.call.file && continues(c) && own?.params.some((p) => p.replace(/[:=?].*$/, '').trim() === param)) {
+            found = { file: c.file, line: c.line, what: `${c.fn} (it passes the ${id} it is given to ${c.callee}, which loads that saved conversation)`, load: o, byId: true };
+            break;
+          }
+          if (seen.size + next.length < 40) next.push(c.fn);
+        }
+        if (found) break;
+      }
+      frontier = next;
+    }
+    if (found) out.push(found);
+  }
+  return out;
+}
+
 /** The run entry points of an agent library's agent class: `Agent.run(…)`, `run_sync`, `run_stream`, `iter`, `invoke`. */
 const RUN_METHOD = /^(?:run|run_sync|run_stream|arun|iter|invoke|ainvoke|stream|astream|chat|achat)$/;
 /** A parameter that takes the messages of an earlier run. */
@@ -405,7 +472,7 @@ export default defineRule({
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
     // Entries of the harness before those of a web front end that does not run the agent; the front end's alone
     // (a page's '/sessions' route string, its navigation) reopen nothing in the harness.
-    const allEntries = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...entries(ctx)];
+    const allEntries = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx)];
     const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
@@ -433,7 +500,7 @@ export default defineRule({
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
-        confidence: first && !entry[0].own && !entry[0].view ? 'high' : 'low',
+        confidence: first && !entry[0].own && !entry[0].view && !entry[0].byId ? 'high' : 'low',
       };
     }
     // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is

@@ -2389,6 +2389,8 @@ export function indexedDbStorage(ctx: RuleContext, store: ClientStore): Located<
   const f = ctx.file(at.file);
   const exprs: string[] = [];
   if (store.api === 'persist') for (const c of f?.calls ?? []) if (c.name === 'createJSONStorage' && c.args[0]) exprs.push(c.args[0]);
+  // zustand's `persist(creator, { name, storage: createIDBStorage() })`: the options' own `storage`, near the call.
+  if (store.api === 'persist') for (const o of f?.objects ?? []) if (o.values.storage && o.keys.includes('name') && o.line >= at.line && o.line <= at.line + 400) exprs.push(o.values.storage);
   if (store.api === 'persistReducer') for (const o of f?.objects ?? []) if (o.values.storage) exprs.push(o.values.storage);
   if (store.api === 'atomWithStorage' && at.args[2]) exprs.push(at.args[2]);
   const names = new Set(exprs.flatMap((e) => e.replace(/^\(\s*\)\s*=>\s*/, '').match(/[A-Za-z_$][\w$]*/g) ?? []));
@@ -2396,7 +2398,9 @@ export function indexedDbStorage(ctx: RuleContext, store: ClientStore): Located<
   for (const m of lib) {
     const defines = (m.binds ?? []).some((b) => names.has(b.name)) || (m.classes ?? []).some((c) => names.has(c.name)) || m.functions.some((fn) => names.has(fn.name));
     if (!defines && m.path !== at.file) continue;
-    const put = m.calls.find((c) => /^(?:set|put|setItem|setMany)$/.test(c.name) && !/localStorage|sessionStorage/.test(c.callee) && /setItem|set|save|write/i.test(shortName(c.fn)));
+    // The library's write as imported, under its own name or an alias (`import { set as idbSet } from 'idb-keyval'`).
+    const alias = (n: string) => m.imports.find((i) => INDEXED_DB_LIB.test(i.from) && i.as && n in i.as)?.as?.[n] ?? n;
+    const put = m.calls.find((c) => /^(?:set|put|setItem|setMany)$/.test(alias(c.name)) && !/localStorage|sessionStorage/.test(c.callee) && /setItem|set|save|write/i.test(shortName(c.fn)));
     if (put) return { ...put, file: m.path };
   }
   return undefined;
@@ -2416,6 +2420,19 @@ export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => 
     // A zustand store is read through its hook (`useChatStore()`) or `useChatStore.getState()`, after the middleware rehydrates it.
     const read = !store.name ? undefined : store.api === 'persist' ? hook(store.name) : ctx.calls.find((c) => c.args[0] === store.name && /^(?:get|useAtomValue|useAtom)$/.test(c.name));
     return { store, ...(update ? { update } : {}), ...(read ? { read } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * The first persisted client store holding the session whose storage is IndexedDB, with its write there: a harness may
+ * keep several session stores (open panes in web storage, the conversations in IndexedDB).
+ */
+export function indexedDbSessionStore(ctx: RuleContext, offPath: (file: string) => boolean): { store: ClientStore; put: Located<CallFact> } | undefined {
+  for (const store of clientStores(ctx)) {
+    if (store.subject !== 'session' || offPath(store.call.file)) continue;
+    const put = indexedDbStorage(ctx, store);
+    if (put) return { store, put };
   }
   return undefined;
 }
