@@ -1,5 +1,5 @@
 import { shortName, type Located, type RuleContext } from '../context.js';
-import type { CallFact } from '../../analyzers/facts.js';
+import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
@@ -17,7 +17,7 @@ const STEP_WORDS = new Set(['step', 'turn', 'loop']);
 const AUTO = new Set(['auto', 'check', 'maybe', 'ensure', 'try', 'should', 'prepare', 'before', 'overflow', 'threshold', 'manage', 'fit', 'build', 'process', 'turn', 'step', 'run', 'loop']);
 
 /** An automatic trigger of the compactor: a call site under a condition, in a threshold/auto function, or from the loop. */
-function trigger(ctx: RuleContext, c: Compactor, compacting: Set<string>): { file: string; line: number; why: string; path?: string[] } | undefined {
+function trigger(ctx: RuleContext, c: Compactor, compacting: Set<string>): { file: string; line: number; why: string; path?: string[]; gated?: boolean } | undefined {
   const short = shortName(c.fn.name);
   const hit = loopReaches(ctx, c.fn.name, 2);
   // A summariser that recurses on halves of the history (`summarize_real()` calling itself) is not the agent loop,
@@ -48,6 +48,12 @@ function trigger(ctx: RuleContext, c: Compactor, compacting: Set<string>): { fil
   const hook = hookRun(ctx, c.fn);
   if (hook) {
     return { file: hook.reg.file, line: hook.reg.line, why: `${short}() is registered for the ${hook.reg.point} hook, which ${hook.run.fn}() runs (${hook.run.file.split('/').pop()}:${hook.run.line}) in the agent loop of ${hook.loop}` };
+  }
+  // After an early return on a size test or a check's answer (`const a = shouldCompact(history); if (!a.should) return history;`
+  // then `summarize(…)`): the same as calling it under that condition.
+  for (const call of callers) {
+    const gate = thresholdGate(ctx, call);
+    if (gate) return { file: gate.file, line: gate.line, why: `${call.fn}() returns early unless ${gate.cond.replace(/^!\s*|^not\s+/, '')} (line ${gate.line}), then calls ${short}() (line ${call.line})`, gated: true };
   }
   return undefined;
 }
@@ -85,6 +91,27 @@ function unbuiltClass(ctx: RuleContext, file: string, fnName: string): { cls: st
     if ((g.binds ?? []).some((b) => ident.test(b.value))) return undefined;
   }
   return { cls, file, line: c.line };
+}
+
+/** Words of a size test against a limit: `tokens < self.threshold`, `turns >= MAX_TURNS`. */
+const GATE_WORDS = new Set(['exceed', 'exceeds', 'exceeded', 'over', 'threshold', 'limit', 'max', 'token', 'tokens', 'length', 'size', 'budget', 'full', 'overflow', 'trigger']);
+/** Words of a check's answer tested as a flag: `!analysis.should`, `!needsCompaction`, `not self.is_over_limit`. */
+const ANSWER_WORDS = new Set(['should', 'need', 'needs', 'exceed', 'exceeds', 'exceeded', 'over', 'full', 'overflow', 'trigger', 'triggered']);
+
+/**
+ * An early return in the caller's function before the call, on a size test against a limit
+ * (`if total <= self.max_tokens: return messages`) or on a check's answer (`if (!analysis.should) return history;`):
+ * the call runs only when the history is over the limit. A guard on an empty input (`if (!messages?.length) return`)
+ * or on a flag is no trigger.
+ */
+function thresholdGate(ctx: RuleContext, call: Located<CallFact>): (GuardFact & { file: string }) | undefined {
+  const g = (ctx.file(call.file)?.guards ?? []).find((x) => {
+    if (x.fn !== call.fn || x.exit !== 'return' || x.line >= call.line) return false;
+    if (/\s(?:<=|>=|<|>)\s/.test(x.cond)) return words(x.cond).some((w) => GATE_WORDS.has(w)) && !/\.length\s*(?:<|<=)\s*[01]\b/.test(x.cond);
+    // A flag: the last name of each operand (`analysis.should` → should).
+    return (x.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).some((id) => words(id.split(/\??\./).pop()!).some((w) => ANSWER_WORDS.has(w)));
+  });
+  return g ? { ...g, file: call.file } : undefined;
 }
 
 /** A size comparison on the line of a call or just above it, in the same function: the `if` the call sits under. */
@@ -289,7 +316,35 @@ export default defineRule({
     const cs = compactors(ctx);
     const compacting = new Set(cs.map((c) => c.fn.name));
     const triggered = cs.map((c) => ({ c, t: trigger(ctx, c, compacting) }));
-    const best = triggered.find((x) => x.c.summarises && x.t);
+    // A projection that compacts when the request nears the window, every turn.
+    // A threshold on the estimate triggers it, so it runs without being asked (best when the loop reaches it).
+    // The action must be on the conversation, not on a document, a file or a tool result (`summarizeDocument()`).
+    // A command handler's name (`run`, `execute`) is the agent's own turn when the comparison sits in an agent loop's function.
+    const inLoop = (file: string, fn: string) => agentLoops(ctx).some((l) => l.file === file && l.fn === fn);
+    const all = projectionSites(ctx).filter((p) => p.act.callee && (!MANUAL.test(shortName(p.cmp.fn)) || inLoop(p.cmp.file, p.cmp.fn)) && !words(p.act.callee).some((w) => NOT_HISTORY.has(w)));
+    const sites = all.filter((p) => p.turn);
+    const thresholdSummary = (): Finding | undefined => {
+      for (const p of [...sites, ...all.filter((x) => !x.turn)]) {
+        // The summary's model call may sit deeper than two calls (a renderer, a background worker):
+        // a summarising name on the action the threshold triggers is then taken at its word.
+        const via = p.act.summary ? `a model call whose prompt asks for a summary: ${p.act.summary}` : summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
+        if (!via) continue;
+        const what = p.cmp.ratio ? `${p.cmp.estimate} (${p.cmp.ratio}) reaches ${p.cmp.window}` : `${p.cmp.estimate} passes ${p.cmp.window}`;
+        return {
+          level: 'present' as const,
+          reason: `when ${what} in ${p.cmp.fn}(), ${p.act.callee}() summarises the history (${via})${p.turn ? `; ${p.turn.why}` : ''}`,
+          evidence: [
+            { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() triggers compaction when ${p.cmp.text}` },
+            { file: p.act.file, line: p.act.line, reason: p.act.why },
+            ...(p.turn ? [{ file: p.turn.file, line: p.turn.line, reason: p.turn.why }] : []),
+          ],
+          confidence: 'low',
+        };
+      }
+      return undefined;
+    };
+    // A trigger read only from an early return in the caller ranks below a threshold that sets off a summary (its comparison shows the limit).
+    const best = triggered.find((x) => x.c.summarises && x.t && !x.t.gated) ?? (thresholdSummary() ? undefined : triggered.find((x) => x.c.summarises && x.t));
     // The call that sets it off sits behind a flag that is off wherever it is set: the summary never runs as shipped.
     const bestOff = best?.t && triggerOff(ctx, best.c, best.t);
     // The compactor, or the hook that sets it off, belongs to a class no shipped code builds: opt-in.
@@ -372,30 +427,8 @@ export default defineRule({
         confidence: 'high',
       };
     }
-    // A projection that compacts when the request nears the window, every turn.
-    // A threshold on the estimate triggers it, so it runs without being asked (best when the loop reaches it).
-    // The action must be on the conversation, not on a document, a file or a tool result (`summarizeDocument()`).
-    // A command handler's name (`run`, `execute`) is the agent's own turn when the comparison sits in an agent loop's function.
-    const inLoop = (file: string, fn: string) => agentLoops(ctx).some((l) => l.file === file && l.fn === fn);
-    const all = projectionSites(ctx).filter((p) => p.act.callee && (!MANUAL.test(shortName(p.cmp.fn)) || inLoop(p.cmp.file, p.cmp.fn)) && !words(p.act.callee).some((w) => NOT_HISTORY.has(w)));
-    const sites = all.filter((p) => p.turn);
-    for (const p of [...sites, ...all.filter((x) => !x.turn)]) {
-      // The summary's model call may sit deeper than two calls (a renderer, a background worker):
-      // a summarising name on the action the threshold triggers is then taken at its word.
-      const via = p.act.summary ? `a model call whose prompt asks for a summary: ${p.act.summary}` : summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
-      if (!via) continue;
-      const what = p.cmp.ratio ? `${p.cmp.estimate} (${p.cmp.ratio}) reaches ${p.cmp.window}` : `${p.cmp.estimate} passes ${p.cmp.window}`;
-      return {
-        level: 'present',
-        reason: `when ${what} in ${p.cmp.fn}(), ${p.act.callee}() summarises the history (${via})${p.turn ? `; ${p.turn.why}` : ''}`,
-        evidence: [
-          { file: p.cmp.file, line: p.cmp.line, reason: `${p.cmp.fn}() triggers compaction when ${p.cmp.text}` },
-          { file: p.act.file, line: p.act.line, reason: p.act.why },
-          ...(p.turn ? [{ file: p.turn.file, line: p.turn.line, reason: p.turn.why }] : []),
-        ],
-        confidence: 'low',
-      };
-    }
+    const threshold = thresholdSummary();
+    if (threshold) return threshold;
     // A size proxy that sets off a summary: the history's characters over a threshold route to or call a
     // summariser (`if (totalChars > CHARACTER_MAX) return "summarizer"`), taken at its word like the action above.
     const sized = historySizeChecks(ctx).find((h) => /summar/i.test(h.act) && !MANUAL.test(shortName(h.fn)));
