@@ -98,6 +98,8 @@ function selectedToolSources(ctx: RuleContext): Array<Evidence & { session: bool
 
 /** A test that a feature, entitlement or resource is there: `is_web_search_enabled()`, `!settings.browserAllowed`, `user_has_entries`. */
 const FEATURE_TEST = /[eE]nabled|[aA]llowed|[aA]vailable|[pP]ermitted|[sS]upported|[cC]onfigured|[iI]nstalled|(?:^|[^A-Za-z])has_|_has_|\bhas[A-Z]/;
+/** Words for the model's tool calls and their results (`tool_calls`, `toolUse`, `has_more_tool_calls`, `toolResults`). */
+const TOOL_TRAFFIC = /tool_?(?:calls?|use|uses|results?)/gi;
 /** Adding to a collection. */
 const ADD_CALL = /^(?:push|append|add|extend|register|registerTool|addTool|set|insert)$/;
 
@@ -114,7 +116,9 @@ function featureGatedSkips(ctx: RuleContext): Array<Evidence & { fn: string; con
     for (const f of ctx.source) {
       if (/(?:^|\/)(?:ui|components|views|pages|webview)\/|\.tsx$/.test(f.path)) continue;
       for (const g of f.guards) {
-        if (g.exit !== 'continue' || !/tool/i.test(g.cond) || !FEATURE_TEST.test(g.cond)) continue;
+        // The test names an offered tool, not the model's tool calls or their results (`has_more_tool_calls`,
+        // `toolResults.length`): those are what a turn did, not what it may use.
+        if (g.exit !== 'continue' || !/tool/i.test(g.cond.replace(TOOL_TRAFFIC, '')) || !FEATURE_TEST.test(g.cond)) continue;
         // The list added to, or the function building it, is named for tools (`tools.append(…)`, `offered.push(…)` in `offeredTools()`).
         const add = f.calls.find((c) => c.fn === g.fn && c.line > g.line && ADD_CALL.test(c.name) && /tool/i.test(`${c.callee.slice(0, -c.name.length)} ${shortName(g.fn)}`));
         if (!add) continue;
