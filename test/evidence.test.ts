@@ -41,8 +41,9 @@ describe('a read-or-create helper', () => {
     expect(first).toMatchObject({ file: 'chatbot/store.py', line: 34 });
     const resume = await runAudit(path.join(FIXTURES, 'persistence.session-save', 'present-read-or-create-helper-py'), { rules: RULES.filter((r) => r.id === 'persistence.resume'), flagRules: [], review: false });
     const r = resume.checks.find((c) => c.id === 'persistence.resume')!;
-    expect(r.level).toBe('partial');
-    expect(r.evidence[0]).toMatchObject({ file: 'chatbot/store.py', line: 28 });
+    // chat(session_id) hands the id to the load and saves the turn: a saved session is selected and continued.
+    expect(r.level).toBe('present');
+    expect(r.evidence.map((e) => `${e.file}:${e.line}`)).toEqual(['chatbot/agent.py:13', 'chatbot/store.py:28']);
   });
 });
 
