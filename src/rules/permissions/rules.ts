@@ -520,8 +520,9 @@ export default defineRule({
         const values = t.tags.length ? t.tags : t.members.map((m) => m.replace(/^'|'$/g, ''));
         let mode = false;
         if (modeType) {
+          // Two modes, not one counted twice by its name and its value (`ON_FAILURE = 'on-failure'`, `AutoEdit = 'auto-edit'`).
           const words = [...values, ...t.members].filter((v) => MODE_WORD.test(v));
-          mode = words.length >= 2 && words.some((v) => DISTINCTIVE_MODE.test(v));
+          mode = new Set(words.map((v) => v.toLowerCase().replace(/[-_ ]/g, ''))).size >= 2 && words.some((v) => DISTINCTIVE_MODE.test(v));
         }
         const ruleShape =
           (t.kind === 'interface' || t.kind === 'alias') &&
