@@ -56,6 +56,16 @@ const OPTION_VERB = /^['"`](?:--?)?(?:(?:resume|restore)(?![.\w])|continue(?![.\
 
 const OPTION_NAMES = ['option', 'addOption', 'command', 'flag', 'argument', 'add_argument', 'addCommand', 'registerCommand'];
 
+/**
+ * A flag written as an element of an argument list the harness hands to another program (`run(["--json",
+ * "--session", name, "stream", "status"])`, `spawn('tool', ['--resume', id])`): it drives that program's
+ * session, it is no option of this harness.
+ */
+function argvElement(f: { calls: readonly { line: number; args: string[] }[] }, value: string, line: number): boolean {
+  const quoted = [`"${value}"`, `'${value}'`, `\`${value}\``];
+  return f.calls.some((c) => c.line <= line && line - c.line <= 5 && c.args.some((a) => a.startsWith('[') && quoted.some((q) => a.includes(q))));
+}
+
 function entries(ctx: RuleContext): Entry[] {
   const out: Entry[] = [];
   for (const f of ctx.source) {
@@ -67,7 +77,7 @@ function entries(ctx: RuleContext): Entry[] {
       const v = s.value;
       // A path the file navigates to or requests (`navigate('/sessions')`, `{ url: "/session" }`) is a URL, not a command.
       if (v.startsWith('/') && (urls ??= urlPaths(f)).has(v)) continue;
-      if (ENTRY_STRING.test(v)) out.push({ file: f.path, line: s.line, what: `'${v}'` });
+      if (ENTRY_STRING.test(v) && !argvElement(f, v, s.line)) out.push({ file: f.path, line: s.line, what: `'${v}'` });
       else if (RESUME_WORD.test(v) && f.calls.some((c) => c.line === s.line && /^(option|command|flag|argument)$/.test(c.name))) (options ??= []).push({ file: f.path, line: s.line, what: `option '${v}'` });
     }
     if (options) out.push(...options);
