@@ -171,44 +171,61 @@ function resumeOption(cond: string, direct: boolean): boolean {
 function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
   for (const o of loads.slice(0, 10)) {
-    // Up the loader's callers (linked by name, at most three levels and a bounded number of
-    // functions): `if (parsed.continue) return SessionManager.continueRecent(…)` → `loadEntriesFromFile` → readFile.
-    let frontier = [o.call.fn];
-    const seen = new Set<string>();
-    let found: Entry | undefined;
-    for (let depth = 0; depth < 3 && !found && frontier.length > 0; depth++) {
-      const next: string[] = [];
-      for (const name of frontier) {
-        const fn = shortName(name);
-        if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || (depth > 0 && GENERIC.has(fn))) continue;
-        seen.add(name);
-        for (const c of callersOf(ctx, name)) {
-          // A call that ends or removes what it is given (`cancelSubagent(args.thread_id)`) reopens nothing.
-          if (ENDS_CALL.test(c.name)) continue;
-          const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
-          if (g) {
-            found = { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
-            break;
-          }
-          // The option's value handed to the loader: `load_project(sm, args.project, args.branch)`, `resume(opts.session)`.
-          // A value, not a method called on the options (`options.toSessionOptions()`); any option of the parsed
-          // command line when the callee is named for loading, else one named for what it reopens.
-          const passed = c.args.map((a) => CLI_OPTION.exec(a)).find((m) => !!m && m.input[m.index + m[0].length] !== '(');
-          // A tool's `execute(args, ctx)` receives the model's arguments, not the command line.
-          if (passed && shortName(c.fn) === 'execute' && /^args\./.test(passed[0])) continue;
-          if (passed && resumeOption(passed[0], LOADER_CALL.test(c.name) && PARSED_ARGS.test(passed[0]))) {
-            found = { file: c.file, line: c.line, what: `the option ${passed[0]} (passed to ${c.callee}, which loads the saved ${o.subject === 'state' ? 'state' : 'conversation'})`, load: o, option: passed[1] };
-            break;
-          }
-          if (seen.size + next.length < 60) next.push(c.fn);
-        }
-        if (found) break;
+    // Up the loader's callers (at most three levels): `if (parsed.continue) return SessionManager.continueRecent(…)`
+    // → `loadEntriesFromFile` → readFile.
+    const found = upCallers(ctx, o.call.fn, 3, 60, (depth) => depth > 0, (c, depth) => {
+      // A call that ends or removes what it is given (`cancelSubagent(args.thread_id)`) reopens nothing.
+      if (ENDS_CALL.test(c.name)) return 'skip';
+      const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
+      if (g) return { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
+      // The option's value handed to the loader: `load_project(sm, args.project, args.branch)`, `resume(opts.session)`.
+      // A value, not a method called on the options (`options.toSessionOptions()`); any option of the parsed
+      // command line when the callee is named for loading, else one named for what it reopens.
+      const passed = c.args.map((a) => CLI_OPTION.exec(a)).find((m) => !!m && m.input[m.index + m[0].length] !== '(');
+      // A tool's `execute(args, ctx)` receives the model's arguments, not the command line.
+      if (passed && shortName(c.fn) === 'execute' && /^args\./.test(passed[0])) return 'skip';
+      if (passed && resumeOption(passed[0], LOADER_CALL.test(c.name) && PARSED_ARGS.test(passed[0]))) {
+        return { file: c.file, line: c.line, what: `the option ${passed[0]} (passed to ${c.callee}, which loads the saved ${o.subject === 'state' ? 'state' : 'conversation'})`, load: o, option: passed[1] };
       }
-      frontier = next;
-    }
+      return undefined;
+    });
     if (found) out.push(found);
   }
   return out;
+}
+
+/**
+ * Up the callers of `start`, linked by name: at most `depth` levels and about `budget` functions, skipping anonymous
+ * and top-level code, names defined more than three times and, where `generic(level)` says so, generic names
+ * (`run`, `handle`). `visit` judges each call: the entry it proves, `'skip'` (not followed further up), or undefined
+ * (its function is followed). The first entry found, if any.
+ */
+function upCallers(
+  ctx: RuleContext,
+  start: string,
+  depth: number,
+  budget: number,
+  generic: (level: number) => boolean,
+  visit: (c: ReturnType<typeof callersOf>[number], level: number, callee: string) => Entry | 'skip' | undefined,
+): Entry | undefined {
+  let frontier = [start];
+  const seen = new Set<string>();
+  for (let level = 0; level < depth && frontier.length > 0; level++) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      const fn = shortName(name);
+      if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || (generic(level) && GENERIC.has(fn))) continue;
+      seen.add(name);
+      for (const c of callersOf(ctx, name)) {
+        const v = visit(c, level, name);
+        if (v === 'skip') continue;
+        if (v) return v;
+        if (seen.size + next.length < budget) next.push(c.fn);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
 }
 
 /** Router hooks that read the current URL's parameters: React Router / Remix, Next.js, nuqs. */
@@ -302,30 +319,16 @@ function idEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   }
   const continues = (c: { file: string; fn: string }) => ctx.callsIn(c.file, c.fn).some((k) => writers.has(k.name));
   for (const o of loads.slice(0, 6)) {
-    let frontier = [o.call.fn];
-    const seen = new Set<string>();
-    let found: Entry | undefined;
-    for (let depth = 0; depth < 2 && !found && frontier.length > 0; depth++) {
-      const next: string[] = [];
-      for (const name of frontier) {
-        const fn = shortName(name);
-        if (seen.has(name) || /^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3 || GENERIC.has(fn)) continue;
-        seen.add(name);
-        for (const c of callersOf(ctx, name)) {
-          if (c.fn === name || NOT_CONTINUE.test(shortName(c.fn)) || NOT_CONTINUE.test(c.name) || WRITE_CALLEE.test(c.name)) continue;
-          const id = c.args.map((a) => a.replace(/^\w+\s*=\s*/, '').trim()).find((a) => SESSION_ID.test(a));
-          const param = id?.split('.')[0];
-          const own = param ? ctx.functionsNamed(shortName(c.fn)).find((d) => d.file === c.file && d.name === c.fn && d.line <= c.line && c.line <= d.end) : undefined;
-          if (id && c.file !== o.call.file && continues(c) && own?.params.some((p) => p.replace(/[:=?].*$/, '').trim() === param)) {
-            found = { file: c.file, line: c.line, what: `${c.fn} (it passes the ${id} it is given to ${c.callee}, which loads that saved conversation)`, load: o, byId: true };
-            break;
-          }
-          if (seen.size + next.length < 40) next.push(c.fn);
-        }
-        if (found) break;
+    const found = upCallers(ctx, o.call.fn, 2, 40, () => true, (c, _level, callee) => {
+      if (c.fn === callee || NOT_CONTINUE.test(shortName(c.fn)) || NOT_CONTINUE.test(c.name) || WRITE_CALLEE.test(c.name)) return 'skip';
+      const id = c.args.map((a) => a.replace(/^\w+\s*=\s*/, '').trim()).find((a) => SESSION_ID.test(a));
+      const param = id?.split('.')[0];
+      const own = param ? ctx.functionsNamed(shortName(c.fn)).find((d) => d.file === c.file && d.name === c.fn && d.line <= c.line && c.line <= d.end) : undefined;
+      if (id && c.file !== o.call.file && continues(c) && own?.params.some((p) => p.replace(/[:=?].*$/, '').trim() === param)) {
+        return { file: c.file, line: c.line, what: `${c.fn} (it passes the ${id} it is given to ${c.callee}, which loads that saved conversation)`, load: o, byId: true };
       }
-      frontier = next;
-    }
+      return undefined;
+    });
     if (found) out.push(found);
   }
   return out;
