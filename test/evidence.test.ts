@@ -33,6 +33,14 @@ describe('evidence lines', () => {
   });
 });
 
+describe('a framework runner handed the tools', () => {
+  it("is the main loop's, not a background pass's handed one tool of its own", async () => {
+    const { check, first } = await firstEvidence('registry.central', 'present-main-loop-runner-first');
+    expect(check.level).toBe('present');
+    expect(first).toMatchObject({ file: 'src/session.ts', line: 7 });
+  });
+});
+
 describe('a read-or-create helper', () => {
   it('reads: the save is cited at the write helper, and the load it does counts as reading the session back', async () => {
     const { check, first } = await firstEvidence('persistence.session-save', 'present-read-or-create-helper-py');

@@ -3,6 +3,7 @@ import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { offPathUi } from '../shared/ui.js';
+import { rankedLoops } from '../shared/loop.js';
 import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
@@ -164,7 +165,15 @@ export default defineRule({
     // forwarding `options.tools`) only when no runner is handed the harness's declared tools.
     const handed = d ? [] : fw.filter((x) => handsOwnTools(ctx, x.file, execFiles));
     if (!d && handed.length) {
-      const u = handed.find(imported) ?? handed[0];
+      // The main loop's runner before a side pass's (a title generator or a memory pass handed one tool of its own):
+      // runners in the file of a higher-ranked agent loop first, the rest in their order.
+      const loops = rankedLoops(ctx);
+      const rank = (x: { file: string }) => {
+        const i = loops.findIndex((l) => l.file === x.file);
+        return i < 0 ? loops.length : i;
+      };
+      const byLoop = [...handed].sort((a, b) => rank(a) - rank(b));
+      const u = byLoop.find(imported) ?? byLoop[0];
       return {
         level: 'present',
         reason: `the declared tools are handed as one collection to ${u.runner}() (${u.file}:${u.line}), which lists them for the model and dispatches calls by name`,
