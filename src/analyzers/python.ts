@@ -607,8 +607,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
             if (str) addConst(key, literal(v), line(p), 'prop');
           }
         }
-        const ctx = keys.length ? contextOf(n) : '';
-        if (keys.length && !EXAMPLE_PAYLOAD.test(ctx)) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx });
+        if (keys.length) {
+          const ctx = contextOf(n);
+          if (!EXAMPLE_PAYLOAD.test(ctx)) facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx });
+        }
         break;
       }
       case 'assignment': {

@@ -752,13 +752,13 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       } else if (isShorthandPropertyAssignment(p)) values[k] = k;
       else values[k] = '<fn>';
     }
-    const ctx = keys.length ? objectContext(n) : '';
-    if (keys.length && !EXAMPLE_PAYLOAD.test(ctx)) {
-      const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx };
-      const key = callPropertyKey(n);
-      if (key) fact.key = key;
-      facts.objects.push(fact);
-    }
+    if (!keys.length) return;
+    const ctx = objectContext(n);
+    if (EXAMPLE_PAYLOAD.test(ctx)) return;
+    const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx };
+    const key = callPropertyKey(n);
+    if (key) fact.key = key;
+    facts.objects.push(fact);
   };
 
   const visitVariable = (node: ts.Node): void => {

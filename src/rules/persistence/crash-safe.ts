@@ -306,9 +306,8 @@ export default defineRule({
     // each save replaces the whole serialised store in one put, which IndexedDB runs in its own transaction. The stored
     // value is never half-written, but it is a snapshot, not a journal, and nothing recognises an unfinished tool call.
     const client = indexedDbSessionStore(ctx, (f) => offPathUi(ctx, f));
-    const idbPut = client?.put;
-    if (client && idbPut) {
-      const { store } = client;
+    if (client) {
+      const { store, put: idbPut } = client;
       return {
         level: 'partial',
         reason: `the sessions are kept in a store persisted by ${store.api === 'persist' ? "zustand's persist middleware" : store.api} to IndexedDB (${idbPut.callee} in ${idbPut.fn}): each save replaces the whole serialised store in one put, atomic but not a journal, and nothing recognises a tool call left unfinished on reload`,

@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { classBases, fieldClass, objectsIn, resolveLocal } from './resolve.js';
+import { descends, fieldClass, objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC, agentLoops, modelCalls, modelFunctionNames } from './loop.js';
 import { callsPassing } from './tools.js';
 import { TEST_PATH } from './tests.js';
@@ -1368,29 +1368,22 @@ function writesAtomically(ctx: RuleContext, file: string, c: CallFact): boolean 
 }
 
 /**
- * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
- * file (`AtomicJsonStore.writeJsonFile(filePath, value)`, `appendRecord(path, rec)`). Each call of
- * the wrapper is a write of its own, judged by what the caller passes (`io.writeJsonFile(
- * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
- * the name is defined at most three times, so the link is specific; one level deep.
- */
-/**
  * A call on `this`/`self` (`this.save(messages)` in a method of `Helper`) reaches a method of the caller's own class or
  * of one of its bases, not a same-named method of another class (`CheckpointStore.save`). Other calls are not judged here.
  */
 function ownMethodCall(ctx: RuleContext, c: Located<CallFact>, method: string): boolean {
   if (!/^(?:this|self)\.[\w$]+$/.test(c.callee) || !c.fn.includes('.')) return true;
   const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
-  if (!owner) return false;
-  const bases = classBases(ctx);
-  let cls: string | undefined = shortName(c.fn.slice(0, c.fn.lastIndexOf('.')));
-  for (let depth = 0; cls && depth < 6; depth++) {
-    if (cls === shortName(owner)) return true;
-    cls = bases.get(cls);
-  }
-  return false;
+  return !!owner && descends(ctx, shortName(c.fn.slice(0, c.fn.lastIndexOf('.'))), shortName(owner), 5);
 }
 
+/**
+ * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
+ * file (`AtomicJsonStore.writeJsonFile(filePath, value)`, `appendRecord(path, rec)`). Each call of
+ * the wrapper is a write of its own, judged by what the caller passes (`io.writeJsonFile(
+ * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
+ * the name is defined at most three times, so the link is specific; one level deep.
+ */
 function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): PersistOp[] {
   const byFn = new Map<string, PersistOp[]>();
   for (const o of base) {
@@ -2080,13 +2073,7 @@ export function conversationIdentity(ctx: RuleContext): ConversationIdentity {
 
 /** Class `a` is `b`, or one extends the other (within four levels). */
 function sameFamily(ctx: RuleContext, a: string, b: string): boolean {
-  if (a === b) return true;
-  const bases = classBases(ctx);
-  const up = (x: string, y: string) => {
-    for (let c = bases.get(x), i = 0; c && i < 4; c = bases.get(c), i++) if (c === y) return true;
-    return false;
-  };
-  return up(a, b) || up(b, a);
+  return a === b || descends(ctx, a, b, 4) || descends(ctx, b, a, 4);
 }
 
 /** A member chain read in `file#fn` is the conversation: its field is one of the conversation's, held by the same class or a value so named. */
@@ -2406,14 +2393,15 @@ export function indexedDbStorage(ctx: RuleContext, store: ClientStore): Located<
   return undefined;
 }
 
-/** The persisted client stores as writes of their storage: each update writes the store's value under its key. */
+/** The persisted client stores holding the session, outside the code `offPath` leaves out. */
+const sessionStores = (ctx: RuleContext, offPath: (file: string) => boolean): ClientStore[] => clientStores(ctx).filter((s) => s.subject === 'session' && !offPath(s.call.file));
+
 /**
  * The session held in a persisted client store of the harness, with where the store is updated (`set(_sessionsAtom, …)`):
  * jotai atoms must be written somewhere; zustand and redux stores are written by their own actions.
  */
 export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => boolean): { store: ClientStore; update?: Located<CallFact>; read?: Located<CallFact> } | undefined {
-  for (const store of clientStores(ctx)) {
-    if (store.subject !== 'session' || offPath(store.call.file)) continue;
+  for (const store of sessionStores(ctx, offPath)) {
     const update = store.name ? ctx.calls.find((c) => c.args[0] === store.name && /^(?:set|useSetAtom|useAtom)$/.test(c.name)) : undefined;
     if (store.api === 'atomWithStorage' && !update) continue;
     const hook = (name: string) => ctx.callsNamed(name).find((c) => c.callee === name) ?? ctx.callsNamed('getState').find((c) => c.callee === `${name}.getState`);
@@ -2429,14 +2417,14 @@ export function sessionClientStore(ctx: RuleContext, offPath: (file: string) => 
  * keep several session stores (open panes in web storage, the conversations in IndexedDB).
  */
 export function indexedDbSessionStore(ctx: RuleContext, offPath: (file: string) => boolean): { store: ClientStore; put: Located<CallFact> } | undefined {
-  for (const store of clientStores(ctx)) {
-    if (store.subject !== 'session' || offPath(store.call.file)) continue;
+  for (const store of sessionStores(ctx, offPath)) {
     const put = indexedDbStorage(ctx, store);
     if (put) return { store, put };
   }
   return undefined;
 }
 
+/** The persisted client stores as writes of their storage: each update writes the store's value under its key. */
 function clientStoreOps(ctx: RuleContext): PersistOp[] {
   return clientStores(ctx).map((s) => ({ call: s.call, kind: 'db-write' as const, subject: s.subject, strength: s.subject === 'other' ? 0 : 2, text: `${s.key} ${s.keyValue ?? ''} ${s.call.fn}` }));
 }

@@ -175,6 +175,13 @@ export function classBases(ctx: RuleContext): Map<string, string> {
   });
 }
 
+/** Class `cls` is `ancestor` or extends it, within `levels` classes up (`classBases`, by short name). */
+export function descends(ctx: RuleContext, cls: string, ancestor: string, levels: number): boolean {
+  const bases = classBases(ctx);
+  for (let c: string | undefined = cls, i = 0; c && i <= levels; c = bases.get(c), i++) if (c === ancestor) return true;
+  return false;
+}
+
 /** Class name → the interfaces it implements (`implements A, B<T>`; a Python class's bases after the first). */
 function classInterfaces(ctx: RuleContext): Map<string, string[]> {
   return ctx.memo('resolve:interfaces', () => {
