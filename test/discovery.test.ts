@@ -51,6 +51,8 @@ describe('discovery', () => {
       // A cookbook is a collection of examples (agents built with the framework, one recipe each).
       'cookbook/02_agents/shell_agent.py': `tools = [{"name": "run", "description": "run a command", "parameters": {}}]\n`,
       'docs/snippet.ts': TOOL,
+      // Apps a framework's own tests drive (`js/testapps/rag/src/index.ts`) illustrate it as examples do.
+      'js/testapps/rag/src/index.ts': TOOL,
       // Eval suites run the agent on tasks: they are benchmarks, not the harness.
       'eval/suites/basic.ts': TOOL,
       // So are suites named by a compound of those words.
@@ -73,7 +75,7 @@ describe('discovery', () => {
     });
     const { cited, result } = await audit(root);
     expect(cited.sort()).toEqual(['packages/a/kept.ts', 'src/agent.ts']);
-    expect(result.stats.examples).toBe(8);
+    expect(result.stats.examples).toBe(9);
     // Generated files are named as skipped, whether known by their name or by their header.
     expect(result.skipped).toEqual([
       { path: 'src/api.generated.ts', reason: 'generated or bundled (by its name)' },

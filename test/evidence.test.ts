@@ -163,6 +163,11 @@ describe('the agent loop, told from loops that only look like it', () => {
     expect(loops[0] && `${loops[0].file}:${loops[0].line}`).toBe('solver/runner.py:26');
   });
 
+  it("is not a queue flush calling the AI SDK's generateId(): a name ending on a value (an id, a length, a cost) makes no turn", async () => {
+    const loops = await agentLandmarks('partial-turn-cap-beside-id-loop');
+    expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['src/agent.ts:10']);
+  });
+
   it("is not a storage scan parsing rows with pydantic's model_validate_json (a BaseModel method, not a model call)", async () => {
     const loops = await agentLandmarks('absent-py-pydantic-parse-loop-is-not-a-turn');
     expect(loops.map((l) => `${l.file}:${l.line}`)).toEqual(['chatbot/agent.py:12']);
