@@ -235,6 +235,11 @@ function mayPersist(n: string): boolean {
 /** A path that names a log file: `logFilePath`, `this.logPath`, `'debug.log'`, `LOG_DIR`. */
 const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg).some((w) => /^logs?$|^log(?:file|path|dir|filename)s?$/.test(w));
 
+/** A shell's or terminal's own code: its class (`TerminalToolkit.run`) or its module (`shell_session.py`). */
+const SHELL_WORD = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh']);
+const shellOwned = (fn: string, file: string): boolean =>
+  [fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '', file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')].some((t) => words(t).some((w) => SHELL_WORD.has(w)));
+
 /** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
 const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh', 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
 
@@ -402,6 +407,9 @@ function subjectOf(text: string): Subject {
 /** A file of schema migrations: Alembic's versions, a `migrations/` folder (Django, Drizzle, Knex, Prisma). */
 const MIGRATION_FILE = /(?:^|\/)(?:alembic\/versions|migrations?)\//;
 
+const MIGRATION_FN = /^_*migrat(?:e|es|ion|ions)(?:_|[A-Z]|$)/;
+const migrationOp = (o: PersistOp): boolean => MIGRATION_FILE.test(o.call.file) || MIGRATION_FN.test(shortName(o.call.fn));
+
 /** Every persistence operation in harness source, classified. */
 export function persistOps(ctx: RuleContext): PersistOp[] {
   return persistScan(ctx).ops;
@@ -453,6 +461,10 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     out.push(...ormOps(ctx));
     out.push(...objectStoreOps(ctx, out));
     out.push(...clientStoreOps(ctx));
+    // Writes of the passes above (an ORM's staged row, a lifted wrapper call) in a schema or data migration too:
+    // a migration file, or a function named for migrating (`migration_webchat_data`, `migrate_v1_sessions`), copies
+    // old records once at upgrade; it saves nothing of a run.
+    for (let i = out.length - 1; i >= 0; i--) if (migrationOp(out[i])) out.splice(i, 1);
     judgeRows(ctx, out);
     judgeMigrations(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
@@ -1091,6 +1103,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && (inputHistory(c.fn, file) || namesOtherHistory(pathName))) subject = 'other';
+  // A log file named for a session (`session_{id}.log`) written by a shell or terminal tool's class or module
+  // (`TerminalToolkit.shell_exec`, `bash_session.py`) records that shell's output, not the conversation.
+  if (subject === 'session' && isLogFile(pathArg) && shellOwned(c.fn, file)) subject = 'other';
   let strength = subject === 'other' ? 0 : subjectOf(argText) === subject || byPath === subject ? 3 : subjectOf(shortName(c.fn)) === subject ? 2 : 1;
   // What is written decides over names: a payload holding the messages is the session.
   let payload: Located<ObjectFact> | undefined;
@@ -1384,6 +1399,17 @@ function ownMethodCall(ctx: RuleContext, c: Located<CallFact>, method: string): 
  * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
  * the name is defined at most three times, so the link is specific; one level deep.
  */
+/**
+ * A bare call (`to_json(args)`, `save(data)`: no receiver) cannot reach a method of a class: in Python and
+ * TypeScript a method is called on an object. Such a call is a module function of the same name, most often one
+ * imported from a library (`from pydantic_core import to_json`), not the harness's wrapper method.
+ */
+function bareCallOfMethod(ctx: RuleContext, c: CallFact, file: string, method: string): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(c.callee.trim()) || !method.includes('.')) return false;
+  const owner = method.slice(0, method.lastIndexOf('.'));
+  return !!ctx.file(file)?.classes.some((k) => k.name === owner);
+}
+
 function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): PersistOp[] {
   const byFn = new Map<string, PersistOp[]>();
   for (const o of base) {
@@ -1419,7 +1445,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
         if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
-        if (!ownMethodCall(ctx, c, w.name)) continue;
+        if (!ownMethodCall(ctx, c, w.name) || bareCallOfMethod(ctx, c, file, w.name)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
       }
@@ -1465,6 +1491,7 @@ function liftedReads(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     for (const c of ctx.callsNamed(ws)) {
       if (c.fn === def.name || kindOf(c) || known.has(`${c.file}:${c.line}:${c.callee}`)) continue;
       if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
+      if (bareCallOfMethod(ctx, c, file, def.name)) continue;
       const op = classify(ctx, c.file, c, 'read', { fn: def.name, file, line: def.line, atomic: false });
       // Judged from what the caller passes or the caller's own name, not only from its class or module.
       if (op && (op.subject === 'other' || op.strength >= 2)) out.push(op);
