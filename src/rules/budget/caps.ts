@@ -2,7 +2,7 @@
  * Loop caps shared by the budget checks: limits compared in the agent loop's condition or exits
  * (or in a condition one call away), what they bound (tokens/cost, turns, time) and their default.
  */
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { classOf, methodOf, resolveLocal } from '../shared/resolve.js';
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import { agentLoops, GENERIC, modelCalls, rankedLoops, reachesModelResolved, type AgentLoop } from '../shared/loop.js';
@@ -136,6 +136,25 @@ function ownConditionCap(cond: string): string | undefined {
   return uncap(limit.split('.').pop() ?? limit);
 }
 
+/**
+ * A count of the run's passes compared with a named maximum, over-the-limit side first: `len(self.subtasks) >= self.max_subtasks`,
+ * `this.steps.length >= this.maxSubtasks`, `n > max_rounds`. Found only where limitsIn() sees no cap; not a count of the
+ * history's messages (a compaction trigger) or of a size (NOT_CAP).
+ */
+function bodyCountCap(text: string): Array<{ name: string; kind: CapKind }> {
+  if (limitsIn(text).length) return [];
+  const m = /^\s*(?:len\(\s*([\w.]+)\s*\)|([\w$.]+)\.length|([\w$.]+))\s*(?:>=|>)\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\s*$/.exec(text);
+  if (!m) return [];
+  const counter = (m[1] ?? m[2] ?? m[3]).split('.').pop() ?? '';
+  const limit = m[4].split('.').pop() ?? m[4];
+  const lw = words(limit);
+  const cw = words(counter);
+  if (!lw.some((w) => w === 'max' || w === 'maximum' || w === 'limit')) return [];
+  // Nor a count of errors in a row (`consecutiveErrors >= MAX_CONSECUTIVE_ERRORS`): that ends a failing run, not a long one.
+  if ([...lw, ...cw].some((w) => NOT_CAP.has(w) || /^(?:messages?|msgs?|chunks?|tokens?|chars?|errors?|failures?|failed|consecutive|attempts?)$/.test(w))) return [];
+  return [{ name: uncap(limit), kind: 'turn' }];
+}
+
 /** A folder of evaluation or benchmark drivers. */
 const EVAL_DIR = /(?:^|\/)(?:\w+_)?(?:evals?|evaluations?|benchmarks?)\//;
 /** A configuration getter with a literal default: `self._get_int("max_rounds", 10)`, `os.getenv("MAX_STEPS", 30)`, `cfg.get('limit', 5)`. */
@@ -149,7 +168,8 @@ const GETTER_DEFAULT = /^(?:[\w.]+\.)?_?get\w*\(\s*['"][\w.-]+['"]\s*,\s*(?:defa
 function returnsInput(ctx: RuleContext, file: string, g: GuardFact): boolean {
   if (!g.returns) return false;
   const fn = ctx.file(file)?.functions.find((f) => f.name === g.fn);
-  return !!fn?.params.includes(g.returns);
+  // A parameter as declared carries its annotation or default (`content: str`, `text = ''`): compare its name.
+  return !!fn?.params.some((p) => paramName(p).replace(/\?$/, '') === g.returns);
 }
 
 /**
@@ -214,6 +234,10 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
         if (v0 > 32 && v0 < 127 && v0 !== 112 && v0 !== 70 && v0 !== 102 && !b.value.includes('get')) continue;
         const d = /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?(-?[\d_.]+|None|float\(['"]inf['"]\))\s*[,)]/.exec(b.value.trim()) ?? GETTER_DEFAULT.exec(b.value.trim().replace(/^(?:int|float)\((.*)\)$/, '$1'));
         if (d) add(b.name, f.path, b.line, d[1] === 'None' ? 'null' : d[1]);
+        // A field defaulting to a constant of the same file: `max_subtasks: int = field(default=DEFAULT_MAX_STEPS)`.
+        const named = d ? undefined : /^(?:pydantic\.)?(?:Field|field)\(\s*(?:default\s*=\s*)?([A-Z][A-Z0-9_]*)\s*[,)]/.exec(b.value.trim());
+        const k = named ? f.consts.find((c) => c.name === named[1] && /^\d[\d_]*$/.test(c.value.trim())) : undefined;
+        if (k) add(b.name, f.path, b.line, k.value.trim());
       }
     }
     return m;
@@ -534,6 +558,20 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           }
         }
         for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
+        // A named turn limit compared in the loop's own body, whose branch ends the run without a break or return:
+        // it sets what the loop condition reads (`while subtask.output is None:` … `if len(self.subtasks) >= self.max_subtasks:
+        // subtask.output = ErrorArtifact(…)`), or a done flag (`while (!done) { if (turn >= maxTurns) done = true }`).
+        // Only a turn cap: a token comparison in the body more often triggers a compaction than ends the run.
+        for (const cmp of ctx.file(loop.file)?.compares ?? []) {
+          if (cmp.fn !== loop.fn || cmp.line <= loop.loop.line || cmp.line > loop.loop.end) continue;
+          // A comparison that is an exit's own condition (`if count >= limit: raise …`) is read as that exit.
+          if (loop.loop.exits.some((e) => e.cond && e.cond.includes(cmp.text))) continue;
+          for (const l of [...limitsIn(cmp.text), ...bodyCountCap(cmp.text)]) {
+            if (l.kind !== 'turn' || /^\d+$/.test(l.name) || seen.has(`${loop.file}:${cmp.line}:${l.name}`)) continue;
+            const bound = boundLimit(ctx, loop.file, loop.fn, l.name);
+            push(`${loop.file}:${cmp.line}:${l.name}`, { kind: 'turn', limit: l.name, file: loop.file, line: cmp.line, where: 'checked in the loop body', fn: loop.fn, resolved: true, ...defaultOf(ctx, bound ?? l.name, cmp.text, loop.file) });
+          }
+        }
       }
       // Guards in the loop's function and one call away: `if (turns > this.getMaxTurns()) return …`.
       // A callee resolved through `this.`/`self.` or the same file is certain; by name, only when it

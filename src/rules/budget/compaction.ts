@@ -1,4 +1,4 @@
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
@@ -7,6 +7,8 @@ import { inputHistory, words } from '../shared/persist.js';
 import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
 import { fnAt } from '../shared/resolve.js';
 
+/** Words naming the conversation as a whole (not one message of it). */
+const WHOLE_HISTORY = new Set(['messages', 'msgs', 'history', 'conversation', 'conversations', 'transcript', 'context', 'chat', 'session', 'turns', 'thread', 'memory', 'dialog', 'dialogue']);
 /** Objects a summary or trim may be about that are not the conversation. */
 const NOT_HISTORY = new Set(['document', 'doc', 'docs', 'file', 'files', 'schema', 'tool', 'result', 'results', 'output', 'outputs', 'image', 'images', 'diff', 'description', 'title', 'code', 'snippet', 'selection', 'prefix', 'suffix', 'lines', 'line', 'text', 'string', 'content']);
 
@@ -516,8 +518,18 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (cs.length > 0) {
-      const c = cs.find((x) => x.summarises) ?? cs[0];
+    // On demand only: a function that names the conversation as a whole (`compactConversation()`, `trim_history(messages)`,
+    // `Chat.compact()`) or summarises with the model; not one that trims a single message's text (`truncateMessage(message,
+    // maxLength)`) or is named only for the verb (`_compact()` on a record), which no threshold or loop would show to be the history.
+    const onDemand = cs.filter((c) => {
+      if (c.summarises) return true;
+      const n = c.fn.name;
+      // The class counts by its head noun only (`ChatHistory.compact()`, not `ChatEditingEntry._collapse()`).
+      const ws = [...words(shortName(n)), ...(n.includes('.') ? words(n.slice(0, n.lastIndexOf('.'))).slice(-1) : []), ...c.fn.params.flatMap((p) => words(paramName(p)))];
+      return ws.some((w) => WHOLE_HISTORY.has(w));
+    });
+    if (onDemand.length > 0) {
+      const c = onDemand.find((x) => x.summarises) ?? onDemand[0];
       return {
         level: 'partial',
         reason: `${c.fn.name}() ${c.summarises ? 'summarises' : 'truncates'} the history, but only when invoked by hand (no threshold or loop triggers it)`,

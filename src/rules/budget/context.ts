@@ -786,7 +786,9 @@ const VERB = new Set(['compact', 'compaction', 'compress', 'compression', 'summa
 /** Verbs that are about the context by themselves; `summarize` and `compress` also need a history word (`summarizeSchema` is not compaction). */
 const CONTEXT_VERB = new Set(['compact', 'compaction', 'condense']);
 const HISTORY = new Set(['messages', 'message', 'history', 'context', 'conversation', 'chat', 'transcript', 'memory', 'session', 'turns', 'window']);
-const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item']);
+const NOT_COMPACT = new Set(['format', 'render', 'get', 'is', 'should', 'abort', 'set', 'create', 'on', 'handle', 'display', 'output', 'error', 'text', 'content', 'string', 'utf', 'bytes', 'title', 'model', 'number', 'args', 'tool', 'result', 'line', 'lines', 'path', 'url', 'name', 'label', 'schema', 'file', 'files', 'diff', 'image', 'json', 'zod', 'type', 'types', 'stream', 'queue', 'buffer', 'cache', 'index', 'db', 'database', 'storage', 'whitespace', 'css', 'array', 'object', 'log', 'logs', 'contains', 'assert', 'validate', 'supports', 'serialize', 'serialized', 'deserialize', 'parse', 'normalize', 'count', 'estimate', 'items', 'item',
+  // A cut back to a point the user picks (`_truncate_run_to_checkpoint(run, message_index)`, `rewindTo(turn)`) undoes turns; it does not fit the context.
+  'checkpoint', 'rewind', 'revert', 'rollback', 'undo', 'fork']);
 
 /** An argument that carries the conversation: `historyForCompaction`, `[...messages, prompt]`, `this.chatHistory`. */
 const HISTORY_ARG = /history|messages|conversation|transcript/i;

@@ -159,7 +159,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/budget/budget.ts',
   detect(ctx) {
     // A cap set in a web page that runs no agent (a chat hook's step option) bounds the page, not the harness.
-    const caps = loopCaps(ctx).filter((c) => !displayFile(ctx, c.file));
+    // A turn limit only compared in a loop's body (its branch sets what the condition reads) comes after every cap read from an exit.
+    const found0 = loopCaps(ctx).filter((c) => !displayFile(ctx, c.file));
+    const caps = [...found0.filter((c) => c.where !== 'checked in the loop body'), ...found0.filter((c) => c.where === 'checked in the loop body')];
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
       const first = tokenOn[0];
