@@ -85,6 +85,19 @@ function recordOfDefs(objects: readonly ObjectFact[], o: ObjectFact): boolean {
   return siblings.length >= 1;
 }
 
+/** A tool collection's class or constructor: `Toolkit`, `BaseToolkit`, `WebTools`, `ToolSet`. */
+const TOOLKIT_CLASS = /(?:^|[a-z_])(?:Toolkit|Toolset|ToolSet|Tools)$/;
+
+/** An object handed to a toolkit's constructor, directly or through `super()` in a class deriving from a toolkit. */
+function toolkitRecord(f: FileFacts, o: ObjectFact): boolean {
+  if (!o.ctx.startsWith('arg:')) return false;
+  const callee = o.ctx.slice(4);
+  if (TOOLKIT_CLASS.test(callee.replace(/^new\s+/, '').split('.').pop()!)) return true;
+  if (!/^super\b/.test(callee)) return false;
+  const cls = f.classes.filter((c) => c.line <= o.line && o.line <= c.end).sort((a, b) => b.line - a.line)[0];
+  return !!cls && (TOOLKIT_CLASS.test(cls.name) || !!cls.extends && TOOLKIT_CLASS.test(baseClassName(cls.extends)));
+}
+
 export function agentDefinitions(ctx: RuleContext): AgentDef[] {
   return ctx.memo('agents:definitions', () => {
     const out: AgentDef[] = [];
@@ -114,6 +127,9 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
         if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
         if (!prompt || !tools || !name || request) continue;
+        // A toolkit's own record (`Toolkit(name, tools, instructions)`, or `super().__init__(…)` in a class deriving
+        // from a toolkit): the instructions tell an agent how to use the tools; the toolkit is no agent.
+        if (toolkitRecord(f, o)) continue;
         // A record that leaves both empty (`systemPrompt: undefined, tools: undefined`, `system_prompt="", tools=None`) gives the agent nothing of its own.
         if (EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[tools] ?? 'x').trim())) continue;
         // Nor one that leaves its name and its prompt empty (a prompt template's inputs defaulted: `role: undefined,

@@ -643,12 +643,56 @@ function toolSchemaCheck(f: { path: string; calls: CallFact[] }, c: CallFact): s
 /** A validated instance written as a literal (`instance={}`, `{}`, `None`): the call checks the schema itself. */
 const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|undefined)\s*$/;
 
+/**
+ * A schema or model named in the code (`RunConfigSchema.parse(x)`, `ToolCallMessage.model_validate(d)`,
+ * `apis.ListResponseSchema.parse(r)`), not a tool's own schema member (`tool.schema`, `this.parameters`).
+ * Such a parse checks whatever the function handles (a config file, an RPC message, a provider's error
+ * body, a parsed reply); it checks a tool's input only inside the tool's run (`bashArgsSchema.safeParse(args)`
+ * in a tool's `execute()`).
+ */
+const NAMED_SCHEMA = /^[A-Za-z_$][\w$]*$|^[a-z_$][\w$]*\.[A-Z][\w$]*$/;
+/** A function that runs a tool or an action: its name starts with execute / run / call / invoke (or handles a tool). */
+const RUN_FN = /^(?:a?execute|a?run|a?call|a?invoke|dispatch|perform|forward|handler|__call__)(?:_|[A-Z]|$)|^handle_?(?:[tT]ool|[aA]ction)/;
+/** Whether a named schema's parse sits in a tool's own run: a run function in a tool or action (its name, its class or its file). */
+function inToolRun(file: string, fn: string, recv: string): boolean {
+  // A schema named for what comes back (`RunActionResponseSchema`, `ToolResultModel`) checks an output, not a tool's input.
+  if (/Response|Result|Output|Reply|Message|Event|Error/.test(recv.split('.').pop()!)) return false;
+  if (!RUN_FN.test(shortName(fn).replace(/^[#_]+(?=[a-z])/i, ''))) return false;
+  return /tool|action/i.test(`${fn} ${file.split('/').slice(-2).join('/')}`);
+}
+
+/** A tool call's input as handed on: `action.input`, `call.arguments`, `tool_args`, `params`. */
+const TOOL_INPUT_ARG = /^(?:[\w.]+\.)?(?:input|args|arguments|params|parameters|tool_?input|toolInput|tool_?args|toolArgs|function_?args|functionArgs)$/;
+
+/**
+ * A validating helper that takes the schema and the input as its parameters (`validate_schema(schema,
+ * params)` calling `schema.model_validate(params)` or `schema.validate(params)`), and a call of it that
+ * hands it a tool's input and that tool's schema (`action.tool.validate_schema(schema, action.input)`):
+ * the caller checks the tool call against its schema before it runs. The call is the evidence.
+ */
+function helperCallWithToolInput(ctx: RuleContext, f: { path: string; functions: FunctionFact[] }, c: CallFact, recv: string): { call: Located<CallFact>; how: string } | undefined {
+  if (!/^\w+$/.test(recv) || !/schema|model|validator/i.test(recv) || c.fn === '<top>') return undefined;
+  const fn = f.functions.find((x) => x.name === c.fn);
+  const params = fn?.params.map(paramName) ?? [];
+  const input = (c.args[0] ?? '').trim();
+  if (!params.includes(recv) || !params.includes(input) || !/^_?(?:validate|check|verify|ensure)/i.test(shortName(c.fn))) return undefined;
+  for (const k of ctx.callsNamed(shortName(c.fn))) {
+    if (k.fn === c.fn || k.args.length < 2) continue;
+    const arg = k.args.map((a) => a.trim()).find((a) => TOOL_INPUT_ARG.test(a));
+    if (!arg || !/tool|action/i.test(`${k.callee} ${k.fn} ${k.args.join(' ')}`) || !k.args.some((a) => /schema|model/i.test(a))) continue;
+    return { call: k as Located<CallFact>, how: `${k.callee}() validates the tool input ${arg} against its schema in ${k.fn}() (${shortName(c.fn)}() runs ${c.callee}() on it)` };
+  }
+  return undefined;
+}
+
 interface Hit {
   c: Located<CallFact>;
   how: string;
   rank: number;
   /** The check runs only when a validator was set, and none is by default (opt-in). */
   optIn?: boolean;
+  /** A schema named in the code parsed outside a tool's run (see NAMED_SCHEMA): weak, cited only when nothing else is found. */
+  weak?: boolean;
 }
 
 /** What a validator known only by its name must be about: a tool call (its name, its caller's, its arguments). */
@@ -710,6 +754,7 @@ function validations(ctx: RuleContext): Hit[] {
         let how: string | undefined;
         let rank = 0;
         let optIn = false;
+        let weak = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
         if (own) {
@@ -719,6 +764,7 @@ function validations(ctx: RuleContext): Hit[] {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
+          weak = NAMED_SCHEMA.test(recv) && !inToolRun(f.path, c.fn, recv);
         } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && TOOL_SUBJECT.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
           // `validateInput(query)` in the entry point checks the user's message, not a tool call; a
           // validator known only by its name must name the tool call it checks (in its own name, its
@@ -732,7 +778,16 @@ function validations(ctx: RuleContext): Hit[] {
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
           rank = 3;
         }
-        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}) });
+        if ((!how || weak) && (parse || c.name === 'validate')) {
+          // A validating helper handed both the schema and the input (`def validate_schema(self, schema, params):
+          // schema.model_validate(params)`): it checks a tool's input where a caller hands it a tool's input.
+          const site = helperCallWithToolInput(ctx, f, c, recv || c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)));
+          if (site) {
+            if (!hits.some((h) => h.c === site.call)) hits.push({ c: site.call, how: site.how, rank: 3 });
+            continue;
+          }
+        }
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}) });
       }
     }
     return hits.sort((a, b) => b.rank - a.rank);
@@ -749,14 +804,19 @@ export default defineRule({
     "Validate every tool call's input against the tool's schema on the dispatch path before executing it, returning a validation error as the tool result, and add a verify step (tests, lint, diff check) after edits; see the exemplar verify.ts.",
   exemplar: 'src/reference-harness/verify.ts',
   detect(ctx) {
-    const hits = validations(ctx);
+    const all = validations(ctx);
     // A validator that is itself only a definition, with no call site in the harness, is not wired.
-    const wiredAll = hits.filter((h) => {
+    const isWired = (h: Hit) => {
       if (h.c.fn === '<top>') return true;
       const short = shortName(h.c.fn);
       if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
       return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
-    });
+    };
+    // Parses of schemas named for something else (a config, an RPC message, a provider's error body) are
+    // kept aside: the mechanisms below are cited before them, and they stand only where nothing else does.
+    const hits = all.filter((h) => !h.weak);
+    const weakWired = all.filter((h) => h.weak && isWired(h));
+    const wiredAll = hits.filter(isWired);
     // Validators that all run only when one was set (none by default) are the opt-in form: partial, below.
     const optional = wiredAll.every((h) => h.optIn) ? wiredAll : [];
     const wired = optional.length ? [] : wiredAll;
@@ -809,6 +869,10 @@ export default defineRule({
     }
     // Replies checked and re-asked when invalid: on most of the functions that ask the model, every
     // agent's output is checked; on a few, only those replies are.
+    if (weakWired.length) {
+      const files = new Set(weakWired.map((h) => h.c.file));
+      return finding('present', `tool inputs are validated before execution: ${weakWired[0].how} (${at(weakWired[0].c.file, weakWired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, weakWired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how)), 'low');
+    }
     const retried = retriedChecks(ctx);
     if (retried.sites.length) {
       const n = [...retried.fns].filter((x) => retried.turnFns.has(x)).length || retried.fns.size;
@@ -827,7 +891,8 @@ export default defineRule({
       const how = (x: Hit) => `${x.how}, only when a validator was set (none is by default)`;
       return finding('partial', `tool inputs are validated only when a validator is set, and none is by default: ${h.how} (${at(h.c.file, h.c.line)})`, optional.slice(0, 2).map((x) => ev(x.c.file, x.c.line, how(x))));
     }
-    if (hits.length) {
+    if (all.length) {
+      const hits = all;
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
     }
     const hand = [...handChecks(ctx), ...codeChecks(ctx)];
