@@ -550,7 +550,9 @@ export default defineRule({
         // is not this one's guard. One left unguarded beside a guarded one guards only some paths.
         const shellFiles = [...new Set(shellFns.map((x) => x.file))].slice(0, 4);
         const judged = shellFiles.map((file) => ({ file, r: judge(undefined, shellFns.filter((x) => x.file === file).slice(0, 3), []) }));
-        const open = judged.find((j) => j.r.level === 'absent');
+        // Only a shell handed to the model as a tool (a registered toolkit method) counts as left open:
+        // a spawn found by its function's name alone (a desktop app's login-shell probe) may not be the model's.
+        const open = judged.find((j) => j.r.level === 'absent' && shellFns.some((x) => x.file === j.file && registeredMethod(x)));
         const held = judged.find((j) => j.r.level === 'present');
         if (open && held) {
           const u = shellFns.find((x) => x.file === open.file)!;
