@@ -580,7 +580,16 @@ export default defineRule({
         };
       }
       // Code actions: the model's code is executed directly (`exec(code)`), not through a tool.
-      const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn));
+      // Not a method of a class the code never constructs nor extends (a library utility such as a
+      // `PythonRunner` exported for users, which no agent or tool of the harness builds): off the path.
+      const unbuilt = (s: ShellSink): boolean => {
+        const cls = s.fn.includes('.') ? s.fn.slice(0, s.fn.indexOf('.')) : undefined;
+        if (!cls || !/^[A-Z]/.test(cls)) return false;
+        const declared = ctx.file(s.file)?.classes.some((c) => c.name === cls);
+        if (!declared) return false;
+        return !ctx.callsNamed(cls).some((c) => c.file !== s.file || !c.fn.startsWith(`${cls}.`)) && !ctx.source.some((f) => f.classes.some((c) => c.extends === cls || shortName(c.extends ?? '') === cls));
+      };
+      const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn) && !unbuilt(s));
       if (code.length) {
         const r = judge(undefined, code.slice(0, 3), []);
         const s = code[0];
