@@ -38,6 +38,38 @@ const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 /** Tool options that make the framework ask before running the tool. */
 const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
 
+/** A per-tool approval flag read where tool calls run (`if fc.function.requires_confirmation:`, `if (tool.needsApproval)`). */
+const APPROVAL_FLAG = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation|require_confirmation|requires_confirmation|needs_confirmation)$/;
+/** A function that runs tool calls, by its own name (`run_function_calls`, `wrapper` in `ToolWrapper.wrap`, `executeTool`). */
+const RUNS_VERB = /execut|run|call|dispatch|invoke|handle|wrap/i;
+const TOOL_NOUN = /tool|function_?call|func_?call/i;
+
+/**
+ * Where the function that runs tool calls reads a per-tool approval flag (agno's
+ * `if fc.function.requires_confirmation:` pausing the call, Upsonic's `if config.requires_confirmation:
+ * raise ConfirmationPause()` in its tool wrapper): the framework stops flagged calls for a decision,
+ * and only those. The innermost enclosing function must be named as running something, and it or
+ * its class as being about tools; a serialiser of the flag (`ToolExecution.to_dict`) is not.
+ */
+export function approvalFlagOnRun(ctx: RuleContext): { file: string; line: number; fn: string; flag: string } | undefined {
+  return ctx.memo('gate:approval-flag-on-run', () => {
+    for (const f of ctx.source) {
+      if (offPathUi(ctx, f.path) || isStale(ctx, f.path)) continue;
+      for (const [flag, lines] of Object.entries(f.reads)) {
+        if (!APPROVAL_FLAG.test(flag)) continue;
+        for (const line of lines) {
+          const inner = f.functions.filter((x) => x.line <= line && x.end >= line).sort((a, b) => b.line - a.line);
+          if (!inner.length) continue;
+          const own = shortName(inner[0].name);
+          if (!RUNS_VERB.test(own) || !TOOL_NOUN.test(enclosing(f, line))) continue;
+          return { file: f.path, line, fn: inner[0].name, flag };
+        }
+      }
+    }
+    return undefined;
+  });
+}
+
 /**
  * Whether function `fn` of `file` runs on the way from a tool: the function itself is in a file that
  * declares tools or dispatches them, or is called (within three calls, by name) from one. An event
@@ -392,6 +424,50 @@ export default defineRule({
           };
         }
       }
+    }
+    // The agent's own dispatch (reached from its loop) returns or throws unless the call is approved,
+    // before it runs the looked-up tool (`if (!autoApprove) return { awaitingUserApproval: true }` ahead
+    // of `callTool[toolName](params)`): one decision on the single path every call takes. Ahead of the
+    // decisions found in tool files, which in an app that hosts the agent (an editor, a chat app) are
+    // often the host's own commands, off the agent's path.
+    const own = liveLoopDispatch(ctx);
+    const ownGuard = own && ctx.file(own.exec.file)?.guards.find((x) => x.fn === own.exec.fn && x.line < own.exec.line && (x.exit === 'return' || x.exit === 'throw') && APPROVAL_COND.test(x.cond) && /!==?|\bnot\b|^\s*!/.test(x.cond));
+    if (own && ownGuard) {
+      return {
+        level: 'present',
+        reason: `the agent's tool dispatch stops unless the call is approved (if (${ownGuard.cond.slice(0, 60)}) ${ownGuard.exit} at ${own.exec.file}:${ownGuard.line}) before it runs the looked-up tool (${own.lookup.text} then ${own.exec.callee}() at line ${own.exec.line})`,
+        evidence: [
+          { file: own.exec.file, line: ownGuard.line, reason: `the call stops here unless approved: if (${ownGuard.cond.slice(0, 60)}) ${ownGuard.exit}` },
+          { file: own.exec.file, line: own.exec.line, reason: `the tool runs only past that check: ${own.exec.callee}()` },
+        ],
+        // Which calls need approval, and the approval's default, are not read here.
+        confidence: 'low',
+      };
+    }
+    // The function that runs tool calls reads a per-tool approval flag and stops flagged calls for a
+    // decision (a framework's `requires_confirmation` / `needs_approval` tool option, off by default):
+    // one check on the run path, but only the tools that set the flag are decided, so partial. Before
+    // the decisions found in individual tool files, which in a framework are often a web route's or a
+    // workflow step's confirmation beside the tool path. Where the harness's own tools set the flag,
+    // the declaration branch below judges how many do.
+    const flagRead = approvalFlagOnRun(ctx);
+    // A tool with an implementation, not the record of a paused call (`ToolExecution(…, requires_confirmation=True)`).
+    const readFn = flagRead ? ctx.file(flagRead.file)?.functions.find((x) => x.name === flagRead.fn && x.line <= flagRead.line && x.end >= flagRead.line) : undefined;
+    const setsFlag = toolDeclarations(ctx).some((d) => {
+      if (!d.hasExec || (readFn && d.file === flagRead!.file && d.line >= readFn.line && d.line <= readFn.end)) return false;
+      const k = d.keys.find((x) => APPROVAL_FLAG.test(x));
+      const v = k ? ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values[k] : undefined;
+      return !!k && !/^(?:false|False|None)$/.test(v ?? '') && !(d.kind === 'class' && v === undefined);
+    });
+    if (flagRead && !setsFlag) {
+      const { file, line, fn, flag } = flagRead;
+      return {
+        level: 'partial',
+        reason: `tool calls are run past a per-tool approval flag (${flag} read in ${fn}() at ${file}:${line}): only tools that set it stop for a decision, and by default none does; no allow / deny / ask decision runs before every call`,
+        evidence: [{ file, line, reason: `${fn}() reads the tool's approval flag ${flag} where it runs tool calls` }, ...dispatchEv.filter((e) => e.file !== file || e.line !== line).slice(0, 1)],
+        // Linked to the tool path by the function's name.
+        confidence: 'low',
+      };
     }
     // Decisions made inside individual tools: each tool must remember to ask.
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));

@@ -421,10 +421,23 @@ export default defineRule({
     // by name except that `self.x()` / `this.x()` inside a class that defines `x` itself stays in
     // that class (a tool's own `_run_shell_command` does not reach another class's method of that name).
     const declFiles = new Set(decls.map((d) => d.file));
+    /**
+     * The sink's method is handed to the framework as a tool by reference in its own class
+     * (`tools.append(self.run_shell_command)`, `tools=[self.shell_exec]`, `FunctionTool(self.shell_exec)`):
+     * a toolkit class whose methods the framework lists for the model and calls itself.
+     */
+    const registeredMethod = (s: ShellSink): boolean => {
+      const dot = s.fn.lastIndexOf('.');
+      if (dot < 0) return false;
+      const cls = s.fn.slice(0, dot);
+      const ref = new RegExp(`(?:^|[\\[(,=\\s])(?:self|this)\\.${s.fn.slice(dot + 1).replace(/\$/g, '\\$')}(?![\\w$(])`);
+      return (ctx.file(s.file)?.calls ?? []).some((c) => c.fn.startsWith(`${cls}.`) && /tool/i.test(`${c.callee} ${c.args.join(' ')}`) && c.args.some((a) => ref.test(a)));
+    };
     const modelFed = (s: ShellSink): boolean => {
       // With no tool declared, the model's commands reach spawns by other paths (text parsed into commands).
       if (!declFiles.size || declFiles.has(s.file)) return true;
       if (s.fn === '<top>') return false;
+      if (registeredMethod(s)) return true;
       let frontier: { name: string; owner: string }[] = [{ name: shortName(s.fn), owner: s.fn.includes('.') ? `${s.file}#${s.fn.slice(0, s.fn.lastIndexOf('.'))}` : '' }];
       const seen = new Set<string>();
       for (let hop = 0; hop < 2 && frontier.length; hop++) {
@@ -533,7 +546,27 @@ export default defineRule({
       // mode whose runner shares a method name with the tool's) runs the user's command, not the model's.
       const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) && modelFed(s));
       if (shellFns.length) {
-        const r = judge(undefined, shellFns.slice(0, 3), []);
+        // Each shell is judged on its own spawns (those of its file): another toolkit's sandboxed run
+        // is not this one's guard. One left unguarded beside a guarded one guards only some paths.
+        const shellFiles = [...new Set(shellFns.map((x) => x.file))].slice(0, 4);
+        const judged = shellFiles.map((file) => ({ file, r: judge(undefined, shellFns.filter((x) => x.file === file).slice(0, 3), []) }));
+        // Only a shell handed to the model as a tool (a registered toolkit method) counts as left open:
+        // a spawn found by its function's name alone (a desktop app's login-shell probe) may not be the model's.
+        const open = judged.find((j) => j.r.level === 'absent' && shellFns.some((x) => x.file === j.file && registeredMethod(x)));
+        const held = judged.find((j) => j.r.level === 'present');
+        if (open && held) {
+          const u = shellFns.find((x) => x.file === open.file)!;
+          const g = held.r.guards[0];
+          return {
+            level: 'partial',
+            reason: `one shell guards the model's commands (${g.what} at ${g.file}:${g.line}), but ${u.fn}() runs them with ${u.callee}() at ${u.file}:${u.line} with no parsing, pattern check, path confinement or sandbox`,
+            evidence: [
+              { file: u.file, line: u.line, reason: `shell command run with ${u.callee}() in ${u.fn}(), unguarded` },
+              { file: g.file, line: g.line, reason: `another shell's ${g.kind} guard: ${g.what}` },
+            ],
+          };
+        }
+        const r = judged[0].r;
         const s = shellFns[0];
         const sinkEv: Evidence = { file: s.file, line: s.line, reason: `shell command run with ${s.callee}() in ${s.fn}()` };
         if (r.level === 'absent') return { level: 'absent', reason: `${s.fn}() runs the command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`, evidence: [sinkEv] };
@@ -547,7 +580,16 @@ export default defineRule({
         };
       }
       // Code actions: the model's code is executed directly (`exec(code)`), not through a tool.
-      const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn));
+      // Not a method of a class the code never constructs nor extends (a library utility such as a
+      // `PythonRunner` exported for users, which no agent or tool of the harness builds): off the path.
+      const unbuilt = (s: ShellSink): boolean => {
+        const cls = s.fn.includes('.') ? s.fn.slice(0, s.fn.indexOf('.')) : undefined;
+        if (!cls || !/^[A-Z]/.test(cls)) return false;
+        const declared = ctx.file(s.file)?.classes.some((c) => c.name === cls);
+        if (!declared) return false;
+        return !ctx.callsNamed(cls).some((c) => c.file !== s.file || !c.fn.startsWith(`${cls}.`)) && !ctx.source.some((f) => f.classes.some((c) => c.extends === cls || shortName(c.extends ?? '') === cls));
+      };
+      const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn) && !unbuilt(s));
       if (code.length) {
         const r = judge(undefined, code.slice(0, 3), []);
         const s = code[0];

@@ -1,3 +1,4 @@
+import { offPathFrontends } from '../shared/ui.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
@@ -281,7 +282,10 @@ export default defineRule({
     const onDispatch = onGate.length ? onGate : readsIn(path.files);
     // A per-tool "needs approval" flag says that this tool asks, not what class of tool it is.
     // Nor does a scheduling hint (`concurrencySafe`): it batches calls, it does not permit them.
-    const hints = toolHints(ctx).filter((h) => !APPROVAL_FLAG.test(h.key) && !SCHEDULING_HINT.test(h.key));
+    // Not a hint declared in a web front-end package that runs no agent (its types describe what the
+    // page shows: a dashboard's `readonly` field on a listed tool), even where the file is not page code.
+    const frontends = offPathFrontends(ctx);
+    const hints = toolHints(ctx).filter((h) => !APPROVAL_FLAG.test(h.key) && !SCHEDULING_HINT.test(h.key) && !frontends.some((d) => h.file.startsWith(d)));
     if (onDispatch.length && (hooked.length || hints.length)) {
       return {
         level: 'partial',
