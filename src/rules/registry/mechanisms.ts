@@ -346,6 +346,8 @@ export function commandDispatchMaps(ctx: RuleContext): Site[] {
 const RISK_WORD = /^['"]?(?:read|readonly|read_only|read-only|edit|write|execute|exec|command|shell|destructive|dangerous|safe|unsafe|mutating|network|mcp|browser|delete)['"]?$/i;
 /** `RISK_WORD`, with a length test first: the longest risk word, quoted, has 13 characters. */
 const riskWord = (v: string): boolean => v.length <= 13 && RISK_WORD.test(v);
+/** A collection written out of string literals only: `frozenset({"a", "b"})`, `new Set(['a'])`, `["a", "b"]`, `{"a"}`. */
+const NAME_SET = /^(?:(?:frozenset|set|new Set|Set|tuple|list)\(\s*)?[[{(]\s*((?:['"][\w.:-]+['"]\s*,?\s*)+)[\]})]\s*\)?(?:\s+as const)?$/;
 const RISK_SET_NAME = /parallel|concurren|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
 
 /**
@@ -378,6 +380,22 @@ export function hintSideTables(ctx: RuleContext): Site[] {
         for (const k of o.keys) if (riskWord(k)) riskKeys++;
         if (riskKeys >= 2 && /tool/i.test(name) && vals.some((v) => /tools?\s*:/.test(v) || /^\[/.test(v))) {
           out.push({ file: f.path, line: o.line, reason: `tools grouped by risk class in a side table (${name}: ${o.keys.slice(0, 4).join(', ')}), not on the tools` });
+        }
+      }
+      // A risk-named collection of tool names bound once, at module or class level (`_GATED_WRITE_TOOLS =
+      // frozenset({"write_file", "str_replace"})`, `const READ_ONLY_TOOLS = new Set(['view', 'grep'])`): the
+      // classes are kept by name beside the tools, however the membership is tested later.
+      if (!ILLUSTRATION.test(f.path)) {
+        for (const b of f.binds ?? []) {
+          if (!/tool/i.test(b.name) || !RISK_SET_NAME.test(b.name) || (b.fn !== '<top>' && !/^[A-Z_]+$/.test(b.name))) continue;
+          const m = NAME_SET.exec(b.value);
+          if (!m) continue;
+          const names = [...m[1].matchAll(/['"]([\w.:-]+)['"]/g)].map((x) => x[1]);
+          // Tool names (`write_file`, or a tool's name behind a group prefix), not the class words themselves
+          // (`TOOL_CATEGORIES = ["provider", "custom"]` lists kinds of tool, not tools).
+          const tools = names.filter((n) => toolNames.has(n) || toolNames.has(n.replace(/^.*(?:---|__|:)/, '')));
+          if (!names.length || (!tools.length && (/categor/i.test(b.name) || names.some(riskWord)))) continue;
+          out.push({ file: f.path, line: b.line, reason: `tools classed by name in a side set (${b.name}: ${names.slice(0, 3).join(', ')}), not on the tools` });
         }
       }
       for (const c of f.calls) {
