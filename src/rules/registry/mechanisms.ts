@@ -24,7 +24,7 @@ import { configMaps } from '../shared/config.js';
 import { ILLUSTRATION } from '../shared/tests.js';
 import { folderVersion, isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
-import { frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
+import { frameworkToolUse, HINT_KEY, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -1571,3 +1571,66 @@ export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
     return undefined;
   });
 }
+
+// ------------------------------------------------------------------ options on the tool base / tool config
+
+export interface ToolOptionFlag extends Site {
+  key: string;
+  owner: string;
+  declared: { file: string; line: number };
+}
+
+/** A tool base class (named for a tool, with a name member) or a tool option class (`ToolConfig`, `ToolOptions`). */
+const TOOL_OPTION_CLASS = /^\w*Tool(?:Config|Options|Settings|Behaviou?r)$/;
+/** A member named like a switch (`is_long_running`, `requires_confirmation`, `off_prompt`, `sequential`). */
+const SWITCH_NAME = /^_?(?:is|has|requires?|needs?|should|can|allow|off|long|sequential|exclusive|stop|return|run)(?:[A-Z_]|$)/;
+/** Members that describe or run the tool, not how the harness treats it. */
+const NOT_OPTION = /^_?(?:name|description|desc|schema|parameters|params|args|input_?schema|args_schema|func|fn|function|handler|execute|run|call|invoke|verbose|debug|enabled|strict|async|is_async|isAsync)$/i;
+/** Keys of concurrency behaviour outside the hint vocabulary: run alone, not in parallel. */
+export const CONCURRENCY_OPTION = /^_?(?:sequential|is_?sequential|isSequential|exclusive|is_?exclusive|isExclusive|run_?sequentially|runSequentially)$/;
+
+/**
+ * A switch the tool base class or the tool option class declares for every tool (`off_prompt: bool = False`
+ * on the tool base, `requires_confirmation` / `sequential` on a `ToolConfig` a `@tool(...)` decorator fills in,
+ * `readonly isLongRunning` on a TS BaseTool), read in a condition outside that class (`if tool_def.sequential:`,
+ * `if (tool.isLongRunning && …)`): per-tool behaviour the harness acts on, set by whoever builds the tool.
+ */
+export function toolOptionFlags(ctx: RuleContext): ToolOptionFlag[] {
+  return ctx.memo('registry:tool-option-flags', () => {
+    const out: ToolOptionFlag[] = [];
+    const owners: { f: FileFacts; c: FileFacts['classes'][number]; key: string; line: number }[] = [];
+    for (const f of ctx.source) {
+      if (ILLUSTRATION.test(f.path)) continue;
+      for (const c of f.classes) {
+        const option = TOOL_OPTION_CLASS.test(c.name);
+        const base = /tool/i.test(c.name) && !NOT_FLAG_BASE.test(c.name) && c.members.includes('name');
+        if (!option && !base) continue;
+        for (const m of c.members) {
+          if (m === 'kind' || NOT_OPTION.test(m) || RECORD_FORMAT_FLAG.test(m) || RECORD_EXEC.test(m)) continue;
+          const field = f.consts.find((k) => k.name === m && k.line >= c.line && k.line <= c.end && /^(?:true|false)$/i.test(k.value));
+          if (!field && !(SWITCH_NAME.test(m) || HINT_KEY.test(m))) continue;
+          owners.push({ f, c, key: m, line: field?.line ?? c.line });
+        }
+      }
+    }
+    if (!owners.length) return out;
+    for (const o of owners.slice(0, 200)) {
+      if (out.some((x) => x.key === o.key)) continue;
+      for (const g of ctx.source) {
+        if (ILLUSTRATION.test(g.path)) continue;
+        const lines = (g.reads[o.key] ?? []).filter((l) => !(g.path === o.f.path && l >= o.c.line && l <= o.c.end));
+        // Read in a decision: a guard or branch whose condition names the member, on that line or just above
+        // (a condition wrapped over lines).
+        const conds: { line: number; cond: string }[] = [...g.guards, ...(g.branches ?? []), ...(g.forks ?? [])];
+        const line = lines.find((l) => conds.some((x) => x.line <= l && x.line >= l - 3 && new RegExp(`[.?]${o.key}\\b`).test(x.cond)));
+        if (line === undefined) continue;
+        out.push({ file: g.path, line, key: o.key, owner: o.c.name, declared: { file: o.f.path, line: o.line }, reason: `the harness decides on the tool option '${o.key}' declared on ${o.c.name}` });
+        break;
+      }
+    }
+    // Vocabulary hints first, then concurrency, then others.
+    const rank = (k: string) => (HINT_KEY.test(k) ? 0 : CONCURRENCY_OPTION.test(k) ? 1 : 2);
+    return out.sort((a, b) => rank(a.key) - rank(b.key));
+  });
+}
+
