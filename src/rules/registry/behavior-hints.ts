@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
-import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
+import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -14,7 +14,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const decls = toolDeclarations(ctx);
-    const declaredHints = toolHints(ctx);
+    // A shell completion spec's `isDangerous` marks another program's subcommand for the terminal, not a tool.
+    const specs = completionSpecFiles(ctx);
+    const declaredHints = toolHints(ctx).filter((h) => !specs.has(h.file));
     // Registry entries typed by the tool interface that declares a hint set it on each tool.
     const hints = [...declaredHints, ...typedEntryHints(ctx, declaredHints)];
     // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.
@@ -193,6 +195,7 @@ export default defineRule({
       const reads = hintReads(ctx, key, declared).filter(
         (r) =>
           !offPathUi(ctx, r.file) &&
+          !specs.has(r.file) &&
           !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
           !copies(r.file, r.line, key) &&
           !stores(r.file, r.line, new Set(sites.map((s) => s.owner))) &&

@@ -1634,3 +1634,26 @@ export function toolOptionFlags(ctx: RuleContext): ToolOptionFlag[] {
   });
 }
 
+// ------------------------------------------------------------------ shell completion specs
+
+/** Keys of a shell completion spec (Fig / withfig autocomplete `Fig.Spec`, and the like): how a shell suggests another program's arguments. */
+const COMPLETION_SPEC_KEY = /^(?:loadSpec|generators|insertValue|isDangerous|postProcess|filterStrategy|exclusiveOn|requiresSeparator|requiresEquals|isRepeatable|isVariadic|isOptional|isPersistent|optionsCanBreakVariadicArg|parserDirectives|suggestions|script|splitOn|trigger|getQueryTerm|template|suggestCurrentToken|isCommand)$/;
+
+/**
+ * Files declaring a shell completion spec: objects with `subcommands` / `options` / `args` and two or more
+ * completion-spec keys (`generators`, `isDangerous`, `insertValue`, `loadSpec` …). They describe another
+ * program's command line (git's subcommands, for the terminal to suggest), not the harness's own commands
+ * or tools.
+ */
+export function completionSpecFiles(ctx: RuleContext): Set<string> {
+  return ctx.memo('registry:completion-spec-files', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) {
+      if (!f.objects.some((o) => o.keys.includes('subcommands') || /^(?:array|prop):(?:subcommands|options|args)$/.test(o.ctx))) continue;
+      const seen = new Set<string>();
+      for (const o of f.objects) for (const k of o.keys) if (COMPLETION_SPEC_KEY.test(k)) seen.add(k);
+      if (seen.size >= 2) out.add(f.path);
+    }
+    return out;
+  });
+}
