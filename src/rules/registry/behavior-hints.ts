@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
-import { dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolRecordFlags, typedEntryHints } from './mechanisms.js';
+import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -14,7 +14,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/gate.ts',
   detect(ctx) {
     const decls = toolDeclarations(ctx);
-    const declaredHints = toolHints(ctx);
+    // A shell completion spec's `isDangerous` marks another program's subcommand for the terminal, not a tool.
+    const specs = completionSpecFiles(ctx);
+    const declaredHints = toolHints(ctx).filter((h) => !specs.has(h.file));
     // Registry entries typed by the tool interface that declares a hint set it on each tool.
     const hints = [...declaredHints, ...typedEntryHints(ctx, declaredHints)];
     // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.
@@ -62,6 +64,24 @@ export default defineRule({
           { file: acted.declared.file, line: acted.declared.line, reason: `flag '${acted.key}' declared with a default on the tool record ${acted.owner}` },
         ],
         // Low: a flag outside the known hint vocabulary; what it changes is read from the condition only.
+        confidence: 'low',
+      };
+    }
+    // A switch on the tool base class or the tool option class (`ToolConfig(requires_confirmation=…, sequential=…)`
+    // filled in by `@tool(...)`, `isLongRunning` on a BaseTool) that the harness decides on: set per tool by whoever
+    // builds it. A read-only / destructive / approval / concurrency switch is a hint; another switch is partial.
+    const options = hints.length || flags.length ? [] : toolOptionFlags(ctx);
+    const opt = options[0];
+    const optHint = !!opt && (HINT_KEY.test(opt.key) || CONCURRENCY_OPTION.test(opt.key));
+    if (opt && optHint) {
+      return {
+        level: 'present',
+        reason: `tools carry the option '${opt.key}' on ${opt.owner} (${opt.declared.file}:${opt.declared.line}), set per tool, and the harness decides on it at ${opt.file}:${opt.line}`,
+        evidence: [
+          { file: opt.declared.file, line: opt.declared.line, reason: `per-tool option '${opt.key}' declared on ${opt.owner}` },
+          ...options.filter((x) => HINT_KEY.test(x.key) || CONCURRENCY_OPTION.test(x.key)).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `the harness decides on the tool's '${x.key}'` })),
+        ],
+        // Low: the option is read in a condition; what the branch does is not followed.
         confidence: 'low',
       };
     }
@@ -131,6 +151,17 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    if (!hints.length && opt) {
+      return {
+        level: 'partial',
+        reason: `tools carry the option '${opt.key}' on ${opt.owner} (${opt.declared.file}:${opt.declared.line}) and the harness decides on it at ${opt.file}:${opt.line}, but it is not a read-only, destructive, approval or concurrency hint`,
+        evidence: [
+          { file: opt.declared.file, line: opt.declared.line, reason: `per-tool option '${opt.key}' declared on ${opt.owner}` },
+          { file: opt.file, line: opt.line, reason: `the harness decides on the tool's '${opt.key}'` },
+        ],
+        confidence: 'low',
+      };
+    }
     if (!hints.length) {
       return {
         level: 'absent',
@@ -164,6 +195,7 @@ export default defineRule({
       const reads = hintReads(ctx, key, declared).filter(
         (r) =>
           !offPathUi(ctx, r.file) &&
+          !specs.has(r.file) &&
           !sites.some((s) => s.file === r.file && Math.abs(s.line - r.line) < 2) &&
           !copies(r.file, r.line, key) &&
           !stores(r.file, r.line, new Set(sites.map((s) => s.owner))) &&

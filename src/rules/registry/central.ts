@@ -37,6 +37,10 @@ export default defineRule({
       // A lookup inside one tool's own declaration (a tool that routes to its own sub-tools) is
       // that tool's implementation, not the harness's dispatch of the model's calls.
       if (insideTool(d.lookup.file, d.lookup.line)) v -= 3;
+      // A lookup serving an MCP client's `tools/call` request (keyed by the request's `params.name`, or in
+      // a module built on an MCP server SDK) runs a tool another program's model asked for: the harness's
+      // tools exposed to the outside, a side path beside the dispatch of its own model's calls.
+      if (mcpServed(ctx, d.lookup)) v -= 4;
       // What the lookup returns is not what the function runs (`next(t.plugin for t in tools if …)`
       // read for a log row, then `self.db.execute(sql)`): no dispatch through this lookup.
       if (!flows(ctx, d)) return v - 2;
@@ -561,4 +565,19 @@ function generatedIndexSite(ctx: RuleContext, l: { file: string; fn: string; tar
     reason: g.use.reason,
     index: { file: l.file, line: b.line, reason: `dispatch map ${l.target} built by indexing ${coll} by function name in ${shortName(l.fn)}()` },
   };
+}
+
+/** MCP server SDK modules: the TypeScript SDK's server entry points, the Python SDK's `mcp.server` and FastMCP. */
+const MCP_SERVER_NAME = /^(?:Server|McpServer|FastMCP|\w*ServerTransport)$/;
+const MCP_SERVER_MODULE = /^@modelcontextprotocol\/sdk\/server(?:\/|$)|^mcp\.server(?:\.|$)|^fastmcp(?:\.|$)/;
+
+/**
+ * The lookup answers an MCP `tools/call` request: its key is the request's `params.name` (the JSON-RPC
+ * request carries the tool's name there), or its module imports an MCP server SDK's server or transport.
+ */
+function mcpServed(ctx: RuleContext, l: { file: string; text: string; target: string }): boolean {
+  if (/\bparams\.name\b/.test(l.text.slice(l.target.length))) return true;
+  // The server itself or its transport (`Server`, `FastMCP`, `StdioServerTransport`), not a type the SDK's server
+  // package also exports (`from mcp.server.fastmcp.tools import Tool`, used by a client-side agent).
+  return ctx.memo('registry:mcp-server-files', () => new Set(ctx.source.filter((f) => f.imports.some((i) => MCP_SERVER_MODULE.test(i.from) && i.names.some((n) => MCP_SERVER_NAME.test(n)))).map((f) => f.path))).has(l.file);
 }

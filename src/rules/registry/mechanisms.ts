@@ -24,7 +24,7 @@ import { configMaps } from '../shared/config.js';
 import { ILLUSTRATION } from '../shared/tests.js';
 import { folderVersion, isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
-import { frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
+import { frameworkToolUse, HINT_KEY, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -346,6 +346,8 @@ export function commandDispatchMaps(ctx: RuleContext): Site[] {
 const RISK_WORD = /^['"]?(?:read|readonly|read_only|read-only|edit|write|execute|exec|command|shell|destructive|dangerous|safe|unsafe|mutating|network|mcp|browser|delete)['"]?$/i;
 /** `RISK_WORD`, with a length test first: the longest risk word, quoted, has 13 characters. */
 const riskWord = (v: string): boolean => v.length <= 13 && RISK_WORD.test(v);
+/** A collection written out of string literals only: `frozenset({"a", "b"})`, `new Set(['a'])`, `["a", "b"]`, `{"a"}`. */
+const NAME_SET = /^(?:(?:frozenset|set|new Set|Set|tuple|list)\(\s*)?[[{(]\s*((?:['"][\w.:-]+['"]\s*,?\s*)+)[\]})]\s*\)?(?:\s+as const)?$/;
 const RISK_SET_NAME = /parallel|concurren|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
 
 /**
@@ -378,6 +380,22 @@ export function hintSideTables(ctx: RuleContext): Site[] {
         for (const k of o.keys) if (riskWord(k)) riskKeys++;
         if (riskKeys >= 2 && /tool/i.test(name) && vals.some((v) => /tools?\s*:/.test(v) || /^\[/.test(v))) {
           out.push({ file: f.path, line: o.line, reason: `tools grouped by risk class in a side table (${name}: ${o.keys.slice(0, 4).join(', ')}), not on the tools` });
+        }
+      }
+      // A risk-named collection of tool names bound once, at module or class level (`_GATED_WRITE_TOOLS =
+      // frozenset({"write_file", "str_replace"})`, `const READ_ONLY_TOOLS = new Set(['view', 'grep'])`): the
+      // classes are kept by name beside the tools, however the membership is tested later.
+      if (!ILLUSTRATION.test(f.path)) {
+        for (const b of f.binds ?? []) {
+          if (!/tool/i.test(b.name) || !RISK_SET_NAME.test(b.name) || (b.fn !== '<top>' && !/^[A-Z_]+$/.test(b.name))) continue;
+          const m = NAME_SET.exec(b.value);
+          if (!m) continue;
+          const names = [...m[1].matchAll(/['"]([\w.:-]+)['"]/g)].map((x) => x[1]);
+          // Tool names (`write_file`, or a tool's name behind a group prefix), not the class words themselves
+          // (`TOOL_CATEGORIES = ["provider", "custom"]` lists kinds of tool, not tools).
+          const tools = names.filter((n) => toolNames.has(n) || toolNames.has(n.replace(/^.*(?:---|__|:)/, '')));
+          if (!names.length || (!tools.length && (/categor/i.test(b.name) || names.some(riskWord)))) continue;
+          out.push({ file: f.path, line: b.line, reason: `tools classed by name in a side set (${b.name}: ${names.slice(0, 3).join(', ')}), not on the tools` });
         }
       }
       for (const c of f.calls) {
@@ -1551,5 +1569,91 @@ export function listedDispatch(ctx: RuleContext): ListedDispatch | undefined {
       }
     }
     return undefined;
+  });
+}
+
+// ------------------------------------------------------------------ options on the tool base / tool config
+
+export interface ToolOptionFlag extends Site {
+  key: string;
+  owner: string;
+  declared: { file: string; line: number };
+}
+
+/** A tool base class (named for a tool, with a name member) or a tool option class (`ToolConfig`, `ToolOptions`). */
+const TOOL_OPTION_CLASS = /^\w*Tool(?:Config|Options|Settings|Behaviou?r)$/;
+/** A member named like a switch (`is_long_running`, `requires_confirmation`, `off_prompt`, `sequential`). */
+const SWITCH_NAME = /^_?(?:is|has|requires?|needs?|should|can|allow|off|long|sequential|exclusive|stop|return|run)(?:[A-Z_]|$)/;
+/** Members that describe or run the tool, not how the harness treats it. */
+const NOT_OPTION = /^_?(?:name|description|desc|schema|parameters|params|args|input_?schema|args_schema|func|fn|function|handler|execute|run|call|invoke|verbose|debug|enabled|strict|async|is_async|isAsync)$/i;
+/** Keys of concurrency behaviour outside the hint vocabulary: run alone, not in parallel. */
+export const CONCURRENCY_OPTION = /^_?(?:sequential|is_?sequential|isSequential|exclusive|is_?exclusive|isExclusive|run_?sequentially|runSequentially)$/;
+
+/**
+ * A switch the tool base class or the tool option class declares for every tool (`off_prompt: bool = False`
+ * on the tool base, `requires_confirmation` / `sequential` on a `ToolConfig` a `@tool(...)` decorator fills in,
+ * `readonly isLongRunning` on a TS BaseTool), read in a condition outside that class (`if tool_def.sequential:`,
+ * `if (tool.isLongRunning && …)`): per-tool behaviour the harness acts on, set by whoever builds the tool.
+ */
+export function toolOptionFlags(ctx: RuleContext): ToolOptionFlag[] {
+  return ctx.memo('registry:tool-option-flags', () => {
+    const out: ToolOptionFlag[] = [];
+    const owners: { f: FileFacts; c: FileFacts['classes'][number]; key: string; line: number }[] = [];
+    for (const f of ctx.source) {
+      if (ILLUSTRATION.test(f.path)) continue;
+      for (const c of f.classes) {
+        const option = TOOL_OPTION_CLASS.test(c.name);
+        const base = /tool/i.test(c.name) && !NOT_FLAG_BASE.test(c.name) && c.members.includes('name');
+        if (!option && !base) continue;
+        for (const m of c.members) {
+          if (m === 'kind' || NOT_OPTION.test(m) || RECORD_FORMAT_FLAG.test(m) || RECORD_EXEC.test(m)) continue;
+          const field = f.consts.find((k) => k.name === m && k.line >= c.line && k.line <= c.end && /^(?:true|false)$/i.test(k.value));
+          if (!field && !(SWITCH_NAME.test(m) || HINT_KEY.test(m))) continue;
+          owners.push({ f, c, key: m, line: field?.line ?? c.line });
+        }
+      }
+    }
+    if (!owners.length) return out;
+    for (const o of owners.slice(0, 200)) {
+      if (out.some((x) => x.key === o.key)) continue;
+      for (const g of ctx.source) {
+        if (ILLUSTRATION.test(g.path)) continue;
+        const lines = (g.reads[o.key] ?? []).filter((l) => !(g.path === o.f.path && l >= o.c.line && l <= o.c.end));
+        // Read in a decision: a guard or branch whose condition names the member, on that line or just above
+        // (a condition wrapped over lines).
+        const conds: { line: number; cond: string }[] = [...g.guards, ...(g.branches ?? []), ...(g.forks ?? [])];
+        const line = lines.find((l) => conds.some((x) => x.line <= l && x.line >= l - 3 && new RegExp(`[.?]${o.key}\\b`).test(x.cond)));
+        if (line === undefined) continue;
+        out.push({ file: g.path, line, key: o.key, owner: o.c.name, declared: { file: o.f.path, line: o.line }, reason: `the harness decides on the tool option '${o.key}' declared on ${o.c.name}` });
+        break;
+      }
+    }
+    // Vocabulary hints first, then concurrency, then others.
+    const rank = (k: string) => (HINT_KEY.test(k) ? 0 : CONCURRENCY_OPTION.test(k) ? 1 : 2);
+    return out.sort((a, b) => rank(a.key) - rank(b.key));
+  });
+}
+
+// ------------------------------------------------------------------ shell completion specs
+
+/** Keys of a shell completion spec (Fig / withfig autocomplete `Fig.Spec`, and the like): how a shell suggests another program's arguments. */
+const COMPLETION_SPEC_KEY = /^(?:loadSpec|generators|insertValue|isDangerous|postProcess|filterStrategy|exclusiveOn|requiresSeparator|requiresEquals|isRepeatable|isVariadic|isOptional|isPersistent|optionsCanBreakVariadicArg|parserDirectives|suggestions|script|splitOn|trigger|getQueryTerm|template|suggestCurrentToken|isCommand)$/;
+
+/**
+ * Files declaring a shell completion spec: objects with `subcommands` / `options` / `args` and two or more
+ * completion-spec keys (`generators`, `isDangerous`, `insertValue`, `loadSpec` …). They describe another
+ * program's command line (git's subcommands, for the terminal to suggest), not the harness's own commands
+ * or tools.
+ */
+export function completionSpecFiles(ctx: RuleContext): Set<string> {
+  return ctx.memo('registry:completion-spec-files', () => {
+    const out = new Set<string>();
+    for (const f of ctx.source) {
+      if (!f.objects.some((o) => o.keys.includes('subcommands') || /^(?:array|prop):(?:subcommands|options|args)$/.test(o.ctx))) continue;
+      const seen = new Set<string>();
+      for (const o of f.objects) for (const k of o.keys) if (COMPLETION_SPEC_KEY.test(k)) seen.add(k);
+      if (seen.size >= 2) out.add(f.path);
+    }
+    return out;
   });
 }

@@ -4,7 +4,7 @@ import type { RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
 import { agentLoops } from '../shared/loop.js';
-import { commandDispatchMaps, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
+import { commandDispatchMaps, completionSpecFiles, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
 /** The side of a comparison holding what the user typed (not a path, a route or a file). */
 const INPUTISH = /input|text|line|command|cmd|message|msg|query|prompt|content|trimmed|value|raw|\bstr\b|args?\b|word|first|token|slash/i;
@@ -113,7 +113,10 @@ export default defineRule({
   detect(ctx) {
     const decls: Evidence[] = [];
     const collections = new Map<string, number>();
+    // A shell completion spec (Fig `subcommands` with `generators`, `isDangerous` …) lists another program's verbs.
+    const specs = completionSpecFiles(ctx);
     for (const f of ctx.source) {
+      if (specs.has(f.path)) continue;
       for (const o of f.objects) {
         if (o.ctx.startsWith('type:')) continue;
         const k = o.keys;
