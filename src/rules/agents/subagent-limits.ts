@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -9,7 +9,7 @@ import { namedRoles } from './typed.js';
 import { limitsIn, loopCaps } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
 
-const CAP = /^(?:max_?(?:turns?|steps?|iterations?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
+const CAP = /^(?:max_?(?:turns?|steps?|iterations?|iters?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
 
 /** A cap read where the sub-agent is built (`config.cost_limit = remaining`, `maxTurns: def.maxTurns`). */
@@ -242,13 +242,15 @@ export default defineRule({
       }
       return undefined;
     };
+    let childLimits: ReturnType<typeof childRunLimits> | undefined;
+    const childRun = () => (childLimits ??= childRunLimits(ctx, sites));
     const found: Array<[string, Evidence]> = [];
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites);
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
     if (cap) found.push(['own cap', cap]);
-    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool);
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool) ?? childRun().tools;
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
     let self: (Evidence & { pool?: Evidence }) | undefined;
@@ -414,4 +416,80 @@ function agentBuiltBesideTools(ctx: RuleContext): boolean {
     for (const c of ctx.callsNamed(cls)) if ((c.callee === cls || c.callee === `new ${cls}`) && toolFiles.has(c.file) && c.fn !== '<top>') return true;
   }
   return false;
+}
+
+const EMPTY = /^(?:-1|0|Infinity|undefined|null|None|false|False)$/;
+
+/**
+ * Where the child actually runs, followed from the spawn site (limits often live there, not in the site's file):
+ * - an executor: a function taking the sub-agent class as a typed parameter (`_execute_handoff(tool: HandoffTool)`)
+ *   that runs the child with a cap of its own passed as a keyword (`run_agent(…, max_steps=n, tools=toolset)`),
+ *   and with a tool set built for it by a function that leaves tools out (a `continue` or a filter);
+ * - the child agent's class: the site calls a method of an agent class (`selected.execute_task(task)` →
+ *   `Agent.execute_task`), and that class (or a base) declares its own cap field with a default
+ *   (`max_iter: int = Field(default=25)`) and its own tools field starting empty (each instance gets only its tools).
+ */
+function childRunLimits(ctx: RuleContext, sites: SubagentSite[]): { cap?: Evidence; tools?: Evidence } {
+  const out: { cap?: Evidence; tools?: Evidence } = {};
+  const siteClasses = [...new Set(sites.filter((s) => s.reason.startsWith('class ')).map((s) => s.name))].filter((n) => /^[A-Za-z_]\w*$/.test(n));
+  if (siteClasses.length) {
+    const typed = new RegExp(`:\\s*['"]?(?:${siteClasses.join('|')})['"]?\\s*$`);
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const i = fn.params.findIndex((p, k) => typed.test(p) || siteClasses.includes(fn.paramTypes?.[k] ?? ''));
+        if (i < 0) continue;
+        const cls = siteClasses.find((n) => fn.params[i].includes(n) || fn.paramTypes?.[i] === n);
+        for (const c of ctx.callsIn(f.path, fn.name)) {
+          const capArg = c.args.map((a) => /^(\w+)\s*[=:]\s*(.+)$/.exec(a)).find((m) => m && CAP.test(m[1]) && !EMPTY.test(m[2].trim()));
+          if (capArg && !out.cap) out.cap = ev(f.path, c.line, `the ${cls} sub-agent is run by ${shortName(fn.name)}() with its own cap ${capArg[1]}=${capArg[2].slice(0, 40)}`);
+          const toolsArg = c.args.map((a) => /^tools\s*[=:]\s*(\w+)$/.exec(a)).find(Boolean);
+          if (toolsArg && !out.tools) {
+            const bind = (f.binds ?? []).find((b) => b.fn === fn.name && b.name === toolsArg[1] && b.line < c.line);
+            const builder = bind && /^(?:\w+\.)*(\w+)\(/.exec(bind.value)?.[1];
+            const def = builder ? ctx.functionsNamed(builder).find((d) => d.file === f.path) ?? ctx.functionsNamed(builder)[0] : undefined;
+            const df = def && ctx.file(def.file);
+            const narrows = df && (df.guards.some((g) => g.fn === def!.name && g.exit === 'continue') || ctx.callsIn(def!.file, def!.name).some((x) => x.name === 'filter' || x.name === 'isinstance'));
+            if (narrows) out.tools = ev(f.path, bind!.line, `the ${cls} sub-agent is run with its own tool set from ${builder}(), which leaves tools out (${at(def!.file, def!.line)})`);
+          }
+        }
+        if (out.cap && out.tools) return out;
+      }
+    }
+  }
+  const { family, parent } = agentClasses(ctx);
+  for (const s of sites.slice(0, 6)) {
+    const f = ctx.file(s.file);
+    if (!f) continue;
+    const fns = f.functions.filter((fn) => (fn.line <= s.line && s.line <= fn.end) || (s.reason.startsWith('class ') && fn.name.startsWith(`${s.name}.`)));
+    for (const fn of fns) {
+      for (const c of ctx.callsIn(f.path, fn.name)) {
+        if (!c.callee.includes('.') || /^(?:self|this|cls|super\(\))\./.test(c.callee)) continue;
+        for (const d of ctx.functionsNamed(c.name).slice(0, 4)) {
+          const dot = d.name.lastIndexOf('.');
+          if (dot <= 0) continue;
+          const cls = d.name.slice(0, dot).split('.').pop()!;
+          if (!family(cls) && !(/Agent/.test(cls) && !NOT_AGENT_CLASS.test(cls))) continue;
+          const chain: string[] = [];
+          for (let n: string | undefined = cls, i = 0; n && i < 8 && !chain.includes(n); n = parent.get(n), i++) chain.push(n);
+          for (const n of chain) {
+            const defs = ctx.source.flatMap((x) => x.classes.filter((k) => k.name === n).map((k) => ({ x, k })));
+            for (const { x, k } of defs) {
+              const inCls = (l: number) => l > k.line && l <= k.end;
+              if (!out.cap) {
+                const capField = x.consts.find((v) => v.kind === 'field' && inCls(v.line) && CAP.test(v.name) && !EMPTY.test(v.value));
+                if (capField) out.cap = ev(x.path, capField.line, `the ${cls} agent that ${shortName(fn.name)}() runs (${c.callee.slice(0, 40)}) has its own cap ${capField.name} = ${capField.value}`);
+              }
+              if (!out.tools) {
+                const tf = (x.binds ?? []).find((b) => b.name === 'tools' && b.fn === '<top>' && inCls(b.line) && /default_factory\s*=\s*list|^\[\s*\]$/.test(b.value))
+                  ?? x.consts.find((v) => v.kind === 'field' && v.name === 'tools' && inCls(v.line) && /^\[\s*\]$/.test(v.value));
+                if (tf) out.tools = ev(x.path, tf.line, `each ${cls} agent that ${shortName(fn.name)}() runs carries its own tools list (empty by default)`);
+              }
+            }
+          }
+          if (out.cap || out.tools) return out;
+        }
+      }
+    }
+  }
+  return out;
 }

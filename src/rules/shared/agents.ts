@@ -261,7 +261,7 @@ const FRAMEWORK_SUB_KEY = /^(?:subagents|subAgents|sub_agents|managed_agents|man
 const FRAMEWORK_SUB_KEYS = wordSet(FRAMEWORK_SUB_KEY);
 /** Loops of model clients, summarisers and UIs, not of an agent. */
 const NOT_AGENT_LOOP_FN = /query|send|complet|request|retr(?:y|ies)|summar|stream|commit_?message|chat_message|fetch|get_?action|review/i;
-const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
+export const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
 const FACTORY_FN = /^(?:create|from_\w+|fromConfig|build|make|new|clone|copy|__new__)$/;
 
 export interface AgentSpawn extends Evidence {
