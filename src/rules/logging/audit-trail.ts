@@ -304,6 +304,11 @@ function commandLogs(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/** The package a file belongs to: its first folder, or the first two under a container folder (`src/`, `packages/`, `js/`, `libs/`). */
+const packageRoot = (file: string): string => {
+  const parts = file.split('/');
+  return /^(?:src|lib|libs|packages|apps|js|ts|python|py|modules|services)$/.test(parts[0]) && parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts.length > 1 ? parts[0] : '';
+};
 /** A function that logs a tool call by its name: `_log_tool_application`, `logToolCall`, `log_command`. */
 const TOOL_LOG_FN = /(?:log|record|trace|audit)\w*(?:tool|command|action|function_?call)|(?:tool|command|action)\w*(?:log|record)/i;
 /** What names the tool in a log message's code: `function_name`, `tool.name`, `toolName`, `self.get_name()`. */
@@ -327,7 +332,8 @@ function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Locate
     for (const f of ctx.source) {
       if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
       for (const c of f.calls as Located<CallFact>[]) {
-        if (!LOG_LEVEL.test(c.name)) continue;
+        // Debug and trace lines are dropped at a file handler's usual level; the log must be in the package that attaches the handler.
+        if (!LOG_LEVEL.test(c.name) || /^(?:debug|trace)$/.test(c.name) || packageRoot(f.path) !== packageRoot(sink.file)) continue;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         if (!/log/i.test(recv) || /^console$/.test(recv)) continue;
         const onPath = running.has(`${f.path}#${c.fn}`);
@@ -336,7 +342,7 @@ function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Locate
         if (!onPath && !says && !named) continue;
         const tokens = (c.args.map(codeOf).join(' ').match(/[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/g) ?? []).map((t) => t.split('.').pop()!);
         if (!tokens.some((t) => LOGGED_NAME.test(t)) || !tokens.some((t) => ARGS_NAME.test(t))) continue;
-        found.push({ call: c, rank: (onPath ? 0 : named ? 1 : 2) + (/^(?:debug|trace)$/.test(c.name) ? 3 : 0) });
+        found.push({ call: c, rank: onPath ? 0 : named ? 1 : 2 });
       }
     }
     found.sort((a, b) => a.rank - b.rank);
