@@ -304,6 +304,52 @@ function commandLogs(ctx: RuleContext): Evidence[] {
   return out;
 }
 
+/** The package a file belongs to: its first folder, or the first two under a container folder (`src/`, `packages/`, `js/`, `libs/`). */
+const packageRoot = (file: string): string => {
+  const parts = file.split('/');
+  return /^(?:src|lib|libs|packages|apps|js|ts|python|py|modules|services)$/.test(parts[0]) && parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts.length > 1 ? parts[0] : '';
+};
+/** A function that logs a tool call by its name: `_log_tool_application`, `logToolCall`, `log_command`. */
+const TOOL_LOG_FN = /(?:log|record|trace|audit)\w*(?:tool|command|action|function_?call)|(?:tool|command|action)\w*(?:log|record)/i;
+/** What names the tool in a log message's code: `function_name`, `tool.name`, `toolName`, `self.get_name()`. */
+const LOGGED_NAME = /^(?:(?:tool|function|func|fn|command|cmd|action|method)_?[nN]ame|name|get_?[nN]ame\w*)$/;
+
+/**
+ * A tool call logged where it runs with the tool's name and its input, through a logger the harness
+ * writes to a file: `logger.info(f"Executing {function_name} with args: {arguments}")` before the call,
+ * or a tool base class's `_log_tool_application` logging `f"{name}: {params}"` — with a
+ * `logging.FileHandler` (winston file transport, pino destination) attached, each line outlives the
+ * process. The site: the dispatch's lookup or exec function, a message saying a tool or command is run,
+ * or a function whose name says it logs a tool call. Both the name and the input must be interpolated
+ * values, not words of the message ("Initial commands executed" names no tool and no input).
+ */
+function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Located<CallFact> } | undefined {
+  return ctx.memo('audit-trail:tool-call-logs', () => {
+    const sink = fileLogSink(ctx);
+    if (!sink) return undefined;
+    const running = new Set(toolDispatch(ctx).flatMap((d) => [d.lookupFn, d.execFn]));
+    const found: Array<{ call: Located<CallFact>; rank: number }> = [];
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      for (const c of f.calls as Located<CallFact>[]) {
+        // Debug and trace lines are dropped at a file handler's usual level; the log must be in the package that attaches the handler.
+        if (!LOG_LEVEL.test(c.name) || /^(?:debug|trace)$/.test(c.name) || packageRoot(f.path) !== packageRoot(sink.file)) continue;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (!/log/i.test(recv) || /^console$/.test(recv)) continue;
+        const onPath = running.has(`${f.path}#${c.fn}`);
+        const says = RUNS_TOOL_TEXT.test(c.args.join(' '));
+        const named = TOOL_LOG_FN.test(shortName(c.fn));
+        if (!onPath && !says && !named) continue;
+        const tokens = (c.args.map(codeOf).join(' ').match(/[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/g) ?? []).map((t) => t.split('.').pop()!);
+        if (!tokens.some((t) => LOGGED_NAME.test(t)) || !tokens.some((t) => ARGS_NAME.test(t))) continue;
+        found.push({ call: c, rank: onPath ? 0 : named ? 1 : 2 });
+      }
+    }
+    found.sort((a, b) => a.rank - b.rank);
+    return found.length ? { call: found[0].call, sink } : undefined;
+  });
+}
+
 const EMIT = /^(?:emit|emitEvent|dispatchEvent|publish|notify|trigger)$/;
 /** An event kind for a tool or action step: `ExecutionState.ACT_START`, `'tool_call'`, `EventType.ToolResult`. */
 const TOOL_EVENT_KIND = /^(?:[\w$]+\.)?(?:ACT|ACTION|TOOL)_[A-Z_]+$|^['"`]?tool[_:.-]?(?:call|start|use|result|end|error)s?['"`]?$|^[\w$]+\.Tool(?:Call|Start|Use|Result|End|Error)\w*$/i;
@@ -818,6 +864,15 @@ export default defineRule({
       return finding('present', `the graphs run on a LangGraph server whose checkpointer stores each thread's state after every step, tool calls, results and route choices included (${platform.what}, ${at(platform.file, platform.line)})`, [
         ev(platform.file, platform.line, `${platform.what}: every step of each thread is checkpointed to the server's database`),
       ]);
+    }
+    const toolLog = toolCallLogs(ctx);
+    if (toolLog) {
+      const { call: c, sink } = toolLog;
+      // Whether the file handler is on the logger this call uses is not resolved: not 'high'.
+      return finding('present', `each tool call is logged where it runs with the tool's name and its input (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), and the logs are written to a file (${sink.callee} at ${at(sink.file, sink.line)})`, [
+        ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) logs the tool's name and input`),
+        ev(sink.file, sink.line, `${sink.callee}(…) writes the logs to a file`),
+      ], 'low');
     }
     if (saves.length) {
       const t = saves[0];
