@@ -23,6 +23,8 @@ interface Entry {
   view?: boolean;
   /** Found by an id the caller is given and hands to the loader: a request's id, judged by its name. */
   byId?: boolean;
+  /** A decorated route's GET handler reading by its path's id: it shows the saved item; any other entry comes before it. */
+  idView?: boolean;
 }
 
 /** Calls that navigate to or request a URL path, and object keys that hold one. */
@@ -272,7 +274,10 @@ function idRouteOf(ctx: RuleContext, file: string, fn: string): { param: string;
   for (const d of def?.decorators ?? []) {
     const m = ID_ROUTE_DECORATOR.exec(d);
     const param = m ? m[1] ?? m[2] ?? m[3] : undefined;
-    if (m && param && ID_PARAM.test(param)) return { param, method: (/(\w+)\($/.exec(d.slice(0, d.indexOf('(') + 1))?.[1] ?? '').toLowerCase() };
+    if (!m || !param || !ID_PARAM.test(param)) continue;
+    // Flask's `route` without `methods=` (as far as the clipped text shows) answers GET.
+    const verb = (/(\w+)\($/.exec(d.slice(0, d.indexOf('(') + 1))?.[1] ?? '').toLowerCase();
+    return { param, method: /^(?:api_)?route$/.test(verb) ? (/POST|PUT|PATCH/.test(d) ? 'post' : 'get') : verb };
   }
   return undefined;
 }
@@ -285,7 +290,7 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
   // The first loads, and any later one that a dynamic route's own handler makes to take a new message (not a GET).
   const own = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:POST|PUT|PATCH)$/.test(shortName(o.call.fn));
-  for (const o of [...loads.slice(0, 10), ...loads.slice(10).filter(own).slice(0, 2)]) {
+  for (const o of [...loads.slice(0, 10), ...loads.slice(10).filter(own).slice(0, 2), ...loads.slice(10).filter((x) => !!idRouteOf(ctx, x.call.file, x.call.fn)).slice(0, 2)]) {
     const fn = shortName(o.call.fn);
     // The load is the dynamic route's own handler (`app/api/chats/[id]/route.ts` GET, a `[chatId]/page.tsx`): it reads
     // the saved conversation named by the URL's id.
@@ -298,7 +303,7 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
     if (idRoute) {
       // One entry per handler: its open and its parse are one load.
       if (out.some((e) => e.own && e.load?.call.file === o.call.file && e.load.call.fn === o.call.fn)) continue;
-      out.push({ file: o.call.file, line: o.call.line, what: `the route handler ${fn} (it loads the saved conversation by the {${idRoute.param}} in its URL)`, load: o, own: true, ...(idRoute.method === 'get' ? { view: true } : {}) });
+      out.push({ file: o.call.file, line: o.call.line, what: `the route handler ${fn} (it loads the saved conversation by the {${idRoute.param}} in its URL)`, load: o, own: true, ...(idRoute.method === 'get' ? { view: true, idView: true } : {}) });
       continue;
     }
     if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
@@ -537,12 +542,16 @@ export default defineRule({
     const wiredLoads = loads
       // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
       .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))
-      .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || !!idRouteOf(ctx, o.call.file, o.call.fn))
+      .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
       // Then a read of the messages before one of the session's record (`messages` before `chats`).
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
     // Entries of the harness before those of a web front end that does not run the agent; the front end's alone
     // (a page's '/sessions' route string, its navigation) reopen nothing in the harness.
-    const allEntries = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx)];
+    // A decorated route's handler with an id in its path is called by the framework (no callers in the code): its
+    // reads are wired, after those reached from code.
+    wiredLoads.push(...loads.filter((o) => !wiredLoads.includes(o) && !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)) && !!idRouteOf(ctx, o.call.file, o.call.fn)));
+    const routes = routeEntries(ctx, wiredLoads);
+    const allEntries = [...routes.filter((e) => !e.idView), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx), ...routes.filter((e) => e.idView)];
     const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
