@@ -23,6 +23,8 @@ interface Entry {
   view?: boolean;
   /** Found by an id the caller is given and hands to the loader: a request's id, judged by its name. */
   byId?: boolean;
+  /** A decorated route's GET handler reading by its path's id: it shows the saved item; any other entry comes before it. */
+  idView?: boolean;
 }
 
 /** Calls that navigate to or request a URL path, and object keys that hold one. */
@@ -259,6 +261,28 @@ const DYNAMIC_ROUTE = /(?:^|\/)(?:app|pages|routes)\/(?:.*\/)?\[[^\]/]+\]/;
 const ROUTE_FILE = /(?:^|\/)(?:\+?page(?:\.server)?|route|\+server)\.[cm]?[jt]sx?$|(?:^|\/)pages\/.*\.[cm]?[jt]sx?$/;
 
 /**
+ * A route a web framework registers by decorator with an id in its path: FastAPI/Flask/aiohttp
+ * `@app.get("/messages/load/{message_id}")`, `@bp.route("/chat/<chat_id>")`, NestJS `@Get(':id')`. The framework calls
+ * the handler with the id from the URL, so the handler has no callers in the code.
+ */
+const ID_ROUTE_DECORATOR = /^(?:[\w.]+\.)?(?:get|post|put|patch|route|api_route|websocket|Get|Post|Put|Patch)\(\s*['"`][^'"`]*?(?:\{(\w+)(?::\w+)?\}|<(?:\w+:)?(\w+)>|:(\w+))/;
+const ID_PARAM = /(?:^|_)id$|[a-z]Id$|^(?:session|chat|conversation|thread)s?$/i;
+
+/** The path-parameter id of the decorated web route whose handler is `fn` in `file`, if it is one. */
+function idRouteOf(ctx: RuleContext, file: string, fn: string): { param: string; method: string } | undefined {
+  const def = ctx.file(file)?.functions.find((f) => f.name === fn);
+  for (const d of def?.decorators ?? []) {
+    const m = ID_ROUTE_DECORATOR.exec(d);
+    const param = m ? m[1] ?? m[2] ?? m[3] : undefined;
+    if (!m || !param || !ID_PARAM.test(param)) continue;
+    // Flask's `route` without `methods=` (as far as the clipped text shows) answers GET.
+    const verb = (/(\w+)\($/.exec(d.slice(0, d.indexOf('(') + 1))?.[1] ?? '').toLowerCase();
+    return { param, method: /^(?:api_)?route$/.test(verb) ? (/POST|PUT|PATCH/.test(d) ? 'post' : 'get') : verb };
+  }
+  return undefined;
+}
+
+/**
  * Web apps resume by URL: a page or handler under a dynamic route segment calls the function that
  * loads the saved conversation, so opening `/chat/<id>` continues that chat.
  */
@@ -266,12 +290,20 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   const out: Entry[] = [];
   // The first loads, and any later one that a dynamic route's own handler makes to take a new message (not a GET).
   const own = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:POST|PUT|PATCH)$/.test(shortName(o.call.fn));
-  for (const o of [...loads.slice(0, 10), ...loads.slice(10).filter(own).slice(0, 2)]) {
+  for (const o of [...loads.slice(0, 10), ...loads.slice(10).filter(own).slice(0, 2), ...loads.slice(10).filter((x) => !!idRouteOf(ctx, x.call.file, x.call.fn)).slice(0, 2)]) {
     const fn = shortName(o.call.fn);
     // The load is the dynamic route's own handler (`app/api/chats/[id]/route.ts` GET, a `[chatId]/page.tsx`): it reads
     // the saved conversation named by the URL's id.
     if (DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file) && /^(?:GET|POST|default|loader|load|<top>)$|Page$/.test(fn)) {
       out.push({ file: o.call.file, line: o.call.line, what: `the route ${o.call.file.replace(/\/[^/]+$/, '')} (its ${fn} handler loads the saved conversation by the id in the URL)`, load: o, own: true, ...(fn === 'GET' ? { view: true } : {}) });
+      continue;
+    }
+    // The load is a decorated route's handler with the saved item's id in its path (`@app.get("/messages/load/{message_id}")`).
+    const idRoute = idRouteOf(ctx, o.call.file, o.call.fn);
+    if (idRoute) {
+      // One entry per handler: its open and its parse are one load.
+      if (out.some((e) => e.own && e.load?.call.file === o.call.file && e.load.call.fn === o.call.fn)) continue;
+      out.push({ file: o.call.file, line: o.call.line, what: `the route handler ${fn} (it loads the saved conversation by the {${idRoute.param}} in its URL)`, load: o, own: true, ...(idRoute.method === 'get' ? { view: true, idView: true } : {}) });
       continue;
     }
     if (/^(<anon>|<top>)$/.test(fn) || ctx.functionsNamed(fn).length > 3) continue;
@@ -332,6 +364,36 @@ function idEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
     if (found) out.push(found);
   }
   return out;
+}
+
+/** A call that fetches a stored item by what it is given: `getChat(auth, sessionID)`, `load_session(id)`, `store.find(threadId)`. */
+const GETTER_CALL = /^_*(?:get|load|read|fetch|find|lookup|restore|open|hydrate|deserialize|from)(?:_|[A-Z]|$)/;
+
+/**
+ * A resume entry point that loads the session it is given by id: a function named for reopening a session
+ * (`restoreSession(sessionID)`, `resume_chat(chat_id)`, `switchThread(threadId)`) takes the session's id and hands it to
+ * the call that fetches the saved conversation (`chatHistory.getChat(auth, sessionID)`), and the harness calls it. The
+ * store may be one the audit does not see as a file or a database (an editor's storage API, a remote service): the
+ * entry itself shows a saved session selected by id and reopened.
+ */
+function idRestores(ctx: RuleContext): { fn: { file: string; line: number; name: string }; load: { file: string; line: number; callee: string; id: string }; caller: string } | undefined {
+  return ctx.memo('persistence:id-restores', () => {
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const short = shortName(fn.name);
+        if (!ENTRY_FN.test(short) || /^resume$/i.test(short)) continue;
+        const param = fn.params.map((p) => p.replace(/[:=?].*$/, '').trim()).find((p) => SESSION_ID.test(p));
+        if (!param) continue;
+        const word = new RegExp(`(?:^|[^\\w.$])${param.replace(/\$/g, '\\$')}(?:$|[^\\w$])`);
+        const load = ctx.callsIn(f.path, fn.name).find((c) => c.line > fn.line && GETTER_CALL.test(c.name) && !ENDS_CALL.test(c.name) && c.args.some((a) => word.test(a)));
+        if (!load) continue;
+        const caller = ctx.callsNamed(short).find((c) => c.fn !== fn.name && !offPathUi(ctx, c.file));
+        if (!caller) continue;
+        return { fn: { file: f.path, line: fn.line, name: fn.name }, load: { file: load.file, line: load.line, callee: load.callee, id: param }, caller: caller.fn };
+      }
+    }
+    return undefined;
+  });
 }
 
 /** The run entry points of an agent library's agent class: `Agent.run(…)`, `run_sync`, `run_stream`, `iter`, `invoke`. */
@@ -485,7 +547,11 @@ export default defineRule({
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
     // Entries of the harness before those of a web front end that does not run the agent; the front end's alone
     // (a page's '/sessions' route string, its navigation) reopen nothing in the harness.
-    const allEntries = [...routeEntries(ctx, wiredLoads), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx)];
+    // A decorated route's handler with an id in its path is called by the framework (no callers in the code): its
+    // reads are wired, after those reached from code.
+    wiredLoads.push(...loads.filter((o) => !wiredLoads.includes(o) && !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)) && !!idRouteOf(ctx, o.call.file, o.call.fn)));
+    const routes = routeEntries(ctx, wiredLoads);
+    const allEntries = [...routes.filter((e) => !e.idView), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx), ...routes.filter((e) => e.idView)];
     const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
@@ -529,6 +595,18 @@ export default defineRule({
           { file: stateEntry.file, line: stateEntry.line, reason: `${stateEntry.what} selects the saved state to continue` },
           at(l, `${l.call.callee}() in ${l.call.fn} loads the saved state`),
         ],
+      };
+    }
+    const byId = idRestores(ctx);
+    if (byId) {
+      return {
+        level: 'present',
+        reason: `${byId.fn.name}(${byId.load.id}) reopens a saved session by its id: it fetches the stored conversation with ${byId.load.callee}, and ${byId.caller} calls it`,
+        evidence: [
+          { file: byId.load.file, line: byId.load.line, reason: `${byId.load.callee}(…${byId.load.id}…) fetches the saved conversation the id names` },
+          { file: byId.fn.file, line: byId.fn.line, reason: `${byId.fn.name}(${byId.load.id}) is the entry that reopens a saved session` },
+        ],
+        confidence: 'low',
       };
     }
     const lib = historyResumes(ctx);
