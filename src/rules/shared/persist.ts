@@ -1393,13 +1393,6 @@ function ownMethodCall(ctx: RuleContext, c: Located<CallFact>, method: string): 
 }
 
 /**
- * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
- * file (`AtomicJsonStore.writeJsonFile(filePath, value)`, `appendRecord(path, rec)`). Each call of
- * the wrapper is a write of its own, judged by what the caller passes (`io.writeJsonFile(
- * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
- * the name is defined at most three times, so the link is specific; one level deep.
- */
-/**
  * A bare call (`to_json(args)`, `save(data)`: no receiver) cannot reach a method of a class: in Python and
  * TypeScript a method is called on an object. Such a call is a module function of the same name, most often one
  * imported from a library (`from pydantic_core import to_json`), not the harness's wrapper method.
@@ -1410,6 +1403,13 @@ function bareCallOfMethod(ctx: RuleContext, c: CallFact, file: string, method: s
   return !!ctx.file(file)?.classes.some((k) => k.name === owner);
 }
 
+/**
+ * Writes behind a wrapper: a repo function that takes a path parameter and writes or appends to a
+ * file (`AtomicJsonStore.writeJsonFile(filePath, value)`, `appendRecord(path, rec)`). Each call of
+ * the wrapper is a write of its own, judged by what the caller passes (`io.writeJsonFile(
+ * this.filePath(sessionId), history)` writes the session). Wrappers are matched by name only when
+ * the name is defined at most three times, so the link is specific; one level deep.
+ */
 function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): PersistOp[] {
   const byFn = new Map<string, PersistOp[]>();
   for (const o of base) {
