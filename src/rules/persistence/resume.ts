@@ -143,6 +143,8 @@ const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, lin
 
 /** Calls named for ending or removing something: their argument is not a session to continue. */
 const ENDS_CALL = /^_*(?:cancel|delete|remove|clear|purge|drop|stop|abort|kill|archive)(?:_|[A-Z]|$)/;
+/** Acts on a conversation that set it aside or hand it out rather than continue it: leave, close, export, rename, share, pin, rate. */
+const SETS_ASIDE = /^_*(?:leave|close|exit|export|rename|share|unshare|download|pin|unpin|star|unstar|mute|hide|rate|vote)(?:_|[A-Z]|$)/;
 
 /** What a read names when it reads the messages themselves. */
 const MESSAGES_READ = /messages|history|transcript|conversation/i;
@@ -270,6 +272,9 @@ const ID_PARAM = /(?:^|_)id$|[a-z]Id$|^(?:session|chat|conversation|thread)s?$/i
 
 /** The path-parameter id of the decorated web route whose handler is `fn` in `file`, if it is one. */
 function idRouteOf(ctx: RuleContext, file: string, fn: string): { param: string; method: string } | undefined {
+  // A handler named for ending, leaving or handing out the conversation (`leave_conversation`, `delete_chat`,
+  // `export_thread`) loads it by id to do that, not to continue it.
+  if (ENDS_CALL.test(shortName(fn)) || SETS_ASIDE.test(shortName(fn))) return undefined;
   const def = ctx.file(file)?.functions.find((f) => f.name === fn);
   for (const d of def?.decorators ?? []) {
     const m = ID_ROUTE_DECORATOR.exec(d);
