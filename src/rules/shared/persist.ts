@@ -464,7 +464,9 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     // Writes of the passes above (an ORM's staged row, a lifted wrapper call) in a schema or data migration too:
     // a migration file, or a function named for migrating (`migration_webchat_data`, `migrate_v1_sessions`), copies
     // old records once at upgrade; it saves nothing of a run.
-    for (let i = out.length - 1; i >= 0; i--) if (migrationOp(out[i])) out.splice(i, 1);
+    let kept = 0;
+    for (const o of out) if (!migrationOp(o)) out[kept++] = o;
+    out.length = kept;
     judgeRows(ctx, out);
     judgeMigrations(ctx, out);
     // Strongest evidence first: the path names the session/state, then the function, then the class.
