@@ -36,10 +36,11 @@ function userAuthorisation(ctx: RuleContext, c: { file: string; line: number; ca
 
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 /** Tool options that make the framework ask before running the tool. */
-const APPROVAL_OPTION = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation)$/;
+const APPROVAL_OPTIONS = ['needsApproval', 'needs_approval', 'requireApproval', 'requiresApproval', 'require_approval', 'requires_approval', 'requireConfirmation', 'requiresConfirmation', 'needsConfirmation'];
+const APPROVAL_OPTION = new RegExp(`^(?:${APPROVAL_OPTIONS.join('|')})$`);
 
 /** A per-tool approval flag read where tool calls run (`if fc.function.requires_confirmation:`, `if (tool.needsApproval)`). */
-const APPROVAL_FLAG = /^(?:needsApproval|needs_approval|requireApproval|requiresApproval|require_approval|requires_approval|requireConfirmation|requiresConfirmation|needsConfirmation|require_confirmation|requires_confirmation|needs_confirmation)$/;
+const APPROVAL_FLAG = new RegExp(`^(?:${[...APPROVAL_OPTIONS, 'require_confirmation', 'requires_confirmation', 'needs_confirmation'].join('|')})$`);
 /** A function that runs tool calls, by its own name (`run_function_calls`, `wrapper` in `ToolWrapper.wrap`, `executeTool`). */
 const RUNS_VERB = /execut|run|call|dispatch|invoke|handle|wrap/i;
 const TOOL_NOUN = /tool|function_?call|func_?call/i;
