@@ -231,6 +231,13 @@ describe('shell sinks', () => {
     expect(check.level).toBe('absent');
     expect(first).toMatchObject({ file: 'src/terminal.ts', line: 9 });
   });
+
+  it('do not cite exec() in a class nothing constructs or extends (a library utility exported for users)', async () => {
+    const { check } = await firstEvidence('permissions.shell-guard', 'absent-unconstructed-code-runner');
+    expect(check.level).toBe('absent');
+    expect(check.reason).toMatch(/no shell or code-execution tool/);
+    expect(check.evidence.some((e) => e.file.includes('snippet_runner'))).toBe(false);
+  });
 });
 
 describe('persistence.state-separate evidence', () => {

@@ -558,10 +558,11 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           }
         }
         for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
-        // A named turn limit compared in the loop's own body, whose branch ends the run without a break or return:
-        // it sets what the loop condition reads (`while subtask.output is None:` … `if len(self.subtasks) >= self.max_subtasks:
-        // subtask.output = ErrorArtifact(…)`), or a done flag (`while (!done) { if (turn >= maxTurns) done = true }`).
-        // Only a turn cap: a token comparison in the body more often triggers a compaction than ends the run.
+        // A named turn limit compared in the loop's own body, not as one of its exits: most often a branch that ends the
+        // run by setting what the loop condition reads (`while subtask.output is None:` … `if len(self.subtasks) >=
+        // self.max_subtasks: subtask.output = ErrorArtifact(…)`) or a done flag. What the branch does is not followed, so
+        // hard-limits ranks these after every cap read from an exit. Only a turn cap: a token comparison in the body more
+        // often triggers a compaction than ends the run.
         for (const cmp of ctx.file(loop.file)?.compares ?? []) {
           if (cmp.fn !== loop.fn || cmp.line <= loop.loop.line || cmp.line > loop.loop.end) continue;
           // A comparison that is an exit's own condition (`if count >= limit: raise …`) is read as that exit.

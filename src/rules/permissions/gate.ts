@@ -1,3 +1,4 @@
+import type { FunctionFact } from '../../analyzers/facts.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { decisionNamed, permissionCalls, shellSinks, toolDeclarations, toolDispatch } from '../shared/tools.js';
@@ -52,7 +53,7 @@ const TOOL_NOUN = /tool|function_?call|func_?call/i;
  * and only those. The innermost enclosing function must be named as running something, and it or
  * its class as being about tools; a serialiser of the flag (`ToolExecution.to_dict`) is not.
  */
-export function approvalFlagOnRun(ctx: RuleContext): { file: string; line: number; fn: string; flag: string } | undefined {
+function approvalFlagOnRun(ctx: RuleContext): { file: string; line: number; fn: FunctionFact; flag: string } | undefined {
   return ctx.memo('gate:approval-flag-on-run', () => {
     for (const f of ctx.source) {
       if (offPathUi(ctx, f.path) || isStale(ctx, f.path)) continue;
@@ -63,7 +64,7 @@ export function approvalFlagOnRun(ctx: RuleContext): { file: string; line: numbe
           if (!inner.length) continue;
           const own = shortName(inner[0].name);
           if (!RUNS_VERB.test(own) || !TOOL_NOUN.test(enclosing(f, line))) continue;
-          return { file: f.path, line, fn: inner[0].name, flag };
+          return { file: f.path, line, fn: inner[0], flag };
         }
       }
     }
@@ -453,15 +454,15 @@ export default defineRule({
     // the declaration branch below judges how many do.
     const flagRead = approvalFlagOnRun(ctx);
     // A tool with an implementation, not the record of a paused call (`ToolExecution(…, requires_confirmation=True)`).
-    const readFn = flagRead ? ctx.file(flagRead.file)?.functions.find((x) => x.name === flagRead.fn && x.line <= flagRead.line && x.end >= flagRead.line) : undefined;
-    const setsFlag = toolDeclarations(ctx).some((d) => {
-      if (!d.hasExec || (readFn && d.file === flagRead!.file && d.line >= readFn.line && d.line <= readFn.end)) return false;
+    const setsFlag = !!flagRead && toolDeclarations(ctx).some((d) => {
+      if (!d.hasExec || (d.file === flagRead.file && d.line >= flagRead.fn.line && d.line <= flagRead.fn.end)) return false;
       const k = d.keys.find((x) => APPROVAL_FLAG.test(x));
       const v = k ? ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values[k] : undefined;
       return !!k && !/^(?:false|False|None)$/.test(v ?? '') && !(d.kind === 'class' && v === undefined);
     });
     if (flagRead && !setsFlag) {
-      const { file, line, fn, flag } = flagRead;
+      const { file, line, flag } = flagRead;
+      const fn = flagRead.fn.name;
       return {
         level: 'partial',
         reason: `tool calls are run past a per-tool approval flag (${flag} read in ${fn}() at ${file}:${line}): only tools that set it stop for a decision, and by default none does; no allow / deny / ask decision runs before every call`,

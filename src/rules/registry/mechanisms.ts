@@ -1616,13 +1616,15 @@ export function toolOptionFlags(ctx: RuleContext): ToolOptionFlag[] {
     if (!owners.length) return out;
     for (const o of owners.slice(0, 200)) {
       if (out.some((x) => x.key === o.key)) continue;
+      const named = new RegExp(`[.?]${o.key}\\b`);
       for (const g of ctx.source) {
         if (ILLUSTRATION.test(g.path)) continue;
         const lines = (g.reads[o.key] ?? []).filter((l) => !(g.path === o.f.path && l >= o.c.line && l <= o.c.end));
+        if (!lines.length) continue;
         // Read in a decision: a guard or branch whose condition names the member, on that line or just above
         // (a condition wrapped over lines).
         const conds: { line: number; cond: string }[] = [...g.guards, ...(g.branches ?? []), ...(g.forks ?? [])];
-        const line = lines.find((l) => conds.some((x) => x.line <= l && x.line >= l - 3 && new RegExp(`[.?]${o.key}\\b`).test(x.cond)));
+        const line = lines.find((l) => conds.some((x) => x.line <= l && x.line >= l - 3 && named.test(x.cond)));
         if (line === undefined) continue;
         out.push({ file: g.path, line, key: o.key, owner: o.c.name, declared: { file: o.f.path, line: o.line }, reason: `the harness decides on the tool option '${o.key}' declared on ${o.c.name}` });
         break;

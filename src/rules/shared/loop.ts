@@ -65,7 +65,6 @@ const MODEL_WORD = /(stream|generat|completion|chat|llm|model|assistant|inferenc
  */
 const VALUE_TAIL =
   /(?:[a-z0-9](?:Ids?|ID|Keys?|Names?|Path|Url|URL|Uri|Hash|Uuid|UUID|Slug|Length|Len|Count|Size|Costs?|Tags?|Selector|Getter|Setter|Changed|Index|Config|Options|Settings|Schema|Format|Status|Limits?|Window|Fulfil+ment)|_(?:ids?|keys?|names?|path|url|uri|hash|uuid|slug|length|len|count|size|costs?|tags?|selector|getter|setter|changed|index|config|options|settings|schema|format|status|limits?|window|fulfil+ment))$/;
-const isValueName = (name: string): boolean => VALUE_TAIL.test(name);
 
 const NOT_MODEL = /^(is|has|should|can|on|handle|set|get|render|show|format|parse|to|update|emit|log|print|display|push|map|filter|close|abort|cancel|stop|end|clear|reset|read|write|save|load|find|collect|build|compute|resolve|select|pick|lookup|count|estimate|validate|check|normalize|convert|merge|sort|extract|serialize|deserialize|sanitize|track|record)([A-Z_]|$)|^model_(?:validate|dump|copy|construct|json_schema|rebuild|post_init|fields|computed_fields)/;
 
@@ -144,7 +143,7 @@ function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
       for (const c of f.calls as Located<CallFact>[]) {
         if (c.args.length < 2 || c.callee === c.name || MODEL_NAMES.has(c.name) || (MODEL_RECEIVERS.has(c.name) && (!CLIENT_CREATE.has(c.name) || isDirectModelCall(c)))) continue;
         if (!c.args.some((a) => MESSAGES_KWARG.test(a)) || !c.args.some((a) => MODEL_KWARG.test(a))) continue;
-        if (!(MODEL_WORD.test(c.name) || CLIENT_CREATE.has(c.name)) || NOT_MODEL.test(c.name) || isValueName(c.name) || ctx.functionsNamed(c.name).length) continue;
+        if (!(MODEL_WORD.test(c.name) || CLIENT_CREATE.has(c.name)) || NOT_MODEL.test(c.name) || VALUE_TAIL.test(c.name) || ctx.functionsNamed(c.name).length) continue;
         out.push(c);
       }
     }
@@ -467,7 +466,7 @@ export function agentLoops(ctx: RuleContext): AgentLoop[] {
           model ??= dropped;
           link = 'resolved';
           if (!model && open) {
-            const named = body.filter((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !isValueName(c.name) && !isConstruction(c) && !onTool(c));
+            const named = body.filter((c) => c.name !== own && MODEL_WORD.test(c.name) && !NOT_MODEL.test(c.name.replace(/^_+/, '')) && !VALUE_TAIL.test(c.name) && !isConstruction(c) && !onTool(c));
             link = 'word';
             // A name alone needs more. A call that runs the model's tools too (`this.executeLLMCall()` → `handleResponse()`
             // → `executeToolCalls()`) is the turn, as is a named call beside a tool runner in the same body. Else the name

@@ -241,7 +241,7 @@ const shellOwned = (fn: string, file: string): boolean =>
   [fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '', file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')].some((t) => words(t).some((w) => SHELL_WORD.has(w)));
 
 /** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
-const OTHER_SESSION = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh', 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
+const OTHER_SESSION = new Set([...SHELL_WORD, 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
 
 /**
  * Words that say nothing about what a path holds (`filePath`, `path.join(dir, name)`), so a write to
