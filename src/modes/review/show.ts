@@ -5,7 +5,6 @@
  * correct the verdict by reading a few dozen lines instead of crawling the tree.
  */
 import path from 'node:path';
-import { analyzePython, initPython } from '../../analyzers/python.js';
 import { JUDGING_RULES, type CheckId } from '../../rules/catalog.js';
 import { LEVELS, type LevelDocs } from '../../rules/levels.js';
 import type { AuditResult } from '../evaluate/index.js';
@@ -61,6 +60,8 @@ async function enclosingFunction(rel: string, text: string, line: number): Promi
   try {
     let facts;
     if (/\.py$/.test(rel)) {
+      // Loaded on demand, as the TypeScript analyzer below: the CLI imports this module, and web-tree-sitter costs every run its load.
+      const { analyzePython, initPython } = await import('../../analyzers/python.js');
       await initPython();
       facts = analyzePython(rel, text, 'source');
     } else if (/\.[cm]?[jt]sx?$/.test(rel)) {
