@@ -42,6 +42,23 @@ const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss
  */
 const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
+/** A program that runs the rest of its command line confined (`bwrap … cmd`, `firejail cmd`). */
+const WRAPPER_PROGRAM = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|gvisor|runsc)['"`\s]/;
+/** A container CLI's subcommand given as a literal (`['docker', 'cp', …]`, `"podman exec …"`, `docker compose run`). */
+const CONTAINER_SUBCOMMAND = /['"`](?:docker|podman)(?:['"`]\s*,\s*['"`]|\s+)(?:(?:compose|container)(?:['"`]\s*,\s*['"`]|\s+))?([a-z][\w-]*)/;
+/**
+ * Whether an argument wraps the command in a sandbox: a confining program, or a container CLI whose
+ * subcommand runs a command in the container (`run`, `exec`). `docker cp`, `rm`, `logs`, `inspect`,
+ * `build` run nothing the model wrote (copying a file into a container, stopping one); a subcommand
+ * that is not a literal is given the benefit of the doubt.
+ */
+function wrapsInSandbox(arg: string): boolean {
+  const s = `${arg} `;
+  if (!SANDBOX_ARG.test(s)) return false;
+  if (WRAPPER_PROGRAM.test(s)) return true;
+  const sub = CONTAINER_SUBCOMMAND.exec(s)?.[1];
+  return !sub || sub === 'run' || sub === 'exec';
+}
 /** String literals inside an argument's text, and the names an argument's expressions start from (`prepared` in `['-c', prepared.command]`). */
 const QUOTED = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g;
 const ARG_ROOT = /(?:^|[[(,\s])([A-Za-z_$][\w$]*)(?=\.|\s*[\],)]|$)/g;
@@ -345,7 +362,7 @@ export default defineRule({
         // The sandbox comes from a harness helper: where it creates or connects it.
         if (s.kind === 'sandbox' && s.sandboxMade) guards.push({ kind: 'sandbox', file: s.sandboxMade.file, line: s.sandboxMade.line, what: `${s.sandboxMade.callee}() in ${s.sandboxMade.fn}() creates or connects the sandbox`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
-        if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
+        if (call && call.args.some(wrapsInSandbox)) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
         // The command comes out of the harness's own function (`const prepared = this.prepareCommand(command)`,
         // then `exec(prepared.command)`): the checks in that function guard it.
         // The command may sit in any argument (`spawn('sh', ['-c', prepared.command])`): every name an argument starts from.
