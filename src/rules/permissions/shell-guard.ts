@@ -42,6 +42,8 @@ const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss
  */
 const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
+/** A guard that leaves when a check's verdict is false: `not is_safe`, `!allowed`, `not ok`. */
+const NOT_SAFE_VERDICT = /^(?:not\s+|!\s*)(?:self\.|this\.)?(?:is_?|was_?)?(?:safe|allowed|ok|valid|permitted|approved)\w*$/i;
 /** A program that runs the rest of its command line confined (`bwrap … cmd`, `firejail cmd`). */
 const WRAPPER_PROGRAM = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|gvisor|runsc)['"`\s]/;
 /** A container CLI's subcommand given as a literal (`['docker', 'cp', …]`, `"podman exec …"`, `docker compose run`). */
@@ -198,6 +200,9 @@ export default defineRule({
         const g = decidedBy(c);
         if (!g) return undefined;
         if (g.exit === 'throw') return 'refuse';
+        // `safe, why = check_command(cmd)` then `if not safe: return False, why`: leaving when the
+        // check's verdict is not safe (allowed, ok, valid) refuses the command, whatever is returned.
+        if (NOT_SAFE_VERDICT.test(g.cond.trim())) return 'refuse';
         const ret = f.objects.find((o) => o.fn === g.fn && o.ctx === 'return' && o.line >= g.line && o.line <= g.line + 3);
         if (!ret) return undefined;
         if (ret.keys.some((k) => FAIL_KEY.test(k)) || ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'false')) return 'refuse';
@@ -250,7 +255,11 @@ export default defineRule({
         const uses = f.calls.filter((c) => local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`) || c.callee === `new ${n}`));
         if (uses.every((c) => /^(?:quote|join|escape|quote_plus)$/.test(c.name))) continue;
         // Cite where the scanned functions call the parser, else the import.
-        const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
+        // (`import shlex` names no binding of its own: the module's name is the local, as above.)
+        const use = f.calls.find((c) => (fns.has(c.fn) || all) && !/^(?:quote|join|escape|quote_plus)$/.test(c.name) && local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`)));
+        // Scanning named functions (those on the tool's path), a parser that none of them calls parses
+        // elsewhere in the file (an environment set-up helper beside the command checks): not their guard.
+        if (!use && !all) continue;
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
       }
       for (const k of listConsts(file, f.consts)) if (all || k.fn === '<top>' || fns.has(k.fn)) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
