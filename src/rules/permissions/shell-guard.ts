@@ -494,13 +494,18 @@ export default defineRule({
     // A call on an outside module the file imports whole (`asyncio.run(coro)`, `json.loads(s)`) runs
     // that module's function, not a harness method of the same name (`DeployValidator.run`): a
     // tool's path to a spawn does not go through it. Other calls are followed by name as before.
+    // Calls are resolved by name across the repo, but only to functions in the caller's language: a
+    // Python SDK's `thread.start()` is not a TypeScript CLI's `start()` that spawns the dev server.
     const notModuleCall = {
-      follow: (n: string) => !GENERIC_METHOD.test(n),
+      // Every call goes to `resolve`, which knows the caller's file.
+      follow: () => false,
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
+        const lang = langOf(file);
+        if (!GENERIC_METHOD.test(c.name)) return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         const recv = /^([A-Za-z_$][\w$]*)\.[\w$]+$/.exec(c.callee)?.[1];
         const imp = recv ? ctx.file(file)?.imports.find((i) => (i.as?.[recv] === '*' || (i.names.includes('*') && !i.as && (i.from === recv || i.from.endsWith(`.${recv}`))))) : undefined;
         if (imp && !resolveImportFile(ctx, file, imp.from)) return [];
-        return ctx.functionsNamed(c.name);
+        return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
       },
     };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
