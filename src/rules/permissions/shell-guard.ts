@@ -42,6 +42,25 @@ const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss
  */
 const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
+/** A guard that leaves when a check's verdict is false: `not is_safe`, `!allowed`, `not ok`. */
+const NOT_SAFE_VERDICT = /^(?:not\s+|!\s*)(?:self\.|this\.)?(?:is_?|was_?)?(?:safe|allowed|ok|valid|permitted|approved)\w*$/i;
+/** A program that runs the rest of its command line confined (`bwrap … cmd`, `firejail cmd`). */
+const WRAPPER_PROGRAM = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|gvisor|runsc)['"`\s]/;
+/** A container CLI's subcommand given as a literal (`['docker', 'cp', …]`, `"podman exec …"`, `docker compose run`). */
+const CONTAINER_SUBCOMMAND = /['"`](?:docker|podman)(?:['"`]\s*,\s*['"`]|\s+)(?:(?:compose|container)(?:['"`]\s*,\s*['"`]|\s+))?([a-z][\w-]*)/;
+/**
+ * Whether an argument wraps the command in a sandbox: a confining program, or a container CLI whose
+ * subcommand runs a command in the container (`run`, `exec`). `docker cp`, `rm`, `logs`, `inspect`,
+ * `build` run nothing the model wrote (copying a file into a container, stopping one); a subcommand
+ * that is not a literal is given the benefit of the doubt.
+ */
+function wrapsInSandbox(arg: string): boolean {
+  const s = `${arg} `;
+  if (!SANDBOX_ARG.test(s)) return false;
+  if (WRAPPER_PROGRAM.test(s)) return true;
+  const sub = CONTAINER_SUBCOMMAND.exec(s)?.[1];
+  return !sub || sub === 'run' || sub === 'exec';
+}
 /** String literals inside an argument's text, and the names an argument's expressions start from (`prepared` in `['-c', prepared.command]`). */
 const QUOTED = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g;
 const ARG_ROOT = /(?:^|[[(,\s])([A-Za-z_$][\w$]*)(?=\.|\s*[\],)]|$)/g;
@@ -181,6 +200,9 @@ export default defineRule({
         const g = decidedBy(c);
         if (!g) return undefined;
         if (g.exit === 'throw') return 'refuse';
+        // `safe, why = check_command(cmd)` then `if not safe: return False, why`: leaving when the
+        // check's verdict is not safe (allowed, ok, valid) refuses the command, whatever is returned.
+        if (NOT_SAFE_VERDICT.test(g.cond.trim())) return 'refuse';
         const ret = f.objects.find((o) => o.fn === g.fn && o.ctx === 'return' && o.line >= g.line && o.line <= g.line + 3);
         if (!ret) return undefined;
         if (ret.keys.some((k) => FAIL_KEY.test(k)) || ret.keys.some((k) => OK_KEY.test(k) && ret.values[k] === 'false')) return 'refuse';
@@ -233,7 +255,11 @@ export default defineRule({
         const uses = f.calls.filter((c) => local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`) || c.callee === `new ${n}`));
         if (uses.every((c) => /^(?:quote|join|escape|quote_plus)$/.test(c.name))) continue;
         // Cite where the scanned functions call the parser, else the import.
-        const use = f.calls.find((c) => (fns.has(c.fn) || fns.has('*')) && (i.names.includes(c.name) && c.callee === c.name || i.names.some((n) => c.callee.startsWith(`${n}.`))));
+        // (`import shlex` names no binding of its own: the module's name is the local, as above.)
+        const use = f.calls.find((c) => (fns.has(c.fn) || all) && !/^(?:quote|join|escape|quote_plus)$/.test(c.name) && local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`)));
+        // Scanning named functions (those on the tool's path), a parser that none of them calls parses
+        // elsewhere in the file (an environment set-up helper beside the command checks): not their guard.
+        if (!use && !all) continue;
         out.push({ kind: 'parse', file, line: use?.line ?? i.line, what: use ? `${use.callee}() from the shell parser '${i.from}'` : `shell parser '${i.from}'`, blocking: true, classifies: false });
       }
       for (const k of listConsts(file, f.consts)) if (all || k.fn === '<top>' || fns.has(k.fn)) out.push({ kind: 'list', file, line: k.line, what: `list ${k.name}`, blocking: false, classifies: false });
@@ -345,7 +371,7 @@ export default defineRule({
         // The sandbox comes from a harness helper: where it creates or connects it.
         if (s.kind === 'sandbox' && s.sandboxMade) guards.push({ kind: 'sandbox', file: s.sandboxMade.file, line: s.sandboxMade.line, what: `${s.sandboxMade.callee}() in ${s.sandboxMade.fn}() creates or connects the sandbox`, blocking: true, classifies: false });
         const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
-        if (call && call.args.some((a) => SANDBOX_ARG.test(a + ' '))) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
+        if (call && call.args.some(wrapsInSandbox)) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() wraps the command in a sandbox`, blocking: true, classifies: false });
         // The command comes out of the harness's own function (`const prepared = this.prepareCommand(command)`,
         // then `exec(prepared.command)`): the checks in that function guard it.
         // The command may sit in any argument (`spawn('sh', ['-c', prepared.command])`): every name an argument starts from.
@@ -468,13 +494,18 @@ export default defineRule({
     // A call on an outside module the file imports whole (`asyncio.run(coro)`, `json.loads(s)`) runs
     // that module's function, not a harness method of the same name (`DeployValidator.run`): a
     // tool's path to a spawn does not go through it. Other calls are followed by name as before.
+    // Calls are resolved by name across the repo, but only to functions in the caller's language: a
+    // Python SDK's `thread.start()` is not a TypeScript CLI's `start()` that spawns the dev server.
     const notModuleCall = {
-      follow: (n: string) => !GENERIC_METHOD.test(n),
+      // Every call goes to `resolve`, which knows the caller's file.
+      follow: () => false,
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
+        const lang = langOf(file);
+        if (!GENERIC_METHOD.test(c.name)) return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         const recv = /^([A-Za-z_$][\w$]*)\.[\w$]+$/.exec(c.callee)?.[1];
         const imp = recv ? ctx.file(file)?.imports.find((i) => (i.as?.[recv] === '*' || (i.names.includes('*') && !i.as && (i.from === recv || i.from.endsWith(`.${recv}`))))) : undefined;
         if (imp && !resolveImportFile(ctx, file, imp.from)) return [];
-        return ctx.functionsNamed(c.name);
+        return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
       },
     };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];
