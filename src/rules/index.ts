@@ -6,9 +6,11 @@ import { LOGGING_RULES } from './logging/index.js';
 import { PERMISSIONS_RULES } from './permissions/index.js';
 import { PERSISTENCE_RULES } from './persistence/index.js';
 import { REGISTRY_RULES } from './registry/index.js';
+import { sureOnSlice } from './shared/slice.js';
 import type { FlagRule, Rule } from './types.js';
 import { VERIFICATION_RULES } from './verification/index.js';
 
+/** Each rule's verdict, its confidence lowered where a loop mechanism was found only off the agent slice (shared/slice.ts). */
 export const RULES: readonly Rule[] = [
   ...REGISTRY_RULES,
   ...PERMISSIONS_RULES,
@@ -17,6 +19,6 @@ export const RULES: readonly Rule[] = [
   ...LOGGING_RULES,
   ...VERIFICATION_RULES,
   ...AGENTS_RULES,
-];
+].map((r) => ({ ...r, detect: (ctx) => sureOnSlice(ctx, r.id, r.detect(ctx)) }));
 
 export const FLAG_RULES: readonly FlagRule[] = FLAGS;

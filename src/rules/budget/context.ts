@@ -10,6 +10,12 @@ import { fnAt } from '../shared/resolve.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
 const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(used|spent|total|current|consumed|accumulated|running) tokens?\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
+/**
+ * A name for what the context holds now (`current_context_tokens`, `usedContextTokens`, `total_context_tokens`): an
+ * estimate or a measured occupancy, not the window's limit, though it says "context tokens".
+ */
+const OCCUPANCY = /\b(current|used|total|consumed|accumulated|running|last|prev|previous) context tokens?\b/;
+const windowName = (p: string) => WINDOW.test(p) && !OCCUPANCY.test(p);
 const USAGE_READ = new Set(['usage', 'usageMetadata', 'usage_metadata', 'input_tokens', 'inputTokens', 'prompt_tokens', 'promptTokenCount', 'totalTokens', 'total_tokens', 'totalTokenCount', 'lastPromptTokenCount']);
 
 /** Cheap pre-filter before splitting names into words. */
@@ -42,21 +48,21 @@ export function projections(ctx: RuleContext): Projection[] {
         // `raise ContextWindowOverflowException(…)`: the provider's overflow error, raised after it rejected the request, is no limit held before it.
         if (/(?:Error|Exception|Exceeded)$/.test(c.name)) continue;
         const p = phrase(c.name);
-        if (WINDOW.test(p) || /\btoken limit\b/.test(phrase(c.callee))) put(win, f.path, c.line, `${c.callee}()`);
-        else if (ESTIMATE.test(p) && !/^(format|display|render|print|log|show)\b/.test(p)) put(est, f.path, c.line, `${c.callee}()`);
+        if (windowName(p) || /\btoken limit\b/.test(phrase(c.callee))) put(win, f.path, c.line, `${c.callee}()`);
+        else if ((ESTIMATE.test(p) || OCCUPANCY.test(p)) && !/^(format|display|render|print|log|show)\b/.test(p)) put(est, f.path, c.line, `${c.callee}()`);
       }
       for (const k in f.reads) {
         const lines = f.reads[k];
         if (!QUICK.test(k) || /(?:Error|Exception|Exceeded)$/.test(k)) continue;
         const p = phrase(k);
-        if (WINDOW.test(p)) for (const l of lines) put(win, f.path, l, k);
-        else if (USAGE_READ.has(k) || ESTIMATE.test(p)) for (const l of lines) put(est, f.path, l, k);
+        if (windowName(p)) for (const l of lines) put(win, f.path, l, k);
+        else if (USAGE_READ.has(k) || ESTIMATE.test(p) || OCCUPANCY.test(p)) for (const l of lines) put(est, f.path, l, k);
       }
       for (const c of f.consts) {
         if (c.kind === 'param' || !QUICK.test(c.name)) continue;
         // `contextSize = 50` (characters of text around a match) is no model's window.
         if (/^\d+$/.test(c.value) && Number(c.value) < 1000) continue;
-        if (WINDOW.test(phrase(c.name))) put(win, f.path, c.line, c.name);
+        if (windowName(phrase(c.name))) put(win, f.path, c.line, c.name);
       }
     }
     const out: Projection[] = [];

@@ -52,6 +52,14 @@ const ACC_OR_ADD = 4;
 /** Words of a name that copies onto a tracing span's attributes. */
 const spanCopy = (ws: readonly string[]) => ws.some((w) => w === 'span' || w === 'spans' || w === 'attribute' || w === 'attributes' || w === 'attrs');
 
+/**
+ * A metrics file: it imports the OpenTelemetry API or SDK (`@opentelemetry/api`, `opentelemetry.metrics`). There
+ * `inputTokens.add(usage.inputTokens, attributes)` adds to a metric instrument (a Counter) that exports each
+ * figure to a monitoring backend; the harness keeps no total it can read or hold a budget against.
+ */
+const OTEL = /^@opentelemetry\/|^opentelemetry(?:\.|$)/;
+const metricsFile = (f: FileFacts): boolean => f.imports.some((i) => OTEL.test(i.from));
+
 /** What a call's name says (ADDS_USAGE, COUNTS_TOKENS, ACC_OR_ADD). */
 function callNameFlags(name: string): number {
   // Split into words only a name whose first word may be an accumulator verb.
@@ -348,6 +356,8 @@ export default defineRule({
         const usageArg = c.args.some((x) => readsUsage(x));
         const onUsage = words(c.callee).some((w) => w === 'usage' || w === 'tokens' || w === 'cost');
         if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w)) || spanCopy(words(c.name))) continue;
+        // `counter.add(usage.inputTokens, attributes)` in a metrics file: an OpenTelemetry instrument, exported, not kept.
+        if (c.args.length >= 2 && (c.name === 'add' || c.name === 'record') && metricsFile(f)) continue;
         const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
         offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true);
       }

@@ -8,6 +8,7 @@
  * that neither reach nor are reached from the agent's files are another feature's.
  */
 import type { FileFacts } from '../../analyzers/facts.js';
+import type { Finding } from '../types.js';
 import type { RuleContext } from '../context.js';
 import { resolveImportFile, TS_EXT } from './imports.js';
 
@@ -143,4 +144,26 @@ export function agentSlice(ctx: RuleContext, seeds: readonly string[], keep: (fi
     }
   }
   return slice;
+}
+
+/**
+ * The checks whose mechanism acts on the agent loop itself: its budget (usage, caps, projection, compaction), the
+ * check of its tool calls, and the agents it runs. Such a mechanism found only in files outside the agent slice
+ * belongs to another feature (a mail-sync loop's LLM budget, a side MCP server's input parse, a chat page's step
+ * option, a probe's scenario list). Tools, commands, permissions and logs are not in this list: the loop reaches
+ * them through registries, plugins and extension folders the import graph does not follow (on the labelled repos,
+ * 13 of 13 high verdicts of those checks resting outside the slice carried the labelled level).
+ */
+const ON_LOOP = new Set(['budget.usage-tracking', 'budget.hard-limits', 'budget.projection', 'budget.compaction', 'verification.output-checks', 'agents.typed', 'agents.tool-pools', 'agents.subagent-limits']);
+
+/**
+ * A `high` verdict of an ON_LOOP check whose deciding site (the rule's first evidence) is a source file outside the
+ * agent slice is `low`: the rule was sure of a mechanism, not that it is the agent's. Without a slice (no landmark),
+ * or decided by configuration or tests, the finding is returned as it is.
+ */
+export function sureOnSlice(ctx: RuleContext, id: string, finding: Finding): Finding {
+  const slice = ctx.agentFiles;
+  if (finding.confidence !== 'high' || !slice || !ON_LOOP.has(id)) return finding;
+  const first = finding.evidence[0];
+  return first && ctx.file(first.file)?.role === 'source' && !slice.has(first.file) ? { ...finding, confidence: 'low' } : finding;
 }

@@ -651,6 +651,11 @@ const LITERAL_INSTANCE = /^\s*(?:instance\s*=\s*)?(?:\{\s*\}|\[\s*\]|None|null|u
  * in a tool's `execute()`).
  */
 const NAMED_SCHEMA = /^[A-Za-z_$][\w$]*$|^[a-z_$][\w$]*\.[A-Z][\w$]*$/;
+/**
+ * A model named for an error (`ToolUseFailedError.model_validate(body)`, `ApiErrorSchema.parse(json)`): it reads a
+ * provider's error body (a failed tool call's report among them), never a tool's input about to run.
+ */
+const ERROR_MODEL = /(?:Error|Exception)(?:Schema|Model)?$/;
 /** A function that runs a tool or an action: its name starts with execute / run / call / invoke (or handles a tool). */
 const RUN_FN = /^(?:a?execute|a?run|a?call|a?invoke|dispatch|perform|forward|handler|__call__)(?:_|[A-Z]|$)|^handle_?(?:[tT]ool|[aA]ction)/;
 /** Whether a named schema's parse sits in a tool's own run: a run function in a tool or action (its name, its class or its file). */
@@ -760,7 +765,7 @@ function validations(ctx: RuleContext): Hit[] {
         if (own) {
           how = own;
           rank = 3;
-        } else if (parse && recv && !NOT_SCHEMA.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+        } else if (parse && recv && !NOT_SCHEMA.test(recv) && !ERROR_MODEL.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
           how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
