@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
-import { offPathUi } from '../shared/ui.js';
+import { offPathFrontends, offPathUi } from '../shared/ui.js';
 import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
 
 export default defineRule({
@@ -16,7 +16,11 @@ export default defineRule({
     const decls = toolDeclarations(ctx);
     // A shell completion spec's `isDangerous` marks another program's subcommand for the terminal, not a tool.
     const specs = completionSpecFiles(ctx);
-    const declaredHints = toolHints(ctx).filter((h) => !specs.has(h.file));
+    // A web front end that runs no agent types what it shows (`interface ToolItem { readonly?: boolean }` for a
+    // tool list the user edits in a dashboard): a field of the page's own type, not the harness's tool metadata.
+    const frontends = offPathFrontends(ctx);
+    const pageType = (h: { file: string; on: string }) => h.on === 'interface' && frontends.some((d) => h.file.startsWith(d));
+    const declaredHints = toolHints(ctx).filter((h) => !specs.has(h.file) && !pageType(h));
     // Registry entries typed by the tool interface that declares a hint set it on each tool.
     const hints = [...declaredHints, ...typedEntryHints(ctx, declaredHints)];
     // Hints a framework acts on itself: AI SDK / Agents SDK `needsApproval`, Mastra `requireApproval`.

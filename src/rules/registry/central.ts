@@ -575,9 +575,23 @@ const MCP_SERVER_MODULE = /^@modelcontextprotocol\/sdk\/server(?:\/|$)|^mcp\.ser
  * The lookup answers an MCP `tools/call` request: its key is the request's `params.name` (the JSON-RPC
  * request carries the tool's name there), or its module imports an MCP server SDK's server or transport.
  */
-function mcpServed(ctx: RuleContext, l: { file: string; text: string; target: string }): boolean {
+function mcpServed(ctx: RuleContext, l: { file: string; line: number; text: string; target: string }): boolean {
   if (/\bparams\.name\b/.test(l.text.slice(l.target.length))) return true;
   // The server itself or its transport (`Server`, `FastMCP`, `StdioServerTransport`), not a type the SDK's server
   // package also exports (`from mcp.server.fastmcp.tools import Tool`, used by a client-side agent).
-  return ctx.memo('registry:mcp-server-files', () => new Set(ctx.source.filter((f) => f.imports.some((i) => MCP_SERVER_MODULE.test(i.from) && i.names.some((n) => MCP_SERVER_NAME.test(n)))).map((f) => f.path))).has(l.file);
+  // Imported at the top of the module: the module is built on the server. Imported inside a function only
+  // (`def to_mcp(self): from mcp.server.fastmcp import FastMCP`, a method that exposes the agent as a
+  // server on demand): only that function serves; the module's other lookups are its own dispatch.
+  const spans = ctx.memo('registry:mcp-server-spans', () => {
+    const m = new Map<string, Array<[number, number]> | 'module'>();
+    for (const f of ctx.source) {
+      const lines = f.imports.filter((i) => MCP_SERVER_MODULE.test(i.from) && i.names.some((n) => MCP_SERVER_NAME.test(n))).map((i) => i.line);
+      if (!lines.length) continue;
+      const fns = lines.map((n) => f.functions.filter((fn) => fn.line < n && fn.end >= n).sort((a, b) => a.end - a.line - (b.end - b.line))[0]);
+      m.set(f.path, fns.every((fn) => fn) ? fns.map((fn) => [fn!.line, fn!.end] as [number, number]) : 'module');
+    }
+    return m;
+  });
+  const s = spans.get(l.file);
+  return s === 'module' || !!s?.some(([a, b]) => l.line >= a && l.line <= b);
 }

@@ -306,6 +306,8 @@ export function reflectiveCommands(ctx: RuleContext): Site[] {
 }
 
 const COMMAND_INPUT = /command|cmd|slash|magic|verb|input|line|text|action/i;
+/** A map value that only calls the handler: `lambda args: _handle_init(args)`, `(args) => runInit(args)`, `async (a) => this.reset(a)`. */
+const HANDLER_WRAPPER = /^(?:lambda\b[^:]*:\s*|(?:async\s*)?(?:\([^()]*\)|\w+)\s*=>\s*(?:await\s+)?)((?:self\.|this\.)?[A-Za-z_]\w*)\([^()]*\)$/;
 
 /**
  * User commands in a name → handler map looked up by the user's input: `{"help": handle_help,
@@ -320,7 +322,9 @@ export function commandDispatchMaps(ctx: RuleContext): Site[] {
         if (!o.ctx.startsWith('var:') || o.keys.length < 3) continue;
         let refs = 0;
         for (const k of o.keys) {
-          const v = o.values[k] ?? '';
+          // The handler itself, or a wrapper that only calls it (`lambda args: _handle_init(args)`, `(a) => runInit(a)`).
+          const raw = o.values[k] ?? '';
+          const v = HANDLER_WRAPPER.exec(raw)?.[1] ?? raw;
           if (/^(?:self\.|this\.)?[A-Za-z_][\w]*$/.test(v) && !/^(?:True|False|None|true|false|null|undefined)$/.test(v) && ctx.functionsNamed(v.replace(/^(?:self|this)\./, '')).length) refs++;
         }
         if (refs >= 3 && refs >= o.keys.length * 0.7) maps.push(o);
@@ -328,11 +332,16 @@ export function commandDispatchMaps(ctx: RuleContext): Site[] {
       for (const o of maps) {
         const name = o.ctx.slice(4);
         if (/tool|function_?map/i.test(name)) continue;
-        const use = f.calls.find((c) => c.fn === o.fn && c.callee === `${name}.get` && COMMAND_INPUT.test(c.args[0] ?? '') && !/^['"]/.test(c.args[0] ?? ''))
-          ?? f.lookups.find((l) => l.fn === o.fn && l.target === name && COMMAND_INPUT.test(l.key));
+        // Looked up in the function that holds the map, or, for a map at module level, in any function of its module.
+        const top = o.fn === '<top>';
+        const use = f.calls.find((c) => (c.fn === o.fn || top) && c.callee === `${name}.get` && COMMAND_INPUT.test(c.args[0] ?? '') && !/^['"]/.test(c.args[0] ?? ''))
+          ?? f.lookups.find((l) => (l.fn === o.fn || top) && l.target === name && COMMAND_INPUT.test(l.key));
         if (!use) continue;
         const fnName = shortName(o.fn);
         if (!COMMAND_INPUT.test(`${name} ${fnName} ${'args' in use ? use.args[0] : use.key}`)) continue;
+        // A map at module level read elsewhere in the module names commands itself (`_COMMAND_HANDLERS.get(command)`),
+        // not a table of the model's actions read by `action` or the input's text.
+        if (top && o.fn !== use.fn && !/command|cmd|slash|verb/i.test(`${name} ${'args' in use ? use.args[0] : use.key}`)) continue;
         out.push({ file: f.path, line: o.line, reason: `user commands declared as a name → handler map ${name} (${o.keys.slice(0, 4).join(', ')} …)` });
         out.push({ file: f.path, line: use.line, reason: `command handler looked up by the user's input: ${'args' in use ? `${use.callee}(${use.args[0]})` : `${use.target}[${use.key}]`}` });
       }

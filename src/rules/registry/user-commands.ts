@@ -101,6 +101,20 @@ const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 
+/**
+ * Entries beside `o` in its map: objects under another property with the same keys, whose property names
+ * do not say command (`read_file: { name, description, params }` beside `run_command: { … }`).
+ */
+function plainSiblings(objects: readonly { ctx: string; keys: string[]; line: number }[], o: { ctx: string; keys: string[]; line: number }): number {
+  const shape = [...o.keys].sort().join();
+  let n = 0;
+  for (const x of objects) {
+    if (x === o || !x.ctx.startsWith('prop:') || COMMANDISH.test(x.ctx) || Math.abs(x.line - o.line) > 400) continue;
+    if ([...x.keys].sort().join() === shape) n++;
+  }
+  return n;
+}
+
 export default defineRule({
   id: 'registry.user-commands',
   principle: 'registry',
@@ -135,6 +149,10 @@ export default defineRule({
         if (k.includes('signature')) continue;
         if (!slash && !COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!slash && !COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
+        // An entry of a map of same-shaped entries (`run_command: { name, description, params }` beside
+        // `read_file: { … }`, `rewrite_file: { … }`) whose own key alone says command: the map is a table of
+        // the model's tools, two of which run terminal commands, not a registry of commands a user types.
+        if (!slash && o.ctx.startsWith('prop:') && COMMANDISH.test(where) && plainSiblings(f.objects, o) >= 2) continue;
         decls.push({ file: f.path, line: o.line, reason: `user command declared as data (${k.slice(0, 5).join(', ')}) in ${o.ctx}` });
         // Entries of one collection (an array, a map, one registering call): the registry itself.
         if (!o.ctx.startsWith('var:') && o.ctx !== 'other' && o.ctx !== 'return') {
