@@ -7,6 +7,9 @@ import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
+/** Words of a function that erases, renames or prunes stored sessions: it rewrites the store, but it is not the run saving its turns. */
+const ERASE_WORD = new Set(['delete', 'remove', 'clear', 'purge', 'drop', 'destroy', 'erase', 'rename', 'prune', 'truncate', 'cleanup']);
+const erases = (o: PersistOp) => words(shortName(o.call.fn)).some((w) => ERASE_WORD.has(w));
 
 /** Whether the function holding a write is called from somewhere else in the harness. */
 function wired(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
@@ -219,7 +222,10 @@ export default defineRule({
     const writes = [...linked, ...written.filter((o) => !linked.includes(o))];
     const isLinked = (o: PersistOp) => !!conversationLink(ctx, o);
     const byBackends = () => {
-      const shown = transcriptFirst([...backends.keys()].filter((o) => o.kind === 'append' || insertsRow(o))).concat(transcriptFirst([...backends.keys()]));
+      // A backend's save before its erasing or renaming of a session (`delete_session`, `rename_session` rewrite the file too).
+      const shown = transcriptFirst([...backends.keys()].filter((o) => o.kind === 'append' || insertsRow(o)))
+        .concat(transcriptFirst([...backends.keys()]))
+        .sort((a, b) => Number(erases(a)) - Number(erases(b)));
       const names = [...new Set(backends.values())];
       return {
         level: 'partial' as const,

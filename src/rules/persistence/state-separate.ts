@@ -90,7 +90,9 @@ export default defineRule({
   detect(ctx) {
     // A file written once with fixed contents (`writeFileSync(envPath, 'API_KEY=\\n')`) is a scaffold, not stored state.
     // (`open(path, 'w')` passes a mode there, not contents.)
-    const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(o.call.args[1] ?? '');
+    // `Path(p).write_text('# Plan\n')` passes the contents first: the path is the receiver.
+    const contents = (o: PersistOp) => (/^(?:write_text|write_bytes)$/.test(o.call.name) && o.call.callee.includes('.') ? o.call.args[0] : o.call.args[1]);
+    const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^[rbuRBU]?(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(contents(o) ?? '');
     // Not the writes of a web front end that does not run the agent (its preferences, an OAuth nonce).
     const ops = harnessPersistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
     const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o) || passedByReference(ctx, o.call.fn);

@@ -1176,9 +1176,20 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
       strength = s === 'other' ? 0 : Math.min(strength, 2);
     }
   }
+  // A file named for an attachment or a media item (`open(attachment_path, "rb")` in `_build_messages_from_task`, an
+  // `open(img_path, "wb")` saving a message's image, a `get_attachment(…, save_path=…)` wrapper): a file the user or a
+  // tool supplies or produces, read or written inside a function about messages, not the run's records.
+  if (subject !== 'other' && !db && !payload && namesMedia(`${pathArg} ${shortName(c.callee)}`)) {
+    subject = 'other';
+    strength = 0;
+  }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
   return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}), ...(writesInto !== undefined && subject === 'session' ? { writesInto } : {}) };
 }
+
+/** Words naming an attachment or a media file (not a screenshot: a computer-use run records its turns' screenshots). */
+const MEDIA_WORD = new Set(['attachment', 'attachments', 'image', 'images', 'img', 'imgs', 'upload', 'uploads', 'uploaded', 'media', 'photo', 'photos', 'picture', 'pictures', 'audio', 'video', 'videos', 'thumbnail', 'avatar', 'pdf']);
+const namesMedia = (text: string) => words(text).some((w) => MEDIA_WORD.has(w));
 
 const MESSAGES_WORD = /^(?:messages|history|transcript|conversation|trajectory)$/;
 
