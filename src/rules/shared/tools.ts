@@ -262,6 +262,28 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
 }
 
 /**
+ * A decorator call whose arguments give the function a description and an input schema, whatever
+ * the decorator is called: `@activity(config={"description": …, "schema": Schema(…)})` on a tool
+ * class's method, `@skill(description=…, parameters={…})`. The description and the schema may sit in
+ * the call's keyword arguments or one object nested in them (both in the same one). Its name (without
+ * arguments) is returned.
+ */
+function describingDecorator(f: FileFacts, line: number, decos: string[]): string | undefined {
+  const deco = decos.find((d) => /^[\w.]+\(/.test(d));
+  if (!deco) return undefined;
+  const callee = deco.slice(0, deco.indexOf('('));
+  const args = f.objects.find((o) => o.line === line && o.ctx === `arg:${callee}`);
+  if (!args) return undefined;
+  // Both in one object: an HTTP route's decorator (`@router.get(summary=…, responses={200: {"description": …,
+  // "content": {…: {"schema": …}}}})`) describes a response and its body apart, not a tool.
+  for (const o of f.objects) {
+    if (o.line < args.line || o.line > (args.end ?? args.line) || (o !== args && !o.ctx.startsWith('prop:'))) continue;
+    if (o.keys.some((k) => DESC_KEY.test(k)) && o.keys.some((k) => SCHEMA_KEY.test(k) && k !== 'args')) return callee;
+  }
+  return undefined;
+}
+
+/**
  * Tools declared as data: objects or classes with a name, a description and an input schema,
  * builder calls (`tool({ description, parameters })`), and subclasses of a tool base class whose
  * constructor takes (name, description, schema).
@@ -273,7 +295,8 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
     // docstring or decorator carries the description and the signature the schema.
     for (const f of ctx.source) {
       for (const fn of f.functions) {
-        const deco = fn.decorators?.find((d) => TOOL_DECORATOR.test(d));
+        if (!fn.decorators?.length) continue;
+        const deco = fn.decorators.find((d) => TOOL_DECORATOR.test(d)) ?? describingDecorator(f, fn.line, fn.decorators);
         if (!deco) continue;
         out.push({ file: f.path, line: fn.line, name: shortName(fn.name), kind: 'builder', keys: ['name', 'description', 'parameters', `@${deco}`], hasExec: true, ctx: `decorator:${deco}` });
       }
