@@ -22,6 +22,10 @@ export const SCHEMA_KEY =
   /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model|function_schema|params_json_schema)$/;
 const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
 const DESC_KEY = /^(?:description|desc|summary)$/;
+/** Keys under which a schema or an API description gives sample data. */
+const EXAMPLE_KEY = /^(?:examples?|sample|samples)$/;
+/** Keys of a prompt's or an agent's instructions, beside a `model` key (not a tool's). */
+const PROMPT_KEY = /^(?:system|system_?prompt|systemPrompt|prompt|messages|instructions?)$/;
 /** Keys or members that hold the code a tool runs. */
 export const EXEC_KEY = /^(?:execute|handler|handle|run|call|invoke|fn|func|function|forward|action|callback|impl|_run|_arun|arun|_call|__call__|executor|perform|createInvocation|build|cb)$/;
 /** Builders whose object argument is a tool declaration even without a `name` key. */
@@ -125,7 +129,9 @@ export function callsNamedAny(ctx: RuleContext, key: string, names: readonly str
 
 const WEAK_SCHEMA_KEY = /^(?:inputs|schema|args)$/;
 const SCHEMA_VALUE = /\bz\.|\bType\.|\bt\.|schema|Schema|^\{|^\[|object\(|BaseModel|Joi\.|yup\.|v\.object|s\.object|jsonSchema|\bdict\b/;
-const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+\[['"]name['"]\]$/;
+// … also a dict's `.get("name")`, with or without a fallback (`func_def.get("name") or ""`), and a nested
+// subscript (`tool["function"]["name"]`): a provider adapter's wire-format conversion of a tool declared elsewhere.
+const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+(?:\[['"]\w+['"]\])*\[['"]name['"]\]$|^[\w$]+\.get\(\s*['"](?:name|tool_name)['"]\s*\)(?:\s*(?:or|\|\||\?\?)\s*(?:''|""))?$/;
 
 function schemaValue(key: string, value: string | undefined, isClass: boolean): boolean {
   if (value === undefined || value === '<fn>') return isClass || !WEAK_SCHEMA_KEY.test(key);
@@ -243,6 +249,9 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
           if (EXEC_KEY.test(k) || (isClass && /^(?:execute|forward|run|call|invoke|_run|__call__|handler)$/.test(k))) hasExec = true;
         }
         if (!hasDesc || !hasSchema) continue;
+        // A prompt or agent configuration picks a model and its instructions (`ExecutablePrompt(name=…,
+        // description=…, input_schema=…, model=…, system=…, messages=…)`); a tool declaration does neither.
+        if (!isClass && keys.includes('model') && keys.some((k) => PROMPT_KEY.test(k))) continue;
         // `{ name: tool.name, description: tool.description, parameters: … }` converts a tool for
         // the model (see toolListSites); it is not a declaration.
         if (READ_OF_NAME.test(o.values.name ?? '')) continue;
@@ -253,6 +262,9 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         if (!hasName && !builder && !typed && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
+        // Sample data inside an `example` (an OpenAPI response example on an HTTP route, a schema's
+        // `examples`) shows what an endpoint returns; it declares nothing.
+        if (f.objects.some((p) => p !== o && p.line <= o.line && (p.end ?? p.line) >= (o.end ?? o.line) && p.keys.some((k) => EXAMPLE_KEY.test(k)))) continue;
         const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
