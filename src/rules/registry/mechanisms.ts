@@ -1450,6 +1450,9 @@ export function markerHints(ctx: RuleContext): MarkerHint[] {
   });
 }
 
+/** A file that deals with MCP: its path or an import names it (`@modelcontextprotocol/sdk`, `mcp.client`). */
+const mcpFile = (f: FileFacts): boolean => /mcp/i.test(f.path) || f.imports.some((i) => /mcp|modelcontextprotocol/i.test(i.from));
+
 /** Calls that list the tools of another process or of an API description: the MCP client's
  * `client.listTools()` / `session.list_tools()`, an OpenAPI client's `api.getOperations()`
  * (openapi-client-axios). */
@@ -1497,7 +1500,9 @@ export function listedTools(ctx: RuleContext): ListedTools[] {
         const name = o.values.name ?? '';
         if (!name || LITERAL.test(name)) continue;
         const vals = Object.values(o.values).join(' ');
-        const mcpVal = /\.(?:inputSchema|input_schema)\b/.test(vals);
+        // A listed tool's own schema (`tool.inputSchema`), in a file that lists tools or deals with MCP;
+        // another object's `inputSchema` (an agent's typed input, `this.agent.inputSchema`) is not a listing.
+        const mcpVal = /\.(?:inputSchema|input_schema)\b/.test(vals) && (!!listed || mcpFile(f) || /\b\w*tool\w*\.(?:inputSchema|input_schema)\b/i.test(vals));
         const opVal = /\b(?:operationId|getOperationId|summary)\b/.test(vals) || (!!listed && /getOperations|get_operations/.test(ctx.file(listed.file)?.calls.find((c) => c.line === listed.line)?.callee ?? ''));
         // Declared in the file that lists the tools, or read from a listed tool's own schema.
         if (!listed && !mcpVal && !(opVal && specReads.some((k) => k === 'requestBody' || k === 'operationId'))) continue;

@@ -22,6 +22,10 @@ export const SCHEMA_KEY =
   /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model|function_schema|params_json_schema)$/;
 const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
 const DESC_KEY = /^(?:description|desc|summary)$/;
+/** Keys under which a schema or an API description gives sample data. */
+const EXAMPLE_KEY = /^(?:examples?|sample|samples)$/;
+/** Keys of a prompt's or an agent's instructions, beside a `model` key (not a tool's). */
+const PROMPT_KEY = /^(?:system|system_?prompt|systemPrompt|prompt|messages|instructions?)$/;
 /** Keys or members that hold the code a tool runs. */
 export const EXEC_KEY = /^(?:execute|handler|handle|run|call|invoke|fn|func|function|forward|action|callback|impl|_run|_arun|arun|_call|__call__|executor|perform|createInvocation|build|cb)$/;
 /** Builders whose object argument is a tool declaration even without a `name` key. */
@@ -125,7 +129,9 @@ export function callsNamedAny(ctx: RuleContext, key: string, names: readonly str
 
 const WEAK_SCHEMA_KEY = /^(?:inputs|schema|args)$/;
 const SCHEMA_VALUE = /\bz\.|\bType\.|\bt\.|schema|Schema|^\{|^\[|object\(|BaseModel|Joi\.|yup\.|v\.object|s\.object|jsonSchema|\bdict\b/;
-const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+\[['"]name['"]\]$/;
+// … also a dict's `.get("name")`, with or without a fallback (`func_def.get("name") or ""`), and a nested
+// subscript (`tool["function"]["name"]`): a provider adapter's wire-format conversion of a tool declared elsewhere.
+const READ_OF_NAME = /^[\w$]+(?:\?)?\.(?:name|tool_name|toolName)$|^[\w$]+(?:\[['"]\w+['"]\])*\[['"]name['"]\]$|^[\w$]+\.get\(\s*['"](?:name|tool_name)['"]\s*\)(?:\s*(?:or|\|\||\?\?)\s*(?:''|""))?$/;
 
 function schemaValue(key: string, value: string | undefined, isClass: boolean): boolean {
   if (value === undefined || value === '<fn>') return isClass || !WEAK_SCHEMA_KEY.test(key);
@@ -243,6 +249,9 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
           if (EXEC_KEY.test(k) || (isClass && /^(?:execute|forward|run|call|invoke|_run|__call__|handler)$/.test(k))) hasExec = true;
         }
         if (!hasDesc || !hasSchema) continue;
+        // A prompt or agent configuration picks a model and its instructions (`ExecutablePrompt(name=…,
+        // description=…, input_schema=…, model=…, system=…, messages=…)`); a tool declaration does neither.
+        if (!isClass && keys.includes('model') && keys.some((k) => PROMPT_KEY.test(k))) continue;
         // `{ name: tool.name, description: tool.description, parameters: … }` converts a tool for
         // the model (see toolListSites); it is not a declaration.
         if (READ_OF_NAME.test(o.values.name ?? '')) continue;
@@ -253,12 +262,37 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         if (!hasName && !builder && !typed && !(o.ctx.startsWith('prop:') && hasExec)) continue;
         // A schema literal describing a property (`{ type: 'string', description }`) is not a tool.
         if (!isClass && keys.includes('type') && !hasExec && /^['"]?(?:object|string|number|boolean|array|integer)/.test(o.values.type ?? '')) continue;
+        // Sample data inside an `example` (an OpenAPI response example on an HTTP route, a schema's
+        // `examples`) shows what an endpoint returns; it declares nothing.
+        if (f.objects.some((p) => p !== o && p.line <= o.line && (p.end ?? p.line) >= (o.end ?? o.line) && p.keys.some((k) => EXAMPLE_KEY.test(k)))) continue;
         const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
     }
     return { decls, sites };
   });
+}
+
+/**
+ * A decorator call whose arguments give the function a description and an input schema, whatever
+ * the decorator is called: `@activity(config={"description": …, "schema": Schema(…)})` on a tool
+ * class's method, `@skill(description=…, parameters={…})`. The description and the schema may sit in
+ * the call's keyword arguments or one object nested in them (both in the same one). Its name (without
+ * arguments) is returned.
+ */
+function describingDecorator(f: FileFacts, line: number, decos: string[]): string | undefined {
+  const deco = decos.find((d) => /^[\w.]+\(/.test(d));
+  if (!deco) return undefined;
+  const callee = deco.slice(0, deco.indexOf('('));
+  const args = f.objects.find((o) => o.line === line && o.ctx === `arg:${callee}`);
+  if (!args) return undefined;
+  // Both in one object: an HTTP route's decorator (`@router.get(summary=…, responses={200: {"description": …,
+  // "content": {…: {"schema": …}}}})`) describes a response and its body apart, not a tool.
+  for (const o of f.objects) {
+    if (o.line < args.line || o.line > (args.end ?? args.line) || (o !== args && !o.ctx.startsWith('prop:'))) continue;
+    if (o.keys.some((k) => DESC_KEY.test(k)) && o.keys.some((k) => SCHEMA_KEY.test(k) && k !== 'args')) return callee;
+  }
+  return undefined;
 }
 
 /**
@@ -273,7 +307,8 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
     // docstring or decorator carries the description and the signature the schema.
     for (const f of ctx.source) {
       for (const fn of f.functions) {
-        const deco = fn.decorators?.find((d) => TOOL_DECORATOR.test(d));
+        if (!fn.decorators?.length) continue;
+        const deco = fn.decorators.find((d) => TOOL_DECORATOR.test(d)) ?? describingDecorator(f, fn.line, fn.decorators);
         if (!deco) continue;
         out.push({ file: f.path, line: fn.line, name: shortName(fn.name), kind: 'builder', keys: ['name', 'description', 'parameters', `@${deco}`], hasExec: true, ctx: `decorator:${deco}` });
       }
