@@ -4,7 +4,7 @@
  */
 import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, modelTurnCalls, reachesFast } from '../shared/loop.js';
+import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, loopReachResolved, modelTurnCalls, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
 import { fnAt } from '../shared/resolve.js';
 
@@ -401,7 +401,9 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
     const multi = multiStepRun(ctx, direct);
     return { file, line: direct.line, why: `${shortName(fn)}() checks before its model call ${direct.callee}()`, resolved: true, ...(multi ? { multi } : {}) };
   }
-  const hit = loopReaches(ctx, fn, 2);
+  // By name first; where a name on the path has too many definitions to follow by name (a base runner's `step()`
+  // overridden by each of its subclasses, called as `self.step()` in the loop), by the receiver's known class.
+  const hit = loopReaches(ctx, fn, 2) ?? resolvedLoopReach(ctx, file, fn);
   const viaCompaction = !!hit && agentLoops(ctx).some((l) => l.fn === hit.loop && l.modelCall.line === hit.line && compactionLoop(l));
   // Reached only from a catch block of the loop: a recovery after the provider's error, not a check before the call.
   if (hit && !viaCompaction && !hit.inCatch && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
@@ -776,6 +778,18 @@ export function historySizeChecks(ctx: RuleContext): HistorySizeCheck[] {
     }
     return out;
   });
+}
+
+/**
+ * loopReaches through calls resolved by the receiver's class (see loopReachResolved): `self.step()` in the loop
+ * runs the loop's own class's `step()`, and `self.request_context_manager.process()` there runs the class
+ * assigned to that field, however many other classes define `step` or `process`.
+ */
+export function resolvedLoopReach(ctx: RuleContext, file: string, fn: string): ReturnType<typeof loopReaches> {
+  const r = loopReachResolved(ctx, 3).get(`${file}#${fn}`);
+  if (!r || r.path.length === 0) return undefined;
+  const first = r.path[0];
+  return { loop: r.loop.fn, file: first.file, line: first.line, path: r.path.map((c) => c.name), inCatch: !!first.inCatch && first !== r.loop.modelCall };
 }
 
 /** Whether `fn` runs in (or within `hops` calls of) an agent loop body. */

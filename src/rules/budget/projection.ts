@@ -2,7 +2,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
 import { words } from '../shared/persist.js';
-import { countsTokens, frameworkContext, optInGate, historySizeChecks, loopReaches, projections, projectionSites, type ProjectionSite } from './context.js';
+import { countsTokens, frameworkContext, optInGate, historySizeChecks, loopReaches, projections, projectionSites, resolvedLoopReach, type ProjectionSite } from './context.js';
 
 /** Names of a piece of content sized on its own, not the whole request. */
 const PIECE_WORDS = new Set(['content', 'source', 'sources', 'document', 'documents', 'doc', 'docs', 'page', 'pages', 'file', 'files', 'scrape', 'scraping', 'scraped', 'web', 'chunk', 'chunks', 'attachment', 'attachments']);
@@ -166,7 +166,8 @@ export default defineRule({
     // 3. By co-occurrence of a window figure and an estimate in one function (names only).
     const ps = projections(ctx);
     for (const p of ps) {
-      const hit = loopReaches(ctx, p.fn.name, 2);
+      // Or through calls resolved by the receiver's class where a name is too common to follow (`self.step()`).
+      const hit = loopReaches(ctx, p.fn.name, 2) ?? resolvedLoopReach(ctx, p.fn.file, p.fn.name);
       if (hit && !hit.inCatch) {
         return {
           level: 'present',
