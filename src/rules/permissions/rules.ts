@@ -948,6 +948,20 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // A stored list of tool names that decides which tools run or are offered: a call refused when the
+    // tool is in it (`if (this.disabledTools.has(name)) throw …`) or tools kept only when they are
+    // (`tools.filter(([n]) => enabledToolNames.has(n))`): a per-tool allow / deny list someone
+    // configures, without ask rules or approval modes. Not a constant the code fixes (`_ALLOWED_TOOL_NAMES`).
+    const listed = toolNameLists(ctx);
+    if (listed) {
+      return {
+        level: 'partial',
+        reason: `users choose which tools may be used: ${listed.how} the list '${listed.list}' (${listed.file}:${listed.line}), but there are no allow / deny / ask rules for calls and no approval modes`,
+        evidence: [{ file: listed.file, line: listed.line, reason: `${listed.how} the list '${listed.list}': ${listed.text.slice(0, 80)}` }],
+        // Found by the list's name and a membership test; where the list is set is not followed.
+        confidence: 'low',
+      };
+    }
     // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.
     // A dispatch that runs the tool only once the call is approved (`if (!approval.approved) return`),
     // or tools that each await an approval, are decisions too: what chooses whether they ask (a
@@ -963,6 +977,45 @@ export default defineRule({
     };
   },
 });
+
+/** A list of tool names a tool is allowed or refused by (`disabledTools`, `enabled_tool_names`), not a constant. */
+const TOOL_NAME_LIST = /^_?(?:disabled|excluded|blocked|denied|disallowed|allowed|enabled|included)_?(?:tools?|tool_?names?)$/i;
+const JS_MEMBER = /([\w$]+)\.(?:has|includes)\(([^)]*)\)/g;
+const PY_MEMBER = /([\w.[\]'"]+)\s+(?:not\s+)?in\s+(?:[\w]+\.)*(_?\w+)\b/g;
+const TOOLISH = /tool|name/i;
+
+/** The list of tool names a membership test in `text` reads, when the tested value names a tool. */
+function toolListTested(text: string): string | undefined {
+  for (const m of text.matchAll(JS_MEMBER)) if (TOOL_NAME_LIST.test(m[1]) && /[a-z]/.test(m[1]) && TOOLISH.test(m[2])) return m[1];
+  for (const m of text.matchAll(PY_MEMBER)) if (TOOL_NAME_LIST.test(m[2]) && /[a-z]/.test(m[2]) && TOOLISH.test(m[1]) && !/^(?:for|if)$/.test(m[1])) return m[2];
+  return undefined;
+}
+
+/**
+ * Where the harness checks a tool's name against a stored list of tools: a guard that refuses the
+ * call (`if (this.disabledTools.has(name)) throw …`), else a filter that keeps the listed tools
+ * (`Object.entries(tools).filter(([n]) => enabledToolNames.has(n))`). Core files first.
+ */
+function toolNameLists(ctx: RuleContext): { file: string; line: number; list: string; how: string; text: string } | undefined {
+  return ctx.memo('rules:tool-name-lists', () => {
+    const found: { file: string; line: number; list: string; how: string; text: string; rank: number }[] = [];
+    for (const f of ctx.source) {
+      const core = ctx.agentFiles?.has(f.path) ? 0 : 2;
+      for (const g of f.guards) {
+        if (g.exit !== 'return' && g.exit !== 'throw' && g.exit !== 'continue') continue;
+        const list = toolListTested(g.cond);
+        if (list) found.push({ file: f.path, line: g.line, list, how: 'a tool call is refused or the tool skipped by', text: g.cond, rank: core });
+      }
+      for (const c of f.calls) {
+        if (c.name !== 'filter' || !c.args.length) continue;
+        const list = toolListTested(c.args.join(', '));
+        if (list) found.push({ file: f.path, line: c.line, list, how: 'the tools offered are filtered by', text: c.args.join(', '), rank: core + 1 });
+      }
+    }
+    found.sort((a, b) => a.rank - b.rank);
+    return found[0];
+  });
+}
 
 /**
  * A keyword argument written as a literal in a call (`_valid_provider(provider, allow_all=False)`):
