@@ -8,6 +8,7 @@ import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
 import { limitsIn, loopCaps } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
+import { classIndex } from '../shared/resolve.js';
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|iters?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -472,8 +473,8 @@ function childRunLimits(ctx: RuleContext, sites: SubagentSite[]): { cap?: Eviden
           const chain: string[] = [];
           for (let n: string | undefined = cls, i = 0; n && i < 8 && !chain.includes(n); n = parent.get(n), i++) chain.push(n);
           for (const n of chain) {
-            const defs = ctx.source.flatMap((x) => x.classes.filter((k) => k.name === n).map((k) => ({ x, k })));
-            for (const { x, k } of defs) {
+            for (const k of classIndex(ctx).get(n) ?? []) {
+              const x = ctx.file(k.file)!;
               const inCls = (l: number) => l > k.line && l <= k.end;
               if (!out.cap) {
                 const capField = x.consts.find((v) => v.kind === 'field' && inCls(v.line) && CAP.test(v.name) && !EMPTY.test(v.value));

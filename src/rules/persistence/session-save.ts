@@ -4,6 +4,7 @@ import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
 import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
+import { classIndex } from '../shared/resolve.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const WIRED_ANON = /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE|default)$/;
@@ -24,27 +25,7 @@ function inLoop(ctx: Parameters<typeof persistOps>[0], o: PersistOp): boolean {
 }
 
 
-/** Bases that say nothing of a storage interface: every class has them. */
-const TRIVIAL_BASE = /^(?:object|ABC|Protocol|Generic(?:\[.*\])?|BaseModel|Exception|Error|EventEmitter|Base|Object)$/;
-
 type Ctx = Parameters<typeof persistOps>[0];
-interface ClassInfo { name: string; file: string; line: number; end: number; bases: string[] }
-
-/** Source classes by name, with the names they extend or implement (generic arguments dropped). */
-function classIndex(ctx: Ctx): Map<string, ClassInfo[]> {
-  return ctx.memo('session-save:classes', () => {
-    const m = new Map<string, ClassInfo[]>();
-    for (const f of ctx.source) {
-      for (const c of f.classes ?? []) {
-        const bases = [c.extends, ...(c.implements ?? [])].filter((b): b is string => !!b).map((b) => shortName(b.replace(/[<[].*$/, '').trim())).filter((b) => b && !TRIVIAL_BASE.test(b));
-        const list = m.get(c.name) ?? [];
-        list.push({ name: c.name, file: f.path, line: c.line, end: c.end, bases });
-        m.set(c.name, list);
-      }
-    }
-    return m;
-  });
-}
 
 /**
  * Names used as a bare value (`storage: PostgresAdapter`, `session_cls = FileSession`, a call's argument, a list of

@@ -1,6 +1,6 @@
 import { shortName, type RuleContext } from '../context.js';
 import { defineRule } from '../types.js';
-import { EXEC_KEY, frameworkToolUse, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, frameworkToolUse, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { offPathUi } from '../shared/ui.js';
 import { rankedLoops } from '../shared/loop.js';
@@ -567,9 +567,8 @@ function generatedIndexSite(ctx: RuleContext, l: { file: string; fn: string; tar
   };
 }
 
-/** MCP server SDK modules: the TypeScript SDK's server entry points, the Python SDK's `mcp.server` and FastMCP. */
+/** What an MCP server SDK module exports to serve with: the server itself or a transport. */
 const MCP_SERVER_NAME = /^(?:Server|McpServer|FastMCP|\w*ServerTransport)$/;
-const MCP_SERVER_MODULE = /^@modelcontextprotocol\/sdk\/server(?:\/|$)|^mcp\.server(?:\.|$)|^fastmcp(?:\.|$)/;
 
 /**
  * The lookup answers an MCP `tools/call` request: its key is the request's `params.name` (the JSON-RPC

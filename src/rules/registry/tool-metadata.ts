@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { shortName, type RuleContext } from '../context.js';
-import { EXEC_KEY, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
 import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
@@ -55,8 +55,6 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
   });
 }
 
-/** Modules that serve tools over MCP (the harness as a server for other agents). */
-const MCP_SERVER = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
 /**
  * Modules of the MCP protocol, client or server side: a file importing one converts tools that come
  * from (or go to) another process, so its declarations and shapes are not the harness's own tools.
@@ -155,7 +153,7 @@ export default defineRule({
     // The harness's own tools are the generated ones when every other declaration with its code is
     // one it serves to, or takes from, another process over MCP.
     const g = gens[0];
-    if (g && !decls.some((d) => d.hasExec && !bridges(ctx, d.file) && !ctx.file(d.file)?.imports.some((i) => MCP_SERVER.test(i.from)))) {
+    if (g && !decls.some((d) => d.hasExec && !bridges(ctx, d.file) && !ctx.file(d.file)?.imports.some((i) => MCP_SERVER_MODULE.test(i.from)))) {
       return {
         level: 'present',
         reason: `each tool is a function turned into a declaration with name, description and input schema by one generator, ${shortName(g.fn)}() (${g.file}:${g.line}); ${g.use.reason}`,
@@ -280,7 +278,7 @@ export default defineRule({
     const spawns = (d: (typeof decls)[number]) =>
       spawnFiles.has(d.file) || (!!d.end && (ctx.file(d.file)?.calls ?? []).some((c) => c.line > d.line && c.line <= d.end! && c.callee === c.name && spawning(c.name)));
     // Tools a harness serves to other agents over MCP (a file importing an MCP server module) are not the ones its own loop offers.
-    const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER.test(i.from));
+    const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER_MODULE.test(i.from));
     const scores = new Map<(typeof decls)[number], number>();
     const score = (d: (typeof decls)[number]) => scores.get(d) ?? scores.set(d, rawScore(d)).get(d)!;
     const rawScore = (d: (typeof decls)[number]) => (served(d.file) || bridges(ctx, d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);

@@ -14,7 +14,7 @@ import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop }
 import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { fieldClass } from './resolve.js';
-import { callsPassing, EXEC_KEY, SCHEMA_KEY, toolDeclarations } from './tools.js';
+import { callsPassing, EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
 export const TOOLS_KEY = /^(?:tools|toolConfig|tool_config|allowedTools|allowed_tools|toolNames|tool_names|toolset|toolSet|availableTools|available_tools|enabledTools|disallowedTools|excludeTools|tool_ids|toolIds)$/;
@@ -1191,9 +1191,6 @@ export function agentRunners(ctx: RuleContext): Map<string, { depth: number; via
     return out;
   });
 }
-
-/** Modules that serve tools over MCP (the harness as a server for other agents). */
-const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
 
 /**
  * Declared tools whose own function reaches an agent loop (see agentRunners): calling the tool starts

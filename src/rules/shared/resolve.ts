@@ -5,7 +5,28 @@
  * resolved rather than guessed by name across the repo.
  */
 import type { FunctionFact, ObjectFact } from '../../analyzers/facts.js';
-import { paramName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
+
+/** Bases that say nothing of a class's kind: every class has them. */
+const TRIVIAL_BASE = /^(?:object|ABC|Protocol|Generic(?:\[.*\])?|BaseModel|Exception|Error|EventEmitter|Base|Object)$/;
+
+export interface ClassInfo { name: string; file: string; line: number; end: number; bases: string[] }
+
+/** Source classes by name, in file order, with the names they extend or implement (generic arguments and trivial bases dropped). */
+export function classIndex(ctx: RuleContext): Map<string, ClassInfo[]> {
+  return ctx.memo('resolve:classes', () => {
+    const m = new Map<string, ClassInfo[]>();
+    for (const f of ctx.source) {
+      for (const c of f.classes ?? []) {
+        const bases = [c.extends, ...(c.implements ?? [])].filter((b): b is string => !!b).map((b) => shortName(b.replace(/[<[].*$/, '').trim())).filter((b) => b && !TRIVIAL_BASE.test(b));
+        const list = m.get(c.name) ?? [];
+        list.push({ name: c.name, file: f.path, line: c.line, end: c.end, bases });
+        m.set(c.name, list);
+      }
+    }
+    return m;
+  });
+}
 
 /** The class part of a `Class.method` function name, or '' for a free function. */
 export const classOf = (fn: string): string => {

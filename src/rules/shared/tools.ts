@@ -22,6 +22,8 @@ export const SCHEMA_KEY =
   /^(?:inputSchema|input_schema|parameters|parameterSchema|parametersSchema|parametersJsonSchema|parameters_json_schema|inputs|argsSchema|args_schema|schema|args|zodSchema|paramsSchema|argSchema|input_model|args_model|function_schema|params_json_schema)$/;
 const NAME_KEY = /^(?:name|toolName|tool_name|id)$/;
 const DESC_KEY = /^(?:description|desc|summary)$/;
+/** MCP server SDK modules: the TypeScript SDK's server entry points, the Python SDK's `mcp.server` and FastMCP. */
+export const MCP_SERVER_MODULE = /^(?:mcp\.server(?:\.[\w.]+)?|fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server(?:\/[\w./-]+)?)$/;
 /** Keys under which a schema or an API description gives sample data. */
 const EXAMPLE_KEY = /^(?:examples?|sample|samples)$/;
 /** Keys of a prompt's or an agent's instructions, beside a `model` key (not a tool's). */
