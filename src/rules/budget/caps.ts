@@ -131,7 +131,8 @@ function ownConditionCap(cond: string): string | undefined {
   if (!m) return undefined;
   const [counter, limit] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
   const lw = words(limit.split('.').pop() ?? limit);
-  if (!lw.some((w) => w === 'max' || w === 'maximum' || w === 'limit')) return undefined;
+  // A count of steps bounds the loop as well as a named maximum does: `i < numSteps`, `turn < this.turns`.
+  if (!lw.some((w) => w === 'max' || w === 'maximum' || w === 'limit' || STEP_WORDS.has(w))) return undefined;
   if (lw.some((w) => NOT_CAP.has(w)) || words(counter.split('.').pop() ?? counter).some((w) => NOT_CAP.has(w))) return undefined;
   return uncap(limit.split('.').pop() ?? limit);
 }
@@ -551,8 +552,9 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           const name = r[1].split('.').pop() ?? r[1];
           const lit = /^\d+$/.test(name);
           const ws = words(name);
-          // `range(self.max_retries)` bounds retries of one call, not the run's turns.
-          if (lit || (ws.some((w) => LIMIT.has(w)) && !ws.some((w) => NOT_CAP.has(w)))) {
+          // `range(self.max_retries)` bounds retries of one call, not the run's turns. The agent loop's own range
+          // counts its passes, so a count of steps bounds it whatever the prefix: `range(n_steps)`, `range(num_turns)`.
+          if (lit || ((ws.some((w) => LIMIT.has(w)) || ws.some((w) => STEP_WORDS.has(w))) && !ws.some((w) => NOT_CAP.has(w)))) {
             const kind = lit ? 'turn' : (kindOf(ws) ?? 'turn');
             push(`${loop.file}:${loop.loop.line}:${name}`, { kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, resolved: true, ...defaultOf(ctx, name, '') });
           }
