@@ -357,7 +357,7 @@ const RISK_WORD = /^['"]?(?:read|readonly|read_only|read-only|edit|write|execute
 const riskWord = (v: string): boolean => v.length <= 13 && RISK_WORD.test(v);
 /** A collection written out of string literals only: `frozenset({"a", "b"})`, `new Set(['a'])`, `["a", "b"]`, `{"a"}`. */
 const NAME_SET = /^(?:(?:frozenset|set|new Set|Set|tuple|list)\(\s*)?[[{(]\s*((?:['"][\w.:-]+['"]\s*,?\s*)+)[\]})]\s*\)?(?:\s+as const)?$/;
-const RISK_SET_NAME = /parallel|concurren|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
+const RISK_SET_NAME = /parallel|concurren|exclusive|sequential|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
 
 /**
  * Risk classes kept beside the tools rather than on them: a table keyed by tool name whose values
