@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathFrontends, offPathUi } from '../shared/ui.js';
-import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
+import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolLiteralFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -162,6 +162,21 @@ export default defineRule({
         evidence: [
           { file: opt.declared.file, line: opt.declared.line, reason: `per-tool option '${opt.key}' declared on ${opt.owner}` },
           { file: opt.file, line: opt.line, reason: `the harness decides on the tool's '${opt.key}'` },
+        ],
+        confidence: 'low',
+      };
+    }
+    // A boolean flag written on tool literals (`isMCPTool: true`) that the harness tests off a tool elsewhere:
+    // per-tool behaviour acted on, but outside the read-only / destructive / approval / concurrency vocabulary.
+    const literal = hints.length ? [] : toolLiteralFlags(ctx);
+    if (literal.length) {
+      const x = literal[0];
+      return {
+        level: 'partial',
+        reason: `tools carry the flag '${x.key}' on their declarations (${x.declared.file}:${x.declared.line}, set by ${x.sets} declaration${x.sets > 1 ? 's' : ''}) and the harness acts on it at ${x.file}:${x.line}, but it is not a read-only, destructive, approval or concurrency hint`,
+        evidence: [
+          { file: x.file, line: x.line, reason: x.reason },
+          { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' set on a tool declaration` },
         ],
         confidence: 'low',
       };

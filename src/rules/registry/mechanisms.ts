@@ -357,7 +357,7 @@ const RISK_WORD = /^['"]?(?:read|readonly|read_only|read-only|edit|write|execute
 const riskWord = (v: string): boolean => v.length <= 13 && RISK_WORD.test(v);
 /** A collection written out of string literals only: `frozenset({"a", "b"})`, `new Set(['a'])`, `["a", "b"]`, `{"a"}`. */
 const NAME_SET = /^(?:(?:frozenset|set|new Set|Set|tuple|list)\(\s*)?[[{(]\s*((?:['"][\w.:-]+['"]\s*,?\s*)+)[\]})]\s*\)?(?:\s+as const)?$/;
-const RISK_SET_NAME = /parallel|concurren|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
+const RISK_SET_NAME = /parallel|concurren|exclusive|sequential|read_?only|readonly|safe|destructive|danger|approv|always_?allow|write|mutat|confirm|risk|categor/i;
 
 /**
  * Risk classes kept beside the tools rather than on them: a table keyed by tool name whose values
@@ -1671,5 +1671,70 @@ export function completionSpecFiles(ctx: RuleContext): Set<string> {
       if (seen.size >= 2) out.add(f.path);
     }
     return out;
+  });
+}
+
+export interface LiteralFlag extends Site {
+  key: string;
+  declared: { file: string; line: number };
+  /** Tool declarations that set it. */
+  sets: number;
+}
+
+/** Keys of a tool literal about its schema, its listing or its registration, not its behaviour. */
+const LITERAL_FORMAT_FLAG = /^(?:strict|required|additionalProperties|deprecated|hidden|visible|enabled|disabled|active|available|async|isAsync|is_async|stream|streaming|verbose|debug|optional|nullable|default|examples?|experimental|beta|internal|builtin|builtIn|isBuiltin|custom|isCustom|super)$/i;
+
+/**
+ * A boolean flag written on tool declaration literals (`{ name, description, parameters, handler, isMCPTool: true }`)
+ * and tested in a condition off a tool elsewhere (`tools.filter((t) => t.metadata?.isMcpTool)`, `if (fn.isMCPTool)`):
+ * per-tool behaviour the harness acts on (run one at a time, put on a cooldown), carried on the tool but
+ * outside the read-only / destructive / approval / concurrency vocabulary.
+ */
+export function toolLiteralFlags(ctx: RuleContext): LiteralFlag[] {
+  return ctx.memo('registry:tool-literal-flags', () => {
+    const byKey = new Map<string, { file: string; line: number; sets: number; lines: Set<string> }>();
+    for (const d of toolDeclarations(ctx)) {
+      if (d.kind !== 'object' || !d.end) continue;
+      const f = ctx.file(d.file);
+      if (!f || f.role !== 'source' || ILLUSTRATION.test(f.path)) continue;
+      // The declaration's own keys: not an object written inside it (a result its handler returns, `{ success: true }`).
+      for (const o of f.objects) {
+        if (o.line !== d.line || (d.ctx !== undefined && o.ctx !== d.ctx)) continue;
+        for (const k of o.keys) {
+          if (HINT_KEY.test(k) || LITERAL_FORMAT_FLAG.test(k) || !/^[A-Za-z_]\w+$/.test(k)) continue;
+          if (!/^(?:true|True)$/.test((o.values[k] ?? '').trim())) continue;
+          const e = byKey.get(k) ?? { file: d.file, line: o.line, sets: 0, lines: new Set<string>() };
+          e.sets++;
+          e.lines.add(`${d.file}:${o.line}`);
+          byKey.set(k, e);
+        }
+      }
+    }
+    const out: LiteralFlag[] = [];
+    for (const [key, e] of byKey) {
+      const re = new RegExp(`\\.${key}\\b(?!\\s*[(=])`);
+      let hit: Site | undefined;
+      let loose: Site | undefined;
+      for (const g of ctx.source) {
+        if (g.role !== 'source' || ILLUSTRATION.test(g.path)) continue;
+        const lines = g.reads[key];
+        if (!lines?.length) continue;
+        for (const l of lines) {
+          if (e.lines.has(`${g.path}:${l}`)) continue;
+          const cond = [...g.guards, ...(g.branches ?? [])].find((c) => c.line === l && re.test(c.cond));
+          const call = cond ? undefined : g.calls.find((c) => c.line === l && /^(?:filter|find|some|every)$/.test(c.name) && re.test(c.args[0] ?? ''));
+          if (cond || call) {
+            hit = { file: g.path, line: l, reason: cond ? `the harness tests the tool's flag '${key}': ${cond.cond.slice(0, 60)}` : `the harness picks tools by their flag '${key}': ${call!.callee}(${(call!.args[0] ?? '').slice(0, 50)})` };
+            break;
+          }
+          // Another read off a tool, in a file that declares no tool with it, that does not copy it into another record.
+          if (!loose && g.path !== e.file && !g.objects.some((o) => o.line <= l && (o.end ?? o.line) >= l && (o.values[key] ?? '').trim().endsWith(`.${key}`))) loose = { file: g.path, line: l, reason: `the harness reads the tool's flag '${key}'` };
+        }
+        if (hit) break;
+      }
+      hit ??= loose;
+      if (hit) out.push({ ...hit, key, declared: { file: e.file, line: e.line }, sets: e.sets });
+    }
+    return out.sort((a, b) => b.sets - a.sets);
   });
 }
