@@ -7,10 +7,11 @@ import { configEntries } from '../shared/config.js';
 import { askedVerdict, tieredVerdicts, toolAsks, verdictSettings } from './verdict.js';
 import { approvalOnDispatch } from './gate.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
+import type { FileFacts, TypeFact } from '../../analyzers/facts.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
-  /^(?:default|auto|auto[-_ ]?edits?|yolo|plan|ask|always[-_ ]?ask|never|on[-_ ]?request|on[-_ ]?failure|untrusted|accept[-_ ]?edits|bypass[-_ ]?permissions|dont[-_ ]?ask|manual|suggest|full[-_ ]?auto|read[-_ ]?only|strict|permissive|autonomous|confirm|prompt|allow[-_ ]?all|deny[-_ ]?all)$/i;
+  /^(?:default|auto|auto[-_ ]?edits?|yolo|plan|ask|always[-_ ]?ask|always[-_ ]?allow|never|on[-_ ]?request|on[-_ ]?failure|untrusted|accept[-_ ]?edits|bypass[-_ ]?permissions|dont[-_ ]?ask|manual|suggest|full[-_ ]?auto|read[-_ ]?only|strict|permissive|autonomous|confirm|prompt|allow[-_ ]?all|deny[-_ ]?all)$/i;
 const DISTINCTIVE_MODE = /^(?:auto[-_ ]?edits?|yolo|plan|accept[-_ ]?edits|bypass[-_ ]?permissions|dont[-_ ]?ask|on[-_ ]?request|on[-_ ]?failure|full[-_ ]?auto|always[-_ ]?ask|untrusted|suggest)$/i;
 const MODE_TYPE_NAME = /approval|permission|autonomy|trust|confirm|policy|safety|mode/i;
 const RULE_TYPE_NAME = /rule|polic|permission/i;
@@ -50,7 +51,7 @@ const camel = (x: string) => x.replace(/_([a-z])/g, (_m, c: string) => c.toUpper
  * (`if (decidePathAccess(rules, op, path) === 'deny') return error`); or a branch on the mode's value
  * whose code declares tools (`if (mode === 'agent') tools.write = tool(…)`, `if (mode !== 'plan') return tools`).
  */
-function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mode: boolean; values: string[] }[]): { reason: string; evidence: Evidence[] } | undefined {
+function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mode: boolean; values: string[]; inferred?: string }[]): { reason: string; evidence: Evidence[] } | undefined {
   const decls = toolDeclarations(ctx);
   for (const t of types) {
     if (!t.mode) {
@@ -84,8 +85,39 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
         evidence: [{ file: f.path, line: at.line, reason: `tools declared only in some modes: if (${at.cond.slice(0, 60)})` }],
       };
     }
+    // Or the mode answers the approval decision itself: an early return on the mode's value in a
+    // function that decides whether a call is asked about (`needsApproval: async (input) => { const mode =
+    // getToolApprovalMode(); if (mode === 'alwaysAllow') return false; … }`), where the mode type is known.
+    const names = [t.name, ...(t.inferred ? [t.inferred] : [])];
+    for (const f of ctx.source) {
+      if (f.path !== t.file && !f.imports.some((i) => i.names.some((n) => names.includes(n)))) continue;
+      const at = f.guards.find((x) => x.exit === 'return' && lit.test(x.cond) && DECIDING_FN.test(shortName(x.fn)));
+      if (!at) continue;
+      return {
+        reason: `the mode answers the approval decision (if (${at.cond.slice(0, 50)}) return in ${shortName(at.fn)}() at ${f.path}:${at.line})`,
+        evidence: [{ file: f.path, line: at.line, reason: `${shortName(at.fn)}() answers by the approval mode: if (${at.cond.slice(0, 60)}) return` }],
+      };
+    }
   }
   return undefined;
+}
+
+/**
+ * Modes or rules declared as a zod enum rather than a TypeScript type (`export const toolApprovalModeSchema =
+ * z.enum(['alwaysAsk', 'alwaysAllow', 'smart'])`): a string-literal union by its values, known also by the
+ * type inferred from it (`type ToolApprovalMode = z.infer<typeof toolApprovalModeSchema>`).
+ */
+function zodEnumTypes(f: FileFacts): (TypeFact & { inferred?: string })[] {
+  const out: (TypeFact & { inferred?: string })[] = [];
+  for (const b of f.binds ?? []) {
+    if (b.fn !== '<top>' || !/^z\.enum\(\s*\[/.test(b.value)) continue;
+    const values = [...b.value.matchAll(/["'`]([\w-]+)["'`]/g)].map((m) => m[1]);
+    if (values.length < 2) continue;
+    const base = b.name.replace(/_?schema$/i, '');
+    const inferred = base !== b.name ? base.charAt(0).toUpperCase() + base.slice(1) : undefined;
+    out.push({ name: b.name, kind: 'union', line: b.line, members: values.map((v) => `'${v}'`), tags: values, exported: false, inferred });
+  }
+  return out;
 }
 
 /** A parameter's name as written in a signature, a TypeScript optional one too (`opts?: Options` → `opts`). */
@@ -511,9 +543,9 @@ export default defineRule({
   exemplar: 'src/reference-harness/permissions/rules.ts',
   detect(ctx) {
     const declared: Evidence[] = [];
-    const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[]; lists?: string[] } }[] = [];
+    const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[]; inferred?: string; lists?: string[] } }[] = [];
     for (const f of ctx.source) {
-      for (const t of f.types) {
+      for (const t of [...f.types, ...zodEnumTypes(f)]) {
         // Only a mode-named enum / union or a rule-named interface / alias can qualify: test that before building its values.
         const modeType = (t.kind === 'enum' || t.kind === 'union') && MODE_TYPE_NAME.test(t.name);
         if (!modeType && !((t.kind === 'interface' || t.kind === 'alias') && RULE_TYPE_NAME.test(t.name))) continue;
@@ -537,16 +569,17 @@ export default defineRule({
         const decl: Evidence = { file: f.path, line: t.line, reason: what };
         declared.push(decl);
         // Used: the type's name or its members are read from another file.
-        const probes = mode && t.kind === 'enum' ? t.members : [t.name];
+        // A zod schema is used by its name or by the type inferred from it (`toolApprovalModeSchema` → `ToolApprovalMode`).
+        const probes = mode && t.kind === 'enum' ? t.members : [t.name, ...('inferred' in t && t.inferred ? [t.inferred as string] : [])];
         for (const g of ctx.source) {
           if (g.path === f.path) continue;
-          const hit = probes.find((p) => g.reads[p]?.length) ?? (g.imports.some((i) => i.names.includes(t.name)) ? t.name : undefined);
+          const hit = probes.find((p) => g.reads[p]?.length) ?? probes.find((p) => g.imports.some((i) => i.names.includes(p)));
           if (hit) {
-            const use: Evidence = { file: g.path, line: g.reads[hit]?.[0] ?? g.imports.find((i) => i.names.includes(t.name))!.line, reason: `${t.name} used here (${hit})` };
+            const use: Evidence = { file: g.path, line: g.reads[hit]?.[0] ?? g.imports.find((i) => i.names.includes(hit))!.line, reason: `${t.name} used here (${hit})` };
             // Lists of rules by decision (`allow`, `ask`, `deny`) rank before a decision-shaped type
             // (`{ mode, reason, command }` is the verdict the rules produce, not the rules).
             const lists = !mode && t.members.filter((m) => LIST_MEMBER.test(m)).length >= 2;
-            used.push({ decl, use, score: lists ? 5 : ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values, lists: lists ? t.members.filter((m) => LIST_MEMBER.test(m)) : undefined } });
+            used.push({ decl, use, score: lists ? 5 : ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values, inferred: 'inferred' in t ? (t.inferred as string | undefined) : undefined, lists: lists ? t.members.filter((m) => LIST_MEMBER.test(m)) : undefined } });
             break;
           }
         }

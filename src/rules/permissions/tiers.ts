@@ -279,6 +279,20 @@ export default defineRule({
         evidence: [verdictEv(v), ...v.guards.slice(1, 2).map((g) => ({ file: v.file, line: g.line, reason: `class branch: if (${g.cond.slice(0, 60)}) return` })), { file: a.ask.file, line: a.ask.line, reason: `a tool requests approval: ${a.ask.callee}()` }],
       };
     }
+    // The call's risk class decides the answer: a permission decision that allows a read-only call
+    // without asking (`if await tool.check_read_only(input): return PermissionDecision(ALLOW)`), or a
+    // tool that runs an allow-listed command directly and asks for the rest (`if is_allowlisted(cmd):
+    // run(cmd) else: execute_with_confirmation(…)`).
+    const risk = riskClassDecision(ctx);
+    if (risk) {
+      return {
+        level: 'present',
+        reason: `the call's risk class decides whether it is asked about: ${risk.what} (if (${risk.cond.slice(0, 60)}) at ${risk.file}:${risk.line})`,
+        evidence: [{ file: risk.file, line: risk.line, reason: `${shortName(risk.fn)}() treats the call by its risk class: if (${risk.cond.slice(0, 60)})` }, ...(risk.ask ? [risk.ask] : [])],
+        // Found by the predicate's name and the decision or confirmation beside it.
+        confidence: 'low',
+      };
+    }
     const onDispatch = onGate.length ? onGate : readsIn(path.files);
     // A per-tool "needs approval" flag says that this tool asks, not what class of tool it is.
     // Nor does a scheduling hint (`concurrencySafe`): it batches calls, it does not permit them.
@@ -511,3 +525,47 @@ export default defineRule({
     };
   },
 });
+
+/** A predicate naming a call's risk class: `is_allowlisted(cmd)`, `tool.check_read_only(input)`, `isSafeCommand(c)`, `is_destructive(cmd)`. */
+const RISK_PREDICATE = /^_*(?:is_?|check_?|has_?)?(?:[Aa]llow_?[Ll]isted|[Rr]ead_?[Oo]nly|[Ss]afe_?[Cc]ommand|[Dd]angerous|[Dd]estructive|[Mm]utating)\w*$/;
+/** A function or file that decides permissions, by its name. */
+const DECIDER_NAME = /permission|polic|approv|guard|confirm|authori[sz]/i;
+/** A value that is a permission verdict: `PermissionDecision(ALLOW)`, `{ allowed: true }`, `'allow'`. */
+const ALLOW_VALUE = /allow|approv|permi|decision|verdict/i;
+/** A call that asks the user: `execute_with_confirmation(…)`, `get_confirmation(…)`, `askApproval(…)`. */
+const ASKING_CALL = /confirm|approv|^ask|permission/i;
+
+function riskCalls(cond: string): string[] {
+  return [...cond.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)].map((m) => m[1]).filter((n) => RISK_PREDICATE.test(n));
+}
+
+function riskClassDecision(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; what: string; ask?: Evidence } | undefined {
+  return ctx.memo('tiers:risk-class-decision', () => {
+    for (const f of ctx.source) {
+      // A decision that returns a verdict for the class (`return PermissionDecision(ALLOW, …)`).
+      for (const g of f.guards) {
+        if (g.exit !== 'return' || !riskCalls(g.cond).length) continue;
+        if (!DECIDER_NAME.test(f.path) && !DECIDER_NAME.test(g.fn)) continue;
+        const fn = f.functions.find((x) => x.name === g.fn && x.line <= g.line && x.end >= g.line);
+        const verdict = (g.returns && ALLOW_VALUE.test(g.returns)) || f.calls.some((c) => c.fn === g.fn && c.line > g.line && c.line <= g.line + 3 && ALLOW_VALUE.test(c.name));
+        if (!fn || !verdict) continue;
+        return { file: f.path, line: g.line, fn: g.fn, cond: g.cond, what: `${shortName(g.fn)}() returns a verdict for the class before anything else` };
+      }
+      // A tool that runs the class directly and asks for the rest.
+      for (const k of f.forks ?? []) {
+        if (!riskCalls(k.cond).length) continue;
+        const ask = f.calls.find((c) => c.fn === k.fn && c.line >= k.line && c.line <= k.end && ASKING_CALL.test(c.name) && !RISK_PREDICATE.test(c.name));
+        if (!ask) continue;
+        return {
+          file: f.path,
+          line: k.line,
+          fn: k.fn,
+          cond: k.cond,
+          what: `${shortName(k.fn)}() runs one class without asking and asks (${ask.callee}()) for the other`,
+          ask: { file: f.path, line: ask.line, reason: `the other class is asked about: ${ask.callee}()` },
+        };
+      }
+    }
+    return undefined;
+  });
+}

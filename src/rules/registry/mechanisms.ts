@@ -762,8 +762,14 @@ export function agentFrameworkUse(ctx: RuleContext): FrameworkToolUse[] {
 
 // --------------------------------------------------------------------------- search lookups
 
-/** `fn.name == name`, `name === t.toolName`: an element's name compared with a runtime name. */
-const NAME_MATCH = /^(\w+)\.(?:name|tool_name|toolName|function_name|functionName)\s*===?\s*(\w+)$|^(\w+)\s*===?\s*(\w+)\.(?:name|tool_name|toolName|function_name|functionName)$/;
+/**
+ * The element's name compared with the asked name: `t.name == name`, `name === t.toolName`, or through
+ * a function that names the element and one that normalises the asked name (`get_tool_name(tool) ==
+ * format_tool_name(tool_name)`, `toolName(t) === name.toLowerCase()`).
+ */
+const ELEM_NAME = String.raw`(?:\w+\.(?:name|tool_name|toolName|function_name|functionName)|\w*(?:[Nn]ame)\w*\(\w+\))`;
+const ASKED_NAME = String.raw`(?:\w+|\w*(?:[Nn]ame|norm\w*)\w*\(\w+\)|\w+\.(?:lower|strip|trim|toLowerCase)\(\))`;
+const NAME_MATCH = new RegExp(`^${ELEM_NAME}\\s*===?\\s*${ASKED_NAME}$|^${ASKED_NAME}\\s*===?\\s*${ELEM_NAME}$`);
 const SEARCHED = /tool|function|action|handler|skill|plugin|capabilit|registry/i;
 /** Functions that turn the registry into the model's list, beside the search: `get_openai_schemas()`. */
 const LIST_FN = /schemas?$|definitions?$|specs?$|declarations?$|(?:^|_|get)tools?$|Tools?$/i;

@@ -284,7 +284,10 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (cli.length >= 2 && main.length < 3) {
+    // Verbs one to a program (each command-line entry point a single command with options) are
+    // single commands side by side, not a registry: judged with the single command below.
+    const onePerProgram = cli.length >= 2 && main.length < 2;
+    if (cli.length >= 2 && main.length < 3 && !onePerProgram) {
       return {
         level: 'partial',
         reason: `only ${cli.length} CLI verbs are registered, spread over ${perFile.size} file${perFile.size > 1 ? 's' : ''} (at most ${main.length} in one command builder): no registry of user commands`,
@@ -292,7 +295,7 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (cli.length >= 2) {
+    if (cli.length >= 2 && !onePerProgram) {
       // Three or more verbs registered in one file with a command-line parser the harness imports: a framework fact.
       // And the builder is the harness's own: its package holds the agent loop (not a release or build
       // tool beside the harness in the same repository), and its verbs are offered to the user (not
@@ -313,10 +316,9 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    if (decls.length + verbs.length === 1) {
-      const e = [...decls, ...verbs];
-      return { level: 'partial', reason: 'a single user command is declared as data; there is no command registry', evidence: e };
-    }
+    // A single command (or one per program) is no registry: it is judged absent below unless a
+    // table, action list or if-chain of commands is found.
+    const single = decls.length + verbs.length === 1 || (onePerProgram && !decls.length);
     // A command table: a map of command names to handlers, whose entry is looked up by the name the
     // user typed and called (`commands[command](input)`, `self.commands[name](args)`): the commands are
     // data, one handler per name, dispatched without a branch per command.
@@ -353,15 +355,16 @@ export default defineRule({
     const chain: Evidence[] = [];
     for (const f of ctx.source) {
       for (const g of f.guards) {
-        if (!/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) || !/===?|startsWith|==/.test(g.cond)) continue;
+        // Compared (`cmd === '/help'`, `text.startsWith('/clear')`) or tested against a list of spellings (`msg in ["/help", "help"]`).
+        if (!/['"`]\/[a-z][\w-]*['"`]/.test(g.cond) || !/===?|startsWith|startswith|==|\bin\s*[[(]/.test(g.cond)) continue;
         // The other side must be what the user typed, not a path or a route (`manifest.root === '/workspace'`).
         const other = g.cond.replace(/['"`]\/[a-z][\w-]*['"`]/g, '');
         if (!INPUTISH.test(other) || PATHISH.test(other)) continue;
         chain.push({ file: f.path, line: g.line, reason: `slash command handled by a branch: ${g.cond.slice(0, 60)}` });
       }
       for (const c of f.calls) {
-        if (c.name !== 'startsWith' || !/^['"`]\/[a-z][\w-]*['"`]$/.test(c.args[0] ?? '')) continue;
-        const recv = c.callee.slice(0, -'.startsWith'.length);
+        if (!/^(?:startsWith|startswith)$/.test(c.name) || !/^['"`]\/[a-z][\w-]* ?['"`]$/.test(c.args[0] ?? '')) continue;
+        const recv = c.callee.slice(0, -'.startsWith'.length).replace(/\.(?:strip|trim|lower|toLowerCase)\(\)/g, '');
         if (!INPUTISH.test(recv) || PATHISH.test(recv)) continue;
         chain.push({ file: f.path, line: c.line, reason: `slash command matched by ${c.callee}(${c.args[0]})` });
       }
@@ -372,6 +375,10 @@ export default defineRule({
         if (choices && (choices.match(/['"],/g) ?? []).length >= 2) chain.push({ file: f.path, line: c.line, reason: `CLI verbs listed as argparse choices of ${c.args[0]}, with no name/description/handler registry` });
       }
     }
+    // Branches that handle a command (their own `if` that returns) before bare matches, which may only
+    // test for a prefix (`if not query.startswith("/task"): query = "/task " + query`); one entry per line.
+    chain.sort((a, b) => Number(!a.reason.startsWith('slash command handled')) - Number(!b.reason.startsWith('slash command handled')));
+    for (let i = chain.length - 1; i >= 0; i--) if (chain.findIndex((c) => c.file === chain[i].file && c.line === chain[i].line) < i) chain.splice(i, 1);
     if (chain.length >= 2 || chain.some((c) => c.reason.startsWith('CLI verbs'))) {
       const cli = chain.find((c) => c.reason.startsWith('CLI verbs'));
       return {
@@ -390,7 +397,9 @@ export default defineRule({
     const registered = VERB_CALL_NAMES.some((n) => ctx.callsNamed(n).length > 0);
     return {
       level: 'absent',
-      reason: 'no user-facing command registry (slash commands or CLI verbs declared as data) was found',
+      reason: single
+        ? `only ${decls.length + verbs.length === 1 ? 'a single user command is' : `single commands, one per program (${cli.length}), are`} declared (${[...decls, ...verbs][0].file}:${[...decls, ...verbs][0].line}); there is no registry of user commands`
+        : 'no user-facing command registry (slash commands or CLI verbs declared as data) was found',
       evidence: [],
       confidence: !cliLib && !slashWord && !registered && !chain.length ? 'high' : 'low',
     };
