@@ -83,7 +83,13 @@ const COMMAND_KEYS = keyWords(COMMAND_KEY);
 const EXEC_OUTCOME_KEYS = keyWords(EXEC_OUTCOME_KEY);
 const CALL_RECORD = /^class:\w*(?:tool|function)\w*(?:span|event|record|entry|log|call)/i;
 
-function records(ctx: RuleContext): Rec[] {
+/**
+ * Where a record of a call is kept in memory: a message or record type of the transcript (`class ToolUsageMessage`),
+ * or an object pushed onto a list (`results.push({ functionName, args, result })`); not a handle on a running call.
+ */
+const KEPT_AT = /^class:\w*(?:message|record|call|usage|result|entry|history|step)\w*$|^arg:[\w$.]*\.(?:push|append)$/i;
+
+function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
   const out: Rec[] = [];
   const tables = tableClasses(ctx);
   for (const f of ctx.source) {
@@ -133,7 +139,12 @@ function records(ctx: RuleContext): Rec[] {
       else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
       else if (o.ctx.startsWith('arg:') && sinkArg(o.ctx)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
-      if (!where) continue;
+      if (!where) {
+        // A record of a whole call (its tool, inputs and outcome) that is neither written nor handed to a sink:
+        // kept in memory (a transcript message type, a list of call records), which outlives no process.
+        if (hasOut && inputs && !commandRecord && KEPT_AT.test(o.ctx) && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k))) kept.push(o as Located<ObjectFact>);
+        continue;
+      }
       // A usage event handed to product telemetry (`logEvent('tool_use_error', { toolName, toolInput })`) is not the trail.
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
@@ -768,7 +779,8 @@ export default defineRule({
     'Record every tool call with its name, inputs, outcome and the permission decision, as an append-only log or typed record that outlives the turn; see the exemplar audit-log.ts.',
   exemplar: 'src/reference-harness/logging/audit-log.ts',
   detect(ctx) {
-    const all = records(ctx);
+    const kept: Located<ObjectFact>[] = [];
+    const all = records(ctx, kept);
     const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
@@ -899,6 +911,17 @@ export default defineRule({
       return finding('partial', `the conversation's messages are stored (${call.callee}() in ${shortName(call.fn)}, ${at(call.file, call.line)}, called from ${shortName(caller.fn)}), but tool calls are not recorded with their inputs and outcomes on the agent's path`, [
         ev(call.file, call.line, `${call.callee}(${call.args.join(', ').slice(0, 50)}) stores the conversation's messages`),
         ev(caller.file, caller.line, `${caller.callee}() in ${shortName(caller.fn)} saves them`),
+      ], 'low');
+    }
+    if (kept.length) {
+      const o = kept[0];
+      const keys = (x: ObjectFact) => x.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k)).slice(0, 5).join(', ');
+      // A record class is shown where a record is made (`ToolCallMessage(tool_name=…)` in the loop), then declared.
+      const cls = o.ctx.startsWith('class:') ? o.ctx.slice(6) : '';
+      const made = cls ? ctx.callsNamed(cls).find((c) => !TEST_PATH.test(c.file) && !UI_FILE.test(c.file) && c.fn !== '<top>') : undefined;
+      return finding('partial', `tool calls are kept as records with their inputs and outcomes (${o.ctx.replace(/^(\w+):/, '$1 ')} at ${at(o.file, o.line)}: ${keys(o)}), but only in memory: nothing writes them down or hands them to a log`, [
+        ...(made ? [ev(made.file, made.line, `${made.callee}(…) in ${shortName(made.fn)} makes a record of the tool call, kept in memory`)] : []),
+        ...kept.slice(0, 2).map((x) => ev(x.file, x.line, `${x.ctx.replace(/^(\w+):/, '$1 ')}: ${keys(x)}, kept in memory`)),
       ], 'low');
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.

@@ -581,7 +581,10 @@ export default defineRule({
         else if (l > 0) logFiles++;
       }
     }
-    const loopPrinted = printFiles > logFiles || (printFiles === logFiles && loopPrints > loopLogs);
+    // The vote stands only when the loop files' own counts agree (two small files that print do not outweigh one
+    // that logs twice as much as they print) and the harness as a whole does not log several times more than it
+    // prints (a loop file with a dozen prints beside a thousand logger calls is the exception, not the channel).
+    const loopPrinted = (printFiles > logFiles || (printFiles === logFiles && loopPrints > loopLogs)) && loopPrints > loopLogs && use.calls.length < 4 * use.prints.length;
     const counts = `${use.calls.length} logger calls in ${use.files.size} files, ${use.prints.length} prints`;
     const path = loopFiles.size ? "on the loop's path" : 'in the harness';
 

@@ -1,4 +1,4 @@
-import type { CallFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
+import type { CallFact, ClassFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
 import { allClasses, allTypes, at, bySite, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
@@ -75,7 +75,7 @@ function enumMemberArgs(ctx: RuleContext): Map<string, EnumArg[]> {
     };
     for (const [name, list] of ctx.callNames()) {
       const bare = unprefixed(name);
-      if (EMIT_NAMES.has(bare) || EMITTER.test(bare)) for (const c of list) if (mayPass(c)) picked.push(c);
+      if (EMIT_NAMES.has(bare) || EMITTER.test(bare) || SEND_EVENT.test(bare)) for (const c of list) if (mayPass(c)) picked.push(c);
     }
     const byFile = byFileInOrder(ctx, picked);
     for (const f of ctx.source) for (const c of byFile.get(f.path) ?? []) {
@@ -101,17 +101,19 @@ const unprefixed = (name: string): string => (name.charCodeAt(0) === 95 ? name.r
 
 /** `emit(Enum.Member, …)`: an emit-like call with the member as its first argument. */
 const enumFirstArgCalls = (ctx: RuleContext, name: string): Located<CallFact>[] =>
-  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => x.first && EMIT_CALL.test(unprefixed(x.c.name))).map((x) => x.c);
+  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => x.first && (EMIT_CALL.test(unprefixed(x.c.name)) || SEND_EVENT.test(unprefixed(x.c.name)))).map((x) => x.c);
 
 /** Channels a message kind is handed to as the first argument: `self._send(MessageType.STREAM, …)`. */
 const SEND_FIRST = /^(?:send|post|postMessage|emit|publish|notify|broadcast|dispatch|fire|trigger)$/;
+/** A channel named for the events it sends: `send_event(ChatEvent.STATUS, …)`, `sendUpdate(UpdateKind.DONE, …)`. */
+const SEND_EVENT = /^(?:send|post|push|stream|yield)_?(?:[eE]vent|[uU]pdate)$/;
 
 /**
  * `emitEvent(actor, Enum.Member, …)`: an emitter passing the member in any argument; or a message
  * channel (`send`, `post`) taking the member as its first argument, the kind of what it sends.
  */
 const enumArgEmits = (ctx: RuleContext, name: string): EnumArg[] =>
-  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => EMITTER.test(x.c.name) || (x.first && SEND_FIRST.test(unprefixed(x.c.name))));
+  (enumMemberArgs(ctx).get(name) ?? []).filter((x) => EMITTER.test(x.c.name) || (x.first && (SEND_FIRST.test(unprefixed(x.c.name)) || SEND_EVENT.test(unprefixed(x.c.name)))));
 
 /**
  * Objects (not type literals) that carry `key`, with the key's value unquoted, in source order:
@@ -414,6 +416,9 @@ function classCandidates(ctx: RuleContext): Candidate[] {
       const call = constructed(c.name)[0];
       if (call) emitted.push(ev(call.file, call.line, `emits ${c.name}`));
     }
+    // Or made by the bus from the kind's name: `self.emit('task_started', …)` where `TaskStartedEvent`
+    // declares `name: Literal["task_started"] = "task_started"` (the class's literal discriminant).
+    if (emitted.length < 2) emitted.push(...discriminantEmits(ctx, named));
     const first = named[0];
     const type: Located<TypeFact> = { name: base, kind: 'alias', line: first.line, members: named.map((c) => c.name), tags: [], exported: true, file: first.file };
     const stops = named.filter((c) => STOP_TAG.test(c.name) || c.members.includes('error')).map((c) => c.name);
@@ -423,6 +428,36 @@ function classCandidates(ctx: RuleContext): Candidate[] {
 }
 
 const unquote = (v: string): string => v.replace(/^['"`]|['"`]$/g, '');
+
+const CLASS_TAG_KEYS = ['name', 'type', 'kind', 'event', 'event_type', 'eventType'];
+
+/**
+ * Emits of event classes by their literal discriminant: an emit-like call whose first argument is the
+ * literal one of the classes declares as its `name` / `type` value (the bus builds the class from it).
+ * One site per class, in the classes' own language, outside UI files.
+ */
+function discriminantEmits(ctx: RuleContext, classes: Located<ClassFact>[]): Evidence[] {
+  const byTag = new Map<string, string>();
+  for (const c of classes) {
+    const body = ctx.file(c.file)?.objects.find((o) => o.ctx === `class:${c.name}` && o.line >= c.line && o.line <= c.end);
+    if (!body) continue;
+    for (const k of CLASS_TAG_KEYS) {
+      const v = body.values[k];
+      if (v && LITERAL_ARG.test(v)) { byTag.set(unquote(v), c.name); break; }
+    }
+  }
+  if (byTag.size < 2) return [];
+  const out: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const call of literalFirstArgCalls(ctx)) {
+    if (call.callee.startsWith('new ') || !EMIT_CALL.test(unprefixed(call.name)) && !EMITTER.test(unprefixed(call.name))) continue;
+    const cls = byTag.get(unquote(call.args[0]));
+    if (!cls || seen.has(cls) || !emitSite(classes[0].file, call.file)) continue;
+    seen.add(cls);
+    out.push(ev(call.file, call.line, `${call.callee}(${call.args[0]}) emits a ${cls}`));
+  }
+  return out.length >= 2 ? out : [];
+}
 
 /**
  * Event unions declared as schemas: `z.discriminatedUnion('type', [z.object({ type: z.literal('toolUse'), … }), …])`.

@@ -104,6 +104,14 @@ export default defineRule({
     const evid = ranked
       .slice(0, 3)
       .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
+    // One file whose only tie to the core is a test's name (its own name is not the loop's, a tool's or the
+    // chat's), and which imports neither the loop nor the tool dispatch, is no test of the loop or tools:
+    // a login page spec with a session case, a parser's unit test with a step case.
+    if (core.length === 1 && t.cases >= 3 && tier.get(core[0])! > 1 && !CORE.test(words(core[0].path))) {
+      const f = core[0];
+      const i = f.tests.findIndex((_, j) => CORE.test(nameWords(f, j)));
+      return finding('partial', `${t.files.length} test file(s) with ${t.cases} cases import harness code, but only the tests of one file name the loop, tools or sessions (e.g. "${f.tests[i].name.slice(0, 60)}", ${at(f.path, f.tests[i].line)}), and that file imports neither the loop nor the tool dispatch`, [ev(f.path, f.tests[i].line, `test "${f.tests[i].name.slice(0, 60)}": the only file whose tests name the core`), ...evid.filter((e) => e.file !== f.path)]);
+    }
     if (core.length && t.cases >= 3) {
       // Sure when the loop/tool tests reach harness files by resolved import paths, one of them the
       // file that runs the loop, dispatches tools or declares one; tests that only reach other modules
