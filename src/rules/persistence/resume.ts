@@ -529,7 +529,9 @@ export default defineRule({
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));
-    const loads = [...fed, ...read.filter((o) => !fed.includes(o))];
+    // A read inside a delete (`deleteAllChats` selecting what to remove, a private `_delete_agent_impl`) loads nothing back.
+    const erasing = (o: PersistOp) => /^_*(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn));
+    const loads = [...fed, ...read.filter((o) => !fed.includes(o))].filter((o) => !erasing(o));
     const isFed = (o: PersistOp) => !!conversationLink(ctx, o);
     // The clearest evidence first: a loader named for what it loads (`loadSession`, `Transcript.load`).
     // Judged once per load, not in every comparison of the sort.
@@ -545,8 +547,6 @@ export default defineRule({
       return v;
     };
     const wiredLoads = loads
-      // A read inside a delete (`deleteAllChats` selecting what to remove) loads nothing back.
-      .filter((o) => !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)))
       .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
       // Then a read of the messages before one of the session's record (`messages` before `chats`).
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
@@ -554,7 +554,7 @@ export default defineRule({
     // (a page's '/sessions' route string, its navigation) reopen nothing in the harness.
     // A decorated route's handler with an id in its path is called by the framework (no callers in the code): its
     // reads are wired, after those reached from code.
-    wiredLoads.push(...loads.filter((o) => !wiredLoads.includes(o) && !/^(delete|remove|clear|purge|drop)/i.test(shortName(o.call.fn)) && !!idRouteOf(ctx, o.call.file, o.call.fn)));
+    wiredLoads.push(...loads.filter((o) => !wiredLoads.includes(o) && !!idRouteOf(ctx, o.call.file, o.call.fn)));
     const routes = routeEntries(ctx, wiredLoads);
     const allEntries = [...routes.filter((e) => !e.idView), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx), ...routes.filter((e) => e.idView)];
     const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];

@@ -780,6 +780,12 @@ const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIP
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
+/**
+ * SQLAlchemy Core's insert and update statements, built on a mapped class and run with `execute`: bare or from the
+ * module they are imported from (`insert(M)`, `sa.update(M)`, `pg_insert(M)` for `postgresql.insert`, `sqlite_insert(M)`).
+ */
+const DML_BUILDERS = ['insert', 'update', 'pg_insert', 'sqlite_insert', 'mysql_insert', 'postgres_insert', 'upsert'];
+const DML_CALLEE = /^(?:(?:sa|sqlalchemy|postgresql|sqlite|mysql|dialects\.\w+|sqlalchemy\.dialects\.\w+)\.)?\w+$/;
 /** Class methods an ORM base gives its mapped classes for inserting rows. */
 const ACTIVE_RECORD_CREATE = ['create', 'create_async', 'batch_create', 'batch_create_async', 'bulk_create', 'acreate', 'abulk_create'];
 
@@ -820,6 +826,26 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       const recv = receiverOf(c);
       if (!c.file.endsWith('.py') || ORM_SESSION.test(recv) || !/^\w+$/.test(recv) || !modelOf(c.file, c, c.args[0] ?? '')) continue;
       sessionIn.add(`${c.file}#${c.fn}#${recv}`);
+    }
+  }
+  // A SQLAlchemy Core statement on a mapped class (`pg_insert(CheckpointModel).values(…)`, `update(SessionRow).where(…)`,
+  // `sa.insert(Message)`), which the caller then runs with `db.execute(stmt)`: the statement names the table it writes,
+  // and what runs it in the same function is a session, under any name (`with self._factory() as db:`).
+  const dml: PersistOp[] = [];
+  for (const n of DML_BUILDERS) {
+    for (const c of ctx.callsNamed(n)) {
+      if (!c.file.endsWith('.py') || !DML_CALLEE.test(c.callee)) continue;
+      const a = (c.args[0] ?? '').trim();
+      const original = ctx.file(c.file)?.imports.find((i) => i.as && a in i.as)?.as?.[a];
+      const model = models.get(a) ?? (original ? models.get(original) : undefined);
+      if (!model) continue;
+      const text = modelText(model);
+      const subject = subjectOf(text);
+      dml.push({ call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } });
+      for (const x of ctx.callsIn(c.file, c.fn)) {
+        const recv = receiverOf(x);
+        if (x.name === 'execute' && /^\w+$/.test(recv)) sessionIn.add(`${c.file}#${c.fn}#${recv}`);
+      }
     }
   }
   const makers = new Set<string>();
@@ -880,6 +906,7 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       out.push({ call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } });
     }
   }
+  out.push(...dml);
   // A commit writes the rows staged in the session (the unit of work). Where the committing function stages rows
   // itself (`session.add(feed); session.commit()`), it commits those: the conversation's where it stages message rows,
   // the workflow state's where it stages state rows, something else where it stages only other rows (a schedule, a
