@@ -15,6 +15,14 @@ export const paramName = (p: string): string => p.replace(/^\*+/, '').split(/[:=
 /** Memo entries kept over a reorder of the source files: as they are (`true`), or re-sorted by each file's new position. */
 type Carry = Readonly<Record<string, true | ((value: never, position: (file: string) => number) => unknown)>>;
 
+/**
+ * A carry (`RuleContext.agentFirst`) for a list in source-file order whose items from one file do not depend on
+ * where the other files are (each file's in its own order): the same list re-sorted, stably, by each file's new
+ * position, which is what computing it again in the new order gives.
+ */
+export const inFileOrder = <T extends { file: string }>(list: readonly T[], position: (file: string) => number): T[] =>
+  list.map((x, i) => ({ x, i, p: position(x.file) })).sort((a, b) => a.p - b.p || a.i - b.i).map(({ x }) => x);
+
 export class RuleContext {
   readonly source: FileFacts[];
   readonly tests: FileFacts[];

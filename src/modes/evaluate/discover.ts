@@ -190,7 +190,9 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
   const inHarness = (rel: string) => !harness.length || globs.some((g) => g.field === 'harness' && g.test(rel));
 
   // Every .gitignore on the way down applies to the paths below its folder.
-  const walk = (dir: string, rel: string, ignores: Gitignores, examplePackage = false) => {
+  // `sub`: a folder below the root, which may be a workspace package named as an example (`isExamplePackage`; only a
+  // folder listing a package.json is asked, so the others cost no failed read).
+  const walk = (dir: string, rel: string, ignores: Gitignores, examplePackage = false, sub = false) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -198,6 +200,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       out.skipped.push({ path: rel || '.', reason: `unreadable folder (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
       return;
     }
+    if (sub && !examplePackage && entries.some((e) => e.name === 'package.json')) examplePackage = isExamplePackage(dir);
     ignores = gitignoresIn(ignores, dir, rel, entries);
     const ignored = (p: string, isDir: boolean) => isGitignored(ignores, p, isDir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -212,7 +215,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       if (e.isDirectory()) {
         if ((e.name.startsWith('.') && !SOURCE_DOT_DIRS.has(e.name)) || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (ignored(childRel, true) || exclude?.(childRel + '/')) continue;
-        walk(abs, childRel, ignores, examplePackage || isExamplePackage(abs));
+        walk(abs, childRel, ignores, examplePackage, true);
         continue;
       }
       if (!e.isFile()) continue;

@@ -6,7 +6,7 @@
  */
 import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
-import { RuleContext, shortName } from '../../rules/context.js';
+import { inFileOrder, RuleContext, shortName } from '../../rules/context.js';
 import { isStale, rankLive, staleDirs } from '../../rules/shared/stale.js';
 import { agentSlice } from '../../rules/shared/slice.js';
 import { agentLoops, LOOP_MEMOS, loopRunsTools, rankedLoops, toolImplementation } from '../../rules/shared/loop.js';
@@ -80,7 +80,7 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
   // The agent's own code first: the landmarks' files and what they import or are imported by (shared/slice.ts).
   const marks = landmarks(ctx);
   const loop = rankedLoops(ctx)[0];
-  ctx.agentFirst(agentSlice(ctx, marks.map((m) => m.file), (f) => !isStale(ctx, f)), LOOP_MEMOS);
+  ctx.agentFirst(agentSlice(ctx, marks.map((m) => m.file), (f) => !isStale(ctx, f)), { ...LOOP_MEMOS, ...LANDMARK_MEMOS });
   const byId = new Map(rules.map((r) => [r.id, r]));
   const findings = new Map<CheckId, Finding>();
   const checks: CheckResult[] = [];
@@ -137,6 +137,20 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
 }
 
 const MAX_LANDMARKS = 8;
+
+/**
+ * Lists the landmarks compute before the agent's files are put first, kept over that reorder rather than computed
+ * again: each is in source-file order, and what one file contributes depends only on that file (its own objects,
+ * calls, binds and lookups, and name indices it reads only for its own file's calls).
+ */
+const LANDMARK_MEMOS = {
+  'loop:model-calls': inFileOrder,
+  'loop:client-model-calls': inFileOrder,
+  'loop:alias-model-calls': inFileOrder,
+  'tools:lookups': inFileOrder,
+  'tools:framework-use': inFileOrder,
+  'registry:agent-framework-use': inFileOrder,
+} as const;
 
 function landmarks(ctx: RuleContext): Evidence[] {
   const dispatch = toolDispatch(ctx);
