@@ -172,8 +172,47 @@ function offFlag(ctx: RuleContext, site: { file: string; line: number; fn: strin
     if (binds.length !== 1) continue;
     const b = binds[0];
     const init = /^(.+)\.(?:__init__|constructor)$/.exec(b.fn);
-    if (!init || b.value !== flag) continue;
+    // `self._enable_x = enable_x`: the field keeps the parameter under a private name.
+    if (!init || b.value.replace(/^_+/, '') !== flag.replace(/^_+/, '') || !/^[\w$]+$/.test(b.value)) continue;
+    const param = b.value;
     const cls = init[1].split('.').pop()!;
+    // A parameter that defaults to false (`enable_context_compression: bool = False`) which no call in the repo sets
+    // to anything but itself or false (`enable_context_compression=enable_context_compression` in a subclass that
+    // forwards its own parameter, itself defaulting to false, is no call that turns it on).
+    const dflt = ctx.file(b.file)?.consts.find((c) => c.kind === 'param' && c.fn === b.fn && c.name === param);
+    if (dflt && /^false$/i.test(dflt.value.trim())) {
+      const set = new RegExp(`^${param}\\s*[=:]\\s*(.+)$`);
+      const forwards = new Set<string>();
+      let on: Located<CallFact> | undefined;
+      for (const src of ctx.source) {
+        if (!src.path.endsWith('.py') && !/\.[cm]?[jt]sx?$/.test(src.path)) continue;
+        for (const c of src.calls) {
+          for (const a of c.args) {
+            const m = set.exec(a.trim());
+            if (!m) continue;
+            const v = m[1].trim();
+            if (/^(?:False|false)$/.test(v)) continue;
+            if (v === param || v === `self.${param}` || v === `self._${param}`) {
+              forwards.add(`${src.path}#${c.fn}`);
+              continue;
+            }
+            on = { ...c, file: src.path };
+            break;
+          }
+          if (on) break;
+        }
+        if (on) break;
+      }
+      // Each forwarding function must itself take the parameter with a default of false.
+      const forwardOff = [...forwards].every((k) => {
+        const [file, fn] = k.split('#');
+        return !!ctx.file(file)?.consts.some((c) => c.kind === 'param' && c.fn === fn && c.name === param && /^false$/i.test(c.value.trim()));
+      });
+      if (!on && forwardOff) {
+        return { file: site.file, line: read, flag, why: `${flag} is the constructor parameter ${param} of ${cls}, which defaults to False and no call in the repo turns on`, at: { file: b.file, line: dflt.line } };
+      }
+    }
+    if (b.value !== flag) continue;
     // A module's own demo (`if __name__ == "__main__": Memory(…)` beside the class) is not a construction the app makes.
     const made = ctx.callsNamed(cls).filter((c) => (c.callee === cls || c.callee === `new ${cls}` || c.callee.endsWith(`.${cls}`)) && !(c.file === b.file && c.fn === '<top>'));
     const kw = new RegExp(`^${flag}\\s*=\\s*False$`);
@@ -331,6 +370,9 @@ export default defineRule({
         // a summarising name on the action the threshold triggers is then taken at its word.
         const via = p.act.summary ? `a model call whose prompt asks for a summary: ${p.act.summary}` : summarisesByName(ctx, p.act.callee!, cs) ?? (words(p.act.callee!).some((w) => /^summar/.test(w)) ? `named ${p.act.callee}, model call not traced` : undefined);
         if (!via) continue;
+        // The summary it sets off sits behind a flag that is off wherever it is set (`if self._enable_summary and
+        // tokens > limit:`): reported below as opt-in, not as a trigger that runs.
+        if (offFlag(ctx, { file: p.act.file, line: p.act.line, fn: '' })) continue;
         const what = p.cmp.ratio ? `${p.cmp.estimate} (${p.cmp.ratio}) reaches ${p.cmp.window}` : `${p.cmp.estimate} passes ${p.cmp.window}`;
         return {
           level: 'present' as const,

@@ -43,6 +43,11 @@ const MODEL_RECEIVERS = new Map<string, RegExp>(
  * `this.chatLLM.ainvoke`, `baseModel.generate`): methods too specific to be anything else on such a receiver.
  */
 const MODEL_RUNNABLE = /(?:llm|model)\.(?:invoke|ainvoke|agenerate|astream|astream_events|generate_content|generate_content_async)$/i;
+/**
+ * The same runnables under a name that starts with llm or model and says what was made of it (`llm_with_tools =
+ * llm.bind_tools(tools)`, `llmForGraph`, `modelWithStructuredOutput`): LangChain's bound model, invoked each turn.
+ */
+const MODEL_RUNNABLE_BOUND = /(?:^|\.)_?(?:llm|LLM|Llm|model|Model)(?:_[a-z]|[A-Z][a-z])\w*\.(?:invoke|ainvoke|agenerate|astream|astream_events)$/;
 const RUNNABLE_METHODS = new Set(['invoke', 'ainvoke', 'agenerate', 'astream', 'astream_events', 'generate_content', 'generate_content_async']);
 const MODEL_NAMES = new Set([
   'generateText', 'streamText', 'generateObject', 'streamObject', 'generateContent', 'generateContentStream',
@@ -91,7 +96,7 @@ export function isDirectModelCall(c: CallFact): boolean {
   const receivers = MODEL_RECEIVERS.get(c.name);
   if (!named && !receivers && !RUNNABLE_METHODS.has(c.name)) return false;
   if (c.args.length && HTTP_ARG.test(c.args[0])) return false;
-  return named || !!receivers?.test(c.callee) || MODEL_RUNNABLE.test(c.callee);
+  return named || !!receivers?.test(c.callee) || MODEL_RUNNABLE.test(c.callee) || MODEL_RUNNABLE_BOUND.test(c.callee);
 }
 
 /** Every direct model call in source files. */
