@@ -276,15 +276,29 @@ export interface AgentSpawn extends Evidence {
  */
 export function agentClasses(ctx: RuleContext): { loopClasses: Set<string>; parent: Map<string, string>; family: (name: string) => string | undefined } {
   return ctx.memo('agents:classes', () => {
-    const loopClasses = new Set<string>();
+    const loops: Array<{ cls: string; l: AgentLoop }> = [];
     for (const l of agentLoops(ctx)) {
       const dot = l.fn.lastIndexOf('.');
       if (dot <= 0 || NOT_AGENT_LOOP_FN.test(l.fn.slice(dot + 1))) continue;
       const cls = l.fn.slice(0, dot).split('.').pop()!;
-      if (!NOT_AGENT_CLASS.test(cls)) loopClasses.add(cls);
+      if (!NOT_AGENT_CLASS.test(cls)) loops.push({ cls, l });
     }
     const parent = new Map<string, string>();
     for (const f of ctx.source) for (const c of f.classes) if (c.extends) parent.set(c.name, baseClassName(c.extends));
+    // A loop whose turn is a method of an agent the same function builds (`agent = WebAgent(…)`, then
+    // `for step in steps: agent.run_step(step)`) drives that agent from outside: its class is a program
+    // that runs an agent (a test generator, a CLI), not an agent.
+    const first = new Set(loops.map((x) => x.cls));
+    const drives = (cls: string, l: AgentLoop): boolean => {
+      const recv = /^(\w+)\.\w+$/.exec(l.modelCall.callee)?.[1];
+      if (!recv) return false;
+      const bind = (ctx.file(l.file)?.binds ?? []).find((b) => b.fn === l.fn && b.name === recv && b.line < l.modelCall.line);
+      const built = bind && /^(?:await\s+)?(?:new\s+)?([A-Z]\w*)(?:\.\w+)?\(/.exec(bind.value)?.[1];
+      if (!built) return false;
+      const own = lineage(cls, parent);
+      return [...lineage(built, parent)].some((n) => first.has(n) && !own.has(n));
+    };
+    const loopClasses = new Set(loops.filter((x) => !drives(x.cls, x.l)).map((x) => x.cls));
     const family = (name: string): string | undefined => {
       for (let n: string | undefined = name, i = 0; n && i < 8; n = parent.get(n), i++) if (loopClasses.has(n)) return n;
       return undefined;
