@@ -262,6 +262,38 @@ function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A catch's test that the error is a failed validation of the model's output (`e instanceof ValidationError`, `err instanceof AxAssertionError`). */
+const VALIDATION_ERROR = /\binstanceof\s+[\w$.]*(?:Validation|Assertion|Schema|Parse|Parsing)\w*Error\b/;
+/** A call that adds a request or message to the conversation (`mem.addRequest(…)`, `messages.push(…)`). */
+const ADD_REQUEST = /^(?:add|push|append)_?\w*(?:[rR]equest|[mM]essage)s?$/;
+
+/**
+ * Validation errors sent back to the model: in a retry loop whose body runs a step (asking the model,
+ * often through the framework's own client), the `catch` tells a validation error of the reply apart (`if (e instanceof
+ * ValidationError)`) and then adds a correction to the conversation (`mem.addRequest([{ role: 'user',
+ * content: fixes }])`) before the loop asks again, so output that fails its checks never takes effect.
+ */
+function validationErrorReasks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:validation-error-reasks', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      if (!f.loops.length) continue;
+      const tests = [...(f.forks ?? []), ...f.guards.filter((g) => g.exit !== 'throw')].filter((x) => VALIDATION_ERROR.test(x.cond));
+      for (const t of tests) {
+        // The innermost loop around the test whose body, before the catch, runs something (the step that asks the model).
+        const l = f.loops.filter((x) => x.fn === t.fn && x.line < t.line && x.end >= t.line).sort((a, b) => b.line - a.line)[0];
+        if (!l) continue;
+        const step = f.calls.find((c) => c.fn === t.fn && !c.inCatch && c.line > l.line && c.line < t.line);
+        const add = f.calls.find((c) => c.fn === t.fn && c.inCatch && c.line > t.line && c.line <= l.end && (ADD_REQUEST.test(c.name) || ADD_MESSAGE.test(c.name)) && c.callee.includes('.'));
+        if (!step || !add) continue;
+        out.push({ file: f.path, line: t.line, how: `${shortName(t.fn)}() catches a failed check of the model's reply (if ${t.cond.slice(0, 50)}) and sends the correction back (${add.callee}(), line ${add.line}) before its loop (line ${l.line}) asks again` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 /**
  * Retry wrappers: a decorator whose nested loop calls the function it wraps, binds the result and
  * returns only when that result holds (`while tries < n: result = func(*a); if result: return result`),
@@ -868,7 +900,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
