@@ -1,4 +1,4 @@
-import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts, FunctionFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
@@ -262,6 +262,38 @@ function repromptOnInvalid(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A catch's test that the error is a failed validation of the model's output (`e instanceof ValidationError`, `err instanceof AxAssertionError`). */
+const VALIDATION_ERROR = /\binstanceof\s+[\w$.]*(?:Validation|Assertion|Schema|Parse|Parsing)\w*Error\b/;
+/** A call that adds a request or message to the conversation (`mem.addRequest(…)`, `messages.push(…)`). */
+const ADD_REQUEST = /^(?:add|push|append)_?\w*(?:[rR]equest|[mM]essage)s?$/;
+
+/**
+ * Validation errors sent back to the model: in a retry loop whose body runs a step (asking the model,
+ * often through the framework's own client), the `catch` tells a validation error of the reply apart (`if (e instanceof
+ * ValidationError)`) and then adds a correction to the conversation (`mem.addRequest([{ role: 'user',
+ * content: fixes }])`) before the loop asks again, so output that fails its checks never takes effect.
+ */
+function validationErrorReasks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:validation-error-reasks', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      if (!f.loops.length) continue;
+      const tests = [...(f.forks ?? []), ...f.guards.filter((g) => g.exit !== 'throw')].filter((x) => VALIDATION_ERROR.test(x.cond));
+      for (const t of tests) {
+        // The innermost loop around the test whose body, before the catch, runs something (the step that asks the model).
+        const l = f.loops.filter((x) => x.fn === t.fn && x.line < t.line && x.end >= t.line).sort((a, b) => b.line - a.line)[0];
+        if (!l) continue;
+        const step = f.calls.find((c) => c.fn === t.fn && !c.inCatch && c.line > l.line && c.line < t.line);
+        const add = f.calls.find((c) => c.fn === t.fn && c.inCatch && c.line > t.line && c.line <= l.end && (ADD_REQUEST.test(c.name) || ADD_MESSAGE.test(c.name)) && c.callee.includes('.'));
+        if (!step || !add) continue;
+        out.push({ file: f.path, line: t.line, how: `${shortName(t.fn)}() catches a failed check of the model's reply (if ${t.cond.slice(0, 50)}) and sends the correction back (${add.callee}(), line ${add.line}) before its loop (line ${l.line}) asks again` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 /**
  * Retry wrappers: a decorator whose nested loop calls the function it wraps, binds the result and
  * returns only when that result holds (`while tries < n: result = func(*a); if result: return result`),
@@ -425,10 +457,17 @@ function parsedReplyRefusals(ctx: RuleContext): FrameworkCheck[] {
 
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
 
+/** A call that checks a value it is given: `assert_callable_with(fn, **args)`, `validate(args)`, `isinstance(args, dict)`. */
+const ARG_CHECK = /^(?:_?(?:assert|validate|check|verify|ensure)\w*|isinstance|hasattr)$/i;
+
 /**
  * Checks of the model's tool call where it is parsed: a function that decodes a tool call's
  * arguments (json.loads / JSON.parse of `arguments`) and refuses it by raising in two or more
- * guards (unknown tool, invalid JSON, missing or unexpected arguments), and that is called.
+ * guards (unknown tool, invalid JSON, missing or unexpected arguments), and that is called. One
+ * check at least must read the decoded arguments (the name bound from the decode, or one bound from
+ * that name: `missing = required - values.keys()`): a raising guard on them, a condition given them
+ * (`isinstance(args, dict)`), or a check handed them (`assert_callable_with(fn, **args)`). Guards
+ * that test only the tool's name (`if not tool`) or the reply (`if not text`) leave the arguments unchecked.
  */
 function toolCallParsers(ctx: RuleContext): FrameworkCheck[] {
   return ctx.memo('verification:tool-call-parsers', () => {
@@ -443,12 +482,31 @@ function toolCallParsers(ctx: RuleContext): FrameworkCheck[] {
         if (throws.length < 2) continue;
         const short = shortName(fn);
         if (!ctx.callsNamed(short).some((c) => c.fn !== fn)) continue;
+        const check = decodedArgsCheck(f, fn, line);
+        if (!check) continue;
         const g = throws.find((x) => x.line > line) ?? throws[0];
-        out.push({ file: f.path, line: g.line, how: `${fn}() decodes the tool call's arguments (line ${line}) and refuses a malformed call (${throws.length} raising guards, e.g. if ${g.cond.slice(0, 50)})` });
+        out.push({ file: f.path, line: check.line, how: `${fn}() decodes the tool call's arguments (line ${line}) and ${check.how} (${throws.length} raising guards, e.g. if ${g.cond.slice(0, 50)})` });
       }
     }
     return out;
   });
+}
+
+/** The first check, after the decode at `line` in `fn`, that reads the decoded arguments (see toolCallParsers). */
+function decodedArgsCheck(f: Pick<FileFacts, 'calls' | 'guards' | 'binds'>, fn: string, line: number): { line: number; how: string } | undefined {
+  const binds = (f.binds ?? []).filter((b) => b.fn === fn);
+  // The decode's own binding (`values = json.loads(…)`, a multi-line `const args = typeof x === 'string' ? JSON.parse(x) : x`).
+  const names = new Set(binds.filter((b) => b.line <= line && b.line >= line - 3 && /\b(?:json|JSON)\.(?:loads|parse)\(/.test(b.value)).map((b) => b.name));
+  if (!names.size) return undefined;
+  const direct = [...names].map(mentionOf);
+  for (const b of binds) if (b.line > line && direct.some((r) => r.test(b.value))) names.add(b.name);
+  const refs = [...names].map(mentionOf);
+  const reads = (text: string) => refs.some((r) => r.test(text));
+  const g = f.guards.find((x) => x.fn === fn && x.line > line && x.exit === 'throw' && reads(x.cond));
+  const c = f.calls.find((x) => x.fn === fn && x.line > line && !x.inCatch && ARG_CHECK.test(x.name) && x.args.some((a) => reads(a.replace(/^\*+/, ''))) && (x.cond || !/^(?:isinstance|hasattr)$/.test(x.name)));
+  if (g && (!c || g.line <= c.line)) return { line: g.line, how: `refuses a call whose arguments fail a check (if ${g.cond.slice(0, 50)})` };
+  if (c) return { line: c.line, how: `checks the decoded arguments with ${c.callee}(${c.args.join(', ').slice(0, 40)}) before the call runs` };
+  return undefined;
 }
 
 /** What a decoded tool call's arguments are called: `toolCall.function.arguments`, `argumentsString`, `tool_call.args`, `tool_input`. */
@@ -474,7 +532,9 @@ function toolArgDecodes(ctx: RuleContext): FrameworkCheck[] {
         const arg = p.args[0];
         const root = rootId(arg);
         const bound = root ? (f.binds ?? []).find((b) => b.fn === p.fn && b.name === root && b.line <= p.line) : undefined;
-        if (!TOOL_ARGS_DECODED.test(arg) && !(bound && TOOL_ARGS_DECODED.test(bound.value))) continue;
+        // A tool call part's `input` (`JSON.parse(part.input)`) counts in a function that runs tool calls (`callToolCall`).
+        const toolInput = /\.input\b/.test(arg) && /tool/i.test(shortName(p.fn));
+        if (!TOOL_ARGS_DECODED.test(arg) && !(bound && TOOL_ARGS_DECODED.test(bound.value)) && !toolInput) continue;
         // A catch that only logs and carries on (`catch { logger.warn(…); args = {} }`) refuses nothing: on the
         // held-out harnesses that form moved as many verdicts away from their labels as toward them.
         // A refusal: a guard that raises, or that returns/skips when something is missing (`if (!schemaDetail) throw`);
@@ -868,7 +928,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx)];
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
