@@ -1,6 +1,6 @@
 import { defineRule } from '../types.js';
 import { shortName, type RuleContext } from '../context.js';
-import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
+import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, schemaGetter, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
 import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
@@ -10,6 +10,9 @@ const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice
  * `interface Tool { name; description; input_schema }`, `abstract class BaseTool`. The clearest
  * evidence that tools are declared as data; the shortest name in a tools file wins.
  */
+/** A member that holds or returns the input schema (`parameters`, `get_args_schema()`). */
+const isSchemaMember = (m: string): boolean => SCHEMA_KEY.test(m) || schemaGetter(m);
+
 function toolShape(ctx: RuleContext): { file: string; line: number; name: string; members: string[] } | undefined {
   return ctx.memo('registry:tool-shape', () => {
     // How many tool-declaring files use each name: imported, extended or implemented.
@@ -32,7 +35,7 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
     // differently (a telemetry record's `parameters` beside tools declared with `inputSchema`) shapes other data.
     const decls = toolDeclarations(ctx);
     const declExec = decls.some((d) => d.hasExec);
-    const declSchema = new Set(decls.filter((d) => d.hasExec || !declExec).flatMap((d) => d.keys.filter((k) => SCHEMA_KEY.test(k))));
+    const declSchema = new Set(decls.filter((d) => d.hasExec || !declExec).flatMap((d) => d.keys.filter(isSchemaMember)));
     let best: { file: string; line: number; name: string; members: string[]; score: number } | undefined;
     for (const f of ctx.source) {
       const cands = [
@@ -41,7 +44,7 @@ function toolShape(ctx: RuleContext): { file: string; line: number; name: string
       ];
       for (const c of cands) {
         if (!/tool/i.test(c.name) || NOT_TOOL_SHAPE.test(c.name.replace(/tool/i, ''))) continue;
-        if (!c.members.includes('name') || !c.members.some((m) => /^(?:description|desc)$/.test(m)) || !c.members.some((m) => SCHEMA_KEY.test(m))) continue;
+        if (!c.members.includes('name') || !c.members.some((m) => /^(?:description|desc)$/.test(m)) || !c.members.some(isSchemaMember)) continue;
         // Used by the tool declarations (or declared beside them) before a short name.
         const used = (uses.get(c.name) ?? 0) + (declFiles.has(f.path) ? 1 : 0);
         if (!used) continue;
@@ -320,7 +323,7 @@ export default defineRule({
     if (listed) return listedVerdict(ctx);
     if (withExec.length) {
       const shape = toolShape(ctx);
-      const shapeEv = shape ? [{ file: shape.file, line: shape.line, reason: `tool shape ${shape.name} declares ${shape.members.filter((m) => m === 'name' || /^(?:description|desc)$/.test(m) || SCHEMA_KEY.test(m)).slice(0, 3).join(', ')}` }] : [];
+      const shapeEv = shape ? [{ file: shape.file, line: shape.line, reason: `tool shape ${shape.name} declares ${shape.members.filter((m) => m === 'name' || /^(?:description|desc)$/.test(m) || isSchemaMember(m)).slice(0, 3).join(', ')}` }] : [];
       return {
         level: 'present',
         reason: `${withExec.length} tool declarations carry name, description, input schema and the code they run (in ${files.size} file${files.size > 1 ? 's' : ''})${shape ? `, shaped by ${shape.name}` : ''}`,

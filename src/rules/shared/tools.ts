@@ -147,6 +147,12 @@ const firstLiteral = (v: string | undefined): string | undefined => {
   return m?.[1];
 };
 
+/** A method that returns a tool's schema: `get_args_schema`, `getInputSchema`, `get_parameters`. */
+export function schemaGetter(k: string): boolean {
+  const m = /^get_?(\w+)$/.exec(k);
+  return !!m && SCHEMA_KEY.test(m[1][0].toLowerCase() + m[1].slice(1));
+}
+
 /** Constructors whose parameters take a name, a description and a schema: tool base classes. */
 function toolBaseClasses(ctx: RuleContext): Set<string> {
   return ctx.memo('tools:base-classes', () => {
@@ -162,7 +168,8 @@ function toolBaseClasses(ctx: RuleContext): Set<string> {
       for (const c of f.classes) {
         const m = c.members;
         // `params` counts here only as a member of a tool class (the model its subclasses fill in), not as an object key.
-        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k) || k === 'params')) bases.add(c.name);
+        // The schema may be a getter method (`def get_args_schema(self)`, `getParameters()`).
+        if (/tool/i.test(c.name) && m.some((k) => NAME_KEY.test(k)) && m.some((k) => DESC_KEY.test(k)) && m.some((k) => SCHEMA_KEY.test(k) || k === 'params' || schemaGetter(k))) bases.add(c.name);
       }
     }
     return bases;
