@@ -831,17 +831,24 @@ function ormOps(ctx: RuleContext): PersistOp[] {
   // A SQLAlchemy Core statement on a mapped class (`pg_insert(CheckpointModel).values(…)`, `update(SessionRow).where(…)`,
   // `sa.insert(Message)`), which the caller then runs with `db.execute(stmt)`: the statement names the table it writes,
   // and what runs it in the same function is a session, under any name (`with self._factory() as db:`).
+  // The mapped class a name stands for in a file, also when imported under another name (`import Message as MessageModel`).
+  const mappedClass = (file: string, name: string): OrmModel | undefined => {
+    const original = ctx.file(file)?.imports.find((i) => i.as && name in i.as)?.as?.[name];
+    return models.get(name) ?? (original ? models.get(original) : undefined);
+  };
+  // A write of rows of a mapped class's table, judged by what the table holds.
+  const tableWrite = (c: Located<CallFact>, model: OrmModel): PersistOp => {
+    const text = modelText(model);
+    const subject = subjectOf(text);
+    return { call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } };
+  };
   const dml: PersistOp[] = [];
   for (const n of DML_BUILDERS) {
     for (const c of ctx.callsNamed(n)) {
       if (!c.file.endsWith('.py') || !DML_CALLEE.test(c.callee)) continue;
-      const a = (c.args[0] ?? '').trim();
-      const original = ctx.file(c.file)?.imports.find((i) => i.as && a in i.as)?.as?.[a];
-      const model = models.get(a) ?? (original ? models.get(original) : undefined);
+      const model = mappedClass(c.file, (c.args[0] ?? '').trim());
       if (!model) continue;
-      const text = modelText(model);
-      const subject = subjectOf(text);
-      dml.push({ call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } });
+      dml.push(tableWrite(c, model));
       for (const x of ctx.callsIn(c.file, c.fn)) {
         const recv = receiverOf(x);
         if (x.name === 'execute' && /^\w+$/.test(recv)) sessionIn.add(`${c.file}#${c.fn}#${recv}`);
@@ -898,12 +905,8 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       if (!c.file.endsWith('.py')) continue;
       const recv = receiverOf(c);
       if (!/^[A-Z]\w*$/.test(recv)) continue;
-      const original = ctx.file(c.file)?.imports.find((i) => i.as && recv in i.as)?.as?.[recv];
-      const model = models.get(recv) ?? (original ? models.get(original) : undefined);
-      if (!model) continue;
-      const text = modelText(model);
-      const subject = subjectOf(text);
-      out.push({ call: c, kind: 'db-write', subject, strength: subject === 'other' ? 0 : 3, text, model: { file: model.file, line: model.line, table: model.table } });
+      const model = mappedClass(c.file, recv);
+      if (model) out.push(tableWrite(c, model));
     }
   }
   out.push(...dml);
