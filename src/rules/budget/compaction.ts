@@ -182,33 +182,24 @@ function offFlag(ctx: RuleContext, site: { file: string; line: number; fn: strin
     const dflt = ctx.file(b.file)?.consts.find((c) => c.kind === 'param' && c.fn === b.fn && c.name === param);
     if (dflt && /^false$/i.test(dflt.value.trim())) {
       const set = new RegExp(`^${param}\\s*[=:]\\s*(.+)$`);
-      const forwards = new Set<string>();
-      let on: Located<CallFact> | undefined;
-      for (const src of ctx.source) {
-        if (!src.path.endsWith('.py') && !/\.[cm]?[jt]sx?$/.test(src.path)) continue;
-        for (const c of src.calls) {
-          for (const a of c.args) {
-            const m = set.exec(a.trim());
-            if (!m) continue;
-            const v = m[1].trim();
-            if (/^(?:False|false)$/.test(v)) continue;
-            if (v === param || v === `self.${param}` || v === `self._${param}`) {
-              forwards.add(`${src.path}#${c.fn}`);
-              continue;
-            }
-            on = { ...c, file: src.path };
-            break;
-          }
-          if (on) break;
-        }
-        if (on) break;
-      }
+      // Calls that forward the caller's own parameter (`enable_x=enable_x`, `self.enable_x`) are kept to be checked below.
+      const forwards: Array<{ file: string; fn: string }> = [];
+      const turnedOn = ctx.source.some(
+        (src) =>
+          (src.path.endsWith('.py') || /\.[cm]?[jt]sx?$/.test(src.path)) &&
+          src.calls.some((c) =>
+            c.args.some((a) => {
+              const v = set.exec(a.trim())?.[1].trim();
+              if (v === undefined || /^(?:False|false)$/.test(v)) return false;
+              if (v !== param && v !== `self.${param}` && v !== `self._${param}`) return true;
+              forwards.push({ file: src.path, fn: c.fn });
+              return false;
+            }),
+          ),
+      );
       // Each forwarding function must itself take the parameter with a default of false.
-      const forwardOff = [...forwards].every((k) => {
-        const [file, fn] = k.split('#');
-        return !!ctx.file(file)?.consts.some((c) => c.kind === 'param' && c.fn === fn && c.name === param && /^false$/i.test(c.value.trim()));
-      });
-      if (!on && forwardOff) {
+      const forwardOff = forwards.every(({ file, fn }) => !!ctx.file(file)?.consts.some((c) => c.kind === 'param' && c.fn === fn && c.name === param && /^false$/i.test(c.value.trim())));
+      if (!turnedOn && forwardOff) {
         return { file: site.file, line: read, flag, why: `${flag} is the constructor parameter ${param} of ${cls}, which defaults to False and no call in the repo turns on`, at: { file: b.file, line: dflt.line } };
       }
     }

@@ -107,8 +107,11 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
  * z.enum(['alwaysAsk', 'alwaysAllow', 'smart'])`): a string-literal union by its values, known also by the
  * type inferred from it (`type ToolApprovalMode = z.infer<typeof toolApprovalModeSchema>`).
  */
-function zodEnumTypes(f: FileFacts): (TypeFact & { inferred?: string })[] {
-  const out: (TypeFact & { inferred?: string })[] = [];
+/** A declared type, and for a zod schema the name of the type inferred from it. */
+type DeclaredType = TypeFact & { inferred?: string };
+
+function zodEnumTypes(f: FileFacts): DeclaredType[] {
+  const out: DeclaredType[] = [];
   for (const b of f.binds ?? []) {
     if (b.fn !== '<top>' || !/^z\.enum\(\s*\[/.test(b.value)) continue;
     const values = [...b.value.matchAll(/["'`]([\w-]+)["'`]/g)].map((m) => m[1]);
@@ -545,7 +548,7 @@ export default defineRule({
     const declared: Evidence[] = [];
     const used: { decl: Evidence; use: Evidence; score: number; type: { name: string; file: string; mode: boolean; values: string[]; inferred?: string; lists?: string[] } }[] = [];
     for (const f of ctx.source) {
-      for (const t of [...f.types, ...zodEnumTypes(f)]) {
+      for (const t of [...f.types, ...zodEnumTypes(f)] as DeclaredType[]) {
         // Only a mode-named enum / union or a rule-named interface / alias can qualify: test that before building its values.
         const modeType = (t.kind === 'enum' || t.kind === 'union') && MODE_TYPE_NAME.test(t.name);
         if (!modeType && !((t.kind === 'interface' || t.kind === 'alias') && RULE_TYPE_NAME.test(t.name))) continue;
@@ -570,7 +573,7 @@ export default defineRule({
         declared.push(decl);
         // Used: the type's name or its members are read from another file.
         // A zod schema is used by its name or by the type inferred from it (`toolApprovalModeSchema` → `ToolApprovalMode`).
-        const probes = mode && t.kind === 'enum' ? t.members : [t.name, ...('inferred' in t && t.inferred ? [t.inferred as string] : [])];
+        const probes = mode && t.kind === 'enum' ? t.members : [t.name, ...(t.inferred ? [t.inferred] : [])];
         for (const g of ctx.source) {
           if (g.path === f.path) continue;
           const hit = probes.find((p) => g.reads[p]?.length) ?? probes.find((p) => g.imports.some((i) => i.names.includes(p)));
@@ -579,7 +582,7 @@ export default defineRule({
             // Lists of rules by decision (`allow`, `ask`, `deny`) rank before a decision-shaped type
             // (`{ mode, reason, command }` is the verdict the rules produce, not the rules).
             const lists = !mode && t.members.filter((m) => LIST_MEMBER.test(m)).length >= 2;
-            used.push({ decl, use, score: lists ? 5 : ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values, inferred: 'inferred' in t ? (t.inferred as string | undefined) : undefined, lists: lists ? t.members.filter((m) => LIST_MEMBER.test(m)) : undefined } });
+            used.push({ decl, use, score: lists ? 5 : ((/approval|permission/i.test(t.name) ? 0 : 2) + (mode ? 0 : 1)) * 10 - values.filter((v) => DISTINCTIVE_MODE.test(v)).length, type: { name: t.name, file: f.path, mode, values, inferred: t.inferred, lists: lists ? t.members.filter((m) => LIST_MEMBER.test(m)) : undefined } });
             break;
           }
         }

@@ -61,6 +61,8 @@ function wrapsInSandbox(arg: string): boolean {
   const sub = CONTAINER_SUBCOMMAND.exec(s)?.[1];
   return !sub || sub === 'run' || sub === 'exec';
 }
+/** A shell parser module's functions that only quote or join (`shlex.quote`, `shlex.join`): they parse nothing. */
+const QUOTING = /^(?:quote|join|escape|quote_plus)$/;
 /** String literals inside an argument's text, and the names an argument's expressions start from (`prepared` in `['-c', prepared.command]`). */
 const QUOTED = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g;
 const ARG_ROOT = /(?:^|[[(,\s])([A-Za-z_$][\w$]*)(?=\.|\s*[\],)]|$)/g;
@@ -253,10 +255,10 @@ export default defineRule({
         const local = [...i.names.filter((n) => n !== '*' && n !== 'default'), ...Object.keys(i.as ?? {})];
         if (i.names.includes('*') && !i.as) local.push(i.from.replace(/^.*[./]/, ''));
         const uses = f.calls.filter((c) => local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`) || c.callee === `new ${n}`));
-        if (uses.every((c) => /^(?:quote|join|escape|quote_plus)$/.test(c.name))) continue;
+        if (uses.every((c) => QUOTING.test(c.name))) continue;
         // Cite where the scanned functions call the parser, else the import.
         // (`import shlex` names no binding of its own: the module's name is the local, as above.)
-        const use = f.calls.find((c) => (fns.has(c.fn) || all) && !/^(?:quote|join|escape|quote_plus)$/.test(c.name) && local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`)));
+        const use = f.calls.find((c) => (fns.has(c.fn) || all) && !QUOTING.test(c.name) && local.some((n) => c.callee === n || c.callee.startsWith(`${n}.`)));
         // Scanning named functions (those on the tool's path), a parser that none of them calls parses
         // elsewhere in the file (an environment set-up helper beside the command checks): not their guard.
         if (!use && !all) continue;
@@ -501,11 +503,12 @@ export default defineRule({
       follow: () => false,
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
         const lang = langOf(file);
-        if (!GENERIC_METHOD.test(c.name)) return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
+        const sameLanguage = () => ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
+        if (!GENERIC_METHOD.test(c.name)) return sameLanguage();
         const recv = /^([A-Za-z_$][\w$]*)\.[\w$]+$/.exec(c.callee)?.[1];
         const imp = recv ? ctx.file(file)?.imports.find((i) => (i.as?.[recv] === '*' || (i.names.includes('*') && !i.as && (i.from === recv || i.from.endsWith(`.${recv}`))))) : undefined;
         if (imp && !resolveImportFile(ctx, file, imp.from)) return [];
-        return ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
+        return sameLanguage();
       },
     };
     const results: { tool?: ToolDecl; level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard }[] = [];

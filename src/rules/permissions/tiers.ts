@@ -1,7 +1,7 @@
 import { offPathFrontends } from '../shared/ui.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
+import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
@@ -12,8 +12,6 @@ import { hookGates } from './hook-gate.js';
 const TIER_READ =
   /^(?:trust|trusted|isTrusted|is_trusted|trustLevel|trust_level|trust_remote_code|serverName|server_name|isMcp|is_mcp|isMcpTool|mcpServer|toolSource|builtin|isBuiltin|isBuiltIn|builtIn|is_builtin|plugin|isPlugin|extension|extensionName|provenance|tier|toolAnnotations|annotations|readOnlyHint|destructiveHint|riskClass|category)$/;
 
-/** Per-tool approval flags: not a risk class by themselves. */
-const APPROVAL_FLAG = /^(?:needsApproval|needs_approval|requiresHuman|requires_human|requiresHumanInput|requires_human_input|needsHuman|needs_human|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|approval|autoApprove)$/;
 /** Keys naming a risk class of tools, and decision words as their values. */
 const RISK_CLASS = /^(?:read|readonly|read_only|readOnly|write|edit|edits|execute|exec|shell|command|commands|network|mcp|delete|destructive)$/;
 const DECISION_WORD = /^(?:allow|ask|deny|prompt|confirm|block|auto|always|never|reject)$/;

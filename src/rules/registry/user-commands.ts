@@ -395,10 +395,11 @@ export default defineRule({
     const slashWord = !cliLib && ctx.source.some((f) => f.strings.some((x) => /^\/[a-z][\w-]*$/.test(x.value)));
     // Editor or app commands registered at run time (`commands.registerCommand(id, fn)`) are user commands too.
     const registered = VERB_CALL_NAMES.some((n) => ctx.callsNamed(n).length > 0);
+    const first = decls[0] ?? verbs[0];
     return {
       level: 'absent',
-      reason: single
-        ? `only ${decls.length + verbs.length === 1 ? 'a single user command is' : `single commands, one per program (${cli.length}), are`} declared (${[...decls, ...verbs][0].file}:${[...decls, ...verbs][0].line}); there is no registry of user commands`
+      reason: single && first
+        ? `only ${decls.length + verbs.length === 1 ? 'a single user command is' : `single commands, one per program (${cli.length}), are`} declared (${first.file}:${first.line}); there is no registry of user commands`
         : 'no user-facing command registry (slash commands or CLI verbs declared as data) was found',
       evidence: [],
       confidence: !cliLib && !slashWord && !registered && !chain.length ? 'high' : 'low',

@@ -906,9 +906,15 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
   });
 }
 
+/** Per-tool flags saying that the tool asks before it runs (`needsApproval`, `requiresHuman`): one of the hints below. */
+const APPROVAL_FLAGS =
+  'needsApproval|needs_approval|requiresHuman|requires_human|requiresHumanInput|requires_human_input|needsHuman|needs_human|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|approval|autoApprove';
+/** A per-tool approval flag: it says that a tool asks, not what class of tool it is. */
+export const APPROVAL_FLAG = new RegExp(`^(?:${APPROVAL_FLAGS})$`);
 /** Behavioural hints a tool can carry: read-only, destructive, concurrency-safe, needs approval … */
-export const HINT_KEY =
-  /^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|needsApproval|needs_approval|requiresHuman|requires_human|requiresHumanInput|requires_human_input|needsHuman|needs_human|requiresApproval|requires_approval|requireApproval|require_approval|requiresConfirmation|requireConfirmation|needsConfirmation|requires_confirmation|needsPermission|requiresPermission|requires_permission|permission_required|permissionRequired|confirmation_required|confirmationRequired|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind|approval|autoApprove)$/;
+export const HINT_KEY = new RegExp(
+  `^(?:readOnly|isReadOnly|read_only|is_read_only|readonly|readOnlyHint|destructive|isDestructive|is_destructive|destructiveHint|dangerous|isDangerous|is_dangerous|${APPROVAL_FLAGS}|permission_required|permissionRequired|confirmation_required|confirmationRequired|isConcurrencySafe|concurrencySafe|concurrency_safe|is_concurrency_safe|parallelSafe|isParallelSafe|idempotent|idempotentHint|isIdempotent|openWorldHint|sideEffects|hasSideEffects|side_effects|mutating|isMutating|mutates|riskLevel|risk_level|risk|permissionLevel|permission_level|safe|isSafe|is_safe|kind)$`,
+);
 /** Keys of a tool that group its hints in a nested object. */
 const HINT_CONTAINER = /^(?:hints|annotations|toolAnnotations|behavior|behaviour|traits|flags|safety|capabilities)$/;
 /** `kind` is only a hint when its value names a risk class (`Kind.Read`, `'execute'`). */
