@@ -1189,6 +1189,9 @@ export function toolGenerators(ctx: RuleContext): ToolGenerator[] {
  * func_name)` then `fn(**kwargs)`. The object's methods are the tools; nothing lists them as data.
  * A module's attribute (`getattr(openai, cls_name)(**kw)`, a class chosen by name) is not a dispatch.
  */
+/** A module imported at run time: `__import__(name, fromlist=[…])`, `importlib.import_module(path)`. */
+const DYNAMIC_IMPORT = /^(?:__import__|(?:importlib\.)?import_module)\(/;
+
 export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site }> {
   return ctx.memo('registry:reflective-dispatch', () => {
     const out: Array<Site & { call: Site }> = [];
@@ -1197,6 +1200,9 @@ export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site 
       const f = ctx.file(c.file);
       if (!f || f.imports.some((i) => i.names.includes(c.args[0]) || Object.keys(i.as ?? {}).includes(c.args[0]) || i.from === c.args[0])) continue;
       const text = `getattr(${c.args[0]}, ${c.args[1]})`;
+      // A module imported at run time (`module = __import__(module_name, fromlist=[class_name])`,
+      // `importlib.import_module(path)`): the name picks a class or function to load (a provider factory), not a method to dispatch to.
+      if ((f.binds ?? []).some((b) => b.fn === c.fn && b.name === c.args[0] && b.line <= c.line && DYNAMIC_IMPORT.test(b.value))) continue;
       const calls = ctx.callsIn(c.file, c.fn);
       let run = calls.find((x) => x.line === c.line && !x.name && x.callee.replace(/\s+/g, ' ') === text && x.args.length > 0);
       if (!run) {
