@@ -142,4 +142,23 @@ describe('the fact cache', () => {
     expect(fresh.checks.find((c: { id: string }) => c.id === 'verification.guardrail-tests').evidence.map((e: { reason: string }) => e.reason).join('\n')).not.toContain('a deny rule denies the call');
     expect(fresh.checks).toEqual((await json('--no-cache')).checks);
   });
+  it('a warm run after a change to a file\'s facts reports exactly what a cold run reports', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sample-'));
+    fs.cpSync(SAMPLE, root, { recursive: true });
+    const cacheDir = path.join(root, '.cache');
+    const report = async (...extra: string[]) => {
+      const r = JSON.parse((await cli(['evaluate', root, '-f', 'json', '--cache-dir', cacheDir, ...extra])).stdout);
+      return { score: r.score, principles: r.principles, checks: r.checks, flags: r.flags, landmarks: r.landmarks, entry: r.entry, entryLine: r.entryLine };
+    };
+    const before = await report(); // fills the cache
+    // New facts in a test file and a source file: a guardrail test case, and an exported function with a call in it.
+    fs.appendFileSync(path.join(root, 'test/tools.test.ts'), "\nit('the loop stops at max turns', () => { expect(runUntil(99)).toBe('max_turns'); });\n");
+    const src = fs.readdirSync(path.join(root, 'src')).find((n) => n.endsWith('.ts'))!;
+    fs.appendFileSync(path.join(root, 'src', src), '\nexport function benchChange(x: number): number {\n  return Math.max(x, 1);\n}\n');
+    const warm = await report();
+    const cold = await report('--no-cache');
+    expect(warm).toEqual(cold);
+    const guardrails = (r: { checks: Array<{ id: string }> }) => r.checks.find((c) => c.id === 'verification.guardrail-tests');
+    expect(guardrails(warm)).not.toEqual(guardrails(before)); // the change moved a check: the rules ran on the new facts
+  });
 });

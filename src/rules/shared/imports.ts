@@ -57,9 +57,41 @@ export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: stri
     return a && b ? (a.i <= b.i ? a.path : b.path) : (a ?? b)?.path;
   }
   if (!spec.startsWith('.')) return undefined;
-  const base = normalise([...dir, ...spec.replace(/\.(?:js|jsx|mjs|cjs)$/, '').split('/')]);
-  for (const ext of TS_EXT) if (ctx.file(base + ext)?.role === 'source') return base + ext;
-  return undefined;
+  return sourceWithExt(ctx, normalise([...dir, ...spec.replace(/\.(?:js|jsx|mjs|cjs)$/, '').split('/')]));
+}
+
+/**
+ * The first of `base` + each of TS_EXT, in TS_EXT's order, that is a source file: one lookup in an index of every
+ * source file under each base it can be written as (`a/b.ts` under `a/b.ts` and `a/b`; `a/index.ts` under `a`),
+ * not a lookup per extension (import resolution asks this tens of thousands of times on a large repo).
+ */
+export function sourceWithExt(ctx: RuleContext, base: string): string | undefined {
+  let index = BASES.get(ctx);
+  if (!index) BASES.set(ctx, (index = baseIndex(ctx)));
+  return index.get(base);
+}
+
+/** Per audit: which files there are, not their order, so it outlives a reorder of the source files (RuleContext.agentFirst). */
+const BASES = new WeakMap<RuleContext, Map<string, string>>();
+
+/** Each source path under each base it can be written as, the earliest extension of TS_EXT winning. */
+function baseIndex(ctx: RuleContext): Map<string, string> {
+  const rankOf = new Map<string, number>();
+  const out = new Map<string, string>();
+  for (const f of ctx.facts.files) {
+    if (f.role !== 'source') continue;
+    const p = f.path;
+    for (let rank = 0; rank < TS_EXT.length; rank++) {
+      const ext = TS_EXT[rank];
+      if (!p.endsWith(ext)) continue;
+      const base = p.slice(0, p.length - ext.length);
+      if (rank < (rankOf.get(base) ?? TS_EXT.length)) {
+        rankOf.set(base, rank);
+        out.set(base, p);
+      }
+    }
+  }
+  return out;
 }
 
 /**

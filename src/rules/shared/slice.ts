@@ -10,7 +10,7 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import type { RuleContext } from '../context.js';
-import { resolveImportFile, TS_EXT } from './imports.js';
+import { resolveImportFile, sourceWithExt } from './imports.js';
 
 /** Where a workspace package's bare import (`@scope/core`) lands: its entry module. */
 const ENTRY = ['src/index', 'index', 'lib/index', 'src/main', 'main'];
@@ -34,7 +34,8 @@ function packageDirs(ctx: RuleContext): { byName: Map<string, string>; dirs: str
 function firstSource(ctx: RuleContext, bases: string[]): string | undefined {
   for (const b of bases) {
     const base = b.replace(/\.(?:js|jsx|mjs|cjs)$/, '').replace(/\/$/, '');
-    for (const ext of TS_EXT) if (ctx.file(base + ext)?.role === 'source') return base + ext;
+    const hit = sourceWithExt(ctx, base);
+    if (hit) return hit;
   }
   return undefined;
 }

@@ -4,7 +4,7 @@
  */
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { RuleContext } from '../context.js';
-import { normalise, TS_EXT } from './imports.js';
+import { normalise, sourceWithExt } from './imports.js';
 
 /** A test file by its path: a tests/ or __tests__/ folder, `*.test.ts` / `*.spec.tsx`, `test_*.py`. */
 export const TEST_PATH = /(?:^|\/)(?:tests?|__tests__|__mocks__)\/|\.(?:test|spec)(?:\.[\w-]+)?\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
@@ -123,9 +123,9 @@ function resolveImportedSources(ctx: RuleContext, f: FileFacts): string[] {
     else if (from.startsWith('src/')) base = from;
     if (base === undefined) continue;
     const stem = base.replace(/\.(?:js|jsx|mjs|cjs|ts|tsx)$/, '');
-    const cands = [...TS_EXT.map((e) => stem + e), base];
-    if (from.startsWith('@/') || from.startsWith('~/')) cands.push(...TS_EXT.map((e) => `src/${stem}${e}`));
-    for (const c of cands) if (isSource(c)) { out.add(c); break; }
+    // The stem with an extension TS_EXT may leave off, else the specifier as written, else (an alias) under src/.
+    const hit = sourceWithExt(ctx, stem) ?? (isSource(base) ? base : undefined) ?? (from.startsWith('@/') || from.startsWith('~/') ? sourceWithExt(ctx, `src/${stem}`) : undefined);
+    if (hit) out.add(hit);
   }
   return [...out];
 }
