@@ -426,7 +426,14 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
         callerOf.set(c, r.path[r.path.length - 1]);
         return `reached from the loop (${r.path.map((k) => k.callee).join(' → ')} at ${at(r.path[r.path.length - 1].file, r.path[r.path.length - 1].line)})`;
       }
-      if (framework) return 'the framework runs the tool loop';
+      if (framework) {
+        // Saved only by front-end code (`createMessages(…)` called from a chat component): the browser stores the
+        // chat it shows, the text of each turn, not the framework loop's history with its tool calls and results.
+        // A save function nothing calls (`export const createMessage = …` left unused) saves nothing.
+        const callers = callersOfMethod(ctx, c.fn, c.file).filter((k) => !TEST_PATH.test(k.file) && k.fn !== c.fn);
+        if (c.fn !== '<top>' && callers.every((k) => UI_FILE.test(k.file))) return undefined;
+        return 'the framework runs the tool loop';
+      }
       // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
       // a save function that names the history and that harness code calls is taken as the loop's.
       if (noLoop) {
