@@ -639,8 +639,9 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
         const sink = sinkOf(o);
         if (!sink) continue;
         for (const k of o.keys) {
-          // Not a discriminant: a message role, a log level, a name or an identifier.
-          if (/^(?:role|level|method|name|id|title|label|description|example|default|key|path|url)$/i.test(k)) continue;
+          // Not a discriminant: a message role, a log level, a name or an identifier, or the table or collection
+          // a definition is about (`migrations.define({ table: "chats", migrateOne })`).
+          if (/^(?:role|level|method|name|id|title|label|description|example|default|key|path|url|table|table_?name|tableName|collection|collection_?name|collectionName)$/i.test(k)) continue;
           const t = TAG_LITERAL.exec(o.values[k] ?? '');
           if (!t) continue;
           const id = `${sink}\u0000${k}`;
