@@ -655,8 +655,11 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
     // Kinds are compound names (`tool_call_update`, `agentMessageChunk`), not plain words (`cyan`), and the
     // channel is a library's API (the protocol's SDK types it), not a method of the repo's own (a string-channel `send`).
     const compound = (t: string) => /[_:.-]|[a-z][A-Z]/.test(t);
+    // Plain words do on the AI SDK's annotation and data channels of a data stream the harness creates
+    // (`dataStream.writeMessageAnnotation({ type: 'usage' })`, `'failure'`, `'model'`): the channel is the SDK's, the kinds the harness's.
+    const sdkChannel = (st: SinkStream) => st.key === 'type' && /^(?:writeMessageAnnotation|writeData)$/.test(st.sink) && SDK_STREAMS.some((n) => ctx.callsNamed(n).length > 0);
     for (const st of streams.values()) {
-      if ([...st.tags.keys()].filter(compound).length < 3 || ctx.functionsNamed(st.sink).length) continue;
+      if ((sdkChannel(st) ? st.tags.size : [...st.tags.keys()].filter(compound).length) < 3 || ctx.functionsNamed(st.sink).length) continue;
       if (!best || st.tags.size > best.tags.size) best = st;
     }
     if (!best) return undefined;
