@@ -320,6 +320,10 @@ const packageRoot = (file: string): string => {
   const parts = file.split('/');
   return /^(?:src|lib|libs|packages|apps|js|ts|python|py|modules|services)$/.test(parts[0]) && parts.length > 2 ? `${parts[0]}/${parts[1]}` : parts.length > 1 ? parts[0] : '';
 };
+/** A message saying generated code is run ("Executing code: {code}"): in a harness whose action is code, the code is the call and its input. */
+const RUNS_CODE_TEXT = /\b(?:running|executing|executed|evaluating)\s+(?:the\s+)?(?:generated\s+)?(?:python\s+)?(?:code|script)\b/i;
+/** What holds the code run: `code`, `generated_code`, `script`. */
+const CODE_NAME = /^(?:code|script|snippet|source_code|python_code|generated_code)$/;
 /** A function that logs a tool call by its name: `_log_tool_application`, `logToolCall`, `log_command`. */
 const TOOL_LOG_FN = /(?:log|record|trace|audit)\w*(?:tool|command|action|function_?call)|(?:tool|command|action)\w*(?:log|record)/i;
 /** What names the tool in a log message's code: `function_name`, `tool.name`, `toolName`, `self.get_name()`. */
@@ -334,12 +338,12 @@ const LOGGED_NAME = /^(?:(?:tool|function|func|fn|command|cmd|action|method)_?[n
  * or a function whose name says it logs a tool call. Both the name and the input must be interpolated
  * values, not words of the message ("Initial commands executed" names no tool and no input).
  */
-function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Located<CallFact> } | undefined {
+function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Located<CallFact>; code: boolean } | undefined {
   return ctx.memo('audit-trail:tool-call-logs', () => {
     const sink = fileLogSink(ctx);
     if (!sink) return undefined;
     const running = new Set(toolDispatch(ctx).flatMap((d) => [d.lookupFn, d.execFn]));
-    const found: Array<{ call: Located<CallFact>; rank: number }> = [];
+    const found: Array<{ call: Located<CallFact>; rank: number; code: boolean }> = [];
     for (const f of ctx.source) {
       if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
       for (const c of f.calls as Located<CallFact>[]) {
@@ -350,14 +354,17 @@ function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Locate
         const onPath = running.has(`${f.path}#${c.fn}`);
         const says = RUNS_TOOL_TEXT.test(c.args.join(' '));
         const named = TOOL_LOG_FN.test(shortName(c.fn));
-        if (!onPath && !says && !named) continue;
+        const runsCode = RUNS_CODE_TEXT.test(c.args.join(' '));
+        if (!onPath && !says && !named && !runsCode) continue;
         const tokens = (c.args.map(codeOf).join(' ').match(/[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*/g) ?? []).map((t) => t.split('.').pop()!);
-        if (!tokens.some((t) => LOGGED_NAME.test(t)) || !tokens.some((t) => ARGS_NAME.test(t))) continue;
-        found.push({ call: c, rank: onPath ? 0 : named ? 1 : 2 });
+        // "Executing code: {code}": the code run is the action and its input at once.
+        const code = runsCode && tokens.some((t) => CODE_NAME.test(t));
+        if (!code && (!tokens.some((t) => LOGGED_NAME.test(t)) || !tokens.some((t) => ARGS_NAME.test(t)))) continue;
+        found.push({ call: c, rank: onPath ? 0 : named ? 1 : code ? 3 : 2, code });
       }
     }
     found.sort((a, b) => a.rank - b.rank);
-    return found.length ? { call: found[0].call, sink } : undefined;
+    return found.length ? { call: found[0].call, sink, code: found[0].code } : undefined;
   });
 }
 
@@ -426,7 +433,14 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
         callerOf.set(c, r.path[r.path.length - 1]);
         return `reached from the loop (${r.path.map((k) => k.callee).join(' → ')} at ${at(r.path[r.path.length - 1].file, r.path[r.path.length - 1].line)})`;
       }
-      if (framework) return 'the framework runs the tool loop';
+      if (framework) {
+        // Saved only by front-end code (`createMessages(…)` called from a chat component): the browser stores the
+        // chat it shows, the text of each turn, not the framework loop's history with its tool calls and results.
+        // A save function nothing calls (`export const createMessage = …` left unused) saves nothing.
+        const callers = callersOfMethod(ctx, c.fn, c.file).filter((k) => !TEST_PATH.test(k.file) && k.fn !== c.fn);
+        if (c.fn !== '<top>' && callers.every((k) => UI_FILE.test(k.file))) return undefined;
+        return 'the framework runs the tool loop';
+      }
       // No loop was recognised at all (a recursive completion, a task executor driven by UI events):
       // a save function that names the history and that harness code calls is taken as the loop's.
       if (noLoop) {
@@ -879,10 +893,10 @@ export default defineRule({
     }
     const toolLog = toolCallLogs(ctx);
     if (toolLog) {
-      const { call: c, sink } = toolLog;
+      const { call: c, sink, code } = toolLog;
       // Whether the file handler is on the logger this call uses is not resolved: not 'high'.
-      return finding('present', `each tool call is logged where it runs with the tool's name and its input (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), and the logs are written to a file (${sink.callee} at ${at(sink.file, sink.line)})`, [
-        ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) logs the tool's name and input`),
+      return finding('present', `${code ? 'each run of the generated code is logged with the code it runs' : "each tool call is logged where it runs with the tool's name and its input"} (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), and the logs are written to a file (${sink.callee} at ${at(sink.file, sink.line)})`, [
+        ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) ${code ? 'logs the code it runs' : "logs the tool's name and input"}`),
         ev(sink.file, sink.line, `${sink.callee}(…) writes the logs to a file`),
       ], 'low');
     }

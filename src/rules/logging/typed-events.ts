@@ -639,8 +639,9 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
         const sink = sinkOf(o);
         if (!sink) continue;
         for (const k of o.keys) {
-          // Not a discriminant: a message role, a log level, a name or an identifier.
-          if (/^(?:role|level|method|name|id|title|label|description|example|default|key|path|url)$/i.test(k)) continue;
+          // Not a discriminant: a message role, a log level, a name or an identifier, or the table or collection
+          // a definition is about (`migrations.define({ table: "chats", migrateOne })`).
+          if (/^(?:role|level|method|name|id|title|label|description|example|default|key|path|url|table|table_?name|tableName|collection|collection_?name|collectionName)$/i.test(k)) continue;
           const t = TAG_LITERAL.exec(o.values[k] ?? '');
           if (!t) continue;
           const id = `${sink}\u0000${k}`;
@@ -654,8 +655,11 @@ function taggedSinkStreams(ctx: RuleContext): SinkStream | undefined {
     // Kinds are compound names (`tool_call_update`, `agentMessageChunk`), not plain words (`cyan`), and the
     // channel is a library's API (the protocol's SDK types it), not a method of the repo's own (a string-channel `send`).
     const compound = (t: string) => /[_:.-]|[a-z][A-Z]/.test(t);
+    // Plain words do on the AI SDK's annotation and data channels of a data stream the harness creates
+    // (`dataStream.writeMessageAnnotation({ type: 'usage' })`, `'failure'`, `'model'`): the channel is the SDK's, the kinds the harness's.
+    const sdkChannel = (st: SinkStream) => st.key === 'type' && /^(?:writeMessageAnnotation|writeData)$/.test(st.sink) && SDK_STREAMS.some((n) => ctx.callsNamed(n).length > 0);
     for (const st of streams.values()) {
-      if ([...st.tags.keys()].filter(compound).length < 3 || ctx.functionsNamed(st.sink).length) continue;
+      if ((sdkChannel(st) ? st.tags.size : [...st.tags.keys()].filter(compound).length) < 3 || ctx.functionsNamed(st.sink).length) continue;
       if (!best || st.tags.size > best.tags.size) best = st;
     }
     if (!best) return undefined;

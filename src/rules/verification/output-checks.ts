@@ -760,6 +760,21 @@ interface Hit {
   weak?: boolean;
 }
 
+/** The request an MCP server answers when a client calls one of its tools: `server.setRequestHandler(CallToolRequestSchema, …)`. */
+const CALL_TOOL_REQUEST = /^(?:[\w$]+\.)?CallToolRequestSchema$/;
+
+/**
+ * A check made where the harness answers tool calls as an MCP server (`setRequestHandler(CallToolRequestSchema,
+ * async (req) => { def.input.safeParse(req.params.arguments) … })`) validates the calls another agent sends
+ * it. When the harness runs its own agent loop elsewhere, that check is not on the loop's dispatch path:
+ * the loop's own tool calls do not go through the server. A harness that is only an MCP server keeps it.
+ */
+function servedToOthers(ctx: RuleContext, h: Hit): boolean {
+  const f = ctx.file(h.c.file);
+  if (!f?.calls.some((c) => c.name === 'setRequestHandler' && c.fn === h.c.fn && CALL_TOOL_REQUEST.test((c.args[0] ?? '').trim()))) return false;
+  return agentLoops(ctx).some((l) => l.file !== h.c.file);
+}
+
 /** What a validator known only by its name must be about: a tool call (its name, its caller's, its arguments). */
 const TOOL_SUBJECT = /tool|action|function_?call|functionCall/i;
 
@@ -879,8 +894,10 @@ export default defineRule({
     };
     // Parses of schemas named for something else (a config, an RPC message, a provider's error body) are
     // kept aside: the mechanisms below are cited before them, and they stand only where nothing else does.
-    const hits = all.filter((h) => !h.weak);
-    const weakWired = all.filter((h) => h.weak && isWired(h));
+    // Checks of the calls an MCP server of the harness answers for other agents are kept aside too (see servedToOthers).
+    const served = all.filter((h) => servedToOthers(ctx, h));
+    const hits = all.filter((h) => !h.weak && !served.includes(h));
+    const weakWired = all.filter((h) => h.weak && isWired(h) && !served.includes(h));
     const wiredAll = hits.filter(isWired);
     // Validators that all run only when one was set (none by default) are the opt-in form: partial, below.
     const optional = wiredAll.every((h) => h.optIn) ? wiredAll : [];
@@ -956,8 +973,12 @@ export default defineRule({
       const how = (x: Hit) => `${x.how}, only when a validator was set (none is by default)`;
       return finding('partial', `tool inputs are validated only when a validator is set, and none is by default: ${h.how} (${at(h.c.file, h.c.line)})`, optional.slice(0, 2).map((x) => ev(x.c.file, x.c.line, how(x))));
     }
+    if (served.length && served.length === all.length) {
+      const h = served[0];
+      return finding('partial', `tool inputs are validated only where the harness answers tool calls as an MCP server for other clients: ${h.how} (${at(h.c.file, h.c.line)}); the agent loop's own tool calls are not validated against a schema`, served.slice(0, 2).map((x) => ev(x.c.file, x.c.line, `${x.how}, for calls an MCP client sends the server`)));
+    }
     if (all.length) {
-      const hits = all;
+      const hits = all.filter((h) => !served.includes(h));
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
     }
     const hand = [...handChecks(ctx), ...codeChecks(ctx)];
