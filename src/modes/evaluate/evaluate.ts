@@ -8,7 +8,7 @@ import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { inFileOrder, RuleContext, shortName } from '../../rules/context.js';
 import { isStale, rankLive, staleDirs } from '../../rules/shared/stale.js';
-import { agentSlice } from '../../rules/shared/slice.js';
+import { agentSlice, unreached } from '../../rules/shared/slice.js';
 import { agentLoops, LOOP_MEMOS, loopRunsTools, rankedLoops, toolImplementation } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
@@ -97,7 +97,7 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
     const finding = reviewed?.finding ?? rule.detect(ctx);
     findings.set(id, finding);
     // Evidence in retired code nothing live imports ranks after live evidence; resting only on it, the verdict is not sure.
-    const ranked = rankLive(ctx, agentFirst(ctx, dedupe(finding.evidence)));
+    const ranked = rankLive(ctx, reachedFirst(ctx, agentFirst(ctx, dedupe(finding.evidence))));
     const evidence = ranked.evidence.slice(0, MAX_EVIDENCE);
     const cited = new Set(evidence.map((e) => `${e.file}:${e.line}`));
     const rejected = dedupe(rule.rejected?.(ctx, finding) ?? []).filter((e) => !cited.has(`${e.file}:${e.line}`)).slice(0, MAX_REJECTED);
@@ -184,6 +184,17 @@ function agentFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
   const outside = (e: Evidence) => !slice.has(e.file) && ctx.file(e.file)?.role === 'source';
   const away = evidence.filter(outside);
   return away.length && away.length < evidence.length ? [...evidence.filter((e) => !outside(e)), ...away] : evidence;
+}
+
+/**
+ * The evidence with lines in code nothing runs (shared/slice.ts `unreached`: outside the agent slice, imported by no
+ * harness file, no entry, beside files that are imported) after the rest (stable). Level and confidence stay: the
+ * rule's mechanism is there; the first line a reader sees should be one the harness runs.
+ */
+function reachedFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
+  if (evidence.length < 2) return evidence;
+  const dead = evidence.filter((e) => unreached(ctx, e.file));
+  return dead.length && dead.length < evidence.length ? [...evidence.filter((e) => !dead.includes(e)), ...dead] : evidence;
 }
 
 /** Each cited line once, as the report's evidence shape (file, line, reason): a rule's own bookkeeping fields stay in the rule. */

@@ -168,3 +168,39 @@ export function sureOnSlice(ctx: RuleContext, id: string, finding: Finding): Fin
   const first = finding.evidence[0];
   return first && ctx.file(first.file)?.role === 'source' && !slice.has(first.file) ? { ...finding, confidence: 'low' } : finding;
 }
+
+/** A file a runtime, a CLI or a framework starts by its place or name: an entry script, a file-based route. */
+const ENTRY_NAME = /(?:^|\/)(?:__main__|main|cli|app|server|run|manage|index|wsgi|asgi)\.[cm]?[jt]sx?$|(?:^|\/)(?:__main__|main|cli|app|server|run|manage|wsgi|asgi)\.py$/;
+const ROUTED = /(?:^|\/)(?:app|pages|routes|api)\//;
+
+/**
+ * Whether a source file is code nothing runs: outside the agent slice, no harness file imports it, it is no entry
+ * (an entry script by name, a file a manifest's bin or script names, a file-based route), and a file beside it in
+ * its folder is imported from outside that folder, so the folder is loaded by import and not scanned as a plugin
+ * folder (where every file is an orphan by design). A vendored copy of another project's class beside the files
+ * that are used, an unused helper module.
+ */
+export function unreached(ctx: RuleContext, file: string): boolean {
+  const f = ctx.file(file);
+  if (f?.role !== 'source' || ctx.agentFiles?.has(file) || ENTRY_NAME.test(file) || (f.lang !== 'py' && ROUTED.test(file))) return false;
+  const { importers } = importGraph(ctx);
+  if (importers.get(file)?.length) return false;
+  const named = ctx.memo('slice:manifest-entries', () =>
+    (ctx.facts.manifests ?? []).flatMap((m) => {
+      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      return [...m.bin, ...Object.values(m.scripts)].join(' ').split(/[\s'"=:]+/).filter((w) => /[/.]/.test(w)).map((w) => d + w.replace(/^\.\//, '').replace(/\.(?:[cm]?[jt]sx?|py)$/, ''));
+    }),
+  );
+  const stem = file.replace(/\.(?:[cm]?[jt]sx?|py)$/, '');
+  if (named.some((n) => n === stem || n.endsWith(`/${stem}`) || stem.endsWith(`/${n}`))) return false;
+  const dir = file.slice(0, file.lastIndexOf('/') + 1);
+  const usedHere = ctx.memo('slice:dirs-imported-from-outside', () => {
+    const s = new Set<string>();
+    for (const [t, by] of importers) {
+      const d = t.slice(0, t.lastIndexOf('/') + 1);
+      if (by.some((b) => !b.startsWith(d) || b.slice(d.length).includes('/'))) s.add(d);
+    }
+    return s;
+  });
+  return usedHere.has(dir);
+}
