@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { documentArg, indexedDbSessionStore, rowFields, sessionTable, stringHits } from '../shared/persist.js';
+import { documentArg, indexedDbSessionStore, rowFields, sessionTable, stepRecordRows, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
@@ -333,6 +333,23 @@ export default defineRule({
           at(a, a.kind === 'transaction' ? `${a.call.fn} wraps writes in a transaction` : a.atomicLib ? `${a.call.callee}() in ${a.call.fn} writes through an atomic-write package (temp file + rename)` : `${a.call.callee}(${a.call.args.slice(0, 2).join(', ')}) renames a temp file into place`),
           ...sessionWrites.slice(0, 1).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} overwrites the session without a temp file`)),
         ],
+      };
+    }
+    // The run's own record of what it did, committed row by row: a transaction (judged 'other' by its writes) in the file
+    // that inserts rows into a table of the run's steps (see stepRecordRows). Each step's row is all or nothing, though the
+    // conversation itself is not journaled and nothing recognises a finished call on reload.
+    const stepRows = stepRecordRows(ctx, ops);
+    const stepCommit = stepRows.length > 0 ? atomic.find((t) => t.kind === 'transaction' && t.subject === 'other' && stepRows.some((r) => r.call.file === t.call.file)) : undefined;
+    if (stepCommit) {
+      const row = stepRows.find((r) => r.call.file === stepCommit.call.file && r.call.fn === stepCommit.call.fn) ?? stepRows.find((r) => r.call.file === stepCommit.call.file)!;
+      return {
+        level: 'partial',
+        reason: `the run's record of its steps is inserted row by row (${row.call.callee} into ${row.text.split(' ')[0]} in ${row.call.fn}) and committed in a transaction (${stepCommit.call.fn}), so each row is all or nothing, but the session itself is not journaled and nothing recognises a tool call already run on reload`,
+        evidence: [
+          at(stepCommit, `${stepCommit.call.callee}() in ${stepCommit.call.fn} commits the run's step rows as one transaction`),
+          at(row, `${row.call.callee}() in ${row.call.fn} inserts one row of the run's record (${row.text.split(' ')[0]})`),
+        ],
+        confidence: 'low',
       };
     }
     // The other half alone: no write is atomic or append-only, but the harness has a step of its own that recognises the

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
-import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, stepRecordRows, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { classIndex } from '../shared/resolve.js';
@@ -241,6 +241,18 @@ export default defineRule({
             { file: c.file, line: c.line, reason: `${c.callee}(${c.args.join(', ').slice(0, 50)}) ${logged.how === 'passed' ? 'hands the message list to the run log' : 'logs the message added to the history'}` },
             { file: logged.write.file, line: logged.write.line, reason: `${logged.write.callee}() in ${logged.write.fn} writes the run log` },
           ],
+          confidence: 'low',
+        };
+      }
+      // No write of the conversation, but the run records each step it takes as a row of its own as it goes (an
+      // execution log, a table of attempts): a record of the run written as it runs, not the session to load.
+      const steps = stepRecordRows(ctx, harnessPersistOps(ctx));
+      if (steps.length > 0) {
+        const names = [...new Set(steps.map((o) => o.text.split(' ')[0]))];
+        return {
+          level: 'partial',
+          reason: `the conversation itself is never written, but the run inserts a row for each step it takes as it goes (${steps[0].call.callee} into ${names.slice(0, 2).join(', ')} in ${steps[0].call.fn}): a record of what ran, not a session that can be loaded`,
+          evidence: steps.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} inserts one row of the run's record (${o.text.split(' ')[0]})`)),
           confidence: 'low',
         };
       }

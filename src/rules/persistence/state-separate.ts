@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { callersOf, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { STATE, callersOf, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 
@@ -14,6 +14,17 @@ const METRICS = new Set(['metric', 'metrics', 'usage', 'cost', 'costs', 'stats',
 function stateRank(o: PersistOp): number {
   const ws = words(o.text);
   return ws.some((w) => WORKFLOW.has(w)) || isToolRecord(ws) ? 0 : ws.some((w) => METRICS.has(w)) ? 1 : 2;
+}
+
+/**
+ * The write was judged state only by naming a memory (`memories.create`, `MemoryStore.remember`, `ids=[memory_id]`): the
+ * agent's long-term memory (facts, notes kept across conversations), not the running session's workflow (its plan,
+ * todos, checkpoints, executed calls, run metrics).
+ */
+const MEMORY = new Set(['memory', 'memories']);
+function memoryOnly(o: PersistOp): boolean {
+  const ws = words(o.text);
+  return ws.some((w) => MEMORY.has(w)) && !ws.some((w) => STATE.has(w) && !MEMORY.has(w)) && !isToolRecord(ws);
 }
 
 const STATE_FN = new Set([...WORKFLOW, ...METRICS, 'state', 'status', 'metadata', 'meta']);
@@ -99,7 +110,8 @@ export default defineRule({
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
-    const state = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    const stored = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o));
+    const state = stored.filter((o) => !memoryOnly(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     if (state.length > 0) {
       const targets = [...new Set(state.map((o) => o.call.fn))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
@@ -114,6 +126,16 @@ export default defineRule({
         ],
         // Both tables resolved from the writes to their declarations: the state's rows and the transcript's rows are different tables.
         ...(decl && transcriptDecl ? { confidence: 'high' as const } : {}),
+      };
+    }
+    // Only the agent's long-term memory is kept apart: partial, as settings alone are.
+    const memory = stored.filter(memoryOnly).sort((a, b) => b.strength - a.strength || writerRank(a) - writerRank(b));
+    if (memory.length > 0) {
+      const fns = [...new Set(memory.map((o) => o.call.fn))];
+      return {
+        level: 'partial',
+        reason: `only the agent's long-term memory is stored apart (${fns.slice(0, 2).join(', ')}); no plan, todo, checkpoint, tool-call record or run metrics of the session is persisted outside the transcript`,
+        evidence: memory.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes long-term memories, not the session's workflow state`)),
       };
     }
     // Settings and preferences themselves before credentials, tokens and caches (also judged settings: kept apart, but not configuration).

@@ -73,7 +73,7 @@ export const builderTable = (callee: string): string | undefined => {
 const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|conn|connection|cursor|collection|localStorage|sessionStorage|redis|kv|_db|_conn)(\.\w+)?\s*\.\s*\$?\w+$/i;
 
 const SESSION = new Set(['session', 'sessions', 'conversation', 'conversations', 'transcript', 'transcripts', 'history', 'chat', 'chats', 'message', 'messages', 'journal', 'thread', 'threads', 'dialog', 'turn', 'turns', 'rollout']);
-const STATE = new Set(['state', 'states', 'plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow', 'memory', 'memories', 'metric', 'metrics', 'ledger', 'usage', 'cost', 'costs', 'stats']);
+export const STATE = new Set(['state', 'states', 'plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow', 'memory', 'memories', 'metric', 'metrics', 'ledger', 'usage', 'cost', 'costs', 'stats']);
 const SETTINGS = new Set(['setting', 'settings', 'config', 'configs', 'preference', 'preferences', 'prefs', 'auth', 'credential', 'credentials', 'oauth', 'keybinding', 'keybindings', 'trusted', 'policy', 'policies', 'registry', 'cache', 'key', 'keys', 'token', 'tokens']);
 
 const wordCache = new Map<string, readonly string[]>();
@@ -1962,6 +1962,18 @@ export function composedRecord(ctx: RuleContext, o: PersistOp): boolean {
 /** Database writes that add a row rather than change one. */
 const INSERT_NAME = /^(?:insert|insertOne|insertMany|insert_one|insert_many|create|createMany|add|add_all|PutCommand|PutItemCommand|BatchWriteCommand|BatchWriteItemCommand)$/;
 export const insertsRow = (o: PersistOp): boolean => o.kind === 'db-write' && (INSERT_NAME.test(o.call.name) || /^['"`]\s*INSERT\b/i.test(o.call.args[0] ?? ''));
+
+/** Tables of what the run did, one row per step or attempt: `logs`, `step_logs`, `unit_test_generation_attempts`, `executions`. */
+const STEP_TABLE = /^(?:logs?|attempts?|steps?|executions?)$/;
+
+/**
+ * Rows inserted into a table of the run's steps (`session.add(new_log)` into `logs`, `insert_attempt` into
+ * `unit_test_generation_attempts`) from a function the harness calls: the run's own record of what it did, one row
+ * per step as it goes, though not the conversation itself (judged 'other' by the table it writes).
+ */
+export function stepRecordRows(ctx: RuleContext, ops: readonly PersistOp[]): PersistOp[] {
+  return ops.filter((o) => insertsRow(o) && o.subject === 'other' && words(o.text).some((w) => STEP_TABLE.test(w)) && callersOf(ctx, o.call.fn).length > 0);
+}
 
 /**
  * OpenAI Agents SDK run resumption: `RunState.fromString(agent, saved)` rebuilds a serialised run
