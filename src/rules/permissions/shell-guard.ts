@@ -347,6 +347,21 @@ export default defineRule({
       return out;
     };
 
+    /** The parse calls (`file:line`) written as an argument of a sink: `subprocess.Popen(shlex.split(cmd), …)`. */
+    const argvParses = (toolSinks: ShellSink[]): Set<string> => {
+      const out = new Set<string>();
+      for (const s of toolSinks) {
+        const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
+        for (const a of call?.args ?? []) {
+          const callee = /^(?:await\s+)?([\w$.]+)\(/.exec(a.trim())?.[1];
+          if (!callee) continue;
+          const p = ctx.callsIn(s.file, s.fn).find((c) => c.callee === callee && c.line >= s.line && c.line <= s.line + 10 && (PARSE_CALL.test(c.name) || PARSE_RECEIVER.test(c.callee)));
+          if (p) out.add(`${s.file}:${p.line}`);
+        }
+      }
+      return out;
+    };
+
     // The functions on the way from a tool to its sinks: the tool file, and the functions each
     // reached call passes through.
     const judge = (tool: ToolDecl | undefined, toolSinks: ShellSink[], paths: Located<CallFact>[][]): { level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard } => {
@@ -410,6 +425,10 @@ export default defineRule({
         for (const file of origins) for (const g of importedGuards(file)) guards.push(g);
       }
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
+      // A parse written as the spawn's own argument (`Popen(shlex.split(cmd))`) only turns the command
+      // into an argv for the spawn: no code reads the parts, so nothing is analysed or refused.
+      const argvOnly = argvParses(toolSinks);
+      if (argvOnly.size) guards.splice(0, guards.length, ...guards.filter((g) => g.kind !== 'parse' || !argvOnly.has(`${g.file}:${g.line}`)));
       const sandboxed = toolSinks.length > 0 && toolSinks.every((s) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line));
       const parse = guards.find((g) => g.kind === 'parse');
       const hard = guards.find((g) => (g.kind === 'check' || g.kind === 'confine') && g.blocking && !g.classifies);
