@@ -71,6 +71,29 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 
 /** A membership test against a named collection: `!ALLOWED.has(cmd)`, `cmd not in BLOCKED`, `DENY.includes(x)`. */
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
+/**
+ * The sides of a condition's top-level `||` (`or`), outer parentheses dropped; [] when there is none.
+ * `(a && b) || blockList.has(x)` → [`a && b`, `blockList.has(x)`].
+ */
+function disjuncts(cond: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < cond.length; i++) {
+    const ch = cond[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (depth === 0 && (cond.startsWith('||', i) || (cond.startsWith(' or ', i - 1) && /\s/.test(cond[i - 1] ?? '')))) {
+      out.push(cond.slice(start, i));
+      i += cond.startsWith('||', i) ? 1 : 2;
+      start = i + 1;
+    }
+  }
+  if (!out.length) return [];
+  out.push(cond.slice(start));
+  return out.map((x) => x.trim().replace(/^\(([\s\S]*)\)$/, '$1').trim()).filter(Boolean);
+}
+
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
 /** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
@@ -237,7 +260,8 @@ export default defineRule({
       // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
       for (const g of guardConds) {
         if (!all && !fns.has(g.fn)) continue;
-        const member = MEMBER_GUARD.exec(g.cond);
+        // Each side of an `||` refuses on its own (`if (!allowed(cmd) || blockList.has(first)) throw …`).
+        const member = [g.cond, ...disjuncts(g.cond)].map((x) => MEMBER_GUARD.exec(x)).find(Boolean);
         const coll = member ? (member[1] ?? member[2]).replace(/^(?:this|self)\./, '') : '';
         if (coll && (LIST_NAME.test(coll) || /^[A-Z][A-Z0-9_]{2,}$/.test(coll))) {
           out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
