@@ -71,6 +71,29 @@ const LIST_NAME = /^(?:[A-Z_]*(?:DANGEROUS|BLOCKED|FORBIDDEN|BANNED|UNSAFE|DENY|
 
 /** A membership test against a named collection: `!ALLOWED.has(cmd)`, `cmd not in BLOCKED`, `DENY.includes(x)`. */
 const MEMBER_GUARD = /^!?\s*\(?\s*((?:this\.|self\.)?[A-Za-z_$][\w$]*)\.(?:has|includes|contains)\(\s*[\w$.\[\]'"]+\s*\)\s*\)?$|^[\w$.\[\]'"]+\s+(?:not\s+)?in\s+((?:self\.)?[A-Za-z_][\w]*)$/;
+/**
+ * The sides of a condition's top-level `||` (`or`), outer parentheses dropped; [] when there is none.
+ * `(a && b) || blockList.has(x)` → [`a && b`, `blockList.has(x)`].
+ */
+function disjuncts(cond: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < cond.length; i++) {
+    const ch = cond[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth--;
+    else if (depth === 0 && (cond.startsWith('||', i) || (cond.startsWith(' or ', i - 1) && /\s/.test(cond[i - 1] ?? '')))) {
+      out.push(cond.slice(start, i));
+      i += cond.startsWith('||', i) ? 1 : 2;
+      start = i + 1;
+    }
+  }
+  if (!out.length) return [];
+  out.push(cond.slice(start));
+  return out.map((x) => x.trim().replace(/^\(([\s\S]*)\)$/, '$1').trim()).filter(Boolean);
+}
+
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
 /** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
@@ -237,7 +260,8 @@ export default defineRule({
       // on a miss (or a hit, for a deny list); `if (!abs.startsWith(root)) throw …`: a path confined.
       for (const g of guardConds) {
         if (!all && !fns.has(g.fn)) continue;
-        const member = MEMBER_GUARD.exec(g.cond);
+        // Each side of an `||` refuses on its own (`if (!allowed(cmd) || blockList.has(first)) throw …`).
+        const member = [g.cond, ...disjuncts(g.cond)].map((x) => MEMBER_GUARD.exec(x)).find(Boolean);
         const coll = member ? (member[1] ?? member[2]).replace(/^(?:this|self)\./, '') : '';
         if (coll && (LIST_NAME.test(coll) || /^[A-Z][A-Z0-9_]{2,}$/.test(coll))) {
           out.push({ kind: 'check', file, line: g.line, what: `${g.cond.slice(0, 60)} refuses the command`, blocking: true, classifies: HINT_KEY.test(shortName(g.fn)) });
@@ -347,6 +371,21 @@ export default defineRule({
       return out;
     };
 
+    /** The parse calls (`file:line`) written as an argument of a sink: `subprocess.Popen(shlex.split(cmd), …)`. */
+    const argvParses = (toolSinks: ShellSink[]): Set<string> => {
+      const out = new Set<string>();
+      for (const s of toolSinks) {
+        const call = ctx.file(s.file)?.calls.find((c) => c.line === s.line && c.callee === s.callee);
+        for (const a of call?.args ?? []) {
+          const callee = /^(?:await\s+)?([\w$.]+)\(/.exec(a.trim())?.[1];
+          if (!callee) continue;
+          const p = ctx.callsIn(s.file, s.fn).find((c) => c.callee === callee && c.line >= s.line && c.line <= s.line + 10 && (PARSE_CALL.test(c.name) || PARSE_RECEIVER.test(c.callee)));
+          if (p) out.add(`${s.file}:${p.line}`);
+        }
+      }
+      return out;
+    };
+
     // The functions on the way from a tool to its sinks: the tool file, and the functions each
     // reached call passes through.
     const judge = (tool: ToolDecl | undefined, toolSinks: ShellSink[], paths: Located<CallFact>[][]): { level: Level; guards: Guard[]; sink?: ShellSink; host?: ShellSink; box?: Guard } => {
@@ -410,6 +449,10 @@ export default defineRule({
         for (const file of origins) for (const g of importedGuards(file)) guards.push(g);
       }
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
+      // A parse written as the spawn's own argument (`Popen(shlex.split(cmd))`) only turns the command
+      // into an argv for the spawn: no code reads the parts, so nothing is analysed or refused.
+      const argvOnly = argvParses(toolSinks);
+      if (argvOnly.size) guards.splice(0, guards.length, ...guards.filter((g) => g.kind !== 'parse' || !argvOnly.has(`${g.file}:${g.line}`)));
       const sandboxed = toolSinks.length > 0 && toolSinks.every((s) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line));
       const parse = guards.find((g) => g.kind === 'parse');
       const hard = guards.find((g) => (g.kind === 'check' || g.kind === 'confine') && g.blocking && !g.classifies);

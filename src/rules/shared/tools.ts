@@ -154,15 +154,23 @@ export function schemaGetter(k: string): boolean {
 }
 
 /** Constructors whose parameters take a name, a description and a schema: tool base classes. */
+/** The class whose constructor `fn` is (`Tool.constructor`, Python's `Tool.__init__`), or undefined. */
+const ctorClass = (fn: string): string | undefined => /^(.+)\.(?:constructor|__init__)$/.exec(fn)?.[1];
+/** A parameter's own name: Python keeps its annotation and default in the text (`name: str`, `dangerous: bool = False`, `*args`). */
+const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/\s*[:=][\s\S]*$/, '').trim();
+
 function toolBaseClasses(ctx: RuleContext): Set<string> {
   return ctx.memo('tools:base-classes', () => {
     const bases = new Set<string>();
     for (const f of ctx.source) {
       for (const fn of f.functions) {
-        if (!fn.name.endsWith('.constructor')) continue;
-        const ps = fn.params;
+        const cls = ctorClass(fn.name);
+        // A Python constructor takes its metadata as parameters only in a class named as a tool
+        // (`class Tool: def __init__(self, name: str, description: str, parameters=…)`).
+        if (!cls || (fn.name.endsWith('.__init__') && !/tool/i.test(cls))) continue;
+        const ps = fn.params.map(paramName);
         if (ps.some((p) => /^(?:name|toolName)$/.test(p)) && ps.some((p) => DESC_KEY.test(p)) && ps.some((p) => SCHEMA_KEY.test(p) || /schema/i.test(p))) {
-          bases.add(fn.name.slice(0, -'.constructor'.length));
+          bases.add(cls);
         }
       }
       for (const c of f.classes) {
@@ -967,6 +975,10 @@ export function toolHints(ctx: RuleContext): HintSite[] {
       for (const c of f.classes) {
         if (!bases.has(c.name)) continue;
         for (const k of c.members) if (HINT_KEY.test(k) && k !== 'kind') out.push({ file: f.path, line: c.line, key: k, on: 'base', owner: c.name });
+        // A hint the base class takes in its constructor (`def __init__(self, name, description, parameters, dangerous: bool = False)`),
+        // which each tool passes up (`super().__init__(NAME, DESCRIPTION, parameters=P, dangerous=True)`).
+        const ctor = f.functions.find((fn) => fn.line >= c.line && fn.end <= c.end && ctorClass(fn.name) === c.name);
+        for (const k of (ctor?.params ?? []).map(paramName)) if (HINT_KEY.test(k) && k !== 'kind' && !c.members.includes(k)) out.push({ file: f.path, line: ctor!.line, key: k, on: 'base', owner: c.name });
       }
       for (const t of f.types) {
         if (t.kind !== 'interface' && t.kind !== 'alias') continue;
