@@ -31,6 +31,11 @@ export interface Cap {
   resolved?: boolean;
   /** How many agent loops run this cap (its function is the loop's or is reached from the loop body). */
   reach?: number;
+  /**
+   * A token/cost cap whose kind rests on the limit's name alone: what it is compared with names no tokens, cost
+   * or usage (`classified >= llmBudget` counts items a side pass classified, not what the model spent).
+   */
+  nameOnly?: boolean;
 }
 
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
@@ -90,6 +95,19 @@ function kindOf(ws: readonly string[]): CapKind | undefined {
   if (ws.some((w) => TIME.has(w))) return 'time';
   if (ws.some((w) => TURN.has(w))) return 'turn';
   return undefined;
+}
+
+/** Words of a quantity the model's use is measured in: a counter holding one is a spend, not a count of items. */
+const MEASURED = new Set(['token', 'tokens', 'cost', 'costs', 'usd', 'spend', 'spent', 'price', 'dollars', 'credits', 'usage']);
+
+/**
+ * Whether a token cap's comparison names what it measures: the counters beside the limit in `cond` (its
+ * identifiers holding no limit word) read tokens, cost or usage. Undefined when the condition has no such counter.
+ */
+function measuredSpend(cond: string): boolean | undefined {
+  const counters = (cond.match(IDENT) ?? []).map((id) => id.replace(/\(\)/g, '').split(/\??\./)).filter((segs) => !words(segs[segs.length - 1]).some((w) => LIMIT.has(w)));
+  if (!counters.length) return undefined;
+  return counters.some((segs) => segs.some((seg) => words(seg).some((w) => MEASURED.has(w))));
 }
 
 /** Limit names compared in a condition text, with what they bound. */
@@ -523,7 +541,8 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     const add = (cond: string, file: string, line: number, where: string, fn: string, resolved = true) => {
       for (const l of limitsIn(cond)) {
         const bound = boundLimit(ctx, file, fn, l.name);
-        push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file) });
+        const nameOnly = l.kind === 'token' && measuredSpend(cond) === false;
+        push(`${file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file, line, where, fn, resolved, ...defaultOf(ctx, bound ?? l.name, cond, file), ...(nameOnly && { nameOnly }) });
       }
     };
     const pushPassCap = (pc: PassCounter, cond: string, file: string, line: number, where: string, fn: string, resolved: boolean) => {

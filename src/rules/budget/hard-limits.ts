@@ -173,7 +173,8 @@ export default defineRule({
           ...capEvidence([first, ...caps.filter((c) => c !== first)], 5),
           ...(first.defAt ? [{ file: first.defAt.file, line: first.defAt.line, reason: `${first.limit} defaults to ${first.defAt.value}` }] : []),
         ],
-        confidence: certain(first) ? 'high' : 'low',
+        // Not when the cap is a token cap by its name only (the count it is compared with is no spend).
+        confidence: certain(first) && !first.nameOnly ? 'high' : 'low',
       };
     }
     if (caps.length > 0) {
