@@ -1145,7 +1145,8 @@ export function optInGate(ctx: RuleContext, file: string, fn: string, beforeLine
       m = /^([\w$]+)\s*(?:===?|is)\s*(.+)$/.exec(c);
       opt = m && OFF_VALUE.test(m[2].trim()) ? option(m[1]) : undefined;
     }
-    if (opt) return { file, line: g.line, option: opt, cond: c };
+    // `if not messages: return messages`: the history it hands back is the name tested, so the guard skips an empty history; no option.
+    if (opt && opt !== g.returns) return { file, line: g.line, option: opt, cond: c };
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
-import { shortName } from '../context.js';
+import { shortName, type RuleContext } from '../context.js';
 import { words } from '../shared/persist.js';
 import { countsTokens, frameworkContext, optInGate, historySizeChecks, loopReaches, projections, projectionSites, resolvedLoopReach, type ProjectionSite } from './context.js';
 
@@ -19,6 +19,21 @@ const CONVERSATION_WORDS = new Set(['message', 'messages', 'msg', 'msgs', 'histo
 const namedForPiece = (p: ProjectionSite) => [...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w));
 /** A sizing named for one piece of content that measures no conversation. */
 const pieceOnly = (p: ProjectionSite) => namedForPiece(p) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
+
+/** A sizing whose function another sizing's function calls (`_truncate_turn()` under `_truncate_input_messages_roughly()`): a helper of that one. */
+const helperOf = (ctx: RuleContext, p: ProjectionSite, among: ProjectionSite[]) => {
+  const short = shortName(p.cmp.fn);
+  return among.some((q) => q.cmp.fn !== p.cmp.fn && ctx.callsIn(q.cmp.file, q.cmp.fn).some((c) => c.name === short));
+};
+
+/**
+ * Certain when the path to the model call is resolved and the limit is a window, not a run budget
+ * (`total_tokens_used >= MAX_CONVERSATION_TOKENS` is a cap on spend, which the hard-limits check judges).
+ * Not certain when the sizing is named for a piece of content put into the request (`executeWebScraping()`
+ * → `summarizeContent()`, `_compress_context_source()`): that fits one source or page, maybe not the request.
+ */
+const sure = (p: ProjectionSite) =>
+  !!p.turn?.resolved && !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) && !namedForPiece(p);
 
 const site = (p: ProjectionSite) => `${p.cmp.fn}() compares ${p.cmp.estimate} with ${p.cmp.window} (${p.cmp.text})`;
 
@@ -131,7 +146,11 @@ export default defineRule({
       };
     }
     if (whole.length > 0) {
-      const p = whole.find((_, i) => !gates[i])!;
+      // The sizing of the whole request before its helpers: `_truncate_input_messages_roughly()` compares the request's
+      // tokens with the window and calls `_truncate_turn()`, whose own comparisons fit one turn to what is left over.
+      const open = whole.filter((_, i) => !gates[i]);
+      // Only for one as sure as the first (see sure), so the verdict's confidence never drops for the swap.
+      const p = open.find((x) => !helperOf(ctx, x, open) && (sure(x) || !sure(open[0]))) ?? open[0];
       return {
         level: 'present',
         reason: `${site(p)}; ${p.act.why}; it runs before each model call: ${p.turn!.why}`,
@@ -140,16 +159,7 @@ export default defineRule({
           ...(p.act.line !== p.cmp.line || p.act.file !== p.cmp.file ? [{ file: p.act.file, line: p.act.line, reason: p.act.why }] : []),
           { file: p.turn!.file, line: p.turn!.line, reason: p.turn!.why },
         ],
-        // Certain when the path to the model call is resolved and the limit is a window, not a run budget
-        // (`total_tokens_used >= MAX_CONVERSATION_TOKENS` is a cap on spend, which the hard-limits check judges).
-        // Not certain when the sizing is named for a piece of content put into the request (`executeWebScraping()`
-        // → `summarizeContent()`, `_compress_context_source()`): that fits one source or page, maybe not the request.
-        confidence:
-          p.turn!.resolved &&
-          !(/conversation|session|budget|cost|spend/i.test(p.cmp.window) && !/context|window|ctx|input|prompt/i.test(p.cmp.window)) &&
-          !namedForPiece(p)
-            ? 'high'
-            : 'low',
+        confidence: sure(p) ? 'high' : 'low',
       };
     }
     // 2. A framework's context management this repo turns on.
