@@ -332,7 +332,7 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
       for (const c of f.classes) {
         if (loopClasses.has(c.name) || !c.extends) continue;
         const base = family(c.name);
-        const prompt = c.members.find((m) => PROMPT_KEY.test(m) || /prompts?$/i.test(m));
+        const prompt = c.members.find((m) => (PROMPT_KEY.test(m) || /prompts?$/i.test(m)) && !formatsMessage(f, c.name, m));
         if (base && prompt) {
           out.push({ file: f.path, line: c.line, name: c.name, base, reason: `agent class ${c.name} (derives from ${base}) sets its own ${prompt}` });
           continue;
@@ -346,6 +346,15 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
     }
     return out;
   });
+}
+
+/**
+ * A prompt-named member that is a method taking the text it wraps (`def system_message(self, message):
+ * return {"role": "system", "content": message}`): it formats any caller's message into the model's
+ * message shape, so the class sets no prompt of its own (model-backend classes each have one).
+ */
+function formatsMessage(f: FileFacts, cls: string, member: string): boolean {
+  return f.functions.some((fn) => fn.name === `${cls}.${member}` && fn.params.map(paramName).some((p) => p && p !== 'self' && p !== 'this' && p !== 'cls'));
 }
 
 /** Base classes of agent roles by name (`BaseAgent`, `Agent`, `Role`, `AgentBase`). */
@@ -412,7 +421,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
           const m = use && PROMPT_CONST.exec(`${use.callee} ${use.args.join(' ')}`);
           if (m) [how, rank, line] = [`builds its prompt from ${m[0]}`, 2, use!.line];
         }
-        const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
+        const member = c.members.find((m) => (PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m)) && !formatsMessage(f, c.name, m));
         if (!how && member) [how, rank] = [`sets its own ${member}`, 3];
         if (!how) continue;
         out.push({ file: f.path, line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
