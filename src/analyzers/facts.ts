@@ -313,6 +313,8 @@ export interface FileFacts {
   itemSets?: ItemSetFact[];
   /** `if` statements with an else side, at most MAX_FORKS per file. */
   forks?: ForkFact[];
+  /** `if` statements testing a flag (see FLAG_TEST), at most MAX_BRANCHES per file. */
+  flagIfs?: BranchFact[];
 }
 
 export interface ManifestFact {
@@ -384,5 +386,11 @@ export const EXAMPLE_PAYLOAD = /^(?:prop|array):examples?$/i;
 
 /** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */
 export const LITERAL_CASE = /['"`]\s*(?:[!=]==?|\]\s*\.includes\()|(?:[!=]==?|\bin\s*[[({])\s*['"`]/;
+/**
+ * A condition that tests one flag: a name or member read, negated or not, or a call with at most one
+ * literal argument (`profile.useAiderTools`, `!this.useWebSearch`, `features.has('survey')`,
+ * `not self.enable_browser`, `settings.isEnabled()`), no comparison and no combination.
+ */
+export const FLAG_TEST = /^(?:!\s*|not\s+)?[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*(?:\(\s*(?:(['"`])[\w.:-]*\1)?\s*\))?$/;
 /** A condition that compares a value with a named constant's member (`result === APPROVAL.APPROVE`, `status == Decision.DENIED`). */
 export const CONST_CASE = /(?:[!=]==?|\bis\s)\s*[A-Za-z_$][\w$]*\.[A-Z][A-Z0-9_]+\b(?![\w$.(])/;

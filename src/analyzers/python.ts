@@ -13,7 +13,7 @@ import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS,
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
-import { CONST_CASE, EXAMPLE_PAYLOAD, LITERAL_CASE } from './facts.js';
+import { CONST_CASE, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE } from './facts.js';
 
 /** A class annotation: `Store`, `Optional[Store]`, `"Store"`, `Store | None`, `mod.Store`. */
 const PY_FIELD_CLASS = /^(?:Optional\[)?['"]?(?:\w+\.)*([A-Z]\w*)['"]?\]?(?:\s*\|\s*None)?$/;
@@ -446,9 +446,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           condDepth--;
         }
         const text = cond ? clip(cond, 120) : '';
-        if (facts.branches!.length < MAX_BRANCHES && (LITERAL_CASE.test(text) || CONST_CASE.test(text))) facts.branches!.push({ cond: text, line: line(n), end: endLine(n), fn: fn() });
-        ifStack.push(text);
         const body = n.childForFieldName('consequence');
+        if (facts.branches!.length < MAX_BRANCHES && (LITERAL_CASE.test(text) || CONST_CASE.test(text))) facts.branches!.push({ cond: text, line: line(n), end: endLine(n), fn: fn() });
+        else if (FLAG_TEST.test(text) && (facts.flagIfs ??= []).length < MAX_BRANCHES) facts.flagIfs.push({ cond: text, line: line(n), end: body ? endLine(body) : line(n), fn: fn() });
+        ifStack.push(text);
         if (body && facts.guards.length < MAX_GUARDS) {
           for (const st of body.namedChildren) {
             const t = st?.type;

@@ -15,7 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, EXAMPLE_PAYLOAD, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -668,6 +668,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     const condText = textOf(n.expression, 120);
     if (facts.branches!.length < MAX_BRANCHES && (LITERAL_CASE.test(condText) || CONST_CASE.test(condText))) {
       facts.branches!.push({ cond: condText, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
+    } else if (FLAG_TEST.test(condText) && (facts.flagIfs ??= []).length < MAX_BRANCHES) {
+      facts.flagIfs.push({ cond: condText, line: startLine(n), end: endLine(n.thenStatement), fn: fnStack[fnStack.length - 1] });
     }
     if (facts.guards.length < MAX_GUARDS) {
       const t = n.thenStatement;

@@ -1,5 +1,5 @@
 import { POOL_NAME, TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
-import { shortName, type RuleContext } from '../context.js';
+import { paramName, shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -123,6 +123,39 @@ function featureGatedSkips(ctx: RuleContext): Array<Evidence & { fn: string; con
         const add = f.calls.find((c) => c.fn === g.fn && c.line > g.line && ADD_CALL.test(c.name) && /tool/i.test(`${c.callee.slice(0, -c.name.length)} ${shortName(g.fn)}`));
         if (!add) continue;
         out.push({ file: f.path, line: g.line, fn: g.fn, cond: g.cond, reason: `${shortName(g.fn)}() leaves a tool out unless a feature is there: \`${g.cond.slice(0, 70)}\` → continue, before ${add.callee}() (line ${add.line})` });
+      }
+    }
+    return out;
+  });
+}
+
+/** A parameter naming who the request is for: the user, the session, the caller. */
+const USER_PARAM = /^(?:user|current_?user|currentUser|principal|requester|caller|account|identity|session|user_?context|userContext)$/;
+/** A check that someone may use something: `_validate_tool_permissions`, `canUse`, `has_access`, `isAllowed`. */
+const ACCESS_CHECK = /permi|access|allow|authori[sz]|entitle|^_?(?:can|may)(?:_|[A-Z])/i;
+
+/**
+ * The tool list built per user: a function taking the user (or session) walks the tools and adds
+ * each one only when an access check on that tool and that user passes (`for tool in self._tools.values():
+ * if await self._validate_tool_permissions(tool, user): schemas.append(tool.get_schema())`, or the
+ * same check followed by `continue`). Each user's requests are offered only the tools they may use.
+ */
+function userCheckedPools(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:user-checked-pools', () => {
+    const out: Evidence[] = [];
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const l of f.loops) {
+        if (l.kind !== 'for-of' || !/tool/i.test(l.cond)) continue;
+        const fn = f.functions.find((x) => x.name === l.fn);
+        const user = fn?.params.map(paramName).find((p) => USER_PARAM.test(p));
+        if (!user) continue;
+        const inLoop = (line: number) => line >= l.line && line <= l.end;
+        const check = f.calls.find((c) => c.fn === l.fn && c.cond && inLoop(c.line) && ACCESS_CHECK.test(c.name) && c.args.some((a) => a.trim() === user || a.trim().startsWith(`${user}.`)) && c.args.some((a) => /^[A-Za-z_]\w*$/.test(a.trim()) && a.trim() !== user));
+        if (!check) continue;
+        const add = f.calls.find((c) => c.fn === l.fn && inLoop(c.line) && c.line >= check.line && ADD_CALL.test(c.name));
+        if (!add) continue;
+        out.push({ file: f.path, line: check.line, reason: `${shortName(l.fn)}(${user}) offers only the tools that ${user} may use: ${check.callee}(${check.args.join(', ').slice(0, 40)}) decides each tool before ${add.callee}() (line ${add.line})` });
       }
     }
     return out;
@@ -262,6 +295,11 @@ export default defineRule({
     const removed = exclusionLoops(ctx);
     if (removed.length) {
       return finding('present', `the tool set is narrowed by an exclude list: ${removed[0].reason} (${at(removed[0].file, removed[0].line)})`, removed.slice(0, 3));
+    }
+    // The tools offered to each user decided one by one by an access check on that user.
+    const perUser = userCheckedPools(ctx);
+    if (perUser.length) {
+      return finding('present', `the tool set is assembled per user: ${perUser[0].reason} (${at(perUser[0].file, perUser[0].line)})`, perUser.slice(0, 3));
     }
     // Tools left out of the list being built unless a feature, entitlement or resource is there.
     const gated = featureGatedSkips(ctx);

@@ -7,7 +7,7 @@
  * - `toolFilters(ctx)`: where a tool set is narrowed (allow-list, exclude list, per-agent pool).
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
-import type { CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
+import type { BranchFact, CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
@@ -332,7 +332,7 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
       for (const c of f.classes) {
         if (loopClasses.has(c.name) || !c.extends) continue;
         const base = family(c.name);
-        const prompt = c.members.find((m) => PROMPT_KEY.test(m) || /prompts?$/i.test(m));
+        const prompt = c.members.find((m) => (PROMPT_KEY.test(m) || /prompts?$/i.test(m)) && !formatsMessage(f, c.name, m));
         if (base && prompt) {
           out.push({ file: f.path, line: c.line, name: c.name, base, reason: `agent class ${c.name} (derives from ${base}) sets its own ${prompt}` });
           continue;
@@ -346,6 +346,15 @@ export function agentSubclassRoles(ctx: RuleContext): Array<AgentDef & { base: s
     }
     return out;
   });
+}
+
+/**
+ * A prompt-named member that is a method taking the text it wraps (`def system_message(self, message):
+ * return {"role": "system", "content": message}`): it formats any caller's message into the model's
+ * message shape, so the class sets no prompt of its own (model-backend classes each have one).
+ */
+function formatsMessage(f: FileFacts, cls: string, member: string): boolean {
+  return f.functions.some((fn) => fn.name === `${cls}.${member}` && fn.params.map(paramName).some((p) => p && p !== 'self' && p !== 'this' && p !== 'cls'));
 }
 
 /** Base classes of agent roles by name (`BaseAgent`, `Agent`, `Role`, `AgentBase`). */
@@ -412,7 +421,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
           const m = use && PROMPT_CONST.exec(`${use.callee} ${use.args.join(' ')}`);
           if (m) [how, rank, line] = [`builds its prompt from ${m[0]}`, 2, use!.line];
         }
-        const member = c.members.find((m) => PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m));
+        const member = c.members.find((m) => (PROMPT_KEY.test(m) || /system_?prompt|prompts?$/i.test(m)) && !formatsMessage(f, c.name, m));
         if (!how && member) [how, rank] = [`sets its own ${member}`, 3];
         if (!how) continue;
         out.push({ file: f.path, line, name: c.name, base, identity, literal: !!identity, rank, reason: `agent role class ${c.name} (derives from ${base}) ${how}` });
@@ -937,13 +946,17 @@ const MODE_PARAM = /^(?:mode|\w*Mode|\w+_mode|kind|\w*Kind|\w+_kind|agent_?[tT]y
 /** Calls that add a tool to a collection being assembled. */
 const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools|addTool|addTools|set|update|insert)$/;
 const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
+/** Collections of the model's tool calls and their results, not of tools offered. */
+const TOOL_TRAFFIC = /tool_?(?:calls?|uses?|results?|outputs?|messages?|args|responses?)/i;
+/** The object a flag test reads (`profile` in `!profile.useWebTools`, `features` in `features.has('x')`). */
+const FLAG_HEAD = /^(?:!\s*|not\s+)?([A-Za-z_$][\w$]*)\??\./;
 
 export interface ToolSetFactory extends Evidence {
   /** The factory function (`createTools`). */
   fn: string;
   /** A call of the factory from another function, with the mode it passes: the tool set chosen per agent or mode. */
   call?: Evidence;
-  /** The call resolves to the factory through the caller's imports or file (not by name alone). */
+  /** The call resolves to the factory through the caller's imports or file (not by name alone), and the factory branches on a mode or agent kind (not on flags of another parameter). */
   resolved: boolean;
 }
 
@@ -963,19 +976,43 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
     }
     const out: ToolSetFactory[] = [];
     for (const f of ctx.source) {
-      if (!f.branches?.length && !f.guards.length) continue;
+      if (!f.branches?.length && !f.guards.length && !f.flagIfs?.length) continue;
       const decls = declLines.get(f.path) ?? [];
+      const flagsByFn = new Map<string, BranchFact[]>();
+      for (const b of f.flagIfs ?? []) flagsByFn.set(b.fn, [...(flagsByFn.get(b.fn) ?? []), b]);
       for (const fn of f.functions) {
         // Python keeps a parameter's annotation and default in its text (`team_role: str | None = None`): test the name.
-        const params = fn.params.map(paramName).filter((p) => MODE_PARAM.test(p));
-        if (!params.length) continue;
+        const all = fn.params.map(paramName).filter((p) => p && p !== 'self' && p !== 'this');
+        const params = all.filter((p) => MODE_PARAM.test(p));
+        // Flag tests on one of the parameters (`profile.useWebTools`, `features.has('survey')`).
+        const flagIfs = (flagsByFn.get(fn.name) ?? []).filter((b) => all.includes(FLAG_HEAD.exec(b.cond)?.[1] ?? ''));
+        if (!params.length && flagIfs.length < 2) continue;
         const mentions = (cond: string) => params.some((p) => new RegExp(`(?:^|[^\\w.])${p}\\b`).test(cond));
         const inside = (l: number) => l > fn.line && l <= fn.end;
-        // Tools added in this function: declarations, and add calls on a tool collection.
-        const added = [...decls.filter(inside), ...f.calls.filter((c) => c.fn === fn.name && ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))).map((c) => c.line)];
+        // Tools added in this function: declarations, and add calls on a tool collection (`tools.push(…)`, `Object.assign(toolSet, …)`).
+        const added = [...decls.filter(inside), ...f.calls.filter((c) => c.fn === fn.name && ((ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))) || (c.callee === 'Object.assign' && /tool/i.test(c.args[0] ?? '')))).map((c) => c.line)];
         if (added.length < 2) continue;
-        let site: { line: number; cond: string } | undefined;
-        for (const b of f.branches ?? []) {
+        // Adds to the model's tool calls or results (`tool_result_content.append(…)`) assemble a message, not a tool set.
+        const traffic = new Set(flagIfs.length ? f.calls.filter((c) => c.fn === fn.name && added.includes(c.line) && TOOL_TRAFFIC.test(c.name === 'assign' ? c.args[0] ?? '' : c.callee)).map((c) => c.line) : []);
+        const offered = added.filter((l) => !traffic.has(l));
+        let site: { line: number; cond: string; flags?: boolean } | undefined;
+        // Tool groups switched on by two or more flags of one parameter (`if (profile.useAiderTools) Object.assign(toolSet, …)`,
+        // `if features.has('survey'): tools.append(…)`): the set follows the profile or feature set the caller passes.
+        const gated = new Map<string, Set<string>>();
+        for (const b of flagIfs) {
+          const p = FLAG_HEAD.exec(b.cond)![1];
+          if (!offered.some((l) => l > b.line && l <= b.end)) continue;
+          const s = gated.get(p) ?? new Set<string>();
+          s.add(b.cond.replace(/^(?:!\s*|not\s+)/, ''));
+          gated.set(p, s);
+          if (s.size >= 2) {
+            const first = flagIfs.find((x) => x.cond.replace(/^(?:!\s*|not\s+)/, '') === [...s][0])!;
+            site = { line: first.line, cond: [...s].join(', '), flags: true };
+            params.unshift(p);
+            break;
+          }
+        }
+        for (const b of site ? [] : f.branches ?? []) {
           if (b.fn !== fn.name || !mentions(b.cond)) continue;
           if (added.some((l) => l > b.line && l <= b.end)) {
             site = { line: b.line, cond: b.cond };
@@ -999,7 +1036,8 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
           file: f.path,
           line: site.line,
           fn: fn.name,
-          resolved: resolvedCalls.length > 0,
+          // Flags read from a parameter name no mode or agent kind: what they stand for (a profile, a deployment's features) is not known.
+          resolved: resolvedCalls.length > 0 && !site.flags,
           call: { file: call.file, line: call.line, reason: `${call.fn}() builds its tool set with ${call.callee}(${call.args.join(', ').slice(0, 60)})` },
           reason: `${fn.name}() assembles a different tool set per ${params[0]}: tools are added only when ${site.cond.slice(0, 60)}`,
         });
