@@ -57,6 +57,9 @@ const NOT_HARNESS_DIR = new Set([
   'grammars', 'syntaxes', 'themes', 'theme', 'website', 'site', '_site', '_data', 'www', 'cdk',
 ]);
 
+/** A TypeScript / JavaScript project file: `tsconfig.json`, `tsconfig.base.json`, `tsconfig.app.json`, `jsconfig.json`. */
+export const TSCONFIG_NAME = /^[tj]sconfig(?:\.[\w.-]+)?\.json$/i;
+
 /** Largest configuration file read (bytes): bigger ones are data, not configuration. */
 export const MAX_CONFIG_BYTES = 256 * 1024;
 

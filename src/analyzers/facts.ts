@@ -374,7 +374,22 @@ export interface RepoFacts {
   manifests: ManifestFact[];
   /** Configuration files inside the harness (not manifests, lock files or CI files). */
   configs: ConfigFileFacts[];
+  /** The TypeScript / JavaScript project files (`tsconfig*.json`, `jsconfig*.json`): how their imports resolve. */
+  tsconfigs?: TsConfigFact[];
   skipped: SkippedFile[];
+}
+
+/**
+ * What a `tsconfig.json` / `jsconfig.json` says about resolving imports: the configs it extends (as written) and its
+ * `compilerOptions.baseUrl` and `paths` and its `include` (as written, relative to this file's folder), each only when set.
+ */
+export interface TsConfigFact {
+  path: string;
+  extends?: string[];
+  baseUrl?: string;
+  paths?: Record<string, string[]>;
+  /** `include` patterns as written: which files the project holds, when its folder has several project files. */
+  include?: string[];
 }
 
 /**

@@ -22,7 +22,8 @@ import { emptyFacts } from './test-text.js';
 // Test files are read by text (./test-text.ts); both are still exported from here.
 export { analyzeTestText, emptyFacts } from './test-text.js';
 
-const compiler = loadCompiler();
+/** The compiler, loaded once (the project-file reader, ./tsconfig.ts, shares it). */
+export const compiler = loadCompiler();
 
 /** Plain bindings: the namespace `ts` exposes getters, too slow to call for every node. */
 const {

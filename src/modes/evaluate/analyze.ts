@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FileFacts, ManifestCommand, ManifestFact, RepoFacts, SkippedFile } from '../../analyzers/facts.js';
+import type { FileFacts, ManifestCommand, ManifestFact, RepoFacts, SkippedFile, TsConfigFact } from '../../analyzers/facts.js';
 import { analyzeTestText } from '../../analyzers/test-text.js';
 import { lineLocator } from '../../analyzers/lines.js';
 import { useCompilerCodeCache } from '../../analyzers/compiler.js';
 import type { ConfigFileFacts } from '../../analyzers/facts.js';
 import type { DiscoveredConfig, DiscoveredFile, Discovery } from './discover.js';
-import { reviveFacts, utf8Text, type FactCache } from './cache.js';
+import { factKey, reviveFacts, utf8Text, type FactCache } from './cache.js';
 import type { WorkerFile, WorkerInput, WorkerResult } from './analyze-worker.js';
 
 export type Progress = (done: number, total: number) => void;
@@ -323,6 +323,38 @@ export async function analyzeConfigs(configs: readonly DiscoveredConfig[]): Prom
   return out;
 }
 
+/**
+ * The project files' import settings (`baseUrl`, `paths`, `extends`), cached by content like a source file's facts:
+ * a run whose project files are all cached loads no compiler for them.
+ */
+export async function analyzeTsConfigs(list: readonly DiscoveredConfig[], cache?: FactCache): Promise<TsConfigFact[]> {
+  const out: TsConfigFact[] = [];
+  for (const c of list) {
+    let text: string;
+    try {
+      text = fs.readFileSync(c.abs, 'utf8');
+    } catch {
+      continue;
+    }
+    const key = cache ? factKey({ path: c.path, role: 'config', lang: 'tsconfig' }, text) : undefined;
+    const hit = key ? cache!.lookupOther<TsConfigFact | { none: true }>(key) : undefined;
+    let fact: TsConfigFact | undefined;
+    if (hit) fact = 'none' in hit ? undefined : hit;
+    else {
+      if (!tsConfigReader) {
+        useCompilerCodeCache(cache?.codeCacheDir);
+        tsConfigReader = (await import('../../analyzers/tsconfig.js')).analyzeTsConfig;
+      }
+      fact = tsConfigReader(c.path, text);
+      if (key) cache!.setOther(key, fact ?? { none: true });
+    }
+    if (fact) out.push(fact);
+  }
+  return out;
+}
+
+let tsConfigReader: typeof import('../../analyzers/tsconfig.js').analyzeTsConfig | undefined;
+
 export async function analyze(discovery: Discovery, onProgress?: Progress, cache?: FactCache): Promise<RepoFacts> {
   const total = discovery.files.length;
   let done = 0;
@@ -335,10 +367,11 @@ export async function analyze(discovery: Discovery, onProgress?: Progress, cache
   // a worker took the main thread longer than all of them alone; the parse already keeps the
   // second core busy with V8's concurrent compiler and marker).
   const { files, skipped } = await analyzeFiles(discovery.files, tick, cache);
+  const tsconfigs = await analyzeTsConfigs(discovery.tsconfigs ?? [], cache);
   // The cache is saved here, the one place that fills it, while the facts are as the analyzers made
   // them: the rules' context stamps each call, function and object with its file, which would make
   // the cache about twice as large to write.
   cache?.save();
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
-  return { root: discovery.root, files, manifests, configs: await analyzeConfigs(discovery.configs ?? []), skipped: [...discovery.skipped, ...skipped] };
+  return { root: discovery.root, files, manifests, configs: await analyzeConfigs(discovery.configs ?? []), tsconfigs, skipped: [...discovery.skipped, ...skipped] };
 }

@@ -257,6 +257,25 @@ export class FactCache {
     return facts;
   }
 
+  /** Entries this run added that are not a source file's facts (`setOther`): the cache is written when there is one. */
+  private othersAdded = 0;
+
+  /**
+   * Cached facts that are not a source file's (a project file's import settings), under content key `key` (`factKey`
+   * with a kind of their own as `lang`), or undefined; counted neither as a hit nor as a miss.
+   */
+  lookupOther<T extends object>(key: string): T | undefined {
+    const v = (this.used.get(key) ?? this.old.get(key)) as T | undefined;
+    if (v !== undefined) this.used.set(key, v as unknown as FileFacts);
+    return v;
+  }
+
+  /** Caches facts that are not a source file's (see `lookupOther`) under `key`. */
+  setOther(key: string, value: object): void {
+    this.used.set(key, value as FileFacts);
+    this.othersAdded++;
+  }
+
   /** The content keys of the facts the cache holds. */
   keys(): string[] {
     return [...new Set([...this.old.keys(), ...this.used.keys()])];
@@ -335,7 +354,7 @@ export class FactCache {
    * run, and `flush()` waits for it. Never throws or rejects.
    */
   save(): void {
-    if (this.misses === 0 && this.stampsLearned === 0) return;
+    if (this.misses === 0 && this.stampsLearned === 0 && this.othersAdded === 0) return;
     const fresh = [...this.used].filter(([k]) => !this.baseKeys.has(k));
     const small = fresh.length <= Math.max(50, this.used.size * DELTA_SHARE) && this.baseKeys.size <= this.used.size * 1.5;
     const delta = !!this.baseId && small;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { FileRole, SkippedFile } from '../../analyzers/facts.js';
-import { isHarnessConfig, MAX_CONFIG_BYTES } from '../../analyzers/config-files.js';
+import { isHarnessConfig, MAX_CONFIG_BYTES, TSCONFIG_NAME } from '../../analyzers/config-files.js';
 import { ConfigError } from '../../errors.js';
 import type { ResolvedConfig } from './config.js';
 
@@ -43,6 +43,8 @@ export interface Discovery {
   manifests: string[];
   /** Configuration files of the harness (YAML / JSON / TOML; see `isHarnessConfig`), read as config facts. */
   configs: DiscoveredConfig[];
+  /** TypeScript / JavaScript project files (`tsconfig*.json`, `jsconfig*.json`), read for how imports resolve. */
+  tsconfigs?: DiscoveredConfig[];
   skipped: SkippedFile[];
   /** Files left out as examples, docs or fixtures (counted, never read). */
   examples: number;
@@ -175,7 +177,7 @@ export function isGitignored(ignores: Gitignores, p: string, isDir: boolean): bo
 }
 
 export function discover(root: string, config: ResolvedConfig): Discovery {
-  const out: Discovery = { root, files: [], manifests: [], configs: [], skipped: [], examples: 0 };
+  const out: Discovery = { root, files: [], manifests: [], configs: [], tsconfigs: [], skipped: [], examples: 0 };
   const include = config.include.length ? picomatch(config.include, { dot: true }) : undefined;
   const exclude = config.exclude.length ? picomatch(config.exclude, { dot: true }) : undefined;
   const extraTests = config.tests.length ? picomatch(config.tests, { dot: true }) : undefined;
@@ -221,6 +223,16 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
       if (!e.isFile()) continue;
       if (e.name === 'package.json') {
         if (!ignored(childRel, false)) out.manifests.push(childRel);
+        continue;
+      }
+      if (TSCONFIG_NAME.test(e.name)) {
+        if (ignored(childRel, false)) continue;
+        try {
+          const size = fs.statSync(abs).size;
+          if (size <= MAX_CONFIG_BYTES) out.tsconfigs!.push({ path: childRel, abs, size });
+        } catch {
+          // an unreadable project file is simply not read
+        }
         continue;
       }
       if (!SOURCE_EXT.test(e.name) && isHarnessConfig(childRel)) {

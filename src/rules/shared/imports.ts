@@ -1,10 +1,12 @@
 /**
- * Resolving a call in one file to the function it names through the file's imports (relative
- * TypeScript/JavaScript specifiers, Python relative and package imports). Used by the permission
+ * Resolving an import to the harness file it names (relative TypeScript/JavaScript specifiers, the project's
+ * tsconfig/jsconfig `paths` and `baseUrl`, workspace packages by name, Python relative and package imports), and a
+ * call in one file to the function it names through the file's imports. Used by the permission
  * checks to follow a tool into the policy module it calls (`evaluateBashPolicy(command)` imported
  * from `../security/bash-policy`), instead of matching the policy by its name.
  */
-import type { FunctionFact } from '../../analyzers/facts.js';
+import type { FunctionFact, TsConfigFact } from '../../analyzers/facts.js';
+import picomatch from 'picomatch';
 import type { Located, RuleContext } from '../context.js';
 
 /** What a TypeScript / JavaScript import specifier may leave off: an extension or `/index`. */
@@ -56,8 +58,191 @@ export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: stri
     const b = idx.get(`${mod.join('/')}/__init__.py`);
     return a && b ? (a.i <= b.i ? a.path : b.path) : (a ?? b)?.path;
   }
-  if (!spec.startsWith('.')) return undefined;
-  return sourceWithExt(ctx, normalise([...dir, ...spec.replace(/\.(?:js|jsx|mjs|cjs)$/, '').split('/')]));
+  if (spec.startsWith('.')) return firstSource(ctx, [normalise([...dir, ...spec.split('/')])]);
+  if (spec.startsWith('/') || /^[a-z][\w+.-]*:/i.test(spec)) return undefined; // an absolute path, `node:fs`, `https://…`
+  const byFile = ctx.memo('imports:bare', () => new Map<string, Map<string, string | undefined>>());
+  let known = byFile.get(fromFile);
+  if (!known) byFile.set(fromFile, (known = new Map()));
+  if (!known.has(spec)) known.set(spec, resolveBare(ctx, fromFile, spec));
+  return known.get(spec);
+}
+
+/** The first of `bases` (each tried with what an import may leave off: an extension or `/index`) that is a harness source file. */
+function firstSource(ctx: RuleContext, bases: string[]): string | undefined {
+  for (const b of bases) {
+    const base = b.replace(/\.(?:js|jsx|mjs|cjs)$/, '').replace(/\/$/, '');
+    const hit = sourceWithExt(ctx, base);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Where a workspace package's bare import (`@scope/core`) lands: its entry module. */
+const ENTRY = ['src/index', 'index', 'lib/index', 'src/main', 'main'];
+
+/** The harness's package folders (`packages/core/`, `''` for the root; deepest first) and each package's folder by its name. */
+function packageDirs(ctx: RuleContext): { byName: Map<string, string>; dirs: string[] } {
+  return ctx.memo('imports:package-dirs', () => {
+    const byName = new Map<string, string>();
+    const dirs: string[] = [];
+    for (const m of ctx.facts.manifests ?? []) {
+      if (!m.path.endsWith('package.json')) continue;
+      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      dirs.push(d);
+      if (m.name && !byName.has(m.name)) byName.set(m.name, d);
+    }
+    dirs.sort((a, b) => b.length - a.length);
+    return { byName, dirs };
+  });
+}
+
+/** A workspace package's folder and the rest of a bare specifier naming it (`@scope/core/tools` → `packages/core/`, `tools`). */
+function workspacePackage(ctx: RuleContext, spec: string): { dir: string; sub: string } | undefined {
+  const segs = spec.split('/');
+  const n = spec.startsWith('@') ? 2 : 1;
+  const dir = packageDirs(ctx).byName.get(segs.slice(0, n).join('/'));
+  return dir === undefined ? undefined : { dir, sub: segs.slice(n).join('/') };
+}
+
+/** A project file's import settings with what it extends applied: `baseUrl` and the folder `paths` are relative to, as repo paths. */
+interface Project {
+  baseUrl?: string;
+  paths?: Array<{ prefix: string; suffix: string; star: boolean; targets: string[] }>;
+  pathsBase?: string;
+}
+
+const dirOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+
+/** The harness's project files by path, and by folder (`tsconfig.json` first, then `jsconfig.json`, then the others by name). */
+function projectFiles(ctx: RuleContext): { byPath: Map<string, TsConfigFact>; byDir: Map<string, TsConfigFact[]> } {
+  return ctx.memo('imports:tsconfigs', () => {
+    const byPath = new Map<string, TsConfigFact>();
+    const byDir = new Map<string, TsConfigFact[]>();
+    const rank = (p: string) => (/(?:^|\/)tsconfig\.json$/i.test(p) ? 0 : /(?:^|\/)jsconfig\.json$/i.test(p) ? 1 : 2);
+    for (const t of ctx.facts.tsconfigs ?? []) {
+      byPath.set(t.path, t);
+      const d = dirOf(t.path);
+      const l = byDir.get(d);
+      if (l) l.push(t);
+      else byDir.set(d, [t]);
+    }
+    for (const l of byDir.values()) l.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : 1));
+    return { byPath, byDir };
+  });
+}
+
+/** The project file an `extends` entry of `from` names, when it is in the harness (a relative path, or a workspace package's file). */
+function extendedFile(ctx: RuleContext, from: string, ext: string): TsConfigFact | undefined {
+  const { byPath } = projectFiles(ctx);
+  let base: string;
+  if (ext.startsWith('.')) base = normalise([...dirOf(from).split('/'), ...ext.split('/')]);
+  else {
+    const pkg = workspacePackage(ctx, ext);
+    if (!pkg) return undefined;
+    base = `${pkg.dir}${pkg.sub || 'tsconfig.json'}`;
+  }
+  return byPath.get(base) ?? byPath.get(`${base}.json`) ?? byPath.get(`${base}/tsconfig.json`);
+}
+
+/** The settings of project file `t`, with the files it extends (within the harness) under it, as TypeScript merges them. */
+function projectOf(ctx: RuleContext, t: TsConfigFact, seen = new Set<string>()): { baseUrl?: string; paths?: Record<string, string[]>; pathsDir?: string; holds?: (file: string) => boolean } {
+  const memo = ctx.memo('imports:projects', () => new Map<string, ReturnType<typeof projectOf>>());
+  const known = memo.get(t.path);
+  if (known) return known;
+  seen.add(t.path);
+  let out: ReturnType<typeof projectOf> = {};
+  for (const e of t.extends ?? []) {
+    const parent = extendedFile(ctx, t.path, e);
+    if (parent && !seen.has(parent.path)) out = { ...out, ...Object.fromEntries(Object.entries(projectOf(ctx, parent, seen)).filter(([, v]) => v !== undefined)) };
+  }
+  const dir = dirOf(t.path);
+  if (t.baseUrl !== undefined) out.baseUrl = normalise([...dir.split('/'), ...t.baseUrl.split('/')]);
+  if (t.paths) {
+    out.paths = t.paths;
+    out.pathsDir = dir;
+  }
+  if (t.include) {
+    // A pattern naming a folder (no wildcard, no extension in its last part) holds everything under it.
+    const globs = t.include.map((i) => {
+      const p = normalise([...dir.split('/'), ...i.split('/')]);
+      return /[*?]|\.\w+$/.test(p.slice(p.lastIndexOf('/') + 1)) ? p : `${p}/**/*`;
+    });
+    out.holds = picomatch(globs, { dot: true });
+  }
+  memo.set(t.path, out);
+  return out;
+}
+
+/**
+ * The project settings that apply to the files of folder `dir`: those of the nearest folder at or above it holding a
+ * project file (its `tsconfig.json`; else another project file there that sets `paths` or `baseUrl`, as a Vite app's
+ * `tsconfig.app.json` does), undefined when none sets either.
+ */
+function projectFor(ctx: RuleContext, dir: string, file: string): Project | undefined {
+  const memo = ctx.memo('imports:project-of-dir', () => new Map<string, Project | undefined>());
+  const { byDir } = projectFiles(ctx);
+  const list = byDir.get(dir);
+  // Several project files setting paths in one folder (a Vite or Electron app's `tsconfig.node.json` and `tsconfig.web.json`):
+  // the one whose `include` holds the file; the choice is then the file's, else the folder's.
+  const sets = list?.map((t) => projectOf(ctx, t)).filter((p) => p.paths || p.baseUrl !== undefined) ?? [];
+  const own = sets.length > 1 && sets.some((p) => p.holds);
+  const key = own ? `${dir}\0${file}` : dir;
+  if (memo.has(key)) return memo.get(key);
+  let found: Project | undefined;
+  if (list) {
+    const settings = own ? (sets.find((p) => p.holds?.(file)) ?? sets.find((p) => !p.holds) ?? sets[0]) : sets[0];
+    if (settings) {
+      found = { baseUrl: settings.baseUrl };
+      if (settings.paths) {
+        found.pathsBase = settings.baseUrl ?? settings.pathsDir ?? '';
+        found.paths = Object.entries(settings.paths).map(([k, targets]) => {
+          const star = k.indexOf('*');
+          return star < 0 ? { prefix: k, suffix: '', star: false, targets } : { prefix: k.slice(0, star), suffix: k.slice(star + 1), star: true, targets };
+        });
+      }
+    }
+  } else if (dir) found = projectFor(ctx, dirOf(dir), file);
+  memo.set(key, found);
+  return found;
+}
+
+/**
+ * A bare specifier written in folder `dir`, as TypeScript resolves it: the project's `paths` (the pattern with the longest
+ * prefix; each of its targets in order), then its `baseUrl`; then a workspace package by its name (`@scope/core`,
+ * `@scope/core/sub`); last, the common `@/` / `~/` alias guessed as the file's package root or its `src/` (an alias a
+ * bundler's configuration sets, not the project file).
+ */
+function resolveBare(ctx: RuleContext, file: string, spec: string): string | undefined {
+  const dir = dirOf(file);
+  const project = projectFor(ctx, dir, file);
+  if (project?.paths) {
+    let best: NonNullable<Project['paths']>[number] | undefined;
+    for (const p of project.paths) {
+      const hit = p.star ? spec.length >= p.prefix.length + p.suffix.length && spec.startsWith(p.prefix) && spec.endsWith(p.suffix) : spec === p.prefix;
+      if (hit && (!best || (!p.star && best.star) || (p.star === best.star && p.prefix.length > best.prefix.length))) best = p;
+    }
+    if (best) {
+      const matched = best.star ? spec.slice(best.prefix.length, spec.length - best.suffix.length) : '';
+      const base = project.pathsBase!.split('/');
+      const hit = firstSource(ctx, best.targets.map((t) => normalise([...base, ...t.replace('*', matched).split('/')])));
+      if (hit) return hit;
+    }
+  }
+  if (project?.baseUrl !== undefined) {
+    const hit = firstSource(ctx, [normalise([...project.baseUrl.split('/'), ...spec.split('/')])]);
+    if (hit) return hit;
+  }
+  const pkg = workspacePackage(ctx, spec);
+  if (pkg) {
+    const hit = pkg.sub ? firstSource(ctx, [`${pkg.dir}${pkg.sub}`, `${pkg.dir}src/${pkg.sub}`]) : firstSource(ctx, ENTRY.map((e) => `${pkg.dir}${e}`));
+    if (hit) return hit;
+  }
+  const alias = /^[@~]\/(.*)$/.exec(spec);
+  if (alias) {
+    const own = packageDirs(ctx).dirs.find((d) => `${dir}/`.startsWith(d)) ?? '';
+    return firstSource(ctx, [`${own}${alias[1]}`, `${own}src/${alias[1]}`]);
+  }
+  return undefined;
 }
 
 /**

@@ -10,70 +10,23 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
 import type { RuleContext } from '../context.js';
-import { resolveImportFile, sourceWithExt } from './imports.js';
-
-/** Where a workspace package's bare import (`@scope/core`) lands: its entry module. */
-const ENTRY = ['src/index', 'index', 'lib/index', 'src/main', 'main'];
-
-function packageDirs(ctx: RuleContext): { byName: Map<string, string>; dirs: string[] } {
-  return ctx.memo('slice:package-dirs', () => {
-    const byName = new Map<string, string>();
-    const dirs: string[] = [];
-    for (const m of ctx.facts.manifests ?? []) {
-      if (!m.path.endsWith('package.json')) continue;
-      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
-      dirs.push(d);
-      if (m.name && !byName.has(m.name)) byName.set(m.name, d);
-    }
-    dirs.sort((a, b) => b.length - a.length);
-    return { byName, dirs };
-  });
-}
-
-/** The first of `bases` (each tried with the extensions an import may leave off) that is a source file. */
-function firstSource(ctx: RuleContext, bases: string[]): string | undefined {
-  for (const b of bases) {
-    const base = b.replace(/\.(?:js|jsx|mjs|cjs)$/, '').replace(/\/$/, '');
-    const hit = sourceWithExt(ctx, base);
-    if (hit) return hit;
-  }
-  return undefined;
-}
+import { resolveImportFile } from './imports.js';
 
 /**
- * The harness files one TypeScript / JavaScript or Python import of `f` points to: relative specifiers
- * and Python package imports (a module named in `from pkg import mod` too), a workspace package by its
- * name (`@scope/core`, `@scope/core/sub`), and the `@/` / `~/` alias of the file's package.
+ * The harness files one TypeScript / JavaScript or Python import of `f` points to (`resolveImportFile`), and for Python
+ * a module named in `from pkg import mod` / `from . import mod` too.
  */
 function importTargets(ctx: RuleContext, f: FileFacts, from: string, names: string[]): string[] {
   const out: string[] = [];
   const t = resolveImportFile(ctx, f.path, from);
   if (t) out.push(t);
   if (f.lang === 'py') {
-    // `from pkg import mod`, `from . import mod`: a module of the package.
     for (const n of names) {
       if (n === '*' || n === 'default') continue;
       const sub = resolveImportFile(ctx, f.path, from.endsWith('.') ? `${from}${n}` : `${from}.${n}`);
       if (sub) out.push(sub);
     }
-    return out;
   }
-  if (t || from.startsWith('.')) return out;
-  const { byName, dirs } = packageDirs(ctx);
-  const own = dirs.find((d) => f.path.startsWith(d)) ?? '';
-  const alias = /^[@~]\/(.*)$/.exec(from);
-  if (alias) {
-    const hit = firstSource(ctx, [`${own}${alias[1]}`, `${own}src/${alias[1]}`]);
-    if (hit) out.push(hit);
-    return out;
-  }
-  const segs = from.split('/');
-  const n = from.startsWith('@') ? 2 : 1;
-  const dir = byName.get(segs.slice(0, n).join('/'));
-  if (dir === undefined) return out;
-  const sub = segs.slice(n).join('/');
-  const hit = sub ? firstSource(ctx, [`${dir}${sub}`, `${dir}src/${sub}`]) : firstSource(ctx, ENTRY.map((e) => `${dir}${e}`));
-  if (hit) out.push(hit);
   return out;
 }
 
