@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { STATE, callersOf, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { STATE, callersOf, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 
@@ -111,7 +111,19 @@ export default defineRule({
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
     const stored = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o));
-    const state = stored.filter((o) => !memoryOnly(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    const named = stored.filter((o) => !memoryOnly(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    // A state write whose record also holds the messages keeps state and transcript in one record, not apart: the line
+    // showing the messages in that record first (the field, the item set), then the write.
+    const mixed = named.map((o) => ({ o, e: recordHoldsTranscript(ctx, o, ops) })).filter((x) => !!x.e);
+    const state = named.filter((o) => !mixed.some((x) => x.o === o));
+    if (state.length === 0 && mixed.length > 0) {
+      const fns = [...new Set(mixed.map((x) => x.o.call.fn))];
+      return {
+        level: 'partial',
+        reason: `workflow state is persisted by ${fns.slice(0, 2).join(', ')}, but in the same record as the conversation's messages, not apart from the transcript`,
+        evidence: mixed.slice(0, 2).flatMap((x) => [x.e!, at(x.o, `${x.o.call.callee}(${x.o.call.args[0] ?? ''}) in ${x.o.call.fn} writes the state record`)]).filter((e, i, a) => a.findIndex((y) => y.file === e.file && y.line === e.line) === i).slice(0, 3),
+      };
+    }
     if (state.length > 0) {
       const targets = [...new Set(state.map((o) => o.call.fn))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).

@@ -6,7 +6,7 @@
 import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { descends, fieldClass, objectsIn, resolveLocal } from './resolve.js';
+import { classIndex, classOf, descends, fieldClass, fieldType, objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC, agentLoops, modelCalls, modelFunctionNames } from './loop.js';
 import { callsPassing } from './tools.js';
 import { TEST_PATH } from './tests.js';
@@ -1859,6 +1859,71 @@ export function carriesTranscript(o: PersistOp): boolean {
   // `lastConversationId`, `messageCount` name the conversation, they do not carry it.
   const ws = words(data);
   return ws.some((w, i) => /^(?:messages?|history|histories|transcript|conversation|trajectory)$/.test(w) && !/^(?:id|ids|count|length|title|name|key)$/.test(ws[i + 1] ?? ''));
+}
+
+/** A record's field that holds the conversation: `messages`, `chat_history`, `message_storage`, `conversation_log`. */
+const transcriptField = (name: string): boolean =>
+  namesMessageList(name) || /^(?:messages?|conversation|chat)_(?:storage|store|list|log)$/.test(words(name.replace(/^['"`]|['"`]$/g, '')).join('_'));
+
+/** The declared members of class `name` (its first declaration), or undefined. */
+function classMembers(ctx: RuleContext, name: string): { file: string; line: number; members: string[] } | undefined {
+  const info = classIndex(ctx).get(name)?.[0];
+  const c = info && ctx.file(info.file)?.classes.find((x) => x.name === name && x.line === info.line);
+  return c && info ? { file: info.file, line: c.line, members: c.members } : undefined;
+}
+
+/**
+ * The record a state write stores also holds the conversation, so state and transcript are one record: the written
+ * variable gets a message-list item (`data["messages"] = …`), is updated from a method of the class that sets one
+ * (`state.update(self.to_dict())`), or is a field whose declared class has a message-list member (`data = self.data`
+ * … `f.write(data.model_dump_json())`, `class TaskData(BaseModel): message_storage: …`). A write through a repo
+ * wrapper (`self.to_file(path)`) is judged by the wrapper's own write. Returns where the record is shown to hold it.
+ */
+export function recordHoldsTranscript(ctx: RuleContext, o: PersistOp, ops: readonly PersistOp[], depth = 0): Evidence | undefined {
+  if (o.payload) return { file: o.payload.file, line: o.payload.line, reason: 'the written record holds the message list' };
+  const c = o.call;
+  const own = /^(?:self|this)\.\w+$/.test(c.callee) ? resolveLocal(ctx, c.file, c.fn, c.callee) : undefined;
+  const wrapper = o.via ?? (own ? { file: own.file, fn: own.name } : undefined);
+  if (wrapper && depth === 0) {
+    for (const w of ops) if (w.call.file === wrapper.file && w.call.fn === wrapper.fn && w !== o) { const e = recordHoldsTranscript(ctx, w, ops, 1); if (e) return e; }
+  }
+  const f = ctx.file(c.file);
+  if (!f) return undefined;
+  const chains = (t: string) => (t.replace(/^\w+=(?!=)/, '').match(/(?:self|this|super\(\))\.[A-Za-z_$][\w$]*|[A-Za-z_$][\w$]*/g) ?? []);
+  // A file opened for writing: what is written into it (`f.write(…)`, `json.dump(state, f)`) is the record.
+  const into = c.name === 'open' ? ctx.callsIn(c.file, c.fn).filter((d) => d.line >= c.line && d.line <= c.line + 10 && /^(?:write|dump|writelines)$/.test(d.name)) : [];
+  const refs = new Set([...c.args, ...into.flatMap((d) => d.args)].flatMap(chains));
+  const last = Math.max(c.line, ...into.map((d) => d.line));
+  for (const b of f.binds ?? []) if (b.fn === c.fn && b.line <= last && refs.has(b.name)) for (const r of chains(b.value)) refs.add(r);
+  const ids = new Set([...refs].filter((r) => !r.includes('.')));
+  for (const s of f.itemSets ?? []) {
+    if (s.fn === c.fn && s.line <= last && ids.has(s.target) && transcriptField(s.key)) return { file: c.file, line: s.line, reason: `${s.target}[${s.key}] puts the messages into the record that is written` };
+  }
+  const cls = classOf(c.fn);
+  for (const d of ctx.callsIn(c.file, c.fn)) {
+    if (d.line > last || d.line < c.line - 10 || !/^(?:update|assign)$/.test(d.name)) continue;
+    const target = d.name === 'update' ? d.callee.slice(0, -'.update'.length) : (d.args[0] ?? '');
+    if (!ids.has(target)) continue;
+    for (const a of d.args) {
+      const m = /^((?:self|this)\.\w+)\(/.exec(a);
+      const def = m ? resolveLocal(ctx, c.file, c.fn, m[1]) : undefined;
+      if (!def) continue;
+      const s = (ctx.file(def.file)?.itemSets ?? []).find((x) => x.fn === def.name && transcriptField(x.key));
+      if (s) return { file: def.file, line: s.line, reason: `${def.name} adds ${s.key} to the record ${c.fn} writes` };
+      const obj = objectsIn(ctx, def.file, def.name).find((x) => x.keys.some(transcriptField));
+      if (obj) return { file: def.file, line: obj.line, reason: `${def.name} builds the record ${c.fn} writes with its message list` };
+    }
+  }
+  if (cls) {
+    for (const r of refs) {
+      const m = /^(?:self|this)\.(\w+)$/.exec(r);
+      const t = m ? fieldType(ctx, c.file, shortName(cls), m[1]) : undefined;
+      const k = t ? classMembers(ctx, t) : undefined;
+      const field = k?.members.find(transcriptField);
+      if (k && field) return { file: k.file, line: k.line, reason: `the written ${r} is a ${t}, which holds ${field} beside the state` };
+    }
+  }
+  return undefined;
 }
 
 /**
