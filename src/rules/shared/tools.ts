@@ -13,7 +13,7 @@
  * Every result is computed once per audit through `ctx.memo` and is linear in the facts.
  */
 import type { CallFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { importModules, resolveBareCall, resolveImportFile } from './imports.js';
 import { classOf, fnAt, resolveLocal } from './resolve.js';
 
@@ -153,12 +153,10 @@ export function schemaGetter(k: string): boolean {
   return !!m && SCHEMA_KEY.test(m[1][0].toLowerCase() + m[1].slice(1));
 }
 
-/** Constructors whose parameters take a name, a description and a schema: tool base classes. */
 /** The class whose constructor `fn` is (`Tool.constructor`, Python's `Tool.__init__`), or undefined. */
 const ctorClass = (fn: string): string | undefined => /^(.+)\.(?:constructor|__init__)$/.exec(fn)?.[1];
-/** A parameter's own name: Python keeps its annotation and default in the text (`name: str`, `dangerous: bool = False`, `*args`). */
-const paramName = (p: string): string => p.replace(/^\*+/, '').replace(/\s*[:=][\s\S]*$/, '').trim();
 
+/** Constructors whose parameters take a name, a description and a schema: tool base classes. */
 function toolBaseClasses(ctx: RuleContext): Set<string> {
   return ctx.memo('tools:base-classes', () => {
     const bases = new Set<string>();
