@@ -9,6 +9,9 @@ export type Located<T> = T & { file: string };
 /** The last segment of a function or callee name: `Class.method` → `method`, `this.gate.decide` → `decide`. */
 export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
 
+/** The folder of a repo path with its trailing slash (`packages/core/package.json` → `packages/core/`), '' at the root. */
+export const folderOf = (path: string): string => path.slice(0, path.lastIndexOf('/') + 1);
+
 /** A parameter's name as written in a signature: `*args` → `args`, `path: str = "."` → `path`, `opts: Options` → `opts`. */
 export const paramName = (p: string): string => p.replace(/^\*+/, '').split(/[:=]/)[0].trim();
 

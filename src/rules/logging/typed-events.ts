@@ -1,5 +1,5 @@
 import type { CallFact, ClassFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
-import { paramName, shortName, type Located, type RuleContext } from '../context.js';
+import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
 import { allClasses, allTypes, at, bySite, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
@@ -1026,14 +1026,13 @@ export default defineRule({
     const EXPERIMENTAL = /(?:^|\/)(?:experimental|_experimental|labs|preview)\//;
     // The loop's own events first: a kind emitted from an agent loop's file outranks names.
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
-    const dirOf = (f: string) => f.slice(0, f.lastIndexOf('/') + 1);
-    const loopDirs = new Set([...loopFiles].map(dirOf));
+    const loopDirs = new Set([...loopFiles].map(folderOf));
     const score = (c: Candidate) =>
       (c.emitted.length ? 1000 : 0) +
       (c.stops.length ? 500 : 0) +
       (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
       // The loop's own event type is declared beside it (`types.ts` next to `agent-loop.ts`), not in a consumer's package.
-      (loopDirs.has(dirOf(c.type.file)) ? 100 : 0) +
+      (loopDirs.has(folderOf(c.type.file)) ? 100 : 0) +
       // A name is only a tie-break: how many distinct kinds the code emits outweighs it (the loop's own enum over an output format's).
       (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) -
       (EXPERIMENTAL.test(c.type.file) ? 800 : 0) +

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import type { RuleContext } from '../context.js';
+import { folderOf, type RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
 import { agentLoops } from '../shared/loop.js';
@@ -204,7 +204,7 @@ export default defineRule({
     // user commands declared as data; its palette/button commands (id, title) are user actions.
     // Only manifests of a package holding harness source (not a test fixture's package.json).
     const holdsSource = (p: string) => {
-      const dir = p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '';
+      const dir = folderOf(p);
       return ctx.source.some((f) => f.path.startsWith(dir));
     };
     const manifestCmds = ctx.facts.manifests.filter((m) => m.commands && holdsSource(m.path)).flatMap((m) => m.commands!.map((c) => ({ ...c, file: m.path })));

@@ -8,7 +8,7 @@
  * Each is computed once per audit with ctx.memo and is linear in the facts.
  */
 import type { BranchFact, CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
-import { paramName, shortName, type Located, type RuleContext } from '../context.js';
+import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
 import { bySite, objectsWithAnyKey } from './scan.js';
@@ -1333,7 +1333,7 @@ export function webFrontends(ctx: RuleContext): string[] {
     const loopFiles = agentLoops(ctx).map((l) => l.file);
     const out: string[] = [];
     for (const m of ctx.facts.manifests ?? []) {
-      const dir = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      const dir = folderOf(m.path);
       if (!dir || !m.dependencies.some((d) => WEB_UI_DEP.test(d))) continue;
       if (loopFiles.some((f) => f.startsWith(dir))) continue;
       out.push(dir);

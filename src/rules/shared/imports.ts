@@ -7,7 +7,7 @@
  */
 import type { FunctionFact, TsConfigFact } from '../../analyzers/facts.js';
 import picomatch from 'picomatch';
-import type { Located, RuleContext } from '../context.js';
+import { folderOf, type Located, type RuleContext } from '../context.js';
 
 /** What a TypeScript / JavaScript import specifier may leave off: an extension or `/index`. */
 export const TS_EXT = ['', '.ts', '.tsx', '.js', '.jsx', '.mts', '.mjs', '.cts', '.cjs', '/index.ts', '/index.tsx', '/index.js'];
@@ -87,7 +87,7 @@ function packageDirs(ctx: RuleContext): { byName: Map<string, string>; dirs: str
     const dirs: string[] = [];
     for (const m of ctx.facts.manifests ?? []) {
       if (!m.path.endsWith('package.json')) continue;
-      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      const d = folderOf(m.path);
       dirs.push(d);
       if (m.name && !byName.has(m.name)) byName.set(m.name, d);
     }

@@ -9,7 +9,7 @@
  */
 import type { FileFacts } from '../../analyzers/facts.js';
 import type { Finding } from '../types.js';
-import type { RuleContext } from '../context.js';
+import { folderOf, type RuleContext } from '../context.js';
 import { resolveImportFile } from './imports.js';
 
 /**
@@ -140,17 +140,17 @@ export function unreached(ctx: RuleContext, file: string): boolean {
   if (importers.get(file)?.length) return false;
   const named = ctx.memo('slice:manifest-entries', () =>
     (ctx.facts.manifests ?? []).flatMap((m) => {
-      const d = m.path.includes('/') ? m.path.slice(0, m.path.lastIndexOf('/') + 1) : '';
+      const d = folderOf(m.path);
       return [...m.bin, ...Object.values(m.scripts)].join(' ').split(/[\s'"=:]+/).filter((w) => /[/.]/.test(w)).map((w) => d + w.replace(/^\.\//, '').replace(/\.(?:[cm]?[jt]sx?|py)$/, ''));
     }),
   );
   const stem = file.replace(/\.(?:[cm]?[jt]sx?|py)$/, '');
   if (named.some((n) => n === stem || n.endsWith(`/${stem}`) || stem.endsWith(`/${n}`))) return false;
-  const dir = file.slice(0, file.lastIndexOf('/') + 1);
+  const dir = folderOf(file);
   const usedHere = ctx.memo('slice:dirs-imported-from-outside', () => {
     const s = new Set<string>();
     for (const [t, by] of importers) {
-      const d = t.slice(0, t.lastIndexOf('/') + 1);
+      const d = folderOf(t);
       if (by.some((b) => !b.startsWith(d) || b.slice(d.length).includes('/'))) s.add(d);
     }
     return s;

@@ -7,7 +7,7 @@
  * the loop itself (a `while (true)` over the model in the page, a browser-extension agent, a page
  * importing the agent module and running it), its code is the harness and stays evidence.
  */
-import type { RuleContext } from '../context.js';
+import { folderOf, type RuleContext } from '../context.js';
 import { webFrontends } from './agents.js';
 import { agentLoops, modelCalls } from './loop.js';
 import { agentFrameworkUse } from '../registry/mechanisms.js';
@@ -28,11 +28,10 @@ export function offPathFrontends(ctx: RuleContext): string[] {
     const loopFiles = new Set(agentLoops(ctx).map((l) => l.file));
     if (!loopFiles.size) return [];
     const manifests = ctx.facts.manifests ?? [];
-    const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '');
     // Workspace packages by name, and whether a loop lives under their folder.
     const loopPackages = new Set<string>();
     for (const m of manifests) {
-      const d = dirOf(m.path);
+      const d = folderOf(m.path);
       if (!m.name || !d) continue;
       for (const f of loopFiles) {
         if (f.startsWith(d)) {
@@ -43,7 +42,7 @@ export function offPathFrontends(ctx: RuleContext): string[] {
     }
     const out: string[] = [];
     for (const d of dirs) {
-      const m = manifests.find((x) => dirOf(x.path) === d);
+      const m = manifests.find((x) => folderOf(x.path) === d);
       if (m?.bin.length) continue;
       let reaches = false;
       for (const f of ctx.source) {
@@ -96,8 +95,7 @@ const JS_FILE = /\.(?:[cm]?[jt]sx?)$/;
  */
 function clientPackages(ctx: RuleContext): { dirs: string[]; web: Set<string> } {
   return ctx.memo('ui:client-packages', () => {
-    const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/') + 1) : '');
-    const dirs = (ctx.facts.manifests ?? []).map((m) => dirOf(m.path)).sort((a, b) => b.length - a.length);
+    const dirs = (ctx.facts.manifests ?? []).map((m) => folderOf(m.path)).sort((a, b) => b.length - a.length);
     // A command-line program (`bin`) that depends on a web framework is a page only when its own source mounts
     // into a browser page (imports react-dom); otherwise it renders in the terminal and runs its agent.
     const mounts = new Set<string>();
@@ -105,7 +103,7 @@ function clientPackages(ctx: RuleContext): { dirs: string[]; web: Set<string> } 
     const web = new Set(
       (ctx.facts.manifests ?? [])
         .filter((m) => m.dependencies.some((d) => WEB_PAGE_DEP.test(d)))
-        .map((m) => ({ m, d: dirOf(m.path) }))
+        .map((m) => ({ m, d: folderOf(m.path) }))
         .filter(({ m, d }) => !m.bin.length || [...mounts].some((f) => f.startsWith(d) && dirs.find((x) => f.startsWith(x)) === d))
         .map(({ d }) => d),
     );
