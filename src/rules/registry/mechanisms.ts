@@ -281,7 +281,8 @@ export function reflectiveCommands(ctx: RuleContext): Site[] {
         if (at) prefixes.set(p, at.line);
       }
       for (const [p, line] of prefixes) {
-        if (/^(?:test|visit|_)/.test(p)) continue;
+        // Event callbacks (`on_<event>`, looked up by the type of an event the code emits) observe the run; no user types them.
+        if (/^(?:test|visit|_|on_)|^on$/.test(p)) continue;
         const methods = f.functions.filter((fn) => shortName(fn.name).startsWith(p) && fn.name.includes('.'));
         const byClass = new Map<string, typeof methods>();
         for (const m of methods) {
