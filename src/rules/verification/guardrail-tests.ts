@@ -38,13 +38,19 @@ const KINDS: Array<{ kind: string; re: RegExp }> = [
     re: anyOf(
       // A cap on the model's tool calls: "total tool calls exceed limit", "maximum number of tool calls".
       /\btool calls? (?:count )?(?:exceed(?:s|ed)?|reach(?:es|ed)?|hits?) (?:the |its |a )?(?:limit|cap|max(?:imum)?)\b|\bmax(?:imum)? (?:number of )?tool calls\b|\btool calls? (?:limit|cap) (?:is |was )?(?:exceeded|reached|hit)\b/i,
+      // A cap named for what it counts of the agent's or the model's work: "max agent turns", "max llm calls".
+      /\bmax(?:imum)? (?:agent|llm|model) (?:turns|steps|calls|requests|rounds)\b/i,
       /\b(?:cost|step|turn|iteration) ?limit\b|\b(?:cost|token|step|turn|iteration|budget)s? ?limits? (?:is |was )?(?:exceeded|reached|hit)\b|\bexit (?:cost|context)\b|\bmax(?:imum)? ?(?:session )?(?:turns?|iterations?|steps?|loops)\b|max ?iterations ?reached|(?:turn|step|iteration) (?:limit|cap)|(?:budget|token limit|cost limit|token budget) (?:is )?(?:exceeded|reached|exhausted)|exceeds? (?:the )?(?:token |cost )?budget|halts? the (?:loop|agent)|\bcontext (?:window |length |limit )?(?:is |was )?exceeded\b|stops? (?:the )?(?:loop|agent) (?:after|when|at)/i,
     ),
   },
 ];
 
-/** Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap. */
-const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b/;
+/**
+ * Not a stop of the loop: a retry budget bounds one request; "unlimited" or "unset" asserts there is no cap;
+ * a test named for validating the limit itself (`test_validate_max_llm_calls_negative`) checks the setting, not the
+ * stop (unlike `test_validate_task_count_max_loops_error`, which validates the count against it).
+ */
+const RETRY = /\bretr(?:y|ies|ied)\b|\battempts?\b|\bunlimited\b|\bunset\b|\bno (?:limit|cap)\b|\bvalidat(?:e|es|ed|ion|ing|or)s? (?:the )?max(?:imum)?\b/;
 
 const WEAK = /\btimeout(?!\s*:)|timed out|\babort|overflow|retry limit|retries exhausted|\bcancel/i;
 // A retry bound asserted to end in an error: the call under `pytest.raises(...)` / `.rejects.toThrow()`
