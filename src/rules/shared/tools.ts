@@ -1028,8 +1028,16 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
     const out: FrameworkToolUse[] = [];
     for (const f of ctx.source) {
       for (const o of f.objects) {
-        if (!o.ctx.startsWith('arg:') || !o.keys.includes('tools')) continue;
-        const runner = o.ctx.slice(4).replace(/^new /, '');
+        if (!o.keys.includes('tools')) continue;
+        // The options written in the call, or bound to a variable first and handed to the runner in the
+        // same function (`const config = { model, tools, maxSteps }; streamText(config)`).
+        let runner: string | undefined;
+        if (o.ctx.startsWith('arg:')) runner = o.ctx.slice(4).replace(/^new /, '');
+        else if (o.ctx.startsWith('var:')) {
+          const name = o.ctx.slice(4);
+          runner = f.calls.find((c) => c.fn === o.fn && c.line >= o.line && c.args[0]?.trim() === name)?.callee.replace(/^new /, '');
+        }
+        if (!runner) continue;
         const last = shortName(runner);
         const v = (o.values.tools ?? '').trim();
         if (!FRAMEWORK_RUNNER.test(last) && !FRAMEWORK_RUNNER.test(runner)) continue;
