@@ -8,7 +8,7 @@ import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { inFileOrder, RuleContext, shortName } from '../../rules/context.js';
 import { isStale, rankLive, staleDirs } from '../../rules/shared/stale.js';
-import { agentSlice, unreached } from '../../rules/shared/slice.js';
+import { agentSlice, unreached, unusedTwin } from '../../rules/shared/slice.js';
 import { agentLoops, LOOP_MEMOS, loopRunsTools, rankedLoops, toolImplementation } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
@@ -188,12 +188,13 @@ function agentFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
 
 /**
  * The evidence with lines in code nothing runs (shared/slice.ts `unreached`: outside the agent slice, imported by no
- * harness file, no entry, beside files that are imported) after the rest (stable). Level and confidence stay: the
+ * harness file, no entry, beside files that are imported; `unusedTwin`: also inside the slice, a numbered or suffixed
+ * copy of a file beside it that is imported) after the rest (stable). Level and confidence stay: the
  * rule's mechanism is there; the first line a reader sees should be one the harness runs.
  */
 function reachedFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
   if (evidence.length < 2) return evidence;
-  const dead = evidence.filter((e) => unreached(ctx, e.file));
+  const dead = evidence.filter((e) => unreached(ctx, e.file) || unusedTwin(ctx, e.file));
   return dead.length && dead.length < evidence.length ? [...evidence.filter((e) => !dead.includes(e)), ...dead] : evidence;
 }
 

@@ -131,11 +131,11 @@ const ROUTED = /(?:^|\/)(?:app|pages|routes|api)\//;
  * (an entry script by name, a file a manifest's bin or script names, a file-based route), and a file beside it in
  * its folder is imported from outside that folder, so the folder is loaded by import and not scanned as a plugin
  * folder (where every file is an orphan by design). A vendored copy of another project's class beside the files
- * that are used, an unused helper module.
+ * that are used, an unused helper module. With `inSlice`, a file of the agent slice is tested too (`unusedTwin`).
  */
-export function unreached(ctx: RuleContext, file: string): boolean {
+export function unreached(ctx: RuleContext, file: string, inSlice = false): boolean {
   const f = ctx.file(file);
-  if (f?.role !== 'source' || ctx.agentFiles?.has(file) || ENTRY_NAME.test(file) || (f.lang !== 'py' && ROUTED.test(file))) return false;
+  if (f?.role !== 'source' || (!inSlice && ctx.agentFiles?.has(file)) || ENTRY_NAME.test(file) || (f.lang !== 'py' && ROUTED.test(file))) return false;
   const { importers } = importGraph(ctx);
   if (importers.get(file)?.length) return false;
   const named = ctx.memo('slice:manifest-entries', () =>
@@ -156,4 +156,29 @@ export function unreached(ctx: RuleContext, file: string): boolean {
     return s;
   });
   return usedHere.has(dir);
+}
+
+/** A source file's name as the file it copies would be named: numbers and a copy's suffix dropped (`friday2_agent.py`, `agent_old.ts`, `agent-copy.ts` → `friday_agent`, `agent`). */
+const twinName = (path: string): string =>
+  path
+    .slice(path.lastIndexOf('/') + 1)
+    .replace(/\.(?:[cm]?[jt]sx?|py)$/, '')
+    .toLowerCase()
+    .replace(/[-_.]?(?:old|new|copy|backup|bak|orig)$/, '')
+    .replace(/\d+/g, '');
+
+/**
+ * Whether a source file is a copy of another that nothing runs, even inside the agent slice (where `unreached` does
+ * not look: an agent loop of its own makes the copy a landmark): no harness file imports it, it is no entry, and a
+ * file beside it named the same but for numbers or a copy's suffix is imported (`friday2_agent.py` beside the
+ * `friday_agent.py` the package exports).
+ */
+export function unusedTwin(ctx: RuleContext, file: string): boolean {
+  const twins = ctx.memo('slice:imported-twins', () => {
+    const { importers } = importGraph(ctx);
+    const s = new Set<string>();
+    for (const t of importers.keys()) s.add(folderOf(t) + twinName(t));
+    return s;
+  });
+  return twins.has(folderOf(file) + twinName(file)) && unreached(ctx, file, true);
 }
