@@ -249,8 +249,8 @@ export function agentShapeTypes(ctx: RuleContext): AgentDef[] {
 
 /** Names for things that start an agent from inside an agent. */
 const SUB_NAME =
-  /sub_?agents?|managed_?agents?|child_?agents?|spawn_?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
-const SUB_TOOL_NAME = /^['"`](?:task|agent|sub_?agent|delegate\w*|spawn_?agent|dispatch_?agent|run_?agent|handoff\w*|new_?task|sub_?task)['"`]$/i;
+  /sub_?agents?|managed_?agents?|child_?agents?|spawn(?:ed)?_?(?:sub_?)?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
+const SUB_TOOL_NAME = /^['"`](?:task|agent|sub[_-]?agent|delegate[\w-]*|spawn[_-]?(?:sub[_-]?)?agent|dispatch[_-]?agent|run[_-]?agent|handoff[\w-]*|new[_-]?task|sub[_-]?task)['"`]$/i;
 
 /** `/^(?:managed_?agents|managedAgents|sub_?agents|subAgents|subagents|handoffs)$/` as a Set. */
 const SUB_PARAMS = new Set(['managed_agents', 'managedagents', 'managedAgents', 'sub_agents', 'subagents', 'subAgents', 'handoffs']);

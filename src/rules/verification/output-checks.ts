@@ -224,6 +224,53 @@ function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A validator of the model's output by its name: `validate_result`, `validateStructuredOutput`, `_validate_response`. */
+const OUTPUT_VALIDATOR = /^_?validate_?(?:structured_?)?(?:output|result|response|answer|final_?answer)$/i;
+/** A check against a schema or a type inside such a validator: ajv's `compile`, pydantic's `TypeAdapter(…).validate_python`, zod's `safeParse`, `isinstance`. */
+const SCHEMA_CHECK = /^(?:compile|validate|validate_python|validate_json|model_validate|model_validate_json|parse_obj|safeParse|safeParseAsync|isinstance|Check)$/;
+/** Parameters of an HTTP response: a validator of a server's reply, not of the model's output. */
+const HTTP_PARAM = /\b(?:httpx|requests|aiohttp)\.|(?:^|[\s:])(?:Http|Axios|Fetch|Client)?Response\b/;
+
+/**
+ * The model's output or result checked by a validator of its own before it is used: a function named
+ * for what it checks (`validate_result`, `validateStructuredOutput`) that checks the value against a
+ * schema or a type, or raises on a mismatch, and is called elsewhere with the value, either raising
+ * there (`self.result = self.validate_result(result)`) or with its verdict tested
+ * (`const v = validateStructuredOutput(out, schema); if (v.valid) …`).
+ */
+function outputValidators(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:output-validators', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const short = shortName(fn.name);
+        if (!OUTPUT_VALIDATOR.test(short) || fn.params.some((p) => HTTP_PARAM.test(p)) || fn.paramTypes?.some((t) => HTTP_PARAM.test(` ${t}`))) continue;
+        const checks = ctx.callsIn(f.path, fn.name).filter((c) => SCHEMA_CHECK.test(c.name));
+        const schema = checks.find((c) => c.name !== 'isinstance') ?? checks[0];
+        const raises = f.guards.some((g) => g.fn === fn.name && g.exit === 'throw');
+        if (!schema && !raises) continue;
+        for (const c of ctx.callsNamed(short)) {
+          if (c.fn === fn.name || c.fn === '<top>' || !c.args.length) continue;
+          const cf = ctx.file(c.file);
+          if (!cf) continue;
+          const bound = (cf.binds ?? []).find((b) => b.line === c.line && b.fn === c.fn)?.name;
+          const named = bound ? mentionOf(bound) : undefined;
+          const tested = named && [...cf.guards, ...(cf.forks ?? [])].find((g) => g.fn === c.fn && g.line > c.line && named.test(g.cond));
+          if (!raises && !tested) continue;
+          const what = schema ? `against ${schema.name === 'isinstance' ? 'the expected types' : `a schema (${schema.callee}())`}` : '';
+          out.push({
+            file: c.file,
+            line: c.line,
+            how: `${shortName(c.fn)}() checks ${c.args[0].trim().slice(0, 40)} with ${short}() (${at(f.path, fn.line)}) ${what}${what ? ' ' : ''}before it is used${tested ? `, and acts on it only when the check passes (if ${tested.cond.slice(0, 40)}, line ${tested.line})` : ', which raises when it does not match'}`,
+          });
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** A call that adds a message to a conversation: `convo.user(…)`, `messages.append(…)`, `history.add_message(…)`. */
 const ADD_MESSAGE = /^(?:user|append|push|add_?message|addMessage|add_?user_?message|addUserMessage|add_user|append_?message)$/;
 /** Text built from a value: an f-string or template with a placeholder, or a string concatenated with a name. */
@@ -967,6 +1014,10 @@ export default defineRule({
           : `only ${n} of the ${total} functions that call the model check its reply and ask again when the check fails (${retried.sites[0].how}, ${at(retried.sites[0].file, retried.sites[0].line)}); other replies and tool inputs are not validated`,
         retried.sites.slice(0, 3).map((h) => ev(h.file, h.line, h.how)),
       );
+    }
+    const validated = outputValidators(ctx);
+    if (validated.length) {
+      return finding('present', `the model's output is checked by a validator before it is used: ${validated[0].how}`, validated.slice(0, 3).map((h) => ev(h.file, h.line, h.how)), 'low');
     }
     if (optional.length) {
       const h = optional[0];
