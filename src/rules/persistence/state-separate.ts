@@ -7,6 +7,8 @@ import { harnessPersistOps } from '../shared/ui.js';
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
 const TRANSCRIPT_MEMBER = new Set(['messages', 'history', 'memory', 'transcript', 'conversation']);
+/** Members of a state class that are its collaborators or its setup, not records of the run: a logger, the model, config. */
+const ASIDE_MEMBER = /^_*(?:logger|log|llm|model|client|config|settings|options|vectorstore|tools?|callbacks?)$/i;
 
 const WORKFLOW = new Set(['plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow']);
 const METRICS = new Set(['metric', 'metrics', 'usage', 'cost', 'costs', 'stats', 'ledger']);
@@ -211,6 +213,24 @@ export default defineRule({
             level: 'partial',
             reason: `${c.name} keeps ${st} apart from ${tr}, but only in memory; nothing is persisted`,
             evidence: [{ file: f.path, line: c.line, reason: `class ${c.name} holds ${st} beside ${tr} in memory` }],
+          };
+        }
+      }
+    }
+    // Or the class is itself the run's state, named so (`AgentState`, `RunState`), and holds the message memory as one of
+    // its members beside records of the run's own (`last_code_executed`, `intermediate_values`): kept apart, in memory.
+    for (const f of ctx.source) {
+      for (const c of f.classes) {
+        if (words(c.name).at(-1) !== 'state') continue;
+        const tr = c.members.find((m) => TRANSCRIPT_MEMBER.has(words(m).join('_')));
+        // Its data members, not its methods (`initialize`, `to_dict`).
+        const own = c.members.filter((m) => !TRANSCRIPT_MEMBER.has(words(m).join('_')) && !ASIDE_MEMBER.test(m) && !f.functions.some((d) => d.name === `${c.name}.${m}`));
+        if (tr && own.length >= 2) {
+          return {
+            level: 'partial',
+            reason: `${c.name} keeps the run's state (${own.slice(0, 3).join(', ')}) beside its ${tr}, but only in memory; nothing is persisted`,
+            evidence: [{ file: f.path, line: c.line, reason: `class ${c.name} holds ${own.slice(0, 3).join(', ')} beside ${tr} in memory` }],
+            confidence: 'low',
           };
         }
       }

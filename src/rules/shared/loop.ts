@@ -771,7 +771,13 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const cls = classOf(fn);
   const short = cls.slice(cls.lastIndexOf('.') + 1);
   const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
-  if (own) return short ? methodOf(ctx, short, own[1]) : [];
+  if (own) {
+    const defs = short ? methodOf(ctx, short, own[1]) : [];
+    if (defs.length || !short || !file.endsWith('.py')) return defs;
+    // A field holding a callable object (`self.model(messages)` with `self.model: ChatModelBase`): its class's `__call__`.
+    const held = fieldClass(ctx, file, short, own[1]) ?? fieldType(ctx, file, short, own[1]);
+    return held ? methodsOfType(ctx, held, '__call__') : [];
+  }
   const field = /^(?:this|self)\.(\w+)\.(\w+)$/.exec(call.callee);
   if (field) {
     const held = short ? fieldClass(ctx, file, short, field[1]) : undefined;
@@ -781,7 +787,12 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
     const defs = declared ? methodsOfType(ctx, declared, field[2]) : [];
     return defs.length ? defs : onlyDefinition(ctx, call);
   }
-  return call.callee === call.name ? resolveBareCall(ctx, file, call.name) : onlyDefinition(ctx, call);
+  if (call.callee !== call.name) return onlyDefinition(ctx, call);
+  const bare = resolveBareCall(ctx, file, call.name);
+  if (bare.length || !file.endsWith('.py')) return bare;
+  // A callable object (`client(msg)` where `client` holds an instance of a class with `__call__`): that method.
+  const held = paramClass(ctx, file, fn, call.name) ?? localInstanceClass(ctx, file, fn, call.name) ?? moduleInstanceClass(ctx, file, call.name);
+  return held ? methodsOfType(ctx, held, '__call__') : [];
 }
 
 /** `name = GroqProvider("llama")`, `export const client = new Client()`: a module-level instance of a class, `…(` as written. */
