@@ -300,13 +300,15 @@ const MAX_CONFIG_TOTAL = 2 * 1024 * 1024;
 
 /**
  * Read the harness's configuration files into entries; unreadable, binary, generated or minified
- * ones, tsconfig-like files and JSON Schemas are left out.
+ * ones, tsconfig-like files and JSON Schemas are left out. With a fact cache, each file's entries (or
+ * that it has none) are cached by content like a source file's facts, so a run whose configuration is
+ * unchanged loads no parser for it (the YAML library and the parse: about 0.1 s of a warm run on gemini-cli).
  */
-export async function analyzeConfigs(configs: readonly DiscoveredConfig[]): Promise<ConfigFileFacts[]> {
+export async function analyzeConfigs(configs: readonly DiscoveredConfig[], cache?: FactCache): Promise<ConfigFileFacts[]> {
   const out: ConfigFileFacts[] = [];
   if (!configs.length) return out;
   // The parser (and the YAML library) loads only when there is configuration to read.
-  const { analyzeConfig, isToolingConfig } = await import('../../analyzers/config.js');
+  let parser: typeof import('../../analyzers/config.js') | undefined;
   let budget = MAX_CONFIG_TOTAL;
   for (const c of configs) {
     if ((budget -= c.size) < 0) break;
@@ -316,9 +318,19 @@ export async function analyzeConfigs(configs: readonly DiscoveredConfig[]): Prom
     } catch {
       continue;
     }
-    if (contentSkipReason(text)) continue;
-    const facts = analyzeConfig(c.path, text);
-    if (facts.entries.length && !isToolingConfig(facts.entries)) out.push(facts);
+    const key = cache ? factKey({ path: c.path, role: 'config', lang: 'config' }, text) : undefined;
+    const hit = key ? cache!.lookupOther<ConfigFileFacts | { none: true }>(key) : undefined;
+    let facts: ConfigFileFacts | undefined;
+    if (hit) facts = 'none' in hit ? undefined : hit;
+    else {
+      if (!contentSkipReason(text)) {
+        parser ??= await import('../../analyzers/config.js');
+        const read = parser.analyzeConfig(c.path, text);
+        if (read.entries.length && !parser.isToolingConfig(read.entries)) facts = read;
+      }
+      if (key) cache!.setOther(key, facts ?? { none: true });
+    }
+    if (facts) out.push(facts);
   }
   return out;
 }
@@ -368,10 +380,11 @@ export async function analyze(discovery: Discovery, onProgress?: Progress, cache
   // second core busy with V8's concurrent compiler and marker).
   const { files, skipped } = await analyzeFiles(discovery.files, tick, cache);
   const tsconfigs = await analyzeTsConfigs(discovery.tsconfigs ?? [], cache);
+  const configs = await analyzeConfigs(discovery.configs ?? [], cache);
   // The cache is saved here, the one place that fills it, while the facts are as the analyzers made
-  // them: the rules' context stamps each call, function and object with its file, which would make
-  // the cache about twice as large to write.
+  // them: the rules' context stamps each call, function, object and configuration entry with its file,
+  // which would make the cache about twice as large to write.
   cache?.save();
   const manifests = discovery.manifests.map((m) => readManifest(discovery.root, m)).filter((m): m is ManifestFact => !!m);
-  return { root: discovery.root, files, manifests, configs: await analyzeConfigs(discovery.configs ?? []), tsconfigs, skipped: [...discovery.skipped, ...skipped] };
+  return { root: discovery.root, files, manifests, configs, tsconfigs, skipped: [...discovery.skipped, ...skipped] };
 }

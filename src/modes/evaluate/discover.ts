@@ -91,13 +91,29 @@ const EXAMPLE_PACKAGE = /(?:^|[-_/@.])(?:examples?|demos?|samples?|playground|ev
 const DEV_TOOL_DIR = /^(?:debug|dev)[-_]?(?:tools?|scripts|utils)$/i;
 const devTooling = (dirs: string[]) => (dirs.length > 0 && DEV_TOOL_DIR.test(dirs[0])) || (dirs.length > 1 && /^tools$/i.test(dirs[0]) && /^debug$/i.test(dirs[1]));
 
-function roleOf(rel: string, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
-  const parts = rel.split('/');
-  const dirs = parts.slice(0, -1);
-  if (devTooling(dirs)) return 'example';
-  if (dirs.some((d) => BENCH_DIR.test(d))) return 'example';
-  if (TEST_FILE.test(rel) || dirs.some(isTestDir) || extraTests?.(rel)) return 'test';
-  if (dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase()))) return 'example';
+/** What a folder's path says of the files under it (see roleOf): the same for every file of the folder, so worked out once per folder. */
+interface FolderRole {
+  /** Developer tooling or a benchmark suite. */
+  example: boolean;
+  test: boolean;
+  /** Illustration (`examples/`, `docs/`, `scripts/` …), unless the file is a test. */
+  illustration: boolean;
+}
+
+function folderRole(dir: string): FolderRole {
+  const dirs = dir ? dir.split('/') : [];
+  return {
+    example: devTooling(dirs) || dirs.some((d) => BENCH_DIR.test(d)),
+    test: dirs.some(isTestDir),
+    illustration: dirs.some((d) => EXAMPLE_DIRS.has(d.toLowerCase())),
+  };
+}
+
+/** The role of the file at `rel` in a folder whose path says `folder` (`folderRole`). */
+function roleOf(rel: string, folder: FolderRole, extraTests: picomatch.Matcher | undefined): FileRole | 'example' {
+  if (folder.example) return 'example';
+  if (folder.test || TEST_FILE.test(rel) || extraTests?.(rel)) return 'test';
+  if (folder.illustration) return 'example';
   return 'source';
 }
 
@@ -205,6 +221,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
     if (sub && !examplePackage && entries.some((e) => e.name === 'package.json')) examplePackage = isExamplePackage(dir);
     ignores = gitignoresIn(ignores, dir, rel, entries);
     const ignored = (p: string, isDir: boolean) => isGitignored(ignores, p, isDir);
+    let folder: FolderRole | undefined;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
@@ -239,7 +256,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         // Configuration of the harness itself: same ignore, include/exclude, role and harness rules
         // as source; tests and examples are left out; big files are data, not configuration.
         if (ignored(childRel, false) || exclude?.(childRel) || (include && !include(childRel))) continue;
-        if (roleOf(childRel, extraTests) !== 'source' || !inHarness(childRel)) continue;
+        if (roleOf(childRel, (folder ??= folderRole(rel)), extraTests) !== 'source' || !inHarness(childRel)) continue;
         try {
           const size = fs.statSync(abs).size;
           if (size <= MAX_CONFIG_BYTES) out.configs.push({ path: childRel, abs, size });
@@ -255,7 +272,7 @@ export function discover(root: string, config: ResolvedConfig): Discovery {
         out.skipped.push({ path: childRel, reason: /\.min\./.test(e.name) ? 'minified (by its name)' : 'generated or bundled (by its name)' });
         continue;
       }
-      const role = examplePackage ? 'example' : roleOf(childRel, extraTests);
+      const role = examplePackage ? 'example' : roleOf(childRel, (folder ??= folderRole(rel)), extraTests);
       if (role === 'example') {
         out.examples++;
         continue;
