@@ -18,6 +18,8 @@ const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|e
 const OUTCOME_CHECK = /(?:Success|Succeeded|Result|Results|Output|Outcome|ExitCode|Exit_?[Cc]ode|Completion|_success|_result|_output|_outcome|_exit_code)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
+/** Tools named for running code rather than commands. */
+const CODE_TOOL = /python|code|script|interpreter|repl|eval|notebook|jupyter|kernel|javascript|\bjs\b/i;
 /** Parsing or splitting a command (or code) before running it. */
 const PARSE_CALL =
   /^(?:parse|split|tokeni[sz]e)_?(?:Shell|shell|Bash|bash|Command|command|Commands|commands|CommandDetails|command_details)\w*$|^(?:shlex_split|splitCommands?|split_commands?|getCommandRoots?|get_command_roots?|stripShellWrapper|normali[sz]eCommand|parseArgsStringToArgv|parse_code_blobs)$/;
@@ -427,7 +429,8 @@ export default defineRule({
               guards.push({ kind: 'sandbox', file: s.file, line: b.line, what: `the command runs inside a container: ${b.value.slice(0, 60)}`, blocking: true, classifies: false });
               guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() of a container exec`, blocking: true, classifies: false });
             }
-            const made = b.name === root ? /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value) : null;
+            // (A local of the sink's function, bound before it: a same-named local elsewhere in the file is another value.)
+            const made = b.name === root && b.fn === s.fn && b.line <= s.line ? /^(?:await\s+)?((?:this\.|self\.)?[A-Za-z_$][\w$]*)\(/.exec(b.value) : null;
             const def = made ? resolveLocal(ctx, s.file, b.fn, made[1]) : undefined;
             if (!def) continue;
             const before = guards.length;
@@ -483,6 +486,7 @@ export default defineRule({
 
     // Sink lines per file: a sink test without building a key per visited call.
     const sinkLines = new Map<string, Set<number>>();
+    const codeLines = new Set(sinks.filter((s) => s.kind === 'code').map((s) => `${s.file}:${s.line}`));
     for (const s of sinks) {
       const lines = sinkLines.get(s.file);
       if (lines) lines.add(s.line);
@@ -577,13 +581,18 @@ export default defineRule({
       const toolSinks = sinks.filter((s) => s.file === tool.file).sort((a, b) => own(a) - own(b));
       const paths: Located<CallFact>[][] = [];
       if (!toolSinks.length) {
-        const isSink = (c: Located<CallFact>) => sinkLines.get(c.file)?.has(c.line) === true;
+        const anySink = (c: Located<CallFact>) => sinkLines.get(c.file)?.has(c.line) === true;
         // The functions of the declaration itself (its handler inside it, or the factory around it)
         // first; the rest of the file only when they reach no sink (a file of several tools would
         // otherwise lend the shell tool the paths of its neighbours).
         const end = tool.end ?? tool.line;
         const own = f.functions.filter((fn) => (fn.line >= tool.line && fn.line <= end) || (fn.line <= tool.line && fn.end >= end));
-        const reachesSink = own.some((fn) => ctx.reaches(tool.file, fn.name, isSink, 3, notModuleCall.follow, notModuleCall.resolve));
+        // A tool not named for code looks for a command's spawn first: a code runner it reaches by a
+        // shared name (a script executor's `new Function()`) is not its shell.
+        const commandSink = (c: Located<CallFact>) => anySink(c) && !codeLines.has(`${c.file}:${c.line}`);
+        const reachesFrom = (test: (c: Located<CallFact>) => boolean, fns: typeof own) => fns.some((fn) => ctx.reaches(tool.file, fn.name, test, 3, notModuleCall.follow, notModuleCall.resolve));
+        const isSink = CODE_TOOL.test(tool.name) || !codeLines.size || !(reachesFrom(commandSink, own) || reachesFrom(commandSink, f.functions.slice(0, 40))) ? anySink : commandSink;
+        const reachesSink = reachesFrom(isSink, own);
         for (const fn of reachesSink ? own : f.functions.slice(0, 40)) {
           const p = ctx.reaches(tool.file, fn.name, isSink, 3, notModuleCall.follow, notModuleCall.resolve);
           if (p) {
@@ -664,14 +673,22 @@ export default defineRule({
         if (!cls || !/^[A-Z]/.test(cls)) return false;
         const declared = ctx.file(s.file)?.classes.some((c) => c.name === cls);
         if (!declared) return false;
-        return !ctx.callsNamed(cls).some((c) => c.file !== s.file || !c.fn.startsWith(`${cls}.`)) && !ctx.source.some((f) => f.classes.some((c) => c.extends === cls || shortName(c.extends ?? '') === cls));
+        // Built: constructed outside its own methods, extended, or imported by a module that is no
+        // package's re-export (`from .python import PythonExecutor`, then listed in an executor table built by name).
+        return (
+          !ctx.callsNamed(cls).some((c) => c.file !== s.file || !c.fn.startsWith(`${cls}.`)) &&
+          !ctx.source.some((f) => f.classes.some((c) => c.extends === cls || shortName(c.extends ?? '') === cls)) &&
+          !ctx.source.some((f) => f.path !== s.file && !/(?:^|\/)(?:__init__\.py|index\.[cm]?[jt]sx?)$/.test(f.path) && f.imports.some((i) => i.names.includes(cls)))
+        );
       };
       const code = sinks.filter((s) => s.kind === 'code' && /execut|run|evaluat|interpret|action/i.test(s.fn) && !unbuilt(s));
       if (code.length) {
         const r = judge(undefined, code.slice(0, 3), []);
         const s = code[0];
-        const sinkEv: Evidence = { file: s.file, line: s.line, reason: `model-written code executed with ${s.callee}() in ${s.fn}()` };
-        if (r.level === 'absent') return { level: 'absent', reason: `model-written code runs with ${s.callee}() at ${s.file}:${s.line} with no parsing, allow-list or sandbox`, evidence: [sinkEv] };
+        // A script file the function wrote and then runs: say where it was written.
+        const how = s.script ? `written to a file (${s.script.callee}() at line ${s.script.line}) and run with ${s.callee}()` : `executed with ${s.callee}()`;
+        const sinkEv: Evidence = { file: s.file, line: s.line, reason: `model-written code ${how} in ${s.fn}()` };
+        if (r.level === 'absent') return { level: 'absent', reason: `model-written code is ${how.replace(/^executed/, 'run')} at ${s.file}:${s.line} with no parsing, allow-list or sandbox`, evidence: [sinkEv] };
         const g = r.guards[0];
         return {
           level: r.level,
@@ -739,7 +756,9 @@ export default defineRule({
     }
     const order: Record<Level, number> = { absent: 0, partial: 1, present: 2 };
     const primary = results.filter((r) => r.tool && PRIMARY_SHELL.test(r.tool.name));
-    const decisive = (primary.length ? primary : results).slice().sort((a, b) => order[a.level] - order[b.level])[0];
+    // Among tools judged alike, one that runs commands before one that runs code (a script executor beside the shell tool).
+    const codeOnly = (r: (typeof results)[number]) => Number(r.sink?.kind === 'code');
+    const decisive = (primary.length ? primary : results).slice().sort((a, b) => order[a.level] - order[b.level] || codeOnly(a) - codeOnly(b))[0];
     // Two shell tools judged differently (a Bash tool that parses each command beside a PowerShell
     // tool that only asks): the verdict rests on which one is taken for the shell tool, so it is not sure.
     const split = new Set((primary.length ? primary : results).map((r) => r.level)).size > 1;

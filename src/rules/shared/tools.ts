@@ -100,6 +100,8 @@ export interface ShellSink {
   sandboxMade?: { file: string; line: number; callee: string; fn: string };
   /** What makes the run a sandboxed one when its receiver does not say so: the SDK package, or the container API endpoint. */
   via?: string;
+  /** A code sink that is a spawn running a file the function wrote first (`tmp.write(script)`, then `Popen([python, tmp.name])`): where it was written. */
+  script?: { line: number; callee: string };
 }
 
 /**
@@ -531,6 +533,48 @@ export function toolListSites(ctx: RuleContext): ToolListSite[] {
 const SPAWN_MODULE = /^(?:node:)?child_process$|^execa$|^node-pty$|^@homebridge\/node-pty|^cross-spawn$|^shelljs$|^zx$|^bun$|^subprocess$|^os$|^asyncio$|^pexpect$|^sh$|^plumbum$|^tinyexec$|^nano-spawn$/;
 const SPAWN_CALL = /^(?:exec|execSync|execAsync|execPromise|execFile|execFileSync|execFileAsync|spawn|spawnSync|spawnAsync|fork|execa|execaSync|execaCommand|execaCommandSync|system|popen|Popen|run|call|check_output|check_call|getoutput|getstatusoutput|create_subprocess_shell|create_subprocess_exec|spawnPty)$/;
 const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runInContext|runInNewContext|runInThisContext|evaluate_python_code|evaluate_code)$/;
+/** Modules of a Jupyter kernel client: its `execute(code)` runs the code in the kernel. */
+const KERNEL_MODULE = /^(?:jupyter_client|ipykernel|nbclient|@jupyterlab\/services)(?:[./]|$)/;
+const KERNEL_CALL = /^(?:execute|execute_interactive|requestExecute|run_cell)$/;
+/** Calls that write a value into a file: `tmp.write(code)`, `path.write_text(code)`, `fs.writeFileSync(file, code)`. */
+const FILE_WRITE = /^(?:write|write_text|write_bytes|writelines|writeFile|writeFileSync)$/;
+/** Calls that open or make the file written: `open(path, 'w')`, `tempfile.NamedTemporaryFile(suffix='.py')`, `mkstemp()`. */
+const FILE_OPEN = /^(?:open|NamedTemporaryFile|mkstemp|TemporaryFile|SpooledTemporaryFile|Path|join|resolve)$/;
+/** An interpreter run on a file: a program named for one, or a file name with a script suffix. */
+const INTERPRETER = /python|node\b|\bbash\b|\bsh\b|\bzsh\b|ruby|perl|deno|\bbun\b|\btsx?\b|ts-node|pwsh|powershell|osascript|sys\.executable|process\.execPath|interpreter|['"`][^'"`]*\.(?:py|sh|js|mjs|cjs|ts|rb|pl|ps1)['"`]/i;
+const ROOT_NAME = /(?:^|[^\w$.'"`])((?:self\.|this\.)?[A-Za-z_$][\w$]*)/g;
+/** The names an argument's expressions start from (string literals dropped). */
+const rootsOf = (args: readonly string[]): Set<string> =>
+  new Set(args.flatMap((a) => [...a.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`/g, "''").matchAll(ROOT_NAME)].map((m) => m[1].replace(/^(?:self|this)\./, ''))));
+
+/**
+ * A spawn that runs a file its own function wrote just before (`tmp.write(script)`, then
+ * `subprocess.Popen([python_executable, tmp.name])`; `fs.writeFileSync(file, code)`, then
+ * `spawn('node', [file])`): the harness runs code it was handed, through an interpreter. The spawn's
+ * arguments (or the names they are bound to in the function) mention what the write wrote to, and
+ * name an interpreter or a script file.
+ */
+function scriptRun(f: FileFacts, c: CallFact): ShellSink['script'] {
+  const before = f.calls.filter((x) => x.fn === c.fn && x.line < c.line && x.line >= c.line - 40);
+  const writes = before.filter((x) => FILE_WRITE.test(x.name) && x.args.length > 0 && !/^(?:[rfbu]?['"`][^'"`$]*['"`])$/.test((x.args[x.name.startsWith('writeFile') ? 1 : 0] ?? '').trim()));
+  if (!writes.length) return undefined;
+  // The names the spawn's arguments start from, and those the function binds them to (`tmp_script_name = tmp_script.name`).
+  const used = rootsOf(c.args);
+  const binds = (f.binds ?? []).filter((b) => b.fn === c.fn && b.line < c.line);
+  for (const b of binds) if (used.has(b.name)) for (const r of rootsOf([b.value])) used.add(r);
+  const text = [...c.args, ...binds.filter((b) => used.has(b.name)).map((b) => b.value)].join(' ');
+  for (const w of writes) {
+    const recv = w.callee.slice(0, Math.max(0, w.callee.length - w.name.length - 1)).replace(/^(?:self|this)\./, '');
+    const targets = new Set<string>([...(recv && !/^(?:fs|fsp|fs\.promises|promises)$/.test(recv) ? [recv.replace(/\..*$/, '')] : []), ...(w.name.startsWith('writeFile') ? rootsOf([w.args[0]]) : [])]);
+    // `with open(path, 'w') as f: f.write(code)`: the file the write goes to was opened just before it.
+    const opened = before.filter((x) => FILE_OPEN.test(x.name) && x.line <= w.line && x.line >= w.line - 3);
+    for (const o of opened) for (const r of rootsOf(o.args)) targets.add(r);
+    if (![...targets].some((t) => used.has(t))) continue;
+    if (!INTERPRETER.test(text) && !opened.some((o) => INTERPRETER.test(o.args.join(' ')))) continue;
+    return { line: w.line, callee: w.callee };
+  }
+  return undefined;
+}
 /** Names of the calls that run a command in a sandbox object; with `spawn`, `spawnSync` and `Command` (Bun, pty, Deno). */
 const SANDBOX_CALL = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|execCommand|commands\.run|spawn|process\.exec)$/;
 const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|execCommand|commands\.run|spawn|process\.exec|spawnSync|Command)$/;
@@ -667,7 +711,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
       return sdk ? `on an object of the sandbox SDK '${sdk.from}'` : undefined;
     };
     // Only files with a call that can be a sink by its name are scanned.
-    const gate = callsPassing(ctx, 'tools:sink-names', (n) => SINK_NAME.test(n) || SPAWN_CALL.test(n) || CODE_CALL.test(n) || /^(?:sendText|executeCommand)$/i.test(n));
+    const gate = callsPassing(ctx, 'tools:sink-names', (n) => SINK_NAME.test(n) || SPAWN_CALL.test(n) || CODE_CALL.test(n) || KERNEL_CALL.test(n) || n === 'Function' || /^(?:sendText|executeCommand)$/i.test(n));
     for (const f of ctx.source) {
       if (!gate.files.has(f.path)) continue;
       const spawnNames = new Set<string>();
@@ -678,6 +722,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
           for (const n of i.names) spawnNames.add(n);
         }
       }
+      const kernel = f.imports.some((i) => KERNEL_MODULE.test(i.from));
       const started: { line: number; callee: string; kind: ShellSink['kind']; fn: string; arg: string; args: string[] }[] = [];
       const fileStart = out.length;
       for (const c of f.calls) {
@@ -696,7 +741,18 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let made: ShellSink['sandboxMade'];
         let via: string | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        let script: ShellSink['script'];
+        let fed = !literal;
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
+        // Python's own `exec(code)` / `eval(expr)` runs code, also in a file that imports subprocess or os.
+        else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal ? undefined : 'code';
+        // `new Function('ctx', `with (ctx) { ${code} }`)` compiles a runtime string into a function.
+        // (Its body is the last argument; the first ones name its parameters.)
+        else if (f.lang !== 'py' && (c.callee === 'new Function' || c.callee === 'Function')) {
+          if (c.args.length && !/^(?:['"][^'"]*['"]|`[^`$]*`)$/.test((c.args[c.args.length - 1] ?? '').trim())) [kind, fed] = ['code', true];
+        }
+        // A Jupyter kernel client's `kc.execute(code)`: the code runs in the kernel.
+        else if (kernel && recv && KERNEL_CALL.test(c.name) && !literal) kind = 'code';
         // The receiver is a local bound to a sandbox the function creates (`const sbx = await Sandbox.create(…)`, then `sbx.commands.run(cmd)`).
         else if (recv && SANDBOX_CALL.test(c.name) && sandboxBound(f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? '')) kind = 'sandbox';
         // The receiver is a local bound to what a harness helper returns, and that helper creates or
@@ -718,8 +774,11 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\.\w+$/.test(c.callee)) && !literal) kind = 'code';
         if (!kind) continue;
         if (boxed) kind = 'sandbox';
+        // A spawn that runs a script file the function has just written: code execution, not a shell
+        // command, and fed by what was written whatever names the interpreter (`execFile('node', [file])`).
+        if (kind === 'spawn' && (script = scriptRun(f, c))) [kind, fed] = ['code', true];
         if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: !literal, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}) });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: fed, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}), ...(script ? { script } : {}) });
       }
       if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
     }
