@@ -100,6 +100,8 @@ export interface ShellSink {
   sandboxMade?: { file: string; line: number; callee: string; fn: string };
   /** What makes the run a sandboxed one when its receiver does not say so: the SDK package, or the container API endpoint. */
   via?: string;
+  /** Code compiled inside an iframe or worker that exchanges only messages with its host: the isolate is its sandbox. */
+  isolate?: true;
   /** A code sink that is a spawn running a file the function wrote first (`tmp.write(script)`, then `Popen([python, tmp.name])`): where it was written. */
   script?: { line: number; callee: string };
 }
@@ -696,6 +698,13 @@ function persistentShellWrites(
 }
 
 /**
+ * A file that runs inside an iframe or a worker: it posts its results to its host (`parent.postMessage`,
+ * `self.postMessage`, `port.postMessage`) and takes its work from message events.
+ */
+const messageRuntime = (f: FileFacts): boolean =>
+  f.calls.some((c) => c.name === 'postMessage') && f.calls.some((c) => c.name === 'addEventListener' && /^['"`]message['"`]$/.test((c.args[0] ?? '').trim()));
+
+/**
  * Process spawns and code execution: child_process / execa / node-pty / subprocess / os.system
  * sinks, `exec`/`eval` of runtime code, and commands run through a sandbox object
  * (`sandbox.runCommand(cmd)`). `toolFed` marks sinks in a tool's file or reached from one.
@@ -723,6 +732,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         }
       }
       const kernel = f.imports.some((i) => KERNEL_MODULE.test(i.from));
+      let isolate: boolean | undefined;
       const started: { line: number; callee: string; kind: ShellSink['kind']; fn: string; arg: string; args: string[] }[] = [];
       const fileStart = out.length;
       for (const c of f.calls) {
@@ -742,14 +752,20 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let via: string | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         let script: ShellSink['script'];
+        let inIsolate = false;
         let fed = !literal;
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // Python's own `exec(code)` / `eval(expr)` runs code, also in a file that imports subprocess or os.
         else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal ? undefined : 'code';
         // `new Function('ctx', `with (ctx) { ${code} }`)` compiles a runtime string into a function.
         // (Its body is the last argument; the first ones name its parameters.)
+        // In the runtime of an iframe or worker that talks to its host only by messages, the code runs in
+        // that isolate: a sandbox the browser or the worker runtime provides.
         else if (f.lang !== 'py' && (c.callee === 'new Function' || c.callee === 'Function')) {
-          if (c.args.length && !/^(?:['"][^'"]*['"]|`[^`$]*`)$/.test((c.args[c.args.length - 1] ?? '').trim())) [kind, fed] = ['code', true];
+          if (c.args.length && !/^(?:['"][^'"]*['"]|`[^`$]*`)$/.test((c.args[c.args.length - 1] ?? '').trim())) {
+            [kind, fed] = ['code', true];
+            inIsolate = isolate ??= messageRuntime(f);
+          }
         }
         // A Jupyter kernel client's `kc.execute(code)`: the code runs in the kernel.
         else if (kernel && recv && KERNEL_CALL.test(c.name) && !literal) kind = 'code';
@@ -778,7 +794,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         // command, and fed by what was written whatever names the interpreter (`execFile('node', [file])`).
         if (kind === 'spawn' && (script = scriptRun(f, c))) [kind, fed] = ['code', true];
         if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: fed, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}), ...(script ? { script } : {}) });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: fed, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}), ...(script ? { script } : {}), ...(inIsolate ? { isolate: true } : {}) });
       }
       if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
     }
