@@ -470,8 +470,13 @@ function ownLogWriter(ctx: RuleContext): Evidence | undefined {
         const short = shortName(fn.name);
         if (!LOG_FN.test(short) || NOT_LOG_FN.test(short)) continue;
         const calls = ctx.callsIn(f.path, fn.name);
-        // The write of the record: an append first, else the last write (an earlier one may clear the file).
-        const write = calls.find(appends) ?? calls.filter((c) => FILE_WRITE.test(c.name)).pop();
+        // The write of the record: an append first, else the last write (an earlier one may clear the file);
+        // in a method, also in the method of its own class it hands the record to (`this.queue.push(entry);
+        // this.flush()`, the flush appending the queue to the file).
+        const cls = fn.name.includes('.') ? fn.name.slice(0, fn.name.lastIndexOf('.')) : undefined;
+        const own = cls ? calls.filter((c) => /^(?:this|self)\.\w+$/.test(c.callee)).flatMap((c) => ctx.callsIn(f.path, `${cls}.${c.name}`)) : [];
+        const written = [...calls, ...own];
+        const write = written.find(appends) ?? written.filter((c) => FILE_WRITE.test(c.name)).pop();
         if (!write) continue;
         const dated = calls.some((c) => STAMP_CALL.test(c.name) || JSON_CALL.test(c.callee));
         if (!dated) continue;
