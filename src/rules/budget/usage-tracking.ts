@@ -14,7 +14,7 @@ const USAGE_FIELDS = new Set([
   'outputTokens', 'prompt_tokens', 'promptTokens', 'completion_tokens', 'completionTokens', 'promptTokenCount',
   'candidatesTokenCount', 'totalTokenCount', 'total_tokens', 'totalTokens', 'cache_read_input_tokens', 'cachedContentTokenCount',
 ]);
-const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|num_tokens_from_\w+|get_?num_?tokens|getTokenCount|tokenCount|calculateTokens|encoding_for_model|get_encoding|token_counter|completion_cost|cost_per_token|response_cost)$/i;
+const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|approximate_?tokens(?:_?used)?|num_tokens_from_\w+|get_?num_?tokens|getTokenCount|tokenCount|calculateTokens|encoding_for_model|get_encoding|token_counter|completion_cost|cost_per_token|response_cost)$/i;
 /** Functions whose zeroed usage record is a running total, not a placeholder on one message. */
 const ACC_FN = new Set(['total', 'totals', 'accumulate', 'accumulated', 'aggregate', 'session', 'stats', 'statistics', 'empty', 'init', 'initial', 'zero', 'reset', 'create', 'new', 'tracker', 'meter', 'summary', 'cumulative']);
 const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
@@ -65,9 +65,9 @@ function callNameFlags(name: string): number {
   // Split into words only a name whose first word may be an accumulator verb.
   const cw = ACC_PREFIX.test(name) ? words(name) : undefined;
   const verb = !!cw && ACC_VERB.has(cw[0]);
-  // Every tokenizer name starts with c, e, n, g, t or r (any case).
+  // Every tokenizer name starts with a, c, e, n, g, t or r (any case).
   const first = name.charCodeAt(0) | 32;
-  const tokenizer = (first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
+  const tokenizer = (first === 97 || first === 99 || first === 101 || first === 110 || first === 103 || first === 116 || first === 114) && TOKENIZER.test(name);
   // `addMessageWithTokens(msg)` adds a message (that carries its token count) to the history, not usage to a total.
   const addsOther = !!cw && cw.some((w) => w === 'with' || w === 'message' || w === 'messages');
   // `recordToolUsage(toolName)`, `_trackToolUsage(name, ms, ok)`, `record_tool_usage(…)`: the usage of a tool is
@@ -94,7 +94,7 @@ function readsUsage(text: string): boolean {
 }
 
 /** A call that counts or estimates tokens itself: `countTotalTokens(…)`, `estimate_tokens(…)`, `len(enc.encode(…))`. */
-const OWN_COUNT = /(?:count|estimate|calculate|compute)\w*tokens?\s*\(|tokeni[sz]e\w*\s*\(|\.encode\(/i;
+const OWN_COUNT = /(?:count|estimate|approximate|calculate|compute)\w*tokens?\s*\(|tokeni[sz]e\w*\s*\(|\.encode\(/i;
 
 /** A property named for a running total of cost or tokens: `total_cost`, `totalCost`, `session_cost`, `cumulative_tokens`. */
 const CLIENT_TOTAL = /^(?:total_?cost|totalCost|session_?(?:cost|tokens)|sessionCost|sessionTokens|cumulative_?(?:cost|tokens)|cumulativeCost|cumulativeTokens|accumulated_?(?:cost|tokens)|accumulatedCost|accumulatedTokens)$/;
