@@ -117,6 +117,8 @@ export interface LoopFact {
   /** No condition can end it by itself: `while (true)`, `for (;;)`. */
   infinite: boolean;
   exits: ExitFact[];
+  /** A for-of / for-in loop's variable when it is one name (`for cb in self.callbacks`, `for (const hook of this.hooks)`): `cb`, `hook`. */
+  var?: string;
 }
 
 export interface TypeFact {

@@ -350,6 +350,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       infinite: isWhile && /^(?:True|1)$/.test(cond),
       exits: [],
     };
+    const left = isWhile ? undefined : n.childForFieldName('left');
+    if (left?.type === 'identifier') loop.var = left.text;
     facts.loops.push(loop);
     if (condNode) {
       if (isWhile) condDepth++;

@@ -477,6 +477,12 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       cond = textOf(node.expression, 120);
     }
     const loop: LoopFact = { kind, line: startLine(node), end: endLine(node), fn: fnStack[fnStack.length - 1], cond, infinite, exits: [] };
+    if (isForOfStatement(node) || isForInStatement(node)) {
+      // `for (const hook of this.hooks)`: the loop's one variable.
+      const init = node.initializer as ts.Node;
+      const decl = (init as ts.VariableDeclarationList).declarations?.length === 1 ? (init as ts.VariableDeclarationList).declarations[0].name : init;
+      if (isIdentifier(decl)) loop.var = decl.text;
+    }
     facts.loops.push(loop);
     loopStack.push(loop);
     const savedIfs = ifStack;

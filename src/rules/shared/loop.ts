@@ -6,7 +6,7 @@
 import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classBases, classOf, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal } from './resolve.js';
+import { classBases, classOf, collectionCallees, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal } from './resolve.js';
 import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -760,6 +760,9 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   if (param && param[1] !== 'this' && param[1] !== 'self') {
     const typed = paramClass(ctx, file, fn, param[1]) ?? localInstanceClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
     if (typed) return methodsOfType(ctx, typed, param[2]);
+    // `for cb in self.callbacks: cb.on_step(…)`: the methods of the classes put in the collection (see collectionCallees).
+    const members = collectionCallees(ctx, file, fn, callee, call.line);
+    if (members.length) return members;
     // A TypeScript parameter's declared type (`service: MessagesService`): its class's method, else (an interface the
     // harness does not implement itself, a library's type) the one function of that name, as for an untyped receiver.
     const declared = declaredParamType(ctx, file, fn, param[1]);

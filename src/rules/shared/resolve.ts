@@ -263,3 +263,141 @@ export function methodOf(ctx: RuleContext, cls: string, method: string): Located
   }
   return [];
 }
+
+/** A call that puts an item in a list or set: `self.callbacks.append(X())`, `this.hooks.push(new X())`. */
+const FILL_CALL = /^(?:(self|this)\.)?(\w+)\.(append|push|insert|add|unshift|extend|appendleft)$/;
+/** The classes constructed in a text: `[A(), B(x)]`, `new X({…})`. */
+const CONSTRUCTED = /(?:\bnew\s+)?(?<![\w.])([A-Z]\w*)\s*\(/g;
+const constructed = (text: string): string[] => [...text.matchAll(CONSTRUCTED)].map((m) => m[1]);
+/** The collection a loop walks, with the copying or ordering around it taken off: `reversed(self.chain)`, `[...this.hooks]`, `this.hooks.values()`. */
+const unwrapIterable = (text: string): string => {
+  let t = text.trim();
+  for (let i = 0; i < 3; i++) {
+    const before = t;
+    t = t
+      .replace(/^(?:reversed|list|tuple|sorted|Object\.values|Array\.from)\((.+?)(?:,[^()]*)?\)$/s, '$1')
+      .replace(/^\[\s*\.\.\.(.+)\]$/s, '$1')
+      .replace(/\.(?:values|slice|copy)\(\)$/, '')
+      .replace(/\[:\]$/, '')
+      .trim();
+    if (t === before) break;
+  }
+  return t;
+};
+
+interface Fill { owner: string; cls: string }
+
+/**
+ * Where the harness puts instances in a list field or a local list: field name (`callbacks`) or `file#fn#name` for a
+ * local → the classes constructed into it, with the class whose code does it. From a list literal bound to the name
+ * (`self.middleware_chain = [LoggingMiddleware()]`), a call adding to it (`self.callbacks.append(Saver(dir))`,
+ * `this.hooks.push(new AuditHook())`), or a list handed to the constructor parameter that fills the field
+ * (`def __init__(self, callbacks=None): self.callbacks = callbacks or []` and `Agent(callbacks=[Saver()])`).
+ */
+function collectionFills(ctx: RuleContext): Map<string, Fill[]> {
+  return ctx.memo('resolve:collection-fills', () => {
+    const m = new Map<string, Fill[]>();
+    const add = (key: string, owner: string, classes: string[]) => {
+      if (!classes.length) return;
+      const list = m.get(key) ?? [];
+      for (const cls of classes) if (!list.some((x) => x.owner === owner && x.cls === cls)) list.push({ owner, cls });
+      m.set(key, list);
+    };
+    const classes = classIndex(ctx);
+    // Constructor parameters stored in a field: `Class#param` → field.
+    const byParam = new Map<string, { field: string; index: number }>();
+    for (const f of ctx.source) {
+      const ctors = new Map<string, FunctionFact>();
+      for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+      for (const b of f.binds ?? []) {
+        const cls = classOf(b.fn);
+        const owner = shortName(cls);
+        const v = b.value.trim();
+        if (v.startsWith('[')) {
+          const made = constructed(v).filter((c) => classes.has(c));
+          add(`${f.path}#${b.fn}#${b.name}`, owner, made);
+          if (owner) add(b.name, owner, made);
+          continue;
+        }
+        const ctor = ctors.get(b.fn);
+        const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
+        if (ctor && p) {
+          const index = ctor.params.findIndex((x) => paramName(x) === p);
+          if (index >= 0) byParam.set(`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) });
+        }
+      }
+      for (const c of f.calls) {
+        const fill = FILL_CALL.exec(c.callee);
+        if (!fill) continue;
+        const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
+        if (fill[1]) add(fill[2], shortName(classOf(c.fn)), made);
+        else add(`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made);
+      }
+    }
+    // Lists handed to a constructor whose parameter fills a field: keyword (`callbacks=[…]`, `{ hooks: [new X()] }`) or by position.
+    for (const [key, { field, index }] of byParam) {
+      const [owner, param] = key.split('#');
+      const kw = new RegExp(`(?:^|[{,\\s])${param}\\s*[:=]\\s*(\\[.*)$`, 's');
+      for (const c of ctx.callsNamed(owner)) {
+        for (const [i, a] of c.args.entries()) {
+          const k = kw.exec(a);
+          const list = k ? k[1] : i === index && a.trim().startsWith('[') ? a : undefined;
+          if (list) add(field, owner, constructed(list).filter((x) => classes.has(x)));
+        }
+      }
+    }
+    return m;
+  });
+}
+
+/** The arrow handed to `list.forEach(…)` / `list.map(…)` names its one parameter: `(hook) => …`, `async h => …`. */
+const EACH_ARROW = /^(?:async\s*)?\(?\s*(\w+)\s*(?::[^)=]*)?\)?\s*=>/;
+
+/**
+ * The methods a call `x.m(…)` runs when `x` walks a collection of the harness's own objects (callbacks, hooks,
+ * middlewares, observers): `for cb in self.callbacks: cb.on_step(…)`, `for (const hook of this.hooks) hook.onToolCall(…)`,
+ * `this.middlewares.forEach((m) => m.afterTurn(…))`. Method `m` (own or inherited) of each class whose instances are put
+ * in that collection (see collectionFills) by the walking class, a class it extends or one that extends it. Failing
+ * that, with `byName`, the methods `m` of one class family (a base that declares `m` and its overrides, see
+ * oneClassFamily, at most eight): a link that rests on the method's name. Empty when `x` walks no collection.
+ */
+export function collectionCallees(ctx: RuleContext, file: string, fn: string, callee: string, line: number, byName = true): Located<FunctionFact>[] {
+  const call = /^(\w+)\.(\w+)$/.exec(callee);
+  if (!call) return [];
+  const [, x, method] = call;
+  // The collections walked in this function, by the walking variable: loops, then `list.forEach((x) => …)` (memoised per file).
+  const all = ctx.memo('resolve:walks', () => new Map<string, Map<string, Array<{ line: number; end: number; iterable: string }>>>());
+  let walks = all.get(file);
+  if (!walks) {
+    walks = new Map();
+    const put = (key: string, w: { line: number; end: number; iterable: string }) => {
+      const list = walks!.get(key);
+      if (list) list.push(w);
+      else walks!.set(key, [w]);
+    };
+    const f = ctx.file(file);
+    for (const l of f?.loops ?? []) if (l.var) put(`${l.fn}#${l.var}`, { line: l.line, end: l.end, iterable: l.cond });
+    if (f && f.lang !== 'py') {
+      for (const c of f.calls) {
+        if (c.name !== 'forEach' && c.name !== 'map') continue;
+        const v = EACH_ARROW.exec(c.args[0] ?? '')?.[1];
+        // The arrow's end is not recorded: it runs from the call's line on, up to a later walk by the same name.
+        if (v) put(`${c.fn}#${v}`, { line: c.line, end: Infinity, iterable: c.callee.slice(0, c.callee.lastIndexOf('.')) });
+      }
+    }
+    all.set(file, walks);
+  }
+  let iterable: string | undefined;
+  let from = -1;
+  for (const w of walks.get(`${fn}#${x}`) ?? []) if (w.line <= line && line <= w.end && w.line > from) (iterable = w.iterable), (from = w.line);
+  if (iterable === undefined) return [];
+  const held = /^(?:(self|this)\.)?(\w+)$/.exec(unwrapIterable(iterable));
+  if (!held) return [];
+  const walker = shortName(classOf(fn));
+  const fills = held[1] ? (walker ? (collectionFills(ctx).get(held[2]) ?? []).filter((x) => x.owner === walker || descends(ctx, x.owner, walker, 3) || descends(ctx, walker, x.owner, 3)) : []) : (collectionFills(ctx).get(`${file}#${fn}#${held[2]}`) ?? []);
+  const out: Located<FunctionFact>[] = [];
+  for (const cls of new Set(fills.map((x) => x.cls))) for (const d of methodOf(ctx, cls, method)) if (!out.includes(d)) out.push(d);
+  if (out.length || !byName) return out;
+  const defs = ctx.functionsNamed(method).filter((d) => d.name.endsWith(`.${method}`));
+  return defs.length > 1 && defs.length <= 8 && oneClassFamily(ctx, method, defs) ? defs : [];
+}
