@@ -5,6 +5,7 @@ import { isWaitLoop, loopCaps, type Cap } from './caps.js';
 import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
 import { importedSources } from '../shared/tests.js';
+import { words } from '../shared/persist.js';
 
 /**
  * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
@@ -49,6 +50,30 @@ function capEvidence(caps: Cap[], max: number): Evidence[] {
     if (out.length >= max) break;
   }
   return out;
+}
+
+/** A cap no agent loop runs: its function is no loop's and is reached from no loop's body. */
+const offPath = (c: Cap) => !c.reach;
+
+/** A limit on the attempts of one step (`maxAttempts`, `try_times`, `max_retries`): it bounds a retry loop, not the run's turns. */
+const retryCap = (c: Cap) => words(c.limit).some((w) => /^(?:attempts?|try|tries|retry|retries)$/.test(w));
+
+/**
+ * The caps in the order a reader should see them: those an agent loop runs first (its own exits, its callees, the model
+ * call it makes), before a cap reached from no agent loop (a data visitor's recursion limit, an option handed to a side
+ * helper); a retry's attempts after the turn caps (a loop retrying one item of a map is no turn loop); and a cap read
+ * from an exit before a turn limit only compared in a loop's body (its branch sets what the condition reads). Stable
+ * otherwise: loopCaps' own ranking (resolved, compared, on the path most loops share) decides.
+ */
+function mainLoopFirst(caps: Cap[]): Cap[] {
+  const key = (c: Cap) => [offPath(c) ? 1 : 0, retryCap(c) ? 1 : 0, c.where === 'checked in the loop body' ? 1 : 0];
+  return caps
+    .map((c, i) => ({ c, i, k: key(c) }))
+    .sort((a, b) => {
+      for (let j = 0; j < a.k.length; j++) if (a.k[j] !== b.k[j]) return a.k[j] - b.k[j];
+      return a.i - b.i;
+    })
+    .map((x) => x.c);
 }
 
 /** Constants named for a turn, step or request cap of the agent. */
@@ -160,8 +185,7 @@ export default defineRule({
   detect(ctx) {
     // A cap set in a web page that runs no agent (a chat hook's step option) bounds the page, not the harness.
     // A turn limit only compared in a loop's body (its branch sets what the condition reads) comes after every cap read from an exit.
-    const found0 = loopCaps(ctx).filter((c) => !displayFile(ctx, c.file));
-    const caps = [...found0.filter((c) => c.where !== 'checked in the loop body'), ...found0.filter((c) => c.where === 'checked in the loop body')];
+    const caps = mainLoopFirst(loopCaps(ctx).filter((c) => !displayFile(ctx, c.file)));
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
       const first = tokenOn[0];
@@ -181,7 +205,8 @@ export default defineRule({
       // Caps come ranked by how they reach the loop; prefer a named limit (`maxTurns`) over a counter compared with a literal (`turn > 1`).
       const named = (c: Cap) => !/^\d+$/.test(c.limit);
       const bounded = caps.filter((c) => c.def === 'bounded');
-      const best = caps.find(named) ?? caps[0];
+      // Named first, within the caps as near the main loop as the first: not a named option handed to a helper off its path.
+      const best = caps.find((c) => named(c) && offPath(c) === offPath(caps[0]) && retryCap(c) === retryCap(caps[0])) ?? caps[0];
       const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
       const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
       return {
