@@ -160,6 +160,8 @@ export default defineRule({
       const lib = ops.find((x) => x.atomicLib && x.call.file === o.via!.file);
       return lib ? [at(lib, `${lib.call.callee}() in ${lib.call.fn} is an atomic-write package's write (temp file + rename)`)] : [];
     };
+    /** An append, and the wrapper it goes through (`LineRecorder.record`, which opens its file in append mode). */
+    const journalAt = (o: PersistOp) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal${o.via ? ` through ${o.via.fn}, which opens its file for appending (${o.via.file}:${o.via.line})` : ''}`);
     const atomic = atomicWriters(ctx);
     // Among transactions, the commit the harness goes through most (callers of its function and of their functions,
     // linked by name) before a one-off (an importer's or a migration's commit).
@@ -261,7 +263,7 @@ export default defineRule({
         return {
           level: 'partial',
           reason: `session records are appended to a journal (${first.call.callee} in ${first.call.fn}), so no write is left half-made, but nothing recognises a tool call already run when the session is reloaded`,
-          evidence: journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
+          evidence: journal.slice(0, 2).map(journalAt),
         };
       }
       // Resolved: the session write is a call of a wrapper that writes a temp file and renames it (or an atomic-write package).
@@ -276,7 +278,7 @@ export default defineRule({
         level: 'present',
         reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,
         evidence: [
-          ...journal.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} appends to the session journal`)),
+          ...journal.slice(0, 2).map(journalAt),
           ...(journal.length === 0 ? atomicSession.slice(0, 1).flatMap(renameIn) : []),
           ...atomicSession.slice(0, 1).map((o) =>
             at(

@@ -1064,8 +1064,25 @@ function storeSets(ctx: RuleContext, made: Located<CallFact>): Located<CallFact>
  * literal it was bound to.
  */
 function openModeBound(ctx: RuleContext, file: string, c: Located<CallFact>): PersistKind | undefined {
-  if (c.name !== 'open' || c.args.length < 2 || !/^[A-Za-z_]\w*$/.test(c.args[1])) return undefined;
-  const v = boundValue(ctx, file, c.fn, c.args[1], c.line);
+  if (c.name !== 'open' || c.args.length < 2) return undefined;
+  const arg = c.args[1].trim();
+  const f = ctx.file(file);
+  // A parameter's literal default: `def write(path, mode="a")`, `def __init__(self, file_path, mode: str = "a")`.
+  const paramDefault = (fn: string, name: string) => f?.consts.find((k) => k.kind === 'param' && k.fn === fn && k.name === name)?.value;
+  let v: string | undefined;
+  if (/^[A-Za-z_]\w*$/.test(arg)) v = boundValue(ctx, file, c.fn, arg, c.line) ?? paramDefault(c.fn, arg);
+  else {
+    // The mode kept on the instance (`open(self.file_path, self.mode)`): what a method of the same class binds
+    // `self.mode` to, a literal or the parameter it was given with its default (`self.mode = mode`, `mode: str = "a"`).
+    const m = /^self\.([A-Za-z_]\w*)$/.exec(arg);
+    const cls = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+    if (!m || !cls) return undefined;
+    const vals = (f?.binds ?? []).filter((b) => b.name === m[1] && b.fn.startsWith(`${cls}.`)).map((b) => (/^[A-Za-z_]\w*$/.test(b.value) ? paramDefault(b.fn, b.value) : b.value));
+    // Every value it is given opens the file the same way; one the class cannot tell (set from elsewhere) leaves it unknown.
+    const modes = new Set(vals.map((x) => /^\s*[rbuRBU]*(['"])([rwax])/.exec(x ?? '')?.[2]));
+    if (modes.size !== 1 || modes.has(undefined)) return undefined;
+    v = `'${[...modes][0]}'`;
+  }
   const m = v && /^\s*(['"])([rwax])/.exec(v);
   return m ? kindOf({ ...c, args: [c.args[0], `'${m[2]}'`] }) : undefined;
 }
@@ -1476,7 +1493,9 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     const def = ctx.functionsNamed(name).find((d) => d.file === file);
     if (!def) continue;
     // The wrapper is the function itself when it takes the path, or the methods that queue a path for it.
-    const wrappers = def.params.some((p) => PATH_PARAM.test(p)) ? [def] : queueWriters(ctx, file, name);
+    // A writer object's method (see instancePath) links only calls on an instance known to be of its class.
+    const instance = !def.params.some((p) => PATH_PARAM.test(p)) && instancePath(ctx, file, name, list);
+    const wrappers = def.params.some((p) => PATH_PARAM.test(p)) || instance ? [def] : queueWriters(ctx, file, name);
     const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
     const atomic = isAtomicGroup(list);
     for (const w of wrappers) {
@@ -1488,6 +1507,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
       for (const c of ctx.callsNamed(ws)) {
         if (c.fn === w.name || c.fn === name || kindOf(c)) continue;
         if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
+        if (instance && !constructedAs(ctx, c, shortName(name.slice(0, name.lastIndexOf('.'))))) continue;
         if (!ownMethodCall(ctx, c, w.name) || bareCallOfMethod(ctx, c, file, w.name)) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
         if (op) out.push(op);
@@ -1560,6 +1580,34 @@ function receiverNamesClass(recv: string, classes: (readonly string[])[]): boole
   const rw = words(recv.slice(recv.lastIndexOf('.') + 1));
   if (rw.length < 2) return false;
   return classes.some((cw) => cw.length >= rw.length && rw.every((w, i) => w === cw[cw.length - rw.length + i]));
+}
+
+/**
+ * A writer object: the method writes to a path kept on the instance (`open(self.file_path, self.mode)`), which a method
+ * of its class binds from a path parameter (`def __init__(self, file_path, mode="a"): self.file_path = file_path`).
+ * Each instance is made for one file, and each call of the method writes to it what the caller passes.
+ */
+function instancePath(ctx: RuleContext, file: string, fn: string, list: PersistOp[]): boolean {
+  const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '';
+  if (!cls) return false;
+  const f = ctx.file(file);
+  return list.some((o) => {
+    const m = /^self\.([A-Za-z_]\w*)$/.exec((o.call.args[0] ?? '').trim());
+    return !!m && (f?.binds ?? []).some((b) => b.name === m[1] && b.fn.startsWith(`${cls}.`) && PATH_PARAM.test(b.value) && !!f?.functions.find((d) => d.name === b.fn)?.params.some((p) => p.split(/[:=]/)[0].trim() === b.value));
+  });
+}
+
+/**
+ * The call's receiver is an instance of the class: its last member is bound, in the caller's file, to a construction of
+ * it (`self.history_recorder = LineRecorder(path)` for `self.history_recorder.record(…)`).
+ */
+function constructedAs(ctx: RuleContext, c: Located<CallFact>, cls: string): boolean {
+  const recv = receiverOf(c);
+  const last = recv.slice(recv.lastIndexOf('.') + 1);
+  if (!cls || !/^\w+$/.test(last)) return false;
+  // A writer kept for telemetry or analytics (`analytics.event("gui session")`) records usage, not the run.
+  if ([last, cls].some((n) => words(n).some((w) => NOT_RUN_RECORD.test(w)))) return false;
+  return (ctx.file(c.file)?.binds ?? []).some((b) => b.name === last && b.value.startsWith(`${cls}(`));
 }
 
 /**
