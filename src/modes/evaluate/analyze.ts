@@ -299,6 +299,19 @@ async function analyzeFile(f: DiscoveredFile, cache: FactCache | undefined): Pro
 const MAX_CONFIG_TOTAL = 2 * 1024 * 1024;
 
 /**
+ * A configuration file's facts, cached by its content like a source file's (a file without any is cached as such):
+ * `read` runs only on a miss, or always without a cache.
+ */
+async function cachedByContent<T extends object>(cache: FactCache | undefined, path: string, lang: 'config' | 'tsconfig', text: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  const key = cache ? factKey({ path, role: 'config', lang }, text) : undefined;
+  const hit = key ? cache!.lookupOther<T | { none: true }>(key) : undefined;
+  if (hit) return 'none' in hit ? undefined : (hit as T);
+  const facts = await read();
+  if (key) cache!.setOther(key, facts ?? { none: true });
+  return facts;
+}
+
+/**
  * Read the harness's configuration files into entries; unreadable, binary, generated or minified
  * ones, tsconfig-like files and JSON Schemas are left out. With a fact cache, each file's entries (or
  * that it has none) are cached by content like a source file's facts, so a run whose configuration is
@@ -318,18 +331,12 @@ export async function analyzeConfigs(configs: readonly DiscoveredConfig[], cache
     } catch {
       continue;
     }
-    const key = cache ? factKey({ path: c.path, role: 'config', lang: 'config' }, text) : undefined;
-    const hit = key ? cache!.lookupOther<ConfigFileFacts | { none: true }>(key) : undefined;
-    let facts: ConfigFileFacts | undefined;
-    if (hit) facts = 'none' in hit ? undefined : hit;
-    else {
-      if (!contentSkipReason(text)) {
-        parser ??= await import('../../analyzers/config.js');
-        const read = parser.analyzeConfig(c.path, text);
-        if (read.entries.length && !parser.isToolingConfig(read.entries)) facts = read;
-      }
-      if (key) cache!.setOther(key, facts ?? { none: true });
-    }
+    const facts = await cachedByContent(cache, c.path, 'config', text, async () => {
+      if (contentSkipReason(text)) return undefined;
+      parser ??= await import('../../analyzers/config.js');
+      const read = parser.analyzeConfig(c.path, text);
+      return read.entries.length && !parser.isToolingConfig(read.entries) ? read : undefined;
+    });
     if (facts) out.push(facts);
   }
   return out;
@@ -348,18 +355,13 @@ export async function analyzeTsConfigs(list: readonly DiscoveredConfig[], cache?
     } catch {
       continue;
     }
-    const key = cache ? factKey({ path: c.path, role: 'config', lang: 'tsconfig' }, text) : undefined;
-    const hit = key ? cache!.lookupOther<TsConfigFact | { none: true }>(key) : undefined;
-    let fact: TsConfigFact | undefined;
-    if (hit) fact = 'none' in hit ? undefined : hit;
-    else {
+    const fact = await cachedByContent(cache, c.path, 'tsconfig', text, async () => {
       if (!tsConfigReader) {
         useCompilerCodeCache(cache?.codeCacheDir);
         tsConfigReader = (await import('../../analyzers/tsconfig.js')).analyzeTsConfig;
       }
-      fact = tsConfigReader(c.path, text);
-      if (key) cache!.setOther(key, fact ?? { none: true });
-    }
+      return tsConfigReader(c.path, text);
+    });
     if (fact) out.push(fact);
   }
   return out;

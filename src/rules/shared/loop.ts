@@ -758,7 +758,7 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   // `ai.next()` where the enclosing function declares `ai: AI`: method `next` of the harness's class `AI`.
   const param = /^(\w+)\.(\w+)$/.exec(callee);
   if (param && param[1] !== 'this' && param[1] !== 'self') {
-    const typed = paramClass(ctx, file, fn, param[1]) ?? localInstanceClass(ctx, file, fn, param[1]) ?? moduleInstanceClass(ctx, file, param[1]);
+    const typed = nameClass(ctx, file, fn, param[1]);
     if (typed) return methodsOfType(ctx, typed, param[2]);
     // `for cb in self.callbacks: cb.on_step(…)`: the methods of the classes put in the collection (see collectionCallees).
     const members = collectionCallees(ctx, file, fn, callee, call.line);
@@ -794,9 +794,13 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const bare = resolveBareCall(ctx, file, call.name);
   if (bare.length || !file.endsWith('.py')) return bare;
   // A callable object (`client(msg)` where `client` holds an instance of a class with `__call__`): that method.
-  const held = paramClass(ctx, file, fn, call.name) ?? localInstanceClass(ctx, file, fn, call.name) ?? moduleInstanceClass(ctx, file, call.name);
+  const held = nameClass(ctx, file, fn, call.name);
   return held ? methodsOfType(ctx, held, '__call__') : [];
 }
+
+/** The class of the object a name holds in `file#fn`: an annotated parameter, a local instance, a module-level instance. */
+const nameClass = (ctx: RuleContext, file: string, fn: string, name: string): string | undefined =>
+  paramClass(ctx, file, fn, name) ?? localInstanceClass(ctx, file, fn, name) ?? moduleInstanceClass(ctx, file, name);
 
 /** `name = GroqProvider("llama")`, `export const client = new Client()`: a module-level instance of a class, `…(` as written. */
 const INSTANCE_OF = /^(?:new\s+)?(?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*)\(/;
