@@ -410,7 +410,7 @@ export default defineRule({
         if (s.kind === 'code') for (const d of ctx.functionsNamed(shortName(s.callee)).slice(0, 3)) scan(d.file, d.name);
         // A command written into a shell started inside a sandbox: the start shows the sandbox, so it is cited first.
         if (s.kind === 'sandbox' && s.shellStart) guards.push({ kind: 'sandbox', file: s.file, line: s.shellStart.line, what: `${s.shellStart.callee}() starts the shell the commands are written to inside a sandbox`, blocking: true, classifies: false });
-        if (s.isolate) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() inside an iframe or worker that exchanges only messages with its host`, blocking: true, classifies: false });
+        if (s.isolate) guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: `${s.callee}() ${s.isolate}`, blocking: true, classifies: false });
         if (s.kind === 'sandbox') guards.push({ kind: 'sandbox', file: s.file, line: s.line, what: s.shellStart ? `${s.callee}() into the sandboxed shell` : s.sandboxMade ? `${s.callee}() on the sandbox ${s.sandboxMade.fn}() returns` : s.via ? `${s.callee}() ${s.via}` : `${s.callee}()`, blocking: true, classifies: false });
         // The sandbox comes from a harness helper: where it creates or connects it.
         if (s.kind === 'sandbox' && s.sandboxMade) guards.push({ kind: 'sandbox', file: s.sandboxMade.file, line: s.sandboxMade.line, what: `${s.sandboxMade.callee}() in ${s.sandboxMade.fn}() creates or connects the sandbox`, blocking: true, classifies: false });

@@ -100,8 +100,11 @@ export interface ShellSink {
   sandboxMade?: { file: string; line: number; callee: string; fn: string };
   /** What makes the run a sandboxed one when its receiver does not say so: the SDK package, or the container API endpoint. */
   via?: string;
-  /** Code compiled inside an iframe or worker that exchanges only messages with its host: the isolate is its sandbox. */
-  isolate?: true;
+  /**
+   * Code run in an isolate, said how: inside an iframe or worker that exchanges only messages with its
+   * host, or in a node:vm context holding only the globals the harness gives it.
+   */
+  isolate?: string;
   /** A code sink that is a spawn running a file the function wrote first (`tmp.write(script)`, then `Popen([python, tmp.name])`): where it was written. */
   script?: { line: number; callee: string };
 }
@@ -538,6 +541,36 @@ const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runIn
 /** Modules of a Jupyter kernel client: its `execute(code)` runs the code in the kernel. */
 const KERNEL_MODULE = /^(?:jupyter_client|ipykernel|nbclient|@jupyterlab\/services)(?:[./]|$)/;
 const KERNEL_CALL = /^(?:execute|execute_interactive|requestExecute|run_cell)$/;
+/** Node's vm module. */
+const VM_MODULE = /^(?:node:)?vm$/;
+/** A value that compiles a runtime string into a vm script: `new vm.Script(code, …)`. */
+const VM_SCRIPT = /^new\s+(?:[\w$]+\.)?Script\(\s*(?!['"`][^'"`$]*['"`]\s*[,)])/;
+/** A context handed what reaches the host: `require`, `process`, `child_process`, `globalThis` itself. */
+const HOST_REACH = /\b(?:require|process|child_process|globalThis|global|module)\b\s*[,:}]/;
+
+/**
+ * A run of runtime code in a node:vm context (`vm.runInContext(code, ctx)`, `vm.runInNewContext(code, {…})`,
+ * `script.runInContext(ctx)` on a `new vm.Script(code)`): the code sees only the globals the context
+ * is given, not `require` or `process`. Not `runInThisContext` (the host's own globals), nor a context
+ * handed `require` or `process`. Where the context is made (`vm.createContext(sandbox)`) or the run line.
+ */
+function vmContextRun(f: FileFacts, c: CallFact): number | undefined {
+  if (!/^(?:runInContext|runInNewContext)$/.test(c.name)) return undefined;
+  const vm = f.imports.find((i) => VM_MODULE.test(i.from));
+  if (!vm) return undefined;
+  const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+  const ns = new Set(['vm', ...Object.keys(vm.as ?? {})]);
+  const direct = c.callee === c.name ? vm.names.includes(c.name) : ns.has(recv);
+  // `script.runInContext(ctx)`: the receiver is bound in the file to `new vm.Script(code)`.
+  const script = !direct && /^[A-Za-z_$][\w$]*$/.test(recv) && (f.binds ?? []).some((b) => b.name === recv && VM_SCRIPT.test(b.value.trim()));
+  if (!direct && !script) return undefined;
+  const ctxArg = c.args[direct ? 1 : 0] ?? '';
+  if (HOST_REACH.test(ctxArg)) return undefined;
+  if (c.name === 'runInNewContext') return c.line;
+  const made = f.calls.find((x) => x.name === 'createContext' && (x.callee === 'createContext' || ns.has(x.callee.slice(0, -'.createContext'.length))));
+  if (!made || made.args.some((a) => HOST_REACH.test(a))) return undefined;
+  return made.line;
+}
 /** Calls that write a value into a file: `tmp.write(code)`, `path.write_text(code)`, `fs.writeFileSync(file, code)`. */
 const FILE_WRITE = /^(?:write|write_text|write_bytes|writelines|writeFile|writeFileSync)$/;
 /** Calls that open or make the file written: `open(path, 'w')`, `tempfile.NamedTemporaryFile(suffix='.py')`, `mkstemp()`. */
@@ -752,7 +785,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let via: string | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
         let script: ShellSink['script'];
-        let inIsolate = false;
+        let inIsolate: string | false = false;
+        let vmAt: number | undefined;
         let fed = !literal;
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // Python's own `exec(code)` / `eval(expr)` runs code, also in a file that imports subprocess or os.
@@ -764,7 +798,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (f.lang !== 'py' && (c.callee === 'new Function' || c.callee === 'Function')) {
           if (c.args.length && !/^(?:['"][^'"]*['"]|`[^`$]*`)$/.test((c.args[c.args.length - 1] ?? '').trim())) {
             [kind, fed] = ['code', true];
-            inIsolate = isolate ??= messageRuntime(f);
+            inIsolate = (isolate ??= messageRuntime(f)) && 'inside an iframe or worker that exchanges only messages with its host';
           }
         }
         // A Jupyter kernel client's `kc.execute(code)`: the code runs in the kernel.
@@ -788,13 +822,15 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         else if (/(?:^|\.)(?:terminal|shellIntegration)\.(?:sendText|executeCommand)$/i.test(c.callee) && !literal) kind = 'spawn';
         // `this.db.exec(sql)` and `pattern.exec(text)` are not code execution: only `exec(…)`, `vm.x(…)`, `this.exec(…)`.
         else if (CODE_CALL.test(c.name) && (c.callee === c.name || /^(?:vm|self|this)\.\w+$/.test(c.callee)) && !literal) kind = 'code';
+        // A run in a node:vm context given only the harness's globals: the context is its isolate.
+        if ((kind === 'code' || (!kind && recv)) && (vmAt = vmContextRun(f, c)) !== undefined) [kind, fed, inIsolate] = ['code', true, `in a node:vm context holding only the globals it is given (${vmAt === c.line ? c.callee : 'vm.createContext'}() at line ${vmAt})`];
         if (!kind) continue;
         if (boxed) kind = 'sandbox';
         // A spawn that runs a script file the function has just written: code execution, not a shell
         // command, and fed by what was written whatever names the interpreter (`execFile('node', [file])`).
         if (kind === 'spawn' && (script = scriptRun(f, c))) [kind, fed] = ['code', true];
         if (kind !== 'code') started.push({ line: c.line, callee: c.callee, kind, fn: c.fn, arg, args: c.args });
-        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: fed, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}), ...(script ? { script } : {}), ...(inIsolate ? { isolate: true } : {}) });
+        out.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: fed, toolFed: declFiles.has(f.path), ...(made ? { sandboxMade: made } : {}), ...(via && kind === 'sandbox' ? { via } : {}), ...(script ? { script } : {}), ...(inIsolate ? { isolate: inIsolate } : {}) });
       }
       if (started.length) persistentShellWrites(f, started, out, fileStart, declFiles.has(f.path));
     }
