@@ -147,8 +147,8 @@ function rankGuards(gs: Guard[]): Guard[] {
 
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 
-/** An argv that execs inside a container: the runtime (by name, or an `executable` setting) then `exec`. */
-const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]/i;
+/** An argv that runs inside a container: the runtime (by name, or an `executable` setting) then `exec`, or the runtime by name then `run` (a container started for the command or the kernel it serves). */
+const CONTAINER_ARGV = /^\[\s*(?:['"](?:docker|podman|nerdctl|kubectl|singularity|apptainer)['"]|(?:self\.|this\.)?[\w.]*(?:executable|docker|podman|container\w*|engine|runtime)\w*)\s*,\s*['"]exec['"]|^\[\s*['"](?:docker|podman|nerdctl)['"]\s*,\s*['"]run['"]/i;
 
 /** Method names so common that a call by name says nothing about which object is called. */
 const GENERIC_METHOD = /^(?:run|call|__call__|main|start|execute|invoke|handle|process|_?run_?async|arun|forward|step|__init__|constructor)$/;

@@ -541,6 +541,19 @@ const CODE_CALL = /^(?:exec|eval|run_code|execute_code|exec_code|runPython|runIn
 /** Modules of a Jupyter kernel client: its `execute(code)` runs the code in the kernel. */
 const KERNEL_MODULE = /^(?:jupyter_client|ipykernel|nbclient|@jupyterlab\/services)(?:[./]|$)/;
 const KERNEL_CALL = /^(?:execute|execute_interactive|requestExecute|run_cell)$/;
+/** An argv that manages a container (`['docker', 'stop', container_id]`, `['podman', 'logs', id]`): the harness's own command, which runs nothing the model wrote. */
+const CONTAINER_ADMIN_ARGV = /^\[\s*['"](?:docker|podman)['"]\s*,\s*['"](?:stop|rm|rmi|ps|logs|images|build|pull|push|inspect|kill|info|version|--version|start|restart|pause|unpause|wait|top|stats|tag|network|volume|cp)['"]/;
+/** An argv that starts a container (`['docker', 'run', '-d', …]`). */
+const CONTAINER_RUN_ARGV = /^\[\s*['"](?:docker|podman)['"]\s*,\s*['"]run['"]/;
+
+/** Where a file starts a container by an argv bound to a name or passed to a call (`['docker', 'run', …]`). */
+function containerRunIn(f: FileFacts): { line: number; text: string } | undefined {
+  const b = (f.binds ?? []).find((x) => CONTAINER_RUN_ARGV.test(x.value.trim()));
+  if (b) return { line: b.line, text: `${b.name} = ${b.value.slice(0, 30)}…` };
+  const c = f.calls.find((x) => CONTAINER_RUN_ARGV.test((x.args[0] ?? '').trim()));
+  return c ? { line: c.line, text: `${c.callee}(${(c.args[0] ?? '').slice(0, 30)}…)` } : undefined;
+}
+
 /** Node's vm module. */
 const VM_MODULE = /^(?:node:)?vm$/;
 /** A value that compiles a runtime string into a vm script: `new vm.Script(code, …)`. */
@@ -766,6 +779,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
       }
       const kernel = f.imports.some((i) => KERNEL_MODULE.test(i.from));
       let isolate: boolean | undefined;
+      let containerRun: { line: number; text: string } | null | undefined;
       const started: { line: number; callee: string; kind: ShellSink['kind']; fn: string; arg: string; args: string[] }[] = [];
       const fileStart = out.length;
       for (const c of f.calls) {
@@ -779,7 +793,7 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         // (`exec(_PRELUDE, ns)`) is the harness's own command, not the model's.
         // So is a shell given a literal script (`execFile(shell, ['-lc', 'printf "$PATH"'])`).
         const literalScript = LITERAL_LIST.test((c.args[1] ?? '').trim()) && /['"`]-\w*c['"`]/.test(c.args[1] ?? '');
-        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '' || literalScript) && !viaShell && !boxed;
+        const literal = (/^['"][^'"]*['"]$/.test(arg.trim()) || LITERAL_LIST.test(arg.trim()) || CONTAINER_ADMIN_ARGV.test(arg.trim()) || /^_?[A-Z][A-Z0-9_]*$/.test(arg.trim()) || arg === '' || literalScript) && !viaShell && !boxed;
         let kind: ShellSink['kind'] | undefined;
         let made: ShellSink['sandboxMade'];
         let via: string | undefined;
@@ -802,7 +816,12 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
           }
         }
         // A Jupyter kernel client's `kc.execute(code)`: the code runs in the kernel.
-        else if (kernel && recv && KERNEL_CALL.test(c.name) && !literal) kind = 'code';
+        else if (kernel && recv && KERNEL_CALL.test(c.name) && !literal) {
+          kind = 'code';
+          // The file starts the kernel inside a container (`docker_run_cmd = ['docker', 'run', …]`): the code runs there.
+          const box = (containerRun ??= containerRunIn(f) ?? null);
+          if (box) [kind, via] = ['sandbox', `in a Jupyter kernel the file starts inside a container (${box.text} at line ${box.line})`];
+        }
         // The receiver is a local bound to a sandbox the function creates (`const sbx = await Sandbox.create(…)`, then `sbx.commands.run(cmd)`).
         else if (recv && SANDBOX_CALL.test(c.name) && sandboxBound(f, c.fn, /^[A-Za-z_$][\w$]*/.exec(recv)?.[0] ?? '')) kind = 'sandbox';
         // The receiver is a local bound to what a harness helper returns, and that helper creates or
