@@ -98,6 +98,22 @@ function enforcedRules(ctx: RuleContext, types: { name: string; file: string; mo
         evidence: [{ file: f.path, line: at.line, reason: `${shortName(at.fn)}() answers by the approval mode: if (${at.cond.slice(0, 60)}) return` }],
       };
     }
+    // Or the deciding function takes the mode as a parameter and switches on it (`canAutoApprove(command,
+    // policy: ApprovalPolicy)` … `switch (policy) { case 'suggest': return { type: 'ask-user' } … }`).
+    for (const f of ctx.source) {
+      if (f.path !== t.file && !f.imports.some((i) => i.names.some((n) => names.includes(n)))) continue;
+      for (const b of f.branches ?? []) {
+        const sw = /^switch \((?:this\.|self\.)?([A-Za-z_$][\w$]*)\)$/.exec(b.cond)?.[1];
+        if (!sw || !DECIDING_FN.test(shortName(b.fn))) continue;
+        const fn = f.functions.find((x) => x.name === b.fn && x.line <= b.line && x.end >= b.end);
+        const i = fn?.params.indexOf(sw) ?? -1;
+        if (!fn || i < 0 || !names.includes(fn.paramTypes?.[i] ?? '')) continue;
+        return {
+          reason: `the mode answers the approval decision (switch (${sw}) in ${shortName(b.fn)}() at ${f.path}:${b.line}, on its ${t.name} parameter)`,
+          evidence: [{ file: f.path, line: b.line, reason: `${shortName(b.fn)}() answers by the approval mode: switch (${sw}), ${sw}: ${t.name}` }],
+        };
+      }
+    }
   }
   return undefined;
 }
