@@ -94,6 +94,7 @@ const {
 
 /** Syntax kinds as plain constants: the enum object is a dictionary, slow to read per node. */
 const SK_ArrowFunction = compiler.SyntaxKind.ArrowFunction;
+const SK_AbstractKeyword = compiler.SyntaxKind.AbstractKeyword;
 const SK_AsyncKeyword = compiler.SyntaxKind.AsyncKeyword;
 const SK_BarBarToken = compiler.SyntaxKind.BarBarToken;
 const SK_BinaryExpression = compiler.SyntaxKind.BinaryExpression;
@@ -414,6 +415,11 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
   };
 
   const visitFunction = (node: ts.SignatureDeclaration & { body?: ts.Node }) => {
+    // An overload signature (`function infer(args: A): R;` above the implementation) or a constructor's:
+    // no body, no calls, not a definition of its own. Counted, it made one function look defined several
+    // times (callers of a name defined in more than three places are not followed) and put the function's
+    // first line on a signature. Abstract methods (a base class's contract) are kept.
+    if (!node.body && (isFunctionDeclaration(node) || isConstructorDeclaration(node) || (isMethodDeclaration(node) && !hasModifier(node, SK_AbstractKeyword)))) return;
     const name = functionName(node);
     if (name) {
       const f: FunctionFact = {

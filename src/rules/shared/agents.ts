@@ -803,6 +803,11 @@ const NOT_TOOLSET = /toolCalls|tool_calls|toolResults|toolMsg|toolExecution|tool
 export const POOL_NAME =
   /^_?(?:(?:allowed|excluded?|disabled|enabled|active|included?|selected|permitted|core|main_?agent|initial_?active)_?tools?(?:_?names?|_?by_?name|_?list|_?set|_?ids)?|set_?active_?tools\w*|filter_?tools|get_?tools_?for_?\w+|tools_?for(?:_?(?:agent|session|mode|role|type))?|tool_?pool\w*|pool_?for\w*|tool_?allow_?list|tool_?deny_?list|tool_?filter|allowed-tools|disallowed_?tools|disallowedTools)$/i;
 
+/** A function named for the allow- or deny-list of tools it applies: `_enforce_playbook_tool_allowlist`, `applyToolDenylist`. */
+const LIST_POLICY_FN = /tools?_?(?:allow|deny|block|white|black)_?list|(?:allow|deny|block|white|black)_?list(?:ed)?_?tools?/i;
+/** A parameter holding the tool list: `tools`, `tool_list`, `available_tools`. */
+const TOOLS_PARAM = /^(?:\w+_)?tools?(?:_?list)?$|^\w*Tools$/;
+
 /** A predicate comparing one field of the element with a literal: `(entry) => entry.category === "custom"`. */
 const FIXED_PART = /^\(?\s*(\w+)\s*\)?\s*=>\s*\1\.\w+\s*[!=]==?\s*(['"])[^'"]*\2$/;
 
@@ -831,6 +836,12 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
       for (const fn of f.functions) {
         const short = shortName(fn.name);
         if (POOL_NAME.test(short) && ctx.callsNamed(short).length) named.push({ file: f.path, line: fn.line, reason: `${fn.name}() selects the tool set and is called`, strong: false, onTools: true });
+        // A function given the tool list and named for the allow- or deny-list it applies (`_enforce_playbook_tool_allowlist(self,
+        // tools, ctx)`, `applyToolDenylist(tools, policy)`), whose result the caller binds back to the list it passed.
+        else if (LIST_POLICY_FN.test(short) && fn.params.some((p) => TOOLS_PARAM.test(paramName(p)))) {
+          const use = ctx.callsNamed(short).find((c) => { const a = (c.args[0] ?? '').trim(); return /^[A-Za-z_]\w*$/.test(a) && (ctx.file(c.file)?.binds ?? []).some((b) => b.line === c.line && b.fn === c.fn && b.name === a); });
+          if (use) named.push({ file: use.file, line: use.line, reason: `${use.callee}(${(use.args[0] ?? '').trim()}, …) narrows the tool set through an ${/deny|block|black/i.test(short) ? 'exclude' : 'allow'} list and binds the result back (${fn.name} at ${f.path.split('/').pop()}:${fn.line})`, strong: false, onTools: true });
+        }
       }
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
