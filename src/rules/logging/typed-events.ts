@@ -1049,7 +1049,8 @@ export default defineRule({
     const loopDirs = new Set([...loopFiles].map(folderOf));
     const score = (c: Candidate) =>
       (c.emitted.length ? 1000 : 0) +
-      (c.stops.length ? 500 : 0) +
+      // A callbacks interface whose end/error hooks close one stream or tool (no run-level stop) reports no stop of the run.
+      (c.stops.length && !(c.runStops && !c.runStops.length) ? 500 : 0) +
       (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
       // The loop's own event type is declared beside it (`types.ts` next to `agent-loop.ts`), not in a consumer's package.
       (loopDirs.has(folderOf(c.type.file)) ? 100 : 0) +
