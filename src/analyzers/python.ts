@@ -656,7 +656,8 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         const type = n.childForFieldName('type');
         if (name && right && /^(?:typing\.)?(?:Literal|Union)\[/.test(right.text.trim()) && fn() === '<top>') {
           const tags = literalTags(right);
-          facts.types.push({ name, kind: tags.length ? 'union' : 'alias', line: line(n), members: [clip(right, 60)], tags, exported: !name.startsWith('_') });
+          // A union of classes keeps every member's name (`EventMsg = Union[TurnStarted, …, ErrorEvent, TaskComplete]`): the last ones are often the stop kinds.
+          facts.types.push({ name, kind: tags.length ? 'union' : 'alias', line: line(n), members: [clip(right, tags.length ? 60 : 800)], tags, exported: !name.startsWith('_') });
         } else if (type && /TypeAlias/.test(type.text) && name && right) {
           facts.types.push({ name, kind: 'union', line: line(n), members: right.text.split('|').map((s) => s.trim()).slice(0, 20), tags: literalTags(right), exported: !name.startsWith('_') });
         }

@@ -547,6 +547,15 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     }
     let type = node.type;
     while (isParenthesizedTypeNode(type)) type = type.type;
+    // `{ common } & ({ type: 'a' } | { type: 'b' })`: the shared fields intersected with one union of variants is that union.
+    if (isIntersectionTypeNode(type)) {
+      const unions = type.types.map((p) => {
+        let q = p;
+        while (isParenthesizedTypeNode(q)) q = q.type;
+        return q;
+      }).filter(isUnionTypeNode);
+      if (unions.length === 1) type = unions[0];
+    }
     if (isUnionTypeNode(type)) {
       const t: TypeFact = { name: node.name.text, kind: 'union', line, members: [], tags: [], exported };
       for (const m of type.types) {

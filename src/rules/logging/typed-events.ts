@@ -6,7 +6,7 @@ import { TEST_PATH } from '../shared/tests.js';
 import { defineRule, type Evidence } from '../types.js';
 
 /** Names of types that describe what a loop streams to its consumers. */
-const EVENT_NAME = /event|chunk|update|notification|signal|streampart|emission/i;
+const EVENT_NAME = /event|chunk|update|notification|signal|streampart|stream_?message|emission/i;
 /** Event classes (Python dataclasses, TS classes) may also be steps of the run. */
 const EVENT_CLASS = /event|chunk|update|notification|signal|emission|step(?!s?Config)/i;
 const NOT_EVENT = /props|config|options|command|request|response|params|args|input|schema|state$|status$|(?:transport|emitter|listener|handler|sink|exporter|subscriber|dispatcher)s?$/i;
@@ -180,7 +180,9 @@ function enumValued(ctx: RuleContext): Map<string, Map<string, Located<ObjectFac
  */
 function withMemberTags(ctx: RuleContext, t: Located<TypeFact>): Located<TypeFact> {
   // Only an event-named union is read as one (other names go to the enum and literal-union paths).
-  if (t.kind !== 'union' || t.tags.length || t.members.length < 3 || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) return t;
+  if (t.kind !== 'union' || t.members.length < 3 || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) return t;
+  // Inline variants beside named ones (`{ type: 'agent_start' } | StreamPart`) take nothing else from a named member without tags.
+  if (t.tags.length && !t.members.some((m) => /^[A-Za-z_$][\w$]*$/.test(m))) return t;
   const byName = ctx.memo('typed-events:types-by-name-all', () => {
     const m = new Map<string, Located<TypeFact>[]>();
     for (const x of allTypes(ctx)) {
@@ -199,6 +201,11 @@ function withMemberTags(ctx: RuleContext, t: Located<TypeFact>): Located<TypeFac
     const list = byKey.get(d.discriminant!);
     if (list) list.push(...d.tags);
     else byKey.set(d.discriminant!, [...d.tags]);
+  }
+  // Inline variants beside named ones: the named members' kinds under the same discriminant are the union's too.
+  if (t.tags.length) {
+    const more = t.discriminant ? byKey.get(t.discriminant) : undefined;
+    return more?.length ? { ...t, tags: [...new Set([...t.tags, ...more])] } : t;
   }
   let best: [string, string[]] | undefined;
   for (const e of byKey) if (!best || e[1].length > best[1].length) best = e;
@@ -255,6 +262,13 @@ function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Se
   if (!best) return [];
   const calls = [...best.values()];
   return calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits a ${t.name} message`));
+}
+
+/** An object literal passed straight to an emitting call or a consumer callback: `emit({…})`, `callback.onMessage({…})`. */
+function handedToConsumer(o: ObjectFact): boolean {
+  if (!o.ctx.startsWith('arg:')) return false;
+  const name = unprefixed(o.ctx.slice(4).split('.').pop() ?? '');
+  return EMIT_NAMES.has(name) || EMITTER.test(name) || /^on[A-Z]\w*$/.test(name);
 }
 
 function unionCandidates(ctx: RuleContext): Candidate[] {
@@ -364,16 +378,22 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
     // A `status` field describes a state, not the kind of an event.
     if (t.discriminant === 'status' && !/event/i.test(t.name)) continue;
     const tagSet = new Set(tags);
-    const emitted: Evidence[] = [];
-    const seen = new Set<string>();
+    // Per kind, the first object handed to an emitter or a consumer callback (`callback.onMessage({ type: 'agent_start' })`),
+    // else the first carrying it: a generic kind (`type: 'text'`) is also a content part's tag elsewhere.
+    const first = new Map<string, { o: Located<ObjectFact>; handed: boolean }>();
     for (const { o, raw, v } of taggedObjects(ctx, t.discriminant)) {
       if (!raw) continue;
       const tag = tagSet.has(v) ? v : tagSet.has(v.slice(v.lastIndexOf('.') + 1)) ? v.slice(v.lastIndexOf('.') + 1) : undefined;
       if (!tag || !emitSite(t.file, o.file)) continue;
-      if (!seen.has(tag)) emitted.push(ev(o.file, o.line, `emits { ${t.discriminant}: '${tag}' }`));
-      seen.add(tag);
+      const prev = first.get(tag);
+      if (prev?.handed) continue;
+      const h = handedToConsumer(o);
+      if (!prev || h) first.set(tag, { o, handed: h });
     }
-    out.push({ declared: true, type: t, tags, emitted: seen.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
+    const emitted = [...first.entries()]
+      .sort((a, b) => Number(b[1].handed) - Number(a[1].handed))
+      .map(([tag, { o }]) => ev(o.file, o.line, `emits { ${t.discriminant}: '${tag}' }`));
+    out.push({ declared: true, type: t, tags, emitted: first.size >= 2 ? emitted : [], stops: tags.filter((x) => STOP_TAG.test(x)) });
   }
   return out;
 }
@@ -1029,7 +1049,8 @@ export default defineRule({
     const loopDirs = new Set([...loopFiles].map(folderOf));
     const score = (c: Candidate) =>
       (c.emitted.length ? 1000 : 0) +
-      (c.stops.length ? 500 : 0) +
+      // A callbacks interface whose end/error hooks close one stream or tool (no run-level stop) reports no stop of the run.
+      (c.stops.length && !(c.runStops && !c.runStops.length) ? 500 : 0) +
       (c.emitted.some((e) => loopFiles.has(e.file)) ? 300 : 0) +
       // The loop's own event type is declared beside it (`types.ts` next to `agent-loop.ts`), not in a consumer's package.
       (loopDirs.has(folderOf(c.type.file)) ? 100 : 0) +
