@@ -390,6 +390,12 @@ const namesOtherHistory = (pathArg: string): boolean => {
 /** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
 export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
 
+/** The text names a check for a newer version of the tool: `checkForUpdates`, `update_check`, `version-check`, `check-updates.ts`. */
+const updateCheck = (text: string): boolean => {
+  const ws = words(text);
+  return ws.some((w, i) => /^(?:check|checks|checker|checking)$/.test(w) && (/^updates?$/.test(ws[i + 1] ?? '') || (i > 0 && /^(?:updates?|version)$/.test(ws[i - 1]))));
+};
+
 /** The text names the session only as a trajectory. */
 const trajectoryOnly = (text: string): boolean => {
   const ws = words(text);
@@ -1176,6 +1182,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A read in a telemetry or analytics module (`scrapeHistory` in `telemetry.ts` tailing another tool's history file to
   // report its prompts) feeds a report, not the agent: no saved conversation is loaded.
   if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w))) subject = 'other';
+  // A state file written by an update check (`writeState` in `check-updates.ts`, `save_update_check_state`) keeps when the
+  // tool last looked for a new version: the application's housekeeping, kept as settings are, not the run's workflow.
+  if (subject === 'state' && updateCheck(`${c.fn} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`)) subject = 'settings';
   // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
   // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
