@@ -72,7 +72,9 @@ export const builderTable = (callee: string): string | undefined => {
 /** A database-ish receiver, the call directly on it (`db.insert`, `db .update`, `prisma.task.create`). */
 const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|conn|connection|cursor|collection|localStorage|sessionStorage|redis|kv|_db|_conn)(\.\w+)?\s*\.\s*\$?\w+$/i;
 
-const SESSION = new Set(['session', 'sessions', 'conversation', 'conversations', 'transcript', 'transcripts', 'history', 'chat', 'chats', 'message', 'messages', 'journal', 'thread', 'threads', 'dialog', 'turn', 'turns', 'rollout']);
+/** The run's trajectory: the record of its steps (model requests, responses, tool results), the transcript by another name. */
+const TRAJECTORY = new Set(['trajectory', 'trajectories']);
+const SESSION = new Set(['session', 'sessions', 'conversation', 'conversations', 'transcript', 'transcripts', 'history', 'chat', 'chats', 'message', 'messages', 'journal', 'thread', 'threads', 'dialog', 'turn', 'turns', 'rollout', ...TRAJECTORY]);
 export const STATE = new Set(['state', 'states', 'plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow', 'memory', 'memories', 'metric', 'metrics', 'ledger', 'usage', 'cost', 'costs', 'stats']);
 const SETTINGS = new Set(['setting', 'settings', 'config', 'configs', 'preference', 'preferences', 'prefs', 'auth', 'credential', 'credentials', 'oauth', 'keybinding', 'keybindings', 'trusted', 'policy', 'policies', 'registry', 'cache', 'key', 'keys', 'token', 'tokens']);
 
@@ -387,6 +389,18 @@ const namesOtherHistory = (pathArg: string): boolean => {
 
 /** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
 export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
+
+/** The text names a check for a newer version of the tool: `checkForUpdates`, `update_check`, `version-check`, `check-updates.ts`. */
+const updateCheck = (text: string): boolean => {
+  const ws = words(text);
+  return ws.some((w, i) => /^(?:check|checks|checker|checking)$/.test(w) && (/^updates?$/.test(ws[i + 1] ?? '') || (i > 0 && /^(?:updates?|version)$/.test(ws[i - 1]))));
+};
+
+/** The text names the session only as a trajectory. */
+const trajectoryOnly = (text: string): boolean => {
+  const ws = words(text);
+  return ws.some((w) => TRAJECTORY.has(w)) && subjectOf(ws.filter((w) => !TRAJECTORY.has(w)).join(' ')) !== 'session';
+};
 
 function subjectOf(text: string): Subject {
   const ws = words(text);
@@ -1168,6 +1182,9 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A read in a telemetry or analytics module (`scrapeHistory` in `telemetry.ts` tailing another tool's history file to
   // report its prompts) feeds a report, not the agent: no saved conversation is loaded.
   if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w))) subject = 'other';
+  // A state file written by an update check (`writeState` in `check-updates.ts`, `save_update_check_state`) keeps when the
+  // tool last looked for a new version: the application's housekeeping, kept as settings are, not the run's workflow.
+  if (subject === 'state' && updateCheck(`${c.fn} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`)) subject = 'settings';
   // A bare path in a function named for a history (`readHistoryFile`) in a module about another history
   // (`useShellHistory`, `input_history.py`) reads that history, not the conversation.
   if (subject === 'session' && strength < 3 && namesNothing(argText) && otherHistoryModule(file)) subject = 'other';
@@ -1198,6 +1215,13 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   // A bare `filePath` in a module about sessions (session-manager, state-store …) takes the module's subject.
   if (subject === 'other' && namesNothing(argText) && !namedElse) {
     subject = subjectOf(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, ''));
+    strength = 0;
+  }
+  // A trajectory read back (`TrajectoryInspector._load_trajectory`, `trajectory_path.read_text()` for a skill, a bare
+  // `json.loads(output)` in `trajectory_saver.py`) is inspected, replayed or mined, not continued: written as the run goes
+  // it is the transcript; read, it loads no session.
+  if (subject === 'session' && (kind === 'read' || kind === 'db-read') && trajectoryOnly(`${argText} ${c.fn} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`)) {
+    subject = 'other';
     strength = 0;
   }
   // A write named only `state` in a module about an authorization flow (`writeState` in `mcp_oauth_provider.ts`)
