@@ -36,6 +36,8 @@ export interface Cap {
    * or usage (`classified >= llmBudget` counts items a side pass classified, not what the model spent).
    */
   nameOnly?: boolean;
+  /** A bare count of attempts at one call (`for _ in range(3): coords = predict(); if coords: break`): it bounds a retry, not the run's turns. */
+  retry?: boolean;
 }
 
 const LIMIT = new Set(['max', 'limit', 'limits', 'budget', 'cap', 'allowed', 'remaining', 'ceiling', 'maximum']);
@@ -523,6 +525,83 @@ function attemptLimit(cond: string): string | undefined {
   return undefined;
 }
 
+/** A message carrying a tool's result back to the model: `{ type: 'tool_result' }`, `{ role: 'tool' }`. */
+const TOOL_RESULT = /^['"`](?:tool_result|tool-result|tool|function|function_call_output|tool_response)['"`]$/;
+
+/**
+ * Whether a loop's own body runs tools and hands their results back (it builds a tool-result message, or
+ * calls a tool executor): a loop that also reads the user's next line when the model stops calling tools
+ * (`if (readUserInput) ask(); infer(); run tools`) is still the turn loop.
+ */
+export function feedsToolResults(ctx: RuleContext, l: AgentLoop): boolean {
+  const inLoop = (x: { fn: string; line: number }) => x.fn === l.fn && x.line >= l.line && x.line <= l.end;
+  if ((ctx.file(l.file)?.objects ?? []).some((o) => inLoop(o) && ['type', 'role'].some((k) => TOOL_RESULT.test((o.values[k] ?? '').trim())))) return true;
+  return l.body.some((c) => inLoop(c) && /tool/i.test(c.callee) && /^(?:_?(?:run|execute|exec|call|handle|invoke|dispatch|process)\w*|__call__)$/i.test(c.name));
+}
+
+/** A name that says the run is over (`done`, `finished`, `is_complete`, `should_stop`): its test ends a turn loop, not a retry. */
+const RUN_OVER = /^(?:done|finish|finished|complete|completed|stop|stopped|terminate|terminated|end|ended|exit|halt|final|success)$/;
+
+/**
+ * A loop run a bare few times (`for _ in range(3)`, at most 5) that asks for one thing until it has it: every exit leaves
+ * on a plain truth test of a name bound from a call in the loop (`coords = predict_click(…)` … `if coords: break`), the
+ * name is no run-over flag, and the body runs no tools. It retries one request; its count is no cap on the run's turns.
+ */
+function retryUntilFound(ctx: RuleContext, l: AgentLoop, n: number): boolean {
+  if (!l.loop || !(n > 0 && n <= 5) || l.loop.exits.length === 0 || feedsToolResults(ctx, l)) return false;
+  const binds = (ctx.file(l.file)?.binds ?? []).filter((b) => b.fn === l.fn && b.line > l.loop!.line && b.line <= l.loop!.end && /\(/.test(b.value));
+  return l.loop.exits.every((e) => {
+    const m = /^\s*([A-Za-z_$][\w$]*)(?:\s+is\s+not\s+None|\s*!==?\s*(?:None|null|undefined))?\s*$/.exec(e.cond ?? '');
+    return (e.kind === 'break' || e.kind === 'return') && !!m && !words(m[1]).some((w) => RUN_OVER.test(w)) && binds.some((b) => b.name === m[1] && b.line < e.line);
+  });
+}
+
+/**
+ * The default of a limit a hook class compares (`self.max_budget`): what the harness hands the class where it builds it
+ * (`BudgetManagerCallback(max_trajectory_budget)` → the default of `max_trajectory_budget`, None: off unless set), else
+ * the limit's own default.
+ */
+function hookDefault(ctx: RuleContext, method: string, limit: string, cond: string, file: string): Pick<Cap, 'def' | 'defAt'> {
+  const cls = classOf(method);
+  const built = cls ? ctx.callsNamed(shortName(cls)).filter((c) => c.args.length > 0) : [];
+  for (const c of built) {
+    const arg = c.args[0].replace(/^\*+/, '').trim();
+    if (!/^[A-Za-z_$][\w$.]*$/.test(arg) || arg.includes('=')) continue;
+    const d = defaultOf(ctx, lastName(arg), '', c.file);
+    if (d.def !== 'unknown') return d;
+  }
+  return defaultOf(ctx, limit, cond, file);
+}
+
+/**
+ * The hooks an exit condition's answer comes from: the condition reads a call's result (`not await self._on_run_continue(…)`)
+ * or a name bound to it before the exit (`should_continue = await self._on_run_continue(…)`); the called function, resolved
+ * in its file or class, loops over a collection (`for callback in self.callbacks`) and calls one method on each item
+ * (`callback.on_run_continue(…)`). That method's name is the hook.
+ */
+function hookDispatches(ctx: RuleContext, file: string, fn: string, cond: string, line: number): Array<{ hook: string; via: string; over: string }> {
+  const out: Array<{ hook: string; via: string; over: string }> = [];
+  const callees: string[] = [];
+  for (const m of cond.matchAll(/((?:this|self)\.\w+|\b\w+)\s*\(/g)) callees.push(m[1]);
+  for (const n of cond.match(/\b[A-Za-z_$][\w$]*\b/g) ?? []) {
+    const b = (ctx.file(file)?.binds ?? []).filter((x) => x.fn === fn && x.name === n && x.line <= line).pop();
+    const m = b && /^(?:await\s+)?((?:this|self)\.\w+|\w+)\s*\(/.exec(b.value);
+    if (m) callees.push(m[1]);
+  }
+  for (const callee of new Set(callees)) {
+    const def = resolveLocal(ctx, file, fn, callee);
+    if (!def) continue;
+    for (const lp of ctx.file(def.file)?.loops ?? []) {
+      if (lp.fn !== def.name || lp.kind !== 'for-of' || !lp.var) continue;
+      for (const c of ctx.callsIn(def.file, def.name)) {
+        if (c.line < lp.line || c.line > lp.end || c.callee.replace(/^await\s+/, '') !== `${lp.var}.${c.name}` || !c.name) continue;
+        out.push({ hook: c.name, via: shortName(def.name), over: lp.cond });
+      }
+    }
+  }
+  return out;
+}
+
 /** Every cap that can stop an agent loop, the best-linked first (resolved from the loop, then run by the most loops). */
 export function loopCaps(ctx: RuleContext): Cap[] {
   return ctx.memo('caps:loop', () => {
@@ -533,6 +612,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
       if (had) {
         // Found again through a resolved link: the comparison is certain.
         if (cap.resolved && !had.resolved) had.resolved = true;
+        if (cap.retry) had.retry = true;
         return;
       }
       seen.set(k, cap);
@@ -575,7 +655,7 @@ export function loopCaps(ctx: RuleContext): Cap[] {
           // counts its passes, so a count of steps bounds it whatever the prefix: `range(n_steps)`, `range(num_turns)`.
           if (lit || ((ws.some((w) => LIMIT.has(w)) || ws.some((w) => STEP_WORDS.has(w))) && !ws.some((w) => NOT_CAP.has(w)))) {
             const kind = lit ? 'turn' : (kindOf(ws) ?? 'turn');
-            push(`${loop.file}:${loop.loop.line}:${name}`, { kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, resolved: true, ...defaultOf(ctx, name, '') });
+            push(`${loop.file}:${loop.loop.line}:${name}`, { kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, resolved: true, ...defaultOf(ctx, name, ''), ...(lit && retryUntilFound(ctx, loop, Number(name)) && { retry: true }) });
           }
         }
         for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
@@ -738,6 +818,30 @@ export function loopCaps(ctx: RuleContext): Cap[] {
               for (const l of limitsIn(cmp.text)) {
                 if (/^\d+$/.test(l.name)) continue;
                 push(`${loop.file}:${line}:${l.name}`, { kind: l.kind, limit: l.name, file: loop.file, line, where: `${where} via ${name}() (${def.file}:${cmp.line}: ${cmp.text})`, fn: loop.fn, resolved: defs.length === 1, ...defaultOf(ctx, l.name, `${cond} ${cmp.text}`, def.file) });
+              }
+            }
+          }
+        }
+      }
+    }
+    // A loop exit on a hook dispatched to callbacks: `should_continue = await self._on_run_continue(...)` … `if not
+    // should_continue: break`, where `_on_run_continue` runs `for callback in self.callbacks: if not await
+    // callback.on_run_continue(...): return False`; each class implementing that hook (`BudgetManagerCallback.on_run_continue`:
+    // `if self.total_cost >= self.max_budget: return False`) bounds the loop by its comparison. The hook is registered by
+    // whoever builds the callback, so its default is what that builder hands the class (hookDefault). `fn` is the loop's:
+    // the cap runs on every pass of that loop.
+    for (const loop of capLoops(ctx)) {
+      if (!loop.loop) continue;
+      for (const e of loop.loop.exits) {
+        if (!e.cond || (e.kind !== 'break' && e.kind !== 'return' && e.kind !== 'throw')) continue;
+        for (const h of hookDispatches(ctx, loop.file, loop.fn, e.cond, e.line)) {
+          for (const impl of ctx.functionsNamed(h.hook)) {
+            if (impl.name === h.hook || !impl.name.endsWith(`.${h.hook}`)) continue;
+            for (const g of ctx.file(impl.file)?.guards ?? []) {
+              if (g.fn !== impl.name || (g.exit !== 'return' && g.exit !== 'throw')) continue;
+              for (const l of limitsIn(g.cond)) {
+                if (/^\d+$/.test(l.name) || l.kind === 'time') continue;
+                push(`${impl.file}:${g.line}:${l.name}`, { kind: l.kind, limit: l.name, file: impl.file, line: g.line, where: `compared in the hook ${impl.name}(), which ${h.via}() runs for each of ${h.over} and whose answer ends the loop in ${shortName(loop.fn)}() (${e.kind} exit at ${loop.file}:${e.line})`, fn: loop.fn, resolved: true, ...hookDefault(ctx, impl.name, l.name, g.cond, impl.file) });
               }
             }
           }

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, modelCalls, type AgentLoop } from '../shared/loop.js';
-import { isWaitLoop, loopCaps, type Cap } from './caps.js';
+import { feedsToolResults, isWaitLoop, loopCaps, type Cap } from './caps.js';
 import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
 import { importedSources } from '../shared/tests.js';
@@ -46,7 +46,7 @@ function capEvidence(caps: Cap[], max: number): Evidence[] {
     const k = `${c.file}:${c.line}`;
     if (lines.has(k)) continue;
     lines.add(k);
-    out.push({ file: c.file, line: c.line, reason: `${c.where} compares against ${c.limit} (${c.kind} cap${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})` });
+    out.push({ file: c.file, line: c.line, reason: c.retry ? `${c.where} tries one call at most ${c.limit} times (a retry, not a turn cap)` : `${c.where} compares against ${c.limit} (${c.kind} cap${c.defAt ? `, default ${c.defAt.value}` : c.def === 'unlimited' ? ', off unless set' : ''})` });
     if (out.length >= max) break;
   }
   return out;
@@ -56,7 +56,7 @@ function capEvidence(caps: Cap[], max: number): Evidence[] {
 const offPath = (c: Cap) => !c.reach;
 
 /** A limit on the attempts of one step (`maxAttempts`, `try_times`, `max_retries`): it bounds a retry loop, not the run's turns. */
-const retryCap = (c: Cap) => words(c.limit).some((w) => /^(?:attempts?|try|tries|retry|retries)$/.test(w));
+const retryCap = (c: Cap) => !!c.retry || words(c.limit).some((w) => /^(?:attempts?|try|tries|retry|retries)$/.test(w));
 
 /**
  * The caps in the order a reader should see them: those an agent loop runs first (its own exits, its callees, the model
@@ -93,20 +93,6 @@ function unwiredCap(ctx: RuleContext): { name: string; value: string; file: stri
 
 /** Calls that wait for the user's next line: `input()`, `click.prompt()`, `rl.question()`, `session.prompt_async()`. */
 const READS_USER = /^(?:input|raw_input|prompt|prompt_async|question|readline|getpass|ask)$/;
-
-/** A message carrying a tool's result back to the model: `{ type: 'tool_result' }`, `{ role: 'tool' }`. */
-const TOOL_RESULT = /^['"`](?:tool_result|tool-result|tool|function|function_call_output|tool_response)['"`]$/;
-
-/**
- * Whether a loop's own body runs tools and hands their results back (it builds a tool-result message, or
- * calls a tool executor): a loop that also reads the user's next line when the model stops calling tools
- * (`if (readUserInput) ask(); infer(); run tools`) is still the turn loop.
- */
-function feedsToolResults(ctx: RuleContext, l: AgentLoop): boolean {
-  const inLoop = (x: { fn: string; line: number }) => x.fn === l.fn && x.line >= l.line && x.line <= l.end;
-  if ((ctx.file(l.file)?.objects ?? []).some((o) => inLoop(o) && ['type', 'role'].some((k) => TOOL_RESULT.test((o.values[k] ?? '').trim())))) return true;
-  return l.body.some((c) => inLoop(c) && /tool/i.test(c.callee) && /^(?:_?(?:run|execute|exec|call|handle|invoke|dispatch|process)\w*|__call__)$/i.test(c.name));
-}
 
 /**
  * Whether an agent loop reads the user's input in its own body or one call away (`interaction.get_user()`

@@ -115,6 +115,57 @@ function countRecorded(f: FileFacts, c: CallFact): boolean {
   return f.calls.some((k) => k.fn === c.fn && k.line >= c.line && RECORDS.test(k.name) && k.args.some((x) => ref.test(x)));
 }
 
+/** Whether lines of a file add: a `+=`, a name bound to a sum, or an object built from sums (`{ inputTokens: a.inputTokens + b.inputTokens }`). */
+const sums = (f: FileFacts, inside: (x: { line: number }) => boolean): boolean =>
+  (f.adds ?? []).some(inside) ||
+  (f.binds ?? []).some((b) => inside(b) && /[+]/.test(b.value)) ||
+  f.objects.some((o) => inside(o) && Object.values(o.values).some((v) => /[^+]\+(?![+=])/.test(v)));
+
+/** Calls that keep what they are handed somewhere else (a list, a store, a log, an event): not a plain overwrite. */
+const KEEPS = /^(?:push|append|insert|save|write|put|upsert|create|extend|concat|set|emit|send|log|persist|store)/i;
+
+/**
+ * A recorder whose every definition only stores the figure it is handed (`recordUsage(store, id, args)` →
+ * `updateState(store, id, (state) => { state.usedTokens = args.totalTokens })`): inside its lines a usage field is read,
+ * nothing is added (`+=`, `x = x + n`, in its own code or a callback it hands on) and nothing keeps the figure elsewhere
+ * (another recorder, a list, a store, an event). It holds the latest response's usage (a context meter), not a running
+ * total. A definition that only hands on to another of the same name (`recordUsage: (a) => commands.recordUsage(a)`)
+ * defers to that one. Unknown (false) when the name has no definition with a body, or more than three.
+ */
+function overwritesOnly(ctx: RuleContext, name: string): boolean {
+  return ctx.memo(`usage:overwrites:${name}`, () => {
+    const defs = ctx.functionsNamed(name).filter((d) => d.end > d.line);
+    if (defs.length === 0 || defs.length > 3) return false;
+    let stores = 0;
+    for (const d of defs) {
+      const f = ctx.file(d.file);
+      if (!f) return false;
+      const inside = (x: { line: number }) => x.line >= d.line && x.line <= d.end;
+      if (sums(f, inside)) return false;
+      const calls = f.calls.filter(inside);
+      if (calls.some((c) => c.name !== name && (RECORDS.test(c.name) || ACC_PREFIX.test(c.name) || KEEPS.test(c.name)))) return false;
+      if (calls.some((c) => c.args.some((a) => /\+=|[^+]\+(?!\+)/.test(a)))) return false;
+      // A helper of the repo it hands on to (`this.applyUsage(…)` → `totals.prompt_tokens += …`) must add nothing either.
+      for (const c of calls) {
+        if (c.name === name) continue;
+        const helpers = ctx.functionsNamed(c.name).filter((h) => h.end > h.line);
+        if (helpers.length > 3) return false;
+        for (const h of helpers) {
+          const g = ctx.file(h.file);
+          const within = (x: { line: number }) => x.line >= h.line && x.line <= h.end;
+          if (!g || sums(g, within)) return false;
+        }
+      }
+      if (calls.some((c) => c.name === name)) continue;
+      let readsUsage = false;
+      for (const u of USAGE_FIELDS) if ((f.reads[u] ?? []).some((l) => l >= d.line && l <= d.end)) readsUsage = true;
+      if (!readsUsage) return false;
+      stores++;
+    }
+    return stores > 0;
+  });
+}
+
 /** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
 function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
   return ctx.memo('budget:client-total', () => {
@@ -169,6 +220,8 @@ export default defineRule({
     // A tokenizer count that is added to a sum or handed to a recorder (`total += count_tokens(m)`,
     // `metrics.add_prompt_size(size=n)`); counts that only size one request against a limit track nothing.
     let recorded: Evidence | undefined;
+    // A recorder handed a response's usage that only overwrites the latest figure (`recordUsage()` → `state.usedTokens = …`).
+    let stored: Evidence | undefined;
     // What a call's name says, worked out once per distinct name (a repo calls a few thousand names
     // tens of thousands of times); the calls each pass looks at, found by name and put back in file
     // order: an accumulator verb on usage or a tokenizer (pass one); an accumulator verb or `add`
@@ -264,7 +317,8 @@ export default defineRule({
       }
       for (const c of calls1.get(f.path) ?? []) {
         const flags = nameFlags(c.name);
-        if (flags & ADDS_USAGE) {
+        if (flags & ADDS_USAGE && overwritesOnly(ctx, c.name)) stored ??= { file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total` };
+        else if (flags & ADDS_USAGE) {
           accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
         }
         if (flags & COUNTS_TOKENS) {
@@ -356,6 +410,11 @@ export default defineRule({
         const usageArg = c.args.some((x) => readsUsage(x));
         const onUsage = words(c.callee).some((w) => w === 'usage' || w === 'tokens' || w === 'cost');
         if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w)) || spanCopy(words(c.name))) continue;
+        // A recorder that stores the latest figure (`state.usedTokens = args.totalTokens`) keeps no total.
+        if (overwritesOnly(ctx, c.name)) {
+          stored ??= { file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total` };
+          continue;
+        }
         // `counter.add(usage.inputTokens, attributes)` in a metrics file: an OpenTelemetry instrument, exported, not kept.
         if (c.args.length >= 2 && (c.name === 'add' || c.name === 'record') && metricsFile(f)) continue;
         const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
@@ -444,9 +503,9 @@ export default defineRule({
       return {
         level: 'partial',
         reason: readFiles.size > 0
-          ? 'usage fields of model responses are read, but no running token or cost total is kept for the session'
+          ? `usage fields of model responses are read, but no running token or cost total is kept for the session${stored ? ` (${stored.reason})` : ''}`
           : 'tokens are estimated with a tokenizer, but provider usage is never read or accumulated per session',
-        evidence: readFiles.size > 0 ? [...reads, ...estimators].slice(0, 3) : [recorded!, ...estimators.filter((e) => e.file !== recorded!.file || e.line !== recorded!.line)].slice(0, 3),
+        evidence: readFiles.size > 0 ? [...(stored ? [stored] : []), ...reads, ...estimators].slice(0, 3) : [recorded!, ...estimators.filter((e) => e.file !== recorded!.file || e.line !== recorded!.line)].slice(0, 3),
       };
     }
     // Every source file was searched for provider usage fields and token counters; with a model call
