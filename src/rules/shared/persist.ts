@@ -1542,8 +1542,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     // The wrapper is the function itself when it takes the path, or the methods that queue a path for it.
     // A writer object's method (see instancePath) links only calls on an instance known to be of its class.
     const instance = !def.params.some((p) => PATH_PARAM.test(p)) && instancePath(ctx, file, name, list);
-    const takesPath = def.params.some((p) => PATH_PARAM.test(p));
-    const wrappers = takesPath || instance ? [def] : queueWriters(ctx, file, name);
+    const wrappers = def.params.some((p) => PATH_PARAM.test(p)) || instance ? [def] : queueWriters(ctx, file, name);
     const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
     const atomic = isAtomicGroup(list);
     const stores = list.filter((o) => o.kind === 'write' || o.kind === 'append');
@@ -1559,9 +1558,6 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
         if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
         if (instance && !constructedAs(ctx, c, shortName(name.slice(0, name.lastIndexOf('.'))))) continue;
         if (!ownMethodCall(ctx, c, w.name) || bareCallOfMethod(ctx, c, file, w.name)) continue;
-        // A call that passes nothing (`loadInstructions()` in `saveRollout`) writes the wrapper's default path: the
-        // caller chose nothing, and the wrapper's own write already stands for it.
-        if (takesPath && w === def && !c.args.length) continue;
         const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic, ...(textLog ? { textLog } : {}) });
         if (op) out.push(op);
       }
@@ -1607,8 +1603,7 @@ function liftedReads(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
     for (const c of ctx.callsNamed(ws)) {
       if (c.fn === def.name || kindOf(c) || known.has(`${c.file}:${c.line}:${c.callee}`)) continue;
       if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
-      // No path passed: the reader's default path is read, whatever the caller is named for (see liftedOps).
-      if (bareCallOfMethod(ctx, c, file, def.name) || !c.args.length) continue;
+      if (bareCallOfMethod(ctx, c, file, def.name)) continue;
       const op = classify(ctx, c.file, c, 'read', { fn: def.name, file, line: def.line, atomic: false });
       // Judged from what the caller passes or the caller's own name, not only from its class or module.
       if (op && (op.subject === 'other' || op.strength >= 2)) out.push(op);
