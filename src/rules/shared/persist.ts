@@ -390,6 +390,9 @@ const namesOtherHistory = (pathArg: string): boolean => {
 /** Words naming the record of executed tool calls: `tool_calls`, `toolResults`, `tool_executions`. */
 export const isToolRecord = (ws: readonly string[]): boolean => ws.some((w, i) => w === 'tool' && /^(?:calls?|results|executions?|invocations?)$/.test(ws[i + 1] ?? ''));
 
+/** Words naming the browser's or a UI's state: `storage_state`, `BROWSER_STATE_FILE`, `pageState`. */
+const namesOtherState = (ws: readonly string[]): boolean => ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
@@ -398,7 +401,7 @@ function subjectOf(text: string): Subject {
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   // `channel_oauth_states`, `stateKey` in `BrowserOAuthClientProvider`, `_save_auth_state`: an authorization flow's
   // state (the OAuth `state` nonce, the tokens it yields) is a credential, not the agent's workflow.
-  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1])) || ws.some((w) => AUTH_FLOW.has(w));
+  const otherState = namesOtherState(ws) || ws.some((w) => AUTH_FLOW.has(w));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
   if (isToolRecord(ws)) return 'state';
@@ -1150,7 +1153,10 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
   const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
   // A relational query's table decides what it reads (`db.query.user.findFirst` in `syncMessage` reads users).
-  let subject = queried ? subjectOf(queried) : elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
+  // A path named for the browser's saved state (`open(BROWSER_STATE_FILE, "w")` in `AgentSession.save_state`, Playwright's
+  // cookies and local storage) holds that, whatever the class or function writing it is named for.
+  const browserState = !db && !queried && namesOtherState(words(pathName));
+  let subject = queried ? subjectOf(queried) : elseFile || browserState ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && (inputHistory(c.fn, file) || namesOtherHistory(pathName))) subject = 'other';
