@@ -60,7 +60,7 @@ export const SKIP_DIRS = new Set([
   'tmp', 'temp', 'storybook-static', 'public', 'static', '__pycache__', 'site-packages', 'venv', 'htmlcov',
 ]);
 /** Folders whose code is illustration, not the harness. */
-const EXAMPLE_DIRS = new Set(['examples', 'example', 'cookbook', 'cookbooks', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts', 'testapps', 'test-apps', 'test_apps']);
+const EXAMPLE_DIRS = new Set(['examples', 'example', 'cookbook', 'cookbooks', 'guides', 'demos', 'demo', 'samples', 'sample', 'docs', 'doc', 'fixtures', '__fixtures__', 'testdata', 'test-data', 'benchmarks', 'benchmark', 'eval', 'evals', 'playground', 'scripts', 'testapps', 'test-apps', 'test_apps']);
 const TEST_DIRS = new Set(['test', 'tests', '__tests__', '__mocks__', 'spec', 'specs', 'e2e', 'integration-tests', 'integration_tests', 'evals', 'test-utils', 'test-helpers', 'testing', 'mocks', 'smoketest', 'smoketests']);
 /** A folder named only by test words (`unit_tests`, `tests_e2e`, `smoke-tests`, `system-tests`, `tests_integ`, `integ-tests`). */
 const TEST_WORDS = /^(?:(?:tests?|specs?|e2e|unit|integ|integration|functional|acceptance|smoke|system|regression)[-_])+(?:tests?|specs?|e2e)$|^(?:tests?|specs?)(?:[-_](?:e2e|unit|integ|integration|functional|acceptance|smoke|system|regression))+$/i;

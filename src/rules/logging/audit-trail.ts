@@ -451,7 +451,8 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
     };
     const candidates: Array<{ call: Located<CallFact>; text: string; what: string }> = [];
     for (const op of harnessPersistOps(ctx)) {
-      if (op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') continue;
+      // A time-stamped text line of a diagnostic log (`[${now()}] ${message}\n`) is for people to tail, not the history.
+      if ((op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') || op.textLog) continue;
       // A database write is about its table too (`this.prisma.message.create(…)`, `db.messages.insert_one(…)`).
       candidates.push({ call: op.call, text: op.kind === 'db-write' ? `${tableOf(ctx, op.call) ?? ''} ${op.call.args.join(' ')}` : op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
     }

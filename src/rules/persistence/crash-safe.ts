@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { documentArg, indexedDbSessionStore, rowFields, sessionTable, stepRecordRows, stringHits } from '../shared/persist.js';
+import { documentArg, indexedDbSessionStore, RECOVERY_STRING, rowFields, sessionTable, stepRecordRows, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
 
@@ -196,6 +196,15 @@ export default defineRule({
         const result = f.objects.find((o) => Math.abs(o.line - s.line) <= 8 && o.keys.some((k) => TOOL_RESULT_KEY.test(k)));
         if (result) recovery.push({ file: f.path, line: s.line, reason: `'${s.value.slice(0, 60)}' is given as the result of a tool call left unfinished, so it is not run again` });
       }
+      // A text too long for the string facts, read off the synthetic result itself (`{ content: 'Error: Tool execution
+      // was interrupted (session crashed …)', role: 'tool', tool_call_id }`).
+      if (!hits.get(f.path)?.recovery.length) {
+        for (const o of f.objects) {
+          if (!o.keys.some((k) => TOOL_RESULT_KEY.test(k))) continue;
+          const text = Object.values(o.values).find((v) => /^['"`]/.test(v) && RECOVERY_STRING.test(v));
+          if (text) recovery.push({ file: f.path, line: o.line, reason: `${text.slice(0, 60)} is given as the result of a tool call left unfinished, so it is not run again` });
+        }
+      }
       if (recovery.length > 2) break;
     }
     const reloaded = recovery.length === 0 ? resultsReloaded(ctx) : undefined;
@@ -276,7 +285,7 @@ export default defineRule({
             : `written to a temp file and renamed into place (${first.via ? `${first.call.fn} through ${first.via.fn}` : first.call.fn})`;
       return {
         level: 'present',
-        reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}`,
+        reason: `session records are ${how}${atomicSession.length && journal.length ? `; rewrites go through ${atomicSession[0].kind === 'transaction' ? 'a transaction' : 'temp file + rename'} in ${atomicSession[0].call.fn}` : ''}${recovery.length ? `; a tool call left unfinished is recognised on reload (${recovery[0].file}:${recovery[0].line})` : ''}`,
         evidence: [
           ...journal.slice(0, 2).map(journalAt),
           ...(journal.length === 0 ? atomicSession.slice(0, 1).flatMap(renameIn) : []),

@@ -30,7 +30,9 @@ export interface PersistOp {
   /** The write goes through an atomic-write package (temp file + rename inside it). */
   atomicLib?: boolean;
   /** Set when the call is a repo wrapper around the write (`io.writeJsonFile(path, history)`): the wrapper, and whether it writes atomically. */
-  via?: { fn: string; file: string; line: number; atomic: boolean };
+  via?: { fn: string; file: string; line: number; atomic: boolean; textLog?: boolean };
+  /** The data written is a time-stamped text line (see stampedLine): a diagnostic log's, not a record of the run. */
+  textLog?: boolean;
   /** An ORM write or read: the declaration of the mapped class whose rows it writes or reads (its table). */
   model?: { file: string; line: number; table: string };
   /** The subject was judged from the data: `event` when each call writes the serialised event the function receives. */
@@ -402,6 +404,9 @@ const trajectoryOnly = (text: string): boolean => {
   return ws.some((w) => TRAJECTORY.has(w)) && subjectOf(ws.filter((w) => !TRAJECTORY.has(w)).join(' ')) !== 'session';
 };
 
+/** Words naming the browser's or a UI's state: `storage_state`, `BROWSER_STATE_FILE`, `pageState`. */
+const namesOtherState = (ws: readonly string[]): boolean => ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1]));
+
 function subjectOf(text: string): Subject {
   const ws = words(text);
   // `BashSession`, `ClientSession`, `db_session` name another kind of session.
@@ -410,7 +415,7 @@ function subjectOf(text: string): Subject {
   // `storage_state`, `browserState`, `pageState`: the browser's or a UI's state, not the agent's.
   // `channel_oauth_states`, `stateKey` in `BrowserOAuthClientProvider`, `_save_auth_state`: an authorization flow's
   // state (the OAuth `state` nonce, the tokens it yields) is a credential, not the agent's workflow.
-  const otherState = ws.some((w, i) => (w === 'state' || w === 'states') && OTHER_STATE.has(ws[i - 1])) || ws.some((w) => AUTH_FLOW.has(w));
+  const otherState = namesOtherState(ws) || ws.some((w) => AUTH_FLOW.has(w));
   if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
   if (isToolRecord(ws)) return 'state';
@@ -1162,7 +1167,10 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   const bound = !db && byPath === 'other' && (args[1] || kind === 'read') && /^[A-Za-z_$][\w$]*$/.test(pathArg) ? boundValue(ctx, file, c.fn, pathArg, c.line) : undefined;
   const namedElse = !!bound && subjectOf(bound) === 'other' && literalNamesFile(bound);
   // A relational query's table decides what it reads (`db.query.user.findFirst` in `syncMessage` reads users).
-  let subject = queried ? subjectOf(queried) : elseFile ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
+  // A path named for the browser's saved state (`open(BROWSER_STATE_FILE, "w")` in `AgentSession.save_state`, Playwright's
+  // cookies and local storage) holds that, whatever the class or function writing it is named for.
+  const browserState = !db && !queried && namesOtherState(words(pathName));
+  let subject = queried ? subjectOf(queried) : elseFile || browserState ? 'other' : byPath !== 'other' ? byPath : namedElse ? subjectOf(argText) : subjectOf(text);
   // `this.historyFile` in `PromptHistory` (prompt-history.ts) or `HistorySuggester`: the history is the
   // user's typed inputs, recalled at the prompt, not the conversation.
   if (subject === 'session' && (inputHistory(c.fn, file) || namesOtherHistory(pathName))) subject = 'other';
@@ -1254,8 +1262,53 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
     subject = 'other';
     strength = 0;
   }
+  // A time-stamped text line (`[${now()}] ${message}\n`), written itself or by the wrapper called (a debug logger
+  // handed `process.env.SESSION_LOG`): a diagnostic log for people to tail, whatever its path is named for.
+  const textLog = (kind === 'write' || kind === 'append') && !db && !payload && (via ? !!via.textLog : stampedLine(ctx, file, c, onPath));
+  if (textLog) {
+    subject = 'other';
+    strength = 0;
+  }
   const atomicLib = kind === 'write' && !via && writesAtomically(ctx, file, c);
-  return { call: c, kind, subject, strength, text, ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}), ...(writesInto !== undefined && subject === 'session' ? { writesInto } : {}) };
+  return { call: c, kind, subject, strength, text, ...(textLog ? { textLog } : {}), ...(payload ? { payload } : {}), ...(via ? { via } : {}), ...(atomicLib ? { atomicLib } : {}), ...(record ? { record } : {}), ...(writesInto !== undefined && subject === 'session' ? { writesInto } : {}) };
+}
+
+/**
+ * A text line stamped with the time: a template or f-string that opens (after an optional `[`) with a time
+ * (`${new Date().toISOString()}`, `[${now()}]`, `{datetime.now()}`, `${timestamp}`) and serialises nothing itself.
+ */
+const STAMPED = /^(?:[fF][rR]?|[rR][fF])?(['"`])\[?(?:\$\{|\{)[^}]*?(?:\bDate\b|\bnow\b|time|stamp|\bts\b|\bdate)/i;
+const stampedText = (text: string) => STAMPED.test(text) && !SERIALISED.test(text);
+
+/**
+ * The data a write or append stores is a time-stamped text line: the argument itself, a local bound to one, or a
+ * class field's queue joined (`messages = this.queue.join("")`) whose entries the class pushes as such lines
+ * (`const entry = `[${now()}] ${message}\n`; this.queue.push(entry)`).
+ */
+function stampedLine(ctx: RuleContext, file: string, c: Located<CallFact>, onPath: boolean): boolean {
+  if (!APPEND.has(c.name) && !WRITE.has(c.name) && c.name !== 'write') return false;
+  const data = (onPath || c.name === 'write' ? c.args[0] : c.args[1]) ?? '';
+  if (stampedText(data)) return true;
+  const f = ctx.file(file);
+  if (!f) return false;
+  const bound = (fn: string, id: string, line: number) => {
+    let best: { value: string; line: number } | undefined;
+    for (const b of f.binds ?? []) if (b.name === id && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
+    return best?.value;
+  };
+  const value = /^[\w$]+$/.test(data) ? bound(c.fn, data, c.line) : undefined;
+  if (value === undefined) return false;
+  if (stampedText(value)) return true;
+  // A queue held in a field and joined: what the class pushes onto it.
+  const q = /^(?:this|self)\.([\w$]+)\.join\(|^['"]{2}\.join\((?:this|self)\.([\w$]+)\)$/.exec(value);
+  if (!q || !c.fn.includes('.')) return false;
+  const field = q[1] ?? q[2];
+  const cls = c.fn.slice(0, c.fn.lastIndexOf('.') + 1);
+  const pushes = f.calls.filter((d) => d.fn.startsWith(cls) && /^(?:push|append)$/.test(d.name) && /^(?:this|self)\.([\w$]+)\.\w+$/.exec(d.callee)?.[1] === field);
+  return pushes.length > 0 && pushes.every((d) => {
+    const a = d.args[0] ?? '';
+    return stampedText(a) || (/^[\w$]+$/.test(a) && stampedText(bound(d.fn, a, d.line) ?? ''));
+  });
 }
 
 /** Words naming an attachment or a media file (not a screenshot: a computer-use run records its turns' screenshots). */
@@ -1522,6 +1575,8 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
     const wrappers = def.params.some((p) => PATH_PARAM.test(p)) || instance ? [def] : queueWriters(ctx, file, name);
     const kind: PersistKind = list.some((o) => o.kind === 'append') ? 'append' : 'write';
     const atomic = isAtomicGroup(list);
+    const stores = list.filter((o) => o.kind === 'write' || o.kind === 'append');
+    const textLog = stores.every((o) => o.textLog);
     for (const w of wrappers) {
       const ws = shortName(w.name);
       // A name defined more often (`write` on every store class) links only calls on a receiver named for the
@@ -1533,7 +1588,7 @@ function liftedOps(ctx: RuleContext, base: PersistOp[], only?: Set<string>): Per
         if (typed && !receiverNamesClass(receiverOf(c), typed)) continue;
         if (instance && !constructedAs(ctx, c, shortName(name.slice(0, name.lastIndexOf('.'))))) continue;
         if (!ownMethodCall(ctx, c, w.name) || bareCallOfMethod(ctx, c, file, w.name)) continue;
-        const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic });
+        const op = classify(ctx, c.file, c, kind, { fn: w.name, file, line: w.line, atomic, ...(textLog ? { textLog } : {}) });
         if (op) out.push(op);
       }
     }

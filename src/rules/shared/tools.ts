@@ -222,6 +222,25 @@ function typeOnlyClass(f: FileFacts, name: string, line: number): boolean {
 }
 
 /** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
+/** The last word of a name (`curateCommand` → `command`, `SLASH_COMMANDS` → `commands`). */
+const lastWord = (name: string): string => name.split(/(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+/).filter(Boolean).at(-1)?.toLowerCase() ?? '';
+
+/**
+ * An object declared as a user command, in a file that imports a command API's types (`SlashCommand`,
+ * `CommandHandlerTable`, `ParsedCommandParams`): named for a command (`export const curateCommand: SlashCommand =
+ * { name, description, args, action }`), or an entry of a `commands` table (`commands: { server: { description,
+ * parameters, run } }`).
+ */
+function userCommandEntry(f: FileFacts, o: ObjectFact): boolean {
+  // A type, not a function that runs commands (`import { executeCommand }` beside a shell tool named `executeCommand`).
+  if (!/^(?:var|prop):/.test(o.ctx) || !f.imports.some((i) => i.names.some((n) => /^[A-Z]\w*Command/.test(n)))) return false;
+  // Named for a command, with no model-facing input schema (a slash command's `args`, `flags`).
+  if (/^commands?$/.test(lastWord(o.ctx.slice(o.ctx.indexOf(':') + 1))) && !o.keys.some((k) => /^(?:inputSchema|input_schema|parameters)$/.test(k))) return true;
+  let parent: ObjectFact | undefined;
+  for (const p of f.objects) if (p !== o && p.line <= o.line && p.end >= o.end && (!parent || p.line >= parent.line)) parent = p;
+  return !!parent && /^(?:var|prop):/.test(parent.ctx) && lastWord(parent.ctx.slice(parent.ctx.indexOf(':') + 1)) === 'commands';
+}
+
 const typesSdkTool = (f: FileFacts): boolean => f.imports.some((i) => i.from === 'ai' && (i.names.includes('Tool') || i.names.includes('CoreTool')));
 
 /**
@@ -287,6 +306,9 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         // Sample data inside an `example` (an OpenAPI response example on an HTTP route, a schema's
         // `examples`) shows what an endpoint returns; it declares nothing.
         if (f.objects.some((p) => p !== o && p.line <= o.line && (p.end ?? p.line) >= (o.end ?? o.line) && p.keys.some((k) => EXAMPLE_KEY.test(k)))) continue;
+        // A user's command (a slash command, a `@agent cmd` handler) declared beside types of a command API is run by
+        // the user, not offered to the model.
+        if (!builder && userCommandEntry(f, o)) continue;
         const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
         decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
       }
