@@ -6,7 +6,7 @@
 import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classBases, classOf, collectionCallees, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal } from './resolve.js';
+import { classBases, classOf, collectionCallees, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal, wrappedReference } from './resolve.js';
 import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -776,7 +776,12 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
   if (own) {
     const defs = short ? methodOf(ctx, short, own[1]) : [];
-    if (defs.length || !short || !file.endsWith('.py')) return defs;
+    if (defs.length || !short) return defs;
+    // A field bound to a wrapper of a method (`this.autosave = debounce(this.save, 500)`, `self._flush = partial(self._save, path)`).
+    const ref = wrappedReference(ctx, file, fn, callee);
+    const wrapped = ref && ref !== callee ? /^(?:this|self)\.(\w+)$/.exec(ref) : null;
+    if (wrapped) return methodOf(ctx, short, wrapped[1]);
+    if (!file.endsWith('.py')) return defs;
     // A field holding a callable object (`self.model(messages)` with `self.model: ChatModelBase`): its class's `__call__`.
     const held = fieldClass(ctx, file, short, own[1]) ?? fieldType(ctx, file, short, own[1]);
     return held ? methodsOfType(ctx, held, '__call__') : [];
@@ -792,7 +797,11 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   }
   if (call.callee !== call.name) return onlyDefinition(ctx, call);
   const bare = resolveBareCall(ctx, file, call.name);
-  if (bare.length || !file.endsWith('.py')) return bare;
+  if (bare.length) return bare;
+  // A name bound to a wrapper of a function (`const syncSoon = debounce(syncToFile)`): the wrapped function.
+  const ref = wrappedReference(ctx, file, fn, callee);
+  if (ref && ref !== callee && /^[\w$]+$/.test(ref)) return resolveBareCall(ctx, file, ref);
+  if (!file.endsWith('.py')) return bare;
   // A callable object (`client(msg)` where `client` holds an instance of a class with `__call__`): that method.
   const held = nameClass(ctx, file, fn, call.name);
   return held ? methodsOfType(ctx, held, '__call__') : [];
