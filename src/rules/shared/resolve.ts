@@ -197,6 +197,22 @@ export function fieldType(ctx: RuleContext, file: string, cls: string, field: st
 }
 
 /**
+ * The harness class a chain of fields ends on, from class `cls` of `file`: `['task', 'client']` in `Step` is the class
+ * of field `client` of the class of `Step.task` (see fieldType), each class looked up in the file that declares it.
+ * Undefined when a link is not declared or the class is not the harness's.
+ */
+export function fieldChainClass(ctx: RuleContext, file: string, cls: string, fields: readonly string[]): string | undefined {
+  let at: string | undefined = cls;
+  let where: string | undefined = file;
+  for (const f of fields) {
+    if (!at || !where) return undefined;
+    at = fieldType(ctx, where, at, f);
+    where = at ? classIndex(ctx).get(at)?.[0]?.file : undefined;
+  }
+  return where ? at : undefined;
+}
+
+/**
  * Method `method` as a call on a value declared of type `type` runs it: the class's own or inherited method, else,
  * for an interface or an abstract base, the method of each class that implements or extends it (at most four).
  */
