@@ -321,6 +321,21 @@ function outer(node: ts.Node): ts.Node {
   return node;
 }
 
+/** A wrapper that returns a delayed or rate-limited version of the function it is given: `debounce`, `_.throttle`, `useDebouncedCallback`. */
+const DELAY_WRAPPER = /^(?:[\w$]+\.)*(?:debounce|throttle|pDebounce|pThrottle|useDebouncedCallback|useThrottledCallback|debounceAsync|throttleAsync)$/i;
+
+/**
+ * The call a function literal is wrapped by when it is the first argument of a delay wrapper
+ * (`debounce(async () => this.save(), 500)`): calling what the wrapper returns runs the literal, so the
+ * literal takes the name the wrapper's result is bound to. Undefined otherwise.
+ */
+function wrappedBy(node: ts.Node, sf: ts.SourceFile): ts.Node | undefined {
+  const o = outer(node);
+  const p = o.parent;
+  if (!p || !isCallExpression(p) || p.arguments[0] !== o) return undefined;
+  return DELAY_WRAPPER.test(p.expression.getText(sf)) ? p : undefined;
+}
+
 function bindingNameOf(node: ts.Node): string | undefined {
   const o = outer(node);
   const p = o.parent;
@@ -379,10 +394,16 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       return isClassLike(node.parent) ? `${cls ?? '<class>'}.${n}` : n;
     }
     if (isArrowFunction(node) || isFunctionExpression(node)) {
-      const bound = bindingNameOf(node);
+      // `autosave = debounce(async () => { await this.save() }, 1000)`: named as the wrapper's result.
+      const wrapper = wrappedBy(node, sf);
+      const at = wrapper ?? node;
+      const bound = bindingNameOf(at);
       if (bound) {
-        const p = outer(node).parent;
-        return p && isPropertyDeclaration(p) && cls ? `${cls}.${bound}` : bound;
+        const p = outer(at).parent;
+        if (p && isPropertyDeclaration(p) && cls) return `${cls}.${bound}`;
+        // `this.autosave = debounce(() => this.save(), 500)` in a method: the class's field.
+        if (wrapper && p && cls && isBinaryExpression(p) && isPropertyAccessExpression(p.left) && p.left.expression.kind === SK_ThisKeyword) return `${cls}.${bound}`;
+        return bound;
       }
       if (isFunctionExpression(node) && node.name) return node.name.text;
       return undefined; // a callback: it belongs to the enclosing function

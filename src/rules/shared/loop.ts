@@ -6,7 +6,7 @@
 import type { CallFact, FileFacts, FunctionFact, LoopFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { importedName, resolveBareCall, resolveImportFile } from './imports.js';
-import { classBases, classOf, collectionCallees, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal } from './resolve.js';
+import { classBases, classOf, collectionCallees, fieldChainClass, fieldClass, fieldType, methodOf, methodsOfType, oneClassFamily, PY_PARAM_CLASS, resolveLocal, wrappedReference } from './resolve.js';
 import { toolDispatch } from './tools.js';
 
 /** Direct SDK / provider calls that send a request to a model: receivers (a pattern) and their methods. */
@@ -776,7 +776,12 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   const own = /^(?:this|self)\.(\w+)$/.exec(call.callee);
   if (own) {
     const defs = short ? methodOf(ctx, short, own[1]) : [];
-    if (defs.length || !short || !file.endsWith('.py')) return defs;
+    if (defs.length || !short) return defs;
+    // A field bound to a wrapper of a method (`this.autosave = debounce(this.save, 500)`, `self._flush = partial(self._save, path)`).
+    const ref = wrappedReference(ctx, file, fn, callee);
+    const wrapped = ref && ref !== callee ? /^(?:this|self)\.(\w+)$/.exec(ref) : null;
+    if (wrapped) return methodOf(ctx, short, wrapped[1]);
+    if (!file.endsWith('.py')) return defs;
     // A field holding a callable object (`self.model(messages)` with `self.model: ChatModelBase`): its class's `__call__`.
     const held = fieldClass(ctx, file, short, own[1]) ?? fieldType(ctx, file, short, own[1]);
     return held ? methodsOfType(ctx, held, '__call__') : [];
@@ -792,15 +797,41 @@ function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<Ca
   }
   if (call.callee !== call.name) return onlyDefinition(ctx, call);
   const bare = resolveBareCall(ctx, file, call.name);
-  if (bare.length || !file.endsWith('.py')) return bare;
+  if (bare.length) return bare;
+  // A name bound to a wrapper of a function (`const syncSoon = debounce(syncToFile)`): the wrapped function.
+  const ref = wrappedReference(ctx, file, fn, callee);
+  if (ref && ref !== callee && /^[\w$]+$/.test(ref)) return resolveBareCall(ctx, file, ref);
+  if (!file.endsWith('.py')) return bare;
   // A callable object (`client(msg)` where `client` holds an instance of a class with `__call__`): that method.
   const held = nameClass(ctx, file, fn, call.name);
   return held ? methodsOfType(ctx, held, '__call__') : [];
 }
 
-/** The class of the object a name holds in `file#fn`: an annotated parameter, a local instance, a module-level instance. */
+/** The class of the object a name holds in `file#fn`: an annotated parameter, a local instance, a local taken from fields, a module-level instance. */
 const nameClass = (ctx: RuleContext, file: string, fn: string, name: string): string | undefined =>
-  paramClass(ctx, file, fn, name) ?? localInstanceClass(ctx, file, fn, name) ?? moduleInstanceClass(ctx, file, name);
+  paramClass(ctx, file, fn, name) ?? localInstanceClass(ctx, file, fn, name) ?? localFieldClass(ctx, file, fn, name) ?? moduleInstanceClass(ctx, file, name);
+
+/**
+ * The harness class of the object a local takes from the class's fields (`client = self.task.client`, `const store =
+ * this.session.store`): the class the chain of fields ends on (see fieldChainClass). The last such binding in the function.
+ */
+function localFieldClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
+  const all = ctx.memo('loop:local-field-refs', () => new Map<string, Map<string, string[]>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) {
+      if (b.fn === '<top>') continue;
+      const chain = /^(?:self|this)((?:\.[A-Za-z_$][\w$]*){1,3})$/.exec(b.value.trim());
+      if (chain) m.set(`${b.fn}#${b.name}`, chain[1].slice(1).split('.'));
+      else m.delete(`${b.fn}#${b.name}`);
+    }
+    all.set(file, m);
+  }
+  const fields = m.get(`${fn}#${name}`);
+  const cls = fields ? shortName(classOf(fn)) : '';
+  return cls ? fieldChainClass(ctx, file, cls, fields!) : undefined;
+}
 
 /** `name = GroqProvider("llama")`, `export const client = new Client()`: a module-level instance of a class, `…(` as written. */
 const INSTANCE_OF = /^(?:new\s+)?(?:[A-Za-z_$][\w$]*\.)*([A-Z][\w$]*)\(/;

@@ -67,15 +67,53 @@ function fileFunctions(ctx: RuleContext, file: string): Map<string, Located<Func
  * The function a call made inside `file#fn` reaches without guessing: `this.m()`/`self.m()` → the
  * method `m` of the enclosing class, `m()` → the function `m` of the same file. Undefined otherwise.
  */
-export function resolveLocal(ctx: RuleContext, file: string, fn: string, callee: string): Located<FunctionFact> | undefined {
+export function resolveLocal(ctx: RuleContext, file: string, fn: string, callee: string, depth = 0): Located<FunctionFact> | undefined {
   const fns = fileFunctions(ctx, file);
   const m = /^(?:this|self)\.(\w+)$/.exec(callee);
+  let found: Located<FunctionFact> | undefined;
   if (m) {
     const cls = classOf(fn);
-    return cls ? fns.get(`${cls}.${m[1]}`) : undefined;
+    found = cls ? fns.get(`${cls}.${m[1]}`) : undefined;
+  } else if (/^\w+$/.test(callee)) found = fns.get(callee);
+  else return undefined;
+  if (found || depth > 1) return found;
+  // A name bound to a wrapper of a function (`this.autosave = debounce(this.save, 500)`): the wrapped function.
+  const ref = wrappedReference(ctx, file, fn, callee);
+  return ref && ref !== callee ? resolveLocal(ctx, file, fn, ref, depth + 1) : undefined;
+}
+
+/** A wrapper handed a function reference, whose result runs it later: `debounce(this.save, 500)`, `_.throttle(sync)`, `functools.partial(self._save, path)`. */
+const WRAPPED_REF = /^(?:[\w$]+\.)*(?:debounce|throttle|partial|pDebounce|pThrottle|useDebouncedCallback|useThrottledCallback|debounceAsync|throttleAsync)\(\s*((?:(?:this|self)\.)?[A-Za-z_$][\w$]*)(?:\.bind\(\s*this\s*\))?\s*[,)]/;
+/** A method bound to its object: `this.onSave = this.save.bind(this)`. */
+const BOUND_REF = /^(this\.[A-Za-z_$][\w$]*)\.bind\(\s*this\s*\)$/;
+
+/**
+ * The function reference a name is bound to through a wrapper (see WRAPPED_REF, BOUND_REF): for `this.x`/`self.x`, a
+ * field of the enclosing class (`this.autosave = debounce(this.save.bind(this), 500)` → `this.save`); for a bare `x`, a
+ * local of `fn` or a module-level name (`const syncSoon = debounce(syncToFile)` → `syncToFile`). Calling the name runs
+ * the reference. Undefined otherwise.
+ */
+export function wrappedReference(ctx: RuleContext, file: string, fn: string, callee: string): string | undefined {
+  const all = ctx.memo('resolve:wrapped-refs', () => new Map<string, Map<string, string>>());
+  let m = all.get(file);
+  if (!m) {
+    m = new Map();
+    for (const b of ctx.file(file)?.binds ?? []) {
+      const v = b.value.trim();
+      const ref = WRAPPED_REF.exec(v)?.[1] ?? BOUND_REF.exec(v)?.[1];
+      if (!ref) continue;
+      m.set(`${b.fn}#${b.name}`, ref);
+      const cls = classOf(b.fn);
+      if (cls && /^(?:this|self)\./.test(ref)) m.set(`${cls}.${b.name}`, ref);
+    }
+    all.set(file, m);
   }
-  if (/^\w+$/.test(callee)) return fns.get(callee);
-  return undefined;
+  const own = /^(?:this|self)\.(\w+)$/.exec(callee);
+  if (own) {
+    const cls = classOf(fn);
+    return cls ? m.get(`${cls}.${own[1]}`) : undefined;
+  }
+  return /^[\w$]+$/.test(callee) ? m.get(`${fn}#${callee}`) ?? m.get(`<top>#${callee}`) : undefined;
 }
 
 /** Object and dict literals built inside `file#fn` (memoised per file). */
@@ -156,6 +194,22 @@ export function fieldType(ctx: RuleContext, file: string, cls: string, field: st
     all.set(file, m);
   }
   return m.get(`${cls}.${field}`);
+}
+
+/**
+ * The harness class a chain of fields ends on, from class `cls` of `file`: `['task', 'client']` in `Step` is the class
+ * of field `client` of the class of `Step.task` (see fieldType), each class looked up in the file that declares it.
+ * Undefined when a link is not declared or the class is not the harness's.
+ */
+export function fieldChainClass(ctx: RuleContext, file: string, cls: string, fields: readonly string[]): string | undefined {
+  let at: string | undefined = cls;
+  let where: string | undefined = file;
+  for (const f of fields) {
+    if (!at || !where) return undefined;
+    at = fieldType(ctx, where, at, f);
+    where = at ? classIndex(ctx).get(at)?.[0]?.file : undefined;
+  }
+  return where ? at : undefined;
 }
 
 /**
