@@ -4,7 +4,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, limitGate, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
 import { fnAt } from '../shared/resolve.js';
 
 /** Words naming the conversation as a whole (not one message of it). */
@@ -95,25 +95,13 @@ function unbuiltClass(ctx: RuleContext, file: string, fnName: string): { cls: st
   return { cls, file, line: c.line };
 }
 
-/** Words of a size test against a limit: `tokens < self.threshold`, `turns >= MAX_TURNS`. */
-const GATE_WORDS = new Set(['exceed', 'exceeds', 'exceeded', 'over', 'threshold', 'limit', 'max', 'token', 'tokens', 'length', 'size', 'budget', 'full', 'overflow', 'trigger']);
-/** Words of a check's answer tested as a flag: `!analysis.should`, `!needsCompaction`, `not self.is_over_limit`. */
-const ANSWER_WORDS = new Set(['should', 'need', 'needs', 'exceed', 'exceeds', 'exceeded', 'over', 'full', 'overflow', 'trigger', 'triggered']);
-
 /**
  * An early return in the caller's function before the call, on a size test against a limit
  * (`if total <= self.max_tokens: return messages`) or on a check's answer (`if (!analysis.should) return history;`):
- * the call runs only when the history is over the limit. A guard on an empty input (`if (!messages?.length) return`)
- * or on a flag is no trigger.
+ * the call runs only when the history is over the limit.
  */
 function thresholdGate(ctx: RuleContext, call: Located<CallFact>): (GuardFact & { file: string }) | undefined {
-  const g = (ctx.file(call.file)?.guards ?? []).find((x) => {
-    if (x.fn !== call.fn || x.exit !== 'return' || x.line >= call.line) return false;
-    if (/\s(?:<=|>=|<|>)\s/.test(x.cond)) return words(x.cond).some((w) => GATE_WORDS.has(w)) && !/\.length\s*(?:<|<=)\s*[01]\b/.test(x.cond);
-    // A flag: the last name of each operand (`analysis.should` → should).
-    return (x.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).some((id) => words(id.split(/\??\./).pop()!).some((w) => ANSWER_WORDS.has(w)));
-  });
-  return g ? { ...g, file: call.file } : undefined;
+  return limitGate(ctx, call.file, call.fn, 0, call.line);
 }
 
 /** A size comparison on the line of a call or just above it, in the same function: the `if` the call sits under. */
