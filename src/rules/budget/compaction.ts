@@ -265,7 +265,8 @@ function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: stri
 const CUT_CALL = /^(?:trim|truncate|prune|pop|shift|splice|drop\w*|remove_?(?:first|oldest|old)\w*|removeOldest\w*|evict\w*)$/i;
 
 /**
- * A count-triggered cut: `if len(convo.messages) > 10: convo.trim(1, 2)`, `if (history.length > 40) history.splice(1, 2)`:
+ * A count-triggered cut: `if len(convo.messages) > 10: convo.trim(1, 2)`, `if (history.length > 40) history.splice(1, 2)`,
+ * `if (state.messages.length > 20) state.messages = state.messages.slice(-15)`:
  * a comparison of the number of messages with a number, and within the next lines a cut on the same object.
  */
 function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; cut: string } | undefined {
@@ -277,7 +278,11 @@ function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: 
       if (/(?:>|>=)\s*[01]$/.test(c.text.trim())) continue;
       if (!list || !HISTORY_NAME.test(list.split('.').pop()!) || inputHistory(c.fn, f.path)) continue;
       const root = list.split('.')[0];
-      const cut = f.calls.find((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 3 && CUT_CALL.test(x.name) && !(x.name === 'pop' && !x.args.length) && (x.callee === `${list}.${x.name}` || x.callee === `${root}.${x.name}`));
+      // Or the list replaced by its tail (`state.context.messages = state.context.messages.slice(-15)`).
+      const tail = (x: CallFact) => x.name === 'slice' && x.args.length === 1 && /^-/.test(x.args[0].trim()) && x.callee === `${list}.slice`;
+      const cut = f.calls.find(
+        (x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 3 && ((CUT_CALL.test(x.name) && !(x.name === 'pop' && !x.args.length) && (x.callee === `${list}.${x.name}` || x.callee === `${root}.${x.name}`)) || tail(x)),
+      );
       if (cut) return { file: f.path, line: c.line, fn: c.fn, cond: c.text, cut: `${cut.callee}(${cut.args.join(', ')})` };
     }
   }
