@@ -4,7 +4,7 @@ import type { Finding } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, isModelTurnCall, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
-import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
+import { compactors, countsTokens, frameworkContext, historyPipelines, historySizeChecks, hookRun, limitGate, optInGate, loopReaches, projectionSites, type Compactor } from './context.js';
 import { fnAt } from '../shared/resolve.js';
 
 /** Words naming the conversation as a whole (not one message of it). */
@@ -95,25 +95,13 @@ function unbuiltClass(ctx: RuleContext, file: string, fnName: string): { cls: st
   return { cls, file, line: c.line };
 }
 
-/** Words of a size test against a limit: `tokens < self.threshold`, `turns >= MAX_TURNS`. */
-const GATE_WORDS = new Set(['exceed', 'exceeds', 'exceeded', 'over', 'threshold', 'limit', 'max', 'token', 'tokens', 'length', 'size', 'budget', 'full', 'overflow', 'trigger']);
-/** Words of a check's answer tested as a flag: `!analysis.should`, `!needsCompaction`, `not self.is_over_limit`. */
-const ANSWER_WORDS = new Set(['should', 'need', 'needs', 'exceed', 'exceeds', 'exceeded', 'over', 'full', 'overflow', 'trigger', 'triggered']);
-
 /**
  * An early return in the caller's function before the call, on a size test against a limit
  * (`if total <= self.max_tokens: return messages`) or on a check's answer (`if (!analysis.should) return history;`):
- * the call runs only when the history is over the limit. A guard on an empty input (`if (!messages?.length) return`)
- * or on a flag is no trigger.
+ * the call runs only when the history is over the limit.
  */
 function thresholdGate(ctx: RuleContext, call: Located<CallFact>): (GuardFact & { file: string }) | undefined {
-  const g = (ctx.file(call.file)?.guards ?? []).find((x) => {
-    if (x.fn !== call.fn || x.exit !== 'return' || x.line >= call.line) return false;
-    if (/\s(?:<=|>=|<|>)\s/.test(x.cond)) return words(x.cond).some((w) => GATE_WORDS.has(w)) && !/\.length\s*(?:<|<=)\s*[01]\b/.test(x.cond);
-    // A flag: the last name of each operand (`analysis.should` → should).
-    return (x.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).some((id) => words(id.split(/\??\./).pop()!).some((w) => ANSWER_WORDS.has(w)));
-  });
-  return g ? { ...g, file: call.file } : undefined;
+  return limitGate(ctx, call.file, call.fn, 0, call.line);
 }
 
 /** A size comparison on the line of a call or just above it, in the same function: the `if` the call sits under. */
@@ -277,7 +265,8 @@ function slidingWindow(ctx: RuleContext): { file: string; line: number; fn: stri
 const CUT_CALL = /^(?:trim|truncate|prune|pop|shift|splice|drop\w*|remove_?(?:first|oldest|old)\w*|removeOldest\w*|evict\w*)$/i;
 
 /**
- * A count-triggered cut: `if len(convo.messages) > 10: convo.trim(1, 2)`, `if (history.length > 40) history.splice(1, 2)`:
+ * A count-triggered cut: `if len(convo.messages) > 10: convo.trim(1, 2)`, `if (history.length > 40) history.splice(1, 2)`,
+ * `if (state.messages.length > 20) state.messages = state.messages.slice(-15)`:
  * a comparison of the number of messages with a number, and within the next lines a cut on the same object.
  */
 function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; cut: string } | undefined {
@@ -289,7 +278,11 @@ function countTriggeredCut(ctx: RuleContext): { file: string; line: number; fn: 
       if (/(?:>|>=)\s*[01]$/.test(c.text.trim())) continue;
       if (!list || !HISTORY_NAME.test(list.split('.').pop()!) || inputHistory(c.fn, f.path)) continue;
       const root = list.split('.')[0];
-      const cut = f.calls.find((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 3 && CUT_CALL.test(x.name) && !(x.name === 'pop' && !x.args.length) && (x.callee === `${list}.${x.name}` || x.callee === `${root}.${x.name}`));
+      // Or the list replaced by its tail (`state.context.messages = state.context.messages.slice(-15)`).
+      const tail = (x: CallFact) => x.name === 'slice' && x.args.length === 1 && /^-/.test(x.args[0].trim()) && x.callee === `${list}.slice`;
+      const cut = f.calls.find(
+        (x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 3 && ((CUT_CALL.test(x.name) && !(x.name === 'pop' && !x.args.length) && (x.callee === `${list}.${x.name}` || x.callee === `${root}.${x.name}`)) || tail(x)),
+      );
       if (cut) return { file: f.path, line: c.line, fn: c.fn, cond: c.text, cut: `${cut.callee}(${cut.args.join(', ')})` };
     }
   }

@@ -2,7 +2,7 @@
  * Context-window facts shared by the projection and compaction checks: functions that compare a
  * token estimate with the model's window, and functions that compact or summarise the history.
  */
-import type { CallFact, FunctionFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact, GuardFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, loopReachResolved, modelTurnCalls, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
@@ -568,11 +568,20 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
         // A predicate (`check_tokens()`, `shouldCompact()`) whose caller branches on it and acts.
         // Or a compactor that asks it first (`compact()` → `getTokenInfo()` → `if (!info.shouldCompact) return`).
         const callers = ctx.callsNamed(short).filter((c) => c.fn !== fn && !(/\.[jt]sx$/.test(c.file) && /^(?:use[A-Z]|[A-Z])/.test(shortName(c.fn))));
-        const caller = callers.find((c) => c.cond) ?? callers.find((c) => ACT.test(phrase(shortName(c.fn))) && !PREDICATE.test(shortName(c.fn)));
+        // Or one that stores the answer and returns early on it (`const analysis = shouldCompactify(h); if (!analysis.should) return h;`).
+        const stored = (c: Located<CallFact>) => {
+          const held = ctx.file(c.file)?.binds?.find((b) => b.fn === c.fn && b.line === c.line && new RegExp(`^(?:await\\s+)?[\\w$.]*\\b${short}\\(`).test(b.value))?.name;
+          return held ? limitGate(ctx, c.file, c.fn, c.line, c.line + 6, held) : undefined;
+        };
+        let gate: ReturnType<typeof limitGate>;
+        const caller =
+          callers.find((c) => c.cond) ?? callers.find((c) => ACT.test(phrase(shortName(c.fn))) && !PREDICATE.test(shortName(c.fn))) ?? callers.find((c) => (gate = stored(c)));
         if (caller) {
           act ??= caller.cond
             ? { file: caller.file, line: caller.line, why: `${caller.fn}() branches on ${short}() and stops or compacts when over`, tied: true }
-            : { file: caller.file, line: caller.line, why: `${caller.fn}() asks ${short}() before it compacts`, tied: true, callee: shortName(caller.fn) };
+            : gate
+              ? { file: gate.file, line: gate.line, why: `${caller.fn}() keeps the answer of ${short}() and returns early unless ${gate.cond.replace(/^!\s*|^not\s+/, '')}`, tied: true }
+              : { file: caller.file, line: caller.line, why: `${caller.fn}() asks ${short}() before it compacts`, tied: true, callee: shortName(caller.fn) };
           own = perTurn(ctx, file, fn, cmp.line);
           if (!own) {
             turnFrom = caller.fn;
@@ -1149,4 +1158,29 @@ export function optInGate(ctx: RuleContext, file: string, fn: string, beforeLine
     if (opt && opt !== g.returns) return { file, line: g.line, option: opt, cond: c };
   }
   return undefined;
+}
+
+/** Words of a size test against a limit: `tokens < self.threshold`, `turns >= MAX_TURNS`. */
+const GATE_WORDS = new Set(['exceed', 'exceeds', 'exceeded', 'over', 'threshold', 'limit', 'max', 'token', 'tokens', 'length', 'size', 'budget', 'full', 'overflow', 'trigger']);
+/** Words of a check's answer tested as a flag: `!analysis.should`, `!needsCompaction`, `not self.is_over_limit`. */
+const ANSWER_WORDS = new Set(['should', 'need', 'needs', 'exceed', 'exceeds', 'exceeded', 'over', 'full', 'overflow', 'trigger', 'triggered']);
+
+/**
+ * An early return in `fn` between lines `after` and `before` (exclusive), on a size test against a limit
+ * (`if total <= self.max_tokens: return messages`) or on a check's answer (`if (!analysis.should) return history;`):
+ * what follows runs only when the history is over the limit. A guard on an empty input (`if (!messages?.length) return`)
+ * or on another flag is no trigger. `answer` is a name holding a check's result (`const analysis = shouldCompactify(…)`):
+ * a guard testing it (or one field of it) for truth counts whatever its words.
+ */
+export function limitGate(ctx: RuleContext, file: string, fn: string, after: number, before: number, answer?: string): (GuardFact & { file: string }) | undefined {
+  // The answer tested for truth, itself or one field of it: `!analysis.should`, `not result`.
+  const held = answer ? new RegExp(`^(?:!\\s*|not\\s+)?${answer.replace(/\$/g, '\\$')}(?:\\??\\.[\\w$]+)?$`) : undefined;
+  const g = (ctx.file(file)?.guards ?? []).find((x) => {
+    if (x.fn !== fn || x.exit !== 'return' || x.line <= after || x.line >= before) return false;
+    if (/\s(?:<=|>=|<|>)\s/.test(x.cond)) return words(x.cond).some((w) => GATE_WORDS.has(w)) && !/\.length\s*(?:<|<=)\s*[01]\b/.test(x.cond);
+    if (held?.test(x.cond.trim())) return true;
+    // A flag: the last name of each operand (`analysis.should` → should).
+    return (x.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).some((id) => words(id.split(/\??\./).pop()!).some((w) => ANSWER_WORDS.has(w)));
+  });
+  return g ? { ...g, file } : undefined;
 }

@@ -112,6 +112,13 @@ export default defineRule({
       const i = f.tests.findIndex((_, j) => CORE.test(nameWords(f, j)));
       return finding('partial', `${t.files.length} test file(s) with ${t.cases} cases import harness code, but only the tests of one file name the loop, tools or sessions (e.g. "${f.tests[i].name.slice(0, 60)}", ${at(f.path, f.tests[i].line)}), and that file imports neither the loop nor the tool dispatch`, [ev(f.path, f.tests[i].line, `test "${f.tests[i].name.slice(0, 60)}": the only file whose tests name the core`), ...evid.filter((e) => e.file !== f.path)]);
     }
+    // The only test file, named for neither the loop nor a tool, whose resolved imports reach no file that runs the
+    // loop, dispatches tool calls or declares a tool: it tests a helper (model listing, JSON repair), not the loop
+    // or tools, whatever folder it sits in (`tests/agent/test_utils.py`) or word its cases use.
+    if (t.files.length === 1 && core.length === 1 && t.cases >= 3 && tier.get(core[0]) === 3 && importedSources(ctx, core[0]).length && !LOOPISH.test(stem(core[0].path, true))) {
+      const f = core[0];
+      return finding('partial', `the only test file that imports harness code (${at(f.path, f.tests[0].line)}, ${f.tests.length} cases) imports neither the agent loop, the tool dispatch nor a tool, and is not named for them: it tests a helper, not the loop or tools`, [ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}": imports no loop, dispatch or tool file`)]);
+    }
     if (core.length && t.cases >= 3) {
       // Sure when the loop/tool tests reach harness files by resolved import paths, one of them the
       // file that runs the loop, dispatches tools or declares one; tests that only reach other modules
