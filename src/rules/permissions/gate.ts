@@ -551,11 +551,14 @@ export default defineRule({
       const gated = nb.before ? nb.arms : nb.arms.filter((a) => a.decision);
       const c = nb.before ?? gated[0].decision!;
       const arm = gated[0];
-      const all = gated.length === nb.arms.length;
+      // A switch is one arm here (its cases are not told apart): a decision inside it may sit in one case only.
+      const all = !!nb.before || (gated.length === nb.arms.length && !gated.some((a) => a.cond.startsWith('switch (')));
       return {
         level: all ? 'present' : 'partial',
         reason: all
           ? `tools are run by a branch on their name in ${nb.fn}() (${nb.file}:${arm.line}), and ${nb.arms.length > 1 ? `each of its ${nb.arms.length} arms` : 'that branch'} passes a permission decision before the tool runs: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`
+          : arm.cond.startsWith('switch (')
+          ? `tools are run by a switch on their name in ${nb.fn}() (${nb.file}:${arm.line}), and a permission decision is made inside it (${c.callee}() at ${c.file}:${c.line}), but not before every case: no single gate before every tool call was found`
           : `tools are run by a branch on their name in ${nb.fn}() (${nb.file}:${arm.line}); ${gated.length} of its ${nb.arms.length} arms pass a permission decision (${c.callee}() at ${c.file}:${c.line}), the others run with none`,
         evidence: [
           ev(c, 'permission decision before the tool runs'),
