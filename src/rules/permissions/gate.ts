@@ -10,6 +10,7 @@ import { hookGates } from './hook-gate.js';
 import { offPathUi } from '../shared/ui.js';
 import { GENERIC, agentLoops, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { isStale } from '../shared/stale.js';
+import { nameBranchDispatch } from './name-branch.js';
 
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
 const URL_POLICY = /^(?:!|not\s+)\s*(?:await\s+)?(?:(?:self|this)\.)?_?(?:is_?url_?allowed|isUrlAllowed|is_?domain_?allowed|isDomainAllowed|url_?is_?allowed|is_?allowed_?url|isAllowedUrl)\(/i;
@@ -540,6 +541,32 @@ export default defineRule({
         ],
         // Resolved: each tool awaits the ask and a refusal ends its run (a guard that exits).
         confidence: 'high',
+      };
+    }
+    // Tools run by a branch on the tool's name (`if (name === "shell") { … }`, `elif tool_name == "bash":`)
+    // rather than a registry lookup: a decision made on an arm before its tool runs (in the arm or the
+    // handler it calls: `handleExecCommand` asking `canAutoApprove(cmd)` first) gates that tool.
+    const nb = nameBranchDispatch(ctx).find((x) => x.before || x.arms.some((a) => a.decision));
+    if (nb) {
+      const gated = nb.before ? nb.arms : nb.arms.filter((a) => a.decision);
+      const c = nb.before ?? gated[0].decision!;
+      const arm = gated[0];
+      // A switch is one arm here (its cases are not told apart): a decision inside it may sit in one case only.
+      const all = !!nb.before || (gated.length === nb.arms.length && !gated.some((a) => a.cond.startsWith('switch (')));
+      return {
+        level: all ? 'present' : 'partial',
+        reason: all
+          ? `tools are run by a branch on their name in ${nb.fn}() (${nb.file}:${arm.line}), and ${nb.arms.length > 1 ? `each of its ${nb.arms.length} arms` : 'that branch'} passes a permission decision before the tool runs: ${c.callee}() in ${c.fn}() at ${c.file}:${c.line}`
+          : arm.cond.startsWith('switch (')
+          ? `tools are run by a switch on their name in ${nb.fn}() (${nb.file}:${arm.line}), and a permission decision is made inside it (${c.callee}() at ${c.file}:${c.line}), but not before every case: no single gate before every tool call was found`
+          : `tools are run by a branch on their name in ${nb.fn}() (${nb.file}:${arm.line}); ${gated.length} of its ${nb.arms.length} arms pass a permission decision (${c.callee}() at ${c.file}:${c.line}), the others run with none`,
+        evidence: [
+          ev(c, 'permission decision before the tool runs'),
+          { file: nb.file, line: arm.line, reason: `the tool is chosen by name: ${arm.cond.slice(0, 60)}` },
+          ...gated.slice(1, 2).map((a) => ev(a.decision!, 'further decision on another arm')),
+        ],
+        // The arm is linked to the decision by a call within one hop; the branch found by the name compared.
+        confidence: 'low',
       };
     }
     // The user is asked before model-written commands or code run ("Run this code? (y/n)"): a

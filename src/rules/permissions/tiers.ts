@@ -6,8 +6,11 @@ import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
 import { approvalOnDispatch, liveLoopDispatch, namesTool } from './gate.js';
+import { nameBranchDispatch } from './name-branch.js';
 import { hookGates } from './hook-gate.js';
 
+/** A predicate on the command's risk class that a decision calls: `isSafeCommand(cmd)`, `is_read_only_command(cmd)`, `isDangerousCommand(cmd)`. */
+const SAFE_COMMAND = /^_*(?:is|check)_?(?:[Ss]afe|[Rr]ead_?[Oo]nly|[Dd]angerous|[Dd]estructive|[Mm]utating)_?(?:[Cc]ommand|[Cc]md|[Ss]hell_?[Cc]ommand)$/;
 /** What a decision can branch on: where a tool comes from, or its risk class. */
 const TIER_READ =
   /^(?:trust|trusted|isTrusted|is_trusted|trustLevel|trust_level|trust_remote_code|serverName|server_name|isMcp|is_mcp|isMcpTool|mcpServer|toolSource|builtin|isBuiltin|isBuiltIn|builtIn|is_builtin|plugin|isPlugin|extension|extensionName|provenance|tier|toolAnnotations|annotations|readOnlyHint|destructiveHint|riskClass|category)$/;
@@ -198,6 +201,17 @@ export default defineRule({
       const h = hg.call;
       decisive.push({ file: h.file, line: h.line, fn: h.fn, callee: h.callee, kind: 'decision', defined: true, onPath: true, optional: false });
     }
+    // Tools run by a branch on their name (`if (name === "shell") handleExecCommand(…)`), with the
+    // decision made on the arm or in the handler it calls: that decision is the one that tells calls apart.
+    if (!decisive.length) {
+      const nb = nameBranchDispatch(ctx).find((x) => x.before || x.arms.some((a) => a.decision));
+      const c = nb && (nb.before ?? nb.arms.find((a) => a.decision)?.decision);
+      if (c) {
+        decisive.push({ ...c, onPath: true });
+        gateFiles.add(c.file);
+        for (const d of ctx.functionsNamed(shortName(c.callee)).slice(0, 4)) gateFiles.add(d.file);
+      }
+    }
     // Within a decision's file, the permission path is the function that makes the decision call, the
     // decision function itself, and the same-file functions they call: a key of the same name read elsewhere
     // in a large module (a memory option's `readOnly`) is not read by the decision.
@@ -245,7 +259,7 @@ export default defineRule({
           // (`if (calls.every((c) => find(c).isReadOnly())) runConcurrently(…) else runSerially(…)`)
           // schedules the calls; it permits nothing.
           if (schedules(f, c)) continue;
-          if (/^(?:isReadOnly|is_read_only|isDestructive|isDangerous|is_dangerous|isMcp|isTrusted|is_trusted|getDangerLevel|riskOf|classify(?:Tool|Risk|Command|Danger|Permission|Action)\w*)$/.test(c.name)) out.push({ file: p, line: c.line, reason: `the permission path classifies the tool with ${c.callee}()` });
+          if (/^(?:isReadOnly|is_read_only|isDestructive|isDangerous|is_dangerous|isMcp|isTrusted|is_trusted|getDangerLevel|riskOf|classify(?:Tool|Risk|Command|Danger|Permission|Action)\w*)$/.test(c.name) || SAFE_COMMAND.test(c.name)) out.push({ file: p, line: c.line, reason: `the permission path classifies the tool with ${c.callee}()` });
         }
       }
       return out;
