@@ -5,7 +5,7 @@ import { builderTable, callersOf, commandBranch, frameworkSaver, LOGGERISH, ownL
 import { dispatchPath, frameworkToolUse, toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, bySite, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
-import { classOf, fieldClass, methodOf } from '../shared/resolve.js';
+import { classOf, fieldClass, fieldType, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
 import { defineRule, type Evidence } from '../types.js';
 
@@ -403,6 +403,66 @@ interface TranscriptSave {
 }
 const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread']);
 
+/** A serialiser call on an object (`self.to_dict()`, `data.model_dump_json(…)`, `asdict(run)`, `json.dumps(state)`): the object and the method. */
+const SERIALISED = /^(?:(?:await\s+)?([\w$.]+)\.(to_dict|to_json|toJSON|toJson|model_dump|model_dump_json|dict|json|serialize|serialise)\(|(?:dataclasses\.)?(?:asdict|json\.dumps|JSON\.stringify)\(\s*([\w$.]+)\s*[,)])/;
+/** A field that holds the history itself (`event_history`, `steps`, `messages`), not a setting about it (`history_size`, `max_steps`). */
+const HISTORY_FIELD = (k: string): boolean => {
+  const ws = words(k);
+  return ws.length > 0 && TRANSCRIPT.has(ws[ws.length - 1]) && !/^(?:session|snapshot|chat|thread|event|message)$/.test(ws[ws.length - 1]) && !/^(?:max|min|num|limit|count|total|keep)$/.test(ws[0]);
+};
+
+/**
+ * The history fields of the object a written value serialises: a method of the writing class or a field's class
+ * (`self.to_dict()` whose returned dict has `event_history`; `data = self.data` … `data.model_dump_json()` with
+ * `self.data: TaskData`, a model declaring `steps` and `events`). The fields of the class's body and of what its
+ * serialiser returns count.
+ */
+function servedHistory(ctx: RuleContext, file: string, fn: string, expr: string): string[] {
+  const m = SERIALISED.exec(expr.trim());
+  if (!m) return [];
+  let obj = m[1] ?? m[3];
+  const own = classOf(fn).split('.').pop() ?? '';
+  if (/^[\w$]+$/.test(obj) && obj !== 'self' && obj !== 'this') {
+    const b = (ctx.file(file)?.binds ?? []).filter((b) => b.fn === fn && b.name === obj).pop();
+    if (b) obj = b.value;
+  }
+  let cls: string | undefined;
+  if (obj === 'self' || obj === 'this') cls = own || undefined;
+  else {
+    const f = /^(?:self|this)\.([\w$]+)$/.exec(obj);
+    if (f && own) cls = fieldType(ctx, file, own, f[1]);
+  }
+  if (!cls) return [];
+  const method = m[2] ? `${cls}.${m[2]}` : '';
+  const memo = ctx.memo('audit-trail:served-history', () => new Map<string, string[]>());
+  const known = memo.get(`${cls}#${method}`);
+  if (known) return known;
+  const keys = new Set<string>();
+  for (const f of ctx.source) {
+    if (!f.classes.some((k) => k.name === cls)) continue;
+    for (const o of f.objects) {
+      if ((o.ctx.startsWith('class:') && o.ctx.slice(6).split('.').pop() === cls) || (o.ctx === 'return' && !!method && (o.fn === method || o.fn.endsWith(`.${method}`)))) {
+        // A class body lists its methods too (`serialize_events`): only its fields are written.
+        for (const k of o.keys) if (HISTORY_FIELD(k) && !f.functions.some((d) => d.name === `${cls}.${k}` || d.name.endsWith(`.${cls}.${k}`))) keys.add(k);
+      }
+    }
+  }
+  memo.set(`${cls}#${method}`, [...keys]);
+  return [...keys];
+}
+
+const WRITE_VALUE = /^(?:write|dump|write_text|writeFile|writeFileSync|json_dump)$/;
+/**
+ * The values a write puts down: its own arguments, and, for a file opened for writing (`with open(path, 'w') as f:`)
+ * or a wrapper's write lifted to its caller, what the opening function writes to it (`f.write(data.model_dump_json())`).
+ */
+function writtenValues(ctx: RuleContext, call: Located<CallFact>, via?: { fn: string; file: string }): Array<{ file: string; fn: string; expr: string }> {
+  const out = call.args.map((expr) => ({ file: call.file, fn: call.fn, expr }));
+  const at = via ?? (call.name === 'open' ? { fn: call.fn, file: call.file } : undefined);
+  if (at) for (const k of ctx.callsIn(at.file, at.fn)) if (WRITE_VALUE.test(k.name)) for (const expr of k.args) out.push({ file: at.file, fn: at.fn, expr });
+  return out;
+}
+
 /**
  * The agent's history written somewhere that outlives the process, from the loop's path: since every
  * tool call and its result go back into the history for the model, the saved history records them.
@@ -454,7 +514,11 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       // A time-stamped text line of a diagnostic log (`[${now()}] ${message}\n`) is for people to tail, not the history.
       if ((op.kind !== 'write' && op.kind !== 'append' && op.kind !== 'db-write') || op.textLog) continue;
       // A database write is about its table too (`this.prisma.message.create(…)`, `db.messages.insert_one(…)`).
-      candidates.push({ call: op.call, text: op.kind === 'db-write' ? `${tableOf(ctx, op.call) ?? ''} ${op.call.args.join(' ')}` : op.call.args.join(' '), what: op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes' });
+      const text = op.kind === 'db-write' ? `${tableOf(ctx, op.call) ?? ''} ${op.call.args.join(' ')}` : op.call.args.join(' ');
+      const what = op.kind === 'db-write' ? 'stores' : op.kind === 'append' ? 'appends' : 'writes';
+      // What a serialised object carries (`f.write(data.model_dump_json())` with a model declaring `events`, `steps`).
+      const served = [...new Set(writtenValues(ctx, op.call, op.via).flatMap((v) => servedHistory(ctx, v.file, v.fn, v.expr)))];
+      candidates.push({ call: op.call, text: served.length ? `${text} ${served.join(' ')}` : text, what: served.length ? `${what} (a serialised object with ${served.join(', ')})` : what });
     }
     for (const f of ctx.source) {
       for (const c of f.calls as Located<CallFact>[]) {

@@ -423,7 +423,8 @@ function classCandidates(ctx: RuleContext): Candidate[] {
     }
     // Error/stop kinds by name first; output or step classes (a final-answer step) after them.
     const stops = [...names.filter((n) => STOP_TAG.test(n)), ...names.filter((n) => !STOP_TAG.test(n) && /Output|Step/.test(n))];
-    out.push({ type: t, tags: names, emitted: emitted.length >= 2 ? emitted : [], stops });
+    // A union of classes the code declares (`ActionStep | FinalAnswerStep`, `Union[TaskStarted, TaskFailed]`): a declared event type.
+    out.push({ declared: true, type: t, tags: names, emitted: emitted.length >= 2 ? emitted : [], stops });
   }
   for (const [base, list] of subs) {
     // Subclasses of an emitter (EventEmitter, EventTarget) send events; they are not events.
