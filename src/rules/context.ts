@@ -113,6 +113,17 @@ export class RuleContext {
     return value;
   }
 
+  /** A value built once per file under a memo key (a file's own index of its facts): `build` runs on the first ask for `file`. */
+  perFile<T>(key: string, file: string, build: () => T): T {
+    const all = this.memo(key, () => new Map<string, T>());
+    let value = all.get(file);
+    if (value === undefined) {
+      value = build();
+      all.set(file, value);
+    }
+    return value;
+  }
+
   private filesByPath?: Map<string, FileFacts>;
 
   file(path: string): FileFacts | undefined {

@@ -739,17 +739,15 @@ function onlyDefinition(ctx: RuleContext, call: Located<CallFact>): Located<Func
 
 /** A file's locals bound to a bare reference or a choice of two (`fn#name` → value), built once per file. */
 function refBinds(ctx: RuleContext, file: string): Map<string, string> {
-  const all = ctx.memo('loop:ref-binds', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('loop:ref-binds', file, () => {
+    const m: Map<string, string> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       const v = b.value;
       // A choice holds `?` or `if` (cheap tests before the regex).
       if (FN_REF.test(v) || ((v.includes('?') || v.includes('if')) && REF_CHOICE.test(v))) m.set(`${b.fn}#${b.name}`, v);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m;
 }
 
@@ -816,18 +814,16 @@ const nameClass = (ctx: RuleContext, file: string, fn: string, name: string): st
  * this.session.store`): the class the chain of fields ends on (see fieldChainClass). The last such binding in the function.
  */
 function localFieldClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
-  const all = ctx.memo('loop:local-field-refs', () => new Map<string, Map<string, string[]>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('loop:local-field-refs', file, () => {
+    const m: Map<string, string[]> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       if (b.fn === '<top>') continue;
       const chain = /^(?:self|this)((?:\.[A-Za-z_$][\w$]*){1,3})$/.exec(b.value.trim());
       if (chain) m.set(`${b.fn}#${b.name}`, chain[1].slice(1).split('.'));
       else m.delete(`${b.fn}#${b.name}`);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   const fields = m.get(`${fn}#${name}`);
   const cls = fields ? shortName(classOf(fn)) : '';
   return cls ? fieldChainClass(ctx, file, cls, fields!) : undefined;
@@ -869,26 +865,22 @@ function moduleInstanceClass(ctx: RuleContext, file: string, name: string): stri
  * `const runner = new StepRunner(cfg)`): the last such binding in the function. The caller checks the class is the harness's.
  */
 function localInstanceClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
-  const all = ctx.memo('loop:local-instances', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('loop:local-instances', file, () => {
+    const m: Map<string, string> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       if (b.fn === '<top>') continue;
       const cls = INSTANCE_OF.exec(b.value)?.[1];
       if (cls) m.set(`${b.fn}#${b.name}`, cls);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(`${fn}#${name}`);
 }
 
 /** The class a parameter of `file#fn` is annotated with, if any (the caller checks that the class is the harness's). */
 function paramClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
-  const all = ctx.memo('loop:param-classes', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('loop:param-classes', file, () => {
+    const m: Map<string, string> = new Map();
     for (const d of ctx.file(file)?.functions ?? []) {
       for (const p of d.params) {
         if (!p.includes(':')) continue;
@@ -896,20 +888,18 @@ function paramClass(ctx: RuleContext, file: string, fn: string, name: string): s
         if (t) m.set(`${d.name}#${t[1]}`, t[2]);
       }
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(`${fn}#${name}`);
 }
 
 /** The class a TypeScript parameter of `file#fn` is declared with (`paramTypes`), if any. */
 function declaredParamType(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
-  const all = ctx.memo('loop:declared-param-types', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('loop:declared-param-types', file, () => {
+    const m: Map<string, string> = new Map();
     for (const d of ctx.file(file)?.functions ?? []) d.paramTypes?.forEach((t, i) => t && m!.set(`${d.name}#${d.params[i]}`, t));
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(`${fn}#${name}`);
 }
 

@@ -273,16 +273,14 @@ const isMessage = (o: ObjectFact) => o.keys.includes('role') && (o.keys.includes
  * `self.log.append({"role": …, "content": …})` or `this.turns.push({ role, content })`.
  */
 function messageLists(ctx: RuleContext, file: string): Set<string> {
-  const all = ctx.memo('persist:message-lists', () => new Map<string, Set<string>>());
-  let set = all.get(file);
-  if (!set) {
-    set = new Set();
+  const set = ctx.perFile('persist:message-lists', file, () => {
+    const set: Set<string> = new Set();
     for (const o of ctx.file(file)?.objects ?? []) {
       const m = /^arg:(.+)\.(?:append|push|insert|unshift)$/.exec(o.ctx);
       if (m && isMessage(o)) set.add(m[1]);
     }
-    all.set(file, set);
-  }
+    return set;
+  });
   return set;
 }
 

@@ -53,13 +53,11 @@ export function fnAt(ctx: RuleContext, file: string, line: number): FunctionFact
 
 /** Functions of one file, by full name (memoised per file). */
 function fileFunctions(ctx: RuleContext, file: string): Map<string, Located<FunctionFact>> {
-  const all = ctx.memo('resolve:fns-by-file', () => new Map<string, Map<string, Located<FunctionFact>>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('resolve:fns-by-file', file, () => {
+    const m: Map<string, Located<FunctionFact>> = new Map();
     for (const fn of ctx.file(file)?.functions ?? []) if (!m.has(fn.name)) m.set(fn.name, fn as Located<FunctionFact>);
-    all.set(file, m);
-  }
+    return m;
+  });
   return m;
 }
 
@@ -94,10 +92,8 @@ const BOUND_REF = /^(this\.[A-Za-z_$][\w$]*)\.bind\(\s*this\s*\)$/;
  * the reference. Undefined otherwise.
  */
 export function wrappedReference(ctx: RuleContext, file: string, fn: string, callee: string): string | undefined {
-  const all = ctx.memo('resolve:wrapped-refs', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('resolve:wrapped-refs', file, () => {
+    const m: Map<string, string> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       const v = b.value.trim();
       const ref = WRAPPED_REF.exec(v)?.[1] ?? BOUND_REF.exec(v)?.[1];
@@ -106,8 +102,8 @@ export function wrappedReference(ctx: RuleContext, file: string, fn: string, cal
       const cls = classOf(b.fn);
       if (cls && /^(?:this|self)\./.test(ref)) m.set(`${cls}.${b.name}`, ref);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   const own = /^(?:this|self)\.(\w+)$/.exec(callee);
   if (own) {
     const cls = classOf(fn);
@@ -118,17 +114,15 @@ export function wrappedReference(ctx: RuleContext, file: string, fn: string, cal
 
 /** Object and dict literals built inside `file#fn` (memoised per file). */
 export function objectsIn(ctx: RuleContext, file: string, fn: string): Located<ObjectFact>[] {
-  const all = ctx.memo('resolve:objects-by-fn', () => new Map<string, Map<string, Located<ObjectFact>[]>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('resolve:objects-by-fn', file, () => {
+    const m: Map<string, Located<ObjectFact>[]> = new Map();
     for (const o of (ctx.file(file)?.objects ?? []) as Located<ObjectFact>[]) {
       const list = m.get(o.fn);
       if (list) list.push(o);
       else m.set(o.fn, [o]);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(fn) ?? [];
 }
 
@@ -138,17 +132,15 @@ export function objectsIn(ctx: RuleContext, file: string, fn: string): Located<O
  * (`this.navigator = new Navigator(…)`, `self.model = Model(…)`): `cls` is the class's name.
  */
 export function fieldClass(ctx: RuleContext, file: string, cls: string, field: string): string | undefined {
-  const all = ctx.memo('resolve:field-classes', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('resolve:field-classes', file, () => {
+    const m: Map<string, string> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       const owner = classOf(b.fn);
       const made = /^(?:new\s+)?([A-Z]\w*)\s*[(<]/.exec(b.value);
       if (owner && made) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, made[1]);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(`${cls}.${field}`);
 }
 
@@ -175,10 +167,8 @@ export function paramType(fn: FunctionFact, i: number): string | undefined {
 export function fieldType(ctx: RuleContext, file: string, cls: string, field: string): string | undefined {
   const made = fieldClass(ctx, file, cls, field);
   if (made) return made;
-  const all = ctx.memo('resolve:field-types', () => new Map<string, Map<string, string>>());
-  let m = all.get(file);
-  if (!m) {
-    m = new Map();
+  const m = ctx.perFile('resolve:field-types', file, () => {
+    const m: Map<string, string> = new Map();
     const f = ctx.file(file);
     for (const c of f?.classes ?? []) for (const k in c.fieldTypes ?? {}) m.set(`${c.name}.${k}`, c.fieldTypes![k]);
     const ctors = new Map<string, FunctionFact>();
@@ -191,8 +181,8 @@ export function fieldType(ctx: RuleContext, file: string, cls: string, field: st
       const owner = classOf(b.fn);
       if (t) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, t);
     }
-    all.set(file, m);
-  }
+    return m;
+  });
   return m.get(`${cls}.${field}`);
 }
 
@@ -420,10 +410,8 @@ export function collectionCallees(ctx: RuleContext, file: string, fn: string, ca
   if (!call) return [];
   const [, x, method] = call;
   // The collections walked in this function, by the walking variable: loops, then `list.forEach((x) => …)` (memoised per file).
-  const all = ctx.memo('resolve:walks', () => new Map<string, Map<string, Array<{ line: number; end: number; iterable: string }>>>());
-  let walks = all.get(file);
-  if (!walks) {
-    walks = new Map();
+  const walks = ctx.perFile('resolve:walks', file, () => {
+    const walks: Map<string, Array<{ line: number; end: number; iterable: string }>> = new Map();
     const put = (key: string, w: { line: number; end: number; iterable: string }) => {
       const list = walks!.get(key);
       if (list) list.push(w);
@@ -439,8 +427,8 @@ export function collectionCallees(ctx: RuleContext, file: string, fn: string, ca
         if (v) put(`${c.fn}#${v}`, { line: c.line, end: Infinity, iterable: c.callee.slice(0, c.callee.lastIndexOf('.')) });
       }
     }
-    all.set(file, walks);
-  }
+    return walks;
+  });
   let iterable: string | undefined;
   let from = -1;
   for (const w of walks.get(`${fn}#${x}`) ?? []) if (w.line <= line && line <= w.end && w.line > from) (iterable = w.iterable), (from = w.line);
