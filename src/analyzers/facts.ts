@@ -399,6 +399,14 @@ export interface TsConfigFact {
  * example, a schema's sample payload, a field's `examples`): it shows what data looks like, it defines
  * nothing, so the analyzers record no object fact for it (its own nested objects are recorded as usual).
  */
+/**
+ * Wrappers that return a delayed or rate-limited version of the function they are given (`debounce`, `_.throttle`,
+ * `useDebouncedCallback`), as a regex alternation: calling what they return runs that function. The TypeScript facts
+ * name a function literal so wrapped after the name its result is bound to; the rules resolve a name bound to a
+ * wrapped reference to the function it wraps.
+ */
+export const DELAY_WRAPPERS = 'debounce|throttle|pDebounce|pThrottle|useDebouncedCallback|useThrottledCallback|debounceAsync|throttleAsync';
+
 export const EXAMPLE_PAYLOAD = /^(?:prop|array):examples?$/i;
 
 /** A condition that compares a value with a string literal (`mode === 'plan'`, `['a', 'b'].includes(kind)`, `kind in ('a', 'b')`). */

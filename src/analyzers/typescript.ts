@@ -15,7 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, DELAY_WRAPPERS, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -322,7 +322,7 @@ function outer(node: ts.Node): ts.Node {
 }
 
 /** A wrapper that returns a delayed or rate-limited version of the function it is given: `debounce`, `_.throttle`, `useDebouncedCallback`. */
-const DELAY_WRAPPER = /^(?:[\w$]+\.)*(?:debounce|throttle|pDebounce|pThrottle|useDebouncedCallback|useThrottledCallback|debounceAsync|throttleAsync)$/i;
+const DELAY_WRAPPER = new RegExp(String.raw`^(?:[\w$]+\.)*(?:${DELAY_WRAPPERS})$`, 'i');
 
 /**
  * The call a function literal is wrapped by when it is the first argument of a delay wrapper

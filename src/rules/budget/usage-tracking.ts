@@ -166,6 +166,13 @@ function overwritesOnly(ctx: RuleContext, name: string): boolean {
   });
 }
 
+/** Evidence of a call handing a response's usage to a recorder that only overwrites the latest figure (see overwritesOnly). */
+const storedAt = (f: FileFacts, c: CallFact): Evidence => ({
+  file: f.path,
+  line: c.line,
+  reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total`,
+});
+
 /** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
 function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
   return ctx.memo('budget:client-total', () => {
@@ -317,7 +324,7 @@ export default defineRule({
       }
       for (const c of calls1.get(f.path) ?? []) {
         const flags = nameFlags(c.name);
-        if (flags & ADDS_USAGE && overwritesOnly(ctx, c.name)) stored ??= { file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total` };
+        if (flags & ADDS_USAGE && overwritesOnly(ctx, c.name)) stored ??= storedAt(f, c);
         else if (flags & ADDS_USAGE) {
           accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
         }
@@ -412,7 +419,7 @@ export default defineRule({
         if (!usageArg || !onUsage || words(c.fn).some((w) => /^embed/.test(w)) || spanCopy(words(c.name))) continue;
         // A recorder that stores the latest figure (`state.usedTokens = args.totalTokens`) keeps no total.
         if (overwritesOnly(ctx, c.name)) {
-          stored ??= { file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total` };
+          stored ??= storedAt(f, c);
           continue;
         }
         // `counter.add(usage.inputTokens, attributes)` in a metrics file: an OpenTelemetry instrument, exported, not kept.

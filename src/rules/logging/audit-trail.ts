@@ -698,7 +698,7 @@ function toolEndHookSaves(ctx: RuleContext): HookSave[] {
         if (!TOOL_END_HOOK.test(shortName(fn.name))) continue;
         const result = fn.params.map(paramName).find((p) => RESULT_PARAM.test(p));
         if (!result) continue;
-        const cls = fn.name.includes('.') ? fn.name.slice(0, fn.name.lastIndexOf('.')) : '';
+        const cls = classOf(fn.name);
         for (const c of ctx.callsIn(f.path, fn.name)) {
           if (!c.args.some((a) => mentions(a, result))) continue;
           const own = writes.get(`${f.path}#${fn.name}`);

@@ -3,6 +3,7 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, loopReachable } from '../shared/loop.js';
 import { allClasses, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { displayFile } from '../shared/ui.js';
+import { classOf } from '../shared/resolve.js';
 import { defineRule, type Evidence, type Finding } from '../types.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'warning', 'error', 'trace', 'fatal', 'critical'];
@@ -473,7 +474,7 @@ function ownLogWriter(ctx: RuleContext): Evidence | undefined {
         // The write of the record: an append first, else the last write (an earlier one may clear the file);
         // in a method, also in the method of its own class it hands the record to (`this.queue.push(entry);
         // this.flush()`, the flush appending the queue to the file).
-        const cls = fn.name.includes('.') ? fn.name.slice(0, fn.name.lastIndexOf('.')) : undefined;
+        const cls = classOf(fn.name);
         const own = cls ? calls.filter((c) => /^(?:this|self)\.\w+$/.test(c.callee)).flatMap((c) => ctx.callsIn(f.path, `${cls}.${c.name}`)) : [];
         const written = [...calls, ...own];
         const write = written.find(appends) ?? written.filter((c) => FILE_WRITE.test(c.name)).pop();

@@ -9,6 +9,7 @@
 import { shortName, type RuleContext } from '../context.js';
 import { permissionCalls, type PermissionCall } from '../shared/tools.js';
 import { offPathUi } from '../shared/ui.js';
+import { classOf } from '../shared/resolve.js';
 import { isStale } from '../shared/stale.js';
 
 /** The name a tool call is dispatched by, compared with a literal: `name === "shell"`, `tool_name == 'bash'`, `call.function.name in ("a", "b")`. */
@@ -58,7 +59,7 @@ export function nameBranchDispatch(ctx: RuleContext): NameBranchDispatch[] {
       const byFn = new Map<string, NameBranchArm[]>();
       for (const b of f.branches) {
         if (b.fn === '<top>' || !(NAME_TEST.test(b.cond) || NAME_SWITCH.test(b.cond))) continue;
-        const cls = b.fn.includes('.') ? b.fn.slice(0, b.fn.lastIndexOf('.')) : '';
+        const cls = classOf(b.fn);
         if (!TOOL_FN.test(shortName(b.fn)) && !TOOL_FN.test(cls)) continue;
         // The arm is the then-side of an `if` (up to its else or elif); a switch is taken whole.
         const fork = (f.forks ?? []).find((k) => k.fn === b.fn && k.line === b.line);

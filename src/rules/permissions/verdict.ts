@@ -11,6 +11,7 @@
  */
 import type { CallFact, GuardFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
+import { classOf } from '../shared/resolve.js';
 import { toolDeclarations } from '../shared/tools.js';
 
 /** A test of the tool's class in a condition: a classifier call, a risk-class set, a tier field. */
@@ -143,7 +144,7 @@ export function toolAsks(ctx: RuleContext): ToolAsk[] {
           ((!c.cond && g.line > c.line && g.line <= c.line + 40 && ANSWER_TEST.test(g.cond.trim())) || (g.line === c.line && g.cond.includes(`${c.name}(`) && /^(?:!|not\s)/.test(g.cond.trim()))),
       );
       if (!refusal) continue;
-      const cls = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+      const cls = classOf(c.fn);
       const klass = cls ? f.classes.find((k) => k.name === cls) : undefined;
       // A tool's run: a method of a tool subclass, a function named just for running, or one named
       // like it in a file that declares tools (not an installer's `runUninstall()` that confirms).

@@ -5,6 +5,7 @@ import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
+import { classOf } from '../shared/resolve.js';
 import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
@@ -132,7 +133,7 @@ const MACHINE_WORD = /^(?:runtime|runtimes|sandbox|sandboxes|vm|vms|container|co
  * method with `suspend`/`pause`: its `resume` wakes the machine, not a saved session.
  */
 function machineLifecycle(f: { classes: readonly { name: string; extends?: string; members: string[] }[] }, method: string): boolean {
-  const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
+  const owner = classOf(method);
   if (!owner) return false;
   const cls = f.classes.find((c) => c.name === shortName(owner));
   const names = [owner, cls?.extends ?? ''].flatMap((n) => words(n));

@@ -13,7 +13,7 @@ import type { Evidence } from '../types.js';
 import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
 import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
-import { fieldClass } from './resolve.js';
+import { classOf, fieldClass } from './resolve.js';
 import { callsPassing, EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
@@ -579,7 +579,7 @@ export function agentTeam(ctx: RuleContext): { file: string; fn: string; agents:
       const byFn = new Map<string, Map<string, number>>();
       for (const c of byFile.get(f.path) ?? []) {
         // A role building itself is not an orchestrator; a role class that builds other roles is (an orchestrating agent).
-        const owner = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+        const owner = classOf(c.fn);
         if ((owner.split('.').pop() ?? '') === c.name) continue;
         let agents = byFn.get(c.fn);
         if (!agents) byFn.set(c.fn, (agents = new Map()));

@@ -739,7 +739,7 @@ function onlyDefinition(ctx: RuleContext, call: Located<CallFact>): Located<Func
 
 /** A file's locals bound to a bare reference or a choice of two (`fn#name` → value), built once per file. */
 function refBinds(ctx: RuleContext, file: string): Map<string, string> {
-  const m = ctx.perFile('loop:ref-binds', file, () => {
+  return ctx.perFile('loop:ref-binds', file, () => {
     const m: Map<string, string> = new Map();
     for (const b of ctx.file(file)?.binds ?? []) {
       const v = b.value;
@@ -748,7 +748,6 @@ function refBinds(ctx: RuleContext, file: string): Map<string, string> {
     }
     return m;
   });
-  return m;
 }
 
 function ownCallees(ctx: RuleContext, file: string, fn: string, call: Located<CallFact>): Located<FunctionFact>[] {
@@ -897,7 +896,7 @@ function paramClass(ctx: RuleContext, file: string, fn: string, name: string): s
 function declaredParamType(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
   const m = ctx.perFile('loop:declared-param-types', file, () => {
     const m: Map<string, string> = new Map();
-    for (const d of ctx.file(file)?.functions ?? []) d.paramTypes?.forEach((t, i) => t && m!.set(`${d.name}#${d.params[i]}`, t));
+    for (const d of ctx.file(file)?.functions ?? []) d.paramTypes?.forEach((t, i) => t && m.set(`${d.name}#${d.params[i]}`, t));
     return m;
   });
   return m.get(`${fn}#${name}`);

@@ -3,8 +3,8 @@
  * transactions, and reads, each with the subject it concerns (session transcript, workflow state,
  * or other) judged from the path argument, the enclosing function and its class.
  */
-import type { CallFact, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import type { CallFact, FileFacts, FunctionFact, ObjectFact, StringFact } from '../../analyzers/facts.js';
+import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { classIndex, classOf, descends, fieldClass, fieldType, objectsIn, resolveLocal } from './resolve.js';
 import { GENERIC, agentLoops, modelCalls, modelFunctionNames } from './loop.js';
@@ -242,7 +242,7 @@ const isLogFile = (pathArg: string) => /\.log\b/.test(pathArg) || words(pathArg)
 /** A shell's or terminal's own code: its class (`TerminalToolkit.run`) or its module (`shell_session.py`). */
 const SHELL_WORD = new Set(['bash', 'shell', 'terminal', 'pty', 'tmux', 'ssh']);
 const shellOwned = (fn: string, file: string): boolean =>
-  [fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '', file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')].some((t) => words(t).some((w) => SHELL_WORD.has(w)));
+  [classOf(fn), file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')].some((t) => words(t).some((w) => SHELL_WORD.has(w)));
 
 /** Sessions that are not the conversation: a shell, a browser, an HTTP client, a database. */
 const OTHER_SESSION = new Set([...SHELL_WORD, 'browser', 'http', 'client', 'aiohttp', 'requests', 'db', 'database', 'sql', 'orm', 'sandbox']);
@@ -273,7 +273,7 @@ const isMessage = (o: ObjectFact) => o.keys.includes('role') && (o.keys.includes
  * `self.log.append({"role": …, "content": …})` or `this.turns.push({ role, content })`.
  */
 function messageLists(ctx: RuleContext, file: string): Set<string> {
-  const set = ctx.perFile('persist:message-lists', file, () => {
+  return ctx.perFile('persist:message-lists', file, () => {
     const set: Set<string> = new Set();
     for (const o of ctx.file(file)?.objects ?? []) {
       const m = /^arg:(.+)\.(?:append|push|insert|unshift)$/.exec(o.ctx);
@@ -281,7 +281,6 @@ function messageLists(ctx: RuleContext, file: string): Set<string> {
     }
     return set;
   });
-  return set;
 }
 
 /** Words that end the name of a message list: `contextMessages`, `chat_history`, `conversationTranscript`. */
@@ -373,7 +372,7 @@ const OTHER_HISTORY = new Set(['browser', 'shell', 'bash', 'terminal', 'command'
 /** A class, function or module that keeps the user's typed inputs for recall: `PromptHistory`, `HistorySuggester`, `addToInputHistory`, `input_history.py`. */
 export function inputHistory(fn: string, file: string): boolean {
   // The class, the function itself (`addToInputHistory`, `loadPromptHistory`) and the module.
-  const owner = `${fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : ''} ${fn.slice(fn.lastIndexOf('.') + 1)} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
+  const owner = `${classOf(fn)} ${fn.slice(fn.lastIndexOf('.') + 1)} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`;
   const ws = words(owner);
   if (ws.some((w, i) => w === 'history' && (OTHER_HISTORY.has(ws[i - 1]) || /^(?:suggest|complet)/.test(ws[i + 1] ?? '')))) return true;
   // A history function in a module about the input prompt (`prompt.py`'s `_load_history_entries`): the typed inputs.
@@ -819,7 +818,7 @@ function ormOps(ctx: RuleContext): PersistOp[] {
   // The mapped class an expression names: `Model(…)`, `cls(…)` in a method of a mapped class, or a local bound to either.
   // With the constructor as written, whose keyword arguments are the row's values.
   const modelOf = (file: string, c: Located<CallFact>, expr: string): { model: OrmModel; ctor?: string } | undefined => {
-    const own = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+    const own = classOf(c.fn);
     const ofCall = (e: string) => {
       const m = /^(\w+)\s*\(/.exec(e.trim());
       const model = m ? models.get(m[1] === 'cls' ? shortName(own) : m[1]) : undefined;
@@ -1092,7 +1091,7 @@ function openModeBound(ctx: RuleContext, file: string, c: Located<CallFact>): Pe
     // The mode kept on the instance (`open(self.file_path, self.mode)`): what a method of the same class binds
     // `self.mode` to, a literal or the parameter it was given with its default (`self.mode = mode`, `mode: str = "a"`).
     const m = /^self\.([A-Za-z_]\w*)$/.exec(arg);
-    const cls = c.fn.includes('.') ? c.fn.slice(0, c.fn.lastIndexOf('.')) : '';
+    const cls = classOf(c.fn);
     if (!m || !cls) return undefined;
     const vals = (f?.binds ?? []).filter((b) => b.name === m[1] && b.fn.startsWith(`${cls}.`)).map((b) => (/^[A-Za-z_]\w*$/.test(b.value) ? paramDefault(b.fn, b.value) : b.value));
     // Every value it is given opens the file the same way; one the class cannot tell (set from elsewhere) leaves it unknown.
@@ -1289,11 +1288,7 @@ function stampedLine(ctx: RuleContext, file: string, c: Located<CallFact>, onPat
   if (stampedText(data)) return true;
   const f = ctx.file(file);
   if (!f) return false;
-  const bound = (fn: string, id: string, line: number) => {
-    let best: { value: string; line: number } | undefined;
-    for (const b of f.binds ?? []) if (b.name === id && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
-    return best?.value;
-  };
+  const bound = (fn: string, id: string, line: number) => lastBind(f, fn, id, line)?.value;
   const value = /^[\w$]+$/.test(data) ? bound(c.fn, data, c.line) : undefined;
   if (value === undefined) return false;
   if (stampedText(value)) return true;
@@ -1457,6 +1452,13 @@ function balanced(text: string, from: number): string {
   return text.slice(from);
 }
 
+/** The last binding of `name` in `fn` at or before `line` (`entry = f"[{now()}] {msg}"`), scanned without allocation. */
+function lastBind(f: FileFacts, fn: string, name: string, line: number): { value: string; line: number } | undefined {
+  let best: { value: string; line: number } | undefined;
+  for (const b of f.binds ?? []) if (b.name === name && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
+  return best;
+}
+
 /**
  * The value a local name was last bound to before `line` in the same function (`path = os.path.join(d, "x.json")`,
  * or a literal `path = "x.json"`), from the file's bindings.
@@ -1464,8 +1466,7 @@ function balanced(text: string, from: number): string {
 function boundValue(ctx: RuleContext, file: string, fn: string, name: string, line: number): string | undefined {
   // A scan of the file's bindings without allocation: asked only for writes and reads whose path is a bare name.
   const f = ctx.file(file);
-  let best: { value: string; line: number } | undefined;
-  for (const b of f?.binds ?? []) if (b.name === name && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
+  let best = f && lastBind(f, fn, name, line);
   for (const k of f?.consts ?? []) if (k.name === name && k.fn === fn && k.kind === 'var' && k.line <= line && (!best || k.line > best.line) && /^['"`]/.test(k.value)) best = k;
   return best?.value;
 }
@@ -1523,7 +1524,7 @@ function writesAtomically(ctx: RuleContext, file: string, c: CallFact): boolean 
  */
 function ownMethodCall(ctx: RuleContext, c: Located<CallFact>, method: string): boolean {
   if (!/^(?:this|self)\.[\w$]+$/.test(c.callee) || !c.fn.includes('.')) return true;
-  const owner = method.includes('.') ? method.slice(0, method.lastIndexOf('.')) : '';
+  const owner = classOf(method);
   return !!owner && descends(ctx, shortName(c.fn.slice(0, c.fn.lastIndexOf('.'))), shortName(owner), 5);
 }
 
@@ -1665,12 +1666,12 @@ function receiverNamesClass(recv: string, classes: (readonly string[])[]): boole
  * Each instance is made for one file, and each call of the method writes to it what the caller passes.
  */
 function instancePath(ctx: RuleContext, file: string, fn: string, list: PersistOp[]): boolean {
-  const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '';
+  const cls = classOf(fn);
   if (!cls) return false;
   const f = ctx.file(file);
   return list.some((o) => {
     const m = /^self\.([A-Za-z_]\w*)$/.exec((o.call.args[0] ?? '').trim());
-    return !!m && (f?.binds ?? []).some((b) => b.name === m[1] && b.fn.startsWith(`${cls}.`) && PATH_PARAM.test(b.value) && !!f?.functions.find((d) => d.name === b.fn)?.params.some((p) => p.split(/[:=]/)[0].trim() === b.value));
+    return !!m && (f?.binds ?? []).some((b) => b.name === m[1] && b.fn.startsWith(`${cls}.`) && PATH_PARAM.test(b.value) && !!f?.functions.find((d) => d.name === b.fn)?.params.some((p) => paramName(p) === b.value));
   });
 }
 
@@ -2251,7 +2252,7 @@ function messageArgs(ctx: RuleContext, c: Located<CallFact>): string[] {
 
 const SELF = /^(?:self|this)$/;
 const shortClass = (fn: string) => {
-  const cls = fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')) : '';
+  const cls = classOf(fn);
   return cls.slice(cls.lastIndexOf('.') + 1);
 };
 

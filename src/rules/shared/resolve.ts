@@ -4,7 +4,7 @@
  * file. These links need no type inference, so a rule that follows them can say the link was
  * resolved rather than guessed by name across the repo.
  */
-import type { FunctionFact, ObjectFact } from '../../analyzers/facts.js';
+import { DELAY_WRAPPERS, type FunctionFact, type ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 
 /** Bases that say nothing of a class's kind: every class has them. */
@@ -53,12 +53,11 @@ export function fnAt(ctx: RuleContext, file: string, line: number): FunctionFact
 
 /** Functions of one file, by full name (memoised per file). */
 function fileFunctions(ctx: RuleContext, file: string): Map<string, Located<FunctionFact>> {
-  const m = ctx.perFile('resolve:fns-by-file', file, () => {
+  return ctx.perFile('resolve:fns-by-file', file, () => {
     const m: Map<string, Located<FunctionFact>> = new Map();
     for (const fn of ctx.file(file)?.functions ?? []) if (!m.has(fn.name)) m.set(fn.name, fn as Located<FunctionFact>);
     return m;
   });
-  return m;
 }
 
 /**
@@ -81,7 +80,7 @@ export function resolveLocal(ctx: RuleContext, file: string, fn: string, callee:
 }
 
 /** A wrapper handed a function reference, whose result runs it later: `debounce(this.save, 500)`, `_.throttle(sync)`, `functools.partial(self._save, path)`. */
-const WRAPPED_REF = /^(?:[\w$]+\.)*(?:debounce|throttle|partial|pDebounce|pThrottle|useDebouncedCallback|useThrottledCallback|debounceAsync|throttleAsync)\(\s*((?:(?:this|self)\.)?[A-Za-z_$][\w$]*)(?:\.bind\(\s*this\s*\))?\s*[,)]/;
+const WRAPPED_REF = new RegExp(String.raw`^(?:[\w$]+\.)*(?:${DELAY_WRAPPERS}|partial)\(\s*((?:(?:this|self)\.)?[A-Za-z_$][\w$]*)(?:\.bind\(\s*this\s*\))?\s*[,)]`);
 /** A method bound to its object: `this.onSave = this.save.bind(this)`. */
 const BOUND_REF = /^(this\.[A-Za-z_$][\w$]*)\.bind\(\s*this\s*\)$/;
 
@@ -413,9 +412,9 @@ export function collectionCallees(ctx: RuleContext, file: string, fn: string, ca
   const walks = ctx.perFile('resolve:walks', file, () => {
     const walks: Map<string, Array<{ line: number; end: number; iterable: string }>> = new Map();
     const put = (key: string, w: { line: number; end: number; iterable: string }) => {
-      const list = walks!.get(key);
+      const list = walks.get(key);
       if (list) list.push(w);
-      else walks!.set(key, [w]);
+      else walks.set(key, [w]);
     };
     const f = ctx.file(file);
     for (const l of f?.loops ?? []) if (l.var) put(`${l.fn}#${l.var}`, { line: l.line, end: l.end, iterable: l.cond });

@@ -221,7 +221,6 @@ function typeOnlyClass(f: FileFacts, name: string, line: number): boolean {
   return !!c && [c.extends ?? '', ...c.implements].some((b) => TYPE_ONLY_BASE.test(b.replace(/\[.*$/, '').trim()));
 }
 
-/** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
 /** The last word of a name (`curateCommand` → `command`, `SLASH_COMMANDS` → `commands`). */
 const lastWord = (name: string): string => name.split(/(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+/).filter(Boolean).at(-1)?.toLowerCase() ?? '';
 
@@ -241,6 +240,7 @@ function userCommandEntry(f: FileFacts, o: ObjectFact): boolean {
   return !!parent && /^(?:var|prop):/.test(parent.ctx) && lastWord(parent.ctx.slice(parent.ctx.indexOf(':') + 1)) === 'commands';
 }
 
+/** Whether a file imports the AI SDK's tool type (`import type { Tool } from 'ai'`) to declare tools with. */
 const typesSdkTool = (f: FileFacts): boolean => f.imports.some((i) => i.from === 'ai' && (i.names.includes('Tool') || i.names.includes('CoreTool')));
 
 /**
