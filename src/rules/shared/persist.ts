@@ -1453,7 +1453,7 @@ function balanced(text: string, from: number): string {
 }
 
 /** The last binding of `name` in `fn` at or before `line` (`entry = f"[{now()}] {msg}"`), scanned without allocation. */
-function lastBind(f: FileFacts, fn: string, name: string, line: number): { value: string; line: number } | undefined {
+export function lastBind(f: Pick<FileFacts, 'binds'>, fn: string, name: string, line: number): { value: string; line: number } | undefined {
   let best: { value: string; line: number } | undefined;
   for (const b of f.binds ?? []) if (b.name === name && b.fn === fn && b.line <= line && (!best || b.line > best.line)) best = b;
   return best;

@@ -2,11 +2,27 @@ import type { CallFact, FileFacts, FunctionFact } from '../../analyzers/facts.js
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
+import { lastBind } from '../shared/persist.js';
 import { at, escapeRegExp as esc, ev, finding, mentionOf } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations, toolLookups } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
 
-const PARSE_NAMES = new Set(['safeParse', 'safeParseAsync', 'parse', 'parseAsync', 'validateSync', 'model_validate', 'parse_obj', 'Check', 'Decode']);
+const PARSE_NAMES = new Set(['safeParse', 'safeParseAsync', 'parse', 'parseAsync', 'validateSync', 'model_validate', 'parse_obj', 'Check', 'Decode', 'validate_python', 'validate_json']);
+/** pydantic's `TypeAdapter(Action)` (or `TypeAdapter[T](T, …)`): its `validate_python` / `validate_json` check a value against the type given. */
+const TYPE_ADAPTER = /^TypeAdapter(?:\[[^\]]*\])?\(\s*([A-Za-z_][\w.]*)/;
+
+/**
+ * The type a pydantic adapter checks against, for `adapter.validate_python(x)` with `adapter = TypeAdapter(Action)`
+ * bound earlier in the same function (or `self.adapter` bound anywhere in the file), or `TypeAdapter(Action).validate_python(x)`.
+ */
+function adaptedType(f: Pick<FileFacts, 'binds'>, c: CallFact, recv: string): string | undefined {
+  if (c.name !== 'validate_python' && c.name !== 'validate_json') return undefined;
+  const inline = TYPE_ADAPTER.exec(recv);
+  if (inline) return inline[1];
+  const member = /^(?:self|this)\.(\w+)$/.exec(recv)?.[1];
+  const value = member ? (f.binds ?? []).find((b) => b.name === member && TYPE_ADAPTER.test(b.value))?.value : /^\w+$/.test(recv) ? lastBind(f, c.fn, recv, c.line)?.value : undefined;
+  return value ? TYPE_ADAPTER.exec(value)?.[1] : undefined;
+}
 const NOT_SCHEMA = /\b(?:JSON|json|yaml|YAML|toml|TOML|url|URL|Uri|path|date|Date|dotenv|shell|shellQuote|marked|markdown|html|ast|re|semver|yargs\w*|program|commander|argv|csv|xml|query|qs|cookie|mime)\b|Number|Int|Float/;
 const SCHEMA_RECV = /schema|args|arguments|input|params|parameters|tool/i;
 /** Names of validators of a tool call's input. */
@@ -719,7 +735,7 @@ function codeChecks(ctx: RuleContext): FrameworkCheck[] {
 function paramOf(f: { functions: FunctionFact[] }, c: CallFact): boolean {
   const a = (c.args[0] ?? '').trim();
   if (!/^\w+$/.test(a)) return false;
-  return f.functions.some((fn) => fn.name === c.fn && fn.params.includes(a));
+  return f.functions.some((fn) => fn.name === c.fn && fn.params.some((p) => paramName(p) === a));
 }
 
 /** A check or decode of a value (`decodeUnknown`, `validate`, `check_args`, `assertType`, `parse`), in any schema library. */
@@ -877,7 +893,10 @@ function validations(ctx: RuleContext): Hit[] {
         const c0 = c.name.charCodeAt(0);
         const decode = DECODE_NAME.test(c.name);
         if (!parse && c0 !== 118 && c0 !== 86 && c0 !== 95 && !schemaLibMethod(c.callee) && !decode) continue;
-        const recv = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
+        const recv0 = parse ? c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)) : '';
+        // A pydantic adapter's check names its type where the adapter was built: that type is the schema.
+        const adapted = parse ? adaptedType(f, c, recv0) : undefined;
+        const recv = adapted ?? recv0;
         let how: string | undefined;
         let rank = 0;
         let optIn = false;
@@ -887,9 +906,9 @@ function validations(ctx: RuleContext): Hit[] {
         if (own) {
           how = own;
           rank = 3;
-        } else if (parse && recv && !NOT_SCHEMA.test(recv) && !ERROR_MODEL.test(recv) && SCHEMA_RECV.test(recv) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || (/schema/i.test(recv) && paramOf(f, c))))))  {
+        } else if (parse && recv && !NOT_SCHEMA.test(recv) && !ERROR_MODEL.test(recv) && (adapted || SCHEMA_RECV.test(recv)) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || ((adapted || /schema/i.test(recv)) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
-          how = `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
+          how = adapted ? `${c.callee}() validates the tool input against ${adapted} (a pydantic TypeAdapter) in ${c.fn}()` : `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
           weak = NAMED_SCHEMA.test(recv) && !inToolRun(f.path, c.fn, recv);
         } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && TOOL_SUBJECT.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
