@@ -74,7 +74,20 @@ interface FrameworkCheck {
   how: string;
   /** A code check that skips one action inside a loop. */
   loop?: boolean;
+  /** A framework tool whose schema the framework does not check (`inputSchema: jsonSchema(s)` with no `validate`). */
+  unchecked?: boolean;
 }
+
+/**
+ * A schema written with the AI SDK's `jsonSchema(s)` and no `validate` option: the SDK only types the
+ * input with it and checks nothing, so a tool declared with it runs on the model's raw input.
+ */
+function uncheckedJsonSchema(value: string, from: () => ReadonlyMap<string, string>): boolean {
+  if (!/^jsonSchema\s*\(/.test(value) || /\bvalidate\b/.test(value)) return false;
+  const m = from().get('jsonSchema');
+  return m !== undefined && AI_SDK_CORE.test(m);
+}
+const AI_SDK_CORE = /^(?:ai|@ai-sdk\/provider-utils)$/;
 
 /** Tools whose input schema a framework validates before execute, as this repo declares them. */
 export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
@@ -96,7 +109,8 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
         if (builderSdk) {
           const key = o.keys.find((k) => TOOL_SCHEMA_KEY.test(k) && !EMPTY.test((o.values[k] ?? '').trim()));
           if (key && o.keys.some((k) => /^(?:execute|func|handler)$/.test(k) || k === 'description')) {
-            out.push({ file: f.path, line: o.line, how: `${callee}({ ${key} }) from ${from().get(callee)}: ${builderSdk} validates the tool input against its schema before execute` });
+            if (uncheckedJsonSchema((o.values[key] ?? '').trim(), from)) out.push({ file: f.path, line: o.line, how: `${callee}({ ${key}: jsonSchema(…) }) from ${from().get(callee)}: jsonSchema() is given no validate function, so ${builderSdk} does not check the input`, unchecked: true });
+            else out.push({ file: f.path, line: o.line, how: `${callee}({ ${key} }) from ${from().get(callee)}: ${builderSdk} validates the tool input against its schema before execute` });
           }
           continue;
         }
@@ -144,7 +158,8 @@ function inlineAiSdkTools(ctx: RuleContext, file: string): FrameworkCheck[] {
         // Directly in the record: no other object between it and the record.
         if (f.objects.some((x) => x !== t && x !== map && x.line >= map.line && x.end <= map.end && x.line <= t.line && x.end >= t.end && (x.line < t.line || x.end > t.end))) continue;
         const key = t.keys.find((k) => TOOL_SCHEMA_KEY.test(k) && !EMPTY.test((t.values[k] ?? '').trim()));
-        if (key) out.push({ file, line: t.line, how: `${t.ctx.slice(5)}: { ${key}, execute } in ${callee}({ tools }) from ai: the AI SDK validates the tool input against its schema before execute` });
+        if (key && uncheckedJsonSchema((t.values[key] ?? '').trim(), () => from)) out.push({ file, line: t.line, how: `${t.ctx.slice(5)}: { ${key}: jsonSchema(…), execute } in ${callee}({ tools }) from ai: jsonSchema() is given no validate function, so the AI SDK does not check the input`, unchecked: true });
+        else if (key) out.push({ file, line: t.line, how: `${t.ctx.slice(5)}: { ${key}, execute } in ${callee}({ tools }) from ai: the AI SDK validates the tool input against its schema before execute` });
       }
     }
   }
@@ -978,7 +993,13 @@ export default defineRule({
     // class's `verify_args()` each tool's `call()` invokes): each tool must remember to call it.
     const perTool = wired.length && onPath(wired[0]) >= 2 ? perToolCallers(ctx, wired[0]) : [];
     const evid: Evidence[] = wired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how));
-    const framework = frameworkValidatedTools(ctx);
+    const frameworkAll = frameworkValidatedTools(ctx);
+    // Tools declared with an unchecked `jsonSchema(s)` bypass the framework's check: where other tools are checked, only part of the path is.
+    const unchecked = frameworkAll.filter((h) => h.unchecked);
+    const framework = frameworkAll.filter((h) => !h.unchecked);
+    if (!wired.length && framework.length && unchecked.length) {
+      return finding('partial', `the framework validates only some tools' inputs: ${framework[0].how} (${at(framework[0].file, framework[0].line)}), but tools declared with jsonSchema() and no validate function run on unchecked input (${at(unchecked[0].file, unchecked[0].line)})`, [ev(unchecked[0].file, unchecked[0].line, unchecked[0].how), ...framework.slice(0, 2).map((h) => ev(h.file, h.line, h.how))]);
+    }
     if (!wired.length && framework.length) {
       const files = new Set(framework.map((h) => h.file));
       return {
