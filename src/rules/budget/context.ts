@@ -221,6 +221,8 @@ function resolveOperandUncached(ctx: RuleContext, file: string, fn: string, text
 
 /** `token` in any case, or with the Kelvin sign that lower-cases to `k`. */
 const TOKEN_TEXT = /to[k\u212A]en/i;
+/** The last word of a list of recorded readings or events: its length counts entries. */
+const READINGS = new Set(['history', 'log', 'logs', 'entries', 'records', 'samples', 'events', 'snapshots', 'readings', 'measurements']);
 
 /** Whether an operand estimates the request's tokens; `resolve` gives its resolved text (asked only when its own words allow it). */
 function isEstimate(own: string, resolve: () => string): boolean {
@@ -229,6 +231,10 @@ function isEstimate(own: string, resolve: () => string): boolean {
   if (ws.some((w) => LIMIT_WORD.has(w) || NOT_REQUEST.has(w))) return false;
   const resolved = resolve();
   if (COUNT_CALL.test(resolved) || CHARS_HEURISTIC.test(resolved)) return true;
+  // The number of entries of a list of readings (`ctx.contextTokensHistory.length > MAX_CONTEXT_HISTORY`, `len(self.token_log)`):
+  // how many were kept, not how many tokens a request holds.
+  const list = /^(?:([\w$.]+)\.length|len\(\s*([\w$.]+)\s*\))$/.exec(resolved.trim());
+  if (list && READINGS.has(words((list[1] ?? list[2]).split('.').pop()!).at(-1) ?? '')) return false;
   // Without `token` in the text no word of it is `token` or `tokens` (words are lower-cased pieces of it).
   if (!TOKEN_TEXT.test(resolved)) return false;
   const all = words(resolved);

@@ -18,6 +18,12 @@ const DECISION_KEY = /^(?:decision|approved|approval|allowed|denied|permission)$
 /** A command run by the agent names itself and its input at once (`cmd: "npm test"`), with its exit status and streams. */
 const COMMAND_KEY = /^(?:cmd|command|commandLine|command_line)$/;
 const EXEC_OUTCOME_KEY = /^(?:stdout|stderr|exitCode|exit_code|statusCode|status_code|returncode|returnCode|return_code)$/;
+/** A process's exit status and one of its streams: with both, a record is of a run of code, whatever names the code run. */
+const EXIT_KEY = /^(?:exitCode|exit_code|returncode|returnCode|return_code)$/;
+const STREAM_KEY = /^(?:stdout|stderr)$/;
+/** The code a run executed (`test_code`, `generatedCode`, `script`), not a status code (`exit_code`, `error_code`). */
+const RUN_CODE_KEY = /^(?:code|script|snippet)$|^[a-z]\w*?(?:_code|Code|_script|Script)$/;
+const STATUS_CODE = /(?:exit|status|return|error|err|http|response|result)_?code$/i;
 const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journal/i;
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
 const EMIT_SINK = /emit|publish|notify|dispatch/i;
@@ -98,7 +104,14 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       // A record of a command execution (`ExecLog(cmd=…, status_code=…, stdout=…)`): the command is the tool and its input.
       // Only as a record type or a record being made (`ExecLog(…)`, a table row): a variable with these keys is a process's state.
       // (Key words by set lookups: this runs over every object of the repo.)
-      const commandRecord = !o.ctx.startsWith('var:') && o.keys.some((k) => COMMAND_KEYS.has(k)) && o.keys.some((k) => EXEC_OUTCOME_KEYS.has(k));
+      // Or a stored row of a run of code the agent wrote (`class TestAttempt(Base)` with `test_code`, `exit_code`, `stdout`,
+      // inserted by a store's method): the code is the input, the exit status and a stream its outcome. Only a table's row:
+      // a sandbox's result type with the same fields is the run's answer, not a record of it.
+      const row = o.ctx.startsWith('class:') || o.ctx.startsWith('arg:') ? tables.has(o.ctx.slice(o.ctx.indexOf(':') + 1).split('.').pop()!) : false;
+      const commandRecord =
+        !o.ctx.startsWith('var:') &&
+        ((o.keys.some((k) => COMMAND_KEYS.has(k)) && o.keys.some((k) => EXEC_OUTCOME_KEYS.has(k))) ||
+          (row && o.keys.some((k) => EXIT_KEY.test(k)) && o.keys.some((k) => STREAM_KEY.test(k)) && o.keys.some((k) => RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))));
       // A record class whose fields are set in its constructor shows them where it serialises itself:
       // `FunctionSpanData.export()` returns `{ type, name, input, output }` (a tracing span of a function call).
       const owner = o.ctx === 'return' && o.fn.includes('.') ? o.fn.slice(0, o.fn.lastIndexOf('.')).split('.').pop()! : '';
@@ -863,7 +876,7 @@ export default defineRule({
     const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k)).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k) || (RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))).slice(0, 6).join(', ')}`);
     const spans = genAiToolSpans(ctx);
     const spanFinding = () => {
       const sp = spans[0];
