@@ -4,7 +4,7 @@ import { defineRule } from '../types.js';
 import { PROMPT_CALL, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolSourceFilters } from '../shared/tools.js';
 import { actionGates, answeredRuns, confirmPrompts } from './action-gate.js';
 import { configEntries } from '../shared/config.js';
-import { askedVerdict, tieredVerdicts, toolAsks, verdictSettings } from './verdict.js';
+import { askedVerdict, DECIDING_NAME, tieredVerdicts, toolAsks, verdictSettings, type TieredVerdict } from './verdict.js';
 import { approvalOnDispatch } from './gate.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import type { FileFacts, TypeFact } from '../../analyzers/facts.js';
@@ -612,7 +612,16 @@ export default defineRule({
     // when a decision runs: a gate on the dispatch path, or the approval each tool requests.
     const asked = askedVerdict(ctx);
     const deciding = gate.some((c) => c.kind === 'decision' && c.defined);
-    for (const v of asked ? [asked.verdict] : deciding ? tieredVerdicts(ctx).filter((x) => x.guards.length >= 2).slice(0, 4) : []) {
+    // Without a tool's ask that reaches it, a function branching on the tool's class decides a call only
+    // when it is named for deciding (`checkAutoApproval`, `isToolAutoApproved`) or a decision on the path
+    // calls it: a display rule that branches on the same classes (whether to show a shell tool's
+    // output, a UI component's last shell call) answers nothing about approval.
+    const decides = (v: TieredVerdict): boolean => {
+      const name = shortName(v.fn);
+      if (DECIDING_NAME.test(name)) return true;
+      return gate.some((c) => c.kind === 'decision' && (shortName(c.callee) === name || ctx.functionsNamed(shortName(c.callee)).slice(0, 4).some((d) => ctx.reaches(d.file, d.name, (x) => x.name === name, 1))));
+    };
+    for (const v of asked ? [asked.verdict] : deciding ? tieredVerdicts(ctx).filter((x) => x.guards.length >= 2 && decides(x)).slice(0, 4) : []) {
       const sets = verdictSettings(ctx, v);
       if (!sets.length) continue;
       const names = [...new Set(sets.map((x) => x.name))];

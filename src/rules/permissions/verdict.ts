@@ -25,7 +25,7 @@ const CLASS_TEST = { test: (cond: string): boolean => CLASS_CALL.test(cond) || [
 /** A cheap test every CLASS_TEST match passes, run first. */
 const CLASS_HINT = { test: (c: string): boolean => /[Tt]ool|[Aa]ction|TOOL|ACTION|[Oo]nly|ONLY|[Dd]estructive|[Mm]cp|MCP|[Bb]uilt/.test(c) };
 /** Names of a function that decides whether a call may run. */
-const DECIDING_NAME = /approv|accept|permi|allow|decid|polic|confirm|authori[sz]|consent|verdict/i;
+export const DECIDING_NAME = /approv|accept|permi|allow|decid|polic|confirm|authori[sz]|consent|verdict/i;
 
 export interface TieredVerdict {
   file: string;

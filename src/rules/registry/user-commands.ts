@@ -3,7 +3,7 @@ import { defineRule } from '../types.js';
 import { folderOf, type RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
-import { agentLoops } from '../shared/loop.js';
+import { agentLoops, GENERIC } from '../shared/loop.js';
 import { commandDispatchMaps, completionSpecFiles, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
 /** The side of a comparison holding what the user typed (not a path, a route or a file). */
@@ -147,6 +147,10 @@ export default defineRule({
         // An entry with a call `signature` (`append_task(task_id: str)`) is a command the model writes in its
         // reply, listed in its prompt like a tool: not one a user types.
         if (k.includes('signature')) continue;
+        // The arguments of a decorator registering an undoable edit (the Command pattern: a class with
+        // `execute` and `undo`, replayed by an invoker's history) name an operation the program applies
+        // to its data, not a command a user types.
+        if (o.ctx.startsWith('arg:') && f.classes.some((c) => c.line > o.line && c.line <= o.line + 8 && c.members.includes('undo'))) continue;
         if (!slash && !COMMANDISH.test(where) && !COMMANDISH.test(o.values.name ?? '') && !(o.ctx.startsWith('arg:') && /register|add/i.test(where) && COMMANDISH.test(where))) continue;
         if (!slash && !COMMANDISH.test(where) && !k.some((x) => HANDLER_KEY.test(x))) continue;
         // An entry of a map of same-shaped entries (`run_command: { name, description, params }` beside
@@ -304,7 +308,14 @@ export default defineRule({
       const pkg = packageOf(main[0].file);
       const own = agentLoops(ctx).some((l) => packageOf(l.file) === pkg);
       const shown = main.filter((v) => !/\bhidden\s*=\s*(?:True|true)\b/.test(v.reason)).length >= 3;
-      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && own && shown ? 'high' : 'low' };
+      // And the verbs run something of the harness: the builder's file calls a function the harness defines in
+      // another file. Verbs whose handlers only print and exit (`console.log('not implemented yet')`) are stubs.
+      const bf = ctx.file(main[0].file);
+      const reachable = new Set([...(bf?.imports ?? []).flatMap((i) => i.names), ...(bf?.functions ?? []).map((x) => x.name)]);
+      const runs =
+        !!bf &&
+        bf.calls.some((c) => c.name && !VERB_CALL.test(c.name) && !GENERIC.has(c.name) && (reachable.has(c.name) || reachable.has(c.callee.split('.')[0])) && ctx.functionsNamed(c.name).length > 0);
+      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && own && shown && runs ? 'high' : 'low' };
     }
     if (branched.length >= 2) {
       return {
