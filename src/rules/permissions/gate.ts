@@ -11,6 +11,7 @@ import { offPathUi } from '../shared/ui.js';
 import { GENERIC, agentLoops, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { isStale } from '../shared/stale.js';
 import { nameBranchDispatch } from './name-branch.js';
+import { mentionOf } from '../shared/scan.js';
 
 /** A refusal when a URL or domain is not allowed: `!isUrlAllowed(url, allow, deny)`, `not self._is_url_allowed(url)`. */
 const URL_POLICY = /^(?:!|not\s+)\s*(?:await\s+)?(?:(?:self|this)\.)?_?(?:is_?url_?allowed|isUrlAllowed|is_?domain_?allowed|isDomainAllowed|url_?is_?allowed|is_?allowed_?url|isAllowedUrl)\(/i;
@@ -121,6 +122,43 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
     frontier = next.slice(0, 40);
   }
   return false;
+}
+
+/**
+ * A check of a tool's own input named for what it keeps out (`ensure…Path` makes a folder, it checks nothing): a path outside the workspace
+ * (`validateWorkspacePath`, `check_path_allowed`, `isWithinWorkspace`), a URL or domain on a deny list
+ * (`isBannedUrl`, `is_blocked_domain`).
+ */
+const INPUT_REFUSAL_CALL =
+  /^_*(?:validate|check|assert|verify)_?(?:[A-Z][a-z]+)*?(?:Path|Paths|FilePath|Workspace|Url|URL|Domain|Host|Hostname)(?:Allowed|Access|Safe|Within|Inside|Permission)?$|^_*(?:validate|check|assert|verify)_(?:[a-z]+_)*?(?:path|paths|file_path|workspace|url|domain|host|hostname)(?:_(?:allowed|access|safe|within|inside|permission))?$|^_*is_?(?:[A-Z]?[a-z]+_?)*?(?:Banned|Blocked|Forbidden|Denied|banned|blocked|forbidden|denied)_?(?:[Uu]rl|URL|[Dd]omain|[Hh]ost|[Pp]ath)?$|^_*is_?(?:[Pp]ath|[Uu]rl|URL|[Dd]omain|[Hh]ost)_?(?:[Aa]llowed|[Ww]ithin\w*|[Ii]nside\w*|[Ss]afe)$|^_*is_?(?:[Ww]ithin|[Ii]nside)_?(?:[Ww]orkspace|[Rr]oot|[Pp]roject|[Ss]andbox)\w*$/;
+
+/**
+ * Refusals made on the way from a tool to its effect, on the tool's own input: a guard that returns
+ * or throws on a call of INPUT_REFUSAL_CALL (in the condition, or bound on the lines just before and
+ * tested by it), where the same check refuses in two places or more. Live code first; one per check call.
+ */
+function toolInputRefusals(ctx: RuleContext): { file: string; line: number; fn: string; call: string; cond: string; exit: string }[] {
+  return ctx.memo('gate:tool-input-refusals', () => {
+    const out: { file: string; line: number; fn: string; call: string; cond: string; exit: string }[] = [];
+    for (const f of ctx.source) {
+      if (offPathUi(ctx, f.path)) continue;
+      const checks = f.calls.filter((c) => INPUT_REFUSAL_CALL.test(c.name) && c.args.length > 0);
+      if (!checks.length) continue;
+      const seen = new Set<string>();
+      for (const g of f.guards) {
+        if (g.exit !== 'return' && g.exit !== 'throw') continue;
+        const c = checks.find((x) => x.fn === g.fn && x.line <= g.line && x.line >= g.line - 3 && (g.cond.includes(`${x.name}(`) || (f.binds ?? []).some((b) => b.fn === g.fn && b.line === x.line && b.value.includes(`${x.name}(`) && mentionOf(b.name).test(g.cond))));
+        if (!c || seen.has(`${c.line}`) || !reachedFromTools(ctx, f.path, g.fn)) continue;
+        seen.add(`${c.line}`);
+        out.push({ file: f.path, line: g.line, fn: g.fn, call: c.callee, cond: g.cond, exit: g.exit });
+      }
+    }
+    // A check several tools make (the same helper refusing in two places or more): one refusal alone
+    // is a single tool's own validation, not the shape of tools that each guard themselves.
+    const uses = new Map<string, number>();
+    for (const x of out) uses.set(shortName(x.call), (uses.get(shortName(x.call)) ?? 0) + 1);
+    return out.filter((x) => (uses.get(shortName(x.call)) ?? 0) >= 2).sort((a, b) => Number(isStale(ctx, a.file)) - Number(isStale(ctx, b.file)));
+  });
 }
 
 /** An optional call of a callback the caller supplied: `this.options.authorize?.(…)`, `config.onApprove?.(…)`. */
@@ -698,6 +736,21 @@ export default defineRule({
           confidence: 'low',
         };
       }
+    }
+    // A refusal a tool makes itself on its own input, before it acts: a path kept inside the workspace
+    // (`const err = validateWorkspacePath(file_path, ctx); if (err) return err`), a URL or domain on a
+    // deny list (`if (isBannedUrl(url)) throw …`). Each tool must remember to make it, and it only
+    // denies: no single allow / deny / ask decision before every call.
+    const selfChecks = toolInputRefusals(ctx);
+    if (selfChecks.length) {
+      const files = [...new Set(selfChecks.map((g) => g.file))];
+      const g = selfChecks[0];
+      return {
+        level: 'partial',
+        reason: `tools refuse some of their own inputs before acting (${g.call}() in ${g.fn}() at ${g.file}:${g.line}${files.length > 1 ? `, and in ${files.length - 1} more file${files.length > 2 ? 's' : ''}` : ''}), a deny-only check each tool makes for itself; no single allow / deny / ask decision runs before every tool call`,
+        evidence: selfChecks.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.fn}() refuses its input on ${x.call}(): if (${x.cond.slice(0, 50)}) ${x.exit}` })),
+        confidence: 'low',
+      };
     }
     const agentsDispatch = loopDispatch(ctx);
     const dz = agentsDispatch ?? d0;
