@@ -610,6 +610,7 @@ export const LOOP_MEMOS = {
   'loop:ref-binds': true,
   'loop:param-classes': true,
   'loop:module-instances': true,
+  'loop:top-instances': true,
   'loop:external-modules': true,
   'loop:repo-modules': true,
   'imports:aliases': true,
@@ -840,11 +841,15 @@ function moduleInstanceClass(ctx: RuleContext, file: string, name: string): stri
   const all = ctx.memo('loop:module-instances', () => new Map<string, string | undefined>());
   const key = `${file}#${name}`;
   if (all.has(key)) return all.get(key);
-  const topClass = (f: string, n: string) => {
-    let cls: string | undefined;
-    for (const b of ctx.file(f)?.binds ?? []) if (b.fn === '<top>' && b.name === n) cls = INSTANCE_OF.exec(b.value)?.[1];
-    return cls;
-  };
+  // Each file's top-level bindings by name, the last one's class (or none) kept: one pass per file, not one per name asked.
+  const topClass = (f: string, n: string) =>
+    ctx
+      .perFile('loop:top-instances', f, () => {
+        const m = new Map<string, string | undefined>();
+        for (const b of ctx.file(f)?.binds ?? []) if (b.fn === '<top>') m.set(b.name, INSTANCE_OF.exec(b.value)?.[1]);
+        return m;
+      })
+      .get(n);
   let cls = topClass(file, name);
   if (!cls) {
     for (const i of ctx.file(file)?.imports ?? []) {

@@ -4,7 +4,7 @@
  * file. These links need no type inference, so a rule that follows them can say the link was
  * resolved rather than guessed by name across the repo.
  */
-import { DELAY_WRAPPERS, type FunctionFact, type ObjectFact } from '../../analyzers/facts.js';
+import { DELAY_WRAPPERS, type FileFacts, type FunctionFact, type ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 
 /** Bases that say nothing of a class's kind: every class has them. */
@@ -350,40 +350,20 @@ function collectionFills(ctx: RuleContext): Map<string, Fill[]> {
     // Constructor parameters stored in a field: `Class#param` → field.
     const byParam = new Map<string, { field: string; index: number }>();
     for (const f of ctx.source) {
-      const ctors = new Map<string, FunctionFact>();
-      for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
-      for (const b of f.binds ?? []) {
-        const cls = classOf(b.fn);
-        const owner = shortName(cls);
-        const v = b.value.trim();
-        if (v.startsWith('[')) {
-          const made = constructed(v).filter((c) => classes.has(c));
-          add(`${f.path}#${b.fn}#${b.name}`, owner, made);
-          if (owner) add(b.name, owner, made);
-          continue;
-        }
-        const ctor = ctors.get(b.fn);
-        const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
-        if (ctor && p) {
-          const index = ctor.params.findIndex((x) => paramName(x) === p);
-          if (index >= 0) byParam.set(`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) });
-        }
-      }
-      for (const c of f.calls) {
-        const fill = FILL_CALL.exec(c.callee);
-        if (!fill) continue;
-        const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
-        if (fill[1]) add(fill[2], shortName(classOf(c.fn)), made);
-        else add(`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made);
-      }
+      const own = fileFills(ctx, f, classes);
+      for (const [key, owner, made] of own.adds) add(key, owner, made);
+      for (const [key, param] of own.params) byParam.set(key, param);
     }
     // Lists handed to a constructor whose parameter fills a field: keyword (`callbacks=[…]`, `{ hooks: [new X()] }`) or by position.
     for (const [key, { field, index }] of byParam) {
       const [owner, param] = key.split('#');
+      const calls = ctx.callsNamed(owner);
+      if (!calls.length) continue;
       const kw = new RegExp(`(?:^|[{,\\s])${param}\\s*[:=]\\s*(\\[.*)$`, 's');
-      for (const c of ctx.callsNamed(owner)) {
+      for (const c of calls) {
         for (const [i, a] of c.args.entries()) {
-          const k = kw.exec(a);
+          // The pattern only where the parameter's name is in the text (a plain search, far cheaper on long arguments).
+          const k = a.includes(param) ? kw.exec(a) : null;
           const list = k ? k[1] : i === index && a.trim().startsWith('[') ? a : undefined;
           if (list) add(field, owner, constructed(list).filter((x) => classes.has(x)));
         }
@@ -392,6 +372,60 @@ function collectionFills(ctx: RuleContext): Map<string, Fill[]> {
     return m;
   });
 }
+
+/** What one file adds to collectionFills, in its order: the lists it fills (key, owner, classes) and the constructor parameters it stores in a field. */
+interface FileFills {
+  adds: Array<[string, string, string[]]>;
+  params: Array<[string, { field: string; index: number }]>;
+}
+
+/** The methods a collection append may be written with (the last identifier of FILL_CALL). */
+const FILL_NAMES = new Set(['append', 'push', 'insert', 'add', 'unshift', 'extend', 'appendleft']);
+
+/**
+ * One file's share of collectionFills, read once per audit: it depends on the file's facts and on which classes
+ * there are, not on the order of the source files, so it outlives their reorder (RuleContext.agentFirst), which
+ * rebuilds the map from these shares.
+ */
+function fileFills(ctx: RuleContext, f: FileFacts, classes: Map<string, ClassInfo[]>): FileFills {
+  let byFile = FILLS.get(ctx);
+  if (!byFile) FILLS.set(ctx, (byFile = new Map()));
+  const known = byFile.get(f.path);
+  if (known) return known;
+  const out: FileFills = { adds: [], params: [] };
+  const ctors = new Map<string, FunctionFact>();
+  for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+  for (const b of f.binds ?? []) {
+    const cls = classOf(b.fn);
+    const owner = shortName(cls);
+    const v = b.value.trim();
+    if (v.startsWith('[')) {
+      const made = constructed(v).filter((c) => classes.has(c));
+      out.adds.push([`${f.path}#${b.fn}#${b.name}`, owner, made]);
+      if (owner) out.adds.push([b.name, owner, made]);
+      continue;
+    }
+    const ctor = ctors.get(b.fn);
+    const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
+    if (ctor && p) {
+      const index = ctor.params.findIndex((x) => paramName(x) === p);
+      if (index >= 0) out.params.push([`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) }]);
+    }
+  }
+  for (const c of f.calls) {
+    const fill = FILL_NAMES.has(c.name) ? FILL_CALL.exec(c.callee) : null;
+    if (!fill) continue;
+    const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
+    if (fill[1]) out.adds.push([fill[2], shortName(classOf(c.fn)), made]);
+    else out.adds.push([`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made]);
+  }
+  out.adds = out.adds.filter(([, , made]) => made.length > 0);
+  byFile.set(f.path, out);
+  return out;
+}
+
+/** Per audit: each file's share of collectionFills (fileFills). */
+const FILLS = new WeakMap<RuleContext, Map<string, FileFills>>();
 
 /** The arrow handed to `list.forEach(…)` / `list.map(…)` names its one parameter: `(hook) => …`, `async h => …`. */
 const EACH_ARROW = /^(?:async\s*)?\(?\s*(\w+)\s*(?::[^)=]*)?\)?\s*=>/;
