@@ -87,6 +87,12 @@ function toolResultPart(o: { keys: string[]; values: Record<string, string> }): 
   if (k) return k;
   return API_RESULT_TYPE.test(o.values.type ?? '') ? `type ${o.values.type}` : undefined;
 }
+/** A database call writing one row or document: an insert, an upsert, an ORM save, an IndexedDB put. */
+const RECORD_WRITE = /^(?:insert|insertOne|insert_one|create|add|save|put|upsert|put_item|update_one|updateOne|replaceOne|replace_one)$/;
+/** Key-value storage of a browser or an editor, rewritten whole under a key. */
+const KV_STORAGE = /(?:localStorage|sessionStorage|chrome\.storage|browser\.storage|AsyncStorage|globalState|workspaceState|Memento)/;
+/** A callee with its inner argument lists folded: `AgentRun(…).save`. */
+const calleeText = (o: PersistOp) => o.call.callee.replace(/\([^]*\)/, '(…)').replace(/\s+/g, '');
 const DONE_CALLS = /^_?(?:completed|executed|processed|finished|answered)_?(?:tool_?|function_?)?(?:call|invocation)_?ids$/i;
 
 /**
@@ -369,6 +375,21 @@ export default defineRule({
     // Not an 'interrupted' text alone: that is also the result a live run gives a call the user stops, which says
     // nothing of a reloaded session.
     const recognised = resultsReloaded(ctx);
+    // The session saved as a database record, one call writing one row or document (`AgentRun(…).save(session)`,
+    // `db.put('sessions', record)`, `prisma.run.create(…)`): the database makes each such write all or nothing, though
+    // nothing recognises a tool call already run on reload. A key of a browser's or an editor's key-value storage
+    // (`localStorage.setItem`, `chrome.storage.local.set`) is a value rewritten whole, not a database write. Nor one
+    // message built in place with its role (`db.insert(taskMessages).values({ role: 'user', … })` in a request handler),
+    // as for the rows above: that stores the request, not the run's saves.
+    const dbRecord = !recognised ? sessionWrites.find((o) => o.kind === 'db-write' && o.strength >= 2 && RECORD_WRITE.test(o.call.name) && !KV_STORAGE.test(o.call.callee) && !composedRecord(ctx, o)) : undefined;
+    if (dbRecord) {
+      return {
+        level: 'partial',
+        reason: `the session is saved as a database record (${calleeText(dbRecord)} in ${dbRecord.call.fn}), which the database writes all or nothing, but there is no journal of the run and nothing recognises a tool call already run on reload`,
+        evidence: [at(dbRecord, `${calleeText(dbRecord)}() in ${dbRecord.call.fn} writes one session record in a single database write`)],
+        confidence: 'low',
+      };
+    }
     if (recognised) {
       return {
         level: 'partial',

@@ -925,6 +925,15 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       if (model) out.push(tableWrite(c, model));
     }
   }
+  // An active-record save of a row built from a mapped class (`await AgentRun(run_id=…, goal=goal).save(self.session)`,
+  // `msg = Message(…); msg.save(db)`), through a `save` its ORM base defines: stages one row of the class's table.
+  for (const n of ['save', 'asave']) {
+    for (const c of ctx.callsNamed(n)) {
+      if (!c.file.endsWith('.py')) continue;
+      const m = modelOf(c.file, c, receiverOf(c));
+      if (m) out.push(tableWrite(c, m.model));
+    }
+  }
   out.push(...dml);
   // A commit writes the rows staged in the session (the unit of work). Where the committing function stages rows
   // itself (`session.add(feed); session.commit()`), it commits those: the conversation's where it stages message rows,
