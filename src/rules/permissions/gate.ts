@@ -572,10 +572,10 @@ export default defineRule({
       const a = asks[0];
       return {
         level: 'partial',
-        reason: `each tool asks for approval inside its own run (${owners.length} tool${owners.length > 1 ? 's' : ''}, e.g. ${a.ask.callee}() in ${a.ask.fn}() at ${a.ask.file}:${a.ask.line}, which returns on a refusal at line ${a.refusal.line}) rather than one gate on the dispatch path`,
+        reason: `each tool asks for approval inside its own run (${owners.length} tool${owners.length > 1 ? 's' : ''}, e.g. ${a.ask.callee}() in ${a.ask.fn}() at ${a.ask.file}:${a.ask.line}, ${a.refusal.exit === 'else' ? `which acts only when approved (if (${a.refusal.cond.slice(0, 40)}) … else at line ${a.refusal.line})` : `which returns on a refusal at line ${a.refusal.line}`}) rather than one gate on the dispatch path`,
         evidence: [
           ...asks.filter((x, i) => asks.findIndex((y) => y.owner === x.owner) === i).slice(0, 2).map((x) => ({ file: x.ask.file, line: x.ask.line, reason: `${x.owner} awaits ${x.ask.callee}() before it acts` })),
-          { file: a.ask.file, line: a.refusal.line, reason: `a refusal ends the run: if (${a.refusal.cond.slice(0, 50)}) ${a.refusal.exit}` },
+          { file: a.ask.file, line: a.refusal.line, reason: a.refusal.exit === 'else' ? `the action is taken only on approval: if (${a.refusal.cond.slice(0, 50)}) … else refused` : `a refusal ends the run: if (${a.refusal.cond.slice(0, 50)}) ${a.refusal.exit}` },
         ],
         // Resolved: each tool awaits the ask and a refusal ends its run (a guard that exits).
         confidence: 'high',

@@ -1023,6 +1023,20 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // A list of allowed or refused values the caller passes in (hosts, paths, modules, page elements:
+    // `only_hostnames`, `interactiveBlacklist`), and a refusal or filter on it before the tool acts
+    // (`if (interactiveBlacklist.includes(el)) return false`, `.filter((u) => !badHostnames.includes(host(u)))`):
+    // an allow / deny list over what a tool touches, not rules over tool calls, and no approval modes.
+    const access = accessLists(ctx);
+    if (access) {
+      return {
+        level: 'partial',
+        reason: `callers set a list of allowed or refused values ('${access.list}', ${access.decl}), and ${shortName(access.fn)}() ${access.how} by it (${access.file}:${access.line}); there are no allow / deny / ask rules for tool calls and no approval modes`,
+        evidence: [{ file: access.file, line: access.line, reason: `${shortName(access.fn)}() ${access.how} by the caller's list '${access.list}': ${access.text.slice(0, 70)}` }],
+        // Found by the list's name, a caller-set declaration of that name and a membership test.
+        confidence: 'low',
+      };
+    }
     // No decision anywhere on a found dispatch path: there is nothing a rule or mode could configure.
     // A dispatch that runs the tool only once the call is approved (`if (!approval.approved) return`),
     // or tools that each await an approval, are decisions too: what chooses whether they ask (a
@@ -1071,6 +1085,66 @@ function toolNameLists(ctx: RuleContext): { file: string; line: number; list: st
         if (c.name !== 'filter' || !c.args.length) continue;
         const list = toolListTested(c.args.join(', '));
         if (list) found.push({ file: f.path, line: c.line, list, how: 'the tools offered are filtered by', text: c.args.join(', '), rank: core + 1 });
+      }
+    }
+    found.sort((a, b) => a.rank - b.rank);
+    return found[0];
+  });
+}
+
+/** A word that says a list allows or refuses (`only`, `bad`, `blocked`, `trusted`), or is such a list itself (`blacklist`). */
+const ACCESS_SENSE = /^(?:allow|allowed|only|white|whitelisted|trusted|permitted|deny|denied|block|blocked|black|blacklisted|bad|banned|forbidden|disallowed|excluded)$/;
+const ACCESS_LIST_WORD = /^(?:white|black|allow|deny|block)_?list$/;
+/** What such a list holds: places and things a tool reaches (hosts, paths, modules, page elements). */
+const ACCESS_NOUN = /^(?:hosts|hostnames|domains|urls|sites|origins|paths|dirs|directories|folders|files|globs|patterns|commands|modules|imports|packages|elements|selectors)$/;
+const nameWords = (n: string) => n.replace(/^_+/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/).filter(Boolean);
+/** A list named for what it allows or refuses (`badHostnames`, `allowed_globs`, `interactiveBlacklist`), not a constant (`BLOCKED_PATHS`). */
+function accessListName(n: string): boolean {
+  if (!/[a-z]/.test(n)) return false;
+  const w = nameWords(n);
+  // Not a list of tools, toolsets or users: which tools may run is toolNameLists' question.
+  if (w.some((x) => /^(?:tools?|toolsets?|users?)$/.test(x))) return false;
+  if (ACCESS_LIST_WORD.test(w[w.length - 1] ?? '')) return true;
+  const i = w.findIndex((x) => ACCESS_SENSE.test(x));
+  return i >= 0 && w.slice(i + 1).some((x) => ACCESS_NOUN.test(x));
+}
+const ACCESS_JS = /([\w$]+)\.(?:includes|has|some|indexOf|contains)\(/g;
+const ACCESS_PY = /\bin\s+(?:[\w]+\.)*(\w+)\b/g;
+
+/**
+ * A list of allowed or refused values a caller sets (a field of an options type, a function's
+ * parameter, `bad_hostnames` of a request), tested for membership where something is refused or
+ * filtered out: a guard that returns, throws or skips, or a `.filter(…)` callback. Locally built
+ * lists (`const badHostnames: string[] = []`) are no setting.
+ */
+function accessLists(ctx: RuleContext): { file: string; line: number; fn: string; list: string; how: string; text: string; decl: string } | undefined {
+  return ctx.memo('rules:access-lists', () => {
+    // Names callers set: members of declared types and parameters of functions.
+    const declared = new Map<string, string>();
+    for (const f of ctx.source) {
+      for (const t of f.types) if (t.kind === 'interface' || t.kind === 'alias') for (const m of t.members) if (accessListName(m) && !declared.has(m)) declared.set(m, `a field of ${t.name} at ${f.path}:${t.line}`);
+      for (const fn of f.functions) for (const p of fn.params) if (accessListName(p) && !declared.has(p)) declared.set(p, `a parameter of ${shortName(fn.name)}() at ${f.path}:${fn.line}`);
+    }
+    if (!declared.size) return undefined;
+    const tested = (text: string): string | undefined => {
+      for (const m of text.matchAll(ACCESS_JS)) if (declared.has(m[1])) return m[1];
+      for (const m of text.matchAll(ACCESS_PY)) if (declared.has(m[1])) return m[1];
+      return undefined;
+    };
+    const found: { file: string; line: number; fn: string; list: string; how: string; text: string; decl: string; rank: number }[] = [];
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      const local = (fn: string, n: string) => (f.binds ?? []).some((b) => b.fn === fn && b.name === n && /^(?:\[|new (?:Set|Array)\b|set\(|list\()/.test(b.value.trim()));
+      const param = (fn: string, n: string) => f.functions.some((x) => x.name === fn && x.params.includes(n));
+      for (const g of f.guards) {
+        if (g.exit === 'break') continue;
+        const list = tested(g.cond);
+        if (list && !local(g.fn, list)) found.push({ file: f.path, line: g.line, fn: g.fn, list, how: g.exit === 'continue' ? 'skips what is not allowed' : 'refuses what is not allowed', text: g.cond, decl: declared.get(list)!, rank: param(g.fn, list) ? 0 : 1 });
+      }
+      for (const c of f.calls) {
+        if (c.name !== 'filter' || !c.args.length) continue;
+        const list = tested(c.args.join(', '));
+        if (list && !local(c.fn, list)) found.push({ file: f.path, line: c.line, fn: c.fn, list, how: 'filters out what is not allowed', text: c.args.join(', '), decl: declared.get(list)!, rank: param(c.fn, list) ? 0 : 1 });
       }
     }
     found.sort((a, b) => a.rank - b.rank);

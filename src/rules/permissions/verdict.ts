@@ -9,7 +9,7 @@
  *   whose refusal ends the run (`const { response } = await ask('tool', …); if (response !== 'yes')
  *   return denied`): a gate each tool must remember to call.
  */
-import type { CallFact, GuardFact } from '../../analyzers/facts.js';
+import type { CallFact, FileFacts, GuardFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { classOf } from '../shared/resolve.js';
 import { toolDeclarations } from '../shared/tools.js';
@@ -115,11 +115,17 @@ const ANSWER_TEST = /^(?:(?:!|not\s+)\s*\(?\s*[\w$.]+\s*\)?|\(?\s*[\w$.]+\s*(?:!
 export interface ToolAsk {
   /** The awaited approval request. */
   ask: Located<CallFact>;
-  /** The guard that ends the run when the answer is not an approval. */
-  refusal: GuardFact;
+  /** The guard that ends the run when the answer is not an approval, or the if / else on the answer ('else': the action runs in one arm only). */
+  refusal: Pick<GuardFact, 'cond' | 'line' | 'fn'> & { exit: GuardFact['exit'] | 'else' };
   /** The class that holds the tool's run, or the file. */
   owner: string;
 }
+
+/**
+ * A confirmation callback the harness hands its tools, by its name (`callback.onConfirmationNeeded(id, step)`,
+ * `requestConfirmation`, `onApprovalRequired`): asked for one action, answered yes or no.
+ */
+const CONFIRM_CALLBACK = /^(?:on|request|ask|await|wait|get|need|prompt)(?:For|User)*(?:Confirmation|Approval|Permission)(?:Needed|Required|Requested)?$/;
 
 /**
  * Approval requests a tool makes inside its own run: the harness's ask function is called as a
@@ -130,20 +136,24 @@ export interface ToolAsk {
 export function toolAsks(ctx: RuleContext): ToolAsk[] {
   return ctx.memo('perm:tool-asks', () => {
     const out: ToolAsk[] = [];
-    const asks = ASK_NAMES.flatMap((n) => ctx.callsNamed(n));
+    const asks = [...ASK_NAMES.flatMap((n) => ctx.callsNamed(n)), ...confirmCallbacks(ctx)];
     const toolFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
     for (const c of asks) {
       if (c.fn === '<top>' || shortName(c.fn) === c.name) continue;
       // The harness's own approval function (a bound callback passed to tools resolves to it by name).
       if (!ctx.functionsNamed(c.name).length) continue;
       const f = ctx.file(c.file)!;
-      const refusal = f.guards.find(
+      // An if / else on the awaited answer comes first: it names the answer itself (`if (ok) … else …`).
+      const answer = answerFork(f, c);
+      const refusal = answer ? undefined : f.guards.find(
         (g) =>
           g.fn === c.fn &&
           (g.exit === 'return' || g.exit === 'throw') &&
           ((!c.cond && g.line > c.line && g.line <= c.line + 40 && ANSWER_TEST.test(g.cond.trim())) || (g.line === c.line && g.cond.includes(`${c.name}(`) && /^(?:!|not\s)/.test(g.cond.trim()))),
       );
-      if (!refusal) continue;
+      // (The if / else: the answer is awaited into a variable and the action taken in one arm only,
+      // `const ok = await callback.onConfirmationNeeded(id, step); if (ok) approved.add(cmd) else reject(…)`.)
+      if (!refusal && !answer) continue;
       const cls = classOf(c.fn);
       const klass = cls ? f.classes.find((k) => k.name === cls) : undefined;
       // A tool's run: a method of a tool subclass, a function named just for running, or one named
@@ -152,10 +162,29 @@ export function toolAsks(ctx: RuleContext): ToolAsk[] {
       const exact = /^_*(?:execute|run|call|invoke|handle|handler|perform|apply|arun|__call__|forward)$/i.test(name);
       const runs = /^(?:execute|run|call|invoke|handle|handler|perform|apply|_run|arun|__call__|forward)/i.test(name);
       if (!klass?.extends && !exact && !(runs && toolFiles.has(c.file))) continue;
-      out.push({ ask: c, refusal, owner: klass ? klass.name : c.file });
+      out.push({ ask: c, refusal: (refusal ?? answer)!, owner: klass ? klass.name : c.file });
     }
     return out;
   });
+}
+
+/** Calls of a confirmation callback the harness declares (an interface or handler method of that name). */
+function confirmCallbacks(ctx: RuleContext): Located<CallFact>[] {
+  const names = new Set<string>();
+  for (const f of ctx.source) for (const c of f.calls) if (c.callee.includes('.') && CONFIRM_CALLBACK.test(c.name) && !ASK_NAMES.includes(c.name)) names.add(c.name);
+  return [...names].flatMap((n) => ctx.callsNamed(n)).filter((c) => c.callee.includes('.'));
+}
+
+/**
+ * The if / else on an awaited answer (`const ok = await ask(…)` then `if (ok) … else …` within the
+ * next lines of the same function): the action is taken in one arm only.
+ */
+function answerFork(f: FileFacts, c: Located<CallFact>): ToolAsk['refusal'] | undefined {
+  const b = (f.binds ?? []).find((x) => x.fn === c.fn && x.line === c.line && /^await\s/.test(x.value) && x.value.includes(`${c.name}(`));
+  if (!b) return undefined;
+  const tested = new RegExp(`^\\(?\\s*(?:!\\s*)?${b.name.replace(/\$/g, '\\$')}\\s*\\)?$|^\\(?\\s*${b.name.replace(/\$/g, '\\$')}(?:\\.\\w+)?\\s*(?:===?|!==?)`);
+  const k = (f.forks ?? []).find((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 40 && tested.test(x.cond.trim()));
+  return k ? { cond: k.cond, line: k.line, fn: k.fn, exit: 'else' } : undefined;
 }
 
 /**
