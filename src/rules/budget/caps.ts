@@ -118,10 +118,10 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
   const out: Array<{ name: string; kind: CapKind }> = [];
   // `limit > 0` only asks whether the limit is set: a cap compares the limit with a counter
   // (`0 < limit < spent`), so clauses comparing it with nothing but 0/-1 are left out.
-  const text = cond
+  const clauses = cond
     .split(/&&|\|\||\band\b|\bor\b/)
-    .filter((cl) => cl.split(/[<>]=?/).map((o) => o.trim().replace(/^[(!\s]+|[)\s]+$/g, '')).filter((o) => o && !/^-?[01](\.0)?$/.test(o)).length >= 2)
-    .join(' ');
+    .filter((cl) => cl.split(/[<>]=?/).map((o) => o.trim().replace(/^[(!\s]+|[)\s]+$/g, '')).filter((o) => o && !/^-?[01](\.0)?$/.test(o)).length >= 2);
+  const text = clauses.join(' ');
   const ids = text.match(IDENT) ?? [];
   for (const id of ids) {
     const last = id.replace(/\(\)/g, '').split(/\??\./).pop() ?? id;
@@ -130,6 +130,20 @@ export function limitsIn(cond: string): Array<{ name: string; kind: CapKind }> {
     if (!ws.some((w) => LIMIT.has(w))) continue;
     const kind = kindOf(ws);
     if (kind) out.push({ name: uncap(name), kind });
+  }
+  // `cost > limit`, `self.total_tokens >= self.cap`: a bare limit (its name says nothing of what it bounds) compared
+  // with a spend counter (cost, tokens, usage) caps that spend.
+  if (out.length === 0) {
+    for (const cl of clauses) {
+      const m = /^\s*\(?\s*([A-Za-z_$][\w$.]*)\s*([<>]=?)\s*([A-Za-z_$][\w$.]*)\s*\)?\s*$/.exec(cl);
+      if (!m) continue;
+      const [counter, limit] = m[2].startsWith('>') ? [m[1], m[3]] : [m[3], m[1]];
+      const lw = words(lastName(limit));
+      const cw = words(lastName(counter));
+      if (!lw.some((w) => LIMIT.has(w)) || kindOf(lw) || lw.some((w) => NOT_CAP.has(w))) continue;
+      if (cw.some((w) => LIMIT.has(w) || NOT_CAP.has(w)) || !cw.some((w) => MEASURED.has(w))) continue;
+      out.push({ name: uncap(lastName(limit)), kind: 'token' });
+    }
   }
   // `turn >= 50`: a counter compared with a literal.
   const lit = /\b([A-Za-z_$][\w$.]*)\s*(>=|>|<=|<)\s*(\d+)\b/.exec(text);
@@ -273,7 +287,25 @@ function defaultOf(ctx: RuleContext, name: string, cond: string, file?: string):
   if (unl && (GUARDED.test(cond) || !pos)) return { def: 'unlimited', defAt: unl };
   if (pos) return { def: 'bounded', defAt: pos };
   if (GUARDED.test(cond)) return { def: 'unlimited' };
+  // A settings object built beside the comparison with the limit as a keyword argument: `Config(cost_limit=0.1, …)`.
+  const kw = limited && file ? keywordDefault(ctx, file, name) : undefined;
+  if (kw) return { def: UNLIMITED.test(kw.value) ? 'unlimited' : 'bounded', defAt: kw };
   return { def: 'unknown' };
+}
+
+/** A numeric keyword argument of that name handed to a call in the file (Python): `Settings(spend_limit=0.25)`. */
+function keywordDefault(ctx: RuleContext, file: string, name: string): { file: string; line: number; value: string } | undefined {
+  const f = ctx.file(file);
+  if (!f || f.lang !== 'py') return undefined;
+  const re = new RegExp(`^${name.replace(/[$]/g, '\\$')}\\s*=\\s*(-?[\\d_]+(?:\\.\\d+)?|None)$`);
+  for (const c of f.calls) {
+    for (const a of c.args) {
+      if (!a.startsWith(name)) continue;
+      const m = re.exec(a.trim());
+      if (m) return { file, line: c.line, value: m[1] === 'None' ? 'null' : m[1] };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -658,7 +690,10 @@ export function loopCaps(ctx: RuleContext): Cap[] {
             push(`${loop.file}:${loop.loop.line}:${name}`, { kind, limit: name, file: loop.file, line: loop.loop.line, where: 'loop range', fn: loop.fn, resolved: true, ...defaultOf(ctx, name, ''), ...(lit && retryUntilFound(ctx, loop, Number(name)) && { retry: true }) });
           }
         }
-        for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, e.line, `${e.kind} exit`, loop.fn);
+        // Each exit at its condition's line (`if cost > limit:` above a `print(…)` and the `break`), where one was read.
+        const cmps = ctx.file(loop.file)?.compares ?? [];
+        const condLine = (cond: string, at: number) => cmps.filter((c) => c.fn === loop.fn && c.line >= loop.loop!.line && c.line <= at && cond.includes(c.text)).reduce((b, c) => Math.max(b, c.line), 0) || at;
+        for (const e of loop.loop.exits) if (e.cond) add(e.cond, loop.file, condLine(e.cond, e.line), `${e.kind} exit`, loop.fn);
         // A named turn limit compared in the loop's own body, not as one of its exits: most often a branch that ends the
         // run by setting what the loop condition reads (`while subtask.output is None:` … `if len(self.subtasks) >=
         // self.max_subtasks: subtask.output = ErrorArtifact(…)`) or a done flag. What the branch does is not followed, so
