@@ -4,7 +4,7 @@ import { EXEC_KEY, frameworkToolUse, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarat
 
 import { offPathUi } from '../shared/ui.js';
 import { rankedLoops } from '../shared/loop.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -311,7 +311,7 @@ export default defineRule({
       // Nothing anywhere looks a tool up by a runtime name (by key or by reflection) and no framework
       // (recognised or not) is handed a tool collection, and no tools are declared against a shape of the
       // repo's own or as introspected methods (whose dispatch may take a form not recognised here).
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length && !namedCallableCollections(ctx).length ? 'high' : 'low',
     };
   },
 });

@@ -694,6 +694,54 @@ export function nameIndexedLookups(ctx: RuleContext): Site[] {
   });
 }
 
+/** A runtime name used as a key (`next_engine_name`, `function_name`, `name`), not a literal. */
+const NAME_VAR = /^(?:[a-z_]\w*_)?[nN]ame$|^[a-z]\w*Name$/;
+/** What a name-keyed collection of callables holds: functions, skills, engines, handlers, plugins. */
+const CALLABLE_NOUN = /function|func\b|skill|engine|tool|action|handler|plugin|command|capabilit/i;
+/** A method that runs what it is called on: `execute_instruction`, `run`, `invoke`, `handle`. */
+const RUN_VERB = /^(?:a?execute|a?run|a?invoke|call|__call__|handle|dispatch|perform|process)(?:_|[A-Z]|$)/;
+/** Keys of an entry that hold the code it runs (`skill.func`, `fn.handler`). */
+const ENTRY_CODE = /^(?:func|fn|function|callable|handler|run|execute|invoke|method|callback|impl)$/;
+
+/**
+ * Collections of callables keyed by a runtime name that the shapes above do not read as a tool registry:
+ * - an entry looked up by a name variable and run (`next_engine = self.engines[next_engine_name]`, then
+ *   `next_engine.execute_instruction(…)`), or called where it is looked up (`handlers[name](…)`);
+ * - each entry's code handed on under the entry's name (`env.add(skill.name, skill.func)`);
+ * - a function record fetched by a name variable and refused when missing (`fv = db.get_function(function_name)`,
+ *   `if not fv: raise`).
+ * The model may choose among them by name, so "no registry" is not sure where one exists.
+ */
+export function namedCallableCollections(ctx: RuleContext): Site[] {
+  return ctx.memo('registry:named-callable-collections', () => {
+    const out: Site[] = [];
+    for (const f of ctx.source) {
+      for (const l of f.lookups) {
+        if (!NAME_VAR.test(l.key) || /environ|env\b|config|settings|headers|cache/i.test(l.target)) continue;
+        const read = `${l.target}[${l.key}]`;
+        const bound = (f.binds ?? []).find((b) => b.fn === l.fn && b.line === l.line && b.value === read)?.name;
+        // Run: called itself (`handlers[name](…)`, `func(…)`), or asked to run (`engine.execute_instruction(…)`); a read of its data (`node.imports.join()`) is no run.
+        const runs = f.calls.find((c) => c.fn === l.fn && c.line >= l.line && (c.callee === read || c.callee === bound || (`${read}.${c.name}` === c.callee || `${bound}.${c.name}` === c.callee) && RUN_VERB.test(c.name)));
+        if (runs) out.push({ file: f.path, line: l.line, reason: `an entry of ${l.target} looked up by the name ${l.key} and run (${runs.callee}(), line ${runs.line})` });
+      }
+      for (const c of f.calls) {
+        const own = /^(\w+)\.name$/.exec((c.args[0] ?? '').trim())?.[1];
+        if (own && c.args.length >= 2) {
+          const code = c.args[1].trim();
+          if (code.startsWith(`${own}.`) && ENTRY_CODE.test(code.slice(own.length + 1))) out.push({ file: f.path, line: c.line, reason: `each entry's code handed on under its name: ${c.callee}(${own}.name, ${code})` });
+          continue;
+        }
+        if (c.args.length !== 1 || !NAME_VAR.test(c.args[0].trim()) || !/^(?:get|load|fetch|find|lookup|resolve)_?/i.test(c.name) || !CALLABLE_NOUN.test(c.name)) continue;
+        const b = (f.binds ?? []).find((x) => x.fn === c.fn && x.line === c.line);
+        if (b && f.guards.some((g) => g.fn === c.fn && g.line > c.line && g.line <= c.line + 3 && (g.cond === `not ${b.name}` || g.cond === `!${b.name}` || g.cond === `${b.name} is None`))) {
+          out.push({ file: f.path, line: c.line, reason: `a callable fetched by the name ${c.args[0].trim()} and refused when missing: ${c.callee}()` });
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** The collection an iteration call walks: `Object.values(tools)` → `tools`, `this.tools.map(…)` → `this.tools`. */
 export const iteratedCollection = (c: { callee: string; name: string; args: string[] }): string =>
   c.callee === 'Object.values' || c.callee === 'Object.entries' ? c.args[0] ?? '' : c.callee.slice(0, c.callee.length - c.name.length - 1);

@@ -794,12 +794,14 @@ const NAMED_SCHEMA = /^[A-Za-z_$][\w$]*$|^[a-z_$][\w$]*\.[A-Z][\w$]*$/;
  * provider's error body (a failed tool call's report among them), never a tool's input about to run.
  */
 const ERROR_MODEL = /(?:Error|Exception)(?:Schema|Model)?$/;
+/** A schema named for what comes back, in either case (`RunActionResponseSchema`, `ToolResultModel`, `output_schema`). */
+const OUTPUT_NAMED = /Response|Result|Output|Reply|Message|Event|Error|(?:^|_)(?:response|result|output|reply|message|event|error)(?:_|s?$)/;
 /** A function that runs a tool or an action: its name starts with execute / run / call / invoke (or handles a tool). */
 const RUN_FN = /^(?:a?execute|a?run|a?call|a?invoke|dispatch|perform|forward|handler|__call__)(?:_|[A-Z]|$)|^handle_?(?:[tT]ool|[aA]ction)/;
 /** Whether a named schema's parse sits in a tool's own run: a run function in a tool or action (its name, its class or its file). */
 function inToolRun(file: string, fn: string, recv: string): boolean {
   // A schema named for what comes back (`RunActionResponseSchema`, `ToolResultModel`) checks an output, not a tool's input.
-  if (/Response|Result|Output|Reply|Message|Event|Error/.test(recv.split('.').pop()!)) return false;
+  if (OUTPUT_NAMED.test(recv.split('.').pop()!)) return false;
   if (!RUN_FN.test(shortName(fn).replace(/^[#_]+(?=[a-z])/i, ''))) return false;
   return /tool|action/i.test(`${fn} ${file.split('/').slice(-2).join('/')}`);
 }
@@ -836,6 +838,8 @@ interface Hit {
   optIn?: boolean;
   /** A schema named in the code parsed outside a tool's run (see NAMED_SCHEMA): weak, cited only when nothing else is found. */
   weak?: boolean;
+  /** The schema is named for what comes back (`output_schema`): the check is of a result, not of a tool's input. */
+  output?: boolean;
 }
 
 /** The request an MCP server answers when a client calls one of its tools: `server.setRequestHandler(CallToolRequestSchema, …)`. */
@@ -890,6 +894,42 @@ function perToolCallers(ctx: RuleContext, h: Hit): Located<CallFact>[] {
   return files.size >= 2 && others.length === 0 ? callers : [];
 }
 
+/** pydantic's (or pydantic-core's) module: a file that imports its `ValidationError` catches a model's failed check. */
+const PYDANTIC = /^pydantic(?:_core|\.v1)?(?:\.|$)/;
+/** What builds a model: a class (`BashCommand`), a model or schema member (`schema.params_pydantic_model`), a type looked up (`tool_type`). */
+const MODEL_CALLEE = /^[A-Z]\w*$|(?:[mM]odel|[sS]chema|[tT]ype|[pP]arams|[aA]rgs|[iI]nput)s?(?:_?(?:cls|class|Class))?$/;
+/** A decode of the call's text (`json.loads(input)`, `_parse_function_tool_json_input(…)`): the value holds the call's arguments. */
+const DECODED = /(?:loads|parse|decode)\w*\(/i;
+
+/**
+ * A pydantic model built from the tool call's arguments (`tool_type(**arguments)`, `schema.params_pydantic_model(**json_data)`)
+ * in a function that catches its failure (an `except` after it, in a file importing pydantic's `ValidationError`): building
+ * the model validates the arguments against the tool's schema, and a call that does not fit is refused or repaired.
+ * The spread value is the function's parameter or a decode of the call's text, in a function handling a tool.
+ */
+function pydanticArgModels(ctx: RuleContext): Hit[] {
+  return ctx.memo('verification:pydantic-arg-models', () => {
+    const out: Hit[] = [];
+    for (const f of ctx.source) {
+      if (f.lang !== 'py' || !f.imports.some((i) => PYDANTIC.test(i.from) && i.names.includes('ValidationError'))) continue;
+      for (const c of f.calls) {
+        if (c.inCatch || c.args.length !== 1 || c.fn === '<top>') continue;
+        const spread = /^\*\*([A-Za-z_]\w*)$/.exec(c.args[0].trim())?.[1];
+        if (!spread || !MODEL_CALLEE.test(shortName(c.callee)) || /^(?:self|cls|super)$/.test(c.callee)) continue;
+        if (!/tool|action|function_?call/i.test(`${c.fn} ${f.path.split('/').slice(-2).join('/')}`)) continue;
+        const fn = f.functions.find((x) => x.name === c.fn);
+        const param = fn?.params.map(paramName).includes(spread);
+        const decoded = (f.binds ?? []).some((b) => b.name === spread && b.fn === c.fn && b.line < c.line && DECODED.test(b.value));
+        if (!param && !decoded) continue;
+        // The failure is caught where the model is built: an `except` of the same function follows within a few lines.
+        if (!f.calls.some((k) => k.fn === c.fn && k.inCatch && k.line > c.line && k.line <= c.line + 12)) continue;
+        out.push({ c: { ...c, file: f.path }, how: `${c.callee}(**${spread}) builds the pydantic model from the tool call's arguments in ${c.fn}(), which validates them (a ValidationError is caught)`, rank: 2 });
+      }
+    }
+    return out;
+  });
+}
+
 function validations(ctx: RuleContext): Hit[] {
   return ctx.memo('r3:tool-input-validation', () => {
     const hits: Hit[] = [];
@@ -916,6 +956,7 @@ function validations(ctx: RuleContext): Hit[] {
         let rank = 0;
         let optIn = false;
         let weak = false;
+        let output = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
         if (own) {
@@ -923,7 +964,8 @@ function validations(ctx: RuleContext): Hit[] {
           rank = 3;
         } else if (parse && recv && !NOT_SCHEMA.test(recv) && !ERROR_MODEL.test(recv) && (adapted || SCHEMA_RECV.test(recv)) && (toolish || (TOOL_CONTEXT.test(c.fn) && (/args|arguments|input|params|parameters/i.test(recv) || ((adapted || /schema/i.test(recv)) && paramOf(f, c))))))  {
           // `this.schema.schema.safeParse(input)` in `Action.call(input)`: the action's own schema checks the input it was called with.
-          how = adapted ? `${c.callee}() validates the tool input against ${adapted} (a pydantic TypeAdapter) in ${c.fn}()` : `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
+          output = !adapted && /output|result/i.test(recv.split('.').pop()!);
+          how = adapted ? `${c.callee}() validates the tool input against ${adapted} (a pydantic TypeAdapter) in ${c.fn}()` : output ? `${c.callee}() checks a result against its output schema in ${c.fn}()` : `${c.callee}() validates the tool input against its schema in ${c.fn}()`;
           rank = /args|arguments|input|params|parameters/i.test(recv) || paramOf(f, c) ? 2 : 1;
           weak = NAMED_SCHEMA.test(recv) && !inToolRun(f.path, c.fn, recv);
         } else if ((c0 === 118 || c0 === 86 || c0 === 95) && VALIDATOR.test(c.name) && !/path|name|url|file|dir/i.test(c.name.replace(/^validate_?/i, '').slice(0, 12)) && TOOL_SUBJECT.test(`${c.callee} ${c.fn} ${c.args.join(' ')}`)) {
@@ -948,9 +990,10 @@ function validations(ctx: RuleContext): Hit[] {
             continue;
           }
         }
-        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}) });
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}), ...(output ? { output } : {}) });
       }
     }
+    hits.push(...pydanticArgModels(ctx));
     return hits.sort((a, b) => b.rank - a.rank);
   });
 }
@@ -971,7 +1014,11 @@ export default defineRule({
       if (h.c.fn === '<top>') return true;
       const short = shortName(h.c.fn);
       if (/^(?:execute|run|call|invoke|build|forward|handler|__call__|_run|_call)$|^_?(?:run|execute|call|invoke|dispatch|handle|process)_?tool/i.test(short)) return true;
-      return ctx.callsNamed(short).some((c) => c.fn !== h.c.fn) || !!ctx.file(h.c.file)?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short));
+      if (ctx.callsNamed(short).some((c) => c.fn !== h.c.fn)) return true;
+      const f = ctx.file(h.c.file);
+      // Handed on as a callback in its file (`_build_tool(invoke=_on_invoke_tool_impl)`, `register(handler)`): run by what it is handed to.
+      const handed = new RegExp(`^(?:\\w+\\s*=\\s*)?${esc(short)}$`);
+      return !!f?.objects.some((o) => o.values[short] !== undefined || o.keys.includes(short)) || !!f?.calls.some((c) => c.fn !== h.c.fn && c.args.some((a) => handed.test(a.trim())));
     };
     // Parses of schemas named for something else (a config, an RPC message, a provider's error body) are
     // kept aside: the mechanisms below are cited before them, and they stand only where nothing else does.
@@ -1018,7 +1065,7 @@ export default defineRule({
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
       // Sure when the validation sits in a function on the resolved dispatch path.
-      return finding('present', `tool inputs are validated before execution: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid, onPath(wired[0]) === 0 ? 'high' : 'low');
+      return finding('present', `${wired[0].output ? "the agent's output is checked against a schema before it is used" : 'tool inputs are validated before execution'}: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid, onPath(wired[0]) === 0 ? 'high' : 'low');
     }
     // A verify step after edits, called from somewhere other than its own definition.
     for (const fn of ctx.source.flatMap((f) => f.functions as Located<FunctionFact>[])) {
@@ -1040,7 +1087,7 @@ export default defineRule({
     // agent's output is checked; on a few, only those replies are.
     if (weakWired.length) {
       const files = new Set(weakWired.map((h) => h.c.file));
-      return finding('present', `tool inputs are validated before execution: ${weakWired[0].how} (${at(weakWired[0].c.file, weakWired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, weakWired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how)), 'low');
+      return finding('present', `${weakWired[0].output ? "the agent's output is checked against a schema before it is used" : 'tool inputs are validated before execution'}: ${weakWired[0].how} (${at(weakWired[0].c.file, weakWired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, weakWired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how)), 'low');
     }
     const retried = retriedChecks(ctx);
     if (retried.sites.length) {
