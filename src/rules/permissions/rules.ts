@@ -8,6 +8,7 @@ import { askedVerdict, DECIDING_NAME, tieredVerdicts, toolAsks, verdictSettings,
 import { approvalOnDispatch } from './gate.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import type { FileFacts, TypeFact } from '../../analyzers/facts.js';
+import { words } from '../shared/persist.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -1097,11 +1098,10 @@ const ACCESS_SENSE = /^(?:allow|allowed|only|white|whitelisted|trusted|permitted
 const ACCESS_LIST_WORD = /^(?:white|black|allow|deny|block)_?list$/;
 /** What such a list holds: places and things a tool reaches (hosts, paths, modules, page elements). */
 const ACCESS_NOUN = /^(?:hosts|hostnames|domains|urls|sites|origins|paths|dirs|directories|folders|files|globs|patterns|commands|modules|imports|packages|elements|selectors)$/;
-const nameWords = (n: string) => n.replace(/^_+/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/).filter(Boolean);
 /** A list named for what it allows or refuses (`badHostnames`, `allowed_globs`, `interactiveBlacklist`), not a constant (`BLOCKED_PATHS`). */
 function accessListName(n: string): boolean {
   if (!/[a-z]/.test(n)) return false;
-  const w = nameWords(n);
+  const w = words(n);
   // Not a list of tools, toolsets or users: which tools may run is toolNameLists' question.
   if (w.some((x) => /^(?:tools?|toolsets?|users?)$/.test(x))) return false;
   if (ACCESS_LIST_WORD.test(w[w.length - 1] ?? '')) return true;

@@ -901,6 +901,12 @@ const MODEL_CALLEE = /^[A-Z]\w*$|(?:[mM]odel|[sS]chema|[tT]ype|[pP]arams|[aA]rgs
 /** A decode of the call's text (`json.loads(input)`, `_parse_function_tool_json_input(…)`): the value holds the call's arguments. */
 const DECODED = /(?:loads|parse|decode)\w*\(/i;
 
+/** The reason for checks found wired on the path: what the first checks (a tool's input, or a result against an output schema), where, in how many files. */
+function validatedReason(hits: Hit[], files: number): string {
+  const h = hits[0];
+  return `${h.output ? "the agent's output is checked against a schema before it is used" : 'tool inputs are validated before execution'}: ${h.how} (${at(h.c.file, h.c.line)})${files > 1 ? `, in ${files} files` : ''}`;
+}
+
 /**
  * A pydantic model built from the tool call's arguments (`tool_type(**arguments)`, `schema.params_pydantic_model(**json_data)`)
  * in a function that catches its failure (an `except` after it, in a file importing pydantic's `ValidationError`): building
@@ -1065,7 +1071,7 @@ export default defineRule({
     if (wired.length) {
       const files = new Set(wired.map((h) => h.c.file));
       // Sure when the validation sits in a function on the resolved dispatch path.
-      return finding('present', `${wired[0].output ? "the agent's output is checked against a schema before it is used" : 'tool inputs are validated before execution'}: ${wired[0].how} (${at(wired[0].c.file, wired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, evid, onPath(wired[0]) === 0 ? 'high' : 'low');
+      return finding('present', validatedReason(wired, files.size), evid, onPath(wired[0]) === 0 ? 'high' : 'low');
     }
     // A verify step after edits, called from somewhere other than its own definition.
     for (const fn of ctx.source.flatMap((f) => f.functions as Located<FunctionFact>[])) {
@@ -1087,7 +1093,7 @@ export default defineRule({
     // agent's output is checked; on a few, only those replies are.
     if (weakWired.length) {
       const files = new Set(weakWired.map((h) => h.c.file));
-      return finding('present', `${weakWired[0].output ? "the agent's output is checked against a schema before it is used" : 'tool inputs are validated before execution'}: ${weakWired[0].how} (${at(weakWired[0].c.file, weakWired[0].c.line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, weakWired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how)), 'low');
+      return finding('present', validatedReason(weakWired, files.size), weakWired.slice(0, 4).map((h) => ev(h.c.file, h.c.line, h.how)), 'low');
     }
     const retried = retriedChecks(ctx);
     if (retried.sites.length) {
