@@ -1240,6 +1240,9 @@ export function toolGenerators(ctx: RuleContext): ToolGenerator[] {
  */
 /** A module imported at run time: `__import__(name, fromlist=[…])`, `importlib.import_module(path)`. */
 const DYNAMIC_IMPORT = /^(?:__import__|(?:importlib\.)?import_module)\(/;
+/** A logger by its name (`tagged_logger`, `self.log`) or by what it was bound to (`logger.bind(…)`, `logging.getLogger(…)`). */
+const LOGGER_NAME = /^(?:\w+_)?(?:log|logger|logging)$/i;
+const LOGGER_VALUE = /^(?:logger|logging|structlog|loguru)\b|getLogger\(/;
 
 export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site }> {
   return ctx.memo('registry:reflective-dispatch', () => {
@@ -1252,6 +1255,9 @@ export function reflectiveDispatch(ctx: RuleContext): Array<Site & { call: Site 
       // A module imported at run time (`module = __import__(module_name, fromlist=[class_name])`,
       // `importlib.import_module(path)`): the name picks a class or function to load (a provider factory), not a method to dispatch to.
       if ((f.binds ?? []).some((b) => b.fn === c.fn && b.name === c.args[0] && b.line <= c.line && DYNAMIC_IMPORT.test(b.value))) continue;
+      // A logger's level method picked by name (`log_func = getattr(patched_logger, level)`, then `log_func(msg)`): a log
+      // call written once for every level, not a dispatch of the model's calls.
+      if (LOGGER_NAME.test(c.args[0].split('.').pop()!) || (f.binds ?? []).some((b) => b.fn === c.fn && b.name === c.args[0] && b.line <= c.line && LOGGER_VALUE.test(b.value.trim()))) continue;
       const calls = ctx.callsIn(c.file, c.fn);
       let run = calls.find((x) => x.line === c.line && !x.name && x.callee.replace(/\s+/g, ' ') === text && x.args.length > 0);
       if (!run) {
