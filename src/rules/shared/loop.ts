@@ -619,6 +619,8 @@ export const LOOP_MEMOS = {
   'resolve:bases': true,
   'resolve:interfaces': true,
   'resolve:one-family': true,
+  'resolve:file-fills': true,
+  'slice:file-targets': true,
   'loop:agent-loops': (loops: AgentLoop[], position: (file: string) => number): AgentLoop[] =>
     loops.map((l, i) => ({ l, i, p: position(l.file) })).sort((a, b) => a.p - b.p || a.i - b.i).map(({ l }) => l),
 } as const;

@@ -384,48 +384,42 @@ const FILL_NAMES = new Set(['append', 'push', 'insert', 'add', 'unshift', 'exten
 
 /**
  * One file's share of collectionFills, read once per audit: it depends on the file's facts and on which classes
- * there are, not on the order of the source files, so it outlives their reorder (RuleContext.agentFirst), which
- * rebuilds the map from these shares.
+ * there are, not on the order of the source files, so its memo is carried over their reorder (LOOP_MEMOS,
+ * RuleContext.agentFirst), which rebuilds the map from these shares.
  */
 function fileFills(ctx: RuleContext, f: FileFacts, classes: Map<string, ClassInfo[]>): FileFills {
-  let byFile = FILLS.get(ctx);
-  if (!byFile) FILLS.set(ctx, (byFile = new Map()));
-  const known = byFile.get(f.path);
-  if (known) return known;
-  const out: FileFills = { adds: [], params: [] };
-  const ctors = new Map<string, FunctionFact>();
-  for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
-  for (const b of f.binds ?? []) {
-    const cls = classOf(b.fn);
-    const owner = shortName(cls);
-    const v = b.value.trim();
-    if (v.startsWith('[')) {
-      const made = constructed(v).filter((c) => classes.has(c));
-      out.adds.push([`${f.path}#${b.fn}#${b.name}`, owner, made]);
-      if (owner) out.adds.push([b.name, owner, made]);
-      continue;
+  return ctx.perFile('resolve:file-fills', f.path, () => {
+    const out: FileFills = { adds: [], params: [] };
+    const ctors = new Map<string, FunctionFact>();
+    for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+    for (const b of f.binds ?? []) {
+      const cls = classOf(b.fn);
+      const owner = shortName(cls);
+      const v = b.value.trim();
+      if (v.startsWith('[')) {
+        const made = constructed(v).filter((c) => classes.has(c));
+        out.adds.push([`${f.path}#${b.fn}#${b.name}`, owner, made]);
+        if (owner) out.adds.push([b.name, owner, made]);
+        continue;
+      }
+      const ctor = ctors.get(b.fn);
+      const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
+      if (ctor && p) {
+        const index = ctor.params.findIndex((x) => paramName(x) === p);
+        if (index >= 0) out.params.push([`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) }]);
+      }
     }
-    const ctor = ctors.get(b.fn);
-    const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
-    if (ctor && p) {
-      const index = ctor.params.findIndex((x) => paramName(x) === p);
-      if (index >= 0) out.params.push([`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) }]);
+    for (const c of f.calls) {
+      const fill = FILL_NAMES.has(c.name) ? FILL_CALL.exec(c.callee) : null;
+      if (!fill) continue;
+      const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
+      if (fill[1]) out.adds.push([fill[2], shortName(classOf(c.fn)), made]);
+      else out.adds.push([`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made]);
     }
-  }
-  for (const c of f.calls) {
-    const fill = FILL_NAMES.has(c.name) ? FILL_CALL.exec(c.callee) : null;
-    if (!fill) continue;
-    const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
-    if (fill[1]) out.adds.push([fill[2], shortName(classOf(c.fn)), made]);
-    else out.adds.push([`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made]);
-  }
-  out.adds = out.adds.filter(([, , made]) => made.length > 0);
-  byFile.set(f.path, out);
-  return out;
+    out.adds = out.adds.filter(([, , made]) => made.length > 0);
+    return out;
+  });
 }
-
-/** Per audit: each file's share of collectionFills (fileFills). */
-const FILLS = new WeakMap<RuleContext, Map<string, FileFills>>();
 
 /** The arrow handed to `list.forEach(…)` / `list.map(…)` names its one parameter: `(hook) => …`, `async h => …`. */
 const EACH_ARROW = /^(?:async\s*)?\(?\s*(\w+)\s*(?::[^)=]*)?\)?\s*=>/;

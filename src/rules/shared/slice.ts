@@ -33,23 +33,18 @@ function importTargets(ctx: RuleContext, f: FileFacts, from: string, names: stri
 /**
  * The harness files `f` imports, other than itself, in the order of its imports. A TypeScript / JavaScript file's are
  * read once per audit: they depend on which files and project settings there are, not on the order of the source
- * files, so they outlive the reorder (RuleContext.agentFirst) that rebuilds the graph. A Python package import may
- * match several files, the earliest in source order winning (resolveImportFile), so a Python file's are read again.
+ * files, so their memo is carried over the reorder (LOOP_MEMOS, RuleContext.agentFirst) that rebuilds the graph. A
+ * Python package import may match several files, the earliest in source order winning (resolveImportFile), so a
+ * Python file's are read again.
  */
 function fileTargets(ctx: RuleContext, f: FileFacts): string[] {
-  let byFile = TARGETS.get(ctx);
-  if (!byFile) TARGETS.set(ctx, (byFile = new Map()));
-  const known = f.lang === 'py' ? undefined : byFile.get(f.path);
-  if (known) return known;
-  const targets = new Set<string>();
-  for (const i of f.imports) for (const t of importTargets(ctx, f, i.from, i.names)) if (t !== f.path) targets.add(t);
-  const out = [...targets];
-  if (f.lang !== 'py') byFile.set(f.path, out);
-  return out;
+  const read = () => {
+    const targets = new Set<string>();
+    for (const i of f.imports) for (const t of importTargets(ctx, f, i.from, i.names)) if (t !== f.path) targets.add(t);
+    return [...targets];
+  };
+  return f.lang === 'py' ? read() : ctx.perFile('slice:file-targets', f.path, read);
 }
-
-/** Per audit: the TypeScript / JavaScript files' import targets (fileTargets). */
-const TARGETS = new WeakMap<RuleContext, Map<string, string[]>>();
 
 /** Each source file's imports resolved to harness source files (`imports`) and, reversed, who imports each (`importers`). Built once per audit. */
 export function importGraph(ctx: RuleContext): { imports: Map<string, string[]>; importers: Map<string, string[]> } {
