@@ -818,11 +818,16 @@ const nameClass = (ctx: RuleContext, file: string, fn: string, name: string): st
 function localFieldClass(ctx: RuleContext, file: string, fn: string, name: string): string | undefined {
   const m = ctx.perFile('loop:local-field-refs', file, () => {
     const m: Map<string, string[]> = new Map();
+    // The names some binding took from the fields: a later binding of any other name has nothing to undo.
+    const taken = new Set<string>();
     for (const b of ctx.file(file)?.binds ?? []) {
       if (b.fn === '<top>') continue;
-      const chain = /^(?:self|this)((?:\.[A-Za-z_$][\w$]*){1,3})$/.exec(b.value.trim());
-      if (chain) m.set(`${b.fn}#${b.name}`, chain[1].slice(1).split('.'));
-      else m.delete(`${b.fn}#${b.name}`);
+      const v = b.value.trim();
+      const chain = v.startsWith('self.') || v.startsWith('this.') ? /^(?:self|this)((?:\.[A-Za-z_$][\w$]*){1,3})$/.exec(v) : null;
+      if (chain) {
+        m.set(`${b.fn}#${b.name}`, chain[1].slice(1).split('.'));
+        taken.add(b.name);
+      } else if (taken.has(b.name)) m.delete(`${b.fn}#${b.name}`);
     }
     return m;
   });

@@ -312,6 +312,8 @@ const FILL_CALL = /^(?:(self|this)\.)?(\w+)\.(append|push|insert|add|unshift|ext
 /** The classes constructed in a text: `[A(), B(x)]`, `new X({…})`. */
 const CONSTRUCTED = /(?:\bnew\s+)?(?<![\w.])([A-Z]\w*)\s*\(/g;
 const constructed = (text: string): string[] => [...text.matchAll(CONSTRUCTED)].map((m) => m[1]);
+/** `constructed`, with no pattern run on a text without a `(` (most of the values and arguments a file's index reads). */
+const constructedIn = (text: string): string[] => (text.includes('(') ? constructed(text) : []);
 /** The collection a loop walks, with the copying or ordering around it taken off: `reversed(self.chain)`, `[...this.hooks]`, `this.hooks.values()`. */
 const unwrapIterable = (text: string): string => {
   let t = text.trim();
@@ -392,18 +394,20 @@ function fileFills(ctx: RuleContext, f: FileFacts, classes: Map<string, ClassInf
     const out: FileFills = { adds: [], params: [] };
     const ctors = new Map<string, FunctionFact>();
     for (const fn of f.functions) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+    // Only a list literal or a constructor's binding adds anything: the others are passed over before their class is worked out.
     for (const b of f.binds ?? []) {
-      const cls = classOf(b.fn);
-      const owner = shortName(cls);
       const v = b.value.trim();
-      if (v.startsWith('[')) {
-        const made = constructed(v).filter((c) => classes.has(c));
+      const list = v.startsWith('[');
+      const ctor = list || !ctors.size ? undefined : ctors.get(b.fn);
+      if (!list && !ctor) continue;
+      const owner = shortName(classOf(b.fn));
+      if (list) {
+        const made = constructedIn(v).filter((c) => classes.has(c));
         out.adds.push([`${f.path}#${b.fn}#${b.name}`, owner, made]);
         if (owner) out.adds.push([b.name, owner, made]);
         continue;
       }
-      const ctor = ctors.get(b.fn);
-      const p = ctor && /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
+      const p = /^(\w+)(?:\s+or\s+\[\]|\s*\?\?\s*\[\]|\s*\|\|\s*\[\])?$/.exec(v)?.[1];
       if (ctor && p) {
         const index = ctor.params.findIndex((x) => paramName(x) === p);
         if (index >= 0) out.params.push([`${owner}#${p}`, { field: b.name, index: index - (ctor.params[0] === 'self' ? 1 : 0) }]);
@@ -412,7 +416,7 @@ function fileFills(ctx: RuleContext, f: FileFacts, classes: Map<string, ClassInf
     for (const c of f.calls) {
       const fill = FILL_NAMES.has(c.name) ? FILL_CALL.exec(c.callee) : null;
       if (!fill) continue;
-      const made = c.args.flatMap(constructed).filter((x) => classes.has(x));
+      const made = c.args.flatMap(constructedIn).filter((x) => classes.has(x));
       if (fill[1]) out.adds.push([fill[2], shortName(classOf(c.fn)), made]);
       else out.adds.push([`${f.path}#${c.fn}#${fill[2]}`, shortName(classOf(c.fn)), made]);
     }
