@@ -1,6 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
+import { agentLoops } from '../shared/loop.js';
 import { documentArg, indexedDbSessionStore, RECOVERY_STRING, rowFields, sessionTable, stepRecordRows, stringHits } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCall, carriesTranscript, frameworkSaver, persistOps, platformCheckpointer, composedRecord, insertsRow, transcriptFirst, writesNothing, type PersistOp } from '../shared/persist.js';
@@ -123,6 +124,8 @@ function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | unde
         if (callers.length > 0) return { file: f.path, line: fn.line, reason: `${fn.name} (called from ${callers[0].fn}) closes the tool calls left without a result, so they are not run again` };
       }
     }
+    const repaired = repairedToolCalls(ctx);
+    if (repaired) return repaired;
     // Membership tests, from the by-name index of calls.
     for (const c of ['has', 'includes', '__contains__'].flatMap((n) => ctx.callsNamed(n))) {
       const dot = c.callee.lastIndexOf('.');
@@ -131,6 +134,54 @@ function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | unde
     }
     return undefined;
   });
+}
+
+/** A string literal naming a model's tool-call part in a message (`'tool-call'`, `'tool_use'`, `'tool-invocation'`), or a call still in flight (`'partial-call'`). */
+const TOOL_CALL_PART = /^(?:tool-call|tool_call|tool_use|tool-invocation|function_call|partial-call)$/;
+/** A literal given as the result of a call that never got one: 'Error: No result', 'Tool call was interrupted'. */
+const NO_RESULT_TEXT = /^['"`](?=[^'"`]*(?:\bno result\b(?!s)|interrupted|was not completed|never completed|cancel+ed|aborted))/i;
+/** A tool-result part spelled in the object: its call's id, a `type` of tool result, or a tool invocation's `state: 'result'`. */
+const resultShaped = (o: { keys: string[]; values: Record<string, string> }) =>
+  o.keys.some((k) => TOOL_RESULT_KEY.test(k)) || API_RESULT_TYPE.test(o.values.type ?? '') || /^['"`]result['"`]/.test(o.values.state ?? '');
+/** `part.type !== 'tool-call'` inside a filter: the tool-call parts are dropped from the message. */
+const DROPS_CALLS = /!==?\s*['"`](?:tool-call|tool_call|tool_use|tool-invocation|function_call)['"`]/;
+
+/**
+ * A step of the harness that repairs a history whose last tool calls never got a result (a reload after a crash, a
+ * stream cut off), by the code's structure rather than its name: a function that looks at the stored model turns (it
+ * compares a role with 'assistant', a call's state with 'partial-call', or is named for loading them back) and the
+ * tool-call parts in them, and either gives such a call a result of its own (`{ type: 'tool-result', toolCallId,
+ * result: 'Error: No result' }`, a tool invocation set to `state: 'result'` with 'Error: Tool call was interrupted')
+ * or drops the tool-call parts from the message (`content.filter(p => p.type !== 'tool-call')`). Called from
+ * elsewhere in the harness. The call is then not run again.
+ */
+function repairedToolCalls(ctx: Parameters<typeof persistOps>[0]): Evidence | undefined {
+  // The agent loop answering the calls of the turn in flight (a user's stop: 'Interrupted by the user') repairs nothing stored.
+  const loops = new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`));
+  for (const f of ctx.source) {
+    if (!f.strings.some((s) => TOOL_CALL_PART.test(s.value))) continue;
+    for (const fn of f.functions) {
+      if (loops.has(`${f.path}#${fn.name}`)) continue;
+      const lits = f.strings.filter((s) => s.line >= fn.line && s.line <= fn.end).map((s) => s.value);
+      if (!lits.some((v) => TOOL_CALL_PART.test(v))) continue;
+      const reload = words(shortName(fn.name)).some((w) => RELOAD_WORD.has(w));
+      if (!reload && !lits.includes('assistant') && !lits.includes('partial-call')) continue;
+      const made = f.objects.find((o) => o.fn === fn.name && o.line >= fn.line && o.line <= fn.end && resultShaped(o) && ['result', 'content', 'output'].some((k) => NO_RESULT_TEXT.test(o.values[k] ?? '')));
+      const dropped = made ? undefined : f.calls.find((c) => c.fn === fn.name && c.name === 'filter' && DROPS_CALLS.test(c.args[0] ?? '') && lits.some((v) => /^(?:tool|tool-result|tool_result|function_call_output)$/.test(v)));
+      const at = made ?? dropped;
+      if (!at) continue;
+      const callers = callersOf(ctx, fn.name).filter((c) => c.fn !== fn.name);
+      if (callers.length === 0) continue;
+      return {
+        file: f.path,
+        line: at.line,
+        reason: made
+          ? `${fn.name} (called from ${callers[0].fn}) gives a tool call left without a result in the history a result of its own (${Object.entries(made.values).filter(([k]) => ['result', 'content', 'output'].includes(k)).map(([, v]) => v.slice(0, 40))[0]}), so it is not run again`
+          : `${fn.name} (called from ${callers[0].fn}) drops the tool calls that have no result in the history, so they are not run again`,
+      };
+    }
+  }
+  return undefined;
 }
 
 export default defineRule({

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { GENERIC, loopReachResolved, reachedFromLoop } from '../shared/loop.js';
-import { words, callersOf, carriesTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, stepRecordRows, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
+import { words, callersOf, carriesTranscript, recordHoldsTranscript, containerRow, conversationLink, commandBranch, wrapperCall, composedRecord, foreignRecord, frameworkSaver, optInCheckpointer, insertsRow, mastraThreadStore, persistOps, platformCheckpointer, savedPerMessage, sessionClientStore, stepRecordRows, transcriptFirst, transcriptLogged, writesNothing, sessionTable, type PersistOp } from '../shared/persist.js';
 import { shortName } from '../context.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { classIndex } from '../shared/resolve.js';
@@ -189,7 +189,17 @@ export default defineRule({
       };
     }
     // A web front end that does not run the agent saves its own things (settings, drafts), not the session.
-    const allWritten = harnessPersistOps(ctx).filter((o) => o.subject === 'session' && (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write'));
+    const harnessOps = harnessPersistOps(ctx);
+    const isWrite = (o: PersistOp) => o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write';
+    // A write named for the run's state whose record also holds the message list (`data = self.data` …
+    // `f.write(data.model_dump_json())` with `class TaskData: messages: …`): it saves the conversation too.
+    const holds = new Map<PersistOp, Evidence>();
+    for (const o of harnessOps) {
+      if (o.subject !== 'state' || !isWrite(o)) continue;
+      const e = recordHoldsTranscript(ctx, o, harnessOps);
+      if (e) holds.set(o, e);
+    }
+    const allWritten = harnessOps.filter((o) => isWrite(o) && (o.subject === 'session' || holds.has(o)));
     // Writes in store backends the caller picks and passes in are not the run's own saving (see callerBackend).
     const backends = new Map<PersistOp, string>();
     for (const o of allWritten) {
@@ -370,8 +380,11 @@ export default defineRule({
     const w = ranked.find((o) => wired(ctx, o)) ?? ranked[0];
     return {
       level: 'partial',
-      reason: `the session is written by ${w.call.fn} (${w.call.callee}) as a whole-file rewrite that the agent loop does not call each turn (only on exit, on demand or behind an option); nothing appends turns as they happen`,
-      evidence: ranked.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the session file`)),
+      reason: `the session is written by ${w.call.fn} (${w.call.callee}${holds.has(w) ? ', a state record that also holds the messages' : ''}) as a whole-file rewrite that the agent loop does not call each turn (only on exit, on demand or behind an option); nothing appends turns as they happen`,
+      evidence: [
+        ...ranked.slice(0, 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} rewrites the ${holds.has(o) ? 'state record that holds the messages' : 'session file'}`)),
+        ...(holds.has(w) ? [holds.get(w)!] : []),
+      ],
     };
   },
 });
