@@ -37,6 +37,9 @@ for (const id of checkDirs) {
         // Optional: the confidence the verdict must carry (`high` or `low`).
         const confFile = path.join(FIXTURES, id, caseDir, 'expect-confidence');
         if (fs.existsSync(confFile)) expect(check.confidence).toBe(fs.readFileSync(confFile, 'utf8').trim());
+        // Optional: a text the reason must contain (the mechanism it names, at the line it names).
+        const reasonFile = path.join(FIXTURES, id, caseDir, 'expect-reason-includes');
+        if (fs.existsSync(reasonFile)) expect(check.reason).toContain(fs.readFileSync(reasonFile, 'utf8').trim());
       });
     }
   });

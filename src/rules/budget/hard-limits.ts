@@ -6,6 +6,7 @@ import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
 import { importedSources } from '../shared/tests.js';
 import { words } from '../shared/persist.js';
+import { citeRank } from '../shared/slice.js';
 
 /**
  * A cap read from the loop's own condition or exits, a comparison in a check the loop calls, a raise
@@ -65,8 +66,10 @@ const retryCap = (c: Cap) => !!c.retry || words(c.limit).some((w) => /^(?:attemp
  * from an exit before a turn limit only compared in a loop's body (its branch sets what the condition reads). Stable
  * otherwise: loopCaps' own ranking (resolved, compared, on the path most loops share) decides.
  */
-function mainLoopFirst(caps: Cap[]): Cap[] {
-  const key = (c: Cap) => [offPath(c) ? 1 : 0, retryCap(c) ? 1 : 0, c.where === 'checked in the loop body' ? 1 : 0];
+function mainLoopFirst(ctx: RuleContext, caps: Cap[]): Cap[] {
+  // First where the report's evidence order puts the cap's file: the agent's own code before another feature's
+  // script (`app/qlib_rd_loop/factor_from_report.py`) or a copy nothing runs, so the reason names the line cited first.
+  const key = (c: Cap) => [citeRank(ctx, c.file), offPath(c) ? 1 : 0, retryCap(c) ? 1 : 0, c.where === 'checked in the loop body' ? 1 : 0];
   return caps
     .map((c, i) => ({ c, i, k: key(c) }))
     .sort((a, b) => {
@@ -171,7 +174,7 @@ export default defineRule({
   detect(ctx) {
     // A cap set in a web page that runs no agent (a chat hook's step option) bounds the page, not the harness.
     // A turn limit only compared in a loop's body (its branch sets what the condition reads) comes after every cap read from an exit.
-    const caps = mainLoopFirst(loopCaps(ctx).filter((c) => !displayFile(ctx, c.file)));
+    const caps = mainLoopFirst(ctx, loopCaps(ctx).filter((c) => !displayFile(ctx, c.file)));
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
       const first = tokenOn[0];
@@ -192,7 +195,7 @@ export default defineRule({
       const named = (c: Cap) => !/^\d+$/.test(c.limit);
       const bounded = caps.filter((c) => c.def === 'bounded');
       // Named first, within the caps as near the main loop as the first: not a named option handed to a helper off its path.
-      const best = caps.find((c) => named(c) && offPath(c) === offPath(caps[0]) && retryCap(c) === retryCap(caps[0])) ?? caps[0];
+      const best = caps.find((c) => named(c) && citeRank(ctx, c.file) === citeRank(ctx, caps[0].file) && offPath(c) === offPath(caps[0]) && retryCap(c) === retryCap(caps[0])) ?? caps[0];
       const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
       const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
       return {

@@ -37,6 +37,38 @@ function sinkArg(argCtx: string): boolean {
   return RECORD_SINK.test(callee) && !EXCEPTION_CLASS.test(callee);
 }
 
+/** Adding to a list: `entries.append(…)`, `out.push(…)`. */
+const LIST_ADD = /^([A-Za-z_$][\w$]*)\.(?:push|append|unshift|insert)$/;
+/** A call that keeps a value: writes, dumps, saves, logs or records it (not one that sends it to a provider). */
+const HANDS_ON = /write|dump|save|persist|insert|store|log|record|journal|upsert|flush|commit/i;
+
+/**
+ * An object added to a list the same function starts empty (`entries = []` … `entries.append({ tool_call_id, name,
+ * arguments })`) that neither that function nor a caller of it hands to a writer, logger or recorder
+ * (`context.record_verification(self._journal_payloads(results))`): the function builds a value (a message list
+ * converted to a provider's format, a request payload), not a record sink. Its `append` names no trail.
+ */
+function builtLocally(ctx: RuleContext, f: { binds?: readonly { name: string; value: string; fn: string }[]; calls: readonly CallFact[] }, fn: string, argCtx: string): boolean {
+  const m = LIST_ADD.exec(argCtx.slice(4));
+  if (!m) return false;
+  const list = m[1];
+  if (!(f.binds ?? []).some((b) => b.fn === fn && b.name === list && /^(?:\[\s*\]|list\(\s*\)|new Array\(\s*\))$/.test(b.value.trim()))) return false;
+  const kept = (calls: readonly CallFact[], inFn: string, expr: RegExp) => calls.some((c) => c.fn === inFn && !LIST_ADD.test(c.callee) && HANDS_ON.test(c.name) && c.args.some((a) => expr.test(a)));
+  if (kept(f.calls, fn, mentionOf(list))) return false;
+  // A caller keeps what the builder returns: handed straight to a recorder, or through a variable it is bound to.
+  const short = shortName(fn);
+  if (!short || GENERIC.has(short)) return true;
+  const made = new RegExp(`(?:^|[^\\w$])${short.replace(/\$/g, '\\$')}\\(`);
+  for (const k of ctx.callsNamed(short).slice(0, 10)) {
+    const g = ctx.file(k.file);
+    if (!g) continue;
+    if (kept(g.calls, k.fn, made)) return false;
+    const vars = (g.binds ?? []).filter((b) => b.fn === k.fn && made.test(b.value)).map((b) => mentionOf(b.name));
+    if (vars.some((v) => kept(g.calls, k.fn, v))) return false;
+  }
+  return true;
+}
+
 /**
  * Product telemetry (statsig, posthog, segment, amplitude, mixpanel, an analytics/telemetry/APM module):
  * usage events sent to the vendor's dashboard, not the record of what the agent did.
@@ -131,7 +163,7 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       if (o.ctx.startsWith('prop:') || o.ctx.startsWith('array:')) {
         const key = o.ctx.slice(o.ctx.indexOf(':') + 1);
         const parent = f.objects.filter((p) => p.line <= o.line && p !== o && p.keys.includes(key) && p.ctx.startsWith('arg:')).pop();
-        if (parent && sinkArg(parent.ctx)) {
+        if (parent && sinkArg(parent.ctx) && !builtLocally(ctx, f, parent.fn, parent.ctx)) {
           site = parent as Located<ObjectFact>;
           where = `passed to ${parent.ctx.slice(4)}()`;
         } else {
@@ -150,7 +182,7 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       } else if (exported) where = `record ${owner}, serialised by ${o.fn}()`;
       else if (o.ctx.startsWith('class:') && (RECORD_CLASS.test(o.ctx.slice(6)) || tables.has(o.ctx.slice(6).split('.').pop()!))) where = `record class ${o.ctx.slice(6)}`;
       else if (o.ctx.startsWith('arg:') && tables.has(o.ctx.slice(4).split('.').pop()!)) where = `stored as a row of ${o.ctx.slice(4)}`;
-      else if (o.ctx.startsWith('arg:') && sinkArg(o.ctx)) where = `passed to ${o.ctx.slice(4)}()`;
+      else if (o.ctx.startsWith('arg:') && sinkArg(o.ctx) && !builtLocally(ctx, f, o.fn, o.ctx)) where = `passed to ${o.ctx.slice(4)}()`;
       else if (o.ctx.startsWith('var:') && RECORD_VAR.test(o.ctx.slice(4))) where = `record ${o.ctx.slice(4)}`;
       if (!where) {
         // A record of a whole call (its tool, inputs and outcome) that is neither written nor handed to a sink:
@@ -230,6 +262,11 @@ function pairedRecords(all: Rec[]): { recs: [Rec, Rec]; kind: number } | undefin
 
 /** The OpenTelemetry GenAI attribute naming a tool call's tool: `'gen_ai.tool.name'`, `SpanAttributes.GEN_AI_TOOL_NAME`. */
 const GENAI_TOOL_NAME = /^['"`]?gen_ai\.tool\.name['"`]?$|(?:^|\.)GEN_AI_TOOL_NAME$/;
+/**
+ * A harness's own span attribute naming the tool, as a literal or a constant: `'lk.function_tool.name'`,
+ * `trace_types.ATTR_FUNCTION_TOOL_NAME`, `TOOL_NAME`. Only where it is set on a span (its key handed to a span setter).
+ */
+const SPAN_TOOL_NAME = /^['"`]?[a-z][\w]*(?:\.[a-z]\w*)*\.(?:function_)?tool\.name['"`]?$|(?:^|\.)(?:[A-Z][A-Z\d]*_)*(?:FUNCTION_)?TOOL_NAME$/;
 /** Where a span attribute or span event is set: `span.set_attribute(k, v)`, `setAttributes({…})`, `add_event(name, {…})`, `attributes.update({…})`. */
 const SPAN_SET = /^(?:set_?[aA]ttributes?|add_?[eE]vent|_add_event|update|start_?[sS]pan|_start_span|start_as_current_span|startActiveSpan|_end_span)$/;
 /** An attribute (or a GenAI message part's key) carrying the call's arguments: `gen_ai.tool.call.arguments`, `tool_call_args`, `names.tool_arguments_attr`, `arguments`. */
@@ -277,23 +314,30 @@ function genAiToolSpans(ctx: RuleContext): ToolSpan[] {
       if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
       let site: Evidence | undefined;
       let siteFn = '';
-      const named = f.calls.find((c) => SPAN_SET.test(c.name) && c.args.length && GENAI_TOOL_NAME.test(c.args[0]));
+      let siteKeys: string[] = [];
+      const named = f.calls.find((c) => SPAN_SET.test(c.name) && c.args.length && (GENAI_TOOL_NAME.test(c.args[0]) || SPAN_TOOL_NAME.test(c.args[0])));
       if (named) {
         site = ev(f.path, named.line, `${named.callee}(${named.args.join(', ').slice(0, 60)}) names the tool on its call's span`);
         siteFn = named.fn;
       } else {
         // A literal attribute key (`{ "gen_ai.tool.name": tool["name"] }`); a class of constant names is no span.
-        const o = f.objects.find((o) => o.keys.some((k) => /^gen_ai\.tool\.name$/.test(k)) && !o.ctx.startsWith('prop:properties') && !o.ctx.startsWith('type:') && !o.ctx.startsWith('class:'));
+        // Or the harness's own attribute key in an object handed to a span setter (`set_attributes({ ATTR_FUNCTION_TOOL_NAME: … })`).
+        const o = f.objects.find(
+          (o) =>
+            (o.keys.some((k) => /^gen_ai\.tool\.name$/.test(k)) && !o.ctx.startsWith('prop:properties') && !o.ctx.startsWith('type:') && !o.ctx.startsWith('class:')) ||
+            (o.ctx.startsWith('arg:') && SPAN_SET.test(o.ctx.slice(4).split('.').pop()!) && o.keys.some((k) => SPAN_TOOL_NAME.test(k))),
+        );
         if (o) {
           site = ev(f.path, o.line, `span attributes { ${o.keys.slice(0, 4).join(', ')} } name the tool of each call`);
           siteFn = o.fn;
+          siteKeys = o.keys;
         }
       }
       if (!site) continue;
-      // Keys set on spans or span events in this module (`set_attribute(k, …)`), and the keys of objects
+      // The site's own keys first (`{ ATTR_FUNCTION_TOOL_NAME, ATTR_FUNCTION_TOOL_ARGS }`), then keys set on spans or span events in this module (`set_attribute(k, …)`), and the keys of objects
       // built where the tool's span is made or in the module's other tool-span functions (GenAI message parts
       // `{ type: 'tool_call', arguments }`, `{ type: 'tool_call_response', response }`).
-      const keys: string[] = [];
+      const keys: string[] = siteKeys.slice();
       for (const c of f.calls) if (SPAN_SET.test(c.name) && c.args.length) keys.push(c.args[0].replace(/^['"`]|['"`]$/g, ''));
       for (const o of f.objects) if (o.fn === siteFn || /tool/i.test(shortName(o.fn))) keys.push(...o.keys);
       const input = keys.find((k) => SPAN_INPUT.test(k)) ?? f.calls.filter((c) => c.fn === siteFn || /tool/i.test(shortName(c.fn))).flatMap((c) => c.args).find((a) => /\btool\w*\[["'](?:input|args|arguments)["']\]/.test(a));

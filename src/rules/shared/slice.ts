@@ -197,3 +197,13 @@ export function unusedTwin(ctx: RuleContext, file: string): boolean {
   });
   return twins.has(folderOf(file) + twinName(file)) && unreached(ctx, file, true);
 }
+
+/**
+ * Where evaluate's evidence order puts a file's line (agentFirst, then reachedFirst): 0 in the agent slice,
+ * 1 a source file outside it, 2 code nothing runs (`unreached`, `unusedTwin`). A rule that names one mechanism
+ * in its reason among several it cites ranks them by this first, so the reason names the line the reader sees first.
+ */
+export function citeRank(ctx: RuleContext, file: string): number {
+  if (unreached(ctx, file) || unusedTwin(ctx, file)) return 2;
+  return ctx.agentFiles && !ctx.agentFiles.has(file) && ctx.file(file)?.role === 'source' ? 1 : 0;
+}
