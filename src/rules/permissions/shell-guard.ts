@@ -8,7 +8,7 @@ import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
 import { delegatedSandboxVerdict } from './delegated.js';
-import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
+import { EXEC_KEY, HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 import { isStale, rankLive } from '../shared/stale.js';
 
 /** Tools that run shell commands or code, by their declared name. */
@@ -16,6 +16,8 @@ import { isStale, rankLive } from '../shared/stale.js';
 const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|explain)[A-Z_]|(?:Error|Exception|Warning|Message|Text|Hint)$/;
 /** A check named for what a command did (`evaluateCommandSuccess(cmd, code)`, `check_command_output`): it judges the outcome once the command ran, not whether it may run. */
 const OUTCOME_CHECK = /(?:Success|Succeeded|Result|Results|Output|Outcome|ExitCode|Exit_?[Cc]ode|Completion|_success|_result|_output|_outcome|_exit_code)$/;
+/** A check that a program is there to be run (`check_if_screen_command_available()`, `isCommandInstalled('rg')`): it probes the machine, not the model's command. */
+const AVAILABILITY_CHECK = /(?:Available|Installed|Exists|OnPath|InPath|_available|_installed|_exists|_on_path|_in_path)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Tools named for running code rather than commands. */
@@ -145,6 +147,14 @@ function rankGuards(gs: Guard[]): Guard[] {
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
+/**
+ * A declaration that gives the model only the tool's schema, its code run elsewhere: no code of its own,
+ * or a builder handed a name, a description and an input schema and nothing it runs
+ * (MCP's `Tool(name=…, description=…, inputSchema=…)`, dispatched by a branch on the name).
+ */
+const schemaOnly = (d: ToolDecl): boolean =>
+  !d.hasExec || (d.kind === 'builder' && !d.keys.some((k) => EXEC_KEY.test(k)) && d.keys.some((k) => /^(?:inputSchema|input_schema)$/.test(k)));
+
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 
 /** An argv that runs inside a container: the runtime (by name, or an `executable` setting) then `exec`, or the runtime by name then `run` (a container started for the command or the kernel it serves). */
@@ -193,7 +203,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) || AVAILABILITY_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
@@ -618,7 +628,7 @@ export default defineRule({
       }
       // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
       // Only sinks in the tool's own language: a Python tool's handler is not in a TypeScript editor extension.
-      if (!toolSinks.length && !tool.hasExec) {
+      if (!toolSinks.length && schemaOnly(tool)) {
         toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code' && langOf(s.file) === langOf(tool.file)).slice(0, 3));
         // Found by the names of the functions that hold them, not by a path from the tool.
         for (const s of toolSinks) guessedSinks.add(s);
@@ -631,7 +641,9 @@ export default defineRule({
       // spawns sit in functions named for the shell.
       // Only spawns the model's tool calls reach: a shell the user drives (an interactive `!cmd`
       // mode whose runner shares a method name with the tool's) runs the user's command, not the model's.
-      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) && modelFed(s));
+      // A shell the harness starts once and writes commands into (`proc.stdin.write(cmd)`) is a shell
+      // whatever its method is named (`LocalEnvironment.execute`).
+      const shellFns = sinks.filter((s) => s.kind !== 'code' && (/bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) || s.shellStart) && modelFed(s));
       if (shellFns.length) {
         // Each shell is judged on its own spawns (those of its file): another toolkit's sandboxed run
         // is not this one's guard. One left unguarded beside a guarded one guards only some paths.
