@@ -360,14 +360,17 @@ export default defineRule({
 
     // Guards in the harness functions a file imports and calls by bare name, followed one further
     // same-file hop (a policy entry point that calls its tokeniser).
+    // With `fn`, only the calls that function makes (a hop of the tool's path: `handleExecCommand`
+    // calling `canAutoApprove(command, …)` from the approvals module).
     const importedCache = new Map<string, Guard[]>();
-    const importedGuards = (file: string): Guard[] => {
-      const hit = importedCache.get(file);
+    const importedGuards = (file: string, fn?: string): Guard[] => {
+      const cacheKey = fn ? `${file}#${fn}` : file;
+      const hit = importedCache.get(cacheKey);
       if (hit) return hit;
       const out: Guard[] = [];
       const f = ctx.file(file);
       const seenDefs = new Set<string>();
-      for (const c of f?.calls ?? []) {
+      for (const c of fn ? ctx.callsIn(file, fn) : f?.calls ?? []) {
         if (c.callee !== c.name || !f!.imports.some((i) => i.names.includes(c.name))) continue;
         for (const d of resolveBareCall(ctx, file, c.name)) {
           if (d.file === file || seenDefs.has(`${d.file}#${d.name}`) || seenDefs.size > 12) continue;
@@ -379,7 +382,7 @@ export default defineRule({
           out.push(...found.map((g) => ({ ...g, what: `${g.what} in ${d.name}() (${d.file}), called from ${file}:${c.line}` })));
         }
       }
-      importedCache.set(file, out);
+      importedCache.set(cacheKey, out);
       return out;
     };
 
@@ -461,6 +464,8 @@ export default defineRule({
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox' || (g.blocking && !g.classifies && g.kind !== 'list'))) {
         const origins = new Set<string>([...(tool ? [tool.file] : []), ...toolSinks.map((s) => s.file)]);
         for (const file of origins) for (const g of importedGuards(file)) guards.push(g);
+        // The functions the tool's path passes through, and the policy functions they import and call.
+        for (const p of paths) for (const c of p.slice(0, -1)) if (!origins.has(c.file)) guards.push(...importedGuards(c.file, c.fn));
       }
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
       // A parse written as the spawn's own argument (`Popen(shlex.split(cmd))`) only turns the command
@@ -560,6 +565,8 @@ export default defineRule({
       // Every call goes to `resolve`, which knows the caller's file.
       follow: () => false,
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
+        // A method of a literal (`/again in (\d+)s/.exec(msg)`, `'a,b'.split(',')`) is the language's own, no harness function.
+        if (/^[/'"`]/.test(c.callee)) return [];
         const lang = langOf(file);
         const sameLanguage = () => ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         if (!GENERIC_METHOD.test(c.name)) return sameLanguage();
