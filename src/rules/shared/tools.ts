@@ -843,7 +843,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let fed = !literal;
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // Python's own `exec(code)` / `eval(expr)` runs code, also in a file that imports subprocess or os.
-        else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal ? undefined : 'code';
+        // (Not `eval(m.group(0))`: a literal a regex cut out of a program's output, read back as a value.)
+        else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal || (c.name === 'eval' && /^[\w.]+\.group\([^()]*\)$/.test(arg.trim())) ? undefined : 'code';
         // `new Function('ctx', `with (ctx) { ${code} }`)` compiles a runtime string into a function.
         // (Its body is the last argument; the first ones name its parameters.)
         // In the runtime of an iframe or worker that talks to its host only by messages, the code runs in
