@@ -8,7 +8,7 @@ import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
 import { delegatedSandboxVerdict } from './delegated.js';
-import { HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
+import { EXEC_KEY, HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 import { isStale, rankLive } from '../shared/stale.js';
 
 /** Tools that run shell commands or code, by their declared name. */
@@ -16,6 +16,8 @@ import { isStale, rankLive } from '../shared/stale.js';
 const TEXT_MAKER = /^_*(?:format|render|describe|print|log|report|display|show|explain)[A-Z_]|(?:Error|Exception|Warning|Message|Text|Hint)$/;
 /** A check named for what a command did (`evaluateCommandSuccess(cmd, code)`, `check_command_output`): it judges the outcome once the command ran, not whether it may run. */
 const OUTCOME_CHECK = /(?:Success|Succeeded|Result|Results|Output|Outcome|ExitCode|Exit_?[Cc]ode|Completion|_success|_result|_output|_outcome|_exit_code)$/;
+/** A check that a program is there to be run (`check_if_screen_command_available()`, `isCommandInstalled('rg')`): it probes the machine, not the model's command. */
+const AVAILABILITY_CHECK = /(?:Available|Installed|Exists|OnPath|InPath|_available|_installed|_exists|_on_path|_in_path)$/;
 const SHELL_TOOL = /bash|shell|command|exec|terminal|\bcmd|powershell|run_?code|python|interpreter|repl|code_?exec|script|console/i;
 const PRIMARY_SHELL = /bash|shell|command|terminal|\bcmd|powershell/i;
 /** Tools named for running code rather than commands. */
@@ -145,6 +147,14 @@ function rankGuards(gs: Guard[]): Guard[] {
   return gs.slice().sort((a, b) => prio(a) - prio(b));
 }
 
+/**
+ * A declaration that gives the model only the tool's schema, its code run elsewhere: no code of its own,
+ * or a builder handed a name, a description and an input schema and nothing it runs
+ * (MCP's `Tool(name=…, description=…, inputSchema=…)`, dispatched by a branch on the name).
+ */
+const schemaOnly = (d: ToolDecl): boolean =>
+  !d.hasExec || (d.kind === 'builder' && !d.keys.some((k) => EXEC_KEY.test(k)) && d.keys.some((k) => /^(?:inputSchema|input_schema)$/.test(k)));
+
 const WRAP_TOOL_CALL = /^(?:a?wrap_tool_call|wrapToolCall)$/;
 
 /** An argv that runs inside a container: the runtime (by name, or an `executable` setting) then `exec`, or the runtime by name then `run` (a container started for the command or the kernel it serves). */
@@ -193,7 +203,7 @@ export default defineRule({
       let k = kindByName.get(n);
       if (k === undefined) {
         // A call that words a message about a guard (`formatSandboxRuntimeError()`) guards nothing.
-        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
+        k = TEXT_MAKER.test(n) || OUTCOME_CHECK.test(n) || AVAILABILITY_CHECK.test(n) ? null : PARSE_CALL.test(n) ? 'parse' : CONFINE_CALL.test(n) ? 'confine' : CHECK_CALL.test(n) && !/^(?:has|find|is)_?(?:[Cc]ommands?)?$/.test(n) ? 'check' : SANDBOX_CALL.test(n) && !SANDBOX_PREDICATE.test(n) && !SANDBOX_ACCESSOR.test(n) ? 'sandbox' : null;
         kindByName.set(n, k);
       }
       return k;
@@ -350,14 +360,17 @@ export default defineRule({
 
     // Guards in the harness functions a file imports and calls by bare name, followed one further
     // same-file hop (a policy entry point that calls its tokeniser).
+    // With `fn`, only the calls that function makes (a hop of the tool's path: `handleExecCommand`
+    // calling `canAutoApprove(command, …)` from the approvals module).
     const importedCache = new Map<string, Guard[]>();
-    const importedGuards = (file: string): Guard[] => {
-      const hit = importedCache.get(file);
+    const importedGuards = (file: string, fn?: string): Guard[] => {
+      const cacheKey = fn ? `${file}#${fn}` : file;
+      const hit = importedCache.get(cacheKey);
       if (hit) return hit;
       const out: Guard[] = [];
       const f = ctx.file(file);
       const seenDefs = new Set<string>();
-      for (const c of f?.calls ?? []) {
+      for (const c of fn ? ctx.callsIn(file, fn) : f?.calls ?? []) {
         if (c.callee !== c.name || !f!.imports.some((i) => i.names.includes(c.name))) continue;
         for (const d of resolveBareCall(ctx, file, c.name)) {
           if (d.file === file || seenDefs.has(`${d.file}#${d.name}`) || seenDefs.size > 12) continue;
@@ -369,7 +382,7 @@ export default defineRule({
           out.push(...found.map((g) => ({ ...g, what: `${g.what} in ${d.name}() (${d.file}), called from ${file}:${c.line}` })));
         }
       }
-      importedCache.set(file, out);
+      importedCache.set(cacheKey, out);
       return out;
     };
 
@@ -451,6 +464,8 @@ export default defineRule({
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox' || (g.blocking && !g.classifies && g.kind !== 'list'))) {
         const origins = new Set<string>([...(tool ? [tool.file] : []), ...toolSinks.map((s) => s.file)]);
         for (const file of origins) for (const g of importedGuards(file)) guards.push(g);
+        // The functions the tool's path passes through, and the policy functions they import and call.
+        for (const p of paths) for (const c of p.slice(0, -1)) if (!origins.has(c.file)) guards.push(...importedGuards(c.file, c.fn));
       }
       if (!guards.some((g) => g.kind === 'parse' || g.kind === 'sandbox')) guards.push(...gateGuards());
       // A parse written as the spawn's own argument (`Popen(shlex.split(cmd))`) only turns the command
@@ -550,6 +565,8 @@ export default defineRule({
       // Every call goes to `resolve`, which knows the caller's file.
       follow: () => false,
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
+        // A method of a literal (`/again in (\d+)s/.exec(msg)`, `'a,b'.split(',')`) is the language's own, no harness function.
+        if (/^[/'"`]/.test(c.callee)) return [];
         const lang = langOf(file);
         const sameLanguage = () => ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         if (!GENERIC_METHOD.test(c.name)) return sameLanguage();
@@ -618,7 +635,7 @@ export default defineRule({
       }
       // A schema-only declaration whose handler lives elsewhere: the sinks in shell-named functions.
       // Only sinks in the tool's own language: a Python tool's handler is not in a TypeScript editor extension.
-      if (!toolSinks.length && !tool.hasExec) {
+      if (!toolSinks.length && schemaOnly(tool)) {
         toolSinks.push(...sinks.filter((s) => SHELL_TOOL.test(s.fn) && s.kind !== 'code' && langOf(s.file) === langOf(tool.file)).slice(0, 3));
         // Found by the names of the functions that hold them, not by a path from the tool.
         for (const s of toolSinks) guessedSinks.add(s);
@@ -631,7 +648,9 @@ export default defineRule({
       // spawns sit in functions named for the shell.
       // Only spawns the model's tool calls reach: a shell the user drives (an interactive `!cmd`
       // mode whose runner shares a method name with the tool's) runs the user's command, not the model's.
-      const shellFns = sinks.filter((s) => s.kind !== 'code' && /bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) && modelFed(s));
+      // A shell the harness starts once and writes commands into (`proc.stdin.write(cmd)`) is a shell
+      // whatever its method is named (`LocalEnvironment.execute`).
+      const shellFns = sinks.filter((s) => s.kind !== 'code' && (/bash|shell|terminal|powershell|(?:^|[._])(?:run|exec|execute)_?[Cc]ommands?$/i.test(s.fn) || s.shellStart) && modelFed(s));
       if (shellFns.length) {
         // Each shell is judged on its own spawns (those of its file): another toolkit's sandboxed run
         // is not this one's guard. One left unguarded beside a guarded one guards only some paths.

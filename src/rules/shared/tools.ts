@@ -715,6 +715,10 @@ const SHELL_PROGRAM =
 const CONTAINER_SHELL = /^f?['"`](?:docker|podman)\s+exec\b/;
 /** A write into a running process's input: `proc.stdin.write(x)`, `proc.input.write(x)`, pexpect `child.sendline(x)`. */
 const INPUT_WRITE = /(?:^|\.)(?:stdin|input)\.write$|(?:^|\.)sendline$/;
+/** A pexpect start: `pexpect.spawn(cmd)`, `pexpect.spawnu(…)`, `PopenSpawn(…)` — a process driven through its terminal, whatever program it names. */
+const PEXPECT_START = /^(?:pexpect\.)?(?:spawnu?|popen_spawn\.PopenSpawn|PopenSpawn)$/;
+/** pexpect's raw `send(x)` on a receiver named for the process it drives (`self._shell.send(s)`, `child.send(cmd)`). */
+const PEXPECT_SEND = /(?:^|\.)_*(?:\w*(?:shell|child|proc|process|pty|term|terminal|session|bash|spawn)\w*)\.send$/i;
 
 /**
  * A shell started once and fed commands afterwards: the file spawns a shell by its literal name or
@@ -730,18 +734,21 @@ function persistentShellWrites(
   fileStart: number,
   toolFed: boolean,
 ): void {
+  const pexpect = f.imports.some((i) => i.from === 'pexpect' || i.from.startsWith('pexpect.'));
   const program = (st: (typeof started)[number]): 'shell' | 'container' | undefined => {
     if (st.args.some((a) => /['"`](?:-\w*c|\/c|-Command)['"`]/.test(a))) return undefined;
-    let v = st.arg.trim();
+    // The shell named by the `executable=` option (`create_subprocess_exec(*argv, stdin=PIPE, executable="bash")`).
+    if (st.args.some((a) => /^executable\s*=\s*/.test(a) && SHELL_PROGRAM.test(a.replace(/^executable\s*=\s*/, '')))) return 'shell';
+    let v = st.arg.trim().replace(/^\*/, '');
     if (!SHELL_PROGRAM.test(v) && !CONTAINER_SHELL.test(v)) {
       const name = /^(?:self\.|this\.)?([A-Za-z_$][\w$]*)$/.exec(v)?.[1];
-      if (!name) return undefined;
-      const bound = (f.binds ?? []).find((b) => b.name === name && (b.fn === st.fn || b.fn === '<top>') && b.line <= st.line)?.value
-        ?? f.objects.find((o) => o.ctx.startsWith('class:') && o.values[name] !== undefined && o.values[name] !== '<fn>')?.values[name];
-      if (!bound) return undefined;
-      v = bound.trim();
+      const bound = name ? (f.binds ?? []).find((b) => b.name === name && (b.fn === st.fn || b.fn === '<top>') && b.line <= st.line)?.value
+        ?? f.objects.find((o) => o.ctx.startsWith('class:') && o.values[name] !== undefined && o.values[name] !== '<fn>')?.values[name] : undefined;
+      if (bound) v = bound.trim();
     }
-    return CONTAINER_SHELL.test(v) ? 'container' : SHELL_PROGRAM.test(v) ? 'shell' : undefined;
+    // A process started through pexpect is driven through its terminal: what is sent to it runs there,
+    // whichever program it names (a configured shell path, `bash -r`).
+    return CONTAINER_SHELL.test(v) ? 'container' : SHELL_PROGRAM.test(v) || (pexpect && PEXPECT_START.test(st.callee)) ? 'shell' : undefined;
   };
   const shells = started.map((st) => ({ st, p: program(st) })).filter((x) => x.p);
   if (!shells.length) return;
@@ -749,16 +756,26 @@ function persistentShellWrites(
   const writers = new Set((f.binds ?? []).filter((b) => /\.(?:stdin|input)\.getWriter\(\)$/.test(b.value)).map((b) => b.name));
   const writes: ShellSink[] = [];
   for (const c of f.calls) {
-    if (c.name !== 'write' && c.name !== 'sendline') continue;
+    if (c.name !== 'write' && c.name !== 'sendline' && c.name !== 'send') continue;
     const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1)).replace(/^(?:this|self)\./, '');
-    if (!INPUT_WRITE.test(c.callee) && !(c.name === 'write' && writers.has(recv))) continue;
+    // (`send` only on an attribute, or on a local bound to the pexpect start: `bash_state.send(cmd)` calls the harness's own wrapper.)
+    const sendOn = () => pexpect && PEXPECT_SEND.test(c.callee) && (/^(?:this|self)\.[\w$]+$/.test(c.callee.slice(0, -5)) || (f.binds ?? []).some((b) => b.fn === c.fn && b.name === recv && PEXPECT_START.test(/^(?:await\s+)?([\w$.]+)\(/.exec(b.value)?.[1] ?? '')));
+    if (c.name === 'send' ? !sendOn() : !INPUT_WRITE.test(c.callee) && !(c.name === 'write' && writers.has(recv))) continue;
     const arg = (c.args[0] ?? '').trim();
-    if (!arg || /^b?['"`][^'"`$]*['"`]$/.test(arg)) continue;
+    // A literal, or a module constant (`shell.sendline(PROMPT_STATEMENT)`): the harness's own set-up line.
+    if (!arg || /^b?['"`][^'"`$]*['"`]$/.test(arg) || /^_?[A-Z][A-Z0-9_]*$/.test(arg)) continue;
     const start = shells.find((x) => x.st.fn === c.fn) ?? shells[0];
     const kind: ShellSink['kind'] = start.p === 'container' || start.st.kind === 'sandbox' ? 'sandbox' : 'spawn';
     writes.push({ file: f.path, line: c.line, fn: c.fn, callee: c.callee, kind, fromInput: true, toolFed, shellStart: { line: start.st.line, callee: start.st.callee } });
   }
   if (!writes.length) return;
+  // A write of what its function is handed (`def sendline(self, s): self._shell.sendline(s)`) before
+  // one the harness words itself (`sendline(f"screen -S {id}")`): the former is where the command enters.
+  const param = (w: ShellSink) => {
+    const arg = /^[\w$]+$/.exec(f.calls.find((c) => c.line === w.line && c.callee === w.callee)?.args[0]?.trim() ?? '')?.[0];
+    return arg && f.functions.some((fn) => fn.name === w.fn && fn.params.some((p) => paramName(p) === arg)) ? 0 : 1;
+  };
+  writes.sort((a, b) => param(a) - param(b));
   const starts = new Set(shells.map((x) => x.st.line));
   for (let i = fileStart; i < out.length; i++) if (starts.has(out[i].line)) out[i].fromInput = false;
   // The writes first: they are where the model's command enters the shell.
@@ -826,7 +843,8 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
         let fed = !literal;
         if (SANDBOX.test(recv) && SANDBOX_CALL.test(c.name)) kind = 'sandbox';
         // Python's own `exec(code)` / `eval(expr)` runs code, also in a file that imports subprocess or os.
-        else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal ? undefined : 'code';
+        // (Not `eval(m.group(0))`: a literal a regex cut out of a program's output, read back as a value.)
+        else if (f.lang === 'py' && c.callee === c.name && /^(?:exec|eval)$/.test(c.name) && !spawnNames.has(c.name)) kind = literal || (c.name === 'eval' && /^[\w.]+\.group\([^()]*\)$/.test(arg.trim())) ? undefined : 'code';
         // `new Function('ctx', `with (ctx) { ${code} }`)` compiles a runtime string into a function.
         // (Its body is the last argument; the first ones name its parameters.)
         // In the runtime of an iframe or worker that talks to its host only by messages, the code runs in
