@@ -1,4 +1,4 @@
-import { shortName, type RuleContext } from '../context.js';
+import { paramName, shortName, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { callsNamedAny } from '../shared/tools.js';
@@ -6,7 +6,7 @@ import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
 import { classOf } from '../shared/resolve.js';
-import { callersOf, conversationLink, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { callersOf, cliCommandFn, conversationLink, readIntoConversation, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -178,9 +178,16 @@ function cliEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   for (const o of loads.slice(0, 10)) {
     // Up the loader's callers (at most three levels): `if (parsed.continue) return SessionManager.continueRecent(…)`
     // → `loadEntriesFromFile` → readFile.
+    const own = commandParamEntry(ctx, o.call, o);
+    if (own) {
+      out.push(own);
+      continue;
+    }
     const found = upCallers(ctx, o.call.fn, 3, 60, (depth) => depth > 0, (c, depth) => {
       // A call that ends or removes what it is given (`cancelSubagent(args.thread_id)`) reopens nothing.
       if (ENDS_CALL.test(c.name)) return 'skip';
+      const cmd = commandParamEntry(ctx, c, o);
+      if (cmd) return cmd;
       const g = ctx.file(c.file)?.guards.find((x) => x.fn === c.fn && x.line <= c.line && x.line >= c.line - 3 && resumeOption(x.cond, depth === 0));
       if (g) return { file: c.file, line: g.line, what: `the option ${CLI_OPTION.exec(g.cond)![0]} (it calls ${c.callee}, which loads a saved conversation)`, load: o };
       // The option's value handed to the loader: `load_project(sm, args.project, args.branch)`, `resume(opts.session)`.
@@ -231,6 +238,26 @@ function upCallers(
     frontier = next;
   }
   return undefined;
+}
+
+/** A parameter named for reopening a saved run: `resume`, `continue_from`, `restore_session`, `session_file`. */
+const RESUME_PARAM = /^(?:resume|continue|restore|reopen|load)$/;
+
+/**
+ * A command's own parameter that opens the loader: the call sits under `if resume:` in a function registered as a
+ * command-line command by its decorator (Typer / Click `@app.command() def loop(resume: Optional[str] = None)`), whose
+ * parameters are the command's options. The call is the load itself or a call of the function that makes it.
+ */
+function commandParamEntry(ctx: RuleContext, c: { file: string; fn: string; line: number }, o: PersistOp): Entry | undefined {
+  if (!cliCommandFn(ctx, c.file, c.fn)) return undefined;
+  const def = ctx.functionsNamed(shortName(c.fn)).find((d) => d.file === c.file && d.name === c.fn);
+  const params = new Set((def?.params ?? []).map(paramName));
+  const flag = (ctx.file(c.file)?.flagIfs ?? []).find((b) => {
+    if (b.fn !== c.fn || b.line > c.line || c.line > b.end) return false;
+    const name = b.cond.replace(/^(?:!\s*|not\s+)/, '');
+    return b.cond === name && params.has(name) && words(name).some((w) => RESUME_PARAM.test(w));
+  });
+  return flag ? { file: c.file, line: flag.line, what: `the option ${flag.cond} (the command ${c.fn} reads back the saved ${o.subject === 'state' ? 'state' : 'conversation'} under \`if ${flag.cond}:\`)`, load: o, option: flag.cond } : undefined;
 }
 
 /** Router hooks that read the current URL's parameters: React Router / Remix, Next.js, nuqs. */
@@ -526,7 +553,9 @@ export default defineRule({
     // A dynamic route's handler (`routes/chat/[id]/+server.ts` POST) loads the conversation its URL names and then saves
     // the turn it adds: its read is the load of the saved conversation, though the same handler writes it.
     const routeLoad = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file);
-    const read = all.filter((o) => o.subject === 'session' && (o.kind === 'read' || (o.kind === 'db-read' && (!saving.has(`${o.call.file}#${o.call.fn}`) || routeLoad(o)))));
+    // A read whose result is bound straight into the loop's message list (`history = json.load(f)`) reloads the
+    // conversation, whatever its path is named for.
+    const read = all.filter((o) => (o.subject === 'session' || (o.subject === 'other' && o.kind === 'read' && readIntoConversation(ctx, o))) && (o.kind === 'read' || (o.kind === 'db-read' && (!saving.has(`${o.call.file}#${o.call.fn}`) || routeLoad(o)))));
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));
@@ -548,7 +577,7 @@ export default defineRule({
       return v;
     };
     const wiredLoads = loads
-      .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0)
+      .filter((o) => /^(<anon>|<top>|GET|POST)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommandFn(ctx, o.call.file, o.call.fn))
       // Then a read of the messages before one of the session's record (`messages` before `chats`).
       .sort((a, b) => Number(!isFed(a)) - Number(!isFed(b)) || named(a) - named(b) || Number(!MESSAGES_READ.test(a.text)) - Number(!MESSAGES_READ.test(b.text)));
     // Entries of the harness before those of a web front end that does not run the agent; the front end's alone

@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { STATE, callersOf, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
+import { STATE, callersOf, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
 import { shortName, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 
@@ -76,7 +76,7 @@ function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; 
 
 /** The write's function is a command-line entry: registered by its decorator (`@app.command()`, `@cli.command`), so nothing in the repo calls it by name. */
 function cliCommand(ctx: RuleContext, o: PersistOp): boolean {
-  return ctx.functionsNamed(shortName(o.call.fn)).some((d) => d.file === o.call.file && d.name === o.call.fn && !!d.decorators?.some((x) => /(?:^|\.)command\b/.test(x)));
+  return cliCommandFn(ctx, o.call.file, o.call.fn);
 }
 
 /** A declared class or interface holds the message list and at least two other members (records kept beside it). */

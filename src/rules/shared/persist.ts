@@ -2469,6 +2469,21 @@ export function conversationLink(ctx: RuleContext, o: PersistOp): ConversationLi
   return link;
 }
 
+/**
+ * What the read returns is bound straight into the conversation the agent loop sends to the model, on the read's own
+ * line: `history = json.load(f)` where `history` is the loop's message list, `self.messages = load(path)`. The read
+ * reloads the conversation whatever its path is named for (`resume_path.open()`).
+ */
+export function readIntoConversation(ctx: RuleContext, o: PersistOp): boolean {
+  if ((o.kind !== 'read' && o.kind !== 'db-read') || !conversationKnown(ctx)) return false;
+  return fnFillsConversation(ctx, conversationIdentity(ctx), o.call.file, o.call.fn, o.call.line, o.call.line);
+}
+
+/** The function is a command-line entry: registered by its decorator (`@app.command()`, `@cli.command`), so nothing in the repo calls it by name. */
+export function cliCommandFn(ctx: RuleContext, file: string, fn: string): boolean {
+  return ctx.functionsNamed(shortName(fn)).some((d) => d.file === file && d.name === fn && !!d.decorators?.some((x) => /(?:^|\.)command\b/.test(x)));
+}
+
 /** A call that writes down what it is handed: a logger's or recorder's method, or one on a logger. */
 export const LOGGERISH = /log|record|audit|journal|trace|track/i;
 
