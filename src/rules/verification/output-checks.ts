@@ -134,6 +134,58 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** MCP server frameworks that check a call's arguments against the tool's declared schema before its handler runs. */
+const MCP_VALIDATING = /^(?:fastmcp(?:\.[\w.]+)?|mcp\.server\.fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server\/mcp(?:\.js)?)$/;
+/** The TypeScript FastMCP package (`new FastMCP(…)`, `server.addTool({ parameters, execute })`). */
+const TS_FASTMCP = /^fastmcp$/;
+/** The MCP TypeScript SDK's high-level server (`server.registerTool(name, { inputSchema }, handler)`). */
+const TS_MCP_SDK = /^@modelcontextprotocol\/sdk\/server\/mcp(?:\.js)?$/;
+
+/**
+ * Tools a harness serves as an MCP server through a framework that validates each call's arguments
+ * against the declared schema before the handler runs: FastMCP's `server.addTool({ parameters: z.object(…),
+ * execute })`, the MCP SDK's `server.registerTool(name, { inputSchema }, handler)`, Python FastMCP's
+ * `@mcp.tool()` functions (checked against their signature) and FastMCP `Tool` subclasses handing their
+ * argument model on as `fn_metadata`. Only where the harness is that server: with an agent loop of its
+ * own, the loop's calls do not pass through the server (see servedToOthers).
+ */
+function mcpServerTools(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:mcp-server-tools', () => {
+    if (agentLoops(ctx).length) return [];
+    const out: FrameworkCheck[] = [];
+    const imports = (re: RegExp) => ctx.source.some((f) => f.imports.some((i) => re.test(i.from)));
+    const fastmcp = imports(TS_FASTMCP);
+    const sdk = imports(TS_MCP_SDK);
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') {
+        if (!fastmcp && !sdk) continue;
+        for (const o of f.objects) {
+          const m = /^arg:[\w$.]+\.(addTool|registerTool)$/.exec(o.ctx);
+          if (!m || (m[1] === 'addTool' ? !fastmcp : !sdk)) continue;
+          const key = o.keys.find((k) => (m[1] === 'addTool' ? /^(?:parameters|inputSchema|schema)$/ : /^inputSchema$/).test(k) && !EMPTY.test((o.values[k] ?? '').trim()));
+          if (!key || (m[1] === 'addTool' && !o.keys.includes('execute'))) continue;
+          out.push({ file: f.path, line: o.line, how: `${o.ctx.slice(4)}({ ${key} }) serves the tool through ${m[1] === 'addTool' ? 'FastMCP' : "the MCP SDK's McpServer"}, which validates each call's arguments against that schema before the handler runs` });
+        }
+        continue;
+      }
+      const mods = importModules(ctx, f.path, true);
+      if (![...mods.values()].some((x) => MCP_VALIDATING.test(x))) continue;
+      for (const fn of f.functions) {
+        const deco = fn.decorators?.map((d) => d.replace(/\(.*$/s, '')).find((d) => /^[A-Za-z_]\w*\.tool$/.test(d));
+        if (!deco || !fn.params.map(paramName).some((p) => !/^(?:self|cls|ctx|context)$/.test(p))) continue;
+        out.push({ file: f.path, line: fn.line, how: `@${deco}() serves ${shortName(fn.name)}() as a FastMCP tool, which validates each call's arguments against the function's signature before running it` });
+      }
+      for (const c of f.classes) {
+        const base = c.extends?.split('.').pop();
+        if (!base || !MCP_VALIDATING.test(mods.get(base) ?? '')) continue;
+        const init = f.objects.find((o) => o.line > c.line && o.end <= c.end && /^arg:super\(\)\.__init__$/.test(o.ctx) && o.keys.includes('fn_metadata'));
+        if (init) out.push({ file: f.path, line: init.line, how: `${c.name} hands its argument model to FastMCP's ${base} as fn_metadata (super().__init__), so each call's arguments are validated against it before the tool runs` });
+      }
+    }
+    return out;
+  });
+}
+
 /** The AI SDK's calls that run the model with a tools record and dispatch the calls themselves. */
 const AI_SDK_RUNNERS = new Set(['streamText', 'generateText', 'ToolLoopAgent', 'Experimental_Agent', 'Agent']);
 
@@ -1059,6 +1111,12 @@ export default defineRule({
         ...finding('present', `tool inputs are validated by the framework before execution: ${framework[0].how} (${at(framework[0].file, framework[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, framework.slice(0, 4).map((h) => ev(h.file, h.line, h.how))),
         confidence: 'high',
       };
+    }
+    // The harness is an MCP server whose framework checks every call against the tool's schema.
+    const mcp = wired.length ? [] : mcpServerTools(ctx);
+    if (mcp.length) {
+      const files = new Set(mcp.map((h) => h.file));
+      return finding('present', `tool inputs are validated by the MCP server framework before execution: ${mcp[0].how} (${at(mcp[0].file, mcp[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, mcp.slice(0, 4).map((h) => ev(h.file, h.line, h.how)), 'low');
     }
     const parsers = toolCallParsers(ctx);
     if (!wired.length && parsers.length) {
