@@ -1306,6 +1306,9 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
         const r = runners.get(`${d.file}#${fn.name}`);
         // The tool's function only reaches the loop; one holding the loop itself is the agent, not a tool starting one.
         if (!r?.via || r.depth === 0) continue;
+        // Runners are keyed by function name: a call outside this definition is another function of the
+        // same name in the file (another tool object's `execute`), not this tool's code.
+        if (r.via.file === d.file && (r.via.line < fn.line || r.via.line > fn.end)) continue;
         out.push({ file: d.file, line: d.line, name: d.name, fn: fn.name, via: r.via, reason: `tool ${d.name} starts another agent run: ${r.via.callee.slice(0, 50)}() (line ${r.via.line}) reaches the agent loop` });
         break;
       }
