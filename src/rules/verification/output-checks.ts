@@ -892,6 +892,8 @@ interface Hit {
   weak?: boolean;
   /** The schema is named for what comes back (`output_schema`): the check is of a result, not of a tool's input. */
   output?: boolean;
+  /** The validator compares the arguments with the function's signature (`inspect.signature`), not with a schema. */
+  signature?: boolean;
 }
 
 /** The request an MCP server answers when a client calls one of its tools: `server.setRequestHandler(CallToolRequestSchema, …)`. */
@@ -933,6 +935,23 @@ function optInValidator(ctx: RuleContext, f: { binds?: Array<{ name: string; val
   if (!attr) return false;
   // Set to a value anywhere in the harness (a constructor, a setter): wired, not opt-in.
   return !ctx.source.some((g) => (g.binds ?? []).some((b) => b.name === attr && !NONE.test(b.value.trim())));
+}
+
+/** Reads a function's parameters by introspection: `inspect.signature(fn)`, `getfullargspec(fn)`. */
+const INTROSPECT = /^(?:signature|getfullargspec|getargspec)$/;
+
+/**
+ * The validator of that name (every definition the harness has of it) reads the called function's
+ * parameters by introspection (`sig = inspect.signature(func)`) and parses no schema: it checks which
+ * arguments are there, not their values against the tool's schema.
+ */
+function signatureOnly(ctx: RuleContext, name: string): boolean {
+  const defs = ctx.functionsNamed(name);
+  if (!defs.length) return false;
+  return defs.every((d) => {
+    const calls = ctx.callsIn(d.file, d.name);
+    return calls.some((x) => INTROSPECT.test(x.name)) && !calls.some((x) => PARSE_NAMES.has(x.name) || (SCHEMA_CHECK.test(x.name) && x.name !== 'isinstance') || schemaLibMethod(x.callee));
+  });
 }
 
 /** Callers of a validator's function that are tools' own execute methods (`WebSearch.call`), in two files or more. */
@@ -1015,6 +1034,7 @@ function validations(ctx: RuleContext): Hit[] {
         let optIn = false;
         let weak = false;
         let output = false;
+        let signature = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
         if (own) {
@@ -1034,6 +1054,8 @@ function validations(ctx: RuleContext): Hit[] {
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
           optIn = optInValidator(ctx, f, c);
+          signature = signatureOnly(ctx, c.name);
+          if (signature) how = `${c.callee}() checks tool arguments against the function's signature (missing or unknown parameters) in ${c.fn}()`;
         } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '') && !(TOOL_SCHEMA_EXPR.test((c.args[0] ?? '').trim()) && c.args.slice(1).some((a) => /schema/i.test(a)))) {
           // `validate(instance={}, schema=tool.parameters)` and `validate(tool.parameters, META_SCHEMA)` check that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
@@ -1048,7 +1070,7 @@ function validations(ctx: RuleContext): Hit[] {
             continue;
           }
         }
-        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}), ...(output ? { output } : {}) });
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}), ...(output ? { output } : {}), ...(signature ? { signature } : {}) });
       }
     }
     hits.push(...pydanticArgModels(ctx));
@@ -1087,7 +1109,10 @@ export default defineRule({
     const wiredAll = hits.filter(isWired);
     // Validators that all run only when one was set (none by default) are the opt-in form: partial, below.
     const optional = wiredAll.every((h) => h.optIn) ? wiredAll : [];
-    const wired = optional.length ? [] : wiredAll;
+    // Validators that all compare the arguments with the function's signature only (names present or
+    // unknown, no types or values): a check of the call's shape, not of the input against a schema.
+    const signed = !optional.length && wiredAll.every((h) => h.signature) ? wiredAll : [];
+    const wired = optional.length || signed.length ? [] : wiredAll;
     // A check on the dispatch path (the function that looks a tool up and runs it, or its file)
     // comes before a check inside one tool's own execute.
     const path = dispatchPath(ctx);
@@ -1174,6 +1199,10 @@ export default defineRule({
       const h = optional[0];
       const how = (x: Hit) => `${x.how}, only when a validator was set (none is by default)`;
       return finding('partial', `tool inputs are validated only when a validator is set, and none is by default: ${h.how} (${at(h.c.file, h.c.line)})`, optional.slice(0, 2).map((x) => ev(x.c.file, x.c.line, how(x))));
+    }
+    if (signed.length) {
+      const h = signed[0];
+      return finding('partial', `tool arguments are checked only against the called function's signature, not validated against a schema: ${h.how} (${at(h.c.file, h.c.line)})`, signed.slice(0, 2).map((x) => ev(x.c.file, x.c.line, x.how)), 'low');
     }
     if (served.length && served.length === all.length) {
       const h = served[0];
