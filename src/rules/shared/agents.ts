@@ -178,6 +178,34 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
   });
 }
 
+/** A folder that holds Markdown agent definitions (as config-files.ts finds them): `agents`, `subagents`, `agent-definitions`. */
+const AGENT_MD_DIR = /^(?:sub-?)?agents?$|^agent-?definitions$/i;
+
+/**
+ * Whether the harness's code loads a Markdown file of agent definitions: a source file imports it
+ * (`import explore from './builtin/explore.md'`, `…/SKILL.md?raw`), or a string in the code names its
+ * agents folder as a path (`join(root, 'agents')`, `'.claude/agents/'`) for a loader to read.
+ */
+function markdownLoaded(ctx: RuleContext, file: string): boolean {
+  const idx = ctx.memo('agents:markdown-loads', () => {
+    const tails: string[] = [];
+    const dirs = new Set<string>();
+    for (const f of ctx.source) {
+      for (const i of f.imports) {
+        const spec = i.from.replace(/\?.*$/, '');
+        if (/\.md$/i.test(spec)) tails.push(spec.replace(/^(?:(?:\.{1,2}|[@~])\/)+/, ''));
+      }
+      for (const x of f.strings) {
+        if (x.value.length > 200 || !/agent|definition/i.test(x.value)) continue;
+        for (const seg of x.value.split(/[\\/]/)) if (AGENT_MD_DIR.test(seg)) dirs.add(seg.toLowerCase());
+      }
+    }
+    return { tails, dirs };
+  });
+  if (idx.tails.some((t) => file === t || file.endsWith(`/${t}`))) return true;
+  return file.split('/').slice(0, -1).some((seg) => AGENT_MD_DIR.test(seg) && idx.dirs.has(seg.toLowerCase()));
+}
+
 /**
  * Agent definitions written as configuration: an entry with a name, a prompt and a tool list in
  * YAML / JSON / TOML (`agents: [{ name, instructions, tools }]`), or a Markdown file in an agents
@@ -186,6 +214,8 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
 function configAgentDefinitions(ctx: RuleContext): AgentDef[] {
   const out: AgentDef[] = [];
   for (const c of ctx.facts.configs ?? []) {
+    // Markdown agent files the harness's code never loads (a Claude Code plugin's `agents/*.md` shipped beside it) define no agent of this harness.
+    if (c.format === 'markdown' && !markdownLoaded(ctx, c.path)) continue;
     const groups = new Map<string, Map<string, ConfigEntryFact>>();
     for (const e of c.entries) {
       if (e.path !== e.key && !e.path.endsWith(`.${e.key}`)) continue;
@@ -1276,6 +1306,9 @@ export function toolsRunningAgents(ctx: RuleContext): Array<Evidence & { name: s
         const r = runners.get(`${d.file}#${fn.name}`);
         // The tool's function only reaches the loop; one holding the loop itself is the agent, not a tool starting one.
         if (!r?.via || r.depth === 0) continue;
+        // Runners are keyed by function name: a call outside this definition is another function of the
+        // same name in the file (another tool object's `execute`), not this tool's code.
+        if (r.via.file === d.file && (r.via.line < fn.line || r.via.line > fn.end)) continue;
         out.push({ file: d.file, line: d.line, name: d.name, fn: fn.name, via: r.via, reason: `tool ${d.name} starts another agent run: ${r.via.callee.slice(0, 50)}() (line ${r.via.line}) reaches the agent loop` });
         break;
       }

@@ -134,6 +134,58 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** MCP server frameworks that check a call's arguments against the tool's declared schema before its handler runs. */
+const MCP_VALIDATING = /^(?:fastmcp(?:\.[\w.]+)?|mcp\.server\.fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server\/mcp(?:\.js)?)$/;
+/** The TypeScript FastMCP package (`new FastMCP(…)`, `server.addTool({ parameters, execute })`). */
+const TS_FASTMCP = /^fastmcp$/;
+/** The MCP TypeScript SDK's high-level server (`server.registerTool(name, { inputSchema }, handler)`). */
+const TS_MCP_SDK = /^@modelcontextprotocol\/sdk\/server\/mcp(?:\.js)?$/;
+
+/**
+ * Tools a harness serves as an MCP server through a framework that validates each call's arguments
+ * against the declared schema before the handler runs: FastMCP's `server.addTool({ parameters: z.object(…),
+ * execute })`, the MCP SDK's `server.registerTool(name, { inputSchema }, handler)`, Python FastMCP's
+ * `@mcp.tool()` functions (checked against their signature) and FastMCP `Tool` subclasses handing their
+ * argument model on as `fn_metadata`. Only where the harness is that server: with an agent loop of its
+ * own, the loop's calls do not pass through the server (see servedToOthers).
+ */
+function mcpServerTools(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:mcp-server-tools', () => {
+    if (agentLoops(ctx).length) return [];
+    const out: FrameworkCheck[] = [];
+    const imports = (re: RegExp) => ctx.source.some((f) => f.imports.some((i) => re.test(i.from)));
+    const fastmcp = imports(TS_FASTMCP);
+    const sdk = imports(TS_MCP_SDK);
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') {
+        if (!fastmcp && !sdk) continue;
+        for (const o of f.objects) {
+          const m = /^arg:[\w$.]+\.(addTool|registerTool)$/.exec(o.ctx);
+          if (!m || (m[1] === 'addTool' ? !fastmcp : !sdk)) continue;
+          const key = o.keys.find((k) => (m[1] === 'addTool' ? /^(?:parameters|inputSchema|schema)$/ : /^inputSchema$/).test(k) && !EMPTY.test((o.values[k] ?? '').trim()));
+          if (!key || (m[1] === 'addTool' && !o.keys.includes('execute'))) continue;
+          out.push({ file: f.path, line: o.line, how: `${o.ctx.slice(4)}({ ${key} }) serves the tool through ${m[1] === 'addTool' ? 'FastMCP' : "the MCP SDK's McpServer"}, which validates each call's arguments against that schema before the handler runs` });
+        }
+        continue;
+      }
+      const mods = importModules(ctx, f.path, true);
+      if (![...mods.values()].some((x) => MCP_VALIDATING.test(x))) continue;
+      for (const fn of f.functions) {
+        const deco = fn.decorators?.map((d) => d.replace(/\(.*$/s, '')).find((d) => /^[A-Za-z_]\w*\.tool$/.test(d));
+        if (!deco || !fn.params.map(paramName).some((p) => !/^(?:self|cls|ctx|context)$/.test(p))) continue;
+        out.push({ file: f.path, line: fn.line, how: `@${deco}() serves ${shortName(fn.name)}() as a FastMCP tool, which validates each call's arguments against the function's signature before running it` });
+      }
+      for (const c of f.classes) {
+        const base = c.extends?.split('.').pop();
+        if (!base || !MCP_VALIDATING.test(mods.get(base) ?? '')) continue;
+        const init = f.objects.find((o) => o.line > c.line && o.end <= c.end && /^arg:super\(\)\.__init__$/.test(o.ctx) && o.keys.includes('fn_metadata'));
+        if (init) out.push({ file: f.path, line: init.line, how: `${c.name} hands its argument model to FastMCP's ${base} as fn_metadata (super().__init__), so each call's arguments are validated against it before the tool runs` });
+      }
+    }
+    return out;
+  });
+}
+
 /** The AI SDK's calls that run the model with a tools record and dispatch the calls themselves. */
 const AI_SDK_RUNNERS = new Set(['streamText', 'generateText', 'ToolLoopAgent', 'Experimental_Agent', 'Agent']);
 
@@ -840,6 +892,8 @@ interface Hit {
   weak?: boolean;
   /** The schema is named for what comes back (`output_schema`): the check is of a result, not of a tool's input. */
   output?: boolean;
+  /** The validator compares the arguments with the function's signature (`inspect.signature`), not with a schema. */
+  signature?: boolean;
 }
 
 /** The request an MCP server answers when a client calls one of its tools: `server.setRequestHandler(CallToolRequestSchema, …)`. */
@@ -881,6 +935,23 @@ function optInValidator(ctx: RuleContext, f: { binds?: Array<{ name: string; val
   if (!attr) return false;
   // Set to a value anywhere in the harness (a constructor, a setter): wired, not opt-in.
   return !ctx.source.some((g) => (g.binds ?? []).some((b) => b.name === attr && !NONE.test(b.value.trim())));
+}
+
+/** Reads a function's parameters by introspection: `inspect.signature(fn)`, `getfullargspec(fn)`. */
+const INTROSPECT = /^(?:signature|getfullargspec|getargspec)$/;
+
+/**
+ * The validator of that name (every definition the harness has of it) reads the called function's
+ * parameters by introspection (`sig = inspect.signature(func)`) and parses no schema: it checks which
+ * arguments are there, not their values against the tool's schema.
+ */
+function signatureOnly(ctx: RuleContext, name: string): boolean {
+  const defs = ctx.functionsNamed(name);
+  if (!defs.length) return false;
+  return defs.every((d) => {
+    const calls = ctx.callsIn(d.file, d.name);
+    return calls.some((x) => INTROSPECT.test(x.name)) && !calls.some((x) => PARSE_NAMES.has(x.name) || (SCHEMA_CHECK.test(x.name) && x.name !== 'isinstance') || schemaLibMethod(x.callee));
+  });
 }
 
 /** Callers of a validator's function that are tools' own execute methods (`WebSearch.call`), in two files or more. */
@@ -963,6 +1034,7 @@ function validations(ctx: RuleContext): Hit[] {
         let optIn = false;
         let weak = false;
         let output = false;
+        let signature = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
         const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
         if (own) {
@@ -982,6 +1054,8 @@ function validations(ctx: RuleContext): Hit[] {
           how = `${c.callee}() validates tool arguments in ${c.fn}()`;
           rank = 4;
           optIn = optInValidator(ctx, f, c);
+          signature = signatureOnly(ctx, c.name);
+          if (signature) how = `${c.callee}() checks tool arguments against the function's signature (missing or unknown parameters) in ${c.fn}()`;
         } else if (SCHEMA_LIB.test(c.callee) && (/tool|param|arg|input/i.test(c.fn + ' ' + c.args.join(' '))) && !LITERAL_INSTANCE.test(c.args[0] ?? '') && !(TOOL_SCHEMA_EXPR.test((c.args[0] ?? '').trim()) && c.args.slice(1).some((a) => /schema/i.test(a)))) {
           // `validate(instance={}, schema=tool.parameters)` and `validate(tool.parameters, META_SCHEMA)` check that the schema is well formed, not an input.
           how = `${c.callee}() checks tool parameters against their schema in ${c.fn}()`;
@@ -996,7 +1070,7 @@ function validations(ctx: RuleContext): Hit[] {
             continue;
           }
         }
-        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}), ...(output ? { output } : {}) });
+        if (how) hits.push({ c: c as Located<CallFact>, how, rank, ...(optIn ? { optIn } : {}), ...(weak ? { weak } : {}), ...(output ? { output } : {}), ...(signature ? { signature } : {}) });
       }
     }
     hits.push(...pydanticArgModels(ctx));
@@ -1035,7 +1109,10 @@ export default defineRule({
     const wiredAll = hits.filter(isWired);
     // Validators that all run only when one was set (none by default) are the opt-in form: partial, below.
     const optional = wiredAll.every((h) => h.optIn) ? wiredAll : [];
-    const wired = optional.length ? [] : wiredAll;
+    // Validators that all compare the arguments with the function's signature only (names present or
+    // unknown, no types or values): a check of the call's shape, not of the input against a schema.
+    const signed = !optional.length && wiredAll.every((h) => h.signature) ? wiredAll : [];
+    const wired = optional.length || signed.length ? [] : wiredAll;
     // A check on the dispatch path (the function that looks a tool up and runs it, or its file)
     // comes before a check inside one tool's own execute.
     const path = dispatchPath(ctx);
@@ -1059,6 +1136,12 @@ export default defineRule({
         ...finding('present', `tool inputs are validated by the framework before execution: ${framework[0].how} (${at(framework[0].file, framework[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, framework.slice(0, 4).map((h) => ev(h.file, h.line, h.how))),
         confidence: 'high',
       };
+    }
+    // The harness is an MCP server whose framework checks every call against the tool's schema.
+    const mcp = wired.length ? [] : mcpServerTools(ctx);
+    if (mcp.length) {
+      const files = new Set(mcp.map((h) => h.file));
+      return finding('present', `tool inputs are validated by the MCP server framework before execution: ${mcp[0].how} (${at(mcp[0].file, mcp[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, mcp.slice(0, 4).map((h) => ev(h.file, h.line, h.how)), 'low');
     }
     const parsers = toolCallParsers(ctx);
     if (!wired.length && parsers.length) {
@@ -1116,6 +1199,10 @@ export default defineRule({
       const h = optional[0];
       const how = (x: Hit) => `${x.how}, only when a validator was set (none is by default)`;
       return finding('partial', `tool inputs are validated only when a validator is set, and none is by default: ${h.how} (${at(h.c.file, h.c.line)})`, optional.slice(0, 2).map((x) => ev(x.c.file, x.c.line, how(x))));
+    }
+    if (signed.length) {
+      const h = signed[0];
+      return finding('partial', `tool arguments are checked only against the called function's signature, not validated against a schema: ${h.how} (${at(h.c.file, h.c.line)})`, signed.slice(0, 2).map((x) => ev(x.c.file, x.c.line, x.how)), 'low');
     }
     if (served.length && served.length === all.length) {
       const h = served[0];
