@@ -958,6 +958,11 @@ const HOOK_CALL = /^(?:before|pre|on|handle)_?(?:Tool|tool)\w*$|^(?:beforeToolCa
  * though its body branches (on a verbose flag, on its listeners).
  */
 const OUTCOME_HOOK = /(?:Error|Errors|Exception|Failure|Failed|Fail|Success|Succeeded|Result|Results|Complete|Completed|Completion|End|Ended|Finish|Finished|Done|Output|Outputs)$/;
+/**
+ * A hook named for a running call's progress (`on_tool_progress`, `onToolUpdate`, `handleToolStreamDelta`): it
+ * forwards a step count or a partial output to a listener while the tool runs, and decides nothing.
+ */
+const PROGRESS_HOOK = /(?:Progress|Update|Updates|Stream|Streaming|Delta|Deltas|Chunk|Chunks)$/;
 /** A yes/no question about setting the harness up (`Package missing. Install it?`): the CLI asks about its own install, not about a tool call. */
 const INSTALL_PROMPT = /\b(?:install|reinstall|upgrade)\b/i;
 export const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
@@ -1047,7 +1052,10 @@ export function permissionCalls(ctx: RuleContext): PermissionCall[] {
         if (ran !== undefined && (c.inCatch || c.line > ran)) continue;
         let kind: PermissionCall['kind'] | undefined;
         const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
-        if (HOOK_CALL.test(c.name) && OUTCOME_HOOK.test(c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase()))) continue;
+        if (HOOK_CALL.test(c.name)) {
+          const camel = c.name.replace(/_+([a-z])/g, (_m, x: string) => x.toUpperCase());
+          if (OUTCOME_HOOK.test(camel) || PROGRESS_HOOK.test(camel)) continue;
+        }
         if (HOOK_CALL.test(c.name)) kind = 'hook';
         // The object words are tested on the name's camel form, so `_is_allowed_image_path` reads as `isAllowedImagePath`.
         else if (decisionNamed(c.name)) kind = 'decision';
