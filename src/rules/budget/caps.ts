@@ -493,6 +493,102 @@ function correctionLoops(ctx: RuleContext): CorrectionLoop[] {
   });
 }
 
+/** Agent command-line tools a harness may run as one step: `claude -p …`, `codex exec …`, `gemini -p …`. */
+const AGENT_CLI = /^(?:claude|codex|gemini|aider|opencode|cursor-agent|goose|qwen|crush)$/;
+/** Quoted literals in a value: `sandbox ? 'docker' : 'claude'`, `['claude', '-p', prompt]`. */
+const QUOTED = /['"`]([\w-]+)['"`]/g;
+
+/**
+ * Where the harness starts an agent CLI as a process: a spawn (`spawnSync(command, args)`, `subprocess.run(["claude", …])`)
+ * whose command is such a literal, a list starting with one, or a local the function binds to a value naming one
+ * (`const command = sandbox ? 'docker' : 'claude'`). By the function holding it (`file#fn`).
+ */
+function agentCliSpawns(ctx: RuleContext): Map<string, { file: string; line: number; callee: string; cli: string }> {
+  return ctx.memo('caps:agent-cli-spawns', () => {
+    const out = new Map<string, { file: string; line: number; callee: string; cli: string }>();
+    const cliIn = (text: string) => [...text.matchAll(QUOTED)].map((m) => m[1]).find((w) => AGENT_CLI.test(w));
+    for (const s of shellSinks(ctx)) {
+      if (s.kind !== 'spawn' || out.has(`${s.file}#${s.fn}`)) continue;
+      const call = ctx.callsIn(s.file, s.fn).find((c) => c.line === s.line && c.callee === s.callee);
+      const a0 = (call?.args[0] ?? '').trim();
+      let cli = /^['"`[]/.test(a0) ? cliIn(a0.startsWith('[') ? (a0.split(',')[0] ?? '') : a0) : undefined;
+      if (!cli && /^[A-Za-z_$][\w$]*$/.test(a0)) {
+        const b = (ctx.file(s.file)?.binds ?? []).filter((x) => x.fn === s.fn && x.name === a0 && x.line <= s.line).pop();
+        cli = b ? cliIn(b.value) : undefined;
+      }
+      if (cli) out.set(`${s.file}#${s.fn}`, { file: s.file, line: s.line, callee: s.callee, cli: `'${cli}'` });
+    }
+    return out;
+  });
+}
+
+interface CliLoop {
+  file: string;
+  fn: string;
+  line: number;
+  cond: string;
+  limit: string;
+  cli: string;
+  spawn: { file: string; line: number; callee: string };
+}
+
+/**
+ * Loops whose step runs an agent CLI (`for (let i = 1; i <= config.iterations; i++) { … await this.executeIteration(prompt) }`,
+ * where executeIteration spawns `claude`): the model's turns run in the child process, and the loop's own count of
+ * iterations is what bounds the run. Found where the loop's body reaches the spawn within two resolved calls, and the
+ * condition compares a counter with a limit (a named count of turns, steps or iterations, or a literal above 1).
+ */
+function agentCliLoops(ctx: RuleContext): CliLoop[] {
+  return ctx.memo('caps:agent-cli-loops', () => {
+    const spawns = agentCliSpawns(ctx);
+    if (!spawns.size) return [];
+    const out: CliLoop[] = [];
+    const reach = (file: string, fn: string, c: Located<CallFact>, depth: number): ReturnType<typeof spawns.get> => {
+      for (const d of calledFunctions(ctx, file, fn, c)) {
+        const hit = spawns.get(`${d.file}#${d.name}`);
+        if (hit) return hit;
+        if (depth > 0) for (const inner of ctx.callsIn(d.file, d.name)) {
+          const h = inner.name !== c.name ? reach(d.file, d.name, inner, depth - 1) : undefined;
+          if (h) return h;
+        }
+      }
+      return undefined;
+    };
+    for (const f of ctx.source) {
+      for (const loop of f.loops) {
+        if (loop.kind === 'for-in' || (loop.kind === 'for-of' && !/^range\(/.test(loop.cond.trim()))) continue;
+        const limit = iterationLimit(loop.cond);
+        if (!limit) continue;
+        const body = ctx.callsIn(f.path, loop.fn).filter((c) => c.line >= loop.line && c.line <= loop.end && !c.inCatch);
+        // The spawn in the loop's own body, else one reached from a call in it.
+        const own = spawns.get(`${f.path}#${loop.fn}`);
+        let hit = own && own.line >= loop.line && own.line <= loop.end ? own : undefined;
+        for (const c of body) {
+          if (hit) break;
+          hit = reach(f.path, loop.fn, c, 1);
+        }
+        if (hit) out.push({ file: f.path, fn: loop.fn, line: loop.line, cond: loop.cond, limit, cli: hit.cli, spawn: hit });
+      }
+    }
+    return out;
+  });
+}
+
+/** The limit a loop condition counts its passes to: `i <= config.iterations` → `iterations`, `step < 30` → `30`, `range(max_runs)` → `max_runs`. */
+function iterationLimit(cond: string): string | undefined {
+  const r = /^range\(\s*(?:[^,()]+,\s*)?([\w.]+)\s*\)$/.exec(cond.trim());
+  const limitOk = (l: string) => (/^\d+$/.test(l) ? Number(l) > 1 : !words(lastName(l)).some((w) => NOT_CAP.has(w) || EVENT.has(w)) && words(lastName(l)).some((w) => LIMIT.has(w) || TURN.has(w)));
+  if (r) return limitOk(r[1]) ? (/^\d+$/.test(r[1]) ? r[1] : uncap(lastName(r[1]))) : undefined;
+  for (const cl of cond.split(/&&|\|\||\band\b|\bor\b/)) {
+    const m = /^[\s(]*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)\s*(<=?|>=?)\s*((?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*|\d+)[\s)]*$/.exec(cl);
+    if (!m) continue;
+    const [c, l] = m[2].startsWith('<') ? [m[1], m[3]] : [m[3], m[1]];
+    if (/^\d+$/.test(c) || words(lastName(c)).some((w) => NOT_CAP.has(w) || EVENT.has(w))) continue;
+    if (limitOk(l)) return /^\d+$/.test(l) ? l : uncap(lastName(l));
+  }
+  return undefined;
+}
+
 /** What a call runs: the same file's function or the class's own method (inherited ones included), else the one definition of its name. */
 function calledFunctions(ctx: RuleContext, file: string, fn: string, c: Located<CallFact>): Array<{ file: string; name: string }> {
   const local = resolveLocal(ctx, file, fn, c.callee);
@@ -947,6 +1043,10 @@ export function loopCaps(ctx: RuleContext): Cap[] {
     // A correction loop bounded by its attempts: `while attempt < max_attempts: answer = llm(); ok = run(answer)`.
     for (const cl of correctionLoops(ctx)) {
       push(`${cl.file}:${cl.line}:${cl.limit}`, { kind: 'turn', limit: cl.limit, file: cl.file, line: cl.line, where: `attempts of the loop in ${cl.fn}, which runs the model's answer (${cl.action.callee}() at line ${cl.action.line}) and asks again`, fn: cl.fn, resolved: true, ...(/^\d+$/.test(cl.limit) ? { def: 'bounded' as const, defAt: { file: cl.file, line: cl.line, value: cl.limit } } : defaultOf(ctx, cl.limit, cl.cond, cl.file)) });
+    }
+    // A loop whose step runs an agent command-line tool (`spawnSync('claude', args)` once per iteration) is the run's turn loop.
+    for (const cl of agentCliLoops(ctx)) {
+      push(`${cl.file}:${cl.line}:${cl.limit}`, { kind: 'turn', limit: cl.limit, file: cl.file, line: cl.line, where: `loop condition of ${cl.fn}, whose step runs the agent CLI ${cl.cli} (${cl.spawn.callee}() at ${cl.spawn.file}:${cl.spawn.line})`, fn: cl.fn, resolved: true, ...(/^\d+$/.test(cl.limit) ? { def: 'bounded' as const, defAt: { file: cl.file, line: cl.line, value: cl.limit } } : defaultOf(ctx, cl.limit, cl.cond, cl.file)) });
     }
     // Framework options this repo sets (a scan of every object and call, kept in a function of its own).
     frameworkCaps(ctx, out);

@@ -5,7 +5,7 @@ import { words } from '../shared/persist.js';
 import { countsTokens, frameworkContext, optInGate, historySizeChecks, loopReaches, projections, projectionSites, resolvedLoopReach, type ProjectionSite } from './context.js';
 
 /** Names of a piece of content sized on its own, not the whole request. */
-const PIECE_WORDS = new Set(['content', 'source', 'sources', 'document', 'documents', 'doc', 'docs', 'page', 'pages', 'file', 'files', 'scrape', 'scraping', 'scraped', 'web', 'chunk', 'chunks', 'attachment', 'attachments']);
+const PIECE_WORDS = new Set(['content', 'source', 'sources', 'document', 'documents', 'doc', 'docs', 'page', 'pages', 'file', 'files', 'scrape', 'scraping', 'scraped', 'web', 'chunk', 'chunks', 'attachment', 'attachments', 'stdout', 'stderr']);
 
 const REQUEST_WORDS = new Set(['context', 'window', 'ctx', 'input', 'prompt', 'request', 'message', 'messages', 'history', 'conversation', 'transcript']);
 
@@ -17,8 +17,16 @@ const CONVERSATION_WORDS = new Set(['message', 'messages', 'msg', 'msgs', 'histo
 
 /** A sizing whose function, or what it sets off, is named for one piece of content (`summarizeContent()`, `chunk()`). */
 const namedForPiece = (p: ProjectionSite) => [...words(p.act.callee ?? ''), ...words(shortName(p.cmp.fn))].some((w) => PIECE_WORDS.has(w));
-/** A sizing named for one piece of content that measures no conversation. */
-const pieceOnly = (p: ProjectionSite) => namedForPiece(p) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
+/**
+ * A limit that is a small share of the window (`chat_token_limit * 0.1`, `max_tokens * 0.25`): room kept for one piece
+ * put into the request (a tool's output, a document), not the whole request held against the window.
+ */
+const pieceShare = (p: ProjectionSite) => {
+  const m = /\*\s*(0?\.\d+)\s*\)?\s*$/.exec(p.cmp.window.trim());
+  return !!m && Number(m[1]) <= 0.5;
+};
+/** A sizing named for one piece of content, or held against a small share of the window, that measures no conversation. */
+const pieceOnly = (p: ProjectionSite) => (namedForPiece(p) || pieceShare(p)) && !words(`${p.cmp.estimate} ${p.cmp.window} ${shortName(p.cmp.fn)}`).some((w) => CONVERSATION_WORDS.has(w));
 
 /** A sizing whose function another sizing's function calls (`_truncate_turn()` under `_truncate_input_messages_roughly()`): a helper of that one. */
 const helperOf = (ctx: RuleContext, p: ProjectionSite, among: ProjectionSite[]) => {
