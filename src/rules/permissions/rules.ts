@@ -186,6 +186,44 @@ function optionGates(ctx: RuleContext): OptionGate | undefined {
   return switchedSafeguards(ctx, options);
 }
 
+/** A mode value: an enum member (`ApprovalMode.AUTO_EDIT` → `auto_edit`) or a string literal naming a mode. */
+function modeValue(x: string): string | undefined {
+  const t = x.trim();
+  const m = /^[A-Za-z_$][\w$]*\.([A-Za-z_$][\w$]*)$/.exec(t) ?? /^['"`]([\w -]+)['"`]$/.exec(t);
+  const w = m ? snake(m[1]) : '';
+  return w && MODE_WORD.test(w) ? w : undefined;
+}
+
+/**
+ * A field holding an approval mode whose value is a branch on a user's option, each arm a mode:
+ * `approvalMode: argv.yolo ? ApprovalMode.YOLO : ApprovalMode.DEFAULT`,
+ * `approval_mode="auto" if settings.auto_approve else "ask"`. The option chooses how much is approved.
+ */
+function modePickedByOption(ctx: RuleContext): { file: string; line: number; field: string; option: string; modes: string[]; text: string } | undefined {
+  for (const f of ctx.source) {
+    const entries: { field: string; value: string; line: number; end?: number }[] = [];
+    for (const o of f.objects) {
+      if (o.ctx.startsWith('type:')) continue;
+      for (const k of o.keys) if (MODE_FIELD.test(k) && o.values[k]) entries.push({ field: k, value: o.values[k], line: o.line, end: o.end });
+    }
+    for (const b of f.binds ?? []) if (MODE_FIELD.test(b.name)) entries.push({ field: b.name, value: b.value, line: b.line });
+    for (const e of entries) {
+      const ts = /^(.+?)\?\s*([^?:]+?)\s*:\s*([^?:]+)$/.exec(e.value);
+      const py = ts ? undefined : /^(\S+)\s+if\s+(.+?)\s+else\s+(\S+)$/.exec(e.value);
+      const [cond, a, b] = ts ? [ts[1], ts[2], ts[3]] : py ? [py[2], py[1], py[3]] : [];
+      if (!cond || !a || !b) continue;
+      const modes = [modeValue(a), modeValue(b)];
+      if (!modes[0] || !modes[1] || modes[0] === modes[1] || !modes.some((w) => DISTINCTIVE_MODE.test(w!))) continue;
+      const option = (cond.match(/[A-Za-z_$][\w$]*/g) ?? []).find((n) => PERM_FLAG.test(snake(n)));
+      if (!option) continue;
+      // An entry of an object literal: the line where the option is read inside it.
+      const line = e.end === undefined ? e.line : (f.reads[option] ?? []).find((l) => l >= e.line && l <= e.end!) ?? e.line;
+      return { file: f.path, line, field: e.field, option, modes: modes as string[], text: e.value };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Boolean options the user sets: command-line switches (`--yolo`, `action='store_true'`) and
  * settings read as booleans by their key (`config.getboolean('MAIN', 'safe_mode')`), by the name
@@ -859,6 +897,18 @@ export default defineRule({
         ],
         // The flag's value is read in the file that asks before actions.
         confidence: asks && r.atAsk ? 'high' : 'low',
+      };
+    }
+    // An approval mode picked by a user's option: a branch on the option whose arms are two modes
+    // (`approvalMode: argv.yolo ? ApprovalMode.YOLO : ApprovalMode.DEFAULT`).
+    const picks = modePickedByOption(ctx);
+    if (picks) {
+      return {
+        level: 'present',
+        reason: `the user's option '${picks.option}' picks the approval mode ${picks.modes.join(' / ')} ('${picks.field}' at ${picks.file}:${picks.line})`,
+        evidence: [{ file: picks.file, line: picks.line, reason: `'${picks.option}' picks the approval mode: ${picks.field} = ${picks.text.slice(0, 80)}` }],
+        // The option is found by its name in the branch, not traced to where the user sets it.
+        confidence: 'low',
       };
     }
     // A permission option (flag or setting) the user can set: one read where the gate decides first
