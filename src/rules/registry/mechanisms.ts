@@ -110,9 +110,15 @@ export function configTools(ctx: RuleContext): ConfigTool[] {
 // ------------------------------------------------------------------- framework function tools
 
 /** Agent frameworks that turn a typed, documented function into a tool schema (module prefixes). */
-const FUNCTION_TOOL_FRAMEWORKS = /^(?:langchain|langchain_core|langgraph|deepagents|agents|openai_agents|pydantic_ai|smolagents|autogen|autogen_agentchat|crewai|llama_index|google\.adk|strands|agno|haystack|semantic_kernel|mcp)(?:\.|$)/;
+const FUNCTION_TOOL_FRAMEWORKS = /^(?:langchain|langchain_core|langgraph|deepagents|agents|openai_agents|pydantic_ai|smolagents|autogen|autogen_agentchat|autogen_core|crewai|llama_index|google\.adk|strands|agno|haystack|semantic_kernel|mcp|camel)(?:\.|$)/;
 /** Calls and constructors that take `tools=[…]` and build schemas from the functions in it. */
 const TOOL_TAKER = /^(?:create_agent|create_deep_agent|create_react_agent|create_tool_calling_agent|create_openai_tools_agent|initialize_agent|AgentExecutor|ToolNode|Agent|CodeAgent|ToolCallingAgent|ChatAgent|AssistantAgent|LlmAgent|bind_tools|FunctionAgent|ReActAgent)$/;
+/**
+ * Framework classes and factories that wrap ONE function as a tool, deriving its schema from the
+ * function's signature and docstring: `FunctionTool(self.search)` (CAMEL, AutoGen, ADK),
+ * `StructuredTool.from_function(fn)` (LangChain), `FunctionTool.from_defaults(fn)` (LlamaIndex).
+ */
+const TOOL_WRAPPER = /^(?:FunctionTool|from_function|from_defaults)$/;
 
 export interface FunctionTool {
   file: string;
@@ -124,7 +130,8 @@ export interface FunctionTool {
 
 /**
  * Functions defined in the harness and passed as `tools=[fn, …]` to an agent constructor imported
- * from an agent framework: the framework derives name, description and input schema from the
+ * from an agent framework, or wrapped one by one in the framework's function-tool class
+ * (`FunctionTool(self.search)`): the framework derives name, description and input schema from the
  * function's name, docstring and type hints. Only functions with typed parameters count.
  */
 export function frameworkFunctionTools(ctx: RuleContext): FunctionTool[] {
@@ -135,7 +142,7 @@ export function frameworkFunctionTools(ctx: RuleContext): FunctionTool[] {
       const framework = new Map<string, string>();
       for (const i of f.imports) if (FUNCTION_TOOL_FRAMEWORKS.test(i.from)) for (const n of i.names) framework.set(n, i.from);
       if (!framework.size) continue;
-      const lists: Array<{ callee: string; list: string; line: number }> = [];
+      const lists: Array<{ callee: string; list: string; line: number; wrap?: boolean }> = [];
       for (const o of f.objects) {
         if (!o.ctx.startsWith('arg:') || o.values.tools === undefined) continue;
         lists.push({ callee: o.ctx.slice(4).replace(/^new /, ''), list: o.values.tools, line: o.line });
@@ -143,16 +150,22 @@ export function frameworkFunctionTools(ctx: RuleContext): FunctionTool[] {
       for (const c of f.calls) {
         for (const a of c.args) if (a.startsWith('tools=')) lists.push({ callee: c.callee, list: a.slice(6), line: c.line });
         if (c.name === 'bind_tools' && c.args[0] && !c.args[0].includes('=')) lists.push({ callee: c.callee, list: c.args[0], line: c.line });
+        // One function wrapped as a tool: its positional or `func=` argument, a bound method named by its attribute.
+        const kw = c.args.find((a) => /^(?:func|fn|function)=/.test(a));
+        const fn = !TOOL_WRAPPER.test(c.name) ? undefined : kw ? kw.slice(kw.indexOf('=') + 1) : c.args[0]?.includes('=') ? undefined : c.args[0];
+        const ref = fn && /^(?:(?:self|cls|[a-z_]\w*)\.)?([A-Za-z_]\w*)$/.exec(fn.trim());
+        if (ref) lists.push({ callee: c.callee, list: `[${ref[1]}]`, line: c.line, wrap: true });
       }
       for (const l of lists) {
         const name = shortName(l.callee);
         const root = l.callee.split('.')[0];
         const module = framework.get(name) ?? framework.get(root);
-        if (!module || !(TOOL_TAKER.test(name) || TOOL_TAKER.test(root))) continue;
+        if (!module || !(l.wrap || TOOL_TAKER.test(name) || TOOL_TAKER.test(root))) continue;
         const ids = /^\[([\s\S]*)\]?$/.exec(l.list.trim())?.[1]?.split(',').map((s) => s.trim().replace(/\]$/, '').trim()) ?? [];
         for (const id of ids) {
           if (!/^[A-Za-z_]\w*$/.test(id)) continue;
-          const defs = ctx.functionsNamed(id).filter((d) => d.name === id);
+          // A wrapped bound method (`FunctionTool(self.search)`) is found as `Toolkit.search`.
+          const defs = ctx.functionsNamed(id).filter((d) => d.name === id || (l.wrap && d.name.endsWith(`.${id}`)));
           const def = defs.find((d) => d.file === f.path) ?? defs[0];
           if (!def || seen.has(`${def.file}:${def.line}`)) continue;
           // Type hints make the schema: every parameter annotated, or none to declare.
