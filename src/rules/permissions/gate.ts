@@ -74,15 +74,9 @@ function approvalFlagOnRun(ctx: RuleContext): { file: string; line: number; fn: 
   });
 }
 
-/**
- * Whether function `fn` of `file` runs on the way from a tool: the function itself is in a file that
- * declares tools or dispatches them, or is called (within three calls, by name) from one. An event
- * handler `on_NavigateToUrlEvent` / `onNavigateToUrlEvent` is reached through the event it handles:
- * wherever that event is constructed (`bus.dispatch(NavigateToUrlEvent(url=…))`) calls it.
- */
-function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
-  if (fn === '<top>') return false;
-  const toolFiles = ctx.memo('perm:tool-files', () => {
+/** Files that declare tools, import a file of tool declarations (the handlers built from the schemas), or dispatch tools. */
+function toolFilesOf(ctx: RuleContext): Set<string> {
+  return ctx.memo('perm:tool-files', () => {
     const decl = new Set(toolDeclarations(ctx).map((d) => d.file));
     const s = new Set(decl);
     // A file that imports a file of tool declarations (the handlers built from the schemas) acts for them.
@@ -99,6 +93,17 @@ function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
     for (const d of toolDispatch(ctx)) s.add(d.exec.file);
     return s;
   });
+}
+
+/**
+ * Whether function `fn` of `file` runs on the way from a tool: the function itself is in a file that
+ * declares tools or dispatches them, or is called (within three calls, by name) from one. An event
+ * handler `on_NavigateToUrlEvent` / `onNavigateToUrlEvent` is reached through the event it handles:
+ * wherever that event is constructed (`bus.dispatch(NavigateToUrlEvent(url=…))`) calls it.
+ */
+function reachedFromTools(ctx: RuleContext, file: string, fn: string): boolean {
+  if (fn === '<top>') return false;
+  const toolFiles = toolFilesOf(ctx);
   if (toolFiles.has(file)) return true;
   let frontier = [shortName(fn)];
   const seen = new Set(frontier);
@@ -158,6 +163,47 @@ function toolInputRefusals(ctx: RuleContext): { file: string; line: number; fn: 
     const uses = new Map<string, number>();
     for (const x of out) uses.set(shortName(x.call), (uses.get(shortName(x.call)) ?? 0) + 1);
     return out.filter((x) => (uses.get(shortName(x.call)) ?? 0) >= 2).sort((a, b) => Number(isStale(ctx, a.file)) - Number(isStale(ctx, b.file)));
+  });
+}
+
+/** A test against a list of what is allowed or kept out: `fpath in state.exclude_files`, `isBannedUrl(url)`, `mode.allowed_commands == "none"`. */
+const LIST_TEST =
+  /\b(?:is_?)?(?:[Bb]anned|[Bb]locked|[Dd]enied|[Ff]orbidden|[Dd]isallowed)(?:_?[A-Z]?[a-z]+)?\(|\b[a-z_]*(?:allowed|excluded?|banned|blocked|denied|disallowed|forbidden)_[a-z]\w*|\b[a-z]\w*(?:Allowed|Excluded?|Banned|Blocked|Denied|Disallowed|Forbidden)[A-Z]?\w*|\b(?:allowed|excluded|banned|blocked|denied|disallowed|forbidden)[A-Z]\w*|\b(?:allow|deny|block|ban)_?[Ll]ist\b|\b(?:white|black)list\b/;
+const SAMPLE_DIR = /(?:^|\/)(?:tutorials?|scaffold|examples?|samples?|demos?|cookbook)\//i;
+/** Parameters that carry the caller's context rather than the call's input. */
+const CONTEXT_PARAM = /^(?:self|cls|this|_?ctx|context|_)$/;
+/** The text of a refusal: "You are not allowed to change this file", "Navigation to … is blocked". */
+const REFUSAL_TEXT = /\bnot (?:allowed|permitted)\b|\bis (?:blocked|denied|forbidden)\b|\bpermission denied\b|\bforbidden\b|\brefus/i;
+
+/**
+ * Refusals a tool makes for itself on a list test before it acts: a guard that returns or throws a
+ * refusal message (on the guard's line or the three after) when its condition tests the call's input
+ * against an allow / deny list (`if fpath in state.exclude_files: return "You are not allowed…"`,
+ * `if (isBannedUrl(url)) throw new Error("… is blocked")`), in code reached from the tools. Live code first.
+ */
+function toolListRefusals(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; exit: string; text: string }[] {
+  return ctx.memo('gate:tool-list-refusals', () => {
+    const out: { file: string; line: number; fn: string; cond: string; exit: string; text: string }[] = [];
+    for (const f of ctx.source) {
+      // Not teaching or sample code (a tutorial plugin's tool).
+      if (offPathUi(ctx, f.path) || SAMPLE_DIR.test(f.path)) continue;
+      for (const g of f.guards) {
+        if ((g.exit !== 'return' && g.exit !== 'throw') || g.returns || !LIST_TEST.test(g.cond)) continue;
+        const text = f.strings.find((x) => x.line >= g.line && x.line <= g.line + 3 && REFUSAL_TEXT.test(x.value));
+        // The refusal is the tool's answer (a message returned or thrown), not a validator's result
+        // object (`return { valid: false, error: 'Email domain is not allowed' }`).
+        if (!text || f.objects.some((o) => o.line <= text.line && o.end >= text.line && o.keys.some((k) => /^(?:valid|isValid|is_valid|ok|success)$/.test(k)))) continue;
+        // The refusing function receives the call's input: its condition tests one of the function's own
+        // parameters (`fpath` of `make_abs_path(ctx, fpath)`), not a value it looked up elsewhere (a
+        // validator of settings or of a form that happens to sit behind a tool).
+        const own = f.functions.find((x) => x.name === g.fn && x.line <= g.line && x.end >= g.line);
+        const params = (own?.params ?? []).map((p) => /^\**([A-Za-z_$][\w$]*)/.exec(p)?.[1] ?? '').filter((p) => p && !CONTEXT_PARAM.test(p));
+        if (!params.some((p) => mentionOf(p).test(g.cond))) continue;
+        if (!reachedFromTools(ctx, f.path, g.fn)) continue;
+        out.push({ file: f.path, line: g.line, fn: g.fn, cond: g.cond, exit: g.exit, text: text.value });
+      }
+    }
+    return out.sort((a, b) => Number(isStale(ctx, a.file)) - Number(isStale(ctx, b.file)));
   });
 }
 
@@ -749,6 +795,19 @@ export default defineRule({
         level: 'partial',
         reason: `tools refuse some of their own inputs before acting (${g.call}() in ${g.fn}() at ${g.file}:${g.line}${files.length > 1 ? `, and in ${files.length - 1} more file${files.length > 2 ? 's' : ''}` : ''}), a deny-only check each tool makes for itself; no single allow / deny / ask decision runs before every tool call`,
         evidence: selfChecks.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.fn}() refuses its input on ${x.call}(): if (${x.cond.slice(0, 50)}) ${x.exit}` })),
+        confidence: 'low',
+      };
+    }
+    // A refusal a tool makes for itself on a list test (an excluded file, a banned URL, a mode's
+    // allowed commands) before it acts: a decision each tool makes on its own, not a central gate.
+    const listChecks = toolListRefusals(ctx);
+    if (listChecks.length) {
+      const g = listChecks[0];
+      const fns = [...new Set(listChecks.map((x) => `${x.file}:${x.fn}`))];
+      return {
+        level: 'partial',
+        reason: `tools refuse for themselves on an allow / deny list before acting (if (${g.cond.slice(0, 60)}) ${g.exit} in ${g.fn}() at ${g.file}:${g.line}${fns.length > 1 ? `, and in ${fns.length - 1} more function${fns.length > 2 ? 's' : ''}` : ''}); no single allow / deny / ask decision runs before every tool call`,
+        evidence: listChecks.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: `${x.fn}() refuses on a list test: if (${x.cond.slice(0, 50)}) ${x.exit} '${x.text.slice(0, 40)}'` })),
         confidence: 'low',
       };
     }
