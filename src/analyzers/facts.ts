@@ -149,6 +149,15 @@ export interface StringFact {
   line: number;
 }
 
+export interface LocalFnFact {
+  name: string;
+  line: number;
+  /** Import specifiers whose bindings the body uses. */
+  uses: string[];
+  /** Other local functions the body calls. */
+  calls: string[];
+}
+
 export interface TestCaseFact {
   name: string;
   line: number;
@@ -297,6 +306,14 @@ export interface FileFacts {
   asserts: AssertFact[];
   /** Test files only: cases that are skipped or todo (not in `tests`; their assertions not in `asserts`). */
   skippedTests?: SkippedTestFact[];
+  /**
+   * Test files only: functions the test file defines itself (`function isPathAllowed(p) {…}`, `def _allowed(p):`),
+   * with the import specifiers whose bindings their bodies use and the other local functions they call; and the
+   * file's import bindings (local name → specifier). Lets a rule tell a test of harness code from a test of a
+   * copy of it written in the test.
+   */
+  localFns?: LocalFnFact[];
+  bindings?: Record<string, string>;
   /** Computed-key lookups (`tools[name]`), at most MAX_LOOKUPS per file. */
   lookups: LookupFact[];
   /** `if` statements whose then-branch returns or throws directly, at most MAX_GUARDS per file. */

@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
+import { pyLocalFns } from './test-locals.js';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
 import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS } from './facts.js';
 import { lineLocator } from './lines.js';
@@ -763,5 +764,6 @@ export function analyzePythonTestText(path: string, text: string): FileFacts {
     facts.asserts.push({ text: t.slice(0, 200), line: i + 1 });
   });
   markSkippedTests(facts, text, lineAt);
+  pyLocalFns(facts, text, lineAt);
   return facts;
 }

@@ -22,7 +22,7 @@ interface Span {
 const JS_SKIP = /(?<![\w$.])(?:x(it|test|describe|context|specify)|(?:test\.)?(?:it|test|describe|context|suite|specify)\.(skip|todo|fixme))\s*\(\s*(['"`])((?:\\.|(?!\3).){1,200})\3/g;
 
 /** The offset just past the bracket that closes the one at `open`, skipping strings, comments and regex literals; -1 if none. */
-function closeOf(text: string, open: number): number {
+export function closeOf(text: string, open: number): number {
   let depth = 0;
   let prev = '(';
   for (let i = open; i < text.length; i++) {

@@ -5,6 +5,7 @@
 import type { FileFacts } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
+import { jsLocalFns } from './test-locals.js';
 
 export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFacts['lang'], lines: number): FileFacts {
   return {
@@ -62,5 +63,6 @@ export function analyzeTestText(path: string, text: string): FileFacts {
     ASSERT_WORD.lastIndex = end;
   }
   markSkippedTests(facts, text, lineAt);
+  jsLocalFns(facts, text, lineAt);
   return facts;
 }

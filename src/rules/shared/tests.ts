@@ -40,14 +40,21 @@ function ownModules(ctx: RuleContext): { packages: Set<string>; pyRoots: Set<str
   return { packages, pyRoots };
 }
 
+/** Whether an import specifier names harness code: relative, an alias of the source root, the project's own package. */
+function harnessSpec(from: string, lang: FileFacts['lang'], own: { packages: Set<string>; pyRoots: Set<string> }): boolean {
+  if (from.startsWith('.')) return !ILLUSTRATION.test(from);
+  if (from.startsWith('@/') || from.startsWith('~/') || from.startsWith('src/')) return true;
+  for (const p of own.packages) if (from === p || from.startsWith(p + '/')) return true;
+  return lang === 'py' && own.pyRoots.has(from.split('.')[0]);
+}
+
 export function importsHarness(f: FileFacts, own: { packages: Set<string>; pyRoots: Set<string> }): boolean {
-  return f.imports.some((i) => {
-    if (i.from.startsWith('.')) return !ILLUSTRATION.test(i.from);
-    if (i.from.startsWith('@/') || i.from.startsWith('~/') || i.from.startsWith('src/')) return true;
-    for (const p of own.packages) if (i.from === p || i.from.startsWith(p + '/')) return true;
-    const root = i.from.split('.')[0];
-    return f.lang === 'py' && own.pyRoots.has(root);
-  });
+  return f.imports.some((i) => harnessSpec(i.from, f.lang, own));
+}
+
+/** Whether a test file's import specifier names harness code (see `harnessTests`). */
+export function harnessImport(ctx: RuleContext, from: string, lang: FileFacts['lang']): boolean {
+  return harnessSpec(from, lang, ctx.memo('r3:own-modules', () => ownModules(ctx)));
 }
 
 /** Route files of a web app that serves the harness (Next.js app route.ts files, pages/api files). */
@@ -62,7 +69,7 @@ function drivesServedApp(f: FileFacts): boolean {
 
 export function harnessTests(ctx: RuleContext): HarnessTests {
   return ctx.memo('r3:harness-tests', () => {
-    const own = ownModules(ctx);
+    const own = ctx.memo('r3:own-modules', () => ownModules(ctx));
     const servesHarness = ctx.source.some((f) => HTTP_ROUTE.test(f.path));
     const out: HarnessTests = { files: [], other: [], cases: 0 };
     for (const f of ctx.tests) {

@@ -2,7 +2,7 @@ import type { FileFacts } from '../../analyzers/facts.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { shortName, type RuleContext } from '../context.js';
 import { agentLoops } from '../shared/loop.js';
-import { fileWords, harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
+import { fileWords, harnessImport, harnessTests, importedSources, nameWords, words } from '../shared/tests.js';
 import { offPathUi } from '../shared/ui.js';
 import { permissionCalls, shellSinks, toolDeclarations } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -297,7 +297,36 @@ function settingAssert(text: string): boolean {
   return !!set && /\bassertRaises\b|\braises\(/.test(text) && setting(set[1]);
 }
 
-function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp): Evidence | undefined {
+/**
+ * Assertions of a copy of the check written in the test file: they call a function the test file defines
+ * itself (`function isPathAllowed(p) {…}` then `expect(isPathAllowed('/etc')).toBe(false)`) whose body
+ * reaches no harness import (directly or through another local function), and they name no harness import
+ * themselves. Such a test exercises no harness code, so it is not a test of the harness's stop.
+ */
+function localCopy(ctx: RuleContext, f: FileFacts): ((texts: string[]) => boolean) | undefined {
+  const fns = f.localFns;
+  if (!fns?.length) return undefined;
+  return ctx.memo(`verification:local-copy:${f.path}`, () => {
+    const harness = (from: string) => harnessImport(ctx, from, f.lang);
+    const attached = new Set(fns.filter((x) => x.uses.some(harness)).map((x) => x.name));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const x of fns) if (!attached.has(x.name) && x.calls.some((c) => attached.has(c))) { attached.add(x.name); grew = true; }
+    }
+    const detached = fns.map((x) => x.name).filter((n) => !attached.has(n));
+    if (!detached.length) return () => false;
+    const bound = Object.entries(f.bindings ?? {}).filter(([, from]) => harness(from)).map(([n]) => n);
+    const esc = (n: string) => n.replace(/\$/g, '\\$');
+    const callRe = (names: string[]) => new RegExp(`(?<![\\w$.])(?:(?:self|this)\\.)?(?:${names.map(esc).join('|')})\\s*\\(`);
+    const copyCall = callRe(detached);
+    const ownCall = attached.size ? callRe([...attached]) : undefined;
+    const harnessName = bound.length ? new RegExp(`(?<![\\w$.])(?:${bound.map(esc).join('|')})(?![\\w$])`) : undefined;
+    return (texts: string[]) =>
+      texts.some((t) => copyCall.test(t)) && !texts.some((t) => ownCall?.test(t) || harnessName?.test(t));
+  });
+}
+
+function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp, copy?: (texts: string[]) => boolean): Evidence | undefined {
   for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
     const c = f.tests[i];
     const name = nameWords(f, i);
@@ -305,6 +334,8 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
     // "extra fields forbidden" asserting a ValidationError tests a schema, not a denial.
     const own = assertsOf(f, i);
     if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(assertWords(f, a)))) continue;
+    // A test of a copy of the check written in the test file exercises no harness code.
+    if (copy && own.length && copy(own.map((a) => a.text))) continue;
     return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
   }
   if (mode === 'names') return undefined;
@@ -313,7 +344,7 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
   const w = fileWords(f).asserts;
   for (let i = 0; i < asserts.length; i++) {
     const a = asserts[i];
-    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text) && !copy?.([a.text])) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   }
   return undefined;
 }
@@ -399,7 +430,7 @@ export default defineRule({
       // A retry budget (`attempt budget is exhausted`) bounds one request, not the loop.
       const parts = [...others.map((k) => k.re.source), ...(kind === 'turn/step/budget cap' ? [RETRY.source] : [])];
       const skip = parts.length ? skipRe(parts.join('|')) : undefined;
-      const e = scanFile(f, KINDS.find((k) => k.kind === kind)!.re, mode, skip);
+      const e = scanFile(f, KINDS.find((k) => k.kind === kind)!.re, mode, skip, localCopy(ctx, f));
       scans.set(key, e);
       return e;
     };
