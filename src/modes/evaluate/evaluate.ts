@@ -8,7 +8,7 @@ import type { RepoFacts } from '../../analyzers/facts.js';
 import { CHECK_IDS, PRINCIPLES, type CheckId, type FlagId, type PrincipleId } from '../../rules/catalog.js';
 import { inFileOrder, RuleContext, shortName } from '../../rules/context.js';
 import { isStale, rankLive, staleDirs } from '../../rules/shared/stale.js';
-import { agentSlice, unreached, unusedTwin } from '../../rules/shared/slice.js';
+import { agentSlice, outsideSlice, runsNowhere } from '../../rules/shared/slice.js';
 import { agentLoops, LOOP_MEMOS, loopRunsTools, rankedLoops, toolImplementation } from '../../rules/shared/loop.js';
 import type { Confidence, Evidence, Finding, FlagRule, Level, Rule } from '../../rules/types.js';
 import type { ResolvedConfig } from './config.js';
@@ -179,9 +179,8 @@ function landmarks(ctx: RuleContext): Evidence[] {
  * present to partial, or the confidence, would have lost more than it fixed.
  */
 function agentFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
-  const slice = ctx.agentFiles;
-  if (!slice || evidence.length < 2) return evidence;
-  const outside = (e: Evidence) => !slice.has(e.file) && ctx.file(e.file)?.role === 'source';
+  if (!ctx.agentFiles || evidence.length < 2) return evidence;
+  const outside = (e: Evidence) => outsideSlice(ctx, e.file);
   const away = evidence.filter(outside);
   return away.length && away.length < evidence.length ? [...evidence.filter((e) => !outside(e)), ...away] : evidence;
 }
@@ -194,7 +193,7 @@ function agentFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
  */
 function reachedFirst(ctx: RuleContext, evidence: Evidence[]): Evidence[] {
   if (evidence.length < 2) return evidence;
-  const dead = evidence.filter((e) => unreached(ctx, e.file) || unusedTwin(ctx, e.file));
+  const dead = evidence.filter((e) => runsNowhere(ctx, e.file));
   return dead.length && dead.length < evidence.length ? [...evidence.filter((e) => !dead.includes(e)), ...dead] : evidence;
 }
 

@@ -74,11 +74,6 @@ function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; 
   return decls?.length === 1 ? decls[0] : undefined;
 }
 
-/** The write's function is a command-line entry: registered by its decorator (`@app.command()`, `@cli.command`), so nothing in the repo calls it by name. */
-function cliCommand(ctx: RuleContext, o: PersistOp): boolean {
-  return cliCommandFn(ctx, o.call.file, o.call.fn);
-}
-
 /** A declared class or interface holds the message list and at least two other members (records kept beside it). */
 function recordsBesideMessages(ctx: RuleContext): boolean {
   for (const f of ctx.source) {
@@ -108,7 +103,7 @@ export default defineRule({
     const scaffold = (o: PersistOp) => o.kind === 'write' && o.call.name !== 'open' && o.call.name !== 'createWriteStream' && /^[rbuRBU]?(['"])(?:(?!\1).)*\1$|^`[^$`]*`$/.test(contents(o) ?? '');
     // Not the writes of a web front end that does not run the agent (its preferences, an OAuth nonce).
     const ops = harnessPersistOps(ctx).filter((o) => (o.kind === 'append' || o.kind === 'write' || o.kind === 'db-write' || o.kind === 'rename') && !scaffold(o));
-    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommand(ctx, o) || passedByReference(ctx, o.call.fn);
+    const wired = (o: PersistOp) => /^(<anon>|<top>|GET|POST|PUT|PATCH|DELETE)$/.test(shortName(o.call.fn)) || callersOf(ctx, o.call.fn).length > 0 || cliCommandFn(ctx, o.call.file, o.call.fn) || passedByReference(ctx, o.call.fn);
     // The workflow's own records first (a plan, todos, tasks, checkpoints), then its metrics, then anything called state.
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));

@@ -198,12 +198,22 @@ export function unusedTwin(ctx: RuleContext, file: string): boolean {
   return twins.has(folderOf(file) + twinName(file)) && unreached(ctx, file, true);
 }
 
+/** A source file outside the agent slice: another feature's code, whose evidence evaluate puts after the slice's (agentFirst). */
+export function outsideSlice(ctx: RuleContext, file: string): boolean {
+  return !!ctx.agentFiles && !ctx.agentFiles.has(file) && ctx.file(file)?.role === 'source';
+}
+
+/** Code nothing runs (`unreached`, `unusedTwin`): evaluate puts its evidence last (reachedFirst). */
+export function runsNowhere(ctx: RuleContext, file: string): boolean {
+  return unreached(ctx, file) || unusedTwin(ctx, file);
+}
+
 /**
  * Where evaluate's evidence order puts a file's line (agentFirst, then reachedFirst): 0 in the agent slice,
- * 1 a source file outside it, 2 code nothing runs (`unreached`, `unusedTwin`). A rule that names one mechanism
- * in its reason among several it cites ranks them by this first, so the reason names the line the reader sees first.
+ * 1 a source file outside it, 2 code nothing runs. A rule that names one mechanism in its reason among several
+ * it cites ranks them by this first, so the reason names the line the reader sees first.
  */
 export function citeRank(ctx: RuleContext, file: string): number {
-  if (unreached(ctx, file) || unusedTwin(ctx, file)) return 2;
-  return ctx.agentFiles && !ctx.agentFiles.has(file) && ctx.file(file)?.role === 'source' ? 1 : 0;
+  if (runsNowhere(ctx, file)) return 2;
+  return outsideSlice(ctx, file) ? 1 : 0;
 }
