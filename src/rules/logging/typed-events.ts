@@ -766,6 +766,42 @@ function sdkResultStreams(ctx: RuleContext): Evidence[] {
   return out.sort(bySite);
 }
 
+/** The AI SDK's UI message streams (v5): tool parts with a state union, plus the SDK's start, error and finish parts. */
+const UI_STREAM_CALLS = ['toUIMessageStreamResponse', 'toUIMessageStream', 'pipeUIMessageStreamToResponse', 'createUIMessageStream', 'createUIMessageStreamResponse'];
+/** A repo's own message type over the SDK's: `type ChatMessage = UIMessage<ChatMetadata, DataParts, ChatTools>`, `InferAgentUIMessage<Agent>`. */
+const OWN_UI_MESSAGE = /^(?:UIMessage|InferAgentUIMessage|InferUIMessage)\s*</;
+
+/**
+ * The loop's run streamed to the client as the AI SDK's UI message stream, typed by the repo: the call
+ * (`result.toUIMessageStreamResponse({ messageMetadata })`, `stream.toUIMessageStream<AgentMessage>(…)`) in harness
+ * code, with the repo's own layer on the SDK's parts — metadata it attaches per part (`messageMetadata`, e.g. the
+ * step's `finishReason`) or a message type it declares over `UIMessage<Metadata, Data, Tools>`. The consumer gets
+ * typed tool parts (input/output/error states) and the SDK's error and finish parts. A bare SDK stream with no
+ * layer of the repo's own stays the weaker `sdkResultStreams` form.
+ */
+function typedUiStreams(ctx: RuleContext): { call: Evidence; typed: Evidence[] } | undefined {
+  return ctx.memo('typed-events:typed-ui-streams', () => {
+    if (!ctx.source.some((f) => f.imports.some((i) => i.from === 'ai'))) return undefined;
+    const own = allTypes(ctx).find((t) => t.kind === 'alias' && !TEST_PATH.test(t.file) && OWN_UI_MESSAGE.test(t.members[0] ?? ''));
+    for (const name of UI_STREAM_CALLS) {
+      for (const c of [...ctx.callsNamed(name)].sort(bySite)) {
+        if (TEST_PATH.test(c.file) || uiFile(c.file)) continue;
+        // Called on a run's result or as the SDK's builder, not a test double's property (`toUIMessageStreamResponse: vi.fn(…)`).
+        if (!c.callee.includes('.') && !/^create/.test(name)) continue;
+        const f = ctx.file(c.file);
+        const opts = f?.objects.find((o) => o.ctx === `arg:${c.callee}` && o.line >= c.line && o.line <= c.line + 2 && o.keys.includes('messageMetadata'));
+        const call = ev(c.file, c.line, `${c.callee}() streams the run to the client as the AI SDK's UI message stream (typed tool parts with input/output/error states, error and finish parts)`);
+        const typed = [
+          ...(opts ? [ev(c.file, opts.line, `messageMetadata attaches the repo's own typed metadata to the stream's parts`)] : []),
+          ...(own ? [ev(own.file, own.line, `${own.name} = ${own.members[0].slice(0, 60)}: the repo's own typed message over the SDK's parts`)] : []),
+        ];
+        if (typed.length) return { call, typed };
+      }
+    }
+    return undefined;
+  });
+}
+
 /** The AG-UI protocol's packages (Python `ag_ui.core`, TypeScript `@ag-ui/core`): a typed event union (`EventType`) agents emit to front ends. */
 const AGUI_MODULE = /^(?:ag_ui(?:\.[\w.]+)?|@ag-ui\/[\w-]+)$/;
 /** Its run-level stop kinds: the run's error and its end. */
@@ -1095,6 +1131,13 @@ export default defineRule({
         [declared(best), ...best.emitted.slice(0, 3), ...(stopEvidence.has(best) ? [stopEvidence.get(best)!] : [])],
         sure ? 'high' : 'low',
       );
+    }
+    // The run streamed as the AI SDK's UI message stream the repo types (its metadata or message type over the SDK's
+    // parts): the labels' present (morphic, onlook, stagewise), over a side type with no stop kinds (a file watcher's
+    // change events) or one nothing emits.
+    const uiStream = typedUiStreams(ctx);
+    if (uiStream) {
+      return finding('present', `the model run is streamed to the client as the AI SDK's typed UI message stream (${at(uiStream.call.file, uiStream.call.line)}), with the repo's own typed layer (${uiStream.typed.map((e) => at(e.file, e.line)).join(', ')}): tool parts carry their input/output/error states, and the SDK's error and finish parts carry the stop`, [uiStream.call, ...uiStream.typed], 'low');
     }
     if (best?.emitted.length) {
       return finding('partial', `${best.type.name} events are emitted, but no kind carries errors or stop reasons`, [declared(best), ...best.emitted.slice(0, 2)]);
