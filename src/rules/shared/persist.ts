@@ -43,6 +43,9 @@ export interface PersistOp {
 
 const APPEND = new Set(['appendFile', 'appendFileSync', 'appendJsonl', 'appendLine', 'appendRecord']);
 const WRITE = new Set(['writeFile', 'writeFileSync', 'write_text', 'write_bytes', 'writeJson', 'writeJSON', 'writeJsonSync', 'outputFile', 'outputJson', 'atomicWrite', 'writeFileAtomic', 'dump']);
+/** A server's response object, or an HTTP status code literal: what an HTTP reply helper is handed, never a file writer. */
+const HTTP_REPLY = /^(?:res|resp|response|reply|ctx\.res|ctx\.response)$/;
+const HTTP_STATUS = /^[1-5]\d\d$/;
 const RENAME = new Set(['rename', 'renameSync']);
 /** Renames of a data structure's parts (columns, keys, fields), not of a file. */
 const DATA_RENAME = /^rename_?(?:columns?|keys?|fields?|axis|index|labels?|attrs?|attributes?|vars?|variables?|dims?|props?|properties)$/i;
@@ -158,7 +161,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   // `json.dump(obj, f)` writes; `yaml.dump(data)` with no stream returns a string.
   if (n === 'dump') return /json|yaml|pickle/.test(c.callee) && /^(?!\w+\s*=)|^(?:stream|fp|file)\s*=/.test(c.args[1] ?? '=') ? 'write' : undefined;
   if (n === 'load' || n === 'loads') return /json|yaml|pickle/.test(c.callee) ? 'read' : undefined;
-  if (WRITE.has(n)) return 'write';
+  // An HTTP response helper of the same name (`writeJson(res, 400, { error_code })`): the body goes to the client, not a file.
+  if (WRITE.has(n)) return HTTP_REPLY.test(c.args[0] ?? '') || HTTP_STATUS.test(c.args[1] ?? '') ? undefined : 'write';
   // Not a rename of a table's or a mapping's parts: `ds.rename_columns({...})` (Hugging Face datasets), `df.rename(columns=…)`
   // (pandas), `rename_keys(d, …)`: a file rename takes paths, never a mapping.
   if ((RENAME.has(n) || c.callee === 'os.replace' || /^rename(?:With\w+|Atomic\w*|Sync\w+|_\w+)$/.test(n)) && !DATA_RENAME.test(n) && !c.args.some((a) => /^\{|^(?:columns|index|mapper|axis)\s*=/.test(a))) return 'rename';
