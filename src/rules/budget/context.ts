@@ -7,6 +7,8 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, isDirectModelCall, isModelTurnCall, loopReachable, loopReachResolved, modelTurnCalls, reachesFast } from '../shared/loop.js';
 import { inputHistory, words } from '../shared/persist.js';
 import { fnAt } from '../shared/resolve.js';
+import { at } from '../shared/scan.js';
+import { TEST_PATH } from '../shared/tests.js';
 
 const WINDOW = /\b(context (window|limit|length|size|tokens|budget|max)|token limit|max (context|input|prompt) tokens?|input token limit|reserve tokens|model context|max context|context window tokens|n ctx|max model len)\b/;
 const ESTIMATE = /\b(count|estimate|estimated|calculate|compute|num|get) (request |prompt |input |message |messages |context )?tokens?\b|\btokens? (count|estimate)\b|\b(used|spent|total|current|consumed|accumulated|running) tokens?\b|\b(tiktoken|tokenize|tokenizer|encode)\b/;
@@ -365,6 +367,53 @@ function multiStepRun(ctx: RuleContext, call: Located<CallFact>): string | undef
     const k = MULTI_STEP_KEYS.find((x) => o.keys.includes(x) && (o.values[x] ?? '').trim() !== '1');
     if (k) return `${call.callee}() runs many model steps itself (${k}${o.values[k] ? `: ${o.values[k]}` : ''})`;
   }
+  return sdkAgentRun(ctx, call);
+}
+
+/** The AI SDK's agent classes: a tool loop of many model steps (`ToolLoopAgent` runs up to 20 by default). */
+const SDK_AGENT = /^new\s+(?:ToolLoopAgent|Experimental_Agent|Agent)$/;
+
+/**
+ * A run of an AI SDK agent (`researchAgent.stream({ messages })`, `agent.generate(…)`): the receiver is bound in the
+ * same function to `new ToolLoopAgent({ … })` or to a factory whose body builds one, imported from 'ai'. The agent's
+ * own options decide: a hook between steps (`prepareStep`) makes each request checkable; `stopWhen` of one step makes it
+ * one request.
+ */
+function sdkAgentRun(ctx: RuleContext, call: Located<CallFact>): string | undefined {
+  if (call.name !== 'stream' && call.name !== 'generate') return undefined;
+  const recv = /^([A-Za-z_$][\w$]*)\.(?:stream|generate)$/.exec(call.callee)?.[1];
+  const f = ctx.file(call.file);
+  if (!recv || !f) return undefined;
+  const b = (f.binds ?? []).filter((x) => x.fn === call.fn && x.name === recv && x.line <= call.line).pop();
+  const made = b && /^(?:await\s+)?(new\s+[A-Za-z_$][\w$]*|[A-Za-z_$][\w$]*)\s*[<(]/.exec(b.value.trim())?.[1];
+  if (!made) return undefined;
+  // The construction: in the binding itself, or in the factory the binding calls (one definition, followed by name).
+  const builds: Located<CallFact>[] = [];
+  if (SDK_AGENT.test(made)) builds.push(...ctx.callsIn(call.file, call.fn).filter((c) => c.line === b!.line && SDK_AGENT.test(c.callee)));
+  else {
+    let defs = ctx.functionsNamed(made).filter((d) => !TEST_PATH.test(d.file));
+    // A factory exported under another name (`export const researcher = createResearcher`).
+    if (!defs.length) {
+      const aliases = ctx.memo('budget:top-aliases', () => {
+        const m = new Map<string, string>();
+        for (const g of ctx.source) for (const x of g.binds ?? []) if (x.fn === '<top>' && /^[A-Za-z_$][\w$]*$/.test(x.value.trim()) && !m.has(x.name)) m.set(x.name, x.value.trim());
+        return m;
+      });
+      const alias = aliases.get(made);
+      if (alias) defs = ctx.functionsNamed(alias).filter((d) => !TEST_PATH.test(d.file));
+    }
+    if (defs.length === 1) builds.push(...ctx.callsIn(defs[0].file, defs[0].name).filter((c) => SDK_AGENT.test(c.callee)));
+  }
+  for (const c of builds) {
+    const g = ctx.file(c.file);
+    const cls = c.callee.replace(/^new\s+/, '');
+    if (!g?.imports.some((i) => i.from === 'ai' && (i.names.includes(cls) || (i.as ?? {})[cls] !== undefined))) continue;
+    const o = g.objects.find((x) => x.line >= c.line && x.line <= c.line + 2 && x.ctx === `arg:${c.callee}`);
+    if (o && (o.keys.includes('prepareStep') || o.keys.includes('onStepStart'))) return undefined;
+    const stop = o?.values.stopWhen ?? o?.values.maxSteps;
+    if (stop !== undefined && /^(?:stepCountIs|isStepCount)\(\s*1\s*\)$|^1$/.test(stop.trim())) return undefined;
+    return `${call.callee}() runs the AI SDK agent built by ${c.callee}() (${at(c.file, c.line)}), a tool loop of many model steps${stop ? ` (stopWhen: ${stop})` : ''}`;
+  }
   return undefined;
 }
 
@@ -406,6 +455,12 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   if (direct) {
     const multi = multiStepRun(ctx, direct);
     return { file, line: direct.line, why: `${shortName(fn)}() checks before its model call ${direct.callee}()`, resolved: true, ...(multi ? { multi } : {}) };
+  }
+  // An AI SDK agent's run that follows (`researchAgent.stream({ messages })`): the model call is the agent's tool loop.
+  for (const c of candidates) {
+    if ((c.name !== 'stream' && c.name !== 'generate') || !sameTurn(c)) continue;
+    const multi = sdkAgentRun(ctx, c);
+    if (multi) return { file, line: c.line, why: `${shortName(fn)}() checks before the agent run ${c.callee}()`, resolved: true, multi };
   }
   // By name first; where a name on the path has too many definitions to follow by name (a base runner's `step()`
   // overridden by each of its subclasses, called as `self.step()` in the loop), by the receiver's known class.
