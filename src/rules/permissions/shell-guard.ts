@@ -42,9 +42,10 @@ const SANDBOX_PREDICATE = /^_*(?:is|has|supports|can|should|uses?)_?[A-Z]?\w*[Ss
 /**
  * An accessor that hands back a sandbox object, its state or a setting about it
  * (`unwrap_sandbox(state)`, `get_sandbox_provider()`, `getSandboxEnabled()`): it runs nothing inside one.
- * At most one word after the sandbox: `getSandboxMutationBlockReason()` computes a refusal, it is no accessor.
+ * At most one word after the sandbox: `getSandboxMutationBlockReason()` computes a refusal, it is no accessor;
+ * but a lookup by a key may follow (`getSandboxById(branchId)`, `get_sandbox_for_session()`): it finds the sandbox.
  */
-const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?$/;
+const SANDBOX_ACCESSOR = /^_*(?:get|unwrap|resolve|find|lookup|fetch|read|load)(?:_?[A-Za-z][a-z0-9]*)*?_?[Ss]andbox(?:_?[A-Za-z][a-z0-9]*)?(?:_?(?:[Bb]y|[Ff]or)(?:_?[A-Za-z][a-z0-9]*){1,2})?$/;
 const SANDBOX_ARG = /['"`](?:sandbox-exec|bwrap|bubblewrap|firejail|nsjail|docker|podman|gvisor|runsc)['"`\s]/;
 /** A guard that leaves when a check's verdict is false: `not is_safe`, `!allowed`, `not ok`. */
 const NOT_SAFE_VERDICT = /^(?:not\s+|!\s*)(?:self\.|this\.)?(?:is_?|was_?)?(?:safe|allowed|ok|valid|permitted|approved)\w*$/i;

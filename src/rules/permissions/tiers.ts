@@ -1,7 +1,7 @@
 import { offPathFrontends } from '../shared/ui.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
+import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolClassLists, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
@@ -514,6 +514,18 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // A read-only (or writing) class kept as a list of the tool classes themselves, used to build a tool set
+    // (`createToolSet(readOnlyToolClasses)` for an ask mode): tools are told apart by risk class, but only
+    // where that list picks the tools, not by a permission decision on each call.
+    const classList = toolClassLists(ctx).find((l) => RISK_LIST_NAME.test(l.name) && !offPathFrontends(ctx).some((d) => l.file.startsWith(d)));
+    if (classList) {
+      return {
+        level: 'partial',
+        reason: `tools are split by risk class only as a list of tool classes (${classList.name}: ${classList.classes.slice(0, 3).join(', ')}${classList.classes.length > 3 ? ' …' : ''} at ${classList.file}:${classList.line}) used to build a tool set; no permission decision treats a call by its class`,
+        evidence: [{ file: classList.file, line: classList.line, reason: `risk-class list of tool classes ${classList.name}` }],
+        confidence: 'low',
+      };
+    }
     // A middleware that wraps every tool call may treat tools in ways this search does not read.
     const wraps = ctx.source.some((f) => f.classes.some((c) => c.members.some((m) => /^(?:a?wrap_tool_call|wrapToolCall)$/.test(m))));
     // A dispatch that names no tool may be an event bus picked by mistake: nothing was searched for sure.
@@ -538,6 +550,8 @@ export default defineRule({
   },
 });
 
+/** A list named for a risk class: `readOnlyToolClasses`, `READ_ONLY_TOOLS`, `mutatingTools`, `DANGEROUS_TOOL_CLASSES`. */
+const RISK_LIST_NAME = /read_?only|readonly|mutat|destructive|dangerous|unsafe|write|writing|edit_?only/i;
 /** A predicate naming a call's risk class: `is_allowlisted(cmd)`, `tool.check_read_only(input)`, `isSafeCommand(c)`, `is_destructive(cmd)`. */
 const RISK_PREDICATE = /^_*(?:is_?|check_?|has_?)?(?:[Aa]llow_?[Ll]isted|[Rr]ead_?[Oo]nly|[Ss]afe_?[Cc]ommand|[Dd]angerous|[Dd]estructive|[Mm]utating)\w*$/;
 /** A function or file that decides permissions, by its name. */

@@ -95,7 +95,7 @@ export default defineRule({
     if (!hints.length && side.length) {
       return {
         level: 'partial',
-        reason: `risk classes are kept in side tables keyed by tool name (${side[0].file}:${side[0].line}), not as hints on the tool declarations`,
+        reason: `risk classes are kept in side tables or lists of tools (${side[0].file}:${side[0].line}), not as hints on the tool declarations`,
         evidence: side.slice(0, 3),
         confidence: 'low',
       };

@@ -24,7 +24,7 @@ import { configMaps } from '../shared/config.js';
 import { ILLUSTRATION } from '../shared/tests.js';
 import { folderVersion, isStale } from '../shared/stale.js';
 import { importModules } from '../shared/imports.js';
-import { frameworkToolUse, HINT_KEY, SCHEMA_KEY, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
+import { frameworkToolUse, HINT_KEY, SCHEMA_KEY, toolClassLists, toolDeclarations, toolDispatch, toolLookups, type FrameworkToolUse, type HintSite } from '../shared/tools.js';
 
 export interface Site {
   file: string;
@@ -434,6 +434,11 @@ export function hintSideTables(ctx: RuleContext): Site[] {
         const m = /\b(?:\w+\.)?(?:name|tool_name|toolName)\s+(?:not\s+)?in\s+([\w.]+)/.exec(g.cond);
         if (m && RISK_SET_NAME.test(m[1]) && /tool/i.test(m[1])) reads.push({ file: f.path, line: g.line, reason: `tool risk class read from a side list keyed by name: ${g.cond.slice(0, 60)}` });
       }
+    }
+    // The tool classes themselves, listed under a risk-named binding (`const readOnlyToolClasses = [ListFilesTool,
+    // ReadFileTool]`) and used as a list of tools.
+    for (const l of toolClassLists(ctx)) {
+      if (/tool/i.test(l.name) && RISK_SET_NAME.test(l.name) && !ILLUSTRATION.test(l.file)) out.push({ file: l.file, line: l.line, reason: `tool classes classed by a side list (${l.name}: ${l.classes.slice(0, 3).join(', ')}), not on the tools` });
     }
     // Tables first: they show the classes; membership tests only show where one is read.
     return [...out, ...reads];

@@ -377,6 +377,54 @@ export function toolDeclarations(ctx: RuleContext): ToolDecl[] {
   });
 }
 
+/**
+ * A collection written out of identifiers (`[ListFilesTool, ReadFileTool, …]`): the leading names, the
+ * value text being cut at 120 characters (a last name cut short fails the tool-class test).
+ */
+const IDENT_LIST = /^(?:(?:frozenset|set|new Set|Set|tuple|list)\(\s*)?[[{(]\s*((?:[A-Za-z_]\w*\s*(?:,\s*|(?=[\]})])|$))+)/;
+
+export interface ToolClassList {
+  file: string;
+  line: number;
+  /** The bound name: `readOnlyToolClasses`, `READ_ONLY_TOOLS`. */
+  name: string;
+  /** The tool classes listed, in order. */
+  classes: string[];
+}
+
+/**
+ * Lists of tool classes bound once, at module level or as a constant (`const readOnlyToolClasses =
+ * [ListFilesTool, ReadFileTool]`, `READ_ONLY_TOOLS = [ReadFileTool, GrepTool]`): two or more classes that
+ * declare tools, where the list is used as one (handed to a call, e.g. the one building a tool set, or
+ * imported elsewhere), not only spread into another list. A tool declared by a class is known to
+ * `toolDeclarations` by its tool name; here by its class name.
+ */
+export function toolClassLists(ctx: RuleContext): ToolClassList[] {
+  return ctx.memo('tools:class-lists', () => {
+    const toolClasses = new Set<string>();
+    for (const d of toolDeclarations(ctx)) {
+      if (d.kind !== 'class' && d.kind !== 'subclass') continue;
+      const c = ctx.file(d.file)?.classes.find((x) => x.line <= d.line && x.end >= d.line);
+      if (c) toolClasses.add(c.name);
+    }
+    const out: ToolClassList[] = [];
+    if (toolClasses.size < 2) return out;
+    for (const f of ctx.source) {
+      for (const b of f.binds ?? []) {
+        if (b.fn !== '<top>' && !/^[A-Z_]+$/.test(b.name)) continue;
+        const ids = IDENT_LIST.exec(b.value);
+        if (!ids) continue;
+        const classes = ids[1].split(',').map((x) => x.trim()).filter((x) => toolClasses.has(x));
+        if (classes.length < 2) continue;
+        const word = new RegExp(`\\b${b.name}\\b`);
+        const used = f.calls.some((c) => c.args.some((a) => word.test(a))) || ctx.source.some((g) => g !== f && g.imports.some((i) => i.names.includes(b.name)));
+        if (used) out.push({ file: f.path, line: b.line, name: b.name, classes });
+      }
+    }
+    return out;
+  });
+}
+
 /** Lookups of a tool by a runtime name: `tools.get(name)`, `tools[name]`, `tools.find(t => t.name === n)`. */
 export function toolLookups(ctx: RuleContext): ToolLookup[] {
   return ctx.memo('tools:lookups', () => {
