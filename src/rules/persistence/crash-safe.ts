@@ -213,6 +213,25 @@ function repairedToolCalls(ctx: Parameters<typeof persistOps>[0]): Evidence | un
   return undefined;
 }
 
+/**
+ * The insert is the second half of a replacement made in one transaction: inside `db.transaction(async (tx) => …)` the
+ * callback's handle first deletes the same table's rows (`tx.delete(messages)…`) and then inserts them (`tx.insert(messages)`).
+ * The whole conversation is rewritten, atomically: not one row appended per message.
+ */
+function replacedInTransaction(ctx: Parameters<typeof persistOps>[0], o: PersistOp): { tx: { file: string; line: number; callee: string }; del: { callee: string } } | undefined {
+  const calls = ctx.callsIn(o.call.file, o.call.fn);
+  const table = (c: { callee: string; args: string[] }) => (/\.(?:insert|delete)\s*\(\s*([\w.]+)\s*\)/.exec(c.callee)?.[1] ?? c.args[0] ?? '').trim();
+  const own = table(o.call);
+  for (const t of calls) {
+    if (t.name !== 'transaction' || t.line > o.call.line || o.call.line - t.line > 30) continue;
+    const param = /^(?:async\s*)?\(?\s*(\w+)/.exec(t.args[0] ?? '')?.[1];
+    if (!param || !o.call.callee.startsWith(`${param}.`)) continue;
+    const del = calls.find((c) => c.name === 'delete' && c.callee.startsWith(`${param}.`) && c.line >= t.line && c.line < o.call.line && table(c) === own);
+    if (del) return { tx: { file: t.file, line: t.line, callee: t.callee }, del: { callee: del.callee.replace(/\(.*$/s, '') } };
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'persistence.crash-safe',
   principle: 'persistence',
@@ -326,11 +345,19 @@ export default defineRule({
     const wholeList = (o: PersistOp) => !!documentArg(ctx, o.call)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
     // A table named for the conversation itself (`messages`) before one only holding the word (`message_file_items`).
     const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o) && !wholeList(o))).sort((a, b) => Number(!sessionTable(a)) - Number(!sessionTable(b)));
+    const swap = rows.length > 0 ? replacedInTransaction(ctx, rows[0]) : undefined;
+    const rowsHow = swap
+      ? `the conversation's rows are replaced inside a database transaction (${swap.del.callee} then ${rows[0].call.callee} in ${swap.tx.callee}), so a save is all or nothing`
+      : `each message is inserted as its own database row (${rows[0]?.call.callee} in ${rows[0]?.call.fn})`;
+    const rowsAt = (): Evidence[] =>
+      swap
+        ? [{ file: swap.tx.file, line: swap.tx.line, reason: `${swap.tx.callee}() deletes the conversation's rows and inserts them again in one transaction` }]
+        : [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)];
     if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {
       return {
         level: 'present',
-        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), and a tool call left without a result is given a synthetic result on reload instead of being run again`,
-        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`), ...recovery.slice(0, 1)],
+        reason: `${rowsHow}, and a tool call left without a result is given a synthetic result on reload instead of being run again`,
+        evidence: [...rowsAt(), ...recovery.slice(0, 1)],
       };
     }
     if (journal.length > 0 || atomicSession.length > 0) {
@@ -395,8 +422,8 @@ export default defineRule({
     if (rows.length > 0) {
       return {
         level: 'partial',
-        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), so writes are append-style, but nothing recognises tool calls left unfinished when a session is reloaded`,
-        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)],
+        reason: `${rowsHow}${swap ? '' : ', so writes are append-style'}, but nothing recognises tool calls left unfinished when a session is reloaded`,
+        evidence: rowsAt(),
       };
     }
     // The sessions kept in a client store persisted to IndexedDB (zustand persist with an idb-keyval adapter, localforage):
