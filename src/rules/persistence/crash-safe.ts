@@ -78,8 +78,16 @@ const RELOAD_WORD = new Set(['convert', 'restore', 'load', 'rebuild', 'hydrate',
 const HISTORY_WORD = new Set(['history', 'messages', 'client', 'model', 'chat', 'contents', 'conversation']);
 /** A set of the tool calls a run has already completed (`completedCallIds`, `executed_tool_call_ids`), consulted to skip them. */
 /** Tool calls left without a result, and the words of the calls. */
-const UNFINISHED_WORD = new Set(['dangling', 'orphan', 'orphaned', 'orphans', 'unfinished', 'unanswered', 'unresolved']);
-const CALL_WORD = new Set(['tool', 'tools', 'call', 'calls', 'invocation', 'invocations']);
+const UNFINISHED_WORD = new Set(['dangling', 'orphan', 'orphaned', 'orphans', 'unfinished', 'unanswered', 'unresolved', 'incomplete']);
+/**
+ * `interrupted` names a live turn the user cut short as often as a run a crash cut off (`_interrupted_tool_output` is the
+ * answer a voice turn gives a call it stops): only with a verb that mends what was left (`closeInterruptedSyncTools`,
+ * `reconcile_interrupted_history`) is it a step that settles the calls a stopped run left open.
+ */
+const MEND_WORD = new Set(['close', 'reconcile', 'repair', 'heal', 'settle', 'fix', 'patch', 'sanitize', 'finalize', 'cleanup']);
+const unfinishedName = (ws: readonly string[]) => ws.some((w) => UNFINISHED_WORD.has(w)) || (ws.includes('interrupted') && ws.some((w) => MEND_WORD.has(w)));
+/** What such a step closes: the tool calls, or the history that ends in them (`reconcile_interrupted_history`). */
+const CALL_WORD = new Set(['tool', 'tools', 'call', 'calls', 'invocation', 'invocations', 'history']);
 /** A key or type value spelled as a model API's tool-result part (not a display history's `toolCallId` entry). */
 const API_RESULT_KEY = /^(?:tool_call_id|tool_use_id|call_id|functionResponse|function_response)$/;
 const API_RESULT_TYPE = /^['"`](?:tool_result|tool-result|function_call_output)['"`]$/;
@@ -119,7 +127,7 @@ function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | unde
     for (const f of ctx.source) {
       for (const fn of f.functions) {
         const ws = words(shortName(fn.name));
-        if (!ws.some((w) => UNFINISHED_WORD.has(w)) || !ws.some((w) => CALL_WORD.has(w))) continue;
+        if (!unfinishedName(ws) || !ws.some((w) => CALL_WORD.has(w))) continue;
         const callers = callersOf(ctx, fn.name).filter((c) => c.fn !== fn.name);
         if (callers.length > 0) return { file: f.path, line: fn.line, reason: `${fn.name} (called from ${callers[0].fn}) closes the tool calls left without a result, so they are not run again` };
       }
@@ -137,12 +145,21 @@ function resultsReloaded(ctx: Parameters<typeof persistOps>[0]): Evidence | unde
 }
 
 /** A string literal naming a model's tool-call part in a message (`'tool-call'`, `'tool_use'`, `'tool-invocation'`), or a call still in flight (`'partial-call'`). */
-const TOOL_CALL_PART = /^(?:tool-call|tool_call|tool_use|tool-invocation|function_call|partial-call)$/;
-/** A literal given as the result of a call that never got one: 'Error: No result', 'Tool call was interrupted'. */
-const NO_RESULT_TEXT = /^['"`](?=[^'"`]*(?:\bno result\b(?!s)|interrupted|was not completed|never completed|cancel+ed|aborted))/i;
-/** A tool-result part spelled in the object: its call's id, a `type` of tool result, or a tool invocation's `state: 'result'`. */
+const TOOL_CALL_PART = /^(?:tool-call|tool_call|tool_use|tool-invocation|function_call|partial-call|input-available|input-streaming)$/;
+/**
+ * A tool part's state while its call has no result yet: the AI SDK's `partial-call` (v4), `input-streaming`,
+ * `input-available` or `approval-requested` (v5). A step that tests for one of them looks for the calls left unfinished.
+ */
+const IN_FLIGHT = /^(?:partial-call|input-available|input-streaming|approval-requested)$/;
+/** A literal given as the result of a call that never got one: 'Error: No result', 'No tool result returned', 'Tool call was interrupted'. */
+const NO_RESULT_TEXT = /^['"`](?=[^'"`]*(?:\bno (?:tool )?result\b(?!s)|interrupted|was not completed|never completed|cancel+ed|aborted))/i;
+/** A tool part's terminal state in the AI SDK v5 (`output-available`, `output-error`, `output-denied`). */
+const OUTPUT_STATE = /^['"`]output-(?:available|error|denied)['"`]/;
+/** A tool part forced to fail (`state: 'output-error'`, `'output-denied'`): the call gets an end of its own, with no result to wait for. */
+const FORCED_END = /^['"`]output-(?:error|denied)['"`]/;
+/** A tool-result part spelled in the object: its call's id, a `type` of tool result, or a tool invocation's `state: 'result'` (v5: `'output-…'`). */
 const resultShaped = (o: { keys: string[]; values: Record<string, string> }) =>
-  o.keys.some((k) => TOOL_RESULT_KEY.test(k)) || API_RESULT_TYPE.test(o.values.type ?? '') || /^['"`]result['"`]/.test(o.values.state ?? '');
+  o.keys.some((k) => TOOL_RESULT_KEY.test(k)) || API_RESULT_TYPE.test(o.values.type ?? '') || /^['"`]result['"`]/.test(o.values.state ?? '') || OUTPUT_STATE.test(o.values.state ?? '');
 /** `part.type !== 'tool-call'` inside a filter: the tool-call parts are dropped from the message. */
 const DROPS_CALLS = /!==?\s*['"`](?:tool-call|tool_call|tool_use|tool-invocation|function_call)['"`]/;
 
@@ -159,14 +176,26 @@ function repairedToolCalls(ctx: Parameters<typeof persistOps>[0]): Evidence | un
   // The agent loop answering the calls of the turn in flight (a user's stop: 'Interrupted by the user') repairs nothing stored.
   const loops = new Set(agentLoops(ctx).map((l) => `${l.file}#${l.fn}`));
   for (const f of ctx.source) {
-    if (!f.strings.some((s) => TOOL_CALL_PART.test(s.value))) continue;
+    if (!f.strings.some((s) => TOOL_CALL_PART.test(s.value) || IN_FLIGHT.test(s.value))) continue;
     for (const fn of f.functions) {
       if (loops.has(`${f.path}#${fn.name}`)) continue;
       const lits = f.strings.filter((s) => s.line >= fn.line && s.line <= fn.end).map((s) => s.value);
-      if (!lits.some((v) => TOOL_CALL_PART.test(v))) continue;
+      if (!lits.some((v) => TOOL_CALL_PART.test(v) || IN_FLIGHT.test(v))) continue;
       const reload = words(shortName(fn.name)).some((w) => RELOAD_WORD.has(w));
-      if (!reload && !lits.includes('assistant') && !lits.includes('partial-call')) continue;
-      const made = f.objects.find((o) => o.fn === fn.name && o.line >= fn.line && o.line <= fn.end && resultShaped(o) && ['result', 'content', 'output'].some((k) => NO_RESULT_TEXT.test(o.values[k] ?? '')));
+      const inFlight = lits.some((v) => IN_FLIGHT.test(v));
+      if (!reload && !lits.includes('assistant') && !inFlight) continue;
+      // A result text of its own, or (where the step walks the stored assistant turns and tests for a call still in
+      // flight) the part forced to an error or a denial: `{ ...part, state: 'output-error', errorText }` for a part found
+      // `approval-requested` or `input-available`. Not a live stream closing its own parts when the message ends.
+      const forced = inFlight && (reload || lits.includes('assistant'));
+      // Also inside a callback the step hands its store's update (`update(store, (state) => { … })`).
+      const made = f.objects.find(
+        (o) =>
+          o.line >= fn.line &&
+          o.line <= fn.end &&
+          resultShaped(o) &&
+          (['result', 'content', 'output', 'errorText'].some((k) => NO_RESULT_TEXT.test(o.values[k] ?? '')) || (forced && FORCED_END.test(o.values.state ?? ''))),
+      );
       const dropped = made ? undefined : f.calls.find((c) => c.fn === fn.name && c.name === 'filter' && DROPS_CALLS.test(c.args[0] ?? '') && lits.some((v) => /^(?:tool|tool-result|tool_result|function_call_output)$/.test(v)));
       const at = made ?? dropped;
       if (!at) continue;
@@ -176,10 +205,29 @@ function repairedToolCalls(ctx: Parameters<typeof persistOps>[0]): Evidence | un
         file: f.path,
         line: at.line,
         reason: made
-          ? `${fn.name} (called from ${callers[0].fn}) gives a tool call left without a result in the history a result of its own (${Object.entries(made.values).filter(([k]) => ['result', 'content', 'output'].includes(k)).map(([, v]) => v.slice(0, 40))[0]}), so it is not run again`
+          ? `${fn.name} (called from ${callers[0].fn}) gives a tool call left without a result in the history a result of its own (${Object.entries(made.values).filter(([k]) => ['result', 'content', 'output', 'errorText'].includes(k) && NO_RESULT_TEXT.test(made.values[k] ?? '')).map(([, v]) => v.slice(0, 40))[0] ?? `state ${made.values.state}`}), so it is not run again`
           : `${fn.name} (called from ${callers[0].fn}) drops the tool calls that have no result in the history, so they are not run again`,
       };
     }
+  }
+  return undefined;
+}
+
+/**
+ * The insert is the second half of a replacement made in one transaction: inside `db.transaction(async (tx) => …)` the
+ * callback's handle first deletes the same table's rows (`tx.delete(messages)…`) and then inserts them (`tx.insert(messages)`).
+ * The whole conversation is rewritten, atomically: not one row appended per message.
+ */
+function replacedInTransaction(ctx: Parameters<typeof persistOps>[0], o: PersistOp): { tx: { file: string; line: number; callee: string }; del: { callee: string } } | undefined {
+  const calls = ctx.callsIn(o.call.file, o.call.fn);
+  const table = (c: { callee: string; args: string[] }) => (/\.(?:insert|delete)\s*\(\s*([\w.]+)\s*\)/.exec(c.callee)?.[1] ?? c.args[0] ?? '').trim();
+  const own = table(o.call);
+  for (const t of calls) {
+    if (t.name !== 'transaction' || t.line > o.call.line || o.call.line - t.line > 30) continue;
+    const param = /^(?:async\s*)?\(?\s*(\w+)/.exec(t.args[0] ?? '')?.[1];
+    if (!param || !o.call.callee.startsWith(`${param}.`)) continue;
+    const del = calls.find((c) => c.name === 'delete' && c.callee.startsWith(`${param}.`) && c.line >= t.line && c.line < o.call.line && table(c) === own);
+    if (del) return { tx: { file: t.file, line: t.line, callee: t.callee }, del: { callee: del.callee.replace(/\(.*$/s, '') } };
   }
   return undefined;
 }
@@ -297,11 +345,19 @@ export default defineRule({
     const wholeList = (o: PersistOp) => !!documentArg(ctx, o.call)?.keys.some((k) => LIST_KEY.test(k)) || !!rowFields(ctx, o.call, o.kind)?.some((k) => LIST_KEY.test(k));
     // A table named for the conversation itself (`messages`) before one only holding the word (`message_file_items`).
     const rows = transcriptFirst(ops.filter((o) => o.kind === 'db-write' && o.subject === 'session' && insertsRow(o) && (o.strength >= 2 || !!o.payload) && !composedRecord(ctx, o) && !wholeList(o))).sort((a, b) => Number(!sessionTable(a)) - Number(!sessionTable(b)));
+    const swap = rows.length > 0 ? replacedInTransaction(ctx, rows[0]) : undefined;
+    const rowsHow = swap
+      ? `the conversation's rows are replaced inside a database transaction (${swap.del.callee} then ${rows[0].call.callee} in ${swap.tx.callee}), so a save is all or nothing`
+      : `each message is inserted as its own database row (${rows[0]?.call.callee} in ${rows[0]?.call.fn})`;
+    const rowsAt = (): Evidence[] =>
+      swap
+        ? [{ file: swap.tx.file, line: swap.tx.line, reason: `${swap.tx.callee}() deletes the conversation's rows and inserts them again in one transaction` }]
+        : [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)];
     if (rows.length > 0 && recovery.length > 0 && journal.length === 0) {
       return {
         level: 'present',
-        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), and a tool call left without a result is given a synthetic result on reload instead of being run again`,
-        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`), ...recovery.slice(0, 1)],
+        reason: `${rowsHow}, and a tool call left without a result is given a synthetic result on reload instead of being run again`,
+        evidence: [...rowsAt(), ...recovery.slice(0, 1)],
       };
     }
     if (journal.length > 0 || atomicSession.length > 0) {
@@ -366,8 +422,8 @@ export default defineRule({
     if (rows.length > 0) {
       return {
         level: 'partial',
-        reason: `each message is inserted as its own database row (${rows[0].call.callee} in ${rows[0].call.fn}), so writes are append-style, but nothing recognises tool calls left unfinished when a session is reloaded`,
-        evidence: [at(rows[0], `${rows[0].call.callee}() in ${rows[0].call.fn} inserts one message row`)],
+        reason: `${rowsHow}${swap ? '' : ', so writes are append-style'}, but nothing recognises tool calls left unfinished when a session is reloaded`,
+        evidence: rowsAt(),
       };
     }
     // The sessions kept in a client store persisted to IndexedDB (zustand persist with an idb-keyval adapter, localforage):

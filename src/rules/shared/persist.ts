@@ -145,14 +145,20 @@ const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\]
 /** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
 const SQL_BEGIN = /^['"`]\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE|TRANSACTION|WORK)\b|\s*;|\s*['"`]$)/i;
 
+/** Calls that open a file by its path: Python's `open`, `io.open`, `codecs.open`, aiofiles' `aiofiles.open`. */
+const FILE_OPENER = /^(?:open|io\.open|codecs\.open|aiofiles\.open|builtins\.open)$/;
+
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
   // `region.appendLine(text)` with no path is a text builder, not a file.
   if (APPEND.has(n)) return /channel|console|terminal|output\b|panel|buffer/i.test(c.callee) || (n === 'appendLine' && c.args.length < 2) ? undefined : 'append';
   if (n === 'createWriteStream') return /['"]a\+?['"]/.test(c.args.join(' ')) ? 'append' : 'write';
-  if (n === 'open' && c.args.length >= 2) {
-    const mode = c.args[1] ?? '';
+  // The mode positional (`open(path, "a")`) or by keyword (`open(path, mode="w")`, `aiofiles.open(path, mode="a")`), the
+  // keyword only for the openers whose first argument is a path (not `tarfile.open(fileobj=buf, mode="w")`).
+  const kwMode = n === 'open' && FILE_OPENER.test(c.callee) ? c.args.find((a) => /^mode\s*=/.test(a)) : undefined;
+  if (n === 'open' && (c.args.length >= 2 || kwMode)) {
+    const mode = kwMode ? kwMode.replace(/^mode\s*=\s*/, '') : c.args[1] ?? '';
     if (/^['"]a/.test(mode)) return 'append';
     if (/^['"][wx]/.test(mode)) return 'write';
     if (/^['"]r/.test(mode)) return 'read';
