@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -236,7 +236,10 @@ export default defineRule({
     // A type taken by the agent factory counts when no agent is declared with a name of its own (one would be one agent).
     const shape = (names.size === 1 ? defs.find((d) => d.shape && manyAgentsOf(ctx, d.name)) : undefined) ?? (names.size <= 1 && defs.every((d) => !d.literal) ? agentShapeTypes(ctx)[0] : undefined);
     if (shape) {
-      return finding('present', `agents are declared as data: each agent is ${/^agent shape/.test(shape.reason) ? 'a value of' : 'an instance of'} ${shape.name}, with its own prompt and tools (${at(shape.file, shape.line)}), built several times or by the library's users rather than one fixed agent`, [shape, ...(shape.builder ? [shape.builder] : []), ...defs.filter((d) => d !== shape).slice(0, 2)], 'low');
+      // One function per role building an instance with its own prompt and tools: the roles themselves lead.
+      const roles = roleFactoryBuilds(ctx, shape.name);
+      const built = roles.length ? ` by one function per role (${roles.slice(0, 3).map((r) => `${r.fn}() at ${at(r.file, r.line)}`).join(', ')})` : ' several times or by the library\'s users rather than one fixed agent';
+      return finding('present', `agents are declared as data: each agent is ${/^agent shape/.test(shape.reason) ? 'a value of' : 'an instance of'} ${shape.name}, with its own prompt and tools (${at(shape.file, shape.line)}), built${built}`, [...roles.slice(0, 2), shape, ...(shape.builder ? [shape.builder] : []), ...defs.filter((d) => d !== shape).slice(0, 2)], 'low');
     }
     // Agent classes registered by name in a class registry, each building its own prompt or tools.
     const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember || x.promptMember);
