@@ -741,7 +741,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
 
   const visitSwitch = (node: ts.Node): void => {
     const n = node as ts.SwitchStatement;
-    if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && isStringLiteral(c.expression))) {
+    // Cases on string literals or on a named constant's member (`case ChatType.ASK:`, as CONST_CASE for an if).
+    if (facts.branches!.length < MAX_BRANCHES && n.caseBlock.clauses.some((c) => isCaseClause(c) && (isStringLiteral(c.expression) || (isPropertyAccessExpression(c.expression) && isIdentifier(c.expression.expression) && /^[A-Z][A-Z0-9_]+$/.test(c.expression.name.text))))) {
       facts.branches!.push({ cond: `switch (${textOf(n.expression, 100)})`, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1] });
     }
     condDepth++;

@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -31,20 +31,35 @@ const AGENT_KIND_VAR = /(?:^|[._])(?:agent|sub_?agent|subAgent|role|persona)(?:_
 /** A call or constant that yields a system prompt: `PLANNER_SYSTEM_PROMPT(...)`, `buildReviewerPrompt()`. */
 const PROMPT_NAME = /prompt|instructions|system_?message/i;
 
+/** A value naming a mode or a kind of request (`searchMode`, `chatType`, `task_kind`): modes the code may give their own prompt. */
+const MODE_KIND_VAR = /(?:^|[._])(?:mode|type|kind|\w*(?:Mode|Type|Kind)|\w+_(?:mode|type|kind))$/;
+/** Kinds that pick a provider's, a model's or a content format's prompt, not a role's. */
+const NOT_ROLE_KIND = /provider|model|llm|vendor|platform|os_?|lang|locale|mime|content|message|msg|file|media|format|output|response|event|error|node|block|part|token|auth|env|db|storage|eval|check|test|judge|grade|score|metric/i;
+/** A prompt of its own: a call that builds one (`getAskModeSystemPrompt()`, `code_writer_prompt(…)`), not one that runs one (`_run_prompt`). */
+const PROMPT_BUILDER = /(?:prompt|instructions|system_?message)$/i;
+const RUNS_PROMPT = /^_?(?:run|exec|execute|send|call|invoke|ask|complete|stream|eval|evaluate|test|load|save|get_?prompt_?by)/i;
+/** A prompt held in a constant or named for one (`ARCHITECT_PROMPT`, `agent_config.CREATION_PROMPT`, `code_writer_prompt`), not a prompt's name or id. */
+const PROMPT_VALUE = /^(?:[A-Za-z_]\w*\.)*(?:[A-Z][A-Z0-9_]*(?:PROMPT|INSTRUCTIONS|SYSTEM_MESSAGE)[A-Z0-9_]*|\w*(?:_prompt|Prompt|_instructions|Instructions))$/;
+
 /**
- * Roles chosen by a switch (or an if-chain of literal comparisons) over the agent's kind, whose
+ * Roles chosen by a switch (or an if-chain of literal or constant comparisons) over the agent's kind, whose
  * branches build different system prompts: `switch (agentName) { case "planner": systemPrompt =
  * PLANNER_PROMPT(); … }`, `if agent_type == "reviewer": prompt = REVIEWER_PROMPT`. The roles are
- * typed by code rather than data, but each gets its own prompt.
+ * typed by code rather than data, but each gets its own prompt. `agent` when the switch is over an
+ * agent's kind; otherwise over a mode or request kind (`switch (chatType) { case ChatType.ASK: return
+ * getAskModeSystemPrompt() … }`): modes written as code, each with its own prompt.
  */
-function promptSwitches(ctx: RuleContext): Evidence[] {
+function promptSwitches(ctx: RuleContext): Array<Evidence & { agent: boolean }> {
   return ctx.memo('agents:prompt-switches', () => {
-    const out: Evidence[] = [];
+    const out: Array<Evidence & { agent: boolean }> = [];
     for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
       const groups = new Map<string, Array<{ line: number; end: number }>>();
       for (const b of f.branches ?? []) {
-        const m = /^switch \(([\w.]+)\)$/.exec(b.cond) ?? /^([\w.]+)\s*(?:===?|==)\s*['"][\w-]+['"]$/.exec(b.cond);
-        if (!m || !AGENT_KIND_VAR.test(m[1])) continue;
+        const m = /^switch \(([\w.]+)\)$/.exec(b.cond) ?? /^([\w.]+)\s*(?:===?|==|\bis)\s*(?:['"][\w-]+['"]|[A-Za-z_$][\w$]*\.[A-Z][A-Z0-9_]+)$/.exec(b.cond);
+        if (!m) continue;
+        const agent = AGENT_KIND_VAR.test(m[1]);
+        if (!agent && (!MODE_KIND_VAR.test(m[1]) || NOT_ROLE_KIND.test(m[1].split('.').pop()!))) continue;
         const key = `${b.fn}\0${m[1]}`;
         groups.set(key, [...(groups.get(key) ?? []), { line: b.line, end: b.end }]);
       }
@@ -54,16 +69,20 @@ function promptSwitches(ctx: RuleContext): Evidence[] {
         const hi = Math.max(...bs.map((b) => b.end));
         // Prompts built per branch: distinct prompt calls or prompt constants in the switch's lines.
         const prompts = new Set<string>();
-        for (const c of f.calls) if (c.line > lo && c.line <= hi && PROMPT_NAME.test(c.name)) prompts.add(c.name);
-        for (const k of f.consts) if (k.line > lo && k.line <= hi && /^[A-Za-z_][\w.]*$/.test(k.value) && PROMPT_NAME.test(k.value)) prompts.add(k.value);
+        for (const c of f.calls) if (c.line > lo && c.line <= hi && PROMPT_BUILDER.test(c.name) && !RUNS_PROMPT.test(c.name) && !NOT_ROLE_PROMPT.test(c.name)) prompts.add(c.name);
+        for (const k of [...f.consts, ...(f.binds ?? [])]) if (k.line > lo && k.line <= hi && PROMPT_VALUE.test(k.value) && !NOT_ROLE_PROMPT.test(k.value)) prompts.add(k.value);
         if (prompts.size < 2) continue;
         const v = key.split('\0')[1];
-        out.push(ev(f.path, lo, `the agent's kind (${v}) picks its own system prompt per role: ${[...prompts].slice(0, 3).join(', ')}`));
+        const agent = AGENT_KIND_VAR.test(v);
+        out.push({ ...ev(f.path, lo, `the ${agent ? "agent's kind" : 'mode'} (${v}) picks its own system prompt per ${agent ? 'role' : 'mode'}: ${[...prompts].slice(0, 3).join(', ')}`), agent });
       }
     }
-    return out;
+    return out.sort((a, b) => Number(b.agent) - Number(a.agent));
   });
 }
+
+/** Prompts that serve one step of the work rather than a role: a summary, a title, a compaction, a classification. */
+const NOT_ROLE_PROMPT = /summar|title|compact|compress|classif/i;
 
 /**
  * The registry filled by calls: one function that registers two or more of the factories the
@@ -217,7 +236,10 @@ export default defineRule({
     // A type taken by the agent factory counts when no agent is declared with a name of its own (one would be one agent).
     const shape = (names.size === 1 ? defs.find((d) => d.shape && manyAgentsOf(ctx, d.name)) : undefined) ?? (names.size <= 1 && defs.every((d) => !d.literal) ? agentShapeTypes(ctx)[0] : undefined);
     if (shape) {
-      return finding('present', `agents are declared as data: each agent is ${/^agent shape/.test(shape.reason) ? 'a value of' : 'an instance of'} ${shape.name}, with its own prompt and tools (${at(shape.file, shape.line)}), built several times or by the library's users rather than one fixed agent`, [shape, ...(shape.builder ? [shape.builder] : []), ...defs.filter((d) => d !== shape).slice(0, 2)], 'low');
+      // One function per role building an instance with its own prompt and tools: the roles themselves lead.
+      const roles = roleFactoryBuilds(ctx, shape.name);
+      const built = roles.length ? ` by one function per role (${roles.slice(0, 3).map((r) => `${r.fn}() at ${at(r.file, r.line)}`).join(', ')})` : ' several times or by the library\'s users rather than one fixed agent';
+      return finding('present', `agents are declared as data: each agent is ${/^agent shape/.test(shape.reason) ? 'a value of' : 'an instance of'} ${shape.name}, with its own prompt and tools (${at(shape.file, shape.line)}), built${built}`, [...roles.slice(0, 2), shape, ...(shape.builder ? [shape.builder] : []), ...defs.filter((d) => d !== shape).slice(0, 2)], 'low');
     }
     // Agent classes registered by name in a class registry, each building its own prompt or tools.
     const registered = registeredAgentClasses(ctx).filter((x) => x.toolsMember || x.promptMember);
@@ -244,7 +266,7 @@ export default defineRule({
     }
     const roles = namedRoles(ctx);
     // Roles picked by a switch on the agent's kind, each branch building its own system prompt.
-    const switches = defs.length ? [] : promptSwitches(ctx);
+    const switches = defs.length ? [] : promptSwitches(ctx).filter((s) => s.agent);
     if (switches.length) {
       const s = switches[0];
       return finding('present', `agent roles are chosen by a switch on the agent's kind, each with its own system prompt (${at(s.file, s.line)}): ${s.reason.replace(/^.*: /, '')}`, [...switches.slice(0, 2), ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))], 'low');
@@ -269,6 +291,11 @@ export default defineRule({
     }
     if (defs.length) {
       return finding('partial', `one agent definition (${defs[0].name.slice(0, 30)} at ${at(defs[0].file, defs[0].line)}) but no set of typed roles`, [defs[0], ...roles.slice(0, 1).map((t) => ev(t.file, t.line, `${t.name}: ${t.tags.join(' | ')}`))]);
+    }
+    // Modes written as code: a switch over a mode or request kind, each branch with its own system prompt.
+    const modeSwitch = promptSwitches(ctx).find((s) => !s.agent);
+    if (modeSwitch) {
+      return finding('partial', `modes are chosen in code, each with its own system prompt (${modeSwitch.reason.replace(/^the mode \(([\w.]+)\).*?: /, '$1 → ')} at ${at(modeSwitch.file, modeSwitch.line)}), but they are not agent types declared as data with their own tool set`, [modeSwitch], 'low');
     }
     // Roles written as code, each module reading its own prompt template file.
     const fileRoles = promptFileRoles(ctx);

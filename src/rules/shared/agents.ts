@@ -1628,6 +1628,59 @@ export function manyAgentsOf(ctx: RuleContext, cls: string): boolean {
   return built !== 1;
 }
 
+/** An argument that hands a call its own prompt: a keyword or a value named for one (`system_message=…`, `DEVELOPER_SYS_PROMPT`). */
+const ROLE_PROMPT_ARG = /prompt|instructions?|system_?message|systemMessage|persona/i;
+/** A prompt written in the code: a prompt constant, or a string literal given as the prompt itself. */
+const ROLE_PROMPT_CONST = /\b[A-Z][A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|^(?:\w+\s*=\s*)?[rfbu]?['"`]/;
+/** An argument that hands a call its own tool list. */
+const ROLE_TOOLS_ARG = /^(?:\w+\s*=\s*)?\[?\s*(?:\*|\.\.\.)?\w*tools?\w*\b/i;
+
+/**
+ * The functions that build the roles of agent class `cls`, one function per role: each calls the class
+ * (or a function that only forwards its parameters to it, `agent_model(name, system_message, options,
+ * tools)`) with a prompt and a tool list of its own (`developer_agent()` → `agent_model(…, content=
+ * system_message), options, tools)`, `browser_agent()` → `agent_model(…)`). Empty unless two or more
+ * distinct functions do.
+ */
+export function roleFactoryBuilds(ctx: RuleContext, cls: string): Array<Evidence & { fn: string }> {
+  return ctx.memo(`agents:role-factory-builds:${cls}`, () => {
+    // The class and the classes deriving from it (`CrewAgent(BaseChatAgent)`).
+    const { parent } = agentClasses(ctx);
+    const kinds = [cls, ...[...parent.keys()].filter((n) => { for (let p = parent.get(n), i = 0; p && i < 8; p = parent.get(p), i++) if (p === cls) return true; return false; })];
+    const builds = kinds.flatMap((k) => ctx.callsNamed(k).filter((c) => c.callee === k || c.callee === `new ${k}`));
+    // The class itself, and each function that builds it with the prompt and the tools its caller hands it (a forwarding builder).
+    const targets = new Set<string>(kinds);
+    for (const c of builds) {
+      const def = ctx.file(c.file)?.functions.find((fn) => fn.name === c.fn);
+      const params = new Set(def?.params.map(paramName) ?? []);
+      const passed = c.args.map((a) => a.replace(/^\*+|^\.\.\./g, '').replace(/^\w+\s*=\s*/, '').trim()).filter((a) => params.has(a));
+      if (def && passed.some((a) => ROLE_PROMPT_ARG.test(a)) && passed.some((a) => ROLE_TOOLS_ARG.test(a))) targets.add(shortName(def.name));
+    }
+    const out: Array<Evidence & { fn: string }> = [];
+    const seen = new Set<string>();
+    for (const t of targets) {
+      for (const c of ctx.callsNamed(t)) {
+        if (c.callee !== t && c.callee !== `new ${t}` && !c.callee.endsWith(`.${t}`)) continue;
+        if (c.fn === '<top>' || targets.has(shortName(c.fn)) || seen.has(`${c.file}#${c.fn}`)) continue;
+        const f = ctx.file(c.file);
+        if (!f || f.role !== 'source') continue;
+        const params = new Set(f.functions.find((fn) => fn.name === c.fn)?.params.map(paramName) ?? []);
+        // The prompt and the tools are the function's own (not parameters it passes through).
+        const prompt = c.args.find((a) => ROLE_PROMPT_ARG.test(a) && !params.has(a.replace(/^\w+\s*=\s*/, '').trim()));
+        const tools = c.args.find((a) => ROLE_TOOLS_ARG.test(a) && !params.has(a.replace(/^\w+\s*=\s*/, '').replace(/^\*+|^\.\.\./, '').trim()));
+        if (!prompt || !tools) continue;
+        // A role's prompt is written in the code: a prompt constant or a literal, directly or through a local bound to one
+        // (`system_message = DEVELOPER_SYS_PROMPT.format(…)`), not a value read from a loaded card or a caller.
+        const ids: string[] = prompt.match(/[A-Za-z_]\w*/g) ?? [];
+        if (!ROLE_PROMPT_CONST.test(prompt) && !(f.binds ?? []).some((b) => b.fn === c.fn && ids.includes(b.name) && ROLE_PROMPT_CONST.test(b.value))) continue;
+        seen.add(`${c.file}#${c.fn}`);
+        out.push({ file: c.file, line: c.line, fn: shortName(c.fn), reason: `${shortName(c.fn)}() builds its ${cls} role with its own prompt and tool list through ${c.callee}()` });
+      }
+    }
+    return out.length >= 2 ? out.sort(bySite) : [];
+  });
+}
+
 /** A membership test that skips an item: `name not in allowed`, `x.name in self.exclude`, `!allowed.includes(t.name)`, `skip.has(t.name)`. */
 const SKIP_TEST_PY = /^(?:[\w.]+\s+is\s+not\s+None\s+and\s+|[\w.]+\s+and\s+)?(?:not\s+)?([\w.]+)\s+(?:not\s+)?in\s+(?:set\()?((?:self\.|this\.)?[\w.]+)\)?$/;
 const SKIP_TEST_TS = /^(?:[\w.]+\s*&&\s*)?!?((?:this\.)?[\w.]+)\.(?:includes|has)\(([\w.]+)\)$/;
