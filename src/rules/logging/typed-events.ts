@@ -249,8 +249,10 @@ function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Se
   for (const tag of new Set(t.tags)) {
     for (const c of index.get(tag) ?? []) {
       if (!sameLang(t.file, c.file)) continue;
-      let m = byName.get(c.name);
-      if (!m) byName.set(c.name, (m = new Map()));
+      // A private wrapper of the same channel is the same method: `_emit('run_failed', …)` beside `sink.emit('tool_call', …)`.
+      const name = unprefixed(c.name);
+      let m = byName.get(name);
+      if (!m) byName.set(name, (m = new Map()));
       if (!m.has(tag)) m.set(tag, c);
     }
   }
@@ -277,7 +279,9 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
   for (const t0 of allTypes(ctx)) {
     const t = withMemberTags(ctx, t0);
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
-      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && t.tags.length === t.members.length && loopFileSet.size) {
+      // (A Python `Literal[…]` alias keeps its whole text as one member: its tags are its members.)
+      const literalOnly = t.tags.length === t.members.length || (t.members.length === 1 && /^(?:typing\.)?Literal\[/.test(t.members[0]) && t.file.endsWith('.py'));
+      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && literalOnly && loopFileSet.size) {
         const emitted = literalUnionEmits(ctx, t, loopFileSet);
         // Linked by the literal values only (the method's parameter type is not read): not sure enough for 'high'.
         if (emitted.length) out.push({ declared: false, type: t, tags: [...new Set(t.tags)], emitted, stops: [...new Set(t.tags)].filter((x) => STOP_TAG.test(x)) });
