@@ -318,8 +318,12 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       // TypedDict, dataclass, pydantic model: an interface-like shape.
       const t: TypeFact = { name, kind: 'interface', line: c.line, members: annotated.map((a) => a.key), tags: [], exported: c.exported };
       for (const a of annotated) {
-        if (!a.type || !DISCRIMINANTS.has(a.key)) continue;
-        const lits = literalTags(a.type);
+        if (!a.type) continue;
+        // A model's tag may be an enum member (`action: Literal[Action.end] = Action.end`): the member is the kind.
+        const lits = literalTags(a.type, true);
+        // Whatever the field's name, a one-value Literal given that value as its default tags the model (`step: Literal['end'] = 'end'`).
+        const own = lits.length === 1 && !!values[a.key] && (values[a.key] === lits[0] || values[a.key].replace(/^['"]|['"]$/g, '') === lits[0] || values[a.key].endsWith(`.${lits[0]}`));
+        if (!DISCRIMINANTS.has(a.key) && !own) continue;
         if (lits.length) {
           t.discriminant ??= a.key;
           t.tags.push(...lits);
@@ -332,10 +336,12 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     classStack.pop();
   };
 
-  const literalTags = (t: Node): string[] => {
+  const literalTags = (t: Node, members = false): string[] => {
     const m = /^(?:typing\.)?Literal\[(.*)\]$/s.exec(t.text.trim());
     if (!m) return [];
-    return [...m[1].matchAll(/['"]([^'"]*)['"]/g)].map((x) => x[1]);
+    const quoted = [...m[1].matchAll(/['"]([^'"]*)['"]/g)].map((x) => x[1]);
+    if (quoted.length || !members) return quoted;
+    return [...m[1].matchAll(/(?:^|,)\s*[A-Z]\w*\.([A-Za-z_]\w*)\s*(?=,|$)/g)].map((x) => x[1]);
   };
 
   const visitLoop = (n: Node) => {
@@ -661,6 +667,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           facts.types.push({ name, kind: tags.length ? 'union' : 'alias', line: line(n), members: [clip(right, tags.length ? 60 : 800)], tags, exported: !name.startsWith('_') });
         } else if (type && /TypeAlias/.test(type.text) && name && right) {
           facts.types.push({ name, kind: 'union', line: line(n), members: right.text.split('|').map((s) => s.trim()).slice(0, 20), tags: literalTags(right), exported: !name.startsWith('_') });
+        } else if (!type && name && right && fn() === '<top>' && /^[A-Z][a-z]\w*$/.test(name) && /\|/.test(right.text)) {
+          // `ActionData = (StartData | StepData | EndData)`: a union of classes written without TypeAlias (flag masks of constants are not).
+          const members = right.text.replace(/^\(|\)$/g, '').split('|').map((s) => s.replace(/\s+/g, ' ').trim());
+          if (members.length >= 3 && members.every((x) => /^[A-Z][a-z]\w*$/.test(x))) facts.types.push({ name, kind: 'union', line: line(n), members: members.slice(0, 40), tags: [], exported: !name.startsWith('_') });
         }
         break;
       }

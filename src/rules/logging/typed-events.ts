@@ -249,8 +249,10 @@ function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Se
   for (const tag of new Set(t.tags)) {
     for (const c of index.get(tag) ?? []) {
       if (!sameLang(t.file, c.file)) continue;
-      let m = byName.get(c.name);
-      if (!m) byName.set(c.name, (m = new Map()));
+      // A private wrapper of the same channel is the same method: `_emit('run_failed', …)` beside `sink.emit('tool_call', …)`.
+      const name = unprefixed(c.name);
+      let m = byName.get(name);
+      if (!m) byName.set(name, (m = new Map()));
       if (!m.has(tag)) m.set(tag, c);
     }
   }
@@ -277,7 +279,9 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
   for (const t0 of allTypes(ctx)) {
     const t = withMemberTags(ctx, t0);
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
-      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && t.tags.length === t.members.length && loopFileSet.size) {
+      // (A Python `Literal[…]` alias keeps its whole text as one member: its tags are its members.)
+      const literalOnly = t.tags.length === t.members.length || (t.members.length === 1 && /^(?:typing\.)?Literal\[/.test(t.members[0]) && t.file.endsWith('.py'));
+      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && literalOnly && loopFileSet.size) {
         const emitted = literalUnionEmits(ctx, t, loopFileSet);
         // Linked by the literal values only (the method's parameter type is not read): not sure enough for 'high'.
         if (emitted.length) out.push({ declared: false, type: t, tags: [...new Set(t.tags)], emitted, stops: [...new Set(t.tags)].filter((x) => STOP_TAG.test(x)) });
@@ -398,12 +402,69 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
   return out;
 }
 
+/** Methods that hand what they take to a consumer channel: `put_queue(self, data: ActionData)`, `emit_event(ev: LoopEvent)`. */
+const CHANNEL_FN = /^_*(?:put|emit|send|publish|push|enqueue|notify|dispatch|broadcast|stream|yield)(?:_|[A-Z]|$)/;
+
+/** Python type names a channel method takes (`data: ActionData`, `item: Optional[ActionData]`), by name: that method. */
+function channelParamTypes(ctx: RuleContext): Map<string, Evidence> {
+  return ctx.memo('typed-events:channel-param-types', () => {
+    const m = new Map<string, Evidence>();
+    for (const f of ctx.source) {
+      if (!f.path.endsWith('.py')) continue;
+      for (const fn of f.functions) {
+        if (!CHANNEL_FN.test(shortName(fn.name))) continue;
+        for (const p of fn.params) {
+          const ann = /^\w+\s*:\s*(.+)$/.exec(p)?.[1];
+          if (!ann) continue;
+          for (const n of ann.match(/\b[A-Z]\w*\b/g) ?? []) if (!m.has(n)) m.set(n, ev(f.path, fn.line, `${shortName(fn.name)}() hands on a ${n}: ${p.slice(0, 60)}`));
+        }
+      }
+    }
+    return m;
+  });
+}
+
+/**
+ * A Python union of models each tagged by a literal discriminant (`ActionData = (ActionStartData | ActionEndData | …)`,
+ * every member declaring `action: Literal[Action.end]`), whatever the union's name, that a channel method takes
+ * (`put_queue(self, data: ActionData)` on the loop's queue): the loop's events, kinds told apart by the tag.
+ */
+function taggedModelUnion(ctx: RuleContext, t: Located<TypeFact>): Candidate | undefined {
+  if (t.kind !== 'union' || !t.file.endsWith('.py') || t.tags.length || t.members.length < 3) return undefined;
+  const channel = channelParamTypes(ctx).get(t.name);
+  if (!channel) return undefined;
+  const byName = ctx.memo('typed-events:py-tagged-models', () => {
+    const m = new Map<string, Located<TypeFact>>();
+    for (const x of allTypes(ctx)) if (x.kind === 'interface' && x.discriminant && x.tags.length && x.file.endsWith('.py') && !m.has(x.name)) m.set(x.name, x);
+    return m;
+  });
+  const models = t.members.map((n) => byName.get(n)).filter((x): x is Located<TypeFact> => !!x);
+  if (models.length < 3 || models.length * 2 < t.members.length) return undefined;
+  const tags = [...new Set(models.flatMap((x) => x.tags))];
+  const emitted: Evidence[] = [channel];
+  for (const x of models) {
+    const c = ctx.callsNamed(x.name).find((k) => k.file.endsWith('.py'));
+    if (c) emitted.push(ev(c.file, c.line, `emits ${x.name} (${x.discriminant}: ${x.tags[0]})`));
+    if (emitted.length >= 6) break;
+  }
+  if (emitted.length < 3) return undefined;
+  // The kinds' own tags first; the models' names only when no tag is a stop (`ToolDoneData` ends one tool, not the run).
+  const tagStops = tags.filter((x) => STOP_TAG.test(x));
+  const stops = tagStops.length ? tagStops : models.filter((x) => STOP_TAG.test(x.name)).map((x) => x.name);
+  return { declared: true, type: t, tags, emitted, stops };
+}
+
 /** Python: `StreamEvent = Union[A, B, C]` or a base class with several event/step subclasses. */
 function classCandidates(ctx: RuleContext): Candidate[] {
   const out: Candidate[] = [];
   const subs = subclassesOf(ctx);
   const constructed = (name: string) => ctx.callsNamed(name).filter((c) => !c.callee.startsWith('new ') || true);
   for (const t of allTypes(ctx)) {
+    if ((t.kind === 'alias' || t.kind === 'union') && !(EVENT_NAME.test(t.name) && !NOT_EVENT.test(t.name))) {
+      const tagged = taggedModelUnion(ctx, t);
+      if (tagged) out.push(tagged);
+      continue;
+    }
     if ((t.kind !== 'alias' && t.kind !== 'union') || !EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) continue;
     let names: string[];
     if (t.kind === 'union') {

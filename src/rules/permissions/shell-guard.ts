@@ -169,6 +169,10 @@ const FAIL_KEY = /^(?:error|err|reason|denied|blocked|refused|rejected|message)$
 const OK_KEY = /^(?:ok|allowed|success|safe|approved|valid|permitted)$/i;
 /** An argument that is the command (or code) being run. */
 const COMMAND_ARG = /^(?:[\w$]+\.)?(?:cmd|command|commands|code|script|source|input|line|args|argv)\b/i;
+/** A field of the tool's arguments that is not the command: `args.branchId`, `input.path`, `params.timeout`. */
+const OTHER_FIELD = /^(?:[\w$]+\.)?(?:input|inputs|args|argv|params|arguments|kwargs)\s*(?:\.|\[['"])(?!(?:cmd|command|commands|code|script|source|line)\b)[\w$]+\b(?!\s*\()/i;
+/** The argument is the command (or code) being run, not another field of the call's arguments. */
+const onCommandArg = (a: string): boolean => COMMAND_ARG.test(a) && !OTHER_FIELD.test(a);
 
 
 export default defineRule({
@@ -266,7 +270,7 @@ export default defineRule({
           continue;
         }
         const exit = exitOf(c);
-        const onCommand = COMMAND_ARG.test(c.args[0] ?? '');
+        const onCommand = onCommandArg(c.args[0] ?? '');
         out.push({ kind, file, line: c.line, what: `${c.callee}()${exit === 'refuse' && onCommand && kind !== 'parse' ? ' refuses the command on its result' : ''}`, name: c.name, blocking: blocks(c) || exit === 'refuse', classifies: HINT_KEY.test(shortName(c.fn)), exit, onCommand });
       }
       // `if (!ALLOWED.has(cmd)) throw …`: the command checked against a constant collection, refused

@@ -129,13 +129,19 @@ function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: str
         if (!f) continue;
         const fil = ctx.callsIn(c.file, c.fn).find((x) => x.line > c.line && x.name === 'filter' && /tool/i.test(x.callee));
         if (fil) return { file: c.file, line: fil.line, fn: c.fn, list: c.line, what: `${fil.callee}() keeps only some of the server's tools` };
-        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line);
+        // A check of the reply's shape (`if not isinstance(page, list): raise`) refuses a malformed reply, not a changed list of tools.
+        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line && !shapeOnly(x.cond));
         if (g) return { file: c.file, line: g.line, fn: c.fn, list: c.line, what: `the listing is refused: if (${g.cond.slice(0, 50)}) throw` };
       }
     }
     return undefined;
   });
 }
+
+/** A test of a value's type or presence: `not isinstance(x, list)`, `!Array.isArray(x)`, `typeof x !== 'object'`, `x is None`. */
+/** Every part of the condition tests only a value's type or presence (`pinned !== undefined && sha !== pinned` compares too). */
+const shapeOnly = (cond: string): boolean => cond.split(/&&|\|\||\band\b|\bor\b/).every((p) => SHAPE_CHECK.test(p.trim().replace(/^\(+|\)+$/g, '')));
+const SHAPE_CHECK = /\bisinstance\(|\bArray\.isArray\(|\btypeof\b|\binstanceof\b|\bis\s+(?:not\s+)?None\b|[!=]==?\s*(?:null|undefined)\b|^\s*(?:!|not\s+)[\w.]+\s*$/;
 
 /** An MCP tool-annotation hint given a value: `readOnlyHint=not can_edit`, `destructiveHint: true`. */
 const ANNOTATION_HINT = /^\s*['"]?(readOnlyHint|destructiveHint|read_only_hint|destructive_hint)['"]?\s*[=:]\s*(.+?)\s*$/;
@@ -295,6 +301,20 @@ export default defineRule({
     // without asking (`if await tool.check_read_only(input): return PermissionDecision(ALLOW)`), or a
     // tool that runs an allow-listed command directly and asks for the rest (`if is_allowlisted(cmd):
     // run(cmd) else: execute_with_confirmation(…)`).
+    // A risk-class enum on the tools' contracts (READ / WRITE / EXTERNAL / DANGEROUS) that an approval
+    // decision compares a tool's class with.
+    const enumSites = riskEnumDecision(ctx);
+    if (enumSites.length) {
+      const first = enumSites.find((x) => x.what.startsWith('if (')) ?? enumSites[0];
+      const other = enumSites.find((x) => x !== first && x.file !== first.file) ?? enumSites.find((x) => x !== first);
+      return {
+        level: 'present',
+        reason: `tools carry a risk class (enum ${first.enumName}: ${first.members.slice(0, 4).join(' / ')}) that the approval decision compares with: ${shortName(first.fn)}() at ${first.file}:${first.line} ${first.what}`,
+        evidence: [first, ...(other ? [other] : [])].map((x) => ({ file: x.file, line: x.line, reason: `${shortName(x.fn)}() decides by the tool's risk class: ${x.what}` })),
+        // Found by the enum's members and the decision's name.
+        confidence: 'low',
+      };
+    }
     const risk = riskClassDecision(ctx);
     if (risk) {
       return {
@@ -560,6 +580,61 @@ const DECIDER_NAME = /permission|polic|approv|guard|confirm|authori[sz]/i;
 const ALLOW_VALUE = /allow|approv|permi|decision|verdict/i;
 /** A call that asks the user: `execute_with_confirmation(…)`, `get_confirmation(…)`, `askApproval(…)`. */
 const ASKING_CALL = /confirm|approv|^ask|permission/i;
+
+/** Enum members naming what a tool does to the world: `READ`, `WRITE`, `EXTERNAL`, `DANGEROUS`. */
+const RISK_MEMBER = /^(?:read|read_?only|readonly|write|external|dangerous|destructive|safe|unsafe|execute|exec|network|delete|mutat(?:e|ing)|side_?effects?)$/i;
+/** Of those, the ones a decision singles out for approval. */
+const RISKY_MEMBER = /^(?:write|external|dangerous|destructive|unsafe|execute|exec|network|delete|mutat(?:e|ing)|side_?effects?)$/i;
+/** Levels of an enum named for risk (`RiskLevel.HIGH`). */
+const LEVEL_MEMBER = /^(?:low|medium|high|critical)$/i;
+/** A function that answers whether a call needs approval: `approval_required_for_tool`, `needsApproval`, `is_permitted`. */
+const PREDICATE_NAME = /^_*(?:is|needs?|requires?|should|must|can|may)(?:_|[A-Z])|required|needed/i;
+
+/**
+ * A risk class declared as an enum (`class Effect(Enum): READ, WRITE, EXTERNAL, DANGEROUS`, a TS
+ * `enum RiskLevel { Low, High }`) that an approval or permission decision compares a tool's class
+ * with (`if grant.effect == Effect.DANGEROUS: return True` in `_approval_required()`): the decision
+ * treats tools by the class their contract carries.
+ */
+function riskEnumDecision(ctx: RuleContext): { file: string; line: number; fn: string; what: string; enumName: string; members: string[] }[] {
+  return ctx.memo('tiers:risk-enum-decision', () => {
+    const enums = new Map<string, string[]>();
+    for (const f of ctx.source) {
+      for (const t of f.types) {
+        if (t.kind !== 'enum') continue;
+        const risk = t.members.filter((m) => RISK_MEMBER.test(m));
+        if (risk.length >= 2 && risk.some((m) => RISKY_MEMBER.test(m))) enums.set(t.name, risk);
+        else if (/risk|danger/i.test(t.name) && t.members.filter((m) => LEVEL_MEMBER.test(m)).length >= 2) enums.set(t.name, t.members.filter((m) => LEVEL_MEMBER.test(m)));
+      }
+    }
+    const out: { file: string; line: number; fn: string; what: string; enumName: string; members: string[] }[] = [];
+    if (!enums.size) return out;
+    for (const f of ctx.source) {
+      // The enum is known in this file: defined here or imported by name.
+      const known = [...enums.keys()].filter((e) => f.types.some((t) => t.name === e) || f.imports.some((i) => i.names.includes(e)));
+      for (const e of known) {
+        const members = enums.get(e)!;
+        const compared = new RegExp(`(?:==|!=|\\bis\\b|\\bin\\b)[\\s(\\[{]*(?:[\\w.]+\\s*,\\s*)*${e}\\.(?:${members.join('|')})\\b|\\b${e}\\.(?:${members.join('|')})\\s*(?:==|!=)`);
+        // A guard of a decision that compares with a member, then one that tests membership and returns.
+        for (const g of f.guards) {
+          if (!DECIDER_NAME.test(shortName(g.fn)) || !compared.test(g.cond)) continue;
+          out.push({ file: f.path, line: g.line, fn: g.fn, what: `if (${g.cond.slice(0, 60)})`, enumName: e, members });
+        }
+        // A predicate of a decision (`approval_required_for_tool()`) that reads a member: its answer compares with it.
+        for (const m of members) {
+          for (const line of f.reads[m] ?? []) {
+            const fn = f.functions.filter((x) => x.line <= line && x.end >= line).sort((x, y) => x.end - x.line - (y.end - y.line))[0];
+            if (!fn || !DECIDER_NAME.test(shortName(fn.name)) || !PREDICATE_NAME.test(shortName(fn.name))) continue;
+            if (out.some((o) => o.file === f.path && o.line === line)) continue;
+            out.push({ file: f.path, line, fn: fn.name, what: `${shortName(fn.name)}() reads ${e}.${m}`, enumName: e, members });
+          }
+        }
+      }
+      if (out.length >= 8) break;
+    }
+    return out;
+  });
+}
 
 function riskCalls(cond: string): string[] {
   return [...cond.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)].map((m) => m[1]).filter((n) => RISK_PREDICATE.test(n));
