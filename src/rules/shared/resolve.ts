@@ -309,8 +309,12 @@ export function methodOf(ctx: RuleContext, cls: string, method: string): Located
 
 /** A call that puts an item in a list or set: `self.callbacks.append(X())`, `this.hooks.push(new X())`. */
 const FILL_CALL = /^(?:(self|this)\.)?(\w+)\.(append|push|insert|add|unshift|extend|appendleft)$/;
-/** The classes constructed in a text: `[A(), B(x)]`, `new X({…})`. */
-const CONSTRUCTED = /(?:\bnew\s+)?(?<![\w.])([A-Z]\w*)\s*\(/g;
+/**
+ * The classes constructed in a text: `[A(), B(x)]`, `new X({…})`. (No optional `new\s+` before the name: it matched only
+ * lower-case letters and spaces, which cannot start a capture, so it changed no match but kept the engine from scanning
+ * for the capital that starts one: measured 5-10x slower on gemini-cli's list literals and appends.)
+ */
+const CONSTRUCTED = /(?<![\w.])([A-Z]\w*)\s*\(/g;
 const constructed = (text: string): string[] => [...text.matchAll(CONSTRUCTED)].map((m) => m[1]);
 /** `constructed`, with no pattern run on a text without a `(` (most of the values and arguments a file's index reads). */
 const constructedIn = (text: string): string[] => (text.includes('(') ? constructed(text) : []);
