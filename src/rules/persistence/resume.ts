@@ -376,7 +376,8 @@ function idEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   // calls it). A view that only prints or exports the stored messages continues nothing.
   const writers = new Set<string>();
   for (const o of harnessPersistOps(ctx)) {
-    if (o.subject !== 'session' || (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'db-write')) continue;
+    // A commit of the conversation's rows counts (`row = await sess.get(ConversationRow, id); row.messages = …; await sess.commit()`).
+    if (o.subject !== 'session' || (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'db-write' && o.kind !== 'transaction')) continue;
     const fn = shortName(o.call.fn);
     if (/^(<anon>|<top>)$/.test(fn)) continue;
     writers.add(fn);

@@ -744,6 +744,10 @@ function objectStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
   return out;
 }
 
+/** A call that opens a database session by its name: `self._session()`, `get_db_session()`, `SessionLocal()`, `AsyncSession(engine)`, `self.session_factory()`. */
+const SESSION_OPENER = /^(?:await\s+)?(?:(?:self|cls)\.)?(?:\w+\.)*_?(?:(?:get|new|create|open|make)_?)?(?:(?:async|db|sql|orm)_?)*session(?:_?(?:factory|maker|local|scope))?\(/i;
+/** An HTTP client's session, which is no database session. */
+const HTTP_SESSION = /\b(?:requests|aiohttp|httpx|boto3?|botocore|urllib3)\.|ClientSession/;
 /** A Python ORM session (SQLAlchemy, SQLModel): `session`, `self.current_session`, `db.session`, `async_session`. */
 const ORM_SESSION = /^(?:(?:self|cls)\.)?(?:\w+\.)*(?:\w*_)?session$/i;
 /** Query builders that name the mapped class read: `select(ProjectState)`, `sa.select(Message)`. */
@@ -886,7 +890,11 @@ function ormOps(ctx: RuleContext): PersistOp[] {
     const recv = receiverOf(c);
     if (ORM_SESSION.test(recv) || sessionIn.has(`${c.file}#${c.fn}#${recv}`)) return true;
     if (!/^\w+$/.test(recv)) return false;
-    const v = /^(\w+)\(\)$/.exec(boundValue(ctx, c.file, c.fn, recv, c.line) ?? '')?.[1];
+    const bound = boundValue(ctx, c.file, c.fn, recv, c.line) ?? '';
+    // Opened by a session-named opener: `async with self._session() as sess:`, `with get_db_session() as db:`,
+    // `with Session(engine) as s:` (not an HTTP client's session: `aiohttp.ClientSession()`, `requests.Session()`).
+    if (SESSION_OPENER.test(bound) && !HTTP_SESSION.test(bound)) return true;
+    const v = /^(\w+)\(\)$/.exec(bound)?.[1];
     if (!v) return false;
     const key = `${c.file}#${v}`;
     if (!makers.has(key) && /^(?:\w+\.)?(?:async_)?sessionmaker\(/.test(boundValue(ctx, c.file, '<top>', v, Infinity) ?? '')) makers.add(key);
