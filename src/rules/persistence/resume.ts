@@ -106,6 +106,14 @@ function entries(ctx: RuleContext): Entry[] {
       }
     }
   }
+  // A commander command declared as a class (`class ResumeCommand extends Command { constructor() { super('resume'); … } }`):
+  // the name handed to the base constructor is the command's.
+  for (const c of ctx.callsNamed('super')) {
+    const a = c.args[0] ?? '';
+    if (!OPTION_VERB.test(a)) continue;
+    const cls = ctx.file(c.file)?.classes.find((k) => c.fn.startsWith(`${k.name}.`));
+    if (cls && /^(?:commander\.)?Command$/.test(cls.extends ?? '')) out.unshift({ file: c.file, line: c.line, what: `command ${a} (${cls.name} extends Command)` });
+  }
   for (const f of ctx.source) {
     for (const fn of f.functions) {
       // ENTRY_FN names start with re, co or sw, in any case (resume, restore, reopen, continue, switch).
