@@ -623,6 +623,17 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         }
         break;
       }
+      case 'with_item': {
+        // `with self._session() as sess:`, `async with get_db() as db:`: the name is bound to what the opener
+        // returns, recorded like `sess = self._session()` so a rule can type the name by its opener.
+        const v = n.childForFieldName('value');
+        const target = v?.type === 'as_pattern' ? v.childForFieldName('alias')?.namedChild(0) : undefined;
+        const opener = v?.namedChild(0);
+        if (target?.type === 'identifier' && opener?.type === 'call' && facts.binds!.length < MAX_BINDS) {
+          facts.binds!.push({ name: target.text, value: clip(opener, 120), line: line(n), fn: fn() });
+        }
+        break;
+      }
       case 'assignment': {
         const name = assignedName(n);
         const right = n.childForFieldName('right');

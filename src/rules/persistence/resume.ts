@@ -106,6 +106,14 @@ function entries(ctx: RuleContext): Entry[] {
       }
     }
   }
+  // A commander command declared as a class (`class ResumeCommand extends Command { constructor() { super('resume'); … } }`):
+  // the name handed to the base constructor is the command's.
+  for (const c of ctx.callsNamed('super')) {
+    const a = c.args[0] ?? '';
+    if (!OPTION_VERB.test(a)) continue;
+    const cls = ctx.file(c.file)?.classes.find((k) => c.fn.startsWith(`${k.name}.`));
+    if (cls && /^(?:commander\.)?Command$/.test(cls.extends ?? '')) out.unshift({ file: c.file, line: c.line, what: `command ${a} (${cls.name} extends Command)` });
+  }
   for (const f of ctx.source) {
     for (const fn of f.functions) {
       // ENTRY_FN names start with re, co or sw, in any case (resume, restore, reopen, continue, switch).
@@ -376,7 +384,8 @@ function idEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
   // calls it). A view that only prints or exports the stored messages continues nothing.
   const writers = new Set<string>();
   for (const o of harnessPersistOps(ctx)) {
-    if (o.subject !== 'session' || (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'db-write')) continue;
+    // A commit of the conversation's rows counts (`row = await sess.get(ConversationRow, id); row.messages = …; await sess.commit()`).
+    if (o.subject !== 'session' || (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'db-write' && o.kind !== 'transaction')) continue;
     const fn = shortName(o.call.fn);
     if (/^(<anon>|<top>)$/.test(fn)) continue;
     writers.add(fn);

@@ -588,7 +588,9 @@ function judgeRows(ctx: RuleContext, ops: PersistOp[]): void {
     const text = fields.filter((f) => subjectOf(f) !== 'session').join(' ');
     // A row of the messages table (`insert(messages).values({ chatId, query, responseBlocks })`) is a message, whatever its
     // columns are called, unless they say it is a cost or usage record.
-    if (o.kind === 'db-write' && /^[\w$.]+$/.test(o.call.args[0] ?? '') && subjectOf(text) === 'other' && words(o.call.args[0]).some((w) => w === 'message' || w === 'messages')) continue;
+    // The table is the statement's mapped class where one is known (`self._upsert_stmt(MessageRow, values, …)` on `messages`).
+    const tableName = o.model?.table ?? (/^[\w$.]+$/.test(o.call.args[0] ?? '') ? o.call.args[0] : '');
+    if (o.kind === 'db-write' && tableName && subjectOf(text) === 'other' && words(tableName).some((w) => w === 'message' || w === 'messages')) continue;
     const subject: Subject = subjectOf(text) === 'state' ? 'state' : 'other';
     Object.assign(o, { subject, strength: subject === 'other' ? 0 : 2, text: `${text} ${o.call.fn}` });
   }
@@ -744,6 +746,10 @@ function objectStoreOps(ctx: RuleContext, base: PersistOp[]): PersistOp[] {
   return out;
 }
 
+/** A call that opens a database session by its name: `self._session()`, `get_db_session()`, `SessionLocal()`, `AsyncSession(engine)`, `self.session_factory()`. */
+const SESSION_OPENER = /^(?:await\s+)?(?:(?:self|cls)\.)?(?:\w+\.)*_?(?:(?:get|new|create|open|make)_?)?(?:(?:async|db|sql|orm)_?)*session(?:_?(?:factory|maker|local|scope))?\(/i;
+/** An HTTP client's session, which is no database session. */
+const HTTP_SESSION = /\b(?:requests|aiohttp|httpx|boto3?|botocore|urllib3)\.|ClientSession/;
 /** A Python ORM session (SQLAlchemy, SQLModel): `session`, `self.current_session`, `db.session`, `async_session`. */
 const ORM_SESSION = /^(?:(?:self|cls)\.)?(?:\w+\.)*(?:\w*_)?session$/i;
 /** Query builders that name the mapped class read: `select(ProjectState)`, `sa.select(Message)`. */
@@ -806,6 +812,8 @@ const modelText = (m: OrmModel) => (m.message || m.columns.some((k) => TRANSCRIP
 const CONTAINER = new Set(['session', 'sessions', 'conversation', 'conversations', 'chat', 'chats', 'thread', 'threads', 'dialog']);
 const ormName = (text: string) => words(text).filter((w) => !CONTAINER.has(w)).join('_');
 
+/** A helper of the harness that builds an insert or update statement for a mapped class: `self._upsert_stmt(MessageRow, …)`, `build_insert(Event, rows)`. */
+const STMT_HELPER = /^(?:await\s+)?(?:[\w.]+\.)?(\w*(?:insert|upsert|update)\w*)\s*\(\s*([A-Z]\w*)\s*[,)]/i;
 /**
  * SQLAlchemy Core's insert and update statements, built on a mapped class and run with `execute`: bare or from the
  * module they are imported from (`insert(M)`, `sa.update(M)`, `pg_insert(M)` for `postgresql.insert`, `sqlite_insert(M)`).
@@ -886,7 +894,11 @@ function ormOps(ctx: RuleContext): PersistOp[] {
     const recv = receiverOf(c);
     if (ORM_SESSION.test(recv) || sessionIn.has(`${c.file}#${c.fn}#${recv}`)) return true;
     if (!/^\w+$/.test(recv)) return false;
-    const v = /^(\w+)\(\)$/.exec(boundValue(ctx, c.file, c.fn, recv, c.line) ?? '')?.[1];
+    const bound = boundValue(ctx, c.file, c.fn, recv, c.line) ?? '';
+    // Opened by a session-named opener: `async with self._session() as sess:`, `with get_db_session() as db:`,
+    // `with Session(engine) as s:` (not an HTTP client's session: `aiohttp.ClientSession()`, `requests.Session()`).
+    if (SESSION_OPENER.test(bound) && !HTTP_SESSION.test(bound)) return true;
+    const v = /^(\w+)\(\)$/.exec(bound)?.[1];
     if (!v) return false;
     const key = `${c.file}#${v}`;
     if (!makers.has(key) && /^(?:\w+\.)?(?:async_)?sessionmaker\(/.test(boundValue(ctx, c.file, '<top>', v, Infinity) ?? '')) makers.add(key);
@@ -910,6 +922,15 @@ function ormOps(ctx: RuleContext): PersistOp[] {
       } else {
         // A read names its mapped class: `execute(select(M)…)`, `get(M, id)`, `query(M)`; other calls on a session are not reads of a row.
         const a = c.args[0] ?? '';
+        // A statement built by the harness's own helper on a mapped class and run on the session
+        // (`await sess.execute(self._upsert_stmt(MessageRow, values, …))`, `stmt = build_insert(Event, rows)`): a write of its table.
+        const stmt = n === 'execute' && /^\w+$/.test(a.trim()) ? boundValue(ctx, c.file, c.fn, a.trim(), c.line) ?? a : a;
+        const helper = n === 'execute' ? STMT_HELPER.exec(stmt.trim()) : null;
+        const written = helper && !DML_BUILDERS.includes(helper[1]) ? mappedClass(c.file, helper[2]) : undefined;
+        if (written) {
+          out.push(tableWrite(c, written));
+          continue;
+        }
         const m = models.get(ORM_SELECT.exec(a)?.[1] ?? (n === 'get' || n === 'query' ? a.trim() : ''));
         if (!m) continue;
         model = m;
