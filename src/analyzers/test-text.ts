@@ -4,7 +4,7 @@
  */
 import type { FileFacts } from './facts.js';
 import { lineLocator } from './lines.js';
-import { markSkippedTests } from './skipped-tests.js';
+import { closeOf, markSkippedTests } from './skipped-tests.js';
 import { jsLocalFns } from './test-locals.js';
 
 export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFacts['lang'], lines: number): FileFacts {
@@ -58,8 +58,21 @@ export function analyzeTestText(path: string, text: string): FileFacts {
   for (let m = ASSERT_WORD.exec(text); m; m = ASSERT_WORD.exec(text)) {
     const start = text.lastIndexOf('\n', m.index) + 1;
     const nl = text.indexOf('\n', m.index);
-    const end = nl < 0 ? text.length : nl;
-    facts.asserts.push({ text: text.slice(start, end).trim().slice(0, 200), line: lineAt(start) });
+    let end = nl < 0 ? text.length : nl;
+    let line = text.slice(start, end).trim();
+    // `expect(` ending its line (a formatter wrapped the call): the assertion runs to the line of its close,
+    // `isPathAllowed('/etc/passwd', BASES)` and `).toBe(false);` included, whitespace collapsed. A matcher's
+    // wrapped arguments (`toMatchSnapshot(` then a description) stay out.
+    if (/\b(?:expect|assert\w*)\s*\($/.test(line)) {
+      const open = end - 1 - (text.slice(start, end).length - text.slice(start, end).trimEnd().length);
+      const close = text[open] === '(' ? closeOf(text, open) : -1;
+      if (close > 0 && close - open < 600) {
+        const after = text.indexOf('\n', close);
+        end = after < 0 ? text.length : after;
+        line = text.slice(start, end).replace(/\s+/g, ' ').trim();
+      }
+    }
+    facts.asserts.push({ text: line.slice(0, 200), line: lineAt(start) });
     ASSERT_WORD.lastIndex = end;
   }
   markSkippedTests(facts, text, lineAt);

@@ -18,6 +18,8 @@ const TOKENIZER = /^(count_?tokens|countTokens|estimate_?tokens|estimateTokens|a
 /** Functions whose zeroed usage record is a running total, not a placeholder on one message. */
 const ACC_FN = new Set(['total', 'totals', 'accumulate', 'accumulated', 'aggregate', 'session', 'stats', 'statistics', 'empty', 'init', 'initial', 'zero', 'reset', 'create', 'new', 'tracker', 'meter', 'summary', 'cumulative']);
 const ACC_WORDS = new Set(['token', 'tokens', 'usage', 'cost']);
+/** Words of a local that holds a fallback value, not a total. */
+const FALLBACK = new Set(['default', 'fallback', 'placeholder', 'blank']);
 const RUNNING = new Set(['total', 'accumulated', 'cumulative', 'session', 'sum', 'spent', 'used', 'running']);
 const ACC_VERB = new Set(['merge', 'add', 'accumulate', 'sum', 'record', 'track', 'aggregate', 'tally']);
 /** A name whose first word may be in ACC_VERB: it starts, after any separators, with one (the Kelvin sign lower-cases to `k`). */
@@ -121,6 +123,9 @@ const sums = (f: FileFacts, inside: (x: { line: number }) => boolean): boolean =
   (f.binds ?? []).some((b) => inside(b) && /[+]/.test(b.value)) ||
   f.objects.some((o) => inside(o) && Object.values(o.values).some((v) => /[^+]\+(?![+=])/.test(v)));
 
+/** Reads of a record and type tests: not a helper a recorder hands the figure on to. */
+const ACCESSOR = new Set(['get', 'getattr', 'hasattr', 'isinstance', 'items', 'keys', 'values', 'copy', 'dict', 'int', 'float', 'len']);
+
 /** Calls that keep what they are handed somewhere else (a list, a store, a log, an event): not a plain overwrite. */
 const KEEPS = /^(?:push|append|insert|save|write|put|upsert|create|extend|concat|set|emit|send|log|persist|store)/i;
 
@@ -147,7 +152,8 @@ function overwritesOnly(ctx: RuleContext, name: string): boolean {
       if (calls.some((c) => c.args.some((a) => /\+=|[^+]\+(?!\+)/.test(a)))) return false;
       // A helper of the repo it hands on to (`this.applyUsage(…)` → `totals.prompt_tokens += …`) must add nothing either.
       for (const c of calls) {
-        if (c.name === name) continue;
+        // A read of the response record (`raw.get("usage")`, `isinstance(usage, dict)`) hands nothing on.
+        if (c.name === name || ACCESSOR.has(c.name)) continue;
         const helpers = ctx.functionsNamed(c.name).filter((h) => h.end > h.line);
         if (helpers.length > 3) return false;
         for (const h of helpers) {
@@ -261,11 +267,22 @@ export default defineRule({
         else if (list.length < 4) list.push(e);
       }
     }
+    // Functions that take a stored size off a member token total (the value is not a response's usage: a budget's
+    // `remaining -= usage.total_tokens` spends, and a local `remainingTokens -= n` sizes one request; neither evicts).
+    const takesOffIn = (f: FileFacts, fn: string): boolean =>
+      (f.subs ?? []).some((d) => d.fn === fn && /^(?:this|self)\.\w*tokens?$/i.test(d.target) && !readsUsage(d.value) && !/^\s*-?\d/.test(d.value));
+    // Totals added to only where such a function evicts (`this.summaryTokens += countTokens(summary)` beside
+    // `this.totalTokens -= evictedTokens`): sizes of what the context holds, by last name segment.
+    const evictSized = new Set<string>();
+    if (shrinks.size) for (const f of ctx.source) for (const a of f.adds ?? []) {
+      if (!/^(?:this|self)\./.test(a.target) || !QUICK_ACC.test(a.target) || readsUsage(a.value) || !takesOffIn(f, a.fn)) continue;
+      evictSized.add(a.target.slice(a.target.lastIndexOf('.') + 1));
+    }
     // A field (`this.totalTokens`, `self.history.total_tokens`) named in two words or more: a bare `tokens` may be anything's.
     const shrinking = (target: string) => {
       if (shrinks.size === 0) return false;
       const last = target.slice(target.lastIndexOf('.') + 1);
-      return shrinks.has(last) && words(last).length > 1;
+      return (shrinks.has(last) || evictSized.has(last)) && words(last).length > 1;
     };
     const sizeMeters: Evidence[] = [];
     // Objects holding a usage field (found through the key index): both object passes look at no other.
@@ -314,7 +331,8 @@ export default defineRule({
         if (n < 2) continue;
         const zeroed = o.keys.filter((k) => USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0'));
         // A zeroed usage on a synthetic message (`{ role, usage: { input: 0 … }, stopReason: 'error' }`) is a placeholder.
-        const placeholder = o.ctx.startsWith('prop:') && !words(o.fn).some((w) => ACC_FN.has(w));
+        // So is a local named as the fallback (`const defaultUsage = { inputTokens: 0, … }` for `usage ?? defaultUsage`).
+        const placeholder = (o.ctx.startsWith('prop:') && !words(o.fn).some((w) => ACC_FN.has(w))) || (o.ctx.startsWith('var:') && words(o.ctx.slice(4)).some((w) => FALLBACK.has(w)));
         // A record class's defaults (`class TokenUsage(BaseModel): prompt_tokens: int = 0`) are what each
         // instance starts with: a total only when something adds to one of those members.
         if (o.ctx.startsWith('class:') && !zeroed.some((k) => addedMembers().has(k))) continue;
@@ -372,6 +390,7 @@ export default defineRule({
         // is each response's own usage record, `m.usage.input`, which rebuilds the session's total).
         if (overHistory(f, a) && !/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value)) continue;
         // A total that messages are also taken off measures the context as it stands, not the session's usage.
+        // So does one added only where stored sizes are taken off a token total (see evictSized).
         if (shrinking(a.target)) {
           if (sizeMeters.length < 2) sizeMeters.push({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 40 ? `${a.value.slice(0, 40)}…` : a.value} in ${a.fn} adds to the size of the current context` });
           continue;

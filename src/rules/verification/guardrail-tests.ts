@@ -247,11 +247,26 @@ const NEGATED = /\.toBe\(\s*false\s*\)|\bnot in\b|\.toBeFalsy\(\)|\.not\.to|\bis
 /** An assertion that a value fails a schema (`pytest.raises(ValidationError)`, `toThrow(ZodError)`): a schema test, not a safety stop. */
 const SCHEMA_FAILURE = /\b(?:Validation|Zod|Schema|Pydantic|Type|Value)Error\b|\bschema\b|\bsafeParse\b|\.success\)?\.toBe\(false\)/i;
 
+/** A case's own line read as an assertion for the word "should" in its name (`it('should block …', () => {`), with no assertion on it. */
+const NAME_ONLY = /^\s*(?:it|test|describe)\b/;
+const ASSERTING = /\b(?:expect|assert\w*)\s*\(|\bassert\s/;
+const nameOnly = (f: FileFacts, a: FileFacts['asserts'][number]): boolean =>
+  NAME_ONLY.test(a.text) && !ASSERTING.test(a.text) && f.tests.some((t) => t.line === a.line);
+
 /** The assertions inside a test case (up to the next case). */
 function assertsOf(f: FileFacts, i: number) {
   const from = f.tests[i].line;
   const to = f.tests[i + 1]?.line ?? Infinity;
-  return f.asserts.filter((a) => a.line >= from && a.line < to);
+  return f.asserts.filter((a) => a.line >= from && a.line < to && !(a.line === from && nameOnly(f, a)));
+}
+
+/** The assertions of the first case after case `i` that has any (the first test of a group `i` names). */
+function groupAsserts(f: FileFacts, i: number) {
+  for (let j = i + 1; j < f.tests.length; j++) {
+    const own = assertsOf(f, j);
+    if (own.length) return own;
+  }
+  return [];
 }
 
 function assertWords(f: FileFacts, a: FileFacts['asserts'][number]): string {
@@ -326,7 +341,36 @@ function localCopy(ctx: RuleContext, f: FileFacts): ((texts: string[]) => boolea
   });
 }
 
-function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp, copy?: (texts: string[]) => boolean): Evidence | undefined {
+/**
+ * What a stop hands back, named in an expected value: a refusal, a limit or an error (`'denied'`, `'exit_cost'`,
+ * `"Error: command not allowed"`, `'max_iterations'`, a confirmation prompt `"Run it? [y/N]"`). A rewritten string without one is a formatter's output.
+ */
+const STOP_WORD = /den(?:y|ie|ia)|block|allow|permi|refus|reject|forbid|invalid|unsafe|danger|unauthori|limit|exceed|max|stop|abort|exit|cost|budget|error|fail|cancel|outside|traversal|escap|violat|secur|approv|time ?out|halt|sandbox|\bnot\b|cannot|can't|interrupt|quota|restrict|prohibit|throw|raise|y\/n|confirm|proceed/i;
+/** An assertion that a result equals or contains a string literal: `expect(x).toBe('dir/file.txt')`, `assert fmt(x) == "abc"`, `assert "abc" in out`. */
+const LITERAL_RESULT = [
+  /\)\s*\.to(?:Be|Equal|StrictEqual|Contain|Match)\(\s*(['"`])((?:\\.|(?!\1)[^\\])*)\1\s*\)\s*;?\s*$/,
+  /^\s*assert\s+[^=]+?==\s*[fbru]{0,2}(['"])((?:\\.|(?!\1)[^\\])*)\1\s*$/,
+  /^\s*assert\s+[fbru]{0,2}(['"])((?:\\.|(?!\1)[^\\])*)\1\s+in\s+[\w.()[\]'"]+\s*$/,
+  /^\s*(?:self\.)?assert(?:Equal|In)\(\s*[^,]+,\s*[fbru]{0,2}(['"])((?:\\.|(?!\1)[^\\])*)\1\s*\)\s*$/,
+];
+/**
+ * An assertion that a helper rewrote a string (`expect(normalizePath('/other/f.txt')).toBe('../../other/f.txt')`,
+ * `expect(url).toContain('https://example.com/page?a=1&b=2')`, an escaped commit message): the expected value is a
+ * plain string naming no refusal, limit or error. A test named "outside the sandbox" or "to prevent injection" that
+ * only asserts such output tests a path formatter, an encoder or a renderer, not a stop.
+ */
+const rewrites = (text: string): boolean => {
+  for (const re of LITERAL_RESULT) {
+    const m = re.exec(text);
+    if (m) return !STOP_WORD.test(m[2]);
+  }
+  return false;
+};
+
+/** Quoted text blanked: `cacheManager.has('overflow')` names a key, it asserts no overflow. */
+const QUOTED = /(['"`])(?:\\.|(?!\1)[^\\])*\1/g;
+
+function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' = 'both', skip?: RegExp, copy?: (texts: string[]) => boolean, codeOnly = false): Evidence | undefined {
   for (let i = 0; i < f.tests.length && mode !== 'asserts'; i++) {
     const c = f.tests[i];
     const name = nameWords(f, i);
@@ -336,6 +380,14 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
     if (own.length && own.every((a) => SCHEMA_FAILURE.test(a.text) && !re.test(assertWords(f, a)))) continue;
     // A test of a copy of the check written in the test file exercises no harness code.
     if (copy && own.length && copy(own.map((a) => a.text))) continue;
+    // A test whose every assertion is a rewritten string (a formatter's or renderer's output) refuses nothing.
+    if (own.length && own.every((a) => rewrites(a.text))) continue;
+    // A group (`describe('path traversal prevention', …)`) holds no assertion before its first test: read that
+    // test's, so a group whose tests call a copy of the check defined inside the group exercises no harness code.
+    if (!own.length && copy) {
+      const next = groupAsserts(f, i);
+      if (next.length && copy(next.map((a) => a.text))) continue;
+    }
     return ev(f.path, c.line, `test "${c.name.slice(0, 70)}"`);
   }
   if (mode === 'names') return undefined;
@@ -344,7 +396,9 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
   const w = fileWords(f).asserts;
   for (let i = 0; i < asserts.length; i++) {
     const a = asserts[i];
-    if (re.test((w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text) && !copy?.([a.text])) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
+    // A case's own line (`it('should block path traversal', () => {`) is its name, read above.
+    if (NAME_ONLY.test(a.text) && nameOnly(f, a)) continue;
+    if (re.test(codeOnly ? words(a.text.replace(QUOTED, '""')) : (w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text) && !copy?.([a.text]) && !rewrites(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   }
   return undefined;
 }
@@ -515,7 +569,8 @@ export default defineRule({
     const uiTest = (f: FileFacts) => /\.[jt]sx$/.test(f.path) || f.imports.some((i) => i.from.startsWith('@testing-library/')) || offPathUi(ctx, f.path);
     const weakOrder = driving.filter((f) => !uiTest(f)).sort((a, b) => best(a) - best(b));
     for (const mode of ['names', 'both'] as const) for (const f of weakOrder) {
-      const e = scanFile(f, WEAK_RETRY_CAP, mode);
+      // Assertion lines are read without their quoted text: a weak stop is asserted in code (`expect(r.timedOut)`), not as a cache key.
+      const e = scanFile(f, WEAK_RETRY_CAP, mode, undefined, undefined, true);
       if (e) return finding('partial', `no test asserts a denial, a blocked command or a cap; only timeouts/aborts/overflow recovery or a retry bound are tested (${at(e.file, e.line)})`, [e]);
     }
     return finding('absent', `${t.files.length} test file(s) exist but none asserts a denial, a blocked command or a turn/budget cap`);
