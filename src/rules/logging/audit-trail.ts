@@ -595,14 +595,16 @@ function transcriptSaves(ctx: RuleContext): TranscriptSave[] {
       // A row written by an analytics/APM module (`apm/event_handler.py` storing usage events) is telemetry, not the history.
       if (analyticsCall(ctx, call.file, call.callee)) continue;
       // A field that holds an id of the conversation (`conversationId: …`, `thread_id`) refers to it, it does not carry it.
-      const whole = text.replace(/\b[A-Za-z_$][\w$]*(?:_ids?|Ids?)\b/g, ' ');
+      // So does a field read of an error or a reply (`error.message`, `resp.message`): a string, not the history.
+      const whole = text.replace(/\b[A-Za-z_$][\w$]*(?:_ids?|Ids?)\b/g, ' ').replace(/[\w$]+\??\.message\b(?![\w$(])/g, ' ');
       const ws = [...words(whole), ...words(shortName(call.fn))];
       const named = ws.find((w) => TRANSCRIPT.has(w));
       const own = [...loopClasses].some((k) => call.fn.startsWith(k)) && /json|JSON/.test(text);
       if (!named && !own) continue;
       // Without a recognised loop only a strong history word counts (messages, history, transcript), not a
       // session or snapshot, and not one naming a key or a path (`thread_id`, `history_file`).
-      if (noLoop && !words(text.replace(/\b\w+(?:_id|Id|_path|Path|_file|File|_name|Name|_key|Key)\b/g, ' ')).concat(words(shortName(call.fn))).some((w) => STRONG.has(w))) continue;
+      // A framework's loop likewise: its history is the messages it hands back, not a workspace snapshot or a session row.
+      if ((noLoop || framework) && !words(whole.replace(/\b\w+(?:_id|Id|_path|Path|_file|File|_name|Name|_key|Key)\b/g, ' ')).concat(words(shortName(call.fn))).some((w) => STRONG.has(w))) continue;
       const where = onPath(call);
       if (!where) continue;
       const file = ctx.file(call.file);
