@@ -139,9 +139,9 @@ function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: str
 }
 
 /** A test of a value's type or presence: `not isinstance(x, list)`, `!Array.isArray(x)`, `typeof x !== 'object'`, `x is None`. */
+const SHAPE_CHECK = /\bisinstance\(|\bArray\.isArray\(|\btypeof\b|\binstanceof\b|\bis\s+(?:not\s+)?None\b|[!=]==?\s*(?:null|undefined)\b|^\s*(?:!|not\s+)[\w.]+\s*$/;
 /** Every part of the condition tests only a value's type or presence (`pinned !== undefined && sha !== pinned` compares too). */
 const shapeOnly = (cond: string): boolean => cond.split(/&&|\|\||\band\b|\bor\b/).every((p) => SHAPE_CHECK.test(p.trim().replace(/^\(+|\)+$/g, '')));
-const SHAPE_CHECK = /\bisinstance\(|\bArray\.isArray\(|\btypeof\b|\binstanceof\b|\bis\s+(?:not\s+)?None\b|[!=]==?\s*(?:null|undefined)\b|^\s*(?:!|not\s+)[\w.]+\s*$/;
 
 /** An MCP tool-annotation hint given a value: `readOnlyHint=not can_edit`, `destructiveHint: true`. */
 const ANNOTATION_HINT = /^\s*['"]?(readOnlyHint|destructiveHint|read_only_hint|destructive_hint)['"]?\s*[=:]\s*(.+?)\s*$/;
