@@ -53,8 +53,11 @@ const FSYNC = new Set(['fsync', 'fsyncSync', 'fdatasync', 'fdatasyncSync']);
 const READ = new Set(['readFile', 'readFileSync', 'createReadStream', 'read_text', 'readJson', 'readJSON', 'readJsonSync', 'load', 'loads', 'readlines']);
 const DB_WRITE = new Set(['insert', 'insertOne', 'insertMany', 'upsert', 'create', 'createMany', 'update', 'updateOne', 'save', 'put', 'setItem', 'executemany', 'insert_one', 'insert_many', 'update_one', 'replace_one', 'replaceOne']);
 const DB_READ = new Set(['select', 'findFirst', 'findMany', 'findUnique', 'findOne', 'find', 'getItem', 'fetchone', 'fetchall', 'find_one']);
-/** A relational query through the database's query namespace, the table named in the callee: `db.query.messages.findMany`. */
-const QUERY_TABLE = /^(?:this\.|self\.)?(?:db|database|tx|trx|_db)\s*\.\s*query\s*\.\s*(\w+)\s*\.\s*\w+$/;
+/**
+ * A relational query through the database's query namespace, the table named in the callee: `db.query.messages.findMany`,
+ * also on a handle named for its database (`maindb.query.message.findMany`, `readDb.query.chats.findFirst`).
+ */
+const QUERY_TABLE = /^(?:this\.|self\.)?(?:[A-Za-z_$][\w$]*(?:db|Db|DB)|db|database|tx|trx)\s*\.\s*query\s*\.\s*(\w+)\s*\.\s*\w+$/;
 /**
  * A model delegate names its table: Prisma's client (`this.prisma.message.create`, `tx.task.update`) and a document
  * database's collection (`db.messages.insert_one`, `db.events.insertOne`).
