@@ -397,7 +397,7 @@ function scanFile(f: FileFacts, re: RegExp, mode: 'names' | 'asserts' | 'both' =
   for (let i = 0; i < asserts.length; i++) {
     const a = asserts[i];
     // A case's own line (`it('should block path traversal', () => {`) is its name, read above.
-    if (NAME_ONLY.test(a.text) && nameOnly(f, a)) continue;
+    if (nameOnly(f, a)) continue;
     if (re.test(codeOnly ? words(a.text.replace(QUOTED, '""')) : (w[i] ??= words(a.text))) && !NEGATED.test(a.text) && !skip?.test(w[i]) && !settingAssert(a.text) && !copy?.([a.text]) && !rewrites(a.text)) return ev(f.path, a.line, `asserts ${a.text.slice(0, 70)}`);
   }
   return undefined;
