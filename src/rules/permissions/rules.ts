@@ -1110,10 +1110,24 @@ const JS_MEMBER = /([\w$]+)\.(?:has|includes)\(([^)]*)\)/g;
 const PY_MEMBER = /([\w.[\]'"]+)\s+(?:not\s+)?in\s+(?:[\w]+\.)*(_?\w+)\b/g;
 const TOOLISH = /tool|name/i;
 
-/** The list of tool names a membership test in `text` reads, when the tested value names a tool. */
-function toolListTested(text: string): string | undefined {
-  for (const m of text.matchAll(JS_MEMBER)) if (TOOL_NAME_LIST.test(m[1]) && /[a-z]/.test(m[1]) && TOOLISH.test(m[2])) return m[1];
-  for (const m of text.matchAll(PY_MEMBER)) if (TOOL_NAME_LIST.test(m[2]) && /[a-z]/.test(m[2]) && TOOLISH.test(m[1]) && !/^(?:for|if)$/.test(m[1])) return m[2];
+/** A field read that is a list of tool names (`server.disabledTools`, `cfg["enabled_tools"]`, `getattr(c, "allowed_tools")`). */
+const TOOL_NAME_FIELD = /[.[]\s*['"]?(_?(?:disabled|excluded|blocked|denied|disallowed|allowed|enabled|included)_?(?:tools?|tool_?names?))\b|(?:getattr\([^,]+,|\.get\()\s*['"](_?(?:disabled|excluded|blocked|denied|disallowed|allowed|enabled|included)_?(?:tools?|tool_?names?))['"]/i;
+
+/**
+ * The list of tool names a membership test in `text` reads, when the tested value names a tool.
+ * With `alias`, a local the test reads is followed to the field it was bound from
+ * (`const off = server.disabledTools ?? []`, then `if (off.includes(toolName)) continue`).
+ */
+function toolListTested(text: string, alias?: (name: string) => string | undefined): string | undefined {
+  const listOf = (n: string) => (TOOL_NAME_LIST.test(n) && /[a-z]/.test(n) ? n : alias?.(n));
+  for (const m of text.matchAll(JS_MEMBER)) {
+    const l = TOOLISH.test(m[2]) ? listOf(m[1]) : undefined;
+    if (l) return l;
+  }
+  for (const m of text.matchAll(PY_MEMBER)) {
+    const l = TOOLISH.test(m[1]) && !/^(?:for|if)$/.test(m[1]) ? listOf(m[2]) : undefined;
+    if (l) return l;
+  }
   return undefined;
 }
 
@@ -1127,14 +1141,20 @@ function toolNameLists(ctx: RuleContext): { file: string; line: number; list: st
     const found: { file: string; line: number; list: string; how: string; text: string; rank: number }[] = [];
     for (const f of ctx.source) {
       const core = ctx.agentFiles?.has(f.path) ? 0 : 2;
+      // A local of the testing function bound, before the test, from a field that lists tool names: the list it reads.
+      const aliasIn = (fn: string, line: number) => (n: string) => {
+        const b = (f.binds ?? []).find((x) => x.name === n && x.fn === fn && x.line <= line);
+        const m = b && TOOL_NAME_FIELD.exec(b.value);
+        return m ? (m[1] ?? m[2]) : undefined;
+      };
       for (const g of f.guards) {
         if (g.exit !== 'return' && g.exit !== 'throw' && g.exit !== 'continue') continue;
-        const list = toolListTested(g.cond);
+        const list = toolListTested(g.cond, aliasIn(g.fn, g.line));
         if (list) found.push({ file: f.path, line: g.line, list, how: 'a tool call is refused or the tool skipped by', text: g.cond, rank: core });
       }
       for (const c of f.calls) {
         if (c.name !== 'filter' || !c.args.length) continue;
-        const list = toolListTested(c.args.join(', '));
+        const list = toolListTested(c.args.join(', '), aliasIn(c.fn, c.line));
         if (list) found.push({ file: f.path, line: c.line, list, how: 'the tools offered are filtered by', text: c.args.join(', '), rank: core + 1 });
       }
     }
