@@ -27,6 +27,11 @@ const STATUS_CODE = /(?:exit|status|return|error|err|http|response|result)_?code
 const RECORD_CLASS = /event|record|entry|log|step|audit|trace|span|history|journal/i;
 const RECORD_SINK = /log|record|audit|append|emit|track|trace|write|save|persist|insert|publish|report|telemetry/i;
 const EMIT_SINK = /emit|publish|notify|dispatch/i;
+/**
+ * A write to a stream the client reads (`dataStream.write({ type: 'data-…', data })`, `writer.write`, `res.write`,
+ * `controller.enqueue`, `ws.send`): the record is shown to the user as the call runs, not kept.
+ */
+const STREAM_SINK = /^(?:[\w$.]*\.)?(?:[\w$]*(?:[sS]tream|[wW]riter|[sS]ocket|[cC]ontroller|[cC]hannel)|res|response|ws|sse)\.(?:write|enqueue|send|push)$/;
 const RECORD_VAR = /event|record|entry|fields|log|audit|span|attrs|attributes/i;
 /** An exception's constructor (`WorkspaceArchiveWriteError(command=…, exit_code=…)`): the failure is raised to the caller, not written down. */
 const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
@@ -96,6 +101,8 @@ interface Rec {
   keys: string[];
   /** Handed to an event emitter (`emit`, `publish`): announced to listeners, not written down. */
   emitted: boolean;
+  /** Written to a stream the client reads (`dataStream.write(…)`): shown as it runs, not kept. */
+  streamed?: boolean;
   /** The call's start only: its tool and inputs, no outcome (`{ tool_name, tool_input }`); paired with a result record made the same way. */
   callOnly?: boolean;
   inputs: boolean;
@@ -194,7 +201,7 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!) });
+      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!), streamed: /^arg:/.test(site.ctx) && STREAM_SINK.test(site.ctx.slice(4)) });
     }
   }
   return out;
@@ -691,6 +698,9 @@ function callersOfMethod(ctx: RuleContext, fn: string, file: string): Located<Ca
   return callersOf(ctx, fn).filter((k) => !cls || !/^(?:self|this)\.[\w$]+$/.test(k.callee) || k.fn.startsWith(`${cls}.`) || k.fn.startsWith(`${own}.`) || (k.file === file && !k.fn.includes('.')));
 }
 
+/** The callback a framework's run calls when it finishes, with the turn's messages: `onFinish`, `onStepFinish`, `on_end`. */
+const FINISH_CALLBACK = /^(?:onFinish|onStepFinish|onEnd|onComplete|onCompletion|onFinal|onDone|on_finish|on_end|on_complete)$/;
+
 const LOG_LEVEL = /^(?:info|debug|warn|warning|error|log|trace|notice|critical)$/;
 const FILE_SINK = /^(?:(?:logging\.)?(?:handlers\.)?(?:FileHandler|RotatingFileHandler|TimedRotatingFileHandler|WatchedFileHandler)|(?:winston\.)?transports\.File|new\s+(?:winston\.)?transports\.File|pino\.destination)$/;
 
@@ -942,13 +952,14 @@ export default defineRule({
       // The record that is written down first: one handed to a log/record/write call or made where it
       // is logged, then a record type declared but only kept, then a variable, then one only emitted to listeners.
       const sites = new Map(full.map((r) => [r, recordSites(ctx, r)]));
-      const kind = (r: Rec) => (sites.get(r)!.length || ((r.where.startsWith('passed to') || r.where.startsWith('stored as')) && !r.emitted) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted ? 3 : 2);
+      const kind = (r: Rec) => (sites.get(r)!.length || ((r.where.startsWith('passed to') || r.where.startsWith('stored as')) && !r.emitted && !r.streamed) ? 0 : r.where.startsWith('record class') ? 1 : r.emitted || r.streamed ? 3 : 2);
       const ranked = full.map((r, i) => ({ r, i })).sort((a, b) => kind(a.r) - kind(b.r) || a.i - b.i).map((x) => x.r);
       const best = ranked[0];
       const lead = sites.get(best)!;
       // A record only declared, kept in a variable or emitted to listeners ranks below tool spans that are exported.
       if (spans.length && kind(best) > 0) return spanFinding();
-      return finding(
+      // Records only streamed to the client (one tool's progress event) rank below the saved history that carries every call.
+      if (!(ranked.every((r) => r.streamed) && transcriptSaves(ctx).some((t) => !t.optIn))) return finding(
         'present',
         `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
         [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],
@@ -992,10 +1003,15 @@ export default defineRule({
     if (always.length) {
       const t = always[0];
       // The call that runs the write: the one on the resolved path, else a caller by name (not for a name as common as `create`).
-      const callers = t.caller ? [t.caller] : GENERIC.has(shortName(t.call.fn)) ? [] : callersOf(ctx, t.call.fn).filter((c) => !UI_FILE.test(c.file)).slice(0, 1);
-      return finding('present', `the agent's history, which carries every tool call with its arguments and every tool result, is persisted: ${t.how} (${at(t.call.file, t.call.line)})`, [
-        ev(t.call.file, t.call.line, t.how),
-        ...callers.map((c) => ev(c.file, c.line, `${c.callee}() saves the history`)),
+      // A caller in the finish callback of the framework's run (`onFinish: async ({ messages }) => saveMessages(…)`) saves
+      // the finished turn, tool calls and results included: that is the trail reaching the store, cited first.
+      const byName = GENERIC.has(shortName(t.call.fn)) ? [] : callersOf(ctx, t.call.fn).filter((c) => !UI_FILE.test(c.file));
+      const finish = byName.find((c) => FINISH_CALLBACK.test(shortName(c.fn)));
+      const callers = t.caller ? [t.caller] : finish ? [finish] : byName.slice(0, 1);
+      const saveEv = ev(t.call.file, t.call.line, t.how);
+      const callerEv = callers.map((c) => ev(c.file, c.line, FINISH_CALLBACK.test(shortName(c.fn)) ? `${c.callee}() in ${shortName(c.fn)} saves the finished turn's messages, tool calls and results included` : `${c.callee}() saves the history`));
+      return finding('present', `the agent's history, which carries every tool call with its arguments and every tool result, is persisted: ${t.how} (${at(t.call.file, t.call.line)})${finish && callers[0] === finish ? `, saved when each run finishes (${at(finish.file, finish.line)})` : ''}`, [
+        ...(finish && callers[0] === finish ? [...callerEv, saveEv] : [saveEv, ...callerEv]),
         ...always.slice(1, 2).map((x) => ev(x.call.file, x.call.line, x.how)),
       ]);
     }

@@ -115,6 +115,43 @@ function plainSiblings(objects: readonly { ctx: string; keys: string[]; line: nu
   return n;
 }
 
+/** A collection of keyboard shortcuts: `SHORTCUTS`, `shortcutsStore`, `hotkeys`, `KEYBINDINGS`, `keymap`. */
+const SHORTCUTISH = /shortcut|hotkey|key_?bind|keymap/i;
+/** The key combination of a shortcut entry: `key: 'b'`, `keys: ['⌘', 'K']`, `hotkey`, `accelerator`. */
+const COMBO_KEY = /^(?:key|keys|shortcut|hotkey|accelerator|keybinding|keyCombo|combo)$/;
+/** What the shortcut does or says: its description or label, or the action it runs. */
+const DOES_KEY = /^(?:description|desc|label|title|action|handler|run|onPress|callback)$/;
+/** A shortcut type made one instance per shortcut: `new Hotkey('mod+k', 'Show Shortcuts')`. */
+const SHORTCUT_CLASS = /^(?:Hotkey|HotKey|Shortcut|KeyboardShortcut|KeyBinding|Keybinding)$/;
+
+/**
+ * Keyboard shortcuts declared as data: entries with a key combination and a description or an action
+ * (`SHORTCUTS = { newChat: { key: 'o', meta: true, description: 'New chat' } }`, `shortcuts: [{ keys, description }]`,
+ * `map({ toggleTerminal: { key: 'j', action } })`), in a collection named for shortcuts, or instances of a
+ * shortcut type (`new Hotkey('mod+l', 'New AI Chat')`, three or more). User actions as data, but not a registry
+ * of commands a user types.
+ */
+function keyboardShortcuts(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const f of ctx.source) {
+    for (const o of f.objects) {
+      if (!/^(?:prop|array):/.test(o.ctx) || !o.keys.some((k) => COMBO_KEY.test(k)) || !o.keys.some((k) => DOES_KEY.test(k))) continue;
+      const where = o.ctx.slice(o.ctx.indexOf(':') + 1);
+      let named = SHORTCUTISH.test(where) ? where : undefined;
+      if (!named && o.ctx.startsWith('prop:')) {
+        // The map holding the entry: a variable named for shortcuts, or a call whose result is bound to one (`shortcutsStore = map({ … })`).
+        const parent = f.objects.filter((p) => p !== o && p.line <= o.line && p.end >= o.end && p.keys.includes(where)).pop();
+        const bound = parent && (f.binds ?? []).find((b) => b.line === parent.line && SHORTCUTISH.test(b.name));
+        named = parent && SHORTCUTISH.test(parent.ctx) ? parent.ctx.replace(/^\w+:/, '') : bound?.name;
+      }
+      if (named) out.push({ file: f.path, line: o.line, reason: `keyboard shortcut declared as data (${o.keys.slice(0, 4).join(', ')}) in ${named}` });
+    }
+    const made = f.calls.filter((c) => /^new\s/.test(c.callee) && SHORTCUT_CLASS.test(c.callee.slice(4).trim()) && c.args.length >= 2 && /^['"`]/.test(c.args[1]));
+    if (made.length >= 3) out.push(...made.slice(0, 2).map((c) => ({ file: f.path, line: c.line, reason: `keyboard shortcut declared as a ${c.callee.slice(4).trim()} (${c.args.slice(0, 2).join(', ').slice(0, 40)}), one of ${made.length}` })));
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'registry.user-commands',
   principle: 'registry',
@@ -398,6 +435,15 @@ export default defineRule({
         evidence: chain.slice(0, 3),
         // argparse `choices` dispatched by branches is a parser configuration fact; an if-chain on text is not.
         confidence: cli ? 'high' : 'low',
+      };
+    }
+    const shortcuts = keyboardShortcuts(ctx);
+    if (shortcuts.length) {
+      return {
+        level: 'partial',
+        reason: `keyboard shortcuts are declared as data (${shortcuts[0].reason.replace(/^keyboard shortcut declared /, '')}, ${shortcuts[0].file}:${shortcuts[0].line}), but there is no registry of user commands (slash commands or CLI verbs with name, description, handler)`,
+        evidence: shortcuts.slice(0, 3),
+        confidence: 'low',
       };
     }
     // Provably none: no command-line parser is imported and no source string names a slash command
