@@ -37,9 +37,27 @@ function compilerPath(require: NodeJS.Require): string | undefined {
   }
 }
 
-/** The code cache's file for this compiler and this Node: one per compiler build, runtime and architecture. */
+/**
+ * The options Node was started with that can reach V8 (`--max-old-space-size`, `--expose-gc`, `--stack-size`, in the
+ * command line or NODE_OPTIONS), less a script given inline: V8 rejects code cached under other flags. Keyed by
+ * them, each set of options keeps a code cache of its own; with one file for all, runs with and without such an option
+ * (a test harness with `--expose-gc` beside plain audits on one machine) each rejected the other's and compiled the
+ * compiler again (measured 170-270 ms of CPU against 20-70 ms with the cache accepted).
+ */
+function nodeOptions(): string {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print') i++; // and its value
+    else if (!/^--(?:eval|print)=/.test(a)) out.push(a);
+  }
+  return `${out.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`;
+}
+
+/** The code cache's file for this compiler and this Node: one per compiler build, runtime, architecture and Node options. */
 function cacheFileOf(dir: string, file: string, stat: fs.Stats): string {
-  const key = crypto.createHash('sha1').update(`${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 16);
+  const key = crypto.createHash('sha1').update(`${file}\0${stat.size}\0${stat.mtimeMs}\0${process.version}\0${process.arch}\0${nodeOptions()}`).digest('hex').slice(0, 16);
   return path.join(dir, `compiler-${key}.v8`);
 }
 
@@ -76,8 +94,8 @@ export function loadCompiler(): typeof ts {
   return require(file) as typeof ts;
 }
 
-/** Code caches of other compiler builds or Node versions kept beside this one (the folder is shared: see `useCompilerCodeCache`). */
-const KEEP_OTHER_BUILDS = 3;
+/** Code caches of other compiler builds, Node versions or Node options kept beside this one (the folder is shared: see `useCompilerCodeCache`). */
+const KEEP_OTHER_BUILDS = 5;
 
 /**
  * Writes the compiler's code cache when this run compiled it without one (after the analysis, so
