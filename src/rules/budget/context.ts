@@ -1062,7 +1062,8 @@ export function compactors(ctx: RuleContext): Compactor[] {
           overrideSummarises(ctx, f.path, fn.name, summaryCall, modelCall) ??
           // The compactor hands the history to the agent's own turn (`streamChatResponse([...history, summaryPrompt], …)`):
           // the agent answers a summary request, however deep that turn's model call sits.
-          reachesFast(ctx, f.path, fn.name, (c) => c.name !== short && loopTurns.has(c.name) && c.args.some((a) => HISTORY_ARG.test(a)), 1);
+          reachesFast(ctx, f.path, fn.name, (c) => c.name !== short && loopTurns.has(c.name) && c.args.some((a) => HISTORY_ARG.test(a)), 1) ??
+          (ws.some((w) => CONTEXT_VERB.has(w)) ? awaitedSummary(ctx, f.path, fn.name) : undefined);
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
@@ -1078,6 +1079,28 @@ export function compactors(ctx: RuleContext): Compactor[] {
     }
     return [...out, ...late];
   });
+}
+
+/** A result named for the summary it holds (`summary_result`, `summaryResponse`), and the other words such a name may hold. */
+const SUMMARY_RESULT = new Set(['result', 'response', 'reply', 'completion', 'output', 'resp', 'res']);
+
+/**
+ * A compactor that awaits one of the harness's own functions and keeps the answer as the summary
+ * (`summary_result = await self._chat(model_override=…)` in `compact()`): the agent's model wrapper asked for a
+ * summary, though its model call sits behind a backend interface the audit cannot follow.
+ */
+function awaitedSummary(ctx: RuleContext, file: string, fn: string): Located<CallFact>[] | undefined {
+  const f = ctx.file(file);
+  for (const b of f?.binds ?? []) {
+    if (b.fn !== fn) continue;
+    const ws = words(b.name);
+    if (!ws.includes('summary') || !ws.some((w) => SUMMARY_RESULT.has(w))) continue;
+    const m = /^await\s+(?:(?:self|this)\.)?([A-Za-z_$][\w$]*)\(/.exec(b.value.trim());
+    if (!m || !ctx.functionsNamed(m[1]).length) continue;
+    const c = ctx.callsIn(file, fn).find((x) => x.line === b.line && x.name === m[1]);
+    if (c) return [c];
+  }
+  return undefined;
 }
 
 /** A data-compression codec: a call on zlib / pako / fflate / lz4 / brotli / zstd / bz2 / lzma / gzip, or named for one. */
