@@ -711,13 +711,15 @@ export interface FrameworkContext {
 }
 
 /** Calls that switch on a framework's context management, with the package they must come from. */
-const FRAMEWORK_CALLS: Array<{ name: RegExp; from: RegExp; does: FrameworkContext['does']; why: string }> = [
+const FRAMEWORK_CALLS: Array<{ name: RegExp; from: RegExp; does: FrameworkContext['does']; why: string; projects?: false }> = [
   // deepagents adds SummarizationMiddleware to every agent it builds (tokens counted before each model call).
   { name: /^(create_deep_agent|createDeepAgent|async_create_deep_agent)$/, from: /^deepagents\b/, does: 'summarise', why: 'deepagents builds the agent with its SummarizationMiddleware, which counts tokens before each model call and summarises the history near the window' },
   { name: /^(SummarizationMiddleware|summarizationMiddleware)$/, from: /^(langchain|deepagents|@langchain)/, does: 'summarise', why: 'LangChain SummarizationMiddleware counts tokens before each model call and summarises older messages past its trigger' },
   { name: /^(trim_messages|trimMessages)$/, from: /^(langchain|@langchain)/, does: 'truncate', why: 'LangChain trim_messages counts tokens and drops old messages to fit max_tokens' },
   { name: /^TokenLimiter(Processor)?$/, from: /^@mastra\//, does: 'truncate', why: 'Mastra TokenLimiter counts tokens and drops old messages to fit its limit' },
   { name: /^(trim|trim_messages)$/, from: /^tokentrim$/, does: 'truncate', why: 'tokentrim counts tokens and trims the oldest messages to fit the window' },
+  // The AI SDK's pruneMessages strips reasoning and older tool calls from the messages it is handed: a cut with no measure of size.
+  { name: /^pruneMessages$/, from: /^ai$/, does: 'truncate', projects: false, why: "the AI SDK's pruneMessages() strips reasoning and older tool calls from the messages before they are sent, with no summary and no token measure" },
 ];
 
 export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
@@ -734,7 +736,7 @@ export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
           const recv = c.callee.replace(/^new /, '').split('.');
           const from = bound.get(name) ?? (recv.length > 1 ? [...f.imports].find((im) => fw.from.test(im.from) && (im.names.includes(recv[0]) || im.from.split(/[./]/).pop() === recv[0] || im.names.includes('*')))?.from : undefined);
           if (!from || !fw.from.test(from)) continue;
-          out.push({ file: f.path, line: c.line, does: fw.does, projects: true, why: fw.why });
+          out.push({ file: f.path, line: c.line, does: fw.does, projects: fw.projects ?? true, why: fw.why });
         }
       }
       for (const o of f.objects) {
