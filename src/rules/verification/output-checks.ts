@@ -1045,6 +1045,9 @@ function pydanticArgModels(ctx: RuleContext): Hit[] {
   });
 }
 
+/** A UI component file (JSX). */
+const COMPONENT_FILE = /\.[jt]sx$/;
+
 function validations(ctx: RuleContext): Hit[] {
   return ctx.memo('r3:tool-input-validation', () => {
     const hits: Hit[] = [];
@@ -1074,7 +1077,9 @@ function validations(ctx: RuleContext): Hit[] {
         let output = false;
         let signature = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
-        const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
+        // A folder named for tools holds their runtime, but not a page of the app's UI (`pages/tool/ServerInstaller.tsx`
+        // parsing a server template the user pastes into a form): a component file is named for what it shows.
+        const toolish = parse && (/tool/i.test(c.fn) || (/tool/i.test(f.path) && !COMPONENT_FILE.test(f.path)) || /tool/i.test(recv));
         if (own) {
           how = own;
           rank = 3;
