@@ -514,7 +514,7 @@ export default defineRule({
         level: 'partial',
         reason: `${ftrunc.does === 'server' ? 'the provider trims the context' : 'a library truncates the request'} automatically, but nothing summarises the history: ${ftrunc.why}`,
         evidence: fw.filter((x) => x.does === ftrunc.does).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
-        confidence: ftrunc.does === 'server' ? 'low' : 'high',
+        confidence: ftrunc.does === 'server' || !ftrunc.projects ? 'low' : 'high',
       };
     }
     const window = slidingWindow(ctx);

@@ -711,13 +711,15 @@ export interface FrameworkContext {
 }
 
 /** Calls that switch on a framework's context management, with the package they must come from. */
-const FRAMEWORK_CALLS: Array<{ name: RegExp; from: RegExp; does: FrameworkContext['does']; why: string }> = [
+const FRAMEWORK_CALLS: Array<{ name: RegExp; from: RegExp; does: FrameworkContext['does']; why: string; projects?: false }> = [
   // deepagents adds SummarizationMiddleware to every agent it builds (tokens counted before each model call).
   { name: /^(create_deep_agent|createDeepAgent|async_create_deep_agent)$/, from: /^deepagents\b/, does: 'summarise', why: 'deepagents builds the agent with its SummarizationMiddleware, which counts tokens before each model call and summarises the history near the window' },
   { name: /^(SummarizationMiddleware|summarizationMiddleware)$/, from: /^(langchain|deepagents|@langchain)/, does: 'summarise', why: 'LangChain SummarizationMiddleware counts tokens before each model call and summarises older messages past its trigger' },
   { name: /^(trim_messages|trimMessages)$/, from: /^(langchain|@langchain)/, does: 'truncate', why: 'LangChain trim_messages counts tokens and drops old messages to fit max_tokens' },
   { name: /^TokenLimiter(Processor)?$/, from: /^@mastra\//, does: 'truncate', why: 'Mastra TokenLimiter counts tokens and drops old messages to fit its limit' },
   { name: /^(trim|trim_messages)$/, from: /^tokentrim$/, does: 'truncate', why: 'tokentrim counts tokens and trims the oldest messages to fit the window' },
+  // The AI SDK's pruneMessages strips reasoning and older tool calls from the messages it is handed: a cut with no measure of size.
+  { name: /^pruneMessages$/, from: /^ai$/, does: 'truncate', projects: false, why: "the AI SDK's pruneMessages() strips reasoning and older tool calls from the messages before they are sent, with no summary and no token measure" },
 ];
 
 export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
@@ -734,7 +736,7 @@ export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
           const recv = c.callee.replace(/^new /, '').split('.');
           const from = bound.get(name) ?? (recv.length > 1 ? [...f.imports].find((im) => fw.from.test(im.from) && (im.names.includes(recv[0]) || im.from.split(/[./]/).pop() === recv[0] || im.names.includes('*')))?.from : undefined);
           if (!from || !fw.from.test(from)) continue;
-          out.push({ file: f.path, line: c.line, does: fw.does, projects: true, why: fw.why });
+          out.push({ file: f.path, line: c.line, does: fw.does, projects: fw.projects ?? true, why: fw.why });
         }
       }
       for (const o of f.objects) {
@@ -1062,7 +1064,8 @@ export function compactors(ctx: RuleContext): Compactor[] {
           overrideSummarises(ctx, f.path, fn.name, summaryCall, modelCall) ??
           // The compactor hands the history to the agent's own turn (`streamChatResponse([...history, summaryPrompt], …)`):
           // the agent answers a summary request, however deep that turn's model call sits.
-          reachesFast(ctx, f.path, fn.name, (c) => c.name !== short && loopTurns.has(c.name) && c.args.some((a) => HISTORY_ARG.test(a)), 1);
+          reachesFast(ctx, f.path, fn.name, (c) => c.name !== short && loopTurns.has(c.name) && c.args.some((a) => HISTORY_ARG.test(a)), 1) ??
+          (ws.some((w) => CONTEXT_VERB.has(w)) ? awaitedSummary(ctx, f.path, fn.name) : undefined);
         // `summarizeLlmPrompt(m) { return JSON.stringify(m) }` describes the history as text for a log; it compacts nothing.
         const own = ctx.callsIn(f.path, fn.name);
         if (!path && own.length > 0 && own.every((c) => FORMAT_CALL.test(c.name))) continue;
@@ -1078,6 +1081,28 @@ export function compactors(ctx: RuleContext): Compactor[] {
     }
     return [...out, ...late];
   });
+}
+
+/** A result named for the summary it holds (`summary_result`, `summaryResponse`), and the other words such a name may hold. */
+const SUMMARY_RESULT = new Set(['result', 'response', 'reply', 'completion', 'output', 'resp', 'res']);
+
+/**
+ * A compactor that awaits one of the harness's own functions and keeps the answer as the summary
+ * (`summary_result = await self._chat(model_override=…)` in `compact()`): the agent's model wrapper asked for a
+ * summary, though its model call sits behind a backend interface the audit cannot follow.
+ */
+function awaitedSummary(ctx: RuleContext, file: string, fn: string): Located<CallFact>[] | undefined {
+  const f = ctx.file(file);
+  for (const b of f?.binds ?? []) {
+    if (b.fn !== fn) continue;
+    const ws = words(b.name);
+    if (!ws.includes('summary') || !ws.some((w) => SUMMARY_RESULT.has(w))) continue;
+    const m = /^await\s+(?:(?:self|this)\.)?([A-Za-z_$][\w$]*)\(/.exec(b.value.trim());
+    if (!m || !ctx.functionsNamed(m[1]).length) continue;
+    const c = ctx.callsIn(file, fn).find((x) => x.line === b.line && x.name === m[1]);
+    if (c) return [c];
+  }
+  return undefined;
 }
 
 /** A data-compression codec: a call on zlib / pako / fflate / lz4 / brotli / zstd / bz2 / lzma / gzip, or named for one. */

@@ -307,6 +307,44 @@ function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A write of a file: `f.write(code)`, `path.write_text(…)`, `fs.writeFileSync(…)`, `await writeFile(…)`. */
+const WRITE_FILE = /^(?:write|write_?text|writeFile|writeFileSync|write_?file|writelines)$/;
+/** A call that runs a command: `subprocess.run(…)`, `Runner.run_command(…)`, `execSync(…)`, `spawnSync(…)`, `execa(…)`. */
+const RUN_COMMAND = /^(?:run|call|check_output|check_call|run_?command|run_?cmd|run_?shell|exec|execSync|execa|execaCommand|spawn|spawnSync|execFile|execFileSync|run_?subprocess)$/;
+/** A command that checks code: tests, a linter, a type checker, a build (`self.test_command`, `['npx', 'tsc', '--noEmit']`, `"ruff check ."`). */
+const CHECK_COMMAND = /(?:^|[^a-z])(?:tests?|lint|linter|pytest|jest|vitest|mocha|eslint|ruff|flake8|pylint|mypy|pyright|tsc|typecheck|type_check|compile)(?:[^a-z]|$)/i;
+/** The result of a command read as its verdict: an exit code, a return code or a status. */
+const EXIT_NAME = /^(?:exit_?code|exitCode|return_?code|returncode|rc|status|code)$/i;
+const EXIT_FIELD = /\.(?:returncode|exitCode|exit_code|status|code)\b/;
+
+/**
+ * Write, run the checks, act on the exit code: a function writes the agent's code to a file, then runs a
+ * test, lint or type-check command on it and leaves, rolls back or reports when the command's exit code
+ * says it failed (`exit_code = run_command(self.test_command)` … `if exit_code != 0: … return fail`).
+ */
+function writeRunChecks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:write-run-checks', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      if (!f.calls.some((c) => RUN_COMMAND.test(c.name))) continue;
+      for (const r of f.calls) {
+        if (r.fn === '<top>' || !RUN_COMMAND.test(r.name) || !CHECK_COMMAND.test(r.args.join(' '))) continue;
+        const w = f.calls.find((c) => c.fn === r.fn && c.line < r.line && WRITE_FILE.test(c.name));
+        if (!w) continue;
+        const bound = (f.binds ?? []).filter((b) => b.fn === r.fn && b.line === r.line).map((b) => b.name);
+        const verdict = (cond: string) => bound.some((n) => (EXIT_NAME.test(n) && mentionOf(n).test(cond)) || (mentionOf(n).test(cond) && EXIT_FIELD.test(cond)));
+        const g = [...f.guards, ...(f.forks ?? [])].find((x) => x.fn === r.fn && x.line > r.line && verdict(x.cond));
+        if (!g) continue;
+        // Only where something runs the function.
+        if (!ctx.callsNamed(shortName(r.fn)).some((c) => c.fn !== r.fn)) continue;
+        out.push({ file: f.path, line: r.line, how: `${shortName(r.fn)}() writes the code (${w.callee}(), line ${w.line}), runs the checks with ${r.callee}(${r.args.join(', ').slice(0, 40)}) and acts on the exit code (if ${g.cond.slice(0, 40)}, line ${g.line})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 /** A validator of the model's output by its name: `validate_result`, `validateStructuredOutput`, `_validate_response`. */
 const OUTPUT_VALIDATOR = /^_?validate_?(?:structured_?)?(?:output|result|response|answer|final_?answer)$/i;
 /** A check against a schema or a type inside such a validator: ajv's `compile`, pydantic's `TypeAdapter(…).validate_python`, zod's `safeParse`, `isinstance`. */
@@ -1007,6 +1045,9 @@ function pydanticArgModels(ctx: RuleContext): Hit[] {
   });
 }
 
+/** A UI component file (JSX). */
+const COMPONENT_FILE = /\.[jt]sx$/;
+
 function validations(ctx: RuleContext): Hit[] {
   return ctx.memo('r3:tool-input-validation', () => {
     const hits: Hit[] = [];
@@ -1036,7 +1077,9 @@ function validations(ctx: RuleContext): Hit[] {
         let output = false;
         let signature = false;
         const own = decode ? toolSchemaCheck(f, c) : undefined;
-        const toolish = parse && (/tool/i.test(c.fn) || /tool/i.test(f.path) || /tool/i.test(recv));
+        // A folder named for tools holds their runtime, but not a page of the app's UI (`pages/tool/ServerInstaller.tsx`
+        // parsing a server template the user pastes into a form): a component file is named for what it shows.
+        const toolish = parse && (/tool/i.test(c.fn) || (/tool/i.test(f.path) && !COMPONENT_FILE.test(f.path)) || /tool/i.test(recv));
         if (own) {
           how = own;
           rank = 3;
@@ -1168,7 +1211,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx)];
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx), ...writeRunChecks(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
