@@ -642,6 +642,13 @@ function tableColumns(ctx: RuleContext): Map<string, string[]> {
   });
 }
 
+/** The declared columns of the table a database call writes (a table builder's declaration), when the repo declares it once. */
+export function writtenColumns(ctx: RuleContext, c: Located<CallFact>): string[] | undefined {
+  const table = tableOf(ctx, c);
+  const cols = table !== undefined ? tableColumns(ctx).get(table) : undefined;
+  return cols && cols.length > 0 ? cols : undefined;
+}
+
 /**
  * The table a database call writes or reads, as a lookup key: the table handed to it (`db.insert(schema.sessions)`),
  * the one its chain selects from (`db.select().from(schema.sessions)`), or the one its callee names
