@@ -8,6 +8,10 @@ import { words, atomicWriters, containerRow, foreignRecord, callersOf, wrapperCa
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 /** Keys of a tool result tied to its call: `tool_use_id`, `toolCallId`, `call_id`, `functionResponse`. */
+/** An identifier naming the placeholder result of a tool call that got none: `TOOL_NO_RESPONSE`, `INTERRUPTED_RESULT`, `missingToolResult`. */
+const RECOVERY_NAME = /\b\w*(?:no_?response|no_?result|interrupted_?(?:tool|result|call)|missing_?tool_?(?:response|result))\w*\b/i;
+/** A placeholder named for a one-time migration of old histories (`MIGRATION_MISSING_TOOL_RESULT_TEXT`), not for a run's recovery on reload. */
+const MIGRATION_NAME = /migrat|legacy/i;
 const TOOL_RESULT_KEY = /^(?:tool_?(?:call|use)_?id|call_?id|tool_?result|function_?response)$/i;
 /** Checkpointers backed by a database: each step is committed in a transaction, and a resumed run continues after the last committed step. */
 const DATABASE_SAVER = /Sqlite|SQLite|Postgres|Redis|MongoDB|SqlAlchemy/;
@@ -306,7 +310,8 @@ export default defineRule({
       if (!hits.get(f.path)?.recovery.length) {
         for (const o of f.objects) {
           if (!o.keys.some((k) => TOOL_RESULT_KEY.test(k))) continue;
-          const text = Object.values(o.values).find((v) => /^['"`]/.test(v) && RECOVERY_STRING.test(v));
+          // Or named by a constant rather than spelt (`content=cancel_message(Reason.TOOL_NO_RESPONSE)`, `INTERRUPTED_RESULT`).
+          const text = Object.values(o.values).find((v) => (/^['"`]/.test(v) && RECOVERY_STRING.test(v)) || (!/^['"`]/.test(v) && RECOVERY_NAME.test(v) && !MIGRATION_NAME.test(v)));
           if (text) recovery.push({ file: f.path, line: o.line, reason: `${text.slice(0, 60)} is given as the result of a tool call left unfinished, so it is not run again` });
         }
       }

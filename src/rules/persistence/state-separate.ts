@@ -1,8 +1,10 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { STATE, callersOf, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, type PersistOp } from '../shared/persist.js';
-import { shortName, type RuleContext } from '../context.js';
+import { STATE, callersOf, rowFieldCarries, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, writtenColumns, type PersistOp } from '../shared/persist.js';
+import { shortName, type Located, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
+import { objectsIn } from '../shared/resolve.js';
+import type { ObjectFact } from '../../analyzers/facts.js';
 
 const at = (o: PersistOp, reason: string): Evidence => ({ file: o.call.file, line: o.call.line, reason });
 const STATE_MEMBER = new Set(['state', 'plan', 'todos', 'todo', 'checkpoints', 'progress', 'monitor', 'metrics', 'tracker', 'tasks']);
@@ -27,6 +29,45 @@ const MEMORY = new Set(['memory', 'memories']);
 function memoryOnly(o: PersistOp): boolean {
   const ws = words(o.text);
   return ws.some((w) => MEMORY.has(w)) && !ws.some((w) => STATE.has(w) && !MEMORY.has(w)) && !isToolRecord(ws);
+}
+
+/** A column keying a row to a user or account (`userId`, `owner_id`), and one keying it to a run of the agent (`chatId`, `sessionId`, `taskId`). */
+const USER_KEY = /^(?:user|owner|account|customer|member)$/;
+const RUN_KEY = /^(?:chat|session|conversation|thread|run|task|job|message|step|turn|execution|workflow|agent)$/;
+/**
+ * A metrics write (`incrementSearchUsage`, `insert(usageRecords)`) to a table whose declared rows are keyed by the user and
+ * by no chat, session, run or task: a per-user quota or billing counter, kept apart but not the session's workflow state.
+ */
+function perUserCounter(ctx: RuleContext, o: PersistOp): boolean {
+  if (o.kind !== 'db-write' || stateRank(o) !== 1) return false;
+  const keys = (writtenColumns(ctx, o.call) ?? []).map((c) => words(c)).filter((ws) => ws.length >= 2 && ws.at(-1) === 'id').map((ws) => ws.at(-2)!);
+  return keys.some((k) => USER_KEY.test(k)) && !keys.some((k) => RUN_KEY.test(k));
+}
+
+/** Words of a record's keys that name the run's own records: its stats, usage, cost, status, progress, plan or tasks. */
+const RUN_RECORD = new Set([...WORKFLOW, ...METRICS, 'stats', 'status', 'state', 'tokens']);
+/** A key that counts or points at the messages (`total_messages`, `last_message_id`), not one that holds them. */
+const COUNTS = /^(?:total|num|n|count|last|first)$/;
+/**
+ * The records a session's metadata write stores (`persist_metadata(metadata_dump, dir)` with `metadata_dump = { stats,
+ * config, title, … }` built by the caller, or `json.dump(metadata, f)` of a literal bound in the writer): the object
+ * literals bound to a name the write or a caller of its function hands over, each looked up in that function only.
+ */
+function metadataRecords(ctx: RuleContext, o: PersistOp): Located<ObjectFact>[] {
+  const bound = (file: string, fn: string, args: readonly string[], line: number) => {
+    const ids = new Set(args.flatMap((a) => (/^[A-Za-z_$][\w$]*$/.test(a) ? [a] : [])));
+    return objectsIn(ctx, file, fn).find((x) => x.ctx.startsWith('var:') && ids.has(x.ctx.slice(4)) && x.line <= line);
+  };
+  return [bound(o.call.file, o.call.fn, o.call.args, o.call.line), ...callersOf(ctx, o.call.fn).slice(0, 8).map((c) => bound(c.file, c.fn, c.args, c.line))].filter((x) => !!x);
+}
+/**
+ * A write of the session's own metadata file (`metadata_path`, `meta.json`) whose record holds the run's stats, usage or
+ * status and no messages: the session's state, kept in a file apart from its transcript.
+ */
+function sessionMetadata(ctx: RuleContext, o: PersistOp): Located<ObjectFact> | undefined {
+  if (o.subject !== 'session' || !words(o.text).some((w) => w === 'metadata' || w === 'meta')) return undefined;
+  const carries = (k: string) => rowFieldCarries(k) && !COUNTS.test(words(k)[0] ?? '');
+  return metadataRecords(ctx, o).find((rec) => rec.keys.some((k) => words(k).some((w) => RUN_RECORD.has(w))) && !rec.keys.some(carries));
 }
 
 const STATE_FN = new Set([...WORKFLOW, ...METRICS, 'state', 'status', 'metadata', 'meta']);
@@ -108,11 +149,25 @@ export default defineRule({
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
     const stored = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o));
-    const named = stored.filter((o) => !memoryOnly(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    const named = stored.filter((o) => !memoryOnly(o) && !perUserCounter(ctx, o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     // A state write whose record also holds the messages keeps state and transcript in one record, not apart: the line
     // showing the messages in that record first (the field, the item set), then the write.
     const mixed = named.map((o) => ({ o, e: recordHoldsTranscript(ctx, o, ops) })).filter((x) => !!x.e);
     const state = named.filter((o) => !mixed.some((x) => x.o === o));
+    // No write named for the state, but the session's metadata file holds the run's stats or status, apart from the messages.
+    const meta = state.length === 0 ? ops.filter((o) => wired(o)).map((o) => ({ o, rec: sessionMetadata(ctx, o) })).find((x) => !!x.rec) : undefined;
+    if (meta) {
+      const { o, rec } = meta;
+      const own = rec!.keys.filter((k) => words(k).some((w) => RUN_RECORD.has(w)));
+      return {
+        level: 'present',
+        reason: `the session's metadata record (${own.slice(0, 3).join(', ')}) is written by ${o.call.fn} to a file of its own, apart from the transcript`,
+        evidence: [
+          { file: rec!.file, line: rec!.line, reason: `the metadata record holds ${own.slice(0, 3).join(', ')} of the run, and no messages` },
+          at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes the session's metadata file`),
+        ],
+      };
+    }
     if (state.length === 0 && mixed.length > 0) {
       const fns = [...new Set(mixed.map((x) => x.o.call.fn))];
       return {
@@ -145,6 +200,17 @@ export default defineRule({
         level: 'partial',
         reason: `only the agent's long-term memory is stored apart (${fns.slice(0, 2).join(', ')}); no plan, todo, checkpoint, tool-call record or run metrics of the session is persisted outside the transcript`,
         evidence: memory.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes long-term memories, not the session's workflow state`)),
+      };
+    }
+    // Only per-user usage counters (a monthly quota, billing records) are kept in tables of their own: partial, as settings are.
+    const counters = stored.filter((o) => !memoryOnly(o) && perUserCounter(ctx, o));
+    if (counters.length > 0) {
+      const fns = [...new Set(counters.map((o) => o.call.fn))];
+      const decls = counters.map((o) => ({ o, d: tableOf(ctx, o) })).filter((x, i, a) => a.findIndex((y) => (y.d?.table ?? y.o.call.args[0]) === (x.d?.table ?? x.o.call.args[0])) === i);
+      return {
+        level: 'partial',
+        reason: `only per-user usage counters are kept in tables of their own (${fns.slice(0, 2).join(', ')}): a quota or billing record keyed by the user, not a plan, todo, checkpoint, tool-call record or metrics of a session`,
+        evidence: decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${o.call.fn}, counts usage per user, not per session` } : at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} counts usage per user`))),
       };
     }
     // Settings and preferences themselves before credentials, tokens and caches (also judged settings: kept apart, but not configuration).

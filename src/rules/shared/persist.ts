@@ -151,6 +151,11 @@ const SQL_BEGIN = /^['"`]\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE|TRANSACTI
 /** Calls that open a file by its path: Python's `open`, `io.open`, `codecs.open`, aiofiles' `aiofiles.open`. */
 const FILE_OPENER = /^(?:open|io\.open|codecs\.open|aiofiles\.open|builtins\.open)$/;
 
+/** A path object's own `open` (`Path(p).open("a")`, `AsyncPath(p).open("a", encoding=…)`) takes the mode first, the path being its receiver: the mode. */
+function pathObjectMode(c: CallFact): string | undefined {
+  return c.name === 'open' && !FILE_OPENER.test(c.callee) && /\)\.open$|^[\w.]+\.open$/.test(c.callee) && /^['"][rwxa][bt+]*['"]$/.test(c.args[0] ?? '') ? c.args[0] : undefined;
+}
+
 function kindOf(c: CallFact): PersistKind | undefined {
   const n = c.name;
   // An editor output channel or terminal (`outputChannel.appendLine`) is a display, not a file.
@@ -160,8 +165,9 @@ function kindOf(c: CallFact): PersistKind | undefined {
   // The mode positional (`open(path, "a")`) or by keyword (`open(path, mode="w")`, `aiofiles.open(path, mode="a")`), the
   // keyword only for the openers whose first argument is a path (not `tarfile.open(fileobj=buf, mode="w")`).
   const kwMode = n === 'open' && FILE_OPENER.test(c.callee) ? c.args.find((a) => /^mode\s*=/.test(a)) : undefined;
-  if (n === 'open' && (c.args.length >= 2 || kwMode)) {
-    const mode = kwMode ? kwMode.replace(/^mode\s*=\s*/, '') : c.args[1] ?? '';
+  const ownMode = pathObjectMode(c);
+  if (n === 'open' && (ownMode || c.args.length >= 2 || kwMode)) {
+    const mode = ownMode ?? (kwMode ? kwMode.replace(/^mode\s*=\s*/, '') : c.args[1] ?? '');
     if (/^['"]a/.test(mode)) return 'append';
     if (/^['"][wx]/.test(mode)) return 'write';
     if (/^['"]r/.test(mode)) return 'read';
@@ -640,6 +646,13 @@ function tableColumns(ctx: RuleContext): Map<string, string[]> {
     }
     return out;
   });
+}
+
+/** The declared columns of the table a database call writes (a table builder's declaration), when the repo declares it once. */
+export function writtenColumns(ctx: RuleContext, c: Located<CallFact>): string[] | undefined {
+  const table = tableOf(ctx, c);
+  const cols = table !== undefined ? tableColumns(ctx).get(table) : undefined;
+  return cols && cols.length > 0 ? cols : undefined;
 }
 
 /**
@@ -1170,7 +1183,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   if (c.name === 'open' && kind === 'write' && ctx.file(file)?.calls.some((d) => d.line === c.line && d.name === 'close' && d.callee.startsWith('open(') && !d.args.length)) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
   // `Path(p).write_text(data)`: the path is the receiver, the arguments are the data.
-  const onPath = /^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.');
+  const onPath = (/^(?:write_text|write_bytes|read_text|read_bytes)$/.test(c.name) && c.callee.includes('.')) || !!pathObjectMode(c);
   // `db.query.messages.findMany(…)`: the table is named in the callee, not the arguments.
   const queried = db ? QUERY_TABLE.exec(c.callee)?.[1] ?? delegateTable(c.callee) ?? mongoCollection(ctx, c) ?? builderTable(c.callee) : undefined;
   // A Web Storage key held in a constant (`CURRENT_PROJECT_KEY = 'app-current-project'`) is judged by its value, not
