@@ -1856,3 +1856,36 @@ export function modeToolTables(ctx: RuleContext): ModeTableLookup[] {
     return [...keyed, ...bound];
   });
 }
+
+/** A name for a collection of tools: `readOnlyToolset`, `allToolClasses`, `read_only_tools`, `self.plan_tools`, `READ_ONLY_TOOLS`. */
+const TOOL_COLLECTION = /(?:^|[._a-z])(?:[tT]ools|[tT]oolset|[tT]oolSet|[tT]ool_?[cC]lasses|[tT]ool_?[lL]ist|[tT]oolkits?)$|(?:^|[._])(?:TOOLS|TOOLSET|TOOL_LIST|TOOLKITS?)$/;
+
+/**
+ * A tool set picked by the mode: a conditional expression testing the mode, the chat type or the agent's
+ * role that chooses between two tool collections (`chatType === ChatType.ASK ? readOnlyToolset : allToolset`,
+ * `plan_tools if self.mode == "plan" else all_tools`). In a named function, the function must be called
+ * from elsewhere (the mode passed in); a test on a flag or a model name is not a mode.
+ */
+export function modePickedToolSets(ctx: RuleContext): Array<Evidence & { call?: Evidence }> {
+  return ctx.memo('agents:mode-picked-tool-sets', () => {
+    const out: Array<Evidence & { call?: Evidence }> = [];
+    for (const f of ctx.source) {
+      // Screens and widgets (`textual_ui/widgets/`) pick what to show, not what the model is offered.
+      if (f.role !== 'source' || !f.picks?.length || /(?:^|\/)(?:\w+_)?(?:ui|components|views|pages|webview|widgets)\/|\.tsx$/.test(f.path)) continue;
+      for (const p of f.picks) {
+        if (!TOOL_COLLECTION.test(p.then) || !TOOL_COLLECTION.test(p.else)) continue;
+        const mode = (p.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).find((t) => MODE_KEY.test(t) && !NOT_MODE_KEY.test(t.split('.').pop()!) && !/tool/i.test(t));
+        if (!mode) continue;
+        const short = shortName(p.fn);
+        let call: Evidence | undefined;
+        if (p.fn !== '<top>' && p.fn !== '<anon>') {
+          const c = ctx.callsNamed(short).find((x) => !(x.file === f.path && x.fn === p.fn));
+          if (!c) continue;
+          call = { file: c.file, line: c.line, reason: `${shortName(c.fn)}() takes its tool set from ${c.callee}(${c.args.join(', ').slice(0, 50)})` };
+        }
+        out.push({ file: f.path, line: p.line, call, reason: `the ${mode.split('.').pop()} picks the tool set: \`${f.lang === 'py' ? `${p.then} if ${p.cond.slice(0, 50)} else ${p.else}` : `${p.cond.slice(0, 50)} ? ${p.then} : ${p.else}`}\`${call ? ` in ${short}()` : ''}` });
+      }
+    }
+    return out;
+  });
+}
