@@ -267,6 +267,24 @@ export interface ForkFact {
   fn: string;
 }
 
+/**
+ * A conditional expression choosing between two names: `chatType === ChatType.ASK ? readOnlyTools : allTools`,
+ * `read_only_tools if mode == "ask" else all_tools`. Only recorded when both sides are names or member reads,
+ * so a rule can see one collection picked over another by a test.
+ */
+export interface PickFact {
+  /** Condition text, whitespace collapsed, cut to 120 characters. */
+  cond: string;
+  /** The name chosen when the test holds, and the other one. */
+  then: string;
+  else: string;
+  line: number;
+  fn: string;
+}
+
+export const MAX_PICKS = 300;
+/** A name or member read, at most 60 characters: `readOnlyToolset`, `this.tools`, `self.read_only_tools`. */
+export const PICK_NAME = /^[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*$/;
 export const MAX_FORKS = 400;
 export const MAX_BRANCHES = 400;
 export const MAX_ADDS = 600;
@@ -334,6 +352,8 @@ export interface FileFacts {
   forks?: ForkFact[];
   /** `if` statements testing a flag (see FLAG_TEST), at most MAX_BRANCHES per file. */
   flagIfs?: BranchFact[];
+  /** Conditional expressions choosing between two names, at most MAX_PICKS per file. */
+  picks?: PickFact[];
 }
 
 export interface ManifestFact {

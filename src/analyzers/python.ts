@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import { pyLocalFns } from './test-locals.js';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS, MAX_PICKS, PICK_NAME } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
@@ -525,6 +525,11 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
       case 'conditional_expression': {
         // a if cond else b: the condition is the middle named child.
         const [a, cond, b] = n.namedChildren;
+        if (a && cond && b && (facts.picks ??= []).length < MAX_PICKS) {
+          const then = clip(a, 61);
+          const other = clip(b, 61);
+          if (PICK_NAME.test(then) && PICK_NAME.test(other) && then !== other) facts.picks.push({ cond: clip(cond, 120), then, else: other, line: line(n), fn: fn() });
+        }
         if (a) visit(a);
         if (cond) {
           condDepth++;

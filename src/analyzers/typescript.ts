@@ -15,7 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, DELAY_WRAPPERS, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS } from './facts.js';
+import { CONST_CASE, DELAY_WRAPPERS, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS, MAX_PICKS, PICK_NAME } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 
@@ -525,6 +525,14 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     loopStack.pop();
   };
 
+  /** `test ? a : b` with both sides names or member reads (see PickFact). */
+  const recordPick = (n: ts.ConditionalExpression) => {
+    if ((facts.picks ??= []).length >= MAX_PICKS) return;
+    const then = textOf(n.whenTrue, 61);
+    const other = textOf(n.whenFalse, 61);
+    if (!PICK_NAME.test(then) || !PICK_NAME.test(other) || then === other) return;
+    facts.picks.push({ cond: textOf(n.condition, 120), then, else: other, line: startLine(n), fn: fnStack[fnStack.length - 1] });
+  };
   const recordExit = (kind: 'break' | 'return' | 'throw', node: ts.Node) => {
     const loop = loopStack[loopStack.length - 1];
     if (!loop) return;
@@ -937,6 +945,7 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         return;
       case 12 /* Visit.Conditional */: {
         const n = node as ts.ConditionalExpression;
+        recordPick(n);
         condDepth++;
         visit(n.condition);
         condDepth--;

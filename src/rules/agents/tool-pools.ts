@@ -1,4 +1,4 @@
-import { POOL_NAME, TOOLS_KEY, agentDefinitions, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { POOL_NAME, TOOLS_KEY, agentDefinitions, modeToolTables, modePickedToolSets, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -230,6 +230,18 @@ export default defineRule({
     "Assemble each agent's tools from the registry through an allow-list (per agent type, mode or session flag) and pass only that pool to the model and to dispatch; see the exemplar agents.ts.",
   exemplar: 'src/reference-harness/agents/agents.ts',
   detect(ctx) {
+    // A table of tool names declared per mode or group, its entry read with the request's mode and handed on as the tool list.
+    const perMode = modeToolTables(ctx);
+    if (perMode.length) {
+      const x = perMode[0];
+      return finding('present', `the tool set is chosen per mode from a table of tool lists: ${x.reason} (${at(x.file, x.line)})`, [x, { file: x.table.file, line: x.table.line, reason: `${x.table.name} declares a tool list per ${x.key.split('.').pop()}` }, ...perMode.slice(1, 2)].map(({ file, line, reason }) => ({ file, line, reason })));
+    }
+    // A tool collection picked over another by a test on the mode (`chatType === ChatType.ASK ? readOnlyToolset : allToolset`).
+    const picked = modePickedToolSets(ctx);
+    if (picked.length) {
+      const x = picked[0];
+      return finding('present', `the tool set is chosen per mode: ${x.reason} (${at(x.file, x.line)})${x.call ? `, and ${x.call.reason} (${at(x.call.file, x.call.line)})` : ''}`, [x, ...(x.call ? [x.call] : []), ...picked.slice(1, 2)].map(({ file, line, reason }) => ({ file, line, reason })));
+    }
     const active = activeToolsOption(ctx);
     if (active && active.narrows) {
       // A framework option resolved, but whether its value makes a pool per agent or session (rather

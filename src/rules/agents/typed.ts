@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, modeTableLookups, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -21,6 +21,40 @@ function typeRegistry(ctx: RuleContext, defs: ReturnType<typeof agentDefinitions
       if (o.ctx.startsWith('type:')) continue;
       const held = o.keys.filter((k) => vars.has((o.values[k] ?? '').trim()));
       if (held.length >= 2) return { file: f.path, line: o.line, reason: `registry of agent types: ${held.slice(0, 4).map((k) => `${k} → ${o.values[k]}`).join(', ')}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Modes as data in parallel tables: an object (what a mode's configuration returns, what the model call is
+ * given) whose tool list and prompt are both read from tables declared per mode with the same key
+ * (`{ tools: groupTools[groupId], instructions: groupInstructions[groupId] }`). Each mode has its own
+ * tool list and its own prompt, declared as data.
+ */
+function modeTables(ctx: RuleContext): (Evidence & { tools: Evidence; prompts: Evidence }) | undefined {
+  const byLine = new Map<string, ReturnType<typeof modeTableLookups>>();
+  for (const x of modeTableLookups(ctx)) byLine.set(`${x.file}:${x.fn}`, [...(byLine.get(`${x.file}:${x.fn}`) ?? []), x]);
+  for (const [site, reads] of byLine) {
+    const f = ctx.file(reads[0].file);
+    for (const o of f?.objects ?? []) {
+      if (`${f!.path}:${o.fn}` !== site) continue;
+      const of = (re: RegExp, lists: boolean) => {
+        const k = o.keys.find((x) => re.test(x));
+        const v = k ? (o.values[k] ?? '').trim() : '';
+        return reads.find((r) => v.startsWith(`${r.table.name}[`) && (lists ? r.table.lists >= 2 : r.table.texts >= 2));
+      };
+      const tools = of(TOOLS_KEY, true);
+      const prompts = of(PROMPT_KEY, false);
+      if (!tools || !prompts || tools.key !== prompts.key || tools.table === prompts.table) continue;
+      const n = new Set([...tools.table.keys, ...prompts.table.keys].filter((k) => tools.table.keys.includes(k) && prompts.table.keys.includes(k))).size;
+      if (n < 2) continue;
+      return {
+        file: f!.path, line: o.line,
+        reason: `${o.fn}() gives the ${tools.key} its own tool list ${tools.table.name}[${tools.key}] and its own prompt ${prompts.table.name}[${prompts.key}] (${n} modes in both tables)`,
+        tools: { file: tools.table.file, line: tools.table.line, reason: `${tools.table.name} declares a tool list per mode (${tools.table.keys.slice(0, 4).join(', ')}, …)` },
+        prompts: { file: prompts.table.file, line: prompts.table.line, reason: `${prompts.table.name} declares a prompt per mode (${prompts.table.keys.slice(0, 4).join(', ')}, …)` },
+      };
     }
   }
   return undefined;
@@ -282,6 +316,11 @@ export default defineRule({
     }
     if (schema) {
       return finding('partial', `presets bundling a prompt and a tool list are data validated against a schema (${schema.reason} at ${at(schema.file, schema.line)}), but they are not declared as agent types or roles`, [schema]);
+    }
+    // Modes or groups declared as data in parallel tables, one with a tool list per mode and one with a prompt per mode, read together.
+    const modes = defs.length ? undefined : modeTables(ctx);
+    if (modes) {
+      return finding('present', `modes are declared as data, each with its own prompt and tool list: ${modes.reason} (${at(modes.file, modes.line)})`, [modes.prompts, modes.tools, { file: modes.file, line: modes.line, reason: modes.reason }], 'low');
     }
     // One definition filled entirely from input (its name and its prompt are values read at run time, not
     // written in the code): the record users create their own agents with, each with its own prompt and tools.

@@ -1776,3 +1776,116 @@ export function exclusionLoops(ctx: RuleContext): Evidence[] {
     return out.sort(bySite);
   });
 }
+
+/** A key naming a mode, group or kind of request or agent: `searchMode`, `groupId`, `chat_type`, `agent.role`. */
+const MODE_KEY = /(?:^|[._])(?:mode|group|kind|type|role|persona|profile|preset)(?:_?(?:id|name|key)|Id|Name|Key)?$|[a-z](?:Mode|Group|Kind|Type|Role|Persona|Profile|Preset)(?:Id|Name|Key)?$/;
+/** Keys naming something other than an agent's mode: a provider, a model, a content or event format, a UI node. */
+const NOT_MODE_KEY = /provider|model|llm|vendor|platform|lang|locale|mime|content|message|msg|file|media|format|output|response|event|error|node|block|part|token|auth|env|db|storage|item|status|style|color|icon|theme/i;
+
+/** A table declared as an object literal: two or more entries, at least two of them lists (`{ web: ['web_search', …], x: [...] }`) or texts. */
+interface ModeTable { file: string; line: number; name: string; lists: number; texts: number; keys: string[] }
+
+/** Top-level tables by name: object literals bound to a name with two or more keys, in source files. */
+function declaredTables(ctx: RuleContext): Map<string, ModeTable[]> {
+  return ctx.memo('agents:declared-tables', () => {
+    const out = new Map<string, ModeTable[]>();
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('var:') || o.keys.length < 2) continue;
+        const vals = o.keys.map((k) => (o.values[k] ?? '').trim());
+        const lists = vals.filter((v) => v.startsWith('[')).length;
+        const texts = vals.filter((v) => /^[`'"]/.test(v)).length;
+        const name = o.ctx.slice(4);
+        out.set(name, [...(out.get(name) ?? []), { file: f.path, line: o.line, name, lists, texts, keys: o.keys }]);
+      }
+    }
+    return out;
+  });
+}
+
+export interface ModeTableLookup extends Evidence {
+  /** The table read (`groupTools`), its declaration, and the key it is read with (`groupId`). */
+  table: ModeTable;
+  key: string;
+  fn: string;
+}
+
+/**
+ * Tables of lists or texts declared as data, one entry per mode, group or kind, read with the mode of
+ * the request or agent (`groupTools[groupId]`, `SEARCH_MODE_TOOLS[searchMode]`, `PROMPTS[agent.role]`).
+ * Each mode then gets its own entry: its own tool names, its own instructions.
+ */
+export function modeTableLookups(ctx: RuleContext): ModeTableLookup[] {
+  return ctx.memo('agents:mode-table-lookups', () => {
+    const tables = declaredTables(ctx);
+    const out: ModeTableLookup[] = [];
+    for (const f of ctx.source) {
+      if (f.role !== 'source' || /(?:^|\/)(?:ui|components|views|pages|webview)\/|\.tsx$/.test(f.path)) continue;
+      for (const l of f.lookups) {
+        const key = l.key.replace(/\s+as\s+.*$/, '').trim();
+        // A tool's own kind (`TOOL_STYLES[toolType]`, `ICONS[tool.type]`) is not the request's mode.
+        if (!/^[\w$.]+$/.test(key) || !MODE_KEY.test(key) || NOT_MODE_KEY.test(key.split('.').pop()!) || /tool/i.test(key)) continue;
+        const cands = tables.get(l.target) ?? [];
+        // The table in the lookup's own file first, else the one declaration of that name elsewhere.
+        const table = cands.find((t) => t.file === f.path) ?? (cands.length === 1 ? cands[0] : undefined);
+        if (!table || table.lists + table.texts < 2) continue;
+        out.push({ file: f.path, line: l.line, fn: l.fn, key, table, reason: `${l.target}[${key}] reads the entry of the ${key} from a table declared per ${key.split('.').pop()} (${table.keys.slice(0, 4).join(', ')}${table.keys.length > 4 ? ', …' : ''})` });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * A tool list chosen per mode from a table of tool names: the table is named for tools, holds lists, and
+ * the entry read becomes the tool set (`tools: groupTools[groupId]`, `const toolNames = SEARCH_MODE_TOOLS[searchMode]`).
+ */
+export function modeToolTables(ctx: RuleContext): ModeTableLookup[] {
+  return ctx.memo('agents:mode-tool-tables', () => {
+    const keyed: ModeTableLookup[] = [];
+    const bound: ModeTableLookup[] = [];
+    for (const x of modeTableLookups(ctx)) {
+      if (!/tool/i.test(x.table.name) || x.table.lists < 2) continue;
+      const f = ctx.file(x.file);
+      const read = new RegExp(`^${x.table.name.replace(/[$.]/g, '\\$&')}\\[`);
+      // The entry is handed on as a tool list: a tools key of an object (first), or a name for tools bound to it.
+      if ((f?.objects ?? []).some((o) => o.line <= x.line && o.end >= x.line && o.keys.some((k) => TOOLS_KEY.test(k) && read.test((o.values[k] ?? '').trim())))) keyed.push(x);
+      else if ((f?.binds ?? []).some((b) => b.line === x.line && /(?:^|_)tools(?:$|_|[A-Z])|[a-z]Tools(?:$|[A-Z_])|[tT]ool_?(?:[nN]ames?|[sS]et|[lL]ist|[iI]ds)$/.test(b.name) && read.test(b.value.trim()))) bound.push(x);
+    }
+    return [...keyed, ...bound];
+  });
+}
+
+/** A name for a collection of tools: `readOnlyToolset`, `allToolClasses`, `read_only_tools`, `self.plan_tools`, `READ_ONLY_TOOLS`. */
+const TOOL_COLLECTION = /(?:^|[._a-z])(?:[tT]ools|[tT]oolset|[tT]oolSet|[tT]ool_?[cC]lasses|[tT]ool_?[lL]ist|[tT]oolkits?)$|(?:^|[._])(?:TOOLS|TOOLSET|TOOL_LIST|TOOLKITS?)$/;
+
+/**
+ * A tool set picked by the mode: a conditional expression testing the mode, the chat type or the agent's
+ * role that chooses between two tool collections (`chatType === ChatType.ASK ? readOnlyToolset : allToolset`,
+ * `plan_tools if self.mode == "plan" else all_tools`). In a named function, the function must be called
+ * from elsewhere (the mode passed in); a test on a flag or a model name is not a mode.
+ */
+export function modePickedToolSets(ctx: RuleContext): Array<Evidence & { call?: Evidence }> {
+  return ctx.memo('agents:mode-picked-tool-sets', () => {
+    const out: Array<Evidence & { call?: Evidence }> = [];
+    for (const f of ctx.source) {
+      // Screens and widgets (`textual_ui/widgets/`) pick what to show, not what the model is offered.
+      if (f.role !== 'source' || !f.picks?.length || /(?:^|\/)(?:\w+_)?(?:ui|components|views|pages|webview|widgets)\/|\.tsx$/.test(f.path)) continue;
+      for (const p of f.picks) {
+        if (!TOOL_COLLECTION.test(p.then) || !TOOL_COLLECTION.test(p.else)) continue;
+        const mode = (p.cond.match(/[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)*/g) ?? []).find((t) => MODE_KEY.test(t) && !NOT_MODE_KEY.test(t.split('.').pop()!) && !/tool/i.test(t));
+        if (!mode) continue;
+        const short = shortName(p.fn);
+        let call: Evidence | undefined;
+        if (p.fn !== '<top>' && p.fn !== '<anon>') {
+          const c = ctx.callsNamed(short).find((x) => !(x.file === f.path && x.fn === p.fn));
+          if (!c) continue;
+          call = { file: c.file, line: c.line, reason: `${shortName(c.fn)}() takes its tool set from ${c.callee}(${c.args.join(', ').slice(0, 50)})` };
+        }
+        out.push({ file: f.path, line: p.line, call, reason: `the ${mode.split('.').pop()} picks the tool set: \`${f.lang === 'py' ? `${p.then} if ${p.cond.slice(0, 50)} else ${p.else}` : `${p.cond.slice(0, 50)} ? ${p.then} : ${p.else}`}\`${call ? ` in ${short}()` : ''}` });
+      }
+    }
+    return out;
+  });
+}
