@@ -26,6 +26,36 @@ type Carry = Readonly<Record<string, true | ((value: never, position: (file: str
 export const inFileOrder = <T extends { file: string }>(list: readonly T[], position: (file: string) => number): T[] =>
   list.map((x, i) => ({ x, i, p: position(x.file) })).sort((a, b) => a.p - b.p || a.i - b.i).map(({ x }) => x);
 
+/**
+ * `list` (in source-file order, each file's items in its order) in the new order of the files: itself when that order
+ * keeps it as it is, else `inFileOrder`'s stable re-sort.
+ */
+const reordered = <T extends { file: string }>(list: T[], position: (file: string) => number): T[] => {
+  let last = -1;
+  for (const x of list) {
+    const p = position(x.file);
+    if (p < last) return inFileOrder(list, position);
+    last = p;
+  }
+  return list;
+};
+
+/** Functions by name (`functionsNamed`); after a reorder of the source files, `position` gives each file's new place and `fresh` the names whose list is re-sorted. */
+interface FunctionIndex {
+  lists: Map<string, Located<FunctionFact>[]>;
+  position?: (file: string) => number;
+  fresh?: Set<string>;
+}
+
+/**
+ * The context's own indices carried over a reorder of the source files (see `agentFirst`): the functions by name,
+ * whose keys are only looked up (never walked), each list re-sorted by its files' new positions when it is first
+ * asked for (functionsNamed), which is what building the index again in the new order gives.
+ */
+const OWN_CARRY = {
+  'fns-by-name': (idx: FunctionIndex, position: (file: string) => number): FunctionIndex => ({ lists: idx.lists, position, fresh: new Set() }),
+} as const;
+
 export class RuleContext {
   readonly source: FileFacts[];
   readonly tests: FileFacts[];
@@ -95,7 +125,7 @@ export class RuleContext {
     const index = new Map(ordered.map((f, i) => [f.path, i]));
     const position = (file: string) => index.get(file) ?? ordered.length;
     const kept: Array<[string, unknown]> = [];
-    for (const [key, how] of Object.entries(carry)) {
+    for (const [key, how] of Object.entries({ ...OWN_CARRY, ...carry } as Carry)) {
       if (!this.cache.has(key)) continue;
       const value = this.cache.get(key);
       kept.push([key, how === true ? value : how(value as never, position)]);
@@ -164,7 +194,7 @@ export class RuleContext {
 
   /** Source functions indexed by their short name (`method` for `Class.method`) and full name. */
   functionsNamed(name: string): Located<FunctionFact>[] {
-    const idx = this.memo('fns-by-name', () => {
+    const idx = this.memo('fns-by-name', (): FunctionIndex => {
       const m = new Map<string, Located<FunctionFact>[]>();
       const add = (k: string, v: Located<FunctionFact>) => {
         const list = m.get(k);
@@ -178,9 +208,17 @@ export class RuleContext {
           if (fn.name.lastIndexOf('.') > 0) add(shortName(fn.name), v);
         }
       }
-      return m;
+      return { lists: m };
     });
-    return idx.get(name) ?? [];
+    const list = idx.lists.get(name);
+    if (!list) return [];
+    if (idx.position && list.length > 1 && !idx.fresh!.has(name)) {
+      const now = reordered(list, idx.position);
+      idx.lists.set(name, now);
+      idx.fresh!.add(name);
+      return now;
+    }
+    return list;
   }
 
   private readonly callsByFile = new Map<string, Map<string, Located<CallFact>[]>>();

@@ -23,48 +23,70 @@ export function normalise(parts: string[]): string {
   return out.join('/');
 }
 
-/** The source file an import specifier written in `fromFile` points to, when it is in the harness. */
+/**
+ * The source file an import specifier written in `fromFile` points to, when it is in the harness. Remembered for the
+ * audit (RESOLVED): a relative specifier by the importing folder (and language), a bare TypeScript / JavaScript one by
+ * the importing file (its project file may be chosen per file); neither depends on the order of the source files.
+ * A Python package import does (the earliest matching file in source order wins), so it is looked up again after a
+ * reorder, in its tails index (`perm:py-tails`), which the reorder drops.
+ */
 export function resolveImportFile(ctx: RuleContext, fromFile: string, spec: string): string | undefined {
   const f = ctx.file(fromFile);
   if (!f) return undefined;
+  const py = f.lang === 'py';
+  if (py && spec.charCodeAt(0) !== 46 /* . */) return resolvePyPackage(ctx, spec);
+  let known = RESOLVED.get(ctx);
+  if (!known) RESOLVED.set(ctx, (known = new Map()));
+  const bare = !py && spec.charCodeAt(0) !== 46;
+  const key = `${bare ? fromFile : folderOf(fromFile)}\0${py ? 'py' : ''}\0${spec}`;
+  const hit = known.get(key);
+  if (hit !== undefined || known.has(key)) return hit ?? undefined;
+  const out = resolveUncached(ctx, fromFile, py, spec);
+  known.set(key, out ?? null);
+  return out;
+}
+
+/** Per audit: resolved specifiers (resolveImportFile), `null` for none; they outlive a reorder of the source files (RuleContext.agentFirst). */
+const RESOLVED = new WeakMap<RuleContext, Map<string, string | null>>();
+
+/** A Python package import (`pkg.mod`): the harness file whose path ends with the module path, the earlier in source order of a module and its package's `__init__.py`. */
+function resolvePyPackage(ctx: RuleContext, spec: string): string | undefined {
+  // Indexed by every path tail (`a/b/c.py` under `c.py`, `b/c.py`, `a/b/c.py`), the first file in source order
+  // holding each; a module path and its package's `__init__.py` may both match, and the earlier file wins.
+  const idx = ctx.memo('perm:py-tails', () => {
+    const m = new Map<string, { path: string; i: number }>();
+    let i = 0;
+    for (const s of ctx.source) {
+      if (s.lang !== 'py') continue;
+      const segs = s.path.split('/');
+      for (let k = segs.length - 1; k >= 0; k--) {
+        const t = segs.slice(k).join('/');
+        if (!m.has(t)) m.set(t, { path: s.path, i });
+      }
+      i++;
+    }
+    return m;
+  });
+  const mod = spec.split('.').join('/');
+  const a = idx.get(`${mod}.py`);
+  const b = idx.get(`${mod}/__init__.py`);
+  return a && b ? (a.i <= b.i ? a.path : b.path) : (a ?? b)?.path;
+}
+
+/** resolveImportFile without its memory: a relative specifier, or a bare TypeScript / JavaScript one. */
+function resolveUncached(ctx: RuleContext, fromFile: string, py: boolean, spec: string): string | undefined {
   const dir = fromFile.split('/').slice(0, -1);
-  if (f.lang === 'py') {
+  if (py) {
     const m = /^(\.*)(.*)$/.exec(spec)!;
     const dots = m[1].length;
     const mod = m[2] ? m[2].split('.') : [];
-    if (dots) {
-      const base = dir.slice(0, Math.max(0, dir.length - (dots - 1)));
-      for (const cand of [`${normalise([...base, ...mod])}.py`, `${normalise([...base, ...mod, '__init__'])}.py`]) if (ctx.file(cand)) return cand;
-      return undefined;
-    }
-    // A package import: the harness file whose path ends with the module path.
-    // Indexed by every path tail (`a/b/c.py` under `c.py`, `b/c.py`, `a/b/c.py`), the first file in source order
-    // holding each; a module path and its package's `__init__.py` may both match, and the earlier file wins.
-    const idx = ctx.memo('perm:py-tails', () => {
-      const m = new Map<string, { path: string; i: number }>();
-      let i = 0;
-      for (const s of ctx.source) {
-        if (s.lang !== 'py') continue;
-        const segs = s.path.split('/');
-        for (let k = segs.length - 1; k >= 0; k--) {
-          const t = segs.slice(k).join('/');
-          if (!m.has(t)) m.set(t, { path: s.path, i });
-        }
-        i++;
-      }
-      return m;
-    });
-    const a = idx.get(`${mod.join('/')}.py`);
-    const b = idx.get(`${mod.join('/')}/__init__.py`);
-    return a && b ? (a.i <= b.i ? a.path : b.path) : (a ?? b)?.path;
+    const base = dir.slice(0, Math.max(0, dir.length - (dots - 1)));
+    for (const cand of [`${normalise([...base, ...mod])}.py`, `${normalise([...base, ...mod, '__init__'])}.py`]) if (ctx.file(cand)) return cand;
+    return undefined;
   }
   if (spec.startsWith('.')) return firstSource(ctx, [normalise([...dir, ...spec.split('/')])]);
   if (spec.startsWith('/') || /^[a-z][\w+.-]*:/i.test(spec)) return undefined; // an absolute path, `node:fs`, `https://…`
-  const byFile = ctx.memo('imports:bare', () => new Map<string, Map<string, string | undefined>>());
-  let known = byFile.get(fromFile);
-  if (!known) byFile.set(fromFile, (known = new Map()));
-  if (!known.has(spec)) known.set(spec, resolveBare(ctx, fromFile, spec));
-  return known.get(spec);
+  return resolveBare(ctx, fromFile, spec);
 }
 
 /** The first of `bases` (each tried with what an import may leave off: an extension or `/index`) that is a harness source file. */

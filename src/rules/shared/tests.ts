@@ -110,29 +110,45 @@ export function importedSources(ctx: RuleContext, f: FileFacts): string[] {
 
 function resolveImportedSources(ctx: RuleContext, f: FileFacts): string[] {
   const out = new Set<string>();
-  const dir = f.path.split('/').slice(0, -1);
-  const isSource = (p: string) => ctx.file(p)?.role === 'source';
+  let known = IMPORTED.get(ctx);
+  if (!known) IMPORTED.set(ctx, (known = new Map()));
+  const py = f.lang === 'py';
+  const folder = f.path.slice(0, f.path.lastIndexOf('/') + 1);
   for (const i of f.imports) {
-    const from = i.from;
-    if (f.lang === 'py') {
-      const dots = /^\.+/.exec(from)?.[0].length ?? 0;
-      const mod = from.slice(dots).split('.').filter(Boolean);
-      const bases = dots ? [normalise([...dir, ...Array(dots - 1).fill('..')])] : ['', 'src'];
-      for (const b of bases) {
-        const stem = normalise([...b.split('/'), ...mod]);
-        for (const c of [`${stem}.py`, `${stem}/__init__.py`]) if (isSource(c)) out.add(c);
-      }
-      continue;
-    }
-    let base: string | undefined;
-    if (from.startsWith('.')) base = normalise([...dir, ...from.split('/')]);
-    else if (from.startsWith('@/') || from.startsWith('~/')) base = from.slice(2);
-    else if (from.startsWith('src/')) base = from;
-    if (base === undefined) continue;
-    const stem = base.replace(/\.(?:js|jsx|mjs|cjs|ts|tsx)$/, '');
-    // The stem with an extension TS_EXT may leave off, else the specifier as written, else (an alias) under src/.
-    const hit = sourceWithExt(ctx, stem) ?? (isSource(base) ? base : undefined) ?? (from.startsWith('@/') || from.startsWith('~/') ? sourceWithExt(ctx, `src/${stem}`) : undefined);
-    if (hit) out.add(hit);
+    // What one specifier names depends on the importing folder and language only.
+    const key = `${py ? 'py' : ''}\0${folder}\0${i.from}`;
+    let hits = known.get(key);
+    if (!hits) known.set(key, (hits = importHits(ctx, f, i.from)));
+    for (const h of hits) out.add(h);
   }
   return [...out];
+}
+
+/** Per audit: the source files each import specifier names (importHits), by language, importing folder and specifier. */
+const IMPORTED = new WeakMap<RuleContext, Map<string, readonly string[]>>();
+
+/** The source files the import `from` of file `f` names, by path (see importedSources). */
+function importHits(ctx: RuleContext, f: FileFacts, from: string): string[] {
+  const dir = f.path.split('/').slice(0, -1);
+  const isSource = (p: string) => ctx.file(p)?.role === 'source';
+  if (f.lang === 'py') {
+    const out: string[] = [];
+    const dots = /^\.+/.exec(from)?.[0].length ?? 0;
+    const mod = from.slice(dots).split('.').filter(Boolean);
+    const bases = dots ? [normalise([...dir, ...Array(dots - 1).fill('..')])] : ['', 'src'];
+    for (const b of bases) {
+      const stem = normalise([...b.split('/'), ...mod]);
+      for (const c of [`${stem}.py`, `${stem}/__init__.py`]) if (isSource(c)) out.push(c);
+    }
+    return out;
+  }
+  let base: string | undefined;
+  if (from.startsWith('.')) base = normalise([...dir, ...from.split('/')]);
+  else if (from.startsWith('@/') || from.startsWith('~/')) base = from.slice(2);
+  else if (from.startsWith('src/')) base = from;
+  if (base === undefined) return [];
+  const stem = base.replace(/\.(?:js|jsx|mjs|cjs|ts|tsx)$/, '');
+  // The stem with an extension TS_EXT may leave off, else the specifier as written, else (an alias) under src/.
+  const hit = sourceWithExt(ctx, stem) ?? (isSource(base) ? base : undefined) ?? (from.startsWith('@/') || from.startsWith('~/') ? sourceWithExt(ctx, `src/${stem}`) : undefined);
+  return hit ? [hit] : [];
 }
