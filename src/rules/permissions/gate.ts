@@ -23,6 +23,41 @@ function enclosing(f: { functions: Array<{ name: string; line: number; end: numb
 
 /** A negated test that a tool is enabled / active / allowed: `not self.is_active()`, `!enabledTools.includes(name)`, `name not in self.allowed_tools`. */
 const AVAILABILITY = /^(?:!|not\s+)\s*\(?\s*(?:await\s+)?[\w$.]*?\b_?(?:is_?[Aa]ctive|is_?[Ee]nabled|is_?[Aa]llowed|is_?[Tt]ool_?(?:[Aa]ctive|[Ee]nabled|[Aa]llowed|[Pp]ermitted))\(|^!\s*\(?\s*[\w$.]*(?:[Aa]llowed|[Ee]nabled|[Aa]ctive|[Pp]ermitted)_?(?:[Tt]ools?|[Tt]ool_?[Nn]ames)\w*\.(?:includes|has)\(|\bnot\s+in\s+[\w.]*(?:allowed|enabled|active|permitted)_?tools?(?:_?names)?\s*\)?$/;
+/** A miss test on one looked-up name: `!tool`, `not tool`, `tool is None`, `tool === undefined`. */
+const MISS_TEST = /^(?:!\s*([A-Za-z_$][\w$]*)|not\s+([A-Za-z_]\w*)|([A-Za-z_$][\w$]*)\s*(?:is\s+None|===?\s*(?:undefined|null)))$/;
+/** A lookup in a list or map: `tools.find(t => …)`, `self.tools.get(name)`, `next((t for t in tools if …), None)`, `tools[name]`. */
+const LIST_LOOKUP = /^(?:await\s+)?([\w$.]+?)(?:\.(?:find|get|filter)\(|\[)|^next\(\(?\s*\w+\s+for\s+\w+\s+in\s+([\w.]+)/;
+/** A value narrowed by a mode or by what is enabled / allowed: `getToolClassesFromType(currentChatMode)`, `[c for c in cmds if c["enabled"]]`, `enabledTools`. */
+const NARROWED = /mode\b|Mode|enabled|Enabled|allowed|Allowed|permitted|Permitted/;
+
+/**
+ * A refusal of a tool that is missing from a list narrowed by the chat mode or by what the user or
+ * agent enabled, made where tools run: `const available = getToolClassesFromType(chatMode); const tool =
+ * available.find(…); if (!tool) throw …`, `cmd = next((c for c in enabled_commands if …), None); if cmd is None: return …`.
+ * The list is not the registry itself (a plain miss there is "unknown tool"), so this is a deny-only
+ * availability check; the list or the name bound to it one step back must say mode / enabled / allowed.
+ */
+function narrowedListRefusal(ctx: RuleContext, f: NonNullable<ReturnType<RuleContext['file']>>): { line: number; fn: string; cond: string; exit: string; list: string; value: string } | undefined {
+  for (const g of f.guards) {
+    if ((g.exit !== 'return' && g.exit !== 'throw') || g.returns) continue;
+    const m = MISS_TEST.exec(g.cond.trim());
+    const name = m?.[1] ?? m?.[2] ?? m?.[3];
+    if (!name) continue;
+    const binds = (f.binds ?? []).filter((b) => b.fn === g.fn && b.line <= g.line);
+    const hit = binds.filter((b) => b.name === name && b.line >= g.line - 4).pop();
+    const lm = hit && LIST_LOOKUP.exec(hit.value);
+    const list = lm?.[1] ?? lm?.[2];
+    if (!hit || !list) continue;
+    const base = list.replace(/^(?:this|self)\./, '');
+    const listBind = binds.filter((b) => b.name === base && b.line < hit.line).pop();
+    const narrowed = listBind && NARROWED.test(listBind.value) ? listBind.value : NARROWED.test(base) ? base : undefined;
+    if (!narrowed) continue;
+    if (!/tool|command|function/i.test(`${name} ${list} ${g.fn}`) || !reachedFromTools(ctx, f.path, g.fn)) continue;
+    return { line: g.line, fn: g.fn, cond: g.cond, exit: g.exit, list, value: narrowed };
+  }
+  return undefined;
+}
+
 /** Classes that look like a permission component, and their decision methods. */
 const GATE_CLASS = /permission|policy|approval|gate|guard|authori[sz]/i;
 const GATE_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse\w*|authori[sz]e|shouldAsk|needsApproval|requestApproval|checkPermission\w*|check_permission\w*|is_allowed|decide_\w+)$/;
@@ -779,6 +814,20 @@ export default defineRule({
           level: 'partial',
           reason: `a tool call is refused when the tool is not enabled (if (${g.cond.slice(0, 60)}) ${g.exit} in ${g.fn}() at ${f.path}:${g.line}), a deny-only availability check; no allow / deny / ask decision is made about the call itself`,
           evidence: [{ file: f.path, line: g.line, reason: `${g.fn}() refuses a tool that is not enabled: if (${g.cond.slice(0, 60)}) ${g.exit}` }],
+          confidence: 'low',
+        };
+      }
+    }
+    // The same refusal made on a lookup miss in a list narrowed by the mode or by what is enabled
+    // (`const tool = getToolClassesFromType(chatMode).find(…); if (!tool) throw …`).
+    for (const f of ctx.source) {
+      if (offPathUi(ctx, f.path) || isStale(ctx, f.path)) continue;
+      const g = narrowedListRefusal(ctx, f);
+      if (g) {
+        return {
+          level: 'partial',
+          reason: `a tool call is refused when the tool is missing from ${g.list}, a list narrowed by mode or by what is enabled (${g.value.slice(0, 60)}), before it runs (if (${g.cond.slice(0, 40)}) ${g.exit} in ${g.fn}() at ${f.path}:${g.line}): a deny-only availability check; no allow / deny / ask decision is made about the call itself`,
+          evidence: [{ file: f.path, line: g.line, reason: `${g.fn}() refuses a tool missing from the ${g.list} narrowed by ${g.value.slice(0, 50)}: if (${g.cond.slice(0, 40)}) ${g.exit}` }],
           confidence: 'low',
         };
       }
