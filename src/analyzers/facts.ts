@@ -38,6 +38,11 @@ export interface FunctionFact {
    * the annotation in the parameter's own text (`llm: LLM`).
    */
   paramTypes?: string[];
+  /**
+   * The class the function is declared to return (`def make_backend() -> Backend`, `Optional["LLM"]`,
+   * `createClient(): ChatClient`), absent without one.
+   */
+  returns?: string;
 }
 
 export interface CallFact {

@@ -40,6 +40,13 @@ export async function initPython(): Promise<void> {
   parser = p;
 }
 
+/** The class a function's return annotation names (`-> Backend`, `-> Optional["LLM"]`, `-> mod.Client | None`), as `{ returns }`, or nothing. */
+function returnsOf(fn: Node): { returns?: string } {
+  const t = fn.childForFieldName('return_type')?.text;
+  const cls = t ? PY_FIELD_CLASS.exec(t.trim())?.[1] : undefined;
+  return cls && !PY_GENERIC_TYPES.has(cls) ? { returns: cls } : {};
+}
+
 function literal(n: Node | null): string | undefined {
   if (!n) return undefined;
   switch (n.type) {
@@ -254,6 +261,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         exported: !name.split('.').pop()!.startsWith('_'),
         async: n.children.some((c) => c?.type === 'async'),
         generator: false,
+        ...returnsOf(n),
         ...(decorated ? { decorators: n.parent!.namedChildren.filter((c): c is Node => c?.type === 'decorator').map((c) => clip(c, 61).replace(/^@\s*/, '')) } : {}),
       });
       fnStack.push(name);

@@ -462,6 +462,8 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
         if (t) (types ??= node.parameters.map(() => ''))[i] = t;
       });
       if (types) f.paramTypes = types;
+      const returns = classNameOf((node as ts.FunctionLikeDeclarationBase).type);
+      if (returns) f.returns = returns;
       facts.functions.push(f);
       fnStack.push(name);
     }

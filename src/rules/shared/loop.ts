@@ -132,8 +132,11 @@ export function byFileInOrder(ctx: RuleContext, calls: Iterable<Located<CallFact
 /** Keyword arguments of a chat request: a model and the message list (`model=model, messages=messages`). */
 const MODEL_KWARG = /^model\s*=/;
 const MESSAGES_KWARG = /^messages\s*=/;
-/** An SDK resource's request method, held under any name (`self.client = OpenAI().chat.completions` … `self.client.create(model=…, messages=…)`). */
-const CLIENT_CREATE = new Set(['create', 'acreate']);
+/**
+ * An SDK resource's request method, held under any name (`self.client = OpenAI().chat.completions` … `self.client.create(model=…, messages=…)`,
+ * Mistral's `client.chat.complete_async(model=…, messages=…)`).
+ */
+const CLIENT_CREATE = new Set(['create', 'acreate', 'complete', 'acomplete', 'complete_async']);
 
 /**
  * Calls into a model client the audit does not know by name: a library method (not defined in this

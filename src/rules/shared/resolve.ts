@@ -172,17 +172,84 @@ export function fieldType(ctx: RuleContext, file: string, cls: string, field: st
     for (const c of f?.classes ?? []) for (const k in c.fieldTypes ?? {}) m.set(`${c.name}.${k}`, c.fieldTypes![k]);
     const ctors = new Map<string, FunctionFact>();
     for (const fn of f?.functions ?? []) if (/\.(?:constructor|__init__)$/.test(fn.name)) ctors.set(fn.name, fn);
+    const made: Array<[string, string, string]> = [];
     for (const b of f?.binds ?? []) {
+      const owner = classOf(b.fn);
+      if (!owner) continue;
+      const key = `${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`;
       const ctor = ctors.get(b.fn);
-      if (!ctor || !/^[A-Za-z_$][\w$]*$/.test(b.value)) continue;
+      if (!ctor || !/^[A-Za-z_$][\w$]*$/.test(b.value)) {
+        made.push([key, b.fn, b.value]);
+        continue;
+      }
       const i = ctor.params.findIndex((p) => paramName(p) === b.value);
       const t = i >= 0 ? paramType(ctor, i) : undefined;
-      const owner = classOf(b.fn);
-      if (t) m.set(`${owner.slice(owner.lastIndexOf('.') + 1)}.${b.name}`, t);
+      if (t) m.set(key, t);
+    }
+    // Otherwise the class a field is given by what makes it (see valueClass): the last such binding in the class.
+    if (made.length) {
+      const lambdas = new Map<string, [string, string]>();
+      for (const [key, fn, v] of made) {
+        const body = LAMBDA_BODY.exec(v.trim())?.[1];
+        if (body) lambdas.set(key, [fn, body]);
+      }
+      for (const [key, fn, v] of made) {
+        if (m.has(key)) continue;
+        const t = valueClass(ctx, file, fn, v, lambdas, 0);
+        if (t) m.set(key, t);
+      }
     }
     return m;
   });
   return m.get(`${cls}.${field}`);
+}
+
+/** A function bound as a factory: `lambda: backend or self._select_backend()`, `() => this.createClient()`. */
+const LAMBDA_BODY = /^(?:lambda\s*:|(?:async\s*)?\(\s*\)\s*=>)\s*(.+)$/s;
+/** A call that makes a value, with nothing after its arguments: `self._select_backend(…)`, `this.factory()`, `make_backend("x")`. */
+const MAKER_CALL = /^(?:(self|this)\.)?([A-Za-z_$][\w$]*)\s*\((?:[^()]|\([^()]*\))*\)$/s;
+
+/**
+ * The class a value bound in method `fn` of a class holds, from what makes it: a typed parameter of `fn` (`backend`
+ * with `backend: BackendLike | None`), a method of the class or a function declared to return a class
+ * (`self._select_backend()` with `-> BackendLike`, `createClient(): ChatClient`), a field of the class bound to a
+ * factory, called (`self.backend_factory()` with `self.backend_factory = lambda: backend or self._select_backend()`),
+ * or either side of a fallback (`backend or make_backend()`, `opts.client ?? this.createClient()`). Undefined when
+ * nothing says.
+ */
+function valueClass(ctx: RuleContext, file: string, fn: string, value: string, lambdas: Map<string, [string, string]>, depth: number): string | undefined {
+  const v = value.trim();
+  if (depth > 2 || v.length > 200) return undefined;
+  const parts = v.split(/\s+or\s+|\s*\?\?\s*|\s*\|\|\s*/);
+  if (parts.length > 1) {
+    for (const p of parts) {
+      const t = valueClass(ctx, file, fn, p, lambdas, depth + 1);
+      if (t) return t;
+    }
+    return undefined;
+  }
+  const owner = classOf(fn);
+  const short = owner.slice(owner.lastIndexOf('.') + 1);
+  const fns = fileFunctions(ctx, file);
+  if (/^[A-Za-z_$][\w$]*$/.test(v)) {
+    const at = fns.get(fn);
+    const i = at ? at.params.findIndex((p) => paramName(p) === v) : -1;
+    return i >= 0 ? paramType(at!, i) : undefined;
+  }
+  const call = MAKER_CALL.exec(v);
+  if (!call) return undefined;
+  const [, own, name] = call;
+  if (own) {
+    const method = fns.get(`${owner}.${name}`);
+    if (method) return method.returns;
+    const lambda = lambdas.get(`${short}.${name}`);
+    return lambda ? valueClass(ctx, file, lambda[0], lambda[1], lambdas, depth + 1) : undefined;
+  }
+  if (/^[A-Z]/.test(name)) return undefined;
+  const local = fns.get(name);
+  if (local) return local.returns;
+  const defs = ctx.functionsNamed(name);
+  return defs.length === 1 ? defs[0].returns : undefined;
 }
 
 /**
@@ -207,7 +274,12 @@ export function fieldChainClass(ctx: RuleContext, file: string, cls: string, fie
  */
 export function methodsOfType(ctx: RuleContext, type: string, method: string): Located<FunctionFact>[] {
   const own = methodOf(ctx, type, method);
-  if (own.length) return own;
+  if (own.length && !own.every((d) => protocolMethod(ctx, d))) return own;
+  // A Python Protocol's method only declares the call: the classes that have the protocol's methods run it.
+  if (own.length) {
+    const impls = protocolImplementations(ctx, type, method);
+    return impls.length ? impls : own;
+  }
   const impls = ctx.memo('resolve:implementors', () => {
     const m = new Map<string, string[]>();
     for (const f of ctx.source) {
@@ -227,6 +299,50 @@ export function methodsOfType(ctx: RuleContext, type: string, method: string): L
   const subs = impls.get(type) ?? [];
   if (subs.length > 4) return out;
   for (const s of subs) out.push(...ctx.functionsNamed(`${s}.${method}`));
+  return out;
+}
+
+/** Source classes declared as a Python Protocol (`class BackendLike(Protocol)`, `typing.Protocol[T]`), by name → the names of their methods. */
+function protocols(ctx: RuleContext): Map<string, string[]> {
+  return ctx.memo('resolve:protocols', () => {
+    const m = new Map<string, string[]>();
+    for (const f of ctx.source) {
+      if (f.lang !== 'py') continue;
+      for (const c of f.classes) {
+        if (![c.extends, ...c.implements].some((b) => b && /^(?:typing\.|typing_extensions\.)?Protocol\b/.test(b))) continue;
+        const prefix = `${c.name}.`;
+        m.set(c.name, f.functions.filter((x) => x.name.startsWith(prefix) && x.line >= c.line && x.end <= c.end).map((x) => x.name.slice(prefix.length)));
+      }
+    }
+    return m;
+  });
+}
+
+/** A method declared by a Python Protocol (see protocols). */
+const protocolMethod = (ctx: RuleContext, d: FunctionFact): boolean => protocols(ctx).has(shortName(classOf(d.name)));
+
+/**
+ * The methods `method` of the classes that implement Protocol `type` (found by methodOf): the classes that extend it, and
+ * the classes that define, own or inherited, every method the protocol declares (structural typing: `MistralBackend` and
+ * `GenericBackend` both with `complete` and `complete_streaming` for `BackendLike`). Empty past four classes.
+ */
+function protocolImplementations(ctx: RuleContext, type: string, method: string): Located<FunctionFact>[] {
+  const protos = protocols(ctx);
+  const proto = [...protos.entries()].find(([name]) => name === type || descends(ctx, type, name, 3));
+  if (!proto) return [];
+  // Dunder methods (`__aenter__`) may come from a library base: the protocol's own methods say what it is.
+  const needs = proto[1].filter((n) => !/^__\w+__$/.test(n));
+  const out: Located<FunctionFact>[] = [];
+  const seen = new Set<string>();
+  let impls = 0;
+  for (const d of ctx.functionsNamed(method)) {
+    const cls = shortName(classOf(d.name));
+    if (!cls || d.name !== `${classOf(d.name)}.${method}` || protos.has(cls) || seen.has(cls)) continue;
+    seen.add(cls);
+    if (!descends(ctx, cls, proto[0], 3) && !needs.every((n) => methodOf(ctx, cls, n).length)) continue;
+    if (++impls > 4) return [];
+    out.push(...methodOf(ctx, cls, method));
+  }
   return out;
 }
 

@@ -134,6 +134,76 @@ export function frameworkValidatedTools(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A call that validates a value against a class or a schema inside a NestJS pipe: class-validator's `validate(dto)`, a schema parse. */
+const PIPE_CHECK = /^(?:validate|validateOrReject|validateSync|safeParse|safeParseAsync|parse|parseAsync)$/;
+/** An HTTP request of the harness's own code: `fetch(url, …)`, `axios.post(url, …)`, `this.httpService.post(url, …)`. */
+const HTTP_CALL = /^(?:fetch|(?:[\w$]+\.)*(?:axios|http|httpService|client|got|ky)\.(?:post|put|patch|request))$|^axios$/;
+
+/**
+ * NestJS input checks the framework runs before a route's handler (issue #8, frameworks as data): a pipe on the
+ * route's body (`@Body(new ActionValidationPipe())`, `@UsePipes(…)`) whose `transform()` validates the value (a class
+ * implementing `PipeTransform` from `@nestjs/common` calling class-validator's `validate(dto)` or a schema parse), or
+ * Nest's own `ValidationPipe` set on the body or for the whole app (`app.useGlobalPipes(new ValidationPipe())`). It
+ * counts for the agent when the harness's tool code posts to that route (`fetch(`${BASE}/computer-use`, …)` for
+ * `@Controller('computer-use')`): the model's tool call is then checked by the pipe before the action runs.
+ */
+function nestValidatedRoutes(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:nest-pipes', () => {
+    // Pipe classes by name → the validation in their transform().
+    const pipes = new Map<string, { file: string; line: number; how: string }>();
+    let global: { file: string; line: number } | undefined;
+    for (const f of ctx.source) {
+      if (f.lang === 'py' || !f.imports.some((i) => i.from === '@nestjs/common')) continue;
+      const nest = importModules(ctx, f.path);
+      if (nest.get('ValidationPipe') === '@nestjs/common') {
+        pipes.set('ValidationPipe', { file: f.path, line: f.imports.find((i) => i.from === '@nestjs/common')!.line, how: "Nest's ValidationPipe validates the body against its DTO class" });
+        const g = f.calls.find((c) => c.name === 'useGlobalPipes' && c.args.some((a) => /\bnew ValidationPipe\b/.test(a)));
+        if (g) global = { file: f.path, line: g.line };
+      }
+      for (const c of f.classes) {
+        if (!c.implements.some((i) => /^PipeTransform\b/.test(i)) || nest.get('PipeTransform') !== '@nestjs/common') continue;
+        const check = ctx.callsIn(f.path, `${c.name}.transform`).find((x) => PIPE_CHECK.test(x.name));
+        if (check) pipes.set(c.name, { file: f.path, line: check.line, how: `${c.name}.transform() validates the request body (${check.callee}())` });
+      }
+    }
+    if (!pipes.size) return [];
+    // Routes whose body goes through a validating pipe: the controller's path → the pipe.
+    const routes = new Map<string, { file: string; line: number; how: string; at?: { file: string; line: number } }>();
+    for (const f of ctx.source) {
+      if (f.lang === 'py') continue;
+      for (const cls of f.classes) {
+        const ctl = f.calls.find((c) => c.name === 'Controller' && c.line >= cls.line - 2 && c.line <= cls.line);
+        const route = ctl ? /^['"`]\/?([\w\-/]+)['"`]$/.exec(ctl.args[0] ?? '')?.[1] : undefined;
+        if (!route) continue;
+        const inClass = f.calls.filter((c) => c.line > cls.line && c.line <= cls.end);
+        const piped = inClass.find((c) => (c.name === 'Body' || c.name === 'UsePipes') && c.args.some((a) => pipes.has(/^new\s+([\w$]+)/.exec(a)?.[1] ?? '')));
+        const pipe = piped ? pipes.get(/^new\s+([\w$]+)/.exec(piped.args.find((a) => /^new\s/.test(a))!)![1]) : global ? pipes.get('ValidationPipe') : undefined;
+        if (pipe) routes.set(route, { ...pipe, how: `${pipe.how} before ${cls.name}'s '/${route}' route runs${piped ? '' : ', set for the whole app by useGlobalPipes()'}`, at: piped ? { file: f.path, line: piped.line } : global });
+      }
+    }
+    if (!routes.size) return [];
+    // The harness's tool code posts to one of those routes, from a file other than the controller's.
+    const path = dispatchPath(ctx);
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls) {
+        if (!HTTP_CALL.test(c.callee) || !c.args.length) continue;
+        const url = c.args[0];
+        const hit = [...routes].find(([r, v]) => v.file !== f.path && new RegExp(`/${esc(r)}(?:[/?'"\`]|$)`).test(url));
+        if (!hit) continue;
+        // In a tool's code: on the dispatch path, named for a tool or an action, or called from such a function (`handleComputerToolUse()` → `moveMouse()`).
+        const toolFn = (file: string, fn: string) => path.fns.has(`${file}#${fn}`) || TOOL_CONTEXT.test(shortName(fn));
+        if (!path.files.has(f.path) && !toolFn(f.path, c.fn) && !ctx.callsNamed(shortName(c.fn)).some((x) => toolFn(x.file, x.fn))) continue;
+        const [route, v] = hit;
+        out.push({ file: v.file, line: v.line, how: `${v.how}; the agent's tool code posts to it (${c.callee}() in ${c.fn}(), ${at(f.path, c.line)})` });
+        if (v.at) out.push({ file: v.at.file, line: v.at.line, how: `the body of the '/${route}' route goes through the pipe` });
+        return out;
+      }
+    }
+    return out;
+  });
+}
+
 /** MCP server frameworks that check a call's arguments against the tool's declared schema before its handler runs. */
 const MCP_VALIDATING = /^(?:fastmcp(?:\.[\w.]+)?|mcp\.server\.fastmcp(?:\.[\w.]+)?|@modelcontextprotocol\/sdk\/server\/mcp(?:\.js)?)$/;
 /** The TypeScript FastMCP package (`new FastMCP(…)`, `server.addTool({ parameters, execute })`). */
@@ -1179,6 +1249,11 @@ export default defineRule({
         ...finding('present', `tool inputs are validated by the framework before execution: ${framework[0].how} (${at(framework[0].file, framework[0].line)})${files.size > 1 ? `, in ${files.size} files` : ''}`, framework.slice(0, 4).map((h) => ev(h.file, h.line, h.how))),
         confidence: 'high',
       };
+    }
+    // The agent's tools post to a NestJS route whose body a validating pipe checks first.
+    const nestRoutes = wired.length ? [] : nestValidatedRoutes(ctx);
+    if (nestRoutes.length) {
+      return finding('present', `tool inputs are validated by the framework before the action runs: ${nestRoutes[0].how}`, nestRoutes.slice(0, 2).map((h) => ev(h.file, h.line, h.how)), 'low');
     }
     // The harness is an MCP server whose framework checks every call against the tool's schema.
     const mcp = wired.length ? [] : mcpServerTools(ctx);
