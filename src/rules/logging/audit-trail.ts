@@ -39,7 +39,24 @@ const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
 /** An object handed to a record sink (`arg:logger.write`), not to an exception's constructor. */
 function sinkArg(argCtx: string): boolean {
   const callee = argCtx.slice(4).split('.').pop()!;
-  return RECORD_SINK.test(callee) && !EXCEPTION_CLASS.test(callee);
+  return (RECORD_SINK.test(callee) || ADD_RECORD.test(callee)) && !EXCEPTION_CLASS.test(callee);
+}
+
+/** Adding a record to the run's record (`testRun.addStep(step)`, `trace.addEntry(…)`): the method names what it keeps. */
+const ADD_RECORD = /^add_?(?:[sS]tep|[eE]ntry|[rR]ecord|[eE]vent|[lL]og|[tT]race|[sS]pan|[tT]urn)s?$/;
+/** A key holding the call itself in a step record (`{ action: { name, input }, result }`): the tool's name and input nested under it. */
+const CALL_HOLDER = /^(?:action|tool|toolCall|tool_call|call|functionCall|function_call)$/;
+
+/**
+ * The call nested in a step record: `{ action: { name: args.action, input: args }, result, timestamp }` carries the
+ * tool's name and input under `action` and the outcome beside it. The nested object's keys, named by their holder.
+ */
+function nestedCall(f: { objects: readonly ObjectFact[] }, o: ObjectFact): string[] {
+  if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('var:')) return [];
+  const holder = o.keys.find((k) => CALL_HOLDER.test(k));
+  if (!holder) return [];
+  const inner = f.objects.find((p) => p.ctx === `prop:${holder}` && p.fn === o.fn && p.line >= o.line && p.line <= o.line + 10 && p.keys.includes('name') && p.keys.some((k) => INPUT_KEY.test(k)));
+  return inner ? inner.keys.filter((k) => k === 'name' || INPUT_KEY.test(k)).map((k) => `${holder}.${k}`) : [];
 }
 
 /** Adding to a list: `entries.append(…)`, `out.push(…)`. */
@@ -155,11 +172,13 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       // `FunctionSpanData.export()` returns `{ type, name, input, output }` (a tracing span of a function call).
       const owner = o.ctx === 'return' && o.fn.includes('.') ? o.fn.slice(0, o.fn.lastIndexOf('.')).split('.').pop()! : '';
       const exported = !!owner && o.keys.includes('name') && CALL_RECORD.test(`class:${owner}`);
+      // A step record with the call nested under `action`/`tool` (its name and input) and the outcome beside it.
+      const nested = o.keys.some((k) => OUTCOME_KEYS.has(k)) ? nestedCall(f, o) : [];
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
-      if (!commandRecord && !exported && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
+      if (!commandRecord && !exported && !nested.length && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
       const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
       const decision = o.keys.some((k) => DECISION_KEYS.has(k));
-      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      const inputs = commandRecord || nested.length > 0 || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
       // A record of the call's start (tool and inputs, no outcome) is kept aside, to be paired with its result's record.
       const callOnly = !hasOut && !decision && inputs && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k));
       if (!hasOut && !decision && !callOnly) continue;
@@ -201,7 +220,7 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!), streamed: /^arg:/.test(site.ctx) && STREAM_SINK.test(site.ctx.slice(4)) });
+      out.push({ o: site, keys: nested.length ? [...nested, ...o.keys.filter((k) => !CALL_HOLDER.test(k))] : o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!), streamed: /^arg:/.test(site.ctx) && STREAM_SINK.test(site.ctx.slice(4)) });
     }
   }
   return out;
@@ -932,7 +951,7 @@ export default defineRule({
     const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k) || (RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => k.includes('.') || TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k) || (RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))).slice(0, 6).join(', ')}`);
     const spans = genAiToolSpans(ctx);
     const spanFinding = () => {
       const sp = spans[0];
