@@ -451,6 +451,54 @@ function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Locate
   });
 }
 
+/** A helper of the harness that traces or records a step: `traceTool`, `recordToolCall`, `audit_step`, `journal` (not a logger's level). */
+const TRACE_FN = /^(?:trace|record|audit|journal)[\w$]*$/i;
+/** What a traced call's input is: the tool call's arguments (`JSON.stringify(call.tool.args)`, `tool_input`). */
+const TRACED_INPUT = /\.(?:args|arguments|input|params|parameters)\b|\b(?:args|arguments|tool_?[iI]nput|tool_?[aA]rgs)\b/;
+/** What a traced call's outcome is: its result, response, output or error. */
+const TRACED_OUTCOME = /[rR]esult|[rR]esponse|[oO]utput|[eE]rror/;
+
+interface ToolTrace {
+  calls: Located<CallFact>[];
+  /** The helper's body writes to a file or database. */
+  write?: Located<CallFact>;
+}
+
+/**
+ * A tool call traced step by step by a helper of the harness, in the function that runs the call: the tool's name,
+ * then its arguments, then its response or error (`this.traceTool(chatId, name, '')`, `this.traceTool(chatId,
+ * 'arguments', JSON.stringify(tool.args))`, `this.traceTool(chatId, 'response', JSON.stringify(result))`). The record
+ * of each call is the helper's: kept where the helper keeps it (an inspector store in memory, unless its body writes).
+ */
+function toolTraces(ctx: RuleContext): ToolTrace | undefined {
+  return ctx.memo('audit-trail:tool-traces', () => {
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      const groups = new Map<string, Located<CallFact>[]>();
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (!TRACE_FN.test(c.name) || LOG_LEVEL.test(c.name) || c.args.length < 2) continue;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (/log|console|span|tracer/i.test(recv)) continue;
+        const k = `${c.fn}#${c.callee}`;
+        groups.set(k, [...(groups.get(k) ?? []), c]);
+      }
+      for (const calls of groups.values()) {
+        if (calls.length < 2) continue;
+        // About a tool: the helper is named for it, or what it traces is a tool's.
+        if (!/tool/i.test(calls[0].name) && !calls.some((c) => /tool/i.test(c.args.join(' ')))) continue;
+        const input = calls.find((c) => c.args.some((a) => TRACED_INPUT.test(a)));
+        const outcome = calls.find((c) => c !== input && c.args.some((a) => TRACED_OUTCOME.test(a)));
+        if (!input || !outcome) continue;
+        // Where the helper keeps it: its own body writing to a file or database makes the trace last.
+        const defs = ctx.functionsNamed(calls[0].name).filter((d) => !TEST_PATH.test(d.file));
+        const write = defs.length && defs.length <= 3 ? harnessPersistOps(ctx).find((o) => storesData(o) && defs.some((d) => d.file === o.call.file && d.name === o.call.fn))?.call : undefined;
+        return { calls: [calls[0], input, outcome].filter((c, i, a) => a.indexOf(c) === i), write };
+      }
+    }
+    return undefined;
+  });
+}
+
 const EMIT = /^(?:emit|emitEvent|dispatchEvent|publish|notify|trigger)$/;
 /** An event kind for a tool or action step: `ExecutionState.ACT_START`, `'tool_call'`, `EventType.ToolResult`. */
 const TOOL_EVENT_KIND = /^(?:[\w$]+\.)?(?:ACT|ACTION|TOOL)_[A-Z_]+$|^['"`]?tool[_:.-]?(?:call|start|use|result|end|error)s?['"`]?$|^[\w$]+\.Tool(?:Call|Start|Use|Result|End|Error)\w*$/i;
@@ -1059,6 +1107,15 @@ export default defineRule({
         ev(sink.file, sink.line, `${sink.callee}(…) writes the logs to a file`),
       ], 'low');
     }
+    const traced = toolTraces(ctx);
+    const traceEv = (t: ToolTrace) => t.calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) traces the tool call${c === t.calls[0] ? '' : "'s " + (TRACED_INPUT.test(c.args.join(' ')) ? 'arguments' : 'outcome')}`));
+    if (traced?.write) {
+      const c = traced.calls[0];
+      return finding('present', `each tool call is traced where it runs, with its name, arguments and response or error (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), and the trace helper writes it down (${traced.write.callee} at ${at(traced.write.file, traced.write.line)})`, [
+        ...traceEv(traced),
+        ev(traced.write.file, traced.write.line, `${traced.write.callee}(…) in ${traced.write.fn} writes the trace`),
+      ], 'low');
+    }
     if (saves.length) {
       const t = saves[0];
       return finding('partial', `the agent's history (tool calls and results) is saved only ${/command branch/.test(t.optIn!.cond) ? 'on demand' : 'when a target is configured'}: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
@@ -1069,6 +1126,10 @@ export default defineRule({
     }
     if (recs.length) {
       return finding('partial', `tool executions are recorded (${recs[0].where} at ${at(recs[0].o.file, recs[0].o.line)}) but without their inputs`, recs.slice(0, 3).map(evid));
+    }
+    if (traced) {
+      const c = traced.calls[0];
+      return finding('partial', `each tool call is traced where it runs, with its name, arguments and response or error (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), but the trace is kept in memory: the helper writes no file or database`, traceEv(traced), 'low');
     }
     const logs = commandLogs(ctx);
     if (logs.length) {
