@@ -39,7 +39,24 @@ const EXCEPTION_CLASS = /(?:Error|Exception|Warning|Fault)$/;
 /** An object handed to a record sink (`arg:logger.write`), not to an exception's constructor. */
 function sinkArg(argCtx: string): boolean {
   const callee = argCtx.slice(4).split('.').pop()!;
-  return RECORD_SINK.test(callee) && !EXCEPTION_CLASS.test(callee);
+  return (RECORD_SINK.test(callee) || ADD_RECORD.test(callee)) && !EXCEPTION_CLASS.test(callee);
+}
+
+/** Adding a record to the run's record (`testRun.addStep(step)`, `trace.addEntry(…)`): the method names what it keeps. */
+const ADD_RECORD = /^add_?(?:[sS]tep|[eE]ntry|[rR]ecord|[eE]vent|[lL]og|[tT]race|[sS]pan|[tT]urn)s?$/;
+/** A key holding the call itself in a step record (`{ action: { name, input }, result }`): the tool's name and input nested under it. */
+const CALL_HOLDER = /^(?:action|tool|toolCall|tool_call|call|functionCall|function_call)$/;
+
+/**
+ * The call nested in a step record: `{ action: { name: args.action, input: args }, result, timestamp }` carries the
+ * tool's name and input under `action` and the outcome beside it. The nested object's keys, named by their holder.
+ */
+function nestedCall(f: { objects: readonly ObjectFact[] }, o: ObjectFact): string[] {
+  if (!o.ctx.startsWith('arg:') && !o.ctx.startsWith('var:')) return [];
+  const holder = o.keys.find((k) => CALL_HOLDER.test(k));
+  if (!holder) return [];
+  const inner = f.objects.find((p) => p.ctx === `prop:${holder}` && p.fn === o.fn && p.line >= o.line && p.line <= o.line + 10 && p.keys.includes('name') && p.keys.some((k) => INPUT_KEY.test(k)));
+  return inner ? inner.keys.filter((k) => k === 'name' || INPUT_KEY.test(k)).map((k) => `${holder}.${k}`) : [];
 }
 
 /** Adding to a list: `entries.append(…)`, `out.push(…)`. */
@@ -155,11 +172,13 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       // `FunctionSpanData.export()` returns `{ type, name, input, output }` (a tracing span of a function call).
       const owner = o.ctx === 'return' && o.fn.includes('.') ? o.fn.slice(0, o.fn.lastIndexOf('.')).split('.').pop()! : '';
       const exported = !!owner && o.keys.includes('name') && CALL_RECORD.test(`class:${owner}`);
+      // A step record with the call nested under `action`/`tool` (its name and input) and the outcome beside it.
+      const nested = o.keys.some((k) => OUTCOME_KEYS.has(k)) ? nestedCall(f, o) : [];
       // Records of a tool or function call (FunctionSpan, ToolCallRecord) name the tool with `name`.
-      if (!commandRecord && !exported && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
+      if (!commandRecord && !exported && !nested.length && !o.keys.some((k) => TOOL_KEYS.has(k)) && !(o.keys.includes('name') && CALL_RECORD.test(o.ctx))) continue;
       const hasOut = commandRecord || o.keys.some((k) => OUTCOME_KEYS.has(k));
       const decision = o.keys.some((k) => DECISION_KEYS.has(k));
-      const inputs = commandRecord || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
+      const inputs = commandRecord || nested.length > 0 || o.keys.some((k) => INPUT_KEY.test(k) || CALLS_KEY.test(k));
       // A record of the call's start (tool and inputs, no outcome) is kept aside, to be paired with its result's record.
       const callOnly = !hasOut && !decision && inputs && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k));
       if (!hasOut && !decision && !callOnly) continue;
@@ -201,7 +220,7 @@ function records(ctx: RuleContext, kept: Located<ObjectFact>[] = []): Rec[] {
       if (/^arg:/.test(site.ctx) && analyticsCall(ctx, f.path, site.ctx.slice(4))) continue;
       // A policy rule (tool + decision + pattern) is configuration, not a record of what happened.
       if (!hasOut && /rule|policy/i.test(o.ctx)) continue;
-      out.push({ o: site, keys: o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!), streamed: /^arg:/.test(site.ctx) && STREAM_SINK.test(site.ctx.slice(4)) });
+      out.push({ o: site, keys: nested.length ? [...nested, ...o.keys.filter((k) => !CALL_HOLDER.test(k))] : o.keys, inputs, decision, where, callOnly, emitted: /^arg:/.test(site.ctx) && EMIT_SINK.test(site.ctx.slice(4).split('.').pop()!), streamed: /^arg:/.test(site.ctx) && STREAM_SINK.test(site.ctx.slice(4)) });
     }
   }
   return out;
@@ -429,6 +448,54 @@ function toolCallLogs(ctx: RuleContext): { call: Located<CallFact>; sink: Locate
     }
     found.sort((a, b) => a.rank - b.rank);
     return found.length ? { call: found[0].call, sink, code: found[0].code } : undefined;
+  });
+}
+
+/** A helper of the harness that traces or records a step: `traceTool`, `recordToolCall`, `audit_step`, `journal` (not a logger's level). */
+const TRACE_FN = /^(?:trace|record|audit|journal)[\w$]*$/i;
+/** What a traced call's input is: the tool call's arguments (`JSON.stringify(call.tool.args)`, `tool_input`). */
+const TRACED_INPUT = /\.(?:args|arguments|input|params|parameters)\b|\b(?:args|arguments|tool_?[iI]nput|tool_?[aA]rgs)\b/;
+/** What a traced call's outcome is: its result, response, output or error. */
+const TRACED_OUTCOME = /[rR]esult|[rR]esponse|[oO]utput|[eE]rror/;
+
+interface ToolTrace {
+  calls: Located<CallFact>[];
+  /** The helper's body writes to a file or database. */
+  write?: Located<CallFact>;
+}
+
+/**
+ * A tool call traced step by step by a helper of the harness, in the function that runs the call: the tool's name,
+ * then its arguments, then its response or error (`this.traceTool(chatId, name, '')`, `this.traceTool(chatId,
+ * 'arguments', JSON.stringify(tool.args))`, `this.traceTool(chatId, 'response', JSON.stringify(result))`). The record
+ * of each call is the helper's: kept where the helper keeps it (an inspector store in memory, unless its body writes).
+ */
+function toolTraces(ctx: RuleContext): ToolTrace | undefined {
+  return ctx.memo('audit-trail:tool-traces', () => {
+    for (const f of ctx.source) {
+      if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+      const groups = new Map<string, Located<CallFact>[]>();
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (!TRACE_FN.test(c.name) || LOG_LEVEL.test(c.name) || c.args.length < 2) continue;
+        const recv = c.callee.slice(0, Math.max(0, c.callee.length - c.name.length - 1));
+        if (/log|console|span|tracer/i.test(recv)) continue;
+        const k = `${c.fn}#${c.callee}`;
+        groups.set(k, [...(groups.get(k) ?? []), c]);
+      }
+      for (const calls of groups.values()) {
+        if (calls.length < 2) continue;
+        // About a tool: the helper is named for it, or what it traces is a tool's.
+        if (!/tool/i.test(calls[0].name) && !calls.some((c) => /tool/i.test(c.args.join(' ')))) continue;
+        const input = calls.find((c) => c.args.some((a) => TRACED_INPUT.test(a)));
+        const outcome = calls.find((c) => c !== input && c.args.some((a) => TRACED_OUTCOME.test(a)));
+        if (!input || !outcome) continue;
+        // Where the helper keeps it: its own body writing to a file or database makes the trace last.
+        const defs = ctx.functionsNamed(calls[0].name).filter((d) => !TEST_PATH.test(d.file));
+        const write = defs.length && defs.length <= 3 ? harnessPersistOps(ctx).find((o) => storesData(o) && defs.some((d) => d.file === o.call.file && d.name === o.call.fn))?.call : undefined;
+        return { calls: [calls[0], input, outcome].filter((c, i, a) => a.indexOf(c) === i), write };
+      }
+    }
+    return undefined;
   });
 }
 
@@ -932,7 +999,7 @@ export default defineRule({
     const recs = all.filter((r) => !r.callOnly);
     const full = recs.filter((r) => r.inputs);
     const evid = (r: Rec): Evidence =>
-      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k) || (RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))).slice(0, 6).join(', ')}`);
+      ev(r.o.file, r.o.line, `${r.where}: ${r.keys.filter((k) => k.includes('.') || TOOL_KEY.test(k) || INPUT_KEY.test(k) || OUTCOME_KEY.test(k) || DECISION_KEY.test(k) || COMMAND_KEY.test(k) || EXEC_OUTCOME_KEY.test(k) || (RUN_CODE_KEY.test(k) && !STATUS_CODE.test(k))).slice(0, 6).join(', ')}`);
     const spans = genAiToolSpans(ctx);
     const spanFinding = () => {
       const sp = spans[0];
@@ -1040,6 +1107,15 @@ export default defineRule({
         ev(sink.file, sink.line, `${sink.callee}(…) writes the logs to a file`),
       ], 'low');
     }
+    const traced = toolTraces(ctx);
+    const traceEv = (t: ToolTrace) => t.calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args.join(', ').slice(0, 60)}) traces the tool call${c === t.calls[0] ? '' : "'s " + (TRACED_INPUT.test(c.args.join(' ')) ? 'arguments' : 'outcome')}`));
+    if (traced?.write) {
+      const c = traced.calls[0];
+      return finding('present', `each tool call is traced where it runs, with its name, arguments and response or error (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), and the trace helper writes it down (${traced.write.callee} at ${at(traced.write.file, traced.write.line)})`, [
+        ...traceEv(traced),
+        ev(traced.write.file, traced.write.line, `${traced.write.callee}(…) in ${traced.write.fn} writes the trace`),
+      ], 'low');
+    }
     if (saves.length) {
       const t = saves[0];
       return finding('partial', `the agent's history (tool calls and results) is saved only ${/command branch/.test(t.optIn!.cond) ? 'on demand' : 'when a target is configured'}: ${t.how}, skipped when ${t.optIn!.cond} (${at(t.optIn!.file ?? t.call.file, t.optIn!.line)})`, [
@@ -1050,6 +1126,10 @@ export default defineRule({
     }
     if (recs.length) {
       return finding('partial', `tool executions are recorded (${recs[0].where} at ${at(recs[0].o.file, recs[0].o.line)}) but without their inputs`, recs.slice(0, 3).map(evid));
+    }
+    if (traced) {
+      const c = traced.calls[0];
+      return finding('partial', `each tool call is traced where it runs, with its name, arguments and response or error (${c.callee} in ${shortName(c.fn)}, ${at(c.file, c.line)}), but the trace is kept in memory: the helper writes no file or database`, traceEv(traced), 'low');
     }
     const logs = commandLogs(ctx);
     if (logs.length) {
