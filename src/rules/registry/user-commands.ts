@@ -121,21 +121,28 @@ const SHORTCUTISH = /shortcut|hotkey|key_?bind|keymap/i;
 const COMBO_KEY = /^(?:key|keys|shortcut|hotkey|accelerator|keybinding|keyCombo|combo)$/;
 /** What the shortcut does or says: its description or label, or the action it runs. */
 const DOES_KEY = /^(?:description|desc|label|title|action|handler|run|onPress|callback)$/;
+/** What the shortcut says to the user it does. */
+const SAYS_KEY = /^(?:description|desc|label|title)$/;
 /** A shortcut type made one instance per shortcut: `new Hotkey('mod+k', 'Show Shortcuts')`. */
 const SHORTCUT_CLASS = /^(?:Hotkey|HotKey|Shortcut|KeyboardShortcut|KeyBinding|Keybinding)$/;
 
 /**
  * Keyboard shortcuts declared as data: entries with a key combination and a description or an action
  * (`SHORTCUTS = { newChat: { key: 'o', meta: true, description: 'New chat' } }`, `shortcuts: [{ keys, description }]`,
- * `map({ toggleTerminal: { key: 'j', action } })`), in a collection named for shortcuts, or instances of a
+ * `map({ toggleTerminal: { key: 'j', action } })`), in a collection named for shortcuts or bound one per constant
+ * named for one (`const newChatShortcut: Shortcut = { description, shortcut: { key: 'O' } }`, two or more), or instances of a
  * shortcut type (`new Hotkey('mod+l', 'New AI Chat')`, three or more). User actions as data, but not a registry
  * of commands a user types.
  */
 function keyboardShortcuts(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
   for (const f of ctx.source) {
+    // Shortcuts bound one per constant count when a file binds two or more that say what they do (an editor's single
+    // `const indentKeyBinding: KeyBinding = { key: 'Tab', run }` is a key binding of the editor, not a user action).
+    const perConstant = f.objects.filter((o) => o.ctx.startsWith('var:') && SHORTCUTISH.test(o.ctx) && o.keys.some((k) => COMBO_KEY.test(k)) && o.keys.some((k) => SAYS_KEY.test(k)));
     for (const o of f.objects) {
-      if (!/^(?:prop|array):/.test(o.ctx) || !o.keys.some((k) => COMBO_KEY.test(k)) || !o.keys.some((k) => DOES_KEY.test(k))) continue;
+      if (o.ctx.startsWith('var:') ? perConstant.length < 2 || !perConstant.includes(o) : !/^(?:prop|array):/.test(o.ctx)) continue;
+      if (!o.keys.some((k) => COMBO_KEY.test(k)) || !o.keys.some((k) => DOES_KEY.test(k))) continue;
       const where = o.ctx.slice(o.ctx.indexOf(':') + 1);
       let named = SHORTCUTISH.test(where) ? where : undefined;
       if (!named && o.ctx.startsWith('prop:')) {
@@ -441,7 +448,7 @@ export default defineRule({
     if (shortcuts.length) {
       return {
         level: 'partial',
-        reason: `keyboard shortcuts are declared as data (${shortcuts[0].reason.replace(/^keyboard shortcut declared /, '')}, ${shortcuts[0].file}:${shortcuts[0].line}), but there is no registry of user commands (slash commands or CLI verbs with name, description, handler)`,
+        reason: `keyboard shortcuts are declared ${shortcuts[0].reason.replace(/^keyboard shortcut declared /, '')} (${shortcuts[0].file}:${shortcuts[0].line}), but there is no registry of user commands (slash commands or CLI verbs with name, description, handler)`,
         evidence: shortcuts.slice(0, 3),
         confidence: 'low',
       };
