@@ -694,11 +694,12 @@ function scriptRun(f: FileFacts, c: CallFact): ShellSink['script'] {
   return undefined;
 }
 /**
- * Names of the calls that run a command in a sandbox object; with `spawn`, `spawnSync` and `Command` (Bun, pty, Deno).
- * Daytona's process API names its runs `codeRun` / `code_run` (code) and `executeCommand` / `exec` (a command).
+ * Names of the calls that run a command in a sandbox object (SANDBOX_CALL); SINK_NAME adds `spawnSync` and `Command`
+ * (Bun, pty, Deno). Daytona's process API names its runs `codeRun` / `code_run` (code) and `executeCommand` / `exec` (a command).
  */
-const SANDBOX_CALL = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|codeRun|code_run|execCommand|executeCommand|execute_command|commands\.run|spawn|process\.exec)$/;
-const SINK_NAME = /^(?:runCommand|run_command|exec|execute|run|run_code|runCode|codeRun|code_run|execCommand|executeCommand|execute_command|commands\.run|spawn|process\.exec|spawnSync|Command)$/;
+const SANDBOX_CALLS = String.raw`runCommand|run_command|exec|execute|run|run_code|runCode|codeRun|code_run|execCommand|executeCommand|execute_command|commands\.run|spawn|process\.exec`;
+const SANDBOX_CALL = new RegExp(`^(?:${SANDBOX_CALLS})$`);
+const SINK_NAME = new RegExp(`^(?:${SANDBOX_CALLS}|spawnSync|Command)$`);
 /** A value that creates or connects a sandbox: `await Sandbox.create(tpl)`, `new Sandbox()`, `CodeInterpreter.connect(id)`. */
 const SANDBOX_MADE = /^(?:await\s+)?(?:new\s+)?[\w.]*?(?:Sandbox|CodeInterpreter|Container|MicroVM|Microvm)\w*(?:\.(?:create|connect|start|new|spawn|resume|get))?\(/;
 const SANDBOX = /sandbox|container|docker|e2b|modal|daytona|firecracker|microvm|vm2|isolate/i;
