@@ -323,8 +323,8 @@ const protocolMethod = (ctx: RuleContext, d: FunctionFact): boolean => protocols
 
 /**
  * The methods `method` of the classes that implement Protocol `type` (found by methodOf): the classes that extend it, and
- * the classes that define, own or inherited, every method the protocol declares (structural typing: `MistralBackend` and
- * `GenericBackend` both with `complete` and `complete_streaming` for `BackendLike`). Empty past four classes.
+ * the classes that define, own or inherited, every method the protocol declares (structural typing: `OpenAIBackend` and
+ * `LocalBackend` both with `complete` and `stream` for a `ModelBackend` protocol). Empty past four classes.
  */
 function protocolImplementations(ctx: RuleContext, type: string, method: string): Located<FunctionFact>[] {
   const protos = protocols(ctx);
