@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, modeTableLookups, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, modeTableLookups, NOT_MODE_WORDS, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -67,8 +67,8 @@ const PROMPT_NAME = /prompt|instructions|system_?message/i;
 
 /** A value naming a mode or a kind of request (`searchMode`, `chatType`, `task_kind`): modes the code may give their own prompt. */
 const MODE_KIND_VAR = /(?:^|[._])(?:mode|type|kind|\w*(?:Mode|Type|Kind)|\w+_(?:mode|type|kind))$/;
-/** Kinds that pick a provider's, a model's or a content format's prompt, not a role's. */
-const NOT_ROLE_KIND = /provider|model|llm|vendor|platform|os_?|lang|locale|mime|content|message|msg|file|media|format|output|response|event|error|node|block|part|token|auth|env|db|storage|eval|check|test|judge|grade|score|metric/i;
+/** Kinds that pick a provider's, a model's or a content format's prompt, not a role's: those of NOT_MODE_WORDS, an OS, and a grader's. */
+const NOT_ROLE_KIND = new RegExp(`${NOT_MODE_WORDS}|os_?|eval|check|test|judge|grade|score|metric`, 'i');
 /** A prompt of its own: a call that builds one (`getAskModeSystemPrompt()`, `code_writer_prompt(…)`), not one that runs one (`_run_prompt`). */
 const PROMPT_BUILDER = /(?:prompt|instructions|system_?message)$/i;
 const RUNS_PROMPT = /^_?(?:run|exec|execute|send|call|invoke|ask|complete|stream|eval|evaluate|test|load|save|get_?prompt_?by)/i;

@@ -1194,8 +1194,7 @@ export default defineRule({
       );
     }
     // The run streamed as the AI SDK's UI message stream the repo types (its metadata or message type over the SDK's
-    // parts): the labels' present (morphic, onlook, stagewise), over a side type with no stop kinds (a file watcher's
-    // change events) or one nothing emits.
+    // parts): present, over a side type with no stop kinds (a file watcher's change events) or one nothing emits.
     const uiStream = typedUiStreams(ctx);
     if (uiStream) {
       return finding('present', `the model run is streamed to the client as the AI SDK's typed UI message stream (${at(uiStream.call.file, uiStream.call.line)}), with the repo's own typed layer (${uiStream.typed.map((e) => at(e.file, e.line)).join(', ')}): tool parts carry their input/output/error states, and the SDK's error and finish parts carry the stop`, [uiStream.call, ...uiStream.typed], 'low');

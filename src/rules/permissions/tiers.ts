@@ -3,6 +3,7 @@ import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolClassLists, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
 import { shortName, type RuleContext } from '../context.js';
+import { fnAt } from '../shared/resolve.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
 import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
 import { approvalOnDispatch, liveLoopDispatch, namesTool } from './gate.js';
@@ -623,7 +624,7 @@ function riskEnumDecision(ctx: RuleContext): { file: string; line: number; fn: s
         // A predicate of a decision (`approval_required_for_tool()`) that reads a member: its answer compares with it.
         for (const m of members) {
           for (const line of f.reads[m] ?? []) {
-            const fn = f.functions.filter((x) => x.line <= line && x.end >= line).sort((x, y) => x.end - x.line - (y.end - y.line))[0];
+            const fn = fnAt(ctx, f.path, line);
             if (!fn || !DECIDER_NAME.test(shortName(fn.name)) || !PREDICATE_NAME.test(shortName(fn.name))) continue;
             if (out.some((o) => o.file === f.path && o.line === line)) continue;
             out.push({ file: f.path, line, fn: fn.name, what: `${shortName(fn.name)}() reads ${e}.${m}`, enumName: e, members });

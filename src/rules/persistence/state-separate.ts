@@ -149,7 +149,9 @@ export default defineRule({
     // A write inside a loader named for the state (`FileSystem.from_state` materialising files) restores, it does not save.
     const restores = (o: PersistOp) => o.strength <= 2 && /^_*(?:from|load|restore|hydrate|read|parse)(?:_|[A-Z]|$)/.test(shortName(o.call.fn));
     const stored = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o));
-    const named = stored.filter((o) => !memoryOnly(o) && !perUserCounter(ctx, o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    // Per-user usage counters (a monthly quota, billing records) are kept apart but are not the session's state (see below).
+    const counters = stored.filter((o) => !memoryOnly(o) && perUserCounter(ctx, o));
+    const named = stored.filter((o) => !memoryOnly(o) && !counters.includes(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     // A state write whose record also holds the messages keeps state and transcript in one record, not apart: the line
     // showing the messages in that record first (the field, the item set), then the write.
     const mixed = named.map((o) => ({ o, e: recordHoldsTranscript(ctx, o, ops) })).filter((x) => !!x.e);
@@ -203,7 +205,6 @@ export default defineRule({
       };
     }
     // Only per-user usage counters (a monthly quota, billing records) are kept in tables of their own: partial, as settings are.
-    const counters = stored.filter((o) => !memoryOnly(o) && perUserCounter(ctx, o));
     if (counters.length > 0) {
       const fns = [...new Set(counters.map((o) => o.call.fn))];
       const decls = counters.map((o) => ({ o, d: tableOf(ctx, o) })).filter((x, i, a) => a.findIndex((y) => (y.d?.table ?? y.o.call.args[0]) === (x.d?.table ?? x.o.call.args[0])) === i);

@@ -1779,8 +1779,10 @@ export function exclusionLoops(ctx: RuleContext): Evidence[] {
 
 /** A key naming a mode, group or kind of request or agent: `searchMode`, `groupId`, `chat_type`, `agent.role`. */
 const MODE_KEY = /(?:^|[._])(?:mode|group|kind|type|role|persona|profile|preset)(?:_?(?:id|name|key)|Id|Name|Key)?$|[a-z](?:Mode|Group|Kind|Type|Role|Persona|Profile|Preset)(?:Id|Name|Key)?$/;
-/** Keys naming something other than an agent's mode: a provider, a model, a content or event format, a UI node. */
-const NOT_MODE_KEY = /provider|model|llm|vendor|platform|lang|locale|mime|content|message|msg|file|media|format|output|response|event|error|node|block|part|token|auth|env|db|storage|item|status|style|color|icon|theme/i;
+/** Words of a key or kind naming something other than an agent's mode: a provider, a model, a content or event format, a node, a store. */
+export const NOT_MODE_WORDS = 'provider|model|llm|vendor|platform|lang|locale|mime|content|message|msg|file|media|format|output|response|event|error|node|block|part|token|auth|env|db|storage';
+/** Keys naming something other than an agent's mode: those, and a UI item's status or style. */
+const NOT_MODE_KEY = new RegExp(`${NOT_MODE_WORDS}|item|status|style|color|icon|theme`, 'i');
 
 /** A table declared as an object literal: two or more entries, at least two of them lists (`{ web: ['web_search', …], x: [...] }`) or texts. */
 interface ModeTable { file: string; line: number; name: string; lists: number; texts: number; keys: string[] }
