@@ -3,6 +3,7 @@ import { paramName, shortName, type Located, type RuleContext } from '../context
 import { agentLoops, byFileInOrder, modelTurnCalls } from '../shared/loop.js';
 import { importModules } from '../shared/imports.js';
 import { lastBind } from '../shared/persist.js';
+import { citeRank } from '../shared/slice.js';
 import { at, escapeRegExp as esc, ev, finding, mentionOf } from '../shared/scan.js';
 import { dispatchPath, EXEC_KEY, toolDeclarations, toolLookups } from '../shared/tools.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -374,6 +375,56 @@ function checkBeforeAct(ctx: RuleContext): FrameworkCheck[] {
       }
     }
     return out;
+  });
+}
+
+/** A judge of the agent's work: `judge_tool()`, `self.judging()`, `critique_answer()`, `review_code()`, `get_verdict()`. */
+const JUDGE_NAME = /(?:^|_)(?:judg|critic|critiq|review|verdict)|(?:^|[a-z])(?:Judg|Critic|Critiq|Review|Verdict)/;
+/** A model call whose forced reply is a review: `query(…, func_spec=review_func_spec)`, `response_format=JudgeVerdict`. */
+const JUDGE_SPEC = /^(?:func_spec|function_spec|response_format|response_model|output_schema|schema|tools?)\s*=\s*\[?\s*[\w.]*(?:review|judge|judg|critique|critic|verdict)/i;
+/** What is judged: the code the agent wrote, what running it produced, its answer. */
+const JUDGED = /(?:^|[^a-z])(?:code|output|outputs|result|results|state|answer|solution|diff|patch|trajectory|term_out|stdout|exec\w*)(?:[^a-z]|$)/i;
+/** A call that runs what the agent produced, before the judge sees it. */
+const RAN = /^(?:exec|execute|run|step|absorb_exec_result)(?:_|[A-Z]|$)\w*/;
+
+/**
+ * A judge's verdict acted on: a function asks a judge (an LLM critic, a review call) about the agent's code or its
+ * execution result (`judgement = self.judging(tool, state, code, …)`, `response = query(…, func_spec=review_func_spec)`
+ * after `absorb_exec_result()`), binds the verdict and branches on it (`if judgement.status == 'Replan'`, `if
+ * node.is_buggy`): a failed verdict sends the work to repair, replanning or the debug path instead of accepting it.
+ */
+function judgedOutputs(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:judged-outputs', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      for (const j of f.calls) {
+        if (j.fn === '<top>' || j.cond || j.inCatch) continue;
+        const spec = j.args.find((a) => JUDGE_SPEC.test(a.trim()));
+        if (!JUDGE_NAME.test(j.name) && !spec) continue;
+        // The verdict is kept: bound to a name on the call's line.
+        // Bound on the call's line, or by a statement that opens a few lines above it (`response = cast(dict, query(…))`).
+        const bound = (f.binds ?? []).find((b) => b.fn === j.fn && (b.line === j.line || (b.line < j.line && b.line >= j.line - 3 && b.value.includes(`${j.name}(`))))?.name;
+        if (!bound) continue;
+        // About the agent's work: the judge is handed code or a result, or the function ran it first.
+        const ranFirst = f.calls.find((c) => c.fn === j.fn && c.line < j.line && RAN.test(c.name));
+        if (!j.args.some((a) => JUDGED.test(a)) && !ranFirst) continue;
+        const carried = [bound, ...(f.binds ?? []).filter((b) => b.fn === j.fn && b.line > j.line && mentionOf(bound).test(b.value)).map((b) => b.name)].map(mentionOf);
+        const after = [...f.guards, ...(f.forks ?? [])].filter((x) => x.fn === j.fn && x.line > j.line).sort((a, b) => a.line - b.line);
+        // The branch reads the verdict; a forced review reply may be written onto the judged object first (`node.is_buggy = response["is_bug"] or …`).
+        const g = after.find((x) => carried.some((r) => r.test(x.cond))) ?? (spec ? after[0] : undefined);
+        if (!g) continue;
+        // Only where something runs the function.
+        if (!ctx.callsNamed(shortName(j.fn)).some((c) => c.fn !== j.fn)) continue;
+        out.push({
+          file: f.path,
+          line: j.line,
+          how: `${shortName(j.fn)}() asks a judge about the agent's work with ${j.callee}(${spec ? spec.slice(0, 40) : ''})${ranFirst ? ` after ${ranFirst.callee}() ran it (line ${ranFirst.line})` : ''} and acts on the verdict (if ${g.cond.slice(0, 40)}, line ${g.line})`,
+        });
+        break;
+      }
+    }
+    // The copy the report cites first (the harness's own file before a variant nothing runs) first, so the reason names it.
+    return out.map((h, i) => ({ h, i, r: citeRank(ctx, h.file) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.h);
   });
 }
 
@@ -1286,7 +1337,7 @@ export default defineRule({
         ]);
       }
     }
-    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx), ...writeRunChecks(ctx)];
+    const inLoop = [...loopOutputChecks(ctx), ...checkBeforeAct(ctx), ...repromptOnInvalid(ctx), ...validationErrorReasks(ctx), ...writeRunChecks(ctx), ...judgedOutputs(ctx)];
     if (inLoop.length) {
       return finding('present', `the model's output is checked before it takes effect: ${inLoop[0].how}`, inLoop.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
