@@ -383,14 +383,14 @@ const JUDGE_NAME = /(?:^|_)(?:judg|critic|critiq|review|verdict)|(?:^|[a-z])(?:J
 /** A model call whose forced reply is a review: `query(…, func_spec=review_func_spec)`, `response_format=JudgeVerdict`. */
 const JUDGE_SPEC = /^(?:func_spec|function_spec|response_format|response_model|output_schema|schema|tools?)\s*=\s*\[?\s*[\w.]*(?:review|judge|judg|critique|critic|verdict)/i;
 /** What is judged: the code the agent wrote, what running it produced, its answer. */
-const JUDGED = /(?:^|[^a-z])(?:code|output|outputs|result|results|state|answer|solution|diff|patch|trajectory|term_out|stdout|exec\w*)(?:[^a-z]|$)/i;
+const JUDGED = /(?:^|[^a-z])(?:code|output|outputs|result|results|state|answer|solution|diff|patch|trajectory|stdout|exec\w*)(?:[^a-z]|$)/i;
 /** A call that runs what the agent produced, before the judge sees it. */
-const RAN = /^(?:exec|execute|run|step|absorb_exec_result)(?:_|[A-Z]|$)\w*/;
+const RAN = /^(?:exec|execute|run|step)(?:_|[A-Z]|$)\w*/;
 
 /**
  * A judge's verdict acted on: a function asks a judge (an LLM critic, a review call) about the agent's code or its
  * execution result (`judgement = self.judging(tool, state, code, …)`, `response = query(…, func_spec=review_func_spec)`
- * after `absorb_exec_result()`), binds the verdict and branches on it (`if judgement.status == 'Replan'`, `if
+ * in a function handed the execution result), binds the verdict and branches on it (`if judgement.status == 'Replan'`, `if
  * node.is_buggy`): a failed verdict sends the work to repair, replanning or the debug path instead of accepting it.
  */
 function judgedOutputs(ctx: RuleContext): FrameworkCheck[] {
@@ -405,9 +405,10 @@ function judgedOutputs(ctx: RuleContext): FrameworkCheck[] {
         // Bound on the call's line, or by a statement that opens a few lines above it (`response = cast(dict, query(…))`).
         const bound = (f.binds ?? []).find((b) => b.fn === j.fn && (b.line === j.line || (b.line < j.line && b.line >= j.line - 3 && b.value.includes(`${j.name}(`))))?.name;
         if (!bound) continue;
-        // About the agent's work: the judge is handed code or a result, or the function ran it first.
+        // About the agent's work: the judge is handed code or a result, the function ran it first, or the function is
+        // the one handed the result (`def parse_exec_result(self, node, exec_result)`).
         const ranFirst = f.calls.find((c) => c.fn === j.fn && c.line < j.line && RAN.test(c.name));
-        if (!j.args.some((a) => JUDGED.test(a)) && !ranFirst) continue;
+        if (!j.args.some((a) => JUDGED.test(a)) && !ranFirst && !JUDGED.test(shortName(j.fn))) continue;
         const carried = [bound, ...(f.binds ?? []).filter((b) => b.fn === j.fn && b.line > j.line && mentionOf(bound).test(b.value)).map((b) => b.name)].map(mentionOf);
         const after = [...f.guards, ...(f.forks ?? [])].filter((x) => x.fn === j.fn && x.line > j.line).sort((a, b) => a.line - b.line);
         // The branch reads the verdict; a forced review reply may be written onto the judged object first (`node.is_buggy = response["is_bug"] or …`).
