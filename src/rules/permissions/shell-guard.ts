@@ -101,11 +101,34 @@ function disjuncts(cond: string): string[] {
 
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
+/** A test file, by its path. */
+const TEST_FILE = /(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
 /** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
 function sandboxStart(ctx: RuleContext): Located<CallFact> | undefined {
   return ctx.memo('shell-guard:sandbox-start', () =>
-    ctx.calls.find((c) => (/^new /.test(c.callee) ? SANDBOX_CALL.test(c.name) : /^(?:create|connect|start|spawn|launch|open)\w*$/i.test(c.name) && SANDBOX_CALL.test(c.callee.slice(0, -c.name.length))) && !/(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/.test(c.file)),
+    ctx.calls.find((c) => (/^new /.test(c.callee) ? SANDBOX_CALL.test(c.name) : /^(?:create|connect|start|spawn|launch|open)\w*$/i.test(c.name) && SANDBOX_CALL.test(c.callee.slice(0, -c.name.length))) && !TEST_FILE.test(c.file)),
   );
+}
+
+/** A call that makes or boots the sandbox itself: `Sandbox.create(…)`, `AsyncSandbox.create(…)`, `WebContainer.boot(…)`, `Sandbox.connect(id)`. */
+const SANDBOX_MAKE = /^(?:[\w$]+\.)*[\w$]*(?:Sandbox|sandbox|WebContainer)[\w$]*\.(create|boot|connect)$/;
+/**
+ * Where the harness makes the sandbox its commands run in, for a verdict that rests on that sandbox:
+ * live, non-test code; a creation or boot before a reconnection; then the one in a helper other code
+ * calls (`createSandbox()` in a library module) before one inline in a request handler nothing calls.
+ */
+function sandboxMade(ctx: RuleContext): Located<CallFact> | undefined {
+  return ctx.memo('shell-guard:sandbox-made', () => {
+    const found: { c: Located<CallFact>; rank: number }[] = [];
+    for (const name of ['create', 'boot', 'connect']) {
+      for (const c of ctx.callsNamed(name)) {
+        if (!SANDBOX_MAKE.test(c.callee) || TEST_FILE.test(c.file) || isStale(ctx, c.file)) continue;
+        const callers = c.fn === '<top>' ? 0 : ctx.callsNamed(shortName(c.fn)).length;
+        found.push({ c, rank: (name === 'connect' ? 2 : 0) + (callers ? 0 : 1) });
+      }
+    }
+    return found.sort((a, b) => a.rank - b.rank)[0]?.c;
+  });
 }
 
 /** The language family of a file, by its extension. */
@@ -682,12 +705,15 @@ export default defineRule({
         const sinkEv: Evidence = { file: s.file, line: s.line, reason: `shell command run with ${s.callee}() in ${s.fn}()` };
         if (r.level === 'absent') return { level: 'absent', reason: `${s.fn}() runs the command with ${s.callee}() at ${s.file}:${s.line} with no parsing, pattern check, path confinement or sandbox`, evidence: [sinkEv] };
         const g = r.guards[0];
+        const inBox = r.level === 'present' && g.kind === 'sandbox' && s.kind === 'sandbox';
+        // A shell started inside a sandbox the harness boots or creates itself: where it makes it comes first.
+        const made = inBox && s.shellStart ? sandboxMade(ctx) : undefined;
         return {
           level: r.level,
-          reason: r.level === 'present' && g.kind === 'sandbox' && s.kind === 'sandbox'
-            ? `${s.fn}() runs the command inside a sandbox (${g.what} at ${g.file}:${g.line})`
+          reason: inBox
+            ? `${s.fn}() runs the command inside a sandbox (${g.what} at ${g.file}:${g.line})${made ? `, which the harness makes with ${made.callee}() at ${made.file}:${made.line}` : ''}`
             : `${s.fn}() ${r.level === 'present' ? 'guards' : 'only partly guards'} the command before ${s.callee}() (${g.what} at ${g.file}:${g.line})`,
-          evidence: [{ file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
+          evidence: [...(made ? [{ file: made.file, line: made.line, reason: `the sandbox is made here: ${made.callee}()` }] : []), { file: g.file, line: g.line, reason: `${g.kind} guard: ${g.what}` }, sinkEv],
         };
       }
       // Code actions: the model's code is executed directly (`exec(code)`), not through a tool.
@@ -759,10 +785,15 @@ export default defineRule({
         // harness runs commands (its own runner may be a shape this search does not read).
         const { evidence: ranked } = rankLive(ctx, boxed);
         const live = boxed.filter((s) => !isStale(ctx, s.file)).length;
+        // Where the harness makes that sandbox comes first: the runs only show a receiver named for it.
+        const made = sandboxMade(ctx);
         return {
           level: 'present',
-          reason: `commands run only inside a sandbox (${ranked[0].callee}() at ${ranked[0].file}:${ranked[0].line} and ${ranked.length - 1} more${live < 2 ? `, ${boxed.length - live} of them in retired or experimental code` : ''})`,
-          evidence: ranked.slice(0, 3).map((s) => ({ file: s.file, line: s.line, reason: `command run inside the sandbox: ${s.callee}()` })),
+          reason: `commands run only inside a sandbox (${ranked[0].callee}() at ${ranked[0].file}:${ranked[0].line} and ${ranked.length - 1} more${live < 2 ? `, ${boxed.length - live} of them in retired or experimental code` : ''})${made ? `, which the harness makes with ${made.callee}() at ${made.file}:${made.line}` : ''}`,
+          evidence: [
+            ...(made ? [{ file: made.file, line: made.line, reason: `the sandbox is made here: ${made.callee}()` }] : []),
+            ...ranked.slice(0, 3).map((s) => ({ file: s.file, line: s.line, reason: `command run inside the sandbox: ${s.callee}()` })),
+          ],
           confidence: live >= 2 ? 'high' : 'low',
         };
       }
