@@ -1025,8 +1025,9 @@ export default defineRule({
       const lead = sites.get(best)!;
       // A record only declared, kept in a variable or emitted to listeners ranks below tool spans that are exported.
       if (spans.length && kind(best) > 0) return spanFinding();
-      // Records only streamed to the client (one tool's progress event) rank below the saved history that carries every call.
-      if (!(ranked.every((r) => r.streamed) && transcriptSaves(ctx).some((t) => !t.optIn))) return finding(
+      // Records only emitted to listeners or streamed to the client (one tool's progress event, an
+      // activity feed) rank below the saved history that carries every call: that is the record that outlives the run.
+      if (!(kind(best) === 3 && transcriptSaves(ctx).some((t) => !t.optIn))) return finding(
         'present',
         `tool calls are recorded with inputs and outcomes (${best.where} at ${at(best.o.file, best.o.line)}${lead.length ? `, written at ${at(lead[0].file, lead[0].line)}` : ''})${decisions.length ? ', permission decisions included' : ''}`,
         [...lead, ...ranked.slice(0, 3).map(evid), ...decisions.filter((d) => !ranked.slice(0, 3).includes(d)).slice(0, 1).map(evid)],

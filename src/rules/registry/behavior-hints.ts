@@ -1,7 +1,7 @@
 import { defineRule } from '../types.js';
 import { HINT_KEY, HINT_TAG, hintReads, toolDeclarations, toolHints } from '../shared/tools.js';
 import { offPathFrontends, offPathUi } from '../shared/ui.js';
-import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolLiteralFlags, toolOptionFlags, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
+import { completionSpecFiles, dispatchFlags, frameworkHintActors, hintSideTables, markerHints, mcpAnnotationMentions, subclassFlags, toolLiteralFlags, toolOptionFlags, toolKinds, toolRecordFlags, typedEntryHints, CONCURRENCY_OPTION } from './mechanisms.js';
 
 export default defineRule({
   id: 'registry.behavior-hints',
@@ -178,6 +178,21 @@ export default defineRule({
           { file: x.file, line: x.line, reason: x.reason },
           { file: x.declared.file, line: x.declared.line, reason: `flag '${x.key}' set on a tool declaration` },
         ],
+        confidence: 'low',
+      };
+    }
+    // A kind handed by each tool class to its base class (`super(…, Kind.Fetch, schema)`): a risk class on every tool,
+    // present where the harness decides on it, partial where only the base class's package could.
+    const kinds = hints.length ? undefined : toolKinds(ctx);
+    if (kinds && kinds.decls.length >= 2) {
+      const d = kinds.decls[0];
+      const r = kinds.reads[0];
+      return {
+        level: r ? 'present' : 'partial',
+        reason: r
+          ? `tools declare their kind to the tool base class (${kinds.decls.length} tool classes, e.g. ${d.file}:${d.line}) and the harness decides on it at ${r.file}:${r.line}`
+          : `tools declare their kind to the tool base class (${kinds.decls.length} tool classes, e.g. ${d.reason.replace(/^tool class (\S+).*$/, '$1')} at ${d.file}:${d.line}), but nothing in this repo reads a tool's kind`,
+        evidence: r ? [d, ...kinds.reads.slice(0, 2)] : kinds.decls.slice(0, 3),
         confidence: 'low',
       };
     }

@@ -1823,3 +1823,47 @@ export function toolLiteralFlags(ctx: RuleContext): LiteralFlag[] {
     return out.sort((a, b) => b.sets - a.sets);
   });
 }
+
+/** A member of a tool-kind enum handed as an argument: `Kind.Fetch`, `ToolKind.Edit` (gemini-cli's `Kind` and its forks). */
+const KIND_MEMBER = /^(?:Tool)?Kind\.[A-Z]\w*$/;
+
+export interface ToolKinds {
+  /** Tool classes handing their kind to the base class (`super(name, displayName, description, Kind.Fetch, schema)`). */
+  decls: Site[];
+  /** Where the harness decides on a tool's kind (`tool.kind === Kind.Edit`, `MUTATOR_KINDS.includes(tool.kind)`). */
+  reads: Site[];
+}
+
+/**
+ * A risk class declared per tool as a kind: each tool class hands a member of a `Kind` enum (Read, Edit, Delete,
+ * Execute, Fetch …) to its base class's constructor, gemini-cli's `BaseDeclarativeTool` and its forks. The kind is
+ * the tool's behavioural hint; the harness acts on it where it compares a tool's `kind` with a member or tests it
+ * against a set of kinds. Kinds handed to a base class of an installed package that only that package reads are
+ * declared here, not acted on.
+ */
+export function toolKinds(ctx: RuleContext): ToolKinds {
+  return ctx.memo('registry:tool-kinds', () => {
+    const decls: Site[] = [];
+    const reads: Site[] = [];
+    for (const f of ctx.source) {
+      if (ILLUSTRATION.test(f.path)) continue;
+      for (const c of f.calls) {
+        if (c.callee === 'super') {
+          const k = c.args.find((a) => KIND_MEMBER.test(a.trim()));
+          if (k) decls.push({ file: f.path, line: c.line, reason: `tool class ${classOfFn(c.fn)} declares its kind ${k.trim()} to its base class` });
+        } else if ((c.name === 'includes' || c.name === 'has') && /KINDS$/i.test(c.callee.slice(0, -c.name.length - 1)) && /(?:^|\.)kind$/.test((c.args[0] ?? '').trim())) {
+          reads.push({ file: f.path, line: c.line, reason: `the harness tests the tool's kind: ${c.callee}(${c.args[0]})` });
+        }
+      }
+      for (const g of f.guards) {
+        if (/\.kind\s*[!=]==?\s*(?:Tool)?Kind\.[A-Z]|(?:Tool)?Kind\.[A-Z]\w*\s*[!=]==?\s*[\w$.]*\.kind\b/.test(g.cond)) reads.push({ file: f.path, line: g.line, reason: `the harness decides on the tool's kind: ${g.cond.slice(0, 60)}` });
+      }
+    }
+    // A kind that says something of the tool's behaviour before the catch-all (`Kind.Other`).
+    decls.sort((a, b) => Number(/\.Other\b/.test(a.reason)) - Number(/\.Other\b/.test(b.reason)));
+    return { decls, reads };
+  });
+}
+
+/** The class of a method's qualified name (`WebFetchTool.constructor` → `WebFetchTool`). */
+const classOfFn = (fn: string): string => (fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).split('.').pop()! : fn);

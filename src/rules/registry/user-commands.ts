@@ -24,6 +24,8 @@ const CLI_LIB = /^(?:commander|yargs(?:\/.*)?|argparse|click|typer|cac|meow|@ocl
 const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand', 'register_command', 'add_command', 'subcommand', 'registerTextEditorCommand'];
 /** A verb's registration option that leaves it out of help: `hidden=True`, `{ hidden: true }`. */
 const HIDDEN = /\bhidden\s*[=:]\s*(?:True|true)\b/;
+/** Where a yargs command module is handed to its parser: `yargs.command({ … })`, a chained `y.command({ … }).command({ … })` (whose callee text holds the first call). */
+const VERB_MODULE_AT = /(?:^|\.)command(?:\(|$)/;
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
 /** Editor (VS Code) command registration, and the evidence reason it produces. */
 const EDITOR_VERB = /^(?:registerCommand|registerTextEditorCommand)$/;
@@ -170,6 +172,7 @@ export default defineRule({
   exemplar: 'src/reference-harness/commands.ts',
   detect(ctx) {
     const decls: Evidence[] = [];
+    const moduleVerbs: Evidence[] = [];
     const collections = new Map<string, number>();
     // A shell completion spec (Fig `subcommands` with `generators`, `isDangerous` …) lists another program's verbs.
     const specs = completionSpecFiles(ctx);
@@ -188,6 +191,14 @@ export default defineRule({
         const slash = k.some((x) => NAME_KEY.test(x) && SLASH_LITERAL.test(o.values[x] ?? ''));
         const named = slash || k.includes('name') || k.includes('command') || k.includes('cmd') || (o.ctx.startsWith('array:') && COMMANDISH.test(where) && k.some((x) => ENTRY_ID_KEY.test(x)));
         if (!named || k.some((x) => SCHEMA_KEY.test(x) && x !== 'args')) continue;
+        // A command module handed to a CLI parser (`yargs.command({ command: 'deploy', desc, handler })`): a verb of
+        // that parser, judged with the other CLI verbs below (a module hidden from help, `describe: false`, is no user verb).
+        if (o.ctx.startsWith('arg:') && VERB_MODULE_AT.test(where) && k.includes('command') && k.some((x) => x === 'handler' || x === 'builder')) {
+          if (!/^false\b/.test((o.values.describe ?? o.values.desc ?? '').trim()) && !k.some((x) => HIDDEN.test(`${x}: ${o.values[x] ?? ''}`))) {
+            moduleVerbs.push({ file: f.path, line: o.line, reason: `CLI verb ${(o.values.command ?? '').slice(0, 30)} declared as a command module handed to a parser's .command()` });
+          }
+          continue;
+        }
         // An entry with a call `signature` (`append_task(task_id: str)`) is a command the model writes in its
         // reply, listed in its prompt like a tool: not one a user types.
         if (k.includes('signature')) continue;
@@ -292,6 +303,7 @@ export default defineRule({
         }
       }
     }
+    verbs.push(...moduleVerbs);
     // Verbs declared by decorators: click / typer `@app.command()`, `@cli.command("x")`.
     for (const f of ctx.source) {
       for (const fn of f.functions) {
@@ -358,8 +370,20 @@ export default defineRule({
       const reachable = new Set([...(bf?.imports ?? []).flatMap((i) => i.names), ...(bf?.functions ?? []).map((x) => x.name)]);
       const runs =
         !!bf &&
-        bf.calls.some((c) => c.name && !VERB_CALL.test(c.name) && !GENERIC.has(c.name) && (reachable.has(c.name) || reachable.has(c.callee.split('.')[0])) && ctx.functionsNamed(c.name).length > 0);
-      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && own && shown && runs ? 'high' : 'low' };
+        (bf.calls.some((c) => c.name && !VERB_CALL.test(c.name) && !GENERIC.has(c.name) && (reachable.has(c.name) || reachable.has(c.callee.split('.')[0])) && ctx.functionsNamed(c.name).length > 0) ||
+          // A handler handed by name (`handler: runChat`, `.command('chat', desc, builder, runChat)`) to the parser, which calls it.
+          [...bf.calls.filter((c) => VERB_CALL.test(c.name)).flatMap((c) => c.args), ...bf.objects.map((o) => o.values.handler ?? '')].some((a) => reachable.has(a.trim()) && ctx.functionsNamed(a.trim()).length > 0));
+      // Verbs whose builder runs nothing of the harness (each handler prints "not implemented yet" and exits) are
+      // stubs: names of commands to come, not user actions.
+      if (!runs) {
+        return {
+          level: 'absent',
+          reason: `${main.length} CLI verbs are registered in ${main[0].file}, but their handlers run nothing of the harness (stubs that only print or exit): there is no registry of user commands`,
+          evidence: [],
+          confidence: 'low',
+        };
+      }
+      return { level: 'present', reason: `${cli.length} CLI verbs are registered through a command builder (e.g. ${main[0].file}:${main[0].line})`, evidence: main.slice(0, 3), confidence: parser && own && shown ? 'high' : 'low' };
     }
     if (branched.length >= 2) {
       return {
