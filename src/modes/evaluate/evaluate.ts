@@ -147,6 +147,7 @@ const LANDMARK_MEMOS = {
   'loop:model-calls': inFileOrder,
   'loop:client-model-calls': inFileOrder,
   'loop:alias-model-calls': inFileOrder,
+  'loop:handed-model-calls': inFileOrder,
   'tools:lookups': inFileOrder,
   'tools:framework-use': inFileOrder,
   'registry:agent-framework-use': inFileOrder,

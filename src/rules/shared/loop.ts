@@ -105,7 +105,7 @@ export function modelCalls(ctx: RuleContext): Located<CallFact>[] {
     // Only calls of these names can be direct model calls: look them up by name, then restore file order.
     const found: Located<CallFact>[] = [];
     for (const n of MODEL_CALL_NAMES) for (const c of ctx.callsNamed(n)) if (isDirectModelCall(c)) found.push(c);
-    found.push(...clientModelCalls(ctx), ...aliasModelCalls(ctx));
+    found.push(...clientModelCalls(ctx), ...aliasModelCalls(ctx), ...handedModelCalls(ctx));
     if (found.length < 2) return found;
     const byFile = byFileInOrder(ctx, found);
     return ctx.source.flatMap((f) => byFile.get(f.path) ?? []);
@@ -161,6 +161,37 @@ function clientModelCalls(ctx: RuleContext): Located<CallFact>[] {
 
 /** A dotted reference to a function, not a call: `client.chat.completions.create`, `litellm.completion`. */
 const DOTTED_REF = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
+
+/** A keyword argument's name in front of its value (`create_fn=client.messages.create`). */
+const KWARG_NAME = /^[A-Za-z_]\w*\s*=\s*/;
+
+/**
+ * Calls handed a provider method by reference, which they call (a retry or backoff wrapper, a thread or executor, a
+ * partial): `backoff_create(client.chat.completions.create, errors, messages=…)`, `self.retryer(self.client.chat.completions.create,
+ * **kwargs)`, `functools.partial(anthropic.messages.create, **payload)`, `asyncio.to_thread(client.models.generate_content, …)`.
+ * The request is sent from inside that call, so the call is the model call.
+ */
+function handedModelCalls(ctx: RuleContext): Located<CallFact>[] {
+  return ctx.memo('loop:handed-model-calls', () => {
+    const out: Located<CallFact>[] = [];
+    for (const f of ctx.source) {
+      for (const c of f.calls as Located<CallFact>[]) {
+        if (!c.args.length || c.callee.startsWith('new ') || MODEL_CALL_NAME_SET.has(c.name)) continue;
+        for (const raw of c.args) {
+          // Only a reference ending in a name a direct model call can have (cheap tests before the regexes).
+          const dot = raw.lastIndexOf('.');
+          if (dot < 0 || raw.length > 160 || !MODEL_CALL_NAME_SET.has(raw.slice(dot + 1).trim())) continue;
+          const v = raw.replace(KWARG_NAME, '').trim();
+          if (!DOTTED_REF.test(v)) continue;
+          if (!isDirectModelCall({ callee: v, name: v.slice(v.lastIndexOf('.') + 1), line: c.line, fn: c.fn, args: [], cond: false, optional: false, inCatch: false })) continue;
+          out.push(c);
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
 
 /**
  * Calls of a name bound to a provider method rather than of the method itself: `completion =
@@ -233,7 +264,14 @@ export function modelFunctionNames(ctx: RuleContext): Set<string> {
     };
     // A name defined in many places (`check`, `process`) says nothing about which one is called.
     // Overrides of one base method (`BaseAgent.step` and its subclasses' `step`) are one name, however many.
-    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n) || oneClassFamily(ctx, n, ctx.functionsNamed(n));
+    // Provider modules defining one function each (`backend_openai.query`, `backend_anthropic.query`, and the `query` that picks
+    // one of them from a table) are one name too: every definition but at most one calls a model itself.
+    const callers = new Set(modelCalls(ctx).map((c) => `${c.file}#${c.fn}`));
+    const providers = (n: string) => {
+      const defs = ctx.functionsNamed(n);
+      return defs.filter((d) => callers.has(`${d.file}#${d.name}`)).length >= Math.max(2, defs.length - 1);
+    };
+    const specific = (n: string) => defCount(n) <= 3 || MODEL_WORD.test(n) || oneClassFamily(ctx, n, ctx.functionsNamed(n)) || providers(n);
     for (const n of [...names]) if (!specific(n)) names.delete(n);
     // A call links to a name by its own name, or (a bare call of an import alias) by the imported
     // name: so only calls of a name in the set, and bare calls of aliases, can link to one.
