@@ -143,6 +143,8 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 /** What a method call is called on: `this.store` of `this.store.put(…)` ('' for a bare call). */
 const receiverOf = (c: Pick<CallFact, 'callee'>): string => c.callee.slice(0, c.callee.lastIndexOf('.'));
 
+/** A SQL query's text as a call's first argument: `"SELECT id, content FROM messages WHERE …"`. */
+const SQL_SELECT = /^['"`]\s*SELECT\s/i;
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
 
 /** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
@@ -185,7 +187,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (READ.has(n)) return 'read';
   // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
   if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && SQL_BEGIN.test(c.args[0]))) return 'transaction';
-  if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
+  // node-sqlite3's (and an Electron bridge's) `db.get(sql, …)` / `db.all(sql, …)` run a SELECT and return its rows.
+  if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare' || ((n === 'get' || n === 'all') && SQL_SELECT.test(c.args[0] ?? ''))) && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
     const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
     if (sql.startsWith('SELECT')) return 'db-read';
     if (sql.startsWith('BEGIN')) return 'transaction';
@@ -461,6 +464,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     for (const n of gate.names) for (const c of ctx.callsNamed(n)) named.add(c);
     // Extension storage calls are named `set`/`get`: only those on `chrome.storage`/`browser.storage` join.
     for (const n of ['set', 'get']) for (const c of ctx.callsNamed(n)) if ((c.callee.startsWith('chrome') || c.callee.startsWith('browser')) && EXTENSION_STORAGE.test(c.callee)) named.add(c);
+    // So are a SQLite driver's `get`/`all` (`db.all("SELECT … FROM messages WHERE chat_id = ?", id)`): only with a SELECT literal.
+    for (const n of ['get', 'all']) for (const c of ctx.callsNamed(n)) if (SQL_SELECT.test(c.args[0] ?? '')) named.add(c);
     const saverNamed = new Set<CallFact>();
     for (const n of SAVER_NAMES) for (const c of ctx.callsNamed(n)) saverNamed.add(c);
     for (const f of ctx.source) {
