@@ -143,6 +143,19 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 /** What a method call is called on: `this.store` of `this.store.put(…)` ('' for a bare call). */
 const receiverOf = (c: Pick<CallFact, 'callee'>): string => c.callee.slice(0, c.callee.lastIndexOf('.'));
 
+/** Modules whose `replace(obj)` copies an object (`dataclasses.replace`, `copy.replace`), not a file. */
+const NOT_PATH_RECEIVER = /^(?:dataclasses|copy|os|str|string|re|self|cls)$/;
+
+/**
+ * pathlib's `Path.replace(target)`: one positional argument, a path (not a string literal, not a keyword as in
+ * `dt.replace(tzinfo=…)`); a string's `replace` always takes two.
+ */
+function pathReplace(c: CallFact): boolean {
+  if (!c.callee.includes('.') || c.args.length !== 1 || /^['"fbr]{0,2}['"]|=/.test(c.args[0])) return false;
+  const recv = receiverOf(c);
+  return recv !== '' && !NOT_PATH_RECEIVER.test(recv) && !/^['"]/.test(recv);
+}
+
 /** A SQL query's text as a call's first argument: `"SELECT id, content FROM messages WHERE …"`. */
 const SQL_SELECT = /^['"`]\s*SELECT\s/i;
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
@@ -478,6 +491,12 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
+        // pathlib's `tmp_path.replace(target)` renames the receiver over its one argument, as `os.replace(tmp, target)` does.
+        if (f.lang === 'py' && c.name === 'replace' && pathReplace(c)) {
+          const op = classify(ctx, f.path, { ...c, args: [receiverOf(c), c.args[0]] } as Located<CallFact>, 'rename');
+          if (op) out.push(op);
+          continue;
+        }
         const kind = kindOf(c) ?? mongoKind(ctx, c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
