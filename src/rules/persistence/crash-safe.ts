@@ -46,6 +46,19 @@ function logRewrite(o: PersistOp): boolean {
   return words(target).some((w) => LOG_WORD.has(w)) || /\.log\b/.test(target) || words(shortName(o.call.fn)).some((w) => LOG_WORD.has(w));
 }
 
+/** Words of a function that fetches something into place: a download, a pulled image, an unpacked archive. */
+const FETCH_WORD = new Set(['download', 'downloads', 'pull', 'fetch', 'install', 'extract', 'unpack']);
+/**
+ * A file of something else fetched into place through a temp file (`pull_container_disk` writing the image's bytes to a
+ * temp path and renaming it over the cached copy): the download lands whole, but nothing of the run is kept by it.
+ */
+function fetchRewrite(o: PersistOp): boolean {
+  if (o.subject !== 'other') return false;
+  // The rename itself, or a call of the function that makes it (`pull_tokenizer(url, dest)` in the run).
+  const fn = o.kind === 'rename' ? o.call.fn : o.via?.atomic ? o.via.fn : undefined;
+  return !!fn && words(shortName(fn)).some((w) => FETCH_WORD.has(w));
+}
+
 /**
  * Words of a function (class and method) whose commit is not the run saving its session: erasing or cancelling
  * (`deleteThread`, `_pop_item`, `cancelRun`), seeding or setting up the schema (`_init_db_for_connection`,
@@ -450,8 +463,8 @@ export default defineRule({
     const sessionWrites = transcriptFirst(ops.filter((o) => o.subject === 'session' && (o.kind === 'write' || o.kind === 'db-write')));
     // Atomic writes of the run's own records (the session's files, its workflow state), not a transaction about
     // something else the repo stores (a login session's tokens, a billing ledger judged by its fields).
-    // Nor the trimming or rotation of a log file with temp file + rename.
-    const own = atomic.filter((o) => !(o.kind === 'transaction' && o.subject === 'other') && !(o.subject === 'other' && logRewrite(o)));
+    // Nor the trimming or rotation of a log file with temp file + rename, nor a download renamed into place.
+    const own = atomic.filter((o) => !(o.kind === 'transaction' && o.subject === 'other') && !(o.subject === 'other' && logRewrite(o)) && !fetchRewrite(o));
     if (own.length > 0) {
       const a = own[0];
       return {

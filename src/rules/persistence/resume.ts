@@ -357,7 +357,15 @@ function routeEntries(ctx: RuleContext, loads: PersistOp[]): Entry[] {
     // Or a component that reads the id from the URL (`useLoaderData()`, `useParams()`) and passes it to the loader,
     // directly or through one function that wraps it (`getMessages(db, id)` → `getMessagesById`).
     const up = [...direct, ...direct.filter((k) => !/^(<anon>|<top>)$/.test(shortName(k.fn)) && ctx.functionsNamed(shortName(k.fn)).length <= 3).flatMap((k) => callersOf(ctx, k.fn))];
-    const u = up.find((k) => k.args.some((a) => ID_ARG.test(a) && !/^(?:db|this|self|ctx|context)(?:\.|$)/.test(a)) && urlParamsReadAround(ctx, k));
+    const passesId = (k: (typeof up)[number]) => k.args.some((a) => ID_ARG.test(a) && !/^(?:db|this|self|ctx|context)(?:\.|$)/.test(a));
+    // A route module under a dynamic segment (`app/chat/[thread]/page.tsx`) is handed the URL's id as its params (no
+    // router hook), and passes it through a wrapper (a server action `selectThreadWithMessages(id)`) to the loader.
+    const r = up.find((k) => !direct.includes(k) && DYNAMIC_ROUTE.test(k.file) && ROUTE_FILE.test(k.file) && passesId(k));
+    if (r) {
+      out.push({ file: r.file, line: r.line, what: `the route ${r.file.replace(/\/[^/]+$/, '')} (${r.callee}, called with the id in the URL, loads the saved conversation)`, load: o, ...(shortName(r.fn) === 'GET' ? { view: true } : {}) });
+      continue;
+    }
+    const u = up.find((k) => passesId(k) && urlParamsReadAround(ctx, k));
     if (u) out.push({ file: u.file, line: u.line, what: `${u.fn} (it passes the id read from the page's URL to ${u.callee}, which loads the saved conversation)`, load: o });
   }
   // A handler that takes the next message for the stored conversation (POST) before one that only reads it (GET).

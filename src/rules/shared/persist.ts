@@ -143,6 +143,21 @@ const NOT_HARNESS = /export|download|html|screenshot|upload|\bargs\.|\binput\.|\
 /** What a method call is called on: `this.store` of `this.store.put(…)` ('' for a bare call). */
 const receiverOf = (c: Pick<CallFact, 'callee'>): string => c.callee.slice(0, c.callee.lastIndexOf('.'));
 
+/** Modules whose `replace(obj)` copies an object (`dataclasses.replace`, `copy.replace`), not a file. */
+const NOT_PATH_RECEIVER = /^(?:dataclasses|copy|os|str|string|re|self|cls)$/;
+
+/**
+ * pathlib's `Path.replace(target)`: one positional argument, a path (not a string literal, not a keyword as in
+ * `dt.replace(tzinfo=…)`); a string's `replace` always takes two.
+ */
+function pathReplace(c: CallFact): boolean {
+  if (!c.callee.includes('.') || c.args.length !== 1 || /^['"fbr]{0,2}['"]|=/.test(c.args[0])) return false;
+  const recv = receiverOf(c);
+  return recv !== '' && !NOT_PATH_RECEIVER.test(recv) && !/^['"]/.test(recv);
+}
+
+/** A SQL query's text as a call's first argument: `"SELECT id, content FROM messages WHERE …"`. */
+const SQL_SELECT = /^['"`]\s*SELECT\s/i;
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
 
 /** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
@@ -185,7 +200,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   if (READ.has(n)) return 'read';
   // A SQL `BEGIN` statement (`db.exec("BEGIN IMMEDIATE")`), not any text that holds the word (`prompt.replace("BEGIN SOLUTION", …)`).
   if (n === 'transaction' || n === '$transaction' || ((c.args[0] ?? '').includes('BEGIN') && SQL_BEGIN.test(c.args[0]))) return 'transaction';
-  if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare') && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
+  // node-sqlite3's (and an Electron bridge's) `db.get(sql, …)` / `db.all(sql, …)` run a SELECT and return its rows.
+  if ((n === 'execute' || n === 'executemany' || n === 'exec' || n === 'run' || n === 'query' || n === 'prepare' || ((n === 'get' || n === 'all') && SQL_SELECT.test(c.args[0] ?? ''))) && /^['"`]\s*(INSERT|UPDATE|REPLACE|SELECT|BEGIN)\b/i.test(c.args[0] ?? '')) {
     const sql = (c.args[0] ?? '').replace(/^['"`]\s*/, '').toUpperCase();
     if (sql.startsWith('SELECT')) return 'db-read';
     if (sql.startsWith('BEGIN')) return 'transaction';
@@ -461,6 +477,8 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
     for (const n of gate.names) for (const c of ctx.callsNamed(n)) named.add(c);
     // Extension storage calls are named `set`/`get`: only those on `chrome.storage`/`browser.storage` join.
     for (const n of ['set', 'get']) for (const c of ctx.callsNamed(n)) if ((c.callee.startsWith('chrome') || c.callee.startsWith('browser')) && EXTENSION_STORAGE.test(c.callee)) named.add(c);
+    // So are a SQLite driver's `get`/`all` (`db.all("SELECT … FROM messages WHERE chat_id = ?", id)`): only with a SELECT literal.
+    for (const n of ['get', 'all']) for (const c of ctx.callsNamed(n)) if (SQL_SELECT.test(c.args[0] ?? '')) named.add(c);
     const saverNamed = new Set<CallFact>();
     for (const n of SAVER_NAMES) for (const c of ctx.callsNamed(n)) saverNamed.add(c);
     for (const f of ctx.source) {
@@ -473,6 +491,12 @@ function persistScan(ctx: RuleContext): { ops: PersistOp[]; saver: Located<CallF
         if (!saver && (saverNamed.has(c) || (saverInitial(c.callee.charCodeAt(0)) && SAVER_CALLEE.test(c.callee)))) saver = c as Located<CallFact>;
         // Only a few names can persist, or a `BEGIN` statement under any name.
         if (!named.has(c) && !dotenv && c.callee !== 'os.replace' && !(c.args[0] ?? '').includes('BEGIN')) continue;
+        // pathlib's `tmp_path.replace(target)` renames the receiver over its one argument, as `os.replace(tmp, target)` does.
+        if (f.lang === 'py' && c.name === 'replace' && pathReplace(c)) {
+          const op = classify(ctx, f.path, { ...c, args: [receiverOf(c), c.args[0]] } as Located<CallFact>, 'rename');
+          if (op) out.push(op);
+          continue;
+        }
         const kind = kindOf(c) ?? mongoKind(ctx, c) ?? (dotenv && /^(?:dotenv\.)?(?:set_key|unset_key)$/.test(c.callee) ? 'write' : undefined) ?? openModeBound(ctx, f.path, c as Located<CallFact>);
         if (!kind) continue;
         // A database opened in memory (`sqlite3.connect(":memory:")` in the same function, a search index) keeps nothing.
