@@ -391,8 +391,10 @@ function formatsMessage(f: FileFacts, cls: string, member: string): boolean {
 const ROLE_BASE_NAME = /(?:Agent|Role)(?:Base)?$/;
 /** Classes that hold settings, state or plumbing around agents, not a role. */
 const NOT_ROLE_CLASS = /Config|Settings|Options|Error|Exception|Mixin|Test|Mock|Fake|Stub|Factory|Registry|Manager|State|Message|Event|Response|Result|Entry|Hub$/;
-/** A class attribute naming the role: `agent_type = "architect"`, `name = 'planner'`. */
-const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName)$/;
+/** A class attribute (or a field the constructor sets) naming the role: `agent_type = "architect"`, `name = 'planner'`, `this.CODE = "BROWSER_AGENT"`. */
+const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName|agent_?code|agentCode|CODE|NAME|ROLE)$/;
+/** A literal naming something: `"architect"`, `'BROWSER_AGENT'`. */
+const NAME_LITERAL = /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/;
 /** A module constant holding a prompt: `ROUTER_PROMPT`, `PROMPT_REACT`, `PLANNER_INSTRUCTIONS`. */
 const PROMPT_CONST = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b/;
 
@@ -435,12 +437,15 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
         if (!base) continue;
         const inClass = (l: number) => l > c.line && l <= c.end;
         const body = f.objects.find((o) => o.ctx === `class:${c.name}` && o.line === c.line);
-        const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/.test((body.values[k] ?? '').trim()));
-        const identity = idKey ? body!.values[idKey].trim().slice(1, -1) : undefined;
+        const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && NAME_LITERAL.test((body.values[k] ?? '').trim()));
+        // Else a literal the constructor gives the instance (`self.name = "planner"`, `this.CODE = "BROWSER_AGENT"`).
+        const ctorId = idKey ? undefined : f.consts.find((k) => k.kind === 'assign' && (k.fn === `${c.name}.__init__` || k.fn === `${c.name}.constructor`) && IDENTITY_KEY.test(k.name) && NAME_LITERAL.test(k.value.trim()));
+        const idText = idKey ? body!.values[idKey].trim() : ctorId?.value.trim();
+        const identity = idText?.slice(1, -1);
         // Strongest first: a literal name, a prompt handed to the base, a prompt constant, a prompt-named member.
-        let how = identity ? `names itself ${idKey} = ${body!.values[idKey!].trim()}` : '';
+        let how = idText ? `names itself ${idKey ?? ctorId!.name} = ${idText}` : '';
         let rank = 0;
-        let line = c.line;
+        let line = ctorId?.line ?? c.line;
         if (!how) {
           const sup = f.objects.find((o) => inClass(o.line) && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k) && (o.values[k] ?? k).trim() !== k && !/^[a-z_]\w*$/.test((o.values[k] ?? '').trim())));
           const k = sup?.keys.find((x) => PROMPT_KEY.test(x));
