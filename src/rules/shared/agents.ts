@@ -294,6 +294,9 @@ const NOT_AGENT_LOOP_FN = /query|send|complet|request|retr(?:y|ies)|summar|strea
 export const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
 const FACTORY_FN = /^(?:create|from_\w+|fromConfig|build|make|new|clone|copy|__new__)$/;
 
+/** A function building text about sub-agents for a prompt (`build_remote_sub_agent_usage_notice`, `_build_available_subagents_description`), not starting one. */
+const SUB_TEXT_FN = /(?:description|notice|usage|hint|text|instructions?|summary|docs?|help|info|section|guide|guidance)s?$/i;
+
 export interface AgentSpawn extends Evidence {
   fn: string;
   /** The agent class that is built. */
@@ -767,7 +770,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       }
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (SUB_NAME.test(short) && !DISPLAY.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
+        if (SUB_NAME.test(short) && !DISPLAY.test(short) && !SUB_TEXT_FN.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
           add(f, fn.line, fn.name, `${fn.name}() starts sub-agents`, 1);
         }
         for (const p of fn.params) if (SUB_PARAMS.has(p)) add(f, fn.line, p, `${fn.name}() takes ${p}`, 3);
