@@ -849,6 +849,18 @@ const TOOLS_PARAM = /^(?:\w+_)?tools?(?:_?list)?$|^\w*Tools$/;
 /** A predicate comparing one field of the element with a literal: `(entry) => entry.category === "custom"`. */
 const FIXED_PART = /^\(?\s*(\w+)\s*\)?\s*=>\s*\1\.\w+\s*[!=]==?\s*(['"])[^'"]*\2$/;
 
+/**
+ * A Python condition on the element alone: one of its fields compared with a literal (`t.kind == "builtin"`,
+ * `t["type"] != 'mcp'`) or its own flag (`toolset.enabled`, `not t.is_disabled()`). A fixed part of the catalogue
+ * as configured, not a selection made per agent or session.
+ */
+const FIXED_PART_PY = /^\w+(?:\.\w+|\[['"]\w+['"]\])+\s*[!=]=\s*(['"])[^'"]*\1$|^(?:not\s+)?\w+(?:\.\w+)+(?:\(\))?$/;
+/**
+ * A comprehension's condition naming the selection it keeps: an allow, enable or exclude list, a grant, or
+ * membership in an agent's, profile's or mode's own list. Membership alone (`t.name not in seen`) is a dedup.
+ */
+const SIEVE_SELECTION = /allow|active|enabl|exclud|disabl|permit|selected|granted|\bin\s+[\w.]*(?:agent|profile|mode|role|spec|definition)\w*\.\w*tools?\b/i;
+
 /** `onTools`: the filtered collection is itself named as tools (not servers or messages matched by the predicate). */
 export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean; onTools?: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
@@ -884,6 +896,27 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
     return [...out.filter((x) => x.strong), ...named, ...out.filter((x) => !x.strong)];
+  });
+}
+
+/**
+ * Python's filter over the tools: a comprehension over the tools (or against a tool list) keeping those a selection
+ * allows (`{n: c for n, c in self._tools.items() if n in enabled}`, `[t for t in tools if t.name in allowed]`), in
+ * agent-slice order. Not a fixed part of the catalogue (`t.kind == "mcp"`, `t.enabled`) nor a dedup (`not in seen`).
+ */
+export function toolSieves(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:tool-sieves', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
+      for (const s of f.sieves ?? []) {
+        const recv = s.coll.replace(/\.(?:items|values|keys)\(\)$/, '');
+        if (!(/tool|registry|catalog/i.test(recv) || /tools?\b/i.test(s.cond)) || NOT_TOOLSET.test(recv) || !SIEVE_SELECTION.test(s.cond) || FIXED_PART_PY.test(s.cond.trim())) continue;
+        out.push({ file: f.path, line: s.line, reason: `a comprehension over ${recv.slice(0, 40)} keeps the tools where ${s.cond.slice(0, 50)} in ${s.fn}()` });
+      }
+    }
+    return out;
   });
 }
 
