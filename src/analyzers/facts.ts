@@ -359,7 +359,24 @@ export interface FileFacts {
   flagIfs?: BranchFact[];
   /** Conditional expressions choosing between two names, at most MAX_PICKS per file. */
   picks?: PickFact[];
+  /** Python comprehensions that keep the items meeting a condition, at most MAX_SIEVES per file. */
+  sieves?: SieveFact[];
 }
+
+/**
+ * A Python comprehension with an `if` clause, the form of `.filter` in Python: `[t for t in tools if t.name in
+ * allowed]`, `{n: c for n, c in self._tools.items() if n in enabled}`. The collection walked and the condition kept.
+ */
+export interface SieveFact {
+  /** The collection walked, whitespace collapsed, cut to 80 characters: `self._all_tools.items()`. */
+  coll: string;
+  /** The condition, whitespace collapsed, cut to 120 characters: `name_matches(name, self._config.enabled_tools)`. */
+  cond: string;
+  line: number;
+  fn: string;
+}
+
+export const MAX_SIEVES = 300;
 
 export interface ManifestFact {
   path: string;

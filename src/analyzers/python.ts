@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import { pyLocalFns } from './test-locals.js';
 import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
-import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS, MAX_PICKS, PICK_NAME } from './facts.js';
+import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS, MAX_PICKS, MAX_SIEVES, PICK_NAME } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
 import { emptyFacts } from './test-text.js';
@@ -494,14 +494,20 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         return;
       }
       case 'generator_expression':
-      case 'list_comprehension': {
-        // `next((t for t in tools if t.name == name), None)`: a search by a runtime key.
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'dictionary_comprehension': {
         const clause = n.namedChildren.find((c) => c?.type === 'for_in_clause');
         const elem = clause?.childForFieldName('left');
         const coll = clause?.childForFieldName('right');
-        if (elem?.type === 'identifier' && coll) {
+        // `next((t for t in tools if t.name == name), None)`: a search by a runtime key.
+        if (elem?.type === 'identifier' && coll && n.type !== 'dictionary_comprehension') {
           for (const c of n.namedChildren) if (c?.type === 'if_clause') searchLookup(coll, elem.text, c.namedChild(0), line(c));
         }
+        // The items kept by the condition: Python's `.filter`, not a count or a test over them (`sum(1 for t in tools if …)`, `any(…)`).
+        const cond = n.namedChildren.find((c) => c?.type === 'if_clause')?.namedChild(0);
+        const folded = n.type === 'generator_expression' && n.parent?.type === 'call' && /^(?:sum|any|all|len|max|min|next)$/.test(n.parent.childForFieldName('function')?.text ?? '');
+        if (coll && cond && !folded && (facts.sieves ??= []).length < MAX_SIEVES) facts.sieves.push({ coll: clip(coll, 80), cond: clip(cond, 120), line: line(cond), fn: fn() });
         break;
       }
       case 'match_statement': {

@@ -1,4 +1,4 @@
-import { POOL_NAME, TOOLS_KEY, agentDefinitions, modeToolTables, modePickedToolSets, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { POOL_NAME, TOOLS_KEY, agentDefinitions, toolSieves, modeToolTables, modePickedToolSets, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -358,6 +358,11 @@ export default defineRule({
     const roleClasses = agentRoleClasses(ctx);
     if (new Set(roleClasses.map((r) => r.identity ?? r.name)).size >= 2) {
       return finding('partial', `agent roles are classes deriving from ${roleClasses[0].base} (${roleClasses.slice(0, 3).map((r) => r.name).join(', ')}) whose capabilities differ by class, but no tool list is assembled per role`, roleClasses.slice(0, 2));
+    }
+    // Python: a comprehension keeping the tools an allow, enable or exclude list selects.
+    const sieves = toolSieves(ctx);
+    if (sieves.length) {
+      return finding('present', `the tool set is narrowed before use: ${sieves[0].reason} (${at(sieves[0].file, sieves[0].line)})`, sieves.slice(0, 3), 'low');
     }
     const vocab = poolVocabulary(ctx);
     if (vocab.length) {

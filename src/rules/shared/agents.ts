@@ -294,6 +294,9 @@ const NOT_AGENT_LOOP_FN = /query|send|complet|request|retr(?:y|ies)|summar|strea
 export const NOT_AGENT_CLASS = /Model|Client|Provider|LLM|Summar|Repo$|GUI|View|Component|Renderer|Parser|Comparison/;
 const FACTORY_FN = /^(?:create|from_\w+|fromConfig|build|make|new|clone|copy|__new__)$/;
 
+/** A function building text about sub-agents for a prompt (`build_remote_sub_agent_usage_notice`, `_build_available_subagents_description`), not starting one. */
+const SUB_TEXT_FN = /(?:description|notice|usage|hint|text|instructions?|summary|docs?|help|info|section|guide|guidance)s?$/i;
+
 export interface AgentSpawn extends Evidence {
   fn: string;
   /** The agent class that is built. */
@@ -391,8 +394,10 @@ function formatsMessage(f: FileFacts, cls: string, member: string): boolean {
 const ROLE_BASE_NAME = /(?:Agent|Role)(?:Base)?$/;
 /** Classes that hold settings, state or plumbing around agents, not a role. */
 const NOT_ROLE_CLASS = /Config|Settings|Options|Error|Exception|Mixin|Test|Mock|Fake|Stub|Factory|Registry|Manager|State|Message|Event|Response|Result|Entry|Hub$/;
-/** A class attribute naming the role: `agent_type = "architect"`, `name = 'planner'`. */
-const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName)$/;
+/** A class attribute (or a field the constructor sets) naming the role: `agent_type = "architect"`, `name = 'planner'`, `this.CODE = "BROWSER_AGENT"`. */
+const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName|agent_?code|agentCode|CODE|NAME|ROLE)$/;
+/** A literal naming something: `"architect"`, `'BROWSER_AGENT'`. */
+const NAME_LITERAL = /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/;
 /** A module constant holding a prompt: `ROUTER_PROMPT`, `PROMPT_REACT`, `PLANNER_INSTRUCTIONS`. */
 const PROMPT_CONST = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b/;
 
@@ -435,12 +440,15 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
         if (!base) continue;
         const inClass = (l: number) => l > c.line && l <= c.end;
         const body = f.objects.find((o) => o.ctx === `class:${c.name}` && o.line === c.line);
-        const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/.test((body.values[k] ?? '').trim()));
-        const identity = idKey ? body!.values[idKey].trim().slice(1, -1) : undefined;
+        const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && NAME_LITERAL.test((body.values[k] ?? '').trim()));
+        // Else a literal the constructor gives the instance (`self.name = "planner"`, `this.CODE = "BROWSER_AGENT"`).
+        const ctorId = idKey ? undefined : f.consts.find((k) => k.kind === 'assign' && (k.fn === `${c.name}.__init__` || k.fn === `${c.name}.constructor`) && IDENTITY_KEY.test(k.name) && NAME_LITERAL.test(k.value.trim()));
+        const idText = idKey ? body!.values[idKey].trim() : ctorId?.value.trim();
+        const identity = idText?.slice(1, -1);
         // Strongest first: a literal name, a prompt handed to the base, a prompt constant, a prompt-named member.
-        let how = identity ? `names itself ${idKey} = ${body!.values[idKey!].trim()}` : '';
+        let how = idText ? `names itself ${idKey ?? ctorId!.name} = ${idText}` : '';
         let rank = 0;
-        let line = c.line;
+        let line = ctorId?.line ?? c.line;
         if (!how) {
           const sup = f.objects.find((o) => inClass(o.line) && /^arg:super/.test(o.ctx) && o.keys.some((k) => PROMPT_KEY.test(k) && (o.values[k] ?? k).trim() !== k && !/^[a-z_]\w*$/.test((o.values[k] ?? '').trim())));
           const k = sup?.keys.find((x) => PROMPT_KEY.test(x));
@@ -762,7 +770,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
       }
       for (const fn of f.functions) {
         const short = shortName(fn.name);
-        if (SUB_NAME.test(short) && !DISPLAY.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
+        if (SUB_NAME.test(short) && !DISPLAY.test(short) && !SUB_TEXT_FN.test(short) && /^_*(?:spawn|run|create|launch|start|invoke|delegate|execute|setup|call|build|make|new)/i.test(short)) {
           add(f, fn.line, fn.name, `${fn.name}() starts sub-agents`, 1);
         }
         for (const p of fn.params) if (SUB_PARAMS.has(p)) add(f, fn.line, p, `${fn.name}() takes ${p}`, 3);
@@ -841,6 +849,18 @@ const TOOLS_PARAM = /^(?:\w+_)?tools?(?:_?list)?$|^\w*Tools$/;
 /** A predicate comparing one field of the element with a literal: `(entry) => entry.category === "custom"`. */
 const FIXED_PART = /^\(?\s*(\w+)\s*\)?\s*=>\s*\1\.\w+\s*[!=]==?\s*(['"])[^'"]*\2$/;
 
+/**
+ * A Python condition on the element alone: one of its fields compared with a literal (`t.kind == "builtin"`,
+ * `t["type"] != 'mcp'`) or its own flag (`toolset.enabled`, `not t.is_disabled()`). A fixed part of the catalogue
+ * as configured, not a selection made per agent or session.
+ */
+const FIXED_PART_PY = /^\w+(?:\.\w+|\[['"]\w+['"]\])+\s*[!=]=\s*(['"])[^'"]*\1$|^(?:not\s+)?\w+(?:\.\w+)+(?:\(\))?$/;
+/**
+ * A comprehension's condition naming the selection it keeps: an allow, enable or exclude list, a grant, or
+ * membership in an agent's, profile's or mode's own list. Membership alone (`t.name not in seen`) is a dedup.
+ */
+const SIEVE_SELECTION = /allow|active|enabl|exclud|disabl|permit|selected|granted|\bin\s+[\w.]*(?:agent|profile|mode|role|spec|definition)\w*\.\w*tools?\b/i;
+
 /** `onTools`: the filtered collection is itself named as tools (not servers or messages matched by the predicate). */
 export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolean; onTools?: boolean }> {
   return ctx.memo('agents:tool-filters', () => {
@@ -876,6 +896,27 @@ export function toolFilters(ctx: RuleContext): Array<Evidence & { strong: boolea
     }
     // A filter call over the tools shows the narrowing itself; a pool-named function only names it.
     return [...out.filter((x) => x.strong), ...named, ...out.filter((x) => !x.strong)];
+  });
+}
+
+/**
+ * Python's filter over the tools: a comprehension over the tools (or against a tool list) keeping those a selection
+ * allows (`{n: c for n, c in self._tools.items() if n in enabled}`, `[t for t in tools if t.name in allowed]`), in
+ * agent-slice order. Not a fixed part of the catalogue (`t.kind == "mcp"`, `t.enabled`) nor a dedup (`not in seen`).
+ */
+export function toolSieves(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:tool-sieves', () => {
+    const out: Evidence[] = [];
+    const front = webFrontends(ctx);
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path) || inDirs(f.path, front)) continue;
+      for (const s of f.sieves ?? []) {
+        const recv = s.coll.replace(/\.(?:items|values|keys)\(\)$/, '');
+        if (!(/tool|registry|catalog/i.test(recv) || /tools?\b/i.test(s.cond)) || NOT_TOOLSET.test(recv) || !SIEVE_SELECTION.test(s.cond) || FIXED_PART_PY.test(s.cond.trim())) continue;
+        out.push({ file: f.path, line: s.line, reason: `a comprehension over ${recv.slice(0, 40)} keeps the tools where ${s.cond.slice(0, 50)} in ${s.fn}()` });
+      }
+    }
+    return out;
   });
 }
 
