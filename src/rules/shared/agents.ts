@@ -394,8 +394,8 @@ function formatsMessage(f: FileFacts, cls: string, member: string): boolean {
 const ROLE_BASE_NAME = /(?:Agent|Role)(?:Base)?$/;
 /** Classes that hold settings, state or plumbing around agents, not a role. */
 const NOT_ROLE_CLASS = /Config|Settings|Options|Error|Exception|Mixin|Test|Mock|Fake|Stub|Factory|Registry|Manager|State|Message|Event|Response|Result|Entry|Hub$/;
-/** A class attribute (or a field the constructor sets) naming the role: `agent_type = "architect"`, `name = 'planner'`, `this.CODE = "BROWSER_AGENT"`. */
-const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName|agent_?code|agentCode|CODE|NAME|ROLE)$/;
+/** A class attribute (or a field the constructor sets) naming the role: `agent_type = "architect"`, `name = 'planner'`, `this.NAME = "BROWSER_AGENT"`. */
+const IDENTITY_KEY = /^(?:agent_?type|agentType|name|role|alias|display_?name|displayName|type|kind|slug|role_?name|roleName|agent_?name|agentName|agent_?code|agentCode|NAME|ROLE)$/;
 /** A literal naming something: `"architect"`, `'BROWSER_AGENT'`. */
 const NAME_LITERAL = /^['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]$/;
 /** A module constant holding a prompt: `ROUTER_PROMPT`, `PROMPT_REACT`, `PLANNER_INSTRUCTIONS`. */
@@ -441,7 +441,7 @@ export function agentRoleClasses(ctx: RuleContext): RoleClass[] {
         const inClass = (l: number) => l > c.line && l <= c.end;
         const body = f.objects.find((o) => o.ctx === `class:${c.name}` && o.line === c.line);
         const idKey = body?.keys.find((k) => IDENTITY_KEY.test(k) && NAME_LITERAL.test((body.values[k] ?? '').trim()));
-        // Else a literal the constructor gives the instance (`self.name = "planner"`, `this.CODE = "BROWSER_AGENT"`).
+        // Else a literal the constructor gives the instance (`self.name = "planner"`, `this.NAME = "BROWSER_AGENT"`).
         const ctorId = idKey ? undefined : f.consts.find((k) => k.kind === 'assign' && (k.fn === `${c.name}.__init__` || k.fn === `${c.name}.constructor`) && IDENTITY_KEY.test(k.name) && NAME_LITERAL.test(k.value.trim()));
         const idText = idKey ? body!.values[idKey].trim() : ctorId?.value.trim();
         const identity = idText?.slice(1, -1);
