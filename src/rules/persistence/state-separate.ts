@@ -31,6 +31,24 @@ function memoryOnly(o: PersistOp): boolean {
   return ws.some((w) => MEMORY.has(w)) && !ws.some((w) => STATE.has(w) && !MEMORY.has(w)) && !isToolRecord(ws);
 }
 
+/**
+ * Words that say a write records a run of the workflow (`workflow_runs`, `workflowStates`, `setWorkflowStatus`,
+ * `workflow_events`), not the workflow's definition.
+ */
+const RUN_RECORD_WORD = new Set(['run', 'runs', 'execution', 'executions', 'status', 'step', 'steps', 'event', 'events', 'result', 'results', 'record', 'records', 'history', 'log', 'logs', 'trace', 'instance', 'instances', 'schedule']);
+/**
+ * The write was judged state only by naming a workflow, and names the parts of its definition (`tx.insert(WorkflowNodeDataTable)`
+ * in a flow editor's `saveStructure`, `workflow_yaml_path.write_text`): the workflow's definition (its nodes, edges, a
+ * YAML file), authored by the user and kept as configuration, not the state of a running session.
+ */
+const WORKFLOW_WORD = new Set(['workflow', 'workflows']);
+/** Words that name the parts of a workflow's definition: its nodes and edges, its structure, its YAML or template. */
+const DEFINITION_WORD = new Set(['node', 'nodes', 'edge', 'edges', 'structure', 'definition', 'definitions', 'yaml', 'yml', 'template', 'templates']);
+function definitionOnly(o: PersistOp): boolean {
+  const ws = words(o.text);
+  return ws.some((w) => WORKFLOW_WORD.has(w)) && ws.some((w) => DEFINITION_WORD.has(w)) && !ws.some((w) => (STATE.has(w) && !WORKFLOW_WORD.has(w)) || RUN_RECORD_WORD.has(w)) && !isToolRecord(ws);
+}
+
 /** A column keying a row to a user or account (`userId`, `owner_id`), and one keying it to a run of the agent (`chatId`, `sessionId`, `taskId`). */
 const USER_KEY = /^(?:user|owner|account|customer|member)$/;
 const RUN_KEY = /^(?:chat|session|conversation|thread|run|task|job|message|step|turn|execution|workflow|agent)$/;
@@ -151,7 +169,9 @@ export default defineRule({
     const stored = ops.filter((o) => o.subject === 'state' && wired(o) && !restores(o));
     // Per-user usage counters (a monthly quota, billing records) are kept apart but are not the session's state (see below).
     const counters = stored.filter((o) => !memoryOnly(o) && perUserCounter(ctx, o));
-    const named = stored.filter((o) => !memoryOnly(o) && !counters.includes(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    // A workflow's definition (a flow editor's nodes and edges, a workflow's YAML) is configuration: judged with the settings below.
+    const definitions = stored.filter((o) => !memoryOnly(o) && !counters.includes(o) && definitionOnly(o));
+    const named = stored.filter((o) => !memoryOnly(o) && !counters.includes(o) && !definitions.includes(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     // A state write whose record also holds the messages keeps state and transcript in one record, not apart: the line
     // showing the messages in that record first (the field, the item set), then the write.
     const mixed = named.map((o) => ({ o, e: recordHoldsTranscript(ctx, o, ops) })).filter((x) => !!x.e);
@@ -219,11 +239,14 @@ export default defineRule({
     // A one-shot migration (`migrateAuthToAuthJson`) moves old files; the store's own writer shows where settings live.
     const settingsRank = (o: PersistOp) => (words(o.text).some((w) => PRIMARY.test(w)) ? 0 : 1) + (/cache/i.test(o.text) ? 1 : 0) + (/migrat/i.test(o.call.fn) ? 2 : 0) + (o.kind === 'rename' ? 1 : 0);
     const settings = ops.filter((o) => o.subject === 'settings' && wired(o)).sort((a, b) => settingsRank(a) - settingsRank(b) || b.strength - a.strength);
-    if (settings.length > 0) {
+    if (settings.length > 0 || definitions.length > 0) {
+      // A saved workflow definition first when there is one: it is the configuration closest to the workflow.
+      const kept = [...definitions.slice(0, 1), ...settings].slice(0, 2);
+      const what = (o: PersistOp) => (definitions.includes(o) ? "a workflow's definition (its structure, not a run's state)" : 'settings/config, not workflow state');
       return {
         level: 'partial',
-        reason: `only settings/configuration are stored apart (${settings[0].call.fn}); no plan, todo, checkpoint or tool-call record is persisted outside the transcript`,
-        evidence: settings.slice(0, 2).map((o) => at(o, `${o.call.callee}() in ${o.call.fn} writes settings/config, not workflow state`)),
+        reason: `only settings/configuration are stored apart (${kept[0].call.fn}${definitions.length > 0 ? ", a saved workflow's definition" : ''}); no plan, todo, checkpoint or tool-call record is persisted outside the transcript`,
+        evidence: kept.map((o) => at(o, `${o.call.callee}(${definitions.includes(o) ? (o.call.args[0] ?? '') : ''}) in ${o.call.fn} writes ${what(o)}`)),
       };
     }
     // A database holding the transcript in its own table, with other records (artifacts, votes,
