@@ -210,7 +210,9 @@ export default defineRule({
   detect(ctx) {
     const decls = toolDeclarations(ctx);
     const sinks = shellSinks(ctx).filter((s) => s.fromInput);
-    const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name));
+    // A tool named after its factory (`createBashOutputTool` → `bash_output`) is a shell tool only when the name's
+    // last word says so (`bash`, `run_command`): `bash_output` and `bash_background_list` read or list a shell's processes.
+    const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name) && (!d.fromFactory || SHELL_TOOL.test(d.name.split('_').at(-1) ?? '')));
 
     // Whole-file scans repeat (a tool file, the gate's files): one per file.
     const wholeFile = new Map<string, Guard[]>();
