@@ -3,7 +3,7 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall, resolveImportFile } from '../shared/imports.js';
-import { resolveLocal } from '../shared/resolve.js';
+import { regexReceiver, resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
@@ -597,6 +597,8 @@ export default defineRule({
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
         // A method of a literal (`/again in (\d+)s/.exec(msg)`, `'a,b'.split(',')`) is the language's own, no harness function.
         if (/^[/'"`]/.test(c.callee)) return [];
+        // So is a method of a name holding a regex (`cdPattern.exec(script)`), whatever harness class has an `exec`.
+        if (regexReceiver(ctx, file, c.fn, c.callee, c.name)) return [];
         const lang = langOf(file);
         const sameLanguage = () => ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         if (!GENERIC_METHOD.test(c.name)) return sameLanguage();
