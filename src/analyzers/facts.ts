@@ -87,6 +87,11 @@ export interface ObjectFact {
    * `{ run_shell: tool({ … }) }` → `run_shell` (ctx `arg:tool`). The builder call has no name of its own.
    */
   key?: string;
+  /**
+   * For an object handed to a call, that the enclosing function returns the call: `return tool({ … })` in any
+   * return statement, or an arrow's expression body (`(deps) => tool({ … })`).
+   */
+  returned?: boolean;
 }
 
 export interface ClassFact {

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import { pyLocalFns } from './test-locals.js';
-import type { ClassFact, ConstFact, FileFacts, LoopFact, TypeFact } from './facts.js';
+import type { ClassFact, ConstFact, FileFacts, LoopFact, ObjectFact, TypeFact } from './facts.js';
 import { MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_GUARDS, MAX_FORKS, MAX_ITEM_SETS, MAX_LOOKUPS, MAX_PICKS, MAX_SIEVES, PICK_NAME } from './facts.js';
 import { lineLocator } from './lines.js';
 import { markSkippedTests } from './skipped-tests.js';
@@ -614,7 +614,10 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
               addConst(key, literal(v), line(k), 'prop');
             }
           }
-          facts.objects.push({ keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: `arg:${clip(f, 60)}` });
+          const obj: ObjectFact = { keys, values, line: line(n), end: endLine(n), fn: fn(), ctx: `arg:${clip(f, 60)}` };
+          // `return Tool(name=…, …)`: the function returns the call.
+          if (contextOf(n) === 'return') obj.returned = true;
+          facts.objects.push(obj);
         }
         break;
       }

@@ -434,6 +434,14 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     const p = outer(call).parent;
     return p && isPropertyAssignment(p) ? propName(p.name) : undefined;
   };
+  /** `return tool({ … })`, `(deps) => tool({ … })`: the call this object is an argument of is what its function returns. */
+  const callReturned = (node: ts.Node): boolean => {
+    const call = outer(node).parent;
+    if (!call || !isCallExpression(call)) return false;
+    const o = outer(call);
+    const p = o.parent;
+    return !!p && (isReturnStatement(p) || (isArrowFunction(p) && p.body === o));
+  };
 
   const visitFunction = (node: ts.SignatureDeclaration & { body?: ts.Node }) => {
     // An overload signature (`function infer(args: A): R;` above the implementation) or a constructor's:
@@ -814,6 +822,7 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
     const fact: ObjectFact = { keys, values, line: startLine(n), end: endLine(n), fn: fnStack[fnStack.length - 1], ctx };
     const key = callPropertyKey(n);
     if (key) fact.key = key;
+    if (ctx.startsWith('arg:') && callReturned(n)) fact.returned = true;
     facts.objects.push(fact);
   };
 

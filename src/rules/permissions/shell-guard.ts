@@ -3,7 +3,7 @@ import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
 import { resolveBareCall, resolveImportFile } from '../shared/imports.js';
-import { resolveLocal } from '../shared/resolve.js';
+import { regexReceiver, resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
 import { hookGates } from './hook-gate.js';
@@ -210,7 +210,9 @@ export default defineRule({
   detect(ctx) {
     const decls = toolDeclarations(ctx);
     const sinks = shellSinks(ctx).filter((s) => s.fromInput);
-    const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name));
+    // A tool named after its factory (`createBashOutputTool` → `bash_output`) is a shell tool only when the name's
+    // last word says so (`bash`, `run_command`): `bash_output` and `bash_background_list` read or list a shell's processes.
+    const shellTools = decls.filter((d) => SHELL_TOOL.test(d.name) && (!d.fromFactory || SHELL_TOOL.test(d.name.split('_').at(-1) ?? '')));
 
     // Whole-file scans repeat (a tool file, the gate's files): one per file.
     const wholeFile = new Map<string, Guard[]>();
@@ -595,6 +597,8 @@ export default defineRule({
       resolve: (file: string, _fn: string, c: Located<CallFact>) => {
         // A method of a literal (`/again in (\d+)s/.exec(msg)`, `'a,b'.split(',')`) is the language's own, no harness function.
         if (/^[/'"`]/.test(c.callee)) return [];
+        // So is a method of a name holding a regex (`cdPattern.exec(script)`), whatever harness class has an `exec`.
+        if (regexReceiver(ctx, file, c.fn, c.callee, c.name)) return [];
         const lang = langOf(file);
         const sameLanguage = () => ctx.functionsNamed(c.name).filter((d) => langOf(d.file) === lang);
         if (!GENERIC_METHOD.test(c.name)) return sameLanguage();

@@ -79,6 +79,28 @@ export function resolveLocal(ctx: RuleContext, file: string, fn: string, callee:
   return ref && ref !== callee ? resolveLocal(ctx, file, fn, ref, depth + 1) : undefined;
 }
 
+/** A regular expression as a value: a literal (`/^cd\s+/`), `new RegExp(…)`, `RegExp(…)`, Python's `re.compile(…)`. */
+const REGEX_VALUE = /^(?:\/(?![*/])(?:[^/\\\n]|\\.)+\/[dgimsuvy]*$|(?:new\s+)?RegExp\(|(?:re|regex)\.compile\()/;
+/** A name for a regular expression (`cdPattern`, `urlRegex`, `TOKEN_RE`, `word_re`) and a method regular expressions have. */
+const REGEX_NAME = /(?:Pattern|Regex|RegExp|Re|_PATTERN|_REGEX|_RE|_pattern|_regex|_re|^pattern|^regex|^re)$/;
+const REGEX_METHOD = /^(?:exec|test|match|matchAll|search|sub|subn|findall|finditer|fullmatch|split)$/;
+
+/**
+ * Whether a call's receiver holds a regular expression (`cdPattern.exec(cmd)` after `const cdPattern = /…/`,
+ * `this.tokenRe.test(s)`, `WORD_RE.findall(text)`): the language's own object, never an instance of a
+ * harness class, so its method is not one of the harness's methods of that name (`DevcontainerRuntime.exec`).
+ * The name is bound to a regex value in the function or at the file's top, or it is named for a regex and
+ * the method is one regular expressions have.
+ */
+export function regexReceiver(ctx: RuleContext, file: string, fn: string, callee: string, name: string): boolean {
+  const m = /^(?:(?:this|self)\.)?([A-Za-z_$][\w$]*)\.[\w$]+$/.exec(callee);
+  if (!m) return false;
+  const recv = m[1];
+  if (REGEX_NAME.test(recv) && REGEX_METHOD.test(name)) return true;
+  const binds = ctx.file(file)?.binds ?? [];
+  return binds.some((b) => b.name === recv && (b.fn === fn || b.fn === '<top>' || classOf(b.fn) === classOf(fn)) && REGEX_VALUE.test(b.value.trim()));
+}
+
 /** A wrapper handed a function reference, whose result runs it later: `debounce(this.save, 500)`, `_.throttle(sync)`, `functools.partial(self._save, path)`. */
 const WRAPPED_REF = new RegExp(String.raw`^(?:[\w$]+\.)*(?:${DELAY_WRAPPERS}|partial)\(\s*((?:(?:this|self)\.)?[A-Za-z_$][\w$]*)(?:\.bind\(\s*this\s*\))?\s*[,)]`);
 /** A method bound to its object: `this.onSave = this.save.bind(this)`. */

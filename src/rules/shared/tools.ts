@@ -55,6 +55,11 @@ export interface ToolDecl {
   ctx?: string;
   /** Last line of the declaration, for objects. */
   end?: number;
+  /**
+   * The name is the factory's that returns the builder call (`createBashOutputTool` → `bash_output`), not one the
+   * tool is given: it says what the factory makes, not that the tool runs what it names.
+   */
+  fromFactory?: boolean;
 }
 
 export interface ToolLookup {
@@ -195,22 +200,37 @@ const TOOL_DECORATOR = /^(?:[\w.]+\.)?(?:tool|function_tool|register_tool|regist
 const baseName = (ext: string | undefined) => (ext ? ext.replace(/[<[].*$/s, '').replace(/^.*\./, '').trim() : '');
 
 /**
+ * A tool's name from the factory that returns it (`createBashOutputTool`, `make_search_tool`): the factory's
+ * name without its verb and a trailing `Tool`, in snake case (`bash_output`); the whole name when nothing is left.
+ */
+function factoryToolName(fn: string): string {
+  const short = shortName(fn);
+  const core = short.replace(/^_*(?:create|make|build|new|get|init)_?(?=[A-Z_]|$)/, '').replace(/_?Tool$/, '').replace(/^_+|_+$/g, '');
+  return core ? core.replace(/(?<=[a-z0-9])(?=[A-Z])/g, '_').toLowerCase() : short;
+}
+
+/**
  * The name of a tool made by a builder call that is bound to a variable
  * (`const bashTool = tool({ … })`): the literal `name` of the object that exports it under a name
  * (`{ name: 'execute_bash', tool: bashTool }`), else the variable's own name.
+ * A builder call that is not bound: the key of the tools map it is a value of (`{ run_shell: tool({ … }) }`),
+ * else the factory that returns it (`const makeSearch = (deps) => tool({ … })`, `return tool({ … })` after
+ * other statements), marked `factory`.
  */
-function builderName(f: FileFacts, o: ObjectFact): string | undefined {
+function builderName(f: FileFacts, o: ObjectFact): { name: string; factory?: boolean } | undefined {
   const line = o.line;
   const bound = f.binds?.find((b) => b.line === line && /^(?:await\s+)?[\w$.]+(?:<[^>]*>)?\(/.test(b.value))?.name;
-  // `{ run_shell: tool({ … }) }`: the tools map's key names the tool; `const makeSearch = (deps) =>
-  // tool({ … })`: the factory whose body is the builder call does.
-  if (!bound) return o.key ?? f.functions.find((fn) => fn.line === line && fn.name === o.fn)?.name;
+  if (!bound) {
+    if (o.key) return { name: o.key };
+    if (o.returned && o.fn !== '<top>' && o.fn !== '<anon>' && f.functions.some((fn) => fn.name === o.fn && fn.line <= line && fn.end >= line)) return { name: factoryToolName(o.fn), factory: true };
+    return undefined;
+  }
   for (const o of f.objects) {
     if (o.line === line || !o.keys.some((k) => o.values[k] === bound)) continue;
     const named = firstLiteral(o.values.name ?? o.values.id);
-    if (named) return named;
+    if (named) return { name: named };
   }
-  return bound;
+  return { name: bound };
 }
 
 /** Python classes that declare a type, not a value: `class X(TypedDict)`, `class X(Protocol)`. */
@@ -309,8 +329,10 @@ function objectScan(ctx: RuleContext): { decls: ToolDecl[]; sites: ToolListSite[
         // A user's command (a slash command, a `@agent cmd` handler) declared beside types of a command API is run by
         // the user, not offered to the model.
         if (!builder && userCommandEntry(f, o)) continue;
-        const name = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id) ?? (builder ? builderName(f, o) : undefined) ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
-        decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end });
+        const literal = firstLiteral(o.values.name ?? o.values.toolName ?? o.values.tool_name ?? o.values.id);
+        const built = literal === undefined && builder ? builderName(f, o) : undefined;
+        const name = literal ?? built?.name ?? (isClass ? o.ctx.slice(6) : o.ctx.replace(/^\w+:/, '')) ?? '';
+        decls.push({ file: f.path, line: o.line, name, kind: builder ? 'builder' : isClass ? 'class' : 'object', keys, hasExec: hasExec || builder, ctx: o.ctx, end: o.end, ...(built?.factory ? { fromFactory: true } : {}) });
       }
     }
     return { decls, sites };
