@@ -164,6 +164,8 @@ const DOTTED_REF = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/;
 
 /** A keyword argument's name in front of its value (`create_fn=client.messages.create`). */
 const KWARG_NAME = /^[A-Za-z_]\w*\s*=\s*/;
+/** `….bind(client)` after a method reference (TypeScript / JavaScript). */
+const BOUND_TO = /\.bind\([\w$.]*\)$/;
 
 /**
  * Calls handed a provider method by reference, which they call (a retry or backoff wrapper, a thread or executor, a
@@ -177,7 +179,9 @@ function handedModelCalls(ctx: RuleContext): Located<CallFact>[] {
     for (const f of ctx.source) {
       for (const c of f.calls as Located<CallFact>[]) {
         if (!c.args.length || c.callee.startsWith('new ') || MODEL_CALL_NAME_SET.has(c.name)) continue;
-        for (const raw of c.args) {
+        for (const arg of c.args) {
+          // A method bound to its client first (`withRetry(client.messages.create.bind(client), …)`) is the same reference.
+          const raw = arg.endsWith(')') ? arg.replace(BOUND_TO, '') : arg;
           // Only a reference ending in a name a direct model call can have (cheap tests before the regexes).
           const dot = raw.lastIndexOf('.');
           if (dot < 0 || raw.length > 160 || !MODEL_CALL_NAME_SET.has(raw.slice(dot + 1).trim())) continue;
