@@ -98,6 +98,30 @@ function toolkitRecord(f: FileFacts, o: ObjectFact): boolean {
   return !!cls && (TOOLKIT_CLASS.test(cls.name) || !!cls.extends && TOOLKIT_CLASS.test(baseClassName(cls.extends)));
 }
 
+/** A call that creates an agent from what its callback returns: `createAgent(cb)`, `defineAgent(cb)`, `make_agent(cb)`. */
+const AGENT_FACTORY_CALL = /^(?:create|define|make|build)_?[aA]gent$/;
+/** A function written inline as an argument: `async ({ payload }) => {`, `(ctx) =>`, `function (env) {`. */
+const INLINE_FN = /^(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>|^(?:async\s+)?function\b/;
+
+/**
+ * The agent factory whose inline callback returns `o` at module level (`export default createAgent(async ({ env }) =>
+ * { …; return { instructions, tools } })`): the last such call that opens at or before the object, in a module that
+ * makes one agent.
+ */
+function moduleAgentFactory(f: FileFacts, o: ObjectFact): CallFact | undefined {
+  if (o.ctx !== 'return' || o.fn !== '<top>') return undefined;
+  const made = f.calls.filter((c) => c.fn === '<top>' && AGENT_FACTORY_CALL.test(c.name) && INLINE_FN.test((c.args[0] ?? '').trim()));
+  if (made.length !== 1 || made[0].line > o.line) return undefined;
+  return made[0];
+}
+
+/** A module's own name: `reviewer` of `src/agents/reviewer.ts`, the folder of an `index` file. */
+function moduleName(path: string): string {
+  const parts = path.replace(/\.[^./]+$/, '').split('/');
+  const last = parts.pop()!;
+  return last === 'index' || last === '__init__' ? parts.pop() ?? last : last;
+}
+
 export function agentDefinitions(ctx: RuleContext): AgentDef[] {
   return ctx.memo('agents:definitions', () => {
     const out: AgentDef[] = [];
@@ -126,6 +150,10 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         if (!tools && /^role_?[dD]efinition$/.test(prompt) && o.keys.includes('groups')) tools = 'groups';
         // A record of definitions keyed by type (`{ [Type.Explore]: { tools, systemPrompt } }`): the key names it.
         if (!name && prompt && tools && !request && o.ctx.startsWith('prop:') && recordOfDefs(f.objects, o)) name = '<key>';
+        // The configuration an agent factory's callback returns (`export default createAgent(({ env }) => ({ instructions,
+        // tools }))`), one agent per module: the module names it.
+        const factory = !name && prompt && tools && !request ? moduleAgentFactory(f, o) : undefined;
+        if (factory) name = '<module>';
         if (!prompt || !tools || !name || request) continue;
         // A toolkit's own record (`Toolkit(name, tools, instructions)`, or `super().__init__(…)` in a class deriving
         // from a toolkit): the instructions tell an agent how to use the tools; the toolkit is no agent.
@@ -135,11 +163,12 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         // Nor one that leaves its name and its prompt empty (a prompt template's inputs defaulted: `role: undefined,
         // instructions: undefined, tools: …`): it names and instructs no agent.
         if (name !== '<key>' && EMPTY_VALUE.test((o.values[name] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim())) continue;
-        const label = name === '<key>' ? o.ctx.slice(5) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
+        const label = name === '<key>' ? o.ctx.slice(5) : name === '<module>' ? moduleName(f.path) : (o.values[name] ?? '').replace(/^['"`]|['"`]$/g, '') || o.ctx;
         // A type declared in the code names itself with a literal or a constant (`'explore'`,
         // `EXPLORE_AGENT`, `[Type.Explore]`); a record built at run time (`input.name`, `self.name`) is not a declaration.
-        const literal = name === '<key>' || DECLARED_NAME.test((o.values[name] ?? '').trim());
-        out.push({ file: f.path, line: o.line, name: label, tools: o.values[tools], toolsKey: tools, literal, reason: `agent definition ${label.slice(0, 40)} as data (${name === '<key>' ? 'keyed by type' : name}, ${prompt}, ${tools})` });
+        const literal = name === '<key>' || name === '<module>' || DECLARED_NAME.test((o.values[name] ?? '').trim());
+        const how = name === '<key>' ? 'keyed by type' : name === '<module>' ? `returned to ${factory!.callee}() in its own module` : name;
+        out.push({ file: f.path, line: o.line, name: label, tools: o.values[tools], toolsKey: tools, literal, reason: `agent definition ${label.slice(0, 40)} as data (${how}, ${prompt}, ${tools})` });
       }
       // Agent classes with their own prompt and tools (members, or passed up to the base class).
       for (const c of f.classes) {
