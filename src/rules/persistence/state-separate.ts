@@ -199,7 +199,8 @@ export default defineRule({
       };
     }
     if (state.length > 0) {
-      const targets = [...new Set(state.map((o) => o.call.fn))];
+      // Writes at module level name their file, not the pseudo-function `<top>`.
+      const targets = [...new Set(state.map((o) => (o.call.fn === '<top>' ? `module code of ${o.call.file}` : o.call.fn)))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
       const transcriptDecl = decl && transcriptFirst(ops.filter((o) => o.subject === 'session')).map((o) => tableOf(ctx, o)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
