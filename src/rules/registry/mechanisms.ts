@@ -1824,7 +1824,7 @@ export function toolLiteralFlags(ctx: RuleContext): LiteralFlag[] {
   });
 }
 
-/** A member of a tool-kind enum handed as an argument: `Kind.Fetch`, `ToolKind.Edit` (gemini-cli's `Kind` and its forks). */
+/** A member of a tool-kind enum handed as an argument: `Kind.Fetch`, `ToolKind.Edit`. */
 const KIND_MEMBER = /^(?:Tool)?Kind\.[A-Z]\w*$/;
 
 export interface ToolKinds {
@@ -1836,7 +1836,7 @@ export interface ToolKinds {
 
 /**
  * A risk class declared per tool as a kind: each tool class hands a member of a `Kind` enum (Read, Edit, Delete,
- * Execute, Fetch …) to its base class's constructor, gemini-cli's `BaseDeclarativeTool` and its forks. The kind is
+ * Execute, Fetch …) to its base class's constructor (a declarative tool base class shared by all tools). The kind is
  * the tool's behavioural hint; the harness acts on it where it compares a tool's `kind` with a member or tests it
  * against a set of kinds. Kinds handed to a base class of an installed package that only that package reads are
  * declared here, not acted on.
