@@ -10,6 +10,7 @@ import { hookGates } from './hook-gate.js';
 import { delegatedSandboxVerdict } from './delegated.js';
 import { EXEC_KEY, HINT_KEY, permissionCalls, shellSinks, toolDeclarations, type ShellSink, type ToolDecl } from '../shared/tools.js';
 import { isStale, rankLive } from '../shared/stale.js';
+import { TEST_PATH } from '../shared/tests.js';
 
 /** Tools that run shell commands or code, by their declared name. */
 /** Names of calls that produce text (a message, a description, a log line), not a decision. */
@@ -101,12 +102,10 @@ function disjuncts(cond: string): string[] {
 
 /** A resolved path compared with the workspace root: `!abs.startsWith(cwd)`, `rel.startsWith('..')`, `not p.is_relative_to(root)`. */
 const CONFINE_GUARD = /(?:^!|^not\s)\s*[\w$.]+\.(?:startsWith|startswith|is_relative_to)\(\s*(?:[\w$.]*(?:cwd|root|workspace|base|project|dir|allowed)[\w$.()]*)\s*\)|\.startsWith\(\s*['"]\.\.['"]\s*\)|isAbsolute\([^)]*\)\s*\|\|\s*[\w$.]+\.startsWith\(\s*['"]\.\./i;
-/** A test file, by its path. */
-const TEST_FILE = /(?:^|\/)(?:tests?|__tests__)\/|\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)test_[^/]*\.py$/;
 /** A sandbox the harness starts or connects to itself: `Sandbox.create(…)`, `new Sandbox(…)`, `sandbox.connect(…)`. */
 function sandboxStart(ctx: RuleContext): Located<CallFact> | undefined {
   return ctx.memo('shell-guard:sandbox-start', () =>
-    ctx.calls.find((c) => (/^new /.test(c.callee) ? SANDBOX_CALL.test(c.name) : /^(?:create|connect|start|spawn|launch|open)\w*$/i.test(c.name) && SANDBOX_CALL.test(c.callee.slice(0, -c.name.length))) && !TEST_FILE.test(c.file)),
+    ctx.calls.find((c) => (/^new /.test(c.callee) ? SANDBOX_CALL.test(c.name) : /^(?:create|connect|start|spawn|launch|open)\w*$/i.test(c.name) && SANDBOX_CALL.test(c.callee.slice(0, -c.name.length))) && !TEST_PATH.test(c.file)),
   );
 }
 
@@ -122,7 +121,7 @@ function sandboxMade(ctx: RuleContext): Located<CallFact> | undefined {
     const found: { c: Located<CallFact>; rank: number }[] = [];
     for (const name of ['create', 'boot', 'connect']) {
       for (const c of ctx.callsNamed(name)) {
-        if (!SANDBOX_MAKE.test(c.callee) || TEST_FILE.test(c.file) || isStale(ctx, c.file)) continue;
+        if (!SANDBOX_MAKE.test(c.callee) || TEST_PATH.test(c.file) || isStale(ctx, c.file)) continue;
         const callers = c.fn === '<top>' ? 0 : ctx.callsNamed(shortName(c.fn)).length;
         found.push({ c, rank: (name === 'connect' ? 2 : 0) + (callers ? 0 : 1) });
       }
