@@ -682,7 +682,7 @@ export default defineRule({
       // A library import names the library only: the logging set-up, else the logger calls themselves, show the levelled text.
       const imported = !printer && defs[0] && /^imports /.test(defs[0].how);
       const setup = imported ? loggingSetup(ctx, use) : undefined;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainPrints > mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
         ...(setup ? [callEv(setup, 'configures the logging pipeline (levelled text)')] : []),
         ...useEvidence,
         evid(defs[0]),
