@@ -8,6 +8,8 @@ export type Located<T> = T & { file: string };
 
 /** The last segment of a function or callee name: `Class.method` → `method`, `this.gate.decide` → `decide`. */
 export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
+/** A function's name as a reason shows it: code at a module's top level is named by its file, not by the pseudo-function `<top>`. */
+export const fnLabel = (fn: string, file: string): string => (fn === '<top>' ? `module code of ${file}` : fn);
 
 /** The folder of a repo path with its trailing slash (`packages/core/package.json` → `packages/core/`), '' at the root. */
 export const folderOf = (path: string): string => path.slice(0, path.lastIndexOf('/') + 1);

@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { STATE, callersOf, rowFieldCarries, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, writtenColumns, type PersistOp } from '../shared/persist.js';
-import { shortName, type Located, type RuleContext } from '../context.js';
+import { fnLabel, shortName, type Located, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 import { objectsIn } from '../shared/resolve.js';
 import type { ObjectFact } from '../../analyzers/facts.js';
@@ -36,14 +36,14 @@ function memoryOnly(o: PersistOp): boolean {
  * `workflow_events`), not the workflow's definition.
  */
 const RUN_RECORD_WORD = new Set(['run', 'runs', 'execution', 'executions', 'status', 'step', 'steps', 'event', 'events', 'result', 'results', 'record', 'records', 'history', 'log', 'logs', 'trace', 'instance', 'instances', 'schedule']);
+const WORKFLOW_WORD = new Set(['workflow', 'workflows']);
+/** Words that name the parts of a workflow's definition: its nodes and edges, its structure, its YAML or template. */
+const DEFINITION_WORD = new Set(['node', 'nodes', 'edge', 'edges', 'structure', 'definition', 'definitions', 'yaml', 'yml', 'template', 'templates']);
 /**
  * The write was judged state only by naming a workflow, and names the parts of its definition (`tx.insert(WorkflowNodeDataTable)`
  * in a flow editor's `saveStructure`, `workflow_yaml_path.write_text`): the workflow's definition (its nodes, edges, a
  * YAML file), authored by the user and kept as configuration, not the state of a running session.
  */
-const WORKFLOW_WORD = new Set(['workflow', 'workflows']);
-/** Words that name the parts of a workflow's definition: its nodes and edges, its structure, its YAML or template. */
-const DEFINITION_WORD = new Set(['node', 'nodes', 'edge', 'edges', 'structure', 'definition', 'definitions', 'yaml', 'yml', 'template', 'templates']);
 function definitionOnly(o: PersistOp): boolean {
   const ws = words(o.text);
   return ws.some((w) => WORKFLOW_WORD.has(w)) && ws.some((w) => DEFINITION_WORD.has(w)) && !ws.some((w) => (STATE.has(w) && !WORKFLOW_WORD.has(w)) || RUN_RECORD_WORD.has(w)) && !isToolRecord(ws);
@@ -170,8 +170,9 @@ export default defineRule({
     // Per-user usage counters (a monthly quota, billing records) are kept apart but are not the session's state (see below).
     const counters = stored.filter((o) => !memoryOnly(o) && perUserCounter(ctx, o));
     // A workflow's definition (a flow editor's nodes and edges, a workflow's YAML) is configuration: judged with the settings below.
-    const definitions = stored.filter((o) => !memoryOnly(o) && !counters.includes(o) && definitionOnly(o));
-    const named = stored.filter((o) => !memoryOnly(o) && !counters.includes(o) && !definitions.includes(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
+    const durable = stored.filter((o) => !memoryOnly(o) && !counters.includes(o));
+    const definitions = durable.filter(definitionOnly);
+    const named = durable.filter((o) => !definitions.includes(o)).sort((a, b) => stateRank(a) - stateRank(b) || b.strength - a.strength || writerRank(a) - writerRank(b));
     // A state write whose record also holds the messages keeps state and transcript in one record, not apart: the line
     // showing the messages in that record first (the field, the item set), then the write.
     const mixed = named.map((o) => ({ o, e: recordHoldsTranscript(ctx, o, ops) })).filter((x) => !!x.e);
@@ -183,24 +184,23 @@ export default defineRule({
       const own = rec!.keys.filter((k) => words(k).some((w) => RUN_RECORD.has(w)));
       return {
         level: 'present',
-        reason: `the session's metadata record (${own.slice(0, 3).join(', ')}) is written by ${o.call.fn} to a file of its own, apart from the transcript`,
+        reason: `the session's metadata record (${own.slice(0, 3).join(', ')}) is written by ${fnLabel(o.call.fn, o.call.file)} to a file of its own, apart from the transcript`,
         evidence: [
           { file: rec!.file, line: rec!.line, reason: `the metadata record holds ${own.slice(0, 3).join(', ')} of the run, and no messages` },
-          at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes the session's metadata file`),
+          at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} writes the session's metadata file`),
         ],
       };
     }
     if (state.length === 0 && mixed.length > 0) {
-      const fns = [...new Set(mixed.map((x) => x.o.call.fn))];
+      const fns = [...new Set(mixed.map((x) => fnLabel(x.o.call.fn, x.o.call.file)))];
       return {
         level: 'partial',
         reason: `workflow state is persisted by ${fns.slice(0, 2).join(', ')}, but in the same record as the conversation's messages, not apart from the transcript`,
-        evidence: mixed.slice(0, 2).flatMap((x) => [x.e!, at(x.o, `${x.o.call.callee}(${x.o.call.args[0] ?? ''}) in ${x.o.call.fn} writes the state record`)]).filter((e, i, a) => a.findIndex((y) => y.file === e.file && y.line === e.line) === i).slice(0, 3),
+        evidence: mixed.slice(0, 2).flatMap((x) => [x.e!, at(x.o, `${x.o.call.callee}(${x.o.call.args[0] ?? ''}) in ${fnLabel(x.o.call.fn, x.o.call.file)} writes the state record`)]).filter((e, i, a) => a.findIndex((y) => y.file === e.file && y.line === e.line) === i).slice(0, 3),
       };
     }
     if (state.length > 0) {
-      // Writes at module level name their file, not the pseudo-function `<top>`.
-      const targets = [...new Set(state.map((o) => (o.call.fn === '<top>' ? `module code of ${o.call.file}` : o.call.fn)))];
+      const targets = [...new Set(state.map((o) => fnLabel(o.call.fn, o.call.file)))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
       const transcriptDecl = decl && transcriptFirst(ops.filter((o) => o.subject === 'session')).map((o) => tableOf(ctx, o)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
@@ -208,8 +208,8 @@ export default defineRule({
         level: 'present',
         reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,
         evidence: [
-          ...(decl ? [{ file: decl.file, line: decl.line, reason: `the ${decl.table} table that ${state[0].call.fn} writes holds the workflow state in rows of its own${transcriptDecl ? `, apart from the ${transcriptDecl.table} transcript table` : ''}` }] : []),
-          ...state.slice(0, decl ? 2 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes workflow state`)),
+          ...(decl ? [{ file: decl.file, line: decl.line, reason: `the ${decl.table} table that ${fnLabel(state[0].call.fn, state[0].call.file)} writes holds the workflow state in rows of its own${transcriptDecl ? `, apart from the ${transcriptDecl.table} transcript table` : ''}` }] : []),
+          ...state.slice(0, decl ? 2 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} writes workflow state`)),
         ],
         // Both tables resolved from the writes to their declarations: the state's rows and the transcript's rows are different tables.
         ...(decl && transcriptDecl ? { confidence: 'high' as const } : {}),
@@ -218,21 +218,21 @@ export default defineRule({
     // Only the agent's long-term memory is kept apart: partial, as settings alone are.
     const memory = stored.filter(memoryOnly).sort((a, b) => b.strength - a.strength || writerRank(a) - writerRank(b));
     if (memory.length > 0) {
-      const fns = [...new Set(memory.map((o) => o.call.fn))];
+      const fns = [...new Set(memory.map((o) => fnLabel(o.call.fn, o.call.file)))];
       return {
         level: 'partial',
         reason: `only the agent's long-term memory is stored apart (${fns.slice(0, 2).join(', ')}); no plan, todo, checkpoint, tool-call record or run metrics of the session is persisted outside the transcript`,
-        evidence: memory.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} writes long-term memories, not the session's workflow state`)),
+        evidence: memory.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} writes long-term memories, not the session's workflow state`)),
       };
     }
     // Only per-user usage counters (a monthly quota, billing records) are kept in tables of their own: partial, as settings are.
     if (counters.length > 0) {
-      const fns = [...new Set(counters.map((o) => o.call.fn))];
+      const fns = [...new Set(counters.map((o) => fnLabel(o.call.fn, o.call.file)))];
       const decls = counters.map((o) => ({ o, d: tableOf(ctx, o) })).filter((x, i, a) => a.findIndex((y) => (y.d?.table ?? y.o.call.args[0]) === (x.d?.table ?? x.o.call.args[0])) === i);
       return {
         level: 'partial',
         reason: `only per-user usage counters are kept in tables of their own (${fns.slice(0, 2).join(', ')}): a quota or billing record keyed by the user, not a plan, todo, checkpoint, tool-call record or metrics of a session`,
-        evidence: decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${o.call.fn}, counts usage per user, not per session` } : at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${o.call.fn} counts usage per user`))),
+        evidence: decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${fnLabel(o.call.fn, o.call.file)}, counts usage per user, not per session` } : at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} counts usage per user`))),
       };
     }
     // Settings and preferences themselves before credentials, tokens and caches (also judged settings: kept apart, but not configuration).
@@ -246,8 +246,8 @@ export default defineRule({
       const what = (o: PersistOp) => (definitions.includes(o) ? "a workflow's definition (its structure, not a run's state)" : 'settings/config, not workflow state');
       return {
         level: 'partial',
-        reason: `only settings/configuration are stored apart (${kept[0].call.fn}${definitions.length > 0 ? ", a saved workflow's definition" : ''}); no plan, todo, checkpoint or tool-call record is persisted outside the transcript`,
-        evidence: kept.map((o) => at(o, `${o.call.callee}(${definitions.includes(o) ? (o.call.args[0] ?? '') : ''}) in ${o.call.fn} writes ${what(o)}`)),
+        reason: `only settings/configuration are stored apart (${fnLabel(kept[0].call.fn, kept[0].call.file)}${definitions.length > 0 ? ", a saved workflow's definition" : ''}); no plan, todo, checkpoint or tool-call record is persisted outside the transcript`,
+        evidence: kept.map((o) => at(o, `${o.call.callee}(${definitions.includes(o) ? (o.call.args[0] ?? '') : ''}) in ${fnLabel(o.call.fn, o.call.file)} writes ${what(o)}`)),
       };
     }
     // A database holding the transcript in its own table, with other records (artifacts, votes,
@@ -263,10 +263,10 @@ export default defineRule({
         const decls = firsts.map((o) => ({ o, d: tableOf(ctx, o) }));
         return {
           level: 'partial',
-          reason: `besides the transcript table (${table(transcriptTable) || transcriptTable.call.fn}), records are kept in tables of their own (${names.slice(0, 4).join(', ')}), but no plan, todo, checkpoint or tool-call record is stored apart`,
+          reason: `besides the transcript table (${table(transcriptTable) || fnLabel(transcriptTable.call.fn, transcriptTable.call.file)}), records are kept in tables of their own (${names.slice(0, 4).join(', ')}), but no plan, todo, checkpoint or tool-call record is stored apart`,
           evidence: [
-            ...decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${o.call.fn}, keeps its records apart from the transcript` } : at(o, `${o.call.callee}(${table(o)}) in ${o.call.fn} writes its own table`))),
-            at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${transcriptTable.call.fn} writes the transcript table`),
+            ...decls.slice(0, 2).map(({ o, d }) => (d ? { file: d.file, line: d.line, reason: `the ${d.table} table, written by ${fnLabel(o.call.fn, o.call.file)}, keeps its records apart from the transcript` } : at(o, `${o.call.callee}(${table(o)}) in ${fnLabel(o.call.fn, o.call.file)} writes its own table`))),
+            at(transcriptTable, `${transcriptTable.call.callee}(${transcriptTable.call.args[0] ?? ''}) in ${fnLabel(transcriptTable.call.fn, transcriptTable.call.file)} writes the transcript table`),
           ],
         };
       }
@@ -280,10 +280,10 @@ export default defineRule({
       if (names.length >= 2) {
         return {
           level: 'partial',
-          reason: `${t.call.fn} writes the transcript (${literalFile(t)}) and, beside it, other records to files of their own (${names.slice(0, 4).join(', ')}), but none is named as a plan, todo, checkpoint or tool-call record`,
+          reason: `${fnLabel(t.call.fn, t.call.file)} writes the transcript (${literalFile(t)}) and, beside it, other records to files of their own (${names.slice(0, 4).join(', ')}), but none is named as a plan, todo, checkpoint or tool-call record`,
           evidence: [
-            ...siblings.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0]}) in ${o.call.fn} writes a record apart from the transcript`)),
-            at(t, `${t.call.callee}(${t.call.args[0]}) in ${t.call.fn} writes the transcript`),
+            ...siblings.slice(0, 2).map((o) => at(o, `${o.call.callee}(${o.call.args[0]}) in ${fnLabel(o.call.fn, o.call.file)} writes a record apart from the transcript`)),
+            at(t, `${t.call.callee}(${t.call.args[0]}) in ${fnLabel(t.call.fn, t.call.file)} writes the transcript`),
           ],
         };
       }
