@@ -4,7 +4,7 @@ import { EXEC_KEY, frameworkToolUse, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarat
 
 import { offPathUi } from '../shared/ui.js';
 import { rankedLoops } from '../shared/loop.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, importedRegistrations, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -276,6 +276,18 @@ export default defineRule({
         level: 'present',
         reason: `the model's tool list is generated from listed tools (${ld.list.file}:${ld.list.line}) together with a name-keyed collection, and calls are dispatched by looking the called name up in it (${ld.lookup.file}:${ld.lookup.line})${ld.run ? ` and running the tool through the MCP client` : ''}`,
         evidence: [ld.list, ld.lookup, ...(ld.run ? [ld.run] : [])],
+        confidence: 'low',
+      };
+    }
+    // No lookup of the harness's own: tools registered one by one with a registry of an imported package (an MCP
+    // server's `addTool`, a pydantic-ai agent's `tool_plain`, an imported core's `registerTool`), which keeps them,
+    // generates the model's tool list and dispatches calls by name.
+    const reg = d ? undefined : importedRegistrations(ctx)[0];
+    if (reg) {
+      return {
+        level: 'present',
+        reason: `${reg.count} tool registration${reg.count > 1 ? 's' : ''} through ${reg.receiver}.${reg.method}() (${reg.file}:${reg.line}), a method of an imported package that keeps the tools in one registry, lists them for the model and dispatches calls by name`,
+        evidence: [{ file: reg.file, line: reg.line, reason: reg.reason }, ...(reg.other ? [reg.other] : [])],
         confidence: 'low',
       };
     }

@@ -14,6 +14,8 @@
  *   (`cmd_*` found through `getattr`/`dir`) or in a name → handler dict looked up by the input;
  * - `hintSideTables`: risk classes kept beside the tools, in tables keyed by tool name;
  * - `frameworkHintActors`: hint keys an agent framework acts on itself (AI SDK `needsApproval` …).
+ * - `importedRegistrations`: tools registered one by one through a method of an imported package
+ *   (an MCP server's `addTool`, a pydantic-ai agent's `tool_plain`), which lists and dispatches them.
  * Each is memoised through `ctx.memo`.
  */
 import type { FileFacts, ObjectFact } from '../../analyzers/facts.js';
@@ -1867,3 +1869,62 @@ export function toolKinds(ctx: RuleContext): ToolKinds {
 
 /** The class of a method's qualified name (`WebFetchTool.constructor` → `WebFetchTool`). */
 const classOfFn = (fn: string): string => (fn.includes('.') ? fn.slice(0, fn.lastIndexOf('.')).split('.').pop()! : fn);
+
+// ------------------------------------------------------------------------------ imported registrations
+
+/** Methods by which a tool is registered with an agent framework, an MCP server or a tool registry of an imported package. */
+const REGISTER_METHODS = ['addTool', 'add_tool', 'registerTool', 'register_tool', 'tool_plain', 'tool'];
+
+export interface ImportedRegistration extends Site {
+  receiver: string;
+  method: string;
+  /** How many registration calls of that method the harness makes. */
+  count: number;
+  /** Another registration call, in another file where there is one. */
+  other?: Site;
+}
+
+/**
+ * Tools registered one by one with a registry the harness does not define (`server.addTool({ name,
+ * description, parameters, execute })` on an MCP server, `agent.tool_plain(name=…, description=…)(fn)`
+ * on a pydantic-ai agent, `toolRegistry.registerTool(tool)` on a registry of an imported core): no
+ * function of the method's name is declared in the harness's source, so the method is the package's,
+ * which keeps the tools, lists them for the model and dispatches its calls by name. Several such calls,
+ * or one inside a loop over a collection of tools; `tool(…)` only with three arguments or more (an MCP
+ * SDK's `server.tool(name, description, schema, handler)`, not a builder of one tool object).
+ */
+export function importedRegistrations(ctx: RuleContext): ImportedRegistration[] {
+  return ctx.memo('registry:imported-registrations', () => {
+    const defined = new Set<string>();
+    for (const f of ctx.source) for (const fn of f.functions) defined.add(shortName(fn.name));
+    const out: ImportedRegistration[] = [];
+    for (const m of REGISTER_METHODS) {
+      if (defined.has(m)) continue;
+      const calls = ctx.callsNamed(m).filter((c) => {
+        const recv = c.callee.slice(0, -(m.length + 1));
+        if (!c.callee.endsWith(`.${m}`) || !/^[A-Za-z_$][\w$]*(?:\.[\w$]+)*$/.test(recv) || /^(?:self|this|cls)$/.test(recv)) return false;
+        return m === 'tool' ? c.args.length >= 3 : c.args.length > 0;
+      });
+      if (!calls.length) continue;
+      const inLoop = calls.find((c) => ctx.file(c.file)?.loops.some((l) => l.fn === c.fn && l.line < c.line && l.end >= c.line));
+      if (!inLoop && calls.length < 2) continue;
+      // Shown in the folder that registers the most (the harness's own tools, not one side app's).
+      const dir = (file: string) => file.slice(0, file.lastIndexOf('/') + 1);
+      const per = new Map<string, number>();
+      for (const c of calls) per.set(dir(c.file), (per.get(dir(c.file)) ?? 0) + 1);
+      const first = inLoop ?? calls.slice().sort((a, b) => per.get(dir(b.file))! - per.get(dir(a.file))!)[0];
+      const other = calls.find((c) => c.file !== first.file) ?? calls.find((c) => c !== first);
+      const receiver = first.callee.slice(0, -(m.length + 1));
+      out.push({
+        file: first.file,
+        line: first.line,
+        receiver,
+        method: m,
+        count: calls.length,
+        reason: `tool registered with ${receiver}.${m}()${inLoop ? ', once per entry of a loop over the tools' : ''}, a method this repo does not define`,
+        other: other ? { file: other.file, line: other.line, reason: `tool registered with ${other.callee}()` } : undefined,
+      });
+    }
+    return out.sort((a, b) => b.count - a.count);
+  });
+}
