@@ -8,7 +8,7 @@
  */
 import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
-import { shellSinks } from '../shared/tools.js';
+import { INSTALL_PROMPT, shellSinks } from '../shared/tools.js';
 
 /** The environment an action runs in, by the receiver's last segment. */
 const ACTION_RECV = /^_?(?:env|environment|runtime|sandbox|terminal|shell|computer|deployment|container|executor|interpreter|session)$/i;
@@ -175,11 +175,14 @@ export function confirmPrompts(ctx: RuleContext): { call: Located<CallFact>; que
       if (!/^[A-Za-z_]\w*$/.test(a)) return undefined;
       return nearQuestion(ctx, c);
     };
+    // A question about setting the harness up (`Run pip install?`, or any prompt in `install_packages()`):
+    // the user is asked about installing a dependency, not about the model's command or code.
+    const setup = (c: Located<CallFact>, q: string) => INSTALL_PROMPT.test(q) || INSTALL_PROMPT.test(shortName(c.fn).replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2'));
     for (const c of ctx.calls) {
       const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
-      if (q) out.push({ call: c, question: q });
+      if (q && !setup(c, q)) out.push({ call: c, question: q });
     }
-    for (const a of answeredRuns(ctx)) if (!out.some((o) => o.call === a.call)) out.push({ call: a.call, question: a.question });
+    for (const a of answeredRuns(ctx)) if (!out.some((o) => o.call === a.call) && !setup(a.call, a.question)) out.push({ call: a.call, question: a.question });
     return out;
   });
 }

@@ -1,4 +1,5 @@
 import { offPathFrontends } from '../shared/ui.js';
+import type { FileFacts } from '../../analyzers/facts.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, toolClassLists, toolDeclarations, toolDispatch, toolHints, toolSourceFilters, mcpSource } from '../shared/tools.js';
@@ -641,16 +642,34 @@ function riskCalls(cond: string): string[] {
   return [...cond.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)].map((m) => m[1]).filter((n) => RISK_PREDICATE.test(n));
 }
 
+/**
+ * A condition that is the call's read-only class held in a name (`read_only`, `tool.is_read_only`,
+ * `readOnly === true`): computed before the decision (`read_only = self.is_read_only(tool_name)`) and
+ * tested alone. Only the read-only side, on which a verdict that allows makes a class go unasked.
+ */
+const READ_ONLY_FLAG = /^(?:(?:self|this|[\w$]+)\.)?_*(?:is_?)?[Rr]ead_?[Oo]nly(?:\s+is\s+True|\s*===?\s*true)?$/;
+/** A verdict that lets the call run, read as a member in the return (`return PermissionDecision.ALLOW, "read-only"`). */
+const ALLOW_MEMBER = /^(?:ALLOW|ALLOWED|Allow|Allowed|APPROVE|APPROVED|Approve|Approved|ALWAYS|Always)$/;
+
 function riskClassDecision(ctx: RuleContext): { file: string; line: number; fn: string; cond: string; what: string; ask?: Evidence } | undefined {
   return ctx.memo('tiers:risk-class-decision', () => {
+    // A read-only flag tested alone (`if read_only: return PermissionDecision.ALLOW, …`): only where no call or fork names the class.
+    const flagged: { f: FileFacts; g: FileFacts['guards'][number] }[] = [];
     for (const f of ctx.source) {
       // A decision that returns a verdict for the class (`return PermissionDecision(ALLOW, …)`).
       for (const g of f.guards) {
-        if (g.exit !== 'return' || !riskCalls(g.cond).length) continue;
+        const flag = READ_ONLY_FLAG.test(g.cond.trim());
+        if (g.exit !== 'return' || !(riskCalls(g.cond).length || flag)) continue;
         if (!DECIDER_NAME.test(f.path) && !DECIDER_NAME.test(g.fn)) continue;
         const fn = f.functions.find((x) => x.name === g.fn && x.line <= g.line && x.end >= g.line);
+        if (!fn) continue;
+        if (!riskCalls(g.cond).length) {
+          // It decides only with an allowing member returned on the next lines.
+          if (Object.keys(f.reads).some((k) => ALLOW_MEMBER.test(k) && f.reads[k].some((l) => l > g.line && l <= g.line + 2))) flagged.push({ f, g });
+          continue;
+        }
         const verdict = (g.returns && ALLOW_VALUE.test(g.returns)) || f.calls.some((c) => c.fn === g.fn && c.line > g.line && c.line <= g.line + 3 && ALLOW_VALUE.test(c.name));
-        if (!fn || !verdict) continue;
+        if (!verdict) continue;
         return { file: f.path, line: g.line, fn: g.fn, cond: g.cond, what: `${shortName(g.fn)}() returns a verdict for the class before anything else` };
       }
       // A tool that runs the class directly and asks for the rest.
@@ -667,6 +686,13 @@ function riskClassDecision(ctx: RuleContext): { file: string; line: number; fn: 
           ask: { file: f.path, line: ask.line, reason: `the other class is asked about: ${ask.callee}()` },
         };
       }
+    }
+    if (flagged.length) {
+      // The function that allows the class in most places (one branch per mode) is the decision's core.
+      const count = (x: (typeof flagged)[number]) => flagged.filter((y) => y.f === x.f && y.g.fn === x.g.fn).length;
+      const best = flagged.slice().sort((a, b) => count(b) - count(a))[0];
+      const { f, g } = best;
+      return { file: f.path, line: g.line, fn: g.fn, cond: g.cond, what: `${shortName(g.fn)}() allows the read-only class without asking${count(best) > 1 ? ` (${count(best)} branches)` : ''}` };
     }
     return undefined;
   });

@@ -1038,7 +1038,7 @@ const OUTCOME_HOOK = /(?:Error|Errors|Exception|Failure|Failed|Fail|Success|Succ
  */
 const PROGRESS_HOOK = /(?:Progress|Update|Updates|Stream|Streaming|Delta|Deltas|Chunk|Chunks)$/;
 /** A yes/no question about setting the harness up (`Package missing. Install it?`): the CLI asks about its own install, not about a tool call. */
-const INSTALL_PROMPT = /\b(?:install|reinstall|upgrade)\b/i;
+export const INSTALL_PROMPT = /\b(?:install|reinstall|upgrade)\b/i;
 export const PROMPT_CALL = /^(?:input|question|prompt|ask|confirm|raw_input|Confirm|ask_user|askUser)$/;
 const PROMPT_TEXT = /\b(?:allow|approve|confirm|proceed|permit|execute|run|continue)\b|y\/n|\[y\/N\]|\(y\/n\)|yes\/no/i;
 const DECISION_METHOD = /^(?:check|decide|evaluate|isAllowed|canUse|authorize|allows|permits|shouldAsk|needsApproval)$/;
