@@ -5,8 +5,8 @@ import { callsNamedAny } from '../shared/tools.js';
 import { GENERIC } from '../shared/loop.js';
 import { ENTRY_STRING, RESUME_WORD, stringHits, words } from '../shared/persist.js';
 import { harnessPersistOps, offPathUi } from '../shared/ui.js';
-import { classOf } from '../shared/resolve.js';
-import { callersOf, cliCommandFn, conversationLink, readIntoConversation, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
+import { classOf, methodOf } from '../shared/resolve.js';
+import { callersOf, cliCommandFn, passedByReference, conversationLink, readIntoConversation, mastraThreadOpens, mastraThreadStore, optInCheckpointer, platformCheckpointer, runStateRestores, sessionClientStore, threadRuns, writesNothing, type PersistOp } from '../shared/persist.js';
 
 const ENTRY_FN = /^(resume|restore|reopen|continue|switch)_?(session|chat|conversation|thread|history|transcript)s?$|^resume(_?chat)?$/i;
 
@@ -489,6 +489,54 @@ function historyResumes(ctx: RuleContext): { adapter: { file: string; line: numb
   });
 }
 
+/** A class method that rebuilds a saved object: `Team.deserialize(path)`, `RDLoop.load(path)`, `Session.restore(file)`. */
+const RESTORE_CALL = /^(?:await\s+)?([A-Z]\w*)\.(load|deserialize|restore|resume|from_checkpoint|fromCheckpoint|load_checkpoint|loadCheckpoint|from_snapshot|fromSnapshot|load_state|loadState|from_state|fromState|load_session|loadSession)\(/;
+/** Words of a configuration or definition, not of a saved run. */
+const CONFIG_WORD = /^(?:config|configs|cfg|conf|settings|setting|options|profile|profiles|template|templates|spec|specs|yaml|yml|toml|definition|manifest|preset|presets|prompt|prompts|model|models|weights)$/;
+/** What the restored object is then asked to do: run on. */
+const RUN_ON = /^(?:a?run|start|execute|invoke|resume|continue|kickoff|loop|chat|step)(?:_|[A-Z]|$)/;
+
+/**
+ * A run that starts fresh or from a saved one: the same name is bound to a new instance of a harness class (`company =
+ * Team(context=ctx)`) or, from a path or option the caller hands in, to the class's own loader (`company =
+ * Team.deserialize(stg_path=Path(recover_path))`, `loop = DataScienceRDLoop.load(path)`), and the object is then run
+ * (`company.run(…)`). The loader is defined in the harness (on the class or a base it extends); the function is wired
+ * (called, a command, or handed to a CLI runner such as `fire.Fire(main)`).
+ */
+function freshOrRestored(ctx: RuleContext): { load: { file: string; line: number; text: string }; fresh: { line: number }; def: { file: string; line: number; name: string }; fn: string; source: string; run: string } | undefined {
+  for (const f of ctx.source) {
+    for (const b of f.binds ?? []) {
+      if (b.fn === '<top>' || !b.value.includes('.')) continue;
+      const m = RESTORE_CALL.exec(b.value);
+      if (!m) continue;
+      const [, cls, method] = m;
+      const def = methodOf(ctx, cls, method)[0];
+      if (!def) continue;
+      const fresh = (f.binds ?? []).find((x) => x.fn === b.fn && x.name === b.name && x !== b && new RegExp(`^(?:await\\s+)?(?:new\\s+)?${cls}\\s*\\(`).test(x.value));
+      if (!fresh) continue;
+      const run = f.calls.find((c) => c.fn === b.fn && c.line >= b.line && c.callee.startsWith(`${b.name}.`) && RUN_ON.test(c.name));
+      if (!run) continue;
+      // The loader is handed what the caller chose: a parameter of the function, an option, or a name bound from one.
+      const fnDef = f.functions.find((d) => d.name === b.fn);
+      const params = (fnDef?.params ?? []).map(paramName).filter((p) => /^[A-Za-z_]\w*$/.test(p) && p !== 'self' && p !== 'cls');
+      const mentions = (t: string) => params.find((p) => new RegExp(`(?<![\\w.])${p}(?![\\w])`).test(t)) ?? CLI_OPTION.exec(t)?.[0];
+      // Keyword names (`stg_path=…`, `context=ctx`) are not what is handed over.
+      const args = b.value.slice(m[0].length).replace(/\b[A-Za-z_]\w*\s*=(?!=)/g, '');
+      let source = mentions(args);
+      if (!source) {
+        const local = (f.binds ?? []).find((x) => x.fn === b.fn && x.line < b.line && /^[A-Za-z_]\w*$/.test(x.name) && new RegExp(`(?<![\\w.])${x.name}(?![\\w])`).test(args) && !!mentions(x.value));
+        source = local ? mentions(local.value) : undefined;
+      }
+      // A configuration or a definition loaded to build the object (`Agent.load(config_path)`, `Crew.load(yaml_file)`) starts a new run.
+      if (!source || [cls, source].some((n) => words(n).some((w) => CONFIG_WORD.test(w)))) continue;
+      const wired = callersOf(ctx, b.fn).length > 0 || cliCommandFn(ctx, f.path, b.fn) || passedByReference(ctx, b.fn);
+      if (!wired) continue;
+      return { load: { file: f.path, line: b.line, text: `${cls}.${method}` }, fresh, def: { file: def.file, line: def.line, name: def.name }, fn: b.fn, source, run: run.callee };
+    }
+  }
+  return undefined;
+}
+
 /** Modules only page code imports (a UI framework, a client-state store): a read there is the page's, not a server's. */
 const PAGE_MODULE = /^(?:react|react-dom|vue|svelte|solid-js|preact|zustand|jotai|pinia|redux|@reduxjs\/toolkit|next\/(?:navigation|router|link))(?:\/|$)/;
 /** The page's own storage (web storage, an IndexedDB store): not a database of the server. */
@@ -669,6 +717,19 @@ export default defineRule({
         evidence: [
           { file: lib.entry.file, line: lib.entry.line, reason: `${lib.entry.what} seeds the run with the earlier messages` },
           { file: lib.adapter.file, line: lib.adapter.line, reason: `${lib.adapter.what} serialises the message history and validates it back` },
+        ],
+        confidence: 'low',
+      };
+    }
+    const restored = freshOrRestored(ctx);
+    if (restored) {
+      const r = restored;
+      return {
+        level: 'present',
+        reason: `${r.fn} starts a fresh run or, given ${r.source}, rebuilds a saved one with ${r.load.text} and runs it on (${r.run}), so a saved run continues`,
+        evidence: [
+          { file: r.load.file, line: r.load.line, reason: `${r.load.text}(…) restores the saved run from ${r.source} instead of starting a new one (line ${r.fresh.line})` },
+          { file: r.def.file, line: r.def.line, reason: `${r.def.name} loads the saved run` },
         ],
         confidence: 'low',
       };

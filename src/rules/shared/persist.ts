@@ -159,6 +159,8 @@ function pathReplace(c: CallFact): boolean {
 /** A SQL query's text as a call's first argument: `"SELECT id, content FROM messages WHERE …"`. */
 const SQL_SELECT = /^['"`]\s*SELECT\s/i;
 const EXTENSION_STORAGE = /^(?:chrome|browser)\??\.storage(?:\??\.\w+|\[[^\]]*\])\.(?:set|get)$/;
+/** The extension's in-memory storage area: `chrome.storage.session`, cleared when the browser closes, never written to disk. */
+const SESSION_AREA = /\.storage\??\.session\??\.\w+$/;
 
 /** An argument that is a SQL `BEGIN` statement: `"BEGIN"`, `'BEGIN IMMEDIATE;'`, `"BEGIN TRANSACTION; …"`. */
 const SQL_BEGIN = /^['"`]\s*BEGIN(?:\s+(?:DEFERRED|IMMEDIATE|EXCLUSIVE|TRANSACTION|WORK)\b|\s*;|\s*['"`]$)/i;
@@ -215,7 +217,8 @@ function kindOf(c: CallFact): PersistKind | undefined {
   }
   if (/^paginate(?:Query|Scan)$/.test(n)) return 'db-read';
   // A browser extension's storage area: `chrome.storage.local.set({ [key]: value })`, `chrome?.storage[area].get([key])`.
-  if ((n === 'set' || n === 'get') && EXTENSION_STORAGE.test(c.callee)) return n === 'set' ? 'db-write' : 'db-read';
+  // Not the `session` area (`chrome.storage.session`), which the browser keeps in memory only and drops when it closes.
+  if ((n === 'set' || n === 'get') && EXTENSION_STORAGE.test(c.callee) && !SESSION_AREA.test(c.callee)) return n === 'set' ? 'db-write' : 'db-read';
   // LangGraph's long-term store (`store.aput(namespace, key, value)`, SDK `client.store.put_item(…)`).
   if (/(?:^|\.)store$/i.test(receiverOf(c))) {
     if (/^(?:put_item|aput|put)$/.test(n) && c.args.length >= 2) return 'db-write';
