@@ -83,7 +83,8 @@ function budgetDefaults(ctx: RuleContext, recvWord: string, method: string): Arr
   return out;
 }
 
-const FRAMEWORK_KEY_SET = new Set(['maxSteps', 'maxTurns', 'max_steps', 'max_turns', 'maxIterations', 'max_iterations', 'stopWhen', 'recursionLimit', 'recursion_limit', 'maxToolRoundtrips', 'max_tool_calls', 'maxToolCalls', 'max_budget_usd', 'maxBudgetUsd', 'max_cost', 'maxCost']);
+// `maxSessionTurns`: the turn cap of a session a framework's config object runs (`new Config({ maxSessionTurns })`).
+const FRAMEWORK_KEY_SET = new Set(['maxSteps', 'maxTurns', 'max_steps', 'max_turns', 'maxSessionTurns', 'max_session_turns', 'maxIterations', 'max_iterations', 'stopWhen', 'recursionLimit', 'recursion_limit', 'maxToolRoundtrips', 'max_tool_calls', 'maxToolCalls', 'max_budget_usd', 'maxBudgetUsd', 'max_cost', 'maxCost']);
 const KEYED = /^['"](recursion_limit|max_steps|max_turns|max_iterations|maxSteps|maxTurns|maxIterations)['"]$/;
 const LIMIT_MIDDLEWARE = /(?:Model|Tool|Step|Turn|Token|Cost)(?:Call)?Limit\w*$/;
 const SETTERS = new Set(['setdefault', 'set', 'setdefault_', 'update', 'assign', 'put']);
@@ -1165,8 +1166,13 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
         if (!kind) continue;
         // `tokenBudget: 1` is a placeholder (a renderer's minimum), not a cap on the run.
         if (kind === 'token' && /^\d+(\.\d+)?$/.test(v) && Number(v) < 100 && !/cost|usd|dollars|price|spend/i.test(key)) continue;
-        const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
-        out.push({ kind, limit: key, file: f.path, line: o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, resolved: true, def, defAt: v ? { file: f.path, line: o.line, value: v } : undefined });
+        // A setting read with an unlimited fallback (`settings.maxSessionTurns ?? -1`) is off unless the user sets it.
+        const fallback = /(?:\?\?|\|\|)\s*([^?|]+)$/.exec(v)?.[1].trim();
+        const def: CapDefault = !v ? 'unknown' : UNLIMITED.test(v) || (!!fallback && UNLIMITED.test(fallback)) ? 'unlimited' : /^\d/.test(v) || /\(\s*\d+\s*\)/.test(v) ? 'bounded' : 'unknown';
+        // The key's own line where its value reads a setting of the same name (`maxSessionTurns: settings.maxSessionTurns ?? -1`
+        // on line 43 of a `new Config({` opened on line 1); the facts keep no line per key otherwise.
+        const at = v.includes(`.${key}`) ? (f.reads[key] ?? []).find((l) => l >= o.line && l <= o.end) : undefined;
+        out.push({ kind, limit: key, file: f.path, line: at ?? o.line, where: `option passed to ${o.ctx.slice(o.ctx.indexOf(':') + 1)}`, fn: o.fn, resolved: true, def, defAt: v ? { file: f.path, line: at ?? o.line, value: v } : undefined });
       }
     }
     const named = namedCalls.get(f.path);
@@ -1192,7 +1198,7 @@ function frameworkCaps(ctx: RuleContext, out: Cap[]): void {
         if (a.length < 10) continue;
         const a0 = a.charCodeAt(0);
         if (a0 !== 109 && a0 !== 114 && a0 !== 116) continue;
-        const m = /^(max_steps|max_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
+        const m = /^(max_steps|max_turns|max_session_turns|max_iterations|recursion_limit|max_budget_usd|max_cost|token_budget)\s*=\s*(.+)$/.exec(a);
         if (!m) continue;
         const kind = kindOf(words(m[1])) ?? 'turn';
         const v = m[2].trim();

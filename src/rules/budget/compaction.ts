@@ -508,12 +508,14 @@ export default defineRule({
         confidence: 'low',
       };
     }
-    const ftrunc = fw.find((x) => x.does === 'truncate') ?? fw.find((x) => x.does === 'server');
+    // Not a provider told to drop what overflows (`truncation: 'auto'`): it fits one request and leaves the history as it was
+    // (the projection check weighs it); a provider told to compact past a threshold (`compact_threshold`) does compact.
+    const ftrunc = fw.find((x) => x.does === 'truncate') ?? fw.find((x) => x.does === 'server' && !x.drops);
     if (ftrunc) {
       return {
         level: 'partial',
         reason: `${ftrunc.does === 'server' ? 'the provider trims the context' : 'a library truncates the request'} automatically, but nothing summarises the history: ${ftrunc.why}`,
-        evidence: fw.filter((x) => x.does === ftrunc.does).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
+        evidence: fw.filter((x) => x.does === ftrunc.does && !x.drops).slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: x.why })),
         confidence: ftrunc.does === 'server' || !ftrunc.projects ? 'low' : 'high',
       };
     }

@@ -707,6 +707,8 @@ export interface FrameworkContext {
   does: 'summarise' | 'truncate' | 'server';
   /** Whether the framework projects the request against the window before each call. */
   projects: boolean;
+  /** A provider told to drop what overflows (`truncation: 'auto'`): it sizes the request for the call, but compacts nothing. */
+  drops?: true;
   why: string;
 }
 
@@ -749,7 +751,7 @@ export function frameworkContext(ctx: RuleContext): FrameworkContext[] {
         }
         // OpenAI Responses server-side context management: `context_management: [{ type: 'compaction', compact_threshold }]`, `truncation: 'auto'`.
         if (o.keys.includes('compact_threshold')) out.push({ file: f.path, line: o.line, does: 'server', projects: false, why: 'the request asks the provider to compact the context past compact_threshold (server-side)' });
-        if (o.keys.includes('truncation') && /^['"]auto['"]$/.test((o.values.truncation ?? '').trim())) out.push({ file: f.path, line: o.line, does: 'server', projects: false, why: "truncation: 'auto' lets the provider drop input that overflows the window (server-side)" });
+        if (o.keys.includes('truncation') && /^['"]auto['"]$/.test((o.values.truncation ?? '').trim())) out.push({ file: f.path, line: o.line, does: 'server', projects: false, drops: true, why: "truncation: 'auto' lets the provider drop input that overflows the window (server-side)" });
       }
     }
     return out;
