@@ -518,8 +518,11 @@ function toolEvents(ctx: RuleContext): Evidence[] {
   return out.length >= 2 ? out.sort(bySite).slice(0, 3) : [];
 }
 
-/** What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps. */
-const TRANSCRIPT = new Set(['events', 'event', 'messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns']);
+/**
+ * What a persisted agent history is called: the messages (with tool calls and results), the trajectory, the steps,
+ * the journal (the run's log of attempts: each step's code, output, error and verdict, `dump_json(journal, …)`).
+ */
+const TRANSCRIPT = new Set(['events', 'event', 'messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'chat', 'session', 'snapshot', 'steps', 'thread', 'rollout', 'turns', 'journal']);
 /** Front-end code and browser storage: a UI's own state, not the harness's record. */
 const UI_FILE = /\.(?:tsx|jsx|vue|svelte)$|(?:^|\/)(?:components|renderer|webview-ui|frontend|pages)\//;
 
@@ -532,7 +535,7 @@ interface TranscriptSave {
   /** The call on the loop's path that runs the writing function, when that path was resolved. */
   caller?: Located<CallFact>;
 }
-const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread']);
+const STRONG = new Set(['messages', 'message', 'history', 'conversation', 'conversations', 'transcript', 'trajectory', 'traj', 'steps', 'turns', 'rollout', 'thread', 'journal']);
 
 /** A serialiser call on an object (`self.to_dict()`, `data.model_dump_json(…)`, `asdict(run)`, `json.dumps(state)`): the object and the method. */
 const SERIALISED = /^(?:(?:await\s+)?([\w$.]+)\.(to_dict|to_json|toJSON|toJson|model_dump|model_dump_json|dict|json|serialize|serialise)\(|(?:dataclasses\.)?(?:asdict|json\.dumps|JSON\.stringify)\(\s*([\w$.]+)\s*[,)])/;

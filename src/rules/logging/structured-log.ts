@@ -305,7 +305,9 @@ function onMainPath(ctx: RuleContext): (c: Located<CallFact>) => boolean {
   if (!loops.length) return () => true;
   const reach = loopReachable(ctx, 3);
   const loopFiles = new Set(loops.map((l) => l.file));
-  return (c) => loopFiles.has(c.file) || reach.has(shortName(c.fn));
+  // Module-level code of another file (`<top>`: a script's or a sample's top-level prints) runs when that file is run
+  // or imported, not as a step of the loop: a reachable `<top>` names no function of the path.
+  return (c) => loopFiles.has(c.file) || (c.fn !== '<top>' && reach.has(shortName(c.fn)));
 }
 
 function loggerDefs(ctx: RuleContext, use: LogUse): LoggerDef[] {
