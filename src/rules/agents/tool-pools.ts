@@ -1,4 +1,4 @@
-import { POOL_NAME, TOOLS_KEY, agentDefinitions, toolSieves, modeToolTables, modePickedToolSets, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, toolFilters, toolSetBuilders } from '../shared/agents.js';
+import { POOL_NAME, TOOLS_KEY, agentDefinitions, toolSieves, modeToolTables, modePickedToolSets, exclusionLoops, agentOwnToolPools, agentRoleClasses, agentSubclassRoles, conditionalToolSets, registeredAgentClasses, configToolPools, skipListPools, perAgentRegistries, perInstanceToolOption, poolVocabulary, subagentSites, namedToolSelections, perAgentToolLists, toolFilters, toolSetBuilders } from '../shared/agents.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import { at, finding } from '../shared/scan.js';
 import { rankLive } from '../shared/stale.js';
@@ -297,6 +297,11 @@ export default defineRule({
     const configured = configToolPools(ctx);
     if (configured.length) {
       return finding('present', `agent configurations list different tool sets (${configured.length} distinct sets, e.g. ${at(configured[0].file, configured[0].line)})`, configured.slice(0, 3), 'high');
+    }
+    // Agent factory functions, each building its agent with a tool list written out there, the lists differing.
+    const built = perAgentToolLists(ctx);
+    if (built.length) {
+      return finding('present', `${built.length} functions each build an agent with their own tool list (${built[0].reason}, ${at(built[0].file, built[0].line)})`, built.slice(0, 3));
     }
     // A tool or action set assembled while leaving out the names its caller (or the configuration) chooses.
     const skips = rankLive(ctx, skipListPools(ctx)).evidence;

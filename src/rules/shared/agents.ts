@@ -1200,6 +1200,81 @@ export function registeredAgentClasses(ctx: RuleContext): RegisteredAgentClass[]
   });
 }
 
+/** A call that builds an agent or binds tools to a model: `ChatAgent(…)`, `new Agent({…})`, `agent_model(…)`, `create_react_agent(…)`, `llm.bind_tools(…)`. */
+const AGENT_BUILD = /^(?:new\s+)?(?:[\w.]*\.)?(?:\w*[aA]gent\w*|bind_tools|bindTools)$/;
+/** The tool list handed to it: a `tools=` keyword or `tools:` key, or (for `create_react_agent(llm, […])`, `bind_tools([…])`) a positional list. */
+const TOOLS_ARG = /^(?:tools)\s*[=:]\s*([\s\S]+)$/;
+
+/** Adding to a list. */
+const ADD_TO_LIST = /^(?:extend|append|push|concat|add)$/;
+/** A demo entry point beside the package (`example.py`, `examples/…`, `demo.ts`). */
+const EXAMPLE_FILE = /(?:^|\/)(?:examples?|demos?|samples?)(?:\/|\.\w+$)/;
+
+/**
+ * The items of a literal list (`[a, *b.get_tools(), C()]` → a, b.get_tools, C), top-level commas only. A bound
+ * value is cut to 120 characters (BindFact): of a cut list, the items written out in full.
+ */
+function listItems(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t.startsWith('[')) return undefined;
+  const whole = /\]$/.test(t);
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of whole ? t.slice(1, -1) : t.slice(1)) {
+    if ('([{'.includes(ch)) depth++;
+    else if (')]}'.includes(ch)) depth--;
+    if (ch === ',' && depth === 0) { out.push(cur); cur = ''; } else cur += ch;
+  }
+  if (whole) out.push(cur);
+  return out.map((x) => x.trim().replace(/^(?:\*{1,2}|\.\.\.)/, '').replace(/^await\s+/, '').replace(/^new\s+/, '').replace(/\([\s\S]*$/, '').trim()).filter((x) => /^[A-Za-z_][\w.]*$/.test(x));
+}
+
+/**
+ * Agents built each with their own literal tool list in their own function: two or more functions that
+ * construct an agent (or bind tools to a model) and hand it a list written out there, directly
+ * (`create_react_agent(llm, [get_events])`) or through a list bound in the same function
+ * (`tools = [*HumanToolkit.get_tools(), *note_toolkit.get_tools()]` … `ChatAgent(…, tools=tools)`), where
+ * the lists differ. One factory function per agent role, each choosing that role's tools.
+ */
+export function perAgentToolLists(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:per-agent-tool-lists', () => {
+    const byFn = new Map<string, Evidence & { items: string }>();
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path) || EXAMPLE_FILE.test(f.path)) continue;
+      for (const c of f.calls) {
+        if (c.fn === '<top>' || c.fn === '<anon>' || !AGENT_BUILD.test(c.callee)) continue;
+        // The last such call in a function is the one that builds the agent (`return agent_model(…, tools=tools)`).
+        const key = `${f.path}#${c.fn}`;
+        const kw = c.args.map((a) => TOOLS_ARG.exec(a.trim())?.[1]).find(Boolean);
+        const positional = /bind_?[tT]ools$|create_react_agent|createReactAgent/.test(c.callee) ? c.args.find((a) => /^\[/.test(a.trim())) ?? (/bind_?[tT]ools$/.test(c.callee) ? c.args[0] : undefined) : undefined;
+        const arg = (kw ?? positional ?? '').trim();
+        if (!arg) continue;
+        let items = listItems(arg);
+        let line = c.line;
+        if (!items && /^[A-Za-z_]\w*$/.test(arg)) {
+          const b = (f.binds ?? []).find((x) => x.fn === c.fn && x.name === arg && x.line <= c.line && /^\[/.test(x.value.trim()));
+          items = b && listItems(b.value);
+          if (b) line = b.line;
+        }
+        if (!items?.length) continue;
+        // A list the caller's tools are added to (`agent_tools = [shim]; agent_tools.extend(tools)`) passes them on; it does not choose them.
+        const fn = f.functions.find((x) => x.name === c.fn);
+        const params = new Set((fn?.params ?? []).map(paramName));
+        const bound = /^[A-Za-z_]\w*$/.test(arg) ? arg : '';
+        if (bound && f.calls.some((x) => x.fn === c.fn && x.callee === `${bound}.${x.name}` && ADD_TO_LIST.test(x.name) && x.args.some((a) => params.has(a.trim().replace(/^\*+|^\.\.\./, ''))))) continue;
+        const sig = [...new Set(items)].sort().join('|');
+        byFn.set(key, { file: f.path, line, items: sig, reason: `${shortName(c.fn)}() builds its agent with its own tool list (${items.slice(0, 3).join(', ').slice(0, 60)}) for ${c.callee.replace(/^new\s+/, '')}()` });
+      }
+    }
+    const lists = [...byFn.values()];
+    // Two different lists, one of them naming two tools or more: agents given one tool each (the computer, in each entry point) are not pools.
+    if (new Set(lists.map((x) => x.items)).size < 2 || !lists.some((x) => x.items.includes('|'))) return [];
+    // Lists naming two tools or more lead: they show a choice.
+    return lists.sort((a, b) => Number(!a.items.includes('|')) - Number(!b.items.includes('|'))).map(({ items: _i, ...e }) => e);
+  });
+}
+
 /** A collection being assembled as a tool set: `tools`, `self.tools`, `allTools`, `tool_list`. */
 const TOOLSET_RECV = /(?:^|\.)_?\w*[tT]ools?(?:_?(?:list|set))?$/;
 
