@@ -284,8 +284,19 @@ export default defineRule({
     const served = (file: string) => !!ctx.file(file)?.imports.some((i) => MCP_SERVER_MODULE.test(i.from));
     const scores = new Map<(typeof decls)[number], number>();
     const score = (d: (typeof decls)[number]) => scores.get(d) ?? scores.set(d, rawScore(d)).get(d)!;
-    const rawScore = (d: (typeof decls)[number]) => (served(d.file) || bridges(ctx, d.file) ? 6 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
-    const sample = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3).map((d) => ({
+    // A declaration whose description is copied from another tool (`description: originalTool.description`
+    // in a wrapper or an adapter stripping execute) re-declares a tool written elsewhere: it comes after.
+    // Also a schema copied under its own key (`inputSchema: tool.inputSchema`, an MCP listing's tool re-wrapped).
+    const copied = (d: (typeof decls)[number]) => {
+      const v = ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values;
+      if (!v) return false;
+      if (/^[\w$]+(?:\.[\w$]+)*\.description\b/.test(v.description ?? '')) return true;
+      return Object.entries(v).some(([k, x]) => SCHEMA_KEY.test(k) && new RegExp(`^[\\w$]+(?:\\.[\\w$]+)*\\.${k}$`).test(x.trim()));
+    };
+    const rawScore = (d: (typeof decls)[number]) => (served(d.file) || bridges(ctx, d.file) ? 6 : 0) + (copied(d) ? 4 : 0) + (spawns(d) ? 0 : 3) + (d.kind === 'object' && d.keys.includes('name') ? 0 : d.kind === 'subclass' || d.kind === 'class' ? 1 : 2);
+    const sampled = (withExec.length ? withExec : decls).slice().sort((a, b) => score(a) - score(b)).slice(0, 3);
+    const sampleClass = sampled[0]?.kind === 'subclass' || sampled[0]?.kind === 'class';
+    const sample = sampled.map((d) => ({
       file: d.file,
       line: d.line,
       reason: `tool ${d.name ? `'${d.name}' ` : ''}declared as ${d.kind === 'subclass' ? 'a subclass of a tool base class' : d.ctx?.startsWith('decorator:') ? `a function decorated with @${d.ctx.slice(10)}` : d.ctx?.startsWith('provider:') ? `a provider-defined tool (${d.ctx.slice(9)}: the provider declares its description and input schema)` : d.kind === 'builder' ? 'a builder call' : d.kind === 'class' ? 'a class' : 'an object'} with ${d.keys.filter((k) => !k.startsWith('...')).slice(0, 6).join(', ')}`,
@@ -323,11 +334,17 @@ export default defineRule({
     if (listed) return listedVerdict(ctx);
     if (withExec.length) {
       const shape = toolShape(ctx);
+      // A shape in the other language's files (a Python SDK's `class Tool` beside TypeScript tools) types none of them.
+      const typesFirst = () => !!shape && !!sampled[0] && shape.file.endsWith('.py') === sampled[0].file.endsWith('.py');
       const shapeEv = shape ? [{ file: shape.file, line: shape.line, reason: `tool shape ${shape.name} declares ${shape.members.filter((m) => m === 'name' || /^(?:description|desc)$/.test(m) || isSchemaMember(m)).slice(0, 3).join(', ')}` }] : [];
       return {
         level: 'present',
         reason: `${withExec.length} tool declarations carry name, description, input schema and the code they run (in ${files.size} file${files.size > 1 ? 's' : ''})${shape ? `, shaped by ${shape.name}` : ''}`,
-        evidence: [...shapeEv, ...sample].slice(0, 3),
+        // The shape first where it is the tools' own type: it carries the code they run too (`execute`), or the tools are
+        // classes built on it. A shape of name, description and schema only (a wire type for another process's tools, the
+        // schema half of a provider's tool) comes after one declaration that carries its code.
+        // Either way only when it can type the declaration cited first (both in the same language).
+        evidence: ((sampleClass || shape?.members.some((m) => EXEC_KEY.test(m))) && typesFirst() ? [...shapeEv, ...sample] : [...sample.slice(0, 1), ...shapeEv, ...sample.slice(1)]).slice(0, 3),
         // Several declarations each carrying all four parts is a structural fact, not a name match.
         confidence: withExec.filter((d) => d.kind !== 'builder' || !d.ctx?.startsWith('decorator:')).length >= 3 ? 'high' : 'low',
       };

@@ -101,9 +101,13 @@ export default defineRule({
     const ranked = (core.length ? core : t.files)
       .slice()
       .sort((a, b) => tier.get(a)! - tier.get(b)! || named.get(a)! - named.get(b)! || Number(LOOPISH.test(b.path)) - Number(LOOPISH.test(a.path)) || b.tests.length - a.tests.length)
+    // Within a file, the first case named for the core (`test_bash_command`), not the file's first match of the test
+    // pattern (a `class TestConsole(Console)` double, a helper's case before the loop's).
+    const caseOf = (f: FileFacts) => f.tests[Math.max(0, f.tests.findIndex((_, j) => CORE.test(nameWords(f, j))))];
     const evid = ranked
       .slice(0, 3)
-      .map((f) => ev(f.path, f.tests[0].line, `${f.tests.length} test case(s), e.g. "${f.tests[0].name.slice(0, 60)}"`));
+      .map((f) => ({ f, c: caseOf(f) }))
+      .map(({ f, c }) => ev(f.path, c.line, `${f.tests.length} test case(s), e.g. "${c.name.slice(0, 60)}"`));
     // One file whose only tie to the core is a test's name (its own name is not the loop's, a tool's or the
     // chat's), and which imports neither the loop nor the tool dispatch, is no test of the loop or tools:
     // a login page spec with a session case, a parser's unit test with a step case.
