@@ -1200,12 +1200,19 @@ const SQL_AGGREGATE = /^['"`]\s*SELECT\s+(?:\(\s*SELECT\s+)?(?:COUNT|MAX|MIN|SUM
 /** `open` of something other than a file of the run: an image decoder, a browser, an archive reader. */
 const NOT_FILE_OPEN = /(?:^|\.)(?:Image|webbrowser|wave|tarfile|zipfile|shelve)\.open$/;
 
+/** An `open` whose mode only appends or writes (`open(path, 'a')`, `open(path, mode="w")`): nothing is read from it. */
+const writeOnlyOpen = (d: CallFact): boolean => {
+  const k = kindOf(d);
+  return (k === 'append' || k === 'write') && !d.args.some((a) => /^(?:mode\s*=\s*)?['"][rwxa]b?\+/.test(a));
+};
+
 /** The subject of one write or read: from its path and payload, its function, its class, then its module. */
 function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: PersistKind, via?: PersistOp['via']): PersistOp | undefined {
   // `json.loads(text)` parses a string: a read only when the text comes from a file (`f.read()` in the
   // argument, or a file opened or read in the same function), not a socket message or a response body.
   // An image or archive decoded in memory (`Image.open(io.BytesIO(data))`) opens no file of the run.
-  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && ((d.name === 'open' && !NOT_FILE_OPEN.test(d.callee)) || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
+  // A file opened only to append or write (`open(log_path, 'a')` logging the printed message) is not where the text came from.
+  if (c.name === 'loads' && !/read|open\(/i.test(c.args[0] ?? '') && !ctx.callsIn(file, c.fn).some((d) => d !== c && ((d.name === 'open' && !NOT_FILE_OPEN.test(d.callee) && !writeOnlyOpen(d)) || d.name === 'read_text' || d.name === 'readFile' || d.name === 'readFileSync' || d.name === 'readlines'))) return undefined;
   // `open(path, "w").close()`: a file created empty (a first-run marker, a lock) holds nothing of the run.
   if (c.name === 'open' && kind === 'write' && ctx.file(file)?.calls.some((d) => d.line === c.line && d.name === 'close' && d.callee.startsWith('open(') && !d.args.length)) return undefined;
   const db = kind === 'db-write' || kind === 'db-read';
