@@ -38,8 +38,12 @@ function capIn(f: FileFacts): Evidence | undefined {
   return undefined;
 }
 
-/** A guard that keeps agent tools out of a sub-agent or stops nesting: `if (tool.kind === Kind.Agent) return`, `if depth >= max_depth: raise`. */
-const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|(?:\b|_)(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|[a-z](?:Depth|Nesting)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b/;
+/**
+ * A guard that keeps agent tools out of a sub-agent or stops nesting: `if (tool.kind === Kind.Agent) return`, `if depth >= max_depth: raise`,
+ * or one that refuses to start any agent whose type is not a sub-agent type (`if profile.agent_type != AgentType.SUBAGENT: raise`):
+ * primary agents, the ones holding the delegation tool, cannot be started as children.
+ */
+const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|(?:\b|_)(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|[a-z](?:Depth|Nesting)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b|(?:[!=]==?|\bis(?:\s+not)?)\s*(?:\w+\.)*(?:SUB_?AGENT|[sS]ub_?[aA]gent)\b|[!=]==?\s*['"]sub_?-?agent['"]/;
 function recursionGuardIn(f: FileFacts): Evidence | undefined {
   const g = f.guards.find((x) => RECURSION_GUARD.test(x.cond));
   return g && ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);

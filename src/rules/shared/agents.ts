@@ -311,6 +311,10 @@ const SUB_NAME =
   /sub_?agents?|managed_?agents?|child_?agents?|spawn(?:ed)?_?(?:sub_?)?agents?|(?:^|_|[a-z])(?:Agent|_agent)_?(?:Tool|tool)$|^(?:Task|Delegate|Delegation|Handoff)_?Tool$|^(?:delegate|handoff)_?to_?agent|^run_?agent_?tool$|^handoffs$/i;
 const SUB_TOOL_NAME = /^['"`](?:task|agent|sub[_-]?agent|delegate[\w-]*|spawn[_-]?(?:sub[_-]?)?agent|dispatch[_-]?agent|run[_-]?agent|handoff[\w-]*|new[_-]?task|sub[_-]?task)['"`]$/i;
 
+/** A flag marking the agent a call builds as a sub-agent: `is_subagent`, `isSubAgent`. */
+const SUBAGENT_FLAG = /^(?:is_?sub_?agent|isSub[aA]gent)$/;
+const SUBAGENT_FLAG_ARG = /^(?:is_?sub_?agent|isSub[aA]gent)\s*=\s*True$/;
+
 /** `/^(?:managed_?agents|managedAgents|sub_?agents|subAgents|subagents|handoffs)$/` as a Set. */
 const SUB_PARAMS = new Set(['managed_agents', 'managedagents', 'managedAgents', 'sub_agents', 'subagents', 'subAgents', 'handoffs']);
 /** Keys linking a child run to its parent. */
@@ -848,6 +852,20 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         const k = o.keys.find((x) => FRAMEWORK_SUB_KEYS.has(x));
         if (!k || /^(?:\[\s*\]|None|undefined|null|\{\s*\})$/.test((o.values[k] ?? '').trim())) continue;
         add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
+      }
+    }
+    // An agent built or run flagged as a sub-agent (`Runner(profile, is_subagent=True)`, `createAgent({ isSubagent: true })`):
+    // the call that starts a child agent, wherever it sits (a tool class whose name is not a sub-agent word).
+    for (const f of ctx.source) {
+      if (f.role !== 'source' || UI_PATH.test(f.path)) continue;
+      for (const c of f.calls) {
+        if (c.fn === '<top>' || !c.args.some((a) => SUBAGENT_FLAG_ARG.test(a.trim()))) continue;
+        add(f, c.line, c.fn, `${c.fn}() starts an agent flagged as a sub-agent: ${c.callee.slice(0, 40)}(…, ${c.args.find((a) => SUBAGENT_FLAG_ARG.test(a.trim()))!.trim()})`, 1);
+      }
+      for (const o of f.objects) {
+        if (!o.ctx.startsWith('arg:') || o.fn === '<top>') continue;
+        const k = o.keys.find((x) => SUBAGENT_FLAG.test(x) && (o.values[x] ?? '').trim() === 'true');
+        if (k) add(f, o.line, o.fn, `${o.fn}() starts an agent flagged as a sub-agent: ${o.ctx.slice(4, 44)}({ ${k}: true })`, 1);
       }
     }
     // An agent loop that runs copies of itself on sub-tasks.
