@@ -305,6 +305,24 @@ export default defineRule({
         evidence: [{ file: l.file, line: l.line, reason: l.reason }],
       };
     }
+    // No tool carries its code: the tool schemas (description and input schema, no execute) handed to a
+    // framework runner from the harness's own modules (`const tools = { edit: editTool, view: viewTool };
+    // streamText({ tools })`). The runner lists them for the model but, having no code to run, returns
+    // each call to the harness, which runs it elsewhere (a branch per name): one list, no dispatch through it.
+    const schemaFiles = d || execFiles.length ? [] : decls.map((x) => x.file);
+    const listedOnly = schemaFiles.length ? fw.find((x) => handsOwnTools(ctx, x.file, schemaFiles) || importsHandOwnTools(ctx, x.file, schemaFiles)) : undefined;
+    if (listedOnly) {
+      const t = handedDecls(ctx, listedOnly, decls)[0];
+      return {
+        level: 'partial',
+        reason: `${decls.length} tool schemas without their code are handed as one collection to ${listedOnly.runner}() (${listedOnly.file}:${listedOnly.line}), which lists them for the model; with no execute to run, the calls are returned to the harness and run elsewhere, not dispatched by looking the name up in that collection`,
+        evidence: [
+          { file: listedOnly.file, line: listedOnly.line, reason: `tool schemas passed to ${listedOnly.runner}()` },
+          { file: t.file, line: t.line, reason: `tool ${t.name} declared with a description and input schema but no execute` },
+        ],
+        confidence: 'low',
+      };
+    }
     // No tools, but the actions the model may choose are offered from one collection
     // (`z.enum(Object.keys(actionSchemas))`) and run by a branch per action.
     const acts = decls.length ? undefined : actionSchemas(ctx).find((a) => a.generated);

@@ -1189,6 +1189,8 @@ export interface ToolGenerator extends Site {
   use: Site;
   /** The collection the model's tool list is generated from, when it is applied over one. */
   over?: string;
+  /** The declaration holds no schema: where the stored function's type hints are read into one (`inspect.signature(action.function)`). */
+  hints?: Site;
 }
 
 /** `func.__name__`, `name or func.__name__`: a tool name read from the function the declaration is built from. */
@@ -1196,6 +1198,22 @@ const FROM_FN_NAME = /^(?:\w+\s+or\s+)?(\w+)\.__name__$/;
 const GEN_SCHEMA = /^(?:param_model|params_model|param_schema|input_model|args_model)$/;
 /** Functions whose own name says nothing: a decorator factory's inner function. */
 const INNER_FN = /^(?:decorator|decorate|wrapper|wrap|inner|register|_decorator|_wrapper|_register)$/;
+/** The key holding the code a generated declaration runs (`function=async_wrapper`, `fn=func`). */
+const GEN_CODE = /^(?:function|func|fn|handler|callable|callback|method)$/;
+/** Calls reading a function's parameters and their type hints. */
+const HINT_READ = /^(?:signature|get_type_hints|getfullargspec|getargspec)$/;
+
+/**
+ * With no schema key: the module reads the type hints of the code each declaration stores
+ * (`inspect.signature(action.function)`, `get_type_hints(action.function)` where the record holds
+ * `function=…`): the input schema is derived from the function's signature when the tools are listed.
+ */
+function hintedCode(f: FileFacts, keys: string[]): Site | undefined {
+  const code = keys.filter((k) => GEN_CODE.test(k));
+  if (!code.length) return undefined;
+  const c = f.calls.find((x) => HINT_READ.test(x.name) && code.some((k) => new RegExp(`^[\\w.]+\\.${k}$`).test((x.args[0] ?? '').trim())));
+  return c && { file: f.path, line: c.line, reason: `each stored function's parameters read from its type hints by ${c.callee}(${c.args[0]}) in ${shortName(c.fn)}()` };
+}
 
 /**
  * One generator for every tool: a declaration (name, description, input schema) built from a
@@ -1212,7 +1230,9 @@ export function toolGenerators(ctx: RuleContext): ToolGenerator[] {
       if (f.lang !== 'py') continue;
       for (const o of f.objects) {
         const p = FROM_FN_NAME.exec((o.values.name ?? '').trim())?.[1];
-        if (!p || !o.keys.some((k) => /^(?:description|desc|summary)$/.test(k)) || !o.keys.some((k) => SCHEMA_KEY.test(k) || GEN_SCHEMA.test(k))) continue;
+        if (!p || !o.keys.some((k) => /^(?:description|desc|summary)$/.test(k))) continue;
+        const hints = o.keys.some((k) => SCHEMA_KEY.test(k) || GEN_SCHEMA.test(k)) ? undefined : hintedCode(f, o.keys);
+        if (!hints && !o.keys.some((k) => SCHEMA_KEY.test(k) || GEN_SCHEMA.test(k))) continue;
         const def = f.functions.find((x) => x.name === o.fn && x.line <= o.line && x.end >= o.end);
         if (!def || !def.params.some((x) => x.replace(/[:=].*$/s, '').trim() === p)) continue;
         const n = shortName(def.name);
@@ -1243,7 +1263,7 @@ export function toolGenerators(ctx: RuleContext): ToolGenerator[] {
           if (!use && new Set(calls.map((c) => c.args[0])).size >= 2) use = { file: calls[0].file, line: calls[0].line, reason: `${calls.length} functions turned into tools by ${n}()` };
         }
         if (!use) continue;
-        out.push({ file: f.path, line: o.line, fn: def.name, reason: `tool declaration generated from a function by ${n}(): name from ${p}.__name__, ${o.keys.filter((k) => k !== 'name').slice(0, 3).join(', ')}`, use, over });
+        out.push({ file: f.path, line: o.line, fn: def.name, reason: `tool declaration generated from a function by ${n}(): name from ${p}.__name__, ${o.keys.filter((k) => k !== 'name').slice(0, 3).join(', ')}${hints ? ', schema from its type hints' : ''}`, use, over, ...(hints ? { hints } : {}) });
       }
     }
     return out;

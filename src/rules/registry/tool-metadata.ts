@@ -159,10 +159,13 @@ export default defineRule({
     if (g && !decls.some((d) => d.hasExec && !bridges(ctx, d.file) && !ctx.file(d.file)?.imports.some((i) => MCP_SERVER_MODULE.test(i.from)))) {
       return {
         level: 'present',
-        reason: `each tool is a function turned into a declaration with name, description and input schema by one generator, ${shortName(g.fn)}() (${g.file}:${g.line}); ${g.use.reason}`,
+        reason: g.hints
+          ? `each tool is a function registered as a declaration with its name and description by one generator, ${shortName(g.fn)}() (${g.file}:${g.line}); its input schema is derived from the function's type hints (${g.hints.file}:${g.hints.line}); ${g.use.reason}`
+          : `each tool is a function turned into a declaration with name, description and input schema by one generator, ${shortName(g.fn)}() (${g.file}:${g.line}); ${g.use.reason}`,
         evidence: [
           { file: g.file, line: g.line, reason: g.reason },
           { file: g.use.file, line: g.use.line, reason: g.use.reason },
+          ...(g.hints ? [g.hints] : []),
         ],
         confidence: 'low',
       };

@@ -1271,6 +1271,26 @@ const IMPORTED_RUNNER: ReadonlyMap<string, RegExp> = new Map([
 /** Calls that hand a framework its tools (a set lookup: this runs over every call of the repo). */
 const FRAMEWORK_TOOL_CALLS = new Set(['bind_tools', 'bindTools', 'create_react_agent', 'createReactAgent', 'ToolNode']);
 
+/** A callback written as the first argument of a call: `async ({ payload }) => {`, `() => ({`, `function (ctx) {`. */
+const CALLBACK_ARG = /^(?:async\s+)?(?:\([^()]*(?:\([^()]*\)[^()]*)*\)|[A-Za-z_$][\w$]*)\s*(?::\s*[^=]+)?=>|^(?:async\s+)?function\b/;
+
+/**
+ * The options returned by a callback handed to a runner imported from a package (`createAgent(async
+ * ({ env }) => { …; return { model, tools: [...] } })`): the runner calls it to get its options, tools
+ * included. The nearest call before the returned object, in the same function, whose first argument is
+ * a callback; within 60 lines.
+ */
+function callbackRunner(f: FileFacts, o: FileFacts['objects'][number]): string | undefined {
+  let best: CallFact | undefined;
+  for (const c of f.calls) {
+    if (c.fn !== o.fn || c.line > o.line || o.line - c.line > 60 || !CALLBACK_ARG.test((c.args[0] ?? '').trim())) continue;
+    if (!best || c.line > best.line) best = c;
+  }
+  if (!best) return undefined;
+  const root = best.callee.replace(/^new /, '').split('.')[0];
+  return f.imports.some((i) => !i.from.startsWith('.') && i.names.includes(root)) ? best.callee.replace(/^new /, '') : undefined;
+}
+
 /**
  * Tools handed to a framework that lists them for the model and dispatches calls itself:
  * `generateText({ tools })`, `new Agent({ tools })`, `createReactAgent({ tools })`, `bind_tools(tools)`.
@@ -1288,7 +1308,7 @@ export function frameworkToolUse(ctx: RuleContext): FrameworkToolUse[] {
         else if (o.ctx.startsWith('var:')) {
           const name = o.ctx.slice(4);
           runner = f.calls.find((c) => c.fn === o.fn && c.line >= o.line && c.args[0]?.trim() === name)?.callee.replace(/^new /, '');
-        }
+        } else if (o.ctx === 'return') runner = callbackRunner(f, o);
         if (!runner) continue;
         const last = shortName(runner);
         const v = (o.values.tools ?? '').trim();
