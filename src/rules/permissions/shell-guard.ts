@@ -510,10 +510,13 @@ export default defineRule({
       // Only between implementations of one method (`LocalShellBackend.execute`, `ModalSandbox.execute`),
       // and unless the harness's default deployment is a container (then the host one is the opt-out).
       const boxedAt = (s: ShellSink) => guards.some((g) => g.kind === 'sandbox' && g.file === s.file && g.line === s.line);
-      const method = (s: ShellSink) => (s.fn.includes('.') ? shortName(s.fn) : s.fn);
+      // A sink's method, and the method called on an object whose implementation reached it (`exec` for the
+      // spawn in `DockerRuntime.spawnRemoteProcess`): two sinks sharing either are implementations of one method.
+      const methods = (s: ShellSink) => [s.fn.includes('.') ? shortName(s.fn) : s.fn, ...(implGroup.has(s) ? [implGroup.get(s)!] : [])];
+      const sameMethod = (a: ShellSink, b: ShellSink) => methods(a).some((m) => methods(b).includes(m));
       const boxedSome =
         !sandboxed &&
-        toolSinks.some((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && b.fn !== s.fn && method(b) === method(s))) &&
+        toolSinks.some((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && b.fn !== s.fn && sameMethod(b, s))) &&
         !containerByDefault(ctx) &&
         !containerRuntimeDefault(ctx);
       if (sandboxed || parse || hard) level = 'present';
@@ -523,8 +526,10 @@ export default defineRule({
         const gateDecides = permissionCalls(ctx).some((c) => c.onPath && c.kind === 'decision' && c.defined);
         level = classifiesOnly && !gateDecides ? 'partial' : soft.kind === 'list' ? 'partial' : 'present';
       }
-      const host = boxedSome && !parse && !hard ? toolSinks.find((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && method(b) === method(s))) : undefined;
-      const boxedSink = host && toolSinks.find((b) => boxedAt(b) && method(b) === method(host));
+      // The host run cited is one spawned in an implementation of the method itself (`LocalRuntime.exec`) before one in a helper it calls.
+      const inImpl = (s: ShellSink) => Number(!methods(s).some((m) => s.fn.endsWith(`.${m}`)));
+      const host = boxedSome && !parse && !hard ? toolSinks.filter((s) => !boxedAt(s) && toolSinks.some((b) => boxedAt(b) && sameMethod(b, s))).sort((a, b) => inImpl(a) - inImpl(b))[0] : undefined;
+      const boxedSink = host && toolSinks.find((b) => boxedAt(b) && sameMethod(b, host));
       const box = boxedSink && guards.find((g) => g.kind === 'sandbox' && g.file === boxedSink.file && g.line === boxedSink.line);
       return { level, guards: rankGuards(sandboxed ? guards.filter((g) => g.kind === 'sandbox' || wrapped.includes(g)) : guards), sink: toolSinks[0], host, box };
     };
@@ -622,9 +627,39 @@ export default defineRule({
     };
     /** Sinks a tool was linked to through a call resolved only by its name. */
     const guessedSinks = new Set<ShellSink>();
+    /** Sinks reached through one implementation of a method called on an object (`runtime.exec(cmd)`): the method's name, so that all its implementations are compared as one. */
+    const implGroup = new Map<ShellSink, string>();
+    /**
+     * The sinks of every implementation of a method the tool's path calls on an object (`config.runtime.exec(script)`):
+     * those spawned in an implementation itself (`LocalRuntime.exec`), and those of the methods it calls on
+     * `this` as the class or a subclass overrides them (`RemoteRuntime.exec` calling `this.spawnRemoteProcess()`,
+     * which `DockerRuntime` overrides with a `docker exec`). Live, non-test code of the caller's language only.
+     */
+    const implementationSinks = (m: string, lang: string): ShellSink[] => {
+      const out: ShellSink[] = [];
+      const sinksOf = (file: string, fn: string) => sinks.filter((s) => s.file === file && s.fn === fn);
+      for (const d of ctx.functionsNamed(m).slice(0, 12)) {
+        if (!d.name.endsWith(`.${m}`) || langOf(d.file) !== lang || TEST_PATH.test(d.file) || isStale(ctx, d.file)) continue;
+        const cls = d.name.slice(0, d.name.lastIndexOf('.'));
+        out.push(...sinksOf(d.file, d.name));
+        for (const c of ctx.callsIn(d.file, d.name)) {
+          if (!/^(?:this|self)\.[\w$]+$/.test(c.callee)) continue;
+          for (const o of ctx.functionsNamed(c.name).slice(0, 12)) {
+            const oc = o.name.slice(0, Math.max(0, o.name.lastIndexOf('.')));
+            if (!oc || TEST_PATH.test(o.file)) continue;
+            const sub = oc === cls || (ctx.file(o.file)?.classes.some((k) => k.name === oc && k.extends !== undefined && shortName(k.extends) === cls) ?? false);
+            if (sub) out.push(...sinksOf(o.file, o.name));
+          }
+        }
+      }
+      return out;
+    };
     for (const tool of shellTools.slice(0, 12)) {
       const f = ctx.file(tool.file);
       if (!f) continue;
+      // A schema-only copy of a tool another declaration implements under the same name (a replay or
+      // test fixture's `bash: tool({ description, inputSchema })`): the implementation is the one judged.
+      if (schemaOnly(tool) && shellTools.some((d) => d !== tool && d.name === tool.name && !schemaOnly(d))) continue;
       // The sinks in the tool's own file, those in the function named for the tool (its handler) first.
       const own = (s: ShellSink) => (shortName(s.fn) === tool.name ? 0 : 1);
       const toolSinks = sinks.filter((s) => s.file === tool.file).sort((a, b) => own(a) - own(b));
@@ -653,6 +688,23 @@ export default defineRule({
             // the tool may not run this sink at all.
             if (s && p.slice(0, -1).some((c, i) => !hopResolved(c, p[i + 1].file))) guessedSinks.add(s);
             if (toolSinks.length >= 3) break;
+          }
+        }
+        // The path calls a method on an object (`config.runtime.exec(script)`) and goes on in one class's
+        // implementation: every implementation may run the command, those reached through `this.x()` as
+        // subclasses override it too, so each one's sinks are judged as the one method.
+        for (const p of paths) {
+          const i = p.findIndex((c, k) => k > 0 && c.fn.endsWith(`.${p[k - 1].name}`) && /^[\w$]+(?:\.[\w$]+)+$/.test(p[k - 1].callee) && !/^(?:this|self)\./.test(p[k - 1].callee));
+          if (i < 0) continue;
+          const m = p[i - 1].name;
+          const last = p[p.length - 1];
+          const reached = sinks.find((x) => x.file === last.file && x.line === last.line);
+          const impls = implementationSinks(m, langOf(tool.file));
+          if (impls.length < 2) continue;
+          if (reached) implGroup.set(reached, m);
+          for (const t of impls) {
+            if (!implGroup.has(t)) implGroup.set(t, m);
+            if (!toolSinks.includes(t) && toolSinks.length < 6) toolSinks.push(t);
           }
         }
         // The path ends in one implementation of a method several backends implement
