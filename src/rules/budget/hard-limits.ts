@@ -58,6 +58,12 @@ const offPath = (c: Cap) => !c.reach;
 
 /** A limit on the attempts of one step (`maxAttempts`, `try_times`, `max_retries`): it bounds a retry loop, not the run's turns. */
 const retryCap = (c: Cap) => !!c.retry || words(c.limit).some((w) => /^(?:attempts?|try|tries|retry|retries)$/.test(w));
+/**
+ * A limit on the passes of a recovery or repair step (`MAX_RECOVERY_PASSES`, `max_repair_rounds`): it bounds a side
+ * loop settling what a turn left behind, not the run's turns. Ranked after the turn caps for the evidence and the
+ * reason; the confidence still reads the order without it (what the level rests on is unchanged).
+ */
+const recoveryCap = (c: Cap) => words(c.limit).some((w) => /^(?:recover|recovery|repair|repairs)$/.test(w));
 
 /**
  * The caps in the order a reader should see them: those an agent loop runs first (its own exits, its callees, the model
@@ -66,10 +72,10 @@ const retryCap = (c: Cap) => !!c.retry || words(c.limit).some((w) => /^(?:attemp
  * from an exit before a turn limit only compared in a loop's body (its branch sets what the condition reads). Stable
  * otherwise: loopCaps' own ranking (resolved, compared, on the path most loops share) decides.
  */
-function mainLoopFirst(ctx: RuleContext, caps: Cap[]): Cap[] {
+function mainLoopFirst(ctx: RuleContext, caps: Cap[], recovery = true): Cap[] {
   // First where the report's evidence order puts the cap's file: the agent's own code before another feature's
   // script (`app/qlib_rd_loop/factor_from_report.py`) or a copy nothing runs, so the reason names the line cited first.
-  const key = (c: Cap) => [citeRank(ctx, c.file), offPath(c) ? 1 : 0, retryCap(c) ? 1 : 0, c.where === 'checked in the loop body' ? 1 : 0];
+  const key = (c: Cap) => [citeRank(ctx, c.file), offPath(c) ? 1 : 0, retryCap(c) || (recovery && recoveryCap(c)) ? 1 : 0, c.where === 'checked in the loop body' ? 1 : 0];
   return caps
     .map((c, i) => ({ c, i, k: key(c) }))
     .sort((a, b) => {
@@ -77,6 +83,20 @@ function mainLoopFirst(ctx: RuleContext, caps: Cap[]): Cap[] {
       return a.i - b.i;
     })
     .map((x) => x.c);
+}
+
+/**
+ * The caps with no bounded default, in words: `; every cap found defaults to unlimited`, or `; max_turns defaults to
+ * unlimited; the default of max_iterations was not resolved to a bound` when a default was not found or not
+ * resolved (a CLI option's default is not followed): not a claim that it is unlimited.
+ */
+function noDefault(caps: Cap[]): string {
+  const names = (cs: Cap[]) => [...new Set(cs.map((c) => c.limit))].slice(0, 3).join(', ');
+  const off = caps.filter((c) => c.def === 'unlimited');
+  const unknown = caps.filter((c) => c.def === 'unknown' && !off.some((o) => o.limit === c.limit));
+  if (!unknown.length) return '; every cap found defaults to unlimited';
+  const many = (cs: Cap[]) => new Set(cs.map((c) => c.limit)).size > 1;
+  return `${off.length ? `; ${names(off)} default${many(off) ? '' : 's'} to unlimited` : ''}; the default${many(unknown) ? 's' : ''} of ${names(unknown)} ${many(unknown) ? 'were' : 'was'} not resolved to a bound`;
 }
 
 /** Constants named for a turn, step or request cap of the agent. */
@@ -174,7 +194,8 @@ export default defineRule({
   detect(ctx) {
     // A cap set in a web page that runs no agent (a chat hook's step option) bounds the page, not the harness.
     // A turn limit only compared in a loop's body (its branch sets what the condition reads) comes after every cap read from an exit.
-    const caps = mainLoopFirst(ctx, loopCaps(ctx).filter((c) => !displayFile(ctx, c.file)));
+    const found0 = loopCaps(ctx).filter((c) => !displayFile(ctx, c.file));
+    const caps = mainLoopFirst(ctx, found0);
     const tokenOn = caps.filter((c) => c.kind === 'token' && c.def === 'bounded');
     if (tokenOn.length > 0) {
       const first = tokenOn[0];
@@ -195,9 +216,14 @@ export default defineRule({
       const named = (c: Cap) => !/^\d+$/.test(c.limit);
       const bounded = caps.filter((c) => c.def === 'bounded');
       // Named first, within the caps as near the main loop as the first: not a named option handed to a helper off its path.
-      const best = caps.find((c) => named(c) && citeRank(ctx, c.file) === citeRank(ctx, caps[0].file) && offPath(c) === offPath(caps[0]) && retryCap(c) === retryCap(caps[0])) ?? caps[0];
+      const pick = (cs: Cap[]) => cs.find((c) => named(c) && citeRank(ctx, c.file) === citeRank(ctx, cs[0].file) && offPath(c) === offPath(cs[0]) && retryCap(c) === retryCap(cs[0]) && recoveryCap(c) === recoveryCap(cs[0])) ?? cs[0];
+      const best = pick(caps);
+      // The confidence reads the cap the order without the recovery rank would lead with.
+      const lead = pick(mainLoopFirst(ctx, found0, false));
       const missing = caps.some((c) => c.kind === 'token') ? 'the token/cost cap is off unless configured' : 'there is no token or cost cap';
-      const unl = bounded.length === 0 ? '; every cap found defaults to unlimited or has no default' : '';
+      // Say which caps default to unlimited and which had no default the audit could resolve (a CLI option's default is
+      // not followed), rather than claim every cap is unlimited.
+      const unl = bounded.length === 0 ? noDefault(caps) : '';
       return {
         level: 'partial',
         reason: `the loop is bounded only by ${describe(best)}; ${missing}${unl}`,
@@ -206,7 +232,7 @@ export default defineRule({
           ...(best.defAt ? [{ file: best.defAt.file, line: best.defAt.line, reason: `${best.limit} defaults to ${best.defAt.value}` }] : []),
         ],
         // Partial is certain only when no token/cost cap was seen at all and the turn cap is resolved.
-        confidence: certain(best) && !caps.some((c) => c.kind === 'token') && !handedOn(ctx, best) ? 'high' : 'low',
+        confidence: certain(lead) && !caps.some((c) => c.kind === 'token') && !handedOn(ctx, lead) ? 'high' : 'low',
       };
     }
     // A loop that waits on a command or task each pass is not the turn loop to report as uncapped.
