@@ -9,6 +9,7 @@
 import type { CallFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import { INSTALL_PROMPT, shellSinks } from '../shared/tools.js';
+import { words } from '../shared/tests.js';
 
 /** The environment an action runs in, by the receiver's last segment. */
 const ACTION_RECV = /^_?(?:env|environment|runtime|sandbox|terminal|shell|computer|deployment|container|executor|interpreter|session)$/i;
@@ -177,7 +178,7 @@ export function confirmPrompts(ctx: RuleContext): { call: Located<CallFact>; que
     };
     // A question about setting the harness up (`Run pip install?`, or any prompt in `install_packages()`):
     // the user is asked about installing a dependency, not about the model's command or code.
-    const setup = (c: Located<CallFact>, q: string) => INSTALL_PROMPT.test(q) || INSTALL_PROMPT.test(shortName(c.fn).replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2'));
+    const setup = (c: Located<CallFact>, q: string) => INSTALL_PROMPT.test(q) || INSTALL_PROMPT.test(words(shortName(c.fn)));
     for (const c of ctx.calls) {
       const q = CONFIRM_CALL.test(c.name) ? question(c) : undefined;
       if (q && !setup(c, q)) out.push({ call: c, question: q });

@@ -1915,11 +1915,10 @@ export interface ImportedRegistration extends Site {
  */
 export function importedRegistrations(ctx: RuleContext): ImportedRegistration[] {
   return ctx.memo('registry:imported-registrations', () => {
-    const defined = new Set<string>();
-    for (const f of ctx.source) for (const fn of f.functions) defined.add(shortName(fn.name));
     const out: ImportedRegistration[] = [];
     for (const m of REGISTER_METHODS) {
-      if (defined.has(m)) continue;
+      // A method of that name the harness defines itself (a function, or a method of one of its classes) is its own registry.
+      if (ctx.functionsNamed(m).length) continue;
       const calls = ctx.callsNamed(m).filter((c) => {
         const recv = c.callee.slice(0, -(m.length + 1));
         if (!c.callee.endsWith(`.${m}`) || !/^[A-Za-z_$][\w$]*(?:\.[\w$]+)*$/.test(recv) || /^(?:self|this|cls)$/.test(recv)) return false;
