@@ -492,6 +492,27 @@ function ownLogWriter(ctx: RuleContext): Evidence | undefined {
   });
 }
 
+/**
+ * A function of the harness's own named for a log (`updateDebugLog`, `write_log`, `appendToLog`) that calls something
+ * and is called from two or more other functions: a log writer in use, wherever it writes.
+ */
+const RECORD_WRITE = /^(?:query|execute|insert\w*|write\w*|append\w*|save\w*|send|post|put|create|upsert|store|commit|emit|publish|capture|track)$/i;
+function logFunctionInUse(ctx: RuleContext): boolean {
+  return ctx.memo('structured-log:log-function-in-use', () => {
+    for (const f of ctx.source) {
+      for (const fn of f.functions) {
+        const short = shortName(fn.name);
+        if (!LOG_FN.test(short) || NOT_LOG_FN.test(short) || LOG_METHODS.has(short)) continue;
+        // It hands the record on (a query, an insert, a write, a send), not only to the console.
+        if (!ctx.callsIn(f.path, fn.name).some((c) => !isPrint(c, f.lang === 'py') && RECORD_WRITE.test(c.name))) continue;
+        const callers = new Set(ctx.callsNamed(short).filter((c) => c.fn !== fn.name).map((c) => `${c.file}:${c.fn}`));
+        if (callers.size >= 2) return true;
+      }
+    }
+    return false;
+  });
+}
+
 /** JSON lines of the loop's events written from a subscription (a `--json` output mode). */
 function jsonEventStream(ctx: RuleContext): Finding | undefined {
   for (const f of ctx.source) {
@@ -600,7 +621,13 @@ export default defineRule({
       const first = mainFielded[0] ?? use.fielded[0];
       const how = structured[0]?.how ?? `logger calls pass fields (${first.callee} with an object)`;
       // A logging library that writes fields, called more than print on the loop's path: a configuration fact, not a name.
-      const sure = dominant && structured.some((d) => STRUCTURED_LIBS.test(d.name));
+      // The library must be where the loop's logger calls go: a file of those calls imports it (or a module that
+      // imports it). A library imported by a side module (a code parser importing loguru) while the loop logs through
+      // a class of the harness's own says nothing about the loop's records.
+      const libFiles = (d: LoggerDef) => new Set([d.file, ...importers(ctx, d.file)]);
+      // The library's importer is a logging module of the harness's own (`logger.ts` importing winston): its backend.
+      const logModule = (d: LoggerDef) => /log/i.test(d.file.replace(/^.*\//, '').replace(/\.\w+$/, ''));
+      const sure = dominant && structured.some((d) => STRUCTURED_LIBS.test(d.name) && (logModule(d) || mainCalls.some((c) => libFiles(d).has(c.file))));
       // Without a structured definition, the logger class itself (levels, transports) leads the evidence.
       const lead = structured[0] ?? defs.find((d) => !TRACING_LIBS.test(d.name) && !TEXT_LIBS.test(d.name) && !/enum/.test(d.how));
       // A logger that writes its records with fields is shown at that write: it is where the record leaves with its fields.
@@ -699,7 +726,9 @@ export default defineRule({
       // A printing logger called from a handful of places is surely no channel; called across the harness it is a
       // levelled, namespaced text channel, which the labels count as present (gemini-cli's debugLogger) or in part
       // (smolagents' AgentLogger): not sure.
-      const sureDef = tracing || (use.printing.length > 0 && use.printing.length < 20 && (printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name));
+      // Not sure when the harness also keeps timestamped event records as data (`{ type, payload, timestamp }` handed
+      // to an emitter): those may be its structured channel, beside a printing logger used in a handful of places.
+      const sureDef = tracing || (use.printing.length > 0 && use.printing.length < 20 && (printingLoggerClasses(ctx).has(d.name) || consoleWrapperLoggers(ctx).get(d.file)?.name === d.name) && !timestampedRecord(ctx));
       return finding('partial', tracing ? `${d.how} (${at(d.file, d.line)}); diagnostics themselves are bare prints (${use.prints.length})` : `${d.how} (${at(d.file, d.line)}), but its records are text without fields, not structured (JSON/attributes)`, [
         ...defs.slice(0, 2).map(evid),
         ...use.printing.slice(0, 1).map((c) => callEv(c, 'logs through a logger that only prints')),
@@ -726,6 +755,8 @@ export default defineRule({
     // Nothing named like a logger is called and no logging library is imported: sure.
     // Sure only when nothing builds a timestamped event record either (`{ eventName, eventData,
     // timestamp }` appended to a list): an event log kept as data is a structured log in part.
-    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 && !use.unlevelled && !timestampedRecord(ctx) ? 'high' : 'low');
+    // Nor when a function of the harness's own named for a log (`updateDebugLog`, `write_log`) is called from several
+    // places: it keeps records somewhere (a database row, a service) that a file-write search does not see.
+    return finding('absent', `no logger found: no logging library, no levelled logger object or class; diagnostics are bare prints (${use.prints.length})`, [], use.printing.length === 0 && !use.unlevelled && !timestampedRecord(ctx) && !logFunctionInUse(ctx) ? 'high' : 'low');
   },
 });

@@ -187,7 +187,9 @@ export default defineRule({
         ],
         // High when the runner is imported from an agent framework and is handed tools declared
         // beside it (its own package), not tools of another package of a monorepo.
-        confidence: imported(u) && handsOwnTools(ctx, u.file, decls.filter((x) => x.hasExec).map((x) => x.file)) ? 'high' : 'low',
+        // Not when the runner is handed one tool written inline (`create_react_agent(llm, [get_events])`): a sub-agent
+        // with a single tool says nothing of how the harness's other tools are listed and dispatched.
+        confidence: imported(u) && handsOwnTools(ctx, u.file, decls.filter((x) => x.hasExec).map((x) => x.file)) && !singleInlineTool(ctx, u) ? 'high' : 'low',
       };
     }
     // Tools declared in configuration, loaded into a model; the list is generated from the models
@@ -623,4 +625,21 @@ function mcpServed(ctx: RuleContext, l: { file: string; line: number; text: stri
   });
   const s = spans.get(l.file);
   return s === 'module' || !!s?.some(([a, b]) => l.line >= a && l.line <= b);
+}
+
+/**
+ * The runner at `u` is handed a list of one tool written in the call (`create_react_agent(llm, [get_events])`,
+ * `new Agent({ tools: [search] })`): a single-tool sub-agent, not a collection of the harness's tools.
+ */
+function singleInlineTool(ctx: RuleContext, u: { file: string; line: number; runner: string }): boolean {
+  const f = ctx.file(u.file);
+  if (!f) return false;
+  const one = (v: string | undefined) => /^\[\s*[\w.]+(?:\(\s*\))?\s*,?\s*\]$/.test((v ?? '').trim());
+  const call = f.calls.find((c) => c.line === u.line && c.callee === u.runner);
+  if (call) {
+    const tools = call.args.map((a) => a.replace(/^tools\s*=\s*/, ''));
+    if (tools.some(one) && !tools.some((a) => /^\[/.test(a.trim()) && !one(a))) return true;
+  }
+  const o = f.objects.find((x) => x.line === u.line && x.keys.includes('tools'));
+  return !!o && one(o.values.tools);
 }
