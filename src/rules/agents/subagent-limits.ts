@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -9,6 +9,7 @@ import { namedRoles } from './typed.js';
 import { limitsIn, loopCaps } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
 import { classIndex } from '../shared/resolve.js';
+
 
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|iters?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|(?:model_?|llm_?)?calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
@@ -232,6 +233,11 @@ export default defineRule({
       // framework: sub-agents may be started by a path not recognised here (roles run by a worker
       // pool, a spawn tool found only through a by-name table), so finding no site is not high.
       const typed = agentSubclassRoles(ctx).length + agentDefinitions(ctx).length >= 2 || registeredAgentClasses(ctx).length >= 2 || agentRoleClasses(ctx).length >= 2 || promptFileRoles(ctx).length > 0 || namedRoles(ctx).length > 0;
+      // Two or more classes that each play a model role: one may run as another's child by a path not recognised here.
+      const roles = modelRoleClasses(ctx);
+      if (roles.length >= 2) {
+        return { ...finding('absent', `no sub-agent tool, managed agents or agent executor was found, but the harness builds ${roles.length} classes that each play a model role (${roles.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')}); one may run under another without limits recognised here`, roles.slice(0, 3).map(({ name: _n, ...e }) => e), 'low'), applies: false };
+      }
       return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) || dispatchReachesLoop(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
@@ -498,3 +504,4 @@ function childRunLimits(ctx: RuleContext, sites: SubagentSite[]): { cap?: Eviden
   }
   return out;
 }
+

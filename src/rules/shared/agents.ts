@@ -10,10 +10,10 @@
 import type { BranchFact, CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, type AgentLoop } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, modelCalls, type AgentLoop } from './loop.js';
 import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
-import { classOf, fieldClass } from './resolve.js';
+import { classIndex, classOf, fieldClass } from './resolve.js';
 import { callsPassing, EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarations } from './tools.js';
 
 export const PROMPT_KEY = /^(?:systemPrompt|system_prompt|prompt|instructions|roleDefinition|role_definition|promptConfig|prompt_config|prompt_templates|promptTemplates|systemMessage|system_message|basePrompt|base_prompt|persona|developerPrompt|agentPrompt)$/;
@@ -2050,6 +2050,52 @@ export function modePickedToolSets(ctx: RuleContext): Array<Evidence & { call?: 
         }
         out.push({ file: f.path, line: p.line, call, reason: `the ${mode.split('.').pop()} picks the tool set: \`${f.lang === 'py' ? `${p.then} if ${p.cond.slice(0, 50)} else ${p.else}` : `${p.cond.slice(0, 50)} ? ${p.then} : ${p.else}`}\`${call ? ` in ${short}()` : ''}` });
       }
+    }
+    return out;
+  });
+}
+
+/** A class named for a role an agent or model plays: `SearcherAgent`, `ShowUIActor`, `LocalVLMPlanner`, `CodeReviewer`. */
+const ROLE_CLASS = /(?:Agent|Actor|Planner|Executor|Worker|Searcher|Researcher|Critic|Reviewer|Navigator|Orchestrator|Coder)$/;
+
+/**
+ * Classes that each play a model role: a class named for a role (see ROLE_CLASS) that sends a model request in
+ * its own methods, is one of the agent classes, or derives from an agent class it imports (`class
+ * SearcherAgent(StreamingAgentForInternLM)`), built somewhere outside itself. Two or more such roles, none
+ * deriving from another (variants of one agent are one role), built by one harness (a planner handing each step
+ * to an actor, a search graph building a searcher agent per node) may run one as the child of another by a path
+ * the sub-agent sites do not show.
+ */
+export function modelRoleClasses(ctx: RuleContext): Array<Evidence & { name: string }> {
+  return ctx.memo('agents:model-role-classes', () => {
+    const { family, parent } = agentClasses(ctx);
+    const names = new Set<string>();
+    for (const c of modelCalls(ctx)) {
+      if (ctx.file(c.file)?.role !== 'source') continue;
+      const cls = classOf(c.fn).split('.').pop() ?? '';
+      if (cls) names.add(cls);
+    }
+    // Classes deriving (through classes of the repo) from an agent class of a framework the harness imports.
+    const classes = classIndex(ctx);
+    const framed = new Map<string, boolean>();
+    const fromFramework = (n: string, depth = 0): boolean => {
+      if (framed.has(n)) return framed.get(n)!;
+      framed.set(n, false);
+      const infos = classes.get(n) ?? [];
+      const yes = depth < 8 && infos.some((k) => ctx.file(k.file)?.role === 'source' && k.bases.some((b) => (classes.has(b) ? fromFramework(b, depth + 1) : /Agent/.test(b) && ctx.file(k.file)!.imports.some((i) => i.names.includes(b)))));
+      framed.set(n, yes);
+      return yes;
+    };
+    for (const [n] of classes) if (ROLE_CLASS.test(n) && (family(n) || fromFramework(n))) names.add(n);
+    const out: Array<Evidence & { name: string }> = [];
+    for (const n of names) {
+      if (!ROLE_CLASS.test(n) || NOT_AGENT_CLASS.test(n)) continue;
+      // A variant of another counted role (`class InteractiveAgent(DefaultAgent)`) is the same role.
+      let up = parent.get(n);
+      for (let i = 0; up && i < 8 && !names.has(up); i++) up = parent.get(up);
+      if (up && names.has(up) && ROLE_CLASS.test(up)) continue;
+      const built = ctx.callsNamed(n).find((c) => (c.callee === n || c.callee === `new ${n}`) && ctx.file(c.file)?.role === 'source' && (classOf(c.fn).split('.').pop() ?? '') !== n);
+      if (built) out.push({ name: n, file: built.file, line: built.line, reason: `${built.fn}() builds ${n}, a class that runs the model` });
     }
     return out;
   });
