@@ -26,6 +26,8 @@ interface Entry {
   byId?: boolean;
   /** A decorated route's GET handler reading by its path's id: it shows the saved item; any other entry comes before it. */
   idView?: boolean;
+  /** The page's chat state is seeded from its own web storage when it mounts: found by the hook's shape, not by a call path to a choice. */
+  hydrate?: boolean;
 }
 
 /** Calls that navigate to or request a URL path, and object keys that hold one. */
@@ -542,6 +544,47 @@ const PAGE_MODULE = /^(?:react|react-dom|vue|svelte|solid-js|preact|zustand|jota
 /** The page's own storage (web storage, an IndexedDB store): not a database of the server. */
 const WEB_STORAGE_CALL = /(?:localStorage|sessionStorage|indexedDB|getItem)\b/;
 
+/** React hooks that hold a component's state, whose function argument computes the first value (`useState(() => …)`). */
+const STATE_HOOK = /^(?:useState|useReducer|useSyncExternalStore|useLocalStorage|useMemo)$/;
+/** Hooks that open a new callback or effect scope: a read after one of these belongs to it, not to a state initialiser above. */
+const SCOPE_HOOK = /^(?:useState|useReducer|useMemo|useCallback|useEffect|useLayoutEffect|useRef|useSyncExternalStore)$/;
+/** An option of a chat hook that seeds it with an earlier conversation (AI SDK `useChat({ initialMessages })`, `initialHistory`). */
+const SEED_KEY = /^initial_?(?:messages|history|conversation|chat|thread)s?$/i;
+
+/**
+ * A page's chat restored from its own web storage when it mounts: the saved messages are read from `localStorage` /
+ * IndexedDB in a React hook or component (`use…`, a component) and become the first value of its state
+ * (`useState(() => JSON.parse(localStorage.getItem(key)))`), or a component that calls the reading hook seeds its chat
+ * hook with them (`useChat({ initialMessages })`). The next message goes out with that history, so reopening the app
+ * continues the saved conversation: a resume without a flag, as a store persisted by zustand's middleware is.
+ */
+function hydrations(ctx: RuleContext, reads: readonly PersistOp[]): Entry[] {
+  const out: Entry[] = [];
+  for (const o of reads) {
+    if (o.kind !== 'db-read' || !WEB_STORAGE_CALL.test(o.call.callee)) continue;
+    const { file, fn, line } = o.call;
+    const short = shortName(fn);
+    if (/^(<anon>|<top>)$/.test(short)) continue;
+    // The read is the initialiser of a state hook: the nearest hook call above it in the function is `useState(() => …)`.
+    const hooks = ctx.callsIn(file, fn).filter((c) => c.line <= line && SCOPE_HOOK.test(c.name)).sort((a, b) => b.line - a.line);
+    const init = hooks[0] && STATE_HOOK.test(hooks[0].name) && /^(?:\(\s*\)|async\s*\(\s*\))\s*=>|^function\b/.test(hooks[0].args[0] ?? '') && line - hooks[0].line <= 12 ? hooks[0] : undefined;
+    if (init) {
+      out.push({ file: init.file, line: init.line, what: `${init.callee}(() => …) in ${fn} (its first value is the conversation ${o.call.callee}(${o.call.args[0] ?? ''}) reads back when the page opens)`, load: o, hydrate: true });
+      continue;
+    }
+    // Or a component calling the reading hook seeds its chat hook with what the hook loaded: `useChat({ initialMessages })`.
+    if (!/^use[A-Z]/.test(short) || ctx.functionsNamed(short).length > 2) continue;
+    for (const c of callersOf(ctx, fn).slice(0, 6)) {
+      const seed = (ctx.file(c.file)?.objects ?? []).find((x) => x.fn === c.fn && x.ctx.startsWith('arg:') && x.keys.some((k) => SEED_KEY.test(k)));
+      if (!seed) continue;
+      const key = seed.keys.find((k) => SEED_KEY.test(k))!;
+      out.push({ file: c.file, line: seed.line, what: `${seed.ctx.slice(4)}({ ${key} }) in ${c.fn} (seeded with the conversation ${short} reads back from ${o.call.callee}(${o.call.args[0] ?? ''}))`, load: o, hydrate: true });
+      break;
+    }
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'persistence.resume',
   principle: 'persistence',
@@ -620,7 +663,9 @@ export default defineRule({
     const routeLoad = (o: PersistOp) => DYNAMIC_ROUTE.test(o.call.file) && ROUTE_FILE.test(o.call.file);
     // A read whose result is bound straight into the loop's message list (`history = json.load(f)`) reloads the
     // conversation, whatever its path is named for.
-    const read = all.filter((o) => (o.subject === 'session' || (o.subject === 'other' && o.kind === 'read' && readIntoConversation(ctx, o))) && (o.kind === 'read' || (o.kind === 'db-read' && (!saving.has(`${o.call.file}#${o.call.fn}`) || routeLoad(o)))));
+    // A page's read of its own web storage (`localStorage.getItem(key)`) is no row checked before a write, though the hook
+    // that holds the chat also saves it.
+    const read = all.filter((o) => (o.subject === 'session' || (o.subject === 'other' && o.kind === 'read' && readIntoConversation(ctx, o))) && (o.kind === 'read' || (o.kind === 'db-read' && (!saving.has(`${o.call.file}#${o.call.fn}`) || routeLoad(o) || WEB_STORAGE_CALL.test(o.call.callee)))));
     // Reads whose data is put back into the message list the agent loop sends to the model come first, before reads
     // judged the session by their names alone (a prompt's input history, a draft).
     const fed = read.filter((o) => conversationLink(ctx, o));
@@ -651,7 +696,7 @@ export default defineRule({
     // reads are wired, after those reached from code.
     wiredLoads.push(...loads.filter((o) => !wiredLoads.includes(o) && !!idRouteOf(ctx, o.call.file, o.call.fn)));
     const routes = routeEntries(ctx, wiredLoads);
-    const allEntries = [...routes.filter((e) => !e.idView), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...entries(ctx), ...routes.filter((e) => e.idView)];
+    const allEntries = [...routes.filter((e) => !e.idView), ...cliEntries(ctx, wiredLoads), ...idEntries(ctx, wiredLoads), ...hydrations(ctx, wiredLoads.slice(0, 10)), ...entries(ctx), ...routes.filter((e) => e.idView)];
     const entry = [...allEntries.filter((e) => !offPathUi(ctx, e.file)), ...allEntries.filter((e) => !!e.load && offPathUi(ctx, e.file))];
     if (wiredLoads.length > 0 && entry.length > 0) {
       const first = entry[0].load;
@@ -679,7 +724,7 @@ export default defineRule({
           ...entry.slice(1, 2).map((e) => ({ file: e.file, line: e.line, reason: `${e.what} resumes a session` })),
         ],
         // The entry was found by following the loader's callers to an option guard or a dynamic route: a call path.
-        confidence: first && !entry[0].own && !entry[0].view && !entry[0].byId ? 'high' : 'low',
+        confidence: first && !entry[0].own && !entry[0].view && !entry[0].byId && !entry[0].hydrate ? 'high' : 'low',
       };
     }
     // Saved workflow state (a project's or task's state row or file) reopened from the command line: the option is

@@ -2693,8 +2693,14 @@ function clientStores(ctx: RuleContext): ClientStore[] {
     }
     for (const c of ctx.callsNamed('persist')) {
       if (c.callee !== 'persist' || !imports(c.file, /^zustand\/middleware$/)) continue;
-      const opts = (ctx.file(c.file)?.objects ?? []).find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persist' && o.line >= c.line && o.keys.includes('name'));
+      const objs = ctx.file(c.file)?.objects ?? [];
+      const opts = objs.find((o) => o.ctx.replace(/\s+/g, '') === 'arg:persist' && o.line >= c.line && o.keys.includes('name'));
+      // `partialize: (state) => ({ ui: …, settings: … })` picks what is stored: a store named for the run's state or its
+      // sessions (`'app-state'`) that keeps only its settings and a draft holds those, not the state its name says.
+      const picked = opts?.keys.includes('partialize') ? objs.find((o) => o !== opts && o.line > opts.line && o.end <= opts.end && o.ctx === 'return' && o.keys.length > 0) : undefined;
       if (opts?.values.name) push(c, 'persist', opts.values.name, false);
+      const made = out.at(-1);
+      if (picked && made?.call === c && (made.subject === 'state' || made.subject === 'session')) made.subject = subjectOf(picked.keys.join(' '));
       else for (const made of persistFactoryCalls(ctx, c)) push(made.call, 'persist', made.name, false, '', made.call.name, c);
     }
     for (const c of ctx.callsNamed('persistReducer')) {
