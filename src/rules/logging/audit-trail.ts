@@ -8,6 +8,7 @@ import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, fieldType, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
 import { defineRule, type Evidence } from '../types.js';
+import sessionSave from '../persistence/session-save.js';
 
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
 /** A list of calls carries their inputs with it. */
@@ -1160,6 +1161,17 @@ export default defineRule({
       return finding('partial', `tool calls are kept as records with their inputs and outcomes (${o.ctx.replace(/^(\w+):/, '$1 ')} at ${at(o.file, o.line)}: ${keys(o)}), but only in memory: nothing writes them down or hands them to a log`, [
         ...(made ? [ev(made.file, made.line, `${made.callee}(…) in ${shortName(made.fn)} makes a record of the tool call, kept in memory`)] : []),
         ...kept.slice(0, 2).map((x) => ev(x.file, x.line, `${x.ctx.replace(/^(\w+):/, '$1 ')}: ${keys(x)}, kept in memory`)),
+      ], 'low');
+    }
+    // The session check found the conversation saved where none of the records above did: the saved conversation
+    // keeps the tool calls and results it carries (a chat app's stored messages, a step loop's saved history), the
+    // only record of what the agent did. Labels read that as a partial trail, never an absent one. Asked only here,
+    // on the way to 'absent', so the session rule runs twice only on harnesses with no other trail.
+    const session = sessionSave.detect(ctx);
+    if (session.level !== 'absent' && session.evidence.length) {
+      const first = session.evidence[0];
+      return finding('partial', `the conversation is saved (${first.reason}, ${at(first.file, first.line)}), and with it whatever of the tool calls and results it carries, but no record of tool calls with their inputs and outcomes was found apart from it`, [
+        ev(first.file, first.line, `${first.reason}: the saved conversation is the only record of the tool calls`),
       ], 'low');
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
