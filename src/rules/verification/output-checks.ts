@@ -741,8 +741,79 @@ function parsedReplyRefusals(ctx: RuleContext): FrameworkCheck[] {
         done.add(m.fn);
       }
     }
+    out.push(...loopReplyParsers(ctx, out));
     return out;
   });
+}
+
+/** A pattern match: `text.match(/…/)`, `re.search(r'…', text)`, `PATTERN.exec(text)`. */
+const PATTERN_MATCH = /^(?:match|matchAll|exec|search|fullmatch|findall|finditer)$/;
+
+/** Whether a function matches its first parameter against a pattern (`reply.match(/<Step>…/)`, `re.search(r"MOVE:…", reply)`). */
+function matchesInput(ctx: RuleContext, d: Located<FunctionFact>): boolean {
+  const first = d.params.map(paramName).find((x) => x !== 'self' && x !== 'this');
+  if (!first) return false;
+  const own = mentionOf(first);
+  return ctx.callsIn(d.file, d.name).some((c) => PATTERN_MATCH.test(c.name) && (c.callee.startsWith(`${first}.`) || c.args.some((a) => own.test(a))));
+}
+
+/** A comparison with a quoted value: `name == "quit"`, `step.kind === 'done'`. */
+const VALUE_TEST = /[=!]==?\s*['"`]|['"`]\s*[=!]==?/;
+
+/** Exits that leave a step or a pass of the loop: a return, a raise, a `break` or a `continue`. */
+const LEAVES = new Set(['return', 'throw', 'break', 'continue']);
+
+/**
+ * The model's reply handed to a parser of the harness's own in the agent loop, before the loop acts on it: the loop's
+ * model call binds the reply (`const query = await determineNextAction(…)`, `reply = self.ask(…)`), a call after it
+ * in the loop parses it (`action = parseResponse(query.response)`) with a function the harness defines that refuses
+ * malformed replies itself (two or more early returns or raises: `if (!actionMatch) return { error }`), and the loop
+ * leaves or skips the pass on the parse's result (`if ('error' in action) break`). The reply's shape is checked
+ * before it acts; its fields are not validated against a schema.
+ */
+function loopReplyParsers(ctx: RuleContext, seen: readonly FrameworkCheck[]): FrameworkCheck[] {
+  const out: FrameworkCheck[] = [];
+  for (const l of agentLoops(ctx)) {
+    const f = ctx.file(l.file);
+    if (!f || l.fn === '<top>') continue;
+    const binds = (f.binds ?? []).filter((b) => b.fn === l.fn);
+    const reply = binds.find((b) => b.line === l.modelCall.line)?.name;
+    if (!reply) continue;
+    const names = new Set([reply]);
+    for (let step = 0; step < 2; step++) {
+      const refs = [...names].map(mentionOf);
+      for (const b of binds) if (b.line > l.modelCall.line && b.line <= l.end && refs.some((r) => r.test(b.value))) names.add(b.name);
+    }
+    for (const p of f.calls) {
+      if (p.fn !== l.fn || p.line <= l.modelCall.line || p.line > l.end || p.inCatch || !p.args.length || p === l.modelCall) continue;
+      if (/Int|Float|Number|Date|Url|URL|Path/.test(p.name) || !/^(?:(?:this|self)\.)?[A-Za-z_$][\w$]*$/.test(p.callee)) continue;
+      const root = rootId(p.args[0]);
+      if (!root || !names.has(root)) continue;
+      if (seen.some((s) => s.file === l.file && s.line === p.line)) continue;
+      // The parser is the harness's own, named for a parse or matching its input with a pattern, and it refuses a
+      // malformed reply in two or more places.
+      const defs = ctx.functionsNamed(p.name);
+      if (defs.length !== 1 || (!PARSE_REPLY.test(p.name) && !matchesInput(ctx, defs[0]))) continue;
+      const refusals = (ctx.file(defs[0].file)?.guards ?? []).filter((g) => g.fn === defs[0].name && (g.exit === 'return' || g.exit === 'throw'));
+      if (refusals.length < 2) continue;
+      const bound = binds.find((b) => b.line === p.line)?.name;
+      if (!bound) continue;
+      const named = mentionOf(bound);
+      // The parser raises and the loop catches it just after the parse (`except BadMove as e: log.append(…); continue`).
+      const c = !refusals.some((x) => x.exit === 'throw') ? undefined : f.calls.find((x) => x.fn === l.fn && x.inCatch && x.line > p.line && x.line <= Math.min(l.end, p.line + 8));
+      // Or a test of the parse's result (`if ('error' in action) break`), not of its value (`if name == "quit"`: the run is over).
+      const g = c ? undefined : f.guards.find((x) => x.fn === l.fn && x.line > p.line && x.line <= l.end && LEAVES.has(x.exit) && named.test(x.cond) && !VALUE_TEST.test(x.cond));
+      if (!g && !c) continue;
+      const when = g ? `leaves the pass when the parse fails (if ${g.cond.slice(0, 40)}, line ${g.line})` : `handles the parser's error in the loop (${c!.callee}(), line ${c!.line})`;
+      out.push({
+        file: l.file,
+        line: p.line,
+        how: `the agent loop in ${shortName(l.fn)}() parses the model's reply with ${p.name}() (${at(defs[0].file, defs[0].line)}, which refuses a malformed reply in ${refusals.length} places) and ${when} before acting on it`,
+      });
+      break;
+    }
+  }
+  return out;
 }
 
 const TOOL_ARGS_TEXT = /\barguments\b|\bfunction\.arguments|tool_?call|\.args\b|\binput\b/i;
