@@ -461,6 +461,45 @@ function preApproved(ctx: RuleContext, deciders: { file: string; fn: string }[])
   return undefined;
 }
 
+/** What a paired list names when it lists sites (domains, hosts, URLs, origins) rather than tools, commands or paths. */
+const SITE_NOUN = /(?:domain|host|hostname|url|origin|site|website)s?(?:_?[Pp]atterns?|_?[Rr]ules?)?$/i;
+
+/** A standing answer: allow or deny for good (`ALLOW_ALWAYS`, `reject_always`, `alwaysAllow`, `always_deny`). */
+const ALWAYS_ANSWER = /^(?:allow(?:ed)?|approve[d]?|accept(?:ed)?|reject(?:ed)?|den(?:y|ied)|block(?:ed)?)_always$|^always_(?:allow(?:ed)?|approve[d]?|accept(?:ed)?|reject(?:ed)?|den(?:y|ied)|block(?:ed)?)$/;
+/** A call that stores something: `store.set(…)`, `save_rule(…)`, `persist(…)`, `remember(…)`, `put(…)`. */
+const STORE_CALL = /^_*(?:set|save|put|write|persist|store|remember|record|upsert|add)(?:_?[A-Za-z]\w*)?$/;
+
+/**
+ * Standing answers the user gives at a prompt and the harness keeps: an enum or union of decisions with
+ * an "always" answer (`class PermissionDecision(Enum): ALLOW_ALWAYS = "allow_always"`,
+ * `type Decision = 'allow_once' | 'always_allow' | …`), and a call that stores such an answer
+ * (`self._store.set(server, tool, PermissionDecision.ALLOW_ALWAYS)`) outside tests. What is stored
+ * decides later calls without asking: allow / deny rules the user writes by answering.
+ */
+function persistedAlways(ctx: RuleContext): { type: string; decl: { file: string; line: number; values: string[] }; write: { file: string; line: number; fn: string; callee: string; value: string } } | undefined {
+  return ctx.memo('perm:persisted-always', () => {
+    for (const f of ctx.source) {
+      for (const t of f.types) {
+        if (t.kind !== 'enum' && t.kind !== 'union') continue;
+        const strip = (v: string) => v.replace(/^['"`]|['"`]$/g, '');
+        const always = t.members.filter((m) => ALWAYS_ANSWER.test(snake(strip(m))));
+        if (!always.length) continue;
+        // How the code names an answer: `Type.MEMBER` for an enum, the quoted value for a union.
+        const refs = t.kind === 'enum' ? always.map((m) => `${t.name}.${m}`) : always.map(strip);
+        const refers = (a: string) => refs.some((r) => (t.kind === 'enum' ? new RegExp(`(?<![\\w$])${r.replace(/[.$]/g, '\\$&')}(?![\\w$])`).test(a) : new RegExp(`^['"\`]${r}['"\`]$`).test(a.trim())));
+        for (const g of ctx.source) {
+          if (g.path !== f.path && !g.imports.some((i) => i.names.includes(t.name))) continue;
+          const c = g.calls.find((x) => STORE_CALL.test(x.name) && x.callee.includes('.') && x.args.some(refers));
+          if (!c) continue;
+          const value = c.args.find(refers)!.trim().replace(/^['"`]|['"`]$/g, '');
+          return { type: t.name, decl: { file: f.path, line: t.line, values: (t.tags.length ? t.tags : t.members).map(strip) }, write: { file: g.path, line: c.line, fn: c.fn, callee: c.callee, value } };
+        }
+      }
+    }
+    return undefined;
+  });
+}
+
 /** The two sides of a paired list, by the word that opens its name; the rest of the name is what is listed. */
 const ALLOW_SIDE = /^_*(?:allow(?:ed)?|whitelist(?:ed)?|permit(?:ted)?|trusted)_?([A-Za-z]\w*)$/;
 const DENY_SIDE = /^_*(?:deny|denied|block(?:ed)?|disallow(?:ed)?|blacklist(?:ed)?|forbid(?:den)?)_?([A-Za-z]\w*)$/;
@@ -862,8 +901,27 @@ export default defineRule({
         evidence: [{ file: cfg.file, line: cfg.line, reason: `configuration ${cfg.path}${cfg.value ? ` = ${cfg.value}` : ''}` }],
       };
     }
+    // Answers the user gave once for good ("always allow", "always deny"), written to a store and
+    // consulted before the harness asks again: rules the user builds up while working.
+    const remembered = persistedAlways(ctx);
+    if (remembered) {
+      const { type, decl, write } = remembered;
+      return {
+        level: 'present',
+        reason: `users set standing allow / deny rules by answering a prompt: ${shortName(write.fn)}() stores the ${type} answer '${write.value}' with ${write.callee}() (${write.file}:${write.line}), so later calls are decided without asking`,
+        evidence: [
+          { file: write.file, line: write.line, reason: `an 'always' answer is stored: ${write.callee}(… ${write.value} …)` },
+          { file: decl.file, line: decl.line, reason: `standing decisions ${type} (${decl.values.slice(0, 3).join(', ')})` },
+        ],
+        confidence: 'low',
+      };
+    }
     // An allow list and a deny list the user sets together, and a refusal that reads them.
-    const paired = pairedLists(ctx);
+    // Lists of the sites a browser or fetch tool may reach (`allowedDomains` / `blockedDomains`) rule over
+    // what a tool touches, not over tool calls: kept for the partial verdict on such lists further down.
+    const pairedAll = pairedLists(ctx);
+    const sitesOnly = pairedAll && SITE_NOUN.test(pairedAll.allow) ? pairedAll : undefined;
+    const paired = sitesOnly ? undefined : pairedAll;
     if (paired) {
       const { allow, deny, refusal: r } = paired;
       return {
@@ -955,6 +1013,18 @@ export default defineRule({
         reason: `whoever defines a tool writes its approval rule: the harness calls the tool's approval option ${pred.callee}() on each call's input (${pred.file}:${pred.line}) to decide whether to ask; there are no allow / deny / ask rule sets or approval modes the user picks`,
         evidence: [{ file: pred.file, line: pred.line, reason: `the tool's own approval predicate ${pred.callee}() is evaluated on the call's input` }],
         // The option is found by its name and its call on the input; not linked to a dispatch path.
+        confidence: 'low',
+      };
+    }
+    if (sitesOnly) {
+      const { allow, deny, refusal: r } = sitesOnly;
+      return {
+        level: 'partial',
+        reason: `users configure which sites tools may reach ('${allow}', '${deny}' in ${sitesOnly.where} at ${sitesOnly.file}:${sitesOnly.line}), and ${shortName(r.fn)}() refuses on them; these lists rule over what a tool touches, and there are no allow / deny / ask rules for tool calls or approval modes`,
+        evidence: [
+          { file: sitesOnly.file, line: sitesOnly.line, reason: `allow / deny lists of sites '${allow}' and '${deny}' in ${sitesOnly.where}` },
+          { file: r.file, line: r.line, reason: `${shortName(r.fn)}() refuses on '${r.name}': if (${r.cond.slice(0, 60)})` },
+        ],
         confidence: 'low',
       };
     }
