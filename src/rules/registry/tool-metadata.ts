@@ -1,4 +1,5 @@
 import { defineRule } from '../types.js';
+import central from './central.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, schemaGetter, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
 import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators } from './mechanisms.js';
@@ -262,6 +263,19 @@ export default defineRule({
             { file: base.file, line: base.line, reason: `tool base class ${base.name}: name, description, run method; no input schema` },
             ...subs.slice(0, 2).map((x) => ({ file: x.file, line: x.line, reason: `tool ${x.name} extends ${base.name}` })),
           ],
+          confidence: 'low',
+        };
+      }
+      // The central-registry check finds the tools held in one collection by name, where no declaration above was
+      // found: each tool is an entry with a name the model calls it by (and what it runs), so the tools are data of a
+      // kind, but no description or input schema was found beside them. Asked only on the way to 'absent'.
+      const registry = central.detect(ctx);
+      if (registry.level !== 'absent' && registry.evidence.length) {
+        const first = registry.evidence[0];
+        return {
+          level: 'partial',
+          reason: `the tools are held in one registry by name (${first.file}:${first.line}), but no declaration of a tool with a description and an input schema was found`,
+          evidence: [{ file: first.file, line: first.line, reason: `${first.reason}: tools kept as named entries, without a declared description or input schema` }],
           confidence: 'low',
         };
       }
