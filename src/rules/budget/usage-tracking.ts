@@ -3,7 +3,7 @@ import type { Located, RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { shortName } from '../context.js';
-import { agentLoops, byFileInOrder, loopReachable, modelCalls, modelTurnCalls } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, loopReachable, modelCalls } from '../shared/loop.js';
 import { words } from '../shared/persist.js';
 import { displayFile } from '../shared/ui.js';
 import { mentionOf, objectsWithAnyKey } from '../shared/scan.js';
@@ -284,43 +284,6 @@ export default defineRule({
       const last = target.slice(target.lastIndexOf('.') + 1);
       return (shrinks.has(last) || evictSized.has(last)) && words(last).length > 1;
     };
-    // Lines of the calls that run a model turn, by file and function (a loop holding one is a turn loop, not a reduction).
-    let turnLines: Map<string, number[]> | undefined;
-    const turnsIn = (file: string, fn: string): number[] => {
-      if (!turnLines) {
-        turnLines = new Map();
-        const t = modelTurnCalls(ctx);
-        for (const c of [...t.direct, ...t.linked]) {
-          const k = `${c.file}#${c.fn}`;
-          const list = turnLines.get(k);
-          if (list) list.push(c.line);
-          else turnLines.set(k, [c.line]);
-        }
-      }
-      return turnLines.get(`${file}#${fn}`) ?? [];
-    };
-    /**
-     * A sum over one collection: a local (`inputTokens += step.usage.inputTokens`) or a member of a local
-     * (`project.total_tokens += task.tokens`, `project` bound in the function) added to inside a loop over items
-     * that runs no model turn, and not carried across an agent loop's passes (bound inside the agent loop, or the
-     * function runs none). It totals one response's steps, one chunk or one group of records, not the session.
-     */
-    const reduction = (f: (typeof ctx.source)[number], a: { target: string; line: number; fn: string }): boolean => {
-      const root = /^([A-Za-z_$][\w$]*)(?:\.[A-Za-z_$][\w$]*)?$/.exec(a.target)?.[1];
-      if (!root || root === 'this' || root === 'self' || a.fn === '<top>') return false;
-      const bound = [...(f.binds ?? []).filter((b) => b.fn === a.fn && b.name === root).map((b) => b.line), ...f.consts.filter((c) => c.fn === a.fn && c.name === root && c.kind === 'var').map((c) => c.line)];
-      if (!bound.length) return false;
-      const turns = turnsIn(f.path, a.fn);
-      const inner = f.loops.find((l) => l.fn === a.fn && l.line <= a.line && a.line <= l.end && !turns.some((t) => t >= l.line && t <= l.end));
-      if (!inner) return false;
-      // An agent loop around the sum whose passes the total outlives: bound before the agent loop, added to on each pass.
-      return !agentLoops(ctx).some((l) => l.file === f.path && l.fn === a.fn && l.line <= a.line && a.line <= l.end && !bound.some((b) => b > l.line && b <= l.end));
-    };
-    /** A local only ever added to in sums over one collection (see reduction). */
-    const onlyReduced = (f: (typeof ctx.source)[number], fn: string, name: string): boolean => {
-      const adds = (f.adds ?? []).filter((a) => a.fn === fn && a.target === name);
-      return adds.length > 0 && adds.every((a) => reduction(f, a));
-    };
     const sizeMeters: Evidence[] = [];
     // Objects holding a usage field (found through the key index): both object passes look at no other.
     const { objs: usageObjs, files: usageObjFiles } = objectsWithAnyKey(ctx, USAGE_FIELDS);
@@ -356,7 +319,7 @@ export default defineRule({
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
-          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign', local: c.kind === 'var' && c.fn !== '<top>' && (!loopFns().has(`${f.path}#${c.fn}`) || onlyReduced(f, c.fn, c.name)) } as Evidence & { score: number });
+          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign', local: c.kind === 'var' && c.fn !== '<top>' && !loopFns().has(`${f.path}#${c.fn}`) } as Evidence & { score: number });
         }
       }
       // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
@@ -446,13 +409,7 @@ export default defineRule({
         // a caller (perhaps an estimate), not read here from a response's usage.
         const param = /^[A-Za-z_$][\w$]*$/.test(a.value.trim()) && (ctx.file(f.path)?.functions.find((x) => x.name === a.fn)?.params ?? []).some((p) => p.replace(/^[*.\s]+/, '').replace(/[?]?\s*[:=][\s\S]*$/, '').trim() === a.value.trim());
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
-        const once = !oneReply && field < 2 && reduction(f, a);
-        offer(
-          { file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to ${once ? 'a total over one collection (a local summed in a loop that runs no model turn)' : 'a running total'}${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` },
-          score,
-          usage && field > 0 && !param && !once,
-          !once && (field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage),
-        );
+        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` }, score, usage && field > 0 && !param, field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage);
       }
       // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
       for (const o of usageObjFiles.has(f.path) ? f.objects : []) {
