@@ -112,6 +112,42 @@ function analyticsCall(ctx: RuleContext, file: string, callee: string): boolean 
   return !!f?.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !TRACING_MODULE.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
 }
 
+/** A step of the run named in an analytics payload: the tool or action taken, or the step itself. */
+const STEP_KEY = /^(?:step|steps|action|actions|actionType|action_type)$/;
+/** An argument handing over the run's own record: its step log, history or trajectory (`logger.return_pandas()`). */
+const STEP_ARG = /^(?:self\.|this\.)?(?:[a-z]\w*?(?:_|(?=[A-Z])))?(?:logger|log|logs|steps|history|trajectory|actions|tool_?calls|Logger|Log|Logs|Steps|History|Trajectory|Actions|ToolCalls)\b/;
+
+/**
+ * Each step of the run sent to product analytics or telemetry where it runs: an analytics client's event whose
+ * payload names the tool, action or step (`posthog.capture('agent_step', { step, tool })`), or a function from a
+ * telemetry module handed the run's step log (`send_telemetry(logger.return_pandas())`). The vendor keeps what the
+ * agent did, outside the harness and usually behind a key or an opt-out: labels call that a partial trail, not an
+ * absent one. The sink itself must be the analytics call (a client's method or a function imported from an
+ * analytics module), not any call made inside such a module.
+ */
+function stepAnalytics(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  for (const f of ctx.source) {
+    if (TEST_PATH.test(f.path)) continue;
+    for (const c of f.calls) {
+      if (c.fn === '<top>' || !c.args.length) continue;
+      const head = c.callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
+      const sink = (c.callee.includes('.') && ANALYTICS_MODULE.test(head) && !TRACING_MODULE.test(head)) ||
+        f.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !TRACING_MODULE.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
+      if (!sink) continue;
+      // The event's properties, given as the argument or nested in it (`capture({ event, properties: { step } })`).
+      const payload = f.objects.find((o) => (o.ctx === `arg:${c.callee}` || (o.ctx.startsWith('prop:') && o.fn === c.fn)) && o.line >= c.line && o.line <= c.line + 12 && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k) || STEP_KEY.test(k)));
+      const handed = c.args.find((a) => STEP_ARG.test(a));
+      if (!payload && !handed) continue;
+      out.push(ev(f.path, c.line, payload
+        ? `${c.callee}(…) in ${shortName(c.fn)} sends each step to analytics: ${payload.keys.filter((k) => TOOL_KEYS.has(k) || STEP_KEY.test(k) || INPUT_KEY.test(k)).slice(0, 4).join(', ')}`
+        : `${c.callee}(${handed!.slice(0, 40)}) in ${shortName(c.fn)} sends the run's step log to telemetry`));
+      if (out.length >= 2) return out;
+    }
+  }
+  return out;
+}
+
 interface Rec {
   /** Where the record is made: the object itself, or the sink call it is nested in. */
   o: Located<ObjectFact>;
@@ -1167,6 +1203,10 @@ export default defineRule({
     // keeps the tool calls and results it carries (a chat app's stored messages, a step loop's saved history), the
     // only record of what the agent did. Labels read that as a partial trail, never an absent one. Asked only here,
     // on the way to 'absent', so the session rule runs twice only on harnesses with no other trail.
+    const sent = stepAnalytics(ctx);
+    if (sent.length) {
+      return finding('partial', `each step the agent takes is sent to product analytics or telemetry (${sent[0].reason}, ${at(sent[0].file, sent[0].line)}): the vendor keeps a record of the run, but the harness keeps none of its own with each tool call's inputs and outcome`, sent, 'low');
+    }
     const session = sessionSave.detect(ctx);
     if (session.level !== 'absent' && session.evidence.length) {
       const first = session.evidence[0];
