@@ -100,6 +100,40 @@ function writerRank(o: PersistOp): number {
   return words(fn).some((w) => STATE_FN.has(w)) ? 0 : 1;
 }
 
+/** A file name of a store (`'todos.json'`, `"workflow-state.json"`, `` `${id}.jsonl` ``): a quoted name with a data file's extension. */
+const STORE_FILE = /(['"`])[^'"`\n]*\.(?:json|jsonl|ndjson|ya?ml|toml|db|sqlite3?|pkl|pickle|md|txt|csv)\1/;
+/**
+ * Where the file a write names is declared (`writeFile(this.statePath, …)` → `this.statePath = path.join(dir, 'workflow-state.json')`,
+ * `open(self.status_location, 'w')` → `STATUS_LOCATION = os.path.join(dir, 'status.json')`): the name of the separate store,
+ * bound in the writer's file to a file name. Followed through at most two names; undefined when the path is written inline, comes
+ * from a call (a getter, whose body the facts do not show) or is bound to no file name.
+ */
+function storeFileDecl(ctx: RuleContext, o: PersistOp): { file: string; line: number; name: string } | undefined {
+  if (o.kind !== 'write' && o.kind !== 'append' && o.kind !== 'rename') return undefined;
+  const { file, fn, line } = o.call;
+  const binds = ctx.file(file)?.binds ?? [];
+  const receiver = /^(?:write_text|write_bytes)$/.test(o.call.name) && o.call.callee.includes('.') ? o.call.callee.slice(0, o.call.callee.lastIndexOf('.')) : undefined;
+  const follow = (expr: string, depth: number): { file: string; line: number; name: string } | undefined => {
+    const e = expr.trim();
+    const id = /^(?:this\.#?|self\.)?([A-Za-z_$][\w$]*)$/.exec(e)?.[1];
+    if (!id) return undefined;
+    const cands = binds.filter((b) => b.name === id && (b.fn !== fn || b.line <= line));
+    // The binding in the writer's own function first (the last before the write), then one elsewhere in the file.
+    const b = cands.filter((x) => x.fn === fn).at(-1) ?? (cands.length >= 1 && new Set(cands.map((x) => x.value)).size === 1 ? cands[0] : undefined);
+    if (!b || b.line === line) return undefined;
+    if (STORE_FILE.test(b.value)) return { file, line: b.line, name: /(['"`])([^'"`\n]*)\1/.exec(STORE_FILE.exec(b.value)![0])?.[2] ?? id };
+    if (depth >= 2) return undefined;
+    // `statePath = path.join(this.sessionDir, STATE_FILE)`, `p = self.base / STATE_FILE`: the named part that holds the file name.
+    const parts = b.value.match(/(?:this\.#?|self\.)?[A-Za-z_$][\w$]*(?:\s*\()?/g) ?? [];
+    for (const part of parts.reverse()) {
+      const r = part.endsWith('(') ? undefined : follow(part, depth + 1);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  return follow(receiver ?? o.call.args[0] ?? '', 0);
+}
+
 /** A database table declared with drizzle (`export const tasks = pgTable('tasks', { status, progress, … })`). */
 const TABLE_DECL = /^(?:pg|sqlite|mysql)Table\s*\(/;
 
@@ -203,13 +237,16 @@ export default defineRule({
       const targets = [...new Set(state.map((o) => fnLabel(o.call.fn, o.call.file)))];
       // A database write names its table: the table's declaration is where the state is kept apart (its own columns, its own rows).
       const decl = tableOf(ctx, state[0]);
+      // A file write names its path: where that path is bound to a file name is where the state is kept apart (its own file).
+      const fileDecl = decl ? undefined : state.slice(0, 3).map((o) => ({ o, d: storeFileDecl(ctx, o) })).find((x) => !!x.d);
       const transcriptDecl = decl && transcriptFirst(ops.filter((o) => o.subject === 'session')).map((o) => tableOf(ctx, o)).find((d) => d && (d.file === decl.file || !!state[0].model) && (d.file !== decl.file || d.line !== decl.line));
       return {
         level: 'present',
         reason: `workflow state is persisted on its own by ${targets.slice(0, 3).join(', ')}, apart from the session transcript${decl ? ` (the ${decl.table} table${transcriptDecl ? `, beside the ${transcriptDecl.table} transcript table` : ''})` : ''}`,
         evidence: [
           ...(decl ? [{ file: decl.file, line: decl.line, reason: `the ${decl.table} table that ${fnLabel(state[0].call.fn, state[0].call.file)} writes holds the workflow state in rows of its own${transcriptDecl ? `, apart from the ${transcriptDecl.table} transcript table` : ''}` }] : []),
-          ...state.slice(0, decl ? 2 : 3).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} writes workflow state`)),
+          ...(fileDecl ? [{ file: fileDecl.d!.file, line: fileDecl.d!.line, reason: `${fileDecl.d!.name}, the file ${fnLabel(fileDecl.o.call.fn, fileDecl.o.call.file)} writes, keeps the workflow state in a file of its own` }] : []),
+          ...(fileDecl ? [fileDecl.o, ...state.filter((o) => o !== fileDecl.o).slice(0, 1)] : state.slice(0, decl ? 2 : 3)).map((o) => at(o, `${o.call.callee}(${o.call.args[0] ?? ''}) in ${fnLabel(o.call.fn, o.call.file)} writes workflow state`)),
         ],
         // Both tables resolved from the writes to their declarations: the state's rows and the transcript's rows are different tables.
         ...(decl && transcriptDecl ? { confidence: 'high' as const } : {}),
