@@ -5,6 +5,7 @@
  */
 import type { FileFacts, LocalFnFact } from './facts.js';
 import { closeOf } from './skipped-tests.js';
+import { matchesAtWords } from './lines.js';
 
 const MAX_LOCAL_FNS = 60;
 const IDENT = /[A-Za-z_$][\w$]*/g;
@@ -31,6 +32,9 @@ function finish(facts: FileFacts, found: Array<{ name: string; line: number; bod
 const JS_IMPORT = /^[ \t]*import\s+(?:type\s+)?([^'";]*?)\s+from\s*['"]([^'"]+)['"]/gm;
 const JS_REQUIRE = /\b(?:const|let|var)\s+(\{[^}]*\}|[\w$]+)\s*=\s*require\(\s*['"]([^'"]+)['"]\s*\)/g;
 const JS_FN = /^[ \t]*(?:export\s+)?(?:async\s+)?function\s*\*?\s*([\w$]+)\s*\(|^[ \t]*(?:export\s+)?(?:const|let)\s+([\w$]+)\s*=\s*(?:async\s+)?(?:function\b|\([^()]*\)\s*(?::\s*[^=]+)?=>|[\w$]+\s*=>)/gm;
+/** The first words of JS_IMPORT's and JS_FN's lines (`matchesAtWords`). */
+const IMPORT_WORD = /import/;
+const FN_WORDS = /export|async|function|const|let/;
 
 function jsBindings(text: string): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
@@ -45,14 +49,15 @@ function jsBindings(text: string): Record<string, string> {
       if (m) out[m[1]] = from;
     }
   };
-  for (const m of text.matchAll(JS_IMPORT)) add(m[1], m[2]);
-  for (const m of text.matchAll(JS_REQUIRE)) add(m[1], m[2]);
+  for (const m of matchesAtWords(text, JS_IMPORT, IMPORT_WORD, false)) add(m[1], m[2]);
+  // Most test files require nothing: the pattern (which starts with `\b`, so is tried at every position) only runs where it can match.
+  if (text.includes('require(')) for (const m of text.matchAll(JS_REQUIRE)) add(m[1], m[2]);
   return out;
 }
 
 export function jsLocalFns(facts: FileFacts, text: string, lineAt: (offset: number) => number): void {
   const found: Array<{ name: string; line: number; body: string }> = [];
-  for (const m of text.matchAll(JS_FN)) {
+  for (const m of matchesAtWords(text, JS_FN, FN_WORDS, false)) {
     const name = m[1] ?? m[2];
     const at = m.index ?? 0;
     const head = at + m[0].length;

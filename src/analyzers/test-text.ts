@@ -3,7 +3,7 @@
  * files read by text (they only feed the verification checks, so they are never parsed).
  */
 import type { FileFacts } from './facts.js';
-import { lineLocator } from './lines.js';
+import { lineLocator, matchesAtWords } from './lines.js';
 import { closeOf, markSkippedTests } from './skipped-tests.js';
 import { jsLocalFns } from './test-locals.js';
 
@@ -38,6 +38,8 @@ export function emptyFacts(path: string, role: FileFacts['role'], lang: FileFact
 
 const TEST_CASE = /\b(?:it|test|describe)(?:\.(?:each\([^)]*\)|only|skip|concurrent|todo))?\(\s*(['"`])((?:\\.|(?!\1).){1,200})\1/g;
 const IMPORT_FROM = /^[ \t]*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^[ \t]*import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+/** The words IMPORT_FROM's matches start with (`matchesAtWords`): a line's first word, or `require(` / `import(` anywhere. */
+const IMPORT_WORDS = /import|export|require\(/;
 const ASSERT_WORD = /\b(?:expect|assert|should)\b/g;
 
 /**
@@ -48,7 +50,7 @@ export function analyzeTestText(path: string, text: string): FileFacts {
   const lang = /\.[cm]?jsx?$/.test(path) ? 'js' : 'ts';
   const lineAt = lineLocator(text);
   const facts = emptyFacts(path, 'test', lang, lineAt(text.length));
-  for (const m of text.matchAll(IMPORT_FROM)) {
+  for (const m of matchesAtWords(text, IMPORT_FROM, IMPORT_WORDS, true)) {
     const from = m[1] ?? m[2] ?? m[3] ?? m[4];
     if (from) facts.imports.push({ from, names: [], line: lineAt(m.index ?? 0) });
   }

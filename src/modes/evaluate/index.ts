@@ -14,6 +14,7 @@ import { analyze, type Progress } from './analyze.js';
 import { loadConfig, type ResolvedConfig } from './config.js';
 import { discover } from './discover.js';
 import { evaluate, type Evaluation } from './evaluate.js';
+import { withoutOptimizer } from './jit.js';
 import { reviewHook } from '../review/apply.js';
 import { readReviews } from '../review/store.js';
 
@@ -84,7 +85,7 @@ export async function runAudit(target: string, options: AuditOptions = {}): Prom
   const facts = await analyze(discovery, options.onProgress, options.cache);
   options.onFacts?.(facts);
   const review = options.review === false ? undefined : reviewHook(root, readReviews(root));
-  const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, review);
+  const evaluation = withoutOptimizer(() => evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, review));
   const sourceFiles = facts.files.filter((f) => f.role === 'source').length;
   return {
     tool: { ...TOOL },
@@ -115,7 +116,7 @@ export async function runAudit(target: string, options: AuditOptions = {}): Prom
  */
 export async function reapplyReviews(result: AuditResult, facts: RepoFacts, options: AuditOptions = {}): Promise<AuditResult> {
   const config = options.config ?? (await loadConfig(result.root, options.configPath && path.resolve(options.configPath)));
-  const evaluation = evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, reviewHook(result.root, readReviews(result.root)));
+  const evaluation = withoutOptimizer(() => evaluate(facts, options.rules ?? RULES, options.flagRules ?? FLAG_RULES, config, reviewHook(result.root, readReviews(result.root))));
   return { ...result, ...evaluation };
 }
 

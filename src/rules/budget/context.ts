@@ -1145,8 +1145,22 @@ export interface HookRun {
  */
 export function hookRun(ctx: RuleContext, fn: Located<FunctionFact>): HookRun | undefined {
   const short = shortName(fn.name);
-  // Registrations sit in the function's own file or in a file importing it.
-  const files = ctx.source.filter((f) => f.path === fn.file || f.imports.some((i) => i.names.includes(short)));
+  // Registrations sit in the function's own file or in a file importing it (the files importing each name, indexed once
+  // per audit: this runs for every compactor, and each ask walked every import of the repo).
+  const importers = ctx.memo('budget:files-importing-name', () => {
+    const m = new Map<string, Set<string>>();
+    for (const f of ctx.source) {
+      for (const i of f.imports) {
+        for (const n of i.names) {
+          const set = m.get(n);
+          if (set) set.add(f.path);
+          else m.set(n, new Set([f.path]));
+        }
+      }
+    }
+    return m;
+  }).get(short);
+  const files = ctx.source.filter((f) => f.path === fn.file || !!importers?.has(f.path));
   const bare = new RegExp(`(?:^|[^\\w.])(?:(?:self|this)\\.)?${short.replace(/\$/g, '\\$')}\\b(?!\\s*\\()`);
   const regs: HookRun['reg'][] = [];
   for (const f of files) {

@@ -969,14 +969,23 @@ export function shellSinks(ctx: RuleContext): ShellSink[] {
     }
     // A request to the Docker Engine API's exec endpoint (`POST /containers/{id}/exec`, its body the
     // command): the command runs inside the container. Looked up by the calls whose first argument
-    // is a literal path, once per audit.
-    for (const [, calls] of ctx.callNames()) {
-      for (const c of calls) {
-        const a = c.args[0] ?? '';
-        if (a.length < 16 || !a.includes('/containers/') || !CONTAINER_EXEC_ENDPOINT.test(a.trim())) continue;
-        if (out.some((s) => s.file === c.file && s.line === c.line)) continue;
-        out.push({ file: c.file, line: c.line, fn: c.fn, callee: c.callee, kind: 'sandbox', fromInput: true, toolFed: declFiles.has(c.file), via: "to the Docker Engine API's container exec endpoint" });
-      }
+    // is a literal path, once per audit: one pass over the calls in source order (walking them by name, scattered
+    // over the heap, took three times as long), the few found then put in the by-name index's order (ctx.callNames:
+    // names in order of first use, each name's calls in source order), in which they are cited.
+    const endpoints: Located<CallFact>[] = [];
+    for (const c of ctx.calls) {
+      const a = c.args[0] ?? '';
+      if (a.length < 16 || !a.includes('/containers/') || !CONTAINER_EXEC_ENDPOINT.test(a.trim())) continue;
+      endpoints.push(c);
+    }
+    if (endpoints.length > 1) {
+      const rank = new Map<string, number>();
+      for (const name of ctx.callNames().keys()) rank.set(name, rank.size);
+      endpoints.sort((x, y) => rank.get(x.name)! - rank.get(y.name)!);
+    }
+    for (const c of endpoints) {
+      if (out.some((s) => s.file === c.file && s.line === c.line)) continue;
+      out.push({ file: c.file, line: c.line, fn: c.fn, callee: c.callee, kind: 'sandbox', fromInput: true, toolFed: declFiles.has(c.file), via: "to the Docker Engine API's container exec endpoint" });
     }
     // Mark sinks whose function is reached (up to two calls) from a tool declaration's file.
     if (out.some((s) => !s.toolFed)) {
