@@ -665,7 +665,31 @@ function singleInlineTool(ctx: RuleContext, u: { file: string; line: number; run
  * outside any tool's own declaration.
  */
 function otherNameChain(ctx: RuleContext, fns: string[], insideTool: (file: string, line: number) => boolean): ReturnType<typeof nameBranchChains>[number] | undefined {
-  return nameBranchChains(ctx).find((c) => !fns.includes(`${c.file}#${c.fn}`) && !insideTool(c.file, c.line) && !offPathUi(ctx, c.file));
+  const chains = nameBranchChains(ctx).filter((c) => !fns.includes(`${c.file}#${c.fn}`) && !insideTool(c.file, c.line) && !offPathUi(ctx, c.file));
+  if (!chains.length) return undefined;
+  // On the main path: the likeliest turn loop's function holds the chain, or the loop calls its function
+  // directly or through one function it calls (a side module's chain, an MCP bridge or a script
+  // reviewer of a monorepo, is not the harness's dispatch).
+  const loop = rankedLoops(ctx)[0];
+  // No turn loop recognised: nothing to tell the main path by, the chain stands.
+  if (!loop) return chains[0];
+  const reached = new Set<string>([shortName(loop.fn)]);
+  let front: Array<{ name: string; file: string }> = loop.body.filter((c) => c.name).map((c) => ({ name: c.name, file: c.file }));
+  for (let hop = 0; hop < 3 && front.length; hop++) {
+    const next: typeof front = [];
+    for (const c of front) {
+      if (reached.has(c.name)) continue;
+      reached.add(c.name);
+      if (hop === 2) continue;
+      // A name many functions share (`process`, `run`) only through the caller's own file.
+      const defs = ctx.functionsNamed(c.name);
+      for (const d of defs.length <= 3 ? defs : defs.filter((x) => x.file === c.file)) {
+        for (const c2 of ctx.callsIn(d.file, d.name)) if (c2.name && !reached.has(c2.name)) next.push({ name: c2.name, file: d.file });
+      }
+    }
+    front = next;
+  }
+  return chains.find((c) => reached.has(shortName(c.fn)));
 }
 
 /**
