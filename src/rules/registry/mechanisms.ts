@@ -1947,3 +1947,51 @@ export function importedRegistrations(ctx: RuleContext): ImportedRegistration[] 
     return out.sort((a, b) => b.count - a.count);
   });
 }
+
+// ------------------------------------------------------------------------------ name branch chains
+
+/** The called tool's name: `tool_name`, `call.name`, `function_call.function_name`, `toolCall.function.name`. */
+const CALLED_NAME = String.raw`(?:[\w$]+\??\.)*(?:name|tool_?name|toolName|function_?name|functionName|func_?name|fn_?name|tool_?call_?name|toolCallName)`;
+/** Compared with a string literal or an enum member (`ToolName.EXEC`, `Tools.READ_FILE`). */
+const NAME_ARM = new RegExp(String.raw`(?:^|[\s(|&!])(${CALLED_NAME})\s*(?:===?|\bis\b)\s*(['"\`][\w-]+['"\`]|[A-Z]\w*\.[A-Z][A-Z0-9_]*\b)`);
+/** The function (or its class) handles the model's tool calls: `handle_function_call`, `call_tool`, `ToolExecutor.run`. */
+const CALL_FN = /tool|function_?call|functioncall|func_?call|call_?function|dispatch/i;
+
+export interface NameBranchChain {
+  file: string;
+  fn: string;
+  line: number;
+  /** The compared expression and the distinct names it is compared with, in order. */
+  subject: string;
+  names: string[];
+}
+
+/**
+ * Functions that run the model's calls one branch per tool name: an if/elif (or `else if`) chain comparing
+ * one name expression with three or more distinct literals (`if tool_name == "make_change": … elif
+ * tool_name == "create_file": …`, `if tool_call.name == ToolName.EXEC: … elif … ToolName.EDIT`), in a
+ * function that handles tool calls. The tools run there are not looked up in any collection.
+ */
+export function nameBranchChains(ctx: RuleContext): NameBranchChain[] {
+  return ctx.memo('registry:name-branch-chains', () => {
+    const out: NameBranchChain[] = [];
+    for (const f of ctx.source) {
+      if (!f.branches?.length || isStale(ctx, f.path)) continue;
+      const by = new Map<string, NameBranchChain>();
+      for (const b of f.branches) {
+        if (b.fn === '<top>') continue;
+        const m = NAME_ARM.exec(b.cond);
+        if (!m) continue;
+        if (!CALL_FN.test(shortName(b.fn)) && !CALL_FN.test(classOfFn(b.fn))) continue;
+        const subject = m[1].replace(/\?\./g, '.');
+        const k = `${b.fn}#${subject}`;
+        const c = by.get(k) ?? { file: f.path, fn: b.fn, line: b.line, subject, names: [] };
+        const v = m[2].replace(/^['"`]|['"`]$/g, '');
+        if (!c.names.includes(v)) c.names.push(v);
+        by.set(k, c);
+      }
+      for (const c of by.values()) if (c.names.length >= 3) out.push(c);
+    }
+    return out;
+  });
+}
