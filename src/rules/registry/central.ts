@@ -4,7 +4,7 @@ import { EXEC_KEY, frameworkToolUse, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarat
 
 import { offPathUi } from '../shared/ui.js';
 import { rankedLoops } from '../shared/loop.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, importedRegistrations, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameBranchChains, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, importedRegistrations, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -143,22 +143,6 @@ export default defineRule({
         evidence: [
           { file: d.lookup.file, line: d.lookup.line, reason: `tool looked up by name in a local table: ${d.lookup.text}` },
           { file: table.file, line: table.line, reason: `dispatch table declared in ${shortName(d.lookup.fn)}(), separate from the tool list` },
-          { file: l.file, line: l.line, reason: l.reason },
-        ],
-        confidence: 'low',
-      };
-    }
-    // Beside the lookup, another function runs the model's calls one branch per tool name (`if tool_name ==
-    // "make_change": … elif tool_name == "create_file": …`): the tools on that path are in no collection, so the
-    // lookup serves only some of the calls.
-    const chain = d && l ? otherNameChain(ctx, [d.lookupFn, d.execFn], insideTool) : undefined;
-    if (d && l && chain) {
-      return {
-        level: 'partial',
-        reason: `calls are dispatched by name lookup (${d.lookup.text} in ${shortName(d.lookup.fn)}()) on one path, but ${shortName(chain.fn)}() runs the model's calls by a branch per tool name (${chain.subject} compared with ${chain.names.slice(0, 3).map((n) => `'${n}'`).join(', ')}${chain.names.length > 3 ? ', …' : ''}), not through that collection`,
-        evidence: [
-          { file: chain.file, line: chain.line, reason: `tool run by its own branch on the name: ${chain.subject} == '${chain.names[0]}'` },
-          { file: d.lookup.file, line: d.lookup.line, reason: `tool looked up by name on another path: ${d.lookup.text}` },
           { file: l.file, line: l.line, reason: l.reason },
         ],
         confidence: 'low',
@@ -359,7 +343,7 @@ export default defineRule({
       // Nothing anywhere looks a tool up by a runtime name (by key or by reflection) and no framework
       // (recognised or not) is handed a tool collection, and no tools are declared against a shape of the
       // repo's own or as introspected methods (whose dispatch may take a form not recognised here).
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length && !namedCallableCollections(ctx).length && !keyedCalls(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length && !namedCallableCollections(ctx).length ? 'high' : 'low',
     };
   },
 });
@@ -658,55 +642,4 @@ function singleInlineTool(ctx: RuleContext, u: { file: string; line: number; run
   }
   const o = f.objects.find((x) => x.line === u.line && x.keys.includes('tools'));
   return !!o && one(o.values.tools);
-}
-
-/**
- * A chain of branches on the called tool's name in a function other than the lookup's and the executor's,
- * outside any tool's own declaration.
- */
-function otherNameChain(ctx: RuleContext, fns: string[], insideTool: (file: string, line: number) => boolean): ReturnType<typeof nameBranchChains>[number] | undefined {
-  const chains = nameBranchChains(ctx).filter((c) => !fns.includes(`${c.file}#${c.fn}`) && !insideTool(c.file, c.line) && !offPathUi(ctx, c.file));
-  if (!chains.length) return undefined;
-  // On the main path: the likeliest turn loop's function holds the chain, or the loop calls its function
-  // directly or through one function it calls (a side module's chain, an MCP bridge or a script
-  // reviewer of a monorepo, is not the harness's dispatch).
-  const loop = rankedLoops(ctx)[0];
-  // No turn loop recognised: nothing to tell the main path by, the chain stands.
-  if (!loop) return chains[0];
-  const reached = new Set<string>([shortName(loop.fn)]);
-  let front: Array<{ name: string; file: string }> = loop.body.filter((c) => c.name).map((c) => ({ name: c.name, file: c.file }));
-  for (let hop = 0; hop < 3 && front.length; hop++) {
-    const next: typeof front = [];
-    for (const c of front) {
-      if (reached.has(c.name)) continue;
-      reached.add(c.name);
-      if (hop === 2) continue;
-      // A name many functions share (`process`, `run`) only through the caller's own file.
-      const defs = ctx.functionsNamed(c.name);
-      for (const d of defs.length <= 3 ? defs : defs.filter((x) => x.file === c.file)) {
-        for (const c2 of ctx.callsIn(d.file, d.name)) if (c2.name && !reached.has(c2.name)) next.push({ name: c2.name, file: d.file });
-      }
-    }
-    front = next;
-  }
-  return chains.find((c) => reached.has(shortName(c.fn)));
-}
-
-/**
- * Calls of an entry picked from a collection by a runtime key (`agent.getActionFns()[actionCode]({ … })`,
- * `handlers[kind](event)`): a dispatch by name through a map, whatever the map or the key is called.
- * Outside front-end code; lets the verdict that no registry exists say it may have missed one.
- */
-function keyedCalls(ctx: RuleContext): Array<{ file: string; line: number }> {
-  return ctx.memo('central:keyed-calls', () => {
-    const out: Array<{ file: string; line: number }> = [];
-    for (const f of ctx.source) {
-      if (offPathUi(ctx, f.path)) continue;
-      for (const c of f.calls) {
-        if (c.name || !c.args.length || !/^[\w$.]+(?:\(\))?\[[A-Za-z_$][\w$]*\]$/.test(c.callee)) continue;
-        out.push({ file: f.path, line: c.line });
-      }
-    }
-    return out;
-  });
 }
