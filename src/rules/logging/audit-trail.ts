@@ -1,4 +1,4 @@
-import type { CallFact, FunctionFact, GuardFact, ObjectFact } from '../../analyzers/facts.js';
+import type { CallFact, FunctionFact, GuardFact, ImportFact, ObjectFact } from '../../analyzers/facts.js';
 import { paramName, shortName, type Located, type RuleContext } from '../context.js';
 import { agentLoops, GENERIC, loopReachable, loopReachResolved } from '../shared/loop.js';
 import { builderTable, callersOf, commandBranch, frameworkSaver, LOGGERISH, ownLoggerWrite, persistOps, platformCheckpointer, storesData, tableOf, words } from '../shared/persist.js';
@@ -106,9 +106,16 @@ const TRACING_MODULE = /tracing|tracer|otel|opentelemetry/i;
  */
 function analyticsCall(ctx: RuleContext, file: string, callee: string): boolean {
   if (ANALYTICS_MODULE.test(file) && !TRACING_MODULE.test(file)) return true;
-  const head = callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
+  const head = calleeHead(callee);
   if (callee.includes('.') && ANALYTICS_MODULE.test(head)) return true;
-  const f = ctx.file(file);
+  return importedAnalytics(ctx.file(file), head);
+}
+
+/** The first name of a call (`posthog` of `await posthog.capture(…)`). */
+const calleeHead = (callee: string): string => callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
+
+/** `head` is a function (or object) the file imports from an analytics module, not a tracing one. */
+function importedAnalytics(f: { imports: readonly ImportFact[] } | undefined, head: string): boolean {
   return !!f?.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !TRACING_MODULE.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
 }
 
@@ -131,9 +138,8 @@ function stepAnalytics(ctx: RuleContext): Evidence[] {
     if (TEST_PATH.test(f.path)) continue;
     for (const c of f.calls) {
       if (c.fn === '<top>' || !c.args.length) continue;
-      const head = c.callee.replace(/^(?:new\s+|await\s+)/, '').split('.')[0];
-      const sink = (c.callee.includes('.') && ANALYTICS_MODULE.test(head) && !TRACING_MODULE.test(head)) ||
-        f.imports.some((i) => ANALYTICS_MODULE.test(i.from) && !TRACING_MODULE.test(i.from) && (i.names.includes(head) || (i.as && head in i.as)));
+      const head = calleeHead(c.callee);
+      const sink = (c.callee.includes('.') && ANALYTICS_MODULE.test(head) && !TRACING_MODULE.test(head)) || importedAnalytics(f, head);
       if (!sink) continue;
       // The event's properties, given as the argument or nested in it (`capture({ event, properties: { step } })`).
       const payload = f.objects.find((o) => (o.ctx === `arg:${c.callee}` || (o.ctx.startsWith('prop:') && o.fn === c.fn)) && o.line >= c.line && o.line <= c.line + 12 && o.keys.some((k) => TOOL_KEYS.has(k) && !CALLS_KEY.test(k) || STEP_KEY.test(k)));
@@ -1199,14 +1205,14 @@ export default defineRule({
         ...kept.slice(0, 2).map((x) => ev(x.file, x.line, `${x.ctx.replace(/^(\w+):/, '$1 ')}: ${keys(x)}, kept in memory`)),
       ], 'low');
     }
-    // The session check found the conversation saved where none of the records above did: the saved conversation
-    // keeps the tool calls and results it carries (a chat app's stored messages, a step loop's saved history), the
-    // only record of what the agent did. Labels read that as a partial trail, never an absent one. Asked only here,
-    // on the way to 'absent', so the session rule runs twice only on harnesses with no other trail.
     const sent = stepAnalytics(ctx);
     if (sent.length) {
       return finding('partial', `each step the agent takes is sent to product analytics or telemetry (${sent[0].reason}, ${at(sent[0].file, sent[0].line)}): the vendor keeps a record of the run, but the harness keeps none of its own with each tool call's inputs and outcome`, sent, 'low');
     }
+    // The session check found the conversation saved where none of the records above did: the saved conversation
+    // keeps the tool calls and results it carries (a chat app's stored messages, a step loop's saved history), the
+    // only record of what the agent did. Labels read that as a partial trail, never an absent one. Asked only here,
+    // on the way to 'absent', so the session rule runs twice only on harnesses with no other trail.
     const session = sessionSave.detect(ctx);
     if (session.level !== 'absent' && session.evidence.length) {
       const first = session.evidence[0];
