@@ -7,7 +7,7 @@ import { PERMISSIONS_RULES } from './permissions/index.js';
 import { PERSISTENCE_RULES } from './persistence/index.js';
 import { REGISTRY_RULES } from './registry/index.js';
 import { sureOnSlice } from './shared/slice.js';
-import type { FlagRule, Rule } from './types.js';
+import { detectOnce, type FlagRule, type Rule } from './types.js';
 import { VERIFICATION_RULES } from './verification/index.js';
 
 /** Each rule's verdict, its confidence lowered where a loop mechanism was found only off the agent slice (shared/slice.ts). */
@@ -19,6 +19,6 @@ export const RULES: readonly Rule[] = [
   ...LOGGING_RULES,
   ...VERIFICATION_RULES,
   ...AGENTS_RULES,
-].map((r) => ({ ...r, detect: (ctx) => sureOnSlice(ctx, r.id, r.detect(ctx)) }));
+].map((r) => ({ ...r, detect: (ctx) => sureOnSlice(ctx, r.id, detectOnce(ctx, r)) }));
 
 export const FLAG_RULES: readonly FlagRule[] = FLAGS;

@@ -66,3 +66,13 @@ export interface FlagRule {
 export function defineRule(rule: Rule): Rule {
   return rule;
 }
+
+/**
+ * A rule's own finding (its raw `detect`), computed once per context and audit: the run of the rules (rules/index.ts)
+ * and a rule that asks another's verdict (the audit trail asks the session rule, tool metadata the central registry)
+ * share one finding object instead of running the other rule again. A rule's finding depends only on the facts and the
+ * context's file order, which is fixed before the rules run (a reorder drops every memo, this one included).
+ */
+export function detectOnce(ctx: RuleContext, rule: Pick<Rule, 'id' | 'detect'>): Finding {
+  return ctx.memo(`detect:${rule.id}`, () => rule.detect(ctx));
+}

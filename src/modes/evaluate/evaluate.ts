@@ -93,8 +93,9 @@ export function evaluate(facts: RepoFacts, rules: readonly Rule[], flagRules: re
       checks.push({ ...base, level: 'off', reason: `turned off in the config: ${setting.reason}`, confidence: 'high', applies: true, evidence: [] });
       continue;
     }
-    const reviewed = review ? review(id, rule.detect(ctx)) : undefined;
-    const finding = reviewed?.finding ?? rule.detect(ctx);
+    const detected = rule.detect(ctx);
+    const reviewed = review?.(id, detected);
+    const finding = reviewed?.finding ?? detected;
     findings.set(id, finding);
     // Evidence in retired code nothing live imports ranks after live evidence; resting only on it, the verdict is not sure.
     const ranked = rankLive(ctx, reachedFirst(ctx, agentFirst(ctx, dedupe(finding.evidence))));

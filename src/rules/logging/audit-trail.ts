@@ -7,7 +7,7 @@ import { at, bySite, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, fieldType, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
-import { defineRule, type Evidence } from '../types.js';
+import { defineRule, detectOnce, type Evidence } from '../types.js';
 import sessionSave from '../persistence/session-save.js';
 
 const TOOL_KEY = /^(?:toolName|tool_name|function_name|functionName|tool|toolId|tool_id|toolCall|tool_call|toolCallId|tool_call_id|tool_calls|toolCalls|toolUse|tool_use)$/;
@@ -1212,8 +1212,8 @@ export default defineRule({
     // The session check found the conversation saved where none of the records above did: the saved conversation
     // keeps the tool calls and results it carries (a chat app's stored messages, a step loop's saved history), the
     // only record of what the agent did. Labels read that as a partial trail, never an absent one. Asked only here,
-    // on the way to 'absent', so the session rule runs twice only on harnesses with no other trail.
-    const session = sessionSave.detect(ctx);
+    // on the way to 'absent'; the session rule's finding is computed once per audit (detectOnce) and shared.
+    const session = detectOnce(ctx, sessionSave);
     if (session.level !== 'absent' && session.evidence.length) {
       const first = session.evidence[0];
       return finding('partial', `the conversation is saved (${first.reason}, ${at(first.file, first.line)}), and with it whatever of the tool calls and results it carries, but no record of tool calls with their inputs and outcomes was found apart from it`, [

@@ -1,4 +1,4 @@
-import { defineRule } from '../types.js';
+import { defineRule, detectOnce } from '../types.js';
 import central from './central.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, schemaGetter, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
@@ -269,7 +269,7 @@ export default defineRule({
       // The central-registry check finds the tools held in one collection by name, where no declaration above was
       // found: each tool is an entry with a name the model calls it by (and what it runs), so the tools are data of a
       // kind, but no description or input schema was found beside them. Asked only on the way to 'absent'.
-      const registry = central.detect(ctx);
+      const registry = detectOnce(ctx, central);
       if (registry.level !== 'absent' && registry.evidence.length) {
         const first = registry.evidence[0];
         return {
