@@ -9,6 +9,7 @@ import { approvalOnDispatch } from './gate.js';
 import { paramName, shortName, type RuleContext } from '../context.js';
 import type { FileFacts, TypeFact } from '../../analyzers/facts.js';
 import { words } from '../shared/persist.js';
+import { modePickedToolSets } from '../shared/agents.js';
 
 /** Words that name an approval mode. */
 const MODE_WORD =
@@ -1155,6 +1156,20 @@ export default defineRule({
         reason: `callers set a list of allowed or refused values ('${access.list}', ${access.decl}), and ${shortName(access.fn)}() ${access.how} by it (${access.file}:${access.line}); there are no allow / deny / ask rules for tool calls and no approval modes`,
         evidence: [{ file: access.file, line: access.line, reason: `${shortName(access.fn)}() ${access.how} by the caller's list '${access.list}': ${access.text.slice(0, 70)}` }],
         // Found by the list's name, a caller-set declaration of that name and a membership test.
+        confidence: 'low',
+      };
+    }
+    // A mode the user switches picks the tool set the model is offered: a conditional testing the mode
+    // that chooses between two tool collections (`chatType === ChatType.ASK ? readOnlyToolset : allToolset`,
+    // `self.read_only_tools if self.mode == Mode.CHAT else self.all_tools`), in a function called with the
+    // mode from elsewhere. A plan-only or read-only mode, but no allow / deny / ask rules and no approval modes.
+    const modeSet = modePickedToolSets(ctx)[0];
+    if (modeSet) {
+      return {
+        level: 'partial',
+        reason: `a mode picks the tool set the model is offered (${modeSet.file}:${modeSet.line}): a restricted mode narrows the tools, but there are no allow / deny / ask rules and no approval modes`,
+        evidence: [{ file: modeSet.file, line: modeSet.line, reason: modeSet.reason }, ...(modeSet.call ? [modeSet.call] : [])],
+        // Found by the names of the two collections and of the mode; who switches the mode is not followed.
         confidence: 'low',
       };
     }

@@ -6,7 +6,7 @@ import { APPROVAL_FLAG, HINT_KEY, dispatchPath, permissionCalls, shellSinks, too
 import { shortName, type RuleContext } from '../context.js';
 import { fnAt } from '../shared/resolve.js';
 import { actionGates, confirmPrompts } from './action-gate.js';
-import { askedVerdict, tieredVerdicts, type TieredVerdict } from './verdict.js';
+import { askedVerdict, tieredVerdicts, toolAsks, type TieredVerdict } from './verdict.js';
 import { approvalOnDispatch, liveLoopDispatch, namesTool } from './gate.js';
 import { nameBranchDispatch } from './name-branch.js';
 import { hookGates } from './hook-gate.js';
@@ -450,7 +450,13 @@ export default defineRule({
     // check a setting and refuse) while the others run with none: a split by risk that the code makes tool by tool,
     // with no declared class.
     const declFiles = new Set(toolDeclarations(ctx).map((d) => d.file));
-    const asking = calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file));
+    // A tool that asks for itself through the confirmation the harness hands its tools (`await
+    // callback.onConfirmationNeeded(id, step)` in a tool's execute, then a refusal on the answer) decides too.
+    const selfAsks = toolAsks(ctx).filter((a) => declFiles.has(a.ask.file) && !calls.some((c) => c.kind === 'decision' && c.file === a.ask.file));
+    const asking = [
+      ...calls.filter((c) => c.kind === 'decision' && declFiles.has(c.file)),
+      ...selfAsks.map((a) => ({ file: a.ask.file, line: a.ask.line, fn: a.ask.fn, callee: a.ask.callee })),
+    ];
     const askFiles = [...new Set(asking.map((c) => c.file))];
     // One asking tool counts when it is the one that runs commands (the ask precedes a spawn of the
     // model's command in that file): execution is asked about, writes and reads are not.
@@ -567,7 +573,7 @@ export default defineRule({
       // reached from one, as permissions.gate requires): a side path (an MCP client's direct call, a
       // replay of a tool) leaves the agent's own path, and any tier on it, unread (wrong on 2 of 19
       // development repos before this condition).
-      confidence: searched && !!liveLoopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length ? 'high' : 'low',
+      confidence: searched && !!liveLoopDispatch(ctx) && !calls.some((c) => c.kind === 'decision' && (c.onPath || declFiles.has(c.file))) && !confirmPrompts(ctx).length && !approvalOnDispatch(ctx) && !hookGates(ctx).length && !toolAsks(ctx).length ? 'high' : 'low',
     };
   },
 });
