@@ -1030,6 +1030,60 @@ function storedConversations(ctx: RuleContext): Array<{ call: Located<CallFact>;
   });
 }
 
+/** A run's long-lived list of steps: `state.currentTask.history`, `self.steps`, `this.trajectory`, `run.actions`. */
+const STEP_LIST = /(?:^|[._])(?:history|steps|trajectory|traj|actions|records|journal|turns|rollout|step_?[lL]og|action_?[lL]og)$/i;
+/** A key naming a tool call's id: `tool_id`, `tool_use_id`, `call.id`, `toolCallId`. */
+const CALL_ID_KEY = /^(?:[\w$.]*\.)?(?:tool_?(?:use_?|call_?)?[iI]d|toolUseId|toolCallId|call_?[iI]d)$|^(?:[\w$]*(?:call|Call|tool|Tool|use|Use))\.id$/;
+/** A value holding what a tool returned: `tool_output`, `result`, `toolResult.output`. */
+const RESULT_VALUE = /^(?:await\s+)?[\w$.]*(?:[oO]utput|[rR]esult|[oO]bservation)s?$/;
+/** A key holding a step's outcome in a record of the run: `"response"`, `"result"`, `"observation"`. */
+const STEP_OUTCOME_KEY = /^['"](?:response|result|output|observation|observations)['"]$/;
+const EMPTY = /^(?:\[\s*\]|\{\s*\}|list\(\s*\)|dict\(\s*\)|new (?:Map|Array)\(\s*\))$/;
+
+/**
+ * Each step of the run kept in a record the harness holds for the run (not a provider message list), with no
+ * write of it found: a step record with the action taken and its response pushed onto the run's history
+ * (`state.currentTask.history.push({ prompt, response, action })`, `self.steps.append({"action": a, "observation": o})`),
+ * a tool's output kept by its call id in a state the caller holds (`tool_state[tool_id] = tool_output`), or a step's
+ * response stored on the node of a run's graph (`self.nodes[name]["response"] = msg.model_dump()`). These are what
+ * the UI shows, the caller returns or a reviewer can dump: labels call that a partial trail, never an absent one.
+ * Not a list or map the same function starts empty (a payload being built).
+ */
+function stepStores(ctx: RuleContext): Evidence[] {
+  const out: Evidence[] = [];
+  const local = (f: { binds?: readonly { name: string; value: string; fn: string }[] }, fn: string, name: string) => (f.binds ?? []).some((b) => b.fn === fn && b.name === name && EMPTY.test(b.value.trim()));
+  for (const f of ctx.source) {
+    if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
+    for (const o of f.objects) {
+      const m = /^arg:([\w$.]+)\.(?:push|append|unshift)$/.exec(o.ctx);
+      if (!m || !STEP_LIST.test(m[1]) || local(f, o.fn, m[1])) continue;
+      const holder = o.keys.find((k) => CALL_HOLDER.test(k) || /^(?:actions|tool_calls|toolCalls)$/.test(k));
+      const outcome = o.keys.find((k) => OUTCOME_KEYS.has(k));
+      if (!holder || !outcome) continue;
+      out.push(ev(f.path, o.line, `${o.ctx.slice(4)}({ ${o.keys.slice(0, 5).join(', ')} }) in ${shortName(o.fn)} keeps each step (the ${holder} taken and its ${outcome}) in memory`));
+      if (out.length >= 2) return out;
+    }
+    // A map of outputs by call id (`this.toolResults.set(call.id, result)`): the same keeping, through a Map.
+    for (const c of f.calls) {
+      if (c.name !== 'set' || c.args.length !== 2 || !CALL_ID_KEY.test(c.args[0].trim()) || !RESULT_VALUE.test(c.args[1].trim())) continue;
+      const target = c.callee.slice(0, -'.set'.length);
+      if (!target || local(f, c.fn, target)) continue;
+      out.push(ev(f.path, c.line, `${c.callee}(${c.args.join(', ').slice(0, 40)}) in ${shortName(c.fn)} keeps each tool's output by its call id, in memory`));
+      if (out.length >= 2) return out;
+    }
+    for (const s of f.itemSets ?? []) {
+      const byId = CALL_ID_KEY.test(s.key.trim()) && RESULT_VALUE.test(s.value.trim());
+      const onNode = /^(?:self|this)\.\w+\[[\w$.]+\]$/.test(s.target) && STEP_OUTCOME_KEY.test(s.key.trim()) && /\(/.test(s.value);
+      if ((!byId && !onNode) || local(f, s.fn, s.target)) continue;
+      out.push(ev(f.path, s.line, byId
+        ? `${s.target}[${s.key}] = ${s.value.slice(0, 40)} in ${shortName(s.fn)} keeps each tool's output by its call id, in memory`
+        : `${s.target}[${s.key}] = ${s.value.slice(0, 40)} in ${shortName(s.fn)} keeps each step's ${s.key.replace(/['"]/g, '')} on the run's node, in memory`));
+      if (out.length >= 2) return out;
+    }
+  }
+  return out;
+}
+
 export default defineRule({
   id: 'logging.audit-trail',
   principle: 'logging',
@@ -1219,6 +1273,10 @@ export default defineRule({
       return finding('partial', `the conversation is saved (${first.reason}, ${at(first.file, first.line)}), and with it whatever of the tool calls and results it carries, but no record of tool calls with their inputs and outcomes was found apart from it`, [
         ev(first.file, first.line, `${first.reason}: the saved conversation is the only record of the tool calls`),
       ], 'low');
+    }
+    const steps = stepStores(ctx);
+    if (steps.length) {
+      return finding('partial', `each step of the run is kept as a record the harness holds (${steps[0].reason}, ${at(steps[0].file, steps[0].line)}), but nothing writes it down: the record outlives no process`, steps, 'low');
     }
     // Nothing in the harness writes to a file or database at all: no trail can exist.
     const writes = persistOps(ctx).some(storesData) || !!fileLogSink(ctx);
