@@ -1,6 +1,6 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, nestedSelfRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -31,7 +31,9 @@ function capBound(f: FileFacts): Evidence | undefined {
 }
 
 function capIn(f: FileFacts): Evidence | undefined {
-  const c = f.consts.find((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
+  // A turn, time or token cap before a nesting-depth one (that bounds recursion, not the child's own run).
+  const caps = f.consts.filter((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
+  const c = caps.find((x) => !/depth|nesting/i.test(x.name)) ?? caps[0];
   if (c) return ev(f.path, c.line, `sub-agent cap ${c.name} = ${c.value}`);
   // A read of an enum member or constant (`AgentTerminateMode.MAX_TURNS`) names a cap; it does not set one.
   for (const k in f.reads) if (CAP.test(k) && !/^[A-Z0-9_]+$/.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
@@ -45,9 +47,14 @@ function capIn(f: FileFacts): Evidence | undefined {
  * primary agents, the ones holding the delegation tool, cannot be started as children.
  */
 const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|(?:\b|_)(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|[a-z](?:Depth|Nesting)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b|(?:[!=]==?|\bis(?:\s+not)?)\s*(?:\w+\.)*(?:SUB_?AGENT|[sS]ub_?[aA]gent)\b|[!=]==?\s*['"]sub_?-?agent['"]/;
+/** A depth counter compared with a named cap: `self.depth >= MAX_DEPTH`, `depth < maxNestingDepth`. */
+const DEPTH_CAP = /(?:\b|_)(?:depth|nesting)\w*\s*(?:>=?|<=?)\s*(?:[\w.]*\.)?(?:[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*|max\w*|\w*_?[mM]ax\w*|\w*[lL]imit\w*)\b|(?:[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*|max\w*|\w*[lL]imit\w*)\s*(?:>=?|<=?)\s*(?:[\w.]*\.)?\w*(?:[dD]epth|[nN]esting)\b/;
 function recursionGuardIn(f: FileFacts): Evidence | undefined {
   const g = f.guards.find((x) => RECURSION_GUARD.test(x.cond));
-  return g && ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
+  if (g) return ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
+  // The nesting depth compared with a cap where the spawn tool is offered or withheld (`if self.depth < MAX_DEPTH: tools.append(…)`).
+  const c = (f.compares ?? []).find((x) => DEPTH_CAP.test(x.text));
+  return c && ev(f.path, c.line, `nesting depth compared with a cap: ${c.text.slice(0, 60)}`);
 }
 
 /**
@@ -343,9 +350,11 @@ function reachedLoopCap(ctx: RuleContext, sites: SubagentSite[]): Evidence | und
 function heldSites(ctx: RuleContext, held: HeldAgentRun[]): SubagentSite[] {
   const sites = subagentSites(ctx);
   const runs = [...held, ...graphRunsInNodes(ctx)];
-  if (!runs.length) return sites;
+  // A child run of the agent's own class or function, one level deeper (see nestedSelfRuns).
+  const nested = nestedSelfRuns(ctx).filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 2 }));
+  if (!runs.length && !nested.length) return sites;
   const extra = runs.filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 1 }));
-  return [...sites, ...extra].sort((a, b) => a.rank - b.rank);
+  return [...sites, ...extra, ...nested].sort((a, b) => a.rank - b.rank);
 }
 
 /** The held agent's own turn cap: a comparison that stops its loop (`while step_count < self.budget`). */
