@@ -6,7 +6,7 @@ import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
-import { limitsIn, loopCaps } from '../budget/caps.js';
+import { limitsIn, loopCaps, runCapKind } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
 import { classIndex } from '../shared/resolve.js';
 
@@ -20,6 +20,30 @@ function capNear(f: FileFacts, near: Array<{ line: number; end: number }>): Evid
     if (!CAP.test(k)) continue;
     const l = f.reads[k].find((x) => near.some((r) => x >= r.line && x <= r.end));
     if (l) return ev(f.path, l, `the sub-agent's own cap ${k} is set where it is built`);
+  }
+  return undefined;
+}
+
+/**
+ * A turn or token cap handed to the child run where the sub-agent is started: a keyword or option of a
+ * call there (`agent.run(prompt, usage_limits=UsageLimits(request_limit=n))`, `generateText({ stopWhen:
+ * stepCountIs(75) })`, `run_task(max_steps_override=10)`). A time cap alone is not the child's own budget.
+ */
+function capArgNear(f: FileFacts, near: Array<{ line: number; end: number }>): Evidence | undefined {
+  if (!near.length) return undefined;
+  const inside = (l: number) => near.some((r) => l >= r.line && l <= r.end);
+  const capKey = (k: string, v: string) => { const kind = runCapKind(k); return !!kind && kind !== 'time' && !!v.trim() && !EMPTY.test(v.trim()); };
+  for (const c of f.calls) {
+    if (!inside(c.line)) continue;
+    for (const a of c.args) {
+      const m = /^(\w+)\s*=\s*(.+)$/s.exec(a.trim());
+      if (m && capKey(m[1], m[2])) return ev(f.path, c.line, `the sub-agent is run with its own cap ${m[1]}=${m[2].slice(0, 40)} (${c.callee.slice(0, 40)})`);
+    }
+  }
+  for (const o of f.objects) {
+    if (!o.ctx.startsWith('arg:') || !inside(o.line)) continue;
+    const k = o.keys.find((x) => capKey(x, o.values[x] ?? ''));
+    if (k) return ev(f.path, o.line, `the sub-agent is run with its own cap ${k}: ${(o.values[k] ?? '').slice(0, 40)} (${o.ctx.slice(4, 44)})`);
   }
   return undefined;
 }
@@ -253,6 +277,8 @@ export default defineRule({
     const runners = runnerFiles(ctx, files, sites);
     const all = [...files, ...runners];
     const near = (f: FileFacts) => f.functions.filter((fn) => sites.some((x) => x.file === f.path && x.line >= fn.line && x.line <= fn.end));
+    // The code a site's declaration carries (`tool({ …, execute: async () => { … } })`): its object's span.
+    const declared = (f: FileFacts) => f.objects.filter((o) => sites.some((x) => x.file === f.path && x.line === o.line) && o.end > o.line).map((o) => ({ line: o.line, end: o.end }));
     const first = <T,>(probe: (f: FileFacts) => T | undefined, over: FileFacts[] = all): T | undefined => {
       for (const f of over) {
         const e = probe(f);
@@ -266,7 +292,7 @@ export default defineRule({
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first((f) => capArgNear(f, [...near(f), ...declared(f)]), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool) ?? childRun().tools;
     if (tools) found.push(['restricted tools', tools]);
