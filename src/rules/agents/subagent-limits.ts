@@ -1,12 +1,12 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, nestedSelfRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
-import { limitsIn, loopCaps } from '../budget/caps.js';
+import { limitsIn, loopCaps, runCapKind } from '../budget/caps.js';
 import { agentLoops } from '../shared/loop.js';
 import { classIndex } from '../shared/resolve.js';
 
@@ -24,6 +24,30 @@ function capNear(f: FileFacts, near: Array<{ line: number; end: number }>): Evid
   return undefined;
 }
 
+/**
+ * A turn or token cap handed to the child run where the sub-agent is started: a keyword or option of a
+ * call there (`agent.run(prompt, usage_limits=UsageLimits(request_limit=n))`, `generateText({ stopWhen:
+ * stepCountIs(75) })`, `run_task(max_steps_override=10)`). A time cap alone is not the child's own budget.
+ */
+function capArgNear(f: FileFacts, near: Array<{ line: number; end: number }>): Evidence | undefined {
+  if (!near.length) return undefined;
+  const inside = (l: number) => near.some((r) => l >= r.line && l <= r.end);
+  const capKey = (k: string, v: string) => { const kind = runCapKind(k); return !!kind && kind !== 'time' && !!v.trim() && !EMPTY.test(v.trim()); };
+  for (const c of f.calls) {
+    if (!inside(c.line)) continue;
+    for (const a of c.args) {
+      const m = /^(\w+)\s*=\s*(.+)$/s.exec(a.trim());
+      if (m && capKey(m[1], m[2])) return ev(f.path, c.line, `the sub-agent is run with its own cap ${m[1]}=${m[2].slice(0, 40)} (${c.callee.slice(0, 40)})`);
+    }
+  }
+  for (const o of f.objects) {
+    if (!o.ctx.startsWith('arg:') || !inside(o.line)) continue;
+    const k = o.keys.find((x) => capKey(x, o.values[x] ?? ''));
+    if (k) return ev(f.path, o.line, `the sub-agent is run with its own cap ${k}: ${(o.values[k] ?? '').slice(0, 40)} (${o.ctx.slice(4, 44)})`);
+  }
+  return undefined;
+}
+
 /** A cap the sub-agent's runner takes from its definition with a default (`maxTurns = def.runConfig.maxTurns ?? DEFAULT_MAX_TURNS`). */
 function capBound(f: FileFacts): Evidence | undefined {
   const b = (f.binds ?? []).find((x) => CAP.test(x.name) && /\?\?|\|\||or|min\(|Math\.min/.test(x.value) && /\./.test(x.value));
@@ -31,7 +55,9 @@ function capBound(f: FileFacts): Evidence | undefined {
 }
 
 function capIn(f: FileFacts): Evidence | undefined {
-  const c = f.consts.find((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
+  // A turn, time or token cap before a nesting-depth one (that bounds recursion, not the child's own run).
+  const caps = f.consts.filter((x) => CAP.test(x.name) && !/^(?:-1|0|Infinity|undefined|null|None)$/.test(x.value));
+  const c = caps.find((x) => !/depth|nesting/i.test(x.name)) ?? caps[0];
   if (c) return ev(f.path, c.line, `sub-agent cap ${c.name} = ${c.value}`);
   // A read of an enum member or constant (`AgentTerminateMode.MAX_TURNS`) names a cap; it does not set one.
   for (const k in f.reads) if (CAP.test(k) && !/^[A-Z0-9_]+$/.test(k)) return ev(f.path, f.reads[k][0], `sub-agent run reads its own cap ${k}`);
@@ -45,9 +71,14 @@ function capIn(f: FileFacts): Evidence | undefined {
  * primary agents, the ones holding the delegation tool, cannot be started as children.
  */
 const RECURSION_GUARD = /\.kind\s*[!=]==?\s*\w*\.Agent\b|\bkind\s*[!=]==?\s*['"]agent|(?:\b|_)(?:depth|nesting|level)\w*\s*(?:>=?|<=?)|[a-z](?:Depth|Nesting)\w*\s*(?:>=?|<=?)|(?:>=?|<=?)\s*\w*(?:[dD]epth|[nN]esting)\b|\bis_?sub_?agent\b|\bisSubagent\b|(?:[!=]==?|\bis(?:\s+not)?)\s*(?:\w+\.)*(?:SUB_?AGENT|[sS]ub_?[aA]gent)\b|[!=]==?\s*['"]sub_?-?agent['"]/;
+/** A depth counter compared with a named cap: `self.depth >= MAX_DEPTH`, `depth < maxNestingDepth`. */
+const DEPTH_CAP = /(?:\b|_)(?:depth|nesting)\w*\s*(?:>=?|<=?)\s*(?:[\w.]*\.)?(?:[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*|max\w*|\w*_?[mM]ax\w*|\w*[lL]imit\w*)\b|(?:[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*|max\w*|\w*[lL]imit\w*)\s*(?:>=?|<=?)\s*(?:[\w.]*\.)?\w*(?:[dD]epth|[nN]esting)\b/;
 function recursionGuardIn(f: FileFacts): Evidence | undefined {
   const g = f.guards.find((x) => RECURSION_GUARD.test(x.cond));
-  return g && ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
+  if (g) return ev(f.path, g.line, `recursion guard: ${g.cond.slice(0, 60)} → ${g.exit}`);
+  // The nesting depth compared with a cap where the spawn tool is offered or withheld (`if self.depth < MAX_DEPTH: tools.append(…)`).
+  const c = (f.compares ?? []).find((x) => DEPTH_CAP.test(x.text));
+  return c && ev(f.path, c.line, `nesting depth compared with a cap: ${c.text.slice(0, 60)}`);
 }
 
 /**
@@ -246,6 +277,8 @@ export default defineRule({
     const runners = runnerFiles(ctx, files, sites);
     const all = [...files, ...runners];
     const near = (f: FileFacts) => f.functions.filter((fn) => sites.some((x) => x.file === f.path && x.line >= fn.line && x.line <= fn.end));
+    // The code a site's declaration carries (`tool({ …, execute: async () => { … } })`): its object's span.
+    const declared = (f: FileFacts) => f.objects.filter((o) => sites.some((x) => x.file === f.path && x.line === o.line) && o.end > o.line).map((o) => ({ line: o.line, end: o.end }));
     const first = <T,>(probe: (f: FileFacts) => T | undefined, over: FileFacts[] = all): T | undefined => {
       for (const f of over) {
         const e = probe(f);
@@ -259,7 +292,7 @@ export default defineRule({
     // Strongest first: a cap set where the sub-agent is built, then the runner's own cap with its default, then caps named in the site files.
     const heldRun = held.find((h) => h.file === sites[0].file && h.line === sites[0].line);
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
-    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
+    const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first((f) => capArgNear(f, [...near(f), ...declared(f)]), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
     if (cap) found.push(['own cap', cap]);
     const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool) ?? childRun().tools;
     if (tools) found.push(['restricted tools', tools]);
@@ -343,9 +376,11 @@ function reachedLoopCap(ctx: RuleContext, sites: SubagentSite[]): Evidence | und
 function heldSites(ctx: RuleContext, held: HeldAgentRun[]): SubagentSite[] {
   const sites = subagentSites(ctx);
   const runs = [...held, ...graphRunsInNodes(ctx)];
-  if (!runs.length) return sites;
+  // A child run of the agent's own class or function, one level deeper (see nestedSelfRuns).
+  const nested = nestedSelfRuns(ctx).filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 2 }));
+  if (!runs.length && !nested.length) return sites;
   const extra = runs.filter((h) => !sites.some((s) => s.file === h.file && s.line === h.line)).map((h) => ({ file: h.file, line: h.line, name: h.fn, reason: h.reason, rank: 1 }));
-  return [...sites, ...extra].sort((a, b) => a.rank - b.rank);
+  return [...sites, ...extra, ...nested].sort((a, b) => a.rank - b.rank);
 }
 
 /** The held agent's own turn cap: a comparison that stops its loop (`while step_count < self.budget`). */

@@ -100,6 +100,16 @@ function kindOf(ws: readonly string[]): CapKind | undefined {
   return undefined;
 }
 
+/**
+ * The kind of run cap a setting's name gives (`request_limit`, `max_steps_override`, `maxTurns`, `stopWhen`,
+ * `max_total_tokens`): a framework's run-cap key, or a name holding a limit word and a turn, token or time word.
+ */
+export function runCapKind(name: string): CapKind | undefined {
+  if (FRAMEWORK_KEY_SET.has(name)) return /usd|cost|budget/i.test(name) ? 'token' : 'turn';
+  const ws = words(name);
+  return ws.some((w) => LIMIT.has(w)) ? kindOf(ws) : undefined;
+}
+
 /** Words of a quantity the model's use is measured in: a counter holding one is a spend, not a count of items. */
 const MEASURED = new Set(['token', 'tokens', 'cost', 'costs', 'usd', 'spend', 'spent', 'price', 'dollars', 'credits', 'usage']);
 

@@ -2100,3 +2100,60 @@ export function modelRoleClasses(ctx: RuleContext): Array<Evidence & { name: str
     return out;
   });
 }
+
+/** A depth counter moved one level for the child: `depth + 1`, `level - 1`, `nesting_depth=self.depth + 1`. */
+const DEPTH_STEP = /(?:^|[^\w.])(?:[\w.]*\.)?(?:\w*_)?(?:depth|level|nesting)(?:_\w+)?\s*[-+]\s*1\b|(?:^|[^\w.])(?:[\w.]*\.)?[a-z]\w*(?:Depth|Level|Nesting)\s*[-+]\s*1\b/i;
+
+/**
+ * Nested runs of the same agent, the child started by the code that runs the parent:
+ * - a method of a class builds another instance of that same class handing it the running one
+ *   (`subtask = Task(manager, parent=self)`, `const child = new Session({ parent: this })`) and calls a
+ *   method on it: a tree of runs of one kind;
+ * - a function that reaches a model calls itself with a depth counter moved one level
+ *   (`deepResearch({ query, depth: depth - 1 })`, `self.solve(sub, depth=depth + 1)`).
+ * Constructors and factories only build; a copy made in a `catch` is a retry of the same run.
+ */
+export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string }> {
+  return ctx.memo('agents:nested-self-runs', () => {
+    const out: Array<Evidence & { fn: string }> = [];
+    const seen = new Set<string>();
+    const modelFiles = new Set(modelCalls(ctx).map((c) => c.file));
+    for (const f of ctx.source) {
+      if (UI_PATH.test(f.path) || PARSE_PATH.test(f.path)) continue;
+      const classes = new Set(f.classes.map((c) => c.name));
+      for (const c of f.calls) {
+        if (c.inCatch || c.fn === '<top>' || c.fn === '<anon>' || seen.has(`${f.path}#${c.fn}`)) continue;
+        const dot = c.fn.lastIndexOf('.');
+        const method = c.fn.slice(dot + 1);
+        const cls = dot > 0 ? c.fn.slice(0, dot).split('.').pop()! : '';
+        if (cls && classes.has(cls) && !FACTORY_FN.test(method) && !/^(?:__\w+__|constructor)$/.test(method) && new RegExp(`^(?:new\\s+)?${cls}$`).test(c.callee)) {
+          // The running instance handed to the child: `parent=self`, `{ parent: this }`, `Task(self, …)`.
+          const linked = c.args.some((a) => /^(?:\w+\s*=\s*)?(?:self|this)$/.test(a.trim()) || /^\{.*\b\w+\s*:\s*this\b.*\}$/.test(a.trim()))
+            || f.objects.some((o) => o.line === c.line && o.ctx.startsWith('arg:') && Object.values(o.values).some((v) => v.trim() === 'this'));
+          const b = linked ? (f.binds ?? []).find((x) => x.fn === c.fn && x.line === c.line) : undefined;
+          const child = b?.name;
+          if (child && /^[\w.$]+$/.test(child)) {
+            const recv = new RegExp(`^(?:await\\s+)?${child.replace(/[.$]/g, '\\$&')}\\.\\w+$`);
+            const run = f.calls.find((x) => x.fn === c.fn && x.line > c.line && x.line <= c.line + 40 && recv.test(x.callee) && !x.inCatch);
+            if (run) {
+              seen.add(`${f.path}#${c.fn}`);
+              out.push({ file: f.path, line: c.line, fn: c.fn, reason: `${c.fn}() starts a child run of its own ${cls}: ${child} = ${c.callee}(…, linked to the running one), then ${run.callee}() (line ${run.line})` });
+              continue;
+            }
+          }
+        }
+        // Self-recursion with the depth counter moved one level, in a file that calls a model.
+        if (!modelFiles.has(f.path) || c.name !== method || !new RegExp(`^(?:(?:this|self)\\.)?${method}$`).test(c.callee)) continue;
+        const step = c.args.find((a) => DEPTH_STEP.test(a));
+        const obj = step ? undefined : f.objects.find((o) => o.line >= c.line && o.line <= c.line + 3 && o.ctx.startsWith('arg:') && o.keys.some((k) => /depth|level|nesting/i.test(k) && DEPTH_STEP.test(`${k} ${o.values[k] ?? ''}`.replace(/^\S+\s/, ''))));
+        const bound = step || obj ? undefined : c.args.concat(f.objects.filter((o) => o.line >= c.line && o.line <= c.line + 3 && o.ctx.startsWith('arg:')).flatMap((o) => Object.values(o.values)))
+          .map((a) => a.trim().replace(/^\w+\s*[=:]\s*/, ''))
+          .find((a) => /^[A-Za-z_]\w*$/.test(a) && /depth|level|nesting/i.test(a) && (f.binds ?? []).some((b) => b.fn === c.fn && b.name === a && DEPTH_STEP.test(b.value)));
+        if (!step && !obj && !bound) continue;
+        seen.add(`${f.path}#${c.fn}`);
+        out.push({ file: f.path, line: c.line, fn: c.fn, reason: `${c.fn}() runs itself as a child one level deeper: ${c.callee}(…${(step ?? bound ?? 'depth').slice(0, 40)}…)` });
+      }
+    }
+    return out;
+  });
+}
