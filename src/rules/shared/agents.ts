@@ -1077,8 +1077,11 @@ const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools
 const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
 /** Collections of the model's tool calls and their results, not of tools offered. */
 const TOOL_TRAFFIC = /tool_?(?:calls?|uses?|results?|outputs?|messages?|args|responses?)/i;
-/** A collection named for the tools or actions offered: `toolDict`, `actionSchemas`, `tools`, `function_map`. */
-const TOOL_RECORD = /tool|action|function/i;
+/**
+ * A collection named for the tools or actions offered: `toolDict`, `actionSchemas`, `tools`, `function_map`; not one
+ * tool's own record (`converted_tool["filters"] = …` fills in the fields of a single tool).
+ */
+const TOOL_RECORD = /tools|toolset|actions|functions|(?:tool|action|function)_?(?:dict|map|set|list|registry|schemas|table)/i;
 /** The parameter a bare flag test reads (`allowSearch` in `if (!allowSearch)`, `enable_web` in `if not enable_web`), else ''. */
 const flagParam = (cond: string): string => {
   const p = /^(?:!\s*|not\s+)?([A-Za-z_$][\w$]*)$/.exec(cond.trim())?.[1] ?? '';
