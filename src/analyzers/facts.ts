@@ -358,6 +358,12 @@ export interface FileFacts {
   branches?: BranchFact[];
   /** Python item assignments (`x[k] = v`), at most MAX_ITEM_SETS per file. */
   itemSets?: ItemSetFact[];
+  /**
+   * Entries set on a local record, TypeScript and Python alike (`toolDict[name] = tool`, `schemas.search = z.object(…)`,
+   * `tools["web"] = WebTool()`): the target is a plain name (not `this` / `self`), at most MAX_ITEM_SETS per file.
+   * A record assembled entry by entry, such as a tool set built under conditions.
+   */
+  entrySets?: ItemSetFact[];
   /** `if` statements with an else side, at most MAX_FORKS per file. */
   forks?: ForkFact[];
   /** `if` statements testing a flag (see FLAG_TEST), at most MAX_BRANCHES per file. */

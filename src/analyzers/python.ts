@@ -693,6 +693,12 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
           const key = left.childForFieldName('subscript');
           if (obj && key && (facts.itemSets ??= []).length < MAX_ITEM_SETS) facts.itemSets.push({ target: clip(obj, 80), key: clip(key, 80), value: clip(right, 120), line: line(n), fn: fn() });
         }
+        // `tools["web"] = WebTool()`, `schemas.search = …`: an entry set on a local record (not on `self`).
+        if (right && (left?.type === 'subscript' || left?.type === 'attribute')) {
+          const obj = left.childForFieldName(left.type === 'subscript' ? 'value' : 'object');
+          const key = left.childForFieldName(left.type === 'subscript' ? 'subscript' : 'attribute');
+          if (obj?.type === 'identifier' && obj.text !== 'self' && obj.text !== 'cls' && key && (facts.entrySets ??= []).length < MAX_ITEM_SETS) facts.entrySets.push({ target: obj.text, key: clip(key, 80), value: clip(right, 120), line: line(n), fn: fn() });
+        }
         const type = n.childForFieldName('type');
         if (name && right && /^(?:typing\.)?(?:Literal|Union)\[/.test(right.text.trim()) && fn() === '<top>') {
           const tags = literalTags(right);

@@ -15,7 +15,7 @@ import type {
   ObjectFact,
   TypeFact,
 } from './facts.js';
-import { CONST_CASE, DELAY_WRAPPERS, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_LOOKUPS, MAX_PICKS, PICK_NAME } from './facts.js';
+import { CONST_CASE, DELAY_WRAPPERS, EXAMPLE_PAYLOAD, FLAG_TEST, LITERAL_CASE, MAX_ADDS, MAX_BINDS, MAX_BRANCHES, MAX_COMPARES, MAX_FORKS, MAX_GUARDS, MAX_ITEM_SETS, MAX_LOOKUPS, MAX_PICKS, PICK_NAME } from './facts.js';
 import { loadCompiler } from './compiler.js';
 import { emptyFacts } from './test-text.js';
 import { WARM_UP_SOURCES } from './warm-up.js';
@@ -869,6 +869,11 @@ export function analyzeTypeScript(path: string, text: string, role: FileFacts['r
       const plain = isIdentifier(l) || (isPropertyAccessExpression(l) && l.expression.kind === SK_ThisKeyword);
       if (op === SK_EqualsToken && lit === undefined && name && plain && facts.binds!.length < MAX_BINDS) {
         facts.binds!.push({ name, value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
+      }
+      // `toolDict[name] = tool`, `schemas.search = z.object(…)`: an entry set on a local record.
+      if (op === SK_EqualsToken && (isElementAccessExpression(l) || isPropertyAccessExpression(l)) && isIdentifier(l.expression) && (facts.entrySets ??= []).length < MAX_ITEM_SETS) {
+        const key = isElementAccessExpression(l) ? l.argumentExpression : l.name;
+        facts.entrySets.push({ target: l.expression.text, key: textOf(key, 80), value: textOf(n.right, 120), line: startLine(n), fn: fnStack[fnStack.length - 1] });
       }
     } else if (op === SK_PlusEqualsToken) {
       // `total += usage.input_tokens`: a running total being added to.

@@ -1077,6 +1077,18 @@ const ADD_TOOL = /^(?:push|append|add|extend|register|registerTool|registerTools
 const ADD_TOOL_NAMES = [...wordSet(ADD_TOOL)];
 /** Collections of the model's tool calls and their results, not of tools offered. */
 const TOOL_TRAFFIC = /tool_?(?:calls?|uses?|results?|outputs?|messages?|args|responses?)/i;
+/**
+ * A collection named for the tools or actions offered: `toolDict`, `actionSchemas`, `tools`, `function_map`; not one
+ * tool's own record (`converted_tool["filters"] = …` fills in the fields of a single tool).
+ */
+const TOOL_RECORD = /tools|toolset|actions|functions|(?:tool|action|function)_?(?:dict|map|set|list|registry|schemas|table)/i;
+/** The parameter a bare flag test reads (`allowSearch` in `if (!allowSearch)`, `enable_web` in `if not enable_web`), else ''. */
+const flagParam = (cond: string): string => {
+  const p = /^(?:!\s*|not\s+)?([A-Za-z_$][\w$]*)$/.exec(cond.trim())?.[1] ?? '';
+  return BOOL_FLAG.test(p) ? p : '';
+};
+/** A name for a boolean switch: `allowSearch`, `enable_web`, `useReAct`, `include_browser`, `webEnabled`. */
+const BOOL_FLAG = /^_?(?:allow|enable|use|include|with|can|should|has|is)(?:_|[A-Z])|(?:_?[eE]nabled|_?[aA]llowed|_?[aA]vailable)$/;
 /** The object a flag test reads (`profile` in `!profile.useWebTools`, `features` in `features.has('x')`). */
 const FLAG_HEAD = /^(?:!\s*|not\s+)?([A-Za-z_$][\w$]*)\??\./;
 
@@ -1114,12 +1126,20 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
         const all = fn.params.map(paramName).filter((p) => p && p !== 'self' && p !== 'this');
         const params = all.filter((p) => MODE_PARAM.test(p));
         // Flag tests on one of the parameters (`profile.useWebTools`, `features.has('survey')`).
-        const flagIfs = (flagsByFn.get(fn.name) ?? []).filter((b) => all.includes(FLAG_HEAD.exec(b.cond)?.[1] ?? ''));
+        // Or on a flag that is itself a parameter (`getSchema(allowSearch, allowRead)`: `if (allowSearch) …`, `if enable_web:`).
+        const flagIfs = (flagsByFn.get(fn.name) ?? []).filter((b) => all.includes(FLAG_HEAD.exec(b.cond)?.[1] ?? '') || all.includes(flagParam(b.cond)));
         if (!params.length && flagIfs.length < 2) continue;
         const mentions = (cond: string) => params.some((p) => new RegExp(`(?:^|[^\\w.])${p}\\b`).test(cond));
         const inside = (l: number) => l > fn.line && l <= fn.end;
         // Tools added in this function: declarations, and add calls on a tool collection (`tools.push(…)`, `Object.assign(toolSet, …)`).
-        const added = [...decls.filter(inside), ...f.calls.filter((c) => c.fn === fn.name && ((ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))) || (c.callee === 'Object.assign' && /tool/i.test(c.args[0] ?? '')))).map((c) => c.line)];
+        const added = [
+          ...decls.filter(inside),
+          ...f.calls.filter((c) => c.fn === fn.name && ((ADD_TOOL.test(c.name) && /tool/i.test(c.callee.slice(0, -c.name.length))) || (c.callee === 'Object.assign' && /tool/i.test(c.args[0] ?? '')))).map((c) => c.line),
+          // Entries set on a tool record (`toolDict[name] = tool`, `actionSchemas.search = z.object(…)`, `tools["web"] = WebTool()`).
+          ...(f.entrySets ?? []).filter((x) => x.fn === fn.name && TOOL_RECORD.test(x.target) && !TOOL_TRAFFIC.test(x.target)).map((x) => x.line),
+          // The record rebuilt with more entries spread in (`toolDict = { ...toolDict, ...browserTools }`).
+          ...(f.binds ?? []).filter((b) => b.fn === fn.name && TOOL_RECORD.test(b.name) && !TOOL_TRAFFIC.test(b.name) && b.value.includes(`...${b.name}`)).map((b) => b.line),
+        ];
         if (added.length < 2) continue;
         // Adds to the model's tool calls or results (`tool_result_content.append(…)`) assemble a message, not a tool set.
         const traffic = new Set(flagIfs.length ? f.calls.filter((c) => c.fn === fn.name && added.includes(c.line) && TOOL_TRAFFIC.test(c.name === 'assign' ? c.args[0] ?? '' : c.callee)).map((c) => c.line) : []);
@@ -1129,8 +1149,10 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
         // `if features.has('survey'): tools.append(…)`): the set follows the profile or feature set the caller passes.
         const gated = new Map<string, Set<string>>();
         for (const b of flagIfs) {
-          const p = FLAG_HEAD.exec(b.cond)![1];
-          if (!offered.some((l) => l > b.line && l <= b.end)) continue;
+          // Flags that are parameters themselves are grouped together: one flag per tool, all passed by the caller.
+          const p = FLAG_HEAD.exec(b.cond)?.[1] ?? 'its flag parameters';
+          // A one-line `if (config.useReAct) toolDict[name] = tool` adds on the test's own line.
+          if (!offered.some((l) => (l > b.line || (l === b.line && b.end === b.line)) && l <= b.end)) continue;
           const s = gated.get(p) ?? new Set<string>();
           s.add(b.cond.replace(/^(?:!\s*|not\s+)/, ''));
           gated.set(p, s);
@@ -1160,7 +1182,10 @@ export function conditionalToolSets(ctx: RuleContext): ToolSetFactory[] {
         const resolvedCalls = calls.filter((c) => resolveBareCall(ctx, c.file, c.callee).some((d) => d.file === f.path && d.line === fn.line));
         const pick = resolvedCalls.length ? resolvedCalls : calls;
         // The mode passed as a value (a child's mode, the session's mode), not a literal, shows a per-agent choice.
-        const call = pick.find((c) => c.args.some((a) => /^[A-Za-z_$][\w.$]*$/.test(a) && MODE_PARAM.test(a.split('.').pop()!))) ?? pick[0];
+        // Else a call passing values rather than constants (`getSchema(allowSearch, …)`, not `getSchema(true, true)`).
+        const call = pick.find((c) => c.args.some((a) => /^[A-Za-z_$][\w.$]*$/.test(a) && MODE_PARAM.test(a.split('.').pop()!)))
+          ?? pick.find((c) => c.args.some((a) => /^[A-Za-z_$][\w.$]*$/.test(a.trim()) && !/^(?:true|false|True|False|None|null|undefined)$/.test(a.trim())))
+          ?? pick[0];
         out.push({
           file: f.path,
           line: site.line,
