@@ -62,6 +62,18 @@ const spanCopy = (ws: readonly string[]) => ws.some((w) => w === 'span' || w ===
 const OTEL = /^@opentelemetry\/|^opentelemetry(?:\.|$)/;
 const metricsFile = (f: FileFacts): boolean => f.imports.some((i) => OTEL.test(i.from));
 
+/**
+ * A recorder named `record…` (`recordTokenUsage(instruments, input, output, attrs)`) whose every definition lives in a
+ * metrics file: it hands the figures to OpenTelemetry instruments (`histogram.record(n)`), which export them.
+ */
+function metricRecorderIn(ctx: RuleContext, name: string): boolean {
+  if (!/^record/i.test(name)) return false;
+  return ctx.memo(`usage:metric-recorder:${name}`, () => {
+    const defs = ctx.functionsNamed(name).filter((d) => d.end > d.line);
+    return defs.length > 0 && defs.length <= 3 && defs.every((d) => { const g = ctx.file(d.file); return !!g && metricsFile(g); });
+  });
+}
+
 /** What a call's name says (ADDS_USAGE, COUNTS_TOKENS, ACC_OR_ADD). */
 function callNameFlags(name: string): number {
   // Split into words only a name whose first word may be an accumulator verb.
@@ -241,6 +253,7 @@ export default defineRule({
     // with arguments on usage or cost (pass two).
     const flagsByName = new Map<string, number>();
     const nameFlags = (name: string): number => flagsByName.get(name) ?? 0;
+    const metricRecorder = (name: string) => metricRecorderIn(ctx, name);
     const picked1: Located<CallFact>[] = [];
     const picked2: Located<CallFact>[] = [];
     const index = ctx.callNames();
@@ -342,7 +355,9 @@ export default defineRule({
       }
       for (const c of calls1.get(f.path) ?? []) {
         const flags = nameFlags(c.name);
-        if (flags & ADDS_USAGE && overwritesOnly(ctx, c.name)) stored ??= storedAt(f, c);
+        // A recorder in a metrics file hands the figure to an exported instrument (see metricsFile), not to a total.
+        if (flags & ADDS_USAGE && metricsFile(f) && metricRecorder(c.name)) { /* exported, not kept */ }
+        else if (flags & ADDS_USAGE && overwritesOnly(ctx, c.name)) stored ??= storedAt(f, c);
         else if (flags & ADDS_USAGE) {
           accs.push({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total`, score: 3 } as Evidence & { score: number });
         }
@@ -370,6 +385,19 @@ export default defineRule({
       /^[A-Za-z_$][\w$]*$/.test(a.target) &&
       f.loops.some((l) => l.kind === 'for-of' && l.fn === a.fn && l.line <= a.line && a.line <= l.end && HISTORY_ITER.test(l.cond.trim())) &&
       !loopFns().has(`${f.path}#${a.fn}`);
+    // A helper declared inside the function that calls it (a closure over that function's locals).
+    const nestedHelper = (f: FileFacts, c: CallFact): boolean => {
+      const outer = f.functions.find((x) => x.name === c.fn && x.line <= c.line && c.line <= x.end);
+      return !!outer && f.functions.some((h) => h.name === c.name && h.line > outer.line && h.end <= outer.end && h.end < c.line);
+    };
+    // Inside such a closure: `callsUsage = addUsage(callsUsage, usage)` adds into a bare local of the function around it.
+    const inClosureOnLocal = (f: FileFacts, c: CallFact): boolean => {
+      if (!/^[A-Za-z_$][\w$]*$/.test((c.args[0] ?? '').trim())) return false;
+      const own = f.functions.find((x) => x.name === c.fn && x.line <= c.line && c.line <= x.end);
+      if (!own || own.params.some((p) => p.replace(/[?]?\s*[:=][\s\S]*$/, '').trim() === c.args[0].trim())) return false;
+      const outer = f.functions.find((x) => x !== own && x.line < own.line && own.end <= x.end);
+      return !!outer && !loopFns().has(`${f.path}#${outer.name}`);
+    };
     let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
     const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
       if (!best || score > best.score) best = { e, score, direct, kept };
@@ -399,16 +427,22 @@ export default defineRule({
         if (words(a.fn).some((w) => SHOWS.has(w) || /^embed/.test(w))) continue;
         // A field (`this.total…`, `self.stats.cost`) outlives the call; `state.usage.x` likely does; a local
         // (`acc.input` in a reduce callback, `aggregated.prompt_tokens` over one stream) sums one thing.
-        let field = /^(this|self)\./.test(a.target) ? 2 : a.target.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(a.target) ? 1 : 0;
+        // A subscript's own dots (`token_count[event.index]`) say nothing of where the total lives: the slot of a local map.
+        const slot = a.target.includes('[') ? a.target.replace(/\[[^\]]*\]/g, '') : a.target;
+        let field = /^(this|self)\./.test(slot) ? 2 : slot.includes('.') && !/^(acc|accumulator|sum|memo|prev|a|aggregated\w*)\./.test(slot) ? 1 : 0;
+        // `message.prompt_tokens += next_chunk.usage.prompt_tokens`: a member of a local reply (a message, a response,
+        // a completion being assembled from a stream) sums one response's usage, not the session's.
+        const head = slot.includes('.') && !/^(this|self)\./.test(slot) ? words(slot.slice(0, slot.indexOf('.'))) : [];
+        const localReply = head.length > 0 && REPLY.has(head[head.length - 1]);
         // `self.usage.input_tokens += event.input_tokens` in `Msg.append_event()`, `self._usage += …` in a
         // `…StreamedResponse` event iterator: a member of one reply (message, response, stream) summed over its
         // chunks; the reply outlives the call, but its total is one response's usage, not the session's.
-        const oneReply = field > 0 && /^(this|self)\./.test(a.target) && replyOwner(a.fn);
+        const oneReply = field > 0 && ((/^(this|self)\./.test(a.target) && replyOwner(a.fn)) || localReply);
         if (oneReply) field = 0;
         // `self.input_tokens += input_tokens` where input_tokens is the function's parameter: the figure arrives from
         // a caller (perhaps an estimate), not read here from a response's usage.
         const param = /^[A-Za-z_$][\w$]*$/.test(a.value.trim()) && (ctx.file(f.path)?.functions.find((x) => x.name === a.fn)?.params ?? []).some((p) => p.replace(/^[*.\s]+/, '').replace(/[?]?\s*[:=][\s\S]*$/, '').trim() === a.value.trim());
-        const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0);
+        const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0) - (localReply ? 1 : 0);
         offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` }, score, usage && field > 0 && !param, field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage);
       }
       // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
@@ -442,7 +476,14 @@ export default defineRule({
           continue;
         }
         // `counter.add(usage.inputTokens, attributes)` in a metrics file: an OpenTelemetry instrument, exported, not kept.
-        if (c.args.length >= 2 && (c.name === 'add' || c.name === 'record') && metricsFile(f)) continue;
+        // So is a helper named for recording in such a file (`recordTokenUsage(instruments, usage.input, …)` → `histogram.record(…)`).
+        if (c.args.length >= 2 && (c.name === 'add' || c.name === 'record' || metricRecorder(c.name)) && metricsFile(f)) continue;
+        // `addCallUsage(result.usage)` where `const addCallUsage = (u) => { total = … }` is declared inside the calling
+        // function: the total is that function's local (the calls of one compaction, one request), unless it runs the loop.
+        if (!c.callee.includes('.') && !loopFns().has(`${f.path}#${c.fn}`) && (nestedHelper(f, c) || inClosureOnLocal(f, c))) {
+          offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds usage into a local of ${c.fn} (the calls of one run of it), not a session total` }, 1, false, false);
+          continue;
+        }
         const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
         offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true);
       }
