@@ -156,11 +156,68 @@ function tableDecls(ctx: RuleContext): Map<string, { file: string; line: number;
   });
 }
 
+/**
+ * The table a SQL statement writes: `INSERT INTO tasks`, `INSERT OR REPLACE INTO "runs"`, `UPDATE plans SET`, and one named
+ * by an interpolated name (`INSERT INTO ${workflowStatesTable}` → `${workflowStatesTable}`, the name a `CREATE TABLE` uses too).
+ */
+const SQL_WRITE_TABLE = /^[rbfRBF]?(?:'''|"""|['"`])\s*(?:(?:INSERT|REPLACE)(?:\s+OR\s+\w+)?\s+INTO|UPDATE(?:\s+OR\s+\w+)?)\s+(?:["`\[]?(\w+)|\$\{\s*(?:this\.|self\.)?([\w$.]+)\s*\})/i;
+/** A statement that declares a table: `CREATE TABLE IF NOT EXISTS "usages" (`, `CREATE TABLE ${workflowStatesTable} (`. */
+const SQL_CREATE_TABLE = /^\[?\s*[rbfRBF]?(?:'''|"""|['"`])\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:["`\[]?(\w+)|\$\{\s*(?:this\.|self\.)?([\w$.]+)\s*\})/i;
+/** Calls that run a SQL statement given as their first argument (`db.exec(…)`, `cursor.execute(…)`, `pool.query(…)`). */
+const SQL_RUNNERS = ['exec', 'execute', 'executescript', 'executemany', 'run', 'query', 'prepare', 'raw', 'unsafe', 'sql'];
+const sqlKey = (m: RegExpExecArray): string => (m[1] ? m[1].toLowerCase() : `\${${m[2].slice(m[2].lastIndexOf('.') + 1)}}`);
+
+/** `CREATE TABLE` statements by table name (a SQL runner's first argument, or a name bound to the statement): where each table is declared. */
+function sqlTableDecls(ctx: RuleContext): Map<string, { file: string; line: number; table: string }[]> {
+  return ctx.memo('state-separate:sql-tables', () => {
+    const out = new Map<string, { file: string; line: number; table: string }[]>();
+    const add = (key: string, d: { file: string; line: number; table: string }) => {
+      const l = out.get(key);
+      if (!l) out.set(key, [d]);
+      else if (!l.some((x) => x.file === d.file && x.line === d.line)) l.push(d);
+    };
+    for (const n of SQL_RUNNERS) {
+      for (const c of ctx.callsNamed(n)) {
+        const arg = (c.args[0] ?? '').trim();
+        const m = SQL_CREATE_TABLE.exec(arg);
+        if (m) {
+          add(sqlKey(m), { file: c.file, line: c.line, table: m[1] ?? m[2] });
+          continue;
+        }
+        // A statement bound to a name and run by it (`SCHEMA = "CREATE TABLE tasks (…)"; cursor.execute(SCHEMA)`): its binding.
+        const id = /^(?:this\.|self\.)?([A-Za-z_$][\w$]*)$/.exec(arg)?.[1];
+        if (!id) continue;
+        const f = ctx.file(c.file);
+        const b = f?.binds?.find((x) => x.name === id && SQL_CREATE_TABLE.test(x.value)) ?? f?.consts.find((x) => x.name === id && SQL_CREATE_TABLE.test(x.value));
+        const bm = b ? SQL_CREATE_TABLE.exec(b.value) : null;
+        if (b && bm) add(sqlKey(bm), { file: c.file, line: b.line, table: bm[1] ?? bm[2] });
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * The `CREATE TABLE` declaring the table a SQL write names (`INSERT INTO tasks …` → `CREATE TABLE IF NOT EXISTS tasks (…)`):
+ * the one in the writer's file first, then one in its folder, then the only one in the repo.
+ */
+function sqlTableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; table: string } | undefined {
+  const m = SQL_WRITE_TABLE.exec(o.call.args[0] ?? '');
+  if (!m) return undefined;
+  const decls = sqlTableDecls(ctx).get(sqlKey(m));
+  if (!decls) return undefined;
+  const dir = o.call.file.slice(0, o.call.file.lastIndexOf('/') + 1);
+  return decls.find((d) => d.file === o.call.file) ?? (decls.filter((d) => d.file.startsWith(dir)).length === 1 ? decls.find((d) => d.file.startsWith(dir)) : undefined) ?? (decls.length === 1 ? decls[0] : undefined);
+}
+
 /** The declaration of the table a database write names (`db.update(tasks)` → `tasks = pgTable('tasks', …)`), when the name is declared once. */
 function tableOf(ctx: RuleContext, o: PersistOp): { file: string; line: number; table: string } | undefined {
   if (o.kind !== 'db-write') return undefined;
   // An ORM write knows its mapped class.
   if (o.model) return o.model;
+  // A SQL statement names its table: its `CREATE TABLE` is the declaration.
+  const sql = sqlTableOf(ctx, o);
+  if (sql) return sql;
   const id = o.call.args[0] ?? '';
   if (!/^[A-Za-z_$][\w$]*$/.test(id)) return undefined;
   const decls = tableDecls(ctx).get(id);
