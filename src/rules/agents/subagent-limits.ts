@@ -81,6 +81,21 @@ function recursionGuardIn(f: FileFacts): Evidence | undefined {
   return c && ev(f.path, c.line, `nesting depth compared with a cap: ${c.text.slice(0, 60)}`);
 }
 
+/** A nesting depth refused against a named constant cap: `if (this.delegationDepth >= MAX_DELEGATION_DEPTH) throw …`. */
+const NAMED_DEPTH_CAP = /[a-z_](?:[dD]epth|[nN]esting)\w*\s*>=?\s*(?:[\w.]*\.)?[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*\b/;
+
+/**
+ * Where the spawn site hands the work to a callback (`createTaskTool(runTask)`) the runner is not followed: a refusal
+ * anywhere in the harness of a nesting depth at a named cap, which only a harness that nests agents keeps.
+ */
+function namedDepthCap(ctx: RuleContext): Evidence | undefined {
+  for (const f of ctx.source) {
+    const g = f.guards.find((x) => x.exit === 'throw' && NAMED_DEPTH_CAP.test(x.cond));
+    if (g) return ev(f.path, g.line, `nesting depth refused at a named cap: ${g.cond.slice(0, 60)} → throw`);
+  }
+  return undefined;
+}
+
 /**
  * The sub-agent's own runner: agent classes (or sub-agent classes) that the site files build
  * (`LocalAgentExecutor.create(…)`, `new SearchLoop(…)`, `createInstance(SearchLoop, …)`), in other files.
@@ -299,7 +314,7 @@ export default defineRule({
     // A guard in the code that stops nesting comes before structural reasoning and before names.
     let self: (Evidence & { pool?: Evidence }) | undefined;
     const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites) ?? (self = strip(selfExcluded(ctx, sites)));
-    const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
+    const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files) ?? namedDepthCap(ctx));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
     const kinds = found.map(([k]) => k);
