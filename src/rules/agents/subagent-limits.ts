@@ -2,7 +2,7 @@ import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
 import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, nestedSelfRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
-import { at, ev, finding } from '../shared/scan.js';
+import { at, ev, finding, objectsByKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
@@ -79,6 +79,36 @@ function recursionGuardIn(f: FileFacts): Evidence | undefined {
   // The nesting depth compared with a cap where the spawn tool is offered or withheld (`if self.depth < MAX_DEPTH: tools.append(…)`).
   const c = (f.compares ?? []).find((x) => DEPTH_CAP.test(x.text));
   return c && ev(f.path, c.line, `nesting depth compared with a cap: ${c.text.slice(0, 60)}`);
+}
+
+/**
+ * A child run built with a nesting depth and the tools of the definition chosen for it (`{ agentTools: taskAgent?.tools
+ * ?? [], delegationDepth: options.depth }`): the child gets only its own profile's tools, never the parent's.
+ */
+function childPoolWithDepth(ctx: RuleContext): Evidence | undefined {
+  for (const [k, objs] of objectsByKey(ctx)) {
+    if (!/^(?:\w+_)?depth$|^[a-z]+Depth$/.test(k)) continue;
+    for (const o of objs) {
+      const t = o.keys.find((x) => /(?:^|[a-z_])(?:tools|Tools)$/.test(x) && /^[A-Za-z_$][\w$]*\??\.tools\b/.test((o.values[x] ?? '').trim()) && !/^(?:this|self)\b/.test((o.values[x] ?? '').trim()));
+      if (t) return ev(o.file, o.line, `the child run is built with its nesting depth (${k}) and only its definition's tools (${t}: ${(o.values[t] ?? '').slice(0, 40)})`);
+    }
+  }
+  return undefined;
+}
+
+/** A nesting depth refused against a named constant cap: `if (this.delegationDepth >= MAX_DELEGATION_DEPTH) throw …`. */
+const NAMED_DEPTH_CAP = /[a-z_](?:[dD]epth|[nN]esting)\w*\s*>=?\s*(?:[\w.]*\.)?[A-Z][A-Z0-9_]*(?:DEPTH|NESTING)\w*\b/;
+
+/**
+ * Where the spawn site hands the work to a callback (`createTaskTool(runTask)`) the runner is not followed: a refusal
+ * anywhere in the harness of a nesting depth at a named cap, which only a harness that nests agents keeps.
+ */
+function namedDepthCap(ctx: RuleContext): Evidence | undefined {
+  for (const f of ctx.source) {
+    const g = f.guards.find((x) => x.exit === 'throw' && NAMED_DEPTH_CAP.test(x.cond));
+    if (g) return ev(f.path, g.line, `nesting depth refused at a named cap: ${g.cond.slice(0, 60)} → throw`);
+  }
+  return undefined;
 }
 
 /**
@@ -294,12 +324,12 @@ export default defineRule({
     const graphRun = graphRunsInNodes(ctx).find((g) => g.file === sites[0].file && g.line === sites[0].line);
     const cap = (heldRun && heldLoopCap(ctx, heldRun)) ?? (graphRun && childGraphCap(ctx, graphRun)) ?? first((f) => capNear(f, near(f)), files) ?? first((f) => capArgNear(f, [...near(f), ...declared(f)]), files) ?? first(capBound, runners) ?? first(capIn, files) ?? first(capBound, files) ?? childClassCap(ctx, sites) ?? reachedLoopCap(ctx, sites) ?? childRun().cap;
     if (cap) found.push(['own cap', cap]);
-    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool) ?? childRun().tools;
+    const tools = first(toolsIn, files) ?? typedPools(ctx) ?? runnerPool(ctx, sites) ?? first(toolsIn, runners) ?? strip(selfExcluded(ctx, sites)?.pool) ?? childRun().tools ?? childPoolWithDepth(ctx);
     if (tools) found.push(['restricted tools', tools]);
     // A guard in the code that stops nesting comes before structural reasoning and before names.
     let self: (Evidence & { pool?: Evidence }) | undefined;
     const structural = first(recursionGuardIn) ? undefined : (heldRun && heldLeaf(ctx, heldRun, sites)) ?? (graphRun && childGraphLeaf(ctx, graphRun)) ?? structuralRecursionStop(ctx, sites) ?? (self = strip(selfExcluded(ctx, sites)));
-    const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files));
+    const guard = first(recursionGuardIn) ?? (structural ? undefined : first(recursionIn, files) ?? namedDepthCap(ctx));
     const recursion = guard ?? structural;
     if (recursion) found.push(['recursion guard', recursion]);
     const kinds = found.map(([k]) => k);

@@ -132,13 +132,21 @@ function mcpLoadControl(ctx: RuleContext): { file: string; line: number; fn: str
         const fil = ctx.callsIn(c.file, c.fn).find((x) => x.line > c.line && x.name === 'filter' && /tool/i.test(x.callee));
         if (fil) return { file: c.file, line: fil.line, fn: c.fn, list: c.line, what: `${fil.callee}() keeps only some of the server's tools` };
         // A check of the reply's shape (`if not isinstance(page, list): raise`) refuses a malformed reply, not a changed list of tools.
-        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line && !shapeOnly(x.cond));
+        // A guard on the page token the listing hands back (`if (seenCursors.has(page.nextCursor)) throw`, then
+        // `listTools({ cursor: page.nextCursor })`) stops a paging loop that repeats: it controls no tool.
+        const pageArgs = new Set(ctx.callsIn(c.file, c.fn).filter((x) => x.name === n).flatMap((x) => x.args.join(' ').match(/[A-Za-z_$][\w$]*/g) ?? []).flatMap(wordParts));
+        const paging = (cond: string) => (cond.match(/[A-Za-z_$][\w$]*/g) ?? []).some((id) => { const p = wordParts(id); return p.length > 0 && pageArgs.has(p[p.length - 1]); });
+        const g = f.guards.find((x) => x.fn === c.fn && x.exit === 'throw' && x.line > c.line && !shapeOnly(x.cond) && !paging(x.cond));
         if (g) return { file: c.file, line: g.line, fn: c.fn, list: c.line, what: `the listing is refused: if (${g.cond.slice(0, 50)}) throw` };
       }
     }
     return undefined;
   });
 }
+
+/** The lower-case word parts of an identifier, without a plural s: `seenCursors` → seen, cursor; `next_cursor` → next, cursor. */
+const wordParts = (id: string): string[] =>
+  id.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[\s_$]+/).filter((w) => w.length > 2).map((w) => w.toLowerCase().replace(/s$/, ''));
 
 /** A test of a value's type or presence: `not isinstance(x, list)`, `!Array.isArray(x)`, `typeof x !== 'object'`, `x is None`. */
 const SHAPE_CHECK = /\bisinstance\(|\bArray\.isArray\(|\btypeof\b|\binstanceof\b|\bis\s+(?:not\s+)?None\b|[!=]==?\s*(?:null|undefined)\b|^\s*(?:!|not\s+)[\w.]+\s*$/;

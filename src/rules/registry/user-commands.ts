@@ -26,6 +26,8 @@ const VERB_CALL_NAMES = ['command', 'add_parser', 'addCommand', 'registerCommand
 const HIDDEN = /\bhidden\s*[=:]\s*(?:True|true)\b/;
 /** Where a yargs command module is handed to its parser: `yargs.command({ … })`, a chained `y.command({ … }).command({ … })` (whose callee text holds the first call). */
 const VERB_MODULE_AT = /(?:^|\.)command(?:\(|$)/;
+/** A protocol request's verb: one word in capitals (`'HGETALL'`, `'ZREVRANGE'`). */
+const PROTOCOL_VERB = /^(['"])[A-Z][A-Z0-9_]+\1$/;
 const VERB_CALL = /^(?:command|add_parser|addCommand|registerCommand|register_command|add_command|subcommand)$/;
 /** Editor (VS Code) command registration, and the evidence reason it produces. */
 const EDITOR_VERB = /^(?:registerCommand|registerTextEditorCommand)$/;
@@ -291,7 +293,9 @@ export default defineRule({
     let branchAt: Evidence | undefined;
     for (const f of ctx.source) {
       // Editor command ids are often templates (`${extensionName}.newTask`); CLI verbs are literals.
-      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn && !c.args.some((a) => HIDDEN.test(a)));
+      // A verb in capitals (`this.command('HGETALL', [key])`, `conn.command('SELECT', …)`) is a protocol client's request
+      // to its server (Redis, IMAP, SMTP): users type CLI verbs and slash commands in lower case.
+      const here = f.calls.filter((c) => VERB_CALL.test(c.name) && (/^['"]/.test(c.args[0] ?? '') || (EDITOR_VERB.test(c.name) && /^`[^`]*\.\w+`$/.test(c.args[0] ?? ''))) && c.name !== c.fn && !c.args.some((a) => HIDDEN.test(a)) && !PROTOCOL_VERB.test(c.args[0] ?? ''));
       if (here.length >= 2 || (here.length === 1 && f.calls.some((c) => c.name === 'action'))) {
         const compared = verbBranches(f, here.filter((c) => c.name === 'add_parser').map((c) => c.args[0].slice(1, -1)));
         for (const c of here) {
@@ -322,7 +326,23 @@ export default defineRule({
     const cli = verbs.filter((v) => !EDITOR_REASON.test(v.reason));
     const perFile = new Map<string, Evidence[]>();
     for (const v of cli) perFile.set(v.file, [...(perFile.get(v.file) ?? []), v]);
-    const main = [...perFile.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    let main = [...perFile.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    // Verbs registered one module each on the parser handed in (`export function registerRunCommand(cli: CAC) {
+    // cli.command('run <path>', …) }`, each called with the one program in the CLI's entry): one builder spread
+    // over its package's modules, in a package that imports the command-line parser.
+    if (main.length < 3) {
+      const handed = cli.filter((v) => {
+        const f = ctx.file(v.file);
+        const call = f?.calls.find((c) => c.line === v.line && VERB_CALL.test(c.name));
+        const fn = call && f!.functions.find((x) => x.name === call.fn);
+        const recv = (call?.callee.split(/[.(]/)[0] ?? '').trim();
+        return !!fn && fn.params.some((p) => p.replace(/[:=?].*$/s, '').trim() === recv);
+      });
+      const byPkg = new Map<string, Evidence[]>();
+      for (const v of handed) byPkg.set(packageOf(v.file), [...(byPkg.get(packageOf(v.file)) ?? []), v]);
+      const [pkg, spread] = [...byPkg.entries()].sort((a, b) => b[1].length - a[1].length)[0] ?? ['', []];
+      if (spread.length >= 3 && new Set(spread.map((v) => v.file)).size >= 2 && ctx.source.some((f) => packageOf(f.path) === pkg && f.imports.some((i) => CLI_LIB.test(i.from)))) main = spread;
+    }
     if ((editor.length >= 2 || editorCmds.length >= 2) && main.length < 3) {
       const listed = editorCmds.length ? `${editorCmds.length} editor commands are listed in the extension manifest (${editorCmds[0].file}:${editorCmds[0].line})${editor.length ? ` and ${editor.length} registered with registerCommand()` : ''}` : `${editor.length} editor commands are registered one by one with registerCommand() (e.g. ${editor[0].file}:${editor[0].line})`;
       return {

@@ -62,6 +62,9 @@ const baseClassName = (ext: string): string => ext.replace(/[<[(].*$/s, '').spli
 /** A value that sets nothing: `undefined`, `null`, `None`, an empty string. */
 const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
 
+/** An empty collection: `[]`, `{}`, `new Set()`, `new Map()`, `list()`, `dict()`, `set()`. */
+const EMPTY_COLLECTION = /^(?:\[\s*\]|\{\s*\}|\(\s*\)|new\s+(?:Set|Map|Array)\s*(?:<[^>]*>)?\(\s*\)|(?:list|dict|set|tuple)\(\s*\))$/;
+
 /** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
 const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
 
@@ -159,7 +162,10 @@ export function agentDefinitions(ctx: RuleContext): AgentDef[] {
         // from a toolkit): the instructions tell an agent how to use the tools; the toolkit is no agent.
         if (toolkitRecord(f, o)) continue;
         // A record that leaves both empty (`systemPrompt: undefined, tools: undefined`, `system_prompt="", tools=None`) gives the agent nothing of its own.
-        if (EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[tools] ?? 'x').trim())) continue;
+        // Nor one that opens both as empty collections (`{ kind, instructions: [], tools: [], subagents: [] }`): an
+        // accumulator a render or builder fills as it runs (a frame, a draft), not a type declared with its own prompt and tools.
+        const blank = (k: string) => { const v = (o.values[k] ?? 'x').trim(); return EMPTY_VALUE.test(v) || EMPTY_COLLECTION.test(v); };
+        if (blank(prompt) && blank(tools)) continue;
         // Nor one that leaves its name and its prompt empty (a prompt template's inputs defaulted: `role: undefined,
         // instructions: undefined, tools: …`): it names and instructs no agent.
         if (name !== '<key>' && EMPTY_VALUE.test((o.values[name] ?? 'x').trim()) && EMPTY_VALUE.test((o.values[prompt] ?? 'x').trim())) continue;

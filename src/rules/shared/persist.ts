@@ -1373,6 +1373,7 @@ const stampedText = (text: string) => STAMPED.test(text) && !SERIALISED.test(tex
  * (`const entry = `[${now()}] ${message}\n`; this.queue.push(entry)`).
  */
 function stampedLine(ctx: RuleContext, file: string, c: Located<CallFact>, onPath: boolean): boolean {
+  if (c.name === 'open') return plainTextAppend(ctx, file, c);
   if (!APPEND.has(c.name) && !WRITE.has(c.name) && c.name !== 'write') return false;
   const data = (onPath || c.name === 'write' ? c.args[0] : c.args[1]) ?? '';
   if (stampedText(data)) return true;
@@ -1391,6 +1392,30 @@ function stampedLine(ctx: RuleContext, file: string, c: Located<CallFact>, onPat
   return pushes.length > 0 && pushes.every((d) => {
     const a = d.args[0] ?? '';
     return stampedText(a) || (/^[\w$]+$/.test(a) && stampedText(bound(d.fn, a, d.line) ?? ''));
+  });
+}
+
+/** Text composed for people to read: an f-string or template, or strings joined (`"\\n".join(parts)`). */
+const COMPOSED_TEXT = /^(?:[fF][rR]?|[rR][fF])(['"])|^`|^['"][^'"]*['"]\s*\.join\(/;
+
+/**
+ * A file opened for appending (`open(path, "a")`) that receives only composed text lines (`f.write(f"{sender}: {content}\n")`,
+ * a `"\n".join(parts)` of such lines), nothing serialised: a log written for people to read (an error log, a console
+ * echo), which no run can load back as its session.
+ */
+function plainTextAppend(ctx: RuleContext, file: string, c: Located<CallFact>): boolean {
+  if (!/^['"]a\+?b?['"]$/.test((c.args[1] ?? '').replace(/^mode\s*=\s*/, '').trim()) && !c.args.some((a) => /^mode\s*=\s*['"]a/.test(a))) return false;
+  const f = ctx.file(file);
+  if (!f) return false;
+  const calls = ctx.callsIn(file, c.fn);
+  const next = calls.find((d) => d.name === 'open' && d.line > c.line);
+  const end = Math.min(c.line + 12, next ? next.line - 1 : Infinity);
+  const writes = calls.filter((d) => d.line > c.line && d.line <= end && d.name === 'write' && /^[\w$]+\.write$/.test(d.callee));
+  if (!writes.length) return false;
+  return writes.every((d) => {
+    const a = (d.args[0] ?? '').trim();
+    const v = /^[\w$]+$/.test(a) ? lastBind(f, d.fn, a, d.line)?.value ?? '' : a;
+    return COMPOSED_TEXT.test(v.trim()) && !SERIALISED.test(v);
   });
 }
 
