@@ -2192,6 +2192,9 @@ const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]
  * prompt field it sets): a planner class and an actor class, a navigation engine and an extraction engine.
  * The roles are typed by code, each with its own prompt, rather than declared as data.
  */
+/** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
+const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+
 export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name: string; prompt: string }> {
   return ctx.memo('agents:prompted-model-classes', () => {
     const { parent } = agentClasses(ctx);
@@ -2243,14 +2246,15 @@ export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name:
       let line = k.line;
       for (const x of f.calls) {
         if (!inClass(x.line)) continue;
-        const m = OWN_PROMPT.exec(`${x.callee} ${x.args.join(' ')}`);
-        if (m && !NOT_ROLE_PROMPT.test(m[0])) { prompt = m[0]; line = x.line; break; }
+        // The prompt is an argument or the receiver (`self.prompt_template.format(…)`), not the method called (`this.getFilesContentForPrompt()`).
+        const m = OWN_PROMPT.exec(`${x.callee.replace(/\.?[\w$]+$/, '')} ${x.args.join(' ')}`);
+        if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
       }
       if (!prompt) {
         for (const x of [...f.consts, ...(f.binds ?? [])]) {
           if (!inClass(x.line)) continue;
           const m = OWN_PROMPT.exec(`${x.name} = ${x.value}`);
-          if (m && !NOT_ROLE_PROMPT.test(m[0])) { prompt = m[0]; line = x.line; break; }
+          if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
         }
       }
       if (!prompt) continue;
