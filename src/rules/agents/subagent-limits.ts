@@ -1,13 +1,13 @@
 import type { FileFacts } from '../../analyzers/facts.js';
 import { shortName, type RuleContext } from '../context.js';
-import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, nestedSelfRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
+import { NOT_AGENT_CLASS, agentClasses, agentDefinitions, agentRunners, agentRoleClasses, agentSpawns, agentTeam, agentSubclassRoles, graphRunsInNodes, heldAgentRuns, nestedSelfRuns, promptFileRoles, registeredAgentClasses, selfSpawningLoops, modelRoleClasses, DEPTH_STEP, subagentSites, toolSetBuilders, toolsRunningAgents, TOOLS_KEY, type HeldAgentRun, type SubagentSite } from '../shared/agents.js';
 import { toolDeclarations, toolDispatch } from '../shared/tools.js';
 import { at, ev, finding, objectsByKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
 import { ORCHESTRATION_MODULE } from '../flags/premature-multi-agent.js';
 import { namedRoles } from './typed.js';
 import { limitsIn, loopCaps, runCapKind } from '../budget/caps.js';
-import { agentLoops } from '../shared/loop.js';
+import { agentLoops, modelCalls } from '../shared/loop.js';
 import { classIndex } from '../shared/resolve.js';
 
 
@@ -299,7 +299,7 @@ export default defineRule({
       if (roles.length >= 2) {
         return { ...finding('absent', `no sub-agent tool, managed agents or agent executor was found, but the harness builds ${roles.length} classes that each play a model role (${roles.slice(0, 3).map((r) => `${r.name} at ${at(r.file, r.line)}`).join(', ')}); one may run under another without limits recognised here`, roles.slice(0, 3).map(({ name: _n, ...e }) => e), 'low'), applies: false };
       }
-      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) || dispatchReachesLoop(ctx) ? 'low' : 'high'), applies: false };
+      return { ...finding('absent', 'the harness starts no sub-agents (no sub-agent tool, managed agents or agent executor), so there is nothing to constrain', [], typed || agentBuiltBesideTools(ctx) || orchestrationFramework(ctx) || !singleAgentLoop(ctx) || dispatchReachesLoop(ctx) || otherChildRuns(ctx) ? 'low' : 'high'), applies: false };
     }
     // Limits must sit where sub-agents are started: the strongest sites' files, not anywhere.
     const best = sites[0].rank;
@@ -478,6 +478,60 @@ function singleAgentLoop(ctx: RuleContext): boolean {
 function dispatchReachesLoop(ctx: RuleContext): boolean {
   const runners = agentRunners(ctx);
   return toolDispatch(ctx).some((d) => (runners.get(d.execFn)?.depth ?? 0) >= 1);
+}
+
+/**
+ * Child runs of shapes the sub-agent sites do not take for one, which make "no sub-agents" unsure:
+ * - a child job one level deeper: in a file that calls a model, an object (a job record, a call's options) whose
+ *   depth key moves the counter one level (`{ …, depth: depth - 1 }`, `depth=new_depth` with `new_depth = depth - 1`);
+ * - a class running another instance of itself: in its own methods, one of its methods called on a value other than
+ *   self or this that the code checked is an instance of that class (`if isinstance(cap, Agent): await cap.arun(v)`).
+ */
+function otherChildRuns(ctx: RuleContext): boolean {
+  return ctx.memo('agents:other-child-runs', () => {
+    const modelFiles = new Set(modelCalls(ctx).map((c) => c.file));
+    // A module's name without folder or extension: a file importing it reaches the model through it.
+    const stem = (p: string) => p.replace(/^.*\//, '').replace(/\.\w+$/, '');
+    const stems = (files: Iterable<string>) => new Set([...files].map(stem).filter((n) => n !== 'index' && n !== '__init__'));
+    const imports = (f: FileFacts, of: Set<string>) => f.imports.some((i) => of.has(stem(i.from.replace(/\./g, '/'))));
+    // Files reaching the model: those calling it, and those importing such a file, two modules deep.
+    const near = stems(modelFiles);
+    const reach = new Set([...modelFiles, ...ctx.source.filter((f) => imports(f, near)).map((f) => f.path)]);
+    const far = stems(reach);
+    for (const f of ctx.source) {
+      if (f.role !== 'source') continue;
+      const agentFile = reach.has(f.path) || imports(f, far);
+      if (agentFile || f.classes.some((c) => /Agent$/.test(c.name))) {
+        const stepped = new Set([...(f.binds ?? []), ...f.consts].filter((b) => DEPTH_STEP.test(b.value)).map((b) => b.name));
+        for (const o of f.objects) {
+          // Else the record is built by an agent class's own method (`class ResearchAgent: … jobs.push({ depth: depth - 1 })`).
+          if (!agentFile && !/(?:^|\.)\w*Agent\./.test(o.fn)) continue;
+          for (const k of o.keys) {
+            if (!/depth|level|nesting/i.test(k)) continue;
+            const v = (o.values[k] ?? k).trim();
+            if (DEPTH_STEP.test(v) || stepped.has(v)) return true;
+          }
+        }
+      }
+      for (const c of f.classes) {
+        const methods = new Set(f.functions.filter((d) => d.name.startsWith(`${c.name}.`) && d.name.split('.').length === 2).map((d) => d.name.split('.')[1]).filter((m) => !/^(?:__\w+__|constructor)$/.test(m)));
+        if (!methods.size) continue;
+        const checked = new Set<string>();
+        for (const x of f.calls) if (x.name === 'isinstance' && x.line > c.line && x.line <= c.end && (x.args[1] ?? '').trim() === c.name) checked.add((x.args[0] ?? '').trim());
+        for (const b of [...(f.branches ?? []), ...(f.guards ?? [])]) {
+          const m = new RegExp(`^!?\\(?([A-Za-z_$][\\w$]*) instanceof ${c.name}\\b`).exec(b.cond);
+          if (m && b.line > c.line && b.line <= c.end) checked.add(m[1]);
+        }
+        if (!checked.size) continue;
+        for (const x of f.calls) {
+          if (x.line <= c.line || x.line > c.end) continue;
+          const m = /^(?:await\s+)?([A-Za-z_$][\w$]*)\.(\w+)$/.exec(x.callee);
+          if (m && checked.has(m[1]) && methods.has(m[2]) && !/^(?:self|this)$/.test(m[1])) return true;
+        }
+      }
+    }
+    return false;
+  });
 }
 
 /** The harness imports a framework built to run several agents or graphs (LangGraph, CrewAI, AutoGen …): runs it starts may be sub-agents by a path not recognised here. */

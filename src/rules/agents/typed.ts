@@ -1,4 +1,4 @@
-import { agentDefinitions, agentOwnToolPools, modeTableLookups, NOT_MODE_WORDS, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
+import { agentDefinitions, agentOwnToolPools, modeTableLookups, NOT_MODE_WORDS, roleFactoryBuilds, agentShapeTypes, manyAgentsOf, promptedModelClasses, agentRoleClasses, agentSubclassRoles, PROMPT_KEY, promptedRoleBuilds, promptFileRoles, registeredAgentClasses, TOOLS_KEY, toolSetBuilders } from '../shared/agents.js';
 import { rankLive } from '../shared/stale.js';
 import { allTypes, at, ev, finding, objectsWithAnyKey } from '../shared/scan.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -356,6 +356,11 @@ export default defineRule({
     if (built.length) {
       const prompts = [...new Set(built.map((b) => b.prompt))];
       return finding('partial', `${prompts.length} roles are built in code, each with its own system prompt (${built.slice(0, 3).map((b) => `${b.builder}(${b.prompt.slice(0, 30)}) at ${at(b.file, b.line)}`).join(', ')}), but they are not declared as data with their own tool set`, built.slice(0, 3), 'low');
+    }
+    // Roles written as classes without a common agent base, each sending its own model request with its own prompt.
+    const classes = promptedModelClasses(ctx);
+    if (classes.length) {
+      return finding('partial', `${classes.length} roles are written as classes, each sending the model its own prompt (${classes.slice(0, 3).map((c) => `${c.name} ← ${c.prompt} at ${at(c.file, c.line)}`).join(', ')}), but they are not declared as data with their own tool set`, classes.slice(0, 3), 'low');
     }
     return finding('absent', 'no agent types or roles were found: no definitions with name, prompt and tools, no agent classes, no role enum');
   },

@@ -2133,7 +2133,7 @@ export function modelRoleClasses(ctx: RuleContext): Array<Evidence & { name: str
 }
 
 /** A depth counter moved one level for the child: `depth + 1`, `level - 1`, `nesting_depth=self.depth + 1`. */
-const DEPTH_STEP = /(?:^|[^\w.])(?:[\w.]*\.)?(?:\w*_)?(?:depth|level|nesting)(?:_\w+)?\s*[-+]\s*1\b|(?:^|[^\w.])(?:[\w.]*\.)?[a-z]\w*(?:Depth|Level|Nesting)\s*[-+]\s*1\b/i;
+export const DEPTH_STEP = /(?:^|[^\w.])(?:[\w.]*\.)?(?:\w*_)?(?:depth|level|nesting)(?:_\w+)?\s*[-+]\s*1\b|(?:^|[^\w.])(?:[\w.]*\.)?[a-z]\w*(?:Depth|Level|Nesting)\s*[-+]\s*1\b/i;
 
 /**
  * Nested runs of the same agent, the child started by the code that runs the parent:
@@ -2186,5 +2186,93 @@ export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string 
       }
     }
     return out;
+  });
+}
+
+/** A prompt a class builds or holds for the model: a prompt constant (`PLANNER_SYSTEM_PROMPT`), a prompt-named member or field (`self.system_prompt`, `this.promptTemplate`). */
+const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|\b(?:self|this)\.(?:_?[a-z]\w*_)?(?:system_?prompt|prompt_?template|prompt|instructions?|system_?message)s?\b|\b(?:self|this)\.[a-z]\w*(?:SystemPrompt|PromptTemplate|Prompt|Instructions|SystemMessage)s?\b/;
+
+/**
+ * Roles written as classes without a common agent base: two or more classes (not deriving from one another)
+ * whose own methods send the model a request, each with a prompt of its own (a prompt constant it reads, a
+ * prompt field it sets): a planner class and an actor class, a navigation engine and an extraction engine.
+ * The roles are typed by code, each with its own prompt, rather than declared as data.
+ */
+/** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
+const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+
+export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name: string; prompt: string }> {
+  return ctx.memo('agents:prompted-model-classes', () => {
+    const { parent } = agentClasses(ctx);
+    const seen = new Set<string>();
+    const out: Array<Evidence & { name: string; prompt: string }> = [];
+    const direct = modelCalls(ctx);
+    // Methods of model wrappers (`class OpenAI: def chat(self, messages)` sending the request): a role class reaches
+    // the model through a field holding one (`self.llm = OpenAI()`, set by it or by a base class it derives from).
+    const wrappers = new Set<string>();
+    for (const c of direct) {
+      const cls = classOf(c.fn).split('.').pop() ?? '';
+      if (cls && c.fn.includes('.')) wrappers.add(`${cls}.${c.fn.slice(c.fn.lastIndexOf('.') + 1)}`);
+    }
+    const classes = classIndex(ctx);
+    const heldBy = (file: string, cls: string, field: string): string | undefined => {
+      let level = [{ file, name: cls }];
+      for (let depth = 0; depth < 5 && level.length; depth++) {
+        for (const k of level) {
+          const held = fieldClass(ctx, k.file, k.name, field);
+          if (held) return held;
+        }
+        level = level.flatMap((k) => (classes.get(k.name) ?? []).filter((i) => i.file === k.file || classes.get(k.name)!.length === 1).flatMap((i) => i.bases)).flatMap((b) => (classes.get(b) ?? []).slice(0, 1).map((i) => ({ file: i.file, name: b })));
+      }
+      return undefined;
+    };
+    const via: Array<Located<CallFact>> = [];
+    if (wrappers.size) {
+      for (const f of ctx.source) {
+        if (f.role !== 'source' || UI_PATH.test(f.path)) continue;
+        for (const c of f.calls) {
+          const m = /^(?:await\s+)?(?:this|self)\.(\w+)\.(\w+)$/.exec(c.callee);
+          const cls = m ? classOf(c.fn).split('.').pop() ?? '' : '';
+          if (!m || !cls) continue;
+          const held = heldBy(f.path, cls, m[1]);
+          if (held && held !== cls && wrappers.has(`${held}.${m[2]}`)) via.push({ ...c, file: f.path });
+        }
+      }
+    }
+    for (const c of [...direct, ...via]) {
+      const f = ctx.file(c.file);
+      if (!f || f.role !== 'source' || UI_PATH.test(f.path)) continue;
+      const name = classOf(c.fn).split('.').pop() ?? '';
+      if (!name || seen.has(`${f.path}#${name}`) || NOT_AGENT_CLASS.test(name) || NOT_ROLE_CLASS.test(name)) continue;
+      seen.add(`${f.path}#${name}`);
+      const k = f.classes.find((x) => x.name === name);
+      if (!k) continue;
+      const inClass = (l: number) => l > k.line && l <= k.end;
+      let prompt: string | undefined;
+      let line = k.line;
+      for (const x of f.calls) {
+        if (!inClass(x.line)) continue;
+        // The prompt is an argument or the receiver (`self.prompt_template.format(…)`), not the method called (`this.getFilesContentForPrompt()`).
+        const m = OWN_PROMPT.exec(`${x.callee.replace(/\.?[\w$]+$/, '')} ${x.args.join(' ')}`);
+        if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
+      }
+      if (!prompt) {
+        for (const x of [...f.consts, ...(f.binds ?? [])]) {
+          if (!inClass(x.line)) continue;
+          const m = OWN_PROMPT.exec(`${x.name} = ${x.value}`);
+          if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
+        }
+      }
+      if (!prompt) continue;
+      out.push({ file: f.path, line, name, prompt, reason: `${name} sends its own model request (line ${c.line}) with its own prompt ${prompt}` });
+    }
+    // Variants of one role (a class deriving from another counted one) are one role.
+    const names = new Set(out.map((x) => x.name));
+    const roles = out.filter((x) => {
+      let up = parent.get(x.name);
+      for (let i = 0; up && i < 8; i++, up = parent.get(up)) if (names.has(up)) return false;
+      return true;
+    });
+    return new Set(roles.map((r) => r.prompt)).size >= 2 ? roles : [];
   });
 }
