@@ -276,11 +276,14 @@ function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Se
  */
 const DRIVER_EMITTER = /^(?:emit|fire|publish|notify|broadcast|trigger)(?:[A-Z_]\w*)?$/;
 function emitterKindCalls(ctx: RuleContext, t: Located<TypeFact>): Map<string, Located<CallFact>> | undefined {
+  // Log levels grade a message; they are not the kinds of a run's records.
+  if (/level|severity/i.test(t.name) || t.tags.every((x) => SEVERITY.test(x))) return undefined;
   const tags = new Set(t.tags);
   const byName = new Map<string, Map<string, Located<CallFact>>>();
   for (const c of literalFirstArgCalls(ctx)) {
     // An event emitter's own verb: a transport's `send`/`write`/`postMessage` names IPC channels or frames, a reducer's `dispatch` actions.
-    if (c.callee.startsWith('new ') || !DRIVER_EMITTER.test(unprefixed(c.name))) continue;
+    // A callback registry's phases (`_trigger_callbacks('agent_run_end')`) are hook points, not records handed to consumers.
+    if (c.callee.startsWith('new ') || !DRIVER_EMITTER.test(unprefixed(c.name)) || /callback|hook|listener|handler/i.test(c.name)) continue;
     const tag = c.args[0].slice(1, -1);
     if (!tags.has(tag) || !emitSite(t.file, c.file) || TEST_PATH.test(c.file)) continue;
     const name = unprefixed(c.name);
