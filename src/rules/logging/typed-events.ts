@@ -261,9 +261,42 @@ function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Se
     if (m.size < 4) continue;
     if (!best || m.size > best.size) best = m;
   }
+  // The loop's driver may report the run instead of the loop itself: a use case that starts the agent and hands
+  // each record kind to its sink (`_emit('run_started', …)`, `_emit('run_failed', …)`) outside the loop's file.
+  // Outside the loop's files only an emitter-named channel counts, and its kinds must include an end or a failure.
+  if (!best) best = emitterKindCalls(ctx, t);
   if (!best) return [];
   const calls = [...best.values()];
   return calls.map((c) => ev(c.file, c.line, `${c.callee}(${c.args[0]}) emits a ${t.name} message`));
+}
+
+/**
+ * One emitter-named method (`emit`, `_emit`, `emitRecord`) handed four or more of a literal union's kinds as its
+ * first argument anywhere in the harness (not tests, not front-end code), an end or failure kind among them.
+ */
+const DRIVER_EMITTER = /^(?:emit|fire|publish|notify|broadcast|trigger)(?:[A-Z_]\w*)?$/;
+function emitterKindCalls(ctx: RuleContext, t: Located<TypeFact>): Map<string, Located<CallFact>> | undefined {
+  // Log levels grade a message; they are not the kinds of a run's records.
+  if (/level|severity/i.test(t.name) || t.tags.every((x) => SEVERITY.test(x))) return undefined;
+  const tags = new Set(t.tags);
+  const byName = new Map<string, Map<string, Located<CallFact>>>();
+  for (const c of literalFirstArgCalls(ctx)) {
+    // An event emitter's own verb: a transport's `send`/`write`/`postMessage` names IPC channels or frames, a reducer's `dispatch` actions.
+    // A callback registry's phases (`_trigger_callbacks('agent_run_end')`) are hook points, not records handed to consumers.
+    if (c.callee.startsWith('new ') || !DRIVER_EMITTER.test(unprefixed(c.name)) || /callback|hook|listener|handler/i.test(c.name)) continue;
+    const tag = c.args[0].slice(1, -1);
+    if (!tags.has(tag) || !emitSite(t.file, c.file) || TEST_PATH.test(c.file)) continue;
+    const name = unprefixed(c.name);
+    let m = byName.get(name);
+    if (!m) byName.set(name, (m = new Map()));
+    if (!m.has(tag)) m.set(tag, c);
+  }
+  let best: Map<string, Located<CallFact>> | undefined;
+  for (const m of byName.values()) {
+    if (m.size < 4 || ![...m.keys()].some((k) => STOP_TAG.test(k))) continue;
+    if (!best || m.size > best.size) best = m;
+  }
+  return best;
 }
 
 /** An object literal passed straight to an emitting call or a consumer callback: `emit({…})`, `callback.onMessage({…})`. */
@@ -281,7 +314,8 @@ function unionCandidates(ctx: RuleContext): Candidate[] {
     if (!EVENT_NAME.test(t.name) || NOT_EVENT.test(t.name)) {
       // (A Python `Literal[…]` alias keeps its whole text as one member: its tags are its members.)
       const literalOnly = t.tags.length === t.members.length || (t.members.length === 1 && /^(?:typing\.)?Literal\[/.test(t.members[0]) && t.file.endsWith('.py'));
-      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && literalOnly && loopFileSet.size) {
+      // (Without a loop statement of its own, the run may sit in a framework: its driver's emitter still counts.)
+      if (t.kind === 'union' && !t.discriminant && new Set(t.tags).size >= 4 && literalOnly) {
         const emitted = literalUnionEmits(ctx, t, loopFileSet);
         // Linked by the literal values only (the method's parameter type is not read): not sure enough for 'high'.
         if (emitted.length) out.push({ declared: false, type: t, tags: [...new Set(t.tags)], emitted, stops: [...new Set(t.tags)].filter((x) => STOP_TAG.test(x)) });
