@@ -1,6 +1,8 @@
 import type { CallFact, ClassFact, FileFacts, ObjectFact, TypeFact } from '../../analyzers/facts.js';
 import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
-import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelTurnCalls } from '../shared/loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, loopReachable, modelCalls, modelTurnCalls } from '../shared/loop.js';
+import { workspaceDirOf } from '../shared/imports.js';
+import { toolDeclarations } from '../shared/tools.js';
 import { allClasses, allTypes, at, bySite, ev, finding, objectsByKey, subclassesOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { defineRule, type Evidence } from '../types.js';
@@ -1173,7 +1175,20 @@ export default defineRule({
     // A type declared in a configuration module (`checkpoint_config.py`: `CheckpointEventType = Literal[…]`
     // naming the events a setting listens for) selects events; it is not the events the loop emits.
     const CONFIG_FILE = /(?:^|[/_.-])(?:config|configs|settings|options)(?:\.[a-z]+)$/i;
-    const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)].filter((c) => !CONFIG_FILE.test(c.type.file));
+    // A workspace package that neither runs an agent loop nor calls a model (`apps/server/` ingesting telemetry,
+    // `packages/file-system/` watching files) declares its own events, not the loop's: they are not candidates when
+    // nothing emits them, and rank below the loop's own when emitted only there.
+    // Where no loop or model call is seen (a framework runs it), the packages that declare the model's tools.
+    const runFiles = [...agentLoops(ctx).map((l) => l.file), ...modelCalls(ctx).map((c) => c.file)];
+    const runPkgs = new Set((runFiles.length ? runFiles : toolDeclarations(ctx).map((d) => d.file)).map((f) => workspaceDirOf(ctx, f)));
+    const offRun = (file: string) => {
+      const d = workspaceDirOf(ctx, file);
+      return d !== '' && runPkgs.size > 0 && !runPkgs.has(d);
+    };
+    const offLoop = (c: Candidate) => offRun(c.type.file) && c.emitted.every((e) => offRun(e.file));
+    const cands = [...unionCandidates(ctx), ...classCandidates(ctx), ...schemaUnions(ctx), ...hookInterfaces(ctx), ...uiMessageStreams(ctx)].filter(
+      (c) => !CONFIG_FILE.test(c.type.file) && !(offLoop(c) && !c.emitted.length),
+    );
     // An experimental sub-package (`experimental/bidi/…`) is an opt-in API beside the default one: its events rank below the stable ones.
     const EXPERIMENTAL = /(?:^|\/)(?:experimental|_experimental|labs|preview)\//;
     // The loop's own events first: a kind emitted from an agent loop's file outranks names.
@@ -1188,7 +1203,7 @@ export default defineRule({
       (loopDirs.has(folderOf(c.type.file)) ? 100 : 0) +
       // A name is only a tie-break: how many distinct kinds the code emits outweighs it (the loop's own enum over an output format's).
       (/agent|loop|session|turn|run|stream/i.test(c.type.name) ? 50 : 0) -
-      (EXPERIMENTAL.test(c.type.file) ? 800 : 0) +
+      (EXPERIMENTAL.test(c.type.file) || offLoop(c) ? 800 : 0) +
       c.emitted.length * 10 +
       c.tags.length;
     // Stop reasons may travel as typed exception classes rather than as an event kind; a union's own

@@ -347,3 +347,15 @@ export function importModules(ctx: RuleContext, file: string, locals = false): R
   }
   return modules;
 }
+
+/** The folder of the workspace package (a `package.json` below the root) that holds a file, deepest first; `''` when none does. */
+export function workspaceDirOf(ctx: RuleContext, file: string): string {
+  const dirs = ctx.memo('imports:workspace-dirs', () =>
+    (ctx.facts.manifests ?? [])
+      .filter((m) => m.path.endsWith('package.json'))
+      .map((m) => folderOf(m.path))
+      .filter((d) => d !== '')
+      .sort((a, b) => b.length - a.length),
+  );
+  return dirs.find((d) => file.startsWith(d)) ?? '';
+}

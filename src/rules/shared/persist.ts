@@ -1276,7 +1276,8 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   }
   // A read in a telemetry or analytics module (`scrapeHistory` in `telemetry.ts` tailing another tool's history file to
   // report its prompts) feeds a report, not the agent: no saved conversation is loaded.
-  if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w))) subject = 'other';
+  // A read in an evaluation module (`AutoEval.ts`, `evaluate.py`, `benchmark.ts`) grades a recorded run: it is judged, not continued.
+  if (subject === 'session' && kind === 'read' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => NOT_RUN_RECORD.test(w) || EVAL_MODULE.test(w))) subject = 'other';
   // A state file written by an update check (`writeState` in `check-updates.ts`, `save_update_check_state`) keeps when the
   // tool last looked for a new version: the application's housekeeping, kept as settings are, not the run's workflow.
   if (subject === 'state' && updateCheck(`${c.fn} ${file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')}`)) subject = 'settings';
@@ -1510,6 +1511,8 @@ const EVENT_WORD = /^(?:event|evt|message|msg)$/;
 /** A serialisation of a value: `json.dumps(…)`, `JSON.stringify(…)`, `event_to_dict(…)`, `.model_dump_json()`, `serialize(…)`. */
 const SERIALISED = /\b(?:json\.dumps?|JSON\.stringify|pickle\.dumps?|\w*to_dict|\w*to_json|toJSON|model_dump(?:_json)?|asdict|\w*seriali[sz]e\w*)\s*\(/;
 /** Records kept about the process rather than the run: telemetry, analytics, metrics, traces. */
+/** Words naming a module that grades recorded runs (an evaluation or benchmark harness around the agent). */
+const EVAL_MODULE = /^(?:eval|evals|evaluate|evaluation|evaluator|benchmark|benchmarks|grader|judge)$/;
 const NOT_RUN_RECORD = /^(?:telemetry|analytics|metric|metrics|tracking|tracker|trace|traces|span|spans|webhook|webhooks)$/;
 
 /**
