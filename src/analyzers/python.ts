@@ -103,6 +103,23 @@ function stringContent(n: Node): string {
   return s;
 }
 
+/** A type argument list: `Ctx`, `Deps, Output`, `dict[str, Any]`, `None` (not a runtime key such as `name` or `"edit"`). */
+const TYPE_ARGS = /^\s*(?:[A-Z][\w.]*|str|int|float|bool|bytes|dict|list|tuple|set|object|None|Any)(?:\[[^'"]*\])?(?:\s*,\s*(?:[A-Z][\w.]*|str|int|float|bool|bytes|dict|list|tuple|set|object|None|Any)(?:\[[^'"]*\])?)*\s*$/;
+
+/**
+ * What a call calls: for a generic class parameterised in place (`Agent[AppContext](…)`, `Runner[Deps, Out](…)`)
+ * the class itself, as in TypeScript where `new Agent<AppContext>(…)` keeps its type arguments apart. A lookup by
+ * key (`handlers[name](…)`, `TOOLS["edit"](…)`) stays as written.
+ */
+function calledNode(f: Node): Node {
+  if (f.type !== 'subscript') return f;
+  const value = f.childForFieldName('value');
+  const last = value?.type === 'identifier' ? value.text : value?.type === 'attribute' ? value.childForFieldName('attribute')?.text ?? '' : '';
+  if (!value || !/^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$/.test(last)) return f;
+  const inner = f.text.slice(value.text.length).replace(/^\s*\[/, '').replace(/\]\s*$/, '');
+  return TYPE_ARGS.test(inner) ? value : f;
+}
+
 function lastName(n: Node): string {
   if (n.type === 'identifier') return n.text;
   if (n.type === 'attribute') return n.childForFieldName('attribute')?.text ?? '';
@@ -188,7 +205,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
     }
     if (!p) return 'other';
     if (p.type === 'list' || p.type === 'tuple' || p.type === 'set') return `array:${bindingName(p) ?? ''}`;
-    if (p.type === 'argument_list') return `arg:${clip(p.parent!.childForFieldName('function')!, 60)}`;
+    if (p.type === 'argument_list') return `arg:${clip(calledNode(p.parent!.childForFieldName('function')!), 60)}`;
     if (p.type === 'keyword_argument') return `prop:${p.childForFieldName('name')?.text ?? ''}`;
     if (p.type === 'pair') return `prop:${keyText(p.childForFieldName('key'))}`;
     if (p.type === 'assignment') return `var:${assignedName(p) ?? ''}`;
@@ -564,7 +581,7 @@ function extract(path: string, text: string, role: FileFacts['role'], root: Node
         catchDepth--;
         return;
       case 'call': {
-        const f = n.childForFieldName('function')!;
+        const f = calledNode(n.childForFieldName('function')!);
         const args = n.childForFieldName('arguments');
         const argNodes = args?.type === 'argument_list' ? args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment') : args ? [args] : [];
         facts.calls.push({
