@@ -247,22 +247,9 @@ function literalFirstArgIndex(ctx: RuleContext, loopFiles: Set<string>): Map<str
  */
 function literalUnionEmits(ctx: RuleContext, t: Located<TypeFact>, loopFiles: Set<string>): Evidence[] {
   const index = literalFirstArgIndex(ctx, loopFiles);
-  const byName = new Map<string, Map<string, Located<CallFact>>>();
-  for (const tag of new Set(t.tags)) {
-    for (const c of index.get(tag) ?? []) {
-      if (!sameLang(t.file, c.file)) continue;
-      // A private wrapper of the same channel is the same method: `_emit('run_failed', …)` beside `sink.emit('tool_call', …)`.
-      const name = unprefixed(c.name);
-      let m = byName.get(name);
-      if (!m) byName.set(name, (m = new Map()));
-      if (!m.has(tag)) m.set(tag, c);
-    }
-  }
-  let best: Map<string, Located<CallFact>> | undefined;
-  for (const m of byName.values()) {
-    if (m.size < 4) continue;
-    if (!best || m.size > best.size) best = m;
-  }
+  const found: Array<[string, Located<CallFact>]> = [];
+  for (const tag of new Set(t.tags)) for (const c of index.get(tag) ?? []) if (sameLang(t.file, c.file)) found.push([tag, c]);
+  let best = widestChannel(found, () => true);
   // The loop's driver may report the run instead of the loop itself: a use case that starts the agent and hands
   // each record kind to its sink (`_emit('run_started', …)`, `_emit('run_failed', …)`) outside the loop's file.
   // Outside the loop's files only an emitter-named channel counts, and its kinds must include an end or a failure.
@@ -281,13 +268,25 @@ function emitterKindCalls(ctx: RuleContext, t: Located<TypeFact>): Map<string, L
   // Log levels grade a message; they are not the kinds of a run's records.
   if (/level|severity/i.test(t.name) || t.tags.every((x) => SEVERITY.test(x))) return undefined;
   const tags = new Set(t.tags);
-  const byName = new Map<string, Map<string, Located<CallFact>>>();
+  const found: Array<[string, Located<CallFact>]> = [];
   for (const c of literalFirstArgCalls(ctx)) {
     // An event emitter's own verb: a transport's `send`/`write`/`postMessage` names IPC channels or frames, a reducer's `dispatch` actions.
     // A callback registry's phases (`_trigger_callbacks('agent_run_end')`) are hook points, not records handed to consumers.
     if (c.callee.startsWith('new ') || !DRIVER_EMITTER.test(unprefixed(c.name)) || /callback|hook|listener|handler/i.test(c.name)) continue;
     const tag = c.args[0].slice(1, -1);
     if (!tags.has(tag) || !emitSite(t.file, c.file) || TEST_PATH.test(c.file)) continue;
+    found.push([tag, c]);
+  }
+  return widestChannel(found, (kinds) => kinds.some((k) => STOP_TAG.test(k)));
+}
+
+/**
+ * The channel (the emitting method's name) handed the most of a union's kinds, four at least, first call per kind.
+ * A private wrapper of the same channel is the same method: `_emit('run_failed', …)` beside `sink.emit('tool_call', …)`.
+ */
+function widestChannel(found: Iterable<[string, Located<CallFact>]>, ok: (kinds: string[]) => boolean): Map<string, Located<CallFact>> | undefined {
+  const byName = new Map<string, Map<string, Located<CallFact>>>();
+  for (const [tag, c] of found) {
     const name = unprefixed(c.name);
     let m = byName.get(name);
     if (!m) byName.set(name, (m = new Map()));
@@ -295,7 +294,7 @@ function emitterKindCalls(ctx: RuleContext, t: Located<TypeFact>): Map<string, L
   }
   let best: Map<string, Located<CallFact>> | undefined;
   for (const m of byName.values()) {
-    if (m.size < 4 || ![...m.keys()].some((k) => STOP_TAG.test(k))) continue;
+    if (m.size < 4 || !ok([...m.keys()])) continue;
     if (!best || m.size > best.size) best = m;
   }
   return best;
