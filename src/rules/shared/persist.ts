@@ -1510,9 +1510,9 @@ function webStorageSubject(ctx: RuleContext, file: string, c: Located<CallFact>,
 const EVENT_WORD = /^(?:event|evt|message|msg)$/;
 /** A serialisation of a value: `json.dumps(…)`, `JSON.stringify(…)`, `event_to_dict(…)`, `.model_dump_json()`, `serialize(…)`. */
 const SERIALISED = /\b(?:json\.dumps?|JSON\.stringify|pickle\.dumps?|\w*to_dict|\w*to_json|toJSON|model_dump(?:_json)?|asdict|\w*seriali[sz]e\w*)\s*\(/;
-/** Records kept about the process rather than the run: telemetry, analytics, metrics, traces. */
 /** Words naming a module that grades recorded runs (an evaluation or benchmark harness around the agent). */
 const EVAL_MODULE = /^(?:eval|evals|evaluate|evaluation|evaluator|benchmark|benchmarks|grader|judge)$/;
+/** Records kept about the process rather than the run: telemetry, analytics, metrics, traces. */
 const NOT_RUN_RECORD = /^(?:telemetry|analytics|metric|metrics|tracking|tracker|trace|traces|span|spans|webhook|webhooks)$/;
 
 /**
@@ -2726,10 +2726,11 @@ function clientStores(ctx: RuleContext): ClientStore[] {
       // `partialize: (state) => ({ ui: …, settings: … })` picks what is stored: a store named for the run's state or its
       // sessions (`'app-state'`) that keeps only its settings and a draft holds those, not the state its name says.
       const picked = opts?.keys.includes('partialize') ? objs.find((o) => o !== opts && o.line > opts.line && o.end <= opts.end && o.ctx === 'return' && o.keys.length > 0) : undefined;
-      if (opts?.values.name) push(c, 'persist', opts.values.name, false);
-      const made = out.at(-1);
-      if (picked && made?.call === c && (made.subject === 'state' || made.subject === 'session')) made.subject = subjectOf(picked.keys.join(' '));
-      else for (const made of persistFactoryCalls(ctx, c)) push(made.call, 'persist', made.name, false, '', made.call.name, c);
+      if (opts?.values.name) {
+        push(c, 'persist', opts.values.name, false);
+        const made = out.at(-1);
+        if (picked && made?.call === c && (made.subject === 'state' || made.subject === 'session')) made.subject = subjectOf(picked.keys.join(' '));
+      } else for (const made of persistFactoryCalls(ctx, c)) push(made.call, 'persist', made.name, false, '', made.call.name, c);
     }
     for (const c of ctx.callsNamed('persistReducer')) {
       if (!imports(c.file, /^redux-persist(?:\/|$)/)) continue;
