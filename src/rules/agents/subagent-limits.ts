@@ -10,7 +10,6 @@ import { limitsIn, loopCaps, runCapKind } from '../budget/caps.js';
 import { agentLoops, modelCalls } from '../shared/loop.js';
 import { classIndex } from '../shared/resolve.js';
 
-
 const CAP = /^(?:max_?(?:turns?|steps?|iterations?|iters?|time_?minutes|time_?ms|duration|depth|total_?tokens|budget|(?:model_?|llm_?)?calls|sub_?agent_?depth)|DEFAULT_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH|TIME\w*)|MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)\w*|\w*_MAX_(?:TURNS|STEPS|ITERATIONS|DEPTH)|token_?budget|timeout_?minutes|max_?agent_?depth|max_?nesting|\w*cost_?limit|tool_?call_?limit|toolCallLimit)$/i;
 const RECURSION = /recursion(?!_?limit)|depth|nest|Kind\.Agent|cannot (?:call|spawn|delegate)|self\.name|same name|itself/i;
 
@@ -623,4 +622,3 @@ function childRunLimits(ctx: RuleContext, sites: SubagentSite[]): { cap?: Eviden
   }
   return out;
 }
-

@@ -7,6 +7,7 @@ import { at, bySite, ev, finding, mentionOf } from '../shared/scan.js';
 import { TEST_PATH } from '../shared/tests.js';
 import { classOf, fieldClass, fieldType, methodOf } from '../shared/resolve.js';
 import { harnessPersistOps } from '../shared/ui.js';
+import { EMPTY_COLLECTION } from '../shared/agents.js';
 import { defineRule, detectOnce, type Evidence } from '../types.js';
 import sessionSave from '../persistence/session-save.js';
 
@@ -1038,7 +1039,6 @@ const CALL_ID_KEY = /^(?:[\w$.]*\.)?(?:tool_?(?:use_?|call_?)?[iI]d|toolUseId|to
 const RESULT_VALUE = /^(?:await\s+)?[\w$.]*(?:[oO]utput|[rR]esult|[oO]bservation)s?$/;
 /** A key holding a step's outcome in a record of the run: `"response"`, `"result"`, `"observation"`. */
 const STEP_OUTCOME_KEY = /^['"](?:response|result|output|observation|observations)['"]$/;
-const EMPTY = /^(?:\[\s*\]|\{\s*\}|list\(\s*\)|dict\(\s*\)|new (?:Map|Array)\(\s*\))$/;
 
 /**
  * Each step of the run kept in a record the harness holds for the run (not a provider message list), with no
@@ -1051,7 +1051,7 @@ const EMPTY = /^(?:\[\s*\]|\{\s*\}|list\(\s*\)|dict\(\s*\)|new (?:Map|Array)\(\s
  */
 function stepStores(ctx: RuleContext): Evidence[] {
   const out: Evidence[] = [];
-  const local = (f: { binds?: readonly { name: string; value: string; fn: string }[] }, fn: string, name: string) => (f.binds ?? []).some((b) => b.fn === fn && b.name === name && EMPTY.test(b.value.trim()));
+  const local = (f: { binds?: readonly { name: string; value: string; fn: string }[] }, fn: string, name: string) => (f.binds ?? []).some((b) => b.fn === fn && b.name === name && EMPTY_COLLECTION.test(b.value.trim()));
   for (const f of ctx.source) {
     if (TEST_PATH.test(f.path) || UI_FILE.test(f.path)) continue;
     for (const o of f.objects) {

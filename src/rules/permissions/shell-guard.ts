@@ -2,7 +2,7 @@ import type { CallFact, ConstFact } from '../../analyzers/facts.js';
 import { shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence, Level } from '../types.js';
 import { defineRule } from '../types.js';
-import { resolveBareCall, resolveImportFile } from '../shared/imports.js';
+import { packageOf, resolveBareCall, resolveImportFile } from '../shared/imports.js';
 import { regexReceiver, resolveLocal } from '../shared/resolve.js';
 import { mentionOf } from '../shared/scan.js';
 import { containerByDefault, containerRuntimeDefault } from './action-gate.js';
@@ -132,8 +132,6 @@ function sandboxMade(ctx: RuleContext): Located<CallFact> | undefined {
 
 /** The language family of a file, by its extension. */
 const langOf = (file: string): string => (/\.py$/.test(file) ? 'py' : /\.[cm]?[jt]sx?$/.test(file) ? 'js' : file.replace(/^.*\./, ''));
-/** The workspace package a file belongs to (`packages/web-ui`, `apps/cli`), else its top folder. */
-const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 
 /** A refusal on a pattern found in the command: `re.test(command)`, `re.search(p, cmd)`, `cmd.match(re)`, `patterns.some((p) => new RegExp(p).test(command))`, `any(re.search(p, cmd) for p in DENY)`. */
 const PATTERN_GUARD = /^[\w$.\[\]]+\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script|normalized\w*)\s*\)$|^re\.(?:search|match|fullmatch)\(\s*[\w$.'"\\^]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script|normalized\w*)\b|^(?:command|cmd|script)\.match\(|^[\w$.?]+\.some\(\s*\(?\s*[\w$]+\s*\)?\s*=>\s*(?:new RegExp\([\w$.]+\)|[\w$.]+)\.test\(\s*(?:[\w$.]+\.)?(?:command|cmd|commandLine|command_line|script)\s*\)\s*\)$|^any\(\s*re\.(?:search|match|fullmatch)\(\s*[\w$.]+\s*,\s*(?:[\w.]+\.)?(?:command|cmd|script)\b/;

@@ -4,6 +4,7 @@ import { folderOf, type RuleContext } from '../context.js';
 import type { FileFacts } from '../../analyzers/facts.js';
 import { SCHEMA_KEY } from '../shared/tools.js';
 import { agentLoops, GENERIC } from '../shared/loop.js';
+import { packageOf } from '../shared/imports.js';
 import { commandDispatchMaps, completionSpecFiles, commandRegistryLookups, reflectiveCommands } from './mechanisms.js';
 
 /** The side of a comparison holding what the user typed (not a path, a route or a file). */
@@ -100,8 +101,6 @@ function commandTables(ctx: RuleContext): Evidence[] {
   return out;
 }
 
-/** The package a file belongs to in a monorepo (`packages/cli`), else its top folder. */
-const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
 /** Whether the harness imports a command-line parser (commander, yargs, argparse, click …). */
 const importsCliLib = (ctx: RuleContext): boolean => ctx.source.some((f) => f.imports.some((i) => CLI_LIB.test(i.from)));
 

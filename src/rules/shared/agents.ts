@@ -63,7 +63,7 @@ const baseClassName = (ext: string): string => ext.replace(/[<[(].*$/s, '').spli
 const EMPTY_VALUE = /^(?:undefined|null|None|''|""|``)$/;
 
 /** An empty collection: `[]`, `{}`, `new Set()`, `new Map()`, `list()`, `dict()`, `set()`. */
-const EMPTY_COLLECTION = /^(?:\[\s*\]|\{\s*\}|\(\s*\)|new\s+(?:Set|Map|Array)\s*(?:<[^>]*>)?\(\s*\)|(?:list|dict|set|tuple)\(\s*\))$/;
+export const EMPTY_COLLECTION = /^(?:\[\s*\]|\{\s*\}|\(\s*\)|new\s+(?:Set|Map|Array)\s*(?:<[^>]*>)?\(\s*\)|(?:list|dict|set|tuple)\(\s*\))$/;
 
 /** A name written in the code: `'explore'`, `EXPLORE_AGENT_NAME`, `SubagentType.Explore`. */
 const DECLARED_NAME = /^(?:['"`][\w .:/-]*[A-Za-z][\w .:/-]*['"`]|[A-Z][A-Z0-9_]*(?:\[['"]\w+['"]\]|\.\w+)?|[A-Z]\w*\.[A-Z]\w*)$/;
@@ -2192,15 +2192,21 @@ export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string 
 /** A prompt a class builds or holds for the model: a prompt constant (`PLANNER_SYSTEM_PROMPT`), a prompt-named member or field (`self.system_prompt`, `this.promptTemplate`). */
 const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|\b(?:self|this)\.(?:_?[a-z]\w*_)?(?:system_?prompt|prompt_?template|prompt|instructions?|system_?message)s?\b|\b(?:self|this)\.[a-z]\w*(?:SystemPrompt|PromptTemplate|Prompt|Instructions|SystemMessage)s?\b/;
 
+/** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
+const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+
+/** The role's own prompt named in `text` (see OWN_PROMPT), unless it is a side task's (a summary, a title) or a prompt helper. */
+function ownPrompt(text: string): string | undefined {
+  const m = OWN_PROMPT.exec(text);
+  return m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0]) ? m[0] : undefined;
+}
+
 /**
  * Roles written as classes without a common agent base: two or more classes (not deriving from one another)
  * whose own methods send the model a request, each with a prompt of its own (a prompt constant it reads, a
  * prompt field it sets): a planner class and an actor class, a navigation engine and an extraction engine.
  * The roles are typed by code, each with its own prompt, rather than declared as data.
  */
-/** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
-const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
-
 export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name: string; prompt: string }> {
   return ctx.memo('agents:prompted-model-classes', () => {
     const { parent } = agentClasses(ctx);
@@ -2253,14 +2259,14 @@ export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name:
       for (const x of f.calls) {
         if (!inClass(x.line)) continue;
         // The prompt is an argument or the receiver (`self.prompt_template.format(…)`), not the method called (`this.getFilesContentForPrompt()`).
-        const m = OWN_PROMPT.exec(`${x.callee.replace(/\.?[\w$]+$/, '')} ${x.args.join(' ')}`);
-        if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
+        const m = ownPrompt(`${x.callee.replace(/\.?[\w$]+$/, '')} ${x.args.join(' ')}`);
+        if (m) { prompt = m; line = x.line; break; }
       }
       if (!prompt) {
         for (const x of [...f.consts, ...(f.binds ?? [])]) {
           if (!inClass(x.line)) continue;
-          const m = OWN_PROMPT.exec(`${x.name} = ${x.value}`);
-          if (m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0])) { prompt = m[0]; line = x.line; break; }
+          const m = ownPrompt(`${x.name} = ${x.value}`);
+          if (m) { prompt = m; line = x.line; break; }
         }
       }
       if (!prompt) continue;

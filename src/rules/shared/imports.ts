@@ -348,6 +348,9 @@ export function importModules(ctx: RuleContext, file: string, locals = false): R
   return modules;
 }
 
+/** The workspace package a file belongs to by its path (`packages/web-ui`, `apps/cli`), else its top folder. */
+export const packageOf = (file: string): string => /^((?:packages|apps|libs|extensions|plugins)\/[^/]+)\//.exec(file)?.[1] ?? file.split('/')[0];
+
 /** The folder of the workspace package (a `package.json` below the root) that holds a file, deepest first; `''` when none does. */
 export function workspaceDirOf(ctx: RuleContext, file: string): string {
   const dirs = ctx.memo('imports:workspace-dirs', () =>
