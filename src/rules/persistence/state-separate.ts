@@ -1,6 +1,6 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
-import { STATE, callersOf, rowFieldCarries, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, writtenColumns, type PersistOp } from '../shared/persist.js';
+import { singular, stateWord, callersOf, rowFieldCarries, cliCommandFn, recordHoldsTranscript, isToolRecord, namesMessageList, passedByReference, transcriptFirst, words, writesNothing, writtenColumns, type PersistOp } from '../shared/persist.js';
 import { fnLabel, shortName, type Located, type RuleContext } from '../context.js';
 import { harnessPersistOps } from '../shared/ui.js';
 import { objectsIn } from '../shared/resolve.js';
@@ -17,7 +17,8 @@ const METRICS = new Set(['metric', 'metrics', 'usage', 'cost', 'costs', 'stats',
 /** 0: the write names workflow records (plan, todos, tasks, checkpoints, executed tool calls); 1: metrics; 2: other state. */
 function stateRank(o: PersistOp): number {
   const ws = words(o.text);
-  return ws.some((w) => WORKFLOW.has(w)) || isToolRecord(ws) ? 0 : ws.some((w) => METRICS.has(w)) ? 1 : 2;
+  const has = (set: Set<string>) => ws.some((w) => set.has(w) || set.has(singular(w)));
+  return has(WORKFLOW) || isToolRecord(ws) ? 0 : has(METRICS) ? 1 : 2;
 }
 
 /**
@@ -28,7 +29,7 @@ function stateRank(o: PersistOp): number {
 const MEMORY = new Set(['memory', 'memories']);
 function memoryOnly(o: PersistOp): boolean {
   const ws = words(o.text);
-  return ws.some((w) => MEMORY.has(w)) && !ws.some((w) => STATE.has(w) && !MEMORY.has(w)) && !isToolRecord(ws);
+  return ws.some((w) => MEMORY.has(w)) && !ws.some((w) => stateWord(w) && !MEMORY.has(w)) && !isToolRecord(ws);
 }
 
 /**
@@ -46,7 +47,7 @@ const DEFINITION_WORD = new Set(['node', 'nodes', 'edge', 'edges', 'structure', 
  */
 function definitionOnly(o: PersistOp): boolean {
   const ws = words(o.text);
-  return ws.some((w) => WORKFLOW_WORD.has(w)) && ws.some((w) => DEFINITION_WORD.has(w)) && !ws.some((w) => (STATE.has(w) && !WORKFLOW_WORD.has(w)) || RUN_RECORD_WORD.has(w)) && !isToolRecord(ws);
+  return ws.some((w) => WORKFLOW_WORD.has(w)) && ws.some((w) => DEFINITION_WORD.has(w)) && !ws.some((w) => (stateWord(w) && !WORKFLOW_WORD.has(w)) || RUN_RECORD_WORD.has(w)) && !isToolRecord(ws);
 }
 
 /** A column keying a row to a user or account (`userId`, `owner_id`), and one keying it to a run of the agent (`chatId`, `sessionId`, `taskId`). */

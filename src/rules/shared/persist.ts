@@ -84,6 +84,14 @@ const DB_CALLEE = /^(this\.|self\.)?(db|database|prisma|tx|trx|knex|sql|pool|con
 const TRAJECTORY = new Set(['trajectory', 'trajectories']);
 const SESSION = new Set(['session', 'sessions', 'conversation', 'conversations', 'transcript', 'transcripts', 'history', 'chat', 'chats', 'message', 'messages', 'journal', 'thread', 'threads', 'dialog', 'turn', 'turns', 'rollout', ...TRAJECTORY]);
 export const STATE = new Set(['state', 'states', 'plan', 'plans', 'todo', 'todos', 'task', 'tasks', 'checkpoint', 'checkpoints', 'tracker', 'progress', 'workflow', 'memory', 'memories', 'metric', 'metrics', 'ledger', 'usage', 'cost', 'costs', 'stats']);
+/**
+ * A plural's singular (`usages` → usage, `trackers` → tracker): tables and collections are named in the plural, the record
+ * they hold in the singular. Not `workflows`: a table or folder of workflows is a catalogue of their definitions (a recorded
+ * demonstration, `.github/workflows`), while a run's records are named for the run (`workflow_runs`, `workflow_states`).
+ */
+export const singular = (w: string): string => (w.length > 4 && w.endsWith('s') && !w.endsWith('ss') && w !== 'workflows' ? w.slice(0, -1) : w);
+/** A word of STATE, or the plural of one (`usages`). */
+export const stateWord = (w: string): boolean => STATE.has(w) || STATE.has(singular(w));
 const SETTINGS = new Set(['setting', 'settings', 'config', 'configs', 'preference', 'preferences', 'prefs', 'auth', 'credential', 'credentials', 'oauth', 'keybinding', 'keybindings', 'trusted', 'policy', 'policies', 'registry', 'cache', 'key', 'keys', 'token', 'tokens']);
 
 const wordCache = new Map<string, readonly string[]>();
@@ -451,7 +459,7 @@ function subjectOf(text: string): Subject {
   // `channel_oauth_states`, `stateKey` in `BrowserOAuthClientProvider`, `_save_auth_state`: an authorization flow's
   // state (the OAuth `state` nonce, the tokens it yields) is a credential, not the agent's workflow.
   const otherState = namesOtherState(ws) || ws.some((w) => AUTH_FLOW.has(w));
-  if (ws.some((w) => STATE.has(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
+  if (ws.some((w) => stateWord(w) && !(otherState && (w === 'state' || w === 'states')))) return 'state';
   // `tool_calls`, `toolResults`, `tool_executions`: the record of executed tool calls is workflow state.
   if (isToolRecord(ws)) return 'state';
   if (ws.some((w) => SETTINGS.has(w))) return 'settings';
@@ -1322,7 +1330,7 @@ function classify(ctx: RuleContext, file: string, c: Located<CallFact>, kind: Pe
   }
   // A write named only `state` in a module about an authorization flow (`writeState` in `mcp_oauth_provider.ts`)
   // keeps that flow's state: a credential.
-  if (subject === 'state' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => AUTH_FLOW.has(w)) && words(text).every((w) => !STATE.has(w) || w === 'state' || w === 'states')) {
+  if (subject === 'state' && words(file.slice(file.lastIndexOf('/') + 1).replace(/\.\w+$/, '')).some((w) => AUTH_FLOW.has(w)) && words(text).every((w) => !stateWord(w) || w === 'state' || w === 'states')) {
     subject = 'settings';
   }
   // A Web Storage key is the store's path: a key that names something else (`'github_connection'`, a
