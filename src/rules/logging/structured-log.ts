@@ -156,6 +156,37 @@ function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line:
 }
 
 /**
+ * Level functions that hand each record to a levelled logger (`logDebug(msg, ...args)` → `logger.debug({ data }, msg)`,
+ * `def log_error(msg, **fields): logger.error(msg, extra=fields)`): the repo's own entry points to its logger, called
+ * where the logger object itself is not. Two or more in one file, each making a logger call in its body (not a print);
+ * calls of them are logger calls, with fields when the body's call passes fields. Keyed by function name, each name
+ * defined once (a level function defined elsewhere too is not resolved by name).
+ */
+function delegatingLevelFunctions(ctx: RuleContext): Map<string, { file: string; line: number; fielded: boolean }> {
+  return ctx.memo('structured-log:delegating-level-fns', () => {
+    const out = new Map<string, { file: string; line: number; fielded: boolean }>();
+    const json = jsonLevelFunctions(ctx);
+    for (const f of ctx.source) {
+      const fns = f.functions.filter((fn) => LEVEL_FN.test(fn.name) && !json.has(fn.name));
+      if (fns.length < 2 || consoleWrapperLoggers(ctx).has(f.path)) continue;
+      const py = f.lang === 'py';
+      const found: Array<[string, { file: string; line: number; fielded: boolean }]> = [];
+      for (const fn of fns) {
+        const body = f.calls.filter((c) => c.line >= fn.line && c.line <= fn.end);
+        // A body that prints is a console helper, not a hand-off to a logger.
+        if (body.some((c) => isPrint(c, py))) continue;
+        const logs = body.filter((c) => loggerReceiver(c) !== undefined);
+        if (!logs.length) continue;
+        const fielded = logs.some((c) => c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra='))));
+        found.push([fn.name, { file: f.path, line: fn.line, fielded }]);
+      }
+      if (found.length >= 2) for (const [n, d] of found) if (ctx.functionsNamed(n).length === 1) out.set(n, d);
+    }
+    return out;
+  });
+}
+
+/**
  * Receivers whose `.log(...)` is no levelled logger: a repo class with a `log` method and no level method
  * (a store's `log(response)`, a display's `log(text, colour)`), named as the class (`Store(db).log(x)`) or
  * as a variable bound to one of its instances (`logger = Display()`).
@@ -202,6 +233,7 @@ function logUse(ctx: RuleContext): LogUse {
       for (const i of importers(ctx, file)) wrapped.add(i);
     }
     const jsonFns = jsonLevelFunctions(ctx);
+    const delegating = delegatingLevelFunctions(ctx);
     const unlevelled = unlevelledLogReceivers(ctx);
     for (const f of ctx.source) {
       // A web page that runs no agent logs for the page, not for the harness.
@@ -224,6 +256,14 @@ function logUse(ctx: RuleContext): LogUse {
           use.calls.push(c);
           use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
           if (c.args.length >= 2) use.fielded.push(c);
+          continue;
+        }
+        // A call of a level function that hands the record to a levelled logger: a logger call at the caller's site.
+        const via = delegating.size ? delegating.get(c.name) : undefined;
+        if (via && via.file !== f.path && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
+          use.calls.push(c);
+          use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
+          if (via.fielded && c.args.length >= 2) use.fielded.push(c);
           continue;
         }
         const recv = loggerReceiver(c);
