@@ -694,7 +694,12 @@ export default defineRule({
         ...mainCalls.slice(0, 1).map((c) => callEv(c, 'levelled logger call on the main path')),
       ]);
     }
-    if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
+    // Configured handlers admit a small logger only while it is still the harness's channel: a handful of logger calls
+    // (under 20) beside more prints in the harness's functions is a logger set up for one entry point, the rest printing.
+    // Module-level prints of a file other than the loop's (a sample script's output) are not the harness's diagnostics.
+    const fnPrints = use.prints.filter((c) => c.fn !== '<top>' || loopFiles.has(c.file)).length;
+    const outnumbered = use.calls.length < 20 && fnPrints > use.calls.length;
+    if (dominant && !loopPrinted && (use.calls.length >= 20 || (use.handlers.length > 0 && !outnumbered))) {
       const setup = loggingSetup(ctx, use);
       // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.
       const lib = defs.some((d) => TEXT_LIBS.test(d.name) || STRUCTURED_LIBS.test(d.name));
@@ -751,7 +756,7 @@ export default defineRule({
       // A library import names the library only: the logging set-up, else the logger calls themselves, show the levelled text.
       const imported = !printer && defs[0] && /^imports /.test(defs[0].how);
       const setup = imported ? loggingSetup(ctx, use) : undefined;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainPrints > mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainPrints > mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : outnumbered && use.handlers.length ? `they are few and the harness prints more than it logs (${fnPrints} prints vs ${use.calls.length} logger calls)` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
         ...(setup ? [callEv(setup, 'configures the logging pipeline (levelled text)')] : []),
         ...useEvidence,
         evid(defs[0]),
