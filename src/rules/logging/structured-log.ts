@@ -221,6 +221,24 @@ interface LogUse {
   unlevelled?: number;
 }
 
+/** Terminal prompt libraries whose `log` export prints styled lines to the terminal (no levels kept, no records). */
+const PROMPT_LIBS = /^@clack\/(?:prompts|core)$/;
+
+/** The receivers a file reaches a prompt library's `log` through: `p.log` for `import * as p`, `log` for `import { log }`. */
+function promptLogReceivers(imports: readonly { from: string; names: string[]; as?: Record<string, string> }[]): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const i of imports) {
+    if (!PROMPT_LIBS.test(i.from)) continue;
+    out ??= new Set();
+    for (const [local, orig] of Object.entries(i.as ?? {})) {
+      if (orig === '*' || orig === 'default') out.add(`${local}.log`);
+      else if (orig === 'log') out.add(local);
+    }
+    if (i.names.includes('log') && !Object.values(i.as ?? {}).includes('log')) out.add('log');
+  }
+  return out;
+}
+
 function logUse(ctx: RuleContext): LogUse {
   return ctx.memo('structured-log:use', () => {
     const printing = printingLoggerClasses(ctx);
@@ -245,6 +263,8 @@ function logUse(ctx: RuleContext): LogUse {
       // and every logger call when it sets up no library logger of its own.
       const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.startsWith('new') ? c.callee.replace(/^new\s+/, '') : c.callee));
       const libraryLogger = buildsPrinting && calls.some((c) => /^(?:logging\.)?getLogger$|^get_logger$|^structlog\.get_logger$/.test(c.callee));
+      // A terminal prompt library's `log` (`import * as p from '@clack/prompts'`: `p.log.error(…)`) prints a styled line.
+      const promptLog = promptLogReceivers(f.imports);
       for (const c of calls) {
         if (isPrint(c, py)) {
           use.prints.push(c);
@@ -268,6 +288,10 @@ function logUse(ctx: RuleContext): LogUse {
         }
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
+        if (promptLog && promptLog.has(recv)) {
+          use.prints.push(c);
+          continue;
+        }
         if (c.name === 'log' && unlevelled.has(recv.split('.').pop()!.replace(/^new\s+/, '').replace(/\(.*$/s, ''))) {
           use.unlevelled = (use.unlevelled ?? 0) + 1;
           continue;
