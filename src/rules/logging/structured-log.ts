@@ -156,6 +156,37 @@ function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line:
 }
 
 /**
+ * Level functions that hand each record to a levelled logger (`logDebug(msg, ...args)` → `logger.debug({ data }, msg)`,
+ * `def log_error(msg, **fields): logger.error(msg, extra=fields)`): the repo's own entry points to its logger, called
+ * where the logger object itself is not. Two or more in one file, each making a logger call in its body (not a print);
+ * calls of them are logger calls, with fields when the body's call passes fields. Keyed by function name, each name
+ * defined once (a level function defined elsewhere too is not resolved by name).
+ */
+function delegatingLevelFunctions(ctx: RuleContext): Map<string, { file: string; line: number; fielded: boolean }> {
+  return ctx.memo('structured-log:delegating-level-fns', () => {
+    const out = new Map<string, { file: string; line: number; fielded: boolean }>();
+    const json = jsonLevelFunctions(ctx);
+    for (const f of ctx.source) {
+      const fns = f.functions.filter((fn) => LEVEL_FN.test(fn.name) && !json.has(fn.name));
+      if (fns.length < 2 || consoleWrapperLoggers(ctx).has(f.path)) continue;
+      const py = f.lang === 'py';
+      const found: Array<[string, { file: string; line: number; fielded: boolean }]> = [];
+      for (const fn of fns) {
+        const body = f.calls.filter((c) => c.line >= fn.line && c.line <= fn.end);
+        // A body that prints is a console helper, not a hand-off to a logger.
+        if (body.some((c) => isPrint(c, py))) continue;
+        const logs = body.filter((c) => loggerReceiver(c) !== undefined);
+        if (!logs.length) continue;
+        const fielded = logs.some((c) => c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra='))));
+        found.push([fn.name, { file: f.path, line: fn.line, fielded }]);
+      }
+      if (found.length >= 2) for (const [n, d] of found) if (ctx.functionsNamed(n).length === 1) out.set(n, d);
+    }
+    return out;
+  });
+}
+
+/**
  * Receivers whose `.log(...)` is no levelled logger: a repo class with a `log` method and no level method
  * (a store's `log(response)`, a display's `log(text, colour)`), named as the class (`Store(db).log(x)`) or
  * as a variable bound to one of its instances (`logger = Display()`).
@@ -190,6 +221,24 @@ interface LogUse {
   unlevelled?: number;
 }
 
+/** Terminal prompt libraries whose `log` export prints styled lines to the terminal (no levels kept, no records). */
+const PROMPT_LIBS = /^@clack\/(?:prompts|core)$/;
+
+/** The receivers a file reaches a prompt library's `log` through: `p.log` for `import * as p`, `log` for `import { log }`. */
+function promptLogReceivers(imports: readonly { from: string; names: string[]; as?: Record<string, string> }[]): Set<string> | undefined {
+  let out: Set<string> | undefined;
+  for (const i of imports) {
+    if (!PROMPT_LIBS.test(i.from)) continue;
+    out ??= new Set();
+    for (const [local, orig] of Object.entries(i.as ?? {})) {
+      if (orig === '*' || orig === 'default') out.add(`${local}.log`);
+      else if (orig === 'log') out.add(local);
+    }
+    if (i.names.includes('log') && !Object.values(i.as ?? {}).includes('log')) out.add('log');
+  }
+  return out;
+}
+
 function logUse(ctx: RuleContext): LogUse {
   return ctx.memo('structured-log:use', () => {
     const printing = printingLoggerClasses(ctx);
@@ -202,6 +251,7 @@ function logUse(ctx: RuleContext): LogUse {
       for (const i of importers(ctx, file)) wrapped.add(i);
     }
     const jsonFns = jsonLevelFunctions(ctx);
+    const delegating = delegatingLevelFunctions(ctx);
     const unlevelled = unlevelledLogReceivers(ctx);
     for (const f of ctx.source) {
       // A web page that runs no agent logs for the page, not for the harness.
@@ -213,6 +263,8 @@ function logUse(ctx: RuleContext): LogUse {
       // and every logger call when it sets up no library logger of its own.
       const buildsPrinting = printing.size > 0 && calls.some((c) => printing.has(c.callee.startsWith('new') ? c.callee.replace(/^new\s+/, '') : c.callee));
       const libraryLogger = buildsPrinting && calls.some((c) => /^(?:logging\.)?getLogger$|^get_logger$|^structlog\.get_logger$/.test(c.callee));
+      // A terminal prompt library's `log` (`import * as p from '@clack/prompts'`: `p.log.error(…)`) prints a styled line.
+      const promptLog = promptLogReceivers(f.imports);
       for (const c of calls) {
         if (isPrint(c, py)) {
           use.prints.push(c);
@@ -226,8 +278,20 @@ function logUse(ctx: RuleContext): LogUse {
           if (c.args.length >= 2) use.fielded.push(c);
           continue;
         }
+        // A call of a level function that hands the record to a levelled logger: a logger call at the caller's site.
+        const via = delegating.size ? delegating.get(c.name) : undefined;
+        if (via && via.file !== f.path && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
+          use.calls.push(c);
+          use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
+          if (via.fielded && c.args.length >= 2) use.fielded.push(c);
+          continue;
+        }
         const recv = loggerReceiver(c);
         if (recv === undefined) continue;
+        if (promptLog && promptLog.has(recv)) {
+          use.prints.push(c);
+          continue;
+        }
         if (c.name === 'log' && unlevelled.has(recv.split('.').pop()!.replace(/^new\s+/, '').replace(/\(.*$/s, ''))) {
           use.unlevelled = (use.unlevelled ?? 0) + 1;
           continue;
@@ -654,7 +718,12 @@ export default defineRule({
         ...mainCalls.slice(0, 1).map((c) => callEv(c, 'levelled logger call on the main path')),
       ]);
     }
-    if (dominant && !loopPrinted && (use.calls.length >= 20 || use.handlers.length > 0)) {
+    // Configured handlers admit a small logger only while it is still the harness's channel: a handful of logger calls
+    // (under 20) beside more prints in the harness's functions is a logger set up for one entry point, the rest printing.
+    // Module-level prints of a file other than the loop's (a sample script's output) are not the harness's diagnostics.
+    const fnPrints = use.prints.filter((c) => c.fn !== '<top>' || loopFiles.has(c.file)).length;
+    const outnumbered = use.calls.length < 20 && fnPrints > use.calls.length;
+    if (dominant && !loopPrinted && (use.calls.length >= 20 || (use.handlers.length > 0 && !outnumbered))) {
       const setup = loggingSetup(ctx, use);
       // Configured handlers, or a logging library the logger calls come from with prints an order of magnitude rarer.
       const lib = defs.some((d) => TEXT_LIBS.test(d.name) || STRUCTURED_LIBS.test(d.name));
@@ -711,7 +780,7 @@ export default defineRule({
       // A library import names the library only: the logging set-up, else the logger calls themselves, show the levelled text.
       const imported = !printer && defs[0] && /^imports /.test(defs[0].how);
       const setup = imported ? loggingSetup(ctx, use) : undefined;
-      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainPrints > mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
+      return finding('partial', `${printer ? `${printer.name} (${at(printer.file, printer.line)}) is a levelled logger that only prints (${use.printing.length} calls); other ` : ''}levelled logger calls exist (${counts}) but ${!dominant ? (mainPrints > mainCalls.length ? `prints outnumber them ${path} (${mainPrints} vs ${mainCalls.length})` : `none of them is ${path}`) : loopPrinted ? `the agent loop's own files print more than they log (${loopPrints} vs ${loopLogs})` : outnumbered && use.handlers.length ? `they are few and the harness prints more than it logs (${fnPrints} prints vs ${use.calls.length} logger calls)` : 'they are few and no logging is configured'}; records are text without fields`, imported ? [
         ...(setup ? [callEv(setup, 'configures the logging pipeline (levelled text)')] : []),
         ...useEvidence,
         evid(defs[0]),
