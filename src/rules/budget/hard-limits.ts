@@ -1,7 +1,7 @@
 import type { Evidence } from '../types.js';
 import { defineRule } from '../types.js';
 import { agentLoops, GENERIC, modelCalls, type AgentLoop } from '../shared/loop.js';
-import { feedsToolResults, isWaitLoop, loopCaps, type Cap } from './caps.js';
+import { feedsToolResults, isWaitLoop, limitsIn, loopCaps, type Cap } from './caps.js';
 import { displayFile } from '../shared/ui.js';
 import type { RuleContext } from '../context.js';
 import { importedSources } from '../shared/tests.js';
@@ -182,6 +182,32 @@ function perCallOutputCap(ctx: RuleContext): { file: string; line: number; key: 
   });
 }
 
+/** A comparison of a count with a number or a constant: `history.length >= 50`, `len(steps) > MAX_STEPS`, `n >= 3`. */
+const COUNT_VS_BOUND = /(?:[<>]=?)\s*\(?\s*(?:[2-9]|\d{2,}|[A-Z][A-Z0-9]*_[A-Z0-9_]+)\b/;
+
+/** Whether the loop's own exits compare something with a number or a constant (a bound, whatever it counts). */
+function countedExit(l: AgentLoop): boolean {
+  return !!l.loop && l.loop.exits.some((e) => !!e.cond && COUNT_VS_BOUND.test(e.cond));
+}
+
+/** Words of a retry or attempt counter. */
+const RETRY_WORD = /^(?:retry|retries|attempt|attempts|tries)$/;
+
+/**
+ * Whether a comparison in the harness (not a web page) holds a count against a turn or token cap
+ * (`count >= LLM_CALL_LIMIT_PER_THREAD`) or a retry counter against its bound (`retry++ < (config.retry ?? RETRY)`),
+ * on both sides: a cap the harness enforces somewhere, even where it is not tied to the loop found.
+ */
+function untiedBound(ctx: RuleContext): boolean {
+  return ctx.memo('hard-limits:untied-bound', () =>
+    ctx.source.some((f) => !displayFile(ctx, f.path) && (f.compares ?? []).some((c) => {
+      if (limitsIn(c.text).some((x) => x.kind === 'turn' || x.kind === 'token')) return true;
+      const sides = c.text.split(/[<>]=?/);
+      return sides.length === 2 && sides.every((side) => words(side.replace(/[^A-Za-z0-9_$]+/g, ' ')).some((w) => RETRY_WORD.test(w)));
+    })),
+  );
+}
+
 export default defineRule({
   id: 'budget.hard-limits',
   principle: 'budget',
@@ -279,7 +305,10 @@ export default defineRule({
         // input; a REPL, a loop over items, or a recursive turn leaves the real turn loop a guess.
         // And nothing bounds the run's wall-clock from outside the loop: a lifetime set on a sandbox the
         // run lives in, or a route's maximum duration (`export const maxDuration = 800`).
-        confidence: loops.every((x) => x.loop) && k === 0 && !wallClockBound(ctx) ? 'high' : 'low',
+        // Nor when a bound the audit could not tie to this loop is in sight: the loop's own exit compares a count with a
+        // number (`history.length >= 50`), or a comparison elsewhere holds a count against a turn cap or a retry bound
+        // (`count >= LLM_CALL_LIMIT_PER_THREAD`, `retry++ < config.retry`): the run may well be capped through it.
+        confidence: loops.every((x) => x.loop) && k === 0 && !wallClockBound(ctx) && !countedExit(l) && !untiedBound(ctx) ? 'high' : 'low',
       };
     }
     // No loop runs the model over several turns: a request is one call, bounded by its own output cap. Some of a

@@ -212,6 +212,45 @@ function clientTotal(ctx: RuleContext): { name: string; file: string; line: numb
   });
 }
 
+/** Hook names a framework or an event source calls by convention: `on_usage`, `onFinish`, `handleLLMEnd`, `__call__`. */
+const HOOK = /^(?:on|handle)(?:[A-Z_]|$)|^__\w+__$/;
+
+/**
+ * Whether the accounting helper `fn` of `file` runs at no point: no call anywhere in the source names it (its own recursion
+ * aside), nothing reads it as a value (`this.updateUsage` handed on as a callback, `self.record` in a dict), no call
+ * argument, object value or bound value mentions it, and nothing calls it by convention: it is not decorated (a
+ * route, a registered tool), not a hook (`on_usage`, `handleLLMEnd`), not an exported function (a library's entry
+ * point its users call) and not a method of a class extending one the repo does not define (a framework's callback
+ * class, whose methods the framework calls). A method declared and never wired: `protected updateUsageStats()` that
+ * no provider subclass calls.
+ */
+function neverCalled(ctx: RuleContext, file: string, fn: string): boolean {
+  const short = shortName(fn);
+  if (!/^[A-Za-z_$][\w$]*$/.test(short) || short.length < 4 || HOOK.test(short)) return false;
+  // Only a helper named for the accounting (`updateUsageStats`, `_accumulate_usage`, `record_cost`), which exists to be
+  // called by the harness: a feature's own method (`MailDigest.summarise()`) may be an entry point run from outside.
+  const ws = words(short);
+  if (!ws.some((w) => ACC_WORDS.has(w) || ACC_VERB.has(w) || w === 'stats' || w === 'metrics')) return false;
+  return ctx.memo(`usage:never-called:${file}#${fn}`, () => {
+    const f = ctx.file(file);
+    const def = f?.functions.find((d) => d.name === fn);
+    if (!f || !def || def.exported || (def.decorators ?? []).length > 0) return false;
+    if (fn.includes('.')) {
+      const cls = f.classes.find((c) => c.name === fn.slice(0, fn.lastIndexOf('.')));
+      if (!cls || (cls.extends && !ctx.source.some((g) => g.classes.some((c) => c.name === shortName(cls.extends!.replace(/[<(].*$/, '')))))) return false;
+    }
+    if ((ctx.callNames().get(short) ?? []).some((c) => !(c.file === file && c.line >= def.line && c.line <= def.end))) return false;
+    const ref = mentionOf(short);
+    for (const g of ctx.source) {
+      if (short in g.reads) return false;
+      if (g.calls.some((c) => c.args.some((a) => a.includes(short) && ref.test(a)))) return false;
+      if (g.objects.some((o) => Object.values(o.values).some((v) => v.includes(short) && ref.test(v)))) return false;
+      if ((g.binds ?? []).some((b) => b.value.includes(short) && ref.test(b.value))) return false;
+    }
+    return true;
+  });
+}
+
 export default defineRule({
   id: 'budget.usage-tracking',
   principle: 'budget',
@@ -332,7 +371,7 @@ export default defineRule({
         const ws = words(c.name);
         if (ws.some((w) => ACC_WORDS.has(w)) && !ws.some((w) => NOT_ACC.has(w))) {
           const score = (ws.some((w) => RUNNING.has(w)) ? 2 : 0) + (ws.some((w) => w === 'input' || w === 'output' || w === 'prompt' || w === 'completion') ? 1 : 0) - (ws.some((w) => w === 'memory' || w === 'system' || w === 'context' || w === 'conversation') ? 2 : 0);
-          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign', local: c.kind === 'var' && c.fn !== '<top>' && !loopFns().has(`${f.path}#${c.fn}`) } as Evidence & { score: number });
+          accs.push({ file: f.path, line: c.line, reason: `${c.name} starts at 0 in ${c.fn} and accumulates usage`, score, persistent: c.kind === 'field' || c.kind === 'assign', ...(c.kind === 'field' || c.kind === 'assign' ? { members: [c.name] } : {}), local: c.kind === 'var' && c.fn !== '<top>' && !loopFns().has(`${f.path}#${c.fn}`) } as Evidence & { score: number });
         }
       }
       // A zeroed usage record (`{ inputTokens: 0, outputTokens: 0 }`) that totals are added into.
@@ -345,12 +384,15 @@ export default defineRule({
         const zeroed = o.keys.filter((k) => USAGE_FIELDS.has(k) && (o.values[k] === '0' || o.values[k] === '0.0'));
         // A zeroed usage on a synthetic message (`{ role, usage: { input: 0 … }, stopReason: 'error' }`) is a placeholder.
         // So is a local named as the fallback (`const defaultUsage = { inputTokens: 0, … }` for `usage ?? defaultUsage`).
-        const placeholder = (o.ctx.startsWith('prop:') && !words(o.fn).some((w) => ACC_FN.has(w))) || (o.ctx.startsWith('var:') && words(o.ctx.slice(4)).some((w) => FALLBACK.has(w)));
+        // Likewise one in a conditional's branch (`usage: r.usage ? { … } : { inputTokens: 0, … }`): a fallback. Not in
+        // Python, where that place also holds `prev = usage or { "input_tokens": 0, … }`, the start of a running total.
+        const branch = o.ctx === 'other' && f.lang !== 'py';
+        const placeholder = ((o.ctx.startsWith('prop:') || branch) && !words(o.fn).some((w) => ACC_FN.has(w))) || (o.ctx.startsWith('var:') && words(o.ctx.slice(4)).some((w) => FALLBACK.has(w)));
         // A record class's defaults (`class TokenUsage(BaseModel): prompt_tokens: int = 0`) are what each
         // instance starts with: a total only when something adds to one of those members.
         if (o.ctx.startsWith('class:') && !zeroed.some((k) => addedMembers().has(k))) continue;
         if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder) {
-          accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1 } as Evidence & { score: number });
+          accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1, ...(o.ctx.startsWith('class:') ? { members: zeroed } : {}) } as Evidence & { score: number });
         }
       }
       for (const c of calls1.get(f.path) ?? []) {
@@ -398,9 +440,10 @@ export default defineRule({
       const outer = f.functions.find((x) => x !== own && x.line < own.line && own.end <= x.end);
       return !!outer && !loopFns().has(`${f.path}#${outer.name}`);
     };
-    let best: { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
-    const offer = (e: Evidence, score: number, direct: boolean, kept = true) => {
-      if (!best || score > best.score) best = { e, score, direct, kept };
+    // Every accumulation found, with the function it sits in; the best is the highest-scoring one whose function runs.
+    const offers: Array<{ e: Evidence; direct: boolean; score: number; kept: boolean; file: string; fn: string; i: number }> = [];
+    const offer = (e: Evidence, score: number, direct: boolean, kept = true, fn = '') => {
+      offers.push({ e, score, direct, kept, file: e.file, fn, i: offers.length });
     };
     for (const f of ctx.source) {
       // A UI component or export template summing what it displays is not the harness accounting for its run.
@@ -443,7 +486,7 @@ export default defineRule({
         // a caller (perhaps an estimate), not read here from a response's usage.
         const param = /^[A-Za-z_$][\w$]*$/.test(a.value.trim()) && (ctx.file(f.path)?.functions.find((x) => x.name === a.fn)?.params ?? []).some((p) => p.replace(/^[*.\s]+/, '').replace(/[?]?\s*[:=][\s\S]*$/, '').trim() === a.value.trim());
         const score = (usage ? 2 : 0) + (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value) ? 1 : 0) + field + (tw.some((w) => ACC_WORDS.has(w)) ? 1 : 0) + (reached.has(shortName(a.fn)) ? 1 : 0) - (localReply ? 1 : 0);
-        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` }, score, usage && field > 0 && !param, field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage);
+        offer({ file: f.path, line: a.line, reason: `${a.target} += ${a.value.length > 60 ? `${a.value.slice(0, 60)}…` : a.value} in ${a.fn} adds ${usage ? "a response's usage" : 'tokens or cost'} to a running total${oneReply ? ' (a member of one reply, summed over its chunks)' : ''}` }, score, usage && field > 0 && !param, field > 0 || oneReply || loopFns().has(`${f.path}#${a.fn}`) || usage, a.fn);
       }
       // `this.state.usage = { inputTokens: this.state.usage.inputTokens + (usage.inputTokens ?? 0), … }`: a new total built from the old one plus a response's usage.
       for (const o of usageObjFiles.has(f.path) ? f.objects : []) {
@@ -463,7 +506,7 @@ export default defineRule({
         const v = o.values[k];
         const field = /^(this|self)\./.test(v) ? 2 : 1;
         const score = 3 + field + (reached.has(shortName(o.fn)) ? 1 : 0);
-        offer({ file: f.path, line: o.line, reason: `${o.fn}() builds the running total from the previous one plus the response's usage (${k}: ${v.length > 60 ? `${v.slice(0, 60)}…` : v})` }, score, field === 2);
+        offer({ file: f.path, line: o.line, reason: `${o.fn}() builds the running total from the previous one plus the response's usage (${k}: ${v.length > 60 ? `${v.slice(0, 60)}…` : v})` }, score, field === 2, true, o.fn);
       }
       // `usage.add(response.usage)`, `mergeUsage(total, result.usage)`: a usage record added into a total.
       for (const c of calls2.get(f.path) ?? []) {
@@ -485,20 +528,47 @@ export default defineRule({
           continue;
         }
         const score = 4 + (c.callee.includes('.') ? 1 : 0) + (reached.has(shortName(c.fn)) ? 1 : 0);
-        offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true);
+        offer({ file: f.path, line: c.line, reason: `${c.callee}() in ${c.fn} adds a response's usage to a running total` }, score, true, true, c.fn);
       }
     }
-    const acc = best as { e: Evidence; direct: boolean; score: number; kept: boolean } | undefined;
+    // Highest score first, the first found among equals. An accumulation in a function nothing calls (a
+    // `protected updateUsageStats()` no provider ever calls) keeps no total at run time: the next one is asked.
+    offers.sort((a, b) => b.score - a.score || a.i - b.i);
+    let acc: (typeof offers)[number] | undefined;
+    let dead: (typeof offers)[number] | undefined;
+    const deadFns = new Set<string>();
+    for (const o of offers.slice(0, 8)) {
+      if (o.fn && neverCalled(ctx, o.file, o.fn)) {
+        dead ??= o;
+        deadFns.add(`${o.file}#${o.fn}`);
+        continue;
+      }
+      acc = o;
+      break;
+    }
+    if (!acc && !dead) acc = offers[0];
+    // The accumulation that never runs, said where the verdict falls short of present.
+    const deadNote: Evidence | undefined = dead && (!acc || !acc.kept)
+      ? { file: dead.e.file, line: dead.e.line, reason: `${shortName(dead.fn)}() would add a response's usage to a total, but nothing calls it` }
+      : undefined;
     accs.sort((a, b) => (b as Evidence & { score: number }).score - (a as Evidence & { score: number }).score);
     const persistent = new Set(accs.filter((a) => (a as Evidence & { persistent?: boolean }).persistent));
     // A local total in a function that runs no loop (`tokensKept = 0` while choosing a cut-off) sums one request.
     const local = new Set(accs.filter((a) => (a as Evidence & { local?: boolean }).local));
+    // Members zeroed for a total (`self.total_prompt_tokens = 0`) that only a function nothing calls adds to: no total is kept.
+    const liveAdded = deadFns.size === 0 ? undefined : new Set(ctx.source.flatMap((f) => (f.adds ?? []).filter((a) => a.target.includes('.') && !deadFns.has(`${f.path}#${a.fn}`)).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1))));
+    const unwired = (a: Evidence) => {
+      const ms = (a as Evidence & { members?: string[] }).members;
+      return !!liveAdded && !!ms && !ms.some((m) => liveAdded.has(m));
+    };
+    const unwiredSet = new Set(accs.filter(unwired));
     for (const a of accs) {
       delete (a as Partial<Evidence & { score: number }>).score;
       delete (a as Partial<Evidence & { persistent: boolean }>).persistent;
       delete (a as Partial<Evidence & { local: boolean }>).local;
+      delete (a as Partial<Evidence & { members: string[] }>).members;
     }
-    const kept = accs.filter((a) => !local.has(a));
+    const kept = accs.filter((a) => !local.has(a) && !unwiredSet.has(a));
     // Without provider usage, a local sum inside a counting function (`tokens_used += count_tokens(m)`) measures one request, not the run.
     // The sum named first must itself outlive the call; otherwise the kept accumulators below carry the verdict.
     if (acc && acc.kept && (readFiles.size > 0 || estimators.length > 0)) {
@@ -521,7 +591,7 @@ export default defineRule({
     // per-run stats in the same file: `self.stats.tokens_sent += input_tokens`.
     const estFiles = new Set(estimators.map((e) => e.file));
     // A local sum inside a counting function (`tokens_used = 0` in `count_messages_tokens`) measures one request, not the run.
-    const near = accs.find((a) => estFiles.has(a.file) && persistent.has(a));
+    const near = accs.find((a) => estFiles.has(a.file) && persistent.has(a) && !unwiredSet.has(a));
     if (near) {
       const e = estimators.find((x) => x.file === near.file)!;
       return {
@@ -570,9 +640,9 @@ export default defineRule({
       return {
         level: 'partial',
         reason: readFiles.size > 0
-          ? `usage fields of model responses are read, but no running token or cost total is kept for the session${stored ? ` (${stored.reason})` : ''}`
+          ? `usage fields of model responses are read, but no running token or cost total is kept for the session${stored ? ` (${stored.reason})` : ''}${deadNote ? `; ${deadNote.reason}` : ''}`
           : 'tokens are estimated with a tokenizer, but provider usage is never read or accumulated per session',
-        evidence: readFiles.size > 0 ? [...(stored ? [stored] : []), ...reads, ...estimators].slice(0, 3) : [recorded!, ...estimators.filter((e) => e.file !== recorded!.file || e.line !== recorded!.line)].slice(0, 3),
+        evidence: readFiles.size > 0 ? [...(stored ? [stored] : []), ...(deadNote ? [...reads.slice(0, 2), deadNote] : reads), ...estimators].slice(0, 3) : [recorded!, ...estimators.filter((e) => e.file !== recorded!.file || e.line !== recorded!.line)].slice(0, 3),
       };
     }
     // Every source file was searched for provider usage fields and token counters; with a model call
