@@ -31,8 +31,10 @@ export default defineRule({
         level: 'present',
         reason: `tools carry the hint '${a.key}' on a framework builder that acts on it (${a.file}:${a.line}): ${a.reason.replace(/^.*; /, '')}`,
         evidence: actors.slice(0, 3).map((x) => ({ file: x.file, line: x.line, reason: x.reason })),
-        // A framework option this repo turns on, on a builder imported from that framework.
-        confidence: 'high',
+        // A framework option this repo turns on, on a builder imported from that framework; sure when tools of
+        // several modules carry it. One module's tools setting it (a shell tool's approval predicate, the one
+        // hint of the harness) may be read as partial: a single hint on one tool.
+        confidence: new Set(actors.map((x) => x.file)).size >= 2 ? 'high' : 'low',
       };
     }
     // Marker base classes a tool inherits beside its tool base, tested with issubclass / isinstance.

@@ -3,8 +3,9 @@ import { defineRule } from '../types.js';
 import { EXEC_KEY, frameworkToolUse, MCP_SERVER_MODULE, SCHEMA_KEY, toolDeclarations, toolDispatch, toolListSites, toolLookups } from '../shared/tools.js';
 
 import { offPathUi } from '../shared/ui.js';
+import { importedSources } from '../shared/tests.js';
 import { rankedLoops } from '../shared/loop.js';
-import { actionSchemas, agentFrameworkUse, branchDispatch, importedRegistrations, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, type Site } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, branchDispatch, importedRegistrations, configTools, elementListSites, indexedListSite, introspectedMethods, listedDispatch, namedCallableCollections, nameIndexedLookups, registryListSite, searchLookups, collectionTail, iteratedCollection, reflectiveDispatch, shapedTools, toolGenerators, unrecognisedDispatch, type Site } from './mechanisms.js';
 
 /** A provider's model call, which returns the tool calls for the harness to run: not a runner. */
 const RAW_MODEL_CALL = /(?:^|\.)(?:messages|completions|responses|chat)\.(?:create|stream|parse)$|^(?:[\w.]+\.)?(?:chat|create|completion|acompletion)$/;
@@ -161,7 +162,10 @@ export default defineRule({
         // generated from the very collection the name is looked up in: the dispatch is resolved.
         // Unless what the lookup runs is an MCP client's callTool: that collection holds the servers' tools,
         // and whether the harness's own tools are dispatched through it too is not resolved.
-        confidence: (d.execFn === d.lookupFn || own) && !/^(?:callTool|call_tool)$/.test(shortName(d.exec.callee)) ? 'high' : 'low',
+        // And the list is tied to the lookup: generated from its very collection or index, or built in its module or one
+        // importing or imported by it. A list generated in an unrelated module (a review bot's function schemas beside
+        // a side agent's `tools[name]` lookup) may list other tools than the ones the lookup dispatches.
+        confidence: (own || indexed || (d.execFn === d.lookupFn && nearModules(ctx, l.file, d.lookup.file))) && !/^(?:callTool|call_tool)$/.test(shortName(d.exec.callee)) ? 'high' : 'low',
       };
     }
     // A runner handed tools of its own package (declared beside it or imported from a tools module)
@@ -343,7 +347,7 @@ export default defineRule({
       // Nothing anywhere looks a tool up by a runtime name (by key or by reflection) and no framework
       // (recognised or not) is handed a tool collection, and no tools are declared against a shape of the
       // repo's own or as introspected methods (whose dispatch may take a form not recognised here).
-      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length && !namedCallableCollections(ctx).length ? 'high' : 'low',
+      confidence: !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !configTools(ctx).length && !searchLookups(ctx).length && !reflectiveDispatch(ctx).length && !toolGenerators(ctx).length && !toolsHandedToImport(ctx) && !shapedTools(ctx).length && !introspectedMethods(ctx).length && !namedCallableCollections(ctx).length && !unrecognisedDispatch(ctx) ? 'high' : 'low',
     };
   },
 });
@@ -360,6 +364,19 @@ function toolsHandedToImport(ctx: RuleContext): boolean {
       return f.objects.some((o) => o.ctx.startsWith('arg:') && o.keys.includes('tools') && external.has(o.ctx.replace(/^arg:(?:new )?/, '').split('.')[0]));
     }),
   );
+}
+
+/** Two modules are one: the same file, or one imports the other (directly or through a package entry that re-exports it). */
+function nearModules(ctx: RuleContext, a: string, b: string): boolean {
+  if (a === b) return true;
+  const reaches = (from: string, to: string): boolean => {
+    const f = ctx.file(from);
+    if (!f) return false;
+    const deps = importedSources(ctx, f);
+    if (deps.includes(to)) return true;
+    return deps.some((d) => /(?:^|\/)(?:index\.[cm]?[jt]sx?|__init__\.py)$/.test(d) && importedSources(ctx, ctx.file(d) ?? f).includes(to));
+  };
+  return reaches(a, b) || reaches(b, a);
 }
 
 /** The object literal a lookup reads when it is declared in the lookup's own function: a local dispatch table. */

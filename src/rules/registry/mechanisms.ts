@@ -1947,3 +1947,19 @@ export function importedRegistrations(ctx: RuleContext): ImportedRegistration[] 
     return out.sort((a, b) => b.count - a.count);
   });
 }
+
+/**
+ * Dispatch of tools the registry rules do not read but that may be one: a class built on an imported framework's agent, action or
+ * tool base (`class ExecutionAction(BaseAction)`, `class StreamingAgent(Agent)` from a package), whose framework
+ * lists and dispatches the tools; or a collection of actions or tool functions indexed by a runtime key
+ * (`agent.getActionFns()[actionCode]`), which is a lookup by name under another spelling.
+ */
+export function unrecognisedDispatch(ctx: RuleContext): boolean {
+  return ctx.memo('registry:unrecognised-dispatch', () =>
+    ctx.source.some((f) => {
+      const external = new Set(f.imports.filter((i) => !i.from.startsWith('.')).flatMap((i) => [...i.names, ...Object.keys(i.as ?? {})]));
+      if (f.classes.some((c) => (c.extends ?? '').split(/[\s,()]+/).some((b) => /(?:Agent|Action|Tool|Executor)$/.test(b) && external.has(b)))) return true;
+      return f.lookups.some((l) => /(?:actions?|tools?|functions?|Fns|handlers)\b/i.test(l.target) && /^[A-Za-z_$][\w$.]*$/.test(l.key));
+    }),
+  );
+}

@@ -2,7 +2,7 @@ import { defineRule, detectOnce } from '../types.js';
 import central from './central.js';
 import { shortName, type RuleContext } from '../context.js';
 import { EXEC_KEY, MCP_SERVER_MODULE, SCHEMA_KEY, schemaGetter, shellSinks, toolDeclarations, toolDispatch, toolLookups } from '../shared/tools.js';
-import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators } from './mechanisms.js';
+import { actionSchemas, agentFrameworkUse, configTools, frameworkFunctionTools, introspectedMethods, listedTools, shapedTools, toolGenerators, unrecognisedDispatch } from './mechanisms.js';
 
 const NOT_TOOL_SHAPE = /result|call|use|message|error|event|response|part|choice|delta|config|option|param|props|state|status|info|context|progress|approval|update|request/i;
 
@@ -325,7 +325,7 @@ export default defineRule({
     // Nothing looks a tool up by name and no framework runs the tools: the schemas are all there is.
     // … and every schema names its tool with a literal (not `{ name: entry.name }` built from other data).
     const literalNamed = decls.every((d) => /^['"`]/.test(ctx.file(d.file)?.objects.find((o) => o.line === d.line)?.values.name ?? ''));
-    const noRegistry = literalNamed && !toolLookups(ctx).length && !agentFrameworkUse(ctx).length;
+    const noRegistry = literalNamed && !toolLookups(ctx).length && !agentFrameworkUse(ctx).length && !unrecognisedDispatch(ctx);
     if (!withExec.length && names.size === 1 && !listedTools(ctx).length) {
       return {
         level: 'partial',

@@ -429,6 +429,8 @@ export default defineRule({
     const tiers = new Map(t.files.map((f) => [f, stopTier(ctx, f)]));
     const driving = [...t.files].sort((a, b) => tiers.get(a)! - tiers.get(b)!);
     const own = kindModules(ctx);
+    // No permission decision of the agent's is found: no gate whose refusals a test could assert.
+    const gateless = own.get('permission denial')!.mods.size === 0;
     const deps = new Map(t.files.map((f) => [f, testDeps(ctx, f)]));
     /**
      * How directly a test file tests this kind's stop: 0 the unit test of the module that applies it
@@ -541,9 +543,14 @@ export default defineRule({
     const kinds = [...found.keys()];
     const evid = [...firsts, ...more];
     const missing = KINDS.map((k) => k.kind).filter((k) => !found.has(k));
+    // With no permission decision anywhere in the harness, a refusal asserted next to its code (a file finder's
+    // "forbidden dirs", a config's disallowed keys) that names no tool call or command may refuse no action of the agent.
+    const denial = found.get('permission denial');
+    const unsureDenial = !!denial && gateless && !AGENT_ACT.test(denial.reason);
     if (kinds.length >= 2) {
-      // Sure when a test named for a stop imports that stop's own module (resolved import path).
-      return finding('present', `tests assert ${kinds.join(', ')} (e.g. ${at(evid[0].file, evid[0].line)})${missing.length ? `; none for ${missing.join(', ')}` : ''}`, evid, resolved >= 1 ? 'high' : 'low');
+      // Sure when a test named for a stop imports that stop's own module (resolved import path), and no kind
+      // rests on a refusal of something the harness has no gate for.
+      return finding('present', `tests assert ${kinds.join(', ')} (e.g. ${at(evid[0].file, evid[0].line)})${missing.length ? `; none for ${missing.join(', ')}` : ''}`, evid, resolved >= 1 && !unsureDenial ? 'high' : 'low');
     }
     if (kinds.length === 1) {
       // One kind, but the harness's own stop: a test named for the loop's cap halting it, or for a tool

@@ -942,6 +942,40 @@ function handChecks(ctx: RuleContext): FrameworkCheck[] {
   });
 }
 
+/** A collection of a tool's declared parameters or required keys: `tool.parameters`, `input_params`, `schema.required`. */
+const DECLARED_PARAMS = /param|required|argument|\bargs\b|input|field|\bkeys\b/i;
+
+/**
+ * Required parameters checked by hand before the call runs: a loop over the tool's declared parameters (or its
+ * required keys) that refuses the call, raising or returning an error, when one is missing from the call's
+ * arguments (`for param in tool.parameters: if param not in call.params: return "ERROR…"`, `for (const key of
+ * schema.required) if (!(key in args)) throw …`). Presence only: no types or values are checked, so partial.
+ */
+function requiredParamChecks(ctx: RuleContext): FrameworkCheck[] {
+  return ctx.memo('verification:required-param-checks', () => {
+    const out: FrameworkCheck[] = [];
+    for (const f of ctx.source) {
+      if (!f.loops.length || !f.guards.length) continue;
+      for (const l of f.loops) {
+        if ((l.kind !== 'for-of' && l.kind !== 'for-in') || !l.var || l.fn === '<top>' || !DECLARED_PARAMS.test(l.cond)) continue;
+        const v = esc(l.var);
+        const missing = new RegExp(
+          `^${v}(?:\\[['"]name['"]\\]|\\.name)?\\s+not\\s+in\\s+[\\w.]+$|^!\\s*\\(\\s*${v}(?:\\.name)?\\s+in\\s+[\\w.]+\\s*\\)$|^![\\w.]+\\.(?:has|hasOwnProperty|includes)\\(\\s*${v}(?:\\.name)?\\s*\\)$|^[\\w.]+\\[${v}(?:\\.name)?\\]\\s*={2,3}\\s*(?:undefined|null)$`,
+        );
+        const g = f.guards.find((x) => x.fn === l.fn && x.line > l.line && x.line <= l.end && (x.exit === 'throw' || x.exit === 'return') && missing.test(x.cond.trim()));
+        if (!g) continue;
+        // A check of a tool call's arguments (named for tools, functions or calls), that something calls.
+        if (!/tool|function|call|action|skill/i.test(`${l.fn} ${l.cond} ${g.cond} ${f.path}`)) continue;
+        const short = shortName(l.fn);
+        if (!ctx.callsNamed(short).some((c) => c.fn !== l.fn)) continue;
+        out.push({ file: f.path, line: g.line, how: `${short}() refuses a call missing one of the declared parameters (for ${l.var} in ${l.cond.slice(0, 40)}: if ${g.cond.slice(0, 50)})` });
+        break;
+      }
+    }
+    return out;
+  });
+}
+
 /**
  * The tool's name checked against the registry before the looked-up tool runs: where the harness
  * looks a tool up by the model's name (`tools[name]`, `registry.get(name)`) and then runs the entry,
@@ -1453,7 +1487,7 @@ export default defineRule({
       const hits = all.filter((h) => !served.includes(h));
       return finding('partial', `a tool-input validator exists (${at(hits[0].c.file, hits[0].c.line)}) but nothing on the dispatch path calls it`, hits.slice(0, 2).map((h) => ev(h.c.file, h.c.line, h.how)));
     }
-    const hand = [...handChecks(ctx), ...codeChecks(ctx)];
+    const hand = [...handChecks(ctx), ...codeChecks(ctx), ...requiredParamChecks(ctx)];
     if (hand.length) {
       return finding('partial', `tool inputs are not validated against their schemas; only hand-written checks refuse some inputs (${at(hand[0].file, hand[0].line)})`, hand.slice(0, 3).map((h) => ev(h.file, h.line, h.how)));
     }
