@@ -10,7 +10,7 @@
 import type { BranchFact, CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, modelCalls, type AgentLoop } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, modelCalls, modelTurnCalls, type AgentLoop } from './loop.js';
 import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { classIndex, classOf, fieldClass } from './resolve.js';
@@ -2229,12 +2229,15 @@ export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string 
 const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|\b(?:self|this)\.(?:_?[a-z]\w*_)?(?:system_?prompt|prompt_?template|prompt|instructions?|system_?message)s?\b|\b(?:self|this)\.[a-z]\w*(?:SystemPrompt|PromptTemplate|Prompt|Instructions|SystemMessage)s?\b/;
 
 /** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
-const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+const PROMPT_HELPER = /\._?(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
 
 /** The role's own prompt named in `text` (see OWN_PROMPT), unless it is a side task's (a summary, a title) or a prompt helper. */
 function ownPrompt(text: string): string | undefined {
   const m = OWN_PROMPT.exec(text);
-  return m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0]) ? m[0] : undefined;
+  if (!m || NOT_ROLE_PROMPT.test(m[0]) || PROMPT_HELPER.test(m[0])) return undefined;
+  // One entry of a table of prompts the role holds (`self.prompt['_SYSTEM_PLAN_PROMPT']`): the entry is the role's prompt.
+  const key = /^\[\s*['"]([\w.-]+)['"]\s*\]/.exec(text.slice(m.index + m[0].length));
+  return key && !NOT_ROLE_PROMPT.test(key[1]) ? `${m[0]}[${key[1]}]` : m[0];
 }
 
 /**
@@ -2281,7 +2284,10 @@ export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name:
         }
       }
     }
-    for (const c of [...direct, ...via]) {
+    // A class method calling the harness's own request helper (`send_chat_prompts(sys, user, self.llm)`, `self.provider.create_completion(…)`
+    // reaching the SDK within two calls, see modelFunctionNames): the role's request, sent through the helper.
+    const helped = [...modelTurnCalls(ctx).linked].filter((c) => c.fn.includes('.'));
+    for (const c of [...direct, ...via, ...helped]) {
       const f = ctx.file(c.file);
       if (!f || f.role !== 'source' || UI_PATH.test(f.path)) continue;
       const name = classOf(c.fn).split('.').pop() ?? '';
