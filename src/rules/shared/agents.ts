@@ -10,7 +10,7 @@
 import type { BranchFact, CallFact, ConfigEntryFact, FileFacts, ObjectFact } from '../../analyzers/facts.js';
 import { folderOf, paramName, shortName, type Located, type RuleContext } from '../context.js';
 import type { Evidence } from '../types.js';
-import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, modelCalls, type AgentLoop } from './loop.js';
+import { agentLoops, byFileInOrder, GENERIC, isDirectModelCall, modelCalls, modelTurnCalls, type AgentLoop } from './loop.js';
 import { bySite, objectsWithAnyKey } from './scan.js';
 import { resolveBareCall } from './imports.js';
 import { classIndex, classOf, fieldClass } from './resolve.js';
@@ -785,6 +785,36 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
   });
 }
 
+/** Adding to an agent's handoff list after it is built: `agent.handoffs.append(x)`, `agent.handoffs.extend([…])`, `agent.handoffs.push(x)`. */
+const HANDOFF_ADD = /(?:^|\.)handoffs\.(?:append|extend|push|add|insert)$/;
+/** The module of a framework whose `handoff()` wraps an agent as a handoff target: OpenAI's Agents SDK (`agents`, `@openai/agents`). */
+const HANDOFF_MODULE = /^(?:agents|agents\.\w+|@openai\/agents(?:-core)?)$/;
+
+/**
+ * Handoffs wired as calls rather than a `handoffs` option given at construction: an agent's handoff list added to
+ * after the agents exist (they refer to one another, so the list is filled once all are built), or the framework's
+ * `handoff(agent=…)` wrapping a target agent. The conversation moves to the other agent, which runs with its own
+ * instructions and tools: a sub-agent the framework starts.
+ */
+export function handoffWiring(ctx: RuleContext): Evidence[] {
+  return ctx.memo('agents:handoff-wiring', () => {
+    const out: Evidence[] = [];
+    for (const n of ['append', 'extend', 'push', 'add', 'insert']) {
+      for (const c of ctx.callsNamed(n)) {
+        if (!HANDOFF_ADD.test(c.callee) || !c.args.some((a) => a.trim() && !EMPTY_COLLECTION.test(a.trim()))) continue;
+        out.push({ file: c.file, line: c.line, reason: `${c.callee}(${c.args.join(', ').slice(0, 50)}) hands the conversation to other agents` });
+      }
+    }
+    for (const c of ctx.callsNamed('handoff')) {
+      if (c.callee !== 'handoff' || !c.args.length) continue;
+      const f = ctx.file(c.file);
+      if (!f?.imports.some((i) => HANDOFF_MODULE.test(i.from) && i.names.includes('handoff'))) continue;
+      out.push({ file: c.file, line: c.line, reason: `handoff(${c.args.join(', ').slice(0, 50)}) makes another agent a handoff target` });
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  });
+}
+
 export interface SubagentSite extends Evidence {
   name: string;
   /** Lower is stronger evidence: a sub-agent tool, a spawn function, a managed-agents parameter, a class. */
@@ -859,6 +889,12 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         if (!k || /^(?:\[\s*\]|None|undefined|null|\{\s*\})$/.test((o.values[k] ?? '').trim())) continue;
         add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
       }
+    }
+    // Handoffs wired after the agents are built (see HANDOFF_ADD, handoffTargets): `triage.handoffs.append(faq)`,
+    // `flights.handoffs.extend([handoff(agent=booking, on_handoff=…), triage])`.
+    for (const h of handoffWiring(ctx)) {
+      const f = ctx.file(h.file);
+      if (f && !UI_PATH.test(f.path)) add(f, h.line, 'handoffs', h.reason, 3);
     }
     // An agent built or run flagged as a sub-agent (`Runner(profile, is_subagent=True)`, `createAgent({ isSubagent: true })`):
     // the call that starts a child agent, wherever it sits (a tool class whose name is not a sub-agent word).
@@ -2193,12 +2229,15 @@ export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string 
 const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|\b(?:self|this)\.(?:_?[a-z]\w*_)?(?:system_?prompt|prompt_?template|prompt|instructions?|system_?message)s?\b|\b(?:self|this)\.[a-z]\w*(?:SystemPrompt|PromptTemplate|Prompt|Instructions|SystemMessage)s?\b/;
 
 /** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
-const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+const PROMPT_HELPER = /\._?(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
 
 /** The role's own prompt named in `text` (see OWN_PROMPT), unless it is a side task's (a summary, a title) or a prompt helper. */
 function ownPrompt(text: string): string | undefined {
   const m = OWN_PROMPT.exec(text);
-  return m && !NOT_ROLE_PROMPT.test(m[0]) && !PROMPT_HELPER.test(m[0]) ? m[0] : undefined;
+  if (!m || NOT_ROLE_PROMPT.test(m[0]) || PROMPT_HELPER.test(m[0])) return undefined;
+  // One entry of a table of prompts the role holds (`self.prompt['_SYSTEM_PLAN_PROMPT']`): the entry is the role's prompt.
+  const key = /^\[\s*['"]([\w.-]+)['"]\s*\]/.exec(text.slice(m.index + m[0].length));
+  return key && !NOT_ROLE_PROMPT.test(key[1]) ? `${m[0]}[${key[1]}]` : m[0];
 }
 
 /**
@@ -2245,7 +2284,10 @@ export function promptedModelClasses(ctx: RuleContext): Array<Evidence & { name:
         }
       }
     }
-    for (const c of [...direct, ...via]) {
+    // A class method calling the harness's own request helper (`send_chat_prompts(sys, user, self.llm)`, `self.provider.create_completion(…)`
+    // reaching the SDK within two calls, see modelFunctionNames): the role's request, sent through the helper.
+    const helped = [...modelTurnCalls(ctx).linked].filter((c) => c.fn.includes('.'));
+    for (const c of [...direct, ...via, ...helped]) {
       const f = ctx.file(c.file);
       if (!f || f.role !== 'source' || UI_PATH.test(f.path)) continue;
       const name = classOf(c.fn).split('.').pop() ?? '';
