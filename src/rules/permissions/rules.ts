@@ -424,6 +424,121 @@ function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[]; 
   return undefined;
 }
 
+/** A setting read off a configuration object: `config.workflow_confirm`, `self.settings.unattended`, `this.cfg.autoRun`. */
+const SETTING_MEMBER = /(?:^|[^\w$.])((?:this\.|self\.)?_?(?:config|configuration|settings|cfg|conf|prefs|preferences|user_?[Cc]onfig|app_?[Cc]onfig|user_?[Ss]ettings)(?:\.[A-Za-z_$][\w$]*)*\.([A-Za-z_$][\w$]*))(?![\w$(])/;
+/** A setting read by its key off a configuration object: `settings.get('auto_run')`, `config.get("unattended", False)`. */
+const SETTING_KEY_READ = /(?:^|[^\w$.])((?:this\.|self\.)?_?(?:config|configuration|settings|cfg|conf|prefs|preferences)\.(?:get|getboolean|get_bool|getBoolean)\(\s*['"`]([\w.-]+)['"`])/;
+/** A module of settings, by its path: `config.py`, `src/settings.ts`, `app/config/index.ts`, `user_prefs.py`. */
+/** A true / false default: `false`, `True`, `Field(False, …)`, `Field(default=True)`. */
+const BOOL_DEFAULT = /^(?:true|false|True|False)$|^Field\(\s*(?:default\s*=\s*)?(?:True|False)\b/;
+/** A call that asks the user: `get_user_approval_async`, `askUserConfirmation`, `request_consent`, `prompt_approval`. */
+const USER_ASK = /ask|approv|confirm|consent|prompt/i;
+const SETTING_FILE = /(?:^|\/)(?:[\w-]*[_-])?(?:config|settings|preferences|prefs)(?:[_-][\w-]*)?\.[a-z]+$|(?:^|\/)(?:config|settings)\/[^/]+$/i;
+
+/**
+ * A switch the user sets that decides whether the harness asks before an action, read in the asking
+ * function in the lines before its ask (a prompt, or the harness's approval request): a local bound
+ * from a setting (`unattended = get_unattended()` … `if not unattended: approved = request_user_approval(…)`),
+ * a guard on a setting that skips the ask (`if settings.get('auto_run'): return True`), or a field of
+ * the settings (a member of a `…Config` / `…Settings` type, a key of the settings module's object)
+ * read just before it (`if (config.confirmEdits) { … await confirm(…) }`). The user picks between
+ * asking and not asking: an approval mode.
+ */
+function settingAroundAsk(ctx: RuleContext): { reason: string; evidence: Evidence[]; confidence: 'low' } | undefined {
+  const asks = [
+    ...confirmPrompts(ctx).map((p) => ({ file: p.call.file, fn: p.call.fn, line: p.call.line, callee: p.call.callee })),
+    // The harness's own request for the user's answer (`request_user_approval(…)`, `askUserConfirmation(…)`),
+    // not a check that answers by itself (`checkPermission(…)`, `_is_direct_http_allowed(…)`).
+    ...permissionCalls(ctx)
+      .filter((c) => c.kind === 'decision' && c.defined && USER_ASK.test(shortName(c.callee)))
+      .map((c) => ({ file: c.file, fn: c.fn, line: c.line, callee: c.callee })),
+  ];
+  if (!asks.length) return undefined;
+  // Boolean fields of the settings: keys with a true / false default in a settings class or type's
+  // body, or in a top-level object of a settings module (`const config = { workflowConfirm: false }`).
+  const fields = ctx.memo('perm:settings-bool-fields', () => {
+    const out = new Map<string, { file: string; line: number }>();
+    for (const f of ctx.source) {
+      const module = SETTING_FILE.test(f.path);
+      for (const o of f.objects) {
+        const holder = /^(?:class|type|new):([\w$.]+)$/.exec(o.ctx)?.[1];
+        if (!(holder && /(?:Config|Settings|Preferences|Prefs|Options)$/.test(holder)) && !(module && o.fn === '<top>' && !o.ctx.startsWith('type:'))) continue;
+        for (const k of o.keys) if (BOOL_DEFAULT.test((o.values[k] ?? '').trim()) && !out.has(k)) out.set(k, { file: f.path, line: (f.binds ?? []).find((b) => b.name === k && b.line >= o.line && b.line <= o.end)?.line ?? o.line });
+      }
+    }
+    return out;
+  });
+  // A getter of the settings module that reads a switch (`get_unattended()` → `get_flag("unattended", False)`).
+  const settingGetter = (name: string) =>
+    DECIDING_FN.test(name) ? undefined : ctx.functionsNamed(name).find((d) => SETTING_FILE.test(d.file) && ctx.callsIn(d.file, d.name).some((c) => c.args.some((x) => /^(?:True|False|true|false)$/.test(x.trim()))));
+  const GETTER_CALL = /^(?:await\s+)?([A-Za-z_$][\w$]*)\(\s*\)$/;
+  /** A switch the user sets, read in `text` (a condition, or the value bound to a local). */
+  const settingIn = (text: string, file: string, line: number): { key: string; file: string; line: number; how: string } | undefined => {
+    const m = SETTING_MEMBER.exec(text);
+    const fd = m && fields.get(m[2]);
+    if (m && fd) return { key: m[2], file: fd.file, line: fd.line, how: `'${m[1]}'` };
+    const k = SETTING_KEY_READ.exec(text);
+    if (k) return { key: k[2], file, line, how: `${k[1]}…)` };
+    const g = GETTER_CALL.exec(text.trim());
+    const d = g && settingGetter(g[1]);
+    if (d) {
+      // The key the getter reads (`get_flag("unattended", False)`), else the getter's name.
+      const key = ctx.callsIn(d.file, d.name).map((c) => /^['"]([\w.-]+)['"]$/.exec((c.args[0] ?? '').trim())?.[1]).find(Boolean) ?? g![1];
+      return { key, file: d.file, line: d.line, how: `${g![1]}() of the settings module` };
+    }
+    return undefined;
+  };
+  const near = (l: number, a: { line: number }, from: number) => l >= from && l < a.line && a.line - l <= 30;
+  for (const a of asks.slice(0, 40)) {
+    if (a.fn === '<top>' || a.fn === '<anon>') continue;
+    const f = ctx.file(a.file);
+    const fn = f?.functions.find((x) => x.name === a.fn && x.line <= a.line && x.end >= a.line);
+    if (!f || !fn) continue;
+    let hit: { s: { key: string; file: string; line: number; how: string }; at: number; what: string } | undefined;
+    // A local bound from a setting in the lines before the ask.
+    for (const bd of f.binds ?? []) {
+      if (bd.fn !== a.fn || !near(bd.line, a, fn.line)) continue;
+      const s = settingIn(bd.value, f.path, bd.line);
+      if (s) {
+        hit = { s, at: bd.line, what: `'${bd.name}' = ${s.how}` };
+        break;
+      }
+    }
+    // A guard on a setting before the ask.
+    if (!hit) {
+      for (const g of f.guards) {
+        if (g.fn !== a.fn || !near(g.line, a, fn.line)) continue;
+        const s = settingIn(g.cond, f.path, g.line);
+        if (s) {
+          hit = { s, at: g.line, what: `if (${g.cond.slice(0, 50)})` };
+          break;
+        }
+      }
+    }
+    // A field of the settings read just before the ask.
+    if (!hit) {
+      for (const [k, decl] of fields) {
+        const l = f.reads[k]?.find((x) => near(x, a, fn.line) && a.line - x <= 8);
+        if (l === undefined) continue;
+        hit = { s: { key: k, file: decl.file, line: decl.line, how: `the settings field '${k}'` }, at: l, what: `'${k}'` };
+        break;
+      }
+    }
+    if (!hit) continue;
+    const { s, at, what } = hit;
+    return {
+      reason: `the user switches the approval prompt with a setting: ${shortName(a.fn)}() reads ${what} at ${f.path}:${at}, before it asks with ${a.callee}() (line ${a.line})`,
+      evidence: [
+        { file: s.file, line: s.line, reason: `setting '${s.key}', which the user sets, decides whether actions are asked about` },
+        { file: f.path, line: at, reason: `${shortName(a.fn)}() reads it before asking with ${a.callee}() at line ${a.line}` },
+      ],
+      // The setting is found by where it is read (a configuration object, the settings module), not traced to the user.
+      confidence: 'low',
+    };
+  }
+  return undefined;
+}
+
 /** A check named for actions approved without asking: `skillIsAutoApproved(name)`, `is_auto_approved(tool)`, `isAlwaysAllowed(tool)`, `is_pre_approved`. */
 const PRE_APPROVED_CHECK = /^_*(?:is|check|has)?_?[A-Za-z_]*?(?:[Aa]uto_?[Aa]pprov|[Aa]lways_?[Aa]llow|[Pp]re_?[Aa]pprov)\w*$/;
 /** A read of the environment inside a function: `process.env.X`, `os.environ[…]`, `os.getenv(…)`. */
@@ -970,6 +1085,9 @@ export default defineRule({
         confidence: 'low',
       };
     }
+    // A setting the user sets around the harness's own ask: the branch that asks is entered on it.
+    const aroundAsk = settingAroundAsk(ctx);
+    if (aroundAsk) return { level: 'present', ...aroundAsk };
     // A permission option (flag or setting) the user can set: one read where the gate decides first
     // (a working approval mode), then one read anywhere, then its declaration (a field or variable)
     // over a place that assigns it (`settings.confirmation_mode = False`).
