@@ -2229,7 +2229,7 @@ export function nestedSelfRuns(ctx: RuleContext): Array<Evidence & { fn: string 
 const OWN_PROMPT = /\b[A-Z0-9_]*(?:PROMPT|INSTRUCTIONS?|SYSTEM_MESSAGE)[A-Z0-9_]*\b|\b(?:self|this)\.(?:_?[a-z]\w*_)?(?:system_?prompt|prompt_?template|prompt|instructions?|system_?message)s?\b|\b(?:self|this)\.[a-z]\w*(?:SystemPrompt|PromptTemplate|Prompt|Instructions|SystemMessage)s?\b/;
 
 /** A member that tests, counts or fetches prompts rather than holding one (`this.hasQueuedPrompts`, `self.get_prompt`). */
-const PROMPT_HELPER = /\._?(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
+const PROMPT_HELPER = /\.(?:get|has|is|set|build|make|create|load|render|update|add|count|num|queued|pending|last)[A-Z_]/;
 
 /** The role's own prompt named in `text` (see OWN_PROMPT), unless it is a side task's (a summary, a title) or a prompt helper. */
 function ownPrompt(text: string): string | undefined {
