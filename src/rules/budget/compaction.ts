@@ -328,6 +328,48 @@ function backwardWindow(ctx: RuleContext): { file: string; line: number; fn: str
   return undefined;
 }
 
+/** A provider SDK's request, also through its raw-response wrapper (`client.beta.messages.with_raw_response.create`). */
+const SDK_CREATE = /\.(?:messages|completions|responses)(?:\.with_raw_response|\.with_streaming_response)?\.create$/;
+/** The type of a message's image part: `{"type": "image"}`, `image_url`, `input_image`. */
+const IMAGE_PART = /^(?:image|image_url|input_image|imageUrl)$/;
+/** A history parameter: `messages`, `history: list[Message]`, `chatHistory`. */
+const HISTORY_PARAM = /^(?:messages|msgs|history|chat_?history|chatHistory|conversation|transcript|turns)$/i;
+/**
+ * The newest N kept: a tail slice (`idx[-keep:]`, `xs.slice(-keep)`) or a count less a number kept
+ * (`images_to_remove = total_images - images_to_keep`).
+ */
+const KEEP_NEWEST = /\[\s*-\s*[\w$.]+\s*:\s*\]|\.slice\(\s*-\s*[\w$.]+\s*\)|^[\w$.]+\s*-\s*[A-Za-z_$][\w$.]*$/;
+
+/**
+ * Older screenshots dropped from the history before the model call: a function that takes the history,
+ * tests its parts for the image type and keeps only the newest N of them (a tail slice of their places, or
+ * the count less the number kept), reached from the agent loop or called before a model call in its
+ * function. A cut by count every turn, with no summary and no measure of the context.
+ */
+function imageRetention(ctx: RuleContext): { file: string; line: number; fn: string; keep: string; via: { file: string; line: number; why: string } } | undefined {
+  for (const f of ctx.source) {
+    if (NOT_SHIPPED.test(f.path) || !f.strings.some((s) => IMAGE_PART.test(s.value))) continue;
+    for (const fn of f.functions) {
+      if (!fn.params.some((p) => HISTORY_PARAM.test(paramName(p)))) continue;
+      if (!f.strings.some((s) => s.line >= fn.line && s.line <= fn.end && IMAGE_PART.test(s.value))) continue;
+      const keep = (f.binds ?? []).find((b) => b.fn === fn.name && KEEP_NEWEST.test(b.value.trim()));
+      if (!keep) continue;
+      // Reached from the loop itself, or through the hook or wrapper that calls it (`on_llm_start()` → `_apply_…()`).
+      const callers = ctx.callsNamed(shortName(fn.name)).filter((c) => c.fn !== fn.name && !NOT_SHIPPED.test(c.file));
+      const hit = [fn.name, ...callers.slice(0, 4).map((c) => c.fn)].map((n) => loopReaches(ctx, n, 3)).find((h) => h && !h.inCatch);
+      if (hit) {
+        return { file: f.path, line: fn.line, fn: fn.name, keep: `${keep.name} = ${keep.value}`, via: { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${shortName(fn.name)}() (${[...hit.path.filter((x) => x !== shortName(fn.name)), shortName(fn.name)].join(' → ')})` } };
+      }
+      // Called in a function that then calls the model (`_filter_images(messages, n)` then `client.messages.create(…)`).
+      const before = callers.find((c) => ctx.file(c.file)!.calls.some((m) => m.fn === c.fn && m.line > c.line && (isModelTurnCall(ctx, m) || SDK_CREATE.test(m.callee))));
+      if (before) {
+        return { file: f.path, line: fn.line, fn: fn.name, keep: `${keep.name} = ${keep.value}`, via: { file: before.file, line: before.line, why: `${before.fn}() calls ${shortName(fn.name)}() before its model call` } };
+      }
+    }
+  }
+  return undefined;
+}
+
 export default defineRule({
   id: 'budget.compaction',
   principle: 'budget',
@@ -543,6 +585,18 @@ export default defineRule({
         level: 'partial',
         reason: `${back.fn}() builds the request from the newest message back and stops when ${back.cond}: a sliding window by count that drops old turns without a summary`,
         evidence: [{ file: back.file, line: back.line, reason: `${back.fn}() keeps only the newest messages (stops when ${back.cond})` }],
+        confidence: 'low',
+      };
+    }
+    const images = imageRetention(ctx);
+    if (images) {
+      return {
+        level: 'partial',
+        reason: `${images.fn}() drops all but the newest images from the history (${images.keep}) and runs before each model call (${images.via.why}): a cut by count every turn, without a summary or a measure of the context`,
+        evidence: [
+          { file: images.file, line: images.line, reason: `${images.fn}() keeps only the newest image parts of the history: ${images.keep}` },
+          { file: images.via.file, line: images.via.line, reason: images.via.why },
+        ],
         confidence: 'low',
       };
     }

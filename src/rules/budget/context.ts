@@ -339,10 +339,22 @@ export interface ProjectionSite {
   notRequest?: { file: string; line: number; why: string };
 }
 
-/** A function that runs the model's tools: `runToolCalls`, `execute_tool`, `_handle_tool_call`, `invokeTools`. */
+/**
+ * A function that runs the model's tools: `runToolCalls`, `execute_tool`, `_handle_tool_call`, `invokeTools`,
+ * or one the loop asks for a tool's output (`get_tool_output(args)`, `getToolResult(call)`): what it reaches sizes that output.
+ */
+/**
+ * A name about the conversation, which a tool runner may call to fit it (`compact_history()`, `trimContext()`):
+ * `context` alone names any text around a thing (`get_context_for_errors()`: lines of a file), so it needs a verb of fitting.
+ */
+function historyNamed(name: string): boolean {
+  const ws = words(name);
+  return ws.some((w) => HISTORY.has(w) && w !== 'context') || (ws.includes('context') && ws.some((w) => VERB.has(w) || w === 'fit' || w === 'manage' || w === 'reduce'));
+}
+
 function toolRunner(name: string): boolean {
   const ws = words(name);
-  return ws.some((w) => w === 'tool' || w === 'tools') && ws.some((w) => /^(run|runs|call|calls|execute|exec|invoke|process|handle|dispatch)$/.test(w));
+  return ws.some((w) => w === 'tool' || w === 'tools') && ws.some((w) => /^(run|runs|call|calls|execute|exec|invoke|process|handle|dispatch|output|outputs|result|results)$/.test(w));
 }
 
 /** Calls that tell the user, not act: `tool_error()`, `showWarning()`, `notify()`. */
@@ -469,7 +481,7 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
   // Reached only from a catch block of the loop: a recovery after the provider's error, not a check before the call.
   if (hit && !viaCompaction && !hit.inCatch && !(hit.path.length === 1 && shortName(hit.loop) === shortName(fn))) {
     // Through the tool runner, a text-sizing helper (`truncateTextToTokens()` under `runToolCall()`) cuts a tool's output.
-    if (hit.path.slice(0, -1).some(toolRunner) && !words(shortName(fn)).some((w) => HISTORY.has(w))) return undefined;
+    if (hit.path.slice(0, -1).some(toolRunner) && !historyNamed(shortName(fn))) return undefined;
     const unique = hit.path.every((n) => ctx.functionsNamed(n).length <= 1);
     return { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${shortName(fn)}() (${hit.path.join(' → ')})`, resolved: unique };
   }
@@ -482,7 +494,7 @@ function perTurn(ctx: RuleContext, file: string, fn: string, line: number, depth
       for (const c of ctx.callsNamed(short).slice(0, 6)) {
         // A call in a catch block runs after a failure (the provider's overflow error), not before the next call;
         // a text-sizing helper called by the tool runner cuts a tool's output, not the request.
-        if (c.fn === fn || c.inCatch || (toolRunner(shortName(c.fn)) && !words(short).some((w) => HISTORY.has(w)))) continue;
+        if (c.fn === fn || c.inCatch || (toolRunner(shortName(c.fn)) && !historyNamed(short))) continue;
         const t = perTurn(ctx, c.file, c.fn, c.line, depth - 1);
         if (t) return { ...t, why: `${c.fn}() calls ${short}() and ${t.why}`, resolved: t.resolved && ctx.functionsNamed(short).length === 1 };
       }
@@ -680,7 +692,7 @@ export function projectionSites(ctx: RuleContext): ProjectionSite[] {
           }
         }
         if (hit?.inCatch) notRequest = { file: hit.file, line: hit.line, why: `${caught ?? `the agent loop in ${hit.loop} reaches ${shortName(turnFrom)}() only from a catch block (${hit.path.join(' → ')})`}: it runs after the provider rejected a request, not before each call` };
-        else if (hit && hit.path.slice(0, -1).some(toolRunner) && !words(shortName(turnFrom)).some((w) => HISTORY.has(w))) {
+        else if (hit && hit.path.slice(0, -1).some(toolRunner) && !historyNamed(shortName(turnFrom))) {
           const runner = hit.path.slice(0, -1).find(toolRunner)!;
           notRequest = { file: hit.file, line: hit.line, why: `the agent loop in ${hit.loop} reaches ${short}() through the tool runner ${runner}() (${hit.path.join(' → ')}): it sizes a tool's output, not the request` };
         }
