@@ -190,6 +190,48 @@ function roleClassToolLists(ctx: RuleContext): Array<Evidence & { cls: string }>
   });
 }
 
+/** A method returning an agent's tool list: `get_available_tools`, `getActions`, `get_tools`, `allowedTools`. */
+const TOOL_LIST_METHOD = /^_?(?:get_?|list_?)?(?:available_?|allowed_?|enabled_?|own_?)?(?:tools?|actions?|functions?|skills?|toolsets?)(?:_?(?:list|names?))?$/i;
+
+/**
+ * Agent classes that each override a method returning their own tool list (`def get_available_tools(self):
+ * return ["read_file", "grep"]` in each agent subclass, `getActions() { return { click: …, end: … } }`):
+ * the tool set is declared per agent type in code. Two classes or more (named for agents, or deriving from
+ * a class that is) must override the method with different contents (the strings, returned keys and
+ * object keys in its body); a method only returning its parent's list is not a pool.
+ */
+function agentToolMethods(ctx: RuleContext): Array<Evidence & { cls: string }> {
+  return ctx.memo('agents:agent-tool-methods', () => {
+    const byMethod = new Map<string, Array<Evidence & { cls: string; sig: string }>>();
+    for (const f of ctx.source) {
+      if (f.role !== 'source' || !f.classes.length) continue;
+      for (const c of f.classes) {
+        if (!/agent/i.test(`${c.name} ${c.extends ?? ''}`)) continue;
+        for (const fn of f.functions) {
+          if (fn.line < c.line || fn.end > c.end || !fn.name.startsWith(`${c.name}.`)) continue;
+          const m = fn.name.slice(c.name.length + 1);
+          if (!TOOL_LIST_METHOD.test(m)) continue;
+          const inBody = (line: number) => line > fn.line && line <= fn.end;
+          const items = new Set<string>();
+          for (const s of f.strings) if (inBody(s.line) && /^[A-Za-z_][\w.:-]{1,60}$/.test(s.value)) items.add(s.value);
+          for (const o of f.objects) if (inBody(o.line) && o.fn === fn.name && (o.ctx === 'return' || o.ctx.startsWith('var:'))) for (const k of o.keys) items.add(k);
+          if (!items.size) continue;
+          const list = byMethod.get(m) ?? [];
+          list.push({ file: f.path, line: fn.line, cls: c.name, sig: [...items].sort().join('|'), reason: `agent class ${c.name} returns its own tool list from ${m}() (${[...items].slice(0, 3).join(', ').slice(0, 60)})` });
+          byMethod.set(m, list);
+        }
+      }
+    }
+    let best: Array<Evidence & { cls: string; sig: string }> = [];
+    for (const list of byMethod.values()) {
+      // Different lists in two classes or more, one naming two tools or more.
+      if (new Set(list.map((x) => x.cls)).size < 2 || new Set(list.map((x) => x.sig)).size < 2 || !list.some((x) => x.sig.includes('|'))) continue;
+      if (list.length > best.length) best = list;
+    }
+    return best.map(({ sig: _s, ...e }) => e);
+  });
+}
+
 /** A collection named as the chosen tools: `selectedTools`, `enabled_tool_names`, `allowed_functions`. */
 const CHOSEN_POOL = /^_?(?:selected|enabled|allowed|active|chosen|permitted)_?(?:tools?|functions?|plugins?)(?:_?names?|_?ids?)?$/i;
 const ADD_TO = /^(?:push|append|extend|concat|add|register|registerTool|addTool)$/;
@@ -348,6 +390,11 @@ export default defineRule({
     const classLists = rankLive(ctx, roleClassToolLists(ctx)).evidence as ReturnType<typeof roleClassToolLists>;
     if (classLists.length) {
       return finding('present', `${classLists.length} agent role classes each declare their own tool list (${classLists.slice(0, 3).map((x) => `${x.cls} at ${at(x.file, x.line)}`).join(', ')})`, classLists.slice(0, 3).map(({ cls: _c, ...e }) => e));
+    }
+    // Agent classes that each override a method returning their own tool list.
+    const methods = rankLive(ctx, agentToolMethods(ctx)).evidence as ReturnType<typeof agentToolMethods>;
+    if (methods.length) {
+      return finding('present', `${methods.length} agent classes each return their own tool list (${methods.slice(0, 3).map((x) => `${x.cls} at ${at(x.file, x.line)}`).join(', ')})`, methods.slice(0, 3).map(({ cls: _c, ...e }) => e));
     }
     // A per-call switch between every tool and none through the tool-choice option.
     const choice = toolChoiceSwitch(ctx);

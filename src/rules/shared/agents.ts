@@ -1290,6 +1290,9 @@ const AGENT_BUILD = /^(?:new\s+)?(?:[\w.]*\.)?(?:\w*[aA]gent\w*|bind_tools|bindT
 /** The tool list handed to it: a `tools=` keyword or `tools:` key, or (for `create_react_agent(llm, […])`, `bind_tools([…])`) a positional list. */
 const TOOLS_ARG = /^(?:tools)\s*[=:]\s*([\s\S]+)$/;
 
+/** A tool collection class built from the tools passed to it: `ToolCollection(…)`, `new Toolkit(…)`, `ToolSet(…)`. */
+const TOOL_GROUP = /^(?:new\s+)?(?:[\w.]*\.)?\w*(?:ToolCollection|Toolkit|ToolSet|Toolset|ToolBox|Toolbox)$/;
+
 /** Adding to a list. */
 const ADD_TO_LIST = /^(?:extend|append|push|concat|add)$/;
 /** A demo entry point beside the package (`example.py`, `examples/…`, `demo.ts`). */
@@ -1328,7 +1331,14 @@ export function perAgentToolLists(ctx: RuleContext): Evidence[] {
     for (const f of ctx.source) {
       if (UI_PATH.test(f.path) || EXAMPLE_FILE.test(f.path)) continue;
       for (const c of f.calls) {
-        if (c.fn === '<top>' || c.fn === '<anon>' || !AGENT_BUILD.test(c.callee)) continue;
+        if (c.fn === '<top>' || c.fn === '<anon>') continue;
+        // A tool collection built from tool objects handed to it one by one (`ToolCollection(ComputerTool(), BashTool())`).
+        if (TOOL_GROUP.test(c.callee) && c.args.length && c.args.every((a) => /^(?:new\s+)?[A-Z]\w*\(/.test(a.trim()))) {
+          const items = listItems(`[${c.args.join(', ')}]`) ?? [];
+          if (items.length) byFn.set(`${f.path}#${c.fn}`, { file: f.path, line: c.line, items: [...new Set(items)].sort().join('|'), reason: `${c.fn.replace(/\.(?:__init__|constructor)$/, '')} builds its own tool collection (${items.slice(0, 3).join(', ').slice(0, 60)}) with ${c.callee.replace(/^new\s+/, '')}()` });
+          continue;
+        }
+        if (!AGENT_BUILD.test(c.callee)) continue;
         // The last such call in a function is the one that builds the agent (`return agent_model(…, tools=tools)`).
         const key = `${f.path}#${c.fn}`;
         const kw = c.args.map((a) => TOOLS_ARG.exec(a.trim())?.[1]).find(Boolean);
