@@ -436,7 +436,20 @@ export default defineRule({
         // A record class's defaults (`class TokenUsage(BaseModel): prompt_tokens: int = 0`) are what each
         // instance starts with: a total only when something adds to one of those members.
         if (o.ctx.startsWith('class:') && !zeroed.some((k) => addedMembers().has(k))) continue;
-        if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder) {
+        // `let usage = { inputTokens: 0, … }` later replaced whole by one response's figures (`usage = { inputTokens:
+        // event.usage.promptTokens ?? 0, … }`) and never added to: it holds the latest response's usage, not a total.
+        const latestOnly = o.ctx.startsWith('var:') && (() => {
+          const name = o.ctx.slice(4);
+          if (!/^[A-Za-z_$][\w$]*$/.test(name) || (f.adds ?? []).some((a) => a.target === name || a.target.startsWith(`${name}.`) || a.target.startsWith(`${name}[`))) return false;
+          const later = f.objects.filter((x) => x !== o && x.ctx === o.ctx && x.line > o.line);
+          return later.length > 0 && later.every((x) => x.keys.some((k) => USAGE_FIELDS.has(k) && readsUsage(x.values[k] ?? '')) && !x.keys.some((k) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}\\.`).test(x.values[k] ?? '')));
+        })();
+        // `const existing = stats.get(key) || { inputTokens: 0, … }` added to only by a fold over fetched records.
+        const folded = (() => {
+          const into = (f.adds ?? []).filter((a) => a.line > o.line && a.line <= o.line + 20 && a.target.includes('.') && zeroed.includes(a.target.slice(a.target.lastIndexOf('.') + 1)));
+          return into.length > 0 && into.every((a) => aggregatesRecords(f, a));
+        })();
+        if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder && !latestOnly && !folded) {
           accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1, ...(o.ctx.startsWith('class:') ? { members: zeroed } : {}) } as Evidence & { score: number });
         }
       }
