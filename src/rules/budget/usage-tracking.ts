@@ -191,6 +191,37 @@ const storedAt = (f: FileFacts, c: CallFact): Evidence => ({
   reason: `${c.callee}() in ${c.fn} hands a response's usage to ${c.name}(), which stores the latest figure and keeps no total`,
 });
 
+/** Calls that run a callback once per element of a collection (`rows.forEach((r) => …)`, `rows.reduce((acc, r) => …)`). */
+const ITERATES = new Set(['forEach', 'reduce', 'reduceRight', 'map', 'flatMap', 'each', 'for_each']);
+
+/**
+ * Whether `value` (an added figure, `task.tokens || 0`, `r.totalTokens`) is read off the element of an iteration over a
+ * collection in function `fn` around `line`: a for-of loop's variable, or a parameter of a per-element callback
+ * (`tasks.forEach((task) => …)`, `rows.reduce((acc, r) => …)`). Summing a field of each fetched record (history rows, a
+ * telemetry query's result) aggregates records after the fact; a running total is added to as the agent's calls return.
+ * A `usage` record on the element (`step.usage.inputTokens`, `m.usage`) is each response's own usage and is not counted.
+ */
+function elementRooted(f: FileFacts, fn: string, line: number, value: string): boolean {
+  if (/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage|response|result|completion|chunk|delta|event)\b/.test(value)) return false;
+  // Through a conversion (`Number(s.values[0].value)`, `int(row["tokens"])`).
+  const root = /^[\s(]*(?:(?:Number|parseInt|parseFloat|int|float|Decimal)\s*\(\s*)?([A-Za-z_$][\w$]*)\s*(?:\.|\[|\?\.)/.exec(value)?.[1];
+  if (!root) return false;
+  if (f.loops.some((l) => l.kind === 'for-of' && l.fn === fn && l.var === root && l.line <= line && line <= l.end)) return true;
+  let near: CallFact | undefined;
+  for (const c of f.calls) {
+    if (c.fn !== fn || c.line > line) continue;
+    if (!ITERATES.has(c.name) || !c.callee.includes('.')) continue;
+    if (!near || c.line >= near.line) near = c;
+  }
+  if (!near) return false;
+  const params = /^\s*(?:async\s+)?(?:function\s*\w*\s*)?\(?\s*([\w$]+(?:\s*(?::[^,)]*)?,\s*[\w$]+)*)/.exec(near.args[0] ?? '');
+  if (!params || !/=>|function/.test(near.args[0] ?? '')) return false;
+  const names = params[1].split(',').map((x) => x.replace(/:.*$/, '').trim());
+  // The reduce's accumulator is the total being built, not an element.
+  const els = near.name.startsWith('reduce') ? names.slice(1) : names.slice(0, 1);
+  return els.includes(root);
+}
+
 /** A running-total property the harness reads but never writes (no `+=`, assignment or zero start of that name). */
 function clientTotal(ctx: RuleContext): { name: string; file: string; line: number } | undefined {
   return ctx.memo('budget:client-total', () => {
@@ -207,6 +238,16 @@ function clientTotal(ctx: RuleContext): { name: string; file: string; line: numb
       // A copy read from a record under the same name (`total_cost = data["total_cost"]`) is a read, not a write.
       for (const b of f.binds ?? []) if (b.name === name && !b.value.includes(`.${name}`) && !b.value.includes(`"${name}"`) && !b.value.includes(`'${name}'`)) written.add(name);
       for (const c of f.consts) if (c.name === name && c.kind !== 'param' && c.kind !== 'prop') written.add(name);
+    }
+    // A record the harness builds under that name (`return { totalCost: cost, tokensIn }` from an analytics query's sums):
+    // the harness produces the figure, no model client keeps it. A copy (`totalCost: data.totalCost`) is still a read.
+    if (!written.has(name)) {
+      for (const o of objectsWithAnyKey(ctx, [name]).objs as Set<{ ctx: string; values: Record<string, string> }>) {
+        const v = o.values[name] ?? '';
+        if (o.ctx.startsWith('type:') || o.ctx.startsWith('class:') || !v || v.includes(`.${name}`) || v.includes(`"${name}"`) || v.includes(`'${name}'`)) continue;
+        written.add(name);
+        break;
+      }
     }
     return written.has(name) ? undefined : found;
   });
@@ -267,10 +308,14 @@ export default defineRule({
     // Members something adds to: `self.stats.total_tokens += n`, `usage.prompt_tokens += …`, or rebuilt from
     // themselves (`self.total = self.total + n`). A bare local `total_tokens += …` adds to no object's member.
     let memberSet: Set<string> | undefined;
+    // `project.total_tokens += task.tokens` inside `tasks.forEach((task) => …)`: a local (or a local map's entry) summing a
+    // field of each record of a collection, in a function that runs no agent loop, aggregates fetched records.
+    const aggregatesRecords = (f: FileFacts, a: { target: string; value: string; line: number; fn: string }): boolean =>
+      !/^(?:this|self)\./.test(a.target) && !loopFns().has(`${f.path}#${a.fn}`) && elementRooted(f, a.fn, a.line, a.value);
     const addedMembers = () =>
       (memberSet ??= new Set(
         ctx.source.flatMap((f) => [
-          ...(f.adds ?? []).filter((a) => a.target.includes('.')).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)),
+          ...(f.adds ?? []).filter((a) => a.target.includes('.') && !aggregatesRecords(f, a)).map((a) => a.target.slice(a.target.lastIndexOf('.') + 1)),
           ...(f.binds ?? []).filter((b) => b.value.includes(`.${b.name}`) && /[+]/.test(b.value)).map((b) => b.name),
         ]),
       ));
@@ -391,7 +436,20 @@ export default defineRule({
         // A record class's defaults (`class TokenUsage(BaseModel): prompt_tokens: int = 0`) are what each
         // instance starts with: a total only when something adds to one of those members.
         if (o.ctx.startsWith('class:') && !zeroed.some((k) => addedMembers().has(k))) continue;
-        if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder) {
+        // `let usage = { inputTokens: 0, … }` later replaced whole by one response's figures (`usage = { inputTokens:
+        // event.usage.promptTokens ?? 0, … }`) and never added to: it holds the latest response's usage, not a total.
+        const latestOnly = o.ctx.startsWith('var:') && (() => {
+          const name = o.ctx.slice(4);
+          if (!/^[A-Za-z_$][\w$]*$/.test(name) || (f.adds ?? []).some((a) => a.target === name || a.target.startsWith(`${name}.`) || a.target.startsWith(`${name}[`))) return false;
+          const later = f.objects.filter((x) => x !== o && x.ctx === o.ctx && x.line > o.line);
+          return later.length > 0 && later.every((x) => x.keys.some((k) => USAGE_FIELDS.has(k) && readsUsage(x.values[k] ?? '')) && !x.keys.some((k) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}\\.`).test(x.values[k] ?? '')));
+        })();
+        // `const existing = stats.get(key) || { inputTokens: 0, … }` added to only by a fold over fetched records.
+        const folded = (() => {
+          const into = (f.adds ?? []).filter((a) => a.line > o.line && a.line <= o.line + 20 && a.target.includes('.') && zeroed.includes(a.target.slice(a.target.lastIndexOf('.') + 1)));
+          return into.length > 0 && into.every((a) => aggregatesRecords(f, a));
+        })();
+        if (zeroed.length >= 2 && !o.ctx.startsWith('type:') && !placeholder && !latestOnly && !folded) {
           accs.push({ file: f.path, line: o.line, reason: `usage record {${zeroed.join(', ')}} starts at 0 in ${o.fn} (${o.ctx}) and accumulates usage`, score: /usage|total|accum|session/i.test(o.ctx) ? 4 : 1, ...(o.ctx.startsWith('class:') ? { members: zeroed } : {}) } as Evidence & { score: number });
         }
       }
@@ -460,6 +518,8 @@ export default defineRule({
         // history holds now is the size of the context, not usage spent over the session (unless what it adds
         // is each response's own usage record, `m.usage.input`, which rebuilds the session's total).
         if (overHistory(f, a) && !/\b(usage|usageMetadata|usage_metadata|token_usage|tokenUsage)\b/.test(a.value)) continue;
+        // A field of each fetched record summed into a local (history rows grouped per project): no running total.
+        if (aggregatesRecords(f, a)) continue;
         // A total that messages are also taken off measures the context as it stands, not the session's usage.
         // So does one added only where stored sizes are taken off a token total (see evictSized).
         if (shrinking(a.target)) {
@@ -504,6 +564,9 @@ export default defineRule({
         }
         if (!k) continue;
         const v = o.values[k];
+        // `rows.reduce((acc, r) => ({ totalTokens: acc.totalTokens + r.totalTokens }))`: a fold over fetched records.
+        const added = v.slice(v.indexOf(`.${k}`) + k.length + 1).replace(/^\s*\+\s*/, '');
+        if (!/^(this|self)\./.test(v) && !loopFns().has(`${f.path}#${o.fn}`) && elementRooted(f, o.fn, o.line, added)) continue;
         const field = /^(this|self)\./.test(v) ? 2 : 1;
         const score = 3 + field + (reached.has(shortName(o.fn)) ? 1 : 0);
         offer({ file: f.path, line: o.line, reason: `${o.fn}() builds the running total from the previous one plus the response's usage (${k}: ${v.length > 60 ? `${v.slice(0, 60)}…` : v})` }, score, field === 2, true, o.fn);
