@@ -340,10 +340,6 @@ export interface ProjectionSite {
 }
 
 /**
- * A function that runs the model's tools: `runToolCalls`, `execute_tool`, `_handle_tool_call`, `invokeTools`,
- * or one the loop asks for a tool's output (`get_tool_output(args)`, `getToolResult(call)`): what it reaches sizes that output.
- */
-/**
  * A name about the conversation, which a tool runner may call to fit it (`compact_history()`, `trimContext()`):
  * `context` alone names any text around a thing (`get_context_for_errors()`: lines of a file), so it needs a verb of fitting.
  */
@@ -352,6 +348,10 @@ function historyNamed(name: string): boolean {
   return ws.some((w) => HISTORY.has(w) && w !== 'context') || (ws.includes('context') && ws.some((w) => VERB.has(w) || w === 'fit' || w === 'manage' || w === 'reduce'));
 }
 
+/**
+ * A function that runs the model's tools: `runToolCalls`, `execute_tool`, `_handle_tool_call`, `invokeTools`,
+ * or one the loop asks for a tool's output (`get_tool_output(args)`, `getToolResult(call)`): what it reaches sizes that output.
+ */
 function toolRunner(name: string): boolean {
   const ws = words(name);
   return ws.some((w) => w === 'tool' || w === 'tools') && ws.some((w) => /^(run|runs|call|calls|execute|exec|invoke|process|handle|dispatch|output|outputs|result|results)$/.test(w));

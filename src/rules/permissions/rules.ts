@@ -428,11 +428,11 @@ function switchedAsk(ctx: RuleContext): { reason: string; evidence: Evidence[]; 
 const SETTING_MEMBER = /(?:^|[^\w$.])((?:this\.|self\.)?_?(?:config|configuration|settings|cfg|conf|prefs|preferences|user_?[Cc]onfig|app_?[Cc]onfig|user_?[Ss]ettings)(?:\.[A-Za-z_$][\w$]*)*\.([A-Za-z_$][\w$]*))(?![\w$(])/;
 /** A setting read by its key off a configuration object: `settings.get('auto_run')`, `config.get("unattended", False)`. */
 const SETTING_KEY_READ = /(?:^|[^\w$.])((?:this\.|self\.)?_?(?:config|configuration|settings|cfg|conf|prefs|preferences)\.(?:get|getboolean|get_bool|getBoolean)\(\s*['"`]([\w.-]+)['"`])/;
-/** A module of settings, by its path: `config.py`, `src/settings.ts`, `app/config/index.ts`, `user_prefs.py`. */
 /** A true / false default: `false`, `True`, `Field(False, …)`, `Field(default=True)`. */
 const BOOL_DEFAULT = /^(?:true|false|True|False)$|^Field\(\s*(?:default\s*=\s*)?(?:True|False)\b/;
 /** A call that asks the user: `get_user_approval_async`, `askUserConfirmation`, `request_consent`, `prompt_approval`. */
 const USER_ASK = /ask|approv|confirm|consent|prompt/i;
+/** A module of settings, by its path: `config.py`, `src/settings.ts`, `app/config/index.ts`, `user_prefs.py`. */
 const SETTING_FILE = /(?:^|\/)(?:[\w-]*[_-])?(?:config|settings|preferences|prefs)(?:[_-][\w-]*)?\.[a-z]+$|(?:^|\/)(?:config|settings)\/[^/]+$/i;
 
 /**
