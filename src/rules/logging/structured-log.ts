@@ -155,6 +155,11 @@ function jsonLevelFunctions(ctx: RuleContext): Map<string, { file: string; line:
   });
 }
 
+/** A logger call passing fields beside its message: an object (`logger.info({ step }, msg)`), or Python's `extra=`. */
+function passesFields(c: CallFact, py: boolean): boolean {
+  return c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra=')));
+}
+
 /**
  * Level functions that hand each record to a levelled logger (`logDebug(msg, ...args)` → `logger.debug({ data }, msg)`,
  * `def log_error(msg, **fields): logger.error(msg, extra=fields)`): the repo's own entry points to its logger, called
@@ -177,7 +182,7 @@ function delegatingLevelFunctions(ctx: RuleContext): Map<string, { file: string;
         if (body.some((c) => isPrint(c, py))) continue;
         const logs = body.filter((c) => loggerReceiver(c) !== undefined);
         if (!logs.length) continue;
-        const fielded = logs.some((c) => c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra='))));
+        const fielded = logs.some((c) => passesFields(c, py));
         found.push([fn.name, { file: f.path, line: fn.line, fielded }]);
       }
       if (found.length >= 2) for (const [n, d] of found) if (ctx.functionsNamed(n).length === 1) out.set(n, d);
@@ -271,19 +276,14 @@ function logUse(ctx: RuleContext): LogUse {
           continue;
         }
         if (handlerCall(c.callee)) use.handlers.push(c);
-        // A call of a level function that writes JSON records: a logger call, with fields when it passes a context.
-        if (jsonFns.size && jsonFns.has(c.name) && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
+        // A call of the repo's own level function, a logger call at the caller's site: one that writes JSON records
+        // (with fields when it passes a context), or one defined in another file that hands the record to a levelled
+        // logger (with fields when that logger call passes them too).
+        const levelFn = jsonFns.has(c.name) ? { fielded: true, file: undefined } : delegating.get(c.name);
+        if (levelFn && levelFn.file !== f.path && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
           use.calls.push(c);
           use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
-          if (c.args.length >= 2) use.fielded.push(c);
-          continue;
-        }
-        // A call of a level function that hands the record to a levelled logger: a logger call at the caller's site.
-        const via = delegating.size ? delegating.get(c.name) : undefined;
-        if (via && via.file !== f.path && (c.callee === c.name || c.callee.endsWith(`.${c.name}`))) {
-          use.calls.push(c);
-          use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
-          if (via.fielded && c.args.length >= 2) use.fielded.push(c);
+          if (levelFn.fielded && c.args.length >= 2) use.fielded.push(c);
           continue;
         }
         const recv = loggerReceiver(c);
@@ -304,7 +304,7 @@ function logUse(ctx: RuleContext): LogUse {
         }
         use.calls.push(c);
         use.files.set(f.path, (use.files.get(f.path) ?? 0) + 1);
-        if (c.args.some((a) => (!py && a.startsWith('{') && a.length > 2) || (py && a.startsWith('extra=')))) use.fielded.push(c);
+        if (passesFields(c, py)) use.fielded.push(c);
       }
     }
     return use;

@@ -785,8 +785,10 @@ export function agentSpawns(ctx: RuleContext): AgentSpawn[] {
   });
 }
 
+/** The methods that add to a list, as an agent's handoff list is added to after it is built (HANDOFF_ADD). */
+const HANDOFF_ADD_METHODS = ['append', 'extend', 'push', 'add', 'insert'];
 /** Adding to an agent's handoff list after it is built: `agent.handoffs.append(x)`, `agent.handoffs.extend([…])`, `agent.handoffs.push(x)`. */
-const HANDOFF_ADD = /(?:^|\.)handoffs\.(?:append|extend|push|add|insert)$/;
+const HANDOFF_ADD = new RegExp(`(?:^|\\.)handoffs\\.(?:${HANDOFF_ADD_METHODS.join('|')})$`);
 /** The module of a framework whose `handoff()` wraps an agent as a handoff target: OpenAI's Agents SDK (`agents`, `@openai/agents`). */
 const HANDOFF_MODULE = /^(?:agents|agents\.\w+|@openai\/agents(?:-core)?)$/;
 
@@ -799,7 +801,7 @@ const HANDOFF_MODULE = /^(?:agents|agents\.\w+|@openai\/agents(?:-core)?)$/;
 export function handoffWiring(ctx: RuleContext): Evidence[] {
   return ctx.memo('agents:handoff-wiring', () => {
     const out: Evidence[] = [];
-    for (const n of ['append', 'extend', 'push', 'add', 'insert']) {
+    for (const n of HANDOFF_ADD_METHODS) {
       for (const c of ctx.callsNamed(n)) {
         if (!HANDOFF_ADD.test(c.callee) || !c.args.some((a) => a.trim() && !EMPTY_COLLECTION.test(a.trim()))) continue;
         out.push({ file: c.file, line: c.line, reason: `${c.callee}(${c.args.join(', ').slice(0, 50)}) hands the conversation to other agents` });
@@ -890,7 +892,7 @@ export function subagentSites(ctx: RuleContext): SubagentSite[] {
         add(f, o.line, k, `${o.ctx.slice(4, 44)}(${k}=…) hands sub-agents to the framework`, 3);
       }
     }
-    // Handoffs wired after the agents are built (see HANDOFF_ADD, handoffTargets): `triage.handoffs.append(faq)`,
+    // Handoffs wired after the agents are built (see HANDOFF_ADD, handoffWiring): `triage.handoffs.append(faq)`,
     // `flights.handoffs.extend([handoff(agent=booking, on_handoff=…), triage])`.
     for (const h of handoffWiring(ctx)) {
       const f = ctx.file(h.file);
